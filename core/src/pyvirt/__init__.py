@@ -1,0 +1,101 @@
+"""pyvirt: libvirt's architecture in Python — one typed API over pluggable hypervisor drivers.
+
+    import pyvirt
+    with pyvirt.open("test:///default") as conn:
+        for dom in conn.list_domains():
+            print(dom.name, dom.state())
+
+Importing this package imports no driver, no lxml and no pluggy: a URI's driver plugin is
+imported the first time that scheme is opened.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyvirt.connection import Connection, open, open_read_only
+from pyvirt.domain import Domain
+from pyvirt.errors import (
+    ConnectError,
+    ErrorCode,
+    ErrorDomain,
+    NoDomainError,
+    NoNetworkError,
+    NoStoragePoolError,
+    NoStorageVolError,
+    OperationDeniedError,
+    OperationFailedError,
+    OperationInvalidError,
+    PyvirtError,
+    UnsupportedError,
+    URIError,
+    XMLError,
+)
+from pyvirt.network import Network
+from pyvirt.storage import StoragePool, StorageVol
+from pyvirt.types import (
+    DomainEvent,
+    DomainEventType,
+    DomainInfo,
+    DomainState,
+    ListFilter,
+    ModifyScope,
+    NodeInfo,
+    PoolInfo,
+    PoolState,
+    VolInfo,
+    VolType,
+)
+
+if TYPE_CHECKING:
+    from pyvirt.hookspecs import hookimpl
+
+__all__ = [
+    "ConnectError",
+    "Connection",
+    "Domain",
+    "DomainEvent",
+    "DomainEventType",
+    "DomainInfo",
+    "DomainState",
+    "ErrorCode",
+    "ErrorDomain",
+    "ListFilter",
+    "ModifyScope",
+    "Network",
+    "NoDomainError",
+    "NoNetworkError",
+    "NoStoragePoolError",
+    "NoStorageVolError",
+    "NodeInfo",
+    "OperationDeniedError",
+    "OperationFailedError",
+    "OperationInvalidError",
+    "PoolInfo",
+    "PoolState",
+    "PyvirtError",
+    "StoragePool",
+    "StorageVol",
+    "URIError",
+    "UnsupportedError",
+    "VolInfo",
+    "VolType",
+    "XMLError",
+    "__version__",
+    "hookimpl",
+    "open",
+    "open_read_only",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: pluggy (hookimpl) and importlib.metadata (__version__) cost start-up time.
+    if name == "hookimpl":
+        from pyvirt.hookspecs import hookimpl
+
+        return hookimpl
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("pyvirt")
+    raise AttributeError(f"module 'pyvirt' has no attribute {name!r}")

@@ -1,0 +1,245 @@
+"""Opening connections and the public :class:`Connection`.
+
+This is where libvirt's public API wrappers live for the connection: the read-only check and
+argument checks happen here once, so drivers never repeat them (libvirt's ``libvirt.c``).
+Handles (:class:`~pyvirt.domain.Domain`...) keep their connection and delegate to it.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from pyvirt import uri as uri_mod
+from pyvirt.domain import Domain
+from pyvirt.errors import ErrorCode, OperationDeniedError, PyvirtError
+from pyvirt.events import DomainEventCallback, EventBus
+from pyvirt.network import Network
+from pyvirt.storage import StoragePool, StorageVol
+from pyvirt.types import DomainEvent, ListFilter, NodeInfo, Version
+
+if TYPE_CHECKING:
+    from pyvirt.driver import DriverConnection
+    from pyvirt.plugins import PluginHost
+
+LIBRARY_VERSION = Version(9, 0, 0)
+"""The libvirt API level pyvirt implements (``virsh version`` prints it as the library)."""
+
+
+def open(name: str | None = None) -> Connection:
+    """Open a read-write connection to ``name`` (default: ``$PYVIRT_DEFAULT_URI``, else
+    ``test:///default``)."""
+    return _open(name, read_only=False)
+
+
+def open_read_only(name: str | None = None) -> Connection:
+    """Open a connection that refuses every change."""
+    return _open(name, read_only=True)
+
+
+def _open(name: str | None, read_only: bool) -> Connection:
+    from pyvirt.plugins import host
+
+    parsed = uri_mod.parse(name if name is not None else uri_mod.default_uri())
+    bus = EventBus()
+    plugin_host = host()
+    driver = plugin_host.open_connection(parsed, read_only, bus.publish)
+    return Connection(driver, str(parsed), read_only, bus, plugin_host)
+
+
+class Connection:
+    """An open connection to one node through one driver.  Thread-safe; a context manager."""
+
+    def __init__(self, driver: DriverConnection, uri: str, read_only: bool, bus: EventBus, plugins: PluginHost) -> None:
+        self._driver = driver
+        self.uri = uri
+        self.read_only = read_only
+        self._bus = bus
+        self._plugins = plugins
+        self._close_lock = threading.Lock()
+        bus.on_event = self._on_event
+
+    @property
+    def driver(self) -> DriverConnection:
+        """The driver behind this connection (for driver-specific extras; prefer the API)."""
+        return self._driver
+
+    @property
+    def plugins(self) -> PluginHost:
+        return self._plugins
+
+    # -- life of the connection -----------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection; later calls raise an 'invalid connection' error.  Idempotent."""
+        with self._close_lock:
+            driver, self._driver = self._driver, _ClosedDriver()  # type: ignore[assignment]
+        if not isinstance(driver, _ClosedDriver):
+            driver.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def is_alive(self) -> bool:
+        return not isinstance(self._driver, _ClosedDriver) and self._driver.is_alive()
+
+    def is_encrypted(self) -> bool:
+        return self._driver.is_encrypted()
+
+    def is_secure(self) -> bool:
+        return self._driver.is_secure()
+
+    def check_writable(self, api: str) -> None:
+        """Raise libvirt's 'read only access prevents ...' error on a read-only connection."""
+        if self.read_only:
+            raise OperationDeniedError(
+                f"operation forbidden: read only access prevents {api}", code=ErrorCode.OPERATION_DENIED
+            )
+
+    # -- node ---------------------------------------------------------------------------------
+
+    def get_type(self) -> str:
+        return self._driver.get_type()
+
+    def get_version(self) -> Version:
+        return Version.from_number(self._driver.get_version())
+
+    def get_lib_version(self) -> Version:
+        return LIBRARY_VERSION
+
+    def get_hostname(self) -> str:
+        return self._driver.get_hostname()
+
+    def get_node_info(self) -> NodeInfo:
+        return self._driver.get_node_info()
+
+    def get_capabilities(self) -> str:
+        return self._driver.get_capabilities()
+
+    def get_sysinfo(self) -> str:
+        return self._driver.get_sysinfo()
+
+    def get_free_memory(self) -> int:
+        return self._driver.get_free_memory()
+
+    def get_cells_free_memory(self, start_cell: int = 0, max_cells: int = 1) -> list[int]:
+        return self._driver.get_cells_free_memory(start_cell, max_cells)
+
+    # -- domains ------------------------------------------------------------------------------
+
+    def list_domains(self, filters: ListFilter = ListFilter.NONE) -> list[Domain]:
+        """All domains matching ``filters`` (libvirt's virConnectListAllDomains)."""
+        return [Domain(self, ref) for ref in self._driver.list_domains(filters)]
+
+    def lookup_domain_by_name(self, name: str) -> Domain:
+        return Domain(self, self._driver.domain_lookup_by_name(name))
+
+    def lookup_domain_by_uuid(self, uuid: str) -> Domain:
+        return Domain(self, self._driver.domain_lookup_by_uuid(uuid))
+
+    def lookup_domain_by_id(self, domain_id: int) -> Domain:
+        return Domain(self, self._driver.domain_lookup_by_id(domain_id))
+
+    def define_domain(self, xml: str, *, validate: bool = False) -> Domain:
+        """Define a persistent domain (or update an existing one with the same name/UUID)."""
+        self.check_writable("virDomainDefineXML")
+        self._plugins.before_define(self.uri, xml)
+        return Domain(self, self._driver.domain_define_xml(xml, validate))
+
+    def create_domain(self, xml: str, *, validate: bool = False, paused: bool = False) -> Domain:
+        """Create and start a transient domain."""
+        self.check_writable("virDomainCreateXML")
+        self._plugins.before_create(self.uri, xml)
+        return Domain(self, self._driver.domain_create_xml(xml, validate, paused))
+
+    def restore_domain(self, path: str) -> Domain:
+        """Start a domain from a file written by :meth:`Domain.save`."""
+        self.check_writable("virDomainRestore")
+        return Domain(self, self._driver.domain_restore(path))
+
+    # -- networks -----------------------------------------------------------------------------
+
+    def list_networks(self, filters: ListFilter = ListFilter.NONE) -> list[Network]:
+        return [Network(self, ref) for ref in self._driver.list_networks(filters)]
+
+    def lookup_network_by_name(self, name: str) -> Network:
+        return Network(self, self._driver.network_lookup_by_name(name))
+
+    def lookup_network_by_uuid(self, uuid: str) -> Network:
+        return Network(self, self._driver.network_lookup_by_uuid(uuid))
+
+    def define_network(self, xml: str, *, validate: bool = False) -> Network:
+        self.check_writable("virNetworkDefineXML")
+        return Network(self, self._driver.network_define_xml(xml, validate))
+
+    def create_network(self, xml: str, *, validate: bool = False) -> Network:
+        """Create and start a transient network."""
+        self.check_writable("virNetworkCreateXML")
+        return Network(self, self._driver.network_create_xml(xml, validate))
+
+    # -- storage ------------------------------------------------------------------------------
+
+    def list_storage_pools(self, filters: ListFilter = ListFilter.NONE) -> list[StoragePool]:
+        return [StoragePool(self, ref) for ref in self._driver.list_storage_pools(filters)]
+
+    def lookup_pool_by_name(self, name: str) -> StoragePool:
+        return StoragePool(self, self._driver.pool_lookup_by_name(name))
+
+    def lookup_pool_by_uuid(self, uuid: str) -> StoragePool:
+        return StoragePool(self, self._driver.pool_lookup_by_uuid(uuid))
+
+    def define_pool(self, xml: str, *, validate: bool = False) -> StoragePool:
+        self.check_writable("virStoragePoolDefineXML")
+        return StoragePool(self, self._driver.pool_define_xml(xml, validate))
+
+    def create_pool(self, xml: str, *, validate: bool = False) -> StoragePool:
+        """Create and start a transient pool."""
+        self.check_writable("virStoragePoolCreateXML")
+        return StoragePool(self, self._driver.pool_create_xml(xml, validate))
+
+    def lookup_volume_by_key(self, key: str) -> StorageVol:
+        return StorageVol(self, self._driver.vol_lookup_by_key(key))
+
+    def lookup_volume_by_path(self, path: str) -> StorageVol:
+        return StorageVol(self, self._driver.vol_lookup_by_path(path))
+
+    # -- events -------------------------------------------------------------------------------
+
+    def domain_event_register(self, callback: DomainEventCallback) -> int:
+        """Call ``callback(event)`` for every lifecycle event; returns a handle to deregister."""
+        return self._bus.subscribe(callback)
+
+    def domain_event_deregister(self, handle: int) -> None:
+        try:
+            self._bus.unsubscribe(handle)
+        except KeyError:
+            raise PyvirtError(
+                f"no event callback registered with handle {handle}", code=ErrorCode.INVALID_ARG
+            ) from None
+
+    def _on_event(self, event: DomainEvent) -> None:
+        self._plugins.notify_event(self.uri, event)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.Connection {self.uri!r}{' read-only' if self.read_only else ''}>"
+
+
+class _ClosedDriver:
+    """Stands in for the driver after close, so every call fails with libvirt's error."""
+
+    name = "closed"
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: object, **kwargs: object) -> NoReturn:
+            raise PyvirtError("invalid connection pointer in " + name, code=ErrorCode.INVALID_CONN)
+
+        return fail
+
+    def is_alive(self) -> bool:
+        return False

@@ -1,0 +1,161 @@
+"""The public :class:`Domain` handle.
+
+A handle is a thin, cheap value (name, UUID, ID) that keeps its connection, like libvirt's
+``virDomainPtr``: every method delegates to the connection's driver by UUID.  Mutating methods
+check the connection is writable and run the lifecycle hooks first, here and only here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyvirt.types import DomainInfo, DomainRef, DomainState, ModifyScope
+
+if TYPE_CHECKING:
+    from pyvirt.connection import Connection
+
+
+class Domain:
+    """A virtual machine or container on a node."""
+
+    __slots__ = ("_conn", "id", "name", "uuid")
+
+    def __init__(self, conn: Connection, ref: DomainRef) -> None:
+        self._conn = conn
+        self.name, self.uuid, self.id = ref
+
+    @property
+    def connection(self) -> Connection:
+        return self._conn
+
+    @property
+    def ref(self) -> DomainRef:
+        return DomainRef(self.name, self.uuid, self.id)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.Domain {self.name!r} id={self.id} uuid={self.uuid}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Domain) and other.uuid == self.uuid and other._conn is self._conn
+
+    def __hash__(self) -> int:
+        return hash(self.uuid)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self, *, paused: bool = False) -> None:
+        """Boot a defined, inactive domain (libvirt's virDomainCreate)."""
+        self._conn.check_writable("virDomainCreate")
+        self._conn.plugins.before_start(self._conn.uri, self.ref)
+        self.id = self._conn.driver.domain_create(self.uuid, paused).id
+
+    def shutdown(self) -> None:
+        """Ask the guest to power off."""
+        self._conn.check_writable("virDomainShutdown")
+        self._conn.plugins.before_stop(self._conn.uri, self.ref, "shutdown")
+        self._conn.driver.domain_shutdown(self.uuid)
+        self._live_id()
+
+    def destroy(self) -> None:
+        """Stop the domain at once (pull the plug)."""
+        self._conn.check_writable("virDomainDestroy")
+        self._conn.plugins.before_stop(self._conn.uri, self.ref, "destroy")
+        self._conn.driver.domain_destroy(self.uuid)
+        self.id = -1
+
+    def reboot(self) -> None:
+        self._conn.check_writable("virDomainReboot")
+        self._conn.driver.domain_reboot(self.uuid)
+
+    def reset(self) -> None:
+        self._conn.check_writable("virDomainReset")
+        self._conn.driver.domain_reset(self.uuid)
+
+    def suspend(self) -> None:
+        self._conn.check_writable("virDomainSuspend")
+        self._conn.driver.domain_suspend(self.uuid)
+
+    def resume(self) -> None:
+        self._conn.check_writable("virDomainResume")
+        self._conn.driver.domain_resume(self.uuid)
+
+    def save(self, path: str) -> None:
+        """Save the running domain's state to ``path`` and stop it."""
+        self._conn.check_writable("virDomainSave")
+        self._conn.plugins.before_stop(self._conn.uri, self.ref, "save")
+        self._conn.driver.domain_save(self.uuid, path)
+        self.id = -1
+
+    def undefine(self) -> None:
+        """Remove the persistent configuration (a running domain becomes transient)."""
+        self._conn.check_writable("virDomainUndefine")
+        self._conn.plugins.before_undefine(self._conn.uri, self.ref)
+        self._conn.driver.domain_undefine(self.uuid)
+
+    # -- state and description -----------------------------------------------------------------
+
+    def state(self) -> tuple[DomainState, int]:
+        """The state and its reason (an int of the matching ``*Reason`` enum)."""
+        return self._conn.driver.domain_get_state(self.uuid)
+
+    def info(self) -> DomainInfo:
+        return self._conn.driver.domain_get_info(self.uuid)
+
+    def xml(self, *, inactive: bool = False) -> str:
+        """The domain's XML; ``inactive=True`` gives the persistent config, not the live one."""
+        return self._conn.driver.domain_get_xml(self.uuid, inactive)
+
+    def os_type(self) -> str:
+        return self._conn.driver.domain_get_os_type(self.uuid)
+
+    def is_active(self) -> bool:
+        """True while the domain runs (or is paused); refreshes :attr:`id` on the way."""
+        return self._live_id() != -1
+
+    def is_persistent(self) -> bool:
+        return self._conn.driver.domain_is_persistent(self.uuid)
+
+    def is_updated(self) -> bool:
+        return self._conn.driver.domain_is_updated(self.uuid)
+
+    def has_managed_save(self) -> bool:
+        return self._conn.driver.domain_has_managed_save(self.uuid)
+
+    def security_label(self) -> tuple[str, str, bool]:
+        return self._conn.driver.domain_security_label(self.uuid)
+
+    @property
+    def autostart(self) -> bool:
+        return self._conn.driver.domain_get_autostart(self.uuid)
+
+    def set_autostart(self, autostart: bool) -> None:
+        self._conn.check_writable("virDomainSetAutostart")
+        self._conn.driver.domain_set_autostart(self.uuid, autostart)
+
+    # -- resources --------------------------------------------------------------------------
+
+    def set_memory(self, kib: int, scope: ModifyScope = ModifyScope.CURRENT) -> None:
+        """Set the current (balloon) memory in KiB."""
+        self._conn.check_writable("virDomainSetMemoryFlags")
+        self._conn.driver.domain_set_memory(self.uuid, kib, scope)
+
+    def set_max_memory(self, kib: int, scope: ModifyScope = ModifyScope.CURRENT) -> None:
+        """Set the maximum memory in KiB."""
+        self._conn.check_writable("virDomainSetMaxMemory")
+        self._conn.driver.domain_set_memory(self.uuid, kib, scope | ModifyScope.MAXIMUM)
+
+    def set_vcpus(self, count: int, scope: ModifyScope = ModifyScope.CURRENT) -> None:
+        self._conn.check_writable("virDomainSetVcpusFlags")
+        self._conn.driver.domain_set_vcpus(self.uuid, count, scope)
+
+    def vcpus_count(self, scope: ModifyScope = ModifyScope.CURRENT) -> int:
+        return self._conn.driver.domain_get_vcpus_count(self.uuid, scope)
+
+    def memory_stats(self) -> dict[str, int]:
+        return self._conn.driver.domain_memory_stats(self.uuid)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _live_id(self) -> int:
+        self.id = self._conn.driver.domain_lookup_by_uuid(self.uuid).id
+        return self.id

@@ -1,0 +1,361 @@
+"""The per-connection driver interface: what every hypervisor driver implements.
+
+This is libvirt's ``virHypervisorDriver`` / ``virNetworkDriver`` / ``virStorageDriver`` tables
+as one typed class.  A driver subclasses :class:`DriverConnection` and overrides the calls it
+supports; every call it does not override raises :class:`~pyvirt.errors.UnsupportedError`
+naming the operation and the driver, never ``AttributeError``.
+
+Rules every driver can rely on (the public objects in the core enforce them, once):
+
+* read-only connections never reach a mutating call (``OperationDeniedError`` is raised first);
+* arguments and results are plain values (str, int, bool, the NamedTuples and enums of
+  :mod:`pyvirt.types`), so the same interface is served over the wire by the remote driver;
+* objects are named by UUID (domains, networks, pools) or by key (volumes) after lookup;
+* XML crosses the interface as ``str`` in libvirt's format.
+
+Calls are thread-safe from the caller's side: a driver guards its own state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, NoReturn
+
+from pyvirt.errors import UnsupportedError
+from pyvirt.types import (
+    DomainEvent,
+    DomainInfo,
+    DomainRef,
+    DomainState,
+    ListFilter,
+    ModifyScope,
+    NetworkRef,
+    NodeInfo,
+    PoolInfo,
+    PoolRef,
+    VolInfo,
+    VolRef,
+)
+from pyvirt.uri import URI
+
+EventSink = Callable[[DomainEvent], None]
+"""Where a driver reports lifecycle events; the core fans them out to subscribers."""
+
+
+class DriverConnection:
+    """Base class of a driver's open connection.  Override what the driver supports.
+
+    ``name`` is the driver's type as ``virConnectGetType`` reports it (``TEST``, ``QEMU``).
+    """
+
+    name: ClassVar[str] = "unnamed"
+
+    def __init__(self, uri: URI, events: EventSink) -> None:
+        self.uri = uri
+        self.events = events
+
+    # -- support ------------------------------------------------------------------------------
+
+    def _unsupported(self, operation: str) -> NoReturn:
+        raise UnsupportedError(
+            f"this function is not supported by the connection driver: {operation} (driver '{self.name}')"
+        )
+
+    @classmethod
+    def supports(cls, operation: str) -> bool:
+        """True when the driver overrides ``operation`` (used for capability markers and docs)."""
+        base = getattr(DriverConnection, operation, None)
+        mine = getattr(cls, operation, None)
+        return base is not None and mine is not None and mine is not base
+
+    @classmethod
+    def operations(cls) -> list[str]:
+        """Every operation of the interface, in definition order."""
+        return [
+            name
+            for name, value in vars(DriverConnection).items()
+            if callable(value) and not name.startswith("_") and name not in _NOT_OPERATIONS
+        ]
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the driver's resources for this connection.  Must not raise."""
+
+    def get_type(self) -> str:
+        return self.name
+
+    def get_version(self) -> int:
+        """Hypervisor version, libvirt-encoded (major * 1,000,000 + minor * 1,000 + micro)."""
+        self._unsupported("get_version")
+
+    def get_hostname(self) -> str:
+        self._unsupported("get_hostname")
+
+    def get_node_info(self) -> NodeInfo:
+        self._unsupported("get_node_info")
+
+    def get_capabilities(self) -> str:
+        self._unsupported("get_capabilities")
+
+    def get_sysinfo(self) -> str:
+        self._unsupported("get_sysinfo")
+
+    def get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        """Free memory in bytes of NUMA cells ``start_cell``..``start_cell + max_cells - 1``."""
+        self._unsupported("get_cells_free_memory")
+
+    def get_free_memory(self) -> int:
+        """Free memory of the whole node, in bytes."""
+        self._unsupported("get_free_memory")
+
+    def is_alive(self) -> bool:
+        return True
+
+    def is_encrypted(self) -> bool:
+        return False
+
+    def is_secure(self) -> bool:
+        return True
+
+    # -- domains ------------------------------------------------------------------------------
+
+    def list_domains(self, filters: ListFilter) -> list[DomainRef]:
+        self._unsupported("list_domains")
+
+    def domain_lookup_by_name(self, name: str) -> DomainRef:
+        self._unsupported("domain_lookup_by_name")
+
+    def domain_lookup_by_uuid(self, uuid: str) -> DomainRef:
+        self._unsupported("domain_lookup_by_uuid")
+
+    def domain_lookup_by_id(self, domain_id: int) -> DomainRef:
+        self._unsupported("domain_lookup_by_id")
+
+    def domain_define_xml(self, xml: str, validate: bool) -> DomainRef:
+        """Define (or redefine) a persistent domain from XML."""
+        self._unsupported("domain_define_xml")
+
+    def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
+        """Create and start a transient domain."""
+        self._unsupported("domain_create_xml")
+
+    def domain_undefine(self, uuid: str) -> None:
+        self._unsupported("domain_undefine")
+
+    def domain_create(self, uuid: str, paused: bool) -> DomainRef:
+        """Start a defined domain; the returned ref carries the new ID."""
+        self._unsupported("domain_create")
+
+    def domain_shutdown(self, uuid: str) -> None:
+        self._unsupported("domain_shutdown")
+
+    def domain_destroy(self, uuid: str) -> None:
+        self._unsupported("domain_destroy")
+
+    def domain_reboot(self, uuid: str) -> None:
+        self._unsupported("domain_reboot")
+
+    def domain_reset(self, uuid: str) -> None:
+        self._unsupported("domain_reset")
+
+    def domain_suspend(self, uuid: str) -> None:
+        self._unsupported("domain_suspend")
+
+    def domain_resume(self, uuid: str) -> None:
+        self._unsupported("domain_resume")
+
+    def domain_save(self, uuid: str, path: str) -> None:
+        self._unsupported("domain_save")
+
+    def domain_restore(self, path: str) -> DomainRef:
+        self._unsupported("domain_restore")
+
+    def domain_get_state(self, uuid: str) -> tuple[DomainState, int]:
+        """State and reason (an int of the state's reason enum, e.g. RunningReason)."""
+        self._unsupported("domain_get_state")
+
+    def domain_get_info(self, uuid: str) -> DomainInfo:
+        self._unsupported("domain_get_info")
+
+    def domain_get_xml(self, uuid: str, inactive: bool) -> str:
+        self._unsupported("domain_get_xml")
+
+    def domain_get_os_type(self, uuid: str) -> str:
+        self._unsupported("domain_get_os_type")
+
+    def domain_is_persistent(self, uuid: str) -> bool:
+        self._unsupported("domain_is_persistent")
+
+    def domain_is_updated(self, uuid: str) -> bool:
+        return False
+
+    def domain_get_autostart(self, uuid: str) -> bool:
+        self._unsupported("domain_get_autostart")
+
+    def domain_set_autostart(self, uuid: str, autostart: bool) -> None:
+        self._unsupported("domain_set_autostart")
+
+    def domain_has_managed_save(self, uuid: str) -> bool:
+        return False
+
+    def domain_set_memory(self, uuid: str, kib: int, scope: ModifyScope) -> None:
+        """Set current memory, or maximum memory when ``scope`` includes MAXIMUM."""
+        self._unsupported("domain_set_memory")
+
+    def domain_set_vcpus(self, uuid: str, count: int, scope: ModifyScope) -> None:
+        """Set vCPUs in use, or the maximum when ``scope`` includes MAXIMUM."""
+        self._unsupported("domain_set_vcpus")
+
+    def domain_get_vcpus_count(self, uuid: str, scope: ModifyScope) -> int:
+        self._unsupported("domain_get_vcpus_count")
+
+    def domain_memory_stats(self, uuid: str) -> dict[str, int]:
+        """Balloon statistics by libvirt's tag names (``actual``, ``rss``...) in KiB."""
+        self._unsupported("domain_memory_stats")
+
+    def domain_security_label(self, uuid: str) -> tuple[str, str, bool]:
+        """(model, label, enforcing) as ``virDomainGetSecurityLabel`` gives them."""
+        self._unsupported("domain_security_label")
+
+    # -- networks -----------------------------------------------------------------------------
+
+    def list_networks(self, filters: ListFilter) -> list[NetworkRef]:
+        self._unsupported("list_networks")
+
+    def network_lookup_by_name(self, name: str) -> NetworkRef:
+        self._unsupported("network_lookup_by_name")
+
+    def network_lookup_by_uuid(self, uuid: str) -> NetworkRef:
+        self._unsupported("network_lookup_by_uuid")
+
+    def network_define_xml(self, xml: str, validate: bool) -> NetworkRef:
+        self._unsupported("network_define_xml")
+
+    def network_create_xml(self, xml: str, validate: bool) -> NetworkRef:
+        self._unsupported("network_create_xml")
+
+    def network_undefine(self, uuid: str) -> None:
+        self._unsupported("network_undefine")
+
+    def network_create(self, uuid: str) -> None:
+        self._unsupported("network_create")
+
+    def network_destroy(self, uuid: str) -> None:
+        self._unsupported("network_destroy")
+
+    def network_get_xml(self, uuid: str, inactive: bool) -> str:
+        self._unsupported("network_get_xml")
+
+    def network_is_active(self, uuid: str) -> bool:
+        self._unsupported("network_is_active")
+
+    def network_is_persistent(self, uuid: str) -> bool:
+        self._unsupported("network_is_persistent")
+
+    def network_get_autostart(self, uuid: str) -> bool:
+        self._unsupported("network_get_autostart")
+
+    def network_set_autostart(self, uuid: str, autostart: bool) -> None:
+        self._unsupported("network_set_autostart")
+
+    def network_get_bridge_name(self, uuid: str) -> str:
+        self._unsupported("network_get_bridge_name")
+
+    # -- storage pools ------------------------------------------------------------------------
+
+    def list_storage_pools(self, filters: ListFilter) -> list[PoolRef]:
+        self._unsupported("list_storage_pools")
+
+    def pool_lookup_by_name(self, name: str) -> PoolRef:
+        self._unsupported("pool_lookup_by_name")
+
+    def pool_lookup_by_uuid(self, uuid: str) -> PoolRef:
+        self._unsupported("pool_lookup_by_uuid")
+
+    def pool_define_xml(self, xml: str, validate: bool) -> PoolRef:
+        self._unsupported("pool_define_xml")
+
+    def pool_create_xml(self, xml: str, validate: bool) -> PoolRef:
+        self._unsupported("pool_create_xml")
+
+    def pool_build(self, uuid: str) -> None:
+        self._unsupported("pool_build")
+
+    def pool_create(self, uuid: str) -> None:
+        """Start (activate) a defined pool."""
+        self._unsupported("pool_create")
+
+    def pool_destroy(self, uuid: str) -> None:
+        self._unsupported("pool_destroy")
+
+    def pool_delete(self, uuid: str) -> None:
+        """Delete the pool's underlying storage (the pool stays defined)."""
+        self._unsupported("pool_delete")
+
+    def pool_undefine(self, uuid: str) -> None:
+        self._unsupported("pool_undefine")
+
+    def pool_refresh(self, uuid: str) -> None:
+        self._unsupported("pool_refresh")
+
+    def pool_get_info(self, uuid: str) -> PoolInfo:
+        self._unsupported("pool_get_info")
+
+    def pool_get_xml(self, uuid: str, inactive: bool) -> str:
+        self._unsupported("pool_get_xml")
+
+    def pool_is_active(self, uuid: str) -> bool:
+        self._unsupported("pool_is_active")
+
+    def pool_is_persistent(self, uuid: str) -> bool:
+        self._unsupported("pool_is_persistent")
+
+    def pool_get_autostart(self, uuid: str) -> bool:
+        self._unsupported("pool_get_autostart")
+
+    def pool_set_autostart(self, uuid: str, autostart: bool) -> None:
+        self._unsupported("pool_set_autostart")
+
+    def pool_list_volumes(self, uuid: str) -> list[VolRef]:
+        self._unsupported("pool_list_volumes")
+
+    # -- storage volumes ----------------------------------------------------------------------
+
+    def vol_lookup_by_name(self, pool_uuid: str, name: str) -> VolRef:
+        self._unsupported("vol_lookup_by_name")
+
+    def vol_lookup_by_key(self, key: str) -> VolRef:
+        self._unsupported("vol_lookup_by_key")
+
+    def vol_lookup_by_path(self, path: str) -> VolRef:
+        self._unsupported("vol_lookup_by_path")
+
+    def vol_create_xml(self, pool_uuid: str, xml: str, validate: bool) -> VolRef:
+        self._unsupported("vol_create_xml")
+
+    def vol_create_xml_from(self, pool_uuid: str, xml: str, source_key: str) -> VolRef:
+        """Create a volume in the pool whose content is copied from ``source_key`` (clone)."""
+        self._unsupported("vol_create_xml_from")
+
+    def vol_delete(self, key: str) -> None:
+        self._unsupported("vol_delete")
+
+    def vol_wipe(self, key: str) -> None:
+        self._unsupported("vol_wipe")
+
+    def vol_resize(self, key: str, capacity: int, delta: bool, shrink: bool) -> None:
+        """Set the capacity in bytes (or grow/shrink by it when ``delta``)."""
+        self._unsupported("vol_resize")
+
+    def vol_get_info(self, key: str) -> VolInfo:
+        self._unsupported("vol_get_info")
+
+    def vol_get_xml(self, key: str) -> str:
+        self._unsupported("vol_get_xml")
+
+    def vol_get_path(self, key: str) -> str:
+        self._unsupported("vol_get_path")
+
+
+_NOT_OPERATIONS = frozenset({"supports", "operations"})

@@ -1,0 +1,129 @@
+"""Hook specifications: how plugins take part in pyvirt.
+
+Two kinds of plugin implement these hooks:
+
+* **drivers** (entry-point group ``pyvirt.drivers``, the entry-point name is the URI scheme)
+  implement :func:`connect_open`; a driver is imported and registered the first time a URI with
+  its scheme is opened;
+* **hook plugins** (entry-point group ``pyvirt.hooks``) implement the lifecycle hooks below to
+  observe or veto what happens to domains on any connection, like libvirt's hook scripts.
+  They are imported on the first lifecycle operation of the process.
+
+Lifecycle hooks run *before* the operation: raising an exception vetoes it (the caller gets
+:class:`~pyvirt.errors.OperationDeniedError` with the plugin's message, and nothing changes).
+Observing completed operations is what :func:`domain_event` is for.
+
+Implement a hook with ``@pyvirt.hookimpl`` on a function of the same name; you may accept any
+subset of the parameters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pyvirt.driver import DriverConnection, EventSink
+    from pyvirt.types import DomainEvent, DomainRef
+    from pyvirt.uri import URI
+
+PROJECT = "pyvirt"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -- opening connections ------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnection | None:
+    """Open a connection for ``uri``, or decline by returning ``None``.
+
+    Called by :func:`pyvirt.open` after the plugins registered for ``uri.driver`` were loaded.
+    Every registered driver is asked in turn (libvirt's ``virConnectOpenInternal``); a driver
+    that does not serve the URI returns ``None`` so the next one may.  A driver that serves it
+    but cannot open it raises a :class:`~pyvirt.errors.PyvirtError` saying why.
+
+    Stops at first non-None result.
+
+    :param uri: the parsed connection URI.
+    :param read_only: the caller asked for a read-only connection; the core already refuses
+        mutating calls, a driver may additionally open its backend read-only.
+    :param events: callable to report lifecycle events (:class:`~pyvirt.types.DomainEvent`).
+    :return: a :class:`~pyvirt.driver.DriverConnection`, or ``None`` to decline.
+    """
+
+
+# -- domain lifecycle (before the operation; raise to veto) ----------------------------------------
+
+
+@hookspec
+def domain_define(uri: str, xml: str) -> None:
+    """A domain is about to be defined (or redefined) from ``xml``.
+
+    Called by :meth:`pyvirt.Connection.define_domain` before the driver sees the document.
+
+    :param uri: the connection's URI.
+    :param xml: the document as the caller gave it.
+    """
+
+
+@hookspec
+def domain_create(uri: str, xml: str) -> None:
+    """A transient domain is about to be created and started from ``xml``.
+
+    Called by :meth:`pyvirt.Connection.create_domain` before the driver sees the document.
+
+    :param uri: the connection's URI.
+    :param xml: the document as the caller gave it.
+    """
+
+
+@hookspec
+def domain_start(uri: str, domain: DomainRef) -> None:
+    """A defined domain is about to be started (also before a restore from a saved image).
+
+    Called by :meth:`pyvirt.Domain.start`.
+
+    :param uri: the connection's URI.
+    :param domain: the domain's identity.
+    """
+
+
+@hookspec
+def domain_stop(uri: str, domain: DomainRef, how: str) -> None:
+    """A running domain is about to stop.
+
+    Called by :meth:`pyvirt.Domain.shutdown`, ``destroy`` and ``save``.
+
+    :param uri: the connection's URI.
+    :param domain: the domain's identity.
+    :param how: ``"shutdown"``, ``"destroy"`` or ``"save"``.
+    """
+
+
+@hookspec
+def domain_undefine(uri: str, domain: DomainRef) -> None:
+    """A domain's persistent configuration is about to be removed.
+
+    Called by :meth:`pyvirt.Domain.undefine`.
+
+    :param uri: the connection's URI.
+    :param domain: the domain's identity.
+    """
+
+
+# -- observing ---------------------------------------------------------------------------------
+
+
+@hookspec
+def domain_event(uri: str, event: DomainEvent) -> None:
+    """A lifecycle event happened on a connection of this process.
+
+    Called after the operation completed, for every connection, before the connection's own
+    subscribers are called.  Exceptions are logged and otherwise ignored: the event happened.
+
+    :param uri: the connection's URI.
+    :param event: which domain, what happened and why.
+    """

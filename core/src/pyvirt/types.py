@@ -1,0 +1,299 @@
+"""Plain values that cross the driver interface.
+
+Every argument and result of a driver call is one of these (or a str/int/bool), so the
+remote driver can send them over a socket unchanged: NamedTuples become lists, IntEnums
+become numbers, and the receiving side rebuilds them with ``TYPE(*fields)``.  Enum values are
+libvirt's numbers, so code written against libvirt's constants maps one to one.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import NamedTuple
+
+
+class DomainState(enum.IntEnum):
+    """libvirt's ``virDomainState``."""
+
+    NOSTATE = 0
+    RUNNING = 1
+    BLOCKED = 2
+    PAUSED = 3
+    SHUTDOWN = 4
+    SHUTOFF = 5
+    CRASHED = 6
+    PMSUSPENDED = 7
+
+    @property
+    def label(self) -> str:
+        """The word virsh prints for this state (``shut off``, ``in shutdown``...)."""
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    DomainState.NOSTATE: "no state",
+    DomainState.RUNNING: "running",
+    DomainState.BLOCKED: "idle",
+    DomainState.PAUSED: "paused",
+    DomainState.SHUTDOWN: "in shutdown",
+    DomainState.SHUTOFF: "shut off",
+    DomainState.CRASHED: "crashed",
+    DomainState.PMSUSPENDED: "pmsuspended",
+}
+
+
+class RunningReason(enum.IntEnum):
+    UNKNOWN = 0
+    BOOTED = 1
+    MIGRATED = 2
+    RESTORED = 3
+    FROM_SNAPSHOT = 4
+    UNPAUSED = 5
+    MIGRATION_CANCELED = 6
+    SAVE_CANCELED = 7
+    WAKEUP = 8
+    CRASHED = 9
+    POSTCOPY = 10
+
+
+class PausedReason(enum.IntEnum):
+    UNKNOWN = 0
+    USER = 1
+    MIGRATION = 2
+    SAVE = 3
+    DUMP = 4
+    IOERROR = 5
+    WATCHDOG = 6
+    FROM_SNAPSHOT = 7
+    SHUTTING_DOWN = 8
+    SNAPSHOT = 9
+    CRASHED = 10
+
+
+class ShutoffReason(enum.IntEnum):
+    UNKNOWN = 0
+    SHUTDOWN = 1
+    DESTROYED = 2
+    CRASHED = 3
+    MIGRATED = 4
+    SAVED = 5
+    FAILED = 6
+    FROM_SNAPSHOT = 7
+    DAEMON = 8
+
+
+class DomainEventType(enum.IntEnum):
+    """libvirt's ``virDomainEventType``."""
+
+    DEFINED = 0
+    UNDEFINED = 1
+    STARTED = 2
+    SUSPENDED = 3
+    RESUMED = 4
+    STOPPED = 5
+    SHUTDOWN = 6
+    PMSUSPENDED = 7
+    CRASHED = 8
+
+
+class DefinedDetail(enum.IntEnum):
+    ADDED = 0
+    UPDATED = 1
+    RENAMED = 2
+    FROM_SNAPSHOT = 3
+
+
+class UndefinedDetail(enum.IntEnum):
+    REMOVED = 0
+    RENAMED = 1
+
+
+class StartedDetail(enum.IntEnum):
+    BOOTED = 0
+    MIGRATED = 1
+    RESTORED = 2
+    FROM_SNAPSHOT = 3
+    WAKEUP = 4
+
+
+class SuspendedDetail(enum.IntEnum):
+    PAUSED = 0
+    MIGRATED = 1
+    IOERROR = 2
+    WATCHDOG = 3
+    RESTORED = 4
+    FROM_SNAPSHOT = 5
+    API_ERROR = 6
+
+
+class ResumedDetail(enum.IntEnum):
+    UNPAUSED = 0
+    MIGRATED = 1
+    FROM_SNAPSHOT = 2
+
+
+class StoppedDetail(enum.IntEnum):
+    SHUTDOWN = 0
+    DESTROYED = 1
+    CRASHED = 2
+    MIGRATED = 3
+    SAVED = 4
+    FAILED = 5
+    FROM_SNAPSHOT = 6
+
+
+class ShutdownDetail(enum.IntEnum):
+    FINISHED = 0
+    GUEST = 1
+    HOST = 2
+
+
+class PoolState(enum.IntEnum):
+    """libvirt's ``virStoragePoolState``."""
+
+    INACTIVE = 0
+    BUILDING = 1
+    RUNNING = 2
+    DEGRADED = 3
+    INACCESSIBLE = 4
+
+
+class VolType(enum.IntEnum):
+    """libvirt's ``virStorageVolType``."""
+
+    FILE = 0
+    BLOCK = 1
+    DIR = 2
+    NETWORK = 3
+    NETDIR = 4
+    PLOOP = 5
+
+
+class ListFilter(enum.IntFlag):
+    """Filters for listing calls; the bits are libvirt's ``VIR_CONNECT_LIST_*`` values.
+
+    Within one pair (active/inactive, persistent/transient, autostart/no-autostart) setting
+    neither bit or both bits means "either"; pairs combine with AND, as in libvirt.
+    """
+
+    NONE = 0
+    ACTIVE = 1 << 0
+    INACTIVE = 1 << 1
+    PERSISTENT = 1 << 2
+    TRANSIENT = 1 << 3
+    RUNNING = 1 << 4
+    PAUSED = 1 << 5
+    SHUTOFF = 1 << 6
+    OTHER = 1 << 7
+    MANAGEDSAVE = 1 << 8
+    NO_MANAGEDSAVE = 1 << 9
+    AUTOSTART = 1 << 10
+    NO_AUTOSTART = 1 << 11
+
+
+class ModifyScope(enum.IntFlag):
+    """libvirt's ``VIR_DOMAIN_AFFECT_*``: change the running domain, its config, or both.
+
+    ``CURRENT`` (0) means "live if running, else config", libvirt's default.
+    """
+
+    CURRENT = 0
+    LIVE = 1
+    CONFIG = 2
+    MAXIMUM = 4
+
+
+class DomainRef(NamedTuple):
+    """A domain's identity as a driver reports it (libvirt's virDomainPtr fields).
+
+    ``id`` is -1 while the domain is not running.
+    """
+
+    name: str
+    uuid: str
+    id: int
+
+
+class NetworkRef(NamedTuple):
+    name: str
+    uuid: str
+
+
+class PoolRef(NamedTuple):
+    name: str
+    uuid: str
+
+
+class VolRef(NamedTuple):
+    """A volume's identity: its pool, its name and its key (unique on the node)."""
+
+    pool: str
+    name: str
+    key: str
+
+
+class DomainInfo(NamedTuple):
+    """libvirt's ``virDomainInfo``: memory in KiB, CPU time in nanoseconds."""
+
+    state: DomainState
+    max_memory: int
+    memory: int
+    vcpus: int
+    cpu_time: int
+
+
+class NodeInfo(NamedTuple):
+    """libvirt's ``virNodeInfo``: memory in KiB, frequency in MHz."""
+
+    model: str
+    memory: int
+    cpus: int
+    mhz: int
+    nodes: int
+    sockets: int
+    cores: int
+    threads: int
+
+
+class PoolInfo(NamedTuple):
+    """libvirt's ``virStoragePoolInfo``: sizes in bytes."""
+
+    state: PoolState
+    capacity: int
+    allocation: int
+    available: int
+
+
+class VolInfo(NamedTuple):
+    """libvirt's ``virStorageVolInfo``: sizes in bytes."""
+
+    type: VolType
+    capacity: int
+    allocation: int
+
+
+class DomainEvent(NamedTuple):
+    """A lifecycle event as subscribers receive it: which domain, what, and why."""
+
+    domain: DomainRef
+    event: DomainEventType
+    detail: int
+
+
+class Version(NamedTuple):
+    """A version as libvirt encodes it: major * 1,000,000 + minor * 1,000 + micro."""
+
+    major: int
+    minor: int
+    micro: int
+
+    @classmethod
+    def from_number(cls, number: int) -> Version:
+        return cls(number // 1_000_000, number // 1000 % 1000, number % 1000)
+
+    @property
+    def number(self) -> int:
+        return self.major * 1_000_000 + self.minor * 1000 + self.micro
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.micro}"
