@@ -1,0 +1,71 @@
+"""Conformance: storage pools and volumes (a directory pool under the test's tmp dir)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+
+import pyvirt
+from pyvirt import PoolState
+
+Namer = Callable[[str], str]
+
+
+def pool_xml(name: str, path: str) -> str:
+    return f"<pool type='dir'>\n  <name>{name}</name>\n  <target>\n    <path>{path}</path>\n  </target>\n</pool>\n"
+
+
+def volume_xml(name: str, capacity: int) -> str:
+    return f"<volume>\n  <name>{name}</name>\n  <capacity unit='bytes'>{capacity}</capacity>\n</volume>\n"
+
+
+@pytest.mark.pyvirt_requires("pool_define_xml", "pool_create", "vol_create_xml")
+class TestStorage:
+    def test_pool_lifecycle_and_volumes(
+        self, conn: pyvirt.Connection, unique_name: Namer, tmp_path: os.PathLike[str]
+    ) -> None:
+        name = unique_name("pool")
+        path = os.path.join(tmp_path, name)
+        pool = conn.define_pool(pool_xml(name, path))
+        try:
+            assert pool.info().state == PoolState.INACTIVE
+            pool.build()
+            pool.start()
+            assert pool.is_active() and pool.info().state == PoolState.RUNNING
+            vol = pool.create_volume(volume_xml("disk0.img", 1 << 20))
+            assert vol.name == "disk0.img" and vol.pool_name == name
+            assert vol.info().capacity == 1 << 20
+            assert vol.path().endswith("/disk0.img")
+            assert conn.lookup_volume_by_key(vol.key).name == "disk0.img"
+            assert conn.lookup_volume_by_path(vol.path()).key == vol.key
+            assert [v.name for v in pool.list_volumes()] == ["disk0.img"]
+            with pytest.raises(pyvirt.PyvirtError, match="already"):
+                pool.create_volume(volume_xml("disk0.img", 1 << 20))
+            vol.resize(2 << 20)
+            assert vol.info().capacity == 2 << 20
+            clone = pool.clone_volume(volume_xml("disk1.img", 2 << 20), vol)
+            assert clone.info().capacity == 2 << 20
+            vol.wipe()
+            clone.delete()
+            vol.delete()
+            assert pool.list_volumes() == []
+            with pytest.raises(pyvirt.NoStorageVolError):
+                pool.lookup_volume("disk0.img")
+            pool.destroy()
+            assert not pool.is_active()
+        finally:
+            pool.undefine()
+        with pytest.raises(pyvirt.NoStoragePoolError):
+            conn.lookup_pool_by_name(name)
+
+    def test_volumes_need_an_active_pool(
+        self, conn: pyvirt.Connection, unique_name: Namer, tmp_path: os.PathLike[str]
+    ) -> None:
+        pool = conn.define_pool(pool_xml(unique_name("ipool"), os.path.join(tmp_path, "p")))
+        try:
+            with pytest.raises(pyvirt.OperationInvalidError, match="not active"):
+                pool.create_volume(volume_xml("v.img", 1024))
+        finally:
+            pool.undefine()

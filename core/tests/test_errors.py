@@ -1,0 +1,31 @@
+"""Errors keep libvirt's numbers and survive a round trip through plain data."""
+
+import pyvirt
+from pyvirt import errors
+
+
+def test_codes_are_libvirts() -> None:
+    assert errors.ErrorCode.NO_DOMAIN == 42
+    assert errors.ErrorCode.OPERATION_INVALID == 55
+    assert errors.ErrorCode.NO_SUPPORT == 3
+    assert errors.ErrorDomain.TEST == 12
+
+
+def test_subclasses_carry_their_default_code() -> None:
+    assert pyvirt.NoDomainError("x").code == errors.ErrorCode.NO_DOMAIN
+    assert pyvirt.OperationDeniedError("x").code == errors.ErrorCode.OPERATION_DENIED
+    assert isinstance(errors.DomainExistsError("x"), pyvirt.OperationFailedError)
+
+
+def test_xml_error_names_the_line_once() -> None:
+    err = pyvirt.XMLError("unexpected element 'foo'", line=7)
+    assert str(err) == "unexpected element 'foo' (line 7)" and err.line == 7
+    assert str(pyvirt.XMLError("bad at line 3", line=3)) == "bad at line 3"
+
+
+def test_round_trip_through_dict() -> None:
+    data = pyvirt.NoNetworkError("Network not found: no network with matching name 'x'").to_dict()
+    cls = errors.error_class_by_name(str(data["error"]))
+    rebuilt = cls(str(data["message"]), code=errors.ErrorCode(data["code"]), domain=errors.ErrorDomain(data["domain"]))
+    assert type(rebuilt) is pyvirt.NoNetworkError and rebuilt.code == errors.ErrorCode.NO_NETWORK
+    assert errors.error_class_by_name("SomethingElse") is pyvirt.PyvirtError

@@ -1,0 +1,1 @@
+"""pyvirt's Linux container driver (scheme ``lxc``); only its entry point exists so far."""
