@@ -46,8 +46,9 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("mypy", "lxml-stubs", "pytest", "hypothesis", "-e", CORE, "-e", "./plugins/pyvirt-test")
-    session.run("mypy", "core/src/pyvirt", "plugins/pyvirt-test/src", "plugins/pyvirt-qemu/src",
-                "plugins/pyvirt-lxc/src")
+    session.run(
+        "mypy", "core/src/pyvirt", "plugins/pyvirt-test/src", "plugins/pyvirt-qemu/src", "plugins/pyvirt-lxc/src"
+    )
 
 
 @nox.session

@@ -42,7 +42,8 @@ def capabilities_page() -> str:
     for info in registry.installed_drivers():
         module = importlib.import_module(info.target.split(":")[0])
         classes = [
-            obj for obj in vars(module).values()
+            obj
+            for obj in vars(module).values()
             if inspect.isclass(obj) and issubclass(obj, DriverConnection) and obj is not DriverConnection
         ]
         for cls in classes:

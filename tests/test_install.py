@@ -19,7 +19,10 @@ def fresh_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dists = [REPO / "core", REPO / "plugins" / "pyvirt-test", REPO / "tests" / "fixtures" / "pyvirt-fixture-driver"]
     subprocess.run(
         [str(env / "bin" / "python"), "-m", "pip", "install", "-q", *map(str, dists)],
-        check=True, capture_output=True, text=True, timeout=600,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     return env
 
@@ -45,7 +48,7 @@ def test_third_party_driver_works_from_a_plain_install(fresh_env: Path) -> None:
         "import pyvirt\n"
         "c = pyvirt.open('fixture:///x')\n"
         "d = c.define_domain(\"<domain type='fixture'><name>a</name><memory>1024</memory>"
-        "<os><type>hvm</type></os></domain>\")\n"
+        '<os><type>hvm</type></os></domain>")\n'
         "d.start(); print(c.get_type(), [x.name for x in c.list_domains()], d.state()[0].name)\n"
     )
     assert _run(fresh_env, code).split() == ["FIXTURE", "['a']", "RUNNING"]
@@ -54,6 +57,8 @@ def test_third_party_driver_works_from_a_plain_install(fresh_env: Path) -> None:
 def test_console_script_lists_the_default_node(fresh_env: Path) -> None:
     out = subprocess.run(
         [str(fresh_env / "bin" / "pyvirsh"), "-c", "test:///default", "list", "--all"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert " 1    test   running" in out

@@ -53,10 +53,7 @@ def test_broken_plugin_shows_the_import_error(fake_site: Path) -> None:
 
 def test_plugin_that_declines_gives_a_clear_error(fake_site: Path) -> None:
     source = (
-        "from pyvirt.hookspecs import hookimpl\n"
-        "@hookimpl\n"
-        "def connect_open(uri, read_only, events):\n"
-        "    return None\n"
+        "from pyvirt.hookspecs import hookimpl\n@hookimpl\ndef connect_open(uri, read_only, events):\n    return None\n"
     )
     _install(fake_site, "shy-drv", "shy", "shy_drv_mod", source)
     with pytest.raises(ConnectError, match="declined"):

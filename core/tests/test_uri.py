@@ -24,7 +24,12 @@ def test_parses_libvirt_syntax(
 ) -> None:
     parsed = uri.parse(text)
     assert (parsed.driver, parsed.transport, parsed.user, parsed.host, parsed.port, parsed.path) == (
-        driver, transport, user, host, port, path,
+        driver,
+        transport,
+        user,
+        host,
+        port,
+        path,
     )
     assert uri.parse(str(parsed)) == parsed
 
