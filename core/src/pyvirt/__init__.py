@@ -34,9 +34,11 @@ from pyvirt.errors import (
 from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
 from pyvirt.types import (
+    DomainDisk,
     DomainEvent,
     DomainEventType,
     DomainInfo,
+    DomainInterface,
     DomainState,
     ListFilter,
     ModifyScope,
@@ -54,9 +56,11 @@ __all__ = [
     "ConnectError",
     "Connection",
     "Domain",
+    "DomainDisk",
     "DomainEvent",
     "DomainEventType",
     "DomainInfo",
+    "DomainInterface",
     "DomainState",
     "ErrorCode",
     "ErrorDomain",

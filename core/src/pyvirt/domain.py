@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyvirt.types import DomainInfo, DomainRef, DomainState, ModifyScope
+from pyvirt.types import DomainDisk, DomainInfo, DomainInterface, DomainRef, DomainState, ModifyScope
 
 if TYPE_CHECKING:
     from pyvirt.connection import Connection
+    from pyvirt.xml.domain import DomainDef
 
 
 class Domain:
@@ -131,6 +132,28 @@ class Domain:
     def set_autostart(self, autostart: bool) -> None:
         self._conn.check_writable("virDomainSetAutostart")
         self._conn.driver.domain_set_autostart(self.uuid, autostart)
+
+    # -- description read from the XML (every driver gets these for free) ------------------
+
+    def title(self, *, inactive: bool = False) -> str | None:
+        return self._definition(inactive).title
+
+    def description(self, *, inactive: bool = False) -> str | None:
+        return self._definition(inactive).description
+
+    def disks(self, *, inactive: bool = False) -> list[DomainDisk]:
+        return [DomainDisk(d.type, d.device, d.target_dev, d.source) for d in self._definition(inactive).disks]
+
+    def interfaces(self, *, inactive: bool = False) -> list[DomainInterface]:
+        return [
+            DomainInterface(i.type, i.source, i.model, i.mac, i.target_dev)
+            for i in self._definition(inactive).interfaces
+        ]
+
+    def _definition(self, inactive: bool) -> DomainDef:
+        from pyvirt.xml.domain import DomainDef  # lxml only when a caller needs the document
+
+        return DomainDef.from_xml(self.xml(inactive=inactive))
 
     # -- resources --------------------------------------------------------------------------
 

@@ -272,6 +272,25 @@ class VolInfo(NamedTuple):
     allocation: int
 
 
+class DomainDisk(NamedTuple):
+    """One ``<disk>`` of a domain, as ``virsh domblklist --details`` shows it."""
+
+    type: str
+    device: str
+    target: str
+    source: str | None
+
+
+class DomainInterface(NamedTuple):
+    """One ``<interface>`` of a domain, as ``virsh domiflist`` shows it."""
+
+    type: str
+    source: str | None
+    model: str | None
+    mac: str | None
+    target: str | None
+
+
 class DomainEvent(NamedTuple):
     """A lifecycle event as subscribers receive it: which domain, what, and why."""
 

@@ -169,6 +169,26 @@ class TestDomainLifecycle:
             dom.undefine()
 
 
+class TestDomainDescription:
+    def test_title_disks_and_interfaces(self, conn: pyvirt.Connection, domain_type: str, unique_name: Namer) -> None:
+        name = unique_name("dev")
+        xml = (
+            f"<domain type='{domain_type}'><name>{name}</name><title>A title</title>"
+            "<memory>65536</memory><os><type>hvm</type></os><devices>"
+            "<disk type='file' device='disk'><source file='/images/a.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+            "<interface type='network'><mac address='52:54:00:12:34:56'/><source network='default'/>"
+            "<model type='virtio'/></interface></devices></domain>"
+        )
+        dom = conn.define_domain(xml)
+        try:
+            assert dom.title() == "A title"
+            assert dom.disks() == [pyvirt.DomainDisk("file", "disk", "vda", "/images/a.qcow2")]
+            (nic,) = dom.interfaces()
+            assert (nic.type, nic.source, nic.model, nic.mac) == ("network", "default", "virtio", "52:54:00:12:34:56")
+        finally:
+            dom.undefine()
+
+
 class TestDomainResources:
     @pytest.mark.pyvirt_requires("domain_set_memory")
     def test_memory(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
