@@ -1,0 +1,121 @@
+"""libvirt's canonical layout: element order, attribute order and the exact bytes.
+
+libvirt never echoes a document: it formats its C model, so every output has a fixed element
+and attribute order, 2-space indentation, single-quoted attributes and ``'``/``"`` escaped as
+``&apos;``/``&quot;`` everywhere.  pyvirt keeps the parsed lxml tree instead of a full model
+(anything the schema allows survives), so it gets the same bytes by sorting the tree into
+libvirt's order (tables in :mod:`pyvirt.xml._order`, read off libvirt's own outputs) and
+serialising with libxml2, fixing the quote style afterwards.
+
+Elements the tables do not know keep their place after the known sibling they followed, so an
+extension is never dropped or moved far.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from pyvirt.xml._order import ATTR_ORDER, CHILD_ORDER
+
+_CHILD_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for k, v in CHILD_ORDER.items()}
+_ATTR_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for k, v in ATTR_ORDER.items()}
+_PLACEHOLDER = "\ue000"
+
+
+def canonicalize(root: etree._Element) -> None:
+    """Sort ``root``'s subtree in place into libvirt's element and attribute order."""
+    _sort(root, root.tag if isinstance(root.tag, str) else "")
+
+
+def _sort(el: etree._Element, key: str) -> None:
+    arank = _ATTR_RANK.get(key)
+    if arank is not None and len(el.attrib) > 1:
+        names = list(el.attrib)
+        ranks = [arank.get(n, 1000) for n in names]
+        if ranks != sorted(ranks):
+            items = sorted(el.attrib.items(), key=lambda kv: arank.get(kv[0], 1000))
+            el.attrib.clear()
+            for name, value in items:
+                el.set(name, value)
+    if len(el) == 0:
+        return
+    crank = _CHILD_RANK.get(key)
+    tail = "/" + key.rsplit("/", 1)[-1]
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag[0] != "{":
+            _sort(child, key if ("/" + tag) == tail else key + "/" + tag)
+    if crank is None or len(el) < 2:
+        return
+    ranks: list[int] = []
+    prev = -1
+    for child in el:
+        tag = child.tag
+        r = crank.get(tag, -1) if isinstance(tag, str) else -1
+        if r < 0:
+            r = prev  # unknown: stay right after the known sibling it followed
+        ranks.append(r)
+        prev = r
+    if all(ranks[i] <= ranks[i + 1] for i in range(len(ranks) - 1)):
+        return
+    order = sorted(range(len(ranks)), key=ranks.__getitem__)
+    children = list(el)
+    for child in children:
+        el.remove(child)
+    for i in order:
+        el.append(children[i])
+
+
+def start_tag(root: etree._Element, first: dict[str, str] | None = None) -> str:
+    """The root's start tag as libvirt writes it: attributes, then namespace declarations.
+
+    ``first`` attributes (e.g. a live domain's ``id``) are placed after the root's own first
+    attribute, which is where libvirt puts them (``<domain type='kvm' id='1'>``).
+    """
+    items = list(root.attrib.items())
+    if first:
+        items[1:1] = [(k, v) for k, v in first.items()]
+    parts = [str(root.tag)]
+    parts += [f"{k}='{escape_attr(v)}'" for k, v in items]
+    own = root.nsmap
+    parent = root.getparent()
+    inherited = parent.nsmap if parent is not None else {}
+    for prefix, uri in own.items():
+        if inherited.get(prefix) != uri:
+            parts.append(f"xmlns:{prefix}='{escape_attr(uri)}'" if prefix else f"xmlns='{escape_attr(uri)}'")
+    return "<" + " ".join(parts) + ">"
+
+
+def escape_attr(value: str) -> str:
+    """libvirt's escaping, used for attribute values and text alike."""
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&apos;")
+        .replace('"', "&quot;")
+    )
+
+
+def serialize(root: etree._Element) -> str:
+    """libvirt's bytes for ``root``: 2-space indent, single quotes, trailing newline."""
+    text = etree.tostring(root, encoding="unicode", pretty_print=True)
+    text = text.replace("'", "&apos;")
+    if '"' in text and _has_quote_in_text(root):
+        # libxml2 leaves '"' raw in text; libvirt escapes it.  Hide those before swapping.
+        copy = etree.fromstring(etree.tostring(root))
+        for node in copy.iter():
+            if node.text and '"' in node.text:
+                node.text = node.text.replace('"', _PLACEHOLDER)
+            if node.tail and '"' in node.tail:
+                node.tail = node.tail.replace('"', _PLACEHOLDER)
+        text = etree.tostring(copy, encoding="unicode", pretty_print=True).replace("'", "&apos;")
+        return text.replace('"', "'").replace(_PLACEHOLDER, "&quot;")
+    return text.replace('"', "'")
+
+
+_QUOTE_IN_TEXT = etree.XPath("boolean(//text()[contains(., '\"')])")
+
+
+def _has_quote_in_text(root: etree._Element) -> bool:
+    return bool(_QUOTE_IN_TEXT(root))

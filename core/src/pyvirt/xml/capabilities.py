@@ -1,0 +1,100 @@
+"""The test driver's capabilities document (``virsh capabilities`` on a ``test:///`` node).
+
+libvirt's test driver describes a fixed, imaginary i686 host: two NUMA cells of eight CPUs
+for ``test:///default`` and no cells for a node loaded from a file, one ``testSecurity``
+security model, and ``hvm`` and ``xen`` guests of domain type ``test``.  The text is built
+here, in the XML package, because XML is only written by ``pyvirt.xml``; it is formatted as
+libvirt formats it so the output can be compared with real virsh byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+SECURITY_MODEL = "testSecurity"
+"""The security model the test node reports (capabilities ``secmodel`` and ``dominfo``)."""
+
+SECURITY_DOI = ""
+
+
+class NumaCell(NamedTuple):
+    """One NUMA cell of the imaginary host: memory in KiB, its page size and its CPUs."""
+
+    id: int
+    memory_kib: int
+    page_size_kib: int
+    pages: int
+    cpus: range
+    socket: int
+
+
+DEFAULT_CELLS: tuple[NumaCell, ...] = (
+    NumaCell(0, 2097152, 4, 524288, range(0, 8), 0),
+    NumaCell(1, 4194304, 8, 524288, range(8, 16), 1),
+)
+"""``test:///default``'s cells, as libvirt's test driver describes them."""
+
+_HUGE_PAGES_KIB = (2048, 1048576)
+
+
+def capabilities_xml(cells: tuple[NumaCell, ...] = DEFAULT_CELLS) -> str:
+    """The capabilities document of a test node with ``cells`` (empty for a node file)."""
+    out = [
+        "<capabilities>\n",
+        "\n",
+        "  <host>\n",
+        "    <cpu>\n",
+        "      <arch>i686</arch>\n",
+        "      <features>\n",
+        "        <pae/>\n",
+        "        <nonpae/>\n",
+        "      </features>\n",
+    ]
+    out += [f"      <pages unit='KiB' size='{size}'/>\n" for size in (4, 8, *_HUGE_PAGES_KIB)]
+    out += [
+        "    </cpu>\n",
+        "    <power_management/>\n",
+        "    <iommu support='no'/>\n",
+        "    <topology>\n",
+        f"      <cells num='{len(cells)}'>\n",
+    ]
+    for cell in cells:
+        out.append(f"        <cell id='{cell.id}'>\n")
+        out.append(f"          <memory unit='KiB'>{cell.memory_kib}</memory>\n")
+        out.append(f"          <pages unit='KiB' size='{cell.page_size_kib}'>{cell.pages}</pages>\n")
+        out += [f"          <pages unit='KiB' size='{size}'>0</pages>\n" for size in _HUGE_PAGES_KIB]
+        out.append(f"          <cpus num='{len(cell.cpus)}'>\n")
+        for core, cpu in enumerate(cell.cpus):
+            out.append(
+                f"            <cpu id='{cpu}' socket_id='{cell.socket}' die_id='0' core_id='{core}' siblings='{cpu}'/>\n"
+            )
+        out.append("          </cpus>\n")
+        out.append("        </cell>\n")
+    out += [
+        "      </cells>\n",
+        "    </topology>\n",
+        "    <secmodel>\n",
+        f"      <model>{SECURITY_MODEL}</model>\n",
+        f"      <doi>{SECURITY_DOI}</doi>\n",
+        "    </secmodel>\n",
+        "  </host>\n",
+        "\n",
+    ]
+    for os_type in ("hvm", "xen"):
+        out += [
+            "  <guest>\n",
+            f"    <os_type>{os_type}</os_type>\n",
+            "    <arch name='i686'>\n",
+            "      <wordsize>32</wordsize>\n",
+            "      <emulator>/usr/bin/test-hv</emulator>\n",
+            "      <domain type='test'/>\n",
+            "    </arch>\n",
+            "    <features>\n",
+            "      <pae/>\n",
+            "      <nonpae/>\n",
+            "    </features>\n",
+            "  </guest>\n",
+            "\n",
+        ]
+    out.append("</capabilities>\n")
+    return "".join(out)

@@ -1,0 +1,299 @@
+"""``<domain>`` documents: the typed fields drivers need over the whole kept tree.
+
+Parsing runs, in this order: safe parse, optional RelaxNG validation, libvirt's parse-time
+defaults (:mod:`pyvirt.xml.defaults`), libvirt's semantic checks (:mod:`pyvirt.xml.checks`)
+and sorting into libvirt's layout (:mod:`pyvirt.xml.canonical`).  Nothing of the document is
+dropped except what libvirt itself drops (foreign namespaces the driver does not know, when
+the caller passes ``namespaces``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from lxml import etree
+
+from pyvirt.xml import checks, defaults
+from pyvirt.xml.canonical import canonicalize, serialize, start_tag
+from pyvirt.xml.model import XMLModel, expect_root
+from pyvirt.xml.parser import parse_document
+from pyvirt.xml.schema import validate as schema_validate
+
+
+class _Device:
+    """A view on one device element; assignments go to the tree and clear the owner's cache."""
+
+    __slots__ = ("_el", "_owner")
+
+    def __init__(self, owner: DomainDef, el: etree._Element) -> None:
+        self._owner = owner
+        self._el = el
+
+    @property
+    def element(self) -> etree._Element:
+        return self._el
+
+    def _attr(self, child: str, name: str) -> str | None:
+        found = self._el.find(child)
+        return None if found is None else found.get(name)
+
+
+class InterfaceDef(_Device):
+    """``<interface>``: what ``domiflist`` shows and what the test driver assigns."""
+
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        return self._el.get("type", "")
+
+    @property
+    def source(self) -> str | None:
+        """The network, bridge or host device name, whichever the type uses."""
+        src = self._el.find("source")
+        if src is None:
+            return None
+        for name in ("network", "bridge", "dev", "path", "name"):
+            value = src.get(name)
+            if value is not None:
+                return value
+        return None
+
+    @property
+    def model(self) -> str | None:
+        return self._attr("model", "type")
+
+    @property
+    def mac(self) -> str | None:
+        return self._attr("mac", "address")
+
+    @property
+    def target_dev(self) -> str | None:
+        return self._attr("target", "dev")
+
+    @target_dev.setter
+    def target_dev(self, value: str | None) -> None:
+        target = self._el.find("target")
+        if value is None:
+            if target is not None:
+                self._el.remove(target)
+        else:
+            if target is None:
+                target = etree.SubElement(self._el, "target")
+                canonicalize(self._owner.root)
+            target.set("dev", value)
+        self._owner.invalidate()
+
+
+class DiskDef(_Device):
+    """``<disk>``: what ``domblklist`` shows."""
+
+    __slots__ = ()
+
+    @property
+    def type(self) -> str:
+        return self._el.get("type", "file")
+
+    @property
+    def device(self) -> str:
+        return self._el.get("device", "disk")
+
+    @property
+    def target_dev(self) -> str:
+        return self._attr("target", "dev") or ""
+
+    @property
+    def target_bus(self) -> str | None:
+        return self._attr("target", "bus")
+
+    @property
+    def source(self) -> str | None:
+        """File, device, directory or network name of the source (``None`` for an empty cdrom)."""
+        src = self._el.find("source")
+        if src is None:
+            return None
+        for name in ("file", "dev", "dir", "name", "volume", "path"):
+            value = src.get(name)
+            if value is not None:
+                if name == "volume" and src.get("pool"):
+                    return f"{src.get('pool')}/{value}"
+                return value
+        return None
+
+
+class DomainDef(XMLModel):
+    """A domain definition; see the package docstring for the contract."""
+
+    kind = "domain"
+    root_tag = "domain"
+
+    interfaces: list[InterfaceDef]
+    disks: list[DiskDef]
+
+    def __init__(self, root: etree._Element, *, live_id: int | None = None) -> None:
+        super().__init__(root)
+        self._live_id = live_id
+        self._bind_devices()
+
+    def _bind_devices(self) -> None:
+        devices = self._root.find("devices")
+        if devices is None:
+            self.interfaces, self.disks = [], []
+            return
+        self.interfaces = [InterfaceDef(self, el) for el in devices.iterchildren("interface")]
+        self.disks = [DiskDef(self, el) for el in devices.iterchildren("disk")]
+
+    def _after_copy(self) -> None:
+        self._bind_devices()
+
+    @classmethod
+    def from_xml(
+        cls,
+        text: str | bytes,
+        *,
+        validate: bool = False,
+        namespaces: Collection[str] | None = None,
+    ) -> DomainDef:
+        """Parse, apply libvirt's parse-time defaults and checks, and return the model.
+
+        ``namespaces``: ``None`` keeps every namespaced extension element; a collection of
+        namespace URIs keeps only those, dropping the rest the way a libvirt driver drops
+        extensions it has no parser for (the test driver knows none).
+        """
+        root = parse_document(text, kind="domain")
+        expect_root(root, "domain", "domain")
+        if validate:
+            schema_validate(root, "domain")
+        live_id = defaults.domain_defaults(root, namespaces)
+        checks.check_domain(root)
+        canonicalize(root)
+        return cls(root, live_id=live_id)
+
+    # -- typed fields -----------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._text("name") or ""
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._set_text("name", value)
+
+    @property
+    def uuid(self) -> str:
+        return self._text("uuid") or ""
+
+    @uuid.setter
+    def uuid(self, value: str) -> None:
+        self._set_text("uuid", defaults.canonical_uuid(value, line=None))
+
+    @property
+    def virt_type(self) -> str:
+        return self._root.get("type", "")
+
+    @property
+    def os_type(self) -> str:
+        return self._text("os/type") or ""
+
+    @property
+    def arch(self) -> str | None:
+        el = self._find("os/type")
+        return None if el is None else el.get("arch")
+
+    @property
+    def title(self) -> str | None:
+        return self._text("title")
+
+    @title.setter
+    def title(self, value: str | None) -> None:
+        self._set_text("title", value)
+
+    @property
+    def description(self) -> str | None:
+        return self._text("description")
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        self._set_text("description", value)
+
+    @property
+    def memory_kib(self) -> int:
+        """``<memory>``: the maximum memory at boot, KiB."""
+        return int(self._text("memory") or 0)
+
+    @memory_kib.setter
+    def memory_kib(self, value: int) -> None:
+        self._set_text("memory", str(int(value)), attrs={"unit": "KiB"})
+
+    @property
+    def current_memory_kib(self) -> int:
+        return int(self._text("currentMemory") or 0)
+
+    @current_memory_kib.setter
+    def current_memory_kib(self, value: int) -> None:
+        self._set_text("currentMemory", str(int(value)), attrs={"unit": "KiB"})
+
+    @property
+    def vcpus(self) -> int:
+        """``<vcpu>``: the maximum number of virtual CPUs."""
+        return int(self._text("vcpu") or 1)
+
+    @vcpus.setter
+    def vcpus(self, value: int) -> None:
+        current = self.current_vcpus
+        self._set_text("vcpu", str(int(value)), attrs={"placement": "static"})
+        self._set_current_vcpus(min(current, int(value)))
+
+    @property
+    def current_vcpus(self) -> int:
+        el = self._find("vcpu")
+        if el is None:
+            return 1
+        cur = el.get("current")
+        return int(cur) if cur is not None else int(el.text or 1)
+
+    @current_vcpus.setter
+    def current_vcpus(self, value: int) -> None:
+        self._set_current_vcpus(int(value))
+
+    def _set_current_vcpus(self, value: int) -> None:
+        el = self._find("vcpu")
+        if el is None:
+            self._set_text("vcpu", str(value), attrs={"placement": "static"})
+            return
+        maximum = int(el.text or 1)
+        if value >= maximum:
+            el.attrib.pop("current", None)
+        else:
+            el.set("current", str(value))
+            canonicalize(self._root)
+        self.invalidate()
+
+    @property
+    def live_id(self) -> int | None:
+        """The ``id`` the parsed document carried (a live dump), if any."""
+        return self._live_id
+
+    # -- formatting -------------------------------------------------------------------------
+
+    def to_xml(self, *, domain_id: int | None = None, inactive: bool = False) -> str:
+        """libvirt's XMLDesc: canonical layout, ending with a newline.
+
+        ``domain_id`` adds ``id='N'`` (the live form of a running domain); ``inactive`` drops
+        what only describes a running instance (ids, runtime indexes, block-job mirrors...).
+        """
+        key = (domain_id, inactive)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        body = self._cache.get(inactive)
+        if body is None:
+            tree = defaults.strip_live_only(self._root) if inactive else self._root
+            body = serialize(tree)
+            body = body[body.index(">") + 1 :]
+            self._cache[inactive] = body
+        shown_id = None if inactive else (domain_id if domain_id is not None else self._live_id)
+        head = start_tag(self._root, {"id": str(shown_id)} if shown_id is not None else None)
+        text = head + body if len(self._root) else head[:-1] + "/>\n"
+        self._cache[key] = text
+        return text
