@@ -504,12 +504,12 @@ class TestConnection(DriverConnection):
         return obj
 
     def network_define_xml(self, xml: str, validate: bool) -> NetworkRef:
-        dfn = NetworkDef.from_xml(xml, validate=validate)
+        dfn = NetworkDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
         with self._state.lock:
             return _define_network(self._state, dfn).ref
 
     def network_create_xml(self, xml: str, validate: bool) -> NetworkRef:
-        dfn = NetworkDef.from_xml(xml, validate=validate)
+        dfn = NetworkDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
         state = self._state
         with state.lock:
             obj = _find_network_slot(state, dfn)
@@ -1098,7 +1098,8 @@ def _add_volume(state: NodeState, pool: PoolObj, dfn: VolDef) -> VolObj:
         raise InternalError(
             f"internal error: Not enough free space in pool for volume '{name}'", domain=ErrorDomain.TEST
         )
-    key = f"{pool_def.target_path}/{name}"
+    # A pool without a target path (gluster, rbd...) gives "(null)/name", as libvirt prints it.
+    key = f"{pool_def.target_path or '(null)'}/{name}"
     dfn.key = key
     dfn.target_path = key
     vol = VolObj(dfn, pool, key)
@@ -1116,7 +1117,7 @@ def _build_default_state() -> NodeState:
     """``test:///default``: domain ``test`` running as ID 1, network and pool active."""
     state = NodeState(DEFAULT_NODE_INFO, DEFAULT_CELLS)
     _load_domain(state, _parse_domain(defaults.DOMAIN_XML, False), DomainState.RUNNING, False, False)
-    _load_network(state, NetworkDef.from_xml(defaults.NETWORK_XML))
+    _load_network(state, NetworkDef.from_xml(defaults.NETWORK_XML, namespaces=_NO_NAMESPACES))
     _load_pool(state, PoolDef.from_xml(defaults.POOL_XML))
     return state
 
@@ -1130,7 +1131,7 @@ def _build_file_state(node: NodeFile) -> NodeState:
             _load_domain(state, dfn, DomainState(entry.runstate), entry.transient, entry.has_managed_save)
     for document in node.networks:
         with _locating(document):
-            _load_network(state, NetworkDef.from_xml(document.xml))
+            _load_network(state, NetworkDef.from_xml(document.xml, namespaces=_NO_NAMESPACES))
     for pool_entry in node.pools:
         with _locating(pool_entry.document):
             pool = _load_pool(state, PoolDef.from_xml(pool_entry.document.xml))
