@@ -1,0 +1,327 @@
+"""Domain management commands (virsh's 'domain' group): lifecycle, definition, resources."""
+
+from __future__ import annotations
+
+from pyvirt.cli.commands import DOMAIN, command
+from pyvirt.cli.context import Ctl
+from pyvirt.cli.errors import CommandError, failing, read_file
+from pyvirt.cli.parser import Args, data, flag, number
+from pyvirt.types import ModifyScope
+
+_DOM = data("domain", "domain name, id or uuid", complete="domain")
+_FILE = data("file", "file containing an XML domain description", complete="file")
+
+
+@command(
+    "define",
+    DOMAIN,
+    "define (but don't start) a domain from an XML file",
+    "Define a domain.",
+    _FILE,
+    flag("validate", "validate the XML against the schema"),
+)
+def define(ctl: Ctl, args: Args) -> None:
+    path = args.req("file")
+    xml = read_file(path)
+    with failing(f"Failed to define domain from {path}"):
+        dom = ctl.conn.define_domain(xml, validate=args.flag("validate"))
+    ctl.output.extra(f"Domain '{dom.name}' defined from {path}")
+
+
+@command(
+    "create",
+    DOMAIN,
+    "create a domain from an XML file",
+    "Create a domain.",
+    _FILE,
+    flag("paused", "leave the guest paused after creation"),
+    flag("validate", "validate the XML against the schema"),
+)
+def create(ctl: Ctl, args: Args) -> None:
+    path = args.req("file")
+    xml = read_file(path)
+    with failing(f"Failed to create domain from {path}"):
+        dom = ctl.conn.create_domain(xml, validate=args.flag("validate"), paused=args.flag("paused"))
+    ctl.output.extra(f"Domain '{dom.name}' created from {path}")
+
+
+@command(
+    "undefine", DOMAIN, "undefine a domain", "Undefine an inactive domain, or convert persistent to transient.", _DOM
+)
+def undefine(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    with failing(f"Failed to undefine domain '{dom.name}'"):
+        dom.undefine()
+    ctl.output.extra(f"Domain '{dom.name}' has been undefined")
+
+
+@command(
+    "start",
+    DOMAIN,
+    "start a (previously defined) inactive domain",
+    "Start a domain, either from the last managedsave\n    state, or via a fresh boot if no managedsave state\n"
+    "    is present.",
+    data("domain", "name of the inactive domain", complete="domain"),
+    flag("paused", "leave the guest paused after creation"),
+)
+def start(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    if dom.id != -1:
+        raise CommandError("Domain is already active")
+    with failing(f"Failed to start domain '{dom.name}'"):
+        dom.start(paused=args.flag("paused"))
+    ctl.output.extra(f"Domain '{dom.name}' started")
+
+
+def _simple(verb: str, done: str, api: str) -> None:
+    """Register a command that applies one argument-less call to a domain."""
+
+    def handler(ctl: Ctl, args: Args) -> None:
+        dom = ctl.domain(args.req("domain"))
+        with failing(f"Failed to {verb} domain '{dom.name}'"):
+            getattr(dom, api)()
+        ctl.output.extra(f"Domain '{dom.name}' {done}")
+
+    handler.__name__ = handler.__qualname__ = api
+    _SIMPLE[verb](handler)
+
+
+_SIMPLE = {
+    "shutdown": command("shutdown", DOMAIN, "gracefully shutdown a domain", "Run shutdown in the target domain.", _DOM),
+    "destroy": command(
+        "destroy",
+        DOMAIN,
+        "destroy (stop) a domain",
+        "Forcefully stop a given domain, but leave its resources intact.",
+        _DOM,
+    ),
+    "reboot": command("reboot", DOMAIN, "reboot a domain", "Run a reboot command in the target domain.", _DOM),
+    "reset": command("reset", DOMAIN, "reset a domain", "Reset the target domain as if by power button", _DOM),
+    "suspend": command("suspend", DOMAIN, "suspend a domain", "Suspend a running domain.", _DOM),
+    "resume": command("resume", DOMAIN, "resume a domain", "Resume a previously suspended domain.", _DOM),
+}
+_simple("shutdown", "is being shutdown", "shutdown")
+_simple("destroy", "destroyed", "destroy")
+_simple("reboot", "is being rebooted", "reboot")
+_simple("reset", "was reset", "reset")
+_simple("suspend", "suspended", "suspend")
+_simple("resume", "resumed", "resume")
+
+
+@command(
+    "save",
+    DOMAIN,
+    "save a domain state to a file",
+    "Save the RAM state of a running domain.",
+    _DOM,
+    data("file", "where to save the data", complete="file"),
+)
+def save(ctl: Ctl, args: Args) -> None:
+    dom, path = ctl.domain(args.req("domain")), args.req("file")
+    with failing(f"Failed to save domain '{dom.name}' to {path}"):
+        dom.save(path)
+    ctl.output.extra(f"\nDomain '{dom.name}' saved to {path}")
+
+
+@command(
+    "restore",
+    DOMAIN,
+    "restore a domain from a saved state in a file",
+    "Restore a domain.",
+    data("file", "the state to restore", complete="file"),
+)
+def restore(ctl: Ctl, args: Args) -> None:
+    path = args.req("file")
+    with failing(f"Failed to restore domain from {path}"):
+        ctl.conn.restore_domain(path)
+    ctl.output.extra(f"Domain restored from {path}")
+
+
+@command(
+    "autostart",
+    DOMAIN,
+    "autostart a domain",
+    "Configure a domain to be automatically started at boot.",
+    _DOM,
+    flag("disable", "disable autostarting"),
+)
+def autostart(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    enable = not args.flag("disable")
+    verb = "mark" if enable else "unmark"
+    with failing(f"Failed to {verb} domain '{dom.name}' as autostarted"):
+        dom.set_autostart(enable)
+    ctl.output.extra(f"Domain '{dom.name}' {verb}ed as autostarted")
+
+
+_SCOPE = (
+    flag("config", "affect next boot"),
+    flag("live", "affect running domain"),
+    flag("current", "affect current domain"),
+)
+
+
+def _scope(args: Args, default: ModifyScope) -> ModifyScope:
+    """--config/--live/--current as virsh combines them; ``default`` when none is given."""
+    args.exclusive("current", "live")
+    args.exclusive("current", "config")
+    scope = ModifyScope.CURRENT
+    if args.flag("config"):
+        scope |= ModifyScope.CONFIG
+    if args.flag("live"):
+        scope |= ModifyScope.LIVE
+    if not (args.flag("config") or args.flag("live") or args.flag("current")):
+        return default
+    return scope
+
+
+@command(
+    "setmem",
+    DOMAIN,
+    "change memory allocation",
+    "Change the current memory allocation in the guest domain.",
+    _DOM,
+    number("size", "new memory size, as scaled integer (default KiB)", required=True, positional=True),
+    *_SCOPE,
+)
+def setmem(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    scope = _scope(args, ModifyScope.LIVE)  # virsh calls virDomainSetMemory: the live domain
+    size = args.scaled("size", 1024)
+    assert size is not None
+    with failing():
+        dom.set_memory(size // 1024, scope)
+
+
+@command(
+    "setmaxmem",
+    DOMAIN,
+    "change maximum memory limit",
+    "Change the maximum memory allocation limit in the guest domain.",
+    _DOM,
+    number("size", "new maximum memory size, as scaled integer (default KiB)", required=True, positional=True),
+    *_SCOPE,
+)
+def setmaxmem(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    scope = _scope(args, ModifyScope.CURRENT)
+    size = args.scaled("size", 1024)
+    assert size is not None
+    with failing("Unable to change MaxMemorySize"):
+        dom.set_max_memory(size // 1024, scope)
+
+
+@command(
+    "setvcpus",
+    DOMAIN,
+    "change number of virtual CPUs",
+    "Change the number of virtual CPUs in the guest domain.",
+    _DOM,
+    number("count", "number of virtual CPUs", required=True, positional=True),
+    flag("maximum", "set maximum limit on next boot"),
+    *_SCOPE,
+)
+def setvcpus(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    scope = _scope(args, ModifyScope.CURRENT)
+    count = args.integer("count", minimum=0)
+    assert count is not None
+    if args.flag("maximum"):
+        scope |= ModifyScope.MAXIMUM
+    with failing():
+        dom.set_vcpus(count, scope)
+
+
+@command(
+    "vcpucount",
+    DOMAIN,
+    "domain vcpu counts",
+    "Returns the number of virtual CPUs used by the domain.",
+    _DOM,
+    flag("maximum", "get maximum count of vcpus"),
+    flag("active", "get number of currently active vcpus"),
+    flag("live", "get value from running domain"),
+    flag("config", "get value to be used on next boot"),
+    flag("current", "get value according to current domain state"),
+)
+def vcpucount(ctl: Ctl, args: Args) -> None:
+    from pyvirt.errors import PyvirtError
+
+    args.exclusive("maximum", "active")
+    args.exclusive("live", "config")
+    if not (args.flag("maximum") or args.flag("active")):
+        args.exclusive("current", "live")
+        args.exclusive("current", "config")
+    dom = ctl.domain(args.req("domain"))
+    if not any(args.flag(n) for n in ("maximum", "active", "live", "config", "current")):
+        counts: dict[str, dict[str, int]] = {"maximum": {}, "current": {}}
+        lines = []
+        for which, extra in (("maximum", ModifyScope.MAXIMUM), ("current", ModifyScope.CURRENT)):
+            for where, scope in (("config", ModifyScope.CONFIG), ("live", ModifyScope.LIVE)):
+                try:
+                    value = dom.vcpus_count(scope | extra)
+                except PyvirtError:
+                    continue  # virsh shows the rows it can get: no live rows for a shut-off domain
+                counts[which][where] = value
+                lines.append(f"{which:<12} {where:<12} {value:3d}\n")
+        ctl.output.data(counts, "".join(lines))
+        return
+    scope = ModifyScope.MAXIMUM if args.flag("maximum") else ModifyScope.CURRENT
+    if args.flag("live"):
+        scope |= ModifyScope.LIVE
+    if args.flag("config"):
+        scope |= ModifyScope.CONFIG
+    with failing():
+        value = dom.vcpus_count(scope)
+    ctl.output.data({"count": value}, f"{value}\n")
+
+
+@command(
+    "dumpxml",
+    DOMAIN,
+    "domain information in XML",
+    "Output the domain information as an XML dump to stdout.",
+    _DOM,
+    flag("inactive", "show inactive defined XML"),
+)
+def dumpxml(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    with failing():
+        xml = dom.xml(inactive=args.flag("inactive"))
+    ctl.output.print(xml.rstrip("\n"))
+
+
+@command(
+    "domid",
+    DOMAIN,
+    "convert a domain name or UUID to domain id",
+    "",
+    data("domain", "domain name or uuid", complete="domain"),
+)
+def domid(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    ctl.output.data({"id": None if dom.id == -1 else dom.id}, "-\n" if dom.id == -1 else f"{dom.id}\n")
+
+
+@command(
+    "domname",
+    DOMAIN,
+    "convert a domain id or UUID to domain name",
+    "",
+    data("domain", "domain id or uuid", complete="domain"),
+)
+def domname(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    ctl.output.data({"name": dom.name}, f"{dom.name}\n")
+
+
+@command(
+    "domuuid",
+    DOMAIN,
+    "convert a domain name or id to domain UUID",
+    "",
+    data("domain", "domain id or name", complete="domain"),
+)
+def domuuid(ctl: Ctl, args: Args) -> None:
+    dom = ctl.domain(args.req("domain"))
+    ctl.output.data({"uuid": dom.uuid}, f"{dom.uuid}\n")

@@ -1,0 +1,135 @@
+"""The state one pyvirsh run shares between its commands: options, output, one connection.
+
+virsh opens its connection once and every command of the invocation (or of the interactive
+shell) reuses it; so does this.  The connection is opened on first use, so commands that need
+none (``help``, ``drivers``, ``completion``) never import a driver.  The lookup helpers
+resolve arguments exactly as virsh does (a domain by ID, then UUID, then name) and fail with
+virsh's wording.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from pyvirt.cli.errors import CommandError
+from pyvirt.cli.output import Output
+
+if TYPE_CHECKING:
+    from pyvirt import Connection, Domain, Network, StoragePool, StorageVol
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+def looks_like_uuid(text: str) -> bool:
+    return bool(_UUID.match(text))
+
+
+class Ctl:
+    """What a command handler receives: the run's options, its output and its connection."""
+
+    def __init__(self, output: Output, uri: str | None, *, uri_source: str = "option", readonly: bool = False) -> None:
+        self.output = output
+        self.uri = uri
+        self.uri_source = uri_source
+        """Where the URI came from: ``option``, ``environment`` or ``fallback`` (the test node)."""
+        self.readonly = readonly
+        self.quit = False
+        """Set by ``quit``/``exit`` to end the interactive shell."""
+        self._conn: Connection | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
+
+    @property
+    def conn(self) -> Connection:
+        """The run's connection, opened on first use (virsh: "failed to connect...")."""
+        if self._conn is None:
+            import pyvirt
+            from pyvirt.errors import PyvirtError
+
+            try:
+                opener = pyvirt.open_read_only if self.readonly else pyvirt.open
+                self._conn = opener(self.uri)
+            except PyvirtError as exc:
+                raise CommandError("failed to connect to the hypervisor", cause=exc, parse=True) from exc
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- lookups with virsh's rules and messages ----------------------------------------------
+
+    def domain(self, text: str) -> Domain:
+        """A domain by ID (all digits), then UUID, then name."""
+        from pyvirt.errors import PyvirtError
+
+        conn = self.conn
+        if text.isdigit():
+            try:
+                return conn.lookup_domain_by_id(int(text))
+            except PyvirtError:
+                pass
+        if looks_like_uuid(text):
+            try:
+                return conn.lookup_domain_by_uuid(text)
+            except PyvirtError:
+                pass
+        try:
+            return conn.lookup_domain_by_name(text)
+        except PyvirtError as exc:
+            # virsh 9.0 reports only its own line here, not the library's "Domain not found".
+            raise CommandError(f"failed to get domain '{text}'") from exc
+
+    def network(self, text: str) -> Network:
+        """A network by UUID, then by name."""
+        from pyvirt.errors import PyvirtError
+
+        conn = self.conn
+        if looks_like_uuid(text):
+            try:
+                return conn.lookup_network_by_uuid(text)
+            except PyvirtError:
+                pass
+        try:
+            return conn.lookup_network_by_name(text)
+        except PyvirtError as exc:
+            raise CommandError(f"failed to get network '{text}'", cause=exc) from exc
+
+    def pool(self, text: str) -> StoragePool:
+        """A storage pool by UUID, then by name."""
+        from pyvirt.errors import PyvirtError
+
+        conn = self.conn
+        if looks_like_uuid(text):
+            try:
+                return conn.lookup_pool_by_uuid(text)
+            except PyvirtError:
+                pass
+        try:
+            return conn.lookup_pool_by_name(text)
+        except PyvirtError as exc:
+            raise CommandError(f"failed to get pool '{text}'", cause=exc) from exc
+
+    def volume(self, text: str, pool_text: str | None) -> StorageVol:
+        """A volume by name in ``pool_text`` (when given), then by key, then by path."""
+        from pyvirt.errors import PyvirtError
+
+        conn = self.conn
+        pool = self.pool(pool_text) if pool_text is not None else None
+        last: PyvirtError | None = None
+        if pool is not None:
+            try:
+                return pool.lookup_volume(text)
+            except PyvirtError as exc:
+                last = exc
+        for lookup in (conn.lookup_volume_by_key, conn.lookup_volume_by_path):
+            try:
+                return lookup(text)
+            except PyvirtError as exc:
+                last = exc
+        hint = "" if pool is not None else ", specifying --pool might help"
+        raise CommandError(f"failed to get vol '{text}'{hint}", cause=last)
