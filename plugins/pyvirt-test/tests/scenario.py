@@ -1,0 +1,168 @@
+"""One scenario language, run on pyvirt and (in a system-python subprocess) on real libvirt.
+
+A scenario is a list of ``[operation, arguments...]``; each step yields ``["ok", value]`` or
+``["err", code]`` so the two runs compare step by step.  :data:`LIBVIRT_RUNNER` is the same
+interpreter for libvirt-python: it is source text run by ``/usr/bin/python3``, never imported
+by pyvirt.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyvirt
+from pyvirt import ModifyScope
+
+Step = list[Any]
+
+# libvirt's test driver reports these wrong-state errors as "internal error"; pyvirt uses
+# OperationInvalidError (code 55) for every "not in this state" error.
+_INTERNAL_AS_INVALID = {"start", "suspend", "resume", "shutdown"}
+
+
+def _xml_numbers(xml: str) -> list[Any]:
+    memory = re.search(r"<memory unit='KiB'>(\d+)</memory>", xml)
+    current = re.search(r"<currentMemory unit='KiB'>(\d+)</currentMemory>", xml)
+    vcpu = re.search(r"<vcpu[^>]*?(?: current='(\d+)')?[^>]*>(\d+)</vcpu>", xml)
+    return [
+        int(memory.group(1)) if memory else None,
+        int(current.group(1)) if current else None,
+        int(vcpu.group(2)) if vcpu else None,
+        int(vcpu.group(1)) if vcpu and vcpu.group(1) else None,
+        " id='" in xml.split(">", 1)[0],
+    ]
+
+
+def run_pyvirt(uri: str, steps: list[Step]) -> dict[str, Any]:
+    results: list[Any] = []
+    events: list[Any] = []
+    with pyvirt.open(uri) as conn:
+        conn.domain_event_register(lambda e: events.append([e.domain.name, int(e.event), int(e.detail)]))
+        for step in steps:
+            try:
+                results.append(["ok", _pyvirt_step(conn, step)])
+            except pyvirt.PyvirtError as exc:
+                results.append(["err", int(exc.code)])
+    return {"results": results, "events": events}
+
+
+def _pyvirt_step(conn: pyvirt.Connection, step: Step) -> Any:
+    op, *args = step
+    if op == "define":
+        return conn.define_domain(args[0]).name
+    if op == "create_xml":
+        return conn.create_domain(args[0]).name
+    if op == "restore":
+        return conn.restore_domain(args[0]).name
+    if op == "list":
+        return sorted(d.name for d in conn.list_domains(pyvirt.ListFilter(args[0])))
+    dom = conn.lookup_domain_by_name(args[0])
+    rest = args[1:]
+    simple = {
+        "start": dom.start,
+        "shutdown": dom.shutdown,
+        "destroy": dom.destroy,
+        "suspend": dom.suspend,
+        "resume": dom.resume,
+        "reboot": dom.reboot,
+        "reset": dom.reset,
+        "undefine": dom.undefine,
+    }
+    if op in simple:
+        simple[op]()
+        return 0
+    if op == "lookup":
+        return [dom.name, dom.id]
+    if op == "save":
+        dom.save(rest[0])
+        return 0
+    if op == "state":
+        state, reason = dom.state()
+        return [int(state), reason]
+    if op == "persistent":
+        return dom.is_persistent()
+    if op == "info":
+        info = dom.info()
+        return [int(info.state), info.max_memory, info.memory, info.vcpus]
+    if op == "setmem":
+        kib, flags = rest
+        if flags & 4:
+            dom.set_max_memory(kib, ModifyScope(flags & 3))
+        else:
+            dom.set_memory(kib, ModifyScope(flags))
+        return 0
+    if op == "setvcpus":
+        dom.set_vcpus(rest[0], ModifyScope(rest[1]))
+        return 0
+    if op == "getvcpus":
+        return dom.vcpus_count(ModifyScope(rest[0]))
+    if op == "xml":
+        return _xml_numbers(dom.xml(inactive=bool(rest[0])))
+    if op == "autostart":
+        dom.set_autostart(bool(rest[0]))
+        return dom.autostart
+    raise AssertionError(f"unknown step {op}")
+
+
+def normalise(steps: list[Step], outcome: dict[str, Any]) -> dict[str, Any]:
+    """Map libvirt's known wording differences (see module docstring) onto pyvirt's."""
+    results = []
+    for step, result in zip(steps, outcome["results"], strict=True):
+        if result[0] == "err" and result[1] == 1 and step[0] in _INTERNAL_AS_INVALID:
+            result = ["err", 55]
+        results.append(result)
+    return {"results": results, "events": outcome["events"]}
+
+
+LIBVIRT_RUNNER = r'''
+import json, re, sys, threading, time
+import libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+libvirt.virEventRegisterDefaultImpl()
+def loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=loop, daemon=True).start()
+payload = json.load(sys.stdin)
+conn = libvirt.open(payload["uri"])
+events = []
+conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+    lambda c, d, e, det, o: events.append([d.name(), e, det]), None)
+def numbers(xml):
+    memory = re.search(r"<memory unit='KiB'>(\d+)</memory>", xml)
+    current = re.search(r"<currentMemory unit='KiB'>(\d+)</currentMemory>", xml)
+    vcpu = re.search(r"<vcpu[^>]*?(?: current='(\d+)')?[^>]*>(\d+)</vcpu>", xml)
+    return [int(memory.group(1)) if memory else None, int(current.group(1)) if current else None,
+            int(vcpu.group(2)) if vcpu else None, int(vcpu.group(1)) if vcpu and vcpu.group(1) else None,
+            " id='" in xml.split(">", 1)[0]]
+def step(op, *args):
+    if op == "define": return conn.defineXML(args[0]).name()
+    if op == "create_xml": return conn.createXML(args[0], 0).name()
+    if op == "restore":
+        conn.restore(args[0]); return json.loads(json.dumps(re.search(r"<name>(.*?)</name>", open(args[0], "rb").read().decode("latin-1")).group(1)))
+    if op == "list": return sorted(d.name() for d in conn.listAllDomains(args[0]))
+    d = conn.lookupByName(args[0]); rest = args[1:]
+    simple = {"start": d.create, "shutdown": d.shutdown, "destroy": d.destroy, "suspend": d.suspend,
+              "resume": d.resume, "reboot": d.reboot, "reset": d.reset, "undefine": d.undefine}
+    if op in simple: simple[op](); return 0
+    if op == "lookup": return [d.name(), d.ID()]
+    if op == "save": d.save(rest[0]); return 0
+    if op == "state": return d.state()
+    if op == "persistent": return bool(d.isPersistent())
+    if op == "info": return d.info()[:4]
+    if op == "setmem": d.setMemoryFlags(rest[0], rest[1]); return 0
+    if op == "setvcpus": d.setVcpusFlags(rest[0], rest[1]); return 0
+    if op == "getvcpus": return d.vcpusFlags(rest[0])
+    if op == "xml": return numbers(d.XMLDesc(2 if rest[0] else 0))
+    if op == "autostart": d.setAutostart(int(rest[0])); return bool(d.autostart())
+    raise SystemExit("unknown step " + op)
+results = []
+for s in payload["steps"]:
+    try:
+        results.append(["ok", step(*s)])
+    except libvirt.libvirtError as e:
+        results.append(["err", e.get_error_code()])
+time.sleep(0.3)
+print(json.dumps({"results": results, "events": events}))
+'''

@@ -1,0 +1,432 @@
+"""The domain state machine, IDs, events, errors and resources, as libvirt's test driver."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import domain_xml, needs_libvirt, run_libvirt
+from scenario import LIBVIRT_RUNNER, normalise, run_pyvirt
+
+import pyvirt
+from pyvirt import DomainEventType, DomainState, ErrorCode, ListFilter, ModifyScope
+from pyvirt.types import (
+    DefinedDetail,
+    PausedReason,
+    ResumedDetail,
+    RunningReason,
+    ShutoffReason,
+    StartedDetail,
+    StoppedDetail,
+    SuspendedDetail,
+    UndefinedDetail,
+)
+from pyvirt_test.driver import SAVE_MAGIC
+
+UUID = "0a0b0c0d-1111-2222-3333-444455556666"
+
+
+# -- lifecycle --------------------------------------------------------------------------------------
+
+
+def test_ids_follow_libvirt(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.define_domain(domain_xml("ids"))
+    assert dom.id == -1
+    dom.start()
+    assert dom.id == 2  # the default node's "test" took 1
+    dom.destroy()
+    dom.start()
+    assert dom.id == 3
+    assert default_conn.lookup_domain_by_id(3).name == "ids"
+    with pytest.raises(pyvirt.NoDomainError, match="no domain with matching id 2"):
+        default_conn.lookup_domain_by_id(2)
+
+
+def test_wrong_state_errors(default_conn: pyvirt.Connection) -> None:
+    test = default_conn.lookup_domain_by_name("test")
+    with pytest.raises(pyvirt.OperationInvalidError, match="domain is already running"):
+        test.start()
+    with pytest.raises(pyvirt.OperationInvalidError, match="not paused"):
+        test.resume()
+    test.suspend()
+    with pytest.raises(pyvirt.OperationInvalidError, match="already paused"):
+        test.suspend()
+    test.destroy()
+    for call in (test.destroy, test.shutdown, test.suspend, test.resume, test.reboot, test.reset, test.memory_stats):
+        with pytest.raises(pyvirt.OperationInvalidError, match="^Requested operation is not valid: domain is not running"):
+            call()
+
+
+def test_states_and_reasons(default_conn: pyvirt.Connection, tmp_path: Path) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    assert dom.state() == (DomainState.RUNNING, RunningReason.BOOTED)
+    dom.suspend()
+    assert dom.state() == (DomainState.PAUSED, PausedReason.USER)
+    dom.resume()
+    assert dom.state() == (DomainState.RUNNING, RunningReason.UNPAUSED)
+    dom.shutdown()
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SHUTDOWN)
+    dom.start()
+    dom.reboot()
+    assert dom.state() == (DomainState.RUNNING, RunningReason.BOOTED) and dom.id == 2
+    dom.save(str(tmp_path / "test.save"))
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SAVED)
+    default_conn.restore_domain(str(tmp_path / "test.save"))
+    assert dom.state() == (DomainState.RUNNING, RunningReason.RESTORED)
+    dom.destroy()
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.DESTROYED)
+
+
+def test_transient_domains_vanish_when_stopped(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.create_domain(domain_xml("tr"))
+    assert dom.id == 2 and not dom.is_persistent()
+    dom.destroy()
+    with pytest.raises(pyvirt.NoDomainError, match="no domain with matching name 'tr'"):
+        default_conn.lookup_domain_by_name("tr")
+    with pytest.raises(pyvirt.NoDomainError, match="no domain with matching uuid"):
+        dom.state()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core bug (pyvirt/domain.py): Domain.shutdown() refreshes its id with a UUID lookup, "
+    "which raises NoDomainError once a transient domain is gone",
+)
+def test_shutdown_of_a_transient_domain(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.create_domain(domain_xml("trs"))
+    dom.shutdown()
+    assert dom.id == -1
+
+
+def test_create_paused(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.create_domain(domain_xml("paused"), paused=True)
+    assert dom.state() == (DomainState.PAUSED, PausedReason.USER)
+
+
+def test_undefine_running_makes_it_transient(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    dom.undefine()
+    assert dom.is_active() and not dom.is_persistent()
+    with pytest.raises(pyvirt.OperationInvalidError, match="transient domains do not have any persistent config"):
+        dom.set_memory(1024, ModifyScope.CONFIG)
+    dom.destroy()
+    assert default_conn.list_domains() == []
+
+
+def test_define_conflicts(default_conn: pyvirt.Connection) -> None:
+    test_uuid = "6695eb01-f6a4-8304-79aa-97f2502e193f"
+    with pytest.raises(pyvirt.OperationFailedError, match="domain 'test' already exists with uuid " + test_uuid):
+        default_conn.define_domain(domain_xml("test"))
+    with pytest.raises(pyvirt.OperationFailedError, match="domain 'test' is already defined with uuid " + test_uuid):
+        default_conn.define_domain(domain_xml("other", uuid=test_uuid))
+    with pytest.raises(pyvirt.OperationInvalidError, match="domain 'test' is already active"):
+        default_conn.create_domain(domain_xml("test", uuid=test_uuid))
+    assert [d.name for d in default_conn.list_domains()] == ["test"]
+
+
+def test_redefining_a_running_domain_keeps_its_live_definition(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    changed = dom.xml(inactive=True).replace("<currentMemory unit='KiB'>2097152", "<currentMemory unit='KiB'>1000000")
+    default_conn.define_domain(changed)
+    assert "<currentMemory unit='KiB'>2097152</currentMemory>" in dom.xml()
+    assert "<currentMemory unit='KiB'>1000000</currentMemory>" in dom.xml(inactive=True)
+    assert dom.info().memory == 2097152
+    dom.destroy()
+    assert dom.info().memory == 1000000
+
+
+def test_interfaces_get_testnet_names(empty_conn: pyvirt.Connection) -> None:
+    xml = (
+        "<domain type='test'><name>nics</name><memory>1024</memory><os><type>hvm</type></os><devices>"
+        "<interface type='user'/><interface type='user'><target dev='testnet1'/></interface>"
+        "<interface type='user'/></devices></domain>"
+    )
+    out = empty_conn.define_domain(xml).xml()
+    assert [line.strip() for line in out.splitlines() if "<target dev=" in line] == [
+        "<target dev='testnet0'/>",
+        "<target dev='testnet1'/>",
+        "<target dev='testnet2'/>",
+    ]
+
+
+# -- save / restore -----------------------------------------------------------------------------------
+
+
+def test_save_writes_an_image_and_restore_rejects_others(default_conn: pyvirt.Connection, tmp_path: Path) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    image = tmp_path / "test.img"
+    dom.save(str(image))
+    data = image.read_bytes()
+    assert data.startswith(SAVE_MAGIC) and b"<name>test</name>" in data
+    assert sorted(os.listdir(tmp_path)) == ["test.img"]  # the temp file was renamed into place
+    not_an_image = tmp_path / "plain.xml"
+    not_an_image.write_text(dom.xml())
+    with pytest.raises(pyvirt.PyvirtError, match="not a test driver save image") as info:
+        default_conn.restore_domain(str(not_an_image))
+    assert info.value.code == ErrorCode.INTERNAL_ERROR
+    with pytest.raises(pyvirt.PyvirtError, match="cannot read domain image") as missing:
+        default_conn.restore_domain(str(tmp_path / "missing.img"))
+    assert missing.value.code == ErrorCode.SYSTEM_ERROR
+    restored = default_conn.restore_domain(str(image))
+    assert restored.id == 2 and restored.state()[0] == DomainState.RUNNING
+    with pytest.raises(pyvirt.OperationInvalidError, match="domain 'test' is already active"):
+        default_conn.restore_domain(str(image))
+
+
+def test_save_into_a_missing_folder_keeps_the_domain_running(default_conn: pyvirt.Connection, tmp_path: Path) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    with pytest.raises(pyvirt.PyvirtError, match="cannot create save image"):
+        dom.save(str(tmp_path / "no" / "such" / "dir" / "x.img"))
+    assert dom.state()[0] == DomainState.RUNNING
+
+
+def test_restore_of_an_undefined_domain_makes_it_transient(default_conn: pyvirt.Connection, tmp_path: Path) -> None:
+    image = str(tmp_path / "t.img")
+    dom = default_conn.create_domain(domain_xml("tsave"))
+    dom.save(image)
+    with pytest.raises(pyvirt.NoDomainError):
+        default_conn.lookup_domain_by_name("tsave")
+    again = default_conn.restore_domain(image)
+    assert again.name == "tsave" and not again.is_persistent()
+
+
+# -- events ------------------------------------------------------------------------------------------
+
+
+def test_lifecycle_events_with_details(default_conn: pyvirt.Connection, tmp_path: Path) -> None:
+    seen: list[tuple[str, int, DomainEventType, int]] = []
+    default_conn.domain_event_register(lambda e: seen.append((e.domain.name, e.domain.id, e.event, e.detail)))
+    dom = default_conn.define_domain(domain_xml("ev", uuid=UUID))
+    default_conn.define_domain(domain_xml("ev", uuid=UUID, memory=2048))
+    dom.start()
+    dom.suspend()
+    dom.resume()
+    dom.reboot()
+    dom.reset()
+    dom.shutdown()
+    dom.start()
+    dom.save(str(tmp_path / "ev.img"))
+    default_conn.restore_domain(str(tmp_path / "ev.img"))
+    dom.undefine()
+    dom.destroy()
+    assert seen == [
+        ("ev", -1, DomainEventType.DEFINED, DefinedDetail.ADDED),
+        ("ev", -1, DomainEventType.DEFINED, DefinedDetail.UPDATED),
+        ("ev", 2, DomainEventType.STARTED, StartedDetail.BOOTED),
+        ("ev", 2, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED),
+        ("ev", 2, DomainEventType.RESUMED, ResumedDetail.UNPAUSED),
+        ("ev", -1, DomainEventType.STOPPED, StoppedDetail.SHUTDOWN),
+        ("ev", 3, DomainEventType.STARTED, StartedDetail.BOOTED),
+        ("ev", -1, DomainEventType.STOPPED, StoppedDetail.SAVED),
+        ("ev", 4, DomainEventType.STARTED, StartedDetail.RESTORED),
+        ("ev", 4, DomainEventType.UNDEFINED, UndefinedDetail.REMOVED),
+        ("ev", -1, DomainEventType.STOPPED, StoppedDetail.DESTROYED),
+    ]
+
+
+# -- resources ---------------------------------------------------------------------------------------
+
+
+def test_memory_scopes(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    dom.set_memory(1000, ModifyScope.LIVE)
+    assert dom.info().memory == 1000 and "<currentMemory unit='KiB'>2097152" in dom.xml(inactive=True)
+    dom.set_memory(3000, ModifyScope.CONFIG)
+    assert dom.info().memory == 1000 and "<currentMemory unit='KiB'>3000" in dom.xml(inactive=True)
+    dom.set_memory(4000)
+    assert dom.info().memory == 4000
+    with pytest.raises(pyvirt.PyvirtError, match="cannot set memory higher than max memory") as info:
+        dom.set_memory(9000000, ModifyScope.LIVE)
+    assert info.value.code == ErrorCode.INVALID_ARG
+    with pytest.raises(pyvirt.OperationInvalidError, match="cannot resize the maximum memory on an active domain"):
+        dom.set_max_memory(4000000)
+    dom.set_max_memory(2000, ModifyScope.CONFIG)
+    inactive = dom.xml(inactive=True)
+    assert "<memory unit='KiB'>2000</memory>" in inactive and "<currentMemory unit='KiB'>2000<" in inactive
+    with pytest.raises(pyvirt.PyvirtError, match="mutually exclusive"):
+        dom.set_memory(10, ModifyScope.LIVE | ModifyScope.CONFIG)
+    dom.destroy()
+    assert dom.info().max_memory == 2000
+    with pytest.raises(pyvirt.OperationInvalidError, match="domain is not running"):
+        dom.set_memory(10, ModifyScope.LIVE)
+    dom.set_max_memory(5000)
+    assert dom.info().max_memory == 5000
+
+
+def test_vcpu_scopes(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    dom.set_vcpus(1, ModifyScope.LIVE)
+    assert dom.info().vcpus == 1 and dom.vcpus_count(ModifyScope.CONFIG) == 2
+    with pytest.raises(pyvirt.PyvirtError, match=r"requested cpu amount exceeds maximum \(3 > 2\)"):
+        dom.set_vcpus(3, ModifyScope.CONFIG)
+    dom.set_vcpus(4, ModifyScope.CONFIG | ModifyScope.MAXIMUM)
+    assert dom.vcpus_count(ModifyScope.CONFIG | ModifyScope.MAXIMUM) == 4
+    assert dom.vcpus_count(ModifyScope.LIVE | ModifyScope.MAXIMUM) == 2
+    with pytest.raises(pyvirt.PyvirtError, match="is required by flag 'VIR_DOMAIN_VCPU_MAXIMUM'"):
+        dom.set_vcpus(4, ModifyScope.MAXIMUM)
+    with pytest.raises(pyvirt.PyvirtError, match=r"maximum supported amount \(33 > 32\)"):
+        dom.set_vcpus(33, ModifyScope.CONFIG)
+    with pytest.raises(pyvirt.PyvirtError, match="must not be zero"):
+        dom.set_vcpus(0)
+    dom.set_vcpus(1, ModifyScope.LIVE | ModifyScope.CONFIG)
+    assert dom.vcpus_count(ModifyScope.LIVE) == 1 and dom.vcpus_count(ModifyScope.CONFIG) == 1
+    assert "<vcpu placement='static' current='1'>4</vcpu>" in dom.xml(inactive=True)
+
+
+def test_stats_label_os_type_autostart(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.lookup_domain_by_name("test")
+    stats = dom.memory_stats()
+    assert stats["actual"] == 2097152 and stats["rss"] == 1048576
+    assert dom.security_label() == ("testSecurity", "libvirt-test", True)
+    assert dom.os_type() == "linux"
+    dom.set_autostart(True)
+    assert dom.autostart
+    dom.destroy()
+    assert dom.security_label() == ("testSecurity", "", False)
+
+
+# -- listing -------------------------------------------------------------------------------------------
+
+
+def test_every_list_filter(default_conn: pyvirt.Connection) -> None:
+    default_conn.define_domain(domain_xml("off"))
+    default_conn.define_domain(domain_xml("auto")).set_autostart(True)
+    default_conn.create_domain(domain_xml("trans"))
+    default_conn.create_domain(domain_xml("tpaused"), paused=True)
+
+    def names(flags: ListFilter) -> list[str]:
+        return sorted(d.name for d in default_conn.list_domains(flags))
+
+    everything = ["auto", "off", "test", "tpaused", "trans"]
+    assert names(ListFilter.NONE) == everything
+    assert names(ListFilter.ACTIVE) == ["test", "tpaused", "trans"]
+    assert names(ListFilter.INACTIVE) == ["auto", "off"]
+    assert names(ListFilter.ACTIVE | ListFilter.INACTIVE) == everything
+    assert names(ListFilter.PERSISTENT) == ["auto", "off", "test"]
+    assert names(ListFilter.TRANSIENT) == ["tpaused", "trans"]
+    assert names(ListFilter.RUNNING) == ["test", "trans"]
+    assert names(ListFilter.PAUSED) == ["tpaused"]
+    assert names(ListFilter.SHUTOFF) == ["auto", "off"]
+    assert names(ListFilter.OTHER) == []
+    assert names(ListFilter.RUNNING | ListFilter.PAUSED) == ["test", "tpaused", "trans"]
+    assert names(ListFilter.AUTOSTART) == ["auto"]
+    assert names(ListFilter.NO_AUTOSTART) == ["off", "test", "tpaused", "trans"]
+    assert names(ListFilter.MANAGEDSAVE) == []
+    assert names(ListFilter.NO_MANAGEDSAVE) == everything
+    assert names(ListFilter.PERSISTENT | ListFilter.ACTIVE) == ["test"]
+
+
+def test_lookup_by_any_uuid_spelling(default_conn: pyvirt.Connection) -> None:
+    dom = default_conn.lookup_domain_by_uuid("6695EB01F6A4830479AA97F2502E193F")
+    assert dom.name == "test"
+
+
+# -- side by side with libvirt --------------------------------------------------------------------------
+
+SCENARIO = [
+    ["define", domain_xml("a", uuid=UUID, memory=1048576, vcpus=2)],
+    ["start", "a"],
+    ["start", "a"],
+    ["lookup", "a"],
+    ["suspend", "a"],
+    ["suspend", "a"],
+    ["resume", "a"],
+    ["resume", "a"],
+    ["state", "a"],
+    ["reboot", "a"],
+    ["state", "a"],
+    ["setmem", "a", 500000, 1],
+    ["setmem", "a", 600000, 2],
+    ["setmem", "a", 2000000, 1],
+    ["setmem", "a", 900000, 6],
+    ["setmem", "a", 900000, 5],
+    ["setmem", "a", 900000, 4],
+    ["info", "a"],
+    ["xml", "a", False],
+    ["xml", "a", True],
+    ["setvcpus", "a", 1, 1],
+    ["setvcpus", "a", 3, 2],
+    ["setvcpus", "a", 4, 6],
+    ["setvcpus", "a", 4, 4],
+    ["setvcpus", "a", 40, 2],
+    ["getvcpus", "a", 1],
+    ["getvcpus", "a", 2],
+    ["getvcpus", "a", 6],
+    ["getvcpus", "a", 3],
+    ["xml", "a", True],
+    ["define", domain_xml("a", uuid=UUID, memory=2097152, vcpus=3)],
+    ["info", "a"],
+    ["xml", "a", True],
+    ["shutdown", "a"],
+    ["shutdown", "a"],
+    ["destroy", "a"],
+    ["suspend", "a"],
+    ["resume", "a"],
+    ["reboot", "a"],
+    ["reset", "a"],
+    ["info", "a"],
+    ["xml", "a", False],
+    ["setmem", "a", 1000, 1],
+    ["setmem", "a", 1000, 0],
+    ["setmem", "a", 4000000, 4],
+    ["info", "a"],
+    ["start", "a"],
+    ["lookup", "a"],
+    ["undefine", "a"],
+    ["persistent", "a"],
+    ["lookup", "a"],
+    ["destroy", "a"],
+    ["lookup", "a"],
+    ["create_xml", domain_xml("t", memory=524288, vcpus=1)],
+    ["lookup", "t"],
+    ["persistent", "t"],
+    ["autostart", "t", True],
+    ["setmem", "t", 1000, 2],
+    ["undefine", "t"],
+    ["lookup", "t"],
+    ["destroy", "t"],
+    ["lookup", "t"],
+    ["define", domain_xml("test")],
+    ["define", domain_xml("zzz", uuid="6695eb01-f6a4-8304-79aa-97f2502e193f")],
+    ["create_xml", domain_xml("test", uuid="6695eb01-f6a4-8304-79aa-97f2502e193f")],
+    ["define", domain_xml("b")],
+    ["autostart", "b", True],
+    ["list", 0],
+    ["list", 1],
+    ["list", 2],
+    ["list", 4 | 1],
+    ["list", 1 << 10],
+    ["list", 1 << 11],
+    ["list", 1 << 6],
+    ["undefine", "b"],
+    ["undefine", "b"],
+]
+
+
+@needs_libvirt
+def test_scenario_matches_libvirt() -> None:
+    mine = run_pyvirt("test:///default", SCENARIO)
+    real = normalise(SCENARIO, run_libvirt(LIBVIRT_RUNNER, {"uri": "test:///default", "steps": SCENARIO}))
+    for step, got, want in zip(SCENARIO, mine["results"], real["results"], strict=True):
+        assert got == want, f"step {step[:2]}: pyvirt {got}, libvirt {want}"
+    assert mine["events"] == real["events"]
+
+
+@needs_libvirt
+def test_save_restore_scenario_matches_libvirt(tmp_path: Path) -> None:
+    steps = [
+        ["define", domain_xml("s", uuid=UUID)],
+        ["save", "s", str(tmp_path / "none.img")],
+        ["start", "s"],
+        ["suspend", "s"],
+        ["save", "s", str(tmp_path / "s.img")],
+        ["state", "s"],
+        ["restore", str(tmp_path / "s.img")],
+        ["state", "s"],
+        ["restore", str(tmp_path / "s.img")],
+        ["lookup", "s"],
+    ]
+    mine = run_pyvirt("test:///default", steps)
+    real = normalise(steps, run_libvirt(LIBVIRT_RUNNER, {"uri": "test:///default", "steps": steps}))
+    assert mine == real
