@@ -20,6 +20,7 @@ from collections.abc import Collection
 from lxml import etree
 
 from pyvirt.errors import XMLError
+from pyvirt.xml.parser import line_of
 from pyvirt.xml.units import scaled_to
 
 KIB = 1024
@@ -68,7 +69,7 @@ def _int_attr(el: etree._Element, name: str, *, what: str | None = None) -> int 
     except ValueError:
         raise XMLError(
             f"XML error: Invalid value for attribute '{name}' in element '{what or el.tag}': '{value}'.",
-            line=el.sourceline or None,
+            line=line_of(el),
         ) from None
 
 
@@ -79,7 +80,7 @@ def _scale_text_to_kib(el: etree._Element, what: str) -> int:
         out_unit=KIB,
         default_unit=KIB,
         what=what,
-        line=el.sourceline or None,
+        line=line_of(el),
     )
     el.text = str(kib)
     el.set("unit", "KiB")
@@ -129,7 +130,7 @@ def format_bitmap(numbers: list[int]) -> str:
 def _normalize_bitmap_attr(el: etree._Element, name: str, what: str) -> None:
     value = el.get(name)
     if value is not None and ("^" in value or " " in value):
-        el.set(name, format_bitmap(parse_bitmap(value, what=what, line=el.sourceline or None)))
+        el.set(name, format_bitmap(parse_bitmap(value, what=what, line=line_of(el))))
 
 
 def _ensure_child(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -162,7 +163,7 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
         try:
             live_id = int(raw_id)
         except ValueError:
-            raise XMLError(f"XML error: invalid domain id '{raw_id}'", line=root.sourceline or None) from None
+            raise XMLError(f"XML error: invalid domain id '{raw_id}'", line=line_of(root)) from None
         if live_id < 0:
             live_id = None
     if namespaces is not None:
@@ -174,7 +175,7 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
         uuid_el = etree.SubElement(root, "uuid")
         uuid_el.text = new_uuid()
     else:
-        uuid_el.text = canonical_uuid(uuid_el.text or "", line=uuid_el.sourceline or None)
+        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
 
     # memory
     for tag in _DOMAIN_KIB_ELEMENTS:
@@ -185,13 +186,13 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
     numa_total = _numa_memory(root)
     if memory is None and numa_total:
         memory = etree.SubElement(root, "memory", unit="KiB")
-        memory.text = str(numa_total)
-    elif memory is not None and numa_total and int(memory.text or 0) != numa_total:
+        memory.text = str(numa_total + _hotplug_memory(root))
+    if memory is not None and numa_total and root.find("devices/memory") is None:
         memory.text = str(numa_total)
     if memory is None or int(memory.text or 0) == 0:
         raise XMLError(
             "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
-            line=root.sourceline or None,
+            line=line_of(root),
         )
     current = root.find("currentMemory")
     if current is None:
@@ -225,6 +226,13 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
         etree.SubElement(root, "clock", offset="utc")
 
     _os_defaults(root)
+    _cpu_defaults(root)
+    _tuning_defaults(root)
+    features = root.find("features")
+    if features is not None:
+        hyperv = features.find("hyperv")
+        if hyperv is not None and hyperv.get("mode") is None:
+            hyperv.set("mode", "custom")
     devices = root.find("devices")
     if devices is not None:
         _device_defaults(root, devices)
@@ -242,23 +250,89 @@ def _drop_foreign_namespaces(root: etree._Element, keep: Collection[str]) -> Non
         etree.cleanup_namespaces(root)
 
 
+def _hotplug_memory(root: etree._Element) -> int:
+    total = 0
+    for size in root.iterfind("devices/memory/target/size"):
+        total += scaled_to(
+            size.text or "", size.get("unit"), out_unit=KIB, default_unit=KIB, what="size", line=line_of(size)
+        )
+    return total
+
+
 def _numa_memory(root: etree._Element) -> int:
     total = 0
     for cell in root.iterfind("cpu/numa/cell"):
         mem = cell.get("memory")
         if mem is None:
             continue
-        kib = scaled_to(mem, cell.get("unit"), out_unit=KIB, default_unit=KIB, what="cell", line=cell.sourceline)
+        kib = scaled_to(mem, cell.get("unit"), out_unit=KIB, default_unit=KIB, what="cell", line=line_of(cell))
         cell.set("memory", str(kib))
         cell.set("unit", "KiB")
         total += kib
     return total
 
 
+def _cpu_defaults(root: etree._Element) -> None:
+    cpu = root.find("cpu")
+    if cpu is None:
+        return
+    mode = cpu.get("mode")
+    model = cpu.find("model")
+    if mode is None and (cpu.get("match") is not None or (model is not None and (model.text or "").strip())):
+        cpu.set("mode", "custom")
+    if mode in ("host-model", "host-passthrough", "maximum") and model is not None and not (model.text or "").strip():
+        cpu.remove(model)
+    for index, cell in enumerate(cpu.iterfind("numa/cell")):
+        if cell.get("id") is None:
+            cell.set("id", str(index))
+
+
+def _tuning_defaults(root: etree._Element) -> None:
+    numatune = root.find("numatune")
+    if numatune is not None:
+        for el in numatune:
+            _normalize_bitmap_attr(el, "nodeset", "nodeset")
+    cputune = root.find("cputune")
+    if cputune is not None:
+        _split_sched(cputune, "vcpusched", "vcpus")
+        _split_sched(cputune, "iothreadsched", "iothreads")
+        for tune in cputune.iterfind("memorytune"):
+            nodes = sorted(tune.findall("node"), key=lambda n: int(n.get("id", "0")))
+            for node in nodes:
+                tune.remove(node)
+            insert_at = len(tune.findall("monitor")) and 0
+            for offset, node in enumerate(nodes):
+                tune.insert(insert_at + offset, node)
+
+
+def _split_sched(cputune: etree._Element, tag: str, attr: str) -> None:
+    """libvirt keeps one scheduler per vCPU/iothread; the last setting of an id wins."""
+    items = cputune.findall(tag)
+    if not items:
+        return
+    per_id: dict[int, dict[str, str]] = {}
+    for item in items:
+        ids = parse_bitmap(item.get(attr, ""), what=attr, line=line_of(item))
+        for i in ids:
+            per_id[i] = {k: v for k, v in item.attrib.items() if k != attr}
+    anchor = items[0]
+    for i in sorted(per_id):
+        new = etree.Element(tag)
+        new.set(attr, str(i))
+        for k, v in per_id[i].items():
+            new.set(k, v)
+        anchor.addprevious(new)
+    for item in items:
+        cputune.remove(item)
+
+
 def _os_defaults(root: etree._Element) -> None:
     os_el = root.find("os")
     if os_el is None:
         return
+    loader = os_el.find("loader")
+    if loader is not None and loader.get("type") is None and (loader.text or "").strip():
+        loader.set("type", "rom")
     os_type = os_el.findtext("type")
     if os_type == "hvm" and os_el.find("boot") is None and os_el.find("kernel") is None:
         if root.find("devices//boot[@order]") is None:
@@ -266,13 +340,399 @@ def _os_defaults(root: etree._Element) -> None:
 
 
 def _device_defaults(root: etree._Element, devices: etree._Element) -> None:
+    hvm = root.findtext("os/type") == "hvm"
     for iface in devices.iterchildren("interface"):
-        mac = iface.find("mac")
-        if mac is None:
-            mac = etree.SubElement(iface, "mac")
-            mac.set("address", new_mac())
-        else:
-            mac.set("address", canonical_mac(mac.get("address", ""), line=mac.sourceline or None))
+        _interface_defaults(iface)
+    for disk in devices.iterchildren("disk"):
+        _disk_defaults(disk)
+    for hostdev in devices.iterchildren("hostdev"):
+        _hostdev_defaults(hostdev)
+    for fs in devices.iterchildren("filesystem"):
+        _filesystem_defaults(fs)
+    for shmem in devices.iterchildren("shmem"):
+        if shmem.find("model") is None:
+            etree.SubElement(shmem, "model", type="ivshmem")
+    for kind in ("serial", "parallel", "console", "channel", "smartcard", "redirdev"):
+        for chardev in devices.iterchildren(kind):
+            _chardev_defaults(chardev)
+    for backend in devices.iterfind("rng/backend[@type]"):
+        _chardev_defaults(backend)
+    _chardev_ports(devices, "serial")
+    _chardev_ports(devices, "parallel")
+    if hvm:
+        _console_compat(devices)
+    for index, console in enumerate(devices.iterchildren("console")):
+        target = console.find("target")
+        if target is None:
+            target = etree.SubElement(console, "target")
+        if target.get("port") is None:
+            target.set("port", str(index))
+    for graphics in devices.iterchildren("graphics"):
+        _graphics_defaults(graphics)
+    _video_defaults(devices)
+    _controller_defaults(devices)
+
+
+# interfaces ------------------------------------------------------------------------------
+
+_NET_MODELS = {
+    "virtio", "virtio-transitional", "virtio-non-transitional", "e1000", "e1000e", "igb",
+    "rtl8139", "netfront", "usb-net", "spapr-vlan", "lan9118", "scm91c111", "vlance", "vmxnet",
+    "vmxnet2", "vmxnet3", "am79c970a", "am79c973", "82540em", "82545em", "82543gc",
+}
+
+
+def _interface_defaults(iface: etree._Element) -> None:
+    mac = iface.find("mac")
+    if mac is None:
+        mac = etree.SubElement(iface, "mac")
+        mac.set("address", new_mac())
+    else:
+        mac.set("address", canonical_mac(mac.get("address", ""), line=line_of(mac)))
+    model = iface.find("model")
+    if model is not None:
+        mtype = model.get("type")
+        if mtype is not None and mtype != mtype.lower() and mtype.lower() in _NET_MODELS:
+            model.set("type", mtype.lower())
+
+
+# disks -----------------------------------------------------------------------------------
+
+_DEFAULT_PORTS = {
+    "nbd": "10809",
+    "iscsi": "3260",
+    "sheepdog": "7000",
+    "gluster": "24007",
+    "http": "80",
+    "https": "443",
+    "ftp": "21",
+    "ftps": "990",
+    "tftp": "69",
+    "ssh": "22",
+    "vxhs": "9999",
+}
+
+
+def _network_source_defaults(source: etree._Element) -> None:
+    protocol = source.get("protocol")
+    if protocol is None:
+        return
+    port = _DEFAULT_PORTS.get(protocol)
+    for host in source.iterfind("host"):
+        if port is not None and host.get("port") is None and host.get("transport") in (None, "tcp"):
+            if host.get("socket") is None:
+                host.set("port", port)
+    if protocol == "iscsi":
+        name = source.get("name")
+        if name is not None and "/" not in name:
+            source.set("name", name + "/0")
+
+
+def _disk_defaults(disk: etree._Element) -> None:
+    if disk.get("type") == "vhostuser" and disk.get("snapshot") is None:
+        disk.set("snapshot", "no")
+    for source in disk.iter("source"):
+        _network_source_defaults(source)
+    target = disk.find("target")
+    if target is None:
+        return
+    bus = target.get("bus")
+    if disk.find("address") is None and bus in _DRIVE_LAYOUT:
+        idx = disk_name_to_index(target.get("dev", ""))
+        if idx is not None:
+            per_controller, per_bus = _DRIVE_LAYOUT[bus]
+            controller, rest = divmod(idx, per_controller)
+            bus_no, unit = divmod(rest, per_bus)
+            etree.SubElement(
+                disk, "address", type="drive", controller=str(controller), bus=str(bus_no), target="0", unit=str(unit)
+            )
+
+
+# bus -> (disks per controller, disks per bus), libvirt's drive address layout
+_DRIVE_LAYOUT = {"ide": (4, 2), "scsi": (7, 7), "sata": (6, 6), "fdc": (2, 2)}
+_DISK_PREFIXES = ("fd", "hd", "vd", "sd", "xvd", "ubd")
+
+
+def disk_name_to_index(name: str) -> int | None:
+    """``sda`` -> 0, ``hdc`` -> 2, ``sdaa`` -> 26 (libvirt's disk name numbering)."""
+    for prefix in _DISK_PREFIXES:
+        if name.startswith(prefix):
+            letters = name[len(prefix) :]
+            break
+    else:
+        return None
+    if not letters or not letters.isalpha() or not letters.islower():
+        return None
+    idx = 0
+    for ch in letters:
+        idx = idx * 26 + (ord(ch) - ord("a") + 1)
+    return idx - 1
+
+
+def _hostdev_defaults(hostdev: etree._Element) -> None:
+    if hostdev.get("type") == "mdev" and hostdev.get("managed") is None:
+        hostdev.set("managed", "no")
+    source = hostdev.find("source")
+    if source is not None:
+        _network_source_defaults(source)
+
+
+def _filesystem_defaults(fs: etree._Element) -> None:
+    if fs.get("type") is None:
+        fs.set("type", "mount")
+    source = fs.find("source")
+    if fs.get("accessmode") is None and (source is None or source.get("socket") is None):
+        fs.set("accessmode", "passthrough")
+    if fs.get("type") == "ram":
+        source = fs.find("source")
+        if source is not None and source.get("usage") is not None:
+            kib = scaled_to(
+                source.get("usage", ""),
+                source.get("units"),
+                out_unit=KIB,
+                default_unit=KIB,
+                what="usage",
+                line=line_of(source),
+            )
+            source.set("usage", str(kib))
+            source.set("units", "KiB")
+
+
+# character devices -------------------------------------------------------------------------
+
+
+def _chardev_defaults(chardev: etree._Element) -> None:
+    ctype = chardev.get("type", "pty")
+    sources = chardev.findall("source")
+    if ctype in ("tcp", "udp", "unix"):
+        for src in sources:
+            if src.get("mode") is None:
+                src.set("mode", "connect")
+        if ctype == "unix":
+            for src in sources:
+                if src.get("path") is None:
+                    chardev.remove(src)
+        if ctype == "udp" and len(sources) == 2 and sources[0].get("mode") == "connect":
+            # libvirt prints the bind (local) side first
+            if sources[1].get("mode") == "bind":
+                chardev.remove(sources[1])
+                sources[0].addprevious(sources[1])
+    if ctype == "tcp" and chardev.find("protocol") is None:
+        etree.SubElement(chardev, "protocol", type="raw")
+
+
+def _chardev_ports(devices: etree._Element, kind: str) -> None:
+    items = list(devices.iterchildren(kind))
+    used = set()
+    for item in items:
+        target = item.find("target")
+        if target is not None and target.get("port") is not None:
+            used.add(target.get("port"))
+    port = 0
+    for item in items:
+        target = item.find("target")
+        if target is None:
+            target = etree.SubElement(item, "target")
+        if target.get("port") is None:
+            while str(port) in used:
+                port += 1
+            target.set("port", str(port))
+            used.add(str(port))
+
+
+def _copy_source(src_dev: etree._Element, tag: str) -> etree._Element:
+    """A new chardev ``tag`` with ``src_dev``'s type and backend (source, log, protocol)."""
+    new = etree.Element(tag)
+    for k, v in src_dev.attrib.items():
+        new.set(k, v)
+    for child in src_dev:
+        if child.tag in ("source", "log", "protocol"):
+            new.append(_clone(child))
+    return new
+
+
+def _clone(el: etree._Element) -> etree._Element:
+    import copy
+
+    return copy.deepcopy(el)
+
+
+def _console_compat(devices: etree._Element) -> None:
+    """libvirt's console/serial aliasing for hvm guests: console 0 mirrors serial 0."""
+    consoles = list(devices.iterchildren("console"))
+    serials = list(devices.iterchildren("serial"))
+    if consoles:
+        first = consoles[0]
+        target = first.find("target")
+        ttype = target.get("type") if target is not None else None
+        if ttype not in (None, "serial"):
+            return
+        if not serials:
+            serial = _copy_source(first, "serial")
+            port = target.get("port", "0") if target is not None else "0"
+            etree.SubElement(serial, "target", port=port)
+            devices.append(serial)
+            if target is None:
+                target = etree.SubElement(first, "target")
+            target.set("type", "serial")
+            target.set("port", port)
+            return
+        serial0 = serials[0]
+        port = serial0.find("target")
+        mirror = _copy_source(serial0, "console")
+        etree.SubElement(mirror, "target", type="serial", port=port.get("port", "0") if port is not None else "0")
+        first.addprevious(mirror)
+        devices.remove(first)
+    elif serials:
+        serial0 = serials[0]
+        port = serial0.find("target")
+        mirror = _copy_source(serial0, "console")
+        etree.SubElement(mirror, "target", type="serial", port=port.get("port", "0") if port is not None else "0")
+        devices.append(mirror)
+
+
+# graphics and video ------------------------------------------------------------------------
+
+
+def _graphics_defaults(graphics: etree._Element) -> None:
+    gtype = graphics.get("type")
+    if gtype not in ("vnc", "spice", "rdp"):
+        return
+    listens = graphics.findall("listen")
+    socket = graphics.get("socket")
+    if gtype == "vnc" and socket is not None:
+        for old in listens:
+            graphics.remove(old)
+        new = etree.Element("listen", type="socket", socket=socket)
+        graphics.insert(0, new)
+        return
+    if gtype == "vnc" and listens and listens[0].get("type") == "socket":
+        if listens[0].get("socket") is not None:
+            graphics.set("socket", listens[0].get("socket", ""))
+        return
+    listen_attr = graphics.get("listen")
+    if listen_attr is not None and not listens:
+        graphics.insert(0, etree.Element("listen", type="address", address=listen_attr))
+    elif listen_attr is None and listens and listens[0].get("type") == "address" and listens[0].get("address"):
+        graphics.set("listen", listens[0].get("address", ""))
+    if gtype == "vnc":
+        port, autoport = graphics.get("port"), graphics.get("autoport")
+        if port is None and autoport is None:
+            graphics.set("port", "-1")
+            graphics.set("autoport", "yes")
+        elif port == "-1" and autoport is None:
+            graphics.set("autoport", "yes")
+        elif autoport == "yes" and port is None:
+            graphics.set("port", "-1")
+        if not graphics.findall("listen"):
+            graphics.insert(0, etree.Element("listen", type="address"))
+    elif gtype == "spice" and not graphics.findall("listen"):
+        has_port = any(graphics.get(a) is not None for a in ("port", "tlsPort", "autoport"))
+        graphics.insert(0, etree.Element("listen", type="address" if has_port else "none"))
+
+
+_VIDEO_RAM = {"vga": 16384, "cirrus": 16384, "vmvga": 16384, "bochs": 16384}
+
+
+def _video_defaults(devices: etree._Element) -> None:
+    videos = list(devices.iterchildren("video"))
+    if not videos and devices.find("graphics") is not None:
+        video = etree.SubElement(devices, "video")
+        etree.SubElement(video, "model", type="cirrus")
+        videos = [video]
+    primary = None
+    for video in videos:
+        model = video.find("model")
+        if model is None:
+            model = etree.SubElement(video, "model", type="cirrus")
+        mtype = model.get("type", "cirrus")
+        if mtype == "none":
+            continue
+        if mtype in _VIDEO_RAM and model.get("vram") is None:
+            model.set("vram", str(_VIDEO_RAM[mtype]))
+        if mtype == "qxl":
+            for attr, value in (("ram", "65536"), ("vram", "65536"), ("vgamem", "16384")):
+                if model.get(attr) is None:
+                    model.set(attr, value)
+        if model.get("heads") is None:
+            model.set("heads", "1")
+        if model.get("primary") == "yes" and primary is None:
+            primary = video
+    if not videos:
+        return
+    if primary is None:
+        first_model = videos[0].find("model")
+        if first_model is not None and first_model.get("type") != "none":
+            first_model.set("primary", "yes")
+    elif primary is not videos[0]:
+        devices.remove(primary)
+        videos[0].addprevious(primary)
+
+
+# controllers -------------------------------------------------------------------------------
+
+
+def _controller_defaults(devices: etree._Element) -> None:
+    controllers = list(devices.iterchildren("controller"))
+    used: dict[str, set[int]] = {}
+    for ctrl in controllers:
+        idx = _int_attr(ctrl, "index")
+        if idx is not None:
+            used.setdefault(ctrl.get("type", ""), set()).add(idx)
+    for ctrl in controllers:
+        if ctrl.get("index") is None:
+            ctype = ctrl.get("type", "")
+            taken = used.setdefault(ctype, set())
+            idx = 0
+            while idx in taken:
+                idx += 1
+            taken.add(idx)
+            ctrl.set("index", str(idx))
+    needed: list[tuple[str, int]] = []
+    for dev in devices:
+        address = dev.find("address")
+        if address is not None and address.get("type") == "drive":
+            bus = None
+            if dev.tag == "disk":
+                target = dev.find("target")
+                bus = target.get("bus") if target is not None else None
+            elif dev.tag == "hostdev":
+                bus = "scsi"
+            if bus in _DRIVE_LAYOUT:
+                needed.append((str(bus), int(address.get("controller", "0"))))
+    if devices.find("smartcard") is not None:
+        needed.append(("ccid", 0))
+    virtio_serial = any(
+        (t := dev.find("target")) is not None and t.get("type") == "virtio"
+        for dev in devices
+        if dev.tag in ("console", "channel")
+    )
+    if virtio_serial and not used.get("virtio-serial"):
+        needed.append(("virtio-serial", 0))
+    for ctype, index in needed:
+        if index not in used.setdefault(ctype, set()):
+            _insert_controller(devices, ctype, index)
+            used[ctype].add(index)
+    slot = 0
+    for card in devices.iterchildren("smartcard"):
+        if card.find("address") is None:
+            etree.SubElement(card, "address", type="ccid", controller="0", slot=str(slot))
+        slot += 1
+
+
+def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
+    new = etree.Element("controller", type=ctype, index=str(index))
+    controllers = list(devices.iterchildren("controller"))
+    same = [c for c in controllers if c.get("type") == ctype]
+    for ctrl in same:
+        if int(ctrl.get("index", "0")) > index:
+            ctrl.addprevious(new)
+            return
+    anchor = same[-1] if same else (controllers[-1] if controllers else None)
+    if anchor is not None:
+        anchor.addnext(new)
+    else:
+        devices.append(new)
 
 
 # -- live-only state ------------------------------------------------------------------------
@@ -283,15 +743,36 @@ _LIVE_ONLY = etree.XPath(
 )
 
 
-def strip_live_only(root: etree._Element) -> etree._Element:
-    """A copy of ``root`` without what only a running instance has (libvirt's INACTIVE form)."""
-    found = _LIVE_ONLY(root)
-    if not found:
+_SECURE = etree.XPath("//disk//source/cookies | //graphics/@passwd")
+
+
+def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> etree._Element:
+    """``root`` itself, or a copy without live-only state (``inactive``) and secrets (not ``secure``).
+
+    libvirt's INACTIVE form drops what only a running instance has (runtime indexes, block
+    job mirrors, port ids); without the SECURE flag it never prints passwords or cookies.
+    """
+    queries = ([_LIVE_ONLY] if inactive else []) + ([] if secure else [_SECURE])
+    if not any(_has(q, root) for q in queries):
         return root
     import copy
 
     clone = copy.deepcopy(root)
-    for item in _LIVE_ONLY(clone):
+    for query in queries:
+        _remove_all(query, clone)
+    return clone
+
+
+def _has(query: etree.XPath, root: etree._Element) -> bool:
+    found = query(root)
+    return isinstance(found, list) and len(found) > 0
+
+
+def _remove_all(query: etree.XPath, root: etree._Element) -> None:
+    found = query(root)
+    if not isinstance(found, list):
+        return
+    for item in found:
         if isinstance(item, etree._Element):
             parent = item.getparent()
             if parent is not None:
@@ -317,11 +798,11 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
         uuid_el = etree.SubElement(root, "uuid")
         uuid_el.text = new_uuid()
     else:
-        uuid_el.text = canonical_uuid(uuid_el.text or "", line=uuid_el.sourceline or None)
+        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
     if root.get("ipv6") == "no":
         del root.attrib["ipv6"]
     for mac in root.iterfind("mac"):
-        mac.set("address", canonical_mac(mac.get("address", ""), line=mac.sourceline or None))
+        mac.set("address", canonical_mac(mac.get("address", ""), line=line_of(mac)))
     forward = root.find("forward")
     mode: str | None = None
     if forward is not None:
@@ -333,7 +814,7 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
         ifaces = forward.findall("interface")
         if dev is not None and not ifaces and forward.find("pf") is None and forward.find("address") is None:
             etree.SubElement(forward, "interface", dev=dev)
-        elif dev is None and ifaces and mode in ("nat", "route", "open"):
+        elif dev is None and ifaces and mode != "hostdev":
             first = ifaces[0].get("dev")
             if first:
                 forward.set("dev", first)
@@ -348,7 +829,7 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
     for host in root.iterfind("ip/dhcp/host"):
         mac = host.get("mac")
         if mac is not None:
-            host.set("mac", canonical_mac(mac, line=host.sourceline or None))
+            host.set("mac", canonical_mac(mac, line=line_of(host)))
 
 
 # -- storage -------------------------------------------------------------------------------
@@ -364,7 +845,7 @@ def _bytes_element(parent: etree._Element, tag: str, *, default: int | None) -> 
         el.set("unit", "bytes")
         return default
     value = scaled_to(
-        el.text or "", el.get("unit"), out_unit=1, default_unit=1, what=tag, line=el.sourceline or None
+        el.text or "", el.get("unit"), out_unit=1, default_unit=1, what=tag, line=line_of(el)
     )
     el.text = str(value)
     el.set("unit", "bytes")
@@ -391,7 +872,7 @@ def _permissions(perms: etree._Element, *, file_mode_default: str | None = None)
         try:
             number = int(text, 10)
         except ValueError:
-            raise XMLError(f"XML error: malformed {tag} element", line=el.sourceline or None) from None
+            raise XMLError(f"XML error: malformed {tag} element", line=line_of(el)) from None
         if number in (-1, 2**32 - 1):
             perms.remove(el)
         else:
@@ -402,29 +883,63 @@ def _permissions(perms: etree._Element, *, file_mode_default: str | None = None)
         try:
             number = int(text, 8)
         except ValueError:
-            raise XMLError("XML error: malformed octal mode", line=mode.sourceline or None) from None
+            raise XMLError("XML error: malformed octal mode", line=line_of(mode)) from None
         if number < 0 or number > 0o777:
-            raise XMLError("XML error: malformed octal mode", line=mode.sourceline or None)
+            raise XMLError("XML error: malformed octal mode", line=line_of(mode))
         mode.text = "0" + format(number, "o")
 
 
 _POOL_FORMAT_DEFAULTS = {"logical": "lvm2", "fs": "auto", "netfs": "auto", "disk": "unknown"}
 
 
-def pool_defaults(root: etree._Element) -> None:
+def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = None) -> None:
     """libvirt's storage pool parse-time defaults."""
+    if namespaces is not None:
+        _drop_foreign_namespaces(root, namespaces)
+    if root.find("name") is None and root.get("type") == "logical":
+        src_name = root.findtext("source/name")
+        if src_name:
+            etree.SubElement(root, "name").text = src_name
     uuid_el = root.find("uuid")
     if uuid_el is None:
         uuid_el = etree.SubElement(root, "uuid")
         uuid_el.text = new_uuid()
     else:
-        uuid_el.text = canonical_uuid(uuid_el.text or "", line=uuid_el.sourceline or None)
+        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
     for tag in ("capacity", "allocation", "available"):
+        # runtime values: libvirt's parser ignores them and a driver fills them in
+        for el in root.findall(tag):
+            root.remove(el)
         _bytes_element(root, tag, default=0)
     pool_type = root.get("type", "")
     source = root.find("source")
     if source is None:
         source = etree.SubElement(root, "source")
+    source_name = source.find("name")
+    if pool_type == "logical" and source_name is None:
+        source_name = etree.SubElement(source, "name")
+        source_name.text = root.findtext("name") or ""
+    if pool_type == "gluster" and source.find("dir") is None:
+        etree.SubElement(source, "dir", path="/")
+    for adapter in source.iterfind("adapter"):
+        if adapter.get("type") is None and adapter.get("name") is not None:
+            adapter.set("type", "scsi_host")
+    for sdir in source.iterfind("dir"):
+        if sdir.get("path"):
+            sdir.set("path", clean_path(sdir.get("path", "")))
+    computed = None
+    if pool_type == "logical" and source_name is not None:
+        computed = "/dev/" + (source_name.text or "")
+    elif pool_type == "zfs" and source_name is not None:
+        computed = "/dev/zvol/" + (source_name.text or "")
+    if computed is not None:
+        target = root.find("target")
+        if target is None:
+            target = etree.SubElement(root, "target")
+        path_el = target.find("path")
+        if path_el is None:
+            path_el = etree.SubElement(target, "path")
+        path_el.text = computed
     fmt = _POOL_FORMAT_DEFAULTS.get(pool_type)
     if fmt is not None and source.find("format") is None:
         etree.SubElement(source, "format", type=fmt)
@@ -472,8 +987,8 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
         root.remove(src)
     cap = root.find("capacity")
     if cap is None and not no_capacity:
-        raise XMLError("XML error: missing capacity element", line=root.sourceline or None)
-    capacity = _bytes_element(root, "capacity", default=None)
+        raise XMLError("XML error: missing capacity element", line=line_of(root))
+    capacity = _bytes_element(root, "capacity", default=0 if no_capacity else None)
     allocation = root.find("allocation")
     if allocation is None and capacity is not None and pool_type not in ("dir", "fs", "netfs"):
         _bytes_element(root, "allocation", default=capacity)
@@ -485,6 +1000,18 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
         if target.tag == "target" and pool_type in ("dir", "fs", "netfs", "vstorage"):
             if target.find("format") is None:
                 etree.SubElement(target, "format", type="raw")
+        if target.tag == "target":
+            fmt = target.find("format")
+            if fmt is not None and fmt.get("type") == "qcow2":
+                if target.find("features") is not None and target.find("compat") is None:
+                    etree.SubElement(target, "compat").text = "1.1"
+            cluster = target.find("clusterSize")
+            if cluster is not None:
+                cluster.text = str(
+                    scaled_to(cluster.text or "", cluster.get("unit"), out_unit=1, default_unit=1,
+                              what="clusterSize", line=line_of(cluster))
+                )
+                cluster.set("unit", "B")
         for stamps in target.findall("timestamps"):
             target.remove(stamps)
         perms = target.find("permissions")

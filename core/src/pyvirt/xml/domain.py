@@ -276,22 +276,23 @@ class DomainDef(XMLModel):
 
     # -- formatting -------------------------------------------------------------------------
 
-    def to_xml(self, *, domain_id: int | None = None, inactive: bool = False) -> str:
+    def to_xml(self, *, domain_id: int | None = None, inactive: bool = False, secure: bool = False) -> str:
         """libvirt's XMLDesc: canonical layout, ending with a newline.
 
         ``domain_id`` adds ``id='N'`` (the live form of a running domain); ``inactive`` drops
-        what only describes a running instance (ids, runtime indexes, block-job mirrors...).
+        what only describes a running instance (ids, runtime indexes, block-job mirrors...);
+        ``secure`` keeps passwords and cookies (libvirt's ``VIR_DOMAIN_XML_SECURE``).
         """
-        key = (domain_id, inactive)
+        key = (domain_id, inactive, secure)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        body = self._cache.get(inactive)
+        body = self._cache.get((inactive, secure))
         if body is None:
-            tree = defaults.strip_live_only(self._root) if inactive else self._root
+            tree = defaults.strip_for_output(self._root, inactive=inactive, secure=secure)
             body = serialize(tree)
             body = body[body.index(">") + 1 :]
-            self._cache[inactive] = body
+            self._cache[(inactive, secure)] = body
         shown_id = None if inactive else (domain_id if domain_id is not None else self._live_id)
         head = start_tag(self._root, {"id": str(shown_id)} if shown_id is not None else None)
         text = head + body if len(self._root) else head[:-1] + "/>\n"

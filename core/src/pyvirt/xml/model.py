@@ -13,6 +13,7 @@ from typing import Self
 from lxml import etree
 
 from pyvirt.errors import XMLError
+from pyvirt.xml.parser import line_of
 
 
 class XMLModel:
@@ -96,5 +97,5 @@ def expect_root(root: etree._Element, tag: str, kind: str) -> None:
     if root.tag != tag:
         raise XMLError(
             f"XML error: unexpected root element <{etree.QName(root).localname}>, expecting <{tag}> for {kind}",
-            line=root.sourceline or None,
+            line=line_of(root),
         )

@@ -100,10 +100,12 @@ def _check_depth(root: etree._Element, kind: str) -> None:
         deep = root
         for _ in range(MAX_DEPTH):
             deep = next(iter(deep.iterchildren("*")), deep)
-        raise XMLError(f"(xml) {kind} XML is nested too deeply (limit {MAX_DEPTH} levels)", line=deep.sourceline)
+        raise XMLError(f"(xml) {kind} XML is nested too deeply (limit {MAX_DEPTH} levels)", line=line_of(deep))
 
 
-def element_line(element: etree._Element) -> int | None:
+def line_of(element: etree._Element | None) -> int | None:
     """The source line of ``element``, or None for elements created after parsing."""
-    line = element.sourceline
-    return int(line) if line else None
+    if element is None:
+        return None
+    line: object = element.sourceline
+    return line if isinstance(line, int) and line > 0 else None

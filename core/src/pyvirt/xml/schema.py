@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml.parser import line_of
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 
@@ -80,7 +81,7 @@ def validate(root: etree._Element, kind: str) -> None:
     raise XMLError(
         f"XML document failed to validate against schema for {kind}: invalid {what} "
         f"at {root.getroottree().getpath(where)} ({first})",
-        line=where.sourceline or None,
+        line=line_of(where),
         code=ErrorCode.XML_INVALID_SCHEMA,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import canonicalize, serialize
 from pyvirt.xml.model import XMLModel, expect_root
@@ -16,13 +18,24 @@ class PoolDef(XMLModel):
     root_tag = "pool"
 
     @classmethod
-    def from_xml(cls, text: str | bytes, *, validate: bool = False) -> PoolDef:
+    def from_xml(
+        cls,
+        text: str | bytes,
+        *,
+        validate: bool = False,
+        namespaces: Collection[str] | None = None,
+    ) -> PoolDef:
+        """Parse, default, check and sort a pool document.
+
+        ``namespaces`` as for :meth:`DomainDef.from_xml` (the test driver drops ``fs:`` and
+        ``rbd:`` extensions: pass ``()``).
+        """
         root = parse_document(text, kind="storage pool")
         expect_root(root, "pool", "storage pool")
         if validate:
             schema_validate(root, "storagepool")
         checks.check_pool(root)
-        defaults.pool_defaults(root)
+        defaults.pool_defaults(root, namespaces)
         canonicalize(root)
         return cls(root)
 
