@@ -27,7 +27,9 @@ def libvirt_available() -> bool:
     return done.returncode == 0
 
 
-needs_libvirt = pytest.mark.skipif(not libvirt_available(), reason="python3-libvirt is not installed for /usr/bin/python3")
+needs_libvirt = pytest.mark.skipif(
+    not libvirt_available(), reason="python3-libvirt is not installed for /usr/bin/python3"
+)
 
 
 def run_libvirt(script: str, payload: object = None) -> Any:
@@ -75,6 +77,4 @@ SMALL_DOMAIN = (
 
 
 def domain_xml(name: str, *, uuid: str | None = None, memory: int = 1048576, vcpus: int = 2) -> str:
-    return SMALL_DOMAIN.format(
-        name=name, uuid=f"<uuid>{uuid}</uuid>" if uuid else "", memory=memory, vcpus=vcpus
-    )
+    return SMALL_DOMAIN.format(name=name, uuid=f"<uuid>{uuid}</uuid>" if uuid else "", memory=memory, vcpus=vcpus)

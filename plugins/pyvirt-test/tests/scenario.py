@@ -115,7 +115,7 @@ def normalise(steps: list[Step], outcome: dict[str, Any]) -> dict[str, Any]:
     return {"results": results, "events": outcome["events"]}
 
 
-LIBVIRT_RUNNER = r'''
+LIBVIRT_RUNNER = r"""
 import json, re, sys, threading, time
 import libvirt
 libvirt.registerErrorHandler(lambda *a: None, None)
@@ -140,7 +140,9 @@ def step(op, *args):
     if op == "define": return conn.defineXML(args[0]).name()
     if op == "create_xml": return conn.createXML(args[0], 0).name()
     if op == "restore":
-        conn.restore(args[0]); return json.loads(json.dumps(re.search(r"<name>(.*?)</name>", open(args[0], "rb").read().decode("latin-1")).group(1)))
+        conn.restore(args[0])
+        image = open(args[0], "rb").read().decode("latin-1")
+        return re.search(r"<name>(.*?)</name>", image).group(1)
     if op == "list": return sorted(d.name() for d in conn.listAllDomains(args[0]))
     d = conn.lookupByName(args[0]); rest = args[1:]
     simple = {"start": d.create, "shutdown": d.shutdown, "destroy": d.destroy, "suspend": d.suspend,
@@ -165,4 +167,4 @@ for s in payload["steps"]:
         results.append(["err", e.get_error_code()])
 time.sleep(0.3)
 print(json.dumps({"results": results, "events": events}))
-'''
+"""

@@ -100,9 +100,16 @@ def test_node_facts_equal_libvirts(default_conn: pyvirt.Connection) -> None:
     )
     info = default_conn.get_node_info()
     # libvirt-python's getInfo gives the memory in MiB, virNodeInfo has it in KiB.
-    assert [info.model, info.memory // 1024, info.cpus, info.mhz, info.nodes, info.sockets, info.cores, info.threads] == (
-        real["info"]
-    )
+    assert [
+        info.model,
+        info.memory // 1024,
+        info.cpus,
+        info.mhz,
+        info.nodes,
+        info.sockets,
+        info.cores,
+        info.threads,
+    ] == (real["info"])
     assert default_conn.get_version().number == real["version"]
     assert default_conn.get_hostname() == real["host"]
     assert default_conn.get_capabilities() == real["caps"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import domain_xml, needs_libvirt, run_libvirt
@@ -54,7 +55,9 @@ def test_wrong_state_errors(default_conn: pyvirt.Connection) -> None:
         test.suspend()
     test.destroy()
     for call in (test.destroy, test.shutdown, test.suspend, test.resume, test.reboot, test.reset, test.memory_stats):
-        with pytest.raises(pyvirt.OperationInvalidError, match="^Requested operation is not valid: domain is not running"):
+        with pytest.raises(
+            pyvirt.OperationInvalidError, match=r"^Requested operation is not valid: domain is not running"
+        ):
             call()
 
 
@@ -324,7 +327,7 @@ def test_lookup_by_any_uuid_spelling(default_conn: pyvirt.Connection) -> None:
 
 # -- side by side with libvirt --------------------------------------------------------------------------
 
-SCENARIO = [
+SCENARIO: list[list[Any]] = [
     ["define", domain_xml("a", uuid=UUID, memory=1048576, vcpus=2)],
     ["start", "a"],
     ["start", "a"],
@@ -415,7 +418,7 @@ def test_scenario_matches_libvirt() -> None:
 
 @needs_libvirt
 def test_save_restore_scenario_matches_libvirt(tmp_path: Path) -> None:
-    steps = [
+    steps: list[list[Any]] = [
         ["define", domain_xml("s", uuid=UUID)],
         ["save", "s", str(tmp_path / "none.img")],
         ["start", "s"],

@@ -65,9 +65,8 @@ def capabilities_xml(cells: tuple[NumaCell, ...] = DEFAULT_CELLS) -> str:
         out += [f"          <pages unit='KiB' size='{size}'>0</pages>\n" for size in _HUGE_PAGES_KIB]
         out.append(f"          <cpus num='{len(cell.cpus)}'>\n")
         for core, cpu in enumerate(cell.cpus):
-            out.append(
-                f"            <cpu id='{cpu}' socket_id='{cell.socket}' die_id='0' core_id='{core}' siblings='{cpu}'/>\n"
-            )
+            ids = f"id='{cpu}' socket_id='{cell.socket}' die_id='0' core_id='{core}' siblings='{cpu}'"
+            out.append(f"            <cpu {ids}/>\n")
         out.append("          </cpus>\n")
         out.append("        </cell>\n")
     out += [

@@ -85,7 +85,9 @@ def load_node_file(path: str) -> NodeFile:
     """
     root = _parse_file(path)
     if root.tag != "node":
-        raise XMLError(f"{path}:{root.sourceline}: expecting root element of 'node', not '{root.tag}'", line=root.sourceline)
+        raise XMLError(
+            f"{path}:{root.sourceline}: expecting root element of 'node', not '{root.tag}'", line=root.sourceline
+        )
     base = os.path.dirname(path)
     domains: list[NodeDomain] = []
     networks: list[NodeDocument] = []
@@ -140,7 +142,9 @@ def _number(element: Any, path: str) -> int:
             f"{path}:{element.sourceline}: invalid node {element.tag} value '{text}'", line=element.sourceline
         ) from None
     if value < 0:
-        raise XMLError(f"{path}:{element.sourceline}: invalid node {element.tag} value '{text}'", line=element.sourceline)
+        raise XMLError(
+            f"{path}:{element.sourceline}: invalid node {element.tag} value '{text}'", line=element.sourceline
+        )
     return value
 
 
@@ -162,9 +166,7 @@ def _domain(element: Any, path: str, base: str) -> NodeDomain:
         elif name == "hasmanagedsave":
             managed = True
     if transient and runstate == _SHUTOFF:
-        raise XMLError(
-            f"{document.origin}: transient domain cannot have runstate 'shutoff'", line=document.first_line
-        )
+        raise XMLError(f"{document.origin}: transient domain cannot have runstate 'shutoff'", line=document.first_line)
     return NodeDomain(document, runstate, transient, managed)
 
 

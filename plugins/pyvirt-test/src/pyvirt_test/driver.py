@@ -185,9 +185,7 @@ class TestConnection(DriverConnection):
         if obj is None:
             obj = self._state.domains_by_uuid.get(_canonical_uuid(uuid))
             if obj is None:
-                raise NoDomainError(
-                    f"Domain not found: no domain with matching uuid '{uuid}'", domain=ErrorDomain.TEST
-                )
+                raise NoDomainError(f"Domain not found: no domain with matching uuid '{uuid}'", domain=ErrorDomain.TEST)
         return obj
 
     # -- domains: define, create, undefine -----------------------------------------------------
@@ -435,9 +433,7 @@ class TestConnection(DriverConnection):
     def domain_set_vcpus(self, uuid: str, count: int, scope: ModifyScope) -> None:
         """Live and config together are allowed here; the maximum needs CONFIG, as in libvirt."""
         if count == 0:
-            raise InvalidArgumentError(
-                "nvcpus in virDomainSetVcpusFlags must not be zero", domain=ErrorDomain.DOMAIN
-            )
+            raise InvalidArgumentError("nvcpus in virDomainSetVcpusFlags must not be zero", domain=ErrorDomain.DOMAIN)
         maximum = bool(scope & ModifyScope.MAXIMUM)
         if maximum and not scope & ModifyScope.CONFIG:
             raise InvalidArgumentError(

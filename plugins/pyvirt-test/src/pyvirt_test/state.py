@@ -26,9 +26,11 @@ from pyvirt.types import (
     PoolRef,
     VolRef,
 )
-from pyvirt.xml.capabilities import DEFAULT_CELLS, NumaCell
+from pyvirt.xml.capabilities import NumaCell
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyvirt.xml.domain import DomainDef
     from pyvirt.xml.network import NetworkDef
     from pyvirt.xml.storagepool import PoolDef
@@ -244,14 +246,11 @@ class SharedDefault:
     _users = 0
 
     @classmethod
-    def acquire(cls, build: object) -> NodeState:
+    def acquire(cls, build: Callable[[], NodeState]) -> NodeState:
         """The shared state, built by ``build()`` for the first connection."""
         with cls._lock:
             if cls._state is None:
-                assert callable(build)
-                state = build()
-                assert isinstance(state, NodeState)
-                cls._state = state
+                cls._state = build()
             cls._users += 1
             return cls._state
 
