@@ -13,6 +13,9 @@ extension is never dropped or moved far.
 
 from __future__ import annotations
 
+import copy
+import re
+
 from lxml import etree
 
 from pyvirt.xml._order import ATTR_ORDER, CHILD_ORDER
@@ -97,21 +100,51 @@ def escape_attr(value: str) -> str:
     )
 
 
-def serialize(root: etree._Element) -> str:
-    """libvirt's bytes for ``root``: 2-space indent, single quotes, trailing newline."""
-    text = etree.tostring(root, encoding="unicode", pretty_print=True)
-    text = text.replace("'", "&apos;")
-    if '"' in text and _has_quote_in_text(root):
+def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
+    """libvirt's bytes for ``root``: 2-space indent, single quotes, trailing newline.
+
+    ``<metadata>`` content is copied the way libvirt copies it (libxml2's own output, double
+    quotes); everything else follows libvirt's formatter.  ``first`` as for :func:`start_tag`.
+    """
+    quoted = _has_quote_in_text(root)
+    tree = root
+    if quoted:
         # libxml2 leaves '"' raw in text; libvirt escapes it.  Hide those before swapping.
-        copy = etree.fromstring(etree.tostring(root))
-        for node in copy.iter():
+        tree = copy.deepcopy(root)
+        for node in tree.iter():
             if node.text and '"' in node.text:
                 node.text = node.text.replace('"', _PLACEHOLDER)
             if node.tail and '"' in node.tail:
                 node.tail = node.tail.replace('"', _PLACEHOLDER)
-        text = etree.tostring(copy, encoding="unicode", pretty_print=True).replace("'", "&apos;")
-        return text.replace('"', "'").replace(_PLACEHOLDER, "&quot;")
-    return text.replace('"', "'")
+    raw = etree.tostring(tree, encoding="unicode", pretty_print=True)
+    meta_start = raw.find("\n  <metadata>")
+    if meta_start >= 0:
+        meta_end = raw.find("\n  </metadata>", meta_start)
+        meta = raw[meta_start:meta_end]
+        if quoted:
+            meta = meta.replace(_PLACEHOLDER, '"')
+        text = _swap_quotes(raw[:meta_start], quoted) + meta + _swap_quotes(raw[meta_end:], quoted)
+    else:
+        text = _swap_quotes(raw, quoted)
+    if len(root) == 0 and not root.text:
+        return start_tag(root, first)[:-1] + "/>\n"
+    paired = _PAIRED.get(str(root.tag))
+    if paired is not None and "/>" in text:
+        text = paired.sub(r"\n  <\1\2>\n  </\1>", text)
+    return start_tag(root, first) + text[text.index(">") + 1 :]
+
+
+# Top-level elements libvirt always prints as an open/close pair, even when empty.
+_PAIRED = {
+    "domain": re.compile(r"\n  <(devices)()/>(?=\n)"),
+    "pool": re.compile(r"\n  <(source)()/>(?=\n)"),
+    "network": re.compile(r"\n  <(ip)( [^>]*)?/>(?=\n)"),
+}
+
+
+def _swap_quotes(text: str, quoted: bool) -> str:
+    text = text.replace("'", "&apos;").replace('"', "'")
+    return text.replace(_PLACEHOLDER, "&quot;") if quoted else text
 
 
 _QUOTE_IN_TEXT = etree.XPath("boolean(//text()[contains(., '\"')])")

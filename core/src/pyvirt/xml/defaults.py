@@ -781,7 +781,6 @@ def _remove_all(query: etree.XPath, root: etree._Element) -> None:
             owner = item.getparent()
             if owner is not None:
                 del owner.attrib[item.attrname]
-    return clone
 
 
 # -- network -------------------------------------------------------------------------------
@@ -943,8 +942,6 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
     fmt = _POOL_FORMAT_DEFAULTS.get(pool_type)
     if fmt is not None and source.find("format") is None:
         etree.SubElement(source, "format", type=fmt)
-    if len(source) == 0 and not source.attrib:
-        source.text = "\n  "  # libvirt prints an empty pool source as an open/close pair
     for dev in source.iterfind("device"):
         for ext in dev.findall("freeExtent"):
             dev.remove(ext)

@@ -294,7 +294,6 @@ class DomainDef(XMLModel):
             body = body[body.index(">") + 1 :]
             self._cache[(inactive, secure)] = body
         shown_id = None if inactive else (domain_id if domain_id is not None else self._live_id)
-        head = start_tag(self._root, {"id": str(shown_id)} if shown_id is not None else None)
-        text = head + body if len(self._root) else head[:-1] + "/>\n"
+        text = start_tag(self._root, {"id": str(shown_id)} if shown_id is not None else None) + body
         self._cache[key] = text
         return text

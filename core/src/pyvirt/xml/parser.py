@@ -84,7 +84,15 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
             line=1,
         )
     _check_depth(root, kind)
+    for blank in _BLANK_TEXT(root):
+        # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
+        owner = blank.getparent()
+        if owner is not None and blank.is_text and len(owner) == 0:
+            owner.text = None
     return root
+
+
+_BLANK_TEXT = etree.XPath("//*[not(*)]/text()[normalize-space(.) = '']")
 
 
 def _too_big(kind: str, size: int) -> str:
