@@ -1,25 +1,354 @@
-"""libvirt's semantic checks: what the schema allows but libvirt still refuses.
+"""libvirt's semantic checks: what the schema may allow but libvirt still refuses.
 
-Messages carry the key words of libvirt's own (users search for them) and the line of the
-offending element.
+The checks run on the document as written (before defaults), so they see what the user
+wrote and can point at its line.  Messages carry the key words of libvirt's own (users search
+for them) plus the line of the offending element.  Validation with the RelaxNG schema is
+optional in libvirt and in pyvirt, so the checks also cover the few schema rules a broken
+document most often breaks (PCI address ranges, negative numbers, enumerations).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lxml import etree
+
+from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml.parser import line_of
+
+
+def _fail(message: str, el: etree._Element | None) -> XMLError:
+    return XMLError(f"XML error: {message}", line=line_of(el))
+
+
+def _unsupported(message: str, el: etree._Element | None) -> XMLError:
+    line = line_of(el)
+    suffix = f" (line {line})" if line is not None else ""
+    return XMLError(f"unsupported configuration: {message}{suffix}", line=line, code=ErrorCode.CONFIG_UNSUPPORTED)
+
+
+def _number(value: str) -> int | None:
+    try:
+        return int(value, 16) if value.lower().startswith("0x") else int(value, 10)
+    except ValueError:
+        return None
+
+
+def _bitmap(value: str, el: etree._Element) -> set[int]:
+    from pyvirt.xml.defaults import parse_bitmap
+
+    return set(parse_bitmap(value, what=str(el.tag), line=line_of(el)))
+
+
+# -- domain ------------------------------------------------------------------------------------
 
 
 def check_domain(root: etree._Element) -> None:
     """Refuse a domain libvirt's generic parser refuses (duplicate targets, bad indexes...)."""
+    if root.get("type") is None:
+        raise _fail("missing domain type attribute", root)
+    name_el = root.find("name")
+    if name_el is None or not (name_el.text or "").strip():
+        raise _fail("missing domain name information", name_el if name_el is not None else root)
+    name = name_el.text or ""
+    if "/" in name:
+        raise _fail(f"name {name} cannot contain '/'", name_el)
+    _check_os(root)
+    _check_numbers(root)
+    _check_cputune(root)
+    _check_numa(root)
+    _check_sysinfo(root)
+    devices = root.find("devices")
+    if devices is not None:
+        _check_devices(devices)
+
+
+def _check_os(root: etree._Element) -> None:
+    menu = root.find("os/bootmenu")
+    if menu is not None and menu.get("timeout") is not None:
+        timeout = _number(menu.get("timeout", ""))
+        if timeout is None or not 0 <= timeout <= 65535:
+            raise _unsupported("invalid value for boot menu timeout, must be in range [0,65535]", menu)
+
+
+def _check_numbers(root: etree._Element) -> None:
+    for ctrl in root.iterfind("devices/controller"):
+        index = ctrl.get("index")
+        if index is not None and (_number(index) is None or (_number(index) or 0) < 0):
+            raise _fail(
+                f"Invalid value for attribute 'index' in element 'controller': '{index}'. Expected non-negative value",
+                ctrl,
+            )
+    for drv in root.iterfind("devices/interface/driver"):
+        queues = drv.get("queues")
+        if queues is not None and (_number(queues) is None or (_number(queues) or 0) < 0):
+            raise _fail(
+                f"Invalid value for attribute 'queues' in element 'driver': '{queues}'. "
+                "Expected non-negative integer value",
+                drv,
+            )
+    limits = {"domain": 0xFFFF, "bus": 0xFF, "slot": 0x1F, "function": 7}
+    for address in root.iterfind(".//address[@type='pci']"):
+        _check_pci_address(address, limits)
+
+
+def _check_pci_address(address: etree._Element, limits: dict[str, int]) -> None:
+    for attr, limit in limits.items():
+        raw = address.get(attr)
+        if raw is None:
+            continue
+        value = _number(raw)
+        if value is None or value < 0:
+            raise _fail(f"Invalid PCI address {attr}='{raw}'", address)
+        if value > limit:
+            if attr == "function":
+                raise _fail(f"Invalid PCI address function={raw}, must be <= {limit}", address)
+            raise _fail(f"Invalid PCI address {attr}='{raw}', must be <= 0x{limit:X}", address)
+
+
+def _check_cputune(root: etree._Element) -> None:
+    cputune = root.find("cputune")
+    if cputune is None:
+        return
+    for tag, attr in (("vcpusched", "vcpus"), ("iothreadsched", "iothreads")):
+        seen: set[int] = set()
+        for item in cputune.iterfind(tag):
+            ids = _bitmap(item.get(attr, ""), item)
+            if ids & seen:
+                raise _fail(f"'{tag}' attributes '{attr}' must not overlap", item)
+            seen |= ids
+    for tune in cputune.iterfind("cachetune"):
+        allocs: dict[tuple[str, str], list[str]] = {}
+        for cache in tune.iterfind("cache"):
+            key = (cache.get("level", ""), cache.get("id", ""))
+            ctype = cache.get("type", "both")
+            taken = allocs.setdefault(key, [])
+            if ctype in taken or (ctype == "both" and taken) or "both" in taken:
+                raise _fail(
+                    f"Colliding cache allocations for cache level '{key[0]}' id '{key[1]}', type '{ctype}'", cache
+                )
+            taken.append(ctype)
+
+
+def _check_numa(root: etree._Element) -> None:
+    for cell in root.iterfind("cpu/numa/cell"):
+        access = cell.get("memAccess")
+        if access is not None and access not in ("shared", "private", "default"):
+            raise _fail(f"Invalid value for attribute 'memAccess' in element 'cell': '{access}'.", cell)
+
+
+def _check_sysinfo(root: etree._Element) -> None:
+    uuid_el = root.find("uuid")
+    if uuid_el is None:
+        return
+    for entry in root.iterfind("sysinfo[@type='smbios']/system/entry[@name='uuid']"):
+        mine = (uuid_el.text or "").replace("-", "").strip().lower()
+        theirs = (entry.text or "").replace("-", "").strip().lower()
+        if mine != theirs:
+            raise XMLError(
+                f"UUID mismatch between <uuid> and <sysinfo> ('{uuid_el.text}' vs '{entry.text}')",
+                line=line_of(entry),
+                code=ErrorCode.CONFIG_UNSUPPORTED,
+            )
+
+
+def _check_devices(devices: etree._Element) -> None:
+    _check_disks(devices.iterchildren("disk"))
+    _check_controllers(devices.iterchildren("controller"))
+    _check_hostdevs(devices.iterchildren("hostdev"))
+    for tpm in devices.iterchildren("tpm"):
+        if tpm.find("backend") is None:
+            raise _fail("missing TPM device backend", tpm)
+    for graphics in devices.iterchildren("graphics"):
+        _check_graphics(graphics)
+    primaries = [v for v in devices.iterchildren("video") if v.find("model[@primary='yes']") is not None]
+    if len(primaries) > 1:
+        raise _unsupported("Only one primary video device is supported", primaries[1])
+    for tag in ("serial", "parallel", "console", "channel", "smartcard", "redirdev"):
+        for chardev in devices.iterchildren(tag):
+            _check_chardev(chardev)
+
+
+def _disk_source_name(disk: etree._Element) -> str:
+    src = disk.find("source")
+    if src is None:
+        return ""
+    for attr in ("file", "dev", "dir", "name", "volume", "path"):
+        if src.get(attr) is not None:
+            return src.get(attr, "")
+    return ""
+
+
+def _check_disks(disks: Iterable[etree._Element]) -> None:
+    targets: dict[str, etree._Element] = {}
+    for disk in disks:
+        target = disk.find("target")
+        if target is None or not target.get("dev"):
+            raise XMLError(
+                f"missing target information for device {_disk_source_name(disk)}".rstrip(), line=line_of(disk)
+            )
+        dev = target.get("dev", "")
+        if disk.get("device") == "lun":
+            src = disk.find("source")
+            is_iscsi = disk.get("type") == "network" and src is not None and src.get("protocol") == "iscsi"
+            if disk.get("type", "file") not in ("block",) and not is_iscsi:
+                raise _unsupported("disk device='lun' is only valid for block type disk source", disk)
+        other = targets.get(dev)
+        if other is not None:
+            raise _fail(
+                f"target '{dev}' duplicated for disk sources '{_disk_source_name(disk)}' "
+                f"and '{_disk_source_name(other)}'",
+                target,
+            )
+        targets[dev] = disk
+
+
+def _check_controllers(controllers: Iterable[etree._Element]) -> None:
+    seen: set[tuple[str, int]] = set()
+    for ctrl in controllers:
+        raw = ctrl.get("index")
+        if raw is None or ctrl.find("master") is not None:
+            continue  # USB companion controllers share their master's index
+        key = (ctrl.get("type", ""), _number(raw) or 0)
+        if key in seen:
+            raise _fail(f"Multiple '{key[0]}' controllers with index '{key[1]}'", ctrl)
+        seen.add(key)
+
+
+def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:
+    if hostdev.get("mode", "subsystem") != "subsystem":
+        return None
+    htype = hostdev.get("type", "")
+    src = hostdev.find("source")
+    if src is None:
+        return None
+    if htype == "pci":
+        addr = src.find("address")
+        if addr is None:
+            return None
+        parts = tuple(str(_number(addr.get(a, "0")) or 0) for a in ("domain", "bus", "slot", "function"))
+        return ("pci", *parts)
+    if htype == "usb":
+        vendor, product, addr = src.find("vendor"), src.find("product"), src.find("address")
+        if vendor is not None and product is not None:
+            return ("usb", vendor.get("id", "").lower(), product.get("id", "").lower())
+        if addr is not None:
+            return ("usb-addr", addr.get("bus", ""), addr.get("device", ""))
+        return None
+    if htype == "scsi":
+        adapter, addr = src.find("adapter"), src.find("address")
+        if adapter is not None and addr is not None:
+            return ("scsi", adapter.get("name", ""), *(addr.get(a, "") for a in ("bus", "target", "unit")))
+        return None
+    if htype == "mdev":
+        addr = src.find("address")
+        return ("mdev", addr.get("uuid", "").lower()) if addr is not None else None
+    return None
+
+
+def _check_hostdevs(hostdevs: Iterable[etree._Element]) -> None:
+    seen: set[tuple[str, ...]] = set()
+    for hostdev in hostdevs:
+        key = _hostdev_key(hostdev)
+        if key is None:
+            continue
+        if key in seen:
+            raise _fail("Hostdev already exists in the domain configuration", hostdev)
+        seen.add(key)
+
+
+def _check_graphics(graphics: etree._Element) -> None:
+    listens = graphics.findall("listen")
+    for listen in listens:
+        if listen.get("type") == "network" and not listen.get("network"):
+            raise _fail("'network' attribute is required for listen type 'network'", listen)
+    attr = graphics.get("listen")
+    if attr is not None and listens:
+        first = listens[0]
+        if first.get("type") == "address" and first.get("address") not in (None, attr):
+            raise _unsupported(
+                f"graphics 'listen' attribute '{attr}' must match 'address' attribute of first listen element "
+                f"(found '{first.get('address')}')",
+                graphics,
+            )
+
+
+def _check_chardev(chardev: etree._Element) -> None:
+    ctype = chardev.get("type")
+    sources = chardev.findall("source")
+    if ctype == "tcp":
+        for src in sources:
+            if src.get("host") is None:
+                raise XMLError(
+                    f"internal error: Missing source host attribute for char device (line {line_of(src)})",
+                    line=line_of(src),
+                    code=ErrorCode.INTERNAL_ERROR,
+                )
+    if ctype == "udp" and len(sources) > 2:
+        raise _fail("only two source elements are allowed for character device", sources[2])
+    for reconnect in chardev.iterfind("source/reconnect"):
+        if reconnect.get("enabled") == "yes" and reconnect.get("timeout") is None:
+            raise _fail("Missing required attribute 'timeout' in element 'reconnect'", reconnect)
+
+
+# -- network -----------------------------------------------------------------------------------
 
 
 def check_network(root: etree._Element) -> None:
     """Refuse a network libvirt's generic parser refuses."""
+    name_el = root.find("name")
+    if name_el is None or not (name_el.text or "").strip():
+        raise _fail("missing network name element", root)
+    name = name_el.text or ""
+    if "/" in name:
+        raise _fail(f"name {name} cannot contain '/'", name_el)
+    dns = root.find("dns")
+    if dns is not None and dns.get("enable") == "no" and (len(dns) > 0 or dns.get("forwardPlainNames")):
+        raise _fail(f"Extra data in disabled network '{name}'", dns)
+    forward = root.find("forward")
+    if forward is None:
+        return
+    mode = forward.get("mode", "nat")
+    if mode == "open" and (forward.get("dev") is not None or forward.find("interface") is not None):
+        raise _fail(f"forward dev not allowed for network '{name}' with forward mode='open'", forward)
+    seen_pci: set[tuple[int, ...]] = set()
+    for addr in forward.iterfind("address[@type='pci']"):
+        key = tuple(_number(addr.get(a, "0")) or 0 for a in ("domain", "bus", "slot", "function"))
+        if key in seen_pci:
+            shown = f"{key[0]:04x}:{key[1]:02x}:{key[2]:02x}.{key[3]:x}"
+            raise _fail(f"PCI device '{shown}' can only be listed once in network {name}", addr)
+        seen_pci.add(key)
+    seen_dev: set[str] = set()
+    for iface in forward.iterfind("interface"):
+        dev = iface.get("dev", "")
+        if dev in seen_dev:
+            raise _fail(f"interface '{dev}' can only be listed once in network {name}", iface)
+        seen_dev.add(dev)
+
+
+# -- storage -----------------------------------------------------------------------------------
+
+_POOLS_WITH_TARGET_PATH = ("dir", "fs", "netfs", "disk", "iscsi", "scsi", "mpath", "vstorage")
 
 
 def check_pool(root: etree._Element) -> None:
     """Refuse a storage pool libvirt's generic parser refuses."""
+    pool_type = root.get("type")
+    if pool_type is None:
+        raise _fail("storage pool missing type attribute", root)
+    name = root.findtext("name")
+    if not name and not (pool_type == "logical" and root.findtext("source/name")):
+        raise _fail("missing pool source name element", root)
+    if name and "/" in name:
+        raise _fail(f"name {name} cannot contain '/'", root.find("name"))
+    if pool_type in _POOLS_WITH_TARGET_PATH and not (root.findtext("target/path") or "").strip():
+        raise _fail("missing storage pool target path", root.find("target") if root.find("target") is not None else root)
 
 
 def check_vol(root: etree._Element) -> None:
-    """Refuse a storage volume libvirt's generic parser refuses."""
+    """Refuse a storage volume libvirt's generic parser refuses (capacity is checked with defaults)."""
+    name = root.findtext("name")
+    if not name:
+        raise _fail("missing volume name element", root)
+    if "/" in name:
+        raise _fail(f"volume name '{name}' cannot contain '/'", root.find("name"))

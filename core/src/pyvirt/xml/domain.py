@@ -164,8 +164,8 @@ class DomainDef(XMLModel):
         expect_root(root, "domain", "domain")
         if validate:
             schema_validate(root, "domain")
-        live_id = defaults.domain_defaults(root, namespaces)
         checks.check_domain(root)
+        live_id = defaults.domain_defaults(root, namespaces)
         canonicalize(root)
         return cls(root, live_id=live_id)
 

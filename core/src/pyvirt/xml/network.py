@@ -34,8 +34,8 @@ class NetworkDef(XMLModel):
         expect_root(root, "network", "network")
         if validate:
             schema_validate(root, "network")
-        defaults.network_defaults(root, namespaces)
         checks.check_network(root)
+        defaults.network_defaults(root, namespaces)
         canonicalize(root)
         return cls(root)
 
