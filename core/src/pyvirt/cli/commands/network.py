@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyvirt.cli.commands import NETWORK, command
 from pyvirt.cli.context import Ctl
-from pyvirt.cli.errors import failing, read_file
+from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, data, flag
 from pyvirt.types import ListFilter
 
@@ -32,12 +32,18 @@ def list_filter(args: Args) -> ListFilter:
     return filters | (ListFilter.INACTIVE if args.flag("inactive") else ListFilter.ACTIVE)
 
 
-def names_or_uuids(ctl: Ctl, args: Args, objects: list[tuple[str, str]]) -> bool:
-    """Print ``--name``/``--uuid`` listings; False when the caller should print a table."""
+def names_or_uuids(ctl: Ctl, args: Args, objects: list[tuple[str, str]], name_width: int = 0) -> bool:
+    """Print ``--name``/``--uuid`` listings; False when the caller should print a table.
+
+    ``name_width`` pads names as ``pool-list`` does (``net-list`` does not).
+    """
     by_uuid, by_name = args.flag("uuid"), args.flag("name")
     if not (by_uuid or by_name):
         return False
-    lines = [f"{u} {n}" if by_uuid and by_name else u if by_uuid else n for n, u in objects]
+    lines = [
+        f"{u} {n:<{name_width}}" if by_uuid and by_name else u if by_uuid else f"{n:<{name_width}}"
+        for n, u in objects
+    ]
     doc = [{"uuid": u, "name": n} if by_uuid and by_name else (u if by_uuid else n) for n, u in objects]
     ctl.output.data(doc, "".join(line + "\n" for line in lines))
     return True
@@ -58,6 +64,8 @@ _LIST_FLAGS = (
 
 @command("net-list", NETWORK, "list networks", "Returns list of networks.", *_LIST_FLAGS)
 def net_list(ctl: Ctl, args: Args) -> None:
+    if sum(args.flag(n) for n in ("table", "name", "uuid")) > 1:
+        raise CommandError("Only one argument from --table, --name and --uuid may be specified.")
     with failing("Failed to list networks"):
         nets = sorted(ctl.conn.list_networks(list_filter(args)), key=lambda n: n.name)
         if names_or_uuids(ctl, args, [(n.name, n.uuid) for n in nets]):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyvirt.cli.commands import HOST, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import failing
 from pyvirt.cli.parser import Args, flag, number
+
+if TYPE_CHECKING:
+    from pyvirt import Connection
 
 
 @command("nodeinfo", HOST, "node information", "Returns basic information about the node.")
@@ -32,7 +37,7 @@ def nodeinfo(ctl: Ctl, args: Args) -> None:
 def capabilities(ctl: Ctl, args: Args) -> None:
     with failing("failed to get capabilities"):
         xml = ctl.conn.get_capabilities()
-    ctl.output.print(xml.rstrip("\n"))
+    ctl.output.print(xml)  # virsh adds a newline after the document's own
 
 
 @command(
@@ -91,12 +96,11 @@ def freecell(ctl: Ctl, args: Args) -> None:
     cell = args.integer("cellno", minimum=0)
     if args.flag("all"):
         with failing():
-            count = conn.get_node_info().nodes
-            cells = conn.get_cells_free_memory(0, count)
-        kib = [free // 1024 for free in cells]
-        lines = [f"{i:5d}: {free:10d} KiB\n" for i, free in enumerate(kib)]
-        text = "".join(lines) + "-" * 20 + "\n" + f"{'Total':>5}: {sum(kib):10d} KiB\n"
-        ctl.output.data({"cells_kib": {str(i): free for i, free in enumerate(kib)}, "total_kib": sum(kib)}, text)
+            cells = [(cell_id, conn.get_cells_free_memory(cell_id, 1)[0] // 1024) for cell_id in _cell_ids(conn)]
+        total = sum(free for _, free in cells)
+        lines = [f"{cell_id:5d}: {free:10d} KiB\n" for cell_id, free in cells]
+        text = "".join(lines) + "-" * 20 + "\n" + f"{'Total':>5}: {total:10d} KiB\n"
+        ctl.output.data({"cells_kib": {str(i): free for i, free in cells}, "total_kib": total}, text)
     elif cell is not None:
         with failing():
             free = conn.get_cells_free_memory(cell, 1)[0] // 1024
@@ -105,3 +109,11 @@ def freecell(ctl: Ctl, args: Args) -> None:
         with failing():
             free = conn.get_free_memory() // 1024
         ctl.output.data({"total_kib": free}, f"Total: {free} KiB\n")
+
+
+def _cell_ids(conn: Connection) -> list[int]:
+    """The NUMA cells the capabilities list (virsh asks for each of them, not 0..nodes-1)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(conn.get_capabilities())
+    return [int(cell.get("id", "0")) for cell in root.iterfind("host/topology/cells/cell")]

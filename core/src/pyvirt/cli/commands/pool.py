@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr
-
 from pyvirt.cli.commands import POOL, command
 from pyvirt.cli.commands.network import list_filter, names_or_uuids
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import failing, read_file
 from pyvirt.cli.parser import Args, data, flag, string
 from pyvirt.cli.units import pretty
+from pyvirt.cli.xmltext import attr, text
 from pyvirt.types import PoolInfo, PoolState
 
 _POOL = data("pool", "pool name or uuid", complete="pool")
@@ -43,9 +42,11 @@ def _has_sizes(info: PoolInfo) -> bool:
     flag("name", "list name of active pools only"),
 )
 def pool_list(ctl: Ctl, args: Args) -> None:
+    args.exclusive("details", "uuid")
+    args.exclusive("details", "name")
     with failing("Failed to list pools"):
         pools = sorted(ctl.conn.list_storage_pools(list_filter(args)), key=lambda p: p.name)
-        if names_or_uuids(ctl, args, [(p.name, p.uuid) for p in pools]):
+        if names_or_uuids(ctl, args, [(p.name, p.uuid) for p in pools], name_width=20):
             return
         facts = [(p, p.info(), p.autostart, p.is_persistent()) for p in pools]
     docs, rows = [], []
@@ -176,28 +177,22 @@ def pool_xml(name: str, pool_type: str, args: Args) -> str:
     source = []
     host = args.get("source-host")
     if host is not None:
-        hostname, _, port = host.partition(":")
-        port_attr = f" port={quoteattr(port)}" if port else ""
-        source.append(f"    <host name={quoteattr(hostname)}{port_attr}/>")
+        source.append(f"    <host name={attr(host)}/>")
     for option, element in (("source-path", "dir"), ("source-dev", "device")):
         value = args.get(option)
         if value is not None:
-            source.append(f"    <{element} path={quoteattr(value)}/>")
+            source.append(f"    <{element} path={attr(value)}/>")
     if args.get("source-format") is not None:
-        source.append(f"    <format type={quoteattr(args.req('source-format'))}/>")
+        source.append(f"    <format type={attr(args.req('source-format'))}/>")
     if args.get("source-name") is not None:
-        source.append(f"    <name>{_text(args.req('source-name'))}</name>")
-    lines = [f"<pool type={quoteattr(pool_type)}>", f"  <name>{_text(name)}</name>"]
+        source.append(f"    <name>{text(args.req('source-name'))}</name>")
+    lines = [f"<pool type={attr(pool_type)}>", f"  <name>{text(name)}</name>"]
     if source:
         lines += ["  <source>", *source, "  </source>"]
     if args.get("target") is not None:
-        lines += ["  <target>", f"    <path>{_text(args.req('target'))}</path>", "  </target>"]
+        lines += ["  <target>", f"    <path>{text(args.req('target'))}</path>", "  </target>"]
     lines.append("</pool>")
     return "\n".join(lines) + "\n"
-
-
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _action(name: str, summary: str, description: str, done: str, fail: str, method: str) -> None:

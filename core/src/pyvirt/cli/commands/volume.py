@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
-
 from pyvirt.cli.commands import VOLUME, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, data, flag, string
 from pyvirt.cli.units import parse_scaled, pretty
+from pyvirt.cli.xmltext import attr, text
 from pyvirt.types import VolType
 
 _VOL = data("vol", "vol name, key or path", complete="volume")
@@ -137,11 +136,11 @@ def vol_create(ctl: Ctl, args: Args) -> None:
 def vol_create_as(ctl: Ctl, args: Args) -> None:
     name = args.req("name")
     capacity = _size(args.req("capacity"))
-    lines = ["<volume>", f"  <name>{escape(name)}</name>", f"  <capacity>{capacity}</capacity>"]
+    lines = ["<volume>", f"  <name>{text(name)}</name>", f"  <capacity>{capacity}</capacity>"]
     if args.get("allocation") is not None:
         lines.append(f"  <allocation>{_size(args.req('allocation'))}</allocation>")
     if args.get("format") is not None:
-        lines += ["  <target>", f"    <format type={quoteattr(args.req('format'))}/>", "  </target>"]
+        lines += ["  <target>", f"    <format type={attr(args.req('format'))}/>", "  </target>"]
     xml = "\n".join([*lines, "</volume>"]) + "\n"
     if args.flag("print-xml"):
         ctl.output.print(xml.rstrip("\n"))
@@ -201,7 +200,7 @@ def vol_delete(ctl: Ctl, args: Args) -> None:
     "vol-wipe",
     VOLUME,
     "wipe a vol",
-    "Ensure data previously on a volume is not accessible to future reads.",
+    "Ensure data previously on a volume is not accessible to future reads",
     _VOL,
     _POOL_OPT,
 )
@@ -245,8 +244,8 @@ def vol_resize(ctl: Ctl, args: Args) -> None:
     "vol-path",
     VOLUME,
     "returns the volume path for a given volume name or key",
-    "Returns the volume path for a given volume name or key",
-    _VOL,
+    "",
+    data("vol", "volume name or key", complete="volume"),
     _POOL_OPT,
 )
 def vol_path(ctl: Ctl, args: Args) -> None:
@@ -260,8 +259,8 @@ def vol_path(ctl: Ctl, args: Args) -> None:
     "vol-key",
     VOLUME,
     "returns the volume key for a given volume name or path",
-    "Returns the volume key for a given volume name or path",
-    _VOL,
+    "",
+    data("vol", "volume name or path", complete="volume"),
     _POOL_OPT,
 )
 def vol_key(ctl: Ctl, args: Args) -> None:

@@ -1,0 +1,231 @@
+"""pyvirsh against real virsh: same arguments, same stdout, stderr and exit status.
+
+Runs only where libvirt's ``virsh`` is installed.  Each case runs in a fresh process of both
+programs on the test driver (``test:///default`` or a node file), so state-changing sequences
+(joined with ``;`` in one invocation, as operators write them) start from the same state.
+Values that change by the second (CPU time, balloon update time) are masked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+pytestmark = [
+    pytest.mark.needs_virsh,
+    pytest.mark.skipif(shutil.which("virsh") is None, reason="libvirt's virsh is not installed"),
+]
+
+CORPUS = Path("/work/shared/corpus/testdriver")
+NODE = f"test://{CORPUS / 'testnode.xml'}"
+DEFAULT = "test:///default"
+
+_VOLATILE = [
+    (re.compile(r"CPU time: +[0-9.]+s"), "CPU time: <masked>"),
+    (re.compile(r"last_update [0-9]+"), "last_update <masked>"),
+]
+
+DOMAIN_XML = """<domain type='test'>
+  <name>t2</name>
+  <uuid>7bb0d9fd-c298-4739-8aaa-9990f0f32179</uuid>
+  <title>second test</title>
+  <memory unit='KiB'>8388608</memory>
+  <currentMemory unit='KiB'>2097152</currentMemory>
+  <vcpu placement='static'>2</vcpu>
+  <os>
+    <type arch='i686'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/guest/t2.img'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'>
+      <mac address='aa:bb:cc:dd:ee:01'/>
+      <source network='default'/>
+    </interface>
+  </devices>
+</domain>
+"""
+
+NETWORK_XML = """<network>
+  <name>n2</name>
+  <uuid>ea069264-7c87-4420-bf06-d8ce2a3f8737</uuid>
+  <bridge name='virbr9' stp='on' delay='0'/>
+  <ip address='192.168.9.1' netmask='255.255.255.0'/>
+</network>
+"""
+
+VOLUME_XML = """<volume>
+  <name>v5</name>
+  <capacity unit='bytes'>1048576</capacity>
+  <allocation unit='bytes'>1048576</allocation>
+</volume>
+"""
+
+READ_ONLY = [
+    "list", "list --all", "list --inactive", "list --name", "list --uuid", "list --id --all", "list --title --all",
+    "list --all --persistent --transient --autostart", "list --state-running --state-paused", "list --table",
+    "dominfo test", "dominfo 1", "dominfo 6695eb01-f6a4-8304-79aa-97f2502e193f", "domstate test",
+    "domid test", "domid 6695eb01-f6a4-8304-79aa-97f2502e193f", "domname 1", "domuuid test", "dumpxml test",
+    "dumpxml test --inactive", "vcpucount test", "vcpucount test --maximum --live", "vcpucount test --config",
+    "dommemstat test", "domblklist test", "domblklist test --details", "domblklist test --inactive", "domiflist test",
+    "nodeinfo", "capabilities", "hostname", "uri", "version", "sysinfo", "freecell", "freecell --all",
+    "freecell --cellno 1", "net-list", "net-list --all", "net-list --name", "net-list --uuid",
+    "net-list --all --autostart --persistent --transient --no-autostart", "net-info default", "net-dumpxml default",
+    "net-dumpxml default --inactive", "net-uuid default", "net-name dd8fe884-6c02-601e-7551-cca97df1c5df",
+    "pool-list", "pool-list --all", "pool-list --all --details", "pool-list --name", "pool-list --uuid",
+    "pool-info default-pool", "pool-info default-pool --bytes", "pool-dumpxml default-pool",
+    "vol-list default-pool", "vol-list default-pool --details",
+    "pool-define-as p4 logical --source-name vg --target /dev/vg --print-xml",
+    "pool-define-as p5 netfs --source-host h:33 --source-path /e --source-dev /dev/x --source-name n"
+    " --source-format nfs --target /m --print-xml",
+    "vol-create-as default-pool v9 1k --print-xml --allocation 5 --format raw",
+    "help dominfo", "help domstate", "help autostart", "help setmem", "help net-info",
+    "help pool-info", "help nodeinfo", "help vol-path", "help domid", "help suspend", "help resume",
+]
+
+ERRORS = [
+    "bogus", "list --bogus", "dominfo", "dominfo a b", "dominfo nosuch", "domstate 42", "net-info nosuch",
+    "pool-info nosuch", "vol-info foo", "vol-info foo --pool default-pool", "vol-info /default-pool/nope",
+    "dominfo --domain test --domain test", "dominfo --domain", "list --all --all", "list --all=yes",
+    "setvcpus test abc", "setmem test abc", "setvcpus test", "vcpucount test --live --config",
+    "setvcpus test 1 --live --current", "net-list --uuid --name", "pool-list --details --name",
+    "freecell --cellno 1 --all", "freecell --cellno 5", "event", "event --all --timeout 1",
+    "event --event foo --timeout 1", "help nosuch", "vol-create-as default-pool v9 abc", "vol-create-as nosuch v 1",
+    "vol-list nosuch", "create", "define nonexist.xml", "undefine nosuch", "start test", "reboot nosuch",
+]
+
+SEQUENCES = [
+    "destroy test; domstate test --reason; start test; domstate test --reason; suspend test;"
+    " domstate --reason test; resume test; shutdown test; reboot test; reset test; list --all",
+    "define t2.xml; list --all; list --all --title; dominfo t2; domblklist t2; domiflist t2; start t2; list;"
+    " autostart t2; list --all --autostart; autostart t2 --disable; list --all --no-autostart",
+    "define t2.xml; start t2; save t2 t2.save; list --all; domstate t2 --reason; restore t2.save; list;"
+    " domstate t2 --reason",
+    "define t2.xml; start t2; setmem t2 1024; dominfo t2; setmaxmem t2 4096000; setvcpus t2 1; vcpucount t2;"
+    " setvcpus t2 1 --maximum --config; vcpucount t2; destroy t2; vcpucount t2; undefine t2; list --all",
+    "create t2.xml; list --all --transient; domstate t2 --reason; destroy t2; list --all",
+    "define t2.xml; list --state-shutoff; list --name --uuid --all; list --id --all; start t2; start t2;"
+    " vcpucount t2 --config; vcpucount t2 --live --maximum; vcpucount t2 --current; vcpucount t2 --active",
+    "setmem test 99999999999; setvcpus test 100; undefine test; destroy test; list --all",
+    "net-define n2.xml; net-list --all; net-info n2; net-start n2; net-autostart n2; net-list --all; net-list;"
+    " net-list --inactive; net-autostart n2 --disable; net-destroy n2; net-undefine n2; net-create n2.xml;"
+    " net-list --all; net-destroy n2; net-list --all --name",
+    "net-start default; net-destroy nosuch; net-destroy default; net-list --all; net-start default; net-list",
+    "pool-define-as p2 dir --target /tmp/pyvirsh-p2; pool-list --all; pool-info p2; pool-build p2; pool-start p2;"
+    " pool-autostart p2; pool-list --all --details; pool-list --details; vol-create-as p2 v2 1G --allocation 512M"
+    " --format qcow2; vol-list p2; vol-list p2 --details; vol-info v2 --pool p2; vol-dumpxml v2 --pool p2;"
+    " vol-path v2 --pool p2; vol-key v2 --pool p2; vol-info /tmp/pyvirsh-p2/v2; vol-delete v2 --pool p2;"
+    " pool-refresh p2; pool-info p2; pool-destroy p2; pool-delete p2; pool-undefine p2; pool-list --all",
+    "vol-create default-pool v5.xml; vol-list default-pool; vol-info v5 --pool default-pool --bytes;"
+    " vol-clone v5 v6 --pool default-pool; vol-list default-pool --details; vol-delete v6 --pool default-pool",
+]
+
+ARGV = [
+    ["-q", "-c", DEFAULT, "list", "--all"],
+    ["-q", "-c", DEFAULT, "dominfo", "test"],
+    ["-q", "-c", DEFAULT, "net-list"],
+    ["-q", "-c", DEFAULT, "pool-list", "--details"],
+    ["-q", "-c", DEFAULT, "destroy", "test"],
+    ["-r", "-c", DEFAULT, "destroy", "test"],
+    ["-rq", "-c", DEFAULT, "hostname"],
+    ["-c", DEFAULT, "-r", "list"],
+    ["--connect=" + DEFAULT, "hostname"],
+    ["-c" + DEFAULT, "hostname"],
+    ["-c", DEFAULT, "-d", "9", "hostname"],
+    ["-c", DEFAULT, "domstate", "test", ";", "domid", "test"],
+    ["-c", DEFAULT, "dominfo", "te st"],
+    ["-c"],
+    ["--connect"],
+    ["-z"],
+    ["--bogus"],
+    ["-c", DEFAULT, "dominfo 'test'"],
+    ["-c", DEFAULT, "list # a comment"],
+    ["-c", DEFAULT, "list;;list"],
+]
+
+NODE_FILE = [
+    "list --all", "net-list --all", "nodeinfo", "freecell --all", "domblklist fc4 --details", "domiflist fv0",
+    "net-dumpxml private", "capabilities", "pool-list --all", "domstate fc4",
+    # Differences below come from the driver or the API, not from the CLI: kept visible here.
+    pytest.param("dumpxml fc4", marks=pytest.mark.xfail(reason="test driver: <type> lacks the arch libvirt adds")),
+    pytest.param("vol-list default-pool", marks=pytest.mark.xfail(reason="test driver: node-file pool volumes")),
+    pytest.param("dominfo fc4", marks=pytest.mark.xfail(reason="API: no Domain.messages() for 'Messages:'")),
+]
+
+
+_FIXED_UUIDS = {
+    "6695eb01-f6a4-8304-79aa-97f2502e193f",  # domain test
+    "dd8fe884-6c02-601e-7551-cca97df1c5df",  # network default
+    "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566",  # pool default-pool
+    "7bb0d9fd-c298-4739-8aaa-9990f0f32179",  # DOMAIN_XML
+    "ea069264-7c87-4420-bf06-d8ce2a3f8737",  # NETWORK_XML
+}
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _mask(text: str) -> str:
+    """Mask what legitimately differs: timings and the UUIDs generated for new objects."""
+    for pattern, replacement in _VOLATILE:
+        text = pattern.sub(replacement, text)
+    return _UUID.sub(lambda m: m.group(0) if m.group(0) in _FIXED_UUIDS else "<generated-uuid>", text)
+
+
+PYVIRSH = [sys.executable, "-m", "pyvirt.cli"]
+
+
+def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYVIRT_")}
+    environment.update(LC_ALL="C", LANG="C")
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=environment, timeout=60)
+    return proc.returncode, _mask(proc.stdout), _mask(proc.stderr)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "t2.xml").write_text(DOMAIN_XML)
+    (tmp_path / "n2.xml").write_text(NETWORK_XML)
+    (tmp_path / "v5.xml").write_text(VOLUME_XML)
+    return tmp_path
+
+
+def _check(argv: list[str], cwd: Path) -> None:
+    virsh_status, virsh_out, virsh_err = _run(["virsh", *argv], cwd)
+    status, out, err = _run([*PYVIRSH, *argv], cwd)
+    assert err == virsh_err
+    assert out == virsh_out
+    assert status == virsh_status
+
+
+@pytest.mark.parametrize("command", READ_ONLY)
+def test_read_only_commands(command: str, workdir: Path) -> None:
+    _check(["-c", DEFAULT, command], workdir)
+
+
+@pytest.mark.parametrize("command", ERRORS)
+def test_errors(command: str, workdir: Path) -> None:
+    _check(["-c", DEFAULT, command], workdir)
+
+
+@pytest.mark.parametrize("sequence", SEQUENCES)
+def test_state_changing_sequences(sequence: str, workdir: Path) -> None:
+    _check(["-c", DEFAULT, sequence], workdir)
+
+
+@pytest.mark.parametrize("argv", ARGV, ids=" ".join)
+def test_global_options_and_argv_forms(argv: list[str], workdir: Path) -> None:
+    _check(argv, workdir)
+
+
+@pytest.mark.parametrize("command", NODE_FILE)
+def test_custom_node_file(command: str, workdir: Path) -> None:
+    _check(["-c", NODE, command], workdir)
