@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import domain_xml, needs_libvirt, run_libvirt
+from testdriver_helpers import domain_xml, needs_libvirt, run_libvirt
 
 import pyvirt
 from pyvirt import DomainState, PoolState

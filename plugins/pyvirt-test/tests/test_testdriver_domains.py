@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import domain_xml, needs_libvirt, run_libvirt
-from scenario import LIBVIRT_RUNNER, normalise, run_pyvirt
+from testdriver_helpers import domain_xml, needs_libvirt, run_libvirt
+from testdriver_scenario import LIBVIRT_RUNNER, normalise, run_pyvirt
 
 import pyvirt
 from pyvirt import DomainEventType, DomainState, ErrorCode, ListFilter, ModifyScope
@@ -433,3 +433,15 @@ def test_save_restore_scenario_matches_libvirt(tmp_path: Path) -> None:
     mine = run_pyvirt("test:///default", steps)
     real = normalise(steps, run_libvirt(LIBVIRT_RUNNER, {"uri": "test:///default", "steps": steps}))
     assert mine == real
+
+
+def test_defining_a_live_dump_drops_its_id(default_conn: pyvirt.Connection) -> None:
+    live = default_conn.lookup_domain_by_name("test").xml()
+    assert live.startswith("<domain type='test' id='1'>")
+    copy = live.replace("<name>test</name>", "<name>copy</name>").replace("6695eb01", "6695eb02")
+    dom = default_conn.define_domain(copy)
+    assert dom.xml().startswith("<domain type='test'>\n")
+    dom.start()
+    assert dom.xml().startswith("<domain type='test' id='2'>\n")
+    dom.destroy()
+    assert dom.xml().startswith("<domain type='test'>\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import needs_libvirt, run_libvirt
+from testdriver_helpers import needs_libvirt, run_libvirt
 
 import pyvirt
 from pyvirt import ErrorCode, ListFilter, PoolState, VolType

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA, needs_libvirt, run_libvirt
+from testdriver_helpers import DATA, needs_libvirt, run_libvirt
 
 import pyvirt
 from pyvirt import DomainState

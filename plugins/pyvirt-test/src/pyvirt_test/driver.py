@@ -302,7 +302,7 @@ class TestConnection(DriverConnection):
             obj = self._dom(uuid)
             _check_active(obj)
             assert obj.live is not None
-            _write_atomically(path, SAVE_MAGIC + obj.live.to_xml().encode())
+            _write_atomically(path, SAVE_MAGIC + obj.live.to_xml(domain_id=obj.id).encode())
             state.mark_stopped(obj, ShutoffReason.SAVED)
             ref = obj.ref
         state.emit([DomainEvent(ref, DomainEventType.STOPPED, StoppedDetail.SAVED)])
@@ -352,10 +352,15 @@ class TestConnection(DriverConnection):
             return DomainInfo(obj.state, dfn.memory_kib, dfn.current_memory_kib, dfn.current_vcpus, _cpu_time())
 
     def domain_get_xml(self, uuid: str, inactive: bool) -> str:
+        """Live XML (with the ID) while running; otherwise the definition in its inactive form.
+
+        An inactive domain has no runtime state to show, and a document defined from a live
+        dump must not keep that dump's ``id`` (libvirt parses definitions as inactive).
+        """
         with self._state.lock:
             obj = self._dom(uuid)
             if inactive or obj.live is None:
-                return obj.persistent_view().to_xml(inactive=inactive)
+                return obj.persistent_view().to_xml(inactive=True)
             return obj.live.to_xml(domain_id=obj.id)
 
     def domain_get_os_type(self, uuid: str) -> str:
