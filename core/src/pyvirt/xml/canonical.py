@@ -27,42 +27,58 @@ _PLACEHOLDER = "\ue000"
 
 def canonicalize(root: etree._Element) -> None:
     """Sort ``root``'s subtree in place into libvirt's element and attribute order."""
-    _sort(root, root.tag if isinstance(root.tag, str) else "")
+    tag = root.tag
+    _sort(root, tag if isinstance(tag, str) else "")
+
+
+_KEYS: dict[tuple[str, str], str] = {}
+
+
+def _child_key(key: str, tag: str) -> str:
+    """Table key of a child: repeated names (nested backingStore) collapse into one."""
+    found = _KEYS.get((key, tag))
+    if found is None:
+        found = key if key.rsplit("/", 1)[-1] == tag else key + "/" + tag
+        _KEYS[(key, tag)] = found
+    return found
 
 
 def _sort(el: etree._Element, key: str) -> None:
-    arank = _ATTR_RANK.get(key)
-    if arank is not None and len(el.attrib) > 1:
-        names = list(el.attrib)
-        ranks = [arank.get(n, 1000) for n in names]
-        if ranks != sorted(ranks):
-            items = sorted(el.attrib.items(), key=lambda kv: arank.get(kv[0], 1000))
-            el.attrib.clear()
-            for name, value in items:
-                el.set(name, value)
-    if len(el) == 0:
+    names = el.keys()
+    if len(names) > 1:
+        arank = _ATTR_RANK.get(key)
+        if arank is not None:
+            ranks = [arank.get(n, 1000) for n in names]
+            if ranks != sorted(ranks):
+                items = sorted(el.items(), key=lambda kv: arank.get(kv[0], 1000))
+                el.attrib.clear()
+                for name, value in items:
+                    el.set(name, value)
+    children = list(el)
+    if not children:
         return
     crank = _CHILD_RANK.get(key)
-    tail = "/" + key.rsplit("/", 1)[-1]
-    for child in el:
-        tag = child.tag
-        if isinstance(tag, str) and tag[0] != "{":
-            _sort(child, key if ("/" + tag) == tail else key + "/" + tag)
-    if crank is None or len(el) < 2:
-        return
-    ranks: list[int] = []
+    ordered = True
     prev = -1
-    for child in el:
+    ranks: list[int] = []
+    for child in children:
         tag = child.tag
-        r = crank.get(tag, -1) if isinstance(tag, str) else -1
-        if r < 0:
-            r = prev  # unknown: stay right after the known sibling it followed
-        ranks.append(r)
-        prev = r
-    if all(ranks[i] <= ranks[i + 1] for i in range(len(ranks) - 1)):
+        if not isinstance(tag, str) or tag[0] == "{":
+            ranks.append(prev)
+            continue
+        if len(child) or len(child.keys()) > 1:
+            _sort(child, _child_key(key, tag))
+        if crank is not None:
+            r = crank.get(tag, -1)
+            if r < 0:
+                r = prev  # unknown: stay right after the known sibling it followed
+            elif r < prev:
+                ordered = False
+            ranks.append(r)
+            prev = r
+    if crank is None or ordered:
         return
-    order = sorted(range(len(ranks)), key=ranks.__getitem__)
-    children = list(el)
+    order = sorted(range(len(children)), key=ranks.__getitem__)
     for child in children:
         el.remove(child)
     for i in order:

@@ -17,6 +17,13 @@ from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml.parser import line_of
 
 
+def _first(el: etree._Element, tag: str) -> etree._Element | None:
+    """First child named ``tag`` (about twice as fast as ``el.find(tag)``)."""
+    for child in el.iterchildren(tag):
+        return child
+    return None
+
+
 def _fail(message: str, el: etree._Element | None) -> XMLError:
     return XMLError(f"XML error: {message}", line=line_of(el))
 
@@ -45,51 +52,61 @@ def _bitmap(value: str, el: etree._Element) -> set[int]:
 
 def check_domain(root: etree._Element) -> None:
     """Refuse a domain libvirt's generic parser refuses (duplicate targets, bad indexes...)."""
+    from pyvirt.xml.defaults import children_by_tag
+
     if root.get("type") is None:
         raise _fail("missing domain type attribute", root)
-    name_el = root.find("name")
+    top = children_by_tag(root)
+    name_el = top["name"][0] if "name" in top else None
     if name_el is None or not (name_el.text or "").strip():
         raise _fail("missing domain name information", name_el if name_el is not None else root)
     name = name_el.text or ""
     if "/" in name:
         raise _fail(f"name {name} cannot contain '/'", name_el)
-    _check_os(root)
-    _check_numbers(root)
-    _check_cputune(root)
-    _check_numa(root)
-    _check_sysinfo(root)
-    devices = root.find("devices")
-    if devices is not None:
-        _check_devices(devices)
+    if "os" in top:
+        _check_os(top["os"][0])
+    if "cputune" in top:
+        _check_cputune(top["cputune"][0])
+    if "cpu" in top:
+        _check_numa(top["cpu"][0])
+    if "sysinfo" in top and "uuid" in top:
+        _check_sysinfo(root, top["uuid"][0])
+    if "devices" in top:
+        devices = top["devices"][0]
+        _check_devices(devices, children_by_tag(devices))
 
 
-def _check_os(root: etree._Element) -> None:
-    menu = root.find("os/bootmenu")
+def _check_os(os_el: etree._Element) -> None:
+    menu = _first(os_el, "bootmenu")
     if menu is not None and menu.get("timeout") is not None:
         timeout = _number(menu.get("timeout", ""))
         if timeout is None or not 0 <= timeout <= 65535:
             raise _unsupported("invalid value for boot menu timeout, must be in range [0,65535]", menu)
 
 
-def _check_numbers(root: etree._Element) -> None:
-    for ctrl in root.iterfind("devices/controller"):
+_PCI_ADDRESSES = etree.XPath(".//address[@type='pci']")
+_PCI_LIMITS = {"domain": 0xFFFF, "bus": 0xFF, "slot": 0x1F, "function": 7}
+
+
+def _check_numbers(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+    for ctrl in groups.get("controller", ()):
         index = ctrl.get("index")
         if index is not None and (_number(index) is None or (_number(index) or 0) < 0):
             raise _fail(
                 f"Invalid value for attribute 'index' in element 'controller': '{index}'. Expected non-negative value",
                 ctrl,
             )
-    for drv in root.iterfind("devices/interface/driver"):
-        queues = drv.get("queues")
-        if queues is not None and (_number(queues) is None or (_number(queues) or 0) < 0):
-            raise _fail(
-                f"Invalid value for attribute 'queues' in element 'driver': '{queues}'. "
-                "Expected non-negative integer value",
-                drv,
-            )
-    limits = {"domain": 0xFFFF, "bus": 0xFF, "slot": 0x1F, "function": 7}
-    for address in root.iterfind(".//address[@type='pci']"):
-        _check_pci_address(address, limits)
+    for iface in groups.get("interface", ()):
+        for drv in iface.iterchildren("driver"):
+            queues = drv.get("queues")
+            if queues is not None and (_number(queues) is None or (_number(queues) or 0) < 0):
+                raise _fail(
+                    f"Invalid value for attribute 'queues' in element 'driver': '{queues}'. "
+                    "Expected non-negative integer value",
+                    drv,
+                )
+    for address in _PCI_ADDRESSES(devices):
+        _check_pci_address(address, _PCI_LIMITS)
 
 
 def _check_pci_address(address: etree._Element, limits: dict[str, int]) -> None:
@@ -97,7 +114,10 @@ def _check_pci_address(address: etree._Element, limits: dict[str, int]) -> None:
         raw = address.get(attr)
         if raw is None:
             continue
-        value = _number(raw)
+        try:
+            value: int | None = int(raw, 0)
+        except ValueError:
+            value = _number(raw)
         if value is None or value < 0:
             raise _fail(f"Invalid PCI address {attr}='{raw}'", address)
         if value > limit:
@@ -106,10 +126,7 @@ def _check_pci_address(address: etree._Element, limits: dict[str, int]) -> None:
             raise _fail(f"Invalid PCI address {attr}='{raw}', must be <= 0x{limit:X}", address)
 
 
-def _check_cputune(root: etree._Element) -> None:
-    cputune = root.find("cputune")
-    if cputune is None:
-        return
+def _check_cputune(cputune: etree._Element) -> None:
     for tag, attr in (("vcpusched", "vcpus"), ("iothreadsched", "iothreads")):
         seen: set[int] = set()
         for item in cputune.iterfind(tag):
@@ -117,9 +134,9 @@ def _check_cputune(root: etree._Element) -> None:
             if ids & seen:
                 raise _fail(f"'{tag}' attributes '{attr}' must not overlap", item)
             seen |= ids
-    for tune in cputune.iterfind("cachetune"):
+    for tune in cputune.iterchildren("cachetune"):
         allocs: dict[tuple[str, str], list[str]] = {}
-        for cache in tune.iterfind("cache"):
+        for cache in tune.iterchildren("cache"):
             key = (cache.get("level", ""), cache.get("id", ""))
             ctype = cache.get("type", "both")
             taken = allocs.setdefault(key, [])
@@ -130,17 +147,14 @@ def _check_cputune(root: etree._Element) -> None:
             taken.append(ctype)
 
 
-def _check_numa(root: etree._Element) -> None:
-    for cell in root.iterfind("cpu/numa/cell"):
+def _check_numa(cpu: etree._Element) -> None:
+    for cell in cpu.iterfind("numa/cell"):
         access = cell.get("memAccess")
         if access is not None and access not in ("shared", "private", "default"):
             raise _fail(f"Invalid value for attribute 'memAccess' in element 'cell': '{access}'.", cell)
 
 
-def _check_sysinfo(root: etree._Element) -> None:
-    uuid_el = root.find("uuid")
-    if uuid_el is None:
-        return
+def _check_sysinfo(root: etree._Element, uuid_el: etree._Element) -> None:
     for entry in root.iterfind("sysinfo[@type='smbios']/system/entry[@name='uuid']"):
         mine = (uuid_el.text or "").replace("-", "").strip().lower()
         theirs = (entry.text or "").replace("-", "").strip().lower()
@@ -152,25 +166,34 @@ def _check_sysinfo(root: etree._Element) -> None:
             )
 
 
-def _check_devices(devices: etree._Element) -> None:
-    _check_disks(devices.iterchildren("disk"))
-    _check_controllers(devices.iterchildren("controller"))
-    _check_hostdevs(devices.iterchildren("hostdev"))
-    for tpm in devices.iterchildren("tpm"):
-        if tpm.find("backend") is None:
+def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+    get = groups.get
+    _check_numbers(devices, groups)
+    _check_disks(get("disk", ()))
+    if "controller" in groups:
+        _check_controllers(groups["controller"])
+    if "hostdev" in groups:
+        _check_hostdevs(groups["hostdev"])
+    for tpm in get("tpm", ()):
+        if _first(tpm, "backend") is None:
             raise _fail("missing TPM device backend", tpm)
-    for graphics in devices.iterchildren("graphics"):
+    for graphics in get("graphics", ()):
         _check_graphics(graphics)
-    primaries = [v for v in devices.iterchildren("video") if v.find("model[@primary='yes']") is not None]
-    if len(primaries) > 1:
-        raise _unsupported("Only one primary video device is supported", primaries[1])
-    for tag in ("serial", "parallel", "console", "channel", "smartcard", "redirdev"):
-        for chardev in devices.iterchildren(tag):
+    videos = get("video", [])
+    if len(videos) > 1:
+        primaries = [v for v in videos if v.find("model[@primary='yes']") is not None]
+        if len(primaries) > 1:
+            raise _unsupported("Only one primary video device is supported", primaries[1])
+    for tag in _CHARDEV_TAGS:
+        for chardev in get(tag, ()):
             _check_chardev(chardev)
 
 
+_CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
+
+
 def _disk_source_name(disk: etree._Element) -> str:
-    src = disk.find("source")
+    src = _first(disk, "source")
     if src is None:
         return ""
     for attr in ("file", "dev", "dir", "name", "volume", "path"):
@@ -182,14 +205,14 @@ def _disk_source_name(disk: etree._Element) -> str:
 def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
-        target = disk.find("target")
+        target = _first(disk, "target")
         if target is None or not target.get("dev"):
             raise XMLError(
                 f"missing target information for device {_disk_source_name(disk)}".rstrip(), line=line_of(disk)
             )
         dev = target.get("dev", "")
         if disk.get("device") == "lun":
-            src = disk.find("source")
+            src = _first(disk, "source")
             is_iscsi = disk.get("type") == "network" and src is not None and src.get("protocol") == "iscsi"
             if disk.get("type", "file") not in ("block",) and not is_iscsi:
                 raise _unsupported("disk device='lun' is only valid for block type disk source", disk)
@@ -207,7 +230,7 @@ def _check_controllers(controllers: Iterable[etree._Element]) -> None:
     seen: set[tuple[str, int]] = set()
     for ctrl in controllers:
         raw = ctrl.get("index")
-        if raw is None or ctrl.find("master") is not None:
+        if raw is None or _first(ctrl, "master") is not None:
             continue  # USB companion controllers share their master's index
         key = (ctrl.get("type", ""), _number(raw) or 0)
         if key in seen:
@@ -219,29 +242,29 @@ def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:
     if hostdev.get("mode", "subsystem") != "subsystem":
         return None
     htype = hostdev.get("type", "")
-    src = hostdev.find("source")
+    src = _first(hostdev, "source")
     if src is None:
         return None
     if htype == "pci":
-        addr = src.find("address")
+        addr = _first(src, "address")
         if addr is None:
             return None
         parts = tuple(str(_number(addr.get(a, "0")) or 0) for a in ("domain", "bus", "slot", "function"))
         return ("pci", *parts)
     if htype == "usb":
-        vendor, product, addr = src.find("vendor"), src.find("product"), src.find("address")
+        vendor, product, addr = _first(src, "vendor"), _first(src, "product"), _first(src, "address")
         if vendor is not None and product is not None:
             return ("usb", vendor.get("id", "").lower(), product.get("id", "").lower())
         if addr is not None:
             return ("usb-addr", addr.get("bus", ""), addr.get("device", ""))
         return None
     if htype == "scsi":
-        adapter, addr = src.find("adapter"), src.find("address")
+        adapter, addr = _first(src, "adapter"), _first(src, "address")
         if adapter is not None and addr is not None:
             return ("scsi", adapter.get("name", ""), *(addr.get(a, "") for a in ("bus", "target", "unit")))
         return None
     if htype == "mdev":
-        addr = src.find("address")
+        addr = _first(src, "address")
         return ("mdev", addr.get("uuid", "").lower()) if addr is not None else None
     return None
 
@@ -258,7 +281,7 @@ def _check_hostdevs(hostdevs: Iterable[etree._Element]) -> None:
 
 
 def _check_graphics(graphics: etree._Element) -> None:
-    listens = graphics.findall("listen")
+    listens = list(graphics.iterchildren("listen"))
     for listen in listens:
         if listen.get("type") == "network" and not listen.get("network"):
             raise _fail("'network' attribute is required for listen type 'network'", listen)
@@ -275,7 +298,9 @@ def _check_graphics(graphics: etree._Element) -> None:
 
 def _check_chardev(chardev: etree._Element) -> None:
     ctype = chardev.get("type")
-    sources = chardev.findall("source")
+    if ctype not in ("tcp", "udp", "unix"):
+        return
+    sources = list(chardev.iterchildren("source"))
     if ctype == "tcp":
         for src in sources:
             if src.get("host") is None:
@@ -296,20 +321,20 @@ def _check_chardev(chardev: etree._Element) -> None:
 
 def check_network(root: etree._Element) -> None:
     """Refuse a network libvirt's generic parser refuses."""
-    name_el = root.find("name")
+    name_el = _first(root, "name")
     if name_el is None or not (name_el.text or "").strip():
         raise _fail("missing network name element", root)
     name = name_el.text or ""
     if "/" in name:
         raise _fail(f"name {name} cannot contain '/'", name_el)
-    dns = root.find("dns")
+    dns = _first(root, "dns")
     if dns is not None and dns.get("enable") == "no" and (len(dns) > 0 or dns.get("forwardPlainNames")):
         raise _fail(f"Extra data in disabled network '{name}'", dns)
-    forward = root.find("forward")
+    forward = _first(root, "forward")
     if forward is None:
         return
     mode = forward.get("mode", "nat")
-    if mode == "open" and (forward.get("dev") is not None or forward.find("interface") is not None):
+    if mode == "open" and (forward.get("dev") is not None or _first(forward, "interface") is not None):
         raise _fail(f"forward dev not allowed for network '{name}' with forward mode='open'", forward)
     seen_pci: set[tuple[int, ...]] = set()
     for addr in forward.iterfind("address[@type='pci']"):
@@ -319,7 +344,7 @@ def check_network(root: etree._Element) -> None:
             raise _fail(f"PCI device '{shown}' can only be listed once in network {name}", addr)
         seen_pci.add(key)
     seen_dev: set[str] = set()
-    for iface in forward.iterfind("interface"):
+    for iface in forward.iterchildren("interface"):
         dev = iface.get("dev", "")
         if dev in seen_dev:
             raise _fail(f"interface '{dev}' can only be listed once in network {name}", iface)
@@ -340,9 +365,9 @@ def check_pool(root: etree._Element) -> None:
     if not name and not (pool_type == "logical" and root.findtext("source/name")):
         raise _fail("missing pool source name element", root)
     if name and "/" in name:
-        raise _fail(f"name {name} cannot contain '/'", root.find("name"))
+        raise _fail(f"name {name} cannot contain '/'", _first(root, "name"))
     if pool_type in _POOLS_WITH_TARGET_PATH and not (root.findtext("target/path") or "").strip():
-        raise _fail("missing storage pool target path", root.find("target") if root.find("target") is not None else root)
+        raise _fail("missing storage pool target path", _first(root, "target") if _first(root, "target") is not None else root)
 
 
 def check_vol(root: etree._Element) -> None:
@@ -351,4 +376,4 @@ def check_vol(root: etree._Element) -> None:
     if not name:
         raise _fail("missing volume name element", root)
     if "/" in name:
-        raise _fail(f"volume name '{name}' cannot contain '/'", root.find("name"))
+        raise _fail(f"volume name '{name}' cannot contain '/'", _first(root, "name"))

@@ -25,13 +25,25 @@ from pyvirt.xml.units import scaled_to
 
 KIB = 1024
 
+
+def _first(el: etree._Element, tag: str) -> etree._Element | None:
+    """First child named ``tag`` (about twice as fast as ``el.find(tag)``)."""
+    for child in el.iterchildren(tag):
+        return child
+    return None
+
 # -- shared helpers ------------------------------------------------------------------------
 
 _UUID_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
+_CANON_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def canonical_uuid(value: str, *, line: int | None) -> str:
     """libvirt's UUID form: lower-case, dashed (it accepts dashes and spaces anywhere)."""
+    if _CANON_UUID.fullmatch(value):
+        return value
     compact = value.strip().replace("-", "").replace(" ", "")
     if not _UUID_HEX.match(compact):
         raise XMLError(f"XML error: malformed uuid element '{value}'", line=line)
@@ -46,8 +58,13 @@ def new_uuid() -> str:
 _MAC = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")
 
 
+_CANON_MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
+
+
 def canonical_mac(value: str, *, line: int | None) -> str:
-    """Lower-case, two digits per byte; multicast addresses are refused as libvirt does."""
+    """Lower-case, two digits per byte, as libvirt prints MAC addresses."""
+    if _CANON_MAC.fullmatch(value):
+        return value
     if not _MAC.match(value.strip()):
         raise XMLError(f"XML error: unable to parse mac address '{value}'", line=line)
     parts = [int(p, 16) for p in value.strip().split(":")]
@@ -74,6 +91,9 @@ def _int_attr(el: etree._Element, name: str, *, what: str | None = None) -> int 
 
 
 def _scale_text_to_kib(el: etree._Element, what: str) -> int:
+    text = el.text
+    if text is not None and text.isdigit() and text.isascii() and el.get("unit") == "KiB":
+        return int(text)  # already libvirt's form
     kib = scaled_to(
         el.text or "",
         el.get("unit"),
@@ -151,6 +171,20 @@ _MEMTUNE = ("hard_limit", "soft_limit", "swap_hard_limit", "min_guarantee")
 _BLKIO_TUNE = ()
 
 
+def children_by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
+    """``el``'s children grouped by tag in one pass (cheaper than one search per tag)."""
+    groups: dict[str, list[etree._Element]] = {}
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str):
+            found = groups.get(tag)
+            if found is None:
+                groups[tag] = [child]
+            else:
+                found.append(child)
+    return groups
+
+
 def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) -> int | None:
     """Apply libvirt's generic domain parse-time defaults to ``root``; return its live ``id``.
 
@@ -158,8 +192,9 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
     formatter adds the current one (or none) when dumping.
     """
     live_id: int | None = None
-    raw_id = root.attrib.pop("id", None)
+    raw_id = root.get("id")
     if raw_id is not None:
+        del root.attrib["id"]
         try:
             live_id = int(raw_id)
         except ValueError:
@@ -168,74 +203,88 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
             live_id = None
     if namespaces is not None:
         _drop_foreign_namespaces(root, namespaces)
+    top: dict[str, etree._Element] = {}
+    for child in root:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in top:
+            top[tag] = child
 
     # identity
-    uuid_el = root.find("uuid")
+    uuid_el = top.get("uuid")
     if uuid_el is None:
         uuid_el = etree.SubElement(root, "uuid")
         uuid_el.text = new_uuid()
     else:
-        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
+        text = uuid_el.text or ""
+        if not _CANON_UUID.fullmatch(text):
+            uuid_el.text = canonical_uuid(text, line=line_of(uuid_el))
 
     # memory
     for tag in _DOMAIN_KIB_ELEMENTS:
-        el = root.find(tag)
+        el = top.get(tag)
         if el is not None:
             _scale_text_to_kib(el, tag)
-    memory = root.find("memory")
-    numa_total = _numa_memory(root)
+    memory = top.get("memory")
+    cpu = top.get("cpu")
+    numa_total = _numa_memory(cpu) if cpu is not None else 0
+    devices = top.get("devices")
     if memory is None and numa_total:
         memory = etree.SubElement(root, "memory", unit="KiB")
         memory.text = str(numa_total + _hotplug_memory(root))
-    if memory is not None and numa_total and root.find("devices/memory") is None:
+    elif memory is not None and numa_total and (devices is None or _first(devices, "memory") is None):
         memory.text = str(numa_total)
     if memory is None or int(memory.text or 0) == 0:
         raise XMLError(
             "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
             line=line_of(root),
         )
-    current = root.find("currentMemory")
+    current = top.get("currentMemory")
     if current is None:
         current = etree.SubElement(root, "currentMemory", unit="KiB")
         current.text = memory.text
     elif int(current.text or 0) > int(memory.text or 0) or int(current.text or 0) == 0:
         current.text = memory.text
-    memtune = root.find("memtune")
+    memtune = top.get("memtune")
     if memtune is not None:
         for tag in _MEMTUNE:
-            el = memtune.find(tag)
+            el = _first(memtune, tag)
             if el is not None:
                 _scale_text_to_kib(el, tag)
 
     # vcpus
-    vcpu = root.find("vcpu")
+    vcpu = top.get("vcpu")
     if vcpu is None:
         vcpu = etree.SubElement(root, "vcpu")
         vcpu.text = "1"
     if vcpu.get("placement") is None:
-        vcpu.set("placement", "auto" if root.find("numatune/memory[@placement='auto']") is not None else "static")
-    maximum = int((vcpu.text or "1").strip())
+        auto = root.find("numatune/memory[@placement='auto']") is not None if "numatune" in top else False
+        vcpu.set("placement", "auto" if auto else "static")
     cur = vcpu.get("current")
-    if cur is not None and int(cur) >= maximum:
+    if cur is not None and int(cur) >= int((vcpu.text or "1").strip()):
         del vcpu.attrib["current"]
 
     # lifecycle
     for tag, value in (("on_poweroff", "destroy"), ("on_reboot", "restart"), ("on_crash", "destroy")):
-        _ensure_child(root, tag, value)
-    if root.find("clock") is None:
+        if tag not in top:
+            etree.SubElement(root, tag).text = value
+    if "clock" not in top:
         etree.SubElement(root, "clock", offset="utc")
 
-    _os_defaults(root)
-    _cpu_defaults(root)
-    _tuning_defaults(root)
-    features = root.find("features")
+    os_el = top.get("os")
+    if os_el is not None:
+        _os_defaults(root, os_el)
+    if cpu is not None:
+        _cpu_defaults(cpu)
+    if "numatune" in top or "cputune" in top:
+        _tuning_defaults(root)
+    features = top.get("features")
     if features is not None:
-        hyperv = features.find("hyperv")
+        hyperv = _first(features, "hyperv")
         if hyperv is not None and hyperv.get("mode") is None:
             hyperv.set("mode", "custom")
-    devices = root.find("devices")
     if devices is not None:
-        _device_defaults(root, devices)
+        type_el = _first(os_el, "type") if os_el is not None else None
+        _device_defaults(devices, hvm=type_el is not None and type_el.text == "hvm")
     return live_id
 
 
@@ -259,9 +308,9 @@ def _hotplug_memory(root: etree._Element) -> int:
     return total
 
 
-def _numa_memory(root: etree._Element) -> int:
+def _numa_memory(cpu: etree._Element) -> int:
     total = 0
-    for cell in root.iterfind("cpu/numa/cell"):
+    for cell in cpu.iterfind("numa/cell"):
         mem = cell.get("memory")
         if mem is None:
             continue
@@ -272,12 +321,9 @@ def _numa_memory(root: etree._Element) -> int:
     return total
 
 
-def _cpu_defaults(root: etree._Element) -> None:
-    cpu = root.find("cpu")
-    if cpu is None:
-        return
+def _cpu_defaults(cpu: etree._Element) -> None:
     mode = cpu.get("mode")
-    model = cpu.find("model")
+    model = _first(cpu, "model")
     if mode is None and (cpu.get("match") is not None or (model is not None and (model.text or "").strip())):
         cpu.set("mode", "custom")
     if mode in ("host-model", "host-passthrough", "maximum") and model is not None and not (model.text or "").strip():
@@ -288,19 +334,19 @@ def _cpu_defaults(root: etree._Element) -> None:
 
 
 def _tuning_defaults(root: etree._Element) -> None:
-    numatune = root.find("numatune")
+    numatune = _first(root, "numatune")
     if numatune is not None:
         for el in numatune:
             _normalize_bitmap_attr(el, "nodeset", "nodeset")
-    cputune = root.find("cputune")
+    cputune = _first(root, "cputune")
     if cputune is not None:
         _split_sched(cputune, "vcpusched", "vcpus")
         _split_sched(cputune, "iothreadsched", "iothreads")
-        for tune in cputune.iterfind("memorytune"):
-            nodes = sorted(tune.findall("node"), key=lambda n: int(n.get("id", "0")))
+        for tune in cputune.iterchildren("memorytune"):
+            nodes = sorted(list(tune.iterchildren("node")), key=lambda n: int(n.get("id", "0")))
             for node in nodes:
                 tune.remove(node)
-            insert_at = len(tune.findall("monitor")) and 0
+            insert_at = len(list(tune.iterchildren("monitor"))) and 0
             for offset, node in enumerate(nodes):
                 tune.insert(insert_at + offset, node)
 
@@ -326,51 +372,63 @@ def _split_sched(cputune: etree._Element, tag: str, attr: str) -> None:
         cputune.remove(item)
 
 
-def _os_defaults(root: etree._Element) -> None:
-    os_el = root.find("os")
-    if os_el is None:
-        return
-    loader = os_el.find("loader")
+_BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
+
+
+def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
+    loader = _first(os_el, "loader")
     if loader is not None and loader.get("type") is None and (loader.text or "").strip():
         loader.set("type", "rom")
-    os_type = os_el.findtext("type")
-    if os_type == "hvm" and os_el.find("boot") is None and os_el.find("kernel") is None:
-        if root.find("devices//boot[@order]") is None:
+    type_el = _first(os_el, "type")
+    os_type = type_el.text if type_el is not None else None
+    if os_type == "hvm" and _first(os_el, "boot") is None and _first(os_el, "kernel") is None:
+        if not _BOOT_ORDER(root):
             etree.SubElement(os_el, "boot", dev="hd")
 
 
-def _device_defaults(root: etree._Element, devices: etree._Element) -> None:
-    hvm = root.findtext("os/type") == "hvm"
-    for iface in devices.iterchildren("interface"):
+def _device_defaults(devices: etree._Element, *, hvm: bool) -> None:
+    groups = children_by_tag(devices)
+    get = groups.get
+    for iface in get("interface", ()):
         _interface_defaults(iface)
-    for disk in devices.iterchildren("disk"):
+    for disk in get("disk", ()):
         _disk_defaults(disk)
-    for hostdev in devices.iterchildren("hostdev"):
+    for hostdev in get("hostdev", ()):
         _hostdev_defaults(hostdev)
-    for fs in devices.iterchildren("filesystem"):
+    for fs in get("filesystem", ()):
         _filesystem_defaults(fs)
-    for shmem in devices.iterchildren("shmem"):
-        if shmem.find("model") is None:
+    for shmem in get("shmem", ()):
+        if _first(shmem, "model") is None:
             etree.SubElement(shmem, "model", type="ivshmem")
-    for kind in ("serial", "parallel", "console", "channel", "smartcard", "redirdev"):
-        for chardev in devices.iterchildren(kind):
+    for kind in _CHARDEV_TAGS:
+        for chardev in get(kind, ()):
             _chardev_defaults(chardev)
-    for backend in devices.iterfind("rng/backend[@type]"):
-        _chardev_defaults(backend)
-    _chardev_ports(devices, "serial")
-    _chardev_ports(devices, "parallel")
-    if hvm:
-        _console_compat(devices)
-    for index, console in enumerate(devices.iterchildren("console")):
-        target = console.find("target")
+    for rng in get("rng", ()):
+        for backend in rng.iterchildren("backend"):
+            if backend.get("type") is not None:
+                _chardev_defaults(backend)
+    _chardev_ports(get("serial", []))
+    _chardev_ports(get("parallel", []))
+    changed = False
+    if hvm and ("console" in groups or "serial" in groups):
+        changed = _console_compat(devices, get("console", []), get("serial", []))
+    if changed:
+        groups = children_by_tag(devices)
+        get = groups.get
+    for index, console in enumerate(get("console", ())):
+        target = _first(console, "target")
         if target is None:
             target = etree.SubElement(console, "target")
         if target.get("port") is None:
             target.set("port", str(index))
-    for graphics in devices.iterchildren("graphics"):
+    for graphics in get("graphics", ()):
         _graphics_defaults(graphics)
-    _video_defaults(devices)
-    _controller_defaults(devices)
+    if "video" in groups or "graphics" in groups:
+        _video_defaults(devices, get("video", []))
+    _controller_defaults(devices, groups)
+
+
+_CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
 
 
 # interfaces ------------------------------------------------------------------------------
@@ -383,13 +441,15 @@ _NET_MODELS = {
 
 
 def _interface_defaults(iface: etree._Element) -> None:
-    mac = iface.find("mac")
+    mac = _first(iface, "mac")
     if mac is None:
         mac = etree.SubElement(iface, "mac")
         mac.set("address", new_mac())
     else:
-        mac.set("address", canonical_mac(mac.get("address", ""), line=line_of(mac)))
-    model = iface.find("model")
+        address = mac.get("address", "")
+        if not _CANON_MAC.fullmatch(address):
+            mac.set("address", canonical_mac(address, line=line_of(mac)))
+    model = _first(iface, "model")
     if model is not None:
         mtype = model.get("type")
         if mtype is not None and mtype != mtype.lower() and mtype.lower() in _NET_MODELS:
@@ -418,7 +478,7 @@ def _network_source_defaults(source: etree._Element) -> None:
     if protocol is None:
         return
     port = _DEFAULT_PORTS.get(protocol)
-    for host in source.iterfind("host"):
+    for host in source.iterchildren("host"):
         if port is not None and host.get("port") is None and host.get("transport") in (None, "tcp"):
             if host.get("socket") is None:
                 host.set("port", port)
@@ -433,11 +493,11 @@ def _disk_defaults(disk: etree._Element) -> None:
         disk.set("snapshot", "no")
     for source in disk.iter("source"):
         _network_source_defaults(source)
-    target = disk.find("target")
+    target = _first(disk, "target")
     if target is None:
         return
     bus = target.get("bus")
-    if disk.find("address") is None and bus in _DRIVE_LAYOUT:
+    if _first(disk, "address") is None and bus in _DRIVE_LAYOUT:
         idx = disk_name_to_index(target.get("dev", ""))
         if idx is not None:
             per_controller, per_bus = _DRIVE_LAYOUT[bus]
@@ -472,7 +532,7 @@ def disk_name_to_index(name: str) -> int | None:
 def _hostdev_defaults(hostdev: etree._Element) -> None:
     if hostdev.get("type") == "mdev" and hostdev.get("managed") is None:
         hostdev.set("managed", "no")
-    source = hostdev.find("source")
+    source = _first(hostdev, "source")
     if source is not None:
         _network_source_defaults(source)
 
@@ -480,11 +540,11 @@ def _hostdev_defaults(hostdev: etree._Element) -> None:
 def _filesystem_defaults(fs: etree._Element) -> None:
     if fs.get("type") is None:
         fs.set("type", "mount")
-    source = fs.find("source")
+    source = _first(fs, "source")
     if fs.get("accessmode") is None and (source is None or source.get("socket") is None):
         fs.set("accessmode", "passthrough")
     if fs.get("type") == "ram":
-        source = fs.find("source")
+        source = _first(fs, "source")
         if source is not None and source.get("usage") is not None:
             kib = scaled_to(
                 source.get("usage", ""),
@@ -503,7 +563,7 @@ def _filesystem_defaults(fs: etree._Element) -> None:
 
 def _chardev_defaults(chardev: etree._Element) -> None:
     ctype = chardev.get("type", "pty")
-    sources = chardev.findall("source")
+    sources = list(chardev.iterchildren("source"))
     if ctype in ("tcp", "udp", "unix"):
         for src in sources:
             if src.get("mode") is None:
@@ -517,20 +577,21 @@ def _chardev_defaults(chardev: etree._Element) -> None:
             if sources[1].get("mode") == "bind":
                 chardev.remove(sources[1])
                 sources[0].addprevious(sources[1])
-    if ctype == "tcp" and chardev.find("protocol") is None:
+    if ctype == "tcp" and _first(chardev, "protocol") is None:
         etree.SubElement(chardev, "protocol", type="raw")
 
 
-def _chardev_ports(devices: etree._Element, kind: str) -> None:
-    items = list(devices.iterchildren(kind))
+def _chardev_ports(items: list[etree._Element]) -> None:
+    if not items:
+        return
     used = set()
     for item in items:
-        target = item.find("target")
+        target = _first(item, "target")
         if target is not None and target.get("port") is not None:
             used.add(target.get("port"))
     port = 0
     for item in items:
-        target = item.find("target")
+        target = _first(item, "target")
         if target is None:
             target = etree.SubElement(item, "target")
         if target.get("port") is None:
@@ -557,16 +618,17 @@ def _clone(el: etree._Element) -> etree._Element:
     return copy.deepcopy(el)
 
 
-def _console_compat(devices: etree._Element) -> None:
-    """libvirt's console/serial aliasing for hvm guests: console 0 mirrors serial 0."""
-    consoles = list(devices.iterchildren("console"))
-    serials = list(devices.iterchildren("serial"))
+def _console_compat(devices: etree._Element, consoles: list[etree._Element], serials: list[etree._Element]) -> bool:
+    """libvirt's console/serial aliasing for hvm guests: console 0 mirrors serial 0.
+
+    Returns whether devices were added or replaced.
+    """
     if consoles:
         first = consoles[0]
-        target = first.find("target")
+        target = _first(first, "target")
         ttype = target.get("type") if target is not None else None
         if ttype not in (None, "serial"):
-            return
+            return False
         if not serials:
             serial = _copy_source(first, "serial")
             port = target.get("port", "0") if target is not None else "0"
@@ -576,19 +638,22 @@ def _console_compat(devices: etree._Element) -> None:
                 target = etree.SubElement(first, "target")
             target.set("type", "serial")
             target.set("port", port)
-            return
+            return True
         serial0 = serials[0]
-        port = serial0.find("target")
+        port = _first(serial0, "target")
         mirror = _copy_source(serial0, "console")
         etree.SubElement(mirror, "target", type="serial", port=port.get("port", "0") if port is not None else "0")
         first.addprevious(mirror)
         devices.remove(first)
-    elif serials:
+        return True
+    if serials:
         serial0 = serials[0]
-        port = serial0.find("target")
+        port = _first(serial0, "target")
         mirror = _copy_source(serial0, "console")
         etree.SubElement(mirror, "target", type="serial", port=port.get("port", "0") if port is not None else "0")
         devices.append(mirror)
+        return True
+    return False
 
 
 # graphics and video ------------------------------------------------------------------------
@@ -598,7 +663,7 @@ def _graphics_defaults(graphics: etree._Element) -> None:
     gtype = graphics.get("type")
     if gtype not in ("vnc", "spice", "rdp"):
         return
-    listens = graphics.findall("listen")
+    listens = list(graphics.iterchildren("listen"))
     socket = graphics.get("socket")
     if gtype == "vnc" and socket is not None:
         for old in listens:
@@ -624,9 +689,9 @@ def _graphics_defaults(graphics: etree._Element) -> None:
             graphics.set("autoport", "yes")
         elif autoport == "yes" and port is None:
             graphics.set("port", "-1")
-        if not graphics.findall("listen"):
+        if not list(graphics.iterchildren("listen")):
             graphics.insert(0, etree.Element("listen", type="address"))
-    elif gtype == "spice" and not graphics.findall("listen"):
+    elif gtype == "spice" and not list(graphics.iterchildren("listen")):
         has_port = any(graphics.get(a) is not None for a in ("port", "tlsPort", "autoport"))
         graphics.insert(0, etree.Element("listen", type="address" if has_port else "none"))
 
@@ -634,15 +699,14 @@ def _graphics_defaults(graphics: etree._Element) -> None:
 _VIDEO_RAM = {"vga": 16384, "cirrus": 16384, "vmvga": 16384, "bochs": 16384}
 
 
-def _video_defaults(devices: etree._Element) -> None:
-    videos = list(devices.iterchildren("video"))
-    if not videos and devices.find("graphics") is not None:
+def _video_defaults(devices: etree._Element, videos: list[etree._Element]) -> None:
+    if not videos and _first(devices, "graphics") is not None:
         video = etree.SubElement(devices, "video")
         etree.SubElement(video, "model", type="cirrus")
         videos = [video]
     primary = None
     for video in videos:
-        model = video.find("model")
+        model = _first(video, "model")
         if model is None:
             model = etree.SubElement(video, "model", type="cirrus")
         mtype = model.get("type", "cirrus")
@@ -661,7 +725,7 @@ def _video_defaults(devices: etree._Element) -> None:
     if not videos:
         return
     if primary is None:
-        first_model = videos[0].find("model")
+        first_model = _first(videos[0], "model")
         if first_model is not None and first_model.get("type") != "none":
             first_model.set("primary", "yes")
     elif primary is not videos[0]:
@@ -672,8 +736,8 @@ def _video_defaults(devices: etree._Element) -> None:
 # controllers -------------------------------------------------------------------------------
 
 
-def _controller_defaults(devices: etree._Element) -> None:
-    controllers = list(devices.iterchildren("controller"))
+def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+    controllers = groups.get("controller", [])
     used: dict[str, set[int]] = {}
     for ctrl in controllers:
         idx = _int_attr(ctrl, "index")
@@ -689,24 +753,20 @@ def _controller_defaults(devices: etree._Element) -> None:
             taken.add(idx)
             ctrl.set("index", str(idx))
     needed: list[tuple[str, int]] = []
-    for dev in devices:
-        address = dev.find("address")
-        if address is not None and address.get("type") == "drive":
+    for address in _DRIVE_ADDRESSES(devices):
+        dev = address.getparent()
+        if dev is not None:
             bus = None
             if dev.tag == "disk":
-                target = dev.find("target")
+                target = _first(dev, "target")
                 bus = target.get("bus") if target is not None else None
             elif dev.tag == "hostdev":
                 bus = "scsi"
             if bus in _DRIVE_LAYOUT:
                 needed.append((str(bus), int(address.get("controller", "0"))))
-    if devices.find("smartcard") is not None:
+    if "smartcard" in groups:
         needed.append(("ccid", 0))
-    virtio_serial = any(
-        (t := dev.find("target")) is not None and t.get("type") == "virtio"
-        for dev in devices
-        if dev.tag in ("console", "channel")
-    )
+    virtio_serial = ("console" in groups or "channel" in groups) and bool(_VIRTIO_SERIAL_USERS(devices))
     if virtio_serial and not used.get("virtio-serial"):
         needed.append(("virtio-serial", 0))
     for ctype, index in needed:
@@ -714,10 +774,14 @@ def _controller_defaults(devices: etree._Element) -> None:
             _insert_controller(devices, ctype, index)
             used[ctype].add(index)
     slot = 0
-    for card in devices.iterchildren("smartcard"):
-        if card.find("address") is None:
+    for card in groups.get("smartcard", ()):
+        if _first(card, "address") is None:
             etree.SubElement(card, "address", type="ccid", controller="0", slot=str(slot))
         slot += 1
+
+
+_DRIVE_ADDRESSES = etree.XPath("*/address[@type='drive']")
+_VIRTIO_SERIAL_USERS = etree.XPath("boolean(console/target[@type='virtio'] | channel/target[@type='virtio'])")
 
 
 def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
@@ -792,17 +856,19 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
     """libvirt's network parse-time defaults (generic parser, no driver)."""
     if namespaces is not None:
         _drop_foreign_namespaces(root, namespaces)
-    uuid_el = root.find("uuid")
+    uuid_el = _first(root, "uuid")
     if uuid_el is None:
         uuid_el = etree.SubElement(root, "uuid")
         uuid_el.text = new_uuid()
     else:
-        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
+        text = uuid_el.text or ""
+        if not _CANON_UUID.fullmatch(text):
+            uuid_el.text = canonical_uuid(text, line=line_of(uuid_el))
     if root.get("ipv6") == "no":
         del root.attrib["ipv6"]
-    for mac in root.iterfind("mac"):
+    for mac in root.iterchildren("mac"):
         mac.set("address", canonical_mac(mac.get("address", ""), line=line_of(mac)))
-    forward = root.find("forward")
+    forward = _first(root, "forward")
     mode: str | None = None
     if forward is not None:
         mode = forward.get("mode")
@@ -810,16 +876,16 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
             mode = "nat"
             forward.set("mode", mode)
         dev = forward.get("dev")
-        ifaces = forward.findall("interface")
-        if dev is not None and not ifaces and forward.find("pf") is None and forward.find("address") is None:
+        ifaces = list(forward.iterchildren("interface"))
+        if dev is not None and not ifaces and _first(forward, "pf") is None and _first(forward, "address") is None:
             etree.SubElement(forward, "interface", dev=dev)
         elif dev is None and ifaces and mode != "hostdev":
             first = ifaces[0].get("dev")
             if first:
                 forward.set("dev", first)
-        if forward.find("nat") is not None and mode != "nat":
+        if _first(forward, "nat") is not None and mode != "nat":
             pass
-    bridge = root.find("bridge")
+    bridge = _first(root, "bridge")
     if mode in _LIBVIRT_BRIDGED and bridge is not None:
         if bridge.get("stp") is None:
             bridge.set("stp", "on")
@@ -876,7 +942,7 @@ def _permissions(perms: etree._Element, *, file_mode_default: str | None = None)
             perms.remove(el)
         else:
             el.text = str(number)
-    mode = perms.find("mode")
+    mode = _first(perms, "mode")
     if mode is not None:
         text = (mode.text or "").strip()
         try:
@@ -895,35 +961,37 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
     """libvirt's storage pool parse-time defaults."""
     if namespaces is not None:
         _drop_foreign_namespaces(root, namespaces)
-    if root.find("name") is None and root.get("type") == "logical":
+    if _first(root, "name") is None and root.get("type") == "logical":
         src_name = root.findtext("source/name")
         if src_name:
             etree.SubElement(root, "name").text = src_name
-    uuid_el = root.find("uuid")
+    uuid_el = _first(root, "uuid")
     if uuid_el is None:
         uuid_el = etree.SubElement(root, "uuid")
         uuid_el.text = new_uuid()
     else:
-        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
+        text = uuid_el.text or ""
+        if not _CANON_UUID.fullmatch(text):
+            uuid_el.text = canonical_uuid(text, line=line_of(uuid_el))
     for tag in ("capacity", "allocation", "available"):
         # runtime values: libvirt's parser ignores them and a driver fills them in
         for el in root.findall(tag):
             root.remove(el)
         _bytes_element(root, tag, default=0)
     pool_type = root.get("type", "")
-    source = root.find("source")
+    source = _first(root, "source")
     if source is None:
         source = etree.SubElement(root, "source")
-    source_name = source.find("name")
+    source_name = _first(source, "name")
     if pool_type == "logical" and source_name is None:
         source_name = etree.SubElement(source, "name")
         source_name.text = root.findtext("name") or ""
-    if pool_type == "gluster" and source.find("dir") is None:
+    if pool_type == "gluster" and _first(source, "dir") is None:
         etree.SubElement(source, "dir", path="/")
-    for adapter in source.iterfind("adapter"):
+    for adapter in source.iterchildren("adapter"):
         if adapter.get("type") is None and adapter.get("name") is not None:
             adapter.set("type", "scsi_host")
-    for sdir in source.iterfind("dir"):
+    for sdir in source.iterchildren("dir"):
         if sdir.get("path"):
             sdir.set("path", clean_path(sdir.get("path", "")))
     computed = None
@@ -932,25 +1000,25 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
     elif pool_type == "zfs" and source_name is not None:
         computed = "/dev/zvol/" + (source_name.text or "")
     if computed is not None:
-        target = root.find("target")
+        target = _first(root, "target")
         if target is None:
             target = etree.SubElement(root, "target")
-        path_el = target.find("path")
+        path_el = _first(target, "path")
         if path_el is None:
             path_el = etree.SubElement(target, "path")
         path_el.text = computed
     fmt = _POOL_FORMAT_DEFAULTS.get(pool_type)
-    if fmt is not None and source.find("format") is None:
+    if fmt is not None and _first(source, "format") is None:
         etree.SubElement(source, "format", type=fmt)
-    for dev in source.iterfind("device"):
-        for ext in dev.findall("freeExtent"):
+    for dev in source.iterchildren("device"):
+        for ext in list(dev.iterchildren("freeExtent")):
             dev.remove(ext)
-    target = root.find("target")
+    target = _first(root, "target")
     if target is not None:
-        path = target.find("path")
+        path = _first(target, "path")
         if path is not None and path.text:
             path.text = clean_path(path.text.strip())
-        perms = target.find("permissions")
+        perms = _first(target, "permissions")
         if perms is not None:
             _permissions(perms)
 
@@ -980,37 +1048,37 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
         if vtype is not None:
             root.set("type", vtype)
     # <source> of a volume is output-only (extents of a logical volume): libvirt ignores it.
-    for src in root.findall("source"):
+    for src in list(root.iterchildren("source")):
         root.remove(src)
-    cap = root.find("capacity")
+    cap = _first(root, "capacity")
     if cap is None and not no_capacity:
         raise XMLError("XML error: missing capacity element", line=line_of(root))
     capacity = _bytes_element(root, "capacity", default=0 if no_capacity else None)
-    allocation = root.find("allocation")
+    allocation = _first(root, "allocation")
     if allocation is None and capacity is not None and pool_type not in ("dir", "fs", "netfs"):
         _bytes_element(root, "allocation", default=capacity)
     else:
         _bytes_element(root, "allocation", default=0 if capacity is not None else None)
-    for target in (root.find("target"), *root.findall("backingStore")):
+    for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
         if target is None:
             continue
         if target.tag == "target" and pool_type in ("dir", "fs", "netfs", "vstorage"):
-            if target.find("format") is None:
+            if _first(target, "format") is None:
                 etree.SubElement(target, "format", type="raw")
         if target.tag == "target":
-            fmt = target.find("format")
+            fmt = _first(target, "format")
             if fmt is not None and fmt.get("type") == "qcow2":
-                if target.find("features") is not None and target.find("compat") is None:
+                if _first(target, "features") is not None and _first(target, "compat") is None:
                     etree.SubElement(target, "compat").text = "1.1"
-            cluster = target.find("clusterSize")
+            cluster = _first(target, "clusterSize")
             if cluster is not None:
                 cluster.text = str(
                     scaled_to(cluster.text or "", cluster.get("unit"), out_unit=1, default_unit=1,
                               what="clusterSize", line=line_of(cluster))
                 )
                 cluster.set("unit", "B")
-        for stamps in target.findall("timestamps"):
+        for stamps in list(target.iterchildren("timestamps")):
             target.remove(stamps)
-        perms = target.find("permissions")
+        perms = _first(target, "permissions")
         if perms is not None:
             _permissions(perms)
