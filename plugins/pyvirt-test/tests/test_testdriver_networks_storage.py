@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from testdriver_helpers import needs_libvirt, run_libvirt
+from testdriver_scenario import LIBVIRT_OBJECT_RUNNER, run_pyvirt_objects
 
 import pyvirt
 from pyvirt import ErrorCode, ListFilter, PoolState, VolType
@@ -223,3 +226,91 @@ def test_volumes_match_libvirt(default_conn: pyvirt.Connection) -> None:
         vol = pool.create_volume(document)
         assert [vol.key, vol.path(), list(vol.info()), vol.xml()] == [key, path, info, xml]
     assert list(pool.info()) == real[2]
+
+
+NET_UUID = "0a0b0c0d-1111-2222-3333-4444555566aa"
+POOL_UUID = "0a0b0c0d-1111-2222-3333-4444555566bb"
+OBJECT_SCENARIO: list[list[Any]] = [
+    ["net_define", NET.format(name="lan", bridge="brlan").replace("<name>", f"<uuid>{NET_UUID}</uuid><name>")],
+    ["net_define", NET.format(name="lan", bridge="brother")],
+    ["net_active", "lan"],
+    ["net_persistent", "lan"],
+    ["net_bridge", "lan"],
+    ["net_xml", "lan", True],
+    ["net_start", "lan"],
+    ["net_start", "lan"],
+    ["net_undefine", "lan"],
+    ["net_autostart", "lan", True],
+    ["nets", 0],
+    ["nets", 1],
+    ["nets", 2],
+    ["net_destroy", "lan"],
+    ["net_destroy", "lan"],
+    ["net_undefine", "lan"],
+    ["net_undefine", "lan"],
+    ["net_create_xml", NET.format(name="tmp", bridge="brtmp")],
+    ["net_create_xml", NET.format(name="tmp", bridge="brtmp")],
+    ["net_persistent", "tmp"],
+    ["net_autostart", "tmp", True],
+    ["net_destroy", "tmp"],
+    ["net_active", "tmp"],
+    ["net_define", "<network><name>nob</name></network>"],
+    ["net_bridge", "nob"],
+    ["net_define", NET.format(name="default", bridge="x")],
+    ["pool_define", POOL.format(name="p1").replace("<name>", f"<uuid>{POOL_UUID}</uuid><name>")],
+    ["pool_define", POOL.format(name="p1")],
+    ["pool_define", POOL.format(name="p2").replace("<name>", f"<uuid>{POOL_UUID}</uuid><name>")],
+    ["pool_info", "p1"],
+    ["pool_active", "p1"],
+    ["pool_xml", "p1", True],
+    ["pool_destroy", "p1"],
+    ["pool_refresh", "p1"],
+    ["pool_vols", "p1"],
+    ["pool_vol_create", "p1", VOL.format(name="v", capacity=1, allocation=1)],
+    ["pool_build", "p1"],
+    ["pool_delete", "p1"],
+    ["pool_start", "p1"],
+    ["pool_start", "p1"],
+    ["pool_build", "p1"],
+    ["pool_delete", "p1"],
+    ["pool_undefine", "p1"],
+    ["pool_refresh", "p1"],
+    ["pool_vol_create", "p1", VOL.format(name="v1", capacity=1000000, allocation=500)],
+    ["pool_vol_create", "p1", VOL.format(name="v1", capacity=1000000, allocation=500)],
+    ["pool_vol_create", "p1", VOL.format(name="v2", capacity=10, allocation=50)],
+    ["pool_vol_create", "p1", VOL.format(name="big", capacity=10**15, allocation=10**15)],
+    ["pool_info", "p1"],
+    ["pool_vols", "p1"],
+    ["pool_vol_info", "p1", "v1"],
+    ["pool_vol_info", "p1", "nope"],
+    ["vol_key", "/p/p1/v1"],
+    ["vol_path", "/p/p1/v2"],
+    ["vol_key", "/p/p1/nope"],
+    ["pool_vol_delete", "p1", "v2"],
+    ["pool_info", "p1"],
+    ["pool_autostart", "p1", True],
+    ["pools", 1],
+    ["pools", 2],
+    ["pool_destroy", "p1"],
+    ["pool_vols", "p1"],
+    ["pool_vol_info", "p1", "v1"],
+    ["vol_key", "/p/p1/v1"],
+    ["pool_info", "p1"],
+    ["pool_start", "p1"],
+    ["pool_vols", "p1"],
+    ["pool_destroy", "p1"],
+    ["pool_undefine", "p1"],
+    ["pool_info", "p1"],
+    ["pool_create_xml", POOL.format(name="tp")],
+    ["pool_autostart", "tp", True],
+    ["pool_destroy", "tp"],
+    ["pool_info", "tp"],
+]
+
+
+@needs_libvirt
+def test_object_scenario_matches_libvirt() -> None:
+    mine = run_pyvirt_objects("test:///default", OBJECT_SCENARIO)
+    real = run_libvirt(LIBVIRT_OBJECT_RUNNER, {"uri": "test:///default", "steps": OBJECT_SCENARIO})
+    for step, got, want in zip(OBJECT_SCENARIO, mine, real, strict=True):
+        assert got == want, f"step {step[:2]}: pyvirt {got}, libvirt {want}"

@@ -168,3 +168,131 @@ for s in payload["steps"]:
 time.sleep(0.3)
 print(json.dumps({"results": results, "events": events}))
 """
+
+
+def run_pyvirt_objects(uri: str, steps: list[Step]) -> list[Any]:
+    """Networks, pools and volumes: each step yields ``["ok", value]`` or ``["err", code]``."""
+    results: list[Any] = []
+    with pyvirt.open(uri) as conn:
+        for step in steps:
+            try:
+                results.append(["ok", _pyvirt_object_step(conn, step)])
+            except pyvirt.PyvirtError as exc:
+                results.append(["err", int(exc.code)])
+    return results
+
+
+def _pyvirt_object_step(conn: pyvirt.Connection, step: Step) -> Any:
+    op, *args = step
+    if op == "net_define":
+        return conn.define_network(args[0]).name
+    if op == "net_create_xml":
+        return conn.create_network(args[0]).name
+    if op == "pool_define":
+        return conn.define_pool(args[0]).name
+    if op == "pool_create_xml":
+        return conn.create_pool(args[0]).name
+    if op == "vol_key":
+        return conn.lookup_volume_by_key(args[0]).name
+    if op == "vol_path":
+        return conn.lookup_volume_by_path(args[0]).name
+    if op == "nets":
+        return sorted(
+            [n.name, n.is_active(), n.is_persistent()] for n in conn.list_networks(pyvirt.ListFilter(args[0]))
+        )
+    if op == "pools":
+        return sorted([p.name, p.is_active()] for p in conn.list_storage_pools(pyvirt.ListFilter(args[0])))
+    if op.startswith("net_"):
+        net = conn.lookup_network_by_name(args[0])
+        action = op[4:]
+        if action in ("start", "destroy", "undefine"):
+            getattr(net, action)()
+            return 0
+        if action == "autostart":
+            net.set_autostart(bool(args[1]))
+            return net.autostart
+        if action == "xml":
+            return net.xml(inactive=bool(args[1]))
+        return {"bridge": net.bridge_name, "active": net.is_active, "persistent": net.is_persistent}[action]()
+    pool = conn.lookup_pool_by_name(args[0])
+    action = op[5:] if op.startswith("pool_") else op
+    if action in ("start", "destroy", "undefine", "build", "delete", "refresh"):
+        getattr(pool, action)()
+        return 0
+    if action == "info":
+        return [int(v) for v in pool.info()]
+    if action == "autostart":
+        pool.set_autostart(bool(args[1]))
+        return pool.autostart
+    if action == "xml":
+        return pool.xml(inactive=bool(args[1]))
+    if action == "active":
+        return pool.is_active()
+    if action == "vols":
+        return sorted(v.name for v in pool.list_volumes())
+    if action == "vol_create":
+        vol = pool.create_volume(args[1])
+        return [vol.name, vol.key, vol.path()]
+    vol = pool.lookup_volume(args[1])
+    if action == "vol_delete":
+        vol.delete()
+        return 0
+    if action == "vol_info":
+        return [int(v) for v in vol.info()]
+    raise AssertionError(f"unknown step {op}")
+
+
+LIBVIRT_OBJECT_RUNNER = r"""
+import json, sys
+import libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+payload = json.load(sys.stdin)
+conn = libvirt.open(payload["uri"])
+# pyvirt's ListFilter uses the domain bits; libvirt's network/pool bits differ.
+BITS = {1: 2, 2: 1, 4: 4, 8: 8, 1 << 10: 16, 1 << 11: 32}
+def object_flags(flags):
+    return sum(theirs for ours, theirs in BITS.items() if flags & ours)
+def step(op, *args):
+    if op == "net_define": return conn.networkDefineXML(args[0]).name()
+    if op == "net_create_xml": return conn.networkCreateXML(args[0]).name()
+    if op == "pool_define": return conn.storagePoolDefineXML(args[0]).name()
+    if op == "pool_create_xml": return conn.storagePoolCreateXML(args[0]).name()
+    if op == "vol_key": return conn.storageVolLookupByKey(args[0]).name()
+    if op == "vol_path": return conn.storageVolLookupByPath(args[0]).name()
+    if op == "nets":
+        nets = conn.listAllNetworks(object_flags(args[0]))
+        return sorted([n.name(), bool(n.isActive()), bool(n.isPersistent())] for n in nets)
+    if op == "pools":
+        return sorted([p.name(), bool(p.isActive())] for p in conn.listAllStoragePools(object_flags(args[0])))
+    if op.startswith("net_"):
+        n = conn.networkLookupByName(args[0]); action = op[4:]
+        if action in ("start", "destroy", "undefine"):
+            {"start": n.create, "destroy": n.destroy, "undefine": n.undefine}[action](); return 0
+        if action == "autostart": n.setAutostart(int(args[1])); return bool(n.autostart())
+        if action == "xml": return n.XMLDesc(1 if args[1] else 0)
+        return {"bridge": n.bridgeName, "active": lambda: bool(n.isActive()),
+                "persistent": lambda: bool(n.isPersistent())}[action]()
+    p = conn.storagePoolLookupByName(args[0])
+    action = op[5:] if op.startswith("pool_") else op
+    if action in ("start", "destroy", "undefine", "build", "delete", "refresh"):
+        {"start": p.create, "destroy": p.destroy, "undefine": p.undefine, "build": p.build,
+         "delete": p.delete, "refresh": p.refresh}[action](); return 0
+    if action == "info": return p.info()
+    if action == "autostart": p.setAutostart(int(args[1])); return bool(p.autostart())
+    if action == "xml": return p.XMLDesc(1 if args[1] else 0)
+    if action == "active": return bool(p.isActive())
+    if action == "vols": return sorted(v.name() for v in p.listAllVolumes())
+    if action == "vol_create":
+        v = p.createXML(args[1], 0); return [v.name(), v.key(), v.path()]
+    v = p.storageVolLookupByName(args[1])
+    if action == "vol_delete": v.delete(); return 0
+    if action == "vol_info": return v.info()
+    raise SystemExit("unknown step " + op)
+results = []
+for s in payload["steps"]:
+    try:
+        results.append(["ok", step(*s)])
+    except libvirt.libvirtError as e:
+        results.append(["err", e.get_error_code()])
+print(json.dumps(results))
+"""
