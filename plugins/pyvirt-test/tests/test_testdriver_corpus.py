@@ -208,5 +208,29 @@ def main() -> int:
     return 0
 
 
+def test_invalid_documents_are_refused_and_leave_nothing(node: pyvirt.Connection) -> None:
+    """Corpus point 4 through the driver: every ``invalid/`` file is refused, nothing is left."""
+    assert CORPUS is not None
+    pool = node.define_pool((CORPUS / "storagepool" / "pool-dir.in.xml").read_text())
+    pool.start()
+    accepted = []
+    for path in sorted((CORPUS / "invalid").glob("*.xml")):
+        kind, text = path.name.split("-", 1)[0], path.read_text()
+        define = {
+            "domain": node.define_domain,
+            "network": node.define_network,
+            "storagepool": node.define_pool,
+            "storagevol": pool.create_volume,
+        }[kind]
+        try:
+            define(text)
+        except pyvirt.PyvirtError:
+            continue
+        accepted.append(path.name)
+    assert accepted == []
+    assert node.list_domains() == [] and node.list_networks() == []
+    assert [p.name for p in node.list_storage_pools()] == [pool.name] and pool.list_volumes() == []
+
+
 if __name__ == "__main__":
     sys.exit(main())
