@@ -621,12 +621,12 @@ class TestConnection(DriverConnection):
         return obj
 
     def pool_define_xml(self, xml: str, validate: bool) -> PoolRef:
-        dfn = PoolDef.from_xml(xml, validate=validate)
+        dfn = PoolDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
         with self._state.lock:
             return _define_pool(self._state, dfn, persistent=True).ref
 
     def pool_create_xml(self, xml: str, validate: bool) -> PoolRef:
-        dfn = PoolDef.from_xml(xml, validate=validate)
+        dfn = PoolDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
         with self._state.lock:
             obj = _define_pool(self._state, dfn, persistent=False)
             obj.active = True
@@ -1119,7 +1119,7 @@ def _build_default_state() -> NodeState:
     state = NodeState(DEFAULT_NODE_INFO, DEFAULT_CELLS)
     _load_domain(state, _parse_domain(defaults.DOMAIN_XML, False), DomainState.RUNNING, False, False)
     _load_network(state, NetworkDef.from_xml(defaults.NETWORK_XML, namespaces=_NO_NAMESPACES))
-    _load_pool(state, PoolDef.from_xml(defaults.POOL_XML))
+    _load_pool(state, PoolDef.from_xml(defaults.POOL_XML, namespaces=_NO_NAMESPACES))
     return state
 
 
@@ -1135,7 +1135,7 @@ def _build_file_state(node: NodeFile) -> NodeState:
             _load_network(state, NetworkDef.from_xml(document.xml, namespaces=_NO_NAMESPACES))
     for pool_entry in node.pools:
         with _locating(pool_entry.document):
-            pool = _load_pool(state, PoolDef.from_xml(pool_entry.document.xml))
+            pool = _load_pool(state, PoolDef.from_xml(pool_entry.document.xml, namespaces=_NO_NAMESPACES))
         for volume in pool_entry.volumes:
             with _locating(volume):
                 _add_volume(state, pool, VolDef.from_xml(volume.xml, pool.defn))
