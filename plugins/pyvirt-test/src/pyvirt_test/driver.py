@@ -874,10 +874,12 @@ def _define_domain(state: NodeState, dfn: DomainDef) -> tuple[DomainObj, Defined
         obj = DomainObj(dfn, None, name, uuid)
         state.add_domain(obj)
         return obj, DefinedDetail.ADDED
+    # A transient domain that gets a config is "added"; an existing config is "updated".
+    detail = DefinedDetail.UPDATED if obj.config is not None else DefinedDetail.ADDED
     if obj.active and obj.live is None:
         obj.live = obj.config
     obj.config = dfn  # a running domain keeps its live definition until it stops
-    return obj, DefinedDetail.UPDATED
+    return obj, detail
 
 
 def _add_live_domain(state: NodeState, dfn: DomainDef) -> DomainObj:
