@@ -324,8 +324,15 @@ def _numa_memory(cpu: etree._Element) -> int:
 def _cpu_defaults(cpu: etree._Element) -> None:
     mode = cpu.get("mode")
     model = _first(cpu, "model")
-    if mode is None and (cpu.get("match") is not None or (model is not None and (model.text or "").strip())):
+    named = model is not None and bool((model.text or "").strip())
+    if mode is None and (cpu.get("match") is not None or named):
         cpu.set("mode", "custom")
+        mode = "custom"
+    if mode == "custom" and named and model is not None:
+        if cpu.get("match") is None:
+            cpu.set("match", "exact")
+        if model.get("fallback") is None:
+            model.set("fallback", "allow")
     if mode in ("host-model", "host-passthrough", "maximum") and model is not None and not (model.text or "").strip():
         cpu.remove(model)
     for index, cell in enumerate(cpu.iterfind("numa/cell")):
@@ -419,6 +426,8 @@ def _device_defaults(devices: etree._Element, *, hvm: bool) -> None:
         target = _first(console, "target")
         if target is None:
             target = etree.SubElement(console, "target")
+        if target.get("type") is None:
+            target.set("type", "serial")
         if target.get("port") is None:
             target.set("port", str(index))
     for graphics in get("graphics", ()):
@@ -488,7 +497,14 @@ def _network_source_defaults(source: etree._Element) -> None:
             source.set("name", name + "/0")
 
 
+_BUS_BY_PREFIX = (("xvd", "xen"), ("ubd", "uml"), ("hd", "ide"), ("sd", "scsi"), ("vd", "virtio"), ("fd", "fdc"))
+
+
 def _disk_defaults(disk: etree._Element) -> None:
+    if disk.get("type") is None:
+        disk.set("type", "file")
+    if disk.get("device") is None:
+        disk.set("device", "disk")
     if disk.get("type") == "vhostuser" and disk.get("snapshot") is None:
         disk.set("snapshot", "no")
     for source in disk.iter("source"):
@@ -497,6 +513,13 @@ def _disk_defaults(disk: etree._Element) -> None:
     if target is None:
         return
     bus = target.get("bus")
+    if bus is None:
+        dev = target.get("dev", "")
+        for prefix, default_bus in _BUS_BY_PREFIX:
+            if dev.startswith(prefix):
+                bus = default_bus
+                target.set("bus", bus)
+                break
     if _first(disk, "address") is None and bus in _DRIVE_LAYOUT:
         idx = disk_name_to_index(target.get("dev", ""))
         if idx is not None:
@@ -521,6 +544,7 @@ def disk_name_to_index(name: str) -> int | None:
             break
     else:
         return None
+    letters = letters.rstrip("0123456789")  # a partition number (sda1) does not change the disk
     if not letters or not letters.isalpha() or not letters.islower():
         return None
     idx = 0
@@ -562,7 +586,11 @@ def _filesystem_defaults(fs: etree._Element) -> None:
 
 
 def _chardev_defaults(chardev: etree._Element) -> None:
-    ctype = chardev.get("type", "pty")
+    ctype = chardev.get("type")
+    if ctype is None:
+        ctype = "pty"
+        if chardev.tag in ("serial", "parallel", "console", "channel"):
+            chardev.set("type", ctype)
     sources = list(chardev.iterchildren("source"))
     if ctype in ("tcp", "udp", "unix"):
         for src in sources:
@@ -687,6 +715,8 @@ def _graphics_defaults(graphics: etree._Element) -> None:
             graphics.set("autoport", "yes")
         elif port == "-1" and autoport is None:
             graphics.set("autoport", "yes")
+        elif port is not None and autoport is None:
+            graphics.set("autoport", "no")
         elif autoport == "yes" and port is None:
             graphics.set("port", "-1")
         if not list(graphics.iterchildren("listen")):
@@ -769,6 +799,7 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
     virtio_serial = ("console" in groups or "channel" in groups) and bool(_VIRTIO_SERIAL_USERS(devices))
     if virtio_serial and not used.get("virtio-serial"):
         needed.append(("virtio-serial", 0))
+    needed.sort(key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
     for ctype, index in needed:
         if index not in used.setdefault(ctype, set()):
             _insert_controller(devices, ctype, index)
@@ -780,6 +811,8 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
         slot += 1
 
 
+# libvirt adds implicit controllers in this order of types
+_IMPLICIT_ORDER = {"scsi": 0, "fdc": 1, "ide": 2, "sata": 3, "virtio-serial": 4, "ccid": 5}
 _DRIVE_ADDRESSES = etree.XPath("*/address[@type='drive']")
 _VIRTIO_SERIAL_USERS = etree.XPath("boolean(console/target[@type='virtio'] | channel/target[@type='virtio'])")
 
@@ -804,6 +837,8 @@ def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
 _LIVE_ONLY = etree.XPath(
     "//source/@index | //backingStore/@index | //devices/disk/mirror | //interface/source/@portid"
     " | //cputune/cachetune/@id | //cputune/memorytune/@id"
+    " | /domain/devices/console/@tty | /domain/devices/serial/@tty | /domain/devices/parallel/@tty"
+    " | /domain/devices/channel/@tty"
 )
 
 

@@ -200,6 +200,19 @@ class DomainDef(XMLModel):
         el = self._find("os/type")
         return None if el is None else el.get("arch")
 
+    @arch.setter
+    def arch(self, value: str | None) -> None:
+        """Drivers fill in their default architecture (libvirt's test driver: i686)."""
+        el = self._find("os/type")
+        if el is None:
+            return
+        if value is None:
+            el.attrib.pop("arch", None)
+        else:
+            el.set("arch", value)
+            canonicalize(self._root)
+        self.invalidate()
+
     @property
     def title(self) -> str | None:
         return self._text("title")
