@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import pytest
 
+from pyvirt import log
 from pyvirt.cli.main import main
 
 
@@ -40,7 +41,10 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
     def call(*args: str) -> Result:
         capsys.readouterr()
-        status = main(list(args))
+        try:
+            status = main(list(args))
+        finally:
+            log.silence()  # -d turns logging on for the process; the next test must not inherit it
         captured = capsys.readouterr()
         return Result(status, captured.out, captured.err)
 

@@ -81,8 +81,8 @@ class Ctl:
         try:
             return conn.lookup_domain_by_name(text)
         except PyvirtError as exc:
-            # virsh 9.0 reports only its own line here, not the library's "Domain not found".
-            raise CommandError(f"failed to get domain '{text}'") from exc
+            # virsh 9.0 prints only its own line here, not the library's "Domain not found".
+            raise CommandError(f"failed to get domain '{text}'", cause=exc, hide_cause=True) from exc
 
     def network(self, text: str) -> Network:
         """A network by UUID, then by name."""

@@ -11,14 +11,18 @@ class CommandError(Exception):
 
     ``parse`` marks a failure before the command ran: virsh then prints no trailing blank line
     and runs none of the commands of the same invocation.  ``cause`` is the pyvirt error behind
-    it, reported as a second line (or as the JSON error object with ``--json``).
+    it, reported as a second line (or as the JSON error object with ``--json``); ``hide_cause``
+    keeps it out of the text report where virsh does not print the library's message.
     """
 
-    def __init__(self, *lines: str, parse: bool = False, cause: BaseException | None = None) -> None:
+    def __init__(
+        self, *lines: str, parse: bool = False, cause: BaseException | None = None, hide_cause: bool = False
+    ) -> None:
         super().__init__(*lines)
         self.lines = lines
         self.parse = parse
         self.cause = cause
+        self.hide_cause = hide_cause
 
 
 @contextmanager

@@ -244,7 +244,7 @@ def report(output: Output, exc: CommandError) -> None:
         if cause is not None:
             doc = cause.to_dict()
         else:
-            code, code_name = (8, "INVALID_ARG") if exc.parse else (1, "INTERNAL_ERROR")
+            code, code_name = (8, "INVALID_ARG") if exc.parse else (9, "OPERATION_FAILED")
             doc = {
                 "error": "UsageError" if exc.parse else "CommandError",
                 "code": code,
@@ -259,6 +259,6 @@ def report(output: Output, exc: CommandError) -> None:
         return
     for line in exc.lines:
         output.error(line)
-    if cause is not None:
+    if cause is not None and not exc.hide_cause:
         output.error(cause.message)
     output.err.flush()

@@ -41,8 +41,7 @@ def names_or_uuids(ctl: Ctl, args: Args, objects: list[tuple[str, str]], name_wi
     if not (by_uuid or by_name):
         return False
     lines = [
-        f"{u} {n:<{name_width}}" if by_uuid and by_name else u if by_uuid else f"{n:<{name_width}}"
-        for n, u in objects
+        f"{u} {n:<{name_width}}" if by_uuid and by_name else u if by_uuid else f"{n:<{name_width}}" for n, u in objects
     ]
     doc = [{"uuid": u, "name": n} if by_uuid and by_name else (u if by_uuid else n) for n, u in objects]
     ctl.output.data(doc, "".join(line + "\n" for line in lines))
