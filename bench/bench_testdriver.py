@@ -43,7 +43,17 @@ DOMAIN = (
     "</domain>\n"
 )
 
-OPS = ["define", "lookup", "xml_dump", "xml_dump_cached", "start_destroy", "undefine", "list_all", "open"]
+OPS = [
+    "define",
+    "lookup",
+    "xml_dump",
+    "xml_dump_cached",
+    "start_destroy",
+    "undefine",
+    "list_all",
+    "open",
+    "open_fresh",
+]
 LABELS = {
     "define": "define from XML",
     "lookup": "lookup by name",
@@ -52,7 +62,8 @@ LABELS = {
     "start_destroy": "start + destroy",
     "undefine": "undefine",
     "list_all": f"list all ({COUNT + 1:,} domains)",
-    "open": "open + close",
+    "open": "open + close (node held)",
+    "open_fresh": "open + close (builds node)",
 }
 
 
@@ -147,6 +158,8 @@ def bench_pyvirt(hooks: bool) -> dict[str, Any]:
                 pyvirt.open("test:///default").close()
 
             results["open"] = timed_each(list(range(OPEN_REPEAT)), open_close)
+        # No connection open any more: each open builds the default node again, each close drops it.
+        results["open_fresh"] = timed_each(list(range(OPEN_REPEAT)), open_close)
     finally:
         gc.enable()
     return {"median_s": results, "driver_median_s": driver_only, "rss_growth_kib": rss_after - rss_before}
@@ -187,7 +200,11 @@ results["list_all"] = timed_each(list(range(list_repeat)), lambda _: conn.listAl
 assert len(conn.listAllDomains(0)) == len(docs) + 1
 results["undefine"] = timed_each(handles, lambda d: d.undefine())
 results["open"] = timed_each(list(range(open_repeat)), lambda _: libvirt.open("test:///default").close())
+for handle in handles:
+    del handle
+handles = domains = None
 conn.close()
+results["open_fresh"] = timed_each(list(range(open_repeat)), lambda _: libvirt.open("test:///default").close())
 print(json.dumps({"median_s": results, "rss_growth_kib": rss_after - rss_before}))
 """
 
