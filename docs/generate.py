@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import sys
 from pathlib import Path
 
@@ -40,13 +41,7 @@ def hooks_page() -> str:
 def capabilities_page() -> str:
     drivers: list[tuple[str, type[DriverConnection]]] = []
     for info in registry.installed_drivers():
-        module = importlib.import_module(info.target.split(":")[0])
-        classes = [
-            obj
-            for obj in vars(module).values()
-            if inspect.isclass(obj) and issubclass(obj, DriverConnection) and obj is not DriverConnection
-        ]
-        for cls in classes:
+        for cls in _connection_classes(info.target.split(":")[0].split(".")[0]):
             drivers.append((f"{info.scheme} ({info.distribution})", cls))
     header = "| operation | " + " | ".join(name for name, _ in drivers) + " |"
     rule = "|---|" + "---|" * len(drivers)
@@ -65,6 +60,24 @@ def capabilities_page() -> str:
         "",
     ]
     return "\n".join([*intro, header, rule, *rows]) + "\n"
+
+
+def _connection_classes(package_name: str) -> list[type[DriverConnection]]:
+    """DriverConnection subclasses defined anywhere in a driver's package (imported lazily there)."""
+    package = importlib.import_module(package_name)
+    for sub in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=f"{package_name}."):
+        importlib.import_module(sub.name)
+    return sorted(
+        (c for c in _all_subclasses(DriverConnection) if c.__module__.split(".")[0] == package_name),
+        key=lambda c: c.__qualname__,
+    )
+
+
+def _all_subclasses(cls: type[DriverConnection]) -> list[type[DriverConnection]]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_all_subclasses(sub)]
+    return out
 
 
 def main(argv: list[str]) -> int:

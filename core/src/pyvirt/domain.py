@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pyvirt.errors import NoDomainError
 from pyvirt.types import DomainDisk, DomainInfo, DomainInterface, DomainRef, DomainState, ModifyScope
 
 if TYPE_CHECKING:
@@ -55,7 +56,10 @@ class Domain:
         self._conn.check_writable("virDomainShutdown")
         self._conn.plugins.before_stop(self._conn.uri, self.ref, "shutdown")
         self._conn.driver.domain_shutdown(self.uuid)
-        self._live_id()
+        try:
+            self._live_id()
+        except NoDomainError:  # a transient domain is gone once it has stopped
+            self.id = -1
 
     def destroy(self) -> None:
         """Stop the domain at once (pull the plug)."""

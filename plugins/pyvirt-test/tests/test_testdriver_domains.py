@@ -91,11 +91,6 @@ def test_transient_domains_vanish_when_stopped(default_conn: pyvirt.Connection) 
         dom.state()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug (pyvirt/domain.py): Domain.shutdown() refreshes its id with a UUID lookup, "
-    "which raises NoDomainError once a transient domain is gone",
-)
 def test_shutdown_of_a_transient_domain(default_conn: pyvirt.Connection) -> None:
     dom = default_conn.create_domain(domain_xml("trs"))
     dom.shutdown()
