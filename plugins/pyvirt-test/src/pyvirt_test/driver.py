@@ -98,6 +98,7 @@ class TestConnection(DriverConnection):
     """An open connection to a test node (shared default node, or a node file)."""
 
     name = "TEST"
+    __test__ = False  # not a pytest test class, whatever its name says
 
     def __init__(self, uri: URI, events: EventSink, state: NodeState, shared: bool) -> None:
         super().__init__(uri, events)
