@@ -1,12 +1,8 @@
-"""Helpers shared by the pyvirsh tests: run pyvirsh (and virsh) as whole processes or in-process."""
+"""Fixtures of the pyvirsh tests."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import pytest
 
@@ -20,17 +16,10 @@ class Result(NamedTuple):
     err: str
 
 
-def run_process(argv: Sequence[str], cwd: str | None = None, env: dict[str, str] | None = None) -> Result:
-    """Run ``argv`` in the C locale, without the caller's pyvirt environment variables."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYVIRT_")}
-    environment.update(LC_ALL="C", LANG="C", **(env or {}))
-    proc = subprocess.run(list(argv), capture_output=True, text=True, cwd=cwd, env=environment, timeout=60)
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+class Run(Protocol):
+    """The ``cli`` fixture's type (test modules import it under TYPE_CHECKING only)."""
 
-
-PYVIRSH = [sys.executable, "-m", "pyvirt.cli"]
-
-Run = Callable[..., Result]
+    def __call__(self, *args: str) -> Result: ...
 
 
 @pytest.fixture
@@ -49,9 +38,3 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return Result(status, captured.out, captured.err)
 
     return call
-
-
-@pytest.fixture
-def run() -> Callable[..., Result]:
-    """``run(argv, cwd=None, env=None)``: a whole process, as :func:`run_process`."""
-    return run_process

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,6 +17,9 @@ from pyvirt.cli.commands import table
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.main import log_level, parse_globals, resolve_uri, run
 from pyvirt.cli.output import Output
+
+if TYPE_CHECKING:
+    from tests.cli.conftest import Run
 
 URI = "test:///default"
 CLI_SOURCE = Path(__file__).parents[2] / "core" / "src" / "pyvirt" / "cli"
@@ -44,14 +48,14 @@ def test_uri_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_uri("qemu:///system") == ("qemu:///system", "option")
 
 
-def test_uri_says_when_it_fell_back(cli) -> None:  # type: ignore[no-untyped-def]
+def test_uri_says_when_it_fell_back(cli: Run) -> None:
     result = cli("uri")
     assert result.out == "test:///default\n\n"
     assert "no URI configured" in result.err
     assert "no URI configured" not in cli("-c", URI, "uri").err
 
 
-def test_help_and_version(cli) -> None:  # type: ignore[no-untyped-def]
+def test_help_and_version(cli: Run) -> None:
     assert cli("-h").out.startswith("pyvirsh [options]")
     assert cli("-v").out.strip()[0].isdigit()
     assert "dominfo" in cli("help").out
@@ -61,34 +65,34 @@ def test_help_and_version(cli) -> None:  # type: ignore[no-untyped-def]
 # -- running commands -----------------------------------------------------------------------
 
 
-def test_commands_share_one_connection(cli) -> None:  # type: ignore[no-untyped-def]
+def test_commands_share_one_connection(cli: Run) -> None:
     result = cli("-c", URI, "destroy test; domstate test")
     assert result.status == 0
     assert result.out == "Domain 'test' destroyed\n\nshut off\n\n"
 
 
-def test_exit_status_is_the_last_commands(cli) -> None:  # type: ignore[no-untyped-def]
+def test_exit_status_is_the_last_commands(cli: Run) -> None:
     assert cli("-c", URI, "domstate nosuch; domstate test").status == 0
     assert cli("-c", URI, "domstate test; domstate nosuch").status == 1
 
 
-def test_a_parse_error_runs_nothing(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_parse_error_runs_nothing(cli: Run) -> None:
     result = cli("-c", URI, "destroy test; bogus")
     assert (result.status, result.out, result.err) == (1, "", "error: unknown command: 'bogus'\n")
 
 
-def test_read_only_connection_refuses_changes(cli) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_connection_refuses_changes(cli: Run) -> None:
     result = cli("-r", "-c", URI, "destroy", "test")
     assert result.status == 1
     assert "read only access prevents virDomainDestroy" in result.err
 
 
-def test_domain_by_name_id_or_uuid(cli) -> None:  # type: ignore[no-untyped-def]
+def test_domain_by_name_id_or_uuid(cli: Run) -> None:
     for ref in ("test", "1", "6695eb01-f6a4-8304-79aa-97f2502e193f", "6695eb01f6a4830479aa97f2502e193f"):
         assert cli("-c", URI, "domname", ref).out == "test\n\n", ref
 
 
-def test_unexpected_errors_never_show_a_traceback(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_errors_never_show_a_traceback(cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*_: object) -> None:
         raise RuntimeError("boom")
 
@@ -99,7 +103,7 @@ def test_unexpected_errors_never_show_a_traceback(cli, monkeypatch: pytest.Monke
     assert "Traceback" in debug.err and debug.status == 1
 
 
-def test_define_validate_reports_the_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_define_validate_reports_the_line(cli: Run, tmp_path: Path) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text("<domain type='test'>\n  <name>bad</name>\n  <memory>abc</memory>\n</domain>\n")
     result = cli("-c", URI, f"define --validate {bad}; list --all --name")
@@ -112,7 +116,7 @@ def test_define_validate_reports_the_line(cli, tmp_path: Path) -> None:  # type:
 # -- JSON -----------------------------------------------------------------------------------
 
 
-def test_json_listings_and_info(cli) -> None:  # type: ignore[no-untyped-def]
+def test_json_listings_and_info(cli: Run) -> None:
     result = cli("--json", "-c", URI, "list --all; dominfo test; net-list --all; pool-info default-pool")
     docs = [json.loads(line) for line in result.out.splitlines()]
     assert docs[0] == [{"id": 1, "name": "test", "uuid": "6695eb01-f6a4-8304-79aa-97f2502e193f", "state": "running"}]
@@ -121,7 +125,7 @@ def test_json_listings_and_info(cli) -> None:  # type: ignore[no-untyped-def]
     assert docs[3]["capacity"] == 107374182400
 
 
-def test_json_errors_carry_code_and_domain(cli) -> None:  # type: ignore[no-untyped-def]
+def test_json_errors_carry_code_and_domain(cli: Run) -> None:
     result = cli("--json", "-c", URI, "dominfo", "nosuch")
     doc = json.loads(result.err)
     assert result.status == 1
@@ -148,13 +152,13 @@ def test_drivers_lists_without_importing_drivers() -> None:
     assert imported == "[]"
 
 
-def test_drivers_check_imports_them(cli) -> None:  # type: ignore[no-untyped-def]
+def test_drivers_check_imports_them(cli: Run) -> None:
     docs = json.loads(cli("--json", "drivers", "--check").out)
     assert {"scheme": "test", "loads": True}.items() <= next(d for d in docs if d["scheme"] == "test").items()
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])
-def test_completion_scripts_are_valid(cli, shell: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_completion_scripts_are_valid(cli: Run, shell: str, tmp_path: Path) -> None:
     result = cli("completion", shell)
     assert result.status == 0 and "dominfo" in result.out
     if shutil.which(shell) is None:
@@ -164,7 +168,7 @@ def test_completion_scripts_are_valid(cli, shell: str, tmp_path: Path) -> None: 
     subprocess.run([shell, "-n", str(script)], check=True)
 
 
-def test_bash_completion_offers_commands_options_and_domains(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bash_completion_offers_commands_options_and_domains(cli: Run, tmp_path: Path) -> None:
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
     script = tmp_path / "pyvirsh.bash"
@@ -218,7 +222,7 @@ def test_event_prints_lifecycle_events(capsys: pytest.CaptureFixture[str]) -> No
     assert capsys.readouterr().out == "event 'lifecycle' for domain 'test': Stopped Destroyed\nevents received: 1\n\n"
 
 
-def test_event_times_out_like_virsh(cli) -> None:  # type: ignore[no-untyped-def]
+def test_event_times_out_like_virsh(cli: Run) -> None:
     result = cli("-c", URI, "event --all --timeout 1")
     assert (result.status, result.out) == (1, "event loop timed out\nevents received: 0\n\n")
 

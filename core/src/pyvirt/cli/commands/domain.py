@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyvirt.cli.commands import DOMAIN, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, data, flag, number
+from pyvirt.domain import Domain
 from pyvirt.types import ModifyScope
 
 _DOM = data("domain", "domain name, id or uuid", complete="domain")
@@ -73,39 +76,36 @@ def start(ctl: Ctl, args: Args) -> None:
     ctl.output.extra(f"Domain '{dom.name}' started")
 
 
-def _simple(verb: str, done: str, api: str) -> None:
-    """Register a command that applies one argument-less call to a domain."""
+def _action(name: str, summary: str, description: str, done: str, call: Callable[[Domain], None]) -> None:
+    """Register a command that applies one argument-less call to a domain (virsh words it alike)."""
 
     def handler(ctl: Ctl, args: Args) -> None:
         dom = ctl.domain(args.req("domain"))
-        with failing(f"Failed to {verb} domain '{dom.name}'"):
-            getattr(dom, api)()
+        with failing(f"Failed to {name} domain '{dom.name}'"):
+            call(dom)
         ctl.output.extra(f"Domain '{dom.name}' {done}")
 
-    handler.__name__ = handler.__qualname__ = api
-    _SIMPLE[verb](handler)
+    command(name, DOMAIN, summary, description, _DOM)(handler)
 
 
-_SIMPLE = {
-    "shutdown": command("shutdown", DOMAIN, "gracefully shutdown a domain", "Run shutdown in the target domain.", _DOM),
-    "destroy": command(
-        "destroy",
-        DOMAIN,
-        "destroy (stop) a domain",
-        "Forcefully stop a given domain, but leave its resources intact.",
-        _DOM,
-    ),
-    "reboot": command("reboot", DOMAIN, "reboot a domain", "Run a reboot command in the target domain.", _DOM),
-    "reset": command("reset", DOMAIN, "reset a domain", "Reset the target domain as if by power button", _DOM),
-    "suspend": command("suspend", DOMAIN, "suspend a domain", "Suspend a running domain.", _DOM),
-    "resume": command("resume", DOMAIN, "resume a domain", "Resume a previously suspended domain.", _DOM),
-}
-_simple("shutdown", "is being shutdown", "shutdown")
-_simple("destroy", "destroyed", "destroy")
-_simple("reboot", "is being rebooted", "reboot")
-_simple("reset", "was reset", "reset")
-_simple("suspend", "suspended", "suspend")
-_simple("resume", "resumed", "resume")
+_action(
+    "shutdown",
+    "gracefully shutdown a domain",
+    "Run shutdown in the target domain.",
+    "is being shutdown",
+    Domain.shutdown,
+)
+_action(
+    "destroy",
+    "destroy (stop) a domain",
+    "Forcefully stop a given domain, but leave its resources intact.",
+    "destroyed",
+    Domain.destroy,
+)
+_action("reboot", "reboot a domain", "Run a reboot command in the target domain.", "is being rebooted", Domain.reboot)
+_action("reset", "reset a domain", "Reset the target domain as if by power button", "was reset", Domain.reset)
+_action("suspend", "suspend a domain", "Suspend a running domain.", "suspended", Domain.suspend)
+_action("resume", "resume a domain", "Resume a previously suspended domain.", "resumed", Domain.resume)
 
 
 @command(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyvirt.cli.commands import POOL, command
 from pyvirt.cli.commands.network import list_filter, names_or_uuids
 from pyvirt.cli.context import Ctl
@@ -9,6 +11,7 @@ from pyvirt.cli.errors import failing, read_file
 from pyvirt.cli.parser import Args, data, flag, string
 from pyvirt.cli.units import pretty
 from pyvirt.cli.xmltext import attr, text
+from pyvirt.storage import StoragePool
 from pyvirt.types import PoolInfo, PoolState
 
 _POOL = data("pool", "pool name or uuid", complete="pool")
@@ -195,40 +198,37 @@ def pool_xml(name: str, pool_type: str, args: Args) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _action(name: str, summary: str, description: str, done: str, fail: str, method: str) -> None:
-    """Register a pool command that applies one argument-less call to a pool."""
+def _action(name: str, summary: str, description: str, done: str, call: Callable[[StoragePool], None]) -> None:
+    """Register a command that applies one argument-less call to a pool (virsh words it alike)."""
+    verb = name.removeprefix("pool-")
 
     def handler(ctl: Ctl, args: Args) -> None:
         pool = ctl.pool(args.req("pool"))
-        with failing(f"{fail} pool {pool.name}"):
-            getattr(pool, method)()
+        with failing(f"Failed to {verb} pool {pool.name}"):
+            call(pool)
         ctl.output.extra(f"Pool {pool.name} {done}")
 
     command(name, POOL, summary, description, _POOL)(handler)
 
 
-_action("pool-build", "build a pool", "Build a given pool.", "built", "Failed to build", "build")
-_action(
-    "pool-start", "start a (previously defined) inactive pool", "Start a pool.", "started", "Failed to start", "start"
-)
+_action("pool-build", "build a pool", "Build a given pool.", "built", StoragePool.build)
+_action("pool-start", "start a (previously defined) inactive pool", "Start a pool.", "started", StoragePool.start)
 _action(
     "pool-destroy",
     "destroy (stop) a pool",
     "Forcefully stop a given pool. Raw data in the pool is untouched",
     "destroyed",
-    "Failed to destroy",
-    "destroy",
+    StoragePool.destroy,
 )
-_action("pool-delete", "delete a pool", "Delete a given pool.", "deleted", "Failed to delete", "delete")
+_action("pool-delete", "delete a pool", "Delete a given pool.", "deleted", StoragePool.delete)
 _action(
     "pool-undefine",
     "undefine an inactive pool",
     "Undefine the configuration for an inactive pool.",
     "has been undefined",
-    "Failed to undefine",
-    "undefine",
+    StoragePool.undefine,
 )
-_action("pool-refresh", "refresh a pool", "Refresh a given pool.", "refreshed", "Failed to refresh", "refresh")
+_action("pool-refresh", "refresh a pool", "Refresh a given pool.", "refreshed", StoragePool.refresh)
 
 
 @command(
