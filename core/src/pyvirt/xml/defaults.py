@@ -1094,6 +1094,8 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
         _bytes_element(root, "allocation", default=capacity)
     else:
         _bytes_element(root, "allocation", default=0 if capacity is not None else None)
+    if _first(root, "target") is None and pool_type in ("dir", "fs", "netfs", "vstorage"):
+        etree.SubElement(root, "target")
     for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
         if target is None:
             continue

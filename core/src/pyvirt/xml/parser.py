@@ -59,13 +59,16 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
             text = _XML_DECL.sub("", text, count=1)
         data: str | bytes = text
     elif isinstance(text, (bytes, bytearray, memoryview)):
+        if len(text) > MAX_DOCUMENT_BYTES:
+            raise XMLError(_too_big(kind, len(text)))
         data = bytes(text)
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise XMLError(_too_big(kind, len(data)))
     else:
         raise XMLError(f"{kind} XML must be str or bytes, not {type(text).__name__}")
     if not data or not (data.strip() if isinstance(data, bytes) else data.strip()):
         raise XMLError(f"(xml) {kind} XML document is empty", line=1)
+    if ("<!DOCTYPE" in data) if isinstance(data, str) else (b"<!DOCTYPE" in data or _utf16_doctype(data)):
+        # Refused before libxml2 sees it: entity bombs and external DTDs live in a DOCTYPE.
+        raise XMLError(_NO_DOCTYPE.format(kind=kind), line=1)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -79,10 +82,7 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
         raise XMLError(f"(xml) {kind} XML document has no root element", line=1)
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
-        raise XMLError(
-            f"(xml) {kind} XML must not contain a DOCTYPE declaration (entities and DTDs are refused)",
-            line=1,
-        )
+        raise XMLError(_NO_DOCTYPE.format(kind=kind), line=1)
     _check_depth(root, kind)
     for blank in _BLANK_TEXT(root):
         # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
@@ -93,6 +93,16 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
 
 
 _BLANK_TEXT = etree.XPath("//*[not(*)]/text()[normalize-space(.) = '']")
+
+
+_NO_DOCTYPE = "(xml) {kind} XML must not contain a DOCTYPE declaration (entities and DTDs are refused)"
+
+
+def _utf16_doctype(data: bytes) -> bool:
+    """A DOCTYPE in a UTF-16 document (the plain byte search cannot see it)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and (data[0] == 0 or data[1] == 0)):
+        return "<!DOCTYPE".encode("utf-16-le") in data or "<!DOCTYPE".encode("utf-16-be") in data
+    return False
 
 
 def _too_big(kind: str, size: int) -> str:

@@ -1,0 +1,187 @@
+"""The contract other packages code against (documented in ``pyvirt/xml/__init__.py``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import timeit
+
+import pytest
+
+from pyvirt.errors import XMLError
+from pyvirt.xml.domain import DiskDef, DomainDef, InterfaceDef
+from pyvirt.xml.network import NetworkDef
+from pyvirt.xml.parser import parse_document
+from pyvirt.xml.schema import SCHEMA_FILES, validate
+from pyvirt.xml.storagepool import PoolDef
+from pyvirt.xml.storagevol import VolDef
+
+SMALL = """<domain type='test'>
+  <name>demo</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu current='1'>2</vcpu>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><source file='/img/a.qcow2'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='cdrom'><target dev='hdc'/></disk>
+    <interface type='network'><source network='default'/><model type='virtio'/></interface>
+    <interface type='bridge'><mac address='AA:BB:CC:00:11:22'/><source bridge='br0'/></interface>
+  </devices>
+</domain>
+"""
+
+
+def test_import_pyvirt_does_not_import_xml_or_lxml() -> None:
+    code = "import sys, pyvirt; print('pyvirt.xml' in sys.modules, 'lxml' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_domain_fields_and_defaults() -> None:
+    dom = DomainDef.from_xml(SMALL)
+    assert (dom.name, dom.virt_type, dom.os_type, dom.arch) == ("demo", "test", "hvm", "x86_64")
+    assert len(dom.uuid) == 36 and dom.uuid == dom.uuid.lower()
+    assert (dom.memory_kib, dom.current_memory_kib, dom.vcpus, dom.current_vcpus) == (524288, 524288, 2, 1)
+    assert dom.title is None and dom.description is None
+    vda, hdc = dom.disks
+    assert isinstance(vda, DiskDef)
+    assert (vda.type, vda.device, vda.target_dev, vda.target_bus, vda.source) == ("file", "disk", "vda", "virtio", "/img/a.qcow2")
+    assert (hdc.device, hdc.target_bus, hdc.source) == ("cdrom", "ide", None)
+    net, bridge = dom.interfaces
+    assert isinstance(net, InterfaceDef)
+    assert (net.type, net.source, net.model, net.target_dev) == ("network", "default", "virtio", None)
+    assert net.mac is not None and net.mac.startswith("52:54:00:")
+    assert (bridge.mac, bridge.source, bridge.model) == ("aa:bb:cc:00:11:22", "br0", None)
+    out = dom.to_xml()
+    assert out.endswith("</domain>\n")
+    assert "<currentMemory unit='KiB'>524288</currentMemory>" in out
+    assert "<vcpu placement='static' current='1'>2</vcpu>" in out
+    assert "<on_poweroff>destroy</on_poweroff>" in out
+
+
+def test_uuid_kept_and_generated() -> None:
+    text = SMALL.replace("<name>demo</name>", "<name>demo</name><uuid>C7A5FDBDEDAF9455926AD65C16DB1809</uuid>")
+    assert DomainDef.from_xml(text).uuid == "c7a5fdbd-edaf-9455-926a-d65c16db1809"
+    assert DomainDef.from_xml(SMALL).uuid != DomainDef.from_xml(SMALL).uuid
+
+
+def test_to_xml_forms() -> None:
+    dom = DomainDef.from_xml(SMALL)
+    live = dom.to_xml(domain_id=7)
+    assert live.startswith("<domain type='test' id='7'>\n")
+    inactive = dom.to_xml(inactive=True, domain_id=7)
+    assert inactive.startswith("<domain type='test'>\n")
+    assert dom.to_xml() == live.replace(" id='7'", "", 1)
+
+
+def test_assignments_invalidate_cache() -> None:
+    dom = DomainDef.from_xml(SMALL)
+    first = dom.to_xml(domain_id=1)
+    assert dom.to_xml(domain_id=1) is first  # cached
+    dom.memory_kib = 1048576
+    dom.current_memory_kib = 262144
+    dom.vcpus = 4
+    dom.current_vcpus = 3
+    dom.interfaces[0].target_dev = "testnet0"
+    out = dom.to_xml(domain_id=1)
+    assert "<memory unit='KiB'>1048576</memory>" in out
+    assert "<currentMemory unit='KiB'>262144</currentMemory>" in out
+    assert "<vcpu placement='static' current='3'>4</vcpu>" in out
+    assert "<target dev='testnet0'/>" in out
+    # the target sits where libvirt puts it: after <source> and before <model>
+    assert out.index("<source network='default'/>") < out.index("testnet0") < out.index("<model type='virtio'/>")
+    dom.current_vcpus = 4
+    assert "<vcpu placement='static'>4</vcpu>" in dom.to_xml()
+    dom.interfaces[0].target_dev = None
+    assert "testnet0" not in dom.to_xml()
+
+
+def test_title_and_description_assignable() -> None:
+    dom = DomainDef.from_xml(SMALL)
+    dom.title = "A <title> & 'quotes'"
+    dom.description = 'say "hi"'
+    out = dom.to_xml()
+    assert "<title>A &lt;title&gt; &amp; &apos;quotes&apos;</title>" in out
+    assert "<description>say &quot;hi&quot;</description>" in out
+    assert out.index("<uuid>") < out.index("<title>") < out.index("<description>") < out.index("<memory")
+    again = DomainDef.from_xml(out)
+    assert (again.title, again.description) == ("A <title> & 'quotes'", 'say "hi"')
+    dom.title = None
+    assert "<title>" not in dom.to_xml()
+
+
+def test_copy_is_independent() -> None:
+    dom = DomainDef.from_xml(SMALL)
+    before = dom.to_xml()
+    twin = dom.copy()
+    twin.memory_kib = 2048
+    twin.interfaces[1].target_dev = "vnet9"
+    assert dom.to_xml() == before
+    assert "vnet9" in twin.to_xml() and "vnet9" not in dom.to_xml()
+    assert twin.interfaces[1].element.getroottree() is not dom.interfaces[1].element.getroottree()
+
+
+def test_cached_dump_is_fast() -> None:
+    dom = DomainDef.from_xml(SMALL)
+    dom.to_xml(domain_id=3)
+    per_call = min(timeit.repeat(lambda: dom.to_xml(domain_id=3), number=2000, repeat=5)) / 2000
+    assert per_call < 10e-6
+
+
+def test_unknown_elements_are_kept_in_place() -> None:
+    text = SMALL.replace(
+        "<devices>",
+        "<futureknob level='3'><sub>x</sub></futureknob><devices><futuredevice model='x'/>",
+    )
+    out = DomainDef.from_xml(text).to_xml()
+    assert "<futureknob level='3'>\n    <sub>x</sub>\n  </futureknob>" in out
+    assert out.index("</os>") < out.index("<futureknob") < out.index("<devices>")
+    assert "<futuredevice model='x'/>" in out
+
+
+def test_namespaces_kept_or_dropped() -> None:
+    text = SMALL.replace("<domain type='test'>", "<domain type='test' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>")
+    text = text.replace("</domain>", "<qemu:commandline><qemu:arg value='-x'/></qemu:commandline></domain>")
+    kept = DomainDef.from_xml(text).to_xml()
+    assert "<domain type='test' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>" in kept
+    assert "<qemu:arg value='-x'/>" in kept
+    dropped = DomainDef.from_xml(text, namespaces=()).to_xml()
+    assert "qemu" not in dropped
+
+
+def test_network_contract() -> None:
+    net = NetworkDef.from_xml("<network><name>n</name><forward/><bridge name='virbr3'/></network>")
+    assert (net.name, net.bridge_name, net.forward_mode) == ("n", "virbr3", "nat")
+    net.bridge_name = "virbr4"
+    assert "<bridge name='virbr4' stp='on' delay='0'/>" in net.to_xml()
+    assert net.copy().to_xml() == net.to_xml()
+
+
+def test_pool_and_volume_contract() -> None:
+    pool = PoolDef.from_xml("<pool type='dir'><name>p</name><target><path>/var//imgs/</path></target></pool>")
+    assert (pool.pool_type, pool.target_path, pool.capacity) == ("dir", "/var/imgs", 0)
+    pool.capacity = 100
+    pool.allocation = 40
+    pool.available = 60
+    assert "<available unit='bytes'>60</available>" in pool.to_xml()
+    vol = VolDef.from_xml("<volume><name>v.img</name><capacity unit='MiB'>2</capacity></volume>", pool)
+    assert (vol.vol_type, vol.format, vol.capacity, vol.allocation, vol.key) == ("file", "raw", 2097152, 0, None)
+    vol.key = vol.target_path = "/var/imgs/v.img"
+    vol.allocation = 4096
+    out = vol.to_xml(pool)
+    assert out.index("<key>") < out.index("<capacity") < out.index("<target>")
+    assert VolDef.from_xml(out, pool).allocation == 4096
+    with pytest.raises(XMLError, match="missing capacity element"):
+        VolDef.from_xml("<volume><name>v</name></volume>", pool)
+    assert VolDef.from_xml("<volume><name>v</name></volume>", pool, no_capacity=True).capacity == 0
+
+
+def test_schema_kinds_and_errors() -> None:
+    assert {"domain", "network", "storagepool", "storagevol", "capability", "nodedev", "interface"} <= set(SCHEMA_FILES)
+    validate(parse_document(DomainDef.from_xml(SMALL).to_xml(), kind="domain"), "domain")
+    with pytest.raises(XMLError, match="no schema"):
+        validate(parse_document("<x/>", kind="x"), "nonsense")
+    bad = parse_document("<network>\n<name>n</name>\n<bridge nme='x'/>\n</network>", kind="network")
+    with pytest.raises(XMLError) as info:
+        validate(bad, "network")
+    assert info.value.line == 3 and "bridge" in str(info.value)
