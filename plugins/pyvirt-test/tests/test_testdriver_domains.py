@@ -452,3 +452,16 @@ def test_defining_a_live_dump_drops_its_id(default_conn: pyvirt.Connection) -> N
     assert dom.xml().startswith("<domain type='test' id='2'>\n")
     dom.destroy()
     assert dom.xml().startswith("<domain type='test'>\n")
+
+
+def test_missing_arch_defaults_to_the_nodes_guest_arch(empty_conn: pyvirt.Connection) -> None:
+    plain = empty_conn.define_domain(domain_xml("plain"))
+    assert "<type arch='i686'>hvm</type>" in plain.xml()
+    machine = empty_conn.define_domain(
+        "<domain type='test'><name>m</name><memory>1024</memory><os><type machine='pc'>hvm</type></os></domain>"
+    )
+    assert "<type arch='i686' machine='pc'>hvm</type>" in machine.xml()
+    other = empty_conn.define_domain(
+        "<domain type='test'><name>o</name><memory>1024</memory><os><type arch='x86_64'>hvm</type></os></domain>"
+    )
+    assert "<type arch='x86_64'>hvm</type>" in other.xml()

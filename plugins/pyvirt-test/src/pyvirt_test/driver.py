@@ -83,6 +83,9 @@ MAX_VCPUS = 32
 
 SECURITY_LABEL = "libvirt-test"
 
+GUEST_ARCH = "i686"
+"""The one guest architecture of the test node's capabilities (for hvm and xen guests)."""
+
 SAVE_MAGIC = b"PyvirtTestSave\x00\x01\n"
 """First bytes of a save image: a name, a NUL so it is not mistaken for text, a format version."""
 
@@ -826,8 +829,23 @@ class TestConnection(DriverConnection):
 
 def _parse_domain(xml: str, validate: bool) -> DomainDef:
     dfn = DomainDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+    if dfn.arch is None:
+        _default_arch(dfn)
     _name_interfaces(dfn)
     return dfn
+
+
+def _default_arch(dfn: DomainDef) -> None:
+    """No ``arch``: the test node's only guest architecture (capabilities), as libvirt fills it."""
+    os_type = dfn.root.find("os/type")
+    if os_type is None:
+        return
+    others = list(os_type.attrib.items())  # libvirt writes arch first, before machine
+    os_type.attrib.clear()
+    os_type.set("arch", GUEST_ARCH)
+    for key, value in others:
+        os_type.set(key, value)
+    dfn.invalidate()
 
 
 def _name_interfaces(dfn: DomainDef) -> None:
