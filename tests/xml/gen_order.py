@@ -166,7 +166,7 @@ def merge(sequences: list[list[str]]) -> list[str]:
             if a in before.get(b, set()) and first_seen[a] > first_seen[b]:
                 before[a].discard(b)
     indeg = {x: 0 for x in first_seen}
-    for a, bs in before.items():
+    for bs in before.values():
         for b in bs:
             indeg[b] += 1
     order: list[str] = []

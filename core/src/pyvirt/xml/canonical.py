@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import cast
 
 from lxml import etree
 
@@ -44,13 +45,13 @@ def _child_key(key: str, tag: str) -> str:
 
 
 def _sort(el: etree._Element, key: str) -> None:
-    names = el.keys()
+    names = cast("list[str]", el.keys())
     if len(names) > 1:
         arank = _ATTR_RANK.get(key)
         if arank is not None:
-            ranks = [arank.get(n, 1000) for n in names]
-            if ranks != sorted(ranks):
-                items = sorted(el.items(), key=lambda kv: arank.get(kv[0], 1000))
+            attr_ranks = [arank.get(n, 1000) for n in names]
+            if attr_ranks != sorted(attr_ranks):
+                items = sorted(cast("list[tuple[str, str]]", el.items()), key=lambda kv: arank.get(kv[0], 1000))
                 el.attrib.clear()
                 for name, value in items:
                     el.set(name, value)
@@ -95,7 +96,7 @@ def start_tag(root: etree._Element, first: dict[str, str] | None = None) -> str:
     if first:
         items[1:1] = [(k, v) for k, v in first.items()]
     parts = [str(root.tag)]
-    parts += [f"{k}='{escape_attr(v)}'" for k, v in items]
+    parts += [f"{k!s}='{escape_attr(str(v))}'" for k, v in items]
     own = root.nsmap
     parent = root.getparent()
     inherited = parent.nsmap if parent is not None else {}

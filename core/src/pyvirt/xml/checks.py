@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml.parser import line_of
+from pyvirt.xml.parser import line_of, select
 
 
 def _first(el: etree._Element, tag: str) -> etree._Element | None:
@@ -105,7 +105,7 @@ def _check_numbers(devices: etree._Element, groups: dict[str, list[etree._Elemen
                     "Expected non-negative integer value",
                     drv,
                 )
-    for address in _PCI_ADDRESSES(devices):
+    for address in select(_PCI_ADDRESSES, devices):
         _check_pci_address(address, _PCI_LIMITS)
 
 
@@ -367,7 +367,9 @@ def check_pool(root: etree._Element) -> None:
     if name and "/" in name:
         raise _fail(f"name {name} cannot contain '/'", _first(root, "name"))
     if pool_type in _POOLS_WITH_TARGET_PATH and not (root.findtext("target/path") or "").strip():
-        raise _fail("missing storage pool target path", _first(root, "target") if _first(root, "target") is not None else root)
+        raise _fail(
+            "missing storage pool target path", _first(root, "target") if _first(root, "target") is not None else root
+        )
 
 
 def check_vol(root: etree._Element) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Collection
 from lxml import etree
 
 from pyvirt.errors import XMLError
-from pyvirt.xml.parser import line_of
+from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
 
 KIB = 1024
@@ -31,6 +31,7 @@ def _first(el: etree._Element, tag: str) -> etree._Element | None:
     for child in el.iterchildren(tag):
         return child
     return None
+
 
 # -- shared helpers ------------------------------------------------------------------------
 
@@ -367,7 +368,7 @@ def _split_sched(cputune: etree._Element, tag: str, attr: str) -> None:
     for item in items:
         ids = parse_bitmap(item.get(attr, ""), what=attr, line=line_of(item))
         for i in ids:
-            per_id[i] = {k: v for k, v in item.attrib.items() if k != attr}
+            per_id[i] = {str(k): str(v) for k, v in item.items() if k != attr}
     anchor = items[0]
     for i in sorted(per_id):
         new = etree.Element(tag)
@@ -443,9 +444,27 @@ _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redir
 # interfaces ------------------------------------------------------------------------------
 
 _NET_MODELS = {
-    "virtio", "virtio-transitional", "virtio-non-transitional", "e1000", "e1000e", "igb",
-    "rtl8139", "netfront", "usb-net", "spapr-vlan", "lan9118", "scm91c111", "vlance", "vmxnet",
-    "vmxnet2", "vmxnet3", "am79c970a", "am79c973", "82540em", "82545em", "82543gc",
+    "virtio",
+    "virtio-transitional",
+    "virtio-non-transitional",
+    "e1000",
+    "e1000e",
+    "igb",
+    "rtl8139",
+    "netfront",
+    "usb-net",
+    "spapr-vlan",
+    "lan9118",
+    "scm91c111",
+    "vlance",
+    "vmxnet",
+    "vmxnet2",
+    "vmxnet3",
+    "am79c970a",
+    "am79c973",
+    "82540em",
+    "82545em",
+    "82543gc",
 }
 
 
@@ -668,17 +687,19 @@ def _console_compat(devices: etree._Element, consoles: list[etree._Element], ser
             target.set("port", port)
             return True
         serial0 = serials[0]
-        port = _first(serial0, "target")
+        serial_target = _first(serial0, "target")
         mirror = _copy_source(serial0, "console")
-        etree.SubElement(mirror, "target", type="serial", port=port.get("port", "0") if port is not None else "0")
+        port = serial_target.get("port", "0") if serial_target is not None else "0"
+        etree.SubElement(mirror, "target", type="serial", port=port)
         first.addprevious(mirror)
         devices.remove(first)
         return True
     if serials:
         serial0 = serials[0]
-        port = _first(serial0, "target")
+        serial_target = _first(serial0, "target")
         mirror = _copy_source(serial0, "console")
-        etree.SubElement(mirror, "target", type="serial", port=port.get("port", "0") if port is not None else "0")
+        port = serial_target.get("port", "0") if serial_target is not None else "0"
+        etree.SubElement(mirror, "target", type="serial", port=port)
         devices.append(mirror)
         return True
     return False
@@ -783,7 +804,7 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             taken.add(idx)
             ctrl.set("index", str(idx))
     needed: list[tuple[str, int]] = []
-    for address in _DRIVE_ADDRESSES(devices):
+    for address in select(_DRIVE_ADDRESSES, devices):
         dev = address.getparent()
         if dev is not None:
             bus = None
@@ -834,52 +855,49 @@ def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
 
 # -- live-only state ------------------------------------------------------------------------
 
-_LIVE_ONLY = etree.XPath(
-    "//source/@index | //backingStore/@index | //devices/disk/mirror | //interface/source/@portid"
-    " | //cputune/cachetune/@id | //cputune/memorytune/@id"
-    " | /domain/devices/console/@tty | /domain/devices/serial/@tty | /domain/devices/parallel/@tty"
-    " | /domain/devices/channel/@tty"
+# (query selecting elements, attribute to drop from them or None to drop the elements)
+_Strip = tuple[etree.XPath, str | None]
+_LIVE_ONLY: tuple[_Strip, ...] = (
+    (etree.XPath("//source[@index] | //backingStore[@index]"), "index"),
+    (etree.XPath("/domain/devices/disk/mirror"), None),
+    (etree.XPath("/domain/devices/interface/source[@portid]"), "portid"),
+    (etree.XPath("/domain/cputune/cachetune[@id] | /domain/cputune/memorytune[@id]"), "id"),
+    (etree.XPath("/domain/devices/*[self::console or self::serial or self::parallel or self::channel][@tty]"), "tty"),
 )
-
-
-_SECURE = etree.XPath("//disk//source/cookies | //graphics/@passwd")
+_SECURE: tuple[_Strip, ...] = (
+    (etree.XPath("/domain/devices/disk//source/cookies"), None),
+    (etree.XPath("/domain/devices/graphics[@passwd]"), "passwd"),
+)
+_ANY_LIVE_ONLY = etree.XPath("boolean(" + " | ".join(q.path for q, _ in _LIVE_ONLY) + ")")
+_ANY_SECURE = etree.XPath("boolean(" + " | ".join(q.path for q, _ in _SECURE) + ")")
 
 
 def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> etree._Element:
     """``root`` itself, or a copy without live-only state (``inactive``) and secrets (not ``secure``).
 
     libvirt's INACTIVE form drops what only a running instance has (runtime indexes, block
-    job mirrors, port ids); without the SECURE flag it never prints passwords or cookies.
+    job mirrors, port ids, pty paths); without the SECURE flag it never prints passwords or
+    cookies.
     """
-    queries = ([_LIVE_ONLY] if inactive else []) + ([] if secure else [_SECURE])
-    if not any(_has(q, root) for q in queries):
+    strip: list[_Strip] = []
+    if inactive and _ANY_LIVE_ONLY(root) is True:
+        strip += _LIVE_ONLY
+    if not secure and _ANY_SECURE(root) is True:
+        strip += _SECURE
+    if not strip:
         return root
     import copy
 
     clone = copy.deepcopy(root)
-    for query in queries:
-        _remove_all(query, clone)
+    for query, attr in strip:
+        for el in select(query, clone):
+            if attr is None:
+                parent = el.getparent()
+                if parent is not None:
+                    parent.remove(el)
+            elif attr in el.attrib:
+                del el.attrib[attr]
     return clone
-
-
-def _has(query: etree.XPath, root: etree._Element) -> bool:
-    found = query(root)
-    return isinstance(found, list) and len(found) > 0
-
-
-def _remove_all(query: etree.XPath, root: etree._Element) -> None:
-    found = query(root)
-    if not isinstance(found, list):
-        return
-    for item in found:
-        if isinstance(item, etree._Element):
-            parent = item.getparent()
-            if parent is not None:
-                parent.remove(item)
-        else:
-            owner = item.getparent()
-            if owner is not None:
-                del owner.attrib[item.attrname]
 
 
 # -- network -------------------------------------------------------------------------------
@@ -927,9 +945,9 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
         if bridge.get("delay") is None:
             bridge.set("delay", "0")
     for host in root.iterfind("ip/dhcp/host"):
-        mac = host.get("mac")
-        if mac is not None:
-            host.set("mac", canonical_mac(mac, line=line_of(host)))
+        host_mac = host.get("mac")
+        if host_mac is not None:
+            host.set("mac", canonical_mac(host_mac, line=line_of(host)))
 
 
 # -- storage -------------------------------------------------------------------------------
@@ -944,9 +962,7 @@ def _bytes_element(parent: etree._Element, tag: str, *, default: int | None) -> 
         el.text = str(default)
         el.set("unit", "bytes")
         return default
-    value = scaled_to(
-        el.text or "", el.get("unit"), out_unit=1, default_unit=1, what=tag, line=line_of(el)
-    )
+    value = scaled_to(el.text or "", el.get("unit"), out_unit=1, default_unit=1, what=tag, line=line_of(el))
     el.text = str(value)
     el.set("unit", "bytes")
     return value
@@ -1110,8 +1126,14 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
             cluster = _first(target, "clusterSize")
             if cluster is not None:
                 cluster.text = str(
-                    scaled_to(cluster.text or "", cluster.get("unit"), out_unit=1, default_unit=1,
-                              what="clusterSize", line=line_of(cluster))
+                    scaled_to(
+                        cluster.text or "",
+                        cluster.get("unit"),
+                        out_unit=1,
+                        default_unit=1,
+                        what="clusterSize",
+                        line=line_of(cluster),
+                    )
                 )
                 cluster.set("unit", "B")
         for stamps in list(target.iterchildren("timestamps")):

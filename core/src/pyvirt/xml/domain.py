@@ -207,7 +207,8 @@ class DomainDef(XMLModel):
         if el is None:
             return
         if value is None:
-            el.attrib.pop("arch", None)
+            if "arch" in el.attrib:
+                del el.attrib["arch"]
         else:
             el.set("arch", value)
             canonicalize(self._root)
@@ -276,7 +277,8 @@ class DomainDef(XMLModel):
             return
         maximum = int(el.text or 1)
         if value >= maximum:
-            el.attrib.pop("current", None)
+            if "current" in el.attrib:
+                del el.attrib["current"]
         else:
             el.set("current", str(value))
             canonicalize(self._root)

@@ -67,7 +67,8 @@ class NetworkDef(XMLModel):
             assert el is not None
             el.text = None
         if value is None:
-            el.attrib.pop("name", None)
+            if "name" in el.attrib:
+                del el.attrib["name"]
         else:
             el.set("name", value)
         canonicalize(self._root)

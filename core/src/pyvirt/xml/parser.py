@@ -64,7 +64,7 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
         data = bytes(text)
     else:
         raise XMLError(f"{kind} XML must be str or bytes, not {type(text).__name__}")
-    if not data or not (data.strip() if isinstance(data, bytes) else data.strip()):
+    if not data.strip():
         raise XMLError(f"(xml) {kind} XML document is empty", line=1)
     if ("<!DOCTYPE" in data) if isinstance(data, str) else (b"<!DOCTYPE" in data or _utf16_doctype(data)):
         # Refused before libxml2 sees it: entity bombs and external DTDs live in a DOCTYPE.
@@ -84,15 +84,21 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise XMLError(_NO_DOCTYPE.format(kind=kind), line=1)
     _check_depth(root, kind)
-    for blank in _BLANK_TEXT(root):
+    for owner in select(_BLANK_LEAVES, root):
         # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
-        owner = blank.getparent()
-        if owner is not None and blank.is_text and len(owner) == 0:
-            owner.text = None
+        owner.text = None
     return root
 
 
-_BLANK_TEXT = etree.XPath("//*[not(*)]/text()[normalize-space(.) = '']")
+def select(query: etree.XPath, node: etree._Element) -> list[etree._Element]:
+    """The elements an XPath query returns, typed (lxml's result type is a wide union)."""
+    found = query(node)
+    if not isinstance(found, list):
+        return []
+    return [item for item in found if isinstance(item, etree._Element)]
+
+
+_BLANK_LEAVES = etree.XPath("//*[not(*)][text()][normalize-space(.) = '']")
 
 
 _NO_DOCTYPE = "(xml) {kind} XML must not contain a DOCTYPE declaration (entities and DTDs are refused)"
@@ -114,7 +120,7 @@ _DEPTH_XPATH = etree.XPath("boolean(" + "/*" * (MAX_DEPTH + 1) + ")")
 
 def _check_depth(root: etree._Element, kind: str) -> None:
     """Refuse documents nested deeper than :data:`MAX_DEPTH` (one XPath call, no Python walk)."""
-    if _DEPTH_XPATH(root):
+    if _DEPTH_XPATH(root) is True:
         deep = root
         for _ in range(MAX_DEPTH):
             deep = next(iter(deep.iterchildren("*")), deep)

@@ -36,7 +36,10 @@ SCHEMA_FILES: dict[str, str] = {
 """Document kind -> schema file in :data:`SCHEMA_DIR`."""
 
 _LOCK = threading.Lock()
-_VAGUE = re.compile(r"Error validating value *$|in interleave|failed to validate content|Invalid sequence|Expecting an element , got nothing")
+_VAGUE = re.compile(
+    r"Error validating value *$|in interleave|failed to validate content|Invalid sequence"
+    r"|Expecting an element , got nothing"
+)
 
 
 @functools.cache
@@ -108,10 +111,10 @@ def _narrow(
     for _ in range(32):
         found = None
         trial_root = _copy(root)
-        trial_parent = trial_root.getroottree().xpath(current_path)
-        if not isinstance(trial_parent, list) or not trial_parent:
+        trial_parent = _at(trial_root, current_path)
+        if trial_parent is None:
             break
-        parent_el = trial_parent[0]
+        parent_el = trial_parent
         for index, child in enumerate(list(parent_el)):
             parent_el.remove(child)
             if schema.validate(trial_root):
@@ -121,22 +124,28 @@ def _narrow(
             parent_el.insert(index, child)
         if found is None:
             break
-        original = tree.xpath(current_path)
-        if not isinstance(original, list) or not original:
+        original = _at(root, current_path)
+        if original is None:
             break
-        culprit = list(original[0])[found]
+        culprit = list(original)[found]
         current_path = tree.getpath(culprit)
     target = culprit if culprit is not None else start
     trial_root = _copy(root)
-    trial = trial_root.getroottree().xpath(tree.getpath(target))
-    if isinstance(trial, list) and trial:
-        el = trial[0]
-        for name in list(el.attrib):
-            value = el.attrib.pop(name)
+    el = _at(trial_root, tree.getpath(target))
+    if el is not None:
+        for name, value in list(el.items()):
+            del el.attrib[name]
             if schema.validate(trial_root):
                 return target, str(name)
             el.set(name, value)
     return target, None
+
+
+def _at(root: etree._Element, path: str) -> etree._Element | None:
+    found = root.getroottree().xpath(path)
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        return found[0]
+    return None
 
 
 def _copy(root: etree._Element) -> etree._Element:

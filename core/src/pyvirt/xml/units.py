@@ -28,9 +28,9 @@ def unit_factor(unit: str | None, default: int) -> int:
         raise ValueError(f"unknown suffix '{unit}'")
     rest = unit[1:]
     if rest in ("", "iB", "ib", "IB"):
-        return 1024**power
+        return int(1024**power)
     if rest in ("B",):
-        return 1000**power
+        return int(1000**power)
     raise ValueError(f"unknown suffix '{unit}'")
 
 

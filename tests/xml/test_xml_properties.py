@@ -29,7 +29,9 @@ texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", 
 )
 UNITS = {"KiB": 1, "k": 1, "MiB": 1024, "M": 1024, "GiB": 1024**2, "bytes": None}
 uuids = st.uuids().map(str)
-macs = st.lists(st.integers(0, 255), min_size=5, max_size=5).map(lambda b: "52:54:" + ":".join(f"{x:02x}" for x in b[:4]))
+macs = st.lists(st.integers(0, 255), min_size=5, max_size=5).map(
+    lambda b: "52:54:" + ":".join(f"{x:02x}" for x in b[:4])
+)
 
 
 @st.composite
@@ -41,7 +43,11 @@ def domains(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
     vcpus = draw(st.integers(1, 64))
     current = draw(st.integers(1, vcpus))
     disks = draw(st.lists(st.sampled_from("abcdefghijklmnop"), unique=True, max_size=6))
-    nics = draw(st.lists(st.tuples(macs, names, st.sampled_from(["virtio", "e1000", None])), max_size=4, unique_by=lambda t: t[0]))
+    nics = draw(
+        st.lists(
+            st.tuples(macs, names, st.sampled_from(["virtio", "e1000", None])), max_size=4, unique_by=lambda t: t[0]
+        )
+    )
     title = draw(st.none() | texts)
     description = draw(st.none() | texts)
     name = draw(names)
@@ -59,10 +65,15 @@ def domains(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
     if description is not None:
         order.append(f"<description>{escape(description)}</description>")
     parts += draw(st.permutations(order))
-    devices = [f"<disk type='file' device='disk'><source file='/img/{d}.img'/><target dev='vd{d}' bus='virtio'/></disk>" for d in disks]
+    devices = [
+        f"<disk type='file' device='disk'><source file='/img/{d}.img'/><target dev='vd{d}' bus='virtio'/></disk>"
+        for d in disks
+    ]
     for mac, net, model in nics:
         model_xml = f"<model type='{model}'/>" if model else ""
-        devices.append(f"<interface type='network'><mac address='{mac}'/><source network={quoteattr(net)}/>{model_xml}</interface>")
+        devices.append(
+            f"<interface type='network'><mac address='{mac}'/><source network={quoteattr(net)}/>{model_xml}</interface>"
+        )
     devices = draw(st.permutations(devices))
     parts.append("<devices>" + "".join(devices) + "</devices></domain>")
     expected = {
@@ -151,7 +162,9 @@ def test_network_roundtrip(name: str, uuid: str, bridge: str | None, mode: str |
 @SETTINGS
 @given(names, st.from_regex(r"/[a-z]{1,8}(/[a-z]{1,8}){0,3}", fullmatch=True), st.integers(0, 1 << 50), names)
 def test_pool_and_volume_roundtrip(pool_name: str, path: str, size: int, vol_name: str) -> None:
-    pool = PoolDef.from_xml(f"<pool type='dir'><name>{escape(pool_name)}</name><target><path>{path}//</path></target></pool>")
+    pool = PoolDef.from_xml(
+        f"<pool type='dir'><name>{escape(pool_name)}</name><target><path>{path}//</path></target></pool>"
+    )
     assert pool.target_path == path
     pool.capacity, pool.allocation, pool.available = size, size // 2, size - size // 2
     out = pool.to_xml()
@@ -159,7 +172,9 @@ def test_pool_and_volume_roundtrip(pool_name: str, path: str, size: int, vol_nam
     assert again.name == pool_name and again.target_path == path
     if "/" in vol_name:
         return
-    vol = VolDef.from_xml(f"<volume><name>{escape(vol_name)}</name><capacity unit='bytes'>{size}</capacity></volume>", pool)
+    vol = VolDef.from_xml(
+        f"<volume><name>{escape(vol_name)}</name><capacity unit='bytes'>{size}</capacity></volume>", pool
+    )
     vol.target_path = f"{path}/{vol_name}"
     vol.key = vol.target_path
     out = vol.to_xml(pool)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, MatchReport, needs_corpus
+from xmlcorpus import CORPUS, MatchReport, needs_corpus
 
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import parser as xml_parser
@@ -68,7 +68,9 @@ def test_invalid_rejected_like_libvirt(row: dict[str, str], report: MatchReport)
         _load(row, validate_schema=False)
     message = str(info.value)
     missing = [w for w in key_words(row["libvirt_error_message"]) if w not in message]
-    report.record("4 invalid/ rejected with libvirt's key words", row["file"], f"missing {missing}" if missing else None)
+    report.record(
+        "4 invalid/ rejected with libvirt's key words", row["file"], f"missing {missing}" if missing else None
+    )
     assert not missing, f"{message!r} lacks {missing} of libvirt's {row['libvirt_error_message']!r}"
     assert info.value.line is not None, "the error must name a line"
 
@@ -238,7 +240,7 @@ def test_very_deep_document_refused_by_libxml2() -> None:
         b"<domain type='test'><name>\xff\xfe</name></domain>",  # invalid UTF-8
         b"<?xml version='1.0' encoding='klingon'?><domain/>",  # unknown encoding
         b"<domain type='test'><name>\x00</name></domain>",  # NUL byte
-        "<domain type='test'><name>\x01</name></domain>".encode(),  # control character
+        b"<domain type='test'><name>\x01</name></domain>",  # control character
     ],
 )
 def test_bad_encodings_refused(data: bytes) -> None:
@@ -248,7 +250,9 @@ def test_bad_encodings_refused(data: bytes) -> None:
 
 
 def test_declared_latin1_is_decoded() -> None:
-    data = "<?xml version='1.0' encoding='ISO-8859-1'?><domain type='test'><name>caf\xe9</name><memory>1</memory></domain>"
+    data = (
+        "<?xml version='1.0' encoding='ISO-8859-1'?><domain type='test'><name>caf\xe9</name><memory>1</memory></domain>"
+    )
     dom = DomainDef.from_xml(data.encode("latin-1"))
     assert dom.name == "café"
 

@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, MatchReport, corpus_files, needs_corpus, volume_pools
 from lxml import etree
+from xmlcorpus import CORPUS, MatchReport, corpus_files, needs_corpus, volume_pools
 
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.network import NetworkDef
@@ -218,7 +218,13 @@ def test_domain_plain_live(path: Path, report: MatchReport) -> None:
     expected_path = path.with_name(stem(path) + ".out.xml")
     got = DomainDef.from_xml(path.read_bytes()).to_xml(secure=True)
     expected = expected_path.read_text()
-    _record(report, "2 plain domain (lxc/generic) .out", stem(path), _copy_generated(got, expected, path.read_bytes()), expected)
+    _record(
+        report,
+        "2 plain domain (lxc/generic) .out",
+        stem(path),
+        _copy_generated(got, expected, path.read_bytes()),
+        expected,
+    )
 
 
 # -- point 3 -------------------------------------------------------------------------------
@@ -264,7 +270,13 @@ def test_pool_model_vs_testdriver(path: Path, report: MatchReport) -> None:
     pool = PoolDef.from_xml(data, namespaces=())
     pool.capacity = pool.available = TEST_DRIVER_POOL_BYTES  # what the test driver reports
     pool.allocation = 0
-    _record(report, "3 storagepool model vs .testdriver", stem(path), _copy_generated(pool.to_xml(), expected, data), expected)
+    _record(
+        report,
+        "3 storagepool model vs .testdriver",
+        stem(path),
+        _copy_generated(pool.to_xml(), expected, data),
+        expected,
+    )
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,13 @@ def test_domain_fields_and_defaults() -> None:
     assert dom.title is None and dom.description is None
     vda, hdc = dom.disks
     assert isinstance(vda, DiskDef)
-    assert (vda.type, vda.device, vda.target_dev, vda.target_bus, vda.source) == ("file", "disk", "vda", "virtio", "/img/a.qcow2")
+    assert (vda.type, vda.device, vda.target_dev, vda.target_bus, vda.source) == (
+        "file",
+        "disk",
+        "vda",
+        "virtio",
+        "/img/a.qcow2",
+    )
     assert (hdc.device, hdc.target_bus, hdc.source) == ("cdrom", "ide", None)
     net, bridge = dom.interfaces
     assert isinstance(net, InterfaceDef)
@@ -140,7 +146,9 @@ def test_unknown_elements_are_kept_in_place() -> None:
 
 
 def test_namespaces_kept_or_dropped() -> None:
-    text = SMALL.replace("<domain type='test'>", "<domain type='test' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>")
+    text = SMALL.replace(
+        "<domain type='test'>", "<domain type='test' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+    )
     text = text.replace("</domain>", "<qemu:commandline><qemu:arg value='-x'/></qemu:commandline></domain>")
     kept = DomainDef.from_xml(text).to_xml()
     assert "<domain type='test' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>" in kept
