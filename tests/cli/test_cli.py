@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -263,3 +264,44 @@ def test_cli_uses_only_the_public_api() -> None:
         text = path.read_text()
         assert "import libvirt" not in text and "from libvirt" not in text, path
         assert ".driver." not in text and "conn.driver" not in text, path
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    command = (
+        f"{sys.executable} -m pyvirt.cli -c {URI} 'list --all; dumpxml test; capabilities; capabilities' | head -1"
+    )
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True)
+    assert proc.stdout == " Id   Name   State\n"
+    assert proc.stderr == ""
+    assert proc.returncode == 141  # as virsh, killed by SIGPIPE
+
+
+def test_event_loop_filters_by_domain_and_stamps(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    ctl = Ctl(Output(sys.stdout, sys.stderr), URI)
+    conn = ctl.conn
+    xml = conn.lookup_domain_by_name("test").xml(inactive=True)
+    other = xml.replace("<name>test</name>", "<name>other</name>").replace(
+        "6695eb01-f6a4-8304-79aa-97f2502e193f", "0b4f2a8e-4c4e-4f0e-9d7e-1b2c3d4e5f60"
+    )
+
+    def act() -> None:
+        time.sleep(0.3)
+        conn.define_domain(other)
+        dom = conn.lookup_domain_by_name("test")
+        dom.suspend()
+        dom.resume()
+
+    worker = threading.Thread(target=act)
+    worker.start()
+    status = run(ctl, [["event", "--all", "--loop", "--timeout", "2", "--domain", "test", "--timestamp"]])
+    worker.join()
+    ctl.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 1  # the loop ended by its timeout
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: "
+    assert [line[len("2000-01-01 00:00:00.000+0000: ") :] for line in lines[:2]] == [
+        "event 'lifecycle' for domain 'test': Suspended Paused",
+        "event 'lifecycle' for domain 'test': Resumed Unpaused",
+    ]
+    assert all(re.match(stamp, line) for line in lines[:2])
+    assert lines[2:] == ["event loop timed out", "events received: 2", ""]

@@ -159,18 +159,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     uri, source = resolve_uri(opts.connect)
     ctl = Ctl(output, uri, uri_source=source, readonly=opts.readonly)
     try:
-        if not rest:
-            from pyvirt.cli import shell
-
-            return shell.run(ctl, debug=debug)
-        try:
-            commands = split_commands(rest[0]) if len(rest) == 1 else [rest]
-        except CommandError as exc:
-            report(output, exc)
-            return 1
-        return run(ctl, commands, debug=debug)
+        return _dispatch(ctl, rest, debug)
+    except BrokenPipeError:
+        # The reader went away (``pyvirsh list | head -1``): stop quietly, as virsh dies of SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
+    except KeyboardInterrupt:
+        return 128 + 2
     finally:
         ctl.close()
+
+
+def _dispatch(ctl: Ctl, rest: list[str], debug: bool) -> int:
+    """The shell without a command, else the command string or the one command in ``rest``."""
+    if not rest:
+        from pyvirt.cli import shell
+
+        return shell.run(ctl, debug=debug)
+    try:
+        commands = split_commands(rest[0]) if len(rest) == 1 else [rest]
+    except CommandError as exc:
+        report(ctl.output, exc)
+        return 1
+    return run(ctl, commands, debug=debug)
 
 
 def run(ctl: Ctl, commands: list[list[str]], *, debug: bool = False) -> int:
@@ -219,6 +230,8 @@ def run_one(ctl: Ctl, name: str, args: Args | None, *, debug: bool = False) -> i
     except PyvirtError as exc:
         report(ctl.output, CommandError(cause=exc))
         status = 1
+    except BrokenPipeError:
+        raise
     except Exception as exc:
         if debug:
             import traceback
