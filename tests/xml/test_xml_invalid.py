@@ -103,13 +103,19 @@ MINIMAL = "<domain type='test'><name>x</name><memory>1024</memory><os><type>hvm<
         ("<domain type='test' type='kvm'><name>x</name></domain>", "malformed"),
         ("<network><name>x</name></network>", "unexpected root element"),
         ("<domain><name>x</name><memory>1</memory></domain>", "missing domain type"),
-        ("<domain type='test'><memory>1</memory></domain>", "missing domain name"),
-        ("<domain type='test'><name>x</name></domain>", "Memory size must be specified"),
-        ("<domain type='test'><name>x</name><uuid>nope</uuid><memory>1</memory></domain>", "malformed uuid"),
-        ("<domain type='test'><name>x</name><memory unit='furlong'>1</memory></domain>", "invalid unit"),
-        ("<domain type='test'><name>x</name><memory>-1</memory></domain>", "invalid value"),
+        ("<domain type='test'><memory>1</memory><os><type>hvm</type></os></domain>", "missing domain name"),
+        ("<domain type='test'><name>x</name><os><type>hvm</type></os></domain>", "Memory size must be specified"),
         (
-            "<domain type='test'><name>x</name><memory>1024</memory><devices>"
+            "<domain type='test'><name>x</name><uuid>nope</uuid><memory>1</memory><os><type>hvm</type></os></domain>",
+            "malformed uuid",
+        ),
+        (
+            "<domain type='test'><name>x</name><memory unit='furlong'>1</memory><os><type>hvm</type></os></domain>",
+            "invalid unit",
+        ),
+        ("<domain type='test'><name>x</name><memory>-1</memory><os><type>hvm</type></os></domain>", "invalid value"),
+        (
+            "<domain type='test'><name>x</name><memory>1024</memory><os><type>hvm</type></os><devices>"
             "<interface type='network'><mac address='zz:00:00:00:00:00'/></interface></devices></domain>",
             "unable to parse mac address",
         ),
@@ -122,7 +128,7 @@ def test_malformed_documents(text: str, words: str) -> None:
 
 
 def test_error_names_line() -> None:
-    text = "<domain type='test'>\n  <name>x</name>\n  <memory>1024</memory>\n  <bogus>\n</domain>\n"
+    text = "<domain type='test'>\n  <name>x</name>\n  <memory>1024</memory>\n  <bogus>\n</domain>\n"  # unclosed
     with pytest.raises(XMLError) as info:
         DomainDef.from_xml(text)
     assert info.value.line in (4, 5, 6)
@@ -131,14 +137,14 @@ def test_error_names_line() -> None:
 
 def test_semantic_error_names_line_of_element() -> None:
     text = (
-        "<domain type='test'>\n<name>x</name>\n<memory>1024</memory>\n<devices>\n"
+        "<domain type='test'>\n<name>x</name>\n<memory>1024</memory>\n<os><type>hvm</type></os>\n<devices>\n"
         "<disk type='file'><source file='/a'/><target dev='vda'/></disk>\n"
         "<disk type='file'><source file='/b'/><target dev='vda'/></disk>\n"
         "</devices>\n</domain>\n"
     )
     with pytest.raises(XMLError) as info:
         DomainDef.from_xml(text)
-    assert info.value.line == 6
+    assert info.value.line == 7
     assert "target 'vda' duplicated" in str(info.value)
 
 
@@ -200,6 +206,7 @@ def test_undefined_entity_refused() -> None:
 def test_xinclude_is_inert() -> None:
     text = (
         "<domain type='test' xmlns:xi='http://www.w3.org/2001/XInclude'><name>x</name><memory>1024</memory>"
+        "<os><type>hvm</type></os>"
         "<xi:include href='/etc/passwd' parse='text'/></domain>"
     )
     out = DomainDef.from_xml(text, namespaces=()).to_xml()
@@ -250,15 +257,13 @@ def test_bad_encodings_refused(data: bytes) -> None:
 
 
 def test_declared_latin1_is_decoded() -> None:
-    data = (
-        "<?xml version='1.0' encoding='ISO-8859-1'?><domain type='test'><name>caf\xe9</name><memory>1</memory></domain>"
-    )
+    data = "<?xml version='1.0' encoding='ISO-8859-1'?><domain type='test'><name>caf\xe9</name><memory>1</memory><os><type>hvm</type></os></domain>"
     dom = DomainDef.from_xml(data.encode("latin-1"))
     assert dom.name == "café"
 
 
 def test_str_with_encoding_declaration_accepted() -> None:
-    text = "<?xml version='1.0' encoding='UTF-8'?>\n<domain type='test'><name>x</name><memory>1</memory></domain>"
+    text = "<?xml version='1.0' encoding='UTF-8'?>\n<domain type='test'><name>x</name><memory>1</memory><os><type>hvm</type></os></domain>"
     assert DomainDef.from_xml(text).name == "x"
 
 
@@ -269,7 +274,7 @@ def test_not_text_refused() -> None:
 
 def test_validate_rejects_before_defaults() -> None:
     """``validate=True`` refuses an invalid document with the schema's error, not a later one."""
-    text = "<domain type='test'><name>x</name><memory>1024</memory><bogus/></domain>"
+    text = "<domain type='test'><name>x</name><memory>1024</memory><os><type>hvm</type></os><bogus/></domain>"
     with pytest.raises(XMLError) as info:
         DomainDef.from_xml(text, validate=True)
     assert info.value.code == ErrorCode.XML_INVALID_SCHEMA

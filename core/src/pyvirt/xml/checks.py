@@ -63,8 +63,10 @@ def check_domain(root: etree._Element) -> None:
     name = name_el.text or ""
     if "/" in name:
         raise _fail(f"name {name} cannot contain '/'", name_el)
-    if "os" in top:
-        _check_os(top["os"][0])
+    os_type = top["os"][0].find("type") if "os" in top else None
+    if os_type is None or not (os_type.text or "").strip():
+        raise _fail("an os <type> must be specified", top["os"][0] if "os" in top else root)
+    _check_os(top["os"][0])
     if "cputune" in top:
         _check_cputune(top["cputune"][0])
     if "cpu" in top:

@@ -260,6 +260,7 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
     if vcpu.get("placement") is None:
         auto = root.find("numatune/memory[@placement='auto']") is not None if "numatune" in top else False
         vcpu.set("placement", "auto" if auto else "static")
+    _normalize_bitmap_attr(vcpu, "cpuset", "cpuset")
     cur = vcpu.get("current")
     if cur is not None and int(cur) >= int((vcpu.text or "1").strip()):
         del vcpu.attrib["current"]
@@ -283,9 +284,10 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
         hyperv = _first(features, "hyperv")
         if hyperv is not None and hyperv.get("mode") is None:
             hyperv.set("mode", "custom")
-    if devices is not None:
-        type_el = _first(os_el, "type") if os_el is not None else None
-        _device_defaults(devices, hvm=type_el is not None and type_el.text == "hvm")
+    if devices is None:
+        devices = etree.SubElement(root, "devices")  # libvirt always prints <devices>
+    type_el = _first(os_el, "type") if os_el is not None else None
+    _device_defaults(devices, hvm=type_el is not None and type_el.text == "hvm")
     return live_id
 
 
@@ -423,12 +425,17 @@ def _device_defaults(devices: etree._Element, *, hvm: bool) -> None:
     if changed:
         groups = children_by_tag(devices)
         get = groups.get
-    for index, console in enumerate(get("console", ())):
+    per_type: dict[str, int] = {}
+    for console in get("console", ()):
         target = _first(console, "target")
         if target is None:
             target = etree.SubElement(console, "target")
-        if target.get("type") is None:
-            target.set("type", "serial")
+        ttype = target.get("type")
+        if ttype is None:
+            ttype = "serial"
+            target.set("type", ttype)
+        index = per_type.get(ttype, 0)
+        per_type[ttype] = index + 1
         if target.get("port") is None:
             target.set("port", str(index))
     for graphics in get("graphics", ()):
@@ -675,7 +682,16 @@ def _console_compat(devices: etree._Element, consoles: list[etree._Element], ser
         target = _first(first, "target")
         ttype = target.get("type") if target is not None else None
         if ttype not in (None, "serial"):
-            return False
+            if not serials:
+                return False
+            # a serial console always comes first: libvirt adds one mirroring serial 0
+            serial0 = serials[0]
+            serial_target = _first(serial0, "target")
+            mirror = _copy_source(serial0, "console")
+            port = serial_target.get("port", "0") if serial_target is not None else "0"
+            etree.SubElement(mirror, "target", type="serial", port=port)
+            first.addprevious(mirror)
+            return True
         if not serials:
             serial = _copy_source(first, "serial")
             port = target.get("port", "0") if target is not None else "0"
@@ -766,7 +782,7 @@ def _video_defaults(devices: etree._Element, videos: list[etree._Element]) -> No
         if mtype in _VIDEO_RAM and model.get("vram") is None:
             model.set("vram", str(_VIDEO_RAM[mtype]))
         if mtype == "qxl":
-            for attr, value in (("ram", "65536"), ("vram", "65536"), ("vgamem", "16384")):
+            for attr, value in (("ram", "65536"), ("vram", "65536")):
                 if model.get(attr) is None:
                     model.set(attr, value)
         if model.get("heads") is None:
@@ -939,15 +955,13 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
         if _first(forward, "nat") is not None and mode != "nat":
             pass
     bridge = _first(root, "bridge")
+    if mode in _LIBVIRT_BRIDGED and bridge is None:
+        bridge = etree.SubElement(root, "bridge")  # libvirt manages this bridge: it has STP defaults
     if mode in _LIBVIRT_BRIDGED and bridge is not None:
         if bridge.get("stp") is None:
             bridge.set("stp", "on")
         if bridge.get("delay") is None:
             bridge.set("delay", "0")
-    for host in root.iterfind("ip/dhcp/host"):
-        host_mac = host.get("mac")
-        if host_mac is not None:
-            host.set("mac", canonical_mac(host_mac, line=line_of(host)))
 
 
 # -- storage -------------------------------------------------------------------------------
