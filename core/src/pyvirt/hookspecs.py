@@ -82,7 +82,7 @@ def domain_create(uri: str, xml: str) -> None:
 
 @hookspec
 def domain_start(uri: str, domain: DomainRef) -> None:
-    """A defined domain is about to be started (also before a restore from a saved image).
+    """A defined domain is about to be started.
 
     Called by :meth:`pyvirt.Domain.start`.
 

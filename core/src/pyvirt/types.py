@@ -170,7 +170,10 @@ class VolType(enum.IntEnum):
 
 
 class ListFilter(enum.IntFlag):
-    """Filters for listing calls; the bits are libvirt's ``VIR_CONNECT_LIST_*`` values.
+    """Filters for listing calls; the bits are libvirt's ``VIR_CONNECT_LIST_DOMAINS_*`` values.
+
+    Networks and pools take the same names (libvirt numbers their ACTIVE/INACTIVE and AUTOSTART
+    bits differently; pyvirt keeps one set so a filter means the same thing everywhere).
 
     Within one pair (active/inactive, persistent/transient, autostart/no-autostart) setting
     neither bit or both bits means "either"; pairs combine with AND, as in libvirt.

@@ -46,11 +46,14 @@ class TestDomainLifecycle:
             assert dom.state()[0] == DomainState.RUNNING
             assert conn.lookup_domain_by_id(dom.id).uuid == dom.uuid
             assert dom.name in _names(conn.list_domains(ListFilter.ACTIVE))
-            with pytest.raises(pyvirt.OperationInvalidError, match="already running"):
+            # libvirt's drivers disagree on the error class here (the test driver reports an
+            # internal error, QEMU an invalid operation): the contract is the refusal and its words.
+            with pytest.raises(pyvirt.PyvirtError, match="already running"):
                 dom.start()
+            assert dom.state()[0] == DomainState.RUNNING
             dom.destroy()
             assert dom.id == -1 and dom.state()[0] == DomainState.SHUTOFF
-            with pytest.raises(pyvirt.OperationInvalidError, match="not running"):
+            with pytest.raises(pyvirt.PyvirtError, match="not running"):
                 dom.destroy()
         finally:
             dom.undefine()
@@ -71,8 +74,9 @@ class TestDomainLifecycle:
     def test_suspend_and_resume(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         dom = conn.define_domain(domain_xml(unique_name("pause")))
         try:
-            with pytest.raises(pyvirt.OperationInvalidError):
+            with pytest.raises(pyvirt.PyvirtError, match="not running"):
                 dom.suspend()
+            assert dom.state()[0] == DomainState.SHUTOFF
             dom.start()
             dom.suspend()
             assert dom.state()[0] == DomainState.PAUSED
