@@ -257,13 +257,19 @@ def test_bad_encodings_refused(data: bytes) -> None:
 
 
 def test_declared_latin1_is_decoded() -> None:
-    data = "<?xml version='1.0' encoding='ISO-8859-1'?><domain type='test'><name>caf\xe9</name><memory>1</memory><os><type>hvm</type></os></domain>"
+    data = (
+        "<?xml version='1.0' encoding='ISO-8859-1'?><domain type='test'><name>caf\xe9</name>"
+        "<memory>1</memory><os><type>hvm</type></os></domain>"
+    )
     dom = DomainDef.from_xml(data.encode("latin-1"))
     assert dom.name == "café"
 
 
 def test_str_with_encoding_declaration_accepted() -> None:
-    text = "<?xml version='1.0' encoding='UTF-8'?>\n<domain type='test'><name>x</name><memory>1</memory><os><type>hvm</type></os></domain>"
+    text = (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        "<domain type='test'><name>x</name><memory>1</memory><os><type>hvm</type></os></domain>"
+    )
     assert DomainDef.from_xml(text).name == "x"
 
 
