@@ -39,10 +39,6 @@ class Ctl:
         self._conn: Connection | None = None
 
     @property
-    def connected(self) -> bool:
-        return self._conn is not None
-
-    @property
     def conn(self) -> Connection:
         """The run's connection, opened on first use (virsh: "failed to connect...")."""
         if self._conn is None:
