@@ -40,7 +40,7 @@ def group_help(group: str, commands: Mapping[str, Command]) -> str:
     lines += [
         f"    {c.name:<30} {c.summary}" for c in sorted(commands.values(), key=lambda c: c.name) if c.group == group
     ]
-    return "\n".join(lines) + "\n\n"
+    return "\n".join(lines) + "\n"
 
 
 def keyword(group: str) -> str:

@@ -38,6 +38,14 @@ pyvirsh [options]... <command> [args...]
 """
 
 
+USAGE_END = """
+  (specify help <group> for details about the commands in the group)
+
+  (specify help <command> for details about the command)
+
+"""
+
+
 class Globals(NamedTuple):
     connect: str | None = None
     readonly: bool = False
@@ -138,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pyvirt.cli import helptext
         from pyvirt.cli.commands import GROUPS, table
 
-        output.out.write(USAGE + "".join(helptext.group_help(g, table()).replace(":\n", "\n", 1) for g in GROUPS))
+        groups = "".join(helptext.group_help(g, table()).replace(":\n", "\n", 1) + "\n" for g in GROUPS)
+        output.out.write(USAGE + groups + USAGE_END)
         return 0
     if opts.version:
         import pyvirt
