@@ -173,7 +173,7 @@ def test_pool_and_volume_contract() -> None:
     pool.available = 60
     assert "<available unit='bytes'>60</available>" in pool.to_xml()
     vol = VolDef.from_xml("<volume><name>v.img</name><capacity unit='MiB'>2</capacity></volume>", pool)
-    assert (vol.vol_type, vol.format, vol.capacity, vol.allocation, vol.key) == ("file", "raw", 2097152, 0, None)
+    assert (vol.vol_type, vol.format, vol.capacity, vol.allocation, vol.key) == ("file", "raw", 2097152, 2097152, None)
     vol.key = vol.target_path = "/var/imgs/v.img"
     vol.allocation = 4096
     out = vol.to_xml(pool)

@@ -1119,11 +1119,8 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
     if cap is None and not no_capacity:
         raise XMLError("XML error: missing capacity element", line=line_of(root))
     capacity = _bytes_element(root, "capacity", default=0 if no_capacity else None)
-    allocation = _first(root, "allocation")
-    if allocation is None and capacity is not None and pool_type not in ("dir", "fs", "netfs"):
-        _bytes_element(root, "allocation", default=capacity)
-    else:
-        _bytes_element(root, "allocation", default=0 if capacity is not None else None)
+    # no <allocation>: a fully allocated volume (libvirt's parser default)
+    _bytes_element(root, "allocation", default=capacity)
     if _first(root, "target") is None and pool_type in ("dir", "fs", "netfs", "vstorage"):
         etree.SubElement(root, "target")
     for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
