@@ -123,13 +123,19 @@ def log_level(text: str) -> str | None:
 
 
 def resolve_uri(option: str | None) -> tuple[str, str]:
-    """The URI to open and where it came from: the option, the environment, or the fallback."""
+    """The URI to open and where it came from: the option, the environment, or the fallback.
+
+    The order is :func:`pyvirt.uri.default_uri`'s; pyvirsh also remembers which one applied so
+    ``uri`` can say when the test node was used only because nothing was configured.
+    """
+    from pyvirt.uri import DEFAULT_URI_ENV, FALLBACK_URI
+
     if option:
         return option, "option"
-    from_env = os.environ.get("PYVIRT_DEFAULT_URI")
+    from_env = os.environ.get(DEFAULT_URI_ENV)
     if from_env:
         return from_env, "environment"
-    return "test:///default", "fallback"
+    return FALLBACK_URI, "fallback"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
