@@ -2,7 +2,8 @@
 
 libvirt formats every document from its C structures, so the order of child elements and of
 attributes in its outputs is fixed per element.  This script reads that order off libvirt's
-outputs in the corpus (``*.out.xml``, ``*.testdriver.xml``, the test driver's default state),
+outputs in the corpus (``*.out.xml``, ``*.testdriver.xml``, the test driver's default state)
+and off real libvirt's dumps of probe documents (``libvirt-probes/``, see probe_libvirt.py),
 merges the orders seen for each element path into one total order (a topological sort of
 "seen before" pairs, first-seen wins on conflicts) and writes the tables as Python literals.
 It reads data, not code; run it when the corpus grows:
@@ -67,8 +68,8 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
         "on_reboot",
         "on_crash",
         "on_lockfailure",
-        "perf",
         "pm",
+        "perf",
         "devices",
         "seclabel",
         "keywrap",
@@ -99,11 +100,11 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
         "initdir",
         "inituser",
         "initgroup",
+        "acpi",
         "boot",
         "bootmenu",
-        "smbios",
         "bios",
-        "acpi",
+        "smbios",
     ),
     "domain/devices": (
         "emulator",
@@ -189,6 +190,8 @@ def main() -> None:
     )
     files = sorted(corpus.glob("*/*.out.xml")) + sorted(corpus.glob("*/*.testdriver.xml"))
     files += sorted((corpus / "testdriver" / "default-state").glob("*.xml"))
+    # real libvirt's dumps of documents holding many optional children at once (probe_libvirt.py)
+    files += sorted((Path(__file__).resolve().parent / "libvirt-probes").glob("*.xml"))
     children: dict[str, list[list[str]]] = defaultdict(list)
     attrs: dict[str, list[list[str]]] = defaultdict(list)
     parser = etree.XMLParser(remove_blank_text=True, remove_comments=True)

@@ -147,16 +147,23 @@ def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
         return start_tag(root, first)[:-1] + "/>\n"
     paired = _PAIRED.get(str(root.tag))
     if paired is not None and "/>" in text:
-        text = paired.sub(r"\n  <\1\2>\n  </\1>", text)
+        text = paired.sub(_open_close, text)
     return start_tag(root, first) + text[text.index(">") + 1 :]
 
 
-# Top-level elements libvirt always prints as an open/close pair, even when empty.
+# Elements libvirt always prints as an open/close pair, even when empty (indent, name).
 _PAIRED = {
-    "domain": re.compile(r"\n  <(devices)()/>(?=\n)"),
-    "pool": re.compile(r"\n  <(source)()/>(?=\n)"),
-    "network": re.compile(r"\n  <(ip)( [^>]*)?/>(?=\n)"),
+    "domain": re.compile(r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev)( [^>]*)?/>(?=\n)"),
+    "pool": re.compile(r"\n(  )<(source)()/>(?=\n)"),
+    "network": re.compile(r"\n(  )<(ip)( [^>]*)?/>(?=\n)"),
 }
+
+
+def _open_close(match: re.Match[str]) -> str:
+    groups = [g for g in match.groups() if g is not None]
+    indent, name = groups[0], groups[1]
+    attrs = groups[2] if len(groups) > 2 else ""
+    return f"\n{indent}<{name}{attrs}>\n{indent}</{name}>"
 
 
 def _swap_quotes(text: str, quoted: bool) -> str:

@@ -261,9 +261,19 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
         auto = root.find("numatune/memory[@placement='auto']") is not None if "numatune" in top else False
         vcpu.set("placement", "auto" if auto else "static")
     _normalize_bitmap_attr(vcpu, "cpuset", "cpuset")
+    vcpus_el = top.get("vcpus")
+    if vcpus_el is not None:
+        _individual_vcpus(vcpu, vcpus_el)
     cur = vcpu.get("current")
     if cur is not None and int(cur) >= int((vcpu.text or "1").strip()):
         del vcpu.attrib["current"]
+
+    genid = top.get("genid")
+    if genid is not None and not (genid.text or "").strip():
+        genid.text = new_uuid()
+    for seclabel in root.iterchildren("seclabel"):
+        if seclabel.get("type") == "dynamic" and seclabel.get("relabel") is None:
+            seclabel.set("relabel", "yes")
 
     # lifecycle
     for tag, value in (("on_poweroff", "destroy"), ("on_reboot", "restart"), ("on_crash", "destroy")):
@@ -281,9 +291,7 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
         _tuning_defaults(root)
     features = top.get("features")
     if features is not None:
-        hyperv = _first(features, "hyperv")
-        if hyperv is not None and hyperv.get("mode") is None:
-            hyperv.set("mode", "custom")
+        _feature_defaults(features)
     if devices is None:
         devices = etree.SubElement(root, "devices")  # libvirt always prints <devices>
     type_el = _first(os_el, "type") if os_el is not None else None
@@ -300,6 +308,75 @@ def _drop_foreign_namespaces(root: etree._Element, keep: Collection[str]) -> Non
             removed = True
     if removed or root.nsmap:
         etree.cleanup_namespaces(root)
+
+
+def _feature_defaults(features: etree._Element) -> None:
+    hyperv = _first(features, "hyperv")
+    if hyperv is not None and hyperv.get("mode") is None:
+        hyperv.set("mode", "custom")
+    hap = _first(features, "hap")
+    if hap is not None and hap.get("state") is None:
+        hap.set("state", "on")
+    tcg = _first(features, "tcg")
+    cache = _first(tcg, "tb-cache") if tcg is not None else None
+    if cache is not None:
+        _scale_text_to_kib(cache, "tb-cache")
+
+
+_PCI_FIELDS = (("domain", "0x{:04x}"), ("bus", "0x{:02x}"), ("slot", "0x{:02x}"), ("function", "0x{:x}"))
+_PCI_ADDRESSES = etree.XPath(
+    "/domain/devices/*/address[@type='pci'] | /domain/devices/hostdev[@type='pci']/source/address"
+    " | /domain/devices/interface[@type='hostdev']/source/address[@type='pci']"
+)
+
+
+def _pci_address_form(devices: etree._Element) -> None:
+    """PCI addresses as libvirt prints them: hex, zero-padded (``slot='5'`` -> ``slot='0x05'``)."""
+    for address in select(_PCI_ADDRESSES, devices):
+        for attr, form in _PCI_FIELDS:
+            raw = address.get(attr)
+            if raw is None:
+                continue
+            try:
+                value = int(raw, 16) if raw[:2].lower() == "0x" else int(raw, 10)
+            except ValueError:
+                continue  # the checks report it
+            shown = form.format(value)
+            if shown != raw:
+                address.set(attr, shown)
+
+
+def _individual_vcpus(vcpu: etree._Element, vcpus_el: etree._Element) -> None:
+    """``<vcpus>`` lists every vCPU: missing ones are off and hotpluggable; ``current`` counts the on ones."""
+    maximum = int((vcpu.text or "1").strip())
+    listed: dict[int, etree._Element] = {}
+    for item in vcpus_el.iterchildren("vcpu"):
+        listed[int(item.get("id", "0"))] = item
+    for index in range(maximum):
+        if index not in listed:
+            etree.SubElement(vcpus_el, "vcpu", id=str(index), enabled="no", hotpluggable="yes")
+    ordered = sorted(vcpus_el.iterchildren("vcpu"), key=lambda e: int(e.get("id", "0")))
+    for item in ordered:
+        vcpus_el.remove(item)
+        vcpus_el.append(item)
+    enabled = sum(1 for item in ordered if item.get("enabled") == "yes")
+    if enabled < maximum:
+        vcpu.set("current", str(enabled))
+
+
+def _memory_device_defaults(memory: etree._Element) -> None:
+    for parent_tag, tags in (("target", ("size", "requested", "block", "current")), ("source", ("pagesize",))):
+        parent = _first(memory, parent_tag)
+        if parent is None:
+            continue
+        for tag in tags:
+            el = _first(parent, tag)
+            if el is not None:
+                _scale_text_to_kib(el, tag)
+        label = _first(parent, "label")
+        size = _first(label, "size") if label is not None else None
+        if size is not None:
+            _scale_text_to_kib(size, "size")
 
 
 def _hotplug_memory(root: etree._Element) -> int:
@@ -338,6 +415,9 @@ def _cpu_defaults(cpu: etree._Element) -> None:
             model.set("fallback", "allow")
     if mode in ("host-model", "host-passthrough", "maximum") and model is not None and not (model.text or "").strip():
         cpu.remove(model)
+    topology = _first(cpu, "topology")
+    if topology is not None and topology.get("dies") is None:
+        topology.set("dies", "1")
     for index, cell in enumerate(cpu.iterfind("numa/cell")):
         if cell.get("id") is None:
             cell.set("id", str(index))
@@ -391,7 +471,7 @@ def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
         loader.set("type", "rom")
     type_el = _first(os_el, "type")
     os_type = type_el.text if type_el is not None else None
-    if os_type == "hvm" and _first(os_el, "boot") is None and _first(os_el, "kernel") is None:
+    if os_type == "hvm" and _first(os_el, "boot") is None:
         if not _BOOT_ORDER(root):
             etree.SubElement(os_el, "boot", dev="hd")
 
@@ -407,6 +487,8 @@ def _device_defaults(devices: etree._Element, *, hvm: bool) -> None:
         _hostdev_defaults(hostdev)
     for fs in get("filesystem", ()):
         _filesystem_defaults(fs)
+    for memdev in get("memory", ()):
+        _memory_device_defaults(memdev)
     for shmem in get("shmem", ()):
         if _first(shmem, "model") is None:
             etree.SubElement(shmem, "model", type="ivshmem")
@@ -443,6 +525,10 @@ def _device_defaults(devices: etree._Element, *, hvm: bool) -> None:
     if "video" in groups or "graphics" in groups:
         _video_defaults(devices, get("video", []))
     _controller_defaults(devices, groups)
+    _pci_address_form(devices)
+    for watchdog in get("watchdog", ()):
+        if watchdog.get("action") is None:
+            watchdog.set("action", "reset")
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
@@ -484,6 +570,15 @@ def _interface_defaults(iface: etree._Element) -> None:
         address = mac.get("address", "")
         if not _CANON_MAC.fullmatch(address):
             mac.set("address", canonical_mac(address, line=line_of(mac)))
+    for ip in iface.iterchildren("ip"):
+        _ip_family(ip)
+    virtualport = _first(iface, "virtualport")
+    if virtualport is not None and virtualport.get("type") == "openvswitch":
+        params = _first(virtualport, "parameters")
+        if params is None:
+            params = etree.SubElement(virtualport, "parameters")
+        if params.get("interfaceid") is None:
+            params.set("interfaceid", new_uuid())
     model = _first(iface, "model")
     if model is not None:
         mtype = model.get("type")
@@ -506,6 +601,12 @@ _DEFAULT_PORTS = {
     "ssh": "22",
     "vxhs": "9999",
 }
+
+
+def _ip_family(ip: etree._Element) -> None:
+    address = ip.get("address")
+    if ip.get("family") is None and address:
+        ip.set("family", "ipv6" if ":" in address else "ipv4")
 
 
 def _network_source_defaults(source: etree._Element) -> None:
@@ -580,11 +681,20 @@ def disk_name_to_index(name: str) -> int | None:
 
 
 def _hostdev_defaults(hostdev: etree._Element) -> None:
-    if hostdev.get("type") == "mdev" and hostdev.get("managed") is None:
+    if hostdev.get("type") in ("mdev", "usb") and hostdev.get("managed") is None:
         hostdev.set("managed", "no")
     source = _first(hostdev, "source")
     if source is not None:
         _network_source_defaults(source)
+        if hostdev.get("type") == "usb":
+            for tag in ("vendor", "product"):
+                el = _first(source, tag)
+                raw = el.get("id") if el is not None else None
+                if el is not None and raw is not None:
+                    try:
+                        el.set("id", f"0x{int(raw, 16):04x}")
+                    except ValueError:
+                        pass  # schema validation reports it
 
 
 def _filesystem_defaults(fs: etree._Element) -> None:
@@ -745,6 +855,8 @@ def _graphics_defaults(graphics: etree._Element) -> None:
         graphics.insert(0, etree.Element("listen", type="address", address=listen_attr))
     elif listen_attr is None and listens and listens[0].get("type") == "address" and listens[0].get("address"):
         graphics.set("listen", listens[0].get("address", ""))
+    if gtype == "rdp" and not list(graphics.iterchildren("listen")):
+        graphics.insert(0, etree.Element("listen", type="address"))
     if gtype == "vnc":
         port, autoport = graphics.get("port"), graphics.get("autoport")
         if port is None and autoport is None:

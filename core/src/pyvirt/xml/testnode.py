@@ -22,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from pyvirt.errors import XMLError
+from pyvirt.errors import ErrorDomain, XMLError
 from pyvirt.types import NodeInfo
 from pyvirt.xml.parser import parse_document
 
@@ -226,8 +226,8 @@ def _parse_file(path: str) -> Any:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-    except OSError as exc:
-        raise XMLError(f"failed to parse xml document '{path}': {exc.strerror or exc}") from exc
+    except OSError as exc:  # worded as libvirt's test driver words it (the cause is chained)
+        raise XMLError(f"XML error: failed to parse xml document '{path}'", domain=ErrorDomain.TEST) from exc
     try:
         return parse_document(data, kind="node")
     except XMLError as exc:
