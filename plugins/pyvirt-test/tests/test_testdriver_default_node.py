@@ -10,6 +10,7 @@ from testdriver_helpers import domain_xml, needs_libvirt, run_libvirt
 
 import pyvirt
 from pyvirt import DomainState, PoolState
+from pyvirt.errors import InvalidArgumentError
 
 DEFAULT_STATE = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "testdriver" / "default-state"
 needs_corpus = pytest.mark.skipif(not DEFAULT_STATE.is_dir(), reason="shared corpus not found")
@@ -24,7 +25,7 @@ def test_built_in_objects(default_conn: pyvirt.Connection) -> None:
     assert [d.name for d in default_conn.list_domains()] == ["test"]
     dom = default_conn.lookup_domain_by_name("test")
     assert dom.id == 1 and dom.uuid == "6695eb01-f6a4-8304-79aa-97f2502e193f"
-    assert dom.state() == (DomainState.RUNNING, 1)
+    assert dom.state() == (DomainState.RUNNING, 0)  # libvirt: "running (unknown)" until it is restarted
     assert dom.is_persistent() and not dom.autostart
     assert [n.name for n in default_conn.list_networks()] == ["default"]
     assert default_conn.lookup_network_by_name("default").is_active()
@@ -50,8 +51,10 @@ def test_node_description(default_conn: pyvirt.Connection) -> None:
     assert default_conn.get_hostname() == socket.gethostname()
     assert default_conn.get_node_info() == ("i686", 3145728, 16, 1400, 2, 2, 2, 2)
     assert default_conn.get_cells_free_memory(0, 2) == [2097152, 4194304]
-    with pytest.raises(pyvirt.PyvirtError, match="Range exceeds available cells"):
-        default_conn.get_cells_free_memory(1, 2)
+    assert default_conn.get_cells_free_memory(1, 5) == [4194304]  # cut short, as libvirt does
+    for start in (2, -1):
+        with pytest.raises(InvalidArgumentError, match="Range exceeds available cells"):
+            default_conn.get_cells_free_memory(start, 1)
     assert "<sysinfo type='smbios'>" in default_conn.get_sysinfo()
 
 
@@ -121,3 +124,29 @@ def test_node_facts_equal_libvirts(default_conn: pyvirt.Connection) -> None:
     assert dom.os_type() == real["os"]
     model, label, enforcing = dom.security_label()
     assert (model, [label, enforcing]) == ("testSecurity", real["label"])
+
+
+@needs_libvirt
+def test_open_errors_equal_libvirts(tmp_path: Path) -> None:
+    """Opening without a path, or a node file that cannot be read: same code, domain and message."""
+    uris = ["test:///", f"test://{tmp_path}/missing.xml", f"test://{tmp_path}"]
+    real = run_libvirt(
+        "import json, sys, libvirt\n"
+        "libvirt.registerErrorHandler(lambda *a: None, None)\n"
+        "out = []\n"
+        "for uri in json.load(sys.stdin):\n"
+        "    try:\n"
+        "        libvirt.open(uri)\n"
+        "        out.append(None)\n"
+        "    except libvirt.libvirtError as e:\n"
+        "        out.append([e.get_error_code(), e.get_error_domain(), e.get_error_message()])\n"
+        "print(json.dumps(out))\n",
+        uris[:2],
+    )
+    mine = []
+    for uri in uris:
+        with pytest.raises(pyvirt.ConnectError if uri == "test:///" else pyvirt.XMLError) as info:
+            pyvirt.open(uri)
+        mine.append([int(info.value.code), int(info.value.domain), info.value.message])
+    assert mine[:2] == real
+    assert mine[2] == [27, 12, f"XML error: failed to parse xml document '{tmp_path}'"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from testdriver_helpers import needs_libvirt, run_libvirt
-from testdriver_scenario import LIBVIRT_OBJECT_RUNNER, run_pyvirt_objects
+from testdriver_scenario import LIBVIRT_OBJECT_RUNNER, assert_same, run_pyvirt_objects
 
 import pyvirt
 from pyvirt import ErrorCode, ListFilter, PoolState, VolType
@@ -228,7 +228,15 @@ def test_volumes_match_libvirt(default_conn: pyvirt.Connection) -> None:
     assert list(pool.info()) == real[2]
 
 
+DEFAULT_NET_UUID = "dd8fe884-6c02-601e-7551-cca97df1c5df"
+DEFAULT_NET = f"<network><name>default</name><uuid>{DEFAULT_NET_UUID}</uuid></network>"
+DEFAULT_POOL_UUID = "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566"
+DEFAULT_POOL = (
+    f"<pool type='dir'><name>default-pool</name><uuid>{DEFAULT_POOL_UUID}</uuid>"
+    "<target><path>/default-pool</path></target></pool>"
+)
 NET_UUID = "0a0b0c0d-1111-2222-3333-4444555566aa"
+TMP_UUID = "0a0b0c0d-1111-2222-3333-4444555566cc"
 POOL_UUID = "0a0b0c0d-1111-2222-3333-4444555566bb"
 OBJECT_SCENARIO: list[list[Any]] = [
     ["net_define", NET.format(name="lan", bridge="brlan").replace("<name>", f"<uuid>{NET_UUID}</uuid><name>")],
@@ -248,7 +256,7 @@ OBJECT_SCENARIO: list[list[Any]] = [
     ["net_destroy", "lan"],
     ["net_undefine", "lan"],
     ["net_undefine", "lan"],
-    ["net_create_xml", NET.format(name="tmp", bridge="brtmp")],
+    ["net_create_xml", NET.format(name="tmp", bridge="brtmp").replace("<name>", f"<uuid>{TMP_UUID}</uuid><name>")],
     ["net_create_xml", NET.format(name="tmp", bridge="brtmp")],
     ["net_persistent", "tmp"],
     ["net_autostart", "tmp", True],
@@ -257,6 +265,62 @@ OBJECT_SCENARIO: list[list[Any]] = [
     ["net_define", "<network><name>nob</name></network>"],
     ["net_bridge", "nob"],
     ["net_define", NET.format(name="default", bridge="x")],
+    ["net_xml", "nope", False],
+    ["net_create_xml", DEFAULT_NET],
+    ["net_define", DEFAULT_NET.replace("<name>default</name>", "<name>zz</name>")],
+    ["net_create_xml", DEFAULT_NET.replace("<name>default</name>", "<name>zz</name>")],
+    ["net_create_xml", DEFAULT_NET.replace(DEFAULT_NET_UUID, NET_UUID)],
+    ["net_define", NET.format(name="n1", bridge="brn1").replace("<name>", f"<uuid>{NET_UUID}</uuid><name>")],
+    ["net_create_xml", NET.format(name="n1", bridge="brn1").replace("<name>", f"<uuid>{NET_UUID}</uuid><name>")],
+    ["net_active", "n1"],
+    ["net_persistent", "n1"],
+    ["net_destroy", "n1"],
+    ["net_persistent", "n1"],
+    ["net_undefine", "n1"],
+    ["pool_info", "nope"],
+    ["pool_create_xml", DEFAULT_POOL],
+    ["pool_define", DEFAULT_POOL.replace("<name>default-pool</name>", "<name>zz</name>")],
+    ["pool_create_xml", DEFAULT_POOL.replace("<name>default-pool</name>", "<name>zz</name>")],
+    ["pool_create_xml", DEFAULT_POOL.replace(DEFAULT_POOL_UUID, POOL_UUID)],
+    ["pool_build", "default-pool"],
+    ["pool_start", "default-pool"],
+    ["pool_delete", "default-pool"],
+    ["pool_undefine", "default-pool"],
+    ["pool_xml", "default-pool", True],
+    ["pool_vol_create", "default-pool", VOL.format(name="src", capacity=10, allocation=10)],
+    ["pool_vol_create", "default-pool", VOL.format(name="other", capacity=10, allocation=10)],
+    ["pool_keep", "default-pool", "src"],
+    ["pool_keep", "default-pool", "other"],
+    ["pool_vol_clone", "default-pool", VOL.format(name="src", capacity=10, allocation=10), "src"],
+    ["pool_vol_clone", "default-pool", VOL.format(name="c1", capacity=10, allocation=10), "src"],
+    ["pool_vol_clone", "default-pool", VOL.format(name="c2", capacity=10**15, allocation=10**15), "src"],
+    ["pool_vol_delete", "default-pool", "src"],
+    ["pool_vol_clone", "default-pool", VOL.format(name="c3", capacity=10, allocation=10), "src"],
+    ["kept_info", "src"],
+    ["kept_xml", "src"],
+    ["kept_path", "src"],
+    ["kept_delete", "src"],
+    ["pool_destroy", "default-pool"],
+    ["kept_info", "other"],
+    ["kept_xml", "other"],
+    ["kept_path", "other"],
+    ["kept_delete", "other"],
+    ["pool_vol_info", "default-pool", "other"],
+    ["pool_vol_create", "default-pool", VOL.format(name="v9", capacity=1, allocation=1)],
+    ["vol_key", "/default-pool/other"],
+    ["vol_path", "/default-pool/other"],
+    ["pool_destroy", "default-pool"],
+    ["pool_refresh", "default-pool"],
+    ["pool_vols", "default-pool"],
+    ["pool_build", "default-pool"],
+    ["pool_delete", "default-pool"],
+    ["pool_create_xml", DEFAULT_POOL],
+    ["pool_active", "default-pool"],
+    ["pool_persistent", "default-pool"],
+    ["pool_autostart", "default-pool", True],
+    ["pool_undefine", "default-pool"],
+    ["pool_destroy", "default-pool"],
+    ["pool_info", "default-pool"],
     ["pool_define", POOL.format(name="p1").replace("<name>", f"<uuid>{POOL_UUID}</uuid><name>")],
     ["pool_define", POOL.format(name="p1")],
     ["pool_define", POOL.format(name="p2").replace("<name>", f"<uuid>{POOL_UUID}</uuid><name>")],
@@ -312,5 +376,4 @@ OBJECT_SCENARIO: list[list[Any]] = [
 def test_object_scenario_matches_libvirt() -> None:
     mine = run_pyvirt_objects("test:///default", OBJECT_SCENARIO)
     real = run_libvirt(LIBVIRT_OBJECT_RUNNER, {"uri": "test:///default", "steps": OBJECT_SCENARIO})
-    for step, got, want in zip(OBJECT_SCENARIO, mine, real, strict=True):
-        assert got == want, f"step {step[:2]}: pyvirt {got}, libvirt {want}"
+    assert_same(OBJECT_SCENARIO, mine, real)

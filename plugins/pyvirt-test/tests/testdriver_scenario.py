@@ -1,7 +1,8 @@
 """One scenario language, run on pyvirt and (in a system-python subprocess) on real libvirt.
 
 A scenario is a list of ``[operation, arguments...]``; each step yields ``["ok", value]`` or
-``["err", code]`` so the two runs compare step by step.  :data:`LIBVIRT_RUNNER` is the same
+``["err", code, domain, message]`` so the two runs compare step by step, errors included
+(libvirt's error code, error domain and message, word for word).  :data:`LIBVIRT_RUNNER` is the same
 interpreter for libvirt-python: it is source text run by ``/usr/bin/python3``, never imported
 by pyvirt.
 """
@@ -16,9 +17,20 @@ from pyvirt import ModifyScope
 
 Step = list[Any]
 
-# libvirt's test driver reports these wrong-state errors as "internal error"; pyvirt uses
-# OperationInvalidError (code 55) for every "not in this state" error.
-_INTERNAL_AS_INVALID = {"start", "suspend", "resume", "shutdown"}
+
+def assert_same(steps: list[Step], mine: list[Any], real: list[Any]) -> None:
+    """Fail listing every step whose result (value, or code/domain/message) differs."""
+    assert len(mine) == len(real) == len(steps)
+    diffs = [
+        f"step {i} {step[:2]}:\n  pyvirt  {got}\n  libvirt {want}"
+        for i, (step, got, want) in enumerate(zip(steps, mine, real, strict=True))
+        if got != want
+    ]
+    assert not diffs, "\n".join(diffs)
+
+
+def _error(exc: pyvirt.PyvirtError) -> list[Any]:
+    return ["err", int(exc.code), int(exc.domain), exc.message]
 
 
 def _xml_numbers(xml: str) -> list[Any]:
@@ -43,7 +55,7 @@ def run_pyvirt(uri: str, steps: list[Step]) -> dict[str, Any]:
             try:
                 results.append(["ok", _pyvirt_step(conn, step)])
             except pyvirt.PyvirtError as exc:
-                results.append(["err", int(exc.code)])
+                results.append(_error(exc))
     return {"results": results, "events": events}
 
 
@@ -57,6 +69,12 @@ def _pyvirt_step(conn: pyvirt.Connection, step: Step) -> Any:
         return conn.restore_domain(args[0]).name
     if op == "list":
         return sorted(d.name for d in conn.list_domains(pyvirt.ListFilter(args[0])))
+    if op == "cells":
+        return conn.get_cells_free_memory(args[0], args[1])
+    if op == "lookup_uuid":
+        return conn.lookup_domain_by_uuid(args[0]).name
+    if op == "lookup_id":
+        return conn.lookup_domain_by_id(args[0]).name
     dom = conn.lookup_domain_by_name(args[0])
     rest = args[1:]
     simple = {
@@ -102,17 +120,13 @@ def _pyvirt_step(conn: pyvirt.Connection, step: Step) -> Any:
     if op == "autostart":
         dom.set_autostart(bool(rest[0]))
         return dom.autostart
+    if op == "memstats":
+        return sorted(dom.memory_stats())
+    if op == "seclabel":
+        return list(dom.security_label()[1:])
+    if op == "ostype":
+        return dom.os_type()
     raise AssertionError(f"unknown step {op}")
-
-
-def normalise(steps: list[Step], outcome: dict[str, Any]) -> dict[str, Any]:
-    """Map libvirt's known wording differences (see module docstring) onto pyvirt's."""
-    results = []
-    for step, result in zip(steps, outcome["results"], strict=True):
-        if result[0] == "err" and result[1] == 1 and step[0] in _INTERNAL_AS_INVALID:
-            result = ["err", 55]
-        results.append(result)
-    return {"results": results, "events": outcome["events"]}
 
 
 LIBVIRT_RUNNER = r"""
@@ -144,6 +158,9 @@ def step(op, *args):
         image = open(args[0], "rb").read().decode("latin-1")
         return re.search(r"<name>(.*?)</name>", image).group(1)
     if op == "list": return sorted(d.name() for d in conn.listAllDomains(args[0]))
+    if op == "cells": return conn.getCellsFreeMemory(args[0], args[1])
+    if op == "lookup_uuid": return conn.lookupByUUIDString(args[0]).name()
+    if op == "lookup_id": return conn.lookupByID(args[0]).name()
     d = conn.lookupByName(args[0]); rest = args[1:]
     simple = {"start": d.create, "shutdown": d.shutdown, "destroy": d.destroy, "suspend": d.suspend,
               "resume": d.resume, "reboot": d.reboot, "reset": d.reset, "undefine": d.undefine}
@@ -158,32 +175,46 @@ def step(op, *args):
     if op == "getvcpus": return d.vcpusFlags(rest[0])
     if op == "xml": return numbers(d.XMLDesc(2 if rest[0] else 0))
     if op == "autostart": d.setAutostart(int(rest[0])); return bool(d.autostart())
+    if op == "memstats": return sorted(d.memoryStats())
+    if op == "seclabel": return [d.securityLabel()[0], bool(d.securityLabel()[1])]
+    if op == "ostype": return d.OSType()
     raise SystemExit("unknown step " + op)
 results = []
 for s in payload["steps"]:
     try:
         results.append(["ok", step(*s)])
     except libvirt.libvirtError as e:
-        results.append(["err", e.get_error_code()])
+        results.append(["err", e.get_error_code(), e.get_error_domain(), e.get_error_message()])
 time.sleep(0.3)
 print(json.dumps({"results": results, "events": events}))
 """
 
 
 def run_pyvirt_objects(uri: str, steps: list[Step]) -> list[Any]:
-    """Networks, pools and volumes: each step yields ``["ok", value]`` or ``["err", code]``."""
+    """Networks, pools and volumes: each step yields ``["ok", value]`` or an error as above."""
     results: list[Any] = []
+    kept: dict[str, pyvirt.StorageVol] = {}
     with pyvirt.open(uri) as conn:
         for step in steps:
             try:
-                results.append(["ok", _pyvirt_object_step(conn, step)])
+                results.append(["ok", _pyvirt_object_step(conn, step, kept)])
             except pyvirt.PyvirtError as exc:
-                results.append(["err", int(exc.code)])
+                results.append(_error(exc))
     return results
 
 
-def _pyvirt_object_step(conn: pyvirt.Connection, step: Step) -> Any:
+def _pyvirt_object_step(conn: pyvirt.Connection, step: Step, kept: dict[str, pyvirt.StorageVol]) -> Any:
+    """``keep`` holds a volume handle under a label so later ``kept_*`` steps act on it."""
     op, *args = step
+    if op.startswith("kept_"):
+        vol = kept[args[0]]
+        action = op[5:]
+        if action == "delete":
+            vol.delete()
+            return 0
+        return {"info": lambda: [int(v) for v in vol.info()], "xml": lambda: len(vol.xml()) > 0, "path": vol.path}[
+            action
+        ]()
     if op == "net_define":
         return conn.define_network(args[0]).name
     if op == "net_create_xml":
@@ -228,12 +259,20 @@ def _pyvirt_object_step(conn: pyvirt.Connection, step: Step) -> Any:
         return pool.xml(inactive=bool(args[1]))
     if action == "active":
         return pool.is_active()
+    if action == "persistent":
+        return pool.is_persistent()
     if action == "vols":
         return sorted(v.name for v in pool.list_volumes())
     if action == "vol_create":
         vol = pool.create_volume(args[1])
         return [vol.name, vol.key, vol.path()]
+    if action == "vol_clone":
+        source = kept[args[2]]
+        return pool.clone_volume(args[1], source).name
     vol = pool.lookup_volume(args[1])
+    if action == "keep":
+        kept[args[1]] = vol
+        return 0
     if action == "vol_delete":
         vol.delete()
         return 0
@@ -252,7 +291,12 @@ conn = libvirt.open(payload["uri"])
 BITS = {1: 2, 2: 1, 4: 4, 8: 8, 1 << 10: 16, 1 << 11: 32}
 def object_flags(flags):
     return sum(theirs for ours, theirs in BITS.items() if flags & ours)
+kept = {}
 def step(op, *args):
+    if op.startswith("kept_"):
+        v = kept[args[0]]; action = op[5:]
+        if action == "delete": v.delete(0); return 0
+        return {"info": v.info, "xml": lambda: len(v.XMLDesc(0)) > 0, "path": v.path}[action]()
     if op == "net_define": return conn.networkDefineXML(args[0]).name()
     if op == "net_create_xml": return conn.networkCreateXML(args[0]).name()
     if op == "pool_define": return conn.storagePoolDefineXML(args[0]).name()
@@ -281,10 +325,13 @@ def step(op, *args):
     if action == "autostart": p.setAutostart(int(args[1])); return bool(p.autostart())
     if action == "xml": return p.XMLDesc(1 if args[1] else 0)
     if action == "active": return bool(p.isActive())
+    if action == "persistent": return bool(p.isPersistent())
     if action == "vols": return sorted(v.name() for v in p.listAllVolumes())
     if action == "vol_create":
         v = p.createXML(args[1], 0); return [v.name(), v.key(), v.path()]
+    if action == "vol_clone": return p.createXMLFrom(args[1], kept[args[2]], 0).name()
     v = p.storageVolLookupByName(args[1])
+    if action == "keep": kept[args[1]] = v; return 0
     if action == "vol_delete": v.delete(); return 0
     if action == "vol_info": return v.info()
     raise SystemExit("unknown step " + op)
@@ -293,6 +340,6 @@ for s in payload["steps"]:
     try:
         results.append(["ok", step(*s)])
     except libvirt.libvirtError as e:
-        results.append(["err", e.get_error_code()])
+        results.append(["err", e.get_error_code(), e.get_error_domain(), e.get_error_message()])
 print(json.dumps(results))
 """

@@ -2,17 +2,14 @@
 
 Every call takes the node's lock, reads or changes the objects of :mod:`pyvirt_test.state`,
 releases the lock and then reports lifecycle events.  Behaviour, IDs, event details and
-error words follow real libvirt 9.0's test driver (checked side by side in the tests); where
-that driver says "internal error" for a wrong state (starting a running domain, suspending
-an inactive one...), this driver raises :class:`~pyvirt.errors.OperationInvalidError`, the
-class every pyvirt driver uses for "not in this state".
+errors (message, code and error domain) follow real libvirt 9.0's test driver, checked side
+by side in the tests: code written against this driver sees the errors libvirt would give.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import tempfile
 import time
 import uuid as uuid_mod
 from contextlib import contextmanager
@@ -20,7 +17,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import (
-    ConnectError,
     DomainExistsError,
     ErrorCode,
     ErrorDomain,
@@ -34,6 +30,7 @@ from pyvirt.errors import (
     OperationFailedError,
     OperationInvalidError,
     StorageVolExistsError,
+    URIError,
     XMLError,
 )
 from pyvirt.types import (
@@ -117,11 +114,7 @@ class TestConnection(DriverConnection):
         if path == _DEFAULT_PATH:
             return cls(uri, events, SharedDefault.acquire(_build_default_state), shared=True)
         if not path or path == "/":
-            raise ConnectError(
-                f"cannot open '{uri}': supply a node file path or use test:///default",
-                code=ErrorCode.OPEN_FAILED,
-                domain=ErrorDomain.TEST,
-            )
+            raise URIError("invalid argument: testOpen: supply a path or use test:///default", domain=ErrorDomain.TEST)
         return cls(uri, events, _build_file_state(load_node_file(path)), shared=False)
 
     def close(self) -> None:
@@ -154,8 +147,9 @@ class TestConnection(DriverConnection):
         return self._state.node_info.memory
 
     def get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        """Cells from ``start_cell`` on, at most ``max_cells`` of them (a longer range is cut short)."""
         cells = self._state.cells
-        if start_cell < 0 or max_cells < 0 or start_cell >= len(cells) or start_cell + max_cells > len(cells):
+        if start_cell < 0 or start_cell >= len(cells):
             raise InvalidArgumentError("invalid argument: Range exceeds available cells", domain=ErrorDomain.TEST)
         return [cell.memory_kib for cell in cells[start_cell : start_cell + max_cells]]
 
@@ -172,19 +166,23 @@ class TestConnection(DriverConnection):
     def domain_lookup_by_name(self, name: str) -> DomainRef:
         obj = self._state.domains_by_name.get(name)
         if obj is None:
-            raise NoDomainError(f"Domain not found: no domain with matching name '{name}'", domain=ErrorDomain.TEST)
+            raise _domain_not_found()
         return obj.ref
 
     def domain_lookup_by_uuid(self, uuid: str) -> DomainRef:
-        return self._dom(uuid).ref
+        obj = self._state.domains_by_uuid.get(uuid) or self._state.domains_by_uuid.get(_canonical_uuid(uuid))
+        if obj is None:
+            raise _domain_not_found()
+        return obj.ref
 
     def domain_lookup_by_id(self, domain_id: int) -> DomainRef:
         obj = self._state.domains_by_id.get(domain_id)
         if obj is None:
-            raise NoDomainError(f"Domain not found: no domain with matching id {domain_id}", domain=ErrorDomain.TEST)
+            raise _domain_not_found()
         return obj.ref
 
     def _dom(self, uuid: str) -> DomainObj:
+        """The domain a handle names.  libvirt adds the handle's name, which the driver is not given."""
         obj = self._state.domains_by_uuid.get(uuid)
         if obj is None:
             obj = self._state.domains_by_uuid.get(_canonical_uuid(uuid))
@@ -235,9 +233,7 @@ class TestConnection(DriverConnection):
         with state.lock:
             obj = self._dom(uuid)
             if obj.active:
-                raise OperationInvalidError(
-                    "Requested operation is not valid: domain is already running", domain=ErrorDomain.DOMAIN
-                )
+                raise InternalError(f"internal error: Domain '{obj.name}' is already running", domain=ErrorDomain.TEST)
             obj.live = obj.config
             events = _start(state, obj, RunningReason.BOOTED, StartedDetail.BOOTED, paused)
             ref = obj.ref
@@ -245,6 +241,7 @@ class TestConnection(DriverConnection):
         return ref
 
     def domain_shutdown(self, uuid: str) -> None:
+        """A paused guest can be shut down too (libvirt's test driver only refuses a stopped one)."""
         self._stop(uuid, ShutoffReason.SHUTDOWN, StoppedDetail.SHUTDOWN)
 
     def domain_destroy(self, uuid: str) -> None:
@@ -254,7 +251,11 @@ class TestConnection(DriverConnection):
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
-            _check_active(obj)
+            if reason == ShutoffReason.SHUTDOWN:
+                if not obj.active:
+                    _not_in_state(obj, "running")
+            else:
+                _check_active(obj)
             state.mark_stopped(obj, reason)
             ref = obj.ref
         state.emit([DomainEvent(ref, DomainEventType.STOPPED, detail)])
@@ -275,11 +276,8 @@ class TestConnection(DriverConnection):
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
-            _check_active(obj)
-            if obj.state == DomainState.PAUSED:
-                raise OperationInvalidError(
-                    "Requested operation is not valid: domain is already paused", domain=ErrorDomain.DOMAIN
-                )
+            if obj.state != DomainState.RUNNING:
+                _not_in_state(obj, "running")
             obj.state = DomainState.PAUSED
             obj.reason = PausedReason.USER
             ref = obj.ref
@@ -289,11 +287,8 @@ class TestConnection(DriverConnection):
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
-            _check_active(obj)
             if obj.state != DomainState.PAUSED:
-                raise OperationInvalidError(
-                    "Requested operation is not valid: domain is not paused", domain=ErrorDomain.DOMAIN
-                )
+                _not_in_state(obj, "paused")
             obj.state = DomainState.RUNNING
             obj.reason = RunningReason.UNPAUSED
             ref = obj.ref
@@ -306,27 +301,16 @@ class TestConnection(DriverConnection):
             obj = self._dom(uuid)
             _check_active(obj)
             assert obj.live is not None
-            _write_atomically(path, SAVE_MAGIC + obj.live.to_xml(domain_id=obj.id).encode())
+            _write_atomically(path, SAVE_MAGIC + obj.live.to_xml(domain_id=obj.id).encode(), obj.name)
             state.mark_stopped(obj, ShutoffReason.SAVED)
             ref = obj.ref
         state.emit([DomainEvent(ref, DomainEventType.STOPPED, StoppedDetail.SAVED)])
 
     def domain_restore(self, path: str) -> DomainRef:
         """Start the domain saved in ``path`` (reason RESTORED); refuse files we did not write."""
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise OperationFailedError(
-                f"cannot read domain image '{path}': {exc.strerror or exc}",
-                code=ErrorCode.SYSTEM_ERROR,
-                domain=ErrorDomain.TEST,
-            ) from exc
+        data = _read_image(path)
         if not data.startswith(SAVE_MAGIC):
-            raise InternalError(
-                f"internal error: '{path}' is not a test driver save image (mismatched header magic)",
-                domain=ErrorDomain.TEST,
-            )
+            raise InternalError("internal error: mismatched header magic", domain=ErrorDomain.TEST)
         try:
             text = data[len(SAVE_MAGIC) :].decode()
         except UnicodeDecodeError:
@@ -417,6 +401,8 @@ class TestConnection(DriverConnection):
 
     def domain_set_memory(self, uuid: str, kib: int, scope: ModifyScope) -> None:
         """libvirt's test driver rules: one of live/config; the maximum only on the config."""
+        if kib == 0:
+            raise InvalidArgumentError("memory in virDomainSetMemoryFlags must not be zero", domain=ErrorDomain.DOMAIN)
         _exclusive(scope)
         with self._state.lock:
             obj = self._dom(uuid)
@@ -525,7 +511,7 @@ class TestConnection(DriverConnection):
                 return obj.ref
             if obj.active:
                 raise OperationInvalidError(
-                    f"Requested operation is not valid: network '{obj.name}' is already active",
+                    f"Requested operation is not valid: network is already active as '{obj.name}'",
                     domain=ErrorDomain.NETWORK,
                 )
             obj.live = dfn
@@ -754,15 +740,17 @@ class TestConnection(DriverConnection):
         """Clone: the new volume is described by ``xml``; the test node keeps no content to copy."""
         with self._state.lock:
             pool = self._active_pool(pool_uuid)
+            dfn = VolDef.from_xml(xml, pool.defn)
+            if dfn.name in pool.volumes:
+                _volume_exists()
+            # libvirt's test driver looks for the source by name in the target pool only.
             source = self._state.volumes_by_key.get(source_key)
-            if source is None:
+            source_name = source.ref.name if source is not None else source_key.rsplit("/", 1)[-1]
+            if source_name not in pool.volumes:
                 raise NoStorageVolError(
-                    f"Storage volume not found: no storage vol with matching key '{source_key}'",
+                    f"Storage volume not found: no storage vol with matching name '{source_name}'",
                     domain=ErrorDomain.TEST,
                 )
-            if not source.pool.active:
-                _pool_not_active(source.pool)
-            dfn = VolDef.from_xml(xml, pool.defn)
             return _add_volume(self._state, pool, dfn).ref
 
     def vol_delete(self, key: str) -> None:
@@ -927,6 +915,16 @@ def _start(state: NodeState, obj: DomainObj, reason: RunningReason, detail: Star
     return events
 
 
+def _domain_not_found() -> NoDomainError:
+    """libvirt's lookups by name, UUID or ID say only this, without the key looked for."""
+    return NoDomainError("Domain not found", domain=ErrorDomain.TEST)
+
+
+def _not_in_state(obj: DomainObj, wanted: str) -> NoReturn:
+    """libvirt's test driver reports suspend/resume/shutdown in the wrong state as internal errors."""
+    raise InternalError(f"internal error: domain '{obj.name}' not {wanted}", domain=ErrorDomain.TEST)
+
+
 def _check_active(obj: DomainObj) -> None:
     if obj.id == -1:
         raise OperationInvalidError(
@@ -1055,21 +1053,26 @@ _VOL_TYPES = {kind.name.lower(): kind for kind in VolType}
 
 
 def _define_pool(state: NodeState, dfn: PoolDef, persistent: bool) -> PoolObj:
+    """Define (``persistent``) or create a pool, with libvirt's checks in libvirt's order.
+
+    Creating over an inactive defined pool of the same name and UUID starts it as a transient
+    pool (libvirt 9.0's test driver does so); over an active one it is refused.
+    """
     name, uuid = dfn.name, dfn.uuid
+    other = state.pools_by_name.get(name)
+    if other is not None and other.uuid != uuid:
+        raise OperationFailedError(
+            f"operation failed: pool '{name}' already exists with uuid {other.uuid}", domain=ErrorDomain.STORAGE
+        )
+    _check_pool_source(state, dfn)
     obj = state.pools_by_uuid.get(uuid)
     if obj is not None and obj.name != name:
         raise OperationFailedError(
             f"operation failed: pool '{obj.name}' is already defined with uuid {uuid}", domain=ErrorDomain.STORAGE
         )
-    if obj is None:
-        other = state.pools_by_name.get(name)
-        if other is not None:
-            raise OperationFailedError(
-                f"operation failed: pool '{name}' already exists with uuid {other.uuid}", domain=ErrorDomain.STORAGE
-            )
-    if obj is not None and not persistent:
-        raise OperationFailedError(
-            f"operation failed: pool '{name}' already exists with uuid {uuid}", domain=ErrorDomain.STORAGE
+    if obj is not None and not persistent and obj.active:
+        raise OperationInvalidError(
+            f"Requested operation is not valid: pool is already active as '{name}'", domain=ErrorDomain.STORAGE
         )
     allocation = obj.defn.allocation if obj is not None else 0
     dfn.capacity = POOL_CAPACITY
@@ -1077,7 +1080,7 @@ def _define_pool(state: NodeState, dfn: PoolDef, persistent: bool) -> PoolObj:
     dfn.available = POOL_CAPACITY - allocation
     if obj is not None:
         obj.defn = dfn
-        obj.persistent = True
+        obj.persistent = persistent
         for vol in obj.volumes.values():
             vol.pool = obj
         return obj
@@ -1085,6 +1088,30 @@ def _define_pool(state: NodeState, dfn: PoolDef, persistent: bool) -> PoolObj:
     state.pools_by_name[name] = obj
     state.pools_by_uuid[uuid] = obj
     return obj
+
+
+def _check_pool_source(state: NodeState, dfn: PoolDef) -> None:
+    """Two ``dir`` pools of different names may not share a target folder (libvirt's check).
+
+    libvirt compares other pool types by their sources (hosts, devices, adapters); pyvirt's
+    pool model does not describe sources, so only ``dir`` pools are compared.
+    """
+    if dfn.pool_type != "dir" or not dfn.target_path:
+        return
+    path = _sanitize_path(dfn.target_path)
+    for other in state.pools_by_name.values():
+        theirs = other.defn
+        if other.name != dfn.name and theirs.pool_type == "dir" and theirs.target_path:
+            if _sanitize_path(theirs.target_path) == path:
+                raise OperationFailedError(
+                    f"operation failed: Storage source conflict with pool: '{other.name}'", domain=ErrorDomain.STORAGE
+                )
+
+
+def _sanitize_path(path: str) -> str:
+    """``/a//b/`` and ``/a/b`` name the same folder (libvirt cleans paths when it parses a pool)."""
+    cleaned = "/".join(part for part in path.split("/") if part)
+    return "/" + cleaned if path.startswith("/") else cleaned
 
 
 def _remove_pool(state: NodeState, obj: PoolObj) -> None:
@@ -1108,13 +1135,17 @@ def _pool_not_active(obj: PoolObj) -> NoReturn:
     )
 
 
+def _volume_exists() -> NoReturn:
+    raise StorageVolExistsError(
+        "operation failed: storage vol already exists", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.TEST
+    )
+
+
 def _add_volume(state: NodeState, pool: PoolObj, dfn: VolDef) -> VolObj:
     """Add ``dfn`` to ``pool``: its key and path become ``<pool path>/<name>``; space is taken."""
     name = dfn.name
     if name in pool.volumes:
-        raise StorageVolExistsError(
-            "operation failed: storage vol already exists", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.TEST
-        )
+        _volume_exists()
     pool_def = pool.defn
     if pool_def.available < dfn.allocation:
         raise InternalError(
@@ -1175,16 +1206,14 @@ def _locating(document: NodeDocument) -> Iterator[None]:
 
 
 def _load_domain(state: NodeState, dfn: DomainDef, run: DomainState, transient: bool, managed: bool) -> None:
+    """A domain of a node as loaded: its state's reason is 0 (unknown), as libvirt reports it."""
     if run == DomainState.SHUTOFF:
         obj, _ = _define_domain(state, dfn)
     else:
         obj = _add_live_domain(state, dfn)
         if not transient:
             obj.config = dfn
-        state.mark_started(obj, DomainState.RUNNING, RunningReason.BOOTED)
-        if run != DomainState.RUNNING:
-            obj.state = run
-            obj.reason = PausedReason.USER if run == DomainState.PAUSED else 0
+        state.mark_started(obj, run, 0)
     obj.has_managed_save = managed
 
 
@@ -1210,33 +1239,63 @@ def _canonical_uuid(value: str) -> str:
         return value
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a crash leaves the old file or the new one, never half."""
+def _read_image(path: str) -> bytes:
+    """The whole save image; errors worded as libvirt's test driver words them."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise _system_error(f"cannot read domain image '{path}'", exc) from exc
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+    except OSError as exc:  # a folder opens, and fails at the first read
+        raise _system_error(f"incomplete save header in '{path}'", exc) from exc
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) < len(SAVE_MAGIC):
+        # libvirt prints the errno of its short read: none ("Success") when the file just ends.
+        raise OperationFailedError(
+            f"incomplete save header in '{path}': Success", code=ErrorCode.SYSTEM_ERROR, domain=ErrorDomain.TEST
+        )
+    return data
+
+
+def _system_error(message: str, exc: OSError) -> OperationFailedError:
+    return OperationFailedError(
+        f"{message}: {exc.strerror or exc}", code=ErrorCode.SYSTEM_ERROR, domain=ErrorDomain.TEST
+    )
+
+
+def _write_atomically(path: str, data: bytes, name: str) -> None:
+    """Write ``data`` to ``path`` so a crash leaves the old file or the new one, never half.
+
+    Errors read as libvirt's ("saving domain 'NAME' to 'PATH': open failed: ..."): failing to
+    create the temporary file or to rename it over ``path`` is what libvirt's open would hit.
+    """
+    import tempfile  # only saving needs it; opening a node must not pay for it
+
+    where = f"saving domain '{name}' to '{path}'"
     directory = os.path.dirname(os.path.abspath(path))
     try:
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     except OSError as exc:
-        raise OperationFailedError(
-            f"cannot create save image '{path}': {exc.strerror or exc}",
-            code=ErrorCode.SYSTEM_ERROR,
-            domain=ErrorDomain.TEST,
-        ) from exc
+        raise _system_error(f"{where}: open failed", exc) from exc
+    step = "write failed"
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        step = "open failed"
         os.replace(temp, path)
     except OSError as exc:
         try:
             os.unlink(temp)
         except OSError:
             pass
-        raise OperationFailedError(
-            f"cannot write save image '{path}': {exc.strerror or exc}",
-            code=ErrorCode.SYSTEM_ERROR,
-            domain=ErrorDomain.TEST,
-        ) from exc
+        raise _system_error(f"{where}: {step}", exc) from exc
     try:
         dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
