@@ -6,6 +6,9 @@ subprocess (libvirt's bindings live only in the system python; pyvirt never impo
 Prints one table of per-operation medians side by side, the ratio, and the RSS growth per
 10,000 defined domains.  ``--json`` prints the numbers as JSON for tooling (nox).
 
+Both drivers format a definition when it is defined (libvirt when it writes the config out),
+so the first dump after a define is already served from a cache on both sides.
+
 Also prints where pyvirt's time goes for each operation: the driver call alone (what the
 test driver costs) against the whole public call (what the core adds: the Connection and
 Domain handles, read-only checks and plugin hooks).
@@ -57,7 +60,7 @@ OPS = [
 LABELS = {
     "define": "define from XML",
     "lookup": "lookup by name",
-    "xml_dump": "XML dump (first: formats)",
+    "xml_dump": "XML dump (first after define)",
     "xml_dump_cached": "XML dump (again: cached)",
     "start_destroy": "start + destroy",
     "undefine": "undefine",

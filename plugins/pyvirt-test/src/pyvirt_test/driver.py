@@ -193,7 +193,10 @@ class TestConnection(DriverConnection):
     # -- domains: define, create, undefine -----------------------------------------------------
 
     def domain_define_xml(self, xml: str, validate: bool) -> DomainRef:
+        """Define, and format the new config once now (outside the lock), as libvirt does when
+        it writes a config out: the first dump is then served from the model's cache."""
         dfn = _parse_domain(xml, validate)
+        dfn.to_xml(inactive=True)
         state = self._state
         with state.lock:
             obj, detail = _define_domain(state, dfn)
