@@ -44,42 +44,81 @@ def _child_key(key: str, tag: str) -> str:
     return found
 
 
-def _sort(el: etree._Element, key: str) -> None:
-    names = cast("list[str]", el.keys())
-    if len(names) > 1:
-        arank = _ATTR_RANK.get(key)
-        if arank is not None:
-            attr_ranks = [arank.get(n, 1000) for n in names]
-            if attr_ranks != sorted(attr_ranks):
-                items = sorted(cast("list[tuple[str, str]]", el.items()), key=lambda kv: arank.get(kv[0], 1000))
-                el.attrib.clear()
-                for name, value in items:
-                    el.set(name, value)
-    children = list(el)
-    if not children:
-        return
+_SORTABLE: frozenset[str] = frozenset(
+    "/".join(k.split("/")[: i + 1]) for k in (*CHILD_ORDER, *ATTR_ORDER) for i in range(k.count("/") + 1)
+)
+"""Keys with a table at or below them: other subtrees cannot need sorting."""
+
+_MEMO_LIMIT = 50_000
+_ATTRS_OK: dict[tuple[str, tuple[str, ...]], bool] = {}
+_CHILD_ORDERING: dict[tuple[str, tuple[object, ...]], list[int] | None] = {}
+"""Memos: documents repeat the same shapes, so each (element, names) order is worked out once."""
+
+
+def _attrs_in_order(key: str, names: tuple[str, ...]) -> bool:
+    arank = _ATTR_RANK.get(key)
+    if arank is None:
+        return True
+    ranks = [arank.get(n, 1000) for n in names]
+    return ranks == sorted(ranks)
+
+
+def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
+    """The permutation that sorts children ``tags`` of ``key``, or None when already in order."""
     crank = _CHILD_RANK.get(key)
+    if crank is None:
+        return None
     ordered = True
     prev = -1
     ranks: list[int] = []
-    for child in children:
-        tag = child.tag
-        if not isinstance(tag, str) or tag[0] == "{":
-            ranks.append(prev)
-            continue
-        if len(child) or len(child.keys()) > 1:
-            _sort(child, _child_key(key, tag))
-        if crank is not None:
-            r = crank.get(tag, -1)
-            if r < 0:
-                r = prev  # unknown: stay right after the known sibling it followed
-            elif r < prev:
-                ordered = False
-            ranks.append(r)
-            prev = r
-    if crank is None or ordered:
+    for tag in tags:
+        r = crank.get(tag, -1) if isinstance(tag, str) else -1
+        if r < 0:
+            r = prev  # unknown: stay right after the known sibling it followed
+        elif r < prev:
+            ordered = False
+        ranks.append(r)
+        prev = r
+    if ordered:
+        return None
+    return sorted(range(len(tags)), key=ranks.__getitem__)
+
+
+def _sort(el: etree._Element, key: str) -> None:
+    names = cast("list[str]", el.keys())
+    if len(names) > 1:
+        attr_sig = (key, tuple(names))
+        ok = _ATTRS_OK.get(attr_sig)
+        if ok is None:
+            ok = _attrs_in_order(key, attr_sig[1])
+            if len(_ATTRS_OK) > _MEMO_LIMIT:
+                _ATTRS_OK.clear()
+            _ATTRS_OK[attr_sig] = ok
+        if not ok:
+            arank = _ATTR_RANK[key]
+            items = sorted(cast("list[tuple[str, str]]", el.items()), key=lambda kv: arank.get(kv[0], 1000))
+            el.attrib.clear()
+            for name, value in items:
+                el.set(name, value)
+    children = list(el)
+    if not children:
         return
-    order = sorted(range(len(children)), key=ranks.__getitem__)
+    tags = tuple([child.tag for child in children])
+    for child, tag in zip(children, tags, strict=True):
+        if isinstance(tag, str) and tag[0] != "{" and (len(child) or len(child.keys()) > 1):
+            child_key = _child_key(key, tag)
+            if child_key in _SORTABLE:
+                _sort(child, child_key)
+    sig = (key, tags)
+    if sig in _CHILD_ORDERING:
+        order = _CHILD_ORDERING[sig]
+    else:
+        order = _child_order(key, tags)
+        if len(_CHILD_ORDERING) > _MEMO_LIMIT:
+            _CHILD_ORDERING.clear()
+        _CHILD_ORDERING[sig] = order
+    if order is None:
+        return
     for child in children:
         el.remove(child)
     for i in order:

@@ -323,16 +323,24 @@ def _feature_defaults(features: etree._Element) -> None:
         _scale_text_to_kib(cache, "tb-cache")
 
 
+_PCI_CANONICAL = re.compile(r"0x[0-9a-f]{4}:0x[0-9a-f]{2}:0x[0-9a-f]{2}\.0x[0-7]")
 _PCI_FIELDS = (("domain", "0x{:04x}"), ("bus", "0x{:02x}"), ("slot", "0x{:02x}"), ("function", "0x{:x}"))
-_PCI_ADDRESSES = etree.XPath(
-    "/domain/devices/*/address[@type='pci'] | /domain/devices/hostdev[@type='pci']/source/address"
-    " | /domain/devices/interface[@type='hostdev']/source/address[@type='pci']"
+_PCI_SOURCE_ADDRESSES = etree.XPath(
+    "hostdev[@type='pci']/source/address | interface[@type='hostdev']/source/address[@type='pci']"
 )
 
 
-def _pci_address_form(devices: etree._Element) -> None:
+def _pci_address_form(devices: etree._Element, has_hostdev: bool) -> None:
     """PCI addresses as libvirt prints them: hex, zero-padded (``slot='5'`` -> ``slot='0x05'``)."""
-    for address in select(_PCI_ADDRESSES, devices):
+    addresses = [a for dev in devices for a in dev.iterchildren("address") if a.get("type") == "pci"]
+    if has_hostdev:
+        addresses += select(_PCI_SOURCE_ADDRESSES, devices)
+    for address in addresses:
+        if _PCI_CANONICAL.fullmatch(
+            f"{address.get('domain', '0x0000')}:{address.get('bus', '0x00')}:{address.get('slot', '0x00')}"
+            f".{address.get('function', '0x0')}"
+        ):
+            continue
         for attr, form in _PCI_FIELDS:
             raw = address.get(attr)
             if raw is None:
@@ -525,7 +533,7 @@ def _device_defaults(devices: etree._Element, *, hvm: bool) -> None:
     if "video" in groups or "graphics" in groups:
         _video_defaults(devices, get("video", []))
     _controller_defaults(devices, groups)
-    _pci_address_form(devices)
+    _pci_address_form(devices, "hostdev" in groups or "interface" in groups)
     for watchdog in get("watchdog", ()):
         if watchdog.get("action") is None:
             watchdog.set("action", "reset")

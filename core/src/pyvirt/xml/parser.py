@@ -84,9 +84,10 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise XMLError(_NO_DOCTYPE.format(kind=kind), line=1)
     _check_depth(root, kind)
-    for owner in select(_BLANK_LEAVES, root):
-        # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
-        owner.text = None
+    if _ANY_BLANK_TEXT(root) is True:
+        for owner in select(_BLANK_LEAVES, root):
+            # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
+            owner.text = None
     return root
 
 
@@ -98,6 +99,7 @@ def select(query: etree.XPath, node: etree._Element) -> list[etree._Element]:
     return [item for item in found if isinstance(item, etree._Element)]
 
 
+_ANY_BLANK_TEXT = etree.XPath("boolean(//text()[not(normalize-space())])")
 _BLANK_LEAVES = etree.XPath("//*[not(*)][text()][normalize-space(.) = '']")
 
 
