@@ -229,6 +229,13 @@ ARGV = [
     ["-c", DEFAULT, "dominfo 'test'"],
     ["-c", DEFAULT, "list # a comment"],
     ["-c", DEFAULT, "list;;list"],
+    ["-c", DEFAULT, ""],
+    ["-c", DEFAULT, " "],
+    ["-c", DEFAULT, ";"],
+    ["-c", DEFAULT, "dominfo 'test"],
+    ["-c", DEFAULT, 'dominfo "test'],
+    ["-c", DEFAULT, "dominfo", "--help"],
+    ["-c", DEFAULT, "dominfo --help; list"],
 ]
 
 NODE_FILE = [

@@ -191,6 +191,8 @@ def _dispatch(ctl: Ctl, rest: list[str], debug: bool) -> int:
         from pyvirt.cli import shell
 
         return shell.run(ctl, debug=debug)
+    if rest == [""]:
+        return 1  # virsh's answer to an empty command string: nothing printed, status 1
     try:
         commands = split_commands(rest[0]) if len(rest) == 1 else [rest]
     except CommandError as exc:

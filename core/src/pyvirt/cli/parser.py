@@ -129,7 +129,8 @@ def split_commands(text: str) -> list[list[str]]:
 
     Single quotes keep text literally, double quotes allow backslash escapes, a backslash
     escapes the next character, an unquoted ``;`` or newline ends a command and an unquoted
-    ``#`` at the start of a word comments out the rest of the line.
+    ``#`` at the start of a word comments out the rest of the line.  An unterminated single
+    quote runs to the end of the text; an unterminated double quote is an error (as in virsh).
     """
     commands: list[list[str]] = []
     words: list[str] = []
@@ -173,8 +174,8 @@ def split_commands(text: str) -> list[list[str]]:
             else:
                 word.append(ch)
             i += 1
-        if quote:
-            raise CommandError("dangling quote", parse=True)
+        if quote == '"':
+            raise CommandError('missing "', parse=True)  # virsh lets a single quote run to the end
         words.append("".join(word))
     if words:
         commands.append(words)
