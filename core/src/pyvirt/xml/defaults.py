@@ -570,28 +570,29 @@ _NET_MODELS = {
 
 
 def _interface_defaults(iface: etree._Element) -> None:
-    mac = _first(iface, "mac")
+    mac = None
+    for child in iface:  # one pass: interfaces are many in big domains
+        tag = child.tag
+        if tag == "mac":
+            if mac is None:
+                mac = child
+                address = child.get("address", "")
+                if not _CANON_MAC.fullmatch(address):
+                    child.set("address", canonical_mac(address, line=line_of(child)))
+        elif tag == "model":
+            mtype = child.get("type")
+            if mtype is not None and mtype != mtype.lower() and mtype.lower() in _NET_MODELS:
+                child.set("type", mtype.lower())
+        elif tag == "ip":
+            _ip_family(child)
+        elif tag == "virtualport" and child.get("type") == "openvswitch":
+            params = _first(child, "parameters")
+            if params is None:
+                params = etree.SubElement(child, "parameters")
+            if params.get("interfaceid") is None:
+                params.set("interfaceid", new_uuid())
     if mac is None:
-        mac = etree.SubElement(iface, "mac")
-        mac.set("address", new_mac())
-    else:
-        address = mac.get("address", "")
-        if not _CANON_MAC.fullmatch(address):
-            mac.set("address", canonical_mac(address, line=line_of(mac)))
-    for ip in iface.iterchildren("ip"):
-        _ip_family(ip)
-    virtualport = _first(iface, "virtualport")
-    if virtualport is not None and virtualport.get("type") == "openvswitch":
-        params = _first(virtualport, "parameters")
-        if params is None:
-            params = etree.SubElement(virtualport, "parameters")
-        if params.get("interfaceid") is None:
-            params.set("interfaceid", new_uuid())
-    model = _first(iface, "model")
-    if model is not None:
-        mtype = model.get("type")
-        if mtype is not None and mtype != mtype.lower() and mtype.lower() in _NET_MODELS:
-            model.set("type", mtype.lower())
+        etree.SubElement(iface, "mac").set("address", new_mac())
 
 
 # disks -----------------------------------------------------------------------------------
