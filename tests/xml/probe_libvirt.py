@@ -11,6 +11,7 @@ corpus.  It needs libvirt's Python bindings, so it runs under the system interpr
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -63,7 +64,8 @@ DOMAINS = {
         "<type arch='x86_64'>hvm</type></os></domain>"
     ),
     "cpu": (
-        "<domain type='kvm'><name>t4</name><memory>1048576</memory><vcpu>4</vcpu><os><type arch='x86_64'>hvm</type></os>"
+        "<domain type='kvm'><name>t4</name><memory>1048576</memory><vcpu>4</vcpu>"
+        "<os><type arch='x86_64'>hvm</type></os>"
         "<cpu mode='custom' match='exact'><numa><cell id='0' cpus='0-3' memory='1048576'/></numa>"
         "<cache level='3' mode='emulate'/><feature policy='require' name='vmx'/>"
         "<topology sockets='1' dies='1' cores='2' threads='2'/><vendor>Intel</vendor>"
@@ -90,7 +92,8 @@ DOMAINS = {
         "<domain type='kvm'>" + HEAD.format(name="t6") + "<devices>"
         "<disk type='file' device='disk'><boot order='1'/><alias name='ua-x'/>"
         "<address type='pci' domain='0' bus='0' slot='5' function='0'/><wwn>5000c50015ea71ac</wwn><serial>abc</serial>"
-        "<shareable/><readonly/><iotune><total_bytes_sec>1</total_bytes_sec></iotune><blockio logical_block_size='512'/>"
+        "<shareable/><readonly/><iotune><total_bytes_sec>1</total_bytes_sec></iotune>"
+        "<blockio logical_block_size='512'/>"
         "<geometry cyls='1' heads='2' secs='3'/><target dev='vda' bus='virtio'/><source file='/a'/>"
         "<driver name='qemu' type='raw'/></disk>"
         "<interface type='network'><boot order='2'/><address type='pci' domain='0' bus='0' slot='6' function='0'/>"
@@ -129,8 +132,10 @@ DOMAINS = {
     ),
     "device-tails": (
         "<domain type='kvm'>" + HEAD.format(name="t9") + "<devices>"
-        "<hostdev mode='subsystem' type='pci' managed='yes'><address type='pci' domain='0' bus='0' slot='9' function='0'/>"
-        "<rom bar='off'/><alias name='ua-h'/><boot order='1'/><source><address domain='0' bus='1' slot='0' function='0'/>"
+        "<hostdev mode='subsystem' type='pci' managed='yes'>"
+        "<address type='pci' domain='0' bus='0' slot='9' function='0'/>"
+        "<rom bar='off'/><alias name='ua-h'/><boot order='1'/>"
+        "<source><address domain='0' bus='1' slot='0' function='0'/>"
         "</source><driver name='vfio'/></hostdev>"
         "<memballoon model='virtio'><address type='pci' domain='0' bus='0' slot='10' function='0'/><alias name='ua-b'/>"
         "<driver iommu='on'/><stats period='5'/></memballoon>"
@@ -164,6 +169,16 @@ NETWORKS = {
 }
 
 
+def _stable(dump: str, given: str) -> str:
+    """Replace the values libvirt generated (UUIDs, MACs) by fixed ones, so reruns do not churn."""
+    if "<uuid>" not in given:
+        dump = re.sub(r"<uuid>[^<]*</uuid>", "<uuid>00000000-0000-4000-8000-000000000000</uuid>", dump)
+    dump = re.sub(r"interfaceid='[^']*'", "interfaceid='00000000-0000-4000-8000-000000000001'", dump)
+    for n, mac in enumerate(m for m in re.findall(r"<mac address='([^']*)'/>", dump) if m not in given):
+        dump = dump.replace(f"<mac address='{mac}'/>", f"<mac address='52:54:00:00:ff:{n:02x}'/>", 1)
+    return dump
+
+
 def main() -> None:
     import libvirt  # only in the system interpreter; this is a maintainer tool, not pyvirt code
 
@@ -181,7 +196,7 @@ def main() -> None:
                 print(f"{name}: {exc}", file=sys.stderr)
                 failed += 1
                 continue
-            (OUT / f"{name}.xml").write_text(dump)
+            (OUT / f"{name}.xml").write_text(_stable(dump, xml))
         for name, xml in NETWORKS.items():
             try:
                 dump = conn.networkDefineXML(xml).XMLDesc(0)
@@ -189,7 +204,7 @@ def main() -> None:
                 print(f"{name}: {exc}", file=sys.stderr)
                 failed += 1
                 continue
-            (OUT / f"{name}.xml").write_text(dump)
+            (OUT / f"{name}.xml").write_text(_stable(dump, xml))
     print(f"wrote {len(DOMAINS) + len(NETWORKS) - failed} probes to {OUT}")
 
 

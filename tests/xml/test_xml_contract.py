@@ -193,3 +193,18 @@ def test_schema_kinds_and_errors() -> None:
     with pytest.raises(XMLError) as info:
         validate(bad, "network")
     assert info.value.line == 3 and "bridge" in str(info.value)
+
+
+def test_title_with_newline_refused() -> None:
+    with pytest.raises(XMLError, match="Domain title can't contain newlines"):
+        DomainDef.from_xml(SMALL.replace("<name>demo</name>", "<name>demo</name><title>a\nb</title>"))
+
+
+def test_generated_tap_names_not_kept_in_definitions() -> None:
+    text = SMALL.replace("<source network='default'/>", "<source network='default'/><target dev='vnet3'/>")
+    assert DomainDef.from_xml(text).interfaces[0].target_dev is None
+    live = DomainDef.from_xml(text.replace("<domain type='test'>", "<domain type='test' id='4'>"))
+    assert live.interfaces[0].target_dev == "vnet3"
+    assert live.live_id == 4
+    mine = text.replace("vnet3", "mytap0")
+    assert DomainDef.from_xml(mine).interfaces[0].target_dev == "mytap0"

@@ -63,6 +63,9 @@ def check_domain(root: etree._Element) -> None:
     name = name_el.text or ""
     if "/" in name:
         raise _fail(f"name {name} cannot contain '/'", name_el)
+    for title in top.get("title", ()):
+        if "\n" in (title.text or ""):
+            raise _fail("Domain title can't contain newlines", title)
     os_type = top["os"][0].find("type") if "os" in top else None
     if os_type is None or not (os_type.text or "").strip():
         raise _fail("an os <type> must be specified", top["os"][0] if "os" in top else root)

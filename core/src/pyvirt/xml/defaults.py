@@ -295,7 +295,7 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
     if devices is None:
         devices = etree.SubElement(root, "devices")  # libvirt always prints <devices>
     type_el = _first(os_el, "type") if os_el is not None else None
-    _device_defaults(devices, hvm=type_el is not None and type_el.text == "hvm")
+    _device_defaults(devices, hvm=type_el is not None and type_el.text == "hvm", live=live_id is not None)
     return live_id
 
 
@@ -484,11 +484,11 @@ def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
             etree.SubElement(os_el, "boot", dev="hd")
 
 
-def _device_defaults(devices: etree._Element, *, hvm: bool) -> None:
+def _device_defaults(devices: etree._Element, *, hvm: bool, live: bool) -> None:
     groups = children_by_tag(devices)
     get = groups.get
     for iface in get("interface", ()):
-        _interface_defaults(iface)
+        _interface_defaults(iface, live=live)
     for disk in get("disk", ()):
         _disk_defaults(disk)
     for hostdev in get("hostdev", ()):
@@ -569,7 +569,10 @@ _NET_MODELS = {
 }
 
 
-def _interface_defaults(iface: etree._Element) -> None:
+_RESERVED_TAP_PREFIXES = ("vnet", "macvtap", "macvlan")
+
+
+def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
     mac = None
     for child in iface:  # one pass: interfaces are many in big domains
         tag = child.tag
@@ -585,6 +588,11 @@ def _interface_defaults(iface: etree._Element) -> None:
                 child.set("type", mtype.lower())
         elif tag == "ip":
             _ip_family(child)
+        elif tag == "target" and not live and child.get("dev", "").startswith(_RESERVED_TAP_PREFIXES):
+            # names libvirt generates for running guests: a definition never keeps them
+            del child.attrib["dev"]
+            if not child.attrib and len(child) == 0:
+                iface.remove(child)
         elif tag == "virtualport" and child.get("type") == "openvswitch":
             params = _first(child, "parameters")
             if params is None:
