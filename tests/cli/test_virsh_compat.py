@@ -183,6 +183,13 @@ ERRORS = [
 ]
 
 SEQUENCES = [
+    "pool-destroy default-pool; vol-list default-pool; vol-info x --pool default-pool; pool-info default-pool;"
+    " pool-list --all --details; vol-create-as default-pool v 1M",
+    "destroy test; setvcpus test 1; dominfo test; dommemstat test",
+    "setvcpus test 1; vcpucount test; setvcpus test 1 --maximum; setvcpus test 1 --config --maximum; vcpucount test",
+    "suspend test; list; domstate test --reason; save test s.save; list --all; restore s.save; domstate test --reason",
+    "undefine test; list --all --transient; destroy test; list --all",
+    "net-destroy default; net-info default; net-list --all",
     "destroy test; domstate test --reason; start test; domstate test --reason; suspend test;"
     " domstate --reason test; resume test; shutdown test; reboot test; reset test; list --all",
     "define t2.xml; list --all; list --all --title; dominfo t2; domblklist t2; domiflist t2; start t2; list;"

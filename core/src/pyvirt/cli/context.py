@@ -116,6 +116,8 @@ class Ctl:
 
         conn = self.conn
         pool = self.pool(pool_text) if pool_text is not None else None
+        if pool is not None and not pool.is_active():
+            raise CommandError(f"pool '{pool.name}' is not active")
         last: PyvirtError | None = None
         if pool is not None:
             try:

@@ -223,10 +223,12 @@ def setmaxmem(ctl: Ctl, args: Args) -> None:
 )
 def setvcpus(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
-    scope = _scope(args, ModifyScope.CURRENT)
+    scope = _scope(args, ModifyScope.LIVE)  # virsh calls virDomainSetVcpus: the live domain
     count = args.integer("count", minimum=0)
     assert count is not None
     if args.flag("maximum"):
+        if not args.flag("config"):
+            raise CommandError("Option --config is required by option --maximum")
         scope |= ModifyScope.MAXIMUM
     with failing():
         dom.set_vcpus(count, scope)

@@ -241,7 +241,7 @@ def domstate(ctl: Ctl, args: Args) -> None:
 )
 def dommemstat(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
-    with failing():
+    with failing(f"Failed to get memory statistics for domain {dom.name}"):
         stats = dom.memory_stats()
     ctl.output.data(stats, "".join(f"{name} {value}\n" for name, value in stats.items()))
 
