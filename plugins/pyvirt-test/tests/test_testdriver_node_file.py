@@ -10,6 +10,7 @@ from testdriver_helpers import DATA, needs_libvirt, run_libvirt
 import pyvirt
 from pyvirt import DomainState
 from pyvirt.xml.testnode import load_node_file
+from pyvirt_test.defaults import NODE_INFO
 
 EXAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "testdriver"
 needs_examples = pytest.mark.skipif(not (EXAMPLES / "testnode.xml").is_file(), reason="shared corpus not found")
@@ -134,7 +135,7 @@ def test_wrong_root_element(tmp_path: Path) -> None:
     node = tmp_path / "node.xml"
     node.write_text("<domain/>")
     with pytest.raises(pyvirt.XMLError, match="expecting root element of 'node', not 'domain'"):
-        load_node_file(str(node))
+        load_node_file(str(node), NODE_INFO)
 
 
 def test_bad_runstate(tmp_path: Path) -> None:
@@ -144,4 +145,4 @@ def test_bad_runstate(tmp_path: Path) -> None:
         "<test:runstate>9</test:runstate><name>x</name></domain></node>"
     )
     with pytest.raises(pyvirt.XMLError, match="invalid runstate '9'"):
-        load_node_file(str(node))
+        load_node_file(str(node), NODE_INFO)

@@ -28,9 +28,6 @@ from pyvirt.xml.parser import parse_document
 
 TEST_NAMESPACE = "http://libvirt.org/schemas/domain/test/1.0"
 
-DEFAULT_NODE_INFO = NodeInfo(model="i686", memory=3145728, cpus=16, mhz=1400, nodes=2, sockets=2, cores=2, threads=2)
-"""What libvirt's test driver reports when the node file (or ``test:///default``) says nothing."""
-
 _RUNNING = 1
 _SHUTOFF = 5
 
@@ -72,16 +69,17 @@ class NodeFile:
     """Everything a node file describes, in document order."""
 
     path: str
-    node_info: NodeInfo = DEFAULT_NODE_INFO
+    node_info: NodeInfo
     domains: tuple[NodeDomain, ...] = ()
     networks: tuple[NodeDocument, ...] = ()
     pools: tuple[NodePool, ...] = field(default=())
 
 
-def load_node_file(path: str) -> NodeFile:
+def load_node_file(path: str, defaults: NodeInfo) -> NodeFile:
     """Read the node file at ``path`` (and the files it references).
 
-    Raises :class:`XMLError` naming the file (and the line when the XML is broken).
+    ``defaults`` is the host the driver reports where the file's ``<cpu>``/``<memory>`` say
+    nothing.  Raises :class:`XMLError` naming the file (and the line when the XML is broken).
     """
     root = _parse_file(path)
     if root.tag != "node":
@@ -103,11 +101,10 @@ def load_node_file(path: str) -> NodeFile:
             volumes = tuple(_document(vol, path, base) for vol in child.findall("volume"))
             pools.append(NodePool(_document(child, path, base, drop=("volume",)), volumes))
         # <interface>, <device> and unknown elements describe objects pyvirt has no API for.
-    return NodeFile(path, _node_info(root, path), tuple(domains), tuple(networks), tuple(pools))
+    return NodeFile(path, _node_info(root, path, defaults), tuple(domains), tuple(networks), tuple(pools))
 
 
-def _node_info(root: Any, path: str) -> NodeInfo:
-    info = DEFAULT_NODE_INFO
+def _node_info(root: Any, path: str, info: NodeInfo) -> NodeInfo:
     cpu = root.find("cpu")
     if cpu is not None:
         numbers = {

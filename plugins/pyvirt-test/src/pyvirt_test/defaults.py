@@ -1,11 +1,37 @@
-"""The objects of ``test:///default``, as real libvirt 9.0's test driver shows them.
+"""The objects and host of ``test:///default``, as real libvirt 9.0's test driver shows them.
 
-These are the documents ``virsh -c test:///default dumpxml --inactive test``, ``net-dumpxml
+The documents are what ``virsh -c test:///default dumpxml --inactive test``, ``net-dumpxml
 default`` and ``pool-dumpxml default-pool`` print (facts of libvirt's behaviour, kept in
 ``shared/corpus/testdriver/default-state/``); defining them gives back the same objects.
+:data:`DOMAIN_FACTS` repeats the few numbers of :data:`DOMAIN_XML` that ``list``, ``dominfo``
+and ``domstate`` show, so answering them never parses the document (a test keeps the two equal).
 """
 
 from __future__ import annotations
+
+from pyvirt.types import NodeInfo
+from pyvirt_test.state import DomainFacts, NumaCell
+
+NODE_INFO = NodeInfo(model="i686", memory=3145728, cpus=16, mhz=1400, nodes=2, sockets=2, cores=2, threads=2)
+"""What libvirt's test driver reports for ``test:///default``, and where a node file says nothing."""
+
+CELLS: tuple[NumaCell, ...] = (
+    NumaCell(0, 2097152, 4, 524288, range(0, 8), 0),
+    NumaCell(1, 4194304, 8, 524288, range(8, 16), 1),
+)
+"""``test:///default``'s NUMA cells (a node file has none)."""
+
+SECURITY_MODEL = "testSecurity"
+"""The security model of every test node (capabilities ``secmodel`` and ``dominfo``)."""
+
+DOMAIN_FACTS = DomainFacts(
+    name="test",
+    uuid="6695eb01-f6a4-8304-79aa-97f2502e193f",
+    memory_kib=8388608,
+    current_memory_kib=2097152,
+    vcpus=2,
+    current_vcpus=2,
+)
 
 DOMAIN_XML = """<domain type='test'>
   <name>test</name>

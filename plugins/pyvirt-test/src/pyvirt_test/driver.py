@@ -9,9 +9,7 @@ by side in the tests: code written against this driver sees the errors libvirt w
 from __future__ import annotations
 
 import os
-import socket
 import time
-import uuid as uuid_mod
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NoReturn
 
@@ -60,17 +58,26 @@ from pyvirt.types import (
     VolType,
 )
 from pyvirt.uri import URI
-from pyvirt.xml.capabilities import DEFAULT_CELLS, SECURITY_MODEL, capabilities_xml
-from pyvirt.xml.domain import DomainDef
-from pyvirt.xml.network import NetworkDef
-from pyvirt.xml.storagepool import PoolDef
-from pyvirt.xml.storagevol import VolDef
-from pyvirt.xml.testnode import DEFAULT_NODE_INFO, NodeDocument, NodeFile, load_node_file
 from pyvirt_test import defaults
-from pyvirt_test.state import POOL_CAPACITY, DomainObj, NetworkObj, NodeState, PoolObj, SharedDefault, VolObj
+from pyvirt_test.state import (
+    POOL_CAPACITY,
+    DomainObj,
+    NetworkObj,
+    NodeState,
+    PendingDomain,
+    PoolObj,
+    SharedDefault,
+    VolObj,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+    from pyvirt.xml.domain import DomainDef
+    from pyvirt.xml.network import NetworkDef
+    from pyvirt.xml.storagepool import PoolDef
+    from pyvirt.xml.storagevol import VolDef
+    from pyvirt.xml.testnode import NodeDocument, NodeFile
 
 HYPERVISOR_VERSION = 2
 """``virsh version``: "Running hypervisor: TEST 0.0.2"."""
@@ -115,7 +122,9 @@ class TestConnection(DriverConnection):
             return cls(uri, events, SharedDefault.acquire(_build_default_state), shared=True)
         if not path or path == "/":
             raise URIError("invalid argument: testOpen: supply a path or use test:///default", domain=ErrorDomain.TEST)
-        return cls(uri, events, _build_file_state(load_node_file(path)), shared=False)
+        from pyvirt.xml.testnode import load_node_file
+
+        return cls(uri, events, _build_file_state(load_node_file(path, defaults.NODE_INFO)), shared=False)
 
     def close(self) -> None:
         if self._closed:
@@ -132,13 +141,17 @@ class TestConnection(DriverConnection):
 
     def get_hostname(self) -> str:
         """The real host's name, as libvirt's test driver reports it."""
+        import socket
+
         return socket.gethostname()
 
     def get_node_info(self) -> NodeInfo:
         return self._state.node_info
 
     def get_capabilities(self) -> str:
-        return capabilities_xml(self._state.cells)
+        from pyvirt.xml.capabilities import capabilities_xml
+
+        return capabilities_xml(self._state.cells, defaults.SECURITY_MODEL)
 
     def get_sysinfo(self) -> str:
         return defaults.SYSINFO_XML
@@ -220,8 +233,8 @@ class TestConnection(DriverConnection):
             obj = self._dom(uuid)
             ref = obj.ref
             if obj.active:
-                if obj.live is None:
-                    obj.live = obj.config
+                if not obj.has_live():
+                    obj.share_config_as_live()
                 obj.config = None  # a running domain lives on as a transient one
             else:
                 state.remove_domain(obj)
@@ -237,7 +250,7 @@ class TestConnection(DriverConnection):
             obj = self._dom(uuid)
             if obj.active:
                 raise InternalError(f"internal error: Domain '{obj.name}' is already running", domain=ErrorDomain.TEST)
-            obj.live = obj.config
+            obj.share_config_as_live()
             events = _start(state, obj, RunningReason.BOOTED, StartedDetail.BOOTED, paused)
             ref = obj.ref
         state.emit(events)
@@ -339,8 +352,8 @@ class TestConnection(DriverConnection):
     def domain_get_info(self, uuid: str) -> DomainInfo:
         with self._state.lock:
             obj = self._dom(uuid)
-            dfn = obj.current()
-            return DomainInfo(obj.state, dfn.memory_kib, dfn.current_memory_kib, dfn.current_vcpus, _cpu_time())
+            memory, current, vcpus = obj.sizes()
+            return DomainInfo(obj.state, memory, current, vcpus, _cpu_time())
 
     def domain_get_xml(self, uuid: str, inactive: bool) -> str:
         """Live XML (with the ID) while running; otherwise the definition in its inactive form.
@@ -350,9 +363,11 @@ class TestConnection(DriverConnection):
         """
         with self._state.lock:
             obj = self._dom(uuid)
-            if inactive or obj.live is None:
+            if inactive or not obj.has_live():
                 return obj.persistent_view().to_xml(inactive=True)
-            return obj.live.to_xml(domain_id=obj.id)
+            live = obj.live
+            assert live is not None
+            return live.to_xml(domain_id=obj.id)
 
     def domain_get_os_type(self, uuid: str) -> str:
         """Always ``linux``: libvirt's test driver answers that whatever ``<os><type>`` says."""
@@ -397,8 +412,8 @@ class TestConnection(DriverConnection):
         """Running domains carry the label ``libvirt-test`` (enforcing); inactive ones none."""
         obj = self._dom(uuid)
         if obj.active:
-            return SECURITY_MODEL, SECURITY_LABEL, True
-        return SECURITY_MODEL, "", False
+            return defaults.SECURITY_MODEL, SECURITY_LABEL, True
+        return defaults.SECURITY_MODEL, "", False
 
     # -- domains: resources --------------------------------------------------------------------
 
@@ -498,12 +513,12 @@ class TestConnection(DriverConnection):
         return obj
 
     def network_define_xml(self, xml: str, validate: bool) -> NetworkRef:
-        dfn = NetworkDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+        dfn = _parse_network(xml, validate)
         with self._state.lock:
             return _define_network(self._state, dfn).ref
 
     def network_create_xml(self, xml: str, validate: bool) -> NetworkRef:
-        dfn = NetworkDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+        dfn = _parse_network(xml, validate)
         state = self._state
         with state.lock:
             obj = _find_network_slot(state, dfn)
@@ -614,12 +629,12 @@ class TestConnection(DriverConnection):
         return obj
 
     def pool_define_xml(self, xml: str, validate: bool) -> PoolRef:
-        dfn = PoolDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+        dfn = _parse_pool(xml, validate)
         with self._state.lock:
             return _define_pool(self._state, dfn, persistent=True).ref
 
     def pool_create_xml(self, xml: str, validate: bool) -> PoolRef:
-        dfn = PoolDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+        dfn = _parse_pool(xml, validate)
         with self._state.lock:
             obj = _define_pool(self._state, dfn, persistent=False)
             obj.active = True
@@ -736,14 +751,14 @@ class TestConnection(DriverConnection):
     def vol_create_xml(self, pool_uuid: str, xml: str, validate: bool) -> VolRef:
         with self._state.lock:
             pool = self._active_pool(pool_uuid)
-            dfn = VolDef.from_xml(xml, pool.defn, validate=validate)
+            dfn = _parse_volume(xml, pool.defn, validate)
             return _add_volume(self._state, pool, dfn).ref
 
     def vol_create_xml_from(self, pool_uuid: str, xml: str, source_key: str) -> VolRef:
         """Clone: the new volume is described by ``xml``; the test node keeps no content to copy."""
         with self._state.lock:
             pool = self._active_pool(pool_uuid)
-            dfn = VolDef.from_xml(xml, pool.defn)
+            dfn = _parse_volume(xml, pool.defn, False)
             if dfn.name in pool.volumes:
                 _volume_exists()
             # libvirt's test driver looks for the source by name in the target pool only.
@@ -819,6 +834,8 @@ class TestConnection(DriverConnection):
 
 
 def _parse_domain(xml: str, validate: bool) -> DomainDef:
+    from pyvirt.xml.domain import DomainDef
+
     dfn = DomainDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
     if dfn.arch is None:
         _default_arch(dfn)
@@ -886,8 +903,8 @@ def _define_domain(state: NodeState, dfn: DomainDef) -> tuple[DomainObj, Defined
         return obj, DefinedDetail.ADDED
     # A transient domain that gets a config is "added"; an existing config is "updated".
     detail = DefinedDetail.UPDATED if obj.config is not None else DefinedDetail.ADDED
-    if obj.active and obj.live is None:
-        obj.live = obj.config
+    if obj.active and not obj.has_live():
+        obj.share_config_as_live()
     obj.config = dfn  # a running domain keeps its live definition until it stops
     return obj, detail
 
@@ -968,7 +985,7 @@ def _domain_filter(flags: int) -> Callable[[DomainObj], bool]:
     managed = flags & (ListFilter.MANAGEDSAVE | ListFilter.NO_MANAGEDSAVE)
 
     def keep(obj: DomainObj) -> bool:
-        if not _keep_common(flags, obj.id != -1, obj.config is not None, obj.autostart):
+        if not _keep_common(flags, obj.id != -1, obj.persistent, obj.autostart):
             return False
         if states:
             state = obj.state
@@ -1009,6 +1026,24 @@ def _keep_common(flags: int, active: bool, persistent: bool, autostart: bool) ->
 def _cpu_time() -> int:
     """libvirt's test driver reports the wall clock as CPU time (ns, microsecond resolution)."""
     return time.time_ns() // 1000 * 1000
+
+
+def _parse_network(xml: str, validate: bool) -> NetworkDef:
+    from pyvirt.xml.network import NetworkDef
+
+    return NetworkDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+
+
+def _parse_pool(xml: str, validate: bool) -> PoolDef:
+    from pyvirt.xml.storagepool import PoolDef
+
+    return PoolDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+
+
+def _parse_volume(xml: str, pool: PoolDef, validate: bool) -> VolDef:
+    from pyvirt.xml.storagevol import VolDef
+
+    return VolDef.from_xml(xml, pool, validate=validate)
 
 
 # -- network helpers -----------------------------------------------------------------------------
@@ -1170,12 +1205,28 @@ def _add_volume(state: NodeState, pool: PoolObj, dfn: VolDef) -> VolObj:
 
 
 def _build_default_state() -> NodeState:
-    """``test:///default``: domain ``test`` running as ID 1, network and pool active."""
-    state = NodeState(DEFAULT_NODE_INFO, DEFAULT_CELLS)
-    _load_domain(state, _parse_domain(defaults.DOMAIN_XML, False), DomainState.RUNNING, False, False)
-    _load_network(state, NetworkDef.from_xml(defaults.NETWORK_XML, namespaces=_NO_NAMESPACES))
-    _load_pool(state, PoolDef.from_xml(defaults.POOL_XML, namespaces=_NO_NAMESPACES))
+    """``test:///default``: domain ``test`` running as ID 1, network and pool active.
+
+    Nothing is parsed here: the domain is known by its facts until its document is needed,
+    and the network and pool are added when a network, pool or volume is first looked at.
+    """
+    state = NodeState(defaults.NODE_INFO, defaults.CELLS)
+    facts = defaults.DOMAIN_FACTS
+    pending = PendingDomain(facts, defaults.DOMAIN_XML, _parse_default_domain)
+    obj = DomainObj(pending, pending, facts.name, facts.uuid)
+    state.add_domain(obj)
+    state.mark_started(obj, DomainState.RUNNING, 0)
+    state.load_later(_load_default_networks_and_pools)
     return state
+
+
+def _parse_default_domain(xml: str) -> DomainDef:
+    return _parse_domain(xml, False)
+
+
+def _load_default_networks_and_pools(state: NodeState) -> None:
+    _load_network(state, _parse_network(defaults.NETWORK_XML, False))
+    _load_pool(state, _parse_pool(defaults.POOL_XML, False))
 
 
 def _build_file_state(node: NodeFile) -> NodeState:
@@ -1187,13 +1238,13 @@ def _build_file_state(node: NodeFile) -> NodeState:
             _load_domain(state, dfn, DomainState(entry.runstate), entry.transient, entry.has_managed_save)
     for document in node.networks:
         with _locating(document):
-            _load_network(state, NetworkDef.from_xml(document.xml, namespaces=_NO_NAMESPACES))
+            _load_network(state, _parse_network(document.xml, False))
     for pool_entry in node.pools:
         with _locating(pool_entry.document):
-            pool = _load_pool(state, PoolDef.from_xml(pool_entry.document.xml, namespaces=_NO_NAMESPACES))
+            pool = _load_pool(state, _parse_pool(pool_entry.document.xml, False))
         for volume in pool_entry.volumes:
             with _locating(volume):
-                _add_volume(state, pool, VolDef.from_xml(volume.xml, pool.defn))
+                _add_volume(state, pool, _parse_volume(volume.xml, pool.defn, False))
     return state
 
 
@@ -1236,6 +1287,8 @@ def _load_pool(state: NodeState, dfn: PoolDef) -> PoolObj:
 
 def _canonical_uuid(value: str) -> str:
     """UUIDs are indexed in libvirt's printed form; accept any form ``uuid.UUID`` reads."""
+    import uuid as uuid_mod  # only a lookup miss gets here
+
     try:
         return str(uuid_mod.UUID(value))
     except (ValueError, AttributeError, TypeError):

@@ -9,12 +9,18 @@ Objects are indexed by name, UUID and (domains) ID so lookups are one dict acces
 keep libvirt's two definitions: ``config`` (the persistent one, None for a transient domain)
 and ``live`` (while running).  At start both point at the same object; whichever side is
 changed first is copied then (copy on write), so a start/destroy cycle copies nothing.
+
+Opening ``test:///default`` and answering ``list``/``dominfo``/``domstate`` must not pay for
+lxml and the XML models (most of a short ``pyvirsh`` run).  So the built-in domain starts as a
+:class:`PendingDomain` (its facts plus its text, parsed the first time anything needs the
+document), and the built-in network and pool are loaded the first time a network, pool or
+volume is looked at.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pyvirt.driver import EventSink
 from pyvirt.types import (
@@ -26,7 +32,6 @@ from pyvirt.types import (
     PoolRef,
     VolRef,
 )
-from pyvirt.xml.capabilities import NumaCell
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,15 +45,52 @@ POOL_CAPACITY = 107374182400
 """Every test pool reports 100 GiB, whatever its XML says (libvirt's test driver does)."""
 
 
+class NumaCell(NamedTuple):
+    """One NUMA cell of the imaginary host: memory in KiB, its page size and its CPUs."""
+
+    id: int
+    memory_kib: int
+    page_size_kib: int
+    pages: int
+    cpus: range
+    socket: int
+
+
+class DomainFacts(NamedTuple):
+    """What a domain's ``info`` needs from its definition, known without parsing it."""
+
+    name: str
+    uuid: str
+    memory_kib: int
+    current_memory_kib: int
+    vcpus: int
+    current_vcpus: int
+
+
+class PendingDomain:
+    """A definition not parsed yet: its facts, its text and the parser that will read it."""
+
+    __slots__ = ("facts", "parse", "xml")
+
+    def __init__(self, facts: DomainFacts, xml: str, parse: Callable[[str], DomainDef]) -> None:
+        self.facts = facts
+        self.xml = xml
+        self.parse = parse
+
+
 class DomainObj:
-    """One domain and its run state."""
+    """One domain and its run state.
+
+    ``config`` and ``live`` read a :class:`PendingDomain` as its parsed definition (parsing it
+    then); :attr:`persistent`, :meth:`has_live` and :meth:`sizes` answer without parsing.
+    """
 
     __slots__ = (
+        "_config",
+        "_live",
         "autostart",
-        "config",
         "has_managed_save",
         "id",
-        "live",
         "name",
         "reason",
         "ref",
@@ -56,11 +98,17 @@ class DomainObj:
         "uuid",
     )
 
-    def __init__(self, config: DomainDef | None, live: DomainDef | None, name: str, uuid: str) -> None:
+    def __init__(
+        self,
+        config: DomainDef | PendingDomain | None,
+        live: DomainDef | PendingDomain | None,
+        name: str,
+        uuid: str,
+    ) -> None:
         self.name = name
         self.uuid = uuid
-        self.config = config
-        self.live = live
+        self._config = config
+        self._live = live
         self.id = -1
         self.state = DomainState.SHUTOFF
         self.reason = 0
@@ -74,7 +122,53 @@ class DomainObj:
 
     @property
     def persistent(self) -> bool:
-        return self.config is not None
+        return self._config is not None
+
+    @property
+    def config(self) -> DomainDef | None:
+        found = self._config
+        if isinstance(found, PendingDomain):
+            return self._parse(found)
+        return found
+
+    @config.setter
+    def config(self, value: DomainDef | None) -> None:
+        self._config = value
+
+    @property
+    def live(self) -> DomainDef | None:
+        found = self._live
+        if isinstance(found, PendingDomain):
+            return self._parse(found)
+        return found
+
+    @live.setter
+    def live(self, value: DomainDef | None) -> None:
+        self._live = value
+
+    def has_live(self) -> bool:
+        return self._live is not None
+
+    def share_config_as_live(self) -> None:
+        """Run on the persistent definition (a start, or a running domain kept when undefined)."""
+        self._live = self._config
+
+    def sizes(self) -> tuple[int, int, int]:
+        """(maximum memory KiB, current memory KiB, vCPUs in use) of the current definition."""
+        found = self._live if self._live is not None else self._config
+        if isinstance(found, PendingDomain):
+            facts = found.facts
+            return facts.memory_kib, facts.current_memory_kib, facts.current_vcpus
+        assert found is not None, "a domain always has at least one definition"
+        return found.memory_kib, found.current_memory_kib, found.current_vcpus
+
+    def _parse(self, pending: PendingDomain) -> DomainDef:
+        parsed = pending.parse(pending.xml)
+        if self._config is pending:
+            self._config = parsed
+        if self._live is pending:
+            self._live = parsed
+        return parsed
 
     def current(self) -> DomainDef:
         """The definition that describes the domain now: live while running, else the config."""
@@ -169,13 +263,58 @@ class NodeState:
         self.domains_by_uuid: dict[str, DomainObj] = {}
         self.domains_by_id: dict[int, DomainObj] = {}
         self.next_id = 1
-        self.networks_by_name: dict[str, NetworkObj] = {}
-        self.networks_by_uuid: dict[str, NetworkObj] = {}
-        self.pools_by_name: dict[str, PoolObj] = {}
-        self.pools_by_uuid: dict[str, PoolObj] = {}
-        self.volumes_by_key: dict[str, VolObj] = {}
+        self._networks_by_name: dict[str, NetworkObj] = {}
+        self._networks_by_uuid: dict[str, NetworkObj] = {}
+        self._pools_by_name: dict[str, PoolObj] = {}
+        self._pools_by_uuid: dict[str, PoolObj] = {}
+        self._volumes_by_key: dict[str, VolObj] = {}
+        self._load_later: Callable[[NodeState], None] | None = None
+        self._load_lock = threading.Lock()
         self._sinks: tuple[EventSink, ...] = ()
         self._sinks_lock = threading.Lock()
+
+    # -- networks and storage, loaded on first use -----------------------------------------------
+
+    def load_later(self, loader: Callable[[NodeState], None]) -> None:
+        """Add the node's networks, pools and volumes with ``loader`` when one is first looked at."""
+        self._load_later = loader
+
+    def _load(self) -> None:
+        with self._load_lock:
+            loader = self._load_later
+            if loader is not None:
+                self._load_later = None
+                loader(self)
+
+    @property
+    def networks_by_name(self) -> dict[str, NetworkObj]:
+        if self._load_later is not None:
+            self._load()
+        return self._networks_by_name
+
+    @property
+    def networks_by_uuid(self) -> dict[str, NetworkObj]:
+        if self._load_later is not None:
+            self._load()
+        return self._networks_by_uuid
+
+    @property
+    def pools_by_name(self) -> dict[str, PoolObj]:
+        if self._load_later is not None:
+            self._load()
+        return self._pools_by_name
+
+    @property
+    def pools_by_uuid(self) -> dict[str, PoolObj]:
+        if self._load_later is not None:
+            self._load()
+        return self._pools_by_uuid
+
+    @property
+    def volumes_by_key(self) -> dict[str, VolObj]:
+        if self._load_later is not None:
+            self._load()
+        return self._volumes_by_key
 
     # -- connections and events -----------------------------------------------------------------
 
