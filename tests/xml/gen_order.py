@@ -164,30 +164,31 @@ def merge(sequences: list[list[str]]) -> list[str]:
     # and a was seen first.
     for a in list(before):
         for b in list(before[a]):
-            if a in before.get(b, set()) and first_seen[a] > first_seen[b]:
+            if a in before.get(b, set()) and (first_seen[a], a) > (first_seen[b], b):
                 before[a].discard(b)
+    def rank(item: str) -> tuple[float, str]:
+        return (first_seen[item], item)  # the name breaks ties: the same tables on every run
+
     indeg = {x: 0 for x in first_seen}
     for bs in before.values():
         for b in bs:
             indeg[b] += 1
     order: list[str] = []
-    ready = sorted((x for x, d in indeg.items() if d == 0), key=first_seen.__getitem__)
+    ready = sorted((x for x, d in indeg.items() if d == 0), key=rank)
     while ready:
         x = ready.pop(0)
         order.append(x)
-        for b in sorted(before.get(x, ()), key=first_seen.__getitem__):
+        for b in sorted(before.get(x, ()), key=rank):
             indeg[b] -= 1
             if indeg[b] == 0:
                 ready.append(b)
-        ready.sort(key=first_seen.__getitem__)
+        ready.sort(key=rank)
     rest = [x for x in first_seen if x not in order]
-    return order + sorted(rest, key=first_seen.__getitem__)
+    return order + sorted(rest, key=rank)
 
 
-def main() -> None:
-    corpus = Path(
-        sys.argv[1] if len(sys.argv) > 1 else os.environ.get("PYVIRT_CORPUS", REPO.parent / "shared" / "corpus")
-    )
+def tables(corpus: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """(child order, attribute order) per element path, read off libvirt's outputs."""
     files = sorted(corpus.glob("*/*.out.xml")) + sorted(corpus.glob("*/*.testdriver.xml"))
     files += sorted((corpus / "testdriver" / "default-state").glob("*.xml"))
     # real libvirt's dumps of documents holding many optional children at once (probe_libvirt.py)
@@ -202,7 +203,7 @@ def main() -> None:
         here = [*path, el.tag]
         key = element_key(here)
         if el.attrib:
-            attrs[key].append([a for a in el.attrib if not a.startswith("{")])
+            attrs[key].append([str(a) for a in el.attrib if not str(a).startswith("{")])
         seq: list[str] = []
         for child in el:
             if isinstance(child.tag, str) and not child.tag.startswith("{"):
@@ -214,6 +215,25 @@ def main() -> None:
 
     for f in files:
         walk(etree.parse(str(f), parser).getroot(), [])
+    child_order: dict[str, tuple[str, ...]] = {}
+    for key in sorted(set(children) | set(OVERRIDES)):
+        fixed = OVERRIDES.get(key, ())
+        order = (*fixed, *(x for x in merge(children[key]) if x not in fixed))
+        if len(order) > 1:
+            child_order[key] = order
+    attr_order: dict[str, tuple[str, ...]] = {}
+    for key in sorted(attrs):
+        merged = tuple(merge(attrs[key]))
+        if len(merged) > 1:
+            attr_order[key] = merged
+    return child_order, attr_order
+
+
+def main() -> None:
+    corpus = Path(
+        sys.argv[1] if len(sys.argv) > 1 else os.environ.get("PYVIRT_CORPUS", REPO.parent / "shared" / "corpus")
+    )
+    child_order, attr_order = tables(corpus)
     lines = [
         '"""Element and attribute order of libvirt\'s formatter, per element path.',
         "",
@@ -223,20 +243,12 @@ def main() -> None:
         "",
         "CHILD_ORDER: dict[str, tuple[str, ...]] = {",
     ]
-    for key in sorted(set(children) | set(OVERRIDES)):
-        order = list(OVERRIDES.get(key, ())) + [x for x in merge(children[key]) if x not in OVERRIDES.get(key, ())]
-        if len(order) > 1:
-            lines.append(f"    {key!r}: {tuple(order)!r},")
-    lines.append("}")
-    lines.append("")
-    lines.append("ATTR_ORDER: dict[str, tuple[str, ...]] = {")
-    for key in sorted(attrs):
-        order = merge(attrs[key])
-        if len(order) > 1:
-            lines.append(f"    {key!r}: {tuple(order)!r},")
+    lines += [f"    {key!r}: {order!r}," for key, order in child_order.items()]
+    lines += ["}", "", "ATTR_ORDER: dict[str, tuple[str, ...]] = {"]
+    lines += [f"    {key!r}: {order!r}," for key, order in attr_order.items()]
     lines.append("}")
     OUT.write_text("\n".join(lines) + "\n")
-    print(f"wrote {OUT}: {len(children)} element paths, {len(attrs)} attribute paths")
+    print(f"wrote {OUT}: {len(child_order)} element paths, {len(attr_order)} attribute paths")
 
 
 if __name__ == "__main__":

@@ -155,6 +155,18 @@ DOMAINS = {
         "<readonly/><target dir='t'/><source dir='/s'/><driver type='path'/></filesystem>"
         "</devices></domain>"
     ),
+    "controllers": (
+        "<domain type='kvm'><name>t10</name><memory>1048576</memory>"
+        "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+        "<controller type='pci' index='1' model='pcie-root-port'><address type='pci' domain='0' bus='0' slot='2' "
+        "function='0'/><alias name='ua-p'/><target chassis='1' port='0x10'/><driver iommu='on'/>"
+        "<model name='pcie-root-port'/></controller><controller type='pci' index='0' model='pcie-root'/>"
+        "<controller type='usb' index='0' model='ich9-uhci1'><address type='pci' domain='0' bus='0' slot='29' "
+        "function='0' multifunction='on'/><alias name='ua-u'/><master startport='0'/></controller>"
+        "<controller type='usb' index='0' model='ich9-ehci1'><address type='pci' domain='0' bus='0' slot='29' "
+        "function='7'/></controller>"
+        "</devices></domain>"
+    ),
 }
 
 NETWORKS = {

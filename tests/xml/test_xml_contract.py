@@ -208,3 +208,15 @@ def test_generated_tap_names_not_kept_in_definitions() -> None:
     assert live.live_id == 4
     mine = text.replace("vnet3", "mytap0")
     assert DomainDef.from_xml(mine).interfaces[0].target_dev == "mytap0"
+
+
+def test_order_tables_are_current() -> None:
+    """``_order.py`` is what ``gen_order.py`` reads off the corpus and the probes today."""
+    from gen_order import tables
+    from xmlcorpus import CORPUS
+
+    from pyvirt.xml._order import ATTR_ORDER, CHILD_ORDER
+
+    if CORPUS is None:
+        pytest.skip("libvirt corpus not found")
+    assert tables(CORPUS) == (CHILD_ORDER, ATTR_ORDER), "run tests/xml/gen_order.py"

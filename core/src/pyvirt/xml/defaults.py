@@ -154,22 +154,10 @@ def _normalize_bitmap_attr(el: etree._Element, name: str, what: str) -> None:
         el.set(name, format_bitmap(parse_bitmap(value, what=what, line=line_of(el))))
 
 
-def _ensure_child(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    el = parent.find(tag)
-    if el is None:
-        el = etree.SubElement(parent, tag)
-        if text is not None:
-            el.text = text
-        for k, v in attrs.items():
-            el.set(k, v)
-    return el
-
-
 # -- domain --------------------------------------------------------------------------------
 
 _DOMAIN_KIB_ELEMENTS = ("maxMemory", "memory", "currentMemory")
 _MEMTUNE = ("hard_limit", "soft_limit", "swap_hard_limit", "min_guarantee")
-_BLKIO_TUNE = ()
 
 
 def children_by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
@@ -970,6 +958,7 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
         if index not in used.setdefault(ctype, set()):
             _insert_controller(devices, ctype, index)
             used[ctype].add(index)
+    _sort_controllers(devices)
     slot = 0
     for card in groups.get("smartcard", ()):
         if _first(card, "address") is None:
@@ -981,6 +970,31 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
 _IMPLICIT_ORDER = {"scsi": 0, "fdc": 1, "ide": 2, "sata": 3, "virtio-serial": 4, "ccid": 5}
 _DRIVE_ADDRESSES = etree.XPath("*/address[@type='drive']")
 _VIRTIO_SERIAL_USERS = etree.XPath("boolean(console/target[@type='virtio'] | channel/target[@type='virtio'])")
+
+
+def _sort_controllers(devices: etree._Element) -> None:
+    """libvirt keeps controllers grouped by type (in order of first appearance), each type by index,
+    a USB master before its companions."""
+    controllers = list(devices.iterchildren("controller"))
+    if len(controllers) < 2:
+        return
+    type_rank: dict[str, int] = {}
+    for ctrl in controllers:
+        type_rank.setdefault(ctrl.get("type", ""), len(type_rank))
+
+    def key(item: tuple[int, etree._Element]) -> tuple[int, int, bool, int]:
+        position, ctrl = item
+        index = _int_attr(ctrl, "index") or 0
+        return (type_rank[ctrl.get("type", "")], index, _first(ctrl, "master") is not None, position)
+
+    ordered = [ctrl for _, ctrl in sorted(enumerate(controllers), key=key)]
+    if ordered == controllers:
+        return
+    at = devices.index(controllers[0])
+    for ctrl in controllers:
+        devices.remove(ctrl)
+    for offset, ctrl in enumerate(ordered):
+        devices.insert(at + offset, ctrl)
 
 
 def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
