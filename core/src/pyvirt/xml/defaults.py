@@ -477,8 +477,13 @@ def _device_defaults(devices: etree._Element, *, hvm: bool, live: bool) -> None:
     get = groups.get
     for iface in get("interface", ()):
         _interface_defaults(iface, live=live)
-    for disk in get("disk", ()):
+    disks = get("disk", [])
+    if len(disks) > 1:
+        _order_disks(devices, disks)
+    for disk in disks:
         _disk_defaults(disk)
+    if "hostdev" in groups:
+        _scsi_hostdev_addresses(groups["hostdev"])
     for hostdev in get("hostdev", ()):
         _hostdev_defaults(hostdev)
     for fs in get("filesystem", ()):
@@ -683,6 +688,61 @@ def disk_name_to_index(name: str) -> int | None:
     for ch in letters:
         idx = idx * 26 + (ord(ch) - ord("a") + 1)
     return idx - 1
+
+
+def _order_disks(devices: etree._Element, disks: list[etree._Element]) -> None:
+    """libvirt files each disk in as it parses it: after the last disk on the same bus whose
+    name sorts lower (``vdb`` then ``vda`` becomes ``vda``, ``vdb``).  The bus is the one written
+    in the document; a disk without one is compared with the other disks without one."""
+    placed: list[tuple[str | None, int, etree._Element]] = []
+    for disk in disks:
+        target = _first(disk, "target")
+        bus = target.get("bus") if target is not None else None
+        index = disk_name_to_index(target.get("dev", "")) if target is not None else None
+        rank = -1 if index is None else index
+        insert_at = -1
+        for pos in range(len(placed) - 1, -1, -1):
+            other_bus, other_rank, _ = placed[pos]
+            if other_bus != bus:
+                continue
+            if other_rank > rank:
+                insert_at = pos
+            elif insert_at == -1:
+                insert_at = pos + 1
+        entry = (bus, rank, disk)
+        if insert_at == -1:
+            placed.append(entry)
+        else:
+            placed.insert(insert_at, entry)
+    ordered = [disk for _, _, disk in placed]
+    if ordered == disks:
+        return
+    at = devices.index(disks[0])
+    for disk in disks:
+        devices.remove(disk)
+    for offset, disk in enumerate(ordered):
+        devices.insert(at + offset, disk)
+    disks[:] = ordered
+
+
+def _scsi_hostdev_addresses(hostdevs: list[etree._Element]) -> None:
+    """A SCSI hostdev without an address gets the first free unit on controller 0."""
+    used: set[tuple[str, str]] = set()
+    missing: list[etree._Element] = []
+    for hostdev in hostdevs:
+        if hostdev.get("type") != "scsi" or hostdev.get("mode", "subsystem") != "subsystem":
+            continue
+        address = _first(hostdev, "address")
+        if address is None:
+            missing.append(hostdev)
+        elif address.get("type") == "drive":
+            used.add((address.get("controller", "0"), address.get("unit", "0")))
+    unit = 0
+    for hostdev in missing:
+        while ("0", str(unit)) in used:
+            unit += 1
+        used.add(("0", str(unit)))
+        etree.SubElement(hostdev, "address", type="drive", controller="0", bus="0", target="0", unit=str(unit))
 
 
 def _hostdev_defaults(hostdev: etree._Element) -> None:
@@ -922,20 +982,28 @@ def _video_defaults(devices: etree._Element, videos: list[etree._Element]) -> No
 
 def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
     controllers = groups.get("controller", [])
+    if len(controllers) > 1:
+        controllers = _order_controllers(devices, controllers)
     used: dict[str, set[int]] = {}
     for ctrl in controllers:
         idx = _int_attr(ctrl, "index")
         if idx is not None:
             used.setdefault(ctrl.get("type", ""), set()).add(idx)
+    last_master: dict[str, str] = {}
     for ctrl in controllers:
+        ctype = ctrl.get("type", "")
         if ctrl.get("index") is None:
-            ctype = ctrl.get("type", "")
+            if _first(ctrl, "master") is not None and ctype in last_master:
+                ctrl.set("index", last_master[ctype])  # a USB companion shares its master's index
+                continue
             taken = used.setdefault(ctype, set())
             idx = 0
             while idx in taken:
                 idx += 1
             taken.add(idx)
             ctrl.set("index", str(idx))
+        if _first(ctrl, "master") is None:
+            last_master[ctype] = ctrl.get("index", "0")
     needed: list[tuple[str, int]] = []
     for address in select(_DRIVE_ADDRESSES, devices):
         dev = address.getparent()
@@ -950,15 +1018,19 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
                 needed.append((str(bus), int(address.get("controller", "0"))))
     if "smartcard" in groups:
         needed.append(("ccid", 0))
-    virtio_serial = ("console" in groups or "channel" in groups) and bool(_VIRTIO_SERIAL_USERS(devices))
-    if virtio_serial and not used.get("virtio-serial"):
-        needed.append(("virtio-serial", 0))
+    if "console" in groups or "channel" in groups:
+        for target in select(_VIRTIO_SERIAL_USERS, devices):
+            owner = target.getparent()
+            address = _first(owner, "address") if owner is not None else None
+            if address is not None and address.get("type") == "virtio-serial":
+                needed.append(("virtio-serial", int(address.get("controller", "0"))))
+            else:
+                needed.append(("virtio-serial", 0))
     needed.sort(key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
     for ctype, index in needed:
         if index not in used.setdefault(ctype, set()):
             _insert_controller(devices, ctype, index)
             used[ctype].add(index)
-    _sort_controllers(devices)
     slot = 0
     for card in groups.get("smartcard", ()):
         if _first(card, "address") is None:
@@ -969,45 +1041,52 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
 # libvirt adds implicit controllers in this order of types
 _IMPLICIT_ORDER = {"scsi": 0, "fdc": 1, "ide": 2, "sata": 3, "virtio-serial": 4, "ccid": 5}
 _DRIVE_ADDRESSES = etree.XPath("*/address[@type='drive']")
-_VIRTIO_SERIAL_USERS = etree.XPath("boolean(console/target[@type='virtio'] | channel/target[@type='virtio'])")
+_VIRTIO_SERIAL_USERS = etree.XPath("console/target[@type='virtio'] | channel/target[@type='virtio']")
 
 
-def _sort_controllers(devices: etree._Element) -> None:
-    """libvirt keeps controllers grouped by type (in order of first appearance), each type by index,
-    a USB master before its companions."""
-    controllers = list(devices.iterchildren("controller"))
-    if len(controllers) < 2:
-        return
-    type_rank: dict[str, int] = {}
+def _order_controllers(devices: etree._Element, controllers: list[etree._Element]) -> list[etree._Element]:
+    """libvirt files each parsed controller in after the last one of its type with a lower
+    index (a USB master before its companions); types keep their document order."""
+    placed: list[tuple[str, int, bool, etree._Element]] = []
     for ctrl in controllers:
-        type_rank.setdefault(ctrl.get("type", ""), len(type_rank))
-
-    def key(item: tuple[int, etree._Element]) -> tuple[int, int, bool, int]:
-        position, ctrl = item
-        index = _int_attr(ctrl, "index") or 0
-        return (type_rank[ctrl.get("type", "")], index, _first(ctrl, "master") is not None, position)
-
-    ordered = [ctrl for _, ctrl in sorted(enumerate(controllers), key=key)]
-    if ordered == controllers:
-        return
-    at = devices.index(controllers[0])
-    for ctrl in controllers:
-        devices.remove(ctrl)
-    for offset, ctrl in enumerate(ordered):
-        devices.insert(at + offset, ctrl)
+        ctype = ctrl.get("type", "")
+        raw = ctrl.get("index")
+        index = _int_attr(ctrl, "index") if raw is not None else -1
+        index = -1 if index is None else index
+        companion = _first(ctrl, "master") is not None
+        insert_at = -1
+        for pos in range(len(placed) - 1, -1, -1):
+            other_type, other_index, other_companion, _ = placed[pos]
+            if other_type != ctype:
+                continue
+            if index == -1:
+                insert_at = pos + 1
+                break
+            if other_index > index or (not companion and other_companion and other_index == index):
+                insert_at = pos
+            elif insert_at == -1:
+                insert_at = pos + 1
+        entry = (ctype, index, companion, ctrl)
+        if insert_at == -1:
+            placed.append(entry)
+        else:
+            placed.insert(insert_at, entry)
+    ordered = [ctrl for _, _, _, ctrl in placed]
+    if ordered != controllers:
+        at = devices.index(controllers[0])
+        for ctrl in controllers:
+            devices.remove(ctrl)
+        for offset, ctrl in enumerate(ordered):
+            devices.insert(at + offset, ctrl)
+    return ordered
 
 
 def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
+    """An implicit controller goes after all the others (libvirt appends it)."""
     new = etree.Element("controller", type=ctype, index=str(index))
     controllers = list(devices.iterchildren("controller"))
-    same = [c for c in controllers if c.get("type") == ctype]
-    for ctrl in same:
-        if int(ctrl.get("index", "0")) > index:
-            ctrl.addprevious(new)
-            return
-    anchor = same[-1] if same else (controllers[-1] if controllers else None)
-    if anchor is not None:
-        anchor.addnext(new)
+    if controllers:
+        controllers[-1].addnext(new)
     else:
         devices.append(new)
 
