@@ -1021,9 +1021,9 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
     if "console" in groups or "channel" in groups:
         for target in select(_VIRTIO_SERIAL_USERS, devices):
             owner = target.getparent()
-            address = _first(owner, "address") if owner is not None else None
-            if address is not None and address.get("type") == "virtio-serial":
-                needed.append(("virtio-serial", int(address.get("controller", "0"))))
+            serial_address = _first(owner, "address") if owner is not None else None
+            if serial_address is not None and serial_address.get("type") == "virtio-serial":
+                needed.append(("virtio-serial", int(serial_address.get("controller", "0"))))
             else:
                 needed.append(("virtio-serial", 0))
     needed.sort(key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
