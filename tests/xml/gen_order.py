@@ -166,6 +166,7 @@ def merge(sequences: list[list[str]]) -> list[str]:
         for b in list(before[a]):
             if a in before.get(b, set()) and (first_seen[a], a) > (first_seen[b], b):
                 before[a].discard(b)
+
     def rank(item: str) -> tuple[float, str]:
         return (first_seen[item], item)  # the name breaks ties: the same tables on every run
 

@@ -1,0 +1,143 @@
+"""Differential test against the installed libvirt: defaults beyond what the corpus shows.
+
+Every corpus domain is mutated so that libvirt has to fill something in (device addresses,
+controller indexes, disk buses, lifecycle and clock, disk device types removed), then defined
+on real libvirt's test driver (through ``/usr/bin/python3``, which has the bindings) and on the
+pyvirt model; the inactive dumps must agree.  Skipped when libvirt's bindings are missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from xmlcorpus import MatchReport, corpus_files
+
+from pyvirt.xml.domain import DomainDef
+
+pytestmark = pytest.mark.needs_virsh
+
+MUTATIONS: dict[str, Callable[[etree._Element], object]] = {
+    "no-addresses": lambda r: [e.getparent().remove(e) for e in r.xpath("/domain/devices/*/address")],
+    "no-controller-index": lambda r: [e.attrib.pop("index") for e in r.xpath("/domain/devices/controller[@index]")],
+    "no-disk-bus": lambda r: [e.attrib.pop("bus") for e in r.xpath("/domain/devices/disk/target[@bus]")],
+    "no-lifecycle": lambda r: [
+        e.getparent().remove(e)
+        for e in r.xpath("/domain/on_poweroff|/domain/on_reboot|/domain/on_crash|/domain/clock|/domain/currentMemory")
+    ],
+    "no-disk-device": lambda r: [e.attrib.pop("device") for e in r.xpath("/domain/devices/disk[@device='disk']")],
+}
+
+# Where pyvirt knowingly differs, and why.
+KNOWN = {
+    "qemu-disk-source-pool": "the test driver resolves a <disk type='volume'> of its pool into a file disk",
+    "qemu-hostdev-scsi-lsi:no-controller-index": "index of a SCSI controller written without one, next to "
+    "devices that name controller 0: libvirt numbers it after the implicit controller 0",
+    "qemu-hostdev-scsi-virtio-scsi:no-controller-index": "same as qemu-hostdev-scsi-lsi",
+    "qemu-name-escape:no-controller-index": "same as qemu-hostdev-scsi-lsi",
+    "qemu-panic:no-addresses": "libvirt does not print a <panic/> without model and address",
+}
+
+_LIBVIRT = r"""
+import json, sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+docs, node = json.load(sys.stdin)
+conn = libvirt.open("test://" + node)
+out = {}
+for key, xml in docs.items():
+    try:
+        dom = conn.defineXML(xml)
+        out[key] = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        dom.undefine()
+    except libvirt.libvirtError as exc:
+        out[key] = "ERROR " + str(exc)
+print(json.dumps(out))
+"""
+
+
+def _mutated() -> dict[str, str]:
+    parser = etree.XMLParser(remove_blank_text=True)
+    docs: dict[str, str] = {}
+    for path in corpus_files("domain", "*.in.xml"):
+        name = path.name.removesuffix(".in.xml")
+        for label, mutate in MUTATIONS.items():
+            root = etree.parse(str(path), parser).getroot()
+            mutate(root)
+            docs[f"{name}:{label}"] = etree.tostring(root, encoding="unicode")
+    return docs
+
+
+@pytest.fixture(scope="module")
+def libvirt_dumps() -> tuple[dict[str, str], dict[str, str]]:
+    if not Path("/usr/bin/python3").exists():
+        pytest.skip("no /usr/bin/python3")
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import libvirt"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("libvirt's Python bindings are not installed")
+    docs = _mutated()
+    if not docs:
+        pytest.skip("libvirt corpus not found")
+    with tempfile.TemporaryDirectory() as tmp:
+        node = Path(tmp) / "empty.xml"
+        node.write_text("<node/>\n")
+        proc = subprocess.run(
+            ["/usr/bin/python3", "-c", _LIBVIRT],
+            input=json.dumps([docs, str(node)]),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
+    return docs, json.loads(proc.stdout)
+
+
+def _pyvirt_dump(xml: str) -> str:
+    dom = DomainDef.from_xml(xml, namespaces=())
+    if dom.arch is None:
+        dom.arch = "i686"  # the test driver's guest architecture
+    used = {i.target_dev for i in dom.interfaces if i.target_dev}
+    counter = 0
+    for iface in dom.interfaces:
+        if not iface.target_dev:
+            while f"testnet{counter}" in used:
+                counter += 1
+            iface.target_dev = f"testnet{counter}"
+            used.add(iface.target_dev)
+    return dom.to_xml(inactive=True)
+
+
+def _same(got: str, expected: str) -> bool:
+    for pattern in (r"<mac address='[^']*'/>", r"<uuid>[^<]*</uuid>", r"interfaceid='[^']*'"):
+        for mine, theirs in zip(re.findall(pattern, got), re.findall(pattern, expected), strict=False):
+            got = got.replace(mine, theirs, 1)
+    return got == expected
+
+
+def test_mutated_corpus_matches_libvirt(
+    libvirt_dumps: tuple[dict[str, str], dict[str, str]], report: MatchReport
+) -> None:
+    docs, dumps = libvirt_dumps
+    misses: list[str] = []
+    for key, xml in docs.items():
+        expected = dumps[key]
+        try:
+            got = _pyvirt_dump(xml)
+        except Exception as exc:
+            got = f"ERROR {exc}"
+        if expected.startswith("ERROR") or got.startswith("ERROR"):
+            ok = expected.startswith("ERROR") and got.startswith("ERROR")
+        else:
+            ok = _same(got, expected)
+        reason = KNOWN.get(key) or KNOWN.get(key.split(":", 1)[0])
+        report.record(
+            "extra: mutated corpus vs real libvirt (byte-identical)", key, None if ok else reason or "differs"
+        )
+        if not ok and reason is None:
+            misses.append(key)
+    assert not misses, f"unexpected differences from libvirt: {misses}"
