@@ -24,7 +24,7 @@ from pyvirt.types import (
     SuspendedDetail,
     UndefinedDetail,
 )
-from pyvirt_test.driver import SAVE_MAGIC
+from pyvirt_test.saveimage import SAVE_MAGIC
 
 UUID = "0a0b0c0d-1111-2222-3333-444455556666"
 

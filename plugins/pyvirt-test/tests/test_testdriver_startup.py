@@ -68,8 +68,8 @@ def test_the_document_is_parsed_when_needed() -> None:
 
 def test_facts_agree_with_the_document() -> None:
     from pyvirt_test import defaults
-    from pyvirt_test.driver import _parse_default_domain
+    from pyvirt_test.documents import parse_default_domain
 
-    dfn = _parse_default_domain(defaults.DOMAIN_XML)
+    dfn = parse_default_domain(defaults.DOMAIN_XML)
     facts = defaults.DOMAIN_FACTS
     assert (dfn.name, dfn.uuid, dfn.memory_kib, dfn.current_memory_kib, dfn.vcpus, dfn.current_vcpus) == facts

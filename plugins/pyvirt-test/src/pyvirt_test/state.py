@@ -403,3 +403,13 @@ class SharedDefault:
             if cls._users <= 0:
                 cls._state = None
                 cls._users = 0
+
+
+def canonical_uuid(value: str) -> str:
+    """UUIDs are indexed in libvirt's printed form; accept any form ``uuid.UUID`` reads."""
+    import uuid as uuid_mod  # only a lookup miss gets here
+
+    try:
+        return str(uuid_mod.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        return value
