@@ -1328,6 +1328,10 @@ _VOL_TYPE_BY_POOL = {
 }
 
 
+# the format a new volume of the pool gets when the document names none
+_VOL_FORMAT_BY_POOL = {"dir": "raw", "fs": "raw", "netfs": "raw", "vstorage": "raw", "gluster": "raw", "disk": "none"}
+
+
 def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> None:
     """libvirt's volume parse-time defaults; the pool decides the type and format."""
     if root.get("type") is None:
@@ -1343,19 +1347,16 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
     capacity = _bytes_element(root, "capacity", default=0 if no_capacity else None)
     # no <allocation>: a fully allocated volume (libvirt's parser default)
     _bytes_element(root, "allocation", default=capacity)
-    if _first(root, "target") is None and pool_type in ("dir", "fs", "netfs", "vstorage"):
+    default_format = _VOL_FORMAT_BY_POOL.get(pool_type)
+    if _first(root, "target") is None and default_format is not None:
         etree.SubElement(root, "target")
     for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
         if target is None:
             continue
-        if target.tag == "target" and pool_type in ("dir", "fs", "netfs", "vstorage"):
-            if _first(target, "format") is None:
-                etree.SubElement(target, "format", type="raw")
-        if target.tag == "target":
-            fmt = _first(target, "format")
-            if fmt is not None and fmt.get("type") == "qcow2":
-                if _first(target, "features") is not None and _first(target, "compat") is None:
-                    etree.SubElement(target, "compat").text = "1.1"
+        if target.tag == "target" and default_format is not None and _first(target, "format") is None:
+            etree.SubElement(target, "format", type=default_format)
+        if target.tag == "target" and _first(target, "features") is not None and _first(target, "compat") is None:
+            etree.SubElement(target, "compat").text = "1.1"  # features imply the qcow2 v3 format
             cluster = _first(target, "clusterSize")
             if cluster is not None:
                 cluster.text = str(
