@@ -248,7 +248,7 @@ def report(mine: dict[str, Any], hooked: dict[str, Any], real: dict[str, Any] | 
         f"medians over {COUNT:,} domains (list: {LIST_REPEAT} calls, open: {OPEN_REPEAT})",
         "pyvirt column: core + test driver, no hook plugins; 'with hooks': the hook plugins installed here",
         "",
-        f"{'operation':28} {'pyvirt':>10} {'libvirt':>10} {'ratio':>7} {'<=2x':>5}   {'driver alone':>12} "
+        f"{'operation':30} {'pyvirt':>10} {'libvirt':>10} {'ratio':>7} {'<=2x':>5}   {'driver alone':>12} "
         f"{'core adds':>10} {'with hooks':>11}",
     ]
     for op in OPS:
@@ -259,7 +259,7 @@ def report(mine: dict[str, Any], hooked: dict[str, Any], real: dict[str, Any] | 
         alone = mine["driver_median_s"].get(op)
         core = ours - alone if alone is not None else None
         lines.append(
-            f"{LABELS[op]:28} {_fmt(ours):>10} {_fmt(theirs):>10} "
+            f"{LABELS[op]:30} {_fmt(ours):>10} {_fmt(theirs):>10} "
             f"{(f'{ratio:.2f}x' if ratio is not None else '-'):>7} {ok:>5}   {_fmt(alone):>12} {_fmt(core):>10} "
             f"{_fmt(hooked['median_s'][op]):>11}"
         )
