@@ -134,15 +134,58 @@ def test_missing_referenced_file(tmp_path: Path) -> None:
 def test_wrong_root_element(tmp_path: Path) -> None:
     node = tmp_path / "node.xml"
     node.write_text("<domain/>")
-    with pytest.raises(pyvirt.XMLError, match="expecting root element of 'node', not 'domain'"):
+    with pytest.raises(pyvirt.XMLError, match=r"^XML error: expecting root element of 'node', not 'domain'$"):
         load_node_file(str(node), NODE_INFO)
 
 
-def test_bad_runstate(tmp_path: Path) -> None:
-    node = tmp_path / "node.xml"
-    node.write_text(
-        "<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><domain type='test'>"
-        "<test:runstate>9</test:runstate><name>x</name></domain></node>"
+_TEST_NS = "xmlns:test='http://libvirt.org/schemas/domain/test/1.0'"
+_DOM = "<domain type='test'>{extra}<name>x</name><memory>1024</memory><os><type>hvm</type></os></domain>"
+REFUSED_NODES = {
+    "root": "<domain/>",
+    "runstate-range": f"<node {_TEST_NS}>{_DOM.format(extra='<test:runstate>9</test:runstate>')}</node>",
+    "runstate-word": f"<node {_TEST_NS}>{_DOM.format(extra='<test:runstate>x</test:runstate>')}</node>",
+    "transient-shutoff": (
+        f"<node {_TEST_NS}>{_DOM.format(extra='<test:transient/><test:runstate>5</test:runstate>')}</node>"
+    ),
+    "cpu-mhz": "<node><cpu><mhz>abc</mhz></cpu></node>",
+    "cpu-active": "<node><cpu><active>-1</active></cpu></node>",
+    "memory": "<node><memory>-5</memory></node>",
+    "missing-file": "<node><domain file='nope.xml'/></node>",
+}
+
+
+@needs_libvirt
+def test_refused_node_files_match_libvirt(tmp_path: Path) -> None:
+    """What libvirt's test driver refuses in a node file: same code, error domain and message."""
+    paths = []
+    for name, text in REFUSED_NODES.items():
+        path = tmp_path / f"{name}.xml"
+        path.write_text(text)
+        paths.append(str(path))
+    real = run_libvirt(
+        "import json, sys, libvirt\n"
+        "libvirt.registerErrorHandler(lambda *a: None, None)\n"
+        "out = []\n"
+        "for path in json.load(sys.stdin):\n"
+        "    try:\n"
+        "        libvirt.open('test://' + path)\n"
+        "        out.append(None)\n"
+        "    except libvirt.libvirtError as e:\n"
+        "        out.append([e.get_error_code(), e.get_error_domain(), e.get_error_message()])\n"
+        "print(json.dumps(out))\n",
+        paths,
     )
-    with pytest.raises(pyvirt.XMLError, match="invalid runstate '9'"):
+    mine = []
+    for path in paths:
+        with pytest.raises(pyvirt.XMLError) as info:
+            pyvirt.open(f"test://{path}")
+        mine.append([int(info.value.code), int(info.value.domain), info.value.message])
+    assert dict(zip(REFUSED_NODES, mine, strict=True)) == dict(zip(REFUSED_NODES, real, strict=True))
+
+
+def test_refusals_keep_the_line(tmp_path: Path) -> None:
+    node = tmp_path / "node.xml"
+    node.write_text(f"<node {_TEST_NS}>\n\n" + _DOM.format(extra="\n<test:runstate>9</test:runstate>") + "</node>")
+    with pytest.raises(pyvirt.XMLError, match="runstate '9' out of range") as info:
         load_node_file(str(node), NODE_INFO)
+    assert info.value.line == 4

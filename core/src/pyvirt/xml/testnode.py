@@ -10,7 +10,9 @@ namespace (``http://libvirt.org/schemas/domain/test/1.0``): ``runstate`` (a
 
 This module only *reads* the file into plain values: each object is handed back as the XML
 text of its own document, so the driver parses it with the same models as any defined
-object.  Errors name the file and the line, for the node file and for every referenced file.
+object.  What libvirt's test driver itself refuses (a wrong root element, a bad runstate or
+host number, an unreadable file) is worded as libvirt words it, with the line kept in
+``XMLError.line``; a malformed document or an invalid object in it names the file and line.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ TEST_NAMESPACE = "http://libvirt.org/schemas/domain/test/1.0"
 
 _RUNNING = 1
 _SHUTOFF = 5
+_LAST_STATE = 7
+"""The highest ``virDomainState`` (pmsuspended)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +87,8 @@ def load_node_file(path: str, defaults: NodeInfo) -> NodeFile:
     """
     root = _parse_file(path)
     if root.tag != "node":
-        raise XMLError(
-            f"{path}:{root.sourceline}: expecting root element of 'node', not '{root.tag}'", line=root.sourceline
+        raise _refused(
+            f"XML error: expecting root element of 'node', not '{root.tag}'", root.sourceline, ErrorDomain.XML
         )
     base = os.path.dirname(path)
     domains: list[NodeDomain] = []
@@ -132,17 +136,10 @@ def _node_info(root: Any, path: str, info: NodeInfo) -> NodeInfo:
 
 def _number(element: Any, path: str) -> int:
     text = (element.text or "").strip()
-    try:
-        value = int(text)
-    except ValueError:
-        raise XMLError(
-            f"{path}:{element.sourceline}: invalid node {element.tag} value '{text}'", line=element.sourceline
-        ) from None
-    if value < 0:
-        raise XMLError(
-            f"{path}:{element.sourceline}: invalid node {element.tag} value '{text}'", line=element.sourceline
-        )
-    return value
+    if not text.isdigit():
+        where = "cpu " if element.getparent().tag == "cpu" else ""
+        raise _refused(f"XML error: invalid node {where}{element.tag} value", element.sourceline)
+    return int(text)
 
 
 def _domain(element: Any, path: str, base: str) -> NodeDomain:
@@ -153,17 +150,17 @@ def _domain(element: Any, path: str, base: str) -> NodeDomain:
         name = etree.QName(extra).localname
         if name == "runstate":
             text = (extra.text or "").strip()
-            if not text.isdigit() or not 0 <= int(text) <= 7:
-                raise XMLError(
-                    f"{document.origin}:{extra.sourceline}: invalid runstate '{text}'", line=extra.sourceline
-                )
+            if not text.isdigit():
+                raise _refused("XML error: invalid runstate", extra.sourceline)
+            if int(text) > _LAST_STATE:
+                raise _refused(f"XML error: runstate '{text}' out of range'", extra.sourceline)  # sic, libvirt's
             runstate = int(text)
         elif name == "transient":
             transient = True
         elif name == "hasmanagedsave":
             managed = True
     if transient and runstate == _SHUTOFF:
-        raise XMLError(f"{document.origin}: transient domain cannot have runstate 'shutoff'", line=document.first_line)
+        raise _refused("XML error: transient domain cannot have runstate 'shutoff'", document.first_line)
     return NodeDomain(document, runstate, transient, managed)
 
 
@@ -217,6 +214,13 @@ def _remove(element: Any) -> None:
     else:
         parent.text = (parent.text or "") + tail
     parent.remove(element)
+
+
+def _refused(message: str, line: int | None, domain: ErrorDomain = ErrorDomain.TEST) -> XMLError:
+    """A node file libvirt's test driver refuses, in its words; the line is kept in ``line`` only."""
+    error = XMLError(message, domain=domain)
+    error.line = line
+    return error
 
 
 def _parse_file(path: str) -> Any:
