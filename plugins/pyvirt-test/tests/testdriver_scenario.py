@@ -223,6 +223,10 @@ def _pyvirt_object_step(conn: pyvirt.Connection, step: Step, kept: dict[str, pyv
         return conn.define_pool(args[0]).name
     if op == "pool_create_xml":
         return conn.create_pool(args[0]).name
+    if op == "net_uuid":
+        return conn.lookup_network_by_uuid(args[0]).name
+    if op == "pool_uuid":
+        return conn.lookup_pool_by_uuid(args[0]).name
     if op == "vol_key":
         return conn.lookup_volume_by_key(args[0]).name
     if op == "vol_path":
@@ -301,6 +305,8 @@ def step(op, *args):
     if op == "net_create_xml": return conn.networkCreateXML(args[0]).name()
     if op == "pool_define": return conn.storagePoolDefineXML(args[0]).name()
     if op == "pool_create_xml": return conn.storagePoolCreateXML(args[0]).name()
+    if op == "net_uuid": return conn.networkLookupByUUIDString(args[0]).name()
+    if op == "pool_uuid": return conn.storagePoolLookupByUUIDString(args[0]).name()
     if op == "vol_key": return conn.storageVolLookupByKey(args[0]).name()
     if op == "vol_path": return conn.storageVolLookupByPath(args[0]).name()
     if op == "nets":
