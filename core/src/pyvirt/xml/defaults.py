@@ -313,6 +313,7 @@ def _feature_defaults(features: etree._Element) -> None:
 
 _PCI_CANONICAL = re.compile(r"0x[0-9a-f]{4}:0x[0-9a-f]{2}:0x[0-9a-f]{2}\.0x[0-7]")
 _PCI_FIELDS = (("domain", "0x{:04x}"), ("bus", "0x{:02x}"), ("slot", "0x{:02x}"), ("function", "0x{:x}"))
+_PCI_DEVICE_ADDRESSES = etree.XPath("*/address[@type='pci']")
 _PCI_SOURCE_ADDRESSES = etree.XPath(
     "hostdev[@type='pci']/source/address | interface[@type='hostdev']/source/address[@type='pci']"
 )
@@ -320,7 +321,7 @@ _PCI_SOURCE_ADDRESSES = etree.XPath(
 
 def _pci_address_form(devices: etree._Element, has_hostdev: bool) -> None:
     """PCI addresses as libvirt prints them: hex, zero-padded (``slot='5'`` -> ``slot='0x05'``)."""
-    addresses = [a for dev in devices for a in dev.iterchildren("address") if a.get("type") == "pci"]
+    addresses = select(_PCI_DEVICE_ADDRESSES, devices)
     if has_hostdev:
         addresses += select(_PCI_SOURCE_ADDRESSES, devices)
     for address in addresses:
