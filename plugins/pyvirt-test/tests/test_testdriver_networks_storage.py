@@ -159,14 +159,6 @@ def test_volume_key_and_path_ignore_the_document(default_conn: pyvirt.Connection
     assert vol.key == vol.path() == "/default-pool/z"
 
 
-MODEL_GAP = pytest.mark.xfail(
-    strict=False,
-    reason="XML model gap (pyvirt/xml/storagevol.py): libvirt's volume parser defaults <allocation> to the "
-    "capacity and a dir pool's volume <format> to raw",
-)
-
-
-@MODEL_GAP
 def test_volume_defaults(default_conn: pyvirt.Connection) -> None:
     vol = default_conn.lookup_pool_by_name("default-pool").create_volume(
         "<volume><name>d</name><capacity>5</capacity></volume>"
@@ -194,7 +186,6 @@ def test_volume_resize(default_conn: pyvirt.Connection) -> None:
         vol.resize(10**15)
 
 
-@MODEL_GAP
 @needs_libvirt
 def test_volumes_match_libvirt(default_conn: pyvirt.Connection) -> None:
     real = run_libvirt(
