@@ -20,13 +20,15 @@ from pyvirt.xml.storagevol import VolDef
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 names = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_characters="/\x00", exclude_categories=("Cs", "Cc")),
+    alphabet=st.characters(codec="utf-8", exclude_characters="/\x00\ufffe\uffff", exclude_categories=("Cs", "Cc")),
     min_size=1,
     max_size=30,
 ).filter(lambda s: s.strip() == s and s != "")
-texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=60).filter(
-    lambda s: s.strip() == s and s != ""
-)
+texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="\ufffe\uffff", exclude_categories=("Cs", "Cc")),
+    min_size=1,
+    max_size=60,
+).filter(lambda s: s.strip() == s and s != "")
 UNITS = {"KiB": 1, "k": 1, "MiB": 1024, "M": 1024, "GiB": 1024**2, "bytes": None}
 uuids = st.uuids().map(str)
 macs = st.lists(st.integers(0, 255), min_size=5, max_size=5).map(

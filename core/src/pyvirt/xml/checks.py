@@ -50,13 +50,19 @@ def _bitmap(value: str, el: etree._Element) -> set[int]:
 # -- domain ------------------------------------------------------------------------------------
 
 
-def check_domain(root: etree._Element) -> None:
-    """Refuse a domain libvirt's generic parser refuses (duplicate targets, bad indexes...)."""
-    from pyvirt.xml.defaults import children_by_tag
+def check_domain(
+    root: etree._Element,
+    groups: tuple[dict[str, list[etree._Element]], dict[str, list[etree._Element]]] | None = None,
+) -> None:
+    """Refuse a domain libvirt's generic parser refuses (duplicate targets, bad indexes...).
+
+    ``groups``: the children of ``<domain>`` and ``<devices>`` by tag, if the caller has them.
+    """
+    from pyvirt.xml.defaults import index
 
     if root.get("type") is None:
         raise _fail("missing domain type attribute", root)
-    top = children_by_tag(root)
+    top, device_groups = groups if groups is not None else index(root)
     name_el = top["name"][0] if "name" in top else None
     if name_el is None or not (name_el.text or "").strip():
         raise _fail("missing domain name information", name_el if name_el is not None else root)
@@ -78,7 +84,7 @@ def check_domain(root: etree._Element) -> None:
         _check_sysinfo(root, top["uuid"][0])
     if "devices" in top:
         devices = top["devices"][0]
-        _check_devices(devices, children_by_tag(devices))
+        _check_devices(devices, device_groups)
 
 
 def _check_os(os_el: etree._Element) -> None:

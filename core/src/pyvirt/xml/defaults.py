@@ -174,11 +174,27 @@ def children_by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
     return groups
 
 
-def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) -> int | None:
+Groups = dict[str, list[etree._Element]]
+
+
+def index(root: etree._Element) -> tuple[Groups, Groups]:
+    """Children of ``<domain>`` and of its ``<devices>`` by tag: the checks and the defaults
+    both start from them, so a parse builds them once."""
+    top = children_by_tag(root)
+    devices = top.get("devices")
+    return top, (children_by_tag(devices[0]) if devices else {})
+
+
+def domain_defaults(
+    root: etree._Element,
+    namespaces: Collection[str] | None,
+    groups: tuple[Groups, Groups] | None = None,
+) -> int | None:
     """Apply libvirt's generic domain parse-time defaults to ``root``; return its live ``id``.
 
     The ``id`` attribute is taken off the tree because it is not part of the definition: the
-    formatter adds the current one (or none) when dumping.
+    formatter adds the current one (or none) when dumping.  ``groups`` are the children of
+    ``<domain>`` and ``<devices>`` by tag when the caller already has them (see :func:`index`).
     """
     live_id: int | None = None
     raw_id = root.get("id")
@@ -192,11 +208,8 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
             live_id = None
     if namespaces is not None:
         _drop_foreign_namespaces(root, namespaces)
-    top: dict[str, etree._Element] = {}
-    for child in root:
-        tag = child.tag
-        if isinstance(tag, str) and tag not in top:
-            top[tag] = child
+    top_groups, device_groups = groups if groups is not None else index(root)
+    top = {tag: items[0] for tag, items in top_groups.items()}
 
     # identity
     uuid_el = top.get("uuid")
@@ -282,8 +295,11 @@ def domain_defaults(root: etree._Element, namespaces: Collection[str] | None) ->
         _feature_defaults(features)
     if devices is None:
         devices = etree.SubElement(root, "devices")  # libvirt always prints <devices>
+        device_groups = {}
     type_el = _first(os_el, "type") if os_el is not None else None
-    _device_defaults(devices, hvm=type_el is not None and type_el.text == "hvm", live=live_id is not None)
+    _device_defaults(
+        devices, device_groups, hvm=type_el is not None and type_el.text == "hvm", live=live_id is not None
+    )
     return live_id
 
 
@@ -473,8 +489,7 @@ def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
             etree.SubElement(os_el, "boot", dev="hd")
 
 
-def _device_defaults(devices: etree._Element, *, hvm: bool, live: bool) -> None:
-    groups = children_by_tag(devices)
+def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live: bool) -> None:
     get = groups.get
     for iface in get("interface", ()):
         _interface_defaults(iface, live=live)

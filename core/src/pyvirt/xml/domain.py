@@ -164,8 +164,9 @@ class DomainDef(XMLModel):
         expect_root(root, "domain", "domain")
         if validate:
             schema_validate(root, "domain")
-        checks.check_domain(root)
-        live_id = defaults.domain_defaults(root, namespaces)
+        groups = defaults.index(root)
+        checks.check_domain(root, groups)
+        live_id = defaults.domain_defaults(root, namespaces, groups)
         canonicalize(root)
         return cls(root, live_id=live_id)
 
