@@ -1112,7 +1112,7 @@ def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
 # (query selecting elements, attribute to drop from them or None to drop the elements)
 _Strip = tuple[etree.XPath, str | None]
 _LIVE_ONLY: tuple[_Strip, ...] = (
-    (etree.XPath("//source[@index] | //backingStore[@index]"), "index"),
+    (etree.XPath("/domain/devices/disk//*[self::source or self::backingStore][@index]"), "index"),
     (etree.XPath("/domain/devices/disk/mirror"), None),
     (etree.XPath("/domain/devices/interface/source[@portid]"), "portid"),
     (etree.XPath("/domain/cputune/cachetune[@id] | /domain/cputune/memorytune[@id]"), "id"),
