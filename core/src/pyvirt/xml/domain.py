@@ -14,7 +14,7 @@ from collections.abc import Collection
 from lxml import etree
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import canonicalize, serialize, start_tag
+from pyvirt.xml.canonical import serialize, start_tag
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
 from pyvirt.xml.schema import validate as schema_validate
@@ -80,7 +80,6 @@ class InterfaceDef(_Device):
         else:
             if target is None:
                 target = etree.SubElement(self._el, "target")
-                canonicalize(self._owner.root)
             target.set("dev", value)
         self._owner.invalidate()
 
@@ -167,7 +166,6 @@ class DomainDef(XMLModel):
         groups = defaults.index(root)
         checks.check_domain(root, groups)
         live_id = defaults.domain_defaults(root, namespaces, groups)
-        canonicalize(root)
         return cls(root, live_id=live_id)
 
     # -- typed fields -----------------------------------------------------------------------
@@ -212,7 +210,6 @@ class DomainDef(XMLModel):
                 del el.attrib["arch"]
         else:
             el.set("arch", value)
-            canonicalize(self._root)
         self.invalidate()
 
     @property
@@ -282,7 +279,6 @@ class DomainDef(XMLModel):
                 del el.attrib["current"]
         else:
             el.set("current", str(value))
-            canonicalize(self._root)
         self.invalidate()
 
     @property
@@ -305,7 +301,7 @@ class DomainDef(XMLModel):
             return cached
         body = self._cache.get((inactive, secure))
         if body is None:
-            tree = defaults.strip_for_output(self._root, inactive=inactive, secure=secure)
+            tree = defaults.strip_for_output(self._output_tree(), inactive=inactive, secure=secure)
             body = serialize(tree)
             body = body[body.index(">") + 1 :]
             self._cache[(inactive, secure)] = body

@@ -3,7 +3,8 @@
 A model owns the whole parsed (and normalised) tree, so everything the schema allows survives
 even when no typed field covers it yet; typed properties read and write that tree.  Drivers
 dump XML far more often than they change a definition, so each formatted variant is cached
-and any assignment through a property clears the cache.
+and any assignment through a property clears the cache.  Sorting the tree into libvirt's
+order is only needed for output, so it is done lazily, on the first dump after a change.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class XMLModel:
     def __init__(self, root: etree._Element) -> None:
         self._root = root
         self._cache: dict[object, str] = {}
+        self._sorted = False
 
     @property
     def root(self) -> etree._Element:
@@ -32,8 +34,18 @@ class XMLModel:
         return self._root
 
     def invalidate(self) -> None:
-        """Forget formatted output after the tree changed."""
+        """Forget formatted output (and the sorted state) after the tree changed."""
         self._cache.clear()
+        self._sorted = False
+
+    def _output_tree(self) -> etree._Element:
+        """The tree in libvirt's element and attribute order (sorted on first use)."""
+        if not self._sorted:
+            from pyvirt.xml.canonical import canonicalize
+
+            canonicalize(self._root)
+            self._sorted = True
+        return self._root
 
     def copy(self) -> Self:
         """An independent deep copy (a running domain keeps a live and a persistent one)."""
@@ -60,8 +72,6 @@ class XMLModel:
 
     def _set_text(self, path: str, value: str | None, *, attrs: dict[str, str] | None = None) -> None:
         """Set (creating at libvirt's position) or remove the element at ``path``."""
-        from pyvirt.xml.canonical import canonicalize
-
         el = self._root.find(path)
         if value is None:
             if el is not None:
@@ -81,7 +91,6 @@ class XMLModel:
             if attrs:
                 for k, v in attrs.items():
                     el.set(k, v)
-            canonicalize(self._root)
         el.text = value
         self.invalidate()
 

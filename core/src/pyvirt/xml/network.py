@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import canonicalize, serialize
+from pyvirt.xml.canonical import serialize
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
 from pyvirt.xml.schema import validate as schema_validate
@@ -36,7 +36,6 @@ class NetworkDef(XMLModel):
             schema_validate(root, "network")
         checks.check_network(root)
         defaults.network_defaults(root, namespaces)
-        canonicalize(root)
         return cls(root)
 
     @property
@@ -71,7 +70,6 @@ class NetworkDef(XMLModel):
                 del el.attrib["name"]
         else:
             el.set("name", value)
-        canonicalize(self._root)
         self.invalidate()
 
     @property
@@ -83,6 +81,6 @@ class NetworkDef(XMLModel):
         """libvirt's network XMLDesc (``inactive`` is accepted for symmetry; nothing is live-only yet)."""
         cached = self._cache.get(inactive)
         if cached is None:
-            cached = serialize(self._root)
+            cached = serialize(self._output_tree())
             self._cache[inactive] = cached
         return cached

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import canonicalize, serialize
+from pyvirt.xml.canonical import serialize
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
 from pyvirt.xml.schema import validate as schema_validate
@@ -36,7 +36,6 @@ class PoolDef(XMLModel):
             schema_validate(root, "storagepool")
         checks.check_pool(root)
         defaults.pool_defaults(root, namespaces)
-        canonicalize(root)
         return cls(root)
 
     @property
@@ -83,6 +82,6 @@ class PoolDef(XMLModel):
         """libvirt's pool XMLDesc (sizes included in both forms, as libvirt prints them)."""
         cached = self._cache.get(inactive)
         if cached is None:
-            cached = serialize(self._root)
+            cached = serialize(self._output_tree())
             self._cache[inactive] = cached
         return cached

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import canonicalize, serialize
+from pyvirt.xml.canonical import serialize
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
 from pyvirt.xml.schema import validate as schema_validate
@@ -36,7 +36,6 @@ class VolDef(XMLModel):
             schema_validate(root, "storagevol")
         checks.check_vol(root)
         defaults.vol_defaults(root, pool.pool_type, no_capacity=no_capacity)
-        canonicalize(root)
         return cls(root)
 
     @property
@@ -88,6 +87,6 @@ class VolDef(XMLModel):
         """libvirt's volume XMLDesc (``pool`` is part of the contract for pool-dependent output)."""
         cached = self._cache.get(pool.pool_type)
         if cached is None:
-            cached = serialize(self._root)
+            cached = serialize(self._output_tree())
             self._cache[pool.pool_type] = cached
         return cached
