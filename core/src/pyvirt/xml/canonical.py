@@ -50,16 +50,16 @@ _SORTABLE: frozenset[str] = frozenset(
 """Keys with a table at or below them: other subtrees cannot need sorting."""
 
 _MEMO_LIMIT = 50_000
-_ATTRS_OK: dict[tuple[str, tuple[str, ...]], bool] = {}
+_ATTRS_OK: dict[tuple[str, tuple[object, ...]], bool] = {}
 _CHILD_ORDERING: dict[tuple[str, tuple[object, ...]], list[int] | None] = {}
 """Memos: documents repeat the same shapes, so each (element, names) order is worked out once."""
 
 
-def _attrs_in_order(key: str, names: tuple[str, ...]) -> bool:
+def _attrs_in_order(key: str, names: tuple[object, ...]) -> bool:
     arank = _ATTR_RANK.get(key)
     if arank is None:
         return True
-    ranks = [arank.get(n, 1000) for n in names]
+    ranks = [arank.get(str(n), 1000) for n in names]
     return ranks == sorted(ranks)
 
 
@@ -85,7 +85,8 @@ def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
 
 
 def _sort(el: etree._Element, key: str) -> None:
-    names = cast("list[str]", el.keys())
+    # Hot path of every first dump: few lxml calls per element, memo lookups instead of logic.
+    names = el.keys()
     if len(names) > 1:
         attr_sig = (key, tuple(names))
         ok = _ATTRS_OK.get(attr_sig)
@@ -100,25 +101,32 @@ def _sort(el: etree._Element, key: str) -> None:
             el.attrib.clear()
             for name, value in items:
                 el.set(name, value)
-    children = list(el)
-    if not children:
-        return
-    tags = tuple([child.tag for child in children])
-    for child, tag in zip(children, tags, strict=True):
-        if isinstance(tag, str) and tag[0] != "{" and (len(child) or len(child.keys()) > 1):
+    tags: list[object] = []
+    for child in el:
+        tag = child.tag
+        tags.append(tag)
+        if tag.__class__ is not str:
+            continue
+        child_key = _KEYS.get((key, tag))
+        if child_key is None:
+            if tag[0] == "{":
+                continue  # an extension namespace: kept as written
             child_key = _child_key(key, tag)
-            if child_key in _SORTABLE:
-                _sort(child, child_key)
-    sig = (key, tags)
+        if child_key in _SORTABLE and (len(child) or (child_key in _ATTR_RANK and len(child.attrib) > 1)):
+            _sort(child, child_key)
+    if len(tags) < 2:
+        return
+    sig = (key, tuple(tags))
     if sig in _CHILD_ORDERING:
         order = _CHILD_ORDERING[sig]
     else:
-        order = _child_order(key, tags)
+        order = _child_order(key, sig[1])
         if len(_CHILD_ORDERING) > _MEMO_LIMIT:
             _CHILD_ORDERING.clear()
         _CHILD_ORDERING[sig] = order
     if order is None:
         return
+    children = list(el)
     for child in children:
         el.remove(child)
     for i in order:
