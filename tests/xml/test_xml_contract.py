@@ -220,3 +220,18 @@ def test_order_tables_are_current() -> None:
     if CORPUS is None:
         pytest.skip("libvirt corpus not found")
     assert tables(CORPUS) == (CHILD_ORDER, ATTR_ORDER), "run tests/xml/gen_order.py"
+
+
+def test_namespaces_placed_like_libvirt() -> None:
+    """Extension elements go last; metadata carries the declarations it uses (as libvirt prints it)."""
+    text = (
+        "<domain type='kvm' xmlns:app='http://app/' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+        "<name>m</name><metadata><app:foo a='1'>x</app:foo></metadata><memory>1024</memory>"
+        "<os><type>hvm</type></os><qemu:commandline><qemu:arg value='-x'/></qemu:commandline>"
+        "<devices/></domain>"
+    )
+    out = DomainDef.from_xml(text).to_xml()
+    assert out.startswith("<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n")
+    assert '  <metadata xmlns:app="http://app/">\n    <app:foo a="1">x</app:foo>\n  </metadata>\n' in out
+    assert out.index("</devices>") < out.index("<qemu:commandline>")
+    assert DomainDef.from_xml(out).to_xml() == out

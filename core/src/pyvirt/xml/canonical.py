@@ -71,9 +71,14 @@ def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
     ordered = True
     prev = -1
     ranks: list[int] = []
+    at_root = "/" not in key
+    last = len(crank)
     for tag in tags:
         r = crank.get(tag, -1) if isinstance(tag, str) else -1
-        if r < 0:
+        if r < 0 and at_root and isinstance(tag, str) and tag[0] == "{":
+            r = last  # a driver's namespaced extension: libvirt prints it after everything
+            ordered = ordered and prev <= r
+        elif r < 0:
             r = prev  # unknown: stay right after the known sibling it followed
         elif r < prev:
             ordered = False
@@ -148,9 +153,19 @@ def start_tag(root: etree._Element, first: dict[str, str] | None = None) -> str:
     parent = root.getparent()
     inherited = parent.nsmap if parent is not None else {}
     for prefix, uri in own.items():
-        if inherited.get(prefix) != uri:
+        if inherited.get(prefix) != uri and _used_outside_metadata(root, uri):
             parts.append(f"xmlns:{prefix}='{escape_attr(uri)}'" if prefix else f"xmlns='{escape_attr(uri)}'")
     return "<" + " ".join(parts) + ">"
+
+
+_USES_NS = etree.XPath(
+    "boolean(*[not(self::metadata)]/descendant-or-self::*[namespace-uri() = $uri]"
+    " | *[not(self::metadata)]/descendant-or-self::*/@*[namespace-uri() = $uri])"
+)
+
+
+def _used_outside_metadata(root: etree._Element, uri: str) -> bool:
+    return _USES_NS(root, uri=uri) is True
 
 
 def escape_attr(value: str) -> str:
@@ -183,8 +198,10 @@ def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
     raw = etree.tostring(tree, encoding="unicode", pretty_print=True)
     meta_start = raw.find("\n  <metadata>")
     if meta_start >= 0:
-        meta_end = raw.find("\n  </metadata>", meta_start)
+        meta_end = raw.find("\n  </metadata>", meta_start) + len("\n  </metadata>")
         meta = raw[meta_start:meta_end]
+        if root.nsmap:
+            meta = _own_namespaces_metadata(tree)
         if quoted:
             meta = meta.replace(_PLACEHOLDER, '"')
         text = _swap_quotes(raw[:meta_start], quoted) + meta + _swap_quotes(raw[meta_end:], quoted)
@@ -211,6 +228,16 @@ def _open_close(match: re.Match[str]) -> str:
     indent, name = groups[0], groups[1]
     attrs = groups[2] if len(groups) > 2 else ""
     return f"\n{indent}<{name}{attrs}>\n{indent}</{name}>"
+
+
+def _own_namespaces_metadata(root: etree._Element) -> str:
+    """``<metadata>`` with the namespace declarations it uses on itself, as libvirt copies it
+    out of the document (declarations made on ``<domain>`` move down to it)."""
+    meta = root.find("metadata")
+    if meta is None:
+        return ""
+    alone = etree.tostring(copy.deepcopy(meta), encoding="unicode", pretty_print=True).rstrip("\n")
+    return "\n" + "\n".join("  " + line for line in alone.split("\n"))
 
 
 def _swap_quotes(text: str, quoted: bool) -> str:
