@@ -89,8 +89,15 @@ def test_read_only_connection_refuses_changes(cli: Run) -> None:
 
 
 def test_domain_by_name_id_or_uuid(cli: Run) -> None:
-    for ref in ("test", "1", "6695eb01-f6a4-8304-79aa-97f2502e193f", "6695eb01f6a4830479aa97f2502e193f"):
-        assert cli("-c", URI, "domname", ref).out == "test\n\n", ref
+    for ref in ("test", "1", "6695eb01-f6a4-8304-79aa-97f2502e193f"):
+        assert cli("-c", URI, "domstate", ref).out == "running\n\n", ref
+
+
+def test_lookups_some_commands_refuse_as_virsh(cli: Run) -> None:
+    assert cli("-c", URI, "domname test").err == "error: failed to get domain 'test'\n"  # by ID or UUID only
+    assert cli("-c", URI, "domid 1").status == 1  # by name or UUID only
+    assert cli("-c", URI, "domuuid 6695eb01-f6a4-8304-79aa-97f2502e193f").status == 1  # by ID or name only
+    assert cli("-c", URI, "domstate 6695eb01f6a4830479aa97f2502e193f").status == 1  # only the dashed form
 
 
 def test_unexpected_errors_never_show_a_traceback(cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:

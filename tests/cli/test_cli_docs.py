@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DOC = (Path(__file__).parents[2] / "docs" / "cli.md").read_text()
 
 JSON_COMMANDS = [
-    "list --all", "list --all --title", "dominfo test", "domstate test", "domid test", "domname test",
+    "list --all", "list --all --title", "dominfo test", "domstate test", "domid test", "domname 1",
     "domuuid test", "vcpucount test", "vcpucount test --live", "dommemstat test", "domblklist test",
     "domiflist test", "nodeinfo", "hostname", "uri", "version", "freecell --all", "net-list --all",
     "net-info default", "net-uuid default", "net-name default", "pool-list --all", "pool-info default-pool",

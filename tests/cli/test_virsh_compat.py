@@ -183,6 +183,15 @@ ERRORS = [
 ]
 
 SEQUENCES = [
+    "domname test; domuuid 1; domid 1; domname 1; domid test; domuuid test;"
+    " domname 6695eb01-f6a4-8304-79aa-97f2502e193f; domid 6695eb01-f6a4-8304-79aa-97f2502e193f;"
+    " domuuid 6695eb01-f6a4-8304-79aa-97f2502e193f; domstate 6695eb01f6a4830479aa97f2502e193f",
+    "net-define n2.xml; net-define n2.xml; net-start n2; net-start n2; net-undefine n2; net-list --all",
+    "net-create n2.xml; net-undefine n2; net-autostart n2",
+    "vol-create default-pool v5.xml; vol-create default-pool v5.xml; vol-clone v5 v5 --pool default-pool;"
+    " vol-clone /default-pool/v5 v7; vol-list default-pool",
+    "autostart test; dominfo test; list --autostart",
+    "shutdown test; domstate test --reason; start test; reboot test; reset test; domstate test --reason",
     "pool-destroy default-pool; vol-list default-pool; vol-info x --pool default-pool; pool-info default-pool;"
     " pool-list --all --details; vol-create-as default-pool v 1M",
     "destroy test; setvcpus test 1; dominfo test; dommemstat test",

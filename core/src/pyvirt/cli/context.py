@@ -18,10 +18,11 @@ from pyvirt.cli.output import Output
 if TYPE_CHECKING:
     from pyvirt import Connection, Domain, Network, StoragePool, StorageVol
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def looks_like_uuid(text: str) -> bool:
+    """Whether virsh would try ``text`` as a UUID: only the 36-character dashed form."""
     return bool(_UUID.match(text))
 
 
@@ -59,21 +60,24 @@ class Ctl:
 
     # -- lookups with virsh's rules and messages ----------------------------------------------
 
-    def domain(self, text: str) -> Domain:
-        """A domain by ID (all digits), then UUID, then name."""
+    def domain(self, text: str, *, by_id: bool = True, by_uuid: bool = True, by_name: bool = True) -> Domain:
+        """A domain by ID (all digits), then UUID, then name; ``by_*`` turn a way off as virsh's
+        ``domid`` (no ID) and ``domname`` (no name) do."""
         from pyvirt.errors import PyvirtError
 
         conn = self.conn
-        if text.isdigit():
+        if by_id and text.isdigit():
             try:
                 return conn.lookup_domain_by_id(int(text))
             except PyvirtError:
                 pass
-        if looks_like_uuid(text):
+        if by_uuid and looks_like_uuid(text):
             try:
                 return conn.lookup_domain_by_uuid(text)
             except PyvirtError:
                 pass
+        if not by_name:
+            raise CommandError(f"failed to get domain '{text}'")
         try:
             return conn.lookup_domain_by_name(text)
         except PyvirtError as exc:

@@ -301,7 +301,7 @@ def dumpxml(ctl: Ctl, args: Args) -> None:
     data("domain", "domain name or uuid", complete="domain"),
 )
 def domid(ctl: Ctl, args: Args) -> None:
-    dom = ctl.domain(args.req("domain"))
+    dom = ctl.domain(args.req("domain"), by_id=False)
     ctl.output.data({"id": None if dom.id == -1 else dom.id}, "-\n" if dom.id == -1 else f"{dom.id}\n")
 
 
@@ -313,7 +313,7 @@ def domid(ctl: Ctl, args: Args) -> None:
     data("domain", "domain id or uuid", complete="domain"),
 )
 def domname(ctl: Ctl, args: Args) -> None:
-    dom = ctl.domain(args.req("domain"))
+    dom = ctl.domain(args.req("domain"), by_name=False)
     ctl.output.data({"name": dom.name}, f"{dom.name}\n")
 
 
@@ -325,5 +325,5 @@ def domname(ctl: Ctl, args: Args) -> None:
     data("domain", "domain id or name", complete="domain"),
 )
 def domuuid(ctl: Ctl, args: Args) -> None:
-    dom = ctl.domain(args.req("domain"))
+    dom = ctl.domain(args.req("domain"), by_uuid=False)
     ctl.output.data({"uuid": dom.uuid}, f"{dom.uuid}\n")

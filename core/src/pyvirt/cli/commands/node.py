@@ -93,7 +93,7 @@ def version(ctl: Ctl, args: Args) -> None:
 def freecell(ctl: Ctl, args: Args) -> None:
     args.exclusive("all", "cellno")
     conn = ctl.conn
-    cell = args.integer("cellno", minimum=0)
+    cell = args.integer("cellno")
     if args.flag("all"):
         with failing():
             cells = [(cell_id, conn.get_cells_free_memory(cell_id, 1)[0] // 1024) for cell_id in _cell_ids(conn)]
