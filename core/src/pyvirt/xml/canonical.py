@@ -197,7 +197,7 @@ def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
                 node.tail = node.tail.replace('"', _PLACEHOLDER)
     raw = etree.tostring(tree, encoding="unicode", pretty_print=True)
     meta_start = raw.find("\n  <metadata")
-    if meta_start >= 0 and raw[meta_start + 11] in " >":
+    if meta_start >= 0 and raw[meta_start + len("\n  <metadata")] in " >":
         meta_end = raw.find("\n  </metadata>", meta_start) + len("\n  </metadata>")
         meta = raw[meta_start:meta_end]
         if root.nsmap:
