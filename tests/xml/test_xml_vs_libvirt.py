@@ -36,7 +36,6 @@ MUTATIONS: dict[str, Callable[[etree._Element], object]] = {
 
 # Where pyvirt knowingly differs, and why.
 KNOWN = {
-    "qemu-disk-source-pool": "the test driver resolves a <disk type='volume'> of its pool into a file disk",
     "qemu-hostdev-scsi-lsi:no-controller-index": "index of a SCSI controller written without one, next to "
     "devices that name controller 0: libvirt numbers it after the implicit controller 0",
     "qemu-hostdev-scsi-virtio-scsi:no-controller-index": "same as qemu-hostdev-scsi-lsi",

@@ -654,8 +654,8 @@ _BUS_BY_PREFIX = (("xvd", "xen"), ("ubd", "uml"), ("hd", "ide"), ("sd", "scsi"),
 
 
 def _disk_defaults(disk: etree._Element) -> None:
-    if disk.get("type") is None:
-        disk.set("type", "file")
+    if disk.get("type") is None or (disk.get("type") != "file" and _first(disk, "source") is None):
+        disk.set("type", "file")  # an empty drive is a file disk without a file
     if disk.get("device") is None:
         disk.set("device", "disk")
     if disk.get("type") == "vhostuser" and disk.get("snapshot") is None:
