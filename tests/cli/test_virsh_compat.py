@@ -183,6 +183,8 @@ ERRORS = [
 ]
 
 SEQUENCES = [
+    "net-uuid dd8fe884-6c02-601e-7551-cca97df1c5df; net-name default; net-name dd8fe884-6c02-601e-7551-cca97df1c5d0;"
+    " net-info dd8fe884-6c02-601e-7551-cca97df1c5df; pool-info dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566",
     "domname test; domuuid 1; domid 1; domname 1; domid test; domuuid test;"
     " domname 6695eb01-f6a4-8304-79aa-97f2502e193f; domid 6695eb01-f6a4-8304-79aa-97f2502e193f;"
     " domuuid 6695eb01-f6a4-8304-79aa-97f2502e193f; domstate 6695eb01f6a4830479aa97f2502e193f",

@@ -84,16 +84,19 @@ class Ctl:
             # virsh 9.0 prints only its own line here, not the library's "Domain not found".
             raise CommandError(f"failed to get domain '{text}'", cause=exc, hide_cause=True) from exc
 
-    def network(self, text: str) -> Network:
-        """A network by UUID, then by name."""
+    def network(self, text: str, *, by_uuid: bool = True, by_name: bool = True) -> Network:
+        """A network by UUID, then by name (``net-uuid`` looks up by name only, ``net-name`` by UUID)."""
         from pyvirt.errors import PyvirtError
 
         conn = self.conn
-        if looks_like_uuid(text):
+        if by_uuid and looks_like_uuid(text):
             try:
                 return conn.lookup_network_by_uuid(text)
-            except PyvirtError:
-                pass
+            except PyvirtError as exc:
+                if not by_name:
+                    raise CommandError(f"failed to get network '{text}'", cause=exc) from exc
+        if not by_name:
+            raise CommandError(f"failed to get network '{text}'")
         try:
             return conn.lookup_network_by_name(text)
         except PyvirtError as exc:

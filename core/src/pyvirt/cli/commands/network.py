@@ -214,11 +214,11 @@ def net_autostart(ctl: Ctl, args: Args) -> None:
     data("network", "network name", complete="network"),
 )
 def net_uuid(ctl: Ctl, args: Args) -> None:
-    net = ctl.network(args.req("network"))
+    net = ctl.network(args.req("network"), by_uuid=False)
     ctl.output.data({"uuid": net.uuid}, f"{net.uuid}\n")
 
 
 @command("net-name", NETWORK, "convert a network UUID to network name", "", data("network", "network uuid"))
 def net_name(ctl: Ctl, args: Args) -> None:
-    net = ctl.network(args.req("network"))
+    net = ctl.network(args.req("network"), by_name=False)
     ctl.output.data({"name": net.name}, f"{net.name}\n")
