@@ -504,6 +504,9 @@ def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live
         _hostdev_defaults(hostdev)
     for fs in get("filesystem", ()):
         _filesystem_defaults(fs)
+    for panic in get("panic", ()):
+        if not panic.attrib and len(panic) == 0:
+            devices.remove(panic)  # libvirt prints nothing for a panic device without model or address
     for memdev in get("memory", ()):
         _memory_device_defaults(memdev)
     for shmem in get("shmem", ()):
@@ -1005,6 +1008,15 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
         idx = _int_attr(ctrl, "index")
         if idx is not None:
             used.setdefault(ctrl.get("type", ""), set()).add(idx)
+    # A SCSI hostdev adds its controller while the document is parsed, before controllers
+    # written without an index get one (so such a controller may end up as index 1).
+    for hostdev in groups.get("hostdev", ()):
+        address = _first(hostdev, "address")
+        if hostdev.get("type") == "scsi" and address is not None and address.get("type") == "drive":
+            index = int(address.get("controller", "0"))
+            if index not in used.setdefault("scsi", set()):
+                _insert_controller(devices, "scsi", index)
+                used["scsi"].add(index)
     last_master: dict[str, str] = {}
     for ctrl in controllers:
         ctype = ctrl.get("type", "")
