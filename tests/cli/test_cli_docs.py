@@ -20,8 +20,8 @@ JSON_COMMANDS = [
     "list --all", "list --all --title", "dominfo test", "domstate test", "domid test", "domname 1",
     "domuuid test", "vcpucount test", "vcpucount test --live", "dommemstat test", "domblklist test",
     "domiflist test", "nodeinfo", "hostname", "uri", "version", "freecell --all", "net-list --all",
-    "net-info default", "net-uuid default", "net-name dd8fe884-6c02-601e-7551-cca97df1c5df", "pool-list --all", "pool-info default-pool",
-    "vol-list default-pool", "drivers --check",
+    "net-info default", "net-uuid default", "net-name dd8fe884-6c02-601e-7551-cca97df1c5df", "pool-list --all",
+    "pool-info default-pool", "vol-list default-pool", "drivers --check",
 ]  # fmt: skip
 
 
