@@ -32,6 +32,23 @@ MUTATIONS: dict[str, Callable[[etree._Element], object]] = {
         for e in r.xpath("/domain/on_poweroff|/domain/on_reboot|/domain/on_crash|/domain/clock|/domain/currentMemory")
     ],
     "no-disk-device": lambda r: [e.attrib.pop("device") for e in r.xpath("/domain/devices/disk[@device='disk']")],
+    "no-macs": lambda r: [e.getparent().remove(e) for e in r.xpath("/domain/devices/interface/mac")],
+    "no-video": lambda r: [e.getparent().remove(e) for e in r.xpath("/domain/devices/video")],
+    "no-video-attrs": lambda r: [
+        [e.attrib.pop(a, None) for a in ("vram", "heads", "ram", "vgamem", "primary")]
+        for e in r.xpath("/domain/devices/video/model")
+    ],
+    "no-graphics-ports": lambda r: [
+        [e.attrib.pop(a, None) for a in ("port", "autoport", "tlsPort")] for e in r.xpath("/domain/devices/graphics")
+    ],
+    "no-chardev-targets": lambda r: [
+        e.getparent().remove(e) for e in r.xpath("/domain/devices/*[self::serial or self::console]/target")
+    ],
+    "no-source-modes": lambda r: [e.attrib.pop("mode") for e in r.xpath("/domain/devices/*/source[@mode]")],
+    "bytes": lambda r: [
+        (e.set("unit", "b"), setattr(e, "text", str(int(e.text) * 1024)))
+        for e in r.xpath("/domain/memory[not(@unit) or @unit='KiB'] | /domain/currentMemory[not(@unit) or @unit='KiB']")
+    ],
 }
 
 # Where pyvirt knowingly differs, and why (none left at the moment).

@@ -198,6 +198,11 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
     for tag in _CHARDEV_TAGS:
         for chardev in get(tag, ()):
             _check_chardev(chardev)
+    for iface in get("interface", ()):
+        if iface.get("type") == "vhostuser":
+            for src in iface.iterchildren("source"):
+                if src.get("mode") is None:
+                    raise _fail("Missing required attribute 'mode' in element 'source'", src)
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")

@@ -298,7 +298,11 @@ def domain_defaults(
         device_groups = {}
     type_el = _first(os_el, "type") if os_el is not None else None
     _device_defaults(
-        devices, device_groups, hvm=type_el is not None and type_el.text == "hvm", live=live_id is not None
+        devices,
+        device_groups,
+        hvm=type_el is not None and type_el.text == "hvm",
+        live=live_id is not None,
+        arch=type_el.get("arch") if type_el is not None else None,
     )
     return live_id
 
@@ -489,7 +493,7 @@ def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
             etree.SubElement(os_el, "boot", dev="hd")
 
 
-def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live: bool) -> None:
+def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live: bool, arch: str | None) -> None:
     get = groups.get
     for iface in get("interface", ()):
         _interface_defaults(iface, live=live)
@@ -543,7 +547,7 @@ def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live
     for graphics in get("graphics", ()):
         _graphics_defaults(graphics)
     if "video" in groups or "graphics" in groups:
-        _video_defaults(devices, get("video", []))
+        _video_defaults(devices, get("video", []), arch)
     _controller_defaults(devices, groups)
     _pci_address_form(devices, "hostdev" in groups or "interface" in groups)
     for watchdog in get("watchdog", ()):
@@ -820,6 +824,13 @@ def _chardev_defaults(chardev: etree._Element) -> None:
             for src in sources:
                 if src.get("path") is None:
                     chardev.remove(src)
+        if ctype == "udp":
+            seen_modes: set[str | None] = set()
+            for src in list(sources):
+                if src.get("mode") in seen_modes:
+                    chardev.remove(src)  # libvirt keeps one connect and one bind side
+                    sources.remove(src)
+                seen_modes.add(src.get("mode"))
         if ctype == "udp" and len(sources) == 2 and sources[0].get("mode") == "connect":
             # libvirt prints the bind (local) side first
             if sources[1].get("mode") == "bind":
@@ -954,18 +965,30 @@ def _graphics_defaults(graphics: etree._Element) -> None:
             graphics.set("port", "-1")
         if not list(graphics.iterchildren("listen")):
             graphics.insert(0, etree.Element("listen", type="address"))
-    elif gtype == "spice" and not list(graphics.iterchildren("listen")):
+    elif gtype == "spice":
         has_port = any(graphics.get(a) is not None for a in ("port", "tlsPort", "autoport"))
-        graphics.insert(0, etree.Element("listen", type="address" if has_port else "none"))
+        if graphics.get("port") not in (None, "-1") and graphics.get("autoport") is None:
+            graphics.set("autoport", "no")
+        current = list(graphics.iterchildren("listen"))
+        if not has_port and all(item.get("type") in ("address", None) for item in current):
+            # without a port there is nothing to listen on: libvirt keeps no address
+            for item in current:
+                graphics.remove(item)
+            if "listen" in graphics.attrib:
+                del graphics.attrib["listen"]
+            graphics.insert(0, etree.Element("listen", type="none"))
+        elif not current:
+            graphics.insert(0, etree.Element("listen", type="address"))
 
 
 _VIDEO_RAM = {"vga": 16384, "cirrus": 16384, "vmvga": 16384, "bochs": 16384}
 
 
-def _video_defaults(devices: etree._Element, videos: list[etree._Element]) -> None:
+def _video_defaults(devices: etree._Element, videos: list[etree._Element], arch: str | None) -> None:
     if not videos and _first(devices, "graphics") is not None:
         video = etree.SubElement(devices, "video")
-        etree.SubElement(video, "model", type="cirrus")
+        # the test driver's default video: VGA on POWER, Cirrus elsewhere
+        etree.SubElement(video, "model", type="vga" if arch and arch.startswith("ppc64") else "cirrus")
         videos = [video]
     primary = None
     for video in videos:
