@@ -5,8 +5,9 @@
 Each round runs, in alternation, ``virsh`` and ``pyvirsh`` for each command, so both see the
 same machine load.  pyvirsh is timed through the real interpreter (``python -m pyvirt.cli``
 with this interpreter, no shell shim).  As on an installed system, Python may cache bytecode
-(in a private ``PYTHONPYCACHEPREFIX``, so the source tree stays clean); ``--no-bytecode``
-measures with ``PYTHONDONTWRITEBYTECODE=1`` instead, where every import compiles its source.
+(in a private ``PYTHONPYCACHEPREFIX``, so the source tree stays clean and a stale or missing
+``__pycache__`` there, or ``PYTHONDONTWRITEBYTECODE`` in the caller's environment, does not
+change the result).
 
 Prints the medians per program and command with the ratio to virsh, then where pyvirsh's
 start-up goes (each import phase timed in one child process); exits 1 when a command's ratio
@@ -38,13 +39,9 @@ def _time(argv: list[str], env: dict[str, str]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="runs per program and command (default 30)")
-    parser.add_argument("--no-bytecode", action="store_true", help="forbid bytecode caches (compile every import)")
     options = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYVIRT_") and k != "PYTHONDONTWRITEBYTECODE"}
-    if options.no_bytecode:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    else:
-        env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "pyvirt-bench-pycache")
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "pyvirt-bench-pycache")
     programs = {"pyvirsh": [sys.executable, "-m", "pyvirt.cli"]}
     if shutil.which("virsh"):
         programs = {"virsh": ["virsh"], **programs}
@@ -70,10 +67,7 @@ def main() -> int:
             print(f"{text:<14} {name:<8} {median:>10.1f} {p10:>7.1f} {p90:>7.1f} {ratio:>9}")
             if base and name == "pyvirsh" and median > BUDGET * base:
                 over = True
-    print(
-        f"(runs per cell: {options.runs}; budget: pyvirsh at most {BUDGET:g}x virsh's median;"
-        f" bytecode cache: {'off' if options.no_bytecode else 'on'})"
-    )
+    print(f"(runs per cell: {options.runs}; budget: pyvirsh at most {BUDGET:g}x virsh's median)")
     print()
     _phases(env, options.runs)
     return 1 if over else 0
