@@ -76,10 +76,18 @@ def check_domain(
     if os_type is None or not (os_type.text or "").strip():
         raise _fail("an os <type> must be specified", top["os"][0] if "os" in top else root)
     _check_os(top["os"][0])
+    vcpu_el = top["vcpu"][0] if "vcpu" in top else None
+    max_vcpus = _number((vcpu_el.text or "1").strip()) if vcpu_el is not None else 1
+    if max_vcpus is None or max_vcpus < 1:
+        raise _fail(f"Invalid number of vcpus '{(vcpu_el.text or '') if vcpu_el is not None else ''}'", vcpu_el)
     if "cputune" in top:
-        _check_cputune(top["cputune"][0])
+        _check_cputune(top["cputune"][0], max_vcpus)
     if "cpu" in top:
-        _check_numa(top["cpu"][0])
+        _check_numa(top["cpu"][0], max_vcpus)
+    for vcpus in top.get("vcpus", ()):
+        for item in vcpus.iterchildren("vcpu"):
+            if (_number(item.get("id", "0")) or 0) >= max_vcpus:
+                raise _fail(f"vcpu id '{item.get('id')}' is out of range of maximum vcpu count", item)
     if "sysinfo" in top and "uuid" in top:
         _check_sysinfo(root, top["uuid"][0])
     if "devices" in top:
@@ -137,11 +145,13 @@ def _check_pci_address(address: etree._Element, limits: dict[str, int]) -> None:
             raise _fail(f"Invalid PCI address {attr}='{raw}', must be <= 0x{limit:X}", address)
 
 
-def _check_cputune(cputune: etree._Element) -> None:
+def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
     for tag, attr in (("vcpusched", "vcpus"), ("iothreadsched", "iothreads")):
         seen: set[int] = set()
         for item in cputune.iterfind(tag):
             ids = _bitmap(item.get(attr, ""), item)
+            if tag == "vcpusched" and ids and max(ids) >= max_vcpus:
+                raise _unsupported(f"vCPU '{max(ids)}' is not present in domain definition", item)
             if ids & seen:
                 raise _fail(f"'{tag}' attributes '{attr}' must not overlap", item)
             seen |= ids
@@ -158,11 +168,20 @@ def _check_cputune(cputune: etree._Element) -> None:
             taken.append(ctype)
 
 
-def _check_numa(cpu: etree._Element) -> None:
+def _check_numa(cpu: etree._Element, max_vcpus: int) -> None:
+    numa_cpus: set[int] = set()
     for cell in cpu.iterfind("numa/cell"):
+        if cell.get("cpus"):
+            numa_cpus |= _bitmap(cell.get("cpus", ""), cell)
         access = cell.get("memAccess")
         if access is not None and access not in ("shared", "private", "default"):
             raise _fail(f"Invalid value for attribute 'memAccess' in element 'cell': '{access}'.", cell)
+    if numa_cpus and max(numa_cpus) >= max_vcpus:
+        raise XMLError(
+            f"internal error: Number of CPUs in <numa> exceeds the <vcpu> count (line {line_of(cpu)})",
+            line=line_of(cpu),
+            code=ErrorCode.INTERNAL_ERROR,
+        )
 
 
 def _check_sysinfo(root: etree._Element, uuid_el: etree._Element) -> None:

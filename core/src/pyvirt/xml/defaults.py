@@ -289,7 +289,7 @@ def domain_defaults(
     if cpu is not None:
         _cpu_defaults(cpu)
     if "numatune" in top or "cputune" in top:
-        _tuning_defaults(root)
+        _tuning_defaults(root, int((vcpu.text or "1").strip()))
     features = top.get("features")
     if features is not None:
         _feature_defaults(features)
@@ -440,13 +440,23 @@ def _cpu_defaults(cpu: etree._Element) -> None:
             cell.set("id", str(index))
 
 
-def _tuning_defaults(root: etree._Element) -> None:
+def _tuning_defaults(root: etree._Element, max_vcpus: int) -> None:
     numatune = _first(root, "numatune")
     if numatune is not None:
         for el in numatune:
             _normalize_bitmap_attr(el, "nodeset", "nodeset")
     cputune = _first(root, "cputune")
     if cputune is not None:
+        for pin in list(cputune.iterchildren("vcpupin")):
+            if int(pin.get("vcpu", "0")) >= max_vcpus:
+                cputune.remove(pin)  # libvirt ignores pins of vCPUs the domain does not have
+        for tune in list(cputune.iterchildren("cachetune")):
+            _mask_vcpus(tune, max_vcpus)
+            if tune.get("vcpus") == "":
+                cputune.remove(tune)
+                continue
+            for monitor in tune.iterchildren("monitor"):
+                _mask_vcpus(monitor, max_vcpus)
         _split_sched(cputune, "vcpusched", "vcpus")
         _split_sched(cputune, "iothreadsched", "iothreads")
         for tune in cputune.iterchildren("memorytune"):
@@ -456,6 +466,17 @@ def _tuning_defaults(root: etree._Element) -> None:
             insert_at = len(list(tune.iterchildren("monitor"))) and 0
             for offset, node in enumerate(nodes):
                 tune.insert(insert_at + offset, node)
+
+
+def _mask_vcpus(el: etree._Element, max_vcpus: int) -> None:
+    """Keep only vCPUs the domain has in ``el``'s ``vcpus`` set (libvirt drops the others)."""
+    raw = el.get("vcpus")
+    if raw is None:
+        return
+    ids = [i for i in parse_bitmap(raw, what="vcpus", line=line_of(el)) if i < max_vcpus]
+    shown = format_bitmap(ids)
+    if shown != raw:
+        el.set("vcpus", shown)
 
 
 def _split_sched(cputune: etree._Element, tag: str, attr: str) -> None:
