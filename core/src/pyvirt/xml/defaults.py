@@ -550,7 +550,9 @@ def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live
     if hvm and ("console" in groups or "serial" in groups):
         changed = _console_compat(devices, get("console", []), get("serial", []))
     if changed:
-        groups = children_by_tag(devices)
+        groups = dict(groups)
+        for tag in ("serial", "console"):
+            groups[tag] = list(devices.iterchildren(tag))
         get = groups.get
     per_type: dict[str, int] = {}
     for console in get("console", ()):
