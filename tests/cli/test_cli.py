@@ -16,7 +16,8 @@ import pytest
 
 from pyvirt.cli.commands import table
 from pyvirt.cli.context import Ctl
-from pyvirt.cli.main import log_level, parse_globals, resolve_uri, run
+from pyvirt.cli.main import run
+from pyvirt.cli.options import log_level, parse_globals, resolve_uri
 from pyvirt.cli.output import Output
 
 if TYPE_CHECKING:

@@ -10,132 +10,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError
+from pyvirt.cli.options import LOG_ENV, USAGE, USAGE_END, log_level, parse_globals, resolve_uri
 from pyvirt.cli.output import Output
 from pyvirt.cli.parser import Args, parse_args, split_commands
-
-LOG_ENV = "PYVIRT_LOG_LEVEL"
-_DEBUG_LEVELS = ("debug", "info", "info", "warning", "error")  # virsh's 0-4; 2 is "notice"
-
-USAGE = """\
-pyvirsh [options]... [<command_string>]
-pyvirsh [options]... <command> [args...]
-
-  options:
-    -c | --connect=URI      hypervisor connection URI
-    -d | --debug=LEVEL      log level: 0-4 as virsh, or debug|info|warning|error
-    -h | --help             this help
-    -q | --quiet            quiet mode
-    -r | --readonly         connect readonly
-    -v | --version          short version
-         --json             machine-readable output (JSON) for listings, info and errors
-
-  commands (non interactive mode):
-
-"""
-
-
-USAGE_END = """
-  (specify help <group> for details about the commands in the group)
-
-  (specify help <command> for details about the command)
-
-"""
-
-
-class Globals(NamedTuple):
-    connect: str | None = None
-    readonly: bool = False
-    quiet: bool = False
-    debug: str | None = None
-    help: bool = False
-    version: bool = False
-    json: bool = False
-
-
-_FLAGS = {
-    "-r": "readonly",
-    "--readonly": "readonly",
-    "-q": "quiet",
-    "--quiet": "quiet",
-    "-h": "help",
-    "--help": "help",
-    "-v": "version",
-    "--version": "version",
-    "--json": "json",
-}
-_VALUED = {"-c": "connect", "--connect": "connect", "-d": "debug", "--debug": "debug"}
-_LONG_NAMES = {"connect": "'-c'/'--connect'", "debug": "'-d'/'--debug'"}
-
-
-def parse_globals(argv: Sequence[str]) -> tuple[Globals, list[str]]:
-    """Options before the command (getopt style: they end at the first other word)."""
-    found: dict[str, str | bool] = {}
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            i += 1
-            break
-        if not word.startswith("-") or word == "-":
-            break
-        i += 1
-        if word.startswith("--"):
-            name, eq, value = word.partition("=")
-            if name in _VALUED:
-                if not eq:
-                    if i >= len(argv):
-                        raise CommandError(f"option {_LONG_NAMES[_VALUED[name]]} requires an argument")
-                    value = argv[i]
-                    i += 1
-                found[_VALUED[name]] = value
-            elif name in _FLAGS and not eq:
-                found[_FLAGS[name]] = True
-            else:
-                raise CommandError(f"unsupported option '{word}'. See --help.")
-            continue
-        for pos in range(1, len(word)):  # clustered short options: -rq, -cURI
-            short = "-" + word[pos]
-            if short in _VALUED:
-                value = word[pos + 1 :]
-                if not value:
-                    if i >= len(argv):
-                        raise CommandError(f"option {_LONG_NAMES[_VALUED[short]]} requires an argument")
-                    value = argv[i]
-                    i += 1
-                found[_VALUED[short]] = value
-                break
-            if short not in _FLAGS:
-                raise CommandError(f"unsupported option '{short}'. See --help.")
-            found[_FLAGS[short]] = True
-    return Globals(**found), list(argv[i:])  # type: ignore[arg-type]
-
-
-def log_level(text: str) -> str | None:
-    """A log level name for ``-d``/``PYVIRT_LOG_LEVEL`` (a virsh number or a name), or None."""
-    if text.isdigit():
-        number = int(text)
-        return _DEBUG_LEVELS[number] if number < len(_DEBUG_LEVELS) else None
-    return text.lower() if text.lower() in ("debug", "info", "warning", "error") else None
-
-
-def resolve_uri(option: str | None) -> tuple[str, str]:
-    """The URI to open and where it came from: the option, the environment, or the fallback.
-
-    The order is :func:`pyvirt.uri.default_uri`'s; pyvirsh also remembers which one applied so
-    ``uri`` can say when the test node was used only because nothing was configured.
-    """
-    from pyvirt.uri import DEFAULT_URI_ENV, FALLBACK_URI
-
-    if option:
-        return option, "option"
-    from_env = os.environ.get(DEFAULT_URI_ENV)
-    if from_env:
-        return from_env, "environment"
-    return FALLBACK_URI, "fallback"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         opts, rest = parse_globals(words)
     except CommandError as exc:
-        report(output, exc)
+        output.report(exc)
         return 1
     output.quiet, output.json = opts.quiet, opts.json
     if opts.help:
@@ -196,7 +76,7 @@ def _dispatch(ctl: Ctl, rest: list[str], debug: bool) -> int:
     try:
         commands = split_commands(rest[0]) if len(rest) == 1 else [rest]
     except CommandError as exc:
-        report(ctl.output, exc)
+        ctl.output.report(exc)
         return 1
     return run(ctl, commands, debug=debug)
 
@@ -223,7 +103,7 @@ def run(ctl: Ctl, commands: list[list[str]], *, debug: bool = False) -> int:
         if any(name not in NO_CONNECT for name, _ in parsed):
             ctl.conn  # noqa: B018 -- virsh connects before running anything
     except CommandError as exc:
-        report(ctl.output, exc)
+        ctl.output.report(exc)
         return 1
     status = 0
     for name, args in parsed:
@@ -242,10 +122,10 @@ def run_one(ctl: Ctl, name: str, args: Args | None, *, debug: bool = False) -> i
     try:
         table()[name].handler(ctl, args)
     except CommandError as exc:
-        report(ctl.output, exc)
+        ctl.output.report(exc)
         status = 1
     except PyvirtError as exc:
-        report(ctl.output, CommandError(cause=exc))
+        ctl.output.report(CommandError(cause=exc))
         status = 1
     except BrokenPipeError:
         raise
@@ -254,41 +134,9 @@ def run_one(ctl: Ctl, name: str, args: Args | None, *, debug: bool = False) -> i
             import traceback
 
             traceback.print_exc(file=ctl.output.err)
-        report(ctl.output, CommandError(f"{type(exc).__name__}: {exc}"))
+        ctl.output.report(CommandError(f"{type(exc).__name__}: {exc}"))
         status = 1
     ctl.output.out.flush()
     if not (ctl.output.quiet or ctl.output.json):
         ctl.output.out.write("\n")
     return status
-
-
-def report(output: Output, exc: CommandError) -> None:
-    """Print a failure: virsh's ``error:`` lines, or one JSON object with ``--json``."""
-    from pyvirt.errors import PyvirtError
-
-    cause = exc.cause if isinstance(exc.cause, PyvirtError) else None
-    if output.json:
-        from pyvirt.cli.output import dumps
-
-        doc: dict[str, object]
-        if cause is not None:
-            doc = cause.to_dict()
-        else:
-            code, code_name = (8, "INVALID_ARG") if exc.parse else (9, "OPERATION_FAILED")
-            doc = {
-                "error": "UsageError" if exc.parse else "CommandError",
-                "code": code,
-                "code_name": code_name,
-                "domain": 0,
-                "domain_name": "NONE",
-                "message": exc.lines[-1] if exc.lines else "",
-            }
-        if exc.lines:
-            doc["context"] = list(exc.lines)
-        output.err.write(dumps(doc) + "\n")
-        return
-    for line in exc.lines:
-        output.error(line)
-    if cause is not None and not exc.hide_cause:
-        output.error(cause.message)
-    output.err.flush()

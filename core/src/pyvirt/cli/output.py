@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from pyvirt.cli import table
+from pyvirt.cli.errors import CommandError
 
 
 class Output:
@@ -40,7 +41,8 @@ class Output:
             self.out.write(text)
 
     def table(self, document: object, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        self.data(document, table.render(header, rows, quiet=self.quiet))
+        """A listing: virsh's table (header, rule, rows), or ``document`` in JSON mode."""
+        self.data(document, "" if self.json else table.render(header, rows, quiet=self.quiet))
 
     def fields(self, document: object, pairs: Iterable[tuple[str, str]], width: int = 15) -> None:
         """virsh's ``Name:           value`` blocks (label padded to ``width``)."""
@@ -48,6 +50,34 @@ class Output:
 
     def error(self, line: str) -> None:
         self.err.write(f"error: {line}\n")
+
+    def report(self, exc: CommandError) -> None:
+        """Print a failure: virsh's ``error:`` lines, or one JSON object with ``--json``.
+
+        The JSON object is the pyvirt error's ``to_dict()`` plus ``context`` (virsh's lines); a
+        failure without a pyvirt error is a ``UsageError`` (parsing) or a ``CommandError``.
+        """
+        from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
+
+        cause = exc.cause if isinstance(exc.cause, PyvirtError) else None
+        if self.json:
+            if cause is None:
+                kind, code = (
+                    ("UsageError", ErrorCode.INVALID_ARG) if exc.parse else ("CommandError", ErrorCode.OPERATION_FAILED)
+                )
+                cause = PyvirtError(exc.lines[-1] if exc.lines else "", code=code, domain=ErrorDomain.NONE)
+                doc = {**cause.to_dict(), "error": kind}
+            else:
+                doc = cause.to_dict()
+            if exc.lines:
+                doc["context"] = list(exc.lines)
+            self.err.write(dumps(doc) + "\n")
+            return
+        for line in exc.lines:
+            self.error(line)
+        if cause is not None and not exc.hide_cause:
+            self.error(cause.message)
+        self.err.flush()
 
 
 def dumps(document: object) -> str:

@@ -28,7 +28,7 @@ def run(ctl: Ctl, *, debug: bool = False) -> int:
     try:
         ctl.conn  # noqa: B018 -- connect up front, as virsh does
     except CommandError as exc:
-        main.report(ctl.output, exc)
+        ctl.output.report(exc)
         return 1
     history = _setup_readline(ctl)
     if not ctl.output.quiet:
@@ -47,7 +47,7 @@ def run(ctl: Ctl, *, debug: bool = False) -> int:
             try:
                 commands = split_commands(line)
             except CommandError as exc:
-                main.report(ctl.output, exc)
+                ctl.output.report(exc)
                 status = 1
                 continue
             if commands:
