@@ -56,6 +56,16 @@ MUTATIONS: dict[str, Callable[[etree._Element], object]] = {
         e.attrib.pop("port") for e in r.xpath("/domain/devices/*[self::serial or self::console]/target[@port]")
     ],
     "no-console-type": lambda r: [e.attrib.pop("type") for e in r.xpath("/domain/devices/console/target[@type]")],
+    "no-fs-accessmode": lambda r: [
+        e.attrib.pop("accessmode") for e in r.xpath("/domain/devices/filesystem[@accessmode]")
+    ],
+    "no-hostdev-managed": lambda r: [e.attrib.pop("managed") for e in r.xpath("/domain/devices/hostdev[@managed]")],
+    "no-iface-models": lambda r: [e.getparent().remove(e) for e in r.xpath("/domain/devices/interface/model")],
+    "no-cpu-mode": lambda r: [
+        (e.attrib.pop("mode", None), e.attrib.pop("match", None)) for e in r.xpath("/domain/cpu")
+    ],
+    "no-memballoon": lambda r: [e.getparent().remove(e) for e in r.xpath("/domain/devices/memballoon")],
+    "no-placement": lambda r: [e.attrib.pop("placement") for e in r.xpath("/domain/vcpu[@placement]")],
     "bytes": lambda r: [
         (e.set("unit", "b"), setattr(e, "text", str(int(e.text) * 1024)))
         for e in r.xpath("/domain/memory[not(@unit) or @unit='KiB'] | /domain/currentMemory[not(@unit) or @unit='KiB']")

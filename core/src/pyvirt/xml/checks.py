@@ -83,6 +83,7 @@ def check_domain(
     if "cputune" in top:
         _check_cputune(top["cputune"][0], max_vcpus)
     if "cpu" in top:
+        _check_cpu(top["cpu"][0])
         _check_numa(top["cpu"][0], max_vcpus)
     for vcpus in top.get("vcpus", ()):
         for item in vcpus.iterchildren("vcpu"):
@@ -168,6 +169,16 @@ def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
             taken.append(ctype)
 
 
+def _check_cpu(cpu: etree._Element) -> None:
+    mode = cpu.get("mode", "custom")
+    if cpu.get("migratable") is not None and mode not in ("host-passthrough", "maximum"):
+        raise _unsupported("Attribute migratable is only allowed for 'host-passthrough' / 'maximum' CPU mode", cpu)
+    model = _first(cpu, "model")
+    named = model is not None and bool((model.text or "").strip())
+    if mode == "custom" and not named and _first(cpu, "feature") is not None:
+        raise _fail("Non-empty feature list specified without CPU model", cpu)
+
+
 def _check_numa(cpu: etree._Element, max_vcpus: int) -> None:
     numa_cpus: set[int] = set()
     for cell in cpu.iterfind("numa/cell"):
@@ -218,13 +229,31 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
         for chardev in get(tag, ()):
             _check_chardev(chardev)
     for iface in get("interface", ()):
-        if iface.get("type") == "vhostuser":
-            for src in iface.iterchildren("source"):
-                if src.get("mode") is None:
-                    raise _fail("Missing required attribute 'mode' in element 'source'", src)
+        _check_interface(iface)
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
+
+
+def _check_interface(iface: etree._Element) -> None:
+    model = _first(iface, "model")
+    virtio = model is not None and (model.get("type") or "").lower().startswith("virtio")
+    if iface.get("type") == "vhostuser":
+        for src in iface.iterchildren("source"):
+            if src.get("mode") is None:
+                raise _fail("Missing required attribute 'mode' in element 'source'", src)
+        if not virtio:
+            raise XMLError(
+                "internal error: Wrong or no <model> 'type' attribute specified with <interface type='vhostuser'/>. "
+                f"vhostuser requires the virtio-net* frontend (line {line_of(iface)})",
+                line=line_of(iface),
+                code=ErrorCode.INTERNAL_ERROR,
+            )
+    driver = _first(iface, "driver")
+    if driver is not None and not virtio and iface.get("type") != "hostdev":
+        for option in ("iommu", "ats", "packed", "page_per_vq"):
+            if driver.get(option) is not None:
+                raise _unsupported(f"{option} driver option is only supported for virtio devices", driver)
 
 
 def _disk_source_name(disk: etree._Element) -> str:

@@ -287,7 +287,7 @@ def domain_defaults(
     if os_el is not None:
         _os_defaults(root, os_el)
     if cpu is not None:
-        _cpu_defaults(cpu)
+        _cpu_defaults(root, cpu)
     if "numatune" in top or "cputune" in top:
         _tuning_defaults(root, int((vcpu.text or "1").strip()))
     features = top.get("features")
@@ -418,7 +418,7 @@ def _numa_memory(cpu: etree._Element) -> int:
     return total
 
 
-def _cpu_defaults(cpu: etree._Element) -> None:
+def _cpu_defaults(root: etree._Element, cpu: etree._Element) -> None:
     mode = cpu.get("mode")
     model = _first(cpu, "model")
     named = model is not None and bool((model.text or "").strip())
@@ -430,8 +430,11 @@ def _cpu_defaults(cpu: etree._Element) -> None:
             cpu.set("match", "exact")
         if model.get("fallback") is None:
             model.set("fallback", "allow")
-    if mode in ("host-model", "host-passthrough", "maximum") and model is not None and not (model.text or "").strip():
-        cpu.remove(model)
+    if model is not None and not (model.text or "").strip() and mode != "custom":
+        cpu.remove(model)  # a model without a name says nothing libvirt keeps
+    if not cpu.attrib and len(cpu) == 0:
+        root.remove(cpu)  # an empty <cpu/> is the default CPU: libvirt prints nothing
+        return
     topology = _first(cpu, "topology")
     if topology is not None and topology.get("dies") is None:
         topology.set("dies", "1")
@@ -613,6 +616,8 @@ _RESERVED_TAP_PREFIXES = ("vnet", "macvtap", "macvlan")
 
 def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
     mac = None
+    driver = None
+    virtio = False
     for child in iface:  # one pass: interfaces are many in big domains
         tag = child.tag
         if tag == "mac":
@@ -625,6 +630,9 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
             mtype = child.get("type")
             if mtype is not None and mtype != mtype.lower() and mtype.lower() in _NET_MODELS:
                 child.set("type", mtype.lower())
+            virtio = (child.get("type") or "").startswith("virtio")
+        elif tag == "driver":
+            driver = child
         elif tag == "ip":
             _ip_family(child)
         elif tag == "target" and not live and child.get("dev", "").startswith(_RESERVED_TAP_PREFIXES):
@@ -640,6 +648,8 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
                 params.set("interfaceid", new_uuid())
     if mac is None:
         etree.SubElement(iface, "mac").set("address", new_mac())
+    if driver is not None and not virtio and iface.get("type") != "hostdev":
+        iface.remove(driver)  # backend options exist only for virtio NICs
 
 
 # disks -----------------------------------------------------------------------------------
@@ -792,7 +802,7 @@ def _scsi_hostdev_addresses(hostdevs: list[etree._Element]) -> None:
 
 
 def _hostdev_defaults(hostdev: etree._Element) -> None:
-    if hostdev.get("type") in ("mdev", "usb") and hostdev.get("managed") is None:
+    if hostdev.get("mode", "subsystem") == "subsystem" and hostdev.get("managed") is None:
         hostdev.set("managed", "no")
     source = _first(hostdev, "source")
     if source is not None:
