@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pyvirt.cli.parser import Command, Kind, Opt
 
@@ -34,9 +34,14 @@ def _label(opt: Opt) -> str:
     return f"--{opt.name} {opt.kind.value}"
 
 
-def group_help(group: str, commands: Mapping[str, Command]) -> str:
+def groups_help(groups: Sequence[str], commands: Mapping[str, Command], *, colon: bool = True) -> str:
+    """Every group with its commands, a blank line after each (``help``; ``-h`` has no colons)."""
+    return "".join(group_help(group, commands, colon=colon) + "\n" for group in groups)
+
+
+def group_help(group: str, commands: Mapping[str, Command], *, colon: bool = True) -> str:
     """One group's heading and its commands, one per line."""
-    lines = [f" {group}:"]
+    lines = [f" {group}{':' if colon else ''}"]
     lines += [
         f"    {c.name:<30} {c.summary}" for c in sorted(commands.values(), key=lambda c: c.name) if c.group == group
     ]

@@ -32,8 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pyvirt.cli import helptext
         from pyvirt.cli.commands import GROUPS, table
 
-        groups = "".join(helptext.group_help(g, table()).replace(":\n", "\n", 1) + "\n" for g in GROUPS)
-        output.out.write(USAGE + groups + USAGE_END)
+        output.out.write(USAGE + helptext.groups_help(GROUPS, table(), colon=False) + USAGE_END)
         return 0
     if opts.version:
         import pyvirt
@@ -90,7 +89,7 @@ def run(ctl: Ctl, commands: list[list[str]], *, debug: bool = False) -> int:
     from pyvirt.cli.commands import NO_CONNECT, table
 
     known = table()
-    parsed: list[tuple[str, Args | None]] = []
+    parsed: list[tuple[str, Args]] = []
     try:
         for words in commands:
             name = words[0]
@@ -113,7 +112,7 @@ def run(ctl: Ctl, commands: list[list[str]], *, debug: bool = False) -> int:
     return status
 
 
-def run_one(ctl: Ctl, name: str, args: Args | None, *, debug: bool = False) -> int:
+def run_one(ctl: Ctl, name: str, args: Args, *, debug: bool = False) -> int:
     """Run one parsed command; never raises for an error it can report."""
     from pyvirt.cli.commands import table
     from pyvirt.errors import PyvirtError

@@ -28,7 +28,7 @@ def help_(ctl: Ctl, args: Args) -> None:
     name = args.get("command")
     if name is None:
         ctl.output.print("Grouped commands:\n")
-        ctl.output.out.write("".join(helptext.group_help(group, commands) + "\n" for group in GROUPS))
+        ctl.output.out.write(helptext.groups_help(GROUPS, commands))
         return
     if name in commands:
         ctl.output.out.write(helptext.command_help(commands[name]))
