@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid as _uuid
 from collections.abc import Collection
 
 from lxml import etree
@@ -53,7 +52,12 @@ def canonical_uuid(value: str, *, line: int | None) -> str:
 
 
 def new_uuid() -> str:
-    return str(_uuid.uuid4())
+    """A random (version 4) UUID, without importing :mod:`uuid` (which costs ~2 ms at start)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 _MAC = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")

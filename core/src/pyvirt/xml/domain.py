@@ -17,7 +17,6 @@ from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import serialize, start_tag
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
-from pyvirt.xml.schema import validate as schema_validate
 
 
 class _Device:
@@ -162,6 +161,8 @@ class DomainDef(XMLModel):
         root = parse_document(text, kind="domain")
         expect_root(root, "domain", "domain")
         if validate:
+            from pyvirt.xml.schema import validate as schema_validate
+
             schema_validate(root, "domain")
         groups = defaults.index(root)
         checks.check_domain(root, groups)

@@ -8,7 +8,6 @@ from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import serialize
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
-from pyvirt.xml.schema import validate as schema_validate
 
 
 class NetworkDef(XMLModel):
@@ -33,6 +32,8 @@ class NetworkDef(XMLModel):
         root = parse_document(text, kind="network")
         expect_root(root, "network", "network")
         if validate:
+            from pyvirt.xml.schema import validate as schema_validate
+
             schema_validate(root, "network")
         checks.check_network(root)
         defaults.network_defaults(root, namespaces)

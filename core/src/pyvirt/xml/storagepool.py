@@ -8,7 +8,6 @@ from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import serialize
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
-from pyvirt.xml.schema import validate as schema_validate
 
 
 class PoolDef(XMLModel):
@@ -33,6 +32,8 @@ class PoolDef(XMLModel):
         root = parse_document(text, kind="storage pool")
         expect_root(root, "pool", "storage pool")
         if validate:
+            from pyvirt.xml.schema import validate as schema_validate
+
             schema_validate(root, "storagepool")
         checks.check_pool(root)
         defaults.pool_defaults(root, namespaces)

@@ -6,7 +6,6 @@ from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import serialize
 from pyvirt.xml.model import XMLModel, expect_root
 from pyvirt.xml.parser import parse_document
-from pyvirt.xml.schema import validate as schema_validate
 from pyvirt.xml.storagepool import PoolDef
 
 
@@ -33,6 +32,8 @@ class VolDef(XMLModel):
         root = parse_document(text, kind="storage volume")
         expect_root(root, "volume", "storage volume")
         if validate:
+            from pyvirt.xml.schema import validate as schema_validate
+
             schema_validate(root, "storagevol")
         checks.check_vol(root)
         defaults.vol_defaults(root, pool.pool_type, no_capacity=no_capacity)
