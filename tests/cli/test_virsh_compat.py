@@ -345,3 +345,22 @@ def test_global_options_and_argv_forms(argv: list[str], workdir: Path) -> None:
 @pytest.mark.parametrize("command", NODE_FILE)
 def test_custom_node_file(command: str, workdir: Path) -> None:
     _check(["-c", NODE, command], workdir)
+
+
+SHELL_INPUT = "hostname\nbogus\nlist --all\ndestroy test\nlist --all\ndominfo nosuch\nquit\n"
+
+
+def test_interactive_shell_transcript(workdir: Path) -> None:
+    """Piped into the shell, lines echo after the prompt and state persists, as with virsh."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYVIRT_")}
+    environment.update(LC_ALL="C", LANG="C", HOME=str(workdir))
+    results = []
+    for argv in (["virsh"], PYVIRSH):
+        proc = subprocess.run(
+            [*argv, "-c", DEFAULT], input=SHELL_INPUT, capture_output=True, text=True, env=environment, timeout=60
+        )
+        results.append((proc.returncode, _mask(proc.stdout), _mask(proc.stderr)))
+    virsh, ours = results
+    assert ours[2] == virsh[2]
+    assert ours[1] == virsh[1].replace("virsh", "pyvirsh")  # the banner and the prompt name the program
+    assert ours[0] == virsh[0]

@@ -8,6 +8,7 @@ object names (domains, networks, pools) fetched from the open connection.
 from __future__ import annotations
 
 import os
+import sys
 
 from pyvirt.cli import main
 from pyvirt.cli.commands import table
@@ -16,7 +17,7 @@ from pyvirt.cli.errors import CommandError
 from pyvirt.cli.parser import split_commands
 
 PROMPT = "pyvirsh # "
-BANNER = """Welcome to pyvirsh, the virsh-compatible pyvirt shell.
+BANNER = """Welcome to pyvirsh, the virtualization interactive terminal.
 
 Type:  'help' for help with commands
        'quit' to quit
@@ -34,10 +35,13 @@ def run(ctl: Ctl, *, debug: bool = False) -> int:
     if not ctl.output.quiet:
         ctl.output.print(BANNER)
     status = 0
+    echo = not sys.stdin.isatty()  # as virsh's readline: piped input shows after the prompt
     try:
         while not ctl.quit:
             try:
                 line = input(PROMPT)
+                if echo:
+                    ctl.output.print(line)
             except EOFError:
                 ctl.output.print()
                 break
