@@ -27,11 +27,11 @@ def importtime(code: str) -> dict[str, int]:
     for line in err.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
-        if not cumulative.isdigit():
-            continue
-        if not name.startswith(" ") and "." not in name.strip():
-            out[name.strip()] = out.get(name.strip(), 0) + int(cumulative)
+        _, cumulative, raw_name = line[len("import time:") :].split("|")
+        name = raw_name.strip()
+        top_level = len(raw_name) - len(raw_name.lstrip()) == 1
+        if top_level and cumulative.strip().isdigit():
+            out[name] = out.get(name, 0) + int(cumulative)
     return out
 
 
