@@ -286,3 +286,47 @@ def test_validate_rejects_before_defaults() -> None:
     assert info.value.code == ErrorCode.XML_INVALID_SCHEMA
     assert "bogus" in str(info.value)
     assert DomainDef.from_xml(MINIMAL, validate=True).name == "x"
+
+
+def _name(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(97 + r) + out
+    return out
+
+
+def test_many_devices_in_reverse_order_stay_linear() -> None:
+    """A large document built to hit worst cases (reversed disks, a controller per disk) is handled
+    in bounded time: no step is quadratic in the number of devices."""
+    n = 20_000
+    disks = "".join(
+        f"<disk type='file'><source file='/d{i}'/><target dev='sd{_name(n - 1 - i)}'/>"
+        f"<address type='drive' controller='{i}' bus='0' target='0' unit='0'/></disk>"
+        for i in range(n)
+    )
+    head = "<domain type='test'><name>big</name><memory>1024</memory><os><type>hvm</type></os>"
+    text = f"{head}<devices>{disks}</devices></domain>"
+    start = time.perf_counter()
+    dom = DomainDef.from_xml(text)
+    out = dom.to_xml(inactive=True)
+    assert time.perf_counter() - start < 10
+    assert [d.target_dev for d in dom.disks[:3]] == ["sda", "sdb", "sdc"]
+    assert out.count("<controller type='scsi'") == n
+
+
+@pytest.mark.parametrize(
+    ("fragment", "words"),
+    [
+        ("<vcpu cpuset='0-4294967295'>2</vcpu>", "Invalid value"),
+        ("<vcpu>100000000</vcpu><vcpus><vcpu id='0' enabled='yes'/></vcpus>", "too large"),
+        ("<vcpu>2</vcpu><numatune><memory nodeset='0-99999999'/></numatune>", "Invalid value"),
+    ],
+)
+def test_huge_numbers_refused_quickly(fragment: str, words: str) -> None:
+    text = f"<domain type='test'><name>n</name><memory>1024</memory>{fragment}<os><type>hvm</type></os></domain>"
+    start = time.perf_counter()
+    with pytest.raises(XMLError, match=words):
+        DomainDef.from_xml(text)
+    assert time.perf_counter() - start < 0.5

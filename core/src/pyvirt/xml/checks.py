@@ -80,6 +80,12 @@ def check_domain(
     max_vcpus = _number((vcpu_el.text or "1").strip()) if vcpu_el is not None else 1
     if max_vcpus is None or max_vcpus < 1:
         raise _fail(f"Invalid number of vcpus '{(vcpu_el.text or '') if vcpu_el is not None else ''}'", vcpu_el)
+    if vcpu_el is not None and vcpu_el.get("cpuset"):
+        _bitmap(vcpu_el.get("cpuset", ""), vcpu_el)
+    for numatune in top.get("numatune", ()):
+        for el in numatune:
+            if el.get("nodeset"):
+                _bitmap(el.get("nodeset", ""), el)
     if "cputune" in top:
         _check_cputune(top["cputune"][0], max_vcpus)
     if "cpu" in top:

@@ -112,6 +112,13 @@ def _scale_text_to_kib(el: etree._Element, what: str) -> int:
     return kib
 
 
+MAX_BITMAP_BIT = 65535
+"""Largest CPU/node number accepted in a set: bounds the memory a hostile ``0-4294967295`` costs."""
+
+MAX_VCPUS = 16384
+"""Largest vCPU count for which pyvirt lists vCPUs one by one (libvirt's own limits are lower)."""
+
+
 def parse_bitmap(text: str, *, what: str, line: int | None) -> list[int]:
     """A libvirt CPU/node set (``0-3,^2,5``) as sorted numbers."""
     include: set[int] = set()
@@ -126,12 +133,12 @@ def parse_bitmap(text: str, *, what: str, line: int | None) -> list[int]:
         try:
             if "-" in part:
                 lo, hi = (int(x) for x in part.split("-", 1))
-                if lo > hi or lo < 0:
+                if lo > hi or lo < 0 or hi > MAX_BITMAP_BIT:
                     raise ValueError
                 target.update(range(lo, hi + 1))
             else:
                 n = int(part)
-                if n < 0:
+                if n < 0 or n > MAX_BITMAP_BIT:
                     raise ValueError
                 target.add(n)
         except ValueError:
@@ -370,6 +377,8 @@ def _pci_address_form(devices: etree._Element, has_hostdev: bool) -> None:
 def _individual_vcpus(vcpu: etree._Element, vcpus_el: etree._Element) -> None:
     """``<vcpus>`` lists every vCPU: missing ones are off and hotpluggable; ``current`` counts the on ones."""
     maximum = int((vcpu.text or "1").strip())
+    if maximum > MAX_VCPUS:
+        raise XMLError(f"XML error: vcpu count {maximum} is too large (limit {MAX_VCPUS})", line=line_of(vcpu))
     listed: dict[int, etree._Element] = {}
     for item in vcpus_el.iterchildren("vcpu"):
         listed[int(item.get("id", "0"))] = item
@@ -751,37 +760,24 @@ def disk_name_to_index(name: str) -> int | None:
 
 
 def _order_disks(devices: etree._Element, disks: list[etree._Element]) -> None:
-    """libvirt files each disk in as it parses it: after the last disk on the same bus whose
-    name sorts lower (``vdb`` then ``vda`` becomes ``vda``, ``vdb``).  The bus is the one written
-    in the document; a disk without one is compared with the other disks without one."""
-    placed: list[tuple[str | None, int, etree._Element]] = []
+    """Put disks where libvirt's parser files them in.
+
+    libvirt inserts each disk after the last disk on the same bus whose name sorts lower
+    (``vdb`` then ``vda`` becomes ``vda``, ``vdb``).  The effect is: disks grouped by the bus
+    written in the document (groups in order of first appearance; a disk without a bus forms
+    the group of disks without one), each group stably sorted by disk index.  Computed that way
+    it is O(n log n), so a hostile document with many disks cannot stall the parser.
+    """
+    groups: dict[str | None, list[tuple[int, etree._Element]]] = {}
     for disk in disks:
         target = _first(disk, "target")
         bus = target.get("bus") if target is not None else None
         index = disk_name_to_index(target.get("dev", "")) if target is not None else None
-        rank = -1 if index is None else index
-        insert_at = -1
-        for pos in range(len(placed) - 1, -1, -1):
-            other_bus, other_rank, _ = placed[pos]
-            if other_bus != bus:
-                continue
-            if other_rank > rank:
-                insert_at = pos
-            elif insert_at == -1:
-                insert_at = pos + 1
-        entry = (bus, rank, disk)
-        if insert_at == -1:
-            placed.append(entry)
-        else:
-            placed.insert(insert_at, entry)
-    ordered = [disk for _, _, disk in placed]
+        groups.setdefault(bus, []).append((-1 if index is None else index, disk))
+    ordered = [disk for group in groups.values() for _, disk in sorted(group, key=lambda item: item[0])]
     if ordered == disks:
         return
-    at = devices.index(disks[0])
-    for disk in disks:
-        devices.remove(disk)
-    for offset, disk in enumerate(ordered):
-        devices.insert(at + offset, disk)
+    _replace_run(devices, disks, ordered)
     disks[:] = ordered
 
 
@@ -1114,7 +1110,7 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
                 needed.append(("virtio-serial", int(serial_address.get("controller", "0"))))
             else:
                 needed.append(("virtio-serial", 0))
-    needed.sort(key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
+    needed = sorted(set(needed), key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
     for ctype, index in needed:
         if index not in used.setdefault(ctype, set()):
             _insert_controller(devices, ctype, index)
@@ -1134,47 +1130,68 @@ _VIRTIO_SERIAL_USERS = etree.XPath("console/target[@type='virtio'] | channel/tar
 
 def _order_controllers(devices: etree._Element, controllers: list[etree._Element]) -> list[etree._Element]:
     """libvirt files each parsed controller in after the last one of its type with a lower
-    index (a USB master before its companions); types keep their document order."""
-    placed: list[tuple[str, int, bool, etree._Element]] = []
+    index (a USB master before its companions); types keep their order of first appearance.
+
+    Controllers of one type are few in real domains; past :data:`_FILE_IN_LIMIT` of them the
+    same result for indexed controllers is computed with a sort, so the cost stays bounded.
+    """
+    per_type: dict[str, list[tuple[int, bool, etree._Element]]] = {}
     for ctrl in controllers:
-        ctype = ctrl.get("type", "")
         raw = ctrl.get("index")
         index = _int_attr(ctrl, "index") if raw is not None else -1
-        index = -1 if index is None else index
-        companion = _first(ctrl, "master") is not None
-        insert_at = -1
-        for pos in range(len(placed) - 1, -1, -1):
-            other_type, other_index, other_companion, _ = placed[pos]
-            if other_type != ctype:
-                continue
-            if index == -1:
-                insert_at = pos + 1
-                break
-            if other_index > index or (not companion and other_companion and other_index == index):
-                insert_at = pos
-            elif insert_at == -1:
-                insert_at = pos + 1
-        entry = (ctype, index, companion, ctrl)
-        if insert_at == -1:
-            placed.append(entry)
-        else:
-            placed.insert(insert_at, entry)
-    ordered = [ctrl for _, _, _, ctrl in placed]
+        entry = (-1 if index is None else index, _first(ctrl, "master") is not None, ctrl)
+        per_type.setdefault(ctrl.get("type", ""), []).append(entry)
+    ordered: list[etree._Element] = []
+    for entries in per_type.values():
+        if len(entries) > _FILE_IN_LIMIT:
+            ordered += [e[2] for e in sorted(entries, key=lambda e: (e[0] < 0, e[0], e[1]))]
+            continue
+        placed: list[tuple[int, bool, etree._Element]] = []
+        for index, companion, ctrl in entries:
+            insert_at = -1
+            for pos in range(len(placed) - 1, -1, -1):
+                other_index, other_companion, _ = placed[pos]
+                if index == -1:
+                    insert_at = pos + 1
+                    break
+                if other_index > index or (not companion and other_companion and other_index == index):
+                    insert_at = pos
+                elif insert_at == -1:
+                    insert_at = pos + 1
+            if insert_at == -1:
+                placed.append((index, companion, ctrl))
+            else:
+                placed.insert(insert_at, (index, companion, ctrl))
+        ordered += [e[2] for e in placed]
     if ordered != controllers:
-        at = devices.index(controllers[0])
-        for ctrl in controllers:
-            devices.remove(ctrl)
-        for offset, ctrl in enumerate(ordered):
-            devices.insert(at + offset, ctrl)
+        _replace_run(devices, controllers, ordered)
     return ordered
+
+
+_FILE_IN_LIMIT = 256
+
+
+def _replace_run(parent: etree._Element, old: list[etree._Element], new: list[etree._Element]) -> None:
+    """Put ``new`` (a permutation of ``old``) where ``old[0]`` was, in linear time."""
+    marker = etree.Element("marker")
+    old[0].addprevious(marker)
+    for el in old:
+        parent.remove(el)
+    anchor = marker
+    for el in new:
+        anchor.addnext(el)
+        anchor = el
+    parent.remove(marker)
 
 
 def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
     """An implicit controller goes after all the others (libvirt appends it)."""
     new = etree.Element("controller", type=ctype, index=str(index))
-    controllers = list(devices.iterchildren("controller"))
-    if controllers:
-        controllers[-1].addnext(new)
+    last = None
+    for last in devices.iterchildren("controller", reversed=True):
+        break
+    if last is not None:
+        last.addnext(new)
     else:
         devices.append(new)
 
@@ -1184,18 +1201,19 @@ def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
 # (query selecting elements, attribute to drop from them or None to drop the elements)
 _Strip = tuple[etree.XPath, str | None]
 _LIVE_ONLY: tuple[_Strip, ...] = (
-    (etree.XPath("/domain/devices/disk//*[self::source or self::backingStore][@index]"), "index"),
+    (etree.XPath("//*[self::source or self::backingStore][@index]"), "index"),
     (etree.XPath("/domain/devices/disk/mirror"), None),
     (etree.XPath("/domain/devices/interface/source[@portid]"), "portid"),
     (etree.XPath("/domain/cputune/cachetune[@id] | /domain/cputune/memorytune[@id]"), "id"),
     (etree.XPath("/domain/devices/*[self::console or self::serial or self::parallel or self::channel][@tty]"), "tty"),
 )
 _SECURE: tuple[_Strip, ...] = (
-    (etree.XPath("/domain/devices/disk//source/cookies"), None),
+    (etree.XPath("//source/cookies"), None),
     (etree.XPath("/domain/devices/graphics[@passwd]"), "passwd"),
 )
-_ANY_LIVE_ONLY = etree.XPath("boolean(" + " | ".join(q.path for q, _ in _LIVE_ONLY) + ")")
-_ANY_SECURE = etree.XPath("boolean(" + " | ".join(q.path for q, _ in _SECURE) + ")")
+# one boolean query per kind: a union would make libxml2 merge node sets (slow on big documents)
+_ANY_LIVE_ONLY = tuple(etree.XPath(f"boolean({part.strip()})") for q, _ in _LIVE_ONLY for part in q.path.split(" | "))
+_ANY_SECURE = tuple(etree.XPath(f"boolean({part.strip()})") for q, _ in _SECURE for part in q.path.split(" | "))
 
 
 def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> etree._Element:
@@ -1206,9 +1224,9 @@ def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> e
     cookies.
     """
     strip: list[_Strip] = []
-    if inactive and _ANY_LIVE_ONLY(root) is True:
+    if inactive and any(query(root) is True for query in _ANY_LIVE_ONLY):
         strip += _LIVE_ONLY
-    if not secure and _ANY_SECURE(root) is True:
+    if not secure and any(query(root) is True for query in _ANY_SECURE):
         strip += _SECURE
     if not strip:
         return root
