@@ -1187,9 +1187,7 @@ def _replace_run(parent: etree._Element, old: list[etree._Element], new: list[et
 def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
     """An implicit controller goes after all the others (libvirt appends it)."""
     new = etree.Element("controller", type=ctype, index=str(index))
-    last = None
-    for last in devices.iterchildren("controller", reversed=True):
-        break
+    last = next(devices.iterchildren("controller", reversed=True), None)
     if last is not None:
         last.addnext(new)
     else:
