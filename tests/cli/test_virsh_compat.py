@@ -183,6 +183,11 @@ ERRORS = [
 ]
 
 SEQUENCES = [
+    "define d-zeta.xml; define d-alpha.xml; define d-Mid.xml; list --all; start zeta; start alpha; list --all;"
+    " list --all --name; destroy test; list --inactive",
+    "net-define n-zeta.xml; net-define n-alpha.xml; net-define n-Mid.xml; net-list --all; pool-define-as zp dir"
+    " --target /tmp/zp; pool-define-as Ap dir --target /tmp/ap; pool-list --all; vol-create-as default-pool zv 1M;"
+    " vol-create-as default-pool Av 1M; vol-create-as default-pool bv 1M; vol-list default-pool",
     "net-uuid dd8fe884-6c02-601e-7551-cca97df1c5df; net-name default; net-name dd8fe884-6c02-601e-7551-cca97df1c5d0;"
     " net-info dd8fe884-6c02-601e-7551-cca97df1c5df; pool-info dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566",
     "domname test; domuuid 1; domid 1; domname 1; domid test; domuuid test;"
@@ -295,10 +300,19 @@ PYVIRSH = [sys.executable, "-m", "pyvirt.cli"]
 
 
 def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+    """Run one program; virsh 9.0's ``save`` now and then hangs (its progress thread), so a
+    hung virsh is retried once, then the case is skipped rather than failed."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PYVIRT_")}
     environment.update(LC_ALL="C", LANG="C")
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=environment, timeout=60)
-    return proc.returncode, _mask(proc.stdout), _mask(proc.stderr)
+    for _ in range(2):
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=environment, timeout=20)
+        except subprocess.TimeoutExpired:
+            if argv[0] != "virsh":
+                raise
+            continue
+        return proc.returncode, _mask(proc.stdout), _mask(proc.stderr)
+    pytest.skip("virsh hung twice")
 
 
 @pytest.fixture
@@ -306,6 +320,17 @@ def workdir(tmp_path: Path) -> Path:
     (tmp_path / "t2.xml").write_text(DOMAIN_XML)
     (tmp_path / "n2.xml").write_text(NETWORK_XML)
     (tmp_path / "v5.xml").write_text(VOLUME_XML)
+    for name in ("zeta", "alpha", "Mid"):  # listing order: virsh sorts names ignoring case
+        (tmp_path / f"d-{name}.xml").write_text(
+            DOMAIN_XML.replace("<name>t2</name>", f"<name>{name}</name>").replace(
+                "7bb0d9fd-c298-4739-8aaa-9990f0f32179", f"7bb0d9fd-c298-4739-8aaa-{name.encode().hex():0>12}"
+            )
+        )
+        (tmp_path / f"n-{name}.xml").write_text(
+            NETWORK_XML.replace("<name>n2</name>", f"<name>{name}</name>")
+            .replace("virbr9", f"br{name}")
+            .replace("ea069264-7c87-4420-bf06-d8ce2a3f8737", f"ea069264-7c87-4420-bf06-{name.encode().hex():0>12}")
+        )
     return tmp_path
 
 

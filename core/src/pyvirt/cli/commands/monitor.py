@@ -99,8 +99,8 @@ def list_(ctl: Ctl, args: Args) -> None:
 
 
 def _list_order(dom: Domain) -> tuple[bool, int, str]:
-    """virsh's order: running domains by ID, then inactive ones by name."""
-    return (dom.id == -1, dom.id, dom.name)
+    """virsh's order: running domains by ID, then inactive ones by name, ignoring case."""
+    return (dom.id == -1, dom.id, dom.name.lower())
 
 
 def _list_state(dom: Domain, mark_saved: bool) -> str:

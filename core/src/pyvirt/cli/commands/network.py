@@ -66,7 +66,9 @@ def net_list(ctl: Ctl, args: Args) -> None:
     if sum(args.flag(n) for n in ("table", "name", "uuid")) > 1:
         raise CommandError("Only one argument from --table, --name and --uuid may be specified.")
     with failing("Failed to list networks"):
-        nets = sorted(ctl.conn.list_networks(list_filter(args)), key=lambda n: n.name)
+        nets = sorted(
+            ctl.conn.list_networks(list_filter(args)), key=lambda n: n.name.lower()
+        )  # virsh sorts with strcasecmp
         if names_or_uuids(ctl, args, [(n.name, n.uuid) for n in nets]):
             return
         facts = [(n, n.is_active(), n.autostart, n.is_persistent()) for n in nets]

@@ -48,7 +48,9 @@ def pool_list(ctl: Ctl, args: Args) -> None:
     args.exclusive("details", "uuid")
     args.exclusive("details", "name")
     with failing("Failed to list pools"):
-        pools = sorted(ctl.conn.list_storage_pools(list_filter(args)), key=lambda p: p.name)
+        pools = sorted(
+            ctl.conn.list_storage_pools(list_filter(args)), key=lambda p: p.name.lower()
+        )  # virsh sorts with strcasecmp
         if names_or_uuids(ctl, args, [(p.name, p.uuid) for p in pools], name_width=20):
             return
         facts = [(p, p.info(), p.autostart, p.is_persistent()) for p in pools]

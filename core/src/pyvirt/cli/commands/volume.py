@@ -33,7 +33,7 @@ _TYPES = {
 def vol_list(ctl: Ctl, args: Args) -> None:
     pool = ctl.pool(args.req("pool"))
     with failing("Failed to list volumes"):
-        vols = sorted(pool.list_volumes(), key=lambda v: v.name)
+        vols = sorted(pool.list_volumes(), key=lambda v: v.name.lower())  # virsh sorts with strcasecmp
         facts = [(v, v.path(), v.info()) for v in vols]
     docs = [
         {
