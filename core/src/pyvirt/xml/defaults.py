@@ -1199,19 +1199,33 @@ def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
 # (query selecting elements, attribute to drop from them or None to drop the elements)
 _Strip = tuple[etree.XPath, str | None]
 _LIVE_ONLY: tuple[_Strip, ...] = (
-    (etree.XPath("//*[self::source or self::backingStore][@index]"), "index"),
+    (etree.XPath("//source[@index] | //backingStore[@index]"), "index"),
     (etree.XPath("/domain/devices/disk/mirror"), None),
     (etree.XPath("/domain/devices/interface/source[@portid]"), "portid"),
     (etree.XPath("/domain/cputune/cachetune[@id] | /domain/cputune/memorytune[@id]"), "id"),
-    (etree.XPath("/domain/devices/*[self::console or self::serial or self::parallel or self::channel][@tty]"), "tty"),
+    (
+        etree.XPath(
+            "/domain/devices/console[@tty] | /domain/devices/serial[@tty]"
+            " | /domain/devices/parallel[@tty] | /domain/devices/channel[@tty]"
+        ),
+        "tty",
+    ),
 )
 _SECURE: tuple[_Strip, ...] = (
     (etree.XPath("//source/cookies"), None),
     (etree.XPath("/domain/devices/graphics[@passwd]"), "passwd"),
 )
-# one boolean query per kind: a union would make libxml2 merge node sets (slow on big documents)
-_ANY_LIVE_ONLY = tuple(etree.XPath(f"boolean({part.strip()})") for q, _ in _LIVE_ONLY for part in q.path.split(" | "))
-_ANY_SECURE = tuple(etree.XPath(f"boolean({part.strip()})") for q, _ in _SECURE for part in q.path.split(" | "))
+
+
+def _any_of(strips: tuple[_Strip, ...]) -> etree.XPath:
+    """One query that is true when any strip applies: ``or`` of booleans, not a union, which
+    would make libxml2 merge node sets (slow on big documents)."""
+    parts = [f"boolean({part.strip()})" for query, _ in strips for part in query.path.split(" | ")]
+    return etree.XPath(" or ".join(parts))
+
+
+_ANY_LIVE_ONLY = _any_of(_LIVE_ONLY)
+_ANY_SECURE = _any_of(_SECURE)
 
 
 def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> etree._Element:
@@ -1222,9 +1236,9 @@ def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> e
     cookies.
     """
     strip: list[_Strip] = []
-    if inactive and any(query(root) is True for query in _ANY_LIVE_ONLY):
+    if inactive and _ANY_LIVE_ONLY(root) is True:
         strip += _LIVE_ONLY
-    if not secure and any(query(root) is True for query in _ANY_SECURE):
+    if not secure and _ANY_SECURE(root) is True:
         strip += _SECURE
     if not strip:
         return root
