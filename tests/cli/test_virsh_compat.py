@@ -182,7 +182,20 @@ ERRORS = [
     "reboot nosuch",
 ]
 
+VCPUCOUNT_FLAGS = [
+    "", "--maximum", "--active", "--live", "--config", "--current", "--maximum --live", "--maximum --config",
+    "--maximum --current", "--active --live", "--active --config", "--active --current", "--current --live",
+    "--current --config", "--maximum --active", "--current --live --config --maximum",
+    "--live --config --maximum --active", "--current --config --maximum --active",
+]  # fmt: skip
+
 SEQUENCES = [
+    *(f"vcpucount test {flags}; destroy test; vcpucount test {flags}" for flags in VCPUCOUNT_FLAGS),
+    *(
+        f"setmem test 1024 {flags}; dominfo test; setmaxmem test 9000000 {flags}; dumpxml test --inactive;"
+        f" destroy test; setmem test 2048 {flags}; setmaxmem test 9000000 {flags}; dominfo test"
+        for flags in ("", "--config", "--live", "--current", "--config --live")
+    ),
     "define d-zeta.xml; define d-alpha.xml; define d-Mid.xml; list --all; start zeta; start alpha; list --all;"
     " list --all --name; destroy test; list --inactive",
     "net-define n-zeta.xml; net-define n-alpha.xml; net-define n-Mid.xml; net-list --all; pool-define-as zp dir"

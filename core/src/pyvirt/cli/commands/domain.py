@@ -249,11 +249,16 @@ def setvcpus(ctl: Ctl, args: Args) -> None:
 def vcpucount(ctl: Ctl, args: Args) -> None:
     from pyvirt.errors import PyvirtError
 
-    args.exclusive("maximum", "active")
-    args.exclusive("live", "config")
-    if not (args.flag("maximum") or args.flag("active")):
-        args.exclusive("current", "live")
-        args.exclusive("current", "config")
+    maximum, active, live, config = (args.flag(n) for n in ("maximum", "active", "live", "config"))
+    current = args.flag("current") and (maximum or active)  # virsh: alone, --current means --active
+    for first, second, both in (
+        ("live", "config", live and config),
+        ("current", "live", current and live),
+        ("current", "config", current and config),
+        ("active", "maximum", active and maximum),
+    ):
+        if both:
+            raise CommandError(f"Options --{first} and --{second} are mutually exclusive")
     dom = ctl.domain(args.req("domain"))
     if not any(args.flag(n) for n in ("maximum", "active", "live", "config", "current")):
         counts: dict[str, dict[str, int]] = {"maximum": {}, "current": {}}
@@ -268,10 +273,10 @@ def vcpucount(ctl: Ctl, args: Args) -> None:
                 lines.append(f"{which:<12} {where:<12} {value:3d}\n")
         ctl.output.data(counts, "".join(lines))
         return
-    scope = ModifyScope.MAXIMUM if args.flag("maximum") else ModifyScope.CURRENT
-    if args.flag("live"):
+    scope = ModifyScope.MAXIMUM if maximum else ModifyScope.CURRENT
+    if live:
         scope |= ModifyScope.LIVE
-    if args.flag("config"):
+    if config:
         scope |= ModifyScope.CONFIG
     with failing():
         value = dom.vcpus_count(scope)
