@@ -43,8 +43,9 @@ Contract (other packages code against these names)
     ``bridge_name`` (assignable), ``forward_mode``, ``to_xml(*, inactive=False)``, ``copy()``.
 
 ``storagepool.PoolDef``
-    ``from_xml(text, *, validate=False, namespaces=None)``, ``name``, ``uuid``, ``pool_type``, ``target_path``,
-    ``capacity``/``allocation``/``available`` (bytes, assignable), ``to_xml(*, inactive=False)``,
+    ``from_xml(text, *, validate=False, namespaces=None)``, ``name``, ``uuid``, ``pool_type``,
+    ``target_path``, ``capacity``/``allocation``/``available`` (bytes, assignable; libvirt's
+    parser ignores sizes in the document, the driver sets them), ``to_xml(*, inactive=False)``,
     ``copy()``.
 
 ``storagevol.VolDef``
@@ -53,7 +54,8 @@ Contract (other packages code against these names)
     ``format``, ``to_xml(pool) -> str``, ``copy()``.
 
 Every model also exposes ``root`` (the normalised tree; call ``invalidate()`` after changing it
-directly).  Errors are :class:`pyvirt.errors.XMLError` with ``line``; messages carry the key
+directly: the cached dumps are dropped and the tree is sorted into libvirt's order again, lazily,
+on the next dump).  Errors are :class:`pyvirt.errors.XMLError` with ``line``; messages carry the key
 words of libvirt's own.
 
 Modules: :mod:`.parser` (safe parsing), :mod:`.schema` (RelaxNG), :mod:`.defaults` (every
