@@ -190,6 +190,21 @@ VCPUCOUNT_FLAGS = [
 ]  # fmt: skip
 
 SEQUENCES = [
+    *(
+        f"setvcpus test 1 {flags}; vcpucount test; destroy test; setvcpus test 1 {flags}; vcpucount test"
+        for flags in (
+            "",
+            "--config",
+            "--live",
+            "--current",
+            "--config --live",
+            "--current --live",
+            "--current --config",
+            "--maximum --config",
+            "--maximum --live",
+            "--maximum --current",
+        )
+    ),  # fmt: skip
     *(f"vcpucount test {flags}; destroy test; vcpucount test {flags}" for flags in VCPUCOUNT_FLAGS),
     *(
         f"setmem test 1024 {flags}; dominfo test; setmaxmem test 9000000 {flags}; dumpxml test --inactive;"
