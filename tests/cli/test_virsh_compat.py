@@ -204,7 +204,7 @@ SEQUENCES = [
             "--maximum --live",
             "--maximum --current",
         )
-    ),  # fmt: skip
+    ),
     *(f"vcpucount test {flags}; destroy test; vcpucount test {flags}" for flags in VCPUCOUNT_FLAGS),
     *(
         f"setmem test 1024 {flags}; dominfo test; setmaxmem test 9000000 {flags}; dumpxml test --inactive;"
