@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 from pyvirt.errors import (
     DomainExistsError,
-    ErrorCode,
     ErrorDomain,
     InternalError,
     InvalidArgumentError,
@@ -40,7 +39,7 @@ from pyvirt.types import (
 from pyvirt_test import defaults
 from pyvirt_test.documents import parse_domain
 from pyvirt_test.flags import domain_filter
-from pyvirt_test.state import DomainObj, NodeState, canonical_uuid
+from pyvirt_test.state import DomainObj, NodeState, canonical_uuid, claim_identity
 
 if TYPE_CHECKING:
     from pyvirt.xml.domain import DomainDef
@@ -347,23 +346,15 @@ def domain_by_uuid(state: NodeState, uuid: str) -> DomainObj:
 
 def _conflict(state: NodeState, name: str, uuid: str) -> DomainObj | None:
     """The domain ``name``/``uuid`` refers to, or None; raise when they name two different ones."""
-    obj = state.domains_by_uuid.get(uuid)
-    if obj is not None:
-        if obj.name != name:
-            raise DomainExistsError(
-                f"operation failed: domain '{obj.name}' is already defined with uuid {uuid}",
-                code=ErrorCode.OPERATION_FAILED,
-                domain=ErrorDomain.DOMAIN,
-            )
-        return obj
-    other = state.domains_by_name.get(name)
-    if other is not None:
-        raise DomainExistsError(
-            f"operation failed: domain '{name}' already exists with uuid {other.uuid}",
-            code=ErrorCode.OPERATION_FAILED,
-            domain=ErrorDomain.DOMAIN,
-        )
-    return None
+    return claim_identity(
+        state.domains_by_uuid,
+        state.domains_by_name,
+        name,
+        uuid,
+        kind="domain",
+        error=DomainExistsError,
+        error_domain=ErrorDomain.DOMAIN,
+    )
 
 
 def define_domain(state: NodeState, dfn: DomainDef) -> tuple[DomainObj, DefinedDetail]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt.errors import (
-    ErrorCode,
     ErrorDomain,
     InternalError,
     NetworkExistsError,
@@ -18,7 +17,7 @@ from pyvirt.errors import (
 from pyvirt.types import ListFilter, NetworkRef
 from pyvirt_test.documents import parse_network
 from pyvirt_test.flags import keep_common, unsupported_flags
-from pyvirt_test.state import NetworkObj, NodeState, canonical_uuid
+from pyvirt_test.state import NetworkObj, NodeState, canonical_uuid, claim_identity
 
 if TYPE_CHECKING:
     from pyvirt.xml.network import NetworkDef
@@ -138,24 +137,15 @@ class NetworkCalls:
 
 
 def _find_network_slot(state: NodeState, dfn: NetworkDef) -> NetworkObj | None:
-    name, uuid = dfn.name, dfn.uuid
-    obj = state.networks_by_uuid.get(uuid)
-    if obj is not None:
-        if obj.name != name:
-            raise NetworkExistsError(
-                f"operation failed: network '{obj.name}' is already defined with uuid {uuid}",
-                code=ErrorCode.OPERATION_FAILED,
-                domain=ErrorDomain.NETWORK,
-            )
-        return obj
-    other = state.networks_by_name.get(name)
-    if other is not None:
-        raise NetworkExistsError(
-            f"operation failed: network '{name}' already exists with uuid {other.uuid}",
-            code=ErrorCode.OPERATION_FAILED,
-            domain=ErrorDomain.NETWORK,
-        )
-    return None
+    return claim_identity(
+        state.networks_by_uuid,
+        state.networks_by_name,
+        dfn.name,
+        dfn.uuid,
+        kind="network",
+        error=NetworkExistsError,
+        error_domain=ErrorDomain.NETWORK,
+    )
 
 
 def define_network(state: NodeState, dfn: NetworkDef) -> NetworkObj:

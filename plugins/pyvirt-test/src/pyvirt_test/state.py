@@ -20,9 +20,10 @@ volume is looked at.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from pyvirt.driver import EventSink
+from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
 from pyvirt.types import (
     DomainEvent,
     DomainRef,
@@ -403,6 +404,51 @@ class SharedDefault:
             if cls._users <= 0:
                 cls._state = None
                 cls._users = 0
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def uuid(self) -> str: ...
+
+
+_Obj = TypeVar("_Obj", bound=_Named)
+
+
+def claim_identity(
+    by_uuid: dict[str, _Obj],
+    by_name: dict[str, _Obj],
+    name: str,
+    uuid: str,
+    *,
+    kind: str,
+    error: type[PyvirtError],
+    error_domain: ErrorDomain,
+) -> _Obj | None:
+    """The object a new definition replaces, or None; refuse a name or UUID held by another.
+
+    libvirt checks the UUID first ("'old' is already defined with uuid U"), then the name
+    ("'name' already exists with uuid U"), with the same wording for domains and networks.
+    """
+    obj = by_uuid.get(uuid)
+    if obj is not None:
+        if obj.name != name:
+            raise error(
+                f"operation failed: {kind} '{obj.name}' is already defined with uuid {uuid}",
+                code=ErrorCode.OPERATION_FAILED,
+                domain=error_domain,
+            )
+        return obj
+    other = by_name.get(name)
+    if other is not None:
+        raise error(
+            f"operation failed: {kind} '{name}' already exists with uuid {other.uuid}",
+            code=ErrorCode.OPERATION_FAILED,
+            domain=error_domain,
+        )
+    return None
 
 
 def canonical_uuid(value: str) -> str:
