@@ -191,6 +191,25 @@ VCPUCOUNT_FLAGS = [
 
 SEQUENCES = [
     *(
+        f"define t2.xml; list {flags}"
+        for flags in (
+            "--table --uuid",
+            "--table --id",
+            "--name --id",
+            "--uuid --id",
+            "--id --title",
+            "--name --title",
+            "--managed-save --name",
+            "--all --name --id",
+            "--all --uuid --id",
+            "--all --id",
+            "--all --uuid --name --id",
+            "--inactive --id",
+            "--name --table",
+            "--all --uuid --name",
+        )
+    ),
+    *(
         f"setvcpus test 1 {flags}; vcpucount test; destroy test; setvcpus test 1 {flags}; vcpucount test"
         for flags in (
             "",

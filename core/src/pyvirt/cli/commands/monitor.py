@@ -54,6 +54,8 @@ _LIST_FILTERS = {
     flag("title", "show domain title"),
 )
 def list_(ctl: Ctl, args: Args) -> None:
+    for other in ("name", "uuid", "id"):
+        args.exclusive("table", other)
     filters = ListFilter.NONE
     for name, bit in _LIST_FILTERS.items():
         if args.flag(name):
@@ -67,15 +69,9 @@ def list_(ctl: Ctl, args: Args) -> None:
     with failing("Failed to list domains"):
         domains = sorted(ctl.conn.list_domains(filters), key=_list_order)
     out = ctl.output
-    if args.flag("id"):
-        active = [d for d in domains if d.id != -1]
-        out.data([d.id for d in active], "".join(f"{d.id}\n" for d in active))
-        return
-    if args.flag("uuid") or args.flag("name"):
-        both = args.flag("uuid") and args.flag("name")
-        lines = [f"{d.uuid} {d.name}" if both else d.uuid if args.flag("uuid") else d.name for d in domains]
-        doc = [{"uuid": d.uuid, "name": d.name} if both else (d.uuid if args.flag("uuid") else d.name) for d in domains]
-        out.data(doc, "".join(line + "\n" for line in lines))
+    fields = [name for name in ("uuid", "id", "name") if args.flag(name)]
+    if fields:
+        _list_fields(ctl, domains, fields)
         return
     records, rows = [], []
     for dom in domains:
@@ -96,6 +92,21 @@ def list_(ctl: Ctl, args: Args) -> None:
         rows.append(row)
     header = ["Id", "Name", "State", "Title"] if args.flag("title") else ["Id", "Name", "State"]
     out.table(records, header, rows)
+
+
+def _list_fields(ctl: Ctl, domains: list[Domain], fields: list[str]) -> None:
+    """``list --uuid/--id/--name``: the chosen fields in virsh's order, one domain a line.
+
+    ``--id`` alone lists running domains only; combined, an inactive domain's ID shows as ``-``.
+    """
+    if fields == ["id"]:
+        active = [d for d in domains if d.id != -1]
+        ctl.output.data([d.id for d in active], "".join(f"{d.id}\n" for d in active))
+        return
+    values = [{"uuid": d.uuid, "id": None if d.id == -1 else d.id, "name": d.name} for d in domains]
+    lines = [" ".join("-" if v[f] is None else str(v[f]) for f in fields) + "\n" for v in values]
+    doc = [v[fields[0]] for v in values] if len(fields) == 1 else [{f: v[f] for f in fields} for v in values]
+    ctl.output.data(doc, "".join(lines))
 
 
 def _list_order(dom: Domain) -> tuple[bool, int, str]:
