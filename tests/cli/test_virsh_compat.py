@@ -190,6 +190,7 @@ VCPUCOUNT_FLAGS = [
 ]  # fmt: skip
 
 SEQUENCES = [
+    "connect test:///default; list; destroy test; connect; list --all",
     *(
         f"define t2.xml; list {flags}"
         for flags in (
@@ -319,6 +320,10 @@ NODE_FILE = [
     "capabilities",
     "pool-list --all",
     "domstate fc4",
+    "uri",
+    "version",
+    "domblklist fc4",
+    "list --all --title",
     # Differences below come from the driver or the API, not from the CLI: kept visible here.
     pytest.param("dumpxml fc4", marks=pytest.mark.xfail(reason="test driver: <type> lacks the arch libvirt adds")),
     pytest.param("vol-list default-pool", marks=pytest.mark.xfail(reason="test driver: node-file pool volumes")),
