@@ -84,3 +84,24 @@ def test_every_command_has_help_texts() -> None:
     for command in command_table().values():
         assert command.summary, command.name
         assert all(opt.help for opt in command.options), command.name
+
+
+def test_module_index_matches_the_registrations() -> None:
+    from pyvirt.cli.commands import COMMANDS, MODULES
+
+    table = command_table()
+    assert set(MODULES) == set(table)
+    for name, module in MODULES.items():
+        assert COMMANDS[name].handler.__module__ == f"pyvirt.cli.commands.{module}", name
+
+
+def test_a_run_imports_only_the_modules_it_needs() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pyvirt.cli.main import main; main(['-q', '-c', 'test:///default', 'list']);"
+        "print(sorted(m for m in sys.modules if m.startswith('pyvirt.cli.commands.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "['pyvirt.cli.commands.monitor']"

@@ -15,7 +15,7 @@ from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError
 from pyvirt.cli.options import LOG_ENV, USAGE, USAGE_END, log_level, parse_globals, resolve_uri
 from pyvirt.cli.output import Output
-from pyvirt.cli.parser import Args, parse_args, split_commands
+from pyvirt.cli.parser import Args, Command, parse_args, split_commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,40 +86,40 @@ def run(ctl: Ctl, commands: list[list[str]], *, debug: bool = False) -> int:
     As virsh: the exit status is the last command's; each command is followed by a blank line
     unless ``--quiet``; a failed command prints its ``error:`` lines and the next one runs.
     """
-    from pyvirt.cli.commands import NO_CONNECT, table
+    from pyvirt.cli.commands import NO_CONNECT, lookup
 
-    known = table()
-    parsed: list[tuple[str, Args]] = []
+    parsed: list[tuple[Command, Args]] = []
     try:
         for words in commands:
-            name = words[0]
-            if name not in known:
-                raise CommandError(f"unknown command: '{name}'", parse=True)
+            command = lookup(words[0])
+            if command is None:
+                raise CommandError(f"unknown command: '{words[0]}'", parse=True)
             if "--help" in words[1:]:
-                parsed.append(("help", Args({"command": name})))
+                help_command = lookup("help")
+                assert help_command is not None
+                parsed.append((help_command, Args({"command": command.name})))
             else:
-                parsed.append((name, parse_args(known[name], words[1:])))
-        if any(name not in NO_CONNECT for name, _ in parsed):
+                parsed.append((command, parse_args(command, words[1:])))
+        if any(command.name not in NO_CONNECT for command, _ in parsed):
             ctl.conn  # noqa: B018 -- virsh connects before running anything
     except CommandError as exc:
         ctl.output.report(exc)
         return 1
     status = 0
-    for name, args in parsed:
-        status = run_one(ctl, name, args, debug=debug)
+    for command, args in parsed:
+        status = run_one(ctl, command, args, debug=debug)
         if ctl.quit:
             break
     return status
 
 
-def run_one(ctl: Ctl, name: str, args: Args, *, debug: bool = False) -> int:
+def run_one(ctl: Ctl, command: Command, args: Args, *, debug: bool = False) -> int:
     """Run one parsed command; never raises for an error it can report."""
-    from pyvirt.cli.commands import table
     from pyvirt.errors import PyvirtError
 
     status = 0
     try:
-        table()[name].handler(ctl, args)
+        command.handler(ctl, args)
     except CommandError as exc:
         ctl.output.report(exc)
         status = 1

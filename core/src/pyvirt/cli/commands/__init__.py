@@ -1,12 +1,14 @@
 """The command table: every pyvirsh command, registered by the module that implements it.
 
-Each module holds the commands of one virsh help group.  Importing them costs well under a
-millisecond (they import nothing heavy at module level), so the whole table is built on every
-run; what a command needs beyond that is imported when it runs.
+Each module holds the commands of one virsh help group.  A run imports only the modules of
+the commands it runs (:func:`lookup`, through :data:`MODULES`); ``help``, completion and the
+shell import them all (:func:`table`).  What a command needs beyond that is imported when it
+runs.  A test checks that :data:`MODULES` names exactly what each module registers.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from pyvirt.cli.parser import Command, Handler, Opt
@@ -22,6 +24,26 @@ VIRSH = "Virsh itself (help keyword 'virsh')"
 PYVIRSH = "Beyond virsh (help keyword 'pyvirsh')"
 
 GROUPS = (DOMAIN, MONITOR, EVENTS, HOST, NETWORK, POOL, VOLUME, VIRSH, PYVIRSH)
+
+MODULES: dict[str, str] = {
+    name: module
+    for module, names in {
+        "domain": "define create undefine start shutdown destroy reboot reset suspend resume save restore autostart "
+        "setmem setmaxmem setvcpus vcpucount dumpxml domid domname domuuid",
+        "monitor": "list dominfo domstate dommemstat domblklist domiflist",
+        "events": "event",
+        "node": "nodeinfo capabilities sysinfo hostname uri version freecell",
+        "network": "net-list net-info net-dumpxml net-define net-create net-start net-destroy net-undefine "
+        "net-autostart net-uuid net-name",
+        "pool": "pool-list pool-info pool-dumpxml pool-define pool-define-as pool-build pool-start pool-destroy "
+        "pool-delete pool-undefine pool-refresh pool-autostart",
+        "volume": "vol-list vol-info vol-dumpxml vol-create vol-create-as vol-clone vol-delete vol-wipe vol-resize "
+        "vol-path vol-key",
+        "meta": "help quit exit connect drivers completion",
+    }.items()
+    for name in names.split()
+}
+"""Which module of this package defines each command."""
 
 COMMANDS: dict[str, Command] = {}
 NO_CONNECT: set[str] = set()
@@ -42,8 +64,17 @@ def command(
     return register
 
 
+def lookup(name: str) -> Command | None:
+    """Command ``name``, importing only the module that defines it; None if there is none."""
+    module = MODULES.get(name)
+    if module is None:
+        return None
+    importlib.import_module(f"{__name__}.{module}")
+    return COMMANDS[name]
+
+
 def table() -> dict[str, Command]:
-    """All commands by name (importing the modules registers them)."""
-    if not COMMANDS:
-        from pyvirt.cli.commands import domain, events, meta, monitor, network, node, pool, volume  # noqa: F401
+    """All commands by name (importing every module registers them)."""
+    for module in set(MODULES.values()):
+        importlib.import_module(f"{__name__}.{module}")
     return COMMANDS
