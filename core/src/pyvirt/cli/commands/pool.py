@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pyvirt.cli.commands import POOL, command
-from pyvirt.cli.commands.network import list_filter, names_or_uuids
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import failing, read_file
+from pyvirt.cli.listing import list_filter, names_or_uuids
 from pyvirt.cli.parser import Args, data, flag, string
 from pyvirt.cli.units import pretty
 from pyvirt.cli.xmltext import attr, text
