@@ -64,6 +64,9 @@ def describe(event: DomainEvent) -> tuple[str, str]:
 )
 def event(ctl: Ctl, args: Args) -> None:
     out = ctl.output
+    args.exclusive("all", "event")
+    args.exclusive("list", "all")
+    args.exclusive("list", "event")
     if args.flag("list"):
         out.data(list(EVENT_TYPES), "".join(name + "\n" for name in EVENT_TYPES))
         return
