@@ -122,7 +122,8 @@ def domain_event(uri: str, event: DomainEvent) -> None:
     """A lifecycle event happened on a connection of this process.
 
     Called by the connection whose driver reported the event, after the operation completed
-    and before the connection's own subscribers are called.  Exceptions are logged and otherwise ignored: the event happened.
+    and before the connection's own subscribers are called.  Exceptions are logged and
+    otherwise ignored: the event happened.
 
     :param uri: the connection's URI.
     :param event: which domain, what happened and why.
