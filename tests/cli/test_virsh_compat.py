@@ -329,10 +329,13 @@ NODE_FILE = [
     "version",
     "domblklist fc4",
     "list --all --title",
+    "dominfo fc4",
+    "dominfo fc5",
+    "dominfo fv0",
+    f"destroy fc4; dominfo fc4; undefine fc4; define {CORPUS / 'testdomfc4.xml'}; dominfo fc4",
     # Differences below come from the driver or the API, not from the CLI: kept visible here.
     pytest.param("dumpxml fc4", marks=pytest.mark.xfail(reason="test driver: <type> lacks the arch libvirt adds")),
     pytest.param("vol-list default-pool", marks=pytest.mark.xfail(reason="test driver: node-file pool volumes")),
-    pytest.param("dominfo fc4", marks=pytest.mark.xfail(reason="API: no Domain.messages() for 'Messages:'")),
 ]
 
 

@@ -128,6 +128,11 @@ class Connection:
     def get_free_memory(self) -> int:
         return self._driver.get_free_memory()
 
+    def get_security_model(self) -> tuple[str, str]:
+        """(model, DOI) of the node's security driver (libvirt's virNodeGetSecurityModel);
+        the model is ``""`` when none is active."""
+        return self._driver.get_security_model()
+
     def get_cells_free_memory(self, start_cell: int = 0, max_cells: int = 1) -> list[int]:
         return self._driver.get_cells_free_memory(start_cell, max_cells)
 

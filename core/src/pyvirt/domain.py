@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyvirt.errors import NoDomainError
-from pyvirt.types import DomainDisk, DomainInfo, DomainInterface, DomainRef, DomainState, ModifyScope
+from pyvirt.errors import ErrorCode, NoDomainError, OperationDeniedError
+from pyvirt.types import (
+    DomainDisk,
+    DomainInfo,
+    DomainInterface,
+    DomainMessageKind,
+    DomainRef,
+    DomainState,
+    ModifyScope,
+)
 
 if TYPE_CHECKING:
     from pyvirt.connection import Connection
@@ -106,9 +114,19 @@ class Domain:
     def info(self) -> DomainInfo:
         return self._conn.driver.domain_get_info(self.uuid)
 
-    def xml(self, *, inactive: bool = False) -> str:
-        """The domain's XML; ``inactive=True`` gives the persistent config, not the live one."""
-        return self._conn.driver.domain_get_xml(self.uuid, inactive)
+    def xml(self, *, inactive: bool = False, secure: bool = False) -> str:
+        """The domain's XML; ``inactive=True`` gives the persistent config, not the live one.
+
+        ``secure=True`` keeps secrets such as graphics passwords (libvirt's
+        ``VIR_DOMAIN_XML_SECURE``); a read-only connection refuses it, as libvirt does.
+        """
+        if not secure:
+            return self._conn.driver.domain_get_xml(self.uuid, inactive)
+        if self._conn.read_only:
+            raise OperationDeniedError(
+                "operation forbidden: virDomainGetXMLDesc with secure flag", code=ErrorCode.OPERATION_DENIED
+            )
+        return self._conn.driver.domain_get_xml(self.uuid, inactive, secure=True)
 
     def os_type(self) -> str:
         return self._conn.driver.domain_get_os_type(self.uuid)
@@ -128,6 +146,11 @@ class Domain:
 
     def security_label(self) -> tuple[str, str, bool]:
         return self._conn.driver.domain_security_label(self.uuid)
+
+    def messages(self, kinds: DomainMessageKind = DomainMessageKind.ALL) -> list[str]:
+        """Messages reported against the domain (libvirt's virDomainGetMessages): taint
+        reasons (``tainted: ...``), then deprecation notes; ``kinds`` narrows them."""
+        return self._conn.driver.domain_get_messages(self.uuid, kinds)
 
     @property
     def autostart(self) -> bool:

@@ -25,6 +25,7 @@ from pyvirt.errors import UnsupportedError
 from pyvirt.types import (
     DomainEvent,
     DomainInfo,
+    DomainMessageKind,
     DomainRef,
     DomainState,
     ListFilter,
@@ -109,6 +110,11 @@ class DriverConnection:
         """Free memory of the whole node, in bytes."""
         self._unsupported("get_free_memory")
 
+    def get_security_model(self) -> tuple[str, str]:
+        """(model, DOI) of the node's security driver, as ``virNodeGetSecurityModel`` gives
+        them; the model is ``""`` when no security driver is active."""
+        self._unsupported("get_security_model")
+
     def is_alive(self) -> bool:
         return True
 
@@ -178,7 +184,12 @@ class DriverConnection:
     def domain_get_info(self, uuid: str) -> DomainInfo:
         self._unsupported("domain_get_info")
 
-    def domain_get_xml(self, uuid: str, inactive: bool) -> str:
+    def domain_get_xml(self, uuid: str, inactive: bool, secure: bool = False) -> str:
+        """The domain's XML; ``secure`` keeps secrets (passwords), libvirt's XML_SECURE.
+
+        The core passes ``secure`` only when it is true (by keyword), so a driver written
+        before it existed still serves plain dumps.
+        """
         self._unsupported("domain_get_xml")
 
     def domain_get_os_type(self, uuid: str) -> str:
@@ -217,6 +228,11 @@ class DriverConnection:
     def domain_security_label(self, uuid: str) -> tuple[str, str, bool]:
         """(model, label, enforcing) as ``virDomainGetSecurityLabel`` gives them."""
         self._unsupported("domain_security_label")
+
+    def domain_get_messages(self, uuid: str, kinds: DomainMessageKind) -> list[str]:
+        """Messages reported against the domain (``virDomainGetMessages``): taint reasons
+        (``tainted: ...``) then deprecation notes; ``kinds`` ALL (0) means every kind."""
+        self._unsupported("domain_get_messages")
 
     # -- networks -----------------------------------------------------------------------------
 

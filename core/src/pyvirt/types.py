@@ -206,6 +206,17 @@ class ModifyScope(enum.IntFlag):
     MAXIMUM = 4
 
 
+class DomainMessageKind(enum.IntFlag):
+    """libvirt's ``VIR_DOMAIN_MESSAGE_*``: which messages :meth:`Domain.messages` returns.
+
+    ``ALL`` (0) means every kind, as libvirt's flags 0 do.
+    """
+
+    ALL = 0
+    DEPRECATION = 1
+    TAINTING = 2
+
+
 class DomainRef(NamedTuple):
     """A domain's identity as a driver reports it (libvirt's virDomainPtr fields).
 

@@ -189,3 +189,89 @@ def test_refusals_keep_the_line(tmp_path: Path) -> None:
     with pytest.raises(pyvirt.XMLError, match="runstate '9' out of range") as info:
         load_node_file(str(node), NODE_INFO)
     assert info.value.line == 4
+
+
+_TAINT_NODE = """<node>
+{domains}
+</node>
+"""
+
+_TAINT_DEVICES = {
+    "cdrom-file": "<disk type='file' device='cdrom'><source file='/x.iso'/><target dev='hdc'/></disk>",
+    "cdrom-empty": "<disk type='block' device='cdrom'><target dev='hdc'/></disk>",
+    "lun-no-rawio": "<disk type='block' device='lun' rawio='no'><source dev='/dev/sda'/>"
+    "<target dev='sda' bus='scsi'/></disk>",
+    "scripts": "<interface type='ethernet'><script path='x'/></interface>"
+    "<interface type='network'><source network='default'/><script path='y'/></interface>",
+    "hostdev-rawio": "<hostdev mode='subsystem' type='scsi' rawio='yes'><source><adapter name='scsi_host0'/>"
+    "<address bus='0' target='0' unit='0'/></source></hostdev>",
+    "cdrom-and-luns": "<disk type='block' device='cdrom'><source dev='/dev/sr0'/><target dev='hdc'/></disk>"
+    "<disk type='block' device='lun' rawio='yes'><source dev='/dev/sdb'/><target dev='sdb' bus='scsi'/></disk>"
+    "<disk type='block' device='lun' rawio='yes'><source dev='/dev/sdc'/><target dev='sdc' bus='scsi'/></disk>",
+}
+_TAINT_CPUS = {
+    "host-model": "<cpu mode='host-model'><model>Deprecated-Test</model></cpu>",
+    "custom": "<cpu mode='custom' match='exact'><model fallback='forbid'>Deprecated-Test</model></cpu>",
+    "passthrough": "<cpu mode='host-passthrough'/>",
+    "dtb-and-cpu": "<cpu><model>Deprecated-Test</model></cpu>",
+}
+
+
+def _taint_node(tmp_path: Path) -> str:
+    domains = []
+    for name, devices in _TAINT_DEVICES.items():
+        domains.append(
+            f"<domain type='test'><name>{name}</name><memory>1024</memory><os><type>hvm</type></os>"
+            f"<devices>{devices}</devices></domain>"
+        )
+    for name, cpu in _TAINT_CPUS.items():
+        dtb = "<dtb>/x</dtb>" if name.startswith("dtb") else ""
+        domains.append(
+            f"<domain type='test'><name>{name}</name><memory>1024</memory><os><type>hvm</type>{dtb}</os>{cpu}</domain>"
+        )
+    path = tmp_path / "taints.xml"
+    path.write_text(_TAINT_NODE.format(domains="\n".join(domains)))
+    return f"test://{path}"
+
+
+@needs_libvirt
+def test_messages_match_libvirt(tmp_path: Path) -> None:
+    """Taints and deprecations of loaded domains, every kind filter; defined domains have none."""
+    uris = [_taint_node(tmp_path)]
+    if (EXAMPLES / "testnode.xml").is_file():
+        uris.append(f"test://{EXAMPLES / 'testnode.xml'}")
+    real = run_libvirt(
+        "import json, sys, libvirt\n"
+        "out = []\n"
+        "for uri in json.load(sys.stdin):\n"
+        "    c = libvirt.open(uri)\n"
+        "    out.append({d.name(): [d.messages(f) for f in (0, 1, 2, 3)] for d in c.listAllDomains()})\n"
+        "    out.append(list(c.getSecurityModel()))\n"
+        "print(json.dumps(out))\n",
+        uris,
+    )
+    mine: list[object] = []
+    for uri in uris:
+        with pyvirt.open(uri) as conn:
+            mine.append(
+                {d.name: [d.messages(pyvirt.DomainMessageKind(f)) for f in (0, 1, 2, 3)] for d in conn.list_domains()}
+            )
+            mine.append(list(conn.get_security_model()))
+    assert mine == real
+
+
+def test_messages_are_found_at_load_only() -> None:
+    """Stops and starts keep a loaded domain's messages; a domain defined anew has none."""
+    if not (EXAMPLES / "testnode.xml").is_file():
+        pytest.skip("shared corpus not found")
+    with pyvirt.open(f"test://{EXAMPLES / 'testnode.xml'}") as conn:
+        fc4 = conn.lookup_domain_by_name("fc4")
+        taint = ["tainted: network configuration using opaque shell scripts"]
+        fc4.destroy()
+        assert fc4.messages() == taint
+        fc4.start()
+        assert fc4.messages() == taint
+        fc4.destroy()
+        xml = fc4.xml()
+        fc4.undefine()
+        assert conn.define_domain(xml).messages() == []

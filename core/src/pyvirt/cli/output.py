@@ -45,8 +45,9 @@ class Output:
         self.data(document, "" if self.json else table.render(header, rows, quiet=self.quiet))
 
     def fields(self, document: object, pairs: Iterable[tuple[str, str]], width: int = 15) -> None:
-        """virsh's ``Name:           value`` blocks (label padded to ``width``)."""
-        self.data(document, "".join(f"{label + ':':<{width}} {value}\n" for label, value in pairs))
+        """virsh's ``Name:           value`` blocks (label padded to ``width``); an empty label
+        continues the previous field on a new line, as virsh's multi-line ``Messages``."""
+        self.data(document, "".join(f"{label + ':' if label else '':<{width}} {value}\n" for label, value in pairs))
 
     def error(self, line: str) -> None:
         self.err.write(f"error: {line}\n")

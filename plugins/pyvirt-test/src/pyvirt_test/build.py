@@ -18,6 +18,7 @@ from pyvirt_test.domains import add_live_domain, define_domain
 from pyvirt_test.networks import define_network
 from pyvirt_test.state import DomainObj, NodeState, PendingDomain, PoolObj
 from pyvirt_test.storage import add_volume, define_pool
+from pyvirt_test.taints import check as check_taints
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -89,6 +90,7 @@ def _load_domain(state: NodeState, dfn: DomainDef, run: DomainState, transient: 
             obj.config = dfn
         state.mark_started(obj, run, 0)
     obj.has_managed_save = managed
+    obj.messages = check_taints(dfn)
 
 
 def _load_network(state: NodeState, dfn: NetworkDef) -> None:

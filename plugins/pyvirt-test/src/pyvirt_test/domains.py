@@ -23,6 +23,7 @@ from pyvirt.types import (
     DomainEvent,
     DomainEventType,
     DomainInfo,
+    DomainMessageKind,
     DomainRef,
     DomainState,
     ListFilter,
@@ -203,19 +204,20 @@ class DomainCalls:
             memory, current, vcpus = obj.sizes()
             return DomainInfo(obj.state, memory, current, vcpus, _cpu_time())
 
-    def domain_get_xml(self, uuid: str, inactive: bool) -> str:
+    def domain_get_xml(self, uuid: str, inactive: bool, secure: bool = False) -> str:
         """Live XML (with the ID) while running; otherwise the definition in its inactive form.
 
         An inactive domain has no runtime state to show, and a document defined from a live
         dump must not keep that dump's ``id`` (libvirt parses definitions as inactive).
+        ``secure`` keeps secrets (graphics passwords).
         """
         with self._state.lock:
             obj = self._dom(uuid)
             if inactive or not obj.has_live():
-                return obj.persistent_view().to_xml(inactive=True)
+                return obj.persistent_view().to_xml(inactive=True, secure=secure)
             live = obj.live
             assert live is not None
-            return live.to_xml(domain_id=obj.id)
+            return live.to_xml(domain_id=obj.id, secure=secure)
 
     def domain_get_os_type(self, uuid: str) -> str:
         """Always ``linux``: libvirt's test driver answers that whatever ``<os><type>`` says."""
@@ -262,6 +264,11 @@ class DomainCalls:
         if obj.active:
             return defaults.SECURITY_MODEL, SECURITY_LABEL, True
         return defaults.SECURITY_MODEL, "", False
+
+    def domain_get_messages(self, uuid: str, kinds: DomainMessageKind) -> list[str]:
+        """Taints found when the node file was loaded (:mod:`pyvirt_test.taints`), kept while
+        the domain exists."""
+        return self._dom(uuid).messages.select(kinds)
 
     def domain_set_memory(self, uuid: str, kib: int, scope: ModifyScope) -> None:
         """libvirt's test driver rules: one of live/config; the maximum only on the config."""

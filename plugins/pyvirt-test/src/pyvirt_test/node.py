@@ -33,6 +33,10 @@ class NodeCalls:
 
         return capabilities_xml(self._state.cells, defaults.SECURITY_MODEL)
 
+    def get_security_model(self) -> tuple[str, str]:
+        """libvirt's test driver: model ``testSecurity``, an empty DOI."""
+        return defaults.SECURITY_MODEL, ""
+
     def get_sysinfo(self) -> str:
         return defaults.SYSINFO_XML
 

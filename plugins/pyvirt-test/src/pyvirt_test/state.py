@@ -33,6 +33,7 @@ from pyvirt.types import (
     PoolRef,
     VolRef,
 )
+from pyvirt_test.taints import NONE as NO_MESSAGES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -92,6 +93,7 @@ class DomainObj:
         "autostart",
         "has_managed_save",
         "id",
+        "messages",
         "name",
         "reason",
         "ref",
@@ -115,6 +117,7 @@ class DomainObj:
         self.reason = 0
         self.autostart = False
         self.has_managed_save = False
+        self.messages = NO_MESSAGES
         self.ref = DomainRef(name, uuid, -1)
 
     @property

@@ -163,19 +163,37 @@ def dominfo(ctl: Ctl, args: Args) -> None:
             value = None
         doc[key] = value
         lines.append((label, words[2] if value is None else words[0] if value else words[1]))
+    _security_lines(ctl, dom, doc, lines)
     try:
-        model, label, enforcing = dom.security_label()
+        messages = dom.messages()
     except PyvirtError:
-        model = label = ""
-        enforcing = False
-    if model:
-        # The DOI is the node's (virNodeGetSecurityModel), which the API does not expose yet.
-        lines += [("Security model", model), ("Security DOI", "")]
-        doc.update(security_model=model, security_doi="")
-        if label:
-            lines.append(("Security label", f"{label} ({'enforcing' if enforcing else 'permissive'})"))
-            doc.update(security_label=label, security_enforcing=enforcing)
+        messages = []
+    if messages:
+        doc["messages"] = messages
+        lines += [("Messages" if i == 0 else "", text) for i, text in enumerate(messages)]
     ctl.output.fields(doc, lines)
+
+
+def _security_lines(ctl: Ctl, dom: Domain, doc: dict[str, object], lines: list[tuple[str, str]]) -> None:
+    """virsh's security lines: the node's model and DOI when a model is active, then the
+    domain's label when it has one (only running domains do)."""
+    from pyvirt.errors import PyvirtError
+
+    try:
+        model, doi = ctl.conn.get_security_model()
+    except PyvirtError:
+        return
+    if not model:
+        return
+    lines += [("Security model", model), ("Security DOI", doi)]
+    doc.update(security_model=model, security_doi=doi)
+    try:
+        _, label, enforcing = dom.security_label()
+    except PyvirtError:
+        return
+    if label:
+        lines.append(("Security label", f"{label} ({'enforcing' if enforcing else 'permissive'})"))
+        doc.update(security_label=label, security_enforcing=enforcing)
 
 
 _REASONS: dict[DomainState, tuple[str, ...]] = {
