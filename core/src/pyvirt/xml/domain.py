@@ -15,8 +15,7 @@ from lxml import etree
 
 from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import serialize, start_tag
-from pyvirt.xml.model import XMLModel, expect_root
-from pyvirt.xml.parser import parse_document
+from pyvirt.xml.model import Int, OptionalText, Text, XMLModel
 
 
 class _Device:
@@ -124,6 +123,7 @@ class DomainDef(XMLModel):
 
     kind = "domain"
     root_tag = "domain"
+    label = "domain"
 
     interfaces: list[InterfaceDef]
     disks: list[DiskDef]
@@ -158,12 +158,7 @@ class DomainDef(XMLModel):
         namespace URIs keeps only those, dropping the rest the way a libvirt driver drops
         extensions it has no parser for (the test driver knows none).
         """
-        root = parse_document(text, kind="domain")
-        expect_root(root, "domain", "domain")
-        if validate:
-            from pyvirt.xml.schema import validate as schema_validate
-
-            schema_validate(root, "domain")
+        root = cls._parse_root(text, validate=validate)
         groups = defaults.index(root)
         checks.check_domain(root, groups)
         live_id = defaults.domain_defaults(root, namespaces, groups)
@@ -171,13 +166,7 @@ class DomainDef(XMLModel):
 
     # -- typed fields -----------------------------------------------------------------------
 
-    @property
-    def name(self) -> str:
-        return self._text("name") or ""
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._set_text("name", value)
+    name = Text("name")
 
     @property
     def uuid(self) -> str:
@@ -197,54 +186,17 @@ class DomainDef(XMLModel):
 
     @property
     def arch(self) -> str | None:
-        el = self._find("os/type")
-        return None if el is None else el.get("arch")
+        return self._attr("os/type", "arch")
 
     @arch.setter
     def arch(self, value: str | None) -> None:
         """Drivers fill in their default architecture (libvirt's test driver: i686)."""
-        el = self._find("os/type")
-        if el is None:
-            return
-        if value is None:
-            if "arch" in el.attrib:
-                del el.attrib["arch"]
-        else:
-            el.set("arch", value)
-        self.invalidate()
+        self._set_attr("os/type", "arch", value)
 
-    @property
-    def title(self) -> str | None:
-        return self._text("title")
-
-    @title.setter
-    def title(self, value: str | None) -> None:
-        self._set_text("title", value)
-
-    @property
-    def description(self) -> str | None:
-        return self._text("description")
-
-    @description.setter
-    def description(self, value: str | None) -> None:
-        self._set_text("description", value)
-
-    @property
-    def memory_kib(self) -> int:
-        """``<memory>``: the maximum memory at boot, KiB."""
-        return int(self._text("memory") or 0)
-
-    @memory_kib.setter
-    def memory_kib(self, value: int) -> None:
-        self._set_text("memory", str(int(value)), attrs={"unit": "KiB"})
-
-    @property
-    def current_memory_kib(self) -> int:
-        return int(self._text("currentMemory") or 0)
-
-    @current_memory_kib.setter
-    def current_memory_kib(self, value: int) -> None:
-        self._set_text("currentMemory", str(int(value)), attrs={"unit": "KiB"})
+    title = OptionalText("title")
+    description = OptionalText("description")
+    memory_kib = Int("memory", unit="KiB", doc="``<memory>``: the maximum memory at boot, KiB.")
+    current_memory_kib = Int("currentMemory", unit="KiB")
 
     @property
     def vcpus(self) -> int:

@@ -5,23 +5,32 @@ even when no typed field covers it yet; typed properties read and write that tre
 dump XML far more often than they change a definition, so each formatted variant is cached
 and any assignment through a property clears the cache.  Sorting the tree into libvirt's
 order is only needed for output, so it is done lazily, on the first dump after a change.
+
+Assignable fields that live in one element's text are declared in one line with the
+descriptors below (:class:`Text`, :class:`OptionalText`, :class:`Int`); read-only fields stay
+plain properties, which already say "read-only" to mypy and to the reader.
 """
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Generic, Self, TypeVar, overload
 
 from lxml import etree
 
 from pyvirt.errors import XMLError
-from pyvirt.xml.parser import line_of
+from pyvirt.xml.parser import line_of, parse_document
+
+_T = TypeVar("_T")
 
 
 class XMLModel:
     """Base of :class:`DomainDef`, :class:`NetworkDef`, :class:`PoolDef`, :class:`VolDef`."""
 
     kind = "xml"
+    """The RelaxNG schema kind (:func:`pyvirt.xml.schema.validate`)."""
     root_tag = ""
+    label = "XML document"
+    """How libvirt's messages name the document ("storage pool", ...)."""
 
     def __init__(self, root: etree._Element) -> None:
         self._root = root
@@ -59,10 +68,59 @@ class XMLModel:
     def _after_copy(self) -> None:
         """Rebind sub-objects (device wrappers) to the copied tree."""
 
+    @classmethod
+    def _parse_root(cls, text: str | bytes, *, validate: bool) -> etree._Element:
+        """What every ``from_xml`` starts with: safe parse, root check, optional RelaxNG.
+
+        Each model then runs its own checks and defaults, which differ per document kind.
+        """
+        root = parse_document(text, kind=cls.label)
+        expect_root(root, cls.root_tag, cls.label)
+        if validate:
+            from pyvirt.xml.schema import validate as schema_validate
+
+            schema_validate(root, cls.kind)
+        return root
+
+    def _format(self, key: object) -> str:
+        """Format the sorted tree and cache it as dump variant ``key``.
+
+        For models whose variants all print the same tree (:class:`DomainDef` strips live
+        state per variant, so it formats on its own).
+        """
+        from pyvirt.xml.canonical import serialize
+
+        text = serialize(self._output_tree())
+        self._cache[key] = text
+        return text
+
     # -- tree helpers ----------------------------------------------------------------------
 
     def _find(self, path: str) -> etree._Element | None:
         return self._root.find(path)
+
+    def _attr(self, path: str, name: str) -> str | None:
+        """Attribute ``name`` of the element at ``path``; ``None`` if either is absent."""
+        el = self._root.find(path)
+        return None if el is None else el.get(name)
+
+    def _set_attr(self, path: str, name: str, value: str | None, *, create: bool = False) -> None:
+        """Set or remove attribute ``name`` of the element at ``path``.
+
+        A missing element is created (empty; ``path`` must then name a direct child) only with
+        ``create``; otherwise, or when removing, nothing changes and the cached dumps stay valid.
+        """
+        el = self._root.find(path)
+        if el is None:
+            if value is None or not create:
+                return
+            el = etree.SubElement(self._root, path)
+        if value is None:
+            if name in el.attrib:
+                del el.attrib[name]
+        else:
+            el.set(name, value)
+        self.invalidate()
 
     def _text(self, path: str) -> str | None:
         el = self._root.find(path)
@@ -93,6 +151,68 @@ class XMLModel:
                     el.set(k, v)
         el.text = value
         self.invalidate()
+
+
+class _Field(Generic[_T]):
+    """An assignable typed field kept in the text of the element at ``path``.
+
+    Replaces a getter/setter property pair; like a property it is a data descriptor, reads the
+    tree on every access (so direct tree edits are seen) and its setter clears the cached dumps
+    (through :meth:`XMLModel._set_text`).
+    """
+
+    def __init__(self, path: str, *, doc: str | None = None) -> None:
+        self.path = path
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, model: None, owner: type[XMLModel]) -> Self: ...
+    @overload
+    def __get__(self, model: XMLModel, owner: type[XMLModel] | None = None) -> _T: ...
+    def __get__(self, model: XMLModel | None, owner: type[XMLModel] | None = None) -> Self | _T:
+        if model is None:
+            return self
+        return self._read(model._root.find(self.path))
+
+    def _read(self, el: etree._Element | None) -> _T:
+        raise NotImplementedError
+
+
+class Text(_Field[str]):
+    """An element's text, ``""`` when the element is absent; assigning creates it."""
+
+    def _read(self, el: etree._Element | None) -> str:
+        return "" if el is None else (el.text or "")
+
+    def __set__(self, model: XMLModel, value: str) -> None:
+        model._set_text(self.path, value)
+
+
+class OptionalText(_Field[str | None]):
+    """An element's text, ``None`` when the element is absent; assigning ``None`` removes it."""
+
+    def _read(self, el: etree._Element | None) -> str | None:
+        return None if el is None else (el.text or "")
+
+    def __set__(self, model: XMLModel, value: str | None) -> None:
+        model._set_text(self.path, value)
+
+
+class Int(_Field[int]):
+    """An integer element (0 when absent) written with its ``unit`` attribute.
+
+    The text is read as is: :mod:`.defaults` scaled the document to ``unit`` at parse time.
+    """
+
+    def __init__(self, path: str, *, unit: str, doc: str | None = None) -> None:
+        super().__init__(path, doc=doc)
+        self.unit = unit
+
+    def _read(self, el: etree._Element | None) -> int:
+        return 0 if el is None else int(el.text or 0)
+
+    def __set__(self, model: XMLModel, value: int) -> None:
+        model._set_text(self.path, str(int(value)), attrs={"unit": self.unit})
 
 
 def _deepcopy(root: etree._Element) -> etree._Element:

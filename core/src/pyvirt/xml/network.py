@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import serialize
-from pyvirt.xml.model import XMLModel, expect_root
-from pyvirt.xml.parser import parse_document
+from pyvirt.xml.model import Text, XMLModel
 
 
 class NetworkDef(XMLModel):
@@ -15,6 +13,7 @@ class NetworkDef(XMLModel):
 
     kind = "network"
     root_tag = "network"
+    label = "network"
 
     @classmethod
     def from_xml(
@@ -29,23 +28,12 @@ class NetworkDef(XMLModel):
         ``namespaces`` as for :meth:`DomainDef.from_xml` (libvirt's test driver drops the
         ``dnsmasq:`` extension; the network driver keeps it).
         """
-        root = parse_document(text, kind="network")
-        expect_root(root, "network", "network")
-        if validate:
-            from pyvirt.xml.schema import validate as schema_validate
-
-            schema_validate(root, "network")
+        root = cls._parse_root(text, validate=validate)
         checks.check_network(root)
         defaults.network_defaults(root, namespaces)
         return cls(root)
 
-    @property
-    def name(self) -> str:
-        return self._text("name") or ""
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self._set_text("name", value)
+    name = Text("name")
 
     @property
     def uuid(self) -> str:
@@ -53,35 +41,16 @@ class NetworkDef(XMLModel):
 
     @property
     def bridge_name(self) -> str | None:
-        el = self._find("bridge")
-        return None if el is None else el.get("name")
+        return self._attr("bridge", "name")
 
     @bridge_name.setter
     def bridge_name(self, value: str | None) -> None:
-        el = self._find("bridge")
-        if el is None:
-            if value is None:
-                return
-            self._set_text("bridge", "")
-            el = self._find("bridge")
-            assert el is not None
-            el.text = None
-        if value is None:
-            if "name" in el.attrib:
-                del el.attrib["name"]
-        else:
-            el.set("name", value)
-        self.invalidate()
+        self._set_attr("bridge", "name", value, create=True)
 
     @property
     def forward_mode(self) -> str | None:
-        el = self._find("forward")
-        return None if el is None else el.get("mode")
+        return self._attr("forward", "mode")
 
     def to_xml(self, *, inactive: bool = False) -> str:
         """libvirt's network XMLDesc (``inactive`` is accepted for symmetry; nothing is live-only yet)."""
-        cached = self._cache.get(inactive)
-        if cached is None:
-            cached = serialize(self._output_tree())
-            self._cache[inactive] = cached
-        return cached
+        return self._cache.get(inactive) or self._format(inactive)

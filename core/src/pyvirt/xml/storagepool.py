@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import serialize
-from pyvirt.xml.model import XMLModel, expect_root
-from pyvirt.xml.parser import parse_document
+from pyvirt.xml.model import Int, XMLModel
 
 
 class PoolDef(XMLModel):
@@ -15,6 +13,7 @@ class PoolDef(XMLModel):
 
     kind = "storagepool"
     root_tag = "pool"
+    label = "storage pool"
 
     @classmethod
     def from_xml(
@@ -29,12 +28,7 @@ class PoolDef(XMLModel):
         ``namespaces`` as for :meth:`DomainDef.from_xml` (the test driver drops ``fs:`` and
         ``rbd:`` extensions: pass ``()``).
         """
-        root = parse_document(text, kind="storage pool")
-        expect_root(root, "pool", "storage pool")
-        if validate:
-            from pyvirt.xml.schema import validate as schema_validate
-
-            schema_validate(root, "storagepool")
+        root = cls._parse_root(text, validate=validate)
         checks.check_pool(root)
         defaults.pool_defaults(root, namespaces)
         return cls(root)
@@ -55,34 +49,10 @@ class PoolDef(XMLModel):
     def target_path(self) -> str | None:
         return self._text("target/path")
 
-    @property
-    def capacity(self) -> int:
-        return int(self._text("capacity") or 0)
-
-    @capacity.setter
-    def capacity(self, value: int) -> None:
-        self._set_text("capacity", str(int(value)), attrs={"unit": "bytes"})
-
-    @property
-    def allocation(self) -> int:
-        return int(self._text("allocation") or 0)
-
-    @allocation.setter
-    def allocation(self, value: int) -> None:
-        self._set_text("allocation", str(int(value)), attrs={"unit": "bytes"})
-
-    @property
-    def available(self) -> int:
-        return int(self._text("available") or 0)
-
-    @available.setter
-    def available(self, value: int) -> None:
-        self._set_text("available", str(int(value)), attrs={"unit": "bytes"})
+    capacity = Int("capacity", unit="bytes")
+    allocation = Int("allocation", unit="bytes")
+    available = Int("available", unit="bytes")
 
     def to_xml(self, *, inactive: bool = False) -> str:
         """libvirt's pool XMLDesc (sizes included in both forms, as libvirt prints them)."""
-        cached = self._cache.get(inactive)
-        if cached is None:
-            cached = serialize(self._output_tree())
-            self._cache[inactive] = cached
-        return cached
+        return self._cache.get(inactive) or self._format(inactive)

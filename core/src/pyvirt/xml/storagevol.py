@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import serialize
-from pyvirt.xml.model import XMLModel, expect_root
-from pyvirt.xml.parser import parse_document
+from pyvirt.xml.model import Int, OptionalText, XMLModel
 from pyvirt.xml.storagepool import PoolDef
 
 
@@ -14,6 +12,7 @@ class VolDef(XMLModel):
 
     kind = "storagevol"
     root_tag = "volume"
+    label = "storage volume"
 
     @classmethod
     def from_xml(
@@ -29,12 +28,7 @@ class VolDef(XMLModel):
         ``no_capacity`` accepts a document without ``<capacity>`` (libvirt's
         ``VIR_VOL_XML_PARSE_NO_CAPACITY``, used when cloning a volume).
         """
-        root = parse_document(text, kind="storage volume")
-        expect_root(root, "volume", "storage volume")
-        if validate:
-            from pyvirt.xml.schema import validate as schema_validate
-
-            schema_validate(root, "storagevol")
+        root = cls._parse_root(text, validate=validate)
         checks.check_vol(root)
         defaults.vol_defaults(root, pool.pool_type, no_capacity=no_capacity)
         return cls(root)
@@ -43,37 +37,10 @@ class VolDef(XMLModel):
     def name(self) -> str:
         return self._text("name") or ""
 
-    @property
-    def key(self) -> str | None:
-        return self._text("key")
-
-    @key.setter
-    def key(self, value: str | None) -> None:
-        self._set_text("key", value)
-
-    @property
-    def target_path(self) -> str | None:
-        return self._text("target/path")
-
-    @target_path.setter
-    def target_path(self, value: str | None) -> None:
-        self._set_text("target/path", value)
-
-    @property
-    def capacity(self) -> int:
-        return int(self._text("capacity") or 0)
-
-    @capacity.setter
-    def capacity(self, value: int) -> None:
-        self._set_text("capacity", str(int(value)), attrs={"unit": "bytes"})
-
-    @property
-    def allocation(self) -> int:
-        return int(self._text("allocation") or 0)
-
-    @allocation.setter
-    def allocation(self, value: int) -> None:
-        self._set_text("allocation", str(int(value)), attrs={"unit": "bytes"})
+    key = OptionalText("key")
+    target_path = OptionalText("target/path")
+    capacity = Int("capacity", unit="bytes")
+    allocation = Int("allocation", unit="bytes")
 
     @property
     def vol_type(self) -> str:
@@ -81,13 +48,8 @@ class VolDef(XMLModel):
 
     @property
     def format(self) -> str | None:
-        el = self._find("target/format")
-        return None if el is None else el.get("type")
+        return self._attr("target/format", "type")
 
     def to_xml(self, pool: PoolDef) -> str:
         """libvirt's volume XMLDesc (``pool`` is part of the contract for pool-dependent output)."""
-        cached = self._cache.get(pool.pool_type)
-        if cached is None:
-            cached = serialize(self._output_tree())
-            self._cache[pool.pool_type] = cached
-        return cached
+        return self._cache.get(pool.pool_type) or self._format(pool.pool_type)
