@@ -228,6 +228,7 @@ SEQUENCES = [
             "--maximum --config",
             "--maximum --live",
             "--maximum --current",
+            "--maximum --config --live",
         )
     ),
     *(f"vcpucount test {flags}; destroy test; vcpucount test {flags}" for flags in VCPUCOUNT_FLAGS),
@@ -255,6 +256,9 @@ SEQUENCES = [
     "pool-destroy default-pool; vol-list default-pool; vol-info x --pool default-pool; pool-info default-pool;"
     " pool-list --all --details; vol-create-as default-pool v 1M",
     "destroy test; setvcpus test 1; dominfo test; dommemstat test",
+    "setvcpus test 1 --config --maximum; setvcpus test 3 --maximum --config --live; setvcpus test 2 --maximum --config"
+    " --live; vcpucount test; dominfo test; setvcpus test 40 --maximum --config --live; setvcpus test 1 --maximum"
+    " --config --live; vcpucount test; dumpxml test; dumpxml test --inactive",
     "setvcpus test 1; vcpucount test; setvcpus test 1 --maximum; setvcpus test 1 --config --maximum; vcpucount test",
     "suspend test; list; domstate test --reason; save test s.save; list --all; restore s.save; domstate test --reason",
     "undefine test; list --all --transient; destroy test; list --all",

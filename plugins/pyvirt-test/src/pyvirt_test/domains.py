@@ -297,7 +297,11 @@ class DomainCalls:
             target.current_memory_kib = kib
 
     def domain_set_vcpus(self, uuid: str, count: int, scope: ModifyScope) -> None:
-        """Live and config together are allowed here; the maximum needs CONFIG, as in libvirt."""
+        """Live and config together are allowed here; the maximum needs CONFIG, as in libvirt.
+
+        MAXIMUM changes the config's maximum only: with LIVE too, libvirt's test driver sets
+        the live domain's vCPUs in use (bounded by its maximum) and leaves its maximum.
+        """
         if count == 0:
             raise InvalidArgumentError("nvcpus in virDomainSetVcpusFlags must not be zero", domain=ErrorDomain.DOMAIN)
         maximum = bool(scope & ModifyScope.MAXIMUM)
@@ -319,18 +323,20 @@ class DomainCalls:
                 targets = [obj.live_for_write(), obj.config_for_write()]
             else:
                 targets = [obj.live_for_write() if _wants_live(obj, scope) else obj.config_for_write()]
-            if maximum:
-                for dfn in targets:
-                    dfn.vcpus = count
-                return
+            config = obj.config if scope & ModifyScope.CONFIG else None
             for dfn in targets:
+                if maximum and dfn is config:
+                    continue  # the config's maximum is what changes: no bound but MAX_VCPUS
                 if count > dfn.vcpus:
                     raise InvalidArgumentError(
                         f"invalid argument: requested cpu amount exceeds maximum ({count} > {dfn.vcpus})",
                         domain=ErrorDomain.TEST,
                     )
             for dfn in targets:
-                dfn.current_vcpus = count
+                if maximum and dfn is config:
+                    dfn.vcpus = count
+                else:  # with LIVE too, the live domain's vCPUs in use change, not its maximum
+                    dfn.current_vcpus = count
 
     def domain_get_vcpus_count(self, uuid: str, scope: ModifyScope) -> int:
         _exclusive(scope)
