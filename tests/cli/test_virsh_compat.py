@@ -63,6 +63,28 @@ NETWORK_XML = """<network>
 </network>
 """
 
+SECRET_XML = """<domain type='test'>
+  <name>g</name>
+  <memory unit='KiB'>1048576</memory>
+  <os><type arch='i686'>hvm</type></os>
+  <devices>
+    <graphics type='vnc' port='5904' passwd='secret'/>
+    <graphics type='spice' passwd='s2'/>
+  </devices>
+</domain>
+"""
+
+MANAGED_SAVE_NODE = """<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+  <domain type='test'>
+    <name>ms</name>
+    <memory>1024</memory>
+    <os><type>hvm</type></os>
+    <test:runstate>5</test:runstate>
+    <test:hasmanagedsave/>
+  </domain>
+</node>
+"""
+
 VOLUME_XML = """<volume>
   <name>v5</name>
   <capacity unit='bytes'>1048576</capacity>
@@ -259,6 +281,10 @@ SEQUENCES = [
     "setvcpus test 1 --config --maximum; setvcpus test 3 --maximum --config --live; setvcpus test 2 --maximum --config"
     " --live; vcpucount test; dominfo test; setvcpus test 40 --maximum --config --live; setvcpus test 1 --maximum"
     " --config --live; vcpucount test; dumpxml test; dumpxml test --inactive",
+    "create t2.xml --paused; define t2.xml; start t2 --paused; start test --paused; destroy test; start test --paused;"
+    " start nosuch --paused; create nosuch.xml --paused; list --all",
+    "create g.xml; dumpxml g --security-info; dumpxml g; dumpxml g --inactive --security-info; dumpxml test"
+    " --security-info; destroy g; define g.xml; dumpxml g --security-info; dumpxml g --inactive",
     "setvcpus test 1; vcpucount test; setvcpus test 1 --maximum; setvcpus test 1 --config --maximum; vcpucount test",
     "suspend test; list; domstate test --reason; save test s.save; list --all; restore s.save; domstate test --reason",
     "undefine test; list --all --transient; destroy test; list --all",
@@ -316,6 +342,9 @@ ARGV = [
     ["-c", DEFAULT, 'dominfo "test'],
     ["-c", DEFAULT, "dominfo", "--help"],
     ["-c", DEFAULT, "dominfo --help; list"],
+    ["-r", "-c", DEFAULT, "dumpxml", "test", "--security-info"],
+    ["-r", "-c", DEFAULT, "undefine", "test", "--managed-save"],
+    ["-r", "-c", DEFAULT, "undefine", "test"],
 ]
 
 NODE_FILE = [
@@ -384,6 +413,8 @@ def workdir(tmp_path: Path) -> Path:
     (tmp_path / "t2.xml").write_text(DOMAIN_XML)
     (tmp_path / "n2.xml").write_text(NETWORK_XML)
     (tmp_path / "v5.xml").write_text(VOLUME_XML)
+    (tmp_path / "g.xml").write_text(SECRET_XML)
+    (tmp_path / "ms-node.xml").write_text(MANAGED_SAVE_NODE)
     for name in ("zeta", "alpha", "Mid"):  # listing order: virsh sorts names ignoring case
         (tmp_path / f"d-{name}.xml").write_text(
             DOMAIN_XML.replace("<name>t2</name>", f"<name>{name}</name>").replace(
@@ -434,6 +465,18 @@ def test_global_options_and_argv_forms(argv: list[str], workdir: Path) -> None:
 @pytest.mark.parametrize("command", NODE_FILE)
 def test_custom_node_file(command: str, workdir: Path) -> None:
     _check(["-c", NODE, command], workdir)
+
+
+MANAGED_SAVE = [
+    "list --all --managed-save; undefine ms; list --all --managed-save; undefine ms --managed-save; list --all",
+    "dominfo ms; start ms; undefine ms --managed-save; list --all --transient",
+]
+
+
+@pytest.mark.parametrize("sequence", MANAGED_SAVE)
+def test_managed_save_node(sequence: str, workdir: Path) -> None:
+    """``undefine`` of a domain with a managed save image: virsh refuses it without --managed-save."""
+    _check(["-c", f"test://{workdir / 'ms-node.xml'}", sequence], workdir)
 
 
 SHELL_INPUT = "hostname\nbogus\nlist --all\ndestroy test\nlist --all\ndominfo nosuch\nquit\n"

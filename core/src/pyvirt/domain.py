@@ -54,7 +54,8 @@ class Domain:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self, *, paused: bool = False) -> None:
-        """Boot a defined, inactive domain (libvirt's virDomainCreate)."""
+        """Boot a defined, inactive domain (libvirt's virDomainCreate); ``paused`` leaves it
+        paused where the driver supports that (libvirt's test driver does not)."""
         self._conn.check_writable("virDomainCreate")
         self._conn.plugins.before_start(self._conn.uri, self.ref)
         self.id = self._conn.driver.domain_create(self.uuid, paused).id
@@ -99,11 +100,18 @@ class Domain:
         self._conn.driver.domain_save(self.uuid, path)
         self.id = -1
 
-    def undefine(self) -> None:
-        """Remove the persistent configuration (a running domain becomes transient)."""
-        self._conn.check_writable("virDomainUndefine")
+    def undefine(self, *, managed_save: bool = False) -> None:
+        """Remove the persistent configuration (a running domain becomes transient).
+
+        A domain with a managed save image is refused unless ``managed_save=True``, which
+        removes the image as well (libvirt's ``VIR_DOMAIN_UNDEFINE_MANAGED_SAVE``).
+        """
+        self._conn.check_writable("virDomainUndefineFlags" if managed_save else "virDomainUndefine")
         self._conn.plugins.before_undefine(self._conn.uri, self.ref)
-        self._conn.driver.domain_undefine(self.uuid)
+        if managed_save:
+            self._conn.driver.domain_undefine(self.uuid, managed_save=True)
+        else:
+            self._conn.driver.domain_undefine(self.uuid)
 
     # -- state and description -----------------------------------------------------------------
 

@@ -143,10 +143,16 @@ class DriverConnection:
         self._unsupported("domain_define_xml")
 
     def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
-        """Create and start a transient domain."""
+        """Create and start a transient domain (``paused``: left paused, where supported)."""
         self._unsupported("domain_create_xml")
 
-    def domain_undefine(self, uuid: str) -> None:
+    def domain_undefine(self, uuid: str, managed_save: bool = False) -> None:
+        """Remove the persistent config.  A domain with a managed save image is refused unless
+        ``managed_save`` (libvirt's UNDEFINE_MANAGED_SAVE), which removes the image too.
+
+        The core passes ``managed_save`` only when it is true (by keyword), so a driver written
+        before it existed still serves plain undefines.
+        """
         self._unsupported("domain_undefine")
 
     def domain_create(self, uuid: str, paused: bool) -> DomainRef:

@@ -81,7 +81,8 @@ def test_a_paused_domain_can_be_shut_down_rebooted_reset_and_saved(
     test.suspend()
     test.shutdown()
     assert test.state() == (DomainState.SHUTOFF, ShutoffReason.SHUTDOWN)
-    test.start(paused=True)
+    test.start()
+    test.suspend()
     test.save(str(tmp_path / "paused.img"))
     assert test.state() == (DomainState.SHUTOFF, ShutoffReason.SAVED)
 
@@ -122,9 +123,33 @@ def test_shutdown_of_a_transient_domain(default_conn: pyvirt.Connection) -> None
     assert dom.id == -1
 
 
-def test_create_paused(default_conn: pyvirt.Connection) -> None:
-    dom = default_conn.create_domain(domain_xml("paused"), paused=True)
-    assert dom.state() == (DomainState.PAUSED, PausedReason.USER)
+def test_paused_starts_are_refused_as_libvirt_refuses_them(default_conn: pyvirt.Connection) -> None:
+    """libvirt's test driver supports no flag of virDomainCreateXML/virDomainCreateWithFlags."""
+    with pytest.raises(
+        pyvirt.InvalidArgumentError, match=r"^unsupported flags \(0x1\) in function testDomainCreateXML$"
+    ):
+        default_conn.create_domain("<domain", paused=True)  # refused before the XML is read
+    test = default_conn.lookup_domain_by_name("test")
+    test.destroy()
+    with pytest.raises(pyvirt.InvalidArgumentError, match=r"in function testDomainCreateWithFlags$") as info:
+        test.start(paused=True)
+    assert info.value.domain == pyvirt.ErrorDomain.TEST
+    assert test.state()[0] == DomainState.SHUTOFF
+
+
+def test_undefine_with_a_managed_save_image(tmp_path: Path) -> None:
+    node = tmp_path / "node.xml"
+    node.write_text(
+        "<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><domain type='test'><name>ms</name>"
+        "<memory>1024</memory><os><type>hvm</type></os><test:runstate>5</test:runstate><test:hasmanagedsave/>"
+        "</domain></node>"
+    )
+    with pyvirt.open(f"test://{node}") as conn:
+        dom = conn.lookup_domain_by_name("ms")
+        with pytest.raises(pyvirt.OperationInvalidError, match="Refusing to undefine while domain managed save"):
+            dom.undefine()
+        dom.undefine(managed_save=True)
+        assert [d.name for d in conn.list_domains()] == []
 
 
 def test_undefine_running_makes_it_transient(default_conn: pyvirt.Connection) -> None:
@@ -321,7 +346,7 @@ def test_every_list_filter(default_conn: pyvirt.Connection) -> None:
     default_conn.define_domain(domain_xml("off"))
     default_conn.define_domain(domain_xml("auto")).set_autostart(True)
     default_conn.create_domain(domain_xml("trans"))
-    default_conn.create_domain(domain_xml("tpaused"), paused=True)
+    default_conn.create_domain(domain_xml("tpaused")).suspend()
 
     def names(flags: ListFilter) -> list[str]:
         return sorted(d.name for d in default_conn.list_domains(flags))

@@ -39,7 +39,7 @@ from pyvirt.types import (
 )
 from pyvirt_test import defaults
 from pyvirt_test.documents import parse_domain
-from pyvirt_test.flags import domain_filter
+from pyvirt_test.flags import domain_filter, unsupported_flags
 from pyvirt_test.state import DomainObj, NodeState, canonical_uuid, claim_identity
 
 if TYPE_CHECKING:
@@ -103,19 +103,28 @@ class DomainCalls:
         return ref
 
     def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
+        """libvirt's test driver refuses ``paused`` (its only flag, 0x1) before anything else."""
+        if paused:
+            unsupported_flags("testDomainCreateXML")
         dfn = parse_domain(xml, validate)
         state = self._state
         with state.lock:
             obj = add_live_domain(state, dfn)
-            events = start_domain(state, obj, RunningReason.BOOTED, StartedDetail.BOOTED, paused)
+            events = start_domain(state, obj, RunningReason.BOOTED, StartedDetail.BOOTED)
             ref = obj.ref
         state.emit(events)
         return ref
 
-    def domain_undefine(self, uuid: str) -> None:
+    def domain_undefine(self, uuid: str, managed_save: bool = False) -> None:
+        """A managed save image is removed with the config only when ``managed_save`` says so."""
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
+            if obj.has_managed_save and not managed_save:
+                raise OperationInvalidError(
+                    "Requested operation is not valid: Refusing to undefine while domain managed save image exists",
+                    domain=ErrorDomain.TEST,
+                )
             ref = obj.ref
             if obj.active:
                 if not obj.has_live():
@@ -128,13 +137,16 @@ class DomainCalls:
         state.emit([DomainEvent(ref, DomainEventType.UNDEFINED, UndefinedDetail.REMOVED)])
 
     def domain_create(self, uuid: str, paused: bool) -> DomainRef:
+        """libvirt's test driver refuses ``paused`` (flag 0x1) before looking the domain up."""
+        if paused:
+            unsupported_flags("testDomainCreateWithFlags")
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
             if obj.active:
                 raise InternalError(f"internal error: Domain '{obj.name}' is already running", domain=ErrorDomain.TEST)
             obj.share_config_as_live()
-            events = start_domain(state, obj, RunningReason.BOOTED, StartedDetail.BOOTED, paused)
+            events = start_domain(state, obj, RunningReason.BOOTED, StartedDetail.BOOTED)
             ref = obj.ref
         state.emit(events)
         return ref
@@ -401,16 +413,9 @@ def add_live_domain(state: NodeState, dfn: DomainDef) -> DomainObj:
     return obj
 
 
-def start_domain(
-    state: NodeState, obj: DomainObj, reason: RunningReason, detail: StartedDetail, paused: bool
-) -> Events:
+def start_domain(state: NodeState, obj: DomainObj, reason: RunningReason, detail: StartedDetail) -> Events:
     state.mark_started(obj, DomainState.RUNNING, reason)
-    events = [DomainEvent(obj.ref, DomainEventType.STARTED, detail)]
-    if paused:
-        obj.state = DomainState.PAUSED
-        obj.reason = PausedReason.USER
-        events.append(DomainEvent(obj.ref, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED))
-    return events
+    return [DomainEvent(obj.ref, DomainEventType.STARTED, detail)]
 
 
 def _domain_not_found() -> NoDomainError:

@@ -59,7 +59,7 @@ class SaveCalls:
         state = self._state
         with state.lock:
             obj = add_live_domain(state, dfn)
-            events = start_domain(state, obj, RunningReason.RESTORED, StartedDetail.RESTORED, False)
+            events = start_domain(state, obj, RunningReason.RESTORED, StartedDetail.RESTORED)
             ref = obj.ref
         state.emit(events)
         return ref

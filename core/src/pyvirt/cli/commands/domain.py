@@ -49,12 +49,28 @@ def create(ctl: Ctl, args: Args) -> None:
 
 
 @command(
-    "undefine", DOMAIN, "undefine a domain", "Undefine an inactive domain, or convert persistent to transient.", _DOM
+    "undefine",
+    DOMAIN,
+    "undefine a domain",
+    "Undefine an inactive domain, or convert persistent to transient.",
+    _DOM,
+    flag("managed-save", "remove domain managed state file"),
 )
 def undefine(ctl: Ctl, args: Args) -> None:
+    from pyvirt.errors import PyvirtError
+
     dom = ctl.domain(args.req("domain"))
+    managed_save = args.flag("managed-save")
+    if not managed_save:
+        try:
+            saved = dom.has_managed_save()
+        except PyvirtError:
+            saved = False
+        if saved:  # virsh refuses by itself, before asking the library
+            raise CommandError("Refusing to undefine while domain managed save image exists")
     with failing(f"Failed to undefine domain '{dom.name}'"):
-        dom.undefine()
+        ctl.conn.check_writable("virDomainUndefineFlags")  # what virsh calls, flags or not
+        dom.undefine(managed_save=managed_save)
     ctl.output.extra(f"Domain '{dom.name}' has been undefined")
 
 
@@ -290,11 +306,12 @@ def vcpucount(ctl: Ctl, args: Args) -> None:
     "Output the domain information as an XML dump to stdout.",
     _DOM,
     flag("inactive", "show inactive defined XML"),
+    flag("security-info", "include security sensitive information in XML dump"),
 )
 def dumpxml(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
     with failing():
-        xml = dom.xml(inactive=args.flag("inactive"))
+        xml = dom.xml(inactive=args.flag("inactive"), secure=args.flag("security-info"))
     ctl.output.print(xml.rstrip("\n"))
 
 
