@@ -362,13 +362,14 @@ NODE_FILE = [
     "version",
     "domblklist fc4",
     "list --all --title",
+    "vol-list default-pool",
+    "pool-info default-pool",
     "dominfo fc4",
     "dominfo fc5",
     "dominfo fv0",
     f"destroy fc4; dominfo fc4; undefine fc4; define {CORPUS / 'testdomfc4.xml'}; dominfo fc4",
     # Differences below come from the driver or the API, not from the CLI: kept visible here.
     pytest.param("dumpxml fc4", marks=pytest.mark.xfail(reason="test driver: <type> lacks the arch libvirt adds")),
-    pytest.param("vol-list default-pool", marks=pytest.mark.xfail(reason="test driver: node-file pool volumes")),
 ]
 
 
