@@ -15,7 +15,7 @@ from lxml import etree
 
 from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import serialize, start_tag
-from pyvirt.xml.model import Int, OptionalText, Text, XMLModel
+from pyvirt.xml.model import Attr, Int, OptionalText, Text, XMLModel
 
 
 class _Device:
@@ -184,14 +184,7 @@ class DomainDef(XMLModel):
     def os_type(self) -> str:
         return self._text("os/type") or ""
 
-    @property
-    def arch(self) -> str | None:
-        return self._attr("os/type", "arch")
-
-    @arch.setter
-    def arch(self, value: str | None) -> None:
-        """Drivers fill in their default architecture (libvirt's test driver: i686)."""
-        self._set_attr("os/type", "arch", value)
+    arch = Attr("os/type", "arch", doc="Drivers fill in their default architecture (libvirt's test driver: i686).")
 
     title = OptionalText("title")
     description = OptionalText("description")

@@ -6,9 +6,9 @@ dump XML far more often than they change a definition, so each formatted variant
 and any assignment through a property clears the cache.  Sorting the tree into libvirt's
 order is only needed for output, so it is done lazily, on the first dump after a change.
 
-Assignable fields that live in one element's text are declared in one line with the
-descriptors below (:class:`Text`, :class:`OptionalText`, :class:`Int`); read-only fields stay
-plain properties, which already say "read-only" to mypy and to the reader.
+Assignable fields that live in one element's text or attribute are declared in one line with
+the descriptors below (:class:`Text`, :class:`OptionalText`, :class:`Int`, :class:`Attr`);
+read-only fields stay plain properties, which already say "read-only" to mypy and to the reader.
 """
 
 from __future__ import annotations
@@ -104,24 +104,6 @@ class XMLModel:
         el = self._root.find(path)
         return None if el is None else el.get(name)
 
-    def _set_attr(self, path: str, name: str, value: str | None, *, create: bool = False) -> None:
-        """Set or remove attribute ``name`` of the element at ``path``.
-
-        A missing element is created (empty; ``path`` must then name a direct child) only with
-        ``create``; otherwise, or when removing, nothing changes and the cached dumps stay valid.
-        """
-        el = self._root.find(path)
-        if el is None:
-            if value is None or not create:
-                return
-            el = etree.SubElement(self._root, path)
-        if value is None:
-            if name in el.attrib:
-                del el.attrib[name]
-        else:
-            el.set(name, value)
-        self.invalidate()
-
     def _text(self, path: str) -> str | None:
         el = self._root.find(path)
         if el is None:
@@ -154,7 +136,7 @@ class XMLModel:
 
 
 class _Field(Generic[_T]):
-    """An assignable typed field kept in the text of the element at ``path``.
+    """An assignable typed field kept in the element at ``path`` (its text or an attribute).
 
     Replaces a getter/setter property pair; like a property it is a data descriptor, reads the
     tree on every access (so direct tree edits are seen) and its setter clears the cached dumps
@@ -213,6 +195,35 @@ class Int(_Field[int]):
 
     def __set__(self, model: XMLModel, value: int) -> None:
         model._set_text(self.path, str(int(value)), attrs={"unit": self.unit})
+
+
+class Attr(_Field[str | None]):
+    """Attribute ``name`` of the element at ``path``, ``None`` when either is absent.
+
+    Assigning ``None`` removes the attribute.  Assigning a value to a missing element creates
+    it only with ``create`` (a direct child); otherwise there is nothing to set it on.
+    """
+
+    def __init__(self, path: str, name: str, *, create: bool = False, doc: str | None = None) -> None:
+        super().__init__(path, doc=doc)
+        self.name = name
+        self.create = create
+
+    def _read(self, el: etree._Element | None) -> str | None:
+        return None if el is None else el.get(self.name)
+
+    def __set__(self, model: XMLModel, value: str | None) -> None:
+        el = model._root.find(self.path)
+        if el is None:
+            if value is None or not self.create:
+                return  # nothing changed: the cached dumps stay valid
+            el = etree.SubElement(model._root, self.path)
+        if value is None:
+            if self.name in el.attrib:
+                del el.attrib[self.name]
+        else:
+            el.set(self.name, value)
+        model.invalidate()
 
 
 def _deepcopy(root: etree._Element) -> etree._Element:

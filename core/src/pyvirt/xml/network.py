@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.model import Text, XMLModel
+from pyvirt.xml.model import Attr, Text, XMLModel
 
 
 class NetworkDef(XMLModel):
@@ -39,13 +39,7 @@ class NetworkDef(XMLModel):
     def uuid(self) -> str:
         return self._text("uuid") or ""
 
-    @property
-    def bridge_name(self) -> str | None:
-        return self._attr("bridge", "name")
-
-    @bridge_name.setter
-    def bridge_name(self, value: str | None) -> None:
-        self._set_attr("bridge", "name", value, create=True)
+    bridge_name = Attr("bridge", "name", create=True)
 
     @property
     def forward_mode(self) -> str | None:
