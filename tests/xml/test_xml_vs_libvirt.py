@@ -9,7 +9,6 @@ pyvirt model; the inactive dumps must agree.  Skipped when libvirt's bindings ar
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from xmlcorpus import MatchReport, corpus_files
+from xmlcorpus import MatchReport, copy_generated, corpus_files, name_interfaces
 
 from pyvirt.xml.domain import DomainDef
 
@@ -117,40 +116,37 @@ def libvirt_dumps() -> tuple[dict[str, str], dict[str, str]]:
     docs = _mutated()
     if not docs:
         pytest.skip("libvirt corpus not found")
+    return docs, _libvirt_run(_LIBVIRT, docs)
+
+
+def _libvirt_run(script: str, docs: dict[str, str]) -> dict[str, str]:
+    """Run ``script`` in the system python (it has libvirt's bindings): it reads ``[docs, node]``
+    as JSON (``node``: an empty test-driver node file) and prints a dump per key as JSON."""
     with tempfile.TemporaryDirectory() as tmp:
         node = Path(tmp) / "empty.xml"
         node.write_text("<node/>\n")
         proc = subprocess.run(
-            ["/usr/bin/python3", "-c", _LIBVIRT],
+            ["/usr/bin/python3", "-c", script],
             input=json.dumps([docs, str(node)]),
             capture_output=True,
             text=True,
             check=True,
             timeout=600,
         )
-    return docs, json.loads(proc.stdout)
+    dumps: dict[str, str] = json.loads(proc.stdout)
+    return dumps
 
 
 def _pyvirt_dump(xml: str) -> str:
     dom = DomainDef.from_xml(xml, namespaces=())
     if dom.arch is None:
         dom.arch = "i686"  # the test driver's guest architecture
-    used = {i.target_dev for i in dom.interfaces if i.target_dev}
-    counter = 0
-    for iface in dom.interfaces:
-        if not iface.target_dev:
-            while f"testnet{counter}" in used:
-                counter += 1
-            iface.target_dev = f"testnet{counter}"
-            used.add(iface.target_dev)
+    name_interfaces(dom)
     return dom.to_xml(inactive=True)
 
 
 def _same(got: str, expected: str) -> bool:
-    for pattern in (r"<mac address='[^']*'/>", r"<uuid>[^<]*</uuid>", r"interfaceid='[^']*'"):
-        for mine, theirs in zip(re.findall(pattern, got), re.findall(pattern, expected), strict=False):
-            got = got.replace(mine, theirs, 1)
-    return got == expected
+    return copy_generated(got, expected) == expected
 
 
 def test_mutated_corpus_matches_libvirt(
@@ -223,18 +219,7 @@ def test_mutated_networks_and_pools_match_libvirt(
             root = etree.parse(str(path), parser).getroot()
             mutate(root)
             docs[f"{kind}:{path.name.removesuffix('.in.xml')}:{label}"] = etree.tostring(root, encoding="unicode")
-    with tempfile.TemporaryDirectory() as tmp:
-        node = Path(tmp) / "empty.xml"
-        node.write_text("<node/>\n")
-        proc = subprocess.run(
-            ["/usr/bin/python3", "-c", _LIBVIRT_NET_POOL],
-            input=json.dumps([docs, str(node)]),
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=600,
-        )
-    dumps = json.loads(proc.stdout)
+    dumps = _libvirt_run(_LIBVIRT_NET_POOL, docs)
     misses = []
     for key, xml in docs.items():
         expected = dumps[key]

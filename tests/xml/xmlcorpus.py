@@ -1,4 +1,5 @@
-"""Shared helpers of pyvirt.xml's tests: where the libvirt corpus is, and the match-rate report.
+"""Shared helpers of pyvirt.xml's tests: where the libvirt corpus is, the match-rate report, and
+what comparing with real libvirt's dumps needs (its generated values, its test driver's additions).
 
 The corpus (libvirt 9.0.0's own documents, see its README) lives next to the repository in CI:
 ``<repo>/../shared/corpus``; ``PYVIRT_CORPUS`` overrides the location.  Without it the corpus
@@ -9,11 +10,16 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from pyvirt.xml.domain import DomainDef
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,6 +55,28 @@ def volume_pools() -> dict[str, str]:
                 pool = note.split("storagepool/", 1)[1].split(".in.xml", 1)[0]
                 out[Path(row["file"]).name] = pool
     return out
+
+
+def copy_generated(got: str, expected: str) -> str:
+    """``got`` with the values libvirt makes up (UUIDs, MACs, interface ids) taken from
+    ``expected``, in document order: the rest must then match byte for byte."""
+    for pattern in (r"<mac address='[^']*'/>", r"<uuid>[^<]*</uuid>", r"interfaceid='[^']*'"):
+        for mine, theirs in zip(re.findall(pattern, got), re.findall(pattern, expected), strict=False):
+            got = got.replace(mine, theirs, 1)
+    return got
+
+
+def name_interfaces(dom: DomainDef) -> None:
+    """Give each interface without a target the first free ``testnetN``, as libvirt's test
+    driver does (written out here so these tests do not depend on pyvirt's test driver)."""
+    used = {i.target_dev for i in dom.interfaces if i.target_dev}
+    counter = 0
+    for iface in dom.interfaces:
+        if not iface.target_dev:
+            while f"testnet{counter}" in used:
+                counter += 1
+            iface.target_dev = f"testnet{counter}"
+            used.add(iface.target_dev)
 
 
 class MatchReport:
