@@ -4,7 +4,8 @@ libvirt's test driver opens ``test:///ABSOLUTE/PATH.xml`` by reading a ``<node>`
 (see libvirt's ``examples/xml/test/testnode.xml``).  It holds the host's CPU and memory and
 the objects that exist when the node is opened, each either inline or as
 ``<domain file="relative/path.xml"/>`` (relative to the node file's folder).  Pools may hold
-``<volume>`` children, inline or by ``file=``.  Domains may carry elements of the test
+``<volume>`` children, inline or by ``file=``; a pool given by ``file=`` takes its volumes from
+that file, as libvirt does.  Domains may carry elements of the test
 namespace (``http://libvirt.org/schemas/domain/test/1.0``): ``runstate`` (a
 ``virDomainState`` number; default running), ``transient`` and ``hasmanagedsave``.
 
@@ -102,8 +103,11 @@ def load_node_file(path: str, defaults: NodeInfo) -> NodeFile:
         elif child.tag == "network":
             networks.append(_document(child, path, base))
         elif child.tag == "pool":
-            volumes = tuple(_document(vol, path, base) for vol in child.findall("volume"))
-            pools.append(NodePool(_document(child, path, base, drop=("volume",)), volumes))
+            # libvirt takes a <pool file=...>'s volumes from that file and ignores the node
+            # file's children of it; volume file= paths are relative to the node file's folder.
+            document, source = _document_and_root(child, path, base, ("volume",))
+            volumes = tuple(_document(vol, document.origin, base) for vol in source.iterchildren("volume"))
+            pools.append(NodePool(document, volumes))
         # <interface>, <device> and unknown elements describe objects pyvirt has no API for.
     return NodeFile(path, _node_info(root, path, defaults), tuple(domains), tuple(networks), tuple(pools))
 

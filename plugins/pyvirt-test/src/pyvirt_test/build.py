@@ -4,21 +4,17 @@ Objects of a node file are loaded as libvirt loads them: domains in their ``runs
 (default running) with the state reason 0, networks and pools active.  Errors name the node
 file (or the referenced file) and the line.
 
-A pool's volumes are the ``<volume>`` children of its ``<pool>`` element, inline or by
-``file=``.  libvirt 9.0 replaces a ``<pool file="...">`` element by the root of that file before
-looking for them, so such a pool has the volumes written in *its own file* and the children
-of the ``<pool file>`` element in the node file are ignored; every ``file=`` is relative to the
-node file's folder.  (Observed with libvirt 9.0: ``testnode.xml``'s ``default-pool`` has no
-volume, ``testnodeinline.xml``'s has ``default-vol``.)
+Which volumes a pool of the node file has is :mod:`pyvirt.xml.testnode`'s reading of the file
+(observed with libvirt 9.0: ``testnode.xml``'s ``default-pool`` has no volume,
+``testnodeinline.xml``'s has ``default-vol``).
 """
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pyvirt.errors import ErrorDomain, InternalError, OperationFailedError, OperationInvalidError, XMLError
+from pyvirt.errors import InternalError, OperationFailedError, OperationInvalidError, XMLError
 from pyvirt.types import DomainState
 from pyvirt_test import defaults
 from pyvirt_test.documents import parse_default_domain, parse_domain, parse_network, parse_pool, parse_volume
@@ -34,7 +30,7 @@ if TYPE_CHECKING:
     from pyvirt.xml.domain import DomainDef
     from pyvirt.xml.network import NetworkDef
     from pyvirt.xml.storagepool import PoolDef
-    from pyvirt.xml.testnode import NodeDocument, NodeFile, NodePool
+    from pyvirt.xml.testnode import NodeDocument, NodeFile
 
 
 def build_default_state() -> NodeState:
@@ -71,53 +67,10 @@ def build_file_state(node: NodeFile) -> NodeState:
     for pool_entry in node.pools:
         with _locating(pool_entry.document):
             pool = _load_pool(state, parse_pool(pool_entry.document.xml, False))
-        for volume in _pool_volumes(node, pool_entry):
+        for volume in pool_entry.volumes:
             with _locating(volume):
                 add_volume(state, pool, parse_volume(volume.xml, pool.defn, False))
     return state
-
-
-def _pool_volumes(node: NodeFile, entry: NodePool) -> tuple[NodeDocument, ...]:
-    """The volumes libvirt loads for a pool of the node file (see the module docstring)."""
-    if entry.document.origin == node.path:
-        return entry.volumes  # an inline pool: its volume children in the node file
-    from pyvirt.xml.testnode import NodeDocument
-
-    base = os.path.dirname(node.path)
-    pool_file = entry.document.origin
-    volumes = []
-    for element in _read_node_xml(pool_file).iterchildren("volume"):
-        reference = element.get("file")
-        if reference is None:
-            text = _etree_text(element)
-            volumes.append(NodeDocument(text, pool_file, element.sourceline or 1))
-            continue
-        target = reference if os.path.isabs(reference) else os.path.join(base, reference)
-        root = _read_node_xml(target)
-        volumes.append(NodeDocument(_etree_text(root), target, root.sourceline or 1))
-    return tuple(volumes)
-
-
-def _read_node_xml(path: str) -> Any:
-    """A file of the node, parsed; refused in libvirt's words (with the file and line)."""
-    from pyvirt.xml.parser import parse_document
-
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise XMLError(f"XML error: failed to parse xml document '{path}'", domain=ErrorDomain.TEST) from exc
-    try:
-        return parse_document(data, kind="node")
-    except XMLError as exc:
-        raise XMLError(f"{path}:{exc.line}: {exc.message}", line=exc.line) from None
-
-
-def _etree_text(element: Any) -> str:
-    from lxml import etree
-
-    text: str = etree.tostring(element, encoding="unicode", with_tail=False)
-    return text
 
 
 @contextmanager
