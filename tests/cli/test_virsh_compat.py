@@ -368,10 +368,8 @@ NODE_FILE = [
     "dominfo fc5",
     "dominfo fv0",
     f"destroy fc4; dominfo fc4; undefine fc4; define {CORPUS / 'testdomfc4.xml'}; dominfo fc4",
-    # Differences below come from the driver or the API, not from the CLI: kept visible here.
-    pytest.param(
-        "dumpxml fc4", marks=pytest.mark.xfail(reason="XML model: pty <console tty>/<source path> kept in live dumps")
-    ),
+    "dumpxml fc4",
+    "dumpxml --inactive fc4",
 ]
 
 

@@ -210,6 +210,22 @@ def test_generated_tap_names_not_kept_in_definitions() -> None:
     assert DomainDef.from_xml(mine).interfaces[0].target_dev == "mytap0"
 
 
+def test_pty_paths_not_kept_in_definitions() -> None:
+    """Observed on libvirt 9.0: a defined domain never shows a pty's tty or source path."""
+    doc = (
+        "<domain type='test'><name>p</name><memory>1024</memory><os><type>hvm</type></os><devices>"
+        "<serial type='pty'><source path='/dev/pts/3'/><target port='0'/></serial>"
+        "<console type='pty' tty='/dev/pts/7'><source path='/dev/pts/7'/><target type='virtio' port='1'/></console>"
+        "<serial type='file'><source path='/tmp/log'/><target port='1'/></serial>"
+        "</devices></domain>"
+    )
+    out = DomainDef.from_xml(doc).to_xml()
+    assert "/dev/pts" not in out and "tty=" not in out
+    assert "<source path='/tmp/log'/>" in out
+    live = DomainDef.from_xml(doc.replace("<domain type='test'>", "<domain type='test' id='3'>"))
+    assert "<source path='/dev/pts/3'/>" in live.to_xml(domain_id=3)
+
+
 def test_order_tables_are_current() -> None:
     """``_order.py`` is what ``gen_order.py`` reads off the corpus and the probes today."""
     from gen_order import tables

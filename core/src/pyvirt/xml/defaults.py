@@ -554,6 +554,8 @@ def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live
     for kind in _CHARDEV_TAGS:
         for chardev in get(kind, ()):
             _chardev_defaults(chardev)
+            if not live and chardev.get("type") == "pty":
+                _forget_pty_path(chardev)
     for rng in get("rng", ()):
         for backend in rng.iterchildren("backend"):
             if backend.get("type") is not None:
@@ -838,6 +840,14 @@ def _filesystem_defaults(fs: etree._Element) -> None:
 
 
 # character devices -------------------------------------------------------------------------
+
+
+def _forget_pty_path(chardev: etree._Element) -> None:
+    """A pty's path is allocated when the domain starts: a definition never keeps one (libvirt
+    ignores ``tty`` and the pty ``<source path>`` unless it reads a live dump)."""
+    chardev.attrib.pop("tty", None)
+    for source in list(chardev.iterchildren("source")):
+        chardev.remove(source)
 
 
 def _chardev_defaults(chardev: etree._Element) -> None:
