@@ -845,7 +845,8 @@ def _filesystem_defaults(fs: etree._Element) -> None:
 def _forget_pty_path(chardev: etree._Element) -> None:
     """A pty's path is allocated when the domain starts: a definition never keeps one (libvirt
     ignores ``tty`` and the pty ``<source path>`` unless it reads a live dump)."""
-    chardev.attrib.pop("tty", None)
+    if "tty" in chardev.attrib:
+        del chardev.attrib["tty"]
     for source in list(chardev.iterchildren("source")):
         chardev.remove(source)
 
