@@ -28,9 +28,10 @@ TEST_TOOLS = ["pytest", "hypothesis"]
 @nox.session
 @nox.parametrize("driver", list(DRIVERS))
 def tests(session: nox.Session, driver: str) -> None:
-    """One driver's own tests, plus the conformance suite against its URI."""
+    """One driver's own tests, plus the conformance suite against its URI, plus the core's tests
+    (which use the test driver and the fixture driver as their reference drivers)."""
     dist, uri = DRIVERS[driver]
-    session.install("-e", CORE, "-e", dist, "-e", FIXTURE, *TEST_TOOLS)
+    session.install("-e", CORE, "-e", dist, "-e", DRIVERS["test"][0], "-e", FIXTURE, *TEST_TOOLS)
     own = [f"{dist}/tests"] if driver != "fixture" else []
     conformance = ["tests/conformance", f"--pyvirt-uri={uri}"] if uri else []
     session.run("pytest", *own, *conformance, "core/tests", *session.posargs)
