@@ -35,7 +35,8 @@ def corpus_dir() -> Path | None:
 CORPUS = corpus_dir()
 pytestmark = pytest.mark.skipif(CORPUS is None, reason="corpus not found (set PYVIRT_CORPUS)")
 
-TARGETS = {"network": 1.0, "storagepool": 1.0, "storagevol": 1.0, "domain": 0.95}
+# The issue asks 95% for domains; all 158 match, so any new miss fails.
+TARGETS = {"network": 1.0, "storagepool": 1.0, "storagevol": 1.0, "domain": 1.0}
 
 
 def canonical(text: str) -> bytes:
