@@ -67,6 +67,8 @@ class Connection:
 
     @property
     def plugins(self) -> PluginHost:
+        """The process's plugin host: register in-process hook plugins here (they then see every
+        connection of the process, like installed ``pyvirt.hooks`` plugins)."""
         return self._plugins
 
     # -- life of the connection -----------------------------------------------------------
