@@ -24,9 +24,9 @@ class Output:
         self.quiet = quiet
         self.json = json
 
-    def print(self, text: str = "") -> None:
+    def print(self, text: str = "", end: str = "\n") -> None:
         """Plain output: always shown (in JSON mode too, for XML documents and the like)."""
-        self.out.write(text + "\n")
+        self.out.write(text + end)
 
     def extra(self, text: str = "") -> None:
         """Informational output that ``--quiet`` and ``--json`` suppress."""

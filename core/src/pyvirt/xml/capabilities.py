@@ -4,8 +4,9 @@ libvirt's test driver describes a fixed, imaginary i686 host with ``hvm`` and ``
 domain type ``test``; only its NUMA cells and security model vary, and the driver owns those
 facts (two cells for ``test:///default``, none for a node file).  The text is built here, in
 the XML package, because XML is only written by ``pyvirt.xml``; it is formatted as libvirt
-formats it so the output can be compared with real virsh byte for byte.  Nothing here imports
-lxml: the document is plain text.
+formats it so the output can be compared with real virsh byte for byte.  Importing this module
+does not import lxml: the document is plain text, and :func:`cell_ids` (which reads any
+driver's document) imports the parser on first use.
 """
 
 from __future__ import annotations
@@ -94,3 +95,16 @@ def capabilities_xml(cells: Sequence[Cell], security_model: str, security_doi: s
         ]
     out.append("</capabilities>\n")
     return "".join(out)
+
+
+def cell_ids(xml: str) -> list[int]:
+    """The ``id`` of every NUMA cell a capabilities document lists, in document order.
+
+    Reads any driver's document (``virsh freecell --all`` asks for exactly these cells, not
+    ``0..nodes-1``).  Parsing imports lxml, so it is imported here, on first use, and the rest
+    of this module stays lxml-free.
+    """
+    from pyvirt.xml.parser import parse_document
+
+    root = parse_document(xml, kind="capabilities")
+    return [int(cell.get("id", "0")) for cell in root.iterfind("host/topology/cells/cell")]

@@ -113,7 +113,6 @@ def freecell(ctl: Ctl, args: Args) -> None:
 
 def _cell_ids(conn: Connection) -> list[int]:
     """The NUMA cells the capabilities list (virsh asks for each of them, not 0..nodes-1)."""
-    import xml.etree.ElementTree as ET
+    from pyvirt.xml.capabilities import cell_ids
 
-    root = ET.fromstring(conn.get_capabilities())
-    return [int(cell.get("id", "0")) for cell in root.iterfind("host/topology/cells/cell")]
+    return cell_ids(conn.get_capabilities())

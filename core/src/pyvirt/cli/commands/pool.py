@@ -10,7 +10,6 @@ from pyvirt.cli.errors import failing, read_file
 from pyvirt.cli.listing import list_filter, names_or_uuids
 from pyvirt.cli.parser import Args, data, flag, string
 from pyvirt.cli.units import pretty
-from pyvirt.cli.xmltext import attr, text
 from pyvirt.storage import StoragePool
 from pyvirt.types import PoolInfo, PoolState
 
@@ -179,25 +178,19 @@ def pool_define_as(ctl: Ctl, args: Args) -> None:
 
 def pool_xml(name: str, pool_type: str, args: Args) -> str:
     """The pool XML virsh's pool-define-as builds from its options (same element order)."""
-    source = []
-    host = args.get("source-host")
-    if host is not None:
-        source.append(f"    <host name={attr(host)}/>")
-    for option, element in (("source-path", "dir"), ("source-dev", "device")):
-        value = args.get(option)
-        if value is not None:
-            source.append(f"    <{element} path={attr(value)}/>")
-    if args.get("source-format") is not None:
-        source.append(f"    <format type={attr(args.req('source-format'))}/>")
-    if args.get("source-name") is not None:
-        source.append(f"    <name>{text(args.req('source-name'))}</name>")
-    lines = [f"<pool type={attr(pool_type)}>", f"  <name>{text(name)}</name>"]
-    if source:
-        lines += ["  <source>", *source, "  </source>"]
-    if args.get("target") is not None:
-        lines += ["  <target>", f"    <path>{text(args.req('target'))}</path>", "  </target>"]
-    lines.append("</pool>")
-    return "\n".join(lines) + "\n"
+    from pyvirt.xml.build import pool_document
+
+    with failing():
+        return pool_document(
+            name,
+            pool_type,
+            source_host=args.get("source-host"),
+            source_path=args.get("source-path"),
+            source_dev=args.get("source-dev"),
+            source_format=args.get("source-format"),
+            source_name=args.get("source-name"),
+            target=args.get("target"),
+        )
 
 
 def _action(name: str, summary: str, description: str, done: str, call: Callable[[StoragePool], None]) -> None:

@@ -7,7 +7,6 @@ from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, data, flag, string
 from pyvirt.cli.units import parse_scaled, pretty
-from pyvirt.cli.xmltext import attr, text
 from pyvirt.types import VolType
 
 _VOL = data("vol", "vol name, key or path", complete="volume")
@@ -134,14 +133,13 @@ def vol_create(ctl: Ctl, args: Args) -> None:
     flag("print-xml", "print XML document, but don't define/create"),
 )
 def vol_create_as(ctl: Ctl, args: Args) -> None:
+    from pyvirt.xml.build import volume_document
+
     name = args.req("name")
     capacity = _size(args.req("capacity"))
-    lines = ["<volume>", f"  <name>{text(name)}</name>", f"  <capacity>{capacity}</capacity>"]
-    if args.get("allocation") is not None:
-        lines.append(f"  <allocation>{_size(args.req('allocation'))}</allocation>")
-    if args.get("format") is not None:
-        lines += ["  <target>", f"    <format type={attr(args.req('format'))}/>", "  </target>"]
-    xml = "\n".join([*lines, "</volume>"]) + "\n"
+    allocation = None if args.get("allocation") is None else _size(args.req("allocation"))
+    with failing():
+        xml = volume_document(name, capacity, allocation=allocation, volume_format=args.get("format"))
     if args.flag("print-xml"):
         ctl.output.print(xml.rstrip("\n"))
         return
@@ -169,19 +167,14 @@ def _size(text: str) -> int:
     flag("print-xml", "print XML document rather than clone the volume"),
 )
 def vol_clone(ctl: Ctl, args: Args) -> None:
-    import xml.etree.ElementTree as ET
+    from pyvirt.xml.build import renamed_volume
 
     source = ctl.volume(args.req("vol"), args.get("pool"))
     new_name = args.req("newname")
     with failing():
-        root = ET.fromstring(source.xml())
-    name = root.find("name")
-    if name is None:
-        raise CommandError("Failed to allocate clone name")
-    name.text = new_name
-    xml = ET.tostring(root, encoding="unicode")
+        xml = renamed_volume(source.xml(), new_name)
     if args.flag("print-xml"):
-        ctl.output.print(xml.rstrip("\n"))
+        ctl.output.print(xml, end="")  # virsh prints the document without a final newline
         return
     with failing(f"Failed to clone vol from {source.name}"):
         source.pool().clone_volume(xml, source)
