@@ -360,6 +360,7 @@ ARGV = [
     ["-r", "-c", DEFAULT, "dumpxml", "test", "--security-info"],
     ["-r", "-c", DEFAULT, "undefine", "test", "--managed-save"],
     ["-r", "-c", DEFAULT, "undefine", "test"],
+    ["-q", "-c", DEFAULT, "freecell --all; freecell; freecell --cellno 1"],
     ["-q", "-c", DEFAULT, "vol-create default-pool v5.xml; vol-clone v5 v7 --pool default-pool --print-xml; uri"],
     ["-q", "-c", DEFAULT, "pool-define-as p dir --target /t --print-xml; vol-create-as default-pool v 1 --print-xml"],
 ]

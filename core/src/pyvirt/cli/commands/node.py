@@ -99,8 +99,9 @@ def freecell(ctl: Ctl, args: Args) -> None:
             cells = [(cell_id, conn.get_cells_free_memory(cell_id, 1)[0] // 1024) for cell_id in _cell_ids(conn)]
         total = sum(free for _, free in cells)
         lines = [f"{cell_id:5d}: {free:10d} KiB\n" for cell_id, free in cells]
-        text = "".join(lines) + "-" * 20 + "\n" + f"{'Total':>5}: {total:10d} KiB\n"
-        ctl.output.data({"cells_kib": {str(i): free for i, free in cells}, "total_kib": total}, text)
+        ctl.output.data({"cells_kib": {str(i): free for i, free in cells}, "total_kib": total}, "".join(lines))
+        ctl.output.extra("-" * 20)  # the rule and the total are extra output: --quiet drops them
+        ctl.output.extra(f"{'Total':>5}: {total:10d} KiB")
     elif cell is not None:
         with failing():
             free = conn.get_cells_free_memory(cell, 1)[0] // 1024
