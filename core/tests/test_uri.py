@@ -40,12 +40,10 @@ def test_remote_is_transport_or_host() -> None:
     assert uri.parse("qemu://host/system").is_remote
 
 
-def test_params_last_wins_and_without_transport_drops_remote_ones() -> None:
+def test_params_last_wins() -> None:
     parsed = uri.parse("qemu+unix:///system?socket=/run/x.sock&mode=a&mode=b")
     assert parsed.param("mode") == "b"
     assert parsed.param("socket") == "/run/x.sock"
-    local = parsed.without_transport()
-    assert local.param("socket") is None and local.param("mode") == "b" and not local.is_remote
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 libvirt users compare ``err.code`` and ``err.domain`` against libvirt's numbers, so every
 error keeps them (the values are libvirt's ``virErrorNumber`` / ``virErrorDomain``); Python
-users catch a subclass instead.  Error objects are plain data (code, domain, message) so the
-remote driver can send them over the wire and rebuild the same subclass on the other side.
+users catch a subclass instead.  Error objects reduce to plain data (code, domain, message:
+``to_dict``) for ``--json`` output and, later, the wire.
 The library never prints: callers decide what to show.
 """
 
@@ -113,10 +113,6 @@ class UnsupportedError(PyvirtError):
     default_code = ErrorCode.NO_SUPPORT
 
 
-class ConfigUnsupportedError(PyvirtError):
-    default_code = ErrorCode.CONFIG_UNSUPPORTED
-
-
 class ConnectError(PyvirtError):
     """The URI could not be opened (no driver, driver refused, transport failed)."""
 
@@ -193,27 +189,3 @@ class NetworkExistsError(OperationFailedError):
 
 class StorageVolExistsError(OperationFailedError):
     default_code = ErrorCode.STORAGE_VOL_EXIST
-
-
-class AuthError(ConnectError):
-    default_code = ErrorCode.AUTH_FAILED
-
-
-class RPCError(PyvirtError):
-    default_code = ErrorCode.RPC
-
-
-def error_class_by_name(name: str) -> type[PyvirtError]:
-    """Find the subclass a remote peer named, so a client raises what the server raised."""
-    found = _ERROR_CLASSES.get(name)
-    return found if found is not None else PyvirtError
-
-
-def _all_subclasses(cls: type[PyvirtError]) -> dict[str, type[PyvirtError]]:
-    out = {cls.__name__: cls}
-    for sub in cls.__subclasses__():
-        out.update(_all_subclasses(sub))
-    return out
-
-
-_ERROR_CLASSES = _all_subclasses(PyvirtError)

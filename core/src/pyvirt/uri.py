@@ -31,7 +31,6 @@ _URI = re.compile(
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9.-]*(\+[A-Za-z][A-Za-z0-9.-]*)?$")
 _ESCAPE = re.compile(rb"%([0-9A-Fa-f]{2})")
 _PLAIN = re.compile(r"^[A-Za-z0-9._~/:@=+,-]*$")
-_REMOTE_ONLY_PARAMS = frozenset({"socket", "pkipath", "no_verify", "keyfile", "command", "name"})
 
 
 class URI(NamedTuple):
@@ -61,11 +60,6 @@ class URI(NamedTuple):
             if key == name:
                 return value
         return default
-
-    def without_transport(self) -> URI:
-        """The URI the server side opens: same driver and path, no host or transport."""
-        local_params = tuple((k, v) for k, v in self.params if k not in _REMOTE_ONLY_PARAMS)
-        return URI(driver=self.driver, path=self.path, params=local_params)
 
     def __str__(self) -> str:
         authority = ""
