@@ -1,5 +1,7 @@
 """Errors keep libvirt's numbers and survive a round trip through plain data."""
 
+import pytest
+
 import pyvirt
 from pyvirt import errors
 
@@ -28,3 +30,20 @@ def test_plain_form_for_json_output() -> None:
     assert data["error"] == "NoNetworkError"
     assert (data["code"], data["code_name"]) == (43, "NO_NETWORK")
     assert data["message"] == "Network not found: no network with matching name 'x'"
+
+
+def test_uuid_arguments_are_parsed_once_in_the_core() -> None:
+    """libvirt's public API reads any UUID form and refuses what is none, before any driver."""
+    with pyvirt.open("test:///default") as conn:
+        uuid = conn.lookup_domain_by_name("test").uuid
+        for form in (uuid.upper(), uuid.replace("-", ""), uuid.replace("-", " ")):
+            assert conn.lookup_domain_by_uuid(form).name == "test"
+        refusals = [
+            (conn.lookup_domain_by_uuid, "Invalid UUID"),
+            (conn.lookup_network_by_uuid, "uuidstr in virNetworkLookupByUUIDString must be a valid UUID"),
+            (conn.lookup_pool_by_uuid, "uuidstr in virStoragePoolLookupByUUIDString must be a valid UUID"),
+        ]
+        for lookup, message in refusals:
+            with pytest.raises(pyvirt.InvalidArgumentError) as info:
+                lookup("not-a-uuid")
+            assert info.value.message == message and info.value.code == errors.ErrorCode.INVALID_ARG

@@ -12,8 +12,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pyvirt import uri as uri_mod
+from pyvirt import uuids
 from pyvirt.domain import Domain
-from pyvirt.errors import ErrorCode, OperationDeniedError, PyvirtError
+from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, OperationDeniedError, PyvirtError
 from pyvirt.events import DomainEventCallback, EventBus
 from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
@@ -148,7 +149,8 @@ class Connection:
         return Domain(self, self._driver.domain_lookup_by_name(name))
 
     def lookup_domain_by_uuid(self, uuid: str) -> Domain:
-        return Domain(self, self._driver.domain_lookup_by_uuid(uuid))
+        """Any form libvirt reads (case, dashes, spaces); a string that is no UUID is refused."""
+        return Domain(self, self._driver.domain_lookup_by_uuid(_uuid_arg(uuid, "Invalid UUID", ErrorDomain.DOMAIN)))
 
     def lookup_domain_by_id(self, domain_id: int) -> Domain:
         return Domain(self, self._driver.domain_lookup_by_id(domain_id))
@@ -179,7 +181,12 @@ class Connection:
         return Network(self, self._driver.network_lookup_by_name(name))
 
     def lookup_network_by_uuid(self, uuid: str) -> Network:
-        return Network(self, self._driver.network_lookup_by_uuid(uuid))
+        return Network(
+            self,
+            self._driver.network_lookup_by_uuid(
+                _uuid_arg(uuid, _MUST_BE_UUID.format("virNetworkLookupByUUIDString"), ErrorDomain.NETWORK)
+            ),
+        )
 
     def define_network(self, xml: str, *, validate: bool = False) -> Network:
         self.check_writable("virNetworkDefineXML")
@@ -199,7 +206,12 @@ class Connection:
         return StoragePool(self, self._driver.pool_lookup_by_name(name))
 
     def lookup_pool_by_uuid(self, uuid: str) -> StoragePool:
-        return StoragePool(self, self._driver.pool_lookup_by_uuid(uuid))
+        return StoragePool(
+            self,
+            self._driver.pool_lookup_by_uuid(
+                _uuid_arg(uuid, _MUST_BE_UUID.format("virStoragePoolLookupByUUIDString"), ErrorDomain.STORAGE)
+            ),
+        )
 
     def define_pool(self, xml: str, *, validate: bool = False) -> StoragePool:
         self.check_writable("virStoragePoolDefineXML")
@@ -235,6 +247,17 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<pyvirt.Connection {self.uri!r}{' read-only' if self.read_only else ''}>"
+
+
+_MUST_BE_UUID = "uuidstr in {} must be a valid UUID"
+
+
+def _uuid_arg(text: str, refusal: str, error_domain: ErrorDomain) -> str:
+    """The canonical form drivers index by, or libvirt's refusal (worded per API, as libvirt's)."""
+    found = uuids.canonical(text)
+    if found is None:
+        raise InvalidArgumentError(refusal, domain=error_domain)
+    return found
 
 
 class _ClosedDriver:

@@ -18,6 +18,7 @@ from collections.abc import Collection
 
 from lxml import etree
 
+from pyvirt import uuids
 from pyvirt.errors import XMLError
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
@@ -28,21 +29,13 @@ KIB = 1024
 
 # -- shared helpers ------------------------------------------------------------------------
 
-_UUID_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
-
-
-_CANON_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
 
 def canonical_uuid(value: str, *, line: int | None) -> str:
-    """libvirt's UUID form: lower-case, dashed (it accepts dashes and spaces anywhere)."""
-    if _CANON_UUID.fullmatch(value):
-        return value
-    compact = value.strip().replace("-", "").replace(" ", "")
-    if not _UUID_HEX.match(compact):
+    """libvirt's UUID form (:func:`pyvirt.uuids.canonical`), or libvirt's error for a bad one."""
+    found = uuids.canonical(value)
+    if found is None:
         raise XMLError(f"XML error: malformed uuid element '{value}'", line=line)
-    c = compact.lower()
-    return f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"
+    return found
 
 
 def new_uuid() -> str:
@@ -60,9 +53,7 @@ def _uuid_default(root: etree._Element, uuid_el: etree._Element | None) -> None:
     if uuid_el is None:
         etree.SubElement(root, "uuid").text = new_uuid()
     else:
-        text = uuid_el.text or ""
-        if not _CANON_UUID.fullmatch(text):
-            uuid_el.text = canonical_uuid(text, line=line_of(uuid_el))
+        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
 
 
 _MAC = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")

@@ -40,7 +40,7 @@ from pyvirt.types import (
 from pyvirt_test import defaults
 from pyvirt_test.documents import parse_domain
 from pyvirt_test.flags import domain_filter, unsupported_flags
-from pyvirt_test.state import DomainObj, NodeState, canonical_uuid, claim_identity
+from pyvirt_test.state import DomainObj, NodeState, claim_identity
 
 if TYPE_CHECKING:
     from pyvirt.xml.domain import DomainDef
@@ -76,7 +76,7 @@ class DomainCalls:
         return obj.ref
 
     def domain_lookup_by_uuid(self, uuid: str) -> DomainRef:
-        obj = self._state.domains_by_uuid.get(uuid) or self._state.domains_by_uuid.get(canonical_uuid(uuid))
+        obj = self._state.domains_by_uuid.get(uuid)
         if obj is None:
             raise _domain_not_found()
         return obj.ref
@@ -363,9 +363,7 @@ def domain_by_uuid(state: NodeState, uuid: str) -> DomainObj:
     """The domain a handle names.  libvirt adds the handle's name, which the driver is not given."""
     obj = state.domains_by_uuid.get(uuid)
     if obj is None:
-        obj = state.domains_by_uuid.get(canonical_uuid(uuid))
-        if obj is None:
-            raise NoDomainError(f"Domain not found: no domain with matching uuid '{uuid}'", domain=ErrorDomain.TEST)
+        raise NoDomainError(f"Domain not found: no domain with matching uuid '{uuid}'", domain=ErrorDomain.TEST)
     return obj
 
 

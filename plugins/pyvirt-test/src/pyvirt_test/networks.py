@@ -17,7 +17,7 @@ from pyvirt.errors import (
 from pyvirt.types import ListFilter, NetworkRef
 from pyvirt_test.documents import parse_network
 from pyvirt_test.flags import keep_common, unsupported_flags
-from pyvirt_test.state import NetworkObj, NodeState, canonical_uuid, claim_identity
+from pyvirt_test.state import NetworkObj, NodeState, claim_identity
 
 if TYPE_CHECKING:
     from pyvirt.xml.network import NetworkDef
@@ -46,7 +46,7 @@ class NetworkCalls:
         return obj
 
     def _net(self, uuid: str) -> NetworkObj:
-        obj = self._state.networks_by_uuid.get(uuid) or self._state.networks_by_uuid.get(canonical_uuid(uuid))
+        obj = self._state.networks_by_uuid.get(uuid)
         if obj is None:
             raise NoNetworkError(f"Network not found: no network with matching uuid '{uuid}'", domain=ErrorDomain.TEST)
         return obj

@@ -452,13 +452,3 @@ def claim_identity(
             domain=error_domain,
         )
     return None
-
-
-def canonical_uuid(value: str) -> str:
-    """UUIDs are indexed in libvirt's printed form; accept any form ``uuid.UUID`` reads."""
-    import uuid as uuid_mod  # only a lookup miss gets here
-
-    try:
-        return str(uuid_mod.UUID(value))
-    except (ValueError, AttributeError, TypeError):
-        return value

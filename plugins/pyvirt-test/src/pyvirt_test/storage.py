@@ -23,7 +23,7 @@ from pyvirt.errors import (
 from pyvirt.types import ListFilter, PoolInfo, PoolRef, PoolState, VolInfo, VolRef, VolType
 from pyvirt_test.documents import parse_pool, parse_volume
 from pyvirt_test.flags import keep_common, unsupported_flags
-from pyvirt_test.state import POOL_CAPACITY, NodeState, PoolObj, VolObj, canonical_uuid
+from pyvirt_test.state import POOL_CAPACITY, NodeState, PoolObj, VolObj
 
 if TYPE_CHECKING:
     from pyvirt.xml.storagepool import PoolDef
@@ -55,7 +55,7 @@ class StorageCalls:
         return self._pool(uuid).ref
 
     def _pool(self, uuid: str) -> PoolObj:
-        obj = self._state.pools_by_uuid.get(uuid) or self._state.pools_by_uuid.get(canonical_uuid(uuid))
+        obj = self._state.pools_by_uuid.get(uuid)
         if obj is None:
             raise NoStoragePoolError(
                 f"Storage pool not found: no storage pool with matching uuid '{uuid}'", domain=ErrorDomain.TEST
