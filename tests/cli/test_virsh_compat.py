@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.needs_virsh,
-    pytest.mark.skipif(shutil.which("virsh") is None, reason="libvirt's virsh is not installed"),
-]
+pytestmark = pytest.mark.needs_libvirt("virsh")
 
-CORPUS = Path("/work/shared/corpus/testdriver")
-NODE = f"test://{CORPUS / 'testnode.xml'}"
 DEFAULT = "test:///default"
 
 _VOLATILE = [
@@ -385,7 +379,7 @@ NODE_FILE = [
     "dominfo fc4",
     "dominfo fc5",
     "dominfo fv0",
-    f"destroy fc4; dominfo fc4; undefine fc4; define {CORPUS / 'testdomfc4.xml'}; dominfo fc4",
+    "destroy fc4; dominfo fc4; undefine fc4; define {examples}/testdomfc4.xml; dominfo fc4",
     "dumpxml fc4",
     "dumpxml --inactive fc4",
 ]
@@ -482,8 +476,10 @@ def test_global_options_and_argv_forms(argv: list[str], workdir: Path) -> None:
 
 
 @pytest.mark.parametrize("command", NODE_FILE)
-def test_custom_node_file(command: str, workdir: Path) -> None:
-    _check(["-c", NODE, command], workdir)
+def test_custom_node_file(command: str, workdir: Path, corpus: Path) -> None:
+    """libvirt's example node file (from the shared corpus; skipped, with its path, when missing)."""
+    examples = corpus / "testdriver"
+    _check(["-c", f"test://{examples / 'testnode.xml'}", command.format(examples=examples)], workdir)
 
 
 # Names that need escaping.  virsh 9.0 pastes them into the document raw, so its --print-xml

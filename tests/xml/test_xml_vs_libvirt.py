@@ -20,7 +20,7 @@ from xmlcorpus import MatchReport, copy_generated, corpus_files, name_interfaces
 
 from pyvirt.xml.domain import DomainDef
 
-pytestmark = pytest.mark.needs_virsh
+pytestmark = pytest.mark.needs_libvirt("bindings")
 
 MUTATIONS: dict[str, Callable[[etree._Element], object]] = {
     "no-addresses": lambda r: [e.getparent().remove(e) for e in r.xpath("/domain/devices/*/address")],

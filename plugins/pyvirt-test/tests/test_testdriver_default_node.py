@@ -6,14 +6,14 @@ import socket
 from pathlib import Path
 
 import pytest
-from testdriver_helpers import domain_xml, needs_libvirt, run_libvirt
+from testdriver_helpers import corpus_path, domain_xml, needs_libvirt, run_libvirt
 
 import pyvirt
 from pyvirt import DomainState, PoolState
 from pyvirt.errors import InvalidArgumentError
 
-DEFAULT_STATE = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "testdriver" / "default-state"
-needs_corpus = pytest.mark.skipif(not DEFAULT_STATE.is_dir(), reason="shared corpus not found")
+DEFAULT_STATE = corpus_path() / "testdriver" / "default-state"
+needs_corpus = pytest.mark.skipif(not DEFAULT_STATE.is_dir(), reason=f"{DEFAULT_STATE} not found (set PYVIRT_CORPUS)")
 
 
 def _dump(name: str) -> str:

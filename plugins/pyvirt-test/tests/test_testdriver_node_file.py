@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from testdriver_helpers import DATA, needs_libvirt, run_libvirt
+from testdriver_helpers import DATA, corpus_path, needs_libvirt, run_libvirt
 
 import pyvirt
 from pyvirt import DomainState
 from pyvirt.xml.testnode import load_node_file
 from pyvirt_test.defaults import NODE_INFO
 
-EXAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "testdriver"
-needs_examples = pytest.mark.skipif(not (EXAMPLES / "testnode.xml").is_file(), reason="shared corpus not found")
+EXAMPLES = corpus_path() / "testdriver"
+needs_examples = pytest.mark.skipif(
+    not (EXAMPLES / "testnode.xml").is_file(), reason=f"{EXAMPLES} not found (set PYVIRT_CORPUS)"
+)
 
 
 def _summary(conn: pyvirt.Connection) -> dict[str, object]:
@@ -256,10 +258,9 @@ def test_messages_match_libvirt(tmp_path: Path) -> None:
     assert mine == real
 
 
+@needs_examples
 def test_messages_are_found_at_load_only() -> None:
     """Stops and starts keep a loaded domain's messages; a domain defined anew has none."""
-    if not (EXAMPLES / "testnode.xml").is_file():
-        pytest.skip("shared corpus not found")
     with pyvirt.open(f"test://{EXAMPLES / 'testnode.xml'}") as conn:
         fc4 = conn.lookup_domain_by_name("fc4")
         taint = ["tainted: network configuration using opaque shell scripts"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -14,19 +14,14 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@functools.cache
-def libvirt_available() -> bool:
-    """True when the system python has libvirt's bindings (only used to compare behaviour)."""
-    try:
-        done = subprocess.run([SYSTEM_PYTHON, "-c", "import libvirt"], capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+def corpus_path() -> Path:
+    """The shared corpus: ``$PYVIRT_CORPUS``, else ``<checkout>/../shared/corpus`` (the suite's rule)."""
+    env = os.environ.get("PYVIRT_CORPUS")
+    return Path(env) if env else Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 
 
-needs_libvirt = pytest.mark.skipif(
-    not libvirt_available(), reason="python3-libvirt is not installed for /usr/bin/python3"
-)
+needs_libvirt = pytest.mark.needs_libvirt("bindings")
+"""Runs python3-libvirt; skipped where it is missing (the suite's root ``conftest.py``)."""
 
 
 def run_libvirt(script: str, payload: object = None) -> Any:
