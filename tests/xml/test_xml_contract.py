@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import timeit
 
 import pytest
 
@@ -127,11 +126,11 @@ def test_copy_is_independent() -> None:
     assert twin.interfaces[1].element.getroottree() is not dom.interfaces[1].element.getroottree()
 
 
-def test_cached_dump_is_fast() -> None:
+def test_a_second_dump_is_served_from_the_cache() -> None:
+    """The same text object comes back, so nothing was formatted again (its speed: bench/bench_xml.py)."""
     dom = DomainDef.from_xml(SMALL)
-    dom.to_xml(domain_id=3)
-    per_call = min(timeit.repeat(lambda: dom.to_xml(domain_id=3), number=2000, repeat=5)) / 2000
-    assert per_call < 10e-6
+    first = dom.to_xml(domain_id=3)
+    assert dom.to_xml(domain_id=3) is first
 
 
 def test_unknown_elements_are_kept_in_place() -> None:

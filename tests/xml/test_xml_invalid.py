@@ -3,14 +3,13 @@
 Every ``invalid/`` document of the corpus must be refused with a :class:`XMLError` whose message
 holds the key words of libvirt's own message (``NOTES.tsv``) and names a line.  Malformed and
 hostile documents (entity bombs, external entities, huge or deep documents, bad encodings) must
-be refused quickly, without network or file access.
+be refused without network or file access; how long that takes is a figure of bench/bench_xml.py.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -167,40 +166,39 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 """
 
 
-def _refused_quickly(text: str | bytes, words: str, *, budget: float = 1.0) -> XMLError:
-    start = time.perf_counter()
+def _refused(text: str | bytes, words: str) -> XMLError:
+    """Refused with ``words`` (how long that takes is a figure of bench/bench_xml.py, not a test)."""
     with pytest.raises(XMLError) as info:
         DomainDef.from_xml(text)
-    assert time.perf_counter() - start < budget
     assert words in str(info.value), str(info.value)
     return info.value
 
 
 def test_billion_laughs_refused() -> None:
-    _refused_quickly(BILLION_LAUGHS, "DOCTYPE")
+    _refused(BILLION_LAUGHS, "DOCTYPE")
 
 
 def test_quadratic_blowup_refused() -> None:
     entity = "A" * 100_000
     text = f"<!DOCTYPE d [<!ENTITY a '{entity}'>]><domain type='test'><name>{'&a;' * 50}</name></domain>"
-    _refused_quickly(text, "DOCTYPE")
+    _refused(text, "DOCTYPE")
 
 
 def test_external_entity_not_read(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("TOP SECRET")
     text = f"<!DOCTYPE d [<!ENTITY x SYSTEM 'file://{secret}'>]><domain type='test'><name>&x;</name></domain>"
-    err = _refused_quickly(text, "DOCTYPE")
+    err = _refused(text, "DOCTYPE")
     assert "TOP SECRET" not in str(err)
 
 
 def test_external_dtd_not_loaded() -> None:
     text = "<!DOCTYPE domain SYSTEM 'http://192.0.2.1/evil.dtd'><domain type='test'><name>x</name></domain>"
-    _refused_quickly(text, "DOCTYPE", budget=0.5)
+    _refused(text, "DOCTYPE")
 
 
 def test_undefined_entity_refused() -> None:
-    _refused_quickly("<domain type='test'><name>&foo;</name></domain>", "malformed")
+    _refused("<domain type='test'><name>&foo;</name></domain>", "malformed")
 
 
 def test_xinclude_is_inert() -> None:
@@ -213,9 +211,9 @@ def test_xinclude_is_inert() -> None:
     assert "root:" not in out and "include" not in out
 
 
-def test_huge_document_refused_quickly() -> None:
+def test_huge_document_refused() -> None:
     padding = "<!--" + "x" * MAX_DOCUMENT_BYTES + "-->"
-    err = _refused_quickly(f"<domain type='test'><name>x</name>{padding}</domain>", "too large", budget=0.5)
+    err = _refused(f"<domain type='test'><name>x</name>{padding}</domain>", "too large")
     assert "limit" in str(err)
 
 
@@ -226,18 +224,18 @@ def test_one_gigabyte_is_refused_before_parsing() -> None:
         def __len__(self) -> int:
             return 1 << 30
 
-    _refused_quickly(Huge(b"<domain/>"), "too large", budget=0.1)
+    _refused(Huge(b"<domain/>"), "too large")
 
 
 def test_deep_document_refused() -> None:
     depth = xml_parser.MAX_DEPTH + 5
     text = "<domain type='test'>" + "<metadata>" * depth + "</metadata>" * depth + "</domain>"
-    _refused_quickly(text, "nested too deeply")
+    _refused(text, "nested too deeply")
 
 
 def test_very_deep_document_refused_by_libxml2() -> None:
     depth = 100_000
-    _refused_quickly("<a>" * depth + "</a>" * depth, "malformed")
+    _refused("<a>" * depth + "</a>" * depth, "malformed")
 
 
 @pytest.mark.parametrize(
@@ -297,9 +295,9 @@ def _name(i: int) -> str:
     return out
 
 
-def test_many_devices_in_reverse_order_stay_linear() -> None:
+def test_many_devices_in_reverse_order() -> None:
     """A large document built to hit worst cases (reversed disks, a controller per disk) is handled
-    in bounded time: no step is quadratic in the number of devices."""
+    (its time, and that it grows linearly, is a figure of bench/bench_xml.py)."""
     n = 20_000
     disks = "".join(
         f"<disk type='file'><source file='/d{i}'/><target dev='sd{_name(n - 1 - i)}'/>"
@@ -308,10 +306,8 @@ def test_many_devices_in_reverse_order_stay_linear() -> None:
     )
     head = "<domain type='test'><name>big</name><memory>1024</memory><os><type>hvm</type></os>"
     text = f"{head}<devices>{disks}</devices></domain>"
-    start = time.perf_counter()
     dom = DomainDef.from_xml(text)
     out = dom.to_xml(inactive=True)
-    assert time.perf_counter() - start < 10
     assert [d.target_dev for d in dom.disks[:3]] == ["sda", "sdb", "sdc"]
     assert out.count("<controller type='scsi'") == n
 
@@ -324,9 +320,7 @@ def test_many_devices_in_reverse_order_stay_linear() -> None:
         ("<vcpu>2</vcpu><numatune><memory nodeset='0-99999999'/></numatune>", "Invalid value"),
     ],
 )
-def test_huge_numbers_refused_quickly(fragment: str, words: str) -> None:
+def test_huge_numbers_refused(fragment: str, words: str) -> None:
     text = f"<domain type='test'><name>n</name><memory>1024</memory>{fragment}<os><type>hvm</type></os></domain>"
-    start = time.perf_counter()
     with pytest.raises(XMLError, match=words):
         DomainDef.from_xml(text)
-    assert time.perf_counter() - start < 0.5
