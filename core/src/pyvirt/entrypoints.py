@@ -55,12 +55,19 @@ def find(group: str, paths: list[str] | None = None) -> list[EntryPoint]:
             except OSError:
                 continue
             name, version = _name_and_version(dist_dir, dirname)
-            key = name.lower().replace("_", "-")
+            key = _normalise(name)
             if key in seen:
                 continue
             seen.add(key)
             found.extend(_parse(text, group, name, version))
     return found
+
+
+def _normalise(name: str) -> str:
+    """A distribution name as packaging compares it (PEP 503): case and runs of ``-_.`` ignored,
+    so ``PyVirt.Test`` and ``pyvirt__test`` are the same distribution."""
+    parts = name.lower().replace("_", "-").replace(".", "-").split("-")
+    return "-".join(part for part in parts if part)
 
 
 def _name_and_version(dist_dir: str, dirname: str) -> tuple[str, str]:
