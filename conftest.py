@@ -12,14 +12,17 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import socket
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 CHECKOUT = Path(__file__).resolve().parent
-KINDS = ("virsh", "bindings")
+KINDS = ("virsh", "bindings", "daemon")
 
 
 @functools.cache
@@ -27,6 +30,10 @@ def _missing(kind: str) -> str | None:
     """Why libvirt's ``kind`` cannot be used here, or None when it can (probed once per run)."""
     if kind == "virsh":
         return None if shutil.which("virsh") else "needs libvirt: virsh is not installed"
+    if kind == "daemon":
+        if not os.access(LIBVIRTD, os.X_OK):
+            return "needs libvirt: libvirtd (libvirt-daemon) is not installed"
+        return None if os.geteuid() == 0 else "needs libvirt: a private libvirtd needs root"
     try:
         done = subprocess.run([SYSTEM_PYTHON, "-c", "import libvirt"], capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
@@ -57,3 +64,92 @@ def corpus() -> Path:
     if not (path / "testdriver").is_dir():
         pytest.skip(f"shared corpus not found at {path} (set PYVIRT_CORPUS)")
     return path
+
+
+class ReferenceLibvirtd:
+    """A private real libvirtd 9.0: its own sockets, TCP port, pid and log under a temp dir.
+
+    ``LIBVIRT_DRIVER_DIR`` points at an empty directory so only the drivers built into
+    libvirt.so (test, remote) load: it shares no state with a system libvirtd and needs no
+    qemu.conf, cgroups or /run/libvirt.  Tests compare pyvirt against it on the same machine.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.sock_dir = workdir / "run"
+        self.socket = self.sock_dir / "libvirt-sock"
+        self.socket_ro = self.sock_dir / "libvirt-sock-ro"
+        self.tcp_port = _free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def uri(self, transport: str = "unix", path: str = "/default", read_only: bool = False) -> str:
+        if transport == "tcp":
+            return f"test+tcp://127.0.0.1:{self.tcp_port}{path}"
+        return f"test+unix://{path}?socket={self.socket_ro if read_only else self.socket}"
+
+    def start(self) -> None:
+        empty = self.workdir / "no-driver-modules"
+        for folder in (empty, self.sock_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        conf = self.workdir / "libvirtd.conf"
+        conf.write_text(
+            'listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "127.0.0.1"\n'
+            f'tcp_port = "{self.tcp_port}"\nauth_tcp = "none"\nauth_unix_rw = "none"\n'
+            f'auth_unix_ro = "none"\nunix_sock_dir = "{self.sock_dir}"\n'
+            f'log_outputs = "3:file:{self.workdir / "libvirtd.log"}"\n'
+        )
+        env = dict(os.environ, LIBVIRT_DRIVER_DIR=str(empty))
+        self._process = subprocess.Popen(
+            [LIBVIRTD, "-l", "-f", str(conf), "-p", str(self.workdir / "libvirtd.pid")],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while not (self.socket.exists() and _accepts_tcp(self.tcp_port)):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"reference libvirtd did not come up (log in {self.workdir})")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+LIBVIRTD = "/usr/sbin/libvirtd"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _accepts_tcp(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def reference_libvirtd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReferenceLibvirtd]:
+    """Real libvirtd serving libvirt's test driver on a private unix socket and loopback TCP port.
+
+    Tests using it carry ``needs_libvirt("daemon")``; it is started once per run and stopped at
+    the end.  Root is needed (libvirtd's privileged mode), as on CI.
+    """
+    daemon = ReferenceLibvirtd(tmp_path_factory.mktemp("libvirtd"))
+    daemon.start()
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
