@@ -10,6 +10,9 @@ The library never prints: callers decide what to show.
 from __future__ import annotations
 
 import enum
+from typing import TypeVar
+
+_E = TypeVar("_E", bound=enum.IntEnum)
 
 
 class ErrorCode(enum.IntEnum):
@@ -50,6 +53,10 @@ class ErrorCode(enum.IntEnum):
     STORAGE_VOL_EXIST = 90
     XML_INVALID_SCHEMA = 92
 
+    @classmethod
+    def _missing_(cls, value: object) -> ErrorCode | None:
+        return _number_kept(cls, value)
+
 
 class ErrorDomain(enum.IntEnum):
     """libvirt's ``virErrorDomain``: which subsystem raised the error."""
@@ -68,6 +75,21 @@ class ErrorDomain(enum.IntEnum):
     NETWORK = 19
     DOMAIN = 20
     URI = 45
+
+    @classmethod
+    def _missing_(cls, value: object) -> ErrorDomain | None:
+        return _number_kept(cls, value)
+
+
+def _number_kept(cls: type[_E], value: object) -> _E | None:
+    """A libvirt number pyvirt has no name for (it came over the wire from libvirt): kept as a
+    nameless member ``CODE_<n>`` so the number survives, instead of failing the conversion."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    member = int.__new__(cls, value)
+    member._name_ = f"CODE_{value}"
+    member._value_ = value
+    return member
 
 
 class PyvirtError(Exception):
@@ -123,6 +145,13 @@ class URIError(ConnectError):
     """The connection URI is malformed."""
 
     default_code = ErrorCode.INVALID_ARG
+
+
+class ConnectionLostError(PyvirtError):
+    """A remote connection broke (the peer closed it, or keepalive found it dead): every pending
+    and later call on that connection raises this at once, never waits."""
+
+    default_code = ErrorCode.SYSTEM_ERROR
 
 
 class OperationInvalidError(PyvirtError):

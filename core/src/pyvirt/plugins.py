@@ -32,6 +32,9 @@ class PluginHost:
         self._pm.add_hookspecs(hookspecs)
         self._lock = threading.Lock()
         self._hooks_loaded = False
+        self.server_side = False
+        """True inside pyvirtd: URIs are served by this process's drivers, never handed on to a
+        daemon (libvirt's remote driver declines inside libvirtd the same way)."""
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register a plugin object directly (tests, embedding applications)."""

@@ -1,0 +1,296 @@
+"""Conversions between libvirt's wire structs and pyvirt's plain values, both directions.
+
+The remote driver (client) and pyvirtd (server) share these, so a value means the same thing on
+both ends and a PyvirtError that crosses the wire comes back as the same exception class with
+the same text.  Rules the two sides rely on:
+
+* UUIDs are 16 raw bytes on the wire and pyvirt's canonical lower-case dashed text in pyvirt;
+* listing filters are libvirt's ``VIR_CONNECT_LIST_*`` numbers on the wire; pyvirt keeps one
+  set of bits (:class:`~pyvirt.types.ListFilter`, the domain numbering) while libvirt numbers
+  the network and pool bits differently, and a bit that has no meaning for the kind listed is
+  refused as libvirt refuses unknown flags;
+* an error travels as libvirt's error struct (code, domain, full message, level); the exact
+  pyvirt class rides in ``str3`` as ``pyvirt.errors.<Class>`` (libvirt's clients show only the
+  message), and errors from libvirtd, which carry no such hint, get the class their code names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pyvirt import errors
+from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, PyvirtError
+from pyvirt.rpc import remote_protocol as rp
+from pyvirt.rpc import virnet_protocol as vp
+from pyvirt.types import (
+    DomainEvent,
+    DomainEventType,
+    DomainInfo,
+    DomainRef,
+    DomainState,
+    ListFilter,
+    NetworkRef,
+    NodeInfo,
+    PoolInfo,
+    PoolRef,
+    PoolState,
+    VolInfo,
+    VolRef,
+    VolType,
+)
+
+ERROR_LEVEL = 2
+"""libvirt's ``VIR_ERR_ERROR``: every error pyvirt raises is of this level."""
+
+CLASS_HINT_PREFIX = "pyvirt.errors."
+
+# -- identities ----------------------------------------------------------------------------------
+
+
+def uuid_to_wire(uuid: str) -> bytes:
+    """pyvirt's canonical UUID text -> the 16 bytes of ``remote_uuid``."""
+    return bytes.fromhex(uuid.replace("-", ""))
+
+
+def uuid_from_wire(raw: bytes) -> str:
+    """The 16 bytes of ``remote_uuid`` -> pyvirt's canonical UUID text."""
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def domain_to_wire(ref: DomainRef) -> rp.remote_nonnull_domain:
+    return rp.remote_nonnull_domain(ref.name, uuid_to_wire(ref.uuid), ref.id)
+
+
+def domain_from_wire(dom: rp.remote_nonnull_domain) -> DomainRef:
+    return DomainRef(dom.name, uuid_from_wire(dom.uuid), dom.id)
+
+
+def network_to_wire(ref: NetworkRef) -> rp.remote_nonnull_network:
+    return rp.remote_nonnull_network(ref.name, uuid_to_wire(ref.uuid))
+
+
+def network_from_wire(net: rp.remote_nonnull_network) -> NetworkRef:
+    return NetworkRef(net.name, uuid_from_wire(net.uuid))
+
+
+def pool_to_wire(ref: PoolRef) -> rp.remote_nonnull_storage_pool:
+    return rp.remote_nonnull_storage_pool(ref.name, uuid_to_wire(ref.uuid))
+
+
+def pool_from_wire(pool: rp.remote_nonnull_storage_pool) -> PoolRef:
+    return PoolRef(pool.name, uuid_from_wire(pool.uuid))
+
+
+def vol_to_wire(ref: VolRef) -> rp.remote_nonnull_storage_vol:
+    return rp.remote_nonnull_storage_vol(ref.pool, ref.name, ref.key)
+
+
+def vol_from_wire(vol: rp.remote_nonnull_storage_vol) -> VolRef:
+    return VolRef(vol.pool, vol.name, vol.key)
+
+
+# -- info structs ------------------------------------------------------------------------------
+
+
+def domain_info_to_wire(info: DomainInfo) -> rp.remote_domain_get_info_ret:
+    return rp.remote_domain_get_info_ret(int(info.state), info.max_memory, info.memory, info.vcpus, info.cpu_time)
+
+
+def domain_info_from_wire(ret: rp.remote_domain_get_info_ret) -> DomainInfo:
+    return DomainInfo(DomainState(ret.state), ret.maxMem, ret.memory, ret.nrVirtCpu, ret.cpuTime)
+
+
+def node_info_to_wire(info: NodeInfo) -> rp.remote_node_get_info_ret:
+    return rp.remote_node_get_info_ret(
+        _model_to_wire(info.model), info.memory, info.cpus, info.mhz, info.nodes, info.sockets, info.cores, info.threads
+    )
+
+
+def node_info_from_wire(ret: rp.remote_node_get_info_ret) -> NodeInfo:
+    return NodeInfo(
+        _model_from_wire(ret.model), ret.memory, ret.cpus, ret.mhz, ret.nodes, ret.sockets, ret.cores, ret.threads
+    )
+
+
+def pool_info_to_wire(info: PoolInfo) -> rp.remote_storage_pool_get_info_ret:
+    return rp.remote_storage_pool_get_info_ret(int(info.state), info.capacity, info.allocation, info.available)
+
+
+def pool_info_from_wire(ret: rp.remote_storage_pool_get_info_ret) -> PoolInfo:
+    return PoolInfo(PoolState(ret.state), ret.capacity, ret.allocation, ret.available)
+
+
+def vol_info_to_wire(info: VolInfo) -> rp.remote_storage_vol_get_info_ret:
+    return rp.remote_storage_vol_get_info_ret(int(info.type), info.capacity, info.allocation)
+
+
+def vol_info_from_wire(ret: rp.remote_storage_vol_get_info_ret) -> VolInfo:
+    return VolInfo(VolType(ret.type), ret.capacity, ret.allocation)
+
+
+_MODEL_LEN = 32
+
+
+def _model_to_wire(model: str) -> bytes:
+    """``char model[32]``: NUL-padded, cut to 31 bytes so a NUL always ends it (as libvirt's)."""
+    raw = model.encode("utf-8")[: _MODEL_LEN - 1]
+    return raw + b"\0" * (_MODEL_LEN - len(raw))
+
+
+def _model_from_wire(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+def lifecycle_event_to_wire(callback_id: int, event: DomainEvent) -> rp.remote_domain_event_callback_lifecycle_msg:
+    msg = rp.remote_domain_event_lifecycle_msg(domain_to_wire(event.domain), int(event.event), event.detail)
+    return rp.remote_domain_event_callback_lifecycle_msg(callback_id, msg)
+
+
+def lifecycle_event_from_wire(msg: rp.remote_domain_event_lifecycle_msg) -> DomainEvent:
+    return DomainEvent(domain_from_wire(msg.dom), DomainEventType(msg.event), msg.detail)
+
+
+# -- listing filters ---------------------------------------------------------------------------
+
+_DOMAIN_BITS = int(
+    ListFilter.ACTIVE
+    | ListFilter.INACTIVE
+    | ListFilter.PERSISTENT
+    | ListFilter.TRANSIENT
+    | ListFilter.RUNNING
+    | ListFilter.PAUSED
+    | ListFilter.SHUTOFF
+    | ListFilter.OTHER
+    | ListFilter.MANAGEDSAVE
+    | ListFilter.NO_MANAGEDSAVE
+    | ListFilter.AUTOSTART
+    | ListFilter.NO_AUTOSTART
+)
+
+# libvirt's VIR_CONNECT_LIST_NETWORKS_* and VIR_CONNECT_LIST_STORAGE_POOLS_* share these numbers.
+_OTHER_KIND_BITS: Mapping[ListFilter, int] = {
+    ListFilter.INACTIVE: 1 << 0,
+    ListFilter.ACTIVE: 1 << 1,
+    ListFilter.PERSISTENT: 1 << 2,
+    ListFilter.TRANSIENT: 1 << 3,
+    ListFilter.AUTOSTART: 1 << 4,
+    ListFilter.NO_AUTOSTART: 1 << 5,
+}
+
+
+def domain_list_flags_to_wire(filters: ListFilter) -> int:
+    """pyvirt's filter -> ``VIR_CONNECT_LIST_DOMAINS_*`` (the same numbers)."""
+    return int(filters)
+
+
+def domain_list_flags_from_wire(flags: int, function: str) -> ListFilter:
+    """``VIR_CONNECT_LIST_DOMAINS_*`` -> pyvirt's filter; bits pyvirt cannot filter on are refused."""
+    _refuse_unknown(flags & ~_DOMAIN_BITS, function)
+    return ListFilter(flags)
+
+
+def network_list_flags_to_wire(filters: ListFilter, function: str) -> int:
+    """pyvirt's filter -> ``VIR_CONNECT_LIST_NETWORKS_*``."""
+    return _other_kind_to_wire(filters, function)
+
+
+def network_list_flags_from_wire(flags: int, function: str) -> ListFilter:
+    return _other_kind_from_wire(flags, function)
+
+
+def pool_list_flags_to_wire(filters: ListFilter, function: str) -> int:
+    """pyvirt's filter -> ``VIR_CONNECT_LIST_STORAGE_POOLS_*`` (pool-type bits are not used)."""
+    return _other_kind_to_wire(filters, function)
+
+
+def pool_list_flags_from_wire(flags: int, function: str) -> ListFilter:
+    return _other_kind_from_wire(flags, function)
+
+
+def _other_kind_to_wire(filters: ListFilter, function: str) -> int:
+    wire = 0
+    left = int(filters)
+    for bit, number in _OTHER_KIND_BITS.items():
+        if filters & bit:
+            wire |= number
+            left &= ~int(bit)
+    _refuse_unknown(left, function)
+    return wire
+
+
+def _other_kind_from_wire(flags: int, function: str) -> ListFilter:
+    found = ListFilter.NONE
+    left = flags
+    for bit, number in _OTHER_KIND_BITS.items():
+        if flags & number:
+            found |= bit
+            left &= ~number
+    _refuse_unknown(left, function)
+    return found
+
+
+def _refuse_unknown(bits: int, function: str) -> None:
+    if bits:
+        raise InvalidArgumentError(f"unsupported flags (0x{bits:x}) in function {function}")
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+_CLASS_BY_CODE: Mapping[int, type[PyvirtError]] = {
+    ErrorCode.INTERNAL_ERROR: errors.InternalError,
+    ErrorCode.INVALID_ARG: errors.InvalidArgumentError,
+    ErrorCode.NO_SUPPORT: errors.UnsupportedError,
+    ErrorCode.NO_CONNECT: errors.ConnectError,
+    ErrorCode.OPERATION_INVALID: errors.OperationInvalidError,
+    ErrorCode.OPERATION_FAILED: errors.OperationFailedError,
+    ErrorCode.OPERATION_DENIED: errors.OperationDeniedError,
+    ErrorCode.ACCESS_DENIED: errors.OperationDeniedError,
+    ErrorCode.XML_ERROR: errors.XMLError,
+    ErrorCode.XML_DETAIL: errors.XMLError,
+    ErrorCode.XML_INVALID_SCHEMA: errors.XMLError,
+    ErrorCode.NO_DOMAIN: errors.NoDomainError,
+    ErrorCode.NO_NETWORK: errors.NoNetworkError,
+    ErrorCode.NO_STORAGE_POOL: errors.NoStoragePoolError,
+    ErrorCode.NO_STORAGE_VOL: errors.NoStorageVolError,
+    ErrorCode.DOM_EXIST: errors.DomainExistsError,
+    ErrorCode.NETWORK_EXIST: errors.NetworkExistsError,
+    ErrorCode.STORAGE_VOL_EXIST: errors.StorageVolExistsError,
+}
+"""The class an error gets from its code alone (errors from libvirtd, which carry no hint)."""
+
+
+def error_to_wire(exc: PyvirtError) -> vp.virNetMessageError:
+    """A pyvirt error as libvirt's error struct: code, domain, full message, level error."""
+    return vp.virNetMessageError(
+        int(exc.code),
+        int(exc.domain),
+        exc.message,
+        ERROR_LEVEL,
+        None,
+        None,
+        None,
+        CLASS_HINT_PREFIX + type(exc).__name__,
+        -1,
+        -1,
+        None,
+    )
+
+
+def error_from_wire(err: vp.virNetMessageError) -> PyvirtError:
+    """libvirt's error struct -> the pyvirt exception to raise (not raised here)."""
+    cls = _hinted_class(err.str3) or _CLASS_BY_CODE.get(err.code, PyvirtError)
+    message = err.message if err.message is not None else "an error occurred, but the cause is unknown"
+    return cls(message, code=ErrorCode(err.code), domain=ErrorDomain(err.domain))
+
+
+def _hinted_class(hint: str | None) -> type[PyvirtError] | None:
+    if not hint or not hint.startswith(CLASS_HINT_PREFIX):
+        return None
+    found = getattr(errors, hint[len(CLASS_HINT_PREFIX) :], None)
+    if isinstance(found, type) and issubclass(found, PyvirtError):
+        return found
+    return None
