@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
 
 import pyvirt
+from pyvirt.driver import DriverConnection
 
 _names = itertools.count(1)
+_MISSING = pytest.StashKey[list[tuple[str, list[str]]]]()
+"""(driver type, operations it lacks) for each test skipped by ``pyvirt_requires``."""
+_SHOWN = 6
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -20,7 +25,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "pyvirt_requires(*operations): skip unless the driver implements these DriverConnection calls"
+        "markers",
+        "pyvirt_requires(*operations): the DriverConnection operations the test calls; "
+        "skipped, naming the missing ones, on a driver that lacks any",
     )
 
 
@@ -30,6 +37,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     uris = metafunc.config.getoption("--pyvirt-uri") or metafunc.config.getini("pyvirt_uris")
     if uris and not _fixture_overridden(metafunc):
         metafunc.parametrize("pyvirt_uri", uris, scope="session")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A misspelt operation in ``pyvirt_requires`` would skip a test on every driver: refuse it."""
+    known = set(DriverConnection.operations())
+    for item in items:
+        for marker in item.iter_markers("pyvirt_requires"):
+            unknown = [op for op in marker.args if op not in known]
+            if unknown:
+                raise pytest.UsageError(f"{item.nodeid}: pyvirt_requires names no driver operation: {unknown}")
 
 
 def _fixture_overridden(metafunc: pytest.Metafunc) -> bool:
@@ -43,15 +60,43 @@ def pyvirt_uri() -> str:
     pytest.skip("no URI given: use --pyvirt-uri, the pyvirt_uris ini option, or override 'pyvirt_uri'")
 
 
+@pytest.fixture(autouse=True)
+def _pyvirt_requirements(request: pytest.FixtureRequest) -> None:
+    """Skip a test whose driver lacks an operation it declares, naming every missing one.
+
+    Autouse, so it also guards tests that open their own connections instead of using ``conn``;
+    it runs before any other function fixture, so a skipped test never half-builds its state.
+    """
+    needed = [op for marker in request.node.iter_markers("pyvirt_requires") for op in marker.args]
+    if not needed or "pyvirt_uri" not in request.fixturenames:
+        return
+    with pyvirt.open(request.getfixturevalue("pyvirt_uri")) as probe:
+        driver, driver_type = probe.driver, probe.get_type()
+    missing = list(dict.fromkeys(op for op in needed if not driver.supports(op)))
+    if missing:
+        request.config.stash.setdefault(_MISSING, []).append((driver_type, missing))
+        pytest.skip(f"driver '{driver_type}' does not implement {', '.join(missing)}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Tell a driver author which operations unlock the most skipped tests: the next ones to write."""
+    skipped = config.stash.get(_MISSING, [])
+    for driver_type in dict.fromkeys(name for name, _ in skipped):
+        lacks = [missing for name, missing in skipped if name == driver_type]
+        ranked = Counter(op for missing in lacks for op in missing).most_common()
+        shown = ", ".join(f"{op} ({n})" for op, n in ranked[:_SHOWN])
+        more = f" and {len(ranked) - _SHOWN} more" if len(ranked) > _SHOWN else ""
+        terminalreporter.write_line(
+            f"pyvirt: {len(lacks)} tests skipped: driver '{driver_type}' lacks operations they call; "
+            f"most needed (by how many tests): {shown}{more}"
+        )
+
+
 @pytest.fixture
-def conn(pyvirt_uri: str, request: pytest.FixtureRequest) -> Iterator[pyvirt.Connection]:
+def conn(pyvirt_uri: str) -> Iterator[pyvirt.Connection]:
     """A read-write connection to the URI under test, closed after the test."""
     connection = pyvirt.open(pyvirt_uri)
     try:
-        for marker in request.node.iter_markers("pyvirt_requires"):
-            missing = [op for op in marker.args if not connection.driver.supports(op)]
-            if missing:
-                pytest.skip(f"driver '{connection.get_type()}' does not implement {', '.join(missing)}")
         yield connection
     finally:
         connection.close()

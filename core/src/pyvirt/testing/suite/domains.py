@@ -1,4 +1,8 @@
-"""Conformance: the domain state machine, as libvirt defines it."""
+"""Conformance: the domain state machine, as libvirt defines it.
+
+Each test names every driver operation it calls in ``pyvirt_requires``; a driver that lacks one
+gets the test skipped with the missing operations named.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,26 @@ DomainXML = Callable[..., str]
 Namer = Callable[[str], str]
 
 
+DEFINED = ("domain_define_xml", "domain_undefine")
+"""What a test needs to define a domain of its own and remove it afterwards."""
+RUNS = (*DEFINED, "domain_create", "domain_destroy")
+"""... and to start and stop it."""
+
+
 def _names(domains: list[pyvirt.Domain]) -> set[str]:
     return {d.name for d in domains}
 
 
 class TestDomainLifecycle:
+    @pytest.mark.pyvirt_requires(
+        *DEFINED,
+        "domain_get_state",
+        "domain_is_persistent",
+        "domain_lookup_by_uuid",
+        "domain_lookup_by_name",
+        "list_domains",
+        "domain_get_xml",
+    )
     def test_define_makes_an_inactive_persistent_domain(
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer
     ) -> None:
@@ -38,6 +57,7 @@ class TestDomainLifecycle:
         with pytest.raises(pyvirt.NoDomainError):
             conn.lookup_domain_by_name(name)
 
+    @pytest.mark.pyvirt_requires(*RUNS, "domain_get_state", "domain_lookup_by_id", "list_domains")
     def test_start_and_destroy(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         dom = conn.define_domain(domain_xml(unique_name("run")))
         try:
@@ -58,6 +78,7 @@ class TestDomainLifecycle:
         finally:
             dom.undefine()
 
+    @pytest.mark.pyvirt_requires(*RUNS)
     def test_ids_are_not_reused(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         dom = conn.define_domain(domain_xml(unique_name("ids")))
         try:
@@ -70,7 +91,7 @@ class TestDomainLifecycle:
         finally:
             dom.undefine()
 
-    @pytest.mark.pyvirt_requires("domain_suspend", "domain_resume")
+    @pytest.mark.pyvirt_requires(*RUNS, "domain_suspend", "domain_resume", "domain_get_state")
     def test_suspend_and_resume(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         dom = conn.define_domain(domain_xml(unique_name("pause")))
         try:
@@ -86,6 +107,14 @@ class TestDomainLifecycle:
         finally:
             dom.undefine()
 
+    @pytest.mark.pyvirt_requires(
+        "domain_create_xml",
+        "domain_destroy",
+        "domain_get_state",
+        "domain_is_persistent",
+        "list_domains",
+        "domain_lookup_by_name",
+    )
     def test_transient_domain_vanishes_when_stopped(
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer
     ) -> None:
@@ -98,6 +127,7 @@ class TestDomainLifecycle:
         with pytest.raises(pyvirt.NoDomainError):
             conn.lookup_domain_by_name(name)
 
+    @pytest.mark.pyvirt_requires(*RUNS, "domain_lookup_by_uuid", "domain_is_persistent", "domain_lookup_by_name")
     def test_undefine_running_domain_makes_it_transient(
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer
     ) -> None:
@@ -110,6 +140,7 @@ class TestDomainLifecycle:
         with pytest.raises(pyvirt.NoDomainError):
             conn.lookup_domain_by_name(name)
 
+    @pytest.mark.pyvirt_requires(*DEFINED, "domain_lookup_by_name")
     def test_same_name_other_uuid_is_refused(
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer
     ) -> None:
@@ -122,6 +153,7 @@ class TestDomainLifecycle:
         finally:
             dom.undefine()
 
+    @pytest.mark.pyvirt_requires(*DEFINED, "domain_get_info")
     def test_redefine_updates_config(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         name = unique_name("redef")
         dom = conn.define_domain(domain_xml(name, memory_kib=262144))
@@ -132,6 +164,7 @@ class TestDomainLifecycle:
         finally:
             dom.undefine()
 
+    @pytest.mark.pyvirt_requires("domain_define_xml", "list_domains")
     def test_bad_xml_changes_nothing(self, conn: pyvirt.Connection, unique_name: Namer) -> None:
         before = _names(conn.list_domains())
         with pytest.raises(pyvirt.XMLError) as info:
@@ -140,7 +173,7 @@ class TestDomainLifecycle:
         assert "line" in str(info.value)
         assert _names(conn.list_domains()) == before
 
-    @pytest.mark.pyvirt_requires("domain_save", "domain_restore")
+    @pytest.mark.pyvirt_requires(*RUNS, "domain_save", "domain_restore", "domain_get_state")
     def test_save_and_restore(
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer, tmp_path: os.PathLike[str]
     ) -> None:
@@ -159,7 +192,7 @@ class TestDomainLifecycle:
         finally:
             dom.undefine()
 
-    @pytest.mark.pyvirt_requires("domain_set_autostart")
+    @pytest.mark.pyvirt_requires(*DEFINED, "domain_get_autostart", "domain_set_autostart", "list_domains")
     def test_autostart(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         dom = conn.define_domain(domain_xml(unique_name("auto")))
         try:
@@ -174,6 +207,7 @@ class TestDomainLifecycle:
 
 
 class TestDomainDescription:
+    @pytest.mark.pyvirt_requires(*DEFINED, "domain_get_xml")
     def test_title_disks_and_interfaces(self, conn: pyvirt.Connection, domain_type: str, unique_name: Namer) -> None:
         name = unique_name("dev")
         xml = (
@@ -194,7 +228,7 @@ class TestDomainDescription:
 
 
 class TestDomainResources:
-    @pytest.mark.pyvirt_requires("domain_set_memory")
+    @pytest.mark.pyvirt_requires(*DEFINED, "domain_set_memory", "domain_get_info")
     def test_memory(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         dom = conn.define_domain(domain_xml(unique_name("mem"), memory_kib=1048576))
         try:
@@ -208,7 +242,7 @@ class TestDomainResources:
         finally:
             dom.undefine()
 
-    @pytest.mark.pyvirt_requires("domain_set_vcpus", "domain_get_vcpus_count")
+    @pytest.mark.pyvirt_requires(*DEFINED, "domain_set_vcpus", "domain_get_vcpus_count")
     def test_vcpus(self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer) -> None:
         dom = conn.define_domain(domain_xml(unique_name("cpu"), vcpus=4))
         try:
@@ -222,6 +256,7 @@ class TestDomainResources:
 
 
 class TestDomainEvents:
+    @pytest.mark.pyvirt_requires(*RUNS)
     def test_lifecycle_events_in_order(
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer
     ) -> None:
@@ -243,6 +278,7 @@ class TestDomainEvents:
         ]
         assert all(who == name for who, _ in seen)
 
+    @pytest.mark.pyvirt_requires(*RUNS, "domain_get_state")
     def test_hook_plugin_can_veto_start(
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer
     ) -> None:

@@ -19,8 +19,19 @@ def network_xml(name: str, bridge: str) -> str:
     )
 
 
-@pytest.mark.pyvirt_requires("network_define_xml", "network_create", "network_destroy", "network_undefine")
 class TestNetworks:
+    @pytest.mark.pyvirt_requires(
+        "network_define_xml",
+        "network_undefine",
+        "network_create",
+        "network_destroy",
+        "network_is_active",
+        "network_is_persistent",
+        "network_get_bridge_name",
+        "network_get_xml",
+        "list_networks",
+        "network_lookup_by_name",
+    )
     def test_define_start_destroy_undefine(self, conn: pyvirt.Connection, unique_name: Namer) -> None:
         name = unique_name("net")
         net = conn.define_network(network_xml(name, "pvbr" + name[-4:]))
@@ -40,6 +51,9 @@ class TestNetworks:
         with pytest.raises(pyvirt.NoNetworkError):
             conn.lookup_network_by_name(name)
 
+    @pytest.mark.pyvirt_requires(
+        "network_create_xml", "network_destroy", "network_is_active", "network_is_persistent", "network_lookup_by_uuid"
+    )
     def test_transient_network(self, conn: pyvirt.Connection, unique_name: Namer) -> None:
         name = unique_name("tnet")
         net = conn.create_network(network_xml(name, "pvt" + name[-4:]))
@@ -48,7 +62,9 @@ class TestNetworks:
         with pytest.raises(pyvirt.NoNetworkError):
             conn.lookup_network_by_uuid(net.uuid)
 
-    @pytest.mark.pyvirt_requires("network_set_autostart")
+    @pytest.mark.pyvirt_requires(
+        "network_define_xml", "network_undefine", "network_set_autostart", "network_get_autostart"
+    )
     def test_autostart(self, conn: pyvirt.Connection, unique_name: Namer) -> None:
         net = conn.define_network(network_xml(unique_name("anet"), "pva0"))
         try:

@@ -21,8 +21,28 @@ def volume_xml(name: str, capacity: int) -> str:
     return f"<volume>\n  <name>{name}</name>\n  <capacity unit='bytes'>{capacity}</capacity>\n</volume>\n"
 
 
-@pytest.mark.pyvirt_requires("pool_define_xml", "pool_create", "vol_create_xml")
 class TestStorage:
+    @pytest.mark.pyvirt_requires(
+        "pool_define_xml",
+        "pool_undefine",
+        "pool_build",
+        "pool_create",
+        "pool_destroy",
+        "pool_get_info",
+        "pool_is_active",
+        "pool_list_volumes",
+        "pool_lookup_by_name",
+        "vol_create_xml",
+        "vol_create_xml_from",
+        "vol_get_info",
+        "vol_get_path",
+        "vol_lookup_by_key",
+        "vol_lookup_by_path",
+        "vol_lookup_by_name",
+        "vol_resize",
+        "vol_wipe",
+        "vol_delete",
+    )
     def test_pool_lifecycle_and_volumes(
         self, conn: pyvirt.Connection, unique_name: Namer, tmp_path: os.PathLike[str]
     ) -> None:
@@ -60,6 +80,7 @@ class TestStorage:
         with pytest.raises(pyvirt.NoStoragePoolError):
             conn.lookup_pool_by_name(name)
 
+    @pytest.mark.pyvirt_requires("pool_define_xml", "pool_undefine", "vol_create_xml")
     def test_volumes_need_an_active_pool(
         self, conn: pyvirt.Connection, unique_name: Namer, tmp_path: os.PathLike[str]
     ) -> None:
