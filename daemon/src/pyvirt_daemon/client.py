@@ -1,0 +1,312 @@
+"""One connected peer (libvirt's virNetServerClient): framing, dispatch, replies, keepalive.
+
+The transport only moves bytes: packets are cut by :class:`pyvirt.rpc.message.FrameReader`,
+CALLs go to the handler of their program's procedure, and every reply carries the call's
+serial.  Calls whose procedure libvirt marks high-priority (they never wait on a hypervisor)
+run at once on the event loop; the others run in the daemon's worker pool, at most
+``max_client_requests`` at a time per client (further packets wait unread, as in libvirt).
+
+A client that sends bytes which are not packets is dropped; a bad call gets an error reply
+and the client stays.  Nothing one client does can stop the others: every failure here ends
+in an error reply or in closing this one transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import struct
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from pyvirt.errors import ErrorCode, ErrorDomain, InternalError, PyvirtError
+from pyvirt.log import get_logger
+from pyvirt.remote import wire_values as wv
+from pyvirt.rpc import keepalive_protocol as kp
+from pyvirt.rpc.message import (
+    FRAME_MIN,
+    MESSAGE_MAX,
+    FrameError,
+    FrameReader,
+    Header,
+    MessageType,
+    Status,
+    encode_error,
+    encode_message,
+    keepalive_ping,
+    keepalive_pong,
+    pack_message,
+)
+from pyvirt.rpc.procedure import Codec, Procedure
+from pyvirt.rpc.xdr import XDRError
+from pyvirt_daemon import identity
+from pyvirt_daemon.keepalive import Action, KeepAlive
+from pyvirt_daemon.session import Session
+
+if TYPE_CHECKING:
+    from pyvirt_daemon.program import Program
+    from pyvirt_daemon.server import Daemon
+    from pyvirt_daemon.service import Service
+
+log = get_logger("pyvirtd.client")
+
+_ids = itertools.count(1)
+_LEN_HEADER = struct.Struct(">IIIiiIi")
+_CALL = MessageType.CALL
+_OK = Status.OK
+_KEEPALIVE = kp.KEEPALIVE_PROGRAM
+
+
+def rpc_error(message: str, code: ErrorCode = ErrorCode.RPC) -> PyvirtError:
+    """An error of libvirt's RPC layer (code and domain RPC, the text as libvirtd words it)."""
+    return PyvirtError(message, code=code, domain=ErrorDomain.RPC)
+
+
+class Client(asyncio.Protocol):
+    """A peer of one service; created by the event loop for every accepted connection."""
+
+    def __init__(self, daemon: Daemon, service: Service, program: Program) -> None:
+        self.daemon = daemon
+        self.service = service
+        self.program = program
+        self.id = next(_ids)
+        self.since = time.time()
+        self.identity = identity.Identity(service.transport)
+        self.authenticated = service.auth == "none"
+        self.session = Session(service.readonly, self._send_event, self._start_keepalive)
+        self.keepalive = KeepAlive(daemon.config.keepalive_interval, daemon.config.keepalive_count)
+        self.refusal: str | None = None
+        self.transport: asyncio.Transport | None = None
+        self._reader = FrameReader()
+        self._jobs: set[asyncio.Future[Any]] = set()
+        self._waiting: collections.deque[tuple[Header, bytes]] = collections.deque()
+        self._paused = False
+        self._closing = False
+        self._ka_timer: asyncio.TimerHandle | None = None
+        self._loop = daemon.loop
+
+    # -- transport events ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                self.identity = identity.of_socket(sock, self.service.transport)
+            except OSError:
+                pass
+        self.refusal = self.daemon.attach(self)
+        if self.refusal is not None:
+            log.warning("client refused", client=self.id, why=self.refusal, **self.identity.describe())
+        else:
+            log.info("client connected", client=self.id, readonly=self.service.readonly, **self.identity.describe())
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        try:
+            frames = self._reader.feed(data)
+        except FrameError as exc:
+            self._refuse_oversize(data)
+            self.drop(f"malformed packet stream: {exc}")
+            return
+        now = time.monotonic()
+        self.keepalive.received(now)
+        for header, payload in frames:
+            if self._closing:
+                return
+            if self._paused:
+                self._waiting.append((header, payload))
+            else:
+                self._handle(header, payload)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closing = True
+        if self._ka_timer is not None:
+            self._ka_timer.cancel()
+        self.daemon.detach(self)
+        try:
+            self.session.close()
+        except Exception as error:  # a driver's close must not take the daemon down
+            log.warning("closing the client's connection failed", client=self.id, error=repr(error))
+        log.info("client disconnected", client=self.id, **self.identity.describe())
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def drop(self, why: str) -> None:
+        """Close this client at once (it misbehaved, or the admin asked)."""
+        if self._closing:
+            return
+        log.warning("dropping client", client=self.id, why=why, **self.identity.describe())
+        self._closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+    async def finish(self) -> None:
+        """Clean close for shutdown: let in-flight calls reply, then close after the last write."""
+        self._closing = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+        if self._jobs:
+            await asyncio.wait(list(self._jobs))
+        if self.transport is not None:
+            self.transport.close()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._jobs)
+
+    # -- packets ---------------------------------------------------------------------------------
+
+    def _handle(self, header: Header, payload: bytes) -> None:
+        prog = header.prog
+        if prog == _KEEPALIVE:
+            if header.proc == kp.KEEPALIVE_PROC_PING and header.type == MessageType.MESSAGE:
+                self._write(keepalive_pong())
+            return
+        if header.type != _CALL:
+            # Replies to nothing, stream packets for no stream: libvirt drops them silently.
+            return
+        program = self.program
+        if prog != program.number or header.vers != program.version:
+            self._error(header, rpc_error(f"Cannot find program {prog} version {header.vers}"))
+            return
+        if header.status != _OK:
+            self._error(header, rpc_error(f"Unexpected message status {header.status}"))
+            return
+        if self.refusal is not None:
+            self._error(header, rpc_error(self.refusal, ErrorCode.RPC))
+            self.drop(self.refusal)
+            return
+        proc = header.proc
+        entry = program.procedures.get(proc)
+        if entry is None:
+            self._error(header, rpc_error(f"unknown procedure: {proc}"))
+            return
+        if not self.authenticated and proc not in program.unauthenticated:
+            self._refused(header, entry, "authentication required")
+            self._error(header, rpc_error("authentication required"))
+            return
+        try:
+            # Trailing bytes are ignored, as libvirt's XDR decoding does.
+            args = entry.args.decode(payload, 0)[0] if entry.args is not None else None
+        except XDRError:
+            self._error(header, rpc_error("Unable to decode message payload"))
+            return
+        handler = program.handlers.get(proc)
+        if entry.priority_high or handler is None:
+            try:
+                if handler is None:
+                    raise program.missing(self.session, proc)
+                ret = handler(self.session, args)
+            except PyvirtError as exc:
+                self._failed(header, entry, exc)
+                return
+            except Exception as exc:
+                self._failed(header, entry, _internal(exc, entry))
+                return
+            self._reply(header, entry.ret, ret)
+            return
+        job = self._loop.run_in_executor(self.daemon.executor, handler, self.session, args)
+        self._jobs.add(job)
+        job.add_done_callback(lambda fut: self._job_done(fut, header, entry))
+        if len(self._jobs) >= self.daemon.config.max_client_requests and not self._paused:
+            self._paused = True
+            if self.transport is not None:
+                self.transport.pause_reading()
+
+    def _job_done(self, fut: asyncio.Future[Any], header: Header, entry: Procedure) -> None:
+        self._jobs.discard(fut)
+        exc = fut.exception()
+        if exc is None:
+            self._reply(header, entry.ret, fut.result())
+        elif isinstance(exc, PyvirtError):
+            self._failed(header, entry, exc)
+        else:
+            self._failed(header, entry, _internal(exc, entry))
+        if self._paused and len(self._jobs) < self.daemon.config.max_client_requests:
+            self._paused = False
+            while self._waiting and not self._paused and not self._closing:
+                self._handle(*self._waiting.popleft())
+            if not self._paused and self.transport is not None and not self._closing:
+                self.transport.resume_reading()
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
+
+    def _reply(self, header: Header, codec: Codec | None, value: Any) -> None:
+        try:
+            packet = pack_message(
+                Header(header.prog, header.vers, header.proc, MessageType.REPLY, header.serial, _OK), codec, value
+            )
+        except XDRError as exc:
+            self._error(header, InternalError(f"internal error: cannot encode the reply: {exc}"))
+            return
+        self._write(packet)
+
+    def _failed(self, header: Header, entry: Procedure, exc: PyvirtError) -> None:
+        if exc.code in (ErrorCode.OPERATION_DENIED, ErrorCode.ACCESS_DENIED, ErrorCode.AUTH_FAILED):
+            self._refused(header, entry, exc.message)
+        else:
+            log.debug("call failed", client=self.id, procedure=entry.name, code=int(exc.code), error=exc.message)
+        self._error(header, exc)
+
+    def _refused(self, header: Header, entry: Procedure, why: str) -> None:
+        log.info("request refused", client=self.id, procedure=entry.name, why=why, **self.identity.describe())
+
+    def _error(self, header: Header, exc: PyvirtError) -> None:
+        reply = Header(header.prog, header.vers, header.proc, MessageType.REPLY, header.serial, Status.ERROR)
+        self._write(encode_message(reply, encode_error(wv.error_to_wire(exc))))
+
+    def _send_event(self, proc: int, codec: Codec, value: Any) -> None:
+        """Send an event MESSAGE; drivers report events from whichever thread changed state."""
+        program = self.program
+        packet = pack_message(Header(program.number, program.version, proc, MessageType.MESSAGE, 1, _OK), codec, value)
+        if threading.get_ident() == self.daemon.loop_thread:
+            self._write(packet)
+        else:
+            self._loop.call_soon_threadsafe(self._write, packet)
+
+    def _refuse_oversize(self, data: bytes) -> None:
+        """A packet longer than libvirt allows: tell the caller why before dropping it."""
+        if self._reader.pending or len(data) < FRAME_MIN:
+            return
+        length, prog, vers, proc, mtype, serial, _status = _LEN_HEADER.unpack_from(data, 0)
+        if length - 4 > MESSAGE_MAX and mtype == _CALL:
+            header = Header(prog, vers, proc, mtype, serial, _OK)
+            self._error(header, rpc_error(f"packet {length} bytes received from client too large, want {MESSAGE_MAX}"))
+
+    # -- keepalive ---------------------------------------------------------------------------------
+
+    def _start_keepalive(self) -> None:
+        """Called from the feature probe (loop thread for high-priority calls)."""
+        if self.keepalive.start(time.monotonic()):
+            self._loop.call_soon_threadsafe(self._schedule_keepalive)
+
+    def _schedule_keepalive(self) -> None:
+        if not self._closing:
+            self._ka_timer = self._loop.call_later(self.keepalive.interval, self._keepalive_tick)
+
+    def _keepalive_tick(self) -> None:
+        action = self.keepalive.tick(time.monotonic())
+        if action is Action.DEAD:
+            self.drop(f"no answer to {self.keepalive.count} keepalive pings")
+            return
+        if action is Action.PING:
+            self._write(keepalive_ping())
+        self._schedule_keepalive()
+
+
+def _internal(exc: BaseException, entry: Procedure) -> PyvirtError:
+    log.error("handler failed", procedure=entry.name, error=repr(exc))
+    return InternalError(f"internal error: {exc}")

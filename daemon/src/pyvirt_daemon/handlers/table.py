@@ -1,0 +1,82 @@
+"""The remote program's dispatch table: procedure number -> handler.
+
+A handler takes the session and the decoded arguments (None for procedures without) and
+returns the reply value (None for procedures without); a :class:`~pyvirt.errors.PyvirtError`
+it raises becomes the error reply.  Procedures of libvirt's protocol that have no handler here
+are answered the way libvirtd answers for a driver lacking the API (see
+:func:`unsupported_error`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pyvirt.errors import ErrorDomain, InvalidArgumentError, UnsupportedError
+from pyvirt.rpc import remote_protocol as rp
+from pyvirt_daemon.session import Session
+
+Handler = Callable[[Session, Any], Any]
+H = TypeVar("H", bound=Handler)
+
+HANDLERS: dict[int, Handler] = {}
+
+
+def handles(*procedures: int) -> Callable[[H], H]:
+    def register(handler: H) -> H:
+        for number in procedures:
+            if number in HANDLERS:
+                raise RuntimeError(f"procedure {number} has two handlers")
+            HANDLERS[number] = handler
+        return handler
+
+    return register
+
+
+def check_flags(flags: int, allowed: int, api: str) -> None:
+    """libvirt's virCheckFlags: a bit the call does not know is refused, never ignored."""
+    if flags & ~allowed:
+        raise InvalidArgumentError(f"unsupported flags (0x{flags & ~allowed:x}) in function {api}")
+
+
+_ACRONYMS = {
+    "XML": "XML",
+    "UUID": "UUID",
+    "ID": "ID",
+    "CPU": "CPU",
+    "OS": "OS",
+    "NMI": "NMI",
+    "PM": "PM",
+    "URI": "URI",
+    "FS": "FS",
+    "IO": "IO",
+    "SSH": "SSH",
+    "FD": "FD",
+    "CPUS": "CPUs",
+}
+_ERROR_DOMAINS = (
+    ("DOMAIN_", ErrorDomain.DOMAIN),
+    ("NETWORK_", ErrorDomain.NETWORK),
+    ("STORAGE_", ErrorDomain.STORAGE),
+)
+
+
+def api_name(procedure: int) -> str:
+    """The public libvirt function a procedure serves (REMOTE_PROC_DOMAIN_GET_XML_DESC ->
+    virDomainGetXMLDesc), as libvirt names it in its errors."""
+    words = rp.PROCEDURES[procedure].name.removeprefix("REMOTE_PROC_").split("_")
+    return "vir" + "".join(_ACRONYMS.get(w, w.capitalize()) for w in words)
+
+
+def unsupported_error(procedure: int) -> UnsupportedError:
+    """The error libvirtd sends when the connection's driver lacks the API."""
+    name = rp.PROCEDURES[procedure].name.removeprefix("REMOTE_PROC_")
+    domain = next((d for prefix, d in _ERROR_DOMAINS if name.startswith(prefix)), ErrorDomain.NONE)
+    return UnsupportedError(
+        f"this function is not supported by the connection driver: {api_name(procedure)}", domain=domain
+    )
+
+
+def c_string(text: str) -> bytes:
+    """A ``char x<MAX>`` field as libvirt sends it: the string with its terminating NUL."""
+    return text.encode() + b"\0"

@@ -1,0 +1,54 @@
+"""RPC programs the daemon serves (libvirt's virNetServerProgram): a program number and
+version, the generated procedure table (codecs, priority) and the handlers for it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pyvirt.errors import PyvirtError
+from pyvirt.rpc.procedure import Procedure
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+    number: int
+    version: int
+    procedures: Mapping[int, Procedure]
+    handlers: Mapping[int, Callable[[Any, Any], Any]]
+    unauthenticated: frozenset[int]
+    """Procedures a client may call before it has authenticated (libvirt: the AUTH_* ones and
+    the feature probe); everything else answers "authentication required"."""
+    missing: Callable[[Any, int], PyvirtError]
+    """The error for a procedure of the protocol that has no handler here (given the session,
+    as libvirtd first checks the connection is open)."""
+
+
+def remote() -> Program:
+    from pyvirt.rpc import remote_protocol as rp
+    from pyvirt_daemon.handlers import HANDLERS
+    from pyvirt_daemon.handlers.table import unsupported_error
+    from pyvirt_daemon.session import Session
+
+    def missing(session: Session, proc: int) -> PyvirtError:
+        session.conn  # noqa: B018 - "connection not open" comes first, as in libvirtd
+        return unsupported_error(proc)
+
+    return Program(
+        rp.REMOTE_PROGRAM,
+        rp.REMOTE_PROTOCOL_VERSION,
+        rp.PROCEDURES,
+        HANDLERS,
+        frozenset(
+            {
+                rp.REMOTE_PROC_AUTH_LIST,
+                rp.REMOTE_PROC_AUTH_SASL_INIT,
+                rp.REMOTE_PROC_AUTH_SASL_START,
+                rp.REMOTE_PROC_AUTH_SASL_STEP,
+                rp.REMOTE_PROC_AUTH_POLKIT,
+                rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
+            }
+        ),
+        missing,
+    )
