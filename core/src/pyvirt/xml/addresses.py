@@ -98,7 +98,7 @@ def normalise(address: etree._Element) -> bool:
         if raw is None:
             continue
         value = _c_number(raw, base)
-        if value is None or value > 0xFFFFFFFF and name != "reg" and name != "base":
+        if value is None or (value > 0xFFFFFFFF and name != "reg" and name != "base"):
             raise XMLError(
                 f"XML error: Invalid value for attribute '{name}' in element 'address': '{raw}'. "
                 "Expected non-negative integer value",
@@ -124,8 +124,8 @@ def normalise(address: etree._Element) -> bool:
             shown["port"] = ".".join(str(int(p)) for p in port.split("."))
     if dict(address.attrib) != shown:
         address.attrib.clear()
-        for name, value in shown.items():
-            address.set(name, value)
+        for attr, text in shown.items():
+            address.set(attr, text)
     if kind == "pci":
         for zpci in address.iterchildren("zpci"):
             _zpci(zpci)
