@@ -122,7 +122,7 @@ def normalise(address: etree._Element) -> bool:
         port = address.get("port")
         if port is not None and _usb_port_set(port):
             shown["port"] = ".".join(str(int(p)) for p in port.split("."))
-    if dict(address.attrib) != shown:
+    if {str(k): str(v) for k, v in address.attrib.items()} != shown:
         address.attrib.clear()
         for attr, text in shown.items():
             address.set(attr, text)
