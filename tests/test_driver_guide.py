@@ -1,0 +1,128 @@
+"""What a new driver author does, done for real: build the driver of docs/writing-a-driver.md
+from the page's own code blocks, pip-install it into a new virtual environment, and run pyvirt's
+conformance suite against it.  It must pass on the first run, with skips.  The scaffold must
+write the same files as the page, and a scaffolded driver must pass its tests just the same."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pyvirt.testing import scaffold
+
+REPO = Path(__file__).resolve().parents[1]
+GUIDE = REPO / "docs" / "writing-a-driver.md"
+FILE_BLOCK = re.compile(r"^`pyvirt-acme/([^`]+)`:\n\n```[a-z]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def guide_files() -> dict[str, str]:
+    """The files the guide shows: path inside ``pyvirt-acme/`` -> text."""
+    return {path: text for path, text in FILE_BLOCK.findall(GUIDE.read_text())}
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    return root
+
+
+def test_the_guide_shows_exactly_what_the_scaffold_writes() -> None:
+    assert guide_files() == scaffold.render("acme")
+
+
+def test_the_layout_lists_every_file_the_guide_shows() -> None:
+    layout = GUIDE.read_text().split("## 1. Layout", 1)[1].split("```", 2)[1]
+    listed = {line.split()[0] for line in layout.splitlines()[2:] if line.strip()}
+    assert listed == set(guide_files())
+
+
+# -- a fresh environment, as the author has ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new venv with the core installed from this checkout (not editable) and pytest.
+
+    Third-party wheels come from the index (pip's cache makes that quick); pyvirt and the
+    drivers are built in place with ``--no-build-isolation`` so no build environment is made.
+    """
+    env = tmp_path_factory.mktemp("author") / "venv"
+    venv.create(env, with_pip=False)
+    pip_install(env, "hatchling", "pytest", "pluggy", "lxml", "structlog")
+    pip_install(env, "--no-deps", "--no-build-isolation", str(REPO / "core"))
+    return env
+
+
+def pip_install(env: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(env / "bin" / "python"), "install", "-q", *args],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def run_tests(env: Path, project: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, list[str]]]:
+    """``pytest`` in the driver's directory, as the guide says; the run and its outcomes."""
+    report = project.parent / f"{project.name}-report.xml"
+    done = subprocess.run(
+        [str(env / "bin" / "python"), "-m", "pytest", f"--junitxml={report}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found: dict[str, list[str]] = {"passed": [], "skipped": [], "failed": []}
+    for case in etree.parse(str(report)).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            found["failed"].append(case.get("name", ""))
+        elif (skip := case.find("skipped")) is not None:
+            found["skipped"].append(skip.get("message", ""))
+        else:
+            found["passed"].append(case.get("name", ""))
+    return done, found
+
+
+def test_the_guides_driver_passes_the_suite_on_its_first_run(fresh_env: Path, tmp_path: Path) -> None:
+    project = write_files(tmp_path / "pyvirt-acme", guide_files())
+    pip_install(fresh_env, "--no-deps", "--no-build-isolation", str(project))
+
+    pyvirsh = str(fresh_env / "bin" / "pyvirsh")
+    listed = subprocess.run([pyvirsh, "drivers", "--check"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^ acme +pyvirt-acme +0\.1\.0 +pyvirt_acme\.plugin +yes$", listed, re.MULTILINE), listed
+    shell = subprocess.run([pyvirsh, "-c", "acme:///test", "hostname; list --all"], capture_output=True, text=True)
+    assert shell.returncode == 0, shell.stderr
+
+    done, outcome = run_tests(fresh_env, project)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert outcome["failed"] == []
+    assert len(outcome["passed"]) >= 5  # type, hostname, listing, closing, read-only refusals
+    assert outcome["skipped"] and all("driver 'ACME' does not implement " in s for s in outcome["skipped"])
+    guide = GUIDE.read_text()
+    sample_skip = re.search(r"(driver 'ACME' does not implement .*)$", guide, re.MULTILINE)
+    assert sample_skip and sample_skip.group(1) in outcome["skipped"]
+    sample_summary = re.search(r"^(pyvirt: .*?) \.\.\.$", guide, re.MULTILINE)
+    assert sample_summary and re.sub(r"\d+", "N", sample_summary.group(1)) in re.sub(r"\d+", "N", done.stdout)
+
+
+def test_a_scaffolded_driver_starts_green(fresh_env: Path, tmp_path: Path) -> None:
+    made = subprocess.run(
+        [str(fresh_env / "bin" / "python"), "-m", "pyvirt.testing.scaffold", "zeta", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    project = tmp_path / "pyvirt-zeta"
+    assert str(project) in made.stdout
+    pip_install(fresh_env, "--no-deps", "--no-build-isolation", str(project))
+    done, outcome = run_tests(fresh_env, project)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert outcome["failed"] == [] and outcome["passed"] and outcome["skipped"]
+    assert all("driver 'ZETA' does not implement " in s for s in outcome["skipped"])
