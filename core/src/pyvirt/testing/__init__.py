@@ -7,7 +7,12 @@ suite in a test module::
     from pyvirt.testing.suite import *  # noqa: F403
 
 then give the URI(s) to test with ``--pyvirt-uri URI`` (repeatable), the ``pyvirt_uris`` ini
-option, or by overriding the ``pyvirt_uri`` fixture (to hand each test a fresh node).  Tests
-that need an optional operation carry ``@pytest.mark.pyvirt_requires("domain_suspend", ...)``
-and are skipped — with the operation named — on drivers that do not implement it.
+option, or by overriding the ``pyvirt_uri`` fixture (to hand each test a fresh node).
+
+The contract: no driver operation is mandatory.  Every suite test names the
+``DriverConnection`` operations it calls with ``@pytest.mark.pyvirt_requires(...)`` and is
+skipped, with every missing operation named, on a driver that does not override one of them;
+so a driver fails a test only where an operation it has disagrees with libvirt.
+
+``python -m pyvirt.testing.scaffold NAME`` writes a new driver distribution that runs the suite.
 """

@@ -21,7 +21,8 @@ from pyvirt.uri import parse as parse_uri
 class TestConnection:
     def test_knows_its_uri_and_type(self, conn: pyvirt.Connection, pyvirt_uri: str) -> None:
         assert conn.uri == str(parse_uri(pyvirt_uri))
-        assert conn.get_type() and conn.get_type() != DriverConnection.name
+        assert conn.get_type(), "the driver reports no type"
+        assert conn.get_type() != DriverConnection.name, "give your DriverConnection subclass a 'name'"
 
     @pytest.mark.pyvirt_requires("get_hostname")
     def test_hostname(self, conn: pyvirt.Connection) -> None:
