@@ -48,15 +48,45 @@ class PluginHost:
                 self._pm.unregister(plugin)
 
     def open_connection(self, uri: URI, read_only: bool, events: EventSink) -> DriverConnection:
-        """Load the scheme's drivers, then ask each to open ``uri`` until one accepts."""
-        for plugin in registry.load_driver_plugins(uri.driver):
+        """Open ``uri`` with the driver that serves it (libvirt's ``virConnectOpenInternal``).
+
+        A URI naming a transport or a host goes to the remote driver.  Otherwise the scheme's
+        drivers are asked in turn; when none is installed or all decline, a client process hands
+        the URI to the local daemon's unix socket, as libvirt's clients do for ``qemu:///system``.
+        """
+        if uri.is_remote:
+            if self.server_side:
+                raise ConnectError(
+                    f"cannot open '{uri}' inside the daemon: it serves local URIs only", code=ErrorCode.NO_CONNECT
+                )
+            from pyvirt.remote.opening import open_remote  # the codec loads on the first remote open
+
+            return open_remote(uri, read_only, events)
+        try:
+            plugins = registry.load_driver_plugins(uri.driver)
+        except ConnectError:
+            if self.server_side:
+                raise
+            from pyvirt.remote.target import local_daemon
+
+            daemon = local_daemon(uri, read_only)
+            if not daemon.socket_present():
+                raise  # no driver and no daemon: the missing-driver message says what to install
+            from pyvirt.remote.opening import open_target
+
+            return open_target(daemon, events)
+        for plugin in plugins:
             self.register(plugin, name=f"driver:{uri.driver}:{getattr(plugin, '__name__', id(plugin))}")
         conn: DriverConnection | None = self._pm.hook.connect_open(uri=uri, read_only=read_only, events=events)
         if conn is None:
-            raise ConnectError(
-                f"no connection driver available for URI '{uri}': the installed '{uri.driver}' driver declined it",
-                code=ErrorCode.NO_CONNECT,
-            )
+            declined = f"the installed '{uri.driver}' driver declined it"
+            if self.server_side:
+                raise ConnectError(
+                    f"no connection driver available for URI '{uri}': {declined}", code=ErrorCode.NO_CONNECT
+                )
+            from pyvirt.remote.opening import open_local_daemon
+
+            return open_local_daemon(uri, read_only, events, declined)
         log.debug("connection opened", uri=str(uri), driver=conn.name, read_only=read_only)
         return conn
 

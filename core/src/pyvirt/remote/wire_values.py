@@ -142,6 +142,41 @@ def _model_from_wire(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 
+# -- memory statistics ---------------------------------------------------------------------
+
+MEMORY_STAT_TAGS: tuple[str, ...] = (
+    "swap_in",
+    "swap_out",
+    "major_fault",
+    "minor_fault",
+    "unused",
+    "available",
+    "actual",
+    "rss",
+    "usable",
+    "last_update",
+    "disk_caches",
+    "hugetlb_pgalloc",
+    "hugetlb_pgfail",
+)
+"""pyvirt's names of libvirt's ``VIR_DOMAIN_MEMORY_STAT_*`` tags, indexed by tag number."""
+_MEMORY_STAT_NUMBERS = {name: number for number, name in enumerate(MEMORY_STAT_TAGS)}
+
+
+def memory_stats_to_wire(stats: Mapping[str, int]) -> list[rp.remote_domain_memory_stat]:
+    """Statistics by name -> libvirt's (tag, value) list; names libvirt has no tag for are dropped."""
+    return [
+        rp.remote_domain_memory_stat(_MEMORY_STAT_NUMBERS[name], value)
+        for name, value in stats.items()
+        if name in _MEMORY_STAT_NUMBERS
+    ]
+
+
+def memory_stats_from_wire(stats: list[rp.remote_domain_memory_stat]) -> dict[str, int]:
+    """libvirt's (tag, value) list -> statistics by name, in the order sent; unknown tags skipped."""
+    return {MEMORY_STAT_TAGS[s.tag]: s.val for s in stats if 0 <= s.tag < len(MEMORY_STAT_TAGS)}
+
+
 # -- events ------------------------------------------------------------------------------------
 
 

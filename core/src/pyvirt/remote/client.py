@@ -1,0 +1,343 @@
+"""One RPC connection to a daemon: serials, replies matched to callers, events, keepalive.
+
+Who reads the socket: the calling thread.  A caller sends its call, then becomes the *reader*
+if nobody is (libvirt's virNetClient passes this "buck" the same way) and reads until its own
+reply arrives, handing other callers' replies to them on the way.  So a lone caller costs no
+thread switch per call.  A background I/O thread takes the reader role only while no caller
+holds it, to answer the server's keepalive PINGs, send our own, and pick up events between calls.
+Events are handed to a second thread that runs the callbacks, so a callback may itself make
+calls on the connection.
+
+When the stream breaks (EOF, an I/O error, garbage, a keepalive timeout) the connection is
+*dead*: every pending call and every later one raises :class:`ConnectionLostError` at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pyvirt.errors import ConnectionLostError, ErrorCode, ErrorDomain, InvalidArgumentError, PyvirtError
+from pyvirt.log import get_logger
+from pyvirt.remote.transport import Transport
+from pyvirt.remote.wire_values import error_from_wire
+from pyvirt.rpc import keepalive_protocol as kp
+from pyvirt.rpc import remote_protocol as rp
+from pyvirt.rpc.message import (
+    FrameReader,
+    Header,
+    MessageType,
+    Status,
+    decode_error,
+    decode_payload,
+    keepalive_ping,
+    keepalive_pong,
+    pack_message,
+)
+from pyvirt.rpc.procedure import Procedure
+from pyvirt.rpc.xdr import XDRError
+
+log = get_logger("pyvirt.remote.client")
+
+EventHandler = Callable[[int, bytes], None]
+"""Receives (procedure, payload) of each event message the server sends, in the event thread."""
+
+_RECV_SIZE = 1 << 16
+_REPLY_TYPES = (MessageType.REPLY, MessageType.REPLY_WITH_FDS)
+_IDLE_AFTER = 0.05
+"""Seconds without calls after which the background thread watches the socket itself."""
+
+
+class _Call:
+    """A call waiting for its reply."""
+
+    __slots__ = ("done", "payload", "serial", "status")
+
+    def __init__(self, serial: int) -> None:
+        self.serial = serial
+        self.done = False
+        self.status: int = Status.OK
+        self.payload = b""
+
+
+class RPCClient:
+    """Calls of one program over one :class:`Transport` (thread-safe)."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        address: str,
+        *,
+        program: int = rp.REMOTE_PROGRAM,
+        version: int = rp.REMOTE_PROTOCOL_VERSION,
+        procedures: dict[int, Procedure] = rp.PROCEDURES,
+        on_event: EventHandler | None = None,
+    ) -> None:
+        self._transport = transport
+        self._address = address
+        self._program = program
+        self._version = version
+        self._procedures = procedures
+        self._on_event = on_event
+        self._serials = itertools.count(1)
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._send_lock = threading.Lock()
+        self._pending: dict[int, _Call] = {}
+        self._reader_busy = False
+        self._frames = FrameReader()
+        self._dead: str | None = None
+        self._closing = False
+        self._last_rx = time.monotonic()
+        self._last_call = self._last_rx
+        self._stopped = threading.Event()
+        self._ka_interval = 0.0
+        self._ka_count = 0
+        self._ka_sent = 0
+        self._events: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
+        self._event_thread: threading.Thread | None = None
+        self._io_thread = threading.Thread(target=self._io_loop, name=f"pyvirt-remote-io {address}", daemon=True)
+        self._io_thread.start()
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def call(self, procedure: int, args: Any = None) -> Any:
+        """Make a call and return its decoded reply (None for procedures without one).
+
+        Raises the server's error as the matching :class:`PyvirtError`, and
+        :class:`ConnectionLostError` when the connection is or becomes dead.
+        """
+        proc = self._procedures[procedure]
+        serial = next(self._serials)
+        try:
+            packet = pack_message(
+                Header(self._program, self._version, procedure, MessageType.CALL, serial, Status.OK), proc.args, args
+            )
+        except XDRError as exc:
+            raise InvalidArgumentError(f"cannot send {proc.name}: {exc}") from exc
+        call = _Call(serial)
+        self._last_call = time.monotonic()
+        with self._lock:
+            if self._dead is not None:
+                raise self._lost()
+            self._pending[serial] = call
+        try:
+            self._send(packet)
+            self._wait(call)
+        finally:
+            self._pending.pop(serial, None)
+        if call.status != Status.OK:
+            raise self._server_error(call.payload)
+        try:
+            return decode_payload(proc.ret, call.payload)
+        except XDRError as exc:
+            self._die(f"malformed reply to {proc.name}: {exc}")
+            raise self._lost() from exc
+
+    def _wait(self, call: _Call) -> None:
+        with self._lock:
+            while not call.done:
+                if self._dead is not None:
+                    raise self._lost()
+                if not self._reader_busy:
+                    self._reader_busy = True
+                    break
+                self._cond.wait()
+            else:
+                return
+        try:
+            while not call.done and self._dead is None:
+                self._read_once()
+        except OSError as exc:
+            self._die(f"error reading from the server: {exc.strerror or exc}")
+        finally:
+            self._last_call = time.monotonic()
+            with self._lock:
+                self._reader_busy = False
+                self._cond.notify_all()
+        if not call.done:
+            raise self._lost()
+
+    def _send(self, data: bytes) -> None:
+        try:
+            with self._send_lock:
+                self._transport.sendall(data)
+        except OSError as exc:
+            self._die(f"error writing to the server: {exc.strerror or exc}")
+            raise self._lost() from exc
+
+    def _server_error(self, payload: bytes) -> PyvirtError:
+        try:
+            err = decode_error(payload)
+        except XDRError as exc:
+            return PyvirtError(
+                f"malformed error reply from the server: {exc}", code=ErrorCode.RPC, domain=ErrorDomain.RPC
+            )
+        return error_from_wire(err)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _read_once(self) -> None:
+        """One read from the stream, then every complete frame in the buffer is dispatched.
+        The caller holds the reader role."""
+        chunk = self._transport.recv(_RECV_SIZE)
+        if not chunk:
+            self._die("end of file from the server")
+            return
+        self._last_rx = time.monotonic()
+        self._ka_sent = 0
+        try:
+            frames = self._frames.feed(chunk)
+        except XDRError as exc:
+            self._die(f"the server sent garbage: {exc}")
+            return
+        for header, payload in frames:
+            self._dispatch(header, payload)
+
+    def _dispatch(self, header: Header, payload: bytes) -> None:
+        prog, vers, proc, mtype, serial, status = header
+        if prog == kp.KEEPALIVE_PROGRAM:
+            if proc == kp.KEEPALIVE_PROC_PING and mtype == MessageType.MESSAGE:
+                self._send_raw(keepalive_pong())
+            return
+        if prog != self._program or vers != self._version:
+            log.warning("message of an unknown program ignored", program=prog, version=vers, procedure=proc)
+            return
+        if mtype in _REPLY_TYPES:
+            with self._lock:
+                call = self._pending.get(serial)
+                if call is None:
+                    log.warning("reply to no pending call ignored", serial=serial, procedure=proc)
+                    return
+                call.status = status
+                call.payload = payload
+                call.done = True
+                self._cond.notify_all()
+        elif mtype == MessageType.MESSAGE:
+            self._queue_event(proc, payload)
+        else:
+            log.warning("message of an unexpected type ignored", type=mtype, procedure=proc, serial=serial)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _queue_event(self, proc: int, payload: bytes) -> None:
+        if self._on_event is None:
+            return
+        if self._event_thread is None:
+            self._event_thread = threading.Thread(
+                target=self._event_loop, name=f"pyvirt-remote-events {self._address}", daemon=True
+            )
+            self._event_thread.start()
+        self._events.put((proc, payload))
+
+    def _event_loop(self) -> None:
+        handler = self._on_event
+        assert handler is not None
+        while (item := self._events.get()) is not None:
+            try:
+                handler(*item)
+            except Exception as exc:  # a bad event must not stop the ones after it
+                log.warning("event handling failed", procedure=item[0], error=repr(exc))
+
+    # -- keepalive and the background reader ----------------------------------------------
+
+    def start_keepalive(self, interval: float, count: int) -> None:
+        """PING the server after ``interval`` seconds of silence; after ``count`` unanswered PINGs
+        (``interval * (count + 1)`` seconds without a byte) the connection is declared dead."""
+        self._ka_interval = interval
+        self._ka_count = count
+        self._last_rx = time.monotonic()
+
+    def _send_raw(self, packet: bytes) -> None:
+        """Send from the reader or the I/O thread: a failure kills the connection, never raises."""
+        try:
+            with self._send_lock:
+                self._transport.sendall(packet)
+        except OSError as exc:
+            self._die(f"error writing to the server: {exc.strerror or exc}")
+
+    def _keepalive_due(self) -> float | None:
+        """Seconds until the next keepalive step, or None while keepalive is off."""
+        if self._ka_interval <= 0:
+            return None
+        return max(0.0, self._last_rx + self._ka_interval * (self._ka_sent + 1) - time.monotonic())
+
+    def _keepalive_step(self) -> None:
+        if self._keepalive_due() != 0.0:
+            return
+        if self._ka_sent >= self._ka_count:
+            self._die(f"no reply to {self._ka_count} keepalive requests in {self._ka_interval:g} s intervals")
+            return
+        self._ka_sent += 1
+        self._send_raw(keepalive_ping())
+
+    def _io_loop(self) -> None:
+        """Read while the connection is idle; keep the keepalive schedule all the time.
+
+        While calls are in flight (and for ``_IDLE_AFTER`` seconds after the last one) the
+        callers read everything that arrives, so this thread stays off the socket: were it
+        waiting on it too, every reply would wake it and cost the caller a GIL hand-over.
+        """
+        while self._dead is None:
+            due = self._keepalive_due()
+            quiet = time.monotonic() - self._last_call
+            if self._pending or self._reader_busy or quiet < _IDLE_AFTER:
+                nap = _IDLE_AFTER if self._pending else _IDLE_AFTER - quiet
+                if self._stopped.wait(nap if due is None else min(nap, due)):
+                    return
+                self._keepalive_step()
+                continue
+            if not self._transport.wait_readable(due):
+                self._keepalive_step()
+                continue
+            with self._lock:
+                if self._dead is not None or self._reader_busy:
+                    continue
+                self._reader_busy = True
+            try:
+                if self._transport.wait_readable(0):
+                    self._read_once()
+            except OSError as exc:
+                self._die(f"error reading from the server: {exc.strerror or exc}")
+            finally:
+                with self._lock:
+                    self._reader_busy = False
+                    self._cond.notify_all()
+
+    # -- death and closing ----------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self._dead is None
+
+    def _die(self, reason: str) -> None:
+        """Mark the connection dead (the first reason wins) and wake everyone waiting."""
+        with self._lock:
+            if self._dead is not None:
+                return
+            self._dead = "the connection was closed" if self._closing else reason
+            self._cond.notify_all()
+        if not self._closing:
+            log.warning("connection lost", address=self._address, reason=reason)
+        self._stopped.set()
+        self._transport.shutdown()
+        self._events.put(None)
+
+    def _lost(self) -> ConnectionLostError:
+        return ConnectionLostError(
+            f"connection lost to {self._address}: {self._dead}", code=ErrorCode.SYSTEM_ERROR, domain=ErrorDomain.RPC
+        )
+
+    def close(self) -> None:
+        """Stop the threads and release the stream (no call is made; see the driver's close)."""
+        self._closing = True
+        self._die("the connection was closed")
+        if self._io_thread is not threading.current_thread():
+            self._io_thread.join()
+        if self._event_thread is not None and self._event_thread is not threading.current_thread():
+            self._event_thread.join()
+        self._transport.close()

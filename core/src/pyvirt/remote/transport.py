@@ -1,0 +1,122 @@
+"""Byte streams to a daemon: the only part of the remote driver that knows about sockets.
+
+The RPC client (:mod:`pyvirt.remote.client`) speaks through the small :class:`Transport`
+interface, so every transport carries the same protocol: unix and tcp sockets here; TLS, ssh
+and ``ext`` plug in by adding a connector to :data:`CONNECTORS` that returns a
+:class:`Transport` (a TLS socket, or a pipe to a child process).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+from collections.abc import Callable
+from typing import Protocol
+
+from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain
+from pyvirt.remote.target import Target
+
+
+class Transport(Protocol):
+    """A connected, ordered, reliable byte stream (what libvirt's virNetSocket is to its client).
+
+    ``encrypted`` and ``secure`` answer ``virConnectIsEncrypted`` / ``virConnectIsSecure``.
+    """
+
+    encrypted: bool
+    secure: bool
+
+    def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        """Send every byte or raise OSError."""
+
+    def recv(self, size: int) -> bytes:
+        """Block until some bytes arrive (at most ``size``); ``b""`` means the peer closed the
+        stream.  OSError on failure."""
+
+    def wait_readable(self, timeout: float | None) -> bool:
+        """True when :meth:`recv` would not block (data, EOF or error pending)."""
+
+    def shutdown(self) -> None:
+        """Wake up a thread blocked in :meth:`recv` (it then sees EOF); never raises."""
+
+    def close(self) -> None:
+        """Release the stream; never raises."""
+
+
+class SocketTransport:
+    """A plain stream socket: unix (secure: local, kernel-checked peers) or tcp (neither)."""
+
+    def __init__(self, sock: socket.socket, *, secure: bool) -> None:
+        self._sock = sock
+        self.encrypted = False
+        self.secure = secure
+
+    def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        self._sock.sendall(data)
+
+    def recv(self, size: int) -> bytes:
+        return self._sock.recv(size)
+
+    def wait_readable(self, timeout: float | None) -> bool:
+        try:
+            readable, _, _ = select.select([self._sock], [], [], timeout)
+        except (OSError, ValueError):  # closed under us: let recv report it
+            return True
+        return bool(readable)
+
+    def shutdown(self) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+def connect_unix(target: Target) -> Transport:
+    path = str(target.socket_path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError as exc:
+        sock.close()
+        raise ConnectError(
+            f"Failed to connect socket to '{path}': {os.strerror(exc.errno or errno.EIO)}",
+            code=ErrorCode.SYSTEM_ERROR,
+            domain=ErrorDomain.RPC,
+        ) from exc
+    return SocketTransport(sock, secure=True)
+
+
+def connect_tcp(target: Target) -> Transport:
+    try:
+        sock = socket.create_connection((str(target.host), int(target.port or 0)))
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ConnectError(
+            f"unable to connect to server at '{target.address}': {reason}",
+            code=ErrorCode.SYSTEM_ERROR,
+            domain=ErrorDomain.RPC,
+        ) from exc
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return SocketTransport(sock, secure=False)
+
+
+CONNECTORS: dict[str, Callable[[Target], Transport]] = {"unix": connect_unix, "tcp": connect_tcp}
+"""Transport name -> connector.  TLS, ssh, libssh, libssh2 and ext register here when added."""
+
+
+def connect(target: Target) -> Transport:
+    """Open the byte stream ``target`` names, or raise :class:`ConnectError` saying why not."""
+    connector = CONNECTORS.get(target.transport)
+    if connector is None:
+        raise ConnectError(
+            f"the '{target.transport}' transport is not available in this version of pyvirt's remote driver "
+            f"(available: {', '.join(sorted(CONNECTORS))})",
+            code=ErrorCode.NO_SUPPORT,
+            domain=ErrorDomain.REMOTE,
+        )
+    return connector(target)
