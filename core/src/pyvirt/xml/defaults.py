@@ -19,7 +19,7 @@ from collections.abc import Collection
 from lxml import etree
 
 from pyvirt import uuids
-from pyvirt.errors import XMLError
+from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import addresses
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
@@ -585,19 +585,8 @@ def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live
         for tag in ("serial", "console"):
             groups[tag] = list(devices.iterchildren(tag))
         get = groups.get
-    per_type: dict[str, int] = {}
-    for console in get("console", ()):
-        target = _first(console, "target")
-        if target is None:
-            target = etree.SubElement(console, "target")
-        ttype = target.get("type")
-        if ttype is None:
-            ttype = "serial"
-            target.set("type", ttype)
-        index = per_type.get(ttype, 0)
-        per_type[ttype] = index + 1
-        if target.get("port") is None:
-            target.set("port", str(index))
+    if "console" in groups:
+        _mirror_serials(list(get("console", [])), get("serial", []), hvm=hvm)
     for graphics in get("graphics", ()):
         _graphics_defaults(graphics)
     if "video" in groups or "graphics" in groups:
@@ -939,47 +928,75 @@ def _clone(el: etree._Element) -> etree._Element:
     return copy.deepcopy(el)
 
 
+_STUB_CONSOLE_SERIALS = (None, "isa-serial", "spapr-vio-serial", "system-serial", "sclp-serial")
+"""Serial target types for which libvirt adds a console mirroring serial 0 (virDomainDefAddConsoleCompat)."""
+
+
 def _console_compat(devices: etree._Element, consoles: list[etree._Element], serials: list[etree._Element]) -> bool:
-    """libvirt's console/serial aliasing for hvm guests: console 0 mirrors serial 0.
+    """libvirt's console/serial aliasing for hvm guests (``virDomainDefAddConsoleCompat``).
 
-    Returns whether devices were added or replaced.
+    A first console of target type ``serial`` (or none) stands for serial 0: without serials
+    it becomes one; a guest whose serial 0 is an ISA-like port and whose first console is not
+    serial gets a stub console in front.  Returns whether devices were added.
     """
+    for console in consoles[1:]:
+        target = _first(console, "target")
+        if target is not None and target.get("type") == "serial":
+            raise XMLError(
+                "unsupported configuration: Only the first console can be a serial port",
+                code=ErrorCode.CONFIG_UNSUPPORTED,
+                line=line_of(console),
+            )
     if consoles:
-        first = consoles[0]
-        target = _first(first, "target")
-        ttype = target.get("type") if target is not None else None
-        if ttype not in (None, "serial"):
-            if not serials:
+        target = _first(consoles[0], "target")
+        if (target.get("type") if target is not None else None) in (None, "serial"):
+            if serials:
                 return False
-            # a serial console always comes first: libvirt adds one mirroring serial 0
-            first.addprevious(_serial_console(serials[0]))
-            return True
-        if not serials:
-            serial = _copy_source(first, "serial")
-            port = target.get("port", "0") if target is not None else "0"
-            etree.SubElement(serial, "target", port=port)
+            serial = _copy_source(consoles[0], "serial")
+            etree.SubElement(serial, "target", port="0")
             devices.append(serial)
-            if target is None:
-                target = etree.SubElement(first, "target")
-            target.set("type", "serial")
-            target.set("port", port)
             return True
-        first.addprevious(_serial_console(serials[0]))
-        devices.remove(first)
-        return True
-    if serials:
-        devices.append(_serial_console(serials[0]))
-        return True
-    return False
+    if not serials:
+        return False
+    target = _first(serials[0], "target")
+    if (target.get("type") if target is not None else None) not in _STUB_CONSOLE_SERIALS:
+        return False
+    stub = etree.Element("console", type="pty")
+    etree.SubElement(stub, "target", type="serial")
+    if consoles:
+        consoles[0].addprevious(stub)
+    else:
+        devices.append(stub)
+    return True
 
 
-def _serial_console(serial: etree._Element) -> etree._Element:
-    """A new ``<console>`` on ``serial``'s backend and port: the mirror of serial 0."""
-    serial_target = _first(serial, "target")
-    mirror = _copy_source(serial, "console")
-    port = serial_target.get("port", "0") if serial_target is not None else "0"
-    etree.SubElement(mirror, "target", type="serial", port=port)
-    return mirror
+def _mirror_serials(consoles: list[etree._Element], serials: list[etree._Element], *, hvm: bool) -> None:
+    """Number consoles by position and, for hvm guests, print a serial-type console ``n`` as a
+    copy of serial ``n`` (libvirt's formatter copies the whole serial device: backend,
+    address, alias), with only the target's type and port of its own."""
+    for n, console in enumerate(consoles):
+        target = _first(console, "target")
+        if target is None:
+            target = etree.SubElement(console, "target")
+        if target.get("type") is None:
+            target.set("type", "serial")
+        target.set("port", str(n))
+        if not (hvm and target.get("type") == "serial" and n < len(serials)):
+            continue
+        serial = serials[n]
+        serial_target = _first(serial, "target")
+        mirror = etree.Element("console")
+        for k, v in serial.attrib.items():
+            mirror.set(k, v)
+        for child in serial:
+            if child.tag != "target":
+                mirror.append(_clone(child))
+        etree.SubElement(
+            mirror, "target", type="serial", port=serial_target.get("port", "0") if serial_target is not None else "0"
+        )
+        console.addprevious(mirror)
+        console.getparent().remove(console)  # type: ignore[union-attr]
+        consoles[n] = mirror
 
 
 # graphics and video ------------------------------------------------------------------------
