@@ -1,23 +1,41 @@
-"""Entry point of the LXC driver: it claims its scheme but cannot open it yet.
+"""Entry point of the ``lxc`` scheme: which URIs this process serves itself.
 
-Claiming the scheme (rather than not being installed) lets users see *why* `lxc://` URIs fail:
-the driver exists as a distribution, its implementation is a later milestone.
+* ``lxc:///embed?root=DIR`` runs the driver in the calling process, everything under ``DIR``;
+* ``lxc:///system`` (and ``lxc:///``) is served only inside pyvirtd: a client process declines
+  it (``None``) so the core hands it to the daemon, where containers outlive every client.
 """
 
 from __future__ import annotations
 
 from pyvirt.driver import DriverConnection, EventSink
-from pyvirt.errors import ConnectError, ErrorCode
+from pyvirt.errors import ErrorDomain, URIError
 from pyvirt.hookspecs import hookimpl
+from pyvirt.plugins import host
 from pyvirt.uri import URI
 
 
 @hookimpl
 def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnection | None:
-    """Decline URIs of other schemes and remote ones; refuse local `lxc://` with a clear reason."""
+    """Open an embedded root, or ``lxc:///system`` inside the daemon; decline the rest."""
     if uri.driver != "lxc" or uri.is_remote:
         return None
-    raise ConnectError(
-        f"the LXC driver (pyvirt-lxc) is not implemented yet: cannot open '{uri}'",
-        code=ErrorCode.NO_SUPPORT,
+    path = uri.path.rstrip("/")
+    if path == "/embed":
+        root = uri.param("root")
+        if not root or not root.startswith("/"):
+            raise URIError(
+                f"invalid connection URI '{uri}': lxc:///embed needs root=/absolute/directory", domain=ErrorDomain.LXC
+            )
+        from pyvirt_lxc.driver import LxcConnection  # the driver loads only when a URI is served
+
+        return LxcConnection.open_embedded(uri, events, root)
+    if path in ("", "/system"):
+        if not getattr(host(), "server_side", False):
+            return None
+        from pyvirt_lxc.driver import LxcConnection
+
+        return LxcConnection.open_system(uri, events)
+    raise URIError(
+        f"invalid connection URI '{uri}': the LXC driver serves lxc:///system and lxc:///embed?root=DIR",
+        domain=ErrorDomain.LXC,
     )

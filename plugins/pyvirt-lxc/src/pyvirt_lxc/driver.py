@@ -1,0 +1,501 @@
+"""The LXC driver's connection: the driver interface over one :class:`~pyvirt_lxc.node.Node`.
+
+``lxc:///embed?root=DIR`` keeps configs in ``DIR/config`` and runtime state in ``DIR/run``;
+``lxc:///system`` (inside pyvirtd only) keeps them in ``/etc/pyvirt/lxc`` and
+``/run/pyvirt/lxc``, as libvirt does under ``/etc/libvirt/lxc`` and ``/run/libvirt/lxc``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import subprocess
+import uuid as uuid_module
+from collections.abc import Sequence
+
+from pyvirt.driver import DriverConnection, EventSink
+from pyvirt.errors import (
+    DomainExistsError,
+    ErrorCode,
+    ErrorDomain,
+    InvalidArgumentError,
+    NoDomainError,
+    OperationFailedError,
+    OperationInvalidError,
+)
+from pyvirt.log import get_logger
+from pyvirt.types import (
+    DefinedDetail,
+    DomainEventType,
+    DomainInfo,
+    DomainRef,
+    DomainState,
+    ListFilter,
+    ModifyScope,
+    NodeInfo,
+    PausedReason,
+    ResumedDetail,
+    RunningReason,
+    StartedDetail,
+    StoppedDetail,
+    SuspendedDetail,
+    UndefinedDetail,
+)
+from pyvirt.uri import URI
+from pyvirt.xml.domain import DomainDef
+
+from pyvirt_lxc import enter, hostinfo, launch, procs, spec
+from pyvirt_lxc.node import Entry, Node
+from pyvirt_lxc.store import Store
+
+log = get_logger("pyvirt.lxc")
+
+SYSTEM_CONFIG = "/etc/pyvirt/lxc"
+SYSTEM_RUN = "/run/pyvirt/lxc"
+SHUTDOWN_TIMEOUT = 10.0
+"""How long ``shutdown`` waits for the init to stop after SIGTERM before it says so."""
+
+
+def _invalid(message: str) -> OperationInvalidError:
+    return OperationInvalidError(f"Requested operation is not valid: {message}", code=ErrorCode.OPERATION_INVALID, domain=ErrorDomain.DOMAIN)
+
+
+class LxcConnection(DriverConnection):
+    """An open ``lxc://`` connection."""
+
+    name = "LXC"
+
+    def __init__(self, uri: URI, events: EventSink, node: Node) -> None:
+        super().__init__(uri, events)
+        self._node = node
+        self._closed = False
+        with node.lock:
+            node.sinks.append(events)
+
+    @classmethod
+    def open_embedded(cls, uri: URI, events: EventSink, root: str) -> LxcConnection:
+        root = os.path.realpath(root)
+        scope = "embed-" + hashlib.sha256(root.encode()).hexdigest()[:12]
+        node = Node.acquire(
+            root, lambda: Store(os.path.join(root, "config"), os.path.join(root, "run")), scope, _autostart
+        )
+        return cls(uri, events, node)
+
+    @classmethod
+    def open_system(cls, uri: URI, events: EventSink) -> LxcConnection:
+        node = Node.acquire("system", lambda: Store(SYSTEM_CONFIG, SYSTEM_RUN), "system", _autostart)
+        return cls(uri, events, node)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._node.lock:
+            with contextlib.suppress(ValueError):
+                self._node.sinks.remove(self.events)
+        self._node.release()
+
+    # -- host ---------------------------------------------------------------------------------
+
+    def get_version(self) -> int:
+        return hostinfo.kernel_version()
+
+    def get_hostname(self) -> str:
+        return hostinfo.hostname()
+
+    def get_node_info(self) -> NodeInfo:
+        return hostinfo.node_info()
+
+    def get_free_memory(self) -> int:
+        return hostinfo.free_memory()
+
+    def get_capabilities(self) -> str:
+        return hostinfo.capabilities(str(uuid_module.uuid5(uuid_module.NAMESPACE_URL, hostinfo.hostname())))
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def _entry(self, uuid: str) -> Entry:
+        entry = self._node.entries.get(uuid)
+        if entry is None:
+            raise NoDomainError(f"Domain not found: no domain with matching uuid '{uuid}'", code=ErrorCode.NO_DOMAIN)
+        self._node.refresh(entry)
+        entry = self._node.entries.get(uuid)
+        if entry is None:  # a transient container that just stopped
+            raise NoDomainError(f"Domain not found: no domain with matching uuid '{uuid}'", code=ErrorCode.NO_DOMAIN)
+        return entry
+
+    def _running(self, uuid: str) -> Entry:
+        entry = self._entry(uuid)
+        if entry.runtime is None:
+            raise _invalid("domain is not running")
+        return entry
+
+    def _state(self, entry: Entry) -> tuple[DomainState, int]:
+        if entry.runtime is None:
+            return DomainState.SHUTOFF, int(entry.shutoff_reason)
+        if self._node.cgroup(entry.name).is_frozen():
+            return DomainState.PAUSED, int(PausedReason.USER)
+        return DomainState.RUNNING, int(RunningReason.BOOTED)
+
+    def list_domains(self, filters: ListFilter) -> list[DomainRef]:
+        with self._node.lock:
+            for entry in list(self._node.entries.values()):
+                self._node.refresh(entry)
+            return [e.ref() for e in self._node.entries.values() if _keep(filters, e, self._state(e)[0])]
+
+    def domain_lookup_by_name(self, name: str) -> DomainRef:
+        with self._node.lock:
+            for entry in list(self._node.entries.values()):
+                if entry.name == name:
+                    return self._entry(entry.uuid).ref()
+        raise NoDomainError(f"Domain not found: no domain with matching name '{name}'", code=ErrorCode.NO_DOMAIN)
+
+    def domain_lookup_by_uuid(self, uuid: str) -> DomainRef:
+        with self._node.lock:
+            return self._entry(uuid).ref()
+
+    def domain_lookup_by_id(self, domain_id: int) -> DomainRef:
+        with self._node.lock:
+            for entry in list(self._node.entries.values()):
+                self._node.refresh(entry)
+                if entry.runtime and entry.runtime.id == domain_id:
+                    return entry.ref()
+        raise NoDomainError(f"Domain not found: no domain with matching id {domain_id}", code=ErrorCode.NO_DOMAIN)
+
+    # -- definitions ----------------------------------------------------------------------------
+
+    def _parse(self, xml: str, validate: bool) -> DomainDef:
+        definition = DomainDef.from_xml(xml, validate=validate)
+        spec.from_definition(definition)  # refuse what can never run before it is stored
+        return definition
+
+    def _claim(self, definition: DomainDef) -> Entry | None:
+        """The entry ``definition`` replaces, after libvirt's UUID-then-name checks."""
+        same_uuid = self._node.entries.get(definition.uuid)
+        if same_uuid is not None and same_uuid.name != definition.name:
+            raise DomainExistsError(
+                f"operation failed: domain '{same_uuid.name}' is already defined with uuid {definition.uuid}",
+                code=ErrorCode.DOM_EXIST,
+            )
+        for entry in self._node.entries.values():
+            if entry.name == definition.name and entry.uuid != definition.uuid:
+                raise DomainExistsError(
+                    f"operation failed: domain '{definition.name}' already exists with uuid {entry.uuid}",
+                    code=ErrorCode.DOM_EXIST,
+                )
+        return same_uuid
+
+    def domain_define_xml(self, xml: str, validate: bool) -> DomainRef:
+        definition = self._parse(xml, validate)
+        with self._node.lock:
+            entry = self._claim(definition)
+            self._node.store.save_config(definition.name, definition.to_xml(inactive=True))
+            if entry is None:
+                entry = self._node.entries[definition.uuid] = Entry(definition)
+                detail = DefinedDetail.ADDED
+            else:
+                detail = DefinedDetail.ADDED if entry.config is None else DefinedDetail.UPDATED
+                entry.config = definition
+            self._node.emit(entry, DomainEventType.DEFINED, detail)
+            return entry.ref()
+
+    def domain_undefine(self, uuid: str, managed_save: bool = False) -> None:
+        with self._node.lock:
+            entry = self._entry(uuid)
+            if entry.config is None:
+                raise _invalid("cannot undefine transient domain")
+            ref = entry.ref()
+            self._node.store.remove_config(entry.config.name)
+            entry.config, entry.autostart = None, False
+            if entry.runtime is None:
+                del self._node.entries[uuid]
+            else:
+                self._node.store.save_runtime(entry.name, entry.runtime._replace(persistent=False), entry.current.to_xml())
+            self._node.emit(ref, DomainEventType.UNDEFINED, UndefinedDetail.REMOVED)
+
+    def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
+        definition = self._parse(xml, validate)
+        with self._node.lock:
+            entry = self._claim(definition)
+            if entry is not None and entry.runtime is not None:
+                raise _invalid(f"domain '{definition.name}' is already active")
+            fresh = entry is None
+            if entry is None:
+                entry = self._node.entries[definition.uuid] = Entry(None)
+            try:
+                self._start(entry, definition, paused)
+            except BaseException:
+                if fresh:
+                    del self._node.entries[definition.uuid]
+                raise
+            return entry.ref()
+
+    def domain_create(self, uuid: str, paused: bool) -> DomainRef:
+        with self._node.lock:
+            entry = self._entry(uuid)
+            if entry.runtime is not None:
+                raise _invalid("domain is already running")
+            assert entry.config is not None
+            self._start(entry, entry.config, paused)
+            return entry.ref()
+
+    def _start(self, entry: Entry, definition: DomainDef, paused: bool) -> None:
+        """Start ``definition`` for ``entry``; shared by create, autostart and reboot."""
+        _start(self._node, entry, definition, paused)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def domain_destroy(self, uuid: str) -> None:
+        with self._node.lock:
+            entry = self._running(uuid)
+            _kill(self._node, entry)
+            self._node.finish(entry, StoppedDetail.DESTROYED)
+
+    def domain_shutdown(self, uuid: str) -> None:
+        """SIGTERM to the init (what libvirt's LXC driver sends by default), then wait for it.
+
+        A container whose init ignores the signal keeps running: the call then fails saying so,
+        and ``destroy`` is the way to stop it.
+        """
+        with self._node.lock:
+            entry = self._running(uuid)
+            runtime = entry.runtime
+            assert runtime is not None
+            entry.stopping = "shutdown"
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(runtime.init_pid, signal.SIGTERM)
+        if not procs.wait_gone(runtime.init_pid, runtime.init_start, SHUTDOWN_TIMEOUT):
+            with self._node.lock:
+                entry.stopping = None
+            raise OperationFailedError(
+                f"operation failed: container '{entry.name}' did not stop within {SHUTDOWN_TIMEOUT:g} s of SIGTERM "
+                "to its init; it is still running (use destroy to stop it)",
+                code=ErrorCode.OPERATION_TIMEOUT,
+            )
+        with self._node.lock:
+            if entry.runtime is runtime:
+                self._node.finish(entry, StoppedDetail.SHUTDOWN)
+
+    def domain_reboot(self, uuid: str) -> None:
+        """Stop the container's processes and start its init again, keeping its ID."""
+        with self._node.lock:
+            entry = self._running(uuid)
+            runtime, live = entry.runtime, entry.live
+            assert runtime is not None and live is not None
+            _kill(self._node, entry)
+            self._node.sinks, sinks = [], self._node.sinks  # a reboot is not a stop and a start
+            try:
+                self._node.finish(entry, StoppedDetail.SHUTDOWN)
+            finally:
+                self._node.sinks = sinks
+            if entry.config is None:
+                self._node.entries[live.uuid] = entry
+            _start(self._node, entry, live, False, domain_id=runtime.id, announce=False)
+
+    def domain_suspend(self, uuid: str) -> None:
+        with self._node.lock:
+            entry = self._running(uuid)
+            if self._state(entry)[0] == DomainState.PAUSED:
+                raise _invalid("domain is already paused")
+            self._node.cgroup(entry.name).freeze(True)
+            self._node.emit(entry, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)
+
+    def domain_resume(self, uuid: str) -> None:
+        with self._node.lock:
+            entry = self._running(uuid)
+            if self._state(entry)[0] != DomainState.PAUSED:
+                raise _invalid("domain is not paused")
+            self._node.cgroup(entry.name).freeze(False)
+            self._node.emit(entry, DomainEventType.RESUMED, ResumedDetail.UNPAUSED)
+
+    # -- state and description --------------------------------------------------------------------
+
+    def domain_get_state(self, uuid: str) -> tuple[DomainState, int]:
+        with self._node.lock:
+            return self._state(self._entry(uuid))
+
+    def domain_get_info(self, uuid: str) -> DomainInfo:
+        with self._node.lock:
+            entry = self._entry(uuid)
+            definition = entry.current
+            state = self._state(entry)[0]
+            if entry.runtime is None:
+                return DomainInfo(state, definition.memory_kib, definition.current_memory_kib, definition.vcpus, 0)
+            cg = self._node.cgroup(entry.name)
+            return DomainInfo(state, definition.memory_kib, cg.memory_usage_kib(), definition.vcpus, cg.cpu_time_ns())
+
+    def domain_memory_stats(self, uuid: str) -> dict[str, int]:
+        with self._node.lock:
+            entry = self._running(uuid)
+            used = self._node.cgroup(entry.name).memory_usage_kib()
+            return {"actual": entry.current.memory_kib, "rss": used}
+
+    def domain_get_xml(self, uuid: str, inactive: bool, secure: bool = False) -> str:
+        with self._node.lock:
+            entry = self._entry(uuid)
+            if inactive and entry.config is not None:
+                return entry.config.to_xml(inactive=True, secure=secure)
+            if entry.runtime is not None and entry.live is not None and not inactive:
+                return entry.live.to_xml(domain_id=entry.runtime.id, secure=secure)
+            return entry.current.to_xml(inactive=True, secure=secure)
+
+    def domain_get_os_type(self, uuid: str) -> str:
+        with self._node.lock:
+            return self._entry(uuid).current.os_type
+
+    def domain_is_persistent(self, uuid: str) -> bool:
+        with self._node.lock:
+            return self._entry(uuid).config is not None
+
+    def domain_get_autostart(self, uuid: str) -> bool:
+        with self._node.lock:
+            return self._entry(uuid).autostart
+
+    def domain_set_autostart(self, uuid: str, autostart: bool) -> None:
+        with self._node.lock:
+            entry = self._entry(uuid)
+            if entry.config is None:
+                raise _invalid("cannot set autostart for transient domain")
+            self._node.store.set_autostart(entry.config.name, autostart)
+            entry.autostart = autostart
+
+    def domain_set_memory(self, uuid: str, kib: int, scope: ModifyScope) -> None:
+        """Memory in KiB: the maximum is the config's ``<memory>``; the current value of a
+        running container is its cgroup limit."""
+        with self._node.lock:
+            entry = self._entry(uuid)
+            live = entry.runtime is not None and (scope & ModifyScope.LIVE or not scope & ModifyScope.CONFIG)
+            if scope & ModifyScope.MAXIMUM:
+                if live:
+                    raise _invalid("cannot resize the maximum memory of a running container")
+                assert entry.config is not None
+                entry.config.memory_kib = kib
+                if entry.config.current_memory_kib > kib:
+                    entry.config.current_memory_kib = kib
+            else:
+                if kib > entry.current.memory_kib:
+                    raise InvalidArgumentError(
+                        "invalid argument: cannot set memory higher than max memory", code=ErrorCode.INVALID_ARG
+                    )
+                if live and entry.live is not None and entry.runtime is not None:
+                    self._node.cgroup(entry.name).set_memory_limit(kib)
+                    entry.live.current_memory_kib = kib
+                    self._node.store.save_runtime(entry.name, entry.runtime, entry.live.to_xml())
+                if entry.config is not None and (scope & ModifyScope.CONFIG or not live):
+                    entry.config.current_memory_kib = kib
+            if entry.config is not None:
+                self._node.store.save_config(entry.config.name, entry.config.to_xml(inactive=True))
+
+    def domain_set_vcpus(self, uuid: str, count: int, scope: ModifyScope) -> None:
+        with self._node.lock:
+            entry = self._entry(uuid)
+            if entry.config is None or entry.runtime is not None and not scope & ModifyScope.CONFIG:
+                raise _invalid("the vCPUs of a running container are set through <cputune> in its config")
+            if scope & ModifyScope.MAXIMUM:
+                entry.config.vcpus = count
+            else:
+                if count > entry.config.vcpus:
+                    raise InvalidArgumentError(
+                        f"invalid argument: requested vcpus is greater than max allowable vcpus for the domain: {count} > {entry.config.vcpus}",
+                        code=ErrorCode.INVALID_ARG,
+                    )
+                entry.config.current_vcpus = count
+            self._node.store.save_config(entry.config.name, entry.config.to_xml(inactive=True))
+
+    def domain_get_vcpus_count(self, uuid: str, scope: ModifyScope) -> int:
+        with self._node.lock:
+            entry = self._entry(uuid)
+            definition = entry.config if scope & ModifyScope.CONFIG and entry.config else entry.current
+            return definition.vcpus if scope & ModifyScope.MAXIMUM else definition.current_vcpus
+
+    # -- LXC extras (namespaced through pyvirt_lxc.extras) -------------------------------------------
+
+    def lxc_console_path(self, uuid: str) -> str:
+        """The unix socket of the running container's console."""
+        with self._node.lock:
+            entry = self._running(uuid)
+            return self._node.store.run_path(entry.name, "console")
+
+    def lxc_enter(self, uuid: str, argv: Sequence[str], **popen: object) -> subprocess.Popen[bytes]:
+        """Run ``argv`` inside the running container's namespaces, cgroups and root."""
+        with self._node.lock:
+            entry = self._running(uuid)
+            runtime = entry.runtime
+            assert runtime is not None
+            cg = self._node.cgroup(entry.name)
+        return enter.spawn(runtime.init_pid, cg, list(argv), **popen)
+
+
+def _keep(filters: ListFilter, entry: Entry, state: DomainState) -> bool:
+    active = entry.runtime is not None
+    for value, yes, no in (
+        (active, ListFilter.ACTIVE, ListFilter.INACTIVE),
+        (entry.config is not None, ListFilter.PERSISTENT, ListFilter.TRANSIENT),
+        (entry.autostart, ListFilter.AUTOSTART, ListFilter.NO_AUTOSTART),
+        (False, ListFilter.MANAGEDSAVE, ListFilter.NO_MANAGEDSAVE),
+    ):
+        has_yes, has_no = bool(filters & yes), bool(filters & no)
+        if has_yes != has_no and value != has_yes:
+            return False
+    states = filters & (ListFilter.RUNNING | ListFilter.PAUSED | ListFilter.SHUTOFF | ListFilter.OTHER)
+    if states:
+        bit = {DomainState.RUNNING: ListFilter.RUNNING, DomainState.PAUSED: ListFilter.PAUSED,
+               DomainState.SHUTOFF: ListFilter.SHUTOFF}.get(state, ListFilter.OTHER)
+        return bool(states & bit)
+    return True
+
+
+def _start(node: Node, entry: Entry, definition: DomainDef, paused: bool, *, domain_id: int | None = None, announce: bool = True) -> None:
+    container = spec.from_definition(definition)
+    live = definition.copy()
+    store = node.store
+    name = definition.name
+    store.clear_runtime(name)
+    runtime = launch.start(
+        container,
+        node.cgroup(name),
+        domain_id if domain_id is not None else store.next_id(),
+        store.run_path(name, "console"),
+        store.run_path(name, "exit"),
+        entry.config is not None,
+    )
+    for iface, host in zip(live.interfaces, runtime.host_links):
+        iface.target_dev = host
+    entry.live, entry.runtime, entry.stopping = live, runtime, None
+    try:
+        store.save_runtime(name, runtime, live.to_xml(domain_id=runtime.id))
+        if paused:
+            node.cgroup(name).freeze(True)
+    except BaseException:
+        _kill(node, entry)
+        node.finish(entry, StoppedDetail.FAILED)
+        raise
+    node.wake()
+    if announce:
+        node.emit(entry, DomainEventType.STARTED, StartedDetail.BOOTED)
+        if paused:
+            node.emit(entry, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)
+
+
+def _kill(node: Node, entry: Entry) -> None:
+    """SIGKILL the init (the kernel then ends its whole PID namespace) and the cgroup's rest."""
+    runtime = entry.runtime
+    assert runtime is not None
+    if procs.alive(runtime.init_pid, runtime.init_start):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(runtime.init_pid, signal.SIGKILL)
+    node.cgroup(entry.name).kill_all()
+
+
+def _autostart(node: Node) -> None:
+    """Start every inactive autostart domain, once per process and root (libvirt does it once
+    per daemon start); a failure is logged and the others still start."""
+    with node.lock:
+        for entry in list(node.entries.values()):
+            if entry.autostart and entry.runtime is None and entry.config is not None:
+                try:
+                    _start(node, entry, entry.config, False)
+                except Exception as exc:  # noqa: BLE001
+                    log.warning("autostart failed", name=entry.name, error=str(exc))

@@ -1,0 +1,76 @@
+"""Run a command inside a running container, like ``virsh lxc-enter-namespace``.
+
+The command runs in a fresh interpreter (``python -m pyvirt_lxc.enter``) because joining a
+user or PID namespace needs a single-threaded process, which the caller may not be.  That
+process joins the container's cgroups and namespaces, then forks: only a child of a process
+that joined a PID namespace is inside it.  The child execs the command with the container's
+``PATH``; the parent relays its exit status.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pyvirt_lxc import libc
+from pyvirt_lxc.cgroups import ContainerCgroup
+
+_ORDER = (("user", libc.CLONE_NEWUSER), ("ipc", libc.CLONE_NEWIPC), ("uts", libc.CLONE_NEWUTS),
+          ("net", libc.CLONE_NEWNET), ("pid", libc.CLONE_NEWPID), ("mnt", libc.CLONE_NEWNS))
+_ENV = {"PATH": "/bin:/usr/bin:/sbin:/usr/sbin", "HOME": "/", "TERM": "linux", "container": "lxc-libvirt"}
+
+
+def spawn(pid: int, cgroup: ContainerCgroup, argv: Sequence[str], **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``argv`` inside the container whose init is host PID ``pid``."""
+    command = [sys.executable, "-m", "pyvirt_lxc.enter", str(pid), *cgroup.paths(), "--", *argv]
+    return subprocess.Popen(command, **popen)
+
+
+def _join(pid: int, cgroup_dirs: Sequence[str]) -> None:
+    for path in cgroup_dirs:
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+    fds = []
+    for name, flag in _ORDER:
+        theirs = f"/proc/{pid}/ns/{name}"
+        if name == "user" and os.stat(theirs).st_ino == os.stat(f"/proc/self/ns/{name}").st_ino:
+            continue
+        fds.append((os.open(theirs, os.O_RDONLY | os.O_CLOEXEC), flag))
+    for fd, flag in fds:
+        libc.setns(fd, flag)
+        os.close(fd)
+        if flag == libc.CLONE_NEWUSER:
+            os.setgroups([])
+            os.setresgid(0, 0, 0)
+            os.setresuid(0, 0, 0)
+    os.chdir("/")
+
+
+def main(args: Sequence[str]) -> int:
+    pid, rest = int(args[0]), list(args[1:])
+    split = rest.index("--")
+    cgroup_dirs, argv = rest[:split], rest[split + 1 :]
+    if not argv:
+        print("pyvirt_lxc.enter: no command given", file=sys.stderr)
+        return 2
+    try:
+        _join(pid, cgroup_dirs)
+    except OSError as exc:
+        print(f"cannot enter the container: {exc.strerror or exc}", file=sys.stderr)
+        return 125
+    child = os.fork()
+    if child == 0:
+        try:
+            os.execvpe(argv[0], argv, _ENV)
+        except OSError as exc:
+            print(f"cannot run '{argv[0]}' inside the container: {exc.strerror}", file=sys.stderr)
+            os._exit(127)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
