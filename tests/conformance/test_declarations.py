@@ -20,7 +20,9 @@ HERE = Path(__file__).resolve().parent
 SUITE = "from pyvirt.testing.suite import *  # noqa: F403\n"
 
 
-def run_suite(tmp_path: Path, only: str | None = None, extra: str = "") -> dict[str, list[str]]:
+def run_suite(
+    tmp_path: Path, only: str | None = None, extra: str = "", uri: str = "test:///default"
+) -> dict[str, list[str]]:
     """Outcome -> test ids (skips as ``id: reason``) of a suite run in a fresh pytest process."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_suite.py").write_text(SUITE + extra)
@@ -31,7 +33,7 @@ def run_suite(tmp_path: Path, only: str | None = None, extra: str = "") -> dict[
     report = tmp_path / "report.xml"
     plugins = ["-p", "pyvirt.testing.plugin", "-p", "declared_only"]
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *plugins, "--pyvirt-uri", "test:///default", f"--junitxml={report}"],
+        [sys.executable, "-m", "pytest", "-q", *plugins, "--pyvirt-uri", uri, f"--junitxml={report}"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -84,6 +86,15 @@ def test_a_minimal_driver_gets_skips_naming_what_it_lacks(tmp_path: Path, only: 
         assert "does not implement " in skip, skip
         named = set(skip.split("does not implement ", 1)[1].split(", "))
         assert named and not named & implemented, skip
+
+
+def test_a_uri_that_cannot_be_opened_is_one_failure(tmp_path: Path) -> None:
+    result = run_suite(tmp_path, uri="nosuch:///x")
+    (failure,) = result["failed"]
+    assert "cannot open nosuch:///x: ConnectError: no connection driver available for scheme 'nosuch'" in failure
+    first = failure.split("[", 1)[0].rsplit(".", 1)[1]  # the failing test function
+    assert len(result["skipped"]) >= 30 and result["passed"] == []
+    assert all("nosuch:///x cannot be opened: see " in s and first in s for s in result["skipped"])
 
 
 def test_a_misspelt_requirement_stops_the_run(tmp_path: Path) -> None:

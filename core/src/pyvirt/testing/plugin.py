@@ -14,6 +14,8 @@ from pyvirt.driver import DriverConnection
 _names = itertools.count(1)
 _MISSING = pytest.StashKey[list[tuple[str, list[str]]]]()
 """(driver type, operations it lacks) for each test skipped by ``pyvirt_requires``."""
+_UNOPENABLE = pytest.StashKey[dict[str, str]]()
+"""URI -> id of the test that reported it cannot be opened."""
 _SHOWN = 6
 
 
@@ -61,21 +63,40 @@ def pyvirt_uri() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _pyvirt_requirements(request: pytest.FixtureRequest) -> None:
-    """Skip a test whose driver lacks an operation it declares, naming every missing one.
+def _pyvirt_gate(request: pytest.FixtureRequest) -> None:
+    """Before a suite test: open its URI once, and skip it if the driver lacks an operation it
+    declares, naming every missing one.
 
+    A URI that cannot be opened fails the first test that tries, in one line without a
+    traceback, and skips the rest pointing at that failure: one error to fix, not one per test.
     Autouse, so it also guards tests that open their own connections instead of using ``conn``;
-    it runs before any other function fixture, so a skipped test never half-builds its state.
+    it runs before the other function fixtures, so a skipped test never half-builds its state.
     """
-    needed = [op for marker in request.node.iter_markers("pyvirt_requires") for op in marker.args]
-    if not needed or "pyvirt_uri" not in request.fixturenames:
+    if "pyvirt_uri" not in request.fixturenames:
         return
-    with pyvirt.open(request.getfixturevalue("pyvirt_uri")) as probe:
+    uri: str = request.getfixturevalue("pyvirt_uri")
+    broken = request.config.stash.setdefault(_UNOPENABLE, {})
+    if uri in broken:
+        pytest.skip(f"{uri} cannot be opened: see {broken[uri]}")
+    probe = _open_or_why(uri)
+    if isinstance(probe, str):
+        broken[uri] = request.node.nodeid
+        pytest.fail(probe, pytrace=False)
+    with probe:
         driver, driver_type = probe.driver, probe.get_type()
+    needed = [op for marker in request.node.iter_markers("pyvirt_requires") for op in marker.args]
     missing = list(dict.fromkeys(op for op in needed if not driver.supports(op)))
     if missing:
         request.config.stash.setdefault(_MISSING, []).append((driver_type, missing))
         pytest.skip(f"driver '{driver_type}' does not implement {', '.join(missing)}")
+
+
+def _open_or_why(uri: str) -> pyvirt.Connection | str:
+    """A connection to ``uri``, or one line saying why there is none (whatever the driver raised)."""
+    try:
+        return pyvirt.open(uri)
+    except Exception as exc:
+        return f"cannot open {uri}: {type(exc).__name__}: {exc}"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
