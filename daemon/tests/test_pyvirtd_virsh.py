@@ -58,8 +58,8 @@ READ_ONLY_COMMANDS = [
 ]
 
 DOMAIN_XML = (
-    "<domain type='test'><name>foo</name><uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid><memory>1048576</memory><vcpu>2</vcpu>"
-    "<os><type>hvm</type></os></domain>"
+    "<domain type='test'><name>foo</name><uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid>"
+    "<memory>1048576</memory><vcpu>2</vcpu><os><type>hvm</type></os></domain>"
 )
 NETWORK_XML = (
     "<network><name>net2</name><uuid>0b5e9a0c-3c66-4f5e-a2b2-9f5fbd7a1c11</uuid><bridge name='virbr9'/>"
@@ -103,7 +103,9 @@ def test_changes_match_libvirt(pyvirtd: DaemonProcess, tmp_path: Path, sequence:
     _same(virsh(pyvirtd.uri(), command), virsh(LOCAL, command))
 
 
-@pytest.mark.parametrize("command", ["destroy test", "suspend test", "net-destroy default", "pool-destroy default-pool"])
+@pytest.mark.parametrize(
+    "command", ["destroy test", "suspend test", "net-destroy default", "pool-destroy default-pool"]
+)
 def test_read_only_socket_refuses_changes(shared_pyvirtd: DaemonProcess, command: str) -> None:
     local = virsh(LOCAL, command, readonly=True)
     assert local.returncode == 1 and "read only access prevents" in local.stderr
