@@ -82,11 +82,21 @@ class DaemonProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"pyvirtd exited with {self.proc.returncode}: {self.stderr()}")
-            if _accepts(self.socket):
+            if _accepts(self.socket) and self._tcp_ready():
                 return self
             time.sleep(0.02)
         self.kill()
         raise RuntimeError(f"pyvirtd did not come up within {timeout}s: {self.stderr()}")
+
+    def _tcp_ready(self) -> bool:
+        if "--listen" not in self.args or not self.settings.get("listen_tcp"):
+            return True
+        address = (str(self.settings.get("listen_addr", "127.0.0.1")), int(str(self.settings["tcp_port"])))
+        try:
+            socket.create_connection(address, timeout=1).close()
+        except OSError:
+            return False
+        return True
 
     def stderr(self) -> str:
         try:
