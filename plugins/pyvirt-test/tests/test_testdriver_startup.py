@@ -1,8 +1,9 @@
-"""Opening ``test:///default`` and answering list/dominfo/domstate/nodeinfo stays cheap.
+"""Opening ``test:///default`` and listing or describing its objects stays cheap.
 
-Most of a short ``pyvirsh`` run would be importing lxml and the XML models, so the built-in
-node answers these from the facts its objects carry and parses a document only when one is
-needed.  Each check runs in a fresh interpreter, since this process has imported everything.
+Most of a short ``pyvirsh`` run would be importing lxml and the XML models, so every built-in
+object (domain, network, pool) answers lists and infos from the identity and facts it carries and
+parses its document only when one is needed.  Each check runs in a fresh interpreter, since this
+process has imported everything.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import subprocess
 import sys
 
 import pytest
+
+import pyvirt
 
 HEAVY = ("lxml", "pyvirt.xml", "tempfile", "socket", "pathlib")
 
@@ -23,13 +26,18 @@ with pyvirt.open("test:///default") as conn:
         dom.state(), dom.info(), dom.os_type(), dom.is_persistent(), dom.autostart
         dom.has_managed_save(), dom.security_label(), dom.is_active()
     conn.lookup_domain_by_name("test").state()
+    for net in conn.list_networks():
+        net.is_active(), net.is_persistent(), net.autostart
+    for pool in conn.list_storage_pools():
+        pool.is_active(), pool.is_persistent(), pool.autostart, pool.info(), pool.list_volumes()
 """
 
 CLI_CALLS = """
 import contextlib, io
 from pyvirt.cli.main import main
 with contextlib.redirect_stdout(io.StringIO()):
-    for words in (["list", "--all"], ["dominfo", "test"], ["domstate", "--reason", "test"], ["nodeinfo"]):
+    for words in (["list", "--all"], ["dominfo", "test"], ["domstate", "--reason", "test"], ["nodeinfo"],
+                  ["net-list", "--all"], ["pool-list", "--all"], ["vol-list", "default-pool"]):
         assert main(["-c", "test:///default", *words]) == 0, words
 """
 
@@ -54,22 +62,38 @@ def test_default_node_answers_without_xml(code: str) -> None:
     assert _imported(code) == []
 
 
-def test_the_document_is_parsed_when_needed() -> None:
-    """The first dump parses the built-in domain, and it is the same document as before."""
-    code = (
-        "import pyvirt\n"
-        "from pyvirt_test import defaults\n"
-        "with pyvirt.open('test:///default') as conn:\n"
-        "    dom = conn.lookup_domain_by_name('test')\n"
-        "    assert dom.xml(inactive=True).startswith(\"<domain type='test'>\")\n"
-    )
+@pytest.mark.parametrize(
+    "call",
+    ["conn.lookup_domain_by_name('test').xml(inactive=True)", "conn.lookup_network_by_name('default').xml()",
+     "conn.lookup_pool_by_name('default-pool').xml()"],
+)  # fmt: skip
+def test_a_document_is_parsed_when_needed(call: str) -> None:
+    code = f"import pyvirt\nwith pyvirt.open('test:///default') as conn:\n    {call}\n"
     assert "lxml.etree" in _imported(code)
 
 
-def test_facts_agree_with_the_document() -> None:
+def test_identities_and_facts_agree_with_the_documents() -> None:
+    """What the built-in objects carry unparsed is what their documents say."""
     from pyvirt_test import defaults
-    from pyvirt_test.documents import parse_default_domain
+    from pyvirt_test.documents import parse_default_domain, parse_network, parse_pool
 
     dfn = parse_default_domain(defaults.DOMAIN_XML)
     facts = defaults.DOMAIN_FACTS
     assert (dfn.name, dfn.uuid, dfn.memory_kib, dfn.current_memory_kib, dfn.vcpus, dfn.current_vcpus) == facts
+    network = parse_network(defaults.NETWORK_XML, False)
+    assert (network.name, network.uuid) == defaults.NETWORK_IDENTITY
+    pool = parse_pool(defaults.POOL_XML, False)
+    assert (pool.name, pool.uuid) == defaults.POOL_IDENTITY
+
+
+def test_parsed_objects_match_the_pending_ones() -> None:
+    """Parsing on first need gives the same objects, dumps and sizes as libvirt shows."""
+    with pyvirt.open("test:///default") as conn:
+        pool = conn.lookup_pool_by_name("default-pool")
+        assert pool.info()[1:] == (107374182400, 0, 107374182400)
+        pool.create_volume("<volume><name>v</name><capacity>1024</capacity></volume>")
+        assert pool.info()[1:] == (107374182400, 1024, 107374182400 - 1024)
+        net = conn.lookup_network_by_name("default")
+        assert net.bridge_name() == "virbr0" and net.is_active() and net.is_persistent()
+        net.destroy()
+        assert not net.is_active() and "<name>default</name>" in net.xml()

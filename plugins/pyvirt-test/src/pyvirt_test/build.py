@@ -20,8 +20,8 @@ from pyvirt_test import defaults
 from pyvirt_test.documents import parse_default_domain, parse_domain, parse_network, parse_pool, parse_volume
 from pyvirt_test.domains import add_live_domain, define_domain
 from pyvirt_test.networks import define_network
-from pyvirt_test.state import DomainObj, NodeState, PendingDomain, PoolObj
-from pyvirt_test.storage import add_volume, define_pool
+from pyvirt_test.state import DomainObj, NetworkObj, NodeState, Pending, PoolObj
+from pyvirt_test.storage import add_volume, define_pool, sized
 from pyvirt_test.taints import check as check_taints
 
 if TYPE_CHECKING:
@@ -36,22 +36,32 @@ if TYPE_CHECKING:
 def build_default_state() -> NodeState:
     """``test:///default``: domain ``test`` running as ID 1, network and pool active.
 
-    Nothing is parsed here: the domain is known by its facts until its document is needed,
-    and the network and pool are added when a network, pool or volume is first looked at.
+    Nothing is parsed here: each object is known by its identity (and the domain by the facts
+    its info shows) until its document is needed (:class:`~pyvirt_test.state.Pending`).
     """
     state = NodeState(defaults.NODE_INFO, defaults.CELLS)
     facts = defaults.DOMAIN_FACTS
-    pending = PendingDomain(facts, defaults.DOMAIN_XML, parse_default_domain)
-    obj = DomainObj(pending, pending, facts.name, facts.uuid)
+    domain = Pending(defaults.DOMAIN_XML, parse_default_domain, facts)
+    obj = DomainObj(domain, domain, facts.name, facts.uuid)
     state.add_domain(obj)
     state.mark_started(obj, DomainState.RUNNING, 0)
-    state.load_later(_load_default_networks_and_pools)
+    name, uuid = defaults.NETWORK_IDENTITY
+    network = Pending(defaults.NETWORK_XML, _parse_default_network)
+    net = NetworkObj(network, network, name, uuid)
+    state.networks_by_name[name] = state.networks_by_uuid[uuid] = net
+    name, uuid = defaults.POOL_IDENTITY
+    pool = PoolObj(Pending(defaults.POOL_XML, _parse_default_pool), name, uuid, persistent=True)
+    pool.active = True
+    state.pools_by_name[name] = state.pools_by_uuid[uuid] = pool
     return state
 
 
-def _load_default_networks_and_pools(state: NodeState) -> None:
-    _load_network(state, parse_network(defaults.NETWORK_XML, False))
-    _load_pool(state, parse_pool(defaults.POOL_XML, False))
+def _parse_default_network(xml: str) -> NetworkDef:
+    return parse_network(xml, False)
+
+
+def _parse_default_pool(xml: str) -> PoolDef:
+    return sized(parse_pool(xml, False), 0)
 
 
 def build_file_state(node: NodeFile) -> NodeState:

@@ -3,8 +3,9 @@
 The documents are what ``virsh -c test:///default dumpxml --inactive test``, ``net-dumpxml
 default`` and ``pool-dumpxml default-pool`` print (facts of libvirt's behaviour, kept in
 ``shared/corpus/testdriver/default-state/``); defining them gives back the same objects.
-:data:`DOMAIN_FACTS` repeats the few numbers of :data:`DOMAIN_XML` that ``list``, ``dominfo``
-and ``domstate`` show, so answering them never parses the document (a test keeps the two equal).
+Each object's identity (and the domain's :data:`DOMAIN_FACTS`: the numbers ``dominfo`` shows) is
+repeated here, so listing and describing them never parses a document; a test keeps each equal
+to what its document says.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ DOMAIN_XML = """<domain type='test'>
 </domain>
 """
 
+NETWORK_IDENTITY = ("default", "dd8fe884-6c02-601e-7551-cca97df1c5df")
+"""(name, UUID) of :data:`NETWORK_XML`."""
+
 NETWORK_XML = """<network>
   <name>default</name>
   <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
@@ -78,6 +82,9 @@ NETWORK_XML = """<network>
   </ip>
 </network>
 """
+
+POOL_IDENTITY = ("default-pool", "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566")
+"""(name, UUID) of :data:`POOL_XML`."""
 
 POOL_XML = """<pool type='dir'>
   <name>default-pool</name>

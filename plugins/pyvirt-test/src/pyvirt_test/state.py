@@ -10,17 +10,17 @@ keep libvirt's two definitions: ``config`` (the persistent one, None for a trans
 and ``live`` (while running).  At start both point at the same object; whichever side is
 changed first is copied then (copy on write), so a start/destroy cycle copies nothing.
 
-Opening ``test:///default`` and answering ``list``/``dominfo``/``domstate`` must not pay for
-lxml and the XML models (most of a short ``pyvirsh`` run).  So the built-in domain starts as a
-:class:`PendingDomain` (its facts plus its text, parsed the first time anything needs the
-document), and the built-in network and pool are loaded the first time a network, pool or
-volume is looked at.
+Opening ``test:///default`` and answering what lists and infos show must not pay for lxml and
+the XML models (most of a short ``pyvirsh`` run).  So every built-in object starts with a
+:class:`Pending` definition: its identity and state are known, its text is parsed the first time
+anything needs the document (a dump, a change, a check against another object).  The same holds
+for each kind: ``list``, ``dominfo``, ``net-list``, ``pool-list`` and ``vol-list`` parse nothing.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar
 
 from pyvirt.driver import EventSink
 from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
@@ -69,27 +69,69 @@ class DomainFacts(NamedTuple):
     current_vcpus: int
 
 
-class PendingDomain:
-    """A definition not parsed yet: its facts, its text and the parser that will read it."""
+_Def = TypeVar("_Def")
+
+
+class Pending(Generic[_Def]):
+    """A definition not parsed yet: its text and the parser that will read it (domains also
+    carry the :class:`DomainFacts` their info shows)."""
 
     __slots__ = ("facts", "parse", "xml")
 
-    def __init__(self, facts: DomainFacts, xml: str, parse: Callable[[str], DomainDef]) -> None:
-        self.facts = facts
+    def __init__(self, xml: str, parse: Callable[[str], _Def], facts: DomainFacts | None = None) -> None:
         self.xml = xml
         self.parse = parse
+        self.facts = facts
 
 
-class DomainObj:
-    """One domain and its run state.
+class _Definitions(Generic[_Def]):
+    """libvirt's two definitions of an object: ``config`` (persistent; None for a transient
+    object) and ``live`` (while active).  Either may still be :class:`Pending`; reading it
+    parses it once, for both sides when they share it."""
 
-    ``config`` and ``live`` read a :class:`PendingDomain` as its parsed definition (parsing it
-    then); :attr:`persistent`, :meth:`has_live` and :meth:`sizes` answer without parsing.
-    """
+    __slots__ = ("_config", "_live")
+    _config: _Def | Pending[_Def] | None
+    _live: _Def | Pending[_Def] | None
+
+    @property
+    def persistent(self) -> bool:
+        return self._config is not None
+
+    @property
+    def config(self) -> _Def | None:
+        found = self._config
+        return self._resolve(found) if isinstance(found, Pending) else found
+
+    @config.setter
+    def config(self, value: _Def | None) -> None:
+        self._config = value
+
+    @property
+    def live(self) -> _Def | None:
+        found = self._live
+        return self._resolve(found) if isinstance(found, Pending) else found
+
+    @live.setter
+    def live(self, value: _Def | None) -> None:
+        self._live = value
+
+    def has_live(self) -> bool:
+        return self._live is not None
+
+    def _resolve(self, pending: Pending[_Def]) -> _Def:
+        parsed = pending.parse(pending.xml)
+        if self._config is pending:
+            self._config = parsed
+        if self._live is pending:
+            self._live = parsed
+        return parsed
+
+
+class DomainObj(_Definitions["DomainDef"]):
+    """One domain and its run state; :attr:`persistent`, :meth:`has_live` and :meth:`sizes`
+    answer without parsing a pending definition."""
 
     __slots__ = (
-        "_config",
-        "_live",
         "autostart",
         "has_managed_save",
         "id",
@@ -103,8 +145,8 @@ class DomainObj:
 
     def __init__(
         self,
-        config: DomainDef | PendingDomain | None,
-        live: DomainDef | PendingDomain | None,
+        config: DomainDef | Pending[DomainDef] | None,
+        live: DomainDef | Pending[DomainDef] | None,
         name: str,
         uuid: str,
     ) -> None:
@@ -124,35 +166,6 @@ class DomainObj:
     def active(self) -> bool:
         return self.id != -1
 
-    @property
-    def persistent(self) -> bool:
-        return self._config is not None
-
-    @property
-    def config(self) -> DomainDef | None:
-        found = self._config
-        if isinstance(found, PendingDomain):
-            return self._parse(found)
-        return found
-
-    @config.setter
-    def config(self, value: DomainDef | None) -> None:
-        self._config = value
-
-    @property
-    def live(self) -> DomainDef | None:
-        found = self._live
-        if isinstance(found, PendingDomain):
-            return self._parse(found)
-        return found
-
-    @live.setter
-    def live(self, value: DomainDef | None) -> None:
-        self._live = value
-
-    def has_live(self) -> bool:
-        return self._live is not None
-
     def share_config_as_live(self) -> None:
         """Run on the persistent definition (a start, or a running domain kept when undefined)."""
         self._live = self._config
@@ -160,19 +173,12 @@ class DomainObj:
     def sizes(self) -> tuple[int, int, int]:
         """(maximum memory KiB, current memory KiB, vCPUs in use) of the current definition."""
         found = self._live if self._live is not None else self._config
-        if isinstance(found, PendingDomain):
+        if isinstance(found, Pending):
             facts = found.facts
+            assert facts is not None, "a pending domain carries its facts"
             return facts.memory_kib, facts.current_memory_kib, facts.current_vcpus
         assert found is not None, "a domain always has at least one definition"
         return found.memory_kib, found.current_memory_kib, found.current_vcpus
-
-    def _parse(self, pending: PendingDomain) -> DomainDef:
-        parsed = pending.parse(pending.xml)
-        if self._config is pending:
-            self._config = parsed
-        if self._live is pending:
-            self._live = parsed
-        return parsed
 
     def current(self) -> DomainDef:
         """The definition that describes the domain now: live while running, else the config."""
@@ -201,26 +207,28 @@ class DomainObj:
         return self.config
 
 
-class NetworkObj:
+class NetworkObj(_Definitions["NetworkDef"]):
     """One virtual network: its persistent and live definitions and flags."""
 
-    __slots__ = ("autostart", "config", "live", "name", "ref", "uuid")
+    __slots__ = ("autostart", "name", "ref", "uuid")
 
-    def __init__(self, config: NetworkDef | None, live: NetworkDef | None, name: str, uuid: str) -> None:
+    def __init__(
+        self,
+        config: NetworkDef | Pending[NetworkDef] | None,
+        live: NetworkDef | Pending[NetworkDef] | None,
+        name: str,
+        uuid: str,
+    ) -> None:
         self.name = name
         self.uuid = uuid
-        self.config = config
-        self.live = live
+        self._config = config
+        self._live = live
         self.autostart = False
         self.ref = NetworkRef(name, uuid)
 
     @property
     def active(self) -> bool:
-        return self.live is not None
-
-    @property
-    def persistent(self) -> bool:
-        return self.config is not None
+        return self._live is not None
 
     def current(self) -> NetworkDef:
         found = self.live if self.live is not None else self.config
@@ -241,12 +249,12 @@ class VolObj:
 
 
 class PoolObj:
-    """One storage pool, its volumes (by name) and its sizes."""
+    """One storage pool, its volumes (by name) and its sizes (kept in its definition)."""
 
-    __slots__ = ("active", "autostart", "defn", "name", "persistent", "ref", "uuid", "volumes")
+    __slots__ = ("_defn", "active", "autostart", "name", "persistent", "ref", "uuid", "volumes")
 
-    def __init__(self, defn: PoolDef, name: str, uuid: str, persistent: bool) -> None:
-        self.defn = defn
+    def __init__(self, defn: PoolDef | Pending[PoolDef], name: str, uuid: str, persistent: bool) -> None:
+        self._defn = defn
         self.name = name
         self.uuid = uuid
         self.persistent = persistent
@@ -254,6 +262,26 @@ class PoolObj:
         self.autostart = False
         self.volumes: dict[str, VolObj] = {}
         self.ref = PoolRef(name, uuid)
+
+    @property
+    def defn(self) -> PoolDef:
+        found = self._defn
+        if isinstance(found, Pending):
+            found = self._defn = found.parse(found.xml)
+        return found
+
+    @defn.setter
+    def defn(self, value: PoolDef) -> None:
+        self._defn = value
+
+    def sizes(self) -> tuple[int, int, int]:
+        """(capacity, allocation, available) in bytes, without parsing a pending definition:
+        a pool is parsed before its first volume is added, so a pending one has none."""
+        found = self._defn
+        if isinstance(found, Pending):
+            assert not self.volumes, "a pool is parsed before it gets volumes"
+            return POOL_CAPACITY, 0, POOL_CAPACITY
+        return found.capacity, found.allocation, found.available
 
 
 class NodeState:
@@ -267,58 +295,13 @@ class NodeState:
         self.domains_by_uuid: dict[str, DomainObj] = {}
         self.domains_by_id: dict[int, DomainObj] = {}
         self.next_id = 1
-        self._networks_by_name: dict[str, NetworkObj] = {}
-        self._networks_by_uuid: dict[str, NetworkObj] = {}
-        self._pools_by_name: dict[str, PoolObj] = {}
-        self._pools_by_uuid: dict[str, PoolObj] = {}
-        self._volumes_by_key: dict[str, VolObj] = {}
-        self._load_later: Callable[[NodeState], None] | None = None
-        self._load_lock = threading.Lock()
+        self.networks_by_name: dict[str, NetworkObj] = {}
+        self.networks_by_uuid: dict[str, NetworkObj] = {}
+        self.pools_by_name: dict[str, PoolObj] = {}
+        self.pools_by_uuid: dict[str, PoolObj] = {}
+        self.volumes_by_key: dict[str, VolObj] = {}
         self._sinks: tuple[EventSink, ...] = ()
         self._sinks_lock = threading.Lock()
-
-    # -- networks and storage, loaded on first use -----------------------------------------------
-
-    def load_later(self, loader: Callable[[NodeState], None]) -> None:
-        """Add the node's networks, pools and volumes with ``loader`` when one is first looked at."""
-        self._load_later = loader
-
-    def _load(self) -> None:
-        with self._load_lock:
-            loader = self._load_later
-            if loader is not None:
-                self._load_later = None
-                loader(self)
-
-    @property
-    def networks_by_name(self) -> dict[str, NetworkObj]:
-        if self._load_later is not None:
-            self._load()
-        return self._networks_by_name
-
-    @property
-    def networks_by_uuid(self) -> dict[str, NetworkObj]:
-        if self._load_later is not None:
-            self._load()
-        return self._networks_by_uuid
-
-    @property
-    def pools_by_name(self) -> dict[str, PoolObj]:
-        if self._load_later is not None:
-            self._load()
-        return self._pools_by_name
-
-    @property
-    def pools_by_uuid(self) -> dict[str, PoolObj]:
-        if self._load_later is not None:
-            self._load()
-        return self._pools_by_uuid
-
-    @property
-    def volumes_by_key(self) -> dict[str, VolObj]:
-        if self._load_later is not None:
-            self._load()
-        return self._volumes_by_key
 
     # -- connections and events -----------------------------------------------------------------
 

@@ -116,9 +116,8 @@ class StorageCalls:
     def pool_get_info(self, uuid: str) -> PoolInfo:
         with self._state.lock:
             obj = self._pool(uuid)
-            dfn = obj.defn
             state = PoolState.RUNNING if obj.active else PoolState.INACTIVE
-            return PoolInfo(state, dfn.capacity, dfn.allocation, dfn.available)
+            return PoolInfo(state, *obj.sizes())
 
     def pool_get_xml(self, uuid: str, inactive: bool) -> str:
         if inactive:
@@ -290,10 +289,7 @@ def define_pool(state: NodeState, dfn: PoolDef, persistent: bool) -> PoolObj:
         raise OperationInvalidError(
             f"Requested operation is not valid: pool is already active as '{name}'", domain=ErrorDomain.STORAGE
         )
-    allocation = obj.defn.allocation if obj is not None else 0
-    dfn.capacity = POOL_CAPACITY
-    dfn.allocation = allocation
-    dfn.available = POOL_CAPACITY - allocation
+    sized(dfn, obj.defn.allocation if obj is not None else 0)
     if obj is not None:
         obj.defn = dfn
         obj.persistent = persistent
@@ -304,6 +300,15 @@ def define_pool(state: NodeState, dfn: PoolDef, persistent: bool) -> PoolObj:
     state.pools_by_name[name] = obj
     state.pools_by_uuid[uuid] = obj
     return obj
+
+
+def sized(dfn: PoolDef, allocation: int) -> PoolDef:
+    """``dfn`` with the test driver's sizes: :data:`POOL_CAPACITY` whatever its XML says, and
+    ``allocation`` bytes taken by its volumes."""
+    dfn.capacity = POOL_CAPACITY
+    dfn.allocation = allocation
+    dfn.available = POOL_CAPACITY - allocation
+    return dfn
 
 
 def _check_pool_source(state: NodeState, dfn: PoolDef) -> None:
