@@ -91,8 +91,8 @@ class DomainCalls:
         return domain_by_uuid(self._state, uuid)
 
     def domain_define_xml(self, xml: str, validate: bool) -> DomainRef:
-        """Define, and format the new config once now (outside the lock), as libvirt does when
-        it writes a config out: the first dump is then served from the model's cache."""
+        """Define, and format the new config once now, outside the node's lock: the first dump
+        is then served from the model's cache instead of formatting while others wait."""
         dfn = parse_domain(xml, validate)
         dfn.to_xml(inactive=True)
         state = self._state
