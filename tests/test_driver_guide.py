@@ -6,8 +6,11 @@ write the same files as the page, and a scaffolded driver must pass its tests ju
 from __future__ import annotations
 
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -90,10 +93,16 @@ def run_tests(env: Path, project: Path) -> tuple[subprocess.CompletedProcess[str
     return done, found
 
 
-def test_the_guides_driver_passes_the_suite_on_its_first_run(fresh_env: Path, tmp_path: Path) -> None:
-    project = write_files(tmp_path / "pyvirt-acme", guide_files())
+@pytest.fixture(scope="module")
+def guide_driver(fresh_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``pyvirt-acme`` written from the guide's code blocks and pip-installed (not editable)."""
+    project = write_files(tmp_path_factory.mktemp("author") / "pyvirt-acme", guide_files())
     pip_install(fresh_env, "--no-deps", "--no-build-isolation", str(project))
+    return project
 
+
+def test_the_guides_driver_passes_the_suite_on_its_first_run(fresh_env: Path, guide_driver: Path) -> None:
+    project = guide_driver
     pyvirsh = str(fresh_env / "bin" / "pyvirsh")
     listed = subprocess.run([pyvirsh, "drivers", "--check"], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^ acme +pyvirt-acme +0\.1\.0 +pyvirt_acme\.plugin +yes$", listed, re.MULTILINE), listed
@@ -110,6 +119,55 @@ def test_the_guides_driver_passes_the_suite_on_its_first_run(fresh_env: Path, tm
     assert sample_skip and sample_skip.group(1) in outcome["skipped"]
     sample_summary = re.search(r"^(pyvirt: .*?) \.\.\.$", guide, re.MULTILINE)
     assert sample_summary and re.sub(r"\d+", "N", sample_summary.group(1)) in re.sub(r"\d+", "N", done.stdout)
+
+
+def test_the_guides_driver_is_served_by_pyvirtd_unchanged(fresh_env: Path, guide_driver: Path, tmp_path: Path) -> None:
+    pip_install(fresh_env, "--no-deps", "--no-build-isolation", str(REPO / "daemon"))
+    root = tmp_path / "node"
+    root.mkdir()
+    (root / "pyvirtd.toml").write_text(f'root = "{root}"\n')
+    socket_path = root / "run" / "pyvirt" / "pyvirt-sock"
+    with open(root / "pyvirtd.log", "wb") as log:
+        daemon = subprocess.Popen(
+            [str(fresh_env / "bin" / "pyvirtd"), "--config", str(root / "pyvirtd.toml")],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        wait_for_socket(daemon, socket_path)
+        remote = f"acme+unix:///test?socket={socket_path}"
+        pyvirsh = str(fresh_env / "bin" / "pyvirsh")
+        shell = subprocess.run([pyvirsh, "-c", remote, "hostname; list --all"], capture_output=True, text=True)
+        assert shell.returncode == 0, shell.stderr
+        assert shell.stdout.split()[0] == socket.gethostname()
+        # the daemon's answer for what the guide's driver lacks names that driver
+        version = subprocess.run([pyvirsh, "-c", remote, "version"], capture_output=True, text=True)
+        assert version.returncode == 1
+        assert "not supported by the connection driver: get_version (driver 'ACME')" in version.stderr
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            status = daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            status = daemon.wait()
+    assert status == 0, (root / "pyvirtd.log").read_text()
+    assert not socket_path.exists()
+
+
+def wait_for_socket(daemon: subprocess.Popen[bytes], path: Path) -> None:
+    """Until the daemon accepts on ``path``; a daemon that exits or never listens fails the test."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert daemon.poll() is None, f"pyvirtd exited with {daemon.returncode}"
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(str(path))
+                return
+            except OSError:
+                time.sleep(0.05)
+    pytest.fail(f"pyvirtd did not listen on {path} within 60 s")
 
 
 def test_a_scaffolded_driver_starts_green(fresh_env: Path, tmp_path: Path) -> None:
