@@ -2,8 +2,9 @@
 
 libvirt formats every document from its C structures, so the order of child elements and of
 attributes in its outputs is fixed per element.  This script reads that order off libvirt's
-outputs in the corpus (``*.out.xml``, ``*.testdriver.xml``, the test driver's default state)
-and off real libvirt's dumps of probe documents (``libvirt-probes/``, see probe_libvirt.py),
+outputs in the corpus (``*.out.xml``, ``*.testdriver.xml``, the test driver's default state),
+off real libvirt's dumps of probe documents (``libvirt-probes/``, see probe_libvirt.py) and of
+all of libvirt's test documents (``tests/data/libvirt-xml``, see gen_libvirt_data.py),
 merges the orders seen for each element path into one total order (a topological sort of
 "seen before" pairs, first-seen wins on conflicts) and writes the tables as Python literals.
 It reads data, not code; run it when the corpus grows:
@@ -31,6 +32,16 @@ def element_key(path: list[str]) -> str:
         if not out or out[-1] != seg:
             out.append(seg)
     return "/".join(out)
+
+
+VARIANTS = {("interface", "hostdev")}
+"""Elements whose formatter orders children by their ``type`` (libvirt prints a hostdev
+interface's ``<driver>`` with the host device, before ``<source>``): keyed ``PATH@TYPE``."""
+
+
+def variant(el: etree._Element) -> str:
+    kind = el.get("type")
+    return f"@{kind}" if (el.tag, kind) in VARIANTS else ""
 
 
 # Orders libvirt documents but the corpus cannot show (items never seen side by side).
@@ -194,6 +205,8 @@ def tables(corpus: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[st
     files += sorted((corpus / "testdriver" / "default-state").glob("*.xml"))
     # real libvirt's dumps of documents holding many optional children at once (probe_libvirt.py)
     files += sorted((Path(__file__).resolve().parent / "libvirt-probes").glob("*.xml"))
+    # real libvirt's dumps of every document of its own test data (gen_libvirt_data.py)
+    files += sorted((REPO / "tests" / "data" / "libvirt-xml").glob("*/*.dump.xml"))
     children: dict[str, list[list[str]]] = defaultdict(list)
     attrs: dict[str, list[list[str]]] = defaultdict(list)
     parser = etree.XMLParser(remove_blank_text=True, remove_comments=True)
@@ -202,7 +215,7 @@ def tables(corpus: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[st
         if not isinstance(el.tag, str) or el.tag.startswith("{"):
             return
         here = [*path, el.tag]
-        key = element_key(here)
+        key = element_key(here) + variant(el)
         if el.attrib:
             attrs[key].append([str(a) for a in el.attrib if not str(a).startswith("{")])
         seq: list[str] = []

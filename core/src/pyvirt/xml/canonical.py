@@ -24,6 +24,9 @@ from pyvirt.xml._order import ATTR_ORDER, CHILD_ORDER
 _CHILD_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for k, v in CHILD_ORDER.items()}
 _ATTR_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for k, v in ATTR_ORDER.items()}
 _PLACEHOLDER = "\ue000"
+_VARIANTS = {("interface", "hostdev")}
+"""Elements whose children libvirt orders by their ``type``: tables keyed ``PATH@TYPE``
+(a hostdev interface prints its ``<driver>`` with the host device, before ``<source>``)."""
 
 
 def canonicalize(root: etree._Element) -> None:
@@ -39,7 +42,8 @@ def _child_key(key: str, tag: str) -> str:
     """Table key of a child: repeated names (nested backingStore) collapse into one."""
     found = _KEYS.get((key, tag))
     if found is None:
-        found = key if key.rsplit("/", 1)[-1] == tag else key + "/" + tag
+        base = key.partition("@")[0]  # a variant's children have the plain path
+        found = base if base.rsplit("/", 1)[-1] == tag else base + "/" + tag
         _KEYS[(key, tag)] = found
     return found
 
@@ -118,6 +122,8 @@ def _sort(el: etree._Element, key: str) -> None:
                 continue  # an extension namespace: kept as written
             child_key = _child_key(key, tag)
         if child_key in _SORTABLE and (len(child) or (child_key in _ATTR_RANK and len(child.attrib) > 1)):
+            if (tag, child.get("type")) in _VARIANTS:
+                child_key += "@" + child.get("type", "")
             _sort(child, child_key)
     if len(tags) < 2:
         return
