@@ -65,3 +65,12 @@ def test_the_code_it_writes_is_lint_and_type_clean(tmp_path: Path) -> None:
     ):
         done = subprocess.run([sys.executable, "-m", *check], cwd=project, capture_output=True, text=True)
         assert done.returncode == 0, f"{check[0]}: {done.stdout}{done.stderr}"
+
+
+def test_its_noxfile_offers_the_tests_session(tmp_path: Path) -> None:
+    scaffold.write("zeta", tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "--list"], cwd=tmp_path / "pyvirt-zeta", capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "* tests" in done.stdout
