@@ -1,4 +1,6 @@
-"""pytest plugin behind :mod:`pyvirt.testing`: URI parametrisation, connections, capabilities."""
+"""pytest plugin behind :mod:`pyvirt.testing`: URI parametrisation, connections, and the gate
+that skips a test whose driver lacks an operation the test declares (``pyvirt_requires``),
+with a closing line that ranks the missing operations for the driver's author."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ _MISSING = pytest.StashKey[list[tuple[str, list[str]]]]()
 _UNOPENABLE = pytest.StashKey[dict[str, str]]()
 """URI -> id of the test that reported it cannot be opened."""
 _SHOWN = 6
+"""Operations the closing line names before "and N more"."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
