@@ -1,23 +1,50 @@
-"""Entry point of the QEMU driver: it claims its scheme but cannot open it yet.
+"""Entry point of the ``qemu`` scheme.
 
-Claiming the scheme (rather than not being installed) lets users see *why* `qemu://` URIs fail:
-the driver exists as a distribution, its implementation is a later milestone.
+``qemu:///embed?root=DIR`` is served in-process, everything under DIR.  ``qemu:///system`` and
+``qemu:///session`` are served only where this driver runs inside pyvirtd (the core's
+``server_side``); in a client process they are declined, so the core hands them to the daemon,
+where the guests outlive every client.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import ConnectError, ErrorCode
 from pyvirt.hookspecs import hookimpl
+from pyvirt.plugins import host
 from pyvirt.uri import URI
 
 
 @hookimpl
 def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnection | None:
-    """Decline URIs of other schemes and remote ones; refuse local `qemu://` with a clear reason."""
+    """Open ``uri`` when this process serves it; ``None`` (declined) when a daemon should."""
     if uri.driver != "qemu" or uri.is_remote:
         return None
-    raise ConnectError(
-        f"the QEMU driver (pyvirt-qemu) is not implemented yet: cannot open '{uri}'",
-        code=ErrorCode.NO_SUPPORT,
-    )
+    from pyvirt_qemu.connection import QemuConnection  # imported only when a qemu: URI is opened
+    from pyvirt_qemu.layout import Layout
+
+    if uri.path == "/embed":
+        root = uri.param("root")
+        if not root or not os.path.isabs(root):
+            raise ConnectError(
+                f"invalid argument: the embedded QEMU driver needs an absolute 'root' parameter: '{uri}'",
+                code=ErrorCode.INVALID_ARG,
+            )
+        path = Path(root).resolve()
+        return QemuConnection(uri, events, path, Layout.embedded(path))
+    if uri.path not in ("/system", "/session"):
+        raise ConnectError(
+            f"unexpected QEMU URI path '{uri.path}', try qemu:///system, qemu:///session or qemu:///embed?root=DIR",
+            code=ErrorCode.INVALID_ARG,
+        )
+    if not getattr(host(), "server_side", False):
+        return None
+    if uri.path == "/session":
+        layout = Layout.session()
+        return QemuConnection(uri, events, layout.run, layout)
+    root = Path(getattr(host(), "root", "") or os.environ.get("PYVIRTD_ROOT") or "/")
+    layout = Layout.system(root)
+    return QemuConnection(uri, events, layout.run, layout)

@@ -1,0 +1,222 @@
+"""The QEMU driver's state for one directory tree: its domains, ids, event delivery and lock.
+
+One :class:`QemuDriver` exists per root in a process, shared by every connection to it (as
+libvirt's embedded driver is shared by the connections of one process); it is built on the
+first open, where it loads every persistent config, finds running guests again from their
+status files and starts the autostart ones, and is dropped after the last close.  A lock file
+keeps a second process from driving the same root at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pyvirt.driver import EventSink
+from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain, NoDomainError
+from pyvirt.log import get_logger
+from pyvirt.types import DomainEvent, DomainEventType, DomainRef, DomainState, PausedReason, RunningReason, ShutoffReason
+from pyvirt.xml.domain import DomainDef
+from pyvirt_qemu import lifecycle, process
+from pyvirt_qemu.atomic import remove
+from pyvirt_qemu.domain import DomainObj, Status, read_status
+from pyvirt_qemu.layout import Layout
+from pyvirt_qemu.monitor import Monitor, MonitorError
+
+log = get_logger("pyvirt_qemu")
+
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+RECONNECT_TIMEOUT = 5.0
+
+
+class QemuDriver:
+    """Every domain under one :class:`Layout`."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.lock = threading.RLock()
+        self.by_uuid: dict[str, DomainObj] = {}
+        self.by_name: dict[str, DomainObj] = {}
+        self._sinks: list[EventSink] = []
+        self._events = ThreadPoolExecutor(1, thread_name_prefix="pyvirt-qemu-events")
+        self._ids = itertools.count(1)
+        self._lock_fd = -1
+
+    # -- opening ------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        self.layout.create()
+        self._lock_fd = os.open(self.layout.run / "driver.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            holder = (self.layout.run / "driver.pid").read_text().strip() if (self.layout.run / "driver.pid").exists() else "?"
+            raise ConnectError(
+                f"the QEMU driver state under '{self.layout.run.parent.parent}' is in use by another process (pid {holder})",
+                code=ErrorCode.OPERATION_INVALID,
+            ) from None
+        (self.layout.run / "driver.pid").write_text(f"{os.getpid()}\n")
+        self._load_configs()
+        self._reconnect()
+        self._autostart()
+
+    def close(self) -> None:
+        """Let go of every monitor and the lock; the guests keep running."""
+        with self.lock:
+            objs = list(self.by_uuid.values())
+        for obj in objs:
+            if obj.cancel_watch is not None:
+                obj.cancel_watch()
+            if obj.monitor is not None:
+                obj.monitor.close()
+                obj.monitor = None
+        self._events.shutdown(wait=True)
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+
+    def _load_configs(self) -> None:
+        for path in sorted(self.layout.config.glob("*.xml")):
+            try:
+                dfn = DomainDef.from_xml(path.read_bytes(), namespaces=(QEMU_NS,))
+            except Exception as exc:  # noqa: BLE001 - one bad file must not hide the others
+                log.warning("skipping unreadable domain config", path=str(path), error=str(exc))
+                continue
+            obj = DomainObj(persistent=dfn, autostart=self.layout.autostart_link(dfn.name).exists())
+            self.add(obj)
+
+    def _reconnect(self) -> None:
+        """Find the guests that kept running while no process drove this root."""
+        for path in sorted(self.layout.run.glob("*.xml")):
+            try:
+                status = read_status(path)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("dropping unreadable status file", path=str(path), error=str(exc))
+                remove(path)
+                continue
+            obj = self.by_uuid.get(status.live.uuid)
+            if obj is None:
+                obj = DomainObj(persistent=None, live=status.live)
+                self.add(obj)
+            if not process.is_same(status.pid, status.started) or not self._attach(obj, status):
+                remove(path, Path(status.monitor_path))
+                obj.state, obj.reason = DomainState.SHUTOFF, ShutoffReason.CRASHED
+                obj.id = -1
+                if obj.persistent is None:
+                    self.forget(obj)
+                else:
+                    obj.live = None
+
+    def _attach(self, obj: DomainObj, status: Status) -> bool:
+        """Reconnect the monitor of a guest whose process is still the one we started."""
+        live, domain_id = status.live, status.domain_id
+        obj.live, obj.id, obj.pid, obj.started = live, domain_id, status.pid, status.started
+        obj.monitor_path = status.monitor_path
+        monitor = Monitor(live.name, lambda name, data: self.submit(lifecycle.on_event, self, obj, name, data))
+        try:
+            monitor.connect(status.monitor_path, RECONNECT_TIMEOUT)
+            running = monitor.execute("query-status")
+        except MonitorError as exc:
+            log.warning("cannot reconnect to a running guest; killing it", domain=live.name, error=exc.message)
+            monitor.close()
+            process.kill(status.pid)
+            process.wait_gone(status.pid, 5)
+            return False
+        obj.monitor = monitor
+        if running.get("running"):
+            obj.state, obj.reason = DomainState.RUNNING, status.reason if status.state == DomainState.RUNNING else RunningReason.UNPAUSED
+        else:
+            obj.state, obj.reason = DomainState.PAUSED, status.reason if status.state == DomainState.PAUSED else PausedReason.UNKNOWN
+        obj.exited.clear()
+        obj.cancel_watch = process.watch_exit(status.pid, lambda: self.submit(lifecycle.on_exit, self, obj))
+        self._ids = itertools.count(max(domain_id + 1, next(self._ids)))
+        return True
+
+    def _autostart(self) -> None:
+        with self.lock:
+            due = [o for o in self.by_uuid.values() if o.autostart and not o.active]
+        for obj in due:
+            try:
+                with obj.job:
+                    lifecycle.start(self, obj, paused=False)
+                for event, detail in lifecycle.started_events(False):
+                    self.emit(obj.ref, event, detail)
+            except Exception as exc:  # noqa: BLE001 - one guest failing to start must not stop the driver
+                log.warning("autostart failed", domain=obj.name, error=str(exc))
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def add(self, obj: DomainObj) -> None:
+        with self.lock:
+            self.by_uuid[obj.uuid] = obj
+            self.by_name[obj.name] = obj
+
+    def forget(self, obj: DomainObj) -> None:
+        with self.lock:
+            self.by_uuid.pop(obj.uuid, None)
+            if self.by_name.get(obj.name) is obj:
+                del self.by_name[obj.name]
+
+    def next_id(self) -> int:
+        with self.lock:
+            return next(self._ids)
+
+    def get(self, uuid: str) -> DomainObj:
+        with self.lock:
+            obj = self.by_uuid.get(uuid)
+        if obj is None:
+            raise NoDomainError(f"Domain not found: no domain with matching uuid '{uuid}'", domain=ErrorDomain.QEMU)
+        return obj
+
+    # -- events -------------------------------------------------------------------------------
+
+    def attach(self, sink: EventSink) -> None:
+        with self.lock:
+            self._sinks = [*self._sinks, sink]
+
+    def detach(self, sink: EventSink) -> None:
+        with self.lock:
+            self._sinks = [s for s in self._sinks if s is not sink]
+
+    def submit(self, fn: Callable[..., object], *args: object) -> None:
+        """Run ``fn`` on the event thread: QMP events and exits are handled in arrival order,
+        never on the loop thread (a subscriber may call back into the driver)."""
+        with contextlib.suppress(RuntimeError):  # shut down: the driver is closing
+            self._events.submit(fn, *args)
+
+    def emit(self, ref: DomainRef, event: DomainEventType, detail: int) -> None:
+        for sink in self._sinks:
+            sink(DomainEvent(ref, event, int(detail)))
+
+
+_drivers: dict[Path, tuple[QemuDriver, int]] = {}
+_drivers_lock = threading.Lock()
+
+
+def acquire(key: Path, layout: Callable[[], Layout]) -> QemuDriver:
+    """The driver for ``key`` (opened on first use), with one more reference."""
+    with _drivers_lock:
+        found = _drivers.get(key)
+        if found is None:
+            drv = QemuDriver(layout())
+            drv.open()
+            found = (drv, 0)
+        _drivers[key] = (found[0], found[1] + 1)
+        return found[0]
+
+
+def release(key: Path) -> None:
+    with _drivers_lock:
+        drv, refs = _drivers[key]
+        if refs > 1:
+            _drivers[key] = (drv, refs - 1)
+            return
+        del _drivers[key]
+    drv.close()

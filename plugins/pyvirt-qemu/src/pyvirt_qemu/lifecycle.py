@@ -1,0 +1,280 @@
+"""Starting, watching and stopping QEMU processes for domains.
+
+Start: spawn QEMU paused (``-S``) with its monitor on a socket we already listen on, connect,
+fill the live XML with what QEMU chose (pty paths, VNC port), write the status file, then
+``cont`` unless the caller asked for a paused domain.  Any failure on the way kills the
+process and removes every file the attempt created, and the error carries QEMU's own words
+from its log.
+
+Stop: the process's exit (seen through a pidfd, see :mod:`.process`) is the one place a domain
+becomes shut off; the reason is whatever asked for the exit (destroy, save), else ``shutdown``
+when QEMU reported a SHUTDOWN event first, else ``crashed``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from pyvirt.errors import ErrorDomain, OperationFailedError, OperationInvalidError
+from pyvirt.types import (
+    DomainEventType,
+    DomainState,
+    PausedReason,
+    ResumedDetail,
+    RunningReason,
+    ShutdownDetail,
+    ShutoffReason,
+    StartedDetail,
+    StoppedDetail,
+    SuspendedDetail,
+)
+from pyvirt.xml.domain import DomainDef
+from pyvirt_qemu import command, layout, probe, process
+from pyvirt_qemu.atomic import remove
+from pyvirt_qemu.devices import aliases
+from pyvirt_qemu.domain import DomainObj, write_status
+from pyvirt_qemu.monitor import Monitor, MonitorError
+
+if TYPE_CHECKING:
+    from pyvirt_qemu.driver import QemuDriver
+
+MONITOR_TIMEOUT = 30.0
+QUIT_GRACE = 3.0
+"""How long destroy lets QEMU quit on its own before SIGKILL."""
+
+_STOPPED_DETAIL = {
+    ShutoffReason.SHUTDOWN: StoppedDetail.SHUTDOWN,
+    ShutoffReason.DESTROYED: StoppedDetail.DESTROYED,
+    ShutoffReason.CRASHED: StoppedDetail.CRASHED,
+    ShutoffReason.SAVED: StoppedDetail.SAVED,
+    ShutoffReason.FAILED: StoppedDetail.FAILED,
+}
+
+
+def check_sources(obj: DomainObj) -> None:
+    """libvirt refuses to start with a disk whose file is missing; so do we, before spawning."""
+    for disk in obj.definition.disks:
+        if disk.type in ("file", "block") and disk.source and not os.path.exists(disk.source):
+            raise OperationFailedError(
+                f"Cannot access storage file '{disk.source}': No such file or directory", domain=ErrorDomain.QEMU
+            )
+
+
+def start(
+    drv: QemuDriver,
+    obj: DomainObj,
+    paused: bool,
+    extra_args: tuple[str, ...] = (),
+    definition: DomainDef | None = None,
+) -> None:
+    """Start ``obj`` (caller holds its job and has checked it is inactive) from its persistent
+    definition, or ``definition`` (a restore runs the saved live XML)."""
+    base = definition or (obj.persistent if obj.persistent is not None else obj.live)
+    assert base is not None
+    obj.live = base.copy()
+    live = obj.live
+    check_sources(obj)
+    emulator = live.root.findtext("devices/emulator") or ""
+    caps = probe.capabilities(emulator, drv.layout.cache)
+    sock_path = drv.layout.monitor_socket(live.uuid)
+    if len(str(sock_path)) > layout.MAX_SOCKET_PATH:
+        raise OperationFailedError(f"monitor socket path '{sock_path}' is too long for a unix socket: use a shorter root")
+    remove(sock_path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = 0
+    obj.guest_shutdown, obj.stop_reason = False, None
+    obj.exited.clear()
+    log_path = drv.layout.log_file(live.name)
+    try:
+        listener.bind(str(sock_path))
+        listener.listen(1)
+        cmd = command.build(live, caps, emulator, listener.fileno())
+        argv = [*cmd.argv, *extra_args]
+        with open(log_path, "a") as log:
+            log.write(" ".join(argv) + "\n")
+        log_start = log_path.stat().st_size
+        pid = process.spawn(argv, log_path, [listener.fileno()])
+        listener.close()
+        obj.pid, obj.started = pid, process.start_time(pid)
+        obj.monitor_path = str(sock_path)
+        monitor = Monitor(live.name, lambda name, data: drv.submit(on_event, drv, obj, name, data))
+        try:
+            monitor.connect(str(sock_path), MONITOR_TIMEOUT)
+        except MonitorError as exc:
+            raise OperationFailedError(
+                f"internal error: QEMU unexpectedly closed the monitor: {_log_tail(log_path, log_start) or exc.message}",
+                domain=ErrorDomain.QEMU,
+            ) from exc
+        obj.monitor = monitor
+        _fill_live(obj, monitor, cmd)
+        obj.id = drv.next_id()
+        obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
+        obj.reason = PausedReason.USER if paused else RunningReason.BOOTED
+        write_status(drv.layout.status_file(live.name), obj)
+        obj.cancel_watch = process.watch_exit(pid, lambda: drv.submit(on_exit, drv, obj))
+        if not paused and not extra_args:
+            monitor.execute("cont")
+    except BaseException:
+        listener.close()
+        _abort(drv, obj, pid)
+        raise
+
+
+def _log_tail(path: os.PathLike[str], offset: int) -> str:
+    try:
+        with open(path, errors="replace") as f:
+            f.seek(offset)
+            return " ".join(line.strip() for line in f.read().splitlines()[-5:] if line.strip())
+    except OSError:
+        return ""
+
+
+def _abort(drv: QemuDriver, obj: DomainObj, pid: int) -> None:
+    """Undo a failed start: no process, socket, status file or live state may remain."""
+    if obj.cancel_watch is not None:
+        obj.cancel_watch()
+        obj.cancel_watch = None
+    if obj.monitor is not None:
+        obj.monitor.close()
+        obj.monitor = None
+    if pid:
+        process.kill(pid)
+        process.wait_gone(pid, 5)
+    assert obj.live is not None
+    remove(drv.layout.monitor_socket(obj.live.uuid), drv.layout.status_file(obj.live.name))
+    obj.live = None if obj.persistent is not None else obj.live
+    obj.id, obj.pid, obj.started = -1, 0, None
+    obj.state, obj.reason = DomainState.SHUTOFF, ShutoffReason.FAILED
+
+
+def _fill_live(obj: DomainObj, monitor: Monitor, cmd: command.Command) -> None:
+    """Write into the live XML what QEMU decided at start: pty paths, the VNC port, aliases."""
+    live = obj.live
+    assert live is not None
+    devs = live.root.find("devices")
+    if devs is None:
+        return
+    names = aliases(devs)
+    if cmd.ptys:
+        ptys = {c["label"]: c["filename"].removeprefix("pty:") for c in monitor.execute("query-chardev")}
+        for el in (*devs.iterchildren("serial"), *devs.iterchildren("console")):
+            path = ptys.get(f"char{names.get(el, '')}")
+            if el.get("type") == "pty" and path:
+                el.set("tty", path)
+                src = el.find("source")
+                if src is None:
+                    src = etree.SubElement(el, "source")
+                src.set("path", path)
+    if cmd.vnc:
+        vnc = monitor.execute("query-vnc")
+        for el in devs.iterchildren("graphics"):
+            el.set("port", str(vnc.get("service", el.get("port", "-1"))))
+            passwd = el.get("passwd")
+            if passwd is not None:
+                monitor.execute("set_password", {"protocol": "vnc", "password": passwd})
+    current, maximum = live.current_memory_kib, live.memory_kib
+    if current < maximum and devs.find("memballoon[@model='virtio']") is not None:
+        monitor.execute("balloon", {"value": current * 1024})
+    for el, name in names.items():
+        if el.find("alias") is None:
+            etree.SubElement(el, "alias", name=name)
+    live.invalidate()
+
+
+# -- stopping ---------------------------------------------------------------------------------
+
+
+def destroy(drv: QemuDriver, obj: DomainObj, reason: ShutoffReason = ShutoffReason.DESTROYED) -> None:
+    """Ask QEMU to quit, SIGKILL it when it does not in time, and wait until it is shut off."""
+    obj.stop_reason = reason
+    if obj.monitor is not None:
+        obj.monitor.send("quit")
+    else:
+        process.kill(obj.pid, signal.SIGTERM)
+    if not obj.exited.wait(QUIT_GRACE):
+        process.kill(obj.pid)
+        if not obj.exited.wait(QUIT_GRACE):
+            on_exit(drv, obj)  # the watcher is gone with a wedged loop: account for it here
+
+
+def on_exit(drv: QemuDriver, obj: DomainObj) -> None:
+    """The QEMU process ended: shut the domain off and clean up (runs on the event thread)."""
+    with drv.lock:
+        if not obj.active or obj.exited.is_set():
+            return
+        reason = obj.stop_reason or (ShutoffReason.SHUTDOWN if obj.guest_shutdown else ShutoffReason.CRASHED)
+        ref = obj.ref
+        if obj.monitor is not None:
+            monitor, obj.monitor = obj.monitor, None
+            drv.submit(monitor.close)
+        assert obj.live is not None
+        remove(drv.layout.monitor_socket(obj.live.uuid), drv.layout.status_file(obj.live.name))
+        obj.state, obj.reason = DomainState.SHUTOFF, reason
+        obj.id, obj.pid, obj.started, obj.cancel_watch = -1, 0, None, None
+        transient = obj.persistent is None
+        if not transient:
+            obj.live = None
+        else:
+            drv.forget(obj)
+        obj.exited.set()
+    drv.emit(ref, DomainEventType.STOPPED, _STOPPED_DETAIL.get(reason, StoppedDetail.FAILED))
+
+
+def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any]) -> None:
+    """A QMP event: update the state and report the lifecycle event (runs on the event thread)."""
+    if name == "SHUTDOWN":
+        obj.guest_shutdown = bool(data.get("guest")) or obj.guest_shutdown
+        if obj.stop_reason is None:
+            obj.guest_shutdown = True
+            drv.emit(obj.ref, DomainEventType.SHUTDOWN, ShutdownDetail.GUEST if data.get("guest") else ShutdownDetail.HOST)
+    elif name == "STOP":
+        transition(drv, obj, DomainState.PAUSED, PausedReason.UNKNOWN, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)
+    elif name == "RESUME":
+        transition(drv, obj, DomainState.RUNNING, RunningReason.UNPAUSED, DomainEventType.RESUMED, ResumedDetail.UNPAUSED)
+    elif name == "GUEST_PANICKED":
+        drv.emit(obj.ref, DomainEventType.CRASHED, 0)
+        if obj.stop_reason is None:
+            obj.stop_reason = ShutoffReason.CRASHED
+            if obj.monitor is not None:
+                obj.monitor.send("quit")
+
+
+def transition(
+    drv: QemuDriver, obj: DomainObj, state: DomainState, reason: int, event: DomainEventType, detail: int
+) -> None:
+    """Move a running domain to ``state`` and report it, once: both the caller that asked for
+    the change and the QMP event that confirms it end here, and only the first one counts."""
+    with drv.lock:
+        if not obj.active or obj.state == state or obj.stop_reason is not None:
+            return
+        obj.state, obj.reason = state, reason
+        ref = obj.ref
+        with contextlib.suppress(OSError):
+            write_status(drv.layout.status_file(obj.name), obj)
+    drv.emit(ref, event, detail)
+
+
+def require_active(obj: DomainObj) -> None:
+    if not obj.active:
+        raise OperationInvalidError("Requested operation is not valid: domain is not running", domain=ErrorDomain.QEMU)
+
+
+def monitor_of(obj: DomainObj) -> Monitor:
+    require_active(obj)
+    if obj.monitor is None:
+        raise OperationFailedError("internal error: no monitor connection to the domain's QEMU", domain=ErrorDomain.QEMU)
+    return obj.monitor
+
+
+def started_events(paused: bool) -> list[tuple[DomainEventType, int]]:
+    events: list[tuple[DomainEventType, int]] = [(DomainEventType.STARTED, StartedDetail.BOOTED)]
+    if paused:
+        events.append((DomainEventType.SUSPENDED, SuspendedDetail.PAUSED))
+    return events

@@ -1,0 +1,118 @@
+"""Save a running domain to a file and restore it from there.
+
+The image is a one-line header (``PYVIRT-QEMU-SAVE 1 <length>``), the domain's live XML of that
+length, then QEMU's migration stream: QEMU writes the stream itself (``migrate`` to ``exec:``),
+and restore feeds it back through ``-incoming defer`` + ``migrate-incoming``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pyvirt.errors import DomainExistsError, ErrorDomain, InvalidArgumentError, OperationFailedError
+from pyvirt.types import DomainEventType, DomainRef, DomainState, RunningReason, ShutoffReason, StartedDetail, SuspendedDetail
+from pyvirt.xml.domain import DomainDef
+from pyvirt_qemu import lifecycle
+from pyvirt_qemu.domain import DomainObj
+from pyvirt_qemu.monitor import Monitor
+
+if TYPE_CHECKING:
+    from pyvirt_qemu.driver import QemuDriver
+
+MAGIC = "PYVIRT-QEMU-SAVE"
+MIGRATION_TIMEOUT = 300.0
+
+
+class SaveCalls:
+    """Save and restore calls of :class:`~pyvirt_qemu.connection.QemuConnection`."""
+
+    drv: QemuDriver
+
+    def domain_save(self, uuid: str, path: str) -> None:
+        obj = self.drv.get(uuid)
+        with obj.job:
+            _save(self.drv, obj, Path(path))
+
+    def domain_restore(self, path: str) -> DomainRef:
+        dfn, offset = _read_header(Path(path))
+        drv = self.drv
+        with drv.lock:
+            obj = drv.by_uuid.get(dfn.uuid)
+            if obj is None:
+                obj = DomainObj(persistent=None, live=dfn)
+                drv.add(obj)
+            elif obj.active:
+                raise DomainExistsError(f"Requested operation is not valid: domain '{dfn.name}' is already active")
+        with obj.job:
+            _restore(drv, obj, dfn, Path(path), offset, paused=False)
+        return obj.ref
+
+
+def _save(drv: QemuDriver, obj: DomainObj, path: Path) -> None:
+    monitor = lifecycle.monitor_of(obj)
+    was_running = obj.state == DomainState.RUNNING
+    if was_running:
+        monitor.execute("stop")
+    assert obj.live is not None
+    xml = obj.live.to_xml(inactive=False).encode()
+    try:
+        with open(path, "wb") as f:
+            f.write(f"{MAGIC} 1 {len(xml)}\n".encode() + xml)
+        monitor.execute("migrate", {"uri": f"exec:cat >> {shlex.quote(str(path))}"})
+        _wait_migration(monitor)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        if was_running:
+            monitor.execute("cont")
+        raise
+    lifecycle.destroy(drv, obj, ShutoffReason.SAVED)
+
+
+def _read_header(path: Path) -> tuple[DomainDef, int]:
+    try:
+        with open(path, "rb") as f:
+            head = f.readline(200).decode(errors="replace").split()
+            if len(head) != 3 or head[0] != MAGIC:
+                raise OperationFailedError(f"operation failed: '{path}' is not a pyvirt-qemu save image")
+            xml = f.read(int(head[2]))
+            offset = f.tell()
+    except OSError as exc:
+        raise OperationFailedError(f"operation failed: cannot read save image '{path}': {exc.strerror}") from exc
+    return DomainDef.from_xml(xml, namespaces=("http://libvirt.org/schemas/domain/qemu/1.0",)), offset
+
+
+def _restore(drv: QemuDriver, obj: DomainObj, dfn: DomainDef, path: Path, offset: int, paused: bool) -> None:
+    lifecycle.start(drv, obj, paused=True, extra_args=("-incoming", "defer"), definition=dfn)
+    monitor = lifecycle.monitor_of(obj)
+    try:
+        monitor.execute("migrate-incoming", {"uri": f"exec:tail -c +{offset + 1} {shlex.quote(str(path))}"})
+        _wait_migration(monitor)
+        if not paused:
+            monitor.execute("cont")
+    except BaseException:
+        lifecycle.destroy(drv, obj, ShutoffReason.FAILED)
+        raise
+    obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
+    obj.reason = RunningReason.RESTORED
+    drv.emit(obj.ref, DomainEventType.STARTED, StartedDetail.RESTORED)
+    if paused:
+        drv.emit(obj.ref, DomainEventType.SUSPENDED, SuspendedDetail.RESTORED)
+
+
+def _wait_migration(monitor: Monitor) -> None:
+    deadline = time.monotonic() + MIGRATION_TIMEOUT
+    delay = 0.005
+    while time.monotonic() < deadline:
+        status = monitor.execute("query-migrate").get("status", "")
+        if status == "completed":
+            return
+        if status in ("failed", "cancelled"):
+            raise OperationFailedError(f"operation failed: migration to or from the save image {status}", domain=ErrorDomain.QEMU)
+        if status == "" and monitor.execute("query-status").get("status") != "inmigrate":
+            return  # an incoming migration reports nothing once it is over
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+    raise OperationFailedError("operation failed: migration timed out", domain=ErrorDomain.QEMU)
