@@ -8,6 +8,7 @@ is pressed, which is what an ACPI shutdown request needs from a guest.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PM_BASES = (0x600,)
@@ -93,5 +94,8 @@ def boot_sector(marker: bytes, then: str) -> bytes:
 
 
 def write_disk(path: Path, marker: bytes, then: str) -> Path:
+    """A 1 MiB raw disk starting with the boot sector (SeaBIOS will not boot a disk of one
+    sector from virtio)."""
     path.write_bytes(boot_sector(marker, then))
+    os.truncate(path, 1 << 20)
     return path

@@ -1,0 +1,150 @@
+"""Boot real guests under TCG (and KVM where it works) and watch what they do.
+
+The guest is the boot sector of :mod:`bootsector`: it prints a marker on COM1, then halts,
+powers off by itself, or waits for the ACPI power button.  What is covered: serial output
+through a file and a pty, the QMP events of a guest power-off and of an ACPI shutdown request
+answered by the guest, destroy, suspend/resume, paused start, save/restore, live XML.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+from pathlib import Path
+
+import pytest
+from bootsector import write_disk
+from conftest import domain_xml, file_serial, qemu_pids, wait_for
+
+import pyvirt
+from pyvirt.types import DomainEventType, DomainState, RunningReason, ShutoffReason, StoppedDetail
+from pyvirt_qemu import probe
+from pyvirt_qemu.prepare import DEFAULT_EMULATOR
+
+
+def _serial_text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def test_boots_and_prints_marker_on_serial_file(conn: pyvirt.Connection, root: Path) -> None:
+    disk = write_disk(root / "halt.img", b"PYVIRT-HELLO", "halt")
+    serial = root / "serial.log"
+    dom = conn.define_domain(domain_xml("hello", disk, serial=file_serial(serial)))
+    dom.start()
+    assert dom.state() == (DomainState.RUNNING, RunningReason.BOOTED)
+    wait_for(lambda: "PYVIRT-HELLO" in _serial_text(serial), what="the marker on the serial file")
+    assert dom.info().cpu_time > 0
+    dom.destroy()
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.DESTROYED)
+    assert qemu_pids(str(root)) == []
+    assert not list((root / "run" / "qemu").glob("*.qmp"))
+
+
+def test_pty_console_on_q35_sata_started_paused(conn: pyvirt.Connection, root: Path) -> None:
+    """The pty's path is only known after start: it must be in the live XML.  Starting paused
+    lets the test open the pty before the guest writes (a pty drops output nobody reads)."""
+    disk = write_disk(root / "halt.img", b"PYVIRT-PTY", "halt")
+    dom = conn.define_domain(
+        domain_xml("pty", disk, machine="q35", bus="sata", serial="<serial type='pty'/>")
+    )
+    dom.start(paused=True)
+    assert dom.state()[0] == DomainState.PAUSED
+    from lxml import etree
+
+    live = etree.fromstring(dom.xml().encode())
+    path = live.find("devices/serial/source").get("path")
+    assert path and path.startswith("/dev/pts/")
+    assert etree.fromstring(dom.xml(inactive=True).encode()).find("devices/serial/source") is None
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+    try:
+        dom.resume()
+        assert dom.state() == (DomainState.RUNNING, RunningReason.UNPAUSED)
+        seen = b""
+        while b"PYVIRT-PTY" not in seen:
+            ready, _, _ = select.select([fd], [], [], 20)
+            assert ready, f"no marker on the pty, got {seen!r}"
+            seen += os.read(fd, 1024)
+    finally:
+        os.close(fd)
+        dom.destroy()
+
+
+def test_guest_power_off_is_seen_through_qmp(conn: pyvirt.Connection, root: Path) -> None:
+    events: list[pyvirt.DomainEvent] = []
+    conn.domain_event_register(events.append)
+    disk = write_disk(root / "off.img", b"BYE", "poweroff")
+    dom = conn.define_domain(domain_xml("off", disk))
+    dom.start()
+    wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF, what="the guest to power off")
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SHUTDOWN)
+    kinds = [e.event for e in events]
+    assert kinds[-3:] == [DomainEventType.STARTED, DomainEventType.SHUTDOWN, DomainEventType.STOPPED]
+    assert events[-1].detail == StoppedDetail.SHUTDOWN
+    assert not (root / "run" / "qemu" / "off.xml").exists()
+
+
+def test_acpi_shutdown_answered_by_the_guest(conn: pyvirt.Connection, root: Path) -> None:
+    disk = write_disk(root / "acpi.img", b"READY", "acpi")
+    serial = root / "serial.log"
+    dom = conn.define_domain(domain_xml("acpi", disk, serial=file_serial(serial)))
+    dom.start()
+    wait_for(lambda: "READY" in _serial_text(serial), what="the guest to boot")
+    dom.shutdown()
+    wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF, what="the ACPI shutdown")
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SHUTDOWN)
+
+
+def test_suspend_resume_and_events(conn: pyvirt.Connection, root: Path) -> None:
+    events: list[pyvirt.DomainEvent] = []
+    conn.domain_event_register(events.append)
+    dom = conn.create_domain(domain_xml("pause"))
+    assert not dom.is_persistent()
+    dom.suspend()
+    assert dom.state()[0] == DomainState.PAUSED
+    dom.resume()
+    assert dom.state()[0] == DomainState.RUNNING
+    dom.destroy()
+    kinds = [e.event for e in events]
+    assert kinds == [DomainEventType.STARTED, DomainEventType.SUSPENDED, DomainEventType.RESUMED, DomainEventType.STOPPED]
+    with pytest.raises(pyvirt.NoDomainError):
+        conn.lookup_domain_by_name("pause")  # transient: gone once stopped
+
+
+def test_save_and_restore(conn: pyvirt.Connection, root: Path) -> None:
+    disk = write_disk(root / "save.img", b"SAVED", "halt")
+    serial = root / "serial.log"
+    dom = conn.define_domain(domain_xml("save", disk, serial=file_serial(serial)))
+    dom.start()
+    wait_for(lambda: "SAVED" in _serial_text(serial), what="the guest to boot")
+    image = root / "save.img.state"
+    dom.save(str(image))
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SAVED)
+    assert image.stat().st_size > 1000
+    restored = conn.restore_domain(str(image))
+    assert restored.uuid == dom.uuid
+    assert dom.state() == (DomainState.RUNNING, RunningReason.RESTORED)
+    dom.destroy()
+
+
+def test_balloon_set_memory_live(conn: pyvirt.Connection) -> None:
+    dom = conn.define_domain(domain_xml("mem"))
+    dom.start()
+    dom.set_memory(48 * 1024, pyvirt.ModifyScope.LIVE)
+    assert "<currentMemory unit='KiB'>49152</currentMemory>" in dom.xml()
+    assert "<currentMemory unit='KiB'>65536</currentMemory>" in dom.xml(inactive=True)
+    with pytest.raises(pyvirt.InvalidArgumentError):
+        dom.set_memory(128 * 1024, pyvirt.ModifyScope.LIVE)
+    dom.destroy()
+
+
+def test_kvm_guest_starts_and_stops(conn: pyvirt.Connection, root: Path) -> None:
+    """KVM is nested here (SeaBIOS takes ~20 s to boot), so this checks start and destroy only."""
+    if not probe.capabilities(DEFAULT_EMULATOR, root / "cache").kvm:
+        pytest.skip("KVM is not usable on this host")
+    dom = conn.define_domain(domain_xml("kvm", virt_type="kvm"))
+    dom.start()
+    assert dom.state()[0] == DomainState.RUNNING
+    cmdline = Path(f"/proc/{qemu_pids(dom.uuid)[0]}/cmdline").read_bytes().split(b"\0")
+    assert b"kvm" in cmdline[cmdline.index(b"-accel") + 1]
+    dom.destroy()
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.DESTROYED)
