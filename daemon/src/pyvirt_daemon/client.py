@@ -279,7 +279,7 @@ class Client(asyncio.Protocol):
 
     def _refuse_oversize(self, data: bytes) -> None:
         """A packet longer than libvirt allows: tell the caller why before dropping it."""
-        if self._reader.pending or len(data) < FRAME_MIN:
+        if self._reader.pending != len(data) or len(data) < FRAME_MIN:
             return
         length, prog, vers, proc, mtype, serial, _status = _LEN_HEADER.unpack_from(data, 0)
         if length - 4 > MESSAGE_MAX and mtype == _CALL:

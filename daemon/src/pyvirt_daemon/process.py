@@ -82,7 +82,7 @@ class DaemonProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"pyvirtd exited with {self.proc.returncode}: {self.stderr()}")
-            if _accepts(self.socket) and self._tcp_ready():
+            if all(_accepts(p) for p in (self.socket, self.socket_ro, self.socket_admin)) and self._tcp_ready():
                 return self
             time.sleep(0.02)
         self.kill()

@@ -1,0 +1,296 @@
+"""The daemon's own behaviour over raw sockets: protocol errors as libvirtd words them,
+misbehaving clients dropped alone, limits, keepalive, socket permissions, signals and logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import stat
+import time
+from pathlib import Path
+
+import pytest
+from pyvirtd_helpers import RawClient, dom_ref, is_error, oversized_call
+
+from pyvirt.rpc import keepalive_protocol as kp
+from pyvirt.rpc import remote_protocol as rp
+from pyvirt.rpc.message import MESSAGE_MAX, MessageType, Status, keepalive_pong
+from pyvirt_daemon.process import DaemonProcess
+
+GET_VERSION = rp.REMOTE_PROC_CONNECT_GET_VERSION
+
+
+def _alive(client: RawClient) -> bool:
+    ret = client.call(GET_VERSION)
+    return not is_error(ret) and ret.hv_ver > 0
+
+
+def _closed(client: RawClient, within: float = 10.0) -> bool:
+    """True when the daemon closes the connection (EOF) within ``within`` seconds."""
+    client.sock.settimeout(within)
+    try:
+        while True:
+            client.receive()
+    except ConnectionError:
+        return True
+    except TimeoutError:
+        return False
+
+
+# -- protocol errors, worded as libvirtd's --------------------------------------------------------
+
+
+def test_call_before_open_is_refused(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    err = c.call(GET_VERSION)
+    assert (err.code, err.domain, err.message) == (1, 7, "internal error: hypervisor connection not open")
+    c.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ({"prog": 0x1234}, "Cannot find program 4660 version 1"),
+        ({"vers": 2}, f"Cannot find program {rp.REMOTE_PROGRAM} version 2"),
+        ({"status": Status.ERROR}, "Unexpected message status 1"),
+    ],
+)
+def test_bad_headers_get_libvirts_errors(shared_pyvirtd: DaemonProcess, header: dict[str, int], message: str) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    c.open()
+    err = c.call(GET_VERSION, **header)
+    assert (err.code, err.domain, err.message) == (39, 7, message)
+    assert _alive(c)
+    c.close()
+
+
+def test_unknown_procedure(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    err = c.call(9999)
+    assert (err.code, err.domain, err.message) == (39, 7, "unknown procedure: 9999")
+    c.close()
+
+
+def test_procedure_pyvirt_lacks_is_no_support(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    err = c.call(rp.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, rp.remote_connect_list_all_interfaces_args(1, 0))
+    assert err.message == "internal error: hypervisor connection not open"
+    c.open()
+    err = c.call(rp.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, rp.remote_connect_list_all_interfaces_args(1, 0))
+    assert (err.code, err.message) == (
+        3,
+        "this function is not supported by the connection driver: virConnectListAllInterfaces",
+    )
+    c.close()
+
+
+def test_undecodable_arguments_get_an_error_and_the_client_stays(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    c.open()
+    c.serial += 1
+    truncated = c.packet(rp.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME)  # no name at all
+    c.send(truncated)
+    reply, _payload = c.receive()
+    assert reply.status == Status.ERROR
+    assert _alive(c)
+    c.close()
+
+
+def test_feature_probe_answers_as_libvirtd(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    probe = rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE
+    assert c.call(probe, rp.remote_connect_supports_feature_args(10)).supported == 1  # keepalive, before open
+    assert is_error(c.call(probe, rp.remote_connect_supports_feature_args(8)))
+    c.open()
+    answers = {f: c.call(probe, rp.remote_connect_supports_feature_args(f)).supported for f in range(1, 20)}
+    assert {f for f, yes in answers.items() if yes} == {8, 9, 10, 14, 15, 16}
+    c.close()
+
+
+# -- misbehaving clients are dropped alone -------------------------------------------------------
+
+
+def test_garbage_drops_only_that_client(shared_pyvirtd: DaemonProcess) -> None:
+    good, bad = RawClient(shared_pyvirtd.socket), RawClient(shared_pyvirtd.socket)
+    good.open()
+    bad.send(b"\xff" * 64)
+    assert _closed(bad)
+    assert _alive(good)
+    good.close()
+
+
+def test_oversized_packet_gets_an_error_then_the_client_is_dropped(shared_pyvirtd: DaemonProcess) -> None:
+    good, big = RawClient(shared_pyvirtd.socket), RawClient(shared_pyvirtd.socket)
+    good.open()
+    big.send(oversized_call(7, MESSAGE_MAX + 100))
+    reply, payload = big.receive()
+    assert (reply.serial, reply.status) == (7, Status.ERROR)
+    assert b"too large" in payload
+    assert _closed(big)
+    assert _alive(good)
+    good.close()
+
+
+def test_stray_replies_and_stream_packets_are_ignored(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    c.open()
+    c.send(c.packet(GET_VERSION, mtype=MessageType.REPLY))
+    c.send(c.packet(GET_VERSION, mtype=MessageType.STREAM))
+    assert _alive(c)
+    c.close()
+
+
+# -- read-only socket ----------------------------------------------------------------------------
+
+
+def test_read_only_socket_opens_read_only_connections(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket_ro)
+    c.open(flags=0)  # the client does not even ask for read-only
+    err = c.call(rp.REMOTE_PROC_DOMAIN_SUSPEND, rp.remote_domain_suspend_args(dom_ref(c, "test")))
+    assert (err.code, err.message) == (29, "operation forbidden: read only access prevents virDomainSuspend")
+    c.close()
+
+
+# -- sockets, limits, keepalive ------------------------------------------------------------------
+
+
+def test_socket_permissions(tmp_path: Path) -> None:
+    with DaemonProcess(tmp_path / "node", {"unix_sock_rw_perms": "0770"}) as d:
+        modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in (d.socket, d.socket_ro, d.socket_admin)}
+        assert stat.S_ISSOCK(os.stat(d.socket).st_mode)
+    assert modes == {"pyvirt-sock": 0o770, "pyvirt-sock-ro": 0o777, "pyvirt-admin-sock": 0o700}
+
+
+def test_max_clients(tmp_path: Path) -> None:
+    with DaemonProcess(tmp_path / "node", {"max_clients": 1}) as d:
+        first = _first_client(d)
+        second = RawClient(d.socket)
+        err = second.call(GET_VERSION)
+        assert err.message == "Too many active clients (1), dropping connection"
+        assert _closed(second)
+        assert _alive(first)
+        first.close()
+        time.sleep(0.2)
+        third = RawClient(d.socket)  # a slot is free again
+        third.open()
+        assert _alive(third)
+        third.close()
+
+
+def _first_client(d: DaemonProcess) -> RawClient:
+    """Connect once the daemon has seen the start-up probe's connection go."""
+    deadline = time.monotonic() + 10
+    while True:
+        c = RawClient(d.socket)
+        if not is_error(c.call(rp.REMOTE_PROC_CONNECT_OPEN, rp.remote_connect_open_args("test:///default", 0))):
+            return c
+        c.close()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_keepalive_drops_a_silent_client(tmp_path: Path) -> None:
+    with DaemonProcess(tmp_path / "node", {"keepalive_interval": 1, "keepalive_count": 2}) as d:
+        silent, talker = RawClient(d.socket), RawClient(d.socket)
+        for c in (silent, talker):
+            assert c.call(rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, rp.remote_connect_supports_feature_args(10))
+            c.open()
+        pings = {silent: 0, talker: 0}
+        silent_gone = False
+        deadline = time.monotonic() + 15
+        while not silent_gone and time.monotonic() < deadline:
+            ready, _, _ = select.select([silent.sock, talker.sock], [], [], 1)
+            for sock in ready:
+                c = silent if sock is silent.sock else talker
+                try:
+                    header, _ = c.receive()
+                except ConnectionError:
+                    assert c is silent, "the client that answers pings must stay"
+                    silent_gone = True
+                    continue
+                if header.prog == kp.KEEPALIVE_PROGRAM and header.proc == kp.KEEPALIVE_PROC_PING:
+                    pings[c] += 1
+                    if c is talker:
+                        c.send(keepalive_pong())
+        assert silent_gone and pings[silent] == 2
+        assert pings[talker] >= 2
+        assert _alive(talker)
+        talker.close()
+
+
+def test_ping_gets_pong(shared_pyvirtd: DaemonProcess) -> None:
+    c = RawClient(shared_pyvirtd.socket)
+    c.send(c.packet(kp.KEEPALIVE_PROC_PING, prog=kp.KEEPALIVE_PROGRAM, mtype=MessageType.MESSAGE))
+    header, _ = c.receive()
+    assert (header.prog, header.proc, header.type) == (
+        kp.KEEPALIVE_PROGRAM,
+        kp.KEEPALIVE_PROC_PONG,
+        MessageType.MESSAGE,
+    )
+    c.close()
+
+
+# -- signals and logs ----------------------------------------------------------------------------
+
+
+def test_sigterm_closes_clients_and_removes_files(tmp_path: Path) -> None:
+    d = DaemonProcess(tmp_path / "node").start()
+    try:
+        assert int(d.pid_file.read_text()) == d.proc.pid  # type: ignore[union-attr]
+        c = RawClient(d.socket)
+        c.open()
+        d.signal(signal.SIGTERM)
+        assert _closed(c)
+        assert d.stop() == 0
+    finally:
+        d.kill()
+    assert d.leftovers() == []
+
+
+def test_sighup_reloads_without_dropping_clients(tmp_path: Path) -> None:
+    d = DaemonProcess(tmp_path / "node", {"log_format": "json"}).start()
+    try:
+        c = RawClient(d.socket)
+        c.open()
+        d.settings.update(log_level="debug", unix_sock_ro_perms="0755")
+        d.write_config()
+        d.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "configuration reloaded" not in d.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _alive(c)
+        assert stat.S_IMODE(os.stat(d.socket_ro).st_mode) == 0o755
+        # a broken file on reload keeps the running configuration
+        d.config_file.write_text("max_clients = 'x'\n")
+        d.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "reload failed" not in d.stderr() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "reload failed" in d.stderr()
+        assert _alive(c)
+        c.close()
+    finally:
+        assert d.stop() == 0
+    events = [json.loads(line) for line in d.stderr().splitlines() if line.startswith("{")]
+    assert any(e["event"] == "configuration reloaded" for e in events)
+
+
+def test_json_logs_one_event_per_connect_disconnect_and_refusal(tmp_path: Path) -> None:
+    with DaemonProcess(tmp_path / "node", {"log_format": "json"}) as d:
+        c = RawClient(d.socket_ro)
+        c.open()
+        c.call(rp.REMOTE_PROC_DOMAIN_DESTROY, rp.remote_domain_destroy_args(dom_ref(c, "test")))
+        c.close()
+        deadline = time.monotonic() + 10
+        while '"client disconnected"' not in d.stderr().split('"request refused"')[-1] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    events = [json.loads(line) for line in d.stderr().splitlines() if line.startswith("{")]
+    ro_client = [e["client"] for e in events if e.get("transport") == "unix-ro"][-1]
+    mine = [e for e in events if e.get("client") == ro_client]
+    kinds = [e["event"] for e in mine]
+    assert kinds == ["client connected", "request refused", "client disconnected"], kinds
+    refused = mine[1]
+    assert refused["procedure"] == "REMOTE_PROC_DOMAIN_DESTROY" and "read only" in refused["why"]
+    assert refused["uid"] == os.getuid() and refused["transport"] == "unix-ro"
