@@ -231,11 +231,12 @@ def domain_defaults(
     cpu = top.get("cpu")
     numa_total = _numa_memory(cpu) if cpu is not None else 0
     devices = top.get("devices")
-    if memory is None and numa_total:
-        memory = etree.SubElement(root, "memory", unit="KiB")
+    # virDomainDefPostParseMemory: the NUMA cells' sum (plus memory devices) only stands in
+    # for a missing or zero <memory>; a given one is kept as written
+    if numa_total and (memory is None or int(memory.text or 0) == 0):
+        if memory is None:
+            memory = etree.SubElement(root, "memory", unit="KiB")
         memory.text = str(numa_total + _hotplug_memory(root))
-    elif memory is not None and numa_total and (devices is None or _first(devices, "memory") is None):
-        memory.text = str(numa_total)
     if memory is None or int(memory.text or 0) == 0:
         raise XMLError(
             "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
