@@ -109,6 +109,11 @@ def test_the_guides_driver_passes_the_suite_on_its_first_run(fresh_env: Path, gu
     shell = subprocess.run([pyvirsh, "-c", "acme:///test", "hostname; list --all"], capture_output=True, text=True)
     assert shell.returncode == 0, shell.stderr
 
+    matrix = re.search(r'^ *python -c "(.*)"$', GUIDE.read_text(), re.MULTILINE)
+    assert matrix, "the guide shows how to print the driver's column of the capability matrix"
+    column = subprocess.run([str(fresh_env / "bin" / "python"), "-c", matrix.group(1)], capture_output=True, text=True)
+    assert column.stdout.strip() == "['get_hostname', 'list_domains']", column.stderr
+
     done, outcome = run_tests(fresh_env, project)
     assert done.returncode == 0, done.stdout[-3000:]
     assert outcome["failed"] == []
