@@ -141,7 +141,7 @@ class ContainerCgroup:
         for path in self.paths():
             try:
                 found.update(int(x) for x in _read(os.path.join(path, "cgroup.procs")).split())
-            except FileNotFoundError:
+            except OSError:  # gone, or removed while we read it (ENODEV)
                 continue
         return sorted(found)
 
@@ -267,7 +267,8 @@ class ContainerCgroup:
                     except ProcessLookupError:
                         pass
             if self.layout.backend("freezer") and self.is_frozen():
-                self.freeze(False)
+                with contextlib.suppress(OSError):  # the monitor may remove the cgroup meanwhile
+                    self.freeze(False)
             if time.monotonic() > deadline:
                 raise _fail(f"processes {pids} of the container survived SIGKILL for {timeout:g} s")
             time.sleep(0.001)

@@ -115,7 +115,9 @@ def init(spec: Spec, ch: Channels) -> None:
 
 
 def _report_and_exit(fd: int, exc: BaseException) -> None:
-    message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    message = str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        message = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
     try:
         _say(fd, f"E {message or type(exc).__name__}")
     finally:
@@ -159,8 +161,11 @@ def _ensure_file(path: str) -> None:
 def _setup_root(spec: Spec, console: str) -> None:
     """Mount the root filesystem and everything under it, then pivot into it."""
     root = spec.rootfs
-    if not os.path.isdir(root):
-        raise RuntimeError(f"root filesystem '{root}' is not a directory")
+    try:
+        os.listdir(root)
+    except OSError as exc:
+        who = " by the container's root user (its <idmap> uid)" if spec.userns else ""
+        raise RuntimeError(f"root filesystem '{root}' cannot be read{who}: {exc.strerror}") from None
     libc.mount(None, "/", None, libc.MS_REC | libc.MS_PRIVATE)
     libc.mount(root, root, None, libc.MS_BIND | libc.MS_REC)
     for m in spec.mounts:
@@ -191,16 +196,19 @@ def _setup_root(spec: Spec, console: str) -> None:
     for link, to in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                      ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(to, os.path.join(dev, link))
-    for sub in ("/proc", "/sys"):
-        _ensure_dir(_inside(root, sub))
+    # proc and sysfs before the pivot: in a user namespace the kernel allows a new instance only
+    # while the host's own instance is still visible in the mount namespace
+    proc, sys = _inside(root, "/proc"), _inside(root, "/sys")
+    for path in (proc, sys):
+        _ensure_dir(path)
+    libc.mount("proc", proc, "proc", libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC)
+    libc.mount("sysfs", sys, "sysfs", libc.MS_RDONLY | libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC)
     os.chdir(root)
     libc.pivot_root(".", ".")
     libc.umount(".", libc.MNT_DETACH)
     os.chdir("/")
-    libc.mount("proc", "/proc", "proc", libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC)
     libc.mount("/proc/sys", "/proc/sys", None, libc.MS_BIND)
     libc.mount(None, "/proc/sys", None, libc.MS_BIND | libc.MS_REMOUNT | libc.MS_RDONLY)
-    libc.mount("sysfs", "/sys", "sysfs", libc.MS_RDONLY | libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC)
 
 
 def _take_console() -> None:

@@ -62,6 +62,11 @@ def _invalid(message: str) -> OperationInvalidError:
     return OperationInvalidError(f"Requested operation is not valid: {message}", code=ErrorCode.OPERATION_INVALID, domain=ErrorDomain.DOMAIN)
 
 
+def embed_scope(root: str) -> str:
+    """The cgroup scope of an embedded root: two roots may hold containers of the same name."""
+    return "embed-" + hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:12]
+
+
 class LxcConnection(DriverConnection):
     """An open ``lxc://`` connection."""
 
@@ -77,9 +82,8 @@ class LxcConnection(DriverConnection):
     @classmethod
     def open_embedded(cls, uri: URI, events: EventSink, root: str) -> LxcConnection:
         root = os.path.realpath(root)
-        scope = "embed-" + hashlib.sha256(root.encode()).hexdigest()[:12]
         node = Node.acquire(
-            root, lambda: Store(os.path.join(root, "config"), os.path.join(root, "run")), scope, _autostart
+            root, lambda: Store(os.path.join(root, "config"), os.path.join(root, "run")), embed_scope(root), _autostart
         )
         return cls(uri, events, node)
 

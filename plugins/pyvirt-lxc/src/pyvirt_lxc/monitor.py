@@ -35,6 +35,8 @@ def run(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, links: list[t
         signal.set_wakeup_fd(wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         master, slave = os.openpty()
+        if spec.userns:  # the container's root must be able to open its console
+            os.fchown(slave, spec.host_id(spec.uid_map), spec.host_id(spec.gid_map))
         parent = os.fork()
         if parent == 0:
             os.close(master)

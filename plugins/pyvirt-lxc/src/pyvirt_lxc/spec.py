@@ -76,6 +76,14 @@ class Spec:
     def userns(self) -> bool:
         return bool(self.uid_map)
 
+    @staticmethod
+    def host_id(ranges: tuple[IdRange, ...], inner: int = 0) -> int:
+        """The host ID that container ID ``inner`` maps to (the overflow ID if unmapped)."""
+        for r in ranges:
+            if r.start <= inner < r.start + r.count:
+                return r.target + inner - r.start
+        return 65534
+
 
 def _int(el: etree._Element, path: str) -> int | None:
     text = el.findtext(path)

@@ -1,0 +1,229 @@
+"""Real containers on this host: what runs inside, the console, freezing, and destroy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+import pyvirt
+from pyvirt import DomainEventType, DomainState
+from pyvirt.types import StoppedDetail
+from pyvirt_lxc import cgroups, extras
+from pyvirt_lxc.container import DROPPED_CAPABILITIES
+from pyvirt_lxc.driver import embed_scope
+from pyvirt_lxc.testing import build_rootfs, container_xml
+
+Inside = Callable[..., str]
+IDMAP = "<idmap><uid start='0' target='200000' count='65536'/><gid start='0' target='200000' count='65536'/></idmap>"
+
+
+def read_until(sock: socket.socket, marker: bytes, timeout: float = 10.0) -> bytes:
+    sock.settimeout(timeout)
+    got = b""
+    deadline = time.monotonic() + timeout
+    while marker not in got:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{marker!r} never came; console said {got!r}")
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError(f"console closed before {marker!r}; it said {got!r}")
+        got += chunk
+    return got
+
+
+@pytest.fixture
+def share(tmp_path: str) -> str:
+    path = os.path.join(str(tmp_path), "share")
+    os.makedirs(path)
+    with open(os.path.join(path, "hello"), "w") as f:
+        f.write("from the host\n")
+    return path
+
+
+def test_container_runs_its_init_as_pid_1_in_its_own_world(
+    lxc: pyvirt.Connection, rootfs: str, share: str, inside: Inside
+) -> None:
+    devices = (
+        "<filesystem type='ram'><source usage='2048' units='KiB'/><target dir='/scratch'/></filesystem>"
+        f"<filesystem type='mount'><source dir='{share}'/><target dir='/mnt/share'/><readonly/></filesystem>"
+    )
+    dom = lxc.define_domain(
+        container_xml(
+            "inner", rootfs, args=["-c", "exec sleep 1000"], env={"GREETING": "hello there"},
+            initdir="/tmp", memory_kib=32768, extra_devices=devices,
+        )
+    )
+    dom.start()
+    assert dom.state() == (DomainState.RUNNING, 1) and dom.id > 0
+    assert inside(dom, "hostname").strip() == "inner"
+    assert inside(dom, "cat", "/proc/1/cmdline").split("\0")[:2] == ["sleep", "1000"]
+    environ = inside(dom, "cat", "/proc/1/environ").split("\0")
+    assert "GREETING=hello there" in environ and "container=lxc-libvirt" in environ
+    assert inside(dom, "readlink", "/proc/1/cwd").strip() == "/tmp"
+    mounts = {line.split()[1]: line.split() for line in inside(dom, "cat", "/proc/mounts").splitlines()}
+    assert mounts["/proc"][2] == "proc"
+    assert mounts["/sys"][2] == "sysfs" and "ro" in mounts["/sys"][3].split(",")
+    assert mounts["/scratch"][2] == "tmpfs" and "size=2048k" in mounts["/scratch"][3]
+    assert "ro" in mounts["/mnt/share"][3].split(",")
+    assert inside(dom, "cat", "/mnt/share/hello") == "from the host\n"
+    assert inside(dom, "sh", "-c", "echo x > /mnt/share/new", check=False) == ""
+    assert not os.path.exists(os.path.join(share, "new"))
+    assert mounts["/dev/pts"][2] == "devpts"
+    assert sorted(inside(dom, "ls", "/sys/class/net").split()) == ["lo"]
+    # its own PID namespace: only its own processes, none of the host's
+    assert {int(p) for p in inside(dom, "sh", "-c", "ls /proc | grep '^[0-9]'").split()} < set(range(1, 50))
+    bounding = int(inside(dom, "sh", "-c", "grep CapBnd /proc/1/status").split()[1], 16)
+    assert all(not bounding & (1 << cap) for cap in DROPPED_CAPABILITIES)
+    assert bounding & (1 << 21)  # CAP_SYS_ADMIN stays, as in libvirt's default
+    dom.destroy()
+
+
+def test_memory_limit_holds_inside(lxc: pyvirt.Connection, lxc_root: str, rootfs: str, inside: Inside) -> None:
+    scope = embed_scope(lxc_root)
+    dom = lxc.create_domain(container_xml("memcap", rootfs, args=["-c", "exec sleep 1000"], memory_kib=24576))
+    layout = cgroups.detect()
+    if layout.backend("memory") == "v1":
+        limit_file = os.path.join(layout.v1["memory"], "pyvirt-lxc", scope, "memcap", "memory.limit_in_bytes")
+    else:
+        limit_file = os.path.join(str(layout.v2), "pyvirt-lxc", scope, "memcap", "memory.max")
+    with open(limit_file) as f:
+        assert int(f.read()) == 24576 * 1024
+    # 8 MiB of tmpfs fits in 24 MiB; 40 MiB does not: the kernel stops the writer
+    assert inside(dom, "sh", "-c", "dd if=/dev/zero of=/dev/shm/a bs=1M count=8 2>/dev/null && echo ok").strip() == "ok"
+    inside(dom, "rm", "/dev/shm/a")
+    out = inside(dom, "sh", "-c", "dd if=/dev/zero of=/dev/shm/b bs=1M count=40 2>/dev/null && echo ok", check=False)
+    assert "ok" not in out
+    assert dom.info().memory <= 24576
+    dom.destroy()
+
+
+def test_console_is_a_byte_stream(lxc: pyvirt.Connection, rootfs: str) -> None:
+    dom = lxc.create_domain(container_xml("talk", rootfs, args=["-i"]))
+    with extras.open_console(dom) as console:
+        console.sendall(b"echo answer-$((6*7))\n")
+        assert b"answer-42" in read_until(console, b"answer-42\r\n")
+    # a second client later still talks to the same shell
+    with extras.open_console(dom) as console:
+        console.sendall(b"echo $$\n")
+        assert b"\r\n1\r\n" in read_until(console, b"\r\n1\r\n")
+    dom.destroy()
+
+
+def test_suspend_freezes_and_resume_thaws(lxc: pyvirt.Connection, rootfs: str, share: str) -> None:
+    writable = share.replace("share", "ticks")
+    os.makedirs(writable)
+    devices = f"<filesystem type='mount'><source dir='{writable}'/><target dir='/ticks'/></filesystem>"
+    loop = "while :; do echo t >> /ticks/log; usleep 5000; done"
+    dom = lxc.create_domain(container_xml("ticker", rootfs, args=["-c", loop], extra_devices=devices))
+    log = os.path.join(writable, "log")
+
+    def size_after(delay: float) -> tuple[int, int]:
+        before = os.path.getsize(log) if os.path.exists(log) else 0
+        time.sleep(delay)
+        return before, os.path.getsize(log)
+
+    time.sleep(0.1)
+    before, after = size_after(0.2)
+    assert after > before
+    dom.suspend()
+    assert dom.state()[0] == DomainState.PAUSED
+    cpu = dom.info().cpu_time
+    before, after = size_after(0.3)
+    assert after == before and dom.info().cpu_time == cpu
+    with pytest.raises(pyvirt.PyvirtError, match="already paused"):
+        dom.suspend()
+    dom.resume()
+    assert dom.state()[0] == DomainState.RUNNING
+    before, after = size_after(0.2)
+    assert after > before and dom.info().cpu_time > cpu
+    dom.suspend()
+    dom.destroy()  # a frozen container is destroyed too
+
+
+def test_destroy_leaves_no_process_and_no_cgroup(lxc: pyvirt.Connection, lxc_root: str, rootfs: str, inside: Inside) -> None:
+    dom = lxc.create_domain(container_xml("crowd", rootfs, args=["-c", "sleep 1000 & sleep 1000 & exec sleep 1000"]))
+    inside(dom, "sh", "-c", "sleep 1000 >/dev/null 2>&1 </dev/null &")
+    cg = lxc.driver._node.cgroup("crowd")
+    pids = cg.pids()
+    assert len(pids) >= 4
+    monitor = lxc.driver._node.entries[dom.uuid].runtime.monitor_pid
+    dom.destroy()
+    assert not cg.exists()
+    for pid in [*pids, monitor]:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                assert f.read().split(")")[1].split()[0] == "Z"  # at most a zombie for PID 1 to reap
+        except FileNotFoundError:
+            pass
+    with pytest.raises(pyvirt.NoDomainError):
+        lxc.lookup_domain_by_name("crowd")
+
+
+def test_lifecycle_events_and_a_container_that_stops_itself(lxc: pyvirt.Connection, rootfs: str) -> None:
+    seen: list[tuple[DomainEventType, int]] = []
+    lxc.domain_event_register(lambda ev: seen.append((ev.event, ev.detail)))
+    dom = lxc.define_domain(container_xml("brief", rootfs, args=["-c", "read line; exit 0"]))
+    dom.start()
+    with extras.open_console(dom) as console:
+        console.sendall(b"bye\n")
+    deadline = time.monotonic() + 10
+    while (DomainEventType.STOPPED, StoppedDetail.SHUTDOWN) not in seen and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert dom.state() == (DomainState.SHUTOFF, 1)
+    assert [e for e, _ in seen] == [DomainEventType.DEFINED, DomainEventType.STARTED, DomainEventType.STOPPED]
+
+
+def test_shutdown_signals_init_and_reboot_restarts_it(lxc: pyvirt.Connection, rootfs: str) -> None:
+    polite = "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"
+    dom = lxc.define_domain(container_xml("polite", rootfs, args=["-c", polite]))
+    dom.start()
+    first = lxc.driver._node.entries[dom.uuid].runtime
+    dom.reboot()
+    second = lxc.driver._node.entries[dom.uuid].runtime
+    assert second.id == first.id and second.init_pid != first.init_pid
+    assert dom.state()[0] == DomainState.RUNNING
+    dom.shutdown()
+    assert dom.state() == (DomainState.SHUTOFF, 1)
+    # an init that ignores SIGTERM: shutdown says so and the container keeps running
+    stubborn = lxc.create_domain(container_xml("stubborn", rootfs, args=["-c", "exec sleep 1000"]))
+    import pyvirt_lxc.driver as driver_module
+
+    driver_module.SHUTDOWN_TIMEOUT, saved = 0.3, driver_module.SHUTDOWN_TIMEOUT
+    try:
+        with pytest.raises(pyvirt.PyvirtError, match="still running"):
+            stubborn.shutdown()
+    finally:
+        driver_module.SHUTDOWN_TIMEOUT = saved
+    assert stubborn.state()[0] == DomainState.RUNNING
+    stubborn.destroy()
+
+
+@pytest.fixture
+def open_rootfs() -> Iterator[str]:
+    """A rootfs whose path every user may traverse: a mapped root is no one on the host."""
+    top = tempfile.mkdtemp(prefix="pyvirt-lxc-userns-")
+    os.chmod(top, 0o755)
+    try:
+        yield build_rootfs(os.path.join(top, "rootfs"))
+    finally:
+        shutil.rmtree(top)
+
+
+def test_user_namespace_from_idmap(lxc: pyvirt.Connection, rootfs: str, open_rootfs: str, inside: Inside) -> None:
+    with pytest.raises(pyvirt.PyvirtError, match="cannot be read by the container's root user"):
+        lxc.create_domain(container_xml("hidden", rootfs, extra=IDMAP))
+    idmap = IDMAP
+    dom = lxc.create_domain(container_xml("mapped", open_rootfs, args=["-c", "exec sleep 1000"], extra=idmap))
+    assert inside(dom, "cat", "/proc/self/uid_map").split() == ["0", "200000", "65536"]
+    assert inside(dom, "id", "-u").strip() == "0"
+    pid = lxc.driver._node.entries[dom.uuid].runtime.init_pid
+    with open(f"/proc/{pid}/status") as f:
+        uid_line = next(line for line in f if line.startswith("Uid:"))
+    assert uid_line.split()[1] == "200000"  # root inside is an unprivileged user outside
+    dom.destroy()
