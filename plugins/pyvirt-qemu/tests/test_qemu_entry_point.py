@@ -1,9 +1,12 @@
-"""The QEMU plugin is found through its entry point and refuses clearly, without a traceback."""
+"""Which qemu: URIs this process serves: embed here, system/session only inside pyvirtd."""
 
 import pytest
 
 import pyvirt
 from pyvirt import registry
+from pyvirt.plugins import host
+from pyvirt.uri import parse
+from pyvirt_qemu.plugin import connect_open
 
 
 def test_scheme_is_installed_without_importing_it() -> None:
@@ -11,7 +14,18 @@ def test_scheme_is_installed_without_importing_it() -> None:
     assert schemes.get("qemu") == "pyvirt-qemu"
 
 
-def test_open_says_not_implemented() -> None:
-    with pytest.raises(pyvirt.ConnectError, match="not implemented yet") as info:
-        pyvirt.open("qemu:///system")
-    assert info.value.code == pyvirt.ErrorCode.NO_SUPPORT
+@pytest.mark.parametrize("path", ["/system", "/session"])
+def test_system_and_session_are_declined_outside_the_daemon(path: str) -> None:
+    assert not host().server_side
+    assert connect_open(uri=parse(f"qemu://{path}"), read_only=False, events=lambda e: None) is None
+
+
+def test_embed_needs_an_absolute_root() -> None:
+    for uri in ("qemu:///embed", "qemu:///embed?root=relative/dir"):
+        with pytest.raises(pyvirt.ConnectError, match="absolute 'root'"):
+            pyvirt.open(uri)
+
+
+def test_unknown_path_is_refused() -> None:
+    with pytest.raises(pyvirt.ConnectError, match="unexpected QEMU URI path"):
+        pyvirt.open("qemu:///nowhere")

@@ -186,9 +186,9 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
                 remove(save)
             remove(drv.layout.config_file(obj.name), drv.layout.autostart_link(obj.name))
             ref = obj.ref
-            obj.persistent, obj.autostart = None, False
             if not obj.active:
                 drv.forget(obj)
+            obj.persistent, obj.autostart = None, False
         drv.emit(ref, DomainEventType.UNDEFINED, UndefinedDetail.REMOVED)
 
     # -- lifecycle ----------------------------------------------------------------------------

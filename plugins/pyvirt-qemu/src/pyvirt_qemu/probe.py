@@ -88,17 +88,15 @@ def capabilities(binary: str, cache_dir: Path) -> EmulatorCaps:
     if not os.access(binary, os.X_OK):
         raise OperationFailedError(f"QEMU binary {binary} is not executable", domain=ErrorDomain.QEMU)
     key = (binary, st.st_size, st.st_mtime_ns)
+    cache_file = cache_dir / "capabilities" / (hashlib.sha256(binary.encode()).hexdigest()[:16] + ".json")
     with _lock:
-        found = _memory.get(key)
-        if found is not None:
-            return found
-        cache_file = cache_dir / "capabilities" / (hashlib.sha256(binary.encode()).hexdigest()[:16] + ".json")
-        found = _load(cache_file, key)
+        found = _memory.get(key) or _load(cache_file, key)
         if found is None:
             found = _probe(binary)
+        _memory[key] = found
+        if not cache_file.exists():  # every root keeps its own cache, as each libvirtd does
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(cache_file, json.dumps({"format": FORMAT, "key": list(key), "caps": asdict(found)}), 0o644)
-        _memory[key] = found
         return found
 
 

@@ -1,0 +1,92 @@
+"""What define writes: libvirt's QEMU defaults, PCI addresses, and the probed capabilities."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import domain_xml
+from lxml import etree
+
+import pyvirt
+from pyvirt_qemu import command, probe
+from pyvirt_qemu.prepare import DEFAULT_EMULATOR
+
+
+def _addr(el: etree._Element) -> tuple[str, str, str]:
+    a = el.find("address")
+    assert a is not None and a.get("type") == "pci", etree.tostring(el)
+    return (a.get("bus", ""), a.get("slot", ""), a.get("function", ""))
+
+
+def test_pc_addresses_follow_libvirt(conn: pyvirt.Connection, root: Path) -> None:
+    extra = (
+        "<interface type='user'><model type='virtio'/></interface>"
+        "<graphics type='vnc'/><rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+    )
+    dom = conn.define_domain(domain_xml("addr", root / "d.img", extra=extra))
+    doc = etree.fromstring(dom.xml(inactive=True).encode())
+    devs = doc.find("devices")
+    assert doc.find("os/type").get("machine").startswith("pc-i440fx-")
+    assert devs.findtext("emulator") == DEFAULT_EMULATOR
+    assert _addr(devs.find("controller[@type='ide']")) == ("0x00", "0x01", "0x1")
+    assert _addr(devs.find("controller[@type='usb']")) == ("0x00", "0x01", "0x2")
+    assert _addr(devs.find("video")) == ("0x00", "0x02", "0x0")
+    assert _addr(devs.find("interface")) == ("0x00", "0x03", "0x0")
+    assert _addr(devs.find("disk")) == ("0x00", "0x04", "0x0")
+    assert _addr(devs.find("memballoon")) == ("0x00", "0x05", "0x0")
+    assert _addr(devs.find("rng")) == ("0x00", "0x06", "0x0")
+    again = conn.define_domain(dom.xml(inactive=True))  # addresses are stable on redefine
+    assert again.xml(inactive=True) == dom.xml(inactive=True)
+    persisted = (root / "etc" / "qemu" / "addr.xml").read_text()
+    assert persisted == dom.xml(inactive=True)
+
+
+def test_q35_puts_pcie_devices_behind_root_ports(conn: pyvirt.Connection, root: Path) -> None:
+    dom = conn.define_domain(domain_xml("q35", root / "d.img", machine="q35"))
+    devs = etree.fromstring(dom.xml(inactive=True).encode()).find("devices")
+    ports = devs.findall("controller[@model='pcie-root-port']")
+    assert len(ports) == 3  # usb (qemu-xhci), virtio disk, balloon
+    assert _addr(ports[0]) == ("0x00", "0x02", "0x0")
+    assert ports[0].find("address").get("multifunction") == "on"
+    assert _addr(devs.find("controller[@type='sata']")) == ("0x00", "0x1f", "0x2")
+    buses = {_addr(devs.find(tag))[0] for tag in ("disk", "memballoon", "controller[@type='usb']")}
+    assert buses == {"0x01", "0x02", "0x03"}
+
+
+def test_command_line_core_options(conn: pyvirt.Connection, root: Path) -> None:
+    from pyvirt.xml.domain import DomainDef
+
+    dom = conn.define_domain(domain_xml("cmd", root / "a,b.img", serial="<serial type='pty'/>"))
+    dfn = DomainDef.from_xml(dom.xml(inactive=True))
+    caps = probe.capabilities(DEFAULT_EMULATOR, root / "cache" / "qemu")
+    cmd = command.build(dfn, caps, DEFAULT_EMULATOR, 9)
+    text = " ".join(cmd.argv)
+    for piece in (
+        "-name guest=cmd,debug-threads=on",
+        " -S ",
+        "-no-user-config -nodefaults",
+        "-accel tcg",
+        "-m size=65536k",
+        f"file={root}/a,,b.img,format=raw",
+        "-chardev socket,id=charmonitor,fd=9,server=on,wait=off",
+        "-chardev pty,id=charserial0",
+        "-display none",
+    ):
+        assert piece in text, piece
+    assert cmd.ptys == ["charserial0"]
+
+
+def test_capabilities_are_probed_once_and_cached_by_binary_identity(conn: pyvirt.Connection, root: Path) -> None:
+    caps_xml = conn.get_capabilities()
+    doc = etree.fromstring(caps_xml.encode())
+    assert doc.find("guest/arch/emulator").text == DEFAULT_EMULATOR
+    assert doc.find("guest/arch/machine[.='pc']") is not None
+    (cache_file,) = (root / "cache" / "qemu" / "capabilities").glob("*.json")
+    cached = json.loads(cache_file.read_text())
+    st = Path(DEFAULT_EMULATOR).stat()
+    assert cached["key"] == [DEFAULT_EMULATOR, st.st_size, st.st_mtime_ns]
+    probe._memory.clear()
+    again = probe.capabilities(DEFAULT_EMULATOR, root / "cache" / "qemu")
+    assert again.version == tuple(cached["caps"]["version"])
+    assert conn.get_version() == again.version_number
