@@ -20,7 +20,7 @@ from lxml import etree
 
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml import addresses
+from pyvirt.xml import addresses, scaled
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
@@ -221,6 +221,7 @@ def domain_defaults(
 
     # identity
     _uuid_default(root, top.get("uuid"))
+    scaled.normalise(root)
 
     # memory
     for tag in _DOMAIN_KIB_ELEMENTS:
@@ -271,12 +272,15 @@ def domain_defaults(
     if cur is not None and int(cur) >= int((vcpu.text or "1").strip()):
         del vcpu.attrib["current"]
 
+    iothreads = top.get("iothreads")
+    if iothreads is not None and "iothreadids" in top:
+        _fill_iothread_ids(iothreads, top["iothreadids"])
+
     genid = top.get("genid")
     if genid is not None and not (genid.text or "").strip():
         genid.text = new_uuid()
     for seclabel in root.iterchildren("seclabel"):
-        if seclabel.get("type") == "dynamic" and seclabel.get("relabel") is None:
-            seclabel.set("relabel", "yes")
+        _seclabel(seclabel)
 
     # lifecycle
     for tag, value in (("on_poweroff", "destroy"), ("on_reboot", "restart"), ("on_crash", "destroy")):
@@ -307,6 +311,38 @@ def domain_defaults(
         arch=type_el.get("arch") if type_el is not None else None,
     )
     return live_id
+
+
+def _fill_iothread_ids(iothreads: etree._Element, ids_el: etree._Element) -> None:
+    """virDomainIOThreadIDDefArrayInit: ``<iothreads>N`` with fewer ids listed gets the lowest
+    free ids of 1..N appended; more ids than N raise the count."""
+    given = [el.get("id", "") for el in ids_el.iterchildren("iothread")]
+    try:
+        count = int((iothreads.text or "0").strip())
+        used = {int(i) for i in given}
+    except ValueError:
+        return  # the checks report it
+    if count < len(given):
+        iothreads.text = str(len(given))
+        return
+    free = (n for n in range(1, count + 1) if n not in used)
+    for _ in range(count - len(given)):
+        etree.SubElement(ids_el, "iothread", id=str(next(free)))
+
+
+def _seclabel(seclabel: etree._Element) -> None:
+    """What virSecurityLabelDefParseXML reads of a domain ``<seclabel>`` in a definition: the
+    ``<label>`` of a static one, the ``<baselabel>`` of a dynamic one; an ``<imagelabel>`` (and a
+    dynamic label) only from a live dump, never in a definition."""
+    stype = seclabel.get("type")
+    if stype is None and seclabel.get("model") != "none":
+        stype = "dynamic"
+    if stype == "dynamic" and seclabel.get("relabel") is None:
+        seclabel.set("relabel", "yes")
+    keep = {"static": "label", "dynamic": "baselabel"}.get(stype or "")
+    for child in list(seclabel):
+        if child.tag != keep:
+            seclabel.remove(child)
 
 
 def _drop_foreign_namespaces(root: etree._Element, keep: Collection[str]) -> None:
@@ -442,9 +478,14 @@ def _cpu_defaults(root: etree._Element, cpu: etree._Element) -> None:
     topology = _first(cpu, "topology")
     if topology is not None and topology.get("dies") is None:
         topology.set("dies", "1")
-    for index, cell in enumerate(cpu.iterfind("numa/cell")):
+    cells = list(cpu.iterfind("numa/cell"))
+    for index, cell in enumerate(cells):
         if cell.get("id") is None:
             cell.set("id", str(index))
+    ids = [cell.get("id", "") for cell in cells]
+    if all(i.isdigit() for i in ids) and ids != sorted(ids, key=int):
+        # libvirt stores cell N at index N and prints them in that order
+        _replace_run(_first(cpu, "numa"), cells, sorted(cells, key=lambda c: int(c.get("id", "0"))))  # type: ignore[arg-type]
 
 
 def _tuning_defaults(root: etree._Element, max_vcpus: int) -> None:
@@ -576,6 +617,12 @@ def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live
         for backend in rng.iterchildren("backend"):
             if backend.get("type") is not None:
                 _chardev_defaults(backend)
+            elif backend.get("model") == "random" and not (backend.text or "").strip():
+                backend.text = "/dev/random"  # virDomainRNGDefPostParse
+    for channel in get("channel", ()):
+        target = _first(channel, "target")
+        if target is not None and "state" in target.attrib:
+            del target.attrib["state"]  # a virtio channel's state is read from live XML only
     _chardev_ports(get("serial", []))
     _chardev_ports(get("parallel", []))
     changed = False
@@ -720,11 +767,16 @@ def _disk_defaults(disk: etree._Element) -> None:
         disk.set("snapshot", "no")
     for source in disk.iter("source"):
         _network_source_defaults(source)
+    driver = _first(disk, "driver")
+    if driver is not None and driver.get("cache") == "default":
+        del driver.attrib["cache"]  # the enum's zero: accepted, never printed
     if disk.get("device") == "cdrom" and _first(disk, "readonly") is None:
         etree.SubElement(disk, "readonly")  # virDomainDiskDefPostParse: a CD-ROM is read-only
     target = _first(disk, "target")
     if target is None:
         return
+    if target.get("tray") == "closed":
+        del target.attrib["tray"]  # the default state: libvirt prints only tray='open'
     bus = target.get("bus")
     if bus is None:
         # virDomainDiskDefPostParse: floppies on fdc, else by the name's prefix, else IDE
@@ -1082,6 +1134,8 @@ def _video_defaults(devices: etree._Element, videos: list[etree._Element], arch:
             model.set("heads", "1")
         if model.get("primary") == "yes" and primary is None:
             primary = video
+        elif model.get("primary") is not None:
+            del model.attrib["primary"]  # libvirt prints only primary='yes', on one video
     if not videos:
         return
     if primary is None:

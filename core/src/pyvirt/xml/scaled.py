@@ -1,0 +1,78 @@
+"""Scaled integers of a domain beyond memory: one table of where they are and how libvirt prints them.
+
+libvirt reads every size with ``virParseScaledValue``/``virDomainParseMemory`` (a number and an
+optional ``unit``, a default unit per element) into bytes or KiB, and prints it in one fixed
+unit (``virDomainDefFormatInternal`` and the device formatters).  Each row below is one such
+pair, taken from libvirt 9.0's ``domain_conf.c``: the element (an XPath from ``<domain>``), the
+attribute holding the number (``None``: the text), the default unit in bytes, and the printed
+unit -- a name with its size in bytes, or ``pretty`` for ``virFormatIntPretty`` (the largest of
+B, KiB, MiB, GiB, TiB, PiB, EiB that divides the value).  Values are rounded up to the printed
+unit, except where libvirt truncates when printing (``floor``).
+
+The top-level memory elements, memtune, NUMA cells and memory devices keep their own rules in
+:mod:`.defaults`.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from pyvirt.xml.parser import line_of, select
+from pyvirt.xml.units import scaled_to
+
+KIB = 1024
+MIB = 1024 * 1024
+
+# (xpath, number attribute or None for text, default unit bytes, printed unit, printed unit bytes, floor)
+_Row = tuple[str, str | None, int, str, int, bool]
+ROWS: tuple[_Row, ...] = (
+    ("devices/controller/pcihole64", None, KIB, "KiB", KIB, False),
+    ("memoryBacking/hugepages/page", "size", KIB, "KiB", KIB, False),
+    ("features/hpt/maxpagesize", None, KIB, "KiB", KIB, False),
+    ("features/smm/tseg", None, MIB, "pretty", 1, False),
+    ("devices/shmem/size", None, 1, "M", MIB, True),
+    ("devices/filesystem/space_hard_limit", None, 1, "bytes", 1, False),
+    ("devices/filesystem/space_soft_limit", None, 1, "bytes", 1, False),
+    ("devices/disk/driver/metadata_cache/max_size", None, 1, "bytes", 1, False),
+    ("devices/disk//format/metadata_cache/max_size", None, 1, "bytes", 1, False),
+)
+
+_QUERY = etree.XPath(" | ".join(row[0] for row in ROWS))
+_BY_TAIL = {row[0].rsplit("/", 1)[-1]: row for row in ROWS}
+"""The query selects only the table's elements, so the last step names the row."""
+_PRETTY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def normalise(root: etree._Element) -> None:
+    """Rewrite every size of the table in libvirt's printed unit."""
+    for el in select(_QUERY, root):
+        row = _BY_TAIL[str(el.tag)]
+        _path, attr, default, unit, unit_bytes, floor = row
+        raw = el.get(attr) if attr else el.text
+        if raw is None:
+            continue
+        what = str(el.tag)
+        if unit == "pretty":
+            value = scaled_to(raw, el.get("unit"), out_unit=1, default_unit=default, what=what, line=line_of(el))
+            unit, shown = _pretty(value)
+        elif floor:
+            value = scaled_to(raw, el.get("unit"), out_unit=1, default_unit=default, what=what, line=line_of(el))
+            shown = value // unit_bytes
+        else:
+            shown = scaled_to(
+                raw, el.get("unit"), out_unit=unit_bytes, default_unit=default, what=what, line=line_of(el)
+            )
+        if attr:
+            el.set(attr, str(shown))
+        else:
+            el.text = str(shown)
+        el.set("unit", unit)
+
+
+def _pretty(value: int) -> tuple[str, int]:
+    """``virFormatIntPretty``: the largest unit that divides ``value`` (bytes for 0)."""
+    step = 0
+    while value and value % 1024 == 0 and step < len(_PRETTY) - 1:
+        value //= 1024
+        step += 1
+    return _PRETTY[step], value
