@@ -89,4 +89,4 @@ def test_capabilities_are_probed_once_and_cached_by_binary_identity(conn: pyvirt
     probe._memory.clear()
     again = probe.capabilities(DEFAULT_EMULATOR, root / "cache" / "qemu")
     assert again.version == tuple(cached["caps"]["version"])
-    assert conn.get_version() == again.version_number
+    assert conn.get_version().number == again.version_number
