@@ -1,0 +1,172 @@
+"""pyvirtd next to libvirtd: round trip and calls per second, same load generator, same run.
+
+    .venv/bin/python bench/bench_daemon.py [--seconds 3] [--clients 1,8,64] [--libvirtd SOCKET]
+
+Starts a pyvirtd in a private root (the helper the tests use) and measures, against it and
+against a running libvirtd (default ``/run/libvirt/libvirt-sock``; start one with
+``bash shared/tools/start-libvirtd.sh``; skipped when absent):
+
+* round trip: one client, one getVersion (or lookupByName) call at a time, median and p99;
+* calls/s with N clients, each a connection of its own doing one call at a time (as real
+  clients do), spread over worker processes so the load generator is not the bottleneck.
+
+Both daemons serve ``test:///default`` and see the same raw-socket client (pyvirt's own codec),
+so the figures compare the daemons, not the client libraries.  The run is bounded: every
+phase lasts ``--seconds``.  Prints a table and the ratios pyvirtd/libvirtd.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pyvirt.rpc import remote_protocol as rp
+from pyvirt.rpc.message import FrameReader, Header, MessageType, Status, pack_message
+
+from pyvirt_daemon.process import DaemonProcess
+
+GET_VERSION = rp.REMOTE_PROC_CONNECT_GET_VERSION
+LOOKUP = rp.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME
+
+
+class Conn:
+    """A minimal blocking client: open test:///default, then one call at a time."""
+
+    def __init__(self, path: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.reader = FrameReader()
+        self.serial = 0
+        self.call(rp.REMOTE_PROC_CONNECT_OPEN, rp.remote_connect_open_args("test:///default", 0))
+
+    def packet(self, proc: int, value: Any = None) -> bytes:
+        self.serial += 1
+        entry = rp.PROCEDURES[proc]
+        codec = entry.args if value is not None else None
+        return pack_message(Header(rp.REMOTE_PROGRAM, 1, proc, MessageType.CALL, self.serial, Status.OK), codec, value)
+
+    def call(self, proc: int, value: Any = None) -> None:
+        self.send_packet(self.packet(proc, value))
+
+    def send_packet(self, packet: bytes) -> None:
+        self.sock.sendall(packet)
+        while True:
+            frames = self.reader.feed(self.sock.recv(65536))
+            if frames:
+                header = frames[-1][0]
+                if header.status != Status.OK:
+                    raise RuntimeError(f"call {header.proc} failed")
+                return
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def round_trips(path: str, proc: int, seconds: float) -> list[float]:
+    conn = Conn(path)
+    arg = rp.remote_domain_lookup_by_name_args("test") if proc == LOOKUP else None
+    times: list[float] = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        packet = conn.packet(proc, arg)
+        start = time.perf_counter()
+        conn.send_packet(packet)
+        times.append(time.perf_counter() - start)
+    conn.close()
+    return times
+
+
+def _worker(path: str, clients: int, seconds: float, start_at: float, out: Any) -> None:
+    """``clients`` connections in one process, each with one call in flight, driven by select."""
+    import selectors
+
+    conns = [Conn(path) for _ in range(clients)]
+    sel = selectors.DefaultSelector()
+    for c in conns:
+        sel.register(c.sock, selectors.EVENT_READ, c)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    end = time.perf_counter() + seconds
+    calls = 0
+    for c in conns:
+        c.sock.sendall(c.packet(GET_VERSION))
+    while time.perf_counter() < end:
+        for key, _ in sel.select(0.5):
+            c = key.data
+            frames = c.reader.feed(c.sock.recv(65536))
+            for _frame in frames:
+                calls += 1
+                c.sock.sendall(c.packet(GET_VERSION))
+    out.put(calls)
+    for c in conns:
+        c.close()
+
+
+def throughput(path: str, clients: int, seconds: float, processes: int) -> float:
+    processes = max(1, min(processes, clients))
+    share = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    queue: Any = multiprocessing.Queue()
+    start_at = time.time() + 0.5 + 0.02 * clients
+    workers = [multiprocessing.Process(target=_worker, args=(path, n, seconds, start_at, queue)) for n in share if n]
+    for w in workers:
+        w.start()
+    total = sum(queue.get(timeout=seconds + 60) for _ in workers)
+    for w in workers:
+        w.join()
+    return total / seconds
+
+
+def measure(name: str, path: str, args: argparse.Namespace) -> dict[str, float]:
+    result: dict[str, float] = {}
+    for label, proc in (("getVersion", GET_VERSION), ("lookup", LOOKUP)):
+        times = round_trips(path, proc, args.seconds)
+        times.sort()
+        result[f"rtt {label} median us"] = statistics.median(times) * 1e6
+        result[f"rtt {label} p99 us"] = times[int(len(times) * 0.99)] * 1e6
+    for n in args.clients:
+        result[f"calls/s {n} clients"] = throughput(path, n, args.seconds, args.processes)
+    print(f"  measured {name}", file=sys.stderr)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--clients", default="1,8,64")
+    parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument("--libvirtd", default="/run/libvirt/libvirt-sock")
+    args = parser.parse_args()
+    args.clients = [int(n) for n in args.clients.split(",")]
+
+    rows: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-pyvirtd-") as tmp:
+        settings = {"log_level": "warning", "max_clients": 1000, "max_anonymous_clients": 1000}
+        with DaemonProcess(Path(tmp), settings) as daemon:
+            rows["pyvirtd"] = measure("pyvirtd", os.fspath(daemon.socket), args)
+    if Path(args.libvirtd).exists():
+        rows["libvirtd"] = measure("libvirtd", args.libvirtd, args)
+    else:
+        print(f"no libvirtd at {args.libvirtd}: start one with shared/tools/start-libvirtd.sh", file=sys.stderr)
+
+    keys = list(rows["pyvirtd"])
+    names = list(rows)
+    print(f"{'':28}" + "".join(f"{n:>12}" for n in names) + ("       ratio" if len(names) == 2 else ""))
+    for key in keys:
+        values = [rows[n][key] for n in names]
+        line = f"{key:28}" + "".join(f"{v:12.1f}" for v in values)
+        if len(values) == 2 and values[1]:
+            line += f"{values[0] / values[1]:12.2f}"
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
