@@ -30,7 +30,6 @@ from typing import Any
 
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.rpc.message import FrameReader, Header, MessageType, Status, pack_message
-
 from pyvirt_daemon.process import DaemonProcess
 
 GET_VERSION = rp.REMOTE_PROC_CONNECT_GET_VERSION
@@ -118,7 +117,7 @@ def throughput(path: str, clients: int, seconds: float, processes: int) -> float
     workers = [multiprocessing.Process(target=_worker, args=(path, n, seconds, start_at, queue)) for n in share if n]
     for w in workers:
         w.start()
-    total = sum(queue.get(timeout=seconds + 60) for _ in workers)
+    total: int = sum(queue.get(timeout=seconds + 60) for _ in workers)
     for w in workers:
         w.join()
     return total / seconds
