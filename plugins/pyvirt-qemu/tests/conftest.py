@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 import pyvirt
 
@@ -114,6 +115,13 @@ def domain_xml(
         f"<os><type arch='x86_64' machine='{machine}'>hvm</type></os><features><acpi/></features>"
         f"<devices>{emulator_xml}{disk_xml}{serial}{extra}</devices></domain>"
     )
+
+
+def node(el: etree._Element, path: str) -> etree._Element:
+    """The element at ``path`` under ``el``; fails the test when it is missing."""
+    found = el.find(path)
+    assert found is not None, f"no <{path}> in {etree.tostring(el)!r}"
+    return found
 
 
 def file_serial(path: Path) -> str:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 from bootsector import write_disk
-from conftest import domain_xml, file_serial, qemu_pids, wait_for
+from lxml import etree
 
 import pyvirt
+from conftest import domain_xml, file_serial, node, qemu_pids, wait_for
 from pyvirt.types import DomainEventType, DomainState, RunningReason, ShutoffReason, StoppedDetail
 from pyvirt_qemu import probe
 from pyvirt_qemu.prepare import DEFAULT_EMULATOR
@@ -44,15 +45,11 @@ def test_pty_console_on_q35_sata_started_paused(conn: pyvirt.Connection, root: P
     """The pty's path is only known after start: it must be in the live XML.  Starting paused
     lets the test open the pty before the guest writes (a pty drops output nobody reads)."""
     disk = write_disk(root / "halt.img", b"PYVIRT-PTY", "halt")
-    dom = conn.define_domain(
-        domain_xml("pty", disk, machine="q35", bus="sata", serial="<serial type='pty'/>")
-    )
+    dom = conn.define_domain(domain_xml("pty", disk, machine="q35", bus="sata", serial="<serial type='pty'/>"))
     dom.start(paused=True)
     assert dom.state()[0] == DomainState.PAUSED
-    from lxml import etree
-
     live = etree.fromstring(dom.xml().encode())
-    path = live.find("devices/serial/source").get("path")
+    path = node(live, "devices/serial/source").get("path")
     assert path and path.startswith("/dev/pts/")
     assert etree.fromstring(dom.xml(inactive=True).encode()).find("devices/serial/source") is None
     fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
@@ -105,7 +102,12 @@ def test_suspend_resume_and_events(conn: pyvirt.Connection, root: Path) -> None:
     assert dom.state()[0] == DomainState.RUNNING
     dom.destroy()
     kinds = [e.event for e in events]
-    assert kinds == [DomainEventType.STARTED, DomainEventType.SUSPENDED, DomainEventType.RESUMED, DomainEventType.STOPPED]
+    assert kinds == [
+        DomainEventType.STARTED,
+        DomainEventType.SUSPENDED,
+        DomainEventType.RESUMED,
+        DomainEventType.STOPPED,
+    ]
     with pytest.raises(pyvirt.NoDomainError):
         conn.lookup_domain_by_name("pause")  # transient: gone once stopped
 

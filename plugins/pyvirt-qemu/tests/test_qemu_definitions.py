@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import domain_xml
 from lxml import etree
 
 import pyvirt
+from conftest import domain_xml, node
 from pyvirt_qemu import command, probe
 from pyvirt_qemu.prepare import DEFAULT_EMULATOR
 
@@ -26,16 +26,16 @@ def test_pc_addresses_follow_libvirt(conn: pyvirt.Connection, root: Path) -> Non
     )
     dom = conn.define_domain(domain_xml("addr", root / "d.img", extra=extra))
     doc = etree.fromstring(dom.xml(inactive=True).encode())
-    devs = doc.find("devices")
-    assert doc.find("os/type").get("machine").startswith("pc-i440fx-")
+    devs = node(doc, "devices")
+    assert node(doc, "os/type").get("machine", "").startswith("pc-i440fx-")
     assert devs.findtext("emulator") == DEFAULT_EMULATOR
-    assert _addr(devs.find("controller[@type='ide']")) == ("0x00", "0x01", "0x1")
-    assert _addr(devs.find("controller[@type='usb']")) == ("0x00", "0x01", "0x2")
-    assert _addr(devs.find("video")) == ("0x00", "0x02", "0x0")
-    assert _addr(devs.find("interface")) == ("0x00", "0x03", "0x0")
-    assert _addr(devs.find("disk")) == ("0x00", "0x04", "0x0")
-    assert _addr(devs.find("memballoon")) == ("0x00", "0x05", "0x0")
-    assert _addr(devs.find("rng")) == ("0x00", "0x06", "0x0")
+    assert _addr(node(devs, "controller[@type='ide']")) == ("0x00", "0x01", "0x1")
+    assert _addr(node(devs, "controller[@type='usb']")) == ("0x00", "0x01", "0x2")
+    assert _addr(node(devs, "video")) == ("0x00", "0x02", "0x0")
+    assert _addr(node(devs, "interface")) == ("0x00", "0x03", "0x0")
+    assert _addr(node(devs, "disk")) == ("0x00", "0x04", "0x0")
+    assert _addr(node(devs, "memballoon")) == ("0x00", "0x05", "0x0")
+    assert _addr(node(devs, "rng")) == ("0x00", "0x06", "0x0")
     again = conn.define_domain(dom.xml(inactive=True))  # addresses are stable on redefine
     assert again.xml(inactive=True) == dom.xml(inactive=True)
     persisted = (root / "etc" / "qemu" / "addr.xml").read_text()
@@ -44,13 +44,13 @@ def test_pc_addresses_follow_libvirt(conn: pyvirt.Connection, root: Path) -> Non
 
 def test_q35_puts_pcie_devices_behind_root_ports(conn: pyvirt.Connection, root: Path) -> None:
     dom = conn.define_domain(domain_xml("q35", root / "d.img", machine="q35"))
-    devs = etree.fromstring(dom.xml(inactive=True).encode()).find("devices")
+    devs = node(etree.fromstring(dom.xml(inactive=True).encode()), "devices")
     ports = devs.findall("controller[@model='pcie-root-port']")
     assert len(ports) == 3  # usb (qemu-xhci), virtio disk, balloon
     assert _addr(ports[0]) == ("0x00", "0x02", "0x0")
-    assert ports[0].find("address").get("multifunction") == "on"
-    assert _addr(devs.find("controller[@type='sata']")) == ("0x00", "0x1f", "0x2")
-    buses = {_addr(devs.find(tag))[0] for tag in ("disk", "memballoon", "controller[@type='usb']")}
+    assert node(ports[0], "address").get("multifunction") == "on"
+    assert _addr(node(devs, "controller[@type='sata']")) == ("0x00", "0x1f", "0x2")
+    buses = {_addr(node(devs, tag))[0] for tag in ("disk", "memballoon", "controller[@type='usb']")}
     assert buses == {"0x01", "0x02", "0x03"}
 
 
@@ -80,7 +80,7 @@ def test_command_line_core_options(conn: pyvirt.Connection, root: Path) -> None:
 def test_capabilities_are_probed_once_and_cached_by_binary_identity(conn: pyvirt.Connection, root: Path) -> None:
     caps_xml = conn.get_capabilities()
     doc = etree.fromstring(caps_xml.encode())
-    assert doc.find("guest/arch/emulator").text == DEFAULT_EMULATOR
+    assert node(doc, "guest/arch/emulator").text == DEFAULT_EMULATOR
     assert doc.find("guest/arch/machine[.='pc']") is not None
     (cache_file,) = (root / "cache" / "qemu" / "capabilities").glob("*.json")
     cached = json.loads(cache_file.read_text())

@@ -7,9 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import domain_xml, qemu_pids
 
 import pyvirt
+from conftest import domain_xml, qemu_pids
 from pyvirt.errors import ErrorCode
 from pyvirt.types import DomainState
 
@@ -30,7 +30,7 @@ def test_invalid_xml_is_refused_and_nothing_defined(conn: pyvirt.Connection, roo
 
 def test_missing_disk_fails_at_start(conn: pyvirt.Connection, root: Path) -> None:
     dom = conn.define_domain(domain_xml("nodisk", root / "missing.img"))
-    with pytest.raises(pyvirt.PyvirtError, match="Cannot access storage file .*missing.img"):
+    with pytest.raises(pyvirt.PyvirtError, match=r"Cannot access storage file .*missing\.img"):
         dom.start()
     assert dom.state()[0] == DomainState.SHUTOFF
     _nothing_left(root, "nodisk")
@@ -61,7 +61,7 @@ def test_emulator_that_exits_at_once_fails_at_start_with_its_message(conn: pyvir
 
 
 def test_emulator_that_fails_the_probe_fails_at_define(conn: pyvirt.Connection, root: Path) -> None:
-    with pytest.raises(pyvirt.PyvirtError, match="QEMU binary /bin/false|failed to probe"):
+    with pytest.raises(pyvirt.PyvirtError, match=r"QEMU binary /bin/false|failed to probe"):
         conn.define_domain(domain_xml("false", emulator="/bin/false"))
     assert conn.list_domains() == []
 
@@ -75,7 +75,7 @@ def test_busy_vnc_port_fails_at_start(conn: pyvirt.Connection, root: Path) -> No
             pytest.skip("the kernel gave a port below VNC's range")
         vnc = f"<graphics type='vnc' port='{port}' autoport='no' listen='127.0.0.1'/>"
         dom = conn.define_domain(domain_xml("vnc", extra=vnc))
-        with pytest.raises(pyvirt.PyvirtError, match="(?i)address already in use|failed to"):
+        with pytest.raises(pyvirt.PyvirtError, match=r"(?i)address already in use|failed to"):
             dom.start()
     _nothing_left(root, "vnc")
 
@@ -86,7 +86,11 @@ def test_busy_vnc_port_fails_at_start(conn: pyvirt.Connection, root: Path) -> No
         ("<interface type='bridge'><source bridge='nosuchbr0'/></interface>", "interface type 'bridge'"),
         ("<graphics type='spice'/>", "graphics type 'spice'"),
         ("<sound model='ich6'/>", "device <sound>"),
-        ("<disk type='network' device='disk'><source protocol='nbd' name='x'><host name='h'/></source><target dev='vda' bus='virtio'/></disk>", "disk type 'network'"),
+        (
+            "<disk type='network' device='disk'><source protocol='nbd' name='x'><host name='h'/></source>"
+            "<target dev='vda' bus='virtio'/></disk>",
+            "disk type 'network'",
+        ),
     ],
 )
 def test_unsupported_devices_are_refused_at_define(conn: pyvirt.Connection, device: str, words: str) -> None:

@@ -14,9 +14,9 @@ import textwrap
 from pathlib import Path
 
 from bootsector import write_disk
-from conftest import domain_xml, file_serial, qemu_pids, wait_for
 
 import pyvirt
+from conftest import domain_xml, file_serial, qemu_pids, wait_for
 from pyvirt.types import DomainState, RunningReason, ShutoffReason
 
 
@@ -83,6 +83,8 @@ def test_autostart_guest_starts_on_first_open(uri: str, root: Path) -> None:
 
 def test_second_process_is_refused_while_the_root_is_in_use(uri: str) -> None:
     with pyvirt.open(uri):
-        done = subprocess.run([sys.executable, "-c", f"import pyvirt; pyvirt.open({uri!r})"], capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-c", f"import pyvirt; pyvirt.open({uri!r})"], capture_output=True, text=True
+        )
     assert done.returncode != 0
     assert "in use by another process" in done.stderr

@@ -40,7 +40,9 @@ def set_pci_address(el: etree._Element, where: Slot, multifunction: bool = False
     old = el.find("address")
     if old is not None:
         el.remove(old)
-    addr = etree.SubElement(el, "address", type="pci", domain="0x0000", bus=f"0x{where[0]:02x}", slot=f"0x{where[1]:02x}")
+    addr = etree.SubElement(
+        el, "address", type="pci", domain="0x0000", bus=f"0x{where[0]:02x}", slot=f"0x{where[1]:02x}"
+    )
     addr.set("function", f"0x{where[2]:x}")
     if multifunction:
         addr.set("multifunction", "on")
@@ -49,7 +51,7 @@ def set_pci_address(el: etree._Element, where: Slot, multifunction: bool = False
 def assign(devices: etree._Element, q35: bool, device_model: dict[etree._Element, str]) -> None:
     """Give every device in ``devices`` that needs one a PCI address.
 
-    ``device_model`` maps element (lxml keeps one proxy per node while it is referenced) to the QEMU device the element becomes (the builder's
+    ``device_model`` maps each element to the QEMU device it becomes (the builder's
     choice), which decides PCIe or conventional PCI on q35; elements absent from it need no
     PCI address.
     """
@@ -94,7 +96,9 @@ def _fixed_q35(devices: etree._Element, used: set[Slot]) -> None:
         used.add((0, 1, 0))
 
 
-def _assign_q35(devices: etree._Element, pending: list[etree._Element], used: set[Slot], model: dict[etree._Element, str]) -> None:
+def _assign_q35(
+    devices: etree._Element, pending: list[etree._Element], used: set[Slot], model: dict[etree._Element, str]
+) -> None:
     indexes = [int(c.get("index", "0")) for c in devices.iterchildren("controller") if c.get("type") == "pci"]
     next_index = max(indexes, default=0) + 1
     ports = _root_port_positions(used)
@@ -104,7 +108,9 @@ def _assign_q35(devices: etree._Element, pending: list[etree._Element], used: se
             used.add(where)
             port = etree.Element("controller", type="pci", index=str(next_index), model="pcie-root-port")
             etree.SubElement(port, "model", name="pcie-root-port")
-            etree.SubElement(port, "target", chassis=str(next_index), port=f"0x{0x10 + (where[1] - 2) * 8 + where[2]:x}")
+            etree.SubElement(
+                port, "target", chassis=str(next_index), port=f"0x{0x10 + (where[1] - 2) * 8 + where[2]:x}"
+            )
             set_pci_address(port, where, multifunction=where[2] == 0)
             _insert_controller(devices, port)
             set_pci_address(el, (next_index, 0, 0))

@@ -151,11 +151,12 @@ def _devices(cmd: Command, devs: etree._Element, q35: bool) -> None:
         argv += ["-vnc", _vnc(el)]
         cmd.vnc = True
     for el in devs.iterchildren("video"):
-        model = el.find("model")
-        name = VIDEO_MODELS[model.get("type", "cirrus") if model is not None else "cirrus"]
-        if name:
-            extra = [f"vgamem_mb={int(model.get('vram', '16384')) // 1024}"] if model is not None and name == "VGA" else []
-            argv += _device(name, f"id={alias[el]}", *extra, *_bus_of(el, q35))
+        video = el.find("model")
+        kind = VIDEO_MODELS[video.get("type", "cirrus") if video is not None else "cirrus"]
+        if kind:
+            vram = int(video.get("vram", "16384")) if video is not None else 16384
+            extra = [f"vgamem_mb={vram // 1024}"] if kind == "VGA" else []
+            argv += _device(kind, f"id={alias[el]}", *extra, *_bus_of(el, q35))
     for el in devs.iterchildren("input"):
         if el.get("bus") == "usb":
             argv += _device("usb-tablet", f"id={alias[el]}", "bus=usb.0", "port=1")
@@ -219,7 +220,12 @@ def _disk(el: etree._Element, name: str, q35: bool) -> list[str]:
     controller = addr.get("controller", "0") if addr is not None else "0"
     scsi_id = addr.get("target", "0") if addr is not None else "0"
     return out + _device(
-        "scsi-cd" if cdrom else "scsi-hd", f"bus=scsi{controller}.0", "channel=0", f"scsi-id={scsi_id}", f"lun={unit}", *common
+        "scsi-cd" if cdrom else "scsi-hd",
+        f"bus=scsi{controller}.0",
+        "channel=0",
+        f"scsi-id={scsi_id}",
+        f"lun={unit}",
+        *common,
     )
 
 

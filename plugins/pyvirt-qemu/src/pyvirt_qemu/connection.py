@@ -12,7 +12,13 @@ import socket
 from pathlib import Path
 
 from pyvirt.driver import DriverConnection, EventSink
-from pyvirt.errors import DomainExistsError, ErrorDomain, InvalidArgumentError, OperationFailedError, OperationInvalidError
+from pyvirt.errors import (
+    DomainExistsError,
+    ErrorDomain,
+    InvalidArgumentError,
+    OperationFailedError,
+    OperationInvalidError,
+)
 from pyvirt.types import (
     DefinedDetail,
     DomainEventType,
@@ -25,7 +31,6 @@ from pyvirt.types import (
     PausedReason,
     ResumedDetail,
     RunningReason,
-    ShutoffReason,
     SuspendedDetail,
     UndefinedDetail,
 )
@@ -139,7 +144,8 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
         by_uuid = self.drv.by_uuid.get(dfn.uuid)
         if by_name is not None and by_name.uuid != dfn.uuid:
             raise DomainExistsError(
-                f"operation failed: domain '{dfn.name}' already exists with uuid {by_name.uuid}", domain=ErrorDomain.QEMU
+                f"operation failed: domain '{dfn.name}' already exists with uuid {by_name.uuid}",
+                domain=ErrorDomain.QEMU,
             )
         if by_uuid is not None and by_uuid.name != dfn.name:
             raise DomainExistsError(
@@ -156,9 +162,12 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
             if existing is not None:
                 if existing.active:
                     raise OperationInvalidError(
-                        f"Requested operation is not valid: domain '{dfn.name}' is already active", domain=ErrorDomain.QEMU
+                        f"Requested operation is not valid: domain '{dfn.name}' is already active",
+                        domain=ErrorDomain.QEMU,
                     )
-                raise DomainExistsError(f"operation failed: domain '{dfn.name}' already exists", domain=ErrorDomain.QEMU)
+                raise DomainExistsError(
+                    f"operation failed: domain '{dfn.name}' already exists", domain=ErrorDomain.QEMU
+                )
             obj = DomainObj(persistent=None, live=dfn)
             drv.add(obj)
         try:
@@ -198,7 +207,9 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
         obj = drv.get(uuid)
         with obj.job:
             if obj.active:
-                raise OperationInvalidError("Requested operation is not valid: domain is already running", domain=ErrorDomain.QEMU)
+                raise OperationInvalidError(
+                    "Requested operation is not valid: domain is already running", domain=ErrorDomain.QEMU
+                )
             lifecycle.start(drv, obj, paused)
         for event, detail in lifecycle.started_events(paused):
             drv.emit(obj.ref, event, detail)
@@ -239,10 +250,17 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
         with obj.job:
             monitor = lifecycle.monitor_of(obj)
             if obj.state != DomainState.PAUSED:
-                raise OperationInvalidError("Requested operation is not valid: domain is not paused", domain=ErrorDomain.QEMU)
+                raise OperationInvalidError(
+                    "Requested operation is not valid: domain is not paused", domain=ErrorDomain.QEMU
+                )
             monitor.execute("cont")
             lifecycle.transition(
-                self.drv, obj, DomainState.RUNNING, RunningReason.UNPAUSED, DomainEventType.RESUMED, ResumedDetail.UNPAUSED
+                self.drv,
+                obj,
+                DomainState.RUNNING,
+                RunningReason.UNPAUSED,
+                DomainEventType.RESUMED,
+                ResumedDetail.UNPAUSED,
             )
 
     # -- state and XML ------------------------------------------------------------------------
@@ -269,7 +287,11 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
         obj = self.drv.get(uuid)
         with self.drv.lock:
             if inactive or not obj.active or obj.live is None:
-                return obj.definition.to_xml(inactive=True, secure=secure) if obj.persistent is None else obj.persistent.to_xml(inactive=True, secure=secure)
+                return (
+                    obj.definition.to_xml(inactive=True, secure=secure)
+                    if obj.persistent is None
+                    else obj.persistent.to_xml(inactive=True, secure=secure)
+                )
             return obj.live.to_xml(domain_id=obj.id, secure=secure)
 
     def domain_get_os_type(self, uuid: str) -> str:
@@ -300,11 +322,17 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
     def domain_set_memory(self, uuid: str, kib: int, scope: ModifyScope) -> None:
         obj = self.drv.get(uuid)
         with obj.job:
-            live = bool(scope & ModifyScope.LIVE) or (scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT and obj.active)
-            config = bool(scope & ModifyScope.CONFIG) or (scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT and not obj.active)
+            live = bool(scope & ModifyScope.LIVE) or (
+                scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT and obj.active
+            )
+            config = bool(scope & ModifyScope.CONFIG) or (
+                scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT and not obj.active
+            )
             if scope & ModifyScope.MAXIMUM:
                 if live:
-                    raise OperationInvalidError("Requested operation is not valid: cannot resize the maximum memory on an active domain")
+                    raise OperationInvalidError(
+                        "Requested operation is not valid: cannot resize the maximum memory on an active domain"
+                    )
                 self._change_config(obj, lambda d: _set_max_memory(d, kib))
                 return
             if live:
@@ -313,7 +341,10 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
                 if kib > obj.live.memory_kib:
                     raise InvalidArgumentError("invalid argument: cannot set memory higher than max memory")
                 if obj.live.root.find("devices/memballoon[@model='virtio']") is None:
-                    raise OperationInvalidError("Requested operation is not valid: Unable to change memory of active domain without the balloon device")
+                    raise OperationInvalidError(
+                        "Requested operation is not valid: "
+                        "Unable to change memory of active domain without the balloon device"
+                    )
                 lifecycle.monitor_of(obj).execute("balloon", {"value": kib * 1024})
                 obj.live.current_memory_kib = kib
                 write_status(self.drv.layout.status_file(obj.name), obj)
@@ -325,16 +356,23 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
         with obj.job:
             if count < 1:
                 raise InvalidArgumentError("invalid argument: argument unsupported: vCPU count must be at least 1")
-            live = bool(scope & ModifyScope.LIVE) or (scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT and obj.active)
+            live = bool(scope & ModifyScope.LIVE) or (
+                scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT and obj.active
+            )
             if live:
-                raise OperationInvalidError("Requested operation is not valid: vCPU hot-plug is not supported by pyvirt-qemu yet; use --config")
+                raise OperationInvalidError(
+                    "Requested operation is not valid: vCPU hot-plug is not supported by pyvirt-qemu yet; use --config"
+                )
 
             def change(d: DomainDef) -> None:
                 if scope & ModifyScope.MAXIMUM:
                     d.vcpus = count
                 else:
                     if count > d.vcpus:
-                        raise InvalidArgumentError(f"invalid argument: requested vcpus is greater than max allowable vcpus for the persistent domain: {count} > {d.vcpus}")
+                        raise InvalidArgumentError(
+                            "invalid argument: requested vcpus is greater than max allowable vcpus"
+                            f" for the persistent domain: {count} > {d.vcpus}"
+                        )
                     d.current_vcpus = count
 
             self._change_config(obj, change)
@@ -356,7 +394,9 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
 
     def _change_config(self, obj: DomainObj, change: object) -> None:
         if obj.persistent is None:
-            raise OperationInvalidError("Requested operation is not valid: transient domains do not have any persistent config")
+            raise OperationInvalidError(
+                "Requested operation is not valid: transient domains do not have any persistent config"
+            )
         assert callable(change)
         new = obj.persistent.copy()
         change(new)
@@ -392,7 +432,11 @@ def _keep(obj: DomainObj, filters: ListFilter, layout: Layout) -> bool:
             return False
     states = filters & (ListFilter.RUNNING | ListFilter.PAUSED | ListFilter.SHUTOFF | ListFilter.OTHER)
     if states:
-        bit = {DomainState.RUNNING: ListFilter.RUNNING, DomainState.PAUSED: ListFilter.PAUSED, DomainState.SHUTOFF: ListFilter.SHUTOFF}
+        bit = {
+            DomainState.RUNNING: ListFilter.RUNNING,
+            DomainState.PAUSED: ListFilter.PAUSED,
+            DomainState.SHUTOFF: ListFilter.SHUTOFF,
+        }
         if not states & bit.get(obj.state, ListFilter.OTHER):
             return False
     return True
@@ -422,5 +466,3 @@ def _not_found(what: str) -> Exception:
     from pyvirt.errors import NoDomainError
 
     return NoDomainError(f"Domain not found: {what}", domain=ErrorDomain.QEMU)
-
-

@@ -20,6 +20,7 @@ _POLICY = {"require": "+", "force": "+", "optional": "+", "disable": "-", "forbi
 
 def cpu_argument(cpu: etree._Element | None, caps: EmulatorCaps, accel: str) -> str:
     mode = cpu.get("mode", "custom") if cpu is not None else "host-model"
+    extra: list[str]
     if mode == "host-passthrough":
         model, extra = "host", []
     elif mode == "maximum":

@@ -39,8 +39,8 @@ def qemu_device(el: etree._Element, q35: bool) -> str | None:
     if tag == "rng":
         return "virtio-rng-pci"
     if tag == "watchdog":
-        model = WATCHDOG_MODELS[el.get("model", "")]
-        return model if model == "i6300esb" else None
+        watchdog = WATCHDOG_MODELS[el.get("model", "")]
+        return watchdog if watchdog == "i6300esb" else None
     if tag == "video":
         model = el.find("model")
         name = VIDEO_MODELS[model.get("type", "cirrus") if model is not None else "cirrus"]
@@ -59,7 +59,8 @@ def pci_models(devices: etree._Element, q35: bool) -> dict[etree._Element, str]:
 
 
 def aliases(devices: etree._Element) -> dict[etree._Element, str]:
-    """libvirt's alias for every device that has one, by element (lxml keeps one proxy per node while it is referenced)."""
+    """libvirt's alias for every device that has one, by element (lxml keeps one proxy per node
+    while it is referenced, so elements work as keys while the map holds them)."""
     out: dict[etree._Element, str] = {}
     counters: dict[str, int] = {}
 

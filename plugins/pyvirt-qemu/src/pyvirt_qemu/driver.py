@@ -21,7 +21,15 @@ from pathlib import Path
 from pyvirt.driver import EventSink
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain, NoDomainError
 from pyvirt.log import get_logger
-from pyvirt.types import DomainEvent, DomainEventType, DomainRef, DomainState, PausedReason, RunningReason, ShutoffReason
+from pyvirt.types import (
+    DomainEvent,
+    DomainEventType,
+    DomainRef,
+    DomainState,
+    PausedReason,
+    RunningReason,
+    ShutoffReason,
+)
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import lifecycle, process
 from pyvirt_qemu.atomic import remove
@@ -57,9 +65,14 @@ class QemuDriver:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._lock_fd)
-            holder = (self.layout.run / "driver.pid").read_text().strip() if (self.layout.run / "driver.pid").exists() else "?"
+            holder = (
+                (self.layout.run / "driver.pid").read_text().strip()
+                if (self.layout.run / "driver.pid").exists()
+                else "?"
+            )
             raise ConnectError(
-                f"the QEMU driver state under '{self.layout.run.parent.parent}' is in use by another process (pid {holder})",
+                f"the QEMU driver state under '{self.layout.run.parent.parent}'"
+                f" is in use by another process (pid {holder})",
                 code=ErrorCode.OPERATION_INVALID,
             ) from None
         (self.layout.run / "driver.pid").write_text(f"{os.getpid()}\n")
@@ -86,7 +99,7 @@ class QemuDriver:
         for path in sorted(self.layout.config.glob("*.xml")):
             try:
                 dfn = DomainDef.from_xml(path.read_bytes(), namespaces=(QEMU_NS,))
-            except Exception as exc:  # noqa: BLE001 - one bad file must not hide the others
+            except Exception as exc:
                 log.warning("skipping unreadable domain config", path=str(path), error=str(exc))
                 continue
             obj = DomainObj(persistent=dfn, autostart=self.layout.autostart_link(dfn.name).exists())
@@ -97,7 +110,7 @@ class QemuDriver:
         for path in sorted(self.layout.run.glob("*.xml")):
             try:
                 status = read_status(path)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.warning("dropping unreadable status file", path=str(path), error=str(exc))
                 remove(path)
                 continue
@@ -131,9 +144,15 @@ class QemuDriver:
             return False
         obj.monitor = monitor
         if running.get("running"):
-            obj.state, obj.reason = DomainState.RUNNING, status.reason if status.state == DomainState.RUNNING else RunningReason.UNPAUSED
+            obj.state, obj.reason = (
+                DomainState.RUNNING,
+                status.reason if status.state == DomainState.RUNNING else RunningReason.UNPAUSED,
+            )
         else:
-            obj.state, obj.reason = DomainState.PAUSED, status.reason if status.state == DomainState.PAUSED else PausedReason.UNKNOWN
+            obj.state, obj.reason = (
+                DomainState.PAUSED,
+                status.reason if status.state == DomainState.PAUSED else PausedReason.UNKNOWN,
+            )
         obj.exited.clear()
         obj.cancel_watch = process.watch_exit(status.pid, lambda: self.submit(lifecycle.on_exit, self, obj))
         self._ids = itertools.count(max(domain_id + 1, next(self._ids)))
@@ -148,7 +167,7 @@ class QemuDriver:
                     lifecycle.start(self, obj, paused=False)
                 for event, detail in lifecycle.started_events(False):
                     self.emit(obj.ref, event, detail)
-            except Exception as exc:  # noqa: BLE001 - one guest failing to start must not stop the driver
+            except Exception as exc:
                 log.warning("autostart failed", domain=obj.name, error=str(exc))
 
     # -- bookkeeping --------------------------------------------------------------------------

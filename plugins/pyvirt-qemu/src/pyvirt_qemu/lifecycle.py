@@ -85,7 +85,9 @@ def start(
     caps = probe.capabilities(emulator, drv.layout.cache)
     sock_path = drv.layout.monitor_socket(live.uuid)
     if len(str(sock_path)) > layout.MAX_SOCKET_PATH:
-        raise OperationFailedError(f"monitor socket path '{sock_path}' is too long for a unix socket: use a shorter root")
+        raise OperationFailedError(
+            f"monitor socket path '{sock_path}' is too long for a unix socket: use a shorter root"
+        )
     remove(sock_path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = 0
@@ -108,8 +110,9 @@ def start(
         try:
             monitor.connect(str(sock_path), MONITOR_TIMEOUT)
         except MonitorError as exc:
+            said = _log_tail(log_path, log_start) or exc.message
             raise OperationFailedError(
-                f"internal error: QEMU unexpectedly closed the monitor: {_log_tail(log_path, log_start) or exc.message}",
+                f"internal error: QEMU unexpectedly closed the monitor: {said}",
                 domain=ErrorDomain.QEMU,
             ) from exc
         obj.monitor = monitor
@@ -233,11 +236,17 @@ def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any]
         obj.guest_shutdown = bool(data.get("guest")) or obj.guest_shutdown
         if obj.stop_reason is None:
             obj.guest_shutdown = True
-            drv.emit(obj.ref, DomainEventType.SHUTDOWN, ShutdownDetail.GUEST if data.get("guest") else ShutdownDetail.HOST)
+            drv.emit(
+                obj.ref, DomainEventType.SHUTDOWN, ShutdownDetail.GUEST if data.get("guest") else ShutdownDetail.HOST
+            )
     elif name == "STOP":
-        transition(drv, obj, DomainState.PAUSED, PausedReason.UNKNOWN, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)
+        transition(
+            drv, obj, DomainState.PAUSED, PausedReason.UNKNOWN, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED
+        )
     elif name == "RESUME":
-        transition(drv, obj, DomainState.RUNNING, RunningReason.UNPAUSED, DomainEventType.RESUMED, ResumedDetail.UNPAUSED)
+        transition(
+            drv, obj, DomainState.RUNNING, RunningReason.UNPAUSED, DomainEventType.RESUMED, ResumedDetail.UNPAUSED
+        )
     elif name == "GUEST_PANICKED":
         drv.emit(obj.ref, DomainEventType.CRASHED, 0)
         if obj.stop_reason is None:
@@ -269,7 +278,9 @@ def require_active(obj: DomainObj) -> None:
 def monitor_of(obj: DomainObj) -> Monitor:
     require_active(obj)
     if obj.monitor is None:
-        raise OperationFailedError("internal error: no monitor connection to the domain's QEMU", domain=ErrorDomain.QEMU)
+        raise OperationFailedError(
+            "internal error: no monitor connection to the domain's QEMU", domain=ErrorDomain.QEMU
+        )
     return obj.monitor
 
 

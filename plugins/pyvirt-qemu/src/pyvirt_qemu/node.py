@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import platform
 from pathlib import Path
-from xml.sax.saxutils import escape
+
+from lxml import etree
 
 from pyvirt.types import NodeInfo
+from pyvirt.xml.canonical import serialize
 from pyvirt_qemu import probe
+from pyvirt_qemu.cpu import DEFAULT_MODEL
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.prepare import ARCH, DEFAULT_EMULATOR
 
@@ -44,55 +47,86 @@ def node_info() -> NodeInfo:
     return NodeInfo(platform.machine(), _meminfo()["MemTotal"], cpus, mhz, 1, 1, cpus, 1)
 
 
+def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
 def capabilities_xml(layout: Layout) -> str:
-    """``virsh capabilities``: the host CPU and one guest entry for the x86_64 emulator."""
+    """``virsh capabilities``: the host CPU and NUMA cell, one guest entry for x86_64."""
     caps = emulator_caps(layout)
     info = node_info()
-    machines = "".join(
-        f"      <machine maxCpus='{m.max_cpus}'{f' canonical={chr(39)}{m.name}{chr(39)}' if m.alias else ''}>{escape(m.alias or m.name)}</machine>\n"
-        for m in caps.machines
-    )
-    domains = "      <domain type='qemu'/>\n" + ("      <domain type='kvm'/>\n" if caps.kvm else "")
-    return (
-        "<capabilities>\n\n  <host>\n"
-        f"    <cpu>\n      <arch>{platform.machine()}</arch>\n"
-        f"      <topology sockets='1' dies='1' cores='{info.cpus}' threads='1'/>\n    </cpu>\n"
-        "    <power_management/>\n    <iommu support='no'/>\n"
-        "    <migration_features>\n      <live/>\n    </migration_features>\n"
-        f"    <topology>\n      <cells num='1'>\n        <cell id='0'>\n"
-        f"          <memory unit='KiB'>{info.memory}</memory>\n"
-        f"          <cpus num='{info.cpus}'>\n"
-        + "".join(f"            <cpu id='{i}' socket_id='0' die_id='0' core_id='{i}' siblings='{i}'/>\n" for i in range(info.cpus))
-        + "          </cpus>\n        </cell>\n      </cells>\n    </topology>\n"
-        "  </host>\n\n  <guest>\n    <os_type>hvm</os_type>\n"
-        f"    <arch name='{ARCH}'>\n      <wordsize>64</wordsize>\n      <emulator>{escape(caps.path)}</emulator>\n"
-        f"{machines}{domains}    </arch>\n"
-        "    <features>\n      <acpi default='on' toggle='yes'/>\n      <apic default='on' toggle='no'/>\n"
-        "      <cpuselection/>\n      <deviceboot/>\n      <disksnapshot default='on' toggle='no'/>\n    </features>\n"
-        "  </guest>\n\n</capabilities>\n"
-    )
+    root = etree.Element("capabilities")
+    host = _el(root, "host")
+    cpu = _el(host, "cpu")
+    _el(cpu, "arch", platform.machine())
+    _el(cpu, "topology", sockets="1", dies="1", cores=str(info.cpus), threads="1")
+    _el(host, "power_management")
+    _el(host, "iommu", support="no")
+    _el(_el(host, "migration_features"), "live")
+    cell = _el(_el(_el(host, "topology"), "cells", num="1"), "cell", id="0")
+    _el(cell, "memory", str(info.memory), unit="KiB")
+    cpus = _el(cell, "cpus", num=str(info.cpus))
+    for i in range(info.cpus):
+        _el(cpus, "cpu", id=str(i), socket_id="0", die_id="0", core_id=str(i), siblings=str(i))
+    guest = _el(root, "guest")
+    _el(guest, "os_type", "hvm")
+    arch = _el(guest, "arch", name=ARCH)
+    _el(arch, "wordsize", "64")
+    _el(arch, "emulator", caps.path)
+    for m in caps.machines:
+        if m.alias:
+            _el(arch, "machine", m.alias, maxCpus=str(m.max_cpus), canonical=m.name)
+        _el(arch, "machine", m.name, maxCpus=str(m.max_cpus))
+    _el(arch, "domain", type="qemu")
+    if caps.kvm:
+        _el(arch, "domain", type="kvm")
+    features = _el(guest, "features")
+    _el(features, "acpi", default="on", toggle="yes")
+    _el(features, "apic", default="on", toggle="no")
+    _el(features, "cpuselection")
+    _el(features, "deviceboot")
+    return serialize(root)
 
 
 def domain_capabilities_xml(layout: Layout, virt_type: str, machine: str | None) -> str:
-    """``virsh domcapabilities``: what this emulator offers a domain of ``virt_type``."""
+    """``virsh domcapabilities``: what this emulator offers a domain of ``virt_type``.
+
+    Under KVM the custom CPU models listed usable are those the host lacks no feature for.
+    """
     caps = emulator_caps(layout)
     chosen = caps.machine(machine) if machine else caps.default_machine
-    name = chosen.name if chosen else (machine or "")
-    usable = sorted(n for n, missing in caps.cpu_unavailable.items() if not missing or virt_type != "kvm")
-    models = "".join(f"      <model usable='yes'>{escape(n)}</model>\n" for n in usable if n not in ("host", "max", "base"))
-    return (
-        "<domainCapabilities>\n"
-        f"  <path>{escape(caps.path)}</path>\n  <domain>{virt_type}</domain>\n  <machine>{escape(name)}</machine>\n"
-        f"  <arch>{ARCH}</arch>\n  <vcpu max='{chosen.max_cpus if chosen else 1}'/>\n"
-        "  <os supported='yes'>\n    <enum name='firmware'/>\n  </os>\n"
-        "  <cpu>\n    <mode name='host-passthrough' supported='yes'/>\n    <mode name='maximum' supported='yes'/>\n"
-        "    <mode name='host-model' supported='yes'>\n      <model fallback='forbid'>qemu64</model>\n    </mode>\n"
-        f"    <mode name='custom' supported='yes'>\n{models}    </mode>\n  </cpu>\n"
-        "  <devices>\n"
-        "    <disk supported='yes'>\n      <enum name='diskDevice'>\n        <value>disk</value>\n        <value>cdrom</value>\n      </enum>\n"
-        "      <enum name='bus'>\n        <value>ide</value>\n        <value>scsi</value>\n        <value>virtio</value>\n        <value>sata</value>\n      </enum>\n    </disk>\n"
-        "    <graphics supported='yes'>\n      <enum name='type'>\n        <value>vnc</value>\n      </enum>\n    </graphics>\n"
-        "    <video supported='yes'>\n      <enum name='modelType'>\n        <value>vga</value>\n        <value>cirrus</value>\n        <value>virtio</value>\n        <value>none</value>\n      </enum>\n    </video>\n"
-        "    <rng supported='yes'>\n      <enum name='model'>\n        <value>virtio</value>\n      </enum>\n      <enum name='backendModel'>\n        <value>random</value>\n      </enum>\n    </rng>\n"
-        "  </devices>\n</domainCapabilities>\n"
-    )
+    root = etree.Element("domainCapabilities")
+    _el(root, "path", caps.path)
+    _el(root, "domain", virt_type)
+    _el(root, "machine", chosen.name if chosen else (machine or ""))
+    _el(root, "arch", ARCH)
+    _el(root, "vcpu", max=str(chosen.max_cpus if chosen else 1))
+    cpu = _el(root, "cpu")
+    _el(cpu, "mode", name="host-passthrough", supported="yes")
+    _el(cpu, "mode", name="maximum", supported="yes")
+    _el(_el(cpu, "mode", name="host-model", supported="yes"), "model", DEFAULT_MODEL, fallback="forbid")
+    custom = _el(cpu, "mode", name="custom", supported="yes")
+    for name, missing in sorted(caps.cpu_unavailable.items()):
+        if name not in ("host", "max", "base"):
+            usable = "no" if missing and virt_type == "kvm" else "yes"
+            _el(custom, "model", name, usable=usable)
+    devices = _el(root, "devices")
+    for tag, enums in _DEVICE_ENUMS:
+        dev = _el(devices, tag, supported="yes")
+        for enum_name, values in enums:
+            enum = _el(dev, "enum", name=enum_name)
+            for value in values:
+                _el(enum, "value", value)
+    return serialize(root)
+
+
+_DEVICE_ENUMS: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
+    ("disk", (("diskDevice", ("disk", "cdrom")), ("bus", ("ide", "scsi", "virtio", "sata")))),
+    ("graphics", (("type", ("vnc",)),)),
+    ("video", (("modelType", ("vga", "cirrus", "virtio", "none")),)),
+    ("rng", (("model", ("virtio",)), ("backendModel", ("random",)))),
+)
+"""What :mod:`.support` accepts, as domcapabilities enumerates it."""

@@ -33,8 +33,8 @@ def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnecti
                 f"invalid argument: the embedded QEMU driver needs an absolute 'root' parameter: '{uri}'",
                 code=ErrorCode.INVALID_ARG,
             )
-        path = Path(root).resolve()
-        return QemuConnection(uri, events, path, Layout.embedded(path))
+        tree = Path(root).resolve()
+        return QemuConnection(uri, events, tree, Layout.embedded(tree))
     if uri.path not in ("/system", "/session"):
         raise ConnectError(
             f"unexpected QEMU URI path '{uri.path}', try qemu:///system, qemu:///session or qemu:///embed?root=DIR",
@@ -45,6 +45,5 @@ def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnecti
     if uri.path == "/session":
         layout = Layout.session()
         return QemuConnection(uri, events, layout.run, layout)
-    root = Path(getattr(host(), "root", "") or os.environ.get("PYVIRTD_ROOT") or "/")
-    layout = Layout.system(root)
+    layout = Layout.system(Path(getattr(host(), "root", "") or os.environ.get("PYVIRTD_ROOT") or "/"))
     return QemuConnection(uri, events, layout.run, layout)

@@ -30,7 +30,9 @@ def prepare(dfn: DomainDef, cache_dir: Path) -> probe.EmulatorCaps:
             domain=ErrorDomain.QEMU,
         )
     if dfn.os_type != "hvm":
-        raise InvalidArgumentError(f"unsupported configuration: OS type '{dfn.os_type}' (only hvm)", domain=ErrorDomain.QEMU)
+        raise InvalidArgumentError(
+            f"unsupported configuration: OS type '{dfn.os_type}' (only hvm)", domain=ErrorDomain.QEMU
+        )
     if not dfn.arch:
         dfn.arch = ARCH
     if dfn.arch != ARCH:
@@ -57,7 +59,9 @@ def prepare(dfn: DomainDef, cache_dir: Path) -> probe.EmulatorCaps:
     os_type.set("machine", machine.name)
     q35 = "q35" in machine.name
     if dfn.vcpus > machine.max_cpus:
-        raise support.UnsupportedConfigError(f"Maximum CPUs greater than specified machine type limit {machine.max_cpus}")
+        raise support.UnsupportedConfigError(
+            f"Maximum CPUs greater than specified machine type limit {machine.max_cpus}"
+        )
     support.check(root, caps, machine.name)
     _implicit_devices(devs, q35)
     addresses.assign(devs, q35, devices.pci_models(devs, q35))

@@ -110,7 +110,7 @@ def _load(cache_file: Path, key: tuple[str, int, int]) -> EmulatorCaps | None:
     caps: dict[str, Any] = doc["caps"]
     return EmulatorCaps(
         path=caps["path"],
-        version=tuple(caps["version"]),  # type: ignore[arg-type]
+        version=tuple(caps["version"]),
         package=caps["package"],
         machines=[Machine(**m) for m in caps["machines"]],
         kvm=caps["kvm"],
@@ -161,10 +161,7 @@ def _probe(binary: str) -> EmulatorCaps:
         version=(q["major"], q["minor"], q["micro"]),
         package=version.get("package", ""),
         machines=sorted(
-            (
-                Machine(m["name"], m.get("alias"), bool(m.get("is-default")), int(m.get("cpu-max", 1)))
-                for m in machines
-            ),
+            (Machine(m["name"], m.get("alias"), bool(m.get("is-default")), int(m.get("cpu-max", 1))) for m in machines),
             key=lambda m: m.name,
         ),
         kvm=bool(kvm.get("enabled")),

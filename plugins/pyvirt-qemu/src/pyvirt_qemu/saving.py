@@ -12,8 +12,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyvirt.errors import DomainExistsError, ErrorDomain, InvalidArgumentError, OperationFailedError
-from pyvirt.types import DomainEventType, DomainRef, DomainState, RunningReason, ShutoffReason, StartedDetail, SuspendedDetail
+from pyvirt.errors import DomainExistsError, ErrorDomain, OperationFailedError
+from pyvirt.types import (
+    DomainEventType,
+    DomainRef,
+    DomainState,
+    RunningReason,
+    ShutoffReason,
+    StartedDetail,
+    SuspendedDetail,
+)
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import lifecycle
 from pyvirt_qemu.domain import DomainObj
@@ -110,7 +118,9 @@ def _wait_migration(monitor: Monitor) -> None:
         if status == "completed":
             return
         if status in ("failed", "cancelled"):
-            raise OperationFailedError(f"operation failed: migration to or from the save image {status}", domain=ErrorDomain.QEMU)
+            raise OperationFailedError(
+                f"operation failed: migration to or from the save image {status}", domain=ErrorDomain.QEMU
+            )
         if status == "" and monitor.execute("query-status").get("status") != "inmigrate":
             return  # an incoming migration reports nothing once it is over
         time.sleep(delay)

@@ -66,7 +66,11 @@ def check(root: etree._Element, caps: EmulatorCaps, machine: str) -> None:
             raise UnsupportedConfigError(f"domain feature '{feat.tag}' is not supported by the QEMU driver yet")
     _check_cpu(root.find("cpu"), caps)
     _check_clock(root.find("clock"))
-    for event, allowed in (("on_poweroff", {"destroy"}), ("on_reboot", {"restart", "destroy"}), ("on_crash", {"destroy"})):
+    for event, allowed in (
+        ("on_poweroff", {"destroy"}),
+        ("on_reboot", {"restart", "destroy"}),
+        ("on_crash", {"destroy"}),
+    ):
         value = root.findtext(event)
         if value is not None and value not in allowed:
             raise UnsupportedConfigError(f"<{event}>{value}</{event}> is not supported by the QEMU driver yet")
@@ -110,11 +114,13 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
     kind = dev.get("type", "")
     if tag == "disk":
         if kind not in ("file", "block"):
-            raise UnsupportedConfigError(f"disk type '{kind}' is not supported by the QEMU driver yet (file and block are)")
+            raise UnsupportedConfigError(
+                f"disk type '{kind}' is not supported by the QEMU driver yet (file and block are)"
+            )
         if dev.get("device", "disk") not in ("disk", "cdrom"):
             raise UnsupportedConfigError(f"disk device '{dev.get('device')}' is not supported by the QEMU driver yet")
-        target = dev.find("target")
-        bus = target.get("bus", "") if target is not None else ""
+        disk_target = dev.find("target")
+        bus = disk_target.get("bus", "") if disk_target is not None else ""
         if bus not in DISK_BUSES:
             raise UnsupportedConfigError(f"disk bus '{bus}' is not supported by the QEMU driver yet")
         if bus == "ide" and q35:
@@ -122,7 +128,9 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
         driver = dev.find("driver")
         fmt = driver.get("type", "raw") if driver is not None else "raw"
         if fmt not in DISK_FORMATS:
-            raise UnsupportedConfigError(f"disk format '{fmt}' is not supported by the QEMU driver yet (raw and qcow2 are)")
+            raise UnsupportedConfigError(
+                f"disk format '{fmt}' is not supported by the QEMU driver yet (raw and qcow2 are)"
+            )
     elif tag == "controller":
         model = dev.get("model")
         if kind == "usb" and model is not None and model not in USB_MODELS:
@@ -136,9 +144,9 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
     elif tag == "interface":
         if kind != "user":
             raise UnsupportedConfigError(f"interface type '{kind}' is not supported by the QEMU driver yet (user is)")
-        model = dev.find("model")
-        if model is not None and model.get("type") not in NIC_MODELS:
-            raise UnsupportedConfigError(f"interface model '{model.get('type')}' is not supported by the QEMU driver yet")
+        nic = dev.find("model")
+        if nic is not None and nic.get("type") not in NIC_MODELS:
+            raise UnsupportedConfigError(f"interface model '{nic.get('type')}' is not supported by the QEMU driver yet")
     elif tag in ("serial", "console"):
         if kind not in CHARDEV_TYPES:
             raise UnsupportedConfigError(f"character device type '{kind}' is not supported by the QEMU driver yet")
@@ -150,22 +158,30 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
         if kind != "vnc":
             raise UnsupportedConfigError(f"graphics type '{kind}' is not supported by the QEMU driver yet (vnc is)")
     elif tag == "video":
-        model = dev.find("model")
-        mtype = model.get("type", "cirrus") if model is not None else "cirrus"
+        video = dev.find("model")
+        mtype = video.get("type", "cirrus") if video is not None else "cirrus"
         if mtype not in VIDEO_MODELS:
             raise UnsupportedConfigError(f"video model '{mtype}' is not supported by the QEMU driver yet")
     elif tag == "input":
         if (kind, dev.get("bus", "ps2")) not in (("mouse", "ps2"), ("keyboard", "ps2"), ("tablet", "usb")):
-            raise UnsupportedConfigError(f"input '{kind}' on bus '{dev.get('bus')}' is not supported by the QEMU driver yet")
+            raise UnsupportedConfigError(
+                f"input '{kind}' on bus '{dev.get('bus')}' is not supported by the QEMU driver yet"
+            )
     elif tag == "memballoon":
         if dev.get("model") not in ("virtio", "none"):
-            raise UnsupportedConfigError(f"memballoon model '{dev.get('model')}' is not supported by the QEMU driver yet")
+            raise UnsupportedConfigError(
+                f"memballoon model '{dev.get('model')}' is not supported by the QEMU driver yet"
+            )
     elif tag == "watchdog":
         if dev.get("model") not in WATCHDOG_MODELS:
             raise UnsupportedConfigError(f"watchdog model '{dev.get('model')}' is not supported by the QEMU driver yet")
         if dev.get("action", "reset") not in WATCHDOG_ACTIONS:
-            raise UnsupportedConfigError(f"watchdog action '{dev.get('action')}' is not supported by the QEMU driver yet")
+            raise UnsupportedConfigError(
+                f"watchdog action '{dev.get('action')}' is not supported by the QEMU driver yet"
+            )
     elif tag == "rng":
         backend = dev.find("backend")
         if dev.get("model") != "virtio" or backend is None or backend.get("model") != "random":
-            raise UnsupportedConfigError("only <rng model='virtio'> with a 'random' backend is supported by the QEMU driver yet")
+            raise UnsupportedConfigError(
+                "only <rng model='virtio'> with a 'random' backend is supported by the QEMU driver yet"
+            )
