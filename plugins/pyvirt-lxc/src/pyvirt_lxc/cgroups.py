@@ -160,7 +160,7 @@ class ContainerCgroup:
         raw = _read(target).strip()
         got = None if raw == "max" else int(raw)
         page = os.sysconf("SC_PAGE_SIZE")
-        if got is None or abs(got - wanted) >= page:
+        if got is None or got == 0 or abs(got - wanted) >= page:
             raise _fail(f"the kernel refused memory limit {kib} KiB ({name}): it kept {raw} bytes instead")
 
     def set_cpu(self, shares: int | None, period_us: int | None, quota_us: int | None) -> None:

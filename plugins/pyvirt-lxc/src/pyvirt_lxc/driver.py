@@ -457,14 +457,18 @@ def _start(node: Node, entry: Entry, definition: DomainDef, paused: bool, *, dom
     store = node.store
     name = definition.name
     store.clear_runtime(name)
-    runtime = launch.start(
-        container,
-        node.cgroup(name),
-        domain_id if domain_id is not None else store.next_id(),
-        store.run_path(name, "console"),
-        store.run_path(name, "exit"),
-        entry.config is not None,
-    )
+    try:
+        runtime = launch.start(
+            container,
+            node.cgroup(name),
+            domain_id if domain_id is not None else store.next_id(),
+            store.run_path(name, "console"),
+            store.run_path(name, "exit"),
+            entry.config is not None,
+        )
+    except BaseException:
+        store.clear_runtime(name)  # the monitor of a failed start leaves its exit status
+        raise
     for iface, host in zip(live.interfaces, runtime.host_links):
         iface.target_dev = host
     entry.live, entry.runtime, entry.stopping = live, runtime, None

@@ -59,8 +59,11 @@ def start(spec: Spec, cgroup: ContainerCgroup, domain_id: int, console_path: str
             oom = cgroup.oom_kills()
             why = f" (the kernel killed it for exceeding the {spec.memory_kib} KiB memory limit)" if oom else ""
             raise _fail(f"the container's init exited as soon as it started{why}")
-    except BaseException:
+    except BaseException as exc:
+        oom = cgroup.oom_kills() if progress.init_pid else 0
         _undo(cgroup, progress)
+        if oom:  # whatever step noticed it, the cause is the memory limit
+            raise _fail(f"the kernel killed the container's init: memory limit {spec.memory_kib} KiB is too small") from exc
         raise
     return Runtime(domain_id, progress.init_pid, start, progress.monitor_pid, progress.links_made, persistent)
 

@@ -37,18 +37,19 @@ def run(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, links: list[t
         master, slave = os.openpty()
         if spec.userns:  # the container's root must be able to open its console
             os.fchown(slave, spec.host_id(spec.uid_map), spec.host_id(spec.gid_map))
-        parent = os.fork()
-        if parent == 0:
-            os.close(master)
-            container.namespace_parent(spec, container.Channels(report, go, os.ttyname(slave), links))
-        os.close(slave)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(console_path)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(console_path)
         os.chmod(console_path, 0o600)
         listener.listen(4)
-        os.write(report, f"C {os.getpid()}\n".encode())
+        os.write(report, f"C {os.getpid()}\n".encode())  # before any step can fail: the driver waits for us
+        parent = os.fork()
+        if parent == 0:
+            listener.close()
+            os.close(master)
+            container.namespace_parent(spec, container.Channels(report, go, os.ttyname(slave), links))
+        os.close(slave)
         os.close(report)
         os.close(go)
         status = _serve(listener, master, wake_r, parent)

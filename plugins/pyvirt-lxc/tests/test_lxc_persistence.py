@@ -1,0 +1,104 @@
+"""An embedded root outlives the process that opened it: containers keep running, the next
+open finds them, autostart runs on first open, and two processes never share a root."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import pyvirt
+from pyvirt import DomainState, ListFilter
+from pyvirt_lxc import procs
+from pyvirt_lxc.testing import container_xml
+
+
+def in_new_process(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_next_process_finds_the_running_container(lxc_uri: str, rootfs: str) -> None:
+    xml = container_xml("keeper", rootfs, args=["-c", "exec sleep 1000"])
+    out = in_new_process(f"""
+        import pyvirt
+        conn = pyvirt.open({lxc_uri!r})
+        dom = conn.define_domain({xml!r})
+        dom.start()
+        print(dom.id)
+    """)
+    started_id = int(out)
+    with pyvirt.open(lxc_uri) as conn:
+        dom = conn.lookup_domain_by_name("keeper")
+        assert dom.id == started_id and dom.state()[0] == DomainState.RUNNING
+        runtime = conn.driver._node.entries[dom.uuid].runtime
+        assert procs.alive(runtime.init_pid, runtime.init_start)
+        dom.suspend()
+    # a paused container is found paused; one that died while nobody watched is found shut off
+    with pyvirt.open(lxc_uri) as conn:
+        dom = conn.lookup_domain_by_name("keeper")
+        assert dom.state()[0] == DomainState.PAUSED
+        dom.resume()
+    import os, signal
+
+    os.kill(runtime.init_pid, signal.SIGKILL)
+    procs.wait_gone(runtime.init_pid, runtime.init_start, 5)
+    with pyvirt.open(lxc_uri) as conn:
+        dom = conn.lookup_domain_by_name("keeper")
+        assert dom.state()[0] == DomainState.SHUTOFF and dom.id == -1
+        dom.start()
+        assert dom.id > started_id
+        dom.destroy()
+
+
+def test_transient_container_survives_its_creator_and_vanishes_after(lxc_uri: str, rootfs: str) -> None:
+    xml = container_xml("fleeting", rootfs, args=["-c", "exec sleep 1000"])
+    in_new_process(f"import pyvirt; pyvirt.open({lxc_uri!r}).create_domain({xml!r})")
+    with pyvirt.open(lxc_uri) as conn:
+        (dom,) = conn.list_domains(ListFilter.TRANSIENT)
+        assert dom.name == "fleeting" and dom.is_active()
+        dom.destroy()
+        assert conn.list_domains() == []
+
+
+def test_autostart_on_first_open(lxc_uri: str, rootfs: str) -> None:
+    with pyvirt.open(lxc_uri) as conn:
+        dom = conn.define_domain(container_xml("early", rootfs, args=["-c", "exec sleep 1000"]))
+        dom.set_autostart(True)
+        conn.define_domain(container_xml("late", rootfs))
+    with pyvirt.open(lxc_uri) as conn:
+        assert [d.name for d in conn.list_domains(ListFilter.ACTIVE)] == ["early"]
+        conn.lookup_domain_by_name("early").destroy()
+
+
+def test_another_process_cannot_open_a_root_in_use(lxc_uri: str) -> None:
+    with pyvirt.open(lxc_uri):
+        out = in_new_process(f"""
+            import pyvirt
+            try:
+                pyvirt.open({lxc_uri!r})
+            except pyvirt.PyvirtError as exc:
+                print(exc)
+        """)
+    assert "another process has it open" in out
+    in_new_process(f"import pyvirt; pyvirt.open({lxc_uri!r}).close()")  # free again
+
+
+def test_configs_are_files_written_whole(lxc_root: str, lxc_uri: str, rootfs: str) -> None:
+    import os
+
+    with pyvirt.open(lxc_uri) as conn:
+        conn.define_domain(container_xml("filed", rootfs))
+    config = os.path.join(lxc_root, "config")
+    assert sorted(os.listdir(config)) == ["autostart", "filed.xml"]
+    with open(os.path.join(config, "filed.xml")) as f:
+        assert "<name>filed</name>" in f.read()
+
+
+@pytest.mark.parametrize("bad", ["lxc:///embed", "lxc:///embed?root=rel"])
+def test_embed_uri_needs_an_absolute_root(bad: str) -> None:
+    with pytest.raises(pyvirt.URIError):
+        pyvirt.open(bad)
