@@ -356,13 +356,18 @@ def _drop_foreign_namespaces(root: etree._Element, keep: Collection[str]) -> Non
         etree.cleanup_namespaces(root)
 
 
+_STATE_FEATURES = ("vmcoreinfo", "hap", "pmu", "pvspinlock", "vmport", "htm", "nested-hv", "ccf-assist", "smm")
+"""Features virDomainDefFormatFeatures prints with ``state=`` (``acpi``, ``pae``... print bare)."""
+
+
 def _feature_defaults(features: etree._Element) -> None:
     hyperv = _first(features, "hyperv")
     if hyperv is not None and hyperv.get("mode") is None:
         hyperv.set("mode", "custom")
-    hap = _first(features, "hap")
-    if hap is not None and hap.get("state") is None:
-        hap.set("state", "on")
+    for tag in _STATE_FEATURES:
+        el = _first(features, tag)
+        if el is not None and el.get("state") is None:
+            el.set("state", "on")  # present means on; the formatter spells out the state
     tcg = _first(features, "tcg")
     cache = _first(tcg, "tb-cache") if tcg is not None else None
     if cache is not None:
@@ -465,11 +470,10 @@ def _cpu_defaults(root: etree._Element, cpu: etree._Element) -> None:
     if mode is None and (cpu.get("match") is not None or named):
         cpu.set("mode", "custom")
         mode = "custom"
-    if mode == "custom" and named and model is not None:
-        if cpu.get("match") is None:
-            cpu.set("match", "exact")
-        if model.get("fallback") is None:
-            model.set("fallback", "allow")
+    if mode == "custom" and named and cpu.get("match") is None:
+        cpu.set("match", "exact")
+    if named and model is not None and model.get("fallback") is None:
+        model.set("fallback", "allow")  # virCPUDefParseXML's default for any named model
     if model is not None and not (model.text or "").strip() and mode != "custom":
         cpu.remove(model)  # a model without a name says nothing libvirt keeps
     if not cpu.attrib and len(cpu) == 0:
@@ -942,6 +946,9 @@ def _chardev_defaults(chardev: etree._Element) -> None:
                 sources[0].addprevious(sources[1])
     if ctype == "tcp" and _first(chardev, "protocol") is None:
         etree.SubElement(chardev, "protocol", type="raw")
+    elif ctype != "tcp":
+        for protocol in list(chardev.iterchildren("protocol")):
+            chardev.remove(protocol)  # read for TCP sources only
 
 
 def _chardev_ports(items: list[etree._Element]) -> None:
@@ -1079,18 +1086,9 @@ def _graphics_defaults(graphics: etree._Element) -> None:
     if gtype == "rdp" and not list(graphics.iterchildren("listen")):
         graphics.insert(0, etree.Element("listen", type="address"))
     if gtype == "vnc":
-        port, autoport = graphics.get("port"), graphics.get("autoport")
-        if port is None and autoport is None:
-            graphics.set("port", "-1")
-            graphics.set("autoport", "yes")
-        elif port == "-1" and autoport is None:
-            graphics.set("autoport", "yes")
-        elif port is not None and autoport is None:
-            graphics.set("autoport", "no")
-        elif autoport == "yes" and port is None:
-            graphics.set("port", "-1")
         if not list(graphics.iterchildren("listen")):
             graphics.insert(0, etree.Element("listen", type="address"))
+        _vnc_port(graphics)
     elif gtype == "spice":
         has_port = any(graphics.get(a) is not None for a in ("port", "tlsPort", "autoport"))
         if graphics.get("port") not in (None, "-1") and graphics.get("autoport") is None:
@@ -1105,6 +1103,38 @@ def _graphics_defaults(graphics: etree._Element) -> None:
             graphics.insert(0, etree.Element("listen", type="none"))
         elif not current:
             graphics.insert(0, etree.Element("listen", type="address"))
+
+
+def _vnc_port(graphics: etree._Element) -> None:
+    """VNC ``port``/``autoport`` as virDomainGraphicsDefParseXMLVNC reads them for a definition
+    (a missing port or ``-1`` means autoport; autoport forgets the port) and as the formatter
+    prints them: ``port='-1'`` for autoport, nothing at all unless listening on an address or
+    network."""
+    port, autoport = graphics.get("port"), graphics.get("autoport")
+    number = 0
+    auto = port is None
+    if port is not None:
+        try:
+            number = int(port, 10)
+        except ValueError:
+            raise XMLError(f"internal error: cannot parse vnc port {port}", line=line_of(graphics)) from None
+        if number == -1:
+            number, auto = 0, True
+    if autoport is not None:
+        auto = autoport == "yes"
+        if auto:
+            number = 0
+    for attr in ("port", "autoport"):
+        if attr in graphics.attrib:
+            del graphics.attrib[attr]
+    first = _first(graphics, "listen")
+    if first is None or first.get("type", "address") not in ("address", "network"):
+        return
+    if number and not auto:
+        graphics.set("port", str(number))
+    elif auto:
+        graphics.set("port", "-1")
+    graphics.set("autoport", "yes" if auto else "no")
 
 
 _VIDEO_RAM = {"vga": 16384, "cirrus": 16384, "vmvga": 16384, "bochs": 16384}
