@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import signal
@@ -216,7 +217,7 @@ class LxcConnection(DriverConnection):
             if entry.runtime is None:
                 del self._node.entries[uuid]
             else:
-                self._node.store.save_runtime(entry.name, entry.runtime._replace(persistent=False), entry.current.to_xml())
+                self._node.store.save_runtime(entry.name, dataclasses.replace(entry.runtime, persistent=False), entry.current.to_xml())
             self._node.emit(ref, DomainEventType.UNDEFINED, UndefinedDetail.REMOVED)
 
     def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
