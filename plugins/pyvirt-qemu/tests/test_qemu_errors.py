@@ -83,7 +83,7 @@ def test_busy_vnc_port_fails_at_start(conn: pyvirt.Connection, root: Path) -> No
 @pytest.mark.parametrize(
     ("device", "words"),
     [
-        ("<interface type='bridge'><source bridge='nosuchbr0'/></interface>", "interface type 'bridge'"),
+        ("<interface type='direct'><source dev='eth0'/></interface>", "interface type 'direct'"),
         ("<graphics type='spice'/>", "graphics type 'spice'"),
         ("<sound model='ich6'/>", "device <sound>"),
         (
@@ -98,6 +98,25 @@ def test_unsupported_devices_are_refused_at_define(conn: pyvirt.Connection, devi
         conn.define_domain(domain_xml("unsup", extra=device))
     assert info.value.code == ErrorCode.CONFIG_UNSUPPORTED
     assert conn.list_domains() == []
+
+
+@pytest.mark.parametrize(
+    ("device", "words"),
+    [
+        (
+            "<interface type='network'><source network='default'/></interface>",
+            "no network with matching name 'default'",
+        ),
+        ("<interface type='bridge'><source bridge='nosuchbr0'/></interface>", "interface type 'bridge'"),
+    ],
+)
+def test_host_networking_fails_at_start_as_in_libvirt(
+    conn: pyvirt.Connection, root: Path, device: str, words: str
+) -> None:
+    dom = conn.define_domain(domain_xml("net", extra=device))
+    with pytest.raises(pyvirt.PyvirtError, match=words):
+        dom.start()
+    _nothing_left(root, "net")
 
 
 def test_ide_on_q35_is_refused(conn: pyvirt.Connection, root: Path) -> None:

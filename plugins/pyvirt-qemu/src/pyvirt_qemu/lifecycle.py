@@ -36,7 +36,7 @@ from pyvirt.types import (
     SuspendedDetail,
 )
 from pyvirt.xml.domain import DomainDef
-from pyvirt_qemu import command, layout, probe, process
+from pyvirt_qemu import command, layout, probe, process, support
 from pyvirt_qemu.atomic import remove
 from pyvirt_qemu.devices import aliases
 from pyvirt_qemu.domain import DomainObj, write_status
@@ -81,6 +81,7 @@ def start(
     obj.live = base.copy()
     live = obj.live
     check_sources(obj)
+    support.check_startable(live.root)
     emulator = live.root.findtext("devices/emulator") or ""
     caps = probe.capabilities(emulator, drv.layout.cache)
     sock_path = drv.layout.monitor_socket(live.uuid)

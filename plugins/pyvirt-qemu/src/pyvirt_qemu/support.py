@@ -83,6 +83,23 @@ def check(root: etree._Element, caps: EmulatorCaps, machine: str) -> None:
         _check_device(dev, q35)
 
 
+def check_startable(root: etree._Element) -> None:
+    """What libvirt accepts at define but can only fail at start: interfaces that need a host
+    network or bridge (pyvirt has no network driver and no tap set-up yet)."""
+    for iface in root.iterfind("devices/interface"):
+        kind = iface.get("type")
+        source = iface.find("source")
+        if kind == "network":
+            name = source.get("network", "") if source is not None else ""
+            raise PyvirtError(
+                f"Network not found: no network with matching name '{name}'",
+                code=ErrorCode.NO_NETWORK,
+                domain=ErrorDomain.NETWORK,
+            )
+        if kind == "bridge":
+            raise UnsupportedConfigError("interface type 'bridge' cannot be started by the QEMU driver yet (user is)")
+
+
 def _check_cpu(cpu: etree._Element | None, caps: EmulatorCaps) -> None:
     if cpu is None:
         return
@@ -142,7 +159,7 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
         if kind not in ("usb", "scsi", "pci", "ide", "sata", "virtio-serial"):
             raise UnsupportedConfigError(f"controller type '{kind}' is not supported by the QEMU driver yet")
     elif tag == "interface":
-        if kind != "user":
+        if kind not in ("user", "network", "bridge"):
             raise UnsupportedConfigError(f"interface type '{kind}' is not supported by the QEMU driver yet (user is)")
         nic = dev.find("model")
         if nic is not None and nic.get("type") not in NIC_MODELS:
