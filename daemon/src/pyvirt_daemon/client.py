@@ -43,7 +43,6 @@ from pyvirt.rpc.procedure import Codec, Procedure
 from pyvirt.rpc.xdr import XDRError
 from pyvirt_daemon import identity
 from pyvirt_daemon.keepalive import Action, KeepAlive
-from pyvirt_daemon.session import Session
 
 if TYPE_CHECKING:
     from pyvirt_daemon.program import Program
@@ -75,7 +74,7 @@ class Client(asyncio.Protocol):
         self.since = time.time()
         self.identity = identity.Identity(service.transport)
         self.authenticated = service.auth == "none"
-        self.session = Session(service.readonly, self._send_event, self._start_keepalive)
+        self.session = program.new_session(self)
         self.keepalive = KeepAlive(daemon.config.keepalive_interval, daemon.config.keepalive_count)
         self.refusal: str | None = None
         self.transport: asyncio.Transport | None = None
@@ -268,7 +267,7 @@ class Client(asyncio.Protocol):
         reply = Header(header.prog, header.vers, header.proc, MessageType.REPLY, header.serial, Status.ERROR)
         self._write(encode_message(reply, encode_error(wv.error_to_wire(exc))))
 
-    def _send_event(self, proc: int, codec: Codec, value: Any) -> None:
+    def send_event(self, proc: int, codec: Codec, value: Any) -> None:
         """Send an event MESSAGE; drivers report events from whichever thread changed state."""
         program = self.program
         packet = pack_message(Header(program.number, program.version, proc, MessageType.MESSAGE, 1, _OK), codec, value)
@@ -288,7 +287,7 @@ class Client(asyncio.Protocol):
 
     # -- keepalive ---------------------------------------------------------------------------------
 
-    def _start_keepalive(self) -> None:
+    def start_keepalive(self) -> None:
         """Called from the feature probe (loop thread for high-priority calls)."""
         if self.keepalive.start(time.monotonic()):
             self._loop.call_soon_threadsafe(self._schedule_keepalive)

@@ -14,11 +14,15 @@ class Identity(NamedTuple):
     """A peer as the kernel (unix sockets) or the network (TCP) reports it."""
 
     transport: str
-    """``unix``, ``unix-ro``, ``admin`` or ``tcp`` (later ``tls``)."""
+    """``unix``, ``unix-ro``, ``admin``, ``tcp`` or ``tls``."""
     pid: int | None = None
     uid: int | None = None
     gid: int | None = None
     address: str | None = None
+    x509_dname: str | None = None
+    """The Distinguished Name of a TLS client's certificate, as libvirt prints it."""
+    sasl_username: str | None = None
+    """The user a SASL client authenticated as."""
 
     def describe(self) -> dict[str, object]:
         """The fields worth logging (never a secret)."""

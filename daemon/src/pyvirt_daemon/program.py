@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt.errors import PyvirtError
 from pyvirt.rpc.procedure import Procedure
+
+if TYPE_CHECKING:
+    from pyvirt_daemon.client import Client
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Program:
     missing: Callable[[Any, int], PyvirtError]
     """The error for a procedure of the protocol that has no handler here (given the session,
     as libvirtd first checks the connection is open)."""
+    new_session: Callable[[Client], Any]
+    """The per-client state handlers receive as their first argument."""
 
 
 def remote() -> Program:
@@ -51,4 +56,5 @@ def remote() -> Program:
             }
         ),
         missing,
+        lambda client: Session(client.service.readonly, client.send_event, client.start_keepalive),
     )

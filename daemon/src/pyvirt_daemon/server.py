@@ -21,7 +21,7 @@ from typing import Any
 
 from pyvirt.log import get_logger
 from pyvirt_daemon import config as config_mod
-from pyvirt_daemon import logsetup, program, service
+from pyvirt_daemon import logsetup, program, service, tls
 from pyvirt_daemon.client import Client
 from pyvirt_daemon.config import Config, ConfigError
 
@@ -42,6 +42,7 @@ class Daemon:
         self._servers: list[tuple[service.Service, asyncio.AbstractServer]] = []
         self._stop = asyncio.Event()
         self._programs = {"remote": program.remote()}
+        self.tls: tls.Credentials | None = None
 
     @staticmethod
     def _new_executor(config: Config) -> concurrent.futures.ThreadPoolExecutor:
@@ -78,7 +79,12 @@ class Daemon:
 
     async def _start_listeners(self) -> None:
         for svc in self.services:
-            server = await service.start(self.config, svc, functools.partial(Client, self, svc, self._program_for(svc)))
+            factory = functools.partial(Client, self, svc, self._program_for(svc))
+            if svc.transport == "tls":
+                self.tls = tls.Credentials(self.config)
+                server = await tls.serve(self.config, self.tls, lambda: self.config, factory)
+            else:
+                server = await service.start(self.config, svc, factory)
             self._servers.append((svc, server))
 
     def _program_for(self, svc: service.Service) -> program.Program:
@@ -132,6 +138,13 @@ class Daemon:
     def detach(self, client: Client) -> None:
         self.clients.pop(client.id, None)
 
+    def change_config(self, **changes: Any) -> None:
+        """Apply run-time changes (admin program) to the running configuration."""
+        old = self.config
+        self.config = dataclasses.replace(old, **changes)
+        self._resize_workers(old)
+        log.info("configuration changed at run time", **{k: v for k, v in changes.items()})
+
     # -- reload ------------------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -151,9 +164,9 @@ class Daemon:
         old = self.config
         self.config = new
         logsetup.configure(new)
-        if new.max_workers != old.max_workers:
-            previous, self.executor = self.executor, self._new_executor(new)
-            previous.shutdown(wait=False)
+        self._resize_workers(old)
+        if self.tls is not None:
+            self.tls.reload(new)
         for svc, _server in self._servers:
             if svc.path is not None:
                 try:
@@ -161,6 +174,12 @@ class Daemon:
                 except OSError as exc:
                     log.error("cannot change socket permissions", socket=str(svc.path), error=str(exc))
         log.info("configuration reloaded", file=where, clients=len(self.clients))
+
+    def _resize_workers(self, old: Config) -> None:
+        """A new pool for a new size; calls already running finish on the old one."""
+        if self.config.max_workers != old.max_workers:
+            previous, self.executor = self.executor, self._new_executor(self.config)
+            previous.shutdown(wait=False)
 
     @property
     def socket_paths(self) -> list[Path]:

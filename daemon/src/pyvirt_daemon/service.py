@@ -2,8 +2,8 @@
 
 A service knows its transport, whether its clients are read-only, which authentication they
 must pass and which program they speak (remote or admin); the bytes themselves are moved by
-:class:`~pyvirt_daemon.client.Client`, whatever the transport.  TLS will be another
-transport here: the client code does not change.
+:class:`~pyvirt_daemon.client.Client`, whatever the transport; the TLS listener only adds a
+handshake in front of it (:mod:`pyvirt_daemon.tls`).
 """
 
 from __future__ import annotations
@@ -44,16 +44,13 @@ def services(config: Config, listen: bool) -> list[Service]:
         Service("admin", "admin", False, "none", admin=True, path=sock_dir / SOCK_ADMIN),
     ]
     if listen and config.listen_tls:
-        raise ConfigError(
-            "listen_tls is on but this pyvirtd has no TLS listener yet: set listen_tls = false "
-            "(and serve listen_tcp on loopback only) or run without --listen"
-        )
+        found.append(Service("tls", "tls", False, config.auth_tls))
     if listen and config.listen_tcp:
         found.append(Service("tcp", "tcp", False, config.auth_tcp))
     for service in found:
-        if service.auth != "none":
+        if service.auth == "polkit":
             raise ConfigError(
-                f'authentication {service.auth!r} for the {service.name} socket is not available yet: use "none"'
+                f'authentication "polkit" for the {service.name} socket is not available: use "none" or "sasl"'
             )
     return found
 
