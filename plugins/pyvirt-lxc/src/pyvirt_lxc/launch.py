@@ -109,10 +109,10 @@ def _detach(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, guest_lin
     """In the first child: leave the driver's session, close its files, fork the monitor, exit."""
     try:
         os.setsid()
-        keep = sorted((report, go))
-        os.closerange(3, keep[0])
-        os.closerange(keep[0] + 1, keep[1])
-        os.closerange(keep[1] + 1, 65536)
+        for fd in [int(f) for f in os.listdir("/proc/self/fd")]:
+            if fd > 2 and fd not in (report, go):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         devnull = os.open(os.devnull, os.O_RDWR)
         for std in (0, 1, 2):
             os.dup2(devnull, std)

@@ -59,7 +59,7 @@ def run(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, links: list[t
         with contextlib.suppress(Exception):
             cgroup.kill_all()
             cgroup.remove()
-        write_atomic(exit_path, json.dumps({"status": status, "oom_kills": oom}))
+        write_atomic(exit_path, json.dumps({"status": status, "oom_kills": oom}), durable=False)
     finally:
         os._exit(0)
 

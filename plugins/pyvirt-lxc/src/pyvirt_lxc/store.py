@@ -13,21 +13,27 @@ import os
 from dataclasses import asdict, dataclass
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new content, never a mix."""
+def write_atomic(path: str, text: str, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``text`` so readers see the old or the new content, never a mix.
+
+    ``durable`` also syncs file and directory so the new content survives a host crash; runtime
+    state does without (a host crash ends every container, and with it what the file says).
+    """
     tmp = f"{path}.tmp{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     try:
         os.write(fd, text.encode())
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(tmp, path)
-    dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if durable:
+        dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def remove(path: str) -> None:
@@ -97,8 +103,8 @@ class Store:
         return sorted(f[:-5] for f in os.listdir(self.run_dir) if f.endswith(".json"))
 
     def save_runtime(self, name: str, runtime: Runtime, live_xml: str) -> None:
-        write_atomic(self.run_path(name, "xml"), live_xml)
-        write_atomic(self.run_path(name, "json"), json.dumps(asdict(runtime)))
+        write_atomic(self.run_path(name, "xml"), live_xml, durable=False)
+        write_atomic(self.run_path(name, "json"), json.dumps(asdict(runtime)), durable=False)
 
     def read_runtime(self, name: str) -> tuple[Runtime, str]:
         with open(self.run_path(name, "json")) as f:
@@ -120,12 +126,13 @@ class Store:
             remove(self.run_path(name, suffix))
 
     def next_id(self) -> int:
-        """Domain IDs are never reused within a root, even across processes."""
+        """Domain IDs are never reused within a root, even across processes (until the host
+        restarts, which no container survives)."""
         path = os.path.join(self.run_dir, "last-id")
         try:
             with open(path) as f:
                 last = int(f.read().strip() or 0)
         except (FileNotFoundError, ValueError):
             last = 0
-        write_atomic(path, str(last + 1))
+        write_atomic(path, str(last + 1), durable=False)
         return last + 1
