@@ -67,9 +67,10 @@ def check_domain(
         if "\n" in (title.text or ""):
             raise _fail("Domain title can't contain newlines", title)
     os_type = top["os"][0].find("type") if "os" in top else None
-    if os_type is None or not (os_type.text or "").strip():
+    if (os_type is None or not (os_type.text or "").strip()) and "bootloader" not in top:
         raise _fail("an os <type> must be specified", top["os"][0] if "os" in top else root)
-    _check_os(top["os"][0])
+    if "os" in top:
+        _check_os(top["os"][0])
     vcpu_el = top["vcpu"][0] if "vcpu" in top else None
     max_vcpus = _number((vcpu_el.text or "1").strip()) if vcpu_el is not None else 1
     if max_vcpus is None or max_vcpus < 1:
@@ -213,6 +214,7 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
     _check_disks(get("disk", ()))
     if "controller" in groups:
         _check_controllers(groups["controller"])
+        _check_usb_none(groups)
     if "hostdev" in groups:
         _check_hostdevs(groups["hostdev"])
     for tpm in get("tpm", ()):
@@ -294,12 +296,45 @@ def _check_controllers(controllers: Iterable[etree._Element]) -> None:
     seen: set[tuple[str, int]] = set()
     for ctrl in controllers:
         raw = ctrl.get("index")
-        if raw is None or _first(ctrl, "master") is not None:
-            continue  # USB companion controllers share their master's index
+        if raw is None or ctrl.get("type") == "usb":
+            continue  # virDomainDefRejectDuplicateControllers allows USB controllers to share an index
         key = (ctrl.get("type", ""), _number(raw) or 0)
         if key in seen:
             raise _fail(f"Multiple '{key[0]}' controllers with index '{key[1]}'", ctrl)
         seen.add(key)
+
+
+_NEEDS_USB: tuple[tuple[str, str, str, str], ...] = (
+    ("input", "bus", "usb", "Can't add USB input device. USB bus is disabled"),
+    ("hub", "type", "usb", "Can't add USB hub: USB is disabled for this domain"),
+    (
+        "redirdev",
+        "bus",
+        "usb",
+        "cannot add redirected USB device: USB is disabled for this domain",
+        ErrorCode.CONFIG_UNSUPPORTED,
+    ),
+    ("hostdev", "type", "usb", "Can't add host USB device: USB is disabled in this host"),
+)
+"""Devices libvirt's parser refuses once a ``<controller type='usb' model='none'>`` disables USB."""
+
+
+def _check_usb_none(groups: dict[str, list[etree._Element]]) -> None:
+    """``model='none'`` must be the only USB controller, and then no device may need USB
+    (virDomainDefParseXML's controller, input, hub and hostdev loops; redirdev validation)."""
+    usb = [c for c in groups["controller"] if c.get("type") == "usb"]
+    if not any(c.get("model") == "none" for c in usb):
+        return
+    if len(usb) > 1:
+        raise XMLError(
+            "Can't add another USB controller: USB is disabled for this domain",
+            line=line_of(usb[1]),
+            code=ErrorCode.XML_DETAIL,
+        )
+    for tag, attr, value, message in _NEEDS_USB:
+        for dev in groups.get(tag, ()):
+            if dev.get(attr) == value:
+                raise _unsupported(message, dev)
 
 
 def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:

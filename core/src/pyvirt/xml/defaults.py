@@ -290,6 +290,15 @@ def domain_defaults(
         etree.SubElement(root, "clock", offset="utc")
 
     os_el = top.get("os")
+    if "bootloader" in top and (os_el is None or not (os_el.findtext("type") or "").strip()):
+        # virDomainDefParseCaps: a bootloader without an OS type is a Xen paravirtual guest,
+        # printed as 'linux' on a Xen domain
+        if os_el is None:
+            os_el = etree.SubElement(root, "os")
+        type_el = _first(os_el, "type")
+        if type_el is None:
+            type_el = etree.SubElement(os_el, "type")
+        type_el.text = "linux" if root.get("type") == "xen" else "xen"
     if os_el is not None:
         _os_defaults(root, os_el)
     if cpu is not None:
@@ -309,6 +318,8 @@ def domain_defaults(
         hvm=type_el is not None and type_el.text == "hvm",
         live=live_id is not None,
         arch=type_el.get("arch") if type_el is not None else None,
+        os_type=type_el.text if type_el is not None else None,
+        virt_type=root.get("type"),
     )
     return live_id
 
@@ -588,7 +599,32 @@ def _device_info(devices: etree._Element) -> None:
             el.getparent().remove(el)  # type: ignore[union-attr]
 
 
-def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live: bool, arch: str | None) -> None:
+def _input_bus(itype: str, *, os_type: str | None, arch: str | None, virt_type: str | None) -> str | None:
+    """virDomainInputDefParseXML's bus for an input device that names none."""
+    if os_type == "hvm":
+        x86 = arch is None or arch in ("i686", "x86_64")
+        if itype in ("mouse", "keyboard") and x86:
+            return "ps2"
+        if (arch or "").startswith("s390") or itype == "passthrough":
+            return "virtio"
+        return None if itype == "evdev" else "usb"
+    if (os_type in ("xen", "xenpvh", "linux") and virt_type == "xen") or os_type in ("xen", "xenpvh"):
+        return "xen"
+    if virt_type in ("vz", "parallels"):
+        return "parallels"
+    return None
+
+
+def _device_defaults(
+    devices: etree._Element,
+    groups: Groups,
+    *,
+    hvm: bool,
+    live: bool,
+    arch: str | None,
+    os_type: str | None = None,
+    virt_type: str | None = None,
+) -> None:
     get = groups.get
     _device_info(devices)
     for iface in get("interface", ()):
@@ -645,6 +681,11 @@ def _device_defaults(devices: etree._Element, groups: Groups, *, hvm: bool, live
         _video_defaults(devices, get("video", []), arch)
     _controller_defaults(devices, groups)
     _pci_address_form(devices, "hostdev" in groups or "interface" in groups)
+    for inp in get("input", ()):
+        if inp.get("bus") is None:
+            bus = _input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
+            if bus is not None:
+                inp.set("bus", bus)
     for watchdog in get("watchdog", ()):
         if watchdog.get("action") is None:
             watchdog.set("action", "reset")
@@ -1182,6 +1223,10 @@ def _video_defaults(devices: etree._Element, videos: list[etree._Element], arch:
 
 def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
     controllers = groups.get("controller", [])
+    for ctrl in controllers:
+        start = _COMPANION_PORTS.get(ctrl.get("model", "")) if ctrl.get("type") == "usb" else None
+        if start is not None and _first(ctrl, "master") is None:
+            etree.SubElement(ctrl, "master", startport=start)  # virDomainControllerDefParseXML
     if len(controllers) > 1:
         controllers = _order_controllers(devices, controllers)
     used: dict[str, set[int]] = {}
@@ -1294,6 +1339,8 @@ def _order_controllers(devices: etree._Element, controllers: list[etree._Element
 
 
 _FILE_IN_LIMIT = 256
+_COMPANION_PORTS = {"ich9-uhci1": "0", "ich9-uhci2": "2", "ich9-uhci3": "4"}
+"""The first port of each ICH9 UHCI companion on its EHCI master, when the document gives none."""
 
 
 def _replace_run(parent: etree._Element, old: list[etree._Element], new: list[etree._Element]) -> None:
