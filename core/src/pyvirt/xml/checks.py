@@ -312,7 +312,6 @@ _NEEDS_USB: tuple[tuple[str, str, str, str], ...] = (
         "bus",
         "usb",
         "cannot add redirected USB device: USB is disabled for this domain",
-        ErrorCode.CONFIG_UNSUPPORTED,
     ),
     ("hostdev", "type", "usb", "Can't add host USB device: USB is disabled in this host"),
 )
