@@ -7,6 +7,9 @@ Distinguished Names matching ``tls_allowed_dn_list``.  pyvirtd does the same wit
 ``loop.start_tls``, so a slow or hostile handshake never blocks anyone else, and a failed one
 is logged (who, why) and closed without ever reaching the RPC layer.
 
+Once the handshake passed, the client's certificate is checked against the allowed DNs and the
+verdict sent as libvirt does: one byte, 1 for accepted, before any RPC packet.
+
 The certificates are read into one :class:`ssl.SSLContext` per generation: SIGHUP builds a
 new one (:meth:`Credentials.reload`) and only connections accepted afterwards use it, while
 sessions already established keep theirs.  A reload that cannot read the files keeps the
@@ -31,9 +34,11 @@ DEFAULT_CERT_FILE = "/etc/pki/libvirt/servercert.pem"
 DEFAULT_KEY_FILE = "/etc/pki/libvirt/private/serverkey.pem"
 HANDSHAKE_TIMEOUT = 30.0
 """Seconds a peer may take to complete the handshake before it is dropped."""
-REFUSED_GRACE = 5.0
-"""Seconds a client whose DN is not allowed may stay to read why (its first call is answered
-with the refusal), before it is dropped anyway."""
+CONFIRMED = b"\x01"
+REFUSED = b"\x00"
+"""After the handshake libvirt's server sends one byte saying whether it accepts the client's
+certificate (1) or not; libvirt's client reads it before anything else and reports "server
+verification (of our certificate or IP address) failed" for any other byte."""
 
 # OpenSSL's long attribute names -> the short ones GnuTLS prints in a DN (and libvirt matches).
 _SHORT_NAMES = {
@@ -79,6 +84,9 @@ def server_context(config: Config) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.verify_mode = ssl.CERT_REQUIRED
+    # No TLS 1.3 session tickets: libvirt's client reads the confirmation byte right after the
+    # handshake and fails when what it finds is a ticket record instead (nor does it resume).
+    ctx.num_tickets = 0
     try:
         ctx.load_cert_chain(paths.cert, paths.key)
     except (OSError, ssl.SSLError) as exc:
@@ -212,7 +220,7 @@ class _Accepting(asyncio.Protocol):
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
             )
-        except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
+        except (TimeoutError, OSError) as exc:
             log.warning("TLS client refused", transport="tls", address=address, why=_handshake_failure(exc))
             transport.abort()
             return
@@ -220,20 +228,27 @@ class _Accepting(asyncio.Protocol):
             log.warning("TLS client refused", transport="tls", address=address, why="closed during the handshake")
             return
         dn = distinguished_name(tls.get_extra_info("peercert") or {})
+        patterns = self._settings().tls_allowed_dn_list
+        if not dn_allowed(dn, patterns):
+            why = f"Client's x509 Distinguished Name '{dn}' is not on the list of allowed clients (tls_allowed_dn_list)"
+            log.warning("TLS client refused", transport="tls", address=address, x509_dname=dn, why=why)
+            tls.write(REFUSED)
+            tls.close()
+            return
+        tls.write(CONFIRMED)
         client = self._factory()
         tls.set_protocol(client)
         client.connection_made(tls)
         client.identity = client.identity._replace(x509_dname=dn)
         cipher = tls.get_extra_info("cipher")
-        log.info("TLS session", client=client.id, address=address, x509_dname=dn, cipher=cipher[0] if cipher else None)
-        patterns = self._settings().tls_allowed_dn_list
-        if not dn_allowed(dn, patterns) and client.refusal is None:
-            why = (
-                f"Client's x509 Distinguished Name '{dn}' is not on the list of allowed clients (tls_allowed_dn_list)"
-            )
-            log.warning("TLS client refused", client=client.id, transport="tls", address=address, x509_dname=dn, why=why)
-            client.refusal = why
-            asyncio.get_running_loop().call_later(REFUSED_GRACE, client.drop, why)
+        log.info(
+            "TLS session",
+            client=client.id,
+            address=address,
+            x509_dname=dn,
+            version=cipher[1] if cipher else None,
+            cipher=cipher[0] if cipher else None,
+        )
         held.hand_over(client, tls)
 
 
@@ -249,7 +264,7 @@ def _handshake_failure(exc: BaseException) -> str:
         if reason == "PEER_DID_NOT_RETURN_A_CERTIFICATE":
             return "the client sent no certificate"
         return f"TLS handshake failed: {reason}"
-    if isinstance(exc, asyncio.TimeoutError):
+    if isinstance(exc, TimeoutError):
         return f"no TLS handshake within {HANDSHAKE_TIMEOUT:g} s"
     return f"TLS handshake failed: {exc or type(exc).__name__}"
 

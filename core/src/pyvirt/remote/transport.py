@@ -105,7 +105,14 @@ def connect_tcp(target: Target) -> Transport:
     return SocketTransport(sock, secure=False)
 
 
-CONNECTORS: dict[str, Callable[[Target], Transport]] = {"unix": connect_unix, "tcp": connect_tcp}
+def connect_tls(target: Target) -> Transport:
+    """x509 TLS (:mod:`pyvirt.remote.tls`, imported on first use: ``ssl`` is not free)."""
+    from pyvirt.remote.tls import connect_tls as connect
+
+    return connect(target)
+
+
+CONNECTORS: dict[str, Callable[[Target], Transport]] = {"unix": connect_unix, "tcp": connect_tcp, "tls": connect_tls}
 """Transport name -> connector.  TLS, ssh, libssh, libssh2 and ext register here when added."""
 
 
