@@ -43,7 +43,6 @@ class Daemon:
         self._stop = asyncio.Event()
         self._programs = {"remote": program.remote()}
         self.tls: tls.Credentials | None = None
-        self.tls: tls.Credentials | None = None
 
     @staticmethod
     def _new_executor(config: Config) -> concurrent.futures.ThreadPoolExecutor:
@@ -166,8 +165,6 @@ class Daemon:
         self.config = new
         logsetup.configure(new)
         self._resize_workers(old)
-        if self.tls is not None:
-            self.tls.reload(new)
         if self.tls is not None:
             self.tls.reload(new)
         for svc, _server in self._servers:
