@@ -116,11 +116,21 @@ class ContainerCgroup:
 
     # -- creation and membership -------------------------------------------------------------
 
-    def create(self) -> None:
-        """Make the directories; on v2 enable the controllers we use down the path."""
-        for path in self.paths():
+    def create(self, cpu_tuning: bool) -> None:
+        """Make the directories the container needs; on v2 enable its controllers down the path.
+
+        Each hierarchy joined costs the start a few milliseconds (moving a task between v1
+        cgroups waits for an RCU grace period), so ``cpu`` is joined only for CPU tuning and
+        a hybrid host's controller-less v2 hierarchy not at all.
+        """
+        v1 = {path for ctrl, path in self._v1.items() if ctrl != "cpu" or cpu_tuning}
+        v1 |= {self._v1[c] for c in ("memory", "cpuacct", "freezer") if c in self._v1}
+        for path in v1:
             os.makedirs(path, exist_ok=True)
-        if self._v2 and self.layout.v2:
+        uses_v2 = any(self.layout.backend(r) == "v2" for r in _WANTED if r != "cpu" or cpu_tuning)
+        if self._v2 and uses_v2:
+            os.makedirs(self._v2, exist_ok=True)
+        if self._v2 and self.layout.v2 and uses_v2:
             wanted = {c for c in ("memory", "cpu") if self.layout.backend(c) == "v2"}
             if wanted:
                 parent = self.layout.v2
@@ -133,7 +143,8 @@ class ContainerCgroup:
 
     def attach(self, pid: int) -> None:
         for path in self.paths():
-            _write(os.path.join(path, "cgroup.procs"), str(pid))
+            if os.path.isdir(path):
+                _write(os.path.join(path, "cgroup.procs"), str(pid))
 
     def pids(self) -> list[int]:
         """Processes in the container's cgroup (empty when it does not exist)."""
@@ -252,7 +263,7 @@ class ContainerCgroup:
 
     def kill_all(self, timeout: float = 5.0) -> None:
         """SIGKILL every process in the cgroup (thawing it so the kill lands) until none is left."""
-        kill_file = os.path.join(self._v2, "cgroup.kill") if self._v2 else None
+        kill_file = os.path.join(self._v2, "cgroup.kill") if self._v2 else None  # v2 only, when joined
         deadline = time.monotonic() + timeout
         while True:
             pids = self.pids()

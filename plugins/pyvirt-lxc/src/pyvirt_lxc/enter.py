@@ -25,7 +25,8 @@ _ENV = {"PATH": "/bin:/usr/bin:/sbin:/usr/sbin", "HOME": "/", "TERM": "linux", "
 
 def spawn(pid: int, cgroup: ContainerCgroup, argv: Sequence[str], **popen: Any) -> subprocess.Popen[bytes]:
     """Start ``argv`` inside the container whose init is host PID ``pid``."""
-    command = [sys.executable, "-m", "pyvirt_lxc.enter", str(pid), *cgroup.paths(), "--", *argv]
+    joined = [path for path in cgroup.paths() if os.path.isdir(path)]
+    command = [sys.executable, "-m", "pyvirt_lxc.enter", str(pid), *joined, "--", *argv]
     return subprocess.Popen(command, **popen)
 
 

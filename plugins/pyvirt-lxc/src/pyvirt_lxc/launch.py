@@ -72,9 +72,10 @@ def _make_cgroup(spec: Spec, cgroup: ContainerCgroup) -> None:
     if cgroup.exists():  # a leftover of a crash: nothing runs in it once the domain is inactive
         cgroup.kill_all()
         cgroup.remove()
-    cgroup.create()
+    tuned = spec.shares is not None or spec.period_us is not None or spec.quota_us is not None
+    cgroup.create(cpu_tuning=tuned)
     cgroup.set_memory_limit(spec.memory_kib)
-    if spec.shares is not None or spec.period_us is not None or spec.quota_us is not None:
+    if tuned:
         cgroup.set_cpu(spec.shares, spec.period_us, spec.quota_us)
 
 
@@ -94,7 +95,6 @@ def _run_children(
             _detach(spec, cgroup, report_w, go_r, [(peer, nic.guest) for (_, peer), nic in zip(links, spec.nics)], console_path, exit_path)
         os.close(report_w)
         os.close(go_r)
-        os.waitpid(pid, 0)
         _converse(spec, cgroup, links, report_r, go_w, progress)
     finally:
         for fd in (report_r, go_w):
@@ -106,7 +106,10 @@ def _run_children(
 
 
 def _detach(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, guest_links: list[tuple[str, str]], console: str, exit_path: str) -> None:
-    """In the first child: leave the driver's session, close its files, fork the monitor, exit."""
+    """In the monitor: leave the driver's session, close the driver's files, run.
+
+    The monitor stays the driver's child (one fork less on every start); the driver reaps it
+    when the container ends (:func:`reap_monitor`), or PID 1 does once the driver has exited."""
     try:
         os.setsid()
         for fd in [int(f) for f in os.listdir("/proc/self/fd")]:
@@ -117,10 +120,15 @@ def _detach(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, guest_lin
         for std in (0, 1, 2):
             os.dup2(devnull, std)
         os.close(devnull)
-        if os.fork() == 0:
-            monitor.run(spec, cgroup, report, go, guest_links, console, exit_path)
+        monitor.run(spec, cgroup, report, go, guest_links, console, exit_path)
     finally:
         os._exit(0)
+
+
+def reap_monitor(pid: int) -> None:
+    """Collect the exit status of a monitor this process forked (no-op for another's)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def _converse(spec: Spec, cgroup: ContainerCgroup, links: list[tuple[str, str]], report: int, go: int, progress: _Progress) -> None:
@@ -178,6 +186,8 @@ def _undo(cgroup: ContainerCgroup, progress: _Progress) -> None:
         started = procs.start_time(progress.monitor_pid)
         if started is not None:
             procs.wait_gone(progress.monitor_pid, started, 5.0)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(progress.monitor_pid, 0)
     with contextlib.suppress(Exception):
         netdev.unplug(progress.links_made)
     with contextlib.suppress(Exception):

@@ -24,7 +24,7 @@ from pyvirt.log import get_logger
 from pyvirt.types import DomainEvent, DomainEventType, DomainRef, ShutoffReason, StoppedDetail
 from pyvirt.xml.domain import DomainDef
 
-from pyvirt_lxc import cgroups, netdev, procs
+from pyvirt_lxc import cgroups, launch, netdev, procs
 from pyvirt_lxc.store import Runtime, Store
 
 log = get_logger("pyvirt.lxc")
@@ -190,6 +190,7 @@ class Node:
             started = procs.start_time(runtime.monitor_pid)
             if started is not None:
                 procs.wait_gone(runtime.monitor_pid, started, 5.0)
+            launch.reap_monitor(runtime.monitor_pid)
         cg = self.cgroup(name)
         with contextlib.suppress(Exception):
             cg.kill_all()
