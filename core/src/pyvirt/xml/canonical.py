@@ -223,7 +223,7 @@ def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
 
 # Elements libvirt always prints as an open/close pair, even when empty (indent, name).
 _PAIRED = {
-    "domain": re.compile(r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev)( [^>]*)?/>(?=\n)"),
+    "domain": re.compile(r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)"),
     "pool": re.compile(r"\n(  )<(source)()/>(?=\n)"),
     "network": re.compile(r"\n(  )<(ip)( [^>]*)?/>(?=\n)"),
 }

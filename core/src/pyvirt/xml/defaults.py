@@ -485,7 +485,7 @@ def _cpu_defaults(root: etree._Element, cpu: etree._Element) -> None:
         cpu.set("match", "exact")
     if named and model is not None and model.get("fallback") is None:
         model.set("fallback", "allow")  # virCPUDefParseXML's default for any named model
-    if model is not None and not (model.text or "").strip() and mode != "custom":
+    if model is not None and not (model.text or "").strip() and mode != "custom" and model.get("vendor_id") is None:
         cpu.remove(model)  # a model without a name says nothing libvirt keeps
     if not cpu.attrib and len(cpu) == 0:
         root.remove(cpu)  # an empty <cpu/> is the default CPU: libvirt prints nothing
@@ -1012,17 +1012,6 @@ def _chardev_ports(items: list[etree._Element]) -> None:
             used.add(str(port))
 
 
-def _copy_source(src_dev: etree._Element, tag: str) -> etree._Element:
-    """A new chardev ``tag`` with ``src_dev``'s type and backend (source, log, protocol)."""
-    new = etree.Element(tag)
-    for k, v in src_dev.attrib.items():
-        new.set(k, v)
-    for child in src_dev:
-        if child.tag in ("source", "log", "protocol"):
-            new.append(_clone(child))
-    return new
-
-
 def _clone(el: etree._Element) -> etree._Element:
     import copy
 
@@ -1053,7 +1042,13 @@ def _console_compat(devices: etree._Element, consoles: list[etree._Element], ser
         if (target.get("type") if target is not None else None) in (None, "serial"):
             if serials:
                 return False
-            serial = _copy_source(consoles[0], "serial")
+            # the console device itself becomes serial 0 (address and alias included)
+            serial = etree.Element("serial")
+            for k, v in consoles[0].attrib.items():
+                serial.set(k, v)
+            for child in consoles[0]:
+                if child.tag != "target":
+                    serial.append(_clone(child))
             etree.SubElement(serial, "target", port="0")
             devices.append(serial)
             return True
