@@ -481,7 +481,8 @@ class Emitter:
         self.source_name = source_name
         self.proc_prefix = proc_prefix
         self.resolver = Resolver(proto)
-        self.structs: dict[str, str] = {}  # format -> Struct constant name
+        self.structs: dict[str, str] = {}  # format -> suffix of its _U_/_P_ names
+        self.inlining: set[str] = set()  # structs/unions being inlined (a recursive type falls back to a call)
         self.counter = 0
         self.body: list[str] = []
 
@@ -493,7 +494,7 @@ class Emitter:
 
     def struct_const(self, fmt: str) -> str:
         if fmt not in self.structs:
-            self.structs[fmt] = f"_S_{fmt.replace('>', '')}"
+            self.structs[fmt] = fmt.replace(">", "")
         return self.structs[fmt]
 
     def pytype(self, t: Resolved) -> str:
@@ -539,9 +540,9 @@ class Emitter:
             out.append(f"{ind}if pos > len(buf):")
             out.append(f'{ind}    raise _truncated("{ctx}")')
             if isinstance(t, String):
-                out.append(f'{ind}{target} = str(buf[{end} - {n} : {end}], "utf-8", "surrogateescape")')
+                out.append(f'{ind}{target} = buf[{end} - {n} : {end}].decode("utf-8", "surrogateescape")')
             else:
-                out.append(f"{ind}{target} = bytes(buf[{end} - {n} : {end}])")
+                out.append(f"{ind}{target} = buf[{end} - {n} : {end}]")
         elif isinstance(t, CharBytes):
             n = self.count(t.fixed, t.size, 4, ind, out, ctx)
             code = "i" if t.signed else "I"
@@ -571,18 +572,77 @@ class Emitter:
             out.append(f"{ind}    {target} = {item}")
             out.append(f"{ind}elif {flag} != 0:")
             out.append(f'{ind}    raise _bad_flag("{ctx}", {flag})')
-        else:
+        elif t.name in self.inlining:
             out.append(f"{ind}{target}, pos = decode_{t.name}(buf, pos)")
+        elif t.kind == "struct":
+            self.dec_struct(t.name, target, ctx, ind, out)
+        else:
+            self.dec_union(t.name, target, ctx, ind, out)
+
+    def dec_struct(self, name: str, target: str, ctx: str, ind: str, out: list[str]) -> None:
+        """Decode struct ``name`` inline into ``target``, nested structs flattened into it so that
+        fixed-size fields on both sides of a struct boundary share one ``unpack_from``."""
+        leaves: list[tuple[str, Resolved, str]] = []
+        builds: list[tuple[str, str, list[str]]] = []
+        self.flatten(name, target, ctx, leaves, builds)
+        for group in self.runs(leaves):
+            if fixed_code(group[0][1]) is not None:
+                self.dec_run([(var, t) for var, t, _c in group], ind, out, group[0][2])
+            else:
+                var, t, where = group[0]
+                self.dec(t, var, where, ind, out)
+        for var, cls, parts in builds:
+            out.append(f"{ind}{var} = _tuple_new({cls}, ({', '.join(parts)}{',' if len(parts) == 1 else ''}))")
+
+    def flatten(
+        self,
+        name: str,
+        target: str,
+        ctx: str,
+        leaves: list[tuple[str, Resolved, str]],
+        builds: list[tuple[str, str, list[str]]],
+    ) -> None:
+        """Collect the non-struct fields of ``name`` (depth first) and, children first, the structs to build."""
+        self.inlining.add(name)
+        parts: list[str] = []
+        for decl in self.proto.structs[name]:
+            t = self.resolver.decl(decl)
+            var = self.tmp(py_name(decl.name))
+            if isinstance(t, Ref) and t.kind == "struct" and t.name not in self.inlining:
+                self.flatten(t.name, var, f"{ctx}.{decl.name}", leaves, builds)
+            else:
+                leaves.append((var, t, f"{ctx}.{decl.name}"))
+            parts.append(var)
+        builds.append((target, name, parts))
+        self.inlining.discard(name)
+
+    def dec_union(self, name: str, target: str, ctx: str, ind: str, out: list[str]) -> None:
+        disc_decl, arms, default = self.proto.unions[name]
+        self.inlining.add(name)
+        disc, value = self.tmp("disc"), self.tmp("arm")
+        self.dec(self.resolver.decl(disc_decl), disc, f"{ctx}.{disc_decl.name}", ind, out)
+        out.append(f"{ind}{value}: {self.union_value_type(name)}")
+        for index, (values, decl) in enumerate(arms):
+            cond = f"{disc} == {values[0]}" if len(values) == 1 else f"{disc} in {tuple(values)!r}"
+            out.append(f"{ind}{'if' if index == 0 else 'elif'} {cond}:")
+            self.union_arm_dec(decl, value, f"{ctx}.{decl.name}", ind + "    ", out)
+        out.append(f"{ind}else:")
+        if default is not None:
+            self.union_arm_dec(default, value, f"{ctx}.{default.name}", ind + "    ", out)
+        else:
+            out.append(f'{ind}    raise _bad_union("{ctx}", {disc})')
+        out.append(f"{ind}{target} = ({disc}, {value})")
+        self.inlining.discard(name)
 
     def unpack_n(self, n: str, code: str) -> str:
         """Expression unpacking ``n`` items of struct code ``code`` at ``pos`` (precompiled when n is fixed)."""
         if n.isdigit():
-            return f"{self.struct_const(f'>{n}{code}')}.unpack_from(buf, pos)"
+            return f"_U_{self.struct_const(f'>{n}{code}')}(buf, pos)"
         return f'_unpack_from(f">{{{n}}}{code}", buf, pos)'
 
     def pack_n(self, n: str, code: str, args: str) -> str:
         if n.isdigit():
-            return f"{self.struct_const(f'>{n}{code}')}.pack({args})"
+            return f"_P_{self.struct_const(f'>{n}{code}')}({args})"
         return f'_pack(f">{{{n}}}{code}", {args})'
 
     def count(self, fixed: bool, size: int, elem_size: int, ind: str, out: list[str], ctx: str) -> str:
@@ -605,7 +665,7 @@ class Emitter:
         const = self.struct_const(fmt)
         targets = [name for name, _t in run]
         lhs = f"({targets[0]},)" if len(targets) == 1 else ", ".join(targets)
-        out.append(f"{ind}{lhs} = {const}.unpack_from(buf, pos)")
+        out.append(f"{ind}{lhs} = _U_{const}(buf, pos)")
         out.append(f"{ind}pos += {struct.calcsize(fmt)}")
         for name, t in run:
             if isinstance(t, Scalar) and PRIMITIVES[t.prim][2]:
@@ -659,8 +719,56 @@ class Emitter:
             out.append(f"{ind}else:")
             out.append(f"{ind}    out += _ONE")
             self.enc(t.elem, value, ctx, ind + "    ", out)
-        else:
+        elif t.name in self.inlining:
             out.append(f"{ind}encode_{t.name}(out, {value})")
+        elif t.kind == "struct":
+            self.enc_struct(t.name, value, ctx, ind, out)
+        else:
+            self.enc_union(t.name, value, ctx, ind, out)
+
+    def enc_struct(self, name: str, value: str, ctx: str, ind: str, out: list[str]) -> None:
+        """Encode struct ``value`` inline: unpack it (and nested structs) into names, then encode
+        the fields with consecutive fixed-size ones packed by one ``struct.pack``."""
+        leaves: list[tuple[str, Resolved, str]] = []
+        self.destructure(name, value, ctx, ind, out, leaves)
+        for group in self.runs(leaves):
+            if fixed_code(group[0][1]) is not None:
+                self.enc_run([(var, t) for var, t, _c in group], ind, out, group[0][2])
+            else:
+                var, t, where = group[0]
+                self.enc(t, var, where, ind, out)
+
+    def destructure(
+        self, name: str, value: str, ctx: str, ind: str, out: list[str], leaves: list[tuple[str, Resolved, str]]
+    ) -> None:
+        self.inlining.add(name)
+        decls = self.proto.structs[name]
+        names = [self.tmp(py_name(d.name)) for d in decls]
+        out.append(f"{ind}({names[0]},) = {value}" if len(names) == 1 else f"{ind}{', '.join(names)} = {value}")
+        for decl, var in zip(decls, names, strict=True):
+            t = self.resolver.decl(decl)
+            if isinstance(t, Ref) and t.kind == "struct" and t.name not in self.inlining:
+                self.destructure(t.name, var, f"{ctx}.{decl.name}", ind, out, leaves)
+            else:
+                leaves.append((var, t, f"{ctx}.{decl.name}"))
+        self.inlining.discard(name)
+
+    def enc_union(self, name: str, value: str, ctx: str, ind: str, out: list[str]) -> None:
+        disc_decl, arms, default = self.proto.unions[name]
+        self.inlining.add(name)
+        disc, arm = self.tmp("disc"), self.tmp("arm")
+        out.append(f"{ind}{disc}, {arm} = {value}")
+        self.enc(self.resolver.decl(disc_decl), disc, f"{ctx}.{disc_decl.name}", ind, out)
+        for index, (values, decl) in enumerate(arms):
+            cond = f"{disc} == {values[0]}" if len(values) == 1 else f"{disc} in {tuple(values)!r}"
+            out.append(f"{ind}{'if' if index == 0 else 'elif'} {cond}:")
+            self.union_arm_enc(decl, arm, f"{ctx}.{decl.name}", ind + "    ", out)
+        out.append(f"{ind}else:")
+        if default is not None:
+            self.union_arm_enc(default, arm, f"{ctx}.{default.name}", ind + "    ", out)
+        else:
+            out.append(f'{ind}    raise _bad_union("{ctx}", {disc})')
+        self.inlining.discard(name)
 
     def enc_count(self, fixed: bool, size: int, value: str, ind: str, out: list[str], ctx: str) -> str:
         n = self.tmp("n")
@@ -682,18 +790,18 @@ class Emitter:
                 out.append(f'{ind}    raise _wrong_size("{ctx}", len({name}), {t.size})')
         fmt = ">" + "".join(str(fixed_code(t)) for _n, t in run)
         const = self.struct_const(fmt)
-        out.append(f"{ind}out += {const}.pack({', '.join(name for name, _t in run)})")
+        out.append(f"{ind}out += _P_{const}({', '.join(name for name, _t in run)})")
 
     # -- per-type functions
 
-    def runs(self, fields: list[tuple[str, Resolved]]) -> list[list[tuple[str, Resolved]]]:
+    def runs(self, fields: list[tuple[str, Resolved, str]]) -> list[list[tuple[str, Resolved, str]]]:
         """Group consecutive fixed-size fields so each group is one struct pack/unpack."""
-        groups: list[list[tuple[str, Resolved]]] = []
-        for name, t in fields:
-            if fixed_code(t) is not None and groups and fixed_code(groups[-1][0][1]) is not None:
-                groups[-1].append((name, t))
+        groups: list[list[tuple[str, Resolved, str]]] = []
+        for item in fields:
+            if fixed_code(item[1]) is not None and groups and fixed_code(groups[-1][0][1]) is not None:
+                groups[-1].append(item)
             else:
-                groups.append([(name, t)])
+                groups.append([item])
         return groups
 
     def emit_struct(self, name: str) -> list[str]:
@@ -712,37 +820,34 @@ class Emitter:
         lines.append(f"    def __new__(cls{params}) -> {name}:")
         lines.append(f"        return _tuple_new(cls, ({items}{',' if len(fields) == 1 else ''}))")
         lines += ["", ""]
-        # decoder
-        lines.append(f"def decode_{name}(buf: Buf, pos: int) -> tuple[{name}, int]:")
         body: list[str] = []
-        for group in self.runs(fields):
-            if fixed_code(group[0][1]) is not None:
-                self.dec_run([("f_" + n, t) for n, t in group], "        ", body, f"{name}.{group[0][0]}")
-            else:
-                fname, t = group[0]
-                self.dec(t, "f_" + fname, f"{name}.{fname}", "        ", body)
-        if body:
-            lines.append("    try:")
-            lines += body
-            lines.append("    except _StructError:")
-            lines.append(f'        raise _truncated("{name}") from None')
-        args = ", ".join("f_" + n for n, _t in fields)
-        lines.append(f"    return _tuple_new({name}, ({args}{',' if len(fields) == 1 else ''})), pos")
-        lines += ["", ""]
-        # encoder
+        self.dec_struct(name, "value", name, "        ", body)
+        lines += self.wrap_decoder(name, name, body)
         lines.append(f"def encode_{name}(out: bytearray, value: {name}) -> None:")
         body = []
-        if fields:
-            targets = ", ".join("f_" + n for n, _t in fields)
-            body.append(f"        ({targets},) = value" if len(fields) == 1 else f"        {targets} = value")
-        for group in self.runs(fields):
-            if fixed_code(group[0][1]) is not None:
-                self.enc_run([("f_" + n, t) for n, t in group], "        ", body, f"{name}.{group[0][0]}")
-            else:
-                fname, t = group[0]
-                self.enc(t, "f_" + fname, f"{name}.{fname}", "        ", body)
+        self.enc_struct(name, "value", name, "        ", body)
         lines += self.wrap_encoder(name, body)
         return lines
+
+    def wrap_decoder(self, name: str, py: str, body: list[str]) -> list[str]:
+        """A ``decode_<name>`` function around ``body``; a struct error anywhere means truncated input.
+
+        Bodies that slice the buffer work on ``bytes`` (``bytes.decode`` is much faster than
+        ``str(view, ...)``), so another buffer type is copied once on entry.
+        """
+        lines = [f"def decode_{name}(buf: Buf, pos: int) -> tuple[{py}, int]:"]
+        if any("buf[" in line for line in body):
+            lines += ["    if not isinstance(buf, bytes):", "        buf = bytes(buf)"]
+        return [
+            *lines,
+            "    try:",
+            *body,
+            "    except _StructError:",
+            f'        raise _truncated("{name}") from None',
+            "    return value, pos",
+            "",
+            "",
+        ]
 
     def wrap_encoder(self, name: str, body: list[str]) -> list[str]:
         if not body:
@@ -759,67 +864,37 @@ class Emitter:
         ]
 
     def emit_union(self, name: str) -> list[str]:
-        disc, arms, default = self.proto.unions[name]
-        disc_t = self.resolver.decl(disc)
+        disc = self.proto.unions[name][0]
         value_type = self.union_value_type(name)
         lines = [f"{name}: TypeAlias = tuple[int, {value_type}]", ""]
         lines.append(f'"""XDR union ``{name}``: (discriminant ``{disc.name}``, value of the selected arm)."""')
         lines += ["", ""]
-        lines.append(f"def decode_{name}(buf: Buf, pos: int) -> tuple[{name}, int]:")
-        lines.append(f"    value: {value_type}")
-        lines.append("    try:")
         body: list[str] = []
-        self.dec(disc_t, "disc", f"{name}.{disc.name}", "        ", body)
-        keyword = "if"
-        for values, decl in arms:
-            cond = f"disc == {values[0]}" if len(values) == 1 else f"disc in {tuple(values)!r}"
-            body.append(f"        {keyword} {cond}:")
-            self.union_arm_dec(decl, f"{name}.{decl.name}", body)
-            keyword = "elif"
-        body.append("        else:")
-        if default is not None:
-            self.union_arm_dec(default, f"{name}.{default.name}", body)
-        else:
-            body.append(f'            raise _bad_union("{name}", disc)')
-        lines += body
-        lines.append("    except _StructError:")
-        lines.append(f'        raise _truncated("{name}") from None')
-        lines.append("    return (disc, value), pos")
-        lines += ["", ""]
+        self.dec_union(name, "value", name, "        ", body)
+        lines += self.wrap_decoder(name, name, body)
         lines.append(f"def encode_{name}(out: bytearray, value: {name}) -> None:")
-        body = ["        disc, arm = value"]
-        self.enc(disc_t, "disc", f"{name}.{disc.name}", "        ", body)
-        keyword = "if"
-        for values, decl in arms:
-            cond = f"disc == {values[0]}" if len(values) == 1 else f"disc in {tuple(values)!r}"
-            body.append(f"        {keyword} {cond}:")
-            self.union_arm_enc(decl, f"{name}.{decl.name}", body)
-            keyword = "elif"
-        body.append("        else:")
-        if default is not None:
-            self.union_arm_enc(default, f"{name}.{default.name}", body)
-        else:
-            body.append(f'            raise _bad_union("{name}", disc)')
+        body = []
+        self.enc_union(name, "value", name, "        ", body)
         lines += self.wrap_encoder(name, body)
         return lines
 
-    def union_arm_dec(self, decl: Decl, ctx: str, body: list[str]) -> None:
+    def union_arm_dec(self, decl: Decl, value: str, ctx: str, ind: str, out: list[str]) -> None:
         if decl.kind == "void":
-            body.append("            value = None")
+            out.append(f"{ind}{value} = None")
             return
         t = self.resolver.decl(decl)
         item = self.tmp("u")
-        self.dec(t, item, ctx, "            ", body)
-        body.append(f"            value = {item}")
+        self.dec(t, item, ctx, ind, out)
+        out.append(f"{ind}{value} = {item}")
 
-    def union_arm_enc(self, decl: Decl, ctx: str, body: list[str]) -> None:
+    def union_arm_enc(self, decl: Decl, arm: str, ctx: str, ind: str, out: list[str]) -> None:
         if decl.kind == "void":
-            body.append("            pass")
+            out.append(f"{ind}pass")
             return
         t = self.resolver.decl(decl)
         item = self.tmp("u")
-        body.append(f'            {item} = cast("{self.pytype(t)}", arm)')
-        self.enc(t, item, ctx, "            ", body)
+        out.append(f'{ind}{item} = cast("{self.pytype(t)}", {arm})')
+        self.enc(t, item, ctx, ind, out)
 
     def emit_typedef(self, name: str) -> list[str]:
         decl = self.proto.typedefs[name]
@@ -838,12 +913,11 @@ class Emitter:
         return lines
 
     def single_value_codec(self, name: str, t: Resolved, py: str) -> list[str]:
-        lines = [f"def decode_{name}(buf: Buf, pos: int) -> tuple[{py}, int]:", "    try:"]
-        self.dec(t, "value", name, "        ", lines)
-        lines += ["    except _StructError:", f'        raise _truncated("{name}") from None', "    return value, pos"]
-        lines += ["", ""]
-        lines.append(f"def encode_{name}(out: bytearray, value: {py}) -> None:")
         body: list[str] = []
+        self.dec(t, "value", name, "        ", body)
+        lines = self.wrap_decoder(name, py, body)
+        lines.append(f"def encode_{name}(out: bytearray, value: {py}) -> None:")
+        body = []
         self.enc(t, "value", name, "        ", body)
         lines += self.wrap_encoder(name, body)
         return lines
@@ -934,8 +1008,11 @@ class Emitter:
             header.append(f"from pyvirt.rpc.procedure import {names}")
         helpers = [h for h in RUNTIME_HELPERS if re.search(rf"\b{h}\b", body)]
         header += ["from pyvirt.rpc.xdr import (", *(f"    {h}," for h in helpers), ")", ""]
-        for fmt, const in sorted(self.structs.items(), key=lambda kv: kv[1]):
-            header.append(f'{const} = Struct("{fmt}")')
+        for fmt, key in sorted(self.structs.items(), key=lambda kv: kv[1]):
+            if f"_U_{key}(" in body:
+                header.append(f'_U_{key} = Struct("{fmt}").unpack_from')
+            if f"_P_{key}(" in body:
+                header.append(f'_P_{key} = Struct("{fmt}").pack')
         header.append("")
         return "\n".join(header) + "\n" + body.rstrip("\n") + "\n"
 

@@ -28,14 +28,24 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
-_S_I = Struct(">I")
-_S_II = Struct(">II")
-_S_Q = Struct(">Q")
-_S_QI = Struct(">QI")
-_S_QqI = Struct(">QqI")
-_S_d = Struct(">d")
-_S_i = Struct(">i")
-_S_q = Struct(">q")
+_U_I = Struct(">I").unpack_from
+_P_I = Struct(">I").pack
+_U_II = Struct(">II").unpack_from
+_P_II = Struct(">II").pack
+_U_Q = Struct(">Q").unpack_from
+_P_Q = Struct(">Q").pack
+_U_QI = Struct(">QI").unpack_from
+_P_QI = Struct(">QI").pack
+_U_QqI = Struct(">QqI").unpack_from
+_P_QqI = Struct(">QqI").pack
+_U_QqII = Struct(">QqII").unpack_from
+_P_QqII = Struct(">QqII").pack
+_U_d = Struct(">d").unpack_from
+_P_d = Struct(">d").pack
+_U_i = Struct(">i").unpack_from
+_P_i = Struct(">i").pack
+_U_q = Struct(">q").unpack_from
+_P_q = Struct(">q").pack
 
 ADMIN_STRING_MAX = 4194304
 ADMIN_SERVER_LIST_MAX = 16384
@@ -50,6 +60,8 @@ admin_nonnull_string: TypeAlias = str
 
 
 def decode_admin_nonnull_string(buf: Buf, pos: int) -> tuple[str, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
         (_n1,) = _U32(buf, pos)
         if _n1 > 4194304:
@@ -58,7 +70,7 @@ def decode_admin_nonnull_string(buf: Buf, pos: int) -> tuple[str, int]:
         pos = _end2 + (-_n1 & 3)
         if pos > len(buf):
             raise _truncated("admin_nonnull_string")
-        value = str(buf[_end2 - _n1 : _end2], "utf-8", "surrogateescape")
+        value = buf[_end2 - _n1 : _end2].decode("utf-8", "surrogateescape")
     except _StructError:
         raise _truncated("admin_nonnull_string") from None
     return value, pos
@@ -84,6 +96,8 @@ admin_string: TypeAlias = str | None
 
 
 def decode_admin_string(buf: Buf, pos: int) -> tuple[str | None, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
         (_f5,) = _U32(buf, pos)
         pos += 4
@@ -96,7 +110,7 @@ def decode_admin_string(buf: Buf, pos: int) -> tuple[str | None, int]:
             pos = _end8 + (-_n7 & 3)
             if pos > len(buf):
                 raise _truncated("admin_string")
-            _o6 = str(buf[_end8 - _n7 : _end8], "utf-8", "surrogateescape")
+            _o6 = buf[_end8 - _n7 : _end8].decode("utf-8", "surrogateescape")
             value = _o6
         elif _f5 != 0:
             raise _bad_flag("admin_string", _f5)
@@ -130,84 +144,87 @@ admin_typed_param_value: TypeAlias = tuple[int, int | float | str]
 
 
 def decode_admin_typed_param_value(buf: Buf, pos: int) -> tuple[admin_typed_param_value, int]:
-    value: int | float | str
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (disc,) = _S_i.unpack_from(buf, pos)
+        (_disc11,) = _U_i(buf, pos)
         pos += 4
-        if disc == 1:
-            (_u11,) = _S_i.unpack_from(buf, pos)
+        _arm12: int | float | str
+        if _disc11 == 1:
+            (_u13,) = _U_i(buf, pos)
             pos += 4
-            value = _u11
-        elif disc == 2:
-            (_u12,) = _S_I.unpack_from(buf, pos)
+            _arm12 = _u13
+        elif _disc11 == 2:
+            (_u14,) = _U_I(buf, pos)
             pos += 4
-            value = _u12
-        elif disc == 3:
-            (_u13,) = _S_q.unpack_from(buf, pos)
+            _arm12 = _u14
+        elif _disc11 == 3:
+            (_u15,) = _U_q(buf, pos)
             pos += 8
-            value = _u13
-        elif disc == 4:
-            (_u14,) = _S_Q.unpack_from(buf, pos)
+            _arm12 = _u15
+        elif _disc11 == 4:
+            (_u16,) = _U_Q(buf, pos)
             pos += 8
-            value = _u14
-        elif disc == 5:
-            (_u15,) = _S_d.unpack_from(buf, pos)
+            _arm12 = _u16
+        elif _disc11 == 5:
+            (_u17,) = _U_d(buf, pos)
             pos += 8
-            value = _u15
-        elif disc == 6:
-            (_u16,) = _S_i.unpack_from(buf, pos)
+            _arm12 = _u17
+        elif _disc11 == 6:
+            (_u18,) = _U_i(buf, pos)
             pos += 4
-            value = _u16
-        elif disc == 7:
-            (_n18,) = _U32(buf, pos)
-            if _n18 > 4194304:
-                raise _too_long("admin_typed_param_value.s", _n18, 4194304)
-            _end19 = pos + 4 + _n18
-            pos = _end19 + (-_n18 & 3)
+            _arm12 = _u18
+        elif _disc11 == 7:
+            (_n20,) = _U32(buf, pos)
+            if _n20 > 4194304:
+                raise _too_long("admin_typed_param_value.s", _n20, 4194304)
+            _end21 = pos + 4 + _n20
+            pos = _end21 + (-_n20 & 3)
             if pos > len(buf):
                 raise _truncated("admin_typed_param_value.s")
-            _u17 = str(buf[_end19 - _n18 : _end19], "utf-8", "surrogateescape")
-            value = _u17
+            _u19 = buf[_end21 - _n20 : _end21].decode("utf-8", "surrogateescape")
+            _arm12 = _u19
         else:
-            raise _bad_union("admin_typed_param_value", disc)
+            raise _bad_union("admin_typed_param_value", _disc11)
+        value = (_disc11, _arm12)
     except _StructError:
         raise _truncated("admin_typed_param_value") from None
-    return (disc, value), pos
+    return value, pos
 
 
 def encode_admin_typed_param_value(out: bytearray, value: admin_typed_param_value) -> None:
     try:
-        disc, arm = value
-        out += _S_i.pack(disc)
-        if disc == 1:
-            _u20 = cast("int", arm)
-            out += _S_i.pack(_u20)
-        elif disc == 2:
-            _u21 = cast("int", arm)
-            out += _S_I.pack(_u21)
-        elif disc == 3:
-            _u22 = cast("int", arm)
-            out += _S_q.pack(_u22)
-        elif disc == 4:
-            _u23 = cast("int", arm)
-            out += _S_Q.pack(_u23)
-        elif disc == 5:
-            _u24 = cast("float", arm)
-            out += _S_d.pack(_u24)
-        elif disc == 6:
-            _u25 = cast("int", arm)
-            out += _S_i.pack(_u25)
-        elif disc == 7:
-            _u26 = cast("str", arm)
-            _b27 = _u26.encode("utf-8", "surrogateescape")
-            _n28 = len(_b27)
-            if _n28 > 4194304:
-                raise _too_long("admin_typed_param_value.s", _n28, 4194304)
-            out += _U32P(_n28)
-            out += _b27
-            out += _PAD[-_n28 & 3]
+        _disc22, _arm23 = value
+        out += _P_i(_disc22)
+        if _disc22 == 1:
+            _u24 = cast("int", _arm23)
+            out += _P_i(_u24)
+        elif _disc22 == 2:
+            _u25 = cast("int", _arm23)
+            out += _P_I(_u25)
+        elif _disc22 == 3:
+            _u26 = cast("int", _arm23)
+            out += _P_q(_u26)
+        elif _disc22 == 4:
+            _u27 = cast("int", _arm23)
+            out += _P_Q(_u27)
+        elif _disc22 == 5:
+            _u28 = cast("float", _arm23)
+            out += _P_d(_u28)
+        elif _disc22 == 6:
+            _u29 = cast("int", _arm23)
+            out += _P_i(_u29)
+        elif _disc22 == 7:
+            _u30 = cast("str", _arm23)
+            _b31 = _u30.encode("utf-8", "surrogateescape")
+            _n32 = len(_b31)
+            if _n32 > 4194304:
+                raise _too_long("admin_typed_param_value.s", _n32, 4194304)
+            out += _U32P(_n32)
+            out += _b31
+            out += _PAD[-_n32 & 3]
         else:
-            raise _bad_union("admin_typed_param_value", disc)
+            raise _bad_union("admin_typed_param_value", _disc22)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -227,32 +244,104 @@ class admin_typed_param(Record, tuple[str, admin_typed_param_value]):
 
 
 def decode_admin_typed_param(buf: Buf, pos: int) -> tuple[admin_typed_param, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n29,) = _U32(buf, pos)
-        if _n29 > 4194304:
-            raise _too_long("admin_typed_param.field", _n29, 4194304)
-        _end30 = pos + 4 + _n29
-        pos = _end30 + (-_n29 & 3)
+        (_n35,) = _U32(buf, pos)
+        if _n35 > 4194304:
+            raise _too_long("admin_typed_param.field", _n35, 4194304)
+        _end36 = pos + 4 + _n35
+        pos = _end36 + (-_n35 & 3)
         if pos > len(buf):
             raise _truncated("admin_typed_param.field")
-        f_field = str(buf[_end30 - _n29 : _end30], "utf-8", "surrogateescape")
-        f_value, pos = decode_admin_typed_param_value(buf, pos)
+        _field33 = buf[_end36 - _n35 : _end36].decode("utf-8", "surrogateescape")
+        (_disc37,) = _U_i(buf, pos)
+        pos += 4
+        _arm38: int | float | str
+        if _disc37 == 1:
+            (_u39,) = _U_i(buf, pos)
+            pos += 4
+            _arm38 = _u39
+        elif _disc37 == 2:
+            (_u40,) = _U_I(buf, pos)
+            pos += 4
+            _arm38 = _u40
+        elif _disc37 == 3:
+            (_u41,) = _U_q(buf, pos)
+            pos += 8
+            _arm38 = _u41
+        elif _disc37 == 4:
+            (_u42,) = _U_Q(buf, pos)
+            pos += 8
+            _arm38 = _u42
+        elif _disc37 == 5:
+            (_u43,) = _U_d(buf, pos)
+            pos += 8
+            _arm38 = _u43
+        elif _disc37 == 6:
+            (_u44,) = _U_i(buf, pos)
+            pos += 4
+            _arm38 = _u44
+        elif _disc37 == 7:
+            (_n46,) = _U32(buf, pos)
+            if _n46 > 4194304:
+                raise _too_long("admin_typed_param.value.s", _n46, 4194304)
+            _end47 = pos + 4 + _n46
+            pos = _end47 + (-_n46 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_typed_param.value.s")
+            _u45 = buf[_end47 - _n46 : _end47].decode("utf-8", "surrogateescape")
+            _arm38 = _u45
+        else:
+            raise _bad_union("admin_typed_param.value", _disc37)
+        _value34 = (_disc37, _arm38)
+        value = _tuple_new(admin_typed_param, (_field33, _value34))
     except _StructError:
         raise _truncated("admin_typed_param") from None
-    return _tuple_new(admin_typed_param, (f_field, f_value)), pos
+    return value, pos
 
 
 def encode_admin_typed_param(out: bytearray, value: admin_typed_param) -> None:
     try:
-        f_field, f_value = value
-        _b31 = f_field.encode("utf-8", "surrogateescape")
-        _n32 = len(_b31)
-        if _n32 > 4194304:
-            raise _too_long("admin_typed_param.field", _n32, 4194304)
-        out += _U32P(_n32)
-        out += _b31
-        out += _PAD[-_n32 & 3]
-        encode_admin_typed_param_value(out, f_value)
+        _field48, _value49 = value
+        _b50 = _field48.encode("utf-8", "surrogateescape")
+        _n51 = len(_b50)
+        if _n51 > 4194304:
+            raise _too_long("admin_typed_param.field", _n51, 4194304)
+        out += _U32P(_n51)
+        out += _b50
+        out += _PAD[-_n51 & 3]
+        _disc52, _arm53 = _value49
+        out += _P_i(_disc52)
+        if _disc52 == 1:
+            _u54 = cast("int", _arm53)
+            out += _P_i(_u54)
+        elif _disc52 == 2:
+            _u55 = cast("int", _arm53)
+            out += _P_I(_u55)
+        elif _disc52 == 3:
+            _u56 = cast("int", _arm53)
+            out += _P_q(_u56)
+        elif _disc52 == 4:
+            _u57 = cast("int", _arm53)
+            out += _P_Q(_u57)
+        elif _disc52 == 5:
+            _u58 = cast("float", _arm53)
+            out += _P_d(_u58)
+        elif _disc52 == 6:
+            _u59 = cast("int", _arm53)
+            out += _P_i(_u59)
+        elif _disc52 == 7:
+            _u60 = cast("str", _arm53)
+            _b61 = _u60.encode("utf-8", "surrogateescape")
+            _n62 = len(_b61)
+            if _n62 > 4194304:
+                raise _too_long("admin_typed_param.value.s", _n62, 4194304)
+            out += _U32P(_n62)
+            out += _b61
+            out += _PAD[-_n62 & 3]
+        else:
+            raise _bad_union("admin_typed_param.value", _disc52)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -271,30 +360,33 @@ class admin_nonnull_server(Record, tuple[str]):
 
 
 def decode_admin_nonnull_server(buf: Buf, pos: int) -> tuple[admin_nonnull_server, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n33,) = _U32(buf, pos)
-        if _n33 > 4194304:
-            raise _too_long("admin_nonnull_server.name", _n33, 4194304)
-        _end34 = pos + 4 + _n33
-        pos = _end34 + (-_n33 & 3)
+        (_n64,) = _U32(buf, pos)
+        if _n64 > 4194304:
+            raise _too_long("admin_nonnull_server.name", _n64, 4194304)
+        _end65 = pos + 4 + _n64
+        pos = _end65 + (-_n64 & 3)
         if pos > len(buf):
             raise _truncated("admin_nonnull_server.name")
-        f_name = str(buf[_end34 - _n33 : _end34], "utf-8", "surrogateescape")
+        _name63 = buf[_end65 - _n64 : _end65].decode("utf-8", "surrogateescape")
+        value = _tuple_new(admin_nonnull_server, (_name63,))
     except _StructError:
         raise _truncated("admin_nonnull_server") from None
-    return _tuple_new(admin_nonnull_server, (f_name,)), pos
+    return value, pos
 
 
 def encode_admin_nonnull_server(out: bytearray, value: admin_nonnull_server) -> None:
     try:
-        (f_name,) = value
-        _b35 = f_name.encode("utf-8", "surrogateescape")
-        _n36 = len(_b35)
-        if _n36 > 4194304:
-            raise _too_long("admin_nonnull_server.name", _n36, 4194304)
-        out += _U32P(_n36)
-        out += _b35
-        out += _PAD[-_n36 & 3]
+        (_name66,) = value
+        _b67 = _name66.encode("utf-8", "surrogateescape")
+        _n68 = len(_b67)
+        if _n68 > 4194304:
+            raise _too_long("admin_nonnull_server.name", _n68, 4194304)
+        out += _U32P(_n68)
+        out += _b67
+        out += _PAD[-_n68 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -316,20 +408,38 @@ class admin_nonnull_client(Record, tuple[admin_nonnull_server, int, int, int]):
 
 
 def decode_admin_nonnull_client(buf: Buf, pos: int) -> tuple[admin_nonnull_client, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        f_id, f_timestamp, f_transport = _S_QqI.unpack_from(buf, pos)
+        (_n74,) = _U32(buf, pos)
+        if _n74 > 4194304:
+            raise _too_long("admin_nonnull_client.srv.name", _n74, 4194304)
+        _end75 = pos + 4 + _n74
+        pos = _end75 + (-_n74 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_nonnull_client.srv.name")
+        _name70 = buf[_end75 - _n74 : _end75].decode("utf-8", "surrogateescape")
+        _id71, _timestamp72, _transport73 = _U_QqI(buf, pos)
         pos += 20
+        _srv69 = _tuple_new(admin_nonnull_server, (_name70,))
+        value = _tuple_new(admin_nonnull_client, (_srv69, _id71, _timestamp72, _transport73))
     except _StructError:
         raise _truncated("admin_nonnull_client") from None
-    return _tuple_new(admin_nonnull_client, (f_srv, f_id, f_timestamp, f_transport)), pos
+    return value, pos
 
 
 def encode_admin_nonnull_client(out: bytearray, value: admin_nonnull_client) -> None:
     try:
-        f_srv, f_id, f_timestamp, f_transport = value
-        encode_admin_nonnull_server(out, f_srv)
-        out += _S_QqI.pack(f_id, f_timestamp, f_transport)
+        _srv76, _id77, _timestamp78, _transport79 = value
+        (_name80,) = _srv76
+        _b81 = _name80.encode("utf-8", "surrogateescape")
+        _n82 = len(_b81)
+        if _n82 > 4194304:
+            raise _too_long("admin_nonnull_client.srv.name", _n82, 4194304)
+        out += _U32P(_n82)
+        out += _b81
+        out += _PAD[-_n82 & 3]
+        out += _P_QqI(_id77, _timestamp78, _transport79)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -349,17 +459,18 @@ class admin_connect_open_args(Record, tuple[int]):
 
 def decode_admin_connect_open_args(buf: Buf, pos: int) -> tuple[admin_connect_open_args, int]:
     try:
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        (_flags83,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_open_args, (_flags83,))
     except _StructError:
         raise _truncated("admin_connect_open_args") from None
-    return _tuple_new(admin_connect_open_args, (f_flags,)), pos
+    return value, pos
 
 
 def encode_admin_connect_open_args(out: bytearray, value: admin_connect_open_args) -> None:
     try:
-        (f_flags,) = value
-        out += _S_I.pack(f_flags)
+        (_flags84,) = value
+        out += _P_I(_flags84)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -379,17 +490,18 @@ class admin_connect_get_lib_version_ret(Record, tuple[int]):
 
 def decode_admin_connect_get_lib_version_ret(buf: Buf, pos: int) -> tuple[admin_connect_get_lib_version_ret, int]:
     try:
-        (f_libVer,) = _S_Q.unpack_from(buf, pos)
+        (_libVer85,) = _U_Q(buf, pos)
         pos += 8
+        value = _tuple_new(admin_connect_get_lib_version_ret, (_libVer85,))
     except _StructError:
         raise _truncated("admin_connect_get_lib_version_ret") from None
-    return _tuple_new(admin_connect_get_lib_version_ret, (f_libVer,)), pos
+    return value, pos
 
 
 def encode_admin_connect_get_lib_version_ret(out: bytearray, value: admin_connect_get_lib_version_ret) -> None:
     try:
-        (f_libVer,) = value
-        out += _S_Q.pack(f_libVer)
+        (_libVer86,) = value
+        out += _P_Q(_libVer86)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -410,17 +522,18 @@ class admin_connect_list_servers_args(Record, tuple[int, int]):
 
 def decode_admin_connect_list_servers_args(buf: Buf, pos: int) -> tuple[admin_connect_list_servers_args, int]:
     try:
-        f_need_results, f_flags = _S_II.unpack_from(buf, pos)
+        _need_results87, _flags88 = _U_II(buf, pos)
         pos += 8
+        value = _tuple_new(admin_connect_list_servers_args, (_need_results87, _flags88))
     except _StructError:
         raise _truncated("admin_connect_list_servers_args") from None
-    return _tuple_new(admin_connect_list_servers_args, (f_need_results, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_connect_list_servers_args(out: bytearray, value: admin_connect_list_servers_args) -> None:
     try:
-        f_need_results, f_flags = value
-        out += _S_II.pack(f_need_results, f_flags)
+        _need_results89, _flags90 = value
+        out += _P_II(_need_results89, _flags90)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -440,34 +553,52 @@ class admin_connect_list_servers_ret(Record, tuple[list[admin_nonnull_server], i
 
 
 def decode_admin_connect_list_servers_ret(buf: Buf, pos: int) -> tuple[admin_connect_list_servers_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n37,) = _U32(buf, pos)
+        (_n93,) = _U32(buf, pos)
         pos += 4
-        if _n37 > 16384:
-            raise _too_long("admin_connect_list_servers_ret.servers", _n37, 16384)
-        if _n37 * 4 > len(buf) - pos:
+        if _n93 > 16384:
+            raise _too_long("admin_connect_list_servers_ret.servers", _n93, 16384)
+        if _n93 * 4 > len(buf) - pos:
             raise _truncated("admin_connect_list_servers_ret.servers")
-        f_servers: list[admin_nonnull_server] = []
-        for _ in range(_n37):
-            _e38, pos = decode_admin_nonnull_server(buf, pos)
-            f_servers.append(_e38)
-        (f_ret,) = _S_I.unpack_from(buf, pos)
+        _servers91: list[admin_nonnull_server] = []
+        for _ in range(_n93):
+            (_n96,) = _U32(buf, pos)
+            if _n96 > 4194304:
+                raise _too_long("admin_connect_list_servers_ret.servers[].name", _n96, 4194304)
+            _end97 = pos + 4 + _n96
+            pos = _end97 + (-_n96 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_connect_list_servers_ret.servers[].name")
+            _name95 = buf[_end97 - _n96 : _end97].decode("utf-8", "surrogateescape")
+            _e94 = _tuple_new(admin_nonnull_server, (_name95,))
+            _servers91.append(_e94)
+        (_ret92,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_list_servers_ret, (_servers91, _ret92))
     except _StructError:
         raise _truncated("admin_connect_list_servers_ret") from None
-    return _tuple_new(admin_connect_list_servers_ret, (f_servers, f_ret)), pos
+    return value, pos
 
 
 def encode_admin_connect_list_servers_ret(out: bytearray, value: admin_connect_list_servers_ret) -> None:
     try:
-        f_servers, f_ret = value
-        _n39 = len(f_servers)
-        if _n39 > 16384:
-            raise _too_long("admin_connect_list_servers_ret.servers", _n39, 16384)
-        out += _U32P(_n39)
-        for _e40 in f_servers:
-            encode_admin_nonnull_server(out, _e40)
-        out += _S_I.pack(f_ret)
+        _servers98, _ret99 = value
+        _n100 = len(_servers98)
+        if _n100 > 16384:
+            raise _too_long("admin_connect_list_servers_ret.servers", _n100, 16384)
+        out += _U32P(_n100)
+        for _e101 in _servers98:
+            (_name102,) = _e101
+            _b103 = _name102.encode("utf-8", "surrogateescape")
+            _n104 = len(_b103)
+            if _n104 > 4194304:
+                raise _too_long("admin_connect_list_servers_ret.servers[].name", _n104, 4194304)
+            out += _U32P(_n104)
+            out += _b103
+            out += _PAD[-_n104 & 3]
+        out += _P_I(_ret99)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -487,33 +618,36 @@ class admin_connect_lookup_server_args(Record, tuple[str, int]):
 
 
 def decode_admin_connect_lookup_server_args(buf: Buf, pos: int) -> tuple[admin_connect_lookup_server_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n41,) = _U32(buf, pos)
-        if _n41 > 4194304:
-            raise _too_long("admin_connect_lookup_server_args.name", _n41, 4194304)
-        _end42 = pos + 4 + _n41
-        pos = _end42 + (-_n41 & 3)
+        (_n107,) = _U32(buf, pos)
+        if _n107 > 4194304:
+            raise _too_long("admin_connect_lookup_server_args.name", _n107, 4194304)
+        _end108 = pos + 4 + _n107
+        pos = _end108 + (-_n107 & 3)
         if pos > len(buf):
             raise _truncated("admin_connect_lookup_server_args.name")
-        f_name = str(buf[_end42 - _n41 : _end42], "utf-8", "surrogateescape")
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        _name105 = buf[_end108 - _n107 : _end108].decode("utf-8", "surrogateescape")
+        (_flags106,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_lookup_server_args, (_name105, _flags106))
     except _StructError:
         raise _truncated("admin_connect_lookup_server_args") from None
-    return _tuple_new(admin_connect_lookup_server_args, (f_name, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_connect_lookup_server_args(out: bytearray, value: admin_connect_lookup_server_args) -> None:
     try:
-        f_name, f_flags = value
-        _b43 = f_name.encode("utf-8", "surrogateescape")
-        _n44 = len(_b43)
-        if _n44 > 4194304:
-            raise _too_long("admin_connect_lookup_server_args.name", _n44, 4194304)
-        out += _U32P(_n44)
-        out += _b43
-        out += _PAD[-_n44 & 3]
-        out += _S_I.pack(f_flags)
+        _name109, _flags110 = value
+        _b111 = _name109.encode("utf-8", "surrogateescape")
+        _n112 = len(_b111)
+        if _n112 > 4194304:
+            raise _too_long("admin_connect_lookup_server_args.name", _n112, 4194304)
+        out += _U32P(_n112)
+        out += _b111
+        out += _PAD[-_n112 & 3]
+        out += _P_I(_flags110)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -532,17 +666,35 @@ class admin_connect_lookup_server_ret(Record, tuple[admin_nonnull_server]):
 
 
 def decode_admin_connect_lookup_server_ret(buf: Buf, pos: int) -> tuple[admin_connect_lookup_server_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
+        (_n115,) = _U32(buf, pos)
+        if _n115 > 4194304:
+            raise _too_long("admin_connect_lookup_server_ret.srv.name", _n115, 4194304)
+        _end116 = pos + 4 + _n115
+        pos = _end116 + (-_n115 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_connect_lookup_server_ret.srv.name")
+        _name114 = buf[_end116 - _n115 : _end116].decode("utf-8", "surrogateescape")
+        _srv113 = _tuple_new(admin_nonnull_server, (_name114,))
+        value = _tuple_new(admin_connect_lookup_server_ret, (_srv113,))
     except _StructError:
         raise _truncated("admin_connect_lookup_server_ret") from None
-    return _tuple_new(admin_connect_lookup_server_ret, (f_srv,)), pos
+    return value, pos
 
 
 def encode_admin_connect_lookup_server_ret(out: bytearray, value: admin_connect_lookup_server_ret) -> None:
     try:
-        (f_srv,) = value
-        encode_admin_nonnull_server(out, f_srv)
+        (_srv117,) = value
+        (_name118,) = _srv117
+        _b119 = _name118.encode("utf-8", "surrogateescape")
+        _n120 = len(_b119)
+        if _n120 > 4194304:
+            raise _too_long("admin_connect_lookup_server_ret.srv.name", _n120, 4194304)
+        out += _U32P(_n120)
+        out += _b119
+        out += _PAD[-_n120 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -562,20 +714,38 @@ class admin_server_get_threadpool_parameters_args(Record, tuple[admin_nonnull_se
 
 
 def decode_admin_server_get_threadpool_parameters_args(buf: Buf, pos: int) -> tuple[admin_server_get_threadpool_parameters_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        (_n124,) = _U32(buf, pos)
+        if _n124 > 4194304:
+            raise _too_long("admin_server_get_threadpool_parameters_args.srv.name", _n124, 4194304)
+        _end125 = pos + 4 + _n124
+        pos = _end125 + (-_n124 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_get_threadpool_parameters_args.srv.name")
+        _name122 = buf[_end125 - _n124 : _end125].decode("utf-8", "surrogateescape")
+        (_flags123,) = _U_I(buf, pos)
         pos += 4
+        _srv121 = _tuple_new(admin_nonnull_server, (_name122,))
+        value = _tuple_new(admin_server_get_threadpool_parameters_args, (_srv121, _flags123))
     except _StructError:
         raise _truncated("admin_server_get_threadpool_parameters_args") from None
-    return _tuple_new(admin_server_get_threadpool_parameters_args, (f_srv, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_server_get_threadpool_parameters_args(out: bytearray, value: admin_server_get_threadpool_parameters_args) -> None:
     try:
-        f_srv, f_flags = value
-        encode_admin_nonnull_server(out, f_srv)
-        out += _S_I.pack(f_flags)
+        _srv126, _flags127 = value
+        (_name128,) = _srv126
+        _b129 = _name128.encode("utf-8", "surrogateescape")
+        _n130 = len(_b129)
+        if _n130 > 4194304:
+            raise _too_long("admin_server_get_threadpool_parameters_args.srv.name", _n130, 4194304)
+        out += _U32P(_n130)
+        out += _b129
+        out += _PAD[-_n130 & 3]
+        out += _P_I(_flags127)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -594,31 +764,120 @@ class admin_server_get_threadpool_parameters_ret(Record, tuple[list[admin_typed_
 
 
 def decode_admin_server_get_threadpool_parameters_ret(buf: Buf, pos: int) -> tuple[admin_server_get_threadpool_parameters_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n45,) = _U32(buf, pos)
+        (_n132,) = _U32(buf, pos)
         pos += 4
-        if _n45 > 32:
-            raise _too_long("admin_server_get_threadpool_parameters_ret.params", _n45, 32)
-        if _n45 * 8 > len(buf) - pos:
+        if _n132 > 32:
+            raise _too_long("admin_server_get_threadpool_parameters_ret.params", _n132, 32)
+        if _n132 * 8 > len(buf) - pos:
             raise _truncated("admin_server_get_threadpool_parameters_ret.params")
-        f_params: list[admin_typed_param] = []
-        for _ in range(_n45):
-            _e46, pos = decode_admin_typed_param(buf, pos)
-            f_params.append(_e46)
+        _params131: list[admin_typed_param] = []
+        for _ in range(_n132):
+            (_n136,) = _U32(buf, pos)
+            if _n136 > 4194304:
+                raise _too_long("admin_server_get_threadpool_parameters_ret.params[].field", _n136, 4194304)
+            _end137 = pos + 4 + _n136
+            pos = _end137 + (-_n136 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_server_get_threadpool_parameters_ret.params[].field")
+            _field134 = buf[_end137 - _n136 : _end137].decode("utf-8", "surrogateescape")
+            (_disc138,) = _U_i(buf, pos)
+            pos += 4
+            _arm139: int | float | str
+            if _disc138 == 1:
+                (_u140,) = _U_i(buf, pos)
+                pos += 4
+                _arm139 = _u140
+            elif _disc138 == 2:
+                (_u141,) = _U_I(buf, pos)
+                pos += 4
+                _arm139 = _u141
+            elif _disc138 == 3:
+                (_u142,) = _U_q(buf, pos)
+                pos += 8
+                _arm139 = _u142
+            elif _disc138 == 4:
+                (_u143,) = _U_Q(buf, pos)
+                pos += 8
+                _arm139 = _u143
+            elif _disc138 == 5:
+                (_u144,) = _U_d(buf, pos)
+                pos += 8
+                _arm139 = _u144
+            elif _disc138 == 6:
+                (_u145,) = _U_i(buf, pos)
+                pos += 4
+                _arm139 = _u145
+            elif _disc138 == 7:
+                (_n147,) = _U32(buf, pos)
+                if _n147 > 4194304:
+                    raise _too_long("admin_server_get_threadpool_parameters_ret.params[].value.s", _n147, 4194304)
+                _end148 = pos + 4 + _n147
+                pos = _end148 + (-_n147 & 3)
+                if pos > len(buf):
+                    raise _truncated("admin_server_get_threadpool_parameters_ret.params[].value.s")
+                _u146 = buf[_end148 - _n147 : _end148].decode("utf-8", "surrogateescape")
+                _arm139 = _u146
+            else:
+                raise _bad_union("admin_server_get_threadpool_parameters_ret.params[].value", _disc138)
+            _value135 = (_disc138, _arm139)
+            _e133 = _tuple_new(admin_typed_param, (_field134, _value135))
+            _params131.append(_e133)
+        value = _tuple_new(admin_server_get_threadpool_parameters_ret, (_params131,))
     except _StructError:
         raise _truncated("admin_server_get_threadpool_parameters_ret") from None
-    return _tuple_new(admin_server_get_threadpool_parameters_ret, (f_params,)), pos
+    return value, pos
 
 
 def encode_admin_server_get_threadpool_parameters_ret(out: bytearray, value: admin_server_get_threadpool_parameters_ret) -> None:
     try:
-        (f_params,) = value
-        _n47 = len(f_params)
-        if _n47 > 32:
-            raise _too_long("admin_server_get_threadpool_parameters_ret.params", _n47, 32)
-        out += _U32P(_n47)
-        for _e48 in f_params:
-            encode_admin_typed_param(out, _e48)
+        (_params149,) = value
+        _n150 = len(_params149)
+        if _n150 > 32:
+            raise _too_long("admin_server_get_threadpool_parameters_ret.params", _n150, 32)
+        out += _U32P(_n150)
+        for _e151 in _params149:
+            _field152, _value153 = _e151
+            _b154 = _field152.encode("utf-8", "surrogateescape")
+            _n155 = len(_b154)
+            if _n155 > 4194304:
+                raise _too_long("admin_server_get_threadpool_parameters_ret.params[].field", _n155, 4194304)
+            out += _U32P(_n155)
+            out += _b154
+            out += _PAD[-_n155 & 3]
+            _disc156, _arm157 = _value153
+            out += _P_i(_disc156)
+            if _disc156 == 1:
+                _u158 = cast("int", _arm157)
+                out += _P_i(_u158)
+            elif _disc156 == 2:
+                _u159 = cast("int", _arm157)
+                out += _P_I(_u159)
+            elif _disc156 == 3:
+                _u160 = cast("int", _arm157)
+                out += _P_q(_u160)
+            elif _disc156 == 4:
+                _u161 = cast("int", _arm157)
+                out += _P_Q(_u161)
+            elif _disc156 == 5:
+                _u162 = cast("float", _arm157)
+                out += _P_d(_u162)
+            elif _disc156 == 6:
+                _u163 = cast("int", _arm157)
+                out += _P_i(_u163)
+            elif _disc156 == 7:
+                _u164 = cast("str", _arm157)
+                _b165 = _u164.encode("utf-8", "surrogateescape")
+                _n166 = len(_b165)
+                if _n166 > 4194304:
+                    raise _too_long("admin_server_get_threadpool_parameters_ret.params[].value.s", _n166, 4194304)
+                out += _U32P(_n166)
+                out += _b165
+                out += _PAD[-_n166 & 3]
+            else:
+                raise _bad_union("admin_server_get_threadpool_parameters_ret.params[].value", _disc156)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -639,36 +898,140 @@ class admin_server_set_threadpool_parameters_args(Record, tuple[admin_nonnull_se
 
 
 def decode_admin_server_set_threadpool_parameters_args(buf: Buf, pos: int) -> tuple[admin_server_set_threadpool_parameters_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        (_n49,) = _U32(buf, pos)
+        (_n171,) = _U32(buf, pos)
+        if _n171 > 4194304:
+            raise _too_long("admin_server_set_threadpool_parameters_args.srv.name", _n171, 4194304)
+        _end172 = pos + 4 + _n171
+        pos = _end172 + (-_n171 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_set_threadpool_parameters_args.srv.name")
+        _name168 = buf[_end172 - _n171 : _end172].decode("utf-8", "surrogateescape")
+        (_n173,) = _U32(buf, pos)
         pos += 4
-        if _n49 > 32:
-            raise _too_long("admin_server_set_threadpool_parameters_args.params", _n49, 32)
-        if _n49 * 8 > len(buf) - pos:
+        if _n173 > 32:
+            raise _too_long("admin_server_set_threadpool_parameters_args.params", _n173, 32)
+        if _n173 * 8 > len(buf) - pos:
             raise _truncated("admin_server_set_threadpool_parameters_args.params")
-        f_params: list[admin_typed_param] = []
-        for _ in range(_n49):
-            _e50, pos = decode_admin_typed_param(buf, pos)
-            f_params.append(_e50)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        _params169: list[admin_typed_param] = []
+        for _ in range(_n173):
+            (_n177,) = _U32(buf, pos)
+            if _n177 > 4194304:
+                raise _too_long("admin_server_set_threadpool_parameters_args.params[].field", _n177, 4194304)
+            _end178 = pos + 4 + _n177
+            pos = _end178 + (-_n177 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_server_set_threadpool_parameters_args.params[].field")
+            _field175 = buf[_end178 - _n177 : _end178].decode("utf-8", "surrogateescape")
+            (_disc179,) = _U_i(buf, pos)
+            pos += 4
+            _arm180: int | float | str
+            if _disc179 == 1:
+                (_u181,) = _U_i(buf, pos)
+                pos += 4
+                _arm180 = _u181
+            elif _disc179 == 2:
+                (_u182,) = _U_I(buf, pos)
+                pos += 4
+                _arm180 = _u182
+            elif _disc179 == 3:
+                (_u183,) = _U_q(buf, pos)
+                pos += 8
+                _arm180 = _u183
+            elif _disc179 == 4:
+                (_u184,) = _U_Q(buf, pos)
+                pos += 8
+                _arm180 = _u184
+            elif _disc179 == 5:
+                (_u185,) = _U_d(buf, pos)
+                pos += 8
+                _arm180 = _u185
+            elif _disc179 == 6:
+                (_u186,) = _U_i(buf, pos)
+                pos += 4
+                _arm180 = _u186
+            elif _disc179 == 7:
+                (_n188,) = _U32(buf, pos)
+                if _n188 > 4194304:
+                    raise _too_long("admin_server_set_threadpool_parameters_args.params[].value.s", _n188, 4194304)
+                _end189 = pos + 4 + _n188
+                pos = _end189 + (-_n188 & 3)
+                if pos > len(buf):
+                    raise _truncated("admin_server_set_threadpool_parameters_args.params[].value.s")
+                _u187 = buf[_end189 - _n188 : _end189].decode("utf-8", "surrogateescape")
+                _arm180 = _u187
+            else:
+                raise _bad_union("admin_server_set_threadpool_parameters_args.params[].value", _disc179)
+            _value176 = (_disc179, _arm180)
+            _e174 = _tuple_new(admin_typed_param, (_field175, _value176))
+            _params169.append(_e174)
+        (_flags170,) = _U_I(buf, pos)
         pos += 4
+        _srv167 = _tuple_new(admin_nonnull_server, (_name168,))
+        value = _tuple_new(admin_server_set_threadpool_parameters_args, (_srv167, _params169, _flags170))
     except _StructError:
         raise _truncated("admin_server_set_threadpool_parameters_args") from None
-    return _tuple_new(admin_server_set_threadpool_parameters_args, (f_srv, f_params, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_server_set_threadpool_parameters_args(out: bytearray, value: admin_server_set_threadpool_parameters_args) -> None:
     try:
-        f_srv, f_params, f_flags = value
-        encode_admin_nonnull_server(out, f_srv)
-        _n51 = len(f_params)
-        if _n51 > 32:
-            raise _too_long("admin_server_set_threadpool_parameters_args.params", _n51, 32)
-        out += _U32P(_n51)
-        for _e52 in f_params:
-            encode_admin_typed_param(out, _e52)
-        out += _S_I.pack(f_flags)
+        _srv190, _params191, _flags192 = value
+        (_name193,) = _srv190
+        _b194 = _name193.encode("utf-8", "surrogateescape")
+        _n195 = len(_b194)
+        if _n195 > 4194304:
+            raise _too_long("admin_server_set_threadpool_parameters_args.srv.name", _n195, 4194304)
+        out += _U32P(_n195)
+        out += _b194
+        out += _PAD[-_n195 & 3]
+        _n196 = len(_params191)
+        if _n196 > 32:
+            raise _too_long("admin_server_set_threadpool_parameters_args.params", _n196, 32)
+        out += _U32P(_n196)
+        for _e197 in _params191:
+            _field198, _value199 = _e197
+            _b200 = _field198.encode("utf-8", "surrogateescape")
+            _n201 = len(_b200)
+            if _n201 > 4194304:
+                raise _too_long("admin_server_set_threadpool_parameters_args.params[].field", _n201, 4194304)
+            out += _U32P(_n201)
+            out += _b200
+            out += _PAD[-_n201 & 3]
+            _disc202, _arm203 = _value199
+            out += _P_i(_disc202)
+            if _disc202 == 1:
+                _u204 = cast("int", _arm203)
+                out += _P_i(_u204)
+            elif _disc202 == 2:
+                _u205 = cast("int", _arm203)
+                out += _P_I(_u205)
+            elif _disc202 == 3:
+                _u206 = cast("int", _arm203)
+                out += _P_q(_u206)
+            elif _disc202 == 4:
+                _u207 = cast("int", _arm203)
+                out += _P_Q(_u207)
+            elif _disc202 == 5:
+                _u208 = cast("float", _arm203)
+                out += _P_d(_u208)
+            elif _disc202 == 6:
+                _u209 = cast("int", _arm203)
+                out += _P_i(_u209)
+            elif _disc202 == 7:
+                _u210 = cast("str", _arm203)
+                _b211 = _u210.encode("utf-8", "surrogateescape")
+                _n212 = len(_b211)
+                if _n212 > 4194304:
+                    raise _too_long("admin_server_set_threadpool_parameters_args.params[].value.s", _n212, 4194304)
+                out += _U32P(_n212)
+                out += _b211
+                out += _PAD[-_n212 & 3]
+            else:
+                raise _bad_union("admin_server_set_threadpool_parameters_args.params[].value", _disc202)
+        out += _P_I(_flags192)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -689,20 +1052,38 @@ class admin_server_list_clients_args(Record, tuple[admin_nonnull_server, int, in
 
 
 def decode_admin_server_list_clients_args(buf: Buf, pos: int) -> tuple[admin_server_list_clients_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        f_need_results, f_flags = _S_II.unpack_from(buf, pos)
+        (_n217,) = _U32(buf, pos)
+        if _n217 > 4194304:
+            raise _too_long("admin_server_list_clients_args.srv.name", _n217, 4194304)
+        _end218 = pos + 4 + _n217
+        pos = _end218 + (-_n217 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_list_clients_args.srv.name")
+        _name214 = buf[_end218 - _n217 : _end218].decode("utf-8", "surrogateescape")
+        _need_results215, _flags216 = _U_II(buf, pos)
         pos += 8
+        _srv213 = _tuple_new(admin_nonnull_server, (_name214,))
+        value = _tuple_new(admin_server_list_clients_args, (_srv213, _need_results215, _flags216))
     except _StructError:
         raise _truncated("admin_server_list_clients_args") from None
-    return _tuple_new(admin_server_list_clients_args, (f_srv, f_need_results, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_server_list_clients_args(out: bytearray, value: admin_server_list_clients_args) -> None:
     try:
-        f_srv, f_need_results, f_flags = value
-        encode_admin_nonnull_server(out, f_srv)
-        out += _S_II.pack(f_need_results, f_flags)
+        _srv219, _need_results220, _flags221 = value
+        (_name222,) = _srv219
+        _b223 = _name222.encode("utf-8", "surrogateescape")
+        _n224 = len(_b223)
+        if _n224 > 4194304:
+            raise _too_long("admin_server_list_clients_args.srv.name", _n224, 4194304)
+        out += _U32P(_n224)
+        out += _b223
+        out += _PAD[-_n224 & 3]
+        out += _P_II(_need_results220, _flags221)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -722,34 +1103,57 @@ class admin_server_list_clients_ret(Record, tuple[list[admin_nonnull_client], in
 
 
 def decode_admin_server_list_clients_ret(buf: Buf, pos: int) -> tuple[admin_server_list_clients_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n53,) = _U32(buf, pos)
+        (_n227,) = _U32(buf, pos)
         pos += 4
-        if _n53 > 16384:
-            raise _too_long("admin_server_list_clients_ret.clients", _n53, 16384)
-        if _n53 * 24 > len(buf) - pos:
+        if _n227 > 16384:
+            raise _too_long("admin_server_list_clients_ret.clients", _n227, 16384)
+        if _n227 * 24 > len(buf) - pos:
             raise _truncated("admin_server_list_clients_ret.clients")
-        f_clients: list[admin_nonnull_client] = []
-        for _ in range(_n53):
-            _e54, pos = decode_admin_nonnull_client(buf, pos)
-            f_clients.append(_e54)
-        (f_ret,) = _S_I.unpack_from(buf, pos)
+        _clients225: list[admin_nonnull_client] = []
+        for _ in range(_n227):
+            (_n234,) = _U32(buf, pos)
+            if _n234 > 4194304:
+                raise _too_long("admin_server_list_clients_ret.clients[].srv.name", _n234, 4194304)
+            _end235 = pos + 4 + _n234
+            pos = _end235 + (-_n234 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_server_list_clients_ret.clients[].srv.name")
+            _name230 = buf[_end235 - _n234 : _end235].decode("utf-8", "surrogateescape")
+            _id231, _timestamp232, _transport233 = _U_QqI(buf, pos)
+            pos += 20
+            _srv229 = _tuple_new(admin_nonnull_server, (_name230,))
+            _e228 = _tuple_new(admin_nonnull_client, (_srv229, _id231, _timestamp232, _transport233))
+            _clients225.append(_e228)
+        (_ret226,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_server_list_clients_ret, (_clients225, _ret226))
     except _StructError:
         raise _truncated("admin_server_list_clients_ret") from None
-    return _tuple_new(admin_server_list_clients_ret, (f_clients, f_ret)), pos
+    return value, pos
 
 
 def encode_admin_server_list_clients_ret(out: bytearray, value: admin_server_list_clients_ret) -> None:
     try:
-        f_clients, f_ret = value
-        _n55 = len(f_clients)
-        if _n55 > 16384:
-            raise _too_long("admin_server_list_clients_ret.clients", _n55, 16384)
-        out += _U32P(_n55)
-        for _e56 in f_clients:
-            encode_admin_nonnull_client(out, _e56)
-        out += _S_I.pack(f_ret)
+        _clients236, _ret237 = value
+        _n238 = len(_clients236)
+        if _n238 > 16384:
+            raise _too_long("admin_server_list_clients_ret.clients", _n238, 16384)
+        out += _U32P(_n238)
+        for _e239 in _clients236:
+            _srv240, _id241, _timestamp242, _transport243 = _e239
+            (_name244,) = _srv240
+            _b245 = _name244.encode("utf-8", "surrogateescape")
+            _n246 = len(_b245)
+            if _n246 > 4194304:
+                raise _too_long("admin_server_list_clients_ret.clients[].srv.name", _n246, 4194304)
+            out += _U32P(_n246)
+            out += _b245
+            out += _PAD[-_n246 & 3]
+            out += _P_QqI(_id241, _timestamp242, _transport243)
+        out += _P_I(_ret237)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -770,20 +1174,38 @@ class admin_server_lookup_client_args(Record, tuple[admin_nonnull_server, int, i
 
 
 def decode_admin_server_lookup_client_args(buf: Buf, pos: int) -> tuple[admin_server_lookup_client_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        f_id, f_flags = _S_QI.unpack_from(buf, pos)
+        (_n251,) = _U32(buf, pos)
+        if _n251 > 4194304:
+            raise _too_long("admin_server_lookup_client_args.srv.name", _n251, 4194304)
+        _end252 = pos + 4 + _n251
+        pos = _end252 + (-_n251 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_lookup_client_args.srv.name")
+        _name248 = buf[_end252 - _n251 : _end252].decode("utf-8", "surrogateescape")
+        _id249, _flags250 = _U_QI(buf, pos)
         pos += 12
+        _srv247 = _tuple_new(admin_nonnull_server, (_name248,))
+        value = _tuple_new(admin_server_lookup_client_args, (_srv247, _id249, _flags250))
     except _StructError:
         raise _truncated("admin_server_lookup_client_args") from None
-    return _tuple_new(admin_server_lookup_client_args, (f_srv, f_id, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_server_lookup_client_args(out: bytearray, value: admin_server_lookup_client_args) -> None:
     try:
-        f_srv, f_id, f_flags = value
-        encode_admin_nonnull_server(out, f_srv)
-        out += _S_QI.pack(f_id, f_flags)
+        _srv253, _id254, _flags255 = value
+        (_name256,) = _srv253
+        _b257 = _name256.encode("utf-8", "surrogateescape")
+        _n258 = len(_b257)
+        if _n258 > 4194304:
+            raise _too_long("admin_server_lookup_client_args.srv.name", _n258, 4194304)
+        out += _U32P(_n258)
+        out += _b257
+        out += _PAD[-_n258 & 3]
+        out += _P_QI(_id254, _flags255)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -802,17 +1224,40 @@ class admin_server_lookup_client_ret(Record, tuple[admin_nonnull_client]):
 
 
 def decode_admin_server_lookup_client_ret(buf: Buf, pos: int) -> tuple[admin_server_lookup_client_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_clnt, pos = decode_admin_nonnull_client(buf, pos)
+        (_n265,) = _U32(buf, pos)
+        if _n265 > 4194304:
+            raise _too_long("admin_server_lookup_client_ret.clnt.srv.name", _n265, 4194304)
+        _end266 = pos + 4 + _n265
+        pos = _end266 + (-_n265 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_lookup_client_ret.clnt.srv.name")
+        _name261 = buf[_end266 - _n265 : _end266].decode("utf-8", "surrogateescape")
+        _id262, _timestamp263, _transport264 = _U_QqI(buf, pos)
+        pos += 20
+        _srv260 = _tuple_new(admin_nonnull_server, (_name261,))
+        _clnt259 = _tuple_new(admin_nonnull_client, (_srv260, _id262, _timestamp263, _transport264))
+        value = _tuple_new(admin_server_lookup_client_ret, (_clnt259,))
     except _StructError:
         raise _truncated("admin_server_lookup_client_ret") from None
-    return _tuple_new(admin_server_lookup_client_ret, (f_clnt,)), pos
+    return value, pos
 
 
 def encode_admin_server_lookup_client_ret(out: bytearray, value: admin_server_lookup_client_ret) -> None:
     try:
-        (f_clnt,) = value
-        encode_admin_nonnull_client(out, f_clnt)
+        (_clnt267,) = value
+        _srv268, _id269, _timestamp270, _transport271 = _clnt267
+        (_name272,) = _srv268
+        _b273 = _name272.encode("utf-8", "surrogateescape")
+        _n274 = len(_b273)
+        if _n274 > 4194304:
+            raise _too_long("admin_server_lookup_client_ret.clnt.srv.name", _n274, 4194304)
+        out += _U32P(_n274)
+        out += _b273
+        out += _PAD[-_n274 & 3]
+        out += _P_QqI(_id269, _timestamp270, _transport271)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -832,20 +1277,40 @@ class admin_client_get_info_args(Record, tuple[admin_nonnull_client, int]):
 
 
 def decode_admin_client_get_info_args(buf: Buf, pos: int) -> tuple[admin_client_get_info_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_clnt, pos = decode_admin_nonnull_client(buf, pos)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
-        pos += 4
+        (_n282,) = _U32(buf, pos)
+        if _n282 > 4194304:
+            raise _too_long("admin_client_get_info_args.clnt.srv.name", _n282, 4194304)
+        _end283 = pos + 4 + _n282
+        pos = _end283 + (-_n282 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_client_get_info_args.clnt.srv.name")
+        _name277 = buf[_end283 - _n282 : _end283].decode("utf-8", "surrogateescape")
+        _id278, _timestamp279, _transport280, _flags281 = _U_QqII(buf, pos)
+        pos += 24
+        _srv276 = _tuple_new(admin_nonnull_server, (_name277,))
+        _clnt275 = _tuple_new(admin_nonnull_client, (_srv276, _id278, _timestamp279, _transport280))
+        value = _tuple_new(admin_client_get_info_args, (_clnt275, _flags281))
     except _StructError:
         raise _truncated("admin_client_get_info_args") from None
-    return _tuple_new(admin_client_get_info_args, (f_clnt, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_client_get_info_args(out: bytearray, value: admin_client_get_info_args) -> None:
     try:
-        f_clnt, f_flags = value
-        encode_admin_nonnull_client(out, f_clnt)
-        out += _S_I.pack(f_flags)
+        _clnt284, _flags285 = value
+        _srv286, _id287, _timestamp288, _transport289 = _clnt284
+        (_name290,) = _srv286
+        _b291 = _name290.encode("utf-8", "surrogateescape")
+        _n292 = len(_b291)
+        if _n292 > 4194304:
+            raise _too_long("admin_client_get_info_args.clnt.srv.name", _n292, 4194304)
+        out += _U32P(_n292)
+        out += _b291
+        out += _PAD[-_n292 & 3]
+        out += _P_QqII(_id287, _timestamp288, _transport289, _flags285)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -864,31 +1329,120 @@ class admin_client_get_info_ret(Record, tuple[list[admin_typed_param]]):
 
 
 def decode_admin_client_get_info_ret(buf: Buf, pos: int) -> tuple[admin_client_get_info_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n57,) = _U32(buf, pos)
+        (_n294,) = _U32(buf, pos)
         pos += 4
-        if _n57 > 64:
-            raise _too_long("admin_client_get_info_ret.params", _n57, 64)
-        if _n57 * 8 > len(buf) - pos:
+        if _n294 > 64:
+            raise _too_long("admin_client_get_info_ret.params", _n294, 64)
+        if _n294 * 8 > len(buf) - pos:
             raise _truncated("admin_client_get_info_ret.params")
-        f_params: list[admin_typed_param] = []
-        for _ in range(_n57):
-            _e58, pos = decode_admin_typed_param(buf, pos)
-            f_params.append(_e58)
+        _params293: list[admin_typed_param] = []
+        for _ in range(_n294):
+            (_n298,) = _U32(buf, pos)
+            if _n298 > 4194304:
+                raise _too_long("admin_client_get_info_ret.params[].field", _n298, 4194304)
+            _end299 = pos + 4 + _n298
+            pos = _end299 + (-_n298 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_client_get_info_ret.params[].field")
+            _field296 = buf[_end299 - _n298 : _end299].decode("utf-8", "surrogateescape")
+            (_disc300,) = _U_i(buf, pos)
+            pos += 4
+            _arm301: int | float | str
+            if _disc300 == 1:
+                (_u302,) = _U_i(buf, pos)
+                pos += 4
+                _arm301 = _u302
+            elif _disc300 == 2:
+                (_u303,) = _U_I(buf, pos)
+                pos += 4
+                _arm301 = _u303
+            elif _disc300 == 3:
+                (_u304,) = _U_q(buf, pos)
+                pos += 8
+                _arm301 = _u304
+            elif _disc300 == 4:
+                (_u305,) = _U_Q(buf, pos)
+                pos += 8
+                _arm301 = _u305
+            elif _disc300 == 5:
+                (_u306,) = _U_d(buf, pos)
+                pos += 8
+                _arm301 = _u306
+            elif _disc300 == 6:
+                (_u307,) = _U_i(buf, pos)
+                pos += 4
+                _arm301 = _u307
+            elif _disc300 == 7:
+                (_n309,) = _U32(buf, pos)
+                if _n309 > 4194304:
+                    raise _too_long("admin_client_get_info_ret.params[].value.s", _n309, 4194304)
+                _end310 = pos + 4 + _n309
+                pos = _end310 + (-_n309 & 3)
+                if pos > len(buf):
+                    raise _truncated("admin_client_get_info_ret.params[].value.s")
+                _u308 = buf[_end310 - _n309 : _end310].decode("utf-8", "surrogateescape")
+                _arm301 = _u308
+            else:
+                raise _bad_union("admin_client_get_info_ret.params[].value", _disc300)
+            _value297 = (_disc300, _arm301)
+            _e295 = _tuple_new(admin_typed_param, (_field296, _value297))
+            _params293.append(_e295)
+        value = _tuple_new(admin_client_get_info_ret, (_params293,))
     except _StructError:
         raise _truncated("admin_client_get_info_ret") from None
-    return _tuple_new(admin_client_get_info_ret, (f_params,)), pos
+    return value, pos
 
 
 def encode_admin_client_get_info_ret(out: bytearray, value: admin_client_get_info_ret) -> None:
     try:
-        (f_params,) = value
-        _n59 = len(f_params)
-        if _n59 > 64:
-            raise _too_long("admin_client_get_info_ret.params", _n59, 64)
-        out += _U32P(_n59)
-        for _e60 in f_params:
-            encode_admin_typed_param(out, _e60)
+        (_params311,) = value
+        _n312 = len(_params311)
+        if _n312 > 64:
+            raise _too_long("admin_client_get_info_ret.params", _n312, 64)
+        out += _U32P(_n312)
+        for _e313 in _params311:
+            _field314, _value315 = _e313
+            _b316 = _field314.encode("utf-8", "surrogateescape")
+            _n317 = len(_b316)
+            if _n317 > 4194304:
+                raise _too_long("admin_client_get_info_ret.params[].field", _n317, 4194304)
+            out += _U32P(_n317)
+            out += _b316
+            out += _PAD[-_n317 & 3]
+            _disc318, _arm319 = _value315
+            out += _P_i(_disc318)
+            if _disc318 == 1:
+                _u320 = cast("int", _arm319)
+                out += _P_i(_u320)
+            elif _disc318 == 2:
+                _u321 = cast("int", _arm319)
+                out += _P_I(_u321)
+            elif _disc318 == 3:
+                _u322 = cast("int", _arm319)
+                out += _P_q(_u322)
+            elif _disc318 == 4:
+                _u323 = cast("int", _arm319)
+                out += _P_Q(_u323)
+            elif _disc318 == 5:
+                _u324 = cast("float", _arm319)
+                out += _P_d(_u324)
+            elif _disc318 == 6:
+                _u325 = cast("int", _arm319)
+                out += _P_i(_u325)
+            elif _disc318 == 7:
+                _u326 = cast("str", _arm319)
+                _b327 = _u326.encode("utf-8", "surrogateescape")
+                _n328 = len(_b327)
+                if _n328 > 4194304:
+                    raise _too_long("admin_client_get_info_ret.params[].value.s", _n328, 4194304)
+                out += _U32P(_n328)
+                out += _b327
+                out += _PAD[-_n328 & 3]
+            else:
+                raise _bad_union("admin_client_get_info_ret.params[].value", _disc318)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -908,20 +1462,40 @@ class admin_client_close_args(Record, tuple[admin_nonnull_client, int]):
 
 
 def decode_admin_client_close_args(buf: Buf, pos: int) -> tuple[admin_client_close_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_clnt, pos = decode_admin_nonnull_client(buf, pos)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
-        pos += 4
+        (_n336,) = _U32(buf, pos)
+        if _n336 > 4194304:
+            raise _too_long("admin_client_close_args.clnt.srv.name", _n336, 4194304)
+        _end337 = pos + 4 + _n336
+        pos = _end337 + (-_n336 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_client_close_args.clnt.srv.name")
+        _name331 = buf[_end337 - _n336 : _end337].decode("utf-8", "surrogateescape")
+        _id332, _timestamp333, _transport334, _flags335 = _U_QqII(buf, pos)
+        pos += 24
+        _srv330 = _tuple_new(admin_nonnull_server, (_name331,))
+        _clnt329 = _tuple_new(admin_nonnull_client, (_srv330, _id332, _timestamp333, _transport334))
+        value = _tuple_new(admin_client_close_args, (_clnt329, _flags335))
     except _StructError:
         raise _truncated("admin_client_close_args") from None
-    return _tuple_new(admin_client_close_args, (f_clnt, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_client_close_args(out: bytearray, value: admin_client_close_args) -> None:
     try:
-        f_clnt, f_flags = value
-        encode_admin_nonnull_client(out, f_clnt)
-        out += _S_I.pack(f_flags)
+        _clnt338, _flags339 = value
+        _srv340, _id341, _timestamp342, _transport343 = _clnt338
+        (_name344,) = _srv340
+        _b345 = _name344.encode("utf-8", "surrogateescape")
+        _n346 = len(_b345)
+        if _n346 > 4194304:
+            raise _too_long("admin_client_close_args.clnt.srv.name", _n346, 4194304)
+        out += _U32P(_n346)
+        out += _b345
+        out += _PAD[-_n346 & 3]
+        out += _P_QqII(_id341, _timestamp342, _transport343, _flags339)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -941,20 +1515,38 @@ class admin_server_get_client_limits_args(Record, tuple[admin_nonnull_server, in
 
 
 def decode_admin_server_get_client_limits_args(buf: Buf, pos: int) -> tuple[admin_server_get_client_limits_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        (_n350,) = _U32(buf, pos)
+        if _n350 > 4194304:
+            raise _too_long("admin_server_get_client_limits_args.srv.name", _n350, 4194304)
+        _end351 = pos + 4 + _n350
+        pos = _end351 + (-_n350 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_get_client_limits_args.srv.name")
+        _name348 = buf[_end351 - _n350 : _end351].decode("utf-8", "surrogateescape")
+        (_flags349,) = _U_I(buf, pos)
         pos += 4
+        _srv347 = _tuple_new(admin_nonnull_server, (_name348,))
+        value = _tuple_new(admin_server_get_client_limits_args, (_srv347, _flags349))
     except _StructError:
         raise _truncated("admin_server_get_client_limits_args") from None
-    return _tuple_new(admin_server_get_client_limits_args, (f_srv, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_server_get_client_limits_args(out: bytearray, value: admin_server_get_client_limits_args) -> None:
     try:
-        f_srv, f_flags = value
-        encode_admin_nonnull_server(out, f_srv)
-        out += _S_I.pack(f_flags)
+        _srv352, _flags353 = value
+        (_name354,) = _srv352
+        _b355 = _name354.encode("utf-8", "surrogateescape")
+        _n356 = len(_b355)
+        if _n356 > 4194304:
+            raise _too_long("admin_server_get_client_limits_args.srv.name", _n356, 4194304)
+        out += _U32P(_n356)
+        out += _b355
+        out += _PAD[-_n356 & 3]
+        out += _P_I(_flags353)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -973,31 +1565,120 @@ class admin_server_get_client_limits_ret(Record, tuple[list[admin_typed_param]])
 
 
 def decode_admin_server_get_client_limits_ret(buf: Buf, pos: int) -> tuple[admin_server_get_client_limits_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n61,) = _U32(buf, pos)
+        (_n358,) = _U32(buf, pos)
         pos += 4
-        if _n61 > 32:
-            raise _too_long("admin_server_get_client_limits_ret.params", _n61, 32)
-        if _n61 * 8 > len(buf) - pos:
+        if _n358 > 32:
+            raise _too_long("admin_server_get_client_limits_ret.params", _n358, 32)
+        if _n358 * 8 > len(buf) - pos:
             raise _truncated("admin_server_get_client_limits_ret.params")
-        f_params: list[admin_typed_param] = []
-        for _ in range(_n61):
-            _e62, pos = decode_admin_typed_param(buf, pos)
-            f_params.append(_e62)
+        _params357: list[admin_typed_param] = []
+        for _ in range(_n358):
+            (_n362,) = _U32(buf, pos)
+            if _n362 > 4194304:
+                raise _too_long("admin_server_get_client_limits_ret.params[].field", _n362, 4194304)
+            _end363 = pos + 4 + _n362
+            pos = _end363 + (-_n362 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_server_get_client_limits_ret.params[].field")
+            _field360 = buf[_end363 - _n362 : _end363].decode("utf-8", "surrogateescape")
+            (_disc364,) = _U_i(buf, pos)
+            pos += 4
+            _arm365: int | float | str
+            if _disc364 == 1:
+                (_u366,) = _U_i(buf, pos)
+                pos += 4
+                _arm365 = _u366
+            elif _disc364 == 2:
+                (_u367,) = _U_I(buf, pos)
+                pos += 4
+                _arm365 = _u367
+            elif _disc364 == 3:
+                (_u368,) = _U_q(buf, pos)
+                pos += 8
+                _arm365 = _u368
+            elif _disc364 == 4:
+                (_u369,) = _U_Q(buf, pos)
+                pos += 8
+                _arm365 = _u369
+            elif _disc364 == 5:
+                (_u370,) = _U_d(buf, pos)
+                pos += 8
+                _arm365 = _u370
+            elif _disc364 == 6:
+                (_u371,) = _U_i(buf, pos)
+                pos += 4
+                _arm365 = _u371
+            elif _disc364 == 7:
+                (_n373,) = _U32(buf, pos)
+                if _n373 > 4194304:
+                    raise _too_long("admin_server_get_client_limits_ret.params[].value.s", _n373, 4194304)
+                _end374 = pos + 4 + _n373
+                pos = _end374 + (-_n373 & 3)
+                if pos > len(buf):
+                    raise _truncated("admin_server_get_client_limits_ret.params[].value.s")
+                _u372 = buf[_end374 - _n373 : _end374].decode("utf-8", "surrogateescape")
+                _arm365 = _u372
+            else:
+                raise _bad_union("admin_server_get_client_limits_ret.params[].value", _disc364)
+            _value361 = (_disc364, _arm365)
+            _e359 = _tuple_new(admin_typed_param, (_field360, _value361))
+            _params357.append(_e359)
+        value = _tuple_new(admin_server_get_client_limits_ret, (_params357,))
     except _StructError:
         raise _truncated("admin_server_get_client_limits_ret") from None
-    return _tuple_new(admin_server_get_client_limits_ret, (f_params,)), pos
+    return value, pos
 
 
 def encode_admin_server_get_client_limits_ret(out: bytearray, value: admin_server_get_client_limits_ret) -> None:
     try:
-        (f_params,) = value
-        _n63 = len(f_params)
-        if _n63 > 32:
-            raise _too_long("admin_server_get_client_limits_ret.params", _n63, 32)
-        out += _U32P(_n63)
-        for _e64 in f_params:
-            encode_admin_typed_param(out, _e64)
+        (_params375,) = value
+        _n376 = len(_params375)
+        if _n376 > 32:
+            raise _too_long("admin_server_get_client_limits_ret.params", _n376, 32)
+        out += _U32P(_n376)
+        for _e377 in _params375:
+            _field378, _value379 = _e377
+            _b380 = _field378.encode("utf-8", "surrogateescape")
+            _n381 = len(_b380)
+            if _n381 > 4194304:
+                raise _too_long("admin_server_get_client_limits_ret.params[].field", _n381, 4194304)
+            out += _U32P(_n381)
+            out += _b380
+            out += _PAD[-_n381 & 3]
+            _disc382, _arm383 = _value379
+            out += _P_i(_disc382)
+            if _disc382 == 1:
+                _u384 = cast("int", _arm383)
+                out += _P_i(_u384)
+            elif _disc382 == 2:
+                _u385 = cast("int", _arm383)
+                out += _P_I(_u385)
+            elif _disc382 == 3:
+                _u386 = cast("int", _arm383)
+                out += _P_q(_u386)
+            elif _disc382 == 4:
+                _u387 = cast("int", _arm383)
+                out += _P_Q(_u387)
+            elif _disc382 == 5:
+                _u388 = cast("float", _arm383)
+                out += _P_d(_u388)
+            elif _disc382 == 6:
+                _u389 = cast("int", _arm383)
+                out += _P_i(_u389)
+            elif _disc382 == 7:
+                _u390 = cast("str", _arm383)
+                _b391 = _u390.encode("utf-8", "surrogateescape")
+                _n392 = len(_b391)
+                if _n392 > 4194304:
+                    raise _too_long("admin_server_get_client_limits_ret.params[].value.s", _n392, 4194304)
+                out += _U32P(_n392)
+                out += _b391
+                out += _PAD[-_n392 & 3]
+            else:
+                raise _bad_union("admin_server_get_client_limits_ret.params[].value", _disc382)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1018,36 +1699,140 @@ class admin_server_set_client_limits_args(Record, tuple[admin_nonnull_server, li
 
 
 def decode_admin_server_set_client_limits_args(buf: Buf, pos: int) -> tuple[admin_server_set_client_limits_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        (_n65,) = _U32(buf, pos)
+        (_n397,) = _U32(buf, pos)
+        if _n397 > 4194304:
+            raise _too_long("admin_server_set_client_limits_args.srv.name", _n397, 4194304)
+        _end398 = pos + 4 + _n397
+        pos = _end398 + (-_n397 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_set_client_limits_args.srv.name")
+        _name394 = buf[_end398 - _n397 : _end398].decode("utf-8", "surrogateescape")
+        (_n399,) = _U32(buf, pos)
         pos += 4
-        if _n65 > 32:
-            raise _too_long("admin_server_set_client_limits_args.params", _n65, 32)
-        if _n65 * 8 > len(buf) - pos:
+        if _n399 > 32:
+            raise _too_long("admin_server_set_client_limits_args.params", _n399, 32)
+        if _n399 * 8 > len(buf) - pos:
             raise _truncated("admin_server_set_client_limits_args.params")
-        f_params: list[admin_typed_param] = []
-        for _ in range(_n65):
-            _e66, pos = decode_admin_typed_param(buf, pos)
-            f_params.append(_e66)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        _params395: list[admin_typed_param] = []
+        for _ in range(_n399):
+            (_n403,) = _U32(buf, pos)
+            if _n403 > 4194304:
+                raise _too_long("admin_server_set_client_limits_args.params[].field", _n403, 4194304)
+            _end404 = pos + 4 + _n403
+            pos = _end404 + (-_n403 & 3)
+            if pos > len(buf):
+                raise _truncated("admin_server_set_client_limits_args.params[].field")
+            _field401 = buf[_end404 - _n403 : _end404].decode("utf-8", "surrogateescape")
+            (_disc405,) = _U_i(buf, pos)
+            pos += 4
+            _arm406: int | float | str
+            if _disc405 == 1:
+                (_u407,) = _U_i(buf, pos)
+                pos += 4
+                _arm406 = _u407
+            elif _disc405 == 2:
+                (_u408,) = _U_I(buf, pos)
+                pos += 4
+                _arm406 = _u408
+            elif _disc405 == 3:
+                (_u409,) = _U_q(buf, pos)
+                pos += 8
+                _arm406 = _u409
+            elif _disc405 == 4:
+                (_u410,) = _U_Q(buf, pos)
+                pos += 8
+                _arm406 = _u410
+            elif _disc405 == 5:
+                (_u411,) = _U_d(buf, pos)
+                pos += 8
+                _arm406 = _u411
+            elif _disc405 == 6:
+                (_u412,) = _U_i(buf, pos)
+                pos += 4
+                _arm406 = _u412
+            elif _disc405 == 7:
+                (_n414,) = _U32(buf, pos)
+                if _n414 > 4194304:
+                    raise _too_long("admin_server_set_client_limits_args.params[].value.s", _n414, 4194304)
+                _end415 = pos + 4 + _n414
+                pos = _end415 + (-_n414 & 3)
+                if pos > len(buf):
+                    raise _truncated("admin_server_set_client_limits_args.params[].value.s")
+                _u413 = buf[_end415 - _n414 : _end415].decode("utf-8", "surrogateescape")
+                _arm406 = _u413
+            else:
+                raise _bad_union("admin_server_set_client_limits_args.params[].value", _disc405)
+            _value402 = (_disc405, _arm406)
+            _e400 = _tuple_new(admin_typed_param, (_field401, _value402))
+            _params395.append(_e400)
+        (_flags396,) = _U_I(buf, pos)
         pos += 4
+        _srv393 = _tuple_new(admin_nonnull_server, (_name394,))
+        value = _tuple_new(admin_server_set_client_limits_args, (_srv393, _params395, _flags396))
     except _StructError:
         raise _truncated("admin_server_set_client_limits_args") from None
-    return _tuple_new(admin_server_set_client_limits_args, (f_srv, f_params, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_server_set_client_limits_args(out: bytearray, value: admin_server_set_client_limits_args) -> None:
     try:
-        f_srv, f_params, f_flags = value
-        encode_admin_nonnull_server(out, f_srv)
-        _n67 = len(f_params)
-        if _n67 > 32:
-            raise _too_long("admin_server_set_client_limits_args.params", _n67, 32)
-        out += _U32P(_n67)
-        for _e68 in f_params:
-            encode_admin_typed_param(out, _e68)
-        out += _S_I.pack(f_flags)
+        _srv416, _params417, _flags418 = value
+        (_name419,) = _srv416
+        _b420 = _name419.encode("utf-8", "surrogateescape")
+        _n421 = len(_b420)
+        if _n421 > 4194304:
+            raise _too_long("admin_server_set_client_limits_args.srv.name", _n421, 4194304)
+        out += _U32P(_n421)
+        out += _b420
+        out += _PAD[-_n421 & 3]
+        _n422 = len(_params417)
+        if _n422 > 32:
+            raise _too_long("admin_server_set_client_limits_args.params", _n422, 32)
+        out += _U32P(_n422)
+        for _e423 in _params417:
+            _field424, _value425 = _e423
+            _b426 = _field424.encode("utf-8", "surrogateescape")
+            _n427 = len(_b426)
+            if _n427 > 4194304:
+                raise _too_long("admin_server_set_client_limits_args.params[].field", _n427, 4194304)
+            out += _U32P(_n427)
+            out += _b426
+            out += _PAD[-_n427 & 3]
+            _disc428, _arm429 = _value425
+            out += _P_i(_disc428)
+            if _disc428 == 1:
+                _u430 = cast("int", _arm429)
+                out += _P_i(_u430)
+            elif _disc428 == 2:
+                _u431 = cast("int", _arm429)
+                out += _P_I(_u431)
+            elif _disc428 == 3:
+                _u432 = cast("int", _arm429)
+                out += _P_q(_u432)
+            elif _disc428 == 4:
+                _u433 = cast("int", _arm429)
+                out += _P_Q(_u433)
+            elif _disc428 == 5:
+                _u434 = cast("float", _arm429)
+                out += _P_d(_u434)
+            elif _disc428 == 6:
+                _u435 = cast("int", _arm429)
+                out += _P_i(_u435)
+            elif _disc428 == 7:
+                _u436 = cast("str", _arm429)
+                _b437 = _u436.encode("utf-8", "surrogateescape")
+                _n438 = len(_b437)
+                if _n438 > 4194304:
+                    raise _too_long("admin_server_set_client_limits_args.params[].value.s", _n438, 4194304)
+                out += _U32P(_n438)
+                out += _b437
+                out += _PAD[-_n438 & 3]
+            else:
+                raise _bad_union("admin_server_set_client_limits_args.params[].value", _disc428)
+        out += _P_I(_flags418)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1067,20 +1852,38 @@ class admin_server_update_tls_files_args(Record, tuple[admin_nonnull_server, int
 
 
 def decode_admin_server_update_tls_files_args(buf: Buf, pos: int) -> tuple[admin_server_update_tls_files_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_srv, pos = decode_admin_nonnull_server(buf, pos)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        (_n442,) = _U32(buf, pos)
+        if _n442 > 4194304:
+            raise _too_long("admin_server_update_tls_files_args.srv.name", _n442, 4194304)
+        _end443 = pos + 4 + _n442
+        pos = _end443 + (-_n442 & 3)
+        if pos > len(buf):
+            raise _truncated("admin_server_update_tls_files_args.srv.name")
+        _name440 = buf[_end443 - _n442 : _end443].decode("utf-8", "surrogateescape")
+        (_flags441,) = _U_I(buf, pos)
         pos += 4
+        _srv439 = _tuple_new(admin_nonnull_server, (_name440,))
+        value = _tuple_new(admin_server_update_tls_files_args, (_srv439, _flags441))
     except _StructError:
         raise _truncated("admin_server_update_tls_files_args") from None
-    return _tuple_new(admin_server_update_tls_files_args, (f_srv, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_server_update_tls_files_args(out: bytearray, value: admin_server_update_tls_files_args) -> None:
     try:
-        f_srv, f_flags = value
-        encode_admin_nonnull_server(out, f_srv)
-        out += _S_I.pack(f_flags)
+        _srv444, _flags445 = value
+        (_name446,) = _srv444
+        _b447 = _name446.encode("utf-8", "surrogateescape")
+        _n448 = len(_b447)
+        if _n448 > 4194304:
+            raise _too_long("admin_server_update_tls_files_args.srv.name", _n448, 4194304)
+        out += _U32P(_n448)
+        out += _b447
+        out += _PAD[-_n448 & 3]
+        out += _P_I(_flags445)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1100,17 +1903,18 @@ class admin_connect_get_logging_outputs_args(Record, tuple[int]):
 
 def decode_admin_connect_get_logging_outputs_args(buf: Buf, pos: int) -> tuple[admin_connect_get_logging_outputs_args, int]:
     try:
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        (_flags449,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_get_logging_outputs_args, (_flags449,))
     except _StructError:
         raise _truncated("admin_connect_get_logging_outputs_args") from None
-    return _tuple_new(admin_connect_get_logging_outputs_args, (f_flags,)), pos
+    return value, pos
 
 
 def encode_admin_connect_get_logging_outputs_args(out: bytearray, value: admin_connect_get_logging_outputs_args) -> None:
     try:
-        (f_flags,) = value
-        out += _S_I.pack(f_flags)
+        (_flags450,) = value
+        out += _P_I(_flags450)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1130,33 +1934,36 @@ class admin_connect_get_logging_outputs_ret(Record, tuple[str, int]):
 
 
 def decode_admin_connect_get_logging_outputs_ret(buf: Buf, pos: int) -> tuple[admin_connect_get_logging_outputs_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n69,) = _U32(buf, pos)
-        if _n69 > 4194304:
-            raise _too_long("admin_connect_get_logging_outputs_ret.outputs", _n69, 4194304)
-        _end70 = pos + 4 + _n69
-        pos = _end70 + (-_n69 & 3)
+        (_n453,) = _U32(buf, pos)
+        if _n453 > 4194304:
+            raise _too_long("admin_connect_get_logging_outputs_ret.outputs", _n453, 4194304)
+        _end454 = pos + 4 + _n453
+        pos = _end454 + (-_n453 & 3)
         if pos > len(buf):
             raise _truncated("admin_connect_get_logging_outputs_ret.outputs")
-        f_outputs = str(buf[_end70 - _n69 : _end70], "utf-8", "surrogateescape")
-        (f_noutputs,) = _S_I.unpack_from(buf, pos)
+        _outputs451 = buf[_end454 - _n453 : _end454].decode("utf-8", "surrogateescape")
+        (_noutputs452,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_get_logging_outputs_ret, (_outputs451, _noutputs452))
     except _StructError:
         raise _truncated("admin_connect_get_logging_outputs_ret") from None
-    return _tuple_new(admin_connect_get_logging_outputs_ret, (f_outputs, f_noutputs)), pos
+    return value, pos
 
 
 def encode_admin_connect_get_logging_outputs_ret(out: bytearray, value: admin_connect_get_logging_outputs_ret) -> None:
     try:
-        f_outputs, f_noutputs = value
-        _b71 = f_outputs.encode("utf-8", "surrogateescape")
-        _n72 = len(_b71)
-        if _n72 > 4194304:
-            raise _too_long("admin_connect_get_logging_outputs_ret.outputs", _n72, 4194304)
-        out += _U32P(_n72)
-        out += _b71
-        out += _PAD[-_n72 & 3]
-        out += _S_I.pack(f_noutputs)
+        _outputs455, _noutputs456 = value
+        _b457 = _outputs455.encode("utf-8", "surrogateescape")
+        _n458 = len(_b457)
+        if _n458 > 4194304:
+            raise _too_long("admin_connect_get_logging_outputs_ret.outputs", _n458, 4194304)
+        out += _U32P(_n458)
+        out += _b457
+        out += _PAD[-_n458 & 3]
+        out += _P_I(_noutputs456)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1176,17 +1983,18 @@ class admin_connect_get_logging_filters_args(Record, tuple[int]):
 
 def decode_admin_connect_get_logging_filters_args(buf: Buf, pos: int) -> tuple[admin_connect_get_logging_filters_args, int]:
     try:
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+        (_flags459,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_get_logging_filters_args, (_flags459,))
     except _StructError:
         raise _truncated("admin_connect_get_logging_filters_args") from None
-    return _tuple_new(admin_connect_get_logging_filters_args, (f_flags,)), pos
+    return value, pos
 
 
 def encode_admin_connect_get_logging_filters_args(out: bytearray, value: admin_connect_get_logging_filters_args) -> None:
     try:
-        (f_flags,) = value
-        out += _S_I.pack(f_flags)
+        (_flags460,) = value
+        out += _P_I(_flags460)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1206,44 +2014,47 @@ class admin_connect_get_logging_filters_ret(Record, tuple[str | None, int]):
 
 
 def decode_admin_connect_get_logging_filters_ret(buf: Buf, pos: int) -> tuple[admin_connect_get_logging_filters_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_f73,) = _U32(buf, pos)
+        (_f463,) = _U32(buf, pos)
         pos += 4
-        f_filters: str | None = None
-        if _f73 == 1:
-            (_n75,) = _U32(buf, pos)
-            if _n75 > 4194304:
-                raise _too_long("admin_connect_get_logging_filters_ret.filters", _n75, 4194304)
-            _end76 = pos + 4 + _n75
-            pos = _end76 + (-_n75 & 3)
+        _filters461: str | None = None
+        if _f463 == 1:
+            (_n465,) = _U32(buf, pos)
+            if _n465 > 4194304:
+                raise _too_long("admin_connect_get_logging_filters_ret.filters", _n465, 4194304)
+            _end466 = pos + 4 + _n465
+            pos = _end466 + (-_n465 & 3)
             if pos > len(buf):
                 raise _truncated("admin_connect_get_logging_filters_ret.filters")
-            _o74 = str(buf[_end76 - _n75 : _end76], "utf-8", "surrogateescape")
-            f_filters = _o74
-        elif _f73 != 0:
-            raise _bad_flag("admin_connect_get_logging_filters_ret.filters", _f73)
-        (f_nfilters,) = _S_I.unpack_from(buf, pos)
+            _o464 = buf[_end466 - _n465 : _end466].decode("utf-8", "surrogateescape")
+            _filters461 = _o464
+        elif _f463 != 0:
+            raise _bad_flag("admin_connect_get_logging_filters_ret.filters", _f463)
+        (_nfilters462,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_get_logging_filters_ret, (_filters461, _nfilters462))
     except _StructError:
         raise _truncated("admin_connect_get_logging_filters_ret") from None
-    return _tuple_new(admin_connect_get_logging_filters_ret, (f_filters, f_nfilters)), pos
+    return value, pos
 
 
 def encode_admin_connect_get_logging_filters_ret(out: bytearray, value: admin_connect_get_logging_filters_ret) -> None:
     try:
-        f_filters, f_nfilters = value
-        if f_filters is None:
+        _filters467, _nfilters468 = value
+        if _filters467 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b77 = f_filters.encode("utf-8", "surrogateescape")
-            _n78 = len(_b77)
-            if _n78 > 4194304:
-                raise _too_long("admin_connect_get_logging_filters_ret.filters", _n78, 4194304)
-            out += _U32P(_n78)
-            out += _b77
-            out += _PAD[-_n78 & 3]
-        out += _S_I.pack(f_nfilters)
+            _b469 = _filters467.encode("utf-8", "surrogateescape")
+            _n470 = len(_b469)
+            if _n470 > 4194304:
+                raise _too_long("admin_connect_get_logging_filters_ret.filters", _n470, 4194304)
+            out += _U32P(_n470)
+            out += _b469
+            out += _PAD[-_n470 & 3]
+        out += _P_I(_nfilters468)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1263,44 +2074,47 @@ class admin_connect_set_logging_outputs_args(Record, tuple[str | None, int]):
 
 
 def decode_admin_connect_set_logging_outputs_args(buf: Buf, pos: int) -> tuple[admin_connect_set_logging_outputs_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_f79,) = _U32(buf, pos)
+        (_f473,) = _U32(buf, pos)
         pos += 4
-        f_outputs: str | None = None
-        if _f79 == 1:
-            (_n81,) = _U32(buf, pos)
-            if _n81 > 4194304:
-                raise _too_long("admin_connect_set_logging_outputs_args.outputs", _n81, 4194304)
-            _end82 = pos + 4 + _n81
-            pos = _end82 + (-_n81 & 3)
+        _outputs471: str | None = None
+        if _f473 == 1:
+            (_n475,) = _U32(buf, pos)
+            if _n475 > 4194304:
+                raise _too_long("admin_connect_set_logging_outputs_args.outputs", _n475, 4194304)
+            _end476 = pos + 4 + _n475
+            pos = _end476 + (-_n475 & 3)
             if pos > len(buf):
                 raise _truncated("admin_connect_set_logging_outputs_args.outputs")
-            _o80 = str(buf[_end82 - _n81 : _end82], "utf-8", "surrogateescape")
-            f_outputs = _o80
-        elif _f79 != 0:
-            raise _bad_flag("admin_connect_set_logging_outputs_args.outputs", _f79)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+            _o474 = buf[_end476 - _n475 : _end476].decode("utf-8", "surrogateescape")
+            _outputs471 = _o474
+        elif _f473 != 0:
+            raise _bad_flag("admin_connect_set_logging_outputs_args.outputs", _f473)
+        (_flags472,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_set_logging_outputs_args, (_outputs471, _flags472))
     except _StructError:
         raise _truncated("admin_connect_set_logging_outputs_args") from None
-    return _tuple_new(admin_connect_set_logging_outputs_args, (f_outputs, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_connect_set_logging_outputs_args(out: bytearray, value: admin_connect_set_logging_outputs_args) -> None:
     try:
-        f_outputs, f_flags = value
-        if f_outputs is None:
+        _outputs477, _flags478 = value
+        if _outputs477 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b83 = f_outputs.encode("utf-8", "surrogateescape")
-            _n84 = len(_b83)
-            if _n84 > 4194304:
-                raise _too_long("admin_connect_set_logging_outputs_args.outputs", _n84, 4194304)
-            out += _U32P(_n84)
-            out += _b83
-            out += _PAD[-_n84 & 3]
-        out += _S_I.pack(f_flags)
+            _b479 = _outputs477.encode("utf-8", "surrogateescape")
+            _n480 = len(_b479)
+            if _n480 > 4194304:
+                raise _too_long("admin_connect_set_logging_outputs_args.outputs", _n480, 4194304)
+            out += _U32P(_n480)
+            out += _b479
+            out += _PAD[-_n480 & 3]
+        out += _P_I(_flags478)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1320,44 +2134,47 @@ class admin_connect_set_logging_filters_args(Record, tuple[str | None, int]):
 
 
 def decode_admin_connect_set_logging_filters_args(buf: Buf, pos: int) -> tuple[admin_connect_set_logging_filters_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_f85,) = _U32(buf, pos)
+        (_f483,) = _U32(buf, pos)
         pos += 4
-        f_filters: str | None = None
-        if _f85 == 1:
-            (_n87,) = _U32(buf, pos)
-            if _n87 > 4194304:
-                raise _too_long("admin_connect_set_logging_filters_args.filters", _n87, 4194304)
-            _end88 = pos + 4 + _n87
-            pos = _end88 + (-_n87 & 3)
+        _filters481: str | None = None
+        if _f483 == 1:
+            (_n485,) = _U32(buf, pos)
+            if _n485 > 4194304:
+                raise _too_long("admin_connect_set_logging_filters_args.filters", _n485, 4194304)
+            _end486 = pos + 4 + _n485
+            pos = _end486 + (-_n485 & 3)
             if pos > len(buf):
                 raise _truncated("admin_connect_set_logging_filters_args.filters")
-            _o86 = str(buf[_end88 - _n87 : _end88], "utf-8", "surrogateescape")
-            f_filters = _o86
-        elif _f85 != 0:
-            raise _bad_flag("admin_connect_set_logging_filters_args.filters", _f85)
-        (f_flags,) = _S_I.unpack_from(buf, pos)
+            _o484 = buf[_end486 - _n485 : _end486].decode("utf-8", "surrogateescape")
+            _filters481 = _o484
+        elif _f483 != 0:
+            raise _bad_flag("admin_connect_set_logging_filters_args.filters", _f483)
+        (_flags482,) = _U_I(buf, pos)
         pos += 4
+        value = _tuple_new(admin_connect_set_logging_filters_args, (_filters481, _flags482))
     except _StructError:
         raise _truncated("admin_connect_set_logging_filters_args") from None
-    return _tuple_new(admin_connect_set_logging_filters_args, (f_filters, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_connect_set_logging_filters_args(out: bytearray, value: admin_connect_set_logging_filters_args) -> None:
     try:
-        f_filters, f_flags = value
-        if f_filters is None:
+        _filters487, _flags488 = value
+        if _filters487 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b89 = f_filters.encode("utf-8", "surrogateescape")
-            _n90 = len(_b89)
-            if _n90 > 4194304:
-                raise _too_long("admin_connect_set_logging_filters_args.filters", _n90, 4194304)
-            out += _U32P(_n90)
-            out += _b89
-            out += _PAD[-_n90 & 3]
-        out += _S_I.pack(f_flags)
+            _b489 = _filters487.encode("utf-8", "surrogateescape")
+            _n490 = len(_b489)
+            if _n490 > 4194304:
+                raise _too_long("admin_connect_set_logging_filters_args.filters", _n490, 4194304)
+            out += _U32P(_n490)
+            out += _b489
+            out += _PAD[-_n490 & 3]
+        out += _P_I(_flags488)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1378,17 +2195,18 @@ class admin_connect_set_daemon_timeout_args(Record, tuple[int, int]):
 
 def decode_admin_connect_set_daemon_timeout_args(buf: Buf, pos: int) -> tuple[admin_connect_set_daemon_timeout_args, int]:
     try:
-        f_timeout, f_flags = _S_II.unpack_from(buf, pos)
+        _timeout491, _flags492 = _U_II(buf, pos)
         pos += 8
+        value = _tuple_new(admin_connect_set_daemon_timeout_args, (_timeout491, _flags492))
     except _StructError:
         raise _truncated("admin_connect_set_daemon_timeout_args") from None
-    return _tuple_new(admin_connect_set_daemon_timeout_args, (f_timeout, f_flags)), pos
+    return value, pos
 
 
 def encode_admin_connect_set_daemon_timeout_args(out: bytearray, value: admin_connect_set_daemon_timeout_args) -> None:
     try:
-        f_timeout, f_flags = value
-        out += _S_II.pack(f_timeout, f_flags)
+        _timeout493, _flags494 = value
+        out += _P_II(_timeout493, _flags494)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -1425,7 +2243,7 @@ admin_procedure: TypeAlias = int
 
 def decode_admin_procedure(buf: Buf, pos: int) -> tuple[int, int]:
     try:
-        (value,) = _S_i.unpack_from(buf, pos)
+        (value,) = _U_i(buf, pos)
         pos += 4
     except _StructError:
         raise _truncated("admin_procedure") from None
@@ -1434,7 +2252,7 @@ def decode_admin_procedure(buf: Buf, pos: int) -> tuple[int, int]:
 
 def encode_admin_procedure(out: bytearray, value: int) -> None:
     try:
-        out += _S_i.pack(value)
+        out += _P_i(value)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:

@@ -17,7 +17,8 @@ from pyvirt.rpc.xdr import (
     _truncated,
 )
 
-_S_i = Struct(">i")
+_U_i = Struct(">i").unpack_from
+_P_i = Struct(">i").pack
 
 KEEPALIVE_PROGRAM = 1801807216
 KEEPALIVE_PROTOCOL_VERSION = 1
@@ -32,7 +33,7 @@ keepalive_procedure: TypeAlias = int
 
 def decode_keepalive_procedure(buf: Buf, pos: int) -> tuple[int, int]:
     try:
-        (value,) = _S_i.unpack_from(buf, pos)
+        (value,) = _U_i(buf, pos)
         pos += 4
     except _StructError:
         raise _truncated("keepalive_procedure") from None
@@ -41,7 +42,7 @@ def decode_keepalive_procedure(buf: Buf, pos: int) -> tuple[int, int]:
 
 def encode_keepalive_procedure(out: bytearray, value: int) -> None:
     try:
-        out += _S_i.pack(value)
+        out += _P_i(value)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:

@@ -27,12 +27,18 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
-_S_16s = Struct(">16s")
-_S_16si = Struct(">16si")
-_S_IIiiIi = Struct(">IIiiIi")
-_S_i = Struct(">i")
-_S_ii = Struct(">ii")
-_S_qI = Struct(">qI")
+_U_16s = Struct(">16s").unpack_from
+_P_16s = Struct(">16s").pack
+_U_16si = Struct(">16si").unpack_from
+_P_16si = Struct(">16si").pack
+_U_IIiiIi = Struct(">IIiiIi").unpack_from
+_P_IIiiIi = Struct(">IIiiIi").pack
+_U_i = Struct(">i").unpack_from
+_P_i = Struct(">i").pack
+_U_ii = Struct(">ii").unpack_from
+_P_ii = Struct(">ii").pack
+_U_qI = Struct(">qI").unpack_from
+_P_qI = Struct(">qI").pack
 
 VIR_NET_MESSAGE_INITIAL = 65536
 VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX = 262120
@@ -58,7 +64,7 @@ virNetMessageType: TypeAlias = int
 
 def decode_virNetMessageType(buf: Buf, pos: int) -> tuple[int, int]:
     try:
-        (value,) = _S_i.unpack_from(buf, pos)
+        (value,) = _U_i(buf, pos)
         pos += 4
     except _StructError:
         raise _truncated("virNetMessageType") from None
@@ -67,7 +73,7 @@ def decode_virNetMessageType(buf: Buf, pos: int) -> tuple[int, int]:
 
 def encode_virNetMessageType(out: bytearray, value: int) -> None:
     try:
-        out += _S_i.pack(value)
+        out += _P_i(value)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -84,7 +90,7 @@ virNetMessageStatus: TypeAlias = int
 
 def decode_virNetMessageStatus(buf: Buf, pos: int) -> tuple[int, int]:
     try:
-        (value,) = _S_i.unpack_from(buf, pos)
+        (value,) = _U_i(buf, pos)
         pos += 4
     except _StructError:
         raise _truncated("virNetMessageStatus") from None
@@ -93,7 +99,7 @@ def decode_virNetMessageStatus(buf: Buf, pos: int) -> tuple[int, int]:
 
 def encode_virNetMessageStatus(out: bytearray, value: int) -> None:
     try:
-        out += _S_i.pack(value)
+        out += _P_i(value)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -121,17 +127,18 @@ class virNetMessageHeader(Record, tuple[int, int, int, int, int, int]):
 
 def decode_virNetMessageHeader(buf: Buf, pos: int) -> tuple[virNetMessageHeader, int]:
     try:
-        f_prog, f_vers, f_proc, f_type, f_serial, f_status = _S_IIiiIi.unpack_from(buf, pos)
+        _prog1, _vers2, _proc3, _type4, _serial5, _status6 = _U_IIiiIi(buf, pos)
         pos += 24
+        value = _tuple_new(virNetMessageHeader, (_prog1, _vers2, _proc3, _type4, _serial5, _status6))
     except _StructError:
         raise _truncated("virNetMessageHeader") from None
-    return _tuple_new(virNetMessageHeader, (f_prog, f_vers, f_proc, f_type, f_serial, f_status)), pos
+    return value, pos
 
 
 def encode_virNetMessageHeader(out: bytearray, value: virNetMessageHeader) -> None:
     try:
-        f_prog, f_vers, f_proc, f_type, f_serial, f_status = value
-        out += _S_IIiiIi.pack(f_prog, f_vers, f_proc, f_type, f_serial, f_status)
+        _prog7, _vers8, _proc9, _type10, _serial11, _status12 = value
+        out += _P_IIiiIi(_prog7, _vers8, _proc9, _type10, _serial11, _status12)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -144,7 +151,7 @@ virNetMessageUUID: TypeAlias = bytes
 
 def decode_virNetMessageUUID(buf: Buf, pos: int) -> tuple[bytes, int]:
     try:
-        (value,) = _S_16s.unpack_from(buf, pos)
+        (value,) = _U_16s(buf, pos)
         pos += 16
     except _StructError:
         raise _truncated("virNetMessageUUID") from None
@@ -155,7 +162,7 @@ def encode_virNetMessageUUID(out: bytearray, value: bytes) -> None:
     try:
         if len(value) != 16:
             raise _wrong_size("virNetMessageUUID", len(value), 16)
-        out += _S_16s.pack(value)
+        out += _P_16s(value)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -167,15 +174,17 @@ virNetMessageNonnullString: TypeAlias = str
 
 
 def decode_virNetMessageNonnullString(buf: Buf, pos: int) -> tuple[str, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n1,) = _U32(buf, pos)
-        if _n1 > 4194304:
-            raise _too_long("virNetMessageNonnullString", _n1, 4194304)
-        _end2 = pos + 4 + _n1
-        pos = _end2 + (-_n1 & 3)
+        (_n13,) = _U32(buf, pos)
+        if _n13 > 4194304:
+            raise _too_long("virNetMessageNonnullString", _n13, 4194304)
+        _end14 = pos + 4 + _n13
+        pos = _end14 + (-_n13 & 3)
         if pos > len(buf):
             raise _truncated("virNetMessageNonnullString")
-        value = str(buf[_end2 - _n1 : _end2], "utf-8", "surrogateescape")
+        value = buf[_end14 - _n13 : _end14].decode("utf-8", "surrogateescape")
     except _StructError:
         raise _truncated("virNetMessageNonnullString") from None
     return value, pos
@@ -183,13 +192,13 @@ def decode_virNetMessageNonnullString(buf: Buf, pos: int) -> tuple[str, int]:
 
 def encode_virNetMessageNonnullString(out: bytearray, value: str) -> None:
     try:
-        _b3 = value.encode("utf-8", "surrogateescape")
-        _n4 = len(_b3)
-        if _n4 > 4194304:
-            raise _too_long("virNetMessageNonnullString", _n4, 4194304)
-        out += _U32P(_n4)
-        out += _b3
-        out += _PAD[-_n4 & 3]
+        _b15 = value.encode("utf-8", "surrogateescape")
+        _n16 = len(_b15)
+        if _n16 > 4194304:
+            raise _too_long("virNetMessageNonnullString", _n16, 4194304)
+        out += _U32P(_n16)
+        out += _b15
+        out += _PAD[-_n16 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -201,22 +210,24 @@ virNetMessageString: TypeAlias = str | None
 
 
 def decode_virNetMessageString(buf: Buf, pos: int) -> tuple[str | None, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_f5,) = _U32(buf, pos)
+        (_f17,) = _U32(buf, pos)
         pos += 4
         value: str | None = None
-        if _f5 == 1:
-            (_n7,) = _U32(buf, pos)
-            if _n7 > 4194304:
-                raise _too_long("virNetMessageString", _n7, 4194304)
-            _end8 = pos + 4 + _n7
-            pos = _end8 + (-_n7 & 3)
+        if _f17 == 1:
+            (_n19,) = _U32(buf, pos)
+            if _n19 > 4194304:
+                raise _too_long("virNetMessageString", _n19, 4194304)
+            _end20 = pos + 4 + _n19
+            pos = _end20 + (-_n19 & 3)
             if pos > len(buf):
                 raise _truncated("virNetMessageString")
-            _o6 = str(buf[_end8 - _n7 : _end8], "utf-8", "surrogateescape")
-            value = _o6
-        elif _f5 != 0:
-            raise _bad_flag("virNetMessageString", _f5)
+            _o18 = buf[_end20 - _n19 : _end20].decode("utf-8", "surrogateescape")
+            value = _o18
+        elif _f17 != 0:
+            raise _bad_flag("virNetMessageString", _f17)
     except _StructError:
         raise _truncated("virNetMessageString") from None
     return value, pos
@@ -228,13 +239,13 @@ def encode_virNetMessageString(out: bytearray, value: str | None) -> None:
             out += _ZERO
         else:
             out += _ONE
-            _b9 = value.encode("utf-8", "surrogateescape")
-            _n10 = len(_b9)
-            if _n10 > 4194304:
-                raise _too_long("virNetMessageString", _n10, 4194304)
-            out += _U32P(_n10)
-            out += _b9
-            out += _PAD[-_n10 & 3]
+            _b21 = value.encode("utf-8", "surrogateescape")
+            _n22 = len(_b21)
+            if _n22 > 4194304:
+                raise _too_long("virNetMessageString", _n22, 4194304)
+            out += _U32P(_n22)
+            out += _b21
+            out += _PAD[-_n22 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -255,35 +266,38 @@ class virNetMessageNonnullDomain(Record, tuple[str, bytes, int]):
 
 
 def decode_virNetMessageNonnullDomain(buf: Buf, pos: int) -> tuple[virNetMessageNonnullDomain, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n11,) = _U32(buf, pos)
-        if _n11 > 4194304:
-            raise _too_long("virNetMessageNonnullDomain.name", _n11, 4194304)
-        _end12 = pos + 4 + _n11
-        pos = _end12 + (-_n11 & 3)
+        (_n26,) = _U32(buf, pos)
+        if _n26 > 4194304:
+            raise _too_long("virNetMessageNonnullDomain.name", _n26, 4194304)
+        _end27 = pos + 4 + _n26
+        pos = _end27 + (-_n26 & 3)
         if pos > len(buf):
             raise _truncated("virNetMessageNonnullDomain.name")
-        f_name = str(buf[_end12 - _n11 : _end12], "utf-8", "surrogateescape")
-        f_uuid, f_id = _S_16si.unpack_from(buf, pos)
+        _name23 = buf[_end27 - _n26 : _end27].decode("utf-8", "surrogateescape")
+        _uuid24, _id25 = _U_16si(buf, pos)
         pos += 20
+        value = _tuple_new(virNetMessageNonnullDomain, (_name23, _uuid24, _id25))
     except _StructError:
         raise _truncated("virNetMessageNonnullDomain") from None
-    return _tuple_new(virNetMessageNonnullDomain, (f_name, f_uuid, f_id)), pos
+    return value, pos
 
 
 def encode_virNetMessageNonnullDomain(out: bytearray, value: virNetMessageNonnullDomain) -> None:
     try:
-        f_name, f_uuid, f_id = value
-        _b13 = f_name.encode("utf-8", "surrogateescape")
-        _n14 = len(_b13)
-        if _n14 > 4194304:
-            raise _too_long("virNetMessageNonnullDomain.name", _n14, 4194304)
-        out += _U32P(_n14)
-        out += _b13
-        out += _PAD[-_n14 & 3]
-        if len(f_uuid) != 16:
-            raise _wrong_size("virNetMessageNonnullDomain.uuid", len(f_uuid), 16)
-        out += _S_16si.pack(f_uuid, f_id)
+        _name28, _uuid29, _id30 = value
+        _b31 = _name28.encode("utf-8", "surrogateescape")
+        _n32 = len(_b31)
+        if _n32 > 4194304:
+            raise _too_long("virNetMessageNonnullDomain.name", _n32, 4194304)
+        out += _U32P(_n32)
+        out += _b31
+        out += _PAD[-_n32 & 3]
+        if len(_uuid29) != 16:
+            raise _wrong_size("virNetMessageNonnullDomain.uuid", len(_uuid29), 16)
+        out += _P_16si(_uuid29, _id30)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -303,35 +317,38 @@ class virNetMessageNonnullNetwork(Record, tuple[str, bytes]):
 
 
 def decode_virNetMessageNonnullNetwork(buf: Buf, pos: int) -> tuple[virNetMessageNonnullNetwork, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n15,) = _U32(buf, pos)
-        if _n15 > 4194304:
-            raise _too_long("virNetMessageNonnullNetwork.name", _n15, 4194304)
-        _end16 = pos + 4 + _n15
-        pos = _end16 + (-_n15 & 3)
+        (_n35,) = _U32(buf, pos)
+        if _n35 > 4194304:
+            raise _too_long("virNetMessageNonnullNetwork.name", _n35, 4194304)
+        _end36 = pos + 4 + _n35
+        pos = _end36 + (-_n35 & 3)
         if pos > len(buf):
             raise _truncated("virNetMessageNonnullNetwork.name")
-        f_name = str(buf[_end16 - _n15 : _end16], "utf-8", "surrogateescape")
-        (f_uuid,) = _S_16s.unpack_from(buf, pos)
+        _name33 = buf[_end36 - _n35 : _end36].decode("utf-8", "surrogateescape")
+        (_uuid34,) = _U_16s(buf, pos)
         pos += 16
+        value = _tuple_new(virNetMessageNonnullNetwork, (_name33, _uuid34))
     except _StructError:
         raise _truncated("virNetMessageNonnullNetwork") from None
-    return _tuple_new(virNetMessageNonnullNetwork, (f_name, f_uuid)), pos
+    return value, pos
 
 
 def encode_virNetMessageNonnullNetwork(out: bytearray, value: virNetMessageNonnullNetwork) -> None:
     try:
-        f_name, f_uuid = value
-        _b17 = f_name.encode("utf-8", "surrogateescape")
-        _n18 = len(_b17)
-        if _n18 > 4194304:
-            raise _too_long("virNetMessageNonnullNetwork.name", _n18, 4194304)
-        out += _U32P(_n18)
-        out += _b17
-        out += _PAD[-_n18 & 3]
-        if len(f_uuid) != 16:
-            raise _wrong_size("virNetMessageNonnullNetwork.uuid", len(f_uuid), 16)
-        out += _S_16s.pack(f_uuid)
+        _name37, _uuid38 = value
+        _b39 = _name37.encode("utf-8", "surrogateescape")
+        _n40 = len(_b39)
+        if _n40 > 4194304:
+            raise _too_long("virNetMessageNonnullNetwork.name", _n40, 4194304)
+        out += _U32P(_n40)
+        out += _b39
+        out += _PAD[-_n40 & 3]
+        if len(_uuid38) != 16:
+            raise _wrong_size("virNetMessageNonnullNetwork.uuid", len(_uuid38), 16)
+        out += _P_16s(_uuid38)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -343,15 +360,27 @@ virNetMessageDomain: TypeAlias = virNetMessageNonnullDomain | None
 
 
 def decode_virNetMessageDomain(buf: Buf, pos: int) -> tuple[virNetMessageNonnullDomain | None, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_f19,) = _U32(buf, pos)
+        (_f41,) = _U32(buf, pos)
         pos += 4
         value: virNetMessageNonnullDomain | None = None
-        if _f19 == 1:
-            _o20, pos = decode_virNetMessageNonnullDomain(buf, pos)
-            value = _o20
-        elif _f19 != 0:
-            raise _bad_flag("virNetMessageDomain", _f19)
+        if _f41 == 1:
+            (_n46,) = _U32(buf, pos)
+            if _n46 > 4194304:
+                raise _too_long("virNetMessageDomain.name", _n46, 4194304)
+            _end47 = pos + 4 + _n46
+            pos = _end47 + (-_n46 & 3)
+            if pos > len(buf):
+                raise _truncated("virNetMessageDomain.name")
+            _name43 = buf[_end47 - _n46 : _end47].decode("utf-8", "surrogateescape")
+            _uuid44, _id45 = _U_16si(buf, pos)
+            pos += 20
+            _o42 = _tuple_new(virNetMessageNonnullDomain, (_name43, _uuid44, _id45))
+            value = _o42
+        elif _f41 != 0:
+            raise _bad_flag("virNetMessageDomain", _f41)
     except _StructError:
         raise _truncated("virNetMessageDomain") from None
     return value, pos
@@ -363,7 +392,17 @@ def encode_virNetMessageDomain(out: bytearray, value: virNetMessageNonnullDomain
             out += _ZERO
         else:
             out += _ONE
-            encode_virNetMessageNonnullDomain(out, value)
+            _name48, _uuid49, _id50 = value
+            _b51 = _name48.encode("utf-8", "surrogateescape")
+            _n52 = len(_b51)
+            if _n52 > 4194304:
+                raise _too_long("virNetMessageDomain.name", _n52, 4194304)
+            out += _U32P(_n52)
+            out += _b51
+            out += _PAD[-_n52 & 3]
+            if len(_uuid49) != 16:
+                raise _wrong_size("virNetMessageDomain.uuid", len(_uuid49), 16)
+            out += _P_16si(_uuid49, _id50)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -375,15 +414,27 @@ virNetMessageNetwork: TypeAlias = virNetMessageNonnullNetwork | None
 
 
 def decode_virNetMessageNetwork(buf: Buf, pos: int) -> tuple[virNetMessageNonnullNetwork | None, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_f21,) = _U32(buf, pos)
+        (_f53,) = _U32(buf, pos)
         pos += 4
         value: virNetMessageNonnullNetwork | None = None
-        if _f21 == 1:
-            _o22, pos = decode_virNetMessageNonnullNetwork(buf, pos)
-            value = _o22
-        elif _f21 != 0:
-            raise _bad_flag("virNetMessageNetwork", _f21)
+        if _f53 == 1:
+            (_n57,) = _U32(buf, pos)
+            if _n57 > 4194304:
+                raise _too_long("virNetMessageNetwork.name", _n57, 4194304)
+            _end58 = pos + 4 + _n57
+            pos = _end58 + (-_n57 & 3)
+            if pos > len(buf):
+                raise _truncated("virNetMessageNetwork.name")
+            _name55 = buf[_end58 - _n57 : _end58].decode("utf-8", "surrogateescape")
+            (_uuid56,) = _U_16s(buf, pos)
+            pos += 16
+            _o54 = _tuple_new(virNetMessageNonnullNetwork, (_name55, _uuid56))
+            value = _o54
+        elif _f53 != 0:
+            raise _bad_flag("virNetMessageNetwork", _f53)
     except _StructError:
         raise _truncated("virNetMessageNetwork") from None
     return value, pos
@@ -395,7 +446,17 @@ def encode_virNetMessageNetwork(out: bytearray, value: virNetMessageNonnullNetwo
             out += _ZERO
         else:
             out += _ONE
-            encode_virNetMessageNonnullNetwork(out, value)
+            _name59, _uuid60 = value
+            _b61 = _name59.encode("utf-8", "surrogateescape")
+            _n62 = len(_b61)
+            if _n62 > 4194304:
+                raise _too_long("virNetMessageNetwork.name", _n62, 4194304)
+            out += _U32P(_n62)
+            out += _b61
+            out += _PAD[-_n62 & 3]
+            if len(_uuid60) != 16:
+                raise _wrong_size("virNetMessageNetwork.uuid", len(_uuid60), 16)
+            out += _P_16s(_uuid60)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -424,154 +485,197 @@ class virNetMessageError(Record, tuple[int, int, str | None, int, virNetMessageN
 
 
 def decode_virNetMessageError(buf: Buf, pos: int) -> tuple[virNetMessageError, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        f_code, f_domain = _S_ii.unpack_from(buf, pos)
+        _code63, _domain64 = _U_ii(buf, pos)
         pos += 8
-        (_f23,) = _U32(buf, pos)
+        (_f74,) = _U32(buf, pos)
         pos += 4
-        f_message: str | None = None
-        if _f23 == 1:
-            (_n25,) = _U32(buf, pos)
-            if _n25 > 4194304:
-                raise _too_long("virNetMessageError.message", _n25, 4194304)
-            _end26 = pos + 4 + _n25
-            pos = _end26 + (-_n25 & 3)
+        _message65: str | None = None
+        if _f74 == 1:
+            (_n76,) = _U32(buf, pos)
+            if _n76 > 4194304:
+                raise _too_long("virNetMessageError.message", _n76, 4194304)
+            _end77 = pos + 4 + _n76
+            pos = _end77 + (-_n76 & 3)
             if pos > len(buf):
                 raise _truncated("virNetMessageError.message")
-            _o24 = str(buf[_end26 - _n25 : _end26], "utf-8", "surrogateescape")
-            f_message = _o24
-        elif _f23 != 0:
-            raise _bad_flag("virNetMessageError.message", _f23)
-        (f_level,) = _S_i.unpack_from(buf, pos)
+            _o75 = buf[_end77 - _n76 : _end77].decode("utf-8", "surrogateescape")
+            _message65 = _o75
+        elif _f74 != 0:
+            raise _bad_flag("virNetMessageError.message", _f74)
+        (_level66,) = _U_i(buf, pos)
         pos += 4
-        (_f27,) = _U32(buf, pos)
+        (_f78,) = _U32(buf, pos)
         pos += 4
-        f_dom: virNetMessageNonnullDomain | None = None
-        if _f27 == 1:
-            _o28, pos = decode_virNetMessageNonnullDomain(buf, pos)
-            f_dom = _o28
-        elif _f27 != 0:
-            raise _bad_flag("virNetMessageError.dom", _f27)
-        (_f29,) = _U32(buf, pos)
+        _dom67: virNetMessageNonnullDomain | None = None
+        if _f78 == 1:
+            (_n83,) = _U32(buf, pos)
+            if _n83 > 4194304:
+                raise _too_long("virNetMessageError.dom.name", _n83, 4194304)
+            _end84 = pos + 4 + _n83
+            pos = _end84 + (-_n83 & 3)
+            if pos > len(buf):
+                raise _truncated("virNetMessageError.dom.name")
+            _name80 = buf[_end84 - _n83 : _end84].decode("utf-8", "surrogateescape")
+            _uuid81, _id82 = _U_16si(buf, pos)
+            pos += 20
+            _o79 = _tuple_new(virNetMessageNonnullDomain, (_name80, _uuid81, _id82))
+            _dom67 = _o79
+        elif _f78 != 0:
+            raise _bad_flag("virNetMessageError.dom", _f78)
+        (_f85,) = _U32(buf, pos)
         pos += 4
-        f_str1: str | None = None
-        if _f29 == 1:
-            (_n31,) = _U32(buf, pos)
-            if _n31 > 4194304:
-                raise _too_long("virNetMessageError.str1", _n31, 4194304)
-            _end32 = pos + 4 + _n31
-            pos = _end32 + (-_n31 & 3)
+        _str168: str | None = None
+        if _f85 == 1:
+            (_n87,) = _U32(buf, pos)
+            if _n87 > 4194304:
+                raise _too_long("virNetMessageError.str1", _n87, 4194304)
+            _end88 = pos + 4 + _n87
+            pos = _end88 + (-_n87 & 3)
             if pos > len(buf):
                 raise _truncated("virNetMessageError.str1")
-            _o30 = str(buf[_end32 - _n31 : _end32], "utf-8", "surrogateescape")
-            f_str1 = _o30
-        elif _f29 != 0:
-            raise _bad_flag("virNetMessageError.str1", _f29)
-        (_f33,) = _U32(buf, pos)
+            _o86 = buf[_end88 - _n87 : _end88].decode("utf-8", "surrogateescape")
+            _str168 = _o86
+        elif _f85 != 0:
+            raise _bad_flag("virNetMessageError.str1", _f85)
+        (_f89,) = _U32(buf, pos)
         pos += 4
-        f_str2: str | None = None
-        if _f33 == 1:
-            (_n35,) = _U32(buf, pos)
-            if _n35 > 4194304:
-                raise _too_long("virNetMessageError.str2", _n35, 4194304)
-            _end36 = pos + 4 + _n35
-            pos = _end36 + (-_n35 & 3)
+        _str269: str | None = None
+        if _f89 == 1:
+            (_n91,) = _U32(buf, pos)
+            if _n91 > 4194304:
+                raise _too_long("virNetMessageError.str2", _n91, 4194304)
+            _end92 = pos + 4 + _n91
+            pos = _end92 + (-_n91 & 3)
             if pos > len(buf):
                 raise _truncated("virNetMessageError.str2")
-            _o34 = str(buf[_end36 - _n35 : _end36], "utf-8", "surrogateescape")
-            f_str2 = _o34
-        elif _f33 != 0:
-            raise _bad_flag("virNetMessageError.str2", _f33)
-        (_f37,) = _U32(buf, pos)
+            _o90 = buf[_end92 - _n91 : _end92].decode("utf-8", "surrogateescape")
+            _str269 = _o90
+        elif _f89 != 0:
+            raise _bad_flag("virNetMessageError.str2", _f89)
+        (_f93,) = _U32(buf, pos)
         pos += 4
-        f_str3: str | None = None
-        if _f37 == 1:
-            (_n39,) = _U32(buf, pos)
-            if _n39 > 4194304:
-                raise _too_long("virNetMessageError.str3", _n39, 4194304)
-            _end40 = pos + 4 + _n39
-            pos = _end40 + (-_n39 & 3)
+        _str370: str | None = None
+        if _f93 == 1:
+            (_n95,) = _U32(buf, pos)
+            if _n95 > 4194304:
+                raise _too_long("virNetMessageError.str3", _n95, 4194304)
+            _end96 = pos + 4 + _n95
+            pos = _end96 + (-_n95 & 3)
             if pos > len(buf):
                 raise _truncated("virNetMessageError.str3")
-            _o38 = str(buf[_end40 - _n39 : _end40], "utf-8", "surrogateescape")
-            f_str3 = _o38
-        elif _f37 != 0:
-            raise _bad_flag("virNetMessageError.str3", _f37)
-        f_int1, f_int2 = _S_ii.unpack_from(buf, pos)
+            _o94 = buf[_end96 - _n95 : _end96].decode("utf-8", "surrogateescape")
+            _str370 = _o94
+        elif _f93 != 0:
+            raise _bad_flag("virNetMessageError.str3", _f93)
+        _int171, _int272 = _U_ii(buf, pos)
         pos += 8
-        (_f41,) = _U32(buf, pos)
+        (_f97,) = _U32(buf, pos)
         pos += 4
-        f_net: virNetMessageNonnullNetwork | None = None
-        if _f41 == 1:
-            _o42, pos = decode_virNetMessageNonnullNetwork(buf, pos)
-            f_net = _o42
-        elif _f41 != 0:
-            raise _bad_flag("virNetMessageError.net", _f41)
+        _net73: virNetMessageNonnullNetwork | None = None
+        if _f97 == 1:
+            (_n101,) = _U32(buf, pos)
+            if _n101 > 4194304:
+                raise _too_long("virNetMessageError.net.name", _n101, 4194304)
+            _end102 = pos + 4 + _n101
+            pos = _end102 + (-_n101 & 3)
+            if pos > len(buf):
+                raise _truncated("virNetMessageError.net.name")
+            _name99 = buf[_end102 - _n101 : _end102].decode("utf-8", "surrogateescape")
+            (_uuid100,) = _U_16s(buf, pos)
+            pos += 16
+            _o98 = _tuple_new(virNetMessageNonnullNetwork, (_name99, _uuid100))
+            _net73 = _o98
+        elif _f97 != 0:
+            raise _bad_flag("virNetMessageError.net", _f97)
+        value = _tuple_new(virNetMessageError, (_code63, _domain64, _message65, _level66, _dom67, _str168, _str269, _str370, _int171, _int272, _net73))
     except _StructError:
         raise _truncated("virNetMessageError") from None
-    return _tuple_new(virNetMessageError, (f_code, f_domain, f_message, f_level, f_dom, f_str1, f_str2, f_str3, f_int1, f_int2, f_net)), pos
+    return value, pos
 
 
 def encode_virNetMessageError(out: bytearray, value: virNetMessageError) -> None:
     try:
-        f_code, f_domain, f_message, f_level, f_dom, f_str1, f_str2, f_str3, f_int1, f_int2, f_net = value
-        out += _S_ii.pack(f_code, f_domain)
-        if f_message is None:
+        _code103, _domain104, _message105, _level106, _dom107, _str1108, _str2109, _str3110, _int1111, _int2112, _net113 = value
+        out += _P_ii(_code103, _domain104)
+        if _message105 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b43 = f_message.encode("utf-8", "surrogateescape")
-            _n44 = len(_b43)
-            if _n44 > 4194304:
-                raise _too_long("virNetMessageError.message", _n44, 4194304)
-            out += _U32P(_n44)
-            out += _b43
-            out += _PAD[-_n44 & 3]
-        out += _S_i.pack(f_level)
-        if f_dom is None:
+            _b114 = _message105.encode("utf-8", "surrogateescape")
+            _n115 = len(_b114)
+            if _n115 > 4194304:
+                raise _too_long("virNetMessageError.message", _n115, 4194304)
+            out += _U32P(_n115)
+            out += _b114
+            out += _PAD[-_n115 & 3]
+        out += _P_i(_level106)
+        if _dom107 is None:
             out += _ZERO
         else:
             out += _ONE
-            encode_virNetMessageNonnullDomain(out, f_dom)
-        if f_str1 is None:
+            _name116, _uuid117, _id118 = _dom107
+            _b119 = _name116.encode("utf-8", "surrogateescape")
+            _n120 = len(_b119)
+            if _n120 > 4194304:
+                raise _too_long("virNetMessageError.dom.name", _n120, 4194304)
+            out += _U32P(_n120)
+            out += _b119
+            out += _PAD[-_n120 & 3]
+            if len(_uuid117) != 16:
+                raise _wrong_size("virNetMessageError.dom.uuid", len(_uuid117), 16)
+            out += _P_16si(_uuid117, _id118)
+        if _str1108 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b45 = f_str1.encode("utf-8", "surrogateescape")
-            _n46 = len(_b45)
-            if _n46 > 4194304:
-                raise _too_long("virNetMessageError.str1", _n46, 4194304)
-            out += _U32P(_n46)
-            out += _b45
-            out += _PAD[-_n46 & 3]
-        if f_str2 is None:
+            _b121 = _str1108.encode("utf-8", "surrogateescape")
+            _n122 = len(_b121)
+            if _n122 > 4194304:
+                raise _too_long("virNetMessageError.str1", _n122, 4194304)
+            out += _U32P(_n122)
+            out += _b121
+            out += _PAD[-_n122 & 3]
+        if _str2109 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b47 = f_str2.encode("utf-8", "surrogateescape")
-            _n48 = len(_b47)
-            if _n48 > 4194304:
-                raise _too_long("virNetMessageError.str2", _n48, 4194304)
-            out += _U32P(_n48)
-            out += _b47
-            out += _PAD[-_n48 & 3]
-        if f_str3 is None:
+            _b123 = _str2109.encode("utf-8", "surrogateescape")
+            _n124 = len(_b123)
+            if _n124 > 4194304:
+                raise _too_long("virNetMessageError.str2", _n124, 4194304)
+            out += _U32P(_n124)
+            out += _b123
+            out += _PAD[-_n124 & 3]
+        if _str3110 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b49 = f_str3.encode("utf-8", "surrogateescape")
-            _n50 = len(_b49)
-            if _n50 > 4194304:
-                raise _too_long("virNetMessageError.str3", _n50, 4194304)
-            out += _U32P(_n50)
-            out += _b49
-            out += _PAD[-_n50 & 3]
-        out += _S_ii.pack(f_int1, f_int2)
-        if f_net is None:
+            _b125 = _str3110.encode("utf-8", "surrogateescape")
+            _n126 = len(_b125)
+            if _n126 > 4194304:
+                raise _too_long("virNetMessageError.str3", _n126, 4194304)
+            out += _U32P(_n126)
+            out += _b125
+            out += _PAD[-_n126 & 3]
+        out += _P_ii(_int1111, _int2112)
+        if _net113 is None:
             out += _ZERO
         else:
             out += _ONE
-            encode_virNetMessageNonnullNetwork(out, f_net)
+            _name127, _uuid128 = _net113
+            _b129 = _name127.encode("utf-8", "surrogateescape")
+            _n130 = len(_b129)
+            if _n130 > 4194304:
+                raise _too_long("virNetMessageError.net.name", _n130, 4194304)
+            out += _U32P(_n130)
+            out += _b129
+            out += _PAD[-_n130 & 3]
+            if len(_uuid128) != 16:
+                raise _wrong_size("virNetMessageError.net.uuid", len(_uuid128), 16)
+            out += _P_16s(_uuid128)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
@@ -592,17 +696,18 @@ class virNetStreamHole(Record, tuple[int, int]):
 
 def decode_virNetStreamHole(buf: Buf, pos: int) -> tuple[virNetStreamHole, int]:
     try:
-        f_length, f_flags = _S_qI.unpack_from(buf, pos)
+        _length131, _flags132 = _U_qI(buf, pos)
         pos += 12
+        value = _tuple_new(virNetStreamHole, (_length131, _flags132))
     except _StructError:
         raise _truncated("virNetStreamHole") from None
-    return _tuple_new(virNetStreamHole, (f_length, f_flags)), pos
+    return value, pos
 
 
 def encode_virNetStreamHole(out: bytearray, value: virNetStreamHole) -> None:
     try:
-        f_length, f_flags = value
-        out += _S_qI.pack(f_length, f_flags)
+        _length133, _flags134 = value
+        out += _P_qI(_length133, _flags134)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
