@@ -1,0 +1,262 @@
+"""pyvirtd's TLS listener and pyvirt's tls transport: x509 mutual authentication as libvirt
+does it, with real virsh and python3-libvirt on the other end, and every refusal tested from
+both sides (what the client is told, what the daemon logs)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from pki import PKI
+from tls_helpers import bindings, free_port, start, virsh, wait_for_event
+
+import pyvirt
+from pyvirt.errors import ConnectError, ErrorCode
+from pyvirt.remote.tls import CA_FILE, CERT_FILE, KEY_FILE, client_files
+from pyvirt_daemon.process import DaemonProcess
+from pyvirt_daemon.tls import dn_allowed
+
+ALLOWED = "O=pyvirt tests,OU=clients,CN=ok-*"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    return PKI(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def daemon(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    d = start(tmp_path_factory.mktemp("node"), pki.server_settings(free_port(), tls_allowed_dn_list=[ALLOWED]))
+    yield d
+    assert d.stop() == 0, d.stderr()
+
+
+def port(daemon: DaemonProcess) -> int:
+    return int(daemon.settings["tls_port"])
+
+
+def uri(daemon: DaemonProcess, pkipath: Path, host: str = "127.0.0.1", extra: str = "") -> str:
+    return f"test+tls://{host}:{port(daemon)}/default?pkipath={pkipath}{extra}"
+
+
+# -- working sessions ---------------------------------------------------------------------------
+
+
+def test_pyvirt_remote_driver_over_tls(daemon: DaemonProcess, pki: PKI) -> None:
+    with pyvirt.open(uri(daemon, pki.client("ok-alice"))) as conn:
+        assert [d.name for d in conn.list_domains()] == ["test"]
+        assert (conn.is_encrypted(), conn.is_secure()) == (True, True)
+        dom = conn.lookup_domain_by_name("test")
+        dom.suspend()
+        assert dom.info().state == pyvirt.DomainState.PAUSED
+        dom.resume()
+    event = wait_for_event(daemon, "TLS session", x509_dname=PKI.dn("ok-alice"))
+    assert event["address"].startswith("127.0.0.1;")
+    assert event["version"] in ("TLSv1.2", "TLSv1.3")
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_virsh_over_tls_matches_local_test_driver(daemon: DaemonProcess, pki: PKI) -> None:
+    remote = virsh(uri(daemon, pki.client("ok-virsh")), "list", "--all")
+    local = virsh("test:///default", "list", "--all")
+    assert (remote.returncode, remote.stdout, remote.stderr) == (local.returncode, local.stdout, local.stderr)
+    info = virsh(uri(daemon, pki.client("ok-virsh")), "dominfo", "test")
+    assert info.returncode == 0, info.stderr
+    assert "State:          running" in info.stdout
+
+
+@pytest.mark.needs_libvirt("bindings")
+def test_python3_libvirt_over_tls(daemon: DaemonProcess, pki: PKI) -> None:
+    script = (
+        "import sys, libvirt\n"
+        "c = libvirt.open(sys.argv[1])\n"
+        "print(c.isEncrypted(), c.isSecure(), [d.name() for d in c.listAllDomains()])\n"
+    )
+    done = bindings(script, uri(daemon, pki.client("ok-py")))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1 1 ['test']"
+
+
+def test_server_certificate_from_an_unknown_ca_is_refused_by_the_client(daemon: DaemonProcess, pki: PKI) -> None:
+    pkipath = pki.client("ok-distrust")
+    trustme.CA(organization_name="elsewhere").cert_pem.write_to_path(str(pkipath / "cacert.pem"))
+    with pytest.raises(ConnectError, match=r"server certificate of 127\.0\.0\.1:[0-9]+ is not trusted") as info:
+        pyvirt.open(uri(daemon, pkipath))
+    assert info.value.code == ErrorCode.AUTH_FAILED
+    with pyvirt.open(uri(daemon, pkipath, extra="&no_verify=1")) as conn:  # the server still checks us
+        assert conn.get_hostname()
+
+
+# -- refused clients ------------------------------------------------------------------------------
+
+
+def test_client_without_certificate_is_refused(daemon: DaemonProcess, pki: PKI) -> None:
+    """A peer that presents no certificate never reaches the RPC layer; the daemon says why."""
+    ctx = ssl.create_default_context(cafile=str(pki.server_dir / "cacert.pem"))
+    with socket.create_connection(("127.0.0.1", port(daemon)), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            with pytest.raises(ssl.SSLError, match=r"CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE"):
+                tls.recv(1)  # TLS 1.3: the refusal arrives after our side of the handshake
+    event = wait_for_event(daemon, "TLS client refused", why="the client sent no certificate")
+    assert event["transport"] == "tls"
+
+
+def test_pyvirt_client_without_certificate_files_says_which_file(daemon: DaemonProcess, pki: PKI) -> None:
+    pkipath = pki.client("nocert", with_cert=False)
+    with pytest.raises(ConnectError, match=f"Cannot read certificate '{pkipath}/clientcert.pem'"):
+        pyvirt.open(uri(daemon, pkipath))
+
+
+def test_client_certificate_from_another_ca_is_refused(daemon: DaemonProcess, pki: PKI) -> None:
+    rogue = trustme.CA(organization_name="pyvirt tests", organization_unit_name="rogue")
+    pkipath = pki.client("ok-rogue", ca=rogue)
+    with pytest.raises(ConnectError, match=r"does not trust the CA|rejected the client certificate") as info:
+        pyvirt.open(uri(daemon, pkipath))
+    assert info.value.code == ErrorCode.AUTH_FAILED
+    event = wait_for_event(
+        daemon, "TLS client refused", why="client certificate rejected: unable to get local issuer certificate"
+    )
+    assert event["address"].startswith("127.0.0.1;")
+
+
+def test_dn_not_allowed_is_refused(daemon: DaemonProcess, pki: PKI) -> None:
+    pkipath = pki.client("mallory")
+    with pytest.raises(ConnectError, match=r"server verification \(of our certificate or IP address\) failed"):
+        pyvirt.open(uri(daemon, pkipath))
+    event = wait_for_event(daemon, "TLS client refused", x509_dname=PKI.dn("mallory"))
+    assert "tls_allowed_dn_list" in event["why"]
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_virsh_with_dn_not_allowed_is_refused(daemon: DaemonProcess, pki: PKI) -> None:
+    done = virsh(uri(daemon, pki.client("eve")), "list")
+    assert done.returncode == 1
+    assert "server verification (of our certificate or IP address) failed" in done.stderr
+    wait_for_event(daemon, "TLS client refused", x509_dname=PKI.dn("eve"))
+
+
+def test_garbage_instead_of_a_handshake_is_dropped_alone(daemon: DaemonProcess, pki: PKI) -> None:
+    with socket.create_connection(("127.0.0.1", port(daemon)), timeout=10) as raw:
+        raw.sendall(b"\x00\x00\x00\x1c" + b"not a TLS record at all" * 10)
+        while raw.recv(4096):  # an alert at most, then the daemon closes
+            pass
+    event = wait_for_event(daemon, "TLS client refused", why="TLS handshake failed: WRONG_VERSION_NUMBER")
+    assert event["address"].startswith("127.0.0.1;")
+    with pyvirt.open(uri(daemon, pki.client("ok-after-garbage"))) as conn:
+        assert conn.get_hostname()
+
+
+# -- reload and hostname checks ----------------------------------------------------------------
+
+
+def test_sighup_reloads_certificates_for_new_connections(pki: PKI, tmp_path: Path) -> None:
+    """After SIGHUP new sessions get the new certificate (here one for "localhost" only, so
+    the hostname check refuses 127.0.0.1), while a session opened before keeps working."""
+    own = PKI(tmp_path / "pki")
+    port = free_port()
+    d = start(tmp_path / "node", own.server_settings(port))
+    try:
+        pkipath = own.client("before")
+        address = f"test+tls://127.0.0.1:{port}/default?pkipath={pkipath}"
+        early = pyvirt.open(address)
+        own.reissue_server(own.ca, hosts=("localhost",))
+        d.signal(signal.SIGHUP)
+        wait_for_event(d, "TLS certificates reloaded")
+        with pytest.raises(ConnectError, match=r"Certificate's owner does not match the hostname 127\.0\.0\.1"):
+            pyvirt.open(address)
+        with pyvirt.open(f"test+tls://localhost:{port}/default?pkipath={pkipath}") as by_name:
+            assert by_name.get_hostname()
+        with pyvirt.open(address + "&no_verify=1") as unchecked:
+            assert unchecked.get_hostname()
+        assert [dom.name for dom in early.list_domains()] == ["test"]
+        early.close()
+        # a reload that cannot read the files keeps the running certificates
+        (own.server_dir / "serverkey.pem").write_text("not a key")
+        d.signal(signal.SIGHUP)
+        wait_for_event(d, "TLS certificates not reloaded; keeping the running ones")
+        with pyvirt.open(f"test+tls://localhost:{port}/default?pkipath={pkipath}") as still:
+            assert still.get_hostname()
+    finally:
+        assert d.stop() == 0, d.stderr()
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_virsh_checks_the_hostname_too(pki: PKI, tmp_path: Path) -> None:
+    own = PKI(tmp_path / "pki", server_hosts=("localhost",))
+    port = free_port()
+    d = start(tmp_path / "node", own.server_settings(port))
+    try:
+        pkipath = own.client("ok")
+        refused = virsh(f"test+tls://127.0.0.1:{port}/default?pkipath={pkipath}", "list", "--name")
+        assert refused.returncode == 1
+        assert "does not match" in refused.stderr or "hostname" in refused.stderr
+        good = virsh(f"test+tls://localhost:{port}/default?pkipath={pkipath}", "list", "--name")
+        assert (good.returncode, good.stdout.strip()) == (0, "test"), good.stderr
+        unchecked = virsh(f"test+tls://127.0.0.1:{port}/default?pkipath={pkipath}&no_verify=1", "list", "--name")
+        assert (unchecked.returncode, unchecked.stdout.strip()) == (0, "test"), unchecked.stderr
+    finally:
+        assert d.stop() == 0, d.stderr()
+
+
+def test_missing_server_certificate_stops_the_daemon_with_the_file_named(tmp_path: Path) -> None:
+    own = PKI(tmp_path / "pki")
+    (own.server_dir / "servercert.pem").unlink()
+    d = DaemonProcess(tmp_path / "node", own.server_settings(free_port()), args=("--listen",))
+    with pytest.raises(RuntimeError, match=r"servercert\.pem"):
+        d.start()
+    d.stop()
+
+
+# -- libvirt's rules, unit by unit --------------------------------------------------------------
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_dn_is_printed_as_libvirt_prints_it(daemon: DaemonProcess, pki: PKI) -> None:
+    """The DN pyvirtd logs and matches is the one libvirt's own tool prints for the certificate."""
+    pkipath = pki.client('ok-dn, with "specials"+more')
+    with pyvirt.open(uri(daemon, pkipath)) as conn:
+        conn.get_hostname()
+    printed = subprocess.run(
+        ["virt-pki-query-dn", str(pkipath / "clientcert.pem")], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert printed.startswith("O=pyvirt tests,OU=clients,CN=ok-dn")
+    wait_for_event(daemon, "TLS session", x509_dname=printed)
+
+
+@pytest.mark.parametrize(
+    ("patterns", "allowed"),
+    [
+        ((), True),
+        (("O=pyvirt tests,OU=clients,CN=alice",), True),
+        (("O=pyvirt tests,OU=clients,CN=*",), True),
+        (("O=pyvirt tests,OU=clients,CN=al?ce",), True),
+        (("*CN=alice",), True),
+        (("O=pyvirt tests,OU=clients,CN=bob", "O=pyvirt tests,*"), True),
+        (("O=pyvirt tests,OU=clients,CN=ali",), False),
+        (("O=pyvirt tests,OU=clients,CN=[a]lice",), False),
+        (("o=pyvirt tests,ou=clients,cn=alice",), False),
+    ],
+)
+def test_dn_patterns(patterns: tuple[str, ...], allowed: bool) -> None:
+    assert dn_allowed("O=pyvirt tests,OU=clients,CN=alice", patterns) is allowed
+
+
+def test_client_file_locations(tmp_path: Path) -> None:
+    assert client_files("/some/dir") == ("/some/dir/cacert.pem", "/some/dir/clientcert.pem", "/some/dir/clientkey.pem")
+    assert client_files(None, uid=0, home=str(tmp_path)) == (CA_FILE, CERT_FILE, KEY_FILE)
+    assert client_files(None, uid=1000, home=str(tmp_path)) == (CA_FILE, CERT_FILE, KEY_FILE)
+    user = tmp_path / ".pki" / "libvirt"
+    user.mkdir(parents=True)
+    (user / "cacert.pem").write_text("")
+    (user / "clientcert.pem").write_text("")
+    assert client_files(None, uid=1000, home=str(tmp_path)) == (str(user / "cacert.pem"), CERT_FILE, KEY_FILE)
+    (user / "clientkey.pem").write_text("")
+    assert client_files(None, uid=1000, home=str(tmp_path)) == tuple(
+        str(user / name) for name in ("cacert.pem", "clientcert.pem", "clientkey.pem")
+    )
