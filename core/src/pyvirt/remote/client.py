@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import queue
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,9 @@ from pyvirt.remote.wire_values import error_from_wire
 from pyvirt.rpc import keepalive_protocol as kp
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.rpc.message import (
+    FRAME_MIN,
+    LEN_SIZE,
+    MESSAGE_MAX,
     FrameReader,
     Header,
     MessageType,
@@ -36,7 +40,6 @@ from pyvirt.rpc.message import (
     decode_payload,
     keepalive_ping,
     keepalive_pong,
-    pack_message,
 )
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
@@ -47,6 +50,9 @@ EventHandler = Callable[[int, bytes], None]
 """Receives (procedure, payload) of each event message the server sends, in the event thread."""
 
 _RECV_SIZE = 1 << 16
+_LEN_HEADER = struct.Struct(">IIIiiIi")  # length word, then virNetMessageHeader
+_PACKET_MAX = MESSAGE_MAX + LEN_SIZE
+_CALL = int(MessageType.CALL)
 _REPLY_TYPES = (MessageType.REPLY, MessageType.REPLY_WITH_FDS)
 _IDLE_AFTER = 0.05
 """Seconds without calls after which the background thread watches the socket itself."""
@@ -88,6 +94,7 @@ class RPCClient:
         self._cond = threading.Condition(self._lock)
         self._send_lock = threading.Lock()
         self._pending: dict[int, _Call] = {}
+        self._waiting = 0  # callers asleep on _cond: without any, nobody needs waking
         self._reader_busy = False
         self._frames = FrameReader()
         self._dead: str | None = None
@@ -113,14 +120,16 @@ class RPCClient:
         """
         proc = self._procedures[procedure]
         serial = next(self._serials)
+        packet = bytearray(FRAME_MIN)
         try:
-            packet = pack_message(
-                Header(self._program, self._version, procedure, MessageType.CALL, serial, Status.OK), proc.args, args
-            )
+            if proc.args is not None:
+                proc.args.encode(packet, args)
         except XDRError as exc:
             raise InvalidArgumentError(f"cannot send {proc.name}: {exc}") from exc
+        if len(packet) > _PACKET_MAX:
+            raise InvalidArgumentError(f"cannot send {proc.name}: {len(packet)} bytes exceed the maximum {_PACKET_MAX}")
+        _LEN_HEADER.pack_into(packet, 0, len(packet), self._program, self._version, procedure, _CALL, serial, 0)
         call = _Call(serial)
-        self._last_call = time.monotonic()
         with self._lock:
             if self._dead is not None:
                 raise self._lost()
@@ -146,7 +155,9 @@ class RPCClient:
                 if not self._reader_busy:
                     self._reader_busy = True
                     break
+                self._waiting += 1
                 self._cond.wait()
+                self._waiting -= 1
             else:
                 return
         try:
@@ -158,11 +169,12 @@ class RPCClient:
             self._last_call = time.monotonic()
             with self._lock:
                 self._reader_busy = False
-                self._cond.notify_all()
+                if self._waiting:
+                    self._cond.notify_all()
         if not call.done:
             raise self._lost()
 
-    def _send(self, data: bytes) -> None:
+    def _send(self, data: bytes | bytearray) -> None:
         try:
             with self._send_lock:
                 self._transport.sendall(data)
@@ -216,7 +228,8 @@ class RPCClient:
                 call.status = status
                 call.payload = payload
                 call.done = True
-                self._cond.notify_all()
+                if self._waiting:
+                    self._cond.notify_all()
         elif mtype == MessageType.MESSAGE:
             self._queue_event(proc, payload)
         else:
@@ -306,7 +319,8 @@ class RPCClient:
             finally:
                 with self._lock:
                     self._reader_busy = False
-                    self._cond.notify_all()
+                    if self._waiting:
+                        self._cond.notify_all()
 
     # -- death and closing ----------------------------------------------------------------
 

@@ -1,0 +1,137 @@
+"""pyvirt's remote driver next to libvirt's client library, against the same real libvirtd.
+
+    .venv/bin/python bench/bench_remote.py [--seconds 2] [--rounds 5] [--json]
+
+Starts a private libvirtd 9.0 (the suite's ``ReferenceLibvirtd`` helper from the checkout's
+``conftest.py``: test driver only, own unix socket and loopback TCP port; root needed) and
+measures, for each transport, one client doing one call at a time:
+
+* open: ``pyvirt.open`` / ``libvirt.open`` plus close, in a process that has opened once already
+  (imports excluded);
+* round trip: ``get_version`` / ``getVersion`` and ``lookup_domain_by_name`` / ``lookupByName``,
+  median and 99th percentile of single calls, and calls per second.
+
+Both sides run in their own process (pyvirt in this interpreter's environment, libvirt's
+bindings in ``/usr/bin/python3``), alternating round by round so machine load hits both alike;
+each figure is the median over rounds.  The issue's target: pyvirt at most 1x libvirt's
+round trip and open time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+WORKER = r"""
+import json, sys, time
+uri, seconds, side = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+if side == "pyvirt":
+    import pyvirt
+    def connect(): return pyvirt.open(uri)
+    version = lambda c: c.get_version()
+    lookup = lambda c: c.lookup_domain_by_name("test")
+else:
+    import libvirt
+    def connect(): return libvirt.open(uri)
+    version = lambda c: c.getVersion()
+    lookup = lambda c: c.lookupByName("test")
+connect().close()  # imports and first-open costs out of the way
+opens = []
+end = time.perf_counter() + seconds / 3
+while time.perf_counter() < end:
+    t = time.perf_counter(); connect().close(); opens.append(time.perf_counter() - t)
+conn = connect()
+out = {"open": opens}
+for name, fn in (("getVersion", version), ("lookupByName", lookup)):
+    times = []
+    end = time.perf_counter() + seconds / 3
+    while time.perf_counter() < end:
+        t = time.perf_counter(); fn(conn); times.append(time.perf_counter() - t)
+    out[name] = times
+conn.close()
+print(json.dumps(out))
+"""
+
+
+def run_side(side: str, uri: str, seconds: float) -> dict[str, list[float]]:
+    python = sys.executable if side == "pyvirt" else SYSTEM_PYTHON
+    proc = subprocess.run(
+        [python, "-c", WORKER, uri, str(seconds), side], capture_output=True, text=True, check=True, timeout=120
+    )
+    result: dict[str, list[float]] = json.loads(proc.stdout)
+    return result
+
+
+def summarise(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "median_us": statistics.median(ordered) * 1e6,
+        "p99_us": ordered[int(len(ordered) * 0.99) - 1] * 1e6,
+        "calls_per_s": len(ordered) / sum(ordered),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of one round per side")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args()
+
+    sys.path.insert(0, str(CHECKOUT))
+    from conftest import ReferenceLibvirtd  # the same daemon helper the tests use
+
+    results: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-remote-") as workdir:
+        daemon = ReferenceLibvirtd(Path(workdir))
+        daemon.start()
+        try:
+            for transport in ("unix", "tcp"):
+                uri = daemon.uri(transport)
+                rounds: dict[str, list[dict[str, list[float]]]] = {"pyvirt": [], "libvirt": []}
+                for _ in range(options.rounds):
+                    for side in rounds:
+                        rounds[side].append(run_side(side, uri, options.seconds))
+                results[transport] = {
+                    side: {
+                        metric: _median_of_rounds([summarise(r[metric]) for r in per_round])
+                        for metric in ("open", "getVersion", "lookupByName")
+                    }
+                    for side, per_round in rounds.items()
+                }
+        finally:
+            daemon.stop()
+    if options.json:
+        print(json.dumps(results, indent=2))
+    else:
+        _print_table(results)
+    return 0
+
+
+def _median_of_rounds(summaries: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(s[key] for s in summaries) for key in summaries[0]}
+
+
+def _print_table(results: dict[str, Any]) -> None:
+    print(f"{'transport':9} {'metric':13} {'pyvirt µs':>10} {'libvirt µs':>10} {'ratio':>6}   p99 pyvirt/libvirt µs   calls/s pyvirt/libvirt")
+    for transport, sides in results.items():
+        for metric in ("open", "getVersion", "lookupByName"):
+            mine, theirs = sides["pyvirt"][metric], sides["libvirt"][metric]
+            print(
+                f"{transport:9} {metric:13} {mine['median_us']:10.1f} {theirs['median_us']:10.1f} "
+                f"{mine['median_us'] / theirs['median_us']:6.2f}   {mine['p99_us']:8.1f} / {theirs['p99_us']:<8.1f}"
+                f"      {mine['calls_per_s']:8.0f} / {theirs['calls_per_s']:<8.0f}"
+            )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
