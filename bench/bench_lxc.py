@@ -62,7 +62,9 @@ def main() -> int:
     times: dict[str, dict[str, list[float]]] = {k: {"start": [], "destroy": []} for k in ("pyvirt", "libvirt")}
     helper = subprocess.Popen(
         ["/usr/bin/python3", "-c", LIBVIRT_HELPER, xml.replace(name, name + "-lv")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert helper.stdin is not None and helper.stdout is not None
 

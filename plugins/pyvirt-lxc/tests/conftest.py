@@ -16,7 +16,6 @@ from pyvirt import ListFilter
 from pyvirt_lxc import extras, testing
 
 
-
 @pytest.fixture(scope="session")
 def rootfs(tmp_path_factory: pytest.TempPathFactory) -> str:
     return testing.build_rootfs(str(tmp_path_factory.mktemp("rootfs")))
@@ -71,7 +70,7 @@ def inside() -> Callable[..., str]:
 @pytest.fixture
 def bridge() -> Iterator[str]:
     """A host bridge made for the test and deleted after it, whatever happened."""
-    from pyroute2 import IPRoute
+    from pyroute2 import IPRoute  # type: ignore[import-untyped]
 
     name = f"pvtbr{secrets.token_hex(3)}"
     with IPRoute() as ip:

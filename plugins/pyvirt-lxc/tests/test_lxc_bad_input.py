@@ -54,6 +54,7 @@ def test_xml_that_is_no_container_is_refused_at_define(lxc: pyvirt.Connection, r
         lxc.define_domain(container_xml("noinit", rootfs).replace("<init>/bin/sh</init>", ""))
     with pytest.raises(pyvirt.PyvirtError, match="no root filesystem"):
         lxc.define_domain(
-            "<domain type='lxc'><name>x</name><memory>1024</memory><os><type>exe</type><init>/bin/sh</init></os></domain>"
+            "<domain type='lxc'><name>x</name><memory>1024</memory>"
+            "<os><type>exe</type><init>/bin/sh</init></os></domain>"
         )
     assert lxc.list_domains() == []

@@ -17,10 +17,17 @@ from pyvirt.types import StoppedDetail
 from pyvirt_lxc import cgroups, extras
 from pyvirt_lxc.container import DROPPED_CAPABILITIES
 from pyvirt_lxc.driver import embed_scope
+from pyvirt_lxc.store import Runtime
 from pyvirt_lxc.testing import build_rootfs, container_xml
 
 Inside = Callable[..., str]
 IDMAP = "<idmap><uid start='0' target='200000' count='65536'/><gid start='0' target='200000' count='65536'/></idmap>"
+
+
+def live(dom: pyvirt.Domain) -> Runtime:
+    found = extras.runtime(dom)
+    assert found is not None, f"{dom.name} is not running"
+    return found
 
 
 def read_until(sock: socket.socket, marker: bytes, timeout: float = 10.0) -> bytes:
@@ -55,8 +62,13 @@ def test_container_runs_its_init_as_pid_1_in_its_own_world(
     )
     dom = lxc.define_domain(
         container_xml(
-            "inner", rootfs, args=["-c", "exec sleep 1000"], env={"GREETING": "hello there"},
-            initdir="/tmp", memory_kib=32768, extra_devices=devices,
+            "inner",
+            rootfs,
+            args=["-c", "exec sleep 1000"],
+            env={"GREETING": "hello there"},
+            initdir="/tmp",
+            memory_kib=32768,
+            extra_devices=devices,
         )
     )
     dom.start()
@@ -146,13 +158,15 @@ def test_suspend_freezes_and_resume_thaws(lxc: pyvirt.Connection, rootfs: str, s
     dom.destroy()  # a frozen container is destroyed too
 
 
-def test_destroy_leaves_no_process_and_no_cgroup(lxc: pyvirt.Connection, lxc_root: str, rootfs: str, inside: Inside) -> None:
+def test_destroy_leaves_no_process_and_no_cgroup(
+    lxc: pyvirt.Connection, lxc_root: str, rootfs: str, inside: Inside
+) -> None:
     dom = lxc.create_domain(container_xml("crowd", rootfs, args=["-c", "sleep 1000 & sleep 1000 & exec sleep 1000"]))
     inside(dom, "sh", "-c", "sleep 1000 >/dev/null 2>&1 </dev/null &")
-    cg = lxc.driver._node.cgroup("crowd")
+    cg = extras.cgroup(dom)
     pids = cg.pids()
     assert len(pids) >= 4
-    monitor = lxc.driver._node.entries[dom.uuid].runtime.monitor_pid
+    monitor = live(dom).monitor_pid
     dom.destroy()
     assert not cg.exists()
     for pid in [*pids, monitor]:
@@ -183,9 +197,9 @@ def test_shutdown_signals_init_and_reboot_restarts_it(lxc: pyvirt.Connection, ro
     polite = "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"
     dom = lxc.define_domain(container_xml("polite", rootfs, args=["-c", polite]))
     dom.start()
-    first = lxc.driver._node.entries[dom.uuid].runtime
+    first = live(dom)
     dom.reboot()
-    second = lxc.driver._node.entries[dom.uuid].runtime
+    second = live(dom)
     assert second.id == first.id and second.init_pid != first.init_pid
     assert dom.state()[0] == DomainState.RUNNING
     dom.shutdown()
@@ -222,7 +236,7 @@ def test_user_namespace_from_idmap(lxc: pyvirt.Connection, rootfs: str, open_roo
     dom = lxc.create_domain(container_xml("mapped", open_rootfs, args=["-c", "exec sleep 1000"], extra=idmap))
     assert inside(dom, "cat", "/proc/self/uid_map").split() == ["0", "200000", "65536"]
     assert inside(dom, "id", "-u").strip() == "0"
-    pid = lxc.driver._node.entries[dom.uuid].runtime.init_pid
+    pid = live(dom).init_pid
     with open(f"/proc/{pid}/status") as f:
         uid_line = next(line for line in f if line.startswith("Uid:"))
     assert uid_line.split()[1] == "200000"  # root inside is an unprivileged user outside

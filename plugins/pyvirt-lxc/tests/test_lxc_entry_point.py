@@ -24,8 +24,8 @@ def test_unknown_path_is_refused() -> None:
 
 def test_system_is_declined_outside_the_daemon() -> None:
     """A client process hands lxc:///system to pyvirtd: the driver must not serve it here."""
-    from pyvirt_lxc import plugin
     from pyvirt.uri import parse
+    from pyvirt_lxc import plugin
 
     assert not getattr(host(), "server_side", False)
     assert plugin.connect_open(parse("lxc:///system"), False, lambda event: None) is None

@@ -13,20 +13,30 @@ Inside = Callable[..., str]
 
 def nic(kind: str, source: str, mac: str, host: str, guest: str) -> str:
     src = f"<source {'bridge' if kind == 'bridge' else 'network'}='{source}'/>" if source else ""
-    return f"<interface type='{kind}'><mac address='{mac}'/>{src}<target dev='{host}'/><guest dev='{guest}'/></interface>"
+    return (
+        f"<interface type='{kind}'><mac address='{mac}'/>{src}<target dev='{host}'/><guest dev='{guest}'/></interface>"
+    )
 
 
 def test_two_containers_on_a_bridge_ping_each_other(
     lxc: pyvirt.Connection, rootfs: str, bridge: str, inside: Inside
 ) -> None:
-    a = lxc.create_domain(container_xml(
-        "ping-a", rootfs, args=["-c", "exec sleep 1000"],
-        extra_devices=nic("bridge", bridge, "52:54:00:aa:00:01", f"{bridge}a", "eth0"),
-    ))
-    b = lxc.create_domain(container_xml(
-        "ping-b", rootfs, args=["-c", "exec sleep 1000"],
-        extra_devices=nic("network", bridge, "52:54:00:aa:00:02", f"{bridge}b", "lan0"),
-    ))
+    a = lxc.create_domain(
+        container_xml(
+            "ping-a",
+            rootfs,
+            args=["-c", "exec sleep 1000"],
+            extra_devices=nic("bridge", bridge, "52:54:00:aa:00:01", f"{bridge}a", "eth0"),
+        )
+    )
+    b = lxc.create_domain(
+        container_xml(
+            "ping-b",
+            rootfs,
+            args=["-c", "exec sleep 1000"],
+            extra_devices=nic("network", bridge, "52:54:00:aa:00:02", f"{bridge}b", "lan0"),
+        )
+    )
     assert inside(a, "cat", "/sys/class/net/eth0/address").strip() == "52:54:00:aa:00:01"
     assert sorted(inside(b, "ls", "/sys/class/net").split()) == ["lan0", "lo"]
     inside(a, "ip", "addr", "add", "10.213.7.1/24", "dev", "eth0")
@@ -50,9 +60,11 @@ def test_ethernet_interface_and_generated_host_name(lxc: pyvirt.Connection, root
 
 
 def test_missing_bridge_is_refused_before_anything_is_made(lxc: pyvirt.Connection, rootfs: str) -> None:
-    dom = lxc.define_domain(container_xml(
-        "lonely", rootfs, extra_devices=nic("bridge", "pvtnosuchbr", "52:54:00:aa:00:03", "pvtlonely", "eth0")
-    ))
+    dom = lxc.define_domain(
+        container_xml(
+            "lonely", rootfs, extra_devices=nic("bridge", "pvtnosuchbr", "52:54:00:aa:00:03", "pvtlonely", "eth0")
+        )
+    )
     import pytest
 
     with pytest.raises(pyvirt.PyvirtError, match="bridge 'pvtnosuchbr' has no bridge device"):

@@ -11,8 +11,15 @@ import pytest
 
 import pyvirt
 from pyvirt import DomainState, ListFilter
-from pyvirt_lxc import procs
+from pyvirt_lxc import extras, procs
+from pyvirt_lxc.store import Runtime
 from pyvirt_lxc.testing import container_xml
+
+
+def live(dom: pyvirt.Domain) -> Runtime:
+    found = extras.runtime(dom)
+    assert found is not None, f"{dom.name} is not running"
+    return found
 
 
 def in_new_process(code: str) -> str:
@@ -34,7 +41,7 @@ def test_next_process_finds_the_running_container(lxc_uri: str, rootfs: str) -> 
     with pyvirt.open(lxc_uri) as conn:
         dom = conn.lookup_domain_by_name("keeper")
         assert dom.id == started_id and dom.state()[0] == DomainState.RUNNING
-        runtime = conn.driver._node.entries[dom.uuid].runtime
+        runtime = live(dom)
         assert procs.alive(runtime.init_pid, runtime.init_start)
         dom.suspend()
     # a paused container is found paused; one that died while nobody watched is found shut off
@@ -42,7 +49,8 @@ def test_next_process_finds_the_running_container(lxc_uri: str, rootfs: str) -> 
         dom = conn.lookup_domain_by_name("keeper")
         assert dom.state()[0] == DomainState.PAUSED
         dom.resume()
-    import os, signal
+    import os
+    import signal
 
     os.kill(runtime.init_pid, signal.SIGKILL)
     procs.wait_gone(runtime.init_pid, runtime.init_start, 5)

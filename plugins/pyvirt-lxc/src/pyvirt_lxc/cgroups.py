@@ -193,7 +193,10 @@ class ContainerCgroup:
                 quota = "max" if quota_us is None or quota_us < 0 else str(quota_us)
                 _write(os.path.join(path, "cpu.max"), f"{quota} {period_us or 100000}")
         except OSError as exc:
-            raise _fail(f"the kernel refused the CPU tuning (shares={shares}, period={period_us}, quota={quota_us}): {exc.strerror}") from None
+            raise _fail(
+                f"the kernel refused the CPU tuning (shares={shares}, period={period_us}, "
+                f"quota={quota_us}): {exc.strerror}"
+            ) from None
 
     # -- accounting ---------------------------------------------------------------------------
 
@@ -237,13 +240,15 @@ class ContainerCgroup:
         """Freeze or thaw every process, returning once the kernel reports it done."""
         kind, path = self._dir("freezer")
         if kind == "v1":
-            state = os.path.join(path, "freezer.state")
-            _write(state, "FROZEN" if frozen else "THAWED")
-            done = lambda: _read(state).strip() == ("FROZEN" if frozen else "THAWED")  # noqa: E731
+            _write(os.path.join(path, "freezer.state"), "FROZEN" if frozen else "THAWED")
         else:
             _write(os.path.join(path, "cgroup.freeze"), "1" if frozen else "0")
-            events = os.path.join(path, "cgroup.events")
-            done = lambda: f"frozen {int(frozen)}" in _read(events)  # noqa: E731
+
+        def done() -> bool:
+            if kind == "v1":
+                return _read(os.path.join(path, "freezer.state")).strip() == ("FROZEN" if frozen else "THAWED")
+            return f"frozen {int(frozen)}" in _read(os.path.join(path, "cgroup.events"))
+
         deadline = time.monotonic() + timeout
         while not done():
             if time.monotonic() > deadline:

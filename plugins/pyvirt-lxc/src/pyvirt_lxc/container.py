@@ -75,7 +75,7 @@ def namespace_parent(spec: Spec, ch: Channels) -> None:
             init(spec, ch)
         _say(ch.report, f"P {pid}")
         os._exit(0)
-    except BaseException as exc:  # noqa: BLE001 - everything must reach the driver as a message
+    except BaseException as exc:
         _report_and_exit(ch.report, exc)
 
 
@@ -110,7 +110,7 @@ def init(spec: Spec, ch: Channels) -> None:
             os.execve(spec.init, [spec.init, *spec.args], env)
         except OSError as exc:
             raise RuntimeError(f"cannot run <init> '{spec.init}' inside the container: {exc.strerror}") from None
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         _report_and_exit(ch.report, exc)
 
 
@@ -134,7 +134,7 @@ def _loopback_up() -> None:
 
 def _setup_links(links: Sequence[tuple[str, str]]) -> None:
     """Give each moved-in interface its name from the XML and bring it up."""
-    from pyroute2 import IPRoute  # already imported by the driver before it forked
+    from pyroute2 import IPRoute  # type: ignore[import-untyped]  # loaded by the driver before it forked
 
     with IPRoute() as ip:
         for moved, guest in links:
@@ -190,11 +190,22 @@ def _setup_root(spec: Spec, console: str) -> None:
     _ensure_file(os.path.join(dev, "console"))
     libc.mount(console, os.path.join(dev, "console"), None, libc.MS_BIND)
     os.mkdir(os.path.join(dev, "pts"))
-    libc.mount("devpts", os.path.join(dev, "pts"), "devpts", libc.MS_NOSUID | libc.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+    libc.mount(
+        "devpts",
+        os.path.join(dev, "pts"),
+        "devpts",
+        libc.MS_NOSUID | libc.MS_NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620",
+    )
     os.mkdir(os.path.join(dev, "shm"))
     libc.mount("shm", os.path.join(dev, "shm"), "tmpfs", libc.MS_NOSUID | libc.MS_NODEV, "mode=1777")
-    for link, to in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                     ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+    for link, to in (
+        ("ptmx", "pts/ptmx"),
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(to, os.path.join(dev, link))
     # proc and sysfs before the pivot: in a user namespace the kernel allows a new instance only
     # while the host's own instance is still visible in the mount namespace

@@ -46,10 +46,10 @@ from pyvirt.types import (
 )
 from pyvirt.uri import URI
 from pyvirt.xml.domain import DomainDef
-
 from pyvirt_lxc import enter, hostinfo, launch, procs, spec
+from pyvirt_lxc.cgroups import ContainerCgroup
 from pyvirt_lxc.node import Entry, Node
-from pyvirt_lxc.store import Store
+from pyvirt_lxc.store import Runtime, Store
 
 log = get_logger("pyvirt.lxc")
 
@@ -60,7 +60,9 @@ SHUTDOWN_TIMEOUT = 10.0
 
 
 def _invalid(message: str) -> OperationInvalidError:
-    return OperationInvalidError(f"Requested operation is not valid: {message}", code=ErrorCode.OPERATION_INVALID, domain=ErrorDomain.DOMAIN)
+    return OperationInvalidError(
+        f"Requested operation is not valid: {message}", code=ErrorCode.OPERATION_INVALID, domain=ErrorDomain.DOMAIN
+    )
 
 
 def embed_scope(root: str) -> str:
@@ -217,7 +219,9 @@ class LxcConnection(DriverConnection):
             if entry.runtime is None:
                 del self._node.entries[uuid]
             else:
-                self._node.store.save_runtime(entry.name, dataclasses.replace(entry.runtime, persistent=False), entry.current.to_xml())
+                self._node.store.save_runtime(
+                    entry.name, dataclasses.replace(entry.runtime, persistent=False), entry.current.to_xml()
+                )
             self._node.emit(ref, DomainEventType.UNDEFINED, UndefinedDetail.REMOVED)
 
     def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
@@ -396,14 +400,15 @@ class LxcConnection(DriverConnection):
     def domain_set_vcpus(self, uuid: str, count: int, scope: ModifyScope) -> None:
         with self._node.lock:
             entry = self._entry(uuid)
-            if entry.config is None or entry.runtime is not None and not scope & ModifyScope.CONFIG:
+            if entry.config is None or (entry.runtime is not None and not scope & ModifyScope.CONFIG):
                 raise _invalid("the vCPUs of a running container are set through <cputune> in its config")
             if scope & ModifyScope.MAXIMUM:
                 entry.config.vcpus = count
             else:
                 if count > entry.config.vcpus:
                     raise InvalidArgumentError(
-                        f"invalid argument: requested vcpus is greater than max allowable vcpus for the domain: {count} > {entry.config.vcpus}",
+                        "invalid argument: requested vcpus is greater than max allowable vcpus for the domain: "
+                        f"{count} > {entry.config.vcpus}",
                         code=ErrorCode.INVALID_ARG,
                     )
                 entry.config.current_vcpus = count
@@ -422,6 +427,15 @@ class LxcConnection(DriverConnection):
         with self._node.lock:
             entry = self._running(uuid)
             return self._node.store.run_path(entry.name, "console")
+
+    def lxc_runtime(self, uuid: str) -> Runtime | None:
+        """The running container's host-side record (init and monitor PIDs...), if it runs."""
+        with self._node.lock:
+            return self._entry(uuid).runtime
+
+    def lxc_cgroup(self, uuid: str) -> ContainerCgroup:
+        with self._node.lock:
+            return self._node.cgroup(self._entry(uuid).name)
 
     def lxc_enter(self, uuid: str, argv: Sequence[str], **popen: object) -> subprocess.Popen[bytes]:
         """Run ``argv`` inside the running container's namespaces, cgroups and root."""
@@ -446,13 +460,24 @@ def _keep(filters: ListFilter, entry: Entry, state: DomainState) -> bool:
             return False
     states = filters & (ListFilter.RUNNING | ListFilter.PAUSED | ListFilter.SHUTOFF | ListFilter.OTHER)
     if states:
-        bit = {DomainState.RUNNING: ListFilter.RUNNING, DomainState.PAUSED: ListFilter.PAUSED,
-               DomainState.SHUTOFF: ListFilter.SHUTOFF}.get(state, ListFilter.OTHER)
+        bit = {
+            DomainState.RUNNING: ListFilter.RUNNING,
+            DomainState.PAUSED: ListFilter.PAUSED,
+            DomainState.SHUTOFF: ListFilter.SHUTOFF,
+        }.get(state, ListFilter.OTHER)
         return bool(states & bit)
     return True
 
 
-def _start(node: Node, entry: Entry, definition: DomainDef, paused: bool, *, domain_id: int | None = None, announce: bool = True) -> None:
+def _start(
+    node: Node,
+    entry: Entry,
+    definition: DomainDef,
+    paused: bool,
+    *,
+    domain_id: int | None = None,
+    announce: bool = True,
+) -> None:
     container = spec.from_definition(definition)
     live = definition.copy()
     store = node.store
@@ -470,7 +495,7 @@ def _start(node: Node, entry: Entry, definition: DomainDef, paused: bool, *, dom
     except BaseException:
         store.clear_runtime(name)  # the monitor of a failed start leaves its exit status
         raise
-    for iface, host in zip(live.interfaces, runtime.host_links):
+    for iface, host in zip(live.interfaces, runtime.host_links, strict=True):
         iface.target_dev = host
     entry.live, entry.runtime, entry.stopping = live, runtime, None
     try:
@@ -506,5 +531,5 @@ def _autostart(node: Node) -> None:
             if entry.autostart and entry.runtime is None and entry.config is not None:
                 try:
                     _start(node, entry, entry.config, False)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     log.warning("autostart failed", name=entry.name, error=str(exc))

@@ -18,8 +18,14 @@ from typing import Any
 from pyvirt_lxc import libc
 from pyvirt_lxc.cgroups import ContainerCgroup
 
-_ORDER = (("user", libc.CLONE_NEWUSER), ("ipc", libc.CLONE_NEWIPC), ("uts", libc.CLONE_NEWUTS),
-          ("net", libc.CLONE_NEWNET), ("pid", libc.CLONE_NEWPID), ("mnt", libc.CLONE_NEWNS))
+_ORDER = (
+    ("user", libc.CLONE_NEWUSER),
+    ("ipc", libc.CLONE_NEWIPC),
+    ("uts", libc.CLONE_NEWUTS),
+    ("net", libc.CLONE_NEWNET),
+    ("pid", libc.CLONE_NEWPID),
+    ("mnt", libc.CLONE_NEWNS),
+)
 _ENV = {"PATH": "/bin:/usr/bin:/sbin:/usr/sbin", "HOME": "/", "TERM": "linux", "container": "lxc-libvirt"}
 
 

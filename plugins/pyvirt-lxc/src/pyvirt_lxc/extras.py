@@ -14,8 +14,9 @@ from typing import Any
 
 import pyvirt
 from pyvirt.errors import ErrorCode, UnsupportedError
-
+from pyvirt_lxc.cgroups import ContainerCgroup
 from pyvirt_lxc.driver import LxcConnection
+from pyvirt_lxc.store import Runtime
 
 
 def _driver(domain: pyvirt.Domain, what: str) -> LxcConnection:
@@ -50,3 +51,13 @@ def enter_namespace(domain: pyvirt.Domain, argv: Sequence[str], **popen: Any) ->
     if not argv:
         raise pyvirt.InvalidArgumentError("invalid argument: no command to run", code=ErrorCode.INVALID_ARG)
     return _driver(domain, "lxc-enter-namespace").lxc_enter(domain.uuid, argv, **popen)
+
+
+def runtime(domain: pyvirt.Domain) -> Runtime | None:
+    """The running container's record on the host: ID, init and monitor PIDs, host veths."""
+    return _driver(domain, "runtime").lxc_runtime(domain.uuid)
+
+
+def cgroup(domain: pyvirt.Domain) -> ContainerCgroup:
+    """The container's cgroups (they exist while it runs)."""
+    return _driver(domain, "cgroup").lxc_cgroup(domain.uuid)

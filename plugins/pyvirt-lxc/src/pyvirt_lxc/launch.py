@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 
 from pyvirt.errors import ErrorCode, OperationFailedError
-
 from pyvirt_lxc import monitor, netdev, procs
 from pyvirt_lxc.cgroups import ContainerCgroup
 from pyvirt_lxc.spec import IdRange, Spec
@@ -41,7 +40,9 @@ class _Progress:
     links_made: tuple[str, ...] = ()
 
 
-def start(spec: Spec, cgroup: ContainerCgroup, domain_id: int, console_path: str, exit_path: str, persistent: bool) -> Runtime:
+def start(
+    spec: Spec, cgroup: ContainerCgroup, domain_id: int, console_path: str, exit_path: str, persistent: bool
+) -> Runtime:
     """Start ``spec``'s container; on failure remove what was made and raise :class:`StartError`."""
     if not os.path.isdir(spec.rootfs):
         raise _fail(f"root filesystem '{spec.rootfs}' does not exist or is not a directory")
@@ -63,7 +64,9 @@ def start(spec: Spec, cgroup: ContainerCgroup, domain_id: int, console_path: str
         oom = cgroup.oom_kills() if progress.init_pid else 0
         _undo(cgroup, progress)
         if oom:  # whatever step noticed it, the cause is the memory limit
-            raise _fail(f"the kernel killed the container's init: memory limit {spec.memory_kib} KiB is too small") from exc
+            raise _fail(
+                f"the kernel killed the container's init: memory limit {spec.memory_kib} KiB is too small"
+            ) from exc
         raise
     return Runtime(domain_id, progress.init_pid, start, progress.monitor_pid, progress.links_made, persistent)
 
@@ -92,7 +95,15 @@ def _run_children(
     try:
         pid = os.fork()
         if pid == 0:
-            _detach(spec, cgroup, report_w, go_r, [(peer, nic.guest) for (_, peer), nic in zip(links, spec.nics)], console_path, exit_path)
+            _detach(
+                spec,
+                cgroup,
+                report_w,
+                go_r,
+                [(peer, nic.guest) for (_, peer), nic in zip(links, spec.nics, strict=True)],
+                console_path,
+                exit_path,
+            )
         os.close(report_w)
         os.close(go_r)
         _converse(spec, cgroup, links, report_r, go_w, progress)
@@ -105,7 +116,15 @@ def _run_children(
                 os.close(fd)
 
 
-def _detach(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, guest_links: list[tuple[str, str]], console: str, exit_path: str) -> None:
+def _detach(
+    spec: Spec,
+    cgroup: ContainerCgroup,
+    report: int,
+    go: int,
+    guest_links: list[tuple[str, str]],
+    console: str,
+    exit_path: str,
+) -> None:
     """In the monitor: leave the driver's session, close the driver's files, run.
 
     The monitor stays the driver's child (one fork less on every start); the driver reaps it
@@ -131,7 +150,9 @@ def reap_monitor(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def _converse(spec: Spec, cgroup: ContainerCgroup, links: list[tuple[str, str]], report: int, go: int, progress: _Progress) -> None:
+def _converse(
+    spec: Spec, cgroup: ContainerCgroup, links: list[tuple[str, str]], report: int, go: int, progress: _Progress
+) -> None:
     deadline = time.monotonic() + _START_TIMEOUT
     pending = b""
     while True:

@@ -26,7 +26,15 @@ from pyvirt_lxc.store import write_atomic
 _BACKLOG = 64 * 1024
 
 
-def run(spec: Spec, cgroup: ContainerCgroup, report: int, go: int, links: list[tuple[str, str]], console_path: str, exit_path: str) -> None:
+def run(
+    spec: Spec,
+    cgroup: ContainerCgroup,
+    report: int,
+    go: int,
+    links: list[tuple[str, str]],
+    console_path: str,
+    exit_path: str,
+) -> None:
     """Body of the monitor process; never returns."""
     try:
         gc.disable()  # objects inherited from the driver must never be finalised here

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pyvirt.errors import ErrorCode, OperationFailedError
-
 from pyvirt_lxc.spec import Nic
 
 
@@ -22,7 +21,7 @@ def _fail(message: str) -> OperationFailedError:
 
 def check_bridges(nics: Sequence[Nic]) -> None:
     """Refuse a missing bridge before anything is made."""
-    from pyroute2 import IPRoute
+    from pyroute2 import IPRoute  # type: ignore[import-untyped]
 
     with IPRoute() as ip:
         for nic in nics:
@@ -43,7 +42,7 @@ def plug(nics: Sequence[Nic], names: Sequence[tuple[str, str]], pid: int) -> tup
     made: list[str] = []
     with IPRoute() as ip:
         try:
-            for nic, (host, peer) in zip(nics, names):
+            for nic, (host, peer) in zip(nics, names, strict=True):
                 ip.link("add", ifname=host, kind="veth", peer=peer)
                 made.append(host)
                 peer_index = ip.link_lookup(ifname=peer)[0]
@@ -71,7 +70,7 @@ def unplug(hosts: Sequence[str]) -> None:
             for index in ip.link_lookup(ifname=host):
                 try:
                     ip.link("del", index=index)
-                except Exception:  # noqa: BLE001 - already gone with the container's namespace
+                except Exception:
                     pass
 
 

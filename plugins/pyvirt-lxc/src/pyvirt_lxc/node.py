@@ -23,7 +23,6 @@ from pyvirt.errors import ConnectError, ErrorCode
 from pyvirt.log import get_logger
 from pyvirt.types import DomainEvent, DomainEventType, DomainRef, ShutoffReason, StoppedDetail
 from pyvirt.xml.domain import DomainDef
-
 from pyvirt_lxc import cgroups, launch, netdev, procs
 from pyvirt_lxc.store import Runtime, Store
 
@@ -142,7 +141,7 @@ class Node:
         for name in self.store.config_names():
             try:
                 definition = DomainDef.from_xml(self.store.read_config(name))
-            except Exception as exc:  # noqa: BLE001 - one bad file must not hide the others
+            except Exception as exc:
                 log.warning("skipping unreadable domain config", name=name, error=str(exc))
                 continue
             self.entries[definition.uuid] = Entry(definition, autostart=self.store.autostart(name))
@@ -150,7 +149,7 @@ class Node:
             try:
                 runtime, live_xml = self.store.read_runtime(name)
                 live = DomainDef.from_xml(live_xml)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.warning("dropping unreadable runtime record", name=name, error=str(exc))
                 self.store.clear_runtime(name)
                 continue
@@ -198,7 +197,7 @@ class Node:
             netdev.unplug(netdev.existing(runtime.host_links))
         try:
             cg.remove()
-        except Exception as exc:  # noqa: BLE001 - the domain is stopped whatever the cgroup says
+        except Exception as exc:
             log.warning("cgroup left behind", name=name, error=str(exc))
         if detail is None:
             detail = self._detail_from_exit(entry, self.store.read_exit(name))
@@ -277,5 +276,5 @@ class Node:
             for entry in list(self.entries.values()):
                 try:
                     self.refresh(entry)
-                except Exception as exc:  # noqa: BLE001 - the watcher must keep watching
+                except Exception as exc:
                     log.warning("cleanup after a stopped container failed", name=entry.name, error=str(exc))

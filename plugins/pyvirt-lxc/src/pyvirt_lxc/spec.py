@@ -128,6 +128,11 @@ def _mount(el: etree._Element) -> Mount | str:
     raise _fail(f"<filesystem type='{kind}'> is not supported by the LXC driver (use 'mount' or 'ram')")
 
 
+def _attr(el: etree._Element, child: str, name: str) -> str | None:
+    found = el.find(child)
+    return None if found is None else found.get(name)
+
+
 def _nics(root: etree._Element) -> tuple[Nic, ...]:
     nics = []
     for index, el in enumerate(root.iterfind("devices/interface")):
@@ -145,9 +150,9 @@ def _nics(root: etree._Element) -> tuple[Nic, ...]:
             bridge = None
         else:
             raise _fail(f"<interface type='{kind}'> is not supported by the LXC driver (bridge, network, ethernet)")
-        mac = el.find("mac").get("address", "") if el.find("mac") is not None else ""
-        target = el.find("target").get("dev") if el.find("target") is not None else None
-        guest = el.find("guest").get("dev") if el.find("guest") is not None else None
+        mac = _attr(el, "mac", "address") or ""
+        target = _attr(el, "target", "dev")
+        guest = _attr(el, "guest", "dev")
         host = target or ""
         if len(host) > 15:
             raise _fail(f"interface name '{host}' is longer than 15 characters")
