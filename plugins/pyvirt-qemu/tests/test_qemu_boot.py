@@ -18,7 +18,7 @@ from lxml import etree
 
 import pyvirt
 from conftest import domain_xml, file_serial, node, qemu_pids, wait_for
-from pyvirt.types import DomainEventType, DomainState, RunningReason, ShutoffReason, StoppedDetail
+from pyvirt.types import DomainEventType, DomainState, PausedReason, RunningReason, ShutoffReason, StoppedDetail
 from pyvirt_qemu import probe
 from pyvirt_qemu.prepare import DEFAULT_EMULATOR
 
@@ -97,9 +97,9 @@ def test_suspend_resume_and_events(conn: pyvirt.Connection, root: Path) -> None:
     dom = conn.create_domain(domain_xml("pause"))
     assert not dom.is_persistent()
     dom.suspend()
-    assert dom.state()[0] == DomainState.PAUSED
+    assert dom.state() == (DomainState.PAUSED, PausedReason.USER)
     dom.resume()
-    assert dom.state()[0] == DomainState.RUNNING
+    assert dom.state() == (DomainState.RUNNING, RunningReason.UNPAUSED)
     dom.destroy()
     kinds = [e.event for e in events]
     assert kinds == [

@@ -14,10 +14,11 @@ import textwrap
 from pathlib import Path
 
 from bootsector import write_disk
+from lxml import etree
 
 import pyvirt
-from conftest import domain_xml, file_serial, qemu_pids, wait_for
-from pyvirt.types import DomainState, RunningReason, ShutoffReason
+from conftest import domain_xml, file_serial, node, qemu_pids, wait_for
+from pyvirt.types import DomainState, PausedReason, RunningReason, ShutoffReason
 
 
 def _in_other_process(uri: str, code: str) -> str:
@@ -32,7 +33,12 @@ def _in_other_process(uri: str, code: str) -> str:
 def test_reopen_finds_running_guest_and_destroys_it(uri: str, root: Path) -> None:
     disk = write_disk(root / "halt.img", b"ALIVE", "halt")
     serial = root / "serial.log"
-    xml = domain_xml("keep", disk, serial=file_serial(serial))
+    xml = domain_xml(
+        "keep",
+        disk,
+        serial=file_serial(serial),
+        extra="<serial type='pty'><target port='1'/></serial><graphics type='vnc'/>",
+    )
     out = _in_other_process(uri, f"d = conn.define_domain({xml!r})\nd.start()\nprint(d.id)\n")
     first_id = int(out)
     assert len(qemu_pids(str(root))) == 1
@@ -41,8 +47,12 @@ def test_reopen_finds_running_guest_and_destroys_it(uri: str, root: Path) -> Non
         assert dom.state() == (DomainState.RUNNING, RunningReason.BOOTED)
         assert dom.id == first_id
         wait_for(lambda: "ALIVE" in serial.read_text(errors="replace"), what="the guest's marker")
+        live = etree.fromstring(dom.xml().encode())  # what only QEMU knew, asked again
+        assert node(live, "devices/serial[@type='pty']/source").get("path", "").startswith("/dev/pts/")
+        assert int(node(live, "devices/graphics").get("port", "-1")) >= 5900
+        assert node(live, "devices/serial/alias").get("name") == "serial0"
         dom.suspend()  # the monitor is really reconnected
-        assert dom.state()[0] == DomainState.PAUSED
+        assert dom.state() == (DomainState.PAUSED, PausedReason.USER)
         dom.destroy()
         assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.DESTROYED)
         other = conn.create_domain(domain_xml("next"))

@@ -7,8 +7,10 @@ messages and codes for the same situations.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 from pyvirt.driver import DriverConnection, EventSink
@@ -239,7 +241,7 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
 
     def domain_suspend(self, uuid: str) -> None:
         obj = self.drv.get(uuid)
-        with obj.job:
+        with obj.job, _expecting(obj, PausedReason.USER):
             lifecycle.monitor_of(obj).execute("stop")
             lifecycle.transition(
                 self.drv, obj, DomainState.PAUSED, PausedReason.USER, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED
@@ -247,7 +249,7 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
 
     def domain_resume(self, uuid: str) -> None:
         obj = self.drv.get(uuid)
-        with obj.job:
+        with obj.job, _expecting(obj, RunningReason.UNPAUSED):
             monitor = lifecycle.monitor_of(obj)
             if obj.state != DomainState.PAUSED:
                 raise OperationInvalidError(
@@ -402,6 +404,15 @@ class QemuConnection(saving.SaveCalls, DriverConnection):
         change(new)
         write_atomic(self.drv.layout.config_file(new.name), new.to_xml(inactive=True))
         obj.persistent = new
+
+
+@contextlib.contextmanager
+def _expecting(obj: DomainObj, reason: int) -> Iterator[None]:
+    obj.expected_reason = reason
+    try:
+        yield
+    finally:
+        obj.expected_reason = None
 
 
 def _set_max_memory(d: DomainDef, kib: int) -> None:

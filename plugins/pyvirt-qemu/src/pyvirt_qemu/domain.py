@@ -39,6 +39,9 @@ class DomainObj:
     autostart: bool = False
     stop_reason: ShutoffReason | None = None
     """Why the QEMU process is about to exit, set by whoever asked it to (destroy, save)."""
+    expected_reason: int | None = None
+    """The state reason of a pause or resume this driver asked for, while it is in flight: the
+    QMP event that confirms it may arrive before the call returns."""
     guest_shutdown: bool = False
     exited: threading.Event = field(default_factory=threading.Event)
     cancel_watch: Callable[[], None] | None = None

@@ -136,6 +136,7 @@ class QemuDriver:
         try:
             monitor.connect(status.monitor_path, RECONNECT_TIMEOUT)
             running = monitor.execute("query-status")
+            lifecycle.refresh_live(obj, monitor)
         except MonitorError as exc:
             log.warning("cannot reconnect to a running guest; killing it", domain=live.name, error=exc.message)
             monitor.close()

@@ -117,7 +117,7 @@ def start(
                 domain=ErrorDomain.QEMU,
             ) from exc
         obj.monitor = monitor
-        _fill_live(obj, monitor, cmd)
+        _fill_live(obj, monitor)
         obj.id = drv.next_id()
         obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
         obj.reason = PausedReason.USER if paused else RunningReason.BOOTED
@@ -158,17 +158,36 @@ def _abort(drv: QemuDriver, obj: DomainObj, pid: int) -> None:
     obj.state, obj.reason = DomainState.SHUTOFF, ShutoffReason.FAILED
 
 
-def _fill_live(obj: DomainObj, monitor: Monitor, cmd: command.Command) -> None:
-    """Write into the live XML what QEMU decided at start: pty paths, the VNC port, aliases."""
+def _fill_live(obj: DomainObj, monitor: Monitor) -> None:
+    """After a start: what QEMU decided (:func:`refresh_live`), then the settings QMP applies."""
+    refresh_live(obj, monitor)
+    live = obj.live
+    assert live is not None
+    devs = live.root.find("devices")
+    if devs is None:
+        return
+    for el in devs.iterchildren("graphics"):
+        passwd = el.get("passwd")
+        if passwd is not None:
+            monitor.execute("set_password", {"protocol": "vnc", "password": passwd})
+    if live.current_memory_kib < live.memory_kib and devs.find("memballoon[@model='virtio']") is not None:
+        monitor.execute("balloon", {"value": live.current_memory_kib * 1024})
+
+
+def refresh_live(obj: DomainObj, monitor: Monitor) -> None:
+    """Write into the live XML what only the running QEMU knows: pty paths and the VNC port
+    (asked through QMP), and every device's alias.  Done at start and again when a restarted
+    driver finds the guest, so the live XML never depends on how the status file was parsed."""
     live = obj.live
     assert live is not None
     devs = live.root.find("devices")
     if devs is None:
         return
     names = aliases(devs)
-    if cmd.ptys:
+    chardevs = [*devs.iterchildren("serial"), *devs.iterchildren("console")]
+    if any(el.get("type") == "pty" for el in chardevs):
         ptys = {c["label"]: c["filename"].removeprefix("pty:") for c in monitor.execute("query-chardev")}
-        for el in (*devs.iterchildren("serial"), *devs.iterchildren("console")):
+        for el in chardevs:
             path = ptys.get(f"char{names.get(el, '')}")
             if el.get("type") == "pty" and path:
                 el.set("tty", path)
@@ -176,16 +195,10 @@ def _fill_live(obj: DomainObj, monitor: Monitor, cmd: command.Command) -> None:
                 if src is None:
                     src = etree.SubElement(el, "source")
                 src.set("path", path)
-    if cmd.vnc:
+    if devs.find("graphics") is not None:
         vnc = monitor.execute("query-vnc")
         for el in devs.iterchildren("graphics"):
             el.set("port", str(vnc.get("service", el.get("port", "-1"))))
-            passwd = el.get("passwd")
-            if passwd is not None:
-                monitor.execute("set_password", {"protocol": "vnc", "password": passwd})
-    current, maximum = live.current_memory_kib, live.memory_kib
-    if current < maximum and devs.find("memballoon[@model='virtio']") is not None:
-        monitor.execute("balloon", {"value": current * 1024})
     for el, name in names.items():
         if el.find("alias") is None:
             etree.SubElement(el, "alias", name=name)
@@ -241,13 +254,11 @@ def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any]
                 obj.ref, DomainEventType.SHUTDOWN, ShutdownDetail.GUEST if data.get("guest") else ShutdownDetail.HOST
             )
     elif name == "STOP":
-        transition(
-            drv, obj, DomainState.PAUSED, PausedReason.UNKNOWN, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED
-        )
+        paused = obj.expected_reason if obj.expected_reason is not None else PausedReason.UNKNOWN
+        transition(drv, obj, DomainState.PAUSED, paused, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)
     elif name == "RESUME":
-        transition(
-            drv, obj, DomainState.RUNNING, RunningReason.UNPAUSED, DomainEventType.RESUMED, ResumedDetail.UNPAUSED
-        )
+        running = obj.expected_reason if obj.expected_reason is not None else RunningReason.UNPAUSED
+        transition(drv, obj, DomainState.RUNNING, running, DomainEventType.RESUMED, ResumedDetail.UNPAUSED)
     elif name == "GUEST_PANICKED":
         drv.emit(obj.ref, DomainEventType.CRASHED, 0)
         if obj.stop_reason is None:

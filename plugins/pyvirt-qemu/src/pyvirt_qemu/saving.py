@@ -17,6 +17,7 @@ from pyvirt.types import (
     DomainEventType,
     DomainRef,
     DomainState,
+    PausedReason,
     RunningReason,
     ShutoffReason,
     StartedDetail,
@@ -24,7 +25,7 @@ from pyvirt.types import (
 )
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import lifecycle
-from pyvirt_qemu.domain import DomainObj
+from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.monitor import Monitor
 
 if TYPE_CHECKING:
@@ -103,8 +104,10 @@ def _restore(drv: QemuDriver, obj: DomainObj, dfn: DomainDef, path: Path, offset
     except BaseException:
         lifecycle.destroy(drv, obj, ShutoffReason.FAILED)
         raise
-    obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
-    obj.reason = RunningReason.RESTORED
+    with drv.lock:
+        obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
+        obj.reason = PausedReason.USER if paused else RunningReason.RESTORED
+        write_status(drv.layout.status_file(obj.name), obj)
     drv.emit(obj.ref, DomainEventType.STARTED, StartedDetail.RESTORED)
     if paused:
         drv.emit(obj.ref, DomainEventType.SUSPENDED, SuspendedDetail.RESTORED)
