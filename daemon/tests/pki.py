@@ -8,6 +8,7 @@ tests read like the ones in libvirtd.conf.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,12 @@ class PKI:
     def client(self, name: str = "client", *, ca: trustme.CA | None = None, with_cert: bool = True) -> Path:
         """A pkipath directory for a client called ``name`` (signed by ``ca``, default ours)."""
         issuer = ca or self.ca
-        directory = self.base / f"client-{name}"
+        directory = self.base / ("client-" + re.sub(r"[^A-Za-z0-9-]", "_", name))
         directory.mkdir(parents=True, exist_ok=True)
         self.ca.cert_pem.write_to_path(str(directory / "cacert.pem"))
         if with_cert:
             leaf = issuer.issue_cert(
-                f"{name}.clients.pyvirt.test",
+                "client.pyvirt.test",
                 common_name=name,
                 organization_name=ORG,
                 organization_unit_name=CLIENT_UNIT,

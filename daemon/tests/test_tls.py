@@ -97,12 +97,16 @@ def test_server_certificate_from_an_unknown_ca_is_refused_by_the_client(daemon: 
 
 
 def test_client_without_certificate_is_refused(daemon: DaemonProcess, pki: PKI) -> None:
-    """A peer that presents no certificate never reaches the RPC layer; the daemon says why."""
+    """A peer that presents no certificate never reaches the RPC layer: it gets no confirmation
+    byte (the daemon closes, as libvirtd does), and the daemon logs why."""
     ctx = ssl.create_default_context(cafile=str(pki.server_dir / "cacert.pem"))
     with socket.create_connection(("127.0.0.1", port(daemon)), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
-            with pytest.raises(ssl.SSLError, match=r"CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE"):
-                tls.recv(1)  # TLS 1.3: the refusal arrives after our side of the handshake
+            try:
+                confirmation = tls.recv(1)  # TLS 1.3: the refusal comes after our side of the handshake
+            except (ssl.SSLError, ConnectionResetError):
+                confirmation = b""
+    assert confirmation == b""
     event = wait_for_event(daemon, "TLS client refused", why="the client sent no certificate")
     assert event["transport"] == "tls"
 
@@ -116,7 +120,7 @@ def test_pyvirt_client_without_certificate_files_says_which_file(daemon: DaemonP
 def test_client_certificate_from_another_ca_is_refused(daemon: DaemonProcess, pki: PKI) -> None:
     rogue = trustme.CA(organization_name="pyvirt tests", organization_unit_name="rogue")
     pkipath = pki.client("ok-rogue", ca=rogue)
-    with pytest.raises(ConnectError, match=r"does not trust the CA|rejected the client certificate") as info:
+    with pytest.raises(ConnectError, match=r"the server did not accept our certificate") as info:
         pyvirt.open(uri(daemon, pkipath))
     assert info.value.code == ErrorCode.AUTH_FAILED
     event = wait_for_event(
@@ -208,9 +212,14 @@ def test_missing_server_certificate_stops_the_daemon_with_the_file_named(tmp_pat
     own = PKI(tmp_path / "pki")
     (own.server_dir / "servercert.pem").unlink()
     d = DaemonProcess(tmp_path / "node", own.server_settings(free_port()), args=("--listen",))
-    with pytest.raises(RuntimeError, match=r"servercert\.pem"):
+    try:
         d.start()
-    d.stop()
+    except RuntimeError:
+        pass  # it may exit before its unix sockets are seen
+    assert d.proc is not None
+    assert d.proc.wait(30) == 1
+    assert f"cannot load the server certificate {own.server_dir / 'servercert.pem'}" in d.stderr()
+    assert d.leftovers() == []
 
 
 # -- libvirt's rules, unit by unit --------------------------------------------------------------

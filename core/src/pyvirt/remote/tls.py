@@ -147,7 +147,10 @@ class TLSTransport:
         finally:
             self._sock.settimeout(None)
         if not confirmation:
-            raise ConnectionResetError("the server closed the connection after the TLS handshake")
+            raise PermissionError(
+                "the server closed the connection after the TLS handshake: the server did not accept our "
+                "certificate (is it signed by a CA the server trusts?)"
+            )
         if confirmation != CONFIRMED:
             raise PermissionError("server verification (of our certificate or IP address) failed")
 
@@ -238,9 +241,9 @@ def connect_tls(target: Target) -> TLSTransport:
     except ssl.SSLError as exc:
         sock.close()
         raise _error(f"TLS handshake with {target.address} failed: {refusal(exc)}", ErrorCode.AUTH_FAILED) from exc
-    except PermissionError as exc:
+    except PermissionError as exc:  # the server's verdict on our certificate
         sock.close()
-        raise _error(str(exc), ErrorCode.AUTH_FAILED) from exc
+        raise _error(f"TLS session with {target.address} refused: {exc}", ErrorCode.AUTH_FAILED) from exc
     except OSError as exc:
         sock.close()
         raise _error(f"TLS handshake with {target.address} failed: {exc.strerror or exc}") from exc
