@@ -44,7 +44,7 @@ except libvirt.libvirtError as e:
     out["error"] = [e.get_error_code(), e.get_error_domain(), str(e)]
 xml = "<domain type='test'><name>py</name><memory>65536</memory><os><type>hvm</type></os></domain>"
 new = conn.defineXML(xml)
-out["defined"] = [d.name() for d in conn.listAllDomains()]
+out["defined"] = sorted(d.name() for d in conn.listAllDomains())  # libvirt lists in hash order
 new.undefine()
 out["lists"] = [sorted(d.name() for d in conn.listAllDomains()), [n.name() for n in conn.listAllNetworks()],
                 [p.name() for p in conn.listAllStoragePools()],
