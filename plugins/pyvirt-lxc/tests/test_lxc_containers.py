@@ -194,7 +194,7 @@ def test_lifecycle_events_and_a_container_that_stops_itself(lxc: pyvirt.Connecti
 
 
 def test_shutdown_signals_init_and_reboot_restarts_it(lxc: pyvirt.Connection, rootfs: str) -> None:
-    polite = "trap 'exit 0' TERM; while :; do sleep 1 & wait; done"
+    polite = "trap 'exit 0' TERM; echo ready; while :; do sleep 1 & wait; done"
     dom = lxc.define_domain(container_xml("polite", rootfs, args=["-c", polite]))
     dom.start()
     first = live(dom)
@@ -202,6 +202,8 @@ def test_shutdown_signals_init_and_reboot_restarts_it(lxc: pyvirt.Connection, ro
     second = live(dom)
     assert second.id == first.id and second.init_pid != first.init_pid
     assert dom.state()[0] == DomainState.RUNNING
+    with extras.open_console(dom) as console:  # the new init has set its trap
+        read_until(console, b"ready")
     dom.shutdown()
     assert dom.state() == (DomainState.SHUTOFF, 1)
     # an init that ignores SIGTERM: shutdown says so and the container keeps running
