@@ -26,6 +26,8 @@ from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
 
 KIB = 1024
+_UNLIMITED_KIB = 9007199254740991
+"""VIR_DOMAIN_MEMORY_PARAM_UNLIMITED: a memtune limit this large means none."""
 
 
 # -- shared helpers ------------------------------------------------------------------------
@@ -253,8 +255,10 @@ def domain_defaults(
     if memtune is not None:
         for tag in _MEMTUNE:
             el = _first(memtune, tag)
-            if el is not None:
-                _scale_text_to_kib(el, tag)
+            if el is not None and _scale_text_to_kib(el, tag) >= _UNLIMITED_KIB:
+                memtune.remove(el)  # VIR_DOMAIN_MEMORY_PARAM_UNLIMITED: the default, not printed
+        if len(memtune) == 0:
+            root.remove(memtune)
 
     # vcpus
     vcpu = top.get("vcpu")
@@ -262,8 +266,8 @@ def domain_defaults(
         vcpu = etree.SubElement(root, "vcpu")
         vcpu.text = "1"
     if vcpu.get("placement") is None:
-        auto = root.find("numatune/memory[@placement='auto']") is not None if "numatune" in top else False
-        vcpu.set("placement", "auto" if auto else "static")
+        vcpu.set("placement", "static")
+    _numatune_memory(root, top, vcpu)
     _normalize_bitmap_attr(vcpu, "cpuset", "cpuset")
     vcpus_el = top.get("vcpus")
     if vcpus_el is not None:
@@ -322,6 +326,48 @@ def domain_defaults(
         virt_type=root.get("type"),
     )
     return live_id
+
+
+def _numatune_memory(root: etree._Element, top: dict[str, etree._Element], vcpu: etree._Element) -> None:
+    """``<numatune><memory>`` as virDomainNumatuneParseXML/virDomainNumatuneSet settle it: mode
+    defaults to strict; placement to static with a nodeset (or a static vCPU placement), else
+    auto; auto forgets the nodeset; an auto vCPU placement with no ``<memory>`` gets one; and
+    automatic memory placement makes the vCPU placement auto unless something is pinned."""
+    static_vcpus = vcpu.get("placement") != "auto"
+    numatune = top.get("numatune")
+    memory = _first(numatune, "memory") if numatune is not None else None
+    if memory is None:
+        if static_vcpus:
+            return
+        if numatune is None:
+            numatune = etree.SubElement(root, "numatune")
+        memory = etree.Element("memory", mode="strict", placement="auto")
+        numatune.insert(0, memory)
+    elif not memory.attrib:
+        numatune.remove(memory)  # type: ignore[union-attr]
+        if numatune is not None and len(numatune) == 0:
+            root.remove(numatune)
+        return
+    if memory.get("mode") is None:
+        memory.set("mode", "strict")
+    placement = memory.get("placement")
+    if placement is None:
+        placement = "static" if memory.get("nodeset") is not None or static_vcpus else "auto"
+    if placement == "static" and memory.get("nodeset") is None:
+        raise XMLError(
+            "unsupported configuration: nodeset for NUMA memory tuning must be set if 'placement' is 'static'",
+            code=ErrorCode.CONFIG_UNSUPPORTED,
+            line=line_of(memory),
+        )
+    if placement == "auto":
+        if "nodeset" in memory.attrib:
+            del memory.attrib["nodeset"]
+        memory.set("placement", "auto")
+        pinned = root.find("cputune/vcpupin") is not None or root.find("cputune/emulatorpin") is not None
+        if not pinned and vcpu.get("cpuset") is None and root.find("cputune/iothreadpin") is None:
+            vcpu.set("placement", "auto")
+    elif "placement" in memory.attrib:
+        del memory.attrib["placement"]  # the formatter prints a static placement as its nodeset
 
 
 def _fill_iothread_ids(iothreads: etree._Element, ids_el: etree._Element) -> None:
@@ -567,6 +613,9 @@ _BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
 
 
 def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
+    menu = _first(os_el, "bootmenu")
+    if menu is not None and menu.get("enable") != "yes" and "timeout" in menu.attrib:
+        del menu.attrib["timeout"]  # virDomainDefParseBootXML reads it for an enabled menu only
     loader = _first(os_el, "loader")
     if loader is not None and loader.get("type") is None and (loader.text or "").strip():
         loader.set("type", "rom")
@@ -597,6 +646,54 @@ def _device_info(devices: etree._Element) -> None:
                 el.getparent().remove(el)  # type: ignore[union-attr]
         elif not addresses.normalise(el):
             el.getparent().remove(el)  # type: ignore[union-attr]
+
+
+_USBDEVS = etree.XPath("redirfilter/usbdev")
+_LOADPARMS = etree.XPath("*/boot[@loadparm]")
+
+
+def _usbdev(usbdev: etree._Element) -> None:
+    """A redirfilter rule as libvirt prints it: ``-1`` (any) left out, ids in upper-case hex,
+    the version as major.minor with two minor digits (``9.4`` is 9.40)."""
+    for attr, width in (("class", 2), ("vendor", 4), ("product", 4)):
+        raw = usbdev.get(attr)
+        if raw is None:
+            continue
+        value = _c_int(raw)
+        if value is None or value < 0:
+            if value == -1:
+                del usbdev.attrib[attr]
+            continue
+        usbdev.set(attr, f"0x{value:0{width}X}")
+    version = usbdev.get("version")
+    if version == "-1":
+        del usbdev.attrib["version"]
+    elif version is not None and re.fullmatch(r"\d{1,2}\.\d{1,2}", version):
+        major, minor = version.split(".")
+        usbdev.set("version", f"{int(major)}.{int(minor) * (10 if len(minor) == 1 else 1):02d}")
+
+
+def _c_int(raw: str) -> int | None:
+    """strtol base 0, as virXMLPropInt reads with base 0."""
+    text = raw.strip()
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    try:
+        if body[:2].lower() == "0x":
+            return sign * int(body[2:], 16)
+        if len(body) > 1 and body[0] == "0":
+            return sign * int(body[1:], 8)
+        return sign * int(body, 10)
+    except ValueError:
+        return None
+
+
+def _coalesce(iface: etree._Element, coalesce: etree._Element) -> None:
+    """libvirt keeps only a non-zero ``<rx><frames max>``: anything else prints nothing."""
+    frames = coalesce.find("rx/frames")
+    value = _c_int(frames.get("max", "0")) if frames is not None else 0
+    if not value:
+        iface.remove(coalesce)
 
 
 def _input_bus(itype: str, *, os_type: str | None, arch: str | None, virt_type: str | None) -> str | None:
@@ -686,6 +783,18 @@ def _device_defaults(
             bus = _input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
             if bus is not None:
                 inp.set("bus", bus)
+    for usbdev in select(_USBDEVS, devices) if "redirfilter" in groups else ():
+        _usbdev(usbdev)
+    for iface in get("interface", ()):
+        for coalesce in list(iface.iterchildren("coalesce")):
+            _coalesce(iface, coalesce)
+    for fs in get("filesystem", ()):
+        for attr in ("fmode", "dmode"):
+            raw = fs.get(attr)
+            if raw is not None and raw.isdigit():
+                fs.set(attr, f"{int(raw, 8):04o}")  # read as octal, printed '%04o'
+    for boot in select(_LOADPARMS, devices):
+        boot.set("loadparm", boot.get("loadparm", "").upper())  # virDomainDeviceBootParseXML
     for watchdog in get("watchdog", ()):
         if watchdog.get("action") is None:
             watchdog.set("action", "reset")
@@ -1368,7 +1477,7 @@ _Strip = tuple[etree.XPath, str | None]
 _LIVE_ONLY: tuple[_Strip, ...] = (
     (etree.XPath("//source[@index] | //backingStore[@index]"), "index"),
     (etree.XPath("/domain/devices/disk/mirror"), None),
-    (etree.XPath("/domain/devices/interface/source[@portid]"), "portid"),
+    (etree.XPath("/domain/devices/interface[@type='network']/source[@portid]"), "portid"),
     (etree.XPath("/domain/cputune/cachetune[@id] | /domain/cputune/memorytune[@id]"), "id"),
     (
         etree.XPath(
