@@ -177,3 +177,20 @@ def test_a_connection_lives_on_across_idle_time_with_keepalive(reference_libvirt
     with pyvirt.open(reference_libvirtd.uri("unix")) as conn:
         time.sleep(0.3)  # the I/O thread takes over the socket after 50 ms without calls
         assert conn.get_hostname() and conn.is_alive()
+
+
+def test_async_api_and_event_iterator_against_libvirtd(reference_libvirtd: Any) -> None:
+    import asyncio
+
+    import pyvirt.aio
+
+    async def scenario() -> list[DomainEventType]:
+        async with pyvirt.aio.open(reference_libvirtd.uri("unix")) as conn:
+            dom = await conn.lookup_domain_by_name("test")
+            async with conn.lifecycle_events() as events:
+                await dom.suspend()
+                await dom.resume()
+                seen = [await asyncio.wait_for(anext(events), 10) for _ in range(2)]
+            return [e.event for e in seen]
+
+    assert asyncio.run(scenario()) == [DomainEventType.SUSPENDED, DomainEventType.RESUMED]

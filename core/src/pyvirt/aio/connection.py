@@ -1,0 +1,204 @@
+"""The awaitable connection: :func:`open` and :class:`AsyncConnection`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator
+from types import TracebackType
+from typing import Any
+
+import pyvirt.connection as sync_connection
+from pyvirt.aio._run import Runner
+from pyvirt.aio.events import LifecycleEvents
+from pyvirt.aio.handles import AsyncDomain, AsyncNetwork, AsyncStoragePool, AsyncStorageVol
+from pyvirt.connection import Connection
+from pyvirt.domain import Domain
+from pyvirt.types import ListFilter, NodeInfo, Version
+
+
+def open(name: str | None = None) -> Opening:
+    """Open a read-write connection (see :func:`pyvirt.open`) without blocking the loop:
+    ``conn = await pyvirt.aio.open(uri)``, or ``async with pyvirt.aio.open(uri) as conn:``."""
+    return Opening(name, read_only=False)
+
+
+def open_read_only(name: str | None = None) -> Opening:
+    return Opening(name, read_only=True)
+
+
+class Opening:
+    """A connection being opened: await it, or use it as ``async with`` (closed on the way out)."""
+
+    def __init__(self, name: str | None, read_only: bool) -> None:
+        self._name = name
+        self._read_only = read_only
+        self._conn: AsyncConnection | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncConnection]:
+        return self._open().__await__()
+
+    async def _open(self) -> AsyncConnection:
+        runner = Runner(self._name or "default")
+        opener = sync_connection.open_read_only if self._read_only else sync_connection.open
+        try:
+            conn = await runner(opener, self._name)
+        except BaseException:
+            await asyncio.get_running_loop().run_in_executor(None, runner.shutdown)
+            raise
+        return AsyncConnection(conn, runner)
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._conn = await self._open()
+        return self._conn
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+
+
+class AsyncConnection:
+    """An open connection whose calls are awaited; an async context manager.
+
+    ``sync`` is the underlying :class:`pyvirt.Connection` (for code that runs in a thread).
+    """
+
+    def __init__(self, sync: Connection, runner: Runner) -> None:
+        self.sync = sync
+        self._run = runner
+
+    @property
+    def uri(self) -> str:
+        return self.sync.uri
+
+    @property
+    def read_only(self) -> bool:
+        return self.sync.read_only
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncConnection {self.uri!r}{' read-only' if self.read_only else ''}>"
+
+    async def close(self) -> None:
+        """Close the connection, then end its worker threads.  Idempotent."""
+        await self._run(self.sync.close)
+        await asyncio.get_running_loop().run_in_executor(None, self._run.shutdown)
+
+    async def __aenter__(self) -> AsyncConnection:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def lifecycle_events(self) -> LifecycleEvents:
+        """Lifecycle events from now on, as an async iterator (see :class:`LifecycleEvents`)."""
+        return LifecycleEvents(self.sync)
+
+    # -- node ---------------------------------------------------------------------------------
+
+    async def is_alive(self) -> bool:
+        return await self._run(self.sync.is_alive)
+
+    async def is_encrypted(self) -> bool:
+        return await self._run(self.sync.is_encrypted)
+
+    async def is_secure(self) -> bool:
+        return await self._run(self.sync.is_secure)
+
+    async def get_type(self) -> str:
+        return await self._run(self.sync.get_type)
+
+    async def get_version(self) -> Version:
+        return await self._run(self.sync.get_version)
+
+    def get_lib_version(self) -> Version:
+        return self.sync.get_lib_version()
+
+    async def get_hostname(self) -> str:
+        return await self._run(self.sync.get_hostname)
+
+    async def get_node_info(self) -> NodeInfo:
+        return await self._run(self.sync.get_node_info)
+
+    async def get_capabilities(self) -> str:
+        return await self._run(self.sync.get_capabilities)
+
+    async def get_sysinfo(self) -> str:
+        return await self._run(self.sync.get_sysinfo)
+
+    async def get_free_memory(self) -> int:
+        return await self._run(self.sync.get_free_memory)
+
+    async def get_security_model(self) -> tuple[str, str]:
+        return await self._run(self.sync.get_security_model)
+
+    async def get_cells_free_memory(self, start_cell: int = 0, max_cells: int = 1) -> list[int]:
+        return await self._run(self.sync.get_cells_free_memory, start_cell, max_cells)
+
+    # -- domains ------------------------------------------------------------------------------
+
+    def _domain(self, dom: Domain) -> AsyncDomain:
+        return AsyncDomain(dom, self._run)
+
+    async def list_domains(self, filters: ListFilter = ListFilter.NONE) -> list[AsyncDomain]:
+        return [self._domain(d) for d in await self._run(self.sync.list_domains, filters)]
+
+    async def lookup_domain_by_name(self, name: str) -> AsyncDomain:
+        return self._domain(await self._run(self.sync.lookup_domain_by_name, name))
+
+    async def lookup_domain_by_uuid(self, uuid: str) -> AsyncDomain:
+        return self._domain(await self._run(self.sync.lookup_domain_by_uuid, uuid))
+
+    async def lookup_domain_by_id(self, domain_id: int) -> AsyncDomain:
+        return self._domain(await self._run(self.sync.lookup_domain_by_id, domain_id))
+
+    async def define_domain(self, xml: str, *, validate: bool = False) -> AsyncDomain:
+        return self._domain(await self._run(self.sync.define_domain, xml, validate=validate))
+
+    async def create_domain(self, xml: str, *, validate: bool = False, paused: bool = False) -> AsyncDomain:
+        return self._domain(await self._run(self.sync.create_domain, xml, validate=validate, paused=paused))
+
+    async def restore_domain(self, path: str) -> AsyncDomain:
+        return self._domain(await self._run(self.sync.restore_domain, path))
+
+    # -- networks -----------------------------------------------------------------------------
+
+    async def list_networks(self, filters: ListFilter = ListFilter.NONE) -> list[AsyncNetwork]:
+        return [AsyncNetwork(n, self._run) for n in await self._run(self.sync.list_networks, filters)]
+
+    async def lookup_network_by_name(self, name: str) -> AsyncNetwork:
+        return AsyncNetwork(await self._run(self.sync.lookup_network_by_name, name), self._run)
+
+    async def lookup_network_by_uuid(self, uuid: str) -> AsyncNetwork:
+        return AsyncNetwork(await self._run(self.sync.lookup_network_by_uuid, uuid), self._run)
+
+    async def define_network(self, xml: str, *, validate: bool = False) -> AsyncNetwork:
+        return AsyncNetwork(await self._run(self.sync.define_network, xml, validate=validate), self._run)
+
+    async def create_network(self, xml: str, *, validate: bool = False) -> AsyncNetwork:
+        return AsyncNetwork(await self._run(self.sync.create_network, xml, validate=validate), self._run)
+
+    # -- storage ------------------------------------------------------------------------------
+
+    async def list_storage_pools(self, filters: ListFilter = ListFilter.NONE) -> list[AsyncStoragePool]:
+        return [AsyncStoragePool(p, self._run) for p in await self._run(self.sync.list_storage_pools, filters)]
+
+    async def lookup_pool_by_name(self, name: str) -> AsyncStoragePool:
+        return AsyncStoragePool(await self._run(self.sync.lookup_pool_by_name, name), self._run)
+
+    async def lookup_pool_by_uuid(self, uuid: str) -> AsyncStoragePool:
+        return AsyncStoragePool(await self._run(self.sync.lookup_pool_by_uuid, uuid), self._run)
+
+    async def define_pool(self, xml: str, *, validate: bool = False) -> AsyncStoragePool:
+        return AsyncStoragePool(await self._run(self.sync.define_pool, xml, validate=validate), self._run)
+
+    async def create_pool(self, xml: str, *, validate: bool = False) -> AsyncStoragePool:
+        return AsyncStoragePool(await self._run(self.sync.create_pool, xml, validate=validate), self._run)
+
+    async def lookup_volume_by_key(self, key: str) -> AsyncStorageVol:
+        return AsyncStorageVol(await self._run(self.sync.lookup_volume_by_key, key), self._run)
+
+    async def lookup_volume_by_path(self, path: str) -> AsyncStorageVol:
+        return AsyncStorageVol(await self._run(self.sync.lookup_volume_by_path, path), self._run)
