@@ -44,7 +44,7 @@ class Config:
     unix_sock_ro_perms: int = 0o777
     unix_sock_rw_perms: int = 0o700
     unix_sock_admin_perms: int = 0o700
-    # authentication (only "none" is served so far; the others are accepted to slot in later)
+    # authentication: "none" or "sasl" (SCRAM-SHA-256, see pyvirt_daemon.auth); polkit is refused
     auth_unix_rw: str = "none"
     auth_unix_ro: str = "none"
     auth_tcp: str = "sasl"
@@ -55,6 +55,8 @@ class Config:
     crl_file: str = ""
     tls_allowed_dn_list: tuple[str, ...] = ()
     sasl_allowed_username_list: tuple[str, ...] = ()
+    sasl_db: str = ""
+    """SCRAM-SHA-256 password file (see :mod:`pyvirt_daemon.sasl`); default etc/pyvirt/sasl-passwd under root."""
     # limits
     max_clients: int = 5000
     max_queued_clients: int = 1000
@@ -189,7 +191,7 @@ def _resolve(config: Config, where: str) -> Config:
             changes["unix_sock_dir"] = str(config.path("run/pyvirt"))
     if not config.pid_file:
         changes["pid_file"] = str(config.path("run/pyvirtd.pid"))
-    for key in ("pid_file", "log_file", "key_file", "cert_file", "ca_file", "crl_file"):
+    for key in ("pid_file", "log_file", "key_file", "cert_file", "ca_file", "crl_file", "sasl_db"):
         value = getattr(config, key)
         if value and not Path(value).is_absolute():
             changes[key] = str(config.path(value))

@@ -32,6 +32,7 @@ class Program:
 
 def remote() -> Program:
     from pyvirt.rpc import remote_protocol as rp
+    from pyvirt_daemon.auth import ClientAuth
     from pyvirt_daemon.handlers import HANDLERS
     from pyvirt_daemon.handlers.table import unsupported_error
     from pyvirt_daemon.session import Session
@@ -56,5 +57,5 @@ def remote() -> Program:
             }
         ),
         missing,
-        lambda client: Session(client.service.readonly, client.send_event, client.start_keepalive),
+        lambda client: Session(client.service.readonly, client.send_event, client.start_keepalive, ClientAuth(client)),
     )

@@ -12,11 +12,14 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyvirt
 from pyvirt.errors import ErrorDomain, InternalError
 from pyvirt.rpc.procedure import Codec
+
+if TYPE_CHECKING:
+    from pyvirt_daemon.auth import ClientAuth
 
 EventSender = Callable[[int, Codec, Any], None]
 """Sends one MESSAGE packet (procedure, its codec, the value) to this session's client;
@@ -26,8 +29,16 @@ callable from any thread."""
 class Session:
     """Per-client state of the remote program."""
 
-    def __init__(self, readonly: bool, send_event: EventSender, start_keepalive: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        readonly: bool,
+        send_event: EventSender,
+        start_keepalive: Callable[[], None],
+        auth: ClientAuth | None = None,
+    ) -> None:
         self.readonly = readonly
+        self.auth = auth
+        """The client's authentication state (AUTH_* procedures); None outside a daemon."""
         self.send_event = send_event
         self.start_keepalive = start_keepalive
         self._conn: pyvirt.Connection | None = None

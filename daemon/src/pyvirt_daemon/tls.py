@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pyvirt.log import get_logger
+from pyvirt_daemon import globs
 from pyvirt_daemon.config import Config, ConfigError
 
 log = get_logger("pyvirtd.tls")
@@ -147,15 +148,8 @@ def _escape(value: str) -> str:
 
 
 def dn_allowed(dn: str, patterns: tuple[str, ...]) -> bool:
-    """libvirt's ``tls_allowed_dn_list`` match: ``*`` and ``?`` as in a simplified glob, the
-    whole DN must match.  No patterns at all means DNs are not checked."""
-    if not patterns:
-        return True
-    return any(_glob(pattern).fullmatch(dn) for pattern in patterns)
-
-
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+    """libvirt's ``tls_allowed_dn_list`` match (see :mod:`pyvirt_daemon.globs`)."""
+    return globs.allowed(dn, patterns)
 
 
 class _Held(asyncio.Protocol):

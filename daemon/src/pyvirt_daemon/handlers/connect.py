@@ -22,11 +22,6 @@ FEATURE_PROGRAM_KEEPALIVE = 10
 SUPPORTED_FEATURES = frozenset({8, 9, 10, 14, 15, 16})
 
 
-@handles(rp.REMOTE_PROC_AUTH_LIST)
-def auth_list(s: Session, args: None) -> rp.remote_auth_list_ret:
-    return rp.remote_auth_list_ret([rp.REMOTE_AUTH_NONE])
-
-
 @handles(rp.REMOTE_PROC_CONNECT_OPEN)
 def connect_open(s: Session, args: rp.remote_connect_open_args) -> None:
     if s.is_open:
