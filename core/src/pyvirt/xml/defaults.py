@@ -544,9 +544,43 @@ def _cpu_defaults(root: etree._Element, cpu: etree._Element) -> None:
         if cell.get("id") is None:
             cell.set("id", str(index))
     ids = [cell.get("id", "") for cell in cells]
+    if all(i.isdigit() for i in ids) and any(_first(cell, "distances") is not None for cell in cells):
+        _numa_distances(cells)
     if all(i.isdigit() for i in ids) and ids != sorted(ids, key=int):
         # libvirt stores cell N at index N and prints them in that order
         _replace_run(_first(cpu, "numa"), cells, sorted(cells, key=lambda c: int(c.get("id", "0"))))  # type: ignore[arg-type]
+
+
+_LOCAL_DISTANCE = 10
+
+
+def _numa_distances(cells: list[etree._Element]) -> None:
+    """virDomainNumaDefNodeDistanceParseXML: each cell's listed siblings, its own distance 10,
+    and the mirror of every distance a sibling does not list itself; printed by sibling id."""
+    by_id = {int(cell.get("id", "0")): cell for cell in cells}
+    matrix: dict[int, dict[int, int]] = {}
+    for cell in cells:
+        cur = int(cell.get("id", "0"))
+        dist = _first(cell, "distances")
+        if dist is None:
+            continue
+        for sibling in dist.iterchildren("sibling"):
+            try:
+                sid, value = int(sibling.get("id", ""), 10), int(sibling.get("value", ""), 10)
+            except ValueError:
+                continue  # the checks report it
+            if sid not in by_id:
+                continue
+            matrix.setdefault(cur, {cur: _LOCAL_DISTANCE})[sid] = value
+            matrix.setdefault(sid, {sid: _LOCAL_DISTANCE}).setdefault(cur, value)
+    for cid, row in matrix.items():
+        cell = by_id[cid]
+        old = _first(cell, "distances")
+        if old is not None:
+            cell.remove(old)
+        dist = etree.SubElement(cell, "distances")
+        for sid in sorted(row):
+            etree.SubElement(dist, "sibling", id=str(sid), value=str(row[sid]))
 
 
 def _tuning_defaults(root: etree._Element, max_vcpus: int) -> None:
@@ -649,6 +683,21 @@ def _device_info(devices: etree._Element) -> None:
 
 
 _USBDEVS = etree.XPath("redirfilter/usbdev")
+_DEVICE_SECLABELS = etree.XPath(".//seclabel")
+
+
+def _device_seclabel(seclabel: etree._Element) -> None:
+    """A device ``<seclabel>`` in a definition (virSecurityDeviceLabelDefParseXML with
+    PARSE_INACTIVE): ``labelskip`` is live-only, and a relabelling one without a label prints
+    nothing in inactive XML."""
+    if "labelskip" in seclabel.attrib:
+        del seclabel.attrib["labelskip"]
+    if seclabel.get("relabel", "yes") == "yes" and _first(seclabel, "label") is None:
+        parent = seclabel.getparent()
+        if parent is not None:
+            parent.remove(seclabel)
+
+
 _LOADPARMS = etree.XPath("*/boot[@loadparm]")
 
 
@@ -783,6 +832,8 @@ def _device_defaults(
             bus = _input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
             if bus is not None:
                 inp.set("bus", bus)
+    for seclabel in select(_DEVICE_SECLABELS, devices):
+        _device_seclabel(seclabel)
     for usbdev in select(_USBDEVS, devices) if "redirfilter" in groups else ():
         _usbdev(usbdev)
     for iface in get("interface", ()):
@@ -1212,6 +1263,9 @@ def _graphics_defaults(graphics: etree._Element) -> None:
     if gtype not in ("vnc", "spice", "rdp"):
         return
     listens = list(graphics.iterchildren("listen"))
+    for listen in listens:
+        if listen.get("type") == "network" and "address" in listen.attrib:
+            del listen.attrib["address"]  # a network's address is resolved at start: live-only
     socket = graphics.get("socket")
     if gtype == "vnc" and socket is not None:
         for old in listens:
@@ -1235,19 +1289,51 @@ def _graphics_defaults(graphics: etree._Element) -> None:
             graphics.insert(0, etree.Element("listen", type="address"))
         _vnc_port(graphics)
     elif gtype == "spice":
-        has_port = any(graphics.get(a) is not None for a in ("port", "tlsPort", "autoport"))
-        if graphics.get("port") not in (None, "-1") and graphics.get("autoport") is None:
-            graphics.set("autoport", "no")
-        current = list(graphics.iterchildren("listen"))
-        if not has_port and all(item.get("type") in ("address", None) for item in current):
-            # without a port there is nothing to listen on: libvirt keeps no address
-            for item in current:
-                graphics.remove(item)
-            if "listen" in graphics.attrib:
-                del graphics.attrib["listen"]
-            graphics.insert(0, etree.Element("listen", type="none"))
-        elif not current:
+        if not list(graphics.iterchildren("listen")):
             graphics.insert(0, etree.Element("listen", type="address"))
+        _spice_ports(graphics)
+
+
+def _spice_ports(graphics: etree._Element) -> None:
+    """SPICE ports as virDomainGraphicsDefParseXMLSpice reads them for a definition (``-1`` for
+    both ports means autoport; autoport forgets them), virDomainDefPostParseGraphics turns an
+    address listen without ports or autoport into ``type='none'``, and the formatter prints
+    non-zero ports and ``autoport`` only when listening on an address or network."""
+    values = {}
+    for attr in ("port", "tlsPort"):
+        raw = graphics.get(attr)
+        try:
+            values[attr] = int(raw, 10) if raw is not None else 0
+        except ValueError:
+            raise XMLError(
+                f"XML error: Invalid value for attribute '{attr}' in element 'graphics': '{raw}'. "
+                "Expected integer value",
+                line=line_of(graphics),
+            ) from None
+        if raw is not None:
+            del graphics.attrib[attr]
+    auto = graphics.get("autoport") == "yes"
+    if "autoport" in graphics.attrib:
+        del graphics.attrib["autoport"]
+    if values["port"] == -1 and values["tlsPort"] == -1:
+        auto = True
+    if auto:
+        values = {"port": 0, "tlsPort": 0}
+    first = _first(graphics, "listen")
+    if first is None:
+        return
+    if first.get("type", "address") == "address" and not values["port"] and not values["tlsPort"] and not auto:
+        for attr in list(first.attrib):
+            del first.attrib[attr]
+        first.set("type", "none")
+        if "listen" in graphics.attrib:
+            del graphics.attrib["listen"]
+    if first.get("type", "address") not in ("address", "network"):
+        return
+    for attr in ("port", "tlsPort"):
+        if values[attr]:
+            graphics.set(attr, str(values[attr]))
+    graphics.set("autoport", "yes" if auto else "no")
 
 
 def _vnc_port(graphics: etree._Element) -> None:
