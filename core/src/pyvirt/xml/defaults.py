@@ -1323,8 +1323,7 @@ def _spice_ports(graphics: etree._Element) -> None:
     if first is None:
         return
     if first.get("type", "address") == "address" and not values["port"] and not values["tlsPort"] and not auto:
-        for attr in list(first.attrib):
-            del first.attrib[attr]
+        first.attrib.clear()
         first.set("type", "none")
         if "listen" in graphics.attrib:
             del graphics.attrib["listen"]
