@@ -16,7 +16,7 @@ from pyvirtd_helpers import RawClient, dom_ref, is_error, oversized_call
 
 from pyvirt.rpc import keepalive_protocol as kp
 from pyvirt.rpc import remote_protocol as rp
-from pyvirt.rpc.message import MESSAGE_MAX, MessageType, Status, keepalive_pong
+from pyvirt.rpc.message import MESSAGE_MAX, MessageType, Status, decode_error, keepalive_pong
 from pyvirt_daemon.process import DaemonProcess
 
 GET_VERSION = rp.REMOTE_PROC_CONNECT_GET_VERSION
@@ -297,3 +297,67 @@ def test_json_logs_one_event_per_connect_disconnect_and_refusal(tmp_path: Path) 
     refused = mine[1]
     assert refused["procedure"] == "REMOTE_PROC_DOMAIN_DESTROY" and "read only" in refused["why"]
     assert refused["uid"] == os.getuid() and refused["transport"] == "unix-ro"
+
+
+# -- calls that block: a restore from a FIFO nobody writes yet ------------------------------------
+
+
+def _blocking_restore(c: RawClient, fifo: Path) -> int:
+    """Start a DOMAIN_RESTORE that blocks in a worker until ``fifo`` gets a writer; its serial."""
+    c.send(c.packet(rp.REMOTE_PROC_DOMAIN_RESTORE, rp.remote_domain_restore_args(str(fifo))))
+    return c.serial
+
+
+def _feed(fifo: Path) -> None:
+    with open(fifo, "wb") as w:
+        w.write(b"not a save image")
+
+
+def test_max_client_requests_holds_further_calls(tmp_path: Path) -> None:
+    fifo = tmp_path / "image.fifo"
+    os.mkfifo(fifo)
+    with DaemonProcess(tmp_path / "node", {"max_client_requests": 1}) as d:
+        c, other = RawClient(d.socket), RawClient(d.socket)
+        c.open()
+        other.open()
+        restore = _blocking_restore(c, fifo)
+        c.send(c.packet(GET_VERSION))
+        version = c.serial
+        c.sock.settimeout(1)
+        with pytest.raises(TimeoutError):  # held: the client already has its one call running
+            c.receive()
+        assert _alive(other)  # other clients are served meanwhile
+        _feed(fifo)
+        c.sock.settimeout(10)
+        first, second = c.receive(), c.receive()
+        assert [first[0].serial, second[0].serial] == [restore, version]
+        assert first[0].status == Status.ERROR and second[0].status == Status.OK
+        c.close()
+        other.close()
+
+
+def test_sigterm_lets_calls_in_flight_finish(tmp_path: Path) -> None:
+    fifo = tmp_path / "image.fifo"
+    os.mkfifo(fifo)
+    d = DaemonProcess(tmp_path / "node").start()
+    try:
+        c = RawClient(d.socket)
+        c.open()
+        restore = _blocking_restore(c, fifo)
+        time.sleep(0.3)
+        d.signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while d.socket.exists() and time.monotonic() < deadline:  # no new clients from now on
+            time.sleep(0.05)
+        assert not d.socket.exists()
+        assert d.proc is not None and d.proc.poll() is None  # still answering the call in flight
+        _feed(fifo)
+        c.sock.settimeout(10)
+        reply, payload = c.receive()
+        assert reply.serial == restore and reply.status == Status.ERROR
+        assert str(fifo) in decode_error(payload).message  # the driver's own refusal of the image
+        assert _closed(c)
+        assert d.stop() == 0
+    finally:
+        d.kill()
+    assert d.leftovers() == []
