@@ -109,6 +109,74 @@ def _worker(path: str, clients: int, seconds: float, start_at: float, out: Any) 
         c.close()
 
 
+def _load_worker(path: str, clients: int, calls_each: int, out: Any) -> None:
+    """``clients`` connections, each making ``calls_each`` lookups one after the other."""
+    import selectors
+
+    conns = [Conn(path) for _ in range(clients)]
+    sel = selectors.DefaultSelector()
+    left = {}
+    arg = rp.remote_domain_lookup_by_name_args("test")
+    for c in conns:
+        sel.register(c.sock, selectors.EVENT_READ, c)
+        left[c] = calls_each
+        c.sock.sendall(c.packet(LOOKUP, arg))
+    calls = errors = 0
+    while left:
+        for key, _ in sel.select(10):
+            c = key.data
+            for header, _payload in c.reader.feed(c.sock.recv(65536)):
+                calls += 1
+                errors += header.status != Status.OK
+                left[c] -= 1
+                if left[c]:
+                    c.sock.sendall(c.packet(LOOKUP, arg))
+                else:
+                    del left[c]
+                    sel.unregister(c.sock)
+                    c.close()
+    out.put((calls, errors))
+
+
+def load(path: str, daemon_pid: int, clients: int, total: int, processes: int) -> dict[str, float]:
+    """The issue's load run: ``clients`` concurrent clients making ``total`` calls in all."""
+    before_fds, before_rss = _fds(daemon_pid), _rss_kib(daemon_pid)
+    queue: Any = multiprocessing.Queue()
+    per_process = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    calls_each = total // clients
+    start = time.perf_counter()
+    workers = [multiprocessing.Process(target=_load_worker, args=(path, n, calls_each, queue)) for n in per_process]
+    for w in workers:
+        w.start()
+    results = [queue.get(timeout=600) for _ in workers]
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - start
+    time.sleep(1)  # let the daemon see every disconnect
+    return {
+        "clients": clients,
+        "calls": sum(r[0] for r in results),
+        "errors": sum(r[1] for r in results),
+        "seconds": elapsed,
+        "calls/s": sum(r[0] for r in results) / elapsed,
+        "fds before": before_fds,
+        "fds after": _fds(daemon_pid),
+        "rss KiB before": before_rss,
+        "rss KiB after": _rss_kib(daemon_pid),
+    }
+
+
+def _fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def throughput(path: str, clients: int, seconds: float, processes: int) -> float:
     processes = max(1, min(processes, clients))
     share = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
@@ -142,9 +210,14 @@ def main() -> int:
     parser.add_argument("--clients", default="1,8,64")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--libvirtd", default="/run/libvirt/libvirt-sock")
+    parser.add_argument(
+        "--load", metavar="CLIENTSxCALLS", help="instead: the load run, e.g. 200x100000 (clients, calls in all)"
+    )
     args = parser.parse_args()
     args.clients = [int(n) for n in args.clients.split(",")]
 
+    if args.load:
+        return load_run(args)
     rows: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-pyvirtd-") as tmp:
         settings = {"log_level": "warning", "max_clients": 1000, "max_anonymous_clients": 1000}
@@ -165,6 +238,18 @@ def main() -> int:
             line += f"{values[0] / values[1]:12.2f}"
         print(line)
     return 0
+
+
+def load_run(args: argparse.Namespace) -> int:
+    clients, total = (int(x) for x in args.load.split("x"))
+    with tempfile.TemporaryDirectory(prefix="bench-pyvirtd-") as tmp:
+        settings = {"log_level": "warning", "max_clients": clients + 10, "max_anonymous_clients": clients + 10}
+        with DaemonProcess(Path(tmp), settings) as daemon:
+            assert daemon.proc is not None
+            result = load(os.fspath(daemon.socket), daemon.proc.pid, clients, total, args.processes)
+    for key, value in result.items():
+        print(f"{key:16} {value:12.1f}")
+    return 1 if result["errors"] or result["fds after"] > result["fds before"] else 0
 
 
 if __name__ == "__main__":
