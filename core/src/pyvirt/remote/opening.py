@@ -69,12 +69,15 @@ def open_target(target: Target, events: EventSink) -> RemoteConnection:
 
 
 def _authenticate(conn: RemoteConnection, target: Target) -> None:
-    """libvirt's first step: the server lists the methods it accepts; pyvirt speaks ``none``.
-
-    SASL and polkit slot in here, keyed by the method number.
-    """
+    """libvirt's first step: the server lists the methods it accepts; pyvirt speaks ``none`` and
+    SASL with SCRAM-SHA-256 (:mod:`pyvirt.remote.sasl`); polkit would slot in here too."""
     offered: list[int] = conn.client.call(rp.REMOTE_PROC_AUTH_LIST).types
     if not offered or rp.REMOTE_AUTH_NONE in offered:
+        return
+    if rp.REMOTE_AUTH_SASL in offered:
+        from pyvirt.remote import sasl  # imported on first use: scramp is not free
+
+        sasl.authenticate(conn.client.call, target, conn.is_secure())
         return
     names = ", ".join(_AUTH_NAMES.get(t, str(t)) for t in offered)
     raise PyvirtError(

@@ -33,6 +33,7 @@ CLIENT_PARAMS = frozenset(
         "command",
         "socket",
         "auth",
+        "authfile",
         "netcat",
         "keyfile",
         "no_verify",
