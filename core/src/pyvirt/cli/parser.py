@@ -22,6 +22,7 @@ class Kind(enum.Enum):
     DATA = "<string>"  # a positional string: reported as ``<name>`` when missing
     STRING = "<string>"
     INT = "<number>"
+    ARGV = "<string>..."  # every remaining positional word (virsh's VSH_OT_ARGV)
 
 
 class Opt(NamedTuple):
@@ -38,6 +39,11 @@ class Opt(NamedTuple):
 def data(name: str, help: str, *, required: bool = True, complete: str = "") -> Opt:
     """A positional string option (virsh's VSH_OT_DATA)."""
     return Opt(name, Kind.DATA, help, required=required, positional=True, complete=complete)
+
+
+def argv(name: str, help: str) -> Opt:
+    """The words left after the other positionals, usually after ``--`` (a command to run)."""
+    return Opt(name, Kind.ARGV, help, required=True, positional=True)
 
 
 def flag(name: str, help: str) -> Opt:
@@ -86,6 +92,11 @@ class Args:
     def get(self, name: str) -> str | None:
         value = self.values.get(name)
         return value if isinstance(value, str) else None
+
+    def words(self, name: str) -> list[str]:
+        """An :func:`argv` option's words."""
+        value = self.values.get(name)
+        return value.split("\0") if isinstance(value, str) else []
 
     def req(self, name: str) -> str:
         """A required option's value (the parser has already checked it is present)."""
@@ -217,10 +228,11 @@ def parse_args(command: Command, words: Sequence[str]) -> Args:
                 i += 1
             values[name] = value
             continue
-        slot = next((opt for opt in positionals if opt.name not in values), None)
+        slot = next((opt for opt in positionals if opt.name not in values or opt.kind is Kind.ARGV), None)
         if slot is None:
             raise CommandError(f"unexpected data '{word}'", parse=True)
-        values[slot.name] = word
+        previous = values.get(slot.name)
+        values[slot.name] = f"{previous}\0{word}" if isinstance(previous, str) else word
     for opt in command.options:
         if opt.required and opt.name not in values:
             shown = f"<{opt.name}>" if opt.kind is Kind.DATA else f"--{opt.name}"

@@ -40,6 +40,7 @@ MODULES: dict[str, str] = {
         "volume": "vol-list vol-info vol-dumpxml vol-create vol-create-as vol-clone vol-delete vol-wipe vol-resize "
         "vol-path vol-key",
         "meta": "help quit exit connect drivers completion",
+        "lxc": "console lxc-enter-namespace",
     }.items()
     for name in names.split()
 }
