@@ -292,6 +292,14 @@ def domain_defaults(
             etree.SubElement(root, tag).text = value
     if "clock" not in top:
         etree.SubElement(root, "clock", offset="utc")
+    else:
+        _clock(top["clock"])
+    for tag in ("title", "description"):
+        el = top.get(tag)
+        if el is not None and not el.text:
+            root.remove(el)  # virXPathString reads an empty element as absent
+    if "bootloader_args" in top and "bootloader" not in top:
+        root.remove(top["bootloader_args"])  # printed only beside a bootloader
 
     os_el = top.get("os")
     if "bootloader" in top and (os_el is None or not (os_el.findtext("type") or "").strip()):
@@ -368,6 +376,15 @@ def _numatune_memory(root: etree._Element, top: dict[str, etree._Element], vcpu:
             vcpu.set("placement", "auto")
     elif "placement" in memory.attrib:
         del memory.attrib["placement"]  # the formatter prints a static placement as its nodeset
+
+
+def _clock(clock: etree._Element) -> None:
+    """A ``utc``/``localtime`` clock with a numeric ``adjustment`` is a ``variable`` clock on
+    that basis (virDomainDefParseXML's clock rule); ``reset`` keeps the offset."""
+    offset, adjustment = clock.get("offset"), clock.get("adjustment")
+    if offset in ("utc", "localtime") and adjustment not in (None, "reset"):
+        clock.set("offset", "variable")
+        clock.set("basis", offset)
 
 
 def _fill_iothread_ids(iothreads: etree._Element, ids_el: etree._Element) -> None:
@@ -600,6 +617,14 @@ def _tuning_defaults(root: etree._Element, max_vcpus: int) -> None:
                 continue
             for monitor in tune.iterchildren("monitor"):
                 _mask_vcpus(monitor, max_vcpus)
+        pins = list(cputune.iterchildren("iothreadpin"))
+        ids = [el.get("id", "") for el in root.iterfind("iothreadids/iothread")]
+        rank = {value: n for n, value in enumerate(ids)}
+        ordered = sorted(
+            pins, key=lambda p: (rank.get(p.get("iothread", ""), len(ids)), _c_int(p.get("iothread", "")) or 0)
+        )
+        if ordered != pins:
+            _replace_run(cputune, pins, ordered)  # printed in iothread id order, not as written
         _split_sched(cputune, "vcpusched", "vcpus")
         _split_sched(cputune, "iothreadsched", "iothreads")
         for tune in cputune.iterchildren("memorytune"):
@@ -977,6 +1002,8 @@ def _disk_defaults(disk: etree._Element) -> None:
         del driver.attrib["cache"]  # the enum's zero: accepted, never printed
     if disk.get("device") == "cdrom" and _first(disk, "readonly") is None:
         etree.SubElement(disk, "readonly")  # virDomainDiskDefPostParse: a CD-ROM is read-only
+    if disk.get("snapshot") == "no" and _first(disk, "readonly") is not None:
+        del disk.attrib["snapshot"]  # implied by read-only: the formatter leaves it out
     target = _first(disk, "target")
     if target is None:
         return
