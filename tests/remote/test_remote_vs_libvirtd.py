@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -86,13 +87,14 @@ SEQUENCES = [
 ]
 
 _CPU_TIME = re.compile(r"CPU time: +[0-9.]+s")
+PYCACHE = Path(tempfile.gettempdir()) / f"pyvirt-tests-pycache-{os.getuid()}"
 
 
 def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
-    # bytecode caching stays on: without it every pyvirsh compiles the 2 MB generated codec again
+    # bytecode caching on (in a private prefix): else every pyvirsh compiles the 2 MB generated codec
     drop = ("PYVIRT_", "LIBVIRT_", "PYTHONDONTWRITEBYTECODE")
     environment = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    environment.update(LC_ALL="C", LANG="C")
+    environment.update(LC_ALL="C", LANG="C", PYTHONPYCACHEPREFIX=str(PYCACHE))
     proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=environment, timeout=30)
     return proc.returncode, _CPU_TIME.sub("CPU time: <masked>", proc.stdout), proc.stderr
 

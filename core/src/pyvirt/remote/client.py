@@ -53,6 +53,7 @@ _RECV_SIZE = 1 << 16
 _LEN_HEADER = struct.Struct(">IIIiiIi")  # length word, then virNetMessageHeader
 _PACKET_MAX = MESSAGE_MAX + LEN_SIZE
 _CALL = int(MessageType.CALL)
+_NO_MORE_EVENTS = 1 << 62  # the event thread has ended: nothing left to wait for
 _REPLY_TYPES = (MessageType.REPLY, MessageType.REPLY_WITH_FDS)
 _IDLE_AFTER = 0.05
 """Seconds without calls after which the background thread watches the socket itself."""
@@ -61,11 +62,12 @@ _IDLE_AFTER = 0.05
 class _Call:
     """A call waiting for its reply."""
 
-    __slots__ = ("done", "payload", "serial", "status")
+    __slots__ = ("done", "events_before", "payload", "serial", "status")
 
     def __init__(self, serial: int) -> None:
         self.serial = serial
         self.done = False
+        self.events_before = 0
         self.status: int = Status.OK
         self.payload = b""
 
@@ -107,6 +109,9 @@ class RPCClient:
         self._ka_sent = 0
         self._events: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
         self._event_thread: threading.Thread | None = None
+        self._events_queued = 0  # only the reader counts up
+        self._events_handled = 0
+        self._events_cond = threading.Condition()
         self._io_thread = threading.Thread(target=self._io_loop, name=f"pyvirt-remote-io {address}", daemon=True)
         self._io_thread.start()
 
@@ -139,6 +144,8 @@ class RPCClient:
             self._wait(call)
         finally:
             self._pending.pop(serial, None)
+        if call.events_before > self._events_handled:
+            self._await_events_before(call)
         if call.status != Status.OK:
             raise self._server_error(call.payload)
         try:
@@ -227,6 +234,7 @@ class RPCClient:
                     return
                 call.status = status
                 call.payload = payload
+                call.events_before = self._events_queued
                 call.done = True
                 if self._waiting:
                     self._cond.notify_all()
@@ -245,16 +253,34 @@ class RPCClient:
                 target=self._event_loop, name=f"pyvirt-remote-events {self._address}", daemon=True
             )
             self._event_thread.start()
+        self._events_queued += 1
         self._events.put((proc, payload))
 
     def _event_loop(self) -> None:
         handler = self._on_event
         assert handler is not None
-        while (item := self._events.get()) is not None:
-            try:
-                handler(*item)
-            except Exception as exc:  # a bad event must not stop the ones after it
-                log.warning("event handling failed", procedure=item[0], error=repr(exc))
+        try:
+            while (item := self._events.get()) is not None:
+                try:
+                    handler(*item)
+                except Exception as exc:  # a bad event must not stop the ones after it
+                    log.warning("event handling failed", procedure=item[0], error=repr(exc))
+                with self._events_cond:
+                    self._events_handled += 1
+                    self._events_cond.notify_all()
+        finally:
+            with self._events_cond:
+                self._events_handled = _NO_MORE_EVENTS
+                self._events_cond.notify_all()
+
+    def _await_events_before(self, call: _Call) -> None:
+        """Return only once the events the server sent before this reply have been handled, so
+        a caller sees the effects of its call (as with a local driver) when the server reports
+        them in order.  Not from inside an event callback: that thread cannot wait for itself."""
+        if threading.current_thread() is self._event_thread:
+            return
+        with self._events_cond:
+            self._events_cond.wait_for(lambda: self._events_handled >= call.events_before)
 
     # -- keepalive and the background reader ----------------------------------------------
 

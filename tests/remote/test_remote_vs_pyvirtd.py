@@ -1,0 +1,57 @@
+"""pyvirt's remote driver against pyvirtd: the conformance suite, and a daemon killed mid-call.
+
+pyvirtd serves pyvirt's own test driver, so unlike against libvirtd the whole suite applies.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import pyvirt
+from pyvirt.errors import ConnectionLostError
+from pyvirt.testing.suite import *  # noqa: F403
+
+process = pytest.importorskip("pyvirt_daemon.process", reason="pyvirtd (the daemon/ distribution) is not installed")
+
+
+@pytest.fixture(scope="session")
+def pyvirtd() -> Iterator[process.DaemonProcess]:
+    with tempfile.TemporaryDirectory(prefix="pyvirtd-remote-") as root, process.DaemonProcess(Path(root)) as daemon:
+        yield daemon
+
+
+@pytest.fixture(scope="session")
+def pyvirt_uri(pyvirtd: process.DaemonProcess) -> str:
+    return pyvirtd.uri()
+
+
+def test_killing_the_daemon_fails_calls_at_once_and_for_good(tmp_path: Path) -> None:
+    with process.DaemonProcess(tmp_path / "root") as daemon:
+        conn = pyvirt.open(daemon.uri())
+        failures: list[BaseException] = []
+        calling = threading.Event()
+
+        def hammer() -> None:
+            try:
+                while True:
+                    conn.get_version()
+                    calling.set()
+            except BaseException as exc:
+                failures.append(exc)
+
+        worker = threading.Thread(target=hammer, daemon=True)
+        worker.start()
+        assert calling.wait(30)
+        daemon.kill()  # SIGKILL: no goodbye from the server
+        worker.join(10)
+        assert not worker.is_alive(), "a call kept waiting after the daemon died"
+        assert isinstance(failures[0], ConnectionLostError), failures
+        with pytest.raises(ConnectionLostError, match="connection lost"):
+            conn.lookup_domain_by_name("test")
+        assert not conn.is_alive()
+        conn.close()
