@@ -62,7 +62,7 @@ def root() -> Iterator[Path]:
     left = qemu_pids(str(path))
     kill_and_reap(left)
     run = path / "run" / "qemu"
-    stray = sorted(p.name for p in run.glob("*") if p.suffix in (".qmp", ".xml")) if run.exists() else []
+    stray = sorted(p.name for p in run.glob("*") if p.suffix in (".qmp", ".xml", ".pid")) if run.exists() else []
     shutil.rmtree(path, ignore_errors=True)
     assert not left, f"QEMU processes left running: {left}"
     assert not stray, f"runtime files left behind: {stray}"

@@ -19,6 +19,7 @@ def _nothing_left(root: Path, name: str) -> None:
     assert qemu_pids(str(root)) == []
     assert not list(run.glob("*.qmp"))
     assert not (run / f"{name}.xml").exists()
+    assert not (run / f"{name}.pid").exists()
 
 
 def test_invalid_xml_is_refused_and_nothing_defined(conn: pyvirt.Connection, root: Path) -> None:

@@ -60,22 +60,20 @@ class QemuDriver:
 
     def open(self) -> None:
         self.layout.create()
-        self._lock_fd = os.open(self.layout.run / "driver.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock_path = self.layout.run / "driver.lock"
+        self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._lock_fd)
-            holder = (
-                (self.layout.run / "driver.pid").read_text().strip()
-                if (self.layout.run / "driver.pid").exists()
-                else "?"
-            )
+            holder = lock_path.read_text().strip() or "?"
             raise ConnectError(
                 f"the QEMU driver state under '{self.layout.run.parent.parent}'"
                 f" is in use by another process (pid {holder})",
                 code=ErrorCode.OPERATION_INVALID,
             ) from None
-        (self.layout.run / "driver.pid").write_text(f"{os.getpid()}\n")
+        os.ftruncate(self._lock_fd, 0)
+        os.write(self._lock_fd, f"{os.getpid()}\n".encode())
         self._load_configs()
         self._reconnect()
         self._autostart()
@@ -119,7 +117,7 @@ class QemuDriver:
                 obj = DomainObj(persistent=None, live=status.live)
                 self.add(obj)
             if not process.is_same(status.pid, status.started) or not self._attach(obj, status):
-                remove(path, Path(status.monitor_path))
+                remove(path, Path(status.monitor_path), self.layout.pid_file(status.live.name))
                 obj.state, obj.reason = DomainState.SHUTOFF, ShutoffReason.CRASHED
                 obj.id = -1
                 if obj.persistent is None:

@@ -76,6 +76,14 @@ class Layout:
     def status_file(self, name: str) -> Path:
         return self.run / f"{name}.xml"
 
+    def pid_file(self, name: str) -> Path:
+        """QEMU writes its pid here (``-pidfile``), which also puts the root in its command line."""
+        return self.run / f"{name}.pid"
+
+    def runtime_files(self, name: str, uuid: str) -> tuple[Path, Path, Path]:
+        """Every file a running domain has under the run directory."""
+        return (self.status_file(name), self.monitor_socket(uuid), self.pid_file(name))
+
     def monitor_socket(self, uuid: str) -> Path:
         """Named by UUID, not name: names may be long or contain characters sockets dislike."""
         return self.run / f"{uuid}.qmp"

@@ -99,7 +99,7 @@ def start(
         listener.bind(str(sock_path))
         listener.listen(1)
         cmd = command.build(live, caps, emulator, listener.fileno())
-        argv = [*cmd.argv, *extra_args]
+        argv = [*cmd.argv, "-pidfile", str(drv.layout.pid_file(live.name)), *extra_args]
         with open(log_path, "a") as log:
             log.write(" ".join(argv) + "\n")
         log_start = log_path.stat().st_size
@@ -152,7 +152,7 @@ def _abort(drv: QemuDriver, obj: DomainObj, pid: int) -> None:
         process.kill(pid)
         process.wait_gone(pid, 5)
     assert obj.live is not None
-    remove(drv.layout.monitor_socket(obj.live.uuid), drv.layout.status_file(obj.live.name))
+    remove(*drv.layout.runtime_files(obj.live.name, obj.live.uuid))
     obj.live = None if obj.persistent is not None else obj.live
     obj.id, obj.pid, obj.started = -1, 0, None
     obj.state, obj.reason = DomainState.SHUTOFF, ShutoffReason.FAILED
@@ -232,7 +232,7 @@ def on_exit(drv: QemuDriver, obj: DomainObj) -> None:
             monitor, obj.monitor = obj.monitor, None
             drv.submit(monitor.close)
         assert obj.live is not None
-        remove(drv.layout.monitor_socket(obj.live.uuid), drv.layout.status_file(obj.live.name))
+        remove(*drv.layout.runtime_files(obj.live.name, obj.live.uuid))
         obj.state, obj.reason = DomainState.SHUTOFF, reason
         obj.id, obj.pid, obj.started, obj.cancel_watch = -1, 0, None, None
         transient = obj.persistent is None
