@@ -16,22 +16,25 @@ import pyvirt
 from pyvirt.errors import ConnectionLostError
 from pyvirt.testing.suite import *  # noqa: F403
 
-process = pytest.importorskip("pyvirt_daemon.process", reason="pyvirtd (the daemon/ distribution) is not installed")
+pytest.importorskip("pyvirt_daemon", reason="pyvirtd (the daemon/ distribution) is not installed")
+
+from pyvirt_daemon.process import DaemonProcess
 
 
 @pytest.fixture(scope="session")
-def pyvirtd() -> Iterator[process.DaemonProcess]:
-    with tempfile.TemporaryDirectory(prefix="pyvirtd-remote-") as root, process.DaemonProcess(Path(root)) as daemon:
+def pyvirtd() -> Iterator[DaemonProcess]:
+    with tempfile.TemporaryDirectory(prefix="pyvirtd-remote-") as root, DaemonProcess(Path(root)) as daemon:
         yield daemon
 
 
 @pytest.fixture(scope="session")
-def pyvirt_uri(pyvirtd: process.DaemonProcess) -> str:
-    return pyvirtd.uri()
+def pyvirt_uri(pyvirtd: DaemonProcess) -> str:
+    uri: str = pyvirtd.uri()
+    return uri
 
 
 def test_killing_the_daemon_fails_calls_at_once_and_for_good(tmp_path: Path) -> None:
-    with process.DaemonProcess(tmp_path / "root") as daemon:
+    with DaemonProcess(tmp_path / "root") as daemon:
         conn = pyvirt.open(daemon.uri())
         failures: list[BaseException] = []
         calling = threading.Event()
