@@ -47,7 +47,17 @@ READ_ONLY_COMMANDS = [
     "pool-info default-pool",
     "pool-dumpxml default-pool",
     "vol-list default-pool",
-    # errors
+    "list --all --title",
+    "list --all --managed-save",
+    "domjobinfo test",
+    "domif-getlink test vnet0",
+    "domdisplay test",
+    "domcapabilities",
+    "nodememstats",
+    "secret-list",
+    # errors (including APIs that libvirt's test driver lacks as well: same refusal text)
+    "nwfilter-list",
+    "net-dhcp-leases default",
     "dominfo nosuch",
     "dumpxml nosuch",
     "domstate 42",
@@ -82,6 +92,11 @@ SEQUENCES = [
     "net-define {net}; net-list --all; net-start net2; net-info net2; net-destroy net2; net-undefine net2",
     "pool-destroy default-pool; pool-list --all; pool-start default-pool; pool-list --all",
     "define /nonexistent.xml",
+    "vol-create-as default-pool v1 1M; vol-info --pool default-pool v1; vol-dumpxml --pool default-pool v1; "
+    "vol-path --pool default-pool v1; vol-resize --pool default-pool v1 2M; "
+    "vol-clone --pool default-pool v1 v2; vol-list default-pool; vol-delete --pool default-pool v2; "
+    "vol-delete --pool default-pool v1; pool-refresh default-pool; vol-list default-pool",
+    "net-autostart default; net-info default; pool-autostart default-pool; pool-info default-pool",
 ]
 
 

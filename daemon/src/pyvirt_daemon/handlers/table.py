@@ -53,6 +53,13 @@ _ACRONYMS = {
     "SSH": "SSH",
     "FD": "FD",
     "CPUS": "CPUs",
+    "DHCP": "DHCP",
+    "NWFILTER": "NWFilter",
+    "NWFILTERS": "NWFilters",
+    "IOTHREAD": "IOThread",
+    "IOTHREADS": "IOThreads",
+    "SEV": "SEV",
+    "TLS": "TLS",
 }
 _ERROR_DOMAINS = (
     ("DOMAIN_", ErrorDomain.DOMAIN),
