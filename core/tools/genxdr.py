@@ -44,12 +44,12 @@ EXTERNAL_CONSTANTS: dict[str, int] = {
     "VIR_TYPED_PARAM_STRING": 7,
 }
 
-# (input .x file, output module, prefix of its procedure enum or None)
-MODULES: tuple[tuple[str, str, str | None], ...] = (
-    ("virnetprotocol.x", "virnet_protocol.py", None),
-    ("virkeepaliveprotocol.x", "keepalive_protocol.py", "KEEPALIVE_PROC_"),
-    ("remote_protocol.x", "remote_protocol.py", "REMOTE_PROC_"),
-    ("admin_protocol.x", "admin_protocol.py", "ADMIN_PROC_"),
+# (input .x file, output module, prefix of its procedure enum or None, procedures per shard or None)
+MODULES: tuple[tuple[str, str, str | None, int | None], ...] = (
+    ("virnetprotocol.x", "virnet_protocol.py", None, None),
+    ("virkeepaliveprotocol.x", "keepalive_protocol.py", "KEEPALIVE_PROC_", None),
+    ("remote_protocol.x", "remote_protocol.py", "REMOTE_PROC_", 32),
+    ("admin_protocol.x", "admin_protocol.py", "ADMIN_PROC_", None),
 )
 
 UNBOUNDED = 0xFFFFFFFF
@@ -905,10 +905,8 @@ class Emitter:
         return lines
 
     def emit_enum(self, name: str) -> list[str]:
-        lines = []
-        for member, number in self.proto.enums[name]:
-            lines.append(f"{member} = {number}")
-        lines += ["", f"{name}: TypeAlias = int", f'"""XDR enum ``{name}`` (carried as a plain int)."""', "", ""]
+        """The enum's alias and codec; its members are constants of the program module."""
+        lines = [f"{name}: TypeAlias = int", f'"""XDR enum ``{name}`` (carried as a plain int)."""', "", ""]
         lines += self.single_value_codec(name, Scalar("int", enum=name), "int")
         return lines
 
@@ -924,25 +922,18 @@ class Emitter:
 
     # -- procedures
 
-    def procedures(self) -> list[str]:
+    def procedure_rows(self, codec: dict[str, str]) -> list[str]:
+        """The ``PROCEDURES`` table; ``codec`` maps an args/ret/msg struct to the expression of its Codec."""
         assert self.proc_prefix is not None
-        prefix = self.proc_prefix
-        enum_name = next(n for n, ms in self.proto.enums.items() if ms and ms[0][0].startswith(prefix))
-        struct_prefix = self.proc_prefix.split("_")[0].lower() + "_"
-        used: set[str] = set()
         lines = ["PROCEDURES: dict[int, Procedure] = {"]
-        for member, number in self.proto.enums[enum_name]:
-            stem = struct_prefix + member[len(self.proc_prefix) :].lower()
-            args = next((stem + s for s in ("_args", "_msg") if stem + s in self.proto.structs), None)
-            ret = stem + "_ret" if stem + "_ret" in self.proto.structs else None
-            used.update(x for x in (args, ret) if x)
+        for member, number, args, ret in self.procedure_structs():
             ann = self.proto.annotations.get(member, {})
             acl = tuple(a for a in ann.get("acl", []) if a != "none")
             fields = [
                 str(number),
                 repr(member),
-                f"_C_{args}" if args else "None",
-                f"_C_{ret}" if ret else "None",
+                codec[args] if args else "None",
+                codec[ret] if ret else "None",
                 repr(acl),
                 repr(ann["aclfilter"][0]) if "aclfilter" in ann else "None",
                 str(ann.get("priority", ["low"])[0] == "high"),
@@ -956,65 +947,223 @@ class Emitter:
             lines.append("    ),")
         lines.append("}")
         lines.append('"""Every procedure of the program by number, with its codecs and libvirt\'s annotations."""')
-        codecs: list[str] = []
-        for kind, name in self.proto.order:
-            if kind == "struct" and name in used:
-                codecs.append(f"_C_{name} = Codec({name!r}, {name}, encode_{name}, decode_{name})")
+        return lines
+
+    def procedure_structs(self) -> list[tuple[str, int, str | None, str | None]]:
+        """(enum member, number, args-or-msg struct, ret struct) per procedure, by libvirt's naming rule."""
+        assert self.proc_prefix is not None
+        prefix = self.proc_prefix
+        enum_name = next(n for n, ms in self.proto.enums.items() if ms and ms[0][0].startswith(prefix))
+        struct_prefix = prefix.split("_")[0].lower() + "_"
+        rows: list[tuple[str, int, str | None, str | None]] = []
+        used: set[str] = set()
+        for member, number in self.proto.enums[enum_name]:
+            stem = struct_prefix + member[len(prefix) :].lower()
+            args = next((stem + s for s in ("_args", "_msg") if stem + s in self.proto.structs), None)
+            ret = stem + "_ret" if stem + "_ret" in self.proto.structs else None
+            used.update(x for x in (args, ret) if x)
+            rows.append((member, number, args, ret))
         unused = [n for n in self.proto.structs if re.search(r"_(args|ret|msg)$", n) and n not in used]
         if unused:
             raise XDRSyntaxError(f"{self.proto.filename}: structs matching no procedure: {', '.join(unused)}")
-        return [*codecs, "", "", *lines]
+        return rows
 
-    # -- module
+    # -- modules
 
-    def module(self) -> str:
-        blocks: list[str] = []
-        consts: list[str] = []
+    def type_blocks(self) -> list[tuple[str, str]]:
+        """(type name, source block) for every struct, union, typedef and enum, in file order."""
+        emit = {"struct": self.emit_struct, "union": self.emit_union, "typedef": self.emit_typedef}
+        return [
+            (name, "\n".join(emit.get(kind, self.emit_enum)(name)).strip("\n"))
+            for kind, name in self.proto.order
+            if kind != "const"
+        ]
+
+    def constants(self) -> str:
+        """Every const and enum member, in file order."""
+        lines: list[str] = []
         for kind, name in self.proto.order:
             if kind == "const":
-                consts.append(f"{name} = {self.proto.constants[name]}")
-                continue
-            if consts:
-                blocks.append("\n".join(consts))
-                consts = []
-            emit = {"struct": self.emit_struct, "union": self.emit_union, "typedef": self.emit_typedef}.get(
-                kind, self.emit_enum
-            )
-            blocks.append("\n".join(emit(name)).strip("\n"))
-        if consts:
-            blocks.append("\n".join(consts))
-        if self.proc_prefix:
-            blocks.append("\n".join(self.procedures()).strip("\n"))
-        chunks = ["\n\n\n".join(blocks)]
-        uses_proc = bool(self.proc_prefix)
-        body = "".join(chunks)
-        header = [
+                lines.append(f"{name} = {self.proto.constants[name]}")
+            elif kind == "enum":
+                lines += [f"{member} = {number}" for member, number in self.proto.enums[name]]
+        return "\n".join(lines)
+
+    def header(self, body: str, doc: str, imports: list[str]) -> str:
+        """Comment, docstring and the imports ``body`` uses (runtime helpers, struct formats)."""
+        typing_names = [
+            n for n in ("TYPE_CHECKING", "Any", "TypeAlias", "cast") if re.search(rf"(?<![.\w]){n}\b", body)
+        ]
+        lines = [
             f"# Generated by core/tools/genxdr.py from core/protocol/{self.source_name} (libvirt 9.0.0,",
             "# LGPL-2.1-or-later). Do not edit: change the generator or the .x file and run",
             "# `python core/tools/genxdr.py`; core/tests/rpc/test_generated_fresh.py fails when this is stale.",
-            f'"""XDR codec for libvirt\'s ``{self.source_name}``: NamedTuple, encode_T, decode_T per type."""',
+            f'"""{doc}"""',
             "",
             "from __future__ import annotations",
             "",
-            "from struct import Struct",
-            "from struct import error as _StructError",
+            *(["from importlib import import_module"] if "import_module(" in body else []),
+            *(["from struct import Struct"] if "_U_" in body or "_P_" in body else []),
+            *(["from struct import error as _StructError"] if "_StructError" in body else []),
             *(["from struct import pack as _pack"] if "_pack(" in body else []),
             *(["from struct import unpack_from as _unpack_from"] if "_unpack_from(" in body else []),
-            f"from typing import {', '.join(n for n in ('TypeAlias', 'cast') if n in body)}",
+            *([f"from typing import {', '.join(typing_names)}"] if typing_names else []),
             "",
         ]
-        if uses_proc:
-            names = ", ".join(n for n in ("Codec", "Procedure") if re.search(rf"\b{n}\(", body))
-            header.append(f"from pyvirt.rpc.procedure import {names}")
+        lines += imports
+        names = [n for n in ("Codec", "Procedure") if re.search(rf"\b{n}\b", body)]
+        if names:
+            lines.append(f"from pyvirt.rpc.procedure import {', '.join(names)}")
         helpers = [h for h in RUNTIME_HELPERS if re.search(rf"\b{h}\b", body)]
-        header += ["from pyvirt.rpc.xdr import (", *(f"    {h}," for h in helpers), ")", ""]
+        if helpers:
+            lines += ["from pyvirt.rpc.xdr import (", *(f"    {h}," for h in helpers), ")"]
+        formats = []
         for fmt, key in sorted(self.structs.items(), key=lambda kv: kv[1]):
             if f"_U_{key}(" in body:
-                header.append(f'_U_{key} = Struct("{fmt}").unpack_from')
+                formats.append(f'_U_{key} = Struct("{fmt}").unpack_from')
             if f"_P_{key}(" in body:
-                header.append(f'_P_{key} = Struct("{fmt}").pack')
-        header.append("")
-        return "\n".join(header) + "\n" + body.rstrip("\n") + "\n"
+                formats.append(f'_P_{key} = Struct("{fmt}").pack')
+        if formats:
+            lines += ["", *formats, "", ""]
+        elif not body.startswith(("@", "def ", "class ")):
+            lines += [""]  # isort: one blank line after the imports, two before a definition
+        else:
+            lines += ["", ""]
+        return "\n".join(lines) + "\n" + body.rstrip("\n") + "\n"
+
+    def module(self) -> str:
+        """The whole program in one module (the small programs)."""
+        blocks = [self.constants(), *(block for _name, block in self.type_blocks())]
+        if self.proc_prefix:
+            rows = self.procedure_structs()
+            structs = [n for _m, _n, args, ret in rows for n in (args, ret) if n]
+            codecs = [f"_C_{n} = Codec({n!r}, {n}, encode_{n}, decode_{n})" for n in structs]
+            blocks += ["\n".join(codecs), "\n".join(self.procedure_rows({n: f"_C_{n}" for n in structs}))]
+        body = "\n\n\n".join(b for b in blocks if b)
+        doc = f"XDR codec for libvirt's ``{self.source_name}``: a value class, ``encode_T``, ``decode_T`` per type."
+        return self.header(body, doc, [])
+
+    def sharded(self, module: str, per_shard: int) -> dict[str, str]:
+        """A big program as a small module plus shards its names are loaded from on first use.
+
+        ``<module>.py`` holds the constants and the procedure table (whose codecs load lazily);
+        ``_<module>/common.py`` every type not tied to one procedure, ``_<module>/pNN.py`` the
+        args/ret/msg structs of ``per_shard`` procedures each. A client that makes a few calls
+        imports a few shards instead of ~2 MB of code (about 40 ms at each start).
+        """
+        package = f"pyvirt.rpc._{module}"
+        rows = self.procedure_structs()
+        shard_of: dict[str, str] = {}
+        for _member, number, args, ret in rows:
+            for name in (args, ret):
+                if name:
+                    shard_of[name] = f"p{number // per_shard:02d}"
+        blocks: dict[str, list[str]] = {}
+        for name, block in self.type_blocks():
+            shard_of.setdefault(name, "common")
+            blocks.setdefault(shard_of[name], []).append(block)
+        owner = {n: shard for name, shard in shard_of.items() for n in (name, f"encode_{name}", f"decode_{name}")}
+        files: dict[str, str] = {}
+        for shard, parts in blocks.items():
+            body = "\n\n\n".join(parts)
+            used = set(re.findall(r"\b[A-Za-z_]\w*\b", body))
+            imports = []
+            for other in sorted({owner[n] for n in used if n in owner} - {shard}):
+                names = sorted(n for n in used if owner.get(n) == other)
+                imports += [f"from {package}.{other} import (", *(f"    {n}," for n in names), ")"]
+            doc = f"Part of the generated codec for ``{self.source_name}``; import ``pyvirt.rpc.{module}`` instead."
+            files[f"_{module}/{shard}.py"] = self.header(body, doc, imports)
+        files[f"_{module}/__init__.py"] = f'"""Shards of ``pyvirt.rpc.{module}`` (generated; loaded on first use)."""\n'
+        files[f"{module}.py"] = self.facade(package, shard_of)
+        files[f"{module}.pyi"] = self.facade_stub(package, owner)
+        return files
+
+    def facade(self, package: str, shard_of: dict[str, str]) -> str:
+        """The sharded program's module: constants, the procedure table, and the lazy loader.
+
+        Kept small on purpose (it is imported at every client start): the table is one constant
+        tuple turned into ``Procedure`` rows by a loop, the name index one string per shard.
+        """
+        listing = ["_SHARD_NAMES = {"]
+        for shard in sorted(set(shard_of.values())):
+            names = " ".join(n for n, s in shard_of.items() if s == shard)
+            listing.append(f"    {shard!r}: {names!r},")
+        listing.append("}")
+        rows = ["_ROWS = ("]
+        for member, number, args, ret in self.procedure_structs():
+            ann = self.proto.annotations.get(member, {})
+            row = (
+                number,
+                member,
+                args,
+                ret,
+                tuple(a for a in ann.get("acl", []) if a != "none"),
+                ann["aclfilter"][0] if "aclfilter" in ann else None,
+                ann.get("priority", ["low"])[0] == "high",
+                int(ann["readstream"][0]) if "readstream" in ann else None,
+                int(ann["writestream"][0]) if "writestream" in ann else None,
+                ann["sparseflag"][0] if "sparseflag" in ann else None,
+                ann.get("generate", ["none"])[0],
+                shard_of[args or ret or ""] if args or ret else None,
+            )
+            rows.append(f"    {row!r},")
+        rows.append(")")
+        loader = f"""_PACKAGE = "{package}"
+_SHARD = {{name: shard for shard, names in _SHARD_NAMES.items() for name in names.split()}}
+
+
+def __getattr__(name: str) -> Any:
+    \"\"\"Load the shard that defines ``name`` (a type, ``encode_T`` or ``decode_T``) on first use.\"\"\"
+    shard = _SHARD.get(name.removeprefix("encode_").removeprefix("decode_"))
+    if shard is None:
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+    value = getattr(import_module(f"{{_PACKAGE}}.{{shard}}"), name)
+    globals()[name] = value
+    return value
+
+
+def _procedure(row: tuple[Any, ...]) -> Procedure:
+    number, name, args, ret, acl, aclfilter, high, readstream, writestream, sparseflag, generate, shard = row
+    module = f"{{_PACKAGE}}.{{shard}}"
+    args_codec = Codec.lazy(args, module) if args else None
+    ret_codec = Codec.lazy(ret, module) if ret else None
+    return Procedure(
+        number, name, args_codec, ret_codec, acl, aclfilter, high, readstream, writestream, sparseflag, generate
+    )
+
+
+PROCEDURES: dict[int, Procedure] = {{row[0]: _procedure(row) for row in _ROWS}}
+\"\"\"Every procedure of the program by number, with its codecs and libvirt's annotations.\"\"\"
+"""
+        body = "\n\n\n".join([self.constants(), "\n".join(listing), "\n".join(rows), loader])
+        doc = (
+            f"XDR codec for libvirt's ``{self.source_name}``: constants, ``PROCEDURES``, and per type a value\n"
+            f"class, ``encode_T`` and ``decode_T``, loaded from ``{package}`` on first use\n"
+            f"(``{package.rsplit('.', 1)[1]}.pyi`` declares them all for type checkers)."
+        )
+        return self.header(body, doc, [])
+
+    def facade_stub(self, package: str, owner: dict[str, str]) -> str:
+        """Type stub of the sharded module: every name it provides, typed by the shard defining it."""
+        lines = [
+            f"# Generated by core/tools/genxdr.py from core/protocol/{self.source_name}; do not edit.",
+        ]
+        for shard in sorted(set(owner.values())):
+            names = sorted(n for n in owner if owner[n] == shard)
+            lines += [f"from {package}.{shard} import (", *(f"    {n}," for n in names), ")"]
+        lines.append("from pyvirt.rpc.procedure import Procedure")
+        constants = self.constants().splitlines()
+        public = [*owner, "PROCEDURES", *(line.split(" = ")[0] for line in constants)]
+        lines += ["", "__all__ = [", *(f"    {n!r}," for n in sorted(public, key=isort_key)), "]", ""]
+        lines += [line.replace(" = ", ": int = ", 1) for line in constants]
+        lines += ["", "PROCEDURES: dict[int, Procedure]", ""]
+        return "\n".join(lines)
+
+
+def isort_key(name: str) -> tuple[int, list[int | str]]:
+    """Order of names in ``__all__`` as ruff's RUF022 wants it: constants, classes, the rest; natural."""
+    kind = 0 if name.isupper() else 1 if name[0].isupper() else 2
+    return kind, [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def generate(text: str, source_name: str, proc_prefix: str | None) -> str:
@@ -1022,26 +1171,55 @@ def generate(text: str, source_name: str, proc_prefix: str | None) -> str:
     return Emitter(parse(text, source_name), source_name, proc_prefix).module()
 
 
+def generate_files(source: str, target: str, prefix: str | None, per_shard: int | None) -> dict[str, str]:
+    """Every file generated from ``core/protocol/<source>``, by path relative to ``pyvirt/rpc``."""
+    emitter = Emitter(parse((PROTOCOL_DIR / source).read_text(), source), source, prefix)
+    if per_shard is None:
+        return {target: emitter.module()}
+    return emitter.sharded(target.removesuffix(".py"), per_shard)
+
+
+def expected_files() -> dict[Path, str]:
+    """Every generated file with the text it must have."""
+    files: dict[Path, str] = {}
+    for source, target, prefix, per_shard in MODULES:
+        for rel, text in generate_files(source, target, prefix, per_shard).items():
+            files[OUTPUT_DIR / rel] = text
+    return files
+
+
+def stale_files() -> list[Path]:
+    """Generated files that differ from what the generator makes now, and leftover shards."""
+    expected = expected_files()
+    stale = [path for path, text in expected.items() if not path.exists() or path.read_text() != text]
+    for _source, target, _prefix, per_shard in MODULES:
+        if per_shard is not None:
+            shard_dir = OUTPUT_DIR / f"_{target.removesuffix('.py')}"
+            stale += [path for path in sorted(shard_dir.glob("*.py*")) if path not in expected]
+    return stale
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if a generated module is stale")
     opts = ap.parse_args(argv)
-    stale = []
-    for source, target, prefix in MODULES:
-        text = generate((PROTOCOL_DIR / source).read_text(), source, prefix)
-        path = OUTPUT_DIR / target
-        if path.exists() and path.read_text() == text:
+    stale = stale_files()
+    if opts.check:
+        if stale:
+            print(f"stale: {', '.join(map(str, stale))}; run python core/tools/genxdr.py", file=sys.stderr)
+            return 1
+        return 0
+    expected = expected_files()
+    for path in stale:
+        if path not in expected:
+            path.unlink()
+            print(f"removed {path}")
             continue
-        if opts.check:
-            stale.append(target)
-        else:
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(text)
-            tmp.replace(path)
-            print(f"wrote {path}")
-    if stale:
-        print(f"stale: {', '.join(stale)}; run python core/tools/genxdr.py", file=sys.stderr)
-        return 1
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(expected[path])
+        tmp.replace(path)
+        print(f"wrote {path}")
     return 0
 
 

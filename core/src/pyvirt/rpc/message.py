@@ -291,11 +291,8 @@ class FrameReader:
             if end - pos < length:
                 break
             prog, vers, proc, mtype, serial, status = _HEADER.unpack_from(buf, pos + LEN_SIZE)
-            frames.append(
-                (Header(prog, vers, proc, mtype, serial, status), bytes(buf[pos + FRAME_MIN : pos + length]))
-            )
+            frames.append((Header(prog, vers, proc, mtype, serial, status), bytes(buf[pos + FRAME_MIN : pos + length])))
             pos += length
         if pos:
             del buf[:pos]
         return frames
-

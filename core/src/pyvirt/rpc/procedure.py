@@ -8,7 +8,9 @@ generated from the ``.x`` annotations, serves both.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any, NamedTuple
 
 from pyvirt.rpc.xdr import Buf
@@ -16,13 +18,54 @@ from pyvirt.rpc.xdr import Buf
 __all__ = ["Codec", "Procedure"]
 
 
-class Codec(NamedTuple):
-    """Encode/decode pair of one XDR struct; ``type`` is its NamedTuple class (``type._fields``)."""
+class Codec:
+    """Encode/decode pair of one XDR struct; ``type`` is its value class (``type._fields``).
+
+    Built either with the three objects, or with :meth:`lazy` from the module that defines
+    them, in which case that module is imported the first time ``type``, ``encode`` or
+    ``decode`` is read (the big remote program is split so a client loads only what it uses).
+    """
+
+    __slots__ = ("_module", "decode", "encode", "name", "type")
 
     name: str
-    type: type[Any]
+    type: builtins.type[Any]
     encode: Callable[[bytearray, Any], None]
     decode: Callable[[Buf, int], tuple[Any, int]]
+    _module: str
+
+    def __init__(
+        self,
+        name: str,
+        type: builtins.type[Any],
+        encode: Callable[[bytearray, Any], None],
+        decode: Callable[[Buf, int], tuple[Any, int]],
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.encode = encode
+        self.decode = decode
+
+    @classmethod
+    def lazy(cls, name: str, module: str) -> Codec:
+        """A codec whose functions are looked up in ``module`` on first use."""
+        codec = cls.__new__(cls)
+        codec.name = name
+        codec._module = module
+        return codec
+
+    def __getattr__(self, attr: str) -> Any:
+        # Only reached while a lazy codec's slots are still empty.
+        if attr not in ("type", "encode", "decode"):
+            raise AttributeError(attr)
+        module = import_module(self._module)
+        self.type = getattr(module, self.name)
+        self.encode = getattr(module, f"encode_{self.name}")
+        self.decode = getattr(module, f"decode_{self.name}")
+        return getattr(self, attr)
+
+    def __repr__(self) -> str:
+        return f"Codec({self.name!r})"
 
 
 class Procedure(NamedTuple):

@@ -1,0 +1,1 @@
+"""Shards of ``pyvirt.rpc.remote_protocol`` (generated; loaded on first use)."""
