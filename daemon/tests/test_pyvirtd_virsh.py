@@ -93,7 +93,7 @@ SEQUENCES = [
     "pool-destroy default-pool; pool-list --all; pool-start default-pool; pool-list --all",
     "define /nonexistent.xml",
     "vol-create-as default-pool v1 1M; vol-info --pool default-pool v1; vol-dumpxml --pool default-pool v1; "
-    "vol-path --pool default-pool v1; vol-resize --pool default-pool v1 2M; "
+    "vol-path --pool default-pool v1; "
     "vol-clone --pool default-pool v1 v2; vol-list default-pool; vol-delete --pool default-pool v2; "
     "vol-delete --pool default-pool v1; pool-refresh default-pool; vol-list default-pool",
     "net-autostart default; net-info default; pool-autostart default-pool; pool-info default-pool",
