@@ -54,7 +54,13 @@ def cases() -> list[Case]:
         return [Case(**json.loads(line)) for line in fh]
 
 
-_GENERATED = (r"<mac address='[^']*'/>", r"<uuid>[^<]*</uuid>", r"interfaceid='[^']*'", r"<genid>[^<]*</genid>")
+_GENERATED = (
+    r"<mac address='[^']*'/>",
+    r"<uuid>[^<]*</uuid>",
+    r"interfaceid='[^']*'",
+    r"instanceid='[^']*'",
+    r"<genid>[^<]*</genid>",
+)
 
 
 def copy_generated(got: str, expected: str, given: str) -> str:

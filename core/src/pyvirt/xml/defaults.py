@@ -672,6 +672,17 @@ _BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
 
 
 def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
+    firmware = _first(os_el, "firmware")
+    if firmware is not None and firmware.find("feature[@name='enrolled-keys'][@enabled='yes']") is not None:
+        secure = firmware.find("feature[@name='secure-boot']")
+        if secure is None:
+            etree.SubElement(firmware, "feature", enabled="yes", name="secure-boot")
+        elif secure.get("enabled") == "no":
+            raise XMLError(
+                "firmware feature 'enrolled-keys' cannot be enabled when firmware feature 'secure-boot' is disabled",
+                code=ErrorCode.XML_DETAIL,
+                line=line_of(secure),
+            )
     menu = _first(os_el, "bootmenu")
     if menu is not None and menu.get("enable") != "yes" and "timeout" in menu.attrib:
         del menu.attrib["timeout"]  # virDomainDefParseBootXML reads it for an enabled menu only
@@ -708,6 +719,7 @@ def _device_info(devices: etree._Element) -> None:
 
 
 _USBDEVS = etree.XPath("redirfilter/usbdev")
+_QBG_IDS = frozenset(("managerid", "typeid", "typeidversion"))
 _DEVICE_SECLABELS = etree.XPath(".//seclabel")
 
 
@@ -864,6 +876,16 @@ def _device_defaults(
     for iface in get("interface", ()):
         for coalesce in list(iface.iterchildren("coalesce")):
             _coalesce(iface, coalesce)
+        params = iface.find("virtualport[@type='802.1Qbg']/parameters")
+        if params is not None and params.get("instanceid") is None and _QBG_IDS.issubset(params.attrib):
+            params.set("instanceid", new_uuid())  # virNetDevVPortProfileCheckComplete generates it
+    for redirdev in get("redirdev", ()):
+        if redirdev.get("type") == "dbus":
+            source = _first(redirdev, "source")
+            if source is None:
+                source = etree.SubElement(redirdev, "source")
+            if source.get("channel") is None:
+                source.set("channel", "org.qemu.usbredir")
     for fs in get("filesystem", ()):
         for attr in ("fmode", "dmode"):
             raw = fs.get(attr)
@@ -1485,7 +1507,14 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             elif dev.tag == "hostdev":
                 bus = "scsi"
             if bus in _DRIVE_LAYOUT:
-                needed.append((str(bus), int(address.get("controller", "0"))))
+                # virDomainDefAddDiskControllersForType: every index up to the highest used
+                top = int(address.get("controller", "0"))
+                if top > _MAX_IMPLICIT_CONTROLLERS:
+                    raise XMLError(
+                        f"XML error: drive address controller {top} would need too many implicit controllers",
+                        line=line_of(address),
+                    )
+                needed += [(str(bus), i) for i in range(top + 1)]
     if "smartcard" in groups:
         needed.append(("ccid", 0))
     if "console" in groups or "channel" in groups:
@@ -1555,6 +1584,9 @@ def _order_controllers(devices: etree._Element, controllers: list[etree._Element
 
 
 _FILE_IN_LIMIT = 256
+_MAX_IMPLICIT_CONTROLLERS = 4096
+"""Highest drive controller index accepted: libvirt would add every controller up to it, so an
+unbounded index is a way to make the parser build millions of elements."""
 _COMPANION_PORTS = {"ich9-uhci1": "0", "ich9-uhci2": "2", "ich9-uhci3": "4"}
 """The first port of each ICH9 UHCI companion on its EHCI master, when the document gives none."""
 
