@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -200,3 +201,31 @@ def test_domain_not_found_keeps_its_class(server: FakeServer) -> None:
     server.replies[rp.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME] = missing
     with pyvirt.open(server.uri) as conn, pytest.raises(NoDomainError, match=r"^Domain not found$"):
         conn.lookup_domain_by_name("nope")
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_open_close_and_failed_opens_leave_no_thread_or_descriptor(server: FakeServer) -> None:
+    def refuse(peer: Peer, header: Header, args: Any) -> Any:
+        error = virNetMessageError(
+            5, 13, f"no connection driver available for {args.name}", 2, None, None, None, None, 0, 0, None
+        )
+        peer.send(encode_message(header.reply(1), encode_error(error)))
+        raise Silence
+
+    pyvirt.open(server.uri).close()  # first open: imports, caches
+    threads, fds = threading.active_count(), _fds()
+    for _ in range(20):
+        with pyvirt.open(server.uri) as conn:
+            conn.get_type()
+    server.replies[rp.REMOTE_PROC_CONNECT_OPEN] = refuse
+    for _ in range(5):
+        with pytest.raises(pyvirt.ConnectError, match="no connection driver available for fake:///node"):
+            pyvirt.open(server.uri)
+    # the scripted server (same process) closes its ends when it sees EOF: give it a moment
+    deadline = time.monotonic() + 10
+    while (threading.active_count(), _fds()) != (threads, fds) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (threading.active_count(), _fds()) == (threads, fds)
