@@ -306,3 +306,18 @@ def test_generator_reports_bad_input_with_file_and_line() -> None:
         genxdr.parse("const A = ?;", "bad.x")
     with pytest.raises(genxdr.XDRSyntaxError, match="structs matching no procedure: syn_stray_args"):
         genxdr.generate(SYNTHETIC + "struct syn_stray_args { int x; };", "bad.x", "SYN_PROC_")
+
+
+@pytest.mark.parametrize(("pool", "name"), ALL_TYPES, ids=[name for _pool, name in ALL_TYPES])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_type_round_trips_and_rejects_its_truncations(pool: Types, name: str, data: st.DataObject) -> None:
+    """Each of the ~770 types at least a few times (the sampled tests above cannot promise that)."""
+    value = data.draw(pool.named(name), label="value")
+    wire = encode(pool, name, value)
+    assert wire == pool.reference(name, value)
+    decode = codec(pool, name)[1]
+    assert decode(wire, 0) == (value, len(wire))
+    for cut in range(0, len(wire), max(1, len(wire) // 16)):
+        with pytest.raises(XDRError):
+            decode(wire[:cut], 0)
