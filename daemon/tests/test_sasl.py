@@ -4,6 +4,7 @@ every refusal checked from both sides, and the password never in the daemon's lo
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -270,3 +271,26 @@ def test_scram_exchange_without_initial_response(tmp_path: Path) -> None:
     complete, final = server.step(client.get_client_final().encode())
     assert complete and final is not None and server.user == "fred"
     client.set_server_final(final.decode())
+
+
+def test_admin_lists_the_dn_and_sasl_user(daemon: DaemonProcess, pki: PKI, auth_file: Any) -> None:
+    """Like virt-admin's client-info on libvirtd: tls_x509_dname and sasl_user_name."""
+    auth_file("ok-ann", USERS["ok-ann"])
+    with pyvirt.open(tls_uri(daemon, pki.client("admin-view"))):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pyvirt_daemon.admin_cli",
+                "--socket",
+                str(daemon.socket_admin),
+                "--json",
+                "clients",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    rows = [row for row in json.loads(done.stdout) if row.get("tls_x509_dname") == PKI.dn("admin-view")]
+    assert [(row["transport"], row["sasl_user_name"]) for row in rows] == [("tls", "ok-ann")]

@@ -191,6 +191,10 @@ def client_info(s: AdminSession, args: ap.admin_client_get_info_args) -> ap.admi
         params.append(ap.admin_typed_param("unix_group_name", (T_STRING, _group(who.gid))))
     if who.pid is not None:
         params.append(ap.admin_typed_param("unix_process_id", (T_INT, who.pid)))
+    if who.x509_dname is not None:
+        params.append(ap.admin_typed_param("tls_x509_dname", (T_STRING, who.x509_dname)))
+    if who.sasl_username is not None:
+        params.append(ap.admin_typed_param("sasl_user_name", (T_STRING, who.sasl_username)))
     return ap.admin_client_get_info_ret(params)
 
 
