@@ -48,7 +48,12 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("mypy", "lxml-stubs", "pytest", "hypothesis", "-e", CORE, "-e", "./plugins/pyvirt-test")
     session.run(
-        "mypy", "core/src/pyvirt", "plugins/pyvirt-test/src", "plugins/pyvirt-qemu/src", "plugins/pyvirt-lxc/src"
+        "mypy",
+        "core/src/pyvirt",
+        "plugins/pyvirt-test/src",
+        "plugins/pyvirt-qemu/src",
+        "plugins/pyvirt-lxc/src",
+        "core/tools",
     )
 
 
