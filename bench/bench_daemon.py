@@ -83,6 +83,19 @@ def round_trips(path: str, proc: int, seconds: float) -> list[float]:
     return times
 
 
+def opens(path: str, seconds: float) -> list[float]:
+    """Connect, CONNECT_OPEN test:///default, CONNECT_CLOSE, disconnect: what opening costs."""
+    times: list[float] = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        start = time.perf_counter()
+        conn = Conn(path)
+        conn.call(rp.REMOTE_PROC_CONNECT_CLOSE)
+        conn.close()
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def _worker(path: str, clients: int, seconds: float, start_at: float, out: Any) -> None:
     """``clients`` connections in one process, each with one call in flight, driven by select."""
     import selectors
@@ -198,6 +211,7 @@ def measure(name: str, path: str, args: argparse.Namespace) -> dict[str, float]:
         times.sort()
         result[f"rtt {label} median us"] = statistics.median(times) * 1e6
         result[f"rtt {label} p99 us"] = times[int(len(times) * 0.99)] * 1e6
+    result["open+close median us"] = statistics.median(opens(path, args.seconds)) * 1e6
     for n in args.clients:
         result[f"calls/s {n} clients"] = throughput(path, n, args.seconds, args.processes)
     print(f"  measured {name}", file=sys.stderr)
