@@ -3,7 +3,6 @@ checked for leftovers after each test, bridges, and running commands inside cont
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 from collections.abc import Callable, Iterator
@@ -12,25 +11,13 @@ from pathlib import Path
 import pytest
 
 import pyvirt
-from pyvirt import ListFilter
-from pyvirt_lxc import extras, testing
+from pyvirt_lxc import extras
+from pyvirt_lxc.testing import build_rootfs, empty_root
 
 
 @pytest.fixture(scope="session")
 def rootfs(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return testing.build_rootfs(str(tmp_path_factory.mktemp("rootfs")))
-
-
-def empty_root(root: str) -> None:
-    """Destroy and undefine everything in ``root``; then nothing of it may remain on the host."""
-    if not os.path.isdir(os.path.join(root, "run")):
-        return
-    with pyvirt.open(f"lxc:///embed?root={root}") as conn:
-        for dom in conn.list_domains(ListFilter.ACTIVE):
-            dom.destroy()
-        for dom in conn.list_domains():
-            dom.undefine()
-    assert testing.leftovers(root) == []
+    return build_rootfs(str(tmp_path_factory.mktemp("rootfs")))
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ def test_define_start_enter_console_destroy(lxc_uri: str, rootfs: str, tmp_path:
     assert failed.returncode == 1 and b"exit status 1" in failed.stderr
     talk = pyvirsh(lxc_uri, "console", "shell", stdin=b"echo from-$((6*7))-console\n")
     assert talk.returncode == 0 and b"Connected to domain 'shell'" in talk.stdout
+    assert b"from-42-console" in talk.stdout
     info = pyvirsh(lxc_uri, "dominfo", "shell")
     assert b"running" in info.stdout
     assert pyvirsh(lxc_uri, "destroy", "shell").returncode == 0

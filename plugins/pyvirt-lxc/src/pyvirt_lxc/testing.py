@@ -9,6 +9,8 @@ import subprocess
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+import pyvirt
+from pyvirt.types import ListFilter
 from pyvirt_lxc import cgroups
 from pyvirt_lxc.driver import embed_scope
 
@@ -76,3 +78,17 @@ def leftovers(root: str) -> list[str]:
     with open("/proc/net/unix") as f:
         found += [line.split()[-1] for line in f if run_dir in line]
     return found
+
+
+def empty_root(root: str) -> None:
+    """Destroy and undefine everything in ``root``; then nothing of it may remain on the host."""
+    if not os.path.isdir(os.path.join(root, "run")):
+        return
+    with pyvirt.open(f"lxc:///embed?root={root}") as conn:
+        for dom in conn.list_domains(ListFilter.ACTIVE):
+            dom.destroy()
+        for dom in conn.list_domains():
+            dom.undefine()
+    left = leftovers(root)
+    if left:
+        raise AssertionError(f"LXC root {root} left {left} on the host")

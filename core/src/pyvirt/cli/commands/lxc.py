@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 ESCAPE = b"\x1d"
 """Ctrl + ], virsh's console escape."""
+QUIET = 0.5
 
 
 def _extras(what: str) -> ModuleType:
@@ -71,9 +72,13 @@ def console(ctl: Ctl, args: Args) -> None:
 
 
 def _relay(sock: int, stdin: int, stdout: int) -> None:
-    """Copy both ways until the escape key, the end of input or the container's end."""
+    """Copy both ways until the escape key or the container's end.  At the end of piped input
+    the console's answer is still shown, until it has been quiet for :data:`QUIET` seconds."""
+    reading = [sock, stdin]
     while True:
-        ready = select.select([sock, stdin], [], [])[0]
+        ready = select.select(reading, [], [], None if stdin in reading else QUIET)[0]
+        if not ready:
+            return
         if sock in ready:
             chunk = os.read(sock, 65536)
             if not chunk:
@@ -81,11 +86,14 @@ def _relay(sock: int, stdin: int, stdout: int) -> None:
             os.write(stdout, chunk)
         if stdin in ready:
             chunk = os.read(stdin, 65536)
-            if not chunk or ESCAPE in chunk:
+            if ESCAPE in chunk:
                 with contextlib.suppress(OSError):
                     os.write(sock, chunk.split(ESCAPE)[0])
                 return
-            os.write(sock, chunk)
+            if chunk:
+                os.write(sock, chunk)
+            else:
+                reading = [sock]
 
 
 @command(
