@@ -160,3 +160,21 @@ def test_loopback_tcp_serves_virsh(tmp_path: Path) -> None:
 def test_config_dataclass_is_frozen() -> None:
     with pytest.raises(AttributeError):
         Config().max_clients = 3  # type: ignore[misc]
+
+
+def test_pid_file_option(tmp_path: Path) -> None:
+    pid_file = tmp_path / "elsewhere" / "my.pid"
+    daemon = DaemonProcess(tmp_path / "node", args=("--pid-file", str(pid_file))).start()
+    try:
+        assert daemon.proc is not None and int(pid_file.read_text()) == daemon.proc.pid
+        assert not daemon.pid_file.exists()
+    finally:
+        assert daemon.stop() == 0
+    assert not pid_file.exists()
+
+
+@pytest.mark.parametrize("script", ["pyvirtd", "pyvirt-admin"])
+def test_console_scripts_installed(script: str) -> None:
+    path = Path(sys.executable).parent / script
+    done = subprocess.run([str(path), "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and f"usage: {script}" in done.stdout
