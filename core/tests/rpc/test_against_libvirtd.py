@@ -13,10 +13,12 @@ import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
 
+from pyvirt.rpc import admin_protocol as ap
 from pyvirt.rpc import keepalive_protocol as kp
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.rpc.message import (
@@ -50,7 +52,9 @@ class RemoteError(Exception):
 class RawClient:
     """Just enough of a libvirt client to make calls in order and collect events."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, program: ModuleType = rp) -> None:
+        self.program = program
+        self.prog, self.vers = (rp.REMOTE_PROGRAM, 1) if program is rp else (ap.ADMIN_PROGRAM, 1)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(10)
         self.sock.connect(path)
@@ -80,12 +84,12 @@ class RawClient:
 
     def call(self, proc: int, args: Any = None) -> Any:
         self.serial += 1
-        procedure = rp.PROCEDURES[proc]
-        header = Header(rp.REMOTE_PROGRAM, rp.REMOTE_PROTOCOL_VERSION, proc, MessageType.CALL, self.serial, Status.OK)
+        procedure = self.program.PROCEDURES[proc]
+        header = Header(self.prog, self.vers, proc, MessageType.CALL, self.serial, Status.OK)
         self.send(pack_message(header, procedure.args, args))
         serial = self.serial
         reply, payload = self.wait_for(lambda h: h.type == MessageType.REPLY and h.serial == serial)
-        assert (reply.prog, reply.vers, reply.proc) == (rp.REMOTE_PROGRAM, rp.REMOTE_PROTOCOL_VERSION, proc)
+        assert (reply.prog, reply.vers, reply.proc) == (self.prog, self.vers, proc)
         if reply.status == Status.ERROR:
             raise RemoteError(decode_error(payload))
         assert reply.status == Status.OK
@@ -240,3 +244,33 @@ def test_screenshot_read_stream(client: RawClient, reference_libvirtd: Any, tmp_
     virsh(reference_libvirtd, "screenshot", "test", str(expected))
     assert bytes(data) == expected.read_bytes()
     assert client.call(rp.REMOTE_PROC_CONNECT_GET_TYPE).type == "TEST"
+
+
+def test_admin_program(client: RawClient, reference_libvirtd: Any) -> None:
+    """The admin program on libvirtd's admin socket: servers, clients (with typed parameters)."""
+    admin = RawClient(str(reference_libvirtd.sock_dir / "libvirt-admin-sock"), ap)
+    try:
+        admin.call(ap.ADMIN_PROC_CONNECT_OPEN, ap.admin_connect_open_args(0))
+        assert admin.call(ap.ADMIN_PROC_CONNECT_GET_LIB_VERSION).libVer == 9_000_000
+        servers = admin.call(ap.ADMIN_PROC_CONNECT_LIST_SERVERS, ap.admin_connect_list_servers_args(10, 0))
+        assert sorted(s.name for s in servers.servers) == ["admin", "libvirtd"] and servers.ret == 2
+        srv = next(s for s in servers.servers if s.name == "libvirtd")
+        pool = admin.call(
+            ap.ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS, ap.admin_server_get_threadpool_parameters_args(srv, 0)
+        ).params
+        shown = virt_admin(reference_libvirtd, "srv-threadpool-info", "libvirtd")
+        assert {p.field: str(p.value[1]) for p in pool} == dict(re.findall(r"^(\w+)\s*:\s*(\d+)$", shown, re.M))
+        clients = admin.call(ap.ADMIN_PROC_SERVER_LIST_CLIENTS, ap.admin_server_list_clients_args(srv, 100, 0)).clients
+        assert clients and all(c.srv == srv and c.transport == 0 for c in clients)  # 0: unix socket
+        info = admin.call(ap.ADMIN_PROC_CLIENT_GET_INFO, ap.admin_client_get_info_args(clients[0], 0)).params
+        fields = {p.field: p.value for p in info}
+        assert fields["readonly"] == (6, 0) and fields["unix_user_id"] == (1, 0)
+        admin.call(ap.ADMIN_PROC_CONNECT_CLOSE)
+    finally:
+        admin.close()
+
+
+def virt_admin(daemon: Any, *args: str) -> str:
+    uri = f"libvirtd:///system?socket={daemon.sock_dir / 'libvirt-admin-sock'}"
+    done = subprocess.run(["virt-admin", "-c", uri, *args], capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout
