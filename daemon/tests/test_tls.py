@@ -269,3 +269,37 @@ def test_client_file_locations(tmp_path: Path) -> None:
     assert client_files(None, uid=1000, home=str(tmp_path)) == tuple(
         str(user / name) for name in ("cacert.pem", "clientcert.pem", "clientkey.pem")
     )
+
+
+def test_garbage_after_the_handshake_drops_only_that_client(daemon: DaemonProcess, pki: PKI) -> None:
+    pkipath = pki.client("ok-garbage")
+    ctx = ssl.create_default_context(cafile=str(pkipath / "cacert.pem"))
+    ctx.load_cert_chain(str(pkipath / "clientcert.pem"), str(pkipath / "clientkey.pem"))
+    with pyvirt.open(uri(daemon, pki.client("ok-bystander"))) as bystander:
+        with socket.create_connection(("127.0.0.1", port(daemon)), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                assert tls.recv(1) == b"\x01"  # libvirt's confirmation: certificate accepted
+                tls.sendall(b"\xff" * 64)  # a packet length far over libvirt's limit
+                try:
+                    rest = tls.recv(4096)
+                except (ssl.SSLError, ConnectionResetError):
+                    rest = b""
+                assert rest == b""
+        assert [d.name for d in bystander.list_domains()] == ["test"]
+    wait_for_event(daemon, "dropping client", x509_dname=PKI.dn("ok-garbage"))
+
+
+def test_sighup_applies_a_new_dn_list(pki: PKI, tmp_path: Path) -> None:
+    d = start(tmp_path / "node", pki.server_settings(free_port()))
+    try:
+        address = uri(d, pki.client("ok-reload"))
+        with pyvirt.open(address) as conn:
+            assert conn.get_hostname()
+        d.settings["tls_allowed_dn_list"] = ["O=pyvirt tests,OU=clients,CN=someone-else"]
+        d.write_config()
+        d.signal(signal.SIGHUP)
+        wait_for_event(d, "configuration reloaded")
+        with pytest.raises(ConnectError, match=r"server verification \(of our certificate or IP address\) failed"):
+            pyvirt.open(address)
+    finally:
+        assert d.stop() == 0, d.stderr()
