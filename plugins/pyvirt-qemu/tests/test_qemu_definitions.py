@@ -60,7 +60,7 @@ def test_command_line_core_options(conn: pyvirt.Connection, root: Path) -> None:
     dom = conn.define_domain(domain_xml("cmd", root / "a,b.img", serial="<serial type='pty'/>"))
     dfn = DomainDef.from_xml(dom.xml(inactive=True))
     caps = probe.capabilities(DEFAULT_EMULATOR, root / "cache" / "qemu")
-    cmd = command.build(dfn, caps, DEFAULT_EMULATOR, 9)
+    cmd = command.build(dfn, caps, DEFAULT_EMULATOR, 9, {"vda": f"{root}/a,b.img"})
     text = " ".join(cmd.argv)
     for piece in (
         "-name guest=cmd,debug-threads=on",

@@ -8,6 +8,7 @@ connect the moment QEMU is spawned, without polling for the socket to appear.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -36,7 +37,9 @@ def escape(value: str) -> str:
     return value.replace(",", ",,")
 
 
-def build(dfn: DomainDef, caps: EmulatorCaps, emulator: str, monitor_fd: int) -> Command:
+def build(dfn: DomainDef, caps: EmulatorCaps, emulator: str, monitor_fd: int, disk_paths: Mapping[str, str]) -> Command:
+    """The command line for ``dfn``; ``disk_paths`` maps each disk's target to its host file
+    (volumes resolved through their pool)."""
     root = dfn.root
     machine = root.find("os/type")
     assert machine is not None
@@ -69,7 +72,7 @@ def build(dfn: DomainDef, caps: EmulatorCaps, emulator: str, monitor_fd: int) ->
     cmd = Command(argv)
     devs = root.find("devices")
     if devs is not None:
-        _devices(cmd, devs, q35)
+        _devices(cmd, devs, q35, disk_paths)
     if not cmd.vnc:
         argv += ["-display", "none"]
     argv += ["-msg", "timestamp=on"]
@@ -125,14 +128,15 @@ def _device(kind: str, *opts: str) -> list[str]:
     return ["-device", ",".join((kind, *opts))]
 
 
-def _devices(cmd: Command, devs: etree._Element, q35: bool) -> None:
+def _devices(cmd: Command, devs: etree._Element, q35: bool, disk_paths: Mapping[str, str]) -> None:
     alias = devices.aliases(devs)
     argv = cmd.argv
     controllers = list(devs.iterchildren("controller"))
     for el in sorted(controllers, key=lambda c: c.get("type") != "pci"):  # buses before their users
         argv += _controller(el, alias[el], q35)
     for el in devs.iterchildren("disk"):
-        argv += _disk(el, alias[el], q35)
+        target = el.find("target")
+        argv += _disk(el, alias[el], q35, disk_paths.get(target.get("dev", "") if target is not None else ""))
     for el in devs.iterchildren("interface"):
         name = alias[el]
         argv += ["-netdev", f"user,id=host{name}"]
@@ -189,9 +193,7 @@ def _bootindex(el: etree._Element) -> list[str]:
     return [f"bootindex={boot.get('order')}"] if boot is not None and boot.get("order") else []
 
 
-def _disk(el: etree._Element, name: str, q35: bool) -> list[str]:
-    source = el.find("source")
-    path = None if source is None else (source.get("file") or source.get("dev"))
+def _disk(el: etree._Element, name: str, q35: bool, path: str | None) -> list[str]:
     driver = el.find("driver")
     fmt = driver.get("type", "raw") if driver is not None else "raw"
     cdrom = el.get("device") == "cdrom"

@@ -43,11 +43,12 @@ from pyvirt_qemu import lifecycle, node, prepare, saving
 from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.layout import Layout
+from pyvirt_qemu.storagecalls import StorageCalls
 
 _CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
-class QemuConnection(saving.SaveCalls, DriverConnection):
+class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
     """One open ``qemu:`` URI."""
 
     name = "QEMU"

@@ -36,6 +36,7 @@ from pyvirt_qemu.atomic import remove
 from pyvirt_qemu.domain import DomainObj, Status, read_status
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.monitor import Monitor, MonitorError
+from pyvirt_qemu.storage import Pools
 
 log = get_logger("pyvirt_qemu")
 
@@ -55,6 +56,7 @@ class QemuDriver:
         self._events = ThreadPoolExecutor(1, thread_name_prefix="pyvirt-qemu-events")
         self._ids = itertools.count(1)
         self._lock_fd = -1
+        self.pools = Pools(layout)
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -74,6 +76,7 @@ class QemuDriver:
             ) from None
         os.ftruncate(self._lock_fd, 0)
         os.write(self._lock_fd, f"{os.getpid()}\n".encode())
+        self.pools.load()
         self._load_configs()
         self._reconnect()
         self._autostart()

@@ -26,6 +26,9 @@ class Layout:
     lib: Path
     log: Path
     cache: Path
+    pools: Path
+    """Storage pool definitions (``autostart/`` below them) and, under ``run``, active pools."""
+    pools_run: Path
 
     @classmethod
     def embedded(cls, root: Path) -> Layout:
@@ -37,6 +40,8 @@ class Layout:
             lib=root / "lib" / "qemu",
             log=root / "log" / "qemu",
             cache=root / "cache" / "qemu",
+            pools=root / "etc" / "storage",
+            pools_run=root / "run" / "storage",
         )
 
     @classmethod
@@ -49,6 +54,8 @@ class Layout:
             lib=root / "var" / "lib" / "pyvirt" / "qemu",
             log=root / "var" / "log" / "pyvirt" / "qemu",
             cache=root / "var" / "cache" / "pyvirt" / "qemu",
+            pools=root / "etc" / "pyvirt" / "storage",
+            pools_run=root / "run" / "pyvirt" / "storage",
         )
 
     @classmethod
@@ -59,10 +66,20 @@ class Layout:
         runtime = Path(os.environ.get("XDG_RUNTIME_DIR") or home / ".cache") / "pyvirt" / "qemu" / "run"
         data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "pyvirt" / "qemu"
         cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "pyvirt" / "qemu"
-        return cls(config, config / "autostart", runtime, data, cache / "log", cache)
+        pools = config.parent / "storage"
+        return cls(config, config / "autostart", runtime, data, cache / "log", cache, pools, runtime.parent / "storage")
 
     def create(self) -> None:
-        for path in (self.config, self.autostart, self.run, self.lib, self.log, self.cache):
+        for path in (
+            self.config,
+            self.autostart,
+            self.run,
+            self.lib,
+            self.log,
+            self.cache,
+            self.pools / "autostart",
+            self.pools_run,
+        ):
             path.mkdir(parents=True, exist_ok=True, mode=0o755)
 
     # -- per-domain files ---------------------------------------------------------------------

@@ -58,13 +58,26 @@ _STOPPED_DETAIL = {
 }
 
 
-def check_sources(obj: DomainObj) -> None:
-    """libvirt refuses to start with a disk whose file is missing; so do we, before spawning."""
+def disk_paths(drv: QemuDriver, obj: DomainObj) -> dict[str, str]:
+    """The host file of every disk with a source (``pool/volume`` resolved through the pool);
+    libvirt refuses to start with a disk whose file is missing, and so do we, before spawning."""
+    paths = {}
     for disk in obj.definition.disks:
-        if disk.type in ("file", "block") and disk.source and not os.path.exists(disk.source):
+        source = disk.source
+        if not source:
+            continue
+        if disk.type == "volume":
+            src = disk.element.find("source")
+            assert src is not None
+            path = drv.pools.volume_path(src.get("pool", ""), src.get("volume", ""))
+        else:
+            path = source
+        if not os.path.exists(path):
             raise OperationFailedError(
-                f"Cannot access storage file '{disk.source}': No such file or directory", domain=ErrorDomain.QEMU
+                f"Cannot access storage file '{path}': No such file or directory", domain=ErrorDomain.QEMU
             )
+        paths[disk.target_dev] = path
+    return paths
 
 
 def start(
@@ -80,7 +93,7 @@ def start(
     assert base is not None
     obj.live = base.copy()
     live = obj.live
-    check_sources(obj)
+    paths = disk_paths(drv, obj)
     support.check_startable(live.root)
     emulator = live.root.findtext("devices/emulator") or ""
     caps = probe.capabilities(emulator, drv.layout.cache)
@@ -98,7 +111,7 @@ def start(
     try:
         listener.bind(str(sock_path))
         listener.listen(1)
-        cmd = command.build(live, caps, emulator, listener.fileno())
+        cmd = command.build(live, caps, emulator, listener.fileno(), paths)
         argv = [*cmd.argv, "-pidfile", str(drv.layout.pid_file(live.name)), *extra_args]
         with open(log_path, "a") as log:
             log.write(" ".join(argv) + "\n")

@@ -130,9 +130,9 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
     tag = dev.tag
     kind = dev.get("type", "")
     if tag == "disk":
-        if kind not in ("file", "block"):
+        if kind not in ("file", "block", "volume"):
             raise UnsupportedConfigError(
-                f"disk type '{kind}' is not supported by the QEMU driver yet (file and block are)"
+                f"disk type '{kind}' is not supported by the QEMU driver yet (file, block and volume are)"
             )
         if dev.get("device", "disk") not in ("disk", "cdrom"):
             raise UnsupportedConfigError(f"disk device '{dev.get('device')}' is not supported by the QEMU driver yet")
