@@ -303,3 +303,20 @@ def test_sighup_applies_a_new_dn_list(pki: PKI, tmp_path: Path) -> None:
             pyvirt.open(address)
     finally:
         assert d.stop() == 0, d.stderr()
+
+
+def test_encrypted_client_key_is_an_error_not_a_prompt(daemon: DaemonProcess, pki: PKI) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    pkipath = pki.client("ok-encrypted")
+    key_file = pkipath / "clientkey.pem"
+    key = serialization.load_pem_private_key(key_file.read_bytes(), None)
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"passphrase"),
+        )
+    )
+    with pytest.raises(ConnectError, match=f"with key '{key_file}': the private key is encrypted with a passphrase"):
+        pyvirt.open(uri(daemon, pkipath))

@@ -86,15 +86,25 @@ def client_context(files: ClientFiles, verify: bool) -> ssl.SSLContext:
     except ssl.SSLError as exc:
         raise _error(f"Unable to load CA certificate '{files.ca}': {exc.reason or exc}") from None
     try:
-        ctx.load_cert_chain(files.cert, files.key)
-    except ssl.SSLError as exc:
+        ctx.load_cert_chain(files.cert, files.key, password=_no_passphrase)
+    except (ssl.SSLError, ValueError) as exc:
         raise _error(
-            f"Unable to load the client certificate '{files.cert}' with key '{files.key}': {exc.reason or exc}"
+            f"Unable to load the client certificate '{files.cert}' with key '{files.key}': {_why(exc)}"
         ) from None
     if not verify:  # libvirt's no_verify: the client still authenticates itself
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def _no_passphrase() -> str:
+    """Encrypted keys are not supported (as in libvirt); without this OpenSSL would prompt on
+    the terminal and hang the process instead of failing."""
+    raise ValueError("the private key is encrypted with a passphrase, which is not supported")
+
+
+def _why(exc: Exception) -> str:
+    return (exc.reason if isinstance(exc, ssl.SSLError) else None) or str(exc)
 
 
 def _error(message: str, code: ErrorCode = ErrorCode.RPC) -> ConnectError:
