@@ -33,6 +33,8 @@ class RawClient:
         self.reader = FrameReader()
         self.serial = 0
         self.pending: list[tuple[Header, bytes]] = []
+        self.unclaimed: list[tuple[Header, bytes]] = []
+        """Packets that arrived while ``call`` waited for its reply (events, pings)."""
 
     def close(self) -> None:
         self.sock.close()
@@ -71,6 +73,7 @@ class RawClient:
             reply, payload = self.receive()
             if reply.type == MessageType.REPLY and reply.serial == self.serial:
                 break
+            self.unclaimed.append((reply, payload))
         if reply.status == Status.ERROR:
             return decode_error(payload)
         entry = rp.PROCEDURES.get(proc)

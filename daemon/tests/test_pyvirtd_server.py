@@ -361,3 +361,63 @@ def test_sigterm_lets_calls_in_flight_finish(tmp_path: Path) -> None:
     finally:
         d.kill()
     assert d.leftovers() == []
+
+
+# -- events for old clients ------------------------------------------------------------------------
+
+
+def _next_message(c: RawClient) -> tuple[int, bytes]:
+    while True:
+        header, payload = c.unclaimed.pop(0) if c.unclaimed else c.receive()
+        if header.type == MessageType.MESSAGE and header.prog == rp.REMOTE_PROGRAM:
+            return header.proc, payload
+
+
+def test_legacy_event_registrations(pyvirtd: DaemonProcess) -> None:
+    c = RawClient(pyvirtd.socket)
+    c.open()
+    assert c.call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER).cb_registered == 1
+    dom = dom_ref(c, "test")
+    assert not is_error(c.call(rp.REMOTE_PROC_DOMAIN_SUSPEND, rp.remote_domain_suspend_args(dom)))
+    proc, payload = _next_message(c)
+    assert proc == rp.REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE
+    msg = rp.decode_remote_domain_event_lifecycle_msg(payload, 0)[0]
+    assert (msg.dom.name, msg.event, msg.detail) == ("test", 3, 0)
+    assert c.call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER).cb_registered == 0
+    # a second registration of the same kind is refused; deregistering twice too
+    any_args = rp.remote_connect_domain_event_register_any_args(0)
+    assert c.call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, any_args) is None
+    assert is_error(c.call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY, any_args))
+    assert not is_error(c.call(rp.REMOTE_PROC_DOMAIN_RESUME, rp.remote_domain_resume_args(dom)))
+    proc, payload = _next_message(c)
+    msg = rp.decode_remote_domain_event_lifecycle_msg(payload, 0)[0]
+    assert (proc, msg.event, msg.detail) == (rp.REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE, 4, 0)
+    deregister = rp.remote_connect_domain_event_deregister_any_args(0)
+    assert c.call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, deregister) is None
+    assert is_error(c.call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY, deregister))
+    c.close()
+
+
+def test_callback_events_filtered_by_domain(pyvirtd: DaemonProcess) -> None:
+    c = RawClient(pyvirtd.socket)
+    c.open()
+    dom = dom_ref(c, "test")
+    register = rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY
+    only_other = rp.remote_nonnull_domain("other", b"\x01" * 16, -1)
+    ignored = c.call(register, rp.remote_connect_domain_event_callback_register_any_args(0, only_other)).callbackID
+    wanted = c.call(register, rp.remote_connect_domain_event_callback_register_any_args(0, dom)).callbackID
+    assert ignored != wanted
+    assert not is_error(c.call(rp.REMOTE_PROC_DOMAIN_DESTROY, rp.remote_domain_destroy_args(dom)))
+    proc, payload = _next_message(c)
+    msg = rp.decode_remote_domain_event_callback_lifecycle_msg(payload, 0)[0]
+    assert (proc, msg.callbackID, msg.msg.event, msg.msg.detail) == (
+        rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+        wanted,
+        5,
+        1,
+    )
+    deregister = rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY
+    assert c.call(deregister, rp.remote_connect_domain_event_callback_deregister_any_args(wanted)) is None
+    err = c.call(deregister, rp.remote_connect_domain_event_callback_deregister_any_args(wanted))
+    assert is_error(err) and f"callback {wanted} not registered" in err.message
+    c.close()
