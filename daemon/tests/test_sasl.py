@@ -294,3 +294,22 @@ def test_admin_lists_the_dn_and_sasl_user(daemon: DaemonProcess, pki: PKI, auth_
     assert done.returncode == 0, done.stderr
     rows = [row for row in json.loads(done.stdout) if row.get("tls_x509_dname") == PKI.dn("admin-view")]
     assert [(row["transport"], row["sasl_user_name"]) for row in rows] == [("tls", "ok-ann")]
+
+
+def test_unknown_users_get_a_stable_decoy_salt(tmp_path: Path) -> None:
+    """An unknown name is challenged like a known one: one salt per name, across attempts."""
+    from scramp import ScramClient
+
+    db = tmp_path / "passwd"
+    add_user(db, "fred", "pw")
+
+    def salt(user: str) -> str:
+        server = sasl.ServerSession(str(db))
+        complete, first = server.start(
+            "SCRAM-SHA-256", ScramClient(["SCRAM-SHA-256"], user, "pw").get_client_first().encode()
+        )
+        assert not complete and first is not None
+        return dict(item.split("=", 1) for item in first.decode().split(","))["s"]
+
+    assert salt("ghost") == salt("ghost") != salt("phantom")
+    assert salt("fred") == salt("fred") != salt("ghost")

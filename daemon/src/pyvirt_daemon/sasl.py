@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 from typing import NamedTuple
@@ -120,8 +122,7 @@ class ServerSession:
         assert self._users is not None
         entry = self._users.get(user)
         if entry is None:
-            # An unknown user gets a made-up secret and fails at the proof, like a bad password.
-            entry = secret(os.urandom(16).hex())
+            entry = _decoy(user)
         return entry.salt, entry.stored_key, entry.server_key, entry.iterations
 
     def start(self, mechanism: str, data: bytes | None) -> tuple[bool, bytes | None]:
@@ -162,6 +163,17 @@ class ServerSession:
             why = "wrong password or unknown user" if "invalid-proof" in str(exc) else f"SCRAM failed: {exc}"
             raise Refused(why, self.user) from None
         return True, self._server.get_server_final().encode()
+
+
+def _decoy(user: str) -> Secret:
+    """The secret an unknown user is challenged with: it fails at the proof like a wrong
+    password, costs no key derivation (no timing difference), and keeps one salt per name
+    for the life of the daemon (a salt changing between attempts would betray the name)."""
+    salt = hmac.new(_DECOY_KEY, user.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
+    return Secret(salt, os.urandom(32), os.urandom(32), ITERATIONS)
+
+
+_DECOY_KEY = os.urandom(32)
 
 
 def _text(data: bytes) -> str:
