@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,57 @@ def test_kvm_guest_starts_and_stops(conn: pyvirt.Connection, root: Path) -> None
     assert b"kvm" in cmdline[cmdline.index(b"-accel") + 1]
     dom.destroy()
     assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.DESTROYED)
+
+
+EVERY_DEVICE = """
+<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{root}/a.img'/>
+  <target dev='vda' bus='virtio'/><boot order='1'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{root}/b.img'/>
+  <target dev='sda' bus='sata'/></disk>
+<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{root}/c.img'/>
+  <target dev='sdb' bus='scsi'/><readonly/></disk>
+<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/></disk>
+<controller type='virtio-serial'/>
+<interface type='user'><model type='virtio'/></interface>
+<interface type='user'><model type='e1000'/></interface>
+<interface type='user'><model type='rtl8139'/></interface>
+<serial type='pty'/>
+<serial type='unix'><source mode='bind' path='{root}/serial.sock'/><target port='1'/></serial>
+<serial type='null'><target port='2'/></serial>
+<input type='tablet' bus='usb'/>
+<graphics type='vnc' autoport='yes'/>
+<video><model type='vga' vram='16384'/></video>
+<watchdog model='i6300esb' action='poweroff'/>
+<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+"""
+
+
+@pytest.mark.parametrize("machine", ["pc", "q35"])
+def test_every_supported_device_starts(conn: pyvirt.Connection, root: Path, machine: str) -> None:
+    """QEMU accepts the whole command line: each device, its bus and its address."""
+    for name in ("a.img", "b.img", "c.img"):
+        write_disk(root / name, b"X", "halt")
+    cpu = "<cpu mode='custom'><model>qemu64</model><topology sockets='1' dies='1' cores='2' threads='1'/></cpu>"
+    clock = "<clock offset='utc'><timer name='rtc' tickpolicy='catchup'/><timer name='hpet' present='no'/></clock>"
+    xml = domain_xml("all", extra=EVERY_DEVICE.format(root=root), machine=machine).replace(
+        "<vcpu>1</vcpu>", f"<vcpu>2</vcpu>{cpu}{clock}"
+    )
+    dom = conn.define_domain(xml)
+    dom.start()
+    assert dom.state()[0] == DomainState.RUNNING
+    assert (root / "serial.sock").exists()
+    assert dom.info().vcpus == 2
+    dom.destroy()
+
+
+def test_qemu_killed_under_a_watching_driver_is_crashed(conn: pyvirt.Connection, root: Path) -> None:
+    events: list[pyvirt.DomainEvent] = []
+    conn.domain_event_register(events.append)
+    dom = conn.define_domain(domain_xml("crash"))
+    dom.start()
+    (pid,) = qemu_pids(str(root))
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF, what="the crash to be noticed")
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.CRASHED)
+    assert (events[-1].event, events[-1].detail) == (DomainEventType.STOPPED, StoppedDetail.CRASHED)
+    assert not Path(f"/proc/{pid}").exists()  # reaped at once: we are its parent

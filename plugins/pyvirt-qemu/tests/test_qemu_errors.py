@@ -120,6 +120,13 @@ def test_host_networking_fails_at_start_as_in_libvirt(
     _nothing_left(root, "net")
 
 
+def test_readonly_sata_disk_is_refused(conn: pyvirt.Connection, root: Path) -> None:
+    """QEMU's IDE/AHCI disks cannot be read-only; libvirt refuses them at define too."""
+    disk = "<disk type='file'><source file='/x.img'/><target dev='sda' bus='sata'/><readonly/></disk>"
+    with pytest.raises(pyvirt.PyvirtError, match="readonly ide disks are not supported"):
+        conn.define_domain(domain_xml("ro", extra=disk))
+
+
 def test_ide_on_q35_is_refused(conn: pyvirt.Connection, root: Path) -> None:
     with pytest.raises(pyvirt.PyvirtError, match="IDE controllers are unsupported"):
         conn.define_domain(domain_xml("ideq35", root / "x.img", machine="q35", bus="ide"))

@@ -140,6 +140,8 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
         bus = disk_target.get("bus", "") if disk_target is not None else ""
         if bus not in DISK_BUSES:
             raise UnsupportedConfigError(f"disk bus '{bus}' is not supported by the QEMU driver yet")
+        if bus in ("ide", "sata") and dev.find("readonly") is not None and dev.get("device", "disk") == "disk":
+            raise UnsupportedConfigError("readonly ide disks are not supported")
         if bus == "ide" and q35:
             raise UnsupportedConfigError("IDE controllers are unsupported for this QEMU binary or machine type")
         driver = dev.find("driver")
