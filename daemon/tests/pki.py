@@ -8,11 +8,15 @@ tests read like the ones in libvirtd.conf.
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 from typing import Any
 
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ORG = "pyvirt tests"
 CLIENT_UNIT = "clients"
@@ -64,6 +68,26 @@ class PKI:
             "key_file": str(self.server_dir / "serverkey.pem"),
             **extra,
         }
+
+    def crl(self, *revoked: Path) -> Path:
+        """A CRL signed by our CA revoking the client certificates of the ``revoked`` pkipaths."""
+        ca_cert = x509.load_pem_x509_certificate(self.ca.cert_pem.bytes())
+        ca_key = serialization.load_pem_private_key(self.ca.private_key_pem.bytes(), None)
+        assert isinstance(ca_key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey)
+        now = datetime.datetime.now(datetime.UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca_cert.subject)
+            .last_update(now - datetime.timedelta(days=1))
+            .next_update(now + datetime.timedelta(days=1))
+        )
+        for pkipath in revoked:
+            cert = x509.load_pem_x509_certificate((pkipath / "clientcert.pem").read_bytes())
+            entry = x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now)
+            builder = builder.add_revoked_certificate(entry.build())
+        path = self.server_dir / "crl.pem"
+        path.write_bytes(builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+        return path
 
     def reissue_server(self, ca: trustme.CA, hosts: tuple[str, ...] = SERVER_HOSTS) -> None:
         """Replace the server's certificate (and the CA it trusts) with ones from ``ca``."""

@@ -320,3 +320,16 @@ def test_encrypted_client_key_is_an_error_not_a_prompt(daemon: DaemonProcess, pk
     )
     with pytest.raises(ConnectError, match=f"with key '{key_file}': the private key is encrypted with a passphrase"):
         pyvirt.open(uri(daemon, pkipath))
+
+
+def test_revoked_client_certificate_is_refused(pki: PKI, tmp_path: Path) -> None:
+    revoked, good = pki.client("ok-revoked"), pki.client("ok-still-good")
+    d = start(tmp_path / "node", pki.server_settings(free_port(), crl_file=str(pki.crl(revoked))))
+    try:
+        with pytest.raises(ConnectError, match="did not accept our certificate"):
+            pyvirt.open(uri(d, revoked))
+        wait_for_event(d, "TLS client refused", why="client certificate rejected: certificate revoked")
+        with pyvirt.open(uri(d, good)) as conn:
+            assert conn.get_hostname()
+    finally:
+        assert d.stop() == 0, d.stderr()
