@@ -91,8 +91,12 @@ class LxcConnection(DriverConnection):
         return cls(uri, events, node)
 
     @classmethod
-    def open_system(cls, uri: URI, events: EventSink) -> LxcConnection:
-        node = Node.acquire("system", lambda: Store(SYSTEM_CONFIG, SYSTEM_RUN), "system", _autostart)
+    def open_system(cls, uri: URI, events: EventSink, root: str = "/") -> LxcConnection:
+        """``lxc:///system``; ``root`` prefixes its directories (a daemon's private tree)."""
+        config = os.path.join(root, SYSTEM_CONFIG.lstrip("/"))
+        run = os.path.join(root, SYSTEM_RUN.lstrip("/"))
+        scope = "system" if root == "/" else embed_scope(root)
+        node = Node.acquire(f"system:{root}", lambda: Store(config, run), scope, _autostart)
         return cls(uri, events, node)
 
     def close(self) -> None:

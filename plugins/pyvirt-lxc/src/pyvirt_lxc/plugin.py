@@ -3,9 +3,12 @@
 * ``lxc:///embed?root=DIR`` runs the driver in the calling process, everything under ``DIR``;
 * ``lxc:///system`` (and ``lxc:///``) is served only inside pyvirtd: a client process declines
   it (``None``) so the core hands it to the daemon, where containers outlive every client.
+  Its files go under the daemon's root (``PYVIRTD_ROOT``, as the QEMU driver does), else ``/``.
 """
 
 from __future__ import annotations
+
+import os
 
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import ErrorDomain, URIError
@@ -34,7 +37,8 @@ def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnecti
             return None
         from pyvirt_lxc.driver import LxcConnection
 
-        return LxcConnection.open_system(uri, events)
+        root = getattr(host(), "root", "") or os.environ.get("PYVIRTD_ROOT") or "/"
+        return LxcConnection.open_system(uri, events, os.path.realpath(root))
     raise URIError(
         f"invalid connection URI '{uri}': the LXC driver serves lxc:///system and lxc:///embed?root=DIR",
         domain=ErrorDomain.LXC,

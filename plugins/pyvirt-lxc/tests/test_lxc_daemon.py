@@ -1,0 +1,124 @@
+"""lxc:///system served by pyvirtd: containers outlive every client and the daemon itself
+(restarted cleanly or killed with SIGKILL), and real virsh manages them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import pyvirt
+from pyvirt import DomainState
+from pyvirt_lxc.testing import container_xml, empty_root
+
+PYVIRTD = Path(sys.executable).parent / "pyvirtd"
+pytestmark = pytest.mark.skipif(not PYVIRTD.exists(), reason="pyvirt-daemon is not installed")
+
+
+class Daemon:
+    """A private pyvirtd whose every file is under ``root``; containers go to ``root`` too."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir()
+        self.config = root / "pyvirtd.toml"
+        self.config.write_text(f'root = "{root}"\n')
+        self.socket = root / "run" / "pyvirt" / "pyvirt-sock"
+        self.uri = f"lxc+unix:///system?socket={self.socket}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "PYVIRTD_ROOT": str(self.root)}
+        self.proc = subprocess.Popen([str(PYVIRTD), "--config", str(self.config)], env=env, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with pyvirt.open(self.uri) as conn:
+                    conn.list_domains()
+                return
+            except pyvirt.PyvirtError:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"pyvirtd exited: {self.proc.stderr.read()!r}") from None  # type: ignore[union-attr]
+                time.sleep(0.05)
+        raise AssertionError("pyvirtd did not answer within 30 s")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    node = Daemon(tmp_path / "node")
+    try:
+        yield node
+    finally:
+        node.stop(signal.SIGKILL)
+        # what the daemon ran is cleaned up by this process, as a restarted daemon would
+        os.environ["PYVIRTD_ROOT"] = str(node.root)
+        try:
+            from pyvirt.plugins import host
+
+            host().server_side, saved = True, host().server_side
+            try:
+                with pyvirt.open("lxc:///system") as conn:
+                    for dom in conn.list_domains(pyvirt.ListFilter.ACTIVE):
+                        dom.destroy()
+            finally:
+                host().server_side = saved
+        finally:
+            del os.environ["PYVIRTD_ROOT"]
+        empty_root(str(node.root))
+
+
+def virsh(uri: str, *words: str) -> str:
+    done = subprocess.run(["virsh", "-c", uri, *words], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["clean", "kill-9"])
+def test_containers_survive_a_daemon_restart(daemon: Daemon, rootfs: str, how: signal.Signals) -> None:
+    daemon.start()
+    with pyvirt.open(daemon.uri) as conn:
+        dom = conn.define_domain(container_xml("served", rootfs, args=["-c", "exec sleep 1000"]))
+        dom.start()
+        first_id = dom.id
+        paused = conn.create_domain(container_xml("napping", rootfs, args=["-c", "exec sleep 1000"]))
+        paused.suspend()
+    daemon.stop(how)
+    daemon.start()
+    with pyvirt.open(daemon.uri) as conn:
+        dom = conn.lookup_domain_by_name("served")
+        assert dom.id == first_id and dom.state()[0] == DomainState.RUNNING
+        assert conn.lookup_domain_by_name("napping").state()[0] == DomainState.PAUSED
+        conn.lookup_domain_by_name("napping").destroy()
+        dom.destroy()
+        dom.undefine()
+
+
+@pytest.mark.skipif(shutil.which("virsh") is None, reason="real virsh is not installed")
+def test_real_virsh_manages_containers_through_pyvirtd(daemon: Daemon, rootfs: str, tmp_path: Path) -> None:
+    daemon.start()
+    xml = tmp_path / "v.xml"
+    xml.write_text(container_xml("viaVirsh", rootfs, args=["-c", "exec sleep 1000"]))
+    virsh(daemon.uri, "define", str(xml))
+    virsh(daemon.uri, "start", "viaVirsh")
+    assert "running" in virsh(daemon.uri, "domstate", "viaVirsh")
+    virsh(daemon.uri, "suspend", "viaVirsh")
+    assert "paused" in virsh(daemon.uri, "domstate", "viaVirsh")
+    virsh(daemon.uri, "resume", "viaVirsh")
+    info = virsh(daemon.uri, "dominfo", "viaVirsh")
+    assert "OS Type:        exe" in info and "running" in info
+    virsh(daemon.uri, "destroy", "viaVirsh")
+    virsh(daemon.uri, "undefine", "viaVirsh")
+    assert "viaVirsh" not in virsh(daemon.uri, "list", "--all")
