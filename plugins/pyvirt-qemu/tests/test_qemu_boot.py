@@ -205,3 +205,16 @@ def test_qemu_killed_under_a_watching_driver_is_crashed(conn: pyvirt.Connection,
     assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.CRASHED)
     assert (events[-1].event, events[-1].detail) == (DomainEventType.STOPPED, StoppedDetail.CRASHED)
     assert not Path(f"/proc/{pid}").exists()  # reaped at once: we are its parent
+
+
+def test_vcpus_are_hot_plugged_up_to_the_maximum(conn: pyvirt.Connection) -> None:
+    dom = conn.define_domain(domain_xml("cpus").replace("<vcpu>1</vcpu>", "<vcpu current='1'>3</vcpu>"))
+    dom.start()
+    dom.set_vcpus(3, pyvirt.ModifyScope.LIVE)
+    assert dom.vcpus_count(pyvirt.ModifyScope.LIVE) == 3
+    assert dom.vcpus_count(pyvirt.ModifyScope.CONFIG) == 1
+    monitor = conn.driver.drv.get(dom.uuid).monitor  # type: ignore[attr-defined]
+    assert len(monitor.execute("query-cpus-fast")) == 3  # QEMU really has them
+    with pytest.raises(pyvirt.OperationInvalidError, match="co-operation"):
+        dom.set_vcpus(2, pyvirt.ModifyScope.LIVE)
+    dom.destroy()

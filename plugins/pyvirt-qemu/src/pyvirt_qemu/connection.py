@@ -355,22 +355,27 @@ class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
                 self._change_config(obj, lambda d: _set_current_memory(d, kib))
 
     def domain_set_vcpus(self, uuid: str, count: int, scope: ModifyScope) -> None:
+        """Live: hot-plug vCPUs up to the maximum (unplugging needs the guest's co-operation and
+        is refused); config: the persistent count, or its maximum with ``MAXIMUM``."""
         obj = self.drv.get(uuid)
         with obj.job:
             if count < 1:
                 raise InvalidArgumentError("invalid argument: argument unsupported: vCPU count must be at least 1")
-            live = bool(scope & ModifyScope.LIVE) or (
-                scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT and obj.active
-            )
-            if live:
+            plain = scope & ~ModifyScope.MAXIMUM == ModifyScope.CURRENT
+            live = bool(scope & ModifyScope.LIVE) or (plain and obj.active)
+            config = bool(scope & ModifyScope.CONFIG) or (plain and not obj.active)
+            if live and scope & ModifyScope.MAXIMUM:
                 raise OperationInvalidError(
-                    "Requested operation is not valid: vCPU hot-plug is not supported by pyvirt-qemu yet; use --config"
+                    "Requested operation is not valid: cannot change the maximum vCPUs of a running domain"
                 )
+            if live:
+                self._hotplug_vcpus(obj, count)
+            if config:
 
-            def change(d: DomainDef) -> None:
-                if scope & ModifyScope.MAXIMUM:
-                    d.vcpus = count
-                else:
+                def change(d: DomainDef) -> None:
+                    if scope & ModifyScope.MAXIMUM:
+                        d.vcpus = count
+                        return
                     if count > d.vcpus:
                         raise InvalidArgumentError(
                             "invalid argument: requested vcpus is greater than max allowable vcpus"
@@ -378,7 +383,29 @@ class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
                         )
                     d.current_vcpus = count
 
-            self._change_config(obj, change)
+                self._change_config(obj, change)
+
+    def _hotplug_vcpus(self, obj: DomainObj, count: int) -> None:
+        monitor = lifecycle.monitor_of(obj)
+        live = obj.live
+        assert live is not None
+        if count > live.vcpus:
+            raise InvalidArgumentError(
+                "invalid argument: requested vcpus is greater than max allowable vcpus"
+                f" for the live domain: {count} > {live.vcpus}"
+            )
+        current = live.current_vcpus
+        if count < current:
+            raise OperationInvalidError(
+                "Requested operation is not valid: removing vCPUs needs the guest's co-operation,"
+                " which pyvirt-qemu does not drive yet"
+            )
+        slots = [s for s in monitor.execute("query-hotpluggable-cpus") if "qom-path" not in s]
+        slots.sort(key=lambda s: tuple(sorted(s["props"].items())))
+        for n, slot in enumerate(slots[: count - current]):
+            monitor.execute("device_add", {"driver": slot["type"], "id": f"vcpu{current + n}", **slot["props"]})
+            live.current_vcpus = current + n + 1
+        write_status(self.drv.layout.status_file(obj.name), obj)
 
     def domain_get_vcpus_count(self, uuid: str, scope: ModifyScope) -> int:
         obj = self.drv.get(uuid)
