@@ -48,7 +48,7 @@ EXTERNAL_CONSTANTS: dict[str, int] = {
 MODULES: tuple[tuple[str, str, str | None, int | None], ...] = (
     ("virnetprotocol.x", "virnet_protocol.py", None, None),
     ("virkeepaliveprotocol.x", "keepalive_protocol.py", "KEEPALIVE_PROC_", None),
-    ("remote_protocol.x", "remote_protocol.py", "REMOTE_PROC_", 32),
+    ("remote_protocol.x", "remote_protocol.py", "REMOTE_PROC_", 8),
     ("admin_protocol.x", "admin_protocol.py", "ADMIN_PROC_", None),
 )
 

@@ -7,27 +7,18 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from struct import pack as _pack
-from struct import unpack_from as _unpack_from
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
     remote_nonnull_domain,
-    remote_nonnull_network,
-    remote_typed_param,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -35,2588 +26,630 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
-_U_16s = Struct(">16s").unpack_from
-_P_16s = Struct(">16s").pack
-_U_16sI = Struct(">16sI").unpack_from
-_P_16sI = Struct(">16sI").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
 _U_16siI = Struct(">16siI").unpack_from
 _P_16siI = Struct(">16siI").pack
-_U_16sii = Struct(">16sii").unpack_from
-_P_16sii = Struct(">16sii").pack
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
 
 
 @record
-class remote_connect_supports_feature_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_supports_feature_args``."""
+class remote_domain_create_xml_args(Record, tuple[str, int]):
+    """XDR struct ``remote_domain_create_xml_args``."""
 
     __slots__ = ()
-    feature: int
+    xml_desc: str
+    flags: int
 
-    def __new__(cls, feature: int) -> remote_connect_supports_feature_args:
-        return _tuple_new(cls, (feature,))
-
-
-def decode_remote_connect_supports_feature_args(buf: Buf, pos: int) -> tuple[remote_connect_supports_feature_args, int]:
-    try:
-        (_feature423,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_supports_feature_args, (_feature423,))
-    except _StructError:
-        raise _truncated("remote_connect_supports_feature_args") from None
-    return value, pos
+    def __new__(cls, xml_desc: str, flags: int) -> remote_domain_create_xml_args:
+        return _tuple_new(cls, (xml_desc, flags))
 
 
-def encode_remote_connect_supports_feature_args(out: bytearray, value: remote_connect_supports_feature_args) -> None:
-    try:
-        (_feature424,) = value
-        out += _P_i(_feature424)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_supports_feature_args: {e}") from e
-
-
-@record
-class remote_connect_supports_feature_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_supports_feature_ret``."""
-
-    __slots__ = ()
-    supported: int
-
-    def __new__(cls, supported: int) -> remote_connect_supports_feature_ret:
-        return _tuple_new(cls, (supported,))
-
-
-def decode_remote_connect_supports_feature_ret(buf: Buf, pos: int) -> tuple[remote_connect_supports_feature_ret, int]:
-    try:
-        (_supported425,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_supports_feature_ret, (_supported425,))
-    except _StructError:
-        raise _truncated("remote_connect_supports_feature_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_supports_feature_ret(out: bytearray, value: remote_connect_supports_feature_ret) -> None:
-    try:
-        (_supported426,) = value
-        out += _P_i(_supported426)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_supports_feature_ret: {e}") from e
-
-
-@record
-class remote_connect_get_hostname_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_get_hostname_ret``."""
-
-    __slots__ = ()
-    hostname: str
-
-    def __new__(cls, hostname: str) -> remote_connect_get_hostname_ret:
-        return _tuple_new(cls, (hostname,))
-
-
-def decode_remote_connect_get_hostname_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_hostname_ret, int]:
+def decode_remote_domain_create_xml_args(buf: Buf, pos: int) -> tuple[remote_domain_create_xml_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n438,) = _U32(buf, pos)
-        if _n438 > 4194304:
-            raise _too_long("remote_connect_get_hostname_ret.hostname", _n438, 4194304)
-        _end439 = pos + 4 + _n438
-        pos = _end439 + (-_n438 & 3)
+        (_n1596,) = _U32(buf, pos)
+        if _n1596 > 4194304:
+            raise _too_long("remote_domain_create_xml_args.xml_desc", _n1596, 4194304)
+        _end1597 = pos + 4 + _n1596
+        pos = _end1597 + (-_n1596 & 3)
         if pos > len(buf):
-            raise _truncated("remote_connect_get_hostname_ret.hostname")
-        _hostname437 = buf[_end439 - _n438 : _end439].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_get_hostname_ret, (_hostname437,))
+            raise _truncated("remote_domain_create_xml_args.xml_desc")
+        _xml_desc1594 = buf[_end1597 - _n1596 : _end1597].decode("utf-8", "surrogateescape")
+        (_flags1595,) = _U_I(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_domain_create_xml_args, (_xml_desc1594, _flags1595))
     except _StructError:
-        raise _truncated("remote_connect_get_hostname_ret") from None
+        raise _truncated("remote_domain_create_xml_args") from None
     return value, pos
 
 
-def encode_remote_connect_get_hostname_ret(out: bytearray, value: remote_connect_get_hostname_ret) -> None:
+def encode_remote_domain_create_xml_args(out: bytearray, value: remote_domain_create_xml_args) -> None:
     try:
-        (_hostname440,) = value
-        _b441 = _hostname440.encode("utf-8", "surrogateescape")
-        _n442 = len(_b441)
-        if _n442 > 4194304:
-            raise _too_long("remote_connect_get_hostname_ret.hostname", _n442, 4194304)
-        out += _U32P(_n442)
-        out += _b441
-        out += _PAD[-_n442 & 3]
+        _xml_desc1598, _flags1599 = value
+        _b1600 = _xml_desc1598.encode("utf-8", "surrogateescape")
+        _n1601 = len(_b1600)
+        if _n1601 > 4194304:
+            raise _too_long("remote_domain_create_xml_args.xml_desc", _n1601, 4194304)
+        out += _U32P(_n1601)
+        out += _b1600
+        out += _PAD[-_n1601 & 3]
+        out += _P_I(_flags1599)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_hostname_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_create_xml_args: {e}") from e
 
 
 @record
-class remote_domain_get_scheduler_type_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_get_scheduler_type_args``."""
+class remote_domain_create_xml_ret(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_create_xml_ret``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
 
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_scheduler_type_args:
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_create_xml_ret:
         return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_get_scheduler_type_args(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_type_args, int]:
+def decode_remote_domain_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_domain_create_xml_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n588,) = _U32(buf, pos)
-        if _n588 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_type_args.dom.name", _n588, 4194304)
-        _end589 = pos + 4 + _n588
-        pos = _end589 + (-_n588 & 3)
+        (_n1606,) = _U32(buf, pos)
+        if _n1606 > 4194304:
+            raise _too_long("remote_domain_create_xml_ret.dom.name", _n1606, 4194304)
+        _end1607 = pos + 4 + _n1606
+        pos = _end1607 + (-_n1606 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_get_scheduler_type_args.dom.name")
-        _name585 = buf[_end589 - _n588 : _end589].decode("utf-8", "surrogateescape")
-        _uuid586, _id587 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_create_xml_ret.dom.name")
+        _name1603 = buf[_end1607 - _n1606 : _end1607].decode("utf-8", "surrogateescape")
+        _uuid1604, _id1605 = _U_16si(buf, pos)
         pos += 20
-        _dom584 = _tuple_new(remote_nonnull_domain, (_name585, _uuid586, _id587))
-        value = _tuple_new(remote_domain_get_scheduler_type_args, (_dom584,))
+        _dom1602 = _tuple_new(remote_nonnull_domain, (_name1603, _uuid1604, _id1605))
+        value = _tuple_new(remote_domain_create_xml_ret, (_dom1602,))
     except _StructError:
-        raise _truncated("remote_domain_get_scheduler_type_args") from None
+        raise _truncated("remote_domain_create_xml_ret") from None
     return value, pos
 
 
-def encode_remote_domain_get_scheduler_type_args(out: bytearray, value: remote_domain_get_scheduler_type_args) -> None:
+def encode_remote_domain_create_xml_ret(out: bytearray, value: remote_domain_create_xml_ret) -> None:
     try:
-        (_dom590,) = value
-        _name591, _uuid592, _id593 = _dom590
-        _b594 = _name591.encode("utf-8", "surrogateescape")
-        _n595 = len(_b594)
-        if _n595 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_type_args.dom.name", _n595, 4194304)
-        out += _U32P(_n595)
-        out += _b594
-        out += _PAD[-_n595 & 3]
-        if len(_uuid592) != 16:
-            raise _wrong_size("remote_domain_get_scheduler_type_args.dom.uuid", len(_uuid592), 16)
-        out += _P_16si(_uuid592, _id593)
+        (_dom1608,) = value
+        _name1609, _uuid1610, _id1611 = _dom1608
+        _b1612 = _name1609.encode("utf-8", "surrogateescape")
+        _n1613 = len(_b1612)
+        if _n1613 > 4194304:
+            raise _too_long("remote_domain_create_xml_ret.dom.name", _n1613, 4194304)
+        out += _U32P(_n1613)
+        out += _b1612
+        out += _PAD[-_n1613 & 3]
+        if len(_uuid1610) != 16:
+            raise _wrong_size("remote_domain_create_xml_ret.dom.uuid", len(_uuid1610), 16)
+        out += _P_16si(_uuid1610, _id1611)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_scheduler_type_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_create_xml_ret: {e}") from e
 
 
 @record
-class remote_domain_get_scheduler_type_ret(Record, tuple[str, int]):
-    """XDR struct ``remote_domain_get_scheduler_type_ret``."""
-
-    __slots__ = ()
-    type: str
-    nparams: int
-
-    def __new__(cls, type: str, nparams: int) -> remote_domain_get_scheduler_type_ret:
-        return _tuple_new(cls, (type, nparams))
-
-
-def decode_remote_domain_get_scheduler_type_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_type_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n598,) = _U32(buf, pos)
-        if _n598 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_type_ret.type", _n598, 4194304)
-        _end599 = pos + 4 + _n598
-        pos = _end599 + (-_n598 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_scheduler_type_ret.type")
-        _type596 = buf[_end599 - _n598 : _end599].decode("utf-8", "surrogateescape")
-        (_nparams597,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_scheduler_type_ret, (_type596, _nparams597))
-    except _StructError:
-        raise _truncated("remote_domain_get_scheduler_type_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_scheduler_type_ret(out: bytearray, value: remote_domain_get_scheduler_type_ret) -> None:
-    try:
-        _type600, _nparams601 = value
-        _b602 = _type600.encode("utf-8", "surrogateescape")
-        _n603 = len(_b602)
-        if _n603 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_type_ret.type", _n603, 4194304)
-        out += _U32P(_n603)
-        out += _b602
-        out += _PAD[-_n603 & 3]
-        out += _P_i(_nparams601)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_scheduler_type_ret: {e}") from e
-
-
-@record
-class remote_domain_get_scheduler_parameters_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_scheduler_parameters_args``."""
+class remote_domain_destroy_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_destroy_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    nparams: int
 
-    def __new__(cls, dom: remote_nonnull_domain, nparams: int) -> remote_domain_get_scheduler_parameters_args:
-        return _tuple_new(cls, (dom, nparams))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_destroy_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_get_scheduler_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_parameters_args, int]:
+def decode_remote_domain_destroy_args(buf: Buf, pos: int) -> tuple[remote_domain_destroy_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n609,) = _U32(buf, pos)
-        if _n609 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_parameters_args.dom.name", _n609, 4194304)
-        _end610 = pos + 4 + _n609
-        pos = _end610 + (-_n609 & 3)
+        (_n1780,) = _U32(buf, pos)
+        if _n1780 > 4194304:
+            raise _too_long("remote_domain_destroy_args.dom.name", _n1780, 4194304)
+        _end1781 = pos + 4 + _n1780
+        pos = _end1781 + (-_n1780 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_get_scheduler_parameters_args.dom.name")
-        _name605 = buf[_end610 - _n609 : _end610].decode("utf-8", "surrogateescape")
-        _uuid606, _id607, _nparams608 = _U_16sii(buf, pos)
+            raise _truncated("remote_domain_destroy_args.dom.name")
+        _name1777 = buf[_end1781 - _n1780 : _end1781].decode("utf-8", "surrogateescape")
+        _uuid1778, _id1779 = _U_16si(buf, pos)
+        pos += 20
+        _dom1776 = _tuple_new(remote_nonnull_domain, (_name1777, _uuid1778, _id1779))
+        value = _tuple_new(remote_domain_destroy_args, (_dom1776,))
+    except _StructError:
+        raise _truncated("remote_domain_destroy_args") from None
+    return value, pos
+
+
+def encode_remote_domain_destroy_args(out: bytearray, value: remote_domain_destroy_args) -> None:
+    try:
+        (_dom1782,) = value
+        _name1783, _uuid1784, _id1785 = _dom1782
+        _b1786 = _name1783.encode("utf-8", "surrogateescape")
+        _n1787 = len(_b1786)
+        if _n1787 > 4194304:
+            raise _too_long("remote_domain_destroy_args.dom.name", _n1787, 4194304)
+        out += _U32P(_n1787)
+        out += _b1786
+        out += _PAD[-_n1787 & 3]
+        if len(_uuid1784) != 16:
+            raise _wrong_size("remote_domain_destroy_args.dom.uuid", len(_uuid1784), 16)
+        out += _P_16si(_uuid1784, _id1785)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_destroy_args: {e}") from e
+
+
+@record
+class remote_domain_get_xml_desc_args(Record, tuple[remote_nonnull_domain, int]):
+    """XDR struct ``remote_domain_get_xml_desc_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    flags: int
+
+    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_xml_desc_args:
+        return _tuple_new(cls, (dom, flags))
+
+
+def decode_remote_domain_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_domain_get_xml_desc_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n2171,) = _U32(buf, pos)
+        if _n2171 > 4194304:
+            raise _too_long("remote_domain_get_xml_desc_args.dom.name", _n2171, 4194304)
+        _end2172 = pos + 4 + _n2171
+        pos = _end2172 + (-_n2171 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_get_xml_desc_args.dom.name")
+        _name2167 = buf[_end2172 - _n2171 : _end2172].decode("utf-8", "surrogateescape")
+        _uuid2168, _id2169, _flags2170 = _U_16siI(buf, pos)
         pos += 24
-        _dom604 = _tuple_new(remote_nonnull_domain, (_name605, _uuid606, _id607))
-        value = _tuple_new(remote_domain_get_scheduler_parameters_args, (_dom604, _nparams608))
+        _dom2166 = _tuple_new(remote_nonnull_domain, (_name2167, _uuid2168, _id2169))
+        value = _tuple_new(remote_domain_get_xml_desc_args, (_dom2166, _flags2170))
     except _StructError:
-        raise _truncated("remote_domain_get_scheduler_parameters_args") from None
+        raise _truncated("remote_domain_get_xml_desc_args") from None
     return value, pos
 
 
-def encode_remote_domain_get_scheduler_parameters_args(out: bytearray, value: remote_domain_get_scheduler_parameters_args) -> None:
+def encode_remote_domain_get_xml_desc_args(out: bytearray, value: remote_domain_get_xml_desc_args) -> None:
     try:
-        _dom611, _nparams612 = value
-        _name613, _uuid614, _id615 = _dom611
-        _b616 = _name613.encode("utf-8", "surrogateescape")
-        _n617 = len(_b616)
-        if _n617 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_parameters_args.dom.name", _n617, 4194304)
-        out += _U32P(_n617)
-        out += _b616
-        out += _PAD[-_n617 & 3]
-        if len(_uuid614) != 16:
-            raise _wrong_size("remote_domain_get_scheduler_parameters_args.dom.uuid", len(_uuid614), 16)
-        out += _P_16sii(_uuid614, _id615, _nparams612)
+        _dom2173, _flags2174 = value
+        _name2175, _uuid2176, _id2177 = _dom2173
+        _b2178 = _name2175.encode("utf-8", "surrogateescape")
+        _n2179 = len(_b2178)
+        if _n2179 > 4194304:
+            raise _too_long("remote_domain_get_xml_desc_args.dom.name", _n2179, 4194304)
+        out += _U32P(_n2179)
+        out += _b2178
+        out += _PAD[-_n2179 & 3]
+        if len(_uuid2176) != 16:
+            raise _wrong_size("remote_domain_get_xml_desc_args.dom.uuid", len(_uuid2176), 16)
+        out += _P_16siI(_uuid2176, _id2177, _flags2174)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_scheduler_parameters_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_xml_desc_args: {e}") from e
 
 
 @record
-class remote_domain_get_scheduler_parameters_ret(Record, tuple[list[remote_typed_param]]):
-    """XDR struct ``remote_domain_get_scheduler_parameters_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-
-    def __new__(cls, params: list[remote_typed_param]) -> remote_domain_get_scheduler_parameters_ret:
-        return _tuple_new(cls, (params,))
-
-
-def decode_remote_domain_get_scheduler_parameters_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_parameters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n619,) = _U32(buf, pos)
-        pos += 4
-        if _n619 > 16:
-            raise _too_long("remote_domain_get_scheduler_parameters_ret.params", _n619, 16)
-        if _n619 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_scheduler_parameters_ret.params")
-        _params618: list[remote_typed_param] = []
-        for _ in range(_n619):
-            (_n623,) = _U32(buf, pos)
-            if _n623 > 4194304:
-                raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].field", _n623, 4194304)
-            _end624 = pos + 4 + _n623
-            pos = _end624 + (-_n623 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_scheduler_parameters_ret.params[].field")
-            _field621 = buf[_end624 - _n623 : _end624].decode("utf-8", "surrogateescape")
-            (_disc625,) = _U_i(buf, pos)
-            pos += 4
-            _arm626: int | float | str
-            if _disc625 == 1:
-                (_u627,) = _U_i(buf, pos)
-                pos += 4
-                _arm626 = _u627
-            elif _disc625 == 2:
-                (_u628,) = _U_I(buf, pos)
-                pos += 4
-                _arm626 = _u628
-            elif _disc625 == 3:
-                (_u629,) = _U_q(buf, pos)
-                pos += 8
-                _arm626 = _u629
-            elif _disc625 == 4:
-                (_u630,) = _U_Q(buf, pos)
-                pos += 8
-                _arm626 = _u630
-            elif _disc625 == 5:
-                (_u631,) = _U_d(buf, pos)
-                pos += 8
-                _arm626 = _u631
-            elif _disc625 == 6:
-                (_u632,) = _U_i(buf, pos)
-                pos += 4
-                _arm626 = _u632
-            elif _disc625 == 7:
-                (_n634,) = _U32(buf, pos)
-                if _n634 > 4194304:
-                    raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].value.s", _n634, 4194304)
-                _end635 = pos + 4 + _n634
-                pos = _end635 + (-_n634 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_scheduler_parameters_ret.params[].value.s")
-                _u633 = buf[_end635 - _n634 : _end635].decode("utf-8", "surrogateescape")
-                _arm626 = _u633
-            else:
-                raise _bad_union("remote_domain_get_scheduler_parameters_ret.params[].value", _disc625)
-            _value622 = (_disc625, _arm626)
-            _e620 = _tuple_new(remote_typed_param, (_field621, _value622))
-            _params618.append(_e620)
-        value = _tuple_new(remote_domain_get_scheduler_parameters_ret, (_params618,))
-    except _StructError:
-        raise _truncated("remote_domain_get_scheduler_parameters_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_scheduler_parameters_ret(out: bytearray, value: remote_domain_get_scheduler_parameters_ret) -> None:
-    try:
-        (_params636,) = value
-        _n637 = len(_params636)
-        if _n637 > 16:
-            raise _too_long("remote_domain_get_scheduler_parameters_ret.params", _n637, 16)
-        out += _U32P(_n637)
-        for _e638 in _params636:
-            _field639, _value640 = _e638
-            _b641 = _field639.encode("utf-8", "surrogateescape")
-            _n642 = len(_b641)
-            if _n642 > 4194304:
-                raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].field", _n642, 4194304)
-            out += _U32P(_n642)
-            out += _b641
-            out += _PAD[-_n642 & 3]
-            _disc643, _arm644 = _value640
-            out += _P_i(_disc643)
-            if _disc643 == 1:
-                _u645 = cast("int", _arm644)
-                out += _P_i(_u645)
-            elif _disc643 == 2:
-                _u646 = cast("int", _arm644)
-                out += _P_I(_u646)
-            elif _disc643 == 3:
-                _u647 = cast("int", _arm644)
-                out += _P_q(_u647)
-            elif _disc643 == 4:
-                _u648 = cast("int", _arm644)
-                out += _P_Q(_u648)
-            elif _disc643 == 5:
-                _u649 = cast("float", _arm644)
-                out += _P_d(_u649)
-            elif _disc643 == 6:
-                _u650 = cast("int", _arm644)
-                out += _P_i(_u650)
-            elif _disc643 == 7:
-                _u651 = cast("str", _arm644)
-                _b652 = _u651.encode("utf-8", "surrogateescape")
-                _n653 = len(_b652)
-                if _n653 > 4194304:
-                    raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].value.s", _n653, 4194304)
-                out += _U32P(_n653)
-                out += _b652
-                out += _PAD[-_n653 & 3]
-            else:
-                raise _bad_union("remote_domain_get_scheduler_parameters_ret.params[].value", _disc643)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_scheduler_parameters_ret: {e}") from e
-
-
-@record
-class remote_domain_set_scheduler_parameters_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param]]):
-    """XDR struct ``remote_domain_set_scheduler_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param]) -> remote_domain_set_scheduler_parameters_args:
-        return _tuple_new(cls, (dom, params))
-
-
-def decode_remote_domain_set_scheduler_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_set_scheduler_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n711,) = _U32(buf, pos)
-        if _n711 > 4194304:
-            raise _too_long("remote_domain_set_scheduler_parameters_args.dom.name", _n711, 4194304)
-        _end712 = pos + 4 + _n711
-        pos = _end712 + (-_n711 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_scheduler_parameters_args.dom.name")
-        _name707 = buf[_end712 - _n711 : _end712].decode("utf-8", "surrogateescape")
-        _uuid708, _id709 = _U_16si(buf, pos)
-        pos += 20
-        (_n713,) = _U32(buf, pos)
-        pos += 4
-        if _n713 > 16:
-            raise _too_long("remote_domain_set_scheduler_parameters_args.params", _n713, 16)
-        if _n713 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_scheduler_parameters_args.params")
-        _params710: list[remote_typed_param] = []
-        for _ in range(_n713):
-            (_n717,) = _U32(buf, pos)
-            if _n717 > 4194304:
-                raise _too_long("remote_domain_set_scheduler_parameters_args.params[].field", _n717, 4194304)
-            _end718 = pos + 4 + _n717
-            pos = _end718 + (-_n717 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_scheduler_parameters_args.params[].field")
-            _field715 = buf[_end718 - _n717 : _end718].decode("utf-8", "surrogateescape")
-            (_disc719,) = _U_i(buf, pos)
-            pos += 4
-            _arm720: int | float | str
-            if _disc719 == 1:
-                (_u721,) = _U_i(buf, pos)
-                pos += 4
-                _arm720 = _u721
-            elif _disc719 == 2:
-                (_u722,) = _U_I(buf, pos)
-                pos += 4
-                _arm720 = _u722
-            elif _disc719 == 3:
-                (_u723,) = _U_q(buf, pos)
-                pos += 8
-                _arm720 = _u723
-            elif _disc719 == 4:
-                (_u724,) = _U_Q(buf, pos)
-                pos += 8
-                _arm720 = _u724
-            elif _disc719 == 5:
-                (_u725,) = _U_d(buf, pos)
-                pos += 8
-                _arm720 = _u725
-            elif _disc719 == 6:
-                (_u726,) = _U_i(buf, pos)
-                pos += 4
-                _arm720 = _u726
-            elif _disc719 == 7:
-                (_n728,) = _U32(buf, pos)
-                if _n728 > 4194304:
-                    raise _too_long("remote_domain_set_scheduler_parameters_args.params[].value.s", _n728, 4194304)
-                _end729 = pos + 4 + _n728
-                pos = _end729 + (-_n728 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_scheduler_parameters_args.params[].value.s")
-                _u727 = buf[_end729 - _n728 : _end729].decode("utf-8", "surrogateescape")
-                _arm720 = _u727
-            else:
-                raise _bad_union("remote_domain_set_scheduler_parameters_args.params[].value", _disc719)
-            _value716 = (_disc719, _arm720)
-            _e714 = _tuple_new(remote_typed_param, (_field715, _value716))
-            _params710.append(_e714)
-        _dom706 = _tuple_new(remote_nonnull_domain, (_name707, _uuid708, _id709))
-        value = _tuple_new(remote_domain_set_scheduler_parameters_args, (_dom706, _params710))
-    except _StructError:
-        raise _truncated("remote_domain_set_scheduler_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_scheduler_parameters_args(out: bytearray, value: remote_domain_set_scheduler_parameters_args) -> None:
-    try:
-        _dom730, _params731 = value
-        _name732, _uuid733, _id734 = _dom730
-        _b735 = _name732.encode("utf-8", "surrogateescape")
-        _n736 = len(_b735)
-        if _n736 > 4194304:
-            raise _too_long("remote_domain_set_scheduler_parameters_args.dom.name", _n736, 4194304)
-        out += _U32P(_n736)
-        out += _b735
-        out += _PAD[-_n736 & 3]
-        if len(_uuid733) != 16:
-            raise _wrong_size("remote_domain_set_scheduler_parameters_args.dom.uuid", len(_uuid733), 16)
-        out += _P_16si(_uuid733, _id734)
-        _n737 = len(_params731)
-        if _n737 > 16:
-            raise _too_long("remote_domain_set_scheduler_parameters_args.params", _n737, 16)
-        out += _U32P(_n737)
-        for _e738 in _params731:
-            _field739, _value740 = _e738
-            _b741 = _field739.encode("utf-8", "surrogateescape")
-            _n742 = len(_b741)
-            if _n742 > 4194304:
-                raise _too_long("remote_domain_set_scheduler_parameters_args.params[].field", _n742, 4194304)
-            out += _U32P(_n742)
-            out += _b741
-            out += _PAD[-_n742 & 3]
-            _disc743, _arm744 = _value740
-            out += _P_i(_disc743)
-            if _disc743 == 1:
-                _u745 = cast("int", _arm744)
-                out += _P_i(_u745)
-            elif _disc743 == 2:
-                _u746 = cast("int", _arm744)
-                out += _P_I(_u746)
-            elif _disc743 == 3:
-                _u747 = cast("int", _arm744)
-                out += _P_q(_u747)
-            elif _disc743 == 4:
-                _u748 = cast("int", _arm744)
-                out += _P_Q(_u748)
-            elif _disc743 == 5:
-                _u749 = cast("float", _arm744)
-                out += _P_d(_u749)
-            elif _disc743 == 6:
-                _u750 = cast("int", _arm744)
-                out += _P_i(_u750)
-            elif _disc743 == 7:
-                _u751 = cast("str", _arm744)
-                _b752 = _u751.encode("utf-8", "surrogateescape")
-                _n753 = len(_b752)
-                if _n753 > 4194304:
-                    raise _too_long("remote_domain_set_scheduler_parameters_args.params[].value.s", _n753, 4194304)
-                out += _U32P(_n753)
-                out += _b752
-                out += _PAD[-_n753 & 3]
-            else:
-                raise _bad_union("remote_domain_set_scheduler_parameters_args.params[].value", _disc743)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_scheduler_parameters_args: {e}") from e
-
-
-@record
-class remote_connect_list_domains_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_domains_args``."""
-
-    __slots__ = ()
-    maxids: int
-
-    def __new__(cls, maxids: int) -> remote_connect_list_domains_args:
-        return _tuple_new(cls, (maxids,))
-
-
-def decode_remote_connect_list_domains_args(buf: Buf, pos: int) -> tuple[remote_connect_list_domains_args, int]:
-    try:
-        (_maxids1586,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_domains_args, (_maxids1586,))
-    except _StructError:
-        raise _truncated("remote_connect_list_domains_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_domains_args(out: bytearray, value: remote_connect_list_domains_args) -> None:
-    try:
-        (_maxids1587,) = value
-        out += _P_i(_maxids1587)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_domains_args: {e}") from e
-
-
-@record
-class remote_connect_list_domains_ret(Record, tuple[list[int]]):
-    """XDR struct ``remote_connect_list_domains_ret``."""
-
-    __slots__ = ()
-    ids: list[int]
-
-    def __new__(cls, ids: list[int]) -> remote_connect_list_domains_ret:
-        return _tuple_new(cls, (ids,))
-
-
-def decode_remote_connect_list_domains_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_domains_ret, int]:
-    try:
-        (_n1589,) = _U32(buf, pos)
-        pos += 4
-        if _n1589 > 16384:
-            raise _too_long("remote_connect_list_domains_ret.ids", _n1589, 16384)
-        if _n1589 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_domains_ret.ids")
-        _ids1588: list[int] = list(_unpack_from(f">{_n1589}i", buf, pos))
-        pos += 4 * _n1589
-        value = _tuple_new(remote_connect_list_domains_ret, (_ids1588,))
-    except _StructError:
-        raise _truncated("remote_connect_list_domains_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_domains_ret(out: bytearray, value: remote_connect_list_domains_ret) -> None:
-    try:
-        (_ids1590,) = value
-        _n1591 = len(_ids1590)
-        if _n1591 > 16384:
-            raise _too_long("remote_connect_list_domains_ret.ids", _n1591, 16384)
-        out += _U32P(_n1591)
-        out += _pack(f">{_n1591}i", *_ids1590)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_domains_ret: {e}") from e
-
-
-@record
-class remote_connect_num_of_domains_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_domains_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_domains_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_domains_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_domains_ret, int]:
-    try:
-        (_num1592,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_domains_ret, (_num1592,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_domains_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_domains_ret(out: bytearray, value: remote_connect_num_of_domains_ret) -> None:
-    try:
-        (_num1593,) = value
-        out += _P_i(_num1593)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_domains_ret: {e}") from e
-
-
-@record
-class remote_domain_suspend_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_suspend_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_suspend_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_suspend_args(buf: Buf, pos: int) -> tuple[remote_domain_suspend_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1684,) = _U32(buf, pos)
-        if _n1684 > 4194304:
-            raise _too_long("remote_domain_suspend_args.dom.name", _n1684, 4194304)
-        _end1685 = pos + 4 + _n1684
-        pos = _end1685 + (-_n1684 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_suspend_args.dom.name")
-        _name1681 = buf[_end1685 - _n1684 : _end1685].decode("utf-8", "surrogateescape")
-        _uuid1682, _id1683 = _U_16si(buf, pos)
-        pos += 20
-        _dom1680 = _tuple_new(remote_nonnull_domain, (_name1681, _uuid1682, _id1683))
-        value = _tuple_new(remote_domain_suspend_args, (_dom1680,))
-    except _StructError:
-        raise _truncated("remote_domain_suspend_args") from None
-    return value, pos
-
-
-def encode_remote_domain_suspend_args(out: bytearray, value: remote_domain_suspend_args) -> None:
-    try:
-        (_dom1686,) = value
-        _name1687, _uuid1688, _id1689 = _dom1686
-        _b1690 = _name1687.encode("utf-8", "surrogateescape")
-        _n1691 = len(_b1690)
-        if _n1691 > 4194304:
-            raise _too_long("remote_domain_suspend_args.dom.name", _n1691, 4194304)
-        out += _U32P(_n1691)
-        out += _b1690
-        out += _PAD[-_n1691 & 3]
-        if len(_uuid1688) != 16:
-            raise _wrong_size("remote_domain_suspend_args.dom.uuid", len(_uuid1688), 16)
-        out += _P_16si(_uuid1688, _id1689)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_suspend_args: {e}") from e
-
-
-@record
-class remote_domain_shutdown_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_shutdown_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_shutdown_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_shutdown_args(buf: Buf, pos: int) -> tuple[remote_domain_shutdown_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1740,) = _U32(buf, pos)
-        if _n1740 > 4194304:
-            raise _too_long("remote_domain_shutdown_args.dom.name", _n1740, 4194304)
-        _end1741 = pos + 4 + _n1740
-        pos = _end1741 + (-_n1740 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_shutdown_args.dom.name")
-        _name1737 = buf[_end1741 - _n1740 : _end1741].decode("utf-8", "surrogateescape")
-        _uuid1738, _id1739 = _U_16si(buf, pos)
-        pos += 20
-        _dom1736 = _tuple_new(remote_nonnull_domain, (_name1737, _uuid1738, _id1739))
-        value = _tuple_new(remote_domain_shutdown_args, (_dom1736,))
-    except _StructError:
-        raise _truncated("remote_domain_shutdown_args") from None
-    return value, pos
-
-
-def encode_remote_domain_shutdown_args(out: bytearray, value: remote_domain_shutdown_args) -> None:
-    try:
-        (_dom1742,) = value
-        _name1743, _uuid1744, _id1745 = _dom1742
-        _b1746 = _name1743.encode("utf-8", "surrogateescape")
-        _n1747 = len(_b1746)
-        if _n1747 > 4194304:
-            raise _too_long("remote_domain_shutdown_args.dom.name", _n1747, 4194304)
-        out += _U32P(_n1747)
-        out += _b1746
-        out += _PAD[-_n1747 & 3]
-        if len(_uuid1744) != 16:
-            raise _wrong_size("remote_domain_shutdown_args.dom.uuid", len(_uuid1744), 16)
-        out += _P_16si(_uuid1744, _id1745)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_shutdown_args: {e}") from e
-
-
-@record
-class remote_domain_save_args(Record, tuple[remote_nonnull_domain, str]):
-    """XDR struct ``remote_domain_save_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    to: str
-
-    def __new__(cls, dom: remote_nonnull_domain, to: str) -> remote_domain_save_args:
-        return _tuple_new(cls, (dom, to))
-
-
-def decode_remote_domain_save_args(buf: Buf, pos: int) -> tuple[remote_domain_save_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1921,) = _U32(buf, pos)
-        if _n1921 > 4194304:
-            raise _too_long("remote_domain_save_args.dom.name", _n1921, 4194304)
-        _end1922 = pos + 4 + _n1921
-        pos = _end1922 + (-_n1921 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_args.dom.name")
-        _name1917 = buf[_end1922 - _n1921 : _end1922].decode("utf-8", "surrogateescape")
-        _uuid1918, _id1919 = _U_16si(buf, pos)
-        pos += 20
-        (_n1923,) = _U32(buf, pos)
-        if _n1923 > 4194304:
-            raise _too_long("remote_domain_save_args.to", _n1923, 4194304)
-        _end1924 = pos + 4 + _n1923
-        pos = _end1924 + (-_n1923 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_args.to")
-        _to1920 = buf[_end1924 - _n1923 : _end1924].decode("utf-8", "surrogateescape")
-        _dom1916 = _tuple_new(remote_nonnull_domain, (_name1917, _uuid1918, _id1919))
-        value = _tuple_new(remote_domain_save_args, (_dom1916, _to1920))
-    except _StructError:
-        raise _truncated("remote_domain_save_args") from None
-    return value, pos
-
-
-def encode_remote_domain_save_args(out: bytearray, value: remote_domain_save_args) -> None:
-    try:
-        _dom1925, _to1926 = value
-        _name1927, _uuid1928, _id1929 = _dom1925
-        _b1930 = _name1927.encode("utf-8", "surrogateescape")
-        _n1931 = len(_b1930)
-        if _n1931 > 4194304:
-            raise _too_long("remote_domain_save_args.dom.name", _n1931, 4194304)
-        out += _U32P(_n1931)
-        out += _b1930
-        out += _PAD[-_n1931 & 3]
-        if len(_uuid1928) != 16:
-            raise _wrong_size("remote_domain_save_args.dom.uuid", len(_uuid1928), 16)
-        out += _P_16si(_uuid1928, _id1929)
-        _b1932 = _to1926.encode("utf-8", "surrogateescape")
-        _n1933 = len(_b1932)
-        if _n1933 > 4194304:
-            raise _too_long("remote_domain_save_args.to", _n1933, 4194304)
-        out += _U32P(_n1933)
-        out += _b1932
-        out += _PAD[-_n1933 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_save_args: {e}") from e
-
-
-@record
-class remote_domain_restore_args(Record, tuple[str]):
-    """XDR struct ``remote_domain_restore_args``."""
-
-    __slots__ = ()
-    from_: str
-
-    def __new__(cls, from_: str) -> remote_domain_restore_args:
-        return _tuple_new(cls, (from_,))
-
-
-def decode_remote_domain_restore_args(buf: Buf, pos: int) -> tuple[remote_domain_restore_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2013,) = _U32(buf, pos)
-        if _n2013 > 4194304:
-            raise _too_long("remote_domain_restore_args.from", _n2013, 4194304)
-        _end2014 = pos + 4 + _n2013
-        pos = _end2014 + (-_n2013 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_restore_args.from")
-        _from_2012 = buf[_end2014 - _n2013 : _end2014].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_restore_args, (_from_2012,))
-    except _StructError:
-        raise _truncated("remote_domain_restore_args") from None
-    return value, pos
-
-
-def encode_remote_domain_restore_args(out: bytearray, value: remote_domain_restore_args) -> None:
-    try:
-        (_from_2015,) = value
-        _b2016 = _from_2015.encode("utf-8", "surrogateescape")
-        _n2017 = len(_b2016)
-        if _n2017 > 4194304:
-            raise _too_long("remote_domain_restore_args.from", _n2017, 4194304)
-        out += _U32P(_n2017)
-        out += _b2016
-        out += _PAD[-_n2017 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_restore_args: {e}") from e
-
-
-@record
-class remote_domain_core_dump_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_core_dump_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    to: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, to: str, flags: int) -> remote_domain_core_dump_args:
-        return _tuple_new(cls, (dom, to, flags))
-
-
-def decode_remote_domain_core_dump_args(buf: Buf, pos: int) -> tuple[remote_domain_core_dump_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2106,) = _U32(buf, pos)
-        if _n2106 > 4194304:
-            raise _too_long("remote_domain_core_dump_args.dom.name", _n2106, 4194304)
-        _end2107 = pos + 4 + _n2106
-        pos = _end2107 + (-_n2106 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_core_dump_args.dom.name")
-        _name2101 = buf[_end2107 - _n2106 : _end2107].decode("utf-8", "surrogateescape")
-        _uuid2102, _id2103 = _U_16si(buf, pos)
-        pos += 20
-        (_n2108,) = _U32(buf, pos)
-        if _n2108 > 4194304:
-            raise _too_long("remote_domain_core_dump_args.to", _n2108, 4194304)
-        _end2109 = pos + 4 + _n2108
-        pos = _end2109 + (-_n2108 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_core_dump_args.to")
-        _to2104 = buf[_end2109 - _n2108 : _end2109].decode("utf-8", "surrogateescape")
-        (_flags2105,) = _U_I(buf, pos)
-        pos += 4
-        _dom2100 = _tuple_new(remote_nonnull_domain, (_name2101, _uuid2102, _id2103))
-        value = _tuple_new(remote_domain_core_dump_args, (_dom2100, _to2104, _flags2105))
-    except _StructError:
-        raise _truncated("remote_domain_core_dump_args") from None
-    return value, pos
-
-
-def encode_remote_domain_core_dump_args(out: bytearray, value: remote_domain_core_dump_args) -> None:
-    try:
-        _dom2110, _to2111, _flags2112 = value
-        _name2113, _uuid2114, _id2115 = _dom2110
-        _b2116 = _name2113.encode("utf-8", "surrogateescape")
-        _n2117 = len(_b2116)
-        if _n2117 > 4194304:
-            raise _too_long("remote_domain_core_dump_args.dom.name", _n2117, 4194304)
-        out += _U32P(_n2117)
-        out += _b2116
-        out += _PAD[-_n2117 & 3]
-        if len(_uuid2114) != 16:
-            raise _wrong_size("remote_domain_core_dump_args.dom.uuid", len(_uuid2114), 16)
-        out += _P_16si(_uuid2114, _id2115)
-        _b2118 = _to2111.encode("utf-8", "surrogateescape")
-        _n2119 = len(_b2118)
-        if _n2119 > 4194304:
-            raise _too_long("remote_domain_core_dump_args.to", _n2119, 4194304)
-        out += _U32P(_n2119)
-        out += _b2118
-        out += _PAD[-_n2119 & 3]
-        out += _P_I(_flags2112)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_core_dump_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare_args(Record, tuple[str | None, int, str | None, int]):
-    """XDR struct ``remote_domain_migrate_prepare_args``."""
-
-    __slots__ = ()
-    uri_in: str | None
-    flags: int
-    dname: str | None
-    resource: int
-
-    def __new__(cls, uri_in: str | None, flags: int, dname: str | None, resource: int) -> remote_domain_migrate_prepare_args:
-        return _tuple_new(cls, (uri_in, flags, dname, resource))
-
-
-def decode_remote_domain_migrate_prepare_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f2190,) = _U32(buf, pos)
-        pos += 4
-        _uri_in2186: str | None = None
-        if _f2190 == 1:
-            (_n2192,) = _U32(buf, pos)
-            if _n2192 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_args.uri_in", _n2192, 4194304)
-            _end2193 = pos + 4 + _n2192
-            pos = _end2193 + (-_n2192 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare_args.uri_in")
-            _o2191 = buf[_end2193 - _n2192 : _end2193].decode("utf-8", "surrogateescape")
-            _uri_in2186 = _o2191
-        elif _f2190 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare_args.uri_in", _f2190)
-        (_flags2187,) = _U_Q(buf, pos)
-        pos += 8
-        (_f2194,) = _U32(buf, pos)
-        pos += 4
-        _dname2188: str | None = None
-        if _f2194 == 1:
-            (_n2196,) = _U32(buf, pos)
-            if _n2196 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_args.dname", _n2196, 4194304)
-            _end2197 = pos + 4 + _n2196
-            pos = _end2197 + (-_n2196 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare_args.dname")
-            _o2195 = buf[_end2197 - _n2196 : _end2197].decode("utf-8", "surrogateescape")
-            _dname2188 = _o2195
-        elif _f2194 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare_args.dname", _f2194)
-        (_resource2189,) = _U_Q(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_domain_migrate_prepare_args, (_uri_in2186, _flags2187, _dname2188, _resource2189))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare_args(out: bytearray, value: remote_domain_migrate_prepare_args) -> None:
-    try:
-        _uri_in2198, _flags2199, _dname2200, _resource2201 = value
-        if _uri_in2198 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2202 = _uri_in2198.encode("utf-8", "surrogateescape")
-            _n2203 = len(_b2202)
-            if _n2203 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_args.uri_in", _n2203, 4194304)
-            out += _U32P(_n2203)
-            out += _b2202
-            out += _PAD[-_n2203 & 3]
-        out += _P_Q(_flags2199)
-        if _dname2200 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2204 = _dname2200.encode("utf-8", "surrogateescape")
-            _n2205 = len(_b2204)
-            if _n2205 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_args.dname", _n2205, 4194304)
-            out += _U32P(_n2205)
-            out += _b2204
-            out += _PAD[-_n2205 & 3]
-        out += _P_Q(_resource2201)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare_ret(Record, tuple[bytes, str | None]):
-    """XDR struct ``remote_domain_migrate_prepare_ret``."""
-
-    __slots__ = ()
-    cookie: bytes
-    uri_out: str | None
-
-    def __new__(cls, cookie: bytes, uri_out: str | None) -> remote_domain_migrate_prepare_ret:
-        return _tuple_new(cls, (cookie, uri_out))
-
-
-def decode_remote_domain_migrate_prepare_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2208,) = _U32(buf, pos)
-        if _n2208 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_ret.cookie", _n2208, 4194304)
-        _end2209 = pos + 4 + _n2208
-        pos = _end2209 + (-_n2208 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare_ret.cookie")
-        _cookie2206 = buf[_end2209 - _n2208 : _end2209]
-        (_f2210,) = _U32(buf, pos)
-        pos += 4
-        _uri_out2207: str | None = None
-        if _f2210 == 1:
-            (_n2212,) = _U32(buf, pos)
-            if _n2212 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_ret.uri_out", _n2212, 4194304)
-            _end2213 = pos + 4 + _n2212
-            pos = _end2213 + (-_n2212 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare_ret.uri_out")
-            _o2211 = buf[_end2213 - _n2212 : _end2213].decode("utf-8", "surrogateescape")
-            _uri_out2207 = _o2211
-        elif _f2210 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare_ret.uri_out", _f2210)
-        value = _tuple_new(remote_domain_migrate_prepare_ret, (_cookie2206, _uri_out2207))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare_ret(out: bytearray, value: remote_domain_migrate_prepare_ret) -> None:
-    try:
-        _cookie2214, _uri_out2215 = value
-        _b2216 = _cookie2214
-        _n2217 = len(_b2216)
-        if _n2217 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_ret.cookie", _n2217, 4194304)
-        out += _U32P(_n2217)
-        out += _b2216
-        out += _PAD[-_n2217 & 3]
-        if _uri_out2215 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2218 = _uri_out2215.encode("utf-8", "surrogateescape")
-            _n2219 = len(_b2218)
-            if _n2219 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_ret.uri_out", _n2219, 4194304)
-            out += _U32P(_n2219)
-            out += _b2218
-            out += _PAD[-_n2219 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_perform_args(Record, tuple[remote_nonnull_domain, bytes, str, int, str | None, int]):
-    """XDR struct ``remote_domain_migrate_perform_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cookie: bytes
-    uri: str
-    flags: int
-    dname: str | None
-    resource: int
-
-    def __new__(cls, dom: remote_nonnull_domain, cookie: bytes, uri: str, flags: int, dname: str | None, resource: int) -> remote_domain_migrate_perform_args:
-        return _tuple_new(cls, (dom, cookie, uri, flags, dname, resource))
-
-
-def decode_remote_domain_migrate_perform_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_perform_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2229,) = _U32(buf, pos)
-        if _n2229 > 4194304:
-            raise _too_long("remote_domain_migrate_perform_args.dom.name", _n2229, 4194304)
-        _end2230 = pos + 4 + _n2229
-        pos = _end2230 + (-_n2229 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform_args.dom.name")
-        _name2221 = buf[_end2230 - _n2229 : _end2230].decode("utf-8", "surrogateescape")
-        _uuid2222, _id2223 = _U_16si(buf, pos)
-        pos += 20
-        (_n2231,) = _U32(buf, pos)
-        if _n2231 > 4194304:
-            raise _too_long("remote_domain_migrate_perform_args.cookie", _n2231, 4194304)
-        _end2232 = pos + 4 + _n2231
-        pos = _end2232 + (-_n2231 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform_args.cookie")
-        _cookie2224 = buf[_end2232 - _n2231 : _end2232]
-        (_n2233,) = _U32(buf, pos)
-        if _n2233 > 4194304:
-            raise _too_long("remote_domain_migrate_perform_args.uri", _n2233, 4194304)
-        _end2234 = pos + 4 + _n2233
-        pos = _end2234 + (-_n2233 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform_args.uri")
-        _uri2225 = buf[_end2234 - _n2233 : _end2234].decode("utf-8", "surrogateescape")
-        (_flags2226,) = _U_Q(buf, pos)
-        pos += 8
-        (_f2235,) = _U32(buf, pos)
-        pos += 4
-        _dname2227: str | None = None
-        if _f2235 == 1:
-            (_n2237,) = _U32(buf, pos)
-            if _n2237 > 4194304:
-                raise _too_long("remote_domain_migrate_perform_args.dname", _n2237, 4194304)
-            _end2238 = pos + 4 + _n2237
-            pos = _end2238 + (-_n2237 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_perform_args.dname")
-            _o2236 = buf[_end2238 - _n2237 : _end2238].decode("utf-8", "surrogateescape")
-            _dname2227 = _o2236
-        elif _f2235 != 0:
-            raise _bad_flag("remote_domain_migrate_perform_args.dname", _f2235)
-        (_resource2228,) = _U_Q(buf, pos)
-        pos += 8
-        _dom2220 = _tuple_new(remote_nonnull_domain, (_name2221, _uuid2222, _id2223))
-        value = _tuple_new(remote_domain_migrate_perform_args, (_dom2220, _cookie2224, _uri2225, _flags2226, _dname2227, _resource2228))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_perform_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_perform_args(out: bytearray, value: remote_domain_migrate_perform_args) -> None:
-    try:
-        _dom2239, _cookie2240, _uri2241, _flags2242, _dname2243, _resource2244 = value
-        _name2245, _uuid2246, _id2247 = _dom2239
-        _b2248 = _name2245.encode("utf-8", "surrogateescape")
-        _n2249 = len(_b2248)
-        if _n2249 > 4194304:
-            raise _too_long("remote_domain_migrate_perform_args.dom.name", _n2249, 4194304)
-        out += _U32P(_n2249)
-        out += _b2248
-        out += _PAD[-_n2249 & 3]
-        if len(_uuid2246) != 16:
-            raise _wrong_size("remote_domain_migrate_perform_args.dom.uuid", len(_uuid2246), 16)
-        out += _P_16si(_uuid2246, _id2247)
-        _b2250 = _cookie2240
-        _n2251 = len(_b2250)
-        if _n2251 > 4194304:
-            raise _too_long("remote_domain_migrate_perform_args.cookie", _n2251, 4194304)
-        out += _U32P(_n2251)
-        out += _b2250
-        out += _PAD[-_n2251 & 3]
-        _b2252 = _uri2241.encode("utf-8", "surrogateescape")
-        _n2253 = len(_b2252)
-        if _n2253 > 4194304:
-            raise _too_long("remote_domain_migrate_perform_args.uri", _n2253, 4194304)
-        out += _U32P(_n2253)
-        out += _b2252
-        out += _PAD[-_n2253 & 3]
-        out += _P_Q(_flags2242)
-        if _dname2243 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2254 = _dname2243.encode("utf-8", "surrogateescape")
-            _n2255 = len(_b2254)
-            if _n2255 > 4194304:
-                raise _too_long("remote_domain_migrate_perform_args.dname", _n2255, 4194304)
-            out += _U32P(_n2255)
-            out += _b2254
-            out += _PAD[-_n2255 & 3]
-        out += _P_Q(_resource2244)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_perform_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish_args(Record, tuple[str, bytes, str, int]):
-    """XDR struct ``remote_domain_migrate_finish_args``."""
-
-    __slots__ = ()
-    dname: str
-    cookie: bytes
-    uri: str
-    flags: int
-
-    def __new__(cls, dname: str, cookie: bytes, uri: str, flags: int) -> remote_domain_migrate_finish_args:
-        return _tuple_new(cls, (dname, cookie, uri, flags))
-
-
-def decode_remote_domain_migrate_finish_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2260,) = _U32(buf, pos)
-        if _n2260 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_args.dname", _n2260, 4194304)
-        _end2261 = pos + 4 + _n2260
-        pos = _end2261 + (-_n2260 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish_args.dname")
-        _dname2256 = buf[_end2261 - _n2260 : _end2261].decode("utf-8", "surrogateescape")
-        (_n2262,) = _U32(buf, pos)
-        if _n2262 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_args.cookie", _n2262, 4194304)
-        _end2263 = pos + 4 + _n2262
-        pos = _end2263 + (-_n2262 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish_args.cookie")
-        _cookie2257 = buf[_end2263 - _n2262 : _end2263]
-        (_n2264,) = _U32(buf, pos)
-        if _n2264 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_args.uri", _n2264, 4194304)
-        _end2265 = pos + 4 + _n2264
-        pos = _end2265 + (-_n2264 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish_args.uri")
-        _uri2258 = buf[_end2265 - _n2264 : _end2265].decode("utf-8", "surrogateescape")
-        (_flags2259,) = _U_Q(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_domain_migrate_finish_args, (_dname2256, _cookie2257, _uri2258, _flags2259))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish_args(out: bytearray, value: remote_domain_migrate_finish_args) -> None:
-    try:
-        _dname2266, _cookie2267, _uri2268, _flags2269 = value
-        _b2270 = _dname2266.encode("utf-8", "surrogateescape")
-        _n2271 = len(_b2270)
-        if _n2271 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_args.dname", _n2271, 4194304)
-        out += _U32P(_n2271)
-        out += _b2270
-        out += _PAD[-_n2271 & 3]
-        _b2272 = _cookie2267
-        _n2273 = len(_b2272)
-        if _n2273 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_args.cookie", _n2273, 4194304)
-        out += _U32P(_n2273)
-        out += _b2272
-        out += _PAD[-_n2273 & 3]
-        _b2274 = _uri2268.encode("utf-8", "surrogateescape")
-        _n2275 = len(_b2274)
-        if _n2275 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_args.uri", _n2275, 4194304)
-        out += _U32P(_n2275)
-        out += _b2274
-        out += _PAD[-_n2275 & 3]
-        out += _P_Q(_flags2269)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish_ret(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_migrate_finish_ret``."""
-
-    __slots__ = ()
-    ddom: remote_nonnull_domain
-
-    def __new__(cls, ddom: remote_nonnull_domain) -> remote_domain_migrate_finish_ret:
-        return _tuple_new(cls, (ddom,))
-
-
-def decode_remote_domain_migrate_finish_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2280,) = _U32(buf, pos)
-        if _n2280 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_ret.ddom.name", _n2280, 4194304)
-        _end2281 = pos + 4 + _n2280
-        pos = _end2281 + (-_n2280 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish_ret.ddom.name")
-        _name2277 = buf[_end2281 - _n2280 : _end2281].decode("utf-8", "surrogateescape")
-        _uuid2278, _id2279 = _U_16si(buf, pos)
-        pos += 20
-        _ddom2276 = _tuple_new(remote_nonnull_domain, (_name2277, _uuid2278, _id2279))
-        value = _tuple_new(remote_domain_migrate_finish_ret, (_ddom2276,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish_ret(out: bytearray, value: remote_domain_migrate_finish_ret) -> None:
-    try:
-        (_ddom2282,) = value
-        _name2283, _uuid2284, _id2285 = _ddom2282
-        _b2286 = _name2283.encode("utf-8", "surrogateescape")
-        _n2287 = len(_b2286)
-        if _n2287 > 4194304:
-            raise _too_long("remote_domain_migrate_finish_ret.ddom.name", _n2287, 4194304)
-        out += _U32P(_n2287)
-        out += _b2286
-        out += _PAD[-_n2287 & 3]
-        if len(_uuid2284) != 16:
-            raise _wrong_size("remote_domain_migrate_finish_ret.ddom.uuid", len(_uuid2284), 16)
-        out += _P_16si(_uuid2284, _id2285)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish_ret: {e}") from e
-
-
-@record
-class remote_domain_undefine_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_undefine_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_undefine_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_undefine_args(buf: Buf, pos: int) -> tuple[remote_domain_undefine_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2482,) = _U32(buf, pos)
-        if _n2482 > 4194304:
-            raise _too_long("remote_domain_undefine_args.dom.name", _n2482, 4194304)
-        _end2483 = pos + 4 + _n2482
-        pos = _end2483 + (-_n2482 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_undefine_args.dom.name")
-        _name2479 = buf[_end2483 - _n2482 : _end2483].decode("utf-8", "surrogateescape")
-        _uuid2480, _id2481 = _U_16si(buf, pos)
-        pos += 20
-        _dom2478 = _tuple_new(remote_nonnull_domain, (_name2479, _uuid2480, _id2481))
-        value = _tuple_new(remote_domain_undefine_args, (_dom2478,))
-    except _StructError:
-        raise _truncated("remote_domain_undefine_args") from None
-    return value, pos
-
-
-def encode_remote_domain_undefine_args(out: bytearray, value: remote_domain_undefine_args) -> None:
-    try:
-        (_dom2484,) = value
-        _name2485, _uuid2486, _id2487 = _dom2484
-        _b2488 = _name2485.encode("utf-8", "surrogateescape")
-        _n2489 = len(_b2488)
-        if _n2489 > 4194304:
-            raise _too_long("remote_domain_undefine_args.dom.name", _n2489, 4194304)
-        out += _U32P(_n2489)
-        out += _b2488
-        out += _PAD[-_n2489 & 3]
-        if len(_uuid2486) != 16:
-            raise _wrong_size("remote_domain_undefine_args.dom.uuid", len(_uuid2486), 16)
-        out += _P_16si(_uuid2486, _id2487)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_undefine_args: {e}") from e
-
-
-@record
-class remote_domain_set_vcpus_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_set_vcpus_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    nvcpus: int
-
-    def __new__(cls, dom: remote_nonnull_domain, nvcpus: int) -> remote_domain_set_vcpus_args:
-        return _tuple_new(cls, (dom, nvcpus))
-
-
-def decode_remote_domain_set_vcpus_args(buf: Buf, pos: int) -> tuple[remote_domain_set_vcpus_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2563,) = _U32(buf, pos)
-        if _n2563 > 4194304:
-            raise _too_long("remote_domain_set_vcpus_args.dom.name", _n2563, 4194304)
-        _end2564 = pos + 4 + _n2563
-        pos = _end2564 + (-_n2563 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_vcpus_args.dom.name")
-        _name2559 = buf[_end2564 - _n2563 : _end2564].decode("utf-8", "surrogateescape")
-        _uuid2560, _id2561, _nvcpus2562 = _U_16siI(buf, pos)
-        pos += 24
-        _dom2558 = _tuple_new(remote_nonnull_domain, (_name2559, _uuid2560, _id2561))
-        value = _tuple_new(remote_domain_set_vcpus_args, (_dom2558, _nvcpus2562))
-    except _StructError:
-        raise _truncated("remote_domain_set_vcpus_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_vcpus_args(out: bytearray, value: remote_domain_set_vcpus_args) -> None:
-    try:
-        _dom2565, _nvcpus2566 = value
-        _name2567, _uuid2568, _id2569 = _dom2565
-        _b2570 = _name2567.encode("utf-8", "surrogateescape")
-        _n2571 = len(_b2570)
-        if _n2571 > 4194304:
-            raise _too_long("remote_domain_set_vcpus_args.dom.name", _n2571, 4194304)
-        out += _U32P(_n2571)
-        out += _b2570
-        out += _PAD[-_n2571 & 3]
-        if len(_uuid2568) != 16:
-            raise _wrong_size("remote_domain_set_vcpus_args.dom.uuid", len(_uuid2568), 16)
-        out += _P_16siI(_uuid2568, _id2569, _nvcpus2566)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_vcpus_args: {e}") from e
-
-
-@record
-class remote_connect_num_of_networks_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_networks_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_networks_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_networks_ret, int]:
-    try:
-        (_num3596,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_networks_ret, (_num3596,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_networks_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_networks_ret(out: bytearray, value: remote_connect_num_of_networks_ret) -> None:
-    try:
-        (_num3597,) = value
-        out += _P_i(_num3597)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_networks_ret: {e}") from e
-
-
-@record
-class remote_connect_list_networks_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_networks_args``."""
-
-    __slots__ = ()
-    maxnames: int
-
-    def __new__(cls, maxnames: int) -> remote_connect_list_networks_args:
-        return _tuple_new(cls, (maxnames,))
-
-
-def decode_remote_connect_list_networks_args(buf: Buf, pos: int) -> tuple[remote_connect_list_networks_args, int]:
-    try:
-        (_maxnames3598,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_networks_args, (_maxnames3598,))
-    except _StructError:
-        raise _truncated("remote_connect_list_networks_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_networks_args(out: bytearray, value: remote_connect_list_networks_args) -> None:
-    try:
-        (_maxnames3599,) = value
-        out += _P_i(_maxnames3599)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_networks_args: {e}") from e
-
-
-@record
-class remote_connect_list_networks_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_networks_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_connect_list_networks_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_connect_list_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_networks_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3601,) = _U32(buf, pos)
-        pos += 4
-        if _n3601 > 16384:
-            raise _too_long("remote_connect_list_networks_ret.names", _n3601, 16384)
-        if _n3601 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_networks_ret.names")
-        _names3600: list[str] = []
-        for _ in range(_n3601):
-            (_n3603,) = _U32(buf, pos)
-            if _n3603 > 4194304:
-                raise _too_long("remote_connect_list_networks_ret.names[]", _n3603, 4194304)
-            _end3604 = pos + 4 + _n3603
-            pos = _end3604 + (-_n3603 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_networks_ret.names[]")
-            _e3602 = buf[_end3604 - _n3603 : _end3604].decode("utf-8", "surrogateescape")
-            _names3600.append(_e3602)
-        value = _tuple_new(remote_connect_list_networks_ret, (_names3600,))
-    except _StructError:
-        raise _truncated("remote_connect_list_networks_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_networks_ret(out: bytearray, value: remote_connect_list_networks_ret) -> None:
-    try:
-        (_names3605,) = value
-        _n3606 = len(_names3605)
-        if _n3606 > 16384:
-            raise _too_long("remote_connect_list_networks_ret.names", _n3606, 16384)
-        out += _U32P(_n3606)
-        for _e3607 in _names3605:
-            _b3608 = _e3607.encode("utf-8", "surrogateescape")
-            _n3609 = len(_b3608)
-            if _n3609 > 4194304:
-                raise _too_long("remote_connect_list_networks_ret.names[]", _n3609, 4194304)
-            out += _U32P(_n3609)
-            out += _b3608
-            out += _PAD[-_n3609 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_networks_ret: {e}") from e
-
-
-@record
-class remote_connect_num_of_defined_networks_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_defined_networks_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_defined_networks_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_defined_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_defined_networks_ret, int]:
-    try:
-        (_num3610,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_defined_networks_ret, (_num3610,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_defined_networks_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_defined_networks_ret(out: bytearray, value: remote_connect_num_of_defined_networks_ret) -> None:
-    try:
-        (_num3611,) = value
-        out += _P_i(_num3611)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_defined_networks_ret: {e}") from e
-
-
-@record
-class remote_connect_list_defined_networks_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_defined_networks_args``."""
-
-    __slots__ = ()
-    maxnames: int
-
-    def __new__(cls, maxnames: int) -> remote_connect_list_defined_networks_args:
-        return _tuple_new(cls, (maxnames,))
-
-
-def decode_remote_connect_list_defined_networks_args(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_networks_args, int]:
-    try:
-        (_maxnames3612,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_defined_networks_args, (_maxnames3612,))
-    except _StructError:
-        raise _truncated("remote_connect_list_defined_networks_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_defined_networks_args(out: bytearray, value: remote_connect_list_defined_networks_args) -> None:
-    try:
-        (_maxnames3613,) = value
-        out += _P_i(_maxnames3613)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_defined_networks_args: {e}") from e
-
-
-@record
-class remote_connect_list_defined_networks_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_defined_networks_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_connect_list_defined_networks_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_connect_list_defined_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_networks_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3615,) = _U32(buf, pos)
-        pos += 4
-        if _n3615 > 16384:
-            raise _too_long("remote_connect_list_defined_networks_ret.names", _n3615, 16384)
-        if _n3615 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_defined_networks_ret.names")
-        _names3614: list[str] = []
-        for _ in range(_n3615):
-            (_n3617,) = _U32(buf, pos)
-            if _n3617 > 4194304:
-                raise _too_long("remote_connect_list_defined_networks_ret.names[]", _n3617, 4194304)
-            _end3618 = pos + 4 + _n3617
-            pos = _end3618 + (-_n3617 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_defined_networks_ret.names[]")
-            _e3616 = buf[_end3618 - _n3617 : _end3618].decode("utf-8", "surrogateescape")
-            _names3614.append(_e3616)
-        value = _tuple_new(remote_connect_list_defined_networks_ret, (_names3614,))
-    except _StructError:
-        raise _truncated("remote_connect_list_defined_networks_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_defined_networks_ret(out: bytearray, value: remote_connect_list_defined_networks_ret) -> None:
-    try:
-        (_names3619,) = value
-        _n3620 = len(_names3619)
-        if _n3620 > 16384:
-            raise _too_long("remote_connect_list_defined_networks_ret.names", _n3620, 16384)
-        out += _U32P(_n3620)
-        for _e3621 in _names3619:
-            _b3622 = _e3621.encode("utf-8", "surrogateescape")
-            _n3623 = len(_b3622)
-            if _n3623 > 4194304:
-                raise _too_long("remote_connect_list_defined_networks_ret.names[]", _n3623, 4194304)
-            out += _U32P(_n3623)
-            out += _b3622
-            out += _PAD[-_n3623 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_defined_networks_ret: {e}") from e
-
-
-@record
-class remote_network_lookup_by_uuid_args(Record, tuple[bytes]):
-    """XDR struct ``remote_network_lookup_by_uuid_args``."""
-
-    __slots__ = ()
-    uuid: bytes
-
-    def __new__(cls, uuid: bytes) -> remote_network_lookup_by_uuid_args:
-        return _tuple_new(cls, (uuid,))
-
-
-def decode_remote_network_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_uuid_args, int]:
-    try:
-        (_uuid3624,) = _U_16s(buf, pos)
-        pos += 16
-        value = _tuple_new(remote_network_lookup_by_uuid_args, (_uuid3624,))
-    except _StructError:
-        raise _truncated("remote_network_lookup_by_uuid_args") from None
-    return value, pos
-
-
-def encode_remote_network_lookup_by_uuid_args(out: bytearray, value: remote_network_lookup_by_uuid_args) -> None:
-    try:
-        (_uuid3625,) = value
-        if len(_uuid3625) != 16:
-            raise _wrong_size("remote_network_lookup_by_uuid_args.uuid", len(_uuid3625), 16)
-        out += _P_16s(_uuid3625)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_lookup_by_uuid_args: {e}") from e
-
-
-@record
-class remote_network_lookup_by_uuid_ret(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_lookup_by_uuid_ret``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_lookup_by_uuid_ret:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_uuid_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3629,) = _U32(buf, pos)
-        if _n3629 > 4194304:
-            raise _too_long("remote_network_lookup_by_uuid_ret.net.name", _n3629, 4194304)
-        _end3630 = pos + 4 + _n3629
-        pos = _end3630 + (-_n3629 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_lookup_by_uuid_ret.net.name")
-        _name3627 = buf[_end3630 - _n3629 : _end3630].decode("utf-8", "surrogateescape")
-        (_uuid3628,) = _U_16s(buf, pos)
-        pos += 16
-        _net3626 = _tuple_new(remote_nonnull_network, (_name3627, _uuid3628))
-        value = _tuple_new(remote_network_lookup_by_uuid_ret, (_net3626,))
-    except _StructError:
-        raise _truncated("remote_network_lookup_by_uuid_ret") from None
-    return value, pos
-
-
-def encode_remote_network_lookup_by_uuid_ret(out: bytearray, value: remote_network_lookup_by_uuid_ret) -> None:
-    try:
-        (_net3631,) = value
-        _name3632, _uuid3633 = _net3631
-        _b3634 = _name3632.encode("utf-8", "surrogateescape")
-        _n3635 = len(_b3634)
-        if _n3635 > 4194304:
-            raise _too_long("remote_network_lookup_by_uuid_ret.net.name", _n3635, 4194304)
-        out += _U32P(_n3635)
-        out += _b3634
-        out += _PAD[-_n3635 & 3]
-        if len(_uuid3633) != 16:
-            raise _wrong_size("remote_network_lookup_by_uuid_ret.net.uuid", len(_uuid3633), 16)
-        out += _P_16s(_uuid3633)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_lookup_by_uuid_ret: {e}") from e
-
-
-@record
-class remote_network_lookup_by_name_args(Record, tuple[str]):
-    """XDR struct ``remote_network_lookup_by_name_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_network_lookup_by_name_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_network_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_name_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3637,) = _U32(buf, pos)
-        if _n3637 > 4194304:
-            raise _too_long("remote_network_lookup_by_name_args.name", _n3637, 4194304)
-        _end3638 = pos + 4 + _n3637
-        pos = _end3638 + (-_n3637 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_lookup_by_name_args.name")
-        _name3636 = buf[_end3638 - _n3637 : _end3638].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_network_lookup_by_name_args, (_name3636,))
-    except _StructError:
-        raise _truncated("remote_network_lookup_by_name_args") from None
-    return value, pos
-
-
-def encode_remote_network_lookup_by_name_args(out: bytearray, value: remote_network_lookup_by_name_args) -> None:
-    try:
-        (_name3639,) = value
-        _b3640 = _name3639.encode("utf-8", "surrogateescape")
-        _n3641 = len(_b3640)
-        if _n3641 > 4194304:
-            raise _too_long("remote_network_lookup_by_name_args.name", _n3641, 4194304)
-        out += _U32P(_n3641)
-        out += _b3640
-        out += _PAD[-_n3641 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_lookup_by_name_args: {e}") from e
-
-
-@record
-class remote_network_lookup_by_name_ret(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_lookup_by_name_ret``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_lookup_by_name_ret:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_name_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3645,) = _U32(buf, pos)
-        if _n3645 > 4194304:
-            raise _too_long("remote_network_lookup_by_name_ret.net.name", _n3645, 4194304)
-        _end3646 = pos + 4 + _n3645
-        pos = _end3646 + (-_n3645 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_lookup_by_name_ret.net.name")
-        _name3643 = buf[_end3646 - _n3645 : _end3646].decode("utf-8", "surrogateescape")
-        (_uuid3644,) = _U_16s(buf, pos)
-        pos += 16
-        _net3642 = _tuple_new(remote_nonnull_network, (_name3643, _uuid3644))
-        value = _tuple_new(remote_network_lookup_by_name_ret, (_net3642,))
-    except _StructError:
-        raise _truncated("remote_network_lookup_by_name_ret") from None
-    return value, pos
-
-
-def encode_remote_network_lookup_by_name_ret(out: bytearray, value: remote_network_lookup_by_name_ret) -> None:
-    try:
-        (_net3647,) = value
-        _name3648, _uuid3649 = _net3647
-        _b3650 = _name3648.encode("utf-8", "surrogateescape")
-        _n3651 = len(_b3650)
-        if _n3651 > 4194304:
-            raise _too_long("remote_network_lookup_by_name_ret.net.name", _n3651, 4194304)
-        out += _U32P(_n3651)
-        out += _b3650
-        out += _PAD[-_n3651 & 3]
-        if len(_uuid3649) != 16:
-            raise _wrong_size("remote_network_lookup_by_name_ret.net.uuid", len(_uuid3649), 16)
-        out += _P_16s(_uuid3649)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_lookup_by_name_ret: {e}") from e
-
-
-@record
-class remote_network_create_xml_args(Record, tuple[str]):
-    """XDR struct ``remote_network_create_xml_args``."""
+class remote_domain_get_xml_desc_ret(Record, tuple[str]):
+    """XDR struct ``remote_domain_get_xml_desc_ret``."""
 
     __slots__ = ()
     xml: str
 
-    def __new__(cls, xml: str) -> remote_network_create_xml_args:
+    def __new__(cls, xml: str) -> remote_domain_get_xml_desc_ret:
         return _tuple_new(cls, (xml,))
 
 
-def decode_remote_network_create_xml_args(buf: Buf, pos: int) -> tuple[remote_network_create_xml_args, int]:
+def decode_remote_domain_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_xml_desc_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3653,) = _U32(buf, pos)
-        if _n3653 > 4194304:
-            raise _too_long("remote_network_create_xml_args.xml", _n3653, 4194304)
-        _end3654 = pos + 4 + _n3653
-        pos = _end3654 + (-_n3653 & 3)
+        (_n2181,) = _U32(buf, pos)
+        if _n2181 > 4194304:
+            raise _too_long("remote_domain_get_xml_desc_ret.xml", _n2181, 4194304)
+        _end2182 = pos + 4 + _n2181
+        pos = _end2182 + (-_n2181 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_create_xml_args.xml")
-        _xml3652 = buf[_end3654 - _n3653 : _end3654].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_network_create_xml_args, (_xml3652,))
+            raise _truncated("remote_domain_get_xml_desc_ret.xml")
+        _xml2180 = buf[_end2182 - _n2181 : _end2182].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_domain_get_xml_desc_ret, (_xml2180,))
     except _StructError:
-        raise _truncated("remote_network_create_xml_args") from None
+        raise _truncated("remote_domain_get_xml_desc_ret") from None
     return value, pos
 
 
-def encode_remote_network_create_xml_args(out: bytearray, value: remote_network_create_xml_args) -> None:
+def encode_remote_domain_get_xml_desc_ret(out: bytearray, value: remote_domain_get_xml_desc_ret) -> None:
     try:
-        (_xml3655,) = value
-        _b3656 = _xml3655.encode("utf-8", "surrogateescape")
-        _n3657 = len(_b3656)
-        if _n3657 > 4194304:
-            raise _too_long("remote_network_create_xml_args.xml", _n3657, 4194304)
-        out += _U32P(_n3657)
-        out += _b3656
-        out += _PAD[-_n3657 & 3]
+        (_xml2183,) = value
+        _b2184 = _xml2183.encode("utf-8", "surrogateescape")
+        _n2185 = len(_b2184)
+        if _n2185 > 4194304:
+            raise _too_long("remote_domain_get_xml_desc_ret.xml", _n2185, 4194304)
+        out += _U32P(_n2185)
+        out += _b2184
+        out += _PAD[-_n2185 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_create_xml_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_xml_desc_ret: {e}") from e
 
 
 @record
-class remote_network_create_xml_ret(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_create_xml_ret``."""
+class remote_domain_create_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_create_args``."""
 
     __slots__ = ()
-    net: remote_nonnull_network
+    dom: remote_nonnull_domain
 
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_create_xml_ret:
-        return _tuple_new(cls, (net,))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_create_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_network_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_network_create_xml_ret, int]:
+def decode_remote_domain_create_args(buf: Buf, pos: int) -> tuple[remote_domain_create_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3661,) = _U32(buf, pos)
-        if _n3661 > 4194304:
-            raise _too_long("remote_network_create_xml_ret.net.name", _n3661, 4194304)
-        _end3662 = pos + 4 + _n3661
-        pos = _end3662 + (-_n3661 & 3)
+        (_n2380,) = _U32(buf, pos)
+        if _n2380 > 4194304:
+            raise _too_long("remote_domain_create_args.dom.name", _n2380, 4194304)
+        _end2381 = pos + 4 + _n2380
+        pos = _end2381 + (-_n2380 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_create_xml_ret.net.name")
-        _name3659 = buf[_end3662 - _n3661 : _end3662].decode("utf-8", "surrogateescape")
-        (_uuid3660,) = _U_16s(buf, pos)
-        pos += 16
-        _net3658 = _tuple_new(remote_nonnull_network, (_name3659, _uuid3660))
-        value = _tuple_new(remote_network_create_xml_ret, (_net3658,))
-    except _StructError:
-        raise _truncated("remote_network_create_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_network_create_xml_ret(out: bytearray, value: remote_network_create_xml_ret) -> None:
-    try:
-        (_net3663,) = value
-        _name3664, _uuid3665 = _net3663
-        _b3666 = _name3664.encode("utf-8", "surrogateescape")
-        _n3667 = len(_b3666)
-        if _n3667 > 4194304:
-            raise _too_long("remote_network_create_xml_ret.net.name", _n3667, 4194304)
-        out += _U32P(_n3667)
-        out += _b3666
-        out += _PAD[-_n3667 & 3]
-        if len(_uuid3665) != 16:
-            raise _wrong_size("remote_network_create_xml_ret.net.uuid", len(_uuid3665), 16)
-        out += _P_16s(_uuid3665)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_create_xml_ret: {e}") from e
-
-
-@record
-class remote_network_define_xml_args(Record, tuple[str]):
-    """XDR struct ``remote_network_define_xml_args``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_network_define_xml_args:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_network_define_xml_args(buf: Buf, pos: int) -> tuple[remote_network_define_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3687,) = _U32(buf, pos)
-        if _n3687 > 4194304:
-            raise _too_long("remote_network_define_xml_args.xml", _n3687, 4194304)
-        _end3688 = pos + 4 + _n3687
-        pos = _end3688 + (-_n3687 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_define_xml_args.xml")
-        _xml3686 = buf[_end3688 - _n3687 : _end3688].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_network_define_xml_args, (_xml3686,))
-    except _StructError:
-        raise _truncated("remote_network_define_xml_args") from None
-    return value, pos
-
-
-def encode_remote_network_define_xml_args(out: bytearray, value: remote_network_define_xml_args) -> None:
-    try:
-        (_xml3689,) = value
-        _b3690 = _xml3689.encode("utf-8", "surrogateescape")
-        _n3691 = len(_b3690)
-        if _n3691 > 4194304:
-            raise _too_long("remote_network_define_xml_args.xml", _n3691, 4194304)
-        out += _U32P(_n3691)
-        out += _b3690
-        out += _PAD[-_n3691 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_define_xml_args: {e}") from e
-
-
-@record
-class remote_network_define_xml_ret(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_define_xml_ret``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_define_xml_ret:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_network_define_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3695,) = _U32(buf, pos)
-        if _n3695 > 4194304:
-            raise _too_long("remote_network_define_xml_ret.net.name", _n3695, 4194304)
-        _end3696 = pos + 4 + _n3695
-        pos = _end3696 + (-_n3695 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_define_xml_ret.net.name")
-        _name3693 = buf[_end3696 - _n3695 : _end3696].decode("utf-8", "surrogateescape")
-        (_uuid3694,) = _U_16s(buf, pos)
-        pos += 16
-        _net3692 = _tuple_new(remote_nonnull_network, (_name3693, _uuid3694))
-        value = _tuple_new(remote_network_define_xml_ret, (_net3692,))
-    except _StructError:
-        raise _truncated("remote_network_define_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_network_define_xml_ret(out: bytearray, value: remote_network_define_xml_ret) -> None:
-    try:
-        (_net3697,) = value
-        _name3698, _uuid3699 = _net3697
-        _b3700 = _name3698.encode("utf-8", "surrogateescape")
-        _n3701 = len(_b3700)
-        if _n3701 > 4194304:
-            raise _too_long("remote_network_define_xml_ret.net.name", _n3701, 4194304)
-        out += _U32P(_n3701)
-        out += _b3700
-        out += _PAD[-_n3701 & 3]
-        if len(_uuid3699) != 16:
-            raise _wrong_size("remote_network_define_xml_ret.net.uuid", len(_uuid3699), 16)
-        out += _P_16s(_uuid3699)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_define_xml_ret: {e}") from e
-
-
-@record
-class remote_network_undefine_args(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_undefine_args``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_undefine_args:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_undefine_args(buf: Buf, pos: int) -> tuple[remote_network_undefine_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3723,) = _U32(buf, pos)
-        if _n3723 > 4194304:
-            raise _too_long("remote_network_undefine_args.net.name", _n3723, 4194304)
-        _end3724 = pos + 4 + _n3723
-        pos = _end3724 + (-_n3723 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_undefine_args.net.name")
-        _name3721 = buf[_end3724 - _n3723 : _end3724].decode("utf-8", "surrogateescape")
-        (_uuid3722,) = _U_16s(buf, pos)
-        pos += 16
-        _net3720 = _tuple_new(remote_nonnull_network, (_name3721, _uuid3722))
-        value = _tuple_new(remote_network_undefine_args, (_net3720,))
-    except _StructError:
-        raise _truncated("remote_network_undefine_args") from None
-    return value, pos
-
-
-def encode_remote_network_undefine_args(out: bytearray, value: remote_network_undefine_args) -> None:
-    try:
-        (_net3725,) = value
-        _name3726, _uuid3727 = _net3725
-        _b3728 = _name3726.encode("utf-8", "surrogateescape")
-        _n3729 = len(_b3728)
-        if _n3729 > 4194304:
-            raise _too_long("remote_network_undefine_args.net.name", _n3729, 4194304)
-        out += _U32P(_n3729)
-        out += _b3728
-        out += _PAD[-_n3729 & 3]
-        if len(_uuid3727) != 16:
-            raise _wrong_size("remote_network_undefine_args.net.uuid", len(_uuid3727), 16)
-        out += _P_16s(_uuid3727)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_undefine_args: {e}") from e
-
-
-@record
-class remote_network_create_args(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_create_args``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_create_args:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_create_args(buf: Buf, pos: int) -> tuple[remote_network_create_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3757,) = _U32(buf, pos)
-        if _n3757 > 4194304:
-            raise _too_long("remote_network_create_args.net.name", _n3757, 4194304)
-        _end3758 = pos + 4 + _n3757
-        pos = _end3758 + (-_n3757 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_create_args.net.name")
-        _name3755 = buf[_end3758 - _n3757 : _end3758].decode("utf-8", "surrogateescape")
-        (_uuid3756,) = _U_16s(buf, pos)
-        pos += 16
-        _net3754 = _tuple_new(remote_nonnull_network, (_name3755, _uuid3756))
-        value = _tuple_new(remote_network_create_args, (_net3754,))
-    except _StructError:
-        raise _truncated("remote_network_create_args") from None
-    return value, pos
-
-
-def encode_remote_network_create_args(out: bytearray, value: remote_network_create_args) -> None:
-    try:
-        (_net3759,) = value
-        _name3760, _uuid3761 = _net3759
-        _b3762 = _name3760.encode("utf-8", "surrogateescape")
-        _n3763 = len(_b3762)
-        if _n3763 > 4194304:
-            raise _too_long("remote_network_create_args.net.name", _n3763, 4194304)
-        out += _U32P(_n3763)
-        out += _b3762
-        out += _PAD[-_n3763 & 3]
-        if len(_uuid3761) != 16:
-            raise _wrong_size("remote_network_create_args.net.uuid", len(_uuid3761), 16)
-        out += _P_16s(_uuid3761)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_create_args: {e}") from e
-
-
-@record
-class remote_network_destroy_args(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_destroy_args``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_destroy_args:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_destroy_args(buf: Buf, pos: int) -> tuple[remote_network_destroy_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3767,) = _U32(buf, pos)
-        if _n3767 > 4194304:
-            raise _too_long("remote_network_destroy_args.net.name", _n3767, 4194304)
-        _end3768 = pos + 4 + _n3767
-        pos = _end3768 + (-_n3767 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_destroy_args.net.name")
-        _name3765 = buf[_end3768 - _n3767 : _end3768].decode("utf-8", "surrogateescape")
-        (_uuid3766,) = _U_16s(buf, pos)
-        pos += 16
-        _net3764 = _tuple_new(remote_nonnull_network, (_name3765, _uuid3766))
-        value = _tuple_new(remote_network_destroy_args, (_net3764,))
-    except _StructError:
-        raise _truncated("remote_network_destroy_args") from None
-    return value, pos
-
-
-def encode_remote_network_destroy_args(out: bytearray, value: remote_network_destroy_args) -> None:
-    try:
-        (_net3769,) = value
-        _name3770, _uuid3771 = _net3769
-        _b3772 = _name3770.encode("utf-8", "surrogateescape")
-        _n3773 = len(_b3772)
-        if _n3773 > 4194304:
-            raise _too_long("remote_network_destroy_args.net.name", _n3773, 4194304)
-        out += _U32P(_n3773)
-        out += _b3772
-        out += _PAD[-_n3773 & 3]
-        if len(_uuid3771) != 16:
-            raise _wrong_size("remote_network_destroy_args.net.uuid", len(_uuid3771), 16)
-        out += _P_16s(_uuid3771)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_destroy_args: {e}") from e
-
-
-@record
-class remote_network_get_xml_desc_args(Record, tuple[remote_nonnull_network, int]):
-    """XDR struct ``remote_network_get_xml_desc_args``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-    flags: int
-
-    def __new__(cls, net: remote_nonnull_network, flags: int) -> remote_network_get_xml_desc_args:
-        return _tuple_new(cls, (net, flags))
-
-
-def decode_remote_network_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_network_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3778,) = _U32(buf, pos)
-        if _n3778 > 4194304:
-            raise _too_long("remote_network_get_xml_desc_args.net.name", _n3778, 4194304)
-        _end3779 = pos + 4 + _n3778
-        pos = _end3779 + (-_n3778 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_get_xml_desc_args.net.name")
-        _name3775 = buf[_end3779 - _n3778 : _end3779].decode("utf-8", "surrogateescape")
-        _uuid3776, _flags3777 = _U_16sI(buf, pos)
+            raise _truncated("remote_domain_create_args.dom.name")
+        _name2377 = buf[_end2381 - _n2380 : _end2381].decode("utf-8", "surrogateescape")
+        _uuid2378, _id2379 = _U_16si(buf, pos)
         pos += 20
-        _net3774 = _tuple_new(remote_nonnull_network, (_name3775, _uuid3776))
-        value = _tuple_new(remote_network_get_xml_desc_args, (_net3774, _flags3777))
+        _dom2376 = _tuple_new(remote_nonnull_domain, (_name2377, _uuid2378, _id2379))
+        value = _tuple_new(remote_domain_create_args, (_dom2376,))
     except _StructError:
-        raise _truncated("remote_network_get_xml_desc_args") from None
+        raise _truncated("remote_domain_create_args") from None
     return value, pos
 
 
-def encode_remote_network_get_xml_desc_args(out: bytearray, value: remote_network_get_xml_desc_args) -> None:
+def encode_remote_domain_create_args(out: bytearray, value: remote_domain_create_args) -> None:
     try:
-        _net3780, _flags3781 = value
-        _name3782, _uuid3783 = _net3780
-        _b3784 = _name3782.encode("utf-8", "surrogateescape")
-        _n3785 = len(_b3784)
-        if _n3785 > 4194304:
-            raise _too_long("remote_network_get_xml_desc_args.net.name", _n3785, 4194304)
-        out += _U32P(_n3785)
-        out += _b3784
-        out += _PAD[-_n3785 & 3]
-        if len(_uuid3783) != 16:
-            raise _wrong_size("remote_network_get_xml_desc_args.net.uuid", len(_uuid3783), 16)
-        out += _P_16sI(_uuid3783, _flags3781)
+        (_dom2382,) = value
+        _name2383, _uuid2384, _id2385 = _dom2382
+        _b2386 = _name2383.encode("utf-8", "surrogateescape")
+        _n2387 = len(_b2386)
+        if _n2387 > 4194304:
+            raise _too_long("remote_domain_create_args.dom.name", _n2387, 4194304)
+        out += _U32P(_n2387)
+        out += _b2386
+        out += _PAD[-_n2387 & 3]
+        if len(_uuid2384) != 16:
+            raise _wrong_size("remote_domain_create_args.dom.uuid", len(_uuid2384), 16)
+        out += _P_16si(_uuid2384, _id2385)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_xml_desc_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_create_args: {e}") from e
 
 
 @record
-class remote_network_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_network_get_xml_desc_ret``."""
+class remote_domain_define_xml_args(Record, tuple[str]):
+    """XDR struct ``remote_domain_define_xml_args``."""
 
     __slots__ = ()
     xml: str
 
-    def __new__(cls, xml: str) -> remote_network_get_xml_desc_ret:
+    def __new__(cls, xml: str) -> remote_domain_define_xml_args:
         return _tuple_new(cls, (xml,))
 
 
-def decode_remote_network_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_network_get_xml_desc_ret, int]:
+def decode_remote_domain_define_xml_args(buf: Buf, pos: int) -> tuple[remote_domain_define_xml_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3787,) = _U32(buf, pos)
-        if _n3787 > 4194304:
-            raise _too_long("remote_network_get_xml_desc_ret.xml", _n3787, 4194304)
-        _end3788 = pos + 4 + _n3787
-        pos = _end3788 + (-_n3787 & 3)
+        (_n2441,) = _U32(buf, pos)
+        if _n2441 > 4194304:
+            raise _too_long("remote_domain_define_xml_args.xml", _n2441, 4194304)
+        _end2442 = pos + 4 + _n2441
+        pos = _end2442 + (-_n2441 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_get_xml_desc_ret.xml")
-        _xml3786 = buf[_end3788 - _n3787 : _end3788].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_network_get_xml_desc_ret, (_xml3786,))
+            raise _truncated("remote_domain_define_xml_args.xml")
+        _xml2440 = buf[_end2442 - _n2441 : _end2442].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_domain_define_xml_args, (_xml2440,))
     except _StructError:
-        raise _truncated("remote_network_get_xml_desc_ret") from None
+        raise _truncated("remote_domain_define_xml_args") from None
     return value, pos
 
 
-def encode_remote_network_get_xml_desc_ret(out: bytearray, value: remote_network_get_xml_desc_ret) -> None:
+def encode_remote_domain_define_xml_args(out: bytearray, value: remote_domain_define_xml_args) -> None:
     try:
-        (_xml3789,) = value
-        _b3790 = _xml3789.encode("utf-8", "surrogateescape")
-        _n3791 = len(_b3790)
-        if _n3791 > 4194304:
-            raise _too_long("remote_network_get_xml_desc_ret.xml", _n3791, 4194304)
-        out += _U32P(_n3791)
-        out += _b3790
-        out += _PAD[-_n3791 & 3]
+        (_xml2443,) = value
+        _b2444 = _xml2443.encode("utf-8", "surrogateescape")
+        _n2445 = len(_b2444)
+        if _n2445 > 4194304:
+            raise _too_long("remote_domain_define_xml_args.xml", _n2445, 4194304)
+        out += _U32P(_n2445)
+        out += _b2444
+        out += _PAD[-_n2445 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_xml_desc_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_define_xml_args: {e}") from e
 
 
 @record
-class remote_network_get_bridge_name_args(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_get_bridge_name_args``."""
+class remote_domain_define_xml_ret(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_define_xml_ret``."""
 
     __slots__ = ()
-    net: remote_nonnull_network
+    dom: remote_nonnull_domain
 
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_get_bridge_name_args:
-        return _tuple_new(cls, (net,))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_define_xml_ret:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_network_get_bridge_name_args(buf: Buf, pos: int) -> tuple[remote_network_get_bridge_name_args, int]:
+def decode_remote_domain_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_domain_define_xml_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3795,) = _U32(buf, pos)
-        if _n3795 > 4194304:
-            raise _too_long("remote_network_get_bridge_name_args.net.name", _n3795, 4194304)
-        _end3796 = pos + 4 + _n3795
-        pos = _end3796 + (-_n3795 & 3)
+        (_n2450,) = _U32(buf, pos)
+        if _n2450 > 4194304:
+            raise _too_long("remote_domain_define_xml_ret.dom.name", _n2450, 4194304)
+        _end2451 = pos + 4 + _n2450
+        pos = _end2451 + (-_n2450 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_get_bridge_name_args.net.name")
-        _name3793 = buf[_end3796 - _n3795 : _end3796].decode("utf-8", "surrogateescape")
-        (_uuid3794,) = _U_16s(buf, pos)
-        pos += 16
-        _net3792 = _tuple_new(remote_nonnull_network, (_name3793, _uuid3794))
-        value = _tuple_new(remote_network_get_bridge_name_args, (_net3792,))
+            raise _truncated("remote_domain_define_xml_ret.dom.name")
+        _name2447 = buf[_end2451 - _n2450 : _end2451].decode("utf-8", "surrogateescape")
+        _uuid2448, _id2449 = _U_16si(buf, pos)
+        pos += 20
+        _dom2446 = _tuple_new(remote_nonnull_domain, (_name2447, _uuid2448, _id2449))
+        value = _tuple_new(remote_domain_define_xml_ret, (_dom2446,))
     except _StructError:
-        raise _truncated("remote_network_get_bridge_name_args") from None
+        raise _truncated("remote_domain_define_xml_ret") from None
     return value, pos
 
 
-def encode_remote_network_get_bridge_name_args(out: bytearray, value: remote_network_get_bridge_name_args) -> None:
+def encode_remote_domain_define_xml_ret(out: bytearray, value: remote_domain_define_xml_ret) -> None:
     try:
-        (_net3797,) = value
-        _name3798, _uuid3799 = _net3797
-        _b3800 = _name3798.encode("utf-8", "surrogateescape")
-        _n3801 = len(_b3800)
-        if _n3801 > 4194304:
-            raise _too_long("remote_network_get_bridge_name_args.net.name", _n3801, 4194304)
-        out += _U32P(_n3801)
-        out += _b3800
-        out += _PAD[-_n3801 & 3]
-        if len(_uuid3799) != 16:
-            raise _wrong_size("remote_network_get_bridge_name_args.net.uuid", len(_uuid3799), 16)
-        out += _P_16s(_uuid3799)
+        (_dom2452,) = value
+        _name2453, _uuid2454, _id2455 = _dom2452
+        _b2456 = _name2453.encode("utf-8", "surrogateescape")
+        _n2457 = len(_b2456)
+        if _n2457 > 4194304:
+            raise _too_long("remote_domain_define_xml_ret.dom.name", _n2457, 4194304)
+        out += _U32P(_n2457)
+        out += _b2456
+        out += _PAD[-_n2457 & 3]
+        if len(_uuid2454) != 16:
+            raise _wrong_size("remote_domain_define_xml_ret.dom.uuid", len(_uuid2454), 16)
+        out += _P_16si(_uuid2454, _id2455)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_bridge_name_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_define_xml_ret: {e}") from e
 
 
 @record
-class remote_network_get_bridge_name_ret(Record, tuple[str]):
-    """XDR struct ``remote_network_get_bridge_name_ret``."""
+class remote_domain_attach_device_args(Record, tuple[remote_nonnull_domain, str]):
+    """XDR struct ``remote_domain_attach_device_args``."""
 
     __slots__ = ()
-    name: str
+    dom: remote_nonnull_domain
+    xml: str
 
-    def __new__(cls, name: str) -> remote_network_get_bridge_name_ret:
-        return _tuple_new(cls, (name,))
+    def __new__(cls, dom: remote_nonnull_domain, xml: str) -> remote_domain_attach_device_args:
+        return _tuple_new(cls, (dom, xml))
 
 
-def decode_remote_network_get_bridge_name_ret(buf: Buf, pos: int) -> tuple[remote_network_get_bridge_name_ret, int]:
+def decode_remote_domain_attach_device_args(buf: Buf, pos: int) -> tuple[remote_domain_attach_device_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3803,) = _U32(buf, pos)
-        if _n3803 > 4194304:
-            raise _too_long("remote_network_get_bridge_name_ret.name", _n3803, 4194304)
-        _end3804 = pos + 4 + _n3803
-        pos = _end3804 + (-_n3803 & 3)
+        (_n2967,) = _U32(buf, pos)
+        if _n2967 > 4194304:
+            raise _too_long("remote_domain_attach_device_args.dom.name", _n2967, 4194304)
+        _end2968 = pos + 4 + _n2967
+        pos = _end2968 + (-_n2967 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_get_bridge_name_ret.name")
-        _name3802 = buf[_end3804 - _n3803 : _end3804].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_network_get_bridge_name_ret, (_name3802,))
+            raise _truncated("remote_domain_attach_device_args.dom.name")
+        _name2963 = buf[_end2968 - _n2967 : _end2968].decode("utf-8", "surrogateescape")
+        _uuid2964, _id2965 = _U_16si(buf, pos)
+        pos += 20
+        (_n2969,) = _U32(buf, pos)
+        if _n2969 > 4194304:
+            raise _too_long("remote_domain_attach_device_args.xml", _n2969, 4194304)
+        _end2970 = pos + 4 + _n2969
+        pos = _end2970 + (-_n2969 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_attach_device_args.xml")
+        _xml2966 = buf[_end2970 - _n2969 : _end2970].decode("utf-8", "surrogateescape")
+        _dom2962 = _tuple_new(remote_nonnull_domain, (_name2963, _uuid2964, _id2965))
+        value = _tuple_new(remote_domain_attach_device_args, (_dom2962, _xml2966))
     except _StructError:
-        raise _truncated("remote_network_get_bridge_name_ret") from None
+        raise _truncated("remote_domain_attach_device_args") from None
     return value, pos
 
 
-def encode_remote_network_get_bridge_name_ret(out: bytearray, value: remote_network_get_bridge_name_ret) -> None:
+def encode_remote_domain_attach_device_args(out: bytearray, value: remote_domain_attach_device_args) -> None:
     try:
-        (_name3805,) = value
-        _b3806 = _name3805.encode("utf-8", "surrogateescape")
-        _n3807 = len(_b3806)
-        if _n3807 > 4194304:
-            raise _too_long("remote_network_get_bridge_name_ret.name", _n3807, 4194304)
-        out += _U32P(_n3807)
-        out += _b3806
-        out += _PAD[-_n3807 & 3]
+        _dom2971, _xml2972 = value
+        _name2973, _uuid2974, _id2975 = _dom2971
+        _b2976 = _name2973.encode("utf-8", "surrogateescape")
+        _n2977 = len(_b2976)
+        if _n2977 > 4194304:
+            raise _too_long("remote_domain_attach_device_args.dom.name", _n2977, 4194304)
+        out += _U32P(_n2977)
+        out += _b2976
+        out += _PAD[-_n2977 & 3]
+        if len(_uuid2974) != 16:
+            raise _wrong_size("remote_domain_attach_device_args.dom.uuid", len(_uuid2974), 16)
+        out += _P_16si(_uuid2974, _id2975)
+        _b2978 = _xml2972.encode("utf-8", "surrogateescape")
+        _n2979 = len(_b2978)
+        if _n2979 > 4194304:
+            raise _too_long("remote_domain_attach_device_args.xml", _n2979, 4194304)
+        out += _U32P(_n2979)
+        out += _b2978
+        out += _PAD[-_n2979 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_bridge_name_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_attach_device_args: {e}") from e
 
 
 @record
-class remote_network_get_autostart_args(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_get_autostart_args``."""
+class remote_domain_detach_device_args(Record, tuple[remote_nonnull_domain, str]):
+    """XDR struct ``remote_domain_detach_device_args``."""
 
     __slots__ = ()
-    net: remote_nonnull_network
+    dom: remote_nonnull_domain
+    xml: str
 
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_get_autostart_args:
-        return _tuple_new(cls, (net,))
+    def __new__(cls, dom: remote_nonnull_domain, xml: str) -> remote_domain_detach_device_args:
+        return _tuple_new(cls, (dom, xml))
 
 
-def decode_remote_network_get_autostart_args(buf: Buf, pos: int) -> tuple[remote_network_get_autostart_args, int]:
+def decode_remote_domain_detach_device_args(buf: Buf, pos: int) -> tuple[remote_domain_detach_device_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3811,) = _U32(buf, pos)
-        if _n3811 > 4194304:
-            raise _too_long("remote_network_get_autostart_args.net.name", _n3811, 4194304)
-        _end3812 = pos + 4 + _n3811
-        pos = _end3812 + (-_n3811 & 3)
+        (_n3005,) = _U32(buf, pos)
+        if _n3005 > 4194304:
+            raise _too_long("remote_domain_detach_device_args.dom.name", _n3005, 4194304)
+        _end3006 = pos + 4 + _n3005
+        pos = _end3006 + (-_n3005 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_get_autostart_args.net.name")
-        _name3809 = buf[_end3812 - _n3811 : _end3812].decode("utf-8", "surrogateescape")
-        (_uuid3810,) = _U_16s(buf, pos)
-        pos += 16
-        _net3808 = _tuple_new(remote_nonnull_network, (_name3809, _uuid3810))
-        value = _tuple_new(remote_network_get_autostart_args, (_net3808,))
+            raise _truncated("remote_domain_detach_device_args.dom.name")
+        _name3001 = buf[_end3006 - _n3005 : _end3006].decode("utf-8", "surrogateescape")
+        _uuid3002, _id3003 = _U_16si(buf, pos)
+        pos += 20
+        (_n3007,) = _U32(buf, pos)
+        if _n3007 > 4194304:
+            raise _too_long("remote_domain_detach_device_args.xml", _n3007, 4194304)
+        _end3008 = pos + 4 + _n3007
+        pos = _end3008 + (-_n3007 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_detach_device_args.xml")
+        _xml3004 = buf[_end3008 - _n3007 : _end3008].decode("utf-8", "surrogateescape")
+        _dom3000 = _tuple_new(remote_nonnull_domain, (_name3001, _uuid3002, _id3003))
+        value = _tuple_new(remote_domain_detach_device_args, (_dom3000, _xml3004))
     except _StructError:
-        raise _truncated("remote_network_get_autostart_args") from None
+        raise _truncated("remote_domain_detach_device_args") from None
     return value, pos
 
 
-def encode_remote_network_get_autostart_args(out: bytearray, value: remote_network_get_autostart_args) -> None:
+def encode_remote_domain_detach_device_args(out: bytearray, value: remote_domain_detach_device_args) -> None:
     try:
-        (_net3813,) = value
-        _name3814, _uuid3815 = _net3813
-        _b3816 = _name3814.encode("utf-8", "surrogateescape")
-        _n3817 = len(_b3816)
-        if _n3817 > 4194304:
-            raise _too_long("remote_network_get_autostart_args.net.name", _n3817, 4194304)
-        out += _U32P(_n3817)
-        out += _b3816
-        out += _PAD[-_n3817 & 3]
-        if len(_uuid3815) != 16:
-            raise _wrong_size("remote_network_get_autostart_args.net.uuid", len(_uuid3815), 16)
-        out += _P_16s(_uuid3815)
+        _dom3009, _xml3010 = value
+        _name3011, _uuid3012, _id3013 = _dom3009
+        _b3014 = _name3011.encode("utf-8", "surrogateescape")
+        _n3015 = len(_b3014)
+        if _n3015 > 4194304:
+            raise _too_long("remote_domain_detach_device_args.dom.name", _n3015, 4194304)
+        out += _U32P(_n3015)
+        out += _b3014
+        out += _PAD[-_n3015 & 3]
+        if len(_uuid3012) != 16:
+            raise _wrong_size("remote_domain_detach_device_args.dom.uuid", len(_uuid3012), 16)
+        out += _P_16si(_uuid3012, _id3013)
+        _b3016 = _xml3010.encode("utf-8", "surrogateescape")
+        _n3017 = len(_b3016)
+        if _n3017 > 4194304:
+            raise _too_long("remote_domain_detach_device_args.xml", _n3017, 4194304)
+        out += _U32P(_n3017)
+        out += _b3016
+        out += _PAD[-_n3017 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_autostart_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_detach_device_args: {e}") from e
 
 
 @record
-class remote_network_get_autostart_ret(Record, tuple[int]):
-    """XDR struct ``remote_network_get_autostart_ret``."""
+class remote_domain_get_autostart_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_get_autostart_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_autostart_args:
+        return _tuple_new(cls, (dom,))
+
+
+def decode_remote_domain_get_autostart_args(buf: Buf, pos: int) -> tuple[remote_domain_get_autostart_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n3082,) = _U32(buf, pos)
+        if _n3082 > 4194304:
+            raise _too_long("remote_domain_get_autostart_args.dom.name", _n3082, 4194304)
+        _end3083 = pos + 4 + _n3082
+        pos = _end3083 + (-_n3082 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_get_autostart_args.dom.name")
+        _name3079 = buf[_end3083 - _n3082 : _end3083].decode("utf-8", "surrogateescape")
+        _uuid3080, _id3081 = _U_16si(buf, pos)
+        pos += 20
+        _dom3078 = _tuple_new(remote_nonnull_domain, (_name3079, _uuid3080, _id3081))
+        value = _tuple_new(remote_domain_get_autostart_args, (_dom3078,))
+    except _StructError:
+        raise _truncated("remote_domain_get_autostart_args") from None
+    return value, pos
+
+
+def encode_remote_domain_get_autostart_args(out: bytearray, value: remote_domain_get_autostart_args) -> None:
+    try:
+        (_dom3084,) = value
+        _name3085, _uuid3086, _id3087 = _dom3084
+        _b3088 = _name3085.encode("utf-8", "surrogateescape")
+        _n3089 = len(_b3088)
+        if _n3089 > 4194304:
+            raise _too_long("remote_domain_get_autostart_args.dom.name", _n3089, 4194304)
+        out += _U32P(_n3089)
+        out += _b3088
+        out += _PAD[-_n3089 & 3]
+        if len(_uuid3086) != 16:
+            raise _wrong_size("remote_domain_get_autostart_args.dom.uuid", len(_uuid3086), 16)
+        out += _P_16si(_uuid3086, _id3087)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_get_autostart_args: {e}") from e
+
+
+@record
+class remote_domain_get_autostart_ret(Record, tuple[int]):
+    """XDR struct ``remote_domain_get_autostart_ret``."""
 
     __slots__ = ()
     autostart: int
 
-    def __new__(cls, autostart: int) -> remote_network_get_autostart_ret:
+    def __new__(cls, autostart: int) -> remote_domain_get_autostart_ret:
         return _tuple_new(cls, (autostart,))
 
 
-def decode_remote_network_get_autostart_ret(buf: Buf, pos: int) -> tuple[remote_network_get_autostart_ret, int]:
+def decode_remote_domain_get_autostart_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_autostart_ret, int]:
     try:
-        (_autostart3818,) = _U_i(buf, pos)
+        (_autostart3090,) = _U_i(buf, pos)
         pos += 4
-        value = _tuple_new(remote_network_get_autostart_ret, (_autostart3818,))
+        value = _tuple_new(remote_domain_get_autostart_ret, (_autostart3090,))
     except _StructError:
-        raise _truncated("remote_network_get_autostart_ret") from None
+        raise _truncated("remote_domain_get_autostart_ret") from None
     return value, pos
 
 
-def encode_remote_network_get_autostart_ret(out: bytearray, value: remote_network_get_autostart_ret) -> None:
+def encode_remote_domain_get_autostart_ret(out: bytearray, value: remote_domain_get_autostart_ret) -> None:
     try:
-        (_autostart3819,) = value
-        out += _P_i(_autostart3819)
+        (_autostart3091,) = value
+        out += _P_i(_autostart3091)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_autostart_ret: {e}") from e
-
-
-@record
-class remote_network_set_autostart_args(Record, tuple[remote_nonnull_network, int]):
-    """XDR struct ``remote_network_set_autostart_args``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-    autostart: int
-
-    def __new__(cls, net: remote_nonnull_network, autostart: int) -> remote_network_set_autostart_args:
-        return _tuple_new(cls, (net, autostart))
-
-
-def decode_remote_network_set_autostart_args(buf: Buf, pos: int) -> tuple[remote_network_set_autostart_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3824,) = _U32(buf, pos)
-        if _n3824 > 4194304:
-            raise _too_long("remote_network_set_autostart_args.net.name", _n3824, 4194304)
-        _end3825 = pos + 4 + _n3824
-        pos = _end3825 + (-_n3824 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_set_autostart_args.net.name")
-        _name3821 = buf[_end3825 - _n3824 : _end3825].decode("utf-8", "surrogateescape")
-        _uuid3822, _autostart3823 = _U_16si(buf, pos)
-        pos += 20
-        _net3820 = _tuple_new(remote_nonnull_network, (_name3821, _uuid3822))
-        value = _tuple_new(remote_network_set_autostart_args, (_net3820, _autostart3823))
-    except _StructError:
-        raise _truncated("remote_network_set_autostart_args") from None
-    return value, pos
-
-
-def encode_remote_network_set_autostart_args(out: bytearray, value: remote_network_set_autostart_args) -> None:
-    try:
-        _net3826, _autostart3827 = value
-        _name3828, _uuid3829 = _net3826
-        _b3830 = _name3828.encode("utf-8", "surrogateescape")
-        _n3831 = len(_b3830)
-        if _n3831 > 4194304:
-            raise _too_long("remote_network_set_autostart_args.net.name", _n3831, 4194304)
-        out += _U32P(_n3831)
-        out += _b3830
-        out += _PAD[-_n3831 & 3]
-        if len(_uuid3829) != 16:
-            raise _wrong_size("remote_network_set_autostart_args.net.uuid", len(_uuid3829), 16)
-        out += _P_16si(_uuid3829, _autostart3827)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_set_autostart_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_autostart_ret: {e}") from e

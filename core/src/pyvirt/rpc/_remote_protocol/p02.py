@@ -7,25 +7,19 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from struct import pack as _pack
-from struct import unpack_from as _unpack_from
 
 from pyvirt.rpc._remote_protocol.common import (
     remote_nonnull_domain,
-    remote_nonnull_storage_pool,
-    remote_nonnull_storage_vol,
+    remote_vcpu_info,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
     _too_long,
     _truncated,
     _tuple_new,
@@ -33,2630 +27,756 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
-_U_16s = Struct(">16s").unpack_from
-_P_16s = Struct(">16s").pack
-_U_16sI = Struct(">16sI").unpack_from
-_P_16sI = Struct(">16sI").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_I = Struct(">I").unpack_from
-_P_I = Struct(">I").pack
-_U_IQQQ = Struct(">IQQQ").unpack_from
-_P_IQQQ = Struct(">IQQQ").pack
+_U_16siii = Struct(">16siii").unpack_from
+_P_16siii = Struct(">16siii").pack
+_U_IQQIQ = Struct(">IQQIQ").unpack_from
+_P_IQQIQ = Struct(">IQQIQ").pack
+_U_IiQi = Struct(">IiQi").unpack_from
+_P_IiQi = Struct(">IiQi").pack
+_U_Q = Struct(">Q").unpack_from
+_P_Q = Struct(">Q").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_ii = Struct(">ii").unpack_from
-_P_ii = Struct(">ii").pack
-_U_qqqqq = Struct(">qqqqq").unpack_from
-_P_qqqqq = Struct(">qqqqq").pack
-_U_qqqqqqqq = Struct(">qqqqqqqq").unpack_from
-_P_qqqqqqqq = Struct(">qqqqqqqq").pack
 
 
 @record
-class remote_domain_block_stats_args(Record, tuple[remote_nonnull_domain, str]):
-    """XDR struct ``remote_domain_block_stats_args``."""
+class remote_domain_lookup_by_id_args(Record, tuple[int]):
+    """XDR struct ``remote_domain_lookup_by_id_args``."""
+
+    __slots__ = ()
+    id: int
+
+    def __new__(cls, id: int) -> remote_domain_lookup_by_id_args:
+        return _tuple_new(cls, (id,))
+
+
+def decode_remote_domain_lookup_by_id_args(buf: Buf, pos: int) -> tuple[remote_domain_lookup_by_id_args, int]:
+    try:
+        (_id1634,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_domain_lookup_by_id_args, (_id1634,))
+    except _StructError:
+        raise _truncated("remote_domain_lookup_by_id_args") from None
+    return value, pos
+
+
+def encode_remote_domain_lookup_by_id_args(out: bytearray, value: remote_domain_lookup_by_id_args) -> None:
+    try:
+        (_id1635,) = value
+        out += _P_i(_id1635)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_lookup_by_id_args: {e}") from e
+
+
+@record
+class remote_domain_lookup_by_id_ret(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_lookup_by_id_ret``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    path: str
 
-    def __new__(cls, dom: remote_nonnull_domain, path: str) -> remote_domain_block_stats_args:
-        return _tuple_new(cls, (dom, path))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_lookup_by_id_ret:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_block_stats_args(buf: Buf, pos: int) -> tuple[remote_domain_block_stats_args, int]:
+def decode_remote_domain_lookup_by_id_ret(buf: Buf, pos: int) -> tuple[remote_domain_lookup_by_id_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n1243,) = _U32(buf, pos)
-        if _n1243 > 4194304:
-            raise _too_long("remote_domain_block_stats_args.dom.name", _n1243, 4194304)
-        _end1244 = pos + 4 + _n1243
-        pos = _end1244 + (-_n1243 & 3)
+        (_n1640,) = _U32(buf, pos)
+        if _n1640 > 4194304:
+            raise _too_long("remote_domain_lookup_by_id_ret.dom.name", _n1640, 4194304)
+        _end1641 = pos + 4 + _n1640
+        pos = _end1641 + (-_n1640 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_block_stats_args.dom.name")
-        _name1239 = buf[_end1244 - _n1243 : _end1244].decode("utf-8", "surrogateescape")
-        _uuid1240, _id1241 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_lookup_by_id_ret.dom.name")
+        _name1637 = buf[_end1641 - _n1640 : _end1641].decode("utf-8", "surrogateescape")
+        _uuid1638, _id1639 = _U_16si(buf, pos)
         pos += 20
-        (_n1245,) = _U32(buf, pos)
-        if _n1245 > 4194304:
-            raise _too_long("remote_domain_block_stats_args.path", _n1245, 4194304)
-        _end1246 = pos + 4 + _n1245
-        pos = _end1246 + (-_n1245 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_stats_args.path")
-        _path1242 = buf[_end1246 - _n1245 : _end1246].decode("utf-8", "surrogateescape")
-        _dom1238 = _tuple_new(remote_nonnull_domain, (_name1239, _uuid1240, _id1241))
-        value = _tuple_new(remote_domain_block_stats_args, (_dom1238, _path1242))
+        _dom1636 = _tuple_new(remote_nonnull_domain, (_name1637, _uuid1638, _id1639))
+        value = _tuple_new(remote_domain_lookup_by_id_ret, (_dom1636,))
     except _StructError:
-        raise _truncated("remote_domain_block_stats_args") from None
+        raise _truncated("remote_domain_lookup_by_id_ret") from None
     return value, pos
 
 
-def encode_remote_domain_block_stats_args(out: bytearray, value: remote_domain_block_stats_args) -> None:
+def encode_remote_domain_lookup_by_id_ret(out: bytearray, value: remote_domain_lookup_by_id_ret) -> None:
     try:
-        _dom1247, _path1248 = value
-        _name1249, _uuid1250, _id1251 = _dom1247
-        _b1252 = _name1249.encode("utf-8", "surrogateescape")
-        _n1253 = len(_b1252)
-        if _n1253 > 4194304:
-            raise _too_long("remote_domain_block_stats_args.dom.name", _n1253, 4194304)
-        out += _U32P(_n1253)
-        out += _b1252
-        out += _PAD[-_n1253 & 3]
-        if len(_uuid1250) != 16:
-            raise _wrong_size("remote_domain_block_stats_args.dom.uuid", len(_uuid1250), 16)
-        out += _P_16si(_uuid1250, _id1251)
-        _b1254 = _path1248.encode("utf-8", "surrogateescape")
-        _n1255 = len(_b1254)
-        if _n1255 > 4194304:
-            raise _too_long("remote_domain_block_stats_args.path", _n1255, 4194304)
-        out += _U32P(_n1255)
-        out += _b1254
-        out += _PAD[-_n1255 & 3]
+        (_dom1642,) = value
+        _name1643, _uuid1644, _id1645 = _dom1642
+        _b1646 = _name1643.encode("utf-8", "surrogateescape")
+        _n1647 = len(_b1646)
+        if _n1647 > 4194304:
+            raise _too_long("remote_domain_lookup_by_id_ret.dom.name", _n1647, 4194304)
+        out += _U32P(_n1647)
+        out += _b1646
+        out += _PAD[-_n1647 & 3]
+        if len(_uuid1644) != 16:
+            raise _wrong_size("remote_domain_lookup_by_id_ret.dom.uuid", len(_uuid1644), 16)
+        out += _P_16si(_uuid1644, _id1645)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_stats_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_lookup_by_id_ret: {e}") from e
 
 
 @record
-class remote_domain_block_stats_ret(Record, tuple[int, int, int, int, int]):
-    """XDR struct ``remote_domain_block_stats_ret``."""
-
-    __slots__ = ()
-    rd_req: int
-    rd_bytes: int
-    wr_req: int
-    wr_bytes: int
-    errs: int
-
-    def __new__(cls, rd_req: int, rd_bytes: int, wr_req: int, wr_bytes: int, errs: int) -> remote_domain_block_stats_ret:
-        return _tuple_new(cls, (rd_req, rd_bytes, wr_req, wr_bytes, errs))
-
-
-def decode_remote_domain_block_stats_ret(buf: Buf, pos: int) -> tuple[remote_domain_block_stats_ret, int]:
-    try:
-        _rd_req1256, _rd_bytes1257, _wr_req1258, _wr_bytes1259, _errs1260 = _U_qqqqq(buf, pos)
-        pos += 40
-        value = _tuple_new(remote_domain_block_stats_ret, (_rd_req1256, _rd_bytes1257, _wr_req1258, _wr_bytes1259, _errs1260))
-    except _StructError:
-        raise _truncated("remote_domain_block_stats_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_block_stats_ret(out: bytearray, value: remote_domain_block_stats_ret) -> None:
-    try:
-        _rd_req1261, _rd_bytes1262, _wr_req1263, _wr_bytes1264, _errs1265 = value
-        out += _P_qqqqq(_rd_req1261, _rd_bytes1262, _wr_req1263, _wr_bytes1264, _errs1265)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_stats_ret: {e}") from e
-
-
-@record
-class remote_domain_interface_stats_args(Record, tuple[remote_nonnull_domain, str]):
-    """XDR struct ``remote_domain_interface_stats_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    device: str
-
-    def __new__(cls, dom: remote_nonnull_domain, device: str) -> remote_domain_interface_stats_args:
-        return _tuple_new(cls, (dom, device))
-
-
-def decode_remote_domain_interface_stats_args(buf: Buf, pos: int) -> tuple[remote_domain_interface_stats_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1331,) = _U32(buf, pos)
-        if _n1331 > 4194304:
-            raise _too_long("remote_domain_interface_stats_args.dom.name", _n1331, 4194304)
-        _end1332 = pos + 4 + _n1331
-        pos = _end1332 + (-_n1331 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_interface_stats_args.dom.name")
-        _name1327 = buf[_end1332 - _n1331 : _end1332].decode("utf-8", "surrogateescape")
-        _uuid1328, _id1329 = _U_16si(buf, pos)
-        pos += 20
-        (_n1333,) = _U32(buf, pos)
-        if _n1333 > 4194304:
-            raise _too_long("remote_domain_interface_stats_args.device", _n1333, 4194304)
-        _end1334 = pos + 4 + _n1333
-        pos = _end1334 + (-_n1333 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_interface_stats_args.device")
-        _device1330 = buf[_end1334 - _n1333 : _end1334].decode("utf-8", "surrogateescape")
-        _dom1326 = _tuple_new(remote_nonnull_domain, (_name1327, _uuid1328, _id1329))
-        value = _tuple_new(remote_domain_interface_stats_args, (_dom1326, _device1330))
-    except _StructError:
-        raise _truncated("remote_domain_interface_stats_args") from None
-    return value, pos
-
-
-def encode_remote_domain_interface_stats_args(out: bytearray, value: remote_domain_interface_stats_args) -> None:
-    try:
-        _dom1335, _device1336 = value
-        _name1337, _uuid1338, _id1339 = _dom1335
-        _b1340 = _name1337.encode("utf-8", "surrogateescape")
-        _n1341 = len(_b1340)
-        if _n1341 > 4194304:
-            raise _too_long("remote_domain_interface_stats_args.dom.name", _n1341, 4194304)
-        out += _U32P(_n1341)
-        out += _b1340
-        out += _PAD[-_n1341 & 3]
-        if len(_uuid1338) != 16:
-            raise _wrong_size("remote_domain_interface_stats_args.dom.uuid", len(_uuid1338), 16)
-        out += _P_16si(_uuid1338, _id1339)
-        _b1342 = _device1336.encode("utf-8", "surrogateescape")
-        _n1343 = len(_b1342)
-        if _n1343 > 4194304:
-            raise _too_long("remote_domain_interface_stats_args.device", _n1343, 4194304)
-        out += _U32P(_n1343)
-        out += _b1342
-        out += _PAD[-_n1343 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_interface_stats_args: {e}") from e
-
-
-@record
-class remote_domain_interface_stats_ret(Record, tuple[int, int, int, int, int, int, int, int]):
-    """XDR struct ``remote_domain_interface_stats_ret``."""
-
-    __slots__ = ()
-    rx_bytes: int
-    rx_packets: int
-    rx_errs: int
-    rx_drop: int
-    tx_bytes: int
-    tx_packets: int
-    tx_errs: int
-    tx_drop: int
-
-    def __new__(cls, rx_bytes: int, rx_packets: int, rx_errs: int, rx_drop: int, tx_bytes: int, tx_packets: int, tx_errs: int, tx_drop: int) -> remote_domain_interface_stats_ret:
-        return _tuple_new(cls, (rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop))
-
-
-def decode_remote_domain_interface_stats_ret(buf: Buf, pos: int) -> tuple[remote_domain_interface_stats_ret, int]:
-    try:
-        _rx_bytes1344, _rx_packets1345, _rx_errs1346, _rx_drop1347, _tx_bytes1348, _tx_packets1349, _tx_errs1350, _tx_drop1351 = _U_qqqqqqqq(buf, pos)
-        pos += 64
-        value = _tuple_new(remote_domain_interface_stats_ret, (_rx_bytes1344, _rx_packets1345, _rx_errs1346, _rx_drop1347, _tx_bytes1348, _tx_packets1349, _tx_errs1350, _tx_drop1351))
-    except _StructError:
-        raise _truncated("remote_domain_interface_stats_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_interface_stats_ret(out: bytearray, value: remote_domain_interface_stats_ret) -> None:
-    try:
-        _rx_bytes1352, _rx_packets1353, _rx_errs1354, _rx_drop1355, _tx_bytes1356, _tx_packets1357, _tx_errs1358, _tx_drop1359 = value
-        out += _P_qqqqqqqq(_rx_bytes1352, _rx_packets1353, _rx_errs1354, _rx_drop1355, _tx_bytes1356, _tx_packets1357, _tx_errs1358, _tx_drop1359)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_interface_stats_ret: {e}") from e
-
-
-@record
-class remote_auth_list_ret(Record, tuple[list[int]]):
-    """XDR struct ``remote_auth_list_ret``."""
-
-    __slots__ = ()
-    types: list[int]
-
-    def __new__(cls, types: list[int]) -> remote_auth_list_ret:
-        return _tuple_new(cls, (types,))
-
-
-def decode_remote_auth_list_ret(buf: Buf, pos: int) -> tuple[remote_auth_list_ret, int]:
-    try:
-        (_n4101,) = _U32(buf, pos)
-        pos += 4
-        if _n4101 > 20:
-            raise _too_long("remote_auth_list_ret.types", _n4101, 20)
-        if _n4101 * 4 > len(buf) - pos:
-            raise _truncated("remote_auth_list_ret.types")
-        _types4100: list[int] = list(_unpack_from(f">{_n4101}i", buf, pos))
-        pos += 4 * _n4101
-        value = _tuple_new(remote_auth_list_ret, (_types4100,))
-    except _StructError:
-        raise _truncated("remote_auth_list_ret") from None
-    return value, pos
-
-
-def encode_remote_auth_list_ret(out: bytearray, value: remote_auth_list_ret) -> None:
-    try:
-        (_types4102,) = value
-        _n4103 = len(_types4102)
-        if _n4103 > 20:
-            raise _too_long("remote_auth_list_ret.types", _n4103, 20)
-        out += _U32P(_n4103)
-        out += _pack(f">{_n4103}i", *_types4102)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_auth_list_ret: {e}") from e
-
-
-@record
-class remote_auth_sasl_init_ret(Record, tuple[str]):
-    """XDR struct ``remote_auth_sasl_init_ret``."""
-
-    __slots__ = ()
-    mechlist: str
-
-    def __new__(cls, mechlist: str) -> remote_auth_sasl_init_ret:
-        return _tuple_new(cls, (mechlist,))
-
-
-def decode_remote_auth_sasl_init_ret(buf: Buf, pos: int) -> tuple[remote_auth_sasl_init_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4105,) = _U32(buf, pos)
-        if _n4105 > 4194304:
-            raise _too_long("remote_auth_sasl_init_ret.mechlist", _n4105, 4194304)
-        _end4106 = pos + 4 + _n4105
-        pos = _end4106 + (-_n4105 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_auth_sasl_init_ret.mechlist")
-        _mechlist4104 = buf[_end4106 - _n4105 : _end4106].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_auth_sasl_init_ret, (_mechlist4104,))
-    except _StructError:
-        raise _truncated("remote_auth_sasl_init_ret") from None
-    return value, pos
-
-
-def encode_remote_auth_sasl_init_ret(out: bytearray, value: remote_auth_sasl_init_ret) -> None:
-    try:
-        (_mechlist4107,) = value
-        _b4108 = _mechlist4107.encode("utf-8", "surrogateescape")
-        _n4109 = len(_b4108)
-        if _n4109 > 4194304:
-            raise _too_long("remote_auth_sasl_init_ret.mechlist", _n4109, 4194304)
-        out += _U32P(_n4109)
-        out += _b4108
-        out += _PAD[-_n4109 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_auth_sasl_init_ret: {e}") from e
-
-
-@record
-class remote_auth_sasl_start_args(Record, tuple[str, int, bytes]):
-    """XDR struct ``remote_auth_sasl_start_args``."""
-
-    __slots__ = ()
-    mech: str
-    nil: int
-    data: bytes
-
-    def __new__(cls, mech: str, nil: int, data: bytes) -> remote_auth_sasl_start_args:
-        return _tuple_new(cls, (mech, nil, data))
-
-
-def decode_remote_auth_sasl_start_args(buf: Buf, pos: int) -> tuple[remote_auth_sasl_start_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4113,) = _U32(buf, pos)
-        if _n4113 > 4194304:
-            raise _too_long("remote_auth_sasl_start_args.mech", _n4113, 4194304)
-        _end4114 = pos + 4 + _n4113
-        pos = _end4114 + (-_n4113 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_auth_sasl_start_args.mech")
-        _mech4110 = buf[_end4114 - _n4113 : _end4114].decode("utf-8", "surrogateescape")
-        (_nil4111,) = _U_i(buf, pos)
-        pos += 4
-        (_n4115,) = _U32(buf, pos)
-        pos += 4
-        if _n4115 > 65536:
-            raise _too_long("remote_auth_sasl_start_args.data", _n4115, 65536)
-        if _n4115 * 4 > len(buf) - pos:
-            raise _truncated("remote_auth_sasl_start_args.data")
-        _data4112 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4115}i", buf, pos)])
-        pos += 4 * _n4115
-        value = _tuple_new(remote_auth_sasl_start_args, (_mech4110, _nil4111, _data4112))
-    except _StructError:
-        raise _truncated("remote_auth_sasl_start_args") from None
-    return value, pos
-
-
-def encode_remote_auth_sasl_start_args(out: bytearray, value: remote_auth_sasl_start_args) -> None:
-    try:
-        _mech4116, _nil4117, _data4118 = value
-        _b4119 = _mech4116.encode("utf-8", "surrogateescape")
-        _n4120 = len(_b4119)
-        if _n4120 > 4194304:
-            raise _too_long("remote_auth_sasl_start_args.mech", _n4120, 4194304)
-        out += _U32P(_n4120)
-        out += _b4119
-        out += _PAD[-_n4120 & 3]
-        out += _P_i(_nil4117)
-        _n4121 = len(_data4118)
-        if _n4121 > 65536:
-            raise _too_long("remote_auth_sasl_start_args.data", _n4121, 65536)
-        out += _U32P(_n4121)
-        out += _pack(f">{_n4121}i", *memoryview(_data4118).cast("b"))
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_auth_sasl_start_args: {e}") from e
-
-
-@record
-class remote_auth_sasl_start_ret(Record, tuple[int, int, bytes]):
-    """XDR struct ``remote_auth_sasl_start_ret``."""
-
-    __slots__ = ()
-    complete: int
-    nil: int
-    data: bytes
-
-    def __new__(cls, complete: int, nil: int, data: bytes) -> remote_auth_sasl_start_ret:
-        return _tuple_new(cls, (complete, nil, data))
-
-
-def decode_remote_auth_sasl_start_ret(buf: Buf, pos: int) -> tuple[remote_auth_sasl_start_ret, int]:
-    try:
-        _complete4122, _nil4123 = _U_ii(buf, pos)
-        pos += 8
-        (_n4125,) = _U32(buf, pos)
-        pos += 4
-        if _n4125 > 65536:
-            raise _too_long("remote_auth_sasl_start_ret.data", _n4125, 65536)
-        if _n4125 * 4 > len(buf) - pos:
-            raise _truncated("remote_auth_sasl_start_ret.data")
-        _data4124 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4125}i", buf, pos)])
-        pos += 4 * _n4125
-        value = _tuple_new(remote_auth_sasl_start_ret, (_complete4122, _nil4123, _data4124))
-    except _StructError:
-        raise _truncated("remote_auth_sasl_start_ret") from None
-    return value, pos
-
-
-def encode_remote_auth_sasl_start_ret(out: bytearray, value: remote_auth_sasl_start_ret) -> None:
-    try:
-        _complete4126, _nil4127, _data4128 = value
-        out += _P_ii(_complete4126, _nil4127)
-        _n4129 = len(_data4128)
-        if _n4129 > 65536:
-            raise _too_long("remote_auth_sasl_start_ret.data", _n4129, 65536)
-        out += _U32P(_n4129)
-        out += _pack(f">{_n4129}i", *memoryview(_data4128).cast("b"))
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_auth_sasl_start_ret: {e}") from e
-
-
-@record
-class remote_auth_sasl_step_args(Record, tuple[int, bytes]):
-    """XDR struct ``remote_auth_sasl_step_args``."""
-
-    __slots__ = ()
-    nil: int
-    data: bytes
-
-    def __new__(cls, nil: int, data: bytes) -> remote_auth_sasl_step_args:
-        return _tuple_new(cls, (nil, data))
-
-
-def decode_remote_auth_sasl_step_args(buf: Buf, pos: int) -> tuple[remote_auth_sasl_step_args, int]:
-    try:
-        (_nil4130,) = _U_i(buf, pos)
-        pos += 4
-        (_n4132,) = _U32(buf, pos)
-        pos += 4
-        if _n4132 > 65536:
-            raise _too_long("remote_auth_sasl_step_args.data", _n4132, 65536)
-        if _n4132 * 4 > len(buf) - pos:
-            raise _truncated("remote_auth_sasl_step_args.data")
-        _data4131 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4132}i", buf, pos)])
-        pos += 4 * _n4132
-        value = _tuple_new(remote_auth_sasl_step_args, (_nil4130, _data4131))
-    except _StructError:
-        raise _truncated("remote_auth_sasl_step_args") from None
-    return value, pos
-
-
-def encode_remote_auth_sasl_step_args(out: bytearray, value: remote_auth_sasl_step_args) -> None:
-    try:
-        _nil4133, _data4134 = value
-        out += _P_i(_nil4133)
-        _n4135 = len(_data4134)
-        if _n4135 > 65536:
-            raise _too_long("remote_auth_sasl_step_args.data", _n4135, 65536)
-        out += _U32P(_n4135)
-        out += _pack(f">{_n4135}i", *memoryview(_data4134).cast("b"))
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_auth_sasl_step_args: {e}") from e
-
-
-@record
-class remote_auth_sasl_step_ret(Record, tuple[int, int, bytes]):
-    """XDR struct ``remote_auth_sasl_step_ret``."""
-
-    __slots__ = ()
-    complete: int
-    nil: int
-    data: bytes
-
-    def __new__(cls, complete: int, nil: int, data: bytes) -> remote_auth_sasl_step_ret:
-        return _tuple_new(cls, (complete, nil, data))
-
-
-def decode_remote_auth_sasl_step_ret(buf: Buf, pos: int) -> tuple[remote_auth_sasl_step_ret, int]:
-    try:
-        _complete4136, _nil4137 = _U_ii(buf, pos)
-        pos += 8
-        (_n4139,) = _U32(buf, pos)
-        pos += 4
-        if _n4139 > 65536:
-            raise _too_long("remote_auth_sasl_step_ret.data", _n4139, 65536)
-        if _n4139 * 4 > len(buf) - pos:
-            raise _truncated("remote_auth_sasl_step_ret.data")
-        _data4138 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4139}i", buf, pos)])
-        pos += 4 * _n4139
-        value = _tuple_new(remote_auth_sasl_step_ret, (_complete4136, _nil4137, _data4138))
-    except _StructError:
-        raise _truncated("remote_auth_sasl_step_ret") from None
-    return value, pos
-
-
-def encode_remote_auth_sasl_step_ret(out: bytearray, value: remote_auth_sasl_step_ret) -> None:
-    try:
-        _complete4140, _nil4141, _data4142 = value
-        out += _P_ii(_complete4140, _nil4141)
-        _n4143 = len(_data4142)
-        if _n4143 > 65536:
-            raise _too_long("remote_auth_sasl_step_ret.data", _n4143, 65536)
-        out += _U32P(_n4143)
-        out += _pack(f">{_n4143}i", *memoryview(_data4142).cast("b"))
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_auth_sasl_step_ret: {e}") from e
-
-
-@record
-class remote_auth_polkit_ret(Record, tuple[int]):
-    """XDR struct ``remote_auth_polkit_ret``."""
-
-    __slots__ = ()
-    complete: int
-
-    def __new__(cls, complete: int) -> remote_auth_polkit_ret:
-        return _tuple_new(cls, (complete,))
-
-
-def decode_remote_auth_polkit_ret(buf: Buf, pos: int) -> tuple[remote_auth_polkit_ret, int]:
-    try:
-        (_complete4144,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_auth_polkit_ret, (_complete4144,))
-    except _StructError:
-        raise _truncated("remote_auth_polkit_ret") from None
-    return value, pos
-
-
-def encode_remote_auth_polkit_ret(out: bytearray, value: remote_auth_polkit_ret) -> None:
-    try:
-        (_complete4145,) = value
-        out += _P_i(_complete4145)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_auth_polkit_ret: {e}") from e
-
-
-@record
-class remote_connect_num_of_storage_pools_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_storage_pools_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_storage_pools_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_storage_pools_ret, int]:
-    try:
-        (_num4146,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_storage_pools_ret, (_num4146,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_storage_pools_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_storage_pools_ret(out: bytearray, value: remote_connect_num_of_storage_pools_ret) -> None:
-    try:
-        (_num4147,) = value
-        out += _P_i(_num4147)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_storage_pools_ret: {e}") from e
-
-
-@record
-class remote_connect_list_storage_pools_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_storage_pools_args``."""
-
-    __slots__ = ()
-    maxnames: int
-
-    def __new__(cls, maxnames: int) -> remote_connect_list_storage_pools_args:
-        return _tuple_new(cls, (maxnames,))
-
-
-def decode_remote_connect_list_storage_pools_args(buf: Buf, pos: int) -> tuple[remote_connect_list_storage_pools_args, int]:
-    try:
-        (_maxnames4148,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_storage_pools_args, (_maxnames4148,))
-    except _StructError:
-        raise _truncated("remote_connect_list_storage_pools_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_storage_pools_args(out: bytearray, value: remote_connect_list_storage_pools_args) -> None:
-    try:
-        (_maxnames4149,) = value
-        out += _P_i(_maxnames4149)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_storage_pools_args: {e}") from e
-
-
-@record
-class remote_connect_list_storage_pools_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_storage_pools_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_connect_list_storage_pools_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_connect_list_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_storage_pools_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4151,) = _U32(buf, pos)
-        pos += 4
-        if _n4151 > 16384:
-            raise _too_long("remote_connect_list_storage_pools_ret.names", _n4151, 16384)
-        if _n4151 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_storage_pools_ret.names")
-        _names4150: list[str] = []
-        for _ in range(_n4151):
-            (_n4153,) = _U32(buf, pos)
-            if _n4153 > 4194304:
-                raise _too_long("remote_connect_list_storage_pools_ret.names[]", _n4153, 4194304)
-            _end4154 = pos + 4 + _n4153
-            pos = _end4154 + (-_n4153 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_storage_pools_ret.names[]")
-            _e4152 = buf[_end4154 - _n4153 : _end4154].decode("utf-8", "surrogateescape")
-            _names4150.append(_e4152)
-        value = _tuple_new(remote_connect_list_storage_pools_ret, (_names4150,))
-    except _StructError:
-        raise _truncated("remote_connect_list_storage_pools_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_storage_pools_ret(out: bytearray, value: remote_connect_list_storage_pools_ret) -> None:
-    try:
-        (_names4155,) = value
-        _n4156 = len(_names4155)
-        if _n4156 > 16384:
-            raise _too_long("remote_connect_list_storage_pools_ret.names", _n4156, 16384)
-        out += _U32P(_n4156)
-        for _e4157 in _names4155:
-            _b4158 = _e4157.encode("utf-8", "surrogateescape")
-            _n4159 = len(_b4158)
-            if _n4159 > 4194304:
-                raise _too_long("remote_connect_list_storage_pools_ret.names[]", _n4159, 4194304)
-            out += _U32P(_n4159)
-            out += _b4158
-            out += _PAD[-_n4159 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_storage_pools_ret: {e}") from e
-
-
-@record
-class remote_connect_num_of_defined_storage_pools_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_defined_storage_pools_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_defined_storage_pools_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_defined_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_defined_storage_pools_ret, int]:
-    try:
-        (_num4160,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_defined_storage_pools_ret, (_num4160,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_defined_storage_pools_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_defined_storage_pools_ret(out: bytearray, value: remote_connect_num_of_defined_storage_pools_ret) -> None:
-    try:
-        (_num4161,) = value
-        out += _P_i(_num4161)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_defined_storage_pools_ret: {e}") from e
-
-
-@record
-class remote_connect_list_defined_storage_pools_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_defined_storage_pools_args``."""
-
-    __slots__ = ()
-    maxnames: int
-
-    def __new__(cls, maxnames: int) -> remote_connect_list_defined_storage_pools_args:
-        return _tuple_new(cls, (maxnames,))
-
-
-def decode_remote_connect_list_defined_storage_pools_args(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_storage_pools_args, int]:
-    try:
-        (_maxnames4162,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_defined_storage_pools_args, (_maxnames4162,))
-    except _StructError:
-        raise _truncated("remote_connect_list_defined_storage_pools_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_defined_storage_pools_args(out: bytearray, value: remote_connect_list_defined_storage_pools_args) -> None:
-    try:
-        (_maxnames4163,) = value
-        out += _P_i(_maxnames4163)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_defined_storage_pools_args: {e}") from e
-
-
-@record
-class remote_connect_list_defined_storage_pools_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_defined_storage_pools_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_connect_list_defined_storage_pools_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_connect_list_defined_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_storage_pools_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4165,) = _U32(buf, pos)
-        pos += 4
-        if _n4165 > 16384:
-            raise _too_long("remote_connect_list_defined_storage_pools_ret.names", _n4165, 16384)
-        if _n4165 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_defined_storage_pools_ret.names")
-        _names4164: list[str] = []
-        for _ in range(_n4165):
-            (_n4167,) = _U32(buf, pos)
-            if _n4167 > 4194304:
-                raise _too_long("remote_connect_list_defined_storage_pools_ret.names[]", _n4167, 4194304)
-            _end4168 = pos + 4 + _n4167
-            pos = _end4168 + (-_n4167 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_defined_storage_pools_ret.names[]")
-            _e4166 = buf[_end4168 - _n4167 : _end4168].decode("utf-8", "surrogateescape")
-            _names4164.append(_e4166)
-        value = _tuple_new(remote_connect_list_defined_storage_pools_ret, (_names4164,))
-    except _StructError:
-        raise _truncated("remote_connect_list_defined_storage_pools_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_defined_storage_pools_ret(out: bytearray, value: remote_connect_list_defined_storage_pools_ret) -> None:
-    try:
-        (_names4169,) = value
-        _n4170 = len(_names4169)
-        if _n4170 > 16384:
-            raise _too_long("remote_connect_list_defined_storage_pools_ret.names", _n4170, 16384)
-        out += _U32P(_n4170)
-        for _e4171 in _names4169:
-            _b4172 = _e4171.encode("utf-8", "surrogateescape")
-            _n4173 = len(_b4172)
-            if _n4173 > 4194304:
-                raise _too_long("remote_connect_list_defined_storage_pools_ret.names[]", _n4173, 4194304)
-            out += _U32P(_n4173)
-            out += _b4172
-            out += _PAD[-_n4173 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_defined_storage_pools_ret: {e}") from e
-
-
-@record
-class remote_connect_find_storage_pool_sources_args(Record, tuple[str, str | None, int]):
-    """XDR struct ``remote_connect_find_storage_pool_sources_args``."""
-
-    __slots__ = ()
-    type: str
-    srcSpec: str | None
-    flags: int
-
-    def __new__(cls, type: str, srcSpec: str | None, flags: int) -> remote_connect_find_storage_pool_sources_args:
-        return _tuple_new(cls, (type, srcSpec, flags))
-
-
-def decode_remote_connect_find_storage_pool_sources_args(buf: Buf, pos: int) -> tuple[remote_connect_find_storage_pool_sources_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4177,) = _U32(buf, pos)
-        if _n4177 > 4194304:
-            raise _too_long("remote_connect_find_storage_pool_sources_args.type", _n4177, 4194304)
-        _end4178 = pos + 4 + _n4177
-        pos = _end4178 + (-_n4177 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_find_storage_pool_sources_args.type")
-        _type4174 = buf[_end4178 - _n4177 : _end4178].decode("utf-8", "surrogateescape")
-        (_f4179,) = _U32(buf, pos)
-        pos += 4
-        _srcSpec4175: str | None = None
-        if _f4179 == 1:
-            (_n4181,) = _U32(buf, pos)
-            if _n4181 > 4194304:
-                raise _too_long("remote_connect_find_storage_pool_sources_args.srcSpec", _n4181, 4194304)
-            _end4182 = pos + 4 + _n4181
-            pos = _end4182 + (-_n4181 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_find_storage_pool_sources_args.srcSpec")
-            _o4180 = buf[_end4182 - _n4181 : _end4182].decode("utf-8", "surrogateescape")
-            _srcSpec4175 = _o4180
-        elif _f4179 != 0:
-            raise _bad_flag("remote_connect_find_storage_pool_sources_args.srcSpec", _f4179)
-        (_flags4176,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_find_storage_pool_sources_args, (_type4174, _srcSpec4175, _flags4176))
-    except _StructError:
-        raise _truncated("remote_connect_find_storage_pool_sources_args") from None
-    return value, pos
-
-
-def encode_remote_connect_find_storage_pool_sources_args(out: bytearray, value: remote_connect_find_storage_pool_sources_args) -> None:
-    try:
-        _type4183, _srcSpec4184, _flags4185 = value
-        _b4186 = _type4183.encode("utf-8", "surrogateescape")
-        _n4187 = len(_b4186)
-        if _n4187 > 4194304:
-            raise _too_long("remote_connect_find_storage_pool_sources_args.type", _n4187, 4194304)
-        out += _U32P(_n4187)
-        out += _b4186
-        out += _PAD[-_n4187 & 3]
-        if _srcSpec4184 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b4188 = _srcSpec4184.encode("utf-8", "surrogateescape")
-            _n4189 = len(_b4188)
-            if _n4189 > 4194304:
-                raise _too_long("remote_connect_find_storage_pool_sources_args.srcSpec", _n4189, 4194304)
-            out += _U32P(_n4189)
-            out += _b4188
-            out += _PAD[-_n4189 & 3]
-        out += _P_I(_flags4185)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_find_storage_pool_sources_args: {e}") from e
-
-
-@record
-class remote_connect_find_storage_pool_sources_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_find_storage_pool_sources_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_connect_find_storage_pool_sources_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_connect_find_storage_pool_sources_ret(buf: Buf, pos: int) -> tuple[remote_connect_find_storage_pool_sources_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4191,) = _U32(buf, pos)
-        if _n4191 > 4194304:
-            raise _too_long("remote_connect_find_storage_pool_sources_ret.xml", _n4191, 4194304)
-        _end4192 = pos + 4 + _n4191
-        pos = _end4192 + (-_n4191 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_find_storage_pool_sources_ret.xml")
-        _xml4190 = buf[_end4192 - _n4191 : _end4192].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_find_storage_pool_sources_ret, (_xml4190,))
-    except _StructError:
-        raise _truncated("remote_connect_find_storage_pool_sources_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_find_storage_pool_sources_ret(out: bytearray, value: remote_connect_find_storage_pool_sources_ret) -> None:
-    try:
-        (_xml4193,) = value
-        _b4194 = _xml4193.encode("utf-8", "surrogateescape")
-        _n4195 = len(_b4194)
-        if _n4195 > 4194304:
-            raise _too_long("remote_connect_find_storage_pool_sources_ret.xml", _n4195, 4194304)
-        out += _U32P(_n4195)
-        out += _b4194
-        out += _PAD[-_n4195 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_find_storage_pool_sources_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_lookup_by_uuid_args(Record, tuple[bytes]):
-    """XDR struct ``remote_storage_pool_lookup_by_uuid_args``."""
-
-    __slots__ = ()
-    uuid: bytes
-
-    def __new__(cls, uuid: bytes) -> remote_storage_pool_lookup_by_uuid_args:
-        return _tuple_new(cls, (uuid,))
-
-
-def decode_remote_storage_pool_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_uuid_args, int]:
-    try:
-        (_uuid4196,) = _U_16s(buf, pos)
-        pos += 16
-        value = _tuple_new(remote_storage_pool_lookup_by_uuid_args, (_uuid4196,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_uuid_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_lookup_by_uuid_args(out: bytearray, value: remote_storage_pool_lookup_by_uuid_args) -> None:
-    try:
-        (_uuid4197,) = value
-        if len(_uuid4197) != 16:
-            raise _wrong_size("remote_storage_pool_lookup_by_uuid_args.uuid", len(_uuid4197), 16)
-        out += _P_16s(_uuid4197)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_uuid_args: {e}") from e
-
-
-@record
-class remote_storage_pool_lookup_by_uuid_ret(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_lookup_by_uuid_ret``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_lookup_by_uuid_ret:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_uuid_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4201,) = _U32(buf, pos)
-        if _n4201 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_uuid_ret.pool.name", _n4201, 4194304)
-        _end4202 = pos + 4 + _n4201
-        pos = _end4202 + (-_n4201 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_uuid_ret.pool.name")
-        _name4199 = buf[_end4202 - _n4201 : _end4202].decode("utf-8", "surrogateescape")
-        (_uuid4200,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4198 = _tuple_new(remote_nonnull_storage_pool, (_name4199, _uuid4200))
-        value = _tuple_new(remote_storage_pool_lookup_by_uuid_ret, (_pool4198,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_uuid_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_lookup_by_uuid_ret(out: bytearray, value: remote_storage_pool_lookup_by_uuid_ret) -> None:
-    try:
-        (_pool4203,) = value
-        _name4204, _uuid4205 = _pool4203
-        _b4206 = _name4204.encode("utf-8", "surrogateescape")
-        _n4207 = len(_b4206)
-        if _n4207 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_uuid_ret.pool.name", _n4207, 4194304)
-        out += _U32P(_n4207)
-        out += _b4206
-        out += _PAD[-_n4207 & 3]
-        if len(_uuid4205) != 16:
-            raise _wrong_size("remote_storage_pool_lookup_by_uuid_ret.pool.uuid", len(_uuid4205), 16)
-        out += _P_16s(_uuid4205)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_uuid_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_lookup_by_name_args(Record, tuple[str]):
-    """XDR struct ``remote_storage_pool_lookup_by_name_args``."""
+class remote_domain_lookup_by_name_args(Record, tuple[str]):
+    """XDR struct ``remote_domain_lookup_by_name_args``."""
 
     __slots__ = ()
     name: str
 
-    def __new__(cls, name: str) -> remote_storage_pool_lookup_by_name_args:
+    def __new__(cls, name: str) -> remote_domain_lookup_by_name_args:
         return _tuple_new(cls, (name,))
 
 
-def decode_remote_storage_pool_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_name_args, int]:
+def decode_remote_domain_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_domain_lookup_by_name_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4209,) = _U32(buf, pos)
-        if _n4209 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_name_args.name", _n4209, 4194304)
-        _end4210 = pos + 4 + _n4209
-        pos = _end4210 + (-_n4209 & 3)
+        (_n1663,) = _U32(buf, pos)
+        if _n1663 > 4194304:
+            raise _too_long("remote_domain_lookup_by_name_args.name", _n1663, 4194304)
+        _end1664 = pos + 4 + _n1663
+        pos = _end1664 + (-_n1663 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_name_args.name")
-        _name4208 = buf[_end4210 - _n4209 : _end4210].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_storage_pool_lookup_by_name_args, (_name4208,))
+            raise _truncated("remote_domain_lookup_by_name_args.name")
+        _name1662 = buf[_end1664 - _n1663 : _end1664].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_domain_lookup_by_name_args, (_name1662,))
     except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_name_args") from None
+        raise _truncated("remote_domain_lookup_by_name_args") from None
     return value, pos
 
 
-def encode_remote_storage_pool_lookup_by_name_args(out: bytearray, value: remote_storage_pool_lookup_by_name_args) -> None:
+def encode_remote_domain_lookup_by_name_args(out: bytearray, value: remote_domain_lookup_by_name_args) -> None:
     try:
-        (_name4211,) = value
-        _b4212 = _name4211.encode("utf-8", "surrogateescape")
-        _n4213 = len(_b4212)
-        if _n4213 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_name_args.name", _n4213, 4194304)
-        out += _U32P(_n4213)
-        out += _b4212
-        out += _PAD[-_n4213 & 3]
+        (_name1665,) = value
+        _b1666 = _name1665.encode("utf-8", "surrogateescape")
+        _n1667 = len(_b1666)
+        if _n1667 > 4194304:
+            raise _too_long("remote_domain_lookup_by_name_args.name", _n1667, 4194304)
+        out += _U32P(_n1667)
+        out += _b1666
+        out += _PAD[-_n1667 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_name_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_lookup_by_name_args: {e}") from e
 
 
 @record
-class remote_storage_pool_lookup_by_name_ret(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_lookup_by_name_ret``."""
+class remote_domain_lookup_by_name_ret(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_lookup_by_name_ret``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
+    dom: remote_nonnull_domain
 
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_lookup_by_name_ret:
-        return _tuple_new(cls, (pool,))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_lookup_by_name_ret:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_storage_pool_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_name_ret, int]:
+def decode_remote_domain_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_domain_lookup_by_name_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4217,) = _U32(buf, pos)
-        if _n4217 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_name_ret.pool.name", _n4217, 4194304)
-        _end4218 = pos + 4 + _n4217
-        pos = _end4218 + (-_n4217 & 3)
+        (_n1672,) = _U32(buf, pos)
+        if _n1672 > 4194304:
+            raise _too_long("remote_domain_lookup_by_name_ret.dom.name", _n1672, 4194304)
+        _end1673 = pos + 4 + _n1672
+        pos = _end1673 + (-_n1672 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_name_ret.pool.name")
-        _name4215 = buf[_end4218 - _n4217 : _end4218].decode("utf-8", "surrogateescape")
-        (_uuid4216,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4214 = _tuple_new(remote_nonnull_storage_pool, (_name4215, _uuid4216))
-        value = _tuple_new(remote_storage_pool_lookup_by_name_ret, (_pool4214,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_name_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_lookup_by_name_ret(out: bytearray, value: remote_storage_pool_lookup_by_name_ret) -> None:
-    try:
-        (_pool4219,) = value
-        _name4220, _uuid4221 = _pool4219
-        _b4222 = _name4220.encode("utf-8", "surrogateescape")
-        _n4223 = len(_b4222)
-        if _n4223 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_name_ret.pool.name", _n4223, 4194304)
-        out += _U32P(_n4223)
-        out += _b4222
-        out += _PAD[-_n4223 & 3]
-        if len(_uuid4221) != 16:
-            raise _wrong_size("remote_storage_pool_lookup_by_name_ret.pool.uuid", len(_uuid4221), 16)
-        out += _P_16s(_uuid4221)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_name_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_lookup_by_volume_args(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_pool_lookup_by_volume_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_pool_lookup_by_volume_args:
-        return _tuple_new(cls, (vol,))
-
-
-def decode_remote_storage_pool_lookup_by_volume_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_volume_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4228,) = _U32(buf, pos)
-        if _n4228 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.pool", _n4228, 4194304)
-        _end4229 = pos + 4 + _n4228
-        pos = _end4229 + (-_n4228 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_volume_args.vol.pool")
-        _pool4225 = buf[_end4229 - _n4228 : _end4229].decode("utf-8", "surrogateescape")
-        (_n4230,) = _U32(buf, pos)
-        if _n4230 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.name", _n4230, 4194304)
-        _end4231 = pos + 4 + _n4230
-        pos = _end4231 + (-_n4230 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_volume_args.vol.name")
-        _name4226 = buf[_end4231 - _n4230 : _end4231].decode("utf-8", "surrogateescape")
-        (_n4232,) = _U32(buf, pos)
-        if _n4232 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.key", _n4232, 4194304)
-        _end4233 = pos + 4 + _n4232
-        pos = _end4233 + (-_n4232 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_volume_args.vol.key")
-        _key4227 = buf[_end4233 - _n4232 : _end4233].decode("utf-8", "surrogateescape")
-        _vol4224 = _tuple_new(remote_nonnull_storage_vol, (_pool4225, _name4226, _key4227))
-        value = _tuple_new(remote_storage_pool_lookup_by_volume_args, (_vol4224,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_volume_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_lookup_by_volume_args(out: bytearray, value: remote_storage_pool_lookup_by_volume_args) -> None:
-    try:
-        (_vol4234,) = value
-        _pool4235, _name4236, _key4237 = _vol4234
-        _b4238 = _pool4235.encode("utf-8", "surrogateescape")
-        _n4239 = len(_b4238)
-        if _n4239 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.pool", _n4239, 4194304)
-        out += _U32P(_n4239)
-        out += _b4238
-        out += _PAD[-_n4239 & 3]
-        _b4240 = _name4236.encode("utf-8", "surrogateescape")
-        _n4241 = len(_b4240)
-        if _n4241 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.name", _n4241, 4194304)
-        out += _U32P(_n4241)
-        out += _b4240
-        out += _PAD[-_n4241 & 3]
-        _b4242 = _key4237.encode("utf-8", "surrogateescape")
-        _n4243 = len(_b4242)
-        if _n4243 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.key", _n4243, 4194304)
-        out += _U32P(_n4243)
-        out += _b4242
-        out += _PAD[-_n4243 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_volume_args: {e}") from e
-
-
-@record
-class remote_storage_pool_lookup_by_volume_ret(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_lookup_by_volume_ret``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_lookup_by_volume_ret:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_lookup_by_volume_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_volume_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4247,) = _U32(buf, pos)
-        if _n4247 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_ret.pool.name", _n4247, 4194304)
-        _end4248 = pos + 4 + _n4247
-        pos = _end4248 + (-_n4247 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_volume_ret.pool.name")
-        _name4245 = buf[_end4248 - _n4247 : _end4248].decode("utf-8", "surrogateescape")
-        (_uuid4246,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4244 = _tuple_new(remote_nonnull_storage_pool, (_name4245, _uuid4246))
-        value = _tuple_new(remote_storage_pool_lookup_by_volume_ret, (_pool4244,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_volume_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_lookup_by_volume_ret(out: bytearray, value: remote_storage_pool_lookup_by_volume_ret) -> None:
-    try:
-        (_pool4249,) = value
-        _name4250, _uuid4251 = _pool4249
-        _b4252 = _name4250.encode("utf-8", "surrogateescape")
-        _n4253 = len(_b4252)
-        if _n4253 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_volume_ret.pool.name", _n4253, 4194304)
-        out += _U32P(_n4253)
-        out += _b4252
-        out += _PAD[-_n4253 & 3]
-        if len(_uuid4251) != 16:
-            raise _wrong_size("remote_storage_pool_lookup_by_volume_ret.pool.uuid", len(_uuid4251), 16)
-        out += _P_16s(_uuid4251)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_volume_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_create_xml_args(Record, tuple[str, int]):
-    """XDR struct ``remote_storage_pool_create_xml_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_storage_pool_create_xml_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_storage_pool_create_xml_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_create_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4272,) = _U32(buf, pos)
-        if _n4272 > 4194304:
-            raise _too_long("remote_storage_pool_create_xml_args.xml", _n4272, 4194304)
-        _end4273 = pos + 4 + _n4272
-        pos = _end4273 + (-_n4272 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_create_xml_args.xml")
-        _xml4270 = buf[_end4273 - _n4272 : _end4273].decode("utf-8", "surrogateescape")
-        (_flags4271,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_storage_pool_create_xml_args, (_xml4270, _flags4271))
-    except _StructError:
-        raise _truncated("remote_storage_pool_create_xml_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_create_xml_args(out: bytearray, value: remote_storage_pool_create_xml_args) -> None:
-    try:
-        _xml4274, _flags4275 = value
-        _b4276 = _xml4274.encode("utf-8", "surrogateescape")
-        _n4277 = len(_b4276)
-        if _n4277 > 4194304:
-            raise _too_long("remote_storage_pool_create_xml_args.xml", _n4277, 4194304)
-        out += _U32P(_n4277)
-        out += _b4276
-        out += _PAD[-_n4277 & 3]
-        out += _P_I(_flags4275)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_create_xml_args: {e}") from e
-
-
-@record
-class remote_storage_pool_create_xml_ret(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_create_xml_ret``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_create_xml_ret:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_create_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4281,) = _U32(buf, pos)
-        if _n4281 > 4194304:
-            raise _too_long("remote_storage_pool_create_xml_ret.pool.name", _n4281, 4194304)
-        _end4282 = pos + 4 + _n4281
-        pos = _end4282 + (-_n4281 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_create_xml_ret.pool.name")
-        _name4279 = buf[_end4282 - _n4281 : _end4282].decode("utf-8", "surrogateescape")
-        (_uuid4280,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4278 = _tuple_new(remote_nonnull_storage_pool, (_name4279, _uuid4280))
-        value = _tuple_new(remote_storage_pool_create_xml_ret, (_pool4278,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_create_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_create_xml_ret(out: bytearray, value: remote_storage_pool_create_xml_ret) -> None:
-    try:
-        (_pool4283,) = value
-        _name4284, _uuid4285 = _pool4283
-        _b4286 = _name4284.encode("utf-8", "surrogateescape")
-        _n4287 = len(_b4286)
-        if _n4287 > 4194304:
-            raise _too_long("remote_storage_pool_create_xml_ret.pool.name", _n4287, 4194304)
-        out += _U32P(_n4287)
-        out += _b4286
-        out += _PAD[-_n4287 & 3]
-        if len(_uuid4285) != 16:
-            raise _wrong_size("remote_storage_pool_create_xml_ret.pool.uuid", len(_uuid4285), 16)
-        out += _P_16s(_uuid4285)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_create_xml_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_define_xml_args(Record, tuple[str, int]):
-    """XDR struct ``remote_storage_pool_define_xml_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_storage_pool_define_xml_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_storage_pool_define_xml_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_define_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4290,) = _U32(buf, pos)
-        if _n4290 > 4194304:
-            raise _too_long("remote_storage_pool_define_xml_args.xml", _n4290, 4194304)
-        _end4291 = pos + 4 + _n4290
-        pos = _end4291 + (-_n4290 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_define_xml_args.xml")
-        _xml4288 = buf[_end4291 - _n4290 : _end4291].decode("utf-8", "surrogateescape")
-        (_flags4289,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_storage_pool_define_xml_args, (_xml4288, _flags4289))
-    except _StructError:
-        raise _truncated("remote_storage_pool_define_xml_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_define_xml_args(out: bytearray, value: remote_storage_pool_define_xml_args) -> None:
-    try:
-        _xml4292, _flags4293 = value
-        _b4294 = _xml4292.encode("utf-8", "surrogateescape")
-        _n4295 = len(_b4294)
-        if _n4295 > 4194304:
-            raise _too_long("remote_storage_pool_define_xml_args.xml", _n4295, 4194304)
-        out += _U32P(_n4295)
-        out += _b4294
-        out += _PAD[-_n4295 & 3]
-        out += _P_I(_flags4293)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_define_xml_args: {e}") from e
-
-
-@record
-class remote_storage_pool_define_xml_ret(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_define_xml_ret``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_define_xml_ret:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_define_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4299,) = _U32(buf, pos)
-        if _n4299 > 4194304:
-            raise _too_long("remote_storage_pool_define_xml_ret.pool.name", _n4299, 4194304)
-        _end4300 = pos + 4 + _n4299
-        pos = _end4300 + (-_n4299 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_define_xml_ret.pool.name")
-        _name4297 = buf[_end4300 - _n4299 : _end4300].decode("utf-8", "surrogateescape")
-        (_uuid4298,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4296 = _tuple_new(remote_nonnull_storage_pool, (_name4297, _uuid4298))
-        value = _tuple_new(remote_storage_pool_define_xml_ret, (_pool4296,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_define_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_define_xml_ret(out: bytearray, value: remote_storage_pool_define_xml_ret) -> None:
-    try:
-        (_pool4301,) = value
-        _name4302, _uuid4303 = _pool4301
-        _b4304 = _name4302.encode("utf-8", "surrogateescape")
-        _n4305 = len(_b4304)
-        if _n4305 > 4194304:
-            raise _too_long("remote_storage_pool_define_xml_ret.pool.name", _n4305, 4194304)
-        out += _U32P(_n4305)
-        out += _b4304
-        out += _PAD[-_n4305 & 3]
-        if len(_uuid4303) != 16:
-            raise _wrong_size("remote_storage_pool_define_xml_ret.pool.uuid", len(_uuid4303), 16)
-        out += _P_16s(_uuid4303)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_define_xml_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_build_args(Record, tuple[remote_nonnull_storage_pool, int]):
-    """XDR struct ``remote_storage_pool_build_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    flags: int
-
-    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_build_args:
-        return _tuple_new(cls, (pool, flags))
-
-
-def decode_remote_storage_pool_build_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_build_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4310,) = _U32(buf, pos)
-        if _n4310 > 4194304:
-            raise _too_long("remote_storage_pool_build_args.pool.name", _n4310, 4194304)
-        _end4311 = pos + 4 + _n4310
-        pos = _end4311 + (-_n4310 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_build_args.pool.name")
-        _name4307 = buf[_end4311 - _n4310 : _end4311].decode("utf-8", "surrogateescape")
-        _uuid4308, _flags4309 = _U_16sI(buf, pos)
+            raise _truncated("remote_domain_lookup_by_name_ret.dom.name")
+        _name1669 = buf[_end1673 - _n1672 : _end1673].decode("utf-8", "surrogateescape")
+        _uuid1670, _id1671 = _U_16si(buf, pos)
         pos += 20
-        _pool4306 = _tuple_new(remote_nonnull_storage_pool, (_name4307, _uuid4308))
-        value = _tuple_new(remote_storage_pool_build_args, (_pool4306, _flags4309))
+        _dom1668 = _tuple_new(remote_nonnull_domain, (_name1669, _uuid1670, _id1671))
+        value = _tuple_new(remote_domain_lookup_by_name_ret, (_dom1668,))
     except _StructError:
-        raise _truncated("remote_storage_pool_build_args") from None
+        raise _truncated("remote_domain_lookup_by_name_ret") from None
     return value, pos
 
 
-def encode_remote_storage_pool_build_args(out: bytearray, value: remote_storage_pool_build_args) -> None:
+def encode_remote_domain_lookup_by_name_ret(out: bytearray, value: remote_domain_lookup_by_name_ret) -> None:
     try:
-        _pool4312, _flags4313 = value
-        _name4314, _uuid4315 = _pool4312
-        _b4316 = _name4314.encode("utf-8", "surrogateescape")
-        _n4317 = len(_b4316)
-        if _n4317 > 4194304:
-            raise _too_long("remote_storage_pool_build_args.pool.name", _n4317, 4194304)
-        out += _U32P(_n4317)
-        out += _b4316
-        out += _PAD[-_n4317 & 3]
-        if len(_uuid4315) != 16:
-            raise _wrong_size("remote_storage_pool_build_args.pool.uuid", len(_uuid4315), 16)
-        out += _P_16sI(_uuid4315, _flags4313)
+        (_dom1674,) = value
+        _name1675, _uuid1676, _id1677 = _dom1674
+        _b1678 = _name1675.encode("utf-8", "surrogateescape")
+        _n1679 = len(_b1678)
+        if _n1679 > 4194304:
+            raise _too_long("remote_domain_lookup_by_name_ret.dom.name", _n1679, 4194304)
+        out += _U32P(_n1679)
+        out += _b1678
+        out += _PAD[-_n1679 & 3]
+        if len(_uuid1676) != 16:
+            raise _wrong_size("remote_domain_lookup_by_name_ret.dom.uuid", len(_uuid1676), 16)
+        out += _P_16si(_uuid1676, _id1677)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_build_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_lookup_by_name_ret: {e}") from e
 
 
 @record
-class remote_storage_pool_undefine_args(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_undefine_args``."""
+class remote_domain_get_os_type_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_get_os_type_args``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
+    dom: remote_nonnull_domain
 
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_undefine_args:
-        return _tuple_new(cls, (pool,))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_os_type_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_storage_pool_undefine_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_undefine_args, int]:
+def decode_remote_domain_get_os_type_args(buf: Buf, pos: int) -> tuple[remote_domain_get_os_type_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4321,) = _U32(buf, pos)
-        if _n4321 > 4194304:
-            raise _too_long("remote_storage_pool_undefine_args.pool.name", _n4321, 4194304)
-        _end4322 = pos + 4 + _n4321
-        pos = _end4322 + (-_n4321 & 3)
+        (_n1806,) = _U32(buf, pos)
+        if _n1806 > 4194304:
+            raise _too_long("remote_domain_get_os_type_args.dom.name", _n1806, 4194304)
+        _end1807 = pos + 4 + _n1806
+        pos = _end1807 + (-_n1806 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_undefine_args.pool.name")
-        _name4319 = buf[_end4322 - _n4321 : _end4322].decode("utf-8", "surrogateescape")
-        (_uuid4320,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4318 = _tuple_new(remote_nonnull_storage_pool, (_name4319, _uuid4320))
-        value = _tuple_new(remote_storage_pool_undefine_args, (_pool4318,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_undefine_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_undefine_args(out: bytearray, value: remote_storage_pool_undefine_args) -> None:
-    try:
-        (_pool4323,) = value
-        _name4324, _uuid4325 = _pool4323
-        _b4326 = _name4324.encode("utf-8", "surrogateescape")
-        _n4327 = len(_b4326)
-        if _n4327 > 4194304:
-            raise _too_long("remote_storage_pool_undefine_args.pool.name", _n4327, 4194304)
-        out += _U32P(_n4327)
-        out += _b4326
-        out += _PAD[-_n4327 & 3]
-        if len(_uuid4325) != 16:
-            raise _wrong_size("remote_storage_pool_undefine_args.pool.uuid", len(_uuid4325), 16)
-        out += _P_16s(_uuid4325)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_undefine_args: {e}") from e
-
-
-@record
-class remote_storage_pool_create_args(Record, tuple[remote_nonnull_storage_pool, int]):
-    """XDR struct ``remote_storage_pool_create_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    flags: int
-
-    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_create_args:
-        return _tuple_new(cls, (pool, flags))
-
-
-def decode_remote_storage_pool_create_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_create_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4332,) = _U32(buf, pos)
-        if _n4332 > 4194304:
-            raise _too_long("remote_storage_pool_create_args.pool.name", _n4332, 4194304)
-        _end4333 = pos + 4 + _n4332
-        pos = _end4333 + (-_n4332 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_create_args.pool.name")
-        _name4329 = buf[_end4333 - _n4332 : _end4333].decode("utf-8", "surrogateescape")
-        _uuid4330, _flags4331 = _U_16sI(buf, pos)
+            raise _truncated("remote_domain_get_os_type_args.dom.name")
+        _name1803 = buf[_end1807 - _n1806 : _end1807].decode("utf-8", "surrogateescape")
+        _uuid1804, _id1805 = _U_16si(buf, pos)
         pos += 20
-        _pool4328 = _tuple_new(remote_nonnull_storage_pool, (_name4329, _uuid4330))
-        value = _tuple_new(remote_storage_pool_create_args, (_pool4328, _flags4331))
+        _dom1802 = _tuple_new(remote_nonnull_domain, (_name1803, _uuid1804, _id1805))
+        value = _tuple_new(remote_domain_get_os_type_args, (_dom1802,))
     except _StructError:
-        raise _truncated("remote_storage_pool_create_args") from None
+        raise _truncated("remote_domain_get_os_type_args") from None
     return value, pos
 
 
-def encode_remote_storage_pool_create_args(out: bytearray, value: remote_storage_pool_create_args) -> None:
+def encode_remote_domain_get_os_type_args(out: bytearray, value: remote_domain_get_os_type_args) -> None:
     try:
-        _pool4334, _flags4335 = value
-        _name4336, _uuid4337 = _pool4334
-        _b4338 = _name4336.encode("utf-8", "surrogateescape")
-        _n4339 = len(_b4338)
-        if _n4339 > 4194304:
-            raise _too_long("remote_storage_pool_create_args.pool.name", _n4339, 4194304)
-        out += _U32P(_n4339)
-        out += _b4338
-        out += _PAD[-_n4339 & 3]
-        if len(_uuid4337) != 16:
-            raise _wrong_size("remote_storage_pool_create_args.pool.uuid", len(_uuid4337), 16)
-        out += _P_16sI(_uuid4337, _flags4335)
+        (_dom1808,) = value
+        _name1809, _uuid1810, _id1811 = _dom1808
+        _b1812 = _name1809.encode("utf-8", "surrogateescape")
+        _n1813 = len(_b1812)
+        if _n1813 > 4194304:
+            raise _too_long("remote_domain_get_os_type_args.dom.name", _n1813, 4194304)
+        out += _U32P(_n1813)
+        out += _b1812
+        out += _PAD[-_n1813 & 3]
+        if len(_uuid1810) != 16:
+            raise _wrong_size("remote_domain_get_os_type_args.dom.uuid", len(_uuid1810), 16)
+        out += _P_16si(_uuid1810, _id1811)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_create_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_os_type_args: {e}") from e
 
 
 @record
-class remote_storage_pool_destroy_args(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_destroy_args``."""
+class remote_domain_get_os_type_ret(Record, tuple[str]):
+    """XDR struct ``remote_domain_get_os_type_ret``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
+    type: str
 
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_destroy_args:
-        return _tuple_new(cls, (pool,))
+    def __new__(cls, type: str) -> remote_domain_get_os_type_ret:
+        return _tuple_new(cls, (type,))
 
 
-def decode_remote_storage_pool_destroy_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_destroy_args, int]:
+def decode_remote_domain_get_os_type_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_os_type_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4343,) = _U32(buf, pos)
-        if _n4343 > 4194304:
-            raise _too_long("remote_storage_pool_destroy_args.pool.name", _n4343, 4194304)
-        _end4344 = pos + 4 + _n4343
-        pos = _end4344 + (-_n4343 & 3)
+        (_n1815,) = _U32(buf, pos)
+        if _n1815 > 4194304:
+            raise _too_long("remote_domain_get_os_type_ret.type", _n1815, 4194304)
+        _end1816 = pos + 4 + _n1815
+        pos = _end1816 + (-_n1815 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_destroy_args.pool.name")
-        _name4341 = buf[_end4344 - _n4343 : _end4344].decode("utf-8", "surrogateescape")
-        (_uuid4342,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4340 = _tuple_new(remote_nonnull_storage_pool, (_name4341, _uuid4342))
-        value = _tuple_new(remote_storage_pool_destroy_args, (_pool4340,))
+            raise _truncated("remote_domain_get_os_type_ret.type")
+        _type1814 = buf[_end1816 - _n1815 : _end1816].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_domain_get_os_type_ret, (_type1814,))
     except _StructError:
-        raise _truncated("remote_storage_pool_destroy_args") from None
+        raise _truncated("remote_domain_get_os_type_ret") from None
     return value, pos
 
 
-def encode_remote_storage_pool_destroy_args(out: bytearray, value: remote_storage_pool_destroy_args) -> None:
+def encode_remote_domain_get_os_type_ret(out: bytearray, value: remote_domain_get_os_type_ret) -> None:
     try:
-        (_pool4345,) = value
-        _name4346, _uuid4347 = _pool4345
-        _b4348 = _name4346.encode("utf-8", "surrogateescape")
-        _n4349 = len(_b4348)
-        if _n4349 > 4194304:
-            raise _too_long("remote_storage_pool_destroy_args.pool.name", _n4349, 4194304)
-        out += _U32P(_n4349)
-        out += _b4348
-        out += _PAD[-_n4349 & 3]
-        if len(_uuid4347) != 16:
-            raise _wrong_size("remote_storage_pool_destroy_args.pool.uuid", len(_uuid4347), 16)
-        out += _P_16s(_uuid4347)
+        (_type1817,) = value
+        _b1818 = _type1817.encode("utf-8", "surrogateescape")
+        _n1819 = len(_b1818)
+        if _n1819 > 4194304:
+            raise _too_long("remote_domain_get_os_type_ret.type", _n1819, 4194304)
+        out += _U32P(_n1819)
+        out += _b1818
+        out += _PAD[-_n1819 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_destroy_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_os_type_ret: {e}") from e
 
 
 @record
-class remote_storage_pool_delete_args(Record, tuple[remote_nonnull_storage_pool, int]):
-    """XDR struct ``remote_storage_pool_delete_args``."""
+class remote_domain_get_max_memory_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_get_max_memory_args``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    flags: int
+    dom: remote_nonnull_domain
 
-    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_delete_args:
-        return _tuple_new(cls, (pool, flags))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_max_memory_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_storage_pool_delete_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_delete_args, int]:
+def decode_remote_domain_get_max_memory_args(buf: Buf, pos: int) -> tuple[remote_domain_get_max_memory_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4354,) = _U32(buf, pos)
-        if _n4354 > 4194304:
-            raise _too_long("remote_storage_pool_delete_args.pool.name", _n4354, 4194304)
-        _end4355 = pos + 4 + _n4354
-        pos = _end4355 + (-_n4354 & 3)
+        (_n1824,) = _U32(buf, pos)
+        if _n1824 > 4194304:
+            raise _too_long("remote_domain_get_max_memory_args.dom.name", _n1824, 4194304)
+        _end1825 = pos + 4 + _n1824
+        pos = _end1825 + (-_n1824 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_delete_args.pool.name")
-        _name4351 = buf[_end4355 - _n4354 : _end4355].decode("utf-8", "surrogateescape")
-        _uuid4352, _flags4353 = _U_16sI(buf, pos)
+            raise _truncated("remote_domain_get_max_memory_args.dom.name")
+        _name1821 = buf[_end1825 - _n1824 : _end1825].decode("utf-8", "surrogateescape")
+        _uuid1822, _id1823 = _U_16si(buf, pos)
         pos += 20
-        _pool4350 = _tuple_new(remote_nonnull_storage_pool, (_name4351, _uuid4352))
-        value = _tuple_new(remote_storage_pool_delete_args, (_pool4350, _flags4353))
+        _dom1820 = _tuple_new(remote_nonnull_domain, (_name1821, _uuid1822, _id1823))
+        value = _tuple_new(remote_domain_get_max_memory_args, (_dom1820,))
     except _StructError:
-        raise _truncated("remote_storage_pool_delete_args") from None
+        raise _truncated("remote_domain_get_max_memory_args") from None
     return value, pos
 
 
-def encode_remote_storage_pool_delete_args(out: bytearray, value: remote_storage_pool_delete_args) -> None:
+def encode_remote_domain_get_max_memory_args(out: bytearray, value: remote_domain_get_max_memory_args) -> None:
     try:
-        _pool4356, _flags4357 = value
-        _name4358, _uuid4359 = _pool4356
-        _b4360 = _name4358.encode("utf-8", "surrogateescape")
-        _n4361 = len(_b4360)
-        if _n4361 > 4194304:
-            raise _too_long("remote_storage_pool_delete_args.pool.name", _n4361, 4194304)
-        out += _U32P(_n4361)
-        out += _b4360
-        out += _PAD[-_n4361 & 3]
-        if len(_uuid4359) != 16:
-            raise _wrong_size("remote_storage_pool_delete_args.pool.uuid", len(_uuid4359), 16)
-        out += _P_16sI(_uuid4359, _flags4357)
+        (_dom1826,) = value
+        _name1827, _uuid1828, _id1829 = _dom1826
+        _b1830 = _name1827.encode("utf-8", "surrogateescape")
+        _n1831 = len(_b1830)
+        if _n1831 > 4194304:
+            raise _too_long("remote_domain_get_max_memory_args.dom.name", _n1831, 4194304)
+        out += _U32P(_n1831)
+        out += _b1830
+        out += _PAD[-_n1831 & 3]
+        if len(_uuid1828) != 16:
+            raise _wrong_size("remote_domain_get_max_memory_args.dom.uuid", len(_uuid1828), 16)
+        out += _P_16si(_uuid1828, _id1829)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_delete_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_max_memory_args: {e}") from e
 
 
 @record
-class remote_storage_pool_refresh_args(Record, tuple[remote_nonnull_storage_pool, int]):
-    """XDR struct ``remote_storage_pool_refresh_args``."""
+class remote_domain_get_max_memory_ret(Record, tuple[int]):
+    """XDR struct ``remote_domain_get_max_memory_ret``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    flags: int
+    memory: int
 
-    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_refresh_args:
-        return _tuple_new(cls, (pool, flags))
+    def __new__(cls, memory: int) -> remote_domain_get_max_memory_ret:
+        return _tuple_new(cls, (memory,))
 
 
-def decode_remote_storage_pool_refresh_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_refresh_args, int]:
+def decode_remote_domain_get_max_memory_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_max_memory_ret, int]:
+    try:
+        (_memory1832,) = _U_Q(buf, pos)
+        pos += 8
+        value = _tuple_new(remote_domain_get_max_memory_ret, (_memory1832,))
+    except _StructError:
+        raise _truncated("remote_domain_get_max_memory_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_get_max_memory_ret(out: bytearray, value: remote_domain_get_max_memory_ret) -> None:
+    try:
+        (_memory1833,) = value
+        out += _P_Q(_memory1833)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_get_max_memory_ret: {e}") from e
+
+
+@record
+class remote_domain_get_info_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_get_info_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_info_args:
+        return _tuple_new(cls, (dom,))
+
+
+def decode_remote_domain_get_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_info_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4366,) = _U32(buf, pos)
-        if _n4366 > 4194304:
-            raise _too_long("remote_storage_pool_refresh_args.pool.name", _n4366, 4194304)
-        _end4367 = pos + 4 + _n4366
-        pos = _end4367 + (-_n4366 & 3)
+        (_n1898,) = _U32(buf, pos)
+        if _n1898 > 4194304:
+            raise _too_long("remote_domain_get_info_args.dom.name", _n1898, 4194304)
+        _end1899 = pos + 4 + _n1898
+        pos = _end1899 + (-_n1898 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_refresh_args.pool.name")
-        _name4363 = buf[_end4367 - _n4366 : _end4367].decode("utf-8", "surrogateescape")
-        _uuid4364, _flags4365 = _U_16sI(buf, pos)
+            raise _truncated("remote_domain_get_info_args.dom.name")
+        _name1895 = buf[_end1899 - _n1898 : _end1899].decode("utf-8", "surrogateescape")
+        _uuid1896, _id1897 = _U_16si(buf, pos)
         pos += 20
-        _pool4362 = _tuple_new(remote_nonnull_storage_pool, (_name4363, _uuid4364))
-        value = _tuple_new(remote_storage_pool_refresh_args, (_pool4362, _flags4365))
+        _dom1894 = _tuple_new(remote_nonnull_domain, (_name1895, _uuid1896, _id1897))
+        value = _tuple_new(remote_domain_get_info_args, (_dom1894,))
     except _StructError:
-        raise _truncated("remote_storage_pool_refresh_args") from None
+        raise _truncated("remote_domain_get_info_args") from None
     return value, pos
 
 
-def encode_remote_storage_pool_refresh_args(out: bytearray, value: remote_storage_pool_refresh_args) -> None:
+def encode_remote_domain_get_info_args(out: bytearray, value: remote_domain_get_info_args) -> None:
     try:
-        _pool4368, _flags4369 = value
-        _name4370, _uuid4371 = _pool4368
-        _b4372 = _name4370.encode("utf-8", "surrogateescape")
-        _n4373 = len(_b4372)
-        if _n4373 > 4194304:
-            raise _too_long("remote_storage_pool_refresh_args.pool.name", _n4373, 4194304)
-        out += _U32P(_n4373)
-        out += _b4372
-        out += _PAD[-_n4373 & 3]
-        if len(_uuid4371) != 16:
-            raise _wrong_size("remote_storage_pool_refresh_args.pool.uuid", len(_uuid4371), 16)
-        out += _P_16sI(_uuid4371, _flags4369)
+        (_dom1900,) = value
+        _name1901, _uuid1902, _id1903 = _dom1900
+        _b1904 = _name1901.encode("utf-8", "surrogateescape")
+        _n1905 = len(_b1904)
+        if _n1905 > 4194304:
+            raise _too_long("remote_domain_get_info_args.dom.name", _n1905, 4194304)
+        out += _U32P(_n1905)
+        out += _b1904
+        out += _PAD[-_n1905 & 3]
+        if len(_uuid1902) != 16:
+            raise _wrong_size("remote_domain_get_info_args.dom.uuid", len(_uuid1902), 16)
+        out += _P_16si(_uuid1902, _id1903)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_refresh_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_info_args: {e}") from e
 
 
 @record
-class remote_storage_pool_get_xml_desc_args(Record, tuple[remote_nonnull_storage_pool, int]):
-    """XDR struct ``remote_storage_pool_get_xml_desc_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    flags: int
-
-    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_get_xml_desc_args:
-        return _tuple_new(cls, (pool, flags))
-
-
-def decode_remote_storage_pool_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4378,) = _U32(buf, pos)
-        if _n4378 > 4194304:
-            raise _too_long("remote_storage_pool_get_xml_desc_args.pool.name", _n4378, 4194304)
-        _end4379 = pos + 4 + _n4378
-        pos = _end4379 + (-_n4378 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_get_xml_desc_args.pool.name")
-        _name4375 = buf[_end4379 - _n4378 : _end4379].decode("utf-8", "surrogateescape")
-        _uuid4376, _flags4377 = _U_16sI(buf, pos)
-        pos += 20
-        _pool4374 = _tuple_new(remote_nonnull_storage_pool, (_name4375, _uuid4376))
-        value = _tuple_new(remote_storage_pool_get_xml_desc_args, (_pool4374, _flags4377))
-    except _StructError:
-        raise _truncated("remote_storage_pool_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_get_xml_desc_args(out: bytearray, value: remote_storage_pool_get_xml_desc_args) -> None:
-    try:
-        _pool4380, _flags4381 = value
-        _name4382, _uuid4383 = _pool4380
-        _b4384 = _name4382.encode("utf-8", "surrogateescape")
-        _n4385 = len(_b4384)
-        if _n4385 > 4194304:
-            raise _too_long("remote_storage_pool_get_xml_desc_args.pool.name", _n4385, 4194304)
-        out += _U32P(_n4385)
-        out += _b4384
-        out += _PAD[-_n4385 & 3]
-        if len(_uuid4383) != 16:
-            raise _wrong_size("remote_storage_pool_get_xml_desc_args.pool.uuid", len(_uuid4383), 16)
-        out += _P_16sI(_uuid4383, _flags4381)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_storage_pool_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_storage_pool_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_storage_pool_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_storage_pool_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4387,) = _U32(buf, pos)
-        if _n4387 > 4194304:
-            raise _too_long("remote_storage_pool_get_xml_desc_ret.xml", _n4387, 4194304)
-        _end4388 = pos + 4 + _n4387
-        pos = _end4388 + (-_n4387 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_get_xml_desc_ret.xml")
-        _xml4386 = buf[_end4388 - _n4387 : _end4388].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_storage_pool_get_xml_desc_ret, (_xml4386,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_get_xml_desc_ret(out: bytearray, value: remote_storage_pool_get_xml_desc_ret) -> None:
-    try:
-        (_xml4389,) = value
-        _b4390 = _xml4389.encode("utf-8", "surrogateescape")
-        _n4391 = len(_b4390)
-        if _n4391 > 4194304:
-            raise _too_long("remote_storage_pool_get_xml_desc_ret.xml", _n4391, 4194304)
-        out += _U32P(_n4391)
-        out += _b4390
-        out += _PAD[-_n4391 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_get_info_args(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_get_info_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_get_info_args:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_get_info_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4395,) = _U32(buf, pos)
-        if _n4395 > 4194304:
-            raise _too_long("remote_storage_pool_get_info_args.pool.name", _n4395, 4194304)
-        _end4396 = pos + 4 + _n4395
-        pos = _end4396 + (-_n4395 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_get_info_args.pool.name")
-        _name4393 = buf[_end4396 - _n4395 : _end4396].decode("utf-8", "surrogateescape")
-        (_uuid4394,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4392 = _tuple_new(remote_nonnull_storage_pool, (_name4393, _uuid4394))
-        value = _tuple_new(remote_storage_pool_get_info_args, (_pool4392,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_get_info_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_get_info_args(out: bytearray, value: remote_storage_pool_get_info_args) -> None:
-    try:
-        (_pool4397,) = value
-        _name4398, _uuid4399 = _pool4397
-        _b4400 = _name4398.encode("utf-8", "surrogateescape")
-        _n4401 = len(_b4400)
-        if _n4401 > 4194304:
-            raise _too_long("remote_storage_pool_get_info_args.pool.name", _n4401, 4194304)
-        out += _U32P(_n4401)
-        out += _b4400
-        out += _PAD[-_n4401 & 3]
-        if len(_uuid4399) != 16:
-            raise _wrong_size("remote_storage_pool_get_info_args.pool.uuid", len(_uuid4399), 16)
-        out += _P_16s(_uuid4399)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_get_info_args: {e}") from e
-
-
-@record
-class remote_storage_pool_get_info_ret(Record, tuple[int, int, int, int]):
-    """XDR struct ``remote_storage_pool_get_info_ret``."""
+class remote_domain_get_info_ret(Record, tuple[int, int, int, int, int]):
+    """XDR struct ``remote_domain_get_info_ret``."""
 
     __slots__ = ()
     state: int
-    capacity: int
-    allocation: int
-    available: int
+    maxMem: int
+    memory: int
+    nrVirtCpu: int
+    cpuTime: int
 
-    def __new__(cls, state: int, capacity: int, allocation: int, available: int) -> remote_storage_pool_get_info_ret:
-        return _tuple_new(cls, (state, capacity, allocation, available))
+    def __new__(cls, state: int, maxMem: int, memory: int, nrVirtCpu: int, cpuTime: int) -> remote_domain_get_info_ret:
+        return _tuple_new(cls, (state, maxMem, memory, nrVirtCpu, cpuTime))
 
 
-def decode_remote_storage_pool_get_info_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_info_ret, int]:
+def decode_remote_domain_get_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_info_ret, int]:
     try:
-        _state4402, _capacity4403, _allocation4404, _available4405 = _U_IQQQ(buf, pos)
-        pos += 28
-        _state4402 = (_state4402) & 0xFF
-        value = _tuple_new(remote_storage_pool_get_info_ret, (_state4402, _capacity4403, _allocation4404, _available4405))
+        _state1906, _maxMem1907, _memory1908, _nrVirtCpu1909, _cpuTime1910 = _U_IQQIQ(buf, pos)
+        pos += 32
+        _state1906 = (_state1906) & 0xFF
+        _nrVirtCpu1909 = (_nrVirtCpu1909) & 0xFFFF
+        value = _tuple_new(remote_domain_get_info_ret, (_state1906, _maxMem1907, _memory1908, _nrVirtCpu1909, _cpuTime1910))
     except _StructError:
-        raise _truncated("remote_storage_pool_get_info_ret") from None
+        raise _truncated("remote_domain_get_info_ret") from None
     return value, pos
 
 
-def encode_remote_storage_pool_get_info_ret(out: bytearray, value: remote_storage_pool_get_info_ret) -> None:
+def encode_remote_domain_get_info_ret(out: bytearray, value: remote_domain_get_info_ret) -> None:
     try:
-        _state4406, _capacity4407, _allocation4408, _available4409 = value
-        out += _P_IQQQ(_state4406, _capacity4407, _allocation4408, _available4409)
+        _state1911, _maxMem1912, _memory1913, _nrVirtCpu1914, _cpuTime1915 = value
+        out += _P_IQQIQ(_state1911, _maxMem1912, _memory1913, _nrVirtCpu1914, _cpuTime1915)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_get_info_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_info_ret: {e}") from e
 
 
 @record
-class remote_storage_pool_get_autostart_args(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_get_autostart_args``."""
+class remote_connect_list_defined_domains_args(Record, tuple[int]):
+    """XDR struct ``remote_connect_list_defined_domains_args``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_get_autostart_args:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_get_autostart_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_autostart_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4413,) = _U32(buf, pos)
-        if _n4413 > 4194304:
-            raise _too_long("remote_storage_pool_get_autostart_args.pool.name", _n4413, 4194304)
-        _end4414 = pos + 4 + _n4413
-        pos = _end4414 + (-_n4413 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_get_autostart_args.pool.name")
-        _name4411 = buf[_end4414 - _n4413 : _end4414].decode("utf-8", "surrogateescape")
-        (_uuid4412,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4410 = _tuple_new(remote_nonnull_storage_pool, (_name4411, _uuid4412))
-        value = _tuple_new(remote_storage_pool_get_autostart_args, (_pool4410,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_get_autostart_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_get_autostart_args(out: bytearray, value: remote_storage_pool_get_autostart_args) -> None:
-    try:
-        (_pool4415,) = value
-        _name4416, _uuid4417 = _pool4415
-        _b4418 = _name4416.encode("utf-8", "surrogateescape")
-        _n4419 = len(_b4418)
-        if _n4419 > 4194304:
-            raise _too_long("remote_storage_pool_get_autostart_args.pool.name", _n4419, 4194304)
-        out += _U32P(_n4419)
-        out += _b4418
-        out += _PAD[-_n4419 & 3]
-        if len(_uuid4417) != 16:
-            raise _wrong_size("remote_storage_pool_get_autostart_args.pool.uuid", len(_uuid4417), 16)
-        out += _P_16s(_uuid4417)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_get_autostart_args: {e}") from e
-
-
-@record
-class remote_storage_pool_get_autostart_ret(Record, tuple[int]):
-    """XDR struct ``remote_storage_pool_get_autostart_ret``."""
-
-    __slots__ = ()
-    autostart: int
-
-    def __new__(cls, autostart: int) -> remote_storage_pool_get_autostart_ret:
-        return _tuple_new(cls, (autostart,))
-
-
-def decode_remote_storage_pool_get_autostart_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_autostart_ret, int]:
-    try:
-        (_autostart4420,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_storage_pool_get_autostart_ret, (_autostart4420,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_get_autostart_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_get_autostart_ret(out: bytearray, value: remote_storage_pool_get_autostart_ret) -> None:
-    try:
-        (_autostart4421,) = value
-        out += _P_i(_autostart4421)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_get_autostart_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_set_autostart_args(Record, tuple[remote_nonnull_storage_pool, int]):
-    """XDR struct ``remote_storage_pool_set_autostart_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    autostart: int
-
-    def __new__(cls, pool: remote_nonnull_storage_pool, autostart: int) -> remote_storage_pool_set_autostart_args:
-        return _tuple_new(cls, (pool, autostart))
-
-
-def decode_remote_storage_pool_set_autostart_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_set_autostart_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4426,) = _U32(buf, pos)
-        if _n4426 > 4194304:
-            raise _too_long("remote_storage_pool_set_autostart_args.pool.name", _n4426, 4194304)
-        _end4427 = pos + 4 + _n4426
-        pos = _end4427 + (-_n4426 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_set_autostart_args.pool.name")
-        _name4423 = buf[_end4427 - _n4426 : _end4427].decode("utf-8", "surrogateescape")
-        _uuid4424, _autostart4425 = _U_16si(buf, pos)
-        pos += 20
-        _pool4422 = _tuple_new(remote_nonnull_storage_pool, (_name4423, _uuid4424))
-        value = _tuple_new(remote_storage_pool_set_autostart_args, (_pool4422, _autostart4425))
-    except _StructError:
-        raise _truncated("remote_storage_pool_set_autostart_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_set_autostart_args(out: bytearray, value: remote_storage_pool_set_autostart_args) -> None:
-    try:
-        _pool4428, _autostart4429 = value
-        _name4430, _uuid4431 = _pool4428
-        _b4432 = _name4430.encode("utf-8", "surrogateescape")
-        _n4433 = len(_b4432)
-        if _n4433 > 4194304:
-            raise _too_long("remote_storage_pool_set_autostart_args.pool.name", _n4433, 4194304)
-        out += _U32P(_n4433)
-        out += _b4432
-        out += _PAD[-_n4433 & 3]
-        if len(_uuid4431) != 16:
-            raise _wrong_size("remote_storage_pool_set_autostart_args.pool.uuid", len(_uuid4431), 16)
-        out += _P_16si(_uuid4431, _autostart4429)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_set_autostart_args: {e}") from e
-
-
-@record
-class remote_storage_pool_num_of_volumes_args(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_num_of_volumes_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_num_of_volumes_args:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_num_of_volumes_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_num_of_volumes_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4437,) = _U32(buf, pos)
-        if _n4437 > 4194304:
-            raise _too_long("remote_storage_pool_num_of_volumes_args.pool.name", _n4437, 4194304)
-        _end4438 = pos + 4 + _n4437
-        pos = _end4438 + (-_n4437 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_num_of_volumes_args.pool.name")
-        _name4435 = buf[_end4438 - _n4437 : _end4438].decode("utf-8", "surrogateescape")
-        (_uuid4436,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4434 = _tuple_new(remote_nonnull_storage_pool, (_name4435, _uuid4436))
-        value = _tuple_new(remote_storage_pool_num_of_volumes_args, (_pool4434,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_num_of_volumes_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_num_of_volumes_args(out: bytearray, value: remote_storage_pool_num_of_volumes_args) -> None:
-    try:
-        (_pool4439,) = value
-        _name4440, _uuid4441 = _pool4439
-        _b4442 = _name4440.encode("utf-8", "surrogateescape")
-        _n4443 = len(_b4442)
-        if _n4443 > 4194304:
-            raise _too_long("remote_storage_pool_num_of_volumes_args.pool.name", _n4443, 4194304)
-        out += _U32P(_n4443)
-        out += _b4442
-        out += _PAD[-_n4443 & 3]
-        if len(_uuid4441) != 16:
-            raise _wrong_size("remote_storage_pool_num_of_volumes_args.pool.uuid", len(_uuid4441), 16)
-        out += _P_16s(_uuid4441)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_num_of_volumes_args: {e}") from e
-
-
-@record
-class remote_storage_pool_num_of_volumes_ret(Record, tuple[int]):
-    """XDR struct ``remote_storage_pool_num_of_volumes_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_storage_pool_num_of_volumes_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_storage_pool_num_of_volumes_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_num_of_volumes_ret, int]:
-    try:
-        (_num4444,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_storage_pool_num_of_volumes_ret, (_num4444,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_num_of_volumes_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_num_of_volumes_ret(out: bytearray, value: remote_storage_pool_num_of_volumes_ret) -> None:
-    try:
-        (_num4445,) = value
-        out += _P_i(_num4445)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_num_of_volumes_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_list_volumes_args(Record, tuple[remote_nonnull_storage_pool, int]):
-    """XDR struct ``remote_storage_pool_list_volumes_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
     maxnames: int
 
-    def __new__(cls, pool: remote_nonnull_storage_pool, maxnames: int) -> remote_storage_pool_list_volumes_args:
-        return _tuple_new(cls, (pool, maxnames))
+    def __new__(cls, maxnames: int) -> remote_connect_list_defined_domains_args:
+        return _tuple_new(cls, (maxnames,))
 
 
-def decode_remote_storage_pool_list_volumes_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_list_volumes_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_connect_list_defined_domains_args(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_domains_args, int]:
     try:
-        (_n4450,) = _U32(buf, pos)
-        if _n4450 > 4194304:
-            raise _too_long("remote_storage_pool_list_volumes_args.pool.name", _n4450, 4194304)
-        _end4451 = pos + 4 + _n4450
-        pos = _end4451 + (-_n4450 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_list_volumes_args.pool.name")
-        _name4447 = buf[_end4451 - _n4450 : _end4451].decode("utf-8", "surrogateescape")
-        _uuid4448, _maxnames4449 = _U_16si(buf, pos)
-        pos += 20
-        _pool4446 = _tuple_new(remote_nonnull_storage_pool, (_name4447, _uuid4448))
-        value = _tuple_new(remote_storage_pool_list_volumes_args, (_pool4446, _maxnames4449))
+        (_maxnames2362,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_list_defined_domains_args, (_maxnames2362,))
     except _StructError:
-        raise _truncated("remote_storage_pool_list_volumes_args") from None
+        raise _truncated("remote_connect_list_defined_domains_args") from None
     return value, pos
 
 
-def encode_remote_storage_pool_list_volumes_args(out: bytearray, value: remote_storage_pool_list_volumes_args) -> None:
+def encode_remote_connect_list_defined_domains_args(out: bytearray, value: remote_connect_list_defined_domains_args) -> None:
     try:
-        _pool4452, _maxnames4453 = value
-        _name4454, _uuid4455 = _pool4452
-        _b4456 = _name4454.encode("utf-8", "surrogateescape")
-        _n4457 = len(_b4456)
-        if _n4457 > 4194304:
-            raise _too_long("remote_storage_pool_list_volumes_args.pool.name", _n4457, 4194304)
-        out += _U32P(_n4457)
-        out += _b4456
-        out += _PAD[-_n4457 & 3]
-        if len(_uuid4455) != 16:
-            raise _wrong_size("remote_storage_pool_list_volumes_args.pool.uuid", len(_uuid4455), 16)
-        out += _P_16si(_uuid4455, _maxnames4453)
+        (_maxnames2363,) = value
+        out += _P_i(_maxnames2363)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_list_volumes_args: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_defined_domains_args: {e}") from e
 
 
 @record
-class remote_storage_pool_list_volumes_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_storage_pool_list_volumes_ret``."""
+class remote_connect_list_defined_domains_ret(Record, tuple[list[str]]):
+    """XDR struct ``remote_connect_list_defined_domains_ret``."""
 
     __slots__ = ()
     names: list[str]
 
-    def __new__(cls, names: list[str]) -> remote_storage_pool_list_volumes_ret:
+    def __new__(cls, names: list[str]) -> remote_connect_list_defined_domains_ret:
         return _tuple_new(cls, (names,))
 
 
-def decode_remote_storage_pool_list_volumes_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_list_volumes_ret, int]:
+def decode_remote_connect_list_defined_domains_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_domains_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4459,) = _U32(buf, pos)
+        (_n2365,) = _U32(buf, pos)
         pos += 4
-        if _n4459 > 16384:
-            raise _too_long("remote_storage_pool_list_volumes_ret.names", _n4459, 16384)
-        if _n4459 * 4 > len(buf) - pos:
-            raise _truncated("remote_storage_pool_list_volumes_ret.names")
-        _names4458: list[str] = []
-        for _ in range(_n4459):
-            (_n4461,) = _U32(buf, pos)
-            if _n4461 > 4194304:
-                raise _too_long("remote_storage_pool_list_volumes_ret.names[]", _n4461, 4194304)
-            _end4462 = pos + 4 + _n4461
-            pos = _end4462 + (-_n4461 & 3)
+        if _n2365 > 16384:
+            raise _too_long("remote_connect_list_defined_domains_ret.names", _n2365, 16384)
+        if _n2365 * 4 > len(buf) - pos:
+            raise _truncated("remote_connect_list_defined_domains_ret.names")
+        _names2364: list[str] = []
+        for _ in range(_n2365):
+            (_n2367,) = _U32(buf, pos)
+            if _n2367 > 4194304:
+                raise _too_long("remote_connect_list_defined_domains_ret.names[]", _n2367, 4194304)
+            _end2368 = pos + 4 + _n2367
+            pos = _end2368 + (-_n2367 & 3)
             if pos > len(buf):
-                raise _truncated("remote_storage_pool_list_volumes_ret.names[]")
-            _e4460 = buf[_end4462 - _n4461 : _end4462].decode("utf-8", "surrogateescape")
-            _names4458.append(_e4460)
-        value = _tuple_new(remote_storage_pool_list_volumes_ret, (_names4458,))
+                raise _truncated("remote_connect_list_defined_domains_ret.names[]")
+            _e2366 = buf[_end2368 - _n2367 : _end2368].decode("utf-8", "surrogateescape")
+            _names2364.append(_e2366)
+        value = _tuple_new(remote_connect_list_defined_domains_ret, (_names2364,))
     except _StructError:
-        raise _truncated("remote_storage_pool_list_volumes_ret") from None
+        raise _truncated("remote_connect_list_defined_domains_ret") from None
     return value, pos
 
 
-def encode_remote_storage_pool_list_volumes_ret(out: bytearray, value: remote_storage_pool_list_volumes_ret) -> None:
+def encode_remote_connect_list_defined_domains_ret(out: bytearray, value: remote_connect_list_defined_domains_ret) -> None:
     try:
-        (_names4463,) = value
-        _n4464 = len(_names4463)
-        if _n4464 > 16384:
-            raise _too_long("remote_storage_pool_list_volumes_ret.names", _n4464, 16384)
-        out += _U32P(_n4464)
-        for _e4465 in _names4463:
-            _b4466 = _e4465.encode("utf-8", "surrogateescape")
-            _n4467 = len(_b4466)
-            if _n4467 > 4194304:
-                raise _too_long("remote_storage_pool_list_volumes_ret.names[]", _n4467, 4194304)
-            out += _U32P(_n4467)
-            out += _b4466
-            out += _PAD[-_n4467 & 3]
+        (_names2369,) = value
+        _n2370 = len(_names2369)
+        if _n2370 > 16384:
+            raise _too_long("remote_connect_list_defined_domains_ret.names", _n2370, 16384)
+        out += _U32P(_n2370)
+        for _e2371 in _names2369:
+            _b2372 = _e2371.encode("utf-8", "surrogateescape")
+            _n2373 = len(_b2372)
+            if _n2373 > 4194304:
+                raise _too_long("remote_connect_list_defined_domains_ret.names[]", _n2373, 4194304)
+            out += _U32P(_n2373)
+            out += _b2372
+            out += _PAD[-_n2373 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_list_volumes_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_defined_domains_ret: {e}") from e
 
 
 @record
-class remote_storage_vol_lookup_by_name_args(Record, tuple[remote_nonnull_storage_pool, str]):
-    """XDR struct ``remote_storage_vol_lookup_by_name_args``."""
+class remote_domain_get_vcpus_args(Record, tuple[remote_nonnull_domain, int, int]):
+    """XDR struct ``remote_domain_get_vcpus_args``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    name: str
+    dom: remote_nonnull_domain
+    maxinfo: int
+    maplen: int
 
-    def __new__(cls, pool: remote_nonnull_storage_pool, name: str) -> remote_storage_vol_lookup_by_name_args:
-        return _tuple_new(cls, (pool, name))
+    def __new__(cls, dom: remote_nonnull_domain, maxinfo: int, maplen: int) -> remote_domain_get_vcpus_args:
+        return _tuple_new(cls, (dom, maxinfo, maplen))
 
 
-def decode_remote_storage_vol_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_name_args, int]:
+def decode_remote_domain_get_vcpus_args(buf: Buf, pos: int) -> tuple[remote_domain_get_vcpus_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4472,) = _U32(buf, pos)
-        if _n4472 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_args.pool.name", _n4472, 4194304)
-        _end4473 = pos + 4 + _n4472
-        pos = _end4473 + (-_n4472 & 3)
+        (_n2722,) = _U32(buf, pos)
+        if _n2722 > 4194304:
+            raise _too_long("remote_domain_get_vcpus_args.dom.name", _n2722, 4194304)
+        _end2723 = pos + 4 + _n2722
+        pos = _end2723 + (-_n2722 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_name_args.pool.name")
-        _name4469 = buf[_end4473 - _n4472 : _end4473].decode("utf-8", "surrogateescape")
-        (_uuid4470,) = _U_16s(buf, pos)
-        pos += 16
-        (_n4474,) = _U32(buf, pos)
-        if _n4474 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_args.name", _n4474, 4194304)
-        _end4475 = pos + 4 + _n4474
-        pos = _end4475 + (-_n4474 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_name_args.name")
-        _name4471 = buf[_end4475 - _n4474 : _end4475].decode("utf-8", "surrogateescape")
-        _pool4468 = _tuple_new(remote_nonnull_storage_pool, (_name4469, _uuid4470))
-        value = _tuple_new(remote_storage_vol_lookup_by_name_args, (_pool4468, _name4471))
+            raise _truncated("remote_domain_get_vcpus_args.dom.name")
+        _name2717 = buf[_end2723 - _n2722 : _end2723].decode("utf-8", "surrogateescape")
+        _uuid2718, _id2719, _maxinfo2720, _maplen2721 = _U_16siii(buf, pos)
+        pos += 28
+        _dom2716 = _tuple_new(remote_nonnull_domain, (_name2717, _uuid2718, _id2719))
+        value = _tuple_new(remote_domain_get_vcpus_args, (_dom2716, _maxinfo2720, _maplen2721))
     except _StructError:
-        raise _truncated("remote_storage_vol_lookup_by_name_args") from None
+        raise _truncated("remote_domain_get_vcpus_args") from None
     return value, pos
 
 
-def encode_remote_storage_vol_lookup_by_name_args(out: bytearray, value: remote_storage_vol_lookup_by_name_args) -> None:
+def encode_remote_domain_get_vcpus_args(out: bytearray, value: remote_domain_get_vcpus_args) -> None:
     try:
-        _pool4476, _name4477 = value
-        _name4478, _uuid4479 = _pool4476
-        _b4480 = _name4478.encode("utf-8", "surrogateescape")
-        _n4481 = len(_b4480)
-        if _n4481 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_args.pool.name", _n4481, 4194304)
-        out += _U32P(_n4481)
-        out += _b4480
-        out += _PAD[-_n4481 & 3]
-        if len(_uuid4479) != 16:
-            raise _wrong_size("remote_storage_vol_lookup_by_name_args.pool.uuid", len(_uuid4479), 16)
-        out += _P_16s(_uuid4479)
-        _b4482 = _name4477.encode("utf-8", "surrogateescape")
-        _n4483 = len(_b4482)
-        if _n4483 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_args.name", _n4483, 4194304)
-        out += _U32P(_n4483)
-        out += _b4482
-        out += _PAD[-_n4483 & 3]
+        _dom2724, _maxinfo2725, _maplen2726 = value
+        _name2727, _uuid2728, _id2729 = _dom2724
+        _b2730 = _name2727.encode("utf-8", "surrogateescape")
+        _n2731 = len(_b2730)
+        if _n2731 > 4194304:
+            raise _too_long("remote_domain_get_vcpus_args.dom.name", _n2731, 4194304)
+        out += _U32P(_n2731)
+        out += _b2730
+        out += _PAD[-_n2731 & 3]
+        if len(_uuid2728) != 16:
+            raise _wrong_size("remote_domain_get_vcpus_args.dom.uuid", len(_uuid2728), 16)
+        out += _P_16siii(_uuid2728, _id2729, _maxinfo2725, _maplen2726)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_name_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_vcpus_args: {e}") from e
 
 
 @record
-class remote_storage_vol_lookup_by_name_ret(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_vol_lookup_by_name_ret``."""
+class remote_domain_get_vcpus_ret(Record, tuple[list[remote_vcpu_info], bytes]):
+    """XDR struct ``remote_domain_get_vcpus_ret``."""
 
     __slots__ = ()
-    vol: remote_nonnull_storage_vol
+    info: list[remote_vcpu_info]
+    cpumaps: bytes
 
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_lookup_by_name_ret:
-        return _tuple_new(cls, (vol,))
+    def __new__(cls, info: list[remote_vcpu_info], cpumaps: bytes) -> remote_domain_get_vcpus_ret:
+        return _tuple_new(cls, (info, cpumaps))
 
 
-def decode_remote_storage_vol_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_name_ret, int]:
+def decode_remote_domain_get_vcpus_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_vcpus_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4488,) = _U32(buf, pos)
-        if _n4488 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.pool", _n4488, 4194304)
-        _end4489 = pos + 4 + _n4488
-        pos = _end4489 + (-_n4488 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_name_ret.vol.pool")
-        _pool4485 = buf[_end4489 - _n4488 : _end4489].decode("utf-8", "surrogateescape")
-        (_n4490,) = _U32(buf, pos)
-        if _n4490 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.name", _n4490, 4194304)
-        _end4491 = pos + 4 + _n4490
-        pos = _end4491 + (-_n4490 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_name_ret.vol.name")
-        _name4486 = buf[_end4491 - _n4490 : _end4491].decode("utf-8", "surrogateescape")
-        (_n4492,) = _U32(buf, pos)
-        if _n4492 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.key", _n4492, 4194304)
-        _end4493 = pos + 4 + _n4492
-        pos = _end4493 + (-_n4492 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_name_ret.vol.key")
-        _key4487 = buf[_end4493 - _n4492 : _end4493].decode("utf-8", "surrogateescape")
-        _vol4484 = _tuple_new(remote_nonnull_storage_vol, (_pool4485, _name4486, _key4487))
-        value = _tuple_new(remote_storage_vol_lookup_by_name_ret, (_vol4484,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_lookup_by_name_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_lookup_by_name_ret(out: bytearray, value: remote_storage_vol_lookup_by_name_ret) -> None:
-    try:
-        (_vol4494,) = value
-        _pool4495, _name4496, _key4497 = _vol4494
-        _b4498 = _pool4495.encode("utf-8", "surrogateescape")
-        _n4499 = len(_b4498)
-        if _n4499 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.pool", _n4499, 4194304)
-        out += _U32P(_n4499)
-        out += _b4498
-        out += _PAD[-_n4499 & 3]
-        _b4500 = _name4496.encode("utf-8", "surrogateescape")
-        _n4501 = len(_b4500)
-        if _n4501 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.name", _n4501, 4194304)
-        out += _U32P(_n4501)
-        out += _b4500
-        out += _PAD[-_n4501 & 3]
-        _b4502 = _key4497.encode("utf-8", "surrogateescape")
-        _n4503 = len(_b4502)
-        if _n4503 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.key", _n4503, 4194304)
-        out += _U32P(_n4503)
-        out += _b4502
-        out += _PAD[-_n4503 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_name_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_create_xml_args(Record, tuple[remote_nonnull_storage_pool, str, int]):
-    """XDR struct ``remote_storage_vol_create_xml_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    xml: str
-    flags: int
-
-    def __new__(cls, pool: remote_nonnull_storage_pool, xml: str, flags: int) -> remote_storage_vol_create_xml_args:
-        return _tuple_new(cls, (pool, xml, flags))
-
-
-def decode_remote_storage_vol_create_xml_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_create_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4561,) = _U32(buf, pos)
-        if _n4561 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_args.pool.name", _n4561, 4194304)
-        _end4562 = pos + 4 + _n4561
-        pos = _end4562 + (-_n4561 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_args.pool.name")
-        _name4557 = buf[_end4562 - _n4561 : _end4562].decode("utf-8", "surrogateescape")
-        (_uuid4558,) = _U_16s(buf, pos)
-        pos += 16
-        (_n4563,) = _U32(buf, pos)
-        if _n4563 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_args.xml", _n4563, 4194304)
-        _end4564 = pos + 4 + _n4563
-        pos = _end4564 + (-_n4563 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_args.xml")
-        _xml4559 = buf[_end4564 - _n4563 : _end4564].decode("utf-8", "surrogateescape")
-        (_flags4560,) = _U_I(buf, pos)
+        (_n2734,) = _U32(buf, pos)
         pos += 4
-        _pool4556 = _tuple_new(remote_nonnull_storage_pool, (_name4557, _uuid4558))
-        value = _tuple_new(remote_storage_vol_create_xml_args, (_pool4556, _xml4559, _flags4560))
+        if _n2734 > 16384:
+            raise _too_long("remote_domain_get_vcpus_ret.info", _n2734, 16384)
+        if _n2734 * 20 > len(buf) - pos:
+            raise _truncated("remote_domain_get_vcpus_ret.info")
+        _info2732: list[remote_vcpu_info] = []
+        for _ in range(_n2734):
+            _number2736, _state2737, _cpu_time2738, _cpu2739 = _U_IiQi(buf, pos)
+            pos += 20
+            _e2735 = _tuple_new(remote_vcpu_info, (_number2736, _state2737, _cpu_time2738, _cpu2739))
+            _info2732.append(_e2735)
+        (_n2740,) = _U32(buf, pos)
+        if _n2740 > 8388608:
+            raise _too_long("remote_domain_get_vcpus_ret.cpumaps", _n2740, 8388608)
+        _end2741 = pos + 4 + _n2740
+        pos = _end2741 + (-_n2740 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_get_vcpus_ret.cpumaps")
+        _cpumaps2733 = buf[_end2741 - _n2740 : _end2741]
+        value = _tuple_new(remote_domain_get_vcpus_ret, (_info2732, _cpumaps2733))
     except _StructError:
-        raise _truncated("remote_storage_vol_create_xml_args") from None
+        raise _truncated("remote_domain_get_vcpus_ret") from None
     return value, pos
 
 
-def encode_remote_storage_vol_create_xml_args(out: bytearray, value: remote_storage_vol_create_xml_args) -> None:
+def encode_remote_domain_get_vcpus_ret(out: bytearray, value: remote_domain_get_vcpus_ret) -> None:
     try:
-        _pool4565, _xml4566, _flags4567 = value
-        _name4568, _uuid4569 = _pool4565
-        _b4570 = _name4568.encode("utf-8", "surrogateescape")
-        _n4571 = len(_b4570)
-        if _n4571 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_args.pool.name", _n4571, 4194304)
-        out += _U32P(_n4571)
-        out += _b4570
-        out += _PAD[-_n4571 & 3]
-        if len(_uuid4569) != 16:
-            raise _wrong_size("remote_storage_vol_create_xml_args.pool.uuid", len(_uuid4569), 16)
-        out += _P_16s(_uuid4569)
-        _b4572 = _xml4566.encode("utf-8", "surrogateescape")
-        _n4573 = len(_b4572)
-        if _n4573 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_args.xml", _n4573, 4194304)
-        out += _U32P(_n4573)
-        out += _b4572
-        out += _PAD[-_n4573 & 3]
-        out += _P_I(_flags4567)
+        _info2742, _cpumaps2743 = value
+        _n2744 = len(_info2742)
+        if _n2744 > 16384:
+            raise _too_long("remote_domain_get_vcpus_ret.info", _n2744, 16384)
+        out += _U32P(_n2744)
+        for _e2745 in _info2742:
+            _number2746, _state2747, _cpu_time2748, _cpu2749 = _e2745
+            out += _P_IiQi(_number2746, _state2747, _cpu_time2748, _cpu2749)
+        _b2750 = _cpumaps2743
+        _n2751 = len(_b2750)
+        if _n2751 > 8388608:
+            raise _too_long("remote_domain_get_vcpus_ret.cpumaps", _n2751, 8388608)
+        out += _U32P(_n2751)
+        out += _b2750
+        out += _PAD[-_n2751 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_create_xml_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_vcpus_ret: {e}") from e
 
 
 @record
-class remote_storage_vol_create_xml_ret(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_vol_create_xml_ret``."""
+class remote_domain_get_max_vcpus_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_get_max_vcpus_args``."""
 
     __slots__ = ()
-    vol: remote_nonnull_storage_vol
+    dom: remote_nonnull_domain
 
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_create_xml_ret:
-        return _tuple_new(cls, (vol,))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_max_vcpus_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_storage_vol_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_create_xml_ret, int]:
+def decode_remote_domain_get_max_vcpus_args(buf: Buf, pos: int) -> tuple[remote_domain_get_max_vcpus_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4578,) = _U32(buf, pos)
-        if _n4578 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_ret.vol.pool", _n4578, 4194304)
-        _end4579 = pos + 4 + _n4578
-        pos = _end4579 + (-_n4578 & 3)
+        (_n2756,) = _U32(buf, pos)
+        if _n2756 > 4194304:
+            raise _too_long("remote_domain_get_max_vcpus_args.dom.name", _n2756, 4194304)
+        _end2757 = pos + 4 + _n2756
+        pos = _end2757 + (-_n2756 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_ret.vol.pool")
-        _pool4575 = buf[_end4579 - _n4578 : _end4579].decode("utf-8", "surrogateescape")
-        (_n4580,) = _U32(buf, pos)
-        if _n4580 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_ret.vol.name", _n4580, 4194304)
-        _end4581 = pos + 4 + _n4580
-        pos = _end4581 + (-_n4580 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_ret.vol.name")
-        _name4576 = buf[_end4581 - _n4580 : _end4581].decode("utf-8", "surrogateescape")
-        (_n4582,) = _U32(buf, pos)
-        if _n4582 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_ret.vol.key", _n4582, 4194304)
-        _end4583 = pos + 4 + _n4582
-        pos = _end4583 + (-_n4582 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_ret.vol.key")
-        _key4577 = buf[_end4583 - _n4582 : _end4583].decode("utf-8", "surrogateescape")
-        _vol4574 = _tuple_new(remote_nonnull_storage_vol, (_pool4575, _name4576, _key4577))
-        value = _tuple_new(remote_storage_vol_create_xml_ret, (_vol4574,))
+            raise _truncated("remote_domain_get_max_vcpus_args.dom.name")
+        _name2753 = buf[_end2757 - _n2756 : _end2757].decode("utf-8", "surrogateescape")
+        _uuid2754, _id2755 = _U_16si(buf, pos)
+        pos += 20
+        _dom2752 = _tuple_new(remote_nonnull_domain, (_name2753, _uuid2754, _id2755))
+        value = _tuple_new(remote_domain_get_max_vcpus_args, (_dom2752,))
     except _StructError:
-        raise _truncated("remote_storage_vol_create_xml_ret") from None
+        raise _truncated("remote_domain_get_max_vcpus_args") from None
     return value, pos
 
 
-def encode_remote_storage_vol_create_xml_ret(out: bytearray, value: remote_storage_vol_create_xml_ret) -> None:
+def encode_remote_domain_get_max_vcpus_args(out: bytearray, value: remote_domain_get_max_vcpus_args) -> None:
     try:
-        (_vol4584,) = value
-        _pool4585, _name4586, _key4587 = _vol4584
-        _b4588 = _pool4585.encode("utf-8", "surrogateescape")
-        _n4589 = len(_b4588)
-        if _n4589 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_ret.vol.pool", _n4589, 4194304)
-        out += _U32P(_n4589)
-        out += _b4588
-        out += _PAD[-_n4589 & 3]
-        _b4590 = _name4586.encode("utf-8", "surrogateescape")
-        _n4591 = len(_b4590)
-        if _n4591 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_ret.vol.name", _n4591, 4194304)
-        out += _U32P(_n4591)
-        out += _b4590
-        out += _PAD[-_n4591 & 3]
-        _b4592 = _key4587.encode("utf-8", "surrogateescape")
-        _n4593 = len(_b4592)
-        if _n4593 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_ret.vol.key", _n4593, 4194304)
-        out += _U32P(_n4593)
-        out += _b4592
-        out += _PAD[-_n4593 & 3]
+        (_dom2758,) = value
+        _name2759, _uuid2760, _id2761 = _dom2758
+        _b2762 = _name2759.encode("utf-8", "surrogateescape")
+        _n2763 = len(_b2762)
+        if _n2763 > 4194304:
+            raise _too_long("remote_domain_get_max_vcpus_args.dom.name", _n2763, 4194304)
+        out += _U32P(_n2763)
+        out += _b2762
+        out += _PAD[-_n2763 & 3]
+        if len(_uuid2760) != 16:
+            raise _wrong_size("remote_domain_get_max_vcpus_args.dom.uuid", len(_uuid2760), 16)
+        out += _P_16si(_uuid2760, _id2761)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_create_xml_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_max_vcpus_args: {e}") from e
 
 
 @record
-class remote_storage_vol_delete_args(Record, tuple[remote_nonnull_storage_vol, int]):
-    """XDR struct ``remote_storage_vol_delete_args``."""
+class remote_domain_get_max_vcpus_ret(Record, tuple[int]):
+    """XDR struct ``remote_domain_get_max_vcpus_ret``."""
 
     __slots__ = ()
-    vol: remote_nonnull_storage_vol
-    flags: int
+    num: int
 
-    def __new__(cls, vol: remote_nonnull_storage_vol, flags: int) -> remote_storage_vol_delete_args:
-        return _tuple_new(cls, (vol, flags))
+    def __new__(cls, num: int) -> remote_domain_get_max_vcpus_ret:
+        return _tuple_new(cls, (num,))
 
 
-def decode_remote_storage_vol_delete_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_delete_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_domain_get_max_vcpus_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_max_vcpus_ret, int]:
     try:
-        (_n4657,) = _U32(buf, pos)
-        if _n4657 > 4194304:
-            raise _too_long("remote_storage_vol_delete_args.vol.pool", _n4657, 4194304)
-        _end4658 = pos + 4 + _n4657
-        pos = _end4658 + (-_n4657 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_delete_args.vol.pool")
-        _pool4653 = buf[_end4658 - _n4657 : _end4658].decode("utf-8", "surrogateescape")
-        (_n4659,) = _U32(buf, pos)
-        if _n4659 > 4194304:
-            raise _too_long("remote_storage_vol_delete_args.vol.name", _n4659, 4194304)
-        _end4660 = pos + 4 + _n4659
-        pos = _end4660 + (-_n4659 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_delete_args.vol.name")
-        _name4654 = buf[_end4660 - _n4659 : _end4660].decode("utf-8", "surrogateescape")
-        (_n4661,) = _U32(buf, pos)
-        if _n4661 > 4194304:
-            raise _too_long("remote_storage_vol_delete_args.vol.key", _n4661, 4194304)
-        _end4662 = pos + 4 + _n4661
-        pos = _end4662 + (-_n4661 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_delete_args.vol.key")
-        _key4655 = buf[_end4662 - _n4661 : _end4662].decode("utf-8", "surrogateescape")
-        (_flags4656,) = _U_I(buf, pos)
+        (_num2764,) = _U_i(buf, pos)
         pos += 4
-        _vol4652 = _tuple_new(remote_nonnull_storage_vol, (_pool4653, _name4654, _key4655))
-        value = _tuple_new(remote_storage_vol_delete_args, (_vol4652, _flags4656))
+        value = _tuple_new(remote_domain_get_max_vcpus_ret, (_num2764,))
     except _StructError:
-        raise _truncated("remote_storage_vol_delete_args") from None
+        raise _truncated("remote_domain_get_max_vcpus_ret") from None
     return value, pos
 
 
-def encode_remote_storage_vol_delete_args(out: bytearray, value: remote_storage_vol_delete_args) -> None:
+def encode_remote_domain_get_max_vcpus_ret(out: bytearray, value: remote_domain_get_max_vcpus_ret) -> None:
     try:
-        _vol4663, _flags4664 = value
-        _pool4665, _name4666, _key4667 = _vol4663
-        _b4668 = _pool4665.encode("utf-8", "surrogateescape")
-        _n4669 = len(_b4668)
-        if _n4669 > 4194304:
-            raise _too_long("remote_storage_vol_delete_args.vol.pool", _n4669, 4194304)
-        out += _U32P(_n4669)
-        out += _b4668
-        out += _PAD[-_n4669 & 3]
-        _b4670 = _name4666.encode("utf-8", "surrogateescape")
-        _n4671 = len(_b4670)
-        if _n4671 > 4194304:
-            raise _too_long("remote_storage_vol_delete_args.vol.name", _n4671, 4194304)
-        out += _U32P(_n4671)
-        out += _b4670
-        out += _PAD[-_n4671 & 3]
-        _b4672 = _key4667.encode("utf-8", "surrogateescape")
-        _n4673 = len(_b4672)
-        if _n4673 > 4194304:
-            raise _too_long("remote_storage_vol_delete_args.vol.key", _n4673, 4194304)
-        out += _U32P(_n4673)
-        out += _b4672
-        out += _PAD[-_n4673 & 3]
-        out += _P_I(_flags4664)
+        (_num2765,) = value
+        out += _P_i(_num2765)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_delete_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_max_vcpus_ret: {e}") from e

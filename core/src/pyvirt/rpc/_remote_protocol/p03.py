@@ -7,26 +7,18 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from struct import pack as _pack
-from struct import unpack_from as _unpack_from
 
 from pyvirt.rpc._remote_protocol.common import (
     remote_nonnull_domain,
-    remote_nonnull_node_device,
-    remote_nonnull_storage_pool,
-    remote_nonnull_storage_vol,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
     _too_long,
     _truncated,
     _tuple_new,
@@ -38,2851 +30,460 @@ _U_16s = Struct(">16s").unpack_from
 _P_16s = Struct(">16s").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siQII = Struct(">16siQII").unpack_from
-_P_16siQII = Struct(">16siQII").pack
-_U_16siii = Struct(">16siii").unpack_from
-_P_16siii = Struct(">16siii").pack
-_U_I = Struct(">I").unpack_from
-_P_I = Struct(">I").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
-_U_QII = Struct(">QII").unpack_from
-_P_QII = Struct(">QII").pack
-_U_Qi = Struct(">Qi").unpack_from
-_P_Qi = Struct(">Qi").pack
+_U_16siI = Struct(">16siI").unpack_from
+_P_16siI = Struct(">16siI").pack
+_U_16siQ = Struct(">16siQ").unpack_from
+_P_16siQ = Struct(">16siQ").pack
+_U_16sii = Struct(">16sii").unpack_from
+_P_16sii = Struct(">16sii").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_iI = Struct(">iI").unpack_from
-_P_iI = Struct(">iI").pack
-_U_iQQ = Struct(">iQQ").unpack_from
-_P_iQQ = Struct(">iQQ").pack
-_U_ii = Struct(">ii").unpack_from
-_P_ii = Struct(">ii").pack
 
 
 @record
-class remote_connect_get_uri_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_get_uri_ret``."""
+class remote_domain_lookup_by_uuid_args(Record, tuple[bytes]):
+    """XDR struct ``remote_domain_lookup_by_uuid_args``."""
 
     __slots__ = ()
-    uri: str
+    uuid: bytes
 
-    def __new__(cls, uri: str) -> remote_connect_get_uri_ret:
-        return _tuple_new(cls, (uri,))
+    def __new__(cls, uuid: bytes) -> remote_domain_lookup_by_uuid_args:
+        return _tuple_new(cls, (uuid,))
 
 
-def decode_remote_connect_get_uri_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_uri_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_domain_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_domain_lookup_by_uuid_args, int]:
     try:
-        (_n452,) = _U32(buf, pos)
-        if _n452 > 4194304:
-            raise _too_long("remote_connect_get_uri_ret.uri", _n452, 4194304)
-        _end453 = pos + 4 + _n452
-        pos = _end453 + (-_n452 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_get_uri_ret.uri")
-        _uri451 = buf[_end453 - _n452 : _end453].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_get_uri_ret, (_uri451,))
-    except _StructError:
-        raise _truncated("remote_connect_get_uri_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_get_uri_ret(out: bytearray, value: remote_connect_get_uri_ret) -> None:
-    try:
-        (_uri454,) = value
-        _b455 = _uri454.encode("utf-8", "surrogateescape")
-        _n456 = len(_b455)
-        if _n456 > 4194304:
-            raise _too_long("remote_connect_get_uri_ret.uri", _n456, 4194304)
-        out += _U32P(_n456)
-        out += _b455
-        out += _PAD[-_n456 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_uri_ret: {e}") from e
-
-
-@record
-class remote_node_get_cells_free_memory_args(Record, tuple[int, int]):
-    """XDR struct ``remote_node_get_cells_free_memory_args``."""
-
-    __slots__ = ()
-    startCell: int
-    maxcells: int
-
-    def __new__(cls, startCell: int, maxcells: int) -> remote_node_get_cells_free_memory_args:
-        return _tuple_new(cls, (startCell, maxcells))
-
-
-def decode_remote_node_get_cells_free_memory_args(buf: Buf, pos: int) -> tuple[remote_node_get_cells_free_memory_args, int]:
-    try:
-        _startCell574, _maxcells575 = _U_ii(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_node_get_cells_free_memory_args, (_startCell574, _maxcells575))
-    except _StructError:
-        raise _truncated("remote_node_get_cells_free_memory_args") from None
-    return value, pos
-
-
-def encode_remote_node_get_cells_free_memory_args(out: bytearray, value: remote_node_get_cells_free_memory_args) -> None:
-    try:
-        _startCell576, _maxcells577 = value
-        out += _P_ii(_startCell576, _maxcells577)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_cells_free_memory_args: {e}") from e
-
-
-@record
-class remote_node_get_cells_free_memory_ret(Record, tuple[list[int]]):
-    """XDR struct ``remote_node_get_cells_free_memory_ret``."""
-
-    __slots__ = ()
-    cells: list[int]
-
-    def __new__(cls, cells: list[int]) -> remote_node_get_cells_free_memory_ret:
-        return _tuple_new(cls, (cells,))
-
-
-def decode_remote_node_get_cells_free_memory_ret(buf: Buf, pos: int) -> tuple[remote_node_get_cells_free_memory_ret, int]:
-    try:
-        (_n579,) = _U32(buf, pos)
-        pos += 4
-        if _n579 > 1024:
-            raise _too_long("remote_node_get_cells_free_memory_ret.cells", _n579, 1024)
-        if _n579 * 8 > len(buf) - pos:
-            raise _truncated("remote_node_get_cells_free_memory_ret.cells")
-        _cells578: list[int] = list(_unpack_from(f">{_n579}Q", buf, pos))
-        pos += 8 * _n579
-        value = _tuple_new(remote_node_get_cells_free_memory_ret, (_cells578,))
-    except _StructError:
-        raise _truncated("remote_node_get_cells_free_memory_ret") from None
-    return value, pos
-
-
-def encode_remote_node_get_cells_free_memory_ret(out: bytearray, value: remote_node_get_cells_free_memory_ret) -> None:
-    try:
-        (_cells580,) = value
-        _n581 = len(_cells580)
-        if _n581 > 1024:
-            raise _too_long("remote_node_get_cells_free_memory_ret.cells", _n581, 1024)
-        out += _U32P(_n581)
-        out += _pack(f">{_n581}Q", *_cells580)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_cells_free_memory_ret: {e}") from e
-
-
-@record
-class remote_node_get_free_memory_ret(Record, tuple[int]):
-    """XDR struct ``remote_node_get_free_memory_ret``."""
-
-    __slots__ = ()
-    freeMem: int
-
-    def __new__(cls, freeMem: int) -> remote_node_get_free_memory_ret:
-        return _tuple_new(cls, (freeMem,))
-
-
-def decode_remote_node_get_free_memory_ret(buf: Buf, pos: int) -> tuple[remote_node_get_free_memory_ret, int]:
-    try:
-        (_freeMem582,) = _U_Q(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_node_get_free_memory_ret, (_freeMem582,))
-    except _StructError:
-        raise _truncated("remote_node_get_free_memory_ret") from None
-    return value, pos
-
-
-def encode_remote_node_get_free_memory_ret(out: bytearray, value: remote_node_get_free_memory_ret) -> None:
-    try:
-        (_freeMem583,) = value
-        out += _P_Q(_freeMem583)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_free_memory_ret: {e}") from e
-
-
-@record
-class remote_domain_block_peek_args(Record, tuple[remote_nonnull_domain, str, int, int, int]):
-    """XDR struct ``remote_domain_block_peek_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    offset: int
-    size: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, offset: int, size: int, flags: int) -> remote_domain_block_peek_args:
-        return _tuple_new(cls, (dom, path, offset, size, flags))
-
-
-def decode_remote_domain_block_peek_args(buf: Buf, pos: int) -> tuple[remote_domain_block_peek_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1514,) = _U32(buf, pos)
-        if _n1514 > 4194304:
-            raise _too_long("remote_domain_block_peek_args.dom.name", _n1514, 4194304)
-        _end1515 = pos + 4 + _n1514
-        pos = _end1515 + (-_n1514 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_peek_args.dom.name")
-        _name1507 = buf[_end1515 - _n1514 : _end1515].decode("utf-8", "surrogateescape")
-        _uuid1508, _id1509 = _U_16si(buf, pos)
-        pos += 20
-        (_n1516,) = _U32(buf, pos)
-        if _n1516 > 4194304:
-            raise _too_long("remote_domain_block_peek_args.path", _n1516, 4194304)
-        _end1517 = pos + 4 + _n1516
-        pos = _end1517 + (-_n1516 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_peek_args.path")
-        _path1510 = buf[_end1517 - _n1516 : _end1517].decode("utf-8", "surrogateescape")
-        _offset1511, _size1512, _flags1513 = _U_QII(buf, pos)
+        (_uuid1648,) = _U_16s(buf, pos)
         pos += 16
-        _dom1506 = _tuple_new(remote_nonnull_domain, (_name1507, _uuid1508, _id1509))
-        value = _tuple_new(remote_domain_block_peek_args, (_dom1506, _path1510, _offset1511, _size1512, _flags1513))
+        value = _tuple_new(remote_domain_lookup_by_uuid_args, (_uuid1648,))
     except _StructError:
-        raise _truncated("remote_domain_block_peek_args") from None
+        raise _truncated("remote_domain_lookup_by_uuid_args") from None
     return value, pos
 
 
-def encode_remote_domain_block_peek_args(out: bytearray, value: remote_domain_block_peek_args) -> None:
+def encode_remote_domain_lookup_by_uuid_args(out: bytearray, value: remote_domain_lookup_by_uuid_args) -> None:
     try:
-        _dom1518, _path1519, _offset1520, _size1521, _flags1522 = value
-        _name1523, _uuid1524, _id1525 = _dom1518
-        _b1526 = _name1523.encode("utf-8", "surrogateescape")
-        _n1527 = len(_b1526)
-        if _n1527 > 4194304:
-            raise _too_long("remote_domain_block_peek_args.dom.name", _n1527, 4194304)
-        out += _U32P(_n1527)
-        out += _b1526
-        out += _PAD[-_n1527 & 3]
-        if len(_uuid1524) != 16:
-            raise _wrong_size("remote_domain_block_peek_args.dom.uuid", len(_uuid1524), 16)
-        out += _P_16si(_uuid1524, _id1525)
-        _b1528 = _path1519.encode("utf-8", "surrogateescape")
-        _n1529 = len(_b1528)
-        if _n1529 > 4194304:
-            raise _too_long("remote_domain_block_peek_args.path", _n1529, 4194304)
-        out += _U32P(_n1529)
-        out += _b1528
-        out += _PAD[-_n1529 & 3]
-        out += _P_QII(_offset1520, _size1521, _flags1522)
+        (_uuid1649,) = value
+        if len(_uuid1649) != 16:
+            raise _wrong_size("remote_domain_lookup_by_uuid_args.uuid", len(_uuid1649), 16)
+        out += _P_16s(_uuid1649)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_peek_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_lookup_by_uuid_args: {e}") from e
 
 
 @record
-class remote_domain_block_peek_ret(Record, tuple[bytes]):
-    """XDR struct ``remote_domain_block_peek_ret``."""
-
-    __slots__ = ()
-    buffer: bytes
-
-    def __new__(cls, buffer: bytes) -> remote_domain_block_peek_ret:
-        return _tuple_new(cls, (buffer,))
-
-
-def decode_remote_domain_block_peek_ret(buf: Buf, pos: int) -> tuple[remote_domain_block_peek_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1531,) = _U32(buf, pos)
-        if _n1531 > 4194304:
-            raise _too_long("remote_domain_block_peek_ret.buffer", _n1531, 4194304)
-        _end1532 = pos + 4 + _n1531
-        pos = _end1532 + (-_n1531 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_peek_ret.buffer")
-        _buffer1530 = buf[_end1532 - _n1531 : _end1532]
-        value = _tuple_new(remote_domain_block_peek_ret, (_buffer1530,))
-    except _StructError:
-        raise _truncated("remote_domain_block_peek_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_block_peek_ret(out: bytearray, value: remote_domain_block_peek_ret) -> None:
-    try:
-        (_buffer1533,) = value
-        _b1534 = _buffer1533
-        _n1535 = len(_b1534)
-        if _n1535 > 4194304:
-            raise _too_long("remote_domain_block_peek_ret.buffer", _n1535, 4194304)
-        out += _U32P(_n1535)
-        out += _b1534
-        out += _PAD[-_n1535 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_peek_ret: {e}") from e
-
-
-@record
-class remote_domain_memory_peek_args(Record, tuple[remote_nonnull_domain, int, int, int]):
-    """XDR struct ``remote_domain_memory_peek_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    offset: int
-    size: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, offset: int, size: int, flags: int) -> remote_domain_memory_peek_args:
-        return _tuple_new(cls, (dom, offset, size, flags))
-
-
-def decode_remote_domain_memory_peek_args(buf: Buf, pos: int) -> tuple[remote_domain_memory_peek_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1543,) = _U32(buf, pos)
-        if _n1543 > 4194304:
-            raise _too_long("remote_domain_memory_peek_args.dom.name", _n1543, 4194304)
-        _end1544 = pos + 4 + _n1543
-        pos = _end1544 + (-_n1543 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_memory_peek_args.dom.name")
-        _name1537 = buf[_end1544 - _n1543 : _end1544].decode("utf-8", "surrogateescape")
-        _uuid1538, _id1539, _offset1540, _size1541, _flags1542 = _U_16siQII(buf, pos)
-        pos += 36
-        _dom1536 = _tuple_new(remote_nonnull_domain, (_name1537, _uuid1538, _id1539))
-        value = _tuple_new(remote_domain_memory_peek_args, (_dom1536, _offset1540, _size1541, _flags1542))
-    except _StructError:
-        raise _truncated("remote_domain_memory_peek_args") from None
-    return value, pos
-
-
-def encode_remote_domain_memory_peek_args(out: bytearray, value: remote_domain_memory_peek_args) -> None:
-    try:
-        _dom1545, _offset1546, _size1547, _flags1548 = value
-        _name1549, _uuid1550, _id1551 = _dom1545
-        _b1552 = _name1549.encode("utf-8", "surrogateescape")
-        _n1553 = len(_b1552)
-        if _n1553 > 4194304:
-            raise _too_long("remote_domain_memory_peek_args.dom.name", _n1553, 4194304)
-        out += _U32P(_n1553)
-        out += _b1552
-        out += _PAD[-_n1553 & 3]
-        if len(_uuid1550) != 16:
-            raise _wrong_size("remote_domain_memory_peek_args.dom.uuid", len(_uuid1550), 16)
-        out += _P_16siQII(_uuid1550, _id1551, _offset1546, _size1547, _flags1548)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_memory_peek_args: {e}") from e
-
-
-@record
-class remote_domain_memory_peek_ret(Record, tuple[bytes]):
-    """XDR struct ``remote_domain_memory_peek_ret``."""
-
-    __slots__ = ()
-    buffer: bytes
-
-    def __new__(cls, buffer: bytes) -> remote_domain_memory_peek_ret:
-        return _tuple_new(cls, (buffer,))
-
-
-def decode_remote_domain_memory_peek_ret(buf: Buf, pos: int) -> tuple[remote_domain_memory_peek_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1555,) = _U32(buf, pos)
-        if _n1555 > 4194304:
-            raise _too_long("remote_domain_memory_peek_ret.buffer", _n1555, 4194304)
-        _end1556 = pos + 4 + _n1555
-        pos = _end1556 + (-_n1555 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_memory_peek_ret.buffer")
-        _buffer1554 = buf[_end1556 - _n1555 : _end1556]
-        value = _tuple_new(remote_domain_memory_peek_ret, (_buffer1554,))
-    except _StructError:
-        raise _truncated("remote_domain_memory_peek_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_memory_peek_ret(out: bytearray, value: remote_domain_memory_peek_ret) -> None:
-    try:
-        (_buffer1557,) = value
-        _b1558 = _buffer1557
-        _n1559 = len(_b1558)
-        if _n1559 > 4194304:
-            raise _too_long("remote_domain_memory_peek_ret.buffer", _n1559, 4194304)
-        out += _U32P(_n1559)
-        out += _b1558
-        out += _PAD[-_n1559 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_memory_peek_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare2_args(Record, tuple[str | None, int, str | None, int, str]):
-    """XDR struct ``remote_domain_migrate_prepare2_args``."""
-
-    __slots__ = ()
-    uri_in: str | None
-    flags: int
-    dname: str | None
-    resource: int
-    dom_xml: str
-
-    def __new__(cls, uri_in: str | None, flags: int, dname: str | None, resource: int, dom_xml: str) -> remote_domain_migrate_prepare2_args:
-        return _tuple_new(cls, (uri_in, flags, dname, resource, dom_xml))
-
-
-def decode_remote_domain_migrate_prepare2_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare2_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f2293,) = _U32(buf, pos)
-        pos += 4
-        _uri_in2288: str | None = None
-        if _f2293 == 1:
-            (_n2295,) = _U32(buf, pos)
-            if _n2295 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare2_args.uri_in", _n2295, 4194304)
-            _end2296 = pos + 4 + _n2295
-            pos = _end2296 + (-_n2295 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare2_args.uri_in")
-            _o2294 = buf[_end2296 - _n2295 : _end2296].decode("utf-8", "surrogateescape")
-            _uri_in2288 = _o2294
-        elif _f2293 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare2_args.uri_in", _f2293)
-        (_flags2289,) = _U_Q(buf, pos)
-        pos += 8
-        (_f2297,) = _U32(buf, pos)
-        pos += 4
-        _dname2290: str | None = None
-        if _f2297 == 1:
-            (_n2299,) = _U32(buf, pos)
-            if _n2299 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare2_args.dname", _n2299, 4194304)
-            _end2300 = pos + 4 + _n2299
-            pos = _end2300 + (-_n2299 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare2_args.dname")
-            _o2298 = buf[_end2300 - _n2299 : _end2300].decode("utf-8", "surrogateescape")
-            _dname2290 = _o2298
-        elif _f2297 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare2_args.dname", _f2297)
-        (_resource2291,) = _U_Q(buf, pos)
-        pos += 8
-        (_n2301,) = _U32(buf, pos)
-        if _n2301 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare2_args.dom_xml", _n2301, 4194304)
-        _end2302 = pos + 4 + _n2301
-        pos = _end2302 + (-_n2301 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare2_args.dom_xml")
-        _dom_xml2292 = buf[_end2302 - _n2301 : _end2302].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_migrate_prepare2_args, (_uri_in2288, _flags2289, _dname2290, _resource2291, _dom_xml2292))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare2_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare2_args(out: bytearray, value: remote_domain_migrate_prepare2_args) -> None:
-    try:
-        _uri_in2303, _flags2304, _dname2305, _resource2306, _dom_xml2307 = value
-        if _uri_in2303 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2308 = _uri_in2303.encode("utf-8", "surrogateescape")
-            _n2309 = len(_b2308)
-            if _n2309 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare2_args.uri_in", _n2309, 4194304)
-            out += _U32P(_n2309)
-            out += _b2308
-            out += _PAD[-_n2309 & 3]
-        out += _P_Q(_flags2304)
-        if _dname2305 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2310 = _dname2305.encode("utf-8", "surrogateescape")
-            _n2311 = len(_b2310)
-            if _n2311 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare2_args.dname", _n2311, 4194304)
-            out += _U32P(_n2311)
-            out += _b2310
-            out += _PAD[-_n2311 & 3]
-        out += _P_Q(_resource2306)
-        _b2312 = _dom_xml2307.encode("utf-8", "surrogateescape")
-        _n2313 = len(_b2312)
-        if _n2313 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare2_args.dom_xml", _n2313, 4194304)
-        out += _U32P(_n2313)
-        out += _b2312
-        out += _PAD[-_n2313 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare2_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare2_ret(Record, tuple[bytes, str | None]):
-    """XDR struct ``remote_domain_migrate_prepare2_ret``."""
-
-    __slots__ = ()
-    cookie: bytes
-    uri_out: str | None
-
-    def __new__(cls, cookie: bytes, uri_out: str | None) -> remote_domain_migrate_prepare2_ret:
-        return _tuple_new(cls, (cookie, uri_out))
-
-
-def decode_remote_domain_migrate_prepare2_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare2_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2316,) = _U32(buf, pos)
-        if _n2316 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare2_ret.cookie", _n2316, 4194304)
-        _end2317 = pos + 4 + _n2316
-        pos = _end2317 + (-_n2316 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare2_ret.cookie")
-        _cookie2314 = buf[_end2317 - _n2316 : _end2317]
-        (_f2318,) = _U32(buf, pos)
-        pos += 4
-        _uri_out2315: str | None = None
-        if _f2318 == 1:
-            (_n2320,) = _U32(buf, pos)
-            if _n2320 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare2_ret.uri_out", _n2320, 4194304)
-            _end2321 = pos + 4 + _n2320
-            pos = _end2321 + (-_n2320 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare2_ret.uri_out")
-            _o2319 = buf[_end2321 - _n2320 : _end2321].decode("utf-8", "surrogateescape")
-            _uri_out2315 = _o2319
-        elif _f2318 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare2_ret.uri_out", _f2318)
-        value = _tuple_new(remote_domain_migrate_prepare2_ret, (_cookie2314, _uri_out2315))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare2_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare2_ret(out: bytearray, value: remote_domain_migrate_prepare2_ret) -> None:
-    try:
-        _cookie2322, _uri_out2323 = value
-        _b2324 = _cookie2322
-        _n2325 = len(_b2324)
-        if _n2325 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare2_ret.cookie", _n2325, 4194304)
-        out += _U32P(_n2325)
-        out += _b2324
-        out += _PAD[-_n2325 & 3]
-        if _uri_out2323 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2326 = _uri_out2323.encode("utf-8", "surrogateescape")
-            _n2327 = len(_b2326)
-            if _n2327 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare2_ret.uri_out", _n2327, 4194304)
-            out += _U32P(_n2327)
-            out += _b2326
-            out += _PAD[-_n2327 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare2_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish2_args(Record, tuple[str, bytes, str, int, int]):
-    """XDR struct ``remote_domain_migrate_finish2_args``."""
-
-    __slots__ = ()
-    dname: str
-    cookie: bytes
-    uri: str
-    flags: int
-    retcode: int
-
-    def __new__(cls, dname: str, cookie: bytes, uri: str, flags: int, retcode: int) -> remote_domain_migrate_finish2_args:
-        return _tuple_new(cls, (dname, cookie, uri, flags, retcode))
-
-
-def decode_remote_domain_migrate_finish2_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish2_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2333,) = _U32(buf, pos)
-        if _n2333 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_args.dname", _n2333, 4194304)
-        _end2334 = pos + 4 + _n2333
-        pos = _end2334 + (-_n2333 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish2_args.dname")
-        _dname2328 = buf[_end2334 - _n2333 : _end2334].decode("utf-8", "surrogateescape")
-        (_n2335,) = _U32(buf, pos)
-        if _n2335 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_args.cookie", _n2335, 4194304)
-        _end2336 = pos + 4 + _n2335
-        pos = _end2336 + (-_n2335 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish2_args.cookie")
-        _cookie2329 = buf[_end2336 - _n2335 : _end2336]
-        (_n2337,) = _U32(buf, pos)
-        if _n2337 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_args.uri", _n2337, 4194304)
-        _end2338 = pos + 4 + _n2337
-        pos = _end2338 + (-_n2337 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish2_args.uri")
-        _uri2330 = buf[_end2338 - _n2337 : _end2338].decode("utf-8", "surrogateescape")
-        _flags2331, _retcode2332 = _U_Qi(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_domain_migrate_finish2_args, (_dname2328, _cookie2329, _uri2330, _flags2331, _retcode2332))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish2_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish2_args(out: bytearray, value: remote_domain_migrate_finish2_args) -> None:
-    try:
-        _dname2339, _cookie2340, _uri2341, _flags2342, _retcode2343 = value
-        _b2344 = _dname2339.encode("utf-8", "surrogateescape")
-        _n2345 = len(_b2344)
-        if _n2345 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_args.dname", _n2345, 4194304)
-        out += _U32P(_n2345)
-        out += _b2344
-        out += _PAD[-_n2345 & 3]
-        _b2346 = _cookie2340
-        _n2347 = len(_b2346)
-        if _n2347 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_args.cookie", _n2347, 4194304)
-        out += _U32P(_n2347)
-        out += _b2346
-        out += _PAD[-_n2347 & 3]
-        _b2348 = _uri2341.encode("utf-8", "surrogateescape")
-        _n2349 = len(_b2348)
-        if _n2349 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_args.uri", _n2349, 4194304)
-        out += _U32P(_n2349)
-        out += _b2348
-        out += _PAD[-_n2349 & 3]
-        out += _P_Qi(_flags2342, _retcode2343)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish2_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish2_ret(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_migrate_finish2_ret``."""
-
-    __slots__ = ()
-    ddom: remote_nonnull_domain
-
-    def __new__(cls, ddom: remote_nonnull_domain) -> remote_domain_migrate_finish2_ret:
-        return _tuple_new(cls, (ddom,))
-
-
-def decode_remote_domain_migrate_finish2_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish2_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2354,) = _U32(buf, pos)
-        if _n2354 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_ret.ddom.name", _n2354, 4194304)
-        _end2355 = pos + 4 + _n2354
-        pos = _end2355 + (-_n2354 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish2_ret.ddom.name")
-        _name2351 = buf[_end2355 - _n2354 : _end2355].decode("utf-8", "surrogateescape")
-        _uuid2352, _id2353 = _U_16si(buf, pos)
-        pos += 20
-        _ddom2350 = _tuple_new(remote_nonnull_domain, (_name2351, _uuid2352, _id2353))
-        value = _tuple_new(remote_domain_migrate_finish2_ret, (_ddom2350,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish2_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish2_ret(out: bytearray, value: remote_domain_migrate_finish2_ret) -> None:
-    try:
-        (_ddom2356,) = value
-        _name2357, _uuid2358, _id2359 = _ddom2356
-        _b2360 = _name2357.encode("utf-8", "surrogateescape")
-        _n2361 = len(_b2360)
-        if _n2361 > 4194304:
-            raise _too_long("remote_domain_migrate_finish2_ret.ddom.name", _n2361, 4194304)
-        out += _U32P(_n2361)
-        out += _b2360
-        out += _PAD[-_n2361 & 3]
-        if len(_uuid2358) != 16:
-            raise _wrong_size("remote_domain_migrate_finish2_ret.ddom.uuid", len(_uuid2358), 16)
-        out += _P_16si(_uuid2358, _id2359)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish2_ret: {e}") from e
-
-
-@record
-class remote_domain_get_security_label_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_get_security_label_args``."""
+class remote_domain_lookup_by_uuid_ret(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_lookup_by_uuid_ret``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
 
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_security_label_args:
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_lookup_by_uuid_ret:
         return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_get_security_label_args(buf: Buf, pos: int) -> tuple[remote_domain_get_security_label_args, int]:
+def decode_remote_domain_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_domain_lookup_by_uuid_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n2914,) = _U32(buf, pos)
-        if _n2914 > 4194304:
-            raise _too_long("remote_domain_get_security_label_args.dom.name", _n2914, 4194304)
-        _end2915 = pos + 4 + _n2914
-        pos = _end2915 + (-_n2914 & 3)
+        (_n1654,) = _U32(buf, pos)
+        if _n1654 > 4194304:
+            raise _too_long("remote_domain_lookup_by_uuid_ret.dom.name", _n1654, 4194304)
+        _end1655 = pos + 4 + _n1654
+        pos = _end1655 + (-_n1654 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_get_security_label_args.dom.name")
-        _name2911 = buf[_end2915 - _n2914 : _end2915].decode("utf-8", "surrogateescape")
-        _uuid2912, _id2913 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_lookup_by_uuid_ret.dom.name")
+        _name1651 = buf[_end1655 - _n1654 : _end1655].decode("utf-8", "surrogateescape")
+        _uuid1652, _id1653 = _U_16si(buf, pos)
         pos += 20
-        _dom2910 = _tuple_new(remote_nonnull_domain, (_name2911, _uuid2912, _id2913))
-        value = _tuple_new(remote_domain_get_security_label_args, (_dom2910,))
+        _dom1650 = _tuple_new(remote_nonnull_domain, (_name1651, _uuid1652, _id1653))
+        value = _tuple_new(remote_domain_lookup_by_uuid_ret, (_dom1650,))
     except _StructError:
-        raise _truncated("remote_domain_get_security_label_args") from None
+        raise _truncated("remote_domain_lookup_by_uuid_ret") from None
     return value, pos
 
 
-def encode_remote_domain_get_security_label_args(out: bytearray, value: remote_domain_get_security_label_args) -> None:
+def encode_remote_domain_lookup_by_uuid_ret(out: bytearray, value: remote_domain_lookup_by_uuid_ret) -> None:
     try:
-        (_dom2916,) = value
-        _name2917, _uuid2918, _id2919 = _dom2916
-        _b2920 = _name2917.encode("utf-8", "surrogateescape")
-        _n2921 = len(_b2920)
-        if _n2921 > 4194304:
-            raise _too_long("remote_domain_get_security_label_args.dom.name", _n2921, 4194304)
-        out += _U32P(_n2921)
-        out += _b2920
-        out += _PAD[-_n2921 & 3]
-        if len(_uuid2918) != 16:
-            raise _wrong_size("remote_domain_get_security_label_args.dom.uuid", len(_uuid2918), 16)
-        out += _P_16si(_uuid2918, _id2919)
+        (_dom1656,) = value
+        _name1657, _uuid1658, _id1659 = _dom1656
+        _b1660 = _name1657.encode("utf-8", "surrogateescape")
+        _n1661 = len(_b1660)
+        if _n1661 > 4194304:
+            raise _too_long("remote_domain_lookup_by_uuid_ret.dom.name", _n1661, 4194304)
+        out += _U32P(_n1661)
+        out += _b1660
+        out += _PAD[-_n1661 & 3]
+        if len(_uuid1658) != 16:
+            raise _wrong_size("remote_domain_lookup_by_uuid_ret.dom.uuid", len(_uuid1658), 16)
+        out += _P_16si(_uuid1658, _id1659)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_security_label_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_lookup_by_uuid_ret: {e}") from e
 
 
 @record
-class remote_domain_get_security_label_ret(Record, tuple[bytes, int]):
-    """XDR struct ``remote_domain_get_security_label_ret``."""
-
-    __slots__ = ()
-    label: bytes
-    enforcing: int
-
-    def __new__(cls, label: bytes, enforcing: int) -> remote_domain_get_security_label_ret:
-        return _tuple_new(cls, (label, enforcing))
-
-
-def decode_remote_domain_get_security_label_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_security_label_ret, int]:
-    try:
-        (_n2924,) = _U32(buf, pos)
-        pos += 4
-        if _n2924 > 4097:
-            raise _too_long("remote_domain_get_security_label_ret.label", _n2924, 4097)
-        if _n2924 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_get_security_label_ret.label")
-        _label2922 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n2924}i", buf, pos)])
-        pos += 4 * _n2924
-        (_enforcing2923,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_security_label_ret, (_label2922, _enforcing2923))
-    except _StructError:
-        raise _truncated("remote_domain_get_security_label_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_security_label_ret(out: bytearray, value: remote_domain_get_security_label_ret) -> None:
-    try:
-        _label2925, _enforcing2926 = value
-        _n2927 = len(_label2925)
-        if _n2927 > 4097:
-            raise _too_long("remote_domain_get_security_label_ret.label", _n2927, 4097)
-        out += _U32P(_n2927)
-        out += _pack(f">{_n2927}i", *memoryview(_label2925).cast("b"))
-        out += _P_i(_enforcing2926)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_security_label_ret: {e}") from e
-
-
-@record
-class remote_node_get_security_model_ret(Record, tuple[bytes, bytes]):
-    """XDR struct ``remote_node_get_security_model_ret``."""
-
-    __slots__ = ()
-    model: bytes
-    doi: bytes
-
-    def __new__(cls, model: bytes, doi: bytes) -> remote_node_get_security_model_ret:
-        return _tuple_new(cls, (model, doi))
-
-
-def decode_remote_node_get_security_model_ret(buf: Buf, pos: int) -> tuple[remote_node_get_security_model_ret, int]:
-    try:
-        (_n2956,) = _U32(buf, pos)
-        pos += 4
-        if _n2956 > 257:
-            raise _too_long("remote_node_get_security_model_ret.model", _n2956, 257)
-        if _n2956 * 4 > len(buf) - pos:
-            raise _truncated("remote_node_get_security_model_ret.model")
-        _model2954 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n2956}i", buf, pos)])
-        pos += 4 * _n2956
-        (_n2957,) = _U32(buf, pos)
-        pos += 4
-        if _n2957 > 257:
-            raise _too_long("remote_node_get_security_model_ret.doi", _n2957, 257)
-        if _n2957 * 4 > len(buf) - pos:
-            raise _truncated("remote_node_get_security_model_ret.doi")
-        _doi2955 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n2957}i", buf, pos)])
-        pos += 4 * _n2957
-        value = _tuple_new(remote_node_get_security_model_ret, (_model2954, _doi2955))
-    except _StructError:
-        raise _truncated("remote_node_get_security_model_ret") from None
-    return value, pos
-
-
-def encode_remote_node_get_security_model_ret(out: bytearray, value: remote_node_get_security_model_ret) -> None:
-    try:
-        _model2958, _doi2959 = value
-        _n2960 = len(_model2958)
-        if _n2960 > 257:
-            raise _too_long("remote_node_get_security_model_ret.model", _n2960, 257)
-        out += _U32P(_n2960)
-        out += _pack(f">{_n2960}i", *memoryview(_model2958).cast("b"))
-        _n2961 = len(_doi2959)
-        if _n2961 > 257:
-            raise _too_long("remote_node_get_security_model_ret.doi", _n2961, 257)
-        out += _U32P(_n2961)
-        out += _pack(f">{_n2961}i", *memoryview(_doi2959).cast("b"))
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_security_model_ret: {e}") from e
-
-
-@record
-class remote_connect_num_of_interfaces_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_interfaces_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_interfaces_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_interfaces_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_interfaces_ret, int]:
-    try:
-        (_num3936,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_interfaces_ret, (_num3936,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_interfaces_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_interfaces_ret(out: bytearray, value: remote_connect_num_of_interfaces_ret) -> None:
-    try:
-        (_num3937,) = value
-        out += _P_i(_num3937)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_interfaces_ret: {e}") from e
-
-
-@record
-class remote_connect_list_interfaces_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_interfaces_args``."""
-
-    __slots__ = ()
-    maxnames: int
-
-    def __new__(cls, maxnames: int) -> remote_connect_list_interfaces_args:
-        return _tuple_new(cls, (maxnames,))
-
-
-def decode_remote_connect_list_interfaces_args(buf: Buf, pos: int) -> tuple[remote_connect_list_interfaces_args, int]:
-    try:
-        (_maxnames3938,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_interfaces_args, (_maxnames3938,))
-    except _StructError:
-        raise _truncated("remote_connect_list_interfaces_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_interfaces_args(out: bytearray, value: remote_connect_list_interfaces_args) -> None:
-    try:
-        (_maxnames3939,) = value
-        out += _P_i(_maxnames3939)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_interfaces_args: {e}") from e
-
-
-@record
-class remote_connect_list_interfaces_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_interfaces_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_connect_list_interfaces_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_connect_list_interfaces_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_interfaces_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3941,) = _U32(buf, pos)
-        pos += 4
-        if _n3941 > 16384:
-            raise _too_long("remote_connect_list_interfaces_ret.names", _n3941, 16384)
-        if _n3941 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_interfaces_ret.names")
-        _names3940: list[str] = []
-        for _ in range(_n3941):
-            (_n3943,) = _U32(buf, pos)
-            if _n3943 > 4194304:
-                raise _too_long("remote_connect_list_interfaces_ret.names[]", _n3943, 4194304)
-            _end3944 = pos + 4 + _n3943
-            pos = _end3944 + (-_n3943 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_interfaces_ret.names[]")
-            _e3942 = buf[_end3944 - _n3943 : _end3944].decode("utf-8", "surrogateescape")
-            _names3940.append(_e3942)
-        value = _tuple_new(remote_connect_list_interfaces_ret, (_names3940,))
-    except _StructError:
-        raise _truncated("remote_connect_list_interfaces_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_interfaces_ret(out: bytearray, value: remote_connect_list_interfaces_ret) -> None:
-    try:
-        (_names3945,) = value
-        _n3946 = len(_names3945)
-        if _n3946 > 16384:
-            raise _too_long("remote_connect_list_interfaces_ret.names", _n3946, 16384)
-        out += _U32P(_n3946)
-        for _e3947 in _names3945:
-            _b3948 = _e3947.encode("utf-8", "surrogateescape")
-            _n3949 = len(_b3948)
-            if _n3949 > 4194304:
-                raise _too_long("remote_connect_list_interfaces_ret.names[]", _n3949, 4194304)
-            out += _U32P(_n3949)
-            out += _b3948
-            out += _PAD[-_n3949 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_interfaces_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_lookup_by_key_args(Record, tuple[str]):
-    """XDR struct ``remote_storage_vol_lookup_by_key_args``."""
-
-    __slots__ = ()
-    key: str
-
-    def __new__(cls, key: str) -> remote_storage_vol_lookup_by_key_args:
-        return _tuple_new(cls, (key,))
-
-
-def decode_remote_storage_vol_lookup_by_key_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_key_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4505,) = _U32(buf, pos)
-        if _n4505 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_args.key", _n4505, 4194304)
-        _end4506 = pos + 4 + _n4505
-        pos = _end4506 + (-_n4505 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_key_args.key")
-        _key4504 = buf[_end4506 - _n4505 : _end4506].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_storage_vol_lookup_by_key_args, (_key4504,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_lookup_by_key_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_lookup_by_key_args(out: bytearray, value: remote_storage_vol_lookup_by_key_args) -> None:
-    try:
-        (_key4507,) = value
-        _b4508 = _key4507.encode("utf-8", "surrogateescape")
-        _n4509 = len(_b4508)
-        if _n4509 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_args.key", _n4509, 4194304)
-        out += _U32P(_n4509)
-        out += _b4508
-        out += _PAD[-_n4509 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_key_args: {e}") from e
-
-
-@record
-class remote_storage_vol_lookup_by_key_ret(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_vol_lookup_by_key_ret``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_lookup_by_key_ret:
-        return _tuple_new(cls, (vol,))
-
-
-def decode_remote_storage_vol_lookup_by_key_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_key_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4514,) = _U32(buf, pos)
-        if _n4514 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.pool", _n4514, 4194304)
-        _end4515 = pos + 4 + _n4514
-        pos = _end4515 + (-_n4514 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_key_ret.vol.pool")
-        _pool4511 = buf[_end4515 - _n4514 : _end4515].decode("utf-8", "surrogateescape")
-        (_n4516,) = _U32(buf, pos)
-        if _n4516 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.name", _n4516, 4194304)
-        _end4517 = pos + 4 + _n4516
-        pos = _end4517 + (-_n4516 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_key_ret.vol.name")
-        _name4512 = buf[_end4517 - _n4516 : _end4517].decode("utf-8", "surrogateescape")
-        (_n4518,) = _U32(buf, pos)
-        if _n4518 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.key", _n4518, 4194304)
-        _end4519 = pos + 4 + _n4518
-        pos = _end4519 + (-_n4518 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_key_ret.vol.key")
-        _key4513 = buf[_end4519 - _n4518 : _end4519].decode("utf-8", "surrogateescape")
-        _vol4510 = _tuple_new(remote_nonnull_storage_vol, (_pool4511, _name4512, _key4513))
-        value = _tuple_new(remote_storage_vol_lookup_by_key_ret, (_vol4510,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_lookup_by_key_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_lookup_by_key_ret(out: bytearray, value: remote_storage_vol_lookup_by_key_ret) -> None:
-    try:
-        (_vol4520,) = value
-        _pool4521, _name4522, _key4523 = _vol4520
-        _b4524 = _pool4521.encode("utf-8", "surrogateescape")
-        _n4525 = len(_b4524)
-        if _n4525 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.pool", _n4525, 4194304)
-        out += _U32P(_n4525)
-        out += _b4524
-        out += _PAD[-_n4525 & 3]
-        _b4526 = _name4522.encode("utf-8", "surrogateescape")
-        _n4527 = len(_b4526)
-        if _n4527 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.name", _n4527, 4194304)
-        out += _U32P(_n4527)
-        out += _b4526
-        out += _PAD[-_n4527 & 3]
-        _b4528 = _key4523.encode("utf-8", "surrogateescape")
-        _n4529 = len(_b4528)
-        if _n4529 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.key", _n4529, 4194304)
-        out += _U32P(_n4529)
-        out += _b4528
-        out += _PAD[-_n4529 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_key_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_lookup_by_path_args(Record, tuple[str]):
-    """XDR struct ``remote_storage_vol_lookup_by_path_args``."""
-
-    __slots__ = ()
-    path: str
-
-    def __new__(cls, path: str) -> remote_storage_vol_lookup_by_path_args:
-        return _tuple_new(cls, (path,))
-
-
-def decode_remote_storage_vol_lookup_by_path_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_path_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4531,) = _U32(buf, pos)
-        if _n4531 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_args.path", _n4531, 4194304)
-        _end4532 = pos + 4 + _n4531
-        pos = _end4532 + (-_n4531 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_path_args.path")
-        _path4530 = buf[_end4532 - _n4531 : _end4532].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_storage_vol_lookup_by_path_args, (_path4530,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_lookup_by_path_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_lookup_by_path_args(out: bytearray, value: remote_storage_vol_lookup_by_path_args) -> None:
-    try:
-        (_path4533,) = value
-        _b4534 = _path4533.encode("utf-8", "surrogateescape")
-        _n4535 = len(_b4534)
-        if _n4535 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_args.path", _n4535, 4194304)
-        out += _U32P(_n4535)
-        out += _b4534
-        out += _PAD[-_n4535 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_path_args: {e}") from e
-
-
-@record
-class remote_storage_vol_lookup_by_path_ret(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_vol_lookup_by_path_ret``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_lookup_by_path_ret:
-        return _tuple_new(cls, (vol,))
-
-
-def decode_remote_storage_vol_lookup_by_path_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_path_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4540,) = _U32(buf, pos)
-        if _n4540 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.pool", _n4540, 4194304)
-        _end4541 = pos + 4 + _n4540
-        pos = _end4541 + (-_n4540 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_path_ret.vol.pool")
-        _pool4537 = buf[_end4541 - _n4540 : _end4541].decode("utf-8", "surrogateescape")
-        (_n4542,) = _U32(buf, pos)
-        if _n4542 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.name", _n4542, 4194304)
-        _end4543 = pos + 4 + _n4542
-        pos = _end4543 + (-_n4542 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_path_ret.vol.name")
-        _name4538 = buf[_end4543 - _n4542 : _end4543].decode("utf-8", "surrogateescape")
-        (_n4544,) = _U32(buf, pos)
-        if _n4544 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.key", _n4544, 4194304)
-        _end4545 = pos + 4 + _n4544
-        pos = _end4545 + (-_n4544 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_lookup_by_path_ret.vol.key")
-        _key4539 = buf[_end4545 - _n4544 : _end4545].decode("utf-8", "surrogateescape")
-        _vol4536 = _tuple_new(remote_nonnull_storage_vol, (_pool4537, _name4538, _key4539))
-        value = _tuple_new(remote_storage_vol_lookup_by_path_ret, (_vol4536,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_lookup_by_path_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_lookup_by_path_ret(out: bytearray, value: remote_storage_vol_lookup_by_path_ret) -> None:
-    try:
-        (_vol4546,) = value
-        _pool4547, _name4548, _key4549 = _vol4546
-        _b4550 = _pool4547.encode("utf-8", "surrogateescape")
-        _n4551 = len(_b4550)
-        if _n4551 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.pool", _n4551, 4194304)
-        out += _U32P(_n4551)
-        out += _b4550
-        out += _PAD[-_n4551 & 3]
-        _b4552 = _name4548.encode("utf-8", "surrogateescape")
-        _n4553 = len(_b4552)
-        if _n4553 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.name", _n4553, 4194304)
-        out += _U32P(_n4553)
-        out += _b4552
-        out += _PAD[-_n4553 & 3]
-        _b4554 = _key4549.encode("utf-8", "surrogateescape")
-        _n4555 = len(_b4554)
-        if _n4555 > 4194304:
-            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.key", _n4555, 4194304)
-        out += _U32P(_n4555)
-        out += _b4554
-        out += _PAD[-_n4555 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_path_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_create_xml_from_args(Record, tuple[remote_nonnull_storage_pool, str, remote_nonnull_storage_vol, int]):
-    """XDR struct ``remote_storage_vol_create_xml_from_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    xml: str
-    clonevol: remote_nonnull_storage_vol
-    flags: int
-
-    def __new__(cls, pool: remote_nonnull_storage_pool, xml: str, clonevol: remote_nonnull_storage_vol, flags: int) -> remote_storage_vol_create_xml_from_args:
-        return _tuple_new(cls, (pool, xml, clonevol, flags))
-
-
-def decode_remote_storage_vol_create_xml_from_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_create_xml_from_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4603,) = _U32(buf, pos)
-        if _n4603 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.pool.name", _n4603, 4194304)
-        _end4604 = pos + 4 + _n4603
-        pos = _end4604 + (-_n4603 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_args.pool.name")
-        _name4595 = buf[_end4604 - _n4603 : _end4604].decode("utf-8", "surrogateescape")
-        (_uuid4596,) = _U_16s(buf, pos)
-        pos += 16
-        (_n4605,) = _U32(buf, pos)
-        if _n4605 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.xml", _n4605, 4194304)
-        _end4606 = pos + 4 + _n4605
-        pos = _end4606 + (-_n4605 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_args.xml")
-        _xml4597 = buf[_end4606 - _n4605 : _end4606].decode("utf-8", "surrogateescape")
-        (_n4607,) = _U32(buf, pos)
-        if _n4607 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.clonevol.pool", _n4607, 4194304)
-        _end4608 = pos + 4 + _n4607
-        pos = _end4608 + (-_n4607 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_args.clonevol.pool")
-        _pool4599 = buf[_end4608 - _n4607 : _end4608].decode("utf-8", "surrogateescape")
-        (_n4609,) = _U32(buf, pos)
-        if _n4609 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.clonevol.name", _n4609, 4194304)
-        _end4610 = pos + 4 + _n4609
-        pos = _end4610 + (-_n4609 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_args.clonevol.name")
-        _name4600 = buf[_end4610 - _n4609 : _end4610].decode("utf-8", "surrogateescape")
-        (_n4611,) = _U32(buf, pos)
-        if _n4611 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.clonevol.key", _n4611, 4194304)
-        _end4612 = pos + 4 + _n4611
-        pos = _end4612 + (-_n4611 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_args.clonevol.key")
-        _key4601 = buf[_end4612 - _n4611 : _end4612].decode("utf-8", "surrogateescape")
-        (_flags4602,) = _U_I(buf, pos)
-        pos += 4
-        _pool4594 = _tuple_new(remote_nonnull_storage_pool, (_name4595, _uuid4596))
-        _clonevol4598 = _tuple_new(remote_nonnull_storage_vol, (_pool4599, _name4600, _key4601))
-        value = _tuple_new(remote_storage_vol_create_xml_from_args, (_pool4594, _xml4597, _clonevol4598, _flags4602))
-    except _StructError:
-        raise _truncated("remote_storage_vol_create_xml_from_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_create_xml_from_args(out: bytearray, value: remote_storage_vol_create_xml_from_args) -> None:
-    try:
-        _pool4613, _xml4614, _clonevol4615, _flags4616 = value
-        _name4617, _uuid4618 = _pool4613
-        _pool4619, _name4620, _key4621 = _clonevol4615
-        _b4622 = _name4617.encode("utf-8", "surrogateescape")
-        _n4623 = len(_b4622)
-        if _n4623 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.pool.name", _n4623, 4194304)
-        out += _U32P(_n4623)
-        out += _b4622
-        out += _PAD[-_n4623 & 3]
-        if len(_uuid4618) != 16:
-            raise _wrong_size("remote_storage_vol_create_xml_from_args.pool.uuid", len(_uuid4618), 16)
-        out += _P_16s(_uuid4618)
-        _b4624 = _xml4614.encode("utf-8", "surrogateescape")
-        _n4625 = len(_b4624)
-        if _n4625 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.xml", _n4625, 4194304)
-        out += _U32P(_n4625)
-        out += _b4624
-        out += _PAD[-_n4625 & 3]
-        _b4626 = _pool4619.encode("utf-8", "surrogateescape")
-        _n4627 = len(_b4626)
-        if _n4627 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.clonevol.pool", _n4627, 4194304)
-        out += _U32P(_n4627)
-        out += _b4626
-        out += _PAD[-_n4627 & 3]
-        _b4628 = _name4620.encode("utf-8", "surrogateescape")
-        _n4629 = len(_b4628)
-        if _n4629 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.clonevol.name", _n4629, 4194304)
-        out += _U32P(_n4629)
-        out += _b4628
-        out += _PAD[-_n4629 & 3]
-        _b4630 = _key4621.encode("utf-8", "surrogateescape")
-        _n4631 = len(_b4630)
-        if _n4631 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_args.clonevol.key", _n4631, 4194304)
-        out += _U32P(_n4631)
-        out += _b4630
-        out += _PAD[-_n4631 & 3]
-        out += _P_I(_flags4616)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_create_xml_from_args: {e}") from e
-
-
-@record
-class remote_storage_vol_create_xml_from_ret(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_vol_create_xml_from_ret``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_create_xml_from_ret:
-        return _tuple_new(cls, (vol,))
-
-
-def decode_remote_storage_vol_create_xml_from_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_create_xml_from_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4636,) = _U32(buf, pos)
-        if _n4636 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_ret.vol.pool", _n4636, 4194304)
-        _end4637 = pos + 4 + _n4636
-        pos = _end4637 + (-_n4636 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_ret.vol.pool")
-        _pool4633 = buf[_end4637 - _n4636 : _end4637].decode("utf-8", "surrogateescape")
-        (_n4638,) = _U32(buf, pos)
-        if _n4638 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_ret.vol.name", _n4638, 4194304)
-        _end4639 = pos + 4 + _n4638
-        pos = _end4639 + (-_n4638 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_ret.vol.name")
-        _name4634 = buf[_end4639 - _n4638 : _end4639].decode("utf-8", "surrogateescape")
-        (_n4640,) = _U32(buf, pos)
-        if _n4640 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_ret.vol.key", _n4640, 4194304)
-        _end4641 = pos + 4 + _n4640
-        pos = _end4641 + (-_n4640 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_create_xml_from_ret.vol.key")
-        _key4635 = buf[_end4641 - _n4640 : _end4641].decode("utf-8", "surrogateescape")
-        _vol4632 = _tuple_new(remote_nonnull_storage_vol, (_pool4633, _name4634, _key4635))
-        value = _tuple_new(remote_storage_vol_create_xml_from_ret, (_vol4632,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_create_xml_from_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_create_xml_from_ret(out: bytearray, value: remote_storage_vol_create_xml_from_ret) -> None:
-    try:
-        (_vol4642,) = value
-        _pool4643, _name4644, _key4645 = _vol4642
-        _b4646 = _pool4643.encode("utf-8", "surrogateescape")
-        _n4647 = len(_b4646)
-        if _n4647 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_ret.vol.pool", _n4647, 4194304)
-        out += _U32P(_n4647)
-        out += _b4646
-        out += _PAD[-_n4647 & 3]
-        _b4648 = _name4644.encode("utf-8", "surrogateescape")
-        _n4649 = len(_b4648)
-        if _n4649 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_ret.vol.name", _n4649, 4194304)
-        out += _U32P(_n4649)
-        out += _b4648
-        out += _PAD[-_n4649 & 3]
-        _b4650 = _key4645.encode("utf-8", "surrogateescape")
-        _n4651 = len(_b4650)
-        if _n4651 > 4194304:
-            raise _too_long("remote_storage_vol_create_xml_from_ret.vol.key", _n4651, 4194304)
-        out += _U32P(_n4651)
-        out += _b4650
-        out += _PAD[-_n4651 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_create_xml_from_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_get_xml_desc_args(Record, tuple[remote_nonnull_storage_vol, int]):
-    """XDR struct ``remote_storage_vol_get_xml_desc_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-    flags: int
-
-    def __new__(cls, vol: remote_nonnull_storage_vol, flags: int) -> remote_storage_vol_get_xml_desc_args:
-        return _tuple_new(cls, (vol, flags))
-
-
-def decode_remote_storage_vol_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4725,) = _U32(buf, pos)
-        if _n4725 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.pool", _n4725, 4194304)
-        _end4726 = pos + 4 + _n4725
-        pos = _end4726 + (-_n4725 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_xml_desc_args.vol.pool")
-        _pool4721 = buf[_end4726 - _n4725 : _end4726].decode("utf-8", "surrogateescape")
-        (_n4727,) = _U32(buf, pos)
-        if _n4727 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.name", _n4727, 4194304)
-        _end4728 = pos + 4 + _n4727
-        pos = _end4728 + (-_n4727 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_xml_desc_args.vol.name")
-        _name4722 = buf[_end4728 - _n4727 : _end4728].decode("utf-8", "surrogateescape")
-        (_n4729,) = _U32(buf, pos)
-        if _n4729 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.key", _n4729, 4194304)
-        _end4730 = pos + 4 + _n4729
-        pos = _end4730 + (-_n4729 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_xml_desc_args.vol.key")
-        _key4723 = buf[_end4730 - _n4729 : _end4730].decode("utf-8", "surrogateescape")
-        (_flags4724,) = _U_I(buf, pos)
-        pos += 4
-        _vol4720 = _tuple_new(remote_nonnull_storage_vol, (_pool4721, _name4722, _key4723))
-        value = _tuple_new(remote_storage_vol_get_xml_desc_args, (_vol4720, _flags4724))
-    except _StructError:
-        raise _truncated("remote_storage_vol_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_get_xml_desc_args(out: bytearray, value: remote_storage_vol_get_xml_desc_args) -> None:
-    try:
-        _vol4731, _flags4732 = value
-        _pool4733, _name4734, _key4735 = _vol4731
-        _b4736 = _pool4733.encode("utf-8", "surrogateescape")
-        _n4737 = len(_b4736)
-        if _n4737 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.pool", _n4737, 4194304)
-        out += _U32P(_n4737)
-        out += _b4736
-        out += _PAD[-_n4737 & 3]
-        _b4738 = _name4734.encode("utf-8", "surrogateescape")
-        _n4739 = len(_b4738)
-        if _n4739 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.name", _n4739, 4194304)
-        out += _U32P(_n4739)
-        out += _b4738
-        out += _PAD[-_n4739 & 3]
-        _b4740 = _key4735.encode("utf-8", "surrogateescape")
-        _n4741 = len(_b4740)
-        if _n4741 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.key", _n4741, 4194304)
-        out += _U32P(_n4741)
-        out += _b4740
-        out += _PAD[-_n4741 & 3]
-        out += _P_I(_flags4732)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_storage_vol_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_storage_vol_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_storage_vol_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_storage_vol_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4743,) = _U32(buf, pos)
-        if _n4743 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_ret.xml", _n4743, 4194304)
-        _end4744 = pos + 4 + _n4743
-        pos = _end4744 + (-_n4743 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_xml_desc_ret.xml")
-        _xml4742 = buf[_end4744 - _n4743 : _end4744].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_storage_vol_get_xml_desc_ret, (_xml4742,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_get_xml_desc_ret(out: bytearray, value: remote_storage_vol_get_xml_desc_ret) -> None:
-    try:
-        (_xml4745,) = value
-        _b4746 = _xml4745.encode("utf-8", "surrogateescape")
-        _n4747 = len(_b4746)
-        if _n4747 > 4194304:
-            raise _too_long("remote_storage_vol_get_xml_desc_ret.xml", _n4747, 4194304)
-        out += _U32P(_n4747)
-        out += _b4746
-        out += _PAD[-_n4747 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_get_info_args(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_vol_get_info_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_get_info_args:
-        return _tuple_new(cls, (vol,))
-
-
-def decode_remote_storage_vol_get_info_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4752,) = _U32(buf, pos)
-        if _n4752 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_args.vol.pool", _n4752, 4194304)
-        _end4753 = pos + 4 + _n4752
-        pos = _end4753 + (-_n4752 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_info_args.vol.pool")
-        _pool4749 = buf[_end4753 - _n4752 : _end4753].decode("utf-8", "surrogateescape")
-        (_n4754,) = _U32(buf, pos)
-        if _n4754 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_args.vol.name", _n4754, 4194304)
-        _end4755 = pos + 4 + _n4754
-        pos = _end4755 + (-_n4754 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_info_args.vol.name")
-        _name4750 = buf[_end4755 - _n4754 : _end4755].decode("utf-8", "surrogateescape")
-        (_n4756,) = _U32(buf, pos)
-        if _n4756 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_args.vol.key", _n4756, 4194304)
-        _end4757 = pos + 4 + _n4756
-        pos = _end4757 + (-_n4756 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_info_args.vol.key")
-        _key4751 = buf[_end4757 - _n4756 : _end4757].decode("utf-8", "surrogateescape")
-        _vol4748 = _tuple_new(remote_nonnull_storage_vol, (_pool4749, _name4750, _key4751))
-        value = _tuple_new(remote_storage_vol_get_info_args, (_vol4748,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_get_info_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_get_info_args(out: bytearray, value: remote_storage_vol_get_info_args) -> None:
-    try:
-        (_vol4758,) = value
-        _pool4759, _name4760, _key4761 = _vol4758
-        _b4762 = _pool4759.encode("utf-8", "surrogateescape")
-        _n4763 = len(_b4762)
-        if _n4763 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_args.vol.pool", _n4763, 4194304)
-        out += _U32P(_n4763)
-        out += _b4762
-        out += _PAD[-_n4763 & 3]
-        _b4764 = _name4760.encode("utf-8", "surrogateescape")
-        _n4765 = len(_b4764)
-        if _n4765 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_args.vol.name", _n4765, 4194304)
-        out += _U32P(_n4765)
-        out += _b4764
-        out += _PAD[-_n4765 & 3]
-        _b4766 = _key4761.encode("utf-8", "surrogateescape")
-        _n4767 = len(_b4766)
-        if _n4767 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_args.vol.key", _n4767, 4194304)
-        out += _U32P(_n4767)
-        out += _b4766
-        out += _PAD[-_n4767 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_info_args: {e}") from e
-
-
-@record
-class remote_storage_vol_get_info_ret(Record, tuple[int, int, int]):
-    """XDR struct ``remote_storage_vol_get_info_ret``."""
-
-    __slots__ = ()
-    type: int
-    capacity: int
-    allocation: int
-
-    def __new__(cls, type: int, capacity: int, allocation: int) -> remote_storage_vol_get_info_ret:
-        return _tuple_new(cls, (type, capacity, allocation))
-
-
-def decode_remote_storage_vol_get_info_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_info_ret, int]:
-    try:
-        _type4768, _capacity4769, _allocation4770 = _U_iQQ(buf, pos)
-        pos += 20
-        _type4768 = (((_type4768) & 0xFF) ^ 0x80) - 0x80
-        value = _tuple_new(remote_storage_vol_get_info_ret, (_type4768, _capacity4769, _allocation4770))
-    except _StructError:
-        raise _truncated("remote_storage_vol_get_info_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_get_info_ret(out: bytearray, value: remote_storage_vol_get_info_ret) -> None:
-    try:
-        _type4771, _capacity4772, _allocation4773 = value
-        out += _P_iQQ(_type4771, _capacity4772, _allocation4773)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_info_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_get_path_args(Record, tuple[remote_nonnull_storage_vol]):
-    """XDR struct ``remote_storage_vol_get_path_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-
-    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_get_path_args:
-        return _tuple_new(cls, (vol,))
-
-
-def decode_remote_storage_vol_get_path_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_path_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4806,) = _U32(buf, pos)
-        if _n4806 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_args.vol.pool", _n4806, 4194304)
-        _end4807 = pos + 4 + _n4806
-        pos = _end4807 + (-_n4806 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_path_args.vol.pool")
-        _pool4803 = buf[_end4807 - _n4806 : _end4807].decode("utf-8", "surrogateescape")
-        (_n4808,) = _U32(buf, pos)
-        if _n4808 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_args.vol.name", _n4808, 4194304)
-        _end4809 = pos + 4 + _n4808
-        pos = _end4809 + (-_n4808 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_path_args.vol.name")
-        _name4804 = buf[_end4809 - _n4808 : _end4809].decode("utf-8", "surrogateescape")
-        (_n4810,) = _U32(buf, pos)
-        if _n4810 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_args.vol.key", _n4810, 4194304)
-        _end4811 = pos + 4 + _n4810
-        pos = _end4811 + (-_n4810 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_path_args.vol.key")
-        _key4805 = buf[_end4811 - _n4810 : _end4811].decode("utf-8", "surrogateescape")
-        _vol4802 = _tuple_new(remote_nonnull_storage_vol, (_pool4803, _name4804, _key4805))
-        value = _tuple_new(remote_storage_vol_get_path_args, (_vol4802,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_get_path_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_get_path_args(out: bytearray, value: remote_storage_vol_get_path_args) -> None:
-    try:
-        (_vol4812,) = value
-        _pool4813, _name4814, _key4815 = _vol4812
-        _b4816 = _pool4813.encode("utf-8", "surrogateescape")
-        _n4817 = len(_b4816)
-        if _n4817 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_args.vol.pool", _n4817, 4194304)
-        out += _U32P(_n4817)
-        out += _b4816
-        out += _PAD[-_n4817 & 3]
-        _b4818 = _name4814.encode("utf-8", "surrogateescape")
-        _n4819 = len(_b4818)
-        if _n4819 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_args.vol.name", _n4819, 4194304)
-        out += _U32P(_n4819)
-        out += _b4818
-        out += _PAD[-_n4819 & 3]
-        _b4820 = _key4815.encode("utf-8", "surrogateescape")
-        _n4821 = len(_b4820)
-        if _n4821 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_args.vol.key", _n4821, 4194304)
-        out += _U32P(_n4821)
-        out += _b4820
-        out += _PAD[-_n4821 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_path_args: {e}") from e
-
-
-@record
-class remote_storage_vol_get_path_ret(Record, tuple[str]):
-    """XDR struct ``remote_storage_vol_get_path_ret``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_storage_vol_get_path_ret:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_storage_vol_get_path_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_path_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4823,) = _U32(buf, pos)
-        if _n4823 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_ret.name", _n4823, 4194304)
-        _end4824 = pos + 4 + _n4823
-        pos = _end4824 + (-_n4823 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_path_ret.name")
-        _name4822 = buf[_end4824 - _n4823 : _end4824].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_storage_vol_get_path_ret, (_name4822,))
-    except _StructError:
-        raise _truncated("remote_storage_vol_get_path_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_get_path_ret(out: bytearray, value: remote_storage_vol_get_path_ret) -> None:
-    try:
-        (_name4825,) = value
-        _b4826 = _name4825.encode("utf-8", "surrogateescape")
-        _n4827 = len(_b4826)
-        if _n4827 > 4194304:
-            raise _too_long("remote_storage_vol_get_path_ret.name", _n4827, 4194304)
-        out += _U32P(_n4827)
-        out += _b4826
-        out += _PAD[-_n4827 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_path_ret: {e}") from e
-
-
-@record
-class remote_node_num_of_devices_args(Record, tuple[str | None, int]):
-    """XDR struct ``remote_node_num_of_devices_args``."""
-
-    __slots__ = ()
-    cap: str | None
-    flags: int
-
-    def __new__(cls, cap: str | None, flags: int) -> remote_node_num_of_devices_args:
-        return _tuple_new(cls, (cap, flags))
-
-
-def decode_remote_node_num_of_devices_args(buf: Buf, pos: int) -> tuple[remote_node_num_of_devices_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f4854,) = _U32(buf, pos)
-        pos += 4
-        _cap4852: str | None = None
-        if _f4854 == 1:
-            (_n4856,) = _U32(buf, pos)
-            if _n4856 > 4194304:
-                raise _too_long("remote_node_num_of_devices_args.cap", _n4856, 4194304)
-            _end4857 = pos + 4 + _n4856
-            pos = _end4857 + (-_n4856 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_num_of_devices_args.cap")
-            _o4855 = buf[_end4857 - _n4856 : _end4857].decode("utf-8", "surrogateescape")
-            _cap4852 = _o4855
-        elif _f4854 != 0:
-            raise _bad_flag("remote_node_num_of_devices_args.cap", _f4854)
-        (_flags4853,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_num_of_devices_args, (_cap4852, _flags4853))
-    except _StructError:
-        raise _truncated("remote_node_num_of_devices_args") from None
-    return value, pos
-
-
-def encode_remote_node_num_of_devices_args(out: bytearray, value: remote_node_num_of_devices_args) -> None:
-    try:
-        _cap4858, _flags4859 = value
-        if _cap4858 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b4860 = _cap4858.encode("utf-8", "surrogateescape")
-            _n4861 = len(_b4860)
-            if _n4861 > 4194304:
-                raise _too_long("remote_node_num_of_devices_args.cap", _n4861, 4194304)
-            out += _U32P(_n4861)
-            out += _b4860
-            out += _PAD[-_n4861 & 3]
-        out += _P_I(_flags4859)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_num_of_devices_args: {e}") from e
-
-
-@record
-class remote_node_num_of_devices_ret(Record, tuple[int]):
-    """XDR struct ``remote_node_num_of_devices_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_node_num_of_devices_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_node_num_of_devices_ret(buf: Buf, pos: int) -> tuple[remote_node_num_of_devices_ret, int]:
-    try:
-        (_num4862,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_num_of_devices_ret, (_num4862,))
-    except _StructError:
-        raise _truncated("remote_node_num_of_devices_ret") from None
-    return value, pos
-
-
-def encode_remote_node_num_of_devices_ret(out: bytearray, value: remote_node_num_of_devices_ret) -> None:
-    try:
-        (_num4863,) = value
-        out += _P_i(_num4863)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_num_of_devices_ret: {e}") from e
-
-
-@record
-class remote_node_list_devices_args(Record, tuple[str | None, int, int]):
-    """XDR struct ``remote_node_list_devices_args``."""
-
-    __slots__ = ()
-    cap: str | None
-    maxnames: int
-    flags: int
-
-    def __new__(cls, cap: str | None, maxnames: int, flags: int) -> remote_node_list_devices_args:
-        return _tuple_new(cls, (cap, maxnames, flags))
-
-
-def decode_remote_node_list_devices_args(buf: Buf, pos: int) -> tuple[remote_node_list_devices_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f4867,) = _U32(buf, pos)
-        pos += 4
-        _cap4864: str | None = None
-        if _f4867 == 1:
-            (_n4869,) = _U32(buf, pos)
-            if _n4869 > 4194304:
-                raise _too_long("remote_node_list_devices_args.cap", _n4869, 4194304)
-            _end4870 = pos + 4 + _n4869
-            pos = _end4870 + (-_n4869 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_list_devices_args.cap")
-            _o4868 = buf[_end4870 - _n4869 : _end4870].decode("utf-8", "surrogateescape")
-            _cap4864 = _o4868
-        elif _f4867 != 0:
-            raise _bad_flag("remote_node_list_devices_args.cap", _f4867)
-        _maxnames4865, _flags4866 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_node_list_devices_args, (_cap4864, _maxnames4865, _flags4866))
-    except _StructError:
-        raise _truncated("remote_node_list_devices_args") from None
-    return value, pos
-
-
-def encode_remote_node_list_devices_args(out: bytearray, value: remote_node_list_devices_args) -> None:
-    try:
-        _cap4871, _maxnames4872, _flags4873 = value
-        if _cap4871 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b4874 = _cap4871.encode("utf-8", "surrogateescape")
-            _n4875 = len(_b4874)
-            if _n4875 > 4194304:
-                raise _too_long("remote_node_list_devices_args.cap", _n4875, 4194304)
-            out += _U32P(_n4875)
-            out += _b4874
-            out += _PAD[-_n4875 & 3]
-        out += _P_iI(_maxnames4872, _flags4873)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_list_devices_args: {e}") from e
-
-
-@record
-class remote_node_list_devices_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_node_list_devices_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_node_list_devices_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_node_list_devices_ret(buf: Buf, pos: int) -> tuple[remote_node_list_devices_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4877,) = _U32(buf, pos)
-        pos += 4
-        if _n4877 > 65536:
-            raise _too_long("remote_node_list_devices_ret.names", _n4877, 65536)
-        if _n4877 * 4 > len(buf) - pos:
-            raise _truncated("remote_node_list_devices_ret.names")
-        _names4876: list[str] = []
-        for _ in range(_n4877):
-            (_n4879,) = _U32(buf, pos)
-            if _n4879 > 4194304:
-                raise _too_long("remote_node_list_devices_ret.names[]", _n4879, 4194304)
-            _end4880 = pos + 4 + _n4879
-            pos = _end4880 + (-_n4879 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_list_devices_ret.names[]")
-            _e4878 = buf[_end4880 - _n4879 : _end4880].decode("utf-8", "surrogateescape")
-            _names4876.append(_e4878)
-        value = _tuple_new(remote_node_list_devices_ret, (_names4876,))
-    except _StructError:
-        raise _truncated("remote_node_list_devices_ret") from None
-    return value, pos
-
-
-def encode_remote_node_list_devices_ret(out: bytearray, value: remote_node_list_devices_ret) -> None:
-    try:
-        (_names4881,) = value
-        _n4882 = len(_names4881)
-        if _n4882 > 65536:
-            raise _too_long("remote_node_list_devices_ret.names", _n4882, 65536)
-        out += _U32P(_n4882)
-        for _e4883 in _names4881:
-            _b4884 = _e4883.encode("utf-8", "surrogateescape")
-            _n4885 = len(_b4884)
-            if _n4885 > 4194304:
-                raise _too_long("remote_node_list_devices_ret.names[]", _n4885, 4194304)
-            out += _U32P(_n4885)
-            out += _b4884
-            out += _PAD[-_n4885 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_list_devices_ret: {e}") from e
-
-
-@record
-class remote_node_device_lookup_by_name_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_lookup_by_name_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_lookup_by_name_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_node_device_lookup_by_name_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4887,) = _U32(buf, pos)
-        if _n4887 > 4194304:
-            raise _too_long("remote_node_device_lookup_by_name_args.name", _n4887, 4194304)
-        _end4888 = pos + 4 + _n4887
-        pos = _end4888 + (-_n4887 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_lookup_by_name_args.name")
-        _name4886 = buf[_end4888 - _n4887 : _end4888].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_lookup_by_name_args, (_name4886,))
-    except _StructError:
-        raise _truncated("remote_node_device_lookup_by_name_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_lookup_by_name_args(out: bytearray, value: remote_node_device_lookup_by_name_args) -> None:
-    try:
-        (_name4889,) = value
-        _b4890 = _name4889.encode("utf-8", "surrogateescape")
-        _n4891 = len(_b4890)
-        if _n4891 > 4194304:
-            raise _too_long("remote_node_device_lookup_by_name_args.name", _n4891, 4194304)
-        out += _U32P(_n4891)
-        out += _b4890
-        out += _PAD[-_n4891 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_lookup_by_name_args: {e}") from e
-
-
-@record
-class remote_node_device_lookup_by_name_ret(Record, tuple[remote_nonnull_node_device]):
-    """XDR struct ``remote_node_device_lookup_by_name_ret``."""
-
-    __slots__ = ()
-    dev: remote_nonnull_node_device
-
-    def __new__(cls, dev: remote_nonnull_node_device) -> remote_node_device_lookup_by_name_ret:
-        return _tuple_new(cls, (dev,))
-
-
-def decode_remote_node_device_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_node_device_lookup_by_name_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4894,) = _U32(buf, pos)
-        if _n4894 > 4194304:
-            raise _too_long("remote_node_device_lookup_by_name_ret.dev.name", _n4894, 4194304)
-        _end4895 = pos + 4 + _n4894
-        pos = _end4895 + (-_n4894 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_lookup_by_name_ret.dev.name")
-        _name4893 = buf[_end4895 - _n4894 : _end4895].decode("utf-8", "surrogateescape")
-        _dev4892 = _tuple_new(remote_nonnull_node_device, (_name4893,))
-        value = _tuple_new(remote_node_device_lookup_by_name_ret, (_dev4892,))
-    except _StructError:
-        raise _truncated("remote_node_device_lookup_by_name_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_lookup_by_name_ret(out: bytearray, value: remote_node_device_lookup_by_name_ret) -> None:
-    try:
-        (_dev4896,) = value
-        (_name4897,) = _dev4896
-        _b4898 = _name4897.encode("utf-8", "surrogateescape")
-        _n4899 = len(_b4898)
-        if _n4899 > 4194304:
-            raise _too_long("remote_node_device_lookup_by_name_ret.dev.name", _n4899, 4194304)
-        out += _U32P(_n4899)
-        out += _b4898
-        out += _PAD[-_n4899 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_lookup_by_name_ret: {e}") from e
-
-
-@record
-class remote_node_device_get_xml_desc_args(Record, tuple[str, int]):
-    """XDR struct ``remote_node_device_get_xml_desc_args``."""
-
-    __slots__ = ()
-    name: str
-    flags: int
-
-    def __new__(cls, name: str, flags: int) -> remote_node_device_get_xml_desc_args:
-        return _tuple_new(cls, (name, flags))
-
-
-def decode_remote_node_device_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_node_device_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4924,) = _U32(buf, pos)
-        if _n4924 > 4194304:
-            raise _too_long("remote_node_device_get_xml_desc_args.name", _n4924, 4194304)
-        _end4925 = pos + 4 + _n4924
-        pos = _end4925 + (-_n4924 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_get_xml_desc_args.name")
-        _name4922 = buf[_end4925 - _n4924 : _end4925].decode("utf-8", "surrogateescape")
-        (_flags4923,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_get_xml_desc_args, (_name4922, _flags4923))
-    except _StructError:
-        raise _truncated("remote_node_device_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_get_xml_desc_args(out: bytearray, value: remote_node_device_get_xml_desc_args) -> None:
-    try:
-        _name4926, _flags4927 = value
-        _b4928 = _name4926.encode("utf-8", "surrogateescape")
-        _n4929 = len(_b4928)
-        if _n4929 > 4194304:
-            raise _too_long("remote_node_device_get_xml_desc_args.name", _n4929, 4194304)
-        out += _U32P(_n4929)
-        out += _b4928
-        out += _PAD[-_n4929 & 3]
-        out += _P_I(_flags4927)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_node_device_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_node_device_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_node_device_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_node_device_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_node_device_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4931,) = _U32(buf, pos)
-        if _n4931 > 4194304:
-            raise _too_long("remote_node_device_get_xml_desc_ret.xml", _n4931, 4194304)
-        _end4932 = pos + 4 + _n4931
-        pos = _end4932 + (-_n4931 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_get_xml_desc_ret.xml")
-        _xml4930 = buf[_end4932 - _n4931 : _end4932].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_get_xml_desc_ret, (_xml4930,))
-    except _StructError:
-        raise _truncated("remote_node_device_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_get_xml_desc_ret(out: bytearray, value: remote_node_device_get_xml_desc_ret) -> None:
-    try:
-        (_xml4933,) = value
-        _b4934 = _xml4933.encode("utf-8", "surrogateescape")
-        _n4935 = len(_b4934)
-        if _n4935 > 4194304:
-            raise _too_long("remote_node_device_get_xml_desc_ret.xml", _n4935, 4194304)
-        out += _U32P(_n4935)
-        out += _b4934
-        out += _PAD[-_n4935 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_node_device_get_parent_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_get_parent_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_get_parent_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_get_parent_args(buf: Buf, pos: int) -> tuple[remote_node_device_get_parent_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4937,) = _U32(buf, pos)
-        if _n4937 > 4194304:
-            raise _too_long("remote_node_device_get_parent_args.name", _n4937, 4194304)
-        _end4938 = pos + 4 + _n4937
-        pos = _end4938 + (-_n4937 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_get_parent_args.name")
-        _name4936 = buf[_end4938 - _n4937 : _end4938].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_get_parent_args, (_name4936,))
-    except _StructError:
-        raise _truncated("remote_node_device_get_parent_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_get_parent_args(out: bytearray, value: remote_node_device_get_parent_args) -> None:
-    try:
-        (_name4939,) = value
-        _b4940 = _name4939.encode("utf-8", "surrogateescape")
-        _n4941 = len(_b4940)
-        if _n4941 > 4194304:
-            raise _too_long("remote_node_device_get_parent_args.name", _n4941, 4194304)
-        out += _U32P(_n4941)
-        out += _b4940
-        out += _PAD[-_n4941 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_get_parent_args: {e}") from e
-
-
-@record
-class remote_node_device_get_parent_ret(Record, tuple[str | None]):
-    """XDR struct ``remote_node_device_get_parent_ret``."""
-
-    __slots__ = ()
-    parentName: str | None
-
-    def __new__(cls, parentName: str | None) -> remote_node_device_get_parent_ret:
-        return _tuple_new(cls, (parentName,))
-
-
-def decode_remote_node_device_get_parent_ret(buf: Buf, pos: int) -> tuple[remote_node_device_get_parent_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f4943,) = _U32(buf, pos)
-        pos += 4
-        _parentName4942: str | None = None
-        if _f4943 == 1:
-            (_n4945,) = _U32(buf, pos)
-            if _n4945 > 4194304:
-                raise _too_long("remote_node_device_get_parent_ret.parentName", _n4945, 4194304)
-            _end4946 = pos + 4 + _n4945
-            pos = _end4946 + (-_n4945 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_device_get_parent_ret.parentName")
-            _o4944 = buf[_end4946 - _n4945 : _end4946].decode("utf-8", "surrogateescape")
-            _parentName4942 = _o4944
-        elif _f4943 != 0:
-            raise _bad_flag("remote_node_device_get_parent_ret.parentName", _f4943)
-        value = _tuple_new(remote_node_device_get_parent_ret, (_parentName4942,))
-    except _StructError:
-        raise _truncated("remote_node_device_get_parent_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_get_parent_ret(out: bytearray, value: remote_node_device_get_parent_ret) -> None:
-    try:
-        (_parentName4947,) = value
-        if _parentName4947 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b4948 = _parentName4947.encode("utf-8", "surrogateescape")
-            _n4949 = len(_b4948)
-            if _n4949 > 4194304:
-                raise _too_long("remote_node_device_get_parent_ret.parentName", _n4949, 4194304)
-            out += _U32P(_n4949)
-            out += _b4948
-            out += _PAD[-_n4949 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_get_parent_ret: {e}") from e
-
-
-@record
-class remote_node_device_num_of_caps_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_num_of_caps_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_num_of_caps_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_num_of_caps_args(buf: Buf, pos: int) -> tuple[remote_node_device_num_of_caps_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4951,) = _U32(buf, pos)
-        if _n4951 > 4194304:
-            raise _too_long("remote_node_device_num_of_caps_args.name", _n4951, 4194304)
-        _end4952 = pos + 4 + _n4951
-        pos = _end4952 + (-_n4951 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_num_of_caps_args.name")
-        _name4950 = buf[_end4952 - _n4951 : _end4952].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_num_of_caps_args, (_name4950,))
-    except _StructError:
-        raise _truncated("remote_node_device_num_of_caps_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_num_of_caps_args(out: bytearray, value: remote_node_device_num_of_caps_args) -> None:
-    try:
-        (_name4953,) = value
-        _b4954 = _name4953.encode("utf-8", "surrogateescape")
-        _n4955 = len(_b4954)
-        if _n4955 > 4194304:
-            raise _too_long("remote_node_device_num_of_caps_args.name", _n4955, 4194304)
-        out += _U32P(_n4955)
-        out += _b4954
-        out += _PAD[-_n4955 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_num_of_caps_args: {e}") from e
-
-
-@record
-class remote_node_device_num_of_caps_ret(Record, tuple[int]):
-    """XDR struct ``remote_node_device_num_of_caps_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_node_device_num_of_caps_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_node_device_num_of_caps_ret(buf: Buf, pos: int) -> tuple[remote_node_device_num_of_caps_ret, int]:
-    try:
-        (_num4956,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_num_of_caps_ret, (_num4956,))
-    except _StructError:
-        raise _truncated("remote_node_device_num_of_caps_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_num_of_caps_ret(out: bytearray, value: remote_node_device_num_of_caps_ret) -> None:
-    try:
-        (_num4957,) = value
-        out += _P_i(_num4957)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_num_of_caps_ret: {e}") from e
-
-
-@record
-class remote_node_device_list_caps_args(Record, tuple[str, int]):
-    """XDR struct ``remote_node_device_list_caps_args``."""
-
-    __slots__ = ()
-    name: str
-    maxnames: int
-
-    def __new__(cls, name: str, maxnames: int) -> remote_node_device_list_caps_args:
-        return _tuple_new(cls, (name, maxnames))
-
-
-def decode_remote_node_device_list_caps_args(buf: Buf, pos: int) -> tuple[remote_node_device_list_caps_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4960,) = _U32(buf, pos)
-        if _n4960 > 4194304:
-            raise _too_long("remote_node_device_list_caps_args.name", _n4960, 4194304)
-        _end4961 = pos + 4 + _n4960
-        pos = _end4961 + (-_n4960 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_list_caps_args.name")
-        _name4958 = buf[_end4961 - _n4960 : _end4961].decode("utf-8", "surrogateescape")
-        (_maxnames4959,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_list_caps_args, (_name4958, _maxnames4959))
-    except _StructError:
-        raise _truncated("remote_node_device_list_caps_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_list_caps_args(out: bytearray, value: remote_node_device_list_caps_args) -> None:
-    try:
-        _name4962, _maxnames4963 = value
-        _b4964 = _name4962.encode("utf-8", "surrogateescape")
-        _n4965 = len(_b4964)
-        if _n4965 > 4194304:
-            raise _too_long("remote_node_device_list_caps_args.name", _n4965, 4194304)
-        out += _U32P(_n4965)
-        out += _b4964
-        out += _PAD[-_n4965 & 3]
-        out += _P_i(_maxnames4963)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_list_caps_args: {e}") from e
-
-
-@record
-class remote_node_device_list_caps_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_node_device_list_caps_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_node_device_list_caps_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_node_device_list_caps_ret(buf: Buf, pos: int) -> tuple[remote_node_device_list_caps_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4967,) = _U32(buf, pos)
-        pos += 4
-        if _n4967 > 65536:
-            raise _too_long("remote_node_device_list_caps_ret.names", _n4967, 65536)
-        if _n4967 * 4 > len(buf) - pos:
-            raise _truncated("remote_node_device_list_caps_ret.names")
-        _names4966: list[str] = []
-        for _ in range(_n4967):
-            (_n4969,) = _U32(buf, pos)
-            if _n4969 > 4194304:
-                raise _too_long("remote_node_device_list_caps_ret.names[]", _n4969, 4194304)
-            _end4970 = pos + 4 + _n4969
-            pos = _end4970 + (-_n4969 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_device_list_caps_ret.names[]")
-            _e4968 = buf[_end4970 - _n4969 : _end4970].decode("utf-8", "surrogateescape")
-            _names4966.append(_e4968)
-        value = _tuple_new(remote_node_device_list_caps_ret, (_names4966,))
-    except _StructError:
-        raise _truncated("remote_node_device_list_caps_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_list_caps_ret(out: bytearray, value: remote_node_device_list_caps_ret) -> None:
-    try:
-        (_names4971,) = value
-        _n4972 = len(_names4971)
-        if _n4972 > 65536:
-            raise _too_long("remote_node_device_list_caps_ret.names", _n4972, 65536)
-        out += _U32P(_n4972)
-        for _e4973 in _names4971:
-            _b4974 = _e4973.encode("utf-8", "surrogateescape")
-            _n4975 = len(_b4974)
-            if _n4975 > 4194304:
-                raise _too_long("remote_node_device_list_caps_ret.names[]", _n4975, 4194304)
-            out += _U32P(_n4975)
-            out += _b4974
-            out += _PAD[-_n4975 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_list_caps_ret: {e}") from e
-
-
-@record
-class remote_node_device_dettach_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_dettach_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_dettach_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_dettach_args(buf: Buf, pos: int) -> tuple[remote_node_device_dettach_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4977,) = _U32(buf, pos)
-        if _n4977 > 4194304:
-            raise _too_long("remote_node_device_dettach_args.name", _n4977, 4194304)
-        _end4978 = pos + 4 + _n4977
-        pos = _end4978 + (-_n4977 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_dettach_args.name")
-        _name4976 = buf[_end4978 - _n4977 : _end4978].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_dettach_args, (_name4976,))
-    except _StructError:
-        raise _truncated("remote_node_device_dettach_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_dettach_args(out: bytearray, value: remote_node_device_dettach_args) -> None:
-    try:
-        (_name4979,) = value
-        _b4980 = _name4979.encode("utf-8", "surrogateescape")
-        _n4981 = len(_b4980)
-        if _n4981 > 4194304:
-            raise _too_long("remote_node_device_dettach_args.name", _n4981, 4194304)
-        out += _U32P(_n4981)
-        out += _b4980
-        out += _PAD[-_n4981 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_dettach_args: {e}") from e
-
-
-@record
-class remote_node_device_re_attach_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_re_attach_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_re_attach_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_re_attach_args(buf: Buf, pos: int) -> tuple[remote_node_device_re_attach_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4999,) = _U32(buf, pos)
-        if _n4999 > 4194304:
-            raise _too_long("remote_node_device_re_attach_args.name", _n4999, 4194304)
-        _end5000 = pos + 4 + _n4999
-        pos = _end5000 + (-_n4999 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_re_attach_args.name")
-        _name4998 = buf[_end5000 - _n4999 : _end5000].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_re_attach_args, (_name4998,))
-    except _StructError:
-        raise _truncated("remote_node_device_re_attach_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_re_attach_args(out: bytearray, value: remote_node_device_re_attach_args) -> None:
-    try:
-        (_name5001,) = value
-        _b5002 = _name5001.encode("utf-8", "surrogateescape")
-        _n5003 = len(_b5002)
-        if _n5003 > 4194304:
-            raise _too_long("remote_node_device_re_attach_args.name", _n5003, 4194304)
-        out += _U32P(_n5003)
-        out += _b5002
-        out += _PAD[-_n5003 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_re_attach_args: {e}") from e
-
-
-@record
-class remote_node_device_reset_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_reset_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_reset_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_reset_args(buf: Buf, pos: int) -> tuple[remote_node_device_reset_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5005,) = _U32(buf, pos)
-        if _n5005 > 4194304:
-            raise _too_long("remote_node_device_reset_args.name", _n5005, 4194304)
-        _end5006 = pos + 4 + _n5005
-        pos = _end5006 + (-_n5005 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_reset_args.name")
-        _name5004 = buf[_end5006 - _n5005 : _end5006].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_reset_args, (_name5004,))
-    except _StructError:
-        raise _truncated("remote_node_device_reset_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_reset_args(out: bytearray, value: remote_node_device_reset_args) -> None:
-    try:
-        (_name5007,) = value
-        _b5008 = _name5007.encode("utf-8", "surrogateescape")
-        _n5009 = len(_b5008)
-        if _n5009 > 4194304:
-            raise _too_long("remote_node_device_reset_args.name", _n5009, 4194304)
-        out += _U32P(_n5009)
-        out += _b5008
-        out += _PAD[-_n5009 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_reset_args: {e}") from e
-
-
-@record
-class remote_node_device_create_xml_args(Record, tuple[str, int]):
-    """XDR struct ``remote_node_device_create_xml_args``."""
-
-    __slots__ = ()
-    xml_desc: str
-    flags: int
-
-    def __new__(cls, xml_desc: str, flags: int) -> remote_node_device_create_xml_args:
-        return _tuple_new(cls, (xml_desc, flags))
-
-
-def decode_remote_node_device_create_xml_args(buf: Buf, pos: int) -> tuple[remote_node_device_create_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5012,) = _U32(buf, pos)
-        if _n5012 > 4194304:
-            raise _too_long("remote_node_device_create_xml_args.xml_desc", _n5012, 4194304)
-        _end5013 = pos + 4 + _n5012
-        pos = _end5013 + (-_n5012 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_create_xml_args.xml_desc")
-        _xml_desc5010 = buf[_end5013 - _n5012 : _end5013].decode("utf-8", "surrogateescape")
-        (_flags5011,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_create_xml_args, (_xml_desc5010, _flags5011))
-    except _StructError:
-        raise _truncated("remote_node_device_create_xml_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_create_xml_args(out: bytearray, value: remote_node_device_create_xml_args) -> None:
-    try:
-        _xml_desc5014, _flags5015 = value
-        _b5016 = _xml_desc5014.encode("utf-8", "surrogateescape")
-        _n5017 = len(_b5016)
-        if _n5017 > 4194304:
-            raise _too_long("remote_node_device_create_xml_args.xml_desc", _n5017, 4194304)
-        out += _U32P(_n5017)
-        out += _b5016
-        out += _PAD[-_n5017 & 3]
-        out += _P_I(_flags5015)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_create_xml_args: {e}") from e
-
-
-@record
-class remote_node_device_create_xml_ret(Record, tuple[remote_nonnull_node_device]):
-    """XDR struct ``remote_node_device_create_xml_ret``."""
-
-    __slots__ = ()
-    dev: remote_nonnull_node_device
-
-    def __new__(cls, dev: remote_nonnull_node_device) -> remote_node_device_create_xml_ret:
-        return _tuple_new(cls, (dev,))
-
-
-def decode_remote_node_device_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_node_device_create_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5020,) = _U32(buf, pos)
-        if _n5020 > 4194304:
-            raise _too_long("remote_node_device_create_xml_ret.dev.name", _n5020, 4194304)
-        _end5021 = pos + 4 + _n5020
-        pos = _end5021 + (-_n5020 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_create_xml_ret.dev.name")
-        _name5019 = buf[_end5021 - _n5020 : _end5021].decode("utf-8", "surrogateescape")
-        _dev5018 = _tuple_new(remote_nonnull_node_device, (_name5019,))
-        value = _tuple_new(remote_node_device_create_xml_ret, (_dev5018,))
-    except _StructError:
-        raise _truncated("remote_node_device_create_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_create_xml_ret(out: bytearray, value: remote_node_device_create_xml_ret) -> None:
-    try:
-        (_dev5022,) = value
-        (_name5023,) = _dev5022
-        _b5024 = _name5023.encode("utf-8", "surrogateescape")
-        _n5025 = len(_b5024)
-        if _n5025 > 4194304:
-            raise _too_long("remote_node_device_create_xml_ret.dev.name", _n5025, 4194304)
-        out += _U32P(_n5025)
-        out += _b5024
-        out += _PAD[-_n5025 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_create_xml_ret: {e}") from e
-
-
-@record
-class remote_node_device_destroy_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_destroy_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_destroy_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_destroy_args(buf: Buf, pos: int) -> tuple[remote_node_device_destroy_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5027,) = _U32(buf, pos)
-        if _n5027 > 4194304:
-            raise _too_long("remote_node_device_destroy_args.name", _n5027, 4194304)
-        _end5028 = pos + 4 + _n5027
-        pos = _end5028 + (-_n5027 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_destroy_args.name")
-        _name5026 = buf[_end5028 - _n5027 : _end5028].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_destroy_args, (_name5026,))
-    except _StructError:
-        raise _truncated("remote_node_device_destroy_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_destroy_args(out: bytearray, value: remote_node_device_destroy_args) -> None:
-    try:
-        (_name5029,) = value
-        _b5030 = _name5029.encode("utf-8", "surrogateescape")
-        _n5031 = len(_b5030)
-        if _n5031 > 4194304:
-            raise _too_long("remote_node_device_destroy_args.name", _n5031, 4194304)
-        out += _U32P(_n5031)
-        out += _b5030
-        out += _PAD[-_n5031 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_destroy_args: {e}") from e
-
-
-@record
-class remote_connect_domain_event_register_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_domain_event_register_ret``."""
-
-    __slots__ = ()
-    cb_registered: int
-
-    def __new__(cls, cb_registered: int) -> remote_connect_domain_event_register_ret:
-        return _tuple_new(cls, (cb_registered,))
-
-
-def decode_remote_connect_domain_event_register_ret(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_register_ret, int]:
-    try:
-        (_cb_registered5096,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_event_register_ret, (_cb_registered5096,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_event_register_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_event_register_ret(out: bytearray, value: remote_connect_domain_event_register_ret) -> None:
-    try:
-        (_cb_registered5097,) = value
-        out += _P_i(_cb_registered5097)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_event_register_ret: {e}") from e
-
-
-@record
-class remote_connect_domain_event_deregister_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_domain_event_deregister_ret``."""
-
-    __slots__ = ()
-    cb_registered: int
-
-    def __new__(cls, cb_registered: int) -> remote_connect_domain_event_deregister_ret:
-        return _tuple_new(cls, (cb_registered,))
-
-
-def decode_remote_connect_domain_event_deregister_ret(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_deregister_ret, int]:
-    try:
-        (_cb_registered5098,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_event_deregister_ret, (_cb_registered5098,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_event_deregister_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_event_deregister_ret(out: bytearray, value: remote_connect_domain_event_deregister_ret) -> None:
-    try:
-        (_cb_registered5099,) = value
-        out += _P_i(_cb_registered5099)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_event_deregister_ret: {e}") from e
-
-
-@record
-class remote_domain_event_lifecycle_msg(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_event_lifecycle_msg``."""
+class remote_domain_resume_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_resume_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    event: int
-    detail: int
 
-    def __new__(cls, dom: remote_nonnull_domain, event: int, detail: int) -> remote_domain_event_lifecycle_msg:
-        return _tuple_new(cls, (dom, event, detail))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_resume_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_event_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_lifecycle_msg, int]:
+def decode_remote_domain_resume_args(buf: Buf, pos: int) -> tuple[remote_domain_resume_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n5106,) = _U32(buf, pos)
-        if _n5106 > 4194304:
-            raise _too_long("remote_domain_event_lifecycle_msg.dom.name", _n5106, 4194304)
-        _end5107 = pos + 4 + _n5106
-        pos = _end5107 + (-_n5106 & 3)
+        (_n1696,) = _U32(buf, pos)
+        if _n1696 > 4194304:
+            raise _too_long("remote_domain_resume_args.dom.name", _n1696, 4194304)
+        _end1697 = pos + 4 + _n1696
+        pos = _end1697 + (-_n1696 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_event_lifecycle_msg.dom.name")
-        _name5101 = buf[_end5107 - _n5106 : _end5107].decode("utf-8", "surrogateescape")
-        _uuid5102, _id5103, _event5104, _detail5105 = _U_16siii(buf, pos)
-        pos += 28
-        _dom5100 = _tuple_new(remote_nonnull_domain, (_name5101, _uuid5102, _id5103))
-        value = _tuple_new(remote_domain_event_lifecycle_msg, (_dom5100, _event5104, _detail5105))
+            raise _truncated("remote_domain_resume_args.dom.name")
+        _name1693 = buf[_end1697 - _n1696 : _end1697].decode("utf-8", "surrogateescape")
+        _uuid1694, _id1695 = _U_16si(buf, pos)
+        pos += 20
+        _dom1692 = _tuple_new(remote_nonnull_domain, (_name1693, _uuid1694, _id1695))
+        value = _tuple_new(remote_domain_resume_args, (_dom1692,))
     except _StructError:
-        raise _truncated("remote_domain_event_lifecycle_msg") from None
+        raise _truncated("remote_domain_resume_args") from None
     return value, pos
 
 
-def encode_remote_domain_event_lifecycle_msg(out: bytearray, value: remote_domain_event_lifecycle_msg) -> None:
+def encode_remote_domain_resume_args(out: bytearray, value: remote_domain_resume_args) -> None:
     try:
-        _dom5108, _event5109, _detail5110 = value
-        _name5111, _uuid5112, _id5113 = _dom5108
-        _b5114 = _name5111.encode("utf-8", "surrogateescape")
-        _n5115 = len(_b5114)
-        if _n5115 > 4194304:
-            raise _too_long("remote_domain_event_lifecycle_msg.dom.name", _n5115, 4194304)
-        out += _U32P(_n5115)
-        out += _b5114
-        out += _PAD[-_n5115 & 3]
-        if len(_uuid5112) != 16:
-            raise _wrong_size("remote_domain_event_lifecycle_msg.dom.uuid", len(_uuid5112), 16)
-        out += _P_16siii(_uuid5112, _id5113, _event5109, _detail5110)
+        (_dom1698,) = value
+        _name1699, _uuid1700, _id1701 = _dom1698
+        _b1702 = _name1699.encode("utf-8", "surrogateescape")
+        _n1703 = len(_b1702)
+        if _n1703 > 4194304:
+            raise _too_long("remote_domain_resume_args.dom.name", _n1703, 4194304)
+        out += _U32P(_n1703)
+        out += _b1702
+        out += _PAD[-_n1703 & 3]
+        if len(_uuid1700) != 16:
+            raise _wrong_size("remote_domain_resume_args.dom.uuid", len(_uuid1700), 16)
+        out += _P_16si(_uuid1700, _id1701)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_lifecycle_msg: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_resume_args: {e}") from e
+
+
+@record
+class remote_domain_reboot_args(Record, tuple[remote_nonnull_domain, int]):
+    """XDR struct ``remote_domain_reboot_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    flags: int
+
+    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_reboot_args:
+        return _tuple_new(cls, (dom, flags))
+
+
+def decode_remote_domain_reboot_args(buf: Buf, pos: int) -> tuple[remote_domain_reboot_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n1753,) = _U32(buf, pos)
+        if _n1753 > 4194304:
+            raise _too_long("remote_domain_reboot_args.dom.name", _n1753, 4194304)
+        _end1754 = pos + 4 + _n1753
+        pos = _end1754 + (-_n1753 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_reboot_args.dom.name")
+        _name1749 = buf[_end1754 - _n1753 : _end1754].decode("utf-8", "surrogateescape")
+        _uuid1750, _id1751, _flags1752 = _U_16siI(buf, pos)
+        pos += 24
+        _dom1748 = _tuple_new(remote_nonnull_domain, (_name1749, _uuid1750, _id1751))
+        value = _tuple_new(remote_domain_reboot_args, (_dom1748, _flags1752))
+    except _StructError:
+        raise _truncated("remote_domain_reboot_args") from None
+    return value, pos
+
+
+def encode_remote_domain_reboot_args(out: bytearray, value: remote_domain_reboot_args) -> None:
+    try:
+        _dom1755, _flags1756 = value
+        _name1757, _uuid1758, _id1759 = _dom1755
+        _b1760 = _name1757.encode("utf-8", "surrogateescape")
+        _n1761 = len(_b1760)
+        if _n1761 > 4194304:
+            raise _too_long("remote_domain_reboot_args.dom.name", _n1761, 4194304)
+        out += _U32P(_n1761)
+        out += _b1760
+        out += _PAD[-_n1761 & 3]
+        if len(_uuid1758) != 16:
+            raise _wrong_size("remote_domain_reboot_args.dom.uuid", len(_uuid1758), 16)
+        out += _P_16siI(_uuid1758, _id1759, _flags1756)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_reboot_args: {e}") from e
+
+
+@record
+class remote_domain_set_max_memory_args(Record, tuple[remote_nonnull_domain, int]):
+    """XDR struct ``remote_domain_set_max_memory_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    memory: int
+
+    def __new__(cls, dom: remote_nonnull_domain, memory: int) -> remote_domain_set_max_memory_args:
+        return _tuple_new(cls, (dom, memory))
+
+
+def decode_remote_domain_set_max_memory_args(buf: Buf, pos: int) -> tuple[remote_domain_set_max_memory_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n1839,) = _U32(buf, pos)
+        if _n1839 > 4194304:
+            raise _too_long("remote_domain_set_max_memory_args.dom.name", _n1839, 4194304)
+        _end1840 = pos + 4 + _n1839
+        pos = _end1840 + (-_n1839 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_set_max_memory_args.dom.name")
+        _name1835 = buf[_end1840 - _n1839 : _end1840].decode("utf-8", "surrogateescape")
+        _uuid1836, _id1837, _memory1838 = _U_16siQ(buf, pos)
+        pos += 28
+        _dom1834 = _tuple_new(remote_nonnull_domain, (_name1835, _uuid1836, _id1837))
+        value = _tuple_new(remote_domain_set_max_memory_args, (_dom1834, _memory1838))
+    except _StructError:
+        raise _truncated("remote_domain_set_max_memory_args") from None
+    return value, pos
+
+
+def encode_remote_domain_set_max_memory_args(out: bytearray, value: remote_domain_set_max_memory_args) -> None:
+    try:
+        _dom1841, _memory1842 = value
+        _name1843, _uuid1844, _id1845 = _dom1841
+        _b1846 = _name1843.encode("utf-8", "surrogateescape")
+        _n1847 = len(_b1846)
+        if _n1847 > 4194304:
+            raise _too_long("remote_domain_set_max_memory_args.dom.name", _n1847, 4194304)
+        out += _U32P(_n1847)
+        out += _b1846
+        out += _PAD[-_n1847 & 3]
+        if len(_uuid1844) != 16:
+            raise _wrong_size("remote_domain_set_max_memory_args.dom.uuid", len(_uuid1844), 16)
+        out += _P_16siQ(_uuid1844, _id1845, _memory1842)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_set_max_memory_args: {e}") from e
+
+
+@record
+class remote_domain_set_memory_args(Record, tuple[remote_nonnull_domain, int]):
+    """XDR struct ``remote_domain_set_memory_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    memory: int
+
+    def __new__(cls, dom: remote_nonnull_domain, memory: int) -> remote_domain_set_memory_args:
+        return _tuple_new(cls, (dom, memory))
+
+
+def decode_remote_domain_set_memory_args(buf: Buf, pos: int) -> tuple[remote_domain_set_memory_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n1853,) = _U32(buf, pos)
+        if _n1853 > 4194304:
+            raise _too_long("remote_domain_set_memory_args.dom.name", _n1853, 4194304)
+        _end1854 = pos + 4 + _n1853
+        pos = _end1854 + (-_n1853 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_set_memory_args.dom.name")
+        _name1849 = buf[_end1854 - _n1853 : _end1854].decode("utf-8", "surrogateescape")
+        _uuid1850, _id1851, _memory1852 = _U_16siQ(buf, pos)
+        pos += 28
+        _dom1848 = _tuple_new(remote_nonnull_domain, (_name1849, _uuid1850, _id1851))
+        value = _tuple_new(remote_domain_set_memory_args, (_dom1848, _memory1852))
+    except _StructError:
+        raise _truncated("remote_domain_set_memory_args") from None
+    return value, pos
+
+
+def encode_remote_domain_set_memory_args(out: bytearray, value: remote_domain_set_memory_args) -> None:
+    try:
+        _dom1855, _memory1856 = value
+        _name1857, _uuid1858, _id1859 = _dom1855
+        _b1860 = _name1857.encode("utf-8", "surrogateescape")
+        _n1861 = len(_b1860)
+        if _n1861 > 4194304:
+            raise _too_long("remote_domain_set_memory_args.dom.name", _n1861, 4194304)
+        out += _U32P(_n1861)
+        out += _b1860
+        out += _PAD[-_n1861 & 3]
+        if len(_uuid1858) != 16:
+            raise _wrong_size("remote_domain_set_memory_args.dom.uuid", len(_uuid1858), 16)
+        out += _P_16siQ(_uuid1858, _id1859, _memory1856)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_set_memory_args: {e}") from e
+
+
+@record
+class remote_connect_num_of_defined_domains_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_num_of_defined_domains_ret``."""
+
+    __slots__ = ()
+    num: int
+
+    def __new__(cls, num: int) -> remote_connect_num_of_defined_domains_ret:
+        return _tuple_new(cls, (num,))
+
+
+def decode_remote_connect_num_of_defined_domains_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_defined_domains_ret, int]:
+    try:
+        (_num2374,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_num_of_defined_domains_ret, (_num2374,))
+    except _StructError:
+        raise _truncated("remote_connect_num_of_defined_domains_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_num_of_defined_domains_ret(out: bytearray, value: remote_connect_num_of_defined_domains_ret) -> None:
+    try:
+        (_num2375,) = value
+        out += _P_i(_num2375)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_num_of_defined_domains_ret: {e}") from e
+
+
+@record
+class remote_domain_pin_vcpu_args(Record, tuple[remote_nonnull_domain, int, bytes]):
+    """XDR struct ``remote_domain_pin_vcpu_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    vcpu: int
+    cpumap: bytes
+
+    def __new__(cls, dom: remote_nonnull_domain, vcpu: int, cpumap: bytes) -> remote_domain_pin_vcpu_args:
+        return _tuple_new(cls, (dom, vcpu, cpumap))
+
+
+def decode_remote_domain_pin_vcpu_args(buf: Buf, pos: int) -> tuple[remote_domain_pin_vcpu_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n2610,) = _U32(buf, pos)
+        if _n2610 > 4194304:
+            raise _too_long("remote_domain_pin_vcpu_args.dom.name", _n2610, 4194304)
+        _end2611 = pos + 4 + _n2610
+        pos = _end2611 + (-_n2610 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_pin_vcpu_args.dom.name")
+        _name2605 = buf[_end2611 - _n2610 : _end2611].decode("utf-8", "surrogateescape")
+        _uuid2606, _id2607, _vcpu2608 = _U_16siI(buf, pos)
+        pos += 24
+        (_n2612,) = _U32(buf, pos)
+        if _n2612 > 2048:
+            raise _too_long("remote_domain_pin_vcpu_args.cpumap", _n2612, 2048)
+        _end2613 = pos + 4 + _n2612
+        pos = _end2613 + (-_n2612 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_pin_vcpu_args.cpumap")
+        _cpumap2609 = buf[_end2613 - _n2612 : _end2613]
+        _dom2604 = _tuple_new(remote_nonnull_domain, (_name2605, _uuid2606, _id2607))
+        value = _tuple_new(remote_domain_pin_vcpu_args, (_dom2604, _vcpu2608, _cpumap2609))
+    except _StructError:
+        raise _truncated("remote_domain_pin_vcpu_args") from None
+    return value, pos
+
+
+def encode_remote_domain_pin_vcpu_args(out: bytearray, value: remote_domain_pin_vcpu_args) -> None:
+    try:
+        _dom2614, _vcpu2615, _cpumap2616 = value
+        _name2617, _uuid2618, _id2619 = _dom2614
+        _b2620 = _name2617.encode("utf-8", "surrogateescape")
+        _n2621 = len(_b2620)
+        if _n2621 > 4194304:
+            raise _too_long("remote_domain_pin_vcpu_args.dom.name", _n2621, 4194304)
+        out += _U32P(_n2621)
+        out += _b2620
+        out += _PAD[-_n2621 & 3]
+        if len(_uuid2618) != 16:
+            raise _wrong_size("remote_domain_pin_vcpu_args.dom.uuid", len(_uuid2618), 16)
+        out += _P_16siI(_uuid2618, _id2619, _vcpu2615)
+        _b2622 = _cpumap2616
+        _n2623 = len(_b2622)
+        if _n2623 > 2048:
+            raise _too_long("remote_domain_pin_vcpu_args.cpumap", _n2623, 2048)
+        out += _U32P(_n2623)
+        out += _b2622
+        out += _PAD[-_n2623 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_pin_vcpu_args: {e}") from e
+
+
+@record
+class remote_domain_set_autostart_args(Record, tuple[remote_nonnull_domain, int]):
+    """XDR struct ``remote_domain_set_autostart_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    autostart: int
+
+    def __new__(cls, dom: remote_nonnull_domain, autostart: int) -> remote_domain_set_autostart_args:
+        return _tuple_new(cls, (dom, autostart))
+
+
+def decode_remote_domain_set_autostart_args(buf: Buf, pos: int) -> tuple[remote_domain_set_autostart_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n3097,) = _U32(buf, pos)
+        if _n3097 > 4194304:
+            raise _too_long("remote_domain_set_autostart_args.dom.name", _n3097, 4194304)
+        _end3098 = pos + 4 + _n3097
+        pos = _end3098 + (-_n3097 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_set_autostart_args.dom.name")
+        _name3093 = buf[_end3098 - _n3097 : _end3098].decode("utf-8", "surrogateescape")
+        _uuid3094, _id3095, _autostart3096 = _U_16sii(buf, pos)
+        pos += 24
+        _dom3092 = _tuple_new(remote_nonnull_domain, (_name3093, _uuid3094, _id3095))
+        value = _tuple_new(remote_domain_set_autostart_args, (_dom3092, _autostart3096))
+    except _StructError:
+        raise _truncated("remote_domain_set_autostart_args") from None
+    return value, pos
+
+
+def encode_remote_domain_set_autostart_args(out: bytearray, value: remote_domain_set_autostart_args) -> None:
+    try:
+        _dom3099, _autostart3100 = value
+        _name3101, _uuid3102, _id3103 = _dom3099
+        _b3104 = _name3101.encode("utf-8", "surrogateescape")
+        _n3105 = len(_b3104)
+        if _n3105 > 4194304:
+            raise _too_long("remote_domain_set_autostart_args.dom.name", _n3105, 4194304)
+        out += _U32P(_n3105)
+        out += _b3104
+        out += _PAD[-_n3105 & 3]
+        if len(_uuid3102) != 16:
+            raise _wrong_size("remote_domain_set_autostart_args.dom.uuid", len(_uuid3102), 16)
+        out += _P_16sii(_uuid3102, _id3103, _autostart3100)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_set_autostart_args: {e}") from e

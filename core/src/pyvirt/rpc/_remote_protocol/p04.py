@@ -7,26 +7,21 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
+from struct import pack as _pack
+from struct import unpack_from as _unpack_from
 
 from pyvirt.rpc._remote_protocol.common import (
-    remote_domain_memory_stat,
     remote_nonnull_domain,
-    remote_nonnull_interface,
     remote_nonnull_network,
-    remote_nonnull_secret,
-    remote_nonnull_storage_pool,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
     _too_long,
     _truncated,
     _tuple_new,
@@ -38,2632 +33,520 @@ _U_16s = Struct(">16s").unpack_from
 _P_16s = Struct(">16s").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siII = Struct(">16siII").unpack_from
-_P_16siII = Struct(">16siII").pack
-_U_I = Struct(">I").unpack_from
-_P_I = Struct(">I").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
+_U_16siI = Struct(">16siI").unpack_from
+_P_16siI = Struct(">16siI").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_iQ = Struct(">iQ").unpack_from
-_P_iQ = Struct(">iQ").pack
 
 
 @record
-class remote_connect_get_lib_version_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_get_lib_version_ret``."""
+class remote_connect_list_domains_args(Record, tuple[int]):
+    """XDR struct ``remote_connect_list_domains_args``."""
 
     __slots__ = ()
-    lib_ver: int
+    maxids: int
 
-    def __new__(cls, lib_ver: int) -> remote_connect_get_lib_version_ret:
-        return _tuple_new(cls, (lib_ver,))
+    def __new__(cls, maxids: int) -> remote_connect_list_domains_args:
+        return _tuple_new(cls, (maxids,))
 
 
-def decode_remote_connect_get_lib_version_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_lib_version_ret, int]:
+def decode_remote_connect_list_domains_args(buf: Buf, pos: int) -> tuple[remote_connect_list_domains_args, int]:
     try:
-        (_lib_ver435,) = _U_Q(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_get_lib_version_ret, (_lib_ver435,))
+        (_maxids1586,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_list_domains_args, (_maxids1586,))
     except _StructError:
-        raise _truncated("remote_connect_get_lib_version_ret") from None
+        raise _truncated("remote_connect_list_domains_args") from None
     return value, pos
 
 
-def encode_remote_connect_get_lib_version_ret(out: bytearray, value: remote_connect_get_lib_version_ret) -> None:
+def encode_remote_connect_list_domains_args(out: bytearray, value: remote_connect_list_domains_args) -> None:
     try:
-        (_lib_ver436,) = value
-        out += _P_Q(_lib_ver436)
+        (_maxids1587,) = value
+        out += _P_i(_maxids1587)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_lib_version_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_domains_args: {e}") from e
 
 
 @record
-class remote_domain_memory_stats_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_memory_stats_args``."""
+class remote_connect_list_domains_ret(Record, tuple[list[int]]):
+    """XDR struct ``remote_connect_list_domains_ret``."""
+
+    __slots__ = ()
+    ids: list[int]
+
+    def __new__(cls, ids: list[int]) -> remote_connect_list_domains_ret:
+        return _tuple_new(cls, (ids,))
+
+
+def decode_remote_connect_list_domains_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_domains_ret, int]:
+    try:
+        (_n1589,) = _U32(buf, pos)
+        pos += 4
+        if _n1589 > 16384:
+            raise _too_long("remote_connect_list_domains_ret.ids", _n1589, 16384)
+        if _n1589 * 4 > len(buf) - pos:
+            raise _truncated("remote_connect_list_domains_ret.ids")
+        _ids1588: list[int] = list(_unpack_from(f">{_n1589}i", buf, pos))
+        pos += 4 * _n1589
+        value = _tuple_new(remote_connect_list_domains_ret, (_ids1588,))
+    except _StructError:
+        raise _truncated("remote_connect_list_domains_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_list_domains_ret(out: bytearray, value: remote_connect_list_domains_ret) -> None:
+    try:
+        (_ids1590,) = value
+        _n1591 = len(_ids1590)
+        if _n1591 > 16384:
+            raise _too_long("remote_connect_list_domains_ret.ids", _n1591, 16384)
+        out += _U32P(_n1591)
+        out += _pack(f">{_n1591}i", *_ids1590)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_list_domains_ret: {e}") from e
+
+
+@record
+class remote_domain_suspend_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_suspend_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    maxStats: int
-    flags: int
 
-    def __new__(cls, dom: remote_nonnull_domain, maxStats: int, flags: int) -> remote_domain_memory_stats_args:
-        return _tuple_new(cls, (dom, maxStats, flags))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_suspend_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_memory_stats_args(buf: Buf, pos: int) -> tuple[remote_domain_memory_stats_args, int]:
+def decode_remote_domain_suspend_args(buf: Buf, pos: int) -> tuple[remote_domain_suspend_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n1482,) = _U32(buf, pos)
-        if _n1482 > 4194304:
-            raise _too_long("remote_domain_memory_stats_args.dom.name", _n1482, 4194304)
-        _end1483 = pos + 4 + _n1482
-        pos = _end1483 + (-_n1482 & 3)
+        (_n1684,) = _U32(buf, pos)
+        if _n1684 > 4194304:
+            raise _too_long("remote_domain_suspend_args.dom.name", _n1684, 4194304)
+        _end1685 = pos + 4 + _n1684
+        pos = _end1685 + (-_n1684 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_memory_stats_args.dom.name")
-        _name1477 = buf[_end1483 - _n1482 : _end1483].decode("utf-8", "surrogateescape")
-        _uuid1478, _id1479, _maxStats1480, _flags1481 = _U_16siII(buf, pos)
-        pos += 28
-        _dom1476 = _tuple_new(remote_nonnull_domain, (_name1477, _uuid1478, _id1479))
-        value = _tuple_new(remote_domain_memory_stats_args, (_dom1476, _maxStats1480, _flags1481))
+            raise _truncated("remote_domain_suspend_args.dom.name")
+        _name1681 = buf[_end1685 - _n1684 : _end1685].decode("utf-8", "surrogateescape")
+        _uuid1682, _id1683 = _U_16si(buf, pos)
+        pos += 20
+        _dom1680 = _tuple_new(remote_nonnull_domain, (_name1681, _uuid1682, _id1683))
+        value = _tuple_new(remote_domain_suspend_args, (_dom1680,))
     except _StructError:
-        raise _truncated("remote_domain_memory_stats_args") from None
+        raise _truncated("remote_domain_suspend_args") from None
     return value, pos
 
 
-def encode_remote_domain_memory_stats_args(out: bytearray, value: remote_domain_memory_stats_args) -> None:
+def encode_remote_domain_suspend_args(out: bytearray, value: remote_domain_suspend_args) -> None:
     try:
-        _dom1484, _maxStats1485, _flags1486 = value
-        _name1487, _uuid1488, _id1489 = _dom1484
-        _b1490 = _name1487.encode("utf-8", "surrogateescape")
-        _n1491 = len(_b1490)
-        if _n1491 > 4194304:
-            raise _too_long("remote_domain_memory_stats_args.dom.name", _n1491, 4194304)
-        out += _U32P(_n1491)
-        out += _b1490
-        out += _PAD[-_n1491 & 3]
-        if len(_uuid1488) != 16:
-            raise _wrong_size("remote_domain_memory_stats_args.dom.uuid", len(_uuid1488), 16)
-        out += _P_16siII(_uuid1488, _id1489, _maxStats1485, _flags1486)
+        (_dom1686,) = value
+        _name1687, _uuid1688, _id1689 = _dom1686
+        _b1690 = _name1687.encode("utf-8", "surrogateescape")
+        _n1691 = len(_b1690)
+        if _n1691 > 4194304:
+            raise _too_long("remote_domain_suspend_args.dom.name", _n1691, 4194304)
+        out += _U32P(_n1691)
+        out += _b1690
+        out += _PAD[-_n1691 & 3]
+        if len(_uuid1688) != 16:
+            raise _wrong_size("remote_domain_suspend_args.dom.uuid", len(_uuid1688), 16)
+        out += _P_16si(_uuid1688, _id1689)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_memory_stats_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_suspend_args: {e}") from e
 
 
 @record
-class remote_domain_memory_stats_ret(Record, tuple[list[remote_domain_memory_stat]]):
-    """XDR struct ``remote_domain_memory_stats_ret``."""
+class remote_domain_shutdown_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_shutdown_args``."""
 
     __slots__ = ()
-    stats: list[remote_domain_memory_stat]
+    dom: remote_nonnull_domain
 
-    def __new__(cls, stats: list[remote_domain_memory_stat]) -> remote_domain_memory_stats_ret:
-        return _tuple_new(cls, (stats,))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_shutdown_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_memory_stats_ret(buf: Buf, pos: int) -> tuple[remote_domain_memory_stats_ret, int]:
+def decode_remote_domain_shutdown_args(buf: Buf, pos: int) -> tuple[remote_domain_shutdown_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_n1497,) = _U32(buf, pos)
-        pos += 4
-        if _n1497 > 1024:
-            raise _too_long("remote_domain_memory_stats_ret.stats", _n1497, 1024)
-        if _n1497 * 12 > len(buf) - pos:
-            raise _truncated("remote_domain_memory_stats_ret.stats")
-        _stats1496: list[remote_domain_memory_stat] = []
-        for _ in range(_n1497):
-            _tag1499, _val1500 = _U_iQ(buf, pos)
-            pos += 12
-            _e1498 = _tuple_new(remote_domain_memory_stat, (_tag1499, _val1500))
-            _stats1496.append(_e1498)
-        value = _tuple_new(remote_domain_memory_stats_ret, (_stats1496,))
+        (_n1740,) = _U32(buf, pos)
+        if _n1740 > 4194304:
+            raise _too_long("remote_domain_shutdown_args.dom.name", _n1740, 4194304)
+        _end1741 = pos + 4 + _n1740
+        pos = _end1741 + (-_n1740 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_shutdown_args.dom.name")
+        _name1737 = buf[_end1741 - _n1740 : _end1741].decode("utf-8", "surrogateescape")
+        _uuid1738, _id1739 = _U_16si(buf, pos)
+        pos += 20
+        _dom1736 = _tuple_new(remote_nonnull_domain, (_name1737, _uuid1738, _id1739))
+        value = _tuple_new(remote_domain_shutdown_args, (_dom1736,))
     except _StructError:
-        raise _truncated("remote_domain_memory_stats_ret") from None
+        raise _truncated("remote_domain_shutdown_args") from None
     return value, pos
 
 
-def encode_remote_domain_memory_stats_ret(out: bytearray, value: remote_domain_memory_stats_ret) -> None:
+def encode_remote_domain_shutdown_args(out: bytearray, value: remote_domain_shutdown_args) -> None:
     try:
-        (_stats1501,) = value
-        _n1502 = len(_stats1501)
-        if _n1502 > 1024:
-            raise _too_long("remote_domain_memory_stats_ret.stats", _n1502, 1024)
-        out += _U32P(_n1502)
-        for _e1503 in _stats1501:
-            _tag1504, _val1505 = _e1503
-            out += _P_iQ(_tag1504, _val1505)
+        (_dom1742,) = value
+        _name1743, _uuid1744, _id1745 = _dom1742
+        _b1746 = _name1743.encode("utf-8", "surrogateescape")
+        _n1747 = len(_b1746)
+        if _n1747 > 4194304:
+            raise _too_long("remote_domain_shutdown_args.dom.name", _n1747, 4194304)
+        out += _U32P(_n1747)
+        out += _b1746
+        out += _PAD[-_n1747 & 3]
+        if len(_uuid1744) != 16:
+            raise _wrong_size("remote_domain_shutdown_args.dom.uuid", len(_uuid1744), 16)
+        out += _P_16si(_uuid1744, _id1745)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_memory_stats_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_shutdown_args: {e}") from e
 
 
 @record
-class remote_connect_num_of_defined_interfaces_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_defined_interfaces_ret``."""
+class remote_domain_undefine_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_undefine_args``."""
 
     __slots__ = ()
-    num: int
+    dom: remote_nonnull_domain
 
-    def __new__(cls, num: int) -> remote_connect_num_of_defined_interfaces_ret:
-        return _tuple_new(cls, (num,))
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_undefine_args:
+        return _tuple_new(cls, (dom,))
 
 
-def decode_remote_connect_num_of_defined_interfaces_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_defined_interfaces_ret, int]:
+def decode_remote_domain_undefine_args(buf: Buf, pos: int) -> tuple[remote_domain_undefine_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_num3950,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_defined_interfaces_ret, (_num3950,))
+        (_n2482,) = _U32(buf, pos)
+        if _n2482 > 4194304:
+            raise _too_long("remote_domain_undefine_args.dom.name", _n2482, 4194304)
+        _end2483 = pos + 4 + _n2482
+        pos = _end2483 + (-_n2482 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_undefine_args.dom.name")
+        _name2479 = buf[_end2483 - _n2482 : _end2483].decode("utf-8", "surrogateescape")
+        _uuid2480, _id2481 = _U_16si(buf, pos)
+        pos += 20
+        _dom2478 = _tuple_new(remote_nonnull_domain, (_name2479, _uuid2480, _id2481))
+        value = _tuple_new(remote_domain_undefine_args, (_dom2478,))
     except _StructError:
-        raise _truncated("remote_connect_num_of_defined_interfaces_ret") from None
+        raise _truncated("remote_domain_undefine_args") from None
     return value, pos
 
 
-def encode_remote_connect_num_of_defined_interfaces_ret(out: bytearray, value: remote_connect_num_of_defined_interfaces_ret) -> None:
+def encode_remote_domain_undefine_args(out: bytearray, value: remote_domain_undefine_args) -> None:
     try:
-        (_num3951,) = value
-        out += _P_i(_num3951)
+        (_dom2484,) = value
+        _name2485, _uuid2486, _id2487 = _dom2484
+        _b2488 = _name2485.encode("utf-8", "surrogateescape")
+        _n2489 = len(_b2488)
+        if _n2489 > 4194304:
+            raise _too_long("remote_domain_undefine_args.dom.name", _n2489, 4194304)
+        out += _U32P(_n2489)
+        out += _b2488
+        out += _PAD[-_n2489 & 3]
+        if len(_uuid2486) != 16:
+            raise _wrong_size("remote_domain_undefine_args.dom.uuid", len(_uuid2486), 16)
+        out += _P_16si(_uuid2486, _id2487)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_defined_interfaces_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_undefine_args: {e}") from e
 
 
 @record
-class remote_connect_list_defined_interfaces_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_defined_interfaces_args``."""
+class remote_domain_set_vcpus_args(Record, tuple[remote_nonnull_domain, int]):
+    """XDR struct ``remote_domain_set_vcpus_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    nvcpus: int
+
+    def __new__(cls, dom: remote_nonnull_domain, nvcpus: int) -> remote_domain_set_vcpus_args:
+        return _tuple_new(cls, (dom, nvcpus))
+
+
+def decode_remote_domain_set_vcpus_args(buf: Buf, pos: int) -> tuple[remote_domain_set_vcpus_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n2563,) = _U32(buf, pos)
+        if _n2563 > 4194304:
+            raise _too_long("remote_domain_set_vcpus_args.dom.name", _n2563, 4194304)
+        _end2564 = pos + 4 + _n2563
+        pos = _end2564 + (-_n2563 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_set_vcpus_args.dom.name")
+        _name2559 = buf[_end2564 - _n2563 : _end2564].decode("utf-8", "surrogateescape")
+        _uuid2560, _id2561, _nvcpus2562 = _U_16siI(buf, pos)
+        pos += 24
+        _dom2558 = _tuple_new(remote_nonnull_domain, (_name2559, _uuid2560, _id2561))
+        value = _tuple_new(remote_domain_set_vcpus_args, (_dom2558, _nvcpus2562))
+    except _StructError:
+        raise _truncated("remote_domain_set_vcpus_args") from None
+    return value, pos
+
+
+def encode_remote_domain_set_vcpus_args(out: bytearray, value: remote_domain_set_vcpus_args) -> None:
+    try:
+        _dom2565, _nvcpus2566 = value
+        _name2567, _uuid2568, _id2569 = _dom2565
+        _b2570 = _name2567.encode("utf-8", "surrogateescape")
+        _n2571 = len(_b2570)
+        if _n2571 > 4194304:
+            raise _too_long("remote_domain_set_vcpus_args.dom.name", _n2571, 4194304)
+        out += _U32P(_n2571)
+        out += _b2570
+        out += _PAD[-_n2571 & 3]
+        if len(_uuid2568) != 16:
+            raise _wrong_size("remote_domain_set_vcpus_args.dom.uuid", len(_uuid2568), 16)
+        out += _P_16siI(_uuid2568, _id2569, _nvcpus2566)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_set_vcpus_args: {e}") from e
+
+
+@record
+class remote_connect_list_networks_args(Record, tuple[int]):
+    """XDR struct ``remote_connect_list_networks_args``."""
 
     __slots__ = ()
     maxnames: int
 
-    def __new__(cls, maxnames: int) -> remote_connect_list_defined_interfaces_args:
+    def __new__(cls, maxnames: int) -> remote_connect_list_networks_args:
         return _tuple_new(cls, (maxnames,))
 
 
-def decode_remote_connect_list_defined_interfaces_args(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_interfaces_args, int]:
+def decode_remote_connect_list_networks_args(buf: Buf, pos: int) -> tuple[remote_connect_list_networks_args, int]:
     try:
-        (_maxnames3952,) = _U_i(buf, pos)
+        (_maxnames3598,) = _U_i(buf, pos)
         pos += 4
-        value = _tuple_new(remote_connect_list_defined_interfaces_args, (_maxnames3952,))
+        value = _tuple_new(remote_connect_list_networks_args, (_maxnames3598,))
     except _StructError:
-        raise _truncated("remote_connect_list_defined_interfaces_args") from None
+        raise _truncated("remote_connect_list_networks_args") from None
     return value, pos
 
 
-def encode_remote_connect_list_defined_interfaces_args(out: bytearray, value: remote_connect_list_defined_interfaces_args) -> None:
+def encode_remote_connect_list_networks_args(out: bytearray, value: remote_connect_list_networks_args) -> None:
     try:
-        (_maxnames3953,) = value
-        out += _P_i(_maxnames3953)
+        (_maxnames3599,) = value
+        out += _P_i(_maxnames3599)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_defined_interfaces_args: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_networks_args: {e}") from e
 
 
 @record
-class remote_connect_list_defined_interfaces_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_defined_interfaces_ret``."""
+class remote_connect_list_networks_ret(Record, tuple[list[str]]):
+    """XDR struct ``remote_connect_list_networks_ret``."""
 
     __slots__ = ()
     names: list[str]
 
-    def __new__(cls, names: list[str]) -> remote_connect_list_defined_interfaces_ret:
+    def __new__(cls, names: list[str]) -> remote_connect_list_networks_ret:
         return _tuple_new(cls, (names,))
 
 
-def decode_remote_connect_list_defined_interfaces_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_interfaces_ret, int]:
+def decode_remote_connect_list_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_networks_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3955,) = _U32(buf, pos)
+        (_n3601,) = _U32(buf, pos)
         pos += 4
-        if _n3955 > 16384:
-            raise _too_long("remote_connect_list_defined_interfaces_ret.names", _n3955, 16384)
-        if _n3955 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_defined_interfaces_ret.names")
-        _names3954: list[str] = []
-        for _ in range(_n3955):
-            (_n3957,) = _U32(buf, pos)
-            if _n3957 > 4194304:
-                raise _too_long("remote_connect_list_defined_interfaces_ret.names[]", _n3957, 4194304)
-            _end3958 = pos + 4 + _n3957
-            pos = _end3958 + (-_n3957 & 3)
+        if _n3601 > 16384:
+            raise _too_long("remote_connect_list_networks_ret.names", _n3601, 16384)
+        if _n3601 * 4 > len(buf) - pos:
+            raise _truncated("remote_connect_list_networks_ret.names")
+        _names3600: list[str] = []
+        for _ in range(_n3601):
+            (_n3603,) = _U32(buf, pos)
+            if _n3603 > 4194304:
+                raise _too_long("remote_connect_list_networks_ret.names[]", _n3603, 4194304)
+            _end3604 = pos + 4 + _n3603
+            pos = _end3604 + (-_n3603 & 3)
             if pos > len(buf):
-                raise _truncated("remote_connect_list_defined_interfaces_ret.names[]")
-            _e3956 = buf[_end3958 - _n3957 : _end3958].decode("utf-8", "surrogateescape")
-            _names3954.append(_e3956)
-        value = _tuple_new(remote_connect_list_defined_interfaces_ret, (_names3954,))
+                raise _truncated("remote_connect_list_networks_ret.names[]")
+            _e3602 = buf[_end3604 - _n3603 : _end3604].decode("utf-8", "surrogateescape")
+            _names3600.append(_e3602)
+        value = _tuple_new(remote_connect_list_networks_ret, (_names3600,))
     except _StructError:
-        raise _truncated("remote_connect_list_defined_interfaces_ret") from None
+        raise _truncated("remote_connect_list_networks_ret") from None
     return value, pos
 
 
-def encode_remote_connect_list_defined_interfaces_ret(out: bytearray, value: remote_connect_list_defined_interfaces_ret) -> None:
+def encode_remote_connect_list_networks_ret(out: bytearray, value: remote_connect_list_networks_ret) -> None:
     try:
-        (_names3959,) = value
-        _n3960 = len(_names3959)
-        if _n3960 > 16384:
-            raise _too_long("remote_connect_list_defined_interfaces_ret.names", _n3960, 16384)
-        out += _U32P(_n3960)
-        for _e3961 in _names3959:
-            _b3962 = _e3961.encode("utf-8", "surrogateescape")
-            _n3963 = len(_b3962)
-            if _n3963 > 4194304:
-                raise _too_long("remote_connect_list_defined_interfaces_ret.names[]", _n3963, 4194304)
-            out += _U32P(_n3963)
-            out += _b3962
-            out += _PAD[-_n3963 & 3]
+        (_names3605,) = value
+        _n3606 = len(_names3605)
+        if _n3606 > 16384:
+            raise _too_long("remote_connect_list_networks_ret.names", _n3606, 16384)
+        out += _U32P(_n3606)
+        for _e3607 in _names3605:
+            _b3608 = _e3607.encode("utf-8", "surrogateescape")
+            _n3609 = len(_b3608)
+            if _n3609 > 4194304:
+                raise _too_long("remote_connect_list_networks_ret.names[]", _n3609, 4194304)
+            out += _U32P(_n3609)
+            out += _b3608
+            out += _PAD[-_n3609 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_defined_interfaces_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_networks_ret: {e}") from e
 
 
 @record
-class remote_interface_lookup_by_name_args(Record, tuple[str]):
-    """XDR struct ``remote_interface_lookup_by_name_args``."""
+class remote_connect_list_defined_networks_args(Record, tuple[int]):
+    """XDR struct ``remote_connect_list_defined_networks_args``."""
 
     __slots__ = ()
-    name: str
+    maxnames: int
 
-    def __new__(cls, name: str) -> remote_interface_lookup_by_name_args:
-        return _tuple_new(cls, (name,))
+    def __new__(cls, maxnames: int) -> remote_connect_list_defined_networks_args:
+        return _tuple_new(cls, (maxnames,))
 
 
-def decode_remote_interface_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_interface_lookup_by_name_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_connect_list_defined_networks_args(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_networks_args, int]:
     try:
-        (_n3965,) = _U32(buf, pos)
-        if _n3965 > 4194304:
-            raise _too_long("remote_interface_lookup_by_name_args.name", _n3965, 4194304)
-        _end3966 = pos + 4 + _n3965
-        pos = _end3966 + (-_n3965 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_lookup_by_name_args.name")
-        _name3964 = buf[_end3966 - _n3965 : _end3966].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_interface_lookup_by_name_args, (_name3964,))
-    except _StructError:
-        raise _truncated("remote_interface_lookup_by_name_args") from None
-    return value, pos
-
-
-def encode_remote_interface_lookup_by_name_args(out: bytearray, value: remote_interface_lookup_by_name_args) -> None:
-    try:
-        (_name3967,) = value
-        _b3968 = _name3967.encode("utf-8", "surrogateescape")
-        _n3969 = len(_b3968)
-        if _n3969 > 4194304:
-            raise _too_long("remote_interface_lookup_by_name_args.name", _n3969, 4194304)
-        out += _U32P(_n3969)
-        out += _b3968
-        out += _PAD[-_n3969 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_lookup_by_name_args: {e}") from e
-
-
-@record
-class remote_interface_lookup_by_name_ret(Record, tuple[remote_nonnull_interface]):
-    """XDR struct ``remote_interface_lookup_by_name_ret``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-
-    def __new__(cls, iface: remote_nonnull_interface) -> remote_interface_lookup_by_name_ret:
-        return _tuple_new(cls, (iface,))
-
-
-def decode_remote_interface_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_interface_lookup_by_name_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3973,) = _U32(buf, pos)
-        if _n3973 > 4194304:
-            raise _too_long("remote_interface_lookup_by_name_ret.iface.name", _n3973, 4194304)
-        _end3974 = pos + 4 + _n3973
-        pos = _end3974 + (-_n3973 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_lookup_by_name_ret.iface.name")
-        _name3971 = buf[_end3974 - _n3973 : _end3974].decode("utf-8", "surrogateescape")
-        (_n3975,) = _U32(buf, pos)
-        if _n3975 > 4194304:
-            raise _too_long("remote_interface_lookup_by_name_ret.iface.mac", _n3975, 4194304)
-        _end3976 = pos + 4 + _n3975
-        pos = _end3976 + (-_n3975 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_lookup_by_name_ret.iface.mac")
-        _mac3972 = buf[_end3976 - _n3975 : _end3976].decode("utf-8", "surrogateescape")
-        _iface3970 = _tuple_new(remote_nonnull_interface, (_name3971, _mac3972))
-        value = _tuple_new(remote_interface_lookup_by_name_ret, (_iface3970,))
-    except _StructError:
-        raise _truncated("remote_interface_lookup_by_name_ret") from None
-    return value, pos
-
-
-def encode_remote_interface_lookup_by_name_ret(out: bytearray, value: remote_interface_lookup_by_name_ret) -> None:
-    try:
-        (_iface3977,) = value
-        _name3978, _mac3979 = _iface3977
-        _b3980 = _name3978.encode("utf-8", "surrogateescape")
-        _n3981 = len(_b3980)
-        if _n3981 > 4194304:
-            raise _too_long("remote_interface_lookup_by_name_ret.iface.name", _n3981, 4194304)
-        out += _U32P(_n3981)
-        out += _b3980
-        out += _PAD[-_n3981 & 3]
-        _b3982 = _mac3979.encode("utf-8", "surrogateescape")
-        _n3983 = len(_b3982)
-        if _n3983 > 4194304:
-            raise _too_long("remote_interface_lookup_by_name_ret.iface.mac", _n3983, 4194304)
-        out += _U32P(_n3983)
-        out += _b3982
-        out += _PAD[-_n3983 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_lookup_by_name_ret: {e}") from e
-
-
-@record
-class remote_interface_lookup_by_mac_string_args(Record, tuple[str]):
-    """XDR struct ``remote_interface_lookup_by_mac_string_args``."""
-
-    __slots__ = ()
-    mac: str
-
-    def __new__(cls, mac: str) -> remote_interface_lookup_by_mac_string_args:
-        return _tuple_new(cls, (mac,))
-
-
-def decode_remote_interface_lookup_by_mac_string_args(buf: Buf, pos: int) -> tuple[remote_interface_lookup_by_mac_string_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3985,) = _U32(buf, pos)
-        if _n3985 > 4194304:
-            raise _too_long("remote_interface_lookup_by_mac_string_args.mac", _n3985, 4194304)
-        _end3986 = pos + 4 + _n3985
-        pos = _end3986 + (-_n3985 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_lookup_by_mac_string_args.mac")
-        _mac3984 = buf[_end3986 - _n3985 : _end3986].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_interface_lookup_by_mac_string_args, (_mac3984,))
-    except _StructError:
-        raise _truncated("remote_interface_lookup_by_mac_string_args") from None
-    return value, pos
-
-
-def encode_remote_interface_lookup_by_mac_string_args(out: bytearray, value: remote_interface_lookup_by_mac_string_args) -> None:
-    try:
-        (_mac3987,) = value
-        _b3988 = _mac3987.encode("utf-8", "surrogateescape")
-        _n3989 = len(_b3988)
-        if _n3989 > 4194304:
-            raise _too_long("remote_interface_lookup_by_mac_string_args.mac", _n3989, 4194304)
-        out += _U32P(_n3989)
-        out += _b3988
-        out += _PAD[-_n3989 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_lookup_by_mac_string_args: {e}") from e
-
-
-@record
-class remote_interface_lookup_by_mac_string_ret(Record, tuple[remote_nonnull_interface]):
-    """XDR struct ``remote_interface_lookup_by_mac_string_ret``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-
-    def __new__(cls, iface: remote_nonnull_interface) -> remote_interface_lookup_by_mac_string_ret:
-        return _tuple_new(cls, (iface,))
-
-
-def decode_remote_interface_lookup_by_mac_string_ret(buf: Buf, pos: int) -> tuple[remote_interface_lookup_by_mac_string_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3993,) = _U32(buf, pos)
-        if _n3993 > 4194304:
-            raise _too_long("remote_interface_lookup_by_mac_string_ret.iface.name", _n3993, 4194304)
-        _end3994 = pos + 4 + _n3993
-        pos = _end3994 + (-_n3993 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_lookup_by_mac_string_ret.iface.name")
-        _name3991 = buf[_end3994 - _n3993 : _end3994].decode("utf-8", "surrogateescape")
-        (_n3995,) = _U32(buf, pos)
-        if _n3995 > 4194304:
-            raise _too_long("remote_interface_lookup_by_mac_string_ret.iface.mac", _n3995, 4194304)
-        _end3996 = pos + 4 + _n3995
-        pos = _end3996 + (-_n3995 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_lookup_by_mac_string_ret.iface.mac")
-        _mac3992 = buf[_end3996 - _n3995 : _end3996].decode("utf-8", "surrogateescape")
-        _iface3990 = _tuple_new(remote_nonnull_interface, (_name3991, _mac3992))
-        value = _tuple_new(remote_interface_lookup_by_mac_string_ret, (_iface3990,))
-    except _StructError:
-        raise _truncated("remote_interface_lookup_by_mac_string_ret") from None
-    return value, pos
-
-
-def encode_remote_interface_lookup_by_mac_string_ret(out: bytearray, value: remote_interface_lookup_by_mac_string_ret) -> None:
-    try:
-        (_iface3997,) = value
-        _name3998, _mac3999 = _iface3997
-        _b4000 = _name3998.encode("utf-8", "surrogateescape")
-        _n4001 = len(_b4000)
-        if _n4001 > 4194304:
-            raise _too_long("remote_interface_lookup_by_mac_string_ret.iface.name", _n4001, 4194304)
-        out += _U32P(_n4001)
-        out += _b4000
-        out += _PAD[-_n4001 & 3]
-        _b4002 = _mac3999.encode("utf-8", "surrogateescape")
-        _n4003 = len(_b4002)
-        if _n4003 > 4194304:
-            raise _too_long("remote_interface_lookup_by_mac_string_ret.iface.mac", _n4003, 4194304)
-        out += _U32P(_n4003)
-        out += _b4002
-        out += _PAD[-_n4003 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_lookup_by_mac_string_ret: {e}") from e
-
-
-@record
-class remote_interface_get_xml_desc_args(Record, tuple[remote_nonnull_interface, int]):
-    """XDR struct ``remote_interface_get_xml_desc_args``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-    flags: int
-
-    def __new__(cls, iface: remote_nonnull_interface, flags: int) -> remote_interface_get_xml_desc_args:
-        return _tuple_new(cls, (iface, flags))
-
-
-def decode_remote_interface_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_interface_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4008,) = _U32(buf, pos)
-        if _n4008 > 4194304:
-            raise _too_long("remote_interface_get_xml_desc_args.iface.name", _n4008, 4194304)
-        _end4009 = pos + 4 + _n4008
-        pos = _end4009 + (-_n4008 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_get_xml_desc_args.iface.name")
-        _name4005 = buf[_end4009 - _n4008 : _end4009].decode("utf-8", "surrogateescape")
-        (_n4010,) = _U32(buf, pos)
-        if _n4010 > 4194304:
-            raise _too_long("remote_interface_get_xml_desc_args.iface.mac", _n4010, 4194304)
-        _end4011 = pos + 4 + _n4010
-        pos = _end4011 + (-_n4010 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_get_xml_desc_args.iface.mac")
-        _mac4006 = buf[_end4011 - _n4010 : _end4011].decode("utf-8", "surrogateescape")
-        (_flags4007,) = _U_I(buf, pos)
+        (_maxnames3612,) = _U_i(buf, pos)
         pos += 4
-        _iface4004 = _tuple_new(remote_nonnull_interface, (_name4005, _mac4006))
-        value = _tuple_new(remote_interface_get_xml_desc_args, (_iface4004, _flags4007))
+        value = _tuple_new(remote_connect_list_defined_networks_args, (_maxnames3612,))
     except _StructError:
-        raise _truncated("remote_interface_get_xml_desc_args") from None
+        raise _truncated("remote_connect_list_defined_networks_args") from None
     return value, pos
 
 
-def encode_remote_interface_get_xml_desc_args(out: bytearray, value: remote_interface_get_xml_desc_args) -> None:
+def encode_remote_connect_list_defined_networks_args(out: bytearray, value: remote_connect_list_defined_networks_args) -> None:
     try:
-        _iface4012, _flags4013 = value
-        _name4014, _mac4015 = _iface4012
-        _b4016 = _name4014.encode("utf-8", "surrogateescape")
-        _n4017 = len(_b4016)
-        if _n4017 > 4194304:
-            raise _too_long("remote_interface_get_xml_desc_args.iface.name", _n4017, 4194304)
-        out += _U32P(_n4017)
-        out += _b4016
-        out += _PAD[-_n4017 & 3]
-        _b4018 = _mac4015.encode("utf-8", "surrogateescape")
-        _n4019 = len(_b4018)
-        if _n4019 > 4194304:
-            raise _too_long("remote_interface_get_xml_desc_args.iface.mac", _n4019, 4194304)
-        out += _U32P(_n4019)
-        out += _b4018
-        out += _PAD[-_n4019 & 3]
-        out += _P_I(_flags4013)
+        (_maxnames3613,) = value
+        out += _P_i(_maxnames3613)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_get_xml_desc_args: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_defined_networks_args: {e}") from e
 
 
 @record
-class remote_interface_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_interface_get_xml_desc_ret``."""
+class remote_connect_list_defined_networks_ret(Record, tuple[list[str]]):
+    """XDR struct ``remote_connect_list_defined_networks_ret``."""
 
     __slots__ = ()
-    xml: str
+    names: list[str]
 
-    def __new__(cls, xml: str) -> remote_interface_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
+    def __new__(cls, names: list[str]) -> remote_connect_list_defined_networks_ret:
+        return _tuple_new(cls, (names,))
 
 
-def decode_remote_interface_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_interface_get_xml_desc_ret, int]:
+def decode_remote_connect_list_defined_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_networks_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4021,) = _U32(buf, pos)
-        if _n4021 > 4194304:
-            raise _too_long("remote_interface_get_xml_desc_ret.xml", _n4021, 4194304)
-        _end4022 = pos + 4 + _n4021
-        pos = _end4022 + (-_n4021 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_get_xml_desc_ret.xml")
-        _xml4020 = buf[_end4022 - _n4021 : _end4022].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_interface_get_xml_desc_ret, (_xml4020,))
-    except _StructError:
-        raise _truncated("remote_interface_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_interface_get_xml_desc_ret(out: bytearray, value: remote_interface_get_xml_desc_ret) -> None:
-    try:
-        (_xml4023,) = value
-        _b4024 = _xml4023.encode("utf-8", "surrogateescape")
-        _n4025 = len(_b4024)
-        if _n4025 > 4194304:
-            raise _too_long("remote_interface_get_xml_desc_ret.xml", _n4025, 4194304)
-        out += _U32P(_n4025)
-        out += _b4024
-        out += _PAD[-_n4025 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_interface_define_xml_args(Record, tuple[str, int]):
-    """XDR struct ``remote_interface_define_xml_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_interface_define_xml_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_interface_define_xml_args(buf: Buf, pos: int) -> tuple[remote_interface_define_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4028,) = _U32(buf, pos)
-        if _n4028 > 4194304:
-            raise _too_long("remote_interface_define_xml_args.xml", _n4028, 4194304)
-        _end4029 = pos + 4 + _n4028
-        pos = _end4029 + (-_n4028 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_define_xml_args.xml")
-        _xml4026 = buf[_end4029 - _n4028 : _end4029].decode("utf-8", "surrogateescape")
-        (_flags4027,) = _U_I(buf, pos)
+        (_n3615,) = _U32(buf, pos)
         pos += 4
-        value = _tuple_new(remote_interface_define_xml_args, (_xml4026, _flags4027))
-    except _StructError:
-        raise _truncated("remote_interface_define_xml_args") from None
-    return value, pos
-
-
-def encode_remote_interface_define_xml_args(out: bytearray, value: remote_interface_define_xml_args) -> None:
-    try:
-        _xml4030, _flags4031 = value
-        _b4032 = _xml4030.encode("utf-8", "surrogateescape")
-        _n4033 = len(_b4032)
-        if _n4033 > 4194304:
-            raise _too_long("remote_interface_define_xml_args.xml", _n4033, 4194304)
-        out += _U32P(_n4033)
-        out += _b4032
-        out += _PAD[-_n4033 & 3]
-        out += _P_I(_flags4031)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_define_xml_args: {e}") from e
-
-
-@record
-class remote_interface_define_xml_ret(Record, tuple[remote_nonnull_interface]):
-    """XDR struct ``remote_interface_define_xml_ret``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-
-    def __new__(cls, iface: remote_nonnull_interface) -> remote_interface_define_xml_ret:
-        return _tuple_new(cls, (iface,))
-
-
-def decode_remote_interface_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_interface_define_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4037,) = _U32(buf, pos)
-        if _n4037 > 4194304:
-            raise _too_long("remote_interface_define_xml_ret.iface.name", _n4037, 4194304)
-        _end4038 = pos + 4 + _n4037
-        pos = _end4038 + (-_n4037 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_define_xml_ret.iface.name")
-        _name4035 = buf[_end4038 - _n4037 : _end4038].decode("utf-8", "surrogateescape")
-        (_n4039,) = _U32(buf, pos)
-        if _n4039 > 4194304:
-            raise _too_long("remote_interface_define_xml_ret.iface.mac", _n4039, 4194304)
-        _end4040 = pos + 4 + _n4039
-        pos = _end4040 + (-_n4039 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_define_xml_ret.iface.mac")
-        _mac4036 = buf[_end4040 - _n4039 : _end4040].decode("utf-8", "surrogateescape")
-        _iface4034 = _tuple_new(remote_nonnull_interface, (_name4035, _mac4036))
-        value = _tuple_new(remote_interface_define_xml_ret, (_iface4034,))
-    except _StructError:
-        raise _truncated("remote_interface_define_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_interface_define_xml_ret(out: bytearray, value: remote_interface_define_xml_ret) -> None:
-    try:
-        (_iface4041,) = value
-        _name4042, _mac4043 = _iface4041
-        _b4044 = _name4042.encode("utf-8", "surrogateescape")
-        _n4045 = len(_b4044)
-        if _n4045 > 4194304:
-            raise _too_long("remote_interface_define_xml_ret.iface.name", _n4045, 4194304)
-        out += _U32P(_n4045)
-        out += _b4044
-        out += _PAD[-_n4045 & 3]
-        _b4046 = _mac4043.encode("utf-8", "surrogateescape")
-        _n4047 = len(_b4046)
-        if _n4047 > 4194304:
-            raise _too_long("remote_interface_define_xml_ret.iface.mac", _n4047, 4194304)
-        out += _U32P(_n4047)
-        out += _b4046
-        out += _PAD[-_n4047 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_define_xml_ret: {e}") from e
-
-
-@record
-class remote_interface_undefine_args(Record, tuple[remote_nonnull_interface]):
-    """XDR struct ``remote_interface_undefine_args``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-
-    def __new__(cls, iface: remote_nonnull_interface) -> remote_interface_undefine_args:
-        return _tuple_new(cls, (iface,))
-
-
-def decode_remote_interface_undefine_args(buf: Buf, pos: int) -> tuple[remote_interface_undefine_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4051,) = _U32(buf, pos)
-        if _n4051 > 4194304:
-            raise _too_long("remote_interface_undefine_args.iface.name", _n4051, 4194304)
-        _end4052 = pos + 4 + _n4051
-        pos = _end4052 + (-_n4051 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_undefine_args.iface.name")
-        _name4049 = buf[_end4052 - _n4051 : _end4052].decode("utf-8", "surrogateescape")
-        (_n4053,) = _U32(buf, pos)
-        if _n4053 > 4194304:
-            raise _too_long("remote_interface_undefine_args.iface.mac", _n4053, 4194304)
-        _end4054 = pos + 4 + _n4053
-        pos = _end4054 + (-_n4053 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_undefine_args.iface.mac")
-        _mac4050 = buf[_end4054 - _n4053 : _end4054].decode("utf-8", "surrogateescape")
-        _iface4048 = _tuple_new(remote_nonnull_interface, (_name4049, _mac4050))
-        value = _tuple_new(remote_interface_undefine_args, (_iface4048,))
-    except _StructError:
-        raise _truncated("remote_interface_undefine_args") from None
-    return value, pos
-
-
-def encode_remote_interface_undefine_args(out: bytearray, value: remote_interface_undefine_args) -> None:
-    try:
-        (_iface4055,) = value
-        _name4056, _mac4057 = _iface4055
-        _b4058 = _name4056.encode("utf-8", "surrogateescape")
-        _n4059 = len(_b4058)
-        if _n4059 > 4194304:
-            raise _too_long("remote_interface_undefine_args.iface.name", _n4059, 4194304)
-        out += _U32P(_n4059)
-        out += _b4058
-        out += _PAD[-_n4059 & 3]
-        _b4060 = _mac4057.encode("utf-8", "surrogateescape")
-        _n4061 = len(_b4060)
-        if _n4061 > 4194304:
-            raise _too_long("remote_interface_undefine_args.iface.mac", _n4061, 4194304)
-        out += _U32P(_n4061)
-        out += _b4060
-        out += _PAD[-_n4061 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_undefine_args: {e}") from e
-
-
-@record
-class remote_interface_create_args(Record, tuple[remote_nonnull_interface, int]):
-    """XDR struct ``remote_interface_create_args``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-    flags: int
-
-    def __new__(cls, iface: remote_nonnull_interface, flags: int) -> remote_interface_create_args:
-        return _tuple_new(cls, (iface, flags))
-
-
-def decode_remote_interface_create_args(buf: Buf, pos: int) -> tuple[remote_interface_create_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4066,) = _U32(buf, pos)
-        if _n4066 > 4194304:
-            raise _too_long("remote_interface_create_args.iface.name", _n4066, 4194304)
-        _end4067 = pos + 4 + _n4066
-        pos = _end4067 + (-_n4066 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_create_args.iface.name")
-        _name4063 = buf[_end4067 - _n4066 : _end4067].decode("utf-8", "surrogateescape")
-        (_n4068,) = _U32(buf, pos)
-        if _n4068 > 4194304:
-            raise _too_long("remote_interface_create_args.iface.mac", _n4068, 4194304)
-        _end4069 = pos + 4 + _n4068
-        pos = _end4069 + (-_n4068 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_create_args.iface.mac")
-        _mac4064 = buf[_end4069 - _n4068 : _end4069].decode("utf-8", "surrogateescape")
-        (_flags4065,) = _U_I(buf, pos)
-        pos += 4
-        _iface4062 = _tuple_new(remote_nonnull_interface, (_name4063, _mac4064))
-        value = _tuple_new(remote_interface_create_args, (_iface4062, _flags4065))
-    except _StructError:
-        raise _truncated("remote_interface_create_args") from None
-    return value, pos
-
-
-def encode_remote_interface_create_args(out: bytearray, value: remote_interface_create_args) -> None:
-    try:
-        _iface4070, _flags4071 = value
-        _name4072, _mac4073 = _iface4070
-        _b4074 = _name4072.encode("utf-8", "surrogateescape")
-        _n4075 = len(_b4074)
-        if _n4075 > 4194304:
-            raise _too_long("remote_interface_create_args.iface.name", _n4075, 4194304)
-        out += _U32P(_n4075)
-        out += _b4074
-        out += _PAD[-_n4075 & 3]
-        _b4076 = _mac4073.encode("utf-8", "surrogateescape")
-        _n4077 = len(_b4076)
-        if _n4077 > 4194304:
-            raise _too_long("remote_interface_create_args.iface.mac", _n4077, 4194304)
-        out += _U32P(_n4077)
-        out += _b4076
-        out += _PAD[-_n4077 & 3]
-        out += _P_I(_flags4071)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_create_args: {e}") from e
-
-
-@record
-class remote_interface_destroy_args(Record, tuple[remote_nonnull_interface, int]):
-    """XDR struct ``remote_interface_destroy_args``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-    flags: int
-
-    def __new__(cls, iface: remote_nonnull_interface, flags: int) -> remote_interface_destroy_args:
-        return _tuple_new(cls, (iface, flags))
-
-
-def decode_remote_interface_destroy_args(buf: Buf, pos: int) -> tuple[remote_interface_destroy_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4082,) = _U32(buf, pos)
-        if _n4082 > 4194304:
-            raise _too_long("remote_interface_destroy_args.iface.name", _n4082, 4194304)
-        _end4083 = pos + 4 + _n4082
-        pos = _end4083 + (-_n4082 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_destroy_args.iface.name")
-        _name4079 = buf[_end4083 - _n4082 : _end4083].decode("utf-8", "surrogateescape")
-        (_n4084,) = _U32(buf, pos)
-        if _n4084 > 4194304:
-            raise _too_long("remote_interface_destroy_args.iface.mac", _n4084, 4194304)
-        _end4085 = pos + 4 + _n4084
-        pos = _end4085 + (-_n4084 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_destroy_args.iface.mac")
-        _mac4080 = buf[_end4085 - _n4084 : _end4085].decode("utf-8", "surrogateescape")
-        (_flags4081,) = _U_I(buf, pos)
-        pos += 4
-        _iface4078 = _tuple_new(remote_nonnull_interface, (_name4079, _mac4080))
-        value = _tuple_new(remote_interface_destroy_args, (_iface4078, _flags4081))
-    except _StructError:
-        raise _truncated("remote_interface_destroy_args") from None
-    return value, pos
-
-
-def encode_remote_interface_destroy_args(out: bytearray, value: remote_interface_destroy_args) -> None:
-    try:
-        _iface4086, _flags4087 = value
-        _name4088, _mac4089 = _iface4086
-        _b4090 = _name4088.encode("utf-8", "surrogateescape")
-        _n4091 = len(_b4090)
-        if _n4091 > 4194304:
-            raise _too_long("remote_interface_destroy_args.iface.name", _n4091, 4194304)
-        out += _U32P(_n4091)
-        out += _b4090
-        out += _PAD[-_n4091 & 3]
-        _b4092 = _mac4089.encode("utf-8", "surrogateescape")
-        _n4093 = len(_b4092)
-        if _n4093 > 4194304:
-            raise _too_long("remote_interface_destroy_args.iface.mac", _n4093, 4194304)
-        out += _U32P(_n4093)
-        out += _b4092
-        out += _PAD[-_n4093 & 3]
-        out += _P_I(_flags4087)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_destroy_args: {e}") from e
-
-
-@record
-class remote_connect_domain_xml_from_native_args(Record, tuple[str, str, int]):
-    """XDR struct ``remote_connect_domain_xml_from_native_args``."""
-
-    __slots__ = ()
-    nativeFormat: str
-    nativeConfig: str
-    flags: int
-
-    def __new__(cls, nativeFormat: str, nativeConfig: str, flags: int) -> remote_connect_domain_xml_from_native_args:
-        return _tuple_new(cls, (nativeFormat, nativeConfig, flags))
-
-
-def decode_remote_connect_domain_xml_from_native_args(buf: Buf, pos: int) -> tuple[remote_connect_domain_xml_from_native_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5139,) = _U32(buf, pos)
-        if _n5139 > 4194304:
-            raise _too_long("remote_connect_domain_xml_from_native_args.nativeFormat", _n5139, 4194304)
-        _end5140 = pos + 4 + _n5139
-        pos = _end5140 + (-_n5139 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_domain_xml_from_native_args.nativeFormat")
-        _nativeFormat5136 = buf[_end5140 - _n5139 : _end5140].decode("utf-8", "surrogateescape")
-        (_n5141,) = _U32(buf, pos)
-        if _n5141 > 4194304:
-            raise _too_long("remote_connect_domain_xml_from_native_args.nativeConfig", _n5141, 4194304)
-        _end5142 = pos + 4 + _n5141
-        pos = _end5142 + (-_n5141 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_domain_xml_from_native_args.nativeConfig")
-        _nativeConfig5137 = buf[_end5142 - _n5141 : _end5142].decode("utf-8", "surrogateescape")
-        (_flags5138,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_xml_from_native_args, (_nativeFormat5136, _nativeConfig5137, _flags5138))
-    except _StructError:
-        raise _truncated("remote_connect_domain_xml_from_native_args") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_xml_from_native_args(out: bytearray, value: remote_connect_domain_xml_from_native_args) -> None:
-    try:
-        _nativeFormat5143, _nativeConfig5144, _flags5145 = value
-        _b5146 = _nativeFormat5143.encode("utf-8", "surrogateescape")
-        _n5147 = len(_b5146)
-        if _n5147 > 4194304:
-            raise _too_long("remote_connect_domain_xml_from_native_args.nativeFormat", _n5147, 4194304)
-        out += _U32P(_n5147)
-        out += _b5146
-        out += _PAD[-_n5147 & 3]
-        _b5148 = _nativeConfig5144.encode("utf-8", "surrogateescape")
-        _n5149 = len(_b5148)
-        if _n5149 > 4194304:
-            raise _too_long("remote_connect_domain_xml_from_native_args.nativeConfig", _n5149, 4194304)
-        out += _U32P(_n5149)
-        out += _b5148
-        out += _PAD[-_n5149 & 3]
-        out += _P_I(_flags5145)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_xml_from_native_args: {e}") from e
-
-
-@record
-class remote_connect_domain_xml_from_native_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_domain_xml_from_native_ret``."""
-
-    __slots__ = ()
-    domainXml: str
-
-    def __new__(cls, domainXml: str) -> remote_connect_domain_xml_from_native_ret:
-        return _tuple_new(cls, (domainXml,))
-
-
-def decode_remote_connect_domain_xml_from_native_ret(buf: Buf, pos: int) -> tuple[remote_connect_domain_xml_from_native_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5151,) = _U32(buf, pos)
-        if _n5151 > 4194304:
-            raise _too_long("remote_connect_domain_xml_from_native_ret.domainXml", _n5151, 4194304)
-        _end5152 = pos + 4 + _n5151
-        pos = _end5152 + (-_n5151 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_domain_xml_from_native_ret.domainXml")
-        _domainXml5150 = buf[_end5152 - _n5151 : _end5152].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_domain_xml_from_native_ret, (_domainXml5150,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_xml_from_native_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_xml_from_native_ret(out: bytearray, value: remote_connect_domain_xml_from_native_ret) -> None:
-    try:
-        (_domainXml5153,) = value
-        _b5154 = _domainXml5153.encode("utf-8", "surrogateescape")
-        _n5155 = len(_b5154)
-        if _n5155 > 4194304:
-            raise _too_long("remote_connect_domain_xml_from_native_ret.domainXml", _n5155, 4194304)
-        out += _U32P(_n5155)
-        out += _b5154
-        out += _PAD[-_n5155 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_xml_from_native_ret: {e}") from e
-
-
-@record
-class remote_connect_domain_xml_to_native_args(Record, tuple[str, str, int]):
-    """XDR struct ``remote_connect_domain_xml_to_native_args``."""
-
-    __slots__ = ()
-    nativeFormat: str
-    domainXml: str
-    flags: int
-
-    def __new__(cls, nativeFormat: str, domainXml: str, flags: int) -> remote_connect_domain_xml_to_native_args:
-        return _tuple_new(cls, (nativeFormat, domainXml, flags))
-
-
-def decode_remote_connect_domain_xml_to_native_args(buf: Buf, pos: int) -> tuple[remote_connect_domain_xml_to_native_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5159,) = _U32(buf, pos)
-        if _n5159 > 4194304:
-            raise _too_long("remote_connect_domain_xml_to_native_args.nativeFormat", _n5159, 4194304)
-        _end5160 = pos + 4 + _n5159
-        pos = _end5160 + (-_n5159 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_domain_xml_to_native_args.nativeFormat")
-        _nativeFormat5156 = buf[_end5160 - _n5159 : _end5160].decode("utf-8", "surrogateescape")
-        (_n5161,) = _U32(buf, pos)
-        if _n5161 > 4194304:
-            raise _too_long("remote_connect_domain_xml_to_native_args.domainXml", _n5161, 4194304)
-        _end5162 = pos + 4 + _n5161
-        pos = _end5162 + (-_n5161 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_domain_xml_to_native_args.domainXml")
-        _domainXml5157 = buf[_end5162 - _n5161 : _end5162].decode("utf-8", "surrogateescape")
-        (_flags5158,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_xml_to_native_args, (_nativeFormat5156, _domainXml5157, _flags5158))
-    except _StructError:
-        raise _truncated("remote_connect_domain_xml_to_native_args") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_xml_to_native_args(out: bytearray, value: remote_connect_domain_xml_to_native_args) -> None:
-    try:
-        _nativeFormat5163, _domainXml5164, _flags5165 = value
-        _b5166 = _nativeFormat5163.encode("utf-8", "surrogateescape")
-        _n5167 = len(_b5166)
-        if _n5167 > 4194304:
-            raise _too_long("remote_connect_domain_xml_to_native_args.nativeFormat", _n5167, 4194304)
-        out += _U32P(_n5167)
-        out += _b5166
-        out += _PAD[-_n5167 & 3]
-        _b5168 = _domainXml5164.encode("utf-8", "surrogateescape")
-        _n5169 = len(_b5168)
-        if _n5169 > 4194304:
-            raise _too_long("remote_connect_domain_xml_to_native_args.domainXml", _n5169, 4194304)
-        out += _U32P(_n5169)
-        out += _b5168
-        out += _PAD[-_n5169 & 3]
-        out += _P_I(_flags5165)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_xml_to_native_args: {e}") from e
-
-
-@record
-class remote_connect_domain_xml_to_native_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_domain_xml_to_native_ret``."""
-
-    __slots__ = ()
-    nativeConfig: str
-
-    def __new__(cls, nativeConfig: str) -> remote_connect_domain_xml_to_native_ret:
-        return _tuple_new(cls, (nativeConfig,))
-
-
-def decode_remote_connect_domain_xml_to_native_ret(buf: Buf, pos: int) -> tuple[remote_connect_domain_xml_to_native_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5171,) = _U32(buf, pos)
-        if _n5171 > 4194304:
-            raise _too_long("remote_connect_domain_xml_to_native_ret.nativeConfig", _n5171, 4194304)
-        _end5172 = pos + 4 + _n5171
-        pos = _end5172 + (-_n5171 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_domain_xml_to_native_ret.nativeConfig")
-        _nativeConfig5170 = buf[_end5172 - _n5171 : _end5172].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_domain_xml_to_native_ret, (_nativeConfig5170,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_xml_to_native_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_xml_to_native_ret(out: bytearray, value: remote_connect_domain_xml_to_native_ret) -> None:
-    try:
-        (_nativeConfig5173,) = value
-        _b5174 = _nativeConfig5173.encode("utf-8", "surrogateescape")
-        _n5175 = len(_b5174)
-        if _n5175 > 4194304:
-            raise _too_long("remote_connect_domain_xml_to_native_ret.nativeConfig", _n5175, 4194304)
-        out += _U32P(_n5175)
-        out += _b5174
-        out += _PAD[-_n5175 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_xml_to_native_ret: {e}") from e
-
-
-@record
-class remote_connect_num_of_secrets_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_secrets_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_secrets_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_secrets_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_secrets_ret, int]:
-    try:
-        (_num5176,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_secrets_ret, (_num5176,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_secrets_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_secrets_ret(out: bytearray, value: remote_connect_num_of_secrets_ret) -> None:
-    try:
-        (_num5177,) = value
-        out += _P_i(_num5177)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_secrets_ret: {e}") from e
-
-
-@record
-class remote_connect_list_secrets_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_secrets_args``."""
-
-    __slots__ = ()
-    maxuuids: int
-
-    def __new__(cls, maxuuids: int) -> remote_connect_list_secrets_args:
-        return _tuple_new(cls, (maxuuids,))
-
-
-def decode_remote_connect_list_secrets_args(buf: Buf, pos: int) -> tuple[remote_connect_list_secrets_args, int]:
-    try:
-        (_maxuuids5178,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_secrets_args, (_maxuuids5178,))
-    except _StructError:
-        raise _truncated("remote_connect_list_secrets_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_secrets_args(out: bytearray, value: remote_connect_list_secrets_args) -> None:
-    try:
-        (_maxuuids5179,) = value
-        out += _P_i(_maxuuids5179)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_secrets_args: {e}") from e
-
-
-@record
-class remote_connect_list_secrets_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_secrets_ret``."""
-
-    __slots__ = ()
-    uuids: list[str]
-
-    def __new__(cls, uuids: list[str]) -> remote_connect_list_secrets_ret:
-        return _tuple_new(cls, (uuids,))
-
-
-def decode_remote_connect_list_secrets_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_secrets_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5181,) = _U32(buf, pos)
-        pos += 4
-        if _n5181 > 16384:
-            raise _too_long("remote_connect_list_secrets_ret.uuids", _n5181, 16384)
-        if _n5181 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_secrets_ret.uuids")
-        _uuids5180: list[str] = []
-        for _ in range(_n5181):
-            (_n5183,) = _U32(buf, pos)
-            if _n5183 > 4194304:
-                raise _too_long("remote_connect_list_secrets_ret.uuids[]", _n5183, 4194304)
-            _end5184 = pos + 4 + _n5183
-            pos = _end5184 + (-_n5183 & 3)
+        if _n3615 > 16384:
+            raise _too_long("remote_connect_list_defined_networks_ret.names", _n3615, 16384)
+        if _n3615 * 4 > len(buf) - pos:
+            raise _truncated("remote_connect_list_defined_networks_ret.names")
+        _names3614: list[str] = []
+        for _ in range(_n3615):
+            (_n3617,) = _U32(buf, pos)
+            if _n3617 > 4194304:
+                raise _too_long("remote_connect_list_defined_networks_ret.names[]", _n3617, 4194304)
+            _end3618 = pos + 4 + _n3617
+            pos = _end3618 + (-_n3617 & 3)
             if pos > len(buf):
-                raise _truncated("remote_connect_list_secrets_ret.uuids[]")
-            _e5182 = buf[_end5184 - _n5183 : _end5184].decode("utf-8", "surrogateescape")
-            _uuids5180.append(_e5182)
-        value = _tuple_new(remote_connect_list_secrets_ret, (_uuids5180,))
+                raise _truncated("remote_connect_list_defined_networks_ret.names[]")
+            _e3616 = buf[_end3618 - _n3617 : _end3618].decode("utf-8", "surrogateescape")
+            _names3614.append(_e3616)
+        value = _tuple_new(remote_connect_list_defined_networks_ret, (_names3614,))
     except _StructError:
-        raise _truncated("remote_connect_list_secrets_ret") from None
+        raise _truncated("remote_connect_list_defined_networks_ret") from None
     return value, pos
 
 
-def encode_remote_connect_list_secrets_ret(out: bytearray, value: remote_connect_list_secrets_ret) -> None:
+def encode_remote_connect_list_defined_networks_ret(out: bytearray, value: remote_connect_list_defined_networks_ret) -> None:
     try:
-        (_uuids5185,) = value
-        _n5186 = len(_uuids5185)
-        if _n5186 > 16384:
-            raise _too_long("remote_connect_list_secrets_ret.uuids", _n5186, 16384)
-        out += _U32P(_n5186)
-        for _e5187 in _uuids5185:
-            _b5188 = _e5187.encode("utf-8", "surrogateescape")
-            _n5189 = len(_b5188)
-            if _n5189 > 4194304:
-                raise _too_long("remote_connect_list_secrets_ret.uuids[]", _n5189, 4194304)
-            out += _U32P(_n5189)
-            out += _b5188
-            out += _PAD[-_n5189 & 3]
+        (_names3619,) = value
+        _n3620 = len(_names3619)
+        if _n3620 > 16384:
+            raise _too_long("remote_connect_list_defined_networks_ret.names", _n3620, 16384)
+        out += _U32P(_n3620)
+        for _e3621 in _names3619:
+            _b3622 = _e3621.encode("utf-8", "surrogateescape")
+            _n3623 = len(_b3622)
+            if _n3623 > 4194304:
+                raise _too_long("remote_connect_list_defined_networks_ret.names[]", _n3623, 4194304)
+            out += _U32P(_n3623)
+            out += _b3622
+            out += _PAD[-_n3623 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_secrets_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_defined_networks_ret: {e}") from e
 
 
 @record
-class remote_secret_lookup_by_uuid_args(Record, tuple[bytes]):
-    """XDR struct ``remote_secret_lookup_by_uuid_args``."""
-
-    __slots__ = ()
-    uuid: bytes
-
-    def __new__(cls, uuid: bytes) -> remote_secret_lookup_by_uuid_args:
-        return _tuple_new(cls, (uuid,))
-
-
-def decode_remote_secret_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_secret_lookup_by_uuid_args, int]:
-    try:
-        (_uuid5190,) = _U_16s(buf, pos)
-        pos += 16
-        value = _tuple_new(remote_secret_lookup_by_uuid_args, (_uuid5190,))
-    except _StructError:
-        raise _truncated("remote_secret_lookup_by_uuid_args") from None
-    return value, pos
-
-
-def encode_remote_secret_lookup_by_uuid_args(out: bytearray, value: remote_secret_lookup_by_uuid_args) -> None:
-    try:
-        (_uuid5191,) = value
-        if len(_uuid5191) != 16:
-            raise _wrong_size("remote_secret_lookup_by_uuid_args.uuid", len(_uuid5191), 16)
-        out += _P_16s(_uuid5191)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_lookup_by_uuid_args: {e}") from e
-
-
-@record
-class remote_secret_lookup_by_uuid_ret(Record, tuple[remote_nonnull_secret]):
-    """XDR struct ``remote_secret_lookup_by_uuid_ret``."""
-
-    __slots__ = ()
-    secret: remote_nonnull_secret
-
-    def __new__(cls, secret: remote_nonnull_secret) -> remote_secret_lookup_by_uuid_ret:
-        return _tuple_new(cls, (secret,))
-
-
-def decode_remote_secret_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_secret_lookup_by_uuid_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _uuid5193, _usageType5194 = _U_16si(buf, pos)
-        pos += 20
-        (_n5196,) = _U32(buf, pos)
-        if _n5196 > 4194304:
-            raise _too_long("remote_secret_lookup_by_uuid_ret.secret.usageID", _n5196, 4194304)
-        _end5197 = pos + 4 + _n5196
-        pos = _end5197 + (-_n5196 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_lookup_by_uuid_ret.secret.usageID")
-        _usageID5195 = buf[_end5197 - _n5196 : _end5197].decode("utf-8", "surrogateescape")
-        _secret5192 = _tuple_new(remote_nonnull_secret, (_uuid5193, _usageType5194, _usageID5195))
-        value = _tuple_new(remote_secret_lookup_by_uuid_ret, (_secret5192,))
-    except _StructError:
-        raise _truncated("remote_secret_lookup_by_uuid_ret") from None
-    return value, pos
-
-
-def encode_remote_secret_lookup_by_uuid_ret(out: bytearray, value: remote_secret_lookup_by_uuid_ret) -> None:
-    try:
-        (_secret5198,) = value
-        _uuid5199, _usageType5200, _usageID5201 = _secret5198
-        if len(_uuid5199) != 16:
-            raise _wrong_size("remote_secret_lookup_by_uuid_ret.secret.uuid", len(_uuid5199), 16)
-        out += _P_16si(_uuid5199, _usageType5200)
-        _b5202 = _usageID5201.encode("utf-8", "surrogateescape")
-        _n5203 = len(_b5202)
-        if _n5203 > 4194304:
-            raise _too_long("remote_secret_lookup_by_uuid_ret.secret.usageID", _n5203, 4194304)
-        out += _U32P(_n5203)
-        out += _b5202
-        out += _PAD[-_n5203 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_lookup_by_uuid_ret: {e}") from e
-
-
-@record
-class remote_secret_define_xml_args(Record, tuple[str, int]):
-    """XDR struct ``remote_secret_define_xml_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_secret_define_xml_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_secret_define_xml_args(buf: Buf, pos: int) -> tuple[remote_secret_define_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5206,) = _U32(buf, pos)
-        if _n5206 > 4194304:
-            raise _too_long("remote_secret_define_xml_args.xml", _n5206, 4194304)
-        _end5207 = pos + 4 + _n5206
-        pos = _end5207 + (-_n5206 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_define_xml_args.xml")
-        _xml5204 = buf[_end5207 - _n5206 : _end5207].decode("utf-8", "surrogateescape")
-        (_flags5205,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_secret_define_xml_args, (_xml5204, _flags5205))
-    except _StructError:
-        raise _truncated("remote_secret_define_xml_args") from None
-    return value, pos
-
-
-def encode_remote_secret_define_xml_args(out: bytearray, value: remote_secret_define_xml_args) -> None:
-    try:
-        _xml5208, _flags5209 = value
-        _b5210 = _xml5208.encode("utf-8", "surrogateescape")
-        _n5211 = len(_b5210)
-        if _n5211 > 4194304:
-            raise _too_long("remote_secret_define_xml_args.xml", _n5211, 4194304)
-        out += _U32P(_n5211)
-        out += _b5210
-        out += _PAD[-_n5211 & 3]
-        out += _P_I(_flags5209)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_define_xml_args: {e}") from e
-
-
-@record
-class remote_secret_define_xml_ret(Record, tuple[remote_nonnull_secret]):
-    """XDR struct ``remote_secret_define_xml_ret``."""
-
-    __slots__ = ()
-    secret: remote_nonnull_secret
-
-    def __new__(cls, secret: remote_nonnull_secret) -> remote_secret_define_xml_ret:
-        return _tuple_new(cls, (secret,))
-
-
-def decode_remote_secret_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_secret_define_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _uuid5213, _usageType5214 = _U_16si(buf, pos)
-        pos += 20
-        (_n5216,) = _U32(buf, pos)
-        if _n5216 > 4194304:
-            raise _too_long("remote_secret_define_xml_ret.secret.usageID", _n5216, 4194304)
-        _end5217 = pos + 4 + _n5216
-        pos = _end5217 + (-_n5216 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_define_xml_ret.secret.usageID")
-        _usageID5215 = buf[_end5217 - _n5216 : _end5217].decode("utf-8", "surrogateescape")
-        _secret5212 = _tuple_new(remote_nonnull_secret, (_uuid5213, _usageType5214, _usageID5215))
-        value = _tuple_new(remote_secret_define_xml_ret, (_secret5212,))
-    except _StructError:
-        raise _truncated("remote_secret_define_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_secret_define_xml_ret(out: bytearray, value: remote_secret_define_xml_ret) -> None:
-    try:
-        (_secret5218,) = value
-        _uuid5219, _usageType5220, _usageID5221 = _secret5218
-        if len(_uuid5219) != 16:
-            raise _wrong_size("remote_secret_define_xml_ret.secret.uuid", len(_uuid5219), 16)
-        out += _P_16si(_uuid5219, _usageType5220)
-        _b5222 = _usageID5221.encode("utf-8", "surrogateescape")
-        _n5223 = len(_b5222)
-        if _n5223 > 4194304:
-            raise _too_long("remote_secret_define_xml_ret.secret.usageID", _n5223, 4194304)
-        out += _U32P(_n5223)
-        out += _b5222
-        out += _PAD[-_n5223 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_define_xml_ret: {e}") from e
-
-
-@record
-class remote_secret_get_xml_desc_args(Record, tuple[remote_nonnull_secret, int]):
-    """XDR struct ``remote_secret_get_xml_desc_args``."""
-
-    __slots__ = ()
-    secret: remote_nonnull_secret
-    flags: int
-
-    def __new__(cls, secret: remote_nonnull_secret, flags: int) -> remote_secret_get_xml_desc_args:
-        return _tuple_new(cls, (secret, flags))
-
-
-def decode_remote_secret_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_secret_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _uuid5225, _usageType5226 = _U_16si(buf, pos)
-        pos += 20
-        (_n5229,) = _U32(buf, pos)
-        if _n5229 > 4194304:
-            raise _too_long("remote_secret_get_xml_desc_args.secret.usageID", _n5229, 4194304)
-        _end5230 = pos + 4 + _n5229
-        pos = _end5230 + (-_n5229 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_get_xml_desc_args.secret.usageID")
-        _usageID5227 = buf[_end5230 - _n5229 : _end5230].decode("utf-8", "surrogateescape")
-        (_flags5228,) = _U_I(buf, pos)
-        pos += 4
-        _secret5224 = _tuple_new(remote_nonnull_secret, (_uuid5225, _usageType5226, _usageID5227))
-        value = _tuple_new(remote_secret_get_xml_desc_args, (_secret5224, _flags5228))
-    except _StructError:
-        raise _truncated("remote_secret_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_secret_get_xml_desc_args(out: bytearray, value: remote_secret_get_xml_desc_args) -> None:
-    try:
-        _secret5231, _flags5232 = value
-        _uuid5233, _usageType5234, _usageID5235 = _secret5231
-        if len(_uuid5233) != 16:
-            raise _wrong_size("remote_secret_get_xml_desc_args.secret.uuid", len(_uuid5233), 16)
-        out += _P_16si(_uuid5233, _usageType5234)
-        _b5236 = _usageID5235.encode("utf-8", "surrogateescape")
-        _n5237 = len(_b5236)
-        if _n5237 > 4194304:
-            raise _too_long("remote_secret_get_xml_desc_args.secret.usageID", _n5237, 4194304)
-        out += _U32P(_n5237)
-        out += _b5236
-        out += _PAD[-_n5237 & 3]
-        out += _P_I(_flags5232)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_secret_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_secret_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_secret_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_secret_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_secret_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5239,) = _U32(buf, pos)
-        if _n5239 > 4194304:
-            raise _too_long("remote_secret_get_xml_desc_ret.xml", _n5239, 4194304)
-        _end5240 = pos + 4 + _n5239
-        pos = _end5240 + (-_n5239 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_get_xml_desc_ret.xml")
-        _xml5238 = buf[_end5240 - _n5239 : _end5240].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_secret_get_xml_desc_ret, (_xml5238,))
-    except _StructError:
-        raise _truncated("remote_secret_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_secret_get_xml_desc_ret(out: bytearray, value: remote_secret_get_xml_desc_ret) -> None:
-    try:
-        (_xml5241,) = value
-        _b5242 = _xml5241.encode("utf-8", "surrogateescape")
-        _n5243 = len(_b5242)
-        if _n5243 > 4194304:
-            raise _too_long("remote_secret_get_xml_desc_ret.xml", _n5243, 4194304)
-        out += _U32P(_n5243)
-        out += _b5242
-        out += _PAD[-_n5243 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_secret_set_value_args(Record, tuple[remote_nonnull_secret, bytes, int]):
-    """XDR struct ``remote_secret_set_value_args``."""
-
-    __slots__ = ()
-    secret: remote_nonnull_secret
-    value: bytes
-    flags: int
-
-    def __new__(cls, secret: remote_nonnull_secret, value: bytes, flags: int) -> remote_secret_set_value_args:
-        return _tuple_new(cls, (secret, value, flags))
-
-
-def decode_remote_secret_set_value_args(buf: Buf, pos: int) -> tuple[remote_secret_set_value_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _uuid5245, _usageType5246 = _U_16si(buf, pos)
-        pos += 20
-        (_n5250,) = _U32(buf, pos)
-        if _n5250 > 4194304:
-            raise _too_long("remote_secret_set_value_args.secret.usageID", _n5250, 4194304)
-        _end5251 = pos + 4 + _n5250
-        pos = _end5251 + (-_n5250 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_set_value_args.secret.usageID")
-        _usageID5247 = buf[_end5251 - _n5250 : _end5251].decode("utf-8", "surrogateescape")
-        (_n5252,) = _U32(buf, pos)
-        if _n5252 > 65536:
-            raise _too_long("remote_secret_set_value_args.value", _n5252, 65536)
-        _end5253 = pos + 4 + _n5252
-        pos = _end5253 + (-_n5252 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_set_value_args.value")
-        _value5248 = buf[_end5253 - _n5252 : _end5253]
-        (_flags5249,) = _U_I(buf, pos)
-        pos += 4
-        _secret5244 = _tuple_new(remote_nonnull_secret, (_uuid5245, _usageType5246, _usageID5247))
-        value = _tuple_new(remote_secret_set_value_args, (_secret5244, _value5248, _flags5249))
-    except _StructError:
-        raise _truncated("remote_secret_set_value_args") from None
-    return value, pos
-
-
-def encode_remote_secret_set_value_args(out: bytearray, value: remote_secret_set_value_args) -> None:
-    try:
-        _secret5254, _value5255, _flags5256 = value
-        _uuid5257, _usageType5258, _usageID5259 = _secret5254
-        if len(_uuid5257) != 16:
-            raise _wrong_size("remote_secret_set_value_args.secret.uuid", len(_uuid5257), 16)
-        out += _P_16si(_uuid5257, _usageType5258)
-        _b5260 = _usageID5259.encode("utf-8", "surrogateescape")
-        _n5261 = len(_b5260)
-        if _n5261 > 4194304:
-            raise _too_long("remote_secret_set_value_args.secret.usageID", _n5261, 4194304)
-        out += _U32P(_n5261)
-        out += _b5260
-        out += _PAD[-_n5261 & 3]
-        _b5262 = _value5255
-        _n5263 = len(_b5262)
-        if _n5263 > 65536:
-            raise _too_long("remote_secret_set_value_args.value", _n5263, 65536)
-        out += _U32P(_n5263)
-        out += _b5262
-        out += _PAD[-_n5263 & 3]
-        out += _P_I(_flags5256)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_set_value_args: {e}") from e
-
-
-@record
-class remote_secret_get_value_args(Record, tuple[remote_nonnull_secret, int]):
-    """XDR struct ``remote_secret_get_value_args``."""
-
-    __slots__ = ()
-    secret: remote_nonnull_secret
-    flags: int
-
-    def __new__(cls, secret: remote_nonnull_secret, flags: int) -> remote_secret_get_value_args:
-        return _tuple_new(cls, (secret, flags))
-
-
-def decode_remote_secret_get_value_args(buf: Buf, pos: int) -> tuple[remote_secret_get_value_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _uuid5265, _usageType5266 = _U_16si(buf, pos)
-        pos += 20
-        (_n5269,) = _U32(buf, pos)
-        if _n5269 > 4194304:
-            raise _too_long("remote_secret_get_value_args.secret.usageID", _n5269, 4194304)
-        _end5270 = pos + 4 + _n5269
-        pos = _end5270 + (-_n5269 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_get_value_args.secret.usageID")
-        _usageID5267 = buf[_end5270 - _n5269 : _end5270].decode("utf-8", "surrogateescape")
-        (_flags5268,) = _U_I(buf, pos)
-        pos += 4
-        _secret5264 = _tuple_new(remote_nonnull_secret, (_uuid5265, _usageType5266, _usageID5267))
-        value = _tuple_new(remote_secret_get_value_args, (_secret5264, _flags5268))
-    except _StructError:
-        raise _truncated("remote_secret_get_value_args") from None
-    return value, pos
-
-
-def encode_remote_secret_get_value_args(out: bytearray, value: remote_secret_get_value_args) -> None:
-    try:
-        _secret5271, _flags5272 = value
-        _uuid5273, _usageType5274, _usageID5275 = _secret5271
-        if len(_uuid5273) != 16:
-            raise _wrong_size("remote_secret_get_value_args.secret.uuid", len(_uuid5273), 16)
-        out += _P_16si(_uuid5273, _usageType5274)
-        _b5276 = _usageID5275.encode("utf-8", "surrogateescape")
-        _n5277 = len(_b5276)
-        if _n5277 > 4194304:
-            raise _too_long("remote_secret_get_value_args.secret.usageID", _n5277, 4194304)
-        out += _U32P(_n5277)
-        out += _b5276
-        out += _PAD[-_n5277 & 3]
-        out += _P_I(_flags5272)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_get_value_args: {e}") from e
-
-
-@record
-class remote_secret_get_value_ret(Record, tuple[bytes]):
-    """XDR struct ``remote_secret_get_value_ret``."""
-
-    __slots__ = ()
-    value: bytes
-
-    def __new__(cls, value: bytes) -> remote_secret_get_value_ret:
-        return _tuple_new(cls, (value,))
-
-
-def decode_remote_secret_get_value_ret(buf: Buf, pos: int) -> tuple[remote_secret_get_value_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5279,) = _U32(buf, pos)
-        if _n5279 > 65536:
-            raise _too_long("remote_secret_get_value_ret.value", _n5279, 65536)
-        _end5280 = pos + 4 + _n5279
-        pos = _end5280 + (-_n5279 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_get_value_ret.value")
-        _value5278 = buf[_end5280 - _n5279 : _end5280]
-        value = _tuple_new(remote_secret_get_value_ret, (_value5278,))
-    except _StructError:
-        raise _truncated("remote_secret_get_value_ret") from None
-    return value, pos
-
-
-def encode_remote_secret_get_value_ret(out: bytearray, value: remote_secret_get_value_ret) -> None:
-    try:
-        (_value5281,) = value
-        _b5282 = _value5281
-        _n5283 = len(_b5282)
-        if _n5283 > 65536:
-            raise _too_long("remote_secret_get_value_ret.value", _n5283, 65536)
-        out += _U32P(_n5283)
-        out += _b5282
-        out += _PAD[-_n5283 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_get_value_ret: {e}") from e
-
-
-@record
-class remote_secret_undefine_args(Record, tuple[remote_nonnull_secret]):
-    """XDR struct ``remote_secret_undefine_args``."""
-
-    __slots__ = ()
-    secret: remote_nonnull_secret
-
-    def __new__(cls, secret: remote_nonnull_secret) -> remote_secret_undefine_args:
-        return _tuple_new(cls, (secret,))
-
-
-def decode_remote_secret_undefine_args(buf: Buf, pos: int) -> tuple[remote_secret_undefine_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _uuid5285, _usageType5286 = _U_16si(buf, pos)
-        pos += 20
-        (_n5288,) = _U32(buf, pos)
-        if _n5288 > 4194304:
-            raise _too_long("remote_secret_undefine_args.secret.usageID", _n5288, 4194304)
-        _end5289 = pos + 4 + _n5288
-        pos = _end5289 + (-_n5288 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_undefine_args.secret.usageID")
-        _usageID5287 = buf[_end5289 - _n5288 : _end5289].decode("utf-8", "surrogateescape")
-        _secret5284 = _tuple_new(remote_nonnull_secret, (_uuid5285, _usageType5286, _usageID5287))
-        value = _tuple_new(remote_secret_undefine_args, (_secret5284,))
-    except _StructError:
-        raise _truncated("remote_secret_undefine_args") from None
-    return value, pos
-
-
-def encode_remote_secret_undefine_args(out: bytearray, value: remote_secret_undefine_args) -> None:
-    try:
-        (_secret5290,) = value
-        _uuid5291, _usageType5292, _usageID5293 = _secret5290
-        if len(_uuid5291) != 16:
-            raise _wrong_size("remote_secret_undefine_args.secret.uuid", len(_uuid5291), 16)
-        out += _P_16si(_uuid5291, _usageType5292)
-        _b5294 = _usageID5293.encode("utf-8", "surrogateescape")
-        _n5295 = len(_b5294)
-        if _n5295 > 4194304:
-            raise _too_long("remote_secret_undefine_args.secret.usageID", _n5295, 4194304)
-        out += _U32P(_n5295)
-        out += _b5294
-        out += _PAD[-_n5295 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_undefine_args: {e}") from e
-
-
-@record
-class remote_secret_lookup_by_usage_args(Record, tuple[int, str]):
-    """XDR struct ``remote_secret_lookup_by_usage_args``."""
-
-    __slots__ = ()
-    usageType: int
-    usageID: str
-
-    def __new__(cls, usageType: int, usageID: str) -> remote_secret_lookup_by_usage_args:
-        return _tuple_new(cls, (usageType, usageID))
-
-
-def decode_remote_secret_lookup_by_usage_args(buf: Buf, pos: int) -> tuple[remote_secret_lookup_by_usage_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_usageType5296,) = _U_i(buf, pos)
-        pos += 4
-        (_n5298,) = _U32(buf, pos)
-        if _n5298 > 4194304:
-            raise _too_long("remote_secret_lookup_by_usage_args.usageID", _n5298, 4194304)
-        _end5299 = pos + 4 + _n5298
-        pos = _end5299 + (-_n5298 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_lookup_by_usage_args.usageID")
-        _usageID5297 = buf[_end5299 - _n5298 : _end5299].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_secret_lookup_by_usage_args, (_usageType5296, _usageID5297))
-    except _StructError:
-        raise _truncated("remote_secret_lookup_by_usage_args") from None
-    return value, pos
-
-
-def encode_remote_secret_lookup_by_usage_args(out: bytearray, value: remote_secret_lookup_by_usage_args) -> None:
-    try:
-        _usageType5300, _usageID5301 = value
-        out += _P_i(_usageType5300)
-        _b5302 = _usageID5301.encode("utf-8", "surrogateescape")
-        _n5303 = len(_b5302)
-        if _n5303 > 4194304:
-            raise _too_long("remote_secret_lookup_by_usage_args.usageID", _n5303, 4194304)
-        out += _U32P(_n5303)
-        out += _b5302
-        out += _PAD[-_n5303 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_lookup_by_usage_args: {e}") from e
-
-
-@record
-class remote_secret_lookup_by_usage_ret(Record, tuple[remote_nonnull_secret]):
-    """XDR struct ``remote_secret_lookup_by_usage_ret``."""
-
-    __slots__ = ()
-    secret: remote_nonnull_secret
-
-    def __new__(cls, secret: remote_nonnull_secret) -> remote_secret_lookup_by_usage_ret:
-        return _tuple_new(cls, (secret,))
-
-
-def decode_remote_secret_lookup_by_usage_ret(buf: Buf, pos: int) -> tuple[remote_secret_lookup_by_usage_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _uuid5305, _usageType5306 = _U_16si(buf, pos)
-        pos += 20
-        (_n5308,) = _U32(buf, pos)
-        if _n5308 > 4194304:
-            raise _too_long("remote_secret_lookup_by_usage_ret.secret.usageID", _n5308, 4194304)
-        _end5309 = pos + 4 + _n5308
-        pos = _end5309 + (-_n5308 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_lookup_by_usage_ret.secret.usageID")
-        _usageID5307 = buf[_end5309 - _n5308 : _end5309].decode("utf-8", "surrogateescape")
-        _secret5304 = _tuple_new(remote_nonnull_secret, (_uuid5305, _usageType5306, _usageID5307))
-        value = _tuple_new(remote_secret_lookup_by_usage_ret, (_secret5304,))
-    except _StructError:
-        raise _truncated("remote_secret_lookup_by_usage_ret") from None
-    return value, pos
-
-
-def encode_remote_secret_lookup_by_usage_ret(out: bytearray, value: remote_secret_lookup_by_usage_ret) -> None:
-    try:
-        (_secret5310,) = value
-        _uuid5311, _usageType5312, _usageID5313 = _secret5310
-        if len(_uuid5311) != 16:
-            raise _wrong_size("remote_secret_lookup_by_usage_ret.secret.uuid", len(_uuid5311), 16)
-        out += _P_16si(_uuid5311, _usageType5312)
-        _b5314 = _usageID5313.encode("utf-8", "surrogateescape")
-        _n5315 = len(_b5314)
-        if _n5315 > 4194304:
-            raise _too_long("remote_secret_lookup_by_usage_ret.secret.usageID", _n5315, 4194304)
-        out += _U32P(_n5315)
-        out += _b5314
-        out += _PAD[-_n5315 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_lookup_by_usage_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare_tunnel_args(Record, tuple[int, str | None, int, str]):
-    """XDR struct ``remote_domain_migrate_prepare_tunnel_args``."""
-
-    __slots__ = ()
-    flags: int
-    dname: str | None
-    resource: int
-    dom_xml: str
-
-    def __new__(cls, flags: int, dname: str | None, resource: int, dom_xml: str) -> remote_domain_migrate_prepare_tunnel_args:
-        return _tuple_new(cls, (flags, dname, resource, dom_xml))
-
-
-def decode_remote_domain_migrate_prepare_tunnel_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_tunnel_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_flags5316,) = _U_Q(buf, pos)
-        pos += 8
-        (_f5320,) = _U32(buf, pos)
-        pos += 4
-        _dname5317: str | None = None
-        if _f5320 == 1:
-            (_n5322,) = _U32(buf, pos)
-            if _n5322 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_tunnel_args.dname", _n5322, 4194304)
-            _end5323 = pos + 4 + _n5322
-            pos = _end5323 + (-_n5322 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare_tunnel_args.dname")
-            _o5321 = buf[_end5323 - _n5322 : _end5323].decode("utf-8", "surrogateescape")
-            _dname5317 = _o5321
-        elif _f5320 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare_tunnel_args.dname", _f5320)
-        (_resource5318,) = _U_Q(buf, pos)
-        pos += 8
-        (_n5324,) = _U32(buf, pos)
-        if _n5324 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel_args.dom_xml", _n5324, 4194304)
-        _end5325 = pos + 4 + _n5324
-        pos = _end5325 + (-_n5324 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare_tunnel_args.dom_xml")
-        _dom_xml5319 = buf[_end5325 - _n5324 : _end5325].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_migrate_prepare_tunnel_args, (_flags5316, _dname5317, _resource5318, _dom_xml5319))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare_tunnel_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare_tunnel_args(out: bytearray, value: remote_domain_migrate_prepare_tunnel_args) -> None:
-    try:
-        _flags5326, _dname5327, _resource5328, _dom_xml5329 = value
-        out += _P_Q(_flags5326)
-        if _dname5327 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b5330 = _dname5327.encode("utf-8", "surrogateescape")
-            _n5331 = len(_b5330)
-            if _n5331 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_tunnel_args.dname", _n5331, 4194304)
-            out += _U32P(_n5331)
-            out += _b5330
-            out += _PAD[-_n5331 & 3]
-        out += _P_Q(_resource5328)
-        _b5332 = _dom_xml5329.encode("utf-8", "surrogateescape")
-        _n5333 = len(_b5332)
-        if _n5333 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel_args.dom_xml", _n5333, 4194304)
-        out += _U32P(_n5333)
-        out += _b5332
-        out += _PAD[-_n5333 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare_tunnel_args: {e}") from e
-
-
-@record
-class remote_connect_is_secure_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_is_secure_ret``."""
-
-    __slots__ = ()
-    secure: int
-
-    def __new__(cls, secure: int) -> remote_connect_is_secure_ret:
-        return _tuple_new(cls, (secure,))
-
-
-def decode_remote_connect_is_secure_ret(buf: Buf, pos: int) -> tuple[remote_connect_is_secure_ret, int]:
-    try:
-        (_secure5334,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_is_secure_ret, (_secure5334,))
-    except _StructError:
-        raise _truncated("remote_connect_is_secure_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_is_secure_ret(out: bytearray, value: remote_connect_is_secure_ret) -> None:
-    try:
-        (_secure5335,) = value
-        out += _P_i(_secure5335)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_is_secure_ret: {e}") from e
-
-
-@record
-class remote_domain_is_active_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_is_active_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_is_active_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_is_active_args(buf: Buf, pos: int) -> tuple[remote_domain_is_active_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5340,) = _U32(buf, pos)
-        if _n5340 > 4194304:
-            raise _too_long("remote_domain_is_active_args.dom.name", _n5340, 4194304)
-        _end5341 = pos + 4 + _n5340
-        pos = _end5341 + (-_n5340 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_is_active_args.dom.name")
-        _name5337 = buf[_end5341 - _n5340 : _end5341].decode("utf-8", "surrogateescape")
-        _uuid5338, _id5339 = _U_16si(buf, pos)
-        pos += 20
-        _dom5336 = _tuple_new(remote_nonnull_domain, (_name5337, _uuid5338, _id5339))
-        value = _tuple_new(remote_domain_is_active_args, (_dom5336,))
-    except _StructError:
-        raise _truncated("remote_domain_is_active_args") from None
-    return value, pos
-
-
-def encode_remote_domain_is_active_args(out: bytearray, value: remote_domain_is_active_args) -> None:
-    try:
-        (_dom5342,) = value
-        _name5343, _uuid5344, _id5345 = _dom5342
-        _b5346 = _name5343.encode("utf-8", "surrogateescape")
-        _n5347 = len(_b5346)
-        if _n5347 > 4194304:
-            raise _too_long("remote_domain_is_active_args.dom.name", _n5347, 4194304)
-        out += _U32P(_n5347)
-        out += _b5346
-        out += _PAD[-_n5347 & 3]
-        if len(_uuid5344) != 16:
-            raise _wrong_size("remote_domain_is_active_args.dom.uuid", len(_uuid5344), 16)
-        out += _P_16si(_uuid5344, _id5345)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_is_active_args: {e}") from e
-
-
-@record
-class remote_domain_is_active_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_is_active_ret``."""
-
-    __slots__ = ()
-    active: int
-
-    def __new__(cls, active: int) -> remote_domain_is_active_ret:
-        return _tuple_new(cls, (active,))
-
-
-def decode_remote_domain_is_active_ret(buf: Buf, pos: int) -> tuple[remote_domain_is_active_ret, int]:
-    try:
-        (_active5348,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_is_active_ret, (_active5348,))
-    except _StructError:
-        raise _truncated("remote_domain_is_active_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_is_active_ret(out: bytearray, value: remote_domain_is_active_ret) -> None:
-    try:
-        (_active5349,) = value
-        out += _P_i(_active5349)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_is_active_ret: {e}") from e
-
-
-@record
-class remote_domain_is_persistent_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_is_persistent_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_is_persistent_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_is_persistent_args(buf: Buf, pos: int) -> tuple[remote_domain_is_persistent_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5354,) = _U32(buf, pos)
-        if _n5354 > 4194304:
-            raise _too_long("remote_domain_is_persistent_args.dom.name", _n5354, 4194304)
-        _end5355 = pos + 4 + _n5354
-        pos = _end5355 + (-_n5354 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_is_persistent_args.dom.name")
-        _name5351 = buf[_end5355 - _n5354 : _end5355].decode("utf-8", "surrogateescape")
-        _uuid5352, _id5353 = _U_16si(buf, pos)
-        pos += 20
-        _dom5350 = _tuple_new(remote_nonnull_domain, (_name5351, _uuid5352, _id5353))
-        value = _tuple_new(remote_domain_is_persistent_args, (_dom5350,))
-    except _StructError:
-        raise _truncated("remote_domain_is_persistent_args") from None
-    return value, pos
-
-
-def encode_remote_domain_is_persistent_args(out: bytearray, value: remote_domain_is_persistent_args) -> None:
-    try:
-        (_dom5356,) = value
-        _name5357, _uuid5358, _id5359 = _dom5356
-        _b5360 = _name5357.encode("utf-8", "surrogateescape")
-        _n5361 = len(_b5360)
-        if _n5361 > 4194304:
-            raise _too_long("remote_domain_is_persistent_args.dom.name", _n5361, 4194304)
-        out += _U32P(_n5361)
-        out += _b5360
-        out += _PAD[-_n5361 & 3]
-        if len(_uuid5358) != 16:
-            raise _wrong_size("remote_domain_is_persistent_args.dom.uuid", len(_uuid5358), 16)
-        out += _P_16si(_uuid5358, _id5359)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_is_persistent_args: {e}") from e
-
-
-@record
-class remote_domain_is_persistent_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_is_persistent_ret``."""
-
-    __slots__ = ()
-    persistent: int
-
-    def __new__(cls, persistent: int) -> remote_domain_is_persistent_ret:
-        return _tuple_new(cls, (persistent,))
-
-
-def decode_remote_domain_is_persistent_ret(buf: Buf, pos: int) -> tuple[remote_domain_is_persistent_ret, int]:
-    try:
-        (_persistent5362,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_is_persistent_ret, (_persistent5362,))
-    except _StructError:
-        raise _truncated("remote_domain_is_persistent_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_is_persistent_ret(out: bytearray, value: remote_domain_is_persistent_ret) -> None:
-    try:
-        (_persistent5363,) = value
-        out += _P_i(_persistent5363)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_is_persistent_ret: {e}") from e
-
-
-@record
-class remote_network_is_active_args(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_is_active_args``."""
+class remote_network_create_args(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_create_args``."""
 
     __slots__ = ()
     net: remote_nonnull_network
 
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_is_active_args:
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_create_args:
         return _tuple_new(cls, (net,))
 
 
-def decode_remote_network_is_active_args(buf: Buf, pos: int) -> tuple[remote_network_is_active_args, int]:
+def decode_remote_network_create_args(buf: Buf, pos: int) -> tuple[remote_network_create_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n5381,) = _U32(buf, pos)
-        if _n5381 > 4194304:
-            raise _too_long("remote_network_is_active_args.net.name", _n5381, 4194304)
-        _end5382 = pos + 4 + _n5381
-        pos = _end5382 + (-_n5381 & 3)
+        (_n3757,) = _U32(buf, pos)
+        if _n3757 > 4194304:
+            raise _too_long("remote_network_create_args.net.name", _n3757, 4194304)
+        _end3758 = pos + 4 + _n3757
+        pos = _end3758 + (-_n3757 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_is_active_args.net.name")
-        _name5379 = buf[_end5382 - _n5381 : _end5382].decode("utf-8", "surrogateescape")
-        (_uuid5380,) = _U_16s(buf, pos)
+            raise _truncated("remote_network_create_args.net.name")
+        _name3755 = buf[_end3758 - _n3757 : _end3758].decode("utf-8", "surrogateescape")
+        (_uuid3756,) = _U_16s(buf, pos)
         pos += 16
-        _net5378 = _tuple_new(remote_nonnull_network, (_name5379, _uuid5380))
-        value = _tuple_new(remote_network_is_active_args, (_net5378,))
+        _net3754 = _tuple_new(remote_nonnull_network, (_name3755, _uuid3756))
+        value = _tuple_new(remote_network_create_args, (_net3754,))
     except _StructError:
-        raise _truncated("remote_network_is_active_args") from None
+        raise _truncated("remote_network_create_args") from None
     return value, pos
 
 
-def encode_remote_network_is_active_args(out: bytearray, value: remote_network_is_active_args) -> None:
+def encode_remote_network_create_args(out: bytearray, value: remote_network_create_args) -> None:
     try:
-        (_net5383,) = value
-        _name5384, _uuid5385 = _net5383
-        _b5386 = _name5384.encode("utf-8", "surrogateescape")
-        _n5387 = len(_b5386)
-        if _n5387 > 4194304:
-            raise _too_long("remote_network_is_active_args.net.name", _n5387, 4194304)
-        out += _U32P(_n5387)
-        out += _b5386
-        out += _PAD[-_n5387 & 3]
-        if len(_uuid5385) != 16:
-            raise _wrong_size("remote_network_is_active_args.net.uuid", len(_uuid5385), 16)
-        out += _P_16s(_uuid5385)
+        (_net3759,) = value
+        _name3760, _uuid3761 = _net3759
+        _b3762 = _name3760.encode("utf-8", "surrogateescape")
+        _n3763 = len(_b3762)
+        if _n3763 > 4194304:
+            raise _too_long("remote_network_create_args.net.name", _n3763, 4194304)
+        out += _U32P(_n3763)
+        out += _b3762
+        out += _PAD[-_n3763 & 3]
+        if len(_uuid3761) != 16:
+            raise _wrong_size("remote_network_create_args.net.uuid", len(_uuid3761), 16)
+        out += _P_16s(_uuid3761)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_is_active_args: {e}") from e
-
-
-@record
-class remote_network_is_active_ret(Record, tuple[int]):
-    """XDR struct ``remote_network_is_active_ret``."""
-
-    __slots__ = ()
-    active: int
-
-    def __new__(cls, active: int) -> remote_network_is_active_ret:
-        return _tuple_new(cls, (active,))
-
-
-def decode_remote_network_is_active_ret(buf: Buf, pos: int) -> tuple[remote_network_is_active_ret, int]:
-    try:
-        (_active5388,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_network_is_active_ret, (_active5388,))
-    except _StructError:
-        raise _truncated("remote_network_is_active_ret") from None
-    return value, pos
-
-
-def encode_remote_network_is_active_ret(out: bytearray, value: remote_network_is_active_ret) -> None:
-    try:
-        (_active5389,) = value
-        out += _P_i(_active5389)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_is_active_ret: {e}") from e
-
-
-@record
-class remote_network_is_persistent_args(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_is_persistent_args``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_is_persistent_args:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_is_persistent_args(buf: Buf, pos: int) -> tuple[remote_network_is_persistent_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5393,) = _U32(buf, pos)
-        if _n5393 > 4194304:
-            raise _too_long("remote_network_is_persistent_args.net.name", _n5393, 4194304)
-        _end5394 = pos + 4 + _n5393
-        pos = _end5394 + (-_n5393 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_is_persistent_args.net.name")
-        _name5391 = buf[_end5394 - _n5393 : _end5394].decode("utf-8", "surrogateescape")
-        (_uuid5392,) = _U_16s(buf, pos)
-        pos += 16
-        _net5390 = _tuple_new(remote_nonnull_network, (_name5391, _uuid5392))
-        value = _tuple_new(remote_network_is_persistent_args, (_net5390,))
-    except _StructError:
-        raise _truncated("remote_network_is_persistent_args") from None
-    return value, pos
-
-
-def encode_remote_network_is_persistent_args(out: bytearray, value: remote_network_is_persistent_args) -> None:
-    try:
-        (_net5395,) = value
-        _name5396, _uuid5397 = _net5395
-        _b5398 = _name5396.encode("utf-8", "surrogateescape")
-        _n5399 = len(_b5398)
-        if _n5399 > 4194304:
-            raise _too_long("remote_network_is_persistent_args.net.name", _n5399, 4194304)
-        out += _U32P(_n5399)
-        out += _b5398
-        out += _PAD[-_n5399 & 3]
-        if len(_uuid5397) != 16:
-            raise _wrong_size("remote_network_is_persistent_args.net.uuid", len(_uuid5397), 16)
-        out += _P_16s(_uuid5397)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_is_persistent_args: {e}") from e
-
-
-@record
-class remote_network_is_persistent_ret(Record, tuple[int]):
-    """XDR struct ``remote_network_is_persistent_ret``."""
-
-    __slots__ = ()
-    persistent: int
-
-    def __new__(cls, persistent: int) -> remote_network_is_persistent_ret:
-        return _tuple_new(cls, (persistent,))
-
-
-def decode_remote_network_is_persistent_ret(buf: Buf, pos: int) -> tuple[remote_network_is_persistent_ret, int]:
-    try:
-        (_persistent5400,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_network_is_persistent_ret, (_persistent5400,))
-    except _StructError:
-        raise _truncated("remote_network_is_persistent_ret") from None
-    return value, pos
-
-
-def encode_remote_network_is_persistent_ret(out: bytearray, value: remote_network_is_persistent_ret) -> None:
-    try:
-        (_persistent5401,) = value
-        out += _P_i(_persistent5401)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_is_persistent_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_is_active_args(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_is_active_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_is_active_args:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_is_active_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_is_active_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5405,) = _U32(buf, pos)
-        if _n5405 > 4194304:
-            raise _too_long("remote_storage_pool_is_active_args.pool.name", _n5405, 4194304)
-        _end5406 = pos + 4 + _n5405
-        pos = _end5406 + (-_n5405 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_is_active_args.pool.name")
-        _name5403 = buf[_end5406 - _n5405 : _end5406].decode("utf-8", "surrogateescape")
-        (_uuid5404,) = _U_16s(buf, pos)
-        pos += 16
-        _pool5402 = _tuple_new(remote_nonnull_storage_pool, (_name5403, _uuid5404))
-        value = _tuple_new(remote_storage_pool_is_active_args, (_pool5402,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_is_active_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_is_active_args(out: bytearray, value: remote_storage_pool_is_active_args) -> None:
-    try:
-        (_pool5407,) = value
-        _name5408, _uuid5409 = _pool5407
-        _b5410 = _name5408.encode("utf-8", "surrogateescape")
-        _n5411 = len(_b5410)
-        if _n5411 > 4194304:
-            raise _too_long("remote_storage_pool_is_active_args.pool.name", _n5411, 4194304)
-        out += _U32P(_n5411)
-        out += _b5410
-        out += _PAD[-_n5411 & 3]
-        if len(_uuid5409) != 16:
-            raise _wrong_size("remote_storage_pool_is_active_args.pool.uuid", len(_uuid5409), 16)
-        out += _P_16s(_uuid5409)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_is_active_args: {e}") from e
-
-
-@record
-class remote_storage_pool_is_active_ret(Record, tuple[int]):
-    """XDR struct ``remote_storage_pool_is_active_ret``."""
-
-    __slots__ = ()
-    active: int
-
-    def __new__(cls, active: int) -> remote_storage_pool_is_active_ret:
-        return _tuple_new(cls, (active,))
-
-
-def decode_remote_storage_pool_is_active_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_is_active_ret, int]:
-    try:
-        (_active5412,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_storage_pool_is_active_ret, (_active5412,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_is_active_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_is_active_ret(out: bytearray, value: remote_storage_pool_is_active_ret) -> None:
-    try:
-        (_active5413,) = value
-        out += _P_i(_active5413)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_is_active_ret: {e}") from e
-
-
-@record
-class remote_storage_pool_is_persistent_args(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_is_persistent_args``."""
-
-    __slots__ = ()
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_is_persistent_args:
-        return _tuple_new(cls, (pool,))
-
-
-def decode_remote_storage_pool_is_persistent_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_is_persistent_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5417,) = _U32(buf, pos)
-        if _n5417 > 4194304:
-            raise _too_long("remote_storage_pool_is_persistent_args.pool.name", _n5417, 4194304)
-        _end5418 = pos + 4 + _n5417
-        pos = _end5418 + (-_n5417 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_is_persistent_args.pool.name")
-        _name5415 = buf[_end5418 - _n5417 : _end5418].decode("utf-8", "surrogateescape")
-        (_uuid5416,) = _U_16s(buf, pos)
-        pos += 16
-        _pool5414 = _tuple_new(remote_nonnull_storage_pool, (_name5415, _uuid5416))
-        value = _tuple_new(remote_storage_pool_is_persistent_args, (_pool5414,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_is_persistent_args") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_is_persistent_args(out: bytearray, value: remote_storage_pool_is_persistent_args) -> None:
-    try:
-        (_pool5419,) = value
-        _name5420, _uuid5421 = _pool5419
-        _b5422 = _name5420.encode("utf-8", "surrogateescape")
-        _n5423 = len(_b5422)
-        if _n5423 > 4194304:
-            raise _too_long("remote_storage_pool_is_persistent_args.pool.name", _n5423, 4194304)
-        out += _U32P(_n5423)
-        out += _b5422
-        out += _PAD[-_n5423 & 3]
-        if len(_uuid5421) != 16:
-            raise _wrong_size("remote_storage_pool_is_persistent_args.pool.uuid", len(_uuid5421), 16)
-        out += _P_16s(_uuid5421)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_is_persistent_args: {e}") from e
-
-
-@record
-class remote_storage_pool_is_persistent_ret(Record, tuple[int]):
-    """XDR struct ``remote_storage_pool_is_persistent_ret``."""
-
-    __slots__ = ()
-    persistent: int
-
-    def __new__(cls, persistent: int) -> remote_storage_pool_is_persistent_ret:
-        return _tuple_new(cls, (persistent,))
-
-
-def decode_remote_storage_pool_is_persistent_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_is_persistent_ret, int]:
-    try:
-        (_persistent5424,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_storage_pool_is_persistent_ret, (_persistent5424,))
-    except _StructError:
-        raise _truncated("remote_storage_pool_is_persistent_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_is_persistent_ret(out: bytearray, value: remote_storage_pool_is_persistent_ret) -> None:
-    try:
-        (_persistent5425,) = value
-        out += _P_i(_persistent5425)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_is_persistent_ret: {e}") from e
-
-
-@record
-class remote_interface_is_active_args(Record, tuple[remote_nonnull_interface]):
-    """XDR struct ``remote_interface_is_active_args``."""
-
-    __slots__ = ()
-    iface: remote_nonnull_interface
-
-    def __new__(cls, iface: remote_nonnull_interface) -> remote_interface_is_active_args:
-        return _tuple_new(cls, (iface,))
-
-
-def decode_remote_interface_is_active_args(buf: Buf, pos: int) -> tuple[remote_interface_is_active_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5429,) = _U32(buf, pos)
-        if _n5429 > 4194304:
-            raise _too_long("remote_interface_is_active_args.iface.name", _n5429, 4194304)
-        _end5430 = pos + 4 + _n5429
-        pos = _end5430 + (-_n5429 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_is_active_args.iface.name")
-        _name5427 = buf[_end5430 - _n5429 : _end5430].decode("utf-8", "surrogateescape")
-        (_n5431,) = _U32(buf, pos)
-        if _n5431 > 4194304:
-            raise _too_long("remote_interface_is_active_args.iface.mac", _n5431, 4194304)
-        _end5432 = pos + 4 + _n5431
-        pos = _end5432 + (-_n5431 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_interface_is_active_args.iface.mac")
-        _mac5428 = buf[_end5432 - _n5431 : _end5432].decode("utf-8", "surrogateescape")
-        _iface5426 = _tuple_new(remote_nonnull_interface, (_name5427, _mac5428))
-        value = _tuple_new(remote_interface_is_active_args, (_iface5426,))
-    except _StructError:
-        raise _truncated("remote_interface_is_active_args") from None
-    return value, pos
-
-
-def encode_remote_interface_is_active_args(out: bytearray, value: remote_interface_is_active_args) -> None:
-    try:
-        (_iface5433,) = value
-        _name5434, _mac5435 = _iface5433
-        _b5436 = _name5434.encode("utf-8", "surrogateescape")
-        _n5437 = len(_b5436)
-        if _n5437 > 4194304:
-            raise _too_long("remote_interface_is_active_args.iface.name", _n5437, 4194304)
-        out += _U32P(_n5437)
-        out += _b5436
-        out += _PAD[-_n5437 & 3]
-        _b5438 = _mac5435.encode("utf-8", "surrogateescape")
-        _n5439 = len(_b5438)
-        if _n5439 > 4194304:
-            raise _too_long("remote_interface_is_active_args.iface.mac", _n5439, 4194304)
-        out += _U32P(_n5439)
-        out += _b5438
-        out += _PAD[-_n5439 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_is_active_args: {e}") from e
-
-
-@record
-class remote_interface_is_active_ret(Record, tuple[int]):
-    """XDR struct ``remote_interface_is_active_ret``."""
-
-    __slots__ = ()
-    active: int
-
-    def __new__(cls, active: int) -> remote_interface_is_active_ret:
-        return _tuple_new(cls, (active,))
-
-
-def decode_remote_interface_is_active_ret(buf: Buf, pos: int) -> tuple[remote_interface_is_active_ret, int]:
-    try:
-        (_active5440,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_interface_is_active_ret, (_active5440,))
-    except _StructError:
-        raise _truncated("remote_interface_is_active_ret") from None
-    return value, pos
-
-
-def encode_remote_interface_is_active_ret(out: bytearray, value: remote_interface_is_active_ret) -> None:
-    try:
-        (_active5441,) = value
-        out += _P_i(_active5441)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_is_active_ret: {e}") from e
-
-
-@record
-class remote_connect_compare_cpu_args(Record, tuple[str, int]):
-    """XDR struct ``remote_connect_compare_cpu_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_connect_compare_cpu_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_connect_compare_cpu_args(buf: Buf, pos: int) -> tuple[remote_connect_compare_cpu_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5444,) = _U32(buf, pos)
-        if _n5444 > 4194304:
-            raise _too_long("remote_connect_compare_cpu_args.xml", _n5444, 4194304)
-        _end5445 = pos + 4 + _n5444
-        pos = _end5445 + (-_n5444 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_compare_cpu_args.xml")
-        _xml5442 = buf[_end5445 - _n5444 : _end5445].decode("utf-8", "surrogateescape")
-        (_flags5443,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_compare_cpu_args, (_xml5442, _flags5443))
-    except _StructError:
-        raise _truncated("remote_connect_compare_cpu_args") from None
-    return value, pos
-
-
-def encode_remote_connect_compare_cpu_args(out: bytearray, value: remote_connect_compare_cpu_args) -> None:
-    try:
-        _xml5446, _flags5447 = value
-        _b5448 = _xml5446.encode("utf-8", "surrogateescape")
-        _n5449 = len(_b5448)
-        if _n5449 > 4194304:
-            raise _too_long("remote_connect_compare_cpu_args.xml", _n5449, 4194304)
-        out += _U32P(_n5449)
-        out += _b5448
-        out += _PAD[-_n5449 & 3]
-        out += _P_I(_flags5447)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_compare_cpu_args: {e}") from e
-
-
-@record
-class remote_connect_compare_cpu_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_compare_cpu_ret``."""
-
-    __slots__ = ()
-    result: int
-
-    def __new__(cls, result: int) -> remote_connect_compare_cpu_ret:
-        return _tuple_new(cls, (result,))
-
-
-def decode_remote_connect_compare_cpu_ret(buf: Buf, pos: int) -> tuple[remote_connect_compare_cpu_ret, int]:
-    try:
-        (_result5450,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_compare_cpu_ret, (_result5450,))
-    except _StructError:
-        raise _truncated("remote_connect_compare_cpu_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_compare_cpu_ret(out: bytearray, value: remote_connect_compare_cpu_ret) -> None:
-    try:
-        (_result5451,) = value
-        out += _P_i(_result5451)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_compare_cpu_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_network_create_args: {e}") from e

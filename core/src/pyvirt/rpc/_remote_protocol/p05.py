@@ -9,12 +9,7 @@ from struct import Struct
 from struct import error as _StructError
 
 from pyvirt.rpc._remote_protocol.common import (
-    remote_domain_event_graphics_address,
-    remote_domain_event_graphics_identity,
-    remote_nonnull_domain,
-    remote_nonnull_domain_snapshot,
-    remote_nonnull_nwfilter,
-    remote_nonnull_storage_vol,
+    remote_nonnull_network,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
@@ -35,2661 +30,711 @@ _U_16s = Struct(">16s").unpack_from
 _P_16s = Struct(">16s").pack
 _U_16sI = Struct(">16sI").unpack_from
 _P_16sI = Struct(">16sI").pack
-_U_16si = Struct(">16si").unpack_from
-_P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siQI = Struct(">16siQI").unpack_from
-_P_16siQI = Struct(">16siQI").pack
-_U_16sii = Struct(">16sii").unpack_from
-_P_16sii = Struct(">16sii").pack
-_U_16siiI = Struct(">16siiI").unpack_from
-_P_16siiI = Struct(">16siiI").pack
-_U_16siii = Struct(">16siii").unpack_from
-_P_16siii = Struct(">16siii").pack
-_U_16siq = Struct(">16siq").unpack_from
-_P_16siq = Struct(">16siq").pack
-_U_I = Struct(">I").unpack_from
-_P_I = Struct(">I").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_iQQQQQQQQQQQ = Struct(">iQQQQQQQQQQQ").unpack_from
-_P_iQQQQQQQQQQQ = Struct(">iQQQQQQQQQQQ").pack
 
 
 @record
-class remote_domain_attach_device_flags_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_attach_device_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    xml: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, xml: str, flags: int) -> remote_domain_attach_device_flags_args:
-        return _tuple_new(cls, (dom, xml, flags))
-
-
-def decode_remote_domain_attach_device_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_attach_device_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2986,) = _U32(buf, pos)
-        if _n2986 > 4194304:
-            raise _too_long("remote_domain_attach_device_flags_args.dom.name", _n2986, 4194304)
-        _end2987 = pos + 4 + _n2986
-        pos = _end2987 + (-_n2986 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_attach_device_flags_args.dom.name")
-        _name2981 = buf[_end2987 - _n2986 : _end2987].decode("utf-8", "surrogateescape")
-        _uuid2982, _id2983 = _U_16si(buf, pos)
-        pos += 20
-        (_n2988,) = _U32(buf, pos)
-        if _n2988 > 4194304:
-            raise _too_long("remote_domain_attach_device_flags_args.xml", _n2988, 4194304)
-        _end2989 = pos + 4 + _n2988
-        pos = _end2989 + (-_n2988 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_attach_device_flags_args.xml")
-        _xml2984 = buf[_end2989 - _n2988 : _end2989].decode("utf-8", "surrogateescape")
-        (_flags2985,) = _U_I(buf, pos)
-        pos += 4
-        _dom2980 = _tuple_new(remote_nonnull_domain, (_name2981, _uuid2982, _id2983))
-        value = _tuple_new(remote_domain_attach_device_flags_args, (_dom2980, _xml2984, _flags2985))
-    except _StructError:
-        raise _truncated("remote_domain_attach_device_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_attach_device_flags_args(out: bytearray, value: remote_domain_attach_device_flags_args) -> None:
-    try:
-        _dom2990, _xml2991, _flags2992 = value
-        _name2993, _uuid2994, _id2995 = _dom2990
-        _b2996 = _name2993.encode("utf-8", "surrogateescape")
-        _n2997 = len(_b2996)
-        if _n2997 > 4194304:
-            raise _too_long("remote_domain_attach_device_flags_args.dom.name", _n2997, 4194304)
-        out += _U32P(_n2997)
-        out += _b2996
-        out += _PAD[-_n2997 & 3]
-        if len(_uuid2994) != 16:
-            raise _wrong_size("remote_domain_attach_device_flags_args.dom.uuid", len(_uuid2994), 16)
-        out += _P_16si(_uuid2994, _id2995)
-        _b2998 = _xml2991.encode("utf-8", "surrogateescape")
-        _n2999 = len(_b2998)
-        if _n2999 > 4194304:
-            raise _too_long("remote_domain_attach_device_flags_args.xml", _n2999, 4194304)
-        out += _U32P(_n2999)
-        out += _b2998
-        out += _PAD[-_n2999 & 3]
-        out += _P_I(_flags2992)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_attach_device_flags_args: {e}") from e
-
-
-@record
-class remote_domain_detach_device_flags_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_detach_device_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    xml: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, xml: str, flags: int) -> remote_domain_detach_device_flags_args:
-        return _tuple_new(cls, (dom, xml, flags))
-
-
-def decode_remote_domain_detach_device_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_detach_device_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3024,) = _U32(buf, pos)
-        if _n3024 > 4194304:
-            raise _too_long("remote_domain_detach_device_flags_args.dom.name", _n3024, 4194304)
-        _end3025 = pos + 4 + _n3024
-        pos = _end3025 + (-_n3024 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_detach_device_flags_args.dom.name")
-        _name3019 = buf[_end3025 - _n3024 : _end3025].decode("utf-8", "surrogateescape")
-        _uuid3020, _id3021 = _U_16si(buf, pos)
-        pos += 20
-        (_n3026,) = _U32(buf, pos)
-        if _n3026 > 4194304:
-            raise _too_long("remote_domain_detach_device_flags_args.xml", _n3026, 4194304)
-        _end3027 = pos + 4 + _n3026
-        pos = _end3027 + (-_n3026 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_detach_device_flags_args.xml")
-        _xml3022 = buf[_end3027 - _n3026 : _end3027].decode("utf-8", "surrogateescape")
-        (_flags3023,) = _U_I(buf, pos)
-        pos += 4
-        _dom3018 = _tuple_new(remote_nonnull_domain, (_name3019, _uuid3020, _id3021))
-        value = _tuple_new(remote_domain_detach_device_flags_args, (_dom3018, _xml3022, _flags3023))
-    except _StructError:
-        raise _truncated("remote_domain_detach_device_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_detach_device_flags_args(out: bytearray, value: remote_domain_detach_device_flags_args) -> None:
-    try:
-        _dom3028, _xml3029, _flags3030 = value
-        _name3031, _uuid3032, _id3033 = _dom3028
-        _b3034 = _name3031.encode("utf-8", "surrogateescape")
-        _n3035 = len(_b3034)
-        if _n3035 > 4194304:
-            raise _too_long("remote_domain_detach_device_flags_args.dom.name", _n3035, 4194304)
-        out += _U32P(_n3035)
-        out += _b3034
-        out += _PAD[-_n3035 & 3]
-        if len(_uuid3032) != 16:
-            raise _wrong_size("remote_domain_detach_device_flags_args.dom.uuid", len(_uuid3032), 16)
-        out += _P_16si(_uuid3032, _id3033)
-        _b3036 = _xml3029.encode("utf-8", "surrogateescape")
-        _n3037 = len(_b3036)
-        if _n3037 > 4194304:
-            raise _too_long("remote_domain_detach_device_flags_args.xml", _n3037, 4194304)
-        out += _U32P(_n3037)
-        out += _b3036
-        out += _PAD[-_n3037 & 3]
-        out += _P_I(_flags3030)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_detach_device_flags_args: {e}") from e
-
-
-@record
-class remote_domain_update_device_flags_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_update_device_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    xml: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, xml: str, flags: int) -> remote_domain_update_device_flags_args:
-        return _tuple_new(cls, (dom, xml, flags))
-
-
-def decode_remote_domain_update_device_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_update_device_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3044,) = _U32(buf, pos)
-        if _n3044 > 4194304:
-            raise _too_long("remote_domain_update_device_flags_args.dom.name", _n3044, 4194304)
-        _end3045 = pos + 4 + _n3044
-        pos = _end3045 + (-_n3044 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_update_device_flags_args.dom.name")
-        _name3039 = buf[_end3045 - _n3044 : _end3045].decode("utf-8", "surrogateescape")
-        _uuid3040, _id3041 = _U_16si(buf, pos)
-        pos += 20
-        (_n3046,) = _U32(buf, pos)
-        if _n3046 > 4194304:
-            raise _too_long("remote_domain_update_device_flags_args.xml", _n3046, 4194304)
-        _end3047 = pos + 4 + _n3046
-        pos = _end3047 + (-_n3046 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_update_device_flags_args.xml")
-        _xml3042 = buf[_end3047 - _n3046 : _end3047].decode("utf-8", "surrogateescape")
-        (_flags3043,) = _U_I(buf, pos)
-        pos += 4
-        _dom3038 = _tuple_new(remote_nonnull_domain, (_name3039, _uuid3040, _id3041))
-        value = _tuple_new(remote_domain_update_device_flags_args, (_dom3038, _xml3042, _flags3043))
-    except _StructError:
-        raise _truncated("remote_domain_update_device_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_update_device_flags_args(out: bytearray, value: remote_domain_update_device_flags_args) -> None:
-    try:
-        _dom3048, _xml3049, _flags3050 = value
-        _name3051, _uuid3052, _id3053 = _dom3048
-        _b3054 = _name3051.encode("utf-8", "surrogateescape")
-        _n3055 = len(_b3054)
-        if _n3055 > 4194304:
-            raise _too_long("remote_domain_update_device_flags_args.dom.name", _n3055, 4194304)
-        out += _U32P(_n3055)
-        out += _b3054
-        out += _PAD[-_n3055 & 3]
-        if len(_uuid3052) != 16:
-            raise _wrong_size("remote_domain_update_device_flags_args.dom.uuid", len(_uuid3052), 16)
-        out += _P_16si(_uuid3052, _id3053)
-        _b3056 = _xml3049.encode("utf-8", "surrogateescape")
-        _n3057 = len(_b3056)
-        if _n3057 > 4194304:
-            raise _too_long("remote_domain_update_device_flags_args.xml", _n3057, 4194304)
-        out += _U32P(_n3057)
-        out += _b3056
-        out += _PAD[-_n3057 & 3]
-        out += _P_I(_flags3050)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_update_device_flags_args: {e}") from e
-
-
-@record
-class remote_connect_num_of_nwfilters_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_num_of_nwfilters_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_connect_num_of_nwfilters_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_connect_num_of_nwfilters_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_nwfilters_ret, int]:
-    try:
-        (_num3832,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_num_of_nwfilters_ret, (_num3832,))
-    except _StructError:
-        raise _truncated("remote_connect_num_of_nwfilters_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_num_of_nwfilters_ret(out: bytearray, value: remote_connect_num_of_nwfilters_ret) -> None:
-    try:
-        (_num3833,) = value
-        out += _P_i(_num3833)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_num_of_nwfilters_ret: {e}") from e
-
-
-@record
-class remote_connect_list_nwfilters_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_list_nwfilters_args``."""
-
-    __slots__ = ()
-    maxnames: int
-
-    def __new__(cls, maxnames: int) -> remote_connect_list_nwfilters_args:
-        return _tuple_new(cls, (maxnames,))
-
-
-def decode_remote_connect_list_nwfilters_args(buf: Buf, pos: int) -> tuple[remote_connect_list_nwfilters_args, int]:
-    try:
-        (_maxnames3834,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_nwfilters_args, (_maxnames3834,))
-    except _StructError:
-        raise _truncated("remote_connect_list_nwfilters_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_nwfilters_args(out: bytearray, value: remote_connect_list_nwfilters_args) -> None:
-    try:
-        (_maxnames3835,) = value
-        out += _P_i(_maxnames3835)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_nwfilters_args: {e}") from e
-
-
-@record
-class remote_connect_list_nwfilters_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_connect_list_nwfilters_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_connect_list_nwfilters_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_connect_list_nwfilters_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_nwfilters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3837,) = _U32(buf, pos)
-        pos += 4
-        if _n3837 > 16384:
-            raise _too_long("remote_connect_list_nwfilters_ret.names", _n3837, 16384)
-        if _n3837 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_nwfilters_ret.names")
-        _names3836: list[str] = []
-        for _ in range(_n3837):
-            (_n3839,) = _U32(buf, pos)
-            if _n3839 > 4194304:
-                raise _too_long("remote_connect_list_nwfilters_ret.names[]", _n3839, 4194304)
-            _end3840 = pos + 4 + _n3839
-            pos = _end3840 + (-_n3839 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_nwfilters_ret.names[]")
-            _e3838 = buf[_end3840 - _n3839 : _end3840].decode("utf-8", "surrogateescape")
-            _names3836.append(_e3838)
-        value = _tuple_new(remote_connect_list_nwfilters_ret, (_names3836,))
-    except _StructError:
-        raise _truncated("remote_connect_list_nwfilters_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_nwfilters_ret(out: bytearray, value: remote_connect_list_nwfilters_ret) -> None:
-    try:
-        (_names3841,) = value
-        _n3842 = len(_names3841)
-        if _n3842 > 16384:
-            raise _too_long("remote_connect_list_nwfilters_ret.names", _n3842, 16384)
-        out += _U32P(_n3842)
-        for _e3843 in _names3841:
-            _b3844 = _e3843.encode("utf-8", "surrogateescape")
-            _n3845 = len(_b3844)
-            if _n3845 > 4194304:
-                raise _too_long("remote_connect_list_nwfilters_ret.names[]", _n3845, 4194304)
-            out += _U32P(_n3845)
-            out += _b3844
-            out += _PAD[-_n3845 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_nwfilters_ret: {e}") from e
-
-
-@record
-class remote_nwfilter_lookup_by_uuid_args(Record, tuple[bytes]):
-    """XDR struct ``remote_nwfilter_lookup_by_uuid_args``."""
+class remote_network_lookup_by_uuid_args(Record, tuple[bytes]):
+    """XDR struct ``remote_network_lookup_by_uuid_args``."""
 
     __slots__ = ()
     uuid: bytes
 
-    def __new__(cls, uuid: bytes) -> remote_nwfilter_lookup_by_uuid_args:
+    def __new__(cls, uuid: bytes) -> remote_network_lookup_by_uuid_args:
         return _tuple_new(cls, (uuid,))
 
 
-def decode_remote_nwfilter_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_lookup_by_uuid_args, int]:
+def decode_remote_network_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_uuid_args, int]:
     try:
-        (_uuid3846,) = _U_16s(buf, pos)
+        (_uuid3624,) = _U_16s(buf, pos)
         pos += 16
-        value = _tuple_new(remote_nwfilter_lookup_by_uuid_args, (_uuid3846,))
+        value = _tuple_new(remote_network_lookup_by_uuid_args, (_uuid3624,))
     except _StructError:
-        raise _truncated("remote_nwfilter_lookup_by_uuid_args") from None
+        raise _truncated("remote_network_lookup_by_uuid_args") from None
     return value, pos
 
 
-def encode_remote_nwfilter_lookup_by_uuid_args(out: bytearray, value: remote_nwfilter_lookup_by_uuid_args) -> None:
+def encode_remote_network_lookup_by_uuid_args(out: bytearray, value: remote_network_lookup_by_uuid_args) -> None:
     try:
-        (_uuid3847,) = value
-        if len(_uuid3847) != 16:
-            raise _wrong_size("remote_nwfilter_lookup_by_uuid_args.uuid", len(_uuid3847), 16)
-        out += _P_16s(_uuid3847)
+        (_uuid3625,) = value
+        if len(_uuid3625) != 16:
+            raise _wrong_size("remote_network_lookup_by_uuid_args.uuid", len(_uuid3625), 16)
+        out += _P_16s(_uuid3625)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_lookup_by_uuid_args: {e}") from e
+        raise XDRError(f"cannot encode remote_network_lookup_by_uuid_args: {e}") from e
 
 
 @record
-class remote_nwfilter_lookup_by_uuid_ret(Record, tuple[remote_nonnull_nwfilter]):
-    """XDR struct ``remote_nwfilter_lookup_by_uuid_ret``."""
+class remote_network_lookup_by_uuid_ret(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_lookup_by_uuid_ret``."""
 
     __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter
+    net: remote_nonnull_network
 
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter) -> remote_nwfilter_lookup_by_uuid_ret:
-        return _tuple_new(cls, (nwfilter,))
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_lookup_by_uuid_ret:
+        return _tuple_new(cls, (net,))
 
 
-def decode_remote_nwfilter_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_lookup_by_uuid_ret, int]:
+def decode_remote_network_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_uuid_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3851,) = _U32(buf, pos)
-        if _n3851 > 4194304:
-            raise _too_long("remote_nwfilter_lookup_by_uuid_ret.nwfilter.name", _n3851, 4194304)
-        _end3852 = pos + 4 + _n3851
-        pos = _end3852 + (-_n3851 & 3)
+        (_n3629,) = _U32(buf, pos)
+        if _n3629 > 4194304:
+            raise _too_long("remote_network_lookup_by_uuid_ret.net.name", _n3629, 4194304)
+        _end3630 = pos + 4 + _n3629
+        pos = _end3630 + (-_n3629 & 3)
         if pos > len(buf):
-            raise _truncated("remote_nwfilter_lookup_by_uuid_ret.nwfilter.name")
-        _name3849 = buf[_end3852 - _n3851 : _end3852].decode("utf-8", "surrogateescape")
-        (_uuid3850,) = _U_16s(buf, pos)
+            raise _truncated("remote_network_lookup_by_uuid_ret.net.name")
+        _name3627 = buf[_end3630 - _n3629 : _end3630].decode("utf-8", "surrogateescape")
+        (_uuid3628,) = _U_16s(buf, pos)
         pos += 16
-        _nwfilter3848 = _tuple_new(remote_nonnull_nwfilter, (_name3849, _uuid3850))
-        value = _tuple_new(remote_nwfilter_lookup_by_uuid_ret, (_nwfilter3848,))
+        _net3626 = _tuple_new(remote_nonnull_network, (_name3627, _uuid3628))
+        value = _tuple_new(remote_network_lookup_by_uuid_ret, (_net3626,))
     except _StructError:
-        raise _truncated("remote_nwfilter_lookup_by_uuid_ret") from None
+        raise _truncated("remote_network_lookup_by_uuid_ret") from None
     return value, pos
 
 
-def encode_remote_nwfilter_lookup_by_uuid_ret(out: bytearray, value: remote_nwfilter_lookup_by_uuid_ret) -> None:
+def encode_remote_network_lookup_by_uuid_ret(out: bytearray, value: remote_network_lookup_by_uuid_ret) -> None:
     try:
-        (_nwfilter3853,) = value
-        _name3854, _uuid3855 = _nwfilter3853
-        _b3856 = _name3854.encode("utf-8", "surrogateescape")
-        _n3857 = len(_b3856)
-        if _n3857 > 4194304:
-            raise _too_long("remote_nwfilter_lookup_by_uuid_ret.nwfilter.name", _n3857, 4194304)
-        out += _U32P(_n3857)
-        out += _b3856
-        out += _PAD[-_n3857 & 3]
-        if len(_uuid3855) != 16:
-            raise _wrong_size("remote_nwfilter_lookup_by_uuid_ret.nwfilter.uuid", len(_uuid3855), 16)
-        out += _P_16s(_uuid3855)
+        (_net3631,) = value
+        _name3632, _uuid3633 = _net3631
+        _b3634 = _name3632.encode("utf-8", "surrogateescape")
+        _n3635 = len(_b3634)
+        if _n3635 > 4194304:
+            raise _too_long("remote_network_lookup_by_uuid_ret.net.name", _n3635, 4194304)
+        out += _U32P(_n3635)
+        out += _b3634
+        out += _PAD[-_n3635 & 3]
+        if len(_uuid3633) != 16:
+            raise _wrong_size("remote_network_lookup_by_uuid_ret.net.uuid", len(_uuid3633), 16)
+        out += _P_16s(_uuid3633)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_lookup_by_uuid_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_network_lookup_by_uuid_ret: {e}") from e
 
 
 @record
-class remote_nwfilter_lookup_by_name_args(Record, tuple[str]):
-    """XDR struct ``remote_nwfilter_lookup_by_name_args``."""
+class remote_network_lookup_by_name_args(Record, tuple[str]):
+    """XDR struct ``remote_network_lookup_by_name_args``."""
 
     __slots__ = ()
     name: str
 
-    def __new__(cls, name: str) -> remote_nwfilter_lookup_by_name_args:
+    def __new__(cls, name: str) -> remote_network_lookup_by_name_args:
         return _tuple_new(cls, (name,))
 
 
-def decode_remote_nwfilter_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_lookup_by_name_args, int]:
+def decode_remote_network_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_name_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3859,) = _U32(buf, pos)
-        if _n3859 > 4194304:
-            raise _too_long("remote_nwfilter_lookup_by_name_args.name", _n3859, 4194304)
-        _end3860 = pos + 4 + _n3859
-        pos = _end3860 + (-_n3859 & 3)
+        (_n3637,) = _U32(buf, pos)
+        if _n3637 > 4194304:
+            raise _too_long("remote_network_lookup_by_name_args.name", _n3637, 4194304)
+        _end3638 = pos + 4 + _n3637
+        pos = _end3638 + (-_n3637 & 3)
         if pos > len(buf):
-            raise _truncated("remote_nwfilter_lookup_by_name_args.name")
-        _name3858 = buf[_end3860 - _n3859 : _end3860].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_nwfilter_lookup_by_name_args, (_name3858,))
+            raise _truncated("remote_network_lookup_by_name_args.name")
+        _name3636 = buf[_end3638 - _n3637 : _end3638].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_network_lookup_by_name_args, (_name3636,))
     except _StructError:
-        raise _truncated("remote_nwfilter_lookup_by_name_args") from None
+        raise _truncated("remote_network_lookup_by_name_args") from None
     return value, pos
 
 
-def encode_remote_nwfilter_lookup_by_name_args(out: bytearray, value: remote_nwfilter_lookup_by_name_args) -> None:
+def encode_remote_network_lookup_by_name_args(out: bytearray, value: remote_network_lookup_by_name_args) -> None:
     try:
-        (_name3861,) = value
-        _b3862 = _name3861.encode("utf-8", "surrogateescape")
-        _n3863 = len(_b3862)
-        if _n3863 > 4194304:
-            raise _too_long("remote_nwfilter_lookup_by_name_args.name", _n3863, 4194304)
-        out += _U32P(_n3863)
-        out += _b3862
-        out += _PAD[-_n3863 & 3]
+        (_name3639,) = value
+        _b3640 = _name3639.encode("utf-8", "surrogateescape")
+        _n3641 = len(_b3640)
+        if _n3641 > 4194304:
+            raise _too_long("remote_network_lookup_by_name_args.name", _n3641, 4194304)
+        out += _U32P(_n3641)
+        out += _b3640
+        out += _PAD[-_n3641 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_lookup_by_name_args: {e}") from e
+        raise XDRError(f"cannot encode remote_network_lookup_by_name_args: {e}") from e
 
 
 @record
-class remote_nwfilter_lookup_by_name_ret(Record, tuple[remote_nonnull_nwfilter]):
-    """XDR struct ``remote_nwfilter_lookup_by_name_ret``."""
+class remote_network_lookup_by_name_ret(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_lookup_by_name_ret``."""
 
     __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter
+    net: remote_nonnull_network
 
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter) -> remote_nwfilter_lookup_by_name_ret:
-        return _tuple_new(cls, (nwfilter,))
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_lookup_by_name_ret:
+        return _tuple_new(cls, (net,))
 
 
-def decode_remote_nwfilter_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_lookup_by_name_ret, int]:
+def decode_remote_network_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_network_lookup_by_name_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3867,) = _U32(buf, pos)
-        if _n3867 > 4194304:
-            raise _too_long("remote_nwfilter_lookup_by_name_ret.nwfilter.name", _n3867, 4194304)
-        _end3868 = pos + 4 + _n3867
-        pos = _end3868 + (-_n3867 & 3)
+        (_n3645,) = _U32(buf, pos)
+        if _n3645 > 4194304:
+            raise _too_long("remote_network_lookup_by_name_ret.net.name", _n3645, 4194304)
+        _end3646 = pos + 4 + _n3645
+        pos = _end3646 + (-_n3645 & 3)
         if pos > len(buf):
-            raise _truncated("remote_nwfilter_lookup_by_name_ret.nwfilter.name")
-        _name3865 = buf[_end3868 - _n3867 : _end3868].decode("utf-8", "surrogateescape")
-        (_uuid3866,) = _U_16s(buf, pos)
+            raise _truncated("remote_network_lookup_by_name_ret.net.name")
+        _name3643 = buf[_end3646 - _n3645 : _end3646].decode("utf-8", "surrogateescape")
+        (_uuid3644,) = _U_16s(buf, pos)
         pos += 16
-        _nwfilter3864 = _tuple_new(remote_nonnull_nwfilter, (_name3865, _uuid3866))
-        value = _tuple_new(remote_nwfilter_lookup_by_name_ret, (_nwfilter3864,))
+        _net3642 = _tuple_new(remote_nonnull_network, (_name3643, _uuid3644))
+        value = _tuple_new(remote_network_lookup_by_name_ret, (_net3642,))
     except _StructError:
-        raise _truncated("remote_nwfilter_lookup_by_name_ret") from None
+        raise _truncated("remote_network_lookup_by_name_ret") from None
     return value, pos
 
 
-def encode_remote_nwfilter_lookup_by_name_ret(out: bytearray, value: remote_nwfilter_lookup_by_name_ret) -> None:
+def encode_remote_network_lookup_by_name_ret(out: bytearray, value: remote_network_lookup_by_name_ret) -> None:
     try:
-        (_nwfilter3869,) = value
-        _name3870, _uuid3871 = _nwfilter3869
-        _b3872 = _name3870.encode("utf-8", "surrogateescape")
-        _n3873 = len(_b3872)
-        if _n3873 > 4194304:
-            raise _too_long("remote_nwfilter_lookup_by_name_ret.nwfilter.name", _n3873, 4194304)
-        out += _U32P(_n3873)
-        out += _b3872
-        out += _PAD[-_n3873 & 3]
-        if len(_uuid3871) != 16:
-            raise _wrong_size("remote_nwfilter_lookup_by_name_ret.nwfilter.uuid", len(_uuid3871), 16)
-        out += _P_16s(_uuid3871)
+        (_net3647,) = value
+        _name3648, _uuid3649 = _net3647
+        _b3650 = _name3648.encode("utf-8", "surrogateescape")
+        _n3651 = len(_b3650)
+        if _n3651 > 4194304:
+            raise _too_long("remote_network_lookup_by_name_ret.net.name", _n3651, 4194304)
+        out += _U32P(_n3651)
+        out += _b3650
+        out += _PAD[-_n3651 & 3]
+        if len(_uuid3649) != 16:
+            raise _wrong_size("remote_network_lookup_by_name_ret.net.uuid", len(_uuid3649), 16)
+        out += _P_16s(_uuid3649)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_lookup_by_name_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_network_lookup_by_name_ret: {e}") from e
 
 
 @record
-class remote_nwfilter_define_xml_args(Record, tuple[str]):
-    """XDR struct ``remote_nwfilter_define_xml_args``."""
+class remote_network_create_xml_args(Record, tuple[str]):
+    """XDR struct ``remote_network_create_xml_args``."""
 
     __slots__ = ()
     xml: str
 
-    def __new__(cls, xml: str) -> remote_nwfilter_define_xml_args:
+    def __new__(cls, xml: str) -> remote_network_create_xml_args:
         return _tuple_new(cls, (xml,))
 
 
-def decode_remote_nwfilter_define_xml_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_define_xml_args, int]:
+def decode_remote_network_create_xml_args(buf: Buf, pos: int) -> tuple[remote_network_create_xml_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3875,) = _U32(buf, pos)
-        if _n3875 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_args.xml", _n3875, 4194304)
-        _end3876 = pos + 4 + _n3875
-        pos = _end3876 + (-_n3875 & 3)
+        (_n3653,) = _U32(buf, pos)
+        if _n3653 > 4194304:
+            raise _too_long("remote_network_create_xml_args.xml", _n3653, 4194304)
+        _end3654 = pos + 4 + _n3653
+        pos = _end3654 + (-_n3653 & 3)
         if pos > len(buf):
-            raise _truncated("remote_nwfilter_define_xml_args.xml")
-        _xml3874 = buf[_end3876 - _n3875 : _end3876].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_nwfilter_define_xml_args, (_xml3874,))
+            raise _truncated("remote_network_create_xml_args.xml")
+        _xml3652 = buf[_end3654 - _n3653 : _end3654].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_network_create_xml_args, (_xml3652,))
     except _StructError:
-        raise _truncated("remote_nwfilter_define_xml_args") from None
+        raise _truncated("remote_network_create_xml_args") from None
     return value, pos
 
 
-def encode_remote_nwfilter_define_xml_args(out: bytearray, value: remote_nwfilter_define_xml_args) -> None:
+def encode_remote_network_create_xml_args(out: bytearray, value: remote_network_create_xml_args) -> None:
     try:
-        (_xml3877,) = value
-        _b3878 = _xml3877.encode("utf-8", "surrogateescape")
-        _n3879 = len(_b3878)
-        if _n3879 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_args.xml", _n3879, 4194304)
-        out += _U32P(_n3879)
-        out += _b3878
-        out += _PAD[-_n3879 & 3]
+        (_xml3655,) = value
+        _b3656 = _xml3655.encode("utf-8", "surrogateescape")
+        _n3657 = len(_b3656)
+        if _n3657 > 4194304:
+            raise _too_long("remote_network_create_xml_args.xml", _n3657, 4194304)
+        out += _U32P(_n3657)
+        out += _b3656
+        out += _PAD[-_n3657 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_define_xml_args: {e}") from e
+        raise XDRError(f"cannot encode remote_network_create_xml_args: {e}") from e
 
 
 @record
-class remote_nwfilter_define_xml_ret(Record, tuple[remote_nonnull_nwfilter]):
-    """XDR struct ``remote_nwfilter_define_xml_ret``."""
+class remote_network_create_xml_ret(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_create_xml_ret``."""
 
     __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter
+    net: remote_nonnull_network
 
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter) -> remote_nwfilter_define_xml_ret:
-        return _tuple_new(cls, (nwfilter,))
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_create_xml_ret:
+        return _tuple_new(cls, (net,))
 
 
-def decode_remote_nwfilter_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_define_xml_ret, int]:
+def decode_remote_network_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_network_create_xml_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3883,) = _U32(buf, pos)
-        if _n3883 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_ret.nwfilter.name", _n3883, 4194304)
-        _end3884 = pos + 4 + _n3883
-        pos = _end3884 + (-_n3883 & 3)
+        (_n3661,) = _U32(buf, pos)
+        if _n3661 > 4194304:
+            raise _too_long("remote_network_create_xml_ret.net.name", _n3661, 4194304)
+        _end3662 = pos + 4 + _n3661
+        pos = _end3662 + (-_n3661 & 3)
         if pos > len(buf):
-            raise _truncated("remote_nwfilter_define_xml_ret.nwfilter.name")
-        _name3881 = buf[_end3884 - _n3883 : _end3884].decode("utf-8", "surrogateescape")
-        (_uuid3882,) = _U_16s(buf, pos)
+            raise _truncated("remote_network_create_xml_ret.net.name")
+        _name3659 = buf[_end3662 - _n3661 : _end3662].decode("utf-8", "surrogateescape")
+        (_uuid3660,) = _U_16s(buf, pos)
         pos += 16
-        _nwfilter3880 = _tuple_new(remote_nonnull_nwfilter, (_name3881, _uuid3882))
-        value = _tuple_new(remote_nwfilter_define_xml_ret, (_nwfilter3880,))
+        _net3658 = _tuple_new(remote_nonnull_network, (_name3659, _uuid3660))
+        value = _tuple_new(remote_network_create_xml_ret, (_net3658,))
     except _StructError:
-        raise _truncated("remote_nwfilter_define_xml_ret") from None
+        raise _truncated("remote_network_create_xml_ret") from None
     return value, pos
 
 
-def encode_remote_nwfilter_define_xml_ret(out: bytearray, value: remote_nwfilter_define_xml_ret) -> None:
+def encode_remote_network_create_xml_ret(out: bytearray, value: remote_network_create_xml_ret) -> None:
     try:
-        (_nwfilter3885,) = value
-        _name3886, _uuid3887 = _nwfilter3885
-        _b3888 = _name3886.encode("utf-8", "surrogateescape")
-        _n3889 = len(_b3888)
-        if _n3889 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_ret.nwfilter.name", _n3889, 4194304)
-        out += _U32P(_n3889)
-        out += _b3888
-        out += _PAD[-_n3889 & 3]
-        if len(_uuid3887) != 16:
-            raise _wrong_size("remote_nwfilter_define_xml_ret.nwfilter.uuid", len(_uuid3887), 16)
-        out += _P_16s(_uuid3887)
+        (_net3663,) = value
+        _name3664, _uuid3665 = _net3663
+        _b3666 = _name3664.encode("utf-8", "surrogateescape")
+        _n3667 = len(_b3666)
+        if _n3667 > 4194304:
+            raise _too_long("remote_network_create_xml_ret.net.name", _n3667, 4194304)
+        out += _U32P(_n3667)
+        out += _b3666
+        out += _PAD[-_n3667 & 3]
+        if len(_uuid3665) != 16:
+            raise _wrong_size("remote_network_create_xml_ret.net.uuid", len(_uuid3665), 16)
+        out += _P_16s(_uuid3665)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_define_xml_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_network_create_xml_ret: {e}") from e
 
 
 @record
-class remote_nwfilter_undefine_args(Record, tuple[remote_nonnull_nwfilter]):
-    """XDR struct ``remote_nwfilter_undefine_args``."""
-
-    __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter
-
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter) -> remote_nwfilter_undefine_args:
-        return _tuple_new(cls, (nwfilter,))
-
-
-def decode_remote_nwfilter_undefine_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_undefine_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3911,) = _U32(buf, pos)
-        if _n3911 > 4194304:
-            raise _too_long("remote_nwfilter_undefine_args.nwfilter.name", _n3911, 4194304)
-        _end3912 = pos + 4 + _n3911
-        pos = _end3912 + (-_n3911 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_undefine_args.nwfilter.name")
-        _name3909 = buf[_end3912 - _n3911 : _end3912].decode("utf-8", "surrogateescape")
-        (_uuid3910,) = _U_16s(buf, pos)
-        pos += 16
-        _nwfilter3908 = _tuple_new(remote_nonnull_nwfilter, (_name3909, _uuid3910))
-        value = _tuple_new(remote_nwfilter_undefine_args, (_nwfilter3908,))
-    except _StructError:
-        raise _truncated("remote_nwfilter_undefine_args") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_undefine_args(out: bytearray, value: remote_nwfilter_undefine_args) -> None:
-    try:
-        (_nwfilter3913,) = value
-        _name3914, _uuid3915 = _nwfilter3913
-        _b3916 = _name3914.encode("utf-8", "surrogateescape")
-        _n3917 = len(_b3916)
-        if _n3917 > 4194304:
-            raise _too_long("remote_nwfilter_undefine_args.nwfilter.name", _n3917, 4194304)
-        out += _U32P(_n3917)
-        out += _b3916
-        out += _PAD[-_n3917 & 3]
-        if len(_uuid3915) != 16:
-            raise _wrong_size("remote_nwfilter_undefine_args.nwfilter.uuid", len(_uuid3915), 16)
-        out += _P_16s(_uuid3915)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_undefine_args: {e}") from e
-
-
-@record
-class remote_nwfilter_get_xml_desc_args(Record, tuple[remote_nonnull_nwfilter, int]):
-    """XDR struct ``remote_nwfilter_get_xml_desc_args``."""
-
-    __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter
-    flags: int
-
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter, flags: int) -> remote_nwfilter_get_xml_desc_args:
-        return _tuple_new(cls, (nwfilter, flags))
-
-
-def decode_remote_nwfilter_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3922,) = _U32(buf, pos)
-        if _n3922 > 4194304:
-            raise _too_long("remote_nwfilter_get_xml_desc_args.nwfilter.name", _n3922, 4194304)
-        _end3923 = pos + 4 + _n3922
-        pos = _end3923 + (-_n3922 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_get_xml_desc_args.nwfilter.name")
-        _name3919 = buf[_end3923 - _n3922 : _end3923].decode("utf-8", "surrogateescape")
-        _uuid3920, _flags3921 = _U_16sI(buf, pos)
-        pos += 20
-        _nwfilter3918 = _tuple_new(remote_nonnull_nwfilter, (_name3919, _uuid3920))
-        value = _tuple_new(remote_nwfilter_get_xml_desc_args, (_nwfilter3918, _flags3921))
-    except _StructError:
-        raise _truncated("remote_nwfilter_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_get_xml_desc_args(out: bytearray, value: remote_nwfilter_get_xml_desc_args) -> None:
-    try:
-        _nwfilter3924, _flags3925 = value
-        _name3926, _uuid3927 = _nwfilter3924
-        _b3928 = _name3926.encode("utf-8", "surrogateescape")
-        _n3929 = len(_b3928)
-        if _n3929 > 4194304:
-            raise _too_long("remote_nwfilter_get_xml_desc_args.nwfilter.name", _n3929, 4194304)
-        out += _U32P(_n3929)
-        out += _b3928
-        out += _PAD[-_n3929 & 3]
-        if len(_uuid3927) != 16:
-            raise _wrong_size("remote_nwfilter_get_xml_desc_args.nwfilter.uuid", len(_uuid3927), 16)
-        out += _P_16sI(_uuid3927, _flags3925)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_nwfilter_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_nwfilter_get_xml_desc_ret``."""
+class remote_network_define_xml_args(Record, tuple[str]):
+    """XDR struct ``remote_network_define_xml_args``."""
 
     __slots__ = ()
     xml: str
 
-    def __new__(cls, xml: str) -> remote_nwfilter_get_xml_desc_ret:
+    def __new__(cls, xml: str) -> remote_network_define_xml_args:
         return _tuple_new(cls, (xml,))
 
 
-def decode_remote_nwfilter_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_get_xml_desc_ret, int]:
+def decode_remote_network_define_xml_args(buf: Buf, pos: int) -> tuple[remote_network_define_xml_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3931,) = _U32(buf, pos)
-        if _n3931 > 4194304:
-            raise _too_long("remote_nwfilter_get_xml_desc_ret.xml", _n3931, 4194304)
-        _end3932 = pos + 4 + _n3931
-        pos = _end3932 + (-_n3931 & 3)
+        (_n3687,) = _U32(buf, pos)
+        if _n3687 > 4194304:
+            raise _too_long("remote_network_define_xml_args.xml", _n3687, 4194304)
+        _end3688 = pos + 4 + _n3687
+        pos = _end3688 + (-_n3687 & 3)
         if pos > len(buf):
-            raise _truncated("remote_nwfilter_get_xml_desc_ret.xml")
-        _xml3930 = buf[_end3932 - _n3931 : _end3932].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_nwfilter_get_xml_desc_ret, (_xml3930,))
+            raise _truncated("remote_network_define_xml_args.xml")
+        _xml3686 = buf[_end3688 - _n3687 : _end3688].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_network_define_xml_args, (_xml3686,))
     except _StructError:
-        raise _truncated("remote_nwfilter_get_xml_desc_ret") from None
+        raise _truncated("remote_network_define_xml_args") from None
     return value, pos
 
 
-def encode_remote_nwfilter_get_xml_desc_ret(out: bytearray, value: remote_nwfilter_get_xml_desc_ret) -> None:
+def encode_remote_network_define_xml_args(out: bytearray, value: remote_network_define_xml_args) -> None:
     try:
-        (_xml3933,) = value
-        _b3934 = _xml3933.encode("utf-8", "surrogateescape")
-        _n3935 = len(_b3934)
-        if _n3935 > 4194304:
-            raise _too_long("remote_nwfilter_get_xml_desc_ret.xml", _n3935, 4194304)
-        out += _U32P(_n3935)
-        out += _b3934
-        out += _PAD[-_n3935 & 3]
+        (_xml3689,) = value
+        _b3690 = _xml3689.encode("utf-8", "surrogateescape")
+        _n3691 = len(_b3690)
+        if _n3691 > 4194304:
+            raise _too_long("remote_network_define_xml_args.xml", _n3691, 4194304)
+        out += _U32P(_n3691)
+        out += _b3690
+        out += _PAD[-_n3691 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_get_xml_desc_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_network_define_xml_args: {e}") from e
 
 
 @record
-class remote_storage_vol_wipe_args(Record, tuple[remote_nonnull_storage_vol, int]):
-    """XDR struct ``remote_storage_vol_wipe_args``."""
+class remote_network_define_xml_ret(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_define_xml_ret``."""
 
     __slots__ = ()
-    vol: remote_nonnull_storage_vol
+    net: remote_nonnull_network
+
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_define_xml_ret:
+        return _tuple_new(cls, (net,))
+
+
+def decode_remote_network_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_network_define_xml_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n3695,) = _U32(buf, pos)
+        if _n3695 > 4194304:
+            raise _too_long("remote_network_define_xml_ret.net.name", _n3695, 4194304)
+        _end3696 = pos + 4 + _n3695
+        pos = _end3696 + (-_n3695 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_network_define_xml_ret.net.name")
+        _name3693 = buf[_end3696 - _n3695 : _end3696].decode("utf-8", "surrogateescape")
+        (_uuid3694,) = _U_16s(buf, pos)
+        pos += 16
+        _net3692 = _tuple_new(remote_nonnull_network, (_name3693, _uuid3694))
+        value = _tuple_new(remote_network_define_xml_ret, (_net3692,))
+    except _StructError:
+        raise _truncated("remote_network_define_xml_ret") from None
+    return value, pos
+
+
+def encode_remote_network_define_xml_ret(out: bytearray, value: remote_network_define_xml_ret) -> None:
+    try:
+        (_net3697,) = value
+        _name3698, _uuid3699 = _net3697
+        _b3700 = _name3698.encode("utf-8", "surrogateescape")
+        _n3701 = len(_b3700)
+        if _n3701 > 4194304:
+            raise _too_long("remote_network_define_xml_ret.net.name", _n3701, 4194304)
+        out += _U32P(_n3701)
+        out += _b3700
+        out += _PAD[-_n3701 & 3]
+        if len(_uuid3699) != 16:
+            raise _wrong_size("remote_network_define_xml_ret.net.uuid", len(_uuid3699), 16)
+        out += _P_16s(_uuid3699)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_network_define_xml_ret: {e}") from e
+
+
+@record
+class remote_network_destroy_args(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_destroy_args``."""
+
+    __slots__ = ()
+    net: remote_nonnull_network
+
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_destroy_args:
+        return _tuple_new(cls, (net,))
+
+
+def decode_remote_network_destroy_args(buf: Buf, pos: int) -> tuple[remote_network_destroy_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n3767,) = _U32(buf, pos)
+        if _n3767 > 4194304:
+            raise _too_long("remote_network_destroy_args.net.name", _n3767, 4194304)
+        _end3768 = pos + 4 + _n3767
+        pos = _end3768 + (-_n3767 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_network_destroy_args.net.name")
+        _name3765 = buf[_end3768 - _n3767 : _end3768].decode("utf-8", "surrogateescape")
+        (_uuid3766,) = _U_16s(buf, pos)
+        pos += 16
+        _net3764 = _tuple_new(remote_nonnull_network, (_name3765, _uuid3766))
+        value = _tuple_new(remote_network_destroy_args, (_net3764,))
+    except _StructError:
+        raise _truncated("remote_network_destroy_args") from None
+    return value, pos
+
+
+def encode_remote_network_destroy_args(out: bytearray, value: remote_network_destroy_args) -> None:
+    try:
+        (_net3769,) = value
+        _name3770, _uuid3771 = _net3769
+        _b3772 = _name3770.encode("utf-8", "surrogateescape")
+        _n3773 = len(_b3772)
+        if _n3773 > 4194304:
+            raise _too_long("remote_network_destroy_args.net.name", _n3773, 4194304)
+        out += _U32P(_n3773)
+        out += _b3772
+        out += _PAD[-_n3773 & 3]
+        if len(_uuid3771) != 16:
+            raise _wrong_size("remote_network_destroy_args.net.uuid", len(_uuid3771), 16)
+        out += _P_16s(_uuid3771)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_network_destroy_args: {e}") from e
+
+
+@record
+class remote_network_get_xml_desc_args(Record, tuple[remote_nonnull_network, int]):
+    """XDR struct ``remote_network_get_xml_desc_args``."""
+
+    __slots__ = ()
+    net: remote_nonnull_network
     flags: int
 
-    def __new__(cls, vol: remote_nonnull_storage_vol, flags: int) -> remote_storage_vol_wipe_args:
-        return _tuple_new(cls, (vol, flags))
+    def __new__(cls, net: remote_nonnull_network, flags: int) -> remote_network_get_xml_desc_args:
+        return _tuple_new(cls, (net, flags))
 
 
-def decode_remote_storage_vol_wipe_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_wipe_args, int]:
+def decode_remote_network_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_network_get_xml_desc_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4679,) = _U32(buf, pos)
-        if _n4679 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_args.vol.pool", _n4679, 4194304)
-        _end4680 = pos + 4 + _n4679
-        pos = _end4680 + (-_n4679 & 3)
+        (_n3778,) = _U32(buf, pos)
+        if _n3778 > 4194304:
+            raise _too_long("remote_network_get_xml_desc_args.net.name", _n3778, 4194304)
+        _end3779 = pos + 4 + _n3778
+        pos = _end3779 + (-_n3778 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_vol_wipe_args.vol.pool")
-        _pool4675 = buf[_end4680 - _n4679 : _end4680].decode("utf-8", "surrogateescape")
-        (_n4681,) = _U32(buf, pos)
-        if _n4681 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_args.vol.name", _n4681, 4194304)
-        _end4682 = pos + 4 + _n4681
-        pos = _end4682 + (-_n4681 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_wipe_args.vol.name")
-        _name4676 = buf[_end4682 - _n4681 : _end4682].decode("utf-8", "surrogateescape")
-        (_n4683,) = _U32(buf, pos)
-        if _n4683 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_args.vol.key", _n4683, 4194304)
-        _end4684 = pos + 4 + _n4683
-        pos = _end4684 + (-_n4683 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_wipe_args.vol.key")
-        _key4677 = buf[_end4684 - _n4683 : _end4684].decode("utf-8", "surrogateescape")
-        (_flags4678,) = _U_I(buf, pos)
-        pos += 4
-        _vol4674 = _tuple_new(remote_nonnull_storage_vol, (_pool4675, _name4676, _key4677))
-        value = _tuple_new(remote_storage_vol_wipe_args, (_vol4674, _flags4678))
-    except _StructError:
-        raise _truncated("remote_storage_vol_wipe_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_wipe_args(out: bytearray, value: remote_storage_vol_wipe_args) -> None:
-    try:
-        _vol4685, _flags4686 = value
-        _pool4687, _name4688, _key4689 = _vol4685
-        _b4690 = _pool4687.encode("utf-8", "surrogateescape")
-        _n4691 = len(_b4690)
-        if _n4691 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_args.vol.pool", _n4691, 4194304)
-        out += _U32P(_n4691)
-        out += _b4690
-        out += _PAD[-_n4691 & 3]
-        _b4692 = _name4688.encode("utf-8", "surrogateescape")
-        _n4693 = len(_b4692)
-        if _n4693 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_args.vol.name", _n4693, 4194304)
-        out += _U32P(_n4693)
-        out += _b4692
-        out += _PAD[-_n4693 & 3]
-        _b4694 = _key4689.encode("utf-8", "surrogateescape")
-        _n4695 = len(_b4694)
-        if _n4695 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_args.vol.key", _n4695, 4194304)
-        out += _U32P(_n4695)
-        out += _b4694
-        out += _PAD[-_n4695 & 3]
-        out += _P_I(_flags4686)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_wipe_args: {e}") from e
-
-
-@record
-class remote_connect_baseline_cpu_args(Record, tuple[list[str], int]):
-    """XDR struct ``remote_connect_baseline_cpu_args``."""
-
-    __slots__ = ()
-    xmlCPUs: list[str]
-    flags: int
-
-    def __new__(cls, xmlCPUs: list[str], flags: int) -> remote_connect_baseline_cpu_args:
-        return _tuple_new(cls, (xmlCPUs, flags))
-
-
-def decode_remote_connect_baseline_cpu_args(buf: Buf, pos: int) -> tuple[remote_connect_baseline_cpu_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5454,) = _U32(buf, pos)
-        pos += 4
-        if _n5454 > 256:
-            raise _too_long("remote_connect_baseline_cpu_args.xmlCPUs", _n5454, 256)
-        if _n5454 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_baseline_cpu_args.xmlCPUs")
-        _xmlCPUs5452: list[str] = []
-        for _ in range(_n5454):
-            (_n5456,) = _U32(buf, pos)
-            if _n5456 > 4194304:
-                raise _too_long("remote_connect_baseline_cpu_args.xmlCPUs[]", _n5456, 4194304)
-            _end5457 = pos + 4 + _n5456
-            pos = _end5457 + (-_n5456 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_baseline_cpu_args.xmlCPUs[]")
-            _e5455 = buf[_end5457 - _n5456 : _end5457].decode("utf-8", "surrogateescape")
-            _xmlCPUs5452.append(_e5455)
-        (_flags5453,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_baseline_cpu_args, (_xmlCPUs5452, _flags5453))
-    except _StructError:
-        raise _truncated("remote_connect_baseline_cpu_args") from None
-    return value, pos
-
-
-def encode_remote_connect_baseline_cpu_args(out: bytearray, value: remote_connect_baseline_cpu_args) -> None:
-    try:
-        _xmlCPUs5458, _flags5459 = value
-        _n5460 = len(_xmlCPUs5458)
-        if _n5460 > 256:
-            raise _too_long("remote_connect_baseline_cpu_args.xmlCPUs", _n5460, 256)
-        out += _U32P(_n5460)
-        for _e5461 in _xmlCPUs5458:
-            _b5462 = _e5461.encode("utf-8", "surrogateescape")
-            _n5463 = len(_b5462)
-            if _n5463 > 4194304:
-                raise _too_long("remote_connect_baseline_cpu_args.xmlCPUs[]", _n5463, 4194304)
-            out += _U32P(_n5463)
-            out += _b5462
-            out += _PAD[-_n5463 & 3]
-        out += _P_I(_flags5459)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_baseline_cpu_args: {e}") from e
-
-
-@record
-class remote_connect_baseline_cpu_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_baseline_cpu_ret``."""
-
-    __slots__ = ()
-    cpu: str
-
-    def __new__(cls, cpu: str) -> remote_connect_baseline_cpu_ret:
-        return _tuple_new(cls, (cpu,))
-
-
-def decode_remote_connect_baseline_cpu_ret(buf: Buf, pos: int) -> tuple[remote_connect_baseline_cpu_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5465,) = _U32(buf, pos)
-        if _n5465 > 4194304:
-            raise _too_long("remote_connect_baseline_cpu_ret.cpu", _n5465, 4194304)
-        _end5466 = pos + 4 + _n5465
-        pos = _end5466 + (-_n5465 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_baseline_cpu_ret.cpu")
-        _cpu5464 = buf[_end5466 - _n5465 : _end5466].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_baseline_cpu_ret, (_cpu5464,))
-    except _StructError:
-        raise _truncated("remote_connect_baseline_cpu_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_baseline_cpu_ret(out: bytearray, value: remote_connect_baseline_cpu_ret) -> None:
-    try:
-        (_cpu5467,) = value
-        _b5468 = _cpu5467.encode("utf-8", "surrogateescape")
-        _n5469 = len(_b5468)
-        if _n5469 > 4194304:
-            raise _too_long("remote_connect_baseline_cpu_ret.cpu", _n5469, 4194304)
-        out += _U32P(_n5469)
-        out += _b5468
-        out += _PAD[-_n5469 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_baseline_cpu_ret: {e}") from e
-
-
-@record
-class remote_domain_get_job_info_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_get_job_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_job_info_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_get_job_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_job_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5474,) = _U32(buf, pos)
-        if _n5474 > 4194304:
-            raise _too_long("remote_domain_get_job_info_args.dom.name", _n5474, 4194304)
-        _end5475 = pos + 4 + _n5474
-        pos = _end5475 + (-_n5474 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_job_info_args.dom.name")
-        _name5471 = buf[_end5475 - _n5474 : _end5475].decode("utf-8", "surrogateescape")
-        _uuid5472, _id5473 = _U_16si(buf, pos)
+            raise _truncated("remote_network_get_xml_desc_args.net.name")
+        _name3775 = buf[_end3779 - _n3778 : _end3779].decode("utf-8", "surrogateescape")
+        _uuid3776, _flags3777 = _U_16sI(buf, pos)
         pos += 20
-        _dom5470 = _tuple_new(remote_nonnull_domain, (_name5471, _uuid5472, _id5473))
-        value = _tuple_new(remote_domain_get_job_info_args, (_dom5470,))
+        _net3774 = _tuple_new(remote_nonnull_network, (_name3775, _uuid3776))
+        value = _tuple_new(remote_network_get_xml_desc_args, (_net3774, _flags3777))
     except _StructError:
-        raise _truncated("remote_domain_get_job_info_args") from None
+        raise _truncated("remote_network_get_xml_desc_args") from None
     return value, pos
 
 
-def encode_remote_domain_get_job_info_args(out: bytearray, value: remote_domain_get_job_info_args) -> None:
+def encode_remote_network_get_xml_desc_args(out: bytearray, value: remote_network_get_xml_desc_args) -> None:
     try:
-        (_dom5476,) = value
-        _name5477, _uuid5478, _id5479 = _dom5476
-        _b5480 = _name5477.encode("utf-8", "surrogateescape")
-        _n5481 = len(_b5480)
-        if _n5481 > 4194304:
-            raise _too_long("remote_domain_get_job_info_args.dom.name", _n5481, 4194304)
-        out += _U32P(_n5481)
-        out += _b5480
-        out += _PAD[-_n5481 & 3]
-        if len(_uuid5478) != 16:
-            raise _wrong_size("remote_domain_get_job_info_args.dom.uuid", len(_uuid5478), 16)
-        out += _P_16si(_uuid5478, _id5479)
+        _net3780, _flags3781 = value
+        _name3782, _uuid3783 = _net3780
+        _b3784 = _name3782.encode("utf-8", "surrogateescape")
+        _n3785 = len(_b3784)
+        if _n3785 > 4194304:
+            raise _too_long("remote_network_get_xml_desc_args.net.name", _n3785, 4194304)
+        out += _U32P(_n3785)
+        out += _b3784
+        out += _PAD[-_n3785 & 3]
+        if len(_uuid3783) != 16:
+            raise _wrong_size("remote_network_get_xml_desc_args.net.uuid", len(_uuid3783), 16)
+        out += _P_16sI(_uuid3783, _flags3781)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_job_info_args: {e}") from e
+        raise XDRError(f"cannot encode remote_network_get_xml_desc_args: {e}") from e
 
 
 @record
-class remote_domain_get_job_info_ret(Record, tuple[int, int, int, int, int, int, int, int, int, int, int, int]):
-    """XDR struct ``remote_domain_get_job_info_ret``."""
-
-    __slots__ = ()
-    type: int
-    timeElapsed: int
-    timeRemaining: int
-    dataTotal: int
-    dataProcessed: int
-    dataRemaining: int
-    memTotal: int
-    memProcessed: int
-    memRemaining: int
-    fileTotal: int
-    fileProcessed: int
-    fileRemaining: int
-
-    def __new__(cls, type: int, timeElapsed: int, timeRemaining: int, dataTotal: int, dataProcessed: int, dataRemaining: int, memTotal: int, memProcessed: int, memRemaining: int, fileTotal: int, fileProcessed: int, fileRemaining: int) -> remote_domain_get_job_info_ret:
-        return _tuple_new(cls, (type, timeElapsed, timeRemaining, dataTotal, dataProcessed, dataRemaining, memTotal, memProcessed, memRemaining, fileTotal, fileProcessed, fileRemaining))
-
-
-def decode_remote_domain_get_job_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_job_info_ret, int]:
-    try:
-        _type5482, _timeElapsed5483, _timeRemaining5484, _dataTotal5485, _dataProcessed5486, _dataRemaining5487, _memTotal5488, _memProcessed5489, _memRemaining5490, _fileTotal5491, _fileProcessed5492, _fileRemaining5493 = _U_iQQQQQQQQQQQ(buf, pos)
-        pos += 92
-        value = _tuple_new(remote_domain_get_job_info_ret, (_type5482, _timeElapsed5483, _timeRemaining5484, _dataTotal5485, _dataProcessed5486, _dataRemaining5487, _memTotal5488, _memProcessed5489, _memRemaining5490, _fileTotal5491, _fileProcessed5492, _fileRemaining5493))
-    except _StructError:
-        raise _truncated("remote_domain_get_job_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_job_info_ret(out: bytearray, value: remote_domain_get_job_info_ret) -> None:
-    try:
-        _type5494, _timeElapsed5495, _timeRemaining5496, _dataTotal5497, _dataProcessed5498, _dataRemaining5499, _memTotal5500, _memProcessed5501, _memRemaining5502, _fileTotal5503, _fileProcessed5504, _fileRemaining5505 = value
-        out += _P_iQQQQQQQQQQQ(_type5494, _timeElapsed5495, _timeRemaining5496, _dataTotal5497, _dataProcessed5498, _dataRemaining5499, _memTotal5500, _memProcessed5501, _memRemaining5502, _fileTotal5503, _fileProcessed5504, _fileRemaining5505)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_job_info_ret: {e}") from e
-
-
-@record
-class remote_domain_abort_job_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_abort_job_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_abort_job_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_abort_job_args(buf: Buf, pos: int) -> tuple[remote_domain_abort_job_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5562,) = _U32(buf, pos)
-        if _n5562 > 4194304:
-            raise _too_long("remote_domain_abort_job_args.dom.name", _n5562, 4194304)
-        _end5563 = pos + 4 + _n5562
-        pos = _end5563 + (-_n5562 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_abort_job_args.dom.name")
-        _name5559 = buf[_end5563 - _n5562 : _end5563].decode("utf-8", "surrogateescape")
-        _uuid5560, _id5561 = _U_16si(buf, pos)
-        pos += 20
-        _dom5558 = _tuple_new(remote_nonnull_domain, (_name5559, _uuid5560, _id5561))
-        value = _tuple_new(remote_domain_abort_job_args, (_dom5558,))
-    except _StructError:
-        raise _truncated("remote_domain_abort_job_args") from None
-    return value, pos
-
-
-def encode_remote_domain_abort_job_args(out: bytearray, value: remote_domain_abort_job_args) -> None:
-    try:
-        (_dom5564,) = value
-        _name5565, _uuid5566, _id5567 = _dom5564
-        _b5568 = _name5565.encode("utf-8", "surrogateescape")
-        _n5569 = len(_b5568)
-        if _n5569 > 4194304:
-            raise _too_long("remote_domain_abort_job_args.dom.name", _n5569, 4194304)
-        out += _U32P(_n5569)
-        out += _b5568
-        out += _PAD[-_n5569 & 3]
-        if len(_uuid5566) != 16:
-            raise _wrong_size("remote_domain_abort_job_args.dom.uuid", len(_uuid5566), 16)
-        out += _P_16si(_uuid5566, _id5567)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_abort_job_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_set_max_downtime_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_migrate_set_max_downtime_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    downtime: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, downtime: int, flags: int) -> remote_domain_migrate_set_max_downtime_args:
-        return _tuple_new(cls, (dom, downtime, flags))
-
-
-def decode_remote_domain_migrate_set_max_downtime_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_set_max_downtime_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5606,) = _U32(buf, pos)
-        if _n5606 > 4194304:
-            raise _too_long("remote_domain_migrate_set_max_downtime_args.dom.name", _n5606, 4194304)
-        _end5607 = pos + 4 + _n5606
-        pos = _end5607 + (-_n5606 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_set_max_downtime_args.dom.name")
-        _name5601 = buf[_end5607 - _n5606 : _end5607].decode("utf-8", "surrogateescape")
-        _uuid5602, _id5603, _downtime5604, _flags5605 = _U_16siQI(buf, pos)
-        pos += 32
-        _dom5600 = _tuple_new(remote_nonnull_domain, (_name5601, _uuid5602, _id5603))
-        value = _tuple_new(remote_domain_migrate_set_max_downtime_args, (_dom5600, _downtime5604, _flags5605))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_set_max_downtime_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_set_max_downtime_args(out: bytearray, value: remote_domain_migrate_set_max_downtime_args) -> None:
-    try:
-        _dom5608, _downtime5609, _flags5610 = value
-        _name5611, _uuid5612, _id5613 = _dom5608
-        _b5614 = _name5611.encode("utf-8", "surrogateescape")
-        _n5615 = len(_b5614)
-        if _n5615 > 4194304:
-            raise _too_long("remote_domain_migrate_set_max_downtime_args.dom.name", _n5615, 4194304)
-        out += _U32P(_n5615)
-        out += _b5614
-        out += _PAD[-_n5615 & 3]
-        if len(_uuid5612) != 16:
-            raise _wrong_size("remote_domain_migrate_set_max_downtime_args.dom.uuid", len(_uuid5612), 16)
-        out += _P_16siQI(_uuid5612, _id5613, _downtime5609, _flags5610)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_set_max_downtime_args: {e}") from e
-
-
-@record
-class remote_connect_domain_event_register_any_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_domain_event_register_any_args``."""
-
-    __slots__ = ()
-    eventID: int
-
-    def __new__(cls, eventID: int) -> remote_connect_domain_event_register_any_args:
-        return _tuple_new(cls, (eventID,))
-
-
-def decode_remote_connect_domain_event_register_any_args(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_register_any_args, int]:
-    try:
-        (_eventID5680,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_event_register_any_args, (_eventID5680,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_event_register_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_event_register_any_args(out: bytearray, value: remote_connect_domain_event_register_any_args) -> None:
-    try:
-        (_eventID5681,) = value
-        out += _P_i(_eventID5681)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_event_register_any_args: {e}") from e
-
-
-@record
-class remote_connect_domain_event_deregister_any_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_domain_event_deregister_any_args``."""
-
-    __slots__ = ()
-    eventID: int
-
-    def __new__(cls, eventID: int) -> remote_connect_domain_event_deregister_any_args:
-        return _tuple_new(cls, (eventID,))
-
-
-def decode_remote_connect_domain_event_deregister_any_args(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_deregister_any_args, int]:
-    try:
-        (_eventID5682,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_event_deregister_any_args, (_eventID5682,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_event_deregister_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_event_deregister_any_args(out: bytearray, value: remote_connect_domain_event_deregister_any_args) -> None:
-    try:
-        (_eventID5683,) = value
-        out += _P_i(_eventID5683)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_event_deregister_any_args: {e}") from e
-
-
-@record
-class remote_domain_event_reboot_msg(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_event_reboot_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_event_reboot_msg:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_event_reboot_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_reboot_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5708,) = _U32(buf, pos)
-        if _n5708 > 4194304:
-            raise _too_long("remote_domain_event_reboot_msg.dom.name", _n5708, 4194304)
-        _end5709 = pos + 4 + _n5708
-        pos = _end5709 + (-_n5708 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_reboot_msg.dom.name")
-        _name5705 = buf[_end5709 - _n5708 : _end5709].decode("utf-8", "surrogateescape")
-        _uuid5706, _id5707 = _U_16si(buf, pos)
-        pos += 20
-        _dom5704 = _tuple_new(remote_nonnull_domain, (_name5705, _uuid5706, _id5707))
-        value = _tuple_new(remote_domain_event_reboot_msg, (_dom5704,))
-    except _StructError:
-        raise _truncated("remote_domain_event_reboot_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_reboot_msg(out: bytearray, value: remote_domain_event_reboot_msg) -> None:
-    try:
-        (_dom5710,) = value
-        _name5711, _uuid5712, _id5713 = _dom5710
-        _b5714 = _name5711.encode("utf-8", "surrogateescape")
-        _n5715 = len(_b5714)
-        if _n5715 > 4194304:
-            raise _too_long("remote_domain_event_reboot_msg.dom.name", _n5715, 4194304)
-        out += _U32P(_n5715)
-        out += _b5714
-        out += _PAD[-_n5715 & 3]
-        if len(_uuid5712) != 16:
-            raise _wrong_size("remote_domain_event_reboot_msg.dom.uuid", len(_uuid5712), 16)
-        out += _P_16si(_uuid5712, _id5713)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_reboot_msg: {e}") from e
-
-
-@record
-class remote_domain_event_rtc_change_msg(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_event_rtc_change_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    offset: int
-
-    def __new__(cls, dom: remote_nonnull_domain, offset: int) -> remote_domain_event_rtc_change_msg:
-        return _tuple_new(cls, (dom, offset))
-
-
-def decode_remote_domain_event_rtc_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_rtc_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5737,) = _U32(buf, pos)
-        if _n5737 > 4194304:
-            raise _too_long("remote_domain_event_rtc_change_msg.dom.name", _n5737, 4194304)
-        _end5738 = pos + 4 + _n5737
-        pos = _end5738 + (-_n5737 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_rtc_change_msg.dom.name")
-        _name5733 = buf[_end5738 - _n5737 : _end5738].decode("utf-8", "surrogateescape")
-        _uuid5734, _id5735, _offset5736 = _U_16siq(buf, pos)
-        pos += 28
-        _dom5732 = _tuple_new(remote_nonnull_domain, (_name5733, _uuid5734, _id5735))
-        value = _tuple_new(remote_domain_event_rtc_change_msg, (_dom5732, _offset5736))
-    except _StructError:
-        raise _truncated("remote_domain_event_rtc_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_rtc_change_msg(out: bytearray, value: remote_domain_event_rtc_change_msg) -> None:
-    try:
-        _dom5739, _offset5740 = value
-        _name5741, _uuid5742, _id5743 = _dom5739
-        _b5744 = _name5741.encode("utf-8", "surrogateescape")
-        _n5745 = len(_b5744)
-        if _n5745 > 4194304:
-            raise _too_long("remote_domain_event_rtc_change_msg.dom.name", _n5745, 4194304)
-        out += _U32P(_n5745)
-        out += _b5744
-        out += _PAD[-_n5745 & 3]
-        if len(_uuid5742) != 16:
-            raise _wrong_size("remote_domain_event_rtc_change_msg.dom.uuid", len(_uuid5742), 16)
-        out += _P_16siq(_uuid5742, _id5743, _offset5740)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_rtc_change_msg: {e}") from e
-
-
-@record
-class remote_domain_event_watchdog_msg(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_event_watchdog_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    action: int
-
-    def __new__(cls, dom: remote_nonnull_domain, action: int) -> remote_domain_event_watchdog_msg:
-        return _tuple_new(cls, (dom, action))
-
-
-def decode_remote_domain_event_watchdog_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_watchdog_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5769,) = _U32(buf, pos)
-        if _n5769 > 4194304:
-            raise _too_long("remote_domain_event_watchdog_msg.dom.name", _n5769, 4194304)
-        _end5770 = pos + 4 + _n5769
-        pos = _end5770 + (-_n5769 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_watchdog_msg.dom.name")
-        _name5765 = buf[_end5770 - _n5769 : _end5770].decode("utf-8", "surrogateescape")
-        _uuid5766, _id5767, _action5768 = _U_16sii(buf, pos)
-        pos += 24
-        _dom5764 = _tuple_new(remote_nonnull_domain, (_name5765, _uuid5766, _id5767))
-        value = _tuple_new(remote_domain_event_watchdog_msg, (_dom5764, _action5768))
-    except _StructError:
-        raise _truncated("remote_domain_event_watchdog_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_watchdog_msg(out: bytearray, value: remote_domain_event_watchdog_msg) -> None:
-    try:
-        _dom5771, _action5772 = value
-        _name5773, _uuid5774, _id5775 = _dom5771
-        _b5776 = _name5773.encode("utf-8", "surrogateescape")
-        _n5777 = len(_b5776)
-        if _n5777 > 4194304:
-            raise _too_long("remote_domain_event_watchdog_msg.dom.name", _n5777, 4194304)
-        out += _U32P(_n5777)
-        out += _b5776
-        out += _PAD[-_n5777 & 3]
-        if len(_uuid5774) != 16:
-            raise _wrong_size("remote_domain_event_watchdog_msg.dom.uuid", len(_uuid5774), 16)
-        out += _P_16sii(_uuid5774, _id5775, _action5772)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_watchdog_msg: {e}") from e
-
-
-@record
-class remote_domain_event_io_error_msg(Record, tuple[remote_nonnull_domain, str, str, int]):
-    """XDR struct ``remote_domain_event_io_error_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    srcPath: str
-    devAlias: str
-    action: int
-
-    def __new__(cls, dom: remote_nonnull_domain, srcPath: str, devAlias: str, action: int) -> remote_domain_event_io_error_msg:
-        return _tuple_new(cls, (dom, srcPath, devAlias, action))
-
-
-def decode_remote_domain_event_io_error_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_io_error_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5803,) = _U32(buf, pos)
-        if _n5803 > 4194304:
-            raise _too_long("remote_domain_event_io_error_msg.dom.name", _n5803, 4194304)
-        _end5804 = pos + 4 + _n5803
-        pos = _end5804 + (-_n5803 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_io_error_msg.dom.name")
-        _name5797 = buf[_end5804 - _n5803 : _end5804].decode("utf-8", "surrogateescape")
-        _uuid5798, _id5799 = _U_16si(buf, pos)
-        pos += 20
-        (_n5805,) = _U32(buf, pos)
-        if _n5805 > 4194304:
-            raise _too_long("remote_domain_event_io_error_msg.srcPath", _n5805, 4194304)
-        _end5806 = pos + 4 + _n5805
-        pos = _end5806 + (-_n5805 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_io_error_msg.srcPath")
-        _srcPath5800 = buf[_end5806 - _n5805 : _end5806].decode("utf-8", "surrogateescape")
-        (_n5807,) = _U32(buf, pos)
-        if _n5807 > 4194304:
-            raise _too_long("remote_domain_event_io_error_msg.devAlias", _n5807, 4194304)
-        _end5808 = pos + 4 + _n5807
-        pos = _end5808 + (-_n5807 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_io_error_msg.devAlias")
-        _devAlias5801 = buf[_end5808 - _n5807 : _end5808].decode("utf-8", "surrogateescape")
-        (_action5802,) = _U_i(buf, pos)
-        pos += 4
-        _dom5796 = _tuple_new(remote_nonnull_domain, (_name5797, _uuid5798, _id5799))
-        value = _tuple_new(remote_domain_event_io_error_msg, (_dom5796, _srcPath5800, _devAlias5801, _action5802))
-    except _StructError:
-        raise _truncated("remote_domain_event_io_error_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_io_error_msg(out: bytearray, value: remote_domain_event_io_error_msg) -> None:
-    try:
-        _dom5809, _srcPath5810, _devAlias5811, _action5812 = value
-        _name5813, _uuid5814, _id5815 = _dom5809
-        _b5816 = _name5813.encode("utf-8", "surrogateescape")
-        _n5817 = len(_b5816)
-        if _n5817 > 4194304:
-            raise _too_long("remote_domain_event_io_error_msg.dom.name", _n5817, 4194304)
-        out += _U32P(_n5817)
-        out += _b5816
-        out += _PAD[-_n5817 & 3]
-        if len(_uuid5814) != 16:
-            raise _wrong_size("remote_domain_event_io_error_msg.dom.uuid", len(_uuid5814), 16)
-        out += _P_16si(_uuid5814, _id5815)
-        _b5818 = _srcPath5810.encode("utf-8", "surrogateescape")
-        _n5819 = len(_b5818)
-        if _n5819 > 4194304:
-            raise _too_long("remote_domain_event_io_error_msg.srcPath", _n5819, 4194304)
-        out += _U32P(_n5819)
-        out += _b5818
-        out += _PAD[-_n5819 & 3]
-        _b5820 = _devAlias5811.encode("utf-8", "surrogateescape")
-        _n5821 = len(_b5820)
-        if _n5821 > 4194304:
-            raise _too_long("remote_domain_event_io_error_msg.devAlias", _n5821, 4194304)
-        out += _U32P(_n5821)
-        out += _b5820
-        out += _PAD[-_n5821 & 3]
-        out += _P_i(_action5812)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_io_error_msg: {e}") from e
-
-
-@record
-class remote_domain_event_graphics_msg(Record, tuple[remote_nonnull_domain, int, remote_domain_event_graphics_address, remote_domain_event_graphics_address, str, list[remote_domain_event_graphics_identity]]):
-    """XDR struct ``remote_domain_event_graphics_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    phase: int
-    local: remote_domain_event_graphics_address
-    remote: remote_domain_event_graphics_address
-    authScheme: str
-    subject: list[remote_domain_event_graphics_identity]
-
-    def __new__(cls, dom: remote_nonnull_domain, phase: int, local: remote_domain_event_graphics_address, remote: remote_domain_event_graphics_address, authScheme: str, subject: list[remote_domain_event_graphics_identity]) -> remote_domain_event_graphics_msg:
-        return _tuple_new(cls, (dom, phase, local, remote, authScheme, subject))
-
-
-def decode_remote_domain_event_graphics_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_graphics_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5961,) = _U32(buf, pos)
-        if _n5961 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.dom.name", _n5961, 4194304)
-        _end5962 = pos + 4 + _n5961
-        pos = _end5962 + (-_n5961 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_graphics_msg.dom.name")
-        _name5947 = buf[_end5962 - _n5961 : _end5962].decode("utf-8", "surrogateescape")
-        _uuid5948, _id5949, _phase5950, _family5952 = _U_16siii(buf, pos)
-        pos += 28
-        (_n5963,) = _U32(buf, pos)
-        if _n5963 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.local.node", _n5963, 4194304)
-        _end5964 = pos + 4 + _n5963
-        pos = _end5964 + (-_n5963 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_graphics_msg.local.node")
-        _node5953 = buf[_end5964 - _n5963 : _end5964].decode("utf-8", "surrogateescape")
-        (_n5965,) = _U32(buf, pos)
-        if _n5965 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.local.service", _n5965, 4194304)
-        _end5966 = pos + 4 + _n5965
-        pos = _end5966 + (-_n5965 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_graphics_msg.local.service")
-        _service5954 = buf[_end5966 - _n5965 : _end5966].decode("utf-8", "surrogateescape")
-        (_family5956,) = _U_i(buf, pos)
-        pos += 4
-        (_n5967,) = _U32(buf, pos)
-        if _n5967 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.remote.node", _n5967, 4194304)
-        _end5968 = pos + 4 + _n5967
-        pos = _end5968 + (-_n5967 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_graphics_msg.remote.node")
-        _node5957 = buf[_end5968 - _n5967 : _end5968].decode("utf-8", "surrogateescape")
-        (_n5969,) = _U32(buf, pos)
-        if _n5969 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.remote.service", _n5969, 4194304)
-        _end5970 = pos + 4 + _n5969
-        pos = _end5970 + (-_n5969 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_graphics_msg.remote.service")
-        _service5958 = buf[_end5970 - _n5969 : _end5970].decode("utf-8", "surrogateescape")
-        (_n5971,) = _U32(buf, pos)
-        if _n5971 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.authScheme", _n5971, 4194304)
-        _end5972 = pos + 4 + _n5971
-        pos = _end5972 + (-_n5971 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_graphics_msg.authScheme")
-        _authScheme5959 = buf[_end5972 - _n5971 : _end5972].decode("utf-8", "surrogateescape")
-        (_n5973,) = _U32(buf, pos)
-        pos += 4
-        if _n5973 > 20:
-            raise _too_long("remote_domain_event_graphics_msg.subject", _n5973, 20)
-        if _n5973 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_event_graphics_msg.subject")
-        _subject5960: list[remote_domain_event_graphics_identity] = []
-        for _ in range(_n5973):
-            (_n5977,) = _U32(buf, pos)
-            if _n5977 > 4194304:
-                raise _too_long("remote_domain_event_graphics_msg.subject[].type", _n5977, 4194304)
-            _end5978 = pos + 4 + _n5977
-            pos = _end5978 + (-_n5977 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_graphics_msg.subject[].type")
-            _type5975 = buf[_end5978 - _n5977 : _end5978].decode("utf-8", "surrogateescape")
-            (_n5979,) = _U32(buf, pos)
-            if _n5979 > 4194304:
-                raise _too_long("remote_domain_event_graphics_msg.subject[].name", _n5979, 4194304)
-            _end5980 = pos + 4 + _n5979
-            pos = _end5980 + (-_n5979 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_graphics_msg.subject[].name")
-            _name5976 = buf[_end5980 - _n5979 : _end5980].decode("utf-8", "surrogateescape")
-            _e5974 = _tuple_new(remote_domain_event_graphics_identity, (_type5975, _name5976))
-            _subject5960.append(_e5974)
-        _dom5946 = _tuple_new(remote_nonnull_domain, (_name5947, _uuid5948, _id5949))
-        _local5951 = _tuple_new(remote_domain_event_graphics_address, (_family5952, _node5953, _service5954))
-        _remote5955 = _tuple_new(remote_domain_event_graphics_address, (_family5956, _node5957, _service5958))
-        value = _tuple_new(remote_domain_event_graphics_msg, (_dom5946, _phase5950, _local5951, _remote5955, _authScheme5959, _subject5960))
-    except _StructError:
-        raise _truncated("remote_domain_event_graphics_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_graphics_msg(out: bytearray, value: remote_domain_event_graphics_msg) -> None:
-    try:
-        _dom5981, _phase5982, _local5983, _remote5984, _authScheme5985, _subject5986 = value
-        _name5987, _uuid5988, _id5989 = _dom5981
-        _family5990, _node5991, _service5992 = _local5983
-        _family5993, _node5994, _service5995 = _remote5984
-        _b5996 = _name5987.encode("utf-8", "surrogateescape")
-        _n5997 = len(_b5996)
-        if _n5997 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.dom.name", _n5997, 4194304)
-        out += _U32P(_n5997)
-        out += _b5996
-        out += _PAD[-_n5997 & 3]
-        if len(_uuid5988) != 16:
-            raise _wrong_size("remote_domain_event_graphics_msg.dom.uuid", len(_uuid5988), 16)
-        out += _P_16siii(_uuid5988, _id5989, _phase5982, _family5990)
-        _b5998 = _node5991.encode("utf-8", "surrogateescape")
-        _n5999 = len(_b5998)
-        if _n5999 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.local.node", _n5999, 4194304)
-        out += _U32P(_n5999)
-        out += _b5998
-        out += _PAD[-_n5999 & 3]
-        _b6000 = _service5992.encode("utf-8", "surrogateescape")
-        _n6001 = len(_b6000)
-        if _n6001 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.local.service", _n6001, 4194304)
-        out += _U32P(_n6001)
-        out += _b6000
-        out += _PAD[-_n6001 & 3]
-        out += _P_i(_family5993)
-        _b6002 = _node5994.encode("utf-8", "surrogateescape")
-        _n6003 = len(_b6002)
-        if _n6003 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.remote.node", _n6003, 4194304)
-        out += _U32P(_n6003)
-        out += _b6002
-        out += _PAD[-_n6003 & 3]
-        _b6004 = _service5995.encode("utf-8", "surrogateescape")
-        _n6005 = len(_b6004)
-        if _n6005 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.remote.service", _n6005, 4194304)
-        out += _U32P(_n6005)
-        out += _b6004
-        out += _PAD[-_n6005 & 3]
-        _b6006 = _authScheme5985.encode("utf-8", "surrogateescape")
-        _n6007 = len(_b6006)
-        if _n6007 > 4194304:
-            raise _too_long("remote_domain_event_graphics_msg.authScheme", _n6007, 4194304)
-        out += _U32P(_n6007)
-        out += _b6006
-        out += _PAD[-_n6007 & 3]
-        _n6008 = len(_subject5986)
-        if _n6008 > 20:
-            raise _too_long("remote_domain_event_graphics_msg.subject", _n6008, 20)
-        out += _U32P(_n6008)
-        for _e6009 in _subject5986:
-            _type6010, _name6011 = _e6009
-            _b6012 = _type6010.encode("utf-8", "surrogateescape")
-            _n6013 = len(_b6012)
-            if _n6013 > 4194304:
-                raise _too_long("remote_domain_event_graphics_msg.subject[].type", _n6013, 4194304)
-            out += _U32P(_n6013)
-            out += _b6012
-            out += _PAD[-_n6013 & 3]
-            _b6014 = _name6011.encode("utf-8", "surrogateescape")
-            _n6015 = len(_b6014)
-            if _n6015 > 4194304:
-                raise _too_long("remote_domain_event_graphics_msg.subject[].name", _n6015, 4194304)
-            out += _U32P(_n6015)
-            out += _b6014
-            out += _PAD[-_n6015 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_graphics_msg: {e}") from e
-
-
-@record
-class remote_domain_managed_save_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_managed_save_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_managed_save_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_managed_save_args(buf: Buf, pos: int) -> tuple[remote_domain_managed_save_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6385,) = _U32(buf, pos)
-        if _n6385 > 4194304:
-            raise _too_long("remote_domain_managed_save_args.dom.name", _n6385, 4194304)
-        _end6386 = pos + 4 + _n6385
-        pos = _end6386 + (-_n6385 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_managed_save_args.dom.name")
-        _name6381 = buf[_end6386 - _n6385 : _end6386].decode("utf-8", "surrogateescape")
-        _uuid6382, _id6383, _flags6384 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6380 = _tuple_new(remote_nonnull_domain, (_name6381, _uuid6382, _id6383))
-        value = _tuple_new(remote_domain_managed_save_args, (_dom6380, _flags6384))
-    except _StructError:
-        raise _truncated("remote_domain_managed_save_args") from None
-    return value, pos
-
-
-def encode_remote_domain_managed_save_args(out: bytearray, value: remote_domain_managed_save_args) -> None:
-    try:
-        _dom6387, _flags6388 = value
-        _name6389, _uuid6390, _id6391 = _dom6387
-        _b6392 = _name6389.encode("utf-8", "surrogateescape")
-        _n6393 = len(_b6392)
-        if _n6393 > 4194304:
-            raise _too_long("remote_domain_managed_save_args.dom.name", _n6393, 4194304)
-        out += _U32P(_n6393)
-        out += _b6392
-        out += _PAD[-_n6393 & 3]
-        if len(_uuid6390) != 16:
-            raise _wrong_size("remote_domain_managed_save_args.dom.uuid", len(_uuid6390), 16)
-        out += _P_16siI(_uuid6390, _id6391, _flags6388)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_managed_save_args: {e}") from e
-
-
-@record
-class remote_domain_has_managed_save_image_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_has_managed_save_image_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_has_managed_save_image_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_has_managed_save_image_args(buf: Buf, pos: int) -> tuple[remote_domain_has_managed_save_image_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6399,) = _U32(buf, pos)
-        if _n6399 > 4194304:
-            raise _too_long("remote_domain_has_managed_save_image_args.dom.name", _n6399, 4194304)
-        _end6400 = pos + 4 + _n6399
-        pos = _end6400 + (-_n6399 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_has_managed_save_image_args.dom.name")
-        _name6395 = buf[_end6400 - _n6399 : _end6400].decode("utf-8", "surrogateescape")
-        _uuid6396, _id6397, _flags6398 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6394 = _tuple_new(remote_nonnull_domain, (_name6395, _uuid6396, _id6397))
-        value = _tuple_new(remote_domain_has_managed_save_image_args, (_dom6394, _flags6398))
-    except _StructError:
-        raise _truncated("remote_domain_has_managed_save_image_args") from None
-    return value, pos
-
-
-def encode_remote_domain_has_managed_save_image_args(out: bytearray, value: remote_domain_has_managed_save_image_args) -> None:
-    try:
-        _dom6401, _flags6402 = value
-        _name6403, _uuid6404, _id6405 = _dom6401
-        _b6406 = _name6403.encode("utf-8", "surrogateescape")
-        _n6407 = len(_b6406)
-        if _n6407 > 4194304:
-            raise _too_long("remote_domain_has_managed_save_image_args.dom.name", _n6407, 4194304)
-        out += _U32P(_n6407)
-        out += _b6406
-        out += _PAD[-_n6407 & 3]
-        if len(_uuid6404) != 16:
-            raise _wrong_size("remote_domain_has_managed_save_image_args.dom.uuid", len(_uuid6404), 16)
-        out += _P_16siI(_uuid6404, _id6405, _flags6402)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_has_managed_save_image_args: {e}") from e
-
-
-@record
-class remote_domain_has_managed_save_image_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_has_managed_save_image_ret``."""
-
-    __slots__ = ()
-    result: int
-
-    def __new__(cls, result: int) -> remote_domain_has_managed_save_image_ret:
-        return _tuple_new(cls, (result,))
-
-
-def decode_remote_domain_has_managed_save_image_ret(buf: Buf, pos: int) -> tuple[remote_domain_has_managed_save_image_ret, int]:
-    try:
-        (_result6408,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_has_managed_save_image_ret, (_result6408,))
-    except _StructError:
-        raise _truncated("remote_domain_has_managed_save_image_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_has_managed_save_image_ret(out: bytearray, value: remote_domain_has_managed_save_image_ret) -> None:
-    try:
-        (_result6409,) = value
-        out += _P_i(_result6409)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_has_managed_save_image_ret: {e}") from e
-
-
-@record
-class remote_domain_managed_save_remove_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_managed_save_remove_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_managed_save_remove_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_managed_save_remove_args(buf: Buf, pos: int) -> tuple[remote_domain_managed_save_remove_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6415,) = _U32(buf, pos)
-        if _n6415 > 4194304:
-            raise _too_long("remote_domain_managed_save_remove_args.dom.name", _n6415, 4194304)
-        _end6416 = pos + 4 + _n6415
-        pos = _end6416 + (-_n6415 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_managed_save_remove_args.dom.name")
-        _name6411 = buf[_end6416 - _n6415 : _end6416].decode("utf-8", "surrogateescape")
-        _uuid6412, _id6413, _flags6414 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6410 = _tuple_new(remote_nonnull_domain, (_name6411, _uuid6412, _id6413))
-        value = _tuple_new(remote_domain_managed_save_remove_args, (_dom6410, _flags6414))
-    except _StructError:
-        raise _truncated("remote_domain_managed_save_remove_args") from None
-    return value, pos
-
-
-def encode_remote_domain_managed_save_remove_args(out: bytearray, value: remote_domain_managed_save_remove_args) -> None:
-    try:
-        _dom6417, _flags6418 = value
-        _name6419, _uuid6420, _id6421 = _dom6417
-        _b6422 = _name6419.encode("utf-8", "surrogateescape")
-        _n6423 = len(_b6422)
-        if _n6423 > 4194304:
-            raise _too_long("remote_domain_managed_save_remove_args.dom.name", _n6423, 4194304)
-        out += _U32P(_n6423)
-        out += _b6422
-        out += _PAD[-_n6423 & 3]
-        if len(_uuid6420) != 16:
-            raise _wrong_size("remote_domain_managed_save_remove_args.dom.uuid", len(_uuid6420), 16)
-        out += _P_16siI(_uuid6420, _id6421, _flags6418)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_managed_save_remove_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_create_xml_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_snapshot_create_xml_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    xml_desc: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, xml_desc: str, flags: int) -> remote_domain_snapshot_create_xml_args:
-        return _tuple_new(cls, (dom, xml_desc, flags))
-
-
-def decode_remote_domain_snapshot_create_xml_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_create_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6472,) = _U32(buf, pos)
-        if _n6472 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_args.dom.name", _n6472, 4194304)
-        _end6473 = pos + 4 + _n6472
-        pos = _end6473 + (-_n6472 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_create_xml_args.dom.name")
-        _name6467 = buf[_end6473 - _n6472 : _end6473].decode("utf-8", "surrogateescape")
-        _uuid6468, _id6469 = _U_16si(buf, pos)
-        pos += 20
-        (_n6474,) = _U32(buf, pos)
-        if _n6474 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_args.xml_desc", _n6474, 4194304)
-        _end6475 = pos + 4 + _n6474
-        pos = _end6475 + (-_n6474 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_create_xml_args.xml_desc")
-        _xml_desc6470 = buf[_end6475 - _n6474 : _end6475].decode("utf-8", "surrogateescape")
-        (_flags6471,) = _U_I(buf, pos)
-        pos += 4
-        _dom6466 = _tuple_new(remote_nonnull_domain, (_name6467, _uuid6468, _id6469))
-        value = _tuple_new(remote_domain_snapshot_create_xml_args, (_dom6466, _xml_desc6470, _flags6471))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_create_xml_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_create_xml_args(out: bytearray, value: remote_domain_snapshot_create_xml_args) -> None:
-    try:
-        _dom6476, _xml_desc6477, _flags6478 = value
-        _name6479, _uuid6480, _id6481 = _dom6476
-        _b6482 = _name6479.encode("utf-8", "surrogateescape")
-        _n6483 = len(_b6482)
-        if _n6483 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_args.dom.name", _n6483, 4194304)
-        out += _U32P(_n6483)
-        out += _b6482
-        out += _PAD[-_n6483 & 3]
-        if len(_uuid6480) != 16:
-            raise _wrong_size("remote_domain_snapshot_create_xml_args.dom.uuid", len(_uuid6480), 16)
-        out += _P_16si(_uuid6480, _id6481)
-        _b6484 = _xml_desc6477.encode("utf-8", "surrogateescape")
-        _n6485 = len(_b6484)
-        if _n6485 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_args.xml_desc", _n6485, 4194304)
-        out += _U32P(_n6485)
-        out += _b6484
-        out += _PAD[-_n6485 & 3]
-        out += _P_I(_flags6478)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_create_xml_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_create_xml_ret(Record, tuple[remote_nonnull_domain_snapshot]):
-    """XDR struct ``remote_domain_snapshot_create_xml_ret``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot) -> remote_domain_snapshot_create_xml_ret:
-        return _tuple_new(cls, (snap,))
-
-
-def decode_remote_domain_snapshot_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_create_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6492,) = _U32(buf, pos)
-        if _n6492 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_ret.snap.name", _n6492, 4194304)
-        _end6493 = pos + 4 + _n6492
-        pos = _end6493 + (-_n6492 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_create_xml_ret.snap.name")
-        _name6487 = buf[_end6493 - _n6492 : _end6493].decode("utf-8", "surrogateescape")
-        (_n6494,) = _U32(buf, pos)
-        if _n6494 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_ret.snap.dom.name", _n6494, 4194304)
-        _end6495 = pos + 4 + _n6494
-        pos = _end6495 + (-_n6494 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_create_xml_ret.snap.dom.name")
-        _name6489 = buf[_end6495 - _n6494 : _end6495].decode("utf-8", "surrogateescape")
-        _uuid6490, _id6491 = _U_16si(buf, pos)
-        pos += 20
-        _dom6488 = _tuple_new(remote_nonnull_domain, (_name6489, _uuid6490, _id6491))
-        _snap6486 = _tuple_new(remote_nonnull_domain_snapshot, (_name6487, _dom6488))
-        value = _tuple_new(remote_domain_snapshot_create_xml_ret, (_snap6486,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_create_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_create_xml_ret(out: bytearray, value: remote_domain_snapshot_create_xml_ret) -> None:
-    try:
-        (_snap6496,) = value
-        _name6497, _dom6498 = _snap6496
-        _name6499, _uuid6500, _id6501 = _dom6498
-        _b6502 = _name6497.encode("utf-8", "surrogateescape")
-        _n6503 = len(_b6502)
-        if _n6503 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_ret.snap.name", _n6503, 4194304)
-        out += _U32P(_n6503)
-        out += _b6502
-        out += _PAD[-_n6503 & 3]
-        _b6504 = _name6499.encode("utf-8", "surrogateescape")
-        _n6505 = len(_b6504)
-        if _n6505 > 4194304:
-            raise _too_long("remote_domain_snapshot_create_xml_ret.snap.dom.name", _n6505, 4194304)
-        out += _U32P(_n6505)
-        out += _b6504
-        out += _PAD[-_n6505 & 3]
-        if len(_uuid6500) != 16:
-            raise _wrong_size("remote_domain_snapshot_create_xml_ret.snap.dom.uuid", len(_uuid6500), 16)
-        out += _P_16si(_uuid6500, _id6501)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_create_xml_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_get_xml_desc_args(Record, tuple[remote_nonnull_domain_snapshot, int]):
-    """XDR struct ``remote_domain_snapshot_get_xml_desc_args``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    flags: int
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, flags: int) -> remote_domain_snapshot_get_xml_desc_args:
-        return _tuple_new(cls, (snap, flags))
-
-
-def decode_remote_domain_snapshot_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6513,) = _U32(buf, pos)
-        if _n6513 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_xml_desc_args.snap.name", _n6513, 4194304)
-        _end6514 = pos + 4 + _n6513
-        pos = _end6514 + (-_n6513 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_get_xml_desc_args.snap.name")
-        _name6507 = buf[_end6514 - _n6513 : _end6514].decode("utf-8", "surrogateescape")
-        (_n6515,) = _U32(buf, pos)
-        if _n6515 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_xml_desc_args.snap.dom.name", _n6515, 4194304)
-        _end6516 = pos + 4 + _n6515
-        pos = _end6516 + (-_n6515 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_get_xml_desc_args.snap.dom.name")
-        _name6509 = buf[_end6516 - _n6515 : _end6516].decode("utf-8", "surrogateescape")
-        _uuid6510, _id6511, _flags6512 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6508 = _tuple_new(remote_nonnull_domain, (_name6509, _uuid6510, _id6511))
-        _snap6506 = _tuple_new(remote_nonnull_domain_snapshot, (_name6507, _dom6508))
-        value = _tuple_new(remote_domain_snapshot_get_xml_desc_args, (_snap6506, _flags6512))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_get_xml_desc_args(out: bytearray, value: remote_domain_snapshot_get_xml_desc_args) -> None:
-    try:
-        _snap6517, _flags6518 = value
-        _name6519, _dom6520 = _snap6517
-        _name6521, _uuid6522, _id6523 = _dom6520
-        _b6524 = _name6519.encode("utf-8", "surrogateescape")
-        _n6525 = len(_b6524)
-        if _n6525 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_xml_desc_args.snap.name", _n6525, 4194304)
-        out += _U32P(_n6525)
-        out += _b6524
-        out += _PAD[-_n6525 & 3]
-        _b6526 = _name6521.encode("utf-8", "surrogateescape")
-        _n6527 = len(_b6526)
-        if _n6527 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_xml_desc_args.snap.dom.name", _n6527, 4194304)
-        out += _U32P(_n6527)
-        out += _b6526
-        out += _PAD[-_n6527 & 3]
-        if len(_uuid6522) != 16:
-            raise _wrong_size("remote_domain_snapshot_get_xml_desc_args.snap.dom.uuid", len(_uuid6522), 16)
-        out += _P_16siI(_uuid6522, _id6523, _flags6518)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_domain_snapshot_get_xml_desc_ret``."""
+class remote_network_get_xml_desc_ret(Record, tuple[str]):
+    """XDR struct ``remote_network_get_xml_desc_ret``."""
 
     __slots__ = ()
     xml: str
 
-    def __new__(cls, xml: str) -> remote_domain_snapshot_get_xml_desc_ret:
+    def __new__(cls, xml: str) -> remote_network_get_xml_desc_ret:
         return _tuple_new(cls, (xml,))
 
 
-def decode_remote_domain_snapshot_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_get_xml_desc_ret, int]:
+def decode_remote_network_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_network_get_xml_desc_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6529,) = _U32(buf, pos)
-        if _n6529 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_xml_desc_ret.xml", _n6529, 4194304)
-        _end6530 = pos + 4 + _n6529
-        pos = _end6530 + (-_n6529 & 3)
+        (_n3787,) = _U32(buf, pos)
+        if _n3787 > 4194304:
+            raise _too_long("remote_network_get_xml_desc_ret.xml", _n3787, 4194304)
+        _end3788 = pos + 4 + _n3787
+        pos = _end3788 + (-_n3787 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_get_xml_desc_ret.xml")
-        _xml6528 = buf[_end6530 - _n6529 : _end6530].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_snapshot_get_xml_desc_ret, (_xml6528,))
+            raise _truncated("remote_network_get_xml_desc_ret.xml")
+        _xml3786 = buf[_end3788 - _n3787 : _end3788].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_network_get_xml_desc_ret, (_xml3786,))
     except _StructError:
-        raise _truncated("remote_domain_snapshot_get_xml_desc_ret") from None
+        raise _truncated("remote_network_get_xml_desc_ret") from None
     return value, pos
 
 
-def encode_remote_domain_snapshot_get_xml_desc_ret(out: bytearray, value: remote_domain_snapshot_get_xml_desc_ret) -> None:
+def encode_remote_network_get_xml_desc_ret(out: bytearray, value: remote_network_get_xml_desc_ret) -> None:
     try:
-        (_xml6531,) = value
-        _b6532 = _xml6531.encode("utf-8", "surrogateescape")
-        _n6533 = len(_b6532)
-        if _n6533 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_xml_desc_ret.xml", _n6533, 4194304)
-        out += _U32P(_n6533)
-        out += _b6532
-        out += _PAD[-_n6533 & 3]
+        (_xml3789,) = value
+        _b3790 = _xml3789.encode("utf-8", "surrogateescape")
+        _n3791 = len(_b3790)
+        if _n3791 > 4194304:
+            raise _too_long("remote_network_get_xml_desc_ret.xml", _n3791, 4194304)
+        out += _U32P(_n3791)
+        out += _b3790
+        out += _PAD[-_n3791 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_get_xml_desc_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_network_get_xml_desc_ret: {e}") from e
 
 
 @record
-class remote_domain_snapshot_num_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_snapshot_num_args``."""
+class remote_network_get_bridge_name_args(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_get_bridge_name_args``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
+    net: remote_nonnull_network
 
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_snapshot_num_args:
-        return _tuple_new(cls, (dom, flags))
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_get_bridge_name_args:
+        return _tuple_new(cls, (net,))
 
 
-def decode_remote_domain_snapshot_num_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_num_args, int]:
+def decode_remote_network_get_bridge_name_args(buf: Buf, pos: int) -> tuple[remote_network_get_bridge_name_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6539,) = _U32(buf, pos)
-        if _n6539 > 4194304:
-            raise _too_long("remote_domain_snapshot_num_args.dom.name", _n6539, 4194304)
-        _end6540 = pos + 4 + _n6539
-        pos = _end6540 + (-_n6539 & 3)
+        (_n3795,) = _U32(buf, pos)
+        if _n3795 > 4194304:
+            raise _too_long("remote_network_get_bridge_name_args.net.name", _n3795, 4194304)
+        _end3796 = pos + 4 + _n3795
+        pos = _end3796 + (-_n3795 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_num_args.dom.name")
-        _name6535 = buf[_end6540 - _n6539 : _end6540].decode("utf-8", "surrogateescape")
-        _uuid6536, _id6537, _flags6538 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6534 = _tuple_new(remote_nonnull_domain, (_name6535, _uuid6536, _id6537))
-        value = _tuple_new(remote_domain_snapshot_num_args, (_dom6534, _flags6538))
+            raise _truncated("remote_network_get_bridge_name_args.net.name")
+        _name3793 = buf[_end3796 - _n3795 : _end3796].decode("utf-8", "surrogateescape")
+        (_uuid3794,) = _U_16s(buf, pos)
+        pos += 16
+        _net3792 = _tuple_new(remote_nonnull_network, (_name3793, _uuid3794))
+        value = _tuple_new(remote_network_get_bridge_name_args, (_net3792,))
     except _StructError:
-        raise _truncated("remote_domain_snapshot_num_args") from None
+        raise _truncated("remote_network_get_bridge_name_args") from None
     return value, pos
 
 
-def encode_remote_domain_snapshot_num_args(out: bytearray, value: remote_domain_snapshot_num_args) -> None:
+def encode_remote_network_get_bridge_name_args(out: bytearray, value: remote_network_get_bridge_name_args) -> None:
     try:
-        _dom6541, _flags6542 = value
-        _name6543, _uuid6544, _id6545 = _dom6541
-        _b6546 = _name6543.encode("utf-8", "surrogateescape")
-        _n6547 = len(_b6546)
-        if _n6547 > 4194304:
-            raise _too_long("remote_domain_snapshot_num_args.dom.name", _n6547, 4194304)
-        out += _U32P(_n6547)
-        out += _b6546
-        out += _PAD[-_n6547 & 3]
-        if len(_uuid6544) != 16:
-            raise _wrong_size("remote_domain_snapshot_num_args.dom.uuid", len(_uuid6544), 16)
-        out += _P_16siI(_uuid6544, _id6545, _flags6542)
+        (_net3797,) = value
+        _name3798, _uuid3799 = _net3797
+        _b3800 = _name3798.encode("utf-8", "surrogateescape")
+        _n3801 = len(_b3800)
+        if _n3801 > 4194304:
+            raise _too_long("remote_network_get_bridge_name_args.net.name", _n3801, 4194304)
+        out += _U32P(_n3801)
+        out += _b3800
+        out += _PAD[-_n3801 & 3]
+        if len(_uuid3799) != 16:
+            raise _wrong_size("remote_network_get_bridge_name_args.net.uuid", len(_uuid3799), 16)
+        out += _P_16s(_uuid3799)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_num_args: {e}") from e
+        raise XDRError(f"cannot encode remote_network_get_bridge_name_args: {e}") from e
 
 
 @record
-class remote_domain_snapshot_num_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_snapshot_num_ret``."""
+class remote_network_get_bridge_name_ret(Record, tuple[str]):
+    """XDR struct ``remote_network_get_bridge_name_ret``."""
 
     __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_domain_snapshot_num_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_domain_snapshot_num_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_num_ret, int]:
-    try:
-        (_num6548,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_snapshot_num_ret, (_num6548,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_num_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_num_ret(out: bytearray, value: remote_domain_snapshot_num_ret) -> None:
-    try:
-        (_num6549,) = value
-        out += _P_i(_num6549)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_num_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_list_names_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_snapshot_list_names_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    maxnames: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, maxnames: int, flags: int) -> remote_domain_snapshot_list_names_args:
-        return _tuple_new(cls, (dom, maxnames, flags))
-
-
-def decode_remote_domain_snapshot_list_names_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_list_names_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6556,) = _U32(buf, pos)
-        if _n6556 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_names_args.dom.name", _n6556, 4194304)
-        _end6557 = pos + 4 + _n6556
-        pos = _end6557 + (-_n6556 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_list_names_args.dom.name")
-        _name6551 = buf[_end6557 - _n6556 : _end6557].decode("utf-8", "surrogateescape")
-        _uuid6552, _id6553, _maxnames6554, _flags6555 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom6550 = _tuple_new(remote_nonnull_domain, (_name6551, _uuid6552, _id6553))
-        value = _tuple_new(remote_domain_snapshot_list_names_args, (_dom6550, _maxnames6554, _flags6555))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_list_names_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_list_names_args(out: bytearray, value: remote_domain_snapshot_list_names_args) -> None:
-    try:
-        _dom6558, _maxnames6559, _flags6560 = value
-        _name6561, _uuid6562, _id6563 = _dom6558
-        _b6564 = _name6561.encode("utf-8", "surrogateescape")
-        _n6565 = len(_b6564)
-        if _n6565 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_names_args.dom.name", _n6565, 4194304)
-        out += _U32P(_n6565)
-        out += _b6564
-        out += _PAD[-_n6565 & 3]
-        if len(_uuid6562) != 16:
-            raise _wrong_size("remote_domain_snapshot_list_names_args.dom.uuid", len(_uuid6562), 16)
-        out += _P_16siiI(_uuid6562, _id6563, _maxnames6559, _flags6560)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_list_names_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_list_names_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_domain_snapshot_list_names_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_domain_snapshot_list_names_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_domain_snapshot_list_names_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_list_names_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6567,) = _U32(buf, pos)
-        pos += 4
-        if _n6567 > 16384:
-            raise _too_long("remote_domain_snapshot_list_names_ret.names", _n6567, 16384)
-        if _n6567 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_snapshot_list_names_ret.names")
-        _names6566: list[str] = []
-        for _ in range(_n6567):
-            (_n6569,) = _U32(buf, pos)
-            if _n6569 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_names_ret.names[]", _n6569, 4194304)
-            _end6570 = pos + 4 + _n6569
-            pos = _end6570 + (-_n6569 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_snapshot_list_names_ret.names[]")
-            _e6568 = buf[_end6570 - _n6569 : _end6570].decode("utf-8", "surrogateescape")
-            _names6566.append(_e6568)
-        value = _tuple_new(remote_domain_snapshot_list_names_ret, (_names6566,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_list_names_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_list_names_ret(out: bytearray, value: remote_domain_snapshot_list_names_ret) -> None:
-    try:
-        (_names6571,) = value
-        _n6572 = len(_names6571)
-        if _n6572 > 16384:
-            raise _too_long("remote_domain_snapshot_list_names_ret.names", _n6572, 16384)
-        out += _U32P(_n6572)
-        for _e6573 in _names6571:
-            _b6574 = _e6573.encode("utf-8", "surrogateescape")
-            _n6575 = len(_b6574)
-            if _n6575 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_names_ret.names[]", _n6575, 4194304)
-            out += _U32P(_n6575)
-            out += _b6574
-            out += _PAD[-_n6575 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_list_names_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_lookup_by_name_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_snapshot_lookup_by_name_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
     name: str
-    flags: int
 
-    def __new__(cls, dom: remote_nonnull_domain, name: str, flags: int) -> remote_domain_snapshot_lookup_by_name_args:
-        return _tuple_new(cls, (dom, name, flags))
+    def __new__(cls, name: str) -> remote_network_get_bridge_name_ret:
+        return _tuple_new(cls, (name,))
 
 
-def decode_remote_domain_snapshot_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_lookup_by_name_args, int]:
+def decode_remote_network_get_bridge_name_ret(buf: Buf, pos: int) -> tuple[remote_network_get_bridge_name_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6732,) = _U32(buf, pos)
-        if _n6732 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_args.dom.name", _n6732, 4194304)
-        _end6733 = pos + 4 + _n6732
-        pos = _end6733 + (-_n6732 & 3)
+        (_n3803,) = _U32(buf, pos)
+        if _n3803 > 4194304:
+            raise _too_long("remote_network_get_bridge_name_ret.name", _n3803, 4194304)
+        _end3804 = pos + 4 + _n3803
+        pos = _end3804 + (-_n3803 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_lookup_by_name_args.dom.name")
-        _name6727 = buf[_end6733 - _n6732 : _end6733].decode("utf-8", "surrogateescape")
-        _uuid6728, _id6729 = _U_16si(buf, pos)
-        pos += 20
-        (_n6734,) = _U32(buf, pos)
-        if _n6734 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_args.name", _n6734, 4194304)
-        _end6735 = pos + 4 + _n6734
-        pos = _end6735 + (-_n6734 & 3)
+            raise _truncated("remote_network_get_bridge_name_ret.name")
+        _name3802 = buf[_end3804 - _n3803 : _end3804].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_network_get_bridge_name_ret, (_name3802,))
+    except _StructError:
+        raise _truncated("remote_network_get_bridge_name_ret") from None
+    return value, pos
+
+
+def encode_remote_network_get_bridge_name_ret(out: bytearray, value: remote_network_get_bridge_name_ret) -> None:
+    try:
+        (_name3805,) = value
+        _b3806 = _name3805.encode("utf-8", "surrogateescape")
+        _n3807 = len(_b3806)
+        if _n3807 > 4194304:
+            raise _too_long("remote_network_get_bridge_name_ret.name", _n3807, 4194304)
+        out += _U32P(_n3807)
+        out += _b3806
+        out += _PAD[-_n3807 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_network_get_bridge_name_ret: {e}") from e
+
+
+@record
+class remote_network_get_autostart_args(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_get_autostart_args``."""
+
+    __slots__ = ()
+    net: remote_nonnull_network
+
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_get_autostart_args:
+        return _tuple_new(cls, (net,))
+
+
+def decode_remote_network_get_autostart_args(buf: Buf, pos: int) -> tuple[remote_network_get_autostart_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n3811,) = _U32(buf, pos)
+        if _n3811 > 4194304:
+            raise _too_long("remote_network_get_autostart_args.net.name", _n3811, 4194304)
+        _end3812 = pos + 4 + _n3811
+        pos = _end3812 + (-_n3811 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_lookup_by_name_args.name")
-        _name6730 = buf[_end6735 - _n6734 : _end6735].decode("utf-8", "surrogateescape")
-        (_flags6731,) = _U_I(buf, pos)
+            raise _truncated("remote_network_get_autostart_args.net.name")
+        _name3809 = buf[_end3812 - _n3811 : _end3812].decode("utf-8", "surrogateescape")
+        (_uuid3810,) = _U_16s(buf, pos)
+        pos += 16
+        _net3808 = _tuple_new(remote_nonnull_network, (_name3809, _uuid3810))
+        value = _tuple_new(remote_network_get_autostart_args, (_net3808,))
+    except _StructError:
+        raise _truncated("remote_network_get_autostart_args") from None
+    return value, pos
+
+
+def encode_remote_network_get_autostart_args(out: bytearray, value: remote_network_get_autostart_args) -> None:
+    try:
+        (_net3813,) = value
+        _name3814, _uuid3815 = _net3813
+        _b3816 = _name3814.encode("utf-8", "surrogateescape")
+        _n3817 = len(_b3816)
+        if _n3817 > 4194304:
+            raise _too_long("remote_network_get_autostart_args.net.name", _n3817, 4194304)
+        out += _U32P(_n3817)
+        out += _b3816
+        out += _PAD[-_n3817 & 3]
+        if len(_uuid3815) != 16:
+            raise _wrong_size("remote_network_get_autostart_args.net.uuid", len(_uuid3815), 16)
+        out += _P_16s(_uuid3815)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_network_get_autostart_args: {e}") from e
+
+
+@record
+class remote_network_get_autostart_ret(Record, tuple[int]):
+    """XDR struct ``remote_network_get_autostart_ret``."""
+
+    __slots__ = ()
+    autostart: int
+
+    def __new__(cls, autostart: int) -> remote_network_get_autostart_ret:
+        return _tuple_new(cls, (autostart,))
+
+
+def decode_remote_network_get_autostart_ret(buf: Buf, pos: int) -> tuple[remote_network_get_autostart_ret, int]:
+    try:
+        (_autostart3818,) = _U_i(buf, pos)
         pos += 4
-        _dom6726 = _tuple_new(remote_nonnull_domain, (_name6727, _uuid6728, _id6729))
-        value = _tuple_new(remote_domain_snapshot_lookup_by_name_args, (_dom6726, _name6730, _flags6731))
+        value = _tuple_new(remote_network_get_autostart_ret, (_autostart3818,))
     except _StructError:
-        raise _truncated("remote_domain_snapshot_lookup_by_name_args") from None
+        raise _truncated("remote_network_get_autostart_ret") from None
     return value, pos
 
 
-def encode_remote_domain_snapshot_lookup_by_name_args(out: bytearray, value: remote_domain_snapshot_lookup_by_name_args) -> None:
+def encode_remote_network_get_autostart_ret(out: bytearray, value: remote_network_get_autostart_ret) -> None:
     try:
-        _dom6736, _name6737, _flags6738 = value
-        _name6739, _uuid6740, _id6741 = _dom6736
-        _b6742 = _name6739.encode("utf-8", "surrogateescape")
-        _n6743 = len(_b6742)
-        if _n6743 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_args.dom.name", _n6743, 4194304)
-        out += _U32P(_n6743)
-        out += _b6742
-        out += _PAD[-_n6743 & 3]
-        if len(_uuid6740) != 16:
-            raise _wrong_size("remote_domain_snapshot_lookup_by_name_args.dom.uuid", len(_uuid6740), 16)
-        out += _P_16si(_uuid6740, _id6741)
-        _b6744 = _name6737.encode("utf-8", "surrogateescape")
-        _n6745 = len(_b6744)
-        if _n6745 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_args.name", _n6745, 4194304)
-        out += _U32P(_n6745)
-        out += _b6744
-        out += _PAD[-_n6745 & 3]
-        out += _P_I(_flags6738)
+        (_autostart3819,) = value
+        out += _P_i(_autostart3819)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_lookup_by_name_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_lookup_by_name_ret(Record, tuple[remote_nonnull_domain_snapshot]):
-    """XDR struct ``remote_domain_snapshot_lookup_by_name_ret``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot) -> remote_domain_snapshot_lookup_by_name_ret:
-        return _tuple_new(cls, (snap,))
-
-
-def decode_remote_domain_snapshot_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_lookup_by_name_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6752,) = _U32(buf, pos)
-        if _n6752 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_ret.snap.name", _n6752, 4194304)
-        _end6753 = pos + 4 + _n6752
-        pos = _end6753 + (-_n6752 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_lookup_by_name_ret.snap.name")
-        _name6747 = buf[_end6753 - _n6752 : _end6753].decode("utf-8", "surrogateescape")
-        (_n6754,) = _U32(buf, pos)
-        if _n6754 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_ret.snap.dom.name", _n6754, 4194304)
-        _end6755 = pos + 4 + _n6754
-        pos = _end6755 + (-_n6754 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_lookup_by_name_ret.snap.dom.name")
-        _name6749 = buf[_end6755 - _n6754 : _end6755].decode("utf-8", "surrogateescape")
-        _uuid6750, _id6751 = _U_16si(buf, pos)
-        pos += 20
-        _dom6748 = _tuple_new(remote_nonnull_domain, (_name6749, _uuid6750, _id6751))
-        _snap6746 = _tuple_new(remote_nonnull_domain_snapshot, (_name6747, _dom6748))
-        value = _tuple_new(remote_domain_snapshot_lookup_by_name_ret, (_snap6746,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_lookup_by_name_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_lookup_by_name_ret(out: bytearray, value: remote_domain_snapshot_lookup_by_name_ret) -> None:
-    try:
-        (_snap6756,) = value
-        _name6757, _dom6758 = _snap6756
-        _name6759, _uuid6760, _id6761 = _dom6758
-        _b6762 = _name6757.encode("utf-8", "surrogateescape")
-        _n6763 = len(_b6762)
-        if _n6763 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_ret.snap.name", _n6763, 4194304)
-        out += _U32P(_n6763)
-        out += _b6762
-        out += _PAD[-_n6763 & 3]
-        _b6764 = _name6759.encode("utf-8", "surrogateescape")
-        _n6765 = len(_b6764)
-        if _n6765 > 4194304:
-            raise _too_long("remote_domain_snapshot_lookup_by_name_ret.snap.dom.name", _n6765, 4194304)
-        out += _U32P(_n6765)
-        out += _b6764
-        out += _PAD[-_n6765 & 3]
-        if len(_uuid6760) != 16:
-            raise _wrong_size("remote_domain_snapshot_lookup_by_name_ret.snap.dom.uuid", len(_uuid6760), 16)
-        out += _P_16si(_uuid6760, _id6761)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_lookup_by_name_ret: {e}") from e
-
-
-@record
-class remote_domain_has_current_snapshot_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_has_current_snapshot_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_has_current_snapshot_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_has_current_snapshot_args(buf: Buf, pos: int) -> tuple[remote_domain_has_current_snapshot_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6771,) = _U32(buf, pos)
-        if _n6771 > 4194304:
-            raise _too_long("remote_domain_has_current_snapshot_args.dom.name", _n6771, 4194304)
-        _end6772 = pos + 4 + _n6771
-        pos = _end6772 + (-_n6771 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_has_current_snapshot_args.dom.name")
-        _name6767 = buf[_end6772 - _n6771 : _end6772].decode("utf-8", "surrogateescape")
-        _uuid6768, _id6769, _flags6770 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6766 = _tuple_new(remote_nonnull_domain, (_name6767, _uuid6768, _id6769))
-        value = _tuple_new(remote_domain_has_current_snapshot_args, (_dom6766, _flags6770))
-    except _StructError:
-        raise _truncated("remote_domain_has_current_snapshot_args") from None
-    return value, pos
-
-
-def encode_remote_domain_has_current_snapshot_args(out: bytearray, value: remote_domain_has_current_snapshot_args) -> None:
-    try:
-        _dom6773, _flags6774 = value
-        _name6775, _uuid6776, _id6777 = _dom6773
-        _b6778 = _name6775.encode("utf-8", "surrogateescape")
-        _n6779 = len(_b6778)
-        if _n6779 > 4194304:
-            raise _too_long("remote_domain_has_current_snapshot_args.dom.name", _n6779, 4194304)
-        out += _U32P(_n6779)
-        out += _b6778
-        out += _PAD[-_n6779 & 3]
-        if len(_uuid6776) != 16:
-            raise _wrong_size("remote_domain_has_current_snapshot_args.dom.uuid", len(_uuid6776), 16)
-        out += _P_16siI(_uuid6776, _id6777, _flags6774)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_has_current_snapshot_args: {e}") from e
-
-
-@record
-class remote_domain_has_current_snapshot_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_has_current_snapshot_ret``."""
-
-    __slots__ = ()
-    result: int
-
-    def __new__(cls, result: int) -> remote_domain_has_current_snapshot_ret:
-        return _tuple_new(cls, (result,))
-
-
-def decode_remote_domain_has_current_snapshot_ret(buf: Buf, pos: int) -> tuple[remote_domain_has_current_snapshot_ret, int]:
-    try:
-        (_result6780,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_has_current_snapshot_ret, (_result6780,))
-    except _StructError:
-        raise _truncated("remote_domain_has_current_snapshot_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_has_current_snapshot_ret(out: bytearray, value: remote_domain_has_current_snapshot_ret) -> None:
-    try:
-        (_result6781,) = value
-        out += _P_i(_result6781)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_has_current_snapshot_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_current_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_snapshot_current_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_snapshot_current_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_snapshot_current_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_current_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6829,) = _U32(buf, pos)
-        if _n6829 > 4194304:
-            raise _too_long("remote_domain_snapshot_current_args.dom.name", _n6829, 4194304)
-        _end6830 = pos + 4 + _n6829
-        pos = _end6830 + (-_n6829 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_current_args.dom.name")
-        _name6825 = buf[_end6830 - _n6829 : _end6830].decode("utf-8", "surrogateescape")
-        _uuid6826, _id6827, _flags6828 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6824 = _tuple_new(remote_nonnull_domain, (_name6825, _uuid6826, _id6827))
-        value = _tuple_new(remote_domain_snapshot_current_args, (_dom6824, _flags6828))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_current_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_current_args(out: bytearray, value: remote_domain_snapshot_current_args) -> None:
-    try:
-        _dom6831, _flags6832 = value
-        _name6833, _uuid6834, _id6835 = _dom6831
-        _b6836 = _name6833.encode("utf-8", "surrogateescape")
-        _n6837 = len(_b6836)
-        if _n6837 > 4194304:
-            raise _too_long("remote_domain_snapshot_current_args.dom.name", _n6837, 4194304)
-        out += _U32P(_n6837)
-        out += _b6836
-        out += _PAD[-_n6837 & 3]
-        if len(_uuid6834) != 16:
-            raise _wrong_size("remote_domain_snapshot_current_args.dom.uuid", len(_uuid6834), 16)
-        out += _P_16siI(_uuid6834, _id6835, _flags6832)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_current_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_current_ret(Record, tuple[remote_nonnull_domain_snapshot]):
-    """XDR struct ``remote_domain_snapshot_current_ret``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot) -> remote_domain_snapshot_current_ret:
-        return _tuple_new(cls, (snap,))
-
-
-def decode_remote_domain_snapshot_current_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_current_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6844,) = _U32(buf, pos)
-        if _n6844 > 4194304:
-            raise _too_long("remote_domain_snapshot_current_ret.snap.name", _n6844, 4194304)
-        _end6845 = pos + 4 + _n6844
-        pos = _end6845 + (-_n6844 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_current_ret.snap.name")
-        _name6839 = buf[_end6845 - _n6844 : _end6845].decode("utf-8", "surrogateescape")
-        (_n6846,) = _U32(buf, pos)
-        if _n6846 > 4194304:
-            raise _too_long("remote_domain_snapshot_current_ret.snap.dom.name", _n6846, 4194304)
-        _end6847 = pos + 4 + _n6846
-        pos = _end6847 + (-_n6846 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_current_ret.snap.dom.name")
-        _name6841 = buf[_end6847 - _n6846 : _end6847].decode("utf-8", "surrogateescape")
-        _uuid6842, _id6843 = _U_16si(buf, pos)
-        pos += 20
-        _dom6840 = _tuple_new(remote_nonnull_domain, (_name6841, _uuid6842, _id6843))
-        _snap6838 = _tuple_new(remote_nonnull_domain_snapshot, (_name6839, _dom6840))
-        value = _tuple_new(remote_domain_snapshot_current_ret, (_snap6838,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_current_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_current_ret(out: bytearray, value: remote_domain_snapshot_current_ret) -> None:
-    try:
-        (_snap6848,) = value
-        _name6849, _dom6850 = _snap6848
-        _name6851, _uuid6852, _id6853 = _dom6850
-        _b6854 = _name6849.encode("utf-8", "surrogateescape")
-        _n6855 = len(_b6854)
-        if _n6855 > 4194304:
-            raise _too_long("remote_domain_snapshot_current_ret.snap.name", _n6855, 4194304)
-        out += _U32P(_n6855)
-        out += _b6854
-        out += _PAD[-_n6855 & 3]
-        _b6856 = _name6851.encode("utf-8", "surrogateescape")
-        _n6857 = len(_b6856)
-        if _n6857 > 4194304:
-            raise _too_long("remote_domain_snapshot_current_ret.snap.dom.name", _n6857, 4194304)
-        out += _U32P(_n6857)
-        out += _b6856
-        out += _PAD[-_n6857 & 3]
-        if len(_uuid6852) != 16:
-            raise _wrong_size("remote_domain_snapshot_current_ret.snap.dom.uuid", len(_uuid6852), 16)
-        out += _P_16si(_uuid6852, _id6853)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_current_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_network_get_autostart_ret: {e}") from e

@@ -7,26 +7,19 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
     remote_nonnull_domain,
-    remote_nonnull_domain_snapshot,
-    remote_nonnull_storage_vol,
-    remote_typed_param,
+    remote_nonnull_network,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -34,3524 +27,394 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
+_U_16s = Struct(">16s").unpack_from
+_P_16s = Struct(">16s").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siII = Struct(">16siII").unpack_from
-_P_16siII = Struct(">16siII").pack
-_U_16siQI = Struct(">16siQI").unpack_from
-_P_16siQI = Struct(">16siQI").pack
-_U_16siiI = Struct(">16siiI").unpack_from
-_P_16siiI = Struct(">16siiI").pack
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
-_U_QQI = Struct(">QQI").unpack_from
-_P_QQI = Struct(">QQI").pack
-_U_QQQ = Struct(">QQQ").unpack_from
-_P_QQQ = Struct(">QQQ").pack
-_U_Qi = Struct(">Qi").unpack_from
-_P_Qi = Struct(">Qi").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_ii = Struct(">ii").unpack_from
-_P_ii = Struct(">ii").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
 
 
 @record
-class remote_connect_get_sysinfo_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_get_sysinfo_args``."""
-
-    __slots__ = ()
-    flags: int
-
-    def __new__(cls, flags: int) -> remote_connect_get_sysinfo_args:
-        return _tuple_new(cls, (flags,))
-
-
-def decode_remote_connect_get_sysinfo_args(buf: Buf, pos: int) -> tuple[remote_connect_get_sysinfo_args, int]:
-    try:
-        (_flags443,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_get_sysinfo_args, (_flags443,))
-    except _StructError:
-        raise _truncated("remote_connect_get_sysinfo_args") from None
-    return value, pos
-
-
-def encode_remote_connect_get_sysinfo_args(out: bytearray, value: remote_connect_get_sysinfo_args) -> None:
-    try:
-        (_flags444,) = value
-        out += _P_I(_flags444)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_sysinfo_args: {e}") from e
-
-
-@record
-class remote_connect_get_sysinfo_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_get_sysinfo_ret``."""
-
-    __slots__ = ()
-    sysinfo: str
-
-    def __new__(cls, sysinfo: str) -> remote_connect_get_sysinfo_ret:
-        return _tuple_new(cls, (sysinfo,))
-
-
-def decode_remote_connect_get_sysinfo_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_sysinfo_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n446,) = _U32(buf, pos)
-        if _n446 > 4194304:
-            raise _too_long("remote_connect_get_sysinfo_ret.sysinfo", _n446, 4194304)
-        _end447 = pos + 4 + _n446
-        pos = _end447 + (-_n446 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_get_sysinfo_ret.sysinfo")
-        _sysinfo445 = buf[_end447 - _n446 : _end447].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_get_sysinfo_ret, (_sysinfo445,))
-    except _StructError:
-        raise _truncated("remote_connect_get_sysinfo_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_get_sysinfo_ret(out: bytearray, value: remote_connect_get_sysinfo_ret) -> None:
-    try:
-        (_sysinfo448,) = value
-        _b449 = _sysinfo448.encode("utf-8", "surrogateescape")
-        _n450 = len(_b449)
-        if _n450 > 4194304:
-            raise _too_long("remote_connect_get_sysinfo_ret.sysinfo", _n450, 4194304)
-        out += _U32P(_n450)
-        out += _b449
-        out += _PAD[-_n450 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_sysinfo_ret: {e}") from e
-
-
-@record
-class remote_domain_get_scheduler_parameters_flags_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_get_scheduler_parameters_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    nparams: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, nparams: int, flags: int) -> remote_domain_get_scheduler_parameters_flags_args:
-        return _tuple_new(cls, (dom, nparams, flags))
-
-
-def decode_remote_domain_get_scheduler_parameters_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_parameters_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n660,) = _U32(buf, pos)
-        if _n660 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_parameters_flags_args.dom.name", _n660, 4194304)
-        _end661 = pos + 4 + _n660
-        pos = _end661 + (-_n660 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_scheduler_parameters_flags_args.dom.name")
-        _name655 = buf[_end661 - _n660 : _end661].decode("utf-8", "surrogateescape")
-        _uuid656, _id657, _nparams658, _flags659 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom654 = _tuple_new(remote_nonnull_domain, (_name655, _uuid656, _id657))
-        value = _tuple_new(remote_domain_get_scheduler_parameters_flags_args, (_dom654, _nparams658, _flags659))
-    except _StructError:
-        raise _truncated("remote_domain_get_scheduler_parameters_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_scheduler_parameters_flags_args(out: bytearray, value: remote_domain_get_scheduler_parameters_flags_args) -> None:
-    try:
-        _dom662, _nparams663, _flags664 = value
-        _name665, _uuid666, _id667 = _dom662
-        _b668 = _name665.encode("utf-8", "surrogateescape")
-        _n669 = len(_b668)
-        if _n669 > 4194304:
-            raise _too_long("remote_domain_get_scheduler_parameters_flags_args.dom.name", _n669, 4194304)
-        out += _U32P(_n669)
-        out += _b668
-        out += _PAD[-_n669 & 3]
-        if len(_uuid666) != 16:
-            raise _wrong_size("remote_domain_get_scheduler_parameters_flags_args.dom.uuid", len(_uuid666), 16)
-        out += _P_16siiI(_uuid666, _id667, _nparams663, _flags664)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_scheduler_parameters_flags_args: {e}") from e
-
-
-@record
-class remote_domain_get_scheduler_parameters_flags_ret(Record, tuple[list[remote_typed_param]]):
-    """XDR struct ``remote_domain_get_scheduler_parameters_flags_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-
-    def __new__(cls, params: list[remote_typed_param]) -> remote_domain_get_scheduler_parameters_flags_ret:
-        return _tuple_new(cls, (params,))
-
-
-def decode_remote_domain_get_scheduler_parameters_flags_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_parameters_flags_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n671,) = _U32(buf, pos)
-        pos += 4
-        if _n671 > 16:
-            raise _too_long("remote_domain_get_scheduler_parameters_flags_ret.params", _n671, 16)
-        if _n671 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_scheduler_parameters_flags_ret.params")
-        _params670: list[remote_typed_param] = []
-        for _ in range(_n671):
-            (_n675,) = _U32(buf, pos)
-            if _n675 > 4194304:
-                raise _too_long("remote_domain_get_scheduler_parameters_flags_ret.params[].field", _n675, 4194304)
-            _end676 = pos + 4 + _n675
-            pos = _end676 + (-_n675 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_scheduler_parameters_flags_ret.params[].field")
-            _field673 = buf[_end676 - _n675 : _end676].decode("utf-8", "surrogateescape")
-            (_disc677,) = _U_i(buf, pos)
-            pos += 4
-            _arm678: int | float | str
-            if _disc677 == 1:
-                (_u679,) = _U_i(buf, pos)
-                pos += 4
-                _arm678 = _u679
-            elif _disc677 == 2:
-                (_u680,) = _U_I(buf, pos)
-                pos += 4
-                _arm678 = _u680
-            elif _disc677 == 3:
-                (_u681,) = _U_q(buf, pos)
-                pos += 8
-                _arm678 = _u681
-            elif _disc677 == 4:
-                (_u682,) = _U_Q(buf, pos)
-                pos += 8
-                _arm678 = _u682
-            elif _disc677 == 5:
-                (_u683,) = _U_d(buf, pos)
-                pos += 8
-                _arm678 = _u683
-            elif _disc677 == 6:
-                (_u684,) = _U_i(buf, pos)
-                pos += 4
-                _arm678 = _u684
-            elif _disc677 == 7:
-                (_n686,) = _U32(buf, pos)
-                if _n686 > 4194304:
-                    raise _too_long("remote_domain_get_scheduler_parameters_flags_ret.params[].value.s", _n686, 4194304)
-                _end687 = pos + 4 + _n686
-                pos = _end687 + (-_n686 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_scheduler_parameters_flags_ret.params[].value.s")
-                _u685 = buf[_end687 - _n686 : _end687].decode("utf-8", "surrogateescape")
-                _arm678 = _u685
-            else:
-                raise _bad_union("remote_domain_get_scheduler_parameters_flags_ret.params[].value", _disc677)
-            _value674 = (_disc677, _arm678)
-            _e672 = _tuple_new(remote_typed_param, (_field673, _value674))
-            _params670.append(_e672)
-        value = _tuple_new(remote_domain_get_scheduler_parameters_flags_ret, (_params670,))
-    except _StructError:
-        raise _truncated("remote_domain_get_scheduler_parameters_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_scheduler_parameters_flags_ret(out: bytearray, value: remote_domain_get_scheduler_parameters_flags_ret) -> None:
-    try:
-        (_params688,) = value
-        _n689 = len(_params688)
-        if _n689 > 16:
-            raise _too_long("remote_domain_get_scheduler_parameters_flags_ret.params", _n689, 16)
-        out += _U32P(_n689)
-        for _e690 in _params688:
-            _field691, _value692 = _e690
-            _b693 = _field691.encode("utf-8", "surrogateescape")
-            _n694 = len(_b693)
-            if _n694 > 4194304:
-                raise _too_long("remote_domain_get_scheduler_parameters_flags_ret.params[].field", _n694, 4194304)
-            out += _U32P(_n694)
-            out += _b693
-            out += _PAD[-_n694 & 3]
-            _disc695, _arm696 = _value692
-            out += _P_i(_disc695)
-            if _disc695 == 1:
-                _u697 = cast("int", _arm696)
-                out += _P_i(_u697)
-            elif _disc695 == 2:
-                _u698 = cast("int", _arm696)
-                out += _P_I(_u698)
-            elif _disc695 == 3:
-                _u699 = cast("int", _arm696)
-                out += _P_q(_u699)
-            elif _disc695 == 4:
-                _u700 = cast("int", _arm696)
-                out += _P_Q(_u700)
-            elif _disc695 == 5:
-                _u701 = cast("float", _arm696)
-                out += _P_d(_u701)
-            elif _disc695 == 6:
-                _u702 = cast("int", _arm696)
-                out += _P_i(_u702)
-            elif _disc695 == 7:
-                _u703 = cast("str", _arm696)
-                _b704 = _u703.encode("utf-8", "surrogateescape")
-                _n705 = len(_b704)
-                if _n705 > 4194304:
-                    raise _too_long("remote_domain_get_scheduler_parameters_flags_ret.params[].value.s", _n705, 4194304)
-                out += _U32P(_n705)
-                out += _b704
-                out += _PAD[-_n705 & 3]
-            else:
-                raise _bad_union("remote_domain_get_scheduler_parameters_flags_ret.params[].value", _disc695)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_scheduler_parameters_flags_ret: {e}") from e
-
-
-@record
-class remote_domain_set_scheduler_parameters_flags_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_scheduler_parameters_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_set_scheduler_parameters_flags_args:
-        return _tuple_new(cls, (dom, params, flags))
-
-
-def decode_remote_domain_set_scheduler_parameters_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_set_scheduler_parameters_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n760,) = _U32(buf, pos)
-        if _n760 > 4194304:
-            raise _too_long("remote_domain_set_scheduler_parameters_flags_args.dom.name", _n760, 4194304)
-        _end761 = pos + 4 + _n760
-        pos = _end761 + (-_n760 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_scheduler_parameters_flags_args.dom.name")
-        _name755 = buf[_end761 - _n760 : _end761].decode("utf-8", "surrogateescape")
-        _uuid756, _id757 = _U_16si(buf, pos)
-        pos += 20
-        (_n762,) = _U32(buf, pos)
-        pos += 4
-        if _n762 > 16:
-            raise _too_long("remote_domain_set_scheduler_parameters_flags_args.params", _n762, 16)
-        if _n762 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_scheduler_parameters_flags_args.params")
-        _params758: list[remote_typed_param] = []
-        for _ in range(_n762):
-            (_n766,) = _U32(buf, pos)
-            if _n766 > 4194304:
-                raise _too_long("remote_domain_set_scheduler_parameters_flags_args.params[].field", _n766, 4194304)
-            _end767 = pos + 4 + _n766
-            pos = _end767 + (-_n766 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_scheduler_parameters_flags_args.params[].field")
-            _field764 = buf[_end767 - _n766 : _end767].decode("utf-8", "surrogateescape")
-            (_disc768,) = _U_i(buf, pos)
-            pos += 4
-            _arm769: int | float | str
-            if _disc768 == 1:
-                (_u770,) = _U_i(buf, pos)
-                pos += 4
-                _arm769 = _u770
-            elif _disc768 == 2:
-                (_u771,) = _U_I(buf, pos)
-                pos += 4
-                _arm769 = _u771
-            elif _disc768 == 3:
-                (_u772,) = _U_q(buf, pos)
-                pos += 8
-                _arm769 = _u772
-            elif _disc768 == 4:
-                (_u773,) = _U_Q(buf, pos)
-                pos += 8
-                _arm769 = _u773
-            elif _disc768 == 5:
-                (_u774,) = _U_d(buf, pos)
-                pos += 8
-                _arm769 = _u774
-            elif _disc768 == 6:
-                (_u775,) = _U_i(buf, pos)
-                pos += 4
-                _arm769 = _u775
-            elif _disc768 == 7:
-                (_n777,) = _U32(buf, pos)
-                if _n777 > 4194304:
-                    raise _too_long("remote_domain_set_scheduler_parameters_flags_args.params[].value.s", _n777, 4194304)
-                _end778 = pos + 4 + _n777
-                pos = _end778 + (-_n777 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_scheduler_parameters_flags_args.params[].value.s")
-                _u776 = buf[_end778 - _n777 : _end778].decode("utf-8", "surrogateescape")
-                _arm769 = _u776
-            else:
-                raise _bad_union("remote_domain_set_scheduler_parameters_flags_args.params[].value", _disc768)
-            _value765 = (_disc768, _arm769)
-            _e763 = _tuple_new(remote_typed_param, (_field764, _value765))
-            _params758.append(_e763)
-        (_flags759,) = _U_I(buf, pos)
-        pos += 4
-        _dom754 = _tuple_new(remote_nonnull_domain, (_name755, _uuid756, _id757))
-        value = _tuple_new(remote_domain_set_scheduler_parameters_flags_args, (_dom754, _params758, _flags759))
-    except _StructError:
-        raise _truncated("remote_domain_set_scheduler_parameters_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_scheduler_parameters_flags_args(out: bytearray, value: remote_domain_set_scheduler_parameters_flags_args) -> None:
-    try:
-        _dom779, _params780, _flags781 = value
-        _name782, _uuid783, _id784 = _dom779
-        _b785 = _name782.encode("utf-8", "surrogateescape")
-        _n786 = len(_b785)
-        if _n786 > 4194304:
-            raise _too_long("remote_domain_set_scheduler_parameters_flags_args.dom.name", _n786, 4194304)
-        out += _U32P(_n786)
-        out += _b785
-        out += _PAD[-_n786 & 3]
-        if len(_uuid783) != 16:
-            raise _wrong_size("remote_domain_set_scheduler_parameters_flags_args.dom.uuid", len(_uuid783), 16)
-        out += _P_16si(_uuid783, _id784)
-        _n787 = len(_params780)
-        if _n787 > 16:
-            raise _too_long("remote_domain_set_scheduler_parameters_flags_args.params", _n787, 16)
-        out += _U32P(_n787)
-        for _e788 in _params780:
-            _field789, _value790 = _e788
-            _b791 = _field789.encode("utf-8", "surrogateescape")
-            _n792 = len(_b791)
-            if _n792 > 4194304:
-                raise _too_long("remote_domain_set_scheduler_parameters_flags_args.params[].field", _n792, 4194304)
-            out += _U32P(_n792)
-            out += _b791
-            out += _PAD[-_n792 & 3]
-            _disc793, _arm794 = _value790
-            out += _P_i(_disc793)
-            if _disc793 == 1:
-                _u795 = cast("int", _arm794)
-                out += _P_i(_u795)
-            elif _disc793 == 2:
-                _u796 = cast("int", _arm794)
-                out += _P_I(_u796)
-            elif _disc793 == 3:
-                _u797 = cast("int", _arm794)
-                out += _P_q(_u797)
-            elif _disc793 == 4:
-                _u798 = cast("int", _arm794)
-                out += _P_Q(_u798)
-            elif _disc793 == 5:
-                _u799 = cast("float", _arm794)
-                out += _P_d(_u799)
-            elif _disc793 == 6:
-                _u800 = cast("int", _arm794)
-                out += _P_i(_u800)
-            elif _disc793 == 7:
-                _u801 = cast("str", _arm794)
-                _b802 = _u801.encode("utf-8", "surrogateescape")
-                _n803 = len(_b802)
-                if _n803 > 4194304:
-                    raise _too_long("remote_domain_set_scheduler_parameters_flags_args.params[].value.s", _n803, 4194304)
-                out += _U32P(_n803)
-                out += _b802
-                out += _PAD[-_n803 & 3]
-            else:
-                raise _bad_union("remote_domain_set_scheduler_parameters_flags_args.params[].value", _disc793)
-        out += _P_I(_flags781)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_scheduler_parameters_flags_args: {e}") from e
-
-
-@record
-class remote_domain_set_blkio_parameters_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_blkio_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_set_blkio_parameters_args:
-        return _tuple_new(cls, (dom, params, flags))
-
-
-def decode_remote_domain_set_blkio_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_set_blkio_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n810,) = _U32(buf, pos)
-        if _n810 > 4194304:
-            raise _too_long("remote_domain_set_blkio_parameters_args.dom.name", _n810, 4194304)
-        _end811 = pos + 4 + _n810
-        pos = _end811 + (-_n810 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_blkio_parameters_args.dom.name")
-        _name805 = buf[_end811 - _n810 : _end811].decode("utf-8", "surrogateescape")
-        _uuid806, _id807 = _U_16si(buf, pos)
-        pos += 20
-        (_n812,) = _U32(buf, pos)
-        pos += 4
-        if _n812 > 16:
-            raise _too_long("remote_domain_set_blkio_parameters_args.params", _n812, 16)
-        if _n812 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_blkio_parameters_args.params")
-        _params808: list[remote_typed_param] = []
-        for _ in range(_n812):
-            (_n816,) = _U32(buf, pos)
-            if _n816 > 4194304:
-                raise _too_long("remote_domain_set_blkio_parameters_args.params[].field", _n816, 4194304)
-            _end817 = pos + 4 + _n816
-            pos = _end817 + (-_n816 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_blkio_parameters_args.params[].field")
-            _field814 = buf[_end817 - _n816 : _end817].decode("utf-8", "surrogateescape")
-            (_disc818,) = _U_i(buf, pos)
-            pos += 4
-            _arm819: int | float | str
-            if _disc818 == 1:
-                (_u820,) = _U_i(buf, pos)
-                pos += 4
-                _arm819 = _u820
-            elif _disc818 == 2:
-                (_u821,) = _U_I(buf, pos)
-                pos += 4
-                _arm819 = _u821
-            elif _disc818 == 3:
-                (_u822,) = _U_q(buf, pos)
-                pos += 8
-                _arm819 = _u822
-            elif _disc818 == 4:
-                (_u823,) = _U_Q(buf, pos)
-                pos += 8
-                _arm819 = _u823
-            elif _disc818 == 5:
-                (_u824,) = _U_d(buf, pos)
-                pos += 8
-                _arm819 = _u824
-            elif _disc818 == 6:
-                (_u825,) = _U_i(buf, pos)
-                pos += 4
-                _arm819 = _u825
-            elif _disc818 == 7:
-                (_n827,) = _U32(buf, pos)
-                if _n827 > 4194304:
-                    raise _too_long("remote_domain_set_blkio_parameters_args.params[].value.s", _n827, 4194304)
-                _end828 = pos + 4 + _n827
-                pos = _end828 + (-_n827 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_blkio_parameters_args.params[].value.s")
-                _u826 = buf[_end828 - _n827 : _end828].decode("utf-8", "surrogateescape")
-                _arm819 = _u826
-            else:
-                raise _bad_union("remote_domain_set_blkio_parameters_args.params[].value", _disc818)
-            _value815 = (_disc818, _arm819)
-            _e813 = _tuple_new(remote_typed_param, (_field814, _value815))
-            _params808.append(_e813)
-        (_flags809,) = _U_I(buf, pos)
-        pos += 4
-        _dom804 = _tuple_new(remote_nonnull_domain, (_name805, _uuid806, _id807))
-        value = _tuple_new(remote_domain_set_blkio_parameters_args, (_dom804, _params808, _flags809))
-    except _StructError:
-        raise _truncated("remote_domain_set_blkio_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_blkio_parameters_args(out: bytearray, value: remote_domain_set_blkio_parameters_args) -> None:
-    try:
-        _dom829, _params830, _flags831 = value
-        _name832, _uuid833, _id834 = _dom829
-        _b835 = _name832.encode("utf-8", "surrogateescape")
-        _n836 = len(_b835)
-        if _n836 > 4194304:
-            raise _too_long("remote_domain_set_blkio_parameters_args.dom.name", _n836, 4194304)
-        out += _U32P(_n836)
-        out += _b835
-        out += _PAD[-_n836 & 3]
-        if len(_uuid833) != 16:
-            raise _wrong_size("remote_domain_set_blkio_parameters_args.dom.uuid", len(_uuid833), 16)
-        out += _P_16si(_uuid833, _id834)
-        _n837 = len(_params830)
-        if _n837 > 16:
-            raise _too_long("remote_domain_set_blkio_parameters_args.params", _n837, 16)
-        out += _U32P(_n837)
-        for _e838 in _params830:
-            _field839, _value840 = _e838
-            _b841 = _field839.encode("utf-8", "surrogateescape")
-            _n842 = len(_b841)
-            if _n842 > 4194304:
-                raise _too_long("remote_domain_set_blkio_parameters_args.params[].field", _n842, 4194304)
-            out += _U32P(_n842)
-            out += _b841
-            out += _PAD[-_n842 & 3]
-            _disc843, _arm844 = _value840
-            out += _P_i(_disc843)
-            if _disc843 == 1:
-                _u845 = cast("int", _arm844)
-                out += _P_i(_u845)
-            elif _disc843 == 2:
-                _u846 = cast("int", _arm844)
-                out += _P_I(_u846)
-            elif _disc843 == 3:
-                _u847 = cast("int", _arm844)
-                out += _P_q(_u847)
-            elif _disc843 == 4:
-                _u848 = cast("int", _arm844)
-                out += _P_Q(_u848)
-            elif _disc843 == 5:
-                _u849 = cast("float", _arm844)
-                out += _P_d(_u849)
-            elif _disc843 == 6:
-                _u850 = cast("int", _arm844)
-                out += _P_i(_u850)
-            elif _disc843 == 7:
-                _u851 = cast("str", _arm844)
-                _b852 = _u851.encode("utf-8", "surrogateescape")
-                _n853 = len(_b852)
-                if _n853 > 4194304:
-                    raise _too_long("remote_domain_set_blkio_parameters_args.params[].value.s", _n853, 4194304)
-                out += _U32P(_n853)
-                out += _b852
-                out += _PAD[-_n853 & 3]
-            else:
-                raise _bad_union("remote_domain_set_blkio_parameters_args.params[].value", _disc843)
-        out += _P_I(_flags831)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_blkio_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_blkio_parameters_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_get_blkio_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    nparams: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, nparams: int, flags: int) -> remote_domain_get_blkio_parameters_args:
-        return _tuple_new(cls, (dom, nparams, flags))
-
-
-def decode_remote_domain_get_blkio_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_get_blkio_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n860,) = _U32(buf, pos)
-        if _n860 > 4194304:
-            raise _too_long("remote_domain_get_blkio_parameters_args.dom.name", _n860, 4194304)
-        _end861 = pos + 4 + _n860
-        pos = _end861 + (-_n860 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_blkio_parameters_args.dom.name")
-        _name855 = buf[_end861 - _n860 : _end861].decode("utf-8", "surrogateescape")
-        _uuid856, _id857, _nparams858, _flags859 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom854 = _tuple_new(remote_nonnull_domain, (_name855, _uuid856, _id857))
-        value = _tuple_new(remote_domain_get_blkio_parameters_args, (_dom854, _nparams858, _flags859))
-    except _StructError:
-        raise _truncated("remote_domain_get_blkio_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_blkio_parameters_args(out: bytearray, value: remote_domain_get_blkio_parameters_args) -> None:
-    try:
-        _dom862, _nparams863, _flags864 = value
-        _name865, _uuid866, _id867 = _dom862
-        _b868 = _name865.encode("utf-8", "surrogateescape")
-        _n869 = len(_b868)
-        if _n869 > 4194304:
-            raise _too_long("remote_domain_get_blkio_parameters_args.dom.name", _n869, 4194304)
-        out += _U32P(_n869)
-        out += _b868
-        out += _PAD[-_n869 & 3]
-        if len(_uuid866) != 16:
-            raise _wrong_size("remote_domain_get_blkio_parameters_args.dom.uuid", len(_uuid866), 16)
-        out += _P_16siiI(_uuid866, _id867, _nparams863, _flags864)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_blkio_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_blkio_parameters_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_get_blkio_parameters_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_domain_get_blkio_parameters_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_domain_get_blkio_parameters_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_blkio_parameters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n872,) = _U32(buf, pos)
-        pos += 4
-        if _n872 > 16:
-            raise _too_long("remote_domain_get_blkio_parameters_ret.params", _n872, 16)
-        if _n872 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_blkio_parameters_ret.params")
-        _params870: list[remote_typed_param] = []
-        for _ in range(_n872):
-            (_n876,) = _U32(buf, pos)
-            if _n876 > 4194304:
-                raise _too_long("remote_domain_get_blkio_parameters_ret.params[].field", _n876, 4194304)
-            _end877 = pos + 4 + _n876
-            pos = _end877 + (-_n876 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_blkio_parameters_ret.params[].field")
-            _field874 = buf[_end877 - _n876 : _end877].decode("utf-8", "surrogateescape")
-            (_disc878,) = _U_i(buf, pos)
-            pos += 4
-            _arm879: int | float | str
-            if _disc878 == 1:
-                (_u880,) = _U_i(buf, pos)
-                pos += 4
-                _arm879 = _u880
-            elif _disc878 == 2:
-                (_u881,) = _U_I(buf, pos)
-                pos += 4
-                _arm879 = _u881
-            elif _disc878 == 3:
-                (_u882,) = _U_q(buf, pos)
-                pos += 8
-                _arm879 = _u882
-            elif _disc878 == 4:
-                (_u883,) = _U_Q(buf, pos)
-                pos += 8
-                _arm879 = _u883
-            elif _disc878 == 5:
-                (_u884,) = _U_d(buf, pos)
-                pos += 8
-                _arm879 = _u884
-            elif _disc878 == 6:
-                (_u885,) = _U_i(buf, pos)
-                pos += 4
-                _arm879 = _u885
-            elif _disc878 == 7:
-                (_n887,) = _U32(buf, pos)
-                if _n887 > 4194304:
-                    raise _too_long("remote_domain_get_blkio_parameters_ret.params[].value.s", _n887, 4194304)
-                _end888 = pos + 4 + _n887
-                pos = _end888 + (-_n887 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_blkio_parameters_ret.params[].value.s")
-                _u886 = buf[_end888 - _n887 : _end888].decode("utf-8", "surrogateescape")
-                _arm879 = _u886
-            else:
-                raise _bad_union("remote_domain_get_blkio_parameters_ret.params[].value", _disc878)
-            _value875 = (_disc878, _arm879)
-            _e873 = _tuple_new(remote_typed_param, (_field874, _value875))
-            _params870.append(_e873)
-        (_nparams871,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_blkio_parameters_ret, (_params870, _nparams871))
-    except _StructError:
-        raise _truncated("remote_domain_get_blkio_parameters_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_blkio_parameters_ret(out: bytearray, value: remote_domain_get_blkio_parameters_ret) -> None:
-    try:
-        _params889, _nparams890 = value
-        _n891 = len(_params889)
-        if _n891 > 16:
-            raise _too_long("remote_domain_get_blkio_parameters_ret.params", _n891, 16)
-        out += _U32P(_n891)
-        for _e892 in _params889:
-            _field893, _value894 = _e892
-            _b895 = _field893.encode("utf-8", "surrogateescape")
-            _n896 = len(_b895)
-            if _n896 > 4194304:
-                raise _too_long("remote_domain_get_blkio_parameters_ret.params[].field", _n896, 4194304)
-            out += _U32P(_n896)
-            out += _b895
-            out += _PAD[-_n896 & 3]
-            _disc897, _arm898 = _value894
-            out += _P_i(_disc897)
-            if _disc897 == 1:
-                _u899 = cast("int", _arm898)
-                out += _P_i(_u899)
-            elif _disc897 == 2:
-                _u900 = cast("int", _arm898)
-                out += _P_I(_u900)
-            elif _disc897 == 3:
-                _u901 = cast("int", _arm898)
-                out += _P_q(_u901)
-            elif _disc897 == 4:
-                _u902 = cast("int", _arm898)
-                out += _P_Q(_u902)
-            elif _disc897 == 5:
-                _u903 = cast("float", _arm898)
-                out += _P_d(_u903)
-            elif _disc897 == 6:
-                _u904 = cast("int", _arm898)
-                out += _P_i(_u904)
-            elif _disc897 == 7:
-                _u905 = cast("str", _arm898)
-                _b906 = _u905.encode("utf-8", "surrogateescape")
-                _n907 = len(_b906)
-                if _n907 > 4194304:
-                    raise _too_long("remote_domain_get_blkio_parameters_ret.params[].value.s", _n907, 4194304)
-                out += _U32P(_n907)
-                out += _b906
-                out += _PAD[-_n907 & 3]
-            else:
-                raise _bad_union("remote_domain_get_blkio_parameters_ret.params[].value", _disc897)
-        out += _P_i(_nparams890)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_blkio_parameters_ret: {e}") from e
-
-
-@record
-class remote_domain_set_memory_parameters_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_memory_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_set_memory_parameters_args:
-        return _tuple_new(cls, (dom, params, flags))
-
-
-def decode_remote_domain_set_memory_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_set_memory_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n914,) = _U32(buf, pos)
-        if _n914 > 4194304:
-            raise _too_long("remote_domain_set_memory_parameters_args.dom.name", _n914, 4194304)
-        _end915 = pos + 4 + _n914
-        pos = _end915 + (-_n914 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_memory_parameters_args.dom.name")
-        _name909 = buf[_end915 - _n914 : _end915].decode("utf-8", "surrogateescape")
-        _uuid910, _id911 = _U_16si(buf, pos)
-        pos += 20
-        (_n916,) = _U32(buf, pos)
-        pos += 4
-        if _n916 > 16:
-            raise _too_long("remote_domain_set_memory_parameters_args.params", _n916, 16)
-        if _n916 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_memory_parameters_args.params")
-        _params912: list[remote_typed_param] = []
-        for _ in range(_n916):
-            (_n920,) = _U32(buf, pos)
-            if _n920 > 4194304:
-                raise _too_long("remote_domain_set_memory_parameters_args.params[].field", _n920, 4194304)
-            _end921 = pos + 4 + _n920
-            pos = _end921 + (-_n920 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_memory_parameters_args.params[].field")
-            _field918 = buf[_end921 - _n920 : _end921].decode("utf-8", "surrogateescape")
-            (_disc922,) = _U_i(buf, pos)
-            pos += 4
-            _arm923: int | float | str
-            if _disc922 == 1:
-                (_u924,) = _U_i(buf, pos)
-                pos += 4
-                _arm923 = _u924
-            elif _disc922 == 2:
-                (_u925,) = _U_I(buf, pos)
-                pos += 4
-                _arm923 = _u925
-            elif _disc922 == 3:
-                (_u926,) = _U_q(buf, pos)
-                pos += 8
-                _arm923 = _u926
-            elif _disc922 == 4:
-                (_u927,) = _U_Q(buf, pos)
-                pos += 8
-                _arm923 = _u927
-            elif _disc922 == 5:
-                (_u928,) = _U_d(buf, pos)
-                pos += 8
-                _arm923 = _u928
-            elif _disc922 == 6:
-                (_u929,) = _U_i(buf, pos)
-                pos += 4
-                _arm923 = _u929
-            elif _disc922 == 7:
-                (_n931,) = _U32(buf, pos)
-                if _n931 > 4194304:
-                    raise _too_long("remote_domain_set_memory_parameters_args.params[].value.s", _n931, 4194304)
-                _end932 = pos + 4 + _n931
-                pos = _end932 + (-_n931 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_memory_parameters_args.params[].value.s")
-                _u930 = buf[_end932 - _n931 : _end932].decode("utf-8", "surrogateescape")
-                _arm923 = _u930
-            else:
-                raise _bad_union("remote_domain_set_memory_parameters_args.params[].value", _disc922)
-            _value919 = (_disc922, _arm923)
-            _e917 = _tuple_new(remote_typed_param, (_field918, _value919))
-            _params912.append(_e917)
-        (_flags913,) = _U_I(buf, pos)
-        pos += 4
-        _dom908 = _tuple_new(remote_nonnull_domain, (_name909, _uuid910, _id911))
-        value = _tuple_new(remote_domain_set_memory_parameters_args, (_dom908, _params912, _flags913))
-    except _StructError:
-        raise _truncated("remote_domain_set_memory_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_memory_parameters_args(out: bytearray, value: remote_domain_set_memory_parameters_args) -> None:
-    try:
-        _dom933, _params934, _flags935 = value
-        _name936, _uuid937, _id938 = _dom933
-        _b939 = _name936.encode("utf-8", "surrogateescape")
-        _n940 = len(_b939)
-        if _n940 > 4194304:
-            raise _too_long("remote_domain_set_memory_parameters_args.dom.name", _n940, 4194304)
-        out += _U32P(_n940)
-        out += _b939
-        out += _PAD[-_n940 & 3]
-        if len(_uuid937) != 16:
-            raise _wrong_size("remote_domain_set_memory_parameters_args.dom.uuid", len(_uuid937), 16)
-        out += _P_16si(_uuid937, _id938)
-        _n941 = len(_params934)
-        if _n941 > 16:
-            raise _too_long("remote_domain_set_memory_parameters_args.params", _n941, 16)
-        out += _U32P(_n941)
-        for _e942 in _params934:
-            _field943, _value944 = _e942
-            _b945 = _field943.encode("utf-8", "surrogateescape")
-            _n946 = len(_b945)
-            if _n946 > 4194304:
-                raise _too_long("remote_domain_set_memory_parameters_args.params[].field", _n946, 4194304)
-            out += _U32P(_n946)
-            out += _b945
-            out += _PAD[-_n946 & 3]
-            _disc947, _arm948 = _value944
-            out += _P_i(_disc947)
-            if _disc947 == 1:
-                _u949 = cast("int", _arm948)
-                out += _P_i(_u949)
-            elif _disc947 == 2:
-                _u950 = cast("int", _arm948)
-                out += _P_I(_u950)
-            elif _disc947 == 3:
-                _u951 = cast("int", _arm948)
-                out += _P_q(_u951)
-            elif _disc947 == 4:
-                _u952 = cast("int", _arm948)
-                out += _P_Q(_u952)
-            elif _disc947 == 5:
-                _u953 = cast("float", _arm948)
-                out += _P_d(_u953)
-            elif _disc947 == 6:
-                _u954 = cast("int", _arm948)
-                out += _P_i(_u954)
-            elif _disc947 == 7:
-                _u955 = cast("str", _arm948)
-                _b956 = _u955.encode("utf-8", "surrogateescape")
-                _n957 = len(_b956)
-                if _n957 > 4194304:
-                    raise _too_long("remote_domain_set_memory_parameters_args.params[].value.s", _n957, 4194304)
-                out += _U32P(_n957)
-                out += _b956
-                out += _PAD[-_n957 & 3]
-            else:
-                raise _bad_union("remote_domain_set_memory_parameters_args.params[].value", _disc947)
-        out += _P_I(_flags935)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_memory_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_memory_parameters_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_get_memory_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    nparams: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, nparams: int, flags: int) -> remote_domain_get_memory_parameters_args:
-        return _tuple_new(cls, (dom, nparams, flags))
-
-
-def decode_remote_domain_get_memory_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_get_memory_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n964,) = _U32(buf, pos)
-        if _n964 > 4194304:
-            raise _too_long("remote_domain_get_memory_parameters_args.dom.name", _n964, 4194304)
-        _end965 = pos + 4 + _n964
-        pos = _end965 + (-_n964 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_memory_parameters_args.dom.name")
-        _name959 = buf[_end965 - _n964 : _end965].decode("utf-8", "surrogateescape")
-        _uuid960, _id961, _nparams962, _flags963 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom958 = _tuple_new(remote_nonnull_domain, (_name959, _uuid960, _id961))
-        value = _tuple_new(remote_domain_get_memory_parameters_args, (_dom958, _nparams962, _flags963))
-    except _StructError:
-        raise _truncated("remote_domain_get_memory_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_memory_parameters_args(out: bytearray, value: remote_domain_get_memory_parameters_args) -> None:
-    try:
-        _dom966, _nparams967, _flags968 = value
-        _name969, _uuid970, _id971 = _dom966
-        _b972 = _name969.encode("utf-8", "surrogateescape")
-        _n973 = len(_b972)
-        if _n973 > 4194304:
-            raise _too_long("remote_domain_get_memory_parameters_args.dom.name", _n973, 4194304)
-        out += _U32P(_n973)
-        out += _b972
-        out += _PAD[-_n973 & 3]
-        if len(_uuid970) != 16:
-            raise _wrong_size("remote_domain_get_memory_parameters_args.dom.uuid", len(_uuid970), 16)
-        out += _P_16siiI(_uuid970, _id971, _nparams967, _flags968)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_memory_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_memory_parameters_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_get_memory_parameters_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_domain_get_memory_parameters_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_domain_get_memory_parameters_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_memory_parameters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n976,) = _U32(buf, pos)
-        pos += 4
-        if _n976 > 16:
-            raise _too_long("remote_domain_get_memory_parameters_ret.params", _n976, 16)
-        if _n976 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_memory_parameters_ret.params")
-        _params974: list[remote_typed_param] = []
-        for _ in range(_n976):
-            (_n980,) = _U32(buf, pos)
-            if _n980 > 4194304:
-                raise _too_long("remote_domain_get_memory_parameters_ret.params[].field", _n980, 4194304)
-            _end981 = pos + 4 + _n980
-            pos = _end981 + (-_n980 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_memory_parameters_ret.params[].field")
-            _field978 = buf[_end981 - _n980 : _end981].decode("utf-8", "surrogateescape")
-            (_disc982,) = _U_i(buf, pos)
-            pos += 4
-            _arm983: int | float | str
-            if _disc982 == 1:
-                (_u984,) = _U_i(buf, pos)
-                pos += 4
-                _arm983 = _u984
-            elif _disc982 == 2:
-                (_u985,) = _U_I(buf, pos)
-                pos += 4
-                _arm983 = _u985
-            elif _disc982 == 3:
-                (_u986,) = _U_q(buf, pos)
-                pos += 8
-                _arm983 = _u986
-            elif _disc982 == 4:
-                (_u987,) = _U_Q(buf, pos)
-                pos += 8
-                _arm983 = _u987
-            elif _disc982 == 5:
-                (_u988,) = _U_d(buf, pos)
-                pos += 8
-                _arm983 = _u988
-            elif _disc982 == 6:
-                (_u989,) = _U_i(buf, pos)
-                pos += 4
-                _arm983 = _u989
-            elif _disc982 == 7:
-                (_n991,) = _U32(buf, pos)
-                if _n991 > 4194304:
-                    raise _too_long("remote_domain_get_memory_parameters_ret.params[].value.s", _n991, 4194304)
-                _end992 = pos + 4 + _n991
-                pos = _end992 + (-_n991 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_memory_parameters_ret.params[].value.s")
-                _u990 = buf[_end992 - _n991 : _end992].decode("utf-8", "surrogateescape")
-                _arm983 = _u990
-            else:
-                raise _bad_union("remote_domain_get_memory_parameters_ret.params[].value", _disc982)
-            _value979 = (_disc982, _arm983)
-            _e977 = _tuple_new(remote_typed_param, (_field978, _value979))
-            _params974.append(_e977)
-        (_nparams975,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_memory_parameters_ret, (_params974, _nparams975))
-    except _StructError:
-        raise _truncated("remote_domain_get_memory_parameters_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_memory_parameters_ret(out: bytearray, value: remote_domain_get_memory_parameters_ret) -> None:
-    try:
-        _params993, _nparams994 = value
-        _n995 = len(_params993)
-        if _n995 > 16:
-            raise _too_long("remote_domain_get_memory_parameters_ret.params", _n995, 16)
-        out += _U32P(_n995)
-        for _e996 in _params993:
-            _field997, _value998 = _e996
-            _b999 = _field997.encode("utf-8", "surrogateescape")
-            _n1000 = len(_b999)
-            if _n1000 > 4194304:
-                raise _too_long("remote_domain_get_memory_parameters_ret.params[].field", _n1000, 4194304)
-            out += _U32P(_n1000)
-            out += _b999
-            out += _PAD[-_n1000 & 3]
-            _disc1001, _arm1002 = _value998
-            out += _P_i(_disc1001)
-            if _disc1001 == 1:
-                _u1003 = cast("int", _arm1002)
-                out += _P_i(_u1003)
-            elif _disc1001 == 2:
-                _u1004 = cast("int", _arm1002)
-                out += _P_I(_u1004)
-            elif _disc1001 == 3:
-                _u1005 = cast("int", _arm1002)
-                out += _P_q(_u1005)
-            elif _disc1001 == 4:
-                _u1006 = cast("int", _arm1002)
-                out += _P_Q(_u1006)
-            elif _disc1001 == 5:
-                _u1007 = cast("float", _arm1002)
-                out += _P_d(_u1007)
-            elif _disc1001 == 6:
-                _u1008 = cast("int", _arm1002)
-                out += _P_i(_u1008)
-            elif _disc1001 == 7:
-                _u1009 = cast("str", _arm1002)
-                _b1010 = _u1009.encode("utf-8", "surrogateescape")
-                _n1011 = len(_b1010)
-                if _n1011 > 4194304:
-                    raise _too_long("remote_domain_get_memory_parameters_ret.params[].value.s", _n1011, 4194304)
-                out += _U32P(_n1011)
-                out += _b1010
-                out += _PAD[-_n1011 & 3]
-            else:
-                raise _bad_union("remote_domain_get_memory_parameters_ret.params[].value", _disc1001)
-        out += _P_i(_nparams994)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_memory_parameters_ret: {e}") from e
-
-
-@record
-class remote_domain_get_block_info_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_get_block_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, flags: int) -> remote_domain_get_block_info_args:
-        return _tuple_new(cls, (dom, path, flags))
-
-
-def decode_remote_domain_get_block_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_block_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1566,) = _U32(buf, pos)
-        if _n1566 > 4194304:
-            raise _too_long("remote_domain_get_block_info_args.dom.name", _n1566, 4194304)
-        _end1567 = pos + 4 + _n1566
-        pos = _end1567 + (-_n1566 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_block_info_args.dom.name")
-        _name1561 = buf[_end1567 - _n1566 : _end1567].decode("utf-8", "surrogateescape")
-        _uuid1562, _id1563 = _U_16si(buf, pos)
-        pos += 20
-        (_n1568,) = _U32(buf, pos)
-        if _n1568 > 4194304:
-            raise _too_long("remote_domain_get_block_info_args.path", _n1568, 4194304)
-        _end1569 = pos + 4 + _n1568
-        pos = _end1569 + (-_n1568 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_block_info_args.path")
-        _path1564 = buf[_end1569 - _n1568 : _end1569].decode("utf-8", "surrogateescape")
-        (_flags1565,) = _U_I(buf, pos)
-        pos += 4
-        _dom1560 = _tuple_new(remote_nonnull_domain, (_name1561, _uuid1562, _id1563))
-        value = _tuple_new(remote_domain_get_block_info_args, (_dom1560, _path1564, _flags1565))
-    except _StructError:
-        raise _truncated("remote_domain_get_block_info_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_block_info_args(out: bytearray, value: remote_domain_get_block_info_args) -> None:
-    try:
-        _dom1570, _path1571, _flags1572 = value
-        _name1573, _uuid1574, _id1575 = _dom1570
-        _b1576 = _name1573.encode("utf-8", "surrogateescape")
-        _n1577 = len(_b1576)
-        if _n1577 > 4194304:
-            raise _too_long("remote_domain_get_block_info_args.dom.name", _n1577, 4194304)
-        out += _U32P(_n1577)
-        out += _b1576
-        out += _PAD[-_n1577 & 3]
-        if len(_uuid1574) != 16:
-            raise _wrong_size("remote_domain_get_block_info_args.dom.uuid", len(_uuid1574), 16)
-        out += _P_16si(_uuid1574, _id1575)
-        _b1578 = _path1571.encode("utf-8", "surrogateescape")
-        _n1579 = len(_b1578)
-        if _n1579 > 4194304:
-            raise _too_long("remote_domain_get_block_info_args.path", _n1579, 4194304)
-        out += _U32P(_n1579)
-        out += _b1578
-        out += _PAD[-_n1579 & 3]
-        out += _P_I(_flags1572)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_block_info_args: {e}") from e
-
-
-@record
-class remote_domain_get_block_info_ret(Record, tuple[int, int, int]):
-    """XDR struct ``remote_domain_get_block_info_ret``."""
-
-    __slots__ = ()
-    allocation: int
-    capacity: int
-    physical: int
-
-    def __new__(cls, allocation: int, capacity: int, physical: int) -> remote_domain_get_block_info_ret:
-        return _tuple_new(cls, (allocation, capacity, physical))
-
-
-def decode_remote_domain_get_block_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_block_info_ret, int]:
-    try:
-        _allocation1580, _capacity1581, _physical1582 = _U_QQQ(buf, pos)
-        pos += 24
-        value = _tuple_new(remote_domain_get_block_info_ret, (_allocation1580, _capacity1581, _physical1582))
-    except _StructError:
-        raise _truncated("remote_domain_get_block_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_block_info_ret(out: bytearray, value: remote_domain_get_block_info_ret) -> None:
-    try:
-        _allocation1583, _capacity1584, _physical1585 = value
-        out += _P_QQQ(_allocation1583, _capacity1584, _physical1585)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_block_info_ret: {e}") from e
-
-
-@record
-class remote_domain_set_memory_flags_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_set_memory_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    memory: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, memory: int, flags: int) -> remote_domain_set_memory_flags_args:
-        return _tuple_new(cls, (dom, memory, flags))
-
-
-def decode_remote_domain_set_memory_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_set_memory_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1868,) = _U32(buf, pos)
-        if _n1868 > 4194304:
-            raise _too_long("remote_domain_set_memory_flags_args.dom.name", _n1868, 4194304)
-        _end1869 = pos + 4 + _n1868
-        pos = _end1869 + (-_n1868 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_memory_flags_args.dom.name")
-        _name1863 = buf[_end1869 - _n1868 : _end1869].decode("utf-8", "surrogateescape")
-        _uuid1864, _id1865, _memory1866, _flags1867 = _U_16siQI(buf, pos)
-        pos += 32
-        _dom1862 = _tuple_new(remote_nonnull_domain, (_name1863, _uuid1864, _id1865))
-        value = _tuple_new(remote_domain_set_memory_flags_args, (_dom1862, _memory1866, _flags1867))
-    except _StructError:
-        raise _truncated("remote_domain_set_memory_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_memory_flags_args(out: bytearray, value: remote_domain_set_memory_flags_args) -> None:
-    try:
-        _dom1870, _memory1871, _flags1872 = value
-        _name1873, _uuid1874, _id1875 = _dom1870
-        _b1876 = _name1873.encode("utf-8", "surrogateescape")
-        _n1877 = len(_b1876)
-        if _n1877 > 4194304:
-            raise _too_long("remote_domain_set_memory_flags_args.dom.name", _n1877, 4194304)
-        out += _U32P(_n1877)
-        out += _b1876
-        out += _PAD[-_n1877 & 3]
-        if len(_uuid1874) != 16:
-            raise _wrong_size("remote_domain_set_memory_flags_args.dom.uuid", len(_uuid1874), 16)
-        out += _P_16siQI(_uuid1874, _id1875, _memory1871, _flags1872)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_memory_flags_args: {e}") from e
-
-
-@record
-class remote_domain_screenshot_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_screenshot_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    screen: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, screen: int, flags: int) -> remote_domain_screenshot_args:
-        return _tuple_new(cls, (dom, screen, flags))
-
-
-def decode_remote_domain_screenshot_args(buf: Buf, pos: int) -> tuple[remote_domain_screenshot_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2148,) = _U32(buf, pos)
-        if _n2148 > 4194304:
-            raise _too_long("remote_domain_screenshot_args.dom.name", _n2148, 4194304)
-        _end2149 = pos + 4 + _n2148
-        pos = _end2149 + (-_n2148 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_screenshot_args.dom.name")
-        _name2143 = buf[_end2149 - _n2148 : _end2149].decode("utf-8", "surrogateescape")
-        _uuid2144, _id2145, _screen2146, _flags2147 = _U_16siII(buf, pos)
-        pos += 28
-        _dom2142 = _tuple_new(remote_nonnull_domain, (_name2143, _uuid2144, _id2145))
-        value = _tuple_new(remote_domain_screenshot_args, (_dom2142, _screen2146, _flags2147))
-    except _StructError:
-        raise _truncated("remote_domain_screenshot_args") from None
-    return value, pos
-
-
-def encode_remote_domain_screenshot_args(out: bytearray, value: remote_domain_screenshot_args) -> None:
-    try:
-        _dom2150, _screen2151, _flags2152 = value
-        _name2153, _uuid2154, _id2155 = _dom2150
-        _b2156 = _name2153.encode("utf-8", "surrogateescape")
-        _n2157 = len(_b2156)
-        if _n2157 > 4194304:
-            raise _too_long("remote_domain_screenshot_args.dom.name", _n2157, 4194304)
-        out += _U32P(_n2157)
-        out += _b2156
-        out += _PAD[-_n2157 & 3]
-        if len(_uuid2154) != 16:
-            raise _wrong_size("remote_domain_screenshot_args.dom.uuid", len(_uuid2154), 16)
-        out += _P_16siII(_uuid2154, _id2155, _screen2151, _flags2152)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_screenshot_args: {e}") from e
-
-
-@record
-class remote_domain_screenshot_ret(Record, tuple[str | None]):
-    """XDR struct ``remote_domain_screenshot_ret``."""
-
-    __slots__ = ()
-    mime: str | None
-
-    def __new__(cls, mime: str | None) -> remote_domain_screenshot_ret:
-        return _tuple_new(cls, (mime,))
-
-
-def decode_remote_domain_screenshot_ret(buf: Buf, pos: int) -> tuple[remote_domain_screenshot_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f2159,) = _U32(buf, pos)
-        pos += 4
-        _mime2158: str | None = None
-        if _f2159 == 1:
-            (_n2161,) = _U32(buf, pos)
-            if _n2161 > 4194304:
-                raise _too_long("remote_domain_screenshot_ret.mime", _n2161, 4194304)
-            _end2162 = pos + 4 + _n2161
-            pos = _end2162 + (-_n2161 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_screenshot_ret.mime")
-            _o2160 = buf[_end2162 - _n2161 : _end2162].decode("utf-8", "surrogateescape")
-            _mime2158 = _o2160
-        elif _f2159 != 0:
-            raise _bad_flag("remote_domain_screenshot_ret.mime", _f2159)
-        value = _tuple_new(remote_domain_screenshot_ret, (_mime2158,))
-    except _StructError:
-        raise _truncated("remote_domain_screenshot_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_screenshot_ret(out: bytearray, value: remote_domain_screenshot_ret) -> None:
-    try:
-        (_mime2163,) = value
-        if _mime2163 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2164 = _mime2163.encode("utf-8", "surrogateescape")
-            _n2165 = len(_b2164)
-            if _n2165 > 4194304:
-                raise _too_long("remote_domain_screenshot_ret.mime", _n2165, 4194304)
-            out += _U32P(_n2165)
-            out += _b2164
-            out += _PAD[-_n2165 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_screenshot_ret: {e}") from e
-
-
-@record
-class remote_domain_create_with_flags_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_create_with_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_create_with_flags_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_create_with_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_create_with_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2393,) = _U32(buf, pos)
-        if _n2393 > 4194304:
-            raise _too_long("remote_domain_create_with_flags_args.dom.name", _n2393, 4194304)
-        _end2394 = pos + 4 + _n2393
-        pos = _end2394 + (-_n2393 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_create_with_flags_args.dom.name")
-        _name2389 = buf[_end2394 - _n2393 : _end2394].decode("utf-8", "surrogateescape")
-        _uuid2390, _id2391, _flags2392 = _U_16siI(buf, pos)
-        pos += 24
-        _dom2388 = _tuple_new(remote_nonnull_domain, (_name2389, _uuid2390, _id2391))
-        value = _tuple_new(remote_domain_create_with_flags_args, (_dom2388, _flags2392))
-    except _StructError:
-        raise _truncated("remote_domain_create_with_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_create_with_flags_args(out: bytearray, value: remote_domain_create_with_flags_args) -> None:
-    try:
-        _dom2395, _flags2396 = value
-        _name2397, _uuid2398, _id2399 = _dom2395
-        _b2400 = _name2397.encode("utf-8", "surrogateescape")
-        _n2401 = len(_b2400)
-        if _n2401 > 4194304:
-            raise _too_long("remote_domain_create_with_flags_args.dom.name", _n2401, 4194304)
-        out += _U32P(_n2401)
-        out += _b2400
-        out += _PAD[-_n2401 & 3]
-        if len(_uuid2398) != 16:
-            raise _wrong_size("remote_domain_create_with_flags_args.dom.uuid", len(_uuid2398), 16)
-        out += _P_16siI(_uuid2398, _id2399, _flags2396)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_create_with_flags_args: {e}") from e
-
-
-@record
-class remote_domain_create_with_flags_ret(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_create_with_flags_ret``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_create_with_flags_ret:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_create_with_flags_ret(buf: Buf, pos: int) -> tuple[remote_domain_create_with_flags_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2406,) = _U32(buf, pos)
-        if _n2406 > 4194304:
-            raise _too_long("remote_domain_create_with_flags_ret.dom.name", _n2406, 4194304)
-        _end2407 = pos + 4 + _n2406
-        pos = _end2407 + (-_n2406 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_create_with_flags_ret.dom.name")
-        _name2403 = buf[_end2407 - _n2406 : _end2407].decode("utf-8", "surrogateescape")
-        _uuid2404, _id2405 = _U_16si(buf, pos)
-        pos += 20
-        _dom2402 = _tuple_new(remote_nonnull_domain, (_name2403, _uuid2404, _id2405))
-        value = _tuple_new(remote_domain_create_with_flags_ret, (_dom2402,))
-    except _StructError:
-        raise _truncated("remote_domain_create_with_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_create_with_flags_ret(out: bytearray, value: remote_domain_create_with_flags_ret) -> None:
-    try:
-        (_dom2408,) = value
-        _name2409, _uuid2410, _id2411 = _dom2408
-        _b2412 = _name2409.encode("utf-8", "surrogateescape")
-        _n2413 = len(_b2412)
-        if _n2413 > 4194304:
-            raise _too_long("remote_domain_create_with_flags_ret.dom.name", _n2413, 4194304)
-        out += _U32P(_n2413)
-        out += _b2412
-        out += _PAD[-_n2413 & 3]
-        if len(_uuid2410) != 16:
-            raise _wrong_size("remote_domain_create_with_flags_ret.dom.uuid", len(_uuid2410), 16)
-        out += _P_16si(_uuid2410, _id2411)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_create_with_flags_ret: {e}") from e
-
-
-@record
-class remote_domain_inject_nmi_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_inject_nmi_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_inject_nmi_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_inject_nmi_args(buf: Buf, pos: int) -> tuple[remote_domain_inject_nmi_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2509,) = _U32(buf, pos)
-        if _n2509 > 4194304:
-            raise _too_long("remote_domain_inject_nmi_args.dom.name", _n2509, 4194304)
-        _end2510 = pos + 4 + _n2509
-        pos = _end2510 + (-_n2509 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_inject_nmi_args.dom.name")
-        _name2505 = buf[_end2510 - _n2509 : _end2510].decode("utf-8", "surrogateescape")
-        _uuid2506, _id2507, _flags2508 = _U_16siI(buf, pos)
-        pos += 24
-        _dom2504 = _tuple_new(remote_nonnull_domain, (_name2505, _uuid2506, _id2507))
-        value = _tuple_new(remote_domain_inject_nmi_args, (_dom2504, _flags2508))
-    except _StructError:
-        raise _truncated("remote_domain_inject_nmi_args") from None
-    return value, pos
-
-
-def encode_remote_domain_inject_nmi_args(out: bytearray, value: remote_domain_inject_nmi_args) -> None:
-    try:
-        _dom2511, _flags2512 = value
-        _name2513, _uuid2514, _id2515 = _dom2511
-        _b2516 = _name2513.encode("utf-8", "surrogateescape")
-        _n2517 = len(_b2516)
-        if _n2517 > 4194304:
-            raise _too_long("remote_domain_inject_nmi_args.dom.name", _n2517, 4194304)
-        out += _U32P(_n2517)
-        out += _b2516
-        out += _PAD[-_n2517 & 3]
-        if len(_uuid2514) != 16:
-            raise _wrong_size("remote_domain_inject_nmi_args.dom.uuid", len(_uuid2514), 16)
-        out += _P_16siI(_uuid2514, _id2515, _flags2512)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_inject_nmi_args: {e}") from e
-
-
-@record
-class remote_domain_set_vcpus_flags_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_set_vcpus_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    nvcpus: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, nvcpus: int, flags: int) -> remote_domain_set_vcpus_flags_args:
-        return _tuple_new(cls, (dom, nvcpus, flags))
-
-
-def decode_remote_domain_set_vcpus_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_set_vcpus_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2578,) = _U32(buf, pos)
-        if _n2578 > 4194304:
-            raise _too_long("remote_domain_set_vcpus_flags_args.dom.name", _n2578, 4194304)
-        _end2579 = pos + 4 + _n2578
-        pos = _end2579 + (-_n2578 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_vcpus_flags_args.dom.name")
-        _name2573 = buf[_end2579 - _n2578 : _end2579].decode("utf-8", "surrogateescape")
-        _uuid2574, _id2575, _nvcpus2576, _flags2577 = _U_16siII(buf, pos)
-        pos += 28
-        _dom2572 = _tuple_new(remote_nonnull_domain, (_name2573, _uuid2574, _id2575))
-        value = _tuple_new(remote_domain_set_vcpus_flags_args, (_dom2572, _nvcpus2576, _flags2577))
-    except _StructError:
-        raise _truncated("remote_domain_set_vcpus_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_vcpus_flags_args(out: bytearray, value: remote_domain_set_vcpus_flags_args) -> None:
-    try:
-        _dom2580, _nvcpus2581, _flags2582 = value
-        _name2583, _uuid2584, _id2585 = _dom2580
-        _b2586 = _name2583.encode("utf-8", "surrogateescape")
-        _n2587 = len(_b2586)
-        if _n2587 > 4194304:
-            raise _too_long("remote_domain_set_vcpus_flags_args.dom.name", _n2587, 4194304)
-        out += _U32P(_n2587)
-        out += _b2586
-        out += _PAD[-_n2587 & 3]
-        if len(_uuid2584) != 16:
-            raise _wrong_size("remote_domain_set_vcpus_flags_args.dom.uuid", len(_uuid2584), 16)
-        out += _P_16siII(_uuid2584, _id2585, _nvcpus2581, _flags2582)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_vcpus_flags_args: {e}") from e
-
-
-@record
-class remote_domain_get_vcpus_flags_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_vcpus_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_vcpus_flags_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_vcpus_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_get_vcpus_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2593,) = _U32(buf, pos)
-        if _n2593 > 4194304:
-            raise _too_long("remote_domain_get_vcpus_flags_args.dom.name", _n2593, 4194304)
-        _end2594 = pos + 4 + _n2593
-        pos = _end2594 + (-_n2593 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_vcpus_flags_args.dom.name")
-        _name2589 = buf[_end2594 - _n2593 : _end2594].decode("utf-8", "surrogateescape")
-        _uuid2590, _id2591, _flags2592 = _U_16siI(buf, pos)
-        pos += 24
-        _dom2588 = _tuple_new(remote_nonnull_domain, (_name2589, _uuid2590, _id2591))
-        value = _tuple_new(remote_domain_get_vcpus_flags_args, (_dom2588, _flags2592))
-    except _StructError:
-        raise _truncated("remote_domain_get_vcpus_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_vcpus_flags_args(out: bytearray, value: remote_domain_get_vcpus_flags_args) -> None:
-    try:
-        _dom2595, _flags2596 = value
-        _name2597, _uuid2598, _id2599 = _dom2595
-        _b2600 = _name2597.encode("utf-8", "surrogateescape")
-        _n2601 = len(_b2600)
-        if _n2601 > 4194304:
-            raise _too_long("remote_domain_get_vcpus_flags_args.dom.name", _n2601, 4194304)
-        out += _U32P(_n2601)
-        out += _b2600
-        out += _PAD[-_n2601 & 3]
-        if len(_uuid2598) != 16:
-            raise _wrong_size("remote_domain_get_vcpus_flags_args.dom.uuid", len(_uuid2598), 16)
-        out += _P_16siI(_uuid2598, _id2599, _flags2596)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_vcpus_flags_args: {e}") from e
-
-
-@record
-class remote_domain_get_vcpus_flags_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_get_vcpus_flags_ret``."""
+class remote_connect_num_of_domains_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_num_of_domains_ret``."""
 
     __slots__ = ()
     num: int
 
-    def __new__(cls, num: int) -> remote_domain_get_vcpus_flags_ret:
+    def __new__(cls, num: int) -> remote_connect_num_of_domains_ret:
         return _tuple_new(cls, (num,))
 
 
-def decode_remote_domain_get_vcpus_flags_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_vcpus_flags_ret, int]:
+def decode_remote_connect_num_of_domains_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_domains_ret, int]:
     try:
-        (_num2602,) = _U_i(buf, pos)
+        (_num1592,) = _U_i(buf, pos)
         pos += 4
-        value = _tuple_new(remote_domain_get_vcpus_flags_ret, (_num2602,))
+        value = _tuple_new(remote_connect_num_of_domains_ret, (_num1592,))
     except _StructError:
-        raise _truncated("remote_domain_get_vcpus_flags_ret") from None
+        raise _truncated("remote_connect_num_of_domains_ret") from None
     return value, pos
 
 
-def encode_remote_domain_get_vcpus_flags_ret(out: bytearray, value: remote_domain_get_vcpus_flags_ret) -> None:
+def encode_remote_connect_num_of_domains_ret(out: bytearray, value: remote_connect_num_of_domains_ret) -> None:
     try:
-        (_num2603,) = value
-        out += _P_i(_num2603)
+        (_num1593,) = value
+        out += _P_i(_num1593)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_vcpus_flags_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_num_of_domains_ret: {e}") from e
 
 
 @record
-class remote_interface_change_begin_args(Record, tuple[int]):
-    """XDR struct ``remote_interface_change_begin_args``."""
-
-    __slots__ = ()
-    flags: int
-
-    def __new__(cls, flags: int) -> remote_interface_change_begin_args:
-        return _tuple_new(cls, (flags,))
-
-
-def decode_remote_interface_change_begin_args(buf: Buf, pos: int) -> tuple[remote_interface_change_begin_args, int]:
-    try:
-        (_flags4094,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_interface_change_begin_args, (_flags4094,))
-    except _StructError:
-        raise _truncated("remote_interface_change_begin_args") from None
-    return value, pos
-
-
-def encode_remote_interface_change_begin_args(out: bytearray, value: remote_interface_change_begin_args) -> None:
-    try:
-        (_flags4095,) = value
-        out += _P_I(_flags4095)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_change_begin_args: {e}") from e
-
-
-@record
-class remote_interface_change_commit_args(Record, tuple[int]):
-    """XDR struct ``remote_interface_change_commit_args``."""
-
-    __slots__ = ()
-    flags: int
-
-    def __new__(cls, flags: int) -> remote_interface_change_commit_args:
-        return _tuple_new(cls, (flags,))
-
-
-def decode_remote_interface_change_commit_args(buf: Buf, pos: int) -> tuple[remote_interface_change_commit_args, int]:
-    try:
-        (_flags4096,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_interface_change_commit_args, (_flags4096,))
-    except _StructError:
-        raise _truncated("remote_interface_change_commit_args") from None
-    return value, pos
-
-
-def encode_remote_interface_change_commit_args(out: bytearray, value: remote_interface_change_commit_args) -> None:
-    try:
-        (_flags4097,) = value
-        out += _P_I(_flags4097)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_change_commit_args: {e}") from e
-
-
-@record
-class remote_interface_change_rollback_args(Record, tuple[int]):
-    """XDR struct ``remote_interface_change_rollback_args``."""
-
-    __slots__ = ()
-    flags: int
-
-    def __new__(cls, flags: int) -> remote_interface_change_rollback_args:
-        return _tuple_new(cls, (flags,))
-
-
-def decode_remote_interface_change_rollback_args(buf: Buf, pos: int) -> tuple[remote_interface_change_rollback_args, int]:
-    try:
-        (_flags4098,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_interface_change_rollback_args, (_flags4098,))
-    except _StructError:
-        raise _truncated("remote_interface_change_rollback_args") from None
-    return value, pos
-
-
-def encode_remote_interface_change_rollback_args(out: bytearray, value: remote_interface_change_rollback_args) -> None:
-    try:
-        (_flags4099,) = value
-        out += _P_I(_flags4099)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_interface_change_rollback_args: {e}") from e
-
-
-@record
-class remote_domain_is_updated_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_is_updated_args``."""
+class remote_domain_save_args(Record, tuple[remote_nonnull_domain, str]):
+    """XDR struct ``remote_domain_save_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
+    to: str
 
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_is_updated_args:
-        return _tuple_new(cls, (dom,))
+    def __new__(cls, dom: remote_nonnull_domain, to: str) -> remote_domain_save_args:
+        return _tuple_new(cls, (dom, to))
 
 
-def decode_remote_domain_is_updated_args(buf: Buf, pos: int) -> tuple[remote_domain_is_updated_args, int]:
+def decode_remote_domain_save_args(buf: Buf, pos: int) -> tuple[remote_domain_save_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n5368,) = _U32(buf, pos)
-        if _n5368 > 4194304:
-            raise _too_long("remote_domain_is_updated_args.dom.name", _n5368, 4194304)
-        _end5369 = pos + 4 + _n5368
-        pos = _end5369 + (-_n5368 & 3)
+        (_n1921,) = _U32(buf, pos)
+        if _n1921 > 4194304:
+            raise _too_long("remote_domain_save_args.dom.name", _n1921, 4194304)
+        _end1922 = pos + 4 + _n1921
+        pos = _end1922 + (-_n1921 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_is_updated_args.dom.name")
-        _name5365 = buf[_end5369 - _n5368 : _end5369].decode("utf-8", "surrogateescape")
-        _uuid5366, _id5367 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_save_args.dom.name")
+        _name1917 = buf[_end1922 - _n1921 : _end1922].decode("utf-8", "surrogateescape")
+        _uuid1918, _id1919 = _U_16si(buf, pos)
         pos += 20
-        _dom5364 = _tuple_new(remote_nonnull_domain, (_name5365, _uuid5366, _id5367))
-        value = _tuple_new(remote_domain_is_updated_args, (_dom5364,))
+        (_n1923,) = _U32(buf, pos)
+        if _n1923 > 4194304:
+            raise _too_long("remote_domain_save_args.to", _n1923, 4194304)
+        _end1924 = pos + 4 + _n1923
+        pos = _end1924 + (-_n1923 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_save_args.to")
+        _to1920 = buf[_end1924 - _n1923 : _end1924].decode("utf-8", "surrogateescape")
+        _dom1916 = _tuple_new(remote_nonnull_domain, (_name1917, _uuid1918, _id1919))
+        value = _tuple_new(remote_domain_save_args, (_dom1916, _to1920))
     except _StructError:
-        raise _truncated("remote_domain_is_updated_args") from None
+        raise _truncated("remote_domain_save_args") from None
     return value, pos
 
 
-def encode_remote_domain_is_updated_args(out: bytearray, value: remote_domain_is_updated_args) -> None:
+def encode_remote_domain_save_args(out: bytearray, value: remote_domain_save_args) -> None:
     try:
-        (_dom5370,) = value
-        _name5371, _uuid5372, _id5373 = _dom5370
-        _b5374 = _name5371.encode("utf-8", "surrogateescape")
-        _n5375 = len(_b5374)
-        if _n5375 > 4194304:
-            raise _too_long("remote_domain_is_updated_args.dom.name", _n5375, 4194304)
-        out += _U32P(_n5375)
-        out += _b5374
-        out += _PAD[-_n5375 & 3]
-        if len(_uuid5372) != 16:
-            raise _wrong_size("remote_domain_is_updated_args.dom.uuid", len(_uuid5372), 16)
-        out += _P_16si(_uuid5372, _id5373)
+        _dom1925, _to1926 = value
+        _name1927, _uuid1928, _id1929 = _dom1925
+        _b1930 = _name1927.encode("utf-8", "surrogateescape")
+        _n1931 = len(_b1930)
+        if _n1931 > 4194304:
+            raise _too_long("remote_domain_save_args.dom.name", _n1931, 4194304)
+        out += _U32P(_n1931)
+        out += _b1930
+        out += _PAD[-_n1931 & 3]
+        if len(_uuid1928) != 16:
+            raise _wrong_size("remote_domain_save_args.dom.uuid", len(_uuid1928), 16)
+        out += _P_16si(_uuid1928, _id1929)
+        _b1932 = _to1926.encode("utf-8", "surrogateescape")
+        _n1933 = len(_b1932)
+        if _n1933 > 4194304:
+            raise _too_long("remote_domain_save_args.to", _n1933, 4194304)
+        out += _U32P(_n1933)
+        out += _b1932
+        out += _PAD[-_n1933 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_is_updated_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_save_args: {e}") from e
 
 
 @record
-class remote_domain_is_updated_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_is_updated_ret``."""
+class remote_domain_restore_args(Record, tuple[str]):
+    """XDR struct ``remote_domain_restore_args``."""
 
     __slots__ = ()
-    updated: int
+    from_: str
 
-    def __new__(cls, updated: int) -> remote_domain_is_updated_ret:
-        return _tuple_new(cls, (updated,))
+    def __new__(cls, from_: str) -> remote_domain_restore_args:
+        return _tuple_new(cls, (from_,))
 
 
-def decode_remote_domain_is_updated_ret(buf: Buf, pos: int) -> tuple[remote_domain_is_updated_ret, int]:
+def decode_remote_domain_restore_args(buf: Buf, pos: int) -> tuple[remote_domain_restore_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        (_updated5376,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_is_updated_ret, (_updated5376,))
+        (_n2013,) = _U32(buf, pos)
+        if _n2013 > 4194304:
+            raise _too_long("remote_domain_restore_args.from", _n2013, 4194304)
+        _end2014 = pos + 4 + _n2013
+        pos = _end2014 + (-_n2013 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_restore_args.from")
+        _from_2012 = buf[_end2014 - _n2013 : _end2014].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_domain_restore_args, (_from_2012,))
     except _StructError:
-        raise _truncated("remote_domain_is_updated_ret") from None
+        raise _truncated("remote_domain_restore_args") from None
     return value, pos
 
 
-def encode_remote_domain_is_updated_ret(out: bytearray, value: remote_domain_is_updated_ret) -> None:
+def encode_remote_domain_restore_args(out: bytearray, value: remote_domain_restore_args) -> None:
     try:
-        (_updated5377,) = value
-        out += _P_i(_updated5377)
+        (_from_2015,) = value
+        _b2016 = _from_2015.encode("utf-8", "surrogateescape")
+        _n2017 = len(_b2016)
+        if _n2017 > 4194304:
+            raise _too_long("remote_domain_restore_args.from", _n2017, 4194304)
+        out += _U32P(_n2017)
+        out += _b2016
+        out += _PAD[-_n2017 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_is_updated_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_restore_args: {e}") from e
 
 
 @record
-class remote_domain_migrate_set_max_speed_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_migrate_set_max_speed_args``."""
+class remote_domain_core_dump_args(Record, tuple[remote_nonnull_domain, str, int]):
+    """XDR struct ``remote_domain_core_dump_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    bandwidth: int
+    to: str
     flags: int
 
-    def __new__(cls, dom: remote_nonnull_domain, bandwidth: int, flags: int) -> remote_domain_migrate_set_max_speed_args:
-        return _tuple_new(cls, (dom, bandwidth, flags))
+    def __new__(cls, dom: remote_nonnull_domain, to: str, flags: int) -> remote_domain_core_dump_args:
+        return _tuple_new(cls, (dom, to, flags))
 
 
-def decode_remote_domain_migrate_set_max_speed_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_set_max_speed_args, int]:
+def decode_remote_domain_core_dump_args(buf: Buf, pos: int) -> tuple[remote_domain_core_dump_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n5654,) = _U32(buf, pos)
-        if _n5654 > 4194304:
-            raise _too_long("remote_domain_migrate_set_max_speed_args.dom.name", _n5654, 4194304)
-        _end5655 = pos + 4 + _n5654
-        pos = _end5655 + (-_n5654 & 3)
+        (_n2106,) = _U32(buf, pos)
+        if _n2106 > 4194304:
+            raise _too_long("remote_domain_core_dump_args.dom.name", _n2106, 4194304)
+        _end2107 = pos + 4 + _n2106
+        pos = _end2107 + (-_n2106 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_migrate_set_max_speed_args.dom.name")
-        _name5649 = buf[_end5655 - _n5654 : _end5655].decode("utf-8", "surrogateescape")
-        _uuid5650, _id5651, _bandwidth5652, _flags5653 = _U_16siQI(buf, pos)
-        pos += 32
-        _dom5648 = _tuple_new(remote_nonnull_domain, (_name5649, _uuid5650, _id5651))
-        value = _tuple_new(remote_domain_migrate_set_max_speed_args, (_dom5648, _bandwidth5652, _flags5653))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_set_max_speed_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_set_max_speed_args(out: bytearray, value: remote_domain_migrate_set_max_speed_args) -> None:
-    try:
-        _dom5656, _bandwidth5657, _flags5658 = value
-        _name5659, _uuid5660, _id5661 = _dom5656
-        _b5662 = _name5659.encode("utf-8", "surrogateescape")
-        _n5663 = len(_b5662)
-        if _n5663 > 4194304:
-            raise _too_long("remote_domain_migrate_set_max_speed_args.dom.name", _n5663, 4194304)
-        out += _U32P(_n5663)
-        out += _b5662
-        out += _PAD[-_n5663 & 3]
-        if len(_uuid5660) != 16:
-            raise _wrong_size("remote_domain_migrate_set_max_speed_args.dom.uuid", len(_uuid5660), 16)
-        out += _P_16siQI(_uuid5660, _id5661, _bandwidth5657, _flags5658)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_set_max_speed_args: {e}") from e
-
-
-@record
-class remote_domain_event_io_error_reason_msg(Record, tuple[remote_nonnull_domain, str, str, int, str]):
-    """XDR struct ``remote_domain_event_io_error_reason_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    srcPath: str
-    devAlias: str
-    action: int
-    reason: str
-
-    def __new__(cls, dom: remote_nonnull_domain, srcPath: str, devAlias: str, action: int, reason: str) -> remote_domain_event_io_error_reason_msg:
-        return _tuple_new(cls, (dom, srcPath, devAlias, action, reason))
-
-
-def decode_remote_domain_event_io_error_reason_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_io_error_reason_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5860,) = _U32(buf, pos)
-        if _n5860 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.dom.name", _n5860, 4194304)
-        _end5861 = pos + 4 + _n5860
-        pos = _end5861 + (-_n5860 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_io_error_reason_msg.dom.name")
-        _name5853 = buf[_end5861 - _n5860 : _end5861].decode("utf-8", "surrogateescape")
-        _uuid5854, _id5855 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_core_dump_args.dom.name")
+        _name2101 = buf[_end2107 - _n2106 : _end2107].decode("utf-8", "surrogateescape")
+        _uuid2102, _id2103 = _U_16si(buf, pos)
         pos += 20
-        (_n5862,) = _U32(buf, pos)
-        if _n5862 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.srcPath", _n5862, 4194304)
-        _end5863 = pos + 4 + _n5862
-        pos = _end5863 + (-_n5862 & 3)
+        (_n2108,) = _U32(buf, pos)
+        if _n2108 > 4194304:
+            raise _too_long("remote_domain_core_dump_args.to", _n2108, 4194304)
+        _end2109 = pos + 4 + _n2108
+        pos = _end2109 + (-_n2108 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_event_io_error_reason_msg.srcPath")
-        _srcPath5856 = buf[_end5863 - _n5862 : _end5863].decode("utf-8", "surrogateescape")
-        (_n5864,) = _U32(buf, pos)
-        if _n5864 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.devAlias", _n5864, 4194304)
-        _end5865 = pos + 4 + _n5864
-        pos = _end5865 + (-_n5864 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_io_error_reason_msg.devAlias")
-        _devAlias5857 = buf[_end5865 - _n5864 : _end5865].decode("utf-8", "surrogateescape")
-        (_action5858,) = _U_i(buf, pos)
+            raise _truncated("remote_domain_core_dump_args.to")
+        _to2104 = buf[_end2109 - _n2108 : _end2109].decode("utf-8", "surrogateescape")
+        (_flags2105,) = _U_I(buf, pos)
         pos += 4
-        (_n5866,) = _U32(buf, pos)
-        if _n5866 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.reason", _n5866, 4194304)
-        _end5867 = pos + 4 + _n5866
-        pos = _end5867 + (-_n5866 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_io_error_reason_msg.reason")
-        _reason5859 = buf[_end5867 - _n5866 : _end5867].decode("utf-8", "surrogateescape")
-        _dom5852 = _tuple_new(remote_nonnull_domain, (_name5853, _uuid5854, _id5855))
-        value = _tuple_new(remote_domain_event_io_error_reason_msg, (_dom5852, _srcPath5856, _devAlias5857, _action5858, _reason5859))
+        _dom2100 = _tuple_new(remote_nonnull_domain, (_name2101, _uuid2102, _id2103))
+        value = _tuple_new(remote_domain_core_dump_args, (_dom2100, _to2104, _flags2105))
     except _StructError:
-        raise _truncated("remote_domain_event_io_error_reason_msg") from None
+        raise _truncated("remote_domain_core_dump_args") from None
     return value, pos
 
 
-def encode_remote_domain_event_io_error_reason_msg(out: bytearray, value: remote_domain_event_io_error_reason_msg) -> None:
+def encode_remote_domain_core_dump_args(out: bytearray, value: remote_domain_core_dump_args) -> None:
     try:
-        _dom5868, _srcPath5869, _devAlias5870, _action5871, _reason5872 = value
-        _name5873, _uuid5874, _id5875 = _dom5868
-        _b5876 = _name5873.encode("utf-8", "surrogateescape")
-        _n5877 = len(_b5876)
-        if _n5877 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.dom.name", _n5877, 4194304)
-        out += _U32P(_n5877)
-        out += _b5876
-        out += _PAD[-_n5877 & 3]
-        if len(_uuid5874) != 16:
-            raise _wrong_size("remote_domain_event_io_error_reason_msg.dom.uuid", len(_uuid5874), 16)
-        out += _P_16si(_uuid5874, _id5875)
-        _b5878 = _srcPath5869.encode("utf-8", "surrogateescape")
-        _n5879 = len(_b5878)
-        if _n5879 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.srcPath", _n5879, 4194304)
-        out += _U32P(_n5879)
-        out += _b5878
-        out += _PAD[-_n5879 & 3]
-        _b5880 = _devAlias5870.encode("utf-8", "surrogateescape")
-        _n5881 = len(_b5880)
-        if _n5881 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.devAlias", _n5881, 4194304)
-        out += _U32P(_n5881)
-        out += _b5880
-        out += _PAD[-_n5881 & 3]
-        out += _P_i(_action5871)
-        _b5882 = _reason5872.encode("utf-8", "surrogateescape")
-        _n5883 = len(_b5882)
-        if _n5883 > 4194304:
-            raise _too_long("remote_domain_event_io_error_reason_msg.reason", _n5883, 4194304)
-        out += _U32P(_n5883)
-        out += _b5882
-        out += _PAD[-_n5883 & 3]
+        _dom2110, _to2111, _flags2112 = value
+        _name2113, _uuid2114, _id2115 = _dom2110
+        _b2116 = _name2113.encode("utf-8", "surrogateescape")
+        _n2117 = len(_b2116)
+        if _n2117 > 4194304:
+            raise _too_long("remote_domain_core_dump_args.dom.name", _n2117, 4194304)
+        out += _U32P(_n2117)
+        out += _b2116
+        out += _PAD[-_n2117 & 3]
+        if len(_uuid2114) != 16:
+            raise _wrong_size("remote_domain_core_dump_args.dom.uuid", len(_uuid2114), 16)
+        out += _P_16si(_uuid2114, _id2115)
+        _b2118 = _to2111.encode("utf-8", "surrogateescape")
+        _n2119 = len(_b2118)
+        if _n2119 > 4194304:
+            raise _too_long("remote_domain_core_dump_args.to", _n2119, 4194304)
+        out += _U32P(_n2119)
+        out += _b2118
+        out += _PAD[-_n2119 & 3]
+        out += _P_I(_flags2112)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_io_error_reason_msg: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_core_dump_args: {e}") from e
 
 
 @record
-class remote_domain_revert_to_snapshot_args(Record, tuple[remote_nonnull_domain_snapshot, int]):
-    """XDR struct ``remote_domain_revert_to_snapshot_args``."""
+class remote_connect_num_of_networks_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_num_of_networks_ret``."""
 
     __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    flags: int
+    num: int
 
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, flags: int) -> remote_domain_revert_to_snapshot_args:
-        return _tuple_new(cls, (snap, flags))
+    def __new__(cls, num: int) -> remote_connect_num_of_networks_ret:
+        return _tuple_new(cls, (num,))
 
 
-def decode_remote_domain_revert_to_snapshot_args(buf: Buf, pos: int) -> tuple[remote_domain_revert_to_snapshot_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_connect_num_of_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_networks_ret, int]:
     try:
-        (_n6913,) = _U32(buf, pos)
-        if _n6913 > 4194304:
-            raise _too_long("remote_domain_revert_to_snapshot_args.snap.name", _n6913, 4194304)
-        _end6914 = pos + 4 + _n6913
-        pos = _end6914 + (-_n6913 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_revert_to_snapshot_args.snap.name")
-        _name6907 = buf[_end6914 - _n6913 : _end6914].decode("utf-8", "surrogateescape")
-        (_n6915,) = _U32(buf, pos)
-        if _n6915 > 4194304:
-            raise _too_long("remote_domain_revert_to_snapshot_args.snap.dom.name", _n6915, 4194304)
-        _end6916 = pos + 4 + _n6915
-        pos = _end6916 + (-_n6915 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_revert_to_snapshot_args.snap.dom.name")
-        _name6909 = buf[_end6916 - _n6915 : _end6916].decode("utf-8", "surrogateescape")
-        _uuid6910, _id6911, _flags6912 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6908 = _tuple_new(remote_nonnull_domain, (_name6909, _uuid6910, _id6911))
-        _snap6906 = _tuple_new(remote_nonnull_domain_snapshot, (_name6907, _dom6908))
-        value = _tuple_new(remote_domain_revert_to_snapshot_args, (_snap6906, _flags6912))
+        (_num3596,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_num_of_networks_ret, (_num3596,))
     except _StructError:
-        raise _truncated("remote_domain_revert_to_snapshot_args") from None
+        raise _truncated("remote_connect_num_of_networks_ret") from None
     return value, pos
 
 
-def encode_remote_domain_revert_to_snapshot_args(out: bytearray, value: remote_domain_revert_to_snapshot_args) -> None:
+def encode_remote_connect_num_of_networks_ret(out: bytearray, value: remote_connect_num_of_networks_ret) -> None:
     try:
-        _snap6917, _flags6918 = value
-        _name6919, _dom6920 = _snap6917
-        _name6921, _uuid6922, _id6923 = _dom6920
-        _b6924 = _name6919.encode("utf-8", "surrogateescape")
-        _n6925 = len(_b6924)
-        if _n6925 > 4194304:
-            raise _too_long("remote_domain_revert_to_snapshot_args.snap.name", _n6925, 4194304)
-        out += _U32P(_n6925)
-        out += _b6924
-        out += _PAD[-_n6925 & 3]
-        _b6926 = _name6921.encode("utf-8", "surrogateescape")
-        _n6927 = len(_b6926)
-        if _n6927 > 4194304:
-            raise _too_long("remote_domain_revert_to_snapshot_args.snap.dom.name", _n6927, 4194304)
-        out += _U32P(_n6927)
-        out += _b6926
-        out += _PAD[-_n6927 & 3]
-        if len(_uuid6922) != 16:
-            raise _wrong_size("remote_domain_revert_to_snapshot_args.snap.dom.uuid", len(_uuid6922), 16)
-        out += _P_16siI(_uuid6922, _id6923, _flags6918)
+        (_num3597,) = value
+        out += _P_i(_num3597)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_revert_to_snapshot_args: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_num_of_networks_ret: {e}") from e
 
 
 @record
-class remote_domain_snapshot_delete_args(Record, tuple[remote_nonnull_domain_snapshot, int]):
-    """XDR struct ``remote_domain_snapshot_delete_args``."""
+class remote_connect_num_of_defined_networks_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_num_of_defined_networks_ret``."""
 
     __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    flags: int
+    num: int
 
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, flags: int) -> remote_domain_snapshot_delete_args:
-        return _tuple_new(cls, (snap, flags))
+    def __new__(cls, num: int) -> remote_connect_num_of_defined_networks_ret:
+        return _tuple_new(cls, (num,))
 
 
-def decode_remote_domain_snapshot_delete_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_delete_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_connect_num_of_defined_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_defined_networks_ret, int]:
     try:
-        (_n6935,) = _U32(buf, pos)
-        if _n6935 > 4194304:
-            raise _too_long("remote_domain_snapshot_delete_args.snap.name", _n6935, 4194304)
-        _end6936 = pos + 4 + _n6935
-        pos = _end6936 + (-_n6935 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_delete_args.snap.name")
-        _name6929 = buf[_end6936 - _n6935 : _end6936].decode("utf-8", "surrogateescape")
-        (_n6937,) = _U32(buf, pos)
-        if _n6937 > 4194304:
-            raise _too_long("remote_domain_snapshot_delete_args.snap.dom.name", _n6937, 4194304)
-        _end6938 = pos + 4 + _n6937
-        pos = _end6938 + (-_n6937 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_delete_args.snap.dom.name")
-        _name6931 = buf[_end6938 - _n6937 : _end6938].decode("utf-8", "surrogateescape")
-        _uuid6932, _id6933, _flags6934 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6930 = _tuple_new(remote_nonnull_domain, (_name6931, _uuid6932, _id6933))
-        _snap6928 = _tuple_new(remote_nonnull_domain_snapshot, (_name6929, _dom6930))
-        value = _tuple_new(remote_domain_snapshot_delete_args, (_snap6928, _flags6934))
+        (_num3610,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_num_of_defined_networks_ret, (_num3610,))
     except _StructError:
-        raise _truncated("remote_domain_snapshot_delete_args") from None
+        raise _truncated("remote_connect_num_of_defined_networks_ret") from None
     return value, pos
 
 
-def encode_remote_domain_snapshot_delete_args(out: bytearray, value: remote_domain_snapshot_delete_args) -> None:
+def encode_remote_connect_num_of_defined_networks_ret(out: bytearray, value: remote_connect_num_of_defined_networks_ret) -> None:
     try:
-        _snap6939, _flags6940 = value
-        _name6941, _dom6942 = _snap6939
-        _name6943, _uuid6944, _id6945 = _dom6942
-        _b6946 = _name6941.encode("utf-8", "surrogateescape")
-        _n6947 = len(_b6946)
-        if _n6947 > 4194304:
-            raise _too_long("remote_domain_snapshot_delete_args.snap.name", _n6947, 4194304)
-        out += _U32P(_n6947)
-        out += _b6946
-        out += _PAD[-_n6947 & 3]
-        _b6948 = _name6943.encode("utf-8", "surrogateescape")
-        _n6949 = len(_b6948)
-        if _n6949 > 4194304:
-            raise _too_long("remote_domain_snapshot_delete_args.snap.dom.name", _n6949, 4194304)
-        out += _U32P(_n6949)
-        out += _b6948
-        out += _PAD[-_n6949 & 3]
-        if len(_uuid6944) != 16:
-            raise _wrong_size("remote_domain_snapshot_delete_args.snap.dom.uuid", len(_uuid6944), 16)
-        out += _P_16siI(_uuid6944, _id6945, _flags6940)
+        (_num3611,) = value
+        out += _P_i(_num3611)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_delete_args: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_num_of_defined_networks_ret: {e}") from e
 
 
 @record
-class remote_domain_open_console_args(Record, tuple[remote_nonnull_domain, str | None, int]):
-    """XDR struct ``remote_domain_open_console_args``."""
+class remote_network_undefine_args(Record, tuple[remote_nonnull_network]):
+    """XDR struct ``remote_network_undefine_args``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    dev_name: str | None
-    flags: int
+    net: remote_nonnull_network
 
-    def __new__(cls, dom: remote_nonnull_domain, dev_name: str | None, flags: int) -> remote_domain_open_console_args:
-        return _tuple_new(cls, (dom, dev_name, flags))
+    def __new__(cls, net: remote_nonnull_network) -> remote_network_undefine_args:
+        return _tuple_new(cls, (net,))
 
 
-def decode_remote_domain_open_console_args(buf: Buf, pos: int) -> tuple[remote_domain_open_console_args, int]:
+def decode_remote_network_undefine_args(buf: Buf, pos: int) -> tuple[remote_network_undefine_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6956,) = _U32(buf, pos)
-        if _n6956 > 4194304:
-            raise _too_long("remote_domain_open_console_args.dom.name", _n6956, 4194304)
-        _end6957 = pos + 4 + _n6956
-        pos = _end6957 + (-_n6956 & 3)
+        (_n3723,) = _U32(buf, pos)
+        if _n3723 > 4194304:
+            raise _too_long("remote_network_undefine_args.net.name", _n3723, 4194304)
+        _end3724 = pos + 4 + _n3723
+        pos = _end3724 + (-_n3723 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_open_console_args.dom.name")
-        _name6951 = buf[_end6957 - _n6956 : _end6957].decode("utf-8", "surrogateescape")
-        _uuid6952, _id6953 = _U_16si(buf, pos)
+            raise _truncated("remote_network_undefine_args.net.name")
+        _name3721 = buf[_end3724 - _n3723 : _end3724].decode("utf-8", "surrogateescape")
+        (_uuid3722,) = _U_16s(buf, pos)
+        pos += 16
+        _net3720 = _tuple_new(remote_nonnull_network, (_name3721, _uuid3722))
+        value = _tuple_new(remote_network_undefine_args, (_net3720,))
+    except _StructError:
+        raise _truncated("remote_network_undefine_args") from None
+    return value, pos
+
+
+def encode_remote_network_undefine_args(out: bytearray, value: remote_network_undefine_args) -> None:
+    try:
+        (_net3725,) = value
+        _name3726, _uuid3727 = _net3725
+        _b3728 = _name3726.encode("utf-8", "surrogateescape")
+        _n3729 = len(_b3728)
+        if _n3729 > 4194304:
+            raise _too_long("remote_network_undefine_args.net.name", _n3729, 4194304)
+        out += _U32P(_n3729)
+        out += _b3728
+        out += _PAD[-_n3729 & 3]
+        if len(_uuid3727) != 16:
+            raise _wrong_size("remote_network_undefine_args.net.uuid", len(_uuid3727), 16)
+        out += _P_16s(_uuid3727)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_network_undefine_args: {e}") from e
+
+
+@record
+class remote_network_set_autostart_args(Record, tuple[remote_nonnull_network, int]):
+    """XDR struct ``remote_network_set_autostart_args``."""
+
+    __slots__ = ()
+    net: remote_nonnull_network
+    autostart: int
+
+    def __new__(cls, net: remote_nonnull_network, autostart: int) -> remote_network_set_autostart_args:
+        return _tuple_new(cls, (net, autostart))
+
+
+def decode_remote_network_set_autostart_args(buf: Buf, pos: int) -> tuple[remote_network_set_autostart_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n3824,) = _U32(buf, pos)
+        if _n3824 > 4194304:
+            raise _too_long("remote_network_set_autostart_args.net.name", _n3824, 4194304)
+        _end3825 = pos + 4 + _n3824
+        pos = _end3825 + (-_n3824 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_network_set_autostart_args.net.name")
+        _name3821 = buf[_end3825 - _n3824 : _end3825].decode("utf-8", "surrogateescape")
+        _uuid3822, _autostart3823 = _U_16si(buf, pos)
         pos += 20
-        (_f6958,) = _U32(buf, pos)
-        pos += 4
-        _dev_name6954: str | None = None
-        if _f6958 == 1:
-            (_n6960,) = _U32(buf, pos)
-            if _n6960 > 4194304:
-                raise _too_long("remote_domain_open_console_args.dev_name", _n6960, 4194304)
-            _end6961 = pos + 4 + _n6960
-            pos = _end6961 + (-_n6960 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_open_console_args.dev_name")
-            _o6959 = buf[_end6961 - _n6960 : _end6961].decode("utf-8", "surrogateescape")
-            _dev_name6954 = _o6959
-        elif _f6958 != 0:
-            raise _bad_flag("remote_domain_open_console_args.dev_name", _f6958)
-        (_flags6955,) = _U_I(buf, pos)
-        pos += 4
-        _dom6950 = _tuple_new(remote_nonnull_domain, (_name6951, _uuid6952, _id6953))
-        value = _tuple_new(remote_domain_open_console_args, (_dom6950, _dev_name6954, _flags6955))
+        _net3820 = _tuple_new(remote_nonnull_network, (_name3821, _uuid3822))
+        value = _tuple_new(remote_network_set_autostart_args, (_net3820, _autostart3823))
     except _StructError:
-        raise _truncated("remote_domain_open_console_args") from None
+        raise _truncated("remote_network_set_autostart_args") from None
     return value, pos
 
 
-def encode_remote_domain_open_console_args(out: bytearray, value: remote_domain_open_console_args) -> None:
+def encode_remote_network_set_autostart_args(out: bytearray, value: remote_network_set_autostart_args) -> None:
     try:
-        _dom6962, _dev_name6963, _flags6964 = value
-        _name6965, _uuid6966, _id6967 = _dom6962
-        _b6968 = _name6965.encode("utf-8", "surrogateescape")
-        _n6969 = len(_b6968)
-        if _n6969 > 4194304:
-            raise _too_long("remote_domain_open_console_args.dom.name", _n6969, 4194304)
-        out += _U32P(_n6969)
-        out += _b6968
-        out += _PAD[-_n6969 & 3]
-        if len(_uuid6966) != 16:
-            raise _wrong_size("remote_domain_open_console_args.dom.uuid", len(_uuid6966), 16)
-        out += _P_16si(_uuid6966, _id6967)
-        if _dev_name6963 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b6970 = _dev_name6963.encode("utf-8", "surrogateescape")
-            _n6971 = len(_b6970)
-            if _n6971 > 4194304:
-                raise _too_long("remote_domain_open_console_args.dev_name", _n6971, 4194304)
-            out += _U32P(_n6971)
-            out += _b6970
-            out += _PAD[-_n6971 & 3]
-        out += _P_I(_flags6964)
+        _net3826, _autostart3827 = value
+        _name3828, _uuid3829 = _net3826
+        _b3830 = _name3828.encode("utf-8", "surrogateescape")
+        _n3831 = len(_b3830)
+        if _n3831 > 4194304:
+            raise _too_long("remote_network_set_autostart_args.net.name", _n3831, 4194304)
+        out += _U32P(_n3831)
+        out += _b3830
+        out += _PAD[-_n3831 & 3]
+        if len(_uuid3829) != 16:
+            raise _wrong_size("remote_network_set_autostart_args.net.uuid", len(_uuid3829), 16)
+        out += _P_16si(_uuid3829, _autostart3827)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_open_console_args: {e}") from e
-
-
-@record
-class remote_storage_vol_upload_args(Record, tuple[remote_nonnull_storage_vol, int, int, int]):
-    """XDR struct ``remote_storage_vol_upload_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-    offset: int
-    length: int
-    flags: int
-
-    def __new__(cls, vol: remote_nonnull_storage_vol, offset: int, length: int, flags: int) -> remote_storage_vol_upload_args:
-        return _tuple_new(cls, (vol, offset, length, flags))
-
-
-def decode_remote_storage_vol_upload_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_upload_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7001,) = _U32(buf, pos)
-        if _n7001 > 4194304:
-            raise _too_long("remote_storage_vol_upload_args.vol.pool", _n7001, 4194304)
-        _end7002 = pos + 4 + _n7001
-        pos = _end7002 + (-_n7001 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_upload_args.vol.pool")
-        _pool6995 = buf[_end7002 - _n7001 : _end7002].decode("utf-8", "surrogateescape")
-        (_n7003,) = _U32(buf, pos)
-        if _n7003 > 4194304:
-            raise _too_long("remote_storage_vol_upload_args.vol.name", _n7003, 4194304)
-        _end7004 = pos + 4 + _n7003
-        pos = _end7004 + (-_n7003 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_upload_args.vol.name")
-        _name6996 = buf[_end7004 - _n7003 : _end7004].decode("utf-8", "surrogateescape")
-        (_n7005,) = _U32(buf, pos)
-        if _n7005 > 4194304:
-            raise _too_long("remote_storage_vol_upload_args.vol.key", _n7005, 4194304)
-        _end7006 = pos + 4 + _n7005
-        pos = _end7006 + (-_n7005 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_upload_args.vol.key")
-        _key6997 = buf[_end7006 - _n7005 : _end7006].decode("utf-8", "surrogateescape")
-        _offset6998, _length6999, _flags7000 = _U_QQI(buf, pos)
-        pos += 20
-        _vol6994 = _tuple_new(remote_nonnull_storage_vol, (_pool6995, _name6996, _key6997))
-        value = _tuple_new(remote_storage_vol_upload_args, (_vol6994, _offset6998, _length6999, _flags7000))
-    except _StructError:
-        raise _truncated("remote_storage_vol_upload_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_upload_args(out: bytearray, value: remote_storage_vol_upload_args) -> None:
-    try:
-        _vol7007, _offset7008, _length7009, _flags7010 = value
-        _pool7011, _name7012, _key7013 = _vol7007
-        _b7014 = _pool7011.encode("utf-8", "surrogateescape")
-        _n7015 = len(_b7014)
-        if _n7015 > 4194304:
-            raise _too_long("remote_storage_vol_upload_args.vol.pool", _n7015, 4194304)
-        out += _U32P(_n7015)
-        out += _b7014
-        out += _PAD[-_n7015 & 3]
-        _b7016 = _name7012.encode("utf-8", "surrogateescape")
-        _n7017 = len(_b7016)
-        if _n7017 > 4194304:
-            raise _too_long("remote_storage_vol_upload_args.vol.name", _n7017, 4194304)
-        out += _U32P(_n7017)
-        out += _b7016
-        out += _PAD[-_n7017 & 3]
-        _b7018 = _key7013.encode("utf-8", "surrogateescape")
-        _n7019 = len(_b7018)
-        if _n7019 > 4194304:
-            raise _too_long("remote_storage_vol_upload_args.vol.key", _n7019, 4194304)
-        out += _U32P(_n7019)
-        out += _b7018
-        out += _PAD[-_n7019 & 3]
-        out += _P_QQI(_offset7008, _length7009, _flags7010)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_upload_args: {e}") from e
-
-
-@record
-class remote_storage_vol_download_args(Record, tuple[remote_nonnull_storage_vol, int, int, int]):
-    """XDR struct ``remote_storage_vol_download_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-    offset: int
-    length: int
-    flags: int
-
-    def __new__(cls, vol: remote_nonnull_storage_vol, offset: int, length: int, flags: int) -> remote_storage_vol_download_args:
-        return _tuple_new(cls, (vol, offset, length, flags))
-
-
-def decode_remote_storage_vol_download_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_download_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7027,) = _U32(buf, pos)
-        if _n7027 > 4194304:
-            raise _too_long("remote_storage_vol_download_args.vol.pool", _n7027, 4194304)
-        _end7028 = pos + 4 + _n7027
-        pos = _end7028 + (-_n7027 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_download_args.vol.pool")
-        _pool7021 = buf[_end7028 - _n7027 : _end7028].decode("utf-8", "surrogateescape")
-        (_n7029,) = _U32(buf, pos)
-        if _n7029 > 4194304:
-            raise _too_long("remote_storage_vol_download_args.vol.name", _n7029, 4194304)
-        _end7030 = pos + 4 + _n7029
-        pos = _end7030 + (-_n7029 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_download_args.vol.name")
-        _name7022 = buf[_end7030 - _n7029 : _end7030].decode("utf-8", "surrogateescape")
-        (_n7031,) = _U32(buf, pos)
-        if _n7031 > 4194304:
-            raise _too_long("remote_storage_vol_download_args.vol.key", _n7031, 4194304)
-        _end7032 = pos + 4 + _n7031
-        pos = _end7032 + (-_n7031 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_download_args.vol.key")
-        _key7023 = buf[_end7032 - _n7031 : _end7032].decode("utf-8", "surrogateescape")
-        _offset7024, _length7025, _flags7026 = _U_QQI(buf, pos)
-        pos += 20
-        _vol7020 = _tuple_new(remote_nonnull_storage_vol, (_pool7021, _name7022, _key7023))
-        value = _tuple_new(remote_storage_vol_download_args, (_vol7020, _offset7024, _length7025, _flags7026))
-    except _StructError:
-        raise _truncated("remote_storage_vol_download_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_download_args(out: bytearray, value: remote_storage_vol_download_args) -> None:
-    try:
-        _vol7033, _offset7034, _length7035, _flags7036 = value
-        _pool7037, _name7038, _key7039 = _vol7033
-        _b7040 = _pool7037.encode("utf-8", "surrogateescape")
-        _n7041 = len(_b7040)
-        if _n7041 > 4194304:
-            raise _too_long("remote_storage_vol_download_args.vol.pool", _n7041, 4194304)
-        out += _U32P(_n7041)
-        out += _b7040
-        out += _PAD[-_n7041 & 3]
-        _b7042 = _name7038.encode("utf-8", "surrogateescape")
-        _n7043 = len(_b7042)
-        if _n7043 > 4194304:
-            raise _too_long("remote_storage_vol_download_args.vol.name", _n7043, 4194304)
-        out += _U32P(_n7043)
-        out += _b7042
-        out += _PAD[-_n7043 & 3]
-        _b7044 = _key7039.encode("utf-8", "surrogateescape")
-        _n7045 = len(_b7044)
-        if _n7045 > 4194304:
-            raise _too_long("remote_storage_vol_download_args.vol.key", _n7045, 4194304)
-        out += _U32P(_n7045)
-        out += _b7044
-        out += _PAD[-_n7045 & 3]
-        out += _P_QQI(_offset7034, _length7035, _flags7036)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_download_args: {e}") from e
-
-
-@record
-class remote_domain_get_state_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_state_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_state_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_state_args(buf: Buf, pos: int) -> tuple[remote_domain_get_state_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7051,) = _U32(buf, pos)
-        if _n7051 > 4194304:
-            raise _too_long("remote_domain_get_state_args.dom.name", _n7051, 4194304)
-        _end7052 = pos + 4 + _n7051
-        pos = _end7052 + (-_n7051 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_state_args.dom.name")
-        _name7047 = buf[_end7052 - _n7051 : _end7052].decode("utf-8", "surrogateescape")
-        _uuid7048, _id7049, _flags7050 = _U_16siI(buf, pos)
-        pos += 24
-        _dom7046 = _tuple_new(remote_nonnull_domain, (_name7047, _uuid7048, _id7049))
-        value = _tuple_new(remote_domain_get_state_args, (_dom7046, _flags7050))
-    except _StructError:
-        raise _truncated("remote_domain_get_state_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_state_args(out: bytearray, value: remote_domain_get_state_args) -> None:
-    try:
-        _dom7053, _flags7054 = value
-        _name7055, _uuid7056, _id7057 = _dom7053
-        _b7058 = _name7055.encode("utf-8", "surrogateescape")
-        _n7059 = len(_b7058)
-        if _n7059 > 4194304:
-            raise _too_long("remote_domain_get_state_args.dom.name", _n7059, 4194304)
-        out += _U32P(_n7059)
-        out += _b7058
-        out += _PAD[-_n7059 & 3]
-        if len(_uuid7056) != 16:
-            raise _wrong_size("remote_domain_get_state_args.dom.uuid", len(_uuid7056), 16)
-        out += _P_16siI(_uuid7056, _id7057, _flags7054)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_state_args: {e}") from e
-
-
-@record
-class remote_domain_get_state_ret(Record, tuple[int, int]):
-    """XDR struct ``remote_domain_get_state_ret``."""
-
-    __slots__ = ()
-    state: int
-    reason: int
-
-    def __new__(cls, state: int, reason: int) -> remote_domain_get_state_ret:
-        return _tuple_new(cls, (state, reason))
-
-
-def decode_remote_domain_get_state_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_state_ret, int]:
-    try:
-        _state7060, _reason7061 = _U_ii(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_domain_get_state_ret, (_state7060, _reason7061))
-    except _StructError:
-        raise _truncated("remote_domain_get_state_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_state_ret(out: bytearray, value: remote_domain_get_state_ret) -> None:
-    try:
-        _state7062, _reason7063 = value
-        out += _P_ii(_state7062, _reason7063)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_state_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_begin3_args(Record, tuple[remote_nonnull_domain, str | None, int, str | None, int]):
-    """XDR struct ``remote_domain_migrate_begin3_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    xmlin: str | None
-    flags: int
-    dname: str | None
-    resource: int
-
-    def __new__(cls, dom: remote_nonnull_domain, xmlin: str | None, flags: int, dname: str | None, resource: int) -> remote_domain_migrate_begin3_args:
-        return _tuple_new(cls, (dom, xmlin, flags, dname, resource))
-
-
-def decode_remote_domain_migrate_begin3_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_begin3_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7072,) = _U32(buf, pos)
-        if _n7072 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_args.dom.name", _n7072, 4194304)
-        _end7073 = pos + 4 + _n7072
-        pos = _end7073 + (-_n7072 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_begin3_args.dom.name")
-        _name7065 = buf[_end7073 - _n7072 : _end7073].decode("utf-8", "surrogateescape")
-        _uuid7066, _id7067 = _U_16si(buf, pos)
-        pos += 20
-        (_f7074,) = _U32(buf, pos)
-        pos += 4
-        _xmlin7068: str | None = None
-        if _f7074 == 1:
-            (_n7076,) = _U32(buf, pos)
-            if _n7076 > 4194304:
-                raise _too_long("remote_domain_migrate_begin3_args.xmlin", _n7076, 4194304)
-            _end7077 = pos + 4 + _n7076
-            pos = _end7077 + (-_n7076 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_begin3_args.xmlin")
-            _o7075 = buf[_end7077 - _n7076 : _end7077].decode("utf-8", "surrogateescape")
-            _xmlin7068 = _o7075
-        elif _f7074 != 0:
-            raise _bad_flag("remote_domain_migrate_begin3_args.xmlin", _f7074)
-        (_flags7069,) = _U_Q(buf, pos)
-        pos += 8
-        (_f7078,) = _U32(buf, pos)
-        pos += 4
-        _dname7070: str | None = None
-        if _f7078 == 1:
-            (_n7080,) = _U32(buf, pos)
-            if _n7080 > 4194304:
-                raise _too_long("remote_domain_migrate_begin3_args.dname", _n7080, 4194304)
-            _end7081 = pos + 4 + _n7080
-            pos = _end7081 + (-_n7080 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_begin3_args.dname")
-            _o7079 = buf[_end7081 - _n7080 : _end7081].decode("utf-8", "surrogateescape")
-            _dname7070 = _o7079
-        elif _f7078 != 0:
-            raise _bad_flag("remote_domain_migrate_begin3_args.dname", _f7078)
-        (_resource7071,) = _U_Q(buf, pos)
-        pos += 8
-        _dom7064 = _tuple_new(remote_nonnull_domain, (_name7065, _uuid7066, _id7067))
-        value = _tuple_new(remote_domain_migrate_begin3_args, (_dom7064, _xmlin7068, _flags7069, _dname7070, _resource7071))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_begin3_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_begin3_args(out: bytearray, value: remote_domain_migrate_begin3_args) -> None:
-    try:
-        _dom7082, _xmlin7083, _flags7084, _dname7085, _resource7086 = value
-        _name7087, _uuid7088, _id7089 = _dom7082
-        _b7090 = _name7087.encode("utf-8", "surrogateescape")
-        _n7091 = len(_b7090)
-        if _n7091 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_args.dom.name", _n7091, 4194304)
-        out += _U32P(_n7091)
-        out += _b7090
-        out += _PAD[-_n7091 & 3]
-        if len(_uuid7088) != 16:
-            raise _wrong_size("remote_domain_migrate_begin3_args.dom.uuid", len(_uuid7088), 16)
-        out += _P_16si(_uuid7088, _id7089)
-        if _xmlin7083 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7092 = _xmlin7083.encode("utf-8", "surrogateescape")
-            _n7093 = len(_b7092)
-            if _n7093 > 4194304:
-                raise _too_long("remote_domain_migrate_begin3_args.xmlin", _n7093, 4194304)
-            out += _U32P(_n7093)
-            out += _b7092
-            out += _PAD[-_n7093 & 3]
-        out += _P_Q(_flags7084)
-        if _dname7085 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7094 = _dname7085.encode("utf-8", "surrogateescape")
-            _n7095 = len(_b7094)
-            if _n7095 > 4194304:
-                raise _too_long("remote_domain_migrate_begin3_args.dname", _n7095, 4194304)
-            out += _U32P(_n7095)
-            out += _b7094
-            out += _PAD[-_n7095 & 3]
-        out += _P_Q(_resource7086)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_begin3_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_begin3_ret(Record, tuple[bytes, str]):
-    """XDR struct ``remote_domain_migrate_begin3_ret``."""
-
-    __slots__ = ()
-    cookie_out: bytes
-    xml: str
-
-    def __new__(cls, cookie_out: bytes, xml: str) -> remote_domain_migrate_begin3_ret:
-        return _tuple_new(cls, (cookie_out, xml))
-
-
-def decode_remote_domain_migrate_begin3_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_begin3_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7098,) = _U32(buf, pos)
-        if _n7098 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_ret.cookie_out", _n7098, 4194304)
-        _end7099 = pos + 4 + _n7098
-        pos = _end7099 + (-_n7098 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_begin3_ret.cookie_out")
-        _cookie_out7096 = buf[_end7099 - _n7098 : _end7099]
-        (_n7100,) = _U32(buf, pos)
-        if _n7100 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_ret.xml", _n7100, 4194304)
-        _end7101 = pos + 4 + _n7100
-        pos = _end7101 + (-_n7100 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_begin3_ret.xml")
-        _xml7097 = buf[_end7101 - _n7100 : _end7101].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_migrate_begin3_ret, (_cookie_out7096, _xml7097))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_begin3_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_begin3_ret(out: bytearray, value: remote_domain_migrate_begin3_ret) -> None:
-    try:
-        _cookie_out7102, _xml7103 = value
-        _b7104 = _cookie_out7102
-        _n7105 = len(_b7104)
-        if _n7105 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_ret.cookie_out", _n7105, 4194304)
-        out += _U32P(_n7105)
-        out += _b7104
-        out += _PAD[-_n7105 & 3]
-        _b7106 = _xml7103.encode("utf-8", "surrogateescape")
-        _n7107 = len(_b7106)
-        if _n7107 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_ret.xml", _n7107, 4194304)
-        out += _U32P(_n7107)
-        out += _b7106
-        out += _PAD[-_n7107 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_begin3_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare3_args(Record, tuple[bytes, str | None, int, str | None, int, str]):
-    """XDR struct ``remote_domain_migrate_prepare3_args``."""
-
-    __slots__ = ()
-    cookie_in: bytes
-    uri_in: str | None
-    flags: int
-    dname: str | None
-    resource: int
-    dom_xml: str
-
-    def __new__(cls, cookie_in: bytes, uri_in: str | None, flags: int, dname: str | None, resource: int, dom_xml: str) -> remote_domain_migrate_prepare3_args:
-        return _tuple_new(cls, (cookie_in, uri_in, flags, dname, resource, dom_xml))
-
-
-def decode_remote_domain_migrate_prepare3_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare3_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7114,) = _U32(buf, pos)
-        if _n7114 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_args.cookie_in", _n7114, 4194304)
-        _end7115 = pos + 4 + _n7114
-        pos = _end7115 + (-_n7114 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare3_args.cookie_in")
-        _cookie_in7108 = buf[_end7115 - _n7114 : _end7115]
-        (_f7116,) = _U32(buf, pos)
-        pos += 4
-        _uri_in7109: str | None = None
-        if _f7116 == 1:
-            (_n7118,) = _U32(buf, pos)
-            if _n7118 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_args.uri_in", _n7118, 4194304)
-            _end7119 = pos + 4 + _n7118
-            pos = _end7119 + (-_n7118 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare3_args.uri_in")
-            _o7117 = buf[_end7119 - _n7118 : _end7119].decode("utf-8", "surrogateescape")
-            _uri_in7109 = _o7117
-        elif _f7116 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare3_args.uri_in", _f7116)
-        (_flags7110,) = _U_Q(buf, pos)
-        pos += 8
-        (_f7120,) = _U32(buf, pos)
-        pos += 4
-        _dname7111: str | None = None
-        if _f7120 == 1:
-            (_n7122,) = _U32(buf, pos)
-            if _n7122 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_args.dname", _n7122, 4194304)
-            _end7123 = pos + 4 + _n7122
-            pos = _end7123 + (-_n7122 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare3_args.dname")
-            _o7121 = buf[_end7123 - _n7122 : _end7123].decode("utf-8", "surrogateescape")
-            _dname7111 = _o7121
-        elif _f7120 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare3_args.dname", _f7120)
-        (_resource7112,) = _U_Q(buf, pos)
-        pos += 8
-        (_n7124,) = _U32(buf, pos)
-        if _n7124 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_args.dom_xml", _n7124, 4194304)
-        _end7125 = pos + 4 + _n7124
-        pos = _end7125 + (-_n7124 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare3_args.dom_xml")
-        _dom_xml7113 = buf[_end7125 - _n7124 : _end7125].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_migrate_prepare3_args, (_cookie_in7108, _uri_in7109, _flags7110, _dname7111, _resource7112, _dom_xml7113))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare3_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare3_args(out: bytearray, value: remote_domain_migrate_prepare3_args) -> None:
-    try:
-        _cookie_in7126, _uri_in7127, _flags7128, _dname7129, _resource7130, _dom_xml7131 = value
-        _b7132 = _cookie_in7126
-        _n7133 = len(_b7132)
-        if _n7133 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_args.cookie_in", _n7133, 4194304)
-        out += _U32P(_n7133)
-        out += _b7132
-        out += _PAD[-_n7133 & 3]
-        if _uri_in7127 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7134 = _uri_in7127.encode("utf-8", "surrogateescape")
-            _n7135 = len(_b7134)
-            if _n7135 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_args.uri_in", _n7135, 4194304)
-            out += _U32P(_n7135)
-            out += _b7134
-            out += _PAD[-_n7135 & 3]
-        out += _P_Q(_flags7128)
-        if _dname7129 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7136 = _dname7129.encode("utf-8", "surrogateescape")
-            _n7137 = len(_b7136)
-            if _n7137 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_args.dname", _n7137, 4194304)
-            out += _U32P(_n7137)
-            out += _b7136
-            out += _PAD[-_n7137 & 3]
-        out += _P_Q(_resource7130)
-        _b7138 = _dom_xml7131.encode("utf-8", "surrogateescape")
-        _n7139 = len(_b7138)
-        if _n7139 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_args.dom_xml", _n7139, 4194304)
-        out += _U32P(_n7139)
-        out += _b7138
-        out += _PAD[-_n7139 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare3_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare3_ret(Record, tuple[bytes, str | None]):
-    """XDR struct ``remote_domain_migrate_prepare3_ret``."""
-
-    __slots__ = ()
-    cookie_out: bytes
-    uri_out: str | None
-
-    def __new__(cls, cookie_out: bytes, uri_out: str | None) -> remote_domain_migrate_prepare3_ret:
-        return _tuple_new(cls, (cookie_out, uri_out))
-
-
-def decode_remote_domain_migrate_prepare3_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare3_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7142,) = _U32(buf, pos)
-        if _n7142 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_ret.cookie_out", _n7142, 4194304)
-        _end7143 = pos + 4 + _n7142
-        pos = _end7143 + (-_n7142 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare3_ret.cookie_out")
-        _cookie_out7140 = buf[_end7143 - _n7142 : _end7143]
-        (_f7144,) = _U32(buf, pos)
-        pos += 4
-        _uri_out7141: str | None = None
-        if _f7144 == 1:
-            (_n7146,) = _U32(buf, pos)
-            if _n7146 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_ret.uri_out", _n7146, 4194304)
-            _end7147 = pos + 4 + _n7146
-            pos = _end7147 + (-_n7146 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare3_ret.uri_out")
-            _o7145 = buf[_end7147 - _n7146 : _end7147].decode("utf-8", "surrogateescape")
-            _uri_out7141 = _o7145
-        elif _f7144 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare3_ret.uri_out", _f7144)
-        value = _tuple_new(remote_domain_migrate_prepare3_ret, (_cookie_out7140, _uri_out7141))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare3_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare3_ret(out: bytearray, value: remote_domain_migrate_prepare3_ret) -> None:
-    try:
-        _cookie_out7148, _uri_out7149 = value
-        _b7150 = _cookie_out7148
-        _n7151 = len(_b7150)
-        if _n7151 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_ret.cookie_out", _n7151, 4194304)
-        out += _U32P(_n7151)
-        out += _b7150
-        out += _PAD[-_n7151 & 3]
-        if _uri_out7149 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7152 = _uri_out7149.encode("utf-8", "surrogateescape")
-            _n7153 = len(_b7152)
-            if _n7153 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_ret.uri_out", _n7153, 4194304)
-            out += _U32P(_n7153)
-            out += _b7152
-            out += _PAD[-_n7153 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare3_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare_tunnel3_args(Record, tuple[bytes, int, str | None, int, str]):
-    """XDR struct ``remote_domain_migrate_prepare_tunnel3_args``."""
-
-    __slots__ = ()
-    cookie_in: bytes
-    flags: int
-    dname: str | None
-    resource: int
-    dom_xml: str
-
-    def __new__(cls, cookie_in: bytes, flags: int, dname: str | None, resource: int, dom_xml: str) -> remote_domain_migrate_prepare_tunnel3_args:
-        return _tuple_new(cls, (cookie_in, flags, dname, resource, dom_xml))
-
-
-def decode_remote_domain_migrate_prepare_tunnel3_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_tunnel3_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7159,) = _U32(buf, pos)
-        if _n7159 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_args.cookie_in", _n7159, 4194304)
-        _end7160 = pos + 4 + _n7159
-        pos = _end7160 + (-_n7159 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare_tunnel3_args.cookie_in")
-        _cookie_in7154 = buf[_end7160 - _n7159 : _end7160]
-        (_flags7155,) = _U_Q(buf, pos)
-        pos += 8
-        (_f7161,) = _U32(buf, pos)
-        pos += 4
-        _dname7156: str | None = None
-        if _f7161 == 1:
-            (_n7163,) = _U32(buf, pos)
-            if _n7163 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_tunnel3_args.dname", _n7163, 4194304)
-            _end7164 = pos + 4 + _n7163
-            pos = _end7164 + (-_n7163 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare_tunnel3_args.dname")
-            _o7162 = buf[_end7164 - _n7163 : _end7164].decode("utf-8", "surrogateescape")
-            _dname7156 = _o7162
-        elif _f7161 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare_tunnel3_args.dname", _f7161)
-        (_resource7157,) = _U_Q(buf, pos)
-        pos += 8
-        (_n7165,) = _U32(buf, pos)
-        if _n7165 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_args.dom_xml", _n7165, 4194304)
-        _end7166 = pos + 4 + _n7165
-        pos = _end7166 + (-_n7165 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare_tunnel3_args.dom_xml")
-        _dom_xml7158 = buf[_end7166 - _n7165 : _end7166].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_migrate_prepare_tunnel3_args, (_cookie_in7154, _flags7155, _dname7156, _resource7157, _dom_xml7158))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare_tunnel3_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare_tunnel3_args(out: bytearray, value: remote_domain_migrate_prepare_tunnel3_args) -> None:
-    try:
-        _cookie_in7167, _flags7168, _dname7169, _resource7170, _dom_xml7171 = value
-        _b7172 = _cookie_in7167
-        _n7173 = len(_b7172)
-        if _n7173 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_args.cookie_in", _n7173, 4194304)
-        out += _U32P(_n7173)
-        out += _b7172
-        out += _PAD[-_n7173 & 3]
-        out += _P_Q(_flags7168)
-        if _dname7169 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7174 = _dname7169.encode("utf-8", "surrogateescape")
-            _n7175 = len(_b7174)
-            if _n7175 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_tunnel3_args.dname", _n7175, 4194304)
-            out += _U32P(_n7175)
-            out += _b7174
-            out += _PAD[-_n7175 & 3]
-        out += _P_Q(_resource7170)
-        _b7176 = _dom_xml7171.encode("utf-8", "surrogateescape")
-        _n7177 = len(_b7176)
-        if _n7177 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_args.dom_xml", _n7177, 4194304)
-        out += _U32P(_n7177)
-        out += _b7176
-        out += _PAD[-_n7177 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare_tunnel3_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare_tunnel3_ret(Record, tuple[bytes]):
-    """XDR struct ``remote_domain_migrate_prepare_tunnel3_ret``."""
-
-    __slots__ = ()
-    cookie_out: bytes
-
-    def __new__(cls, cookie_out: bytes) -> remote_domain_migrate_prepare_tunnel3_ret:
-        return _tuple_new(cls, (cookie_out,))
-
-
-def decode_remote_domain_migrate_prepare_tunnel3_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_tunnel3_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7179,) = _U32(buf, pos)
-        if _n7179 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_ret.cookie_out", _n7179, 4194304)
-        _end7180 = pos + 4 + _n7179
-        pos = _end7180 + (-_n7179 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare_tunnel3_ret.cookie_out")
-        _cookie_out7178 = buf[_end7180 - _n7179 : _end7180]
-        value = _tuple_new(remote_domain_migrate_prepare_tunnel3_ret, (_cookie_out7178,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare_tunnel3_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare_tunnel3_ret(out: bytearray, value: remote_domain_migrate_prepare_tunnel3_ret) -> None:
-    try:
-        (_cookie_out7181,) = value
-        _b7182 = _cookie_out7181
-        _n7183 = len(_b7182)
-        if _n7183 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_ret.cookie_out", _n7183, 4194304)
-        out += _U32P(_n7183)
-        out += _b7182
-        out += _PAD[-_n7183 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare_tunnel3_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_perform3_args(Record, tuple[remote_nonnull_domain, str | None, bytes, str | None, str | None, int, str | None, int]):
-    """XDR struct ``remote_domain_migrate_perform3_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    xmlin: str | None
-    cookie_in: bytes
-    dconnuri: str | None
-    uri: str | None
-    flags: int
-    dname: str | None
-    resource: int
-
-    def __new__(cls, dom: remote_nonnull_domain, xmlin: str | None, cookie_in: bytes, dconnuri: str | None, uri: str | None, flags: int, dname: str | None, resource: int) -> remote_domain_migrate_perform3_args:
-        return _tuple_new(cls, (dom, xmlin, cookie_in, dconnuri, uri, flags, dname, resource))
-
-
-def decode_remote_domain_migrate_perform3_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_perform3_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7195,) = _U32(buf, pos)
-        if _n7195 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_args.dom.name", _n7195, 4194304)
-        _end7196 = pos + 4 + _n7195
-        pos = _end7196 + (-_n7195 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform3_args.dom.name")
-        _name7185 = buf[_end7196 - _n7195 : _end7196].decode("utf-8", "surrogateescape")
-        _uuid7186, _id7187 = _U_16si(buf, pos)
-        pos += 20
-        (_f7197,) = _U32(buf, pos)
-        pos += 4
-        _xmlin7188: str | None = None
-        if _f7197 == 1:
-            (_n7199,) = _U32(buf, pos)
-            if _n7199 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.xmlin", _n7199, 4194304)
-            _end7200 = pos + 4 + _n7199
-            pos = _end7200 + (-_n7199 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_perform3_args.xmlin")
-            _o7198 = buf[_end7200 - _n7199 : _end7200].decode("utf-8", "surrogateescape")
-            _xmlin7188 = _o7198
-        elif _f7197 != 0:
-            raise _bad_flag("remote_domain_migrate_perform3_args.xmlin", _f7197)
-        (_n7201,) = _U32(buf, pos)
-        if _n7201 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_args.cookie_in", _n7201, 4194304)
-        _end7202 = pos + 4 + _n7201
-        pos = _end7202 + (-_n7201 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform3_args.cookie_in")
-        _cookie_in7189 = buf[_end7202 - _n7201 : _end7202]
-        (_f7203,) = _U32(buf, pos)
-        pos += 4
-        _dconnuri7190: str | None = None
-        if _f7203 == 1:
-            (_n7205,) = _U32(buf, pos)
-            if _n7205 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.dconnuri", _n7205, 4194304)
-            _end7206 = pos + 4 + _n7205
-            pos = _end7206 + (-_n7205 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_perform3_args.dconnuri")
-            _o7204 = buf[_end7206 - _n7205 : _end7206].decode("utf-8", "surrogateescape")
-            _dconnuri7190 = _o7204
-        elif _f7203 != 0:
-            raise _bad_flag("remote_domain_migrate_perform3_args.dconnuri", _f7203)
-        (_f7207,) = _U32(buf, pos)
-        pos += 4
-        _uri7191: str | None = None
-        if _f7207 == 1:
-            (_n7209,) = _U32(buf, pos)
-            if _n7209 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.uri", _n7209, 4194304)
-            _end7210 = pos + 4 + _n7209
-            pos = _end7210 + (-_n7209 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_perform3_args.uri")
-            _o7208 = buf[_end7210 - _n7209 : _end7210].decode("utf-8", "surrogateescape")
-            _uri7191 = _o7208
-        elif _f7207 != 0:
-            raise _bad_flag("remote_domain_migrate_perform3_args.uri", _f7207)
-        (_flags7192,) = _U_Q(buf, pos)
-        pos += 8
-        (_f7211,) = _U32(buf, pos)
-        pos += 4
-        _dname7193: str | None = None
-        if _f7211 == 1:
-            (_n7213,) = _U32(buf, pos)
-            if _n7213 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.dname", _n7213, 4194304)
-            _end7214 = pos + 4 + _n7213
-            pos = _end7214 + (-_n7213 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_perform3_args.dname")
-            _o7212 = buf[_end7214 - _n7213 : _end7214].decode("utf-8", "surrogateescape")
-            _dname7193 = _o7212
-        elif _f7211 != 0:
-            raise _bad_flag("remote_domain_migrate_perform3_args.dname", _f7211)
-        (_resource7194,) = _U_Q(buf, pos)
-        pos += 8
-        _dom7184 = _tuple_new(remote_nonnull_domain, (_name7185, _uuid7186, _id7187))
-        value = _tuple_new(remote_domain_migrate_perform3_args, (_dom7184, _xmlin7188, _cookie_in7189, _dconnuri7190, _uri7191, _flags7192, _dname7193, _resource7194))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_perform3_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_perform3_args(out: bytearray, value: remote_domain_migrate_perform3_args) -> None:
-    try:
-        _dom7215, _xmlin7216, _cookie_in7217, _dconnuri7218, _uri7219, _flags7220, _dname7221, _resource7222 = value
-        _name7223, _uuid7224, _id7225 = _dom7215
-        _b7226 = _name7223.encode("utf-8", "surrogateescape")
-        _n7227 = len(_b7226)
-        if _n7227 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_args.dom.name", _n7227, 4194304)
-        out += _U32P(_n7227)
-        out += _b7226
-        out += _PAD[-_n7227 & 3]
-        if len(_uuid7224) != 16:
-            raise _wrong_size("remote_domain_migrate_perform3_args.dom.uuid", len(_uuid7224), 16)
-        out += _P_16si(_uuid7224, _id7225)
-        if _xmlin7216 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7228 = _xmlin7216.encode("utf-8", "surrogateescape")
-            _n7229 = len(_b7228)
-            if _n7229 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.xmlin", _n7229, 4194304)
-            out += _U32P(_n7229)
-            out += _b7228
-            out += _PAD[-_n7229 & 3]
-        _b7230 = _cookie_in7217
-        _n7231 = len(_b7230)
-        if _n7231 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_args.cookie_in", _n7231, 4194304)
-        out += _U32P(_n7231)
-        out += _b7230
-        out += _PAD[-_n7231 & 3]
-        if _dconnuri7218 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7232 = _dconnuri7218.encode("utf-8", "surrogateescape")
-            _n7233 = len(_b7232)
-            if _n7233 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.dconnuri", _n7233, 4194304)
-            out += _U32P(_n7233)
-            out += _b7232
-            out += _PAD[-_n7233 & 3]
-        if _uri7219 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7234 = _uri7219.encode("utf-8", "surrogateescape")
-            _n7235 = len(_b7234)
-            if _n7235 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.uri", _n7235, 4194304)
-            out += _U32P(_n7235)
-            out += _b7234
-            out += _PAD[-_n7235 & 3]
-        out += _P_Q(_flags7220)
-        if _dname7221 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7236 = _dname7221.encode("utf-8", "surrogateescape")
-            _n7237 = len(_b7236)
-            if _n7237 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_args.dname", _n7237, 4194304)
-            out += _U32P(_n7237)
-            out += _b7236
-            out += _PAD[-_n7237 & 3]
-        out += _P_Q(_resource7222)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_perform3_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_perform3_ret(Record, tuple[bytes]):
-    """XDR struct ``remote_domain_migrate_perform3_ret``."""
-
-    __slots__ = ()
-    cookie_out: bytes
-
-    def __new__(cls, cookie_out: bytes) -> remote_domain_migrate_perform3_ret:
-        return _tuple_new(cls, (cookie_out,))
-
-
-def decode_remote_domain_migrate_perform3_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_perform3_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7239,) = _U32(buf, pos)
-        if _n7239 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_ret.cookie_out", _n7239, 4194304)
-        _end7240 = pos + 4 + _n7239
-        pos = _end7240 + (-_n7239 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform3_ret.cookie_out")
-        _cookie_out7238 = buf[_end7240 - _n7239 : _end7240]
-        value = _tuple_new(remote_domain_migrate_perform3_ret, (_cookie_out7238,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_perform3_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_perform3_ret(out: bytearray, value: remote_domain_migrate_perform3_ret) -> None:
-    try:
-        (_cookie_out7241,) = value
-        _b7242 = _cookie_out7241
-        _n7243 = len(_b7242)
-        if _n7243 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_ret.cookie_out", _n7243, 4194304)
-        out += _U32P(_n7243)
-        out += _b7242
-        out += _PAD[-_n7243 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_perform3_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish3_args(Record, tuple[str, bytes, str | None, str | None, int, int]):
-    """XDR struct ``remote_domain_migrate_finish3_args``."""
-
-    __slots__ = ()
-    dname: str
-    cookie_in: bytes
-    dconnuri: str | None
-    uri: str | None
-    flags: int
-    cancelled: int
-
-    def __new__(cls, dname: str, cookie_in: bytes, dconnuri: str | None, uri: str | None, flags: int, cancelled: int) -> remote_domain_migrate_finish3_args:
-        return _tuple_new(cls, (dname, cookie_in, dconnuri, uri, flags, cancelled))
-
-
-def decode_remote_domain_migrate_finish3_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish3_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7250,) = _U32(buf, pos)
-        if _n7250 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_args.dname", _n7250, 4194304)
-        _end7251 = pos + 4 + _n7250
-        pos = _end7251 + (-_n7250 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish3_args.dname")
-        _dname7244 = buf[_end7251 - _n7250 : _end7251].decode("utf-8", "surrogateescape")
-        (_n7252,) = _U32(buf, pos)
-        if _n7252 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_args.cookie_in", _n7252, 4194304)
-        _end7253 = pos + 4 + _n7252
-        pos = _end7253 + (-_n7252 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish3_args.cookie_in")
-        _cookie_in7245 = buf[_end7253 - _n7252 : _end7253]
-        (_f7254,) = _U32(buf, pos)
-        pos += 4
-        _dconnuri7246: str | None = None
-        if _f7254 == 1:
-            (_n7256,) = _U32(buf, pos)
-            if _n7256 > 4194304:
-                raise _too_long("remote_domain_migrate_finish3_args.dconnuri", _n7256, 4194304)
-            _end7257 = pos + 4 + _n7256
-            pos = _end7257 + (-_n7256 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_finish3_args.dconnuri")
-            _o7255 = buf[_end7257 - _n7256 : _end7257].decode("utf-8", "surrogateescape")
-            _dconnuri7246 = _o7255
-        elif _f7254 != 0:
-            raise _bad_flag("remote_domain_migrate_finish3_args.dconnuri", _f7254)
-        (_f7258,) = _U32(buf, pos)
-        pos += 4
-        _uri7247: str | None = None
-        if _f7258 == 1:
-            (_n7260,) = _U32(buf, pos)
-            if _n7260 > 4194304:
-                raise _too_long("remote_domain_migrate_finish3_args.uri", _n7260, 4194304)
-            _end7261 = pos + 4 + _n7260
-            pos = _end7261 + (-_n7260 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_finish3_args.uri")
-            _o7259 = buf[_end7261 - _n7260 : _end7261].decode("utf-8", "surrogateescape")
-            _uri7247 = _o7259
-        elif _f7258 != 0:
-            raise _bad_flag("remote_domain_migrate_finish3_args.uri", _f7258)
-        _flags7248, _cancelled7249 = _U_Qi(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_domain_migrate_finish3_args, (_dname7244, _cookie_in7245, _dconnuri7246, _uri7247, _flags7248, _cancelled7249))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish3_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish3_args(out: bytearray, value: remote_domain_migrate_finish3_args) -> None:
-    try:
-        _dname7262, _cookie_in7263, _dconnuri7264, _uri7265, _flags7266, _cancelled7267 = value
-        _b7268 = _dname7262.encode("utf-8", "surrogateescape")
-        _n7269 = len(_b7268)
-        if _n7269 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_args.dname", _n7269, 4194304)
-        out += _U32P(_n7269)
-        out += _b7268
-        out += _PAD[-_n7269 & 3]
-        _b7270 = _cookie_in7263
-        _n7271 = len(_b7270)
-        if _n7271 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_args.cookie_in", _n7271, 4194304)
-        out += _U32P(_n7271)
-        out += _b7270
-        out += _PAD[-_n7271 & 3]
-        if _dconnuri7264 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7272 = _dconnuri7264.encode("utf-8", "surrogateescape")
-            _n7273 = len(_b7272)
-            if _n7273 > 4194304:
-                raise _too_long("remote_domain_migrate_finish3_args.dconnuri", _n7273, 4194304)
-            out += _U32P(_n7273)
-            out += _b7272
-            out += _PAD[-_n7273 & 3]
-        if _uri7265 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7274 = _uri7265.encode("utf-8", "surrogateescape")
-            _n7275 = len(_b7274)
-            if _n7275 > 4194304:
-                raise _too_long("remote_domain_migrate_finish3_args.uri", _n7275, 4194304)
-            out += _U32P(_n7275)
-            out += _b7274
-            out += _PAD[-_n7275 & 3]
-        out += _P_Qi(_flags7266, _cancelled7267)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish3_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish3_ret(Record, tuple[remote_nonnull_domain, bytes]):
-    """XDR struct ``remote_domain_migrate_finish3_ret``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cookie_out: bytes
-
-    def __new__(cls, dom: remote_nonnull_domain, cookie_out: bytes) -> remote_domain_migrate_finish3_ret:
-        return _tuple_new(cls, (dom, cookie_out))
-
-
-def decode_remote_domain_migrate_finish3_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish3_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7281,) = _U32(buf, pos)
-        if _n7281 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_ret.dom.name", _n7281, 4194304)
-        _end7282 = pos + 4 + _n7281
-        pos = _end7282 + (-_n7281 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish3_ret.dom.name")
-        _name7277 = buf[_end7282 - _n7281 : _end7282].decode("utf-8", "surrogateescape")
-        _uuid7278, _id7279 = _U_16si(buf, pos)
-        pos += 20
-        (_n7283,) = _U32(buf, pos)
-        if _n7283 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_ret.cookie_out", _n7283, 4194304)
-        _end7284 = pos + 4 + _n7283
-        pos = _end7284 + (-_n7283 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish3_ret.cookie_out")
-        _cookie_out7280 = buf[_end7284 - _n7283 : _end7284]
-        _dom7276 = _tuple_new(remote_nonnull_domain, (_name7277, _uuid7278, _id7279))
-        value = _tuple_new(remote_domain_migrate_finish3_ret, (_dom7276, _cookie_out7280))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish3_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish3_ret(out: bytearray, value: remote_domain_migrate_finish3_ret) -> None:
-    try:
-        _dom7285, _cookie_out7286 = value
-        _name7287, _uuid7288, _id7289 = _dom7285
-        _b7290 = _name7287.encode("utf-8", "surrogateescape")
-        _n7291 = len(_b7290)
-        if _n7291 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_ret.dom.name", _n7291, 4194304)
-        out += _U32P(_n7291)
-        out += _b7290
-        out += _PAD[-_n7291 & 3]
-        if len(_uuid7288) != 16:
-            raise _wrong_size("remote_domain_migrate_finish3_ret.dom.uuid", len(_uuid7288), 16)
-        out += _P_16si(_uuid7288, _id7289)
-        _b7292 = _cookie_out7286
-        _n7293 = len(_b7292)
-        if _n7293 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_ret.cookie_out", _n7293, 4194304)
-        out += _U32P(_n7293)
-        out += _b7292
-        out += _PAD[-_n7293 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish3_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_confirm3_args(Record, tuple[remote_nonnull_domain, bytes, int, int]):
-    """XDR struct ``remote_domain_migrate_confirm3_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cookie_in: bytes
-    flags: int
-    cancelled: int
-
-    def __new__(cls, dom: remote_nonnull_domain, cookie_in: bytes, flags: int, cancelled: int) -> remote_domain_migrate_confirm3_args:
-        return _tuple_new(cls, (dom, cookie_in, flags, cancelled))
-
-
-def decode_remote_domain_migrate_confirm3_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_confirm3_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7301,) = _U32(buf, pos)
-        if _n7301 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_args.dom.name", _n7301, 4194304)
-        _end7302 = pos + 4 + _n7301
-        pos = _end7302 + (-_n7301 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_confirm3_args.dom.name")
-        _name7295 = buf[_end7302 - _n7301 : _end7302].decode("utf-8", "surrogateescape")
-        _uuid7296, _id7297 = _U_16si(buf, pos)
-        pos += 20
-        (_n7303,) = _U32(buf, pos)
-        if _n7303 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_args.cookie_in", _n7303, 4194304)
-        _end7304 = pos + 4 + _n7303
-        pos = _end7304 + (-_n7303 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_confirm3_args.cookie_in")
-        _cookie_in7298 = buf[_end7304 - _n7303 : _end7304]
-        _flags7299, _cancelled7300 = _U_Qi(buf, pos)
-        pos += 12
-        _dom7294 = _tuple_new(remote_nonnull_domain, (_name7295, _uuid7296, _id7297))
-        value = _tuple_new(remote_domain_migrate_confirm3_args, (_dom7294, _cookie_in7298, _flags7299, _cancelled7300))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_confirm3_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_confirm3_args(out: bytearray, value: remote_domain_migrate_confirm3_args) -> None:
-    try:
-        _dom7305, _cookie_in7306, _flags7307, _cancelled7308 = value
-        _name7309, _uuid7310, _id7311 = _dom7305
-        _b7312 = _name7309.encode("utf-8", "surrogateescape")
-        _n7313 = len(_b7312)
-        if _n7313 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_args.dom.name", _n7313, 4194304)
-        out += _U32P(_n7313)
-        out += _b7312
-        out += _PAD[-_n7313 & 3]
-        if len(_uuid7310) != 16:
-            raise _wrong_size("remote_domain_migrate_confirm3_args.dom.uuid", len(_uuid7310), 16)
-        out += _P_16si(_uuid7310, _id7311)
-        _b7314 = _cookie_in7306
-        _n7315 = len(_b7314)
-        if _n7315 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_args.cookie_in", _n7315, 4194304)
-        out += _U32P(_n7315)
-        out += _b7314
-        out += _PAD[-_n7315 & 3]
-        out += _P_Qi(_flags7307, _cancelled7308)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_confirm3_args: {e}") from e
+        raise XDRError(f"cannot encode remote_network_set_autostart_args: {e}") from e

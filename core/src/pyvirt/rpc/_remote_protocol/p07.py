@@ -7,15 +7,10 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from struct import pack as _pack
-from struct import unpack_from as _unpack_from
 from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
-    remote_node_get_cpu_stats,
-    remote_node_get_memory_stats,
     remote_nonnull_domain,
-    remote_nonnull_domain_snapshot,
     remote_typed_param,
 )
 from pyvirt.rpc.xdr import (
@@ -39,3208 +34,978 @@ from pyvirt.rpc.xdr import (
 
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siII = Struct(">16siII").unpack_from
-_P_16siII = Struct(">16siII").pack
-_U_16siiI = Struct(">16siiI").unpack_from
-_P_16siiI = Struct(">16siiI").pack
-_U_16siiiI = Struct(">16siiiI").unpack_from
-_P_16siiiI = Struct(">16siiiI").pack
+_U_16sii = Struct(">16sii").unpack_from
+_P_16sii = Struct(">16sii").pack
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
-_U_IIQ = Struct(">IIQ").unpack_from
-_P_IIQ = Struct(">IIQ").pack
-_U_IQI = Struct(">IQI").unpack_from
-_P_IQI = Struct(">IQI").pack
 _U_Q = Struct(">Q").unpack_from
 _P_Q = Struct(">Q").pack
-_U_QI = Struct(">QI").unpack_from
-_P_QI = Struct(">QI").pack
 _U_d = Struct(">d").unpack_from
 _P_d = Struct(">d").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_iI = Struct(">iI").unpack_from
-_P_iI = Struct(">iI").pack
-_U_ii = Struct(">ii").unpack_from
-_P_ii = Struct(">ii").pack
-_U_iiI = Struct(">iiI").unpack_from
-_P_iiI = Struct(">iiI").pack
-_U_iiQQQ = Struct(">iiQQQ").unpack_from
-_P_iiQQQ = Struct(">iiQQQ").pack
 _U_q = Struct(">q").unpack_from
 _P_q = Struct(">q").pack
 
 
 @record
-class remote_node_get_cpu_stats_args(Record, tuple[int, int, int]):
-    """XDR struct ``remote_node_get_cpu_stats_args``."""
+class remote_connect_supports_feature_args(Record, tuple[int]):
+    """XDR struct ``remote_connect_supports_feature_args``."""
 
     __slots__ = ()
-    cpuNum: int
-    nparams: int
-    flags: int
+    feature: int
 
-    def __new__(cls, cpuNum: int, nparams: int, flags: int) -> remote_node_get_cpu_stats_args:
-        return _tuple_new(cls, (cpuNum, nparams, flags))
+    def __new__(cls, feature: int) -> remote_connect_supports_feature_args:
+        return _tuple_new(cls, (feature,))
 
 
-def decode_remote_node_get_cpu_stats_args(buf: Buf, pos: int) -> tuple[remote_node_get_cpu_stats_args, int]:
+def decode_remote_connect_supports_feature_args(buf: Buf, pos: int) -> tuple[remote_connect_supports_feature_args, int]:
     try:
-        _cpuNum530, _nparams531, _flags532 = _U_iiI(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_node_get_cpu_stats_args, (_cpuNum530, _nparams531, _flags532))
-    except _StructError:
-        raise _truncated("remote_node_get_cpu_stats_args") from None
-    return value, pos
-
-
-def encode_remote_node_get_cpu_stats_args(out: bytearray, value: remote_node_get_cpu_stats_args) -> None:
-    try:
-        _cpuNum533, _nparams534, _flags535 = value
-        out += _P_iiI(_cpuNum533, _nparams534, _flags535)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_cpu_stats_args: {e}") from e
-
-
-@record
-class remote_node_get_cpu_stats_ret(Record, tuple[list[remote_node_get_cpu_stats], int]):
-    """XDR struct ``remote_node_get_cpu_stats_ret``."""
-
-    __slots__ = ()
-    params: list[remote_node_get_cpu_stats]
-    nparams: int
-
-    def __new__(cls, params: list[remote_node_get_cpu_stats], nparams: int) -> remote_node_get_cpu_stats_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_node_get_cpu_stats_ret(buf: Buf, pos: int) -> tuple[remote_node_get_cpu_stats_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n538,) = _U32(buf, pos)
+        (_feature423,) = _U_i(buf, pos)
         pos += 4
-        if _n538 > 16:
-            raise _too_long("remote_node_get_cpu_stats_ret.params", _n538, 16)
-        if _n538 * 12 > len(buf) - pos:
-            raise _truncated("remote_node_get_cpu_stats_ret.params")
-        _params536: list[remote_node_get_cpu_stats] = []
-        for _ in range(_n538):
-            (_n542,) = _U32(buf, pos)
-            if _n542 > 4194304:
-                raise _too_long("remote_node_get_cpu_stats_ret.params[].field", _n542, 4194304)
-            _end543 = pos + 4 + _n542
-            pos = _end543 + (-_n542 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_get_cpu_stats_ret.params[].field")
-            _field540 = buf[_end543 - _n542 : _end543].decode("utf-8", "surrogateescape")
-            (_value541,) = _U_Q(buf, pos)
-            pos += 8
-            _e539 = _tuple_new(remote_node_get_cpu_stats, (_field540, _value541))
-            _params536.append(_e539)
-        (_nparams537,) = _U_i(buf, pos)
+        value = _tuple_new(remote_connect_supports_feature_args, (_feature423,))
+    except _StructError:
+        raise _truncated("remote_connect_supports_feature_args") from None
+    return value, pos
+
+
+def encode_remote_connect_supports_feature_args(out: bytearray, value: remote_connect_supports_feature_args) -> None:
+    try:
+        (_feature424,) = value
+        out += _P_i(_feature424)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_supports_feature_args: {e}") from e
+
+
+@record
+class remote_connect_supports_feature_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_supports_feature_ret``."""
+
+    __slots__ = ()
+    supported: int
+
+    def __new__(cls, supported: int) -> remote_connect_supports_feature_ret:
+        return _tuple_new(cls, (supported,))
+
+
+def decode_remote_connect_supports_feature_ret(buf: Buf, pos: int) -> tuple[remote_connect_supports_feature_ret, int]:
+    try:
+        (_supported425,) = _U_i(buf, pos)
         pos += 4
-        value = _tuple_new(remote_node_get_cpu_stats_ret, (_params536, _nparams537))
+        value = _tuple_new(remote_connect_supports_feature_ret, (_supported425,))
     except _StructError:
-        raise _truncated("remote_node_get_cpu_stats_ret") from None
+        raise _truncated("remote_connect_supports_feature_ret") from None
     return value, pos
 
 
-def encode_remote_node_get_cpu_stats_ret(out: bytearray, value: remote_node_get_cpu_stats_ret) -> None:
+def encode_remote_connect_supports_feature_ret(out: bytearray, value: remote_connect_supports_feature_ret) -> None:
     try:
-        _params544, _nparams545 = value
-        _n546 = len(_params544)
-        if _n546 > 16:
-            raise _too_long("remote_node_get_cpu_stats_ret.params", _n546, 16)
-        out += _U32P(_n546)
-        for _e547 in _params544:
-            _field548, _value549 = _e547
-            _b550 = _field548.encode("utf-8", "surrogateescape")
-            _n551 = len(_b550)
-            if _n551 > 4194304:
-                raise _too_long("remote_node_get_cpu_stats_ret.params[].field", _n551, 4194304)
-            out += _U32P(_n551)
-            out += _b550
-            out += _PAD[-_n551 & 3]
-            out += _P_Q(_value549)
-        out += _P_i(_nparams545)
+        (_supported426,) = value
+        out += _P_i(_supported426)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_cpu_stats_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_supports_feature_ret: {e}") from e
 
 
 @record
-class remote_node_get_memory_stats_args(Record, tuple[int, int, int]):
-    """XDR struct ``remote_node_get_memory_stats_args``."""
+class remote_connect_get_hostname_ret(Record, tuple[str]):
+    """XDR struct ``remote_connect_get_hostname_ret``."""
 
     __slots__ = ()
-    nparams: int
-    cellNum: int
-    flags: int
+    hostname: str
 
-    def __new__(cls, nparams: int, cellNum: int, flags: int) -> remote_node_get_memory_stats_args:
-        return _tuple_new(cls, (nparams, cellNum, flags))
+    def __new__(cls, hostname: str) -> remote_connect_get_hostname_ret:
+        return _tuple_new(cls, (hostname,))
 
 
-def decode_remote_node_get_memory_stats_args(buf: Buf, pos: int) -> tuple[remote_node_get_memory_stats_args, int]:
-    try:
-        _nparams552, _cellNum553, _flags554 = _U_iiI(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_node_get_memory_stats_args, (_nparams552, _cellNum553, _flags554))
-    except _StructError:
-        raise _truncated("remote_node_get_memory_stats_args") from None
-    return value, pos
-
-
-def encode_remote_node_get_memory_stats_args(out: bytearray, value: remote_node_get_memory_stats_args) -> None:
-    try:
-        _nparams555, _cellNum556, _flags557 = value
-        out += _P_iiI(_nparams555, _cellNum556, _flags557)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_memory_stats_args: {e}") from e
-
-
-@record
-class remote_node_get_memory_stats_ret(Record, tuple[list[remote_node_get_memory_stats], int]):
-    """XDR struct ``remote_node_get_memory_stats_ret``."""
-
-    __slots__ = ()
-    params: list[remote_node_get_memory_stats]
-    nparams: int
-
-    def __new__(cls, params: list[remote_node_get_memory_stats], nparams: int) -> remote_node_get_memory_stats_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_node_get_memory_stats_ret(buf: Buf, pos: int) -> tuple[remote_node_get_memory_stats_ret, int]:
+def decode_remote_connect_get_hostname_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_hostname_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n560,) = _U32(buf, pos)
-        pos += 4
-        if _n560 > 16:
-            raise _too_long("remote_node_get_memory_stats_ret.params", _n560, 16)
-        if _n560 * 12 > len(buf) - pos:
-            raise _truncated("remote_node_get_memory_stats_ret.params")
-        _params558: list[remote_node_get_memory_stats] = []
-        for _ in range(_n560):
-            (_n564,) = _U32(buf, pos)
-            if _n564 > 4194304:
-                raise _too_long("remote_node_get_memory_stats_ret.params[].field", _n564, 4194304)
-            _end565 = pos + 4 + _n564
-            pos = _end565 + (-_n564 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_get_memory_stats_ret.params[].field")
-            _field562 = buf[_end565 - _n564 : _end565].decode("utf-8", "surrogateescape")
-            (_value563,) = _U_Q(buf, pos)
-            pos += 8
-            _e561 = _tuple_new(remote_node_get_memory_stats, (_field562, _value563))
-            _params558.append(_e561)
-        (_nparams559,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_get_memory_stats_ret, (_params558, _nparams559))
+        (_n438,) = _U32(buf, pos)
+        if _n438 > 4194304:
+            raise _too_long("remote_connect_get_hostname_ret.hostname", _n438, 4194304)
+        _end439 = pos + 4 + _n438
+        pos = _end439 + (-_n438 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_connect_get_hostname_ret.hostname")
+        _hostname437 = buf[_end439 - _n438 : _end439].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_connect_get_hostname_ret, (_hostname437,))
     except _StructError:
-        raise _truncated("remote_node_get_memory_stats_ret") from None
+        raise _truncated("remote_connect_get_hostname_ret") from None
     return value, pos
 
 
-def encode_remote_node_get_memory_stats_ret(out: bytearray, value: remote_node_get_memory_stats_ret) -> None:
+def encode_remote_connect_get_hostname_ret(out: bytearray, value: remote_connect_get_hostname_ret) -> None:
     try:
-        _params566, _nparams567 = value
-        _n568 = len(_params566)
-        if _n568 > 16:
-            raise _too_long("remote_node_get_memory_stats_ret.params", _n568, 16)
-        out += _U32P(_n568)
-        for _e569 in _params566:
-            _field570, _value571 = _e569
-            _b572 = _field570.encode("utf-8", "surrogateescape")
-            _n573 = len(_b572)
-            if _n573 > 4194304:
-                raise _too_long("remote_node_get_memory_stats_ret.params[].field", _n573, 4194304)
-            out += _U32P(_n573)
-            out += _b572
-            out += _PAD[-_n573 & 3]
-            out += _P_Q(_value571)
-        out += _P_i(_nparams567)
+        (_hostname440,) = value
+        _b441 = _hostname440.encode("utf-8", "surrogateescape")
+        _n442 = len(_b441)
+        if _n442 > 4194304:
+            raise _too_long("remote_connect_get_hostname_ret.hostname", _n442, 4194304)
+        out += _U32P(_n442)
+        out += _b441
+        out += _PAD[-_n442 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_memory_stats_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_get_hostname_ret: {e}") from e
 
 
 @record
-class remote_domain_block_resize_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_block_resize_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    disk: str
-    size: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, disk: str, size: int, flags: int) -> remote_domain_block_resize_args:
-        return _tuple_new(cls, (dom, disk, size, flags))
-
-
-def decode_remote_domain_block_resize_args(buf: Buf, pos: int) -> tuple[remote_domain_block_resize_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1019,) = _U32(buf, pos)
-        if _n1019 > 4194304:
-            raise _too_long("remote_domain_block_resize_args.dom.name", _n1019, 4194304)
-        _end1020 = pos + 4 + _n1019
-        pos = _end1020 + (-_n1019 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_resize_args.dom.name")
-        _name1013 = buf[_end1020 - _n1019 : _end1020].decode("utf-8", "surrogateescape")
-        _uuid1014, _id1015 = _U_16si(buf, pos)
-        pos += 20
-        (_n1021,) = _U32(buf, pos)
-        if _n1021 > 4194304:
-            raise _too_long("remote_domain_block_resize_args.disk", _n1021, 4194304)
-        _end1022 = pos + 4 + _n1021
-        pos = _end1022 + (-_n1021 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_resize_args.disk")
-        _disk1016 = buf[_end1022 - _n1021 : _end1022].decode("utf-8", "surrogateescape")
-        _size1017, _flags1018 = _U_QI(buf, pos)
-        pos += 12
-        _dom1012 = _tuple_new(remote_nonnull_domain, (_name1013, _uuid1014, _id1015))
-        value = _tuple_new(remote_domain_block_resize_args, (_dom1012, _disk1016, _size1017, _flags1018))
-    except _StructError:
-        raise _truncated("remote_domain_block_resize_args") from None
-    return value, pos
-
-
-def encode_remote_domain_block_resize_args(out: bytearray, value: remote_domain_block_resize_args) -> None:
-    try:
-        _dom1023, _disk1024, _size1025, _flags1026 = value
-        _name1027, _uuid1028, _id1029 = _dom1023
-        _b1030 = _name1027.encode("utf-8", "surrogateescape")
-        _n1031 = len(_b1030)
-        if _n1031 > 4194304:
-            raise _too_long("remote_domain_block_resize_args.dom.name", _n1031, 4194304)
-        out += _U32P(_n1031)
-        out += _b1030
-        out += _PAD[-_n1031 & 3]
-        if len(_uuid1028) != 16:
-            raise _wrong_size("remote_domain_block_resize_args.dom.uuid", len(_uuid1028), 16)
-        out += _P_16si(_uuid1028, _id1029)
-        _b1032 = _disk1024.encode("utf-8", "surrogateescape")
-        _n1033 = len(_b1032)
-        if _n1033 > 4194304:
-            raise _too_long("remote_domain_block_resize_args.disk", _n1033, 4194304)
-        out += _U32P(_n1033)
-        out += _b1032
-        out += _PAD[-_n1033 & 3]
-        out += _P_QI(_size1025, _flags1026)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_resize_args: {e}") from e
-
-
-@record
-class remote_domain_set_numa_parameters_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_numa_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_set_numa_parameters_args:
-        return _tuple_new(cls, (dom, params, flags))
-
-
-def decode_remote_domain_set_numa_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_set_numa_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1040,) = _U32(buf, pos)
-        if _n1040 > 4194304:
-            raise _too_long("remote_domain_set_numa_parameters_args.dom.name", _n1040, 4194304)
-        _end1041 = pos + 4 + _n1040
-        pos = _end1041 + (-_n1040 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_numa_parameters_args.dom.name")
-        _name1035 = buf[_end1041 - _n1040 : _end1041].decode("utf-8", "surrogateescape")
-        _uuid1036, _id1037 = _U_16si(buf, pos)
-        pos += 20
-        (_n1042,) = _U32(buf, pos)
-        pos += 4
-        if _n1042 > 16:
-            raise _too_long("remote_domain_set_numa_parameters_args.params", _n1042, 16)
-        if _n1042 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_numa_parameters_args.params")
-        _params1038: list[remote_typed_param] = []
-        for _ in range(_n1042):
-            (_n1046,) = _U32(buf, pos)
-            if _n1046 > 4194304:
-                raise _too_long("remote_domain_set_numa_parameters_args.params[].field", _n1046, 4194304)
-            _end1047 = pos + 4 + _n1046
-            pos = _end1047 + (-_n1046 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_numa_parameters_args.params[].field")
-            _field1044 = buf[_end1047 - _n1046 : _end1047].decode("utf-8", "surrogateescape")
-            (_disc1048,) = _U_i(buf, pos)
-            pos += 4
-            _arm1049: int | float | str
-            if _disc1048 == 1:
-                (_u1050,) = _U_i(buf, pos)
-                pos += 4
-                _arm1049 = _u1050
-            elif _disc1048 == 2:
-                (_u1051,) = _U_I(buf, pos)
-                pos += 4
-                _arm1049 = _u1051
-            elif _disc1048 == 3:
-                (_u1052,) = _U_q(buf, pos)
-                pos += 8
-                _arm1049 = _u1052
-            elif _disc1048 == 4:
-                (_u1053,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1049 = _u1053
-            elif _disc1048 == 5:
-                (_u1054,) = _U_d(buf, pos)
-                pos += 8
-                _arm1049 = _u1054
-            elif _disc1048 == 6:
-                (_u1055,) = _U_i(buf, pos)
-                pos += 4
-                _arm1049 = _u1055
-            elif _disc1048 == 7:
-                (_n1057,) = _U32(buf, pos)
-                if _n1057 > 4194304:
-                    raise _too_long("remote_domain_set_numa_parameters_args.params[].value.s", _n1057, 4194304)
-                _end1058 = pos + 4 + _n1057
-                pos = _end1058 + (-_n1057 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_numa_parameters_args.params[].value.s")
-                _u1056 = buf[_end1058 - _n1057 : _end1058].decode("utf-8", "surrogateescape")
-                _arm1049 = _u1056
-            else:
-                raise _bad_union("remote_domain_set_numa_parameters_args.params[].value", _disc1048)
-            _value1045 = (_disc1048, _arm1049)
-            _e1043 = _tuple_new(remote_typed_param, (_field1044, _value1045))
-            _params1038.append(_e1043)
-        (_flags1039,) = _U_I(buf, pos)
-        pos += 4
-        _dom1034 = _tuple_new(remote_nonnull_domain, (_name1035, _uuid1036, _id1037))
-        value = _tuple_new(remote_domain_set_numa_parameters_args, (_dom1034, _params1038, _flags1039))
-    except _StructError:
-        raise _truncated("remote_domain_set_numa_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_numa_parameters_args(out: bytearray, value: remote_domain_set_numa_parameters_args) -> None:
-    try:
-        _dom1059, _params1060, _flags1061 = value
-        _name1062, _uuid1063, _id1064 = _dom1059
-        _b1065 = _name1062.encode("utf-8", "surrogateescape")
-        _n1066 = len(_b1065)
-        if _n1066 > 4194304:
-            raise _too_long("remote_domain_set_numa_parameters_args.dom.name", _n1066, 4194304)
-        out += _U32P(_n1066)
-        out += _b1065
-        out += _PAD[-_n1066 & 3]
-        if len(_uuid1063) != 16:
-            raise _wrong_size("remote_domain_set_numa_parameters_args.dom.uuid", len(_uuid1063), 16)
-        out += _P_16si(_uuid1063, _id1064)
-        _n1067 = len(_params1060)
-        if _n1067 > 16:
-            raise _too_long("remote_domain_set_numa_parameters_args.params", _n1067, 16)
-        out += _U32P(_n1067)
-        for _e1068 in _params1060:
-            _field1069, _value1070 = _e1068
-            _b1071 = _field1069.encode("utf-8", "surrogateescape")
-            _n1072 = len(_b1071)
-            if _n1072 > 4194304:
-                raise _too_long("remote_domain_set_numa_parameters_args.params[].field", _n1072, 4194304)
-            out += _U32P(_n1072)
-            out += _b1071
-            out += _PAD[-_n1072 & 3]
-            _disc1073, _arm1074 = _value1070
-            out += _P_i(_disc1073)
-            if _disc1073 == 1:
-                _u1075 = cast("int", _arm1074)
-                out += _P_i(_u1075)
-            elif _disc1073 == 2:
-                _u1076 = cast("int", _arm1074)
-                out += _P_I(_u1076)
-            elif _disc1073 == 3:
-                _u1077 = cast("int", _arm1074)
-                out += _P_q(_u1077)
-            elif _disc1073 == 4:
-                _u1078 = cast("int", _arm1074)
-                out += _P_Q(_u1078)
-            elif _disc1073 == 5:
-                _u1079 = cast("float", _arm1074)
-                out += _P_d(_u1079)
-            elif _disc1073 == 6:
-                _u1080 = cast("int", _arm1074)
-                out += _P_i(_u1080)
-            elif _disc1073 == 7:
-                _u1081 = cast("str", _arm1074)
-                _b1082 = _u1081.encode("utf-8", "surrogateescape")
-                _n1083 = len(_b1082)
-                if _n1083 > 4194304:
-                    raise _too_long("remote_domain_set_numa_parameters_args.params[].value.s", _n1083, 4194304)
-                out += _U32P(_n1083)
-                out += _b1082
-                out += _PAD[-_n1083 & 3]
-            else:
-                raise _bad_union("remote_domain_set_numa_parameters_args.params[].value", _disc1073)
-        out += _P_I(_flags1061)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_numa_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_numa_parameters_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_get_numa_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    nparams: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, nparams: int, flags: int) -> remote_domain_get_numa_parameters_args:
-        return _tuple_new(cls, (dom, nparams, flags))
-
-
-def decode_remote_domain_get_numa_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_get_numa_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1090,) = _U32(buf, pos)
-        if _n1090 > 4194304:
-            raise _too_long("remote_domain_get_numa_parameters_args.dom.name", _n1090, 4194304)
-        _end1091 = pos + 4 + _n1090
-        pos = _end1091 + (-_n1090 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_numa_parameters_args.dom.name")
-        _name1085 = buf[_end1091 - _n1090 : _end1091].decode("utf-8", "surrogateescape")
-        _uuid1086, _id1087, _nparams1088, _flags1089 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom1084 = _tuple_new(remote_nonnull_domain, (_name1085, _uuid1086, _id1087))
-        value = _tuple_new(remote_domain_get_numa_parameters_args, (_dom1084, _nparams1088, _flags1089))
-    except _StructError:
-        raise _truncated("remote_domain_get_numa_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_numa_parameters_args(out: bytearray, value: remote_domain_get_numa_parameters_args) -> None:
-    try:
-        _dom1092, _nparams1093, _flags1094 = value
-        _name1095, _uuid1096, _id1097 = _dom1092
-        _b1098 = _name1095.encode("utf-8", "surrogateescape")
-        _n1099 = len(_b1098)
-        if _n1099 > 4194304:
-            raise _too_long("remote_domain_get_numa_parameters_args.dom.name", _n1099, 4194304)
-        out += _U32P(_n1099)
-        out += _b1098
-        out += _PAD[-_n1099 & 3]
-        if len(_uuid1096) != 16:
-            raise _wrong_size("remote_domain_get_numa_parameters_args.dom.uuid", len(_uuid1096), 16)
-        out += _P_16siiI(_uuid1096, _id1097, _nparams1093, _flags1094)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_numa_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_numa_parameters_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_get_numa_parameters_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_domain_get_numa_parameters_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_domain_get_numa_parameters_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_numa_parameters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1102,) = _U32(buf, pos)
-        pos += 4
-        if _n1102 > 16:
-            raise _too_long("remote_domain_get_numa_parameters_ret.params", _n1102, 16)
-        if _n1102 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_numa_parameters_ret.params")
-        _params1100: list[remote_typed_param] = []
-        for _ in range(_n1102):
-            (_n1106,) = _U32(buf, pos)
-            if _n1106 > 4194304:
-                raise _too_long("remote_domain_get_numa_parameters_ret.params[].field", _n1106, 4194304)
-            _end1107 = pos + 4 + _n1106
-            pos = _end1107 + (-_n1106 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_numa_parameters_ret.params[].field")
-            _field1104 = buf[_end1107 - _n1106 : _end1107].decode("utf-8", "surrogateescape")
-            (_disc1108,) = _U_i(buf, pos)
-            pos += 4
-            _arm1109: int | float | str
-            if _disc1108 == 1:
-                (_u1110,) = _U_i(buf, pos)
-                pos += 4
-                _arm1109 = _u1110
-            elif _disc1108 == 2:
-                (_u1111,) = _U_I(buf, pos)
-                pos += 4
-                _arm1109 = _u1111
-            elif _disc1108 == 3:
-                (_u1112,) = _U_q(buf, pos)
-                pos += 8
-                _arm1109 = _u1112
-            elif _disc1108 == 4:
-                (_u1113,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1109 = _u1113
-            elif _disc1108 == 5:
-                (_u1114,) = _U_d(buf, pos)
-                pos += 8
-                _arm1109 = _u1114
-            elif _disc1108 == 6:
-                (_u1115,) = _U_i(buf, pos)
-                pos += 4
-                _arm1109 = _u1115
-            elif _disc1108 == 7:
-                (_n1117,) = _U32(buf, pos)
-                if _n1117 > 4194304:
-                    raise _too_long("remote_domain_get_numa_parameters_ret.params[].value.s", _n1117, 4194304)
-                _end1118 = pos + 4 + _n1117
-                pos = _end1118 + (-_n1117 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_numa_parameters_ret.params[].value.s")
-                _u1116 = buf[_end1118 - _n1117 : _end1118].decode("utf-8", "surrogateescape")
-                _arm1109 = _u1116
-            else:
-                raise _bad_union("remote_domain_get_numa_parameters_ret.params[].value", _disc1108)
-            _value1105 = (_disc1108, _arm1109)
-            _e1103 = _tuple_new(remote_typed_param, (_field1104, _value1105))
-            _params1100.append(_e1103)
-        (_nparams1101,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_numa_parameters_ret, (_params1100, _nparams1101))
-    except _StructError:
-        raise _truncated("remote_domain_get_numa_parameters_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_numa_parameters_ret(out: bytearray, value: remote_domain_get_numa_parameters_ret) -> None:
-    try:
-        _params1119, _nparams1120 = value
-        _n1121 = len(_params1119)
-        if _n1121 > 16:
-            raise _too_long("remote_domain_get_numa_parameters_ret.params", _n1121, 16)
-        out += _U32P(_n1121)
-        for _e1122 in _params1119:
-            _field1123, _value1124 = _e1122
-            _b1125 = _field1123.encode("utf-8", "surrogateescape")
-            _n1126 = len(_b1125)
-            if _n1126 > 4194304:
-                raise _too_long("remote_domain_get_numa_parameters_ret.params[].field", _n1126, 4194304)
-            out += _U32P(_n1126)
-            out += _b1125
-            out += _PAD[-_n1126 & 3]
-            _disc1127, _arm1128 = _value1124
-            out += _P_i(_disc1127)
-            if _disc1127 == 1:
-                _u1129 = cast("int", _arm1128)
-                out += _P_i(_u1129)
-            elif _disc1127 == 2:
-                _u1130 = cast("int", _arm1128)
-                out += _P_I(_u1130)
-            elif _disc1127 == 3:
-                _u1131 = cast("int", _arm1128)
-                out += _P_q(_u1131)
-            elif _disc1127 == 4:
-                _u1132 = cast("int", _arm1128)
-                out += _P_Q(_u1132)
-            elif _disc1127 == 5:
-                _u1133 = cast("float", _arm1128)
-                out += _P_d(_u1133)
-            elif _disc1127 == 6:
-                _u1134 = cast("int", _arm1128)
-                out += _P_i(_u1134)
-            elif _disc1127 == 7:
-                _u1135 = cast("str", _arm1128)
-                _b1136 = _u1135.encode("utf-8", "surrogateescape")
-                _n1137 = len(_b1136)
-                if _n1137 > 4194304:
-                    raise _too_long("remote_domain_get_numa_parameters_ret.params[].value.s", _n1137, 4194304)
-                out += _U32P(_n1137)
-                out += _b1136
-                out += _PAD[-_n1137 & 3]
-            else:
-                raise _bad_union("remote_domain_get_numa_parameters_ret.params[].value", _disc1127)
-        out += _P_i(_nparams1120)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_numa_parameters_ret: {e}") from e
-
-
-@record
-class remote_domain_block_stats_flags_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_block_stats_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    nparams: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, nparams: int, flags: int) -> remote_domain_block_stats_flags_args:
-        return _tuple_new(cls, (dom, path, nparams, flags))
-
-
-def decode_remote_domain_block_stats_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_block_stats_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1273,) = _U32(buf, pos)
-        if _n1273 > 4194304:
-            raise _too_long("remote_domain_block_stats_flags_args.dom.name", _n1273, 4194304)
-        _end1274 = pos + 4 + _n1273
-        pos = _end1274 + (-_n1273 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_stats_flags_args.dom.name")
-        _name1267 = buf[_end1274 - _n1273 : _end1274].decode("utf-8", "surrogateescape")
-        _uuid1268, _id1269 = _U_16si(buf, pos)
-        pos += 20
-        (_n1275,) = _U32(buf, pos)
-        if _n1275 > 4194304:
-            raise _too_long("remote_domain_block_stats_flags_args.path", _n1275, 4194304)
-        _end1276 = pos + 4 + _n1275
-        pos = _end1276 + (-_n1275 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_stats_flags_args.path")
-        _path1270 = buf[_end1276 - _n1275 : _end1276].decode("utf-8", "surrogateescape")
-        _nparams1271, _flags1272 = _U_iI(buf, pos)
-        pos += 8
-        _dom1266 = _tuple_new(remote_nonnull_domain, (_name1267, _uuid1268, _id1269))
-        value = _tuple_new(remote_domain_block_stats_flags_args, (_dom1266, _path1270, _nparams1271, _flags1272))
-    except _StructError:
-        raise _truncated("remote_domain_block_stats_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_block_stats_flags_args(out: bytearray, value: remote_domain_block_stats_flags_args) -> None:
-    try:
-        _dom1277, _path1278, _nparams1279, _flags1280 = value
-        _name1281, _uuid1282, _id1283 = _dom1277
-        _b1284 = _name1281.encode("utf-8", "surrogateescape")
-        _n1285 = len(_b1284)
-        if _n1285 > 4194304:
-            raise _too_long("remote_domain_block_stats_flags_args.dom.name", _n1285, 4194304)
-        out += _U32P(_n1285)
-        out += _b1284
-        out += _PAD[-_n1285 & 3]
-        if len(_uuid1282) != 16:
-            raise _wrong_size("remote_domain_block_stats_flags_args.dom.uuid", len(_uuid1282), 16)
-        out += _P_16si(_uuid1282, _id1283)
-        _b1286 = _path1278.encode("utf-8", "surrogateescape")
-        _n1287 = len(_b1286)
-        if _n1287 > 4194304:
-            raise _too_long("remote_domain_block_stats_flags_args.path", _n1287, 4194304)
-        out += _U32P(_n1287)
-        out += _b1286
-        out += _PAD[-_n1287 & 3]
-        out += _P_iI(_nparams1279, _flags1280)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_stats_flags_args: {e}") from e
-
-
-@record
-class remote_domain_block_stats_flags_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_block_stats_flags_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_domain_block_stats_flags_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_domain_block_stats_flags_ret(buf: Buf, pos: int) -> tuple[remote_domain_block_stats_flags_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1290,) = _U32(buf, pos)
-        pos += 4
-        if _n1290 > 16:
-            raise _too_long("remote_domain_block_stats_flags_ret.params", _n1290, 16)
-        if _n1290 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_block_stats_flags_ret.params")
-        _params1288: list[remote_typed_param] = []
-        for _ in range(_n1290):
-            (_n1294,) = _U32(buf, pos)
-            if _n1294 > 4194304:
-                raise _too_long("remote_domain_block_stats_flags_ret.params[].field", _n1294, 4194304)
-            _end1295 = pos + 4 + _n1294
-            pos = _end1295 + (-_n1294 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_block_stats_flags_ret.params[].field")
-            _field1292 = buf[_end1295 - _n1294 : _end1295].decode("utf-8", "surrogateescape")
-            (_disc1296,) = _U_i(buf, pos)
-            pos += 4
-            _arm1297: int | float | str
-            if _disc1296 == 1:
-                (_u1298,) = _U_i(buf, pos)
-                pos += 4
-                _arm1297 = _u1298
-            elif _disc1296 == 2:
-                (_u1299,) = _U_I(buf, pos)
-                pos += 4
-                _arm1297 = _u1299
-            elif _disc1296 == 3:
-                (_u1300,) = _U_q(buf, pos)
-                pos += 8
-                _arm1297 = _u1300
-            elif _disc1296 == 4:
-                (_u1301,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1297 = _u1301
-            elif _disc1296 == 5:
-                (_u1302,) = _U_d(buf, pos)
-                pos += 8
-                _arm1297 = _u1302
-            elif _disc1296 == 6:
-                (_u1303,) = _U_i(buf, pos)
-                pos += 4
-                _arm1297 = _u1303
-            elif _disc1296 == 7:
-                (_n1305,) = _U32(buf, pos)
-                if _n1305 > 4194304:
-                    raise _too_long("remote_domain_block_stats_flags_ret.params[].value.s", _n1305, 4194304)
-                _end1306 = pos + 4 + _n1305
-                pos = _end1306 + (-_n1305 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_block_stats_flags_ret.params[].value.s")
-                _u1304 = buf[_end1306 - _n1305 : _end1306].decode("utf-8", "surrogateescape")
-                _arm1297 = _u1304
-            else:
-                raise _bad_union("remote_domain_block_stats_flags_ret.params[].value", _disc1296)
-            _value1293 = (_disc1296, _arm1297)
-            _e1291 = _tuple_new(remote_typed_param, (_field1292, _value1293))
-            _params1288.append(_e1291)
-        (_nparams1289,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_block_stats_flags_ret, (_params1288, _nparams1289))
-    except _StructError:
-        raise _truncated("remote_domain_block_stats_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_block_stats_flags_ret(out: bytearray, value: remote_domain_block_stats_flags_ret) -> None:
-    try:
-        _params1307, _nparams1308 = value
-        _n1309 = len(_params1307)
-        if _n1309 > 16:
-            raise _too_long("remote_domain_block_stats_flags_ret.params", _n1309, 16)
-        out += _U32P(_n1309)
-        for _e1310 in _params1307:
-            _field1311, _value1312 = _e1310
-            _b1313 = _field1311.encode("utf-8", "surrogateescape")
-            _n1314 = len(_b1313)
-            if _n1314 > 4194304:
-                raise _too_long("remote_domain_block_stats_flags_ret.params[].field", _n1314, 4194304)
-            out += _U32P(_n1314)
-            out += _b1313
-            out += _PAD[-_n1314 & 3]
-            _disc1315, _arm1316 = _value1312
-            out += _P_i(_disc1315)
-            if _disc1315 == 1:
-                _u1317 = cast("int", _arm1316)
-                out += _P_i(_u1317)
-            elif _disc1315 == 2:
-                _u1318 = cast("int", _arm1316)
-                out += _P_I(_u1318)
-            elif _disc1315 == 3:
-                _u1319 = cast("int", _arm1316)
-                out += _P_q(_u1319)
-            elif _disc1315 == 4:
-                _u1320 = cast("int", _arm1316)
-                out += _P_Q(_u1320)
-            elif _disc1315 == 5:
-                _u1321 = cast("float", _arm1316)
-                out += _P_d(_u1321)
-            elif _disc1315 == 6:
-                _u1322 = cast("int", _arm1316)
-                out += _P_i(_u1322)
-            elif _disc1315 == 7:
-                _u1323 = cast("str", _arm1316)
-                _b1324 = _u1323.encode("utf-8", "surrogateescape")
-                _n1325 = len(_b1324)
-                if _n1325 > 4194304:
-                    raise _too_long("remote_domain_block_stats_flags_ret.params[].value.s", _n1325, 4194304)
-                out += _U32P(_n1325)
-                out += _b1324
-                out += _PAD[-_n1325 & 3]
-            else:
-                raise _bad_union("remote_domain_block_stats_flags_ret.params[].value", _disc1315)
-        out += _P_i(_nparams1308)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_stats_flags_ret: {e}") from e
-
-
-@record
-class remote_domain_reset_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_reset_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_reset_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_reset_args(buf: Buf, pos: int) -> tuple[remote_domain_reset_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1767,) = _U32(buf, pos)
-        if _n1767 > 4194304:
-            raise _too_long("remote_domain_reset_args.dom.name", _n1767, 4194304)
-        _end1768 = pos + 4 + _n1767
-        pos = _end1768 + (-_n1767 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_reset_args.dom.name")
-        _name1763 = buf[_end1768 - _n1767 : _end1768].decode("utf-8", "surrogateescape")
-        _uuid1764, _id1765, _flags1766 = _U_16siI(buf, pos)
-        pos += 24
-        _dom1762 = _tuple_new(remote_nonnull_domain, (_name1763, _uuid1764, _id1765))
-        value = _tuple_new(remote_domain_reset_args, (_dom1762, _flags1766))
-    except _StructError:
-        raise _truncated("remote_domain_reset_args") from None
-    return value, pos
-
-
-def encode_remote_domain_reset_args(out: bytearray, value: remote_domain_reset_args) -> None:
-    try:
-        _dom1769, _flags1770 = value
-        _name1771, _uuid1772, _id1773 = _dom1769
-        _b1774 = _name1771.encode("utf-8", "surrogateescape")
-        _n1775 = len(_b1774)
-        if _n1775 > 4194304:
-            raise _too_long("remote_domain_reset_args.dom.name", _n1775, 4194304)
-        out += _U32P(_n1775)
-        out += _b1774
-        out += _PAD[-_n1775 & 3]
-        if len(_uuid1772) != 16:
-            raise _wrong_size("remote_domain_reset_args.dom.uuid", len(_uuid1772), 16)
-        out += _P_16siI(_uuid1772, _id1773, _flags1770)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_reset_args: {e}") from e
-
-
-@record
-class remote_domain_destroy_flags_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_destroy_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_destroy_flags_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_destroy_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_destroy_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1793,) = _U32(buf, pos)
-        if _n1793 > 4194304:
-            raise _too_long("remote_domain_destroy_flags_args.dom.name", _n1793, 4194304)
-        _end1794 = pos + 4 + _n1793
-        pos = _end1794 + (-_n1793 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_destroy_flags_args.dom.name")
-        _name1789 = buf[_end1794 - _n1793 : _end1794].decode("utf-8", "surrogateescape")
-        _uuid1790, _id1791, _flags1792 = _U_16siI(buf, pos)
-        pos += 24
-        _dom1788 = _tuple_new(remote_nonnull_domain, (_name1789, _uuid1790, _id1791))
-        value = _tuple_new(remote_domain_destroy_flags_args, (_dom1788, _flags1792))
-    except _StructError:
-        raise _truncated("remote_domain_destroy_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_destroy_flags_args(out: bytearray, value: remote_domain_destroy_flags_args) -> None:
-    try:
-        _dom1795, _flags1796 = value
-        _name1797, _uuid1798, _id1799 = _dom1795
-        _b1800 = _name1797.encode("utf-8", "surrogateescape")
-        _n1801 = len(_b1800)
-        if _n1801 > 4194304:
-            raise _too_long("remote_domain_destroy_flags_args.dom.name", _n1801, 4194304)
-        out += _U32P(_n1801)
-        out += _b1800
-        out += _PAD[-_n1801 & 3]
-        if len(_uuid1798) != 16:
-            raise _wrong_size("remote_domain_destroy_flags_args.dom.uuid", len(_uuid1798), 16)
-        out += _P_16siI(_uuid1798, _id1799, _flags1796)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_destroy_flags_args: {e}") from e
-
-
-@record
-class remote_domain_save_flags_args(Record, tuple[remote_nonnull_domain, str, str | None, int]):
-    """XDR struct ``remote_domain_save_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    to: str
-    dxml: str | None
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, to: str, dxml: str | None, flags: int) -> remote_domain_save_flags_args:
-        return _tuple_new(cls, (dom, to, dxml, flags))
-
-
-def decode_remote_domain_save_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_save_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1941,) = _U32(buf, pos)
-        if _n1941 > 4194304:
-            raise _too_long("remote_domain_save_flags_args.dom.name", _n1941, 4194304)
-        _end1942 = pos + 4 + _n1941
-        pos = _end1942 + (-_n1941 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_flags_args.dom.name")
-        _name1935 = buf[_end1942 - _n1941 : _end1942].decode("utf-8", "surrogateescape")
-        _uuid1936, _id1937 = _U_16si(buf, pos)
-        pos += 20
-        (_n1943,) = _U32(buf, pos)
-        if _n1943 > 4194304:
-            raise _too_long("remote_domain_save_flags_args.to", _n1943, 4194304)
-        _end1944 = pos + 4 + _n1943
-        pos = _end1944 + (-_n1943 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_flags_args.to")
-        _to1938 = buf[_end1944 - _n1943 : _end1944].decode("utf-8", "surrogateescape")
-        (_f1945,) = _U32(buf, pos)
-        pos += 4
-        _dxml1939: str | None = None
-        if _f1945 == 1:
-            (_n1947,) = _U32(buf, pos)
-            if _n1947 > 4194304:
-                raise _too_long("remote_domain_save_flags_args.dxml", _n1947, 4194304)
-            _end1948 = pos + 4 + _n1947
-            pos = _end1948 + (-_n1947 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_save_flags_args.dxml")
-            _o1946 = buf[_end1948 - _n1947 : _end1948].decode("utf-8", "surrogateescape")
-            _dxml1939 = _o1946
-        elif _f1945 != 0:
-            raise _bad_flag("remote_domain_save_flags_args.dxml", _f1945)
-        (_flags1940,) = _U_I(buf, pos)
-        pos += 4
-        _dom1934 = _tuple_new(remote_nonnull_domain, (_name1935, _uuid1936, _id1937))
-        value = _tuple_new(remote_domain_save_flags_args, (_dom1934, _to1938, _dxml1939, _flags1940))
-    except _StructError:
-        raise _truncated("remote_domain_save_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_save_flags_args(out: bytearray, value: remote_domain_save_flags_args) -> None:
-    try:
-        _dom1949, _to1950, _dxml1951, _flags1952 = value
-        _name1953, _uuid1954, _id1955 = _dom1949
-        _b1956 = _name1953.encode("utf-8", "surrogateescape")
-        _n1957 = len(_b1956)
-        if _n1957 > 4194304:
-            raise _too_long("remote_domain_save_flags_args.dom.name", _n1957, 4194304)
-        out += _U32P(_n1957)
-        out += _b1956
-        out += _PAD[-_n1957 & 3]
-        if len(_uuid1954) != 16:
-            raise _wrong_size("remote_domain_save_flags_args.dom.uuid", len(_uuid1954), 16)
-        out += _P_16si(_uuid1954, _id1955)
-        _b1958 = _to1950.encode("utf-8", "surrogateescape")
-        _n1959 = len(_b1958)
-        if _n1959 > 4194304:
-            raise _too_long("remote_domain_save_flags_args.to", _n1959, 4194304)
-        out += _U32P(_n1959)
-        out += _b1958
-        out += _PAD[-_n1959 & 3]
-        if _dxml1951 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b1960 = _dxml1951.encode("utf-8", "surrogateescape")
-            _n1961 = len(_b1960)
-            if _n1961 > 4194304:
-                raise _too_long("remote_domain_save_flags_args.dxml", _n1961, 4194304)
-            out += _U32P(_n1961)
-            out += _b1960
-            out += _PAD[-_n1961 & 3]
-        out += _P_I(_flags1952)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_save_flags_args: {e}") from e
-
-
-@record
-class remote_domain_restore_flags_args(Record, tuple[str, str | None, int]):
-    """XDR struct ``remote_domain_restore_flags_args``."""
-
-    __slots__ = ()
-    from_: str
-    dxml: str | None
-    flags: int
-
-    def __new__(cls, from_: str, dxml: str | None, flags: int) -> remote_domain_restore_flags_args:
-        return _tuple_new(cls, (from_, dxml, flags))
-
-
-def decode_remote_domain_restore_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_restore_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2021,) = _U32(buf, pos)
-        if _n2021 > 4194304:
-            raise _too_long("remote_domain_restore_flags_args.from", _n2021, 4194304)
-        _end2022 = pos + 4 + _n2021
-        pos = _end2022 + (-_n2021 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_restore_flags_args.from")
-        _from_2018 = buf[_end2022 - _n2021 : _end2022].decode("utf-8", "surrogateescape")
-        (_f2023,) = _U32(buf, pos)
-        pos += 4
-        _dxml2019: str | None = None
-        if _f2023 == 1:
-            (_n2025,) = _U32(buf, pos)
-            if _n2025 > 4194304:
-                raise _too_long("remote_domain_restore_flags_args.dxml", _n2025, 4194304)
-            _end2026 = pos + 4 + _n2025
-            pos = _end2026 + (-_n2025 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_restore_flags_args.dxml")
-            _o2024 = buf[_end2026 - _n2025 : _end2026].decode("utf-8", "surrogateescape")
-            _dxml2019 = _o2024
-        elif _f2023 != 0:
-            raise _bad_flag("remote_domain_restore_flags_args.dxml", _f2023)
-        (_flags2020,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_restore_flags_args, (_from_2018, _dxml2019, _flags2020))
-    except _StructError:
-        raise _truncated("remote_domain_restore_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_restore_flags_args(out: bytearray, value: remote_domain_restore_flags_args) -> None:
-    try:
-        _from_2027, _dxml2028, _flags2029 = value
-        _b2030 = _from_2027.encode("utf-8", "surrogateescape")
-        _n2031 = len(_b2030)
-        if _n2031 > 4194304:
-            raise _too_long("remote_domain_restore_flags_args.from", _n2031, 4194304)
-        out += _U32P(_n2031)
-        out += _b2030
-        out += _PAD[-_n2031 & 3]
-        if _dxml2028 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b2032 = _dxml2028.encode("utf-8", "surrogateescape")
-            _n2033 = len(_b2032)
-            if _n2033 > 4194304:
-                raise _too_long("remote_domain_restore_flags_args.dxml", _n2033, 4194304)
-            out += _U32P(_n2033)
-            out += _b2032
-            out += _PAD[-_n2033 & 3]
-        out += _P_I(_flags2029)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_restore_flags_args: {e}") from e
-
-
-@record
-class remote_domain_save_image_get_xml_desc_args(Record, tuple[str, int]):
-    """XDR struct ``remote_domain_save_image_get_xml_desc_args``."""
-
-    __slots__ = ()
-    file: str
-    flags: int
-
-    def __new__(cls, file: str, flags: int) -> remote_domain_save_image_get_xml_desc_args:
-        return _tuple_new(cls, (file, flags))
-
-
-def decode_remote_domain_save_image_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_domain_save_image_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2074,) = _U32(buf, pos)
-        if _n2074 > 4194304:
-            raise _too_long("remote_domain_save_image_get_xml_desc_args.file", _n2074, 4194304)
-        _end2075 = pos + 4 + _n2074
-        pos = _end2075 + (-_n2074 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_image_get_xml_desc_args.file")
-        _file2072 = buf[_end2075 - _n2074 : _end2075].decode("utf-8", "surrogateescape")
-        (_flags2073,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_save_image_get_xml_desc_args, (_file2072, _flags2073))
-    except _StructError:
-        raise _truncated("remote_domain_save_image_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_domain_save_image_get_xml_desc_args(out: bytearray, value: remote_domain_save_image_get_xml_desc_args) -> None:
-    try:
-        _file2076, _flags2077 = value
-        _b2078 = _file2076.encode("utf-8", "surrogateescape")
-        _n2079 = len(_b2078)
-        if _n2079 > 4194304:
-            raise _too_long("remote_domain_save_image_get_xml_desc_args.file", _n2079, 4194304)
-        out += _U32P(_n2079)
-        out += _b2078
-        out += _PAD[-_n2079 & 3]
-        out += _P_I(_flags2077)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_save_image_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_domain_save_image_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_domain_save_image_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_domain_save_image_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_domain_save_image_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_domain_save_image_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2081,) = _U32(buf, pos)
-        if _n2081 > 4194304:
-            raise _too_long("remote_domain_save_image_get_xml_desc_ret.xml", _n2081, 4194304)
-        _end2082 = pos + 4 + _n2081
-        pos = _end2082 + (-_n2081 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_image_get_xml_desc_ret.xml")
-        _xml2080 = buf[_end2082 - _n2081 : _end2082].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_save_image_get_xml_desc_ret, (_xml2080,))
-    except _StructError:
-        raise _truncated("remote_domain_save_image_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_save_image_get_xml_desc_ret(out: bytearray, value: remote_domain_save_image_get_xml_desc_ret) -> None:
-    try:
-        (_xml2083,) = value
-        _b2084 = _xml2083.encode("utf-8", "surrogateescape")
-        _n2085 = len(_b2084)
-        if _n2085 > 4194304:
-            raise _too_long("remote_domain_save_image_get_xml_desc_ret.xml", _n2085, 4194304)
-        out += _U32P(_n2085)
-        out += _b2084
-        out += _PAD[-_n2085 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_save_image_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_domain_save_image_define_xml_args(Record, tuple[str, str, int]):
-    """XDR struct ``remote_domain_save_image_define_xml_args``."""
-
-    __slots__ = ()
-    file: str
-    dxml: str
-    flags: int
-
-    def __new__(cls, file: str, dxml: str, flags: int) -> remote_domain_save_image_define_xml_args:
-        return _tuple_new(cls, (file, dxml, flags))
-
-
-def decode_remote_domain_save_image_define_xml_args(buf: Buf, pos: int) -> tuple[remote_domain_save_image_define_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2089,) = _U32(buf, pos)
-        if _n2089 > 4194304:
-            raise _too_long("remote_domain_save_image_define_xml_args.file", _n2089, 4194304)
-        _end2090 = pos + 4 + _n2089
-        pos = _end2090 + (-_n2089 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_image_define_xml_args.file")
-        _file2086 = buf[_end2090 - _n2089 : _end2090].decode("utf-8", "surrogateescape")
-        (_n2091,) = _U32(buf, pos)
-        if _n2091 > 4194304:
-            raise _too_long("remote_domain_save_image_define_xml_args.dxml", _n2091, 4194304)
-        _end2092 = pos + 4 + _n2091
-        pos = _end2092 + (-_n2091 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_save_image_define_xml_args.dxml")
-        _dxml2087 = buf[_end2092 - _n2091 : _end2092].decode("utf-8", "surrogateescape")
-        (_flags2088,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_save_image_define_xml_args, (_file2086, _dxml2087, _flags2088))
-    except _StructError:
-        raise _truncated("remote_domain_save_image_define_xml_args") from None
-    return value, pos
-
-
-def encode_remote_domain_save_image_define_xml_args(out: bytearray, value: remote_domain_save_image_define_xml_args) -> None:
-    try:
-        _file2093, _dxml2094, _flags2095 = value
-        _b2096 = _file2093.encode("utf-8", "surrogateescape")
-        _n2097 = len(_b2096)
-        if _n2097 > 4194304:
-            raise _too_long("remote_domain_save_image_define_xml_args.file", _n2097, 4194304)
-        out += _U32P(_n2097)
-        out += _b2096
-        out += _PAD[-_n2097 & 3]
-        _b2098 = _dxml2094.encode("utf-8", "surrogateescape")
-        _n2099 = len(_b2098)
-        if _n2099 > 4194304:
-            raise _too_long("remote_domain_save_image_define_xml_args.dxml", _n2099, 4194304)
-        out += _U32P(_n2099)
-        out += _b2098
-        out += _PAD[-_n2099 & 3]
-        out += _P_I(_flags2095)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_save_image_define_xml_args: {e}") from e
-
-
-@record
-class remote_domain_undefine_flags_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_undefine_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_undefine_flags_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_undefine_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_undefine_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2495,) = _U32(buf, pos)
-        if _n2495 > 4194304:
-            raise _too_long("remote_domain_undefine_flags_args.dom.name", _n2495, 4194304)
-        _end2496 = pos + 4 + _n2495
-        pos = _end2496 + (-_n2495 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_undefine_flags_args.dom.name")
-        _name2491 = buf[_end2496 - _n2495 : _end2496].decode("utf-8", "surrogateescape")
-        _uuid2492, _id2493, _flags2494 = _U_16siI(buf, pos)
-        pos += 24
-        _dom2490 = _tuple_new(remote_nonnull_domain, (_name2491, _uuid2492, _id2493))
-        value = _tuple_new(remote_domain_undefine_flags_args, (_dom2490, _flags2494))
-    except _StructError:
-        raise _truncated("remote_domain_undefine_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_undefine_flags_args(out: bytearray, value: remote_domain_undefine_flags_args) -> None:
-    try:
-        _dom2497, _flags2498 = value
-        _name2499, _uuid2500, _id2501 = _dom2497
-        _b2502 = _name2499.encode("utf-8", "surrogateescape")
-        _n2503 = len(_b2502)
-        if _n2503 > 4194304:
-            raise _too_long("remote_domain_undefine_flags_args.dom.name", _n2503, 4194304)
-        out += _U32P(_n2503)
-        out += _b2502
-        out += _PAD[-_n2503 & 3]
-        if len(_uuid2500) != 16:
-            raise _wrong_size("remote_domain_undefine_flags_args.dom.uuid", len(_uuid2500), 16)
-        out += _P_16siI(_uuid2500, _id2501, _flags2498)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_undefine_flags_args: {e}") from e
-
-
-@record
-class remote_domain_send_key_args(Record, tuple[remote_nonnull_domain, int, int, list[int], int]):
-    """XDR struct ``remote_domain_send_key_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    codeset: int
-    holdtime: int
-    keycodes: list[int]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, codeset: int, holdtime: int, keycodes: list[int], flags: int) -> remote_domain_send_key_args:
-        return _tuple_new(cls, (dom, codeset, holdtime, keycodes, flags))
-
-
-def decode_remote_domain_send_key_args(buf: Buf, pos: int) -> tuple[remote_domain_send_key_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2526,) = _U32(buf, pos)
-        if _n2526 > 4194304:
-            raise _too_long("remote_domain_send_key_args.dom.name", _n2526, 4194304)
-        _end2527 = pos + 4 + _n2526
-        pos = _end2527 + (-_n2526 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_send_key_args.dom.name")
-        _name2519 = buf[_end2527 - _n2526 : _end2527].decode("utf-8", "surrogateescape")
-        _uuid2520, _id2521, _codeset2522, _holdtime2523 = _U_16siII(buf, pos)
-        pos += 28
-        (_n2528,) = _U32(buf, pos)
-        pos += 4
-        if _n2528 > 16:
-            raise _too_long("remote_domain_send_key_args.keycodes", _n2528, 16)
-        if _n2528 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_send_key_args.keycodes")
-        _keycodes2524: list[int] = list(_unpack_from(f">{_n2528}I", buf, pos))
-        pos += 4 * _n2528
-        (_flags2525,) = _U_I(buf, pos)
-        pos += 4
-        _dom2518 = _tuple_new(remote_nonnull_domain, (_name2519, _uuid2520, _id2521))
-        value = _tuple_new(remote_domain_send_key_args, (_dom2518, _codeset2522, _holdtime2523, _keycodes2524, _flags2525))
-    except _StructError:
-        raise _truncated("remote_domain_send_key_args") from None
-    return value, pos
-
-
-def encode_remote_domain_send_key_args(out: bytearray, value: remote_domain_send_key_args) -> None:
-    try:
-        _dom2529, _codeset2530, _holdtime2531, _keycodes2532, _flags2533 = value
-        _name2534, _uuid2535, _id2536 = _dom2529
-        _b2537 = _name2534.encode("utf-8", "surrogateescape")
-        _n2538 = len(_b2537)
-        if _n2538 > 4194304:
-            raise _too_long("remote_domain_send_key_args.dom.name", _n2538, 4194304)
-        out += _U32P(_n2538)
-        out += _b2537
-        out += _PAD[-_n2538 & 3]
-        if len(_uuid2535) != 16:
-            raise _wrong_size("remote_domain_send_key_args.dom.uuid", len(_uuid2535), 16)
-        out += _P_16siII(_uuid2535, _id2536, _codeset2530, _holdtime2531)
-        _n2539 = len(_keycodes2532)
-        if _n2539 > 16:
-            raise _too_long("remote_domain_send_key_args.keycodes", _n2539, 16)
-        out += _U32P(_n2539)
-        out += _pack(f">{_n2539}I", *_keycodes2532)
-        out += _P_I(_flags2533)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_send_key_args: {e}") from e
-
-
-@record
-class remote_domain_pin_vcpu_flags_args(Record, tuple[remote_nonnull_domain, int, bytes, int]):
-    """XDR struct ``remote_domain_pin_vcpu_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    vcpu: int
-    cpumap: bytes
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, vcpu: int, cpumap: bytes, flags: int) -> remote_domain_pin_vcpu_flags_args:
-        return _tuple_new(cls, (dom, vcpu, cpumap, flags))
-
-
-def decode_remote_domain_pin_vcpu_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_pin_vcpu_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2631,) = _U32(buf, pos)
-        if _n2631 > 4194304:
-            raise _too_long("remote_domain_pin_vcpu_flags_args.dom.name", _n2631, 4194304)
-        _end2632 = pos + 4 + _n2631
-        pos = _end2632 + (-_n2631 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pin_vcpu_flags_args.dom.name")
-        _name2625 = buf[_end2632 - _n2631 : _end2632].decode("utf-8", "surrogateescape")
-        _uuid2626, _id2627, _vcpu2628 = _U_16siI(buf, pos)
-        pos += 24
-        (_n2633,) = _U32(buf, pos)
-        if _n2633 > 2048:
-            raise _too_long("remote_domain_pin_vcpu_flags_args.cpumap", _n2633, 2048)
-        _end2634 = pos + 4 + _n2633
-        pos = _end2634 + (-_n2633 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pin_vcpu_flags_args.cpumap")
-        _cpumap2629 = buf[_end2634 - _n2633 : _end2634]
-        (_flags2630,) = _U_I(buf, pos)
-        pos += 4
-        _dom2624 = _tuple_new(remote_nonnull_domain, (_name2625, _uuid2626, _id2627))
-        value = _tuple_new(remote_domain_pin_vcpu_flags_args, (_dom2624, _vcpu2628, _cpumap2629, _flags2630))
-    except _StructError:
-        raise _truncated("remote_domain_pin_vcpu_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_pin_vcpu_flags_args(out: bytearray, value: remote_domain_pin_vcpu_flags_args) -> None:
-    try:
-        _dom2635, _vcpu2636, _cpumap2637, _flags2638 = value
-        _name2639, _uuid2640, _id2641 = _dom2635
-        _b2642 = _name2639.encode("utf-8", "surrogateescape")
-        _n2643 = len(_b2642)
-        if _n2643 > 4194304:
-            raise _too_long("remote_domain_pin_vcpu_flags_args.dom.name", _n2643, 4194304)
-        out += _U32P(_n2643)
-        out += _b2642
-        out += _PAD[-_n2643 & 3]
-        if len(_uuid2640) != 16:
-            raise _wrong_size("remote_domain_pin_vcpu_flags_args.dom.uuid", len(_uuid2640), 16)
-        out += _P_16siI(_uuid2640, _id2641, _vcpu2636)
-        _b2644 = _cpumap2637
-        _n2645 = len(_b2644)
-        if _n2645 > 2048:
-            raise _too_long("remote_domain_pin_vcpu_flags_args.cpumap", _n2645, 2048)
-        out += _U32P(_n2645)
-        out += _b2644
-        out += _PAD[-_n2645 & 3]
-        out += _P_I(_flags2638)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_pin_vcpu_flags_args: {e}") from e
-
-
-@record
-class remote_domain_get_vcpu_pin_info_args(Record, tuple[remote_nonnull_domain, int, int, int]):
-    """XDR struct ``remote_domain_get_vcpu_pin_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    ncpumaps: int
-    maplen: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, ncpumaps: int, maplen: int, flags: int) -> remote_domain_get_vcpu_pin_info_args:
-        return _tuple_new(cls, (dom, ncpumaps, maplen, flags))
-
-
-def decode_remote_domain_get_vcpu_pin_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_vcpu_pin_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2653,) = _U32(buf, pos)
-        if _n2653 > 4194304:
-            raise _too_long("remote_domain_get_vcpu_pin_info_args.dom.name", _n2653, 4194304)
-        _end2654 = pos + 4 + _n2653
-        pos = _end2654 + (-_n2653 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_vcpu_pin_info_args.dom.name")
-        _name2647 = buf[_end2654 - _n2653 : _end2654].decode("utf-8", "surrogateescape")
-        _uuid2648, _id2649, _ncpumaps2650, _maplen2651, _flags2652 = _U_16siiiI(buf, pos)
-        pos += 32
-        _dom2646 = _tuple_new(remote_nonnull_domain, (_name2647, _uuid2648, _id2649))
-        value = _tuple_new(remote_domain_get_vcpu_pin_info_args, (_dom2646, _ncpumaps2650, _maplen2651, _flags2652))
-    except _StructError:
-        raise _truncated("remote_domain_get_vcpu_pin_info_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_vcpu_pin_info_args(out: bytearray, value: remote_domain_get_vcpu_pin_info_args) -> None:
-    try:
-        _dom2655, _ncpumaps2656, _maplen2657, _flags2658 = value
-        _name2659, _uuid2660, _id2661 = _dom2655
-        _b2662 = _name2659.encode("utf-8", "surrogateescape")
-        _n2663 = len(_b2662)
-        if _n2663 > 4194304:
-            raise _too_long("remote_domain_get_vcpu_pin_info_args.dom.name", _n2663, 4194304)
-        out += _U32P(_n2663)
-        out += _b2662
-        out += _PAD[-_n2663 & 3]
-        if len(_uuid2660) != 16:
-            raise _wrong_size("remote_domain_get_vcpu_pin_info_args.dom.uuid", len(_uuid2660), 16)
-        out += _P_16siiiI(_uuid2660, _id2661, _ncpumaps2656, _maplen2657, _flags2658)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_vcpu_pin_info_args: {e}") from e
-
-
-@record
-class remote_domain_get_vcpu_pin_info_ret(Record, tuple[bytes, int]):
-    """XDR struct ``remote_domain_get_vcpu_pin_info_ret``."""
-
-    __slots__ = ()
-    cpumaps: bytes
-    num: int
-
-    def __new__(cls, cpumaps: bytes, num: int) -> remote_domain_get_vcpu_pin_info_ret:
-        return _tuple_new(cls, (cpumaps, num))
-
-
-def decode_remote_domain_get_vcpu_pin_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_vcpu_pin_info_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2666,) = _U32(buf, pos)
-        if _n2666 > 8388608:
-            raise _too_long("remote_domain_get_vcpu_pin_info_ret.cpumaps", _n2666, 8388608)
-        _end2667 = pos + 4 + _n2666
-        pos = _end2667 + (-_n2666 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_vcpu_pin_info_ret.cpumaps")
-        _cpumaps2664 = buf[_end2667 - _n2666 : _end2667]
-        (_num2665,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_vcpu_pin_info_ret, (_cpumaps2664, _num2665))
-    except _StructError:
-        raise _truncated("remote_domain_get_vcpu_pin_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_vcpu_pin_info_ret(out: bytearray, value: remote_domain_get_vcpu_pin_info_ret) -> None:
-    try:
-        _cpumaps2668, _num2669 = value
-        _b2670 = _cpumaps2668
-        _n2671 = len(_b2670)
-        if _n2671 > 8388608:
-            raise _too_long("remote_domain_get_vcpu_pin_info_ret.cpumaps", _n2671, 8388608)
-        out += _U32P(_n2671)
-        out += _b2670
-        out += _PAD[-_n2671 & 3]
-        out += _P_i(_num2669)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_vcpu_pin_info_ret: {e}") from e
-
-
-@record
-class remote_domain_block_job_abort_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_block_job_abort_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, flags: int) -> remote_domain_block_job_abort_args:
-        return _tuple_new(cls, (dom, path, flags))
-
-
-def decode_remote_domain_block_job_abort_args(buf: Buf, pos: int) -> tuple[remote_domain_block_job_abort_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3182,) = _U32(buf, pos)
-        if _n3182 > 4194304:
-            raise _too_long("remote_domain_block_job_abort_args.dom.name", _n3182, 4194304)
-        _end3183 = pos + 4 + _n3182
-        pos = _end3183 + (-_n3182 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_job_abort_args.dom.name")
-        _name3177 = buf[_end3183 - _n3182 : _end3183].decode("utf-8", "surrogateescape")
-        _uuid3178, _id3179 = _U_16si(buf, pos)
-        pos += 20
-        (_n3184,) = _U32(buf, pos)
-        if _n3184 > 4194304:
-            raise _too_long("remote_domain_block_job_abort_args.path", _n3184, 4194304)
-        _end3185 = pos + 4 + _n3184
-        pos = _end3185 + (-_n3184 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_job_abort_args.path")
-        _path3180 = buf[_end3185 - _n3184 : _end3185].decode("utf-8", "surrogateescape")
-        (_flags3181,) = _U_I(buf, pos)
-        pos += 4
-        _dom3176 = _tuple_new(remote_nonnull_domain, (_name3177, _uuid3178, _id3179))
-        value = _tuple_new(remote_domain_block_job_abort_args, (_dom3176, _path3180, _flags3181))
-    except _StructError:
-        raise _truncated("remote_domain_block_job_abort_args") from None
-    return value, pos
-
-
-def encode_remote_domain_block_job_abort_args(out: bytearray, value: remote_domain_block_job_abort_args) -> None:
-    try:
-        _dom3186, _path3187, _flags3188 = value
-        _name3189, _uuid3190, _id3191 = _dom3186
-        _b3192 = _name3189.encode("utf-8", "surrogateescape")
-        _n3193 = len(_b3192)
-        if _n3193 > 4194304:
-            raise _too_long("remote_domain_block_job_abort_args.dom.name", _n3193, 4194304)
-        out += _U32P(_n3193)
-        out += _b3192
-        out += _PAD[-_n3193 & 3]
-        if len(_uuid3190) != 16:
-            raise _wrong_size("remote_domain_block_job_abort_args.dom.uuid", len(_uuid3190), 16)
-        out += _P_16si(_uuid3190, _id3191)
-        _b3194 = _path3187.encode("utf-8", "surrogateescape")
-        _n3195 = len(_b3194)
-        if _n3195 > 4194304:
-            raise _too_long("remote_domain_block_job_abort_args.path", _n3195, 4194304)
-        out += _U32P(_n3195)
-        out += _b3194
-        out += _PAD[-_n3195 & 3]
-        out += _P_I(_flags3188)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_job_abort_args: {e}") from e
-
-
-@record
-class remote_domain_get_block_job_info_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_get_block_job_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, flags: int) -> remote_domain_get_block_job_info_args:
-        return _tuple_new(cls, (dom, path, flags))
-
-
-def decode_remote_domain_get_block_job_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_block_job_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3202,) = _U32(buf, pos)
-        if _n3202 > 4194304:
-            raise _too_long("remote_domain_get_block_job_info_args.dom.name", _n3202, 4194304)
-        _end3203 = pos + 4 + _n3202
-        pos = _end3203 + (-_n3202 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_block_job_info_args.dom.name")
-        _name3197 = buf[_end3203 - _n3202 : _end3203].decode("utf-8", "surrogateescape")
-        _uuid3198, _id3199 = _U_16si(buf, pos)
-        pos += 20
-        (_n3204,) = _U32(buf, pos)
-        if _n3204 > 4194304:
-            raise _too_long("remote_domain_get_block_job_info_args.path", _n3204, 4194304)
-        _end3205 = pos + 4 + _n3204
-        pos = _end3205 + (-_n3204 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_block_job_info_args.path")
-        _path3200 = buf[_end3205 - _n3204 : _end3205].decode("utf-8", "surrogateescape")
-        (_flags3201,) = _U_I(buf, pos)
-        pos += 4
-        _dom3196 = _tuple_new(remote_nonnull_domain, (_name3197, _uuid3198, _id3199))
-        value = _tuple_new(remote_domain_get_block_job_info_args, (_dom3196, _path3200, _flags3201))
-    except _StructError:
-        raise _truncated("remote_domain_get_block_job_info_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_block_job_info_args(out: bytearray, value: remote_domain_get_block_job_info_args) -> None:
-    try:
-        _dom3206, _path3207, _flags3208 = value
-        _name3209, _uuid3210, _id3211 = _dom3206
-        _b3212 = _name3209.encode("utf-8", "surrogateescape")
-        _n3213 = len(_b3212)
-        if _n3213 > 4194304:
-            raise _too_long("remote_domain_get_block_job_info_args.dom.name", _n3213, 4194304)
-        out += _U32P(_n3213)
-        out += _b3212
-        out += _PAD[-_n3213 & 3]
-        if len(_uuid3210) != 16:
-            raise _wrong_size("remote_domain_get_block_job_info_args.dom.uuid", len(_uuid3210), 16)
-        out += _P_16si(_uuid3210, _id3211)
-        _b3214 = _path3207.encode("utf-8", "surrogateescape")
-        _n3215 = len(_b3214)
-        if _n3215 > 4194304:
-            raise _too_long("remote_domain_get_block_job_info_args.path", _n3215, 4194304)
-        out += _U32P(_n3215)
-        out += _b3214
-        out += _PAD[-_n3215 & 3]
-        out += _P_I(_flags3208)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_block_job_info_args: {e}") from e
-
-
-@record
-class remote_domain_get_block_job_info_ret(Record, tuple[int, int, int, int, int]):
-    """XDR struct ``remote_domain_get_block_job_info_ret``."""
-
-    __slots__ = ()
-    found: int
-    type: int
-    bandwidth: int
-    cur: int
-    end: int
-
-    def __new__(cls, found: int, type: int, bandwidth: int, cur: int, end: int) -> remote_domain_get_block_job_info_ret:
-        return _tuple_new(cls, (found, type, bandwidth, cur, end))
-
-
-def decode_remote_domain_get_block_job_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_block_job_info_ret, int]:
-    try:
-        _found3216, _type3217, _bandwidth3218, _cur3219, _end3220 = _U_iiQQQ(buf, pos)
-        pos += 32
-        value = _tuple_new(remote_domain_get_block_job_info_ret, (_found3216, _type3217, _bandwidth3218, _cur3219, _end3220))
-    except _StructError:
-        raise _truncated("remote_domain_get_block_job_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_block_job_info_ret(out: bytearray, value: remote_domain_get_block_job_info_ret) -> None:
-    try:
-        _found3221, _type3222, _bandwidth3223, _cur3224, _end3225 = value
-        out += _P_iiQQQ(_found3221, _type3222, _bandwidth3223, _cur3224, _end3225)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_block_job_info_ret: {e}") from e
-
-
-@record
-class remote_domain_block_job_set_speed_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_block_job_set_speed_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    bandwidth: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, bandwidth: int, flags: int) -> remote_domain_block_job_set_speed_args:
-        return _tuple_new(cls, (dom, path, bandwidth, flags))
-
-
-def decode_remote_domain_block_job_set_speed_args(buf: Buf, pos: int) -> tuple[remote_domain_block_job_set_speed_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3233,) = _U32(buf, pos)
-        if _n3233 > 4194304:
-            raise _too_long("remote_domain_block_job_set_speed_args.dom.name", _n3233, 4194304)
-        _end3234 = pos + 4 + _n3233
-        pos = _end3234 + (-_n3233 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_job_set_speed_args.dom.name")
-        _name3227 = buf[_end3234 - _n3233 : _end3234].decode("utf-8", "surrogateescape")
-        _uuid3228, _id3229 = _U_16si(buf, pos)
-        pos += 20
-        (_n3235,) = _U32(buf, pos)
-        if _n3235 > 4194304:
-            raise _too_long("remote_domain_block_job_set_speed_args.path", _n3235, 4194304)
-        _end3236 = pos + 4 + _n3235
-        pos = _end3236 + (-_n3235 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_job_set_speed_args.path")
-        _path3230 = buf[_end3236 - _n3235 : _end3236].decode("utf-8", "surrogateescape")
-        _bandwidth3231, _flags3232 = _U_QI(buf, pos)
-        pos += 12
-        _dom3226 = _tuple_new(remote_nonnull_domain, (_name3227, _uuid3228, _id3229))
-        value = _tuple_new(remote_domain_block_job_set_speed_args, (_dom3226, _path3230, _bandwidth3231, _flags3232))
-    except _StructError:
-        raise _truncated("remote_domain_block_job_set_speed_args") from None
-    return value, pos
-
-
-def encode_remote_domain_block_job_set_speed_args(out: bytearray, value: remote_domain_block_job_set_speed_args) -> None:
-    try:
-        _dom3237, _path3238, _bandwidth3239, _flags3240 = value
-        _name3241, _uuid3242, _id3243 = _dom3237
-        _b3244 = _name3241.encode("utf-8", "surrogateescape")
-        _n3245 = len(_b3244)
-        if _n3245 > 4194304:
-            raise _too_long("remote_domain_block_job_set_speed_args.dom.name", _n3245, 4194304)
-        out += _U32P(_n3245)
-        out += _b3244
-        out += _PAD[-_n3245 & 3]
-        if len(_uuid3242) != 16:
-            raise _wrong_size("remote_domain_block_job_set_speed_args.dom.uuid", len(_uuid3242), 16)
-        out += _P_16si(_uuid3242, _id3243)
-        _b3246 = _path3238.encode("utf-8", "surrogateescape")
-        _n3247 = len(_b3246)
-        if _n3247 > 4194304:
-            raise _too_long("remote_domain_block_job_set_speed_args.path", _n3247, 4194304)
-        out += _U32P(_n3247)
-        out += _b3246
-        out += _PAD[-_n3247 & 3]
-        out += _P_QI(_bandwidth3239, _flags3240)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_job_set_speed_args: {e}") from e
-
-
-@record
-class remote_domain_block_pull_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_block_pull_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    bandwidth: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, bandwidth: int, flags: int) -> remote_domain_block_pull_args:
-        return _tuple_new(cls, (dom, path, bandwidth, flags))
-
-
-def decode_remote_domain_block_pull_args(buf: Buf, pos: int) -> tuple[remote_domain_block_pull_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3255,) = _U32(buf, pos)
-        if _n3255 > 4194304:
-            raise _too_long("remote_domain_block_pull_args.dom.name", _n3255, 4194304)
-        _end3256 = pos + 4 + _n3255
-        pos = _end3256 + (-_n3255 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_pull_args.dom.name")
-        _name3249 = buf[_end3256 - _n3255 : _end3256].decode("utf-8", "surrogateescape")
-        _uuid3250, _id3251 = _U_16si(buf, pos)
-        pos += 20
-        (_n3257,) = _U32(buf, pos)
-        if _n3257 > 4194304:
-            raise _too_long("remote_domain_block_pull_args.path", _n3257, 4194304)
-        _end3258 = pos + 4 + _n3257
-        pos = _end3258 + (-_n3257 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_pull_args.path")
-        _path3252 = buf[_end3258 - _n3257 : _end3258].decode("utf-8", "surrogateescape")
-        _bandwidth3253, _flags3254 = _U_QI(buf, pos)
-        pos += 12
-        _dom3248 = _tuple_new(remote_nonnull_domain, (_name3249, _uuid3250, _id3251))
-        value = _tuple_new(remote_domain_block_pull_args, (_dom3248, _path3252, _bandwidth3253, _flags3254))
-    except _StructError:
-        raise _truncated("remote_domain_block_pull_args") from None
-    return value, pos
-
-
-def encode_remote_domain_block_pull_args(out: bytearray, value: remote_domain_block_pull_args) -> None:
-    try:
-        _dom3259, _path3260, _bandwidth3261, _flags3262 = value
-        _name3263, _uuid3264, _id3265 = _dom3259
-        _b3266 = _name3263.encode("utf-8", "surrogateescape")
-        _n3267 = len(_b3266)
-        if _n3267 > 4194304:
-            raise _too_long("remote_domain_block_pull_args.dom.name", _n3267, 4194304)
-        out += _U32P(_n3267)
-        out += _b3266
-        out += _PAD[-_n3267 & 3]
-        if len(_uuid3264) != 16:
-            raise _wrong_size("remote_domain_block_pull_args.dom.uuid", len(_uuid3264), 16)
-        out += _P_16si(_uuid3264, _id3265)
-        _b3268 = _path3260.encode("utf-8", "surrogateescape")
-        _n3269 = len(_b3268)
-        if _n3269 > 4194304:
-            raise _too_long("remote_domain_block_pull_args.path", _n3269, 4194304)
-        out += _U32P(_n3269)
-        out += _b3268
-        out += _PAD[-_n3269 & 3]
-        out += _P_QI(_bandwidth3261, _flags3262)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_pull_args: {e}") from e
-
-
-@record
-class remote_domain_set_block_io_tune_args(Record, tuple[remote_nonnull_domain, str, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_block_io_tune_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    disk: str
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, disk: str, params: list[remote_typed_param], flags: int) -> remote_domain_set_block_io_tune_args:
-        return _tuple_new(cls, (dom, disk, params, flags))
-
-
-def decode_remote_domain_set_block_io_tune_args(buf: Buf, pos: int) -> tuple[remote_domain_set_block_io_tune_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3407,) = _U32(buf, pos)
-        if _n3407 > 4194304:
-            raise _too_long("remote_domain_set_block_io_tune_args.dom.name", _n3407, 4194304)
-        _end3408 = pos + 4 + _n3407
-        pos = _end3408 + (-_n3407 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_block_io_tune_args.dom.name")
-        _name3401 = buf[_end3408 - _n3407 : _end3408].decode("utf-8", "surrogateescape")
-        _uuid3402, _id3403 = _U_16si(buf, pos)
-        pos += 20
-        (_n3409,) = _U32(buf, pos)
-        if _n3409 > 4194304:
-            raise _too_long("remote_domain_set_block_io_tune_args.disk", _n3409, 4194304)
-        _end3410 = pos + 4 + _n3409
-        pos = _end3410 + (-_n3409 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_block_io_tune_args.disk")
-        _disk3404 = buf[_end3410 - _n3409 : _end3410].decode("utf-8", "surrogateescape")
-        (_n3411,) = _U32(buf, pos)
-        pos += 4
-        if _n3411 > 32:
-            raise _too_long("remote_domain_set_block_io_tune_args.params", _n3411, 32)
-        if _n3411 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_block_io_tune_args.params")
-        _params3405: list[remote_typed_param] = []
-        for _ in range(_n3411):
-            (_n3415,) = _U32(buf, pos)
-            if _n3415 > 4194304:
-                raise _too_long("remote_domain_set_block_io_tune_args.params[].field", _n3415, 4194304)
-            _end3416 = pos + 4 + _n3415
-            pos = _end3416 + (-_n3415 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_block_io_tune_args.params[].field")
-            _field3413 = buf[_end3416 - _n3415 : _end3416].decode("utf-8", "surrogateescape")
-            (_disc3417,) = _U_i(buf, pos)
-            pos += 4
-            _arm3418: int | float | str
-            if _disc3417 == 1:
-                (_u3419,) = _U_i(buf, pos)
-                pos += 4
-                _arm3418 = _u3419
-            elif _disc3417 == 2:
-                (_u3420,) = _U_I(buf, pos)
-                pos += 4
-                _arm3418 = _u3420
-            elif _disc3417 == 3:
-                (_u3421,) = _U_q(buf, pos)
-                pos += 8
-                _arm3418 = _u3421
-            elif _disc3417 == 4:
-                (_u3422,) = _U_Q(buf, pos)
-                pos += 8
-                _arm3418 = _u3422
-            elif _disc3417 == 5:
-                (_u3423,) = _U_d(buf, pos)
-                pos += 8
-                _arm3418 = _u3423
-            elif _disc3417 == 6:
-                (_u3424,) = _U_i(buf, pos)
-                pos += 4
-                _arm3418 = _u3424
-            elif _disc3417 == 7:
-                (_n3426,) = _U32(buf, pos)
-                if _n3426 > 4194304:
-                    raise _too_long("remote_domain_set_block_io_tune_args.params[].value.s", _n3426, 4194304)
-                _end3427 = pos + 4 + _n3426
-                pos = _end3427 + (-_n3426 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_block_io_tune_args.params[].value.s")
-                _u3425 = buf[_end3427 - _n3426 : _end3427].decode("utf-8", "surrogateescape")
-                _arm3418 = _u3425
-            else:
-                raise _bad_union("remote_domain_set_block_io_tune_args.params[].value", _disc3417)
-            _value3414 = (_disc3417, _arm3418)
-            _e3412 = _tuple_new(remote_typed_param, (_field3413, _value3414))
-            _params3405.append(_e3412)
-        (_flags3406,) = _U_I(buf, pos)
-        pos += 4
-        _dom3400 = _tuple_new(remote_nonnull_domain, (_name3401, _uuid3402, _id3403))
-        value = _tuple_new(remote_domain_set_block_io_tune_args, (_dom3400, _disk3404, _params3405, _flags3406))
-    except _StructError:
-        raise _truncated("remote_domain_set_block_io_tune_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_block_io_tune_args(out: bytearray, value: remote_domain_set_block_io_tune_args) -> None:
-    try:
-        _dom3428, _disk3429, _params3430, _flags3431 = value
-        _name3432, _uuid3433, _id3434 = _dom3428
-        _b3435 = _name3432.encode("utf-8", "surrogateescape")
-        _n3436 = len(_b3435)
-        if _n3436 > 4194304:
-            raise _too_long("remote_domain_set_block_io_tune_args.dom.name", _n3436, 4194304)
-        out += _U32P(_n3436)
-        out += _b3435
-        out += _PAD[-_n3436 & 3]
-        if len(_uuid3433) != 16:
-            raise _wrong_size("remote_domain_set_block_io_tune_args.dom.uuid", len(_uuid3433), 16)
-        out += _P_16si(_uuid3433, _id3434)
-        _b3437 = _disk3429.encode("utf-8", "surrogateescape")
-        _n3438 = len(_b3437)
-        if _n3438 > 4194304:
-            raise _too_long("remote_domain_set_block_io_tune_args.disk", _n3438, 4194304)
-        out += _U32P(_n3438)
-        out += _b3437
-        out += _PAD[-_n3438 & 3]
-        _n3439 = len(_params3430)
-        if _n3439 > 32:
-            raise _too_long("remote_domain_set_block_io_tune_args.params", _n3439, 32)
-        out += _U32P(_n3439)
-        for _e3440 in _params3430:
-            _field3441, _value3442 = _e3440
-            _b3443 = _field3441.encode("utf-8", "surrogateescape")
-            _n3444 = len(_b3443)
-            if _n3444 > 4194304:
-                raise _too_long("remote_domain_set_block_io_tune_args.params[].field", _n3444, 4194304)
-            out += _U32P(_n3444)
-            out += _b3443
-            out += _PAD[-_n3444 & 3]
-            _disc3445, _arm3446 = _value3442
-            out += _P_i(_disc3445)
-            if _disc3445 == 1:
-                _u3447 = cast("int", _arm3446)
-                out += _P_i(_u3447)
-            elif _disc3445 == 2:
-                _u3448 = cast("int", _arm3446)
-                out += _P_I(_u3448)
-            elif _disc3445 == 3:
-                _u3449 = cast("int", _arm3446)
-                out += _P_q(_u3449)
-            elif _disc3445 == 4:
-                _u3450 = cast("int", _arm3446)
-                out += _P_Q(_u3450)
-            elif _disc3445 == 5:
-                _u3451 = cast("float", _arm3446)
-                out += _P_d(_u3451)
-            elif _disc3445 == 6:
-                _u3452 = cast("int", _arm3446)
-                out += _P_i(_u3452)
-            elif _disc3445 == 7:
-                _u3453 = cast("str", _arm3446)
-                _b3454 = _u3453.encode("utf-8", "surrogateescape")
-                _n3455 = len(_b3454)
-                if _n3455 > 4194304:
-                    raise _too_long("remote_domain_set_block_io_tune_args.params[].value.s", _n3455, 4194304)
-                out += _U32P(_n3455)
-                out += _b3454
-                out += _PAD[-_n3455 & 3]
-            else:
-                raise _bad_union("remote_domain_set_block_io_tune_args.params[].value", _disc3445)
-        out += _P_I(_flags3431)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_block_io_tune_args: {e}") from e
-
-
-@record
-class remote_domain_get_block_io_tune_args(Record, tuple[remote_nonnull_domain, str | None, int, int]):
-    """XDR struct ``remote_domain_get_block_io_tune_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    disk: str | None
-    nparams: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, disk: str | None, nparams: int, flags: int) -> remote_domain_get_block_io_tune_args:
-        return _tuple_new(cls, (dom, disk, nparams, flags))
-
-
-def decode_remote_domain_get_block_io_tune_args(buf: Buf, pos: int) -> tuple[remote_domain_get_block_io_tune_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3463,) = _U32(buf, pos)
-        if _n3463 > 4194304:
-            raise _too_long("remote_domain_get_block_io_tune_args.dom.name", _n3463, 4194304)
-        _end3464 = pos + 4 + _n3463
-        pos = _end3464 + (-_n3463 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_block_io_tune_args.dom.name")
-        _name3457 = buf[_end3464 - _n3463 : _end3464].decode("utf-8", "surrogateescape")
-        _uuid3458, _id3459 = _U_16si(buf, pos)
-        pos += 20
-        (_f3465,) = _U32(buf, pos)
-        pos += 4
-        _disk3460: str | None = None
-        if _f3465 == 1:
-            (_n3467,) = _U32(buf, pos)
-            if _n3467 > 4194304:
-                raise _too_long("remote_domain_get_block_io_tune_args.disk", _n3467, 4194304)
-            _end3468 = pos + 4 + _n3467
-            pos = _end3468 + (-_n3467 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_block_io_tune_args.disk")
-            _o3466 = buf[_end3468 - _n3467 : _end3468].decode("utf-8", "surrogateescape")
-            _disk3460 = _o3466
-        elif _f3465 != 0:
-            raise _bad_flag("remote_domain_get_block_io_tune_args.disk", _f3465)
-        _nparams3461, _flags3462 = _U_iI(buf, pos)
-        pos += 8
-        _dom3456 = _tuple_new(remote_nonnull_domain, (_name3457, _uuid3458, _id3459))
-        value = _tuple_new(remote_domain_get_block_io_tune_args, (_dom3456, _disk3460, _nparams3461, _flags3462))
-    except _StructError:
-        raise _truncated("remote_domain_get_block_io_tune_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_block_io_tune_args(out: bytearray, value: remote_domain_get_block_io_tune_args) -> None:
-    try:
-        _dom3469, _disk3470, _nparams3471, _flags3472 = value
-        _name3473, _uuid3474, _id3475 = _dom3469
-        _b3476 = _name3473.encode("utf-8", "surrogateescape")
-        _n3477 = len(_b3476)
-        if _n3477 > 4194304:
-            raise _too_long("remote_domain_get_block_io_tune_args.dom.name", _n3477, 4194304)
-        out += _U32P(_n3477)
-        out += _b3476
-        out += _PAD[-_n3477 & 3]
-        if len(_uuid3474) != 16:
-            raise _wrong_size("remote_domain_get_block_io_tune_args.dom.uuid", len(_uuid3474), 16)
-        out += _P_16si(_uuid3474, _id3475)
-        if _disk3470 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b3478 = _disk3470.encode("utf-8", "surrogateescape")
-            _n3479 = len(_b3478)
-            if _n3479 > 4194304:
-                raise _too_long("remote_domain_get_block_io_tune_args.disk", _n3479, 4194304)
-            out += _U32P(_n3479)
-            out += _b3478
-            out += _PAD[-_n3479 & 3]
-        out += _P_iI(_nparams3471, _flags3472)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_block_io_tune_args: {e}") from e
-
-
-@record
-class remote_domain_get_block_io_tune_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_get_block_io_tune_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_domain_get_block_io_tune_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_domain_get_block_io_tune_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_block_io_tune_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3482,) = _U32(buf, pos)
-        pos += 4
-        if _n3482 > 32:
-            raise _too_long("remote_domain_get_block_io_tune_ret.params", _n3482, 32)
-        if _n3482 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_block_io_tune_ret.params")
-        _params3480: list[remote_typed_param] = []
-        for _ in range(_n3482):
-            (_n3486,) = _U32(buf, pos)
-            if _n3486 > 4194304:
-                raise _too_long("remote_domain_get_block_io_tune_ret.params[].field", _n3486, 4194304)
-            _end3487 = pos + 4 + _n3486
-            pos = _end3487 + (-_n3486 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_block_io_tune_ret.params[].field")
-            _field3484 = buf[_end3487 - _n3486 : _end3487].decode("utf-8", "surrogateescape")
-            (_disc3488,) = _U_i(buf, pos)
-            pos += 4
-            _arm3489: int | float | str
-            if _disc3488 == 1:
-                (_u3490,) = _U_i(buf, pos)
-                pos += 4
-                _arm3489 = _u3490
-            elif _disc3488 == 2:
-                (_u3491,) = _U_I(buf, pos)
-                pos += 4
-                _arm3489 = _u3491
-            elif _disc3488 == 3:
-                (_u3492,) = _U_q(buf, pos)
-                pos += 8
-                _arm3489 = _u3492
-            elif _disc3488 == 4:
-                (_u3493,) = _U_Q(buf, pos)
-                pos += 8
-                _arm3489 = _u3493
-            elif _disc3488 == 5:
-                (_u3494,) = _U_d(buf, pos)
-                pos += 8
-                _arm3489 = _u3494
-            elif _disc3488 == 6:
-                (_u3495,) = _U_i(buf, pos)
-                pos += 4
-                _arm3489 = _u3495
-            elif _disc3488 == 7:
-                (_n3497,) = _U32(buf, pos)
-                if _n3497 > 4194304:
-                    raise _too_long("remote_domain_get_block_io_tune_ret.params[].value.s", _n3497, 4194304)
-                _end3498 = pos + 4 + _n3497
-                pos = _end3498 + (-_n3497 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_block_io_tune_ret.params[].value.s")
-                _u3496 = buf[_end3498 - _n3497 : _end3498].decode("utf-8", "surrogateescape")
-                _arm3489 = _u3496
-            else:
-                raise _bad_union("remote_domain_get_block_io_tune_ret.params[].value", _disc3488)
-            _value3485 = (_disc3488, _arm3489)
-            _e3483 = _tuple_new(remote_typed_param, (_field3484, _value3485))
-            _params3480.append(_e3483)
-        (_nparams3481,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_block_io_tune_ret, (_params3480, _nparams3481))
-    except _StructError:
-        raise _truncated("remote_domain_get_block_io_tune_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_block_io_tune_ret(out: bytearray, value: remote_domain_get_block_io_tune_ret) -> None:
-    try:
-        _params3499, _nparams3500 = value
-        _n3501 = len(_params3499)
-        if _n3501 > 32:
-            raise _too_long("remote_domain_get_block_io_tune_ret.params", _n3501, 32)
-        out += _U32P(_n3501)
-        for _e3502 in _params3499:
-            _field3503, _value3504 = _e3502
-            _b3505 = _field3503.encode("utf-8", "surrogateescape")
-            _n3506 = len(_b3505)
-            if _n3506 > 4194304:
-                raise _too_long("remote_domain_get_block_io_tune_ret.params[].field", _n3506, 4194304)
-            out += _U32P(_n3506)
-            out += _b3505
-            out += _PAD[-_n3506 & 3]
-            _disc3507, _arm3508 = _value3504
-            out += _P_i(_disc3507)
-            if _disc3507 == 1:
-                _u3509 = cast("int", _arm3508)
-                out += _P_i(_u3509)
-            elif _disc3507 == 2:
-                _u3510 = cast("int", _arm3508)
-                out += _P_I(_u3510)
-            elif _disc3507 == 3:
-                _u3511 = cast("int", _arm3508)
-                out += _P_q(_u3511)
-            elif _disc3507 == 4:
-                _u3512 = cast("int", _arm3508)
-                out += _P_Q(_u3512)
-            elif _disc3507 == 5:
-                _u3513 = cast("float", _arm3508)
-                out += _P_d(_u3513)
-            elif _disc3507 == 6:
-                _u3514 = cast("int", _arm3508)
-                out += _P_i(_u3514)
-            elif _disc3507 == 7:
-                _u3515 = cast("str", _arm3508)
-                _b3516 = _u3515.encode("utf-8", "surrogateescape")
-                _n3517 = len(_b3516)
-                if _n3517 > 4194304:
-                    raise _too_long("remote_domain_get_block_io_tune_ret.params[].value.s", _n3517, 4194304)
-                out += _U32P(_n3517)
-                out += _b3516
-                out += _PAD[-_n3517 & 3]
-            else:
-                raise _bad_union("remote_domain_get_block_io_tune_ret.params[].value", _disc3507)
-        out += _P_i(_nparams3500)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_block_io_tune_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_get_max_speed_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_migrate_get_max_speed_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_migrate_get_max_speed_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_migrate_get_max_speed_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_get_max_speed_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5669,) = _U32(buf, pos)
-        if _n5669 > 4194304:
-            raise _too_long("remote_domain_migrate_get_max_speed_args.dom.name", _n5669, 4194304)
-        _end5670 = pos + 4 + _n5669
-        pos = _end5670 + (-_n5669 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_get_max_speed_args.dom.name")
-        _name5665 = buf[_end5670 - _n5669 : _end5670].decode("utf-8", "surrogateescape")
-        _uuid5666, _id5667, _flags5668 = _U_16siI(buf, pos)
-        pos += 24
-        _dom5664 = _tuple_new(remote_nonnull_domain, (_name5665, _uuid5666, _id5667))
-        value = _tuple_new(remote_domain_migrate_get_max_speed_args, (_dom5664, _flags5668))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_get_max_speed_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_get_max_speed_args(out: bytearray, value: remote_domain_migrate_get_max_speed_args) -> None:
-    try:
-        _dom5671, _flags5672 = value
-        _name5673, _uuid5674, _id5675 = _dom5671
-        _b5676 = _name5673.encode("utf-8", "surrogateescape")
-        _n5677 = len(_b5676)
-        if _n5677 > 4194304:
-            raise _too_long("remote_domain_migrate_get_max_speed_args.dom.name", _n5677, 4194304)
-        out += _U32P(_n5677)
-        out += _b5676
-        out += _PAD[-_n5677 & 3]
-        if len(_uuid5674) != 16:
-            raise _wrong_size("remote_domain_migrate_get_max_speed_args.dom.uuid", len(_uuid5674), 16)
-        out += _P_16siI(_uuid5674, _id5675, _flags5672)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_get_max_speed_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_get_max_speed_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_migrate_get_max_speed_ret``."""
-
-    __slots__ = ()
-    bandwidth: int
-
-    def __new__(cls, bandwidth: int) -> remote_domain_migrate_get_max_speed_ret:
-        return _tuple_new(cls, (bandwidth,))
-
-
-def decode_remote_domain_migrate_get_max_speed_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_get_max_speed_ret, int]:
-    try:
-        (_bandwidth5678,) = _U_Q(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_domain_migrate_get_max_speed_ret, (_bandwidth5678,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_get_max_speed_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_get_max_speed_ret(out: bytearray, value: remote_domain_migrate_get_max_speed_ret) -> None:
-    try:
-        (_bandwidth5679,) = value
-        out += _P_Q(_bandwidth5679)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_get_max_speed_ret: {e}") from e
-
-
-@record
-class remote_domain_event_block_job_msg(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_event_block_job_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    type: int
-    status: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, type: int, status: int) -> remote_domain_event_block_job_msg:
-        return _tuple_new(cls, (dom, path, type, status))
-
-
-def decode_remote_domain_event_block_job_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_block_job_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6097,) = _U32(buf, pos)
-        if _n6097 > 4194304:
-            raise _too_long("remote_domain_event_block_job_msg.dom.name", _n6097, 4194304)
-        _end6098 = pos + 4 + _n6097
-        pos = _end6098 + (-_n6097 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_block_job_msg.dom.name")
-        _name6091 = buf[_end6098 - _n6097 : _end6098].decode("utf-8", "surrogateescape")
-        _uuid6092, _id6093 = _U_16si(buf, pos)
-        pos += 20
-        (_n6099,) = _U32(buf, pos)
-        if _n6099 > 4194304:
-            raise _too_long("remote_domain_event_block_job_msg.path", _n6099, 4194304)
-        _end6100 = pos + 4 + _n6099
-        pos = _end6100 + (-_n6099 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_block_job_msg.path")
-        _path6094 = buf[_end6100 - _n6099 : _end6100].decode("utf-8", "surrogateescape")
-        _type6095, _status6096 = _U_ii(buf, pos)
-        pos += 8
-        _dom6090 = _tuple_new(remote_nonnull_domain, (_name6091, _uuid6092, _id6093))
-        value = _tuple_new(remote_domain_event_block_job_msg, (_dom6090, _path6094, _type6095, _status6096))
-    except _StructError:
-        raise _truncated("remote_domain_event_block_job_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_block_job_msg(out: bytearray, value: remote_domain_event_block_job_msg) -> None:
-    try:
-        _dom6101, _path6102, _type6103, _status6104 = value
-        _name6105, _uuid6106, _id6107 = _dom6101
-        _b6108 = _name6105.encode("utf-8", "surrogateescape")
-        _n6109 = len(_b6108)
-        if _n6109 > 4194304:
-            raise _too_long("remote_domain_event_block_job_msg.dom.name", _n6109, 4194304)
-        out += _U32P(_n6109)
-        out += _b6108
-        out += _PAD[-_n6109 & 3]
-        if len(_uuid6106) != 16:
-            raise _wrong_size("remote_domain_event_block_job_msg.dom.uuid", len(_uuid6106), 16)
-        out += _P_16si(_uuid6106, _id6107)
-        _b6110 = _path6102.encode("utf-8", "surrogateescape")
-        _n6111 = len(_b6110)
-        if _n6111 > 4194304:
-            raise _too_long("remote_domain_event_block_job_msg.path", _n6111, 4194304)
-        out += _U32P(_n6111)
-        out += _b6110
-        out += _PAD[-_n6111 & 3]
-        out += _P_ii(_type6103, _status6104)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_block_job_msg: {e}") from e
-
-
-@record
-class remote_domain_event_disk_change_msg(Record, tuple[remote_nonnull_domain, str | None, str | None, str, int]):
-    """XDR struct ``remote_domain_event_disk_change_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    oldSrcPath: str | None
-    newSrcPath: str | None
-    devAlias: str
-    reason: int
-
-    def __new__(cls, dom: remote_nonnull_domain, oldSrcPath: str | None, newSrcPath: str | None, devAlias: str, reason: int) -> remote_domain_event_disk_change_msg:
-        return _tuple_new(cls, (dom, oldSrcPath, newSrcPath, devAlias, reason))
-
-
-def decode_remote_domain_event_disk_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_disk_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6146,) = _U32(buf, pos)
-        if _n6146 > 4194304:
-            raise _too_long("remote_domain_event_disk_change_msg.dom.name", _n6146, 4194304)
-        _end6147 = pos + 4 + _n6146
-        pos = _end6147 + (-_n6146 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_disk_change_msg.dom.name")
-        _name6139 = buf[_end6147 - _n6146 : _end6147].decode("utf-8", "surrogateescape")
-        _uuid6140, _id6141 = _U_16si(buf, pos)
-        pos += 20
-        (_f6148,) = _U32(buf, pos)
-        pos += 4
-        _oldSrcPath6142: str | None = None
-        if _f6148 == 1:
-            (_n6150,) = _U32(buf, pos)
-            if _n6150 > 4194304:
-                raise _too_long("remote_domain_event_disk_change_msg.oldSrcPath", _n6150, 4194304)
-            _end6151 = pos + 4 + _n6150
-            pos = _end6151 + (-_n6150 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_disk_change_msg.oldSrcPath")
-            _o6149 = buf[_end6151 - _n6150 : _end6151].decode("utf-8", "surrogateescape")
-            _oldSrcPath6142 = _o6149
-        elif _f6148 != 0:
-            raise _bad_flag("remote_domain_event_disk_change_msg.oldSrcPath", _f6148)
-        (_f6152,) = _U32(buf, pos)
-        pos += 4
-        _newSrcPath6143: str | None = None
-        if _f6152 == 1:
-            (_n6154,) = _U32(buf, pos)
-            if _n6154 > 4194304:
-                raise _too_long("remote_domain_event_disk_change_msg.newSrcPath", _n6154, 4194304)
-            _end6155 = pos + 4 + _n6154
-            pos = _end6155 + (-_n6154 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_disk_change_msg.newSrcPath")
-            _o6153 = buf[_end6155 - _n6154 : _end6155].decode("utf-8", "surrogateescape")
-            _newSrcPath6143 = _o6153
-        elif _f6152 != 0:
-            raise _bad_flag("remote_domain_event_disk_change_msg.newSrcPath", _f6152)
-        (_n6156,) = _U32(buf, pos)
-        if _n6156 > 4194304:
-            raise _too_long("remote_domain_event_disk_change_msg.devAlias", _n6156, 4194304)
-        _end6157 = pos + 4 + _n6156
-        pos = _end6157 + (-_n6156 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_disk_change_msg.devAlias")
-        _devAlias6144 = buf[_end6157 - _n6156 : _end6157].decode("utf-8", "surrogateescape")
-        (_reason6145,) = _U_i(buf, pos)
-        pos += 4
-        _dom6138 = _tuple_new(remote_nonnull_domain, (_name6139, _uuid6140, _id6141))
-        value = _tuple_new(remote_domain_event_disk_change_msg, (_dom6138, _oldSrcPath6142, _newSrcPath6143, _devAlias6144, _reason6145))
-    except _StructError:
-        raise _truncated("remote_domain_event_disk_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_disk_change_msg(out: bytearray, value: remote_domain_event_disk_change_msg) -> None:
-    try:
-        _dom6158, _oldSrcPath6159, _newSrcPath6160, _devAlias6161, _reason6162 = value
-        _name6163, _uuid6164, _id6165 = _dom6158
-        _b6166 = _name6163.encode("utf-8", "surrogateescape")
-        _n6167 = len(_b6166)
-        if _n6167 > 4194304:
-            raise _too_long("remote_domain_event_disk_change_msg.dom.name", _n6167, 4194304)
-        out += _U32P(_n6167)
-        out += _b6166
-        out += _PAD[-_n6167 & 3]
-        if len(_uuid6164) != 16:
-            raise _wrong_size("remote_domain_event_disk_change_msg.dom.uuid", len(_uuid6164), 16)
-        out += _P_16si(_uuid6164, _id6165)
-        if _oldSrcPath6159 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b6168 = _oldSrcPath6159.encode("utf-8", "surrogateescape")
-            _n6169 = len(_b6168)
-            if _n6169 > 4194304:
-                raise _too_long("remote_domain_event_disk_change_msg.oldSrcPath", _n6169, 4194304)
-            out += _U32P(_n6169)
-            out += _b6168
-            out += _PAD[-_n6169 & 3]
-        if _newSrcPath6160 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b6170 = _newSrcPath6160.encode("utf-8", "surrogateescape")
-            _n6171 = len(_b6170)
-            if _n6171 > 4194304:
-                raise _too_long("remote_domain_event_disk_change_msg.newSrcPath", _n6171, 4194304)
-            out += _U32P(_n6171)
-            out += _b6170
-            out += _PAD[-_n6171 & 3]
-        _b6172 = _devAlias6161.encode("utf-8", "surrogateescape")
-        _n6173 = len(_b6172)
-        if _n6173 > 4194304:
-            raise _too_long("remote_domain_event_disk_change_msg.devAlias", _n6173, 4194304)
-        out += _U32P(_n6173)
-        out += _b6172
-        out += _PAD[-_n6173 & 3]
-        out += _P_i(_reason6162)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_disk_change_msg: {e}") from e
-
-
-@record
-class remote_domain_snapshot_num_children_args(Record, tuple[remote_nonnull_domain_snapshot, int]):
-    """XDR struct ``remote_domain_snapshot_num_children_args``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    flags: int
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, flags: int) -> remote_domain_snapshot_num_children_args:
-        return _tuple_new(cls, (snap, flags))
-
-
-def decode_remote_domain_snapshot_num_children_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_num_children_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6625,) = _U32(buf, pos)
-        if _n6625 > 4194304:
-            raise _too_long("remote_domain_snapshot_num_children_args.snap.name", _n6625, 4194304)
-        _end6626 = pos + 4 + _n6625
-        pos = _end6626 + (-_n6625 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_num_children_args.snap.name")
-        _name6619 = buf[_end6626 - _n6625 : _end6626].decode("utf-8", "surrogateescape")
-        (_n6627,) = _U32(buf, pos)
-        if _n6627 > 4194304:
-            raise _too_long("remote_domain_snapshot_num_children_args.snap.dom.name", _n6627, 4194304)
-        _end6628 = pos + 4 + _n6627
-        pos = _end6628 + (-_n6627 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_num_children_args.snap.dom.name")
-        _name6621 = buf[_end6628 - _n6627 : _end6628].decode("utf-8", "surrogateescape")
-        _uuid6622, _id6623, _flags6624 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6620 = _tuple_new(remote_nonnull_domain, (_name6621, _uuid6622, _id6623))
-        _snap6618 = _tuple_new(remote_nonnull_domain_snapshot, (_name6619, _dom6620))
-        value = _tuple_new(remote_domain_snapshot_num_children_args, (_snap6618, _flags6624))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_num_children_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_num_children_args(out: bytearray, value: remote_domain_snapshot_num_children_args) -> None:
-    try:
-        _snap6629, _flags6630 = value
-        _name6631, _dom6632 = _snap6629
-        _name6633, _uuid6634, _id6635 = _dom6632
-        _b6636 = _name6631.encode("utf-8", "surrogateescape")
-        _n6637 = len(_b6636)
-        if _n6637 > 4194304:
-            raise _too_long("remote_domain_snapshot_num_children_args.snap.name", _n6637, 4194304)
-        out += _U32P(_n6637)
-        out += _b6636
-        out += _PAD[-_n6637 & 3]
-        _b6638 = _name6633.encode("utf-8", "surrogateescape")
-        _n6639 = len(_b6638)
-        if _n6639 > 4194304:
-            raise _too_long("remote_domain_snapshot_num_children_args.snap.dom.name", _n6639, 4194304)
-        out += _U32P(_n6639)
-        out += _b6638
-        out += _PAD[-_n6639 & 3]
-        if len(_uuid6634) != 16:
-            raise _wrong_size("remote_domain_snapshot_num_children_args.snap.dom.uuid", len(_uuid6634), 16)
-        out += _P_16siI(_uuid6634, _id6635, _flags6630)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_num_children_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_num_children_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_snapshot_num_children_ret``."""
-
-    __slots__ = ()
-    num: int
-
-    def __new__(cls, num: int) -> remote_domain_snapshot_num_children_ret:
-        return _tuple_new(cls, (num,))
-
-
-def decode_remote_domain_snapshot_num_children_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_num_children_ret, int]:
-    try:
-        (_num6640,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_snapshot_num_children_ret, (_num6640,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_num_children_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_num_children_ret(out: bytearray, value: remote_domain_snapshot_num_children_ret) -> None:
-    try:
-        (_num6641,) = value
-        out += _P_i(_num6641)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_num_children_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_list_children_names_args(Record, tuple[remote_nonnull_domain_snapshot, int, int]):
-    """XDR struct ``remote_domain_snapshot_list_children_names_args``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    maxnames: int
-    flags: int
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, maxnames: int, flags: int) -> remote_domain_snapshot_list_children_names_args:
-        return _tuple_new(cls, (snap, maxnames, flags))
-
-
-def decode_remote_domain_snapshot_list_children_names_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_list_children_names_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6650,) = _U32(buf, pos)
-        if _n6650 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_children_names_args.snap.name", _n6650, 4194304)
-        _end6651 = pos + 4 + _n6650
-        pos = _end6651 + (-_n6650 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_list_children_names_args.snap.name")
-        _name6643 = buf[_end6651 - _n6650 : _end6651].decode("utf-8", "surrogateescape")
-        (_n6652,) = _U32(buf, pos)
-        if _n6652 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_children_names_args.snap.dom.name", _n6652, 4194304)
-        _end6653 = pos + 4 + _n6652
-        pos = _end6653 + (-_n6652 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_list_children_names_args.snap.dom.name")
-        _name6645 = buf[_end6653 - _n6652 : _end6653].decode("utf-8", "surrogateescape")
-        _uuid6646, _id6647, _maxnames6648, _flags6649 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom6644 = _tuple_new(remote_nonnull_domain, (_name6645, _uuid6646, _id6647))
-        _snap6642 = _tuple_new(remote_nonnull_domain_snapshot, (_name6643, _dom6644))
-        value = _tuple_new(remote_domain_snapshot_list_children_names_args, (_snap6642, _maxnames6648, _flags6649))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_list_children_names_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_list_children_names_args(out: bytearray, value: remote_domain_snapshot_list_children_names_args) -> None:
-    try:
-        _snap6654, _maxnames6655, _flags6656 = value
-        _name6657, _dom6658 = _snap6654
-        _name6659, _uuid6660, _id6661 = _dom6658
-        _b6662 = _name6657.encode("utf-8", "surrogateescape")
-        _n6663 = len(_b6662)
-        if _n6663 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_children_names_args.snap.name", _n6663, 4194304)
-        out += _U32P(_n6663)
-        out += _b6662
-        out += _PAD[-_n6663 & 3]
-        _b6664 = _name6659.encode("utf-8", "surrogateescape")
-        _n6665 = len(_b6664)
-        if _n6665 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_children_names_args.snap.dom.name", _n6665, 4194304)
-        out += _U32P(_n6665)
-        out += _b6664
-        out += _PAD[-_n6665 & 3]
-        if len(_uuid6660) != 16:
-            raise _wrong_size("remote_domain_snapshot_list_children_names_args.snap.dom.uuid", len(_uuid6660), 16)
-        out += _P_16siiI(_uuid6660, _id6661, _maxnames6655, _flags6656)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_list_children_names_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_list_children_names_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_domain_snapshot_list_children_names_ret``."""
-
-    __slots__ = ()
-    names: list[str]
-
-    def __new__(cls, names: list[str]) -> remote_domain_snapshot_list_children_names_ret:
-        return _tuple_new(cls, (names,))
-
-
-def decode_remote_domain_snapshot_list_children_names_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_list_children_names_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6667,) = _U32(buf, pos)
-        pos += 4
-        if _n6667 > 16384:
-            raise _too_long("remote_domain_snapshot_list_children_names_ret.names", _n6667, 16384)
-        if _n6667 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_snapshot_list_children_names_ret.names")
-        _names6666: list[str] = []
-        for _ in range(_n6667):
-            (_n6669,) = _U32(buf, pos)
-            if _n6669 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_children_names_ret.names[]", _n6669, 4194304)
-            _end6670 = pos + 4 + _n6669
-            pos = _end6670 + (-_n6669 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_snapshot_list_children_names_ret.names[]")
-            _e6668 = buf[_end6670 - _n6669 : _end6670].decode("utf-8", "surrogateescape")
-            _names6666.append(_e6668)
-        value = _tuple_new(remote_domain_snapshot_list_children_names_ret, (_names6666,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_list_children_names_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_list_children_names_ret(out: bytearray, value: remote_domain_snapshot_list_children_names_ret) -> None:
-    try:
-        (_names6671,) = value
-        _n6672 = len(_names6671)
-        if _n6672 > 16384:
-            raise _too_long("remote_domain_snapshot_list_children_names_ret.names", _n6672, 16384)
-        out += _U32P(_n6672)
-        for _e6673 in _names6671:
-            _b6674 = _e6673.encode("utf-8", "surrogateescape")
-            _n6675 = len(_b6674)
-            if _n6675 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_children_names_ret.names[]", _n6675, 4194304)
-            out += _U32P(_n6675)
-            out += _b6674
-            out += _PAD[-_n6675 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_list_children_names_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_get_parent_args(Record, tuple[remote_nonnull_domain_snapshot, int]):
-    """XDR struct ``remote_domain_snapshot_get_parent_args``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    flags: int
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, flags: int) -> remote_domain_snapshot_get_parent_args:
-        return _tuple_new(cls, (snap, flags))
-
-
-def decode_remote_domain_snapshot_get_parent_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_get_parent_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6789,) = _U32(buf, pos)
-        if _n6789 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_args.snap.name", _n6789, 4194304)
-        _end6790 = pos + 4 + _n6789
-        pos = _end6790 + (-_n6789 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_get_parent_args.snap.name")
-        _name6783 = buf[_end6790 - _n6789 : _end6790].decode("utf-8", "surrogateescape")
-        (_n6791,) = _U32(buf, pos)
-        if _n6791 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_args.snap.dom.name", _n6791, 4194304)
-        _end6792 = pos + 4 + _n6791
-        pos = _end6792 + (-_n6791 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_get_parent_args.snap.dom.name")
-        _name6785 = buf[_end6792 - _n6791 : _end6792].decode("utf-8", "surrogateescape")
-        _uuid6786, _id6787, _flags6788 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6784 = _tuple_new(remote_nonnull_domain, (_name6785, _uuid6786, _id6787))
-        _snap6782 = _tuple_new(remote_nonnull_domain_snapshot, (_name6783, _dom6784))
-        value = _tuple_new(remote_domain_snapshot_get_parent_args, (_snap6782, _flags6788))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_get_parent_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_get_parent_args(out: bytearray, value: remote_domain_snapshot_get_parent_args) -> None:
-    try:
-        _snap6793, _flags6794 = value
-        _name6795, _dom6796 = _snap6793
-        _name6797, _uuid6798, _id6799 = _dom6796
-        _b6800 = _name6795.encode("utf-8", "surrogateescape")
-        _n6801 = len(_b6800)
-        if _n6801 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_args.snap.name", _n6801, 4194304)
-        out += _U32P(_n6801)
-        out += _b6800
-        out += _PAD[-_n6801 & 3]
-        _b6802 = _name6797.encode("utf-8", "surrogateescape")
-        _n6803 = len(_b6802)
-        if _n6803 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_args.snap.dom.name", _n6803, 4194304)
-        out += _U32P(_n6803)
-        out += _b6802
-        out += _PAD[-_n6803 & 3]
-        if len(_uuid6798) != 16:
-            raise _wrong_size("remote_domain_snapshot_get_parent_args.snap.dom.uuid", len(_uuid6798), 16)
-        out += _P_16siI(_uuid6798, _id6799, _flags6794)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_get_parent_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_get_parent_ret(Record, tuple[remote_nonnull_domain_snapshot]):
-    """XDR struct ``remote_domain_snapshot_get_parent_ret``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot) -> remote_domain_snapshot_get_parent_ret:
-        return _tuple_new(cls, (snap,))
-
-
-def decode_remote_domain_snapshot_get_parent_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_get_parent_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6810,) = _U32(buf, pos)
-        if _n6810 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_ret.snap.name", _n6810, 4194304)
-        _end6811 = pos + 4 + _n6810
-        pos = _end6811 + (-_n6810 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_get_parent_ret.snap.name")
-        _name6805 = buf[_end6811 - _n6810 : _end6811].decode("utf-8", "surrogateescape")
-        (_n6812,) = _U32(buf, pos)
-        if _n6812 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_ret.snap.dom.name", _n6812, 4194304)
-        _end6813 = pos + 4 + _n6812
-        pos = _end6813 + (-_n6812 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_get_parent_ret.snap.dom.name")
-        _name6807 = buf[_end6813 - _n6812 : _end6813].decode("utf-8", "surrogateescape")
-        _uuid6808, _id6809 = _U_16si(buf, pos)
-        pos += 20
-        _dom6806 = _tuple_new(remote_nonnull_domain, (_name6807, _uuid6808, _id6809))
-        _snap6804 = _tuple_new(remote_nonnull_domain_snapshot, (_name6805, _dom6806))
-        value = _tuple_new(remote_domain_snapshot_get_parent_ret, (_snap6804,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_get_parent_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_get_parent_ret(out: bytearray, value: remote_domain_snapshot_get_parent_ret) -> None:
-    try:
-        (_snap6814,) = value
-        _name6815, _dom6816 = _snap6814
-        _name6817, _uuid6818, _id6819 = _dom6816
-        _b6820 = _name6815.encode("utf-8", "surrogateescape")
-        _n6821 = len(_b6820)
-        if _n6821 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_ret.snap.name", _n6821, 4194304)
-        out += _U32P(_n6821)
-        out += _b6820
-        out += _PAD[-_n6821 & 3]
-        _b6822 = _name6817.encode("utf-8", "surrogateescape")
-        _n6823 = len(_b6822)
-        if _n6823 > 4194304:
-            raise _too_long("remote_domain_snapshot_get_parent_ret.snap.dom.name", _n6823, 4194304)
-        out += _U32P(_n6823)
-        out += _b6822
-        out += _PAD[-_n6823 & 3]
-        if len(_uuid6818) != 16:
-            raise _wrong_size("remote_domain_snapshot_get_parent_ret.snap.dom.uuid", len(_uuid6818), 16)
-        out += _P_16si(_uuid6818, _id6819)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_get_parent_ret: {e}") from e
-
-
-@record
-class remote_domain_event_control_error_msg(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_event_control_error_msg``."""
+class remote_domain_get_scheduler_type_args(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_get_scheduler_type_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
 
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_event_control_error_msg:
+    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_scheduler_type_args:
         return _tuple_new(cls, (dom,))
 
 
-def decode_remote_domain_event_control_error_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_control_error_msg, int]:
+def decode_remote_domain_get_scheduler_type_args(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_type_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n7320,) = _U32(buf, pos)
-        if _n7320 > 4194304:
-            raise _too_long("remote_domain_event_control_error_msg.dom.name", _n7320, 4194304)
-        _end7321 = pos + 4 + _n7320
-        pos = _end7321 + (-_n7320 & 3)
+        (_n588,) = _U32(buf, pos)
+        if _n588 > 4194304:
+            raise _too_long("remote_domain_get_scheduler_type_args.dom.name", _n588, 4194304)
+        _end589 = pos + 4 + _n588
+        pos = _end589 + (-_n588 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_event_control_error_msg.dom.name")
-        _name7317 = buf[_end7321 - _n7320 : _end7321].decode("utf-8", "surrogateescape")
-        _uuid7318, _id7319 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_get_scheduler_type_args.dom.name")
+        _name585 = buf[_end589 - _n588 : _end589].decode("utf-8", "surrogateescape")
+        _uuid586, _id587 = _U_16si(buf, pos)
         pos += 20
-        _dom7316 = _tuple_new(remote_nonnull_domain, (_name7317, _uuid7318, _id7319))
-        value = _tuple_new(remote_domain_event_control_error_msg, (_dom7316,))
+        _dom584 = _tuple_new(remote_nonnull_domain, (_name585, _uuid586, _id587))
+        value = _tuple_new(remote_domain_get_scheduler_type_args, (_dom584,))
     except _StructError:
-        raise _truncated("remote_domain_event_control_error_msg") from None
+        raise _truncated("remote_domain_get_scheduler_type_args") from None
     return value, pos
 
 
-def encode_remote_domain_event_control_error_msg(out: bytearray, value: remote_domain_event_control_error_msg) -> None:
+def encode_remote_domain_get_scheduler_type_args(out: bytearray, value: remote_domain_get_scheduler_type_args) -> None:
     try:
-        (_dom7322,) = value
-        _name7323, _uuid7324, _id7325 = _dom7322
-        _b7326 = _name7323.encode("utf-8", "surrogateescape")
-        _n7327 = len(_b7326)
-        if _n7327 > 4194304:
-            raise _too_long("remote_domain_event_control_error_msg.dom.name", _n7327, 4194304)
-        out += _U32P(_n7327)
-        out += _b7326
-        out += _PAD[-_n7327 & 3]
-        if len(_uuid7324) != 16:
-            raise _wrong_size("remote_domain_event_control_error_msg.dom.uuid", len(_uuid7324), 16)
-        out += _P_16si(_uuid7324, _id7325)
+        (_dom590,) = value
+        _name591, _uuid592, _id593 = _dom590
+        _b594 = _name591.encode("utf-8", "surrogateescape")
+        _n595 = len(_b594)
+        if _n595 > 4194304:
+            raise _too_long("remote_domain_get_scheduler_type_args.dom.name", _n595, 4194304)
+        out += _U32P(_n595)
+        out += _b594
+        out += _PAD[-_n595 & 3]
+        if len(_uuid592) != 16:
+            raise _wrong_size("remote_domain_get_scheduler_type_args.dom.uuid", len(_uuid592), 16)
+        out += _P_16si(_uuid592, _id593)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_control_error_msg: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_scheduler_type_args: {e}") from e
 
 
 @record
-class remote_domain_get_control_info_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_control_info_args``."""
+class remote_domain_get_scheduler_type_ret(Record, tuple[str, int]):
+    """XDR struct ``remote_domain_get_scheduler_type_ret``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
+    type: str
+    nparams: int
 
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_control_info_args:
-        return _tuple_new(cls, (dom, flags))
+    def __new__(cls, type: str, nparams: int) -> remote_domain_get_scheduler_type_ret:
+        return _tuple_new(cls, (type, nparams))
 
 
-def decode_remote_domain_get_control_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_control_info_args, int]:
+def decode_remote_domain_get_scheduler_type_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_type_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n7349,) = _U32(buf, pos)
-        if _n7349 > 4194304:
-            raise _too_long("remote_domain_get_control_info_args.dom.name", _n7349, 4194304)
-        _end7350 = pos + 4 + _n7349
-        pos = _end7350 + (-_n7349 & 3)
+        (_n598,) = _U32(buf, pos)
+        if _n598 > 4194304:
+            raise _too_long("remote_domain_get_scheduler_type_ret.type", _n598, 4194304)
+        _end599 = pos + 4 + _n598
+        pos = _end599 + (-_n598 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_get_control_info_args.dom.name")
-        _name7345 = buf[_end7350 - _n7349 : _end7350].decode("utf-8", "surrogateescape")
-        _uuid7346, _id7347, _flags7348 = _U_16siI(buf, pos)
+            raise _truncated("remote_domain_get_scheduler_type_ret.type")
+        _type596 = buf[_end599 - _n598 : _end599].decode("utf-8", "surrogateescape")
+        (_nparams597,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_domain_get_scheduler_type_ret, (_type596, _nparams597))
+    except _StructError:
+        raise _truncated("remote_domain_get_scheduler_type_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_get_scheduler_type_ret(out: bytearray, value: remote_domain_get_scheduler_type_ret) -> None:
+    try:
+        _type600, _nparams601 = value
+        _b602 = _type600.encode("utf-8", "surrogateescape")
+        _n603 = len(_b602)
+        if _n603 > 4194304:
+            raise _too_long("remote_domain_get_scheduler_type_ret.type", _n603, 4194304)
+        out += _U32P(_n603)
+        out += _b602
+        out += _PAD[-_n603 & 3]
+        out += _P_i(_nparams601)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_get_scheduler_type_ret: {e}") from e
+
+
+@record
+class remote_domain_get_scheduler_parameters_args(Record, tuple[remote_nonnull_domain, int]):
+    """XDR struct ``remote_domain_get_scheduler_parameters_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    nparams: int
+
+    def __new__(cls, dom: remote_nonnull_domain, nparams: int) -> remote_domain_get_scheduler_parameters_args:
+        return _tuple_new(cls, (dom, nparams))
+
+
+def decode_remote_domain_get_scheduler_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_parameters_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n609,) = _U32(buf, pos)
+        if _n609 > 4194304:
+            raise _too_long("remote_domain_get_scheduler_parameters_args.dom.name", _n609, 4194304)
+        _end610 = pos + 4 + _n609
+        pos = _end610 + (-_n609 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_get_scheduler_parameters_args.dom.name")
+        _name605 = buf[_end610 - _n609 : _end610].decode("utf-8", "surrogateescape")
+        _uuid606, _id607, _nparams608 = _U_16sii(buf, pos)
         pos += 24
-        _dom7344 = _tuple_new(remote_nonnull_domain, (_name7345, _uuid7346, _id7347))
-        value = _tuple_new(remote_domain_get_control_info_args, (_dom7344, _flags7348))
+        _dom604 = _tuple_new(remote_nonnull_domain, (_name605, _uuid606, _id607))
+        value = _tuple_new(remote_domain_get_scheduler_parameters_args, (_dom604, _nparams608))
     except _StructError:
-        raise _truncated("remote_domain_get_control_info_args") from None
+        raise _truncated("remote_domain_get_scheduler_parameters_args") from None
     return value, pos
 
 
-def encode_remote_domain_get_control_info_args(out: bytearray, value: remote_domain_get_control_info_args) -> None:
+def encode_remote_domain_get_scheduler_parameters_args(out: bytearray, value: remote_domain_get_scheduler_parameters_args) -> None:
     try:
-        _dom7351, _flags7352 = value
-        _name7353, _uuid7354, _id7355 = _dom7351
-        _b7356 = _name7353.encode("utf-8", "surrogateescape")
-        _n7357 = len(_b7356)
-        if _n7357 > 4194304:
-            raise _too_long("remote_domain_get_control_info_args.dom.name", _n7357, 4194304)
-        out += _U32P(_n7357)
-        out += _b7356
-        out += _PAD[-_n7357 & 3]
-        if len(_uuid7354) != 16:
-            raise _wrong_size("remote_domain_get_control_info_args.dom.uuid", len(_uuid7354), 16)
-        out += _P_16siI(_uuid7354, _id7355, _flags7352)
+        _dom611, _nparams612 = value
+        _name613, _uuid614, _id615 = _dom611
+        _b616 = _name613.encode("utf-8", "surrogateescape")
+        _n617 = len(_b616)
+        if _n617 > 4194304:
+            raise _too_long("remote_domain_get_scheduler_parameters_args.dom.name", _n617, 4194304)
+        out += _U32P(_n617)
+        out += _b616
+        out += _PAD[-_n617 & 3]
+        if len(_uuid614) != 16:
+            raise _wrong_size("remote_domain_get_scheduler_parameters_args.dom.uuid", len(_uuid614), 16)
+        out += _P_16sii(_uuid614, _id615, _nparams612)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_control_info_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_scheduler_parameters_args: {e}") from e
 
 
 @record
-class remote_domain_get_control_info_ret(Record, tuple[int, int, int]):
-    """XDR struct ``remote_domain_get_control_info_ret``."""
+class remote_domain_get_scheduler_parameters_ret(Record, tuple[list[remote_typed_param]]):
+    """XDR struct ``remote_domain_get_scheduler_parameters_ret``."""
 
     __slots__ = ()
-    state: int
-    details: int
-    stateTime: int
+    params: list[remote_typed_param]
 
-    def __new__(cls, state: int, details: int, stateTime: int) -> remote_domain_get_control_info_ret:
-        return _tuple_new(cls, (state, details, stateTime))
+    def __new__(cls, params: list[remote_typed_param]) -> remote_domain_get_scheduler_parameters_ret:
+        return _tuple_new(cls, (params,))
 
 
-def decode_remote_domain_get_control_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_control_info_ret, int]:
-    try:
-        _state7358, _details7359, _stateTime7360 = _U_IIQ(buf, pos)
-        pos += 16
-        value = _tuple_new(remote_domain_get_control_info_ret, (_state7358, _details7359, _stateTime7360))
-    except _StructError:
-        raise _truncated("remote_domain_get_control_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_control_info_ret(out: bytearray, value: remote_domain_get_control_info_ret) -> None:
-    try:
-        _state7361, _details7362, _stateTime7363 = value
-        out += _P_IIQ(_state7361, _details7362, _stateTime7363)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_control_info_ret: {e}") from e
-
-
-@record
-class remote_domain_open_graphics_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_open_graphics_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    idx: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, idx: int, flags: int) -> remote_domain_open_graphics_args:
-        return _tuple_new(cls, (dom, idx, flags))
-
-
-def decode_remote_domain_open_graphics_args(buf: Buf, pos: int) -> tuple[remote_domain_open_graphics_args, int]:
+def decode_remote_domain_get_scheduler_parameters_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_scheduler_parameters_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n7370,) = _U32(buf, pos)
-        if _n7370 > 4194304:
-            raise _too_long("remote_domain_open_graphics_args.dom.name", _n7370, 4194304)
-        _end7371 = pos + 4 + _n7370
-        pos = _end7371 + (-_n7370 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_open_graphics_args.dom.name")
-        _name7365 = buf[_end7371 - _n7370 : _end7371].decode("utf-8", "surrogateescape")
-        _uuid7366, _id7367, _idx7368, _flags7369 = _U_16siII(buf, pos)
-        pos += 28
-        _dom7364 = _tuple_new(remote_nonnull_domain, (_name7365, _uuid7366, _id7367))
-        value = _tuple_new(remote_domain_open_graphics_args, (_dom7364, _idx7368, _flags7369))
+        (_n619,) = _U32(buf, pos)
+        pos += 4
+        if _n619 > 16:
+            raise _too_long("remote_domain_get_scheduler_parameters_ret.params", _n619, 16)
+        if _n619 * 8 > len(buf) - pos:
+            raise _truncated("remote_domain_get_scheduler_parameters_ret.params")
+        _params618: list[remote_typed_param] = []
+        for _ in range(_n619):
+            (_n623,) = _U32(buf, pos)
+            if _n623 > 4194304:
+                raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].field", _n623, 4194304)
+            _end624 = pos + 4 + _n623
+            pos = _end624 + (-_n623 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_domain_get_scheduler_parameters_ret.params[].field")
+            _field621 = buf[_end624 - _n623 : _end624].decode("utf-8", "surrogateescape")
+            (_disc625,) = _U_i(buf, pos)
+            pos += 4
+            _arm626: int | float | str
+            if _disc625 == 1:
+                (_u627,) = _U_i(buf, pos)
+                pos += 4
+                _arm626 = _u627
+            elif _disc625 == 2:
+                (_u628,) = _U_I(buf, pos)
+                pos += 4
+                _arm626 = _u628
+            elif _disc625 == 3:
+                (_u629,) = _U_q(buf, pos)
+                pos += 8
+                _arm626 = _u629
+            elif _disc625 == 4:
+                (_u630,) = _U_Q(buf, pos)
+                pos += 8
+                _arm626 = _u630
+            elif _disc625 == 5:
+                (_u631,) = _U_d(buf, pos)
+                pos += 8
+                _arm626 = _u631
+            elif _disc625 == 6:
+                (_u632,) = _U_i(buf, pos)
+                pos += 4
+                _arm626 = _u632
+            elif _disc625 == 7:
+                (_n634,) = _U32(buf, pos)
+                if _n634 > 4194304:
+                    raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].value.s", _n634, 4194304)
+                _end635 = pos + 4 + _n634
+                pos = _end635 + (-_n634 & 3)
+                if pos > len(buf):
+                    raise _truncated("remote_domain_get_scheduler_parameters_ret.params[].value.s")
+                _u633 = buf[_end635 - _n634 : _end635].decode("utf-8", "surrogateescape")
+                _arm626 = _u633
+            else:
+                raise _bad_union("remote_domain_get_scheduler_parameters_ret.params[].value", _disc625)
+            _value622 = (_disc625, _arm626)
+            _e620 = _tuple_new(remote_typed_param, (_field621, _value622))
+            _params618.append(_e620)
+        value = _tuple_new(remote_domain_get_scheduler_parameters_ret, (_params618,))
     except _StructError:
-        raise _truncated("remote_domain_open_graphics_args") from None
+        raise _truncated("remote_domain_get_scheduler_parameters_ret") from None
     return value, pos
 
 
-def encode_remote_domain_open_graphics_args(out: bytearray, value: remote_domain_open_graphics_args) -> None:
+def encode_remote_domain_get_scheduler_parameters_ret(out: bytearray, value: remote_domain_get_scheduler_parameters_ret) -> None:
     try:
-        _dom7372, _idx7373, _flags7374 = value
-        _name7375, _uuid7376, _id7377 = _dom7372
-        _b7378 = _name7375.encode("utf-8", "surrogateescape")
-        _n7379 = len(_b7378)
-        if _n7379 > 4194304:
-            raise _too_long("remote_domain_open_graphics_args.dom.name", _n7379, 4194304)
-        out += _U32P(_n7379)
-        out += _b7378
-        out += _PAD[-_n7379 & 3]
-        if len(_uuid7376) != 16:
-            raise _wrong_size("remote_domain_open_graphics_args.dom.uuid", len(_uuid7376), 16)
-        out += _P_16siII(_uuid7376, _id7377, _idx7373, _flags7374)
+        (_params636,) = value
+        _n637 = len(_params636)
+        if _n637 > 16:
+            raise _too_long("remote_domain_get_scheduler_parameters_ret.params", _n637, 16)
+        out += _U32P(_n637)
+        for _e638 in _params636:
+            _field639, _value640 = _e638
+            _b641 = _field639.encode("utf-8", "surrogateescape")
+            _n642 = len(_b641)
+            if _n642 > 4194304:
+                raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].field", _n642, 4194304)
+            out += _U32P(_n642)
+            out += _b641
+            out += _PAD[-_n642 & 3]
+            _disc643, _arm644 = _value640
+            out += _P_i(_disc643)
+            if _disc643 == 1:
+                _u645 = cast("int", _arm644)
+                out += _P_i(_u645)
+            elif _disc643 == 2:
+                _u646 = cast("int", _arm644)
+                out += _P_I(_u646)
+            elif _disc643 == 3:
+                _u647 = cast("int", _arm644)
+                out += _P_q(_u647)
+            elif _disc643 == 4:
+                _u648 = cast("int", _arm644)
+                out += _P_Q(_u648)
+            elif _disc643 == 5:
+                _u649 = cast("float", _arm644)
+                out += _P_d(_u649)
+            elif _disc643 == 6:
+                _u650 = cast("int", _arm644)
+                out += _P_i(_u650)
+            elif _disc643 == 7:
+                _u651 = cast("str", _arm644)
+                _b652 = _u651.encode("utf-8", "surrogateescape")
+                _n653 = len(_b652)
+                if _n653 > 4194304:
+                    raise _too_long("remote_domain_get_scheduler_parameters_ret.params[].value.s", _n653, 4194304)
+                out += _U32P(_n653)
+                out += _b652
+                out += _PAD[-_n653 & 3]
+            else:
+                raise _bad_union("remote_domain_get_scheduler_parameters_ret.params[].value", _disc643)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_open_graphics_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_get_scheduler_parameters_ret: {e}") from e
 
 
 @record
-class remote_node_suspend_for_duration_args(Record, tuple[int, int, int]):
-    """XDR struct ``remote_node_suspend_for_duration_args``."""
+class remote_domain_set_scheduler_parameters_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param]]):
+    """XDR struct ``remote_domain_set_scheduler_parameters_args``."""
 
     __slots__ = ()
-    target: int
-    duration: int
-    flags: int
+    dom: remote_nonnull_domain
+    params: list[remote_typed_param]
 
-    def __new__(cls, target: int, duration: int, flags: int) -> remote_node_suspend_for_duration_args:
-        return _tuple_new(cls, (target, duration, flags))
+    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param]) -> remote_domain_set_scheduler_parameters_args:
+        return _tuple_new(cls, (dom, params))
 
 
-def decode_remote_node_suspend_for_duration_args(buf: Buf, pos: int) -> tuple[remote_node_suspend_for_duration_args, int]:
+def decode_remote_domain_set_scheduler_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_set_scheduler_parameters_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
     try:
-        _target7396, _duration7397, _flags7398 = _U_IQI(buf, pos)
-        pos += 16
-        value = _tuple_new(remote_node_suspend_for_duration_args, (_target7396, _duration7397, _flags7398))
+        (_n711,) = _U32(buf, pos)
+        if _n711 > 4194304:
+            raise _too_long("remote_domain_set_scheduler_parameters_args.dom.name", _n711, 4194304)
+        _end712 = pos + 4 + _n711
+        pos = _end712 + (-_n711 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_set_scheduler_parameters_args.dom.name")
+        _name707 = buf[_end712 - _n711 : _end712].decode("utf-8", "surrogateescape")
+        _uuid708, _id709 = _U_16si(buf, pos)
+        pos += 20
+        (_n713,) = _U32(buf, pos)
+        pos += 4
+        if _n713 > 16:
+            raise _too_long("remote_domain_set_scheduler_parameters_args.params", _n713, 16)
+        if _n713 * 8 > len(buf) - pos:
+            raise _truncated("remote_domain_set_scheduler_parameters_args.params")
+        _params710: list[remote_typed_param] = []
+        for _ in range(_n713):
+            (_n717,) = _U32(buf, pos)
+            if _n717 > 4194304:
+                raise _too_long("remote_domain_set_scheduler_parameters_args.params[].field", _n717, 4194304)
+            _end718 = pos + 4 + _n717
+            pos = _end718 + (-_n717 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_domain_set_scheduler_parameters_args.params[].field")
+            _field715 = buf[_end718 - _n717 : _end718].decode("utf-8", "surrogateescape")
+            (_disc719,) = _U_i(buf, pos)
+            pos += 4
+            _arm720: int | float | str
+            if _disc719 == 1:
+                (_u721,) = _U_i(buf, pos)
+                pos += 4
+                _arm720 = _u721
+            elif _disc719 == 2:
+                (_u722,) = _U_I(buf, pos)
+                pos += 4
+                _arm720 = _u722
+            elif _disc719 == 3:
+                (_u723,) = _U_q(buf, pos)
+                pos += 8
+                _arm720 = _u723
+            elif _disc719 == 4:
+                (_u724,) = _U_Q(buf, pos)
+                pos += 8
+                _arm720 = _u724
+            elif _disc719 == 5:
+                (_u725,) = _U_d(buf, pos)
+                pos += 8
+                _arm720 = _u725
+            elif _disc719 == 6:
+                (_u726,) = _U_i(buf, pos)
+                pos += 4
+                _arm720 = _u726
+            elif _disc719 == 7:
+                (_n728,) = _U32(buf, pos)
+                if _n728 > 4194304:
+                    raise _too_long("remote_domain_set_scheduler_parameters_args.params[].value.s", _n728, 4194304)
+                _end729 = pos + 4 + _n728
+                pos = _end729 + (-_n728 & 3)
+                if pos > len(buf):
+                    raise _truncated("remote_domain_set_scheduler_parameters_args.params[].value.s")
+                _u727 = buf[_end729 - _n728 : _end729].decode("utf-8", "surrogateescape")
+                _arm720 = _u727
+            else:
+                raise _bad_union("remote_domain_set_scheduler_parameters_args.params[].value", _disc719)
+            _value716 = (_disc719, _arm720)
+            _e714 = _tuple_new(remote_typed_param, (_field715, _value716))
+            _params710.append(_e714)
+        _dom706 = _tuple_new(remote_nonnull_domain, (_name707, _uuid708, _id709))
+        value = _tuple_new(remote_domain_set_scheduler_parameters_args, (_dom706, _params710))
     except _StructError:
-        raise _truncated("remote_node_suspend_for_duration_args") from None
+        raise _truncated("remote_domain_set_scheduler_parameters_args") from None
     return value, pos
 
 
-def encode_remote_node_suspend_for_duration_args(out: bytearray, value: remote_node_suspend_for_duration_args) -> None:
+def encode_remote_domain_set_scheduler_parameters_args(out: bytearray, value: remote_domain_set_scheduler_parameters_args) -> None:
     try:
-        _target7399, _duration7400, _flags7401 = value
-        out += _P_IQI(_target7399, _duration7400, _flags7401)
+        _dom730, _params731 = value
+        _name732, _uuid733, _id734 = _dom730
+        _b735 = _name732.encode("utf-8", "surrogateescape")
+        _n736 = len(_b735)
+        if _n736 > 4194304:
+            raise _too_long("remote_domain_set_scheduler_parameters_args.dom.name", _n736, 4194304)
+        out += _U32P(_n736)
+        out += _b735
+        out += _PAD[-_n736 & 3]
+        if len(_uuid733) != 16:
+            raise _wrong_size("remote_domain_set_scheduler_parameters_args.dom.uuid", len(_uuid733), 16)
+        out += _P_16si(_uuid733, _id734)
+        _n737 = len(_params731)
+        if _n737 > 16:
+            raise _too_long("remote_domain_set_scheduler_parameters_args.params", _n737, 16)
+        out += _U32P(_n737)
+        for _e738 in _params731:
+            _field739, _value740 = _e738
+            _b741 = _field739.encode("utf-8", "surrogateescape")
+            _n742 = len(_b741)
+            if _n742 > 4194304:
+                raise _too_long("remote_domain_set_scheduler_parameters_args.params[].field", _n742, 4194304)
+            out += _U32P(_n742)
+            out += _b741
+            out += _PAD[-_n742 & 3]
+            _disc743, _arm744 = _value740
+            out += _P_i(_disc743)
+            if _disc743 == 1:
+                _u745 = cast("int", _arm744)
+                out += _P_i(_u745)
+            elif _disc743 == 2:
+                _u746 = cast("int", _arm744)
+                out += _P_I(_u746)
+            elif _disc743 == 3:
+                _u747 = cast("int", _arm744)
+                out += _P_q(_u747)
+            elif _disc743 == 4:
+                _u748 = cast("int", _arm744)
+                out += _P_Q(_u748)
+            elif _disc743 == 5:
+                _u749 = cast("float", _arm744)
+                out += _P_d(_u749)
+            elif _disc743 == 6:
+                _u750 = cast("int", _arm744)
+                out += _P_i(_u750)
+            elif _disc743 == 7:
+                _u751 = cast("str", _arm744)
+                _b752 = _u751.encode("utf-8", "surrogateescape")
+                _n753 = len(_b752)
+                if _n753 > 4194304:
+                    raise _too_long("remote_domain_set_scheduler_parameters_args.params[].value.s", _n753, 4194304)
+                out += _U32P(_n753)
+                out += _b752
+                out += _PAD[-_n753 & 3]
+            else:
+                raise _bad_union("remote_domain_set_scheduler_parameters_args.params[].value", _disc743)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_suspend_for_duration_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_set_scheduler_parameters_args: {e}") from e
+
+
+@record
+class remote_domain_migrate_prepare_args(Record, tuple[str | None, int, str | None, int]):
+    """XDR struct ``remote_domain_migrate_prepare_args``."""
+
+    __slots__ = ()
+    uri_in: str | None
+    flags: int
+    dname: str | None
+    resource: int
+
+    def __new__(cls, uri_in: str | None, flags: int, dname: str | None, resource: int) -> remote_domain_migrate_prepare_args:
+        return _tuple_new(cls, (uri_in, flags, dname, resource))
+
+
+def decode_remote_domain_migrate_prepare_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_f2190,) = _U32(buf, pos)
+        pos += 4
+        _uri_in2186: str | None = None
+        if _f2190 == 1:
+            (_n2192,) = _U32(buf, pos)
+            if _n2192 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare_args.uri_in", _n2192, 4194304)
+            _end2193 = pos + 4 + _n2192
+            pos = _end2193 + (-_n2192 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_domain_migrate_prepare_args.uri_in")
+            _o2191 = buf[_end2193 - _n2192 : _end2193].decode("utf-8", "surrogateescape")
+            _uri_in2186 = _o2191
+        elif _f2190 != 0:
+            raise _bad_flag("remote_domain_migrate_prepare_args.uri_in", _f2190)
+        (_flags2187,) = _U_Q(buf, pos)
+        pos += 8
+        (_f2194,) = _U32(buf, pos)
+        pos += 4
+        _dname2188: str | None = None
+        if _f2194 == 1:
+            (_n2196,) = _U32(buf, pos)
+            if _n2196 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare_args.dname", _n2196, 4194304)
+            _end2197 = pos + 4 + _n2196
+            pos = _end2197 + (-_n2196 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_domain_migrate_prepare_args.dname")
+            _o2195 = buf[_end2197 - _n2196 : _end2197].decode("utf-8", "surrogateescape")
+            _dname2188 = _o2195
+        elif _f2194 != 0:
+            raise _bad_flag("remote_domain_migrate_prepare_args.dname", _f2194)
+        (_resource2189,) = _U_Q(buf, pos)
+        pos += 8
+        value = _tuple_new(remote_domain_migrate_prepare_args, (_uri_in2186, _flags2187, _dname2188, _resource2189))
+    except _StructError:
+        raise _truncated("remote_domain_migrate_prepare_args") from None
+    return value, pos
+
+
+def encode_remote_domain_migrate_prepare_args(out: bytearray, value: remote_domain_migrate_prepare_args) -> None:
+    try:
+        _uri_in2198, _flags2199, _dname2200, _resource2201 = value
+        if _uri_in2198 is None:
+            out += _ZERO
+        else:
+            out += _ONE
+            _b2202 = _uri_in2198.encode("utf-8", "surrogateescape")
+            _n2203 = len(_b2202)
+            if _n2203 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare_args.uri_in", _n2203, 4194304)
+            out += _U32P(_n2203)
+            out += _b2202
+            out += _PAD[-_n2203 & 3]
+        out += _P_Q(_flags2199)
+        if _dname2200 is None:
+            out += _ZERO
+        else:
+            out += _ONE
+            _b2204 = _dname2200.encode("utf-8", "surrogateescape")
+            _n2205 = len(_b2204)
+            if _n2205 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare_args.dname", _n2205, 4194304)
+            out += _U32P(_n2205)
+            out += _b2204
+            out += _PAD[-_n2205 & 3]
+        out += _P_Q(_resource2201)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_migrate_prepare_args: {e}") from e
+
+
+@record
+class remote_domain_migrate_prepare_ret(Record, tuple[bytes, str | None]):
+    """XDR struct ``remote_domain_migrate_prepare_ret``."""
+
+    __slots__ = ()
+    cookie: bytes
+    uri_out: str | None
+
+    def __new__(cls, cookie: bytes, uri_out: str | None) -> remote_domain_migrate_prepare_ret:
+        return _tuple_new(cls, (cookie, uri_out))
+
+
+def decode_remote_domain_migrate_prepare_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n2208,) = _U32(buf, pos)
+        if _n2208 > 4194304:
+            raise _too_long("remote_domain_migrate_prepare_ret.cookie", _n2208, 4194304)
+        _end2209 = pos + 4 + _n2208
+        pos = _end2209 + (-_n2208 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_prepare_ret.cookie")
+        _cookie2206 = buf[_end2209 - _n2208 : _end2209]
+        (_f2210,) = _U32(buf, pos)
+        pos += 4
+        _uri_out2207: str | None = None
+        if _f2210 == 1:
+            (_n2212,) = _U32(buf, pos)
+            if _n2212 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare_ret.uri_out", _n2212, 4194304)
+            _end2213 = pos + 4 + _n2212
+            pos = _end2213 + (-_n2212 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_domain_migrate_prepare_ret.uri_out")
+            _o2211 = buf[_end2213 - _n2212 : _end2213].decode("utf-8", "surrogateescape")
+            _uri_out2207 = _o2211
+        elif _f2210 != 0:
+            raise _bad_flag("remote_domain_migrate_prepare_ret.uri_out", _f2210)
+        value = _tuple_new(remote_domain_migrate_prepare_ret, (_cookie2206, _uri_out2207))
+    except _StructError:
+        raise _truncated("remote_domain_migrate_prepare_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_migrate_prepare_ret(out: bytearray, value: remote_domain_migrate_prepare_ret) -> None:
+    try:
+        _cookie2214, _uri_out2215 = value
+        _b2216 = _cookie2214
+        _n2217 = len(_b2216)
+        if _n2217 > 4194304:
+            raise _too_long("remote_domain_migrate_prepare_ret.cookie", _n2217, 4194304)
+        out += _U32P(_n2217)
+        out += _b2216
+        out += _PAD[-_n2217 & 3]
+        if _uri_out2215 is None:
+            out += _ZERO
+        else:
+            out += _ONE
+            _b2218 = _uri_out2215.encode("utf-8", "surrogateescape")
+            _n2219 = len(_b2218)
+            if _n2219 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare_ret.uri_out", _n2219, 4194304)
+            out += _U32P(_n2219)
+            out += _b2218
+            out += _PAD[-_n2219 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_migrate_prepare_ret: {e}") from e
+
+
+@record
+class remote_domain_migrate_perform_args(Record, tuple[remote_nonnull_domain, bytes, str, int, str | None, int]):
+    """XDR struct ``remote_domain_migrate_perform_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    cookie: bytes
+    uri: str
+    flags: int
+    dname: str | None
+    resource: int
+
+    def __new__(cls, dom: remote_nonnull_domain, cookie: bytes, uri: str, flags: int, dname: str | None, resource: int) -> remote_domain_migrate_perform_args:
+        return _tuple_new(cls, (dom, cookie, uri, flags, dname, resource))
+
+
+def decode_remote_domain_migrate_perform_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_perform_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n2229,) = _U32(buf, pos)
+        if _n2229 > 4194304:
+            raise _too_long("remote_domain_migrate_perform_args.dom.name", _n2229, 4194304)
+        _end2230 = pos + 4 + _n2229
+        pos = _end2230 + (-_n2229 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_perform_args.dom.name")
+        _name2221 = buf[_end2230 - _n2229 : _end2230].decode("utf-8", "surrogateescape")
+        _uuid2222, _id2223 = _U_16si(buf, pos)
+        pos += 20
+        (_n2231,) = _U32(buf, pos)
+        if _n2231 > 4194304:
+            raise _too_long("remote_domain_migrate_perform_args.cookie", _n2231, 4194304)
+        _end2232 = pos + 4 + _n2231
+        pos = _end2232 + (-_n2231 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_perform_args.cookie")
+        _cookie2224 = buf[_end2232 - _n2231 : _end2232]
+        (_n2233,) = _U32(buf, pos)
+        if _n2233 > 4194304:
+            raise _too_long("remote_domain_migrate_perform_args.uri", _n2233, 4194304)
+        _end2234 = pos + 4 + _n2233
+        pos = _end2234 + (-_n2233 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_perform_args.uri")
+        _uri2225 = buf[_end2234 - _n2233 : _end2234].decode("utf-8", "surrogateescape")
+        (_flags2226,) = _U_Q(buf, pos)
+        pos += 8
+        (_f2235,) = _U32(buf, pos)
+        pos += 4
+        _dname2227: str | None = None
+        if _f2235 == 1:
+            (_n2237,) = _U32(buf, pos)
+            if _n2237 > 4194304:
+                raise _too_long("remote_domain_migrate_perform_args.dname", _n2237, 4194304)
+            _end2238 = pos + 4 + _n2237
+            pos = _end2238 + (-_n2237 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_domain_migrate_perform_args.dname")
+            _o2236 = buf[_end2238 - _n2237 : _end2238].decode("utf-8", "surrogateescape")
+            _dname2227 = _o2236
+        elif _f2235 != 0:
+            raise _bad_flag("remote_domain_migrate_perform_args.dname", _f2235)
+        (_resource2228,) = _U_Q(buf, pos)
+        pos += 8
+        _dom2220 = _tuple_new(remote_nonnull_domain, (_name2221, _uuid2222, _id2223))
+        value = _tuple_new(remote_domain_migrate_perform_args, (_dom2220, _cookie2224, _uri2225, _flags2226, _dname2227, _resource2228))
+    except _StructError:
+        raise _truncated("remote_domain_migrate_perform_args") from None
+    return value, pos
+
+
+def encode_remote_domain_migrate_perform_args(out: bytearray, value: remote_domain_migrate_perform_args) -> None:
+    try:
+        _dom2239, _cookie2240, _uri2241, _flags2242, _dname2243, _resource2244 = value
+        _name2245, _uuid2246, _id2247 = _dom2239
+        _b2248 = _name2245.encode("utf-8", "surrogateescape")
+        _n2249 = len(_b2248)
+        if _n2249 > 4194304:
+            raise _too_long("remote_domain_migrate_perform_args.dom.name", _n2249, 4194304)
+        out += _U32P(_n2249)
+        out += _b2248
+        out += _PAD[-_n2249 & 3]
+        if len(_uuid2246) != 16:
+            raise _wrong_size("remote_domain_migrate_perform_args.dom.uuid", len(_uuid2246), 16)
+        out += _P_16si(_uuid2246, _id2247)
+        _b2250 = _cookie2240
+        _n2251 = len(_b2250)
+        if _n2251 > 4194304:
+            raise _too_long("remote_domain_migrate_perform_args.cookie", _n2251, 4194304)
+        out += _U32P(_n2251)
+        out += _b2250
+        out += _PAD[-_n2251 & 3]
+        _b2252 = _uri2241.encode("utf-8", "surrogateescape")
+        _n2253 = len(_b2252)
+        if _n2253 > 4194304:
+            raise _too_long("remote_domain_migrate_perform_args.uri", _n2253, 4194304)
+        out += _U32P(_n2253)
+        out += _b2252
+        out += _PAD[-_n2253 & 3]
+        out += _P_Q(_flags2242)
+        if _dname2243 is None:
+            out += _ZERO
+        else:
+            out += _ONE
+            _b2254 = _dname2243.encode("utf-8", "surrogateescape")
+            _n2255 = len(_b2254)
+            if _n2255 > 4194304:
+                raise _too_long("remote_domain_migrate_perform_args.dname", _n2255, 4194304)
+            out += _U32P(_n2255)
+            out += _b2254
+            out += _PAD[-_n2255 & 3]
+        out += _P_Q(_resource2244)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_migrate_perform_args: {e}") from e
+
+
+@record
+class remote_domain_migrate_finish_args(Record, tuple[str, bytes, str, int]):
+    """XDR struct ``remote_domain_migrate_finish_args``."""
+
+    __slots__ = ()
+    dname: str
+    cookie: bytes
+    uri: str
+    flags: int
+
+    def __new__(cls, dname: str, cookie: bytes, uri: str, flags: int) -> remote_domain_migrate_finish_args:
+        return _tuple_new(cls, (dname, cookie, uri, flags))
+
+
+def decode_remote_domain_migrate_finish_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n2260,) = _U32(buf, pos)
+        if _n2260 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_args.dname", _n2260, 4194304)
+        _end2261 = pos + 4 + _n2260
+        pos = _end2261 + (-_n2260 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_finish_args.dname")
+        _dname2256 = buf[_end2261 - _n2260 : _end2261].decode("utf-8", "surrogateescape")
+        (_n2262,) = _U32(buf, pos)
+        if _n2262 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_args.cookie", _n2262, 4194304)
+        _end2263 = pos + 4 + _n2262
+        pos = _end2263 + (-_n2262 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_finish_args.cookie")
+        _cookie2257 = buf[_end2263 - _n2262 : _end2263]
+        (_n2264,) = _U32(buf, pos)
+        if _n2264 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_args.uri", _n2264, 4194304)
+        _end2265 = pos + 4 + _n2264
+        pos = _end2265 + (-_n2264 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_finish_args.uri")
+        _uri2258 = buf[_end2265 - _n2264 : _end2265].decode("utf-8", "surrogateescape")
+        (_flags2259,) = _U_Q(buf, pos)
+        pos += 8
+        value = _tuple_new(remote_domain_migrate_finish_args, (_dname2256, _cookie2257, _uri2258, _flags2259))
+    except _StructError:
+        raise _truncated("remote_domain_migrate_finish_args") from None
+    return value, pos
+
+
+def encode_remote_domain_migrate_finish_args(out: bytearray, value: remote_domain_migrate_finish_args) -> None:
+    try:
+        _dname2266, _cookie2267, _uri2268, _flags2269 = value
+        _b2270 = _dname2266.encode("utf-8", "surrogateescape")
+        _n2271 = len(_b2270)
+        if _n2271 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_args.dname", _n2271, 4194304)
+        out += _U32P(_n2271)
+        out += _b2270
+        out += _PAD[-_n2271 & 3]
+        _b2272 = _cookie2267
+        _n2273 = len(_b2272)
+        if _n2273 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_args.cookie", _n2273, 4194304)
+        out += _U32P(_n2273)
+        out += _b2272
+        out += _PAD[-_n2273 & 3]
+        _b2274 = _uri2268.encode("utf-8", "surrogateescape")
+        _n2275 = len(_b2274)
+        if _n2275 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_args.uri", _n2275, 4194304)
+        out += _U32P(_n2275)
+        out += _b2274
+        out += _PAD[-_n2275 & 3]
+        out += _P_Q(_flags2269)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_migrate_finish_args: {e}") from e
+
+
+@record
+class remote_domain_migrate_finish_ret(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_migrate_finish_ret``."""
+
+    __slots__ = ()
+    ddom: remote_nonnull_domain
+
+    def __new__(cls, ddom: remote_nonnull_domain) -> remote_domain_migrate_finish_ret:
+        return _tuple_new(cls, (ddom,))
+
+
+def decode_remote_domain_migrate_finish_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n2280,) = _U32(buf, pos)
+        if _n2280 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_ret.ddom.name", _n2280, 4194304)
+        _end2281 = pos + 4 + _n2280
+        pos = _end2281 + (-_n2280 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_finish_ret.ddom.name")
+        _name2277 = buf[_end2281 - _n2280 : _end2281].decode("utf-8", "surrogateescape")
+        _uuid2278, _id2279 = _U_16si(buf, pos)
+        pos += 20
+        _ddom2276 = _tuple_new(remote_nonnull_domain, (_name2277, _uuid2278, _id2279))
+        value = _tuple_new(remote_domain_migrate_finish_ret, (_ddom2276,))
+    except _StructError:
+        raise _truncated("remote_domain_migrate_finish_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_migrate_finish_ret(out: bytearray, value: remote_domain_migrate_finish_ret) -> None:
+    try:
+        (_ddom2282,) = value
+        _name2283, _uuid2284, _id2285 = _ddom2282
+        _b2286 = _name2283.encode("utf-8", "surrogateescape")
+        _n2287 = len(_b2286)
+        if _n2287 > 4194304:
+            raise _too_long("remote_domain_migrate_finish_ret.ddom.name", _n2287, 4194304)
+        out += _U32P(_n2287)
+        out += _b2286
+        out += _PAD[-_n2287 & 3]
+        if len(_uuid2284) != 16:
+            raise _wrong_size("remote_domain_migrate_finish_ret.ddom.uuid", len(_uuid2284), 16)
+        out += _P_16si(_uuid2284, _id2285)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_migrate_finish_ret: {e}") from e

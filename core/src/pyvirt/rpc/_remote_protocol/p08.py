@@ -9,36 +9,18 @@ from struct import Struct
 from struct import error as _StructError
 from struct import pack as _pack
 from struct import unpack_from as _unpack_from
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
-    remote_domain_disk_error,
     remote_nonnull_domain,
-    remote_nonnull_domain_snapshot,
-    remote_nonnull_interface,
-    remote_nonnull_network,
-    remote_nonnull_node_device,
-    remote_nonnull_nwfilter,
-    remote_nonnull_secret,
-    remote_nonnull_storage_pool,
-    remote_nonnull_storage_vol,
-    remote_typed_param,
-)
-from pyvirt.rpc._remote_protocol.p03 import (
-    remote_domain_get_security_label_ret,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -46,3414 +28,570 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
-_U_16s = Struct(">16s").unpack_from
-_P_16s = Struct(">16s").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siII = Struct(">16siII").unpack_from
-_P_16siII = Struct(">16siII").pack
-_U_16siIQI = Struct(">16siIQI").unpack_from
-_P_16siIQI = Struct(">16siIQI").pack
-_U_16siIiII = Struct(">16siIiII").unpack_from
-_P_16siIiII = Struct(">16siIiII").pack
-_U_16siQ = Struct(">16siQ").unpack_from
-_P_16siQ = Struct(">16siQ").pack
-_U_16sii = Struct(">16sii").unpack_from
-_P_16sii = Struct(">16sii").pack
-_U_16siiI = Struct(">16siiI").unpack_from
-_P_16siiI = Struct(">16siiI").pack
-_U_I = Struct(">I").unpack_from
-_P_I = Struct(">I").pack
-_U_II = Struct(">II").unpack_from
-_P_II = Struct(">II").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
-_U_QI = Struct(">QI").unpack_from
-_P_QI = Struct(">QI").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_iI = Struct(">iI").unpack_from
-_P_iI = Struct(">iI").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
+_U_ii = Struct(">ii").unpack_from
+_P_ii = Struct(">ii").pack
+_U_qqqqq = Struct(">qqqqq").unpack_from
+_P_qqqqq = Struct(">qqqqq").pack
+_U_qqqqqqqq = Struct(">qqqqqqqq").unpack_from
+_P_qqqqqqqq = Struct(">qqqqqqqq").pack
 
 
 @record
-class remote_domain_set_interface_parameters_args(Record, tuple[remote_nonnull_domain, str, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_interface_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    device: str
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, device: str, params: list[remote_typed_param], flags: int) -> remote_domain_set_interface_parameters_args:
-        return _tuple_new(cls, (dom, device, params, flags))
-
-
-def decode_remote_domain_set_interface_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_set_interface_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1367,) = _U32(buf, pos)
-        if _n1367 > 4194304:
-            raise _too_long("remote_domain_set_interface_parameters_args.dom.name", _n1367, 4194304)
-        _end1368 = pos + 4 + _n1367
-        pos = _end1368 + (-_n1367 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_interface_parameters_args.dom.name")
-        _name1361 = buf[_end1368 - _n1367 : _end1368].decode("utf-8", "surrogateescape")
-        _uuid1362, _id1363 = _U_16si(buf, pos)
-        pos += 20
-        (_n1369,) = _U32(buf, pos)
-        if _n1369 > 4194304:
-            raise _too_long("remote_domain_set_interface_parameters_args.device", _n1369, 4194304)
-        _end1370 = pos + 4 + _n1369
-        pos = _end1370 + (-_n1369 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_interface_parameters_args.device")
-        _device1364 = buf[_end1370 - _n1369 : _end1370].decode("utf-8", "surrogateescape")
-        (_n1371,) = _U32(buf, pos)
-        pos += 4
-        if _n1371 > 16:
-            raise _too_long("remote_domain_set_interface_parameters_args.params", _n1371, 16)
-        if _n1371 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_interface_parameters_args.params")
-        _params1365: list[remote_typed_param] = []
-        for _ in range(_n1371):
-            (_n1375,) = _U32(buf, pos)
-            if _n1375 > 4194304:
-                raise _too_long("remote_domain_set_interface_parameters_args.params[].field", _n1375, 4194304)
-            _end1376 = pos + 4 + _n1375
-            pos = _end1376 + (-_n1375 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_interface_parameters_args.params[].field")
-            _field1373 = buf[_end1376 - _n1375 : _end1376].decode("utf-8", "surrogateescape")
-            (_disc1377,) = _U_i(buf, pos)
-            pos += 4
-            _arm1378: int | float | str
-            if _disc1377 == 1:
-                (_u1379,) = _U_i(buf, pos)
-                pos += 4
-                _arm1378 = _u1379
-            elif _disc1377 == 2:
-                (_u1380,) = _U_I(buf, pos)
-                pos += 4
-                _arm1378 = _u1380
-            elif _disc1377 == 3:
-                (_u1381,) = _U_q(buf, pos)
-                pos += 8
-                _arm1378 = _u1381
-            elif _disc1377 == 4:
-                (_u1382,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1378 = _u1382
-            elif _disc1377 == 5:
-                (_u1383,) = _U_d(buf, pos)
-                pos += 8
-                _arm1378 = _u1383
-            elif _disc1377 == 6:
-                (_u1384,) = _U_i(buf, pos)
-                pos += 4
-                _arm1378 = _u1384
-            elif _disc1377 == 7:
-                (_n1386,) = _U32(buf, pos)
-                if _n1386 > 4194304:
-                    raise _too_long("remote_domain_set_interface_parameters_args.params[].value.s", _n1386, 4194304)
-                _end1387 = pos + 4 + _n1386
-                pos = _end1387 + (-_n1386 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_interface_parameters_args.params[].value.s")
-                _u1385 = buf[_end1387 - _n1386 : _end1387].decode("utf-8", "surrogateescape")
-                _arm1378 = _u1385
-            else:
-                raise _bad_union("remote_domain_set_interface_parameters_args.params[].value", _disc1377)
-            _value1374 = (_disc1377, _arm1378)
-            _e1372 = _tuple_new(remote_typed_param, (_field1373, _value1374))
-            _params1365.append(_e1372)
-        (_flags1366,) = _U_I(buf, pos)
-        pos += 4
-        _dom1360 = _tuple_new(remote_nonnull_domain, (_name1361, _uuid1362, _id1363))
-        value = _tuple_new(remote_domain_set_interface_parameters_args, (_dom1360, _device1364, _params1365, _flags1366))
-    except _StructError:
-        raise _truncated("remote_domain_set_interface_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_interface_parameters_args(out: bytearray, value: remote_domain_set_interface_parameters_args) -> None:
-    try:
-        _dom1388, _device1389, _params1390, _flags1391 = value
-        _name1392, _uuid1393, _id1394 = _dom1388
-        _b1395 = _name1392.encode("utf-8", "surrogateescape")
-        _n1396 = len(_b1395)
-        if _n1396 > 4194304:
-            raise _too_long("remote_domain_set_interface_parameters_args.dom.name", _n1396, 4194304)
-        out += _U32P(_n1396)
-        out += _b1395
-        out += _PAD[-_n1396 & 3]
-        if len(_uuid1393) != 16:
-            raise _wrong_size("remote_domain_set_interface_parameters_args.dom.uuid", len(_uuid1393), 16)
-        out += _P_16si(_uuid1393, _id1394)
-        _b1397 = _device1389.encode("utf-8", "surrogateescape")
-        _n1398 = len(_b1397)
-        if _n1398 > 4194304:
-            raise _too_long("remote_domain_set_interface_parameters_args.device", _n1398, 4194304)
-        out += _U32P(_n1398)
-        out += _b1397
-        out += _PAD[-_n1398 & 3]
-        _n1399 = len(_params1390)
-        if _n1399 > 16:
-            raise _too_long("remote_domain_set_interface_parameters_args.params", _n1399, 16)
-        out += _U32P(_n1399)
-        for _e1400 in _params1390:
-            _field1401, _value1402 = _e1400
-            _b1403 = _field1401.encode("utf-8", "surrogateescape")
-            _n1404 = len(_b1403)
-            if _n1404 > 4194304:
-                raise _too_long("remote_domain_set_interface_parameters_args.params[].field", _n1404, 4194304)
-            out += _U32P(_n1404)
-            out += _b1403
-            out += _PAD[-_n1404 & 3]
-            _disc1405, _arm1406 = _value1402
-            out += _P_i(_disc1405)
-            if _disc1405 == 1:
-                _u1407 = cast("int", _arm1406)
-                out += _P_i(_u1407)
-            elif _disc1405 == 2:
-                _u1408 = cast("int", _arm1406)
-                out += _P_I(_u1408)
-            elif _disc1405 == 3:
-                _u1409 = cast("int", _arm1406)
-                out += _P_q(_u1409)
-            elif _disc1405 == 4:
-                _u1410 = cast("int", _arm1406)
-                out += _P_Q(_u1410)
-            elif _disc1405 == 5:
-                _u1411 = cast("float", _arm1406)
-                out += _P_d(_u1411)
-            elif _disc1405 == 6:
-                _u1412 = cast("int", _arm1406)
-                out += _P_i(_u1412)
-            elif _disc1405 == 7:
-                _u1413 = cast("str", _arm1406)
-                _b1414 = _u1413.encode("utf-8", "surrogateescape")
-                _n1415 = len(_b1414)
-                if _n1415 > 4194304:
-                    raise _too_long("remote_domain_set_interface_parameters_args.params[].value.s", _n1415, 4194304)
-                out += _U32P(_n1415)
-                out += _b1414
-                out += _PAD[-_n1415 & 3]
-            else:
-                raise _bad_union("remote_domain_set_interface_parameters_args.params[].value", _disc1405)
-        out += _P_I(_flags1391)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_interface_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_interface_parameters_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_get_interface_parameters_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    device: str
-    nparams: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, device: str, nparams: int, flags: int) -> remote_domain_get_interface_parameters_args:
-        return _tuple_new(cls, (dom, device, nparams, flags))
-
-
-def decode_remote_domain_get_interface_parameters_args(buf: Buf, pos: int) -> tuple[remote_domain_get_interface_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1423,) = _U32(buf, pos)
-        if _n1423 > 4194304:
-            raise _too_long("remote_domain_get_interface_parameters_args.dom.name", _n1423, 4194304)
-        _end1424 = pos + 4 + _n1423
-        pos = _end1424 + (-_n1423 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_interface_parameters_args.dom.name")
-        _name1417 = buf[_end1424 - _n1423 : _end1424].decode("utf-8", "surrogateescape")
-        _uuid1418, _id1419 = _U_16si(buf, pos)
-        pos += 20
-        (_n1425,) = _U32(buf, pos)
-        if _n1425 > 4194304:
-            raise _too_long("remote_domain_get_interface_parameters_args.device", _n1425, 4194304)
-        _end1426 = pos + 4 + _n1425
-        pos = _end1426 + (-_n1425 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_interface_parameters_args.device")
-        _device1420 = buf[_end1426 - _n1425 : _end1426].decode("utf-8", "surrogateescape")
-        _nparams1421, _flags1422 = _U_iI(buf, pos)
-        pos += 8
-        _dom1416 = _tuple_new(remote_nonnull_domain, (_name1417, _uuid1418, _id1419))
-        value = _tuple_new(remote_domain_get_interface_parameters_args, (_dom1416, _device1420, _nparams1421, _flags1422))
-    except _StructError:
-        raise _truncated("remote_domain_get_interface_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_interface_parameters_args(out: bytearray, value: remote_domain_get_interface_parameters_args) -> None:
-    try:
-        _dom1427, _device1428, _nparams1429, _flags1430 = value
-        _name1431, _uuid1432, _id1433 = _dom1427
-        _b1434 = _name1431.encode("utf-8", "surrogateescape")
-        _n1435 = len(_b1434)
-        if _n1435 > 4194304:
-            raise _too_long("remote_domain_get_interface_parameters_args.dom.name", _n1435, 4194304)
-        out += _U32P(_n1435)
-        out += _b1434
-        out += _PAD[-_n1435 & 3]
-        if len(_uuid1432) != 16:
-            raise _wrong_size("remote_domain_get_interface_parameters_args.dom.uuid", len(_uuid1432), 16)
-        out += _P_16si(_uuid1432, _id1433)
-        _b1436 = _device1428.encode("utf-8", "surrogateescape")
-        _n1437 = len(_b1436)
-        if _n1437 > 4194304:
-            raise _too_long("remote_domain_get_interface_parameters_args.device", _n1437, 4194304)
-        out += _U32P(_n1437)
-        out += _b1436
-        out += _PAD[-_n1437 & 3]
-        out += _P_iI(_nparams1429, _flags1430)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_interface_parameters_args: {e}") from e
-
-
-@record
-class remote_domain_get_interface_parameters_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_get_interface_parameters_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_domain_get_interface_parameters_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_domain_get_interface_parameters_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_interface_parameters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1440,) = _U32(buf, pos)
-        pos += 4
-        if _n1440 > 16:
-            raise _too_long("remote_domain_get_interface_parameters_ret.params", _n1440, 16)
-        if _n1440 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_interface_parameters_ret.params")
-        _params1438: list[remote_typed_param] = []
-        for _ in range(_n1440):
-            (_n1444,) = _U32(buf, pos)
-            if _n1444 > 4194304:
-                raise _too_long("remote_domain_get_interface_parameters_ret.params[].field", _n1444, 4194304)
-            _end1445 = pos + 4 + _n1444
-            pos = _end1445 + (-_n1444 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_interface_parameters_ret.params[].field")
-            _field1442 = buf[_end1445 - _n1444 : _end1445].decode("utf-8", "surrogateescape")
-            (_disc1446,) = _U_i(buf, pos)
-            pos += 4
-            _arm1447: int | float | str
-            if _disc1446 == 1:
-                (_u1448,) = _U_i(buf, pos)
-                pos += 4
-                _arm1447 = _u1448
-            elif _disc1446 == 2:
-                (_u1449,) = _U_I(buf, pos)
-                pos += 4
-                _arm1447 = _u1449
-            elif _disc1446 == 3:
-                (_u1450,) = _U_q(buf, pos)
-                pos += 8
-                _arm1447 = _u1450
-            elif _disc1446 == 4:
-                (_u1451,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1447 = _u1451
-            elif _disc1446 == 5:
-                (_u1452,) = _U_d(buf, pos)
-                pos += 8
-                _arm1447 = _u1452
-            elif _disc1446 == 6:
-                (_u1453,) = _U_i(buf, pos)
-                pos += 4
-                _arm1447 = _u1453
-            elif _disc1446 == 7:
-                (_n1455,) = _U32(buf, pos)
-                if _n1455 > 4194304:
-                    raise _too_long("remote_domain_get_interface_parameters_ret.params[].value.s", _n1455, 4194304)
-                _end1456 = pos + 4 + _n1455
-                pos = _end1456 + (-_n1455 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_interface_parameters_ret.params[].value.s")
-                _u1454 = buf[_end1456 - _n1455 : _end1456].decode("utf-8", "surrogateescape")
-                _arm1447 = _u1454
-            else:
-                raise _bad_union("remote_domain_get_interface_parameters_ret.params[].value", _disc1446)
-            _value1443 = (_disc1446, _arm1447)
-            _e1441 = _tuple_new(remote_typed_param, (_field1442, _value1443))
-            _params1438.append(_e1441)
-        (_nparams1439,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_interface_parameters_ret, (_params1438, _nparams1439))
-    except _StructError:
-        raise _truncated("remote_domain_get_interface_parameters_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_interface_parameters_ret(out: bytearray, value: remote_domain_get_interface_parameters_ret) -> None:
-    try:
-        _params1457, _nparams1458 = value
-        _n1459 = len(_params1457)
-        if _n1459 > 16:
-            raise _too_long("remote_domain_get_interface_parameters_ret.params", _n1459, 16)
-        out += _U32P(_n1459)
-        for _e1460 in _params1457:
-            _field1461, _value1462 = _e1460
-            _b1463 = _field1461.encode("utf-8", "surrogateescape")
-            _n1464 = len(_b1463)
-            if _n1464 > 4194304:
-                raise _too_long("remote_domain_get_interface_parameters_ret.params[].field", _n1464, 4194304)
-            out += _U32P(_n1464)
-            out += _b1463
-            out += _PAD[-_n1464 & 3]
-            _disc1465, _arm1466 = _value1462
-            out += _P_i(_disc1465)
-            if _disc1465 == 1:
-                _u1467 = cast("int", _arm1466)
-                out += _P_i(_u1467)
-            elif _disc1465 == 2:
-                _u1468 = cast("int", _arm1466)
-                out += _P_I(_u1468)
-            elif _disc1465 == 3:
-                _u1469 = cast("int", _arm1466)
-                out += _P_q(_u1469)
-            elif _disc1465 == 4:
-                _u1470 = cast("int", _arm1466)
-                out += _P_Q(_u1470)
-            elif _disc1465 == 5:
-                _u1471 = cast("float", _arm1466)
-                out += _P_d(_u1471)
-            elif _disc1465 == 6:
-                _u1472 = cast("int", _arm1466)
-                out += _P_i(_u1472)
-            elif _disc1465 == 7:
-                _u1473 = cast("str", _arm1466)
-                _b1474 = _u1473.encode("utf-8", "surrogateescape")
-                _n1475 = len(_b1474)
-                if _n1475 > 4194304:
-                    raise _too_long("remote_domain_get_interface_parameters_ret.params[].value.s", _n1475, 4194304)
-                out += _U32P(_n1475)
-                out += _b1474
-                out += _PAD[-_n1475 & 3]
-            else:
-                raise _bad_union("remote_domain_get_interface_parameters_ret.params[].value", _disc1465)
-        out += _P_i(_nparams1458)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_interface_parameters_ret: {e}") from e
-
-
-@record
-class remote_domain_pm_suspend_for_duration_args(Record, tuple[remote_nonnull_domain, int, int, int]):
-    """XDR struct ``remote_domain_pm_suspend_for_duration_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    target: int
-    duration: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, target: int, duration: int, flags: int) -> remote_domain_pm_suspend_for_duration_args:
-        return _tuple_new(cls, (dom, target, duration, flags))
-
-
-def decode_remote_domain_pm_suspend_for_duration_args(buf: Buf, pos: int) -> tuple[remote_domain_pm_suspend_for_duration_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1711,) = _U32(buf, pos)
-        if _n1711 > 4194304:
-            raise _too_long("remote_domain_pm_suspend_for_duration_args.dom.name", _n1711, 4194304)
-        _end1712 = pos + 4 + _n1711
-        pos = _end1712 + (-_n1711 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pm_suspend_for_duration_args.dom.name")
-        _name1705 = buf[_end1712 - _n1711 : _end1712].decode("utf-8", "surrogateescape")
-        _uuid1706, _id1707, _target1708, _duration1709, _flags1710 = _U_16siIQI(buf, pos)
-        pos += 36
-        _dom1704 = _tuple_new(remote_nonnull_domain, (_name1705, _uuid1706, _id1707))
-        value = _tuple_new(remote_domain_pm_suspend_for_duration_args, (_dom1704, _target1708, _duration1709, _flags1710))
-    except _StructError:
-        raise _truncated("remote_domain_pm_suspend_for_duration_args") from None
-    return value, pos
-
-
-def encode_remote_domain_pm_suspend_for_duration_args(out: bytearray, value: remote_domain_pm_suspend_for_duration_args) -> None:
-    try:
-        _dom1713, _target1714, _duration1715, _flags1716 = value
-        _name1717, _uuid1718, _id1719 = _dom1713
-        _b1720 = _name1717.encode("utf-8", "surrogateescape")
-        _n1721 = len(_b1720)
-        if _n1721 > 4194304:
-            raise _too_long("remote_domain_pm_suspend_for_duration_args.dom.name", _n1721, 4194304)
-        out += _U32P(_n1721)
-        out += _b1720
-        out += _PAD[-_n1721 & 3]
-        if len(_uuid1718) != 16:
-            raise _wrong_size("remote_domain_pm_suspend_for_duration_args.dom.uuid", len(_uuid1718), 16)
-        out += _P_16siIQI(_uuid1718, _id1719, _target1714, _duration1715, _flags1716)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_pm_suspend_for_duration_args: {e}") from e
-
-
-@record
-class remote_domain_pm_wakeup_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_pm_wakeup_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_pm_wakeup_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_pm_wakeup_args(buf: Buf, pos: int) -> tuple[remote_domain_pm_wakeup_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1727,) = _U32(buf, pos)
-        if _n1727 > 4194304:
-            raise _too_long("remote_domain_pm_wakeup_args.dom.name", _n1727, 4194304)
-        _end1728 = pos + 4 + _n1727
-        pos = _end1728 + (-_n1727 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pm_wakeup_args.dom.name")
-        _name1723 = buf[_end1728 - _n1727 : _end1728].decode("utf-8", "surrogateescape")
-        _uuid1724, _id1725, _flags1726 = _U_16siI(buf, pos)
-        pos += 24
-        _dom1722 = _tuple_new(remote_nonnull_domain, (_name1723, _uuid1724, _id1725))
-        value = _tuple_new(remote_domain_pm_wakeup_args, (_dom1722, _flags1726))
-    except _StructError:
-        raise _truncated("remote_domain_pm_wakeup_args") from None
-    return value, pos
-
-
-def encode_remote_domain_pm_wakeup_args(out: bytearray, value: remote_domain_pm_wakeup_args) -> None:
-    try:
-        _dom1729, _flags1730 = value
-        _name1731, _uuid1732, _id1733 = _dom1729
-        _b1734 = _name1731.encode("utf-8", "surrogateescape")
-        _n1735 = len(_b1734)
-        if _n1735 > 4194304:
-            raise _too_long("remote_domain_pm_wakeup_args.dom.name", _n1735, 4194304)
-        out += _U32P(_n1735)
-        out += _b1734
-        out += _PAD[-_n1735 & 3]
-        if len(_uuid1732) != 16:
-            raise _wrong_size("remote_domain_pm_wakeup_args.dom.uuid", len(_uuid1732), 16)
-        out += _P_16siI(_uuid1732, _id1733, _flags1730)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_pm_wakeup_args: {e}") from e
-
-
-@record
-class remote_domain_pin_emulator_args(Record, tuple[remote_nonnull_domain, bytes, int]):
-    """XDR struct ``remote_domain_pin_emulator_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cpumap: bytes
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, cpumap: bytes, flags: int) -> remote_domain_pin_emulator_args:
-        return _tuple_new(cls, (dom, cpumap, flags))
-
-
-def decode_remote_domain_pin_emulator_args(buf: Buf, pos: int) -> tuple[remote_domain_pin_emulator_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2678,) = _U32(buf, pos)
-        if _n2678 > 4194304:
-            raise _too_long("remote_domain_pin_emulator_args.dom.name", _n2678, 4194304)
-        _end2679 = pos + 4 + _n2678
-        pos = _end2679 + (-_n2678 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pin_emulator_args.dom.name")
-        _name2673 = buf[_end2679 - _n2678 : _end2679].decode("utf-8", "surrogateescape")
-        _uuid2674, _id2675 = _U_16si(buf, pos)
-        pos += 20
-        (_n2680,) = _U32(buf, pos)
-        if _n2680 > 2048:
-            raise _too_long("remote_domain_pin_emulator_args.cpumap", _n2680, 2048)
-        _end2681 = pos + 4 + _n2680
-        pos = _end2681 + (-_n2680 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pin_emulator_args.cpumap")
-        _cpumap2676 = buf[_end2681 - _n2680 : _end2681]
-        (_flags2677,) = _U_I(buf, pos)
-        pos += 4
-        _dom2672 = _tuple_new(remote_nonnull_domain, (_name2673, _uuid2674, _id2675))
-        value = _tuple_new(remote_domain_pin_emulator_args, (_dom2672, _cpumap2676, _flags2677))
-    except _StructError:
-        raise _truncated("remote_domain_pin_emulator_args") from None
-    return value, pos
-
-
-def encode_remote_domain_pin_emulator_args(out: bytearray, value: remote_domain_pin_emulator_args) -> None:
-    try:
-        _dom2682, _cpumap2683, _flags2684 = value
-        _name2685, _uuid2686, _id2687 = _dom2682
-        _b2688 = _name2685.encode("utf-8", "surrogateescape")
-        _n2689 = len(_b2688)
-        if _n2689 > 4194304:
-            raise _too_long("remote_domain_pin_emulator_args.dom.name", _n2689, 4194304)
-        out += _U32P(_n2689)
-        out += _b2688
-        out += _PAD[-_n2689 & 3]
-        if len(_uuid2686) != 16:
-            raise _wrong_size("remote_domain_pin_emulator_args.dom.uuid", len(_uuid2686), 16)
-        out += _P_16si(_uuid2686, _id2687)
-        _b2690 = _cpumap2683
-        _n2691 = len(_b2690)
-        if _n2691 > 2048:
-            raise _too_long("remote_domain_pin_emulator_args.cpumap", _n2691, 2048)
-        out += _U32P(_n2691)
-        out += _b2690
-        out += _PAD[-_n2691 & 3]
-        out += _P_I(_flags2684)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_pin_emulator_args: {e}") from e
-
-
-@record
-class remote_domain_get_emulator_pin_info_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_get_emulator_pin_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    maplen: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, maplen: int, flags: int) -> remote_domain_get_emulator_pin_info_args:
-        return _tuple_new(cls, (dom, maplen, flags))
-
-
-def decode_remote_domain_get_emulator_pin_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_emulator_pin_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2698,) = _U32(buf, pos)
-        if _n2698 > 4194304:
-            raise _too_long("remote_domain_get_emulator_pin_info_args.dom.name", _n2698, 4194304)
-        _end2699 = pos + 4 + _n2698
-        pos = _end2699 + (-_n2698 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_emulator_pin_info_args.dom.name")
-        _name2693 = buf[_end2699 - _n2698 : _end2699].decode("utf-8", "surrogateescape")
-        _uuid2694, _id2695, _maplen2696, _flags2697 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom2692 = _tuple_new(remote_nonnull_domain, (_name2693, _uuid2694, _id2695))
-        value = _tuple_new(remote_domain_get_emulator_pin_info_args, (_dom2692, _maplen2696, _flags2697))
-    except _StructError:
-        raise _truncated("remote_domain_get_emulator_pin_info_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_emulator_pin_info_args(out: bytearray, value: remote_domain_get_emulator_pin_info_args) -> None:
-    try:
-        _dom2700, _maplen2701, _flags2702 = value
-        _name2703, _uuid2704, _id2705 = _dom2700
-        _b2706 = _name2703.encode("utf-8", "surrogateescape")
-        _n2707 = len(_b2706)
-        if _n2707 > 4194304:
-            raise _too_long("remote_domain_get_emulator_pin_info_args.dom.name", _n2707, 4194304)
-        out += _U32P(_n2707)
-        out += _b2706
-        out += _PAD[-_n2707 & 3]
-        if len(_uuid2704) != 16:
-            raise _wrong_size("remote_domain_get_emulator_pin_info_args.dom.uuid", len(_uuid2704), 16)
-        out += _P_16siiI(_uuid2704, _id2705, _maplen2701, _flags2702)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_emulator_pin_info_args: {e}") from e
-
-
-@record
-class remote_domain_get_emulator_pin_info_ret(Record, tuple[bytes, int]):
-    """XDR struct ``remote_domain_get_emulator_pin_info_ret``."""
-
-    __slots__ = ()
-    cpumaps: bytes
-    ret: int
-
-    def __new__(cls, cpumaps: bytes, ret: int) -> remote_domain_get_emulator_pin_info_ret:
-        return _tuple_new(cls, (cpumaps, ret))
-
-
-def decode_remote_domain_get_emulator_pin_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_emulator_pin_info_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2710,) = _U32(buf, pos)
-        if _n2710 > 8388608:
-            raise _too_long("remote_domain_get_emulator_pin_info_ret.cpumaps", _n2710, 8388608)
-        _end2711 = pos + 4 + _n2710
-        pos = _end2711 + (-_n2710 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_emulator_pin_info_ret.cpumaps")
-        _cpumaps2708 = buf[_end2711 - _n2710 : _end2711]
-        (_ret2709,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_emulator_pin_info_ret, (_cpumaps2708, _ret2709))
-    except _StructError:
-        raise _truncated("remote_domain_get_emulator_pin_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_emulator_pin_info_ret(out: bytearray, value: remote_domain_get_emulator_pin_info_ret) -> None:
-    try:
-        _cpumaps2712, _ret2713 = value
-        _b2714 = _cpumaps2712
-        _n2715 = len(_b2714)
-        if _n2715 > 8388608:
-            raise _too_long("remote_domain_get_emulator_pin_info_ret.cpumaps", _n2715, 8388608)
-        out += _U32P(_n2715)
-        out += _b2714
-        out += _PAD[-_n2715 & 3]
-        out += _P_i(_ret2713)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_emulator_pin_info_ret: {e}") from e
-
-
-@record
-class remote_domain_get_security_label_list_args(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_get_security_label_list_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_get_security_label_list_args:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_get_security_label_list_args(buf: Buf, pos: int) -> tuple[remote_domain_get_security_label_list_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2932,) = _U32(buf, pos)
-        if _n2932 > 4194304:
-            raise _too_long("remote_domain_get_security_label_list_args.dom.name", _n2932, 4194304)
-        _end2933 = pos + 4 + _n2932
-        pos = _end2933 + (-_n2932 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_security_label_list_args.dom.name")
-        _name2929 = buf[_end2933 - _n2932 : _end2933].decode("utf-8", "surrogateescape")
-        _uuid2930, _id2931 = _U_16si(buf, pos)
-        pos += 20
-        _dom2928 = _tuple_new(remote_nonnull_domain, (_name2929, _uuid2930, _id2931))
-        value = _tuple_new(remote_domain_get_security_label_list_args, (_dom2928,))
-    except _StructError:
-        raise _truncated("remote_domain_get_security_label_list_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_security_label_list_args(out: bytearray, value: remote_domain_get_security_label_list_args) -> None:
-    try:
-        (_dom2934,) = value
-        _name2935, _uuid2936, _id2937 = _dom2934
-        _b2938 = _name2935.encode("utf-8", "surrogateescape")
-        _n2939 = len(_b2938)
-        if _n2939 > 4194304:
-            raise _too_long("remote_domain_get_security_label_list_args.dom.name", _n2939, 4194304)
-        out += _U32P(_n2939)
-        out += _b2938
-        out += _PAD[-_n2939 & 3]
-        if len(_uuid2936) != 16:
-            raise _wrong_size("remote_domain_get_security_label_list_args.dom.uuid", len(_uuid2936), 16)
-        out += _P_16si(_uuid2936, _id2937)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_security_label_list_args: {e}") from e
-
-
-@record
-class remote_domain_get_security_label_list_ret(Record, tuple[list[remote_domain_get_security_label_ret], int]):
-    """XDR struct ``remote_domain_get_security_label_list_ret``."""
-
-    __slots__ = ()
-    labels: list[remote_domain_get_security_label_ret]
-    ret: int
-
-    def __new__(cls, labels: list[remote_domain_get_security_label_ret], ret: int) -> remote_domain_get_security_label_list_ret:
-        return _tuple_new(cls, (labels, ret))
-
-
-def decode_remote_domain_get_security_label_list_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_security_label_list_ret, int]:
-    try:
-        (_n2942,) = _U32(buf, pos)
-        pos += 4
-        if _n2942 > 64:
-            raise _too_long("remote_domain_get_security_label_list_ret.labels", _n2942, 64)
-        if _n2942 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_security_label_list_ret.labels")
-        _labels2940: list[remote_domain_get_security_label_ret] = []
-        for _ in range(_n2942):
-            (_n2946,) = _U32(buf, pos)
-            pos += 4
-            if _n2946 > 4097:
-                raise _too_long("remote_domain_get_security_label_list_ret.labels[].label", _n2946, 4097)
-            if _n2946 * 4 > len(buf) - pos:
-                raise _truncated("remote_domain_get_security_label_list_ret.labels[].label")
-            _label2944 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n2946}i", buf, pos)])
-            pos += 4 * _n2946
-            (_enforcing2945,) = _U_i(buf, pos)
-            pos += 4
-            _e2943 = _tuple_new(remote_domain_get_security_label_ret, (_label2944, _enforcing2945))
-            _labels2940.append(_e2943)
-        (_ret2941,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_security_label_list_ret, (_labels2940, _ret2941))
-    except _StructError:
-        raise _truncated("remote_domain_get_security_label_list_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_security_label_list_ret(out: bytearray, value: remote_domain_get_security_label_list_ret) -> None:
-    try:
-        _labels2947, _ret2948 = value
-        _n2949 = len(_labels2947)
-        if _n2949 > 64:
-            raise _too_long("remote_domain_get_security_label_list_ret.labels", _n2949, 64)
-        out += _U32P(_n2949)
-        for _e2950 in _labels2947:
-            _label2951, _enforcing2952 = _e2950
-            _n2953 = len(_label2951)
-            if _n2953 > 4097:
-                raise _too_long("remote_domain_get_security_label_list_ret.labels[].label", _n2953, 4097)
-            out += _U32P(_n2953)
-            out += _pack(f">{_n2953}i", *memoryview(_label2951).cast("b"))
-            out += _P_i(_enforcing2952)
-        out += _P_i(_ret2948)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_security_label_list_ret: {e}") from e
-
-
-@record
-class remote_domain_set_metadata_args(Record, tuple[remote_nonnull_domain, int, str | None, str | None, str | None, int]):
-    """XDR struct ``remote_domain_set_metadata_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    type: int
-    metadata: str | None
-    key: str | None
-    uri: str | None
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int) -> remote_domain_set_metadata_args:
-        return _tuple_new(cls, (dom, type, metadata, key, uri, flags))
-
-
-def decode_remote_domain_set_metadata_args(buf: Buf, pos: int) -> tuple[remote_domain_set_metadata_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3115,) = _U32(buf, pos)
-        if _n3115 > 4194304:
-            raise _too_long("remote_domain_set_metadata_args.dom.name", _n3115, 4194304)
-        _end3116 = pos + 4 + _n3115
-        pos = _end3116 + (-_n3115 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_metadata_args.dom.name")
-        _name3107 = buf[_end3116 - _n3115 : _end3116].decode("utf-8", "surrogateescape")
-        _uuid3108, _id3109, _type3110 = _U_16sii(buf, pos)
-        pos += 24
-        (_f3117,) = _U32(buf, pos)
-        pos += 4
-        _metadata3111: str | None = None
-        if _f3117 == 1:
-            (_n3119,) = _U32(buf, pos)
-            if _n3119 > 4194304:
-                raise _too_long("remote_domain_set_metadata_args.metadata", _n3119, 4194304)
-            _end3120 = pos + 4 + _n3119
-            pos = _end3120 + (-_n3119 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_metadata_args.metadata")
-            _o3118 = buf[_end3120 - _n3119 : _end3120].decode("utf-8", "surrogateescape")
-            _metadata3111 = _o3118
-        elif _f3117 != 0:
-            raise _bad_flag("remote_domain_set_metadata_args.metadata", _f3117)
-        (_f3121,) = _U32(buf, pos)
-        pos += 4
-        _key3112: str | None = None
-        if _f3121 == 1:
-            (_n3123,) = _U32(buf, pos)
-            if _n3123 > 4194304:
-                raise _too_long("remote_domain_set_metadata_args.key", _n3123, 4194304)
-            _end3124 = pos + 4 + _n3123
-            pos = _end3124 + (-_n3123 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_metadata_args.key")
-            _o3122 = buf[_end3124 - _n3123 : _end3124].decode("utf-8", "surrogateescape")
-            _key3112 = _o3122
-        elif _f3121 != 0:
-            raise _bad_flag("remote_domain_set_metadata_args.key", _f3121)
-        (_f3125,) = _U32(buf, pos)
-        pos += 4
-        _uri3113: str | None = None
-        if _f3125 == 1:
-            (_n3127,) = _U32(buf, pos)
-            if _n3127 > 4194304:
-                raise _too_long("remote_domain_set_metadata_args.uri", _n3127, 4194304)
-            _end3128 = pos + 4 + _n3127
-            pos = _end3128 + (-_n3127 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_metadata_args.uri")
-            _o3126 = buf[_end3128 - _n3127 : _end3128].decode("utf-8", "surrogateescape")
-            _uri3113 = _o3126
-        elif _f3125 != 0:
-            raise _bad_flag("remote_domain_set_metadata_args.uri", _f3125)
-        (_flags3114,) = _U_I(buf, pos)
-        pos += 4
-        _dom3106 = _tuple_new(remote_nonnull_domain, (_name3107, _uuid3108, _id3109))
-        value = _tuple_new(remote_domain_set_metadata_args, (_dom3106, _type3110, _metadata3111, _key3112, _uri3113, _flags3114))
-    except _StructError:
-        raise _truncated("remote_domain_set_metadata_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_metadata_args(out: bytearray, value: remote_domain_set_metadata_args) -> None:
-    try:
-        _dom3129, _type3130, _metadata3131, _key3132, _uri3133, _flags3134 = value
-        _name3135, _uuid3136, _id3137 = _dom3129
-        _b3138 = _name3135.encode("utf-8", "surrogateescape")
-        _n3139 = len(_b3138)
-        if _n3139 > 4194304:
-            raise _too_long("remote_domain_set_metadata_args.dom.name", _n3139, 4194304)
-        out += _U32P(_n3139)
-        out += _b3138
-        out += _PAD[-_n3139 & 3]
-        if len(_uuid3136) != 16:
-            raise _wrong_size("remote_domain_set_metadata_args.dom.uuid", len(_uuid3136), 16)
-        out += _P_16sii(_uuid3136, _id3137, _type3130)
-        if _metadata3131 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b3140 = _metadata3131.encode("utf-8", "surrogateescape")
-            _n3141 = len(_b3140)
-            if _n3141 > 4194304:
-                raise _too_long("remote_domain_set_metadata_args.metadata", _n3141, 4194304)
-            out += _U32P(_n3141)
-            out += _b3140
-            out += _PAD[-_n3141 & 3]
-        if _key3132 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b3142 = _key3132.encode("utf-8", "surrogateescape")
-            _n3143 = len(_b3142)
-            if _n3143 > 4194304:
-                raise _too_long("remote_domain_set_metadata_args.key", _n3143, 4194304)
-            out += _U32P(_n3143)
-            out += _b3142
-            out += _PAD[-_n3143 & 3]
-        if _uri3133 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b3144 = _uri3133.encode("utf-8", "surrogateescape")
-            _n3145 = len(_b3144)
-            if _n3145 > 4194304:
-                raise _too_long("remote_domain_set_metadata_args.uri", _n3145, 4194304)
-            out += _U32P(_n3145)
-            out += _b3144
-            out += _PAD[-_n3145 & 3]
-        out += _P_I(_flags3134)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_metadata_args: {e}") from e
-
-
-@record
-class remote_domain_get_metadata_args(Record, tuple[remote_nonnull_domain, int, str | None, int]):
-    """XDR struct ``remote_domain_get_metadata_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    type: int
-    uri: str | None
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, type: int, uri: str | None, flags: int) -> remote_domain_get_metadata_args:
-        return _tuple_new(cls, (dom, type, uri, flags))
-
-
-def decode_remote_domain_get_metadata_args(buf: Buf, pos: int) -> tuple[remote_domain_get_metadata_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3153,) = _U32(buf, pos)
-        if _n3153 > 4194304:
-            raise _too_long("remote_domain_get_metadata_args.dom.name", _n3153, 4194304)
-        _end3154 = pos + 4 + _n3153
-        pos = _end3154 + (-_n3153 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_metadata_args.dom.name")
-        _name3147 = buf[_end3154 - _n3153 : _end3154].decode("utf-8", "surrogateescape")
-        _uuid3148, _id3149, _type3150 = _U_16sii(buf, pos)
-        pos += 24
-        (_f3155,) = _U32(buf, pos)
-        pos += 4
-        _uri3151: str | None = None
-        if _f3155 == 1:
-            (_n3157,) = _U32(buf, pos)
-            if _n3157 > 4194304:
-                raise _too_long("remote_domain_get_metadata_args.uri", _n3157, 4194304)
-            _end3158 = pos + 4 + _n3157
-            pos = _end3158 + (-_n3157 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_metadata_args.uri")
-            _o3156 = buf[_end3158 - _n3157 : _end3158].decode("utf-8", "surrogateescape")
-            _uri3151 = _o3156
-        elif _f3155 != 0:
-            raise _bad_flag("remote_domain_get_metadata_args.uri", _f3155)
-        (_flags3152,) = _U_I(buf, pos)
-        pos += 4
-        _dom3146 = _tuple_new(remote_nonnull_domain, (_name3147, _uuid3148, _id3149))
-        value = _tuple_new(remote_domain_get_metadata_args, (_dom3146, _type3150, _uri3151, _flags3152))
-    except _StructError:
-        raise _truncated("remote_domain_get_metadata_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_metadata_args(out: bytearray, value: remote_domain_get_metadata_args) -> None:
-    try:
-        _dom3159, _type3160, _uri3161, _flags3162 = value
-        _name3163, _uuid3164, _id3165 = _dom3159
-        _b3166 = _name3163.encode("utf-8", "surrogateescape")
-        _n3167 = len(_b3166)
-        if _n3167 > 4194304:
-            raise _too_long("remote_domain_get_metadata_args.dom.name", _n3167, 4194304)
-        out += _U32P(_n3167)
-        out += _b3166
-        out += _PAD[-_n3167 & 3]
-        if len(_uuid3164) != 16:
-            raise _wrong_size("remote_domain_get_metadata_args.dom.uuid", len(_uuid3164), 16)
-        out += _P_16sii(_uuid3164, _id3165, _type3160)
-        if _uri3161 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b3168 = _uri3161.encode("utf-8", "surrogateescape")
-            _n3169 = len(_b3168)
-            if _n3169 > 4194304:
-                raise _too_long("remote_domain_get_metadata_args.uri", _n3169, 4194304)
-            out += _U32P(_n3169)
-            out += _b3168
-            out += _PAD[-_n3169 & 3]
-        out += _P_I(_flags3162)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_metadata_args: {e}") from e
-
-
-@record
-class remote_domain_get_metadata_ret(Record, tuple[str]):
-    """XDR struct ``remote_domain_get_metadata_ret``."""
-
-    __slots__ = ()
-    metadata: str
-
-    def __new__(cls, metadata: str) -> remote_domain_get_metadata_ret:
-        return _tuple_new(cls, (metadata,))
-
-
-def decode_remote_domain_get_metadata_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_metadata_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3171,) = _U32(buf, pos)
-        if _n3171 > 4194304:
-            raise _too_long("remote_domain_get_metadata_ret.metadata", _n3171, 4194304)
-        _end3172 = pos + 4 + _n3171
-        pos = _end3172 + (-_n3171 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_metadata_ret.metadata")
-        _metadata3170 = buf[_end3172 - _n3171 : _end3172].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_get_metadata_ret, (_metadata3170,))
-    except _StructError:
-        raise _truncated("remote_domain_get_metadata_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_metadata_ret(out: bytearray, value: remote_domain_get_metadata_ret) -> None:
-    try:
-        (_metadata3173,) = value
-        _b3174 = _metadata3173.encode("utf-8", "surrogateescape")
-        _n3175 = len(_b3174)
-        if _n3175 > 4194304:
-            raise _too_long("remote_domain_get_metadata_ret.metadata", _n3175, 4194304)
-        out += _U32P(_n3175)
-        out += _b3174
-        out += _PAD[-_n3175 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_metadata_ret: {e}") from e
-
-
-@record
-class remote_domain_block_rebase_args(Record, tuple[remote_nonnull_domain, str, str | None, int, int]):
-    """XDR struct ``remote_domain_block_rebase_args``."""
+class remote_domain_block_stats_args(Record, tuple[remote_nonnull_domain, str]):
+    """XDR struct ``remote_domain_block_stats_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
     path: str
-    base: str | None
-    bandwidth: int
-    flags: int
 
-    def __new__(cls, dom: remote_nonnull_domain, path: str, base: str | None, bandwidth: int, flags: int) -> remote_domain_block_rebase_args:
-        return _tuple_new(cls, (dom, path, base, bandwidth, flags))
+    def __new__(cls, dom: remote_nonnull_domain, path: str) -> remote_domain_block_stats_args:
+        return _tuple_new(cls, (dom, path))
 
 
-def decode_remote_domain_block_rebase_args(buf: Buf, pos: int) -> tuple[remote_domain_block_rebase_args, int]:
+def decode_remote_domain_block_stats_args(buf: Buf, pos: int) -> tuple[remote_domain_block_stats_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3278,) = _U32(buf, pos)
-        if _n3278 > 4194304:
-            raise _too_long("remote_domain_block_rebase_args.dom.name", _n3278, 4194304)
-        _end3279 = pos + 4 + _n3278
-        pos = _end3279 + (-_n3278 & 3)
+        (_n1243,) = _U32(buf, pos)
+        if _n1243 > 4194304:
+            raise _too_long("remote_domain_block_stats_args.dom.name", _n1243, 4194304)
+        _end1244 = pos + 4 + _n1243
+        pos = _end1244 + (-_n1243 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_block_rebase_args.dom.name")
-        _name3271 = buf[_end3279 - _n3278 : _end3279].decode("utf-8", "surrogateescape")
-        _uuid3272, _id3273 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_block_stats_args.dom.name")
+        _name1239 = buf[_end1244 - _n1243 : _end1244].decode("utf-8", "surrogateescape")
+        _uuid1240, _id1241 = _U_16si(buf, pos)
         pos += 20
-        (_n3280,) = _U32(buf, pos)
-        if _n3280 > 4194304:
-            raise _too_long("remote_domain_block_rebase_args.path", _n3280, 4194304)
-        _end3281 = pos + 4 + _n3280
-        pos = _end3281 + (-_n3280 & 3)
+        (_n1245,) = _U32(buf, pos)
+        if _n1245 > 4194304:
+            raise _too_long("remote_domain_block_stats_args.path", _n1245, 4194304)
+        _end1246 = pos + 4 + _n1245
+        pos = _end1246 + (-_n1245 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_block_rebase_args.path")
-        _path3274 = buf[_end3281 - _n3280 : _end3281].decode("utf-8", "surrogateescape")
-        (_f3282,) = _U32(buf, pos)
-        pos += 4
-        _base3275: str | None = None
-        if _f3282 == 1:
-            (_n3284,) = _U32(buf, pos)
-            if _n3284 > 4194304:
-                raise _too_long("remote_domain_block_rebase_args.base", _n3284, 4194304)
-            _end3285 = pos + 4 + _n3284
-            pos = _end3285 + (-_n3284 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_block_rebase_args.base")
-            _o3283 = buf[_end3285 - _n3284 : _end3285].decode("utf-8", "surrogateescape")
-            _base3275 = _o3283
-        elif _f3282 != 0:
-            raise _bad_flag("remote_domain_block_rebase_args.base", _f3282)
-        _bandwidth3276, _flags3277 = _U_QI(buf, pos)
-        pos += 12
-        _dom3270 = _tuple_new(remote_nonnull_domain, (_name3271, _uuid3272, _id3273))
-        value = _tuple_new(remote_domain_block_rebase_args, (_dom3270, _path3274, _base3275, _bandwidth3276, _flags3277))
+            raise _truncated("remote_domain_block_stats_args.path")
+        _path1242 = buf[_end1246 - _n1245 : _end1246].decode("utf-8", "surrogateescape")
+        _dom1238 = _tuple_new(remote_nonnull_domain, (_name1239, _uuid1240, _id1241))
+        value = _tuple_new(remote_domain_block_stats_args, (_dom1238, _path1242))
     except _StructError:
-        raise _truncated("remote_domain_block_rebase_args") from None
+        raise _truncated("remote_domain_block_stats_args") from None
     return value, pos
 
 
-def encode_remote_domain_block_rebase_args(out: bytearray, value: remote_domain_block_rebase_args) -> None:
+def encode_remote_domain_block_stats_args(out: bytearray, value: remote_domain_block_stats_args) -> None:
     try:
-        _dom3286, _path3287, _base3288, _bandwidth3289, _flags3290 = value
-        _name3291, _uuid3292, _id3293 = _dom3286
-        _b3294 = _name3291.encode("utf-8", "surrogateescape")
-        _n3295 = len(_b3294)
-        if _n3295 > 4194304:
-            raise _too_long("remote_domain_block_rebase_args.dom.name", _n3295, 4194304)
-        out += _U32P(_n3295)
-        out += _b3294
-        out += _PAD[-_n3295 & 3]
-        if len(_uuid3292) != 16:
-            raise _wrong_size("remote_domain_block_rebase_args.dom.uuid", len(_uuid3292), 16)
-        out += _P_16si(_uuid3292, _id3293)
-        _b3296 = _path3287.encode("utf-8", "surrogateescape")
-        _n3297 = len(_b3296)
-        if _n3297 > 4194304:
-            raise _too_long("remote_domain_block_rebase_args.path", _n3297, 4194304)
-        out += _U32P(_n3297)
-        out += _b3296
-        out += _PAD[-_n3297 & 3]
-        if _base3288 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b3298 = _base3288.encode("utf-8", "surrogateescape")
-            _n3299 = len(_b3298)
-            if _n3299 > 4194304:
-                raise _too_long("remote_domain_block_rebase_args.base", _n3299, 4194304)
-            out += _U32P(_n3299)
-            out += _b3298
-            out += _PAD[-_n3299 & 3]
-        out += _P_QI(_bandwidth3289, _flags3290)
+        _dom1247, _path1248 = value
+        _name1249, _uuid1250, _id1251 = _dom1247
+        _b1252 = _name1249.encode("utf-8", "surrogateescape")
+        _n1253 = len(_b1252)
+        if _n1253 > 4194304:
+            raise _too_long("remote_domain_block_stats_args.dom.name", _n1253, 4194304)
+        out += _U32P(_n1253)
+        out += _b1252
+        out += _PAD[-_n1253 & 3]
+        if len(_uuid1250) != 16:
+            raise _wrong_size("remote_domain_block_stats_args.dom.uuid", len(_uuid1250), 16)
+        out += _P_16si(_uuid1250, _id1251)
+        _b1254 = _path1248.encode("utf-8", "surrogateescape")
+        _n1255 = len(_b1254)
+        if _n1255 > 4194304:
+            raise _too_long("remote_domain_block_stats_args.path", _n1255, 4194304)
+        out += _U32P(_n1255)
+        out += _b1254
+        out += _PAD[-_n1255 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_rebase_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_block_stats_args: {e}") from e
 
 
 @record
-class remote_domain_get_cpu_stats_args(Record, tuple[remote_nonnull_domain, int, int, int, int]):
-    """XDR struct ``remote_domain_get_cpu_stats_args``."""
+class remote_domain_block_stats_ret(Record, tuple[int, int, int, int, int]):
+    """XDR struct ``remote_domain_block_stats_ret``."""
+
+    __slots__ = ()
+    rd_req: int
+    rd_bytes: int
+    wr_req: int
+    wr_bytes: int
+    errs: int
+
+    def __new__(cls, rd_req: int, rd_bytes: int, wr_req: int, wr_bytes: int, errs: int) -> remote_domain_block_stats_ret:
+        return _tuple_new(cls, (rd_req, rd_bytes, wr_req, wr_bytes, errs))
+
+
+def decode_remote_domain_block_stats_ret(buf: Buf, pos: int) -> tuple[remote_domain_block_stats_ret, int]:
+    try:
+        _rd_req1256, _rd_bytes1257, _wr_req1258, _wr_bytes1259, _errs1260 = _U_qqqqq(buf, pos)
+        pos += 40
+        value = _tuple_new(remote_domain_block_stats_ret, (_rd_req1256, _rd_bytes1257, _wr_req1258, _wr_bytes1259, _errs1260))
+    except _StructError:
+        raise _truncated("remote_domain_block_stats_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_block_stats_ret(out: bytearray, value: remote_domain_block_stats_ret) -> None:
+    try:
+        _rd_req1261, _rd_bytes1262, _wr_req1263, _wr_bytes1264, _errs1265 = value
+        out += _P_qqqqq(_rd_req1261, _rd_bytes1262, _wr_req1263, _wr_bytes1264, _errs1265)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_block_stats_ret: {e}") from e
+
+
+@record
+class remote_domain_interface_stats_args(Record, tuple[remote_nonnull_domain, str]):
+    """XDR struct ``remote_domain_interface_stats_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    nparams: int
-    start_cpu: int
-    ncpus: int
-    flags: int
+    device: str
 
-    def __new__(cls, dom: remote_nonnull_domain, nparams: int, start_cpu: int, ncpus: int, flags: int) -> remote_domain_get_cpu_stats_args:
-        return _tuple_new(cls, (dom, nparams, start_cpu, ncpus, flags))
+    def __new__(cls, dom: remote_nonnull_domain, device: str) -> remote_domain_interface_stats_args:
+        return _tuple_new(cls, (dom, device))
 
 
-def decode_remote_domain_get_cpu_stats_args(buf: Buf, pos: int) -> tuple[remote_domain_get_cpu_stats_args, int]:
+def decode_remote_domain_interface_stats_args(buf: Buf, pos: int) -> tuple[remote_domain_interface_stats_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3526,) = _U32(buf, pos)
-        if _n3526 > 4194304:
-            raise _too_long("remote_domain_get_cpu_stats_args.dom.name", _n3526, 4194304)
-        _end3527 = pos + 4 + _n3526
-        pos = _end3527 + (-_n3526 & 3)
+        (_n1331,) = _U32(buf, pos)
+        if _n1331 > 4194304:
+            raise _too_long("remote_domain_interface_stats_args.dom.name", _n1331, 4194304)
+        _end1332 = pos + 4 + _n1331
+        pos = _end1332 + (-_n1331 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_get_cpu_stats_args.dom.name")
-        _name3519 = buf[_end3527 - _n3526 : _end3527].decode("utf-8", "surrogateescape")
-        _uuid3520, _id3521, _nparams3522, _start_cpu3523, _ncpus3524, _flags3525 = _U_16siIiII(buf, pos)
-        pos += 36
-        _dom3518 = _tuple_new(remote_nonnull_domain, (_name3519, _uuid3520, _id3521))
-        value = _tuple_new(remote_domain_get_cpu_stats_args, (_dom3518, _nparams3522, _start_cpu3523, _ncpus3524, _flags3525))
-    except _StructError:
-        raise _truncated("remote_domain_get_cpu_stats_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_cpu_stats_args(out: bytearray, value: remote_domain_get_cpu_stats_args) -> None:
-    try:
-        _dom3528, _nparams3529, _start_cpu3530, _ncpus3531, _flags3532 = value
-        _name3533, _uuid3534, _id3535 = _dom3528
-        _b3536 = _name3533.encode("utf-8", "surrogateescape")
-        _n3537 = len(_b3536)
-        if _n3537 > 4194304:
-            raise _too_long("remote_domain_get_cpu_stats_args.dom.name", _n3537, 4194304)
-        out += _U32P(_n3537)
-        out += _b3536
-        out += _PAD[-_n3537 & 3]
-        if len(_uuid3534) != 16:
-            raise _wrong_size("remote_domain_get_cpu_stats_args.dom.uuid", len(_uuid3534), 16)
-        out += _P_16siIiII(_uuid3534, _id3535, _nparams3529, _start_cpu3530, _ncpus3531, _flags3532)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_cpu_stats_args: {e}") from e
-
-
-@record
-class remote_domain_get_cpu_stats_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_get_cpu_stats_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_domain_get_cpu_stats_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_domain_get_cpu_stats_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_cpu_stats_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3540,) = _U32(buf, pos)
-        pos += 4
-        if _n3540 > 2048:
-            raise _too_long("remote_domain_get_cpu_stats_ret.params", _n3540, 2048)
-        if _n3540 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_cpu_stats_ret.params")
-        _params3538: list[remote_typed_param] = []
-        for _ in range(_n3540):
-            (_n3544,) = _U32(buf, pos)
-            if _n3544 > 4194304:
-                raise _too_long("remote_domain_get_cpu_stats_ret.params[].field", _n3544, 4194304)
-            _end3545 = pos + 4 + _n3544
-            pos = _end3545 + (-_n3544 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_cpu_stats_ret.params[].field")
-            _field3542 = buf[_end3545 - _n3544 : _end3545].decode("utf-8", "surrogateescape")
-            (_disc3546,) = _U_i(buf, pos)
-            pos += 4
-            _arm3547: int | float | str
-            if _disc3546 == 1:
-                (_u3548,) = _U_i(buf, pos)
-                pos += 4
-                _arm3547 = _u3548
-            elif _disc3546 == 2:
-                (_u3549,) = _U_I(buf, pos)
-                pos += 4
-                _arm3547 = _u3549
-            elif _disc3546 == 3:
-                (_u3550,) = _U_q(buf, pos)
-                pos += 8
-                _arm3547 = _u3550
-            elif _disc3546 == 4:
-                (_u3551,) = _U_Q(buf, pos)
-                pos += 8
-                _arm3547 = _u3551
-            elif _disc3546 == 5:
-                (_u3552,) = _U_d(buf, pos)
-                pos += 8
-                _arm3547 = _u3552
-            elif _disc3546 == 6:
-                (_u3553,) = _U_i(buf, pos)
-                pos += 4
-                _arm3547 = _u3553
-            elif _disc3546 == 7:
-                (_n3555,) = _U32(buf, pos)
-                if _n3555 > 4194304:
-                    raise _too_long("remote_domain_get_cpu_stats_ret.params[].value.s", _n3555, 4194304)
-                _end3556 = pos + 4 + _n3555
-                pos = _end3556 + (-_n3555 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_cpu_stats_ret.params[].value.s")
-                _u3554 = buf[_end3556 - _n3555 : _end3556].decode("utf-8", "surrogateescape")
-                _arm3547 = _u3554
-            else:
-                raise _bad_union("remote_domain_get_cpu_stats_ret.params[].value", _disc3546)
-            _value3543 = (_disc3546, _arm3547)
-            _e3541 = _tuple_new(remote_typed_param, (_field3542, _value3543))
-            _params3538.append(_e3541)
-        (_nparams3539,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_cpu_stats_ret, (_params3538, _nparams3539))
-    except _StructError:
-        raise _truncated("remote_domain_get_cpu_stats_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_cpu_stats_ret(out: bytearray, value: remote_domain_get_cpu_stats_ret) -> None:
-    try:
-        _params3557, _nparams3558 = value
-        _n3559 = len(_params3557)
-        if _n3559 > 2048:
-            raise _too_long("remote_domain_get_cpu_stats_ret.params", _n3559, 2048)
-        out += _U32P(_n3559)
-        for _e3560 in _params3557:
-            _field3561, _value3562 = _e3560
-            _b3563 = _field3561.encode("utf-8", "surrogateescape")
-            _n3564 = len(_b3563)
-            if _n3564 > 4194304:
-                raise _too_long("remote_domain_get_cpu_stats_ret.params[].field", _n3564, 4194304)
-            out += _U32P(_n3564)
-            out += _b3563
-            out += _PAD[-_n3564 & 3]
-            _disc3565, _arm3566 = _value3562
-            out += _P_i(_disc3565)
-            if _disc3565 == 1:
-                _u3567 = cast("int", _arm3566)
-                out += _P_i(_u3567)
-            elif _disc3565 == 2:
-                _u3568 = cast("int", _arm3566)
-                out += _P_I(_u3568)
-            elif _disc3565 == 3:
-                _u3569 = cast("int", _arm3566)
-                out += _P_q(_u3569)
-            elif _disc3565 == 4:
-                _u3570 = cast("int", _arm3566)
-                out += _P_Q(_u3570)
-            elif _disc3565 == 5:
-                _u3571 = cast("float", _arm3566)
-                out += _P_d(_u3571)
-            elif _disc3565 == 6:
-                _u3572 = cast("int", _arm3566)
-                out += _P_i(_u3572)
-            elif _disc3565 == 7:
-                _u3573 = cast("str", _arm3566)
-                _b3574 = _u3573.encode("utf-8", "surrogateescape")
-                _n3575 = len(_b3574)
-                if _n3575 > 4194304:
-                    raise _too_long("remote_domain_get_cpu_stats_ret.params[].value.s", _n3575, 4194304)
-                out += _U32P(_n3575)
-                out += _b3574
-                out += _PAD[-_n3575 & 3]
-            else:
-                raise _bad_union("remote_domain_get_cpu_stats_ret.params[].value", _disc3565)
-        out += _P_i(_nparams3558)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_cpu_stats_ret: {e}") from e
-
-
-@record
-class remote_domain_get_hostname_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_hostname_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_hostname_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_hostname_args(buf: Buf, pos: int) -> tuple[remote_domain_get_hostname_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3581,) = _U32(buf, pos)
-        if _n3581 > 4194304:
-            raise _too_long("remote_domain_get_hostname_args.dom.name", _n3581, 4194304)
-        _end3582 = pos + 4 + _n3581
-        pos = _end3582 + (-_n3581 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_hostname_args.dom.name")
-        _name3577 = buf[_end3582 - _n3581 : _end3582].decode("utf-8", "surrogateescape")
-        _uuid3578, _id3579, _flags3580 = _U_16siI(buf, pos)
-        pos += 24
-        _dom3576 = _tuple_new(remote_nonnull_domain, (_name3577, _uuid3578, _id3579))
-        value = _tuple_new(remote_domain_get_hostname_args, (_dom3576, _flags3580))
-    except _StructError:
-        raise _truncated("remote_domain_get_hostname_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_hostname_args(out: bytearray, value: remote_domain_get_hostname_args) -> None:
-    try:
-        _dom3583, _flags3584 = value
-        _name3585, _uuid3586, _id3587 = _dom3583
-        _b3588 = _name3585.encode("utf-8", "surrogateescape")
-        _n3589 = len(_b3588)
-        if _n3589 > 4194304:
-            raise _too_long("remote_domain_get_hostname_args.dom.name", _n3589, 4194304)
-        out += _U32P(_n3589)
-        out += _b3588
-        out += _PAD[-_n3589 & 3]
-        if len(_uuid3586) != 16:
-            raise _wrong_size("remote_domain_get_hostname_args.dom.uuid", len(_uuid3586), 16)
-        out += _P_16siI(_uuid3586, _id3587, _flags3584)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_hostname_args: {e}") from e
-
-
-@record
-class remote_domain_get_hostname_ret(Record, tuple[str]):
-    """XDR struct ``remote_domain_get_hostname_ret``."""
-
-    __slots__ = ()
-    hostname: str
-
-    def __new__(cls, hostname: str) -> remote_domain_get_hostname_ret:
-        return _tuple_new(cls, (hostname,))
-
-
-def decode_remote_domain_get_hostname_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_hostname_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3591,) = _U32(buf, pos)
-        if _n3591 > 4194304:
-            raise _too_long("remote_domain_get_hostname_ret.hostname", _n3591, 4194304)
-        _end3592 = pos + 4 + _n3591
-        pos = _end3592 + (-_n3591 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_hostname_ret.hostname")
-        _hostname3590 = buf[_end3592 - _n3591 : _end3592].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_get_hostname_ret, (_hostname3590,))
-    except _StructError:
-        raise _truncated("remote_domain_get_hostname_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_hostname_ret(out: bytearray, value: remote_domain_get_hostname_ret) -> None:
-    try:
-        (_hostname3593,) = value
-        _b3594 = _hostname3593.encode("utf-8", "surrogateescape")
-        _n3595 = len(_b3594)
-        if _n3595 > 4194304:
-            raise _too_long("remote_domain_get_hostname_ret.hostname", _n3595, 4194304)
-        out += _U32P(_n3595)
-        out += _b3594
-        out += _PAD[-_n3595 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_hostname_ret: {e}") from e
-
-
-@record
-class remote_storage_vol_wipe_pattern_args(Record, tuple[remote_nonnull_storage_vol, int, int]):
-    """XDR struct ``remote_storage_vol_wipe_pattern_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-    algorithm: int
-    flags: int
-
-    def __new__(cls, vol: remote_nonnull_storage_vol, algorithm: int, flags: int) -> remote_storage_vol_wipe_pattern_args:
-        return _tuple_new(cls, (vol, algorithm, flags))
-
-
-def decode_remote_storage_vol_wipe_pattern_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_wipe_pattern_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4702,) = _U32(buf, pos)
-        if _n4702 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_pattern_args.vol.pool", _n4702, 4194304)
-        _end4703 = pos + 4 + _n4702
-        pos = _end4703 + (-_n4702 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_wipe_pattern_args.vol.pool")
-        _pool4697 = buf[_end4703 - _n4702 : _end4703].decode("utf-8", "surrogateescape")
-        (_n4704,) = _U32(buf, pos)
-        if _n4704 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_pattern_args.vol.name", _n4704, 4194304)
-        _end4705 = pos + 4 + _n4704
-        pos = _end4705 + (-_n4704 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_wipe_pattern_args.vol.name")
-        _name4698 = buf[_end4705 - _n4704 : _end4705].decode("utf-8", "surrogateescape")
-        (_n4706,) = _U32(buf, pos)
-        if _n4706 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_pattern_args.vol.key", _n4706, 4194304)
-        _end4707 = pos + 4 + _n4706
-        pos = _end4707 + (-_n4706 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_wipe_pattern_args.vol.key")
-        _key4699 = buf[_end4707 - _n4706 : _end4707].decode("utf-8", "surrogateescape")
-        _algorithm4700, _flags4701 = _U_II(buf, pos)
-        pos += 8
-        _vol4696 = _tuple_new(remote_nonnull_storage_vol, (_pool4697, _name4698, _key4699))
-        value = _tuple_new(remote_storage_vol_wipe_pattern_args, (_vol4696, _algorithm4700, _flags4701))
-    except _StructError:
-        raise _truncated("remote_storage_vol_wipe_pattern_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_wipe_pattern_args(out: bytearray, value: remote_storage_vol_wipe_pattern_args) -> None:
-    try:
-        _vol4708, _algorithm4709, _flags4710 = value
-        _pool4711, _name4712, _key4713 = _vol4708
-        _b4714 = _pool4711.encode("utf-8", "surrogateescape")
-        _n4715 = len(_b4714)
-        if _n4715 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_pattern_args.vol.pool", _n4715, 4194304)
-        out += _U32P(_n4715)
-        out += _b4714
-        out += _PAD[-_n4715 & 3]
-        _b4716 = _name4712.encode("utf-8", "surrogateescape")
-        _n4717 = len(_b4716)
-        if _n4717 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_pattern_args.vol.name", _n4717, 4194304)
-        out += _U32P(_n4717)
-        out += _b4716
-        out += _PAD[-_n4717 & 3]
-        _b4718 = _key4713.encode("utf-8", "surrogateescape")
-        _n4719 = len(_b4718)
-        if _n4719 > 4194304:
-            raise _too_long("remote_storage_vol_wipe_pattern_args.vol.key", _n4719, 4194304)
-        out += _U32P(_n4719)
-        out += _b4718
-        out += _PAD[-_n4719 & 3]
-        out += _P_II(_algorithm4709, _flags4710)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_wipe_pattern_args: {e}") from e
-
-
-@record
-class remote_storage_vol_resize_args(Record, tuple[remote_nonnull_storage_vol, int, int]):
-    """XDR struct ``remote_storage_vol_resize_args``."""
-
-    __slots__ = ()
-    vol: remote_nonnull_storage_vol
-    capacity: int
-    flags: int
-
-    def __new__(cls, vol: remote_nonnull_storage_vol, capacity: int, flags: int) -> remote_storage_vol_resize_args:
-        return _tuple_new(cls, (vol, capacity, flags))
-
-
-def decode_remote_storage_vol_resize_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_resize_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4834,) = _U32(buf, pos)
-        if _n4834 > 4194304:
-            raise _too_long("remote_storage_vol_resize_args.vol.pool", _n4834, 4194304)
-        _end4835 = pos + 4 + _n4834
-        pos = _end4835 + (-_n4834 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_resize_args.vol.pool")
-        _pool4829 = buf[_end4835 - _n4834 : _end4835].decode("utf-8", "surrogateescape")
-        (_n4836,) = _U32(buf, pos)
-        if _n4836 > 4194304:
-            raise _too_long("remote_storage_vol_resize_args.vol.name", _n4836, 4194304)
-        _end4837 = pos + 4 + _n4836
-        pos = _end4837 + (-_n4836 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_resize_args.vol.name")
-        _name4830 = buf[_end4837 - _n4836 : _end4837].decode("utf-8", "surrogateescape")
-        (_n4838,) = _U32(buf, pos)
-        if _n4838 > 4194304:
-            raise _too_long("remote_storage_vol_resize_args.vol.key", _n4838, 4194304)
-        _end4839 = pos + 4 + _n4838
-        pos = _end4839 + (-_n4838 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_vol_resize_args.vol.key")
-        _key4831 = buf[_end4839 - _n4838 : _end4839].decode("utf-8", "surrogateescape")
-        _capacity4832, _flags4833 = _U_QI(buf, pos)
-        pos += 12
-        _vol4828 = _tuple_new(remote_nonnull_storage_vol, (_pool4829, _name4830, _key4831))
-        value = _tuple_new(remote_storage_vol_resize_args, (_vol4828, _capacity4832, _flags4833))
-    except _StructError:
-        raise _truncated("remote_storage_vol_resize_args") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_resize_args(out: bytearray, value: remote_storage_vol_resize_args) -> None:
-    try:
-        _vol4840, _capacity4841, _flags4842 = value
-        _pool4843, _name4844, _key4845 = _vol4840
-        _b4846 = _pool4843.encode("utf-8", "surrogateescape")
-        _n4847 = len(_b4846)
-        if _n4847 > 4194304:
-            raise _too_long("remote_storage_vol_resize_args.vol.pool", _n4847, 4194304)
-        out += _U32P(_n4847)
-        out += _b4846
-        out += _PAD[-_n4847 & 3]
-        _b4848 = _name4844.encode("utf-8", "surrogateescape")
-        _n4849 = len(_b4848)
-        if _n4849 > 4194304:
-            raise _too_long("remote_storage_vol_resize_args.vol.name", _n4849, 4194304)
-        out += _U32P(_n4849)
-        out += _b4848
-        out += _PAD[-_n4849 & 3]
-        _b4850 = _key4845.encode("utf-8", "surrogateescape")
-        _n4851 = len(_b4850)
-        if _n4851 > 4194304:
-            raise _too_long("remote_storage_vol_resize_args.vol.key", _n4851, 4194304)
-        out += _U32P(_n4851)
-        out += _b4850
-        out += _PAD[-_n4851 & 3]
-        out += _P_QI(_capacity4841, _flags4842)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_resize_args: {e}") from e
-
-
-@record
-class remote_domain_event_tray_change_msg(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_event_tray_change_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    devAlias: str
-    reason: int
-
-    def __new__(cls, dom: remote_nonnull_domain, devAlias: str, reason: int) -> remote_domain_event_tray_change_msg:
-        return _tuple_new(cls, (dom, devAlias, reason))
-
-
-def decode_remote_domain_event_tray_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_tray_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6220,) = _U32(buf, pos)
-        if _n6220 > 4194304:
-            raise _too_long("remote_domain_event_tray_change_msg.dom.name", _n6220, 4194304)
-        _end6221 = pos + 4 + _n6220
-        pos = _end6221 + (-_n6220 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_tray_change_msg.dom.name")
-        _name6215 = buf[_end6221 - _n6220 : _end6221].decode("utf-8", "surrogateescape")
-        _uuid6216, _id6217 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_interface_stats_args.dom.name")
+        _name1327 = buf[_end1332 - _n1331 : _end1332].decode("utf-8", "surrogateescape")
+        _uuid1328, _id1329 = _U_16si(buf, pos)
         pos += 20
-        (_n6222,) = _U32(buf, pos)
-        if _n6222 > 4194304:
-            raise _too_long("remote_domain_event_tray_change_msg.devAlias", _n6222, 4194304)
-        _end6223 = pos + 4 + _n6222
-        pos = _end6223 + (-_n6222 & 3)
+        (_n1333,) = _U32(buf, pos)
+        if _n1333 > 4194304:
+            raise _too_long("remote_domain_interface_stats_args.device", _n1333, 4194304)
+        _end1334 = pos + 4 + _n1333
+        pos = _end1334 + (-_n1333 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_event_tray_change_msg.devAlias")
-        _devAlias6218 = buf[_end6223 - _n6222 : _end6223].decode("utf-8", "surrogateescape")
-        (_reason6219,) = _U_i(buf, pos)
+            raise _truncated("remote_domain_interface_stats_args.device")
+        _device1330 = buf[_end1334 - _n1333 : _end1334].decode("utf-8", "surrogateescape")
+        _dom1326 = _tuple_new(remote_nonnull_domain, (_name1327, _uuid1328, _id1329))
+        value = _tuple_new(remote_domain_interface_stats_args, (_dom1326, _device1330))
+    except _StructError:
+        raise _truncated("remote_domain_interface_stats_args") from None
+    return value, pos
+
+
+def encode_remote_domain_interface_stats_args(out: bytearray, value: remote_domain_interface_stats_args) -> None:
+    try:
+        _dom1335, _device1336 = value
+        _name1337, _uuid1338, _id1339 = _dom1335
+        _b1340 = _name1337.encode("utf-8", "surrogateescape")
+        _n1341 = len(_b1340)
+        if _n1341 > 4194304:
+            raise _too_long("remote_domain_interface_stats_args.dom.name", _n1341, 4194304)
+        out += _U32P(_n1341)
+        out += _b1340
+        out += _PAD[-_n1341 & 3]
+        if len(_uuid1338) != 16:
+            raise _wrong_size("remote_domain_interface_stats_args.dom.uuid", len(_uuid1338), 16)
+        out += _P_16si(_uuid1338, _id1339)
+        _b1342 = _device1336.encode("utf-8", "surrogateescape")
+        _n1343 = len(_b1342)
+        if _n1343 > 4194304:
+            raise _too_long("remote_domain_interface_stats_args.device", _n1343, 4194304)
+        out += _U32P(_n1343)
+        out += _b1342
+        out += _PAD[-_n1343 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_interface_stats_args: {e}") from e
+
+
+@record
+class remote_domain_interface_stats_ret(Record, tuple[int, int, int, int, int, int, int, int]):
+    """XDR struct ``remote_domain_interface_stats_ret``."""
+
+    __slots__ = ()
+    rx_bytes: int
+    rx_packets: int
+    rx_errs: int
+    rx_drop: int
+    tx_bytes: int
+    tx_packets: int
+    tx_errs: int
+    tx_drop: int
+
+    def __new__(cls, rx_bytes: int, rx_packets: int, rx_errs: int, rx_drop: int, tx_bytes: int, tx_packets: int, tx_errs: int, tx_drop: int) -> remote_domain_interface_stats_ret:
+        return _tuple_new(cls, (rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop))
+
+
+def decode_remote_domain_interface_stats_ret(buf: Buf, pos: int) -> tuple[remote_domain_interface_stats_ret, int]:
+    try:
+        _rx_bytes1344, _rx_packets1345, _rx_errs1346, _rx_drop1347, _tx_bytes1348, _tx_packets1349, _tx_errs1350, _tx_drop1351 = _U_qqqqqqqq(buf, pos)
+        pos += 64
+        value = _tuple_new(remote_domain_interface_stats_ret, (_rx_bytes1344, _rx_packets1345, _rx_errs1346, _rx_drop1347, _tx_bytes1348, _tx_packets1349, _tx_errs1350, _tx_drop1351))
+    except _StructError:
+        raise _truncated("remote_domain_interface_stats_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_interface_stats_ret(out: bytearray, value: remote_domain_interface_stats_ret) -> None:
+    try:
+        _rx_bytes1352, _rx_packets1353, _rx_errs1354, _rx_drop1355, _tx_bytes1356, _tx_packets1357, _tx_errs1358, _tx_drop1359 = value
+        out += _P_qqqqqqqq(_rx_bytes1352, _rx_packets1353, _rx_errs1354, _rx_drop1355, _tx_bytes1356, _tx_packets1357, _tx_errs1358, _tx_drop1359)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_interface_stats_ret: {e}") from e
+
+
+@record
+class remote_auth_list_ret(Record, tuple[list[int]]):
+    """XDR struct ``remote_auth_list_ret``."""
+
+    __slots__ = ()
+    types: list[int]
+
+    def __new__(cls, types: list[int]) -> remote_auth_list_ret:
+        return _tuple_new(cls, (types,))
+
+
+def decode_remote_auth_list_ret(buf: Buf, pos: int) -> tuple[remote_auth_list_ret, int]:
+    try:
+        (_n4101,) = _U32(buf, pos)
         pos += 4
-        _dom6214 = _tuple_new(remote_nonnull_domain, (_name6215, _uuid6216, _id6217))
-        value = _tuple_new(remote_domain_event_tray_change_msg, (_dom6214, _devAlias6218, _reason6219))
+        if _n4101 > 20:
+            raise _too_long("remote_auth_list_ret.types", _n4101, 20)
+        if _n4101 * 4 > len(buf) - pos:
+            raise _truncated("remote_auth_list_ret.types")
+        _types4100: list[int] = list(_unpack_from(f">{_n4101}i", buf, pos))
+        pos += 4 * _n4101
+        value = _tuple_new(remote_auth_list_ret, (_types4100,))
     except _StructError:
-        raise _truncated("remote_domain_event_tray_change_msg") from None
+        raise _truncated("remote_auth_list_ret") from None
     return value, pos
 
 
-def encode_remote_domain_event_tray_change_msg(out: bytearray, value: remote_domain_event_tray_change_msg) -> None:
+def encode_remote_auth_list_ret(out: bytearray, value: remote_auth_list_ret) -> None:
     try:
-        _dom6224, _devAlias6225, _reason6226 = value
-        _name6227, _uuid6228, _id6229 = _dom6224
-        _b6230 = _name6227.encode("utf-8", "surrogateescape")
-        _n6231 = len(_b6230)
-        if _n6231 > 4194304:
-            raise _too_long("remote_domain_event_tray_change_msg.dom.name", _n6231, 4194304)
-        out += _U32P(_n6231)
-        out += _b6230
-        out += _PAD[-_n6231 & 3]
-        if len(_uuid6228) != 16:
-            raise _wrong_size("remote_domain_event_tray_change_msg.dom.uuid", len(_uuid6228), 16)
-        out += _P_16si(_uuid6228, _id6229)
-        _b6232 = _devAlias6225.encode("utf-8", "surrogateescape")
-        _n6233 = len(_b6232)
-        if _n6233 > 4194304:
-            raise _too_long("remote_domain_event_tray_change_msg.devAlias", _n6233, 4194304)
-        out += _U32P(_n6233)
-        out += _b6232
-        out += _PAD[-_n6233 & 3]
-        out += _P_i(_reason6226)
+        (_types4102,) = value
+        _n4103 = len(_types4102)
+        if _n4103 > 20:
+            raise _too_long("remote_auth_list_ret.types", _n4103, 20)
+        out += _U32P(_n4103)
+        out += _pack(f">{_n4103}i", *_types4102)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_tray_change_msg: {e}") from e
+        raise XDRError(f"cannot encode remote_auth_list_ret: {e}") from e
 
 
 @record
-class remote_domain_event_pmwakeup_msg(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_event_pmwakeup_msg``."""
+class remote_auth_sasl_init_ret(Record, tuple[str]):
+    """XDR struct ``remote_auth_sasl_init_ret``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
+    mechlist: str
 
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_event_pmwakeup_msg:
-        return _tuple_new(cls, (dom,))
+    def __new__(cls, mechlist: str) -> remote_auth_sasl_init_ret:
+        return _tuple_new(cls, (mechlist,))
 
 
-def decode_remote_domain_event_pmwakeup_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_pmwakeup_msg, int]:
+def decode_remote_auth_sasl_init_ret(buf: Buf, pos: int) -> tuple[remote_auth_sasl_init_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6262,) = _U32(buf, pos)
-        if _n6262 > 4194304:
-            raise _too_long("remote_domain_event_pmwakeup_msg.dom.name", _n6262, 4194304)
-        _end6263 = pos + 4 + _n6262
-        pos = _end6263 + (-_n6262 & 3)
+        (_n4105,) = _U32(buf, pos)
+        if _n4105 > 4194304:
+            raise _too_long("remote_auth_sasl_init_ret.mechlist", _n4105, 4194304)
+        _end4106 = pos + 4 + _n4105
+        pos = _end4106 + (-_n4105 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_event_pmwakeup_msg.dom.name")
-        _name6259 = buf[_end6263 - _n6262 : _end6263].decode("utf-8", "surrogateescape")
-        _uuid6260, _id6261 = _U_16si(buf, pos)
-        pos += 20
-        _dom6258 = _tuple_new(remote_nonnull_domain, (_name6259, _uuid6260, _id6261))
-        value = _tuple_new(remote_domain_event_pmwakeup_msg, (_dom6258,))
+            raise _truncated("remote_auth_sasl_init_ret.mechlist")
+        _mechlist4104 = buf[_end4106 - _n4105 : _end4106].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_auth_sasl_init_ret, (_mechlist4104,))
     except _StructError:
-        raise _truncated("remote_domain_event_pmwakeup_msg") from None
+        raise _truncated("remote_auth_sasl_init_ret") from None
     return value, pos
 
 
-def encode_remote_domain_event_pmwakeup_msg(out: bytearray, value: remote_domain_event_pmwakeup_msg) -> None:
+def encode_remote_auth_sasl_init_ret(out: bytearray, value: remote_auth_sasl_init_ret) -> None:
     try:
-        (_dom6264,) = value
-        _name6265, _uuid6266, _id6267 = _dom6264
-        _b6268 = _name6265.encode("utf-8", "surrogateescape")
-        _n6269 = len(_b6268)
-        if _n6269 > 4194304:
-            raise _too_long("remote_domain_event_pmwakeup_msg.dom.name", _n6269, 4194304)
-        out += _U32P(_n6269)
-        out += _b6268
-        out += _PAD[-_n6269 & 3]
-        if len(_uuid6266) != 16:
-            raise _wrong_size("remote_domain_event_pmwakeup_msg.dom.uuid", len(_uuid6266), 16)
-        out += _P_16si(_uuid6266, _id6267)
+        (_mechlist4107,) = value
+        _b4108 = _mechlist4107.encode("utf-8", "surrogateescape")
+        _n4109 = len(_b4108)
+        if _n4109 > 4194304:
+            raise _too_long("remote_auth_sasl_init_ret.mechlist", _n4109, 4194304)
+        out += _U32P(_n4109)
+        out += _b4108
+        out += _PAD[-_n4109 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_pmwakeup_msg: {e}") from e
+        raise XDRError(f"cannot encode remote_auth_sasl_init_ret: {e}") from e
 
 
 @record
-class remote_domain_event_pmsuspend_msg(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_event_pmsuspend_msg``."""
+class remote_auth_sasl_start_args(Record, tuple[str, int, bytes]):
+    """XDR struct ``remote_auth_sasl_start_args``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
+    mech: str
+    nil: int
+    data: bytes
 
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_event_pmsuspend_msg:
-        return _tuple_new(cls, (dom,))
+    def __new__(cls, mech: str, nil: int, data: bytes) -> remote_auth_sasl_start_args:
+        return _tuple_new(cls, (mech, nil, data))
 
 
-def decode_remote_domain_event_pmsuspend_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_pmsuspend_msg, int]:
+def decode_remote_auth_sasl_start_args(buf: Buf, pos: int) -> tuple[remote_auth_sasl_start_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6292,) = _U32(buf, pos)
-        if _n6292 > 4194304:
-            raise _too_long("remote_domain_event_pmsuspend_msg.dom.name", _n6292, 4194304)
-        _end6293 = pos + 4 + _n6292
-        pos = _end6293 + (-_n6292 & 3)
+        (_n4113,) = _U32(buf, pos)
+        if _n4113 > 4194304:
+            raise _too_long("remote_auth_sasl_start_args.mech", _n4113, 4194304)
+        _end4114 = pos + 4 + _n4113
+        pos = _end4114 + (-_n4113 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_event_pmsuspend_msg.dom.name")
-        _name6289 = buf[_end6293 - _n6292 : _end6293].decode("utf-8", "surrogateescape")
-        _uuid6290, _id6291 = _U_16si(buf, pos)
-        pos += 20
-        _dom6288 = _tuple_new(remote_nonnull_domain, (_name6289, _uuid6290, _id6291))
-        value = _tuple_new(remote_domain_event_pmsuspend_msg, (_dom6288,))
-    except _StructError:
-        raise _truncated("remote_domain_event_pmsuspend_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_pmsuspend_msg(out: bytearray, value: remote_domain_event_pmsuspend_msg) -> None:
-    try:
-        (_dom6294,) = value
-        _name6295, _uuid6296, _id6297 = _dom6294
-        _b6298 = _name6295.encode("utf-8", "surrogateescape")
-        _n6299 = len(_b6298)
-        if _n6299 > 4194304:
-            raise _too_long("remote_domain_event_pmsuspend_msg.dom.name", _n6299, 4194304)
-        out += _U32P(_n6299)
-        out += _b6298
-        out += _PAD[-_n6299 & 3]
-        if len(_uuid6296) != 16:
-            raise _wrong_size("remote_domain_event_pmsuspend_msg.dom.uuid", len(_uuid6296), 16)
-        out += _P_16si(_uuid6296, _id6297)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_pmsuspend_msg: {e}") from e
-
-
-@record
-class remote_domain_event_balloon_change_msg(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_event_balloon_change_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    actual: int
-
-    def __new__(cls, dom: remote_nonnull_domain, actual: int) -> remote_domain_event_balloon_change_msg:
-        return _tuple_new(cls, (dom, actual))
-
-
-def decode_remote_domain_event_balloon_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_balloon_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6323,) = _U32(buf, pos)
-        if _n6323 > 4194304:
-            raise _too_long("remote_domain_event_balloon_change_msg.dom.name", _n6323, 4194304)
-        _end6324 = pos + 4 + _n6323
-        pos = _end6324 + (-_n6323 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_balloon_change_msg.dom.name")
-        _name6319 = buf[_end6324 - _n6323 : _end6324].decode("utf-8", "surrogateescape")
-        _uuid6320, _id6321, _actual6322 = _U_16siQ(buf, pos)
-        pos += 28
-        _dom6318 = _tuple_new(remote_nonnull_domain, (_name6319, _uuid6320, _id6321))
-        value = _tuple_new(remote_domain_event_balloon_change_msg, (_dom6318, _actual6322))
-    except _StructError:
-        raise _truncated("remote_domain_event_balloon_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_balloon_change_msg(out: bytearray, value: remote_domain_event_balloon_change_msg) -> None:
-    try:
-        _dom6325, _actual6326 = value
-        _name6327, _uuid6328, _id6329 = _dom6325
-        _b6330 = _name6327.encode("utf-8", "surrogateescape")
-        _n6331 = len(_b6330)
-        if _n6331 > 4194304:
-            raise _too_long("remote_domain_event_balloon_change_msg.dom.name", _n6331, 4194304)
-        out += _U32P(_n6331)
-        out += _b6330
-        out += _PAD[-_n6331 & 3]
-        if len(_uuid6328) != 16:
-            raise _wrong_size("remote_domain_event_balloon_change_msg.dom.uuid", len(_uuid6328), 16)
-        out += _P_16siQ(_uuid6328, _id6329, _actual6326)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_balloon_change_msg: {e}") from e
-
-
-@record
-class remote_domain_list_all_snapshots_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_list_all_snapshots_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    need_results: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, need_results: int, flags: int) -> remote_domain_list_all_snapshots_args:
-        return _tuple_new(cls, (dom, need_results, flags))
-
-
-def decode_remote_domain_list_all_snapshots_args(buf: Buf, pos: int) -> tuple[remote_domain_list_all_snapshots_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6582,) = _U32(buf, pos)
-        if _n6582 > 4194304:
-            raise _too_long("remote_domain_list_all_snapshots_args.dom.name", _n6582, 4194304)
-        _end6583 = pos + 4 + _n6582
-        pos = _end6583 + (-_n6582 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_list_all_snapshots_args.dom.name")
-        _name6577 = buf[_end6583 - _n6582 : _end6583].decode("utf-8", "surrogateescape")
-        _uuid6578, _id6579, _need_results6580, _flags6581 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom6576 = _tuple_new(remote_nonnull_domain, (_name6577, _uuid6578, _id6579))
-        value = _tuple_new(remote_domain_list_all_snapshots_args, (_dom6576, _need_results6580, _flags6581))
-    except _StructError:
-        raise _truncated("remote_domain_list_all_snapshots_args") from None
-    return value, pos
-
-
-def encode_remote_domain_list_all_snapshots_args(out: bytearray, value: remote_domain_list_all_snapshots_args) -> None:
-    try:
-        _dom6584, _need_results6585, _flags6586 = value
-        _name6587, _uuid6588, _id6589 = _dom6584
-        _b6590 = _name6587.encode("utf-8", "surrogateescape")
-        _n6591 = len(_b6590)
-        if _n6591 > 4194304:
-            raise _too_long("remote_domain_list_all_snapshots_args.dom.name", _n6591, 4194304)
-        out += _U32P(_n6591)
-        out += _b6590
-        out += _PAD[-_n6591 & 3]
-        if len(_uuid6588) != 16:
-            raise _wrong_size("remote_domain_list_all_snapshots_args.dom.uuid", len(_uuid6588), 16)
-        out += _P_16siiI(_uuid6588, _id6589, _need_results6585, _flags6586)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_list_all_snapshots_args: {e}") from e
-
-
-@record
-class remote_domain_list_all_snapshots_ret(Record, tuple[list[remote_nonnull_domain_snapshot], int]):
-    """XDR struct ``remote_domain_list_all_snapshots_ret``."""
-
-    __slots__ = ()
-    snapshots: list[remote_nonnull_domain_snapshot]
-    ret: int
-
-    def __new__(cls, snapshots: list[remote_nonnull_domain_snapshot], ret: int) -> remote_domain_list_all_snapshots_ret:
-        return _tuple_new(cls, (snapshots, ret))
-
-
-def decode_remote_domain_list_all_snapshots_ret(buf: Buf, pos: int) -> tuple[remote_domain_list_all_snapshots_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6594,) = _U32(buf, pos)
+            raise _truncated("remote_auth_sasl_start_args.mech")
+        _mech4110 = buf[_end4114 - _n4113 : _end4114].decode("utf-8", "surrogateescape")
+        (_nil4111,) = _U_i(buf, pos)
         pos += 4
-        if _n6594 > 16384:
-            raise _too_long("remote_domain_list_all_snapshots_ret.snapshots", _n6594, 16384)
-        if _n6594 * 28 > len(buf) - pos:
-            raise _truncated("remote_domain_list_all_snapshots_ret.snapshots")
-        _snapshots6592: list[remote_nonnull_domain_snapshot] = []
-        for _ in range(_n6594):
-            (_n6601,) = _U32(buf, pos)
-            if _n6601 > 4194304:
-                raise _too_long("remote_domain_list_all_snapshots_ret.snapshots[].name", _n6601, 4194304)
-            _end6602 = pos + 4 + _n6601
-            pos = _end6602 + (-_n6601 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_list_all_snapshots_ret.snapshots[].name")
-            _name6596 = buf[_end6602 - _n6601 : _end6602].decode("utf-8", "surrogateescape")
-            (_n6603,) = _U32(buf, pos)
-            if _n6603 > 4194304:
-                raise _too_long("remote_domain_list_all_snapshots_ret.snapshots[].dom.name", _n6603, 4194304)
-            _end6604 = pos + 4 + _n6603
-            pos = _end6604 + (-_n6603 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_list_all_snapshots_ret.snapshots[].dom.name")
-            _name6598 = buf[_end6604 - _n6603 : _end6604].decode("utf-8", "surrogateescape")
-            _uuid6599, _id6600 = _U_16si(buf, pos)
-            pos += 20
-            _dom6597 = _tuple_new(remote_nonnull_domain, (_name6598, _uuid6599, _id6600))
-            _e6595 = _tuple_new(remote_nonnull_domain_snapshot, (_name6596, _dom6597))
-            _snapshots6592.append(_e6595)
-        (_ret6593,) = _U_i(buf, pos)
+        (_n4115,) = _U32(buf, pos)
         pos += 4
-        value = _tuple_new(remote_domain_list_all_snapshots_ret, (_snapshots6592, _ret6593))
+        if _n4115 > 65536:
+            raise _too_long("remote_auth_sasl_start_args.data", _n4115, 65536)
+        if _n4115 * 4 > len(buf) - pos:
+            raise _truncated("remote_auth_sasl_start_args.data")
+        _data4112 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4115}i", buf, pos)])
+        pos += 4 * _n4115
+        value = _tuple_new(remote_auth_sasl_start_args, (_mech4110, _nil4111, _data4112))
     except _StructError:
-        raise _truncated("remote_domain_list_all_snapshots_ret") from None
+        raise _truncated("remote_auth_sasl_start_args") from None
     return value, pos
 
 
-def encode_remote_domain_list_all_snapshots_ret(out: bytearray, value: remote_domain_list_all_snapshots_ret) -> None:
+def encode_remote_auth_sasl_start_args(out: bytearray, value: remote_auth_sasl_start_args) -> None:
     try:
-        _snapshots6605, _ret6606 = value
-        _n6607 = len(_snapshots6605)
-        if _n6607 > 16384:
-            raise _too_long("remote_domain_list_all_snapshots_ret.snapshots", _n6607, 16384)
-        out += _U32P(_n6607)
-        for _e6608 in _snapshots6605:
-            _name6609, _dom6610 = _e6608
-            _name6611, _uuid6612, _id6613 = _dom6610
-            _b6614 = _name6609.encode("utf-8", "surrogateescape")
-            _n6615 = len(_b6614)
-            if _n6615 > 4194304:
-                raise _too_long("remote_domain_list_all_snapshots_ret.snapshots[].name", _n6615, 4194304)
-            out += _U32P(_n6615)
-            out += _b6614
-            out += _PAD[-_n6615 & 3]
-            _b6616 = _name6611.encode("utf-8", "surrogateescape")
-            _n6617 = len(_b6616)
-            if _n6617 > 4194304:
-                raise _too_long("remote_domain_list_all_snapshots_ret.snapshots[].dom.name", _n6617, 4194304)
-            out += _U32P(_n6617)
-            out += _b6616
-            out += _PAD[-_n6617 & 3]
-            if len(_uuid6612) != 16:
-                raise _wrong_size("remote_domain_list_all_snapshots_ret.snapshots[].dom.uuid", len(_uuid6612), 16)
-            out += _P_16si(_uuid6612, _id6613)
-        out += _P_i(_ret6606)
+        _mech4116, _nil4117, _data4118 = value
+        _b4119 = _mech4116.encode("utf-8", "surrogateescape")
+        _n4120 = len(_b4119)
+        if _n4120 > 4194304:
+            raise _too_long("remote_auth_sasl_start_args.mech", _n4120, 4194304)
+        out += _U32P(_n4120)
+        out += _b4119
+        out += _PAD[-_n4120 & 3]
+        out += _P_i(_nil4117)
+        _n4121 = len(_data4118)
+        if _n4121 > 65536:
+            raise _too_long("remote_auth_sasl_start_args.data", _n4121, 65536)
+        out += _U32P(_n4121)
+        out += _pack(f">{_n4121}i", *memoryview(_data4118).cast("b"))
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_list_all_snapshots_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_auth_sasl_start_args: {e}") from e
 
 
 @record
-class remote_domain_snapshot_list_all_children_args(Record, tuple[remote_nonnull_domain_snapshot, int, int]):
-    """XDR struct ``remote_domain_snapshot_list_all_children_args``."""
+class remote_auth_sasl_start_ret(Record, tuple[int, int, bytes]):
+    """XDR struct ``remote_auth_sasl_start_ret``."""
 
     __slots__ = ()
-    snapshot: remote_nonnull_domain_snapshot
-    need_results: int
-    flags: int
+    complete: int
+    nil: int
+    data: bytes
 
-    def __new__(cls, snapshot: remote_nonnull_domain_snapshot, need_results: int, flags: int) -> remote_domain_snapshot_list_all_children_args:
-        return _tuple_new(cls, (snapshot, need_results, flags))
+    def __new__(cls, complete: int, nil: int, data: bytes) -> remote_auth_sasl_start_ret:
+        return _tuple_new(cls, (complete, nil, data))
 
 
-def decode_remote_domain_snapshot_list_all_children_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_list_all_children_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_auth_sasl_start_ret(buf: Buf, pos: int) -> tuple[remote_auth_sasl_start_ret, int]:
     try:
-        (_n6684,) = _U32(buf, pos)
-        if _n6684 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_all_children_args.snapshot.name", _n6684, 4194304)
-        _end6685 = pos + 4 + _n6684
-        pos = _end6685 + (-_n6684 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_list_all_children_args.snapshot.name")
-        _name6677 = buf[_end6685 - _n6684 : _end6685].decode("utf-8", "surrogateescape")
-        (_n6686,) = _U32(buf, pos)
-        if _n6686 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_all_children_args.snapshot.dom.name", _n6686, 4194304)
-        _end6687 = pos + 4 + _n6686
-        pos = _end6687 + (-_n6686 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_list_all_children_args.snapshot.dom.name")
-        _name6679 = buf[_end6687 - _n6686 : _end6687].decode("utf-8", "surrogateescape")
-        _uuid6680, _id6681, _need_results6682, _flags6683 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom6678 = _tuple_new(remote_nonnull_domain, (_name6679, _uuid6680, _id6681))
-        _snapshot6676 = _tuple_new(remote_nonnull_domain_snapshot, (_name6677, _dom6678))
-        value = _tuple_new(remote_domain_snapshot_list_all_children_args, (_snapshot6676, _need_results6682, _flags6683))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_list_all_children_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_list_all_children_args(out: bytearray, value: remote_domain_snapshot_list_all_children_args) -> None:
-    try:
-        _snapshot6688, _need_results6689, _flags6690 = value
-        _name6691, _dom6692 = _snapshot6688
-        _name6693, _uuid6694, _id6695 = _dom6692
-        _b6696 = _name6691.encode("utf-8", "surrogateescape")
-        _n6697 = len(_b6696)
-        if _n6697 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_all_children_args.snapshot.name", _n6697, 4194304)
-        out += _U32P(_n6697)
-        out += _b6696
-        out += _PAD[-_n6697 & 3]
-        _b6698 = _name6693.encode("utf-8", "surrogateescape")
-        _n6699 = len(_b6698)
-        if _n6699 > 4194304:
-            raise _too_long("remote_domain_snapshot_list_all_children_args.snapshot.dom.name", _n6699, 4194304)
-        out += _U32P(_n6699)
-        out += _b6698
-        out += _PAD[-_n6699 & 3]
-        if len(_uuid6694) != 16:
-            raise _wrong_size("remote_domain_snapshot_list_all_children_args.snapshot.dom.uuid", len(_uuid6694), 16)
-        out += _P_16siiI(_uuid6694, _id6695, _need_results6689, _flags6690)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_list_all_children_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_list_all_children_ret(Record, tuple[list[remote_nonnull_domain_snapshot], int]):
-    """XDR struct ``remote_domain_snapshot_list_all_children_ret``."""
-
-    __slots__ = ()
-    snapshots: list[remote_nonnull_domain_snapshot]
-    ret: int
-
-    def __new__(cls, snapshots: list[remote_nonnull_domain_snapshot], ret: int) -> remote_domain_snapshot_list_all_children_ret:
-        return _tuple_new(cls, (snapshots, ret))
-
-
-def decode_remote_domain_snapshot_list_all_children_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_list_all_children_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6702,) = _U32(buf, pos)
-        pos += 4
-        if _n6702 > 16384:
-            raise _too_long("remote_domain_snapshot_list_all_children_ret.snapshots", _n6702, 16384)
-        if _n6702 * 28 > len(buf) - pos:
-            raise _truncated("remote_domain_snapshot_list_all_children_ret.snapshots")
-        _snapshots6700: list[remote_nonnull_domain_snapshot] = []
-        for _ in range(_n6702):
-            (_n6709,) = _U32(buf, pos)
-            if _n6709 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_all_children_ret.snapshots[].name", _n6709, 4194304)
-            _end6710 = pos + 4 + _n6709
-            pos = _end6710 + (-_n6709 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_snapshot_list_all_children_ret.snapshots[].name")
-            _name6704 = buf[_end6710 - _n6709 : _end6710].decode("utf-8", "surrogateescape")
-            (_n6711,) = _U32(buf, pos)
-            if _n6711 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_all_children_ret.snapshots[].dom.name", _n6711, 4194304)
-            _end6712 = pos + 4 + _n6711
-            pos = _end6712 + (-_n6711 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_snapshot_list_all_children_ret.snapshots[].dom.name")
-            _name6706 = buf[_end6712 - _n6711 : _end6712].decode("utf-8", "surrogateescape")
-            _uuid6707, _id6708 = _U_16si(buf, pos)
-            pos += 20
-            _dom6705 = _tuple_new(remote_nonnull_domain, (_name6706, _uuid6707, _id6708))
-            _e6703 = _tuple_new(remote_nonnull_domain_snapshot, (_name6704, _dom6705))
-            _snapshots6700.append(_e6703)
-        (_ret6701,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_snapshot_list_all_children_ret, (_snapshots6700, _ret6701))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_list_all_children_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_list_all_children_ret(out: bytearray, value: remote_domain_snapshot_list_all_children_ret) -> None:
-    try:
-        _snapshots6713, _ret6714 = value
-        _n6715 = len(_snapshots6713)
-        if _n6715 > 16384:
-            raise _too_long("remote_domain_snapshot_list_all_children_ret.snapshots", _n6715, 16384)
-        out += _U32P(_n6715)
-        for _e6716 in _snapshots6713:
-            _name6717, _dom6718 = _e6716
-            _name6719, _uuid6720, _id6721 = _dom6718
-            _b6722 = _name6717.encode("utf-8", "surrogateescape")
-            _n6723 = len(_b6722)
-            if _n6723 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_all_children_ret.snapshots[].name", _n6723, 4194304)
-            out += _U32P(_n6723)
-            out += _b6722
-            out += _PAD[-_n6723 & 3]
-            _b6724 = _name6719.encode("utf-8", "surrogateescape")
-            _n6725 = len(_b6724)
-            if _n6725 > 4194304:
-                raise _too_long("remote_domain_snapshot_list_all_children_ret.snapshots[].dom.name", _n6725, 4194304)
-            out += _U32P(_n6725)
-            out += _b6724
-            out += _PAD[-_n6725 & 3]
-            if len(_uuid6720) != 16:
-                raise _wrong_size("remote_domain_snapshot_list_all_children_ret.snapshots[].dom.uuid", len(_uuid6720), 16)
-            out += _P_16si(_uuid6720, _id6721)
-        out += _P_i(_ret6714)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_list_all_children_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_is_current_args(Record, tuple[remote_nonnull_domain_snapshot, int]):
-    """XDR struct ``remote_domain_snapshot_is_current_args``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    flags: int
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, flags: int) -> remote_domain_snapshot_is_current_args:
-        return _tuple_new(cls, (snap, flags))
-
-
-def decode_remote_domain_snapshot_is_current_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_is_current_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6865,) = _U32(buf, pos)
-        if _n6865 > 4194304:
-            raise _too_long("remote_domain_snapshot_is_current_args.snap.name", _n6865, 4194304)
-        _end6866 = pos + 4 + _n6865
-        pos = _end6866 + (-_n6865 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_is_current_args.snap.name")
-        _name6859 = buf[_end6866 - _n6865 : _end6866].decode("utf-8", "surrogateescape")
-        (_n6867,) = _U32(buf, pos)
-        if _n6867 > 4194304:
-            raise _too_long("remote_domain_snapshot_is_current_args.snap.dom.name", _n6867, 4194304)
-        _end6868 = pos + 4 + _n6867
-        pos = _end6868 + (-_n6867 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_is_current_args.snap.dom.name")
-        _name6861 = buf[_end6868 - _n6867 : _end6868].decode("utf-8", "surrogateescape")
-        _uuid6862, _id6863, _flags6864 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6860 = _tuple_new(remote_nonnull_domain, (_name6861, _uuid6862, _id6863))
-        _snap6858 = _tuple_new(remote_nonnull_domain_snapshot, (_name6859, _dom6860))
-        value = _tuple_new(remote_domain_snapshot_is_current_args, (_snap6858, _flags6864))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_is_current_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_is_current_args(out: bytearray, value: remote_domain_snapshot_is_current_args) -> None:
-    try:
-        _snap6869, _flags6870 = value
-        _name6871, _dom6872 = _snap6869
-        _name6873, _uuid6874, _id6875 = _dom6872
-        _b6876 = _name6871.encode("utf-8", "surrogateescape")
-        _n6877 = len(_b6876)
-        if _n6877 > 4194304:
-            raise _too_long("remote_domain_snapshot_is_current_args.snap.name", _n6877, 4194304)
-        out += _U32P(_n6877)
-        out += _b6876
-        out += _PAD[-_n6877 & 3]
-        _b6878 = _name6873.encode("utf-8", "surrogateescape")
-        _n6879 = len(_b6878)
-        if _n6879 > 4194304:
-            raise _too_long("remote_domain_snapshot_is_current_args.snap.dom.name", _n6879, 4194304)
-        out += _U32P(_n6879)
-        out += _b6878
-        out += _PAD[-_n6879 & 3]
-        if len(_uuid6874) != 16:
-            raise _wrong_size("remote_domain_snapshot_is_current_args.snap.dom.uuid", len(_uuid6874), 16)
-        out += _P_16siI(_uuid6874, _id6875, _flags6870)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_is_current_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_is_current_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_snapshot_is_current_ret``."""
-
-    __slots__ = ()
-    current: int
-
-    def __new__(cls, current: int) -> remote_domain_snapshot_is_current_ret:
-        return _tuple_new(cls, (current,))
-
-
-def decode_remote_domain_snapshot_is_current_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_is_current_ret, int]:
-    try:
-        (_current6880,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_snapshot_is_current_ret, (_current6880,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_is_current_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_is_current_ret(out: bytearray, value: remote_domain_snapshot_is_current_ret) -> None:
-    try:
-        (_current6881,) = value
-        out += _P_i(_current6881)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_is_current_ret: {e}") from e
-
-
-@record
-class remote_domain_snapshot_has_metadata_args(Record, tuple[remote_nonnull_domain_snapshot, int]):
-    """XDR struct ``remote_domain_snapshot_has_metadata_args``."""
-
-    __slots__ = ()
-    snap: remote_nonnull_domain_snapshot
-    flags: int
-
-    def __new__(cls, snap: remote_nonnull_domain_snapshot, flags: int) -> remote_domain_snapshot_has_metadata_args:
-        return _tuple_new(cls, (snap, flags))
-
-
-def decode_remote_domain_snapshot_has_metadata_args(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_has_metadata_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6889,) = _U32(buf, pos)
-        if _n6889 > 4194304:
-            raise _too_long("remote_domain_snapshot_has_metadata_args.snap.name", _n6889, 4194304)
-        _end6890 = pos + 4 + _n6889
-        pos = _end6890 + (-_n6889 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_has_metadata_args.snap.name")
-        _name6883 = buf[_end6890 - _n6889 : _end6890].decode("utf-8", "surrogateescape")
-        (_n6891,) = _U32(buf, pos)
-        if _n6891 > 4194304:
-            raise _too_long("remote_domain_snapshot_has_metadata_args.snap.dom.name", _n6891, 4194304)
-        _end6892 = pos + 4 + _n6891
-        pos = _end6892 + (-_n6891 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_snapshot_has_metadata_args.snap.dom.name")
-        _name6885 = buf[_end6892 - _n6891 : _end6892].decode("utf-8", "surrogateescape")
-        _uuid6886, _id6887, _flags6888 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6884 = _tuple_new(remote_nonnull_domain, (_name6885, _uuid6886, _id6887))
-        _snap6882 = _tuple_new(remote_nonnull_domain_snapshot, (_name6883, _dom6884))
-        value = _tuple_new(remote_domain_snapshot_has_metadata_args, (_snap6882, _flags6888))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_has_metadata_args") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_has_metadata_args(out: bytearray, value: remote_domain_snapshot_has_metadata_args) -> None:
-    try:
-        _snap6893, _flags6894 = value
-        _name6895, _dom6896 = _snap6893
-        _name6897, _uuid6898, _id6899 = _dom6896
-        _b6900 = _name6895.encode("utf-8", "surrogateescape")
-        _n6901 = len(_b6900)
-        if _n6901 > 4194304:
-            raise _too_long("remote_domain_snapshot_has_metadata_args.snap.name", _n6901, 4194304)
-        out += _U32P(_n6901)
-        out += _b6900
-        out += _PAD[-_n6901 & 3]
-        _b6902 = _name6897.encode("utf-8", "surrogateescape")
-        _n6903 = len(_b6902)
-        if _n6903 > 4194304:
-            raise _too_long("remote_domain_snapshot_has_metadata_args.snap.dom.name", _n6903, 4194304)
-        out += _U32P(_n6903)
-        out += _b6902
-        out += _PAD[-_n6903 & 3]
-        if len(_uuid6898) != 16:
-            raise _wrong_size("remote_domain_snapshot_has_metadata_args.snap.dom.uuid", len(_uuid6898), 16)
-        out += _P_16siI(_uuid6898, _id6899, _flags6894)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_has_metadata_args: {e}") from e
-
-
-@record
-class remote_domain_snapshot_has_metadata_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_snapshot_has_metadata_ret``."""
-
-    __slots__ = ()
-    metadata: int
-
-    def __new__(cls, metadata: int) -> remote_domain_snapshot_has_metadata_ret:
-        return _tuple_new(cls, (metadata,))
-
-
-def decode_remote_domain_snapshot_has_metadata_ret(buf: Buf, pos: int) -> tuple[remote_domain_snapshot_has_metadata_ret, int]:
-    try:
-        (_metadata6904,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_snapshot_has_metadata_ret, (_metadata6904,))
-    except _StructError:
-        raise _truncated("remote_domain_snapshot_has_metadata_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_snapshot_has_metadata_ret(out: bytearray, value: remote_domain_snapshot_has_metadata_ret) -> None:
-    try:
-        (_metadata6905,) = value
-        out += _P_i(_metadata6905)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_snapshot_has_metadata_ret: {e}") from e
-
-
-@record
-class remote_domain_shutdown_flags_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_shutdown_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_shutdown_flags_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_shutdown_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_shutdown_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7407,) = _U32(buf, pos)
-        if _n7407 > 4194304:
-            raise _too_long("remote_domain_shutdown_flags_args.dom.name", _n7407, 4194304)
-        _end7408 = pos + 4 + _n7407
-        pos = _end7408 + (-_n7407 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_shutdown_flags_args.dom.name")
-        _name7403 = buf[_end7408 - _n7407 : _end7408].decode("utf-8", "surrogateescape")
-        _uuid7404, _id7405, _flags7406 = _U_16siI(buf, pos)
-        pos += 24
-        _dom7402 = _tuple_new(remote_nonnull_domain, (_name7403, _uuid7404, _id7405))
-        value = _tuple_new(remote_domain_shutdown_flags_args, (_dom7402, _flags7406))
-    except _StructError:
-        raise _truncated("remote_domain_shutdown_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_shutdown_flags_args(out: bytearray, value: remote_domain_shutdown_flags_args) -> None:
-    try:
-        _dom7409, _flags7410 = value
-        _name7411, _uuid7412, _id7413 = _dom7409
-        _b7414 = _name7411.encode("utf-8", "surrogateescape")
-        _n7415 = len(_b7414)
-        if _n7415 > 4194304:
-            raise _too_long("remote_domain_shutdown_flags_args.dom.name", _n7415, 4194304)
-        out += _U32P(_n7415)
-        out += _b7414
-        out += _PAD[-_n7415 & 3]
-        if len(_uuid7412) != 16:
-            raise _wrong_size("remote_domain_shutdown_flags_args.dom.uuid", len(_uuid7412), 16)
-        out += _P_16siI(_uuid7412, _id7413, _flags7410)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_shutdown_flags_args: {e}") from e
-
-
-@record
-class remote_domain_get_disk_errors_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_get_disk_errors_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    maxerrors: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, maxerrors: int, flags: int) -> remote_domain_get_disk_errors_args:
-        return _tuple_new(cls, (dom, maxerrors, flags))
-
-
-def decode_remote_domain_get_disk_errors_args(buf: Buf, pos: int) -> tuple[remote_domain_get_disk_errors_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7422,) = _U32(buf, pos)
-        if _n7422 > 4194304:
-            raise _too_long("remote_domain_get_disk_errors_args.dom.name", _n7422, 4194304)
-        _end7423 = pos + 4 + _n7422
-        pos = _end7423 + (-_n7422 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_disk_errors_args.dom.name")
-        _name7417 = buf[_end7423 - _n7422 : _end7423].decode("utf-8", "surrogateescape")
-        _uuid7418, _id7419, _maxerrors7420, _flags7421 = _U_16siII(buf, pos)
-        pos += 28
-        _dom7416 = _tuple_new(remote_nonnull_domain, (_name7417, _uuid7418, _id7419))
-        value = _tuple_new(remote_domain_get_disk_errors_args, (_dom7416, _maxerrors7420, _flags7421))
-    except _StructError:
-        raise _truncated("remote_domain_get_disk_errors_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_disk_errors_args(out: bytearray, value: remote_domain_get_disk_errors_args) -> None:
-    try:
-        _dom7424, _maxerrors7425, _flags7426 = value
-        _name7427, _uuid7428, _id7429 = _dom7424
-        _b7430 = _name7427.encode("utf-8", "surrogateescape")
-        _n7431 = len(_b7430)
-        if _n7431 > 4194304:
-            raise _too_long("remote_domain_get_disk_errors_args.dom.name", _n7431, 4194304)
-        out += _U32P(_n7431)
-        out += _b7430
-        out += _PAD[-_n7431 & 3]
-        if len(_uuid7428) != 16:
-            raise _wrong_size("remote_domain_get_disk_errors_args.dom.uuid", len(_uuid7428), 16)
-        out += _P_16siII(_uuid7428, _id7429, _maxerrors7425, _flags7426)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_disk_errors_args: {e}") from e
-
-
-@record
-class remote_domain_get_disk_errors_ret(Record, tuple[list[remote_domain_disk_error], int]):
-    """XDR struct ``remote_domain_get_disk_errors_ret``."""
-
-    __slots__ = ()
-    errors: list[remote_domain_disk_error]
-    nerrors: int
-
-    def __new__(cls, errors: list[remote_domain_disk_error], nerrors: int) -> remote_domain_get_disk_errors_ret:
-        return _tuple_new(cls, (errors, nerrors))
-
-
-def decode_remote_domain_get_disk_errors_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_disk_errors_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7434,) = _U32(buf, pos)
-        pos += 4
-        if _n7434 > 256:
-            raise _too_long("remote_domain_get_disk_errors_ret.errors", _n7434, 256)
-        if _n7434 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_disk_errors_ret.errors")
-        _errors7432: list[remote_domain_disk_error] = []
-        for _ in range(_n7434):
-            (_n7438,) = _U32(buf, pos)
-            if _n7438 > 4194304:
-                raise _too_long("remote_domain_get_disk_errors_ret.errors[].disk", _n7438, 4194304)
-            _end7439 = pos + 4 + _n7438
-            pos = _end7439 + (-_n7438 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_disk_errors_ret.errors[].disk")
-            _disk7436 = buf[_end7439 - _n7438 : _end7439].decode("utf-8", "surrogateescape")
-            (_error7437,) = _U_i(buf, pos)
-            pos += 4
-            _e7435 = _tuple_new(remote_domain_disk_error, (_disk7436, _error7437))
-            _errors7432.append(_e7435)
-        (_nerrors7433,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_disk_errors_ret, (_errors7432, _nerrors7433))
-    except _StructError:
-        raise _truncated("remote_domain_get_disk_errors_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_disk_errors_ret(out: bytearray, value: remote_domain_get_disk_errors_ret) -> None:
-    try:
-        _errors7440, _nerrors7441 = value
-        _n7442 = len(_errors7440)
-        if _n7442 > 256:
-            raise _too_long("remote_domain_get_disk_errors_ret.errors", _n7442, 256)
-        out += _U32P(_n7442)
-        for _e7443 in _errors7440:
-            _disk7444, _error7445 = _e7443
-            _b7446 = _disk7444.encode("utf-8", "surrogateescape")
-            _n7447 = len(_b7446)
-            if _n7447 > 4194304:
-                raise _too_long("remote_domain_get_disk_errors_ret.errors[].disk", _n7447, 4194304)
-            out += _U32P(_n7447)
-            out += _b7446
-            out += _PAD[-_n7447 & 3]
-            out += _P_i(_error7445)
-        out += _P_i(_nerrors7441)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_disk_errors_ret: {e}") from e
-
-
-@record
-class remote_connect_list_all_domains_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_domains_args``."""
-
-    __slots__ = ()
-    need_results: int
-    flags: int
-
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_domains_args:
-        return _tuple_new(cls, (need_results, flags))
-
-
-def decode_remote_connect_list_all_domains_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_domains_args, int]:
-    try:
-        _need_results7448, _flags7449 = _U_iI(buf, pos)
+        _complete4122, _nil4123 = _U_ii(buf, pos)
         pos += 8
-        value = _tuple_new(remote_connect_list_all_domains_args, (_need_results7448, _flags7449))
+        (_n4125,) = _U32(buf, pos)
+        pos += 4
+        if _n4125 > 65536:
+            raise _too_long("remote_auth_sasl_start_ret.data", _n4125, 65536)
+        if _n4125 * 4 > len(buf) - pos:
+            raise _truncated("remote_auth_sasl_start_ret.data")
+        _data4124 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4125}i", buf, pos)])
+        pos += 4 * _n4125
+        value = _tuple_new(remote_auth_sasl_start_ret, (_complete4122, _nil4123, _data4124))
     except _StructError:
-        raise _truncated("remote_connect_list_all_domains_args") from None
+        raise _truncated("remote_auth_sasl_start_ret") from None
     return value, pos
 
 
-def encode_remote_connect_list_all_domains_args(out: bytearray, value: remote_connect_list_all_domains_args) -> None:
+def encode_remote_auth_sasl_start_ret(out: bytearray, value: remote_auth_sasl_start_ret) -> None:
     try:
-        _need_results7450, _flags7451 = value
-        out += _P_iI(_need_results7450, _flags7451)
+        _complete4126, _nil4127, _data4128 = value
+        out += _P_ii(_complete4126, _nil4127)
+        _n4129 = len(_data4128)
+        if _n4129 > 65536:
+            raise _too_long("remote_auth_sasl_start_ret.data", _n4129, 65536)
+        out += _U32P(_n4129)
+        out += _pack(f">{_n4129}i", *memoryview(_data4128).cast("b"))
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_domains_args: {e}") from e
+        raise XDRError(f"cannot encode remote_auth_sasl_start_ret: {e}") from e
 
 
 @record
-class remote_connect_list_all_domains_ret(Record, tuple[list[remote_nonnull_domain], int]):
-    """XDR struct ``remote_connect_list_all_domains_ret``."""
+class remote_auth_sasl_step_args(Record, tuple[int, bytes]):
+    """XDR struct ``remote_auth_sasl_step_args``."""
 
     __slots__ = ()
-    domains: list[remote_nonnull_domain]
-    ret: int
+    nil: int
+    data: bytes
 
-    def __new__(cls, domains: list[remote_nonnull_domain], ret: int) -> remote_connect_list_all_domains_ret:
-        return _tuple_new(cls, (domains, ret))
+    def __new__(cls, nil: int, data: bytes) -> remote_auth_sasl_step_args:
+        return _tuple_new(cls, (nil, data))
 
 
-def decode_remote_connect_list_all_domains_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_domains_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_auth_sasl_step_args(buf: Buf, pos: int) -> tuple[remote_auth_sasl_step_args, int]:
     try:
-        (_n7454,) = _U32(buf, pos)
+        (_nil4130,) = _U_i(buf, pos)
         pos += 4
-        if _n7454 > 16384:
-            raise _too_long("remote_connect_list_all_domains_ret.domains", _n7454, 16384)
-        if _n7454 * 24 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_domains_ret.domains")
-        _domains7452: list[remote_nonnull_domain] = []
-        for _ in range(_n7454):
-            (_n7459,) = _U32(buf, pos)
-            if _n7459 > 4194304:
-                raise _too_long("remote_connect_list_all_domains_ret.domains[].name", _n7459, 4194304)
-            _end7460 = pos + 4 + _n7459
-            pos = _end7460 + (-_n7459 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_domains_ret.domains[].name")
-            _name7456 = buf[_end7460 - _n7459 : _end7460].decode("utf-8", "surrogateescape")
-            _uuid7457, _id7458 = _U_16si(buf, pos)
-            pos += 20
-            _e7455 = _tuple_new(remote_nonnull_domain, (_name7456, _uuid7457, _id7458))
-            _domains7452.append(_e7455)
-        (_ret7453,) = _U_I(buf, pos)
+        (_n4132,) = _U32(buf, pos)
         pos += 4
-        value = _tuple_new(remote_connect_list_all_domains_ret, (_domains7452, _ret7453))
+        if _n4132 > 65536:
+            raise _too_long("remote_auth_sasl_step_args.data", _n4132, 65536)
+        if _n4132 * 4 > len(buf) - pos:
+            raise _truncated("remote_auth_sasl_step_args.data")
+        _data4131 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4132}i", buf, pos)])
+        pos += 4 * _n4132
+        value = _tuple_new(remote_auth_sasl_step_args, (_nil4130, _data4131))
     except _StructError:
-        raise _truncated("remote_connect_list_all_domains_ret") from None
+        raise _truncated("remote_auth_sasl_step_args") from None
     return value, pos
 
 
-def encode_remote_connect_list_all_domains_ret(out: bytearray, value: remote_connect_list_all_domains_ret) -> None:
+def encode_remote_auth_sasl_step_args(out: bytearray, value: remote_auth_sasl_step_args) -> None:
     try:
-        _domains7461, _ret7462 = value
-        _n7463 = len(_domains7461)
-        if _n7463 > 16384:
-            raise _too_long("remote_connect_list_all_domains_ret.domains", _n7463, 16384)
-        out += _U32P(_n7463)
-        for _e7464 in _domains7461:
-            _name7465, _uuid7466, _id7467 = _e7464
-            _b7468 = _name7465.encode("utf-8", "surrogateescape")
-            _n7469 = len(_b7468)
-            if _n7469 > 4194304:
-                raise _too_long("remote_connect_list_all_domains_ret.domains[].name", _n7469, 4194304)
-            out += _U32P(_n7469)
-            out += _b7468
-            out += _PAD[-_n7469 & 3]
-            if len(_uuid7466) != 16:
-                raise _wrong_size("remote_connect_list_all_domains_ret.domains[].uuid", len(_uuid7466), 16)
-            out += _P_16si(_uuid7466, _id7467)
-        out += _P_I(_ret7462)
+        _nil4133, _data4134 = value
+        out += _P_i(_nil4133)
+        _n4135 = len(_data4134)
+        if _n4135 > 65536:
+            raise _too_long("remote_auth_sasl_step_args.data", _n4135, 65536)
+        out += _U32P(_n4135)
+        out += _pack(f">{_n4135}i", *memoryview(_data4134).cast("b"))
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_domains_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_auth_sasl_step_args: {e}") from e
 
 
 @record
-class remote_connect_list_all_storage_pools_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_storage_pools_args``."""
+class remote_auth_sasl_step_ret(Record, tuple[int, int, bytes]):
+    """XDR struct ``remote_auth_sasl_step_ret``."""
 
     __slots__ = ()
-    need_results: int
-    flags: int
+    complete: int
+    nil: int
+    data: bytes
 
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_storage_pools_args:
-        return _tuple_new(cls, (need_results, flags))
+    def __new__(cls, complete: int, nil: int, data: bytes) -> remote_auth_sasl_step_ret:
+        return _tuple_new(cls, (complete, nil, data))
 
 
-def decode_remote_connect_list_all_storage_pools_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_storage_pools_args, int]:
+def decode_remote_auth_sasl_step_ret(buf: Buf, pos: int) -> tuple[remote_auth_sasl_step_ret, int]:
     try:
-        _need_results7470, _flags7471 = _U_iI(buf, pos)
+        _complete4136, _nil4137 = _U_ii(buf, pos)
         pos += 8
-        value = _tuple_new(remote_connect_list_all_storage_pools_args, (_need_results7470, _flags7471))
+        (_n4139,) = _U32(buf, pos)
+        pos += 4
+        if _n4139 > 65536:
+            raise _too_long("remote_auth_sasl_step_ret.data", _n4139, 65536)
+        if _n4139 * 4 > len(buf) - pos:
+            raise _truncated("remote_auth_sasl_step_ret.data")
+        _data4138 = bytes([_c & 0xFF for _c in _unpack_from(f">{_n4139}i", buf, pos)])
+        pos += 4 * _n4139
+        value = _tuple_new(remote_auth_sasl_step_ret, (_complete4136, _nil4137, _data4138))
     except _StructError:
-        raise _truncated("remote_connect_list_all_storage_pools_args") from None
+        raise _truncated("remote_auth_sasl_step_ret") from None
     return value, pos
 
 
-def encode_remote_connect_list_all_storage_pools_args(out: bytearray, value: remote_connect_list_all_storage_pools_args) -> None:
+def encode_remote_auth_sasl_step_ret(out: bytearray, value: remote_auth_sasl_step_ret) -> None:
     try:
-        _need_results7472, _flags7473 = value
-        out += _P_iI(_need_results7472, _flags7473)
+        _complete4140, _nil4141, _data4142 = value
+        out += _P_ii(_complete4140, _nil4141)
+        _n4143 = len(_data4142)
+        if _n4143 > 65536:
+            raise _too_long("remote_auth_sasl_step_ret.data", _n4143, 65536)
+        out += _U32P(_n4143)
+        out += _pack(f">{_n4143}i", *memoryview(_data4142).cast("b"))
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_storage_pools_args: {e}") from e
+        raise XDRError(f"cannot encode remote_auth_sasl_step_ret: {e}") from e
 
 
 @record
-class remote_connect_list_all_storage_pools_ret(Record, tuple[list[remote_nonnull_storage_pool], int]):
-    """XDR struct ``remote_connect_list_all_storage_pools_ret``."""
+class remote_auth_polkit_ret(Record, tuple[int]):
+    """XDR struct ``remote_auth_polkit_ret``."""
 
     __slots__ = ()
-    pools: list[remote_nonnull_storage_pool]
-    ret: int
+    complete: int
 
-    def __new__(cls, pools: list[remote_nonnull_storage_pool], ret: int) -> remote_connect_list_all_storage_pools_ret:
-        return _tuple_new(cls, (pools, ret))
+    def __new__(cls, complete: int) -> remote_auth_polkit_ret:
+        return _tuple_new(cls, (complete,))
 
 
-def decode_remote_connect_list_all_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_storage_pools_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_auth_polkit_ret(buf: Buf, pos: int) -> tuple[remote_auth_polkit_ret, int]:
     try:
-        (_n7476,) = _U32(buf, pos)
+        (_complete4144,) = _U_i(buf, pos)
         pos += 4
-        if _n7476 > 16384:
-            raise _too_long("remote_connect_list_all_storage_pools_ret.pools", _n7476, 16384)
-        if _n7476 * 20 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_storage_pools_ret.pools")
-        _pools7474: list[remote_nonnull_storage_pool] = []
-        for _ in range(_n7476):
-            (_n7480,) = _U32(buf, pos)
-            if _n7480 > 4194304:
-                raise _too_long("remote_connect_list_all_storage_pools_ret.pools[].name", _n7480, 4194304)
-            _end7481 = pos + 4 + _n7480
-            pos = _end7481 + (-_n7480 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_storage_pools_ret.pools[].name")
-            _name7478 = buf[_end7481 - _n7480 : _end7481].decode("utf-8", "surrogateescape")
-            (_uuid7479,) = _U_16s(buf, pos)
-            pos += 16
-            _e7477 = _tuple_new(remote_nonnull_storage_pool, (_name7478, _uuid7479))
-            _pools7474.append(_e7477)
-        (_ret7475,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_all_storage_pools_ret, (_pools7474, _ret7475))
+        value = _tuple_new(remote_auth_polkit_ret, (_complete4144,))
     except _StructError:
-        raise _truncated("remote_connect_list_all_storage_pools_ret") from None
+        raise _truncated("remote_auth_polkit_ret") from None
     return value, pos
 
 
-def encode_remote_connect_list_all_storage_pools_ret(out: bytearray, value: remote_connect_list_all_storage_pools_ret) -> None:
+def encode_remote_auth_polkit_ret(out: bytearray, value: remote_auth_polkit_ret) -> None:
     try:
-        _pools7482, _ret7483 = value
-        _n7484 = len(_pools7482)
-        if _n7484 > 16384:
-            raise _too_long("remote_connect_list_all_storage_pools_ret.pools", _n7484, 16384)
-        out += _U32P(_n7484)
-        for _e7485 in _pools7482:
-            _name7486, _uuid7487 = _e7485
-            _b7488 = _name7486.encode("utf-8", "surrogateescape")
-            _n7489 = len(_b7488)
-            if _n7489 > 4194304:
-                raise _too_long("remote_connect_list_all_storage_pools_ret.pools[].name", _n7489, 4194304)
-            out += _U32P(_n7489)
-            out += _b7488
-            out += _PAD[-_n7489 & 3]
-            if len(_uuid7487) != 16:
-                raise _wrong_size("remote_connect_list_all_storage_pools_ret.pools[].uuid", len(_uuid7487), 16)
-            out += _P_16s(_uuid7487)
-        out += _P_I(_ret7483)
+        (_complete4145,) = value
+        out += _P_i(_complete4145)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_storage_pools_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_auth_polkit_ret: {e}") from e
 
 
 @record
-class remote_storage_pool_list_all_volumes_args(Record, tuple[remote_nonnull_storage_pool, int, int]):
-    """XDR struct ``remote_storage_pool_list_all_volumes_args``."""
+class remote_connect_num_of_storage_pools_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_num_of_storage_pools_ret``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
-    need_results: int
-    flags: int
+    num: int
 
-    def __new__(cls, pool: remote_nonnull_storage_pool, need_results: int, flags: int) -> remote_storage_pool_list_all_volumes_args:
-        return _tuple_new(cls, (pool, need_results, flags))
+    def __new__(cls, num: int) -> remote_connect_num_of_storage_pools_ret:
+        return _tuple_new(cls, (num,))
 
 
-def decode_remote_storage_pool_list_all_volumes_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_list_all_volumes_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_connect_num_of_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_storage_pools_ret, int]:
     try:
-        (_n7495,) = _U32(buf, pos)
-        if _n7495 > 4194304:
-            raise _too_long("remote_storage_pool_list_all_volumes_args.pool.name", _n7495, 4194304)
-        _end7496 = pos + 4 + _n7495
-        pos = _end7496 + (-_n7495 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_list_all_volumes_args.pool.name")
-        _name7491 = buf[_end7496 - _n7495 : _end7496].decode("utf-8", "surrogateescape")
-        _uuid7492, _need_results7493, _flags7494 = _U_16siI(buf, pos)
-        pos += 24
-        _pool7490 = _tuple_new(remote_nonnull_storage_pool, (_name7491, _uuid7492))
-        value = _tuple_new(remote_storage_pool_list_all_volumes_args, (_pool7490, _need_results7493, _flags7494))
+        (_num4146,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_num_of_storage_pools_ret, (_num4146,))
     except _StructError:
-        raise _truncated("remote_storage_pool_list_all_volumes_args") from None
+        raise _truncated("remote_connect_num_of_storage_pools_ret") from None
     return value, pos
 
 
-def encode_remote_storage_pool_list_all_volumes_args(out: bytearray, value: remote_storage_pool_list_all_volumes_args) -> None:
+def encode_remote_connect_num_of_storage_pools_ret(out: bytearray, value: remote_connect_num_of_storage_pools_ret) -> None:
     try:
-        _pool7497, _need_results7498, _flags7499 = value
-        _name7500, _uuid7501 = _pool7497
-        _b7502 = _name7500.encode("utf-8", "surrogateescape")
-        _n7503 = len(_b7502)
-        if _n7503 > 4194304:
-            raise _too_long("remote_storage_pool_list_all_volumes_args.pool.name", _n7503, 4194304)
-        out += _U32P(_n7503)
-        out += _b7502
-        out += _PAD[-_n7503 & 3]
-        if len(_uuid7501) != 16:
-            raise _wrong_size("remote_storage_pool_list_all_volumes_args.pool.uuid", len(_uuid7501), 16)
-        out += _P_16siI(_uuid7501, _need_results7498, _flags7499)
+        (_num4147,) = value
+        out += _P_i(_num4147)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_list_all_volumes_args: {e}") from e
-
-
-@record
-class remote_storage_pool_list_all_volumes_ret(Record, tuple[list[remote_nonnull_storage_vol], int]):
-    """XDR struct ``remote_storage_pool_list_all_volumes_ret``."""
-
-    __slots__ = ()
-    vols: list[remote_nonnull_storage_vol]
-    ret: int
-
-    def __new__(cls, vols: list[remote_nonnull_storage_vol], ret: int) -> remote_storage_pool_list_all_volumes_ret:
-        return _tuple_new(cls, (vols, ret))
-
-
-def decode_remote_storage_pool_list_all_volumes_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_list_all_volumes_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7506,) = _U32(buf, pos)
-        pos += 4
-        if _n7506 > 16384:
-            raise _too_long("remote_storage_pool_list_all_volumes_ret.vols", _n7506, 16384)
-        if _n7506 * 12 > len(buf) - pos:
-            raise _truncated("remote_storage_pool_list_all_volumes_ret.vols")
-        _vols7504: list[remote_nonnull_storage_vol] = []
-        for _ in range(_n7506):
-            (_n7511,) = _U32(buf, pos)
-            if _n7511 > 4194304:
-                raise _too_long("remote_storage_pool_list_all_volumes_ret.vols[].pool", _n7511, 4194304)
-            _end7512 = pos + 4 + _n7511
-            pos = _end7512 + (-_n7511 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_storage_pool_list_all_volumes_ret.vols[].pool")
-            _pool7508 = buf[_end7512 - _n7511 : _end7512].decode("utf-8", "surrogateescape")
-            (_n7513,) = _U32(buf, pos)
-            if _n7513 > 4194304:
-                raise _too_long("remote_storage_pool_list_all_volumes_ret.vols[].name", _n7513, 4194304)
-            _end7514 = pos + 4 + _n7513
-            pos = _end7514 + (-_n7513 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_storage_pool_list_all_volumes_ret.vols[].name")
-            _name7509 = buf[_end7514 - _n7513 : _end7514].decode("utf-8", "surrogateescape")
-            (_n7515,) = _U32(buf, pos)
-            if _n7515 > 4194304:
-                raise _too_long("remote_storage_pool_list_all_volumes_ret.vols[].key", _n7515, 4194304)
-            _end7516 = pos + 4 + _n7515
-            pos = _end7516 + (-_n7515 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_storage_pool_list_all_volumes_ret.vols[].key")
-            _key7510 = buf[_end7516 - _n7515 : _end7516].decode("utf-8", "surrogateescape")
-            _e7507 = _tuple_new(remote_nonnull_storage_vol, (_pool7508, _name7509, _key7510))
-            _vols7504.append(_e7507)
-        (_ret7505,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_storage_pool_list_all_volumes_ret, (_vols7504, _ret7505))
-    except _StructError:
-        raise _truncated("remote_storage_pool_list_all_volumes_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_list_all_volumes_ret(out: bytearray, value: remote_storage_pool_list_all_volumes_ret) -> None:
-    try:
-        _vols7517, _ret7518 = value
-        _n7519 = len(_vols7517)
-        if _n7519 > 16384:
-            raise _too_long("remote_storage_pool_list_all_volumes_ret.vols", _n7519, 16384)
-        out += _U32P(_n7519)
-        for _e7520 in _vols7517:
-            _pool7521, _name7522, _key7523 = _e7520
-            _b7524 = _pool7521.encode("utf-8", "surrogateescape")
-            _n7525 = len(_b7524)
-            if _n7525 > 4194304:
-                raise _too_long("remote_storage_pool_list_all_volumes_ret.vols[].pool", _n7525, 4194304)
-            out += _U32P(_n7525)
-            out += _b7524
-            out += _PAD[-_n7525 & 3]
-            _b7526 = _name7522.encode("utf-8", "surrogateescape")
-            _n7527 = len(_b7526)
-            if _n7527 > 4194304:
-                raise _too_long("remote_storage_pool_list_all_volumes_ret.vols[].name", _n7527, 4194304)
-            out += _U32P(_n7527)
-            out += _b7526
-            out += _PAD[-_n7527 & 3]
-            _b7528 = _key7523.encode("utf-8", "surrogateescape")
-            _n7529 = len(_b7528)
-            if _n7529 > 4194304:
-                raise _too_long("remote_storage_pool_list_all_volumes_ret.vols[].key", _n7529, 4194304)
-            out += _U32P(_n7529)
-            out += _b7528
-            out += _PAD[-_n7529 & 3]
-        out += _P_I(_ret7518)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_list_all_volumes_ret: {e}") from e
-
-
-@record
-class remote_connect_list_all_networks_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_networks_args``."""
-
-    __slots__ = ()
-    need_results: int
-    flags: int
-
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_networks_args:
-        return _tuple_new(cls, (need_results, flags))
-
-
-def decode_remote_connect_list_all_networks_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_networks_args, int]:
-    try:
-        _need_results7530, _flags7531 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_list_all_networks_args, (_need_results7530, _flags7531))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_networks_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_networks_args(out: bytearray, value: remote_connect_list_all_networks_args) -> None:
-    try:
-        _need_results7532, _flags7533 = value
-        out += _P_iI(_need_results7532, _flags7533)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_networks_args: {e}") from e
-
-
-@record
-class remote_connect_list_all_networks_ret(Record, tuple[list[remote_nonnull_network], int]):
-    """XDR struct ``remote_connect_list_all_networks_ret``."""
-
-    __slots__ = ()
-    nets: list[remote_nonnull_network]
-    ret: int
-
-    def __new__(cls, nets: list[remote_nonnull_network], ret: int) -> remote_connect_list_all_networks_ret:
-        return _tuple_new(cls, (nets, ret))
-
-
-def decode_remote_connect_list_all_networks_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_networks_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7536,) = _U32(buf, pos)
-        pos += 4
-        if _n7536 > 16384:
-            raise _too_long("remote_connect_list_all_networks_ret.nets", _n7536, 16384)
-        if _n7536 * 20 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_networks_ret.nets")
-        _nets7534: list[remote_nonnull_network] = []
-        for _ in range(_n7536):
-            (_n7540,) = _U32(buf, pos)
-            if _n7540 > 4194304:
-                raise _too_long("remote_connect_list_all_networks_ret.nets[].name", _n7540, 4194304)
-            _end7541 = pos + 4 + _n7540
-            pos = _end7541 + (-_n7540 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_networks_ret.nets[].name")
-            _name7538 = buf[_end7541 - _n7540 : _end7541].decode("utf-8", "surrogateescape")
-            (_uuid7539,) = _U_16s(buf, pos)
-            pos += 16
-            _e7537 = _tuple_new(remote_nonnull_network, (_name7538, _uuid7539))
-            _nets7534.append(_e7537)
-        (_ret7535,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_all_networks_ret, (_nets7534, _ret7535))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_networks_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_networks_ret(out: bytearray, value: remote_connect_list_all_networks_ret) -> None:
-    try:
-        _nets7542, _ret7543 = value
-        _n7544 = len(_nets7542)
-        if _n7544 > 16384:
-            raise _too_long("remote_connect_list_all_networks_ret.nets", _n7544, 16384)
-        out += _U32P(_n7544)
-        for _e7545 in _nets7542:
-            _name7546, _uuid7547 = _e7545
-            _b7548 = _name7546.encode("utf-8", "surrogateescape")
-            _n7549 = len(_b7548)
-            if _n7549 > 4194304:
-                raise _too_long("remote_connect_list_all_networks_ret.nets[].name", _n7549, 4194304)
-            out += _U32P(_n7549)
-            out += _b7548
-            out += _PAD[-_n7549 & 3]
-            if len(_uuid7547) != 16:
-                raise _wrong_size("remote_connect_list_all_networks_ret.nets[].uuid", len(_uuid7547), 16)
-            out += _P_16s(_uuid7547)
-        out += _P_I(_ret7543)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_networks_ret: {e}") from e
-
-
-@record
-class remote_connect_list_all_interfaces_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_interfaces_args``."""
-
-    __slots__ = ()
-    need_results: int
-    flags: int
-
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_interfaces_args:
-        return _tuple_new(cls, (need_results, flags))
-
-
-def decode_remote_connect_list_all_interfaces_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_interfaces_args, int]:
-    try:
-        _need_results7550, _flags7551 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_list_all_interfaces_args, (_need_results7550, _flags7551))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_interfaces_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_interfaces_args(out: bytearray, value: remote_connect_list_all_interfaces_args) -> None:
-    try:
-        _need_results7552, _flags7553 = value
-        out += _P_iI(_need_results7552, _flags7553)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_interfaces_args: {e}") from e
-
-
-@record
-class remote_connect_list_all_interfaces_ret(Record, tuple[list[remote_nonnull_interface], int]):
-    """XDR struct ``remote_connect_list_all_interfaces_ret``."""
-
-    __slots__ = ()
-    ifaces: list[remote_nonnull_interface]
-    ret: int
-
-    def __new__(cls, ifaces: list[remote_nonnull_interface], ret: int) -> remote_connect_list_all_interfaces_ret:
-        return _tuple_new(cls, (ifaces, ret))
-
-
-def decode_remote_connect_list_all_interfaces_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_interfaces_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7556,) = _U32(buf, pos)
-        pos += 4
-        if _n7556 > 16384:
-            raise _too_long("remote_connect_list_all_interfaces_ret.ifaces", _n7556, 16384)
-        if _n7556 * 8 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_interfaces_ret.ifaces")
-        _ifaces7554: list[remote_nonnull_interface] = []
-        for _ in range(_n7556):
-            (_n7560,) = _U32(buf, pos)
-            if _n7560 > 4194304:
-                raise _too_long("remote_connect_list_all_interfaces_ret.ifaces[].name", _n7560, 4194304)
-            _end7561 = pos + 4 + _n7560
-            pos = _end7561 + (-_n7560 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_interfaces_ret.ifaces[].name")
-            _name7558 = buf[_end7561 - _n7560 : _end7561].decode("utf-8", "surrogateescape")
-            (_n7562,) = _U32(buf, pos)
-            if _n7562 > 4194304:
-                raise _too_long("remote_connect_list_all_interfaces_ret.ifaces[].mac", _n7562, 4194304)
-            _end7563 = pos + 4 + _n7562
-            pos = _end7563 + (-_n7562 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_interfaces_ret.ifaces[].mac")
-            _mac7559 = buf[_end7563 - _n7562 : _end7563].decode("utf-8", "surrogateescape")
-            _e7557 = _tuple_new(remote_nonnull_interface, (_name7558, _mac7559))
-            _ifaces7554.append(_e7557)
-        (_ret7555,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_all_interfaces_ret, (_ifaces7554, _ret7555))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_interfaces_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_interfaces_ret(out: bytearray, value: remote_connect_list_all_interfaces_ret) -> None:
-    try:
-        _ifaces7564, _ret7565 = value
-        _n7566 = len(_ifaces7564)
-        if _n7566 > 16384:
-            raise _too_long("remote_connect_list_all_interfaces_ret.ifaces", _n7566, 16384)
-        out += _U32P(_n7566)
-        for _e7567 in _ifaces7564:
-            _name7568, _mac7569 = _e7567
-            _b7570 = _name7568.encode("utf-8", "surrogateescape")
-            _n7571 = len(_b7570)
-            if _n7571 > 4194304:
-                raise _too_long("remote_connect_list_all_interfaces_ret.ifaces[].name", _n7571, 4194304)
-            out += _U32P(_n7571)
-            out += _b7570
-            out += _PAD[-_n7571 & 3]
-            _b7572 = _mac7569.encode("utf-8", "surrogateescape")
-            _n7573 = len(_b7572)
-            if _n7573 > 4194304:
-                raise _too_long("remote_connect_list_all_interfaces_ret.ifaces[].mac", _n7573, 4194304)
-            out += _U32P(_n7573)
-            out += _b7572
-            out += _PAD[-_n7573 & 3]
-        out += _P_I(_ret7565)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_interfaces_ret: {e}") from e
-
-
-@record
-class remote_connect_list_all_node_devices_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_node_devices_args``."""
-
-    __slots__ = ()
-    need_results: int
-    flags: int
-
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_node_devices_args:
-        return _tuple_new(cls, (need_results, flags))
-
-
-def decode_remote_connect_list_all_node_devices_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_node_devices_args, int]:
-    try:
-        _need_results7574, _flags7575 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_list_all_node_devices_args, (_need_results7574, _flags7575))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_node_devices_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_node_devices_args(out: bytearray, value: remote_connect_list_all_node_devices_args) -> None:
-    try:
-        _need_results7576, _flags7577 = value
-        out += _P_iI(_need_results7576, _flags7577)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_node_devices_args: {e}") from e
-
-
-@record
-class remote_connect_list_all_node_devices_ret(Record, tuple[list[remote_nonnull_node_device], int]):
-    """XDR struct ``remote_connect_list_all_node_devices_ret``."""
-
-    __slots__ = ()
-    devices: list[remote_nonnull_node_device]
-    ret: int
-
-    def __new__(cls, devices: list[remote_nonnull_node_device], ret: int) -> remote_connect_list_all_node_devices_ret:
-        return _tuple_new(cls, (devices, ret))
-
-
-def decode_remote_connect_list_all_node_devices_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_node_devices_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7580,) = _U32(buf, pos)
-        pos += 4
-        if _n7580 > 65536:
-            raise _too_long("remote_connect_list_all_node_devices_ret.devices", _n7580, 65536)
-        if _n7580 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_node_devices_ret.devices")
-        _devices7578: list[remote_nonnull_node_device] = []
-        for _ in range(_n7580):
-            (_n7583,) = _U32(buf, pos)
-            if _n7583 > 4194304:
-                raise _too_long("remote_connect_list_all_node_devices_ret.devices[].name", _n7583, 4194304)
-            _end7584 = pos + 4 + _n7583
-            pos = _end7584 + (-_n7583 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_node_devices_ret.devices[].name")
-            _name7582 = buf[_end7584 - _n7583 : _end7584].decode("utf-8", "surrogateescape")
-            _e7581 = _tuple_new(remote_nonnull_node_device, (_name7582,))
-            _devices7578.append(_e7581)
-        (_ret7579,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_all_node_devices_ret, (_devices7578, _ret7579))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_node_devices_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_node_devices_ret(out: bytearray, value: remote_connect_list_all_node_devices_ret) -> None:
-    try:
-        _devices7585, _ret7586 = value
-        _n7587 = len(_devices7585)
-        if _n7587 > 65536:
-            raise _too_long("remote_connect_list_all_node_devices_ret.devices", _n7587, 65536)
-        out += _U32P(_n7587)
-        for _e7588 in _devices7585:
-            (_name7589,) = _e7588
-            _b7590 = _name7589.encode("utf-8", "surrogateescape")
-            _n7591 = len(_b7590)
-            if _n7591 > 4194304:
-                raise _too_long("remote_connect_list_all_node_devices_ret.devices[].name", _n7591, 4194304)
-            out += _U32P(_n7591)
-            out += _b7590
-            out += _PAD[-_n7591 & 3]
-        out += _P_I(_ret7586)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_node_devices_ret: {e}") from e
-
-
-@record
-class remote_connect_list_all_nwfilters_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_nwfilters_args``."""
-
-    __slots__ = ()
-    need_results: int
-    flags: int
-
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_nwfilters_args:
-        return _tuple_new(cls, (need_results, flags))
-
-
-def decode_remote_connect_list_all_nwfilters_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_nwfilters_args, int]:
-    try:
-        _need_results7592, _flags7593 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_list_all_nwfilters_args, (_need_results7592, _flags7593))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_nwfilters_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_nwfilters_args(out: bytearray, value: remote_connect_list_all_nwfilters_args) -> None:
-    try:
-        _need_results7594, _flags7595 = value
-        out += _P_iI(_need_results7594, _flags7595)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_nwfilters_args: {e}") from e
-
-
-@record
-class remote_connect_list_all_nwfilters_ret(Record, tuple[list[remote_nonnull_nwfilter], int]):
-    """XDR struct ``remote_connect_list_all_nwfilters_ret``."""
-
-    __slots__ = ()
-    filters: list[remote_nonnull_nwfilter]
-    ret: int
-
-    def __new__(cls, filters: list[remote_nonnull_nwfilter], ret: int) -> remote_connect_list_all_nwfilters_ret:
-        return _tuple_new(cls, (filters, ret))
-
-
-def decode_remote_connect_list_all_nwfilters_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_nwfilters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7598,) = _U32(buf, pos)
-        pos += 4
-        if _n7598 > 16384:
-            raise _too_long("remote_connect_list_all_nwfilters_ret.filters", _n7598, 16384)
-        if _n7598 * 20 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_nwfilters_ret.filters")
-        _filters7596: list[remote_nonnull_nwfilter] = []
-        for _ in range(_n7598):
-            (_n7602,) = _U32(buf, pos)
-            if _n7602 > 4194304:
-                raise _too_long("remote_connect_list_all_nwfilters_ret.filters[].name", _n7602, 4194304)
-            _end7603 = pos + 4 + _n7602
-            pos = _end7603 + (-_n7602 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_nwfilters_ret.filters[].name")
-            _name7600 = buf[_end7603 - _n7602 : _end7603].decode("utf-8", "surrogateescape")
-            (_uuid7601,) = _U_16s(buf, pos)
-            pos += 16
-            _e7599 = _tuple_new(remote_nonnull_nwfilter, (_name7600, _uuid7601))
-            _filters7596.append(_e7599)
-        (_ret7597,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_all_nwfilters_ret, (_filters7596, _ret7597))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_nwfilters_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_nwfilters_ret(out: bytearray, value: remote_connect_list_all_nwfilters_ret) -> None:
-    try:
-        _filters7604, _ret7605 = value
-        _n7606 = len(_filters7604)
-        if _n7606 > 16384:
-            raise _too_long("remote_connect_list_all_nwfilters_ret.filters", _n7606, 16384)
-        out += _U32P(_n7606)
-        for _e7607 in _filters7604:
-            _name7608, _uuid7609 = _e7607
-            _b7610 = _name7608.encode("utf-8", "surrogateescape")
-            _n7611 = len(_b7610)
-            if _n7611 > 4194304:
-                raise _too_long("remote_connect_list_all_nwfilters_ret.filters[].name", _n7611, 4194304)
-            out += _U32P(_n7611)
-            out += _b7610
-            out += _PAD[-_n7611 & 3]
-            if len(_uuid7609) != 16:
-                raise _wrong_size("remote_connect_list_all_nwfilters_ret.filters[].uuid", len(_uuid7609), 16)
-            out += _P_16s(_uuid7609)
-        out += _P_I(_ret7605)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_nwfilters_ret: {e}") from e
-
-
-@record
-class remote_connect_list_all_secrets_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_secrets_args``."""
-
-    __slots__ = ()
-    need_results: int
-    flags: int
-
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_secrets_args:
-        return _tuple_new(cls, (need_results, flags))
-
-
-def decode_remote_connect_list_all_secrets_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_secrets_args, int]:
-    try:
-        _need_results7612, _flags7613 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_list_all_secrets_args, (_need_results7612, _flags7613))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_secrets_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_secrets_args(out: bytearray, value: remote_connect_list_all_secrets_args) -> None:
-    try:
-        _need_results7614, _flags7615 = value
-        out += _P_iI(_need_results7614, _flags7615)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_secrets_args: {e}") from e
-
-
-@record
-class remote_connect_list_all_secrets_ret(Record, tuple[list[remote_nonnull_secret], int]):
-    """XDR struct ``remote_connect_list_all_secrets_ret``."""
-
-    __slots__ = ()
-    secrets: list[remote_nonnull_secret]
-    ret: int
-
-    def __new__(cls, secrets: list[remote_nonnull_secret], ret: int) -> remote_connect_list_all_secrets_ret:
-        return _tuple_new(cls, (secrets, ret))
-
-
-def decode_remote_connect_list_all_secrets_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_secrets_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7618,) = _U32(buf, pos)
-        pos += 4
-        if _n7618 > 16384:
-            raise _too_long("remote_connect_list_all_secrets_ret.secrets", _n7618, 16384)
-        if _n7618 * 24 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_secrets_ret.secrets")
-        _secrets7616: list[remote_nonnull_secret] = []
-        for _ in range(_n7618):
-            _uuid7620, _usageType7621 = _U_16si(buf, pos)
-            pos += 20
-            (_n7623,) = _U32(buf, pos)
-            if _n7623 > 4194304:
-                raise _too_long("remote_connect_list_all_secrets_ret.secrets[].usageID", _n7623, 4194304)
-            _end7624 = pos + 4 + _n7623
-            pos = _end7624 + (-_n7623 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_secrets_ret.secrets[].usageID")
-            _usageID7622 = buf[_end7624 - _n7623 : _end7624].decode("utf-8", "surrogateescape")
-            _e7619 = _tuple_new(remote_nonnull_secret, (_uuid7620, _usageType7621, _usageID7622))
-            _secrets7616.append(_e7619)
-        (_ret7617,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_all_secrets_ret, (_secrets7616, _ret7617))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_secrets_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_secrets_ret(out: bytearray, value: remote_connect_list_all_secrets_ret) -> None:
-    try:
-        _secrets7625, _ret7626 = value
-        _n7627 = len(_secrets7625)
-        if _n7627 > 16384:
-            raise _too_long("remote_connect_list_all_secrets_ret.secrets", _n7627, 16384)
-        out += _U32P(_n7627)
-        for _e7628 in _secrets7625:
-            _uuid7629, _usageType7630, _usageID7631 = _e7628
-            if len(_uuid7629) != 16:
-                raise _wrong_size("remote_connect_list_all_secrets_ret.secrets[].uuid", len(_uuid7629), 16)
-            out += _P_16si(_uuid7629, _usageType7630)
-            _b7632 = _usageID7631.encode("utf-8", "surrogateescape")
-            _n7633 = len(_b7632)
-            if _n7633 > 4194304:
-                raise _too_long("remote_connect_list_all_secrets_ret.secrets[].usageID", _n7633, 4194304)
-            out += _U32P(_n7633)
-            out += _b7632
-            out += _PAD[-_n7633 & 3]
-        out += _P_I(_ret7626)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_secrets_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_num_of_storage_pools_ret: {e}") from e

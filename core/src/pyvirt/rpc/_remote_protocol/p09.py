@@ -7,19 +7,9 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
-    remote_nonnull_domain,
-    remote_nonnull_network,
-    remote_nonnull_node_device,
-    remote_typed_param,
-)
-from pyvirt.rpc._remote_protocol.p03 import (
-    remote_domain_event_lifecycle_msg,
-)
-from pyvirt.rpc._remote_protocol.p05 import (
-    remote_domain_event_reboot_msg,
+    remote_nonnull_storage_pool,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
@@ -32,7 +22,6 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -42,3573 +31,649 @@ from pyvirt.rpc.xdr import (
 
 _U_16s = Struct(">16s").unpack_from
 _P_16s = Struct(">16s").pack
-_U_16sIIi = Struct(">16sIIi").unpack_from
-_P_16sIIi = Struct(">16sIIi").pack
-_U_16si = Struct(">16si").unpack_from
-_P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siQI = Struct(">16siQI").unpack_from
-_P_16siQI = Struct(">16siQI").pack
-_U_16sii = Struct(">16sii").unpack_from
-_P_16sii = Struct(">16sii").pack
-_U_16siiI = Struct(">16siiI").unpack_from
-_P_16siiI = Struct(">16siiI").pack
-_U_16siii = Struct(">16siii").unpack_from
-_P_16siii = Struct(">16siii").pack
-_U_16siqII = Struct(">16siqII").unpack_from
-_P_16siqII = Struct(">16siqII").pack
+_U_16sI = Struct(">16sI").unpack_from
+_P_16sI = Struct(">16sI").pack
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
-_U_Ii = Struct(">Ii").unpack_from
-_P_Ii = Struct(">Ii").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
-_U_QI = Struct(">QI").unpack_from
-_P_QI = Struct(">QI").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_iI = Struct(">iI").unpack_from
-_P_iI = Struct(">iI").pack
-_U_iiI = Struct(">iiI").unpack_from
-_P_iiI = Struct(">iiI").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
 
 
 @record
-class remote_domain_create_xml_with_files_args(Record, tuple[str, int]):
-    """XDR struct ``remote_domain_create_xml_with_files_args``."""
+class remote_connect_list_storage_pools_args(Record, tuple[int]):
+    """XDR struct ``remote_connect_list_storage_pools_args``."""
 
     __slots__ = ()
-    xml_desc: str
-    flags: int
+    maxnames: int
 
-    def __new__(cls, xml_desc: str, flags: int) -> remote_domain_create_xml_with_files_args:
-        return _tuple_new(cls, (xml_desc, flags))
+    def __new__(cls, maxnames: int) -> remote_connect_list_storage_pools_args:
+        return _tuple_new(cls, (maxnames,))
 
 
-def decode_remote_domain_create_xml_with_files_args(buf: Buf, pos: int) -> tuple[remote_domain_create_xml_with_files_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_connect_list_storage_pools_args(buf: Buf, pos: int) -> tuple[remote_connect_list_storage_pools_args, int]:
     try:
-        (_n1616,) = _U32(buf, pos)
-        if _n1616 > 4194304:
-            raise _too_long("remote_domain_create_xml_with_files_args.xml_desc", _n1616, 4194304)
-        _end1617 = pos + 4 + _n1616
-        pos = _end1617 + (-_n1616 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_create_xml_with_files_args.xml_desc")
-        _xml_desc1614 = buf[_end1617 - _n1616 : _end1617].decode("utf-8", "surrogateescape")
-        (_flags1615,) = _U_I(buf, pos)
+        (_maxnames4148,) = _U_i(buf, pos)
         pos += 4
-        value = _tuple_new(remote_domain_create_xml_with_files_args, (_xml_desc1614, _flags1615))
+        value = _tuple_new(remote_connect_list_storage_pools_args, (_maxnames4148,))
     except _StructError:
-        raise _truncated("remote_domain_create_xml_with_files_args") from None
+        raise _truncated("remote_connect_list_storage_pools_args") from None
     return value, pos
 
 
-def encode_remote_domain_create_xml_with_files_args(out: bytearray, value: remote_domain_create_xml_with_files_args) -> None:
+def encode_remote_connect_list_storage_pools_args(out: bytearray, value: remote_connect_list_storage_pools_args) -> None:
     try:
-        _xml_desc1618, _flags1619 = value
-        _b1620 = _xml_desc1618.encode("utf-8", "surrogateescape")
-        _n1621 = len(_b1620)
-        if _n1621 > 4194304:
-            raise _too_long("remote_domain_create_xml_with_files_args.xml_desc", _n1621, 4194304)
-        out += _U32P(_n1621)
-        out += _b1620
-        out += _PAD[-_n1621 & 3]
-        out += _P_I(_flags1619)
+        (_maxnames4149,) = value
+        out += _P_i(_maxnames4149)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_create_xml_with_files_args: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_list_storage_pools_args: {e}") from e
 
 
 @record
-class remote_domain_create_xml_with_files_ret(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_create_xml_with_files_ret``."""
+class remote_connect_list_storage_pools_ret(Record, tuple[list[str]]):
+    """XDR struct ``remote_connect_list_storage_pools_ret``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
+    names: list[str]
 
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_create_xml_with_files_ret:
-        return _tuple_new(cls, (dom,))
+    def __new__(cls, names: list[str]) -> remote_connect_list_storage_pools_ret:
+        return _tuple_new(cls, (names,))
 
 
-def decode_remote_domain_create_xml_with_files_ret(buf: Buf, pos: int) -> tuple[remote_domain_create_xml_with_files_ret, int]:
+def decode_remote_connect_list_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_storage_pools_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n1626,) = _U32(buf, pos)
-        if _n1626 > 4194304:
-            raise _too_long("remote_domain_create_xml_with_files_ret.dom.name", _n1626, 4194304)
-        _end1627 = pos + 4 + _n1626
-        pos = _end1627 + (-_n1626 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_create_xml_with_files_ret.dom.name")
-        _name1623 = buf[_end1627 - _n1626 : _end1627].decode("utf-8", "surrogateescape")
-        _uuid1624, _id1625 = _U_16si(buf, pos)
-        pos += 20
-        _dom1622 = _tuple_new(remote_nonnull_domain, (_name1623, _uuid1624, _id1625))
-        value = _tuple_new(remote_domain_create_xml_with_files_ret, (_dom1622,))
-    except _StructError:
-        raise _truncated("remote_domain_create_xml_with_files_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_create_xml_with_files_ret(out: bytearray, value: remote_domain_create_xml_with_files_ret) -> None:
-    try:
-        (_dom1628,) = value
-        _name1629, _uuid1630, _id1631 = _dom1628
-        _b1632 = _name1629.encode("utf-8", "surrogateescape")
-        _n1633 = len(_b1632)
-        if _n1633 > 4194304:
-            raise _too_long("remote_domain_create_xml_with_files_ret.dom.name", _n1633, 4194304)
-        out += _U32P(_n1633)
-        out += _b1632
-        out += _PAD[-_n1633 & 3]
-        if len(_uuid1630) != 16:
-            raise _wrong_size("remote_domain_create_xml_with_files_ret.dom.uuid", len(_uuid1630), 16)
-        out += _P_16si(_uuid1630, _id1631)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_create_xml_with_files_ret: {e}") from e
-
-
-@record
-class remote_domain_set_memory_stats_period_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_set_memory_stats_period_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    period: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, period: int, flags: int) -> remote_domain_set_memory_stats_period_args:
-        return _tuple_new(cls, (dom, period, flags))
-
-
-def decode_remote_domain_set_memory_stats_period_args(buf: Buf, pos: int) -> tuple[remote_domain_set_memory_stats_period_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1884,) = _U32(buf, pos)
-        if _n1884 > 4194304:
-            raise _too_long("remote_domain_set_memory_stats_period_args.dom.name", _n1884, 4194304)
-        _end1885 = pos + 4 + _n1884
-        pos = _end1885 + (-_n1884 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_memory_stats_period_args.dom.name")
-        _name1879 = buf[_end1885 - _n1884 : _end1885].decode("utf-8", "surrogateescape")
-        _uuid1880, _id1881, _period1882, _flags1883 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom1878 = _tuple_new(remote_nonnull_domain, (_name1879, _uuid1880, _id1881))
-        value = _tuple_new(remote_domain_set_memory_stats_period_args, (_dom1878, _period1882, _flags1883))
-    except _StructError:
-        raise _truncated("remote_domain_set_memory_stats_period_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_memory_stats_period_args(out: bytearray, value: remote_domain_set_memory_stats_period_args) -> None:
-    try:
-        _dom1886, _period1887, _flags1888 = value
-        _name1889, _uuid1890, _id1891 = _dom1886
-        _b1892 = _name1889.encode("utf-8", "surrogateescape")
-        _n1893 = len(_b1892)
-        if _n1893 > 4194304:
-            raise _too_long("remote_domain_set_memory_stats_period_args.dom.name", _n1893, 4194304)
-        out += _U32P(_n1893)
-        out += _b1892
-        out += _PAD[-_n1893 & 3]
-        if len(_uuid1890) != 16:
-            raise _wrong_size("remote_domain_set_memory_stats_period_args.dom.uuid", len(_uuid1890), 16)
-        out += _P_16siiI(_uuid1890, _id1891, _period1887, _flags1888)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_memory_stats_period_args: {e}") from e
-
-
-@record
-class remote_domain_create_with_files_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_create_with_files_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_create_with_files_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_create_with_files_args(buf: Buf, pos: int) -> tuple[remote_domain_create_with_files_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2419,) = _U32(buf, pos)
-        if _n2419 > 4194304:
-            raise _too_long("remote_domain_create_with_files_args.dom.name", _n2419, 4194304)
-        _end2420 = pos + 4 + _n2419
-        pos = _end2420 + (-_n2419 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_create_with_files_args.dom.name")
-        _name2415 = buf[_end2420 - _n2419 : _end2420].decode("utf-8", "surrogateescape")
-        _uuid2416, _id2417, _flags2418 = _U_16siI(buf, pos)
-        pos += 24
-        _dom2414 = _tuple_new(remote_nonnull_domain, (_name2415, _uuid2416, _id2417))
-        value = _tuple_new(remote_domain_create_with_files_args, (_dom2414, _flags2418))
-    except _StructError:
-        raise _truncated("remote_domain_create_with_files_args") from None
-    return value, pos
-
-
-def encode_remote_domain_create_with_files_args(out: bytearray, value: remote_domain_create_with_files_args) -> None:
-    try:
-        _dom2421, _flags2422 = value
-        _name2423, _uuid2424, _id2425 = _dom2421
-        _b2426 = _name2423.encode("utf-8", "surrogateescape")
-        _n2427 = len(_b2426)
-        if _n2427 > 4194304:
-            raise _too_long("remote_domain_create_with_files_args.dom.name", _n2427, 4194304)
-        out += _U32P(_n2427)
-        out += _b2426
-        out += _PAD[-_n2427 & 3]
-        if len(_uuid2424) != 16:
-            raise _wrong_size("remote_domain_create_with_files_args.dom.uuid", len(_uuid2424), 16)
-        out += _P_16siI(_uuid2424, _id2425, _flags2422)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_create_with_files_args: {e}") from e
-
-
-@record
-class remote_domain_create_with_files_ret(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_create_with_files_ret``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_create_with_files_ret:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_create_with_files_ret(buf: Buf, pos: int) -> tuple[remote_domain_create_with_files_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2432,) = _U32(buf, pos)
-        if _n2432 > 4194304:
-            raise _too_long("remote_domain_create_with_files_ret.dom.name", _n2432, 4194304)
-        _end2433 = pos + 4 + _n2432
-        pos = _end2433 + (-_n2432 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_create_with_files_ret.dom.name")
-        _name2429 = buf[_end2433 - _n2432 : _end2433].decode("utf-8", "surrogateescape")
-        _uuid2430, _id2431 = _U_16si(buf, pos)
-        pos += 20
-        _dom2428 = _tuple_new(remote_nonnull_domain, (_name2429, _uuid2430, _id2431))
-        value = _tuple_new(remote_domain_create_with_files_ret, (_dom2428,))
-    except _StructError:
-        raise _truncated("remote_domain_create_with_files_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_create_with_files_ret(out: bytearray, value: remote_domain_create_with_files_ret) -> None:
-    try:
-        (_dom2434,) = value
-        _name2435, _uuid2436, _id2437 = _dom2434
-        _b2438 = _name2435.encode("utf-8", "surrogateescape")
-        _n2439 = len(_b2438)
-        if _n2439 > 4194304:
-            raise _too_long("remote_domain_create_with_files_ret.dom.name", _n2439, 4194304)
-        out += _U32P(_n2439)
-        out += _b2438
-        out += _PAD[-_n2439 & 3]
-        if len(_uuid2436) != 16:
-            raise _wrong_size("remote_domain_create_with_files_ret.dom.uuid", len(_uuid2436), 16)
-        out += _P_16si(_uuid2436, _id2437)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_create_with_files_ret: {e}") from e
-
-
-@record
-class remote_domain_send_process_signal_args(Record, tuple[remote_nonnull_domain, int, int, int]):
-    """XDR struct ``remote_domain_send_process_signal_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    pid_value: int
-    signum: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, pid_value: int, signum: int, flags: int) -> remote_domain_send_process_signal_args:
-        return _tuple_new(cls, (dom, pid_value, signum, flags))
-
-
-def decode_remote_domain_send_process_signal_args(buf: Buf, pos: int) -> tuple[remote_domain_send_process_signal_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2547,) = _U32(buf, pos)
-        if _n2547 > 4194304:
-            raise _too_long("remote_domain_send_process_signal_args.dom.name", _n2547, 4194304)
-        _end2548 = pos + 4 + _n2547
-        pos = _end2548 + (-_n2547 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_send_process_signal_args.dom.name")
-        _name2541 = buf[_end2548 - _n2547 : _end2548].decode("utf-8", "surrogateescape")
-        _uuid2542, _id2543, _pid_value2544, _signum2545, _flags2546 = _U_16siqII(buf, pos)
-        pos += 36
-        _dom2540 = _tuple_new(remote_nonnull_domain, (_name2541, _uuid2542, _id2543))
-        value = _tuple_new(remote_domain_send_process_signal_args, (_dom2540, _pid_value2544, _signum2545, _flags2546))
-    except _StructError:
-        raise _truncated("remote_domain_send_process_signal_args") from None
-    return value, pos
-
-
-def encode_remote_domain_send_process_signal_args(out: bytearray, value: remote_domain_send_process_signal_args) -> None:
-    try:
-        _dom2549, _pid_value2550, _signum2551, _flags2552 = value
-        _name2553, _uuid2554, _id2555 = _dom2549
-        _b2556 = _name2553.encode("utf-8", "surrogateescape")
-        _n2557 = len(_b2556)
-        if _n2557 > 4194304:
-            raise _too_long("remote_domain_send_process_signal_args.dom.name", _n2557, 4194304)
-        out += _U32P(_n2557)
-        out += _b2556
-        out += _PAD[-_n2557 & 3]
-        if len(_uuid2554) != 16:
-            raise _wrong_size("remote_domain_send_process_signal_args.dom.uuid", len(_uuid2554), 16)
-        out += _P_16siqII(_uuid2554, _id2555, _pid_value2550, _signum2551, _flags2552)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_send_process_signal_args: {e}") from e
-
-
-@record
-class remote_domain_block_commit_args(Record, tuple[remote_nonnull_domain, str, str | None, str | None, int, int]):
-    """XDR struct ``remote_domain_block_commit_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    disk: str
-    base: str | None
-    top: str | None
-    bandwidth: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, disk: str, base: str | None, top: str | None, bandwidth: int, flags: int) -> remote_domain_block_commit_args:
-        return _tuple_new(cls, (dom, disk, base, top, bandwidth, flags))
-
-
-def decode_remote_domain_block_commit_args(buf: Buf, pos: int) -> tuple[remote_domain_block_commit_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3371,) = _U32(buf, pos)
-        if _n3371 > 4194304:
-            raise _too_long("remote_domain_block_commit_args.dom.name", _n3371, 4194304)
-        _end3372 = pos + 4 + _n3371
-        pos = _end3372 + (-_n3371 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_commit_args.dom.name")
-        _name3363 = buf[_end3372 - _n3371 : _end3372].decode("utf-8", "surrogateescape")
-        _uuid3364, _id3365 = _U_16si(buf, pos)
-        pos += 20
-        (_n3373,) = _U32(buf, pos)
-        if _n3373 > 4194304:
-            raise _too_long("remote_domain_block_commit_args.disk", _n3373, 4194304)
-        _end3374 = pos + 4 + _n3373
-        pos = _end3374 + (-_n3373 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_commit_args.disk")
-        _disk3366 = buf[_end3374 - _n3373 : _end3374].decode("utf-8", "surrogateescape")
-        (_f3375,) = _U32(buf, pos)
+        (_n4151,) = _U32(buf, pos)
         pos += 4
-        _base3367: str | None = None
-        if _f3375 == 1:
-            (_n3377,) = _U32(buf, pos)
-            if _n3377 > 4194304:
-                raise _too_long("remote_domain_block_commit_args.base", _n3377, 4194304)
-            _end3378 = pos + 4 + _n3377
-            pos = _end3378 + (-_n3377 & 3)
+        if _n4151 > 16384:
+            raise _too_long("remote_connect_list_storage_pools_ret.names", _n4151, 16384)
+        if _n4151 * 4 > len(buf) - pos:
+            raise _truncated("remote_connect_list_storage_pools_ret.names")
+        _names4150: list[str] = []
+        for _ in range(_n4151):
+            (_n4153,) = _U32(buf, pos)
+            if _n4153 > 4194304:
+                raise _too_long("remote_connect_list_storage_pools_ret.names[]", _n4153, 4194304)
+            _end4154 = pos + 4 + _n4153
+            pos = _end4154 + (-_n4153 & 3)
             if pos > len(buf):
-                raise _truncated("remote_domain_block_commit_args.base")
-            _o3376 = buf[_end3378 - _n3377 : _end3378].decode("utf-8", "surrogateescape")
-            _base3367 = _o3376
-        elif _f3375 != 0:
-            raise _bad_flag("remote_domain_block_commit_args.base", _f3375)
-        (_f3379,) = _U32(buf, pos)
-        pos += 4
-        _top3368: str | None = None
-        if _f3379 == 1:
-            (_n3381,) = _U32(buf, pos)
-            if _n3381 > 4194304:
-                raise _too_long("remote_domain_block_commit_args.top", _n3381, 4194304)
-            _end3382 = pos + 4 + _n3381
-            pos = _end3382 + (-_n3381 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_block_commit_args.top")
-            _o3380 = buf[_end3382 - _n3381 : _end3382].decode("utf-8", "surrogateescape")
-            _top3368 = _o3380
-        elif _f3379 != 0:
-            raise _bad_flag("remote_domain_block_commit_args.top", _f3379)
-        _bandwidth3369, _flags3370 = _U_QI(buf, pos)
-        pos += 12
-        _dom3362 = _tuple_new(remote_nonnull_domain, (_name3363, _uuid3364, _id3365))
-        value = _tuple_new(remote_domain_block_commit_args, (_dom3362, _disk3366, _base3367, _top3368, _bandwidth3369, _flags3370))
+                raise _truncated("remote_connect_list_storage_pools_ret.names[]")
+            _e4152 = buf[_end4154 - _n4153 : _end4154].decode("utf-8", "surrogateescape")
+            _names4150.append(_e4152)
+        value = _tuple_new(remote_connect_list_storage_pools_ret, (_names4150,))
     except _StructError:
-        raise _truncated("remote_domain_block_commit_args") from None
+        raise _truncated("remote_connect_list_storage_pools_ret") from None
     return value, pos
 
 
-def encode_remote_domain_block_commit_args(out: bytearray, value: remote_domain_block_commit_args) -> None:
+def encode_remote_connect_list_storage_pools_ret(out: bytearray, value: remote_connect_list_storage_pools_ret) -> None:
     try:
-        _dom3383, _disk3384, _base3385, _top3386, _bandwidth3387, _flags3388 = value
-        _name3389, _uuid3390, _id3391 = _dom3383
-        _b3392 = _name3389.encode("utf-8", "surrogateescape")
-        _n3393 = len(_b3392)
-        if _n3393 > 4194304:
-            raise _too_long("remote_domain_block_commit_args.dom.name", _n3393, 4194304)
-        out += _U32P(_n3393)
-        out += _b3392
-        out += _PAD[-_n3393 & 3]
-        if len(_uuid3390) != 16:
-            raise _wrong_size("remote_domain_block_commit_args.dom.uuid", len(_uuid3390), 16)
-        out += _P_16si(_uuid3390, _id3391)
-        _b3394 = _disk3384.encode("utf-8", "surrogateescape")
-        _n3395 = len(_b3394)
-        if _n3395 > 4194304:
-            raise _too_long("remote_domain_block_commit_args.disk", _n3395, 4194304)
-        out += _U32P(_n3395)
-        out += _b3394
-        out += _PAD[-_n3395 & 3]
-        if _base3385 is None:
+        (_names4155,) = value
+        _n4156 = len(_names4155)
+        if _n4156 > 16384:
+            raise _too_long("remote_connect_list_storage_pools_ret.names", _n4156, 16384)
+        out += _U32P(_n4156)
+        for _e4157 in _names4155:
+            _b4158 = _e4157.encode("utf-8", "surrogateescape")
+            _n4159 = len(_b4158)
+            if _n4159 > 4194304:
+                raise _too_long("remote_connect_list_storage_pools_ret.names[]", _n4159, 4194304)
+            out += _U32P(_n4159)
+            out += _b4158
+            out += _PAD[-_n4159 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_list_storage_pools_ret: {e}") from e
+
+
+@record
+class remote_connect_num_of_defined_storage_pools_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_num_of_defined_storage_pools_ret``."""
+
+    __slots__ = ()
+    num: int
+
+    def __new__(cls, num: int) -> remote_connect_num_of_defined_storage_pools_ret:
+        return _tuple_new(cls, (num,))
+
+
+def decode_remote_connect_num_of_defined_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_num_of_defined_storage_pools_ret, int]:
+    try:
+        (_num4160,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_num_of_defined_storage_pools_ret, (_num4160,))
+    except _StructError:
+        raise _truncated("remote_connect_num_of_defined_storage_pools_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_num_of_defined_storage_pools_ret(out: bytearray, value: remote_connect_num_of_defined_storage_pools_ret) -> None:
+    try:
+        (_num4161,) = value
+        out += _P_i(_num4161)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_num_of_defined_storage_pools_ret: {e}") from e
+
+
+@record
+class remote_connect_list_defined_storage_pools_args(Record, tuple[int]):
+    """XDR struct ``remote_connect_list_defined_storage_pools_args``."""
+
+    __slots__ = ()
+    maxnames: int
+
+    def __new__(cls, maxnames: int) -> remote_connect_list_defined_storage_pools_args:
+        return _tuple_new(cls, (maxnames,))
+
+
+def decode_remote_connect_list_defined_storage_pools_args(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_storage_pools_args, int]:
+    try:
+        (_maxnames4162,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_list_defined_storage_pools_args, (_maxnames4162,))
+    except _StructError:
+        raise _truncated("remote_connect_list_defined_storage_pools_args") from None
+    return value, pos
+
+
+def encode_remote_connect_list_defined_storage_pools_args(out: bytearray, value: remote_connect_list_defined_storage_pools_args) -> None:
+    try:
+        (_maxnames4163,) = value
+        out += _P_i(_maxnames4163)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_list_defined_storage_pools_args: {e}") from e
+
+
+@record
+class remote_connect_list_defined_storage_pools_ret(Record, tuple[list[str]]):
+    """XDR struct ``remote_connect_list_defined_storage_pools_ret``."""
+
+    __slots__ = ()
+    names: list[str]
+
+    def __new__(cls, names: list[str]) -> remote_connect_list_defined_storage_pools_ret:
+        return _tuple_new(cls, (names,))
+
+
+def decode_remote_connect_list_defined_storage_pools_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_defined_storage_pools_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4165,) = _U32(buf, pos)
+        pos += 4
+        if _n4165 > 16384:
+            raise _too_long("remote_connect_list_defined_storage_pools_ret.names", _n4165, 16384)
+        if _n4165 * 4 > len(buf) - pos:
+            raise _truncated("remote_connect_list_defined_storage_pools_ret.names")
+        _names4164: list[str] = []
+        for _ in range(_n4165):
+            (_n4167,) = _U32(buf, pos)
+            if _n4167 > 4194304:
+                raise _too_long("remote_connect_list_defined_storage_pools_ret.names[]", _n4167, 4194304)
+            _end4168 = pos + 4 + _n4167
+            pos = _end4168 + (-_n4167 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_connect_list_defined_storage_pools_ret.names[]")
+            _e4166 = buf[_end4168 - _n4167 : _end4168].decode("utf-8", "surrogateescape")
+            _names4164.append(_e4166)
+        value = _tuple_new(remote_connect_list_defined_storage_pools_ret, (_names4164,))
+    except _StructError:
+        raise _truncated("remote_connect_list_defined_storage_pools_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_list_defined_storage_pools_ret(out: bytearray, value: remote_connect_list_defined_storage_pools_ret) -> None:
+    try:
+        (_names4169,) = value
+        _n4170 = len(_names4169)
+        if _n4170 > 16384:
+            raise _too_long("remote_connect_list_defined_storage_pools_ret.names", _n4170, 16384)
+        out += _U32P(_n4170)
+        for _e4171 in _names4169:
+            _b4172 = _e4171.encode("utf-8", "surrogateescape")
+            _n4173 = len(_b4172)
+            if _n4173 > 4194304:
+                raise _too_long("remote_connect_list_defined_storage_pools_ret.names[]", _n4173, 4194304)
+            out += _U32P(_n4173)
+            out += _b4172
+            out += _PAD[-_n4173 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_list_defined_storage_pools_ret: {e}") from e
+
+
+@record
+class remote_connect_find_storage_pool_sources_args(Record, tuple[str, str | None, int]):
+    """XDR struct ``remote_connect_find_storage_pool_sources_args``."""
+
+    __slots__ = ()
+    type: str
+    srcSpec: str | None
+    flags: int
+
+    def __new__(cls, type: str, srcSpec: str | None, flags: int) -> remote_connect_find_storage_pool_sources_args:
+        return _tuple_new(cls, (type, srcSpec, flags))
+
+
+def decode_remote_connect_find_storage_pool_sources_args(buf: Buf, pos: int) -> tuple[remote_connect_find_storage_pool_sources_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4177,) = _U32(buf, pos)
+        if _n4177 > 4194304:
+            raise _too_long("remote_connect_find_storage_pool_sources_args.type", _n4177, 4194304)
+        _end4178 = pos + 4 + _n4177
+        pos = _end4178 + (-_n4177 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_connect_find_storage_pool_sources_args.type")
+        _type4174 = buf[_end4178 - _n4177 : _end4178].decode("utf-8", "surrogateescape")
+        (_f4179,) = _U32(buf, pos)
+        pos += 4
+        _srcSpec4175: str | None = None
+        if _f4179 == 1:
+            (_n4181,) = _U32(buf, pos)
+            if _n4181 > 4194304:
+                raise _too_long("remote_connect_find_storage_pool_sources_args.srcSpec", _n4181, 4194304)
+            _end4182 = pos + 4 + _n4181
+            pos = _end4182 + (-_n4181 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_connect_find_storage_pool_sources_args.srcSpec")
+            _o4180 = buf[_end4182 - _n4181 : _end4182].decode("utf-8", "surrogateescape")
+            _srcSpec4175 = _o4180
+        elif _f4179 != 0:
+            raise _bad_flag("remote_connect_find_storage_pool_sources_args.srcSpec", _f4179)
+        (_flags4176,) = _U_I(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_find_storage_pool_sources_args, (_type4174, _srcSpec4175, _flags4176))
+    except _StructError:
+        raise _truncated("remote_connect_find_storage_pool_sources_args") from None
+    return value, pos
+
+
+def encode_remote_connect_find_storage_pool_sources_args(out: bytearray, value: remote_connect_find_storage_pool_sources_args) -> None:
+    try:
+        _type4183, _srcSpec4184, _flags4185 = value
+        _b4186 = _type4183.encode("utf-8", "surrogateescape")
+        _n4187 = len(_b4186)
+        if _n4187 > 4194304:
+            raise _too_long("remote_connect_find_storage_pool_sources_args.type", _n4187, 4194304)
+        out += _U32P(_n4187)
+        out += _b4186
+        out += _PAD[-_n4187 & 3]
+        if _srcSpec4184 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b3396 = _base3385.encode("utf-8", "surrogateescape")
-            _n3397 = len(_b3396)
-            if _n3397 > 4194304:
-                raise _too_long("remote_domain_block_commit_args.base", _n3397, 4194304)
-            out += _U32P(_n3397)
-            out += _b3396
-            out += _PAD[-_n3397 & 3]
-        if _top3386 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b3398 = _top3386.encode("utf-8", "surrogateescape")
-            _n3399 = len(_b3398)
-            if _n3399 > 4194304:
-                raise _too_long("remote_domain_block_commit_args.top", _n3399, 4194304)
-            out += _U32P(_n3399)
-            out += _b3398
-            out += _PAD[-_n3399 & 3]
-        out += _P_QI(_bandwidth3387, _flags3388)
+            _b4188 = _srcSpec4184.encode("utf-8", "surrogateescape")
+            _n4189 = len(_b4188)
+            if _n4189 > 4194304:
+                raise _too_long("remote_connect_find_storage_pool_sources_args.srcSpec", _n4189, 4194304)
+            out += _U32P(_n4189)
+            out += _b4188
+            out += _PAD[-_n4189 & 3]
+        out += _P_I(_flags4185)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_commit_args: {e}") from e
+        raise XDRError(f"cannot encode remote_connect_find_storage_pool_sources_args: {e}") from e
 
 
 @record
-class remote_network_update_args(Record, tuple[remote_nonnull_network, int, int, int, str, int]):
-    """XDR struct ``remote_network_update_args``."""
+class remote_connect_find_storage_pool_sources_ret(Record, tuple[str]):
+    """XDR struct ``remote_connect_find_storage_pool_sources_ret``."""
 
     __slots__ = ()
-    net: remote_nonnull_network
-    command: int
-    section: int
-    parentIndex: int
+    xml: str
+
+    def __new__(cls, xml: str) -> remote_connect_find_storage_pool_sources_ret:
+        return _tuple_new(cls, (xml,))
+
+
+def decode_remote_connect_find_storage_pool_sources_ret(buf: Buf, pos: int) -> tuple[remote_connect_find_storage_pool_sources_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4191,) = _U32(buf, pos)
+        if _n4191 > 4194304:
+            raise _too_long("remote_connect_find_storage_pool_sources_ret.xml", _n4191, 4194304)
+        _end4192 = pos + 4 + _n4191
+        pos = _end4192 + (-_n4191 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_connect_find_storage_pool_sources_ret.xml")
+        _xml4190 = buf[_end4192 - _n4191 : _end4192].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_connect_find_storage_pool_sources_ret, (_xml4190,))
+    except _StructError:
+        raise _truncated("remote_connect_find_storage_pool_sources_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_find_storage_pool_sources_ret(out: bytearray, value: remote_connect_find_storage_pool_sources_ret) -> None:
+    try:
+        (_xml4193,) = value
+        _b4194 = _xml4193.encode("utf-8", "surrogateescape")
+        _n4195 = len(_b4194)
+        if _n4195 > 4194304:
+            raise _too_long("remote_connect_find_storage_pool_sources_ret.xml", _n4195, 4194304)
+        out += _U32P(_n4195)
+        out += _b4194
+        out += _PAD[-_n4195 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_find_storage_pool_sources_ret: {e}") from e
+
+
+@record
+class remote_storage_pool_create_xml_args(Record, tuple[str, int]):
+    """XDR struct ``remote_storage_pool_create_xml_args``."""
+
+    __slots__ = ()
     xml: str
     flags: int
 
-    def __new__(cls, net: remote_nonnull_network, command: int, section: int, parentIndex: int, xml: str, flags: int) -> remote_network_update_args:
-        return _tuple_new(cls, (net, command, section, parentIndex, xml, flags))
+    def __new__(cls, xml: str, flags: int) -> remote_storage_pool_create_xml_args:
+        return _tuple_new(cls, (xml, flags))
 
 
-def decode_remote_network_update_args(buf: Buf, pos: int) -> tuple[remote_network_update_args, int]:
+def decode_remote_storage_pool_create_xml_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_create_xml_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3738,) = _U32(buf, pos)
-        if _n3738 > 4194304:
-            raise _too_long("remote_network_update_args.net.name", _n3738, 4194304)
-        _end3739 = pos + 4 + _n3738
-        pos = _end3739 + (-_n3738 & 3)
+        (_n4272,) = _U32(buf, pos)
+        if _n4272 > 4194304:
+            raise _too_long("remote_storage_pool_create_xml_args.xml", _n4272, 4194304)
+        _end4273 = pos + 4 + _n4272
+        pos = _end4273 + (-_n4272 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_update_args.net.name")
-        _name3731 = buf[_end3739 - _n3738 : _end3739].decode("utf-8", "surrogateescape")
-        _uuid3732, _command3733, _section3734, _parentIndex3735 = _U_16sIIi(buf, pos)
-        pos += 28
-        (_n3740,) = _U32(buf, pos)
-        if _n3740 > 4194304:
-            raise _too_long("remote_network_update_args.xml", _n3740, 4194304)
-        _end3741 = pos + 4 + _n3740
-        pos = _end3741 + (-_n3740 & 3)
+            raise _truncated("remote_storage_pool_create_xml_args.xml")
+        _xml4270 = buf[_end4273 - _n4272 : _end4273].decode("utf-8", "surrogateescape")
+        (_flags4271,) = _U_I(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_storage_pool_create_xml_args, (_xml4270, _flags4271))
+    except _StructError:
+        raise _truncated("remote_storage_pool_create_xml_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_create_xml_args(out: bytearray, value: remote_storage_pool_create_xml_args) -> None:
+    try:
+        _xml4274, _flags4275 = value
+        _b4276 = _xml4274.encode("utf-8", "surrogateescape")
+        _n4277 = len(_b4276)
+        if _n4277 > 4194304:
+            raise _too_long("remote_storage_pool_create_xml_args.xml", _n4277, 4194304)
+        out += _U32P(_n4277)
+        out += _b4276
+        out += _PAD[-_n4277 & 3]
+        out += _P_I(_flags4275)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_create_xml_args: {e}") from e
+
+
+@record
+class remote_storage_pool_create_xml_ret(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_create_xml_ret``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_create_xml_ret:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_create_xml_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4281,) = _U32(buf, pos)
+        if _n4281 > 4194304:
+            raise _too_long("remote_storage_pool_create_xml_ret.pool.name", _n4281, 4194304)
+        _end4282 = pos + 4 + _n4281
+        pos = _end4282 + (-_n4281 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_update_args.xml")
-        _xml3736 = buf[_end3741 - _n3740 : _end3741].decode("utf-8", "surrogateescape")
-        (_flags3737,) = _U_I(buf, pos)
-        pos += 4
-        _net3730 = _tuple_new(remote_nonnull_network, (_name3731, _uuid3732))
-        value = _tuple_new(remote_network_update_args, (_net3730, _command3733, _section3734, _parentIndex3735, _xml3736, _flags3737))
+            raise _truncated("remote_storage_pool_create_xml_ret.pool.name")
+        _name4279 = buf[_end4282 - _n4281 : _end4282].decode("utf-8", "surrogateescape")
+        (_uuid4280,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4278 = _tuple_new(remote_nonnull_storage_pool, (_name4279, _uuid4280))
+        value = _tuple_new(remote_storage_pool_create_xml_ret, (_pool4278,))
     except _StructError:
-        raise _truncated("remote_network_update_args") from None
+        raise _truncated("remote_storage_pool_create_xml_ret") from None
     return value, pos
 
 
-def encode_remote_network_update_args(out: bytearray, value: remote_network_update_args) -> None:
+def encode_remote_storage_pool_create_xml_ret(out: bytearray, value: remote_storage_pool_create_xml_ret) -> None:
     try:
-        _net3742, _command3743, _section3744, _parentIndex3745, _xml3746, _flags3747 = value
-        _name3748, _uuid3749 = _net3742
-        _b3750 = _name3748.encode("utf-8", "surrogateescape")
-        _n3751 = len(_b3750)
-        if _n3751 > 4194304:
-            raise _too_long("remote_network_update_args.net.name", _n3751, 4194304)
-        out += _U32P(_n3751)
-        out += _b3750
-        out += _PAD[-_n3751 & 3]
-        if len(_uuid3749) != 16:
-            raise _wrong_size("remote_network_update_args.net.uuid", len(_uuid3749), 16)
-        out += _P_16sIIi(_uuid3749, _command3743, _section3744, _parentIndex3745)
-        _b3752 = _xml3746.encode("utf-8", "surrogateescape")
-        _n3753 = len(_b3752)
-        if _n3753 > 4194304:
-            raise _too_long("remote_network_update_args.xml", _n3753, 4194304)
-        out += _U32P(_n3753)
-        out += _b3752
-        out += _PAD[-_n3753 & 3]
-        out += _P_I(_flags3747)
+        (_pool4283,) = value
+        _name4284, _uuid4285 = _pool4283
+        _b4286 = _name4284.encode("utf-8", "surrogateescape")
+        _n4287 = len(_b4286)
+        if _n4287 > 4194304:
+            raise _too_long("remote_storage_pool_create_xml_ret.pool.name", _n4287, 4194304)
+        out += _U32P(_n4287)
+        out += _b4286
+        out += _PAD[-_n4287 & 3]
+        if len(_uuid4285) != 16:
+            raise _wrong_size("remote_storage_pool_create_xml_ret.pool.uuid", len(_uuid4285), 16)
+        out += _P_16s(_uuid4285)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_update_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_create_xml_ret: {e}") from e
 
 
 @record
-class remote_node_device_lookup_scsi_host_by_wwn_args(Record, tuple[str, str, int]):
-    """XDR struct ``remote_node_device_lookup_scsi_host_by_wwn_args``."""
+class remote_storage_pool_define_xml_args(Record, tuple[str, int]):
+    """XDR struct ``remote_storage_pool_define_xml_args``."""
 
     __slots__ = ()
-    wwnn: str
-    wwpn: str
-    flags: int
-
-    def __new__(cls, wwnn: str, wwpn: str, flags: int) -> remote_node_device_lookup_scsi_host_by_wwn_args:
-        return _tuple_new(cls, (wwnn, wwpn, flags))
-
-
-def decode_remote_node_device_lookup_scsi_host_by_wwn_args(buf: Buf, pos: int) -> tuple[remote_node_device_lookup_scsi_host_by_wwn_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4903,) = _U32(buf, pos)
-        if _n4903 > 4194304:
-            raise _too_long("remote_node_device_lookup_scsi_host_by_wwn_args.wwnn", _n4903, 4194304)
-        _end4904 = pos + 4 + _n4903
-        pos = _end4904 + (-_n4903 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_lookup_scsi_host_by_wwn_args.wwnn")
-        _wwnn4900 = buf[_end4904 - _n4903 : _end4904].decode("utf-8", "surrogateescape")
-        (_n4905,) = _U32(buf, pos)
-        if _n4905 > 4194304:
-            raise _too_long("remote_node_device_lookup_scsi_host_by_wwn_args.wwpn", _n4905, 4194304)
-        _end4906 = pos + 4 + _n4905
-        pos = _end4906 + (-_n4905 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_lookup_scsi_host_by_wwn_args.wwpn")
-        _wwpn4901 = buf[_end4906 - _n4905 : _end4906].decode("utf-8", "surrogateescape")
-        (_flags4902,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_lookup_scsi_host_by_wwn_args, (_wwnn4900, _wwpn4901, _flags4902))
-    except _StructError:
-        raise _truncated("remote_node_device_lookup_scsi_host_by_wwn_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_lookup_scsi_host_by_wwn_args(out: bytearray, value: remote_node_device_lookup_scsi_host_by_wwn_args) -> None:
-    try:
-        _wwnn4907, _wwpn4908, _flags4909 = value
-        _b4910 = _wwnn4907.encode("utf-8", "surrogateescape")
-        _n4911 = len(_b4910)
-        if _n4911 > 4194304:
-            raise _too_long("remote_node_device_lookup_scsi_host_by_wwn_args.wwnn", _n4911, 4194304)
-        out += _U32P(_n4911)
-        out += _b4910
-        out += _PAD[-_n4911 & 3]
-        _b4912 = _wwpn4908.encode("utf-8", "surrogateescape")
-        _n4913 = len(_b4912)
-        if _n4913 > 4194304:
-            raise _too_long("remote_node_device_lookup_scsi_host_by_wwn_args.wwpn", _n4913, 4194304)
-        out += _U32P(_n4913)
-        out += _b4912
-        out += _PAD[-_n4913 & 3]
-        out += _P_I(_flags4909)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_lookup_scsi_host_by_wwn_args: {e}") from e
-
-
-@record
-class remote_node_device_lookup_scsi_host_by_wwn_ret(Record, tuple[remote_nonnull_node_device]):
-    """XDR struct ``remote_node_device_lookup_scsi_host_by_wwn_ret``."""
-
-    __slots__ = ()
-    dev: remote_nonnull_node_device
-
-    def __new__(cls, dev: remote_nonnull_node_device) -> remote_node_device_lookup_scsi_host_by_wwn_ret:
-        return _tuple_new(cls, (dev,))
-
-
-def decode_remote_node_device_lookup_scsi_host_by_wwn_ret(buf: Buf, pos: int) -> tuple[remote_node_device_lookup_scsi_host_by_wwn_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4916,) = _U32(buf, pos)
-        if _n4916 > 4194304:
-            raise _too_long("remote_node_device_lookup_scsi_host_by_wwn_ret.dev.name", _n4916, 4194304)
-        _end4917 = pos + 4 + _n4916
-        pos = _end4917 + (-_n4916 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_lookup_scsi_host_by_wwn_ret.dev.name")
-        _name4915 = buf[_end4917 - _n4916 : _end4917].decode("utf-8", "surrogateescape")
-        _dev4914 = _tuple_new(remote_nonnull_node_device, (_name4915,))
-        value = _tuple_new(remote_node_device_lookup_scsi_host_by_wwn_ret, (_dev4914,))
-    except _StructError:
-        raise _truncated("remote_node_device_lookup_scsi_host_by_wwn_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_lookup_scsi_host_by_wwn_ret(out: bytearray, value: remote_node_device_lookup_scsi_host_by_wwn_ret) -> None:
-    try:
-        (_dev4918,) = value
-        (_name4919,) = _dev4918
-        _b4920 = _name4919.encode("utf-8", "surrogateescape")
-        _n4921 = len(_b4920)
-        if _n4921 > 4194304:
-            raise _too_long("remote_node_device_lookup_scsi_host_by_wwn_ret.dev.name", _n4921, 4194304)
-        out += _U32P(_n4921)
-        out += _b4920
-        out += _PAD[-_n4921 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_lookup_scsi_host_by_wwn_ret: {e}") from e
-
-
-@record
-class remote_node_device_detach_flags_args(Record, tuple[str, str | None, int]):
-    """XDR struct ``remote_node_device_detach_flags_args``."""
-
-    __slots__ = ()
-    name: str
-    driverName: str | None
-    flags: int
-
-    def __new__(cls, name: str, driverName: str | None, flags: int) -> remote_node_device_detach_flags_args:
-        return _tuple_new(cls, (name, driverName, flags))
-
-
-def decode_remote_node_device_detach_flags_args(buf: Buf, pos: int) -> tuple[remote_node_device_detach_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n4985,) = _U32(buf, pos)
-        if _n4985 > 4194304:
-            raise _too_long("remote_node_device_detach_flags_args.name", _n4985, 4194304)
-        _end4986 = pos + 4 + _n4985
-        pos = _end4986 + (-_n4985 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_detach_flags_args.name")
-        _name4982 = buf[_end4986 - _n4985 : _end4986].decode("utf-8", "surrogateescape")
-        (_f4987,) = _U32(buf, pos)
-        pos += 4
-        _driverName4983: str | None = None
-        if _f4987 == 1:
-            (_n4989,) = _U32(buf, pos)
-            if _n4989 > 4194304:
-                raise _too_long("remote_node_device_detach_flags_args.driverName", _n4989, 4194304)
-            _end4990 = pos + 4 + _n4989
-            pos = _end4990 + (-_n4989 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_device_detach_flags_args.driverName")
-            _o4988 = buf[_end4990 - _n4989 : _end4990].decode("utf-8", "surrogateescape")
-            _driverName4983 = _o4988
-        elif _f4987 != 0:
-            raise _bad_flag("remote_node_device_detach_flags_args.driverName", _f4987)
-        (_flags4984,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_detach_flags_args, (_name4982, _driverName4983, _flags4984))
-    except _StructError:
-        raise _truncated("remote_node_device_detach_flags_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_detach_flags_args(out: bytearray, value: remote_node_device_detach_flags_args) -> None:
-    try:
-        _name4991, _driverName4992, _flags4993 = value
-        _b4994 = _name4991.encode("utf-8", "surrogateescape")
-        _n4995 = len(_b4994)
-        if _n4995 > 4194304:
-            raise _too_long("remote_node_device_detach_flags_args.name", _n4995, 4194304)
-        out += _U32P(_n4995)
-        out += _b4994
-        out += _PAD[-_n4995 & 3]
-        if _driverName4992 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b4996 = _driverName4992.encode("utf-8", "surrogateescape")
-            _n4997 = len(_b4996)
-            if _n4997 > 4194304:
-                raise _too_long("remote_node_device_detach_flags_args.driverName", _n4997, 4194304)
-            out += _U32P(_n4997)
-            out += _b4996
-            out += _PAD[-_n4997 & 3]
-        out += _P_I(_flags4993)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_detach_flags_args: {e}") from e
-
-
-@record
-class remote_domain_event_callback_lifecycle_msg(Record, tuple[int, remote_domain_event_lifecycle_msg]):
-    """XDR struct ``remote_domain_event_callback_lifecycle_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_lifecycle_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_lifecycle_msg) -> remote_domain_event_callback_lifecycle_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_lifecycle_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID5116,) = _U_i(buf, pos)
-        pos += 4
-        (_n5124,) = _U32(buf, pos)
-        if _n5124 > 4194304:
-            raise _too_long("remote_domain_event_callback_lifecycle_msg.msg.dom.name", _n5124, 4194304)
-        _end5125 = pos + 4 + _n5124
-        pos = _end5125 + (-_n5124 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_lifecycle_msg.msg.dom.name")
-        _name5119 = buf[_end5125 - _n5124 : _end5125].decode("utf-8", "surrogateescape")
-        _uuid5120, _id5121, _event5122, _detail5123 = _U_16siii(buf, pos)
-        pos += 28
-        _dom5118 = _tuple_new(remote_nonnull_domain, (_name5119, _uuid5120, _id5121))
-        _msg5117 = _tuple_new(remote_domain_event_lifecycle_msg, (_dom5118, _event5122, _detail5123))
-        value = _tuple_new(remote_domain_event_callback_lifecycle_msg, (_callbackID5116, _msg5117))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_lifecycle_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_lifecycle_msg(out: bytearray, value: remote_domain_event_callback_lifecycle_msg) -> None:
-    try:
-        _callbackID5126, _msg5127 = value
-        _dom5128, _event5129, _detail5130 = _msg5127
-        _name5131, _uuid5132, _id5133 = _dom5128
-        out += _P_i(_callbackID5126)
-        _b5134 = _name5131.encode("utf-8", "surrogateescape")
-        _n5135 = len(_b5134)
-        if _n5135 > 4194304:
-            raise _too_long("remote_domain_event_callback_lifecycle_msg.msg.dom.name", _n5135, 4194304)
-        out += _U32P(_n5135)
-        out += _b5134
-        out += _PAD[-_n5135 & 3]
-        if len(_uuid5132) != 16:
-            raise _wrong_size("remote_domain_event_callback_lifecycle_msg.msg.dom.uuid", len(_uuid5132), 16)
-        out += _P_16siii(_uuid5132, _id5133, _event5129, _detail5130)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_lifecycle_msg: {e}") from e
-
-
-@record
-class remote_domain_get_job_stats_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_job_stats_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_job_stats_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_job_stats_args(buf: Buf, pos: int) -> tuple[remote_domain_get_job_stats_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5511,) = _U32(buf, pos)
-        if _n5511 > 4194304:
-            raise _too_long("remote_domain_get_job_stats_args.dom.name", _n5511, 4194304)
-        _end5512 = pos + 4 + _n5511
-        pos = _end5512 + (-_n5511 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_job_stats_args.dom.name")
-        _name5507 = buf[_end5512 - _n5511 : _end5512].decode("utf-8", "surrogateescape")
-        _uuid5508, _id5509, _flags5510 = _U_16siI(buf, pos)
-        pos += 24
-        _dom5506 = _tuple_new(remote_nonnull_domain, (_name5507, _uuid5508, _id5509))
-        value = _tuple_new(remote_domain_get_job_stats_args, (_dom5506, _flags5510))
-    except _StructError:
-        raise _truncated("remote_domain_get_job_stats_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_job_stats_args(out: bytearray, value: remote_domain_get_job_stats_args) -> None:
-    try:
-        _dom5513, _flags5514 = value
-        _name5515, _uuid5516, _id5517 = _dom5513
-        _b5518 = _name5515.encode("utf-8", "surrogateescape")
-        _n5519 = len(_b5518)
-        if _n5519 > 4194304:
-            raise _too_long("remote_domain_get_job_stats_args.dom.name", _n5519, 4194304)
-        out += _U32P(_n5519)
-        out += _b5518
-        out += _PAD[-_n5519 & 3]
-        if len(_uuid5516) != 16:
-            raise _wrong_size("remote_domain_get_job_stats_args.dom.uuid", len(_uuid5516), 16)
-        out += _P_16siI(_uuid5516, _id5517, _flags5514)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_job_stats_args: {e}") from e
-
-
-@record
-class remote_domain_get_job_stats_ret(Record, tuple[int, list[remote_typed_param]]):
-    """XDR struct ``remote_domain_get_job_stats_ret``."""
-
-    __slots__ = ()
-    type: int
-    params: list[remote_typed_param]
-
-    def __new__(cls, type: int, params: list[remote_typed_param]) -> remote_domain_get_job_stats_ret:
-        return _tuple_new(cls, (type, params))
-
-
-def decode_remote_domain_get_job_stats_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_job_stats_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_type5520,) = _U_i(buf, pos)
-        pos += 4
-        (_n5522,) = _U32(buf, pos)
-        pos += 4
-        if _n5522 > 64:
-            raise _too_long("remote_domain_get_job_stats_ret.params", _n5522, 64)
-        if _n5522 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_job_stats_ret.params")
-        _params5521: list[remote_typed_param] = []
-        for _ in range(_n5522):
-            (_n5526,) = _U32(buf, pos)
-            if _n5526 > 4194304:
-                raise _too_long("remote_domain_get_job_stats_ret.params[].field", _n5526, 4194304)
-            _end5527 = pos + 4 + _n5526
-            pos = _end5527 + (-_n5526 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_job_stats_ret.params[].field")
-            _field5524 = buf[_end5527 - _n5526 : _end5527].decode("utf-8", "surrogateescape")
-            (_disc5528,) = _U_i(buf, pos)
-            pos += 4
-            _arm5529: int | float | str
-            if _disc5528 == 1:
-                (_u5530,) = _U_i(buf, pos)
-                pos += 4
-                _arm5529 = _u5530
-            elif _disc5528 == 2:
-                (_u5531,) = _U_I(buf, pos)
-                pos += 4
-                _arm5529 = _u5531
-            elif _disc5528 == 3:
-                (_u5532,) = _U_q(buf, pos)
-                pos += 8
-                _arm5529 = _u5532
-            elif _disc5528 == 4:
-                (_u5533,) = _U_Q(buf, pos)
-                pos += 8
-                _arm5529 = _u5533
-            elif _disc5528 == 5:
-                (_u5534,) = _U_d(buf, pos)
-                pos += 8
-                _arm5529 = _u5534
-            elif _disc5528 == 6:
-                (_u5535,) = _U_i(buf, pos)
-                pos += 4
-                _arm5529 = _u5535
-            elif _disc5528 == 7:
-                (_n5537,) = _U32(buf, pos)
-                if _n5537 > 4194304:
-                    raise _too_long("remote_domain_get_job_stats_ret.params[].value.s", _n5537, 4194304)
-                _end5538 = pos + 4 + _n5537
-                pos = _end5538 + (-_n5537 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_job_stats_ret.params[].value.s")
-                _u5536 = buf[_end5538 - _n5537 : _end5538].decode("utf-8", "surrogateescape")
-                _arm5529 = _u5536
-            else:
-                raise _bad_union("remote_domain_get_job_stats_ret.params[].value", _disc5528)
-            _value5525 = (_disc5528, _arm5529)
-            _e5523 = _tuple_new(remote_typed_param, (_field5524, _value5525))
-            _params5521.append(_e5523)
-        value = _tuple_new(remote_domain_get_job_stats_ret, (_type5520, _params5521))
-    except _StructError:
-        raise _truncated("remote_domain_get_job_stats_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_job_stats_ret(out: bytearray, value: remote_domain_get_job_stats_ret) -> None:
-    try:
-        _type5539, _params5540 = value
-        out += _P_i(_type5539)
-        _n5541 = len(_params5540)
-        if _n5541 > 64:
-            raise _too_long("remote_domain_get_job_stats_ret.params", _n5541, 64)
-        out += _U32P(_n5541)
-        for _e5542 in _params5540:
-            _field5543, _value5544 = _e5542
-            _b5545 = _field5543.encode("utf-8", "surrogateescape")
-            _n5546 = len(_b5545)
-            if _n5546 > 4194304:
-                raise _too_long("remote_domain_get_job_stats_ret.params[].field", _n5546, 4194304)
-            out += _U32P(_n5546)
-            out += _b5545
-            out += _PAD[-_n5546 & 3]
-            _disc5547, _arm5548 = _value5544
-            out += _P_i(_disc5547)
-            if _disc5547 == 1:
-                _u5549 = cast("int", _arm5548)
-                out += _P_i(_u5549)
-            elif _disc5547 == 2:
-                _u5550 = cast("int", _arm5548)
-                out += _P_I(_u5550)
-            elif _disc5547 == 3:
-                _u5551 = cast("int", _arm5548)
-                out += _P_q(_u5551)
-            elif _disc5547 == 4:
-                _u5552 = cast("int", _arm5548)
-                out += _P_Q(_u5552)
-            elif _disc5547 == 5:
-                _u5553 = cast("float", _arm5548)
-                out += _P_d(_u5553)
-            elif _disc5547 == 6:
-                _u5554 = cast("int", _arm5548)
-                out += _P_i(_u5554)
-            elif _disc5547 == 7:
-                _u5555 = cast("str", _arm5548)
-                _b5556 = _u5555.encode("utf-8", "surrogateescape")
-                _n5557 = len(_b5556)
-                if _n5557 > 4194304:
-                    raise _too_long("remote_domain_get_job_stats_ret.params[].value.s", _n5557, 4194304)
-                out += _U32P(_n5557)
-                out += _b5556
-                out += _PAD[-_n5557 & 3]
-            else:
-                raise _bad_union("remote_domain_get_job_stats_ret.params[].value", _disc5547)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_job_stats_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_get_compression_cache_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_migrate_get_compression_cache_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_migrate_get_compression_cache_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_migrate_get_compression_cache_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_get_compression_cache_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5621,) = _U32(buf, pos)
-        if _n5621 > 4194304:
-            raise _too_long("remote_domain_migrate_get_compression_cache_args.dom.name", _n5621, 4194304)
-        _end5622 = pos + 4 + _n5621
-        pos = _end5622 + (-_n5621 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_get_compression_cache_args.dom.name")
-        _name5617 = buf[_end5622 - _n5621 : _end5622].decode("utf-8", "surrogateescape")
-        _uuid5618, _id5619, _flags5620 = _U_16siI(buf, pos)
-        pos += 24
-        _dom5616 = _tuple_new(remote_nonnull_domain, (_name5617, _uuid5618, _id5619))
-        value = _tuple_new(remote_domain_migrate_get_compression_cache_args, (_dom5616, _flags5620))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_get_compression_cache_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_get_compression_cache_args(out: bytearray, value: remote_domain_migrate_get_compression_cache_args) -> None:
-    try:
-        _dom5623, _flags5624 = value
-        _name5625, _uuid5626, _id5627 = _dom5623
-        _b5628 = _name5625.encode("utf-8", "surrogateescape")
-        _n5629 = len(_b5628)
-        if _n5629 > 4194304:
-            raise _too_long("remote_domain_migrate_get_compression_cache_args.dom.name", _n5629, 4194304)
-        out += _U32P(_n5629)
-        out += _b5628
-        out += _PAD[-_n5629 & 3]
-        if len(_uuid5626) != 16:
-            raise _wrong_size("remote_domain_migrate_get_compression_cache_args.dom.uuid", len(_uuid5626), 16)
-        out += _P_16siI(_uuid5626, _id5627, _flags5624)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_get_compression_cache_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_get_compression_cache_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_migrate_get_compression_cache_ret``."""
-
-    __slots__ = ()
-    cacheSize: int
-
-    def __new__(cls, cacheSize: int) -> remote_domain_migrate_get_compression_cache_ret:
-        return _tuple_new(cls, (cacheSize,))
-
-
-def decode_remote_domain_migrate_get_compression_cache_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_get_compression_cache_ret, int]:
-    try:
-        (_cacheSize5630,) = _U_Q(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_domain_migrate_get_compression_cache_ret, (_cacheSize5630,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_get_compression_cache_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_get_compression_cache_ret(out: bytearray, value: remote_domain_migrate_get_compression_cache_ret) -> None:
-    try:
-        (_cacheSize5631,) = value
-        out += _P_Q(_cacheSize5631)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_get_compression_cache_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_set_compression_cache_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_migrate_set_compression_cache_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cacheSize: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, cacheSize: int, flags: int) -> remote_domain_migrate_set_compression_cache_args:
-        return _tuple_new(cls, (dom, cacheSize, flags))
-
-
-def decode_remote_domain_migrate_set_compression_cache_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_set_compression_cache_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5638,) = _U32(buf, pos)
-        if _n5638 > 4194304:
-            raise _too_long("remote_domain_migrate_set_compression_cache_args.dom.name", _n5638, 4194304)
-        _end5639 = pos + 4 + _n5638
-        pos = _end5639 + (-_n5638 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_set_compression_cache_args.dom.name")
-        _name5633 = buf[_end5639 - _n5638 : _end5639].decode("utf-8", "surrogateescape")
-        _uuid5634, _id5635, _cacheSize5636, _flags5637 = _U_16siQI(buf, pos)
-        pos += 32
-        _dom5632 = _tuple_new(remote_nonnull_domain, (_name5633, _uuid5634, _id5635))
-        value = _tuple_new(remote_domain_migrate_set_compression_cache_args, (_dom5632, _cacheSize5636, _flags5637))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_set_compression_cache_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_set_compression_cache_args(out: bytearray, value: remote_domain_migrate_set_compression_cache_args) -> None:
-    try:
-        _dom5640, _cacheSize5641, _flags5642 = value
-        _name5643, _uuid5644, _id5645 = _dom5640
-        _b5646 = _name5643.encode("utf-8", "surrogateescape")
-        _n5647 = len(_b5646)
-        if _n5647 > 4194304:
-            raise _too_long("remote_domain_migrate_set_compression_cache_args.dom.name", _n5647, 4194304)
-        out += _U32P(_n5647)
-        out += _b5646
-        out += _PAD[-_n5647 & 3]
-        if len(_uuid5644) != 16:
-            raise _wrong_size("remote_domain_migrate_set_compression_cache_args.dom.uuid", len(_uuid5644), 16)
-        out += _P_16siQI(_uuid5644, _id5645, _cacheSize5641, _flags5642)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_set_compression_cache_args: {e}") from e
-
-
-@record
-class remote_connect_domain_event_callback_register_any_args(Record, tuple[int, remote_nonnull_domain | None]):
-    """XDR struct ``remote_connect_domain_event_callback_register_any_args``."""
-
-    __slots__ = ()
-    eventID: int
-    dom: remote_nonnull_domain | None
-
-    def __new__(cls, eventID: int, dom: remote_nonnull_domain | None) -> remote_connect_domain_event_callback_register_any_args:
-        return _tuple_new(cls, (eventID, dom))
-
-
-def decode_remote_connect_domain_event_callback_register_any_args(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_callback_register_any_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_eventID5684,) = _U_i(buf, pos)
-        pos += 4
-        (_f5686,) = _U32(buf, pos)
-        pos += 4
-        _dom5685: remote_nonnull_domain | None = None
-        if _f5686 == 1:
-            (_n5691,) = _U32(buf, pos)
-            if _n5691 > 4194304:
-                raise _too_long("remote_connect_domain_event_callback_register_any_args.dom.name", _n5691, 4194304)
-            _end5692 = pos + 4 + _n5691
-            pos = _end5692 + (-_n5691 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_domain_event_callback_register_any_args.dom.name")
-            _name5688 = buf[_end5692 - _n5691 : _end5692].decode("utf-8", "surrogateescape")
-            _uuid5689, _id5690 = _U_16si(buf, pos)
-            pos += 20
-            _o5687 = _tuple_new(remote_nonnull_domain, (_name5688, _uuid5689, _id5690))
-            _dom5685 = _o5687
-        elif _f5686 != 0:
-            raise _bad_flag("remote_connect_domain_event_callback_register_any_args.dom", _f5686)
-        value = _tuple_new(remote_connect_domain_event_callback_register_any_args, (_eventID5684, _dom5685))
-    except _StructError:
-        raise _truncated("remote_connect_domain_event_callback_register_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_event_callback_register_any_args(out: bytearray, value: remote_connect_domain_event_callback_register_any_args) -> None:
-    try:
-        _eventID5693, _dom5694 = value
-        out += _P_i(_eventID5693)
-        if _dom5694 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _name5695, _uuid5696, _id5697 = _dom5694
-            _b5698 = _name5695.encode("utf-8", "surrogateescape")
-            _n5699 = len(_b5698)
-            if _n5699 > 4194304:
-                raise _too_long("remote_connect_domain_event_callback_register_any_args.dom.name", _n5699, 4194304)
-            out += _U32P(_n5699)
-            out += _b5698
-            out += _PAD[-_n5699 & 3]
-            if len(_uuid5696) != 16:
-                raise _wrong_size("remote_connect_domain_event_callback_register_any_args.dom.uuid", len(_uuid5696), 16)
-            out += _P_16si(_uuid5696, _id5697)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_event_callback_register_any_args: {e}") from e
-
-
-@record
-class remote_connect_domain_event_callback_register_any_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_domain_event_callback_register_any_ret``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_domain_event_callback_register_any_ret:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_domain_event_callback_register_any_ret(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_callback_register_any_ret, int]:
-    try:
-        (_callbackID5700,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_event_callback_register_any_ret, (_callbackID5700,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_event_callback_register_any_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_event_callback_register_any_ret(out: bytearray, value: remote_connect_domain_event_callback_register_any_ret) -> None:
-    try:
-        (_callbackID5701,) = value
-        out += _P_i(_callbackID5701)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_event_callback_register_any_ret: {e}") from e
-
-
-@record
-class remote_connect_domain_event_callback_deregister_any_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_domain_event_callback_deregister_any_args``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_domain_event_callback_deregister_any_args:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_domain_event_callback_deregister_any_args(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_callback_deregister_any_args, int]:
-    try:
-        (_callbackID5702,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_domain_event_callback_deregister_any_args, (_callbackID5702,))
-    except _StructError:
-        raise _truncated("remote_connect_domain_event_callback_deregister_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_domain_event_callback_deregister_any_args(out: bytearray, value: remote_connect_domain_event_callback_deregister_any_args) -> None:
-    try:
-        (_callbackID5703,) = value
-        out += _P_i(_callbackID5703)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_domain_event_callback_deregister_any_args: {e}") from e
-
-
-@record
-class remote_domain_event_callback_reboot_msg(Record, tuple[int, remote_domain_event_reboot_msg]):
-    """XDR struct ``remote_domain_event_callback_reboot_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_reboot_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_reboot_msg) -> remote_domain_event_callback_reboot_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_reboot_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_reboot_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID5716,) = _U_i(buf, pos)
-        pos += 4
-        (_n5722,) = _U32(buf, pos)
-        if _n5722 > 4194304:
-            raise _too_long("remote_domain_event_callback_reboot_msg.msg.dom.name", _n5722, 4194304)
-        _end5723 = pos + 4 + _n5722
-        pos = _end5723 + (-_n5722 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_reboot_msg.msg.dom.name")
-        _name5719 = buf[_end5723 - _n5722 : _end5723].decode("utf-8", "surrogateescape")
-        _uuid5720, _id5721 = _U_16si(buf, pos)
-        pos += 20
-        _dom5718 = _tuple_new(remote_nonnull_domain, (_name5719, _uuid5720, _id5721))
-        _msg5717 = _tuple_new(remote_domain_event_reboot_msg, (_dom5718,))
-        value = _tuple_new(remote_domain_event_callback_reboot_msg, (_callbackID5716, _msg5717))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_reboot_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_reboot_msg(out: bytearray, value: remote_domain_event_callback_reboot_msg) -> None:
-    try:
-        _callbackID5724, _msg5725 = value
-        (_dom5726,) = _msg5725
-        _name5727, _uuid5728, _id5729 = _dom5726
-        out += _P_i(_callbackID5724)
-        _b5730 = _name5727.encode("utf-8", "surrogateescape")
-        _n5731 = len(_b5730)
-        if _n5731 > 4194304:
-            raise _too_long("remote_domain_event_callback_reboot_msg.msg.dom.name", _n5731, 4194304)
-        out += _U32P(_n5731)
-        out += _b5730
-        out += _PAD[-_n5731 & 3]
-        if len(_uuid5728) != 16:
-            raise _wrong_size("remote_domain_event_callback_reboot_msg.msg.dom.uuid", len(_uuid5728), 16)
-        out += _P_16si(_uuid5728, _id5729)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_reboot_msg: {e}") from e
-
-
-@record
-class remote_domain_event_pmsuspend_disk_msg(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_event_pmsuspend_disk_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_event_pmsuspend_disk_msg:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_event_pmsuspend_disk_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_pmsuspend_disk_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6354,) = _U32(buf, pos)
-        if _n6354 > 4194304:
-            raise _too_long("remote_domain_event_pmsuspend_disk_msg.dom.name", _n6354, 4194304)
-        _end6355 = pos + 4 + _n6354
-        pos = _end6355 + (-_n6354 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_pmsuspend_disk_msg.dom.name")
-        _name6351 = buf[_end6355 - _n6354 : _end6355].decode("utf-8", "surrogateescape")
-        _uuid6352, _id6353 = _U_16si(buf, pos)
-        pos += 20
-        _dom6350 = _tuple_new(remote_nonnull_domain, (_name6351, _uuid6352, _id6353))
-        value = _tuple_new(remote_domain_event_pmsuspend_disk_msg, (_dom6350,))
-    except _StructError:
-        raise _truncated("remote_domain_event_pmsuspend_disk_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_pmsuspend_disk_msg(out: bytearray, value: remote_domain_event_pmsuspend_disk_msg) -> None:
-    try:
-        (_dom6356,) = value
-        _name6357, _uuid6358, _id6359 = _dom6356
-        _b6360 = _name6357.encode("utf-8", "surrogateescape")
-        _n6361 = len(_b6360)
-        if _n6361 > 4194304:
-            raise _too_long("remote_domain_event_pmsuspend_disk_msg.dom.name", _n6361, 4194304)
-        out += _U32P(_n6361)
-        out += _b6360
-        out += _PAD[-_n6361 & 3]
-        if len(_uuid6358) != 16:
-            raise _wrong_size("remote_domain_event_pmsuspend_disk_msg.dom.uuid", len(_uuid6358), 16)
-        out += _P_16si(_uuid6358, _id6359)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_pmsuspend_disk_msg: {e}") from e
-
-
-@record
-class remote_domain_open_channel_args(Record, tuple[remote_nonnull_domain, str | None, int]):
-    """XDR struct ``remote_domain_open_channel_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    name: str | None
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, name: str | None, flags: int) -> remote_domain_open_channel_args:
-        return _tuple_new(cls, (dom, name, flags))
-
-
-def decode_remote_domain_open_channel_args(buf: Buf, pos: int) -> tuple[remote_domain_open_channel_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6978,) = _U32(buf, pos)
-        if _n6978 > 4194304:
-            raise _too_long("remote_domain_open_channel_args.dom.name", _n6978, 4194304)
-        _end6979 = pos + 4 + _n6978
-        pos = _end6979 + (-_n6978 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_open_channel_args.dom.name")
-        _name6973 = buf[_end6979 - _n6978 : _end6979].decode("utf-8", "surrogateescape")
-        _uuid6974, _id6975 = _U_16si(buf, pos)
-        pos += 20
-        (_f6980,) = _U32(buf, pos)
-        pos += 4
-        _name6976: str | None = None
-        if _f6980 == 1:
-            (_n6982,) = _U32(buf, pos)
-            if _n6982 > 4194304:
-                raise _too_long("remote_domain_open_channel_args.name", _n6982, 4194304)
-            _end6983 = pos + 4 + _n6982
-            pos = _end6983 + (-_n6982 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_open_channel_args.name")
-            _o6981 = buf[_end6983 - _n6982 : _end6983].decode("utf-8", "surrogateescape")
-            _name6976 = _o6981
-        elif _f6980 != 0:
-            raise _bad_flag("remote_domain_open_channel_args.name", _f6980)
-        (_flags6977,) = _U_I(buf, pos)
-        pos += 4
-        _dom6972 = _tuple_new(remote_nonnull_domain, (_name6973, _uuid6974, _id6975))
-        value = _tuple_new(remote_domain_open_channel_args, (_dom6972, _name6976, _flags6977))
-    except _StructError:
-        raise _truncated("remote_domain_open_channel_args") from None
-    return value, pos
-
-
-def encode_remote_domain_open_channel_args(out: bytearray, value: remote_domain_open_channel_args) -> None:
-    try:
-        _dom6984, _name6985, _flags6986 = value
-        _name6987, _uuid6988, _id6989 = _dom6984
-        _b6990 = _name6987.encode("utf-8", "surrogateescape")
-        _n6991 = len(_b6990)
-        if _n6991 > 4194304:
-            raise _too_long("remote_domain_open_channel_args.dom.name", _n6991, 4194304)
-        out += _U32P(_n6991)
-        out += _b6990
-        out += _PAD[-_n6991 & 3]
-        if len(_uuid6988) != 16:
-            raise _wrong_size("remote_domain_open_channel_args.dom.uuid", len(_uuid6988), 16)
-        out += _P_16si(_uuid6988, _id6989)
-        if _name6985 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b6992 = _name6985.encode("utf-8", "surrogateescape")
-            _n6993 = len(_b6992)
-            if _n6993 > 4194304:
-                raise _too_long("remote_domain_open_channel_args.name", _n6993, 4194304)
-            out += _U32P(_n6993)
-            out += _b6992
-            out += _PAD[-_n6993 & 3]
-        out += _P_I(_flags6986)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_open_channel_args: {e}") from e
-
-
-@record
-class remote_node_set_memory_parameters_args(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_node_set_memory_parameters_args``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, params: list[remote_typed_param], flags: int) -> remote_node_set_memory_parameters_args:
-        return _tuple_new(cls, (params, flags))
-
-
-def decode_remote_node_set_memory_parameters_args(buf: Buf, pos: int) -> tuple[remote_node_set_memory_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7636,) = _U32(buf, pos)
-        pos += 4
-        if _n7636 > 64:
-            raise _too_long("remote_node_set_memory_parameters_args.params", _n7636, 64)
-        if _n7636 * 8 > len(buf) - pos:
-            raise _truncated("remote_node_set_memory_parameters_args.params")
-        _params7634: list[remote_typed_param] = []
-        for _ in range(_n7636):
-            (_n7640,) = _U32(buf, pos)
-            if _n7640 > 4194304:
-                raise _too_long("remote_node_set_memory_parameters_args.params[].field", _n7640, 4194304)
-            _end7641 = pos + 4 + _n7640
-            pos = _end7641 + (-_n7640 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_set_memory_parameters_args.params[].field")
-            _field7638 = buf[_end7641 - _n7640 : _end7641].decode("utf-8", "surrogateescape")
-            (_disc7642,) = _U_i(buf, pos)
-            pos += 4
-            _arm7643: int | float | str
-            if _disc7642 == 1:
-                (_u7644,) = _U_i(buf, pos)
-                pos += 4
-                _arm7643 = _u7644
-            elif _disc7642 == 2:
-                (_u7645,) = _U_I(buf, pos)
-                pos += 4
-                _arm7643 = _u7645
-            elif _disc7642 == 3:
-                (_u7646,) = _U_q(buf, pos)
-                pos += 8
-                _arm7643 = _u7646
-            elif _disc7642 == 4:
-                (_u7647,) = _U_Q(buf, pos)
-                pos += 8
-                _arm7643 = _u7647
-            elif _disc7642 == 5:
-                (_u7648,) = _U_d(buf, pos)
-                pos += 8
-                _arm7643 = _u7648
-            elif _disc7642 == 6:
-                (_u7649,) = _U_i(buf, pos)
-                pos += 4
-                _arm7643 = _u7649
-            elif _disc7642 == 7:
-                (_n7651,) = _U32(buf, pos)
-                if _n7651 > 4194304:
-                    raise _too_long("remote_node_set_memory_parameters_args.params[].value.s", _n7651, 4194304)
-                _end7652 = pos + 4 + _n7651
-                pos = _end7652 + (-_n7651 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_node_set_memory_parameters_args.params[].value.s")
-                _u7650 = buf[_end7652 - _n7651 : _end7652].decode("utf-8", "surrogateescape")
-                _arm7643 = _u7650
-            else:
-                raise _bad_union("remote_node_set_memory_parameters_args.params[].value", _disc7642)
-            _value7639 = (_disc7642, _arm7643)
-            _e7637 = _tuple_new(remote_typed_param, (_field7638, _value7639))
-            _params7634.append(_e7637)
-        (_flags7635,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_set_memory_parameters_args, (_params7634, _flags7635))
-    except _StructError:
-        raise _truncated("remote_node_set_memory_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_node_set_memory_parameters_args(out: bytearray, value: remote_node_set_memory_parameters_args) -> None:
-    try:
-        _params7653, _flags7654 = value
-        _n7655 = len(_params7653)
-        if _n7655 > 64:
-            raise _too_long("remote_node_set_memory_parameters_args.params", _n7655, 64)
-        out += _U32P(_n7655)
-        for _e7656 in _params7653:
-            _field7657, _value7658 = _e7656
-            _b7659 = _field7657.encode("utf-8", "surrogateescape")
-            _n7660 = len(_b7659)
-            if _n7660 > 4194304:
-                raise _too_long("remote_node_set_memory_parameters_args.params[].field", _n7660, 4194304)
-            out += _U32P(_n7660)
-            out += _b7659
-            out += _PAD[-_n7660 & 3]
-            _disc7661, _arm7662 = _value7658
-            out += _P_i(_disc7661)
-            if _disc7661 == 1:
-                _u7663 = cast("int", _arm7662)
-                out += _P_i(_u7663)
-            elif _disc7661 == 2:
-                _u7664 = cast("int", _arm7662)
-                out += _P_I(_u7664)
-            elif _disc7661 == 3:
-                _u7665 = cast("int", _arm7662)
-                out += _P_q(_u7665)
-            elif _disc7661 == 4:
-                _u7666 = cast("int", _arm7662)
-                out += _P_Q(_u7666)
-            elif _disc7661 == 5:
-                _u7667 = cast("float", _arm7662)
-                out += _P_d(_u7667)
-            elif _disc7661 == 6:
-                _u7668 = cast("int", _arm7662)
-                out += _P_i(_u7668)
-            elif _disc7661 == 7:
-                _u7669 = cast("str", _arm7662)
-                _b7670 = _u7669.encode("utf-8", "surrogateescape")
-                _n7671 = len(_b7670)
-                if _n7671 > 4194304:
-                    raise _too_long("remote_node_set_memory_parameters_args.params[].value.s", _n7671, 4194304)
-                out += _U32P(_n7671)
-                out += _b7670
-                out += _PAD[-_n7671 & 3]
-            else:
-                raise _bad_union("remote_node_set_memory_parameters_args.params[].value", _disc7661)
-        out += _P_I(_flags7654)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_set_memory_parameters_args: {e}") from e
-
-
-@record
-class remote_node_get_memory_parameters_args(Record, tuple[int, int]):
-    """XDR struct ``remote_node_get_memory_parameters_args``."""
-
-    __slots__ = ()
-    nparams: int
-    flags: int
-
-    def __new__(cls, nparams: int, flags: int) -> remote_node_get_memory_parameters_args:
-        return _tuple_new(cls, (nparams, flags))
-
-
-def decode_remote_node_get_memory_parameters_args(buf: Buf, pos: int) -> tuple[remote_node_get_memory_parameters_args, int]:
-    try:
-        _nparams7672, _flags7673 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_node_get_memory_parameters_args, (_nparams7672, _flags7673))
-    except _StructError:
-        raise _truncated("remote_node_get_memory_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_node_get_memory_parameters_args(out: bytearray, value: remote_node_get_memory_parameters_args) -> None:
-    try:
-        _nparams7674, _flags7675 = value
-        out += _P_iI(_nparams7674, _flags7675)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_memory_parameters_args: {e}") from e
-
-
-@record
-class remote_node_get_memory_parameters_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_node_get_memory_parameters_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_node_get_memory_parameters_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_node_get_memory_parameters_ret(buf: Buf, pos: int) -> tuple[remote_node_get_memory_parameters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7678,) = _U32(buf, pos)
-        pos += 4
-        if _n7678 > 64:
-            raise _too_long("remote_node_get_memory_parameters_ret.params", _n7678, 64)
-        if _n7678 * 8 > len(buf) - pos:
-            raise _truncated("remote_node_get_memory_parameters_ret.params")
-        _params7676: list[remote_typed_param] = []
-        for _ in range(_n7678):
-            (_n7682,) = _U32(buf, pos)
-            if _n7682 > 4194304:
-                raise _too_long("remote_node_get_memory_parameters_ret.params[].field", _n7682, 4194304)
-            _end7683 = pos + 4 + _n7682
-            pos = _end7683 + (-_n7682 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_get_memory_parameters_ret.params[].field")
-            _field7680 = buf[_end7683 - _n7682 : _end7683].decode("utf-8", "surrogateescape")
-            (_disc7684,) = _U_i(buf, pos)
-            pos += 4
-            _arm7685: int | float | str
-            if _disc7684 == 1:
-                (_u7686,) = _U_i(buf, pos)
-                pos += 4
-                _arm7685 = _u7686
-            elif _disc7684 == 2:
-                (_u7687,) = _U_I(buf, pos)
-                pos += 4
-                _arm7685 = _u7687
-            elif _disc7684 == 3:
-                (_u7688,) = _U_q(buf, pos)
-                pos += 8
-                _arm7685 = _u7688
-            elif _disc7684 == 4:
-                (_u7689,) = _U_Q(buf, pos)
-                pos += 8
-                _arm7685 = _u7689
-            elif _disc7684 == 5:
-                (_u7690,) = _U_d(buf, pos)
-                pos += 8
-                _arm7685 = _u7690
-            elif _disc7684 == 6:
-                (_u7691,) = _U_i(buf, pos)
-                pos += 4
-                _arm7685 = _u7691
-            elif _disc7684 == 7:
-                (_n7693,) = _U32(buf, pos)
-                if _n7693 > 4194304:
-                    raise _too_long("remote_node_get_memory_parameters_ret.params[].value.s", _n7693, 4194304)
-                _end7694 = pos + 4 + _n7693
-                pos = _end7694 + (-_n7693 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_node_get_memory_parameters_ret.params[].value.s")
-                _u7692 = buf[_end7694 - _n7693 : _end7694].decode("utf-8", "surrogateescape")
-                _arm7685 = _u7692
-            else:
-                raise _bad_union("remote_node_get_memory_parameters_ret.params[].value", _disc7684)
-            _value7681 = (_disc7684, _arm7685)
-            _e7679 = _tuple_new(remote_typed_param, (_field7680, _value7681))
-            _params7676.append(_e7679)
-        (_nparams7677,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_get_memory_parameters_ret, (_params7676, _nparams7677))
-    except _StructError:
-        raise _truncated("remote_node_get_memory_parameters_ret") from None
-    return value, pos
-
-
-def encode_remote_node_get_memory_parameters_ret(out: bytearray, value: remote_node_get_memory_parameters_ret) -> None:
-    try:
-        _params7695, _nparams7696 = value
-        _n7697 = len(_params7695)
-        if _n7697 > 64:
-            raise _too_long("remote_node_get_memory_parameters_ret.params", _n7697, 64)
-        out += _U32P(_n7697)
-        for _e7698 in _params7695:
-            _field7699, _value7700 = _e7698
-            _b7701 = _field7699.encode("utf-8", "surrogateescape")
-            _n7702 = len(_b7701)
-            if _n7702 > 4194304:
-                raise _too_long("remote_node_get_memory_parameters_ret.params[].field", _n7702, 4194304)
-            out += _U32P(_n7702)
-            out += _b7701
-            out += _PAD[-_n7702 & 3]
-            _disc7703, _arm7704 = _value7700
-            out += _P_i(_disc7703)
-            if _disc7703 == 1:
-                _u7705 = cast("int", _arm7704)
-                out += _P_i(_u7705)
-            elif _disc7703 == 2:
-                _u7706 = cast("int", _arm7704)
-                out += _P_I(_u7706)
-            elif _disc7703 == 3:
-                _u7707 = cast("int", _arm7704)
-                out += _P_q(_u7707)
-            elif _disc7703 == 4:
-                _u7708 = cast("int", _arm7704)
-                out += _P_Q(_u7708)
-            elif _disc7703 == 5:
-                _u7709 = cast("float", _arm7704)
-                out += _P_d(_u7709)
-            elif _disc7703 == 6:
-                _u7710 = cast("int", _arm7704)
-                out += _P_i(_u7710)
-            elif _disc7703 == 7:
-                _u7711 = cast("str", _arm7704)
-                _b7712 = _u7711.encode("utf-8", "surrogateescape")
-                _n7713 = len(_b7712)
-                if _n7713 > 4194304:
-                    raise _too_long("remote_node_get_memory_parameters_ret.params[].value.s", _n7713, 4194304)
-                out += _U32P(_n7713)
-                out += _b7712
-                out += _PAD[-_n7713 & 3]
-            else:
-                raise _bad_union("remote_node_get_memory_parameters_ret.params[].value", _disc7703)
-        out += _P_i(_nparams7696)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_memory_parameters_ret: {e}") from e
-
-
-@record
-class remote_node_get_cpu_map_args(Record, tuple[int, int, int]):
-    """XDR struct ``remote_node_get_cpu_map_args``."""
-
-    __slots__ = ()
-    need_map: int
-    need_online: int
-    flags: int
-
-    def __new__(cls, need_map: int, need_online: int, flags: int) -> remote_node_get_cpu_map_args:
-        return _tuple_new(cls, (need_map, need_online, flags))
-
-
-def decode_remote_node_get_cpu_map_args(buf: Buf, pos: int) -> tuple[remote_node_get_cpu_map_args, int]:
-    try:
-        _need_map7714, _need_online7715, _flags7716 = _U_iiI(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_node_get_cpu_map_args, (_need_map7714, _need_online7715, _flags7716))
-    except _StructError:
-        raise _truncated("remote_node_get_cpu_map_args") from None
-    return value, pos
-
-
-def encode_remote_node_get_cpu_map_args(out: bytearray, value: remote_node_get_cpu_map_args) -> None:
-    try:
-        _need_map7717, _need_online7718, _flags7719 = value
-        out += _P_iiI(_need_map7717, _need_online7718, _flags7719)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_cpu_map_args: {e}") from e
-
-
-@record
-class remote_node_get_cpu_map_ret(Record, tuple[bytes, int, int]):
-    """XDR struct ``remote_node_get_cpu_map_ret``."""
-
-    __slots__ = ()
-    cpumap: bytes
-    online: int
-    ret: int
-
-    def __new__(cls, cpumap: bytes, online: int, ret: int) -> remote_node_get_cpu_map_ret:
-        return _tuple_new(cls, (cpumap, online, ret))
-
-
-def decode_remote_node_get_cpu_map_ret(buf: Buf, pos: int) -> tuple[remote_node_get_cpu_map_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7723,) = _U32(buf, pos)
-        if _n7723 > 2048:
-            raise _too_long("remote_node_get_cpu_map_ret.cpumap", _n7723, 2048)
-        _end7724 = pos + 4 + _n7723
-        pos = _end7724 + (-_n7723 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_get_cpu_map_ret.cpumap")
-        _cpumap7720 = buf[_end7724 - _n7723 : _end7724]
-        _online7721, _ret7722 = _U_Ii(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_node_get_cpu_map_ret, (_cpumap7720, _online7721, _ret7722))
-    except _StructError:
-        raise _truncated("remote_node_get_cpu_map_ret") from None
-    return value, pos
-
-
-def encode_remote_node_get_cpu_map_ret(out: bytearray, value: remote_node_get_cpu_map_ret) -> None:
-    try:
-        _cpumap7725, _online7726, _ret7727 = value
-        _b7728 = _cpumap7725
-        _n7729 = len(_b7728)
-        if _n7729 > 2048:
-            raise _too_long("remote_node_get_cpu_map_ret.cpumap", _n7729, 2048)
-        out += _U32P(_n7729)
-        out += _b7728
-        out += _PAD[-_n7729 & 3]
-        out += _P_Ii(_online7726, _ret7727)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_cpu_map_ret: {e}") from e
-
-
-@record
-class remote_domain_fstrim_args(Record, tuple[remote_nonnull_domain, str | None, int, int]):
-    """XDR struct ``remote_domain_fstrim_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    mountPoint: str | None
-    minimum: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, mountPoint: str | None, minimum: int, flags: int) -> remote_domain_fstrim_args:
-        return _tuple_new(cls, (dom, mountPoint, minimum, flags))
-
-
-def decode_remote_domain_fstrim_args(buf: Buf, pos: int) -> tuple[remote_domain_fstrim_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7737,) = _U32(buf, pos)
-        if _n7737 > 4194304:
-            raise _too_long("remote_domain_fstrim_args.dom.name", _n7737, 4194304)
-        _end7738 = pos + 4 + _n7737
-        pos = _end7738 + (-_n7737 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_fstrim_args.dom.name")
-        _name7731 = buf[_end7738 - _n7737 : _end7738].decode("utf-8", "surrogateescape")
-        _uuid7732, _id7733 = _U_16si(buf, pos)
-        pos += 20
-        (_f7739,) = _U32(buf, pos)
-        pos += 4
-        _mountPoint7734: str | None = None
-        if _f7739 == 1:
-            (_n7741,) = _U32(buf, pos)
-            if _n7741 > 4194304:
-                raise _too_long("remote_domain_fstrim_args.mountPoint", _n7741, 4194304)
-            _end7742 = pos + 4 + _n7741
-            pos = _end7742 + (-_n7741 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_fstrim_args.mountPoint")
-            _o7740 = buf[_end7742 - _n7741 : _end7742].decode("utf-8", "surrogateescape")
-            _mountPoint7734 = _o7740
-        elif _f7739 != 0:
-            raise _bad_flag("remote_domain_fstrim_args.mountPoint", _f7739)
-        _minimum7735, _flags7736 = _U_QI(buf, pos)
-        pos += 12
-        _dom7730 = _tuple_new(remote_nonnull_domain, (_name7731, _uuid7732, _id7733))
-        value = _tuple_new(remote_domain_fstrim_args, (_dom7730, _mountPoint7734, _minimum7735, _flags7736))
-    except _StructError:
-        raise _truncated("remote_domain_fstrim_args") from None
-    return value, pos
-
-
-def encode_remote_domain_fstrim_args(out: bytearray, value: remote_domain_fstrim_args) -> None:
-    try:
-        _dom7743, _mountPoint7744, _minimum7745, _flags7746 = value
-        _name7747, _uuid7748, _id7749 = _dom7743
-        _b7750 = _name7747.encode("utf-8", "surrogateescape")
-        _n7751 = len(_b7750)
-        if _n7751 > 4194304:
-            raise _too_long("remote_domain_fstrim_args.dom.name", _n7751, 4194304)
-        out += _U32P(_n7751)
-        out += _b7750
-        out += _PAD[-_n7751 & 3]
-        if len(_uuid7748) != 16:
-            raise _wrong_size("remote_domain_fstrim_args.dom.uuid", len(_uuid7748), 16)
-        out += _P_16si(_uuid7748, _id7749)
-        if _mountPoint7744 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7752 = _mountPoint7744.encode("utf-8", "surrogateescape")
-            _n7753 = len(_b7752)
-            if _n7753 > 4194304:
-                raise _too_long("remote_domain_fstrim_args.mountPoint", _n7753, 4194304)
-            out += _U32P(_n7753)
-            out += _b7752
-            out += _PAD[-_n7753 & 3]
-        out += _P_QI(_minimum7745, _flags7746)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_fstrim_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_begin3_params_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_migrate_begin3_params_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_migrate_begin3_params_args:
-        return _tuple_new(cls, (dom, params, flags))
-
-
-def decode_remote_domain_migrate_begin3_params_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_begin3_params_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7796,) = _U32(buf, pos)
-        if _n7796 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_params_args.dom.name", _n7796, 4194304)
-        _end7797 = pos + 4 + _n7796
-        pos = _end7797 + (-_n7796 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_begin3_params_args.dom.name")
-        _name7791 = buf[_end7797 - _n7796 : _end7797].decode("utf-8", "surrogateescape")
-        _uuid7792, _id7793 = _U_16si(buf, pos)
-        pos += 20
-        (_n7798,) = _U32(buf, pos)
-        pos += 4
-        if _n7798 > 64:
-            raise _too_long("remote_domain_migrate_begin3_params_args.params", _n7798, 64)
-        if _n7798 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_migrate_begin3_params_args.params")
-        _params7794: list[remote_typed_param] = []
-        for _ in range(_n7798):
-            (_n7802,) = _U32(buf, pos)
-            if _n7802 > 4194304:
-                raise _too_long("remote_domain_migrate_begin3_params_args.params[].field", _n7802, 4194304)
-            _end7803 = pos + 4 + _n7802
-            pos = _end7803 + (-_n7802 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_begin3_params_args.params[].field")
-            _field7800 = buf[_end7803 - _n7802 : _end7803].decode("utf-8", "surrogateescape")
-            (_disc7804,) = _U_i(buf, pos)
-            pos += 4
-            _arm7805: int | float | str
-            if _disc7804 == 1:
-                (_u7806,) = _U_i(buf, pos)
-                pos += 4
-                _arm7805 = _u7806
-            elif _disc7804 == 2:
-                (_u7807,) = _U_I(buf, pos)
-                pos += 4
-                _arm7805 = _u7807
-            elif _disc7804 == 3:
-                (_u7808,) = _U_q(buf, pos)
-                pos += 8
-                _arm7805 = _u7808
-            elif _disc7804 == 4:
-                (_u7809,) = _U_Q(buf, pos)
-                pos += 8
-                _arm7805 = _u7809
-            elif _disc7804 == 5:
-                (_u7810,) = _U_d(buf, pos)
-                pos += 8
-                _arm7805 = _u7810
-            elif _disc7804 == 6:
-                (_u7811,) = _U_i(buf, pos)
-                pos += 4
-                _arm7805 = _u7811
-            elif _disc7804 == 7:
-                (_n7813,) = _U32(buf, pos)
-                if _n7813 > 4194304:
-                    raise _too_long("remote_domain_migrate_begin3_params_args.params[].value.s", _n7813, 4194304)
-                _end7814 = pos + 4 + _n7813
-                pos = _end7814 + (-_n7813 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_migrate_begin3_params_args.params[].value.s")
-                _u7812 = buf[_end7814 - _n7813 : _end7814].decode("utf-8", "surrogateescape")
-                _arm7805 = _u7812
-            else:
-                raise _bad_union("remote_domain_migrate_begin3_params_args.params[].value", _disc7804)
-            _value7801 = (_disc7804, _arm7805)
-            _e7799 = _tuple_new(remote_typed_param, (_field7800, _value7801))
-            _params7794.append(_e7799)
-        (_flags7795,) = _U_I(buf, pos)
-        pos += 4
-        _dom7790 = _tuple_new(remote_nonnull_domain, (_name7791, _uuid7792, _id7793))
-        value = _tuple_new(remote_domain_migrate_begin3_params_args, (_dom7790, _params7794, _flags7795))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_begin3_params_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_begin3_params_args(out: bytearray, value: remote_domain_migrate_begin3_params_args) -> None:
-    try:
-        _dom7815, _params7816, _flags7817 = value
-        _name7818, _uuid7819, _id7820 = _dom7815
-        _b7821 = _name7818.encode("utf-8", "surrogateescape")
-        _n7822 = len(_b7821)
-        if _n7822 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_params_args.dom.name", _n7822, 4194304)
-        out += _U32P(_n7822)
-        out += _b7821
-        out += _PAD[-_n7822 & 3]
-        if len(_uuid7819) != 16:
-            raise _wrong_size("remote_domain_migrate_begin3_params_args.dom.uuid", len(_uuid7819), 16)
-        out += _P_16si(_uuid7819, _id7820)
-        _n7823 = len(_params7816)
-        if _n7823 > 64:
-            raise _too_long("remote_domain_migrate_begin3_params_args.params", _n7823, 64)
-        out += _U32P(_n7823)
-        for _e7824 in _params7816:
-            _field7825, _value7826 = _e7824
-            _b7827 = _field7825.encode("utf-8", "surrogateescape")
-            _n7828 = len(_b7827)
-            if _n7828 > 4194304:
-                raise _too_long("remote_domain_migrate_begin3_params_args.params[].field", _n7828, 4194304)
-            out += _U32P(_n7828)
-            out += _b7827
-            out += _PAD[-_n7828 & 3]
-            _disc7829, _arm7830 = _value7826
-            out += _P_i(_disc7829)
-            if _disc7829 == 1:
-                _u7831 = cast("int", _arm7830)
-                out += _P_i(_u7831)
-            elif _disc7829 == 2:
-                _u7832 = cast("int", _arm7830)
-                out += _P_I(_u7832)
-            elif _disc7829 == 3:
-                _u7833 = cast("int", _arm7830)
-                out += _P_q(_u7833)
-            elif _disc7829 == 4:
-                _u7834 = cast("int", _arm7830)
-                out += _P_Q(_u7834)
-            elif _disc7829 == 5:
-                _u7835 = cast("float", _arm7830)
-                out += _P_d(_u7835)
-            elif _disc7829 == 6:
-                _u7836 = cast("int", _arm7830)
-                out += _P_i(_u7836)
-            elif _disc7829 == 7:
-                _u7837 = cast("str", _arm7830)
-                _b7838 = _u7837.encode("utf-8", "surrogateescape")
-                _n7839 = len(_b7838)
-                if _n7839 > 4194304:
-                    raise _too_long("remote_domain_migrate_begin3_params_args.params[].value.s", _n7839, 4194304)
-                out += _U32P(_n7839)
-                out += _b7838
-                out += _PAD[-_n7839 & 3]
-            else:
-                raise _bad_union("remote_domain_migrate_begin3_params_args.params[].value", _disc7829)
-        out += _P_I(_flags7817)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_begin3_params_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_begin3_params_ret(Record, tuple[bytes, str]):
-    """XDR struct ``remote_domain_migrate_begin3_params_ret``."""
-
-    __slots__ = ()
-    cookie_out: bytes
     xml: str
-
-    def __new__(cls, cookie_out: bytes, xml: str) -> remote_domain_migrate_begin3_params_ret:
-        return _tuple_new(cls, (cookie_out, xml))
-
-
-def decode_remote_domain_migrate_begin3_params_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_begin3_params_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7842,) = _U32(buf, pos)
-        if _n7842 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_params_ret.cookie_out", _n7842, 4194304)
-        _end7843 = pos + 4 + _n7842
-        pos = _end7843 + (-_n7842 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_begin3_params_ret.cookie_out")
-        _cookie_out7840 = buf[_end7843 - _n7842 : _end7843]
-        (_n7844,) = _U32(buf, pos)
-        if _n7844 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_params_ret.xml", _n7844, 4194304)
-        _end7845 = pos + 4 + _n7844
-        pos = _end7845 + (-_n7844 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_begin3_params_ret.xml")
-        _xml7841 = buf[_end7845 - _n7844 : _end7845].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_migrate_begin3_params_ret, (_cookie_out7840, _xml7841))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_begin3_params_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_begin3_params_ret(out: bytearray, value: remote_domain_migrate_begin3_params_ret) -> None:
-    try:
-        _cookie_out7846, _xml7847 = value
-        _b7848 = _cookie_out7846
-        _n7849 = len(_b7848)
-        if _n7849 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_params_ret.cookie_out", _n7849, 4194304)
-        out += _U32P(_n7849)
-        out += _b7848
-        out += _PAD[-_n7849 & 3]
-        _b7850 = _xml7847.encode("utf-8", "surrogateescape")
-        _n7851 = len(_b7850)
-        if _n7851 > 4194304:
-            raise _too_long("remote_domain_migrate_begin3_params_ret.xml", _n7851, 4194304)
-        out += _U32P(_n7851)
-        out += _b7850
-        out += _PAD[-_n7851 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_begin3_params_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare3_params_args(Record, tuple[list[remote_typed_param], bytes, int]):
-    """XDR struct ``remote_domain_migrate_prepare3_params_args``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    cookie_in: bytes
     flags: int
 
-    def __new__(cls, params: list[remote_typed_param], cookie_in: bytes, flags: int) -> remote_domain_migrate_prepare3_params_args:
-        return _tuple_new(cls, (params, cookie_in, flags))
+    def __new__(cls, xml: str, flags: int) -> remote_storage_pool_define_xml_args:
+        return _tuple_new(cls, (xml, flags))
 
 
-def decode_remote_domain_migrate_prepare3_params_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare3_params_args, int]:
+def decode_remote_storage_pool_define_xml_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_define_xml_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n7855,) = _U32(buf, pos)
-        pos += 4
-        if _n7855 > 64:
-            raise _too_long("remote_domain_migrate_prepare3_params_args.params", _n7855, 64)
-        if _n7855 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_migrate_prepare3_params_args.params")
-        _params7852: list[remote_typed_param] = []
-        for _ in range(_n7855):
-            (_n7859,) = _U32(buf, pos)
-            if _n7859 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_params_args.params[].field", _n7859, 4194304)
-            _end7860 = pos + 4 + _n7859
-            pos = _end7860 + (-_n7859 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare3_params_args.params[].field")
-            _field7857 = buf[_end7860 - _n7859 : _end7860].decode("utf-8", "surrogateescape")
-            (_disc7861,) = _U_i(buf, pos)
-            pos += 4
-            _arm7862: int | float | str
-            if _disc7861 == 1:
-                (_u7863,) = _U_i(buf, pos)
-                pos += 4
-                _arm7862 = _u7863
-            elif _disc7861 == 2:
-                (_u7864,) = _U_I(buf, pos)
-                pos += 4
-                _arm7862 = _u7864
-            elif _disc7861 == 3:
-                (_u7865,) = _U_q(buf, pos)
-                pos += 8
-                _arm7862 = _u7865
-            elif _disc7861 == 4:
-                (_u7866,) = _U_Q(buf, pos)
-                pos += 8
-                _arm7862 = _u7866
-            elif _disc7861 == 5:
-                (_u7867,) = _U_d(buf, pos)
-                pos += 8
-                _arm7862 = _u7867
-            elif _disc7861 == 6:
-                (_u7868,) = _U_i(buf, pos)
-                pos += 4
-                _arm7862 = _u7868
-            elif _disc7861 == 7:
-                (_n7870,) = _U32(buf, pos)
-                if _n7870 > 4194304:
-                    raise _too_long("remote_domain_migrate_prepare3_params_args.params[].value.s", _n7870, 4194304)
-                _end7871 = pos + 4 + _n7870
-                pos = _end7871 + (-_n7870 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_migrate_prepare3_params_args.params[].value.s")
-                _u7869 = buf[_end7871 - _n7870 : _end7871].decode("utf-8", "surrogateescape")
-                _arm7862 = _u7869
-            else:
-                raise _bad_union("remote_domain_migrate_prepare3_params_args.params[].value", _disc7861)
-            _value7858 = (_disc7861, _arm7862)
-            _e7856 = _tuple_new(remote_typed_param, (_field7857, _value7858))
-            _params7852.append(_e7856)
-        (_n7872,) = _U32(buf, pos)
-        if _n7872 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_params_args.cookie_in", _n7872, 4194304)
-        _end7873 = pos + 4 + _n7872
-        pos = _end7873 + (-_n7872 & 3)
+        (_n4290,) = _U32(buf, pos)
+        if _n4290 > 4194304:
+            raise _too_long("remote_storage_pool_define_xml_args.xml", _n4290, 4194304)
+        _end4291 = pos + 4 + _n4290
+        pos = _end4291 + (-_n4290 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare3_params_args.cookie_in")
-        _cookie_in7853 = buf[_end7873 - _n7872 : _end7873]
-        (_flags7854,) = _U_I(buf, pos)
+            raise _truncated("remote_storage_pool_define_xml_args.xml")
+        _xml4288 = buf[_end4291 - _n4290 : _end4291].decode("utf-8", "surrogateescape")
+        (_flags4289,) = _U_I(buf, pos)
         pos += 4
-        value = _tuple_new(remote_domain_migrate_prepare3_params_args, (_params7852, _cookie_in7853, _flags7854))
+        value = _tuple_new(remote_storage_pool_define_xml_args, (_xml4288, _flags4289))
     except _StructError:
-        raise _truncated("remote_domain_migrate_prepare3_params_args") from None
+        raise _truncated("remote_storage_pool_define_xml_args") from None
     return value, pos
 
 
-def encode_remote_domain_migrate_prepare3_params_args(out: bytearray, value: remote_domain_migrate_prepare3_params_args) -> None:
+def encode_remote_storage_pool_define_xml_args(out: bytearray, value: remote_storage_pool_define_xml_args) -> None:
     try:
-        _params7874, _cookie_in7875, _flags7876 = value
-        _n7877 = len(_params7874)
-        if _n7877 > 64:
-            raise _too_long("remote_domain_migrate_prepare3_params_args.params", _n7877, 64)
-        out += _U32P(_n7877)
-        for _e7878 in _params7874:
-            _field7879, _value7880 = _e7878
-            _b7881 = _field7879.encode("utf-8", "surrogateescape")
-            _n7882 = len(_b7881)
-            if _n7882 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_params_args.params[].field", _n7882, 4194304)
-            out += _U32P(_n7882)
-            out += _b7881
-            out += _PAD[-_n7882 & 3]
-            _disc7883, _arm7884 = _value7880
-            out += _P_i(_disc7883)
-            if _disc7883 == 1:
-                _u7885 = cast("int", _arm7884)
-                out += _P_i(_u7885)
-            elif _disc7883 == 2:
-                _u7886 = cast("int", _arm7884)
-                out += _P_I(_u7886)
-            elif _disc7883 == 3:
-                _u7887 = cast("int", _arm7884)
-                out += _P_q(_u7887)
-            elif _disc7883 == 4:
-                _u7888 = cast("int", _arm7884)
-                out += _P_Q(_u7888)
-            elif _disc7883 == 5:
-                _u7889 = cast("float", _arm7884)
-                out += _P_d(_u7889)
-            elif _disc7883 == 6:
-                _u7890 = cast("int", _arm7884)
-                out += _P_i(_u7890)
-            elif _disc7883 == 7:
-                _u7891 = cast("str", _arm7884)
-                _b7892 = _u7891.encode("utf-8", "surrogateescape")
-                _n7893 = len(_b7892)
-                if _n7893 > 4194304:
-                    raise _too_long("remote_domain_migrate_prepare3_params_args.params[].value.s", _n7893, 4194304)
-                out += _U32P(_n7893)
-                out += _b7892
-                out += _PAD[-_n7893 & 3]
-            else:
-                raise _bad_union("remote_domain_migrate_prepare3_params_args.params[].value", _disc7883)
-        _b7894 = _cookie_in7875
-        _n7895 = len(_b7894)
-        if _n7895 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_params_args.cookie_in", _n7895, 4194304)
-        out += _U32P(_n7895)
-        out += _b7894
-        out += _PAD[-_n7895 & 3]
-        out += _P_I(_flags7876)
+        _xml4292, _flags4293 = value
+        _b4294 = _xml4292.encode("utf-8", "surrogateescape")
+        _n4295 = len(_b4294)
+        if _n4295 > 4194304:
+            raise _too_long("remote_storage_pool_define_xml_args.xml", _n4295, 4194304)
+        out += _U32P(_n4295)
+        out += _b4294
+        out += _PAD[-_n4295 & 3]
+        out += _P_I(_flags4293)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare3_params_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_define_xml_args: {e}") from e
 
 
 @record
-class remote_domain_migrate_prepare3_params_ret(Record, tuple[bytes, str | None]):
-    """XDR struct ``remote_domain_migrate_prepare3_params_ret``."""
+class remote_storage_pool_define_xml_ret(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_define_xml_ret``."""
 
     __slots__ = ()
-    cookie_out: bytes
-    uri_out: str | None
+    pool: remote_nonnull_storage_pool
 
-    def __new__(cls, cookie_out: bytes, uri_out: str | None) -> remote_domain_migrate_prepare3_params_ret:
-        return _tuple_new(cls, (cookie_out, uri_out))
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_define_xml_ret:
+        return _tuple_new(cls, (pool,))
 
 
-def decode_remote_domain_migrate_prepare3_params_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare3_params_ret, int]:
+def decode_remote_storage_pool_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_define_xml_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n7898,) = _U32(buf, pos)
-        if _n7898 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_params_ret.cookie_out", _n7898, 4194304)
-        _end7899 = pos + 4 + _n7898
-        pos = _end7899 + (-_n7898 & 3)
+        (_n4299,) = _U32(buf, pos)
+        if _n4299 > 4194304:
+            raise _too_long("remote_storage_pool_define_xml_ret.pool.name", _n4299, 4194304)
+        _end4300 = pos + 4 + _n4299
+        pos = _end4300 + (-_n4299 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare3_params_ret.cookie_out")
-        _cookie_out7896 = buf[_end7899 - _n7898 : _end7899]
-        (_f7900,) = _U32(buf, pos)
-        pos += 4
-        _uri_out7897: str | None = None
-        if _f7900 == 1:
-            (_n7902,) = _U32(buf, pos)
-            if _n7902 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_params_ret.uri_out", _n7902, 4194304)
-            _end7903 = pos + 4 + _n7902
-            pos = _end7903 + (-_n7902 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare3_params_ret.uri_out")
-            _o7901 = buf[_end7903 - _n7902 : _end7903].decode("utf-8", "surrogateescape")
-            _uri_out7897 = _o7901
-        elif _f7900 != 0:
-            raise _bad_flag("remote_domain_migrate_prepare3_params_ret.uri_out", _f7900)
-        value = _tuple_new(remote_domain_migrate_prepare3_params_ret, (_cookie_out7896, _uri_out7897))
+            raise _truncated("remote_storage_pool_define_xml_ret.pool.name")
+        _name4297 = buf[_end4300 - _n4299 : _end4300].decode("utf-8", "surrogateescape")
+        (_uuid4298,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4296 = _tuple_new(remote_nonnull_storage_pool, (_name4297, _uuid4298))
+        value = _tuple_new(remote_storage_pool_define_xml_ret, (_pool4296,))
     except _StructError:
-        raise _truncated("remote_domain_migrate_prepare3_params_ret") from None
+        raise _truncated("remote_storage_pool_define_xml_ret") from None
     return value, pos
 
 
-def encode_remote_domain_migrate_prepare3_params_ret(out: bytearray, value: remote_domain_migrate_prepare3_params_ret) -> None:
+def encode_remote_storage_pool_define_xml_ret(out: bytearray, value: remote_storage_pool_define_xml_ret) -> None:
     try:
-        _cookie_out7904, _uri_out7905 = value
-        _b7906 = _cookie_out7904
-        _n7907 = len(_b7906)
-        if _n7907 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare3_params_ret.cookie_out", _n7907, 4194304)
-        out += _U32P(_n7907)
-        out += _b7906
-        out += _PAD[-_n7907 & 3]
-        if _uri_out7905 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b7908 = _uri_out7905.encode("utf-8", "surrogateescape")
-            _n7909 = len(_b7908)
-            if _n7909 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare3_params_ret.uri_out", _n7909, 4194304)
-            out += _U32P(_n7909)
-            out += _b7908
-            out += _PAD[-_n7909 & 3]
+        (_pool4301,) = value
+        _name4302, _uuid4303 = _pool4301
+        _b4304 = _name4302.encode("utf-8", "surrogateescape")
+        _n4305 = len(_b4304)
+        if _n4305 > 4194304:
+            raise _too_long("remote_storage_pool_define_xml_ret.pool.name", _n4305, 4194304)
+        out += _U32P(_n4305)
+        out += _b4304
+        out += _PAD[-_n4305 & 3]
+        if len(_uuid4303) != 16:
+            raise _wrong_size("remote_storage_pool_define_xml_ret.pool.uuid", len(_uuid4303), 16)
+        out += _P_16s(_uuid4303)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare3_params_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_define_xml_ret: {e}") from e
 
 
 @record
-class remote_domain_migrate_prepare_tunnel3_params_args(Record, tuple[list[remote_typed_param], bytes, int]):
-    """XDR struct ``remote_domain_migrate_prepare_tunnel3_params_args``."""
+class remote_storage_pool_build_args(Record, tuple[remote_nonnull_storage_pool, int]):
+    """XDR struct ``remote_storage_pool_build_args``."""
 
     __slots__ = ()
-    params: list[remote_typed_param]
-    cookie_in: bytes
+    pool: remote_nonnull_storage_pool
     flags: int
 
-    def __new__(cls, params: list[remote_typed_param], cookie_in: bytes, flags: int) -> remote_domain_migrate_prepare_tunnel3_params_args:
-        return _tuple_new(cls, (params, cookie_in, flags))
+    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_build_args:
+        return _tuple_new(cls, (pool, flags))
 
 
-def decode_remote_domain_migrate_prepare_tunnel3_params_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_tunnel3_params_args, int]:
+def decode_remote_storage_pool_build_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_build_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n7913,) = _U32(buf, pos)
-        pos += 4
-        if _n7913 > 64:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.params", _n7913, 64)
-        if _n7913 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_migrate_prepare_tunnel3_params_args.params")
-        _params7910: list[remote_typed_param] = []
-        for _ in range(_n7913):
-            (_n7917,) = _U32(buf, pos)
-            if _n7917 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.params[].field", _n7917, 4194304)
-            _end7918 = pos + 4 + _n7917
-            pos = _end7918 + (-_n7917 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_prepare_tunnel3_params_args.params[].field")
-            _field7915 = buf[_end7918 - _n7917 : _end7918].decode("utf-8", "surrogateescape")
-            (_disc7919,) = _U_i(buf, pos)
-            pos += 4
-            _arm7920: int | float | str
-            if _disc7919 == 1:
-                (_u7921,) = _U_i(buf, pos)
-                pos += 4
-                _arm7920 = _u7921
-            elif _disc7919 == 2:
-                (_u7922,) = _U_I(buf, pos)
-                pos += 4
-                _arm7920 = _u7922
-            elif _disc7919 == 3:
-                (_u7923,) = _U_q(buf, pos)
-                pos += 8
-                _arm7920 = _u7923
-            elif _disc7919 == 4:
-                (_u7924,) = _U_Q(buf, pos)
-                pos += 8
-                _arm7920 = _u7924
-            elif _disc7919 == 5:
-                (_u7925,) = _U_d(buf, pos)
-                pos += 8
-                _arm7920 = _u7925
-            elif _disc7919 == 6:
-                (_u7926,) = _U_i(buf, pos)
-                pos += 4
-                _arm7920 = _u7926
-            elif _disc7919 == 7:
-                (_n7928,) = _U32(buf, pos)
-                if _n7928 > 4194304:
-                    raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.params[].value.s", _n7928, 4194304)
-                _end7929 = pos + 4 + _n7928
-                pos = _end7929 + (-_n7928 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_migrate_prepare_tunnel3_params_args.params[].value.s")
-                _u7927 = buf[_end7929 - _n7928 : _end7929].decode("utf-8", "surrogateescape")
-                _arm7920 = _u7927
-            else:
-                raise _bad_union("remote_domain_migrate_prepare_tunnel3_params_args.params[].value", _disc7919)
-            _value7916 = (_disc7919, _arm7920)
-            _e7914 = _tuple_new(remote_typed_param, (_field7915, _value7916))
-            _params7910.append(_e7914)
-        (_n7930,) = _U32(buf, pos)
-        if _n7930 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.cookie_in", _n7930, 4194304)
-        _end7931 = pos + 4 + _n7930
-        pos = _end7931 + (-_n7930 & 3)
+        (_n4310,) = _U32(buf, pos)
+        if _n4310 > 4194304:
+            raise _too_long("remote_storage_pool_build_args.pool.name", _n4310, 4194304)
+        _end4311 = pos + 4 + _n4310
+        pos = _end4311 + (-_n4310 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare_tunnel3_params_args.cookie_in")
-        _cookie_in7911 = buf[_end7931 - _n7930 : _end7931]
-        (_flags7912,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_migrate_prepare_tunnel3_params_args, (_params7910, _cookie_in7911, _flags7912))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare_tunnel3_params_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare_tunnel3_params_args(out: bytearray, value: remote_domain_migrate_prepare_tunnel3_params_args) -> None:
-    try:
-        _params7932, _cookie_in7933, _flags7934 = value
-        _n7935 = len(_params7932)
-        if _n7935 > 64:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.params", _n7935, 64)
-        out += _U32P(_n7935)
-        for _e7936 in _params7932:
-            _field7937, _value7938 = _e7936
-            _b7939 = _field7937.encode("utf-8", "surrogateescape")
-            _n7940 = len(_b7939)
-            if _n7940 > 4194304:
-                raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.params[].field", _n7940, 4194304)
-            out += _U32P(_n7940)
-            out += _b7939
-            out += _PAD[-_n7940 & 3]
-            _disc7941, _arm7942 = _value7938
-            out += _P_i(_disc7941)
-            if _disc7941 == 1:
-                _u7943 = cast("int", _arm7942)
-                out += _P_i(_u7943)
-            elif _disc7941 == 2:
-                _u7944 = cast("int", _arm7942)
-                out += _P_I(_u7944)
-            elif _disc7941 == 3:
-                _u7945 = cast("int", _arm7942)
-                out += _P_q(_u7945)
-            elif _disc7941 == 4:
-                _u7946 = cast("int", _arm7942)
-                out += _P_Q(_u7946)
-            elif _disc7941 == 5:
-                _u7947 = cast("float", _arm7942)
-                out += _P_d(_u7947)
-            elif _disc7941 == 6:
-                _u7948 = cast("int", _arm7942)
-                out += _P_i(_u7948)
-            elif _disc7941 == 7:
-                _u7949 = cast("str", _arm7942)
-                _b7950 = _u7949.encode("utf-8", "surrogateescape")
-                _n7951 = len(_b7950)
-                if _n7951 > 4194304:
-                    raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.params[].value.s", _n7951, 4194304)
-                out += _U32P(_n7951)
-                out += _b7950
-                out += _PAD[-_n7951 & 3]
-            else:
-                raise _bad_union("remote_domain_migrate_prepare_tunnel3_params_args.params[].value", _disc7941)
-        _b7952 = _cookie_in7933
-        _n7953 = len(_b7952)
-        if _n7953 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_params_args.cookie_in", _n7953, 4194304)
-        out += _U32P(_n7953)
-        out += _b7952
-        out += _PAD[-_n7953 & 3]
-        out += _P_I(_flags7934)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare_tunnel3_params_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_prepare_tunnel3_params_ret(Record, tuple[bytes]):
-    """XDR struct ``remote_domain_migrate_prepare_tunnel3_params_ret``."""
-
-    __slots__ = ()
-    cookie_out: bytes
-
-    def __new__(cls, cookie_out: bytes) -> remote_domain_migrate_prepare_tunnel3_params_ret:
-        return _tuple_new(cls, (cookie_out,))
-
-
-def decode_remote_domain_migrate_prepare_tunnel3_params_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare_tunnel3_params_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7955,) = _U32(buf, pos)
-        if _n7955 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out", _n7955, 4194304)
-        _end7956 = pos + 4 + _n7955
-        pos = _end7956 + (-_n7955 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out")
-        _cookie_out7954 = buf[_end7956 - _n7955 : _end7956]
-        value = _tuple_new(remote_domain_migrate_prepare_tunnel3_params_ret, (_cookie_out7954,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_prepare_tunnel3_params_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_prepare_tunnel3_params_ret(out: bytearray, value: remote_domain_migrate_prepare_tunnel3_params_ret) -> None:
-    try:
-        (_cookie_out7957,) = value
-        _b7958 = _cookie_out7957
-        _n7959 = len(_b7958)
-        if _n7959 > 4194304:
-            raise _too_long("remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out", _n7959, 4194304)
-        out += _U32P(_n7959)
-        out += _b7958
-        out += _PAD[-_n7959 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_prepare_tunnel3_params_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_perform3_params_args(Record, tuple[remote_nonnull_domain, str | None, list[remote_typed_param], bytes, int]):
-    """XDR struct ``remote_domain_migrate_perform3_params_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    dconnuri: str | None
-    params: list[remote_typed_param]
-    cookie_in: bytes
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, dconnuri: str | None, params: list[remote_typed_param], cookie_in: bytes, flags: int) -> remote_domain_migrate_perform3_params_args:
-        return _tuple_new(cls, (dom, dconnuri, params, cookie_in, flags))
-
-
-def decode_remote_domain_migrate_perform3_params_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_perform3_params_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7968,) = _U32(buf, pos)
-        if _n7968 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_params_args.dom.name", _n7968, 4194304)
-        _end7969 = pos + 4 + _n7968
-        pos = _end7969 + (-_n7968 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform3_params_args.dom.name")
-        _name7961 = buf[_end7969 - _n7968 : _end7969].decode("utf-8", "surrogateescape")
-        _uuid7962, _id7963 = _U_16si(buf, pos)
+            raise _truncated("remote_storage_pool_build_args.pool.name")
+        _name4307 = buf[_end4311 - _n4310 : _end4311].decode("utf-8", "surrogateescape")
+        _uuid4308, _flags4309 = _U_16sI(buf, pos)
         pos += 20
-        (_f7970,) = _U32(buf, pos)
-        pos += 4
-        _dconnuri7964: str | None = None
-        if _f7970 == 1:
-            (_n7972,) = _U32(buf, pos)
-            if _n7972 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_params_args.dconnuri", _n7972, 4194304)
-            _end7973 = pos + 4 + _n7972
-            pos = _end7973 + (-_n7972 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_perform3_params_args.dconnuri")
-            _o7971 = buf[_end7973 - _n7972 : _end7973].decode("utf-8", "surrogateescape")
-            _dconnuri7964 = _o7971
-        elif _f7970 != 0:
-            raise _bad_flag("remote_domain_migrate_perform3_params_args.dconnuri", _f7970)
-        (_n7974,) = _U32(buf, pos)
-        pos += 4
-        if _n7974 > 64:
-            raise _too_long("remote_domain_migrate_perform3_params_args.params", _n7974, 64)
-        if _n7974 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_migrate_perform3_params_args.params")
-        _params7965: list[remote_typed_param] = []
-        for _ in range(_n7974):
-            (_n7978,) = _U32(buf, pos)
-            if _n7978 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_params_args.params[].field", _n7978, 4194304)
-            _end7979 = pos + 4 + _n7978
-            pos = _end7979 + (-_n7978 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_perform3_params_args.params[].field")
-            _field7976 = buf[_end7979 - _n7978 : _end7979].decode("utf-8", "surrogateescape")
-            (_disc7980,) = _U_i(buf, pos)
-            pos += 4
-            _arm7981: int | float | str
-            if _disc7980 == 1:
-                (_u7982,) = _U_i(buf, pos)
-                pos += 4
-                _arm7981 = _u7982
-            elif _disc7980 == 2:
-                (_u7983,) = _U_I(buf, pos)
-                pos += 4
-                _arm7981 = _u7983
-            elif _disc7980 == 3:
-                (_u7984,) = _U_q(buf, pos)
-                pos += 8
-                _arm7981 = _u7984
-            elif _disc7980 == 4:
-                (_u7985,) = _U_Q(buf, pos)
-                pos += 8
-                _arm7981 = _u7985
-            elif _disc7980 == 5:
-                (_u7986,) = _U_d(buf, pos)
-                pos += 8
-                _arm7981 = _u7986
-            elif _disc7980 == 6:
-                (_u7987,) = _U_i(buf, pos)
-                pos += 4
-                _arm7981 = _u7987
-            elif _disc7980 == 7:
-                (_n7989,) = _U32(buf, pos)
-                if _n7989 > 4194304:
-                    raise _too_long("remote_domain_migrate_perform3_params_args.params[].value.s", _n7989, 4194304)
-                _end7990 = pos + 4 + _n7989
-                pos = _end7990 + (-_n7989 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_migrate_perform3_params_args.params[].value.s")
-                _u7988 = buf[_end7990 - _n7989 : _end7990].decode("utf-8", "surrogateescape")
-                _arm7981 = _u7988
-            else:
-                raise _bad_union("remote_domain_migrate_perform3_params_args.params[].value", _disc7980)
-            _value7977 = (_disc7980, _arm7981)
-            _e7975 = _tuple_new(remote_typed_param, (_field7976, _value7977))
-            _params7965.append(_e7975)
-        (_n7991,) = _U32(buf, pos)
-        if _n7991 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_params_args.cookie_in", _n7991, 4194304)
-        _end7992 = pos + 4 + _n7991
-        pos = _end7992 + (-_n7991 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform3_params_args.cookie_in")
-        _cookie_in7966 = buf[_end7992 - _n7991 : _end7992]
-        (_flags7967,) = _U_I(buf, pos)
-        pos += 4
-        _dom7960 = _tuple_new(remote_nonnull_domain, (_name7961, _uuid7962, _id7963))
-        value = _tuple_new(remote_domain_migrate_perform3_params_args, (_dom7960, _dconnuri7964, _params7965, _cookie_in7966, _flags7967))
+        _pool4306 = _tuple_new(remote_nonnull_storage_pool, (_name4307, _uuid4308))
+        value = _tuple_new(remote_storage_pool_build_args, (_pool4306, _flags4309))
     except _StructError:
-        raise _truncated("remote_domain_migrate_perform3_params_args") from None
+        raise _truncated("remote_storage_pool_build_args") from None
     return value, pos
 
 
-def encode_remote_domain_migrate_perform3_params_args(out: bytearray, value: remote_domain_migrate_perform3_params_args) -> None:
+def encode_remote_storage_pool_build_args(out: bytearray, value: remote_storage_pool_build_args) -> None:
     try:
-        _dom7993, _dconnuri7994, _params7995, _cookie_in7996, _flags7997 = value
-        _name7998, _uuid7999, _id8000 = _dom7993
-        _b8001 = _name7998.encode("utf-8", "surrogateescape")
-        _n8002 = len(_b8001)
-        if _n8002 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_params_args.dom.name", _n8002, 4194304)
-        out += _U32P(_n8002)
-        out += _b8001
-        out += _PAD[-_n8002 & 3]
-        if len(_uuid7999) != 16:
-            raise _wrong_size("remote_domain_migrate_perform3_params_args.dom.uuid", len(_uuid7999), 16)
-        out += _P_16si(_uuid7999, _id8000)
-        if _dconnuri7994 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b8003 = _dconnuri7994.encode("utf-8", "surrogateescape")
-            _n8004 = len(_b8003)
-            if _n8004 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_params_args.dconnuri", _n8004, 4194304)
-            out += _U32P(_n8004)
-            out += _b8003
-            out += _PAD[-_n8004 & 3]
-        _n8005 = len(_params7995)
-        if _n8005 > 64:
-            raise _too_long("remote_domain_migrate_perform3_params_args.params", _n8005, 64)
-        out += _U32P(_n8005)
-        for _e8006 in _params7995:
-            _field8007, _value8008 = _e8006
-            _b8009 = _field8007.encode("utf-8", "surrogateescape")
-            _n8010 = len(_b8009)
-            if _n8010 > 4194304:
-                raise _too_long("remote_domain_migrate_perform3_params_args.params[].field", _n8010, 4194304)
-            out += _U32P(_n8010)
-            out += _b8009
-            out += _PAD[-_n8010 & 3]
-            _disc8011, _arm8012 = _value8008
-            out += _P_i(_disc8011)
-            if _disc8011 == 1:
-                _u8013 = cast("int", _arm8012)
-                out += _P_i(_u8013)
-            elif _disc8011 == 2:
-                _u8014 = cast("int", _arm8012)
-                out += _P_I(_u8014)
-            elif _disc8011 == 3:
-                _u8015 = cast("int", _arm8012)
-                out += _P_q(_u8015)
-            elif _disc8011 == 4:
-                _u8016 = cast("int", _arm8012)
-                out += _P_Q(_u8016)
-            elif _disc8011 == 5:
-                _u8017 = cast("float", _arm8012)
-                out += _P_d(_u8017)
-            elif _disc8011 == 6:
-                _u8018 = cast("int", _arm8012)
-                out += _P_i(_u8018)
-            elif _disc8011 == 7:
-                _u8019 = cast("str", _arm8012)
-                _b8020 = _u8019.encode("utf-8", "surrogateescape")
-                _n8021 = len(_b8020)
-                if _n8021 > 4194304:
-                    raise _too_long("remote_domain_migrate_perform3_params_args.params[].value.s", _n8021, 4194304)
-                out += _U32P(_n8021)
-                out += _b8020
-                out += _PAD[-_n8021 & 3]
-            else:
-                raise _bad_union("remote_domain_migrate_perform3_params_args.params[].value", _disc8011)
-        _b8022 = _cookie_in7996
-        _n8023 = len(_b8022)
-        if _n8023 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_params_args.cookie_in", _n8023, 4194304)
-        out += _U32P(_n8023)
-        out += _b8022
-        out += _PAD[-_n8023 & 3]
-        out += _P_I(_flags7997)
+        _pool4312, _flags4313 = value
+        _name4314, _uuid4315 = _pool4312
+        _b4316 = _name4314.encode("utf-8", "surrogateescape")
+        _n4317 = len(_b4316)
+        if _n4317 > 4194304:
+            raise _too_long("remote_storage_pool_build_args.pool.name", _n4317, 4194304)
+        out += _U32P(_n4317)
+        out += _b4316
+        out += _PAD[-_n4317 & 3]
+        if len(_uuid4315) != 16:
+            raise _wrong_size("remote_storage_pool_build_args.pool.uuid", len(_uuid4315), 16)
+        out += _P_16sI(_uuid4315, _flags4313)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_perform3_params_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_build_args: {e}") from e
 
 
 @record
-class remote_domain_migrate_perform3_params_ret(Record, tuple[bytes]):
-    """XDR struct ``remote_domain_migrate_perform3_params_ret``."""
+class remote_storage_pool_create_args(Record, tuple[remote_nonnull_storage_pool, int]):
+    """XDR struct ``remote_storage_pool_create_args``."""
 
     __slots__ = ()
-    cookie_out: bytes
-
-    def __new__(cls, cookie_out: bytes) -> remote_domain_migrate_perform3_params_ret:
-        return _tuple_new(cls, (cookie_out,))
-
-
-def decode_remote_domain_migrate_perform3_params_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_perform3_params_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8025,) = _U32(buf, pos)
-        if _n8025 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_params_ret.cookie_out", _n8025, 4194304)
-        _end8026 = pos + 4 + _n8025
-        pos = _end8026 + (-_n8025 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_perform3_params_ret.cookie_out")
-        _cookie_out8024 = buf[_end8026 - _n8025 : _end8026]
-        value = _tuple_new(remote_domain_migrate_perform3_params_ret, (_cookie_out8024,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_perform3_params_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_perform3_params_ret(out: bytearray, value: remote_domain_migrate_perform3_params_ret) -> None:
-    try:
-        (_cookie_out8027,) = value
-        _b8028 = _cookie_out8027
-        _n8029 = len(_b8028)
-        if _n8029 > 4194304:
-            raise _too_long("remote_domain_migrate_perform3_params_ret.cookie_out", _n8029, 4194304)
-        out += _U32P(_n8029)
-        out += _b8028
-        out += _PAD[-_n8029 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_perform3_params_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish3_params_args(Record, tuple[list[remote_typed_param], bytes, int, int]):
-    """XDR struct ``remote_domain_migrate_finish3_params_args``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    cookie_in: bytes
-    flags: int
-    cancelled: int
-
-    def __new__(cls, params: list[remote_typed_param], cookie_in: bytes, flags: int, cancelled: int) -> remote_domain_migrate_finish3_params_args:
-        return _tuple_new(cls, (params, cookie_in, flags, cancelled))
-
-
-def decode_remote_domain_migrate_finish3_params_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish3_params_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8034,) = _U32(buf, pos)
-        pos += 4
-        if _n8034 > 64:
-            raise _too_long("remote_domain_migrate_finish3_params_args.params", _n8034, 64)
-        if _n8034 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_migrate_finish3_params_args.params")
-        _params8030: list[remote_typed_param] = []
-        for _ in range(_n8034):
-            (_n8038,) = _U32(buf, pos)
-            if _n8038 > 4194304:
-                raise _too_long("remote_domain_migrate_finish3_params_args.params[].field", _n8038, 4194304)
-            _end8039 = pos + 4 + _n8038
-            pos = _end8039 + (-_n8038 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_finish3_params_args.params[].field")
-            _field8036 = buf[_end8039 - _n8038 : _end8039].decode("utf-8", "surrogateescape")
-            (_disc8040,) = _U_i(buf, pos)
-            pos += 4
-            _arm8041: int | float | str
-            if _disc8040 == 1:
-                (_u8042,) = _U_i(buf, pos)
-                pos += 4
-                _arm8041 = _u8042
-            elif _disc8040 == 2:
-                (_u8043,) = _U_I(buf, pos)
-                pos += 4
-                _arm8041 = _u8043
-            elif _disc8040 == 3:
-                (_u8044,) = _U_q(buf, pos)
-                pos += 8
-                _arm8041 = _u8044
-            elif _disc8040 == 4:
-                (_u8045,) = _U_Q(buf, pos)
-                pos += 8
-                _arm8041 = _u8045
-            elif _disc8040 == 5:
-                (_u8046,) = _U_d(buf, pos)
-                pos += 8
-                _arm8041 = _u8046
-            elif _disc8040 == 6:
-                (_u8047,) = _U_i(buf, pos)
-                pos += 4
-                _arm8041 = _u8047
-            elif _disc8040 == 7:
-                (_n8049,) = _U32(buf, pos)
-                if _n8049 > 4194304:
-                    raise _too_long("remote_domain_migrate_finish3_params_args.params[].value.s", _n8049, 4194304)
-                _end8050 = pos + 4 + _n8049
-                pos = _end8050 + (-_n8049 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_migrate_finish3_params_args.params[].value.s")
-                _u8048 = buf[_end8050 - _n8049 : _end8050].decode("utf-8", "surrogateescape")
-                _arm8041 = _u8048
-            else:
-                raise _bad_union("remote_domain_migrate_finish3_params_args.params[].value", _disc8040)
-            _value8037 = (_disc8040, _arm8041)
-            _e8035 = _tuple_new(remote_typed_param, (_field8036, _value8037))
-            _params8030.append(_e8035)
-        (_n8051,) = _U32(buf, pos)
-        if _n8051 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_params_args.cookie_in", _n8051, 4194304)
-        _end8052 = pos + 4 + _n8051
-        pos = _end8052 + (-_n8051 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish3_params_args.cookie_in")
-        _cookie_in8031 = buf[_end8052 - _n8051 : _end8052]
-        _flags8032, _cancelled8033 = _U_Ii(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_domain_migrate_finish3_params_args, (_params8030, _cookie_in8031, _flags8032, _cancelled8033))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish3_params_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish3_params_args(out: bytearray, value: remote_domain_migrate_finish3_params_args) -> None:
-    try:
-        _params8053, _cookie_in8054, _flags8055, _cancelled8056 = value
-        _n8057 = len(_params8053)
-        if _n8057 > 64:
-            raise _too_long("remote_domain_migrate_finish3_params_args.params", _n8057, 64)
-        out += _U32P(_n8057)
-        for _e8058 in _params8053:
-            _field8059, _value8060 = _e8058
-            _b8061 = _field8059.encode("utf-8", "surrogateescape")
-            _n8062 = len(_b8061)
-            if _n8062 > 4194304:
-                raise _too_long("remote_domain_migrate_finish3_params_args.params[].field", _n8062, 4194304)
-            out += _U32P(_n8062)
-            out += _b8061
-            out += _PAD[-_n8062 & 3]
-            _disc8063, _arm8064 = _value8060
-            out += _P_i(_disc8063)
-            if _disc8063 == 1:
-                _u8065 = cast("int", _arm8064)
-                out += _P_i(_u8065)
-            elif _disc8063 == 2:
-                _u8066 = cast("int", _arm8064)
-                out += _P_I(_u8066)
-            elif _disc8063 == 3:
-                _u8067 = cast("int", _arm8064)
-                out += _P_q(_u8067)
-            elif _disc8063 == 4:
-                _u8068 = cast("int", _arm8064)
-                out += _P_Q(_u8068)
-            elif _disc8063 == 5:
-                _u8069 = cast("float", _arm8064)
-                out += _P_d(_u8069)
-            elif _disc8063 == 6:
-                _u8070 = cast("int", _arm8064)
-                out += _P_i(_u8070)
-            elif _disc8063 == 7:
-                _u8071 = cast("str", _arm8064)
-                _b8072 = _u8071.encode("utf-8", "surrogateescape")
-                _n8073 = len(_b8072)
-                if _n8073 > 4194304:
-                    raise _too_long("remote_domain_migrate_finish3_params_args.params[].value.s", _n8073, 4194304)
-                out += _U32P(_n8073)
-                out += _b8072
-                out += _PAD[-_n8073 & 3]
-            else:
-                raise _bad_union("remote_domain_migrate_finish3_params_args.params[].value", _disc8063)
-        _b8074 = _cookie_in8054
-        _n8075 = len(_b8074)
-        if _n8075 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_params_args.cookie_in", _n8075, 4194304)
-        out += _U32P(_n8075)
-        out += _b8074
-        out += _PAD[-_n8075 & 3]
-        out += _P_Ii(_flags8055, _cancelled8056)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish3_params_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_finish3_params_ret(Record, tuple[remote_nonnull_domain, bytes]):
-    """XDR struct ``remote_domain_migrate_finish3_params_ret``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cookie_out: bytes
-
-    def __new__(cls, dom: remote_nonnull_domain, cookie_out: bytes) -> remote_domain_migrate_finish3_params_ret:
-        return _tuple_new(cls, (dom, cookie_out))
-
-
-def decode_remote_domain_migrate_finish3_params_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish3_params_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8081,) = _U32(buf, pos)
-        if _n8081 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_params_ret.dom.name", _n8081, 4194304)
-        _end8082 = pos + 4 + _n8081
-        pos = _end8082 + (-_n8081 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish3_params_ret.dom.name")
-        _name8077 = buf[_end8082 - _n8081 : _end8082].decode("utf-8", "surrogateescape")
-        _uuid8078, _id8079 = _U_16si(buf, pos)
-        pos += 20
-        (_n8083,) = _U32(buf, pos)
-        if _n8083 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_params_ret.cookie_out", _n8083, 4194304)
-        _end8084 = pos + 4 + _n8083
-        pos = _end8084 + (-_n8083 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_finish3_params_ret.cookie_out")
-        _cookie_out8080 = buf[_end8084 - _n8083 : _end8084]
-        _dom8076 = _tuple_new(remote_nonnull_domain, (_name8077, _uuid8078, _id8079))
-        value = _tuple_new(remote_domain_migrate_finish3_params_ret, (_dom8076, _cookie_out8080))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_finish3_params_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_finish3_params_ret(out: bytearray, value: remote_domain_migrate_finish3_params_ret) -> None:
-    try:
-        _dom8085, _cookie_out8086 = value
-        _name8087, _uuid8088, _id8089 = _dom8085
-        _b8090 = _name8087.encode("utf-8", "surrogateescape")
-        _n8091 = len(_b8090)
-        if _n8091 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_params_ret.dom.name", _n8091, 4194304)
-        out += _U32P(_n8091)
-        out += _b8090
-        out += _PAD[-_n8091 & 3]
-        if len(_uuid8088) != 16:
-            raise _wrong_size("remote_domain_migrate_finish3_params_ret.dom.uuid", len(_uuid8088), 16)
-        out += _P_16si(_uuid8088, _id8089)
-        _b8092 = _cookie_out8086
-        _n8093 = len(_b8092)
-        if _n8093 > 4194304:
-            raise _too_long("remote_domain_migrate_finish3_params_ret.cookie_out", _n8093, 4194304)
-        out += _U32P(_n8093)
-        out += _b8092
-        out += _PAD[-_n8093 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_finish3_params_ret: {e}") from e
-
-
-@record
-class remote_domain_migrate_confirm3_params_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], bytes, int, int]):
-    """XDR struct ``remote_domain_migrate_confirm3_params_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    cookie_in: bytes
-    flags: int
-    cancelled: int
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], cookie_in: bytes, flags: int, cancelled: int) -> remote_domain_migrate_confirm3_params_args:
-        return _tuple_new(cls, (dom, params, cookie_in, flags, cancelled))
-
-
-def decode_remote_domain_migrate_confirm3_params_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_confirm3_params_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8102,) = _U32(buf, pos)
-        if _n8102 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_params_args.dom.name", _n8102, 4194304)
-        _end8103 = pos + 4 + _n8102
-        pos = _end8103 + (-_n8102 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_confirm3_params_args.dom.name")
-        _name8095 = buf[_end8103 - _n8102 : _end8103].decode("utf-8", "surrogateescape")
-        _uuid8096, _id8097 = _U_16si(buf, pos)
-        pos += 20
-        (_n8104,) = _U32(buf, pos)
-        pos += 4
-        if _n8104 > 64:
-            raise _too_long("remote_domain_migrate_confirm3_params_args.params", _n8104, 64)
-        if _n8104 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_migrate_confirm3_params_args.params")
-        _params8098: list[remote_typed_param] = []
-        for _ in range(_n8104):
-            (_n8108,) = _U32(buf, pos)
-            if _n8108 > 4194304:
-                raise _too_long("remote_domain_migrate_confirm3_params_args.params[].field", _n8108, 4194304)
-            _end8109 = pos + 4 + _n8108
-            pos = _end8109 + (-_n8108 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_migrate_confirm3_params_args.params[].field")
-            _field8106 = buf[_end8109 - _n8108 : _end8109].decode("utf-8", "surrogateescape")
-            (_disc8110,) = _U_i(buf, pos)
-            pos += 4
-            _arm8111: int | float | str
-            if _disc8110 == 1:
-                (_u8112,) = _U_i(buf, pos)
-                pos += 4
-                _arm8111 = _u8112
-            elif _disc8110 == 2:
-                (_u8113,) = _U_I(buf, pos)
-                pos += 4
-                _arm8111 = _u8113
-            elif _disc8110 == 3:
-                (_u8114,) = _U_q(buf, pos)
-                pos += 8
-                _arm8111 = _u8114
-            elif _disc8110 == 4:
-                (_u8115,) = _U_Q(buf, pos)
-                pos += 8
-                _arm8111 = _u8115
-            elif _disc8110 == 5:
-                (_u8116,) = _U_d(buf, pos)
-                pos += 8
-                _arm8111 = _u8116
-            elif _disc8110 == 6:
-                (_u8117,) = _U_i(buf, pos)
-                pos += 4
-                _arm8111 = _u8117
-            elif _disc8110 == 7:
-                (_n8119,) = _U32(buf, pos)
-                if _n8119 > 4194304:
-                    raise _too_long("remote_domain_migrate_confirm3_params_args.params[].value.s", _n8119, 4194304)
-                _end8120 = pos + 4 + _n8119
-                pos = _end8120 + (-_n8119 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_migrate_confirm3_params_args.params[].value.s")
-                _u8118 = buf[_end8120 - _n8119 : _end8120].decode("utf-8", "surrogateescape")
-                _arm8111 = _u8118
-            else:
-                raise _bad_union("remote_domain_migrate_confirm3_params_args.params[].value", _disc8110)
-            _value8107 = (_disc8110, _arm8111)
-            _e8105 = _tuple_new(remote_typed_param, (_field8106, _value8107))
-            _params8098.append(_e8105)
-        (_n8121,) = _U32(buf, pos)
-        if _n8121 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_params_args.cookie_in", _n8121, 4194304)
-        _end8122 = pos + 4 + _n8121
-        pos = _end8122 + (-_n8121 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_confirm3_params_args.cookie_in")
-        _cookie_in8099 = buf[_end8122 - _n8121 : _end8122]
-        _flags8100, _cancelled8101 = _U_Ii(buf, pos)
-        pos += 8
-        _dom8094 = _tuple_new(remote_nonnull_domain, (_name8095, _uuid8096, _id8097))
-        value = _tuple_new(remote_domain_migrate_confirm3_params_args, (_dom8094, _params8098, _cookie_in8099, _flags8100, _cancelled8101))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_confirm3_params_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_confirm3_params_args(out: bytearray, value: remote_domain_migrate_confirm3_params_args) -> None:
-    try:
-        _dom8123, _params8124, _cookie_in8125, _flags8126, _cancelled8127 = value
-        _name8128, _uuid8129, _id8130 = _dom8123
-        _b8131 = _name8128.encode("utf-8", "surrogateescape")
-        _n8132 = len(_b8131)
-        if _n8132 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_params_args.dom.name", _n8132, 4194304)
-        out += _U32P(_n8132)
-        out += _b8131
-        out += _PAD[-_n8132 & 3]
-        if len(_uuid8129) != 16:
-            raise _wrong_size("remote_domain_migrate_confirm3_params_args.dom.uuid", len(_uuid8129), 16)
-        out += _P_16si(_uuid8129, _id8130)
-        _n8133 = len(_params8124)
-        if _n8133 > 64:
-            raise _too_long("remote_domain_migrate_confirm3_params_args.params", _n8133, 64)
-        out += _U32P(_n8133)
-        for _e8134 in _params8124:
-            _field8135, _value8136 = _e8134
-            _b8137 = _field8135.encode("utf-8", "surrogateescape")
-            _n8138 = len(_b8137)
-            if _n8138 > 4194304:
-                raise _too_long("remote_domain_migrate_confirm3_params_args.params[].field", _n8138, 4194304)
-            out += _U32P(_n8138)
-            out += _b8137
-            out += _PAD[-_n8138 & 3]
-            _disc8139, _arm8140 = _value8136
-            out += _P_i(_disc8139)
-            if _disc8139 == 1:
-                _u8141 = cast("int", _arm8140)
-                out += _P_i(_u8141)
-            elif _disc8139 == 2:
-                _u8142 = cast("int", _arm8140)
-                out += _P_I(_u8142)
-            elif _disc8139 == 3:
-                _u8143 = cast("int", _arm8140)
-                out += _P_q(_u8143)
-            elif _disc8139 == 4:
-                _u8144 = cast("int", _arm8140)
-                out += _P_Q(_u8144)
-            elif _disc8139 == 5:
-                _u8145 = cast("float", _arm8140)
-                out += _P_d(_u8145)
-            elif _disc8139 == 6:
-                _u8146 = cast("int", _arm8140)
-                out += _P_i(_u8146)
-            elif _disc8139 == 7:
-                _u8147 = cast("str", _arm8140)
-                _b8148 = _u8147.encode("utf-8", "surrogateescape")
-                _n8149 = len(_b8148)
-                if _n8149 > 4194304:
-                    raise _too_long("remote_domain_migrate_confirm3_params_args.params[].value.s", _n8149, 4194304)
-                out += _U32P(_n8149)
-                out += _b8148
-                out += _PAD[-_n8149 & 3]
-            else:
-                raise _bad_union("remote_domain_migrate_confirm3_params_args.params[].value", _disc8139)
-        _b8150 = _cookie_in8125
-        _n8151 = len(_b8150)
-        if _n8151 > 4194304:
-            raise _too_long("remote_domain_migrate_confirm3_params_args.cookie_in", _n8151, 4194304)
-        out += _U32P(_n8151)
-        out += _b8150
-        out += _PAD[-_n8151 & 3]
-        out += _P_Ii(_flags8126, _cancelled8127)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_confirm3_params_args: {e}") from e
-
-
-@record
-class remote_domain_event_device_removed_msg(Record, tuple[remote_nonnull_domain, str]):
-    """XDR struct ``remote_domain_event_device_removed_msg``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    devAlias: str
-
-    def __new__(cls, dom: remote_nonnull_domain, devAlias: str) -> remote_domain_event_device_removed_msg:
-        return _tuple_new(cls, (dom, devAlias))
-
-
-def decode_remote_domain_event_device_removed_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_device_removed_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8157,) = _U32(buf, pos)
-        if _n8157 > 4194304:
-            raise _too_long("remote_domain_event_device_removed_msg.dom.name", _n8157, 4194304)
-        _end8158 = pos + 4 + _n8157
-        pos = _end8158 + (-_n8157 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_device_removed_msg.dom.name")
-        _name8153 = buf[_end8158 - _n8157 : _end8158].decode("utf-8", "surrogateescape")
-        _uuid8154, _id8155 = _U_16si(buf, pos)
-        pos += 20
-        (_n8159,) = _U32(buf, pos)
-        if _n8159 > 4194304:
-            raise _too_long("remote_domain_event_device_removed_msg.devAlias", _n8159, 4194304)
-        _end8160 = pos + 4 + _n8159
-        pos = _end8160 + (-_n8159 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_device_removed_msg.devAlias")
-        _devAlias8156 = buf[_end8160 - _n8159 : _end8160].decode("utf-8", "surrogateescape")
-        _dom8152 = _tuple_new(remote_nonnull_domain, (_name8153, _uuid8154, _id8155))
-        value = _tuple_new(remote_domain_event_device_removed_msg, (_dom8152, _devAlias8156))
-    except _StructError:
-        raise _truncated("remote_domain_event_device_removed_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_device_removed_msg(out: bytearray, value: remote_domain_event_device_removed_msg) -> None:
-    try:
-        _dom8161, _devAlias8162 = value
-        _name8163, _uuid8164, _id8165 = _dom8161
-        _b8166 = _name8163.encode("utf-8", "surrogateescape")
-        _n8167 = len(_b8166)
-        if _n8167 > 4194304:
-            raise _too_long("remote_domain_event_device_removed_msg.dom.name", _n8167, 4194304)
-        out += _U32P(_n8167)
-        out += _b8166
-        out += _PAD[-_n8167 & 3]
-        if len(_uuid8164) != 16:
-            raise _wrong_size("remote_domain_event_device_removed_msg.dom.uuid", len(_uuid8164), 16)
-        out += _P_16si(_uuid8164, _id8165)
-        _b8168 = _devAlias8162.encode("utf-8", "surrogateescape")
-        _n8169 = len(_b8168)
-        if _n8169 > 4194304:
-            raise _too_long("remote_domain_event_device_removed_msg.devAlias", _n8169, 4194304)
-        out += _U32P(_n8169)
-        out += _b8168
-        out += _PAD[-_n8169 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_device_removed_msg: {e}") from e
-
-
-@record
-class remote_connect_get_cpu_model_names_args(Record, tuple[str, int, int]):
-    """XDR struct ``remote_connect_get_cpu_model_names_args``."""
-
-    __slots__ = ()
-    arch: str
-    need_results: int
+    pool: remote_nonnull_storage_pool
     flags: int
 
-    def __new__(cls, arch: str, need_results: int, flags: int) -> remote_connect_get_cpu_model_names_args:
-        return _tuple_new(cls, (arch, need_results, flags))
+    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_create_args:
+        return _tuple_new(cls, (pool, flags))
 
 
-def decode_remote_connect_get_cpu_model_names_args(buf: Buf, pos: int) -> tuple[remote_connect_get_cpu_model_names_args, int]:
+def decode_remote_storage_pool_create_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_create_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n8323,) = _U32(buf, pos)
-        if _n8323 > 4194304:
-            raise _too_long("remote_connect_get_cpu_model_names_args.arch", _n8323, 4194304)
-        _end8324 = pos + 4 + _n8323
-        pos = _end8324 + (-_n8323 & 3)
+        (_n4332,) = _U32(buf, pos)
+        if _n4332 > 4194304:
+            raise _too_long("remote_storage_pool_create_args.pool.name", _n4332, 4194304)
+        _end4333 = pos + 4 + _n4332
+        pos = _end4333 + (-_n4332 & 3)
         if pos > len(buf):
-            raise _truncated("remote_connect_get_cpu_model_names_args.arch")
-        _arch8320 = buf[_end8324 - _n8323 : _end8324].decode("utf-8", "surrogateescape")
-        _need_results8321, _flags8322 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_get_cpu_model_names_args, (_arch8320, _need_results8321, _flags8322))
+            raise _truncated("remote_storage_pool_create_args.pool.name")
+        _name4329 = buf[_end4333 - _n4332 : _end4333].decode("utf-8", "surrogateescape")
+        _uuid4330, _flags4331 = _U_16sI(buf, pos)
+        pos += 20
+        _pool4328 = _tuple_new(remote_nonnull_storage_pool, (_name4329, _uuid4330))
+        value = _tuple_new(remote_storage_pool_create_args, (_pool4328, _flags4331))
     except _StructError:
-        raise _truncated("remote_connect_get_cpu_model_names_args") from None
+        raise _truncated("remote_storage_pool_create_args") from None
     return value, pos
 
 
-def encode_remote_connect_get_cpu_model_names_args(out: bytearray, value: remote_connect_get_cpu_model_names_args) -> None:
+def encode_remote_storage_pool_create_args(out: bytearray, value: remote_storage_pool_create_args) -> None:
     try:
-        _arch8325, _need_results8326, _flags8327 = value
-        _b8328 = _arch8325.encode("utf-8", "surrogateescape")
-        _n8329 = len(_b8328)
-        if _n8329 > 4194304:
-            raise _too_long("remote_connect_get_cpu_model_names_args.arch", _n8329, 4194304)
-        out += _U32P(_n8329)
-        out += _b8328
-        out += _PAD[-_n8329 & 3]
-        out += _P_iI(_need_results8326, _flags8327)
+        _pool4334, _flags4335 = value
+        _name4336, _uuid4337 = _pool4334
+        _b4338 = _name4336.encode("utf-8", "surrogateescape")
+        _n4339 = len(_b4338)
+        if _n4339 > 4194304:
+            raise _too_long("remote_storage_pool_create_args.pool.name", _n4339, 4194304)
+        out += _U32P(_n4339)
+        out += _b4338
+        out += _PAD[-_n4339 & 3]
+        if len(_uuid4337) != 16:
+            raise _wrong_size("remote_storage_pool_create_args.pool.uuid", len(_uuid4337), 16)
+        out += _P_16sI(_uuid4337, _flags4335)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_cpu_model_names_args: {e}") from e
-
-
-@record
-class remote_connect_get_cpu_model_names_ret(Record, tuple[list[str], int]):
-    """XDR struct ``remote_connect_get_cpu_model_names_ret``."""
-
-    __slots__ = ()
-    models: list[str]
-    ret: int
-
-    def __new__(cls, models: list[str], ret: int) -> remote_connect_get_cpu_model_names_ret:
-        return _tuple_new(cls, (models, ret))
-
-
-def decode_remote_connect_get_cpu_model_names_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_cpu_model_names_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8332,) = _U32(buf, pos)
-        pos += 4
-        if _n8332 > 8192:
-            raise _too_long("remote_connect_get_cpu_model_names_ret.models", _n8332, 8192)
-        if _n8332 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_get_cpu_model_names_ret.models")
-        _models8330: list[str] = []
-        for _ in range(_n8332):
-            (_n8334,) = _U32(buf, pos)
-            if _n8334 > 4194304:
-                raise _too_long("remote_connect_get_cpu_model_names_ret.models[]", _n8334, 4194304)
-            _end8335 = pos + 4 + _n8334
-            pos = _end8335 + (-_n8334 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_get_cpu_model_names_ret.models[]")
-            _e8333 = buf[_end8335 - _n8334 : _end8335].decode("utf-8", "surrogateescape")
-            _models8330.append(_e8333)
-        (_ret8331,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_get_cpu_model_names_ret, (_models8330, _ret8331))
-    except _StructError:
-        raise _truncated("remote_connect_get_cpu_model_names_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_get_cpu_model_names_ret(out: bytearray, value: remote_connect_get_cpu_model_names_ret) -> None:
-    try:
-        _models8336, _ret8337 = value
-        _n8338 = len(_models8336)
-        if _n8338 > 8192:
-            raise _too_long("remote_connect_get_cpu_model_names_ret.models", _n8338, 8192)
-        out += _U32P(_n8338)
-        for _e8339 in _models8336:
-            _b8340 = _e8339.encode("utf-8", "surrogateescape")
-            _n8341 = len(_b8340)
-            if _n8341 > 4194304:
-                raise _too_long("remote_connect_get_cpu_model_names_ret.models[]", _n8341, 4194304)
-            out += _U32P(_n8341)
-            out += _b8340
-            out += _PAD[-_n8341 & 3]
-        out += _P_i(_ret8337)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_cpu_model_names_ret: {e}") from e
-
-
-@record
-class remote_connect_network_event_register_any_args(Record, tuple[int, remote_nonnull_network | None]):
-    """XDR struct ``remote_connect_network_event_register_any_args``."""
-
-    __slots__ = ()
-    eventID: int
-    net: remote_nonnull_network | None
-
-    def __new__(cls, eventID: int, net: remote_nonnull_network | None) -> remote_connect_network_event_register_any_args:
-        return _tuple_new(cls, (eventID, net))
-
-
-def decode_remote_connect_network_event_register_any_args(buf: Buf, pos: int) -> tuple[remote_connect_network_event_register_any_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_eventID8342,) = _U_i(buf, pos)
-        pos += 4
-        (_f8344,) = _U32(buf, pos)
-        pos += 4
-        _net8343: remote_nonnull_network | None = None
-        if _f8344 == 1:
-            (_n8348,) = _U32(buf, pos)
-            if _n8348 > 4194304:
-                raise _too_long("remote_connect_network_event_register_any_args.net.name", _n8348, 4194304)
-            _end8349 = pos + 4 + _n8348
-            pos = _end8349 + (-_n8348 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_network_event_register_any_args.net.name")
-            _name8346 = buf[_end8349 - _n8348 : _end8349].decode("utf-8", "surrogateescape")
-            (_uuid8347,) = _U_16s(buf, pos)
-            pos += 16
-            _o8345 = _tuple_new(remote_nonnull_network, (_name8346, _uuid8347))
-            _net8343 = _o8345
-        elif _f8344 != 0:
-            raise _bad_flag("remote_connect_network_event_register_any_args.net", _f8344)
-        value = _tuple_new(remote_connect_network_event_register_any_args, (_eventID8342, _net8343))
-    except _StructError:
-        raise _truncated("remote_connect_network_event_register_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_network_event_register_any_args(out: bytearray, value: remote_connect_network_event_register_any_args) -> None:
-    try:
-        _eventID8350, _net8351 = value
-        out += _P_i(_eventID8350)
-        if _net8351 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _name8352, _uuid8353 = _net8351
-            _b8354 = _name8352.encode("utf-8", "surrogateescape")
-            _n8355 = len(_b8354)
-            if _n8355 > 4194304:
-                raise _too_long("remote_connect_network_event_register_any_args.net.name", _n8355, 4194304)
-            out += _U32P(_n8355)
-            out += _b8354
-            out += _PAD[-_n8355 & 3]
-            if len(_uuid8353) != 16:
-                raise _wrong_size("remote_connect_network_event_register_any_args.net.uuid", len(_uuid8353), 16)
-            out += _P_16s(_uuid8353)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_network_event_register_any_args: {e}") from e
-
-
-@record
-class remote_connect_network_event_register_any_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_network_event_register_any_ret``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_network_event_register_any_ret:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_network_event_register_any_ret(buf: Buf, pos: int) -> tuple[remote_connect_network_event_register_any_ret, int]:
-    try:
-        (_callbackID8356,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_network_event_register_any_ret, (_callbackID8356,))
-    except _StructError:
-        raise _truncated("remote_connect_network_event_register_any_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_network_event_register_any_ret(out: bytearray, value: remote_connect_network_event_register_any_ret) -> None:
-    try:
-        (_callbackID8357,) = value
-        out += _P_i(_callbackID8357)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_network_event_register_any_ret: {e}") from e
-
-
-@record
-class remote_connect_network_event_deregister_any_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_network_event_deregister_any_args``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_network_event_deregister_any_args:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_network_event_deregister_any_args(buf: Buf, pos: int) -> tuple[remote_connect_network_event_deregister_any_args, int]:
-    try:
-        (_callbackID8358,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_network_event_deregister_any_args, (_callbackID8358,))
-    except _StructError:
-        raise _truncated("remote_connect_network_event_deregister_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_network_event_deregister_any_args(out: bytearray, value: remote_connect_network_event_deregister_any_args) -> None:
-    try:
-        (_callbackID8359,) = value
-        out += _P_i(_callbackID8359)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_network_event_deregister_any_args: {e}") from e
-
-
-@record
-class remote_network_event_lifecycle_msg(Record, tuple[int, remote_nonnull_network, int, int]):
-    """XDR struct ``remote_network_event_lifecycle_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    net: remote_nonnull_network
-    event: int
-    detail: int
-
-    def __new__(cls, callbackID: int, net: remote_nonnull_network, event: int, detail: int) -> remote_network_event_lifecycle_msg:
-        return _tuple_new(cls, (callbackID, net, event, detail))
-
-
-def decode_remote_network_event_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_network_event_lifecycle_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8360,) = _U_i(buf, pos)
-        pos += 4
-        (_n8366,) = _U32(buf, pos)
-        if _n8366 > 4194304:
-            raise _too_long("remote_network_event_lifecycle_msg.net.name", _n8366, 4194304)
-        _end8367 = pos + 4 + _n8366
-        pos = _end8367 + (-_n8366 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_event_lifecycle_msg.net.name")
-        _name8362 = buf[_end8367 - _n8366 : _end8367].decode("utf-8", "surrogateescape")
-        _uuid8363, _event8364, _detail8365 = _U_16sii(buf, pos)
-        pos += 24
-        _net8361 = _tuple_new(remote_nonnull_network, (_name8362, _uuid8363))
-        value = _tuple_new(remote_network_event_lifecycle_msg, (_callbackID8360, _net8361, _event8364, _detail8365))
-    except _StructError:
-        raise _truncated("remote_network_event_lifecycle_msg") from None
-    return value, pos
-
-
-def encode_remote_network_event_lifecycle_msg(out: bytearray, value: remote_network_event_lifecycle_msg) -> None:
-    try:
-        _callbackID8368, _net8369, _event8370, _detail8371 = value
-        _name8372, _uuid8373 = _net8369
-        out += _P_i(_callbackID8368)
-        _b8374 = _name8372.encode("utf-8", "surrogateescape")
-        _n8375 = len(_b8374)
-        if _n8375 > 4194304:
-            raise _too_long("remote_network_event_lifecycle_msg.net.name", _n8375, 4194304)
-        out += _U32P(_n8375)
-        out += _b8374
-        out += _PAD[-_n8375 & 3]
-        if len(_uuid8373) != 16:
-            raise _wrong_size("remote_network_event_lifecycle_msg.net.uuid", len(_uuid8373), 16)
-        out += _P_16sii(_uuid8373, _event8370, _detail8371)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_event_lifecycle_msg: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_create_args: {e}") from e

@@ -7,57 +7,19 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from struct import pack as _pack
-from struct import unpack_from as _unpack_from
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
-    remote_domain_event_graphics_address,
-    remote_domain_event_graphics_identity,
-    remote_domain_fsinfo,
-    remote_domain_iothread_info,
-    remote_domain_stats_record,
-    remote_network_dhcp_lease,
-    remote_nonnull_domain,
-    remote_nonnull_network,
-    remote_typed_param,
-)
-from pyvirt.rpc._remote_protocol.p05 import (
-    remote_domain_event_graphics_msg,
-    remote_domain_event_io_error_msg,
-    remote_domain_event_rtc_change_msg,
-    remote_domain_event_watchdog_msg,
-)
-from pyvirt.rpc._remote_protocol.p06 import (
-    remote_domain_event_io_error_reason_msg,
-)
-from pyvirt.rpc._remote_protocol.p07 import (
-    remote_domain_event_block_job_msg,
-    remote_domain_event_control_error_msg,
-    remote_domain_event_disk_change_msg,
-)
-from pyvirt.rpc._remote_protocol.p08 import (
-    remote_domain_event_balloon_change_msg,
-    remote_domain_event_pmsuspend_msg,
-    remote_domain_event_pmwakeup_msg,
-    remote_domain_event_tray_change_msg,
-)
-from pyvirt.rpc._remote_protocol.p09 import (
-    remote_domain_event_device_removed_msg,
-    remote_domain_event_pmsuspend_disk_msg,
+    remote_nonnull_storage_pool,
+    remote_nonnull_storage_vol,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -67,3452 +29,615 @@ from pyvirt.rpc.xdr import (
 
 _U_16s = Struct(">16s").unpack_from
 _P_16s = Struct(">16s").pack
-_U_16si = Struct(">16si").unpack_from
-_P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siII = Struct(">16siII").unpack_from
-_P_16siII = Struct(">16siII").pack
-_U_16siQ = Struct(">16siQ").unpack_from
-_P_16siQ = Struct(">16siQ").pack
-_U_16sii = Struct(">16sii").unpack_from
-_P_16sii = Struct(">16sii").pack
-_U_16siii = Struct(">16siii").unpack_from
-_P_16siii = Struct(">16siii").pack
-_U_16siq = Struct(">16siq").unpack_from
-_P_16siq = Struct(">16siq").pack
-_U_16siqII = Struct(">16siqII").unpack_from
-_P_16siqII = Struct(">16siqII").pack
-_U_I = Struct(">I").unpack_from
-_P_I = Struct(">I").pack
-_U_II = Struct(">II").unpack_from
-_P_II = Struct(">II").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
-_U_i = Struct(">i").unpack_from
-_P_i = Struct(">i").pack
-_U_iI = Struct(">iI").unpack_from
-_P_iI = Struct(">iI").pack
-_U_iII = Struct(">iII").unpack_from
-_P_iII = Struct(">iII").pack
-_U_ii = Struct(">ii").unpack_from
-_P_ii = Struct(">ii").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
-_U_qI = Struct(">qI").unpack_from
-_P_qI = Struct(">qI").pack
-_U_qi = Struct(">qi").unpack_from
-_P_qi = Struct(">qi").pack
+_U_16sI = Struct(">16sI").unpack_from
+_P_16sI = Struct(">16sI").pack
+_U_IQQQ = Struct(">IQQQ").unpack_from
+_P_IQQQ = Struct(">IQQQ").pack
 
 
 @record
-class remote_connect_get_domain_capabilities_args(Record, tuple[str | None, str | None, str | None, str | None, int]):
-    """XDR struct ``remote_connect_get_domain_capabilities_args``."""
+class remote_storage_pool_lookup_by_uuid_args(Record, tuple[bytes]):
+    """XDR struct ``remote_storage_pool_lookup_by_uuid_args``."""
 
     __slots__ = ()
-    emulatorbin: str | None
-    arch: str | None
-    machine: str | None
-    virttype: str | None
-    flags: int
+    uuid: bytes
 
-    def __new__(cls, emulatorbin: str | None, arch: str | None, machine: str | None, virttype: str | None, flags: int) -> remote_connect_get_domain_capabilities_args:
-        return _tuple_new(cls, (emulatorbin, arch, machine, virttype, flags))
+    def __new__(cls, uuid: bytes) -> remote_storage_pool_lookup_by_uuid_args:
+        return _tuple_new(cls, (uuid,))
 
 
-def decode_remote_connect_get_domain_capabilities_args(buf: Buf, pos: int) -> tuple[remote_connect_get_domain_capabilities_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_storage_pool_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_uuid_args, int]:
     try:
-        (_f495,) = _U32(buf, pos)
-        pos += 4
-        _emulatorbin490: str | None = None
-        if _f495 == 1:
-            (_n497,) = _U32(buf, pos)
-            if _n497 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.emulatorbin", _n497, 4194304)
-            _end498 = pos + 4 + _n497
-            pos = _end498 + (-_n497 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_get_domain_capabilities_args.emulatorbin")
-            _o496 = buf[_end498 - _n497 : _end498].decode("utf-8", "surrogateescape")
-            _emulatorbin490 = _o496
-        elif _f495 != 0:
-            raise _bad_flag("remote_connect_get_domain_capabilities_args.emulatorbin", _f495)
-        (_f499,) = _U32(buf, pos)
-        pos += 4
-        _arch491: str | None = None
-        if _f499 == 1:
-            (_n501,) = _U32(buf, pos)
-            if _n501 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.arch", _n501, 4194304)
-            _end502 = pos + 4 + _n501
-            pos = _end502 + (-_n501 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_get_domain_capabilities_args.arch")
-            _o500 = buf[_end502 - _n501 : _end502].decode("utf-8", "surrogateescape")
-            _arch491 = _o500
-        elif _f499 != 0:
-            raise _bad_flag("remote_connect_get_domain_capabilities_args.arch", _f499)
-        (_f503,) = _U32(buf, pos)
-        pos += 4
-        _machine492: str | None = None
-        if _f503 == 1:
-            (_n505,) = _U32(buf, pos)
-            if _n505 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.machine", _n505, 4194304)
-            _end506 = pos + 4 + _n505
-            pos = _end506 + (-_n505 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_get_domain_capabilities_args.machine")
-            _o504 = buf[_end506 - _n505 : _end506].decode("utf-8", "surrogateescape")
-            _machine492 = _o504
-        elif _f503 != 0:
-            raise _bad_flag("remote_connect_get_domain_capabilities_args.machine", _f503)
-        (_f507,) = _U32(buf, pos)
-        pos += 4
-        _virttype493: str | None = None
-        if _f507 == 1:
-            (_n509,) = _U32(buf, pos)
-            if _n509 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.virttype", _n509, 4194304)
-            _end510 = pos + 4 + _n509
-            pos = _end510 + (-_n509 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_get_domain_capabilities_args.virttype")
-            _o508 = buf[_end510 - _n509 : _end510].decode("utf-8", "surrogateescape")
-            _virttype493 = _o508
-        elif _f507 != 0:
-            raise _bad_flag("remote_connect_get_domain_capabilities_args.virttype", _f507)
-        (_flags494,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_get_domain_capabilities_args, (_emulatorbin490, _arch491, _machine492, _virttype493, _flags494))
-    except _StructError:
-        raise _truncated("remote_connect_get_domain_capabilities_args") from None
-    return value, pos
-
-
-def encode_remote_connect_get_domain_capabilities_args(out: bytearray, value: remote_connect_get_domain_capabilities_args) -> None:
-    try:
-        _emulatorbin511, _arch512, _machine513, _virttype514, _flags515 = value
-        if _emulatorbin511 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b516 = _emulatorbin511.encode("utf-8", "surrogateescape")
-            _n517 = len(_b516)
-            if _n517 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.emulatorbin", _n517, 4194304)
-            out += _U32P(_n517)
-            out += _b516
-            out += _PAD[-_n517 & 3]
-        if _arch512 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b518 = _arch512.encode("utf-8", "surrogateescape")
-            _n519 = len(_b518)
-            if _n519 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.arch", _n519, 4194304)
-            out += _U32P(_n519)
-            out += _b518
-            out += _PAD[-_n519 & 3]
-        if _machine513 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b520 = _machine513.encode("utf-8", "surrogateescape")
-            _n521 = len(_b520)
-            if _n521 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.machine", _n521, 4194304)
-            out += _U32P(_n521)
-            out += _b520
-            out += _PAD[-_n521 & 3]
-        if _virttype514 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b522 = _virttype514.encode("utf-8", "surrogateescape")
-            _n523 = len(_b522)
-            if _n523 > 4194304:
-                raise _too_long("remote_connect_get_domain_capabilities_args.virttype", _n523, 4194304)
-            out += _U32P(_n523)
-            out += _b522
-            out += _PAD[-_n523 & 3]
-        out += _P_I(_flags515)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_domain_capabilities_args: {e}") from e
-
-
-@record
-class remote_connect_get_domain_capabilities_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_get_domain_capabilities_ret``."""
-
-    __slots__ = ()
-    capabilities: str
-
-    def __new__(cls, capabilities: str) -> remote_connect_get_domain_capabilities_ret:
-        return _tuple_new(cls, (capabilities,))
-
-
-def decode_remote_connect_get_domain_capabilities_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_domain_capabilities_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n525,) = _U32(buf, pos)
-        if _n525 > 4194304:
-            raise _too_long("remote_connect_get_domain_capabilities_ret.capabilities", _n525, 4194304)
-        _end526 = pos + 4 + _n525
-        pos = _end526 + (-_n525 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_get_domain_capabilities_ret.capabilities")
-        _capabilities524 = buf[_end526 - _n525 : _end526].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_get_domain_capabilities_ret, (_capabilities524,))
-    except _StructError:
-        raise _truncated("remote_connect_get_domain_capabilities_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_get_domain_capabilities_ret(out: bytearray, value: remote_connect_get_domain_capabilities_ret) -> None:
-    try:
-        (_capabilities527,) = value
-        _b528 = _capabilities527.encode("utf-8", "surrogateescape")
-        _n529 = len(_b528)
-        if _n529 > 4194304:
-            raise _too_long("remote_connect_get_domain_capabilities_ret.capabilities", _n529, 4194304)
-        out += _U32P(_n529)
-        out += _b528
-        out += _PAD[-_n529 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_domain_capabilities_ret: {e}") from e
-
-
-@record
-class remote_domain_core_dump_with_format_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_core_dump_with_format_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    to: str
-    dumpformat: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, to: str, dumpformat: int, flags: int) -> remote_domain_core_dump_with_format_args:
-        return _tuple_new(cls, (dom, to, dumpformat, flags))
-
-
-def decode_remote_domain_core_dump_with_format_args(buf: Buf, pos: int) -> tuple[remote_domain_core_dump_with_format_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2127,) = _U32(buf, pos)
-        if _n2127 > 4194304:
-            raise _too_long("remote_domain_core_dump_with_format_args.dom.name", _n2127, 4194304)
-        _end2128 = pos + 4 + _n2127
-        pos = _end2128 + (-_n2127 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_core_dump_with_format_args.dom.name")
-        _name2121 = buf[_end2128 - _n2127 : _end2128].decode("utf-8", "surrogateescape")
-        _uuid2122, _id2123 = _U_16si(buf, pos)
-        pos += 20
-        (_n2129,) = _U32(buf, pos)
-        if _n2129 > 4194304:
-            raise _too_long("remote_domain_core_dump_with_format_args.to", _n2129, 4194304)
-        _end2130 = pos + 4 + _n2129
-        pos = _end2130 + (-_n2129 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_core_dump_with_format_args.to")
-        _to2124 = buf[_end2130 - _n2129 : _end2130].decode("utf-8", "surrogateescape")
-        _dumpformat2125, _flags2126 = _U_II(buf, pos)
-        pos += 8
-        _dom2120 = _tuple_new(remote_nonnull_domain, (_name2121, _uuid2122, _id2123))
-        value = _tuple_new(remote_domain_core_dump_with_format_args, (_dom2120, _to2124, _dumpformat2125, _flags2126))
-    except _StructError:
-        raise _truncated("remote_domain_core_dump_with_format_args") from None
-    return value, pos
-
-
-def encode_remote_domain_core_dump_with_format_args(out: bytearray, value: remote_domain_core_dump_with_format_args) -> None:
-    try:
-        _dom2131, _to2132, _dumpformat2133, _flags2134 = value
-        _name2135, _uuid2136, _id2137 = _dom2131
-        _b2138 = _name2135.encode("utf-8", "surrogateescape")
-        _n2139 = len(_b2138)
-        if _n2139 > 4194304:
-            raise _too_long("remote_domain_core_dump_with_format_args.dom.name", _n2139, 4194304)
-        out += _U32P(_n2139)
-        out += _b2138
-        out += _PAD[-_n2139 & 3]
-        if len(_uuid2136) != 16:
-            raise _wrong_size("remote_domain_core_dump_with_format_args.dom.uuid", len(_uuid2136), 16)
-        out += _P_16si(_uuid2136, _id2137)
-        _b2140 = _to2132.encode("utf-8", "surrogateescape")
-        _n2141 = len(_b2140)
-        if _n2141 > 4194304:
-            raise _too_long("remote_domain_core_dump_with_format_args.to", _n2141, 4194304)
-        out += _U32P(_n2141)
-        out += _b2140
-        out += _PAD[-_n2141 & 3]
-        out += _P_II(_dumpformat2133, _flags2134)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_core_dump_with_format_args: {e}") from e
-
-
-@record
-class remote_domain_define_xml_flags_args(Record, tuple[str, int]):
-    """XDR struct ``remote_domain_define_xml_flags_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_domain_define_xml_flags_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_domain_define_xml_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_define_xml_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2460,) = _U32(buf, pos)
-        if _n2460 > 4194304:
-            raise _too_long("remote_domain_define_xml_flags_args.xml", _n2460, 4194304)
-        _end2461 = pos + 4 + _n2460
-        pos = _end2461 + (-_n2460 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_define_xml_flags_args.xml")
-        _xml2458 = buf[_end2461 - _n2460 : _end2461].decode("utf-8", "surrogateescape")
-        (_flags2459,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_define_xml_flags_args, (_xml2458, _flags2459))
-    except _StructError:
-        raise _truncated("remote_domain_define_xml_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_define_xml_flags_args(out: bytearray, value: remote_domain_define_xml_flags_args) -> None:
-    try:
-        _xml2462, _flags2463 = value
-        _b2464 = _xml2462.encode("utf-8", "surrogateescape")
-        _n2465 = len(_b2464)
-        if _n2465 > 4194304:
-            raise _too_long("remote_domain_define_xml_flags_args.xml", _n2465, 4194304)
-        out += _U32P(_n2465)
-        out += _b2464
-        out += _PAD[-_n2465 & 3]
-        out += _P_I(_flags2463)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_define_xml_flags_args: {e}") from e
-
-
-@record
-class remote_domain_define_xml_flags_ret(Record, tuple[remote_nonnull_domain]):
-    """XDR struct ``remote_domain_define_xml_flags_ret``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-
-    def __new__(cls, dom: remote_nonnull_domain) -> remote_domain_define_xml_flags_ret:
-        return _tuple_new(cls, (dom,))
-
-
-def decode_remote_domain_define_xml_flags_ret(buf: Buf, pos: int) -> tuple[remote_domain_define_xml_flags_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2470,) = _U32(buf, pos)
-        if _n2470 > 4194304:
-            raise _too_long("remote_domain_define_xml_flags_ret.dom.name", _n2470, 4194304)
-        _end2471 = pos + 4 + _n2470
-        pos = _end2471 + (-_n2470 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_define_xml_flags_ret.dom.name")
-        _name2467 = buf[_end2471 - _n2470 : _end2471].decode("utf-8", "surrogateescape")
-        _uuid2468, _id2469 = _U_16si(buf, pos)
-        pos += 20
-        _dom2466 = _tuple_new(remote_nonnull_domain, (_name2467, _uuid2468, _id2469))
-        value = _tuple_new(remote_domain_define_xml_flags_ret, (_dom2466,))
-    except _StructError:
-        raise _truncated("remote_domain_define_xml_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_define_xml_flags_ret(out: bytearray, value: remote_domain_define_xml_flags_ret) -> None:
-    try:
-        (_dom2472,) = value
-        _name2473, _uuid2474, _id2475 = _dom2472
-        _b2476 = _name2473.encode("utf-8", "surrogateescape")
-        _n2477 = len(_b2476)
-        if _n2477 > 4194304:
-            raise _too_long("remote_domain_define_xml_flags_ret.dom.name", _n2477, 4194304)
-        out += _U32P(_n2477)
-        out += _b2476
-        out += _PAD[-_n2477 & 3]
-        if len(_uuid2474) != 16:
-            raise _wrong_size("remote_domain_define_xml_flags_ret.dom.uuid", len(_uuid2474), 16)
-        out += _P_16si(_uuid2474, _id2475)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_define_xml_flags_ret: {e}") from e
-
-
-@record
-class remote_domain_get_iothread_info_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_iothread_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_iothread_info_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_iothread_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_iothread_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2779,) = _U32(buf, pos)
-        if _n2779 > 4194304:
-            raise _too_long("remote_domain_get_iothread_info_args.dom.name", _n2779, 4194304)
-        _end2780 = pos + 4 + _n2779
-        pos = _end2780 + (-_n2779 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_iothread_info_args.dom.name")
-        _name2775 = buf[_end2780 - _n2779 : _end2780].decode("utf-8", "surrogateescape")
-        _uuid2776, _id2777, _flags2778 = _U_16siI(buf, pos)
-        pos += 24
-        _dom2774 = _tuple_new(remote_nonnull_domain, (_name2775, _uuid2776, _id2777))
-        value = _tuple_new(remote_domain_get_iothread_info_args, (_dom2774, _flags2778))
-    except _StructError:
-        raise _truncated("remote_domain_get_iothread_info_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_iothread_info_args(out: bytearray, value: remote_domain_get_iothread_info_args) -> None:
-    try:
-        _dom2781, _flags2782 = value
-        _name2783, _uuid2784, _id2785 = _dom2781
-        _b2786 = _name2783.encode("utf-8", "surrogateescape")
-        _n2787 = len(_b2786)
-        if _n2787 > 4194304:
-            raise _too_long("remote_domain_get_iothread_info_args.dom.name", _n2787, 4194304)
-        out += _U32P(_n2787)
-        out += _b2786
-        out += _PAD[-_n2787 & 3]
-        if len(_uuid2784) != 16:
-            raise _wrong_size("remote_domain_get_iothread_info_args.dom.uuid", len(_uuid2784), 16)
-        out += _P_16siI(_uuid2784, _id2785, _flags2782)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_iothread_info_args: {e}") from e
-
-
-@record
-class remote_domain_get_iothread_info_ret(Record, tuple[list[remote_domain_iothread_info], int]):
-    """XDR struct ``remote_domain_get_iothread_info_ret``."""
-
-    __slots__ = ()
-    info: list[remote_domain_iothread_info]
-    ret: int
-
-    def __new__(cls, info: list[remote_domain_iothread_info], ret: int) -> remote_domain_get_iothread_info_ret:
-        return _tuple_new(cls, (info, ret))
-
-
-def decode_remote_domain_get_iothread_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_iothread_info_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2790,) = _U32(buf, pos)
-        pos += 4
-        if _n2790 > 16384:
-            raise _too_long("remote_domain_get_iothread_info_ret.info", _n2790, 16384)
-        if _n2790 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_iothread_info_ret.info")
-        _info2788: list[remote_domain_iothread_info] = []
-        for _ in range(_n2790):
-            (_iothread_id2792,) = _U_I(buf, pos)
-            pos += 4
-            (_n2794,) = _U32(buf, pos)
-            if _n2794 > 2048:
-                raise _too_long("remote_domain_get_iothread_info_ret.info[].cpumap", _n2794, 2048)
-            _end2795 = pos + 4 + _n2794
-            pos = _end2795 + (-_n2794 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_iothread_info_ret.info[].cpumap")
-            _cpumap2793 = buf[_end2795 - _n2794 : _end2795]
-            _e2791 = _tuple_new(remote_domain_iothread_info, (_iothread_id2792, _cpumap2793))
-            _info2788.append(_e2791)
-        (_ret2789,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_iothread_info_ret, (_info2788, _ret2789))
-    except _StructError:
-        raise _truncated("remote_domain_get_iothread_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_iothread_info_ret(out: bytearray, value: remote_domain_get_iothread_info_ret) -> None:
-    try:
-        _info2796, _ret2797 = value
-        _n2798 = len(_info2796)
-        if _n2798 > 16384:
-            raise _too_long("remote_domain_get_iothread_info_ret.info", _n2798, 16384)
-        out += _U32P(_n2798)
-        for _e2799 in _info2796:
-            _iothread_id2800, _cpumap2801 = _e2799
-            out += _P_I(_iothread_id2800)
-            _b2802 = _cpumap2801
-            _n2803 = len(_b2802)
-            if _n2803 > 2048:
-                raise _too_long("remote_domain_get_iothread_info_ret.info[].cpumap", _n2803, 2048)
-            out += _U32P(_n2803)
-            out += _b2802
-            out += _PAD[-_n2803 & 3]
-        out += _P_I(_ret2797)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_iothread_info_ret: {e}") from e
-
-
-@record
-class remote_domain_block_copy_args(Record, tuple[remote_nonnull_domain, str, str, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_block_copy_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    path: str
-    destxml: str
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, path: str, destxml: str, params: list[remote_typed_param], flags: int) -> remote_domain_block_copy_args:
-        return _tuple_new(cls, (dom, path, destxml, params, flags))
-
-
-def decode_remote_domain_block_copy_args(buf: Buf, pos: int) -> tuple[remote_domain_block_copy_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3308,) = _U32(buf, pos)
-        if _n3308 > 4194304:
-            raise _too_long("remote_domain_block_copy_args.dom.name", _n3308, 4194304)
-        _end3309 = pos + 4 + _n3308
-        pos = _end3309 + (-_n3308 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_copy_args.dom.name")
-        _name3301 = buf[_end3309 - _n3308 : _end3309].decode("utf-8", "surrogateescape")
-        _uuid3302, _id3303 = _U_16si(buf, pos)
-        pos += 20
-        (_n3310,) = _U32(buf, pos)
-        if _n3310 > 4194304:
-            raise _too_long("remote_domain_block_copy_args.path", _n3310, 4194304)
-        _end3311 = pos + 4 + _n3310
-        pos = _end3311 + (-_n3310 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_copy_args.path")
-        _path3304 = buf[_end3311 - _n3310 : _end3311].decode("utf-8", "surrogateescape")
-        (_n3312,) = _U32(buf, pos)
-        if _n3312 > 4194304:
-            raise _too_long("remote_domain_block_copy_args.destxml", _n3312, 4194304)
-        _end3313 = pos + 4 + _n3312
-        pos = _end3313 + (-_n3312 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_block_copy_args.destxml")
-        _destxml3305 = buf[_end3313 - _n3312 : _end3313].decode("utf-8", "surrogateescape")
-        (_n3314,) = _U32(buf, pos)
-        pos += 4
-        if _n3314 > 16:
-            raise _too_long("remote_domain_block_copy_args.params", _n3314, 16)
-        if _n3314 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_block_copy_args.params")
-        _params3306: list[remote_typed_param] = []
-        for _ in range(_n3314):
-            (_n3318,) = _U32(buf, pos)
-            if _n3318 > 4194304:
-                raise _too_long("remote_domain_block_copy_args.params[].field", _n3318, 4194304)
-            _end3319 = pos + 4 + _n3318
-            pos = _end3319 + (-_n3318 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_block_copy_args.params[].field")
-            _field3316 = buf[_end3319 - _n3318 : _end3319].decode("utf-8", "surrogateescape")
-            (_disc3320,) = _U_i(buf, pos)
-            pos += 4
-            _arm3321: int | float | str
-            if _disc3320 == 1:
-                (_u3322,) = _U_i(buf, pos)
-                pos += 4
-                _arm3321 = _u3322
-            elif _disc3320 == 2:
-                (_u3323,) = _U_I(buf, pos)
-                pos += 4
-                _arm3321 = _u3323
-            elif _disc3320 == 3:
-                (_u3324,) = _U_q(buf, pos)
-                pos += 8
-                _arm3321 = _u3324
-            elif _disc3320 == 4:
-                (_u3325,) = _U_Q(buf, pos)
-                pos += 8
-                _arm3321 = _u3325
-            elif _disc3320 == 5:
-                (_u3326,) = _U_d(buf, pos)
-                pos += 8
-                _arm3321 = _u3326
-            elif _disc3320 == 6:
-                (_u3327,) = _U_i(buf, pos)
-                pos += 4
-                _arm3321 = _u3327
-            elif _disc3320 == 7:
-                (_n3329,) = _U32(buf, pos)
-                if _n3329 > 4194304:
-                    raise _too_long("remote_domain_block_copy_args.params[].value.s", _n3329, 4194304)
-                _end3330 = pos + 4 + _n3329
-                pos = _end3330 + (-_n3329 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_block_copy_args.params[].value.s")
-                _u3328 = buf[_end3330 - _n3329 : _end3330].decode("utf-8", "surrogateescape")
-                _arm3321 = _u3328
-            else:
-                raise _bad_union("remote_domain_block_copy_args.params[].value", _disc3320)
-            _value3317 = (_disc3320, _arm3321)
-            _e3315 = _tuple_new(remote_typed_param, (_field3316, _value3317))
-            _params3306.append(_e3315)
-        (_flags3307,) = _U_I(buf, pos)
-        pos += 4
-        _dom3300 = _tuple_new(remote_nonnull_domain, (_name3301, _uuid3302, _id3303))
-        value = _tuple_new(remote_domain_block_copy_args, (_dom3300, _path3304, _destxml3305, _params3306, _flags3307))
-    except _StructError:
-        raise _truncated("remote_domain_block_copy_args") from None
-    return value, pos
-
-
-def encode_remote_domain_block_copy_args(out: bytearray, value: remote_domain_block_copy_args) -> None:
-    try:
-        _dom3331, _path3332, _destxml3333, _params3334, _flags3335 = value
-        _name3336, _uuid3337, _id3338 = _dom3331
-        _b3339 = _name3336.encode("utf-8", "surrogateescape")
-        _n3340 = len(_b3339)
-        if _n3340 > 4194304:
-            raise _too_long("remote_domain_block_copy_args.dom.name", _n3340, 4194304)
-        out += _U32P(_n3340)
-        out += _b3339
-        out += _PAD[-_n3340 & 3]
-        if len(_uuid3337) != 16:
-            raise _wrong_size("remote_domain_block_copy_args.dom.uuid", len(_uuid3337), 16)
-        out += _P_16si(_uuid3337, _id3338)
-        _b3341 = _path3332.encode("utf-8", "surrogateescape")
-        _n3342 = len(_b3341)
-        if _n3342 > 4194304:
-            raise _too_long("remote_domain_block_copy_args.path", _n3342, 4194304)
-        out += _U32P(_n3342)
-        out += _b3341
-        out += _PAD[-_n3342 & 3]
-        _b3343 = _destxml3333.encode("utf-8", "surrogateescape")
-        _n3344 = len(_b3343)
-        if _n3344 > 4194304:
-            raise _too_long("remote_domain_block_copy_args.destxml", _n3344, 4194304)
-        out += _U32P(_n3344)
-        out += _b3343
-        out += _PAD[-_n3344 & 3]
-        _n3345 = len(_params3334)
-        if _n3345 > 16:
-            raise _too_long("remote_domain_block_copy_args.params", _n3345, 16)
-        out += _U32P(_n3345)
-        for _e3346 in _params3334:
-            _field3347, _value3348 = _e3346
-            _b3349 = _field3347.encode("utf-8", "surrogateescape")
-            _n3350 = len(_b3349)
-            if _n3350 > 4194304:
-                raise _too_long("remote_domain_block_copy_args.params[].field", _n3350, 4194304)
-            out += _U32P(_n3350)
-            out += _b3349
-            out += _PAD[-_n3350 & 3]
-            _disc3351, _arm3352 = _value3348
-            out += _P_i(_disc3351)
-            if _disc3351 == 1:
-                _u3353 = cast("int", _arm3352)
-                out += _P_i(_u3353)
-            elif _disc3351 == 2:
-                _u3354 = cast("int", _arm3352)
-                out += _P_I(_u3354)
-            elif _disc3351 == 3:
-                _u3355 = cast("int", _arm3352)
-                out += _P_q(_u3355)
-            elif _disc3351 == 4:
-                _u3356 = cast("int", _arm3352)
-                out += _P_Q(_u3356)
-            elif _disc3351 == 5:
-                _u3357 = cast("float", _arm3352)
-                out += _P_d(_u3357)
-            elif _disc3351 == 6:
-                _u3358 = cast("int", _arm3352)
-                out += _P_i(_u3358)
-            elif _disc3351 == 7:
-                _u3359 = cast("str", _arm3352)
-                _b3360 = _u3359.encode("utf-8", "surrogateescape")
-                _n3361 = len(_b3360)
-                if _n3361 > 4194304:
-                    raise _too_long("remote_domain_block_copy_args.params[].value.s", _n3361, 4194304)
-                out += _U32P(_n3361)
-                out += _b3360
-                out += _PAD[-_n3361 & 3]
-            else:
-                raise _bad_union("remote_domain_block_copy_args.params[].value", _disc3351)
-        out += _P_I(_flags3335)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_block_copy_args: {e}") from e
-
-
-@record
-class remote_domain_event_callback_rtc_change_msg(Record, tuple[int, remote_domain_event_rtc_change_msg]):
-    """XDR struct ``remote_domain_event_callback_rtc_change_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_rtc_change_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_rtc_change_msg) -> remote_domain_event_callback_rtc_change_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_rtc_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_rtc_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID5746,) = _U_i(buf, pos)
-        pos += 4
-        (_n5753,) = _U32(buf, pos)
-        if _n5753 > 4194304:
-            raise _too_long("remote_domain_event_callback_rtc_change_msg.msg.dom.name", _n5753, 4194304)
-        _end5754 = pos + 4 + _n5753
-        pos = _end5754 + (-_n5753 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_rtc_change_msg.msg.dom.name")
-        _name5749 = buf[_end5754 - _n5753 : _end5754].decode("utf-8", "surrogateescape")
-        _uuid5750, _id5751, _offset5752 = _U_16siq(buf, pos)
-        pos += 28
-        _dom5748 = _tuple_new(remote_nonnull_domain, (_name5749, _uuid5750, _id5751))
-        _msg5747 = _tuple_new(remote_domain_event_rtc_change_msg, (_dom5748, _offset5752))
-        value = _tuple_new(remote_domain_event_callback_rtc_change_msg, (_callbackID5746, _msg5747))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_rtc_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_rtc_change_msg(out: bytearray, value: remote_domain_event_callback_rtc_change_msg) -> None:
-    try:
-        _callbackID5755, _msg5756 = value
-        _dom5757, _offset5758 = _msg5756
-        _name5759, _uuid5760, _id5761 = _dom5757
-        out += _P_i(_callbackID5755)
-        _b5762 = _name5759.encode("utf-8", "surrogateescape")
-        _n5763 = len(_b5762)
-        if _n5763 > 4194304:
-            raise _too_long("remote_domain_event_callback_rtc_change_msg.msg.dom.name", _n5763, 4194304)
-        out += _U32P(_n5763)
-        out += _b5762
-        out += _PAD[-_n5763 & 3]
-        if len(_uuid5760) != 16:
-            raise _wrong_size("remote_domain_event_callback_rtc_change_msg.msg.dom.uuid", len(_uuid5760), 16)
-        out += _P_16siq(_uuid5760, _id5761, _offset5758)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_rtc_change_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_watchdog_msg(Record, tuple[int, remote_domain_event_watchdog_msg]):
-    """XDR struct ``remote_domain_event_callback_watchdog_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_watchdog_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_watchdog_msg) -> remote_domain_event_callback_watchdog_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_watchdog_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_watchdog_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID5778,) = _U_i(buf, pos)
-        pos += 4
-        (_n5785,) = _U32(buf, pos)
-        if _n5785 > 4194304:
-            raise _too_long("remote_domain_event_callback_watchdog_msg.msg.dom.name", _n5785, 4194304)
-        _end5786 = pos + 4 + _n5785
-        pos = _end5786 + (-_n5785 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_watchdog_msg.msg.dom.name")
-        _name5781 = buf[_end5786 - _n5785 : _end5786].decode("utf-8", "surrogateescape")
-        _uuid5782, _id5783, _action5784 = _U_16sii(buf, pos)
-        pos += 24
-        _dom5780 = _tuple_new(remote_nonnull_domain, (_name5781, _uuid5782, _id5783))
-        _msg5779 = _tuple_new(remote_domain_event_watchdog_msg, (_dom5780, _action5784))
-        value = _tuple_new(remote_domain_event_callback_watchdog_msg, (_callbackID5778, _msg5779))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_watchdog_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_watchdog_msg(out: bytearray, value: remote_domain_event_callback_watchdog_msg) -> None:
-    try:
-        _callbackID5787, _msg5788 = value
-        _dom5789, _action5790 = _msg5788
-        _name5791, _uuid5792, _id5793 = _dom5789
-        out += _P_i(_callbackID5787)
-        _b5794 = _name5791.encode("utf-8", "surrogateescape")
-        _n5795 = len(_b5794)
-        if _n5795 > 4194304:
-            raise _too_long("remote_domain_event_callback_watchdog_msg.msg.dom.name", _n5795, 4194304)
-        out += _U32P(_n5795)
-        out += _b5794
-        out += _PAD[-_n5795 & 3]
-        if len(_uuid5792) != 16:
-            raise _wrong_size("remote_domain_event_callback_watchdog_msg.msg.dom.uuid", len(_uuid5792), 16)
-        out += _P_16sii(_uuid5792, _id5793, _action5790)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_watchdog_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_io_error_msg(Record, tuple[int, remote_domain_event_io_error_msg]):
-    """XDR struct ``remote_domain_event_callback_io_error_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_io_error_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_io_error_msg) -> remote_domain_event_callback_io_error_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_io_error_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_io_error_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID5822,) = _U_i(buf, pos)
-        pos += 4
-        (_n5831,) = _U32(buf, pos)
-        if _n5831 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_msg.msg.dom.name", _n5831, 4194304)
-        _end5832 = pos + 4 + _n5831
-        pos = _end5832 + (-_n5831 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_io_error_msg.msg.dom.name")
-        _name5825 = buf[_end5832 - _n5831 : _end5832].decode("utf-8", "surrogateescape")
-        _uuid5826, _id5827 = _U_16si(buf, pos)
-        pos += 20
-        (_n5833,) = _U32(buf, pos)
-        if _n5833 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_msg.msg.srcPath", _n5833, 4194304)
-        _end5834 = pos + 4 + _n5833
-        pos = _end5834 + (-_n5833 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_io_error_msg.msg.srcPath")
-        _srcPath5828 = buf[_end5834 - _n5833 : _end5834].decode("utf-8", "surrogateescape")
-        (_n5835,) = _U32(buf, pos)
-        if _n5835 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_msg.msg.devAlias", _n5835, 4194304)
-        _end5836 = pos + 4 + _n5835
-        pos = _end5836 + (-_n5835 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_io_error_msg.msg.devAlias")
-        _devAlias5829 = buf[_end5836 - _n5835 : _end5836].decode("utf-8", "surrogateescape")
-        (_action5830,) = _U_i(buf, pos)
-        pos += 4
-        _dom5824 = _tuple_new(remote_nonnull_domain, (_name5825, _uuid5826, _id5827))
-        _msg5823 = _tuple_new(remote_domain_event_io_error_msg, (_dom5824, _srcPath5828, _devAlias5829, _action5830))
-        value = _tuple_new(remote_domain_event_callback_io_error_msg, (_callbackID5822, _msg5823))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_io_error_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_io_error_msg(out: bytearray, value: remote_domain_event_callback_io_error_msg) -> None:
-    try:
-        _callbackID5837, _msg5838 = value
-        _dom5839, _srcPath5840, _devAlias5841, _action5842 = _msg5838
-        _name5843, _uuid5844, _id5845 = _dom5839
-        out += _P_i(_callbackID5837)
-        _b5846 = _name5843.encode("utf-8", "surrogateescape")
-        _n5847 = len(_b5846)
-        if _n5847 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_msg.msg.dom.name", _n5847, 4194304)
-        out += _U32P(_n5847)
-        out += _b5846
-        out += _PAD[-_n5847 & 3]
-        if len(_uuid5844) != 16:
-            raise _wrong_size("remote_domain_event_callback_io_error_msg.msg.dom.uuid", len(_uuid5844), 16)
-        out += _P_16si(_uuid5844, _id5845)
-        _b5848 = _srcPath5840.encode("utf-8", "surrogateescape")
-        _n5849 = len(_b5848)
-        if _n5849 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_msg.msg.srcPath", _n5849, 4194304)
-        out += _U32P(_n5849)
-        out += _b5848
-        out += _PAD[-_n5849 & 3]
-        _b5850 = _devAlias5841.encode("utf-8", "surrogateescape")
-        _n5851 = len(_b5850)
-        if _n5851 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_msg.msg.devAlias", _n5851, 4194304)
-        out += _U32P(_n5851)
-        out += _b5850
-        out += _PAD[-_n5851 & 3]
-        out += _P_i(_action5842)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_io_error_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_io_error_reason_msg(Record, tuple[int, remote_domain_event_io_error_reason_msg]):
-    """XDR struct ``remote_domain_event_callback_io_error_reason_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_io_error_reason_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_io_error_reason_msg) -> remote_domain_event_callback_io_error_reason_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_io_error_reason_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_io_error_reason_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID5884,) = _U_i(buf, pos)
-        pos += 4
-        (_n5894,) = _U32(buf, pos)
-        if _n5894 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.dom.name", _n5894, 4194304)
-        _end5895 = pos + 4 + _n5894
-        pos = _end5895 + (-_n5894 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_io_error_reason_msg.msg.dom.name")
-        _name5887 = buf[_end5895 - _n5894 : _end5895].decode("utf-8", "surrogateescape")
-        _uuid5888, _id5889 = _U_16si(buf, pos)
-        pos += 20
-        (_n5896,) = _U32(buf, pos)
-        if _n5896 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.srcPath", _n5896, 4194304)
-        _end5897 = pos + 4 + _n5896
-        pos = _end5897 + (-_n5896 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_io_error_reason_msg.msg.srcPath")
-        _srcPath5890 = buf[_end5897 - _n5896 : _end5897].decode("utf-8", "surrogateescape")
-        (_n5898,) = _U32(buf, pos)
-        if _n5898 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.devAlias", _n5898, 4194304)
-        _end5899 = pos + 4 + _n5898
-        pos = _end5899 + (-_n5898 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_io_error_reason_msg.msg.devAlias")
-        _devAlias5891 = buf[_end5899 - _n5898 : _end5899].decode("utf-8", "surrogateescape")
-        (_action5892,) = _U_i(buf, pos)
-        pos += 4
-        (_n5900,) = _U32(buf, pos)
-        if _n5900 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.reason", _n5900, 4194304)
-        _end5901 = pos + 4 + _n5900
-        pos = _end5901 + (-_n5900 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_io_error_reason_msg.msg.reason")
-        _reason5893 = buf[_end5901 - _n5900 : _end5901].decode("utf-8", "surrogateescape")
-        _dom5886 = _tuple_new(remote_nonnull_domain, (_name5887, _uuid5888, _id5889))
-        _msg5885 = _tuple_new(remote_domain_event_io_error_reason_msg, (_dom5886, _srcPath5890, _devAlias5891, _action5892, _reason5893))
-        value = _tuple_new(remote_domain_event_callback_io_error_reason_msg, (_callbackID5884, _msg5885))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_io_error_reason_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_io_error_reason_msg(out: bytearray, value: remote_domain_event_callback_io_error_reason_msg) -> None:
-    try:
-        _callbackID5902, _msg5903 = value
-        _dom5904, _srcPath5905, _devAlias5906, _action5907, _reason5908 = _msg5903
-        _name5909, _uuid5910, _id5911 = _dom5904
-        out += _P_i(_callbackID5902)
-        _b5912 = _name5909.encode("utf-8", "surrogateescape")
-        _n5913 = len(_b5912)
-        if _n5913 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.dom.name", _n5913, 4194304)
-        out += _U32P(_n5913)
-        out += _b5912
-        out += _PAD[-_n5913 & 3]
-        if len(_uuid5910) != 16:
-            raise _wrong_size("remote_domain_event_callback_io_error_reason_msg.msg.dom.uuid", len(_uuid5910), 16)
-        out += _P_16si(_uuid5910, _id5911)
-        _b5914 = _srcPath5905.encode("utf-8", "surrogateescape")
-        _n5915 = len(_b5914)
-        if _n5915 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.srcPath", _n5915, 4194304)
-        out += _U32P(_n5915)
-        out += _b5914
-        out += _PAD[-_n5915 & 3]
-        _b5916 = _devAlias5906.encode("utf-8", "surrogateescape")
-        _n5917 = len(_b5916)
-        if _n5917 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.devAlias", _n5917, 4194304)
-        out += _U32P(_n5917)
-        out += _b5916
-        out += _PAD[-_n5917 & 3]
-        out += _P_i(_action5907)
-        _b5918 = _reason5908.encode("utf-8", "surrogateescape")
-        _n5919 = len(_b5918)
-        if _n5919 > 4194304:
-            raise _too_long("remote_domain_event_callback_io_error_reason_msg.msg.reason", _n5919, 4194304)
-        out += _U32P(_n5919)
-        out += _b5918
-        out += _PAD[-_n5919 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_io_error_reason_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_graphics_msg(Record, tuple[int, remote_domain_event_graphics_msg]):
-    """XDR struct ``remote_domain_event_callback_graphics_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_graphics_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_graphics_msg) -> remote_domain_event_callback_graphics_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_graphics_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_graphics_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID6016,) = _U_i(buf, pos)
-        pos += 4
-        (_n6033,) = _U32(buf, pos)
-        if _n6033 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.dom.name", _n6033, 4194304)
-        _end6034 = pos + 4 + _n6033
-        pos = _end6034 + (-_n6033 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_graphics_msg.msg.dom.name")
-        _name6019 = buf[_end6034 - _n6033 : _end6034].decode("utf-8", "surrogateescape")
-        _uuid6020, _id6021, _phase6022, _family6024 = _U_16siii(buf, pos)
-        pos += 28
-        (_n6035,) = _U32(buf, pos)
-        if _n6035 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.local.node", _n6035, 4194304)
-        _end6036 = pos + 4 + _n6035
-        pos = _end6036 + (-_n6035 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_graphics_msg.msg.local.node")
-        _node6025 = buf[_end6036 - _n6035 : _end6036].decode("utf-8", "surrogateescape")
-        (_n6037,) = _U32(buf, pos)
-        if _n6037 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.local.service", _n6037, 4194304)
-        _end6038 = pos + 4 + _n6037
-        pos = _end6038 + (-_n6037 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_graphics_msg.msg.local.service")
-        _service6026 = buf[_end6038 - _n6037 : _end6038].decode("utf-8", "surrogateescape")
-        (_family6028,) = _U_i(buf, pos)
-        pos += 4
-        (_n6039,) = _U32(buf, pos)
-        if _n6039 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.remote.node", _n6039, 4194304)
-        _end6040 = pos + 4 + _n6039
-        pos = _end6040 + (-_n6039 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_graphics_msg.msg.remote.node")
-        _node6029 = buf[_end6040 - _n6039 : _end6040].decode("utf-8", "surrogateescape")
-        (_n6041,) = _U32(buf, pos)
-        if _n6041 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.remote.service", _n6041, 4194304)
-        _end6042 = pos + 4 + _n6041
-        pos = _end6042 + (-_n6041 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_graphics_msg.msg.remote.service")
-        _service6030 = buf[_end6042 - _n6041 : _end6042].decode("utf-8", "surrogateescape")
-        (_n6043,) = _U32(buf, pos)
-        if _n6043 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.authScheme", _n6043, 4194304)
-        _end6044 = pos + 4 + _n6043
-        pos = _end6044 + (-_n6043 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_graphics_msg.msg.authScheme")
-        _authScheme6031 = buf[_end6044 - _n6043 : _end6044].decode("utf-8", "surrogateescape")
-        (_n6045,) = _U32(buf, pos)
-        pos += 4
-        if _n6045 > 20:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.subject", _n6045, 20)
-        if _n6045 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_event_callback_graphics_msg.msg.subject")
-        _subject6032: list[remote_domain_event_graphics_identity] = []
-        for _ in range(_n6045):
-            (_n6049,) = _U32(buf, pos)
-            if _n6049 > 4194304:
-                raise _too_long("remote_domain_event_callback_graphics_msg.msg.subject[].type", _n6049, 4194304)
-            _end6050 = pos + 4 + _n6049
-            pos = _end6050 + (-_n6049 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_callback_graphics_msg.msg.subject[].type")
-            _type6047 = buf[_end6050 - _n6049 : _end6050].decode("utf-8", "surrogateescape")
-            (_n6051,) = _U32(buf, pos)
-            if _n6051 > 4194304:
-                raise _too_long("remote_domain_event_callback_graphics_msg.msg.subject[].name", _n6051, 4194304)
-            _end6052 = pos + 4 + _n6051
-            pos = _end6052 + (-_n6051 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_callback_graphics_msg.msg.subject[].name")
-            _name6048 = buf[_end6052 - _n6051 : _end6052].decode("utf-8", "surrogateescape")
-            _e6046 = _tuple_new(remote_domain_event_graphics_identity, (_type6047, _name6048))
-            _subject6032.append(_e6046)
-        _dom6018 = _tuple_new(remote_nonnull_domain, (_name6019, _uuid6020, _id6021))
-        _local6023 = _tuple_new(remote_domain_event_graphics_address, (_family6024, _node6025, _service6026))
-        _remote6027 = _tuple_new(remote_domain_event_graphics_address, (_family6028, _node6029, _service6030))
-        _msg6017 = _tuple_new(remote_domain_event_graphics_msg, (_dom6018, _phase6022, _local6023, _remote6027, _authScheme6031, _subject6032))
-        value = _tuple_new(remote_domain_event_callback_graphics_msg, (_callbackID6016, _msg6017))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_graphics_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_graphics_msg(out: bytearray, value: remote_domain_event_callback_graphics_msg) -> None:
-    try:
-        _callbackID6053, _msg6054 = value
-        _dom6055, _phase6056, _local6057, _remote6058, _authScheme6059, _subject6060 = _msg6054
-        _name6061, _uuid6062, _id6063 = _dom6055
-        _family6064, _node6065, _service6066 = _local6057
-        _family6067, _node6068, _service6069 = _remote6058
-        out += _P_i(_callbackID6053)
-        _b6070 = _name6061.encode("utf-8", "surrogateescape")
-        _n6071 = len(_b6070)
-        if _n6071 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.dom.name", _n6071, 4194304)
-        out += _U32P(_n6071)
-        out += _b6070
-        out += _PAD[-_n6071 & 3]
-        if len(_uuid6062) != 16:
-            raise _wrong_size("remote_domain_event_callback_graphics_msg.msg.dom.uuid", len(_uuid6062), 16)
-        out += _P_16siii(_uuid6062, _id6063, _phase6056, _family6064)
-        _b6072 = _node6065.encode("utf-8", "surrogateescape")
-        _n6073 = len(_b6072)
-        if _n6073 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.local.node", _n6073, 4194304)
-        out += _U32P(_n6073)
-        out += _b6072
-        out += _PAD[-_n6073 & 3]
-        _b6074 = _service6066.encode("utf-8", "surrogateescape")
-        _n6075 = len(_b6074)
-        if _n6075 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.local.service", _n6075, 4194304)
-        out += _U32P(_n6075)
-        out += _b6074
-        out += _PAD[-_n6075 & 3]
-        out += _P_i(_family6067)
-        _b6076 = _node6068.encode("utf-8", "surrogateescape")
-        _n6077 = len(_b6076)
-        if _n6077 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.remote.node", _n6077, 4194304)
-        out += _U32P(_n6077)
-        out += _b6076
-        out += _PAD[-_n6077 & 3]
-        _b6078 = _service6069.encode("utf-8", "surrogateescape")
-        _n6079 = len(_b6078)
-        if _n6079 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.remote.service", _n6079, 4194304)
-        out += _U32P(_n6079)
-        out += _b6078
-        out += _PAD[-_n6079 & 3]
-        _b6080 = _authScheme6059.encode("utf-8", "surrogateescape")
-        _n6081 = len(_b6080)
-        if _n6081 > 4194304:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.authScheme", _n6081, 4194304)
-        out += _U32P(_n6081)
-        out += _b6080
-        out += _PAD[-_n6081 & 3]
-        _n6082 = len(_subject6060)
-        if _n6082 > 20:
-            raise _too_long("remote_domain_event_callback_graphics_msg.msg.subject", _n6082, 20)
-        out += _U32P(_n6082)
-        for _e6083 in _subject6060:
-            _type6084, _name6085 = _e6083
-            _b6086 = _type6084.encode("utf-8", "surrogateescape")
-            _n6087 = len(_b6086)
-            if _n6087 > 4194304:
-                raise _too_long("remote_domain_event_callback_graphics_msg.msg.subject[].type", _n6087, 4194304)
-            out += _U32P(_n6087)
-            out += _b6086
-            out += _PAD[-_n6087 & 3]
-            _b6088 = _name6085.encode("utf-8", "surrogateescape")
-            _n6089 = len(_b6088)
-            if _n6089 > 4194304:
-                raise _too_long("remote_domain_event_callback_graphics_msg.msg.subject[].name", _n6089, 4194304)
-            out += _U32P(_n6089)
-            out += _b6088
-            out += _PAD[-_n6089 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_graphics_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_block_job_msg(Record, tuple[int, remote_domain_event_block_job_msg]):
-    """XDR struct ``remote_domain_event_callback_block_job_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_block_job_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_block_job_msg) -> remote_domain_event_callback_block_job_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_block_job_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_block_job_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID6112,) = _U_i(buf, pos)
-        pos += 4
-        (_n6121,) = _U32(buf, pos)
-        if _n6121 > 4194304:
-            raise _too_long("remote_domain_event_callback_block_job_msg.msg.dom.name", _n6121, 4194304)
-        _end6122 = pos + 4 + _n6121
-        pos = _end6122 + (-_n6121 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_block_job_msg.msg.dom.name")
-        _name6115 = buf[_end6122 - _n6121 : _end6122].decode("utf-8", "surrogateescape")
-        _uuid6116, _id6117 = _U_16si(buf, pos)
-        pos += 20
-        (_n6123,) = _U32(buf, pos)
-        if _n6123 > 4194304:
-            raise _too_long("remote_domain_event_callback_block_job_msg.msg.path", _n6123, 4194304)
-        _end6124 = pos + 4 + _n6123
-        pos = _end6124 + (-_n6123 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_block_job_msg.msg.path")
-        _path6118 = buf[_end6124 - _n6123 : _end6124].decode("utf-8", "surrogateescape")
-        _type6119, _status6120 = _U_ii(buf, pos)
-        pos += 8
-        _dom6114 = _tuple_new(remote_nonnull_domain, (_name6115, _uuid6116, _id6117))
-        _msg6113 = _tuple_new(remote_domain_event_block_job_msg, (_dom6114, _path6118, _type6119, _status6120))
-        value = _tuple_new(remote_domain_event_callback_block_job_msg, (_callbackID6112, _msg6113))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_block_job_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_block_job_msg(out: bytearray, value: remote_domain_event_callback_block_job_msg) -> None:
-    try:
-        _callbackID6125, _msg6126 = value
-        _dom6127, _path6128, _type6129, _status6130 = _msg6126
-        _name6131, _uuid6132, _id6133 = _dom6127
-        out += _P_i(_callbackID6125)
-        _b6134 = _name6131.encode("utf-8", "surrogateescape")
-        _n6135 = len(_b6134)
-        if _n6135 > 4194304:
-            raise _too_long("remote_domain_event_callback_block_job_msg.msg.dom.name", _n6135, 4194304)
-        out += _U32P(_n6135)
-        out += _b6134
-        out += _PAD[-_n6135 & 3]
-        if len(_uuid6132) != 16:
-            raise _wrong_size("remote_domain_event_callback_block_job_msg.msg.dom.uuid", len(_uuid6132), 16)
-        out += _P_16si(_uuid6132, _id6133)
-        _b6136 = _path6128.encode("utf-8", "surrogateescape")
-        _n6137 = len(_b6136)
-        if _n6137 > 4194304:
-            raise _too_long("remote_domain_event_callback_block_job_msg.msg.path", _n6137, 4194304)
-        out += _U32P(_n6137)
-        out += _b6136
-        out += _PAD[-_n6137 & 3]
-        out += _P_ii(_type6129, _status6130)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_block_job_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_disk_change_msg(Record, tuple[int, remote_domain_event_disk_change_msg]):
-    """XDR struct ``remote_domain_event_callback_disk_change_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_disk_change_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_disk_change_msg) -> remote_domain_event_callback_disk_change_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_disk_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_disk_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID6174,) = _U_i(buf, pos)
-        pos += 4
-        (_n6184,) = _U32(buf, pos)
-        if _n6184 > 4194304:
-            raise _too_long("remote_domain_event_callback_disk_change_msg.msg.dom.name", _n6184, 4194304)
-        _end6185 = pos + 4 + _n6184
-        pos = _end6185 + (-_n6184 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_disk_change_msg.msg.dom.name")
-        _name6177 = buf[_end6185 - _n6184 : _end6185].decode("utf-8", "surrogateescape")
-        _uuid6178, _id6179 = _U_16si(buf, pos)
-        pos += 20
-        (_f6186,) = _U32(buf, pos)
-        pos += 4
-        _oldSrcPath6180: str | None = None
-        if _f6186 == 1:
-            (_n6188,) = _U32(buf, pos)
-            if _n6188 > 4194304:
-                raise _too_long("remote_domain_event_callback_disk_change_msg.msg.oldSrcPath", _n6188, 4194304)
-            _end6189 = pos + 4 + _n6188
-            pos = _end6189 + (-_n6188 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_callback_disk_change_msg.msg.oldSrcPath")
-            _o6187 = buf[_end6189 - _n6188 : _end6189].decode("utf-8", "surrogateescape")
-            _oldSrcPath6180 = _o6187
-        elif _f6186 != 0:
-            raise _bad_flag("remote_domain_event_callback_disk_change_msg.msg.oldSrcPath", _f6186)
-        (_f6190,) = _U32(buf, pos)
-        pos += 4
-        _newSrcPath6181: str | None = None
-        if _f6190 == 1:
-            (_n6192,) = _U32(buf, pos)
-            if _n6192 > 4194304:
-                raise _too_long("remote_domain_event_callback_disk_change_msg.msg.newSrcPath", _n6192, 4194304)
-            _end6193 = pos + 4 + _n6192
-            pos = _end6193 + (-_n6192 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_callback_disk_change_msg.msg.newSrcPath")
-            _o6191 = buf[_end6193 - _n6192 : _end6193].decode("utf-8", "surrogateescape")
-            _newSrcPath6181 = _o6191
-        elif _f6190 != 0:
-            raise _bad_flag("remote_domain_event_callback_disk_change_msg.msg.newSrcPath", _f6190)
-        (_n6194,) = _U32(buf, pos)
-        if _n6194 > 4194304:
-            raise _too_long("remote_domain_event_callback_disk_change_msg.msg.devAlias", _n6194, 4194304)
-        _end6195 = pos + 4 + _n6194
-        pos = _end6195 + (-_n6194 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_disk_change_msg.msg.devAlias")
-        _devAlias6182 = buf[_end6195 - _n6194 : _end6195].decode("utf-8", "surrogateescape")
-        (_reason6183,) = _U_i(buf, pos)
-        pos += 4
-        _dom6176 = _tuple_new(remote_nonnull_domain, (_name6177, _uuid6178, _id6179))
-        _msg6175 = _tuple_new(remote_domain_event_disk_change_msg, (_dom6176, _oldSrcPath6180, _newSrcPath6181, _devAlias6182, _reason6183))
-        value = _tuple_new(remote_domain_event_callback_disk_change_msg, (_callbackID6174, _msg6175))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_disk_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_disk_change_msg(out: bytearray, value: remote_domain_event_callback_disk_change_msg) -> None:
-    try:
-        _callbackID6196, _msg6197 = value
-        _dom6198, _oldSrcPath6199, _newSrcPath6200, _devAlias6201, _reason6202 = _msg6197
-        _name6203, _uuid6204, _id6205 = _dom6198
-        out += _P_i(_callbackID6196)
-        _b6206 = _name6203.encode("utf-8", "surrogateescape")
-        _n6207 = len(_b6206)
-        if _n6207 > 4194304:
-            raise _too_long("remote_domain_event_callback_disk_change_msg.msg.dom.name", _n6207, 4194304)
-        out += _U32P(_n6207)
-        out += _b6206
-        out += _PAD[-_n6207 & 3]
-        if len(_uuid6204) != 16:
-            raise _wrong_size("remote_domain_event_callback_disk_change_msg.msg.dom.uuid", len(_uuid6204), 16)
-        out += _P_16si(_uuid6204, _id6205)
-        if _oldSrcPath6199 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b6208 = _oldSrcPath6199.encode("utf-8", "surrogateescape")
-            _n6209 = len(_b6208)
-            if _n6209 > 4194304:
-                raise _too_long("remote_domain_event_callback_disk_change_msg.msg.oldSrcPath", _n6209, 4194304)
-            out += _U32P(_n6209)
-            out += _b6208
-            out += _PAD[-_n6209 & 3]
-        if _newSrcPath6200 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b6210 = _newSrcPath6200.encode("utf-8", "surrogateescape")
-            _n6211 = len(_b6210)
-            if _n6211 > 4194304:
-                raise _too_long("remote_domain_event_callback_disk_change_msg.msg.newSrcPath", _n6211, 4194304)
-            out += _U32P(_n6211)
-            out += _b6210
-            out += _PAD[-_n6211 & 3]
-        _b6212 = _devAlias6201.encode("utf-8", "surrogateescape")
-        _n6213 = len(_b6212)
-        if _n6213 > 4194304:
-            raise _too_long("remote_domain_event_callback_disk_change_msg.msg.devAlias", _n6213, 4194304)
-        out += _U32P(_n6213)
-        out += _b6212
-        out += _PAD[-_n6213 & 3]
-        out += _P_i(_reason6202)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_disk_change_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_tray_change_msg(Record, tuple[int, remote_domain_event_tray_change_msg]):
-    """XDR struct ``remote_domain_event_callback_tray_change_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_tray_change_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_tray_change_msg) -> remote_domain_event_callback_tray_change_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_tray_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_tray_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID6234,) = _U_i(buf, pos)
-        pos += 4
-        (_n6242,) = _U32(buf, pos)
-        if _n6242 > 4194304:
-            raise _too_long("remote_domain_event_callback_tray_change_msg.msg.dom.name", _n6242, 4194304)
-        _end6243 = pos + 4 + _n6242
-        pos = _end6243 + (-_n6242 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_tray_change_msg.msg.dom.name")
-        _name6237 = buf[_end6243 - _n6242 : _end6243].decode("utf-8", "surrogateescape")
-        _uuid6238, _id6239 = _U_16si(buf, pos)
-        pos += 20
-        (_n6244,) = _U32(buf, pos)
-        if _n6244 > 4194304:
-            raise _too_long("remote_domain_event_callback_tray_change_msg.msg.devAlias", _n6244, 4194304)
-        _end6245 = pos + 4 + _n6244
-        pos = _end6245 + (-_n6244 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_tray_change_msg.msg.devAlias")
-        _devAlias6240 = buf[_end6245 - _n6244 : _end6245].decode("utf-8", "surrogateescape")
-        (_reason6241,) = _U_i(buf, pos)
-        pos += 4
-        _dom6236 = _tuple_new(remote_nonnull_domain, (_name6237, _uuid6238, _id6239))
-        _msg6235 = _tuple_new(remote_domain_event_tray_change_msg, (_dom6236, _devAlias6240, _reason6241))
-        value = _tuple_new(remote_domain_event_callback_tray_change_msg, (_callbackID6234, _msg6235))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_tray_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_tray_change_msg(out: bytearray, value: remote_domain_event_callback_tray_change_msg) -> None:
-    try:
-        _callbackID6246, _msg6247 = value
-        _dom6248, _devAlias6249, _reason6250 = _msg6247
-        _name6251, _uuid6252, _id6253 = _dom6248
-        out += _P_i(_callbackID6246)
-        _b6254 = _name6251.encode("utf-8", "surrogateescape")
-        _n6255 = len(_b6254)
-        if _n6255 > 4194304:
-            raise _too_long("remote_domain_event_callback_tray_change_msg.msg.dom.name", _n6255, 4194304)
-        out += _U32P(_n6255)
-        out += _b6254
-        out += _PAD[-_n6255 & 3]
-        if len(_uuid6252) != 16:
-            raise _wrong_size("remote_domain_event_callback_tray_change_msg.msg.dom.uuid", len(_uuid6252), 16)
-        out += _P_16si(_uuid6252, _id6253)
-        _b6256 = _devAlias6249.encode("utf-8", "surrogateescape")
-        _n6257 = len(_b6256)
-        if _n6257 > 4194304:
-            raise _too_long("remote_domain_event_callback_tray_change_msg.msg.devAlias", _n6257, 4194304)
-        out += _U32P(_n6257)
-        out += _b6256
-        out += _PAD[-_n6257 & 3]
-        out += _P_i(_reason6250)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_tray_change_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_pmwakeup_msg(Record, tuple[int, int, remote_domain_event_pmwakeup_msg]):
-    """XDR struct ``remote_domain_event_callback_pmwakeup_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    reason: int
-    msg: remote_domain_event_pmwakeup_msg
-
-    def __new__(cls, callbackID: int, reason: int, msg: remote_domain_event_pmwakeup_msg) -> remote_domain_event_callback_pmwakeup_msg:
-        return _tuple_new(cls, (callbackID, reason, msg))
-
-
-def decode_remote_domain_event_callback_pmwakeup_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_pmwakeup_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _callbackID6270, _reason6271 = _U_ii(buf, pos)
-        pos += 8
-        (_n6277,) = _U32(buf, pos)
-        if _n6277 > 4194304:
-            raise _too_long("remote_domain_event_callback_pmwakeup_msg.msg.dom.name", _n6277, 4194304)
-        _end6278 = pos + 4 + _n6277
-        pos = _end6278 + (-_n6277 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_pmwakeup_msg.msg.dom.name")
-        _name6274 = buf[_end6278 - _n6277 : _end6278].decode("utf-8", "surrogateescape")
-        _uuid6275, _id6276 = _U_16si(buf, pos)
-        pos += 20
-        _dom6273 = _tuple_new(remote_nonnull_domain, (_name6274, _uuid6275, _id6276))
-        _msg6272 = _tuple_new(remote_domain_event_pmwakeup_msg, (_dom6273,))
-        value = _tuple_new(remote_domain_event_callback_pmwakeup_msg, (_callbackID6270, _reason6271, _msg6272))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_pmwakeup_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_pmwakeup_msg(out: bytearray, value: remote_domain_event_callback_pmwakeup_msg) -> None:
-    try:
-        _callbackID6279, _reason6280, _msg6281 = value
-        (_dom6282,) = _msg6281
-        _name6283, _uuid6284, _id6285 = _dom6282
-        out += _P_ii(_callbackID6279, _reason6280)
-        _b6286 = _name6283.encode("utf-8", "surrogateescape")
-        _n6287 = len(_b6286)
-        if _n6287 > 4194304:
-            raise _too_long("remote_domain_event_callback_pmwakeup_msg.msg.dom.name", _n6287, 4194304)
-        out += _U32P(_n6287)
-        out += _b6286
-        out += _PAD[-_n6287 & 3]
-        if len(_uuid6284) != 16:
-            raise _wrong_size("remote_domain_event_callback_pmwakeup_msg.msg.dom.uuid", len(_uuid6284), 16)
-        out += _P_16si(_uuid6284, _id6285)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_pmwakeup_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_pmsuspend_msg(Record, tuple[int, int, remote_domain_event_pmsuspend_msg]):
-    """XDR struct ``remote_domain_event_callback_pmsuspend_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    reason: int
-    msg: remote_domain_event_pmsuspend_msg
-
-    def __new__(cls, callbackID: int, reason: int, msg: remote_domain_event_pmsuspend_msg) -> remote_domain_event_callback_pmsuspend_msg:
-        return _tuple_new(cls, (callbackID, reason, msg))
-
-
-def decode_remote_domain_event_callback_pmsuspend_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_pmsuspend_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _callbackID6300, _reason6301 = _U_ii(buf, pos)
-        pos += 8
-        (_n6307,) = _U32(buf, pos)
-        if _n6307 > 4194304:
-            raise _too_long("remote_domain_event_callback_pmsuspend_msg.msg.dom.name", _n6307, 4194304)
-        _end6308 = pos + 4 + _n6307
-        pos = _end6308 + (-_n6307 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_pmsuspend_msg.msg.dom.name")
-        _name6304 = buf[_end6308 - _n6307 : _end6308].decode("utf-8", "surrogateescape")
-        _uuid6305, _id6306 = _U_16si(buf, pos)
-        pos += 20
-        _dom6303 = _tuple_new(remote_nonnull_domain, (_name6304, _uuid6305, _id6306))
-        _msg6302 = _tuple_new(remote_domain_event_pmsuspend_msg, (_dom6303,))
-        value = _tuple_new(remote_domain_event_callback_pmsuspend_msg, (_callbackID6300, _reason6301, _msg6302))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_pmsuspend_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_pmsuspend_msg(out: bytearray, value: remote_domain_event_callback_pmsuspend_msg) -> None:
-    try:
-        _callbackID6309, _reason6310, _msg6311 = value
-        (_dom6312,) = _msg6311
-        _name6313, _uuid6314, _id6315 = _dom6312
-        out += _P_ii(_callbackID6309, _reason6310)
-        _b6316 = _name6313.encode("utf-8", "surrogateescape")
-        _n6317 = len(_b6316)
-        if _n6317 > 4194304:
-            raise _too_long("remote_domain_event_callback_pmsuspend_msg.msg.dom.name", _n6317, 4194304)
-        out += _U32P(_n6317)
-        out += _b6316
-        out += _PAD[-_n6317 & 3]
-        if len(_uuid6314) != 16:
-            raise _wrong_size("remote_domain_event_callback_pmsuspend_msg.msg.dom.uuid", len(_uuid6314), 16)
-        out += _P_16si(_uuid6314, _id6315)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_pmsuspend_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_balloon_change_msg(Record, tuple[int, remote_domain_event_balloon_change_msg]):
-    """XDR struct ``remote_domain_event_callback_balloon_change_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_balloon_change_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_balloon_change_msg) -> remote_domain_event_callback_balloon_change_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_balloon_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_balloon_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID6332,) = _U_i(buf, pos)
-        pos += 4
-        (_n6339,) = _U32(buf, pos)
-        if _n6339 > 4194304:
-            raise _too_long("remote_domain_event_callback_balloon_change_msg.msg.dom.name", _n6339, 4194304)
-        _end6340 = pos + 4 + _n6339
-        pos = _end6340 + (-_n6339 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_balloon_change_msg.msg.dom.name")
-        _name6335 = buf[_end6340 - _n6339 : _end6340].decode("utf-8", "surrogateescape")
-        _uuid6336, _id6337, _actual6338 = _U_16siQ(buf, pos)
-        pos += 28
-        _dom6334 = _tuple_new(remote_nonnull_domain, (_name6335, _uuid6336, _id6337))
-        _msg6333 = _tuple_new(remote_domain_event_balloon_change_msg, (_dom6334, _actual6338))
-        value = _tuple_new(remote_domain_event_callback_balloon_change_msg, (_callbackID6332, _msg6333))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_balloon_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_balloon_change_msg(out: bytearray, value: remote_domain_event_callback_balloon_change_msg) -> None:
-    try:
-        _callbackID6341, _msg6342 = value
-        _dom6343, _actual6344 = _msg6342
-        _name6345, _uuid6346, _id6347 = _dom6343
-        out += _P_i(_callbackID6341)
-        _b6348 = _name6345.encode("utf-8", "surrogateescape")
-        _n6349 = len(_b6348)
-        if _n6349 > 4194304:
-            raise _too_long("remote_domain_event_callback_balloon_change_msg.msg.dom.name", _n6349, 4194304)
-        out += _U32P(_n6349)
-        out += _b6348
-        out += _PAD[-_n6349 & 3]
-        if len(_uuid6346) != 16:
-            raise _wrong_size("remote_domain_event_callback_balloon_change_msg.msg.dom.uuid", len(_uuid6346), 16)
-        out += _P_16siQ(_uuid6346, _id6347, _actual6344)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_balloon_change_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_pmsuspend_disk_msg(Record, tuple[int, int, remote_domain_event_pmsuspend_disk_msg]):
-    """XDR struct ``remote_domain_event_callback_pmsuspend_disk_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    reason: int
-    msg: remote_domain_event_pmsuspend_disk_msg
-
-    def __new__(cls, callbackID: int, reason: int, msg: remote_domain_event_pmsuspend_disk_msg) -> remote_domain_event_callback_pmsuspend_disk_msg:
-        return _tuple_new(cls, (callbackID, reason, msg))
-
-
-def decode_remote_domain_event_callback_pmsuspend_disk_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_pmsuspend_disk_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _callbackID6362, _reason6363 = _U_ii(buf, pos)
-        pos += 8
-        (_n6369,) = _U32(buf, pos)
-        if _n6369 > 4194304:
-            raise _too_long("remote_domain_event_callback_pmsuspend_disk_msg.msg.dom.name", _n6369, 4194304)
-        _end6370 = pos + 4 + _n6369
-        pos = _end6370 + (-_n6369 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_pmsuspend_disk_msg.msg.dom.name")
-        _name6366 = buf[_end6370 - _n6369 : _end6370].decode("utf-8", "surrogateescape")
-        _uuid6367, _id6368 = _U_16si(buf, pos)
-        pos += 20
-        _dom6365 = _tuple_new(remote_nonnull_domain, (_name6366, _uuid6367, _id6368))
-        _msg6364 = _tuple_new(remote_domain_event_pmsuspend_disk_msg, (_dom6365,))
-        value = _tuple_new(remote_domain_event_callback_pmsuspend_disk_msg, (_callbackID6362, _reason6363, _msg6364))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_pmsuspend_disk_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_pmsuspend_disk_msg(out: bytearray, value: remote_domain_event_callback_pmsuspend_disk_msg) -> None:
-    try:
-        _callbackID6371, _reason6372, _msg6373 = value
-        (_dom6374,) = _msg6373
-        _name6375, _uuid6376, _id6377 = _dom6374
-        out += _P_ii(_callbackID6371, _reason6372)
-        _b6378 = _name6375.encode("utf-8", "surrogateescape")
-        _n6379 = len(_b6378)
-        if _n6379 > 4194304:
-            raise _too_long("remote_domain_event_callback_pmsuspend_disk_msg.msg.dom.name", _n6379, 4194304)
-        out += _U32P(_n6379)
-        out += _b6378
-        out += _PAD[-_n6379 & 3]
-        if len(_uuid6376) != 16:
-            raise _wrong_size("remote_domain_event_callback_pmsuspend_disk_msg.msg.dom.uuid", len(_uuid6376), 16)
-        out += _P_16si(_uuid6376, _id6377)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_pmsuspend_disk_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_control_error_msg(Record, tuple[int, remote_domain_event_control_error_msg]):
-    """XDR struct ``remote_domain_event_callback_control_error_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_control_error_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_control_error_msg) -> remote_domain_event_callback_control_error_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_control_error_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_control_error_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID7328,) = _U_i(buf, pos)
-        pos += 4
-        (_n7334,) = _U32(buf, pos)
-        if _n7334 > 4194304:
-            raise _too_long("remote_domain_event_callback_control_error_msg.msg.dom.name", _n7334, 4194304)
-        _end7335 = pos + 4 + _n7334
-        pos = _end7335 + (-_n7334 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_control_error_msg.msg.dom.name")
-        _name7331 = buf[_end7335 - _n7334 : _end7335].decode("utf-8", "surrogateescape")
-        _uuid7332, _id7333 = _U_16si(buf, pos)
-        pos += 20
-        _dom7330 = _tuple_new(remote_nonnull_domain, (_name7331, _uuid7332, _id7333))
-        _msg7329 = _tuple_new(remote_domain_event_control_error_msg, (_dom7330,))
-        value = _tuple_new(remote_domain_event_callback_control_error_msg, (_callbackID7328, _msg7329))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_control_error_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_control_error_msg(out: bytearray, value: remote_domain_event_callback_control_error_msg) -> None:
-    try:
-        _callbackID7336, _msg7337 = value
-        (_dom7338,) = _msg7337
-        _name7339, _uuid7340, _id7341 = _dom7338
-        out += _P_i(_callbackID7336)
-        _b7342 = _name7339.encode("utf-8", "surrogateescape")
-        _n7343 = len(_b7342)
-        if _n7343 > 4194304:
-            raise _too_long("remote_domain_event_callback_control_error_msg.msg.dom.name", _n7343, 4194304)
-        out += _U32P(_n7343)
-        out += _b7342
-        out += _PAD[-_n7343 & 3]
-        if len(_uuid7340) != 16:
-            raise _wrong_size("remote_domain_event_callback_control_error_msg.msg.dom.uuid", len(_uuid7340), 16)
-        out += _P_16si(_uuid7340, _id7341)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_control_error_msg: {e}") from e
-
-
-@record
-class remote_domain_open_graphics_fd_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_open_graphics_fd_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    idx: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, idx: int, flags: int) -> remote_domain_open_graphics_fd_args:
-        return _tuple_new(cls, (dom, idx, flags))
-
-
-def decode_remote_domain_open_graphics_fd_args(buf: Buf, pos: int) -> tuple[remote_domain_open_graphics_fd_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7386,) = _U32(buf, pos)
-        if _n7386 > 4194304:
-            raise _too_long("remote_domain_open_graphics_fd_args.dom.name", _n7386, 4194304)
-        _end7387 = pos + 4 + _n7386
-        pos = _end7387 + (-_n7386 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_open_graphics_fd_args.dom.name")
-        _name7381 = buf[_end7387 - _n7386 : _end7387].decode("utf-8", "surrogateescape")
-        _uuid7382, _id7383, _idx7384, _flags7385 = _U_16siII(buf, pos)
-        pos += 28
-        _dom7380 = _tuple_new(remote_nonnull_domain, (_name7381, _uuid7382, _id7383))
-        value = _tuple_new(remote_domain_open_graphics_fd_args, (_dom7380, _idx7384, _flags7385))
-    except _StructError:
-        raise _truncated("remote_domain_open_graphics_fd_args") from None
-    return value, pos
-
-
-def encode_remote_domain_open_graphics_fd_args(out: bytearray, value: remote_domain_open_graphics_fd_args) -> None:
-    try:
-        _dom7388, _idx7389, _flags7390 = value
-        _name7391, _uuid7392, _id7393 = _dom7388
-        _b7394 = _name7391.encode("utf-8", "surrogateescape")
-        _n7395 = len(_b7394)
-        if _n7395 > 4194304:
-            raise _too_long("remote_domain_open_graphics_fd_args.dom.name", _n7395, 4194304)
-        out += _U32P(_n7395)
-        out += _b7394
-        out += _PAD[-_n7395 & 3]
-        if len(_uuid7392) != 16:
-            raise _wrong_size("remote_domain_open_graphics_fd_args.dom.uuid", len(_uuid7392), 16)
-        out += _P_16siII(_uuid7392, _id7393, _idx7389, _flags7390)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_open_graphics_fd_args: {e}") from e
-
-
-@record
-class remote_domain_get_time_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_time_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_time_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_time_args(buf: Buf, pos: int) -> tuple[remote_domain_get_time_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7759,) = _U32(buf, pos)
-        if _n7759 > 4194304:
-            raise _too_long("remote_domain_get_time_args.dom.name", _n7759, 4194304)
-        _end7760 = pos + 4 + _n7759
-        pos = _end7760 + (-_n7759 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_time_args.dom.name")
-        _name7755 = buf[_end7760 - _n7759 : _end7760].decode("utf-8", "surrogateescape")
-        _uuid7756, _id7757, _flags7758 = _U_16siI(buf, pos)
-        pos += 24
-        _dom7754 = _tuple_new(remote_nonnull_domain, (_name7755, _uuid7756, _id7757))
-        value = _tuple_new(remote_domain_get_time_args, (_dom7754, _flags7758))
-    except _StructError:
-        raise _truncated("remote_domain_get_time_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_time_args(out: bytearray, value: remote_domain_get_time_args) -> None:
-    try:
-        _dom7761, _flags7762 = value
-        _name7763, _uuid7764, _id7765 = _dom7761
-        _b7766 = _name7763.encode("utf-8", "surrogateescape")
-        _n7767 = len(_b7766)
-        if _n7767 > 4194304:
-            raise _too_long("remote_domain_get_time_args.dom.name", _n7767, 4194304)
-        out += _U32P(_n7767)
-        out += _b7766
-        out += _PAD[-_n7767 & 3]
-        if len(_uuid7764) != 16:
-            raise _wrong_size("remote_domain_get_time_args.dom.uuid", len(_uuid7764), 16)
-        out += _P_16siI(_uuid7764, _id7765, _flags7762)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_time_args: {e}") from e
-
-
-@record
-class remote_domain_get_time_ret(Record, tuple[int, int]):
-    """XDR struct ``remote_domain_get_time_ret``."""
-
-    __slots__ = ()
-    seconds: int
-    nseconds: int
-
-    def __new__(cls, seconds: int, nseconds: int) -> remote_domain_get_time_ret:
-        return _tuple_new(cls, (seconds, nseconds))
-
-
-def decode_remote_domain_get_time_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_time_ret, int]:
-    try:
-        _seconds7768, _nseconds7769 = _U_qI(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_domain_get_time_ret, (_seconds7768, _nseconds7769))
-    except _StructError:
-        raise _truncated("remote_domain_get_time_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_time_ret(out: bytearray, value: remote_domain_get_time_ret) -> None:
-    try:
-        _seconds7770, _nseconds7771 = value
-        out += _P_qI(_seconds7770, _nseconds7771)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_time_ret: {e}") from e
-
-
-@record
-class remote_domain_set_time_args(Record, tuple[remote_nonnull_domain, int, int, int]):
-    """XDR struct ``remote_domain_set_time_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    seconds: int
-    nseconds: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, seconds: int, nseconds: int, flags: int) -> remote_domain_set_time_args:
-        return _tuple_new(cls, (dom, seconds, nseconds, flags))
-
-
-def decode_remote_domain_set_time_args(buf: Buf, pos: int) -> tuple[remote_domain_set_time_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n7779,) = _U32(buf, pos)
-        if _n7779 > 4194304:
-            raise _too_long("remote_domain_set_time_args.dom.name", _n7779, 4194304)
-        _end7780 = pos + 4 + _n7779
-        pos = _end7780 + (-_n7779 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_time_args.dom.name")
-        _name7773 = buf[_end7780 - _n7779 : _end7780].decode("utf-8", "surrogateescape")
-        _uuid7774, _id7775, _seconds7776, _nseconds7777, _flags7778 = _U_16siqII(buf, pos)
-        pos += 36
-        _dom7772 = _tuple_new(remote_nonnull_domain, (_name7773, _uuid7774, _id7775))
-        value = _tuple_new(remote_domain_set_time_args, (_dom7772, _seconds7776, _nseconds7777, _flags7778))
-    except _StructError:
-        raise _truncated("remote_domain_set_time_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_time_args(out: bytearray, value: remote_domain_set_time_args) -> None:
-    try:
-        _dom7781, _seconds7782, _nseconds7783, _flags7784 = value
-        _name7785, _uuid7786, _id7787 = _dom7781
-        _b7788 = _name7785.encode("utf-8", "surrogateescape")
-        _n7789 = len(_b7788)
-        if _n7789 > 4194304:
-            raise _too_long("remote_domain_set_time_args.dom.name", _n7789, 4194304)
-        out += _U32P(_n7789)
-        out += _b7788
-        out += _PAD[-_n7789 & 3]
-        if len(_uuid7786) != 16:
-            raise _wrong_size("remote_domain_set_time_args.dom.uuid", len(_uuid7786), 16)
-        out += _P_16siqII(_uuid7786, _id7787, _seconds7782, _nseconds7783, _flags7784)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_time_args: {e}") from e
-
-
-@record
-class remote_domain_event_callback_device_removed_msg(Record, tuple[int, remote_domain_event_device_removed_msg]):
-    """XDR struct ``remote_domain_event_callback_device_removed_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    msg: remote_domain_event_device_removed_msg
-
-    def __new__(cls, callbackID: int, msg: remote_domain_event_device_removed_msg) -> remote_domain_event_callback_device_removed_msg:
-        return _tuple_new(cls, (callbackID, msg))
-
-
-def decode_remote_domain_event_callback_device_removed_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_device_removed_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8170,) = _U_i(buf, pos)
-        pos += 4
-        (_n8177,) = _U32(buf, pos)
-        if _n8177 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removed_msg.msg.dom.name", _n8177, 4194304)
-        _end8178 = pos + 4 + _n8177
-        pos = _end8178 + (-_n8177 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_device_removed_msg.msg.dom.name")
-        _name8173 = buf[_end8178 - _n8177 : _end8178].decode("utf-8", "surrogateescape")
-        _uuid8174, _id8175 = _U_16si(buf, pos)
-        pos += 20
-        (_n8179,) = _U32(buf, pos)
-        if _n8179 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removed_msg.msg.devAlias", _n8179, 4194304)
-        _end8180 = pos + 4 + _n8179
-        pos = _end8180 + (-_n8179 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_device_removed_msg.msg.devAlias")
-        _devAlias8176 = buf[_end8180 - _n8179 : _end8180].decode("utf-8", "surrogateescape")
-        _dom8172 = _tuple_new(remote_nonnull_domain, (_name8173, _uuid8174, _id8175))
-        _msg8171 = _tuple_new(remote_domain_event_device_removed_msg, (_dom8172, _devAlias8176))
-        value = _tuple_new(remote_domain_event_callback_device_removed_msg, (_callbackID8170, _msg8171))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_device_removed_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_device_removed_msg(out: bytearray, value: remote_domain_event_callback_device_removed_msg) -> None:
-    try:
-        _callbackID8181, _msg8182 = value
-        _dom8183, _devAlias8184 = _msg8182
-        _name8185, _uuid8186, _id8187 = _dom8183
-        out += _P_i(_callbackID8181)
-        _b8188 = _name8185.encode("utf-8", "surrogateescape")
-        _n8189 = len(_b8188)
-        if _n8189 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removed_msg.msg.dom.name", _n8189, 4194304)
-        out += _U32P(_n8189)
-        out += _b8188
-        out += _PAD[-_n8189 & 3]
-        if len(_uuid8186) != 16:
-            raise _wrong_size("remote_domain_event_callback_device_removed_msg.msg.dom.uuid", len(_uuid8186), 16)
-        out += _P_16si(_uuid8186, _id8187)
-        _b8190 = _devAlias8184.encode("utf-8", "surrogateescape")
-        _n8191 = len(_b8190)
-        if _n8191 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removed_msg.msg.devAlias", _n8191, 4194304)
-        out += _U32P(_n8191)
-        out += _b8190
-        out += _PAD[-_n8191 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_device_removed_msg: {e}") from e
-
-
-@record
-class remote_domain_event_block_job_2_msg(Record, tuple[int, remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_event_block_job_2_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    dst: str
-    type: int
-    status: int
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, dst: str, type: int, status: int) -> remote_domain_event_block_job_2_msg:
-        return _tuple_new(cls, (callbackID, dom, dst, type, status))
-
-
-def decode_remote_domain_event_block_job_2_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_block_job_2_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8192,) = _U_i(buf, pos)
-        pos += 4
-        (_n8200,) = _U32(buf, pos)
-        if _n8200 > 4194304:
-            raise _too_long("remote_domain_event_block_job_2_msg.dom.name", _n8200, 4194304)
-        _end8201 = pos + 4 + _n8200
-        pos = _end8201 + (-_n8200 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_block_job_2_msg.dom.name")
-        _name8194 = buf[_end8201 - _n8200 : _end8201].decode("utf-8", "surrogateescape")
-        _uuid8195, _id8196 = _U_16si(buf, pos)
-        pos += 20
-        (_n8202,) = _U32(buf, pos)
-        if _n8202 > 4194304:
-            raise _too_long("remote_domain_event_block_job_2_msg.dst", _n8202, 4194304)
-        _end8203 = pos + 4 + _n8202
-        pos = _end8203 + (-_n8202 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_block_job_2_msg.dst")
-        _dst8197 = buf[_end8203 - _n8202 : _end8203].decode("utf-8", "surrogateescape")
-        _type8198, _status8199 = _U_ii(buf, pos)
-        pos += 8
-        _dom8193 = _tuple_new(remote_nonnull_domain, (_name8194, _uuid8195, _id8196))
-        value = _tuple_new(remote_domain_event_block_job_2_msg, (_callbackID8192, _dom8193, _dst8197, _type8198, _status8199))
-    except _StructError:
-        raise _truncated("remote_domain_event_block_job_2_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_block_job_2_msg(out: bytearray, value: remote_domain_event_block_job_2_msg) -> None:
-    try:
-        _callbackID8204, _dom8205, _dst8206, _type8207, _status8208 = value
-        _name8209, _uuid8210, _id8211 = _dom8205
-        out += _P_i(_callbackID8204)
-        _b8212 = _name8209.encode("utf-8", "surrogateescape")
-        _n8213 = len(_b8212)
-        if _n8213 > 4194304:
-            raise _too_long("remote_domain_event_block_job_2_msg.dom.name", _n8213, 4194304)
-        out += _U32P(_n8213)
-        out += _b8212
-        out += _PAD[-_n8213 & 3]
-        if len(_uuid8210) != 16:
-            raise _wrong_size("remote_domain_event_block_job_2_msg.dom.uuid", len(_uuid8210), 16)
-        out += _P_16si(_uuid8210, _id8211)
-        _b8214 = _dst8206.encode("utf-8", "surrogateescape")
-        _n8215 = len(_b8214)
-        if _n8215 > 4194304:
-            raise _too_long("remote_domain_event_block_job_2_msg.dst", _n8215, 4194304)
-        out += _U32P(_n8215)
-        out += _b8214
-        out += _PAD[-_n8215 & 3]
-        out += _P_ii(_type8207, _status8208)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_block_job_2_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_tunable_msg(Record, tuple[int, remote_nonnull_domain, list[remote_typed_param]]):
-    """XDR struct ``remote_domain_event_callback_tunable_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, params: list[remote_typed_param]) -> remote_domain_event_callback_tunable_msg:
-        return _tuple_new(cls, (callbackID, dom, params))
-
-
-def decode_remote_domain_event_callback_tunable_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_tunable_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8248,) = _U_i(buf, pos)
-        pos += 4
-        (_n8254,) = _U32(buf, pos)
-        if _n8254 > 4194304:
-            raise _too_long("remote_domain_event_callback_tunable_msg.dom.name", _n8254, 4194304)
-        _end8255 = pos + 4 + _n8254
-        pos = _end8255 + (-_n8254 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_tunable_msg.dom.name")
-        _name8250 = buf[_end8255 - _n8254 : _end8255].decode("utf-8", "surrogateescape")
-        _uuid8251, _id8252 = _U_16si(buf, pos)
-        pos += 20
-        (_n8256,) = _U32(buf, pos)
-        pos += 4
-        if _n8256 > 2048:
-            raise _too_long("remote_domain_event_callback_tunable_msg.params", _n8256, 2048)
-        if _n8256 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_event_callback_tunable_msg.params")
-        _params8253: list[remote_typed_param] = []
-        for _ in range(_n8256):
-            (_n8260,) = _U32(buf, pos)
-            if _n8260 > 4194304:
-                raise _too_long("remote_domain_event_callback_tunable_msg.params[].field", _n8260, 4194304)
-            _end8261 = pos + 4 + _n8260
-            pos = _end8261 + (-_n8260 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_callback_tunable_msg.params[].field")
-            _field8258 = buf[_end8261 - _n8260 : _end8261].decode("utf-8", "surrogateescape")
-            (_disc8262,) = _U_i(buf, pos)
-            pos += 4
-            _arm8263: int | float | str
-            if _disc8262 == 1:
-                (_u8264,) = _U_i(buf, pos)
-                pos += 4
-                _arm8263 = _u8264
-            elif _disc8262 == 2:
-                (_u8265,) = _U_I(buf, pos)
-                pos += 4
-                _arm8263 = _u8265
-            elif _disc8262 == 3:
-                (_u8266,) = _U_q(buf, pos)
-                pos += 8
-                _arm8263 = _u8266
-            elif _disc8262 == 4:
-                (_u8267,) = _U_Q(buf, pos)
-                pos += 8
-                _arm8263 = _u8267
-            elif _disc8262 == 5:
-                (_u8268,) = _U_d(buf, pos)
-                pos += 8
-                _arm8263 = _u8268
-            elif _disc8262 == 6:
-                (_u8269,) = _U_i(buf, pos)
-                pos += 4
-                _arm8263 = _u8269
-            elif _disc8262 == 7:
-                (_n8271,) = _U32(buf, pos)
-                if _n8271 > 4194304:
-                    raise _too_long("remote_domain_event_callback_tunable_msg.params[].value.s", _n8271, 4194304)
-                _end8272 = pos + 4 + _n8271
-                pos = _end8272 + (-_n8271 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_event_callback_tunable_msg.params[].value.s")
-                _u8270 = buf[_end8272 - _n8271 : _end8272].decode("utf-8", "surrogateescape")
-                _arm8263 = _u8270
-            else:
-                raise _bad_union("remote_domain_event_callback_tunable_msg.params[].value", _disc8262)
-            _value8259 = (_disc8262, _arm8263)
-            _e8257 = _tuple_new(remote_typed_param, (_field8258, _value8259))
-            _params8253.append(_e8257)
-        _dom8249 = _tuple_new(remote_nonnull_domain, (_name8250, _uuid8251, _id8252))
-        value = _tuple_new(remote_domain_event_callback_tunable_msg, (_callbackID8248, _dom8249, _params8253))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_tunable_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_tunable_msg(out: bytearray, value: remote_domain_event_callback_tunable_msg) -> None:
-    try:
-        _callbackID8273, _dom8274, _params8275 = value
-        _name8276, _uuid8277, _id8278 = _dom8274
-        out += _P_i(_callbackID8273)
-        _b8279 = _name8276.encode("utf-8", "surrogateescape")
-        _n8280 = len(_b8279)
-        if _n8280 > 4194304:
-            raise _too_long("remote_domain_event_callback_tunable_msg.dom.name", _n8280, 4194304)
-        out += _U32P(_n8280)
-        out += _b8279
-        out += _PAD[-_n8280 & 3]
-        if len(_uuid8277) != 16:
-            raise _wrong_size("remote_domain_event_callback_tunable_msg.dom.uuid", len(_uuid8277), 16)
-        out += _P_16si(_uuid8277, _id8278)
-        _n8281 = len(_params8275)
-        if _n8281 > 2048:
-            raise _too_long("remote_domain_event_callback_tunable_msg.params", _n8281, 2048)
-        out += _U32P(_n8281)
-        for _e8282 in _params8275:
-            _field8283, _value8284 = _e8282
-            _b8285 = _field8283.encode("utf-8", "surrogateescape")
-            _n8286 = len(_b8285)
-            if _n8286 > 4194304:
-                raise _too_long("remote_domain_event_callback_tunable_msg.params[].field", _n8286, 4194304)
-            out += _U32P(_n8286)
-            out += _b8285
-            out += _PAD[-_n8286 & 3]
-            _disc8287, _arm8288 = _value8284
-            out += _P_i(_disc8287)
-            if _disc8287 == 1:
-                _u8289 = cast("int", _arm8288)
-                out += _P_i(_u8289)
-            elif _disc8287 == 2:
-                _u8290 = cast("int", _arm8288)
-                out += _P_I(_u8290)
-            elif _disc8287 == 3:
-                _u8291 = cast("int", _arm8288)
-                out += _P_q(_u8291)
-            elif _disc8287 == 4:
-                _u8292 = cast("int", _arm8288)
-                out += _P_Q(_u8292)
-            elif _disc8287 == 5:
-                _u8293 = cast("float", _arm8288)
-                out += _P_d(_u8293)
-            elif _disc8287 == 6:
-                _u8294 = cast("int", _arm8288)
-                out += _P_i(_u8294)
-            elif _disc8287 == 7:
-                _u8295 = cast("str", _arm8288)
-                _b8296 = _u8295.encode("utf-8", "surrogateescape")
-                _n8297 = len(_b8296)
-                if _n8297 > 4194304:
-                    raise _too_long("remote_domain_event_callback_tunable_msg.params[].value.s", _n8297, 4194304)
-                out += _U32P(_n8297)
-                out += _b8296
-                out += _PAD[-_n8297 & 3]
-            else:
-                raise _bad_union("remote_domain_event_callback_tunable_msg.params[].value", _disc8287)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_tunable_msg: {e}") from e
-
-
-@record
-class remote_domain_fsfreeze_args(Record, tuple[remote_nonnull_domain, list[str], int]):
-    """XDR struct ``remote_domain_fsfreeze_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    mountpoints: list[str]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, mountpoints: list[str], flags: int) -> remote_domain_fsfreeze_args:
-        return _tuple_new(cls, (dom, mountpoints, flags))
-
-
-def decode_remote_domain_fsfreeze_args(buf: Buf, pos: int) -> tuple[remote_domain_fsfreeze_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8468,) = _U32(buf, pos)
-        if _n8468 > 4194304:
-            raise _too_long("remote_domain_fsfreeze_args.dom.name", _n8468, 4194304)
-        _end8469 = pos + 4 + _n8468
-        pos = _end8469 + (-_n8468 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_fsfreeze_args.dom.name")
-        _name8463 = buf[_end8469 - _n8468 : _end8469].decode("utf-8", "surrogateescape")
-        _uuid8464, _id8465 = _U_16si(buf, pos)
-        pos += 20
-        (_n8470,) = _U32(buf, pos)
-        pos += 4
-        if _n8470 > 256:
-            raise _too_long("remote_domain_fsfreeze_args.mountpoints", _n8470, 256)
-        if _n8470 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_fsfreeze_args.mountpoints")
-        _mountpoints8466: list[str] = []
-        for _ in range(_n8470):
-            (_n8472,) = _U32(buf, pos)
-            if _n8472 > 4194304:
-                raise _too_long("remote_domain_fsfreeze_args.mountpoints[]", _n8472, 4194304)
-            _end8473 = pos + 4 + _n8472
-            pos = _end8473 + (-_n8472 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_fsfreeze_args.mountpoints[]")
-            _e8471 = buf[_end8473 - _n8472 : _end8473].decode("utf-8", "surrogateescape")
-            _mountpoints8466.append(_e8471)
-        (_flags8467,) = _U_I(buf, pos)
-        pos += 4
-        _dom8462 = _tuple_new(remote_nonnull_domain, (_name8463, _uuid8464, _id8465))
-        value = _tuple_new(remote_domain_fsfreeze_args, (_dom8462, _mountpoints8466, _flags8467))
-    except _StructError:
-        raise _truncated("remote_domain_fsfreeze_args") from None
-    return value, pos
-
-
-def encode_remote_domain_fsfreeze_args(out: bytearray, value: remote_domain_fsfreeze_args) -> None:
-    try:
-        _dom8474, _mountpoints8475, _flags8476 = value
-        _name8477, _uuid8478, _id8479 = _dom8474
-        _b8480 = _name8477.encode("utf-8", "surrogateescape")
-        _n8481 = len(_b8480)
-        if _n8481 > 4194304:
-            raise _too_long("remote_domain_fsfreeze_args.dom.name", _n8481, 4194304)
-        out += _U32P(_n8481)
-        out += _b8480
-        out += _PAD[-_n8481 & 3]
-        if len(_uuid8478) != 16:
-            raise _wrong_size("remote_domain_fsfreeze_args.dom.uuid", len(_uuid8478), 16)
-        out += _P_16si(_uuid8478, _id8479)
-        _n8482 = len(_mountpoints8475)
-        if _n8482 > 256:
-            raise _too_long("remote_domain_fsfreeze_args.mountpoints", _n8482, 256)
-        out += _U32P(_n8482)
-        for _e8483 in _mountpoints8475:
-            _b8484 = _e8483.encode("utf-8", "surrogateescape")
-            _n8485 = len(_b8484)
-            if _n8485 > 4194304:
-                raise _too_long("remote_domain_fsfreeze_args.mountpoints[]", _n8485, 4194304)
-            out += _U32P(_n8485)
-            out += _b8484
-            out += _PAD[-_n8485 & 3]
-        out += _P_I(_flags8476)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_fsfreeze_args: {e}") from e
-
-
-@record
-class remote_domain_fsfreeze_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_fsfreeze_ret``."""
-
-    __slots__ = ()
-    filesystems: int
-
-    def __new__(cls, filesystems: int) -> remote_domain_fsfreeze_ret:
-        return _tuple_new(cls, (filesystems,))
-
-
-def decode_remote_domain_fsfreeze_ret(buf: Buf, pos: int) -> tuple[remote_domain_fsfreeze_ret, int]:
-    try:
-        (_filesystems8486,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_fsfreeze_ret, (_filesystems8486,))
-    except _StructError:
-        raise _truncated("remote_domain_fsfreeze_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_fsfreeze_ret(out: bytearray, value: remote_domain_fsfreeze_ret) -> None:
-    try:
-        (_filesystems8487,) = value
-        out += _P_i(_filesystems8487)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_fsfreeze_ret: {e}") from e
-
-
-@record
-class remote_domain_fsthaw_args(Record, tuple[remote_nonnull_domain, list[str], int]):
-    """XDR struct ``remote_domain_fsthaw_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    mountpoints: list[str]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, mountpoints: list[str], flags: int) -> remote_domain_fsthaw_args:
-        return _tuple_new(cls, (dom, mountpoints, flags))
-
-
-def decode_remote_domain_fsthaw_args(buf: Buf, pos: int) -> tuple[remote_domain_fsthaw_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8494,) = _U32(buf, pos)
-        if _n8494 > 4194304:
-            raise _too_long("remote_domain_fsthaw_args.dom.name", _n8494, 4194304)
-        _end8495 = pos + 4 + _n8494
-        pos = _end8495 + (-_n8494 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_fsthaw_args.dom.name")
-        _name8489 = buf[_end8495 - _n8494 : _end8495].decode("utf-8", "surrogateescape")
-        _uuid8490, _id8491 = _U_16si(buf, pos)
-        pos += 20
-        (_n8496,) = _U32(buf, pos)
-        pos += 4
-        if _n8496 > 256:
-            raise _too_long("remote_domain_fsthaw_args.mountpoints", _n8496, 256)
-        if _n8496 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_fsthaw_args.mountpoints")
-        _mountpoints8492: list[str] = []
-        for _ in range(_n8496):
-            (_n8498,) = _U32(buf, pos)
-            if _n8498 > 4194304:
-                raise _too_long("remote_domain_fsthaw_args.mountpoints[]", _n8498, 4194304)
-            _end8499 = pos + 4 + _n8498
-            pos = _end8499 + (-_n8498 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_fsthaw_args.mountpoints[]")
-            _e8497 = buf[_end8499 - _n8498 : _end8499].decode("utf-8", "surrogateescape")
-            _mountpoints8492.append(_e8497)
-        (_flags8493,) = _U_I(buf, pos)
-        pos += 4
-        _dom8488 = _tuple_new(remote_nonnull_domain, (_name8489, _uuid8490, _id8491))
-        value = _tuple_new(remote_domain_fsthaw_args, (_dom8488, _mountpoints8492, _flags8493))
-    except _StructError:
-        raise _truncated("remote_domain_fsthaw_args") from None
-    return value, pos
-
-
-def encode_remote_domain_fsthaw_args(out: bytearray, value: remote_domain_fsthaw_args) -> None:
-    try:
-        _dom8500, _mountpoints8501, _flags8502 = value
-        _name8503, _uuid8504, _id8505 = _dom8500
-        _b8506 = _name8503.encode("utf-8", "surrogateescape")
-        _n8507 = len(_b8506)
-        if _n8507 > 4194304:
-            raise _too_long("remote_domain_fsthaw_args.dom.name", _n8507, 4194304)
-        out += _U32P(_n8507)
-        out += _b8506
-        out += _PAD[-_n8507 & 3]
-        if len(_uuid8504) != 16:
-            raise _wrong_size("remote_domain_fsthaw_args.dom.uuid", len(_uuid8504), 16)
-        out += _P_16si(_uuid8504, _id8505)
-        _n8508 = len(_mountpoints8501)
-        if _n8508 > 256:
-            raise _too_long("remote_domain_fsthaw_args.mountpoints", _n8508, 256)
-        out += _U32P(_n8508)
-        for _e8509 in _mountpoints8501:
-            _b8510 = _e8509.encode("utf-8", "surrogateescape")
-            _n8511 = len(_b8510)
-            if _n8511 > 4194304:
-                raise _too_long("remote_domain_fsthaw_args.mountpoints[]", _n8511, 4194304)
-            out += _U32P(_n8511)
-            out += _b8510
-            out += _PAD[-_n8511 & 3]
-        out += _P_I(_flags8502)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_fsthaw_args: {e}") from e
-
-
-@record
-class remote_domain_fsthaw_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_fsthaw_ret``."""
-
-    __slots__ = ()
-    filesystems: int
-
-    def __new__(cls, filesystems: int) -> remote_domain_fsthaw_ret:
-        return _tuple_new(cls, (filesystems,))
-
-
-def decode_remote_domain_fsthaw_ret(buf: Buf, pos: int) -> tuple[remote_domain_fsthaw_ret, int]:
-    try:
-        (_filesystems8512,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_fsthaw_ret, (_filesystems8512,))
-    except _StructError:
-        raise _truncated("remote_domain_fsthaw_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_fsthaw_ret(out: bytearray, value: remote_domain_fsthaw_ret) -> None:
-    try:
-        (_filesystems8513,) = value
-        out += _P_i(_filesystems8513)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_fsthaw_ret: {e}") from e
-
-
-@record
-class remote_node_get_free_pages_args(Record, tuple[list[int], int, int, int]):
-    """XDR struct ``remote_node_get_free_pages_args``."""
-
-    __slots__ = ()
-    pages: list[int]
-    startCell: int
-    cellCount: int
-    flags: int
-
-    def __new__(cls, pages: list[int], startCell: int, cellCount: int, flags: int) -> remote_node_get_free_pages_args:
-        return _tuple_new(cls, (pages, startCell, cellCount, flags))
-
-
-def decode_remote_node_get_free_pages_args(buf: Buf, pos: int) -> tuple[remote_node_get_free_pages_args, int]:
-    try:
-        (_n8518,) = _U32(buf, pos)
-        pos += 4
-        if _n8518 > 1024:
-            raise _too_long("remote_node_get_free_pages_args.pages", _n8518, 1024)
-        if _n8518 * 4 > len(buf) - pos:
-            raise _truncated("remote_node_get_free_pages_args.pages")
-        _pages8514: list[int] = list(_unpack_from(f">{_n8518}I", buf, pos))
-        pos += 4 * _n8518
-        _startCell8515, _cellCount8516, _flags8517 = _U_iII(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_node_get_free_pages_args, (_pages8514, _startCell8515, _cellCount8516, _flags8517))
-    except _StructError:
-        raise _truncated("remote_node_get_free_pages_args") from None
-    return value, pos
-
-
-def encode_remote_node_get_free_pages_args(out: bytearray, value: remote_node_get_free_pages_args) -> None:
-    try:
-        _pages8519, _startCell8520, _cellCount8521, _flags8522 = value
-        _n8523 = len(_pages8519)
-        if _n8523 > 1024:
-            raise _too_long("remote_node_get_free_pages_args.pages", _n8523, 1024)
-        out += _U32P(_n8523)
-        out += _pack(f">{_n8523}I", *_pages8519)
-        out += _P_iII(_startCell8520, _cellCount8521, _flags8522)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_free_pages_args: {e}") from e
-
-
-@record
-class remote_node_get_free_pages_ret(Record, tuple[list[int]]):
-    """XDR struct ``remote_node_get_free_pages_ret``."""
-
-    __slots__ = ()
-    counts: list[int]
-
-    def __new__(cls, counts: list[int]) -> remote_node_get_free_pages_ret:
-        return _tuple_new(cls, (counts,))
-
-
-def decode_remote_node_get_free_pages_ret(buf: Buf, pos: int) -> tuple[remote_node_get_free_pages_ret, int]:
-    try:
-        (_n8525,) = _U32(buf, pos)
-        pos += 4
-        if _n8525 > 1024:
-            raise _too_long("remote_node_get_free_pages_ret.counts", _n8525, 1024)
-        if _n8525 * 8 > len(buf) - pos:
-            raise _truncated("remote_node_get_free_pages_ret.counts")
-        _counts8524: list[int] = list(_unpack_from(f">{_n8525}Q", buf, pos))
-        pos += 8 * _n8525
-        value = _tuple_new(remote_node_get_free_pages_ret, (_counts8524,))
-    except _StructError:
-        raise _truncated("remote_node_get_free_pages_ret") from None
-    return value, pos
-
-
-def encode_remote_node_get_free_pages_ret(out: bytearray, value: remote_node_get_free_pages_ret) -> None:
-    try:
-        (_counts8526,) = value
-        _n8527 = len(_counts8526)
-        if _n8527 > 1024:
-            raise _too_long("remote_node_get_free_pages_ret.counts", _n8527, 1024)
-        out += _U32P(_n8527)
-        out += _pack(f">{_n8527}Q", *_counts8526)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_free_pages_ret: {e}") from e
-
-
-@record
-class remote_node_alloc_pages_args(Record, tuple[list[int], list[int], int, int, int]):
-    """XDR struct ``remote_node_alloc_pages_args``."""
-
-    __slots__ = ()
-    pageSizes: list[int]
-    pageCounts: list[int]
-    startCell: int
-    cellCount: int
-    flags: int
-
-    def __new__(cls, pageSizes: list[int], pageCounts: list[int], startCell: int, cellCount: int, flags: int) -> remote_node_alloc_pages_args:
-        return _tuple_new(cls, (pageSizes, pageCounts, startCell, cellCount, flags))
-
-
-def decode_remote_node_alloc_pages_args(buf: Buf, pos: int) -> tuple[remote_node_alloc_pages_args, int]:
-    try:
-        (_n8533,) = _U32(buf, pos)
-        pos += 4
-        if _n8533 > 1024:
-            raise _too_long("remote_node_alloc_pages_args.pageSizes", _n8533, 1024)
-        if _n8533 * 4 > len(buf) - pos:
-            raise _truncated("remote_node_alloc_pages_args.pageSizes")
-        _pageSizes8528: list[int] = list(_unpack_from(f">{_n8533}I", buf, pos))
-        pos += 4 * _n8533
-        (_n8534,) = _U32(buf, pos)
-        pos += 4
-        if _n8534 > 1024:
-            raise _too_long("remote_node_alloc_pages_args.pageCounts", _n8534, 1024)
-        if _n8534 * 8 > len(buf) - pos:
-            raise _truncated("remote_node_alloc_pages_args.pageCounts")
-        _pageCounts8529: list[int] = list(_unpack_from(f">{_n8534}Q", buf, pos))
-        pos += 8 * _n8534
-        _startCell8530, _cellCount8531, _flags8532 = _U_iII(buf, pos)
-        pos += 12
-        value = _tuple_new(remote_node_alloc_pages_args, (_pageSizes8528, _pageCounts8529, _startCell8530, _cellCount8531, _flags8532))
-    except _StructError:
-        raise _truncated("remote_node_alloc_pages_args") from None
-    return value, pos
-
-
-def encode_remote_node_alloc_pages_args(out: bytearray, value: remote_node_alloc_pages_args) -> None:
-    try:
-        _pageSizes8535, _pageCounts8536, _startCell8537, _cellCount8538, _flags8539 = value
-        _n8540 = len(_pageSizes8535)
-        if _n8540 > 1024:
-            raise _too_long("remote_node_alloc_pages_args.pageSizes", _n8540, 1024)
-        out += _U32P(_n8540)
-        out += _pack(f">{_n8540}I", *_pageSizes8535)
-        _n8541 = len(_pageCounts8536)
-        if _n8541 > 1024:
-            raise _too_long("remote_node_alloc_pages_args.pageCounts", _n8541, 1024)
-        out += _U32P(_n8541)
-        out += _pack(f">{_n8541}Q", *_pageCounts8536)
-        out += _P_iII(_startCell8537, _cellCount8538, _flags8539)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_alloc_pages_args: {e}") from e
-
-
-@record
-class remote_node_alloc_pages_ret(Record, tuple[int]):
-    """XDR struct ``remote_node_alloc_pages_ret``."""
-
-    __slots__ = ()
-    ret: int
-
-    def __new__(cls, ret: int) -> remote_node_alloc_pages_ret:
-        return _tuple_new(cls, (ret,))
-
-
-def decode_remote_node_alloc_pages_ret(buf: Buf, pos: int) -> tuple[remote_node_alloc_pages_ret, int]:
-    try:
-        (_ret8542,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_alloc_pages_ret, (_ret8542,))
-    except _StructError:
-        raise _truncated("remote_node_alloc_pages_ret") from None
-    return value, pos
-
-
-def encode_remote_node_alloc_pages_ret(out: bytearray, value: remote_node_alloc_pages_ret) -> None:
-    try:
-        (_ret8543,) = value
-        out += _P_i(_ret8543)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_alloc_pages_ret: {e}") from e
-
-
-@record
-class remote_network_get_dhcp_leases_args(Record, tuple[remote_nonnull_network, str | None, int, int]):
-    """XDR struct ``remote_network_get_dhcp_leases_args``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-    mac: str | None
-    need_results: int
-    flags: int
-
-    def __new__(cls, net: remote_nonnull_network, mac: str | None, need_results: int, flags: int) -> remote_network_get_dhcp_leases_args:
-        return _tuple_new(cls, (net, mac, need_results, flags))
-
-
-def decode_remote_network_get_dhcp_leases_args(buf: Buf, pos: int) -> tuple[remote_network_get_dhcp_leases_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8600,) = _U32(buf, pos)
-        if _n8600 > 4194304:
-            raise _too_long("remote_network_get_dhcp_leases_args.net.name", _n8600, 4194304)
-        _end8601 = pos + 4 + _n8600
-        pos = _end8601 + (-_n8600 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_get_dhcp_leases_args.net.name")
-        _name8595 = buf[_end8601 - _n8600 : _end8601].decode("utf-8", "surrogateescape")
-        (_uuid8596,) = _U_16s(buf, pos)
+        (_uuid4196,) = _U_16s(buf, pos)
         pos += 16
-        (_f8602,) = _U32(buf, pos)
-        pos += 4
-        _mac8597: str | None = None
-        if _f8602 == 1:
-            (_n8604,) = _U32(buf, pos)
-            if _n8604 > 4194304:
-                raise _too_long("remote_network_get_dhcp_leases_args.mac", _n8604, 4194304)
-            _end8605 = pos + 4 + _n8604
-            pos = _end8605 + (-_n8604 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_network_get_dhcp_leases_args.mac")
-            _o8603 = buf[_end8605 - _n8604 : _end8605].decode("utf-8", "surrogateescape")
-            _mac8597 = _o8603
-        elif _f8602 != 0:
-            raise _bad_flag("remote_network_get_dhcp_leases_args.mac", _f8602)
-        _need_results8598, _flags8599 = _U_iI(buf, pos)
-        pos += 8
-        _net8594 = _tuple_new(remote_nonnull_network, (_name8595, _uuid8596))
-        value = _tuple_new(remote_network_get_dhcp_leases_args, (_net8594, _mac8597, _need_results8598, _flags8599))
+        value = _tuple_new(remote_storage_pool_lookup_by_uuid_args, (_uuid4196,))
     except _StructError:
-        raise _truncated("remote_network_get_dhcp_leases_args") from None
+        raise _truncated("remote_storage_pool_lookup_by_uuid_args") from None
     return value, pos
 
 
-def encode_remote_network_get_dhcp_leases_args(out: bytearray, value: remote_network_get_dhcp_leases_args) -> None:
+def encode_remote_storage_pool_lookup_by_uuid_args(out: bytearray, value: remote_storage_pool_lookup_by_uuid_args) -> None:
     try:
-        _net8606, _mac8607, _need_results8608, _flags8609 = value
-        _name8610, _uuid8611 = _net8606
-        _b8612 = _name8610.encode("utf-8", "surrogateescape")
-        _n8613 = len(_b8612)
-        if _n8613 > 4194304:
-            raise _too_long("remote_network_get_dhcp_leases_args.net.name", _n8613, 4194304)
-        out += _U32P(_n8613)
-        out += _b8612
-        out += _PAD[-_n8613 & 3]
-        if len(_uuid8611) != 16:
-            raise _wrong_size("remote_network_get_dhcp_leases_args.net.uuid", len(_uuid8611), 16)
-        out += _P_16s(_uuid8611)
-        if _mac8607 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b8614 = _mac8607.encode("utf-8", "surrogateescape")
-            _n8615 = len(_b8614)
-            if _n8615 > 4194304:
-                raise _too_long("remote_network_get_dhcp_leases_args.mac", _n8615, 4194304)
-            out += _U32P(_n8615)
-            out += _b8614
-            out += _PAD[-_n8615 & 3]
-        out += _P_iI(_need_results8608, _flags8609)
+        (_uuid4197,) = value
+        if len(_uuid4197) != 16:
+            raise _wrong_size("remote_storage_pool_lookup_by_uuid_args.uuid", len(_uuid4197), 16)
+        out += _P_16s(_uuid4197)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_dhcp_leases_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_uuid_args: {e}") from e
 
 
 @record
-class remote_network_get_dhcp_leases_ret(Record, tuple[list[remote_network_dhcp_lease], int]):
-    """XDR struct ``remote_network_get_dhcp_leases_ret``."""
+class remote_storage_pool_lookup_by_uuid_ret(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_lookup_by_uuid_ret``."""
 
     __slots__ = ()
-    leases: list[remote_network_dhcp_lease]
-    ret: int
+    pool: remote_nonnull_storage_pool
 
-    def __new__(cls, leases: list[remote_network_dhcp_lease], ret: int) -> remote_network_get_dhcp_leases_ret:
-        return _tuple_new(cls, (leases, ret))
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_lookup_by_uuid_ret:
+        return _tuple_new(cls, (pool,))
 
 
-def decode_remote_network_get_dhcp_leases_ret(buf: Buf, pos: int) -> tuple[remote_network_get_dhcp_leases_ret, int]:
+def decode_remote_storage_pool_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_uuid_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n8618,) = _U32(buf, pos)
-        pos += 4
-        if _n8618 > 65536:
-            raise _too_long("remote_network_get_dhcp_leases_ret.leases", _n8618, 65536)
-        if _n8618 * 40 > len(buf) - pos:
-            raise _truncated("remote_network_get_dhcp_leases_ret.leases")
-        _leases8616: list[remote_network_dhcp_lease] = []
-        for _ in range(_n8618):
-            (_n8629,) = _U32(buf, pos)
-            if _n8629 > 4194304:
-                raise _too_long("remote_network_get_dhcp_leases_ret.leases[].iface", _n8629, 4194304)
-            _end8630 = pos + 4 + _n8629
-            pos = _end8630 + (-_n8629 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_network_get_dhcp_leases_ret.leases[].iface")
-            _iface8620 = buf[_end8630 - _n8629 : _end8630].decode("utf-8", "surrogateescape")
-            _expirytime8621, _type8622 = _U_qi(buf, pos)
-            pos += 12
-            (_f8631,) = _U32(buf, pos)
-            pos += 4
-            _mac8623: str | None = None
-            if _f8631 == 1:
-                (_n8633,) = _U32(buf, pos)
-                if _n8633 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].mac", _n8633, 4194304)
-                _end8634 = pos + 4 + _n8633
-                pos = _end8634 + (-_n8633 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_network_get_dhcp_leases_ret.leases[].mac")
-                _o8632 = buf[_end8634 - _n8633 : _end8634].decode("utf-8", "surrogateescape")
-                _mac8623 = _o8632
-            elif _f8631 != 0:
-                raise _bad_flag("remote_network_get_dhcp_leases_ret.leases[].mac", _f8631)
-            (_f8635,) = _U32(buf, pos)
-            pos += 4
-            _iaid8624: str | None = None
-            if _f8635 == 1:
-                (_n8637,) = _U32(buf, pos)
-                if _n8637 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].iaid", _n8637, 4194304)
-                _end8638 = pos + 4 + _n8637
-                pos = _end8638 + (-_n8637 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_network_get_dhcp_leases_ret.leases[].iaid")
-                _o8636 = buf[_end8638 - _n8637 : _end8638].decode("utf-8", "surrogateescape")
-                _iaid8624 = _o8636
-            elif _f8635 != 0:
-                raise _bad_flag("remote_network_get_dhcp_leases_ret.leases[].iaid", _f8635)
-            (_n8639,) = _U32(buf, pos)
-            if _n8639 > 4194304:
-                raise _too_long("remote_network_get_dhcp_leases_ret.leases[].ipaddr", _n8639, 4194304)
-            _end8640 = pos + 4 + _n8639
-            pos = _end8640 + (-_n8639 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_network_get_dhcp_leases_ret.leases[].ipaddr")
-            _ipaddr8625 = buf[_end8640 - _n8639 : _end8640].decode("utf-8", "surrogateescape")
-            (_prefix8626,) = _U_I(buf, pos)
-            pos += 4
-            (_f8641,) = _U32(buf, pos)
-            pos += 4
-            _hostname8627: str | None = None
-            if _f8641 == 1:
-                (_n8643,) = _U32(buf, pos)
-                if _n8643 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].hostname", _n8643, 4194304)
-                _end8644 = pos + 4 + _n8643
-                pos = _end8644 + (-_n8643 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_network_get_dhcp_leases_ret.leases[].hostname")
-                _o8642 = buf[_end8644 - _n8643 : _end8644].decode("utf-8", "surrogateescape")
-                _hostname8627 = _o8642
-            elif _f8641 != 0:
-                raise _bad_flag("remote_network_get_dhcp_leases_ret.leases[].hostname", _f8641)
-            (_f8645,) = _U32(buf, pos)
-            pos += 4
-            _clientid8628: str | None = None
-            if _f8645 == 1:
-                (_n8647,) = _U32(buf, pos)
-                if _n8647 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].clientid", _n8647, 4194304)
-                _end8648 = pos + 4 + _n8647
-                pos = _end8648 + (-_n8647 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_network_get_dhcp_leases_ret.leases[].clientid")
-                _o8646 = buf[_end8648 - _n8647 : _end8648].decode("utf-8", "surrogateescape")
-                _clientid8628 = _o8646
-            elif _f8645 != 0:
-                raise _bad_flag("remote_network_get_dhcp_leases_ret.leases[].clientid", _f8645)
-            _e8619 = _tuple_new(remote_network_dhcp_lease, (_iface8620, _expirytime8621, _type8622, _mac8623, _iaid8624, _ipaddr8625, _prefix8626, _hostname8627, _clientid8628))
-            _leases8616.append(_e8619)
-        (_ret8617,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_network_get_dhcp_leases_ret, (_leases8616, _ret8617))
+        (_n4201,) = _U32(buf, pos)
+        if _n4201 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_uuid_ret.pool.name", _n4201, 4194304)
+        _end4202 = pos + 4 + _n4201
+        pos = _end4202 + (-_n4201 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_lookup_by_uuid_ret.pool.name")
+        _name4199 = buf[_end4202 - _n4201 : _end4202].decode("utf-8", "surrogateescape")
+        (_uuid4200,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4198 = _tuple_new(remote_nonnull_storage_pool, (_name4199, _uuid4200))
+        value = _tuple_new(remote_storage_pool_lookup_by_uuid_ret, (_pool4198,))
     except _StructError:
-        raise _truncated("remote_network_get_dhcp_leases_ret") from None
+        raise _truncated("remote_storage_pool_lookup_by_uuid_ret") from None
     return value, pos
 
 
-def encode_remote_network_get_dhcp_leases_ret(out: bytearray, value: remote_network_get_dhcp_leases_ret) -> None:
+def encode_remote_storage_pool_lookup_by_uuid_ret(out: bytearray, value: remote_storage_pool_lookup_by_uuid_ret) -> None:
     try:
-        _leases8649, _ret8650 = value
-        _n8651 = len(_leases8649)
-        if _n8651 > 65536:
-            raise _too_long("remote_network_get_dhcp_leases_ret.leases", _n8651, 65536)
-        out += _U32P(_n8651)
-        for _e8652 in _leases8649:
-            _iface8653, _expirytime8654, _type8655, _mac8656, _iaid8657, _ipaddr8658, _prefix8659, _hostname8660, _clientid8661 = _e8652
-            _b8662 = _iface8653.encode("utf-8", "surrogateescape")
-            _n8663 = len(_b8662)
-            if _n8663 > 4194304:
-                raise _too_long("remote_network_get_dhcp_leases_ret.leases[].iface", _n8663, 4194304)
-            out += _U32P(_n8663)
-            out += _b8662
-            out += _PAD[-_n8663 & 3]
-            out += _P_qi(_expirytime8654, _type8655)
-            if _mac8656 is None:
-                out += _ZERO
-            else:
-                out += _ONE
-                _b8664 = _mac8656.encode("utf-8", "surrogateescape")
-                _n8665 = len(_b8664)
-                if _n8665 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].mac", _n8665, 4194304)
-                out += _U32P(_n8665)
-                out += _b8664
-                out += _PAD[-_n8665 & 3]
-            if _iaid8657 is None:
-                out += _ZERO
-            else:
-                out += _ONE
-                _b8666 = _iaid8657.encode("utf-8", "surrogateescape")
-                _n8667 = len(_b8666)
-                if _n8667 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].iaid", _n8667, 4194304)
-                out += _U32P(_n8667)
-                out += _b8666
-                out += _PAD[-_n8667 & 3]
-            _b8668 = _ipaddr8658.encode("utf-8", "surrogateescape")
-            _n8669 = len(_b8668)
-            if _n8669 > 4194304:
-                raise _too_long("remote_network_get_dhcp_leases_ret.leases[].ipaddr", _n8669, 4194304)
-            out += _U32P(_n8669)
-            out += _b8668
-            out += _PAD[-_n8669 & 3]
-            out += _P_I(_prefix8659)
-            if _hostname8660 is None:
-                out += _ZERO
-            else:
-                out += _ONE
-                _b8670 = _hostname8660.encode("utf-8", "surrogateescape")
-                _n8671 = len(_b8670)
-                if _n8671 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].hostname", _n8671, 4194304)
-                out += _U32P(_n8671)
-                out += _b8670
-                out += _PAD[-_n8671 & 3]
-            if _clientid8661 is None:
-                out += _ZERO
-            else:
-                out += _ONE
-                _b8672 = _clientid8661.encode("utf-8", "surrogateescape")
-                _n8673 = len(_b8672)
-                if _n8673 > 4194304:
-                    raise _too_long("remote_network_get_dhcp_leases_ret.leases[].clientid", _n8673, 4194304)
-                out += _U32P(_n8673)
-                out += _b8672
-                out += _PAD[-_n8673 & 3]
-        out += _P_I(_ret8650)
+        (_pool4203,) = value
+        _name4204, _uuid4205 = _pool4203
+        _b4206 = _name4204.encode("utf-8", "surrogateescape")
+        _n4207 = len(_b4206)
+        if _n4207 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_uuid_ret.pool.name", _n4207, 4194304)
+        out += _U32P(_n4207)
+        out += _b4206
+        out += _PAD[-_n4207 & 3]
+        if len(_uuid4205) != 16:
+            raise _wrong_size("remote_storage_pool_lookup_by_uuid_ret.pool.uuid", len(_uuid4205), 16)
+        out += _P_16s(_uuid4205)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_get_dhcp_leases_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_uuid_ret: {e}") from e
 
 
 @record
-class remote_connect_get_all_domain_stats_args(Record, tuple[list[remote_nonnull_domain], int, int]):
-    """XDR struct ``remote_connect_get_all_domain_stats_args``."""
+class remote_storage_pool_lookup_by_name_args(Record, tuple[str]):
+    """XDR struct ``remote_storage_pool_lookup_by_name_args``."""
 
     __slots__ = ()
-    doms: list[remote_nonnull_domain]
-    stats: int
+    name: str
+
+    def __new__(cls, name: str) -> remote_storage_pool_lookup_by_name_args:
+        return _tuple_new(cls, (name,))
+
+
+def decode_remote_storage_pool_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_name_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4209,) = _U32(buf, pos)
+        if _n4209 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_name_args.name", _n4209, 4194304)
+        _end4210 = pos + 4 + _n4209
+        pos = _end4210 + (-_n4209 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_lookup_by_name_args.name")
+        _name4208 = buf[_end4210 - _n4209 : _end4210].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_storage_pool_lookup_by_name_args, (_name4208,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_lookup_by_name_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_lookup_by_name_args(out: bytearray, value: remote_storage_pool_lookup_by_name_args) -> None:
+    try:
+        (_name4211,) = value
+        _b4212 = _name4211.encode("utf-8", "surrogateescape")
+        _n4213 = len(_b4212)
+        if _n4213 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_name_args.name", _n4213, 4194304)
+        out += _U32P(_n4213)
+        out += _b4212
+        out += _PAD[-_n4213 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_name_args: {e}") from e
+
+
+@record
+class remote_storage_pool_lookup_by_name_ret(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_lookup_by_name_ret``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_lookup_by_name_ret:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_name_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4217,) = _U32(buf, pos)
+        if _n4217 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_name_ret.pool.name", _n4217, 4194304)
+        _end4218 = pos + 4 + _n4217
+        pos = _end4218 + (-_n4217 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_lookup_by_name_ret.pool.name")
+        _name4215 = buf[_end4218 - _n4217 : _end4218].decode("utf-8", "surrogateescape")
+        (_uuid4216,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4214 = _tuple_new(remote_nonnull_storage_pool, (_name4215, _uuid4216))
+        value = _tuple_new(remote_storage_pool_lookup_by_name_ret, (_pool4214,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_lookup_by_name_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_lookup_by_name_ret(out: bytearray, value: remote_storage_pool_lookup_by_name_ret) -> None:
+    try:
+        (_pool4219,) = value
+        _name4220, _uuid4221 = _pool4219
+        _b4222 = _name4220.encode("utf-8", "surrogateescape")
+        _n4223 = len(_b4222)
+        if _n4223 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_name_ret.pool.name", _n4223, 4194304)
+        out += _U32P(_n4223)
+        out += _b4222
+        out += _PAD[-_n4223 & 3]
+        if len(_uuid4221) != 16:
+            raise _wrong_size("remote_storage_pool_lookup_by_name_ret.pool.uuid", len(_uuid4221), 16)
+        out += _P_16s(_uuid4221)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_name_ret: {e}") from e
+
+
+@record
+class remote_storage_pool_lookup_by_volume_args(Record, tuple[remote_nonnull_storage_vol]):
+    """XDR struct ``remote_storage_pool_lookup_by_volume_args``."""
+
+    __slots__ = ()
+    vol: remote_nonnull_storage_vol
+
+    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_pool_lookup_by_volume_args:
+        return _tuple_new(cls, (vol,))
+
+
+def decode_remote_storage_pool_lookup_by_volume_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_volume_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4228,) = _U32(buf, pos)
+        if _n4228 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.pool", _n4228, 4194304)
+        _end4229 = pos + 4 + _n4228
+        pos = _end4229 + (-_n4228 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_lookup_by_volume_args.vol.pool")
+        _pool4225 = buf[_end4229 - _n4228 : _end4229].decode("utf-8", "surrogateescape")
+        (_n4230,) = _U32(buf, pos)
+        if _n4230 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.name", _n4230, 4194304)
+        _end4231 = pos + 4 + _n4230
+        pos = _end4231 + (-_n4230 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_lookup_by_volume_args.vol.name")
+        _name4226 = buf[_end4231 - _n4230 : _end4231].decode("utf-8", "surrogateescape")
+        (_n4232,) = _U32(buf, pos)
+        if _n4232 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.key", _n4232, 4194304)
+        _end4233 = pos + 4 + _n4232
+        pos = _end4233 + (-_n4232 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_lookup_by_volume_args.vol.key")
+        _key4227 = buf[_end4233 - _n4232 : _end4233].decode("utf-8", "surrogateescape")
+        _vol4224 = _tuple_new(remote_nonnull_storage_vol, (_pool4225, _name4226, _key4227))
+        value = _tuple_new(remote_storage_pool_lookup_by_volume_args, (_vol4224,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_lookup_by_volume_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_lookup_by_volume_args(out: bytearray, value: remote_storage_pool_lookup_by_volume_args) -> None:
+    try:
+        (_vol4234,) = value
+        _pool4235, _name4236, _key4237 = _vol4234
+        _b4238 = _pool4235.encode("utf-8", "surrogateescape")
+        _n4239 = len(_b4238)
+        if _n4239 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.pool", _n4239, 4194304)
+        out += _U32P(_n4239)
+        out += _b4238
+        out += _PAD[-_n4239 & 3]
+        _b4240 = _name4236.encode("utf-8", "surrogateescape")
+        _n4241 = len(_b4240)
+        if _n4241 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.name", _n4241, 4194304)
+        out += _U32P(_n4241)
+        out += _b4240
+        out += _PAD[-_n4241 & 3]
+        _b4242 = _key4237.encode("utf-8", "surrogateescape")
+        _n4243 = len(_b4242)
+        if _n4243 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_args.vol.key", _n4243, 4194304)
+        out += _U32P(_n4243)
+        out += _b4242
+        out += _PAD[-_n4243 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_volume_args: {e}") from e
+
+
+@record
+class remote_storage_pool_lookup_by_volume_ret(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_lookup_by_volume_ret``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_lookup_by_volume_ret:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_lookup_by_volume_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_volume_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4247,) = _U32(buf, pos)
+        if _n4247 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_ret.pool.name", _n4247, 4194304)
+        _end4248 = pos + 4 + _n4247
+        pos = _end4248 + (-_n4247 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_lookup_by_volume_ret.pool.name")
+        _name4245 = buf[_end4248 - _n4247 : _end4248].decode("utf-8", "surrogateescape")
+        (_uuid4246,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4244 = _tuple_new(remote_nonnull_storage_pool, (_name4245, _uuid4246))
+        value = _tuple_new(remote_storage_pool_lookup_by_volume_ret, (_pool4244,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_lookup_by_volume_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_lookup_by_volume_ret(out: bytearray, value: remote_storage_pool_lookup_by_volume_ret) -> None:
+    try:
+        (_pool4249,) = value
+        _name4250, _uuid4251 = _pool4249
+        _b4252 = _name4250.encode("utf-8", "surrogateescape")
+        _n4253 = len(_b4252)
+        if _n4253 > 4194304:
+            raise _too_long("remote_storage_pool_lookup_by_volume_ret.pool.name", _n4253, 4194304)
+        out += _U32P(_n4253)
+        out += _b4252
+        out += _PAD[-_n4253 & 3]
+        if len(_uuid4251) != 16:
+            raise _wrong_size("remote_storage_pool_lookup_by_volume_ret.pool.uuid", len(_uuid4251), 16)
+        out += _P_16s(_uuid4251)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_volume_ret: {e}") from e
+
+
+@record
+class remote_storage_pool_undefine_args(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_undefine_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_undefine_args:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_undefine_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_undefine_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4321,) = _U32(buf, pos)
+        if _n4321 > 4194304:
+            raise _too_long("remote_storage_pool_undefine_args.pool.name", _n4321, 4194304)
+        _end4322 = pos + 4 + _n4321
+        pos = _end4322 + (-_n4321 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_undefine_args.pool.name")
+        _name4319 = buf[_end4322 - _n4321 : _end4322].decode("utf-8", "surrogateescape")
+        (_uuid4320,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4318 = _tuple_new(remote_nonnull_storage_pool, (_name4319, _uuid4320))
+        value = _tuple_new(remote_storage_pool_undefine_args, (_pool4318,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_undefine_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_undefine_args(out: bytearray, value: remote_storage_pool_undefine_args) -> None:
+    try:
+        (_pool4323,) = value
+        _name4324, _uuid4325 = _pool4323
+        _b4326 = _name4324.encode("utf-8", "surrogateescape")
+        _n4327 = len(_b4326)
+        if _n4327 > 4194304:
+            raise _too_long("remote_storage_pool_undefine_args.pool.name", _n4327, 4194304)
+        out += _U32P(_n4327)
+        out += _b4326
+        out += _PAD[-_n4327 & 3]
+        if len(_uuid4325) != 16:
+            raise _wrong_size("remote_storage_pool_undefine_args.pool.uuid", len(_uuid4325), 16)
+        out += _P_16s(_uuid4325)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_undefine_args: {e}") from e
+
+
+@record
+class remote_storage_pool_destroy_args(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_destroy_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_destroy_args:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_destroy_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_destroy_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4343,) = _U32(buf, pos)
+        if _n4343 > 4194304:
+            raise _too_long("remote_storage_pool_destroy_args.pool.name", _n4343, 4194304)
+        _end4344 = pos + 4 + _n4343
+        pos = _end4344 + (-_n4343 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_destroy_args.pool.name")
+        _name4341 = buf[_end4344 - _n4343 : _end4344].decode("utf-8", "surrogateescape")
+        (_uuid4342,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4340 = _tuple_new(remote_nonnull_storage_pool, (_name4341, _uuid4342))
+        value = _tuple_new(remote_storage_pool_destroy_args, (_pool4340,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_destroy_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_destroy_args(out: bytearray, value: remote_storage_pool_destroy_args) -> None:
+    try:
+        (_pool4345,) = value
+        _name4346, _uuid4347 = _pool4345
+        _b4348 = _name4346.encode("utf-8", "surrogateescape")
+        _n4349 = len(_b4348)
+        if _n4349 > 4194304:
+            raise _too_long("remote_storage_pool_destroy_args.pool.name", _n4349, 4194304)
+        out += _U32P(_n4349)
+        out += _b4348
+        out += _PAD[-_n4349 & 3]
+        if len(_uuid4347) != 16:
+            raise _wrong_size("remote_storage_pool_destroy_args.pool.uuid", len(_uuid4347), 16)
+        out += _P_16s(_uuid4347)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_destroy_args: {e}") from e
+
+
+@record
+class remote_storage_pool_delete_args(Record, tuple[remote_nonnull_storage_pool, int]):
+    """XDR struct ``remote_storage_pool_delete_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
     flags: int
 
-    def __new__(cls, doms: list[remote_nonnull_domain], stats: int, flags: int) -> remote_connect_get_all_domain_stats_args:
-        return _tuple_new(cls, (doms, stats, flags))
+    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_delete_args:
+        return _tuple_new(cls, (pool, flags))
 
 
-def decode_remote_connect_get_all_domain_stats_args(buf: Buf, pos: int) -> tuple[remote_connect_get_all_domain_stats_args, int]:
+def decode_remote_storage_pool_delete_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_delete_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n8725,) = _U32(buf, pos)
-        pos += 4
-        if _n8725 > 16384:
-            raise _too_long("remote_connect_get_all_domain_stats_args.doms", _n8725, 16384)
-        if _n8725 * 24 > len(buf) - pos:
-            raise _truncated("remote_connect_get_all_domain_stats_args.doms")
-        _doms8722: list[remote_nonnull_domain] = []
-        for _ in range(_n8725):
-            (_n8730,) = _U32(buf, pos)
-            if _n8730 > 4194304:
-                raise _too_long("remote_connect_get_all_domain_stats_args.doms[].name", _n8730, 4194304)
-            _end8731 = pos + 4 + _n8730
-            pos = _end8731 + (-_n8730 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_get_all_domain_stats_args.doms[].name")
-            _name8727 = buf[_end8731 - _n8730 : _end8731].decode("utf-8", "surrogateescape")
-            _uuid8728, _id8729 = _U_16si(buf, pos)
-            pos += 20
-            _e8726 = _tuple_new(remote_nonnull_domain, (_name8727, _uuid8728, _id8729))
-            _doms8722.append(_e8726)
-        _stats8723, _flags8724 = _U_II(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_get_all_domain_stats_args, (_doms8722, _stats8723, _flags8724))
+        (_n4354,) = _U32(buf, pos)
+        if _n4354 > 4194304:
+            raise _too_long("remote_storage_pool_delete_args.pool.name", _n4354, 4194304)
+        _end4355 = pos + 4 + _n4354
+        pos = _end4355 + (-_n4354 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_delete_args.pool.name")
+        _name4351 = buf[_end4355 - _n4354 : _end4355].decode("utf-8", "surrogateescape")
+        _uuid4352, _flags4353 = _U_16sI(buf, pos)
+        pos += 20
+        _pool4350 = _tuple_new(remote_nonnull_storage_pool, (_name4351, _uuid4352))
+        value = _tuple_new(remote_storage_pool_delete_args, (_pool4350, _flags4353))
     except _StructError:
-        raise _truncated("remote_connect_get_all_domain_stats_args") from None
+        raise _truncated("remote_storage_pool_delete_args") from None
     return value, pos
 
 
-def encode_remote_connect_get_all_domain_stats_args(out: bytearray, value: remote_connect_get_all_domain_stats_args) -> None:
+def encode_remote_storage_pool_delete_args(out: bytearray, value: remote_storage_pool_delete_args) -> None:
     try:
-        _doms8732, _stats8733, _flags8734 = value
-        _n8735 = len(_doms8732)
-        if _n8735 > 16384:
-            raise _too_long("remote_connect_get_all_domain_stats_args.doms", _n8735, 16384)
-        out += _U32P(_n8735)
-        for _e8736 in _doms8732:
-            _name8737, _uuid8738, _id8739 = _e8736
-            _b8740 = _name8737.encode("utf-8", "surrogateescape")
-            _n8741 = len(_b8740)
-            if _n8741 > 4194304:
-                raise _too_long("remote_connect_get_all_domain_stats_args.doms[].name", _n8741, 4194304)
-            out += _U32P(_n8741)
-            out += _b8740
-            out += _PAD[-_n8741 & 3]
-            if len(_uuid8738) != 16:
-                raise _wrong_size("remote_connect_get_all_domain_stats_args.doms[].uuid", len(_uuid8738), 16)
-            out += _P_16si(_uuid8738, _id8739)
-        out += _P_II(_stats8733, _flags8734)
+        _pool4356, _flags4357 = value
+        _name4358, _uuid4359 = _pool4356
+        _b4360 = _name4358.encode("utf-8", "surrogateescape")
+        _n4361 = len(_b4360)
+        if _n4361 > 4194304:
+            raise _too_long("remote_storage_pool_delete_args.pool.name", _n4361, 4194304)
+        out += _U32P(_n4361)
+        out += _b4360
+        out += _PAD[-_n4361 & 3]
+        if len(_uuid4359) != 16:
+            raise _wrong_size("remote_storage_pool_delete_args.pool.uuid", len(_uuid4359), 16)
+        out += _P_16sI(_uuid4359, _flags4357)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_all_domain_stats_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_delete_args: {e}") from e
 
 
 @record
-class remote_domain_event_callback_agent_lifecycle_msg(Record, tuple[int, remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_event_callback_agent_lifecycle_msg``."""
+class remote_storage_pool_refresh_args(Record, tuple[remote_nonnull_storage_pool, int]):
+    """XDR struct ``remote_storage_pool_refresh_args``."""
 
     __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
+    pool: remote_nonnull_storage_pool
+    flags: int
+
+    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_refresh_args:
+        return _tuple_new(cls, (pool, flags))
+
+
+def decode_remote_storage_pool_refresh_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_refresh_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4366,) = _U32(buf, pos)
+        if _n4366 > 4194304:
+            raise _too_long("remote_storage_pool_refresh_args.pool.name", _n4366, 4194304)
+        _end4367 = pos + 4 + _n4366
+        pos = _end4367 + (-_n4366 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_refresh_args.pool.name")
+        _name4363 = buf[_end4367 - _n4366 : _end4367].decode("utf-8", "surrogateescape")
+        _uuid4364, _flags4365 = _U_16sI(buf, pos)
+        pos += 20
+        _pool4362 = _tuple_new(remote_nonnull_storage_pool, (_name4363, _uuid4364))
+        value = _tuple_new(remote_storage_pool_refresh_args, (_pool4362, _flags4365))
+    except _StructError:
+        raise _truncated("remote_storage_pool_refresh_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_refresh_args(out: bytearray, value: remote_storage_pool_refresh_args) -> None:
+    try:
+        _pool4368, _flags4369 = value
+        _name4370, _uuid4371 = _pool4368
+        _b4372 = _name4370.encode("utf-8", "surrogateescape")
+        _n4373 = len(_b4372)
+        if _n4373 > 4194304:
+            raise _too_long("remote_storage_pool_refresh_args.pool.name", _n4373, 4194304)
+        out += _U32P(_n4373)
+        out += _b4372
+        out += _PAD[-_n4373 & 3]
+        if len(_uuid4371) != 16:
+            raise _wrong_size("remote_storage_pool_refresh_args.pool.uuid", len(_uuid4371), 16)
+        out += _P_16sI(_uuid4371, _flags4369)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_refresh_args: {e}") from e
+
+
+@record
+class remote_storage_pool_get_info_args(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_get_info_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_get_info_args:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_get_info_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_info_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4395,) = _U32(buf, pos)
+        if _n4395 > 4194304:
+            raise _too_long("remote_storage_pool_get_info_args.pool.name", _n4395, 4194304)
+        _end4396 = pos + 4 + _n4395
+        pos = _end4396 + (-_n4395 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_get_info_args.pool.name")
+        _name4393 = buf[_end4396 - _n4395 : _end4396].decode("utf-8", "surrogateescape")
+        (_uuid4394,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4392 = _tuple_new(remote_nonnull_storage_pool, (_name4393, _uuid4394))
+        value = _tuple_new(remote_storage_pool_get_info_args, (_pool4392,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_get_info_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_get_info_args(out: bytearray, value: remote_storage_pool_get_info_args) -> None:
+    try:
+        (_pool4397,) = value
+        _name4398, _uuid4399 = _pool4397
+        _b4400 = _name4398.encode("utf-8", "surrogateescape")
+        _n4401 = len(_b4400)
+        if _n4401 > 4194304:
+            raise _too_long("remote_storage_pool_get_info_args.pool.name", _n4401, 4194304)
+        out += _U32P(_n4401)
+        out += _b4400
+        out += _PAD[-_n4401 & 3]
+        if len(_uuid4399) != 16:
+            raise _wrong_size("remote_storage_pool_get_info_args.pool.uuid", len(_uuid4399), 16)
+        out += _P_16s(_uuid4399)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_get_info_args: {e}") from e
+
+
+@record
+class remote_storage_pool_get_info_ret(Record, tuple[int, int, int, int]):
+    """XDR struct ``remote_storage_pool_get_info_ret``."""
+
+    __slots__ = ()
     state: int
-    reason: int
+    capacity: int
+    allocation: int
+    available: int
 
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, state: int, reason: int) -> remote_domain_event_callback_agent_lifecycle_msg:
-        return _tuple_new(cls, (callbackID, dom, state, reason))
+    def __new__(cls, state: int, capacity: int, allocation: int, available: int) -> remote_storage_pool_get_info_ret:
+        return _tuple_new(cls, (state, capacity, allocation, available))
 
 
-def decode_remote_domain_event_callback_agent_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_agent_lifecycle_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_storage_pool_get_info_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_info_ret, int]:
     try:
-        (_callbackID8742,) = _U_i(buf, pos)
-        pos += 4
-        (_n8749,) = _U32(buf, pos)
-        if _n8749 > 4194304:
-            raise _too_long("remote_domain_event_callback_agent_lifecycle_msg.dom.name", _n8749, 4194304)
-        _end8750 = pos + 4 + _n8749
-        pos = _end8750 + (-_n8749 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_agent_lifecycle_msg.dom.name")
-        _name8744 = buf[_end8750 - _n8749 : _end8750].decode("utf-8", "surrogateescape")
-        _uuid8745, _id8746, _state8747, _reason8748 = _U_16siii(buf, pos)
+        _state4402, _capacity4403, _allocation4404, _available4405 = _U_IQQQ(buf, pos)
         pos += 28
-        _dom8743 = _tuple_new(remote_nonnull_domain, (_name8744, _uuid8745, _id8746))
-        value = _tuple_new(remote_domain_event_callback_agent_lifecycle_msg, (_callbackID8742, _dom8743, _state8747, _reason8748))
+        _state4402 = (_state4402) & 0xFF
+        value = _tuple_new(remote_storage_pool_get_info_ret, (_state4402, _capacity4403, _allocation4404, _available4405))
     except _StructError:
-        raise _truncated("remote_domain_event_callback_agent_lifecycle_msg") from None
+        raise _truncated("remote_storage_pool_get_info_ret") from None
     return value, pos
 
 
-def encode_remote_domain_event_callback_agent_lifecycle_msg(out: bytearray, value: remote_domain_event_callback_agent_lifecycle_msg) -> None:
+def encode_remote_storage_pool_get_info_ret(out: bytearray, value: remote_storage_pool_get_info_ret) -> None:
     try:
-        _callbackID8751, _dom8752, _state8753, _reason8754 = value
-        _name8755, _uuid8756, _id8757 = _dom8752
-        out += _P_i(_callbackID8751)
-        _b8758 = _name8755.encode("utf-8", "surrogateescape")
-        _n8759 = len(_b8758)
-        if _n8759 > 4194304:
-            raise _too_long("remote_domain_event_callback_agent_lifecycle_msg.dom.name", _n8759, 4194304)
-        out += _U32P(_n8759)
-        out += _b8758
-        out += _PAD[-_n8759 & 3]
-        if len(_uuid8756) != 16:
-            raise _wrong_size("remote_domain_event_callback_agent_lifecycle_msg.dom.uuid", len(_uuid8756), 16)
-        out += _P_16siii(_uuid8756, _id8757, _state8753, _reason8754)
+        _state4406, _capacity4407, _allocation4408, _available4409 = value
+        out += _P_IQQQ(_state4406, _capacity4407, _allocation4408, _available4409)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_agent_lifecycle_msg: {e}") from e
-
-
-@record
-class remote_connect_get_all_domain_stats_ret(Record, tuple[list[remote_domain_stats_record]]):
-    """XDR struct ``remote_connect_get_all_domain_stats_ret``."""
-
-    __slots__ = ()
-    retStats: list[remote_domain_stats_record]
-
-    def __new__(cls, retStats: list[remote_domain_stats_record]) -> remote_connect_get_all_domain_stats_ret:
-        return _tuple_new(cls, (retStats,))
-
-
-def decode_remote_connect_get_all_domain_stats_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_all_domain_stats_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8761,) = _U32(buf, pos)
-        pos += 4
-        if _n8761 > 16384:
-            raise _too_long("remote_connect_get_all_domain_stats_ret.retStats", _n8761, 16384)
-        if _n8761 * 28 > len(buf) - pos:
-            raise _truncated("remote_connect_get_all_domain_stats_ret.retStats")
-        _retStats8760: list[remote_domain_stats_record] = []
-        for _ in range(_n8761):
-            (_n8768,) = _U32(buf, pos)
-            if _n8768 > 4194304:
-                raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].dom.name", _n8768, 4194304)
-            _end8769 = pos + 4 + _n8768
-            pos = _end8769 + (-_n8768 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_get_all_domain_stats_ret.retStats[].dom.name")
-            _name8764 = buf[_end8769 - _n8768 : _end8769].decode("utf-8", "surrogateescape")
-            _uuid8765, _id8766 = _U_16si(buf, pos)
-            pos += 20
-            (_n8770,) = _U32(buf, pos)
-            pos += 4
-            if _n8770 > 262144:
-                raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].params", _n8770, 262144)
-            if _n8770 * 8 > len(buf) - pos:
-                raise _truncated("remote_connect_get_all_domain_stats_ret.retStats[].params")
-            _params8767: list[remote_typed_param] = []
-            for _ in range(_n8770):
-                (_n8774,) = _U32(buf, pos)
-                if _n8774 > 4194304:
-                    raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].params[].field", _n8774, 4194304)
-                _end8775 = pos + 4 + _n8774
-                pos = _end8775 + (-_n8774 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_connect_get_all_domain_stats_ret.retStats[].params[].field")
-                _field8772 = buf[_end8775 - _n8774 : _end8775].decode("utf-8", "surrogateescape")
-                (_disc8776,) = _U_i(buf, pos)
-                pos += 4
-                _arm8777: int | float | str
-                if _disc8776 == 1:
-                    (_u8778,) = _U_i(buf, pos)
-                    pos += 4
-                    _arm8777 = _u8778
-                elif _disc8776 == 2:
-                    (_u8779,) = _U_I(buf, pos)
-                    pos += 4
-                    _arm8777 = _u8779
-                elif _disc8776 == 3:
-                    (_u8780,) = _U_q(buf, pos)
-                    pos += 8
-                    _arm8777 = _u8780
-                elif _disc8776 == 4:
-                    (_u8781,) = _U_Q(buf, pos)
-                    pos += 8
-                    _arm8777 = _u8781
-                elif _disc8776 == 5:
-                    (_u8782,) = _U_d(buf, pos)
-                    pos += 8
-                    _arm8777 = _u8782
-                elif _disc8776 == 6:
-                    (_u8783,) = _U_i(buf, pos)
-                    pos += 4
-                    _arm8777 = _u8783
-                elif _disc8776 == 7:
-                    (_n8785,) = _U32(buf, pos)
-                    if _n8785 > 4194304:
-                        raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].params[].value.s", _n8785, 4194304)
-                    _end8786 = pos + 4 + _n8785
-                    pos = _end8786 + (-_n8785 & 3)
-                    if pos > len(buf):
-                        raise _truncated("remote_connect_get_all_domain_stats_ret.retStats[].params[].value.s")
-                    _u8784 = buf[_end8786 - _n8785 : _end8786].decode("utf-8", "surrogateescape")
-                    _arm8777 = _u8784
-                else:
-                    raise _bad_union("remote_connect_get_all_domain_stats_ret.retStats[].params[].value", _disc8776)
-                _value8773 = (_disc8776, _arm8777)
-                _e8771 = _tuple_new(remote_typed_param, (_field8772, _value8773))
-                _params8767.append(_e8771)
-            _dom8763 = _tuple_new(remote_nonnull_domain, (_name8764, _uuid8765, _id8766))
-            _e8762 = _tuple_new(remote_domain_stats_record, (_dom8763, _params8767))
-            _retStats8760.append(_e8762)
-        value = _tuple_new(remote_connect_get_all_domain_stats_ret, (_retStats8760,))
-    except _StructError:
-        raise _truncated("remote_connect_get_all_domain_stats_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_get_all_domain_stats_ret(out: bytearray, value: remote_connect_get_all_domain_stats_ret) -> None:
-    try:
-        (_retStats8787,) = value
-        _n8788 = len(_retStats8787)
-        if _n8788 > 16384:
-            raise _too_long("remote_connect_get_all_domain_stats_ret.retStats", _n8788, 16384)
-        out += _U32P(_n8788)
-        for _e8789 in _retStats8787:
-            _dom8790, _params8791 = _e8789
-            _name8792, _uuid8793, _id8794 = _dom8790
-            _b8795 = _name8792.encode("utf-8", "surrogateescape")
-            _n8796 = len(_b8795)
-            if _n8796 > 4194304:
-                raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].dom.name", _n8796, 4194304)
-            out += _U32P(_n8796)
-            out += _b8795
-            out += _PAD[-_n8796 & 3]
-            if len(_uuid8793) != 16:
-                raise _wrong_size("remote_connect_get_all_domain_stats_ret.retStats[].dom.uuid", len(_uuid8793), 16)
-            out += _P_16si(_uuid8793, _id8794)
-            _n8797 = len(_params8791)
-            if _n8797 > 262144:
-                raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].params", _n8797, 262144)
-            out += _U32P(_n8797)
-            for _e8798 in _params8791:
-                _field8799, _value8800 = _e8798
-                _b8801 = _field8799.encode("utf-8", "surrogateescape")
-                _n8802 = len(_b8801)
-                if _n8802 > 4194304:
-                    raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].params[].field", _n8802, 4194304)
-                out += _U32P(_n8802)
-                out += _b8801
-                out += _PAD[-_n8802 & 3]
-                _disc8803, _arm8804 = _value8800
-                out += _P_i(_disc8803)
-                if _disc8803 == 1:
-                    _u8805 = cast("int", _arm8804)
-                    out += _P_i(_u8805)
-                elif _disc8803 == 2:
-                    _u8806 = cast("int", _arm8804)
-                    out += _P_I(_u8806)
-                elif _disc8803 == 3:
-                    _u8807 = cast("int", _arm8804)
-                    out += _P_q(_u8807)
-                elif _disc8803 == 4:
-                    _u8808 = cast("int", _arm8804)
-                    out += _P_Q(_u8808)
-                elif _disc8803 == 5:
-                    _u8809 = cast("float", _arm8804)
-                    out += _P_d(_u8809)
-                elif _disc8803 == 6:
-                    _u8810 = cast("int", _arm8804)
-                    out += _P_i(_u8810)
-                elif _disc8803 == 7:
-                    _u8811 = cast("str", _arm8804)
-                    _b8812 = _u8811.encode("utf-8", "surrogateescape")
-                    _n8813 = len(_b8812)
-                    if _n8813 > 4194304:
-                        raise _too_long("remote_connect_get_all_domain_stats_ret.retStats[].params[].value.s", _n8813, 4194304)
-                    out += _U32P(_n8813)
-                    out += _b8812
-                    out += _PAD[-_n8813 & 3]
-                else:
-                    raise _bad_union("remote_connect_get_all_domain_stats_ret.retStats[].params[].value", _disc8803)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_all_domain_stats_ret: {e}") from e
-
-
-@record
-class remote_domain_get_fsinfo_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_fsinfo_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_fsinfo_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_fsinfo_args(buf: Buf, pos: int) -> tuple[remote_domain_get_fsinfo_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8847,) = _U32(buf, pos)
-        if _n8847 > 4194304:
-            raise _too_long("remote_domain_get_fsinfo_args.dom.name", _n8847, 4194304)
-        _end8848 = pos + 4 + _n8847
-        pos = _end8848 + (-_n8847 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_fsinfo_args.dom.name")
-        _name8843 = buf[_end8848 - _n8847 : _end8848].decode("utf-8", "surrogateescape")
-        _uuid8844, _id8845, _flags8846 = _U_16siI(buf, pos)
-        pos += 24
-        _dom8842 = _tuple_new(remote_nonnull_domain, (_name8843, _uuid8844, _id8845))
-        value = _tuple_new(remote_domain_get_fsinfo_args, (_dom8842, _flags8846))
-    except _StructError:
-        raise _truncated("remote_domain_get_fsinfo_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_fsinfo_args(out: bytearray, value: remote_domain_get_fsinfo_args) -> None:
-    try:
-        _dom8849, _flags8850 = value
-        _name8851, _uuid8852, _id8853 = _dom8849
-        _b8854 = _name8851.encode("utf-8", "surrogateescape")
-        _n8855 = len(_b8854)
-        if _n8855 > 4194304:
-            raise _too_long("remote_domain_get_fsinfo_args.dom.name", _n8855, 4194304)
-        out += _U32P(_n8855)
-        out += _b8854
-        out += _PAD[-_n8855 & 3]
-        if len(_uuid8852) != 16:
-            raise _wrong_size("remote_domain_get_fsinfo_args.dom.uuid", len(_uuid8852), 16)
-        out += _P_16siI(_uuid8852, _id8853, _flags8850)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_fsinfo_args: {e}") from e
-
-
-@record
-class remote_domain_get_fsinfo_ret(Record, tuple[list[remote_domain_fsinfo], int]):
-    """XDR struct ``remote_domain_get_fsinfo_ret``."""
-
-    __slots__ = ()
-    info: list[remote_domain_fsinfo]
-    ret: int
-
-    def __new__(cls, info: list[remote_domain_fsinfo], ret: int) -> remote_domain_get_fsinfo_ret:
-        return _tuple_new(cls, (info, ret))
-
-
-def decode_remote_domain_get_fsinfo_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_fsinfo_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8858,) = _U32(buf, pos)
-        pos += 4
-        if _n8858 > 256:
-            raise _too_long("remote_domain_get_fsinfo_ret.info", _n8858, 256)
-        if _n8858 * 16 > len(buf) - pos:
-            raise _truncated("remote_domain_get_fsinfo_ret.info")
-        _info8856: list[remote_domain_fsinfo] = []
-        for _ in range(_n8858):
-            (_n8864,) = _U32(buf, pos)
-            if _n8864 > 4194304:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].mountpoint", _n8864, 4194304)
-            _end8865 = pos + 4 + _n8864
-            pos = _end8865 + (-_n8864 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_fsinfo_ret.info[].mountpoint")
-            _mountpoint8860 = buf[_end8865 - _n8864 : _end8865].decode("utf-8", "surrogateescape")
-            (_n8866,) = _U32(buf, pos)
-            if _n8866 > 4194304:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].name", _n8866, 4194304)
-            _end8867 = pos + 4 + _n8866
-            pos = _end8867 + (-_n8866 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_fsinfo_ret.info[].name")
-            _name8861 = buf[_end8867 - _n8866 : _end8867].decode("utf-8", "surrogateescape")
-            (_n8868,) = _U32(buf, pos)
-            if _n8868 > 4194304:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].fstype", _n8868, 4194304)
-            _end8869 = pos + 4 + _n8868
-            pos = _end8869 + (-_n8868 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_fsinfo_ret.info[].fstype")
-            _fstype8862 = buf[_end8869 - _n8868 : _end8869].decode("utf-8", "surrogateescape")
-            (_n8870,) = _U32(buf, pos)
-            pos += 4
-            if _n8870 > 256:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].dev_aliases", _n8870, 256)
-            if _n8870 * 4 > len(buf) - pos:
-                raise _truncated("remote_domain_get_fsinfo_ret.info[].dev_aliases")
-            _dev_aliases8863: list[str] = []
-            for _ in range(_n8870):
-                (_n8872,) = _U32(buf, pos)
-                if _n8872 > 4194304:
-                    raise _too_long("remote_domain_get_fsinfo_ret.info[].dev_aliases[]", _n8872, 4194304)
-                _end8873 = pos + 4 + _n8872
-                pos = _end8873 + (-_n8872 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_fsinfo_ret.info[].dev_aliases[]")
-                _e8871 = buf[_end8873 - _n8872 : _end8873].decode("utf-8", "surrogateescape")
-                _dev_aliases8863.append(_e8871)
-            _e8859 = _tuple_new(remote_domain_fsinfo, (_mountpoint8860, _name8861, _fstype8862, _dev_aliases8863))
-            _info8856.append(_e8859)
-        (_ret8857,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_get_fsinfo_ret, (_info8856, _ret8857))
-    except _StructError:
-        raise _truncated("remote_domain_get_fsinfo_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_fsinfo_ret(out: bytearray, value: remote_domain_get_fsinfo_ret) -> None:
-    try:
-        _info8874, _ret8875 = value
-        _n8876 = len(_info8874)
-        if _n8876 > 256:
-            raise _too_long("remote_domain_get_fsinfo_ret.info", _n8876, 256)
-        out += _U32P(_n8876)
-        for _e8877 in _info8874:
-            _mountpoint8878, _name8879, _fstype8880, _dev_aliases8881 = _e8877
-            _b8882 = _mountpoint8878.encode("utf-8", "surrogateescape")
-            _n8883 = len(_b8882)
-            if _n8883 > 4194304:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].mountpoint", _n8883, 4194304)
-            out += _U32P(_n8883)
-            out += _b8882
-            out += _PAD[-_n8883 & 3]
-            _b8884 = _name8879.encode("utf-8", "surrogateescape")
-            _n8885 = len(_b8884)
-            if _n8885 > 4194304:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].name", _n8885, 4194304)
-            out += _U32P(_n8885)
-            out += _b8884
-            out += _PAD[-_n8885 & 3]
-            _b8886 = _fstype8880.encode("utf-8", "surrogateescape")
-            _n8887 = len(_b8886)
-            if _n8887 > 4194304:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].fstype", _n8887, 4194304)
-            out += _U32P(_n8887)
-            out += _b8886
-            out += _PAD[-_n8887 & 3]
-            _n8888 = len(_dev_aliases8881)
-            if _n8888 > 256:
-                raise _too_long("remote_domain_get_fsinfo_ret.info[].dev_aliases", _n8888, 256)
-            out += _U32P(_n8888)
-            for _e8889 in _dev_aliases8881:
-                _b8890 = _e8889.encode("utf-8", "surrogateescape")
-                _n8891 = len(_b8890)
-                if _n8891 > 4194304:
-                    raise _too_long("remote_domain_get_fsinfo_ret.info[].dev_aliases[]", _n8891, 4194304)
-                out += _U32P(_n8891)
-                out += _b8890
-                out += _PAD[-_n8891 & 3]
-        out += _P_I(_ret8875)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_fsinfo_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_pool_get_info_ret: {e}") from e

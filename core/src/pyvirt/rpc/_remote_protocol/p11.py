@@ -7,30 +7,19 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
-    remote_domain_interface,
-    remote_domain_ip_addr,
-    remote_nonnull_domain,
-    remote_nonnull_node_device,
-    remote_nonnull_secret,
     remote_nonnull_storage_pool,
     remote_nonnull_storage_vol,
-    remote_typed_param,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -40,2571 +29,815 @@ from pyvirt.rpc.xdr import (
 
 _U_16s = Struct(">16s").unpack_from
 _P_16s = Struct(">16s").pack
+_U_16sI = Struct(">16sI").unpack_from
+_P_16sI = Struct(">16sI").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siII = Struct(">16siII").unpack_from
-_P_16siII = Struct(">16siII").pack
-_U_16sii = Struct(">16sii").unpack_from
-_P_16sii = Struct(">16sii").pack
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
-_U_Q = Struct(">Q").unpack_from
-_P_Q = Struct(">Q").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_i16si = Struct(">i16si").unpack_from
-_P_i16si = Struct(">i16si").pack
-_U_iI = Struct(">iI").unpack_from
-_P_iI = Struct(">iI").pack
-_U_iQQ = Struct(">iQQ").unpack_from
-_P_iQQ = Struct(">iQQ").pack
-_U_ii = Struct(">ii").unpack_from
-_P_ii = Struct(">ii").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
 
 
 @record
-class remote_domain_set_perf_events_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_perf_events_args``."""
+class remote_storage_pool_get_xml_desc_args(Record, tuple[remote_nonnull_storage_pool, int]):
+    """XDR struct ``remote_storage_pool_get_xml_desc_args``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
+    pool: remote_nonnull_storage_pool
     flags: int
 
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_set_perf_events_args:
-        return _tuple_new(cls, (dom, params, flags))
+    def __new__(cls, pool: remote_nonnull_storage_pool, flags: int) -> remote_storage_pool_get_xml_desc_args:
+        return _tuple_new(cls, (pool, flags))
 
 
-def decode_remote_domain_set_perf_events_args(buf: Buf, pos: int) -> tuple[remote_domain_set_perf_events_args, int]:
+def decode_remote_storage_pool_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_xml_desc_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n1144,) = _U32(buf, pos)
-        if _n1144 > 4194304:
-            raise _too_long("remote_domain_set_perf_events_args.dom.name", _n1144, 4194304)
-        _end1145 = pos + 4 + _n1144
-        pos = _end1145 + (-_n1144 & 3)
+        (_n4378,) = _U32(buf, pos)
+        if _n4378 > 4194304:
+            raise _too_long("remote_storage_pool_get_xml_desc_args.pool.name", _n4378, 4194304)
+        _end4379 = pos + 4 + _n4378
+        pos = _end4379 + (-_n4378 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_set_perf_events_args.dom.name")
-        _name1139 = buf[_end1145 - _n1144 : _end1145].decode("utf-8", "surrogateescape")
-        _uuid1140, _id1141 = _U_16si(buf, pos)
+            raise _truncated("remote_storage_pool_get_xml_desc_args.pool.name")
+        _name4375 = buf[_end4379 - _n4378 : _end4379].decode("utf-8", "surrogateescape")
+        _uuid4376, _flags4377 = _U_16sI(buf, pos)
         pos += 20
-        (_n1146,) = _U32(buf, pos)
+        _pool4374 = _tuple_new(remote_nonnull_storage_pool, (_name4375, _uuid4376))
+        value = _tuple_new(remote_storage_pool_get_xml_desc_args, (_pool4374, _flags4377))
+    except _StructError:
+        raise _truncated("remote_storage_pool_get_xml_desc_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_get_xml_desc_args(out: bytearray, value: remote_storage_pool_get_xml_desc_args) -> None:
+    try:
+        _pool4380, _flags4381 = value
+        _name4382, _uuid4383 = _pool4380
+        _b4384 = _name4382.encode("utf-8", "surrogateescape")
+        _n4385 = len(_b4384)
+        if _n4385 > 4194304:
+            raise _too_long("remote_storage_pool_get_xml_desc_args.pool.name", _n4385, 4194304)
+        out += _U32P(_n4385)
+        out += _b4384
+        out += _PAD[-_n4385 & 3]
+        if len(_uuid4383) != 16:
+            raise _wrong_size("remote_storage_pool_get_xml_desc_args.pool.uuid", len(_uuid4383), 16)
+        out += _P_16sI(_uuid4383, _flags4381)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_get_xml_desc_args: {e}") from e
+
+
+@record
+class remote_storage_pool_get_xml_desc_ret(Record, tuple[str]):
+    """XDR struct ``remote_storage_pool_get_xml_desc_ret``."""
+
+    __slots__ = ()
+    xml: str
+
+    def __new__(cls, xml: str) -> remote_storage_pool_get_xml_desc_ret:
+        return _tuple_new(cls, (xml,))
+
+
+def decode_remote_storage_pool_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_xml_desc_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4387,) = _U32(buf, pos)
+        if _n4387 > 4194304:
+            raise _too_long("remote_storage_pool_get_xml_desc_ret.xml", _n4387, 4194304)
+        _end4388 = pos + 4 + _n4387
+        pos = _end4388 + (-_n4387 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_get_xml_desc_ret.xml")
+        _xml4386 = buf[_end4388 - _n4387 : _end4388].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_storage_pool_get_xml_desc_ret, (_xml4386,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_get_xml_desc_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_get_xml_desc_ret(out: bytearray, value: remote_storage_pool_get_xml_desc_ret) -> None:
+    try:
+        (_xml4389,) = value
+        _b4390 = _xml4389.encode("utf-8", "surrogateescape")
+        _n4391 = len(_b4390)
+        if _n4391 > 4194304:
+            raise _too_long("remote_storage_pool_get_xml_desc_ret.xml", _n4391, 4194304)
+        out += _U32P(_n4391)
+        out += _b4390
+        out += _PAD[-_n4391 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_get_xml_desc_ret: {e}") from e
+
+
+@record
+class remote_storage_pool_get_autostart_args(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_get_autostart_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_get_autostart_args:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_get_autostart_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_autostart_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4413,) = _U32(buf, pos)
+        if _n4413 > 4194304:
+            raise _too_long("remote_storage_pool_get_autostart_args.pool.name", _n4413, 4194304)
+        _end4414 = pos + 4 + _n4413
+        pos = _end4414 + (-_n4413 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_get_autostart_args.pool.name")
+        _name4411 = buf[_end4414 - _n4413 : _end4414].decode("utf-8", "surrogateescape")
+        (_uuid4412,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4410 = _tuple_new(remote_nonnull_storage_pool, (_name4411, _uuid4412))
+        value = _tuple_new(remote_storage_pool_get_autostart_args, (_pool4410,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_get_autostart_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_get_autostart_args(out: bytearray, value: remote_storage_pool_get_autostart_args) -> None:
+    try:
+        (_pool4415,) = value
+        _name4416, _uuid4417 = _pool4415
+        _b4418 = _name4416.encode("utf-8", "surrogateescape")
+        _n4419 = len(_b4418)
+        if _n4419 > 4194304:
+            raise _too_long("remote_storage_pool_get_autostart_args.pool.name", _n4419, 4194304)
+        out += _U32P(_n4419)
+        out += _b4418
+        out += _PAD[-_n4419 & 3]
+        if len(_uuid4417) != 16:
+            raise _wrong_size("remote_storage_pool_get_autostart_args.pool.uuid", len(_uuid4417), 16)
+        out += _P_16s(_uuid4417)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_get_autostart_args: {e}") from e
+
+
+@record
+class remote_storage_pool_get_autostart_ret(Record, tuple[int]):
+    """XDR struct ``remote_storage_pool_get_autostart_ret``."""
+
+    __slots__ = ()
+    autostart: int
+
+    def __new__(cls, autostart: int) -> remote_storage_pool_get_autostart_ret:
+        return _tuple_new(cls, (autostart,))
+
+
+def decode_remote_storage_pool_get_autostart_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_get_autostart_ret, int]:
+    try:
+        (_autostart4420,) = _U_i(buf, pos)
         pos += 4
-        if _n1146 > 64:
-            raise _too_long("remote_domain_set_perf_events_args.params", _n1146, 64)
-        if _n1146 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_perf_events_args.params")
-        _params1142: list[remote_typed_param] = []
-        for _ in range(_n1146):
-            (_n1150,) = _U32(buf, pos)
-            if _n1150 > 4194304:
-                raise _too_long("remote_domain_set_perf_events_args.params[].field", _n1150, 4194304)
-            _end1151 = pos + 4 + _n1150
-            pos = _end1151 + (-_n1150 & 3)
+        value = _tuple_new(remote_storage_pool_get_autostart_ret, (_autostart4420,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_get_autostart_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_get_autostart_ret(out: bytearray, value: remote_storage_pool_get_autostart_ret) -> None:
+    try:
+        (_autostart4421,) = value
+        out += _P_i(_autostart4421)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_get_autostart_ret: {e}") from e
+
+
+@record
+class remote_storage_pool_set_autostart_args(Record, tuple[remote_nonnull_storage_pool, int]):
+    """XDR struct ``remote_storage_pool_set_autostart_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+    autostart: int
+
+    def __new__(cls, pool: remote_nonnull_storage_pool, autostart: int) -> remote_storage_pool_set_autostart_args:
+        return _tuple_new(cls, (pool, autostart))
+
+
+def decode_remote_storage_pool_set_autostart_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_set_autostart_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4426,) = _U32(buf, pos)
+        if _n4426 > 4194304:
+            raise _too_long("remote_storage_pool_set_autostart_args.pool.name", _n4426, 4194304)
+        _end4427 = pos + 4 + _n4426
+        pos = _end4427 + (-_n4426 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_set_autostart_args.pool.name")
+        _name4423 = buf[_end4427 - _n4426 : _end4427].decode("utf-8", "surrogateescape")
+        _uuid4424, _autostart4425 = _U_16si(buf, pos)
+        pos += 20
+        _pool4422 = _tuple_new(remote_nonnull_storage_pool, (_name4423, _uuid4424))
+        value = _tuple_new(remote_storage_pool_set_autostart_args, (_pool4422, _autostart4425))
+    except _StructError:
+        raise _truncated("remote_storage_pool_set_autostart_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_set_autostart_args(out: bytearray, value: remote_storage_pool_set_autostart_args) -> None:
+    try:
+        _pool4428, _autostart4429 = value
+        _name4430, _uuid4431 = _pool4428
+        _b4432 = _name4430.encode("utf-8", "surrogateescape")
+        _n4433 = len(_b4432)
+        if _n4433 > 4194304:
+            raise _too_long("remote_storage_pool_set_autostart_args.pool.name", _n4433, 4194304)
+        out += _U32P(_n4433)
+        out += _b4432
+        out += _PAD[-_n4433 & 3]
+        if len(_uuid4431) != 16:
+            raise _wrong_size("remote_storage_pool_set_autostart_args.pool.uuid", len(_uuid4431), 16)
+        out += _P_16si(_uuid4431, _autostart4429)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_set_autostart_args: {e}") from e
+
+
+@record
+class remote_storage_pool_num_of_volumes_args(Record, tuple[remote_nonnull_storage_pool]):
+    """XDR struct ``remote_storage_pool_num_of_volumes_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+
+    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_num_of_volumes_args:
+        return _tuple_new(cls, (pool,))
+
+
+def decode_remote_storage_pool_num_of_volumes_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_num_of_volumes_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4437,) = _U32(buf, pos)
+        if _n4437 > 4194304:
+            raise _too_long("remote_storage_pool_num_of_volumes_args.pool.name", _n4437, 4194304)
+        _end4438 = pos + 4 + _n4437
+        pos = _end4438 + (-_n4437 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_num_of_volumes_args.pool.name")
+        _name4435 = buf[_end4438 - _n4437 : _end4438].decode("utf-8", "surrogateescape")
+        (_uuid4436,) = _U_16s(buf, pos)
+        pos += 16
+        _pool4434 = _tuple_new(remote_nonnull_storage_pool, (_name4435, _uuid4436))
+        value = _tuple_new(remote_storage_pool_num_of_volumes_args, (_pool4434,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_num_of_volumes_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_num_of_volumes_args(out: bytearray, value: remote_storage_pool_num_of_volumes_args) -> None:
+    try:
+        (_pool4439,) = value
+        _name4440, _uuid4441 = _pool4439
+        _b4442 = _name4440.encode("utf-8", "surrogateescape")
+        _n4443 = len(_b4442)
+        if _n4443 > 4194304:
+            raise _too_long("remote_storage_pool_num_of_volumes_args.pool.name", _n4443, 4194304)
+        out += _U32P(_n4443)
+        out += _b4442
+        out += _PAD[-_n4443 & 3]
+        if len(_uuid4441) != 16:
+            raise _wrong_size("remote_storage_pool_num_of_volumes_args.pool.uuid", len(_uuid4441), 16)
+        out += _P_16s(_uuid4441)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_num_of_volumes_args: {e}") from e
+
+
+@record
+class remote_storage_pool_num_of_volumes_ret(Record, tuple[int]):
+    """XDR struct ``remote_storage_pool_num_of_volumes_ret``."""
+
+    __slots__ = ()
+    num: int
+
+    def __new__(cls, num: int) -> remote_storage_pool_num_of_volumes_ret:
+        return _tuple_new(cls, (num,))
+
+
+def decode_remote_storage_pool_num_of_volumes_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_num_of_volumes_ret, int]:
+    try:
+        (_num4444,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_storage_pool_num_of_volumes_ret, (_num4444,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_num_of_volumes_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_num_of_volumes_ret(out: bytearray, value: remote_storage_pool_num_of_volumes_ret) -> None:
+    try:
+        (_num4445,) = value
+        out += _P_i(_num4445)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_num_of_volumes_ret: {e}") from e
+
+
+@record
+class remote_storage_pool_list_volumes_args(Record, tuple[remote_nonnull_storage_pool, int]):
+    """XDR struct ``remote_storage_pool_list_volumes_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+    maxnames: int
+
+    def __new__(cls, pool: remote_nonnull_storage_pool, maxnames: int) -> remote_storage_pool_list_volumes_args:
+        return _tuple_new(cls, (pool, maxnames))
+
+
+def decode_remote_storage_pool_list_volumes_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_list_volumes_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4450,) = _U32(buf, pos)
+        if _n4450 > 4194304:
+            raise _too_long("remote_storage_pool_list_volumes_args.pool.name", _n4450, 4194304)
+        _end4451 = pos + 4 + _n4450
+        pos = _end4451 + (-_n4450 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_pool_list_volumes_args.pool.name")
+        _name4447 = buf[_end4451 - _n4450 : _end4451].decode("utf-8", "surrogateescape")
+        _uuid4448, _maxnames4449 = _U_16si(buf, pos)
+        pos += 20
+        _pool4446 = _tuple_new(remote_nonnull_storage_pool, (_name4447, _uuid4448))
+        value = _tuple_new(remote_storage_pool_list_volumes_args, (_pool4446, _maxnames4449))
+    except _StructError:
+        raise _truncated("remote_storage_pool_list_volumes_args") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_list_volumes_args(out: bytearray, value: remote_storage_pool_list_volumes_args) -> None:
+    try:
+        _pool4452, _maxnames4453 = value
+        _name4454, _uuid4455 = _pool4452
+        _b4456 = _name4454.encode("utf-8", "surrogateescape")
+        _n4457 = len(_b4456)
+        if _n4457 > 4194304:
+            raise _too_long("remote_storage_pool_list_volumes_args.pool.name", _n4457, 4194304)
+        out += _U32P(_n4457)
+        out += _b4456
+        out += _PAD[-_n4457 & 3]
+        if len(_uuid4455) != 16:
+            raise _wrong_size("remote_storage_pool_list_volumes_args.pool.uuid", len(_uuid4455), 16)
+        out += _P_16si(_uuid4455, _maxnames4453)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_list_volumes_args: {e}") from e
+
+
+@record
+class remote_storage_pool_list_volumes_ret(Record, tuple[list[str]]):
+    """XDR struct ``remote_storage_pool_list_volumes_ret``."""
+
+    __slots__ = ()
+    names: list[str]
+
+    def __new__(cls, names: list[str]) -> remote_storage_pool_list_volumes_ret:
+        return _tuple_new(cls, (names,))
+
+
+def decode_remote_storage_pool_list_volumes_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_list_volumes_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4459,) = _U32(buf, pos)
+        pos += 4
+        if _n4459 > 16384:
+            raise _too_long("remote_storage_pool_list_volumes_ret.names", _n4459, 16384)
+        if _n4459 * 4 > len(buf) - pos:
+            raise _truncated("remote_storage_pool_list_volumes_ret.names")
+        _names4458: list[str] = []
+        for _ in range(_n4459):
+            (_n4461,) = _U32(buf, pos)
+            if _n4461 > 4194304:
+                raise _too_long("remote_storage_pool_list_volumes_ret.names[]", _n4461, 4194304)
+            _end4462 = pos + 4 + _n4461
+            pos = _end4462 + (-_n4461 & 3)
             if pos > len(buf):
-                raise _truncated("remote_domain_set_perf_events_args.params[].field")
-            _field1148 = buf[_end1151 - _n1150 : _end1151].decode("utf-8", "surrogateescape")
-            (_disc1152,) = _U_i(buf, pos)
-            pos += 4
-            _arm1153: int | float | str
-            if _disc1152 == 1:
-                (_u1154,) = _U_i(buf, pos)
-                pos += 4
-                _arm1153 = _u1154
-            elif _disc1152 == 2:
-                (_u1155,) = _U_I(buf, pos)
-                pos += 4
-                _arm1153 = _u1155
-            elif _disc1152 == 3:
-                (_u1156,) = _U_q(buf, pos)
-                pos += 8
-                _arm1153 = _u1156
-            elif _disc1152 == 4:
-                (_u1157,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1153 = _u1157
-            elif _disc1152 == 5:
-                (_u1158,) = _U_d(buf, pos)
-                pos += 8
-                _arm1153 = _u1158
-            elif _disc1152 == 6:
-                (_u1159,) = _U_i(buf, pos)
-                pos += 4
-                _arm1153 = _u1159
-            elif _disc1152 == 7:
-                (_n1161,) = _U32(buf, pos)
-                if _n1161 > 4194304:
-                    raise _too_long("remote_domain_set_perf_events_args.params[].value.s", _n1161, 4194304)
-                _end1162 = pos + 4 + _n1161
-                pos = _end1162 + (-_n1161 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_perf_events_args.params[].value.s")
-                _u1160 = buf[_end1162 - _n1161 : _end1162].decode("utf-8", "surrogateescape")
-                _arm1153 = _u1160
-            else:
-                raise _bad_union("remote_domain_set_perf_events_args.params[].value", _disc1152)
-            _value1149 = (_disc1152, _arm1153)
-            _e1147 = _tuple_new(remote_typed_param, (_field1148, _value1149))
-            _params1142.append(_e1147)
-        (_flags1143,) = _U_I(buf, pos)
+                raise _truncated("remote_storage_pool_list_volumes_ret.names[]")
+            _e4460 = buf[_end4462 - _n4461 : _end4462].decode("utf-8", "surrogateescape")
+            _names4458.append(_e4460)
+        value = _tuple_new(remote_storage_pool_list_volumes_ret, (_names4458,))
+    except _StructError:
+        raise _truncated("remote_storage_pool_list_volumes_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_pool_list_volumes_ret(out: bytearray, value: remote_storage_pool_list_volumes_ret) -> None:
+    try:
+        (_names4463,) = value
+        _n4464 = len(_names4463)
+        if _n4464 > 16384:
+            raise _too_long("remote_storage_pool_list_volumes_ret.names", _n4464, 16384)
+        out += _U32P(_n4464)
+        for _e4465 in _names4463:
+            _b4466 = _e4465.encode("utf-8", "surrogateescape")
+            _n4467 = len(_b4466)
+            if _n4467 > 4194304:
+                raise _too_long("remote_storage_pool_list_volumes_ret.names[]", _n4467, 4194304)
+            out += _U32P(_n4467)
+            out += _b4466
+            out += _PAD[-_n4467 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_pool_list_volumes_ret: {e}") from e
+
+
+@record
+class remote_storage_vol_lookup_by_name_args(Record, tuple[remote_nonnull_storage_pool, str]):
+    """XDR struct ``remote_storage_vol_lookup_by_name_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+    name: str
+
+    def __new__(cls, pool: remote_nonnull_storage_pool, name: str) -> remote_storage_vol_lookup_by_name_args:
+        return _tuple_new(cls, (pool, name))
+
+
+def decode_remote_storage_vol_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_name_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4472,) = _U32(buf, pos)
+        if _n4472 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_args.pool.name", _n4472, 4194304)
+        _end4473 = pos + 4 + _n4472
+        pos = _end4473 + (-_n4472 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_name_args.pool.name")
+        _name4469 = buf[_end4473 - _n4472 : _end4473].decode("utf-8", "surrogateescape")
+        (_uuid4470,) = _U_16s(buf, pos)
+        pos += 16
+        (_n4474,) = _U32(buf, pos)
+        if _n4474 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_args.name", _n4474, 4194304)
+        _end4475 = pos + 4 + _n4474
+        pos = _end4475 + (-_n4474 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_name_args.name")
+        _name4471 = buf[_end4475 - _n4474 : _end4475].decode("utf-8", "surrogateescape")
+        _pool4468 = _tuple_new(remote_nonnull_storage_pool, (_name4469, _uuid4470))
+        value = _tuple_new(remote_storage_vol_lookup_by_name_args, (_pool4468, _name4471))
+    except _StructError:
+        raise _truncated("remote_storage_vol_lookup_by_name_args") from None
+    return value, pos
+
+
+def encode_remote_storage_vol_lookup_by_name_args(out: bytearray, value: remote_storage_vol_lookup_by_name_args) -> None:
+    try:
+        _pool4476, _name4477 = value
+        _name4478, _uuid4479 = _pool4476
+        _b4480 = _name4478.encode("utf-8", "surrogateescape")
+        _n4481 = len(_b4480)
+        if _n4481 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_args.pool.name", _n4481, 4194304)
+        out += _U32P(_n4481)
+        out += _b4480
+        out += _PAD[-_n4481 & 3]
+        if len(_uuid4479) != 16:
+            raise _wrong_size("remote_storage_vol_lookup_by_name_args.pool.uuid", len(_uuid4479), 16)
+        out += _P_16s(_uuid4479)
+        _b4482 = _name4477.encode("utf-8", "surrogateescape")
+        _n4483 = len(_b4482)
+        if _n4483 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_args.name", _n4483, 4194304)
+        out += _U32P(_n4483)
+        out += _b4482
+        out += _PAD[-_n4483 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_name_args: {e}") from e
+
+
+@record
+class remote_storage_vol_lookup_by_name_ret(Record, tuple[remote_nonnull_storage_vol]):
+    """XDR struct ``remote_storage_vol_lookup_by_name_ret``."""
+
+    __slots__ = ()
+    vol: remote_nonnull_storage_vol
+
+    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_lookup_by_name_ret:
+        return _tuple_new(cls, (vol,))
+
+
+def decode_remote_storage_vol_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_name_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4488,) = _U32(buf, pos)
+        if _n4488 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.pool", _n4488, 4194304)
+        _end4489 = pos + 4 + _n4488
+        pos = _end4489 + (-_n4488 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_name_ret.vol.pool")
+        _pool4485 = buf[_end4489 - _n4488 : _end4489].decode("utf-8", "surrogateescape")
+        (_n4490,) = _U32(buf, pos)
+        if _n4490 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.name", _n4490, 4194304)
+        _end4491 = pos + 4 + _n4490
+        pos = _end4491 + (-_n4490 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_name_ret.vol.name")
+        _name4486 = buf[_end4491 - _n4490 : _end4491].decode("utf-8", "surrogateescape")
+        (_n4492,) = _U32(buf, pos)
+        if _n4492 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.key", _n4492, 4194304)
+        _end4493 = pos + 4 + _n4492
+        pos = _end4493 + (-_n4492 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_name_ret.vol.key")
+        _key4487 = buf[_end4493 - _n4492 : _end4493].decode("utf-8", "surrogateescape")
+        _vol4484 = _tuple_new(remote_nonnull_storage_vol, (_pool4485, _name4486, _key4487))
+        value = _tuple_new(remote_storage_vol_lookup_by_name_ret, (_vol4484,))
+    except _StructError:
+        raise _truncated("remote_storage_vol_lookup_by_name_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_vol_lookup_by_name_ret(out: bytearray, value: remote_storage_vol_lookup_by_name_ret) -> None:
+    try:
+        (_vol4494,) = value
+        _pool4495, _name4496, _key4497 = _vol4494
+        _b4498 = _pool4495.encode("utf-8", "surrogateescape")
+        _n4499 = len(_b4498)
+        if _n4499 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.pool", _n4499, 4194304)
+        out += _U32P(_n4499)
+        out += _b4498
+        out += _PAD[-_n4499 & 3]
+        _b4500 = _name4496.encode("utf-8", "surrogateescape")
+        _n4501 = len(_b4500)
+        if _n4501 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.name", _n4501, 4194304)
+        out += _U32P(_n4501)
+        out += _b4500
+        out += _PAD[-_n4501 & 3]
+        _b4502 = _key4497.encode("utf-8", "surrogateescape")
+        _n4503 = len(_b4502)
+        if _n4503 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_name_ret.vol.key", _n4503, 4194304)
+        out += _U32P(_n4503)
+        out += _b4502
+        out += _PAD[-_n4503 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_name_ret: {e}") from e
+
+
+@record
+class remote_storage_vol_create_xml_args(Record, tuple[remote_nonnull_storage_pool, str, int]):
+    """XDR struct ``remote_storage_vol_create_xml_args``."""
+
+    __slots__ = ()
+    pool: remote_nonnull_storage_pool
+    xml: str
+    flags: int
+
+    def __new__(cls, pool: remote_nonnull_storage_pool, xml: str, flags: int) -> remote_storage_vol_create_xml_args:
+        return _tuple_new(cls, (pool, xml, flags))
+
+
+def decode_remote_storage_vol_create_xml_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_create_xml_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4561,) = _U32(buf, pos)
+        if _n4561 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_args.pool.name", _n4561, 4194304)
+        _end4562 = pos + 4 + _n4561
+        pos = _end4562 + (-_n4561 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_create_xml_args.pool.name")
+        _name4557 = buf[_end4562 - _n4561 : _end4562].decode("utf-8", "surrogateescape")
+        (_uuid4558,) = _U_16s(buf, pos)
+        pos += 16
+        (_n4563,) = _U32(buf, pos)
+        if _n4563 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_args.xml", _n4563, 4194304)
+        _end4564 = pos + 4 + _n4563
+        pos = _end4564 + (-_n4563 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_create_xml_args.xml")
+        _xml4559 = buf[_end4564 - _n4563 : _end4564].decode("utf-8", "surrogateescape")
+        (_flags4560,) = _U_I(buf, pos)
         pos += 4
-        _dom1138 = _tuple_new(remote_nonnull_domain, (_name1139, _uuid1140, _id1141))
-        value = _tuple_new(remote_domain_set_perf_events_args, (_dom1138, _params1142, _flags1143))
+        _pool4556 = _tuple_new(remote_nonnull_storage_pool, (_name4557, _uuid4558))
+        value = _tuple_new(remote_storage_vol_create_xml_args, (_pool4556, _xml4559, _flags4560))
     except _StructError:
-        raise _truncated("remote_domain_set_perf_events_args") from None
+        raise _truncated("remote_storage_vol_create_xml_args") from None
     return value, pos
 
 
-def encode_remote_domain_set_perf_events_args(out: bytearray, value: remote_domain_set_perf_events_args) -> None:
+def encode_remote_storage_vol_create_xml_args(out: bytearray, value: remote_storage_vol_create_xml_args) -> None:
     try:
-        _dom1163, _params1164, _flags1165 = value
-        _name1166, _uuid1167, _id1168 = _dom1163
-        _b1169 = _name1166.encode("utf-8", "surrogateescape")
-        _n1170 = len(_b1169)
-        if _n1170 > 4194304:
-            raise _too_long("remote_domain_set_perf_events_args.dom.name", _n1170, 4194304)
-        out += _U32P(_n1170)
-        out += _b1169
-        out += _PAD[-_n1170 & 3]
-        if len(_uuid1167) != 16:
-            raise _wrong_size("remote_domain_set_perf_events_args.dom.uuid", len(_uuid1167), 16)
-        out += _P_16si(_uuid1167, _id1168)
-        _n1171 = len(_params1164)
-        if _n1171 > 64:
-            raise _too_long("remote_domain_set_perf_events_args.params", _n1171, 64)
-        out += _U32P(_n1171)
-        for _e1172 in _params1164:
-            _field1173, _value1174 = _e1172
-            _b1175 = _field1173.encode("utf-8", "surrogateescape")
-            _n1176 = len(_b1175)
-            if _n1176 > 4194304:
-                raise _too_long("remote_domain_set_perf_events_args.params[].field", _n1176, 4194304)
-            out += _U32P(_n1176)
-            out += _b1175
-            out += _PAD[-_n1176 & 3]
-            _disc1177, _arm1178 = _value1174
-            out += _P_i(_disc1177)
-            if _disc1177 == 1:
-                _u1179 = cast("int", _arm1178)
-                out += _P_i(_u1179)
-            elif _disc1177 == 2:
-                _u1180 = cast("int", _arm1178)
-                out += _P_I(_u1180)
-            elif _disc1177 == 3:
-                _u1181 = cast("int", _arm1178)
-                out += _P_q(_u1181)
-            elif _disc1177 == 4:
-                _u1182 = cast("int", _arm1178)
-                out += _P_Q(_u1182)
-            elif _disc1177 == 5:
-                _u1183 = cast("float", _arm1178)
-                out += _P_d(_u1183)
-            elif _disc1177 == 6:
-                _u1184 = cast("int", _arm1178)
-                out += _P_i(_u1184)
-            elif _disc1177 == 7:
-                _u1185 = cast("str", _arm1178)
-                _b1186 = _u1185.encode("utf-8", "surrogateescape")
-                _n1187 = len(_b1186)
-                if _n1187 > 4194304:
-                    raise _too_long("remote_domain_set_perf_events_args.params[].value.s", _n1187, 4194304)
-                out += _U32P(_n1187)
-                out += _b1186
-                out += _PAD[-_n1187 & 3]
-            else:
-                raise _bad_union("remote_domain_set_perf_events_args.params[].value", _disc1177)
-        out += _P_I(_flags1165)
+        _pool4565, _xml4566, _flags4567 = value
+        _name4568, _uuid4569 = _pool4565
+        _b4570 = _name4568.encode("utf-8", "surrogateescape")
+        _n4571 = len(_b4570)
+        if _n4571 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_args.pool.name", _n4571, 4194304)
+        out += _U32P(_n4571)
+        out += _b4570
+        out += _PAD[-_n4571 & 3]
+        if len(_uuid4569) != 16:
+            raise _wrong_size("remote_storage_vol_create_xml_args.pool.uuid", len(_uuid4569), 16)
+        out += _P_16s(_uuid4569)
+        _b4572 = _xml4566.encode("utf-8", "surrogateescape")
+        _n4573 = len(_b4572)
+        if _n4573 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_args.xml", _n4573, 4194304)
+        out += _U32P(_n4573)
+        out += _b4572
+        out += _PAD[-_n4573 & 3]
+        out += _P_I(_flags4567)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_perf_events_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_create_xml_args: {e}") from e
 
 
 @record
-class remote_domain_get_perf_events_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_perf_events_args``."""
+class remote_storage_vol_create_xml_ret(Record, tuple[remote_nonnull_storage_vol]):
+    """XDR struct ``remote_storage_vol_create_xml_ret``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
+    vol: remote_nonnull_storage_vol
 
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_perf_events_args:
-        return _tuple_new(cls, (dom, flags))
+    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_create_xml_ret:
+        return _tuple_new(cls, (vol,))
 
 
-def decode_remote_domain_get_perf_events_args(buf: Buf, pos: int) -> tuple[remote_domain_get_perf_events_args, int]:
+def decode_remote_storage_vol_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_create_xml_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n1193,) = _U32(buf, pos)
-        if _n1193 > 4194304:
-            raise _too_long("remote_domain_get_perf_events_args.dom.name", _n1193, 4194304)
-        _end1194 = pos + 4 + _n1193
-        pos = _end1194 + (-_n1193 & 3)
+        (_n4578,) = _U32(buf, pos)
+        if _n4578 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_ret.vol.pool", _n4578, 4194304)
+        _end4579 = pos + 4 + _n4578
+        pos = _end4579 + (-_n4578 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_get_perf_events_args.dom.name")
-        _name1189 = buf[_end1194 - _n1193 : _end1194].decode("utf-8", "surrogateescape")
-        _uuid1190, _id1191, _flags1192 = _U_16siI(buf, pos)
-        pos += 24
-        _dom1188 = _tuple_new(remote_nonnull_domain, (_name1189, _uuid1190, _id1191))
-        value = _tuple_new(remote_domain_get_perf_events_args, (_dom1188, _flags1192))
+            raise _truncated("remote_storage_vol_create_xml_ret.vol.pool")
+        _pool4575 = buf[_end4579 - _n4578 : _end4579].decode("utf-8", "surrogateescape")
+        (_n4580,) = _U32(buf, pos)
+        if _n4580 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_ret.vol.name", _n4580, 4194304)
+        _end4581 = pos + 4 + _n4580
+        pos = _end4581 + (-_n4580 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_create_xml_ret.vol.name")
+        _name4576 = buf[_end4581 - _n4580 : _end4581].decode("utf-8", "surrogateescape")
+        (_n4582,) = _U32(buf, pos)
+        if _n4582 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_ret.vol.key", _n4582, 4194304)
+        _end4583 = pos + 4 + _n4582
+        pos = _end4583 + (-_n4582 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_create_xml_ret.vol.key")
+        _key4577 = buf[_end4583 - _n4582 : _end4583].decode("utf-8", "surrogateescape")
+        _vol4574 = _tuple_new(remote_nonnull_storage_vol, (_pool4575, _name4576, _key4577))
+        value = _tuple_new(remote_storage_vol_create_xml_ret, (_vol4574,))
     except _StructError:
-        raise _truncated("remote_domain_get_perf_events_args") from None
+        raise _truncated("remote_storage_vol_create_xml_ret") from None
     return value, pos
 
 
-def encode_remote_domain_get_perf_events_args(out: bytearray, value: remote_domain_get_perf_events_args) -> None:
+def encode_remote_storage_vol_create_xml_ret(out: bytearray, value: remote_storage_vol_create_xml_ret) -> None:
     try:
-        _dom1195, _flags1196 = value
-        _name1197, _uuid1198, _id1199 = _dom1195
-        _b1200 = _name1197.encode("utf-8", "surrogateescape")
-        _n1201 = len(_b1200)
-        if _n1201 > 4194304:
-            raise _too_long("remote_domain_get_perf_events_args.dom.name", _n1201, 4194304)
-        out += _U32P(_n1201)
-        out += _b1200
-        out += _PAD[-_n1201 & 3]
-        if len(_uuid1198) != 16:
-            raise _wrong_size("remote_domain_get_perf_events_args.dom.uuid", len(_uuid1198), 16)
-        out += _P_16siI(_uuid1198, _id1199, _flags1196)
+        (_vol4584,) = value
+        _pool4585, _name4586, _key4587 = _vol4584
+        _b4588 = _pool4585.encode("utf-8", "surrogateescape")
+        _n4589 = len(_b4588)
+        if _n4589 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_ret.vol.pool", _n4589, 4194304)
+        out += _U32P(_n4589)
+        out += _b4588
+        out += _PAD[-_n4589 & 3]
+        _b4590 = _name4586.encode("utf-8", "surrogateescape")
+        _n4591 = len(_b4590)
+        if _n4591 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_ret.vol.name", _n4591, 4194304)
+        out += _U32P(_n4591)
+        out += _b4590
+        out += _PAD[-_n4591 & 3]
+        _b4592 = _key4587.encode("utf-8", "surrogateescape")
+        _n4593 = len(_b4592)
+        if _n4593 > 4194304:
+            raise _too_long("remote_storage_vol_create_xml_ret.vol.key", _n4593, 4194304)
+        out += _U32P(_n4593)
+        out += _b4592
+        out += _PAD[-_n4593 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_perf_events_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_create_xml_ret: {e}") from e
 
 
 @record
-class remote_domain_get_perf_events_ret(Record, tuple[list[remote_typed_param]]):
-    """XDR struct ``remote_domain_get_perf_events_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-
-    def __new__(cls, params: list[remote_typed_param]) -> remote_domain_get_perf_events_ret:
-        return _tuple_new(cls, (params,))
-
-
-def decode_remote_domain_get_perf_events_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_perf_events_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n1203,) = _U32(buf, pos)
-        pos += 4
-        if _n1203 > 64:
-            raise _too_long("remote_domain_get_perf_events_ret.params", _n1203, 64)
-        if _n1203 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_perf_events_ret.params")
-        _params1202: list[remote_typed_param] = []
-        for _ in range(_n1203):
-            (_n1207,) = _U32(buf, pos)
-            if _n1207 > 4194304:
-                raise _too_long("remote_domain_get_perf_events_ret.params[].field", _n1207, 4194304)
-            _end1208 = pos + 4 + _n1207
-            pos = _end1208 + (-_n1207 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_perf_events_ret.params[].field")
-            _field1205 = buf[_end1208 - _n1207 : _end1208].decode("utf-8", "surrogateescape")
-            (_disc1209,) = _U_i(buf, pos)
-            pos += 4
-            _arm1210: int | float | str
-            if _disc1209 == 1:
-                (_u1211,) = _U_i(buf, pos)
-                pos += 4
-                _arm1210 = _u1211
-            elif _disc1209 == 2:
-                (_u1212,) = _U_I(buf, pos)
-                pos += 4
-                _arm1210 = _u1212
-            elif _disc1209 == 3:
-                (_u1213,) = _U_q(buf, pos)
-                pos += 8
-                _arm1210 = _u1213
-            elif _disc1209 == 4:
-                (_u1214,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1210 = _u1214
-            elif _disc1209 == 5:
-                (_u1215,) = _U_d(buf, pos)
-                pos += 8
-                _arm1210 = _u1215
-            elif _disc1209 == 6:
-                (_u1216,) = _U_i(buf, pos)
-                pos += 4
-                _arm1210 = _u1216
-            elif _disc1209 == 7:
-                (_n1218,) = _U32(buf, pos)
-                if _n1218 > 4194304:
-                    raise _too_long("remote_domain_get_perf_events_ret.params[].value.s", _n1218, 4194304)
-                _end1219 = pos + 4 + _n1218
-                pos = _end1219 + (-_n1218 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_perf_events_ret.params[].value.s")
-                _u1217 = buf[_end1219 - _n1218 : _end1219].decode("utf-8", "surrogateescape")
-                _arm1210 = _u1217
-            else:
-                raise _bad_union("remote_domain_get_perf_events_ret.params[].value", _disc1209)
-            _value1206 = (_disc1209, _arm1210)
-            _e1204 = _tuple_new(remote_typed_param, (_field1205, _value1206))
-            _params1202.append(_e1204)
-        value = _tuple_new(remote_domain_get_perf_events_ret, (_params1202,))
-    except _StructError:
-        raise _truncated("remote_domain_get_perf_events_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_perf_events_ret(out: bytearray, value: remote_domain_get_perf_events_ret) -> None:
-    try:
-        (_params1220,) = value
-        _n1221 = len(_params1220)
-        if _n1221 > 64:
-            raise _too_long("remote_domain_get_perf_events_ret.params", _n1221, 64)
-        out += _U32P(_n1221)
-        for _e1222 in _params1220:
-            _field1223, _value1224 = _e1222
-            _b1225 = _field1223.encode("utf-8", "surrogateescape")
-            _n1226 = len(_b1225)
-            if _n1226 > 4194304:
-                raise _too_long("remote_domain_get_perf_events_ret.params[].field", _n1226, 4194304)
-            out += _U32P(_n1226)
-            out += _b1225
-            out += _PAD[-_n1226 & 3]
-            _disc1227, _arm1228 = _value1224
-            out += _P_i(_disc1227)
-            if _disc1227 == 1:
-                _u1229 = cast("int", _arm1228)
-                out += _P_i(_u1229)
-            elif _disc1227 == 2:
-                _u1230 = cast("int", _arm1228)
-                out += _P_I(_u1230)
-            elif _disc1227 == 3:
-                _u1231 = cast("int", _arm1228)
-                out += _P_q(_u1231)
-            elif _disc1227 == 4:
-                _u1232 = cast("int", _arm1228)
-                out += _P_Q(_u1232)
-            elif _disc1227 == 5:
-                _u1233 = cast("float", _arm1228)
-                out += _P_d(_u1233)
-            elif _disc1227 == 6:
-                _u1234 = cast("int", _arm1228)
-                out += _P_i(_u1234)
-            elif _disc1227 == 7:
-                _u1235 = cast("str", _arm1228)
-                _b1236 = _u1235.encode("utf-8", "surrogateescape")
-                _n1237 = len(_b1236)
-                if _n1237 > 4194304:
-                    raise _too_long("remote_domain_get_perf_events_ret.params[].value.s", _n1237, 4194304)
-                out += _U32P(_n1237)
-                out += _b1236
-                out += _PAD[-_n1237 & 3]
-            else:
-                raise _bad_union("remote_domain_get_perf_events_ret.params[].value", _disc1227)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_perf_events_ret: {e}") from e
-
-
-@record
-class remote_domain_pin_iothread_args(Record, tuple[remote_nonnull_domain, int, bytes, int]):
-    """XDR struct ``remote_domain_pin_iothread_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    iothreads_id: int
-    cpumap: bytes
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, iothreads_id: int, cpumap: bytes, flags: int) -> remote_domain_pin_iothread_args:
-        return _tuple_new(cls, (dom, iothreads_id, cpumap, flags))
-
-
-def decode_remote_domain_pin_iothread_args(buf: Buf, pos: int) -> tuple[remote_domain_pin_iothread_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2811,) = _U32(buf, pos)
-        if _n2811 > 4194304:
-            raise _too_long("remote_domain_pin_iothread_args.dom.name", _n2811, 4194304)
-        _end2812 = pos + 4 + _n2811
-        pos = _end2812 + (-_n2811 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pin_iothread_args.dom.name")
-        _name2805 = buf[_end2812 - _n2811 : _end2812].decode("utf-8", "surrogateescape")
-        _uuid2806, _id2807, _iothreads_id2808 = _U_16siI(buf, pos)
-        pos += 24
-        (_n2813,) = _U32(buf, pos)
-        if _n2813 > 2048:
-            raise _too_long("remote_domain_pin_iothread_args.cpumap", _n2813, 2048)
-        _end2814 = pos + 4 + _n2813
-        pos = _end2814 + (-_n2813 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_pin_iothread_args.cpumap")
-        _cpumap2809 = buf[_end2814 - _n2813 : _end2814]
-        (_flags2810,) = _U_I(buf, pos)
-        pos += 4
-        _dom2804 = _tuple_new(remote_nonnull_domain, (_name2805, _uuid2806, _id2807))
-        value = _tuple_new(remote_domain_pin_iothread_args, (_dom2804, _iothreads_id2808, _cpumap2809, _flags2810))
-    except _StructError:
-        raise _truncated("remote_domain_pin_iothread_args") from None
-    return value, pos
-
-
-def encode_remote_domain_pin_iothread_args(out: bytearray, value: remote_domain_pin_iothread_args) -> None:
-    try:
-        _dom2815, _iothreads_id2816, _cpumap2817, _flags2818 = value
-        _name2819, _uuid2820, _id2821 = _dom2815
-        _b2822 = _name2819.encode("utf-8", "surrogateescape")
-        _n2823 = len(_b2822)
-        if _n2823 > 4194304:
-            raise _too_long("remote_domain_pin_iothread_args.dom.name", _n2823, 4194304)
-        out += _U32P(_n2823)
-        out += _b2822
-        out += _PAD[-_n2823 & 3]
-        if len(_uuid2820) != 16:
-            raise _wrong_size("remote_domain_pin_iothread_args.dom.uuid", len(_uuid2820), 16)
-        out += _P_16siI(_uuid2820, _id2821, _iothreads_id2816)
-        _b2824 = _cpumap2817
-        _n2825 = len(_b2824)
-        if _n2825 > 2048:
-            raise _too_long("remote_domain_pin_iothread_args.cpumap", _n2825, 2048)
-        out += _U32P(_n2825)
-        out += _b2824
-        out += _PAD[-_n2825 & 3]
-        out += _P_I(_flags2818)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_pin_iothread_args: {e}") from e
-
-
-@record
-class remote_domain_add_iothread_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_add_iothread_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    iothread_id: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, iothread_id: int, flags: int) -> remote_domain_add_iothread_args:
-        return _tuple_new(cls, (dom, iothread_id, flags))
-
-
-def decode_remote_domain_add_iothread_args(buf: Buf, pos: int) -> tuple[remote_domain_add_iothread_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2832,) = _U32(buf, pos)
-        if _n2832 > 4194304:
-            raise _too_long("remote_domain_add_iothread_args.dom.name", _n2832, 4194304)
-        _end2833 = pos + 4 + _n2832
-        pos = _end2833 + (-_n2832 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_add_iothread_args.dom.name")
-        _name2827 = buf[_end2833 - _n2832 : _end2833].decode("utf-8", "surrogateescape")
-        _uuid2828, _id2829, _iothread_id2830, _flags2831 = _U_16siII(buf, pos)
-        pos += 28
-        _dom2826 = _tuple_new(remote_nonnull_domain, (_name2827, _uuid2828, _id2829))
-        value = _tuple_new(remote_domain_add_iothread_args, (_dom2826, _iothread_id2830, _flags2831))
-    except _StructError:
-        raise _truncated("remote_domain_add_iothread_args") from None
-    return value, pos
-
-
-def encode_remote_domain_add_iothread_args(out: bytearray, value: remote_domain_add_iothread_args) -> None:
-    try:
-        _dom2834, _iothread_id2835, _flags2836 = value
-        _name2837, _uuid2838, _id2839 = _dom2834
-        _b2840 = _name2837.encode("utf-8", "surrogateescape")
-        _n2841 = len(_b2840)
-        if _n2841 > 4194304:
-            raise _too_long("remote_domain_add_iothread_args.dom.name", _n2841, 4194304)
-        out += _U32P(_n2841)
-        out += _b2840
-        out += _PAD[-_n2841 & 3]
-        if len(_uuid2838) != 16:
-            raise _wrong_size("remote_domain_add_iothread_args.dom.uuid", len(_uuid2838), 16)
-        out += _P_16siII(_uuid2838, _id2839, _iothread_id2835, _flags2836)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_add_iothread_args: {e}") from e
-
-
-@record
-class remote_domain_del_iothread_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_del_iothread_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    iothread_id: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, iothread_id: int, flags: int) -> remote_domain_del_iothread_args:
-        return _tuple_new(cls, (dom, iothread_id, flags))
-
-
-def decode_remote_domain_del_iothread_args(buf: Buf, pos: int) -> tuple[remote_domain_del_iothread_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2848,) = _U32(buf, pos)
-        if _n2848 > 4194304:
-            raise _too_long("remote_domain_del_iothread_args.dom.name", _n2848, 4194304)
-        _end2849 = pos + 4 + _n2848
-        pos = _end2849 + (-_n2848 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_del_iothread_args.dom.name")
-        _name2843 = buf[_end2849 - _n2848 : _end2849].decode("utf-8", "surrogateescape")
-        _uuid2844, _id2845, _iothread_id2846, _flags2847 = _U_16siII(buf, pos)
-        pos += 28
-        _dom2842 = _tuple_new(remote_nonnull_domain, (_name2843, _uuid2844, _id2845))
-        value = _tuple_new(remote_domain_del_iothread_args, (_dom2842, _iothread_id2846, _flags2847))
-    except _StructError:
-        raise _truncated("remote_domain_del_iothread_args") from None
-    return value, pos
-
-
-def encode_remote_domain_del_iothread_args(out: bytearray, value: remote_domain_del_iothread_args) -> None:
-    try:
-        _dom2850, _iothread_id2851, _flags2852 = value
-        _name2853, _uuid2854, _id2855 = _dom2850
-        _b2856 = _name2853.encode("utf-8", "surrogateescape")
-        _n2857 = len(_b2856)
-        if _n2857 > 4194304:
-            raise _too_long("remote_domain_del_iothread_args.dom.name", _n2857, 4194304)
-        out += _U32P(_n2857)
-        out += _b2856
-        out += _PAD[-_n2857 & 3]
-        if len(_uuid2854) != 16:
-            raise _wrong_size("remote_domain_del_iothread_args.dom.uuid", len(_uuid2854), 16)
-        out += _P_16siII(_uuid2854, _id2855, _iothread_id2851, _flags2852)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_del_iothread_args: {e}") from e
-
-
-@record
-class remote_storage_vol_get_info_flags_args(Record, tuple[remote_nonnull_storage_vol, int]):
-    """XDR struct ``remote_storage_vol_get_info_flags_args``."""
+class remote_storage_vol_delete_args(Record, tuple[remote_nonnull_storage_vol, int]):
+    """XDR struct ``remote_storage_vol_delete_args``."""
 
     __slots__ = ()
     vol: remote_nonnull_storage_vol
     flags: int
 
-    def __new__(cls, vol: remote_nonnull_storage_vol, flags: int) -> remote_storage_vol_get_info_flags_args:
+    def __new__(cls, vol: remote_nonnull_storage_vol, flags: int) -> remote_storage_vol_delete_args:
         return _tuple_new(cls, (vol, flags))
 
 
-def decode_remote_storage_vol_get_info_flags_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_info_flags_args, int]:
+def decode_remote_storage_vol_delete_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_delete_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4779,) = _U32(buf, pos)
-        if _n4779 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_flags_args.vol.pool", _n4779, 4194304)
-        _end4780 = pos + 4 + _n4779
-        pos = _end4780 + (-_n4779 & 3)
+        (_n4657,) = _U32(buf, pos)
+        if _n4657 > 4194304:
+            raise _too_long("remote_storage_vol_delete_args.vol.pool", _n4657, 4194304)
+        _end4658 = pos + 4 + _n4657
+        pos = _end4658 + (-_n4657 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_info_flags_args.vol.pool")
-        _pool4775 = buf[_end4780 - _n4779 : _end4780].decode("utf-8", "surrogateescape")
-        (_n4781,) = _U32(buf, pos)
-        if _n4781 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_flags_args.vol.name", _n4781, 4194304)
-        _end4782 = pos + 4 + _n4781
-        pos = _end4782 + (-_n4781 & 3)
+            raise _truncated("remote_storage_vol_delete_args.vol.pool")
+        _pool4653 = buf[_end4658 - _n4657 : _end4658].decode("utf-8", "surrogateescape")
+        (_n4659,) = _U32(buf, pos)
+        if _n4659 > 4194304:
+            raise _too_long("remote_storage_vol_delete_args.vol.name", _n4659, 4194304)
+        _end4660 = pos + 4 + _n4659
+        pos = _end4660 + (-_n4659 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_info_flags_args.vol.name")
-        _name4776 = buf[_end4782 - _n4781 : _end4782].decode("utf-8", "surrogateescape")
-        (_n4783,) = _U32(buf, pos)
-        if _n4783 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_flags_args.vol.key", _n4783, 4194304)
-        _end4784 = pos + 4 + _n4783
-        pos = _end4784 + (-_n4783 & 3)
+            raise _truncated("remote_storage_vol_delete_args.vol.name")
+        _name4654 = buf[_end4660 - _n4659 : _end4660].decode("utf-8", "surrogateescape")
+        (_n4661,) = _U32(buf, pos)
+        if _n4661 > 4194304:
+            raise _too_long("remote_storage_vol_delete_args.vol.key", _n4661, 4194304)
+        _end4662 = pos + 4 + _n4661
+        pos = _end4662 + (-_n4661 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_vol_get_info_flags_args.vol.key")
-        _key4777 = buf[_end4784 - _n4783 : _end4784].decode("utf-8", "surrogateescape")
-        (_flags4778,) = _U_I(buf, pos)
+            raise _truncated("remote_storage_vol_delete_args.vol.key")
+        _key4655 = buf[_end4662 - _n4661 : _end4662].decode("utf-8", "surrogateescape")
+        (_flags4656,) = _U_I(buf, pos)
         pos += 4
-        _vol4774 = _tuple_new(remote_nonnull_storage_vol, (_pool4775, _name4776, _key4777))
-        value = _tuple_new(remote_storage_vol_get_info_flags_args, (_vol4774, _flags4778))
+        _vol4652 = _tuple_new(remote_nonnull_storage_vol, (_pool4653, _name4654, _key4655))
+        value = _tuple_new(remote_storage_vol_delete_args, (_vol4652, _flags4656))
     except _StructError:
-        raise _truncated("remote_storage_vol_get_info_flags_args") from None
+        raise _truncated("remote_storage_vol_delete_args") from None
     return value, pos
 
 
-def encode_remote_storage_vol_get_info_flags_args(out: bytearray, value: remote_storage_vol_get_info_flags_args) -> None:
+def encode_remote_storage_vol_delete_args(out: bytearray, value: remote_storage_vol_delete_args) -> None:
     try:
-        _vol4785, _flags4786 = value
-        _pool4787, _name4788, _key4789 = _vol4785
-        _b4790 = _pool4787.encode("utf-8", "surrogateescape")
-        _n4791 = len(_b4790)
-        if _n4791 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_flags_args.vol.pool", _n4791, 4194304)
-        out += _U32P(_n4791)
-        out += _b4790
-        out += _PAD[-_n4791 & 3]
-        _b4792 = _name4788.encode("utf-8", "surrogateescape")
-        _n4793 = len(_b4792)
-        if _n4793 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_flags_args.vol.name", _n4793, 4194304)
-        out += _U32P(_n4793)
-        out += _b4792
-        out += _PAD[-_n4793 & 3]
-        _b4794 = _key4789.encode("utf-8", "surrogateescape")
-        _n4795 = len(_b4794)
-        if _n4795 > 4194304:
-            raise _too_long("remote_storage_vol_get_info_flags_args.vol.key", _n4795, 4194304)
-        out += _U32P(_n4795)
-        out += _b4794
-        out += _PAD[-_n4795 & 3]
-        out += _P_I(_flags4786)
+        _vol4663, _flags4664 = value
+        _pool4665, _name4666, _key4667 = _vol4663
+        _b4668 = _pool4665.encode("utf-8", "surrogateescape")
+        _n4669 = len(_b4668)
+        if _n4669 > 4194304:
+            raise _too_long("remote_storage_vol_delete_args.vol.pool", _n4669, 4194304)
+        out += _U32P(_n4669)
+        out += _b4668
+        out += _PAD[-_n4669 & 3]
+        _b4670 = _name4666.encode("utf-8", "surrogateescape")
+        _n4671 = len(_b4670)
+        if _n4671 > 4194304:
+            raise _too_long("remote_storage_vol_delete_args.vol.name", _n4671, 4194304)
+        out += _U32P(_n4671)
+        out += _b4670
+        out += _PAD[-_n4671 & 3]
+        _b4672 = _key4667.encode("utf-8", "surrogateescape")
+        _n4673 = len(_b4672)
+        if _n4673 > 4194304:
+            raise _too_long("remote_storage_vol_delete_args.vol.key", _n4673, 4194304)
+        out += _U32P(_n4673)
+        out += _b4672
+        out += _PAD[-_n4673 & 3]
+        out += _P_I(_flags4664)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_info_flags_args: {e}") from e
-
-
-@record
-class remote_storage_vol_get_info_flags_ret(Record, tuple[int, int, int]):
-    """XDR struct ``remote_storage_vol_get_info_flags_ret``."""
-
-    __slots__ = ()
-    type: int
-    capacity: int
-    allocation: int
-
-    def __new__(cls, type: int, capacity: int, allocation: int) -> remote_storage_vol_get_info_flags_ret:
-        return _tuple_new(cls, (type, capacity, allocation))
-
-
-def decode_remote_storage_vol_get_info_flags_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_info_flags_ret, int]:
-    try:
-        _type4796, _capacity4797, _allocation4798 = _U_iQQ(buf, pos)
-        pos += 20
-        _type4796 = (((_type4796) & 0xFF) ^ 0x80) - 0x80
-        value = _tuple_new(remote_storage_vol_get_info_flags_ret, (_type4796, _capacity4797, _allocation4798))
-    except _StructError:
-        raise _truncated("remote_storage_vol_get_info_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_storage_vol_get_info_flags_ret(out: bytearray, value: remote_storage_vol_get_info_flags_ret) -> None:
-    try:
-        _type4799, _capacity4800, _allocation4801 = value
-        out += _P_iQQ(_type4799, _capacity4800, _allocation4801)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_vol_get_info_flags_ret: {e}") from e
-
-
-@record
-class remote_domain_event_callback_device_added_msg(Record, tuple[int, remote_nonnull_domain, str]):
-    """XDR struct ``remote_domain_event_callback_device_added_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    devAlias: str
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, devAlias: str) -> remote_domain_event_callback_device_added_msg:
-        return _tuple_new(cls, (callbackID, dom, devAlias))
-
-
-def decode_remote_domain_event_callback_device_added_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_device_added_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8298,) = _U_i(buf, pos)
-        pos += 4
-        (_n8304,) = _U32(buf, pos)
-        if _n8304 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_added_msg.dom.name", _n8304, 4194304)
-        _end8305 = pos + 4 + _n8304
-        pos = _end8305 + (-_n8304 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_device_added_msg.dom.name")
-        _name8300 = buf[_end8305 - _n8304 : _end8305].decode("utf-8", "surrogateescape")
-        _uuid8301, _id8302 = _U_16si(buf, pos)
-        pos += 20
-        (_n8306,) = _U32(buf, pos)
-        if _n8306 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_added_msg.devAlias", _n8306, 4194304)
-        _end8307 = pos + 4 + _n8306
-        pos = _end8307 + (-_n8306 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_device_added_msg.devAlias")
-        _devAlias8303 = buf[_end8307 - _n8306 : _end8307].decode("utf-8", "surrogateescape")
-        _dom8299 = _tuple_new(remote_nonnull_domain, (_name8300, _uuid8301, _id8302))
-        value = _tuple_new(remote_domain_event_callback_device_added_msg, (_callbackID8298, _dom8299, _devAlias8303))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_device_added_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_device_added_msg(out: bytearray, value: remote_domain_event_callback_device_added_msg) -> None:
-    try:
-        _callbackID8308, _dom8309, _devAlias8310 = value
-        _name8311, _uuid8312, _id8313 = _dom8309
-        out += _P_i(_callbackID8308)
-        _b8314 = _name8311.encode("utf-8", "surrogateescape")
-        _n8315 = len(_b8314)
-        if _n8315 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_added_msg.dom.name", _n8315, 4194304)
-        out += _U32P(_n8315)
-        out += _b8314
-        out += _PAD[-_n8315 & 3]
-        if len(_uuid8312) != 16:
-            raise _wrong_size("remote_domain_event_callback_device_added_msg.dom.uuid", len(_uuid8312), 16)
-        out += _P_16si(_uuid8312, _id8313)
-        _b8316 = _devAlias8310.encode("utf-8", "surrogateescape")
-        _n8317 = len(_b8316)
-        if _n8317 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_added_msg.devAlias", _n8317, 4194304)
-        out += _U32P(_n8317)
-        out += _b8316
-        out += _PAD[-_n8317 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_device_added_msg: {e}") from e
-
-
-@record
-class remote_connect_event_connection_closed_msg(Record, tuple[int]):
-    """XDR struct ``remote_connect_event_connection_closed_msg``."""
-
-    __slots__ = ()
-    reason: int
-
-    def __new__(cls, reason: int) -> remote_connect_event_connection_closed_msg:
-        return _tuple_new(cls, (reason,))
-
-
-def decode_remote_connect_event_connection_closed_msg(buf: Buf, pos: int) -> tuple[remote_connect_event_connection_closed_msg, int]:
-    try:
-        (_reason8318,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_event_connection_closed_msg, (_reason8318,))
-    except _StructError:
-        raise _truncated("remote_connect_event_connection_closed_msg") from None
-    return value, pos
-
-
-def encode_remote_connect_event_connection_closed_msg(out: bytearray, value: remote_connect_event_connection_closed_msg) -> None:
-    try:
-        (_reason8319,) = value
-        out += _P_i(_reason8319)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_event_connection_closed_msg: {e}") from e
-
-
-@record
-class remote_connect_storage_pool_event_register_any_args(Record, tuple[int, remote_nonnull_storage_pool | None]):
-    """XDR struct ``remote_connect_storage_pool_event_register_any_args``."""
-
-    __slots__ = ()
-    eventID: int
-    pool: remote_nonnull_storage_pool | None
-
-    def __new__(cls, eventID: int, pool: remote_nonnull_storage_pool | None) -> remote_connect_storage_pool_event_register_any_args:
-        return _tuple_new(cls, (eventID, pool))
-
-
-def decode_remote_connect_storage_pool_event_register_any_args(buf: Buf, pos: int) -> tuple[remote_connect_storage_pool_event_register_any_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_eventID8376,) = _U_i(buf, pos)
-        pos += 4
-        (_f8378,) = _U32(buf, pos)
-        pos += 4
-        _pool8377: remote_nonnull_storage_pool | None = None
-        if _f8378 == 1:
-            (_n8382,) = _U32(buf, pos)
-            if _n8382 > 4194304:
-                raise _too_long("remote_connect_storage_pool_event_register_any_args.pool.name", _n8382, 4194304)
-            _end8383 = pos + 4 + _n8382
-            pos = _end8383 + (-_n8382 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_storage_pool_event_register_any_args.pool.name")
-            _name8380 = buf[_end8383 - _n8382 : _end8383].decode("utf-8", "surrogateescape")
-            (_uuid8381,) = _U_16s(buf, pos)
-            pos += 16
-            _o8379 = _tuple_new(remote_nonnull_storage_pool, (_name8380, _uuid8381))
-            _pool8377 = _o8379
-        elif _f8378 != 0:
-            raise _bad_flag("remote_connect_storage_pool_event_register_any_args.pool", _f8378)
-        value = _tuple_new(remote_connect_storage_pool_event_register_any_args, (_eventID8376, _pool8377))
-    except _StructError:
-        raise _truncated("remote_connect_storage_pool_event_register_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_storage_pool_event_register_any_args(out: bytearray, value: remote_connect_storage_pool_event_register_any_args) -> None:
-    try:
-        _eventID8384, _pool8385 = value
-        out += _P_i(_eventID8384)
-        if _pool8385 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _name8386, _uuid8387 = _pool8385
-            _b8388 = _name8386.encode("utf-8", "surrogateescape")
-            _n8389 = len(_b8388)
-            if _n8389 > 4194304:
-                raise _too_long("remote_connect_storage_pool_event_register_any_args.pool.name", _n8389, 4194304)
-            out += _U32P(_n8389)
-            out += _b8388
-            out += _PAD[-_n8389 & 3]
-            if len(_uuid8387) != 16:
-                raise _wrong_size("remote_connect_storage_pool_event_register_any_args.pool.uuid", len(_uuid8387), 16)
-            out += _P_16s(_uuid8387)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_storage_pool_event_register_any_args: {e}") from e
-
-
-@record
-class remote_connect_storage_pool_event_register_any_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_storage_pool_event_register_any_ret``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_storage_pool_event_register_any_ret:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_storage_pool_event_register_any_ret(buf: Buf, pos: int) -> tuple[remote_connect_storage_pool_event_register_any_ret, int]:
-    try:
-        (_callbackID8390,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_storage_pool_event_register_any_ret, (_callbackID8390,))
-    except _StructError:
-        raise _truncated("remote_connect_storage_pool_event_register_any_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_storage_pool_event_register_any_ret(out: bytearray, value: remote_connect_storage_pool_event_register_any_ret) -> None:
-    try:
-        (_callbackID8391,) = value
-        out += _P_i(_callbackID8391)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_storage_pool_event_register_any_ret: {e}") from e
-
-
-@record
-class remote_connect_storage_pool_event_deregister_any_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_storage_pool_event_deregister_any_args``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_storage_pool_event_deregister_any_args:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_storage_pool_event_deregister_any_args(buf: Buf, pos: int) -> tuple[remote_connect_storage_pool_event_deregister_any_args, int]:
-    try:
-        (_callbackID8392,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_storage_pool_event_deregister_any_args, (_callbackID8392,))
-    except _StructError:
-        raise _truncated("remote_connect_storage_pool_event_deregister_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_storage_pool_event_deregister_any_args(out: bytearray, value: remote_connect_storage_pool_event_deregister_any_args) -> None:
-    try:
-        (_callbackID8393,) = value
-        out += _P_i(_callbackID8393)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_storage_pool_event_deregister_any_args: {e}") from e
-
-
-@record
-class remote_storage_pool_event_lifecycle_msg(Record, tuple[int, remote_nonnull_storage_pool, int, int]):
-    """XDR struct ``remote_storage_pool_event_lifecycle_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    pool: remote_nonnull_storage_pool
-    event: int
-    detail: int
-
-    def __new__(cls, callbackID: int, pool: remote_nonnull_storage_pool, event: int, detail: int) -> remote_storage_pool_event_lifecycle_msg:
-        return _tuple_new(cls, (callbackID, pool, event, detail))
-
-
-def decode_remote_storage_pool_event_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_storage_pool_event_lifecycle_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8394,) = _U_i(buf, pos)
-        pos += 4
-        (_n8400,) = _U32(buf, pos)
-        if _n8400 > 4194304:
-            raise _too_long("remote_storage_pool_event_lifecycle_msg.pool.name", _n8400, 4194304)
-        _end8401 = pos + 4 + _n8400
-        pos = _end8401 + (-_n8400 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_event_lifecycle_msg.pool.name")
-        _name8396 = buf[_end8401 - _n8400 : _end8401].decode("utf-8", "surrogateescape")
-        _uuid8397, _event8398, _detail8399 = _U_16sii(buf, pos)
-        pos += 24
-        _pool8395 = _tuple_new(remote_nonnull_storage_pool, (_name8396, _uuid8397))
-        value = _tuple_new(remote_storage_pool_event_lifecycle_msg, (_callbackID8394, _pool8395, _event8398, _detail8399))
-    except _StructError:
-        raise _truncated("remote_storage_pool_event_lifecycle_msg") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_event_lifecycle_msg(out: bytearray, value: remote_storage_pool_event_lifecycle_msg) -> None:
-    try:
-        _callbackID8402, _pool8403, _event8404, _detail8405 = value
-        _name8406, _uuid8407 = _pool8403
-        out += _P_i(_callbackID8402)
-        _b8408 = _name8406.encode("utf-8", "surrogateescape")
-        _n8409 = len(_b8408)
-        if _n8409 > 4194304:
-            raise _too_long("remote_storage_pool_event_lifecycle_msg.pool.name", _n8409, 4194304)
-        out += _U32P(_n8409)
-        out += _b8408
-        out += _PAD[-_n8409 & 3]
-        if len(_uuid8407) != 16:
-            raise _wrong_size("remote_storage_pool_event_lifecycle_msg.pool.uuid", len(_uuid8407), 16)
-        out += _P_16sii(_uuid8407, _event8404, _detail8405)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_event_lifecycle_msg: {e}") from e
-
-
-@record
-class remote_storage_pool_event_refresh_msg(Record, tuple[int, remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_event_refresh_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    pool: remote_nonnull_storage_pool
-
-    def __new__(cls, callbackID: int, pool: remote_nonnull_storage_pool) -> remote_storage_pool_event_refresh_msg:
-        return _tuple_new(cls, (callbackID, pool))
-
-
-def decode_remote_storage_pool_event_refresh_msg(buf: Buf, pos: int) -> tuple[remote_storage_pool_event_refresh_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8410,) = _U_i(buf, pos)
-        pos += 4
-        (_n8414,) = _U32(buf, pos)
-        if _n8414 > 4194304:
-            raise _too_long("remote_storage_pool_event_refresh_msg.pool.name", _n8414, 4194304)
-        _end8415 = pos + 4 + _n8414
-        pos = _end8415 + (-_n8414 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_storage_pool_event_refresh_msg.pool.name")
-        _name8412 = buf[_end8415 - _n8414 : _end8415].decode("utf-8", "surrogateescape")
-        (_uuid8413,) = _U_16s(buf, pos)
-        pos += 16
-        _pool8411 = _tuple_new(remote_nonnull_storage_pool, (_name8412, _uuid8413))
-        value = _tuple_new(remote_storage_pool_event_refresh_msg, (_callbackID8410, _pool8411))
-    except _StructError:
-        raise _truncated("remote_storage_pool_event_refresh_msg") from None
-    return value, pos
-
-
-def encode_remote_storage_pool_event_refresh_msg(out: bytearray, value: remote_storage_pool_event_refresh_msg) -> None:
-    try:
-        _callbackID8416, _pool8417 = value
-        _name8418, _uuid8419 = _pool8417
-        out += _P_i(_callbackID8416)
-        _b8420 = _name8418.encode("utf-8", "surrogateescape")
-        _n8421 = len(_b8420)
-        if _n8421 > 4194304:
-            raise _too_long("remote_storage_pool_event_refresh_msg.pool.name", _n8421, 4194304)
-        out += _U32P(_n8421)
-        out += _b8420
-        out += _PAD[-_n8421 & 3]
-        if len(_uuid8419) != 16:
-            raise _wrong_size("remote_storage_pool_event_refresh_msg.pool.uuid", len(_uuid8419), 16)
-        out += _P_16s(_uuid8419)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_event_refresh_msg: {e}") from e
-
-
-@record
-class remote_connect_node_device_event_register_any_args(Record, tuple[int, remote_nonnull_node_device | None]):
-    """XDR struct ``remote_connect_node_device_event_register_any_args``."""
-
-    __slots__ = ()
-    eventID: int
-    dev: remote_nonnull_node_device | None
-
-    def __new__(cls, eventID: int, dev: remote_nonnull_node_device | None) -> remote_connect_node_device_event_register_any_args:
-        return _tuple_new(cls, (eventID, dev))
-
-
-def decode_remote_connect_node_device_event_register_any_args(buf: Buf, pos: int) -> tuple[remote_connect_node_device_event_register_any_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_eventID8422,) = _U_i(buf, pos)
-        pos += 4
-        (_f8424,) = _U32(buf, pos)
-        pos += 4
-        _dev8423: remote_nonnull_node_device | None = None
-        if _f8424 == 1:
-            (_n8427,) = _U32(buf, pos)
-            if _n8427 > 4194304:
-                raise _too_long("remote_connect_node_device_event_register_any_args.dev.name", _n8427, 4194304)
-            _end8428 = pos + 4 + _n8427
-            pos = _end8428 + (-_n8427 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_node_device_event_register_any_args.dev.name")
-            _name8426 = buf[_end8428 - _n8427 : _end8428].decode("utf-8", "surrogateescape")
-            _o8425 = _tuple_new(remote_nonnull_node_device, (_name8426,))
-            _dev8423 = _o8425
-        elif _f8424 != 0:
-            raise _bad_flag("remote_connect_node_device_event_register_any_args.dev", _f8424)
-        value = _tuple_new(remote_connect_node_device_event_register_any_args, (_eventID8422, _dev8423))
-    except _StructError:
-        raise _truncated("remote_connect_node_device_event_register_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_node_device_event_register_any_args(out: bytearray, value: remote_connect_node_device_event_register_any_args) -> None:
-    try:
-        _eventID8429, _dev8430 = value
-        out += _P_i(_eventID8429)
-        if _dev8430 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            (_name8431,) = _dev8430
-            _b8432 = _name8431.encode("utf-8", "surrogateescape")
-            _n8433 = len(_b8432)
-            if _n8433 > 4194304:
-                raise _too_long("remote_connect_node_device_event_register_any_args.dev.name", _n8433, 4194304)
-            out += _U32P(_n8433)
-            out += _b8432
-            out += _PAD[-_n8433 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_node_device_event_register_any_args: {e}") from e
-
-
-@record
-class remote_connect_node_device_event_register_any_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_node_device_event_register_any_ret``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_node_device_event_register_any_ret:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_node_device_event_register_any_ret(buf: Buf, pos: int) -> tuple[remote_connect_node_device_event_register_any_ret, int]:
-    try:
-        (_callbackID8434,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_node_device_event_register_any_ret, (_callbackID8434,))
-    except _StructError:
-        raise _truncated("remote_connect_node_device_event_register_any_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_node_device_event_register_any_ret(out: bytearray, value: remote_connect_node_device_event_register_any_ret) -> None:
-    try:
-        (_callbackID8435,) = value
-        out += _P_i(_callbackID8435)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_node_device_event_register_any_ret: {e}") from e
-
-
-@record
-class remote_connect_node_device_event_deregister_any_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_node_device_event_deregister_any_args``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_node_device_event_deregister_any_args:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_node_device_event_deregister_any_args(buf: Buf, pos: int) -> tuple[remote_connect_node_device_event_deregister_any_args, int]:
-    try:
-        (_callbackID8436,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_node_device_event_deregister_any_args, (_callbackID8436,))
-    except _StructError:
-        raise _truncated("remote_connect_node_device_event_deregister_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_node_device_event_deregister_any_args(out: bytearray, value: remote_connect_node_device_event_deregister_any_args) -> None:
-    try:
-        (_callbackID8437,) = value
-        out += _P_i(_callbackID8437)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_node_device_event_deregister_any_args: {e}") from e
-
-
-@record
-class remote_node_device_event_lifecycle_msg(Record, tuple[int, remote_nonnull_node_device, int, int]):
-    """XDR struct ``remote_node_device_event_lifecycle_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dev: remote_nonnull_node_device
-    event: int
-    detail: int
-
-    def __new__(cls, callbackID: int, dev: remote_nonnull_node_device, event: int, detail: int) -> remote_node_device_event_lifecycle_msg:
-        return _tuple_new(cls, (callbackID, dev, event, detail))
-
-
-def decode_remote_node_device_event_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_node_device_event_lifecycle_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8438,) = _U_i(buf, pos)
-        pos += 4
-        (_n8443,) = _U32(buf, pos)
-        if _n8443 > 4194304:
-            raise _too_long("remote_node_device_event_lifecycle_msg.dev.name", _n8443, 4194304)
-        _end8444 = pos + 4 + _n8443
-        pos = _end8444 + (-_n8443 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_event_lifecycle_msg.dev.name")
-        _name8440 = buf[_end8444 - _n8443 : _end8444].decode("utf-8", "surrogateescape")
-        _event8441, _detail8442 = _U_ii(buf, pos)
-        pos += 8
-        _dev8439 = _tuple_new(remote_nonnull_node_device, (_name8440,))
-        value = _tuple_new(remote_node_device_event_lifecycle_msg, (_callbackID8438, _dev8439, _event8441, _detail8442))
-    except _StructError:
-        raise _truncated("remote_node_device_event_lifecycle_msg") from None
-    return value, pos
-
-
-def encode_remote_node_device_event_lifecycle_msg(out: bytearray, value: remote_node_device_event_lifecycle_msg) -> None:
-    try:
-        _callbackID8445, _dev8446, _event8447, _detail8448 = value
-        (_name8449,) = _dev8446
-        out += _P_i(_callbackID8445)
-        _b8450 = _name8449.encode("utf-8", "surrogateescape")
-        _n8451 = len(_b8450)
-        if _n8451 > 4194304:
-            raise _too_long("remote_node_device_event_lifecycle_msg.dev.name", _n8451, 4194304)
-        out += _U32P(_n8451)
-        out += _b8450
-        out += _PAD[-_n8451 & 3]
-        out += _P_ii(_event8447, _detail8448)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_event_lifecycle_msg: {e}") from e
-
-
-@record
-class remote_node_device_event_update_msg(Record, tuple[int, remote_nonnull_node_device]):
-    """XDR struct ``remote_node_device_event_update_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dev: remote_nonnull_node_device
-
-    def __new__(cls, callbackID: int, dev: remote_nonnull_node_device) -> remote_node_device_event_update_msg:
-        return _tuple_new(cls, (callbackID, dev))
-
-
-def decode_remote_node_device_event_update_msg(buf: Buf, pos: int) -> tuple[remote_node_device_event_update_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8452,) = _U_i(buf, pos)
-        pos += 4
-        (_n8455,) = _U32(buf, pos)
-        if _n8455 > 4194304:
-            raise _too_long("remote_node_device_event_update_msg.dev.name", _n8455, 4194304)
-        _end8456 = pos + 4 + _n8455
-        pos = _end8456 + (-_n8455 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_event_update_msg.dev.name")
-        _name8454 = buf[_end8456 - _n8455 : _end8456].decode("utf-8", "surrogateescape")
-        _dev8453 = _tuple_new(remote_nonnull_node_device, (_name8454,))
-        value = _tuple_new(remote_node_device_event_update_msg, (_callbackID8452, _dev8453))
-    except _StructError:
-        raise _truncated("remote_node_device_event_update_msg") from None
-    return value, pos
-
-
-def encode_remote_node_device_event_update_msg(out: bytearray, value: remote_node_device_event_update_msg) -> None:
-    try:
-        _callbackID8457, _dev8458 = value
-        (_name8459,) = _dev8458
-        out += _P_i(_callbackID8457)
-        _b8460 = _name8459.encode("utf-8", "surrogateescape")
-        _n8461 = len(_b8460)
-        if _n8461 > 4194304:
-            raise _too_long("remote_node_device_event_update_msg.dev.name", _n8461, 4194304)
-        out += _U32P(_n8461)
-        out += _b8460
-        out += _PAD[-_n8461 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_event_update_msg: {e}") from e
-
-
-@record
-class remote_domain_interface_addresses_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_interface_addresses_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    source: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, source: int, flags: int) -> remote_domain_interface_addresses_args:
-        return _tuple_new(cls, (dom, source, flags))
-
-
-def decode_remote_domain_interface_addresses_args(buf: Buf, pos: int) -> tuple[remote_domain_interface_addresses_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8938,) = _U32(buf, pos)
-        if _n8938 > 4194304:
-            raise _too_long("remote_domain_interface_addresses_args.dom.name", _n8938, 4194304)
-        _end8939 = pos + 4 + _n8938
-        pos = _end8939 + (-_n8938 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_interface_addresses_args.dom.name")
-        _name8933 = buf[_end8939 - _n8938 : _end8939].decode("utf-8", "surrogateescape")
-        _uuid8934, _id8935, _source8936, _flags8937 = _U_16siII(buf, pos)
-        pos += 28
-        _dom8932 = _tuple_new(remote_nonnull_domain, (_name8933, _uuid8934, _id8935))
-        value = _tuple_new(remote_domain_interface_addresses_args, (_dom8932, _source8936, _flags8937))
-    except _StructError:
-        raise _truncated("remote_domain_interface_addresses_args") from None
-    return value, pos
-
-
-def encode_remote_domain_interface_addresses_args(out: bytearray, value: remote_domain_interface_addresses_args) -> None:
-    try:
-        _dom8940, _source8941, _flags8942 = value
-        _name8943, _uuid8944, _id8945 = _dom8940
-        _b8946 = _name8943.encode("utf-8", "surrogateescape")
-        _n8947 = len(_b8946)
-        if _n8947 > 4194304:
-            raise _too_long("remote_domain_interface_addresses_args.dom.name", _n8947, 4194304)
-        out += _U32P(_n8947)
-        out += _b8946
-        out += _PAD[-_n8947 & 3]
-        if len(_uuid8944) != 16:
-            raise _wrong_size("remote_domain_interface_addresses_args.dom.uuid", len(_uuid8944), 16)
-        out += _P_16siII(_uuid8944, _id8945, _source8941, _flags8942)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_interface_addresses_args: {e}") from e
-
-
-@record
-class remote_domain_interface_addresses_ret(Record, tuple[list[remote_domain_interface]]):
-    """XDR struct ``remote_domain_interface_addresses_ret``."""
-
-    __slots__ = ()
-    ifaces: list[remote_domain_interface]
-
-    def __new__(cls, ifaces: list[remote_domain_interface]) -> remote_domain_interface_addresses_ret:
-        return _tuple_new(cls, (ifaces,))
-
-
-def decode_remote_domain_interface_addresses_ret(buf: Buf, pos: int) -> tuple[remote_domain_interface_addresses_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8949,) = _U32(buf, pos)
-        pos += 4
-        if _n8949 > 2048:
-            raise _too_long("remote_domain_interface_addresses_ret.ifaces", _n8949, 2048)
-        if _n8949 * 12 > len(buf) - pos:
-            raise _truncated("remote_domain_interface_addresses_ret.ifaces")
-        _ifaces8948: list[remote_domain_interface] = []
-        for _ in range(_n8949):
-            (_n8954,) = _U32(buf, pos)
-            if _n8954 > 4194304:
-                raise _too_long("remote_domain_interface_addresses_ret.ifaces[].name", _n8954, 4194304)
-            _end8955 = pos + 4 + _n8954
-            pos = _end8955 + (-_n8954 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_interface_addresses_ret.ifaces[].name")
-            _name8951 = buf[_end8955 - _n8954 : _end8955].decode("utf-8", "surrogateescape")
-            (_f8956,) = _U32(buf, pos)
-            pos += 4
-            _hwaddr8952: str | None = None
-            if _f8956 == 1:
-                (_n8958,) = _U32(buf, pos)
-                if _n8958 > 4194304:
-                    raise _too_long("remote_domain_interface_addresses_ret.ifaces[].hwaddr", _n8958, 4194304)
-                _end8959 = pos + 4 + _n8958
-                pos = _end8959 + (-_n8958 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_interface_addresses_ret.ifaces[].hwaddr")
-                _o8957 = buf[_end8959 - _n8958 : _end8959].decode("utf-8", "surrogateescape")
-                _hwaddr8952 = _o8957
-            elif _f8956 != 0:
-                raise _bad_flag("remote_domain_interface_addresses_ret.ifaces[].hwaddr", _f8956)
-            (_n8960,) = _U32(buf, pos)
-            pos += 4
-            if _n8960 > 2048:
-                raise _too_long("remote_domain_interface_addresses_ret.ifaces[].addrs", _n8960, 2048)
-            if _n8960 * 12 > len(buf) - pos:
-                raise _truncated("remote_domain_interface_addresses_ret.ifaces[].addrs")
-            _addrs8953: list[remote_domain_ip_addr] = []
-            for _ in range(_n8960):
-                (_type8962,) = _U_i(buf, pos)
-                pos += 4
-                (_n8965,) = _U32(buf, pos)
-                if _n8965 > 4194304:
-                    raise _too_long("remote_domain_interface_addresses_ret.ifaces[].addrs[].addr", _n8965, 4194304)
-                _end8966 = pos + 4 + _n8965
-                pos = _end8966 + (-_n8965 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_interface_addresses_ret.ifaces[].addrs[].addr")
-                _addr8963 = buf[_end8966 - _n8965 : _end8966].decode("utf-8", "surrogateescape")
-                (_prefix8964,) = _U_I(buf, pos)
-                pos += 4
-                _e8961 = _tuple_new(remote_domain_ip_addr, (_type8962, _addr8963, _prefix8964))
-                _addrs8953.append(_e8961)
-            _e8950 = _tuple_new(remote_domain_interface, (_name8951, _hwaddr8952, _addrs8953))
-            _ifaces8948.append(_e8950)
-        value = _tuple_new(remote_domain_interface_addresses_ret, (_ifaces8948,))
-    except _StructError:
-        raise _truncated("remote_domain_interface_addresses_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_interface_addresses_ret(out: bytearray, value: remote_domain_interface_addresses_ret) -> None:
-    try:
-        (_ifaces8967,) = value
-        _n8968 = len(_ifaces8967)
-        if _n8968 > 2048:
-            raise _too_long("remote_domain_interface_addresses_ret.ifaces", _n8968, 2048)
-        out += _U32P(_n8968)
-        for _e8969 in _ifaces8967:
-            _name8970, _hwaddr8971, _addrs8972 = _e8969
-            _b8973 = _name8970.encode("utf-8", "surrogateescape")
-            _n8974 = len(_b8973)
-            if _n8974 > 4194304:
-                raise _too_long("remote_domain_interface_addresses_ret.ifaces[].name", _n8974, 4194304)
-            out += _U32P(_n8974)
-            out += _b8973
-            out += _PAD[-_n8974 & 3]
-            if _hwaddr8971 is None:
-                out += _ZERO
-            else:
-                out += _ONE
-                _b8975 = _hwaddr8971.encode("utf-8", "surrogateescape")
-                _n8976 = len(_b8975)
-                if _n8976 > 4194304:
-                    raise _too_long("remote_domain_interface_addresses_ret.ifaces[].hwaddr", _n8976, 4194304)
-                out += _U32P(_n8976)
-                out += _b8975
-                out += _PAD[-_n8976 & 3]
-            _n8977 = len(_addrs8972)
-            if _n8977 > 2048:
-                raise _too_long("remote_domain_interface_addresses_ret.ifaces[].addrs", _n8977, 2048)
-            out += _U32P(_n8977)
-            for _e8978 in _addrs8972:
-                _type8979, _addr8980, _prefix8981 = _e8978
-                out += _P_i(_type8979)
-                _b8982 = _addr8980.encode("utf-8", "surrogateescape")
-                _n8983 = len(_b8982)
-                if _n8983 > 4194304:
-                    raise _too_long("remote_domain_interface_addresses_ret.ifaces[].addrs[].addr", _n8983, 4194304)
-                out += _U32P(_n8983)
-                out += _b8982
-                out += _PAD[-_n8983 & 3]
-                out += _P_I(_prefix8981)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_interface_addresses_ret: {e}") from e
-
-
-@record
-class remote_domain_set_user_password_args(Record, tuple[remote_nonnull_domain, str | None, str | None, int]):
-    """XDR struct ``remote_domain_set_user_password_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    user: str | None
-    password: str | None
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, user: str | None, password: str | None, flags: int) -> remote_domain_set_user_password_args:
-        return _tuple_new(cls, (dom, user, password, flags))
-
-
-def decode_remote_domain_set_user_password_args(buf: Buf, pos: int) -> tuple[remote_domain_set_user_password_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n8991,) = _U32(buf, pos)
-        if _n8991 > 4194304:
-            raise _too_long("remote_domain_set_user_password_args.dom.name", _n8991, 4194304)
-        _end8992 = pos + 4 + _n8991
-        pos = _end8992 + (-_n8991 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_user_password_args.dom.name")
-        _name8985 = buf[_end8992 - _n8991 : _end8992].decode("utf-8", "surrogateescape")
-        _uuid8986, _id8987 = _U_16si(buf, pos)
-        pos += 20
-        (_f8993,) = _U32(buf, pos)
-        pos += 4
-        _user8988: str | None = None
-        if _f8993 == 1:
-            (_n8995,) = _U32(buf, pos)
-            if _n8995 > 4194304:
-                raise _too_long("remote_domain_set_user_password_args.user", _n8995, 4194304)
-            _end8996 = pos + 4 + _n8995
-            pos = _end8996 + (-_n8995 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_user_password_args.user")
-            _o8994 = buf[_end8996 - _n8995 : _end8996].decode("utf-8", "surrogateescape")
-            _user8988 = _o8994
-        elif _f8993 != 0:
-            raise _bad_flag("remote_domain_set_user_password_args.user", _f8993)
-        (_f8997,) = _U32(buf, pos)
-        pos += 4
-        _password8989: str | None = None
-        if _f8997 == 1:
-            (_n8999,) = _U32(buf, pos)
-            if _n8999 > 4194304:
-                raise _too_long("remote_domain_set_user_password_args.password", _n8999, 4194304)
-            _end9000 = pos + 4 + _n8999
-            pos = _end9000 + (-_n8999 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_user_password_args.password")
-            _o8998 = buf[_end9000 - _n8999 : _end9000].decode("utf-8", "surrogateescape")
-            _password8989 = _o8998
-        elif _f8997 != 0:
-            raise _bad_flag("remote_domain_set_user_password_args.password", _f8997)
-        (_flags8990,) = _U_I(buf, pos)
-        pos += 4
-        _dom8984 = _tuple_new(remote_nonnull_domain, (_name8985, _uuid8986, _id8987))
-        value = _tuple_new(remote_domain_set_user_password_args, (_dom8984, _user8988, _password8989, _flags8990))
-    except _StructError:
-        raise _truncated("remote_domain_set_user_password_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_user_password_args(out: bytearray, value: remote_domain_set_user_password_args) -> None:
-    try:
-        _dom9001, _user9002, _password9003, _flags9004 = value
-        _name9005, _uuid9006, _id9007 = _dom9001
-        _b9008 = _name9005.encode("utf-8", "surrogateescape")
-        _n9009 = len(_b9008)
-        if _n9009 > 4194304:
-            raise _too_long("remote_domain_set_user_password_args.dom.name", _n9009, 4194304)
-        out += _U32P(_n9009)
-        out += _b9008
-        out += _PAD[-_n9009 & 3]
-        if len(_uuid9006) != 16:
-            raise _wrong_size("remote_domain_set_user_password_args.dom.uuid", len(_uuid9006), 16)
-        out += _P_16si(_uuid9006, _id9007)
-        if _user9002 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9010 = _user9002.encode("utf-8", "surrogateescape")
-            _n9011 = len(_b9010)
-            if _n9011 > 4194304:
-                raise _too_long("remote_domain_set_user_password_args.user", _n9011, 4194304)
-            out += _U32P(_n9011)
-            out += _b9010
-            out += _PAD[-_n9011 & 3]
-        if _password9003 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9012 = _password9003.encode("utf-8", "surrogateescape")
-            _n9013 = len(_b9012)
-            if _n9013 > 4194304:
-                raise _too_long("remote_domain_set_user_password_args.password", _n9013, 4194304)
-            out += _U32P(_n9013)
-            out += _b9012
-            out += _PAD[-_n9013 & 3]
-        out += _P_I(_flags9004)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_user_password_args: {e}") from e
-
-
-@record
-class remote_domain_rename_args(Record, tuple[remote_nonnull_domain, str | None, int]):
-    """XDR struct ``remote_domain_rename_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    new_name: str | None
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, new_name: str | None, flags: int) -> remote_domain_rename_args:
-        return _tuple_new(cls, (dom, new_name, flags))
-
-
-def decode_remote_domain_rename_args(buf: Buf, pos: int) -> tuple[remote_domain_rename_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9020,) = _U32(buf, pos)
-        if _n9020 > 4194304:
-            raise _too_long("remote_domain_rename_args.dom.name", _n9020, 4194304)
-        _end9021 = pos + 4 + _n9020
-        pos = _end9021 + (-_n9020 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_rename_args.dom.name")
-        _name9015 = buf[_end9021 - _n9020 : _end9021].decode("utf-8", "surrogateescape")
-        _uuid9016, _id9017 = _U_16si(buf, pos)
-        pos += 20
-        (_f9022,) = _U32(buf, pos)
-        pos += 4
-        _new_name9018: str | None = None
-        if _f9022 == 1:
-            (_n9024,) = _U32(buf, pos)
-            if _n9024 > 4194304:
-                raise _too_long("remote_domain_rename_args.new_name", _n9024, 4194304)
-            _end9025 = pos + 4 + _n9024
-            pos = _end9025 + (-_n9024 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_rename_args.new_name")
-            _o9023 = buf[_end9025 - _n9024 : _end9025].decode("utf-8", "surrogateescape")
-            _new_name9018 = _o9023
-        elif _f9022 != 0:
-            raise _bad_flag("remote_domain_rename_args.new_name", _f9022)
-        (_flags9019,) = _U_I(buf, pos)
-        pos += 4
-        _dom9014 = _tuple_new(remote_nonnull_domain, (_name9015, _uuid9016, _id9017))
-        value = _tuple_new(remote_domain_rename_args, (_dom9014, _new_name9018, _flags9019))
-    except _StructError:
-        raise _truncated("remote_domain_rename_args") from None
-    return value, pos
-
-
-def encode_remote_domain_rename_args(out: bytearray, value: remote_domain_rename_args) -> None:
-    try:
-        _dom9026, _new_name9027, _flags9028 = value
-        _name9029, _uuid9030, _id9031 = _dom9026
-        _b9032 = _name9029.encode("utf-8", "surrogateescape")
-        _n9033 = len(_b9032)
-        if _n9033 > 4194304:
-            raise _too_long("remote_domain_rename_args.dom.name", _n9033, 4194304)
-        out += _U32P(_n9033)
-        out += _b9032
-        out += _PAD[-_n9033 & 3]
-        if len(_uuid9030) != 16:
-            raise _wrong_size("remote_domain_rename_args.dom.uuid", len(_uuid9030), 16)
-        out += _P_16si(_uuid9030, _id9031)
-        if _new_name9027 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9034 = _new_name9027.encode("utf-8", "surrogateescape")
-            _n9035 = len(_b9034)
-            if _n9035 > 4194304:
-                raise _too_long("remote_domain_rename_args.new_name", _n9035, 4194304)
-            out += _U32P(_n9035)
-            out += _b9034
-            out += _PAD[-_n9035 & 3]
-        out += _P_I(_flags9028)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_rename_args: {e}") from e
-
-
-@record
-class remote_domain_rename_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_rename_ret``."""
-
-    __slots__ = ()
-    retcode: int
-
-    def __new__(cls, retcode: int) -> remote_domain_rename_ret:
-        return _tuple_new(cls, (retcode,))
-
-
-def decode_remote_domain_rename_ret(buf: Buf, pos: int) -> tuple[remote_domain_rename_ret, int]:
-    try:
-        (_retcode9036,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_rename_ret, (_retcode9036,))
-    except _StructError:
-        raise _truncated("remote_domain_rename_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_rename_ret(out: bytearray, value: remote_domain_rename_ret) -> None:
-    try:
-        (_retcode9037,) = value
-        out += _P_i(_retcode9037)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_rename_ret: {e}") from e
-
-
-@record
-class remote_domain_event_callback_migration_iteration_msg(Record, tuple[int, remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_event_callback_migration_iteration_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    iteration: int
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, iteration: int) -> remote_domain_event_callback_migration_iteration_msg:
-        return _tuple_new(cls, (callbackID, dom, iteration))
-
-
-def decode_remote_domain_event_callback_migration_iteration_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_migration_iteration_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID9038,) = _U_i(buf, pos)
-        pos += 4
-        (_n9044,) = _U32(buf, pos)
-        if _n9044 > 4194304:
-            raise _too_long("remote_domain_event_callback_migration_iteration_msg.dom.name", _n9044, 4194304)
-        _end9045 = pos + 4 + _n9044
-        pos = _end9045 + (-_n9044 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_migration_iteration_msg.dom.name")
-        _name9040 = buf[_end9045 - _n9044 : _end9045].decode("utf-8", "surrogateescape")
-        _uuid9041, _id9042, _iteration9043 = _U_16sii(buf, pos)
-        pos += 24
-        _dom9039 = _tuple_new(remote_nonnull_domain, (_name9040, _uuid9041, _id9042))
-        value = _tuple_new(remote_domain_event_callback_migration_iteration_msg, (_callbackID9038, _dom9039, _iteration9043))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_migration_iteration_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_migration_iteration_msg(out: bytearray, value: remote_domain_event_callback_migration_iteration_msg) -> None:
-    try:
-        _callbackID9046, _dom9047, _iteration9048 = value
-        _name9049, _uuid9050, _id9051 = _dom9047
-        out += _P_i(_callbackID9046)
-        _b9052 = _name9049.encode("utf-8", "surrogateescape")
-        _n9053 = len(_b9052)
-        if _n9053 > 4194304:
-            raise _too_long("remote_domain_event_callback_migration_iteration_msg.dom.name", _n9053, 4194304)
-        out += _U32P(_n9053)
-        out += _b9052
-        out += _PAD[-_n9053 & 3]
-        if len(_uuid9050) != 16:
-            raise _wrong_size("remote_domain_event_callback_migration_iteration_msg.dom.uuid", len(_uuid9050), 16)
-        out += _P_16sii(_uuid9050, _id9051, _iteration9048)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_migration_iteration_msg: {e}") from e
-
-
-@record
-class remote_domain_event_callback_job_completed_msg(Record, tuple[int, remote_nonnull_domain, list[remote_typed_param]]):
-    """XDR struct ``remote_domain_event_callback_job_completed_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, params: list[remote_typed_param]) -> remote_domain_event_callback_job_completed_msg:
-        return _tuple_new(cls, (callbackID, dom, params))
-
-
-def decode_remote_domain_event_callback_job_completed_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_job_completed_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID9054,) = _U_i(buf, pos)
-        pos += 4
-        (_n9060,) = _U32(buf, pos)
-        if _n9060 > 4194304:
-            raise _too_long("remote_domain_event_callback_job_completed_msg.dom.name", _n9060, 4194304)
-        _end9061 = pos + 4 + _n9060
-        pos = _end9061 + (-_n9060 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_job_completed_msg.dom.name")
-        _name9056 = buf[_end9061 - _n9060 : _end9061].decode("utf-8", "surrogateescape")
-        _uuid9057, _id9058 = _U_16si(buf, pos)
-        pos += 20
-        (_n9062,) = _U32(buf, pos)
-        pos += 4
-        if _n9062 > 64:
-            raise _too_long("remote_domain_event_callback_job_completed_msg.params", _n9062, 64)
-        if _n9062 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_event_callback_job_completed_msg.params")
-        _params9059: list[remote_typed_param] = []
-        for _ in range(_n9062):
-            (_n9066,) = _U32(buf, pos)
-            if _n9066 > 4194304:
-                raise _too_long("remote_domain_event_callback_job_completed_msg.params[].field", _n9066, 4194304)
-            _end9067 = pos + 4 + _n9066
-            pos = _end9067 + (-_n9066 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_callback_job_completed_msg.params[].field")
-            _field9064 = buf[_end9067 - _n9066 : _end9067].decode("utf-8", "surrogateescape")
-            (_disc9068,) = _U_i(buf, pos)
-            pos += 4
-            _arm9069: int | float | str
-            if _disc9068 == 1:
-                (_u9070,) = _U_i(buf, pos)
-                pos += 4
-                _arm9069 = _u9070
-            elif _disc9068 == 2:
-                (_u9071,) = _U_I(buf, pos)
-                pos += 4
-                _arm9069 = _u9071
-            elif _disc9068 == 3:
-                (_u9072,) = _U_q(buf, pos)
-                pos += 8
-                _arm9069 = _u9072
-            elif _disc9068 == 4:
-                (_u9073,) = _U_Q(buf, pos)
-                pos += 8
-                _arm9069 = _u9073
-            elif _disc9068 == 5:
-                (_u9074,) = _U_d(buf, pos)
-                pos += 8
-                _arm9069 = _u9074
-            elif _disc9068 == 6:
-                (_u9075,) = _U_i(buf, pos)
-                pos += 4
-                _arm9069 = _u9075
-            elif _disc9068 == 7:
-                (_n9077,) = _U32(buf, pos)
-                if _n9077 > 4194304:
-                    raise _too_long("remote_domain_event_callback_job_completed_msg.params[].value.s", _n9077, 4194304)
-                _end9078 = pos + 4 + _n9077
-                pos = _end9078 + (-_n9077 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_event_callback_job_completed_msg.params[].value.s")
-                _u9076 = buf[_end9078 - _n9077 : _end9078].decode("utf-8", "surrogateescape")
-                _arm9069 = _u9076
-            else:
-                raise _bad_union("remote_domain_event_callback_job_completed_msg.params[].value", _disc9068)
-            _value9065 = (_disc9068, _arm9069)
-            _e9063 = _tuple_new(remote_typed_param, (_field9064, _value9065))
-            _params9059.append(_e9063)
-        _dom9055 = _tuple_new(remote_nonnull_domain, (_name9056, _uuid9057, _id9058))
-        value = _tuple_new(remote_domain_event_callback_job_completed_msg, (_callbackID9054, _dom9055, _params9059))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_job_completed_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_job_completed_msg(out: bytearray, value: remote_domain_event_callback_job_completed_msg) -> None:
-    try:
-        _callbackID9079, _dom9080, _params9081 = value
-        _name9082, _uuid9083, _id9084 = _dom9080
-        out += _P_i(_callbackID9079)
-        _b9085 = _name9082.encode("utf-8", "surrogateescape")
-        _n9086 = len(_b9085)
-        if _n9086 > 4194304:
-            raise _too_long("remote_domain_event_callback_job_completed_msg.dom.name", _n9086, 4194304)
-        out += _U32P(_n9086)
-        out += _b9085
-        out += _PAD[-_n9086 & 3]
-        if len(_uuid9083) != 16:
-            raise _wrong_size("remote_domain_event_callback_job_completed_msg.dom.uuid", len(_uuid9083), 16)
-        out += _P_16si(_uuid9083, _id9084)
-        _n9087 = len(_params9081)
-        if _n9087 > 64:
-            raise _too_long("remote_domain_event_callback_job_completed_msg.params", _n9087, 64)
-        out += _U32P(_n9087)
-        for _e9088 in _params9081:
-            _field9089, _value9090 = _e9088
-            _b9091 = _field9089.encode("utf-8", "surrogateescape")
-            _n9092 = len(_b9091)
-            if _n9092 > 4194304:
-                raise _too_long("remote_domain_event_callback_job_completed_msg.params[].field", _n9092, 4194304)
-            out += _U32P(_n9092)
-            out += _b9091
-            out += _PAD[-_n9092 & 3]
-            _disc9093, _arm9094 = _value9090
-            out += _P_i(_disc9093)
-            if _disc9093 == 1:
-                _u9095 = cast("int", _arm9094)
-                out += _P_i(_u9095)
-            elif _disc9093 == 2:
-                _u9096 = cast("int", _arm9094)
-                out += _P_I(_u9096)
-            elif _disc9093 == 3:
-                _u9097 = cast("int", _arm9094)
-                out += _P_q(_u9097)
-            elif _disc9093 == 4:
-                _u9098 = cast("int", _arm9094)
-                out += _P_Q(_u9098)
-            elif _disc9093 == 5:
-                _u9099 = cast("float", _arm9094)
-                out += _P_d(_u9099)
-            elif _disc9093 == 6:
-                _u9100 = cast("int", _arm9094)
-                out += _P_i(_u9100)
-            elif _disc9093 == 7:
-                _u9101 = cast("str", _arm9094)
-                _b9102 = _u9101.encode("utf-8", "surrogateescape")
-                _n9103 = len(_b9102)
-                if _n9103 > 4194304:
-                    raise _too_long("remote_domain_event_callback_job_completed_msg.params[].value.s", _n9103, 4194304)
-                out += _U32P(_n9103)
-                out += _b9102
-                out += _PAD[-_n9103 & 3]
-            else:
-                raise _bad_union("remote_domain_event_callback_job_completed_msg.params[].value", _disc9093)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_job_completed_msg: {e}") from e
-
-
-@record
-class remote_domain_migrate_start_post_copy_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_migrate_start_post_copy_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_migrate_start_post_copy_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_migrate_start_post_copy_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_start_post_copy_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9109,) = _U32(buf, pos)
-        if _n9109 > 4194304:
-            raise _too_long("remote_domain_migrate_start_post_copy_args.dom.name", _n9109, 4194304)
-        _end9110 = pos + 4 + _n9109
-        pos = _end9110 + (-_n9109 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_migrate_start_post_copy_args.dom.name")
-        _name9105 = buf[_end9110 - _n9109 : _end9110].decode("utf-8", "surrogateescape")
-        _uuid9106, _id9107, _flags9108 = _U_16siI(buf, pos)
-        pos += 24
-        _dom9104 = _tuple_new(remote_nonnull_domain, (_name9105, _uuid9106, _id9107))
-        value = _tuple_new(remote_domain_migrate_start_post_copy_args, (_dom9104, _flags9108))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_start_post_copy_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_start_post_copy_args(out: bytearray, value: remote_domain_migrate_start_post_copy_args) -> None:
-    try:
-        _dom9111, _flags9112 = value
-        _name9113, _uuid9114, _id9115 = _dom9111
-        _b9116 = _name9113.encode("utf-8", "surrogateescape")
-        _n9117 = len(_b9116)
-        if _n9117 > 4194304:
-            raise _too_long("remote_domain_migrate_start_post_copy_args.dom.name", _n9117, 4194304)
-        out += _U32P(_n9117)
-        out += _b9116
-        out += _PAD[-_n9117 & 3]
-        if len(_uuid9114) != 16:
-            raise _wrong_size("remote_domain_migrate_start_post_copy_args.dom.uuid", len(_uuid9114), 16)
-        out += _P_16siI(_uuid9114, _id9115, _flags9112)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_start_post_copy_args: {e}") from e
-
-
-@record
-class remote_domain_event_callback_device_removal_failed_msg(Record, tuple[int, remote_nonnull_domain, str]):
-    """XDR struct ``remote_domain_event_callback_device_removal_failed_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    devAlias: str
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, devAlias: str) -> remote_domain_event_callback_device_removal_failed_msg:
-        return _tuple_new(cls, (callbackID, dom, devAlias))
-
-
-def decode_remote_domain_event_callback_device_removal_failed_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_device_removal_failed_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID9118,) = _U_i(buf, pos)
-        pos += 4
-        (_n9124,) = _U32(buf, pos)
-        if _n9124 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removal_failed_msg.dom.name", _n9124, 4194304)
-        _end9125 = pos + 4 + _n9124
-        pos = _end9125 + (-_n9124 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_device_removal_failed_msg.dom.name")
-        _name9120 = buf[_end9125 - _n9124 : _end9125].decode("utf-8", "surrogateescape")
-        _uuid9121, _id9122 = _U_16si(buf, pos)
-        pos += 20
-        (_n9126,) = _U32(buf, pos)
-        if _n9126 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removal_failed_msg.devAlias", _n9126, 4194304)
-        _end9127 = pos + 4 + _n9126
-        pos = _end9127 + (-_n9126 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_device_removal_failed_msg.devAlias")
-        _devAlias9123 = buf[_end9127 - _n9126 : _end9127].decode("utf-8", "surrogateescape")
-        _dom9119 = _tuple_new(remote_nonnull_domain, (_name9120, _uuid9121, _id9122))
-        value = _tuple_new(remote_domain_event_callback_device_removal_failed_msg, (_callbackID9118, _dom9119, _devAlias9123))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_device_removal_failed_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_device_removal_failed_msg(out: bytearray, value: remote_domain_event_callback_device_removal_failed_msg) -> None:
-    try:
-        _callbackID9128, _dom9129, _devAlias9130 = value
-        _name9131, _uuid9132, _id9133 = _dom9129
-        out += _P_i(_callbackID9128)
-        _b9134 = _name9131.encode("utf-8", "surrogateescape")
-        _n9135 = len(_b9134)
-        if _n9135 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removal_failed_msg.dom.name", _n9135, 4194304)
-        out += _U32P(_n9135)
-        out += _b9134
-        out += _PAD[-_n9135 & 3]
-        if len(_uuid9132) != 16:
-            raise _wrong_size("remote_domain_event_callback_device_removal_failed_msg.dom.uuid", len(_uuid9132), 16)
-        out += _P_16si(_uuid9132, _id9133)
-        _b9136 = _devAlias9130.encode("utf-8", "surrogateescape")
-        _n9137 = len(_b9136)
-        if _n9137 > 4194304:
-            raise _too_long("remote_domain_event_callback_device_removal_failed_msg.devAlias", _n9137, 4194304)
-        out += _U32P(_n9137)
-        out += _b9136
-        out += _PAD[-_n9137 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_device_removal_failed_msg: {e}") from e
-
-
-@record
-class remote_domain_get_guest_vcpus_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_guest_vcpus_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_guest_vcpus_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_guest_vcpus_args(buf: Buf, pos: int) -> tuple[remote_domain_get_guest_vcpus_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9143,) = _U32(buf, pos)
-        if _n9143 > 4194304:
-            raise _too_long("remote_domain_get_guest_vcpus_args.dom.name", _n9143, 4194304)
-        _end9144 = pos + 4 + _n9143
-        pos = _end9144 + (-_n9143 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_guest_vcpus_args.dom.name")
-        _name9139 = buf[_end9144 - _n9143 : _end9144].decode("utf-8", "surrogateescape")
-        _uuid9140, _id9141, _flags9142 = _U_16siI(buf, pos)
-        pos += 24
-        _dom9138 = _tuple_new(remote_nonnull_domain, (_name9139, _uuid9140, _id9141))
-        value = _tuple_new(remote_domain_get_guest_vcpus_args, (_dom9138, _flags9142))
-    except _StructError:
-        raise _truncated("remote_domain_get_guest_vcpus_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_guest_vcpus_args(out: bytearray, value: remote_domain_get_guest_vcpus_args) -> None:
-    try:
-        _dom9145, _flags9146 = value
-        _name9147, _uuid9148, _id9149 = _dom9145
-        _b9150 = _name9147.encode("utf-8", "surrogateescape")
-        _n9151 = len(_b9150)
-        if _n9151 > 4194304:
-            raise _too_long("remote_domain_get_guest_vcpus_args.dom.name", _n9151, 4194304)
-        out += _U32P(_n9151)
-        out += _b9150
-        out += _PAD[-_n9151 & 3]
-        if len(_uuid9148) != 16:
-            raise _wrong_size("remote_domain_get_guest_vcpus_args.dom.uuid", len(_uuid9148), 16)
-        out += _P_16siI(_uuid9148, _id9149, _flags9146)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_guest_vcpus_args: {e}") from e
-
-
-@record
-class remote_domain_get_guest_vcpus_ret(Record, tuple[list[remote_typed_param]]):
-    """XDR struct ``remote_domain_get_guest_vcpus_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-
-    def __new__(cls, params: list[remote_typed_param]) -> remote_domain_get_guest_vcpus_ret:
-        return _tuple_new(cls, (params,))
-
-
-def decode_remote_domain_get_guest_vcpus_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_guest_vcpus_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9153,) = _U32(buf, pos)
-        pos += 4
-        if _n9153 > 64:
-            raise _too_long("remote_domain_get_guest_vcpus_ret.params", _n9153, 64)
-        if _n9153 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_guest_vcpus_ret.params")
-        _params9152: list[remote_typed_param] = []
-        for _ in range(_n9153):
-            (_n9157,) = _U32(buf, pos)
-            if _n9157 > 4194304:
-                raise _too_long("remote_domain_get_guest_vcpus_ret.params[].field", _n9157, 4194304)
-            _end9158 = pos + 4 + _n9157
-            pos = _end9158 + (-_n9157 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_guest_vcpus_ret.params[].field")
-            _field9155 = buf[_end9158 - _n9157 : _end9158].decode("utf-8", "surrogateescape")
-            (_disc9159,) = _U_i(buf, pos)
-            pos += 4
-            _arm9160: int | float | str
-            if _disc9159 == 1:
-                (_u9161,) = _U_i(buf, pos)
-                pos += 4
-                _arm9160 = _u9161
-            elif _disc9159 == 2:
-                (_u9162,) = _U_I(buf, pos)
-                pos += 4
-                _arm9160 = _u9162
-            elif _disc9159 == 3:
-                (_u9163,) = _U_q(buf, pos)
-                pos += 8
-                _arm9160 = _u9163
-            elif _disc9159 == 4:
-                (_u9164,) = _U_Q(buf, pos)
-                pos += 8
-                _arm9160 = _u9164
-            elif _disc9159 == 5:
-                (_u9165,) = _U_d(buf, pos)
-                pos += 8
-                _arm9160 = _u9165
-            elif _disc9159 == 6:
-                (_u9166,) = _U_i(buf, pos)
-                pos += 4
-                _arm9160 = _u9166
-            elif _disc9159 == 7:
-                (_n9168,) = _U32(buf, pos)
-                if _n9168 > 4194304:
-                    raise _too_long("remote_domain_get_guest_vcpus_ret.params[].value.s", _n9168, 4194304)
-                _end9169 = pos + 4 + _n9168
-                pos = _end9169 + (-_n9168 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_guest_vcpus_ret.params[].value.s")
-                _u9167 = buf[_end9169 - _n9168 : _end9169].decode("utf-8", "surrogateescape")
-                _arm9160 = _u9167
-            else:
-                raise _bad_union("remote_domain_get_guest_vcpus_ret.params[].value", _disc9159)
-            _value9156 = (_disc9159, _arm9160)
-            _e9154 = _tuple_new(remote_typed_param, (_field9155, _value9156))
-            _params9152.append(_e9154)
-        value = _tuple_new(remote_domain_get_guest_vcpus_ret, (_params9152,))
-    except _StructError:
-        raise _truncated("remote_domain_get_guest_vcpus_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_guest_vcpus_ret(out: bytearray, value: remote_domain_get_guest_vcpus_ret) -> None:
-    try:
-        (_params9170,) = value
-        _n9171 = len(_params9170)
-        if _n9171 > 64:
-            raise _too_long("remote_domain_get_guest_vcpus_ret.params", _n9171, 64)
-        out += _U32P(_n9171)
-        for _e9172 in _params9170:
-            _field9173, _value9174 = _e9172
-            _b9175 = _field9173.encode("utf-8", "surrogateescape")
-            _n9176 = len(_b9175)
-            if _n9176 > 4194304:
-                raise _too_long("remote_domain_get_guest_vcpus_ret.params[].field", _n9176, 4194304)
-            out += _U32P(_n9176)
-            out += _b9175
-            out += _PAD[-_n9176 & 3]
-            _disc9177, _arm9178 = _value9174
-            out += _P_i(_disc9177)
-            if _disc9177 == 1:
-                _u9179 = cast("int", _arm9178)
-                out += _P_i(_u9179)
-            elif _disc9177 == 2:
-                _u9180 = cast("int", _arm9178)
-                out += _P_I(_u9180)
-            elif _disc9177 == 3:
-                _u9181 = cast("int", _arm9178)
-                out += _P_q(_u9181)
-            elif _disc9177 == 4:
-                _u9182 = cast("int", _arm9178)
-                out += _P_Q(_u9182)
-            elif _disc9177 == 5:
-                _u9183 = cast("float", _arm9178)
-                out += _P_d(_u9183)
-            elif _disc9177 == 6:
-                _u9184 = cast("int", _arm9178)
-                out += _P_i(_u9184)
-            elif _disc9177 == 7:
-                _u9185 = cast("str", _arm9178)
-                _b9186 = _u9185.encode("utf-8", "surrogateescape")
-                _n9187 = len(_b9186)
-                if _n9187 > 4194304:
-                    raise _too_long("remote_domain_get_guest_vcpus_ret.params[].value.s", _n9187, 4194304)
-                out += _U32P(_n9187)
-                out += _b9186
-                out += _PAD[-_n9187 & 3]
-            else:
-                raise _bad_union("remote_domain_get_guest_vcpus_ret.params[].value", _disc9177)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_guest_vcpus_ret: {e}") from e
-
-
-@record
-class remote_domain_set_guest_vcpus_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_set_guest_vcpus_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cpumap: str
-    state: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, cpumap: str, state: int, flags: int) -> remote_domain_set_guest_vcpus_args:
-        return _tuple_new(cls, (dom, cpumap, state, flags))
-
-
-def decode_remote_domain_set_guest_vcpus_args(buf: Buf, pos: int) -> tuple[remote_domain_set_guest_vcpus_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9195,) = _U32(buf, pos)
-        if _n9195 > 4194304:
-            raise _too_long("remote_domain_set_guest_vcpus_args.dom.name", _n9195, 4194304)
-        _end9196 = pos + 4 + _n9195
-        pos = _end9196 + (-_n9195 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_guest_vcpus_args.dom.name")
-        _name9189 = buf[_end9196 - _n9195 : _end9196].decode("utf-8", "surrogateescape")
-        _uuid9190, _id9191 = _U_16si(buf, pos)
-        pos += 20
-        (_n9197,) = _U32(buf, pos)
-        if _n9197 > 4194304:
-            raise _too_long("remote_domain_set_guest_vcpus_args.cpumap", _n9197, 4194304)
-        _end9198 = pos + 4 + _n9197
-        pos = _end9198 + (-_n9197 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_guest_vcpus_args.cpumap")
-        _cpumap9192 = buf[_end9198 - _n9197 : _end9198].decode("utf-8", "surrogateescape")
-        _state9193, _flags9194 = _U_iI(buf, pos)
-        pos += 8
-        _dom9188 = _tuple_new(remote_nonnull_domain, (_name9189, _uuid9190, _id9191))
-        value = _tuple_new(remote_domain_set_guest_vcpus_args, (_dom9188, _cpumap9192, _state9193, _flags9194))
-    except _StructError:
-        raise _truncated("remote_domain_set_guest_vcpus_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_guest_vcpus_args(out: bytearray, value: remote_domain_set_guest_vcpus_args) -> None:
-    try:
-        _dom9199, _cpumap9200, _state9201, _flags9202 = value
-        _name9203, _uuid9204, _id9205 = _dom9199
-        _b9206 = _name9203.encode("utf-8", "surrogateescape")
-        _n9207 = len(_b9206)
-        if _n9207 > 4194304:
-            raise _too_long("remote_domain_set_guest_vcpus_args.dom.name", _n9207, 4194304)
-        out += _U32P(_n9207)
-        out += _b9206
-        out += _PAD[-_n9207 & 3]
-        if len(_uuid9204) != 16:
-            raise _wrong_size("remote_domain_set_guest_vcpus_args.dom.uuid", len(_uuid9204), 16)
-        out += _P_16si(_uuid9204, _id9205)
-        _b9208 = _cpumap9200.encode("utf-8", "surrogateescape")
-        _n9209 = len(_b9208)
-        if _n9209 > 4194304:
-            raise _too_long("remote_domain_set_guest_vcpus_args.cpumap", _n9209, 4194304)
-        out += _U32P(_n9209)
-        out += _b9208
-        out += _PAD[-_n9209 & 3]
-        out += _P_iI(_state9201, _flags9202)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_guest_vcpus_args: {e}") from e
-
-
-@record
-class remote_domain_event_callback_metadata_change_msg(Record, tuple[int, remote_nonnull_domain, int, str | None]):
-    """XDR struct ``remote_domain_event_callback_metadata_change_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    type: int
-    nsuri: str | None
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, type: int, nsuri: str | None) -> remote_domain_event_callback_metadata_change_msg:
-        return _tuple_new(cls, (callbackID, dom, type, nsuri))
-
-
-def decode_remote_domain_event_callback_metadata_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_callback_metadata_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID9232,) = _U_i(buf, pos)
-        pos += 4
-        (_n9239,) = _U32(buf, pos)
-        if _n9239 > 4194304:
-            raise _too_long("remote_domain_event_callback_metadata_change_msg.dom.name", _n9239, 4194304)
-        _end9240 = pos + 4 + _n9239
-        pos = _end9240 + (-_n9239 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_callback_metadata_change_msg.dom.name")
-        _name9234 = buf[_end9240 - _n9239 : _end9240].decode("utf-8", "surrogateescape")
-        _uuid9235, _id9236, _type9237 = _U_16sii(buf, pos)
-        pos += 24
-        (_f9241,) = _U32(buf, pos)
-        pos += 4
-        _nsuri9238: str | None = None
-        if _f9241 == 1:
-            (_n9243,) = _U32(buf, pos)
-            if _n9243 > 4194304:
-                raise _too_long("remote_domain_event_callback_metadata_change_msg.nsuri", _n9243, 4194304)
-            _end9244 = pos + 4 + _n9243
-            pos = _end9244 + (-_n9243 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_callback_metadata_change_msg.nsuri")
-            _o9242 = buf[_end9244 - _n9243 : _end9244].decode("utf-8", "surrogateescape")
-            _nsuri9238 = _o9242
-        elif _f9241 != 0:
-            raise _bad_flag("remote_domain_event_callback_metadata_change_msg.nsuri", _f9241)
-        _dom9233 = _tuple_new(remote_nonnull_domain, (_name9234, _uuid9235, _id9236))
-        value = _tuple_new(remote_domain_event_callback_metadata_change_msg, (_callbackID9232, _dom9233, _type9237, _nsuri9238))
-    except _StructError:
-        raise _truncated("remote_domain_event_callback_metadata_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_callback_metadata_change_msg(out: bytearray, value: remote_domain_event_callback_metadata_change_msg) -> None:
-    try:
-        _callbackID9245, _dom9246, _type9247, _nsuri9248 = value
-        _name9249, _uuid9250, _id9251 = _dom9246
-        out += _P_i(_callbackID9245)
-        _b9252 = _name9249.encode("utf-8", "surrogateescape")
-        _n9253 = len(_b9252)
-        if _n9253 > 4194304:
-            raise _too_long("remote_domain_event_callback_metadata_change_msg.dom.name", _n9253, 4194304)
-        out += _U32P(_n9253)
-        out += _b9252
-        out += _PAD[-_n9253 & 3]
-        if len(_uuid9250) != 16:
-            raise _wrong_size("remote_domain_event_callback_metadata_change_msg.dom.uuid", len(_uuid9250), 16)
-        out += _P_16sii(_uuid9250, _id9251, _type9247)
-        if _nsuri9248 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9254 = _nsuri9248.encode("utf-8", "surrogateescape")
-            _n9255 = len(_b9254)
-            if _n9255 > 4194304:
-                raise _too_long("remote_domain_event_callback_metadata_change_msg.nsuri", _n9255, 4194304)
-            out += _U32P(_n9255)
-            out += _b9254
-            out += _PAD[-_n9255 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_callback_metadata_change_msg: {e}") from e
-
-
-@record
-class remote_connect_secret_event_register_any_args(Record, tuple[int, remote_nonnull_secret | None]):
-    """XDR struct ``remote_connect_secret_event_register_any_args``."""
-
-    __slots__ = ()
-    eventID: int
-    secret: remote_nonnull_secret | None
-
-    def __new__(cls, eventID: int, secret: remote_nonnull_secret | None) -> remote_connect_secret_event_register_any_args:
-        return _tuple_new(cls, (eventID, secret))
-
-
-def decode_remote_connect_secret_event_register_any_args(buf: Buf, pos: int) -> tuple[remote_connect_secret_event_register_any_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_eventID9276,) = _U_i(buf, pos)
-        pos += 4
-        (_f9278,) = _U32(buf, pos)
-        pos += 4
-        _secret9277: remote_nonnull_secret | None = None
-        if _f9278 == 1:
-            _uuid9280, _usageType9281 = _U_16si(buf, pos)
-            pos += 20
-            (_n9283,) = _U32(buf, pos)
-            if _n9283 > 4194304:
-                raise _too_long("remote_connect_secret_event_register_any_args.secret.usageID", _n9283, 4194304)
-            _end9284 = pos + 4 + _n9283
-            pos = _end9284 + (-_n9283 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_secret_event_register_any_args.secret.usageID")
-            _usageID9282 = buf[_end9284 - _n9283 : _end9284].decode("utf-8", "surrogateescape")
-            _o9279 = _tuple_new(remote_nonnull_secret, (_uuid9280, _usageType9281, _usageID9282))
-            _secret9277 = _o9279
-        elif _f9278 != 0:
-            raise _bad_flag("remote_connect_secret_event_register_any_args.secret", _f9278)
-        value = _tuple_new(remote_connect_secret_event_register_any_args, (_eventID9276, _secret9277))
-    except _StructError:
-        raise _truncated("remote_connect_secret_event_register_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_secret_event_register_any_args(out: bytearray, value: remote_connect_secret_event_register_any_args) -> None:
-    try:
-        _eventID9285, _secret9286 = value
-        out += _P_i(_eventID9285)
-        if _secret9286 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _uuid9287, _usageType9288, _usageID9289 = _secret9286
-            if len(_uuid9287) != 16:
-                raise _wrong_size("remote_connect_secret_event_register_any_args.secret.uuid", len(_uuid9287), 16)
-            out += _P_16si(_uuid9287, _usageType9288)
-            _b9290 = _usageID9289.encode("utf-8", "surrogateescape")
-            _n9291 = len(_b9290)
-            if _n9291 > 4194304:
-                raise _too_long("remote_connect_secret_event_register_any_args.secret.usageID", _n9291, 4194304)
-            out += _U32P(_n9291)
-            out += _b9290
-            out += _PAD[-_n9291 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_secret_event_register_any_args: {e}") from e
-
-
-@record
-class remote_connect_secret_event_register_any_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_secret_event_register_any_ret``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_secret_event_register_any_ret:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_secret_event_register_any_ret(buf: Buf, pos: int) -> tuple[remote_connect_secret_event_register_any_ret, int]:
-    try:
-        (_callbackID9292,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_secret_event_register_any_ret, (_callbackID9292,))
-    except _StructError:
-        raise _truncated("remote_connect_secret_event_register_any_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_secret_event_register_any_ret(out: bytearray, value: remote_connect_secret_event_register_any_ret) -> None:
-    try:
-        (_callbackID9293,) = value
-        out += _P_i(_callbackID9293)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_secret_event_register_any_ret: {e}") from e
-
-
-@record
-class remote_connect_secret_event_deregister_any_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_secret_event_deregister_any_args``."""
-
-    __slots__ = ()
-    callbackID: int
-
-    def __new__(cls, callbackID: int) -> remote_connect_secret_event_deregister_any_args:
-        return _tuple_new(cls, (callbackID,))
-
-
-def decode_remote_connect_secret_event_deregister_any_args(buf: Buf, pos: int) -> tuple[remote_connect_secret_event_deregister_any_args, int]:
-    try:
-        (_callbackID9294,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_secret_event_deregister_any_args, (_callbackID9294,))
-    except _StructError:
-        raise _truncated("remote_connect_secret_event_deregister_any_args") from None
-    return value, pos
-
-
-def encode_remote_connect_secret_event_deregister_any_args(out: bytearray, value: remote_connect_secret_event_deregister_any_args) -> None:
-    try:
-        (_callbackID9295,) = value
-        out += _P_i(_callbackID9295)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_secret_event_deregister_any_args: {e}") from e
-
-
-@record
-class remote_secret_event_lifecycle_msg(Record, tuple[int, remote_nonnull_secret, int, int]):
-    """XDR struct ``remote_secret_event_lifecycle_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    secret: remote_nonnull_secret
-    event: int
-    detail: int
-
-    def __new__(cls, callbackID: int, secret: remote_nonnull_secret, event: int, detail: int) -> remote_secret_event_lifecycle_msg:
-        return _tuple_new(cls, (callbackID, secret, event, detail))
-
-
-def decode_remote_secret_event_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_secret_event_lifecycle_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _callbackID9296, _uuid9298, _usageType9299 = _U_i16si(buf, pos)
-        pos += 24
-        (_n9303,) = _U32(buf, pos)
-        if _n9303 > 4194304:
-            raise _too_long("remote_secret_event_lifecycle_msg.secret.usageID", _n9303, 4194304)
-        _end9304 = pos + 4 + _n9303
-        pos = _end9304 + (-_n9303 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_event_lifecycle_msg.secret.usageID")
-        _usageID9300 = buf[_end9304 - _n9303 : _end9304].decode("utf-8", "surrogateescape")
-        _event9301, _detail9302 = _U_ii(buf, pos)
-        pos += 8
-        _secret9297 = _tuple_new(remote_nonnull_secret, (_uuid9298, _usageType9299, _usageID9300))
-        value = _tuple_new(remote_secret_event_lifecycle_msg, (_callbackID9296, _secret9297, _event9301, _detail9302))
-    except _StructError:
-        raise _truncated("remote_secret_event_lifecycle_msg") from None
-    return value, pos
-
-
-def encode_remote_secret_event_lifecycle_msg(out: bytearray, value: remote_secret_event_lifecycle_msg) -> None:
-    try:
-        _callbackID9305, _secret9306, _event9307, _detail9308 = value
-        _uuid9309, _usageType9310, _usageID9311 = _secret9306
-        if len(_uuid9309) != 16:
-            raise _wrong_size("remote_secret_event_lifecycle_msg.callbackID", len(_uuid9309), 16)
-        out += _P_i16si(_callbackID9305, _uuid9309, _usageType9310)
-        _b9312 = _usageID9311.encode("utf-8", "surrogateescape")
-        _n9313 = len(_b9312)
-        if _n9313 > 4194304:
-            raise _too_long("remote_secret_event_lifecycle_msg.secret.usageID", _n9313, 4194304)
-        out += _U32P(_n9313)
-        out += _b9312
-        out += _PAD[-_n9313 & 3]
-        out += _P_ii(_event9307, _detail9308)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_event_lifecycle_msg: {e}") from e
-
-
-@record
-class remote_secret_event_value_changed_msg(Record, tuple[int, remote_nonnull_secret]):
-    """XDR struct ``remote_secret_event_value_changed_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    secret: remote_nonnull_secret
-
-    def __new__(cls, callbackID: int, secret: remote_nonnull_secret) -> remote_secret_event_value_changed_msg:
-        return _tuple_new(cls, (callbackID, secret))
-
-
-def decode_remote_secret_event_value_changed_msg(buf: Buf, pos: int) -> tuple[remote_secret_event_value_changed_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        _callbackID9314, _uuid9316, _usageType9317 = _U_i16si(buf, pos)
-        pos += 24
-        (_n9319,) = _U32(buf, pos)
-        if _n9319 > 4194304:
-            raise _too_long("remote_secret_event_value_changed_msg.secret.usageID", _n9319, 4194304)
-        _end9320 = pos + 4 + _n9319
-        pos = _end9320 + (-_n9319 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_secret_event_value_changed_msg.secret.usageID")
-        _usageID9318 = buf[_end9320 - _n9319 : _end9320].decode("utf-8", "surrogateescape")
-        _secret9315 = _tuple_new(remote_nonnull_secret, (_uuid9316, _usageType9317, _usageID9318))
-        value = _tuple_new(remote_secret_event_value_changed_msg, (_callbackID9314, _secret9315))
-    except _StructError:
-        raise _truncated("remote_secret_event_value_changed_msg") from None
-    return value, pos
-
-
-def encode_remote_secret_event_value_changed_msg(out: bytearray, value: remote_secret_event_value_changed_msg) -> None:
-    try:
-        _callbackID9321, _secret9322 = value
-        _uuid9323, _usageType9324, _usageID9325 = _secret9322
-        if len(_uuid9323) != 16:
-            raise _wrong_size("remote_secret_event_value_changed_msg.callbackID", len(_uuid9323), 16)
-        out += _P_i16si(_callbackID9321, _uuid9323, _usageType9324)
-        _b9326 = _usageID9325.encode("utf-8", "surrogateescape")
-        _n9327 = len(_b9326)
-        if _n9327 > 4194304:
-            raise _too_long("remote_secret_event_value_changed_msg.secret.usageID", _n9327, 4194304)
-        out += _U32P(_n9327)
-        out += _b9326
-        out += _PAD[-_n9327 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_secret_event_value_changed_msg: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_delete_args: {e}") from e

@@ -7,29 +7,21 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
+from struct import pack as _pack
+from struct import unpack_from as _unpack_from
 
 from pyvirt.rpc._remote_protocol.common import (
     remote_nonnull_domain,
-    remote_nonnull_domain_checkpoint,
-    remote_nonnull_network,
-    remote_nonnull_network_port,
-    remote_nonnull_nwfilter_binding,
-    remote_nonnull_storage_pool,
-    remote_typed_param,
+    remote_nonnull_storage_vol,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
-    _ONE,
     _PAD,
     _U32,
     _U32P,
-    _ZERO,
     Buf,
     Record,
     XDRError,
-    _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -37,3849 +29,841 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
-_U_16s = Struct(">16s").unpack_from
-_P_16s = Struct(">16s").pack
-_U_16s16s = Struct(">16s16s").unpack_from
-_P_16s16s = Struct(">16s16s").pack
-_U_16s16sI = Struct(">16s16sI").unpack_from
-_P_16s16sI = Struct(">16s16sI").pack
-_U_16s16siI = Struct(">16s16siI").unpack_from
-_P_16s16siI = Struct(">16s16siI").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siIII = Struct(">16siIII").unpack_from
-_P_16siIII = Struct(">16siIII").pack
-_U_16siiI = Struct(">16siiI").unpack_from
-_P_16siiI = Struct(">16siiI").pack
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
 _U_Q = Struct(">Q").unpack_from
 _P_Q = Struct(">Q").pack
-_U_QI = Struct(">QI").unpack_from
-_P_QI = Struct(">QI").pack
-_U_QQ = Struct(">QQ").unpack_from
-_P_QQ = Struct(">QQ").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
-_U_i = Struct(">i").unpack_from
-_P_i = Struct(">i").pack
-_U_iI = Struct(">iI").unpack_from
-_P_iI = Struct(">iI").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
+_U_QII = Struct(">QII").unpack_from
+_P_QII = Struct(">QII").pack
+_U_iQQ = Struct(">iQQ").unpack_from
+_P_iQQ = Struct(">iQQ").pack
+_U_ii = Struct(">ii").unpack_from
+_P_ii = Struct(">ii").pack
 
 
 @record
-class remote_domain_set_iothread_params_args(Record, tuple[remote_nonnull_domain, int, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_iothread_params_args``."""
+class remote_node_get_cells_free_memory_args(Record, tuple[int, int]):
+    """XDR struct ``remote_node_get_cells_free_memory_args``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    iothread_id: int
-    params: list[remote_typed_param]
-    flags: int
+    startCell: int
+    maxcells: int
 
-    def __new__(cls, dom: remote_nonnull_domain, iothread_id: int, params: list[remote_typed_param], flags: int) -> remote_domain_set_iothread_params_args:
-        return _tuple_new(cls, (dom, iothread_id, params, flags))
+    def __new__(cls, startCell: int, maxcells: int) -> remote_node_get_cells_free_memory_args:
+        return _tuple_new(cls, (startCell, maxcells))
 
 
-def decode_remote_domain_set_iothread_params_args(buf: Buf, pos: int) -> tuple[remote_domain_set_iothread_params_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
+def decode_remote_node_get_cells_free_memory_args(buf: Buf, pos: int) -> tuple[remote_node_get_cells_free_memory_args, int]:
     try:
-        (_n2865,) = _U32(buf, pos)
-        if _n2865 > 4194304:
-            raise _too_long("remote_domain_set_iothread_params_args.dom.name", _n2865, 4194304)
-        _end2866 = pos + 4 + _n2865
-        pos = _end2866 + (-_n2865 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_iothread_params_args.dom.name")
-        _name2859 = buf[_end2866 - _n2865 : _end2866].decode("utf-8", "surrogateescape")
-        _uuid2860, _id2861, _iothread_id2862 = _U_16siI(buf, pos)
-        pos += 24
-        (_n2867,) = _U32(buf, pos)
-        pos += 4
-        if _n2867 > 64:
-            raise _too_long("remote_domain_set_iothread_params_args.params", _n2867, 64)
-        if _n2867 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_iothread_params_args.params")
-        _params2863: list[remote_typed_param] = []
-        for _ in range(_n2867):
-            (_n2871,) = _U32(buf, pos)
-            if _n2871 > 4194304:
-                raise _too_long("remote_domain_set_iothread_params_args.params[].field", _n2871, 4194304)
-            _end2872 = pos + 4 + _n2871
-            pos = _end2872 + (-_n2871 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_iothread_params_args.params[].field")
-            _field2869 = buf[_end2872 - _n2871 : _end2872].decode("utf-8", "surrogateescape")
-            (_disc2873,) = _U_i(buf, pos)
-            pos += 4
-            _arm2874: int | float | str
-            if _disc2873 == 1:
-                (_u2875,) = _U_i(buf, pos)
-                pos += 4
-                _arm2874 = _u2875
-            elif _disc2873 == 2:
-                (_u2876,) = _U_I(buf, pos)
-                pos += 4
-                _arm2874 = _u2876
-            elif _disc2873 == 3:
-                (_u2877,) = _U_q(buf, pos)
-                pos += 8
-                _arm2874 = _u2877
-            elif _disc2873 == 4:
-                (_u2878,) = _U_Q(buf, pos)
-                pos += 8
-                _arm2874 = _u2878
-            elif _disc2873 == 5:
-                (_u2879,) = _U_d(buf, pos)
-                pos += 8
-                _arm2874 = _u2879
-            elif _disc2873 == 6:
-                (_u2880,) = _U_i(buf, pos)
-                pos += 4
-                _arm2874 = _u2880
-            elif _disc2873 == 7:
-                (_n2882,) = _U32(buf, pos)
-                if _n2882 > 4194304:
-                    raise _too_long("remote_domain_set_iothread_params_args.params[].value.s", _n2882, 4194304)
-                _end2883 = pos + 4 + _n2882
-                pos = _end2883 + (-_n2882 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_iothread_params_args.params[].value.s")
-                _u2881 = buf[_end2883 - _n2882 : _end2883].decode("utf-8", "surrogateescape")
-                _arm2874 = _u2881
-            else:
-                raise _bad_union("remote_domain_set_iothread_params_args.params[].value", _disc2873)
-            _value2870 = (_disc2873, _arm2874)
-            _e2868 = _tuple_new(remote_typed_param, (_field2869, _value2870))
-            _params2863.append(_e2868)
-        (_flags2864,) = _U_I(buf, pos)
-        pos += 4
-        _dom2858 = _tuple_new(remote_nonnull_domain, (_name2859, _uuid2860, _id2861))
-        value = _tuple_new(remote_domain_set_iothread_params_args, (_dom2858, _iothread_id2862, _params2863, _flags2864))
+        _startCell574, _maxcells575 = _U_ii(buf, pos)
+        pos += 8
+        value = _tuple_new(remote_node_get_cells_free_memory_args, (_startCell574, _maxcells575))
     except _StructError:
-        raise _truncated("remote_domain_set_iothread_params_args") from None
+        raise _truncated("remote_node_get_cells_free_memory_args") from None
     return value, pos
 
 
-def encode_remote_domain_set_iothread_params_args(out: bytearray, value: remote_domain_set_iothread_params_args) -> None:
+def encode_remote_node_get_cells_free_memory_args(out: bytearray, value: remote_node_get_cells_free_memory_args) -> None:
     try:
-        _dom2884, _iothread_id2885, _params2886, _flags2887 = value
-        _name2888, _uuid2889, _id2890 = _dom2884
-        _b2891 = _name2888.encode("utf-8", "surrogateescape")
-        _n2892 = len(_b2891)
-        if _n2892 > 4194304:
-            raise _too_long("remote_domain_set_iothread_params_args.dom.name", _n2892, 4194304)
-        out += _U32P(_n2892)
-        out += _b2891
-        out += _PAD[-_n2892 & 3]
-        if len(_uuid2889) != 16:
-            raise _wrong_size("remote_domain_set_iothread_params_args.dom.uuid", len(_uuid2889), 16)
-        out += _P_16siI(_uuid2889, _id2890, _iothread_id2885)
-        _n2893 = len(_params2886)
-        if _n2893 > 64:
-            raise _too_long("remote_domain_set_iothread_params_args.params", _n2893, 64)
-        out += _U32P(_n2893)
-        for _e2894 in _params2886:
-            _field2895, _value2896 = _e2894
-            _b2897 = _field2895.encode("utf-8", "surrogateescape")
-            _n2898 = len(_b2897)
-            if _n2898 > 4194304:
-                raise _too_long("remote_domain_set_iothread_params_args.params[].field", _n2898, 4194304)
-            out += _U32P(_n2898)
-            out += _b2897
-            out += _PAD[-_n2898 & 3]
-            _disc2899, _arm2900 = _value2896
-            out += _P_i(_disc2899)
-            if _disc2899 == 1:
-                _u2901 = cast("int", _arm2900)
-                out += _P_i(_u2901)
-            elif _disc2899 == 2:
-                _u2902 = cast("int", _arm2900)
-                out += _P_I(_u2902)
-            elif _disc2899 == 3:
-                _u2903 = cast("int", _arm2900)
-                out += _P_q(_u2903)
-            elif _disc2899 == 4:
-                _u2904 = cast("int", _arm2900)
-                out += _P_Q(_u2904)
-            elif _disc2899 == 5:
-                _u2905 = cast("float", _arm2900)
-                out += _P_d(_u2905)
-            elif _disc2899 == 6:
-                _u2906 = cast("int", _arm2900)
-                out += _P_i(_u2906)
-            elif _disc2899 == 7:
-                _u2907 = cast("str", _arm2900)
-                _b2908 = _u2907.encode("utf-8", "surrogateescape")
-                _n2909 = len(_b2908)
-                if _n2909 > 4194304:
-                    raise _too_long("remote_domain_set_iothread_params_args.params[].value.s", _n2909, 4194304)
-                out += _U32P(_n2909)
-                out += _b2908
-                out += _PAD[-_n2909 & 3]
-            else:
-                raise _bad_union("remote_domain_set_iothread_params_args.params[].value", _disc2899)
-        out += _P_I(_flags2887)
+        _startCell576, _maxcells577 = value
+        out += _P_ii(_startCell576, _maxcells577)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_iothread_params_args: {e}") from e
+        raise XDRError(f"cannot encode remote_node_get_cells_free_memory_args: {e}") from e
 
 
 @record
-class remote_domain_detach_device_alias_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_detach_device_alias_args``."""
+class remote_node_get_cells_free_memory_ret(Record, tuple[list[int]]):
+    """XDR struct ``remote_node_get_cells_free_memory_ret``."""
+
+    __slots__ = ()
+    cells: list[int]
+
+    def __new__(cls, cells: list[int]) -> remote_node_get_cells_free_memory_ret:
+        return _tuple_new(cls, (cells,))
+
+
+def decode_remote_node_get_cells_free_memory_ret(buf: Buf, pos: int) -> tuple[remote_node_get_cells_free_memory_ret, int]:
+    try:
+        (_n579,) = _U32(buf, pos)
+        pos += 4
+        if _n579 > 1024:
+            raise _too_long("remote_node_get_cells_free_memory_ret.cells", _n579, 1024)
+        if _n579 * 8 > len(buf) - pos:
+            raise _truncated("remote_node_get_cells_free_memory_ret.cells")
+        _cells578: list[int] = list(_unpack_from(f">{_n579}Q", buf, pos))
+        pos += 8 * _n579
+        value = _tuple_new(remote_node_get_cells_free_memory_ret, (_cells578,))
+    except _StructError:
+        raise _truncated("remote_node_get_cells_free_memory_ret") from None
+    return value, pos
+
+
+def encode_remote_node_get_cells_free_memory_ret(out: bytearray, value: remote_node_get_cells_free_memory_ret) -> None:
+    try:
+        (_cells580,) = value
+        _n581 = len(_cells580)
+        if _n581 > 1024:
+            raise _too_long("remote_node_get_cells_free_memory_ret.cells", _n581, 1024)
+        out += _U32P(_n581)
+        out += _pack(f">{_n581}Q", *_cells580)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_node_get_cells_free_memory_ret: {e}") from e
+
+
+@record
+class remote_node_get_free_memory_ret(Record, tuple[int]):
+    """XDR struct ``remote_node_get_free_memory_ret``."""
+
+    __slots__ = ()
+    freeMem: int
+
+    def __new__(cls, freeMem: int) -> remote_node_get_free_memory_ret:
+        return _tuple_new(cls, (freeMem,))
+
+
+def decode_remote_node_get_free_memory_ret(buf: Buf, pos: int) -> tuple[remote_node_get_free_memory_ret, int]:
+    try:
+        (_freeMem582,) = _U_Q(buf, pos)
+        pos += 8
+        value = _tuple_new(remote_node_get_free_memory_ret, (_freeMem582,))
+    except _StructError:
+        raise _truncated("remote_node_get_free_memory_ret") from None
+    return value, pos
+
+
+def encode_remote_node_get_free_memory_ret(out: bytearray, value: remote_node_get_free_memory_ret) -> None:
+    try:
+        (_freeMem583,) = value
+        out += _P_Q(_freeMem583)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_node_get_free_memory_ret: {e}") from e
+
+
+@record
+class remote_domain_block_peek_args(Record, tuple[remote_nonnull_domain, str, int, int, int]):
+    """XDR struct ``remote_domain_block_peek_args``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    alias: str
+    path: str
+    offset: int
+    size: int
     flags: int
 
-    def __new__(cls, dom: remote_nonnull_domain, alias: str, flags: int) -> remote_domain_detach_device_alias_args:
-        return _tuple_new(cls, (dom, alias, flags))
+    def __new__(cls, dom: remote_nonnull_domain, path: str, offset: int, size: int, flags: int) -> remote_domain_block_peek_args:
+        return _tuple_new(cls, (dom, path, offset, size, flags))
 
 
-def decode_remote_domain_detach_device_alias_args(buf: Buf, pos: int) -> tuple[remote_domain_detach_device_alias_args, int]:
+def decode_remote_domain_block_peek_args(buf: Buf, pos: int) -> tuple[remote_domain_block_peek_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n3064,) = _U32(buf, pos)
-        if _n3064 > 4194304:
-            raise _too_long("remote_domain_detach_device_alias_args.dom.name", _n3064, 4194304)
-        _end3065 = pos + 4 + _n3064
-        pos = _end3065 + (-_n3064 & 3)
+        (_n1514,) = _U32(buf, pos)
+        if _n1514 > 4194304:
+            raise _too_long("remote_domain_block_peek_args.dom.name", _n1514, 4194304)
+        _end1515 = pos + 4 + _n1514
+        pos = _end1515 + (-_n1514 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_detach_device_alias_args.dom.name")
-        _name3059 = buf[_end3065 - _n3064 : _end3065].decode("utf-8", "surrogateescape")
-        _uuid3060, _id3061 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_block_peek_args.dom.name")
+        _name1507 = buf[_end1515 - _n1514 : _end1515].decode("utf-8", "surrogateescape")
+        _uuid1508, _id1509 = _U_16si(buf, pos)
         pos += 20
-        (_n3066,) = _U32(buf, pos)
-        if _n3066 > 4194304:
-            raise _too_long("remote_domain_detach_device_alias_args.alias", _n3066, 4194304)
-        _end3067 = pos + 4 + _n3066
-        pos = _end3067 + (-_n3066 & 3)
+        (_n1516,) = _U32(buf, pos)
+        if _n1516 > 4194304:
+            raise _too_long("remote_domain_block_peek_args.path", _n1516, 4194304)
+        _end1517 = pos + 4 + _n1516
+        pos = _end1517 + (-_n1516 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_detach_device_alias_args.alias")
-        _alias3062 = buf[_end3067 - _n3066 : _end3067].decode("utf-8", "surrogateescape")
-        (_flags3063,) = _U_I(buf, pos)
-        pos += 4
-        _dom3058 = _tuple_new(remote_nonnull_domain, (_name3059, _uuid3060, _id3061))
-        value = _tuple_new(remote_domain_detach_device_alias_args, (_dom3058, _alias3062, _flags3063))
+            raise _truncated("remote_domain_block_peek_args.path")
+        _path1510 = buf[_end1517 - _n1516 : _end1517].decode("utf-8", "surrogateescape")
+        _offset1511, _size1512, _flags1513 = _U_QII(buf, pos)
+        pos += 16
+        _dom1506 = _tuple_new(remote_nonnull_domain, (_name1507, _uuid1508, _id1509))
+        value = _tuple_new(remote_domain_block_peek_args, (_dom1506, _path1510, _offset1511, _size1512, _flags1513))
     except _StructError:
-        raise _truncated("remote_domain_detach_device_alias_args") from None
+        raise _truncated("remote_domain_block_peek_args") from None
     return value, pos
 
 
-def encode_remote_domain_detach_device_alias_args(out: bytearray, value: remote_domain_detach_device_alias_args) -> None:
+def encode_remote_domain_block_peek_args(out: bytearray, value: remote_domain_block_peek_args) -> None:
     try:
-        _dom3068, _alias3069, _flags3070 = value
-        _name3071, _uuid3072, _id3073 = _dom3068
-        _b3074 = _name3071.encode("utf-8", "surrogateescape")
-        _n3075 = len(_b3074)
-        if _n3075 > 4194304:
-            raise _too_long("remote_domain_detach_device_alias_args.dom.name", _n3075, 4194304)
-        out += _U32P(_n3075)
-        out += _b3074
-        out += _PAD[-_n3075 & 3]
-        if len(_uuid3072) != 16:
-            raise _wrong_size("remote_domain_detach_device_alias_args.dom.uuid", len(_uuid3072), 16)
-        out += _P_16si(_uuid3072, _id3073)
-        _b3076 = _alias3069.encode("utf-8", "surrogateescape")
-        _n3077 = len(_b3076)
-        if _n3077 > 4194304:
-            raise _too_long("remote_domain_detach_device_alias_args.alias", _n3077, 4194304)
-        out += _U32P(_n3077)
-        out += _b3076
-        out += _PAD[-_n3077 & 3]
-        out += _P_I(_flags3070)
+        _dom1518, _path1519, _offset1520, _size1521, _flags1522 = value
+        _name1523, _uuid1524, _id1525 = _dom1518
+        _b1526 = _name1523.encode("utf-8", "surrogateescape")
+        _n1527 = len(_b1526)
+        if _n1527 > 4194304:
+            raise _too_long("remote_domain_block_peek_args.dom.name", _n1527, 4194304)
+        out += _U32P(_n1527)
+        out += _b1526
+        out += _PAD[-_n1527 & 3]
+        if len(_uuid1524) != 16:
+            raise _wrong_size("remote_domain_block_peek_args.dom.uuid", len(_uuid1524), 16)
+        out += _P_16si(_uuid1524, _id1525)
+        _b1528 = _path1519.encode("utf-8", "surrogateescape")
+        _n1529 = len(_b1528)
+        if _n1529 > 4194304:
+            raise _too_long("remote_domain_block_peek_args.path", _n1529, 4194304)
+        out += _U32P(_n1529)
+        out += _b1528
+        out += _PAD[-_n1529 & 3]
+        out += _P_QII(_offset1520, _size1521, _flags1522)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_detach_device_alias_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_block_peek_args: {e}") from e
 
 
 @record
-class remote_storage_pool_lookup_by_target_path_args(Record, tuple[str]):
-    """XDR struct ``remote_storage_pool_lookup_by_target_path_args``."""
+class remote_domain_block_peek_ret(Record, tuple[bytes]):
+    """XDR struct ``remote_domain_block_peek_ret``."""
+
+    __slots__ = ()
+    buffer: bytes
+
+    def __new__(cls, buffer: bytes) -> remote_domain_block_peek_ret:
+        return _tuple_new(cls, (buffer,))
+
+
+def decode_remote_domain_block_peek_ret(buf: Buf, pos: int) -> tuple[remote_domain_block_peek_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n1531,) = _U32(buf, pos)
+        if _n1531 > 4194304:
+            raise _too_long("remote_domain_block_peek_ret.buffer", _n1531, 4194304)
+        _end1532 = pos + 4 + _n1531
+        pos = _end1532 + (-_n1531 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_block_peek_ret.buffer")
+        _buffer1530 = buf[_end1532 - _n1531 : _end1532]
+        value = _tuple_new(remote_domain_block_peek_ret, (_buffer1530,))
+    except _StructError:
+        raise _truncated("remote_domain_block_peek_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_block_peek_ret(out: bytearray, value: remote_domain_block_peek_ret) -> None:
+    try:
+        (_buffer1533,) = value
+        _b1534 = _buffer1533
+        _n1535 = len(_b1534)
+        if _n1535 > 4194304:
+            raise _too_long("remote_domain_block_peek_ret.buffer", _n1535, 4194304)
+        out += _U32P(_n1535)
+        out += _b1534
+        out += _PAD[-_n1535 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_block_peek_ret: {e}") from e
+
+
+@record
+class remote_storage_vol_lookup_by_key_args(Record, tuple[str]):
+    """XDR struct ``remote_storage_vol_lookup_by_key_args``."""
+
+    __slots__ = ()
+    key: str
+
+    def __new__(cls, key: str) -> remote_storage_vol_lookup_by_key_args:
+        return _tuple_new(cls, (key,))
+
+
+def decode_remote_storage_vol_lookup_by_key_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_key_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4505,) = _U32(buf, pos)
+        if _n4505 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_args.key", _n4505, 4194304)
+        _end4506 = pos + 4 + _n4505
+        pos = _end4506 + (-_n4505 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_key_args.key")
+        _key4504 = buf[_end4506 - _n4505 : _end4506].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_storage_vol_lookup_by_key_args, (_key4504,))
+    except _StructError:
+        raise _truncated("remote_storage_vol_lookup_by_key_args") from None
+    return value, pos
+
+
+def encode_remote_storage_vol_lookup_by_key_args(out: bytearray, value: remote_storage_vol_lookup_by_key_args) -> None:
+    try:
+        (_key4507,) = value
+        _b4508 = _key4507.encode("utf-8", "surrogateescape")
+        _n4509 = len(_b4508)
+        if _n4509 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_args.key", _n4509, 4194304)
+        out += _U32P(_n4509)
+        out += _b4508
+        out += _PAD[-_n4509 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_key_args: {e}") from e
+
+
+@record
+class remote_storage_vol_lookup_by_key_ret(Record, tuple[remote_nonnull_storage_vol]):
+    """XDR struct ``remote_storage_vol_lookup_by_key_ret``."""
+
+    __slots__ = ()
+    vol: remote_nonnull_storage_vol
+
+    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_lookup_by_key_ret:
+        return _tuple_new(cls, (vol,))
+
+
+def decode_remote_storage_vol_lookup_by_key_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_key_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n4514,) = _U32(buf, pos)
+        if _n4514 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.pool", _n4514, 4194304)
+        _end4515 = pos + 4 + _n4514
+        pos = _end4515 + (-_n4514 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_key_ret.vol.pool")
+        _pool4511 = buf[_end4515 - _n4514 : _end4515].decode("utf-8", "surrogateescape")
+        (_n4516,) = _U32(buf, pos)
+        if _n4516 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.name", _n4516, 4194304)
+        _end4517 = pos + 4 + _n4516
+        pos = _end4517 + (-_n4516 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_key_ret.vol.name")
+        _name4512 = buf[_end4517 - _n4516 : _end4517].decode("utf-8", "surrogateescape")
+        (_n4518,) = _U32(buf, pos)
+        if _n4518 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.key", _n4518, 4194304)
+        _end4519 = pos + 4 + _n4518
+        pos = _end4519 + (-_n4518 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_key_ret.vol.key")
+        _key4513 = buf[_end4519 - _n4518 : _end4519].decode("utf-8", "surrogateescape")
+        _vol4510 = _tuple_new(remote_nonnull_storage_vol, (_pool4511, _name4512, _key4513))
+        value = _tuple_new(remote_storage_vol_lookup_by_key_ret, (_vol4510,))
+    except _StructError:
+        raise _truncated("remote_storage_vol_lookup_by_key_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_vol_lookup_by_key_ret(out: bytearray, value: remote_storage_vol_lookup_by_key_ret) -> None:
+    try:
+        (_vol4520,) = value
+        _pool4521, _name4522, _key4523 = _vol4520
+        _b4524 = _pool4521.encode("utf-8", "surrogateescape")
+        _n4525 = len(_b4524)
+        if _n4525 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.pool", _n4525, 4194304)
+        out += _U32P(_n4525)
+        out += _b4524
+        out += _PAD[-_n4525 & 3]
+        _b4526 = _name4522.encode("utf-8", "surrogateescape")
+        _n4527 = len(_b4526)
+        if _n4527 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.name", _n4527, 4194304)
+        out += _U32P(_n4527)
+        out += _b4526
+        out += _PAD[-_n4527 & 3]
+        _b4528 = _key4523.encode("utf-8", "surrogateescape")
+        _n4529 = len(_b4528)
+        if _n4529 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_key_ret.vol.key", _n4529, 4194304)
+        out += _U32P(_n4529)
+        out += _b4528
+        out += _PAD[-_n4529 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_key_ret: {e}") from e
+
+
+@record
+class remote_storage_vol_lookup_by_path_args(Record, tuple[str]):
+    """XDR struct ``remote_storage_vol_lookup_by_path_args``."""
 
     __slots__ = ()
     path: str
 
-    def __new__(cls, path: str) -> remote_storage_pool_lookup_by_target_path_args:
+    def __new__(cls, path: str) -> remote_storage_vol_lookup_by_path_args:
         return _tuple_new(cls, (path,))
 
 
-def decode_remote_storage_pool_lookup_by_target_path_args(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_target_path_args, int]:
+def decode_remote_storage_vol_lookup_by_path_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_path_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4255,) = _U32(buf, pos)
-        if _n4255 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_target_path_args.path", _n4255, 4194304)
-        _end4256 = pos + 4 + _n4255
-        pos = _end4256 + (-_n4255 & 3)
+        (_n4531,) = _U32(buf, pos)
+        if _n4531 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_args.path", _n4531, 4194304)
+        _end4532 = pos + 4 + _n4531
+        pos = _end4532 + (-_n4531 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_target_path_args.path")
-        _path4254 = buf[_end4256 - _n4255 : _end4256].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_storage_pool_lookup_by_target_path_args, (_path4254,))
+            raise _truncated("remote_storage_vol_lookup_by_path_args.path")
+        _path4530 = buf[_end4532 - _n4531 : _end4532].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_storage_vol_lookup_by_path_args, (_path4530,))
     except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_target_path_args") from None
+        raise _truncated("remote_storage_vol_lookup_by_path_args") from None
     return value, pos
 
 
-def encode_remote_storage_pool_lookup_by_target_path_args(out: bytearray, value: remote_storage_pool_lookup_by_target_path_args) -> None:
+def encode_remote_storage_vol_lookup_by_path_args(out: bytearray, value: remote_storage_vol_lookup_by_path_args) -> None:
     try:
-        (_path4257,) = value
-        _b4258 = _path4257.encode("utf-8", "surrogateescape")
-        _n4259 = len(_b4258)
-        if _n4259 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_target_path_args.path", _n4259, 4194304)
-        out += _U32P(_n4259)
-        out += _b4258
-        out += _PAD[-_n4259 & 3]
+        (_path4533,) = value
+        _b4534 = _path4533.encode("utf-8", "surrogateescape")
+        _n4535 = len(_b4534)
+        if _n4535 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_args.path", _n4535, 4194304)
+        out += _U32P(_n4535)
+        out += _b4534
+        out += _PAD[-_n4535 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_target_path_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_path_args: {e}") from e
 
 
 @record
-class remote_storage_pool_lookup_by_target_path_ret(Record, tuple[remote_nonnull_storage_pool]):
-    """XDR struct ``remote_storage_pool_lookup_by_target_path_ret``."""
+class remote_storage_vol_lookup_by_path_ret(Record, tuple[remote_nonnull_storage_vol]):
+    """XDR struct ``remote_storage_vol_lookup_by_path_ret``."""
 
     __slots__ = ()
-    pool: remote_nonnull_storage_pool
+    vol: remote_nonnull_storage_vol
 
-    def __new__(cls, pool: remote_nonnull_storage_pool) -> remote_storage_pool_lookup_by_target_path_ret:
-        return _tuple_new(cls, (pool,))
+    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_lookup_by_path_ret:
+        return _tuple_new(cls, (vol,))
 
 
-def decode_remote_storage_pool_lookup_by_target_path_ret(buf: Buf, pos: int) -> tuple[remote_storage_pool_lookup_by_target_path_ret, int]:
+def decode_remote_storage_vol_lookup_by_path_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_lookup_by_path_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n4263,) = _U32(buf, pos)
-        if _n4263 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_target_path_ret.pool.name", _n4263, 4194304)
-        _end4264 = pos + 4 + _n4263
-        pos = _end4264 + (-_n4263 & 3)
+        (_n4540,) = _U32(buf, pos)
+        if _n4540 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.pool", _n4540, 4194304)
+        _end4541 = pos + 4 + _n4540
+        pos = _end4541 + (-_n4540 & 3)
         if pos > len(buf):
-            raise _truncated("remote_storage_pool_lookup_by_target_path_ret.pool.name")
-        _name4261 = buf[_end4264 - _n4263 : _end4264].decode("utf-8", "surrogateescape")
-        (_uuid4262,) = _U_16s(buf, pos)
-        pos += 16
-        _pool4260 = _tuple_new(remote_nonnull_storage_pool, (_name4261, _uuid4262))
-        value = _tuple_new(remote_storage_pool_lookup_by_target_path_ret, (_pool4260,))
+            raise _truncated("remote_storage_vol_lookup_by_path_ret.vol.pool")
+        _pool4537 = buf[_end4541 - _n4540 : _end4541].decode("utf-8", "surrogateescape")
+        (_n4542,) = _U32(buf, pos)
+        if _n4542 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.name", _n4542, 4194304)
+        _end4543 = pos + 4 + _n4542
+        pos = _end4543 + (-_n4542 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_path_ret.vol.name")
+        _name4538 = buf[_end4543 - _n4542 : _end4543].decode("utf-8", "surrogateescape")
+        (_n4544,) = _U32(buf, pos)
+        if _n4544 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.key", _n4544, 4194304)
+        _end4545 = pos + 4 + _n4544
+        pos = _end4545 + (-_n4544 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_lookup_by_path_ret.vol.key")
+        _key4539 = buf[_end4545 - _n4544 : _end4545].decode("utf-8", "surrogateescape")
+        _vol4536 = _tuple_new(remote_nonnull_storage_vol, (_pool4537, _name4538, _key4539))
+        value = _tuple_new(remote_storage_vol_lookup_by_path_ret, (_vol4536,))
     except _StructError:
-        raise _truncated("remote_storage_pool_lookup_by_target_path_ret") from None
+        raise _truncated("remote_storage_vol_lookup_by_path_ret") from None
     return value, pos
 
 
-def encode_remote_storage_pool_lookup_by_target_path_ret(out: bytearray, value: remote_storage_pool_lookup_by_target_path_ret) -> None:
+def encode_remote_storage_vol_lookup_by_path_ret(out: bytearray, value: remote_storage_vol_lookup_by_path_ret) -> None:
     try:
-        (_pool4265,) = value
-        _name4266, _uuid4267 = _pool4265
-        _b4268 = _name4266.encode("utf-8", "surrogateescape")
-        _n4269 = len(_b4268)
-        if _n4269 > 4194304:
-            raise _too_long("remote_storage_pool_lookup_by_target_path_ret.pool.name", _n4269, 4194304)
-        out += _U32P(_n4269)
-        out += _b4268
-        out += _PAD[-_n4269 & 3]
-        if len(_uuid4267) != 16:
-            raise _wrong_size("remote_storage_pool_lookup_by_target_path_ret.pool.uuid", len(_uuid4267), 16)
-        out += _P_16s(_uuid4267)
+        (_vol4546,) = value
+        _pool4547, _name4548, _key4549 = _vol4546
+        _b4550 = _pool4547.encode("utf-8", "surrogateescape")
+        _n4551 = len(_b4550)
+        if _n4551 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.pool", _n4551, 4194304)
+        out += _U32P(_n4551)
+        out += _b4550
+        out += _PAD[-_n4551 & 3]
+        _b4552 = _name4548.encode("utf-8", "surrogateescape")
+        _n4553 = len(_b4552)
+        if _n4553 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.name", _n4553, 4194304)
+        out += _U32P(_n4553)
+        out += _b4552
+        out += _PAD[-_n4553 & 3]
+        _b4554 = _key4549.encode("utf-8", "surrogateescape")
+        _n4555 = len(_b4554)
+        if _n4555 > 4194304:
+            raise _too_long("remote_storage_vol_lookup_by_path_ret.vol.key", _n4555, 4194304)
+        out += _U32P(_n4555)
+        out += _b4554
+        out += _PAD[-_n4555 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_storage_pool_lookup_by_target_path_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_lookup_by_path_ret: {e}") from e
 
 
 @record
-class remote_domain_migrate_get_max_downtime_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_migrate_get_max_downtime_args``."""
+class remote_storage_vol_get_xml_desc_args(Record, tuple[remote_nonnull_storage_vol, int]):
+    """XDR struct ``remote_storage_vol_get_xml_desc_args``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
+    vol: remote_nonnull_storage_vol
     flags: int
 
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_migrate_get_max_downtime_args:
-        return _tuple_new(cls, (dom, flags))
+    def __new__(cls, vol: remote_nonnull_storage_vol, flags: int) -> remote_storage_vol_get_xml_desc_args:
+        return _tuple_new(cls, (vol, flags))
 
 
-def decode_remote_domain_migrate_get_max_downtime_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_get_max_downtime_args, int]:
+def decode_remote_storage_vol_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_xml_desc_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n5589,) = _U32(buf, pos)
-        if _n5589 > 4194304:
-            raise _too_long("remote_domain_migrate_get_max_downtime_args.dom.name", _n5589, 4194304)
-        _end5590 = pos + 4 + _n5589
-        pos = _end5590 + (-_n5589 & 3)
+        (_n4725,) = _U32(buf, pos)
+        if _n4725 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.pool", _n4725, 4194304)
+        _end4726 = pos + 4 + _n4725
+        pos = _end4726 + (-_n4725 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_migrate_get_max_downtime_args.dom.name")
-        _name5585 = buf[_end5590 - _n5589 : _end5590].decode("utf-8", "surrogateescape")
-        _uuid5586, _id5587, _flags5588 = _U_16siI(buf, pos)
-        pos += 24
-        _dom5584 = _tuple_new(remote_nonnull_domain, (_name5585, _uuid5586, _id5587))
-        value = _tuple_new(remote_domain_migrate_get_max_downtime_args, (_dom5584, _flags5588))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_get_max_downtime_args") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_get_max_downtime_args(out: bytearray, value: remote_domain_migrate_get_max_downtime_args) -> None:
-    try:
-        _dom5591, _flags5592 = value
-        _name5593, _uuid5594, _id5595 = _dom5591
-        _b5596 = _name5593.encode("utf-8", "surrogateescape")
-        _n5597 = len(_b5596)
-        if _n5597 > 4194304:
-            raise _too_long("remote_domain_migrate_get_max_downtime_args.dom.name", _n5597, 4194304)
-        out += _U32P(_n5597)
-        out += _b5596
-        out += _PAD[-_n5597 & 3]
-        if len(_uuid5594) != 16:
-            raise _wrong_size("remote_domain_migrate_get_max_downtime_args.dom.uuid", len(_uuid5594), 16)
-        out += _P_16siI(_uuid5594, _id5595, _flags5592)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_get_max_downtime_args: {e}") from e
-
-
-@record
-class remote_domain_migrate_get_max_downtime_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_migrate_get_max_downtime_ret``."""
-
-    __slots__ = ()
-    downtime: int
-
-    def __new__(cls, downtime: int) -> remote_domain_migrate_get_max_downtime_ret:
-        return _tuple_new(cls, (downtime,))
-
-
-def decode_remote_domain_migrate_get_max_downtime_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_get_max_downtime_ret, int]:
-    try:
-        (_downtime5598,) = _U_Q(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_domain_migrate_get_max_downtime_ret, (_downtime5598,))
-    except _StructError:
-        raise _truncated("remote_domain_migrate_get_max_downtime_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_migrate_get_max_downtime_ret(out: bytearray, value: remote_domain_migrate_get_max_downtime_ret) -> None:
-    try:
-        (_downtime5599,) = value
-        out += _P_Q(_downtime5599)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_migrate_get_max_downtime_ret: {e}") from e
-
-
-@record
-class remote_domain_managed_save_get_xml_desc_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_managed_save_get_xml_desc_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_managed_save_get_xml_desc_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_managed_save_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_domain_managed_save_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n6429,) = _U32(buf, pos)
-        if _n6429 > 4194304:
-            raise _too_long("remote_domain_managed_save_get_xml_desc_args.dom.name", _n6429, 4194304)
-        _end6430 = pos + 4 + _n6429
-        pos = _end6430 + (-_n6429 & 3)
+            raise _truncated("remote_storage_vol_get_xml_desc_args.vol.pool")
+        _pool4721 = buf[_end4726 - _n4725 : _end4726].decode("utf-8", "surrogateescape")
+        (_n4727,) = _U32(buf, pos)
+        if _n4727 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.name", _n4727, 4194304)
+        _end4728 = pos + 4 + _n4727
+        pos = _end4728 + (-_n4727 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_managed_save_get_xml_desc_args.dom.name")
-        _name6425 = buf[_end6430 - _n6429 : _end6430].decode("utf-8", "surrogateescape")
-        _uuid6426, _id6427, _flags6428 = _U_16siI(buf, pos)
-        pos += 24
-        _dom6424 = _tuple_new(remote_nonnull_domain, (_name6425, _uuid6426, _id6427))
-        value = _tuple_new(remote_domain_managed_save_get_xml_desc_args, (_dom6424, _flags6428))
+            raise _truncated("remote_storage_vol_get_xml_desc_args.vol.name")
+        _name4722 = buf[_end4728 - _n4727 : _end4728].decode("utf-8", "surrogateescape")
+        (_n4729,) = _U32(buf, pos)
+        if _n4729 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.key", _n4729, 4194304)
+        _end4730 = pos + 4 + _n4729
+        pos = _end4730 + (-_n4729 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_get_xml_desc_args.vol.key")
+        _key4723 = buf[_end4730 - _n4729 : _end4730].decode("utf-8", "surrogateescape")
+        (_flags4724,) = _U_I(buf, pos)
+        pos += 4
+        _vol4720 = _tuple_new(remote_nonnull_storage_vol, (_pool4721, _name4722, _key4723))
+        value = _tuple_new(remote_storage_vol_get_xml_desc_args, (_vol4720, _flags4724))
     except _StructError:
-        raise _truncated("remote_domain_managed_save_get_xml_desc_args") from None
+        raise _truncated("remote_storage_vol_get_xml_desc_args") from None
     return value, pos
 
 
-def encode_remote_domain_managed_save_get_xml_desc_args(out: bytearray, value: remote_domain_managed_save_get_xml_desc_args) -> None:
+def encode_remote_storage_vol_get_xml_desc_args(out: bytearray, value: remote_storage_vol_get_xml_desc_args) -> None:
     try:
-        _dom6431, _flags6432 = value
-        _name6433, _uuid6434, _id6435 = _dom6431
-        _b6436 = _name6433.encode("utf-8", "surrogateescape")
-        _n6437 = len(_b6436)
-        if _n6437 > 4194304:
-            raise _too_long("remote_domain_managed_save_get_xml_desc_args.dom.name", _n6437, 4194304)
-        out += _U32P(_n6437)
-        out += _b6436
-        out += _PAD[-_n6437 & 3]
-        if len(_uuid6434) != 16:
-            raise _wrong_size("remote_domain_managed_save_get_xml_desc_args.dom.uuid", len(_uuid6434), 16)
-        out += _P_16siI(_uuid6434, _id6435, _flags6432)
+        _vol4731, _flags4732 = value
+        _pool4733, _name4734, _key4735 = _vol4731
+        _b4736 = _pool4733.encode("utf-8", "surrogateescape")
+        _n4737 = len(_b4736)
+        if _n4737 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.pool", _n4737, 4194304)
+        out += _U32P(_n4737)
+        out += _b4736
+        out += _PAD[-_n4737 & 3]
+        _b4738 = _name4734.encode("utf-8", "surrogateescape")
+        _n4739 = len(_b4738)
+        if _n4739 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.name", _n4739, 4194304)
+        out += _U32P(_n4739)
+        out += _b4738
+        out += _PAD[-_n4739 & 3]
+        _b4740 = _key4735.encode("utf-8", "surrogateescape")
+        _n4741 = len(_b4740)
+        if _n4741 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_args.vol.key", _n4741, 4194304)
+        out += _U32P(_n4741)
+        out += _b4740
+        out += _PAD[-_n4741 & 3]
+        out += _P_I(_flags4732)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_managed_save_get_xml_desc_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_get_xml_desc_args: {e}") from e
 
 
 @record
-class remote_domain_managed_save_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_domain_managed_save_get_xml_desc_ret``."""
+class remote_storage_vol_get_xml_desc_ret(Record, tuple[str]):
+    """XDR struct ``remote_storage_vol_get_xml_desc_ret``."""
 
     __slots__ = ()
     xml: str
 
-    def __new__(cls, xml: str) -> remote_domain_managed_save_get_xml_desc_ret:
+    def __new__(cls, xml: str) -> remote_storage_vol_get_xml_desc_ret:
         return _tuple_new(cls, (xml,))
 
 
-def decode_remote_domain_managed_save_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_domain_managed_save_get_xml_desc_ret, int]:
+def decode_remote_storage_vol_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_xml_desc_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6439,) = _U32(buf, pos)
-        if _n6439 > 4194304:
-            raise _too_long("remote_domain_managed_save_get_xml_desc_ret.xml", _n6439, 4194304)
-        _end6440 = pos + 4 + _n6439
-        pos = _end6440 + (-_n6439 & 3)
+        (_n4743,) = _U32(buf, pos)
+        if _n4743 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_ret.xml", _n4743, 4194304)
+        _end4744 = pos + 4 + _n4743
+        pos = _end4744 + (-_n4743 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_managed_save_get_xml_desc_ret.xml")
-        _xml6438 = buf[_end6440 - _n6439 : _end6440].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_managed_save_get_xml_desc_ret, (_xml6438,))
+            raise _truncated("remote_storage_vol_get_xml_desc_ret.xml")
+        _xml4742 = buf[_end4744 - _n4743 : _end4744].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_storage_vol_get_xml_desc_ret, (_xml4742,))
     except _StructError:
-        raise _truncated("remote_domain_managed_save_get_xml_desc_ret") from None
+        raise _truncated("remote_storage_vol_get_xml_desc_ret") from None
     return value, pos
 
 
-def encode_remote_domain_managed_save_get_xml_desc_ret(out: bytearray, value: remote_domain_managed_save_get_xml_desc_ret) -> None:
+def encode_remote_storage_vol_get_xml_desc_ret(out: bytearray, value: remote_storage_vol_get_xml_desc_ret) -> None:
     try:
-        (_xml6441,) = value
-        _b6442 = _xml6441.encode("utf-8", "surrogateescape")
-        _n6443 = len(_b6442)
-        if _n6443 > 4194304:
-            raise _too_long("remote_domain_managed_save_get_xml_desc_ret.xml", _n6443, 4194304)
-        out += _U32P(_n6443)
-        out += _b6442
-        out += _PAD[-_n6443 & 3]
+        (_xml4745,) = value
+        _b4746 = _xml4745.encode("utf-8", "surrogateescape")
+        _n4747 = len(_b4746)
+        if _n4747 > 4194304:
+            raise _too_long("remote_storage_vol_get_xml_desc_ret.xml", _n4747, 4194304)
+        out += _U32P(_n4747)
+        out += _b4746
+        out += _PAD[-_n4747 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_managed_save_get_xml_desc_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_get_xml_desc_ret: {e}") from e
 
 
 @record
-class remote_domain_managed_save_define_xml_args(Record, tuple[remote_nonnull_domain, str | None, int]):
-    """XDR struct ``remote_domain_managed_save_define_xml_args``."""
+class remote_storage_vol_get_info_args(Record, tuple[remote_nonnull_storage_vol]):
+    """XDR struct ``remote_storage_vol_get_info_args``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    dxml: str | None
-    flags: int
+    vol: remote_nonnull_storage_vol
 
-    def __new__(cls, dom: remote_nonnull_domain, dxml: str | None, flags: int) -> remote_domain_managed_save_define_xml_args:
-        return _tuple_new(cls, (dom, dxml, flags))
+    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_get_info_args:
+        return _tuple_new(cls, (vol,))
 
 
-def decode_remote_domain_managed_save_define_xml_args(buf: Buf, pos: int) -> tuple[remote_domain_managed_save_define_xml_args, int]:
+def decode_remote_storage_vol_get_info_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_info_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n6450,) = _U32(buf, pos)
-        if _n6450 > 4194304:
-            raise _too_long("remote_domain_managed_save_define_xml_args.dom.name", _n6450, 4194304)
-        _end6451 = pos + 4 + _n6450
-        pos = _end6451 + (-_n6450 & 3)
+        (_n4752,) = _U32(buf, pos)
+        if _n4752 > 4194304:
+            raise _too_long("remote_storage_vol_get_info_args.vol.pool", _n4752, 4194304)
+        _end4753 = pos + 4 + _n4752
+        pos = _end4753 + (-_n4752 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_managed_save_define_xml_args.dom.name")
-        _name6445 = buf[_end6451 - _n6450 : _end6451].decode("utf-8", "surrogateescape")
-        _uuid6446, _id6447 = _U_16si(buf, pos)
-        pos += 20
-        (_f6452,) = _U32(buf, pos)
-        pos += 4
-        _dxml6448: str | None = None
-        if _f6452 == 1:
-            (_n6454,) = _U32(buf, pos)
-            if _n6454 > 4194304:
-                raise _too_long("remote_domain_managed_save_define_xml_args.dxml", _n6454, 4194304)
-            _end6455 = pos + 4 + _n6454
-            pos = _end6455 + (-_n6454 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_managed_save_define_xml_args.dxml")
-            _o6453 = buf[_end6455 - _n6454 : _end6455].decode("utf-8", "surrogateescape")
-            _dxml6448 = _o6453
-        elif _f6452 != 0:
-            raise _bad_flag("remote_domain_managed_save_define_xml_args.dxml", _f6452)
-        (_flags6449,) = _U_I(buf, pos)
-        pos += 4
-        _dom6444 = _tuple_new(remote_nonnull_domain, (_name6445, _uuid6446, _id6447))
-        value = _tuple_new(remote_domain_managed_save_define_xml_args, (_dom6444, _dxml6448, _flags6449))
+            raise _truncated("remote_storage_vol_get_info_args.vol.pool")
+        _pool4749 = buf[_end4753 - _n4752 : _end4753].decode("utf-8", "surrogateescape")
+        (_n4754,) = _U32(buf, pos)
+        if _n4754 > 4194304:
+            raise _too_long("remote_storage_vol_get_info_args.vol.name", _n4754, 4194304)
+        _end4755 = pos + 4 + _n4754
+        pos = _end4755 + (-_n4754 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_get_info_args.vol.name")
+        _name4750 = buf[_end4755 - _n4754 : _end4755].decode("utf-8", "surrogateescape")
+        (_n4756,) = _U32(buf, pos)
+        if _n4756 > 4194304:
+            raise _too_long("remote_storage_vol_get_info_args.vol.key", _n4756, 4194304)
+        _end4757 = pos + 4 + _n4756
+        pos = _end4757 + (-_n4756 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_storage_vol_get_info_args.vol.key")
+        _key4751 = buf[_end4757 - _n4756 : _end4757].decode("utf-8", "surrogateescape")
+        _vol4748 = _tuple_new(remote_nonnull_storage_vol, (_pool4749, _name4750, _key4751))
+        value = _tuple_new(remote_storage_vol_get_info_args, (_vol4748,))
     except _StructError:
-        raise _truncated("remote_domain_managed_save_define_xml_args") from None
+        raise _truncated("remote_storage_vol_get_info_args") from None
     return value, pos
 
 
-def encode_remote_domain_managed_save_define_xml_args(out: bytearray, value: remote_domain_managed_save_define_xml_args) -> None:
+def encode_remote_storage_vol_get_info_args(out: bytearray, value: remote_storage_vol_get_info_args) -> None:
     try:
-        _dom6456, _dxml6457, _flags6458 = value
-        _name6459, _uuid6460, _id6461 = _dom6456
-        _b6462 = _name6459.encode("utf-8", "surrogateescape")
-        _n6463 = len(_b6462)
-        if _n6463 > 4194304:
-            raise _too_long("remote_domain_managed_save_define_xml_args.dom.name", _n6463, 4194304)
-        out += _U32P(_n6463)
-        out += _b6462
-        out += _PAD[-_n6463 & 3]
-        if len(_uuid6460) != 16:
-            raise _wrong_size("remote_domain_managed_save_define_xml_args.dom.uuid", len(_uuid6460), 16)
-        out += _P_16si(_uuid6460, _id6461)
-        if _dxml6457 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b6464 = _dxml6457.encode("utf-8", "surrogateescape")
-            _n6465 = len(_b6464)
-            if _n6465 > 4194304:
-                raise _too_long("remote_domain_managed_save_define_xml_args.dxml", _n6465, 4194304)
-            out += _U32P(_n6465)
-            out += _b6464
-            out += _PAD[-_n6465 & 3]
-        out += _P_I(_flags6458)
+        (_vol4758,) = value
+        _pool4759, _name4760, _key4761 = _vol4758
+        _b4762 = _pool4759.encode("utf-8", "surrogateescape")
+        _n4763 = len(_b4762)
+        if _n4763 > 4194304:
+            raise _too_long("remote_storage_vol_get_info_args.vol.pool", _n4763, 4194304)
+        out += _U32P(_n4763)
+        out += _b4762
+        out += _PAD[-_n4763 & 3]
+        _b4764 = _name4760.encode("utf-8", "surrogateescape")
+        _n4765 = len(_b4764)
+        if _n4765 > 4194304:
+            raise _too_long("remote_storage_vol_get_info_args.vol.name", _n4765, 4194304)
+        out += _U32P(_n4765)
+        out += _b4764
+        out += _PAD[-_n4765 & 3]
+        _b4766 = _key4761.encode("utf-8", "surrogateescape")
+        _n4767 = len(_b4766)
+        if _n4767 > 4194304:
+            raise _too_long("remote_storage_vol_get_info_args.vol.key", _n4767, 4194304)
+        out += _U32P(_n4767)
+        out += _b4766
+        out += _PAD[-_n4767 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_managed_save_define_xml_args: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_get_info_args: {e}") from e
 
 
 @record
-class remote_domain_event_block_threshold_msg(Record, tuple[int, remote_nonnull_domain, str, str | None, int, int]):
-    """XDR struct ``remote_domain_event_block_threshold_msg``."""
+class remote_storage_vol_get_info_ret(Record, tuple[int, int, int]):
+    """XDR struct ``remote_storage_vol_get_info_ret``."""
 
     __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    dev: str
-    path: str | None
-    threshold: int
-    excess: int
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, dev: str, path: str | None, threshold: int, excess: int) -> remote_domain_event_block_threshold_msg:
-        return _tuple_new(cls, (callbackID, dom, dev, path, threshold, excess))
-
-
-def decode_remote_domain_event_block_threshold_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_block_threshold_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID8216,) = _U_i(buf, pos)
-        pos += 4
-        (_n8225,) = _U32(buf, pos)
-        if _n8225 > 4194304:
-            raise _too_long("remote_domain_event_block_threshold_msg.dom.name", _n8225, 4194304)
-        _end8226 = pos + 4 + _n8225
-        pos = _end8226 + (-_n8225 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_block_threshold_msg.dom.name")
-        _name8218 = buf[_end8226 - _n8225 : _end8226].decode("utf-8", "surrogateescape")
-        _uuid8219, _id8220 = _U_16si(buf, pos)
-        pos += 20
-        (_n8227,) = _U32(buf, pos)
-        if _n8227 > 4194304:
-            raise _too_long("remote_domain_event_block_threshold_msg.dev", _n8227, 4194304)
-        _end8228 = pos + 4 + _n8227
-        pos = _end8228 + (-_n8227 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_block_threshold_msg.dev")
-        _dev8221 = buf[_end8228 - _n8227 : _end8228].decode("utf-8", "surrogateescape")
-        (_f8229,) = _U32(buf, pos)
-        pos += 4
-        _path8222: str | None = None
-        if _f8229 == 1:
-            (_n8231,) = _U32(buf, pos)
-            if _n8231 > 4194304:
-                raise _too_long("remote_domain_event_block_threshold_msg.path", _n8231, 4194304)
-            _end8232 = pos + 4 + _n8231
-            pos = _end8232 + (-_n8231 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_event_block_threshold_msg.path")
-            _o8230 = buf[_end8232 - _n8231 : _end8232].decode("utf-8", "surrogateescape")
-            _path8222 = _o8230
-        elif _f8229 != 0:
-            raise _bad_flag("remote_domain_event_block_threshold_msg.path", _f8229)
-        _threshold8223, _excess8224 = _U_QQ(buf, pos)
-        pos += 16
-        _dom8217 = _tuple_new(remote_nonnull_domain, (_name8218, _uuid8219, _id8220))
-        value = _tuple_new(remote_domain_event_block_threshold_msg, (_callbackID8216, _dom8217, _dev8221, _path8222, _threshold8223, _excess8224))
-    except _StructError:
-        raise _truncated("remote_domain_event_block_threshold_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_block_threshold_msg(out: bytearray, value: remote_domain_event_block_threshold_msg) -> None:
-    try:
-        _callbackID8233, _dom8234, _dev8235, _path8236, _threshold8237, _excess8238 = value
-        _name8239, _uuid8240, _id8241 = _dom8234
-        out += _P_i(_callbackID8233)
-        _b8242 = _name8239.encode("utf-8", "surrogateescape")
-        _n8243 = len(_b8242)
-        if _n8243 > 4194304:
-            raise _too_long("remote_domain_event_block_threshold_msg.dom.name", _n8243, 4194304)
-        out += _U32P(_n8243)
-        out += _b8242
-        out += _PAD[-_n8243 & 3]
-        if len(_uuid8240) != 16:
-            raise _wrong_size("remote_domain_event_block_threshold_msg.dom.uuid", len(_uuid8240), 16)
-        out += _P_16si(_uuid8240, _id8241)
-        _b8244 = _dev8235.encode("utf-8", "surrogateescape")
-        _n8245 = len(_b8244)
-        if _n8245 > 4194304:
-            raise _too_long("remote_domain_event_block_threshold_msg.dev", _n8245, 4194304)
-        out += _U32P(_n8245)
-        out += _b8244
-        out += _PAD[-_n8245 & 3]
-        if _path8236 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b8246 = _path8236.encode("utf-8", "surrogateescape")
-            _n8247 = len(_b8246)
-            if _n8247 > 4194304:
-                raise _too_long("remote_domain_event_block_threshold_msg.path", _n8247, 4194304)
-            out += _U32P(_n8247)
-            out += _b8246
-            out += _PAD[-_n8247 & 3]
-        out += _P_QQ(_threshold8237, _excess8238)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_block_threshold_msg: {e}") from e
-
-
-@record
-class remote_domain_set_vcpu_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_set_vcpu_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    cpumap: str
-    state: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, cpumap: str, state: int, flags: int) -> remote_domain_set_vcpu_args:
-        return _tuple_new(cls, (dom, cpumap, state, flags))
-
-
-def decode_remote_domain_set_vcpu_args(buf: Buf, pos: int) -> tuple[remote_domain_set_vcpu_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9217,) = _U32(buf, pos)
-        if _n9217 > 4194304:
-            raise _too_long("remote_domain_set_vcpu_args.dom.name", _n9217, 4194304)
-        _end9218 = pos + 4 + _n9217
-        pos = _end9218 + (-_n9217 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_vcpu_args.dom.name")
-        _name9211 = buf[_end9218 - _n9217 : _end9218].decode("utf-8", "surrogateescape")
-        _uuid9212, _id9213 = _U_16si(buf, pos)
-        pos += 20
-        (_n9219,) = _U32(buf, pos)
-        if _n9219 > 4194304:
-            raise _too_long("remote_domain_set_vcpu_args.cpumap", _n9219, 4194304)
-        _end9220 = pos + 4 + _n9219
-        pos = _end9220 + (-_n9219 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_vcpu_args.cpumap")
-        _cpumap9214 = buf[_end9220 - _n9219 : _end9220].decode("utf-8", "surrogateescape")
-        _state9215, _flags9216 = _U_iI(buf, pos)
-        pos += 8
-        _dom9210 = _tuple_new(remote_nonnull_domain, (_name9211, _uuid9212, _id9213))
-        value = _tuple_new(remote_domain_set_vcpu_args, (_dom9210, _cpumap9214, _state9215, _flags9216))
-    except _StructError:
-        raise _truncated("remote_domain_set_vcpu_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_vcpu_args(out: bytearray, value: remote_domain_set_vcpu_args) -> None:
-    try:
-        _dom9221, _cpumap9222, _state9223, _flags9224 = value
-        _name9225, _uuid9226, _id9227 = _dom9221
-        _b9228 = _name9225.encode("utf-8", "surrogateescape")
-        _n9229 = len(_b9228)
-        if _n9229 > 4194304:
-            raise _too_long("remote_domain_set_vcpu_args.dom.name", _n9229, 4194304)
-        out += _U32P(_n9229)
-        out += _b9228
-        out += _PAD[-_n9229 & 3]
-        if len(_uuid9226) != 16:
-            raise _wrong_size("remote_domain_set_vcpu_args.dom.uuid", len(_uuid9226), 16)
-        out += _P_16si(_uuid9226, _id9227)
-        _b9230 = _cpumap9222.encode("utf-8", "surrogateescape")
-        _n9231 = len(_b9230)
-        if _n9231 > 4194304:
-            raise _too_long("remote_domain_set_vcpu_args.cpumap", _n9231, 4194304)
-        out += _U32P(_n9231)
-        out += _b9230
-        out += _PAD[-_n9231 & 3]
-        out += _P_iI(_state9223, _flags9224)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_vcpu_args: {e}") from e
-
-
-@record
-class remote_domain_set_block_threshold_args(Record, tuple[remote_nonnull_domain, str, int, int]):
-    """XDR struct ``remote_domain_set_block_threshold_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    dev: str
-    threshold: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, dev: str, threshold: int, flags: int) -> remote_domain_set_block_threshold_args:
-        return _tuple_new(cls, (dom, dev, threshold, flags))
-
-
-def decode_remote_domain_set_block_threshold_args(buf: Buf, pos: int) -> tuple[remote_domain_set_block_threshold_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9335,) = _U32(buf, pos)
-        if _n9335 > 4194304:
-            raise _too_long("remote_domain_set_block_threshold_args.dom.name", _n9335, 4194304)
-        _end9336 = pos + 4 + _n9335
-        pos = _end9336 + (-_n9335 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_block_threshold_args.dom.name")
-        _name9329 = buf[_end9336 - _n9335 : _end9336].decode("utf-8", "surrogateescape")
-        _uuid9330, _id9331 = _U_16si(buf, pos)
-        pos += 20
-        (_n9337,) = _U32(buf, pos)
-        if _n9337 > 4194304:
-            raise _too_long("remote_domain_set_block_threshold_args.dev", _n9337, 4194304)
-        _end9338 = pos + 4 + _n9337
-        pos = _end9338 + (-_n9337 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_block_threshold_args.dev")
-        _dev9332 = buf[_end9338 - _n9337 : _end9338].decode("utf-8", "surrogateescape")
-        _threshold9333, _flags9334 = _U_QI(buf, pos)
-        pos += 12
-        _dom9328 = _tuple_new(remote_nonnull_domain, (_name9329, _uuid9330, _id9331))
-        value = _tuple_new(remote_domain_set_block_threshold_args, (_dom9328, _dev9332, _threshold9333, _flags9334))
-    except _StructError:
-        raise _truncated("remote_domain_set_block_threshold_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_block_threshold_args(out: bytearray, value: remote_domain_set_block_threshold_args) -> None:
-    try:
-        _dom9339, _dev9340, _threshold9341, _flags9342 = value
-        _name9343, _uuid9344, _id9345 = _dom9339
-        _b9346 = _name9343.encode("utf-8", "surrogateescape")
-        _n9347 = len(_b9346)
-        if _n9347 > 4194304:
-            raise _too_long("remote_domain_set_block_threshold_args.dom.name", _n9347, 4194304)
-        out += _U32P(_n9347)
-        out += _b9346
-        out += _PAD[-_n9347 & 3]
-        if len(_uuid9344) != 16:
-            raise _wrong_size("remote_domain_set_block_threshold_args.dom.uuid", len(_uuid9344), 16)
-        out += _P_16si(_uuid9344, _id9345)
-        _b9348 = _dev9340.encode("utf-8", "surrogateescape")
-        _n9349 = len(_b9348)
-        if _n9349 > 4194304:
-            raise _too_long("remote_domain_set_block_threshold_args.dev", _n9349, 4194304)
-        out += _U32P(_n9349)
-        out += _b9348
-        out += _PAD[-_n9349 & 3]
-        out += _P_QI(_threshold9341, _flags9342)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_block_threshold_args: {e}") from e
-
-
-@record
-class remote_domain_set_lifecycle_action_args(Record, tuple[remote_nonnull_domain, int, int, int]):
-    """XDR struct ``remote_domain_set_lifecycle_action_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
     type: int
-    action: int
-    flags: int
+    capacity: int
+    allocation: int
 
-    def __new__(cls, dom: remote_nonnull_domain, type: int, action: int, flags: int) -> remote_domain_set_lifecycle_action_args:
-        return _tuple_new(cls, (dom, type, action, flags))
+    def __new__(cls, type: int, capacity: int, allocation: int) -> remote_storage_vol_get_info_ret:
+        return _tuple_new(cls, (type, capacity, allocation))
 
 
-def decode_remote_domain_set_lifecycle_action_args(buf: Buf, pos: int) -> tuple[remote_domain_set_lifecycle_action_args, int]:
+def decode_remote_storage_vol_get_info_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_info_ret, int]:
+    try:
+        _type4768, _capacity4769, _allocation4770 = _U_iQQ(buf, pos)
+        pos += 20
+        _type4768 = (((_type4768) & 0xFF) ^ 0x80) - 0x80
+        value = _tuple_new(remote_storage_vol_get_info_ret, (_type4768, _capacity4769, _allocation4770))
+    except _StructError:
+        raise _truncated("remote_storage_vol_get_info_ret") from None
+    return value, pos
+
+
+def encode_remote_storage_vol_get_info_ret(out: bytearray, value: remote_storage_vol_get_info_ret) -> None:
+    try:
+        _type4771, _capacity4772, _allocation4773 = value
+        out += _P_iQQ(_type4771, _capacity4772, _allocation4773)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_storage_vol_get_info_ret: {e}") from e
+
+
+@record
+class remote_storage_vol_get_path_args(Record, tuple[remote_nonnull_storage_vol]):
+    """XDR struct ``remote_storage_vol_get_path_args``."""
+
+    __slots__ = ()
+    vol: remote_nonnull_storage_vol
+
+    def __new__(cls, vol: remote_nonnull_storage_vol) -> remote_storage_vol_get_path_args:
+        return _tuple_new(cls, (vol,))
+
+
+def decode_remote_storage_vol_get_path_args(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_path_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n9357,) = _U32(buf, pos)
-        if _n9357 > 4194304:
-            raise _too_long("remote_domain_set_lifecycle_action_args.dom.name", _n9357, 4194304)
-        _end9358 = pos + 4 + _n9357
-        pos = _end9358 + (-_n9357 & 3)
+        (_n4806,) = _U32(buf, pos)
+        if _n4806 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_args.vol.pool", _n4806, 4194304)
+        _end4807 = pos + 4 + _n4806
+        pos = _end4807 + (-_n4806 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_set_lifecycle_action_args.dom.name")
-        _name9351 = buf[_end9358 - _n9357 : _end9358].decode("utf-8", "surrogateescape")
-        _uuid9352, _id9353, _type9354, _action9355, _flags9356 = _U_16siIII(buf, pos)
-        pos += 32
-        _dom9350 = _tuple_new(remote_nonnull_domain, (_name9351, _uuid9352, _id9353))
-        value = _tuple_new(remote_domain_set_lifecycle_action_args, (_dom9350, _type9354, _action9355, _flags9356))
-    except _StructError:
-        raise _truncated("remote_domain_set_lifecycle_action_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_lifecycle_action_args(out: bytearray, value: remote_domain_set_lifecycle_action_args) -> None:
-    try:
-        _dom9359, _type9360, _action9361, _flags9362 = value
-        _name9363, _uuid9364, _id9365 = _dom9359
-        _b9366 = _name9363.encode("utf-8", "surrogateescape")
-        _n9367 = len(_b9366)
-        if _n9367 > 4194304:
-            raise _too_long("remote_domain_set_lifecycle_action_args.dom.name", _n9367, 4194304)
-        out += _U32P(_n9367)
-        out += _b9366
-        out += _PAD[-_n9367 & 3]
-        if len(_uuid9364) != 16:
-            raise _wrong_size("remote_domain_set_lifecycle_action_args.dom.uuid", len(_uuid9364), 16)
-        out += _P_16siIII(_uuid9364, _id9365, _type9360, _action9361, _flags9362)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_lifecycle_action_args: {e}") from e
-
-
-@record
-class remote_connect_compare_hypervisor_cpu_args(Record, tuple[str | None, str | None, str | None, str | None, str, int]):
-    """XDR struct ``remote_connect_compare_hypervisor_cpu_args``."""
-
-    __slots__ = ()
-    emulator: str | None
-    arch: str | None
-    machine: str | None
-    virttype: str | None
-    xmlCPU: str
-    flags: int
-
-    def __new__(cls, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int) -> remote_connect_compare_hypervisor_cpu_args:
-        return _tuple_new(cls, (emulator, arch, machine, virttype, xmlCPU, flags))
-
-
-def decode_remote_connect_compare_hypervisor_cpu_args(buf: Buf, pos: int) -> tuple[remote_connect_compare_hypervisor_cpu_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f9374,) = _U32(buf, pos)
-        pos += 4
-        _emulator9368: str | None = None
-        if _f9374 == 1:
-            (_n9376,) = _U32(buf, pos)
-            if _n9376 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.emulator", _n9376, 4194304)
-            _end9377 = pos + 4 + _n9376
-            pos = _end9377 + (-_n9376 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_compare_hypervisor_cpu_args.emulator")
-            _o9375 = buf[_end9377 - _n9376 : _end9377].decode("utf-8", "surrogateescape")
-            _emulator9368 = _o9375
-        elif _f9374 != 0:
-            raise _bad_flag("remote_connect_compare_hypervisor_cpu_args.emulator", _f9374)
-        (_f9378,) = _U32(buf, pos)
-        pos += 4
-        _arch9369: str | None = None
-        if _f9378 == 1:
-            (_n9380,) = _U32(buf, pos)
-            if _n9380 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.arch", _n9380, 4194304)
-            _end9381 = pos + 4 + _n9380
-            pos = _end9381 + (-_n9380 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_compare_hypervisor_cpu_args.arch")
-            _o9379 = buf[_end9381 - _n9380 : _end9381].decode("utf-8", "surrogateescape")
-            _arch9369 = _o9379
-        elif _f9378 != 0:
-            raise _bad_flag("remote_connect_compare_hypervisor_cpu_args.arch", _f9378)
-        (_f9382,) = _U32(buf, pos)
-        pos += 4
-        _machine9370: str | None = None
-        if _f9382 == 1:
-            (_n9384,) = _U32(buf, pos)
-            if _n9384 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.machine", _n9384, 4194304)
-            _end9385 = pos + 4 + _n9384
-            pos = _end9385 + (-_n9384 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_compare_hypervisor_cpu_args.machine")
-            _o9383 = buf[_end9385 - _n9384 : _end9385].decode("utf-8", "surrogateescape")
-            _machine9370 = _o9383
-        elif _f9382 != 0:
-            raise _bad_flag("remote_connect_compare_hypervisor_cpu_args.machine", _f9382)
-        (_f9386,) = _U32(buf, pos)
-        pos += 4
-        _virttype9371: str | None = None
-        if _f9386 == 1:
-            (_n9388,) = _U32(buf, pos)
-            if _n9388 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.virttype", _n9388, 4194304)
-            _end9389 = pos + 4 + _n9388
-            pos = _end9389 + (-_n9388 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_compare_hypervisor_cpu_args.virttype")
-            _o9387 = buf[_end9389 - _n9388 : _end9389].decode("utf-8", "surrogateescape")
-            _virttype9371 = _o9387
-        elif _f9386 != 0:
-            raise _bad_flag("remote_connect_compare_hypervisor_cpu_args.virttype", _f9386)
-        (_n9390,) = _U32(buf, pos)
-        if _n9390 > 4194304:
-            raise _too_long("remote_connect_compare_hypervisor_cpu_args.xmlCPU", _n9390, 4194304)
-        _end9391 = pos + 4 + _n9390
-        pos = _end9391 + (-_n9390 & 3)
+            raise _truncated("remote_storage_vol_get_path_args.vol.pool")
+        _pool4803 = buf[_end4807 - _n4806 : _end4807].decode("utf-8", "surrogateescape")
+        (_n4808,) = _U32(buf, pos)
+        if _n4808 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_args.vol.name", _n4808, 4194304)
+        _end4809 = pos + 4 + _n4808
+        pos = _end4809 + (-_n4808 & 3)
         if pos > len(buf):
-            raise _truncated("remote_connect_compare_hypervisor_cpu_args.xmlCPU")
-        _xmlCPU9372 = buf[_end9391 - _n9390 : _end9391].decode("utf-8", "surrogateescape")
-        (_flags9373,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_compare_hypervisor_cpu_args, (_emulator9368, _arch9369, _machine9370, _virttype9371, _xmlCPU9372, _flags9373))
-    except _StructError:
-        raise _truncated("remote_connect_compare_hypervisor_cpu_args") from None
-    return value, pos
-
-
-def encode_remote_connect_compare_hypervisor_cpu_args(out: bytearray, value: remote_connect_compare_hypervisor_cpu_args) -> None:
-    try:
-        _emulator9392, _arch9393, _machine9394, _virttype9395, _xmlCPU9396, _flags9397 = value
-        if _emulator9392 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9398 = _emulator9392.encode("utf-8", "surrogateescape")
-            _n9399 = len(_b9398)
-            if _n9399 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.emulator", _n9399, 4194304)
-            out += _U32P(_n9399)
-            out += _b9398
-            out += _PAD[-_n9399 & 3]
-        if _arch9393 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9400 = _arch9393.encode("utf-8", "surrogateescape")
-            _n9401 = len(_b9400)
-            if _n9401 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.arch", _n9401, 4194304)
-            out += _U32P(_n9401)
-            out += _b9400
-            out += _PAD[-_n9401 & 3]
-        if _machine9394 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9402 = _machine9394.encode("utf-8", "surrogateescape")
-            _n9403 = len(_b9402)
-            if _n9403 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.machine", _n9403, 4194304)
-            out += _U32P(_n9403)
-            out += _b9402
-            out += _PAD[-_n9403 & 3]
-        if _virttype9395 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9404 = _virttype9395.encode("utf-8", "surrogateescape")
-            _n9405 = len(_b9404)
-            if _n9405 > 4194304:
-                raise _too_long("remote_connect_compare_hypervisor_cpu_args.virttype", _n9405, 4194304)
-            out += _U32P(_n9405)
-            out += _b9404
-            out += _PAD[-_n9405 & 3]
-        _b9406 = _xmlCPU9396.encode("utf-8", "surrogateescape")
-        _n9407 = len(_b9406)
-        if _n9407 > 4194304:
-            raise _too_long("remote_connect_compare_hypervisor_cpu_args.xmlCPU", _n9407, 4194304)
-        out += _U32P(_n9407)
-        out += _b9406
-        out += _PAD[-_n9407 & 3]
-        out += _P_I(_flags9397)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_compare_hypervisor_cpu_args: {e}") from e
-
-
-@record
-class remote_connect_compare_hypervisor_cpu_ret(Record, tuple[int]):
-    """XDR struct ``remote_connect_compare_hypervisor_cpu_ret``."""
-
-    __slots__ = ()
-    result: int
-
-    def __new__(cls, result: int) -> remote_connect_compare_hypervisor_cpu_ret:
-        return _tuple_new(cls, (result,))
-
-
-def decode_remote_connect_compare_hypervisor_cpu_ret(buf: Buf, pos: int) -> tuple[remote_connect_compare_hypervisor_cpu_ret, int]:
-    try:
-        (_result9408,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_compare_hypervisor_cpu_ret, (_result9408,))
-    except _StructError:
-        raise _truncated("remote_connect_compare_hypervisor_cpu_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_compare_hypervisor_cpu_ret(out: bytearray, value: remote_connect_compare_hypervisor_cpu_ret) -> None:
-    try:
-        (_result9409,) = value
-        out += _P_i(_result9409)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_compare_hypervisor_cpu_ret: {e}") from e
-
-
-@record
-class remote_connect_baseline_hypervisor_cpu_args(Record, tuple[str | None, str | None, str | None, str | None, list[str], int]):
-    """XDR struct ``remote_connect_baseline_hypervisor_cpu_args``."""
-
-    __slots__ = ()
-    emulator: str | None
-    arch: str | None
-    machine: str | None
-    virttype: str | None
-    xmlCPUs: list[str]
-    flags: int
-
-    def __new__(cls, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPUs: list[str], flags: int) -> remote_connect_baseline_hypervisor_cpu_args:
-        return _tuple_new(cls, (emulator, arch, machine, virttype, xmlCPUs, flags))
-
-
-def decode_remote_connect_baseline_hypervisor_cpu_args(buf: Buf, pos: int) -> tuple[remote_connect_baseline_hypervisor_cpu_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_f9416,) = _U32(buf, pos)
-        pos += 4
-        _emulator9410: str | None = None
-        if _f9416 == 1:
-            (_n9418,) = _U32(buf, pos)
-            if _n9418 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.emulator", _n9418, 4194304)
-            _end9419 = pos + 4 + _n9418
-            pos = _end9419 + (-_n9418 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_baseline_hypervisor_cpu_args.emulator")
-            _o9417 = buf[_end9419 - _n9418 : _end9419].decode("utf-8", "surrogateescape")
-            _emulator9410 = _o9417
-        elif _f9416 != 0:
-            raise _bad_flag("remote_connect_baseline_hypervisor_cpu_args.emulator", _f9416)
-        (_f9420,) = _U32(buf, pos)
-        pos += 4
-        _arch9411: str | None = None
-        if _f9420 == 1:
-            (_n9422,) = _U32(buf, pos)
-            if _n9422 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.arch", _n9422, 4194304)
-            _end9423 = pos + 4 + _n9422
-            pos = _end9423 + (-_n9422 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_baseline_hypervisor_cpu_args.arch")
-            _o9421 = buf[_end9423 - _n9422 : _end9423].decode("utf-8", "surrogateescape")
-            _arch9411 = _o9421
-        elif _f9420 != 0:
-            raise _bad_flag("remote_connect_baseline_hypervisor_cpu_args.arch", _f9420)
-        (_f9424,) = _U32(buf, pos)
-        pos += 4
-        _machine9412: str | None = None
-        if _f9424 == 1:
-            (_n9426,) = _U32(buf, pos)
-            if _n9426 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.machine", _n9426, 4194304)
-            _end9427 = pos + 4 + _n9426
-            pos = _end9427 + (-_n9426 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_baseline_hypervisor_cpu_args.machine")
-            _o9425 = buf[_end9427 - _n9426 : _end9427].decode("utf-8", "surrogateescape")
-            _machine9412 = _o9425
-        elif _f9424 != 0:
-            raise _bad_flag("remote_connect_baseline_hypervisor_cpu_args.machine", _f9424)
-        (_f9428,) = _U32(buf, pos)
-        pos += 4
-        _virttype9413: str | None = None
-        if _f9428 == 1:
-            (_n9430,) = _U32(buf, pos)
-            if _n9430 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.virttype", _n9430, 4194304)
-            _end9431 = pos + 4 + _n9430
-            pos = _end9431 + (-_n9430 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_baseline_hypervisor_cpu_args.virttype")
-            _o9429 = buf[_end9431 - _n9430 : _end9431].decode("utf-8", "surrogateescape")
-            _virttype9413 = _o9429
-        elif _f9428 != 0:
-            raise _bad_flag("remote_connect_baseline_hypervisor_cpu_args.virttype", _f9428)
-        (_n9432,) = _U32(buf, pos)
-        pos += 4
-        if _n9432 > 256:
-            raise _too_long("remote_connect_baseline_hypervisor_cpu_args.xmlCPUs", _n9432, 256)
-        if _n9432 * 4 > len(buf) - pos:
-            raise _truncated("remote_connect_baseline_hypervisor_cpu_args.xmlCPUs")
-        _xmlCPUs9414: list[str] = []
-        for _ in range(_n9432):
-            (_n9434,) = _U32(buf, pos)
-            if _n9434 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.xmlCPUs[]", _n9434, 4194304)
-            _end9435 = pos + 4 + _n9434
-            pos = _end9435 + (-_n9434 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_baseline_hypervisor_cpu_args.xmlCPUs[]")
-            _e9433 = buf[_end9435 - _n9434 : _end9435].decode("utf-8", "surrogateescape")
-            _xmlCPUs9414.append(_e9433)
-        (_flags9415,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_baseline_hypervisor_cpu_args, (_emulator9410, _arch9411, _machine9412, _virttype9413, _xmlCPUs9414, _flags9415))
-    except _StructError:
-        raise _truncated("remote_connect_baseline_hypervisor_cpu_args") from None
-    return value, pos
-
-
-def encode_remote_connect_baseline_hypervisor_cpu_args(out: bytearray, value: remote_connect_baseline_hypervisor_cpu_args) -> None:
-    try:
-        _emulator9436, _arch9437, _machine9438, _virttype9439, _xmlCPUs9440, _flags9441 = value
-        if _emulator9436 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9442 = _emulator9436.encode("utf-8", "surrogateescape")
-            _n9443 = len(_b9442)
-            if _n9443 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.emulator", _n9443, 4194304)
-            out += _U32P(_n9443)
-            out += _b9442
-            out += _PAD[-_n9443 & 3]
-        if _arch9437 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9444 = _arch9437.encode("utf-8", "surrogateescape")
-            _n9445 = len(_b9444)
-            if _n9445 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.arch", _n9445, 4194304)
-            out += _U32P(_n9445)
-            out += _b9444
-            out += _PAD[-_n9445 & 3]
-        if _machine9438 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9446 = _machine9438.encode("utf-8", "surrogateescape")
-            _n9447 = len(_b9446)
-            if _n9447 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.machine", _n9447, 4194304)
-            out += _U32P(_n9447)
-            out += _b9446
-            out += _PAD[-_n9447 & 3]
-        if _virttype9439 is None:
-            out += _ZERO
-        else:
-            out += _ONE
-            _b9448 = _virttype9439.encode("utf-8", "surrogateescape")
-            _n9449 = len(_b9448)
-            if _n9449 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.virttype", _n9449, 4194304)
-            out += _U32P(_n9449)
-            out += _b9448
-            out += _PAD[-_n9449 & 3]
-        _n9450 = len(_xmlCPUs9440)
-        if _n9450 > 256:
-            raise _too_long("remote_connect_baseline_hypervisor_cpu_args.xmlCPUs", _n9450, 256)
-        out += _U32P(_n9450)
-        for _e9451 in _xmlCPUs9440:
-            _b9452 = _e9451.encode("utf-8", "surrogateescape")
-            _n9453 = len(_b9452)
-            if _n9453 > 4194304:
-                raise _too_long("remote_connect_baseline_hypervisor_cpu_args.xmlCPUs[]", _n9453, 4194304)
-            out += _U32P(_n9453)
-            out += _b9452
-            out += _PAD[-_n9453 & 3]
-        out += _P_I(_flags9441)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_baseline_hypervisor_cpu_args: {e}") from e
-
-
-@record
-class remote_connect_baseline_hypervisor_cpu_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_baseline_hypervisor_cpu_ret``."""
-
-    __slots__ = ()
-    cpu: str
-
-    def __new__(cls, cpu: str) -> remote_connect_baseline_hypervisor_cpu_ret:
-        return _tuple_new(cls, (cpu,))
-
-
-def decode_remote_connect_baseline_hypervisor_cpu_ret(buf: Buf, pos: int) -> tuple[remote_connect_baseline_hypervisor_cpu_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9455,) = _U32(buf, pos)
-        if _n9455 > 4194304:
-            raise _too_long("remote_connect_baseline_hypervisor_cpu_ret.cpu", _n9455, 4194304)
-        _end9456 = pos + 4 + _n9455
-        pos = _end9456 + (-_n9455 & 3)
+            raise _truncated("remote_storage_vol_get_path_args.vol.name")
+        _name4804 = buf[_end4809 - _n4808 : _end4809].decode("utf-8", "surrogateescape")
+        (_n4810,) = _U32(buf, pos)
+        if _n4810 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_args.vol.key", _n4810, 4194304)
+        _end4811 = pos + 4 + _n4810
+        pos = _end4811 + (-_n4810 & 3)
         if pos > len(buf):
-            raise _truncated("remote_connect_baseline_hypervisor_cpu_ret.cpu")
-        _cpu9454 = buf[_end9456 - _n9455 : _end9456].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_baseline_hypervisor_cpu_ret, (_cpu9454,))
+            raise _truncated("remote_storage_vol_get_path_args.vol.key")
+        _key4805 = buf[_end4811 - _n4810 : _end4811].decode("utf-8", "surrogateescape")
+        _vol4802 = _tuple_new(remote_nonnull_storage_vol, (_pool4803, _name4804, _key4805))
+        value = _tuple_new(remote_storage_vol_get_path_args, (_vol4802,))
     except _StructError:
-        raise _truncated("remote_connect_baseline_hypervisor_cpu_ret") from None
+        raise _truncated("remote_storage_vol_get_path_args") from None
     return value, pos
 
 
-def encode_remote_connect_baseline_hypervisor_cpu_ret(out: bytearray, value: remote_connect_baseline_hypervisor_cpu_ret) -> None:
+def encode_remote_storage_vol_get_path_args(out: bytearray, value: remote_storage_vol_get_path_args) -> None:
     try:
-        (_cpu9457,) = value
-        _b9458 = _cpu9457.encode("utf-8", "surrogateescape")
-        _n9459 = len(_b9458)
-        if _n9459 > 4194304:
-            raise _too_long("remote_connect_baseline_hypervisor_cpu_ret.cpu", _n9459, 4194304)
-        out += _U32P(_n9459)
-        out += _b9458
-        out += _PAD[-_n9459 & 3]
+        (_vol4812,) = value
+        _pool4813, _name4814, _key4815 = _vol4812
+        _b4816 = _pool4813.encode("utf-8", "surrogateescape")
+        _n4817 = len(_b4816)
+        if _n4817 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_args.vol.pool", _n4817, 4194304)
+        out += _U32P(_n4817)
+        out += _b4816
+        out += _PAD[-_n4817 & 3]
+        _b4818 = _name4814.encode("utf-8", "surrogateescape")
+        _n4819 = len(_b4818)
+        if _n4819 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_args.vol.name", _n4819, 4194304)
+        out += _U32P(_n4819)
+        out += _b4818
+        out += _PAD[-_n4819 & 3]
+        _b4820 = _key4815.encode("utf-8", "surrogateescape")
+        _n4821 = len(_b4820)
+        if _n4821 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_args.vol.key", _n4821, 4194304)
+        out += _U32P(_n4821)
+        out += _b4820
+        out += _PAD[-_n4821 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_baseline_hypervisor_cpu_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_get_path_args: {e}") from e
 
 
 @record
-class remote_node_get_sev_info_args(Record, tuple[int, int]):
-    """XDR struct ``remote_node_get_sev_info_args``."""
-
-    __slots__ = ()
-    nparams: int
-    flags: int
-
-    def __new__(cls, nparams: int, flags: int) -> remote_node_get_sev_info_args:
-        return _tuple_new(cls, (nparams, flags))
-
-
-def decode_remote_node_get_sev_info_args(buf: Buf, pos: int) -> tuple[remote_node_get_sev_info_args, int]:
-    try:
-        _nparams9460, _flags9461 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_node_get_sev_info_args, (_nparams9460, _flags9461))
-    except _StructError:
-        raise _truncated("remote_node_get_sev_info_args") from None
-    return value, pos
-
-
-def encode_remote_node_get_sev_info_args(out: bytearray, value: remote_node_get_sev_info_args) -> None:
-    try:
-        _nparams9462, _flags9463 = value
-        out += _P_iI(_nparams9462, _flags9463)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_sev_info_args: {e}") from e
-
-
-@record
-class remote_node_get_sev_info_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_node_get_sev_info_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_node_get_sev_info_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_node_get_sev_info_ret(buf: Buf, pos: int) -> tuple[remote_node_get_sev_info_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9466,) = _U32(buf, pos)
-        pos += 4
-        if _n9466 > 64:
-            raise _too_long("remote_node_get_sev_info_ret.params", _n9466, 64)
-        if _n9466 * 8 > len(buf) - pos:
-            raise _truncated("remote_node_get_sev_info_ret.params")
-        _params9464: list[remote_typed_param] = []
-        for _ in range(_n9466):
-            (_n9470,) = _U32(buf, pos)
-            if _n9470 > 4194304:
-                raise _too_long("remote_node_get_sev_info_ret.params[].field", _n9470, 4194304)
-            _end9471 = pos + 4 + _n9470
-            pos = _end9471 + (-_n9470 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_node_get_sev_info_ret.params[].field")
-            _field9468 = buf[_end9471 - _n9470 : _end9471].decode("utf-8", "surrogateescape")
-            (_disc9472,) = _U_i(buf, pos)
-            pos += 4
-            _arm9473: int | float | str
-            if _disc9472 == 1:
-                (_u9474,) = _U_i(buf, pos)
-                pos += 4
-                _arm9473 = _u9474
-            elif _disc9472 == 2:
-                (_u9475,) = _U_I(buf, pos)
-                pos += 4
-                _arm9473 = _u9475
-            elif _disc9472 == 3:
-                (_u9476,) = _U_q(buf, pos)
-                pos += 8
-                _arm9473 = _u9476
-            elif _disc9472 == 4:
-                (_u9477,) = _U_Q(buf, pos)
-                pos += 8
-                _arm9473 = _u9477
-            elif _disc9472 == 5:
-                (_u9478,) = _U_d(buf, pos)
-                pos += 8
-                _arm9473 = _u9478
-            elif _disc9472 == 6:
-                (_u9479,) = _U_i(buf, pos)
-                pos += 4
-                _arm9473 = _u9479
-            elif _disc9472 == 7:
-                (_n9481,) = _U32(buf, pos)
-                if _n9481 > 4194304:
-                    raise _too_long("remote_node_get_sev_info_ret.params[].value.s", _n9481, 4194304)
-                _end9482 = pos + 4 + _n9481
-                pos = _end9482 + (-_n9481 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_node_get_sev_info_ret.params[].value.s")
-                _u9480 = buf[_end9482 - _n9481 : _end9482].decode("utf-8", "surrogateescape")
-                _arm9473 = _u9480
-            else:
-                raise _bad_union("remote_node_get_sev_info_ret.params[].value", _disc9472)
-            _value9469 = (_disc9472, _arm9473)
-            _e9467 = _tuple_new(remote_typed_param, (_field9468, _value9469))
-            _params9464.append(_e9467)
-        (_nparams9465,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_get_sev_info_ret, (_params9464, _nparams9465))
-    except _StructError:
-        raise _truncated("remote_node_get_sev_info_ret") from None
-    return value, pos
-
-
-def encode_remote_node_get_sev_info_ret(out: bytearray, value: remote_node_get_sev_info_ret) -> None:
-    try:
-        _params9483, _nparams9484 = value
-        _n9485 = len(_params9483)
-        if _n9485 > 64:
-            raise _too_long("remote_node_get_sev_info_ret.params", _n9485, 64)
-        out += _U32P(_n9485)
-        for _e9486 in _params9483:
-            _field9487, _value9488 = _e9486
-            _b9489 = _field9487.encode("utf-8", "surrogateescape")
-            _n9490 = len(_b9489)
-            if _n9490 > 4194304:
-                raise _too_long("remote_node_get_sev_info_ret.params[].field", _n9490, 4194304)
-            out += _U32P(_n9490)
-            out += _b9489
-            out += _PAD[-_n9490 & 3]
-            _disc9491, _arm9492 = _value9488
-            out += _P_i(_disc9491)
-            if _disc9491 == 1:
-                _u9493 = cast("int", _arm9492)
-                out += _P_i(_u9493)
-            elif _disc9491 == 2:
-                _u9494 = cast("int", _arm9492)
-                out += _P_I(_u9494)
-            elif _disc9491 == 3:
-                _u9495 = cast("int", _arm9492)
-                out += _P_q(_u9495)
-            elif _disc9491 == 4:
-                _u9496 = cast("int", _arm9492)
-                out += _P_Q(_u9496)
-            elif _disc9491 == 5:
-                _u9497 = cast("float", _arm9492)
-                out += _P_d(_u9497)
-            elif _disc9491 == 6:
-                _u9498 = cast("int", _arm9492)
-                out += _P_i(_u9498)
-            elif _disc9491 == 7:
-                _u9499 = cast("str", _arm9492)
-                _b9500 = _u9499.encode("utf-8", "surrogateescape")
-                _n9501 = len(_b9500)
-                if _n9501 > 4194304:
-                    raise _too_long("remote_node_get_sev_info_ret.params[].value.s", _n9501, 4194304)
-                out += _U32P(_n9501)
-                out += _b9500
-                out += _PAD[-_n9501 & 3]
-            else:
-                raise _bad_union("remote_node_get_sev_info_ret.params[].value", _disc9491)
-        out += _P_i(_nparams9484)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_get_sev_info_ret: {e}") from e
-
-
-@record
-class remote_domain_get_launch_security_info_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_launch_security_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_launch_security_info_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_launch_security_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_launch_security_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9507,) = _U32(buf, pos)
-        if _n9507 > 4194304:
-            raise _too_long("remote_domain_get_launch_security_info_args.dom.name", _n9507, 4194304)
-        _end9508 = pos + 4 + _n9507
-        pos = _end9508 + (-_n9507 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_launch_security_info_args.dom.name")
-        _name9503 = buf[_end9508 - _n9507 : _end9508].decode("utf-8", "surrogateescape")
-        _uuid9504, _id9505, _flags9506 = _U_16siI(buf, pos)
-        pos += 24
-        _dom9502 = _tuple_new(remote_nonnull_domain, (_name9503, _uuid9504, _id9505))
-        value = _tuple_new(remote_domain_get_launch_security_info_args, (_dom9502, _flags9506))
-    except _StructError:
-        raise _truncated("remote_domain_get_launch_security_info_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_launch_security_info_args(out: bytearray, value: remote_domain_get_launch_security_info_args) -> None:
-    try:
-        _dom9509, _flags9510 = value
-        _name9511, _uuid9512, _id9513 = _dom9509
-        _b9514 = _name9511.encode("utf-8", "surrogateescape")
-        _n9515 = len(_b9514)
-        if _n9515 > 4194304:
-            raise _too_long("remote_domain_get_launch_security_info_args.dom.name", _n9515, 4194304)
-        out += _U32P(_n9515)
-        out += _b9514
-        out += _PAD[-_n9515 & 3]
-        if len(_uuid9512) != 16:
-            raise _wrong_size("remote_domain_get_launch_security_info_args.dom.uuid", len(_uuid9512), 16)
-        out += _P_16siI(_uuid9512, _id9513, _flags9510)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_launch_security_info_args: {e}") from e
-
-
-@record
-class remote_domain_get_launch_security_info_ret(Record, tuple[list[remote_typed_param]]):
-    """XDR struct ``remote_domain_get_launch_security_info_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-
-    def __new__(cls, params: list[remote_typed_param]) -> remote_domain_get_launch_security_info_ret:
-        return _tuple_new(cls, (params,))
-
-
-def decode_remote_domain_get_launch_security_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_launch_security_info_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9517,) = _U32(buf, pos)
-        pos += 4
-        if _n9517 > 64:
-            raise _too_long("remote_domain_get_launch_security_info_ret.params", _n9517, 64)
-        if _n9517 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_launch_security_info_ret.params")
-        _params9516: list[remote_typed_param] = []
-        for _ in range(_n9517):
-            (_n9521,) = _U32(buf, pos)
-            if _n9521 > 4194304:
-                raise _too_long("remote_domain_get_launch_security_info_ret.params[].field", _n9521, 4194304)
-            _end9522 = pos + 4 + _n9521
-            pos = _end9522 + (-_n9521 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_launch_security_info_ret.params[].field")
-            _field9519 = buf[_end9522 - _n9521 : _end9522].decode("utf-8", "surrogateescape")
-            (_disc9523,) = _U_i(buf, pos)
-            pos += 4
-            _arm9524: int | float | str
-            if _disc9523 == 1:
-                (_u9525,) = _U_i(buf, pos)
-                pos += 4
-                _arm9524 = _u9525
-            elif _disc9523 == 2:
-                (_u9526,) = _U_I(buf, pos)
-                pos += 4
-                _arm9524 = _u9526
-            elif _disc9523 == 3:
-                (_u9527,) = _U_q(buf, pos)
-                pos += 8
-                _arm9524 = _u9527
-            elif _disc9523 == 4:
-                (_u9528,) = _U_Q(buf, pos)
-                pos += 8
-                _arm9524 = _u9528
-            elif _disc9523 == 5:
-                (_u9529,) = _U_d(buf, pos)
-                pos += 8
-                _arm9524 = _u9529
-            elif _disc9523 == 6:
-                (_u9530,) = _U_i(buf, pos)
-                pos += 4
-                _arm9524 = _u9530
-            elif _disc9523 == 7:
-                (_n9532,) = _U32(buf, pos)
-                if _n9532 > 4194304:
-                    raise _too_long("remote_domain_get_launch_security_info_ret.params[].value.s", _n9532, 4194304)
-                _end9533 = pos + 4 + _n9532
-                pos = _end9533 + (-_n9532 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_launch_security_info_ret.params[].value.s")
-                _u9531 = buf[_end9533 - _n9532 : _end9533].decode("utf-8", "surrogateescape")
-                _arm9524 = _u9531
-            else:
-                raise _bad_union("remote_domain_get_launch_security_info_ret.params[].value", _disc9523)
-            _value9520 = (_disc9523, _arm9524)
-            _e9518 = _tuple_new(remote_typed_param, (_field9519, _value9520))
-            _params9516.append(_e9518)
-        value = _tuple_new(remote_domain_get_launch_security_info_ret, (_params9516,))
-    except _StructError:
-        raise _truncated("remote_domain_get_launch_security_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_launch_security_info_ret(out: bytearray, value: remote_domain_get_launch_security_info_ret) -> None:
-    try:
-        (_params9534,) = value
-        _n9535 = len(_params9534)
-        if _n9535 > 64:
-            raise _too_long("remote_domain_get_launch_security_info_ret.params", _n9535, 64)
-        out += _U32P(_n9535)
-        for _e9536 in _params9534:
-            _field9537, _value9538 = _e9536
-            _b9539 = _field9537.encode("utf-8", "surrogateescape")
-            _n9540 = len(_b9539)
-            if _n9540 > 4194304:
-                raise _too_long("remote_domain_get_launch_security_info_ret.params[].field", _n9540, 4194304)
-            out += _U32P(_n9540)
-            out += _b9539
-            out += _PAD[-_n9540 & 3]
-            _disc9541, _arm9542 = _value9538
-            out += _P_i(_disc9541)
-            if _disc9541 == 1:
-                _u9543 = cast("int", _arm9542)
-                out += _P_i(_u9543)
-            elif _disc9541 == 2:
-                _u9544 = cast("int", _arm9542)
-                out += _P_I(_u9544)
-            elif _disc9541 == 3:
-                _u9545 = cast("int", _arm9542)
-                out += _P_q(_u9545)
-            elif _disc9541 == 4:
-                _u9546 = cast("int", _arm9542)
-                out += _P_Q(_u9546)
-            elif _disc9541 == 5:
-                _u9547 = cast("float", _arm9542)
-                out += _P_d(_u9547)
-            elif _disc9541 == 6:
-                _u9548 = cast("int", _arm9542)
-                out += _P_i(_u9548)
-            elif _disc9541 == 7:
-                _u9549 = cast("str", _arm9542)
-                _b9550 = _u9549.encode("utf-8", "surrogateescape")
-                _n9551 = len(_b9550)
-                if _n9551 > 4194304:
-                    raise _too_long("remote_domain_get_launch_security_info_ret.params[].value.s", _n9551, 4194304)
-                out += _U32P(_n9551)
-                out += _b9550
-                out += _PAD[-_n9551 & 3]
-            else:
-                raise _bad_union("remote_domain_get_launch_security_info_ret.params[].value", _disc9541)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_launch_security_info_ret: {e}") from e
-
-
-@record
-class remote_nwfilter_binding_lookup_by_port_dev_args(Record, tuple[str]):
-    """XDR struct ``remote_nwfilter_binding_lookup_by_port_dev_args``."""
+class remote_storage_vol_get_path_ret(Record, tuple[str]):
+    """XDR struct ``remote_storage_vol_get_path_ret``."""
 
     __slots__ = ()
     name: str
 
-    def __new__(cls, name: str) -> remote_nwfilter_binding_lookup_by_port_dev_args:
+    def __new__(cls, name: str) -> remote_storage_vol_get_path_ret:
         return _tuple_new(cls, (name,))
 
 
-def decode_remote_nwfilter_binding_lookup_by_port_dev_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_binding_lookup_by_port_dev_args, int]:
+def decode_remote_storage_vol_get_path_ret(buf: Buf, pos: int) -> tuple[remote_storage_vol_get_path_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n9603,) = _U32(buf, pos)
-        if _n9603 > 4194304:
-            raise _too_long("remote_nwfilter_binding_lookup_by_port_dev_args.name", _n9603, 4194304)
-        _end9604 = pos + 4 + _n9603
-        pos = _end9604 + (-_n9603 & 3)
+        (_n4823,) = _U32(buf, pos)
+        if _n4823 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_ret.name", _n4823, 4194304)
+        _end4824 = pos + 4 + _n4823
+        pos = _end4824 + (-_n4823 & 3)
         if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_lookup_by_port_dev_args.name")
-        _name9602 = buf[_end9604 - _n9603 : _end9604].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_nwfilter_binding_lookup_by_port_dev_args, (_name9602,))
+            raise _truncated("remote_storage_vol_get_path_ret.name")
+        _name4822 = buf[_end4824 - _n4823 : _end4824].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_storage_vol_get_path_ret, (_name4822,))
     except _StructError:
-        raise _truncated("remote_nwfilter_binding_lookup_by_port_dev_args") from None
+        raise _truncated("remote_storage_vol_get_path_ret") from None
     return value, pos
 
 
-def encode_remote_nwfilter_binding_lookup_by_port_dev_args(out: bytearray, value: remote_nwfilter_binding_lookup_by_port_dev_args) -> None:
+def encode_remote_storage_vol_get_path_ret(out: bytearray, value: remote_storage_vol_get_path_ret) -> None:
     try:
-        (_name9605,) = value
-        _b9606 = _name9605.encode("utf-8", "surrogateescape")
-        _n9607 = len(_b9606)
-        if _n9607 > 4194304:
-            raise _too_long("remote_nwfilter_binding_lookup_by_port_dev_args.name", _n9607, 4194304)
-        out += _U32P(_n9607)
-        out += _b9606
-        out += _PAD[-_n9607 & 3]
+        (_name4825,) = value
+        _b4826 = _name4825.encode("utf-8", "surrogateescape")
+        _n4827 = len(_b4826)
+        if _n4827 > 4194304:
+            raise _too_long("remote_storage_vol_get_path_ret.name", _n4827, 4194304)
+        out += _U32P(_n4827)
+        out += _b4826
+        out += _PAD[-_n4827 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_binding_lookup_by_port_dev_args: {e}") from e
-
-
-@record
-class remote_nwfilter_binding_lookup_by_port_dev_ret(Record, tuple[remote_nonnull_nwfilter_binding]):
-    """XDR struct ``remote_nwfilter_binding_lookup_by_port_dev_ret``."""
-
-    __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter_binding
-
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter_binding) -> remote_nwfilter_binding_lookup_by_port_dev_ret:
-        return _tuple_new(cls, (nwfilter,))
-
-
-def decode_remote_nwfilter_binding_lookup_by_port_dev_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_binding_lookup_by_port_dev_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9611,) = _U32(buf, pos)
-        if _n9611 > 4194304:
-            raise _too_long("remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter.portdev", _n9611, 4194304)
-        _end9612 = pos + 4 + _n9611
-        pos = _end9612 + (-_n9611 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter.portdev")
-        _portdev9609 = buf[_end9612 - _n9611 : _end9612].decode("utf-8", "surrogateescape")
-        (_n9613,) = _U32(buf, pos)
-        if _n9613 > 4194304:
-            raise _too_long("remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter.filtername", _n9613, 4194304)
-        _end9614 = pos + 4 + _n9613
-        pos = _end9614 + (-_n9613 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter.filtername")
-        _filtername9610 = buf[_end9614 - _n9613 : _end9614].decode("utf-8", "surrogateescape")
-        _nwfilter9608 = _tuple_new(remote_nonnull_nwfilter_binding, (_portdev9609, _filtername9610))
-        value = _tuple_new(remote_nwfilter_binding_lookup_by_port_dev_ret, (_nwfilter9608,))
-    except _StructError:
-        raise _truncated("remote_nwfilter_binding_lookup_by_port_dev_ret") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_binding_lookup_by_port_dev_ret(out: bytearray, value: remote_nwfilter_binding_lookup_by_port_dev_ret) -> None:
-    try:
-        (_nwfilter9615,) = value
-        _portdev9616, _filtername9617 = _nwfilter9615
-        _b9618 = _portdev9616.encode("utf-8", "surrogateescape")
-        _n9619 = len(_b9618)
-        if _n9619 > 4194304:
-            raise _too_long("remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter.portdev", _n9619, 4194304)
-        out += _U32P(_n9619)
-        out += _b9618
-        out += _PAD[-_n9619 & 3]
-        _b9620 = _filtername9617.encode("utf-8", "surrogateescape")
-        _n9621 = len(_b9620)
-        if _n9621 > 4194304:
-            raise _too_long("remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter.filtername", _n9621, 4194304)
-        out += _U32P(_n9621)
-        out += _b9620
-        out += _PAD[-_n9621 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_binding_lookup_by_port_dev_ret: {e}") from e
-
-
-@record
-class remote_nwfilter_binding_create_xml_args(Record, tuple[str, int]):
-    """XDR struct ``remote_nwfilter_binding_create_xml_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_nwfilter_binding_create_xml_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_nwfilter_binding_create_xml_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_binding_create_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9624,) = _U32(buf, pos)
-        if _n9624 > 4194304:
-            raise _too_long("remote_nwfilter_binding_create_xml_args.xml", _n9624, 4194304)
-        _end9625 = pos + 4 + _n9624
-        pos = _end9625 + (-_n9624 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_create_xml_args.xml")
-        _xml9622 = buf[_end9625 - _n9624 : _end9625].decode("utf-8", "surrogateescape")
-        (_flags9623,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_nwfilter_binding_create_xml_args, (_xml9622, _flags9623))
-    except _StructError:
-        raise _truncated("remote_nwfilter_binding_create_xml_args") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_binding_create_xml_args(out: bytearray, value: remote_nwfilter_binding_create_xml_args) -> None:
-    try:
-        _xml9626, _flags9627 = value
-        _b9628 = _xml9626.encode("utf-8", "surrogateescape")
-        _n9629 = len(_b9628)
-        if _n9629 > 4194304:
-            raise _too_long("remote_nwfilter_binding_create_xml_args.xml", _n9629, 4194304)
-        out += _U32P(_n9629)
-        out += _b9628
-        out += _PAD[-_n9629 & 3]
-        out += _P_I(_flags9627)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_binding_create_xml_args: {e}") from e
-
-
-@record
-class remote_nwfilter_binding_create_xml_ret(Record, tuple[remote_nonnull_nwfilter_binding]):
-    """XDR struct ``remote_nwfilter_binding_create_xml_ret``."""
-
-    __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter_binding
-
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter_binding) -> remote_nwfilter_binding_create_xml_ret:
-        return _tuple_new(cls, (nwfilter,))
-
-
-def decode_remote_nwfilter_binding_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_binding_create_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9633,) = _U32(buf, pos)
-        if _n9633 > 4194304:
-            raise _too_long("remote_nwfilter_binding_create_xml_ret.nwfilter.portdev", _n9633, 4194304)
-        _end9634 = pos + 4 + _n9633
-        pos = _end9634 + (-_n9633 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_create_xml_ret.nwfilter.portdev")
-        _portdev9631 = buf[_end9634 - _n9633 : _end9634].decode("utf-8", "surrogateescape")
-        (_n9635,) = _U32(buf, pos)
-        if _n9635 > 4194304:
-            raise _too_long("remote_nwfilter_binding_create_xml_ret.nwfilter.filtername", _n9635, 4194304)
-        _end9636 = pos + 4 + _n9635
-        pos = _end9636 + (-_n9635 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_create_xml_ret.nwfilter.filtername")
-        _filtername9632 = buf[_end9636 - _n9635 : _end9636].decode("utf-8", "surrogateescape")
-        _nwfilter9630 = _tuple_new(remote_nonnull_nwfilter_binding, (_portdev9631, _filtername9632))
-        value = _tuple_new(remote_nwfilter_binding_create_xml_ret, (_nwfilter9630,))
-    except _StructError:
-        raise _truncated("remote_nwfilter_binding_create_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_binding_create_xml_ret(out: bytearray, value: remote_nwfilter_binding_create_xml_ret) -> None:
-    try:
-        (_nwfilter9637,) = value
-        _portdev9638, _filtername9639 = _nwfilter9637
-        _b9640 = _portdev9638.encode("utf-8", "surrogateescape")
-        _n9641 = len(_b9640)
-        if _n9641 > 4194304:
-            raise _too_long("remote_nwfilter_binding_create_xml_ret.nwfilter.portdev", _n9641, 4194304)
-        out += _U32P(_n9641)
-        out += _b9640
-        out += _PAD[-_n9641 & 3]
-        _b9642 = _filtername9639.encode("utf-8", "surrogateescape")
-        _n9643 = len(_b9642)
-        if _n9643 > 4194304:
-            raise _too_long("remote_nwfilter_binding_create_xml_ret.nwfilter.filtername", _n9643, 4194304)
-        out += _U32P(_n9643)
-        out += _b9642
-        out += _PAD[-_n9643 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_binding_create_xml_ret: {e}") from e
-
-
-@record
-class remote_nwfilter_binding_delete_args(Record, tuple[remote_nonnull_nwfilter_binding]):
-    """XDR struct ``remote_nwfilter_binding_delete_args``."""
-
-    __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter_binding
-
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter_binding) -> remote_nwfilter_binding_delete_args:
-        return _tuple_new(cls, (nwfilter,))
-
-
-def decode_remote_nwfilter_binding_delete_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_binding_delete_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9647,) = _U32(buf, pos)
-        if _n9647 > 4194304:
-            raise _too_long("remote_nwfilter_binding_delete_args.nwfilter.portdev", _n9647, 4194304)
-        _end9648 = pos + 4 + _n9647
-        pos = _end9648 + (-_n9647 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_delete_args.nwfilter.portdev")
-        _portdev9645 = buf[_end9648 - _n9647 : _end9648].decode("utf-8", "surrogateescape")
-        (_n9649,) = _U32(buf, pos)
-        if _n9649 > 4194304:
-            raise _too_long("remote_nwfilter_binding_delete_args.nwfilter.filtername", _n9649, 4194304)
-        _end9650 = pos + 4 + _n9649
-        pos = _end9650 + (-_n9649 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_delete_args.nwfilter.filtername")
-        _filtername9646 = buf[_end9650 - _n9649 : _end9650].decode("utf-8", "surrogateescape")
-        _nwfilter9644 = _tuple_new(remote_nonnull_nwfilter_binding, (_portdev9645, _filtername9646))
-        value = _tuple_new(remote_nwfilter_binding_delete_args, (_nwfilter9644,))
-    except _StructError:
-        raise _truncated("remote_nwfilter_binding_delete_args") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_binding_delete_args(out: bytearray, value: remote_nwfilter_binding_delete_args) -> None:
-    try:
-        (_nwfilter9651,) = value
-        _portdev9652, _filtername9653 = _nwfilter9651
-        _b9654 = _portdev9652.encode("utf-8", "surrogateescape")
-        _n9655 = len(_b9654)
-        if _n9655 > 4194304:
-            raise _too_long("remote_nwfilter_binding_delete_args.nwfilter.portdev", _n9655, 4194304)
-        out += _U32P(_n9655)
-        out += _b9654
-        out += _PAD[-_n9655 & 3]
-        _b9656 = _filtername9653.encode("utf-8", "surrogateescape")
-        _n9657 = len(_b9656)
-        if _n9657 > 4194304:
-            raise _too_long("remote_nwfilter_binding_delete_args.nwfilter.filtername", _n9657, 4194304)
-        out += _U32P(_n9657)
-        out += _b9656
-        out += _PAD[-_n9657 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_binding_delete_args: {e}") from e
-
-
-@record
-class remote_nwfilter_binding_get_xml_desc_args(Record, tuple[remote_nonnull_nwfilter_binding, int]):
-    """XDR struct ``remote_nwfilter_binding_get_xml_desc_args``."""
-
-    __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter_binding
-    flags: int
-
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter_binding, flags: int) -> remote_nwfilter_binding_get_xml_desc_args:
-        return _tuple_new(cls, (nwfilter, flags))
-
-
-def decode_remote_nwfilter_binding_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_binding_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9662,) = _U32(buf, pos)
-        if _n9662 > 4194304:
-            raise _too_long("remote_nwfilter_binding_get_xml_desc_args.nwfilter.portdev", _n9662, 4194304)
-        _end9663 = pos + 4 + _n9662
-        pos = _end9663 + (-_n9662 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_get_xml_desc_args.nwfilter.portdev")
-        _portdev9659 = buf[_end9663 - _n9662 : _end9663].decode("utf-8", "surrogateescape")
-        (_n9664,) = _U32(buf, pos)
-        if _n9664 > 4194304:
-            raise _too_long("remote_nwfilter_binding_get_xml_desc_args.nwfilter.filtername", _n9664, 4194304)
-        _end9665 = pos + 4 + _n9664
-        pos = _end9665 + (-_n9664 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_get_xml_desc_args.nwfilter.filtername")
-        _filtername9660 = buf[_end9665 - _n9664 : _end9665].decode("utf-8", "surrogateescape")
-        (_flags9661,) = _U_I(buf, pos)
-        pos += 4
-        _nwfilter9658 = _tuple_new(remote_nonnull_nwfilter_binding, (_portdev9659, _filtername9660))
-        value = _tuple_new(remote_nwfilter_binding_get_xml_desc_args, (_nwfilter9658, _flags9661))
-    except _StructError:
-        raise _truncated("remote_nwfilter_binding_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_binding_get_xml_desc_args(out: bytearray, value: remote_nwfilter_binding_get_xml_desc_args) -> None:
-    try:
-        _nwfilter9666, _flags9667 = value
-        _portdev9668, _filtername9669 = _nwfilter9666
-        _b9670 = _portdev9668.encode("utf-8", "surrogateescape")
-        _n9671 = len(_b9670)
-        if _n9671 > 4194304:
-            raise _too_long("remote_nwfilter_binding_get_xml_desc_args.nwfilter.portdev", _n9671, 4194304)
-        out += _U32P(_n9671)
-        out += _b9670
-        out += _PAD[-_n9671 & 3]
-        _b9672 = _filtername9669.encode("utf-8", "surrogateescape")
-        _n9673 = len(_b9672)
-        if _n9673 > 4194304:
-            raise _too_long("remote_nwfilter_binding_get_xml_desc_args.nwfilter.filtername", _n9673, 4194304)
-        out += _U32P(_n9673)
-        out += _b9672
-        out += _PAD[-_n9673 & 3]
-        out += _P_I(_flags9667)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_binding_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_nwfilter_binding_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_nwfilter_binding_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_nwfilter_binding_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_nwfilter_binding_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_binding_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9675,) = _U32(buf, pos)
-        if _n9675 > 4194304:
-            raise _too_long("remote_nwfilter_binding_get_xml_desc_ret.xml", _n9675, 4194304)
-        _end9676 = pos + 4 + _n9675
-        pos = _end9676 + (-_n9675 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_binding_get_xml_desc_ret.xml")
-        _xml9674 = buf[_end9676 - _n9675 : _end9676].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_nwfilter_binding_get_xml_desc_ret, (_xml9674,))
-    except _StructError:
-        raise _truncated("remote_nwfilter_binding_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_binding_get_xml_desc_ret(out: bytearray, value: remote_nwfilter_binding_get_xml_desc_ret) -> None:
-    try:
-        (_xml9677,) = value
-        _b9678 = _xml9677.encode("utf-8", "surrogateescape")
-        _n9679 = len(_b9678)
-        if _n9679 > 4194304:
-            raise _too_long("remote_nwfilter_binding_get_xml_desc_ret.xml", _n9679, 4194304)
-        out += _U32P(_n9679)
-        out += _b9678
-        out += _PAD[-_n9679 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_binding_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_connect_list_all_nwfilter_bindings_args(Record, tuple[int, int]):
-    """XDR struct ``remote_connect_list_all_nwfilter_bindings_args``."""
-
-    __slots__ = ()
-    need_results: int
-    flags: int
-
-    def __new__(cls, need_results: int, flags: int) -> remote_connect_list_all_nwfilter_bindings_args:
-        return _tuple_new(cls, (need_results, flags))
-
-
-def decode_remote_connect_list_all_nwfilter_bindings_args(buf: Buf, pos: int) -> tuple[remote_connect_list_all_nwfilter_bindings_args, int]:
-    try:
-        _need_results9680, _flags9681 = _U_iI(buf, pos)
-        pos += 8
-        value = _tuple_new(remote_connect_list_all_nwfilter_bindings_args, (_need_results9680, _flags9681))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_nwfilter_bindings_args") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_nwfilter_bindings_args(out: bytearray, value: remote_connect_list_all_nwfilter_bindings_args) -> None:
-    try:
-        _need_results9682, _flags9683 = value
-        out += _P_iI(_need_results9682, _flags9683)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_nwfilter_bindings_args: {e}") from e
-
-
-@record
-class remote_connect_list_all_nwfilter_bindings_ret(Record, tuple[list[remote_nonnull_nwfilter_binding], int]):
-    """XDR struct ``remote_connect_list_all_nwfilter_bindings_ret``."""
-
-    __slots__ = ()
-    bindings: list[remote_nonnull_nwfilter_binding]
-    ret: int
-
-    def __new__(cls, bindings: list[remote_nonnull_nwfilter_binding], ret: int) -> remote_connect_list_all_nwfilter_bindings_ret:
-        return _tuple_new(cls, (bindings, ret))
-
-
-def decode_remote_connect_list_all_nwfilter_bindings_ret(buf: Buf, pos: int) -> tuple[remote_connect_list_all_nwfilter_bindings_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9686,) = _U32(buf, pos)
-        pos += 4
-        if _n9686 > 16384:
-            raise _too_long("remote_connect_list_all_nwfilter_bindings_ret.bindings", _n9686, 16384)
-        if _n9686 * 8 > len(buf) - pos:
-            raise _truncated("remote_connect_list_all_nwfilter_bindings_ret.bindings")
-        _bindings9684: list[remote_nonnull_nwfilter_binding] = []
-        for _ in range(_n9686):
-            (_n9690,) = _U32(buf, pos)
-            if _n9690 > 4194304:
-                raise _too_long("remote_connect_list_all_nwfilter_bindings_ret.bindings[].portdev", _n9690, 4194304)
-            _end9691 = pos + 4 + _n9690
-            pos = _end9691 + (-_n9690 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_nwfilter_bindings_ret.bindings[].portdev")
-            _portdev9688 = buf[_end9691 - _n9690 : _end9691].decode("utf-8", "surrogateescape")
-            (_n9692,) = _U32(buf, pos)
-            if _n9692 > 4194304:
-                raise _too_long("remote_connect_list_all_nwfilter_bindings_ret.bindings[].filtername", _n9692, 4194304)
-            _end9693 = pos + 4 + _n9692
-            pos = _end9693 + (-_n9692 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_list_all_nwfilter_bindings_ret.bindings[].filtername")
-            _filtername9689 = buf[_end9693 - _n9692 : _end9693].decode("utf-8", "surrogateescape")
-            _e9687 = _tuple_new(remote_nonnull_nwfilter_binding, (_portdev9688, _filtername9689))
-            _bindings9684.append(_e9687)
-        (_ret9685,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_list_all_nwfilter_bindings_ret, (_bindings9684, _ret9685))
-    except _StructError:
-        raise _truncated("remote_connect_list_all_nwfilter_bindings_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_list_all_nwfilter_bindings_ret(out: bytearray, value: remote_connect_list_all_nwfilter_bindings_ret) -> None:
-    try:
-        _bindings9694, _ret9695 = value
-        _n9696 = len(_bindings9694)
-        if _n9696 > 16384:
-            raise _too_long("remote_connect_list_all_nwfilter_bindings_ret.bindings", _n9696, 16384)
-        out += _U32P(_n9696)
-        for _e9697 in _bindings9694:
-            _portdev9698, _filtername9699 = _e9697
-            _b9700 = _portdev9698.encode("utf-8", "surrogateescape")
-            _n9701 = len(_b9700)
-            if _n9701 > 4194304:
-                raise _too_long("remote_connect_list_all_nwfilter_bindings_ret.bindings[].portdev", _n9701, 4194304)
-            out += _U32P(_n9701)
-            out += _b9700
-            out += _PAD[-_n9701 & 3]
-            _b9702 = _filtername9699.encode("utf-8", "surrogateescape")
-            _n9703 = len(_b9702)
-            if _n9703 > 4194304:
-                raise _too_long("remote_connect_list_all_nwfilter_bindings_ret.bindings[].filtername", _n9703, 4194304)
-            out += _U32P(_n9703)
-            out += _b9702
-            out += _PAD[-_n9703 & 3]
-        out += _P_I(_ret9695)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_list_all_nwfilter_bindings_ret: {e}") from e
-
-
-@record
-class remote_connect_get_storage_pool_capabilities_args(Record, tuple[int]):
-    """XDR struct ``remote_connect_get_storage_pool_capabilities_args``."""
-
-    __slots__ = ()
-    flags: int
-
-    def __new__(cls, flags: int) -> remote_connect_get_storage_pool_capabilities_args:
-        return _tuple_new(cls, (flags,))
-
-
-def decode_remote_connect_get_storage_pool_capabilities_args(buf: Buf, pos: int) -> tuple[remote_connect_get_storage_pool_capabilities_args, int]:
-    try:
-        (_flags9704,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_get_storage_pool_capabilities_args, (_flags9704,))
-    except _StructError:
-        raise _truncated("remote_connect_get_storage_pool_capabilities_args") from None
-    return value, pos
-
-
-def encode_remote_connect_get_storage_pool_capabilities_args(out: bytearray, value: remote_connect_get_storage_pool_capabilities_args) -> None:
-    try:
-        (_flags9705,) = value
-        out += _P_I(_flags9705)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_storage_pool_capabilities_args: {e}") from e
-
-
-@record
-class remote_connect_get_storage_pool_capabilities_ret(Record, tuple[str]):
-    """XDR struct ``remote_connect_get_storage_pool_capabilities_ret``."""
-
-    __slots__ = ()
-    capabilities: str
-
-    def __new__(cls, capabilities: str) -> remote_connect_get_storage_pool_capabilities_ret:
-        return _tuple_new(cls, (capabilities,))
-
-
-def decode_remote_connect_get_storage_pool_capabilities_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_storage_pool_capabilities_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9707,) = _U32(buf, pos)
-        if _n9707 > 4194304:
-            raise _too_long("remote_connect_get_storage_pool_capabilities_ret.capabilities", _n9707, 4194304)
-        _end9708 = pos + 4 + _n9707
-        pos = _end9708 + (-_n9707 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_connect_get_storage_pool_capabilities_ret.capabilities")
-        _capabilities9706 = buf[_end9708 - _n9707 : _end9708].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_connect_get_storage_pool_capabilities_ret, (_capabilities9706,))
-    except _StructError:
-        raise _truncated("remote_connect_get_storage_pool_capabilities_ret") from None
-    return value, pos
-
-
-def encode_remote_connect_get_storage_pool_capabilities_ret(out: bytearray, value: remote_connect_get_storage_pool_capabilities_ret) -> None:
-    try:
-        (_capabilities9709,) = value
-        _b9710 = _capabilities9709.encode("utf-8", "surrogateescape")
-        _n9711 = len(_b9710)
-        if _n9711 > 4194304:
-            raise _too_long("remote_connect_get_storage_pool_capabilities_ret.capabilities", _n9711, 4194304)
-        out += _U32P(_n9711)
-        out += _b9710
-        out += _PAD[-_n9711 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_get_storage_pool_capabilities_ret: {e}") from e
-
-
-@record
-class remote_network_list_all_ports_args(Record, tuple[remote_nonnull_network, int, int]):
-    """XDR struct ``remote_network_list_all_ports_args``."""
-
-    __slots__ = ()
-    network: remote_nonnull_network
-    need_results: int
-    flags: int
-
-    def __new__(cls, network: remote_nonnull_network, need_results: int, flags: int) -> remote_network_list_all_ports_args:
-        return _tuple_new(cls, (network, need_results, flags))
-
-
-def decode_remote_network_list_all_ports_args(buf: Buf, pos: int) -> tuple[remote_network_list_all_ports_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9717,) = _U32(buf, pos)
-        if _n9717 > 4194304:
-            raise _too_long("remote_network_list_all_ports_args.network.name", _n9717, 4194304)
-        _end9718 = pos + 4 + _n9717
-        pos = _end9718 + (-_n9717 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_list_all_ports_args.network.name")
-        _name9713 = buf[_end9718 - _n9717 : _end9718].decode("utf-8", "surrogateescape")
-        _uuid9714, _need_results9715, _flags9716 = _U_16siI(buf, pos)
-        pos += 24
-        _network9712 = _tuple_new(remote_nonnull_network, (_name9713, _uuid9714))
-        value = _tuple_new(remote_network_list_all_ports_args, (_network9712, _need_results9715, _flags9716))
-    except _StructError:
-        raise _truncated("remote_network_list_all_ports_args") from None
-    return value, pos
-
-
-def encode_remote_network_list_all_ports_args(out: bytearray, value: remote_network_list_all_ports_args) -> None:
-    try:
-        _network9719, _need_results9720, _flags9721 = value
-        _name9722, _uuid9723 = _network9719
-        _b9724 = _name9722.encode("utf-8", "surrogateescape")
-        _n9725 = len(_b9724)
-        if _n9725 > 4194304:
-            raise _too_long("remote_network_list_all_ports_args.network.name", _n9725, 4194304)
-        out += _U32P(_n9725)
-        out += _b9724
-        out += _PAD[-_n9725 & 3]
-        if len(_uuid9723) != 16:
-            raise _wrong_size("remote_network_list_all_ports_args.network.uuid", len(_uuid9723), 16)
-        out += _P_16siI(_uuid9723, _need_results9720, _flags9721)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_list_all_ports_args: {e}") from e
-
-
-@record
-class remote_network_list_all_ports_ret(Record, tuple[list[remote_nonnull_network_port], int]):
-    """XDR struct ``remote_network_list_all_ports_ret``."""
-
-    __slots__ = ()
-    ports: list[remote_nonnull_network_port]
-    ret: int
-
-    def __new__(cls, ports: list[remote_nonnull_network_port], ret: int) -> remote_network_list_all_ports_ret:
-        return _tuple_new(cls, (ports, ret))
-
-
-def decode_remote_network_list_all_ports_ret(buf: Buf, pos: int) -> tuple[remote_network_list_all_ports_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9728,) = _U32(buf, pos)
-        pos += 4
-        if _n9728 > 16384:
-            raise _too_long("remote_network_list_all_ports_ret.ports", _n9728, 16384)
-        if _n9728 * 36 > len(buf) - pos:
-            raise _truncated("remote_network_list_all_ports_ret.ports")
-        _ports9726: list[remote_nonnull_network_port] = []
-        for _ in range(_n9728):
-            (_n9734,) = _U32(buf, pos)
-            if _n9734 > 4194304:
-                raise _too_long("remote_network_list_all_ports_ret.ports[].net.name", _n9734, 4194304)
-            _end9735 = pos + 4 + _n9734
-            pos = _end9735 + (-_n9734 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_network_list_all_ports_ret.ports[].net.name")
-            _name9731 = buf[_end9735 - _n9734 : _end9735].decode("utf-8", "surrogateescape")
-            _uuid9732, _uuid9733 = _U_16s16s(buf, pos)
-            pos += 32
-            _net9730 = _tuple_new(remote_nonnull_network, (_name9731, _uuid9732))
-            _e9729 = _tuple_new(remote_nonnull_network_port, (_net9730, _uuid9733))
-            _ports9726.append(_e9729)
-        (_ret9727,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_network_list_all_ports_ret, (_ports9726, _ret9727))
-    except _StructError:
-        raise _truncated("remote_network_list_all_ports_ret") from None
-    return value, pos
-
-
-def encode_remote_network_list_all_ports_ret(out: bytearray, value: remote_network_list_all_ports_ret) -> None:
-    try:
-        _ports9736, _ret9737 = value
-        _n9738 = len(_ports9736)
-        if _n9738 > 16384:
-            raise _too_long("remote_network_list_all_ports_ret.ports", _n9738, 16384)
-        out += _U32P(_n9738)
-        for _e9739 in _ports9736:
-            _net9740, _uuid9741 = _e9739
-            _name9742, _uuid9743 = _net9740
-            _b9744 = _name9742.encode("utf-8", "surrogateescape")
-            _n9745 = len(_b9744)
-            if _n9745 > 4194304:
-                raise _too_long("remote_network_list_all_ports_ret.ports[].net.name", _n9745, 4194304)
-            out += _U32P(_n9745)
-            out += _b9744
-            out += _PAD[-_n9745 & 3]
-            if len(_uuid9743) != 16:
-                raise _wrong_size("remote_network_list_all_ports_ret.ports[].net.uuid", len(_uuid9743), 16)
-            if len(_uuid9741) != 16:
-                raise _wrong_size("remote_network_list_all_ports_ret.ports[].net.uuid", len(_uuid9741), 16)
-            out += _P_16s16s(_uuid9743, _uuid9741)
-        out += _P_I(_ret9737)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_list_all_ports_ret: {e}") from e
-
-
-@record
-class remote_network_port_lookup_by_uuid_args(Record, tuple[remote_nonnull_network, bytes]):
-    """XDR struct ``remote_network_port_lookup_by_uuid_args``."""
-
-    __slots__ = ()
-    network: remote_nonnull_network
-    uuid: bytes
-
-    def __new__(cls, network: remote_nonnull_network, uuid: bytes) -> remote_network_port_lookup_by_uuid_args:
-        return _tuple_new(cls, (network, uuid))
-
-
-def decode_remote_network_port_lookup_by_uuid_args(buf: Buf, pos: int) -> tuple[remote_network_port_lookup_by_uuid_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9750,) = _U32(buf, pos)
-        if _n9750 > 4194304:
-            raise _too_long("remote_network_port_lookup_by_uuid_args.network.name", _n9750, 4194304)
-        _end9751 = pos + 4 + _n9750
-        pos = _end9751 + (-_n9750 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_lookup_by_uuid_args.network.name")
-        _name9747 = buf[_end9751 - _n9750 : _end9751].decode("utf-8", "surrogateescape")
-        _uuid9748, _uuid9749 = _U_16s16s(buf, pos)
-        pos += 32
-        _network9746 = _tuple_new(remote_nonnull_network, (_name9747, _uuid9748))
-        value = _tuple_new(remote_network_port_lookup_by_uuid_args, (_network9746, _uuid9749))
-    except _StructError:
-        raise _truncated("remote_network_port_lookup_by_uuid_args") from None
-    return value, pos
-
-
-def encode_remote_network_port_lookup_by_uuid_args(out: bytearray, value: remote_network_port_lookup_by_uuid_args) -> None:
-    try:
-        _network9752, _uuid9753 = value
-        _name9754, _uuid9755 = _network9752
-        _b9756 = _name9754.encode("utf-8", "surrogateescape")
-        _n9757 = len(_b9756)
-        if _n9757 > 4194304:
-            raise _too_long("remote_network_port_lookup_by_uuid_args.network.name", _n9757, 4194304)
-        out += _U32P(_n9757)
-        out += _b9756
-        out += _PAD[-_n9757 & 3]
-        if len(_uuid9755) != 16:
-            raise _wrong_size("remote_network_port_lookup_by_uuid_args.network.uuid", len(_uuid9755), 16)
-        if len(_uuid9753) != 16:
-            raise _wrong_size("remote_network_port_lookup_by_uuid_args.network.uuid", len(_uuid9753), 16)
-        out += _P_16s16s(_uuid9755, _uuid9753)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_lookup_by_uuid_args: {e}") from e
-
-
-@record
-class remote_network_port_lookup_by_uuid_ret(Record, tuple[remote_nonnull_network_port]):
-    """XDR struct ``remote_network_port_lookup_by_uuid_ret``."""
-
-    __slots__ = ()
-    port: remote_nonnull_network_port
-
-    def __new__(cls, port: remote_nonnull_network_port) -> remote_network_port_lookup_by_uuid_ret:
-        return _tuple_new(cls, (port,))
-
-
-def decode_remote_network_port_lookup_by_uuid_ret(buf: Buf, pos: int) -> tuple[remote_network_port_lookup_by_uuid_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9763,) = _U32(buf, pos)
-        if _n9763 > 4194304:
-            raise _too_long("remote_network_port_lookup_by_uuid_ret.port.net.name", _n9763, 4194304)
-        _end9764 = pos + 4 + _n9763
-        pos = _end9764 + (-_n9763 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_lookup_by_uuid_ret.port.net.name")
-        _name9760 = buf[_end9764 - _n9763 : _end9764].decode("utf-8", "surrogateescape")
-        _uuid9761, _uuid9762 = _U_16s16s(buf, pos)
-        pos += 32
-        _net9759 = _tuple_new(remote_nonnull_network, (_name9760, _uuid9761))
-        _port9758 = _tuple_new(remote_nonnull_network_port, (_net9759, _uuid9762))
-        value = _tuple_new(remote_network_port_lookup_by_uuid_ret, (_port9758,))
-    except _StructError:
-        raise _truncated("remote_network_port_lookup_by_uuid_ret") from None
-    return value, pos
-
-
-def encode_remote_network_port_lookup_by_uuid_ret(out: bytearray, value: remote_network_port_lookup_by_uuid_ret) -> None:
-    try:
-        (_port9765,) = value
-        _net9766, _uuid9767 = _port9765
-        _name9768, _uuid9769 = _net9766
-        _b9770 = _name9768.encode("utf-8", "surrogateescape")
-        _n9771 = len(_b9770)
-        if _n9771 > 4194304:
-            raise _too_long("remote_network_port_lookup_by_uuid_ret.port.net.name", _n9771, 4194304)
-        out += _U32P(_n9771)
-        out += _b9770
-        out += _PAD[-_n9771 & 3]
-        if len(_uuid9769) != 16:
-            raise _wrong_size("remote_network_port_lookup_by_uuid_ret.port.net.uuid", len(_uuid9769), 16)
-        if len(_uuid9767) != 16:
-            raise _wrong_size("remote_network_port_lookup_by_uuid_ret.port.net.uuid", len(_uuid9767), 16)
-        out += _P_16s16s(_uuid9769, _uuid9767)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_lookup_by_uuid_ret: {e}") from e
-
-
-@record
-class remote_network_port_create_xml_args(Record, tuple[remote_nonnull_network, str, int]):
-    """XDR struct ``remote_network_port_create_xml_args``."""
-
-    __slots__ = ()
-    network: remote_nonnull_network
-    xml: str
-    flags: int
-
-    def __new__(cls, network: remote_nonnull_network, xml: str, flags: int) -> remote_network_port_create_xml_args:
-        return _tuple_new(cls, (network, xml, flags))
-
-
-def decode_remote_network_port_create_xml_args(buf: Buf, pos: int) -> tuple[remote_network_port_create_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9777,) = _U32(buf, pos)
-        if _n9777 > 4194304:
-            raise _too_long("remote_network_port_create_xml_args.network.name", _n9777, 4194304)
-        _end9778 = pos + 4 + _n9777
-        pos = _end9778 + (-_n9777 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_create_xml_args.network.name")
-        _name9773 = buf[_end9778 - _n9777 : _end9778].decode("utf-8", "surrogateescape")
-        (_uuid9774,) = _U_16s(buf, pos)
-        pos += 16
-        (_n9779,) = _U32(buf, pos)
-        if _n9779 > 4194304:
-            raise _too_long("remote_network_port_create_xml_args.xml", _n9779, 4194304)
-        _end9780 = pos + 4 + _n9779
-        pos = _end9780 + (-_n9779 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_create_xml_args.xml")
-        _xml9775 = buf[_end9780 - _n9779 : _end9780].decode("utf-8", "surrogateescape")
-        (_flags9776,) = _U_I(buf, pos)
-        pos += 4
-        _network9772 = _tuple_new(remote_nonnull_network, (_name9773, _uuid9774))
-        value = _tuple_new(remote_network_port_create_xml_args, (_network9772, _xml9775, _flags9776))
-    except _StructError:
-        raise _truncated("remote_network_port_create_xml_args") from None
-    return value, pos
-
-
-def encode_remote_network_port_create_xml_args(out: bytearray, value: remote_network_port_create_xml_args) -> None:
-    try:
-        _network9781, _xml9782, _flags9783 = value
-        _name9784, _uuid9785 = _network9781
-        _b9786 = _name9784.encode("utf-8", "surrogateescape")
-        _n9787 = len(_b9786)
-        if _n9787 > 4194304:
-            raise _too_long("remote_network_port_create_xml_args.network.name", _n9787, 4194304)
-        out += _U32P(_n9787)
-        out += _b9786
-        out += _PAD[-_n9787 & 3]
-        if len(_uuid9785) != 16:
-            raise _wrong_size("remote_network_port_create_xml_args.network.uuid", len(_uuid9785), 16)
-        out += _P_16s(_uuid9785)
-        _b9788 = _xml9782.encode("utf-8", "surrogateescape")
-        _n9789 = len(_b9788)
-        if _n9789 > 4194304:
-            raise _too_long("remote_network_port_create_xml_args.xml", _n9789, 4194304)
-        out += _U32P(_n9789)
-        out += _b9788
-        out += _PAD[-_n9789 & 3]
-        out += _P_I(_flags9783)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_create_xml_args: {e}") from e
-
-
-@record
-class remote_network_port_create_xml_ret(Record, tuple[remote_nonnull_network_port]):
-    """XDR struct ``remote_network_port_create_xml_ret``."""
-
-    __slots__ = ()
-    port: remote_nonnull_network_port
-
-    def __new__(cls, port: remote_nonnull_network_port) -> remote_network_port_create_xml_ret:
-        return _tuple_new(cls, (port,))
-
-
-def decode_remote_network_port_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_network_port_create_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9795,) = _U32(buf, pos)
-        if _n9795 > 4194304:
-            raise _too_long("remote_network_port_create_xml_ret.port.net.name", _n9795, 4194304)
-        _end9796 = pos + 4 + _n9795
-        pos = _end9796 + (-_n9795 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_create_xml_ret.port.net.name")
-        _name9792 = buf[_end9796 - _n9795 : _end9796].decode("utf-8", "surrogateescape")
-        _uuid9793, _uuid9794 = _U_16s16s(buf, pos)
-        pos += 32
-        _net9791 = _tuple_new(remote_nonnull_network, (_name9792, _uuid9793))
-        _port9790 = _tuple_new(remote_nonnull_network_port, (_net9791, _uuid9794))
-        value = _tuple_new(remote_network_port_create_xml_ret, (_port9790,))
-    except _StructError:
-        raise _truncated("remote_network_port_create_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_network_port_create_xml_ret(out: bytearray, value: remote_network_port_create_xml_ret) -> None:
-    try:
-        (_port9797,) = value
-        _net9798, _uuid9799 = _port9797
-        _name9800, _uuid9801 = _net9798
-        _b9802 = _name9800.encode("utf-8", "surrogateescape")
-        _n9803 = len(_b9802)
-        if _n9803 > 4194304:
-            raise _too_long("remote_network_port_create_xml_ret.port.net.name", _n9803, 4194304)
-        out += _U32P(_n9803)
-        out += _b9802
-        out += _PAD[-_n9803 & 3]
-        if len(_uuid9801) != 16:
-            raise _wrong_size("remote_network_port_create_xml_ret.port.net.uuid", len(_uuid9801), 16)
-        if len(_uuid9799) != 16:
-            raise _wrong_size("remote_network_port_create_xml_ret.port.net.uuid", len(_uuid9799), 16)
-        out += _P_16s16s(_uuid9801, _uuid9799)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_create_xml_ret: {e}") from e
-
-
-@record
-class remote_network_port_set_parameters_args(Record, tuple[remote_nonnull_network_port, list[remote_typed_param], int]):
-    """XDR struct ``remote_network_port_set_parameters_args``."""
-
-    __slots__ = ()
-    port: remote_nonnull_network_port
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, port: remote_nonnull_network_port, params: list[remote_typed_param], flags: int) -> remote_network_port_set_parameters_args:
-        return _tuple_new(cls, (port, params, flags))
-
-
-def decode_remote_network_port_set_parameters_args(buf: Buf, pos: int) -> tuple[remote_network_port_set_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9811,) = _U32(buf, pos)
-        if _n9811 > 4194304:
-            raise _too_long("remote_network_port_set_parameters_args.port.net.name", _n9811, 4194304)
-        _end9812 = pos + 4 + _n9811
-        pos = _end9812 + (-_n9811 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_set_parameters_args.port.net.name")
-        _name9806 = buf[_end9812 - _n9811 : _end9812].decode("utf-8", "surrogateescape")
-        _uuid9807, _uuid9808 = _U_16s16s(buf, pos)
-        pos += 32
-        (_n9813,) = _U32(buf, pos)
-        pos += 4
-        if _n9813 > 16:
-            raise _too_long("remote_network_port_set_parameters_args.params", _n9813, 16)
-        if _n9813 * 8 > len(buf) - pos:
-            raise _truncated("remote_network_port_set_parameters_args.params")
-        _params9809: list[remote_typed_param] = []
-        for _ in range(_n9813):
-            (_n9817,) = _U32(buf, pos)
-            if _n9817 > 4194304:
-                raise _too_long("remote_network_port_set_parameters_args.params[].field", _n9817, 4194304)
-            _end9818 = pos + 4 + _n9817
-            pos = _end9818 + (-_n9817 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_network_port_set_parameters_args.params[].field")
-            _field9815 = buf[_end9818 - _n9817 : _end9818].decode("utf-8", "surrogateescape")
-            (_disc9819,) = _U_i(buf, pos)
-            pos += 4
-            _arm9820: int | float | str
-            if _disc9819 == 1:
-                (_u9821,) = _U_i(buf, pos)
-                pos += 4
-                _arm9820 = _u9821
-            elif _disc9819 == 2:
-                (_u9822,) = _U_I(buf, pos)
-                pos += 4
-                _arm9820 = _u9822
-            elif _disc9819 == 3:
-                (_u9823,) = _U_q(buf, pos)
-                pos += 8
-                _arm9820 = _u9823
-            elif _disc9819 == 4:
-                (_u9824,) = _U_Q(buf, pos)
-                pos += 8
-                _arm9820 = _u9824
-            elif _disc9819 == 5:
-                (_u9825,) = _U_d(buf, pos)
-                pos += 8
-                _arm9820 = _u9825
-            elif _disc9819 == 6:
-                (_u9826,) = _U_i(buf, pos)
-                pos += 4
-                _arm9820 = _u9826
-            elif _disc9819 == 7:
-                (_n9828,) = _U32(buf, pos)
-                if _n9828 > 4194304:
-                    raise _too_long("remote_network_port_set_parameters_args.params[].value.s", _n9828, 4194304)
-                _end9829 = pos + 4 + _n9828
-                pos = _end9829 + (-_n9828 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_network_port_set_parameters_args.params[].value.s")
-                _u9827 = buf[_end9829 - _n9828 : _end9829].decode("utf-8", "surrogateescape")
-                _arm9820 = _u9827
-            else:
-                raise _bad_union("remote_network_port_set_parameters_args.params[].value", _disc9819)
-            _value9816 = (_disc9819, _arm9820)
-            _e9814 = _tuple_new(remote_typed_param, (_field9815, _value9816))
-            _params9809.append(_e9814)
-        (_flags9810,) = _U_I(buf, pos)
-        pos += 4
-        _net9805 = _tuple_new(remote_nonnull_network, (_name9806, _uuid9807))
-        _port9804 = _tuple_new(remote_nonnull_network_port, (_net9805, _uuid9808))
-        value = _tuple_new(remote_network_port_set_parameters_args, (_port9804, _params9809, _flags9810))
-    except _StructError:
-        raise _truncated("remote_network_port_set_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_network_port_set_parameters_args(out: bytearray, value: remote_network_port_set_parameters_args) -> None:
-    try:
-        _port9830, _params9831, _flags9832 = value
-        _net9833, _uuid9834 = _port9830
-        _name9835, _uuid9836 = _net9833
-        _b9837 = _name9835.encode("utf-8", "surrogateescape")
-        _n9838 = len(_b9837)
-        if _n9838 > 4194304:
-            raise _too_long("remote_network_port_set_parameters_args.port.net.name", _n9838, 4194304)
-        out += _U32P(_n9838)
-        out += _b9837
-        out += _PAD[-_n9838 & 3]
-        if len(_uuid9836) != 16:
-            raise _wrong_size("remote_network_port_set_parameters_args.port.net.uuid", len(_uuid9836), 16)
-        if len(_uuid9834) != 16:
-            raise _wrong_size("remote_network_port_set_parameters_args.port.net.uuid", len(_uuid9834), 16)
-        out += _P_16s16s(_uuid9836, _uuid9834)
-        _n9839 = len(_params9831)
-        if _n9839 > 16:
-            raise _too_long("remote_network_port_set_parameters_args.params", _n9839, 16)
-        out += _U32P(_n9839)
-        for _e9840 in _params9831:
-            _field9841, _value9842 = _e9840
-            _b9843 = _field9841.encode("utf-8", "surrogateescape")
-            _n9844 = len(_b9843)
-            if _n9844 > 4194304:
-                raise _too_long("remote_network_port_set_parameters_args.params[].field", _n9844, 4194304)
-            out += _U32P(_n9844)
-            out += _b9843
-            out += _PAD[-_n9844 & 3]
-            _disc9845, _arm9846 = _value9842
-            out += _P_i(_disc9845)
-            if _disc9845 == 1:
-                _u9847 = cast("int", _arm9846)
-                out += _P_i(_u9847)
-            elif _disc9845 == 2:
-                _u9848 = cast("int", _arm9846)
-                out += _P_I(_u9848)
-            elif _disc9845 == 3:
-                _u9849 = cast("int", _arm9846)
-                out += _P_q(_u9849)
-            elif _disc9845 == 4:
-                _u9850 = cast("int", _arm9846)
-                out += _P_Q(_u9850)
-            elif _disc9845 == 5:
-                _u9851 = cast("float", _arm9846)
-                out += _P_d(_u9851)
-            elif _disc9845 == 6:
-                _u9852 = cast("int", _arm9846)
-                out += _P_i(_u9852)
-            elif _disc9845 == 7:
-                _u9853 = cast("str", _arm9846)
-                _b9854 = _u9853.encode("utf-8", "surrogateescape")
-                _n9855 = len(_b9854)
-                if _n9855 > 4194304:
-                    raise _too_long("remote_network_port_set_parameters_args.params[].value.s", _n9855, 4194304)
-                out += _U32P(_n9855)
-                out += _b9854
-                out += _PAD[-_n9855 & 3]
-            else:
-                raise _bad_union("remote_network_port_set_parameters_args.params[].value", _disc9845)
-        out += _P_I(_flags9832)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_set_parameters_args: {e}") from e
-
-
-@record
-class remote_network_port_get_parameters_args(Record, tuple[remote_nonnull_network_port, int, int]):
-    """XDR struct ``remote_network_port_get_parameters_args``."""
-
-    __slots__ = ()
-    port: remote_nonnull_network_port
-    nparams: int
-    flags: int
-
-    def __new__(cls, port: remote_nonnull_network_port, nparams: int, flags: int) -> remote_network_port_get_parameters_args:
-        return _tuple_new(cls, (port, nparams, flags))
-
-
-def decode_remote_network_port_get_parameters_args(buf: Buf, pos: int) -> tuple[remote_network_port_get_parameters_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9863,) = _U32(buf, pos)
-        if _n9863 > 4194304:
-            raise _too_long("remote_network_port_get_parameters_args.port.net.name", _n9863, 4194304)
-        _end9864 = pos + 4 + _n9863
-        pos = _end9864 + (-_n9863 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_get_parameters_args.port.net.name")
-        _name9858 = buf[_end9864 - _n9863 : _end9864].decode("utf-8", "surrogateescape")
-        _uuid9859, _uuid9860, _nparams9861, _flags9862 = _U_16s16siI(buf, pos)
-        pos += 40
-        _net9857 = _tuple_new(remote_nonnull_network, (_name9858, _uuid9859))
-        _port9856 = _tuple_new(remote_nonnull_network_port, (_net9857, _uuid9860))
-        value = _tuple_new(remote_network_port_get_parameters_args, (_port9856, _nparams9861, _flags9862))
-    except _StructError:
-        raise _truncated("remote_network_port_get_parameters_args") from None
-    return value, pos
-
-
-def encode_remote_network_port_get_parameters_args(out: bytearray, value: remote_network_port_get_parameters_args) -> None:
-    try:
-        _port9865, _nparams9866, _flags9867 = value
-        _net9868, _uuid9869 = _port9865
-        _name9870, _uuid9871 = _net9868
-        _b9872 = _name9870.encode("utf-8", "surrogateescape")
-        _n9873 = len(_b9872)
-        if _n9873 > 4194304:
-            raise _too_long("remote_network_port_get_parameters_args.port.net.name", _n9873, 4194304)
-        out += _U32P(_n9873)
-        out += _b9872
-        out += _PAD[-_n9873 & 3]
-        if len(_uuid9871) != 16:
-            raise _wrong_size("remote_network_port_get_parameters_args.port.net.uuid", len(_uuid9871), 16)
-        if len(_uuid9869) != 16:
-            raise _wrong_size("remote_network_port_get_parameters_args.port.net.uuid", len(_uuid9869), 16)
-        out += _P_16s16siI(_uuid9871, _uuid9869, _nparams9866, _flags9867)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_get_parameters_args: {e}") from e
-
-
-@record
-class remote_network_port_get_parameters_ret(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_network_port_get_parameters_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    nparams: int
-
-    def __new__(cls, params: list[remote_typed_param], nparams: int) -> remote_network_port_get_parameters_ret:
-        return _tuple_new(cls, (params, nparams))
-
-
-def decode_remote_network_port_get_parameters_ret(buf: Buf, pos: int) -> tuple[remote_network_port_get_parameters_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9876,) = _U32(buf, pos)
-        pos += 4
-        if _n9876 > 16:
-            raise _too_long("remote_network_port_get_parameters_ret.params", _n9876, 16)
-        if _n9876 * 8 > len(buf) - pos:
-            raise _truncated("remote_network_port_get_parameters_ret.params")
-        _params9874: list[remote_typed_param] = []
-        for _ in range(_n9876):
-            (_n9880,) = _U32(buf, pos)
-            if _n9880 > 4194304:
-                raise _too_long("remote_network_port_get_parameters_ret.params[].field", _n9880, 4194304)
-            _end9881 = pos + 4 + _n9880
-            pos = _end9881 + (-_n9880 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_network_port_get_parameters_ret.params[].field")
-            _field9878 = buf[_end9881 - _n9880 : _end9881].decode("utf-8", "surrogateescape")
-            (_disc9882,) = _U_i(buf, pos)
-            pos += 4
-            _arm9883: int | float | str
-            if _disc9882 == 1:
-                (_u9884,) = _U_i(buf, pos)
-                pos += 4
-                _arm9883 = _u9884
-            elif _disc9882 == 2:
-                (_u9885,) = _U_I(buf, pos)
-                pos += 4
-                _arm9883 = _u9885
-            elif _disc9882 == 3:
-                (_u9886,) = _U_q(buf, pos)
-                pos += 8
-                _arm9883 = _u9886
-            elif _disc9882 == 4:
-                (_u9887,) = _U_Q(buf, pos)
-                pos += 8
-                _arm9883 = _u9887
-            elif _disc9882 == 5:
-                (_u9888,) = _U_d(buf, pos)
-                pos += 8
-                _arm9883 = _u9888
-            elif _disc9882 == 6:
-                (_u9889,) = _U_i(buf, pos)
-                pos += 4
-                _arm9883 = _u9889
-            elif _disc9882 == 7:
-                (_n9891,) = _U32(buf, pos)
-                if _n9891 > 4194304:
-                    raise _too_long("remote_network_port_get_parameters_ret.params[].value.s", _n9891, 4194304)
-                _end9892 = pos + 4 + _n9891
-                pos = _end9892 + (-_n9891 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_network_port_get_parameters_ret.params[].value.s")
-                _u9890 = buf[_end9892 - _n9891 : _end9892].decode("utf-8", "surrogateescape")
-                _arm9883 = _u9890
-            else:
-                raise _bad_union("remote_network_port_get_parameters_ret.params[].value", _disc9882)
-            _value9879 = (_disc9882, _arm9883)
-            _e9877 = _tuple_new(remote_typed_param, (_field9878, _value9879))
-            _params9874.append(_e9877)
-        (_nparams9875,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_network_port_get_parameters_ret, (_params9874, _nparams9875))
-    except _StructError:
-        raise _truncated("remote_network_port_get_parameters_ret") from None
-    return value, pos
-
-
-def encode_remote_network_port_get_parameters_ret(out: bytearray, value: remote_network_port_get_parameters_ret) -> None:
-    try:
-        _params9893, _nparams9894 = value
-        _n9895 = len(_params9893)
-        if _n9895 > 16:
-            raise _too_long("remote_network_port_get_parameters_ret.params", _n9895, 16)
-        out += _U32P(_n9895)
-        for _e9896 in _params9893:
-            _field9897, _value9898 = _e9896
-            _b9899 = _field9897.encode("utf-8", "surrogateescape")
-            _n9900 = len(_b9899)
-            if _n9900 > 4194304:
-                raise _too_long("remote_network_port_get_parameters_ret.params[].field", _n9900, 4194304)
-            out += _U32P(_n9900)
-            out += _b9899
-            out += _PAD[-_n9900 & 3]
-            _disc9901, _arm9902 = _value9898
-            out += _P_i(_disc9901)
-            if _disc9901 == 1:
-                _u9903 = cast("int", _arm9902)
-                out += _P_i(_u9903)
-            elif _disc9901 == 2:
-                _u9904 = cast("int", _arm9902)
-                out += _P_I(_u9904)
-            elif _disc9901 == 3:
-                _u9905 = cast("int", _arm9902)
-                out += _P_q(_u9905)
-            elif _disc9901 == 4:
-                _u9906 = cast("int", _arm9902)
-                out += _P_Q(_u9906)
-            elif _disc9901 == 5:
-                _u9907 = cast("float", _arm9902)
-                out += _P_d(_u9907)
-            elif _disc9901 == 6:
-                _u9908 = cast("int", _arm9902)
-                out += _P_i(_u9908)
-            elif _disc9901 == 7:
-                _u9909 = cast("str", _arm9902)
-                _b9910 = _u9909.encode("utf-8", "surrogateescape")
-                _n9911 = len(_b9910)
-                if _n9911 > 4194304:
-                    raise _too_long("remote_network_port_get_parameters_ret.params[].value.s", _n9911, 4194304)
-                out += _U32P(_n9911)
-                out += _b9910
-                out += _PAD[-_n9911 & 3]
-            else:
-                raise _bad_union("remote_network_port_get_parameters_ret.params[].value", _disc9901)
-        out += _P_i(_nparams9894)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_get_parameters_ret: {e}") from e
-
-
-@record
-class remote_network_port_get_xml_desc_args(Record, tuple[remote_nonnull_network_port, int]):
-    """XDR struct ``remote_network_port_get_xml_desc_args``."""
-
-    __slots__ = ()
-    port: remote_nonnull_network_port
-    flags: int
-
-    def __new__(cls, port: remote_nonnull_network_port, flags: int) -> remote_network_port_get_xml_desc_args:
-        return _tuple_new(cls, (port, flags))
-
-
-def decode_remote_network_port_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_network_port_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9918,) = _U32(buf, pos)
-        if _n9918 > 4194304:
-            raise _too_long("remote_network_port_get_xml_desc_args.port.net.name", _n9918, 4194304)
-        _end9919 = pos + 4 + _n9918
-        pos = _end9919 + (-_n9918 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_get_xml_desc_args.port.net.name")
-        _name9914 = buf[_end9919 - _n9918 : _end9919].decode("utf-8", "surrogateescape")
-        _uuid9915, _uuid9916, _flags9917 = _U_16s16sI(buf, pos)
-        pos += 36
-        _net9913 = _tuple_new(remote_nonnull_network, (_name9914, _uuid9915))
-        _port9912 = _tuple_new(remote_nonnull_network_port, (_net9913, _uuid9916))
-        value = _tuple_new(remote_network_port_get_xml_desc_args, (_port9912, _flags9917))
-    except _StructError:
-        raise _truncated("remote_network_port_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_network_port_get_xml_desc_args(out: bytearray, value: remote_network_port_get_xml_desc_args) -> None:
-    try:
-        _port9920, _flags9921 = value
-        _net9922, _uuid9923 = _port9920
-        _name9924, _uuid9925 = _net9922
-        _b9926 = _name9924.encode("utf-8", "surrogateescape")
-        _n9927 = len(_b9926)
-        if _n9927 > 4194304:
-            raise _too_long("remote_network_port_get_xml_desc_args.port.net.name", _n9927, 4194304)
-        out += _U32P(_n9927)
-        out += _b9926
-        out += _PAD[-_n9927 & 3]
-        if len(_uuid9925) != 16:
-            raise _wrong_size("remote_network_port_get_xml_desc_args.port.net.uuid", len(_uuid9925), 16)
-        if len(_uuid9923) != 16:
-            raise _wrong_size("remote_network_port_get_xml_desc_args.port.net.uuid", len(_uuid9923), 16)
-        out += _P_16s16sI(_uuid9925, _uuid9923, _flags9921)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_network_port_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_network_port_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_network_port_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_network_port_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_network_port_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9929,) = _U32(buf, pos)
-        if _n9929 > 4194304:
-            raise _too_long("remote_network_port_get_xml_desc_ret.xml", _n9929, 4194304)
-        _end9930 = pos + 4 + _n9929
-        pos = _end9930 + (-_n9929 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_get_xml_desc_ret.xml")
-        _xml9928 = buf[_end9930 - _n9929 : _end9930].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_network_port_get_xml_desc_ret, (_xml9928,))
-    except _StructError:
-        raise _truncated("remote_network_port_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_network_port_get_xml_desc_ret(out: bytearray, value: remote_network_port_get_xml_desc_ret) -> None:
-    try:
-        (_xml9931,) = value
-        _b9932 = _xml9931.encode("utf-8", "surrogateescape")
-        _n9933 = len(_b9932)
-        if _n9933 > 4194304:
-            raise _too_long("remote_network_port_get_xml_desc_ret.xml", _n9933, 4194304)
-        out += _U32P(_n9933)
-        out += _b9932
-        out += _PAD[-_n9933 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_network_port_delete_args(Record, tuple[remote_nonnull_network_port, int]):
-    """XDR struct ``remote_network_port_delete_args``."""
-
-    __slots__ = ()
-    port: remote_nonnull_network_port
-    flags: int
-
-    def __new__(cls, port: remote_nonnull_network_port, flags: int) -> remote_network_port_delete_args:
-        return _tuple_new(cls, (port, flags))
-
-
-def decode_remote_network_port_delete_args(buf: Buf, pos: int) -> tuple[remote_network_port_delete_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9940,) = _U32(buf, pos)
-        if _n9940 > 4194304:
-            raise _too_long("remote_network_port_delete_args.port.net.name", _n9940, 4194304)
-        _end9941 = pos + 4 + _n9940
-        pos = _end9941 + (-_n9940 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_port_delete_args.port.net.name")
-        _name9936 = buf[_end9941 - _n9940 : _end9941].decode("utf-8", "surrogateescape")
-        _uuid9937, _uuid9938, _flags9939 = _U_16s16sI(buf, pos)
-        pos += 36
-        _net9935 = _tuple_new(remote_nonnull_network, (_name9936, _uuid9937))
-        _port9934 = _tuple_new(remote_nonnull_network_port, (_net9935, _uuid9938))
-        value = _tuple_new(remote_network_port_delete_args, (_port9934, _flags9939))
-    except _StructError:
-        raise _truncated("remote_network_port_delete_args") from None
-    return value, pos
-
-
-def encode_remote_network_port_delete_args(out: bytearray, value: remote_network_port_delete_args) -> None:
-    try:
-        _port9942, _flags9943 = value
-        _net9944, _uuid9945 = _port9942
-        _name9946, _uuid9947 = _net9944
-        _b9948 = _name9946.encode("utf-8", "surrogateescape")
-        _n9949 = len(_b9948)
-        if _n9949 > 4194304:
-            raise _too_long("remote_network_port_delete_args.port.net.name", _n9949, 4194304)
-        out += _U32P(_n9949)
-        out += _b9948
-        out += _PAD[-_n9949 & 3]
-        if len(_uuid9947) != 16:
-            raise _wrong_size("remote_network_port_delete_args.port.net.uuid", len(_uuid9947), 16)
-        if len(_uuid9945) != 16:
-            raise _wrong_size("remote_network_port_delete_args.port.net.uuid", len(_uuid9945), 16)
-        out += _P_16s16sI(_uuid9947, _uuid9945, _flags9943)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_port_delete_args: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_create_xml_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_checkpoint_create_xml_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    xml_desc: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, xml_desc: str, flags: int) -> remote_domain_checkpoint_create_xml_args:
-        return _tuple_new(cls, (dom, xml_desc, flags))
-
-
-def decode_remote_domain_checkpoint_create_xml_args(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_create_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9956,) = _U32(buf, pos)
-        if _n9956 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_args.dom.name", _n9956, 4194304)
-        _end9957 = pos + 4 + _n9956
-        pos = _end9957 + (-_n9956 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_create_xml_args.dom.name")
-        _name9951 = buf[_end9957 - _n9956 : _end9957].decode("utf-8", "surrogateescape")
-        _uuid9952, _id9953 = _U_16si(buf, pos)
-        pos += 20
-        (_n9958,) = _U32(buf, pos)
-        if _n9958 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_args.xml_desc", _n9958, 4194304)
-        _end9959 = pos + 4 + _n9958
-        pos = _end9959 + (-_n9958 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_create_xml_args.xml_desc")
-        _xml_desc9954 = buf[_end9959 - _n9958 : _end9959].decode("utf-8", "surrogateescape")
-        (_flags9955,) = _U_I(buf, pos)
-        pos += 4
-        _dom9950 = _tuple_new(remote_nonnull_domain, (_name9951, _uuid9952, _id9953))
-        value = _tuple_new(remote_domain_checkpoint_create_xml_args, (_dom9950, _xml_desc9954, _flags9955))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_create_xml_args") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_create_xml_args(out: bytearray, value: remote_domain_checkpoint_create_xml_args) -> None:
-    try:
-        _dom9960, _xml_desc9961, _flags9962 = value
-        _name9963, _uuid9964, _id9965 = _dom9960
-        _b9966 = _name9963.encode("utf-8", "surrogateescape")
-        _n9967 = len(_b9966)
-        if _n9967 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_args.dom.name", _n9967, 4194304)
-        out += _U32P(_n9967)
-        out += _b9966
-        out += _PAD[-_n9967 & 3]
-        if len(_uuid9964) != 16:
-            raise _wrong_size("remote_domain_checkpoint_create_xml_args.dom.uuid", len(_uuid9964), 16)
-        out += _P_16si(_uuid9964, _id9965)
-        _b9968 = _xml_desc9961.encode("utf-8", "surrogateescape")
-        _n9969 = len(_b9968)
-        if _n9969 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_args.xml_desc", _n9969, 4194304)
-        out += _U32P(_n9969)
-        out += _b9968
-        out += _PAD[-_n9969 & 3]
-        out += _P_I(_flags9962)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_create_xml_args: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_create_xml_ret(Record, tuple[remote_nonnull_domain_checkpoint]):
-    """XDR struct ``remote_domain_checkpoint_create_xml_ret``."""
-
-    __slots__ = ()
-    checkpoint: remote_nonnull_domain_checkpoint
-
-    def __new__(cls, checkpoint: remote_nonnull_domain_checkpoint) -> remote_domain_checkpoint_create_xml_ret:
-        return _tuple_new(cls, (checkpoint,))
-
-
-def decode_remote_domain_checkpoint_create_xml_ret(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_create_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9976,) = _U32(buf, pos)
-        if _n9976 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_ret.checkpoint.name", _n9976, 4194304)
-        _end9977 = pos + 4 + _n9976
-        pos = _end9977 + (-_n9976 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_create_xml_ret.checkpoint.name")
-        _name9971 = buf[_end9977 - _n9976 : _end9977].decode("utf-8", "surrogateescape")
-        (_n9978,) = _U32(buf, pos)
-        if _n9978 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_ret.checkpoint.dom.name", _n9978, 4194304)
-        _end9979 = pos + 4 + _n9978
-        pos = _end9979 + (-_n9978 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_create_xml_ret.checkpoint.dom.name")
-        _name9973 = buf[_end9979 - _n9978 : _end9979].decode("utf-8", "surrogateescape")
-        _uuid9974, _id9975 = _U_16si(buf, pos)
-        pos += 20
-        _dom9972 = _tuple_new(remote_nonnull_domain, (_name9973, _uuid9974, _id9975))
-        _checkpoint9970 = _tuple_new(remote_nonnull_domain_checkpoint, (_name9971, _dom9972))
-        value = _tuple_new(remote_domain_checkpoint_create_xml_ret, (_checkpoint9970,))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_create_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_create_xml_ret(out: bytearray, value: remote_domain_checkpoint_create_xml_ret) -> None:
-    try:
-        (_checkpoint9980,) = value
-        _name9981, _dom9982 = _checkpoint9980
-        _name9983, _uuid9984, _id9985 = _dom9982
-        _b9986 = _name9981.encode("utf-8", "surrogateescape")
-        _n9987 = len(_b9986)
-        if _n9987 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_ret.checkpoint.name", _n9987, 4194304)
-        out += _U32P(_n9987)
-        out += _b9986
-        out += _PAD[-_n9987 & 3]
-        _b9988 = _name9983.encode("utf-8", "surrogateescape")
-        _n9989 = len(_b9988)
-        if _n9989 > 4194304:
-            raise _too_long("remote_domain_checkpoint_create_xml_ret.checkpoint.dom.name", _n9989, 4194304)
-        out += _U32P(_n9989)
-        out += _b9988
-        out += _PAD[-_n9989 & 3]
-        if len(_uuid9984) != 16:
-            raise _wrong_size("remote_domain_checkpoint_create_xml_ret.checkpoint.dom.uuid", len(_uuid9984), 16)
-        out += _P_16si(_uuid9984, _id9985)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_create_xml_ret: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_get_xml_desc_args(Record, tuple[remote_nonnull_domain_checkpoint, int]):
-    """XDR struct ``remote_domain_checkpoint_get_xml_desc_args``."""
-
-    __slots__ = ()
-    checkpoint: remote_nonnull_domain_checkpoint
-    flags: int
-
-    def __new__(cls, checkpoint: remote_nonnull_domain_checkpoint, flags: int) -> remote_domain_checkpoint_get_xml_desc_args:
-        return _tuple_new(cls, (checkpoint, flags))
-
-
-def decode_remote_domain_checkpoint_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_get_xml_desc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9997,) = _U32(buf, pos)
-        if _n9997 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_xml_desc_args.checkpoint.name", _n9997, 4194304)
-        _end9998 = pos + 4 + _n9997
-        pos = _end9998 + (-_n9997 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_get_xml_desc_args.checkpoint.name")
-        _name9991 = buf[_end9998 - _n9997 : _end9998].decode("utf-8", "surrogateescape")
-        (_n9999,) = _U32(buf, pos)
-        if _n9999 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_xml_desc_args.checkpoint.dom.name", _n9999, 4194304)
-        _end10000 = pos + 4 + _n9999
-        pos = _end10000 + (-_n9999 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_get_xml_desc_args.checkpoint.dom.name")
-        _name9993 = buf[_end10000 - _n9999 : _end10000].decode("utf-8", "surrogateescape")
-        _uuid9994, _id9995, _flags9996 = _U_16siI(buf, pos)
-        pos += 24
-        _dom9992 = _tuple_new(remote_nonnull_domain, (_name9993, _uuid9994, _id9995))
-        _checkpoint9990 = _tuple_new(remote_nonnull_domain_checkpoint, (_name9991, _dom9992))
-        value = _tuple_new(remote_domain_checkpoint_get_xml_desc_args, (_checkpoint9990, _flags9996))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_get_xml_desc_args") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_get_xml_desc_args(out: bytearray, value: remote_domain_checkpoint_get_xml_desc_args) -> None:
-    try:
-        _checkpoint10001, _flags10002 = value
-        _name10003, _dom10004 = _checkpoint10001
-        _name10005, _uuid10006, _id10007 = _dom10004
-        _b10008 = _name10003.encode("utf-8", "surrogateescape")
-        _n10009 = len(_b10008)
-        if _n10009 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_xml_desc_args.checkpoint.name", _n10009, 4194304)
-        out += _U32P(_n10009)
-        out += _b10008
-        out += _PAD[-_n10009 & 3]
-        _b10010 = _name10005.encode("utf-8", "surrogateescape")
-        _n10011 = len(_b10010)
-        if _n10011 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_xml_desc_args.checkpoint.dom.name", _n10011, 4194304)
-        out += _U32P(_n10011)
-        out += _b10010
-        out += _PAD[-_n10011 & 3]
-        if len(_uuid10006) != 16:
-            raise _wrong_size("remote_domain_checkpoint_get_xml_desc_args.checkpoint.dom.uuid", len(_uuid10006), 16)
-        out += _P_16siI(_uuid10006, _id10007, _flags10002)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_get_xml_desc_args: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_domain_checkpoint_get_xml_desc_ret``."""
-
-    __slots__ = ()
-    xml: str
-
-    def __new__(cls, xml: str) -> remote_domain_checkpoint_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
-
-
-def decode_remote_domain_checkpoint_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_get_xml_desc_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10013,) = _U32(buf, pos)
-        if _n10013 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_xml_desc_ret.xml", _n10013, 4194304)
-        _end10014 = pos + 4 + _n10013
-        pos = _end10014 + (-_n10013 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_get_xml_desc_ret.xml")
-        _xml10012 = buf[_end10014 - _n10013 : _end10014].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_checkpoint_get_xml_desc_ret, (_xml10012,))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_get_xml_desc_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_get_xml_desc_ret(out: bytearray, value: remote_domain_checkpoint_get_xml_desc_ret) -> None:
-    try:
-        (_xml10015,) = value
-        _b10016 = _xml10015.encode("utf-8", "surrogateescape")
-        _n10017 = len(_b10016)
-        if _n10017 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_xml_desc_ret.xml", _n10017, 4194304)
-        out += _U32P(_n10017)
-        out += _b10016
-        out += _PAD[-_n10017 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_get_xml_desc_ret: {e}") from e
-
-
-@record
-class remote_domain_list_all_checkpoints_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_list_all_checkpoints_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    need_results: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, need_results: int, flags: int) -> remote_domain_list_all_checkpoints_args:
-        return _tuple_new(cls, (dom, need_results, flags))
-
-
-def decode_remote_domain_list_all_checkpoints_args(buf: Buf, pos: int) -> tuple[remote_domain_list_all_checkpoints_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10024,) = _U32(buf, pos)
-        if _n10024 > 4194304:
-            raise _too_long("remote_domain_list_all_checkpoints_args.dom.name", _n10024, 4194304)
-        _end10025 = pos + 4 + _n10024
-        pos = _end10025 + (-_n10024 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_list_all_checkpoints_args.dom.name")
-        _name10019 = buf[_end10025 - _n10024 : _end10025].decode("utf-8", "surrogateescape")
-        _uuid10020, _id10021, _need_results10022, _flags10023 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom10018 = _tuple_new(remote_nonnull_domain, (_name10019, _uuid10020, _id10021))
-        value = _tuple_new(remote_domain_list_all_checkpoints_args, (_dom10018, _need_results10022, _flags10023))
-    except _StructError:
-        raise _truncated("remote_domain_list_all_checkpoints_args") from None
-    return value, pos
-
-
-def encode_remote_domain_list_all_checkpoints_args(out: bytearray, value: remote_domain_list_all_checkpoints_args) -> None:
-    try:
-        _dom10026, _need_results10027, _flags10028 = value
-        _name10029, _uuid10030, _id10031 = _dom10026
-        _b10032 = _name10029.encode("utf-8", "surrogateescape")
-        _n10033 = len(_b10032)
-        if _n10033 > 4194304:
-            raise _too_long("remote_domain_list_all_checkpoints_args.dom.name", _n10033, 4194304)
-        out += _U32P(_n10033)
-        out += _b10032
-        out += _PAD[-_n10033 & 3]
-        if len(_uuid10030) != 16:
-            raise _wrong_size("remote_domain_list_all_checkpoints_args.dom.uuid", len(_uuid10030), 16)
-        out += _P_16siiI(_uuid10030, _id10031, _need_results10027, _flags10028)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_list_all_checkpoints_args: {e}") from e
-
-
-@record
-class remote_domain_list_all_checkpoints_ret(Record, tuple[list[remote_nonnull_domain_checkpoint], int]):
-    """XDR struct ``remote_domain_list_all_checkpoints_ret``."""
-
-    __slots__ = ()
-    checkpoints: list[remote_nonnull_domain_checkpoint]
-    ret: int
-
-    def __new__(cls, checkpoints: list[remote_nonnull_domain_checkpoint], ret: int) -> remote_domain_list_all_checkpoints_ret:
-        return _tuple_new(cls, (checkpoints, ret))
-
-
-def decode_remote_domain_list_all_checkpoints_ret(buf: Buf, pos: int) -> tuple[remote_domain_list_all_checkpoints_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10036,) = _U32(buf, pos)
-        pos += 4
-        if _n10036 > 16384:
-            raise _too_long("remote_domain_list_all_checkpoints_ret.checkpoints", _n10036, 16384)
-        if _n10036 * 28 > len(buf) - pos:
-            raise _truncated("remote_domain_list_all_checkpoints_ret.checkpoints")
-        _checkpoints10034: list[remote_nonnull_domain_checkpoint] = []
-        for _ in range(_n10036):
-            (_n10043,) = _U32(buf, pos)
-            if _n10043 > 4194304:
-                raise _too_long("remote_domain_list_all_checkpoints_ret.checkpoints[].name", _n10043, 4194304)
-            _end10044 = pos + 4 + _n10043
-            pos = _end10044 + (-_n10043 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_list_all_checkpoints_ret.checkpoints[].name")
-            _name10038 = buf[_end10044 - _n10043 : _end10044].decode("utf-8", "surrogateescape")
-            (_n10045,) = _U32(buf, pos)
-            if _n10045 > 4194304:
-                raise _too_long("remote_domain_list_all_checkpoints_ret.checkpoints[].dom.name", _n10045, 4194304)
-            _end10046 = pos + 4 + _n10045
-            pos = _end10046 + (-_n10045 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_list_all_checkpoints_ret.checkpoints[].dom.name")
-            _name10040 = buf[_end10046 - _n10045 : _end10046].decode("utf-8", "surrogateescape")
-            _uuid10041, _id10042 = _U_16si(buf, pos)
-            pos += 20
-            _dom10039 = _tuple_new(remote_nonnull_domain, (_name10040, _uuid10041, _id10042))
-            _e10037 = _tuple_new(remote_nonnull_domain_checkpoint, (_name10038, _dom10039))
-            _checkpoints10034.append(_e10037)
-        (_ret10035,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_list_all_checkpoints_ret, (_checkpoints10034, _ret10035))
-    except _StructError:
-        raise _truncated("remote_domain_list_all_checkpoints_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_list_all_checkpoints_ret(out: bytearray, value: remote_domain_list_all_checkpoints_ret) -> None:
-    try:
-        _checkpoints10047, _ret10048 = value
-        _n10049 = len(_checkpoints10047)
-        if _n10049 > 16384:
-            raise _too_long("remote_domain_list_all_checkpoints_ret.checkpoints", _n10049, 16384)
-        out += _U32P(_n10049)
-        for _e10050 in _checkpoints10047:
-            _name10051, _dom10052 = _e10050
-            _name10053, _uuid10054, _id10055 = _dom10052
-            _b10056 = _name10051.encode("utf-8", "surrogateescape")
-            _n10057 = len(_b10056)
-            if _n10057 > 4194304:
-                raise _too_long("remote_domain_list_all_checkpoints_ret.checkpoints[].name", _n10057, 4194304)
-            out += _U32P(_n10057)
-            out += _b10056
-            out += _PAD[-_n10057 & 3]
-            _b10058 = _name10053.encode("utf-8", "surrogateescape")
-            _n10059 = len(_b10058)
-            if _n10059 > 4194304:
-                raise _too_long("remote_domain_list_all_checkpoints_ret.checkpoints[].dom.name", _n10059, 4194304)
-            out += _U32P(_n10059)
-            out += _b10058
-            out += _PAD[-_n10059 & 3]
-            if len(_uuid10054) != 16:
-                raise _wrong_size("remote_domain_list_all_checkpoints_ret.checkpoints[].dom.uuid", len(_uuid10054), 16)
-            out += _P_16si(_uuid10054, _id10055)
-        out += _P_i(_ret10048)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_list_all_checkpoints_ret: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_list_all_children_args(Record, tuple[remote_nonnull_domain_checkpoint, int, int]):
-    """XDR struct ``remote_domain_checkpoint_list_all_children_args``."""
-
-    __slots__ = ()
-    checkpoint: remote_nonnull_domain_checkpoint
-    need_results: int
-    flags: int
-
-    def __new__(cls, checkpoint: remote_nonnull_domain_checkpoint, need_results: int, flags: int) -> remote_domain_checkpoint_list_all_children_args:
-        return _tuple_new(cls, (checkpoint, need_results, flags))
-
-
-def decode_remote_domain_checkpoint_list_all_children_args(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_list_all_children_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10068,) = _U32(buf, pos)
-        if _n10068 > 4194304:
-            raise _too_long("remote_domain_checkpoint_list_all_children_args.checkpoint.name", _n10068, 4194304)
-        _end10069 = pos + 4 + _n10068
-        pos = _end10069 + (-_n10068 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_list_all_children_args.checkpoint.name")
-        _name10061 = buf[_end10069 - _n10068 : _end10069].decode("utf-8", "surrogateescape")
-        (_n10070,) = _U32(buf, pos)
-        if _n10070 > 4194304:
-            raise _too_long("remote_domain_checkpoint_list_all_children_args.checkpoint.dom.name", _n10070, 4194304)
-        _end10071 = pos + 4 + _n10070
-        pos = _end10071 + (-_n10070 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_list_all_children_args.checkpoint.dom.name")
-        _name10063 = buf[_end10071 - _n10070 : _end10071].decode("utf-8", "surrogateescape")
-        _uuid10064, _id10065, _need_results10066, _flags10067 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom10062 = _tuple_new(remote_nonnull_domain, (_name10063, _uuid10064, _id10065))
-        _checkpoint10060 = _tuple_new(remote_nonnull_domain_checkpoint, (_name10061, _dom10062))
-        value = _tuple_new(remote_domain_checkpoint_list_all_children_args, (_checkpoint10060, _need_results10066, _flags10067))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_list_all_children_args") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_list_all_children_args(out: bytearray, value: remote_domain_checkpoint_list_all_children_args) -> None:
-    try:
-        _checkpoint10072, _need_results10073, _flags10074 = value
-        _name10075, _dom10076 = _checkpoint10072
-        _name10077, _uuid10078, _id10079 = _dom10076
-        _b10080 = _name10075.encode("utf-8", "surrogateescape")
-        _n10081 = len(_b10080)
-        if _n10081 > 4194304:
-            raise _too_long("remote_domain_checkpoint_list_all_children_args.checkpoint.name", _n10081, 4194304)
-        out += _U32P(_n10081)
-        out += _b10080
-        out += _PAD[-_n10081 & 3]
-        _b10082 = _name10077.encode("utf-8", "surrogateescape")
-        _n10083 = len(_b10082)
-        if _n10083 > 4194304:
-            raise _too_long("remote_domain_checkpoint_list_all_children_args.checkpoint.dom.name", _n10083, 4194304)
-        out += _U32P(_n10083)
-        out += _b10082
-        out += _PAD[-_n10083 & 3]
-        if len(_uuid10078) != 16:
-            raise _wrong_size("remote_domain_checkpoint_list_all_children_args.checkpoint.dom.uuid", len(_uuid10078), 16)
-        out += _P_16siiI(_uuid10078, _id10079, _need_results10073, _flags10074)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_list_all_children_args: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_list_all_children_ret(Record, tuple[list[remote_nonnull_domain_checkpoint], int]):
-    """XDR struct ``remote_domain_checkpoint_list_all_children_ret``."""
-
-    __slots__ = ()
-    checkpoints: list[remote_nonnull_domain_checkpoint]
-    ret: int
-
-    def __new__(cls, checkpoints: list[remote_nonnull_domain_checkpoint], ret: int) -> remote_domain_checkpoint_list_all_children_ret:
-        return _tuple_new(cls, (checkpoints, ret))
-
-
-def decode_remote_domain_checkpoint_list_all_children_ret(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_list_all_children_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10086,) = _U32(buf, pos)
-        pos += 4
-        if _n10086 > 16384:
-            raise _too_long("remote_domain_checkpoint_list_all_children_ret.checkpoints", _n10086, 16384)
-        if _n10086 * 28 > len(buf) - pos:
-            raise _truncated("remote_domain_checkpoint_list_all_children_ret.checkpoints")
-        _checkpoints10084: list[remote_nonnull_domain_checkpoint] = []
-        for _ in range(_n10086):
-            (_n10093,) = _U32(buf, pos)
-            if _n10093 > 4194304:
-                raise _too_long("remote_domain_checkpoint_list_all_children_ret.checkpoints[].name", _n10093, 4194304)
-            _end10094 = pos + 4 + _n10093
-            pos = _end10094 + (-_n10093 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_checkpoint_list_all_children_ret.checkpoints[].name")
-            _name10088 = buf[_end10094 - _n10093 : _end10094].decode("utf-8", "surrogateescape")
-            (_n10095,) = _U32(buf, pos)
-            if _n10095 > 4194304:
-                raise _too_long("remote_domain_checkpoint_list_all_children_ret.checkpoints[].dom.name", _n10095, 4194304)
-            _end10096 = pos + 4 + _n10095
-            pos = _end10096 + (-_n10095 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_checkpoint_list_all_children_ret.checkpoints[].dom.name")
-            _name10090 = buf[_end10096 - _n10095 : _end10096].decode("utf-8", "surrogateescape")
-            _uuid10091, _id10092 = _U_16si(buf, pos)
-            pos += 20
-            _dom10089 = _tuple_new(remote_nonnull_domain, (_name10090, _uuid10091, _id10092))
-            _e10087 = _tuple_new(remote_nonnull_domain_checkpoint, (_name10088, _dom10089))
-            _checkpoints10084.append(_e10087)
-        (_ret10085,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_checkpoint_list_all_children_ret, (_checkpoints10084, _ret10085))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_list_all_children_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_list_all_children_ret(out: bytearray, value: remote_domain_checkpoint_list_all_children_ret) -> None:
-    try:
-        _checkpoints10097, _ret10098 = value
-        _n10099 = len(_checkpoints10097)
-        if _n10099 > 16384:
-            raise _too_long("remote_domain_checkpoint_list_all_children_ret.checkpoints", _n10099, 16384)
-        out += _U32P(_n10099)
-        for _e10100 in _checkpoints10097:
-            _name10101, _dom10102 = _e10100
-            _name10103, _uuid10104, _id10105 = _dom10102
-            _b10106 = _name10101.encode("utf-8", "surrogateescape")
-            _n10107 = len(_b10106)
-            if _n10107 > 4194304:
-                raise _too_long("remote_domain_checkpoint_list_all_children_ret.checkpoints[].name", _n10107, 4194304)
-            out += _U32P(_n10107)
-            out += _b10106
-            out += _PAD[-_n10107 & 3]
-            _b10108 = _name10103.encode("utf-8", "surrogateescape")
-            _n10109 = len(_b10108)
-            if _n10109 > 4194304:
-                raise _too_long("remote_domain_checkpoint_list_all_children_ret.checkpoints[].dom.name", _n10109, 4194304)
-            out += _U32P(_n10109)
-            out += _b10108
-            out += _PAD[-_n10109 & 3]
-            if len(_uuid10104) != 16:
-                raise _wrong_size("remote_domain_checkpoint_list_all_children_ret.checkpoints[].dom.uuid", len(_uuid10104), 16)
-            out += _P_16si(_uuid10104, _id10105)
-        out += _P_i(_ret10098)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_list_all_children_ret: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_lookup_by_name_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_checkpoint_lookup_by_name_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    name: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, name: str, flags: int) -> remote_domain_checkpoint_lookup_by_name_args:
-        return _tuple_new(cls, (dom, name, flags))
-
-
-def decode_remote_domain_checkpoint_lookup_by_name_args(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_lookup_by_name_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10116,) = _U32(buf, pos)
-        if _n10116 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_args.dom.name", _n10116, 4194304)
-        _end10117 = pos + 4 + _n10116
-        pos = _end10117 + (-_n10116 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_lookup_by_name_args.dom.name")
-        _name10111 = buf[_end10117 - _n10116 : _end10117].decode("utf-8", "surrogateescape")
-        _uuid10112, _id10113 = _U_16si(buf, pos)
-        pos += 20
-        (_n10118,) = _U32(buf, pos)
-        if _n10118 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_args.name", _n10118, 4194304)
-        _end10119 = pos + 4 + _n10118
-        pos = _end10119 + (-_n10118 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_lookup_by_name_args.name")
-        _name10114 = buf[_end10119 - _n10118 : _end10119].decode("utf-8", "surrogateescape")
-        (_flags10115,) = _U_I(buf, pos)
-        pos += 4
-        _dom10110 = _tuple_new(remote_nonnull_domain, (_name10111, _uuid10112, _id10113))
-        value = _tuple_new(remote_domain_checkpoint_lookup_by_name_args, (_dom10110, _name10114, _flags10115))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_lookup_by_name_args") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_lookup_by_name_args(out: bytearray, value: remote_domain_checkpoint_lookup_by_name_args) -> None:
-    try:
-        _dom10120, _name10121, _flags10122 = value
-        _name10123, _uuid10124, _id10125 = _dom10120
-        _b10126 = _name10123.encode("utf-8", "surrogateescape")
-        _n10127 = len(_b10126)
-        if _n10127 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_args.dom.name", _n10127, 4194304)
-        out += _U32P(_n10127)
-        out += _b10126
-        out += _PAD[-_n10127 & 3]
-        if len(_uuid10124) != 16:
-            raise _wrong_size("remote_domain_checkpoint_lookup_by_name_args.dom.uuid", len(_uuid10124), 16)
-        out += _P_16si(_uuid10124, _id10125)
-        _b10128 = _name10121.encode("utf-8", "surrogateescape")
-        _n10129 = len(_b10128)
-        if _n10129 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_args.name", _n10129, 4194304)
-        out += _U32P(_n10129)
-        out += _b10128
-        out += _PAD[-_n10129 & 3]
-        out += _P_I(_flags10122)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_lookup_by_name_args: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_lookup_by_name_ret(Record, tuple[remote_nonnull_domain_checkpoint]):
-    """XDR struct ``remote_domain_checkpoint_lookup_by_name_ret``."""
-
-    __slots__ = ()
-    checkpoint: remote_nonnull_domain_checkpoint
-
-    def __new__(cls, checkpoint: remote_nonnull_domain_checkpoint) -> remote_domain_checkpoint_lookup_by_name_ret:
-        return _tuple_new(cls, (checkpoint,))
-
-
-def decode_remote_domain_checkpoint_lookup_by_name_ret(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_lookup_by_name_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10136,) = _U32(buf, pos)
-        if _n10136 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_ret.checkpoint.name", _n10136, 4194304)
-        _end10137 = pos + 4 + _n10136
-        pos = _end10137 + (-_n10136 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_lookup_by_name_ret.checkpoint.name")
-        _name10131 = buf[_end10137 - _n10136 : _end10137].decode("utf-8", "surrogateescape")
-        (_n10138,) = _U32(buf, pos)
-        if _n10138 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_ret.checkpoint.dom.name", _n10138, 4194304)
-        _end10139 = pos + 4 + _n10138
-        pos = _end10139 + (-_n10138 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_lookup_by_name_ret.checkpoint.dom.name")
-        _name10133 = buf[_end10139 - _n10138 : _end10139].decode("utf-8", "surrogateescape")
-        _uuid10134, _id10135 = _U_16si(buf, pos)
-        pos += 20
-        _dom10132 = _tuple_new(remote_nonnull_domain, (_name10133, _uuid10134, _id10135))
-        _checkpoint10130 = _tuple_new(remote_nonnull_domain_checkpoint, (_name10131, _dom10132))
-        value = _tuple_new(remote_domain_checkpoint_lookup_by_name_ret, (_checkpoint10130,))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_lookup_by_name_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_lookup_by_name_ret(out: bytearray, value: remote_domain_checkpoint_lookup_by_name_ret) -> None:
-    try:
-        (_checkpoint10140,) = value
-        _name10141, _dom10142 = _checkpoint10140
-        _name10143, _uuid10144, _id10145 = _dom10142
-        _b10146 = _name10141.encode("utf-8", "surrogateescape")
-        _n10147 = len(_b10146)
-        if _n10147 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_ret.checkpoint.name", _n10147, 4194304)
-        out += _U32P(_n10147)
-        out += _b10146
-        out += _PAD[-_n10147 & 3]
-        _b10148 = _name10143.encode("utf-8", "surrogateescape")
-        _n10149 = len(_b10148)
-        if _n10149 > 4194304:
-            raise _too_long("remote_domain_checkpoint_lookup_by_name_ret.checkpoint.dom.name", _n10149, 4194304)
-        out += _U32P(_n10149)
-        out += _b10148
-        out += _PAD[-_n10149 & 3]
-        if len(_uuid10144) != 16:
-            raise _wrong_size("remote_domain_checkpoint_lookup_by_name_ret.checkpoint.dom.uuid", len(_uuid10144), 16)
-        out += _P_16si(_uuid10144, _id10145)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_lookup_by_name_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_storage_vol_get_path_ret: {e}") from e

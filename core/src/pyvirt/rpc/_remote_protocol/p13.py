@@ -7,15 +7,9 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.common import (
     remote_nonnull_domain,
-    remote_nonnull_domain_checkpoint,
-    remote_nonnull_network,
-    remote_nonnull_node_device,
-    remote_nonnull_nwfilter,
-    remote_typed_param,
 )
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
@@ -28,7 +22,6 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_flag,
-    _bad_union,
     _too_long,
     _truncated,
     _tuple_new,
@@ -36,2725 +29,682 @@ from pyvirt.rpc.xdr import (
     record,
 )
 
-_U_16s = Struct(">16s").unpack_from
-_P_16s = Struct(">16s").pack
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack
-_U_16siI = Struct(">16siI").unpack_from
-_P_16siI = Struct(">16siI").pack
-_U_16siII = Struct(">16siII").unpack_from
-_P_16siII = Struct(">16siII").pack
-_U_16siiI = Struct(">16siiI").unpack_from
-_P_16siiI = Struct(">16siiI").pack
-_U_16siiiI = Struct(">16siiiI").unpack_from
-_P_16siiiI = Struct(">16siiiI").pack
+_U_16siQII = Struct(">16siQII").unpack_from
+_P_16siQII = Struct(">16siQII").pack
+_U_16siii = Struct(">16siii").unpack_from
+_P_16siii = Struct(">16siii").pack
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
 _U_Q = Struct(">Q").unpack_from
 _P_Q = Struct(">Q").pack
-_U_d = Struct(">d").unpack_from
-_P_d = Struct(">d").pack
+_U_Qi = Struct(">Qi").unpack_from
+_P_Qi = Struct(">Qi").pack
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack
-_U_q = Struct(">q").unpack_from
-_P_q = Struct(">q").pack
 
 
 @record
-class remote_domain_save_params_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_save_params_args``."""
+class remote_connect_get_uri_ret(Record, tuple[str]):
+    """XDR struct ``remote_connect_get_uri_ret``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    flags: int
+    uri: str
 
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_save_params_args:
-        return _tuple_new(cls, (dom, params, flags))
+    def __new__(cls, uri: str) -> remote_connect_get_uri_ret:
+        return _tuple_new(cls, (uri,))
 
 
-def decode_remote_domain_save_params_args(buf: Buf, pos: int) -> tuple[remote_domain_save_params_args, int]:
+def decode_remote_connect_get_uri_ret(buf: Buf, pos: int) -> tuple[remote_connect_get_uri_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n1968,) = _U32(buf, pos)
-        if _n1968 > 4194304:
-            raise _too_long("remote_domain_save_params_args.dom.name", _n1968, 4194304)
-        _end1969 = pos + 4 + _n1968
-        pos = _end1969 + (-_n1968 & 3)
+        (_n452,) = _U32(buf, pos)
+        if _n452 > 4194304:
+            raise _too_long("remote_connect_get_uri_ret.uri", _n452, 4194304)
+        _end453 = pos + 4 + _n452
+        pos = _end453 + (-_n452 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_save_params_args.dom.name")
-        _name1963 = buf[_end1969 - _n1968 : _end1969].decode("utf-8", "surrogateescape")
-        _uuid1964, _id1965 = _U_16si(buf, pos)
-        pos += 20
-        (_n1970,) = _U32(buf, pos)
+            raise _truncated("remote_connect_get_uri_ret.uri")
+        _uri451 = buf[_end453 - _n452 : _end453].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_connect_get_uri_ret, (_uri451,))
+    except _StructError:
+        raise _truncated("remote_connect_get_uri_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_get_uri_ret(out: bytearray, value: remote_connect_get_uri_ret) -> None:
+    try:
+        (_uri454,) = value
+        _b455 = _uri454.encode("utf-8", "surrogateescape")
+        _n456 = len(_b455)
+        if _n456 > 4194304:
+            raise _too_long("remote_connect_get_uri_ret.uri", _n456, 4194304)
+        out += _U32P(_n456)
+        out += _b455
+        out += _PAD[-_n456 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_get_uri_ret: {e}") from e
+
+
+@record
+class remote_domain_memory_peek_args(Record, tuple[remote_nonnull_domain, int, int, int]):
+    """XDR struct ``remote_domain_memory_peek_args``."""
+
+    __slots__ = ()
+    dom: remote_nonnull_domain
+    offset: int
+    size: int
+    flags: int
+
+    def __new__(cls, dom: remote_nonnull_domain, offset: int, size: int, flags: int) -> remote_domain_memory_peek_args:
+        return _tuple_new(cls, (dom, offset, size, flags))
+
+
+def decode_remote_domain_memory_peek_args(buf: Buf, pos: int) -> tuple[remote_domain_memory_peek_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n1543,) = _U32(buf, pos)
+        if _n1543 > 4194304:
+            raise _too_long("remote_domain_memory_peek_args.dom.name", _n1543, 4194304)
+        _end1544 = pos + 4 + _n1543
+        pos = _end1544 + (-_n1543 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_memory_peek_args.dom.name")
+        _name1537 = buf[_end1544 - _n1543 : _end1544].decode("utf-8", "surrogateescape")
+        _uuid1538, _id1539, _offset1540, _size1541, _flags1542 = _U_16siQII(buf, pos)
+        pos += 36
+        _dom1536 = _tuple_new(remote_nonnull_domain, (_name1537, _uuid1538, _id1539))
+        value = _tuple_new(remote_domain_memory_peek_args, (_dom1536, _offset1540, _size1541, _flags1542))
+    except _StructError:
+        raise _truncated("remote_domain_memory_peek_args") from None
+    return value, pos
+
+
+def encode_remote_domain_memory_peek_args(out: bytearray, value: remote_domain_memory_peek_args) -> None:
+    try:
+        _dom1545, _offset1546, _size1547, _flags1548 = value
+        _name1549, _uuid1550, _id1551 = _dom1545
+        _b1552 = _name1549.encode("utf-8", "surrogateescape")
+        _n1553 = len(_b1552)
+        if _n1553 > 4194304:
+            raise _too_long("remote_domain_memory_peek_args.dom.name", _n1553, 4194304)
+        out += _U32P(_n1553)
+        out += _b1552
+        out += _PAD[-_n1553 & 3]
+        if len(_uuid1550) != 16:
+            raise _wrong_size("remote_domain_memory_peek_args.dom.uuid", len(_uuid1550), 16)
+        out += _P_16siQII(_uuid1550, _id1551, _offset1546, _size1547, _flags1548)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_memory_peek_args: {e}") from e
+
+
+@record
+class remote_domain_memory_peek_ret(Record, tuple[bytes]):
+    """XDR struct ``remote_domain_memory_peek_ret``."""
+
+    __slots__ = ()
+    buffer: bytes
+
+    def __new__(cls, buffer: bytes) -> remote_domain_memory_peek_ret:
+        return _tuple_new(cls, (buffer,))
+
+
+def decode_remote_domain_memory_peek_ret(buf: Buf, pos: int) -> tuple[remote_domain_memory_peek_ret, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_n1555,) = _U32(buf, pos)
+        if _n1555 > 4194304:
+            raise _too_long("remote_domain_memory_peek_ret.buffer", _n1555, 4194304)
+        _end1556 = pos + 4 + _n1555
+        pos = _end1556 + (-_n1555 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_memory_peek_ret.buffer")
+        _buffer1554 = buf[_end1556 - _n1555 : _end1556]
+        value = _tuple_new(remote_domain_memory_peek_ret, (_buffer1554,))
+    except _StructError:
+        raise _truncated("remote_domain_memory_peek_ret") from None
+    return value, pos
+
+
+def encode_remote_domain_memory_peek_ret(out: bytearray, value: remote_domain_memory_peek_ret) -> None:
+    try:
+        (_buffer1557,) = value
+        _b1558 = _buffer1557
+        _n1559 = len(_b1558)
+        if _n1559 > 4194304:
+            raise _too_long("remote_domain_memory_peek_ret.buffer", _n1559, 4194304)
+        out += _U32P(_n1559)
+        out += _b1558
+        out += _PAD[-_n1559 & 3]
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_domain_memory_peek_ret: {e}") from e
+
+
+@record
+class remote_domain_migrate_prepare2_args(Record, tuple[str | None, int, str | None, int, str]):
+    """XDR struct ``remote_domain_migrate_prepare2_args``."""
+
+    __slots__ = ()
+    uri_in: str | None
+    flags: int
+    dname: str | None
+    resource: int
+    dom_xml: str
+
+    def __new__(cls, uri_in: str | None, flags: int, dname: str | None, resource: int, dom_xml: str) -> remote_domain_migrate_prepare2_args:
+        return _tuple_new(cls, (uri_in, flags, dname, resource, dom_xml))
+
+
+def decode_remote_domain_migrate_prepare2_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare2_args, int]:
+    if not isinstance(buf, bytes):
+        buf = bytes(buf)
+    try:
+        (_f2293,) = _U32(buf, pos)
         pos += 4
-        if _n1970 > 64:
-            raise _too_long("remote_domain_save_params_args.params", _n1970, 64)
-        if _n1970 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_save_params_args.params")
-        _params1966: list[remote_typed_param] = []
-        for _ in range(_n1970):
-            (_n1974,) = _U32(buf, pos)
-            if _n1974 > 4194304:
-                raise _too_long("remote_domain_save_params_args.params[].field", _n1974, 4194304)
-            _end1975 = pos + 4 + _n1974
-            pos = _end1975 + (-_n1974 & 3)
+        _uri_in2288: str | None = None
+        if _f2293 == 1:
+            (_n2295,) = _U32(buf, pos)
+            if _n2295 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare2_args.uri_in", _n2295, 4194304)
+            _end2296 = pos + 4 + _n2295
+            pos = _end2296 + (-_n2295 & 3)
             if pos > len(buf):
-                raise _truncated("remote_domain_save_params_args.params[].field")
-            _field1972 = buf[_end1975 - _n1974 : _end1975].decode("utf-8", "surrogateescape")
-            (_disc1976,) = _U_i(buf, pos)
-            pos += 4
-            _arm1977: int | float | str
-            if _disc1976 == 1:
-                (_u1978,) = _U_i(buf, pos)
-                pos += 4
-                _arm1977 = _u1978
-            elif _disc1976 == 2:
-                (_u1979,) = _U_I(buf, pos)
-                pos += 4
-                _arm1977 = _u1979
-            elif _disc1976 == 3:
-                (_u1980,) = _U_q(buf, pos)
-                pos += 8
-                _arm1977 = _u1980
-            elif _disc1976 == 4:
-                (_u1981,) = _U_Q(buf, pos)
-                pos += 8
-                _arm1977 = _u1981
-            elif _disc1976 == 5:
-                (_u1982,) = _U_d(buf, pos)
-                pos += 8
-                _arm1977 = _u1982
-            elif _disc1976 == 6:
-                (_u1983,) = _U_i(buf, pos)
-                pos += 4
-                _arm1977 = _u1983
-            elif _disc1976 == 7:
-                (_n1985,) = _U32(buf, pos)
-                if _n1985 > 4194304:
-                    raise _too_long("remote_domain_save_params_args.params[].value.s", _n1985, 4194304)
-                _end1986 = pos + 4 + _n1985
-                pos = _end1986 + (-_n1985 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_save_params_args.params[].value.s")
-                _u1984 = buf[_end1986 - _n1985 : _end1986].decode("utf-8", "surrogateescape")
-                _arm1977 = _u1984
-            else:
-                raise _bad_union("remote_domain_save_params_args.params[].value", _disc1976)
-            _value1973 = (_disc1976, _arm1977)
-            _e1971 = _tuple_new(remote_typed_param, (_field1972, _value1973))
-            _params1966.append(_e1971)
-        (_flags1967,) = _U_I(buf, pos)
+                raise _truncated("remote_domain_migrate_prepare2_args.uri_in")
+            _o2294 = buf[_end2296 - _n2295 : _end2296].decode("utf-8", "surrogateescape")
+            _uri_in2288 = _o2294
+        elif _f2293 != 0:
+            raise _bad_flag("remote_domain_migrate_prepare2_args.uri_in", _f2293)
+        (_flags2289,) = _U_Q(buf, pos)
+        pos += 8
+        (_f2297,) = _U32(buf, pos)
         pos += 4
-        _dom1962 = _tuple_new(remote_nonnull_domain, (_name1963, _uuid1964, _id1965))
-        value = _tuple_new(remote_domain_save_params_args, (_dom1962, _params1966, _flags1967))
-    except _StructError:
-        raise _truncated("remote_domain_save_params_args") from None
-    return value, pos
-
-
-def encode_remote_domain_save_params_args(out: bytearray, value: remote_domain_save_params_args) -> None:
-    try:
-        _dom1987, _params1988, _flags1989 = value
-        _name1990, _uuid1991, _id1992 = _dom1987
-        _b1993 = _name1990.encode("utf-8", "surrogateescape")
-        _n1994 = len(_b1993)
-        if _n1994 > 4194304:
-            raise _too_long("remote_domain_save_params_args.dom.name", _n1994, 4194304)
-        out += _U32P(_n1994)
-        out += _b1993
-        out += _PAD[-_n1994 & 3]
-        if len(_uuid1991) != 16:
-            raise _wrong_size("remote_domain_save_params_args.dom.uuid", len(_uuid1991), 16)
-        out += _P_16si(_uuid1991, _id1992)
-        _n1995 = len(_params1988)
-        if _n1995 > 64:
-            raise _too_long("remote_domain_save_params_args.params", _n1995, 64)
-        out += _U32P(_n1995)
-        for _e1996 in _params1988:
-            _field1997, _value1998 = _e1996
-            _b1999 = _field1997.encode("utf-8", "surrogateescape")
-            _n2000 = len(_b1999)
-            if _n2000 > 4194304:
-                raise _too_long("remote_domain_save_params_args.params[].field", _n2000, 4194304)
-            out += _U32P(_n2000)
-            out += _b1999
-            out += _PAD[-_n2000 & 3]
-            _disc2001, _arm2002 = _value1998
-            out += _P_i(_disc2001)
-            if _disc2001 == 1:
-                _u2003 = cast("int", _arm2002)
-                out += _P_i(_u2003)
-            elif _disc2001 == 2:
-                _u2004 = cast("int", _arm2002)
-                out += _P_I(_u2004)
-            elif _disc2001 == 3:
-                _u2005 = cast("int", _arm2002)
-                out += _P_q(_u2005)
-            elif _disc2001 == 4:
-                _u2006 = cast("int", _arm2002)
-                out += _P_Q(_u2006)
-            elif _disc2001 == 5:
-                _u2007 = cast("float", _arm2002)
-                out += _P_d(_u2007)
-            elif _disc2001 == 6:
-                _u2008 = cast("int", _arm2002)
-                out += _P_i(_u2008)
-            elif _disc2001 == 7:
-                _u2009 = cast("str", _arm2002)
-                _b2010 = _u2009.encode("utf-8", "surrogateescape")
-                _n2011 = len(_b2010)
-                if _n2011 > 4194304:
-                    raise _too_long("remote_domain_save_params_args.params[].value.s", _n2011, 4194304)
-                out += _U32P(_n2011)
-                out += _b2010
-                out += _PAD[-_n2011 & 3]
-            else:
-                raise _bad_union("remote_domain_save_params_args.params[].value", _disc2001)
-        out += _P_I(_flags1989)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_save_params_args: {e}") from e
-
-
-@record
-class remote_domain_restore_params_args(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_restore_params_args``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, params: list[remote_typed_param], flags: int) -> remote_domain_restore_params_args:
-        return _tuple_new(cls, (params, flags))
-
-
-def decode_remote_domain_restore_params_args(buf: Buf, pos: int) -> tuple[remote_domain_restore_params_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n2036,) = _U32(buf, pos)
-        pos += 4
-        if _n2036 > 64:
-            raise _too_long("remote_domain_restore_params_args.params", _n2036, 64)
-        if _n2036 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_restore_params_args.params")
-        _params2034: list[remote_typed_param] = []
-        for _ in range(_n2036):
-            (_n2040,) = _U32(buf, pos)
-            if _n2040 > 4194304:
-                raise _too_long("remote_domain_restore_params_args.params[].field", _n2040, 4194304)
-            _end2041 = pos + 4 + _n2040
-            pos = _end2041 + (-_n2040 & 3)
+        _dname2290: str | None = None
+        if _f2297 == 1:
+            (_n2299,) = _U32(buf, pos)
+            if _n2299 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare2_args.dname", _n2299, 4194304)
+            _end2300 = pos + 4 + _n2299
+            pos = _end2300 + (-_n2299 & 3)
             if pos > len(buf):
-                raise _truncated("remote_domain_restore_params_args.params[].field")
-            _field2038 = buf[_end2041 - _n2040 : _end2041].decode("utf-8", "surrogateescape")
-            (_disc2042,) = _U_i(buf, pos)
-            pos += 4
-            _arm2043: int | float | str
-            if _disc2042 == 1:
-                (_u2044,) = _U_i(buf, pos)
-                pos += 4
-                _arm2043 = _u2044
-            elif _disc2042 == 2:
-                (_u2045,) = _U_I(buf, pos)
-                pos += 4
-                _arm2043 = _u2045
-            elif _disc2042 == 3:
-                (_u2046,) = _U_q(buf, pos)
-                pos += 8
-                _arm2043 = _u2046
-            elif _disc2042 == 4:
-                (_u2047,) = _U_Q(buf, pos)
-                pos += 8
-                _arm2043 = _u2047
-            elif _disc2042 == 5:
-                (_u2048,) = _U_d(buf, pos)
-                pos += 8
-                _arm2043 = _u2048
-            elif _disc2042 == 6:
-                (_u2049,) = _U_i(buf, pos)
-                pos += 4
-                _arm2043 = _u2049
-            elif _disc2042 == 7:
-                (_n2051,) = _U32(buf, pos)
-                if _n2051 > 4194304:
-                    raise _too_long("remote_domain_restore_params_args.params[].value.s", _n2051, 4194304)
-                _end2052 = pos + 4 + _n2051
-                pos = _end2052 + (-_n2051 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_restore_params_args.params[].value.s")
-                _u2050 = buf[_end2052 - _n2051 : _end2052].decode("utf-8", "surrogateescape")
-                _arm2043 = _u2050
-            else:
-                raise _bad_union("remote_domain_restore_params_args.params[].value", _disc2042)
-            _value2039 = (_disc2042, _arm2043)
-            _e2037 = _tuple_new(remote_typed_param, (_field2038, _value2039))
-            _params2034.append(_e2037)
-        (_flags2035,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_restore_params_args, (_params2034, _flags2035))
-    except _StructError:
-        raise _truncated("remote_domain_restore_params_args") from None
-    return value, pos
-
-
-def encode_remote_domain_restore_params_args(out: bytearray, value: remote_domain_restore_params_args) -> None:
-    try:
-        _params2053, _flags2054 = value
-        _n2055 = len(_params2053)
-        if _n2055 > 64:
-            raise _too_long("remote_domain_restore_params_args.params", _n2055, 64)
-        out += _U32P(_n2055)
-        for _e2056 in _params2053:
-            _field2057, _value2058 = _e2056
-            _b2059 = _field2057.encode("utf-8", "surrogateescape")
-            _n2060 = len(_b2059)
-            if _n2060 > 4194304:
-                raise _too_long("remote_domain_restore_params_args.params[].field", _n2060, 4194304)
-            out += _U32P(_n2060)
-            out += _b2059
-            out += _PAD[-_n2060 & 3]
-            _disc2061, _arm2062 = _value2058
-            out += _P_i(_disc2061)
-            if _disc2061 == 1:
-                _u2063 = cast("int", _arm2062)
-                out += _P_i(_u2063)
-            elif _disc2061 == 2:
-                _u2064 = cast("int", _arm2062)
-                out += _P_I(_u2064)
-            elif _disc2061 == 3:
-                _u2065 = cast("int", _arm2062)
-                out += _P_q(_u2065)
-            elif _disc2061 == 4:
-                _u2066 = cast("int", _arm2062)
-                out += _P_Q(_u2066)
-            elif _disc2061 == 5:
-                _u2067 = cast("float", _arm2062)
-                out += _P_d(_u2067)
-            elif _disc2061 == 6:
-                _u2068 = cast("int", _arm2062)
-                out += _P_i(_u2068)
-            elif _disc2061 == 7:
-                _u2069 = cast("str", _arm2062)
-                _b2070 = _u2069.encode("utf-8", "surrogateescape")
-                _n2071 = len(_b2070)
-                if _n2071 > 4194304:
-                    raise _too_long("remote_domain_restore_params_args.params[].value.s", _n2071, 4194304)
-                out += _U32P(_n2071)
-                out += _b2070
-                out += _PAD[-_n2071 & 3]
-            else:
-                raise _bad_union("remote_domain_restore_params_args.params[].value", _disc2061)
-        out += _P_I(_flags2054)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_restore_params_args: {e}") from e
-
-
-@record
-class remote_network_create_xml_flags_args(Record, tuple[str, int]):
-    """XDR struct ``remote_network_create_xml_flags_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_network_create_xml_flags_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_network_create_xml_flags_args(buf: Buf, pos: int) -> tuple[remote_network_create_xml_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3670,) = _U32(buf, pos)
-        if _n3670 > 4194304:
-            raise _too_long("remote_network_create_xml_flags_args.xml", _n3670, 4194304)
-        _end3671 = pos + 4 + _n3670
-        pos = _end3671 + (-_n3670 & 3)
+                raise _truncated("remote_domain_migrate_prepare2_args.dname")
+            _o2298 = buf[_end2300 - _n2299 : _end2300].decode("utf-8", "surrogateescape")
+            _dname2290 = _o2298
+        elif _f2297 != 0:
+            raise _bad_flag("remote_domain_migrate_prepare2_args.dname", _f2297)
+        (_resource2291,) = _U_Q(buf, pos)
+        pos += 8
+        (_n2301,) = _U32(buf, pos)
+        if _n2301 > 4194304:
+            raise _too_long("remote_domain_migrate_prepare2_args.dom_xml", _n2301, 4194304)
+        _end2302 = pos + 4 + _n2301
+        pos = _end2302 + (-_n2301 & 3)
         if pos > len(buf):
-            raise _truncated("remote_network_create_xml_flags_args.xml")
-        _xml3668 = buf[_end3671 - _n3670 : _end3671].decode("utf-8", "surrogateescape")
-        (_flags3669,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_network_create_xml_flags_args, (_xml3668, _flags3669))
+            raise _truncated("remote_domain_migrate_prepare2_args.dom_xml")
+        _dom_xml2292 = buf[_end2302 - _n2301 : _end2302].decode("utf-8", "surrogateescape")
+        value = _tuple_new(remote_domain_migrate_prepare2_args, (_uri_in2288, _flags2289, _dname2290, _resource2291, _dom_xml2292))
     except _StructError:
-        raise _truncated("remote_network_create_xml_flags_args") from None
+        raise _truncated("remote_domain_migrate_prepare2_args") from None
     return value, pos
 
 
-def encode_remote_network_create_xml_flags_args(out: bytearray, value: remote_network_create_xml_flags_args) -> None:
+def encode_remote_domain_migrate_prepare2_args(out: bytearray, value: remote_domain_migrate_prepare2_args) -> None:
     try:
-        _xml3672, _flags3673 = value
-        _b3674 = _xml3672.encode("utf-8", "surrogateescape")
-        _n3675 = len(_b3674)
-        if _n3675 > 4194304:
-            raise _too_long("remote_network_create_xml_flags_args.xml", _n3675, 4194304)
-        out += _U32P(_n3675)
-        out += _b3674
-        out += _PAD[-_n3675 & 3]
-        out += _P_I(_flags3673)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_create_xml_flags_args: {e}") from e
-
-
-@record
-class remote_network_create_xml_flags_ret(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_create_xml_flags_ret``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_create_xml_flags_ret:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_create_xml_flags_ret(buf: Buf, pos: int) -> tuple[remote_network_create_xml_flags_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3679,) = _U32(buf, pos)
-        if _n3679 > 4194304:
-            raise _too_long("remote_network_create_xml_flags_ret.net.name", _n3679, 4194304)
-        _end3680 = pos + 4 + _n3679
-        pos = _end3680 + (-_n3679 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_create_xml_flags_ret.net.name")
-        _name3677 = buf[_end3680 - _n3679 : _end3680].decode("utf-8", "surrogateescape")
-        (_uuid3678,) = _U_16s(buf, pos)
-        pos += 16
-        _net3676 = _tuple_new(remote_nonnull_network, (_name3677, _uuid3678))
-        value = _tuple_new(remote_network_create_xml_flags_ret, (_net3676,))
-    except _StructError:
-        raise _truncated("remote_network_create_xml_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_network_create_xml_flags_ret(out: bytearray, value: remote_network_create_xml_flags_ret) -> None:
-    try:
-        (_net3681,) = value
-        _name3682, _uuid3683 = _net3681
-        _b3684 = _name3682.encode("utf-8", "surrogateescape")
-        _n3685 = len(_b3684)
-        if _n3685 > 4194304:
-            raise _too_long("remote_network_create_xml_flags_ret.net.name", _n3685, 4194304)
-        out += _U32P(_n3685)
-        out += _b3684
-        out += _PAD[-_n3685 & 3]
-        if len(_uuid3683) != 16:
-            raise _wrong_size("remote_network_create_xml_flags_ret.net.uuid", len(_uuid3683), 16)
-        out += _P_16s(_uuid3683)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_create_xml_flags_ret: {e}") from e
-
-
-@record
-class remote_network_define_xml_flags_args(Record, tuple[str, int]):
-    """XDR struct ``remote_network_define_xml_flags_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_network_define_xml_flags_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_network_define_xml_flags_args(buf: Buf, pos: int) -> tuple[remote_network_define_xml_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3704,) = _U32(buf, pos)
-        if _n3704 > 4194304:
-            raise _too_long("remote_network_define_xml_flags_args.xml", _n3704, 4194304)
-        _end3705 = pos + 4 + _n3704
-        pos = _end3705 + (-_n3704 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_define_xml_flags_args.xml")
-        _xml3702 = buf[_end3705 - _n3704 : _end3705].decode("utf-8", "surrogateescape")
-        (_flags3703,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_network_define_xml_flags_args, (_xml3702, _flags3703))
-    except _StructError:
-        raise _truncated("remote_network_define_xml_flags_args") from None
-    return value, pos
-
-
-def encode_remote_network_define_xml_flags_args(out: bytearray, value: remote_network_define_xml_flags_args) -> None:
-    try:
-        _xml3706, _flags3707 = value
-        _b3708 = _xml3706.encode("utf-8", "surrogateescape")
-        _n3709 = len(_b3708)
-        if _n3709 > 4194304:
-            raise _too_long("remote_network_define_xml_flags_args.xml", _n3709, 4194304)
-        out += _U32P(_n3709)
-        out += _b3708
-        out += _PAD[-_n3709 & 3]
-        out += _P_I(_flags3707)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_define_xml_flags_args: {e}") from e
-
-
-@record
-class remote_network_define_xml_flags_ret(Record, tuple[remote_nonnull_network]):
-    """XDR struct ``remote_network_define_xml_flags_ret``."""
-
-    __slots__ = ()
-    net: remote_nonnull_network
-
-    def __new__(cls, net: remote_nonnull_network) -> remote_network_define_xml_flags_ret:
-        return _tuple_new(cls, (net,))
-
-
-def decode_remote_network_define_xml_flags_ret(buf: Buf, pos: int) -> tuple[remote_network_define_xml_flags_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3713,) = _U32(buf, pos)
-        if _n3713 > 4194304:
-            raise _too_long("remote_network_define_xml_flags_ret.net.name", _n3713, 4194304)
-        _end3714 = pos + 4 + _n3713
-        pos = _end3714 + (-_n3713 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_network_define_xml_flags_ret.net.name")
-        _name3711 = buf[_end3714 - _n3713 : _end3714].decode("utf-8", "surrogateescape")
-        (_uuid3712,) = _U_16s(buf, pos)
-        pos += 16
-        _net3710 = _tuple_new(remote_nonnull_network, (_name3711, _uuid3712))
-        value = _tuple_new(remote_network_define_xml_flags_ret, (_net3710,))
-    except _StructError:
-        raise _truncated("remote_network_define_xml_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_network_define_xml_flags_ret(out: bytearray, value: remote_network_define_xml_flags_ret) -> None:
-    try:
-        (_net3715,) = value
-        _name3716, _uuid3717 = _net3715
-        _b3718 = _name3716.encode("utf-8", "surrogateescape")
-        _n3719 = len(_b3718)
-        if _n3719 > 4194304:
-            raise _too_long("remote_network_define_xml_flags_ret.net.name", _n3719, 4194304)
-        out += _U32P(_n3719)
-        out += _b3718
-        out += _PAD[-_n3719 & 3]
-        if len(_uuid3717) != 16:
-            raise _wrong_size("remote_network_define_xml_flags_ret.net.uuid", len(_uuid3717), 16)
-        out += _P_16s(_uuid3717)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_network_define_xml_flags_ret: {e}") from e
-
-
-@record
-class remote_nwfilter_define_xml_flags_args(Record, tuple[str, int]):
-    """XDR struct ``remote_nwfilter_define_xml_flags_args``."""
-
-    __slots__ = ()
-    xml: str
-    flags: int
-
-    def __new__(cls, xml: str, flags: int) -> remote_nwfilter_define_xml_flags_args:
-        return _tuple_new(cls, (xml, flags))
-
-
-def decode_remote_nwfilter_define_xml_flags_args(buf: Buf, pos: int) -> tuple[remote_nwfilter_define_xml_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3892,) = _U32(buf, pos)
-        if _n3892 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_flags_args.xml", _n3892, 4194304)
-        _end3893 = pos + 4 + _n3892
-        pos = _end3893 + (-_n3892 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_define_xml_flags_args.xml")
-        _xml3890 = buf[_end3893 - _n3892 : _end3893].decode("utf-8", "surrogateescape")
-        (_flags3891,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_nwfilter_define_xml_flags_args, (_xml3890, _flags3891))
-    except _StructError:
-        raise _truncated("remote_nwfilter_define_xml_flags_args") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_define_xml_flags_args(out: bytearray, value: remote_nwfilter_define_xml_flags_args) -> None:
-    try:
-        _xml3894, _flags3895 = value
-        _b3896 = _xml3894.encode("utf-8", "surrogateescape")
-        _n3897 = len(_b3896)
-        if _n3897 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_flags_args.xml", _n3897, 4194304)
-        out += _U32P(_n3897)
-        out += _b3896
-        out += _PAD[-_n3897 & 3]
-        out += _P_I(_flags3895)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_define_xml_flags_args: {e}") from e
-
-
-@record
-class remote_nwfilter_define_xml_flags_ret(Record, tuple[remote_nonnull_nwfilter]):
-    """XDR struct ``remote_nwfilter_define_xml_flags_ret``."""
-
-    __slots__ = ()
-    nwfilter: remote_nonnull_nwfilter
-
-    def __new__(cls, nwfilter: remote_nonnull_nwfilter) -> remote_nwfilter_define_xml_flags_ret:
-        return _tuple_new(cls, (nwfilter,))
-
-
-def decode_remote_nwfilter_define_xml_flags_ret(buf: Buf, pos: int) -> tuple[remote_nwfilter_define_xml_flags_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n3901,) = _U32(buf, pos)
-        if _n3901 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_flags_ret.nwfilter.name", _n3901, 4194304)
-        _end3902 = pos + 4 + _n3901
-        pos = _end3902 + (-_n3901 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_nwfilter_define_xml_flags_ret.nwfilter.name")
-        _name3899 = buf[_end3902 - _n3901 : _end3902].decode("utf-8", "surrogateescape")
-        (_uuid3900,) = _U_16s(buf, pos)
-        pos += 16
-        _nwfilter3898 = _tuple_new(remote_nonnull_nwfilter, (_name3899, _uuid3900))
-        value = _tuple_new(remote_nwfilter_define_xml_flags_ret, (_nwfilter3898,))
-    except _StructError:
-        raise _truncated("remote_nwfilter_define_xml_flags_ret") from None
-    return value, pos
-
-
-def encode_remote_nwfilter_define_xml_flags_ret(out: bytearray, value: remote_nwfilter_define_xml_flags_ret) -> None:
-    try:
-        (_nwfilter3903,) = value
-        _name3904, _uuid3905 = _nwfilter3903
-        _b3906 = _name3904.encode("utf-8", "surrogateescape")
-        _n3907 = len(_b3906)
-        if _n3907 > 4194304:
-            raise _too_long("remote_nwfilter_define_xml_flags_ret.nwfilter.name", _n3907, 4194304)
-        out += _U32P(_n3907)
-        out += _b3906
-        out += _PAD[-_n3907 & 3]
-        if len(_uuid3905) != 16:
-            raise _wrong_size("remote_nwfilter_define_xml_flags_ret.nwfilter.uuid", len(_uuid3905), 16)
-        out += _P_16s(_uuid3905)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_nwfilter_define_xml_flags_ret: {e}") from e
-
-
-@record
-class remote_node_device_define_xml_args(Record, tuple[str, int]):
-    """XDR struct ``remote_node_device_define_xml_args``."""
-
-    __slots__ = ()
-    xml_desc: str
-    flags: int
-
-    def __new__(cls, xml_desc: str, flags: int) -> remote_node_device_define_xml_args:
-        return _tuple_new(cls, (xml_desc, flags))
-
-
-def decode_remote_node_device_define_xml_args(buf: Buf, pos: int) -> tuple[remote_node_device_define_xml_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5034,) = _U32(buf, pos)
-        if _n5034 > 4194304:
-            raise _too_long("remote_node_device_define_xml_args.xml_desc", _n5034, 4194304)
-        _end5035 = pos + 4 + _n5034
-        pos = _end5035 + (-_n5034 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_define_xml_args.xml_desc")
-        _xml_desc5032 = buf[_end5035 - _n5034 : _end5035].decode("utf-8", "surrogateescape")
-        (_flags5033,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_define_xml_args, (_xml_desc5032, _flags5033))
-    except _StructError:
-        raise _truncated("remote_node_device_define_xml_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_define_xml_args(out: bytearray, value: remote_node_device_define_xml_args) -> None:
-    try:
-        _xml_desc5036, _flags5037 = value
-        _b5038 = _xml_desc5036.encode("utf-8", "surrogateescape")
-        _n5039 = len(_b5038)
-        if _n5039 > 4194304:
-            raise _too_long("remote_node_device_define_xml_args.xml_desc", _n5039, 4194304)
-        out += _U32P(_n5039)
-        out += _b5038
-        out += _PAD[-_n5039 & 3]
-        out += _P_I(_flags5037)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_define_xml_args: {e}") from e
-
-
-@record
-class remote_node_device_define_xml_ret(Record, tuple[remote_nonnull_node_device]):
-    """XDR struct ``remote_node_device_define_xml_ret``."""
-
-    __slots__ = ()
-    dev: remote_nonnull_node_device
-
-    def __new__(cls, dev: remote_nonnull_node_device) -> remote_node_device_define_xml_ret:
-        return _tuple_new(cls, (dev,))
-
-
-def decode_remote_node_device_define_xml_ret(buf: Buf, pos: int) -> tuple[remote_node_device_define_xml_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5042,) = _U32(buf, pos)
-        if _n5042 > 4194304:
-            raise _too_long("remote_node_device_define_xml_ret.dev.name", _n5042, 4194304)
-        _end5043 = pos + 4 + _n5042
-        pos = _end5043 + (-_n5042 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_define_xml_ret.dev.name")
-        _name5041 = buf[_end5043 - _n5042 : _end5043].decode("utf-8", "surrogateescape")
-        _dev5040 = _tuple_new(remote_nonnull_node_device, (_name5041,))
-        value = _tuple_new(remote_node_device_define_xml_ret, (_dev5040,))
-    except _StructError:
-        raise _truncated("remote_node_device_define_xml_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_define_xml_ret(out: bytearray, value: remote_node_device_define_xml_ret) -> None:
-    try:
-        (_dev5044,) = value
-        (_name5045,) = _dev5044
-        _b5046 = _name5045.encode("utf-8", "surrogateescape")
-        _n5047 = len(_b5046)
-        if _n5047 > 4194304:
-            raise _too_long("remote_node_device_define_xml_ret.dev.name", _n5047, 4194304)
-        out += _U32P(_n5047)
-        out += _b5046
-        out += _PAD[-_n5047 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_define_xml_ret: {e}") from e
-
-
-@record
-class remote_node_device_undefine_args(Record, tuple[str, int]):
-    """XDR struct ``remote_node_device_undefine_args``."""
-
-    __slots__ = ()
-    name: str
-    flags: int
-
-    def __new__(cls, name: str, flags: int) -> remote_node_device_undefine_args:
-        return _tuple_new(cls, (name, flags))
-
-
-def decode_remote_node_device_undefine_args(buf: Buf, pos: int) -> tuple[remote_node_device_undefine_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5050,) = _U32(buf, pos)
-        if _n5050 > 4194304:
-            raise _too_long("remote_node_device_undefine_args.name", _n5050, 4194304)
-        _end5051 = pos + 4 + _n5050
-        pos = _end5051 + (-_n5050 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_undefine_args.name")
-        _name5048 = buf[_end5051 - _n5050 : _end5051].decode("utf-8", "surrogateescape")
-        (_flags5049,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_undefine_args, (_name5048, _flags5049))
-    except _StructError:
-        raise _truncated("remote_node_device_undefine_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_undefine_args(out: bytearray, value: remote_node_device_undefine_args) -> None:
-    try:
-        _name5052, _flags5053 = value
-        _b5054 = _name5052.encode("utf-8", "surrogateescape")
-        _n5055 = len(_b5054)
-        if _n5055 > 4194304:
-            raise _too_long("remote_node_device_undefine_args.name", _n5055, 4194304)
-        out += _U32P(_n5055)
-        out += _b5054
-        out += _PAD[-_n5055 & 3]
-        out += _P_I(_flags5053)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_undefine_args: {e}") from e
-
-
-@record
-class remote_node_device_create_args(Record, tuple[str, int]):
-    """XDR struct ``remote_node_device_create_args``."""
-
-    __slots__ = ()
-    name: str
-    flags: int
-
-    def __new__(cls, name: str, flags: int) -> remote_node_device_create_args:
-        return _tuple_new(cls, (name, flags))
-
-
-def decode_remote_node_device_create_args(buf: Buf, pos: int) -> tuple[remote_node_device_create_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5058,) = _U32(buf, pos)
-        if _n5058 > 4194304:
-            raise _too_long("remote_node_device_create_args.name", _n5058, 4194304)
-        _end5059 = pos + 4 + _n5058
-        pos = _end5059 + (-_n5058 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_create_args.name")
-        _name5056 = buf[_end5059 - _n5058 : _end5059].decode("utf-8", "surrogateescape")
-        (_flags5057,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_create_args, (_name5056, _flags5057))
-    except _StructError:
-        raise _truncated("remote_node_device_create_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_create_args(out: bytearray, value: remote_node_device_create_args) -> None:
-    try:
-        _name5060, _flags5061 = value
-        _b5062 = _name5060.encode("utf-8", "surrogateescape")
-        _n5063 = len(_b5062)
-        if _n5063 > 4194304:
-            raise _too_long("remote_node_device_create_args.name", _n5063, 4194304)
-        out += _U32P(_n5063)
-        out += _b5062
-        out += _PAD[-_n5063 & 3]
-        out += _P_I(_flags5061)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_create_args: {e}") from e
-
-
-@record
-class remote_node_device_get_autostart_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_get_autostart_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_get_autostart_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_get_autostart_args(buf: Buf, pos: int) -> tuple[remote_node_device_get_autostart_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5065,) = _U32(buf, pos)
-        if _n5065 > 4194304:
-            raise _too_long("remote_node_device_get_autostart_args.name", _n5065, 4194304)
-        _end5066 = pos + 4 + _n5065
-        pos = _end5066 + (-_n5065 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_get_autostart_args.name")
-        _name5064 = buf[_end5066 - _n5065 : _end5066].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_get_autostart_args, (_name5064,))
-    except _StructError:
-        raise _truncated("remote_node_device_get_autostart_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_get_autostart_args(out: bytearray, value: remote_node_device_get_autostart_args) -> None:
-    try:
-        (_name5067,) = value
-        _b5068 = _name5067.encode("utf-8", "surrogateescape")
-        _n5069 = len(_b5068)
-        if _n5069 > 4194304:
-            raise _too_long("remote_node_device_get_autostart_args.name", _n5069, 4194304)
-        out += _U32P(_n5069)
-        out += _b5068
-        out += _PAD[-_n5069 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_get_autostart_args: {e}") from e
-
-
-@record
-class remote_node_device_get_autostart_ret(Record, tuple[int]):
-    """XDR struct ``remote_node_device_get_autostart_ret``."""
-
-    __slots__ = ()
-    autostart: int
-
-    def __new__(cls, autostart: int) -> remote_node_device_get_autostart_ret:
-        return _tuple_new(cls, (autostart,))
-
-
-def decode_remote_node_device_get_autostart_ret(buf: Buf, pos: int) -> tuple[remote_node_device_get_autostart_ret, int]:
-    try:
-        (_autostart5070,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_get_autostart_ret, (_autostart5070,))
-    except _StructError:
-        raise _truncated("remote_node_device_get_autostart_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_get_autostart_ret(out: bytearray, value: remote_node_device_get_autostart_ret) -> None:
-    try:
-        (_autostart5071,) = value
-        out += _P_i(_autostart5071)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_get_autostart_ret: {e}") from e
-
-
-@record
-class remote_node_device_set_autostart_args(Record, tuple[str, int]):
-    """XDR struct ``remote_node_device_set_autostart_args``."""
-
-    __slots__ = ()
-    name: str
-    autostart: int
-
-    def __new__(cls, name: str, autostart: int) -> remote_node_device_set_autostart_args:
-        return _tuple_new(cls, (name, autostart))
-
-
-def decode_remote_node_device_set_autostart_args(buf: Buf, pos: int) -> tuple[remote_node_device_set_autostart_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5074,) = _U32(buf, pos)
-        if _n5074 > 4194304:
-            raise _too_long("remote_node_device_set_autostart_args.name", _n5074, 4194304)
-        _end5075 = pos + 4 + _n5074
-        pos = _end5075 + (-_n5074 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_set_autostart_args.name")
-        _name5072 = buf[_end5075 - _n5074 : _end5075].decode("utf-8", "surrogateescape")
-        (_autostart5073,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_set_autostart_args, (_name5072, _autostart5073))
-    except _StructError:
-        raise _truncated("remote_node_device_set_autostart_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_set_autostart_args(out: bytearray, value: remote_node_device_set_autostart_args) -> None:
-    try:
-        _name5076, _autostart5077 = value
-        _b5078 = _name5076.encode("utf-8", "surrogateescape")
-        _n5079 = len(_b5078)
-        if _n5079 > 4194304:
-            raise _too_long("remote_node_device_set_autostart_args.name", _n5079, 4194304)
-        out += _U32P(_n5079)
-        out += _b5078
-        out += _PAD[-_n5079 & 3]
-        out += _P_i(_autostart5077)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_set_autostart_args: {e}") from e
-
-
-@record
-class remote_node_device_is_persistent_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_is_persistent_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_is_persistent_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_is_persistent_args(buf: Buf, pos: int) -> tuple[remote_node_device_is_persistent_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5081,) = _U32(buf, pos)
-        if _n5081 > 4194304:
-            raise _too_long("remote_node_device_is_persistent_args.name", _n5081, 4194304)
-        _end5082 = pos + 4 + _n5081
-        pos = _end5082 + (-_n5081 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_is_persistent_args.name")
-        _name5080 = buf[_end5082 - _n5081 : _end5082].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_is_persistent_args, (_name5080,))
-    except _StructError:
-        raise _truncated("remote_node_device_is_persistent_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_is_persistent_args(out: bytearray, value: remote_node_device_is_persistent_args) -> None:
-    try:
-        (_name5083,) = value
-        _b5084 = _name5083.encode("utf-8", "surrogateescape")
-        _n5085 = len(_b5084)
-        if _n5085 > 4194304:
-            raise _too_long("remote_node_device_is_persistent_args.name", _n5085, 4194304)
-        out += _U32P(_n5085)
-        out += _b5084
-        out += _PAD[-_n5085 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_is_persistent_args: {e}") from e
-
-
-@record
-class remote_node_device_is_persistent_ret(Record, tuple[int]):
-    """XDR struct ``remote_node_device_is_persistent_ret``."""
-
-    __slots__ = ()
-    persistent: int
-
-    def __new__(cls, persistent: int) -> remote_node_device_is_persistent_ret:
-        return _tuple_new(cls, (persistent,))
-
-
-def decode_remote_node_device_is_persistent_ret(buf: Buf, pos: int) -> tuple[remote_node_device_is_persistent_ret, int]:
-    try:
-        (_persistent5086,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_is_persistent_ret, (_persistent5086,))
-    except _StructError:
-        raise _truncated("remote_node_device_is_persistent_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_is_persistent_ret(out: bytearray, value: remote_node_device_is_persistent_ret) -> None:
-    try:
-        (_persistent5087,) = value
-        out += _P_i(_persistent5087)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_is_persistent_ret: {e}") from e
-
-
-@record
-class remote_node_device_is_active_args(Record, tuple[str]):
-    """XDR struct ``remote_node_device_is_active_args``."""
-
-    __slots__ = ()
-    name: str
-
-    def __new__(cls, name: str) -> remote_node_device_is_active_args:
-        return _tuple_new(cls, (name,))
-
-
-def decode_remote_node_device_is_active_args(buf: Buf, pos: int) -> tuple[remote_node_device_is_active_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5089,) = _U32(buf, pos)
-        if _n5089 > 4194304:
-            raise _too_long("remote_node_device_is_active_args.name", _n5089, 4194304)
-        _end5090 = pos + 4 + _n5089
-        pos = _end5090 + (-_n5089 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_node_device_is_active_args.name")
-        _name5088 = buf[_end5090 - _n5089 : _end5090].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_node_device_is_active_args, (_name5088,))
-    except _StructError:
-        raise _truncated("remote_node_device_is_active_args") from None
-    return value, pos
-
-
-def encode_remote_node_device_is_active_args(out: bytearray, value: remote_node_device_is_active_args) -> None:
-    try:
-        (_name5091,) = value
-        _b5092 = _name5091.encode("utf-8", "surrogateescape")
-        _n5093 = len(_b5092)
-        if _n5093 > 4194304:
-            raise _too_long("remote_node_device_is_active_args.name", _n5093, 4194304)
-        out += _U32P(_n5093)
-        out += _b5092
-        out += _PAD[-_n5093 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_is_active_args: {e}") from e
-
-
-@record
-class remote_node_device_is_active_ret(Record, tuple[int]):
-    """XDR struct ``remote_node_device_is_active_ret``."""
-
-    __slots__ = ()
-    active: int
-
-    def __new__(cls, active: int) -> remote_node_device_is_active_ret:
-        return _tuple_new(cls, (active,))
-
-
-def decode_remote_node_device_is_active_ret(buf: Buf, pos: int) -> tuple[remote_node_device_is_active_ret, int]:
-    try:
-        (_active5094,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_node_device_is_active_ret, (_active5094,))
-    except _StructError:
-        raise _truncated("remote_node_device_is_active_ret") from None
-    return value, pos
-
-
-def encode_remote_node_device_is_active_ret(out: bytearray, value: remote_node_device_is_active_ret) -> None:
-    try:
-        (_active5095,) = value
-        out += _P_i(_active5095)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_node_device_is_active_ret: {e}") from e
-
-
-@record
-class remote_domain_abort_job_flags_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_abort_job_flags_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_abort_job_flags_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_abort_job_flags_args(buf: Buf, pos: int) -> tuple[remote_domain_abort_job_flags_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n5575,) = _U32(buf, pos)
-        if _n5575 > 4194304:
-            raise _too_long("remote_domain_abort_job_flags_args.dom.name", _n5575, 4194304)
-        _end5576 = pos + 4 + _n5575
-        pos = _end5576 + (-_n5575 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_abort_job_flags_args.dom.name")
-        _name5571 = buf[_end5576 - _n5575 : _end5576].decode("utf-8", "surrogateescape")
-        _uuid5572, _id5573, _flags5574 = _U_16siI(buf, pos)
-        pos += 24
-        _dom5570 = _tuple_new(remote_nonnull_domain, (_name5571, _uuid5572, _id5573))
-        value = _tuple_new(remote_domain_abort_job_flags_args, (_dom5570, _flags5574))
-    except _StructError:
-        raise _truncated("remote_domain_abort_job_flags_args") from None
-    return value, pos
-
-
-def encode_remote_domain_abort_job_flags_args(out: bytearray, value: remote_domain_abort_job_flags_args) -> None:
-    try:
-        _dom5577, _flags5578 = value
-        _name5579, _uuid5580, _id5581 = _dom5577
-        _b5582 = _name5579.encode("utf-8", "surrogateescape")
-        _n5583 = len(_b5582)
-        if _n5583 > 4194304:
-            raise _too_long("remote_domain_abort_job_flags_args.dom.name", _n5583, 4194304)
-        out += _U32P(_n5583)
-        out += _b5582
-        out += _PAD[-_n5583 & 3]
-        if len(_uuid5580) != 16:
-            raise _wrong_size("remote_domain_abort_job_flags_args.dom.uuid", len(_uuid5580), 16)
-        out += _P_16siI(_uuid5580, _id5581, _flags5578)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_abort_job_flags_args: {e}") from e
-
-
-@record
-class remote_domain_event_memory_failure_msg(Record, tuple[int, remote_nonnull_domain, int, int, int]):
-    """XDR struct ``remote_domain_event_memory_failure_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    recipient: int
-    action: int
-    flags: int
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, recipient: int, action: int, flags: int) -> remote_domain_event_memory_failure_msg:
-        return _tuple_new(cls, (callbackID, dom, recipient, action, flags))
-
-
-def decode_remote_domain_event_memory_failure_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_memory_failure_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID9256,) = _U_i(buf, pos)
-        pos += 4
-        (_n9264,) = _U32(buf, pos)
-        if _n9264 > 4194304:
-            raise _too_long("remote_domain_event_memory_failure_msg.dom.name", _n9264, 4194304)
-        _end9265 = pos + 4 + _n9264
-        pos = _end9265 + (-_n9264 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_memory_failure_msg.dom.name")
-        _name9258 = buf[_end9265 - _n9264 : _end9265].decode("utf-8", "surrogateescape")
-        _uuid9259, _id9260, _recipient9261, _action9262, _flags9263 = _U_16siiiI(buf, pos)
-        pos += 32
-        _dom9257 = _tuple_new(remote_nonnull_domain, (_name9258, _uuid9259, _id9260))
-        value = _tuple_new(remote_domain_event_memory_failure_msg, (_callbackID9256, _dom9257, _recipient9261, _action9262, _flags9263))
-    except _StructError:
-        raise _truncated("remote_domain_event_memory_failure_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_memory_failure_msg(out: bytearray, value: remote_domain_event_memory_failure_msg) -> None:
-    try:
-        _callbackID9266, _dom9267, _recipient9268, _action9269, _flags9270 = value
-        _name9271, _uuid9272, _id9273 = _dom9267
-        out += _P_i(_callbackID9266)
-        _b9274 = _name9271.encode("utf-8", "surrogateescape")
-        _n9275 = len(_b9274)
-        if _n9275 > 4194304:
-            raise _too_long("remote_domain_event_memory_failure_msg.dom.name", _n9275, 4194304)
-        out += _U32P(_n9275)
-        out += _b9274
-        out += _PAD[-_n9275 & 3]
-        if len(_uuid9272) != 16:
-            raise _wrong_size("remote_domain_event_memory_failure_msg.dom.uuid", len(_uuid9272), 16)
-        out += _P_16siiiI(_uuid9272, _id9273, _recipient9268, _action9269, _flags9270)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_memory_failure_msg: {e}") from e
-
-
-@record
-class remote_domain_set_launch_security_state_args(Record, tuple[remote_nonnull_domain, list[remote_typed_param], int]):
-    """XDR struct ``remote_domain_set_launch_security_state_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, params: list[remote_typed_param], flags: int) -> remote_domain_set_launch_security_state_args:
-        return _tuple_new(cls, (dom, params, flags))
-
-
-def decode_remote_domain_set_launch_security_state_args(buf: Buf, pos: int) -> tuple[remote_domain_set_launch_security_state_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n9558,) = _U32(buf, pos)
-        if _n9558 > 4194304:
-            raise _too_long("remote_domain_set_launch_security_state_args.dom.name", _n9558, 4194304)
-        _end9559 = pos + 4 + _n9558
-        pos = _end9559 + (-_n9558 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_set_launch_security_state_args.dom.name")
-        _name9553 = buf[_end9559 - _n9558 : _end9559].decode("utf-8", "surrogateescape")
-        _uuid9554, _id9555 = _U_16si(buf, pos)
-        pos += 20
-        (_n9560,) = _U32(buf, pos)
-        pos += 4
-        if _n9560 > 64:
-            raise _too_long("remote_domain_set_launch_security_state_args.params", _n9560, 64)
-        if _n9560 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_set_launch_security_state_args.params")
-        _params9556: list[remote_typed_param] = []
-        for _ in range(_n9560):
-            (_n9564,) = _U32(buf, pos)
-            if _n9564 > 4194304:
-                raise _too_long("remote_domain_set_launch_security_state_args.params[].field", _n9564, 4194304)
-            _end9565 = pos + 4 + _n9564
-            pos = _end9565 + (-_n9564 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_set_launch_security_state_args.params[].field")
-            _field9562 = buf[_end9565 - _n9564 : _end9565].decode("utf-8", "surrogateescape")
-            (_disc9566,) = _U_i(buf, pos)
-            pos += 4
-            _arm9567: int | float | str
-            if _disc9566 == 1:
-                (_u9568,) = _U_i(buf, pos)
-                pos += 4
-                _arm9567 = _u9568
-            elif _disc9566 == 2:
-                (_u9569,) = _U_I(buf, pos)
-                pos += 4
-                _arm9567 = _u9569
-            elif _disc9566 == 3:
-                (_u9570,) = _U_q(buf, pos)
-                pos += 8
-                _arm9567 = _u9570
-            elif _disc9566 == 4:
-                (_u9571,) = _U_Q(buf, pos)
-                pos += 8
-                _arm9567 = _u9571
-            elif _disc9566 == 5:
-                (_u9572,) = _U_d(buf, pos)
-                pos += 8
-                _arm9567 = _u9572
-            elif _disc9566 == 6:
-                (_u9573,) = _U_i(buf, pos)
-                pos += 4
-                _arm9567 = _u9573
-            elif _disc9566 == 7:
-                (_n9575,) = _U32(buf, pos)
-                if _n9575 > 4194304:
-                    raise _too_long("remote_domain_set_launch_security_state_args.params[].value.s", _n9575, 4194304)
-                _end9576 = pos + 4 + _n9575
-                pos = _end9576 + (-_n9575 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_set_launch_security_state_args.params[].value.s")
-                _u9574 = buf[_end9576 - _n9575 : _end9576].decode("utf-8", "surrogateescape")
-                _arm9567 = _u9574
-            else:
-                raise _bad_union("remote_domain_set_launch_security_state_args.params[].value", _disc9566)
-            _value9563 = (_disc9566, _arm9567)
-            _e9561 = _tuple_new(remote_typed_param, (_field9562, _value9563))
-            _params9556.append(_e9561)
-        (_flags9557,) = _U_I(buf, pos)
-        pos += 4
-        _dom9552 = _tuple_new(remote_nonnull_domain, (_name9553, _uuid9554, _id9555))
-        value = _tuple_new(remote_domain_set_launch_security_state_args, (_dom9552, _params9556, _flags9557))
-    except _StructError:
-        raise _truncated("remote_domain_set_launch_security_state_args") from None
-    return value, pos
-
-
-def encode_remote_domain_set_launch_security_state_args(out: bytearray, value: remote_domain_set_launch_security_state_args) -> None:
-    try:
-        _dom9577, _params9578, _flags9579 = value
-        _name9580, _uuid9581, _id9582 = _dom9577
-        _b9583 = _name9580.encode("utf-8", "surrogateescape")
-        _n9584 = len(_b9583)
-        if _n9584 > 4194304:
-            raise _too_long("remote_domain_set_launch_security_state_args.dom.name", _n9584, 4194304)
-        out += _U32P(_n9584)
-        out += _b9583
-        out += _PAD[-_n9584 & 3]
-        if len(_uuid9581) != 16:
-            raise _wrong_size("remote_domain_set_launch_security_state_args.dom.uuid", len(_uuid9581), 16)
-        out += _P_16si(_uuid9581, _id9582)
-        _n9585 = len(_params9578)
-        if _n9585 > 64:
-            raise _too_long("remote_domain_set_launch_security_state_args.params", _n9585, 64)
-        out += _U32P(_n9585)
-        for _e9586 in _params9578:
-            _field9587, _value9588 = _e9586
-            _b9589 = _field9587.encode("utf-8", "surrogateescape")
-            _n9590 = len(_b9589)
-            if _n9590 > 4194304:
-                raise _too_long("remote_domain_set_launch_security_state_args.params[].field", _n9590, 4194304)
-            out += _U32P(_n9590)
-            out += _b9589
-            out += _PAD[-_n9590 & 3]
-            _disc9591, _arm9592 = _value9588
-            out += _P_i(_disc9591)
-            if _disc9591 == 1:
-                _u9593 = cast("int", _arm9592)
-                out += _P_i(_u9593)
-            elif _disc9591 == 2:
-                _u9594 = cast("int", _arm9592)
-                out += _P_I(_u9594)
-            elif _disc9591 == 3:
-                _u9595 = cast("int", _arm9592)
-                out += _P_q(_u9595)
-            elif _disc9591 == 4:
-                _u9596 = cast("int", _arm9592)
-                out += _P_Q(_u9596)
-            elif _disc9591 == 5:
-                _u9597 = cast("float", _arm9592)
-                out += _P_d(_u9597)
-            elif _disc9591 == 6:
-                _u9598 = cast("int", _arm9592)
-                out += _P_i(_u9598)
-            elif _disc9591 == 7:
-                _u9599 = cast("str", _arm9592)
-                _b9600 = _u9599.encode("utf-8", "surrogateescape")
-                _n9601 = len(_b9600)
-                if _n9601 > 4194304:
-                    raise _too_long("remote_domain_set_launch_security_state_args.params[].value.s", _n9601, 4194304)
-                out += _U32P(_n9601)
-                out += _b9600
-                out += _PAD[-_n9601 & 3]
-            else:
-                raise _bad_union("remote_domain_set_launch_security_state_args.params[].value", _disc9591)
-        out += _P_I(_flags9579)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_set_launch_security_state_args: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_get_parent_args(Record, tuple[remote_nonnull_domain_checkpoint, int]):
-    """XDR struct ``remote_domain_checkpoint_get_parent_args``."""
-
-    __slots__ = ()
-    checkpoint: remote_nonnull_domain_checkpoint
-    flags: int
-
-    def __new__(cls, checkpoint: remote_nonnull_domain_checkpoint, flags: int) -> remote_domain_checkpoint_get_parent_args:
-        return _tuple_new(cls, (checkpoint, flags))
-
-
-def decode_remote_domain_checkpoint_get_parent_args(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_get_parent_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10157,) = _U32(buf, pos)
-        if _n10157 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_args.checkpoint.name", _n10157, 4194304)
-        _end10158 = pos + 4 + _n10157
-        pos = _end10158 + (-_n10157 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_get_parent_args.checkpoint.name")
-        _name10151 = buf[_end10158 - _n10157 : _end10158].decode("utf-8", "surrogateescape")
-        (_n10159,) = _U32(buf, pos)
-        if _n10159 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_args.checkpoint.dom.name", _n10159, 4194304)
-        _end10160 = pos + 4 + _n10159
-        pos = _end10160 + (-_n10159 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_get_parent_args.checkpoint.dom.name")
-        _name10153 = buf[_end10160 - _n10159 : _end10160].decode("utf-8", "surrogateescape")
-        _uuid10154, _id10155, _flags10156 = _U_16siI(buf, pos)
-        pos += 24
-        _dom10152 = _tuple_new(remote_nonnull_domain, (_name10153, _uuid10154, _id10155))
-        _checkpoint10150 = _tuple_new(remote_nonnull_domain_checkpoint, (_name10151, _dom10152))
-        value = _tuple_new(remote_domain_checkpoint_get_parent_args, (_checkpoint10150, _flags10156))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_get_parent_args") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_get_parent_args(out: bytearray, value: remote_domain_checkpoint_get_parent_args) -> None:
-    try:
-        _checkpoint10161, _flags10162 = value
-        _name10163, _dom10164 = _checkpoint10161
-        _name10165, _uuid10166, _id10167 = _dom10164
-        _b10168 = _name10163.encode("utf-8", "surrogateescape")
-        _n10169 = len(_b10168)
-        if _n10169 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_args.checkpoint.name", _n10169, 4194304)
-        out += _U32P(_n10169)
-        out += _b10168
-        out += _PAD[-_n10169 & 3]
-        _b10170 = _name10165.encode("utf-8", "surrogateescape")
-        _n10171 = len(_b10170)
-        if _n10171 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_args.checkpoint.dom.name", _n10171, 4194304)
-        out += _U32P(_n10171)
-        out += _b10170
-        out += _PAD[-_n10171 & 3]
-        if len(_uuid10166) != 16:
-            raise _wrong_size("remote_domain_checkpoint_get_parent_args.checkpoint.dom.uuid", len(_uuid10166), 16)
-        out += _P_16siI(_uuid10166, _id10167, _flags10162)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_get_parent_args: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_get_parent_ret(Record, tuple[remote_nonnull_domain_checkpoint]):
-    """XDR struct ``remote_domain_checkpoint_get_parent_ret``."""
-
-    __slots__ = ()
-    parent: remote_nonnull_domain_checkpoint
-
-    def __new__(cls, parent: remote_nonnull_domain_checkpoint) -> remote_domain_checkpoint_get_parent_ret:
-        return _tuple_new(cls, (parent,))
-
-
-def decode_remote_domain_checkpoint_get_parent_ret(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_get_parent_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10178,) = _U32(buf, pos)
-        if _n10178 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_ret.parent.name", _n10178, 4194304)
-        _end10179 = pos + 4 + _n10178
-        pos = _end10179 + (-_n10178 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_get_parent_ret.parent.name")
-        _name10173 = buf[_end10179 - _n10178 : _end10179].decode("utf-8", "surrogateescape")
-        (_n10180,) = _U32(buf, pos)
-        if _n10180 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_ret.parent.dom.name", _n10180, 4194304)
-        _end10181 = pos + 4 + _n10180
-        pos = _end10181 + (-_n10180 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_get_parent_ret.parent.dom.name")
-        _name10175 = buf[_end10181 - _n10180 : _end10181].decode("utf-8", "surrogateescape")
-        _uuid10176, _id10177 = _U_16si(buf, pos)
-        pos += 20
-        _dom10174 = _tuple_new(remote_nonnull_domain, (_name10175, _uuid10176, _id10177))
-        _parent10172 = _tuple_new(remote_nonnull_domain_checkpoint, (_name10173, _dom10174))
-        value = _tuple_new(remote_domain_checkpoint_get_parent_ret, (_parent10172,))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_get_parent_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_get_parent_ret(out: bytearray, value: remote_domain_checkpoint_get_parent_ret) -> None:
-    try:
-        (_parent10182,) = value
-        _name10183, _dom10184 = _parent10182
-        _name10185, _uuid10186, _id10187 = _dom10184
-        _b10188 = _name10183.encode("utf-8", "surrogateescape")
-        _n10189 = len(_b10188)
-        if _n10189 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_ret.parent.name", _n10189, 4194304)
-        out += _U32P(_n10189)
-        out += _b10188
-        out += _PAD[-_n10189 & 3]
-        _b10190 = _name10185.encode("utf-8", "surrogateescape")
-        _n10191 = len(_b10190)
-        if _n10191 > 4194304:
-            raise _too_long("remote_domain_checkpoint_get_parent_ret.parent.dom.name", _n10191, 4194304)
-        out += _U32P(_n10191)
-        out += _b10190
-        out += _PAD[-_n10191 & 3]
-        if len(_uuid10186) != 16:
-            raise _wrong_size("remote_domain_checkpoint_get_parent_ret.parent.dom.uuid", len(_uuid10186), 16)
-        out += _P_16si(_uuid10186, _id10187)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_get_parent_ret: {e}") from e
-
-
-@record
-class remote_domain_checkpoint_delete_args(Record, tuple[remote_nonnull_domain_checkpoint, int]):
-    """XDR struct ``remote_domain_checkpoint_delete_args``."""
-
-    __slots__ = ()
-    checkpoint: remote_nonnull_domain_checkpoint
-    flags: int
-
-    def __new__(cls, checkpoint: remote_nonnull_domain_checkpoint, flags: int) -> remote_domain_checkpoint_delete_args:
-        return _tuple_new(cls, (checkpoint, flags))
-
-
-def decode_remote_domain_checkpoint_delete_args(buf: Buf, pos: int) -> tuple[remote_domain_checkpoint_delete_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10199,) = _U32(buf, pos)
-        if _n10199 > 4194304:
-            raise _too_long("remote_domain_checkpoint_delete_args.checkpoint.name", _n10199, 4194304)
-        _end10200 = pos + 4 + _n10199
-        pos = _end10200 + (-_n10199 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_delete_args.checkpoint.name")
-        _name10193 = buf[_end10200 - _n10199 : _end10200].decode("utf-8", "surrogateescape")
-        (_n10201,) = _U32(buf, pos)
-        if _n10201 > 4194304:
-            raise _too_long("remote_domain_checkpoint_delete_args.checkpoint.dom.name", _n10201, 4194304)
-        _end10202 = pos + 4 + _n10201
-        pos = _end10202 + (-_n10201 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_checkpoint_delete_args.checkpoint.dom.name")
-        _name10195 = buf[_end10202 - _n10201 : _end10202].decode("utf-8", "surrogateescape")
-        _uuid10196, _id10197, _flags10198 = _U_16siI(buf, pos)
-        pos += 24
-        _dom10194 = _tuple_new(remote_nonnull_domain, (_name10195, _uuid10196, _id10197))
-        _checkpoint10192 = _tuple_new(remote_nonnull_domain_checkpoint, (_name10193, _dom10194))
-        value = _tuple_new(remote_domain_checkpoint_delete_args, (_checkpoint10192, _flags10198))
-    except _StructError:
-        raise _truncated("remote_domain_checkpoint_delete_args") from None
-    return value, pos
-
-
-def encode_remote_domain_checkpoint_delete_args(out: bytearray, value: remote_domain_checkpoint_delete_args) -> None:
-    try:
-        _checkpoint10203, _flags10204 = value
-        _name10205, _dom10206 = _checkpoint10203
-        _name10207, _uuid10208, _id10209 = _dom10206
-        _b10210 = _name10205.encode("utf-8", "surrogateescape")
-        _n10211 = len(_b10210)
-        if _n10211 > 4194304:
-            raise _too_long("remote_domain_checkpoint_delete_args.checkpoint.name", _n10211, 4194304)
-        out += _U32P(_n10211)
-        out += _b10210
-        out += _PAD[-_n10211 & 3]
-        _b10212 = _name10207.encode("utf-8", "surrogateescape")
-        _n10213 = len(_b10212)
-        if _n10213 > 4194304:
-            raise _too_long("remote_domain_checkpoint_delete_args.checkpoint.dom.name", _n10213, 4194304)
-        out += _U32P(_n10213)
-        out += _b10212
-        out += _PAD[-_n10213 & 3]
-        if len(_uuid10208) != 16:
-            raise _wrong_size("remote_domain_checkpoint_delete_args.checkpoint.dom.uuid", len(_uuid10208), 16)
-        out += _P_16siI(_uuid10208, _id10209, _flags10204)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_checkpoint_delete_args: {e}") from e
-
-
-@record
-class remote_domain_get_guest_info_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_get_guest_info_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    types: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, types: int, flags: int) -> remote_domain_get_guest_info_args:
-        return _tuple_new(cls, (dom, types, flags))
-
-
-def decode_remote_domain_get_guest_info_args(buf: Buf, pos: int) -> tuple[remote_domain_get_guest_info_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10220,) = _U32(buf, pos)
-        if _n10220 > 4194304:
-            raise _too_long("remote_domain_get_guest_info_args.dom.name", _n10220, 4194304)
-        _end10221 = pos + 4 + _n10220
-        pos = _end10221 + (-_n10220 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_guest_info_args.dom.name")
-        _name10215 = buf[_end10221 - _n10220 : _end10221].decode("utf-8", "surrogateescape")
-        _uuid10216, _id10217, _types10218, _flags10219 = _U_16siII(buf, pos)
-        pos += 28
-        _dom10214 = _tuple_new(remote_nonnull_domain, (_name10215, _uuid10216, _id10217))
-        value = _tuple_new(remote_domain_get_guest_info_args, (_dom10214, _types10218, _flags10219))
-    except _StructError:
-        raise _truncated("remote_domain_get_guest_info_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_guest_info_args(out: bytearray, value: remote_domain_get_guest_info_args) -> None:
-    try:
-        _dom10222, _types10223, _flags10224 = value
-        _name10225, _uuid10226, _id10227 = _dom10222
-        _b10228 = _name10225.encode("utf-8", "surrogateescape")
-        _n10229 = len(_b10228)
-        if _n10229 > 4194304:
-            raise _too_long("remote_domain_get_guest_info_args.dom.name", _n10229, 4194304)
-        out += _U32P(_n10229)
-        out += _b10228
-        out += _PAD[-_n10229 & 3]
-        if len(_uuid10226) != 16:
-            raise _wrong_size("remote_domain_get_guest_info_args.dom.uuid", len(_uuid10226), 16)
-        out += _P_16siII(_uuid10226, _id10227, _types10223, _flags10224)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_guest_info_args: {e}") from e
-
-
-@record
-class remote_domain_get_guest_info_ret(Record, tuple[list[remote_typed_param]]):
-    """XDR struct ``remote_domain_get_guest_info_ret``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-
-    def __new__(cls, params: list[remote_typed_param]) -> remote_domain_get_guest_info_ret:
-        return _tuple_new(cls, (params,))
-
-
-def decode_remote_domain_get_guest_info_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_guest_info_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10231,) = _U32(buf, pos)
-        pos += 4
-        if _n10231 > 2048:
-            raise _too_long("remote_domain_get_guest_info_ret.params", _n10231, 2048)
-        if _n10231 * 8 > len(buf) - pos:
-            raise _truncated("remote_domain_get_guest_info_ret.params")
-        _params10230: list[remote_typed_param] = []
-        for _ in range(_n10231):
-            (_n10235,) = _U32(buf, pos)
-            if _n10235 > 4194304:
-                raise _too_long("remote_domain_get_guest_info_ret.params[].field", _n10235, 4194304)
-            _end10236 = pos + 4 + _n10235
-            pos = _end10236 + (-_n10235 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_guest_info_ret.params[].field")
-            _field10233 = buf[_end10236 - _n10235 : _end10236].decode("utf-8", "surrogateescape")
-            (_disc10237,) = _U_i(buf, pos)
-            pos += 4
-            _arm10238: int | float | str
-            if _disc10237 == 1:
-                (_u10239,) = _U_i(buf, pos)
-                pos += 4
-                _arm10238 = _u10239
-            elif _disc10237 == 2:
-                (_u10240,) = _U_I(buf, pos)
-                pos += 4
-                _arm10238 = _u10240
-            elif _disc10237 == 3:
-                (_u10241,) = _U_q(buf, pos)
-                pos += 8
-                _arm10238 = _u10241
-            elif _disc10237 == 4:
-                (_u10242,) = _U_Q(buf, pos)
-                pos += 8
-                _arm10238 = _u10242
-            elif _disc10237 == 5:
-                (_u10243,) = _U_d(buf, pos)
-                pos += 8
-                _arm10238 = _u10243
-            elif _disc10237 == 6:
-                (_u10244,) = _U_i(buf, pos)
-                pos += 4
-                _arm10238 = _u10244
-            elif _disc10237 == 7:
-                (_n10246,) = _U32(buf, pos)
-                if _n10246 > 4194304:
-                    raise _too_long("remote_domain_get_guest_info_ret.params[].value.s", _n10246, 4194304)
-                _end10247 = pos + 4 + _n10246
-                pos = _end10247 + (-_n10246 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_domain_get_guest_info_ret.params[].value.s")
-                _u10245 = buf[_end10247 - _n10246 : _end10247].decode("utf-8", "surrogateescape")
-                _arm10238 = _u10245
-            else:
-                raise _bad_union("remote_domain_get_guest_info_ret.params[].value", _disc10237)
-            _value10234 = (_disc10237, _arm10238)
-            _e10232 = _tuple_new(remote_typed_param, (_field10233, _value10234))
-            _params10230.append(_e10232)
-        value = _tuple_new(remote_domain_get_guest_info_ret, (_params10230,))
-    except _StructError:
-        raise _truncated("remote_domain_get_guest_info_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_guest_info_ret(out: bytearray, value: remote_domain_get_guest_info_ret) -> None:
-    try:
-        (_params10248,) = value
-        _n10249 = len(_params10248)
-        if _n10249 > 2048:
-            raise _too_long("remote_domain_get_guest_info_ret.params", _n10249, 2048)
-        out += _U32P(_n10249)
-        for _e10250 in _params10248:
-            _field10251, _value10252 = _e10250
-            _b10253 = _field10251.encode("utf-8", "surrogateescape")
-            _n10254 = len(_b10253)
-            if _n10254 > 4194304:
-                raise _too_long("remote_domain_get_guest_info_ret.params[].field", _n10254, 4194304)
-            out += _U32P(_n10254)
-            out += _b10253
-            out += _PAD[-_n10254 & 3]
-            _disc10255, _arm10256 = _value10252
-            out += _P_i(_disc10255)
-            if _disc10255 == 1:
-                _u10257 = cast("int", _arm10256)
-                out += _P_i(_u10257)
-            elif _disc10255 == 2:
-                _u10258 = cast("int", _arm10256)
-                out += _P_I(_u10258)
-            elif _disc10255 == 3:
-                _u10259 = cast("int", _arm10256)
-                out += _P_q(_u10259)
-            elif _disc10255 == 4:
-                _u10260 = cast("int", _arm10256)
-                out += _P_Q(_u10260)
-            elif _disc10255 == 5:
-                _u10261 = cast("float", _arm10256)
-                out += _P_d(_u10261)
-            elif _disc10255 == 6:
-                _u10262 = cast("int", _arm10256)
-                out += _P_i(_u10262)
-            elif _disc10255 == 7:
-                _u10263 = cast("str", _arm10256)
-                _b10264 = _u10263.encode("utf-8", "surrogateescape")
-                _n10265 = len(_b10264)
-                if _n10265 > 4194304:
-                    raise _too_long("remote_domain_get_guest_info_ret.params[].value.s", _n10265, 4194304)
-                out += _U32P(_n10265)
-                out += _b10264
-                out += _PAD[-_n10265 & 3]
-            else:
-                raise _bad_union("remote_domain_get_guest_info_ret.params[].value", _disc10255)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_guest_info_ret: {e}") from e
-
-
-@record
-class remote_connect_set_identity_args(Record, tuple[list[remote_typed_param], int]):
-    """XDR struct ``remote_connect_set_identity_args``."""
-
-    __slots__ = ()
-    params: list[remote_typed_param]
-    flags: int
-
-    def __new__(cls, params: list[remote_typed_param], flags: int) -> remote_connect_set_identity_args:
-        return _tuple_new(cls, (params, flags))
-
-
-def decode_remote_connect_set_identity_args(buf: Buf, pos: int) -> tuple[remote_connect_set_identity_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10268,) = _U32(buf, pos)
-        pos += 4
-        if _n10268 > 20:
-            raise _too_long("remote_connect_set_identity_args.params", _n10268, 20)
-        if _n10268 * 8 > len(buf) - pos:
-            raise _truncated("remote_connect_set_identity_args.params")
-        _params10266: list[remote_typed_param] = []
-        for _ in range(_n10268):
-            (_n10272,) = _U32(buf, pos)
-            if _n10272 > 4194304:
-                raise _too_long("remote_connect_set_identity_args.params[].field", _n10272, 4194304)
-            _end10273 = pos + 4 + _n10272
-            pos = _end10273 + (-_n10272 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_connect_set_identity_args.params[].field")
-            _field10270 = buf[_end10273 - _n10272 : _end10273].decode("utf-8", "surrogateescape")
-            (_disc10274,) = _U_i(buf, pos)
-            pos += 4
-            _arm10275: int | float | str
-            if _disc10274 == 1:
-                (_u10276,) = _U_i(buf, pos)
-                pos += 4
-                _arm10275 = _u10276
-            elif _disc10274 == 2:
-                (_u10277,) = _U_I(buf, pos)
-                pos += 4
-                _arm10275 = _u10277
-            elif _disc10274 == 3:
-                (_u10278,) = _U_q(buf, pos)
-                pos += 8
-                _arm10275 = _u10278
-            elif _disc10274 == 4:
-                (_u10279,) = _U_Q(buf, pos)
-                pos += 8
-                _arm10275 = _u10279
-            elif _disc10274 == 5:
-                (_u10280,) = _U_d(buf, pos)
-                pos += 8
-                _arm10275 = _u10280
-            elif _disc10274 == 6:
-                (_u10281,) = _U_i(buf, pos)
-                pos += 4
-                _arm10275 = _u10281
-            elif _disc10274 == 7:
-                (_n10283,) = _U32(buf, pos)
-                if _n10283 > 4194304:
-                    raise _too_long("remote_connect_set_identity_args.params[].value.s", _n10283, 4194304)
-                _end10284 = pos + 4 + _n10283
-                pos = _end10284 + (-_n10283 & 3)
-                if pos > len(buf):
-                    raise _truncated("remote_connect_set_identity_args.params[].value.s")
-                _u10282 = buf[_end10284 - _n10283 : _end10284].decode("utf-8", "surrogateescape")
-                _arm10275 = _u10282
-            else:
-                raise _bad_union("remote_connect_set_identity_args.params[].value", _disc10274)
-            _value10271 = (_disc10274, _arm10275)
-            _e10269 = _tuple_new(remote_typed_param, (_field10270, _value10271))
-            _params10266.append(_e10269)
-        (_flags10267,) = _U_I(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_connect_set_identity_args, (_params10266, _flags10267))
-    except _StructError:
-        raise _truncated("remote_connect_set_identity_args") from None
-    return value, pos
-
-
-def encode_remote_connect_set_identity_args(out: bytearray, value: remote_connect_set_identity_args) -> None:
-    try:
-        _params10285, _flags10286 = value
-        _n10287 = len(_params10285)
-        if _n10287 > 20:
-            raise _too_long("remote_connect_set_identity_args.params", _n10287, 20)
-        out += _U32P(_n10287)
-        for _e10288 in _params10285:
-            _field10289, _value10290 = _e10288
-            _b10291 = _field10289.encode("utf-8", "surrogateescape")
-            _n10292 = len(_b10291)
-            if _n10292 > 4194304:
-                raise _too_long("remote_connect_set_identity_args.params[].field", _n10292, 4194304)
-            out += _U32P(_n10292)
-            out += _b10291
-            out += _PAD[-_n10292 & 3]
-            _disc10293, _arm10294 = _value10290
-            out += _P_i(_disc10293)
-            if _disc10293 == 1:
-                _u10295 = cast("int", _arm10294)
-                out += _P_i(_u10295)
-            elif _disc10293 == 2:
-                _u10296 = cast("int", _arm10294)
-                out += _P_I(_u10296)
-            elif _disc10293 == 3:
-                _u10297 = cast("int", _arm10294)
-                out += _P_q(_u10297)
-            elif _disc10293 == 4:
-                _u10298 = cast("int", _arm10294)
-                out += _P_Q(_u10298)
-            elif _disc10293 == 5:
-                _u10299 = cast("float", _arm10294)
-                out += _P_d(_u10299)
-            elif _disc10293 == 6:
-                _u10300 = cast("int", _arm10294)
-                out += _P_i(_u10300)
-            elif _disc10293 == 7:
-                _u10301 = cast("str", _arm10294)
-                _b10302 = _u10301.encode("utf-8", "surrogateescape")
-                _n10303 = len(_b10302)
-                if _n10303 > 4194304:
-                    raise _too_long("remote_connect_set_identity_args.params[].value.s", _n10303, 4194304)
-                out += _U32P(_n10303)
-                out += _b10302
-                out += _PAD[-_n10303 & 3]
-            else:
-                raise _bad_union("remote_connect_set_identity_args.params[].value", _disc10293)
-        out += _P_I(_flags10286)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_connect_set_identity_args: {e}") from e
-
-
-@record
-class remote_domain_agent_set_response_timeout_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_agent_set_response_timeout_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    timeout: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, timeout: int, flags: int) -> remote_domain_agent_set_response_timeout_args:
-        return _tuple_new(cls, (dom, timeout, flags))
-
-
-def decode_remote_domain_agent_set_response_timeout_args(buf: Buf, pos: int) -> tuple[remote_domain_agent_set_response_timeout_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10310,) = _U32(buf, pos)
-        if _n10310 > 4194304:
-            raise _too_long("remote_domain_agent_set_response_timeout_args.dom.name", _n10310, 4194304)
-        _end10311 = pos + 4 + _n10310
-        pos = _end10311 + (-_n10310 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_agent_set_response_timeout_args.dom.name")
-        _name10305 = buf[_end10311 - _n10310 : _end10311].decode("utf-8", "surrogateescape")
-        _uuid10306, _id10307, _timeout10308, _flags10309 = _U_16siiI(buf, pos)
-        pos += 28
-        _dom10304 = _tuple_new(remote_nonnull_domain, (_name10305, _uuid10306, _id10307))
-        value = _tuple_new(remote_domain_agent_set_response_timeout_args, (_dom10304, _timeout10308, _flags10309))
-    except _StructError:
-        raise _truncated("remote_domain_agent_set_response_timeout_args") from None
-    return value, pos
-
-
-def encode_remote_domain_agent_set_response_timeout_args(out: bytearray, value: remote_domain_agent_set_response_timeout_args) -> None:
-    try:
-        _dom10312, _timeout10313, _flags10314 = value
-        _name10315, _uuid10316, _id10317 = _dom10312
-        _b10318 = _name10315.encode("utf-8", "surrogateescape")
-        _n10319 = len(_b10318)
-        if _n10319 > 4194304:
-            raise _too_long("remote_domain_agent_set_response_timeout_args.dom.name", _n10319, 4194304)
-        out += _U32P(_n10319)
-        out += _b10318
-        out += _PAD[-_n10319 & 3]
-        if len(_uuid10316) != 16:
-            raise _wrong_size("remote_domain_agent_set_response_timeout_args.dom.uuid", len(_uuid10316), 16)
-        out += _P_16siiI(_uuid10316, _id10317, _timeout10313, _flags10314)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_agent_set_response_timeout_args: {e}") from e
-
-
-@record
-class remote_domain_agent_set_response_timeout_ret(Record, tuple[int]):
-    """XDR struct ``remote_domain_agent_set_response_timeout_ret``."""
-
-    __slots__ = ()
-    result: int
-
-    def __new__(cls, result: int) -> remote_domain_agent_set_response_timeout_ret:
-        return _tuple_new(cls, (result,))
-
-
-def decode_remote_domain_agent_set_response_timeout_ret(buf: Buf, pos: int) -> tuple[remote_domain_agent_set_response_timeout_ret, int]:
-    try:
-        (_result10320,) = _U_i(buf, pos)
-        pos += 4
-        value = _tuple_new(remote_domain_agent_set_response_timeout_ret, (_result10320,))
-    except _StructError:
-        raise _truncated("remote_domain_agent_set_response_timeout_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_agent_set_response_timeout_ret(out: bytearray, value: remote_domain_agent_set_response_timeout_ret) -> None:
-    try:
-        (_result10321,) = value
-        out += _P_i(_result10321)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_agent_set_response_timeout_ret: {e}") from e
-
-
-@record
-class remote_domain_backup_begin_args(Record, tuple[remote_nonnull_domain, str, str | None, int]):
-    """XDR struct ``remote_domain_backup_begin_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    backup_xml: str
-    checkpoint_xml: str | None
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, backup_xml: str, checkpoint_xml: str | None, flags: int) -> remote_domain_backup_begin_args:
-        return _tuple_new(cls, (dom, backup_xml, checkpoint_xml, flags))
-
-
-def decode_remote_domain_backup_begin_args(buf: Buf, pos: int) -> tuple[remote_domain_backup_begin_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10329,) = _U32(buf, pos)
-        if _n10329 > 4194304:
-            raise _too_long("remote_domain_backup_begin_args.dom.name", _n10329, 4194304)
-        _end10330 = pos + 4 + _n10329
-        pos = _end10330 + (-_n10329 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_backup_begin_args.dom.name")
-        _name10323 = buf[_end10330 - _n10329 : _end10330].decode("utf-8", "surrogateescape")
-        _uuid10324, _id10325 = _U_16si(buf, pos)
-        pos += 20
-        (_n10331,) = _U32(buf, pos)
-        if _n10331 > 4194304:
-            raise _too_long("remote_domain_backup_begin_args.backup_xml", _n10331, 4194304)
-        _end10332 = pos + 4 + _n10331
-        pos = _end10332 + (-_n10331 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_backup_begin_args.backup_xml")
-        _backup_xml10326 = buf[_end10332 - _n10331 : _end10332].decode("utf-8", "surrogateescape")
-        (_f10333,) = _U32(buf, pos)
-        pos += 4
-        _checkpoint_xml10327: str | None = None
-        if _f10333 == 1:
-            (_n10335,) = _U32(buf, pos)
-            if _n10335 > 4194304:
-                raise _too_long("remote_domain_backup_begin_args.checkpoint_xml", _n10335, 4194304)
-            _end10336 = pos + 4 + _n10335
-            pos = _end10336 + (-_n10335 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_backup_begin_args.checkpoint_xml")
-            _o10334 = buf[_end10336 - _n10335 : _end10336].decode("utf-8", "surrogateescape")
-            _checkpoint_xml10327 = _o10334
-        elif _f10333 != 0:
-            raise _bad_flag("remote_domain_backup_begin_args.checkpoint_xml", _f10333)
-        (_flags10328,) = _U_I(buf, pos)
-        pos += 4
-        _dom10322 = _tuple_new(remote_nonnull_domain, (_name10323, _uuid10324, _id10325))
-        value = _tuple_new(remote_domain_backup_begin_args, (_dom10322, _backup_xml10326, _checkpoint_xml10327, _flags10328))
-    except _StructError:
-        raise _truncated("remote_domain_backup_begin_args") from None
-    return value, pos
-
-
-def encode_remote_domain_backup_begin_args(out: bytearray, value: remote_domain_backup_begin_args) -> None:
-    try:
-        _dom10337, _backup_xml10338, _checkpoint_xml10339, _flags10340 = value
-        _name10341, _uuid10342, _id10343 = _dom10337
-        _b10344 = _name10341.encode("utf-8", "surrogateescape")
-        _n10345 = len(_b10344)
-        if _n10345 > 4194304:
-            raise _too_long("remote_domain_backup_begin_args.dom.name", _n10345, 4194304)
-        out += _U32P(_n10345)
-        out += _b10344
-        out += _PAD[-_n10345 & 3]
-        if len(_uuid10342) != 16:
-            raise _wrong_size("remote_domain_backup_begin_args.dom.uuid", len(_uuid10342), 16)
-        out += _P_16si(_uuid10342, _id10343)
-        _b10346 = _backup_xml10338.encode("utf-8", "surrogateescape")
-        _n10347 = len(_b10346)
-        if _n10347 > 4194304:
-            raise _too_long("remote_domain_backup_begin_args.backup_xml", _n10347, 4194304)
-        out += _U32P(_n10347)
-        out += _b10346
-        out += _PAD[-_n10347 & 3]
-        if _checkpoint_xml10339 is None:
+        _uri_in2303, _flags2304, _dname2305, _resource2306, _dom_xml2307 = value
+        if _uri_in2303 is None:
             out += _ZERO
         else:
             out += _ONE
-            _b10348 = _checkpoint_xml10339.encode("utf-8", "surrogateescape")
-            _n10349 = len(_b10348)
-            if _n10349 > 4194304:
-                raise _too_long("remote_domain_backup_begin_args.checkpoint_xml", _n10349, 4194304)
-            out += _U32P(_n10349)
-            out += _b10348
-            out += _PAD[-_n10349 & 3]
-        out += _P_I(_flags10340)
+            _b2308 = _uri_in2303.encode("utf-8", "surrogateescape")
+            _n2309 = len(_b2308)
+            if _n2309 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare2_args.uri_in", _n2309, 4194304)
+            out += _U32P(_n2309)
+            out += _b2308
+            out += _PAD[-_n2309 & 3]
+        out += _P_Q(_flags2304)
+        if _dname2305 is None:
+            out += _ZERO
+        else:
+            out += _ONE
+            _b2310 = _dname2305.encode("utf-8", "surrogateescape")
+            _n2311 = len(_b2310)
+            if _n2311 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare2_args.dname", _n2311, 4194304)
+            out += _U32P(_n2311)
+            out += _b2310
+            out += _PAD[-_n2311 & 3]
+        out += _P_Q(_resource2306)
+        _b2312 = _dom_xml2307.encode("utf-8", "surrogateescape")
+        _n2313 = len(_b2312)
+        if _n2313 > 4194304:
+            raise _too_long("remote_domain_migrate_prepare2_args.dom_xml", _n2313, 4194304)
+        out += _U32P(_n2313)
+        out += _b2312
+        out += _PAD[-_n2313 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_backup_begin_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_migrate_prepare2_args: {e}") from e
 
 
 @record
-class remote_domain_backup_get_xml_desc_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_backup_get_xml_desc_args``."""
+class remote_domain_migrate_prepare2_ret(Record, tuple[bytes, str | None]):
+    """XDR struct ``remote_domain_migrate_prepare2_ret``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
+    cookie: bytes
+    uri_out: str | None
 
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_backup_get_xml_desc_args:
-        return _tuple_new(cls, (dom, flags))
+    def __new__(cls, cookie: bytes, uri_out: str | None) -> remote_domain_migrate_prepare2_ret:
+        return _tuple_new(cls, (cookie, uri_out))
 
 
-def decode_remote_domain_backup_get_xml_desc_args(buf: Buf, pos: int) -> tuple[remote_domain_backup_get_xml_desc_args, int]:
+def decode_remote_domain_migrate_prepare2_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_prepare2_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n10355,) = _U32(buf, pos)
-        if _n10355 > 4194304:
-            raise _too_long("remote_domain_backup_get_xml_desc_args.dom.name", _n10355, 4194304)
-        _end10356 = pos + 4 + _n10355
-        pos = _end10356 + (-_n10355 & 3)
+        (_n2316,) = _U32(buf, pos)
+        if _n2316 > 4194304:
+            raise _too_long("remote_domain_migrate_prepare2_ret.cookie", _n2316, 4194304)
+        _end2317 = pos + 4 + _n2316
+        pos = _end2317 + (-_n2316 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_backup_get_xml_desc_args.dom.name")
-        _name10351 = buf[_end10356 - _n10355 : _end10356].decode("utf-8", "surrogateescape")
-        _uuid10352, _id10353, _flags10354 = _U_16siI(buf, pos)
-        pos += 24
-        _dom10350 = _tuple_new(remote_nonnull_domain, (_name10351, _uuid10352, _id10353))
-        value = _tuple_new(remote_domain_backup_get_xml_desc_args, (_dom10350, _flags10354))
+            raise _truncated("remote_domain_migrate_prepare2_ret.cookie")
+        _cookie2314 = buf[_end2317 - _n2316 : _end2317]
+        (_f2318,) = _U32(buf, pos)
+        pos += 4
+        _uri_out2315: str | None = None
+        if _f2318 == 1:
+            (_n2320,) = _U32(buf, pos)
+            if _n2320 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare2_ret.uri_out", _n2320, 4194304)
+            _end2321 = pos + 4 + _n2320
+            pos = _end2321 + (-_n2320 & 3)
+            if pos > len(buf):
+                raise _truncated("remote_domain_migrate_prepare2_ret.uri_out")
+            _o2319 = buf[_end2321 - _n2320 : _end2321].decode("utf-8", "surrogateescape")
+            _uri_out2315 = _o2319
+        elif _f2318 != 0:
+            raise _bad_flag("remote_domain_migrate_prepare2_ret.uri_out", _f2318)
+        value = _tuple_new(remote_domain_migrate_prepare2_ret, (_cookie2314, _uri_out2315))
     except _StructError:
-        raise _truncated("remote_domain_backup_get_xml_desc_args") from None
+        raise _truncated("remote_domain_migrate_prepare2_ret") from None
     return value, pos
 
 
-def encode_remote_domain_backup_get_xml_desc_args(out: bytearray, value: remote_domain_backup_get_xml_desc_args) -> None:
+def encode_remote_domain_migrate_prepare2_ret(out: bytearray, value: remote_domain_migrate_prepare2_ret) -> None:
     try:
-        _dom10357, _flags10358 = value
-        _name10359, _uuid10360, _id10361 = _dom10357
-        _b10362 = _name10359.encode("utf-8", "surrogateescape")
-        _n10363 = len(_b10362)
-        if _n10363 > 4194304:
-            raise _too_long("remote_domain_backup_get_xml_desc_args.dom.name", _n10363, 4194304)
-        out += _U32P(_n10363)
-        out += _b10362
-        out += _PAD[-_n10363 & 3]
-        if len(_uuid10360) != 16:
-            raise _wrong_size("remote_domain_backup_get_xml_desc_args.dom.uuid", len(_uuid10360), 16)
-        out += _P_16siI(_uuid10360, _id10361, _flags10358)
+        _cookie2322, _uri_out2323 = value
+        _b2324 = _cookie2322
+        _n2325 = len(_b2324)
+        if _n2325 > 4194304:
+            raise _too_long("remote_domain_migrate_prepare2_ret.cookie", _n2325, 4194304)
+        out += _U32P(_n2325)
+        out += _b2324
+        out += _PAD[-_n2325 & 3]
+        if _uri_out2323 is None:
+            out += _ZERO
+        else:
+            out += _ONE
+            _b2326 = _uri_out2323.encode("utf-8", "surrogateescape")
+            _n2327 = len(_b2326)
+            if _n2327 > 4194304:
+                raise _too_long("remote_domain_migrate_prepare2_ret.uri_out", _n2327, 4194304)
+            out += _U32P(_n2327)
+            out += _b2326
+            out += _PAD[-_n2327 & 3]
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_backup_get_xml_desc_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_migrate_prepare2_ret: {e}") from e
 
 
 @record
-class remote_domain_backup_get_xml_desc_ret(Record, tuple[str]):
-    """XDR struct ``remote_domain_backup_get_xml_desc_ret``."""
+class remote_domain_migrate_finish2_args(Record, tuple[str, bytes, str, int, int]):
+    """XDR struct ``remote_domain_migrate_finish2_args``."""
 
     __slots__ = ()
-    xml: str
+    dname: str
+    cookie: bytes
+    uri: str
+    flags: int
+    retcode: int
 
-    def __new__(cls, xml: str) -> remote_domain_backup_get_xml_desc_ret:
-        return _tuple_new(cls, (xml,))
+    def __new__(cls, dname: str, cookie: bytes, uri: str, flags: int, retcode: int) -> remote_domain_migrate_finish2_args:
+        return _tuple_new(cls, (dname, cookie, uri, flags, retcode))
 
 
-def decode_remote_domain_backup_get_xml_desc_ret(buf: Buf, pos: int) -> tuple[remote_domain_backup_get_xml_desc_ret, int]:
+def decode_remote_domain_migrate_finish2_args(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish2_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n10365,) = _U32(buf, pos)
-        if _n10365 > 4194304:
-            raise _too_long("remote_domain_backup_get_xml_desc_ret.xml", _n10365, 4194304)
-        _end10366 = pos + 4 + _n10365
-        pos = _end10366 + (-_n10365 & 3)
+        (_n2333,) = _U32(buf, pos)
+        if _n2333 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_args.dname", _n2333, 4194304)
+        _end2334 = pos + 4 + _n2333
+        pos = _end2334 + (-_n2333 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_backup_get_xml_desc_ret.xml")
-        _xml10364 = buf[_end10366 - _n10365 : _end10366].decode("utf-8", "surrogateescape")
-        value = _tuple_new(remote_domain_backup_get_xml_desc_ret, (_xml10364,))
+            raise _truncated("remote_domain_migrate_finish2_args.dname")
+        _dname2328 = buf[_end2334 - _n2333 : _end2334].decode("utf-8", "surrogateescape")
+        (_n2335,) = _U32(buf, pos)
+        if _n2335 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_args.cookie", _n2335, 4194304)
+        _end2336 = pos + 4 + _n2335
+        pos = _end2336 + (-_n2335 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_finish2_args.cookie")
+        _cookie2329 = buf[_end2336 - _n2335 : _end2336]
+        (_n2337,) = _U32(buf, pos)
+        if _n2337 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_args.uri", _n2337, 4194304)
+        _end2338 = pos + 4 + _n2337
+        pos = _end2338 + (-_n2337 & 3)
+        if pos > len(buf):
+            raise _truncated("remote_domain_migrate_finish2_args.uri")
+        _uri2330 = buf[_end2338 - _n2337 : _end2338].decode("utf-8", "surrogateescape")
+        _flags2331, _retcode2332 = _U_Qi(buf, pos)
+        pos += 12
+        value = _tuple_new(remote_domain_migrate_finish2_args, (_dname2328, _cookie2329, _uri2330, _flags2331, _retcode2332))
     except _StructError:
-        raise _truncated("remote_domain_backup_get_xml_desc_ret") from None
+        raise _truncated("remote_domain_migrate_finish2_args") from None
     return value, pos
 
 
-def encode_remote_domain_backup_get_xml_desc_ret(out: bytearray, value: remote_domain_backup_get_xml_desc_ret) -> None:
+def encode_remote_domain_migrate_finish2_args(out: bytearray, value: remote_domain_migrate_finish2_args) -> None:
     try:
-        (_xml10367,) = value
-        _b10368 = _xml10367.encode("utf-8", "surrogateescape")
-        _n10369 = len(_b10368)
-        if _n10369 > 4194304:
-            raise _too_long("remote_domain_backup_get_xml_desc_ret.xml", _n10369, 4194304)
-        out += _U32P(_n10369)
-        out += _b10368
-        out += _PAD[-_n10369 & 3]
+        _dname2339, _cookie2340, _uri2341, _flags2342, _retcode2343 = value
+        _b2344 = _dname2339.encode("utf-8", "surrogateescape")
+        _n2345 = len(_b2344)
+        if _n2345 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_args.dname", _n2345, 4194304)
+        out += _U32P(_n2345)
+        out += _b2344
+        out += _PAD[-_n2345 & 3]
+        _b2346 = _cookie2340
+        _n2347 = len(_b2346)
+        if _n2347 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_args.cookie", _n2347, 4194304)
+        out += _U32P(_n2347)
+        out += _b2346
+        out += _PAD[-_n2347 & 3]
+        _b2348 = _uri2341.encode("utf-8", "surrogateescape")
+        _n2349 = len(_b2348)
+        if _n2349 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_args.uri", _n2349, 4194304)
+        out += _U32P(_n2349)
+        out += _b2348
+        out += _PAD[-_n2349 & 3]
+        out += _P_Qi(_flags2342, _retcode2343)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_backup_get_xml_desc_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_migrate_finish2_args: {e}") from e
 
 
 @record
-class remote_domain_authorized_ssh_keys_get_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_authorized_ssh_keys_get_args``."""
+class remote_domain_migrate_finish2_ret(Record, tuple[remote_nonnull_domain]):
+    """XDR struct ``remote_domain_migrate_finish2_ret``."""
 
     __slots__ = ()
-    dom: remote_nonnull_domain
-    user: str
-    flags: int
+    ddom: remote_nonnull_domain
 
-    def __new__(cls, dom: remote_nonnull_domain, user: str, flags: int) -> remote_domain_authorized_ssh_keys_get_args:
-        return _tuple_new(cls, (dom, user, flags))
+    def __new__(cls, ddom: remote_nonnull_domain) -> remote_domain_migrate_finish2_ret:
+        return _tuple_new(cls, (ddom,))
 
 
-def decode_remote_domain_authorized_ssh_keys_get_args(buf: Buf, pos: int) -> tuple[remote_domain_authorized_ssh_keys_get_args, int]:
+def decode_remote_domain_migrate_finish2_ret(buf: Buf, pos: int) -> tuple[remote_domain_migrate_finish2_ret, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n10376,) = _U32(buf, pos)
-        if _n10376 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_get_args.dom.name", _n10376, 4194304)
-        _end10377 = pos + 4 + _n10376
-        pos = _end10377 + (-_n10376 & 3)
+        (_n2354,) = _U32(buf, pos)
+        if _n2354 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_ret.ddom.name", _n2354, 4194304)
+        _end2355 = pos + 4 + _n2354
+        pos = _end2355 + (-_n2354 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_authorized_ssh_keys_get_args.dom.name")
-        _name10371 = buf[_end10377 - _n10376 : _end10377].decode("utf-8", "surrogateescape")
-        _uuid10372, _id10373 = _U_16si(buf, pos)
+            raise _truncated("remote_domain_migrate_finish2_ret.ddom.name")
+        _name2351 = buf[_end2355 - _n2354 : _end2355].decode("utf-8", "surrogateescape")
+        _uuid2352, _id2353 = _U_16si(buf, pos)
         pos += 20
-        (_n10378,) = _U32(buf, pos)
-        if _n10378 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_get_args.user", _n10378, 4194304)
-        _end10379 = pos + 4 + _n10378
-        pos = _end10379 + (-_n10378 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_authorized_ssh_keys_get_args.user")
-        _user10374 = buf[_end10379 - _n10378 : _end10379].decode("utf-8", "surrogateescape")
-        (_flags10375,) = _U_I(buf, pos)
-        pos += 4
-        _dom10370 = _tuple_new(remote_nonnull_domain, (_name10371, _uuid10372, _id10373))
-        value = _tuple_new(remote_domain_authorized_ssh_keys_get_args, (_dom10370, _user10374, _flags10375))
+        _ddom2350 = _tuple_new(remote_nonnull_domain, (_name2351, _uuid2352, _id2353))
+        value = _tuple_new(remote_domain_migrate_finish2_ret, (_ddom2350,))
     except _StructError:
-        raise _truncated("remote_domain_authorized_ssh_keys_get_args") from None
+        raise _truncated("remote_domain_migrate_finish2_ret") from None
     return value, pos
 
 
-def encode_remote_domain_authorized_ssh_keys_get_args(out: bytearray, value: remote_domain_authorized_ssh_keys_get_args) -> None:
+def encode_remote_domain_migrate_finish2_ret(out: bytearray, value: remote_domain_migrate_finish2_ret) -> None:
     try:
-        _dom10380, _user10381, _flags10382 = value
-        _name10383, _uuid10384, _id10385 = _dom10380
-        _b10386 = _name10383.encode("utf-8", "surrogateescape")
-        _n10387 = len(_b10386)
-        if _n10387 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_get_args.dom.name", _n10387, 4194304)
-        out += _U32P(_n10387)
-        out += _b10386
-        out += _PAD[-_n10387 & 3]
-        if len(_uuid10384) != 16:
-            raise _wrong_size("remote_domain_authorized_ssh_keys_get_args.dom.uuid", len(_uuid10384), 16)
-        out += _P_16si(_uuid10384, _id10385)
-        _b10388 = _user10381.encode("utf-8", "surrogateescape")
-        _n10389 = len(_b10388)
-        if _n10389 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_get_args.user", _n10389, 4194304)
-        out += _U32P(_n10389)
-        out += _b10388
-        out += _PAD[-_n10389 & 3]
-        out += _P_I(_flags10382)
+        (_ddom2356,) = value
+        _name2357, _uuid2358, _id2359 = _ddom2356
+        _b2360 = _name2357.encode("utf-8", "surrogateescape")
+        _n2361 = len(_b2360)
+        if _n2361 > 4194304:
+            raise _too_long("remote_domain_migrate_finish2_ret.ddom.name", _n2361, 4194304)
+        out += _U32P(_n2361)
+        out += _b2360
+        out += _PAD[-_n2361 & 3]
+        if len(_uuid2358) != 16:
+            raise _wrong_size("remote_domain_migrate_finish2_ret.ddom.uuid", len(_uuid2358), 16)
+        out += _P_16si(_uuid2358, _id2359)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_authorized_ssh_keys_get_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_migrate_finish2_ret: {e}") from e
 
 
 @record
-class remote_domain_authorized_ssh_keys_get_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_domain_authorized_ssh_keys_get_ret``."""
+class remote_node_num_of_devices_args(Record, tuple[str | None, int]):
+    """XDR struct ``remote_node_num_of_devices_args``."""
 
     __slots__ = ()
-    keys: list[str]
+    cap: str | None
+    flags: int
 
-    def __new__(cls, keys: list[str]) -> remote_domain_authorized_ssh_keys_get_ret:
-        return _tuple_new(cls, (keys,))
+    def __new__(cls, cap: str | None, flags: int) -> remote_node_num_of_devices_args:
+        return _tuple_new(cls, (cap, flags))
 
 
-def decode_remote_domain_authorized_ssh_keys_get_ret(buf: Buf, pos: int) -> tuple[remote_domain_authorized_ssh_keys_get_ret, int]:
+def decode_remote_node_num_of_devices_args(buf: Buf, pos: int) -> tuple[remote_node_num_of_devices_args, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n10391,) = _U32(buf, pos)
+        (_f4854,) = _U32(buf, pos)
         pos += 4
-        if _n10391 > 2048:
-            raise _too_long("remote_domain_authorized_ssh_keys_get_ret.keys", _n10391, 2048)
-        if _n10391 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_authorized_ssh_keys_get_ret.keys")
-        _keys10390: list[str] = []
-        for _ in range(_n10391):
-            (_n10393,) = _U32(buf, pos)
-            if _n10393 > 4194304:
-                raise _too_long("remote_domain_authorized_ssh_keys_get_ret.keys[]", _n10393, 4194304)
-            _end10394 = pos + 4 + _n10393
-            pos = _end10394 + (-_n10393 & 3)
+        _cap4852: str | None = None
+        if _f4854 == 1:
+            (_n4856,) = _U32(buf, pos)
+            if _n4856 > 4194304:
+                raise _too_long("remote_node_num_of_devices_args.cap", _n4856, 4194304)
+            _end4857 = pos + 4 + _n4856
+            pos = _end4857 + (-_n4856 & 3)
             if pos > len(buf):
-                raise _truncated("remote_domain_authorized_ssh_keys_get_ret.keys[]")
-            _e10392 = buf[_end10394 - _n10393 : _end10394].decode("utf-8", "surrogateescape")
-            _keys10390.append(_e10392)
-        value = _tuple_new(remote_domain_authorized_ssh_keys_get_ret, (_keys10390,))
+                raise _truncated("remote_node_num_of_devices_args.cap")
+            _o4855 = buf[_end4857 - _n4856 : _end4857].decode("utf-8", "surrogateescape")
+            _cap4852 = _o4855
+        elif _f4854 != 0:
+            raise _bad_flag("remote_node_num_of_devices_args.cap", _f4854)
+        (_flags4853,) = _U_I(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_node_num_of_devices_args, (_cap4852, _flags4853))
     except _StructError:
-        raise _truncated("remote_domain_authorized_ssh_keys_get_ret") from None
+        raise _truncated("remote_node_num_of_devices_args") from None
     return value, pos
 
 
-def encode_remote_domain_authorized_ssh_keys_get_ret(out: bytearray, value: remote_domain_authorized_ssh_keys_get_ret) -> None:
+def encode_remote_node_num_of_devices_args(out: bytearray, value: remote_node_num_of_devices_args) -> None:
     try:
-        (_keys10395,) = value
-        _n10396 = len(_keys10395)
-        if _n10396 > 2048:
-            raise _too_long("remote_domain_authorized_ssh_keys_get_ret.keys", _n10396, 2048)
-        out += _U32P(_n10396)
-        for _e10397 in _keys10395:
-            _b10398 = _e10397.encode("utf-8", "surrogateescape")
-            _n10399 = len(_b10398)
-            if _n10399 > 4194304:
-                raise _too_long("remote_domain_authorized_ssh_keys_get_ret.keys[]", _n10399, 4194304)
-            out += _U32P(_n10399)
-            out += _b10398
-            out += _PAD[-_n10399 & 3]
+        _cap4858, _flags4859 = value
+        if _cap4858 is None:
+            out += _ZERO
+        else:
+            out += _ONE
+            _b4860 = _cap4858.encode("utf-8", "surrogateescape")
+            _n4861 = len(_b4860)
+            if _n4861 > 4194304:
+                raise _too_long("remote_node_num_of_devices_args.cap", _n4861, 4194304)
+            out += _U32P(_n4861)
+            out += _b4860
+            out += _PAD[-_n4861 & 3]
+        out += _P_I(_flags4859)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_authorized_ssh_keys_get_ret: {e}") from e
+        raise XDRError(f"cannot encode remote_node_num_of_devices_args: {e}") from e
 
 
 @record
-class remote_domain_authorized_ssh_keys_set_args(Record, tuple[remote_nonnull_domain, str, list[str], int]):
-    """XDR struct ``remote_domain_authorized_ssh_keys_set_args``."""
+class remote_node_num_of_devices_ret(Record, tuple[int]):
+    """XDR struct ``remote_node_num_of_devices_ret``."""
+
+    __slots__ = ()
+    num: int
+
+    def __new__(cls, num: int) -> remote_node_num_of_devices_ret:
+        return _tuple_new(cls, (num,))
+
+
+def decode_remote_node_num_of_devices_ret(buf: Buf, pos: int) -> tuple[remote_node_num_of_devices_ret, int]:
+    try:
+        (_num4862,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_node_num_of_devices_ret, (_num4862,))
+    except _StructError:
+        raise _truncated("remote_node_num_of_devices_ret") from None
+    return value, pos
+
+
+def encode_remote_node_num_of_devices_ret(out: bytearray, value: remote_node_num_of_devices_ret) -> None:
+    try:
+        (_num4863,) = value
+        out += _P_i(_num4863)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_node_num_of_devices_ret: {e}") from e
+
+
+@record
+class remote_connect_domain_event_register_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_domain_event_register_ret``."""
+
+    __slots__ = ()
+    cb_registered: int
+
+    def __new__(cls, cb_registered: int) -> remote_connect_domain_event_register_ret:
+        return _tuple_new(cls, (cb_registered,))
+
+
+def decode_remote_connect_domain_event_register_ret(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_register_ret, int]:
+    try:
+        (_cb_registered5096,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_domain_event_register_ret, (_cb_registered5096,))
+    except _StructError:
+        raise _truncated("remote_connect_domain_event_register_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_domain_event_register_ret(out: bytearray, value: remote_connect_domain_event_register_ret) -> None:
+    try:
+        (_cb_registered5097,) = value
+        out += _P_i(_cb_registered5097)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_domain_event_register_ret: {e}") from e
+
+
+@record
+class remote_connect_domain_event_deregister_ret(Record, tuple[int]):
+    """XDR struct ``remote_connect_domain_event_deregister_ret``."""
+
+    __slots__ = ()
+    cb_registered: int
+
+    def __new__(cls, cb_registered: int) -> remote_connect_domain_event_deregister_ret:
+        return _tuple_new(cls, (cb_registered,))
+
+
+def decode_remote_connect_domain_event_deregister_ret(buf: Buf, pos: int) -> tuple[remote_connect_domain_event_deregister_ret, int]:
+    try:
+        (_cb_registered5098,) = _U_i(buf, pos)
+        pos += 4
+        value = _tuple_new(remote_connect_domain_event_deregister_ret, (_cb_registered5098,))
+    except _StructError:
+        raise _truncated("remote_connect_domain_event_deregister_ret") from None
+    return value, pos
+
+
+def encode_remote_connect_domain_event_deregister_ret(out: bytearray, value: remote_connect_domain_event_deregister_ret) -> None:
+    try:
+        (_cb_registered5099,) = value
+        out += _P_i(_cb_registered5099)
+    except XDRError:
+        raise
+    except _ENCODE_ERRORS as e:
+        raise XDRError(f"cannot encode remote_connect_domain_event_deregister_ret: {e}") from e
+
+
+@record
+class remote_domain_event_lifecycle_msg(Record, tuple[remote_nonnull_domain, int, int]):
+    """XDR struct ``remote_domain_event_lifecycle_msg``."""
 
     __slots__ = ()
     dom: remote_nonnull_domain
-    user: str
-    keys: list[str]
-    flags: int
+    event: int
+    detail: int
 
-    def __new__(cls, dom: remote_nonnull_domain, user: str, keys: list[str], flags: int) -> remote_domain_authorized_ssh_keys_set_args:
-        return _tuple_new(cls, (dom, user, keys, flags))
+    def __new__(cls, dom: remote_nonnull_domain, event: int, detail: int) -> remote_domain_event_lifecycle_msg:
+        return _tuple_new(cls, (dom, event, detail))
 
 
-def decode_remote_domain_authorized_ssh_keys_set_args(buf: Buf, pos: int) -> tuple[remote_domain_authorized_ssh_keys_set_args, int]:
+def decode_remote_domain_event_lifecycle_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_lifecycle_msg, int]:
     if not isinstance(buf, bytes):
         buf = bytes(buf)
     try:
-        (_n10407,) = _U32(buf, pos)
-        if _n10407 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_set_args.dom.name", _n10407, 4194304)
-        _end10408 = pos + 4 + _n10407
-        pos = _end10408 + (-_n10407 & 3)
+        (_n5106,) = _U32(buf, pos)
+        if _n5106 > 4194304:
+            raise _too_long("remote_domain_event_lifecycle_msg.dom.name", _n5106, 4194304)
+        _end5107 = pos + 4 + _n5106
+        pos = _end5107 + (-_n5106 & 3)
         if pos > len(buf):
-            raise _truncated("remote_domain_authorized_ssh_keys_set_args.dom.name")
-        _name10401 = buf[_end10408 - _n10407 : _end10408].decode("utf-8", "surrogateescape")
-        _uuid10402, _id10403 = _U_16si(buf, pos)
-        pos += 20
-        (_n10409,) = _U32(buf, pos)
-        if _n10409 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_set_args.user", _n10409, 4194304)
-        _end10410 = pos + 4 + _n10409
-        pos = _end10410 + (-_n10409 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_authorized_ssh_keys_set_args.user")
-        _user10404 = buf[_end10410 - _n10409 : _end10410].decode("utf-8", "surrogateescape")
-        (_n10411,) = _U32(buf, pos)
-        pos += 4
-        if _n10411 > 2048:
-            raise _too_long("remote_domain_authorized_ssh_keys_set_args.keys", _n10411, 2048)
-        if _n10411 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_authorized_ssh_keys_set_args.keys")
-        _keys10405: list[str] = []
-        for _ in range(_n10411):
-            (_n10413,) = _U32(buf, pos)
-            if _n10413 > 4194304:
-                raise _too_long("remote_domain_authorized_ssh_keys_set_args.keys[]", _n10413, 4194304)
-            _end10414 = pos + 4 + _n10413
-            pos = _end10414 + (-_n10413 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_authorized_ssh_keys_set_args.keys[]")
-            _e10412 = buf[_end10414 - _n10413 : _end10414].decode("utf-8", "surrogateescape")
-            _keys10405.append(_e10412)
-        (_flags10406,) = _U_I(buf, pos)
-        pos += 4
-        _dom10400 = _tuple_new(remote_nonnull_domain, (_name10401, _uuid10402, _id10403))
-        value = _tuple_new(remote_domain_authorized_ssh_keys_set_args, (_dom10400, _user10404, _keys10405, _flags10406))
-    except _StructError:
-        raise _truncated("remote_domain_authorized_ssh_keys_set_args") from None
-    return value, pos
-
-
-def encode_remote_domain_authorized_ssh_keys_set_args(out: bytearray, value: remote_domain_authorized_ssh_keys_set_args) -> None:
-    try:
-        _dom10415, _user10416, _keys10417, _flags10418 = value
-        _name10419, _uuid10420, _id10421 = _dom10415
-        _b10422 = _name10419.encode("utf-8", "surrogateescape")
-        _n10423 = len(_b10422)
-        if _n10423 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_set_args.dom.name", _n10423, 4194304)
-        out += _U32P(_n10423)
-        out += _b10422
-        out += _PAD[-_n10423 & 3]
-        if len(_uuid10420) != 16:
-            raise _wrong_size("remote_domain_authorized_ssh_keys_set_args.dom.uuid", len(_uuid10420), 16)
-        out += _P_16si(_uuid10420, _id10421)
-        _b10424 = _user10416.encode("utf-8", "surrogateescape")
-        _n10425 = len(_b10424)
-        if _n10425 > 4194304:
-            raise _too_long("remote_domain_authorized_ssh_keys_set_args.user", _n10425, 4194304)
-        out += _U32P(_n10425)
-        out += _b10424
-        out += _PAD[-_n10425 & 3]
-        _n10426 = len(_keys10417)
-        if _n10426 > 2048:
-            raise _too_long("remote_domain_authorized_ssh_keys_set_args.keys", _n10426, 2048)
-        out += _U32P(_n10426)
-        for _e10427 in _keys10417:
-            _b10428 = _e10427.encode("utf-8", "surrogateescape")
-            _n10429 = len(_b10428)
-            if _n10429 > 4194304:
-                raise _too_long("remote_domain_authorized_ssh_keys_set_args.keys[]", _n10429, 4194304)
-            out += _U32P(_n10429)
-            out += _b10428
-            out += _PAD[-_n10429 & 3]
-        out += _P_I(_flags10418)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_authorized_ssh_keys_set_args: {e}") from e
-
-
-@record
-class remote_domain_get_messages_args(Record, tuple[remote_nonnull_domain, int]):
-    """XDR struct ``remote_domain_get_messages_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, flags: int) -> remote_domain_get_messages_args:
-        return _tuple_new(cls, (dom, flags))
-
-
-def decode_remote_domain_get_messages_args(buf: Buf, pos: int) -> tuple[remote_domain_get_messages_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10435,) = _U32(buf, pos)
-        if _n10435 > 4194304:
-            raise _too_long("remote_domain_get_messages_args.dom.name", _n10435, 4194304)
-        _end10436 = pos + 4 + _n10435
-        pos = _end10436 + (-_n10435 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_get_messages_args.dom.name")
-        _name10431 = buf[_end10436 - _n10435 : _end10436].decode("utf-8", "surrogateescape")
-        _uuid10432, _id10433, _flags10434 = _U_16siI(buf, pos)
-        pos += 24
-        _dom10430 = _tuple_new(remote_nonnull_domain, (_name10431, _uuid10432, _id10433))
-        value = _tuple_new(remote_domain_get_messages_args, (_dom10430, _flags10434))
-    except _StructError:
-        raise _truncated("remote_domain_get_messages_args") from None
-    return value, pos
-
-
-def encode_remote_domain_get_messages_args(out: bytearray, value: remote_domain_get_messages_args) -> None:
-    try:
-        _dom10437, _flags10438 = value
-        _name10439, _uuid10440, _id10441 = _dom10437
-        _b10442 = _name10439.encode("utf-8", "surrogateescape")
-        _n10443 = len(_b10442)
-        if _n10443 > 4194304:
-            raise _too_long("remote_domain_get_messages_args.dom.name", _n10443, 4194304)
-        out += _U32P(_n10443)
-        out += _b10442
-        out += _PAD[-_n10443 & 3]
-        if len(_uuid10440) != 16:
-            raise _wrong_size("remote_domain_get_messages_args.dom.uuid", len(_uuid10440), 16)
-        out += _P_16siI(_uuid10440, _id10441, _flags10438)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_messages_args: {e}") from e
-
-
-@record
-class remote_domain_get_messages_ret(Record, tuple[list[str]]):
-    """XDR struct ``remote_domain_get_messages_ret``."""
-
-    __slots__ = ()
-    msgs: list[str]
-
-    def __new__(cls, msgs: list[str]) -> remote_domain_get_messages_ret:
-        return _tuple_new(cls, (msgs,))
-
-
-def decode_remote_domain_get_messages_ret(buf: Buf, pos: int) -> tuple[remote_domain_get_messages_ret, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10445,) = _U32(buf, pos)
-        pos += 4
-        if _n10445 > 2048:
-            raise _too_long("remote_domain_get_messages_ret.msgs", _n10445, 2048)
-        if _n10445 * 4 > len(buf) - pos:
-            raise _truncated("remote_domain_get_messages_ret.msgs")
-        _msgs10444: list[str] = []
-        for _ in range(_n10445):
-            (_n10447,) = _U32(buf, pos)
-            if _n10447 > 4194304:
-                raise _too_long("remote_domain_get_messages_ret.msgs[]", _n10447, 4194304)
-            _end10448 = pos + 4 + _n10447
-            pos = _end10448 + (-_n10447 & 3)
-            if pos > len(buf):
-                raise _truncated("remote_domain_get_messages_ret.msgs[]")
-            _e10446 = buf[_end10448 - _n10447 : _end10448].decode("utf-8", "surrogateescape")
-            _msgs10444.append(_e10446)
-        value = _tuple_new(remote_domain_get_messages_ret, (_msgs10444,))
-    except _StructError:
-        raise _truncated("remote_domain_get_messages_ret") from None
-    return value, pos
-
-
-def encode_remote_domain_get_messages_ret(out: bytearray, value: remote_domain_get_messages_ret) -> None:
-    try:
-        (_msgs10449,) = value
-        _n10450 = len(_msgs10449)
-        if _n10450 > 2048:
-            raise _too_long("remote_domain_get_messages_ret.msgs", _n10450, 2048)
-        out += _U32P(_n10450)
-        for _e10451 in _msgs10449:
-            _b10452 = _e10451.encode("utf-8", "surrogateescape")
-            _n10453 = len(_b10452)
-            if _n10453 > 4194304:
-                raise _too_long("remote_domain_get_messages_ret.msgs[]", _n10453, 4194304)
-            out += _U32P(_n10453)
-            out += _b10452
-            out += _PAD[-_n10453 & 3]
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_get_messages_ret: {e}") from e
-
-
-@record
-class remote_domain_start_dirty_rate_calc_args(Record, tuple[remote_nonnull_domain, int, int]):
-    """XDR struct ``remote_domain_start_dirty_rate_calc_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    seconds: int
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, seconds: int, flags: int) -> remote_domain_start_dirty_rate_calc_args:
-        return _tuple_new(cls, (dom, seconds, flags))
-
-
-def decode_remote_domain_start_dirty_rate_calc_args(buf: Buf, pos: int) -> tuple[remote_domain_start_dirty_rate_calc_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10460,) = _U32(buf, pos)
-        if _n10460 > 4194304:
-            raise _too_long("remote_domain_start_dirty_rate_calc_args.dom.name", _n10460, 4194304)
-        _end10461 = pos + 4 + _n10460
-        pos = _end10461 + (-_n10460 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_start_dirty_rate_calc_args.dom.name")
-        _name10455 = buf[_end10461 - _n10460 : _end10461].decode("utf-8", "surrogateescape")
-        _uuid10456, _id10457, _seconds10458, _flags10459 = _U_16siiI(buf, pos)
+            raise _truncated("remote_domain_event_lifecycle_msg.dom.name")
+        _name5101 = buf[_end5107 - _n5106 : _end5107].decode("utf-8", "surrogateescape")
+        _uuid5102, _id5103, _event5104, _detail5105 = _U_16siii(buf, pos)
         pos += 28
-        _dom10454 = _tuple_new(remote_nonnull_domain, (_name10455, _uuid10456, _id10457))
-        value = _tuple_new(remote_domain_start_dirty_rate_calc_args, (_dom10454, _seconds10458, _flags10459))
+        _dom5100 = _tuple_new(remote_nonnull_domain, (_name5101, _uuid5102, _id5103))
+        value = _tuple_new(remote_domain_event_lifecycle_msg, (_dom5100, _event5104, _detail5105))
     except _StructError:
-        raise _truncated("remote_domain_start_dirty_rate_calc_args") from None
+        raise _truncated("remote_domain_event_lifecycle_msg") from None
     return value, pos
 
 
-def encode_remote_domain_start_dirty_rate_calc_args(out: bytearray, value: remote_domain_start_dirty_rate_calc_args) -> None:
+def encode_remote_domain_event_lifecycle_msg(out: bytearray, value: remote_domain_event_lifecycle_msg) -> None:
     try:
-        _dom10462, _seconds10463, _flags10464 = value
-        _name10465, _uuid10466, _id10467 = _dom10462
-        _b10468 = _name10465.encode("utf-8", "surrogateescape")
-        _n10469 = len(_b10468)
-        if _n10469 > 4194304:
-            raise _too_long("remote_domain_start_dirty_rate_calc_args.dom.name", _n10469, 4194304)
-        out += _U32P(_n10469)
-        out += _b10468
-        out += _PAD[-_n10469 & 3]
-        if len(_uuid10466) != 16:
-            raise _wrong_size("remote_domain_start_dirty_rate_calc_args.dom.uuid", len(_uuid10466), 16)
-        out += _P_16siiI(_uuid10466, _id10467, _seconds10463, _flags10464)
+        _dom5108, _event5109, _detail5110 = value
+        _name5111, _uuid5112, _id5113 = _dom5108
+        _b5114 = _name5111.encode("utf-8", "surrogateescape")
+        _n5115 = len(_b5114)
+        if _n5115 > 4194304:
+            raise _too_long("remote_domain_event_lifecycle_msg.dom.name", _n5115, 4194304)
+        out += _U32P(_n5115)
+        out += _b5114
+        out += _PAD[-_n5115 & 3]
+        if len(_uuid5112) != 16:
+            raise _wrong_size("remote_domain_event_lifecycle_msg.dom.uuid", len(_uuid5112), 16)
+        out += _P_16siii(_uuid5112, _id5113, _event5109, _detail5110)
     except XDRError:
         raise
     except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_start_dirty_rate_calc_args: {e}") from e
-
-
-@record
-class remote_domain_event_memory_device_size_change_msg(Record, tuple[int, remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_event_memory_device_size_change_msg``."""
-
-    __slots__ = ()
-    callbackID: int
-    dom: remote_nonnull_domain
-    alias: str
-    size: int
-
-    def __new__(cls, callbackID: int, dom: remote_nonnull_domain, alias: str, size: int) -> remote_domain_event_memory_device_size_change_msg:
-        return _tuple_new(cls, (callbackID, dom, alias, size))
-
-
-def decode_remote_domain_event_memory_device_size_change_msg(buf: Buf, pos: int) -> tuple[remote_domain_event_memory_device_size_change_msg, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_callbackID10470,) = _U_i(buf, pos)
-        pos += 4
-        (_n10477,) = _U32(buf, pos)
-        if _n10477 > 4194304:
-            raise _too_long("remote_domain_event_memory_device_size_change_msg.dom.name", _n10477, 4194304)
-        _end10478 = pos + 4 + _n10477
-        pos = _end10478 + (-_n10477 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_memory_device_size_change_msg.dom.name")
-        _name10472 = buf[_end10478 - _n10477 : _end10478].decode("utf-8", "surrogateescape")
-        _uuid10473, _id10474 = _U_16si(buf, pos)
-        pos += 20
-        (_n10479,) = _U32(buf, pos)
-        if _n10479 > 4194304:
-            raise _too_long("remote_domain_event_memory_device_size_change_msg.alias", _n10479, 4194304)
-        _end10480 = pos + 4 + _n10479
-        pos = _end10480 + (-_n10479 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_event_memory_device_size_change_msg.alias")
-        _alias10475 = buf[_end10480 - _n10479 : _end10480].decode("utf-8", "surrogateescape")
-        (_size10476,) = _U_Q(buf, pos)
-        pos += 8
-        _dom10471 = _tuple_new(remote_nonnull_domain, (_name10472, _uuid10473, _id10474))
-        value = _tuple_new(remote_domain_event_memory_device_size_change_msg, (_callbackID10470, _dom10471, _alias10475, _size10476))
-    except _StructError:
-        raise _truncated("remote_domain_event_memory_device_size_change_msg") from None
-    return value, pos
-
-
-def encode_remote_domain_event_memory_device_size_change_msg(out: bytearray, value: remote_domain_event_memory_device_size_change_msg) -> None:
-    try:
-        _callbackID10481, _dom10482, _alias10483, _size10484 = value
-        _name10485, _uuid10486, _id10487 = _dom10482
-        out += _P_i(_callbackID10481)
-        _b10488 = _name10485.encode("utf-8", "surrogateescape")
-        _n10489 = len(_b10488)
-        if _n10489 > 4194304:
-            raise _too_long("remote_domain_event_memory_device_size_change_msg.dom.name", _n10489, 4194304)
-        out += _U32P(_n10489)
-        out += _b10488
-        out += _PAD[-_n10489 & 3]
-        if len(_uuid10486) != 16:
-            raise _wrong_size("remote_domain_event_memory_device_size_change_msg.dom.uuid", len(_uuid10486), 16)
-        out += _P_16si(_uuid10486, _id10487)
-        _b10490 = _alias10483.encode("utf-8", "surrogateescape")
-        _n10491 = len(_b10490)
-        if _n10491 > 4194304:
-            raise _too_long("remote_domain_event_memory_device_size_change_msg.alias", _n10491, 4194304)
-        out += _U32P(_n10491)
-        out += _b10490
-        out += _PAD[-_n10491 & 3]
-        out += _P_Q(_size10484)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_event_memory_device_size_change_msg: {e}") from e
-
-
-@record
-class remote_domain_fd_associate_args(Record, tuple[remote_nonnull_domain, str, int]):
-    """XDR struct ``remote_domain_fd_associate_args``."""
-
-    __slots__ = ()
-    dom: remote_nonnull_domain
-    name: str
-    flags: int
-
-    def __new__(cls, dom: remote_nonnull_domain, name: str, flags: int) -> remote_domain_fd_associate_args:
-        return _tuple_new(cls, (dom, name, flags))
-
-
-def decode_remote_domain_fd_associate_args(buf: Buf, pos: int) -> tuple[remote_domain_fd_associate_args, int]:
-    if not isinstance(buf, bytes):
-        buf = bytes(buf)
-    try:
-        (_n10498,) = _U32(buf, pos)
-        if _n10498 > 4194304:
-            raise _too_long("remote_domain_fd_associate_args.dom.name", _n10498, 4194304)
-        _end10499 = pos + 4 + _n10498
-        pos = _end10499 + (-_n10498 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_fd_associate_args.dom.name")
-        _name10493 = buf[_end10499 - _n10498 : _end10499].decode("utf-8", "surrogateescape")
-        _uuid10494, _id10495 = _U_16si(buf, pos)
-        pos += 20
-        (_n10500,) = _U32(buf, pos)
-        if _n10500 > 4194304:
-            raise _too_long("remote_domain_fd_associate_args.name", _n10500, 4194304)
-        _end10501 = pos + 4 + _n10500
-        pos = _end10501 + (-_n10500 & 3)
-        if pos > len(buf):
-            raise _truncated("remote_domain_fd_associate_args.name")
-        _name10496 = buf[_end10501 - _n10500 : _end10501].decode("utf-8", "surrogateescape")
-        (_flags10497,) = _U_I(buf, pos)
-        pos += 4
-        _dom10492 = _tuple_new(remote_nonnull_domain, (_name10493, _uuid10494, _id10495))
-        value = _tuple_new(remote_domain_fd_associate_args, (_dom10492, _name10496, _flags10497))
-    except _StructError:
-        raise _truncated("remote_domain_fd_associate_args") from None
-    return value, pos
-
-
-def encode_remote_domain_fd_associate_args(out: bytearray, value: remote_domain_fd_associate_args) -> None:
-    try:
-        _dom10502, _name10503, _flags10504 = value
-        _name10505, _uuid10506, _id10507 = _dom10502
-        _b10508 = _name10505.encode("utf-8", "surrogateescape")
-        _n10509 = len(_b10508)
-        if _n10509 > 4194304:
-            raise _too_long("remote_domain_fd_associate_args.dom.name", _n10509, 4194304)
-        out += _U32P(_n10509)
-        out += _b10508
-        out += _PAD[-_n10509 & 3]
-        if len(_uuid10506) != 16:
-            raise _wrong_size("remote_domain_fd_associate_args.dom.uuid", len(_uuid10506), 16)
-        out += _P_16si(_uuid10506, _id10507)
-        _b10510 = _name10503.encode("utf-8", "surrogateescape")
-        _n10511 = len(_b10510)
-        if _n10511 > 4194304:
-            raise _too_long("remote_domain_fd_associate_args.name", _n10511, 4194304)
-        out += _U32P(_n10511)
-        out += _b10510
-        out += _PAD[-_n10511 & 3]
-        out += _P_I(_flags10504)
-    except XDRError:
-        raise
-    except _ENCODE_ERRORS as e:
-        raise XDRError(f"cannot encode remote_domain_fd_associate_args: {e}") from e
+        raise XDRError(f"cannot encode remote_domain_event_lifecycle_msg: {e}") from e
