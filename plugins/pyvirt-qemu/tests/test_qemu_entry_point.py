@@ -1,8 +1,11 @@
 """Which qemu: URIs this process serves: embed here, system/session only inside pyvirtd."""
 
+from pathlib import Path
+
 import pytest
 
 import pyvirt
+from conftest import domain_xml
 from pyvirt import registry
 from pyvirt.plugins import host
 from pyvirt.uri import parse
@@ -29,3 +32,15 @@ def test_embed_needs_an_absolute_root() -> None:
 def test_unknown_path_is_refused() -> None:
     with pytest.raises(pyvirt.ConnectError, match="unexpected QEMU URI path"):
         pyvirt.open("qemu:///nowhere")
+
+
+def test_system_is_served_inside_the_daemon_under_its_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What pyvirtd gets: server_side set, the driver keeps every file under the daemon's root."""
+    monkeypatch.setattr(host(), "server_side", True)
+    monkeypatch.setenv("PYVIRTD_ROOT", str(root))
+    with pyvirt.open("qemu:///system") as conn:
+        dom = conn.create_domain(domain_xml("sys"))
+        assert (root / "run" / "pyvirt" / "qemu" / "sys.xml").exists()
+        assert (root / "var" / "log" / "pyvirt" / "qemu" / "sys.log").exists()
+        dom.destroy()
+        assert not list((root / "run" / "pyvirt" / "qemu").glob("*.qmp"))

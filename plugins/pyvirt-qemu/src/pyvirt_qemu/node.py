@@ -1,8 +1,8 @@
-"""Facts about the host: node info, free memory, and the capabilities documents.
+"""Facts about the host: node info, free memory, and the capabilities document.
 
-The host capabilities and ``domcapabilities`` documents follow libvirt's format, built from
-/proc and from the default emulator's probed capabilities (:mod:`.probe`), so tools that read
-libvirt's documents find the same elements here.
+The capabilities document follows libvirt's format, built from /proc and from the default
+emulator's probed capabilities (:mod:`.probe`), so tools that read libvirt's find the same
+elements here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from lxml import etree
 from pyvirt.types import NodeInfo
 from pyvirt.xml.canonical import serialize
 from pyvirt_qemu import probe
-from pyvirt_qemu.cpu import DEFAULT_MODEL
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.prepare import ARCH, DEFAULT_EMULATOR
 
@@ -89,44 +88,3 @@ def capabilities_xml(layout: Layout) -> str:
     _el(features, "cpuselection")
     _el(features, "deviceboot")
     return serialize(root)
-
-
-def domain_capabilities_xml(layout: Layout, virt_type: str, machine: str | None) -> str:
-    """``virsh domcapabilities``: what this emulator offers a domain of ``virt_type``.
-
-    Under KVM the custom CPU models listed usable are those the host lacks no feature for.
-    """
-    caps = emulator_caps(layout)
-    chosen = caps.machine(machine) if machine else caps.default_machine
-    root = etree.Element("domainCapabilities")
-    _el(root, "path", caps.path)
-    _el(root, "domain", virt_type)
-    _el(root, "machine", chosen.name if chosen else (machine or ""))
-    _el(root, "arch", ARCH)
-    _el(root, "vcpu", max=str(chosen.max_cpus if chosen else 1))
-    cpu = _el(root, "cpu")
-    _el(cpu, "mode", name="host-passthrough", supported="yes")
-    _el(cpu, "mode", name="maximum", supported="yes")
-    _el(_el(cpu, "mode", name="host-model", supported="yes"), "model", DEFAULT_MODEL, fallback="forbid")
-    custom = _el(cpu, "mode", name="custom", supported="yes")
-    for name, missing in sorted(caps.cpu_unavailable.items()):
-        if name not in ("host", "max", "base"):
-            usable = "no" if missing and virt_type == "kvm" else "yes"
-            _el(custom, "model", name, usable=usable)
-    devices = _el(root, "devices")
-    for tag, enums in _DEVICE_ENUMS:
-        dev = _el(devices, tag, supported="yes")
-        for enum_name, values in enums:
-            enum = _el(dev, "enum", name=enum_name)
-            for value in values:
-                _el(enum, "value", value)
-    return serialize(root)
-
-
-_DEVICE_ENUMS: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
-    ("disk", (("diskDevice", ("disk", "cdrom")), ("bus", ("ide", "scsi", "virtio", "sata")))),
-    ("graphics", (("type", ("vnc",)),)),
-    ("video", (("modelType", ("vga", "cirrus", "virtio", "none")),)),
-    ("rng", (("model", ("virtio",)), ("backendModel", ("random",)))),
-)
-"""What :mod:`.support` accepts, as domcapabilities enumerates it."""
