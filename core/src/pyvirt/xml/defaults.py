@@ -1584,7 +1584,7 @@ def _order_controllers(devices: etree._Element, controllers: list[etree._Element
 
 
 _FILE_IN_LIMIT = 256
-_MAX_IMPLICIT_CONTROLLERS = 4096
+_MAX_IMPLICIT_CONTROLLERS = 65535
 """Highest drive controller index accepted: libvirt would add every controller up to it, so an
 unbounded index is a way to make the parser build millions of elements."""
 _COMPANION_PORTS = {"ich9-uhci1": "0", "ich9-uhci2": "2", "ich9-uhci3": "4"}
