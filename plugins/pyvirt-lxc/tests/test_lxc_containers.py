@@ -243,3 +243,26 @@ def test_user_namespace_from_idmap(lxc: pyvirt.Connection, rootfs: str, open_roo
         uid_line = next(line for line in f if line.startswith("Uid:"))
     assert uid_line.split()[1] == "200000"  # root inside is an unprivileged user outside
     dom.destroy()
+
+
+def test_reboot_inside_restarts_the_container(lxc: pyvirt.Connection, rootfs: str, tmp_path: str) -> None:
+    state = os.path.join(str(tmp_path), "state")
+    os.makedirs(state)
+    devices = f"<filesystem type='mount'><source dir='{state}'/><target dir='/state'/></filesystem>"
+    boot = "echo up >> /state/boots; [ $(wc -l < /state/boots) -ge 2 ] || reboot -f; exec sleep 1000"
+    dom = lxc.create_domain(container_xml("rebooter", rootfs, args=["-c", boot], extra_devices=devices))
+    first = live(dom)
+    boots = os.path.join(state, "boots")
+    open(boots, "a").close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(boots) as f:
+            if f.read() == "up\nup\n":
+                break
+        time.sleep(0.02)
+    with open(boots) as f:
+        assert f.read() == "up\nup\n"
+    again = live(dom)
+    assert again.id == first.id and again.init_pid != first.init_pid
+    assert dom.state()[0] == DomainState.RUNNING
+    dom.destroy()

@@ -86,7 +86,11 @@ class LxcConnection(DriverConnection):
     def open_embedded(cls, uri: URI, events: EventSink, root: str) -> LxcConnection:
         root = os.path.realpath(root)
         node = Node.acquire(
-            root, lambda: Store(os.path.join(root, "config"), os.path.join(root, "run")), embed_scope(root), _autostart
+            root,
+            lambda: Store(os.path.join(root, "config"), os.path.join(root, "run")),
+            embed_scope(root),
+            _autostart,
+            _restart,
         )
         return cls(uri, events, node)
 
@@ -96,7 +100,7 @@ class LxcConnection(DriverConnection):
         config = os.path.join(root, SYSTEM_CONFIG.lstrip("/"))
         run = os.path.join(root, SYSTEM_RUN.lstrip("/"))
         scope = "system" if root == "/" else embed_scope(root)
-        node = Node.acquire(f"system:{root}", lambda: Store(config, run), scope, _autostart)
+        node = Node.acquire(f"system:{root}", lambda: Store(config, run), scope, _autostart, _restart)
         return cls(uri, events, node)
 
     def close(self) -> None:
@@ -525,6 +529,11 @@ def _kill(node: Node, entry: Entry) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(runtime.init_pid, signal.SIGKILL)
     node.cgroup(entry.name).kill_all()
+
+
+def _restart(node: Node, entry: Entry, live: DomainDef, domain_id: int) -> None:
+    """Start ``entry`` again with the definition it ran, keeping its ID (a reboot inside it)."""
+    _start(node, entry, live, False, domain_id=domain_id, announce=False)
 
 
 def _autostart(node: Node) -> None:

@@ -29,6 +29,12 @@ from pyvirt_lxc.store import Runtime, Store
 log = get_logger("pyvirt.lxc")
 
 EventSink = Callable[[DomainEvent], None]
+Restart = Callable[["Node", "Entry", DomainDef, int], None]
+
+
+def _asked_to_reboot(exit_info: dict[str, int | None] | None) -> bool:
+    status = exit_info.get("status") if exit_info else None
+    return status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGHUP
 
 
 @dataclass
@@ -80,16 +86,22 @@ class Node:
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._stop = False
         self._watcher: threading.Thread | None = None
+        self.restart: Restart = self._no_restart
+        """Starts a container again after a reboot inside it (``reboot`` in a PID namespace
+        ends its init with SIGHUP); the driver sets it."""
 
     # -- opening and closing ------------------------------------------------------------------
 
     @classmethod
-    def acquire(cls, key: str, make_store: Callable[[], Store], scope: str, first_open: Callable[[Node], None]) -> Node:
+    def acquire(
+        cls, key: str, make_store: Callable[[], Store], scope: str, first_open: Callable[[Node], None], restart: Restart
+    ) -> Node:
         """The node of root ``key``, loaded on its first open in this process."""
         with cls._open_lock:
             node = cls._open.get(key)
             if node is None:
                 node = cls(key, make_store(), scope)
+                node.restart = restart
                 node._take_root()
                 try:
                     node._load()
@@ -199,10 +211,21 @@ class Node:
             cg.remove()
         except Exception as exc:
             log.warning("cgroup left behind", name=name, error=str(exc))
+        live = entry.live
+        rebooted = False
         if detail is None:
-            detail = self._detail_from_exit(entry, self.store.read_exit(name))
+            exit_info = self.store.read_exit(name)
+            detail = self._detail_from_exit(entry, exit_info)
+            rebooted = entry.stopping is None and _asked_to_reboot(exit_info) and live is not None
         self.store.clear_runtime(name)
         entry.runtime, entry.live, entry.stopping = None, None, None
+        if rebooted and live is not None and live.root.findtext("on_reboot", "restart") == "restart":
+            try:
+                self.restart(self, entry, live, runtime.id)
+                return
+            except Exception as exc:
+                log.warning("restart after a reboot inside the container failed", name=name, error=str(exc))
+                detail = StoppedDetail.FAILED
         entry.shutoff_reason = {
             StoppedDetail.SHUTDOWN: ShutoffReason.SHUTDOWN,
             StoppedDetail.DESTROYED: ShutoffReason.DESTROYED,
@@ -212,6 +235,10 @@ class Node:
         if entry.config is None:
             del self.entries[ref.uuid]
         self.emit(ref, DomainEventType.STOPPED, detail)
+
+    @staticmethod
+    def _no_restart(node: Node, entry: Entry, live: DomainDef, domain_id: int) -> None:
+        raise RuntimeError("this node cannot restart containers")
 
     @staticmethod
     def _detail_from_exit(entry: Entry, exit_info: dict[str, int | None] | None) -> StoppedDetail:
