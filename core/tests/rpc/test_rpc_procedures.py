@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 
 import pytest
@@ -102,6 +103,12 @@ def test_struct_values_behave_like_named_tuples() -> None:
     assert dom._asdict() == {"name": "test", "uuid": bytes(16), "id": 1}
     assert repr(dom) == "remote_nonnull_domain(name='test', uuid=b'" + "\\x00" * 16 + "', id=1)"
     assert pickle.loads(pickle.dumps(dom)) == dom
+    assert copy.deepcopy(dom) == dom and type(copy.copy(dom)) is rp.remote_nonnull_domain
+    match dom:
+        case rp.remote_nonnull_domain(name, _uuid, id=number):
+            assert (name, number) == ("test", 1)
+        case _:
+            pytest.fail("positional and keyword patterns must match")
     with pytest.raises(TypeError, match="no field"):
         dom._replace(nope=1)
     with pytest.raises(AttributeError):

@@ -71,11 +71,13 @@ class Record(tuple[Any, ...]):
     compiles its ``__new__`` from source); these classes carry a precompiled ``__new__`` and get
     C-level field getters from :func:`record`, so importing the whole protocol stays cheap.
     They offer the NamedTuple API callers use: positional and keyword construction, attribute
-    access, unpacking, ``_fields``, ``_replace``, ``_asdict``, equality, repr, pickling.
+    access, unpacking, ``_fields``, ``_replace``, ``_asdict``, ``match`` patterns, equality, repr,
+    pickling and copying.
     """
 
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
+    __match_args__: ClassVar[tuple[str, ...]] = ()
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self, strict=True))
@@ -98,6 +100,7 @@ def record(cls: type[_T]) -> type[_T]:
     """Give a generated struct class its ``_fields`` (from its annotations) and field getters."""
     # Not inspect.get_annotations: importing inspect costs more than the whole protocol module.
     cls._fields = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+    setattr(cls, "__match_args__", cls._fields)  # noqa: B010  (mypy forbids assigning __match_args__)
     for index, name in enumerate(cls._fields):
         setattr(cls, name, _tuplegetter(index, f"field {index}: {name}"))
     return cls
