@@ -115,7 +115,7 @@ def normalize(text: str) -> str:
     return text
 
 
-def virsh(uri: str, command: str, *, readonly: bool = False, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def virsh(uri: str, command: str, *, readonly: bool = False, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     args = ["virsh", *(["-r"] if readonly else []), "-c", uri, command]
     done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=_env())
     done.stdout, done.stderr = normalize(done.stdout), normalize(done.stderr)
