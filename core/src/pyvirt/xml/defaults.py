@@ -1497,6 +1497,7 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
         if _first(ctrl, "master") is None:
             last_master[ctype] = ctrl.get("index", "0")
     needed: list[tuple[str, int]] = []
+    highest: dict[str, tuple[int, etree._Element]] = {}
     for address in select(_DRIVE_ADDRESSES, devices):
         dev = address.getparent()
         if dev is not None:
@@ -1507,14 +1508,17 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             elif dev.tag == "hostdev":
                 bus = "scsi"
             if bus in _DRIVE_LAYOUT:
-                # virDomainDefAddDiskControllersForType: every index up to the highest used
-                top = int(address.get("controller", "0"))
-                if top > _MAX_IMPLICIT_CONTROLLERS:
-                    raise XMLError(
-                        f"XML error: drive address controller {top} would need too many implicit controllers",
-                        line=line_of(address),
-                    )
-                needed += [(str(bus), i) for i in range(top + 1)]
+                index = int(address.get("controller", "0"))
+                if index >= highest.get(str(bus), (-1, address))[0]:
+                    highest[str(bus)] = (index, address)
+    for bus, (top, address) in highest.items():
+        # virDomainDefAddDiskControllersForType: every index up to the highest used
+        if top > _MAX_IMPLICIT_CONTROLLERS:
+            raise XMLError(
+                f"XML error: drive address controller {top} would need too many implicit controllers",
+                line=line_of(address),
+            )
+        needed += [(bus, i) for i in range(top + 1)]
     if "smartcard" in groups:
         needed.append(("ccid", 0))
     if "console" in groups or "channel" in groups:
