@@ -78,13 +78,21 @@ class RemoteConnection(DriverConnection):
 
     # -- opening (used by pyvirt.remote.opening) --------------------------------------------
 
-    def subscribe_lifecycle(self) -> None:
-        """Ask the far side for every domain lifecycle event of this connection."""
-        ret = self._call(
-            rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
-            rp.remote_connect_domain_event_callback_register_any_args(_EVENT_ID_LIFECYCLE, None),
+    def start_events_and_keepalive(self, keepalive_feature: int, interval: float, count: int) -> None:
+        """Ask for every domain lifecycle event of this connection, and whether the far side
+        speaks keepalive (asking also starts its PINGs); both questions in one round trip."""
+        supported, registered = self._client.call_many(
+            [
+                (rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, rp.remote_connect_supports_feature_args(keepalive_feature)),
+                (
+                    rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+                    rp.remote_connect_domain_event_callback_register_any_args(_EVENT_ID_LIFECYCLE, None),
+                ),
+            ]
         )
-        self._lifecycle_callback = ret.callbackID
+        self._lifecycle_callback = registered.callbackID
+        if supported.supported:
+            self._client.start_keepalive(interval, count)
 
     def _on_event(self, procedure: int, payload: bytes) -> None:
         if procedure != rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE:

@@ -56,12 +56,7 @@ def open_target(target: Target, events: EventSink) -> RemoteConnection:
         _authenticate(conn, target)
         flags = CONNECT_RO if target.read_only else 0
         conn.client.call(rp.REMOTE_PROC_CONNECT_OPEN, rp.remote_connect_open_args(target.open_name, flags))
-        supported = conn.client.call(
-            rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, rp.remote_connect_supports_feature_args(FEATURE_PROGRAM_KEEPALIVE)
-        ).supported
-        if supported:
-            conn.client.start_keepalive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
-        conn.subscribe_lifecycle()
+        conn.start_events_and_keepalive(FEATURE_PROGRAM_KEEPALIVE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
     except BaseException:
         conn.client.close()
         raise
