@@ -55,6 +55,13 @@ def test_pack_message_encodes_the_payload_in_place() -> None:
     assert pack_message(header, None) == encode_message(header) == struct.pack(">7I", 28, *header)
 
 
+def test_header_fields_out_of_range_are_xdr_errors() -> None:
+    with pytest.raises(XDRError, match="cannot encode header"):
+        encode_message(Header(2**32, 1, 1, 0, 1, 0))
+    with pytest.raises(XDRError, match="cannot encode header"):
+        pack_message(Header(1, 1, 2**31, 0, 1, 0), None)
+
+
 def test_header_reply_and_negative_fields() -> None:
     call = Header(rp.REMOTE_PROGRAM, 1, -5, MessageType.CALL, 2**32 - 1, Status.OK)
     assert call.reply(Status.ERROR) == Header(rp.REMOTE_PROGRAM, 1, -5, MessageType.REPLY, 2**32 - 1, Status.ERROR)

@@ -140,7 +140,10 @@ def encode_message(header: Header, payload: Buf = b"") -> bytes:
     length = FRAME_MIN + len(payload)
     if length - LEN_SIZE > MESSAGE_MAX:
         raise XDRError(f"message of {length} bytes exceeds the maximum {MESSAGE_MAX + LEN_SIZE}")
-    return _LEN_HEADER.pack(length, *header) + payload
+    try:
+        return _LEN_HEADER.pack(length, *header) + payload
+    except struct.error as e:
+        raise XDRError(f"cannot encode header {header}: {e}") from e
 
 
 def pack_message(header: Header, codec: Codec | None, value: Any = None) -> bytes:
@@ -153,7 +156,10 @@ def pack_message(header: Header, codec: Codec | None, value: Any = None) -> byte
         codec.encode(out, value)
     if len(out) - LEN_SIZE > MESSAGE_MAX:
         raise XDRError(f"message of {len(out)} bytes exceeds the maximum {MESSAGE_MAX + LEN_SIZE}")
-    _LEN_HEADER.pack_into(out, 0, len(out), *header)
+    try:
+        _LEN_HEADER.pack_into(out, 0, len(out), *header)
+    except struct.error as e:
+        raise XDRError(f"cannot encode header {header}: {e}") from e
     return bytes(out)
 
 
