@@ -229,3 +229,17 @@ def test_open_close_and_failed_opens_leave_no_thread_or_descriptor(server: FakeS
     while (threading.active_count(), _fds()) != (threads, fds) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert (threading.active_count(), _fds()) == (threads, fds)
+
+
+def test_calls_sent_together_come_back_in_order_and_errors_after_all_replies(server: FakeServer) -> None:
+    client = _client(server)
+    try:
+        version, kind = client.call_many(
+            [(rp.REMOTE_PROC_CONNECT_GET_VERSION, None), (rp.REMOTE_PROC_CONNECT_GET_TYPE, None)]
+        )
+        assert (version.hv_ver, kind.type) == (1002003, "FAKE")
+        with pytest.raises(UnsupportedError, match="unsupported procedure 59"):
+            client.call_many([(rp.REMOTE_PROC_CONNECT_GET_HOSTNAME, None), (rp.REMOTE_PROC_CONNECT_GET_TYPE, None)])
+        assert client.call(rp.REMOTE_PROC_CONNECT_GET_TYPE).type == "FAKE"  # nothing left behind
+    finally:
+        client.close()
