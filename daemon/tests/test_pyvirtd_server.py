@@ -421,3 +421,22 @@ def test_callback_events_filtered_by_domain(pyvirtd: DaemonProcess) -> None:
     err = c.call(deregister, rp.remote_connect_domain_event_callback_deregister_any_args(wanted))
     assert is_error(err) and f"callback {wanted} not registered" in err.message
     c.close()
+
+
+def test_client_that_never_reads_is_dropped(shared_pyvirtd: DaemonProcess) -> None:
+    reader, hog = RawClient(shared_pyvirtd.socket), RawClient(shared_pyvirtd.socket)
+    reader.open()
+    hog.open()
+    calls = b"".join(hog.packet(rp.REMOTE_PROC_CONNECT_GET_CAPABILITIES) for _ in range(16000))  # ~45 MiB of replies
+    hog.sock.settimeout(120)
+    try:
+        hog.send(calls)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    deadline = time.monotonic() + 120
+    while "left unread" not in shared_pyvirtd.stderr() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "left unread" in shared_pyvirtd.stderr()
+    assert _alive(reader)
+    reader.close()
+    hog.close()

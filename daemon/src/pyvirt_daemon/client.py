@@ -56,6 +56,9 @@ _LEN_HEADER = struct.Struct(">IIIiiIi")
 _CALL = MessageType.CALL
 _OK = Status.OK
 _KEEPALIVE = kp.KEEPALIVE_PROGRAM
+UNREAD_MAX = MESSAGE_MAX
+"""A client that leaves more than one largest message unread is not reading at all: it is
+dropped rather than letting the daemon buffer for it without bound."""
 
 
 def rpc_error(message: str, code: ErrorCode = ErrorCode.RPC) -> PyvirtError:
@@ -138,14 +141,18 @@ class Client(asyncio.Protocol):
 
     # -- closing -------------------------------------------------------------------------------
 
-    def drop(self, why: str) -> None:
-        """Close this client at once (it misbehaved, or the admin asked)."""
+    def drop(self, why: str, *, abort: bool = False) -> None:
+        """Close this client at once (it misbehaved, or the admin asked); what is queued for it
+        is still sent, unless ``abort`` (it does not read)."""
         if self._closing:
             return
         log.warning("dropping client", client=self.id, why=why, **self.identity.describe())
         self._closing = True
         if self.transport is not None:
-            self.transport.close()
+            if abort:
+                self.transport.abort()
+            else:
+                self.transport.close()
 
     async def finish(self) -> None:
         """Clean close for shutdown: let in-flight calls reply, then close after the last write."""
@@ -242,6 +249,8 @@ class Client(asyncio.Protocol):
         transport = self.transport
         if transport is not None and not transport.is_closing():
             transport.write(data)
+            if transport.get_write_buffer_size() > UNREAD_MAX:
+                self.drop(f"more than {UNREAD_MAX} bytes of replies and events left unread", abort=True)
 
     def _reply(self, header: Header, codec: Codec | None, value: Any) -> None:
         try:
