@@ -432,6 +432,14 @@ def check_network(root: etree._Element) -> None:
     if forward is None:
         return
     mode = forward.get("mode", "nat")
+    if mode in ("route", "nat", "open"):
+        # virNetworkDefParseXML: L3 forwarding needs an address and at most one interface
+        if _first(root, "ip") is None:
+            raise _fail(f"{mode} forwarding requested, but no IP address provided for network '{name}'", forward)
+        if len(list(forward.iterchildren("interface"))) > 1:
+            raise _fail(
+                f"multiple forwarding interfaces specified for network '{name}', only one is supported", forward
+            )
     if mode == "open" and (forward.get("dev") is not None or _first(forward, "interface") is not None):
         raise _fail(f"forward dev not allowed for network '{name}' with forward mode='open'", forward)
     seen_pci: set[tuple[int, ...]] = set()

@@ -1860,15 +1860,27 @@ _VOL_TYPE_BY_POOL = {
 _VOL_FORMAT_BY_POOL = {"dir": "raw", "fs": "raw", "netfs": "raw", "vstorage": "raw", "gluster": "raw", "disk": "none"}
 
 
+_VOL_CHILDREN = frozenset(("name", "key", "capacity", "allocation", "target", "backingStore"))
+_VOL_TARGET_CHILDREN = frozenset(
+    ("path", "format", "permissions", "timestamps", "encryption", "compat", "clusterSize", "features")
+)
+
+
 def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> None:
     """libvirt's volume parse-time defaults; the pool decides the type and format."""
     if root.get("type") is None:
         vtype = _VOL_TYPE_BY_POOL.get(pool_type)
         if vtype is not None:
             root.set("type", vtype)
-    # <source> of a volume is output-only (extents of a logical volume): libvirt ignores it.
-    for src in list(root.iterchildren("source")):
-        root.remove(src)
+    # What virStorageVolDefParseXML reads; the rest (<source>, output-only extents of a logical
+    # volume; <physical>, computed; <nocow>, read but never printed) is dropped.
+    for child in list(root):
+        if child.tag not in _VOL_CHILDREN:
+            root.remove(child)
+    for target in root.iterchildren("target"):
+        for child in list(target):
+            if child.tag not in _VOL_TARGET_CHILDREN:
+                target.remove(child)
     cap = _first(root, "capacity")
     if cap is None and not no_capacity:
         raise XMLError("XML error: missing capacity element", line=line_of(root))
