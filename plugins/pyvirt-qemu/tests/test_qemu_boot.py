@@ -218,3 +218,19 @@ def test_vcpus_are_hot_plugged_up_to_the_maximum(conn: pyvirt.Connection) -> Non
     with pytest.raises(pyvirt.OperationInvalidError, match="co-operation"):
         dom.set_vcpus(2, pyvirt.ModifyScope.LIVE)
     dom.destroy()
+
+
+def test_acpi_reboot_boots_the_guest_again(conn: pyvirt.Connection, root: Path) -> None:
+    """The guest answers the power button by powering off; a reboot turns that into a reset."""
+    events: list[pyvirt.DomainEvent] = []
+    disk = write_disk(root / "acpi.img", b"BOOTED", "acpi")
+    serial = root / "serial.log"
+    dom = conn.define_domain(domain_xml("reboot", disk, serial=file_serial(serial)))
+    dom.start()
+    wait_for(lambda: _serial_text(serial).count("BOOTED") == 1, what="the first boot")
+    conn.domain_event_register(events.append)
+    dom.reboot()
+    wait_for(lambda: _serial_text(serial).count("BOOTED") == 2, what="the second boot")
+    assert dom.state()[0] == DomainState.RUNNING
+    assert events == []  # a reboot is neither a stop nor a pause
+    dom.destroy()

@@ -98,3 +98,17 @@ def test_second_process_is_refused_while_the_root_is_in_use(uri: str) -> None:
         )
     assert done.returncode != 0
     assert "in use by another process" in done.stderr
+
+
+def test_guest_that_powered_off_unwatched_is_shut_off_with_reason_shutdown(uri: str, root: Path) -> None:
+    disk = write_disk(root / "off.img", b"GOING", "poweroff")
+    serial = root / "serial.log"
+    xml = domain_xml("off", disk, serial=file_serial(serial))
+    _in_other_process(uri, f"conn.define_domain({xml!r}).start()\n")
+    wait_for(lambda: serial.exists() and "GOING" in serial.read_text(errors="replace"), what="the guest to run")
+    assert len(qemu_pids(str(root))) == 1  # -no-shutdown keeps QEMU until a driver looks
+    with pyvirt.open(uri) as conn:
+        dom = conn.lookup_domain_by_name("off")
+        wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF, what="the driver to end the powered-off QEMU")
+        assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SHUTDOWN)
+    assert qemu_pids(str(root)) == []

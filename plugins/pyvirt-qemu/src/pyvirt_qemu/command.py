@@ -68,6 +68,7 @@ def build(dfn: DomainDef, caps: EmulatorCaps, emulator: str, monitor_fd: int, di
     argv += _clock(root.find("clock"))
     if root.findtext("on_reboot") == "destroy":
         argv.append("-no-reboot")
+    argv.append("-no-shutdown")
     argv += _boot(root)
     cmd = Command(argv)
     devs = root.find("devices")

@@ -231,10 +231,16 @@ class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
             lifecycle.destroy(self.drv, obj)
 
     def domain_reboot(self, uuid: str) -> None:
-        """ACPI reboot needs guest co-operation libvirt relies on an agent or ``-no-shutdown`` for;
-        pyvirt resets the machine as libvirt's ``--mode`` fallback does."""
+        """libvirt's ACPI reboot: press the power button and, when the guest has shut down
+        (QEMU keeps it, ``-no-shutdown``), reset and continue it instead of ending it."""
         obj = self.drv.get(uuid)
-        lifecycle.monitor_of(obj).execute("system_reset")
+        monitor = lifecycle.monitor_of(obj)
+        obj.rebooting = True
+        try:
+            monitor.execute("system_powerdown")
+        except BaseException:
+            obj.rebooting = False
+            raise
 
     def domain_reset(self, uuid: str) -> None:
         obj = self.drv.get(uuid)

@@ -43,6 +43,8 @@ class DomainObj:
     """The state reason of a pause or resume this driver asked for, while it is in flight: the
     QMP event that confirms it may arrive before the call returns."""
     guest_shutdown: bool = False
+    rebooting: bool = False
+    """An ACPI reboot is in progress: the guest's next shutdown is turned into a reset."""
     exited: threading.Event = field(default_factory=threading.Event)
     cancel_watch: Callable[[], None] | None = None
     job: threading.Lock = field(default_factory=threading.Lock)

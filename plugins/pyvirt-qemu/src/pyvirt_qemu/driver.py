@@ -157,6 +157,8 @@ class QemuDriver:
             )
         obj.exited.clear()
         obj.cancel_watch = process.watch_exit(status.pid, lambda: self.submit(lifecycle.on_exit, self, obj))
+        if running.get("status") == "shutdown":  # the guest powered off while no driver watched
+            self.submit(lifecycle.powered_off, self, obj, True)
         self._ids = itertools.count(max(domain_id + 1, next(self._ids)))
         return True
 

@@ -105,7 +105,7 @@ def start(
     remove(sock_path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = 0
-    obj.guest_shutdown, obj.stop_reason = False, None
+    obj.guest_shutdown, obj.stop_reason, obj.rebooting = False, None, False
     obj.exited.clear()
     log_path = drv.layout.log_file(live.name)
     try:
@@ -260,15 +260,22 @@ def on_exit(drv: QemuDriver, obj: DomainObj) -> None:
 def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any]) -> None:
     """A QMP event: update the state and report the lifecycle event (runs on the event thread)."""
     if name == "SHUTDOWN":
-        obj.guest_shutdown = bool(data.get("guest")) or obj.guest_shutdown
-        if obj.stop_reason is None:
-            obj.guest_shutdown = True
-            drv.emit(
-                obj.ref, DomainEventType.SHUTDOWN, ShutdownDetail.GUEST if data.get("guest") else ShutdownDetail.HOST
-            )
+        if obj.stop_reason is not None or obj.guest_shutdown:
+            return  # we asked QEMU to quit (a destroy, or after a power-off); its exit tells the rest
+        monitor = obj.monitor
+        if obj.rebooting and monitor is not None:
+            monitor.send("system_reset")  # -no-shutdown left the guest stopped: boot it again
+            monitor.send("cont")
+            return
+        powered_off(drv, obj, guest=bool(data.get("guest")))
     elif name == "STOP":
+        if obj.rebooting or obj.guest_shutdown:
+            return  # the stop of a guest that shut down, not a pause
+
         paused = obj.expected_reason if obj.expected_reason is not None else PausedReason.UNKNOWN
         transition(drv, obj, DomainState.PAUSED, paused, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)
+    elif name == "RESUME" and obj.rebooting:
+        obj.rebooting = False
     elif name == "RESUME":
         running = obj.expected_reason if obj.expected_reason is not None else RunningReason.UNPAUSED
         transition(drv, obj, DomainState.RUNNING, running, DomainEventType.RESUMED, ResumedDetail.UNPAUSED)
@@ -278,6 +285,15 @@ def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any]
             obj.stop_reason = ShutoffReason.CRASHED
             if obj.monitor is not None:
                 obj.monitor.send("quit")
+
+
+def powered_off(drv: QemuDriver, obj: DomainObj, guest: bool) -> None:
+    """The guest shut down: report it and end QEMU, which ``-no-shutdown`` keeps alive so that
+    a reboot and a shutdown look the same to the guest and differ only here."""
+    obj.guest_shutdown = True
+    drv.emit(obj.ref, DomainEventType.SHUTDOWN, ShutdownDetail.GUEST if guest else ShutdownDetail.HOST)
+    if obj.monitor is not None:
+        obj.monitor.send("quit")
 
 
 def transition(
