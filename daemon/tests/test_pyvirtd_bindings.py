@@ -88,3 +88,27 @@ def test_bindings_on_read_only_socket(pyvirtd: DaemonProcess) -> None:
         "['test']",
         "operation forbidden: read only access prevents virDomainSuspend",
     ], done.stderr
+
+
+UNSUPPORTED = r"""
+import json, sys, libvirt
+libvirt.registerErrorHandler(lambda c, e: None, None)
+c = libvirt.open(sys.argv[1])
+out = []
+for call in (lambda: c.listAllNWFilters(), lambda: c.networkLookupByName("default").DHCPLeases()):
+    try:
+        call()
+        out.append(None)
+    except libvirt.libvirtError as e:
+        out.append([e.get_error_code(), e.get_error_domain(), str(e)])
+print(json.dumps(out))
+"""
+
+
+def test_missing_apis_refused_as_libvirt_refuses_them(shared_pyvirtd: DaemonProcess) -> None:
+    """APIs neither pyvirt nor libvirt's test driver has: same code, error domain and text."""
+    remote = system_python(UNSUPPORTED, shared_pyvirtd.uri())
+    local = system_python(UNSUPPORTED, "test:///default")
+    assert remote.returncode == 0 and local.returncode == 0, remote.stderr + local.stderr
+    assert json.loads(remote.stdout) == json.loads(local.stdout)
+    assert json.loads(remote.stdout)[0][:2] == [3, 33]

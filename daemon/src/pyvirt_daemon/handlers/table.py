@@ -61,10 +61,17 @@ _ACRONYMS = {
     "SEV": "SEV",
     "TLS": "TLS",
 }
+# Which libvirt source file (hence virErrorDomain) holds the public API, by a word of the
+# procedure's name; the first match wins, so domain calls about devices stay domain calls.
 _ERROR_DOMAINS = (
+    ("DOMAIN_SNAPSHOT", ErrorDomain(35)),  # VIR_FROM_DOMAIN_SNAPSHOT
     ("DOMAIN_", ErrorDomain.DOMAIN),
+    ("NWFILTER", ErrorDomain(33)),  # VIR_FROM_NWFILTER
     ("NETWORK_", ErrorDomain.NETWORK),
     ("STORAGE_", ErrorDomain.STORAGE),
+    ("INTERFACE", ErrorDomain(26)),  # VIR_FROM_INTERFACE
+    ("DEVICE", ErrorDomain(22)),  # VIR_FROM_NODEDEV
+    ("SECRET", ErrorDomain(30)),  # VIR_FROM_SECRET
 )
 
 
@@ -78,7 +85,7 @@ def api_name(procedure: int) -> str:
 def unsupported_error(procedure: int) -> UnsupportedError:
     """The error libvirtd sends when the connection's driver lacks the API."""
     name = rp.PROCEDURES[procedure].name.removeprefix("REMOTE_PROC_")
-    domain = next((d for prefix, d in _ERROR_DOMAINS if name.startswith(prefix)), ErrorDomain.NONE)
+    domain = next((d for word, d in _ERROR_DOMAINS if word in name), ErrorDomain.NONE)
     return UnsupportedError(
         f"this function is not supported by the connection driver: {api_name(procedure)}", domain=domain
     )
