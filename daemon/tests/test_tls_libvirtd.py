@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,8 @@ class TLSLibvirtd:
             "cert_file": f'"{pki.server_dir / "servercert.pem"}"',
             "key_file": f'"{pki.server_dir / "serverkey.pem"}"',
             "log_outputs": f'"3:file:{workdir / "libvirtd.log"}"',
+            # No PINGs from the server: a call it left unanswered would wait for ever, not 5 s.
+            "keepalive_interval": "-1",
         }
         if allowed_dn is not None:
             settings["tls_allowed_dn_list"] = f'["{allowed_dn}"]'
@@ -134,6 +137,26 @@ def test_pyvirsh_output_equals_virsh_over_tls(libvirtd: TLSLibvirtd, pki: PKI) -
             timeout=60,
         )
         assert (ours.returncode, normalize(ours.stdout)) == (theirs.returncode, normalize(theirs.stdout)), ours.stderr
+
+
+def test_pipelined_calls_are_answered_without_waiting_for_a_keepalive(libvirtd: TLSLibvirtd, pki: PKI) -> None:
+    """pyvirt sends independent calls together (opening does); libvirtd answers only the first
+    of two packets sharing a TLS record until more bytes arrive, so each packet must travel in
+    records of its own.  Without keepalive nothing else would ever arrive: a regression hangs
+    here (the thread is given a minute), it does not just slow down."""
+    outcome: list[object] = []
+
+    def work() -> None:
+        try:
+            with pyvirt.open(libvirtd.uri(pki.client("ok-pipeline"))) as conn:
+                outcome.append(sorted(d.name for d in conn.list_domains()))
+        except Exception as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert outcome == [["test"]]
 
 
 def test_libvirtd_refuses_a_dn_not_allowed(libvirtd: TLSLibvirtd, pki: PKI) -> None:

@@ -20,6 +20,7 @@ import select
 import socket
 import ssl
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -169,11 +170,17 @@ class TLSTransport:
         return self._ssl.version()
 
     def sendall(self, data: bytes | bytearray | memoryview) -> None:
+        """Send ``data`` (whole RPC packets), each packet in TLS records of its own.
+
+        libvirtd answers only the first of two packets that share a TLS record, until more
+        bytes arrive on the socket (the rest stays in GnuTLS's buffer, which its event loop
+        does not look at): pipelined calls would stall until the next keepalive.
+        """
         with self._send_lock:
             with self._ssl_lock:
-                view = memoryview(data)
-                while view:
-                    view = view[self._ssl.write(view) :]
+                for packet in _packets(memoryview(data)):
+                    while packet:
+                        packet = packet[self._ssl.write(packet) :]
                 out = self._out.read()
             self._sock.sendall(out)
 
@@ -225,6 +232,18 @@ class TLSTransport:
 
     def close(self) -> None:
         self._sock.close()
+
+
+def _packets(view: memoryview) -> Iterator[memoryview]:
+    """Cut a run of RPC packets at their length words (a tail that is no whole packet goes as is)."""
+    while len(view) >= 4:
+        length = int.from_bytes(view[:4], "big")
+        if not 4 <= length <= len(view):
+            break
+        yield view[:length]
+        view = view[length:]
+    if view:
+        yield view
 
 
 def connect_tls(target: Target) -> TLSTransport:
