@@ -44,12 +44,15 @@ EXTERNAL_CONSTANTS: dict[str, int] = {
     "VIR_TYPED_PARAM_STRING": 7,
 }
 
-# (input .x file, output module, prefix of its procedure enum or None, procedures per shard or None)
-MODULES: tuple[tuple[str, str, str | None, int | None], ...] = (
-    ("virnetprotocol.x", "virnet_protocol.py", None, None),
-    ("virkeepaliveprotocol.x", "keepalive_protocol.py", "KEEPALIVE_PROC_", None),
-    ("remote_protocol.x", "remote_protocol.py", "REMOTE_PROC_", 8),
-    ("admin_protocol.x", "admin_protocol.py", "ADMIN_PROC_", None),
+# (input .x file, output module, prefix of its procedure enum or None, procedures per shard or None,
+#  the .x file it includes, whose types it uses, or None)
+MODULES: tuple[tuple[str, str, str | None, int | None, str | None], ...] = (
+    ("virnetprotocol.x", "virnet_protocol.py", None, None, None),
+    ("virkeepaliveprotocol.x", "keepalive_protocol.py", "KEEPALIVE_PROC_", None, None),
+    ("remote_protocol.x", "remote_protocol.py", "REMOTE_PROC_", 8, None),
+    ("admin_protocol.x", "admin_protocol.py", "ADMIN_PROC_", None, None),
+    ("qemu_protocol.x", "qemu_protocol.py", "QEMU_PROC_", None, "remote_protocol.x"),
+    ("lxc_protocol.x", "lxc_protocol.py", "LXC_PROC_", None, "remote_protocol.x"),
 )
 
 UNBOUNDED = 0xFFFFFFFF
@@ -166,12 +169,19 @@ class Protocol:
 class Parser:
     """Recursive-descent parser over the token list of one file."""
 
-    def __init__(self, text: str, filename: str) -> None:
+    def __init__(self, text: str, filename: str, base: Protocol | None = None) -> None:
         self.filename = filename
         self.tokens = tokenize(text, filename)
         self.pos = 0
         self.doc: str | None = None
         self.proto = Protocol(filename)
+        if base is not None:
+            # the types of the file this one includes: resolvable here, emitted (and imported) from there
+            self.proto.constants.update(base.constants)
+            self.proto.enums.update(base.enums)
+            self.proto.structs.update(base.structs)
+            self.proto.unions.update(base.unions)
+            self.proto.typedefs.update(base.typedefs)
 
     def error(self, message: str) -> XDRSyntaxError:
         line = self.tokens[min(self.pos, len(self.tokens) - 1)].line if self.tokens else 0
@@ -337,8 +347,8 @@ def parse_annotations(doc: str) -> dict[str, list[str]]:
     return found
 
 
-def parse(text: str, filename: str) -> Protocol:
-    return Parser(text, filename).parse()
+def parse(text: str, filename: str, base: Protocol | None = None) -> Protocol:
+    return Parser(text, filename, base).parse()
 
 
 # --------------------------------------------------------------------------- resolved types
@@ -476,8 +486,11 @@ def py_name(name: str) -> str:
 class Emitter:
     """Builds one generated module's source text."""
 
-    def __init__(self, proto: Protocol, source_name: str, proc_prefix: str | None) -> None:
+    def __init__(
+        self, proto: Protocol, source_name: str, proc_prefix: str | None, base_module: str | None = None
+    ) -> None:
         self.proto = proto
+        self.base_module = base_module  # where the types of an included .x file come from
         self.source_name = source_name
         self.proc_prefix = proc_prefix
         self.resolver = Resolver(proto)
@@ -963,7 +976,8 @@ class Emitter:
             ret = stem + "_ret" if stem + "_ret" in self.proto.structs else None
             used.update(x for x in (args, ret) if x)
             rows.append((member, number, args, ret))
-        unused = [n for n in self.proto.structs if re.search(r"_(args|ret|msg)$", n) and n not in used]
+        own = [name for kind, name in self.proto.order if kind == "struct"]
+        unused = [n for n in own if re.search(r"_(args|ret|msg)$", n) and n not in used]
         if unused:
             raise XDRSyntaxError(f"{self.proto.filename}: structs matching no procedure: {', '.join(unused)}")
         return rows
@@ -989,7 +1003,7 @@ class Emitter:
                 lines += [f"{member} = {number}" for member, number in self.proto.enums[name]]
         return "\n".join(lines)
 
-    def header(self, body: str, doc: str, imports: list[str]) -> str:
+    def header(self, body: str, doc: str, imports: list[tuple[str, list[str]]]) -> str:
         """Comment, docstring and the imports ``body`` uses (runtime helpers, struct formats)."""
         typing_names = [
             n for n in ("TYPE_CHECKING", "Any", "TypeAlias", "cast") if re.search(rf"(?<![.\w]){n}\b", body)
@@ -1010,13 +1024,18 @@ class Emitter:
             *([f"from typing import {', '.join(typing_names)}"] if typing_names else []),
             "",
         ]
-        lines += imports
+        groups = dict(imports)
         names = [n for n in ("Codec", "Procedure") if re.search(rf"\b{n}\b", body)]
         if names:
-            lines.append(f"from pyvirt.rpc.procedure import {', '.join(names)}")
+            groups["pyvirt.rpc.procedure"] = names
         helpers = [h for h in RUNTIME_HELPERS if re.search(rf"\b{h}\b", body)]
         if helpers:
-            lines += ["from pyvirt.rpc.xdr import (", *(f"    {h}," for h in helpers), ")"]
+            groups["pyvirt.rpc.xdr"] = helpers
+        for module in sorted(groups):
+            if module == "pyvirt.rpc.procedure":
+                lines.append(f"from {module} import {', '.join(groups[module])}")
+            else:
+                lines += [f"from {module} import (", *(f"    {n}," for n in groups[module]), ")"]
         formats = []
         for fmt, key in sorted(self.structs.items(), key=lambda kv: kv[1]):
             if f"_U_{key}(" in body:
@@ -1041,7 +1060,13 @@ class Emitter:
             blocks += ["\n".join(codecs), "\n".join(self.procedure_rows({n: f"_C_{n}" for n in structs}))]
         body = "\n\n\n".join(b for b in blocks if b)
         doc = f"XDR codec for libvirt's ``{self.source_name}``: a value class, ``encode_T``, ``decode_T`` per type."
-        return self.header(body, doc, [])
+        imports: list[tuple[str, list[str]]] = []
+        if self.base_module:
+            own = {name for _kind, name in self.proto.order}
+            base = (set(self.proto.structs) | set(self.proto.unions) | set(self.proto.typedefs)) - own
+            used = sorted(base & set(re.findall(r"\b[A-Za-z_]\w*\b", body)))
+            imports = [(f"pyvirt.rpc.{self.base_module}", used)]
+        return self.header(body, doc, imports)
 
     def sharded(self, module: str, per_shard: int) -> dict[str, str]:
         """A big program as a small module plus shards its names are loaded from on first use.
@@ -1067,10 +1092,10 @@ class Emitter:
         for shard, parts in blocks.items():
             body = "\n\n\n".join(parts)
             used = set(re.findall(r"\b[A-Za-z_]\w*\b", body))
-            imports = []
-            for other in sorted({owner[n] for n in used if n in owner} - {shard}):
-                names = sorted(n for n in used if owner.get(n) == other)
-                imports += [f"from {package}.{other} import (", *(f"    {n}," for n in names), ")"]
+            imports = [
+                (f"{package}.{other}", sorted(n for n in used if owner.get(n) == other))
+                for other in sorted({owner[n] for n in used if n in owner} - {shard})
+            ]
             doc = f"Part of the generated codec for ``{self.source_name}``; import ``pyvirt.rpc.{module}`` instead."
             files[f"_{module}/{shard}.py"] = self.header(body, doc, imports)
         files[f"_{module}/__init__.py"] = f'"""Shards of ``pyvirt.rpc.{module}`` (generated; loaded on first use)."""\n'
@@ -1171,9 +1196,18 @@ def generate(text: str, source_name: str, proc_prefix: str | None) -> str:
     return Emitter(parse(text, source_name), source_name, proc_prefix).module()
 
 
-def generate_files(source: str, target: str, prefix: str | None, per_shard: int | None) -> dict[str, str]:
+def parse_file(source: str, base: str | None = None) -> Protocol:
+    """``core/protocol/<source>`` parsed, with the types of the ``base`` file it includes visible."""
+    included = parse_file(base) if base else None
+    return parse((PROTOCOL_DIR / source).read_text(), source, included)
+
+
+def generate_files(
+    source: str, target: str, prefix: str | None, per_shard: int | None, base: str | None
+) -> dict[str, str]:
     """Every file generated from ``core/protocol/<source>``, by path relative to ``pyvirt/rpc``."""
-    emitter = Emitter(parse((PROTOCOL_DIR / source).read_text(), source), source, prefix)
+    base_module = next((m[1].removesuffix(".py") for m in MODULES if m[0] == base), None)
+    emitter = Emitter(parse_file(source, base), source, prefix, base_module)
     if per_shard is None:
         return {target: emitter.module()}
     return emitter.sharded(target.removesuffix(".py"), per_shard)
@@ -1182,8 +1216,8 @@ def generate_files(source: str, target: str, prefix: str | None, per_shard: int 
 def expected_files() -> dict[Path, str]:
     """Every generated file with the text it must have."""
     files: dict[Path, str] = {}
-    for source, target, prefix, per_shard in MODULES:
-        for rel, text in generate_files(source, target, prefix, per_shard).items():
+    for module in MODULES:
+        for rel, text in generate_files(*module).items():
             files[OUTPUT_DIR / rel] = text
     return files
 
@@ -1192,7 +1226,7 @@ def stale_files() -> list[Path]:
     """Generated files that differ from what the generator makes now, and leftover shards."""
     expected = expected_files()
     stale = [path for path, text in expected.items() if not path.exists() or path.read_text() != text]
-    for _source, target, _prefix, per_shard in MODULES:
+    for _source, target, _prefix, per_shard, _base in MODULES:
         if per_shard is not None:
             shard_dir = OUTPUT_DIR / f"_{target.removesuffix('.py')}"
             stale += [path for path in sorted(shard_dir.glob("*.py*")) if path not in expected]

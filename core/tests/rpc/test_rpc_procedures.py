@@ -10,6 +10,8 @@ from rpc_genxdr import genxdr
 
 from pyvirt.rpc import admin_protocol as ap
 from pyvirt.rpc import keepalive_protocol as kp
+from pyvirt.rpc import lxc_protocol as lp
+from pyvirt.rpc import qemu_protocol as qp
 from pyvirt.rpc import remote_protocol as rp
 
 
@@ -18,6 +20,21 @@ def test_program_constants() -> None:
     assert (ap.ADMIN_PROGRAM, ap.ADMIN_PROTOCOL_VERSION) == (0x06900690, 1)
     assert (kp.KEEPALIVE_PROGRAM, kp.KEEPALIVE_PROC_PING, kp.KEEPALIVE_PROC_PONG) == (0x6B656570, 1, 2)
     assert rp.REMOTE_STRING_MAX == 4194304 and rp.REMOTE_SECURITY_MODEL_MAX == 257
+    assert (qp.QEMU_PROGRAM, lp.LXC_PROGRAM) == (0x20008087, 0x00068000)
+
+
+def test_qemu_and_lxc_programs_use_the_remote_types() -> None:
+    monitor = qp.PROCEDURES[qp.QEMU_PROC_DOMAIN_MONITOR_COMMAND]
+    assert monitor.args is not None and monitor.args.type._fields == ("dom", "cmd", "flags")
+    assert monitor.acl == ("domain:write",)
+    args = qp.qemu_domain_monitor_command_args(rp.remote_nonnull_domain("vm", bytes(16), 3), "info", 0)
+    out = bytearray()
+    monitor.args.encode(out, args)
+    rp_out = bytearray()
+    rp.encode_remote_nonnull_domain(rp_out, args.dom)
+    assert bytes(out).startswith(bytes(rp_out))
+    assert monitor.args.decode(bytes(out), 0) == (args, len(out))
+    assert lp.PROCEDURES[lp.LXC_PROC_DOMAIN_OPEN_NAMESPACE].acl == ("domain:open_namespace",)
 
 
 def test_every_procedure_number_is_in_the_table() -> None:

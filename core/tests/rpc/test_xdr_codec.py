@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from rpc_genxdr import genxdr
 from xdr_strategies import Types
 
-from pyvirt.rpc import admin_protocol, keepalive_protocol, remote_protocol, virnet_protocol
+from pyvirt.rpc import admin_protocol, keepalive_protocol, lxc_protocol, qemu_protocol, remote_protocol, virnet_protocol
 from pyvirt.rpc.xdr import XDRError
 
 SYNTHETIC = """
@@ -99,12 +99,14 @@ def load_synthetic() -> tuple[Any, ModuleType]:
 
 synthetic_proto, synthetic = load_synthetic()
 POOLS = [Types(synthetic_proto, synthetic)] + [
-    Types(genxdr.parse((genxdr.PROTOCOL_DIR / source).read_text(), source), module)
-    for source, module in (
-        ("remote_protocol.x", remote_protocol),
-        ("admin_protocol.x", admin_protocol),
-        ("virnetprotocol.x", virnet_protocol),
-        ("virkeepaliveprotocol.x", keepalive_protocol),
+    Types(genxdr.parse_file(source, base), module)
+    for source, module, base in (
+        ("remote_protocol.x", remote_protocol, None),
+        ("admin_protocol.x", admin_protocol, None),
+        ("virnetprotocol.x", virnet_protocol, None),
+        ("virkeepaliveprotocol.x", keepalive_protocol, None),
+        ("qemu_protocol.x", qemu_protocol, "remote_protocol.x"),
+        ("lxc_protocol.x", lxc_protocol, "remote_protocol.x"),
     )
 ]
 ALL_TYPES = [(pool, name) for pool in POOLS for name in pool.names()]

@@ -43,7 +43,8 @@ class Types:
         self._cache: dict[str, Strategy] = {}
 
     def names(self) -> list[str]:
-        return [*self.proto.structs, *self.proto.unions, *self.proto.typedefs]
+        """The types this file defines (not those of a file it includes)."""
+        return [name for kind, name in self.proto.order if kind in ("struct", "union", "typedef")]
 
     def resolved(self, name: str) -> Any:
         if name in self.proto.typedefs:
