@@ -1,12 +1,12 @@
 """The container's side of a start: runs in forked children and never returns.
 
-:func:`namespace_parent` runs first (in the host's PID namespace): it enters a user namespace
-when the domain has ``<idmap>``, waits for the driver to write the maps, then creates the
-mount, UTS, IPC and network namespaces, unshares the PID namespace and forks the container's
-init.  The PID namespace is made *after* the user namespace so it belongs to it and the init
-may mount ``/proc``.  :func:`init` then waits for the driver to attach it to its cgroups and
-move its network interfaces in, builds the root filesystem, drops capabilities and execs
-``<init>``.  Any failure is written to the report pipe as ``E <message>`` for the driver.
+:func:`init` is forked by the monitor into a new PID namespace, except with ``<idmap>``: then
+:func:`namespace_parent` first enters a user namespace, waits for the driver to write its maps
+and forks the init into a PID namespace made after it, so the namespace belongs to it and the
+init may mount ``/proc``.  The init makes its mount, UTS, IPC and network namespaces, tells the
+driver its host PID, waits for the driver to attach it to its cgroups and move its network
+interfaces in, builds the root filesystem, drops capabilities and execs ``<init>``.  Any
+failure is written to the report pipe as ``E <message>`` for the driver.
 """
 
 from __future__ import annotations
@@ -59,29 +59,29 @@ def _wait_for(fd: int, word: bytes) -> None:
 
 
 def namespace_parent(spec: Spec, ch: Channels) -> None:
-    """Enter the namespaces and fork the init; exits with 0 once it is forked."""
+    """With ``<idmap>``: enter a user namespace, wait for its maps, fork the init into a PID
+    namespace that belongs to it; exits once the init is forked."""
     try:
-        flags = libc.CLONE_NEWNS | libc.CLONE_NEWUTS | libc.CLONE_NEWIPC | libc.CLONE_NEWNET
-        if spec.userns:
-            libc.unshare(libc.CLONE_NEWUSER)
-            _say(ch.report, f"U {os.getpid()}")
-            _wait_for(ch.go, b"M")
-            os.setgroups([])
-            os.setresgid(0, 0, 0)
-            os.setresuid(0, 0, 0)
-        libc.unshare(flags | libc.CLONE_NEWPID)
-        pid = os.fork()
-        if pid == 0:
+        libc.unshare(libc.CLONE_NEWUSER)
+        _say(ch.report, f"U {os.getpid()}")
+        _wait_for(ch.go, b"M")
+        os.setgroups([])
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
+        libc.unshare(libc.CLONE_NEWPID)
+        if os.fork() == 0:
             init(spec, ch)
-        _say(ch.report, f"P {pid}")
         os._exit(0)
     except BaseException as exc:
         _report_and_exit(ch.report, exc)
 
 
 def init(spec: Spec, ch: Channels) -> None:
-    """PID 1 of the container: wait for the driver, build the container, exec ``<init>``."""
+    """PID 1 of the container: make its namespaces, wait for the driver, build the container,
+    exec ``<init>``."""
     try:
+        libc.unshare(libc.CLONE_NEWNS | libc.CLONE_NEWUTS | libc.CLONE_NEWIPC | libc.CLONE_NEWNET)
+        _say(ch.report, f"P {os.readlink('/proc/self')}")  # the host's /proc: our host PID
         _wait_for(ch.go, b"G")
         os.close(ch.go)
         _loopback_up()

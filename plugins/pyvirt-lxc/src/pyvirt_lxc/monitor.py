@@ -52,15 +52,20 @@ def run(
         os.chmod(console_path, 0o600)
         listener.listen(4)
         os.write(report, f"C {os.getpid()}\n".encode())  # before any step can fail: the driver waits for us
+        channels = container.Channels(report, go, os.ttyname(slave), links)
+        if not spec.userns:
+            libc.unshare(libc.CLONE_NEWPID)  # for our next child only: the init
         parent = os.fork()
         if parent == 0:
             listener.close()
             os.close(master)
-            container.namespace_parent(spec, container.Channels(report, go, os.ttyname(slave), links))
+            if spec.userns:
+                container.namespace_parent(spec, channels)
+            container.init(spec, channels)
         os.close(slave)
         os.close(report)
         os.close(go)
-        status = _serve(listener, master, wake_r, parent)
+        status = _serve(listener, master, wake_r, parent if spec.userns else 0)
         with contextlib.suppress(OSError):
             os.unlink(console_path)
         oom = cgroup.oom_kills()
@@ -72,8 +77,9 @@ def run(
         os._exit(0)
 
 
-def _serve(listener: socket.socket, master: int, wake: int, parent: int) -> int | None:
-    """Relay the console and reap children until none is left; the init's wait status."""
+def _serve(listener: socket.socket, master: int, wake: int, helper: int) -> int | None:
+    """Relay the console and reap children until none is left; the init's wait status
+    (``helper``: the user-namespace step's PID, whose status is not the init's)."""
     sel = selectors.DefaultSelector()
     sel.register(wake, selectors.EVENT_READ, "wake")
     sel.register(listener, selectors.EVENT_READ, "listen")
@@ -96,7 +102,7 @@ def _serve(listener: socket.socket, master: int, wake: int, parent: int) -> int 
                         return status
                     if pid == 0:
                         break
-                    if pid != parent:
+                    if pid != helper:
                         status = wstatus
             elif what == "listen":
                 conn, _ = listener.accept()
