@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -36,12 +37,14 @@ def test_refused_start_leaves_nothing(
     eth = "<interface type='ethernet'><target dev='pvtbad0'/></interface>"
     xml = container_xml("bad", str(args.pop("rootfs")), extra_devices=eth, **args)  # type: ignore[arg-type]
     dom = lxc.define_domain(xml)
+    mounts_before = Path("/proc/self/mountinfo").read_text()
     with pytest.raises(pyvirt.PyvirtError, match=re.escape(message)) as info:
         dom.start()
     assert info.value.code == pyvirt.ErrorCode.OPERATION_FAILED
     assert dom.state()[0] == DomainState.SHUTOFF and not dom.is_active()
     assert testing.leftovers(lxc_root) == []
     assert netdev.existing(["pvtbad0"]) == []
+    assert Path("/proc/self/mountinfo").read_text() == mounts_before
     assert sorted(os.listdir(os.path.join(lxc_root, "run"))) == ["driver.lock", "last-id"]
     # the process keeps serving: the same domain starts once fixed
     dom.undefine()
