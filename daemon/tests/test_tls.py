@@ -333,3 +333,19 @@ def test_revoked_client_certificate_is_refused(pki: PKI, tmp_path: Path) -> None
             assert conn.get_hostname()
     finally:
         assert d.stop() == 0, d.stderr()
+
+
+def test_sigterm_closes_tls_clients_cleanly(pki: PKI, tmp_path: Path) -> None:
+    from pyvirt.errors import ConnectionLostError
+
+    d = start(tmp_path / "node", pki.server_settings(free_port()))
+    conn = pyvirt.open(uri(d, pki.client("ok-shutdown")))
+    try:
+        assert conn.get_hostname()
+    finally:
+        status = d.stop()
+    assert status == 0, d.stderr()
+    assert d.leftovers() == []
+    with pytest.raises(ConnectionLostError):
+        conn.get_hostname()
+    conn.close()
