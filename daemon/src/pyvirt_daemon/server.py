@@ -16,7 +16,6 @@ import functools
 import os
 import signal
 import threading
-from pathlib import Path
 from typing import Any
 
 from pyvirt.log import get_logger
@@ -180,7 +179,3 @@ class Daemon:
         if self.config.max_workers != old.max_workers:
             previous, self.executor = self.executor, self._new_executor(self.config)
             previous.shutdown(wait=False)
-
-    @property
-    def socket_paths(self) -> list[Path]:
-        return [svc.path for svc, _ in self._servers if svc.path is not None]

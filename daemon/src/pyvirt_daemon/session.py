@@ -67,6 +67,8 @@ class Session:
         if conn is None:
             return
         for handle in self.event_handles.values():
+            if not handle:  # a registration for an event pyvirt never sends holds no handle
+                continue
             try:
                 conn.domain_event_deregister(handle)
             except pyvirt.PyvirtError:
