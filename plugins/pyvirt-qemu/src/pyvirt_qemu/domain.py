@@ -45,7 +45,6 @@ class DomainObj:
     guest_shutdown: bool = False
     rebooting: bool = False
     """An ACPI reboot is in progress: the guest's next shutdown is turned into a reset."""
-    exited: threading.Event = field(default_factory=threading.Event)
     cancel_watch: Callable[[], None] | None = None
     job: threading.Lock = field(default_factory=threading.Lock)
 

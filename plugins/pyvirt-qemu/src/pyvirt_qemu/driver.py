@@ -155,8 +155,7 @@ class QemuDriver:
                 DomainState.PAUSED,
                 status.reason if status.state == DomainState.PAUSED else PausedReason.UNKNOWN,
             )
-        obj.exited.clear()
-        obj.cancel_watch = process.watch_exit(status.pid, lambda: self.submit(lifecycle.on_exit, self, obj))
+        obj.cancel_watch = process.watch_exit(status.pid, lambda: self.submit(lifecycle.on_exit, self, obj, status.pid))
         if running.get("status") == "shutdown":  # the guest powered off while no driver watched
             self.submit(lifecycle.powered_off, self, obj, True)
         self._ids = itertools.count(max(domain_id + 1, next(self._ids)))

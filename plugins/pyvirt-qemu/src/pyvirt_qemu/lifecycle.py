@@ -106,7 +106,6 @@ def start(
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = 0
     obj.guest_shutdown, obj.stop_reason, obj.rebooting = False, None, False
-    obj.exited.clear()
     log_path = drv.layout.log_file(live.name)
     try:
         listener.bind(str(sock_path))
@@ -135,7 +134,7 @@ def start(
         obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
         obj.reason = PausedReason.USER if paused else RunningReason.BOOTED
         write_status(drv.layout.status_file(live.name), obj)
-        obj.cancel_watch = process.watch_exit(pid, lambda: drv.submit(on_exit, drv, obj))
+        obj.cancel_watch = process.watch_exit(pid, lambda: drv.submit(on_exit, drv, obj, pid))
         if not paused and not extra_args:
             monitor.execute("cont")
     except BaseException:
@@ -224,20 +223,22 @@ def refresh_live(obj: DomainObj, monitor: Monitor) -> None:
 def destroy(drv: QemuDriver, obj: DomainObj, reason: ShutoffReason = ShutoffReason.DESTROYED) -> None:
     """Ask QEMU to quit, SIGKILL it when it does not in time, and wait until it is shut off."""
     obj.stop_reason = reason
+    pid = obj.pid
     if obj.monitor is not None:
         obj.monitor.send("quit")
     else:
-        process.kill(obj.pid, signal.SIGTERM)
-    if not obj.exited.wait(QUIT_GRACE):
-        process.kill(obj.pid)
-        if not obj.exited.wait(QUIT_GRACE):
-            on_exit(drv, obj)  # the watcher is gone with a wedged loop: account for it here
+        process.kill(pid, signal.SIGTERM)
+    if not process.wait_gone(pid, QUIT_GRACE):
+        process.kill(pid)
+        process.wait_gone(pid, QUIT_GRACE)
+    on_exit(drv, obj, pid)  # here rather than through the watcher: no thread hop on the way back
 
 
-def on_exit(drv: QemuDriver, obj: DomainObj) -> None:
-    """The QEMU process ended: shut the domain off and clean up (runs on the event thread)."""
+def on_exit(drv: QemuDriver, obj: DomainObj, pid: int) -> None:
+    """QEMU process ``pid`` ended: shut the domain off and clean up.  Called by the exit
+    watcher (on the event thread) and by destroy; only the first call for that process counts."""
     with drv.lock:
-        if not obj.active or obj.exited.is_set():
+        if not obj.active or obj.pid != pid:
             return
         reason = obj.stop_reason or (ShutoffReason.SHUTDOWN if obj.guest_shutdown else ShutoffReason.CRASHED)
         ref = obj.ref
@@ -253,7 +254,6 @@ def on_exit(drv: QemuDriver, obj: DomainObj) -> None:
             obj.live = None
         else:
             drv.forget(obj)
-        obj.exited.set()
     drv.emit(ref, DomainEventType.STOPPED, _STOPPED_DETAIL.get(reason, StoppedDetail.FAILED))
 
 
