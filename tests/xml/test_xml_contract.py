@@ -157,7 +157,9 @@ def test_namespaces_kept_or_dropped() -> None:
 
 
 def test_network_contract() -> None:
-    net = NetworkDef.from_xml("<network><name>n</name><forward/><bridge name='virbr3'/></network>")
+    net = NetworkDef.from_xml(
+        "<network><name>n</name><forward/><bridge name='virbr3'/><ip address='192.168.3.1' prefix='24'/></network>"
+    )
     assert (net.name, net.bridge_name, net.forward_mode) == ("n", "virbr3", "nat")
     net.bridge_name = "virbr4"
     assert "<bridge name='virbr4' stp='on' delay='0'/>" in net.to_xml()

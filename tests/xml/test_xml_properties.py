@@ -152,6 +152,8 @@ def test_network_roundtrip(name: str, uuid: str, bridge: str | None, mode: str |
         parts.append(f"<forward mode='{mode}'/>")
     if bridge is not None or mode == "bridge":
         parts.append(f"<bridge name='{bridge or 'br0'}'/>")
+    if mode in ("nat", "route", "open"):
+        parts.append("<ip address='192.168.5.1' prefix='24'/>")  # libvirt refuses L3 forwarding without one
     parts.append("</network>")
     model = NetworkDef.from_xml("".join(parts))
     out = model.to_xml()

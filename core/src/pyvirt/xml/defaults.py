@@ -1877,10 +1877,10 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
     for child in list(root):
         if child.tag not in _VOL_CHILDREN:
             root.remove(child)
-    for target in root.iterchildren("target"):
-        for child in list(target):
+    for vol_target in root.iterchildren("target"):
+        for child in list(vol_target):
             if child.tag not in _VOL_TARGET_CHILDREN:
-                target.remove(child)
+                vol_target.remove(child)
     cap = _first(root, "capacity")
     if cap is None and not no_capacity:
         raise XMLError("XML error: missing capacity element", line=line_of(root))
