@@ -90,6 +90,9 @@ def test_container_runs_its_init_as_pid_1_in_its_own_world(
     assert sorted(inside(dom, "ls", "/sys/class/net").split()) == ["lo"]
     # its own PID namespace: only its own processes, none of the host's
     assert {int(p) for p in inside(dom, "sh", "-c", "ls /proc | grep '^[0-9]'").split()} < set(range(1, 50))
+    # no signal is left ignored or blocked by the Python that started it (SIGPIPE would be)
+    status = dict(line.split(":\t", 1) for line in inside(dom, "cat", "/proc/1/status").splitlines() if ":\t" in line)
+    assert int(status["SigIgn"], 16) == 0 and int(status["SigBlk"], 16) == 0
     bounding = int(inside(dom, "sh", "-c", "grep CapBnd /proc/1/status").split()[1], 16)
     assert all(not bounding & (1 << cap) for cap in DROPPED_CAPABILITIES)
     assert bounding & (1 << 21)  # CAP_SYS_ADMIN stays, as in libvirt's default

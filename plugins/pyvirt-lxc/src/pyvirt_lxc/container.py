@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import socket
 import struct
 import termios
@@ -106,12 +107,21 @@ def init(spec: Spec, ch: Channels) -> None:
             "LIBVIRT_LXC_UUID": spec.uuid,
         }
         env.update(spec.env)
+        reset_signals()
         try:
             os.execve(spec.init, [spec.init, *spec.args], env)
         except OSError as exc:
             raise RuntimeError(f"cannot run <init> '{spec.init}' inside the container: {exc.strerror}") from None
     except BaseException as exc:
         _report_and_exit(ch.report, exc)
+
+
+def reset_signals() -> None:
+    """Undo what a Python parent leaves to an exec'd program: SIGPIPE and SIGXFSZ ignored
+    (ignored signals survive exec), a blocked-signal mask from a worker thread."""
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
 def _report_and_exit(fd: int, exc: BaseException) -> None:

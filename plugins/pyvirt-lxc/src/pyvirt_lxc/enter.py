@@ -17,6 +17,7 @@ from typing import Any
 
 from pyvirt_lxc import libc
 from pyvirt_lxc.cgroups import ContainerCgroup
+from pyvirt_lxc.container import reset_signals
 
 _ORDER = (
     ("user", libc.CLONE_NEWUSER),
@@ -70,6 +71,7 @@ def main(args: Sequence[str]) -> int:
         return 125
     child = os.fork()
     if child == 0:
+        reset_signals()
         try:
             os.execvpe(argv[0], argv, _ENV)
         except OSError as exc:

@@ -51,6 +51,5 @@ def capabilities(uuid: str) -> str:
         f"    <uuid>{uuid}</uuid>\n    <cpu>\n      <arch>{arch}</arch>\n    </cpu>\n"
         "  </host>\n  <guest>\n    <os_type>exe</os_type>\n"
         f"    <arch name='{arch}'>\n      <wordsize>64</wordsize>\n"
-        "      <emulator>/usr/lib/pyvirt/pyvirt-lxc</emulator>\n"
         "      <domain type='lxc'/>\n    </arch>\n  </guest>\n</capabilities>\n"
     )

@@ -38,6 +38,9 @@ def run(
     """Body of the monitor process; never returns."""
     try:
         gc.disable()  # objects inherited from the driver must never be finalised here
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)  # not the driver's (a daemon's) handlers
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(wake_w)
