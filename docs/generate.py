@@ -56,7 +56,7 @@ def capabilities_page() -> str:
         "",
         "Which `DriverConnection` operations each installed driver implements. An operation marked",
         "— raises `UnsupportedError` (libvirt's `VIR_ERR_NO_SUPPORT`). Drivers that only claim their",
-        "scheme so far (qemu, lxc) have no connection class yet and are not listed.",
+        "scheme have no connection class yet and are not listed.",
         "",
     ]
     return "\n".join([*intro, header, rule, *rows]) + "\n"
