@@ -349,3 +349,15 @@ def test_sigterm_closes_tls_clients_cleanly(pki: PKI, tmp_path: Path) -> None:
     with pytest.raises(ConnectionLostError):
         conn.get_hostname()
     conn.close()
+
+
+def test_sigterm_abandons_unfinished_handshakes(pki: PKI, tmp_path: Path) -> None:
+    """A peer that connected but never shook hands does not keep the daemon, nor leave a
+    pending task behind at exit."""
+    d = start(tmp_path / "node", pki.server_settings(free_port()))
+    with socket.create_connection(("127.0.0.1", port(d)), timeout=10) as silent:
+        silent.sendall(b"\x16\x03\x01")  # the first bytes of a ClientHello, and no more
+        wait_for_event(d, "pyvirtd ready")
+        assert d.stop() == 0, d.stderr()
+    assert "Task was destroyed but it is pending" not in d.stderr()
+    assert "Traceback" not in d.stderr()

@@ -193,17 +193,24 @@ ClientFactory = Callable[[], Any]
 class _Accepting(asyncio.Protocol):
     """An accepted TCP connection until its TLS handshake is done."""
 
-    def __init__(self, credentials: Credentials, settings: Callable[[], Config], factory: ClientFactory) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        settings: Callable[[], Config],
+        factory: ClientFactory,
+        handshakes: set[asyncio.Task[None]],
+    ) -> None:
         self._credentials = credentials
         self._settings = settings
         self._factory = factory
+        self._handshakes = handshakes
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         transport.pause_reading()  # not a byte may be read before the TLS layer is in place
         task = asyncio.get_running_loop().create_task(self._upgrade(transport))
-        _UPGRADES.add(task)
-        task.add_done_callback(_UPGRADES.discard)
+        self._handshakes.add(task)
+        task.add_done_callback(self._handshakes.discard)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Seen by :meth:`_upgrade` as a failed handshake."""
@@ -252,10 +259,6 @@ class _Accepting(asyncio.Protocol):
         held.hand_over(client, tls)
 
 
-_UPGRADES: set[asyncio.Task[None]] = set()
-"""Handshakes in progress (the loop keeps only weak references to tasks)."""
-
-
 def _handshake_failure(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"client certificate rejected: {exc.verify_message}"
@@ -266,18 +269,57 @@ def _handshake_failure(exc: BaseException) -> str:
         return f"TLS handshake failed: {reason}"
     if isinstance(exc, TimeoutError):
         return f"no TLS handshake within {HANDSHAKE_TIMEOUT:g} s"
-    return f"TLS handshake failed: {exc or type(exc).__name__}"
+    if isinstance(exc, ConnectionError):
+        return "the peer closed the connection during the handshake"
+    return f"TLS handshake failed: {str(exc) or type(exc).__name__}"
+
+
+class Listener(asyncio.AbstractServer):
+    """The TLS listener: closing it also abandons the handshakes still in progress (a peer
+    that never completes one must not outlive the daemon's event loop)."""
+
+    def __init__(self) -> None:
+        self.handshakes: set[asyncio.Task[None]] = set()
+        self.server: asyncio.Server | None = None
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        for task in list(self.handshakes):
+            task.cancel()
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        assert self.server is not None
+        return self.server.get_loop()
+
+    def is_serving(self) -> bool:
+        return self.server is not None and self.server.is_serving()
+
+    async def start_serving(self) -> None:
+        assert self.server is not None
+        await self.server.start_serving()
+
+    async def serve_forever(self) -> None:
+        assert self.server is not None
+        await self.server.serve_forever()
+
+    async def wait_closed(self) -> None:
+        if self.server is not None:
+            await self.server.wait_closed()
+        if self.handshakes:
+            await asyncio.wait(list(self.handshakes))
 
 
 async def serve(
     config: Config, credentials: Credentials, settings: Callable[[], Config], factory: ClientFactory
 ) -> asyncio.AbstractServer:
     """Listen on ``listen_addr``:``tls_port``; every connection is a client once its handshake passes."""
-    loop = asyncio.get_running_loop()
-    return await loop.create_server(
-        lambda: _Accepting(credentials, settings, factory),
+    listener = Listener()
+    listener.server = await asyncio.get_running_loop().create_server(
+        lambda: _Accepting(credentials, settings, factory, listener.handshakes),
         config.listen_addr,
         config.tls_port,
         backlog=max(config.max_queued_clients, 1),
         reuse_address=True,
     )
+    return listener
