@@ -239,7 +239,7 @@ def hostile(quick: bool) -> None:
     huge_cpus = "<domain type='test'><name>n</name><memory>1024</memory><vcpu cpuset='0-4294967295'>2</vcpu></domain>"
     print(f"  billion-laughs entity bomb refused (DOCTYPE):  {refusal_us(BILLION_LAUGHS, 200):10.1f} µs")
     print(f"  cpuset 0-4294967295 refused:                   {refusal_us(huge_cpus, 200):10.1f} µs")
-    sizes = (5_000, 10_000) if quick else (20_000, 40_000)
+    sizes = (2_000, 4_000) if quick else (10_000, 20_000)
     took = []
     for n in sizes:
         text = reversed_disks(n)
