@@ -1,14 +1,17 @@
 """Generate pyvirt's XDR codec modules from libvirt's ``.x`` protocol files.
 
 Run ``python core/tools/genxdr.py`` after changing ``core/protocol/*.x`` (or this file); it
-rewrites the ``*_protocol.py`` modules in ``core/src/pyvirt/rpc/``. ``--check`` exits 1 when a
-committed module differs from what would be generated (``core/tests/rpc/test_rpc_generated_fresh.py``
-does the same).
+rewrites the ``*_protocol.py`` modules in ``core/src/pyvirt/rpc/`` (see :data:`MODULES`), and the
+remote program's ``remote_protocol.pyi`` and ``_remote_protocol/`` shards. ``--check`` exits 1
+when a committed file differs from what would be generated
+(``core/tests/rpc/test_rpc_generated_fresh.py`` does the same).
 
 Why a generator: libvirt's protocol has ~700 structs; writing their codecs by hand would be slow
 and wrong. Why this shape of output: every type gets a straight-line ``encode_T``/``decode_T``
-pair with its fixed-size runs folded into one precompiled ``struct.Struct`` and strings, arrays and
-optionals inlined, so a call costs no reflection or per-field dispatch at run time.
+pair in which nested structs, unions, strings, arrays and optionals are inlined and consecutive
+fixed-size fields (across struct boundaries) are one precompiled ``struct.Struct`` call, so a
+call costs no reflection or per-field dispatch at run time. The remote program is split into
+shards loaded on first use, so a client start does not pay for the ~2 MB of code it never runs.
 
 The parser understands the XDR language as libvirt uses it (RFC 4506 plus rpcgen's ``%``
 passthrough lines and ``char``/``short`` types, which rpcgen encodes as 4-byte integers), and
