@@ -79,7 +79,7 @@ def write_status(path: Path, obj: DomainObj) -> None:
         f"<domstatus state='{obj.state.name.lower()}' reason='{int(obj.reason)}' pid='{obj.pid}'"
         f" starttime='{obj.started or 0}' monitor='{obj.monitor_path}'>\n"
     )
-    write_atomic(path, head + obj.live.to_xml(domain_id=obj.id) + "</domstatus>\n")
+    write_atomic(path, head + obj.live.to_xml(domain_id=obj.id) + "</domstatus>\n", durable=False)
 
 
 @dataclass(frozen=True)
