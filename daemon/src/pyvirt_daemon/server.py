@@ -59,14 +59,15 @@ class Daemon:
 
     async def _main(self) -> None:
         self.loop_thread = threading.get_ident()
+        # Handlers first: a SIGTERM that arrives while the sockets come up still stops cleanly.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self.loop.add_signal_handler(signum, self.stop)
+        self.loop.add_signal_handler(signal.SIGHUP, self.reload)
         try:
             await self._start_listeners()
         except BaseException:
             self._close_listeners()
             raise
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            self.loop.add_signal_handler(signum, self.stop)
-        self.loop.add_signal_handler(signal.SIGHUP, self.reload)
         log.info(
             "pyvirtd ready",
             pid=os.getpid(),
