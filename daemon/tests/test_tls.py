@@ -4,15 +4,19 @@ both sides (what the client is told, what the daemon logs)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trustme
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pki import PKI
 from tls_helpers import bindings, free_port, start, virsh, wait_for_event
 
@@ -361,3 +365,36 @@ def test_sigterm_abandons_unfinished_handshakes(pki: PKI, tmp_path: Path) -> Non
         assert d.stop() == 0, d.stderr()
     assert "Task was destroyed but it is pending" not in d.stderr()
     assert "Traceback" not in d.stderr()
+
+
+def _open_fds(d: DaemonProcess) -> int:
+    assert d.proc is not None
+    return len(os.listdir(f"/proc/{d.proc.pid}/fd"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=st.binary(max_size=300), after=st.binary(min_size=1, max_size=300))
+def test_garbage_around_the_handshake_never_hurts_the_daemon(
+    daemon: DaemonProcess, pki: PKI, before: bytes, after: bytes
+) -> None:
+    """Random bytes instead of a handshake, or after a good one: that peer is refused or
+    dropped, the daemon keeps no descriptor of it, and a proper client is served at once."""
+    pkipath = pki.client("ok-fuzz")
+    ctx = ssl.create_default_context(cafile=str(pkipath / "cacert.pem"))
+    ctx.load_cert_chain(str(pkipath / "clientcert.pem"), str(pkipath / "clientkey.pem"))
+    baseline = _open_fds(daemon)
+    with socket.create_connection(("127.0.0.1", port(daemon)), timeout=10) as raw:
+        raw.sendall(before)
+        raw.shutdown(socket.SHUT_WR)
+        while raw.recv(4096):
+            pass
+    with socket.create_connection(("127.0.0.1", port(daemon)), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            assert tls.recv(1) == b"\x01"
+            tls.sendall(after)
+    with pyvirt.open(uri(daemon, pkipath)) as conn:
+        assert conn.get_hostname()
+    deadline = time.monotonic() + 10
+    while _open_fds(daemon) > baseline and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _open_fds(daemon) <= baseline
