@@ -72,7 +72,7 @@ class Oracle:
     """One libvirt test-driver connection on an empty node; every object is removed after use."""
 
     def __init__(self, node: Path, src: Path) -> None:
-        import libvirt  # only in the system interpreter; a maintainer tool, not pyvirt code
+        import libvirt  # type: ignore[import-not-found]  # system interpreter only; a maintainer tool
 
         self.lv = libvirt
         libvirt.registerErrorHandler(lambda *_: None, None)

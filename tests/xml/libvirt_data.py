@@ -87,7 +87,10 @@ class Runner:
 
     def outcome(self, case: Case) -> str:
         """pyvirt's dump, or ``refused <code>: <message>``."""
-        xml = case.input.read_text()
+        return self.outcome_of(case, case.input.read_text())
+
+    def outcome_of(self, case: Case, xml: str) -> str:
+        """As :meth:`outcome` for another document of the case's kind (and pool)."""
         try:
             return self._dump(case, xml)
         except PyvirtError as exc:
@@ -130,7 +133,9 @@ class Runner:
         """Why pyvirt's outcome differs from libvirt's, or None when it agrees."""
         got = self.outcome(case)
         if case.outcome == "refused":
-            return None if got.startswith("refused ") else "accepted what libvirt refuses: " + case.message[:100]
+            return (
+                None if got.startswith("refused ") else "accepted what libvirt refuses: " + (case.message or "")[:100]
+            )
         if got.startswith("refused "):
             return got[:160]
         want = case.dump.read_text()
