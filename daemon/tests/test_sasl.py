@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pki import PKI
 from pyvirtd_helpers import RawClient, is_error
 from tls_helpers import bindings, events, free_port, start, virsh, wait_for_event, write_auth_conf
@@ -313,3 +315,20 @@ def test_unknown_users_get_a_stable_decoy_salt(tmp_path: Path) -> None:
 
     assert salt("ghost") == salt("ghost") != salt("phantom")
     assert salt("fred") == salt("fred") != salt("ghost")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=st.binary(max_size=200), final=st.binary(max_size=200))
+def test_random_sasl_data_never_logs_in_nor_hurts(daemon: DaemonProcess, first: bytes, final: bytes) -> None:
+    client = RawClient(daemon.socket)
+    try:
+        assert client.call(rp.REMOTE_PROC_AUTH_SASL_INIT).mechlist == "SCRAM-SHA-256"
+        reply = client.call(rp.REMOTE_PROC_AUTH_SASL_START, rp.remote_auth_sasl_start_args("SCRAM-SHA-256", 0, first))
+        if not is_error(reply):
+            assert reply.complete == 0
+            reply = client.call(rp.REMOTE_PROC_AUTH_SASL_STEP, rp.remote_auth_sasl_step_args(0, final))
+        assert is_error(reply) or reply.complete == 0
+        err = client.call(rp.REMOTE_PROC_CONNECT_OPEN, rp.remote_connect_open_args("test:///default", 0))
+        assert is_error(err) and err.message == "authentication required"
+    finally:
+        client.close()
