@@ -440,3 +440,22 @@ def test_client_that_never_reads_is_dropped(shared_pyvirtd: DaemonProcess) -> No
     assert _alive(reader)
     reader.close()
     hog.close()
+
+
+def test_socket_group(tmp_path: Path) -> None:
+    import grp
+
+    try:
+        gid = grp.getgrnam("nogroup").gr_gid
+    except KeyError:
+        pytest.skip("no group 'nogroup' on this host")
+    with DaemonProcess(tmp_path / "node", {"unix_sock_group": "nogroup"}) as d:
+        assert {os.stat(p).st_gid for p in (d.socket, d.socket_ro, d.socket_admin)} == {gid}
+
+
+def test_unknown_socket_group_refuses_to_start(tmp_path: Path) -> None:
+    d = DaemonProcess(tmp_path / "node", {"unix_sock_group": "no-such-group-here"})
+    with pytest.raises(RuntimeError, match="unix_sock_group 'no-such-group-here' is no group on this host"):
+        d.start()
+    assert d.proc is not None and d.proc.returncode == 1
+    assert d.leftovers() == []

@@ -74,6 +74,12 @@ async def start(config: Config, service: Service, factory: Callable[[], asyncio.
 
 
 def bind_unix(path: Path, perms: int, group: str, backlog: int) -> socket.socket:
+    gid = -1
+    if group:
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise ConfigError(f"unix_sock_group {group!r} is no group on this host") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -83,14 +89,13 @@ def bind_unix(path: Path, perms: int, group: str, backlog: int) -> socket.socket
             sock.bind(str(path))
         finally:
             os.umask(old_umask)
-        if group:
-            try:
-                gid = grp.getgrnam(group).gr_gid
-            except KeyError:
-                raise ConfigError(f"unix_sock_group {group!r} is no group on this host") from None
+        try:
             os.chown(path, -1, gid)
-        os.chmod(path, perms)
-        sock.listen(backlog)
+            os.chmod(path, perms)
+            sock.listen(backlog)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         sock.setblocking(False)
     except BaseException:
         sock.close()
