@@ -124,8 +124,8 @@ class Node:
             del Node._open[self.key]
         self._stop = True
         self.wake()
-        if self._watcher is not None:
-            self._watcher.join(timeout=5)
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout=5)  # (an event callback may close the last connection)
         for fd in (self._wake_r, self._wake_w):
             os.close(fd)
         self._release_root()
