@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -332,3 +333,21 @@ def test_random_sasl_data_never_logs_in_nor_hurts(daemon: DaemonProcess, first: 
         assert is_error(err) and err.message == "authentication required"
     finally:
         client.close()
+
+
+def test_sighup_applies_a_new_allowed_user_list(tmp_path: Path, auth_file: Any) -> None:
+    db = tmp_path / "sasl-passwd"
+    add_user(db, "fred", USERS["fred"])
+    d = start(tmp_path / "node", {"auth_unix_rw": "sasl", "sasl_db": str(db)})
+    try:
+        auth_file("fred", USERS["fred"])
+        with pyvirt.open(d.uri()) as conn:
+            assert conn.get_hostname()
+        d.settings["sasl_allowed_username_list"] = ["ops-*"]
+        d.write_config()
+        d.signal(signal.SIGHUP)
+        wait_for_event(d, "configuration reloaded")
+        with pytest.raises(PyvirtError, match="SASL user 'fred' is not allowed"):
+            pyvirt.open(d.uri())
+    finally:
+        assert d.stop() == 0, d.stderr()
