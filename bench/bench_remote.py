@@ -64,9 +64,9 @@ print(json.dumps(out))
 
 def run_side(side: str, uri: str, seconds: float) -> dict[str, list[float]]:
     python = sys.executable if side == "pyvirt" else SYSTEM_PYTHON
-    proc = subprocess.run(
-        [python, "-c", WORKER, uri, str(seconds), side], capture_output=True, text=True, check=True, timeout=120
-    )
+    proc = subprocess.run([python, "-c", WORKER, uri, str(seconds), side], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise SystemExit(f"the {side} side failed:\n{proc.stderr}")
     result: dict[str, list[float]] = json.loads(proc.stdout)
     return result
 

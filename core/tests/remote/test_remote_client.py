@@ -231,14 +231,15 @@ def test_open_close_and_failed_opens_leave_no_thread_or_descriptor(server: FakeS
     assert (threading.active_count(), _fds()) == (threads, fds)
 
 
-def test_calls_sent_without_waiting_get_their_replies_later(server: FakeServer) -> None:
+def test_calls_sent_together_come_back_in_order_and_errors_after_all_replies(server: FakeServer) -> None:
     client = _client(server)
-    replies: list[Any] = []
     try:
-        client.send_call(rp.REMOTE_PROC_CONNECT_GET_VERSION, None, replies.append)
-        client.send_call(rp.REMOTE_PROC_CONNECT_GET_HOSTNAME, None, replies.append)  # the server refuses this one
-        assert client.call(rp.REMOTE_PROC_CONNECT_GET_TYPE).type == "FAKE"  # its reader picks both up on the way
-        assert replies[0] == rp.remote_connect_get_version_ret(1002003)
-        assert isinstance(replies[1], UnsupportedError) and "unsupported procedure 59" in str(replies[1])
+        version, kind = client.call_many(
+            [(rp.REMOTE_PROC_CONNECT_GET_VERSION, None), (rp.REMOTE_PROC_CONNECT_GET_TYPE, None)]
+        )
+        assert (version.hv_ver, kind.type) == (1002003, "FAKE")
+        with pytest.raises(UnsupportedError, match="unsupported procedure 59"):
+            client.call_many([(rp.REMOTE_PROC_CONNECT_GET_HOSTNAME, None), (rp.REMOTE_PROC_CONNECT_GET_TYPE, None)])
+        assert client.call(rp.REMOTE_PROC_CONNECT_GET_TYPE).type == "FAKE"  # nothing left behind
     finally:
         client.close()

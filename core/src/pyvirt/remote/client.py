@@ -48,8 +48,6 @@ log = get_logger("pyvirt.remote.client")
 
 EventHandler = Callable[[int, bytes], None]
 """Receives (procedure, payload) of each event message the server sends, in the event thread."""
-ReplyHandler = Callable[[Any], None]
-"""Receives the decoded reply of a call sent with :meth:`RPCClient.send_call`, or its error."""
 
 _RECV_SIZE = 1 << 16
 _LEN_HEADER = struct.Struct(">IIIiiIi")  # length word, then virNetMessageHeader
@@ -64,12 +62,11 @@ _IDLE_AFTER = 0.05
 class _Call:
     """A call waiting for its reply."""
 
-    __slots__ = ("done", "events_before", "on_reply", "payload", "proc", "serial", "status")
+    __slots__ = ("done", "events_before", "payload", "proc", "serial", "status")
 
     def __init__(self, serial: int, proc: Procedure) -> None:
         self.serial = serial
         self.proc = proc
-        self.on_reply: ReplyHandler | None = None
         self.done = False
         self.events_before = 0
         self.status: int = Status.OK
@@ -100,7 +97,6 @@ class RPCClient:
         self._cond = threading.Condition(self._lock)
         self._send_lock = threading.Lock()
         self._pending: dict[int, _Call] = {}
-        self._callers = 0  # blocking calls in flight: while any, callers do the reading
         self._waiting = 0  # callers asleep on _cond: without any, nobody needs waking
         self._reader_busy = False
         self._frames = FrameReader()
@@ -129,8 +125,27 @@ class RPCClient:
         :class:`ConnectionLostError` when the connection is or becomes dead.
         """
         call, packet = self._prepare(procedure, args)
-        self._launch(call, packet)
+        self._launch([call], packet)
         return self._finish(call)
+
+    def call_many(self, calls: list[tuple[int, Any]]) -> list[Any]:
+        """Send independent calls together and return their replies in order: one round trip
+        instead of one each.  Only for calls the server may run in any order (it may run them
+        at once); the first error is raised once every reply is in."""
+        prepared = [self._prepare(procedure, args) for procedure, args in calls]
+        self._launch([call for call, _ in prepared], b"".join(packet for _, packet in prepared))
+        outcomes: list[Any] = []
+        for call, _ in prepared:
+            try:
+                outcomes.append(self._finish(call))
+            except ConnectionLostError:
+                raise
+            except PyvirtError as exc:
+                outcomes.append(exc)
+        for outcome in outcomes:
+            if isinstance(outcome, PyvirtError):
+                raise outcome
+        return outcomes
 
     def _prepare(self, procedure: int, args: Any) -> tuple[_Call, bytearray]:
         proc = self._procedures[procedure]
@@ -146,54 +161,33 @@ class RPCClient:
         _LEN_HEADER.pack_into(packet, 0, len(packet), self._program, self._version, procedure, _CALL, serial, 0)
         return _Call(serial, proc), packet
 
-    def send_call(self, procedure: int, args: Any, on_reply: ReplyHandler) -> None:
-        """Send a call without waiting: ``on_reply`` gets its reply (or the PyvirtError) in
-        whichever thread reads it next.  For bookkeeping calls a connection can finish in the
-        background; ``on_reply`` must be quick and must not make calls."""
-        call, packet = self._prepare(procedure, args)
-        call.on_reply = on_reply
-        self._launch(call, packet)
-
-    def _launch(self, call: _Call, packet: bytes | bytearray) -> None:
+    def _launch(self, calls: list[_Call], packets: bytes | bytearray) -> None:
         with self._lock:
             if self._dead is not None:
                 raise self._lost()
-            self._pending[call.serial] = call
-            if call.on_reply is None:
-                self._callers += 1
+            for call in calls:
+                self._pending[call.serial] = call
         try:
-            self._send(packet)
+            self._send(packets)
         except BaseException:
-            self._forget(call)
+            for call in calls:
+                self._pending.pop(call.serial, None)
             raise
-
-    def _forget(self, call: _Call) -> None:
-        with self._lock:
-            self._pending.pop(call.serial, None)
-            if call.on_reply is None:
-                self._callers -= 1
 
     def _finish(self, call: _Call) -> Any:
         try:
             self._wait(call)
         finally:
-            self._forget(call)
+            self._pending.pop(call.serial, None)
         if call.events_before > self._events_handled:
             self._await_events_before(call)
-        outcome = self._outcome(call)
-        if isinstance(outcome, PyvirtError):
-            raise outcome
-        return outcome
-
-    def _outcome(self, call: _Call) -> Any:
-        """The decoded reply, or the error to raise (returned, not raised)."""
         if call.status != Status.OK:
-            return self._server_error(call.payload)
+            raise self._server_error(call.payload)
         try:
             return decode_payload(call.proc.ret, call.payload)
         except XDRError as exc:
             self._die(f"malformed reply to {call.proc.name}: {exc}")
-            return self._lost()
+            raise self._lost() from exc
 
     def _wait(self, call: _Call) -> None:
         with self._lock:
@@ -279,9 +273,6 @@ class RPCClient:
                 call.done = True
                 if self._waiting:
                     self._cond.notify_all()
-            if call.on_reply is not None:
-                self._pending.pop(serial, None)
-                call.on_reply(self._outcome(call))
         elif mtype == MessageType.MESSAGE:
             self._queue_event(proc, payload)
         else:
@@ -368,8 +359,8 @@ class RPCClient:
         while self._dead is None:
             due = self._keepalive_due()
             quiet = time.monotonic() - self._last_call
-            if self._callers or self._reader_busy or quiet < _IDLE_AFTER:
-                nap = _IDLE_AFTER if self._callers else _IDLE_AFTER - quiet
+            if self._pending or self._reader_busy or quiet < _IDLE_AFTER:
+                nap = _IDLE_AFTER if self._pending else _IDLE_AFTER - quiet
                 if self._stopped.wait(nap if due is None else min(nap, due)):
                     return
                 self._keepalive_step()

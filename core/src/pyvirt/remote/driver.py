@@ -10,11 +10,10 @@ identity of every object it has seen, and looks up one it has not seen before us
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pyvirt.driver import DriverConnection, EventSink
-from pyvirt.errors import ErrorDomain, OperationFailedError, PyvirtError, UnsupportedError
-from pyvirt.log import get_logger
+from pyvirt.errors import ErrorDomain, OperationFailedError, UnsupportedError
 from pyvirt.remote import wire_values as wv
 from pyvirt.remote.client import RPCClient
 from pyvirt.remote.target import Target
@@ -53,8 +52,6 @@ _VOL_RESIZE_SHRINK = 4
 _DOMAIN_MEMORY_STAT_NR = 13
 _EVENT_ID_LIFECYCLE = 0
 
-log = get_logger("pyvirt.remote")
-
 _SAVED_UUID = re.compile(r"<uuid>\s*([^<\s]+)\s*</uuid>")
 
 
@@ -83,36 +80,25 @@ class RemoteConnection(DriverConnection):
 
     def start_events_and_keepalive(self, keepalive_feature: int, interval: float, count: int) -> None:
         """Ask for every domain lifecycle event of this connection, and whether the far side
-        speaks keepalive (asking also starts its PINGs).  Neither answer is waited for: they
-        are applied when read, so opening costs no round trip for them."""
-        self._client.send_call(
-            rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
-            rp.remote_connect_supports_feature_args(keepalive_feature),
-            lambda reply: self._keepalive_answer(reply, interval, count),
+        speaks keepalive (asking also starts its PINGs); both questions in one round trip."""
+        supported, registered = self._client.call_many(
+            [
+                (rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, rp.remote_connect_supports_feature_args(keepalive_feature)),
+                (
+                    rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+                    rp.remote_connect_domain_event_callback_register_any_args(_EVENT_ID_LIFECYCLE, None),
+                ),
+            ]
         )
-        self._client.send_call(
-            rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
-            rp.remote_connect_domain_event_callback_register_any_args(_EVENT_ID_LIFECYCLE, None),
-            self._registered,
-        )
-
-    def _keepalive_answer(self, reply: Any, interval: float, count: int) -> None:
-        if isinstance(reply, PyvirtError):
-            log.warning("keepalive support unknown: no keepalive", address=self.target.address, error=str(reply))
-        elif reply.supported:
+        self._lifecycle_callback = registered.callbackID
+        if supported.supported:
             self._client.start_keepalive(interval, count)
-
-    def _registered(self, reply: Any) -> None:
-        if isinstance(reply, PyvirtError):
-            log.warning("lifecycle events refused", address=self.target.address, error=str(reply))
-        else:
-            self._lifecycle_callback = reply.callbackID
 
     def _on_event(self, procedure: int, payload: bytes) -> None:
         if procedure != rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE:
             return
         msg, _ = rp.decode_remote_domain_event_callback_lifecycle_msg(payload, 0)
-        if self._lifecycle_callback not in (None, msg.callbackID):  # None: its reply is not read yet
+        if msg.callbackID != self._lifecycle_callback:
             return
         event: DomainEvent = wv.lifecycle_event_from_wire(msg.msg)
         self._domains[event.domain.uuid] = msg.msg.dom
