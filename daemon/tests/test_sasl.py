@@ -351,3 +351,15 @@ def test_sighup_applies_a_new_allowed_user_list(tmp_path: Path, auth_file: Any) 
             pyvirt.open(d.uri())
     finally:
         assert d.stop() == 0, d.stderr()
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_virsh_read_only_socket_with_sasl(daemon: DaemonProcess, tmp_path: Path) -> None:
+    auth = write_auth_conf(tmp_path / "auth.conf", "fred", USERS["fred"])
+    uri = daemon.uri(readonly=True)
+    listed = virsh(uri, "list", "--name", auth_file=auth)
+    assert (listed.returncode, listed.stdout.strip()) == (0, "test"), listed.stderr
+    refused = virsh(uri, "suspend", "test", auth_file=auth)
+    assert refused.returncode == 1
+    assert "read only access prevents virDomainSuspend" in refused.stderr
+    wait_for_event(daemon, "client authenticated", sasl_username="fred", transport="unix-ro")
