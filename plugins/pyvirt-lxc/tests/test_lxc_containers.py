@@ -115,6 +115,20 @@ def test_memory_limit_holds_inside(lxc: pyvirt.Connection, lxc_root: str, rootfs
     out = inside(dom, "sh", "-c", "dd if=/dev/zero of=/dev/shm/b bs=1M count=40 2>/dev/null && echo ok", check=False)
     assert "ok" not in out
     assert dom.info().memory <= 24576
+    # a running container's current memory is its cgroup limit; below what it uses (the
+    # tmpfs file) the kernel refuses, and the old limit stays
+    if cgroups.detect().backend("memory") == "v1":
+        with pytest.raises(pyvirt.PyvirtError, match="the kernel refused memory limit 16384 KiB"):
+            dom.set_memory(16384)
+        with open(limit_file) as f:
+            assert int(f.read()) == 24576 * 1024
+    # the full container has no room for a new process: free the tmpfs through its root
+    os.remove(f"/proc/{live(dom).init_pid}/root/dev/shm/b")
+    dom.set_memory(16384)
+    with open(limit_file) as f:
+        assert int(f.read()) == 16384 * 1024
+    with pytest.raises(pyvirt.PyvirtError, match="higher than max memory"):
+        dom.set_memory(32768)
     dom.destroy()
 
 
