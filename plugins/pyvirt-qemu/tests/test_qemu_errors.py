@@ -108,7 +108,7 @@ def test_unsupported_devices_are_refused_at_define(conn: pyvirt.Connection, devi
             "<interface type='network'><source network='default'/></interface>",
             "no network with matching name 'default'",
         ),
-        ("<interface type='bridge'><source bridge='nosuchbr0'/></interface>", "interface type 'bridge'"),
+        ("<interface type='bridge'><source bridge='nosuchbr0'/></interface>", "'nosuchbr0': No such device"),
     ],
 )
 def test_host_networking_fails_at_start_as_in_libvirt(

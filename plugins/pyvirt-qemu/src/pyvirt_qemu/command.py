@@ -140,7 +140,12 @@ def _devices(cmd: Command, devs: etree._Element, q35: bool, disk_paths: Mapping[
         argv += _disk(el, alias[el], q35, disk_paths.get(target.get("dev", "") if target is not None else ""))
     for el in devs.iterchildren("interface"):
         name = alias[el]
-        argv += ["-netdev", f"user,id=host{name}"]
+        target = el.find("target")
+        if el.get("type") == "bridge" and target is not None:
+            ifname = target.get("dev", "")
+            argv += ["-netdev", f"tap,id=host{name},ifname={ifname},script=no,downscript=no"]
+        else:
+            argv += ["-netdev", f"user,id=host{name}"]
         mac = el.find("mac")
         mac_opt = [f"mac={mac.get('address')}"] if mac is not None else []
         boot = _bootindex(el)

@@ -186,6 +186,18 @@ class QemuDriver:
             if self.by_name.get(obj.name) is obj:
                 del self.by_name[obj.name]
 
+    def tap_names(self) -> set[str]:
+        """Tap names this driver's running guests hold (a tap of a guest still starting may not
+        be on the host yet)."""
+        with self.lock:
+            return {
+                i.target_dev or ""
+                for o in self.by_uuid.values()
+                if o.live is not None and o.active
+                for i in o.live.interfaces
+                if i.type == "bridge"
+            }
+
     def next_id(self) -> int:
         with self.lock:
             return next(self._ids)

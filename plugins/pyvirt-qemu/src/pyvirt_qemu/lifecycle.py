@@ -36,7 +36,7 @@ from pyvirt.types import (
     SuspendedDetail,
 )
 from pyvirt.xml.domain import DomainDef
-from pyvirt_qemu import command, layout, probe, process, support
+from pyvirt_qemu import command, layout, probe, process, support, tap
 from pyvirt_qemu.atomic import remove
 from pyvirt_qemu.devices import aliases
 from pyvirt_qemu.domain import DomainObj, write_status
@@ -95,6 +95,9 @@ def start(
     live = obj.live
     paths = disk_paths(drv, obj)
     support.check_startable(live.root)
+    bridged = [i for i in live.interfaces if i.type == "bridge"]
+    for iface, name in zip(bridged, tap.free_names(len(bridged), drv.tap_names()), strict=True):
+        iface.target_dev = name
     emulator = live.root.findtext("devices/emulator") or ""
     caps = probe.capabilities(emulator, drv.layout.cache)
     sock_path = drv.layout.monitor_socket(live.uuid)
@@ -129,6 +132,8 @@ def start(
                 domain=ErrorDomain.QEMU,
             ) from exc
         obj.monitor = monitor
+        for iface in bridged:
+            tap.attach(iface.target_dev or "", iface.source or "")
         _fill_live(obj, monitor)
         obj.id = drv.next_id()
         obj.state = DomainState.PAUSED if paused else DomainState.RUNNING

@@ -11,6 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
+from pyvirt_qemu import tap
 from pyvirt_qemu.probe import EmulatorCaps
 
 TOP_LEVEL = frozenset(
@@ -85,7 +86,7 @@ def check(root: etree._Element, caps: EmulatorCaps, machine: str) -> None:
 
 def check_startable(root: etree._Element) -> None:
     """What libvirt accepts at define but can only fail at start: interfaces that need a host
-    network or bridge (pyvirt has no network driver and no tap set-up yet)."""
+    network (pyvirt has no network driver yet) or a bridge that does not exist."""
     for iface in root.iterfind("devices/interface"):
         kind = iface.get("type")
         source = iface.find("source")
@@ -96,8 +97,9 @@ def check_startable(root: etree._Element) -> None:
                 code=ErrorCode.NO_NETWORK,
                 domain=ErrorDomain.NETWORK,
             )
-        if kind == "bridge":
-            raise UnsupportedConfigError("interface type 'bridge' cannot be started by the QEMU driver yet (user is)")
+        bridge = source.get("bridge", "") if source is not None else ""
+        if kind == "bridge" and not tap.bridge_exists(bridge):
+            raise PyvirtError(f"Cannot get interface MTU on '{bridge}': No such device", code=ErrorCode.SYSTEM_ERROR)
 
 
 def _check_cpu(cpu: etree._Element | None, caps: EmulatorCaps) -> None:
