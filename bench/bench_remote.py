@@ -122,7 +122,8 @@ def _median_of_rounds(summaries: list[dict[str, float]]) -> dict[str, float]:
 
 
 def _print_table(results: dict[str, Any]) -> None:
-    print(f"{'transport':9} {'metric':13} {'pyvirt µs':>10} {'libvirt µs':>10} {'ratio':>6}   p99 pyvirt/libvirt µs   calls/s pyvirt/libvirt")
+    head = f"{'transport':9} {'metric':13} {'pyvirt µs':>10} {'libvirt µs':>10} {'ratio':>6}"
+    print(f"{head}   p99 pyvirt/libvirt µs   calls/s pyvirt/libvirt")
     for transport, sides in results.items():
         for metric in ("open", "getVersion", "lookupByName"):
             mine, theirs = sides["pyvirt"][metric], sides["libvirt"][metric]
