@@ -25,6 +25,7 @@ from pyvirt_daemon.client import Client
 from pyvirt_daemon.config import Config, ConfigError
 
 log = get_logger("pyvirtd")
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 class Daemon:
@@ -55,7 +56,13 @@ class Daemon:
         try:
             self.loop.run_until_complete(self._main())
         finally:
+            # Closing the loop restores the default handlers; a second SIGTERM during the last
+            # clean-up (pid file, interpreter exit) must not turn a clean stop into a kill, so
+            # the signals are held (the worker threads are gone) and then ignored.
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
             self.loop.close()
+            for signum in _STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
 
     async def _main(self) -> None:
         self.loop_thread = threading.get_ident()
