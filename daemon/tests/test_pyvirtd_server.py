@@ -459,3 +459,15 @@ def test_unknown_socket_group_refuses_to_start(tmp_path: Path) -> None:
         d.start()
     assert d.proc is not None and d.proc.returncode == 1
     assert d.leftovers() == []
+
+
+def test_repeated_sigterm_still_stops_cleanly(tmp_path: Path) -> None:
+    for attempt in range(3):
+        d = DaemonProcess(tmp_path / f"node{attempt}").start()
+        assert d.proc is not None
+        deadline = time.monotonic() + 30
+        while d.proc.poll() is None and time.monotonic() < deadline:
+            d.proc.send_signal(signal.SIGTERM)  # impatient: again and again until it is gone
+            time.sleep(0.001)
+        assert d.proc.wait() == 0
+        assert d.leftovers() == []
