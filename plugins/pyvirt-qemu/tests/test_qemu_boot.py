@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from bootsector import write_disk
 from lxml import etree
+from qemu_helpers import domain_xml, file_serial, node, qemu_pids, wait_for
 
 import pyvirt
-from conftest import domain_xml, file_serial, node, qemu_pids, wait_for
 from pyvirt.types import DomainEventType, DomainState, PausedReason, RunningReason, ShutoffReason, StoppedDetail
 from pyvirt_qemu import probe
 from pyvirt_qemu.prepare import DEFAULT_EMULATOR

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from qemu_helpers import domain_xml, node
 
 import pyvirt
-from conftest import domain_xml, node
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from qemu_helpers import kill_and_reap, qemu_pids
 
 import pyvirt
-from conftest import kill_and_reap, qemu_pids
 from pyvirt.testing.suite import *  # noqa: F403
 
 

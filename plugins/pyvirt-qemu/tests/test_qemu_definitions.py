@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from lxml import etree
+from qemu_helpers import domain_xml, node
 
 import pyvirt
-from conftest import domain_xml, node
 from pyvirt_qemu import command, probe
 from pyvirt_qemu.prepare import DEFAULT_EMULATOR
 

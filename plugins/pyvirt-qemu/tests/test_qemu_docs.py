@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import kill_and_reap, qemu_pids
+from qemu_helpers import kill_and_reap, qemu_pids
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "qemu.md"
 PAIRS = re.findall(r"```sh\n(.*?)```\s*```text\n(.*?)```", DOC.read_text(), flags=re.S)

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+from qemu_helpers import domain_xml
 
 import pyvirt
-from conftest import domain_xml
 from pyvirt import registry
 from pyvirt.plugins import host
 from pyvirt.uri import parse

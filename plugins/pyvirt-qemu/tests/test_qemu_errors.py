@@ -7,9 +7,9 @@ import stat
 from pathlib import Path
 
 import pytest
+from qemu_helpers import domain_xml, qemu_pids
 
 import pyvirt
-from conftest import domain_xml, qemu_pids
 from pyvirt.errors import ErrorCode
 from pyvirt.types import DomainState
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from bootsector import write_disk
 from lxml import etree
+from qemu_helpers import domain_xml, file_serial, node, qemu_pids, wait_for
 
 import pyvirt
-from conftest import domain_xml, file_serial, node, qemu_pids, wait_for
 from pyvirt.types import DomainState, PausedReason, RunningReason, ShutoffReason
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from bootsector import write_disk
 from lxml import etree
+from qemu_helpers import file_serial, wait_for
 
 import pyvirt
-from conftest import file_serial, wait_for
 from pyvirt import PoolState
 
 
