@@ -15,6 +15,7 @@ PM_BASES = (0x600,)
 """Where SeaBIOS puts the ACPI PM I/O block on both pc (PIIX4) and q35 (ICH9).  Only ports that
 exist may be polled: an unclaimed port reads as all ones, i.e. "button pressed"."""
 
+PVPANIC_PORT = 0x505
 SLP_EN_S5 = 0x2000  # SLP_TYP 0 (QEMU's S5) | SLP_EN
 PWRBTN = 0x0100
 
@@ -55,7 +56,8 @@ def _out16(asm: _Asm, port: int, value: int) -> None:
 
 
 def boot_sector(marker: bytes, then: str) -> bytes:
-    """``then``: ``halt``, ``poweroff`` or ``acpi`` (wait for the power button, then power off)."""
+    """``then``: ``halt``, ``poweroff``, ``acpi`` (wait for the power button, then power off)
+    or ``panic`` (report a crash through the pvpanic device, as a guest kernel would)."""
     asm = _Asm()
     asm.emit(0xFA, 0x31, 0xC0, 0x8E, 0xD8, 0xFC)  # cli; xor ax,ax; mov ds,ax; cld
     asm.imm16(0xBA, 0x3F8)  # mov dx, 0x3f8
@@ -79,6 +81,9 @@ def boot_sector(marker: bytes, then: str) -> bytes:
             asm.jump(0x75, "off")  # jnz off
         asm.jump(0xEB, "wait")
         asm.label("off")
+    if then == "panic":
+        asm.imm16(0xBA, PVPANIC_PORT)  # mov dx, 0x505
+        asm.emit(0xB0, 0x01, 0xEE)  # mov al, 1 (guest panicked); out dx, al
     if then in ("acpi", "poweroff"):
         for base in PM_BASES:
             _out16(asm, base + 4, SLP_EN_S5)  # PM1_CNT: enter S5

@@ -234,3 +234,17 @@ def test_acpi_reboot_boots_the_guest_again(conn: pyvirt.Connection, root: Path) 
     assert dom.state()[0] == DomainState.RUNNING
     assert events == []  # a reboot is neither a stop nor a pause
     dom.destroy()
+
+
+def test_guest_panic_is_reported_and_the_domain_crashes(conn: pyvirt.Connection, root: Path) -> None:
+    """GUEST_PANICKED from the pvpanic device; <on_crash>destroy ends the guest as crashed."""
+    events: list[pyvirt.DomainEvent] = []
+    conn.domain_event_register(events.append)
+    disk = write_disk(root / "panic.img", b"PANIC", "panic")
+    dom = conn.define_domain(domain_xml("panic", disk, extra="<panic model='isa'/>"))
+    dom.start()
+    wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF, what="the panic to end the guest")
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.CRASHED)
+    kinds = [(e.event, e.detail) for e in events]
+    assert (DomainEventType.CRASHED, 0) in kinds
+    assert kinds[-1] == (DomainEventType.STOPPED, StoppedDetail.CRASHED)

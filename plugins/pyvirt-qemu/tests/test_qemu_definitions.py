@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from lxml import etree
-from qemu_helpers import domain_xml, node
+from qemu_helpers import domain_xml, node, qemu_pids
 
 import pyvirt
 from pyvirt_qemu import command, probe
@@ -90,3 +91,21 @@ def test_capabilities_are_probed_once_and_cached_by_binary_identity(conn: pyvirt
     again = probe.capabilities(DEFAULT_EMULATOR, root / "cache" / "qemu")
     assert again.version == tuple(cached["caps"]["version"])
     assert conn.get_version().number == again.version_number
+
+
+def test_qemu_commandline_args_are_passed_and_other_pass_through_refused(conn: pyvirt.Connection, root: Path) -> None:
+    ns = "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+    args = "<qemu:commandline><qemu:arg value='-device'/><qemu:arg value='pvpanic,ioport=0x505'/></qemu:commandline>"
+    dom = conn.define_domain(
+        domain_xml("passthru").replace("<domain ", f"<domain {ns} ").replace("</domain>", f"{args}</domain>")
+    )
+    assert "<qemu:arg value='pvpanic,ioport=0x505'/>" in dom.xml(inactive=True)
+    dom.start()
+    (pid,) = qemu_pids(str(root))
+    assert b"pvpanic,ioport=0x505" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    dom.destroy()
+    env = "<qemu:commandline><qemu:env name='X' value='1'/></qemu:commandline>"
+    with pytest.raises(pyvirt.PyvirtError, match="qemu:env"):
+        conn.define_domain(
+            domain_xml("env").replace("<domain ", f"<domain {ns} ").replace("</domain>", f"{env}</domain>")
+        )

@@ -17,7 +17,7 @@ from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import cpu, devices
 from pyvirt_qemu.addresses import pci_address
 from pyvirt_qemu.probe import EmulatorCaps
-from pyvirt_qemu.support import VIDEO_MODELS, WATCHDOG_ACTIONS, WATCHDOG_MODELS
+from pyvirt_qemu.support import QEMU_NS, VIDEO_MODELS, WATCHDOG_ACTIONS, WATCHDOG_MODELS
 
 VNC_PORT_MIN = 5900
 VNC_PORT_MAX = 65535
@@ -77,6 +77,7 @@ def build(dfn: DomainDef, caps: EmulatorCaps, emulator: str, monitor_fd: int, di
     if not cmd.vnc:
         argv += ["-display", "none"]
     argv += ["-msg", "timestamp=on"]
+    argv += [arg.get("value", "") for arg in root.iterfind(f"{{{QEMU_NS}}}commandline/{{{QEMU_NS}}}arg")]
     return cmd
 
 
@@ -176,6 +177,8 @@ def _devices(cmd: Command, devs: etree._Element, q35: bool, disk_paths: Mapping[
     for el in devs.iterchildren("watchdog"):
         argv += _device(WATCHDOG_MODELS[el.get("model", "")], f"id={alias[el]}", *_bus_of(el, q35))
         argv += ["-watchdog-action", WATCHDOG_ACTIONS[el.get("action", "reset")]]
+    for _ in devs.iterchildren("panic"):
+        argv += _device("pvpanic")
     for el in devs.iterchildren("rng"):
         name = alias[el]
         argv += ["-object", f"rng-random,id=obj{name},filename={escape(el.findtext('backend') or '/dev/urandom')}"]

@@ -44,6 +44,7 @@ from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.storagecalls import StorageCalls
+from pyvirt_qemu.support import QEMU_NS
 
 _CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
@@ -121,7 +122,7 @@ class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
     # -- define / undefine --------------------------------------------------------------------
 
     def _parse(self, xml: str, validate: bool) -> DomainDef:
-        dfn = DomainDef.from_xml(xml, validate=validate, namespaces=(drivers.QEMU_NS,))
+        dfn = DomainDef.from_xml(xml, validate=validate, namespaces=(QEMU_NS,))
         prepare.prepare(dfn, self.drv.layout.cache)
         return dfn
 

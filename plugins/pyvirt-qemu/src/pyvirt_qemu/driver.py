@@ -37,10 +37,10 @@ from pyvirt_qemu.domain import DomainObj, Status, read_status
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.monitor import Monitor, MonitorError
 from pyvirt_qemu.storage import Pools
+from pyvirt_qemu.support import QEMU_NS
 
 log = get_logger("pyvirt_qemu")
 
-QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 RECONNECT_TIMEOUT = 5.0
 
 

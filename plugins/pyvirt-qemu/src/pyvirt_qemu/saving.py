@@ -27,6 +27,7 @@ from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import lifecycle
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.monitor import Monitor
+from pyvirt_qemu.support import QEMU_NS
 
 if TYPE_CHECKING:
     from pyvirt_qemu.driver import QemuDriver
@@ -90,7 +91,7 @@ def _read_header(path: Path) -> tuple[DomainDef, int]:
             offset = f.tell()
     except OSError as exc:
         raise OperationFailedError(f"operation failed: cannot read save image '{path}': {exc.strerror}") from exc
-    return DomainDef.from_xml(xml, namespaces=("http://libvirt.org/schemas/domain/qemu/1.0",)), offset
+    return DomainDef.from_xml(xml, namespaces=(QEMU_NS,)), offset
 
 
 def _restore(drv: QemuDriver, obj: DomainObj, dfn: DomainDef, path: Path, offset: int, paused: bool) -> None:

@@ -14,6 +14,8 @@ from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
 from pyvirt_qemu import tap
 from pyvirt_qemu.probe import EmulatorCaps
 
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+"""libvirt's namespace for QEMU pass-through (``<qemu:commandline>``)."""
 TOP_LEVEL = frozenset(
     {
         "name", "uuid", "title", "description", "metadata", "memory", "currentMemory", "vcpu",
@@ -25,7 +27,7 @@ FEATURES = frozenset({"acpi", "apic", "pae"})
 DEVICES = frozenset(
     {
         "emulator", "disk", "controller", "interface", "serial", "console", "graphics", "video",
-        "input", "memballoon", "watchdog", "rng",
+        "input", "memballoon", "watchdog", "rng", "panic",
     }
 )  # fmt: skip
 DISK_BUSES = frozenset({"virtio", "ide", "sata", "scsi"})
@@ -50,8 +52,17 @@ def check(root: etree._Element, caps: EmulatorCaps, machine: str) -> None:
     """Refuse what the command-line builder cannot express for ``machine`` on ``caps``."""
     q35 = "q35" in machine
     for child in root:
-        if not isinstance(child.tag, str) or "}" in child.tag:
-            continue  # comments, and extension namespaces the parser already vetted
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == f"{{{QEMU_NS}}}commandline":
+            for item in child:
+                if isinstance(item.tag, str) and item.tag != f"{{{QEMU_NS}}}arg":
+                    raise UnsupportedConfigError(
+                        f"<qemu:{etree.QName(item).localname}> is not supported by the QEMU driver yet (<qemu:arg> is)"
+                    )
+            continue
+        if "}" in child.tag:
+            raise UnsupportedConfigError(f"extension element <{etree.QName(child).localname}> is not supported")
         if child.tag not in TOP_LEVEL:
             raise UnsupportedConfigError(f"element <{child.tag}> is not supported by the QEMU driver yet")
     seclabel = root.find("seclabel")
@@ -200,6 +211,9 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
             raise UnsupportedConfigError(
                 f"watchdog action '{dev.get('action')}' is not supported by the QEMU driver yet"
             )
+    elif tag == "panic":
+        if dev.get("model", "isa") != "isa":
+            raise UnsupportedConfigError(f"panic model '{dev.get('model')}' is not supported by the QEMU driver yet")
     elif tag == "rng":
         backend = dev.find("backend")
         if dev.get("model") != "virtio" or backend is None or backend.get("model") != "random":
