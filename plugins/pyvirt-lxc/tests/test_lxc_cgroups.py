@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -12,9 +13,11 @@ from pathlib import Path
 import pytest
 
 import pyvirt
-from pyvirt_lxc import cgroups
+from pyvirt_lxc import cgroups, extras
 from pyvirt_lxc.cgroups import ContainerCgroup, Layout
+from pyvirt_lxc.container import DEVICE_RULES
 from pyvirt_lxc.driver import embed_scope
+from pyvirt_lxc.store import Runtime
 from pyvirt_lxc.testing import container_xml
 
 V1 = """\
@@ -122,3 +125,28 @@ def test_cpu_tuning_reaches_the_kernel(lxc: pyvirt.Connection, lxc_root: str, ro
     else:
         assert Path(str(layout.v2), rel, "cpu.max").read_text().split() == ["25000", "50000"]
     dom.destroy()
+
+
+def test_only_the_minimal_dev_is_allowed(lxc: pyvirt.Connection, lxc_root: str, rootfs: str) -> None:
+    layout = cgroups.detect()
+    if layout.backend("devices") != "v1":
+        pytest.skip(f"no v1 devices controller on this {layout.kind} host (v2 needs BPF)")
+    dom = lxc.create_domain(container_xml("devs", rootfs, args=["-c", "exec sleep 1000"]))
+    listed = Path(layout.v1["devices"], "pyvirt-lxc", embed_scope(lxc_root), "devs", "devices.list").read_text()
+    assert sorted(listed.split("\n")[:-1]) == sorted(DEVICE_RULES)
+    # a device outside the list cannot be opened from inside, even by root
+    kmsg = f"/proc/{live(dom).init_pid}/root/tmp/kmsg"
+    os.mknod(kmsg, 0o600 | stat.S_IFCHR, os.makedev(1, 11))
+    try:
+        proc = extras.enter_namespace(dom, ["sh", "-c", "head -c1 /tmp/kmsg"], stderr=subprocess.PIPE)
+        assert proc.wait(timeout=20) != 0 and b"Operation not permitted" in proc.stderr.read()  # type: ignore[union-attr]
+        assert extras.enter_namespace(dom, ["sh", "-c", "head -c1 /dev/zero >/dev/null"]).wait(timeout=20) == 0
+    finally:
+        os.remove(kmsg)
+    dom.destroy()
+
+
+def live(dom: pyvirt.Domain) -> Runtime:
+    found = extras.runtime(dom)
+    assert found is not None
+    return found

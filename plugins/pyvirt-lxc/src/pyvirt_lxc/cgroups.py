@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pyvirt.errors import ErrorCode, OperationFailedError
 
 _TOP = "pyvirt-lxc"
-_WANTED = ("memory", "cpu", "cpuacct", "freezer")
+_WANTED = ("memory", "cpu", "cpuacct", "freezer", "devices")
 _V2_OF = {"memory": "memory", "cpu": "cpu", "cpuacct": "cpu", "freezer": None}
 """The v2 controller that provides each v1 resource (``None``: a core file, always there)."""
 
@@ -50,6 +50,8 @@ class Layout:
         """``"v1"``, ``"v2"`` or ``None`` (this host cannot serve ``resource``)."""
         if resource in self.v1:
             return "v1"
+        if resource == "devices":  # v2 controls devices with BPF programs, not files
+            return None
         if self.v2 is None:
             return None
         needed = _V2_OF[resource]
@@ -124,7 +126,7 @@ class ContainerCgroup:
         a hybrid host's controller-less v2 hierarchy not at all.
         """
         v1 = {path for ctrl, path in self._v1.items() if ctrl != "cpu" or cpu_tuning}
-        v1 |= {self._v1[c] for c in ("memory", "cpuacct", "freezer") if c in self._v1}
+        v1 |= {self._v1[c] for c in ("memory", "cpuacct", "freezer", "devices") if c in self._v1}
         for path in v1:
             os.makedirs(path, exist_ok=True)
         uses_v2 = any(self.layout.backend(r) == "v2" for r in _WANTED if r != "cpu" or cpu_tuning)
@@ -197,6 +199,18 @@ class ContainerCgroup:
                 f"the kernel refused the CPU tuning (shares={shares}, period={period_us}, "
                 f"quota={quota_us}): {exc.strerror}"
             ) from None
+
+    def allow_devices(self, rules: tuple[str, ...]) -> None:
+        """Deny every device but ``rules`` (``"c 1:3 rwm"``...), on a v1 devices hierarchy."""
+        if self.layout.backend("devices") != "v1":
+            return
+        path = self._v1["devices"]
+        try:
+            _write(os.path.join(path, "devices.deny"), "a")
+            for rule in rules:
+                _write(os.path.join(path, "devices.allow"), rule)
+        except OSError as exc:
+            raise _fail(f"the kernel refused the device rules of the container: {exc.strerror}") from None
 
     # -- accounting ---------------------------------------------------------------------------
 

@@ -30,6 +30,18 @@ LXC driver drops by default (CAP_SYS_BOOT stays: in a PID namespace reboot only 
 _SIOCGIFFLAGS = 0x8913
 _SIOCSIFFLAGS = 0x8914
 _IFF_UP = 0x1
+DEVICE_RULES = (
+    "c 1:3 rwm",  # null
+    "c 1:5 rwm",  # zero
+    "c 1:7 rwm",  # full
+    "c 1:8 rwm",  # random
+    "c 1:9 rwm",  # urandom
+    "c 5:0 rwm",  # tty
+    "c 5:1 rwm",  # console
+    "c 5:2 rwm",  # ptmx
+    "c 136:* rwm",  # pty slaves: the console and the container's own devpts
+)
+"""The devices a container may open (v1 devices cgroup): those of its minimal /dev."""
 _DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from pyvirt.errors import ErrorCode, OperationFailedError
-from pyvirt_lxc import monitor, netdev, procs
+from pyvirt_lxc import container, monitor, netdev, procs
 from pyvirt_lxc.cgroups import ContainerCgroup
 from pyvirt_lxc.spec import IdRange, Spec
 from pyvirt_lxc.store import Runtime
@@ -78,6 +78,7 @@ def _make_cgroup(spec: Spec, cgroup: ContainerCgroup) -> None:
     tuned = spec.shares is not None or spec.period_us is not None or spec.quota_us is not None
     cgroup.create(cpu_tuning=tuned)
     cgroup.set_memory_limit(spec.memory_kib)
+    cgroup.allow_devices(container.DEVICE_RULES)
     if tuned:
         cgroup.set_cpu(spec.shares, spec.period_us, spec.quota_us)
 
