@@ -21,12 +21,12 @@ import pyvirt
 from pyvirt.types import DomainState, PausedReason, RunningReason, ShutoffReason
 
 
-def _in_other_process(uri: str, code: str) -> str:
+def _in_other_process(uri: str, code: str, returncode: int = 0) -> str:
     script = "import pyvirt\nconn = pyvirt.open(URI)\n" + textwrap.dedent(code)
     done = subprocess.run(
         [sys.executable, "-c", script.replace("URI", repr(uri))], capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == returncode, done.stderr
     return done.stdout
 
 
@@ -112,3 +112,18 @@ def test_guest_that_powered_off_unwatched_is_shut_off_with_reason_shutdown(uri: 
         wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF, what="the driver to end the powered-off QEMU")
         assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SHUTDOWN)
     assert qemu_pids(str(root)) == []
+
+
+def test_driver_killed_with_sigkill_loses_nothing(uri: str, root: Path) -> None:
+    """The process that drove the root dies by SIGKILL mid-life: lock, guest and state survive."""
+    code = (
+        f"d = conn.define_domain({domain_xml('hard')!r})\nd.start()\nd.suspend()\n"
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    _in_other_process(uri, code, returncode=-signal.SIGKILL)
+    with pyvirt.open(uri) as conn:
+        dom = conn.lookup_domain_by_name("hard")
+        assert dom.state() == (DomainState.PAUSED, PausedReason.USER)
+        dom.resume()
+        dom.destroy()
+        assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.DESTROYED)
