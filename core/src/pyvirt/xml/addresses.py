@@ -18,6 +18,7 @@ A bad number is refused with the message of libvirt's ``virXMLPropUInt`` family.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from lxml import etree
@@ -59,9 +60,9 @@ FORMS: dict[str, dict[str, _Field]] = {
 }
 """Address type -> its fields as ``virDomainDeviceInfoFormat`` prints them (libvirt 9.0)."""
 
-_ORDER = {kind: list(fields) for kind, fields in FORMS.items()}
-_ORDER["pci"] += ["multifunction"]
-_ORDER["usb"] += ["port"]
+_CANONICAL_PCI = re.compile(r"pci\|0x[0-9a-f]{4}\|0x[0-9a-f]{2}\|0x[0-9a-f]{2}\|0x[0-7](\|(on|off))?")
+_CANONICAL_DRIVE = re.compile(r"drive(\|(0|[1-9][0-9]{0,8})){4}")
+"""Attribute values (in document order) of addresses already in libvirt's printed form."""
 
 
 def _c_number(raw: str, base: int) -> int | None:
@@ -83,10 +84,43 @@ def _c_number(raw: str, base: int) -> int | None:
         return None
 
 
+_Items = tuple[tuple[str | bytes, str | bytes], ...]
+_SEEN: dict[_Items, _Items | None] = {}
+"""Memo: attribute items of a childless address -> the items libvirt prints (None: unchanged).
+Documents repeat the same few addresses, so each shape is worked out once."""
+_SEEN_LIMIT = 10_000
+
+
 def normalise(address: etree._Element) -> bool:
     """Rewrite one device ``<address>`` in libvirt's printed form; False when it is to be dropped
     (``virtio-s390`` prints nothing).  Unknown types are left for the checks to refuse."""
+    if len(address) == 0:
+        key = tuple(address.items())
+        if key in _SEEN:
+            shown = _SEEN[key]
+            if shown is not None:
+                address.attrib.clear()
+                for attr, text in shown:
+                    address.set(attr, text)
+            return True
+        kept = _normalise(address)
+        if kept and address.get("type") in FORMS:
+            after = tuple(address.items())
+            if len(_SEEN) > _SEEN_LIMIT:
+                _SEEN.clear()
+            _SEEN[key] = None if after == key else after
+        return kept
+    return _normalise(address)
+
+
+def _normalise(address: etree._Element) -> bool:
     kind = address.get("type")
+    if kind == "pci" and len(address) == 0:
+        joined = "|".join(map(str, address.values()))
+        if _CANONICAL_PCI.fullmatch(joined) and not joined.startswith("pci|0x0000|0x00|0x00|0x0"):
+            return True  # already libvirt's form (and not the empty address): one regex
+    if kind == "drive" and _CANONICAL_DRIVE.fullmatch("|".join(map(str, address.values()))):
+        return True
     if kind == "virtio-s390" or kind is None:
         return kind is None
     fields = FORMS.get(kind)

@@ -25,6 +25,7 @@ _CHILD_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for
 _ATTR_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for k, v in ATTR_ORDER.items()}
 _PLACEHOLDER = "\ue000"
 _VARIANTS = {("interface", "hostdev")}
+_VARIANT_TAGS = frozenset(tag for tag, _ in _VARIANTS)
 """Elements whose children libvirt orders by their ``type``: tables keyed ``PATH@TYPE``
 (a hostdev interface prints its ``<driver>`` with the host device, before ``<source>``)."""
 
@@ -122,7 +123,7 @@ def _sort(el: etree._Element, key: str) -> None:
                 continue  # an extension namespace: kept as written
             child_key = _child_key(key, tag)
         if child_key in _SORTABLE and (len(child) or (child_key in _ATTR_RANK and len(child.attrib) > 1)):
-            if (tag, child.get("type")) in _VARIANTS:
+            if tag in _VARIANT_TAGS and (tag, child.get("type")) in _VARIANTS:
                 child_key += "@" + child.get("type", "")
             _sort(child, child_key)
     if len(tags) < 2:

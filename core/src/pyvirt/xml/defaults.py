@@ -223,7 +223,7 @@ def domain_defaults(
 
     # identity
     _uuid_default(root, top.get("uuid"))
-    scaled.normalise(root)
+    scaled.normalise(root, top_groups, device_groups)
 
     # memory
     for tag in _DOMAIN_KIB_ELEMENTS:
@@ -702,7 +702,7 @@ def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
             etree.SubElement(os_el, "boot", dev="hd")
 
 
-_DEVICE_INFO = etree.XPath("*/address | */alias")
+_DEVICE_INFO = etree.XPath("*/address | */alias | */boot[@loadparm]")
 _USER_ALIAS = re.compile(r"ua-[A-Za-z0-9_-]*")
 
 
@@ -711,7 +711,9 @@ def _device_info(devices: etree._Element) -> None:
     aliases (``ua-*``) kept: the test driver parses with ``VIR_DOMAIN_DEF_PARSE_INACTIVE``,
     under which ``virDomainDeviceInfoParseXML`` reads no other alias."""
     for el in select(_DEVICE_INFO, devices):
-        if el.tag == "alias":
+        if el.tag == "boot":
+            el.set("loadparm", el.get("loadparm", "").upper())  # virDomainDeviceBootParseXML
+        elif el.tag == "alias":
             if not _USER_ALIAS.fullmatch(el.get("name", "")):
                 el.getparent().remove(el)  # type: ignore[union-attr]
         elif not addresses.normalise(el):
@@ -720,7 +722,6 @@ def _device_info(devices: etree._Element) -> None:
 
 _USBDEVS = etree.XPath("redirfilter/usbdev")
 _QBG_IDS = frozenset(("managerid", "typeid", "typeidversion"))
-_DEVICE_SECLABELS = etree.XPath(".//seclabel")
 
 
 def _device_seclabel(seclabel: etree._Element) -> None:
@@ -733,9 +734,6 @@ def _device_seclabel(seclabel: etree._Element) -> None:
         parent = seclabel.getparent()
         if parent is not None:
             parent.remove(seclabel)
-
-
-_LOADPARMS = etree.XPath("*/boot[@loadparm]")
 
 
 def _usbdev(usbdev: etree._Element) -> None:
@@ -869,7 +867,7 @@ def _device_defaults(
             bus = _input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
             if bus is not None:
                 inp.set("bus", bus)
-    for seclabel in select(_DEVICE_SECLABELS, devices):
+    for seclabel in list(devices.iter("seclabel")):
         _device_seclabel(seclabel)
     for usbdev in select(_USBDEVS, devices) if "redirfilter" in groups else ():
         _usbdev(usbdev)
@@ -891,8 +889,6 @@ def _device_defaults(
             raw = fs.get(attr)
             if raw is not None and raw.isdigit():
                 fs.set(attr, f"{int(raw, 8):04o}")  # read as octal, printed '%04o'
-    for boot in select(_LOADPARMS, devices):
-        boot.set("loadparm", boot.get("loadparm", "").upper())  # virDomainDeviceBootParseXML
     for watchdog in get("watchdog", ()):
         if watchdog.get("action") is None:
             watchdog.set("action", "reset")

@@ -37,36 +37,42 @@ ROWS: tuple[_Row, ...] = (
     ("devices/disk//format/metadata_cache/max_size", None, 1, "bytes", 1, False),
 )
 
+_GUARDS = tuple(row[0].split("/")[:2] for row in ROWS)
+"""First two steps of each row's path: the query runs only when the document has one of them
+(the parse index already knows ``<domain>``'s and ``<devices>``' children)."""
 _QUERY = etree.XPath(" | ".join(row[0] for row in ROWS))
-_BY_TAIL = {row[0].rsplit("/", 1)[-1]: row for row in ROWS}
+_BY_TAG = {row[0].rsplit("/", 1)[-1]: row for row in ROWS}
 """The query selects only the table's elements, so the last step names the row."""
 _PRETTY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
-def normalise(root: etree._Element) -> None:
+def normalise(
+    root: etree._Element, top: dict[str, list[etree._Element]], devices: dict[str, list[etree._Element]]
+) -> None:
     """Rewrite every size of the table in libvirt's printed unit."""
+    if not any(first in top and (first != "devices" or second in devices) for first, second in _GUARDS):
+        return
     for el in select(_QUERY, root):
-        row = _BY_TAIL[str(el.tag)]
-        _path, attr, default, unit, unit_bytes, floor = row
-        raw = el.get(attr) if attr else el.text
-        if raw is None:
-            continue
-        what = str(el.tag)
-        if unit == "pretty":
-            value = scaled_to(raw, el.get("unit"), out_unit=1, default_unit=default, what=what, line=line_of(el))
-            unit, shown = _pretty(value)
-        elif floor:
-            value = scaled_to(raw, el.get("unit"), out_unit=1, default_unit=default, what=what, line=line_of(el))
-            shown = value // unit_bytes
-        else:
-            shown = scaled_to(
-                raw, el.get("unit"), out_unit=unit_bytes, default_unit=default, what=what, line=line_of(el)
-            )
-        if attr:
-            el.set(attr, str(shown))
-        else:
-            el.text = str(shown)
-        el.set("unit", unit)
+        _rewrite(el, _BY_TAG[str(el.tag)])
+
+
+def _rewrite(el: etree._Element, row: _Row) -> None:
+    _path, attr, default, unit, unit_bytes, floor = row
+    raw = el.get(attr) if attr else el.text
+    if raw is None:
+        return
+    what, given, line = str(el.tag), el.get("unit"), line_of(el)
+    if unit == "pretty":
+        unit, shown = _pretty(scaled_to(raw, given, out_unit=1, default_unit=default, what=what, line=line))
+    elif floor:
+        shown = scaled_to(raw, given, out_unit=1, default_unit=default, what=what, line=line) // unit_bytes
+    else:
+        shown = scaled_to(raw, given, out_unit=unit_bytes, default_unit=default, what=what, line=line)
+    if attr:
+        el.set(attr, str(shown))
+    else:
+        el.text = str(shown)
+    el.set("unit", unit)
 
 
 def _pretty(value: int) -> tuple[str, int]:
