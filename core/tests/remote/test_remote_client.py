@@ -243,3 +243,22 @@ def test_calls_sent_together_come_back_in_order_and_errors_after_all_replies(ser
         assert client.call(rp.REMOTE_PROC_CONNECT_GET_TYPE).type == "FAKE"  # nothing left behind
     finally:
         client.close()
+
+
+def test_ctrl_c_during_a_read_ends_the_connection_rather_than_desync_it(server: FakeServer) -> None:
+    import _thread
+
+    def slow(peer: Peer, header: Header, args: Any) -> Any:
+        time.sleep(1)
+        return rp.remote_connect_get_hostname_ret("late")
+
+    server.replies[rp.REMOTE_PROC_CONNECT_GET_HOSTNAME] = slow
+    client = _client(server)
+    try:
+        threading.Timer(0.2, _thread.interrupt_main).start()
+        with pytest.raises(KeyboardInterrupt):
+            client.call(rp.REMOTE_PROC_CONNECT_GET_HOSTNAME)
+        with pytest.raises(ConnectionLostError, match="interrupted while reading"):
+            client.call(rp.REMOTE_PROC_CONNECT_GET_TYPE)
+    finally:
+        client.close()

@@ -207,6 +207,9 @@ class RPCClient:
                 self._read_once()
         except OSError as exc:
             self._die(f"error reading from the server: {exc.strerror or exc}")
+        except BaseException:  # KeyboardInterrupt mid-read may have dropped bytes: the stream is lost
+            self._die("interrupted while reading from the server")
+            raise
         finally:
             self._last_call = time.monotonic()
             with self._lock:
