@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pyvirt.driver import DriverConnection, EventSink
@@ -18,6 +18,7 @@ from pyvirt.errors import (
     DomainExistsError,
     ErrorDomain,
     InvalidArgumentError,
+    NoDomainError,
     OperationFailedError,
     OperationInvalidError,
 )
@@ -296,13 +297,10 @@ class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
     def domain_get_xml(self, uuid: str, inactive: bool, secure: bool = False) -> str:
         obj = self.drv.get(uuid)
         with self.drv.lock:
-            if inactive or not obj.active or obj.live is None:
-                return (
-                    obj.definition.to_xml(inactive=True, secure=secure)
-                    if obj.persistent is None
-                    else obj.persistent.to_xml(inactive=True, secure=secure)
-                )
-            return obj.live.to_xml(domain_id=obj.id, secure=secure)
+            if obj.active and obj.live is not None and not inactive:
+                return obj.live.to_xml(domain_id=obj.id, secure=secure)
+            shown = obj.persistent if obj.persistent is not None else obj.definition
+            return shown.to_xml(inactive=True, secure=secure)
 
     def domain_get_os_type(self, uuid: str) -> str:
         return self.drv.get(uuid).definition.os_type
@@ -429,12 +427,12 @@ class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
             stats["rss"] = rss
         return stats
 
-    def _change_config(self, obj: DomainObj, change: object) -> None:
+    def _change_config(self, obj: DomainObj, change: Callable[[DomainDef], None]) -> None:
+        """Apply ``change`` to a copy of the persistent definition and store it durably."""
         if obj.persistent is None:
             raise OperationInvalidError(
                 "Requested operation is not valid: transient domains do not have any persistent config"
             )
-        assert callable(change)
         new = obj.persistent.copy()
         change(new)
         write_atomic(self.drv.layout.config_file(new.name), new.to_xml(inactive=True))
@@ -508,7 +506,5 @@ def _rss_kib(pid: int) -> int | None:
     return None
 
 
-def _not_found(what: str) -> Exception:
-    from pyvirt.errors import NoDomainError
-
+def _not_found(what: str) -> NoDomainError:
     return NoDomainError(f"Domain not found: {what}", domain=ErrorDomain.QEMU)
