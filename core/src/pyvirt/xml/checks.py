@@ -229,7 +229,12 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
             raise _unsupported("Only one primary video device is supported", primaries[1])
     for tag in _CHARDEV_TAGS:
         for chardev in get(tag, ()):
-            _check_chardev(chardev)
+            if tag != "smartcard" or chardev.get("mode") == "passthrough":
+                _check_chardev(chardev)
+    for rng in get("rng", ()):
+        for backend in rng.iterchildren("backend"):
+            if backend.get("model") == "egd":
+                _check_chardev(backend)
     for iface in get("interface", ()):
         _check_interface(iface)
 
@@ -268,6 +273,20 @@ def _disk_source_name(disk: etree._Element) -> str:
     return ""
 
 
+def _disk_bus(disk: etree._Element, target: etree._Element) -> str:
+    """The bus virDomainDiskDefPostParse settles on: written, else floppy -> fdc, else by the
+    target name's prefix, else IDE."""
+    from pyvirt.xml.defaults import BUS_BY_PREFIX
+
+    bus = target.get("bus")
+    if bus is not None:
+        return bus
+    if disk.get("device") == "floppy":
+        return "fdc"
+    dev = target.get("dev", "")
+    return next((b for prefix, b in BUS_BY_PREFIX if dev.startswith(prefix)), "ide")
+
+
 def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
@@ -277,6 +296,15 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                 f"missing target information for device {_disk_source_name(disk)}".rstrip(), line=line_of(disk)
             )
         dev = target.get("dev", "")
+        address = _first(disk, "address")
+        if address is not None and address.get("type") not in (None, "drive"):
+            bus = _disk_bus(disk, target)
+            if bus in ("ide", "fdc", "scsi", "sata"):
+                # virDomainDiskAddressDiskBusCompatibility: these buses take drive addresses only
+                raise _unsupported(
+                    f"Invalid address type '{address.get('type')}' for the disk '{dev}' with the bus type '{bus}'",
+                    address,
+                )
         if disk.get("device") == "lun":
             src = _first(disk, "source")
             is_iscsi = disk.get("type") == "network" and src is not None and src.get("protocol") == "iscsi"
@@ -394,24 +422,48 @@ def _check_graphics(graphics: etree._Element) -> None:
             )
 
 
+def _chardev_error(message: str, el: etree._Element) -> XMLError:
+    line = line_of(el)
+    return XMLError(f"internal error: {message} (line {line})", line=line, code=ErrorCode.INTERNAL_ERROR)
+
+
+_PATH_TYPES = ("file", "dev", "pipe", "unix")
+
+
 def _check_chardev(chardev: etree._Element) -> None:
+    """A character device's backend as libvirt's parser and virDomainChrSourceDefValidate
+    check it: one ``<source>`` (two for UDP), and the attributes each type cannot do without."""
     ctype = chardev.get("type")
-    if ctype not in ("tcp", "udp", "unix"):
-        return
     sources = list(chardev.iterchildren("source"))
-    if ctype == "tcp":
-        for src in sources:
-            if src.get("host") is None:
-                raise XMLError(
-                    f"internal error: Missing source host attribute for char device (line {line_of(src)})",
-                    line=line_of(src),
-                    code=ErrorCode.INTERNAL_ERROR,
-                )
-    if ctype == "udp" and len(sources) > 2:
+    if len(sources) > 1 and ctype != "udp":
+        raise _fail("only one source element is allowed for character device", sources[1])
+    if len(sources) > 2:
         raise _fail("only two source elements are allowed for character device", sources[2])
-    for reconnect in chardev.iterfind("source/reconnect"):
-        if reconnect.get("enabled") == "yes" and reconnect.get("timeout") is None:
-            raise _fail("Missing required attribute 'timeout' in element 'reconnect'", reconnect)
+    src = sources[0] if sources else None
+    attr = lambda name: src.get(name) if src is not None else None  # noqa: E731 - local shorthand
+    listen = attr("mode") == "bind"
+    reconnect = src.find("reconnect") if src is not None else None
+    if reconnect is not None and reconnect.get("enabled") == "yes" and reconnect.get("timeout") is None:
+        raise _fail("Missing required attribute 'timeout' in element 'reconnect'", reconnect)
+    reconnecting = reconnect is not None and reconnect.get("enabled") == "yes"
+    if ctype in _PATH_TYPES and attr("path") is None:
+        target = _first(chardev, "target")
+        generated = chardev.tag == "channel" and target is not None and target.get("type") in ("xen", "virtio")
+        if not (ctype == "unix" and generated):
+            raise _chardev_error("Missing source path attribute for char device", chardev)
+    if ctype == "tcp":
+        if attr("host") is None:
+            raise _chardev_error("Missing source host attribute for char device", src if src is not None else chardev)
+        if attr("service") is None:
+            raise _chardev_error(
+                "Missing source service attribute for char device", src if src is not None else chardev
+            )
+    if ctype == "udp":
+        connect = [s for s in sources if s.get("mode", "connect") == "connect"]
+        if not connect or connect[0].get("service") is None:
+            raise _chardev_error("Missing source service attribute for char device", chardev)
+    if ctype in ("tcp", "unix") and listen and reconnecting:
+        raise _chardev_error("chardev reconnect is possible only for connect mode", chardev)
 
 
 # -- network -----------------------------------------------------------------------------------

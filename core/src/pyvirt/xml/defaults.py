@@ -1003,7 +1003,7 @@ def _network_source_defaults(source: etree._Element) -> None:
             source.set("name", name + "/0")
 
 
-_BUS_BY_PREFIX = (("xvd", "xen"), ("ubd", "uml"), ("hd", "ide"), ("sd", "scsi"), ("vd", "virtio"), ("fd", "fdc"))
+BUS_BY_PREFIX = (("xvd", "xen"), ("ubd", "uml"), ("hd", "ide"), ("sd", "scsi"), ("vd", "virtio"), ("fd", "fdc"))
 
 
 def _disk_defaults(disk: etree._Element) -> None:
@@ -1033,7 +1033,7 @@ def _disk_defaults(disk: etree._Element) -> None:
         bus = "fdc" if disk.get("device") == "floppy" else "ide"
         dev = target.get("dev", "")
         if bus != "fdc":
-            for prefix, default_bus in _BUS_BY_PREFIX:
+            for prefix, default_bus in BUS_BY_PREFIX:
                 if dev.startswith(prefix):
                     bus = default_bus
                     break
