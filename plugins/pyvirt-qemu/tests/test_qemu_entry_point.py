@@ -9,6 +9,8 @@ import pyvirt
 from pyvirt import registry
 from pyvirt.plugins import host
 from pyvirt.uri import parse
+from pyvirt_qemu import driver as drivers
+from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.plugin import connect_open
 
 
@@ -44,3 +46,6 @@ def test_system_is_served_inside_the_daemon_under_its_root(root: Path, monkeypat
         assert (root / "var" / "log" / "pyvirt" / "qemu" / "sys.log").exists()
         dom.destroy()
         assert not list((root / "run" / "pyvirt" / "qemu").glob("*.qmp"))
+    layout = Layout.system(root)
+    assert layout.run in drivers._drivers  # still watching the guests with no client connected
+    drivers.release(layout.run)  # the daemon's own reference, kept while no client is connected

@@ -55,10 +55,10 @@ class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
 
     name = "QEMU"
 
-    def __init__(self, uri: URI, events: EventSink, key: Path, layout: Layout) -> None:
+    def __init__(self, uri: URI, events: EventSink, key: Path, layout: Layout, resident: bool = False) -> None:
         super().__init__(uri, events)
         self._key = key
-        self.drv = drivers.acquire(key, lambda: layout)
+        self.drv = drivers.acquire(key, lambda: layout, resident)
         self.drv.attach(events)
         self._closed = False
 

@@ -32,7 +32,7 @@ from pyvirt.types import (
 )
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import lifecycle, process
-from pyvirt_qemu.atomic import remove
+from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.domain import DomainObj, Status, read_status
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.monitor import Monitor, MonitorError
@@ -162,6 +162,17 @@ class QemuDriver:
         return True
 
     def _autostart(self) -> None:
+        """Start the autostart guests once per host boot, as libvirt does (its ``autostarted``
+        marker): a later open of the root — the next pyvirsh, a restarted daemon — must not
+        start again a guest its user has shut down since."""
+        marker = self.layout.run / "autostarted"
+        boot = _boot_id()
+        try:
+            if marker.read_text().strip() == boot:
+                return
+        except OSError:
+            pass
+        write_atomic(marker, boot + "\n", 0o644, durable=False)
         with self.lock:
             due = [o for o in self.by_uuid.values() if o.autostart and not o.active]
         for obj in due:
@@ -230,18 +241,29 @@ class QemuDriver:
             sink(DomainEvent(ref, event, int(detail)))
 
 
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
 _drivers: dict[Path, tuple[QemuDriver, int]] = {}
 _drivers_lock = threading.Lock()
 
 
-def acquire(key: Path, layout: Callable[[], Layout]) -> QemuDriver:
-    """The driver for ``key`` (opened on first use), with one more reference."""
+def acquire(key: Path, layout: Callable[[], Layout], resident: bool = False) -> QemuDriver:
+    """The driver for ``key`` (opened on first use), with one more reference.
+
+    ``resident`` (inside pyvirtd) keeps one reference for the life of the process: the daemon
+    keeps watching its guests while no client is connected, as libvirtd does.
+    """
     with _drivers_lock:
         found = _drivers.get(key)
         if found is None:
             drv = QemuDriver(layout())
             drv.open()
-            found = (drv, 0)
+            found = (drv, 1 if resident else 0)
         _drivers[key] = (found[0], found[1] + 1)
         return found[0]
 

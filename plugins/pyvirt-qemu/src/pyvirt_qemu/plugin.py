@@ -44,6 +44,6 @@ def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnecti
         return None
     if uri.path == "/session":
         layout = Layout.session()
-        return QemuConnection(uri, events, layout.run, layout)
+        return QemuConnection(uri, events, layout.run, layout, resident=True)
     layout = Layout.system(Path(getattr(host(), "root", "") or os.environ.get("PYVIRTD_ROOT") or "/"))
-    return QemuConnection(uri, events, layout.run, layout)
+    return QemuConnection(uri, events, layout.run, layout, resident=True)
