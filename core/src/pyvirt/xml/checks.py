@@ -440,7 +440,8 @@ def _check_chardev(chardev: etree._Element) -> None:
     if len(sources) > 2:
         raise _fail("only two source elements are allowed for character device", sources[2])
     src = sources[0] if sources else None
-    attr = lambda name: src.get(name) if src is not None else None  # noqa: E731 - local shorthand
+    first: dict[str, str] = {str(k): str(v) for k, v in src.attrib.items()} if src is not None else {}
+    attr = first.get
     listen = attr("mode") == "bind"
     reconnect = src.find("reconnect") if src is not None else None
     if reconnect is not None and reconnect.get("enabled") == "yes" and reconnect.get("timeout") is None:
@@ -452,12 +453,11 @@ def _check_chardev(chardev: etree._Element) -> None:
         if not (ctype == "unix" and generated):
             raise _chardev_error("Missing source path attribute for char device", chardev)
     if ctype == "tcp":
+        where = src if src is not None else chardev
         if attr("host") is None:
-            raise _chardev_error("Missing source host attribute for char device", src if src is not None else chardev)
+            raise _chardev_error("Missing source host attribute for char device", where)
         if attr("service") is None:
-            raise _chardev_error(
-                "Missing source service attribute for char device", src if src is not None else chardev
-            )
+            raise _chardev_error("Missing source service attribute for char device", where)
     if ctype == "udp":
         connect = [s for s in sources if s.get("mode", "connect") == "connect"]
         if not connect or connect[0].get("service") is None:
