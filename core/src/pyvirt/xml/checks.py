@@ -71,6 +71,9 @@ def check_domain(
         raise _fail("an os <type> must be specified", top["os"][0] if "os" in top else root)
     if "os" in top:
         _check_os(top["os"][0])
+        if top["os"][0].find("boot") is not None and _DEVICE_BOOT_ORDER(root):
+            # virDomainDefBootOrderPostParse
+            raise _unsupported("per-device boot elements cannot be used together with os/boot elements", root)
     vcpu_el = top["vcpu"][0] if "vcpu" in top else None
     max_vcpus = _number((vcpu_el.text or "1").strip()) if vcpu_el is not None else 1
     if max_vcpus is None or max_vcpus < 1:
@@ -106,6 +109,7 @@ def _check_os(os_el: etree._Element) -> None:
 
 
 _PCI_ADDRESSES = etree.XPath(".//address[@type='pci']")
+_DEVICE_BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
 _PCI_LIMITS = {"domain": 0xFFFF, "bus": 0xFF, "slot": 0x1F, "function": 7}
 
 
@@ -215,6 +219,15 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
     if "controller" in groups:
         _check_controllers(groups["controller"])
         _check_usb_none(groups)
+    usb_models = [c.get("model") for c in get("controller", ()) if c.get("type") == "usb"]
+    if not usb_models or usb_models == ["none"]:
+        for redirdev in get("redirdev", ()):
+            if redirdev.get("bus", "usb") == "usb":
+                # virDomainRedirdevDefValidate: the domain has no USB bus to put it on
+                raise _unsupported("cannot add redirected USB device: USB is disabled for this domain", redirdev)
+    _check_videos(get("video", []))
+    for boot in select(_DEVICE_BOOTS, devices):
+        _check_loadparm(boot)
     if "hostdev" in groups:
         _check_hostdevs(groups["hostdev"])
     for tpm in get("tpm", ()):
@@ -323,6 +336,8 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
 def _check_controllers(controllers: Iterable[etree._Element]) -> None:
     seen: set[tuple[str, int]] = set()
     for ctrl in controllers:
+        if ctrl.get("model") in ("pci-root", "pcie-root") and _first(ctrl, "address") is not None:
+            raise _unsupported("pci-root and pcie-root controllers should not have an address", ctrl)
         raw = ctrl.get("index")
         if raw is None or ctrl.get("type") == "usb":
             continue  # virDomainDefRejectDuplicateControllers allows USB controllers to share an index
@@ -362,6 +377,39 @@ def _check_usb_none(groups: dict[str, list[etree._Element]]) -> None:
         for dev in groups.get(tag, ()):
             if dev.get(attr) == value:
                 raise _unsupported(message, dev)
+
+
+_DEVICE_BOOTS = etree.XPath("*/boot")
+_LOADPARM_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789. ")
+
+
+def _check_loadparm(boot: etree._Element) -> None:
+    """virDomainDeviceLoadparmIsValid on the upper-cased value."""
+    raw = boot.get("loadparm")
+    if raw is None:
+        return
+    value = raw.upper()
+    line = line_of(boot)
+    if not 1 <= len(value) <= 8:
+        raise XMLError(f"internal error: loadparm value '{value}' must be between 1 and 8 characters", line=line)
+    if not set(value) <= _LOADPARM_CHARS:
+        raise XMLError(
+            f"internal error: invalid loadparm value '{value}', "
+            "expecting chars in set of [a-zA-Z0-9.] and blank spaces",
+            line=line,
+        )
+
+
+def _check_videos(videos: list[etree._Element]) -> None:
+    """virDomainVideoDefValidate and virDomainDefVideoValidate: a 'none' video stands alone,
+    ramfb takes no address."""
+    for video in videos:
+        model = _first(video, "model")
+        vtype = model.get("type") if model is not None else None
+        if vtype == "none" and len(videos) > 1:
+            raise _unsupported("a 'none' video type must be the only video device defined for the domain", video)
+        if vtype == "ramfb" and _first(video, "address") is not None:
+            raise _unsupported("address not supported for video type ramfb", video)
 
 
 def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:
