@@ -130,3 +130,15 @@ def test_driver_killed_with_sigkill_loses_nothing(uri: str, root: Path) -> None:
         dom.resume()
         dom.destroy()
         assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.DESTROYED)
+
+
+def test_reopening_a_root_with_a_running_guest_leaks_no_descriptors(uri: str) -> None:
+    with pyvirt.open(uri) as conn:
+        conn.create_domain(domain_xml("fds"))
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pyvirt.open(uri) as conn:
+            assert conn.lookup_domain_by_name("fds").state()[0] == DomainState.RUNNING
+    wait_for(lambda: len(os.listdir("/proc/self/fd")) <= before, what="the monitors and pidfds to be released")
+    with pyvirt.open(uri) as conn:
+        conn.lookup_domain_by_name("fds").destroy()

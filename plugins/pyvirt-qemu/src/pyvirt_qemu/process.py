@@ -77,22 +77,28 @@ def reap(pid: int) -> int | None:
 
 def watch_exit(pid: int, on_exit: Callable[[], None]) -> Callable[[], None]:
     """Call ``on_exit`` (on the driver loop) once ``pid`` has exited, reaping it if it is our
-    child.  Works for processes we did not start, through a pidfd.  Returns a cancel function.
+    child.  Works for processes we did not start, through a pidfd.  Returns a cancel function,
+    which also releases the pidfd (a driver closed with guests running keeps no descriptor).
     """
     fd = os.pidfd_open(pid)
     ev_loop = loop.loop()
-    cancelled = False
+    state = {"open": True, "cancelled": False}
+
+    def release() -> None:  # on the loop thread only, so the two paths never race
+        if state["open"]:
+            state["open"] = False
+            ev_loop.remove_reader(fd)
+            os.close(fd)
 
     def fired() -> None:
-        ev_loop.remove_reader(fd)
-        os.close(fd)
+        release()
         reap(pid)
-        if not cancelled:
+        if not state["cancelled"]:
             on_exit()
 
     def cancel() -> None:
-        nonlocal cancelled
-        cancelled = True
+        state["cancelled"] = True
+        ev_loop.call_soon_threadsafe(release)
 
     ev_loop.call_soon_threadsafe(ev_loop.add_reader, fd, fired)
     return cancel
