@@ -9,6 +9,7 @@ document most often breaks (PCI address ranges, negative numbers, enumerations).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from lxml import etree
@@ -80,10 +81,20 @@ def check_domain(
         raise _fail(f"Invalid number of vcpus '{(vcpu_el.text or '') if vcpu_el is not None else ''}'", vcpu_el)
     if vcpu_el is not None and vcpu_el.get("cpuset"):
         _bitmap(vcpu_el.get("cpuset", ""), vcpu_el)
+    cells = root.findall("cpu/numa/cell")
     for numatune in top.get("numatune", ()):
         for el in numatune:
-            if el.get("nodeset"):
-                _bitmap(el.get("nodeset", ""), el)
+            if el.get("nodeset") and not _bitmap(el.get("nodeset", ""), el):
+                raise _unsupported(f"Invalid value of 'nodeset': {el.get('nodeset')}", el)
+        memnode = _first(numatune, "memnode")
+        if memnode is not None and not cells:
+            raise _fail("Element 'memnode' is invalid without any guest NUMA cells", memnode)
+    for backing in top.get("memoryBacking", ()):
+        _check_hugepages(backing, len(cells))
+    _check_iothread_refs(root, top)
+    for entry in root.iterfind("sysinfo/bios/entry[@name='date']"):
+        if not _BIOS_DATE.fullmatch((entry.text or "").strip()) or not _valid_bios_date(entry.text or ""):
+            raise XMLError("Invalid BIOS 'date' format", line=line_of(entry), code=ErrorCode.XML_DETAIL)
     if "cputune" in top:
         _check_cputune(top["cputune"][0], max_vcpus)
     if "cpu" in top:
@@ -98,6 +109,51 @@ def check_domain(
     if "devices" in top:
         devices = top["devices"][0]
         _check_devices(devices, device_groups)
+
+
+_BIOS_DATE = re.compile(r"[0-9]+/[0-9]+/[0-9]+")
+
+
+def _valid_bios_date(text: str) -> bool:
+    """virSysinfoBIOSParseXML: mm/dd/yy or mm/dd/yyyy (1900 and later)."""
+    month, day, year = (int(part) for part in text.strip().split("/"))
+    return 1 <= month <= 12 and 1 <= day <= 31 and (year < 100 or year >= 1900)
+
+
+def _check_hugepages(backing: etree._Element, ncells: int) -> None:
+    """virDomainDefMemtuneValidate's hugepage rules: one page size without a nodeset at most, and
+    nodesets naming existing guest NUMA cells only."""
+    master: etree._Element | None = None
+    for page in backing.iterfind("hugepages/page"):
+        nodeset = page.get("nodeset")
+        if nodeset is None:
+            if master is not None:
+                raise XMLError(
+                    f"two master hugepages detected: {master.get('size')} and {page.get('size')}",
+                    line=line_of(page),
+                    code=ErrorCode.XML_DETAIL,
+                )
+            master = page
+            continue
+        beyond = sorted(n for n in _bitmap(nodeset, page) if n >= ncells)
+        if beyond:
+            raise XMLError(f"hugepages: node {beyond[0]} not found", line=line_of(page), code=ErrorCode.XML_DETAIL)
+
+
+def _check_iothread_refs(root: etree._Element, top: dict[str, list[etree._Element]]) -> None:
+    """Pins and schedulers name existing iothreads (virDomainDefGetIOThreadSched & co): those
+    listed in ``<iothreadids>``, else 1..``<iothreads>``."""
+    cputune = root.find("cputune")
+    if cputune is None or (cputune.find("iothreadpin") is None and cputune.find("iothreadsched") is None):
+        return
+    listed = {_number(el.get("id", "")) for el in root.iterfind("iothreadids/iothread")}
+    count = _number((top["iothreads"][0].text or "0").strip()) if "iothreads" in top else 0
+    ids = listed | set(range(1, (count or 0) + 1)) if len(listed) < (count or 0) else listed
+    wanted = [(pin, {_number(pin.get("iothread", "")) or 0}) for pin in cputune.iterchildren("iothreadpin")]
+    wanted += [(s, _bitmap(s.get("iothreads", ""), s)) for s in cputune.iterchildren("iothreadsched")]
+    for el, refs in wanted:
+        for ref in sorted(r for r in refs if r not in ids):
+            raise _unsupported(f"Cannot find 'iothread' : {ref}", el)
 
 
 def _check_os(os_el: etree._Element) -> None:
@@ -361,10 +417,17 @@ _NEEDS_USB: tuple[tuple[str, str, str, str], ...] = (
 """Devices libvirt's parser refuses once a ``<controller type='usb' model='none'>`` disables USB."""
 
 
+_COMPANIONS = ("ich9-uhci1", "ich9-uhci2", "ich9-uhci3")
+
+
 def _check_usb_none(groups: dict[str, list[etree._Element]]) -> None:
     """``model='none'`` must be the only USB controller, and then no device may need USB
     (virDomainDefParseXML's controller, input, hub and hostdev loops; redirdev validation)."""
     usb = [c for c in groups["controller"] if c.get("type") == "usb"]
+    masters = [c for c in usb if _first(c, "master") is None and c.get("model") not in _COMPANIONS]
+    if usb and not masters and any(c.get("model") != "none" for c in usb):
+        # virDomainDefParseXML: companions (ICH9 UHCI get a master port by default) need a master
+        raise XMLError("No master USB controller specified", line=line_of(usb[0]), code=ErrorCode.XML_DETAIL)
     if not any(c.get("model") == "none" for c in usb):
         return
     if len(usb) > 1:
