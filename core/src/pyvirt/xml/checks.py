@@ -282,6 +282,12 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
                 # virDomainRedirdevDefValidate: the domain has no USB bus to put it on
                 raise _unsupported("cannot add redirected USB device: USB is disabled for this domain", redirdev)
     _check_videos(get("video", []))
+    _check_mdevs(get("hostdev", []))
+    for shmem in get("shmem", ()):
+        if _first(shmem, "msi") is not None and _first(shmem, "server") is None:
+            raise _fail("msi option is only supported with a server", shmem)
+    for owner in [devices.getparent(), *select(_DEVICE_SOURCES, devices)]:
+        _check_seclabel_models(owner)
     for boot in select(_DEVICE_BOOTS, devices):
         _check_loadparm(boot)
     if "hostdev" in groups:
@@ -463,6 +469,52 @@ def _check_loadparm(boot: etree._Element) -> None:
         )
 
 
+_DEVICE_SOURCES = etree.XPath("*/source[seclabel] | *[seclabel]")
+
+
+def _check_seclabel_models(owner: etree._Element | None) -> None:
+    """One ``<seclabel>`` per security model (virSecurityLabelDefsParseXML and the device
+    variant); with several, each must name its model."""
+    if owner is None:
+        return
+    labels = list(owner.iterchildren("seclabel"))
+    seen: set[str] = set()
+    for label in labels:
+        model = label.get("model")
+        if model is None:
+            if len(labels) > 1 and owner.tag == "domain":
+                raise _fail("missing security model when using multiple labels", label)
+            continue
+        if model in seen:
+            raise XMLError(
+                f"seclabel for model {model} is already provided", line=line_of(label), code=ErrorCode.XML_DETAIL
+            )
+        seen.add(model)
+
+
+def _check_mdevs(hostdevs: list[etree._Element]) -> None:
+    """Mediated devices: the source names its UUID; vfio-pci takes PCI and vfio-ccw CCW
+    addresses; at most one shows a ramfb display."""
+    ramfb = 0
+    for hostdev in hostdevs:
+        if hostdev.get("type") != "mdev":
+            continue
+        src_addr = hostdev.find("source/address")
+        if src_addr is not None and src_addr.get("uuid") is None:
+            raise _unsupported("Missing 'uuid' attribute for element <address>", src_addr)
+        model = hostdev.get("model")
+        address = _first(hostdev, "address")
+        wanted = {"vfio-pci": "pci", "vfio-ccw": "ccw"}.get(model or "")
+        if address is not None and wanted is not None and address.get("type") != wanted:
+            raise _fail(
+                f"Unsupported address type '{address.get('type')}' with mediated device model '{model}'", address
+            )
+        if hostdev.get("ramfb") == "on":
+            ramfb += 1
+            if ramfb > 1:
+                raise _unsupported("Only one vgpu device can have 'ramfb' enabled", hostdev)
+
+
 def _check_videos(videos: list[etree._Element]) -> None:
     """virDomainVideoDefValidate and virDomainDefVideoValidate: a 'none' video stands alone,
     ramfb takes no address."""
@@ -529,6 +581,15 @@ def _check_graphics(graphics: etree._Element) -> None:
             raise _unsupported(
                 f"graphics 'listen' attribute '{attr}' must match 'address' attribute of first listen element "
                 f"(found '{first.get('address')}')",
+                graphics,
+            )
+    socket = graphics.get("socket")
+    if socket is not None and graphics.get("type") == "vnc" and listens and listens[0].get("type") == "socket":
+        found = listens[0].get("socket")
+        if found is not None and found != socket:
+            raise _unsupported(
+                f"graphics 'socket' attribute '{socket}' must match 'socket' attribute of first listen element "
+                f"(found '{found}')",
                 graphics,
             )
 
