@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml._enums import ENUMS
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 
@@ -106,6 +107,7 @@ def check_domain(
                 raise _fail(f"vcpu id '{item.get('id')}' is out of range of maximum vcpu count", item)
     if "sysinfo" in top and "uuid" in top:
         _check_sysinfo(root, top["uuid"][0])
+    _check_enums(root)
     if "devices" in top:
         devices = top["devices"][0]
         _check_devices(devices, device_groups)
@@ -154,6 +156,23 @@ def _check_iothread_refs(root: etree._Element, top: dict[str, list[etree._Elemen
     for el, refs in wanted:
         for ref in sorted(r for r in refs if r not in ids):
             raise _unsupported(f"Cannot find 'iothread' : {ref}", el)
+
+
+_ENUMS_BY_TAG: dict[str, dict[str, frozenset[str]]] = {}
+for (_tag, _attr), _values in ENUMS.items():
+    _ENUMS_BY_TAG.setdefault(_tag, {})[_attr] = _values
+_ENUM_TAGS = tuple(_ENUMS_BY_TAG)
+
+
+def _check_enums(root: etree._Element) -> None:
+    """Every enumerated attribute (the schema's value lists, :mod:`._enums`) holds a value
+    libvirt's enum knows: its parser refuses the others (``virXMLPropEnum``)."""
+    for el in root.iter(*_ENUM_TAGS):
+        allowed = _ENUMS_BY_TAG[str(el.tag)]
+        for name, value in el.items():
+            values = allowed.get(str(name))
+            if values is not None and value not in values:
+                raise _fail(f"Invalid value for attribute '{name!s}' in element '{el.tag}': '{value!s}'.", el)
 
 
 def _check_os(os_el: etree._Element) -> None:
