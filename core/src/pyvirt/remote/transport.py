@@ -112,7 +112,27 @@ def connect_tls(target: Target) -> Transport:
     return connect(target)
 
 
-CONNECTORS: dict[str, Callable[[Target], Transport]] = {"unix": connect_unix, "tcp": connect_tcp, "tls": connect_tls}
+def connect_ssh(target: Target) -> Transport:
+    """The user's ssh binary running a bridge on the far side (:mod:`pyvirt.remote.ssh`)."""
+    from pyvirt.remote.ssh import connect_ssh as connect
+
+    return connect(target)
+
+
+def connect_ext(target: Target) -> Transport:
+    """A local command carrying the stream (:mod:`pyvirt.remote.ext`)."""
+    from pyvirt.remote.ext import connect_ext as connect
+
+    return connect(target)
+
+
+CONNECTORS: dict[str, Callable[[Target], Transport]] = {
+    "unix": connect_unix,
+    "tcp": connect_tcp,
+    "tls": connect_tls,
+    "ssh": connect_ssh,
+    "ext": connect_ext,
+}
 """Transport name -> connector.  TLS, ssh, libssh, libssh2 and ext register here when added."""
 
 
