@@ -11,11 +11,6 @@ KNOWN_FAILURES = {
         "supported by the connection driver'); pyvirt's test driver has it",
         True,
     ),
-    "TestDomainEvents::test_lifecycle_events_in_order": (
-        "libvirtd sends an event just after the reply to the call that caused it, and the suite "
-        "unsubscribes right after its last call: the last event is usually, not always, missed",
-        False,
-    ),
 }
 
 

@@ -1,8 +1,8 @@
 """The conformance suite through pyvirt's remote driver, with real libvirtd at the far end.
 
 The same classes a third-party driver collects, with ``pyvirt_uri`` pointing at the suite's
-private libvirtd over unix and over tcp.  Two tests cannot reliably pass against libvirtd
-whatever the client does; they are expected failures (see ``conftest.py`` here).
+private libvirtd over unix and over tcp.  One test cannot pass against libvirt 9.0's test
+driver whatever the client does; it is an expected failure (see ``conftest.py`` here).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ gets the test skipped with the missing operations named.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -23,6 +24,8 @@ DEFINED = ("domain_define_xml", "domain_undefine")
 """What a test needs to define a domain of its own and remove it afterwards."""
 RUNS = (*DEFINED, "domain_create", "domain_destroy")
 """... and to start and stop it."""
+EVENT_WAIT = 10.0
+"""How long a test waits for events it caused (a bound for a hung driver, not a figure)."""
 
 
 def _names(domains: list[pyvirt.Domain]) -> set[str]:
@@ -261,12 +264,23 @@ class TestDomainEvents:
         self, conn: pyvirt.Connection, domain_xml: DomainXML, unique_name: Namer
     ) -> None:
         seen: list[tuple[str, DomainEventType]] = []
-        handle = conn.domain_event_register(lambda ev: seen.append((ev.domain.name, ev.event)))
+        arrived = threading.Condition()
+
+        def on_event(ev: pyvirt.DomainEvent) -> None:
+            with arrived:
+                seen.append((ev.domain.name, ev.event))
+                arrived.notify_all()
+
+        handle = conn.domain_event_register(on_event)
         name = unique_name("ev")
         dom = conn.define_domain(domain_xml(name))
         dom.start()
         dom.destroy()
         dom.undefine()
+        # A remote driver delivers an event after the reply to the call that caused it, so
+        # the last one may still be on its way: wait for it before unsubscribing.
+        with arrived:
+            arrived.wait_for(lambda: sum(who == name for who, _ in seen) >= 4, timeout=EVENT_WAIT)
         conn.domain_event_deregister(handle)
         conn.define_domain(domain_xml(unique_name("ev"))).undefine()
         mine = [event for who, event in seen if who == name]
