@@ -1,0 +1,153 @@
+"""The ssh transport: the command line it builds, and real connections through a private OpenSSH
+server to pyvirtd (through pyvirt-ssh-helper and through nc) and to libvirt's own libvirtd."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sshd import Sshd, missing
+
+import pyvirt
+from pyvirt.errors import URIError
+from pyvirt.remote.ssh import remote_command, ssh_argv
+from pyvirt.remote.target import resolve
+from pyvirt.uri import parse
+from pyvirt_daemon.process import DaemonProcess
+
+
+def _target(uri: str, read_only: bool = False):  # type: ignore[no-untyped-def]
+    return resolve(parse(uri), read_only)
+
+
+def test_argv_carries_port_user_key_and_verification_options() -> None:
+    argv = ssh_argv(_target("test+ssh://alice@node:2222/default?keyfile=/k&no_tty=1&no_verify=1&known_hosts=/kh"))
+    assert argv[:5] == ["ssh", "-p", "2222", "-l", "alice"]
+    assert argv[argv.index("-i") + 1] == "/k"
+    assert "-T" in argv and "BatchMode=yes" in argv
+    assert "StrictHostKeyChecking=no" in argv and "UserKnownHostsFile=/kh" in argv
+    assert argv[argv.index("--") + 1 : argv.index("--") + 4] == ["node", "sh", "-c"]
+
+
+def test_argv_without_options_asks_nothing_special() -> None:
+    argv = ssh_argv(_target("test+ssh://node/default?command=/opt/ssh"))
+    assert argv[0] == "/opt/ssh"
+    assert "-T" not in argv and "-i" not in argv and "StrictHostKeyChecking=no" not in argv
+
+
+def test_far_side_command_follows_proxy_and_netcat() -> None:
+    auto = remote_command(_target("test+ssh://node/default"))
+    assert "pyvirt-ssh-helper -- test:///default" in auto and "-U /run/pyvirt/pyvirt-sock" in auto
+    ro = remote_command(_target("test+ssh://node/default", read_only=True))
+    assert "pyvirt-ssh-helper -r -- test:///default" in ro and "/run/pyvirt/pyvirt-sock-ro" in ro
+    nc = remote_command(_target("test+ssh://node/default?netcat=/opt/nc&socket=/s"))
+    assert "pyvirt-ssh-helper" not in nc and nc.endswith("exec /opt/nc $ARG -U /s")
+    native = remote_command(_target("test+ssh://node/default?proxy=native&socket=/s"))
+    assert native == "exec pyvirt-ssh-helper --socket /s -- test:///default"
+    with pytest.raises(URIError, match="not permitted"):
+        remote_command(_target("test+ssh://node/default?proxy=native&netcat=nc"))
+    with pytest.raises(URIError, match="unsupported proxy mode"):
+        remote_command(_target("test+ssh://node/default?proxy=carrier-pigeon"))
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    reason = missing()
+    if reason:
+        pytest.skip(reason)
+    server = Sshd(tmp_path_factory.mktemp("sshd")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    proc = DaemonProcess(tmp_path_factory.mktemp("node")).start()
+    try:
+        yield proc
+    finally:
+        assert proc.stop() == 0, proc.stderr()
+
+
+def _uri(sshd: Sshd, socket: Path, extra: str, known_hosts: Path | None) -> str:
+    verify = f"&known_hosts={known_hosts}" if known_hosts else ""
+    return f"test+ssh://root@127.0.0.1:{sshd.port}/default?keyfile={sshd.client_key}&no_tty=1&socket={socket}{verify}{extra}"
+
+
+@pytest.mark.parametrize("proxy", ["", "&proxy=native", "&proxy=netcat", "&netcat=nc"])
+def test_pyvirtd_over_ssh(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path, proxy: str) -> None:
+    conn = pyvirt.open(_uri(sshd, daemon.socket, proxy, sshd.known_hosts(tmp_path / "known_hosts")))
+    try:
+        assert [d.name for d in conn.list_domains()] == ["test"]
+        assert conn.lookup_domain_by_name("test").is_active()
+        assert conn.is_encrypted() and conn.is_secure()
+    finally:
+        conn.close()
+
+
+def test_read_only_over_ssh_reaches_the_read_only_socket(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> None:
+    conn = pyvirt.open_read_only(_uri(sshd, daemon.socket_ro, "", sshd.known_hosts(tmp_path / "known_hosts")))
+    try:
+        with pytest.raises(pyvirt.PyvirtError, match=r"read.only"):
+            conn.lookup_domain_by_name("test").suspend()
+    finally:
+        conn.close()
+
+
+def test_unknown_host_key_is_refused_with_ssh_s_reason(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> None:
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    with pytest.raises(pyvirt.PyvirtError, match="Host key verification failed"):
+        pyvirt.open(_uri(sshd, daemon.socket, "", empty))
+
+
+def test_no_verify_accepts_a_new_host_key(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> None:
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    conn = pyvirt.open(_uri(sshd, daemon.socket, "&no_verify=1", empty))
+    try:
+        assert len(conn.list_domains()) == 1
+    finally:
+        conn.close()
+    assert "ssh-ed25519" in empty.read_text(), "ssh records the accepted key, as StrictHostKeyChecking=no does"
+
+
+def test_a_missing_socket_on_the_far_side_is_reported(sshd: Sshd, tmp_path: Path) -> None:
+    uri = _uri(sshd, tmp_path / "nowhere", "&proxy=native", sshd.known_hosts(tmp_path / "known_hosts"))
+    with pytest.raises(pyvirt.PyvirtError, match="cannot connect to"):
+        pyvirt.open(uri)
+
+
+@pytest.mark.needs_libvirt("daemon")
+def test_libvirtd_over_ssh_through_nc(sshd: Sshd, reference_libvirtd, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    uri = _uri(sshd, reference_libvirtd.socket, "&netcat=nc", sshd.known_hosts(tmp_path / "known_hosts"))
+    conn = pyvirt.open(uri)
+    try:
+        assert [d.name for d in conn.list_domains()] == ["test"]
+        assert conn.get_hostname()
+    finally:
+        conn.close()
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_virsh_over_ssh_to_pyvirtd(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> None:
+    # libvirt's ssh transport has no known_hosts parameter: a wrapper names the file instead
+    wrapper = tmp_path / "ssh"
+    known_hosts = sshd.known_hosts(tmp_path / "known_hosts")
+    wrapper.write_text(f'#!/bin/sh\nexec ssh -o UserKnownHostsFile={known_hosts} "$@"\n')
+    wrapper.chmod(0o755)
+    uri = (
+        f"test+ssh://root@127.0.0.1:{sshd.port}/default?keyfile={sshd.client_key}&no_tty=1"
+        f"&netcat=nc&socket={daemon.socket}&command={wrapper}"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIBVIRT_", "VIRSH_"))}
+    done = subprocess.run(
+        ["virsh", "-c", uri, "list", "--all"], capture_output=True, text=True, timeout=60, env=env | {"LC_ALL": "C"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert " test " in done.stdout and "running" in done.stdout
