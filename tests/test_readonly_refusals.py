@@ -129,6 +129,9 @@ MUTATORS: dict[str, Call] = {
     "StorageVol.delete": lambda n: n.vol.delete(),
     "StorageVol.wipe": lambda n: n.vol.wipe(),
     "StorageVol.resize": lambda n: n.vol.resize(2000000),
+    "StorageVol.upload": lambda n: n.vol.upload().abort(),
+    "StorageVol.download": lambda n: n.vol.download().abort(),
+    "Domain.open_console": lambda n: n.run.open_console().abort(),
 }
 """Every public call that changes the node (``Domain.xml(secure=True)``: libvirt refuses secrets too)."""
 

@@ -35,6 +35,7 @@ from pyvirt.errors import (
 )
 from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
+from pyvirt.stream import Stream
 from pyvirt.types import (
     DomainDisk,
     DomainEvent,
@@ -86,6 +87,7 @@ __all__ = [
     "PyvirtError",
     "StoragePool",
     "StorageVol",
+    "Stream",
     "URIError",
     "UnsupportedError",
     "VolInfo",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorCode, NoDomainError, OperationDeniedError
+from pyvirt.stream import Stream
 from pyvirt.types import (
     DomainDisk,
     DomainInfo,
@@ -211,6 +212,15 @@ class Domain:
 
     def memory_stats(self) -> dict[str, int]:
         return self._conn.driver.domain_memory_stats(self.uuid)
+
+    # -- console ----------------------------------------------------------------------------
+
+    def open_console(self, dev_name: str | None = None, *, force: bool = False) -> Stream:
+        """A byte stream to the domain's console (``dev_name``: an alias such as ``serial0``;
+        None: the first one).  Refused on read-only connections, as libvirt does: typing on a
+        console changes the guest."""
+        self._conn.check_writable("virDomainOpenConsole")
+        return Stream(self._conn.driver.domain_open_console(self.uuid, dev_name, force))
 
     # -- helpers --------------------------------------------------------------------------------
 

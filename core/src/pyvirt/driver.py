@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import ClassVar, NoReturn
 
 from pyvirt.errors import UnsupportedError
+from pyvirt.stream import DriverStream
 from pyvirt.types import (
     DomainEvent,
     DomainInfo,
@@ -378,6 +379,22 @@ class DriverConnection:
 
     def vol_get_path(self, key: str) -> str:
         self._unsupported("vol_get_path")
+
+    # -- byte streams (pyvirt.stream) ---------------------------------------------------------
+
+    def domain_open_console(self, uuid: str, dev_name: str | None, force: bool) -> DriverStream:
+        """A stream to the domain's console (``dev_name`` None: the first console or serial
+        port); ``force`` takes it over from another client holding it."""
+        self._unsupported("domain_open_console")
+
+    def vol_upload(self, key: str, offset: int, length: int) -> DriverStream:
+        """A stream whose bytes are written into the volume from ``offset`` (``length`` 0: up
+        to the end); the content changes on ``finish``."""
+        self._unsupported("vol_upload")
+
+    def vol_download(self, key: str, offset: int, length: int) -> DriverStream:
+        """A stream giving the volume's bytes from ``offset`` (``length`` 0: to the end)."""
+        self._unsupported("vol_download")
 
 
 _NOT_OPERATIONS = frozenset({"supports", "operations"})

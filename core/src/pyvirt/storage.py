@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pyvirt.stream import Stream
 from pyvirt.types import PoolInfo, PoolRef, VolInfo, VolRef
 
 if TYPE_CHECKING:
@@ -130,3 +131,15 @@ class StorageVol:
 
     def path(self) -> str:
         return self._conn.driver.vol_get_path(self.key)
+
+    def upload(self, offset: int = 0, length: int = 0) -> Stream:
+        """A stream to send the volume's new content into, from ``offset`` (``length`` 0: up to
+        the end); the volume changes when the stream is finished."""
+        self._conn.check_writable("virStorageVolUpload")
+        return Stream(self._conn.driver.vol_upload(self.key, offset, length))
+
+    def download(self, offset: int = 0, length: int = 0) -> Stream:
+        """A stream giving the volume's bytes from ``offset`` (``length`` 0: to the end).
+        Refused on read-only connections, as libvirt does (the data may be a guest's secrets)."""
+        self._conn.check_writable("virStorageVolDownload")
+        return Stream(self._conn.driver.vol_download(self.key, offset, length))

@@ -20,11 +20,14 @@ from pyvirt_test.node import NodeCalls
 from pyvirt_test.saveimage import SaveCalls
 from pyvirt_test.state import NodeState, SharedDefault
 from pyvirt_test.storage import StorageCalls
+from pyvirt_test.volstreams import VolumeStreamCalls
 
 _DEFAULT_PATH = "/default"
 
 
-class TestConnection(NodeCalls, DomainCalls, SaveCalls, NetworkCalls, StorageCalls, DriverConnection):
+class TestConnection(
+    NodeCalls, DomainCalls, SaveCalls, NetworkCalls, StorageCalls, VolumeStreamCalls, DriverConnection
+):
     """An open connection to a test node (shared default node, or a node file)."""
 
     name = "TEST"

@@ -239,13 +239,15 @@ class NetworkObj(_Definitions["NetworkDef"]):
 class VolObj:
     """One volume; its key and path are both ``<pool target path>/<name>`` (test driver rule)."""
 
-    __slots__ = ("defn", "key", "pool", "ref")
+    __slots__ = ("content", "defn", "key", "pool", "ref")
 
     def __init__(self, defn: VolDef, pool: PoolObj, key: str) -> None:
         self.defn = defn
         self.pool = pool
         self.key = key
         self.ref = VolRef(pool.name, defn.name, key)
+        self.content = b""
+        """Bytes uploaded so far; the rest of the capacity reads as zeros (see :mod:`.volstreams`)."""
 
 
 class PoolObj:

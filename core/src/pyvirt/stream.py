@@ -1,0 +1,168 @@
+"""Byte streams: a domain's console, a volume's upload or download (libvirt's ``virStream``).
+
+A driver returns a :class:`DriverStream` (any object with the four methods) from the stream
+operations of :class:`~pyvirt.driver.DriverConnection`; the public API wraps it in a
+:class:`Stream`.  The same four methods work whichever way the bytes go, so the daemon and the
+remote driver move bytes without knowing what is at the other end:
+
+* ``recv(n)`` blocks until some bytes are there and returns at most ``n``; ``b""`` means end
+  of file (a download is complete, the console's guest went away);
+* ``send(data)`` hands bytes over, blocking while the other end is not ready for more (flow
+  control, so nothing buffers a whole volume);
+* ``finish()`` says "all is sent / I read up to EOF" and raises the error the other end had
+  (an upload shorter than announced, a failed write), so a caller knows the transfer worked;
+* ``abort()`` gives up at once; further calls fail.  Abort is always safe, finish is not.
+
+:class:`FdStream` is the common driver-side implementation over a file descriptor (a pty, a
+socket, a pipe), used by the console of the QEMU and LXC drivers.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Protocol
+
+from pyvirt.errors import OperationInvalidError
+
+CHUNK = 65536
+"""Bytes per read when iterating: libvirt's stream packet size."""
+
+
+class DriverStream(Protocol):
+    """What a driver's stream operation returns."""
+
+    def send(self, data: bytes) -> None: ...
+
+    def recv(self, size: int) -> bytes: ...
+
+    def finish(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class Stream:
+    """A public byte stream.  As a context manager it finishes on a normal exit and aborts
+    when the block raises; iterating yields chunks until end of file."""
+
+    __slots__ = ("_closed", "_inner")
+
+    def __init__(self, inner: DriverStream) -> None:
+        self._inner = inner
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.Stream {'closed' if self._closed else 'open'}>"
+
+    def _check(self) -> None:
+        if self._closed:
+            raise OperationInvalidError("stream is not open")
+
+    def send(self, data: bytes) -> None:
+        self._check()
+        if data:
+            self._inner.send(bytes(data))
+
+    def recv(self, size: int = CHUNK) -> bytes:
+        """At most ``size`` bytes, blocking until some arrive; ``b""`` at end of file."""
+        self._check()
+        if size <= 0:
+            raise ValueError("size must be positive")
+        return self._inner.recv(size)
+
+    def finish(self) -> None:
+        self._check()
+        self._closed = True
+        self._inner.finish()
+
+    def abort(self) -> None:
+        """Give up the transfer; safe to call on a stream that is already closed."""
+        if self._closed:
+            return
+        self._closed = True
+        self._inner.abort()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.recv(CHUNK):
+            yield chunk
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._closed:
+            return
+        if exc_type is None:
+            self.finish()
+        else:
+            self.abort()
+
+
+class FdStream:
+    """A :class:`DriverStream` over a file descriptor it owns (closed by finish/abort).
+
+    Reads wait with ``poll`` so that :meth:`abort` from another thread ends a blocked ``recv``
+    (a console reader sleeps there for as long as the guest is silent).  A pty whose other side
+    went away reads as end of file, not as an error.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._wake_r, self._wake_w = os.pipe()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _wait(self, events: int) -> bool:
+        """True when the fd is ready, False when the stream was closed meanwhile."""
+        poller = select.poll()
+        poller.register(self._fd, events)
+        poller.register(self._wake_r, select.POLLIN)
+        while True:
+            ready = dict(poller.poll())
+            if self._wake_r in ready or self._closed:
+                return False
+            if self._fd in ready:
+                return True
+
+    def recv(self, size: int) -> bytes:
+        if self._closed or not self._wait(select.POLLIN):
+            return b""
+        try:
+            return os.read(self._fd, size)
+        except OSError:  # EIO: the pty's other side is gone, which is end of file
+            return b""
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            if self._closed or not self._wait(select.POLLOUT):
+                raise OperationInvalidError("stream is closed")
+            view = view[os.write(self._fd, view) :]
+
+    def finish(self) -> None:
+        self._close()
+
+    def abort(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            os.write(self._wake_w, b"x")
+        # A reader may still be inside poll: it sees the wake-up byte, then the fds go.
+        for fd in (self._fd, self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
