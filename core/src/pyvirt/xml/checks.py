@@ -175,7 +175,56 @@ def _check_enums(root: etree._Element) -> None:
                 raise _fail(f"Invalid value for attribute '{name!s}' in element '{el.tag}': '{value!s}'.", el)
 
 
+def _os_detail(message: str, el: etree._Element) -> XMLError:
+    return XMLError(message, line=line_of(el), code=ErrorCode.XML_DETAIL)
+
+
+def _check_firmware(os_el: etree._Element) -> None:
+    """virDomainDefOSValidate: what firmware autoselection allows of ``<loader>``/``<nvram>``,
+    and what a stateless or NVRAM-backed loader needs."""
+    loader_el, nvram_el = _first(os_el, "loader"), _first(os_el, "nvram")
+    firmware = os_el.get("firmware")
+    if loader_el is None and nvram_el is None:
+        return
+    loader = loader_el if loader_el is not None else os_el
+    nvram = nvram_el is not None and (bool((nvram_el.text or "").strip()) or _first(nvram_el, "source") is not None)
+    template = nvram_el is not None and nvram_el.get("template") is not None
+    if firmware is not None:
+        for attr in ("readonly", "type"):
+            if loader_el is not None and loader_el.get(attr) is not None:
+                raise _os_detail(
+                    f"loader attribute '{attr}' cannot be specified when firmware autoselection is enabled", loader
+                )
+        if loader_el is not None and (loader_el.text or "").strip():
+            raise _os_detail("loader path cannot be specified when firmware autoselection is enabled", loader)
+        if template:
+            raise _os_detail(
+                "nvram attribute 'template' cannot be specified when firmware autoselection is enabled", loader
+            )
+        if loader_el is not None and loader_el.get("secure") == "no":
+            raise _os_detail(
+                "loader attribute 'secure' cannot be specified when firmware autoselection is enabled", loader
+            )
+        if nvram and firmware != "efi":
+            raise _os_detail(f"firmware type '{firmware}' does not support nvram", loader)
+    else:
+        if loader_el is None or not (loader_el.text or "").strip():
+            raise _os_detail("no loader path specified and firmware auto selection disabled", loader)
+    stateless = loader_el.get("stateless") if loader_el is not None else None
+    if stateless == "yes":
+        if template:
+            raise _os_detail("NVRAM template is not permitted when loader is stateless", loader)
+        if nvram:
+            raise _os_detail("NVRAM is not permitted when loader is stateless", loader)
+    elif stateless == "no":
+        if firmware is None and (loader_el is None or loader_el.get("type") != "pflash"):
+            raise _os_detail("Only pflash loader type permits NVRAM", loader)
+        if firmware is not None and firmware != "efi":
+            raise _os_detail("Only EFI firmware permits NVRAM", loader)
+
+
 def _check_os(os_el: etree._Element) -> None:
+    _check_firmware(os_el)
     menu = _first(os_el, "bootmenu")
     if menu is not None and menu.get("timeout") is not None:
         timeout = _number(menu.get("timeout", ""))

@@ -673,6 +673,9 @@ _BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
 
 def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
     firmware = _first(os_el, "firmware")
+    if firmware is not None and os_el.get("firmware") is None:
+        os_el.remove(firmware)  # firmware features are read only for firmware autoselection
+        firmware = None
     if firmware is not None and firmware.find("feature[@name='enrolled-keys'][@enabled='yes']") is not None:
         secure = firmware.find("feature[@name='secure-boot']")
         if secure is None:
