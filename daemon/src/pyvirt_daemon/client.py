@@ -41,7 +41,7 @@ from pyvirt.rpc.message import (
 )
 from pyvirt.rpc.procedure import Codec, Procedure
 from pyvirt.rpc.xdr import XDRError
-from pyvirt_daemon import identity
+from pyvirt_daemon import acl, identity
 from pyvirt_daemon.keepalive import Action, KeepAlive
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ class Client(asyncio.Protocol):
         except XDRError:
             self._error(header, rpc_error("Unable to decode message payload"))
             return
-        handler = program.handlers.get(proc)
+        handler = acl.guard(program.handlers.get(proc), entry, self.identity, self.daemon.config)
         if entry.priority_high or handler is None:
             try:
                 if handler is None:

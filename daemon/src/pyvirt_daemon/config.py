@@ -57,6 +57,8 @@ class Config:
     sasl_allowed_username_list: tuple[str, ...] = ()
     sasl_db: str = ""
     """SCRAM-SHA-256 password file (see :mod:`pyvirt_daemon.sasl`); default etc/pyvirt/sasl-passwd under root."""
+    access_policy: str = ""
+    """TOML file of access rules (see :mod:`pyvirt_daemon.acl`); empty: every call is allowed."""
     # limits
     max_clients: int = 5000
     max_queued_clients: int = 1000
@@ -191,7 +193,7 @@ def _resolve(config: Config, where: str) -> Config:
             changes["unix_sock_dir"] = str(config.path("run/pyvirt"))
     if not config.pid_file:
         changes["pid_file"] = str(config.path("run/pyvirtd.pid"))
-    for key in ("pid_file", "log_file", "key_file", "cert_file", "ca_file", "crl_file", "sasl_db"):
+    for key in ("pid_file", "log_file", "key_file", "cert_file", "ca_file", "crl_file", "sasl_db", "access_policy"):
         value = getattr(config, key)
         if value and not Path(value).is_absolute():
             changes[key] = str(config.path(value))

@@ -1,0 +1,244 @@
+"""Access control: which identity may do what to which object (libvirt's access manager).
+
+Permissions are libvirt's ACL names from the protocol's ``@acl`` annotations with ':' -> '.'
+(``domain.start``, ``domain.read``, ``connect.search_domains``).  The policy is a TOML file
+(config key ``access_policy``) of rules; a rule names who it is for and what it allows::
+
+    [[rule]]
+    user = "alice"                      # or uid = 1000, x509_dname = "...", sasl_username = "..."
+    allow = ["connect.*", "domain.getattr", "domain.read", "domain.search_domains"]
+    names = ["web-*"]                   # optional fnmatch patterns on object names
+
+A call is allowed when some rule for the caller grants every permission its procedure needs;
+``names`` restricts a rule to objects so named (``connect.*`` permissions have no object and are
+never restricted).  List calls marked ``@aclfilter`` return only the objects the caller may see.
+Everything else is refused with libvirt's VIR_ERR_ACCESS_DENIED and logged.  Without a policy
+file everything is allowed (libvirt's ``none`` driver).  The file is re-read when the daemon's
+configuration is reloaded (SIGHUP); a broken file on reload keeps the previous policy, a broken
+file at the first use refuses everything (failing open would be the wrong surprise).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import pwd
+import re
+import threading
+import tomllib
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
+from pyvirt.log import get_logger
+from pyvirt.rpc.procedure import Procedure
+from pyvirt_daemon.identity import Identity
+
+log = get_logger("pyvirtd.acl")
+
+FROM_ACCESS = ErrorDomain(55)
+"""libvirt's VIR_FROM_ACCESS."""
+_WHO_KEYS = ("uid", "user", "x509_dname", "sasl_username")
+_RULE_KEYS = frozenset({*_WHO_KEYS, "allow", "names"})
+_XML_NAME = re.compile(r"<name>\s*([^<]*?)\s*</name>")
+
+
+class PolicyError(Exception):
+    """A policy file that cannot be used; the message names file and rule."""
+
+
+class AccessDeniedError(PyvirtError):
+    default_code = ErrorCode.ACCESS_DENIED
+
+
+class Rule(NamedTuple):
+    who: dict[str, Any]
+    """Identity fields that must all match (empty: everyone)."""
+    allow: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def applies_to(self, ident: Identity) -> bool:
+        return all(getattr(ident, key) == value for key, value in self.who.items())
+
+    def grants(self, permission: str, name: str | None) -> bool:
+        obj = permission.split(".", 1)[0]
+        if not any(fnmatch.fnmatchcase(permission, pattern) for pattern in self.allow):
+            return False
+        if not self.names or obj == "connect" or name is None:
+            return True
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.names)
+
+
+class Policy(NamedTuple):
+    rules: tuple[Rule, ...]
+
+    def allows(self, ident: Identity, permission: str, name: str | None) -> bool:
+        """``name`` None: the object is not known yet, so any rule granting the permission counts."""
+        return any(r.applies_to(ident) and r.grants(permission, name) for r in self.rules)
+
+
+def load(path: str) -> Policy:
+    """Read a policy file; raises :class:`PolicyError`."""
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except OSError as exc:
+        raise PolicyError(f"cannot read access policy {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+    extra = set(raw) - {"rule"}
+    if extra:
+        raise PolicyError(f"{path}: unknown key(s) {sorted(extra)}; the file holds [[rule]] tables")
+    rules = raw.get("rule", [])
+    if not isinstance(rules, list):
+        raise PolicyError(f"{path}: 'rule' must be an array of tables ([[rule]])")
+    return Policy(tuple(_rule(item, f"{path}: rule {n}") for n, item in enumerate(rules, 1)))
+
+
+def _rule(item: Any, where: str) -> Rule:
+    if not isinstance(item, dict):
+        raise PolicyError(f"{where}: must be a table")
+    unknown = set(item) - _RULE_KEYS
+    if unknown:
+        raise PolicyError(f"{where}: unknown key(s) {sorted(unknown)} (known: {sorted(_RULE_KEYS)})")
+    who: dict[str, Any] = {}
+    for key in _WHO_KEYS:
+        if key not in item:
+            continue
+        value = item[key]
+        if key == "uid":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise PolicyError(f"{where}: 'uid' must be a non-negative integer")
+            who["uid"] = value
+        elif not isinstance(value, str):
+            raise PolicyError(f"{where}: '{key}' must be a string")
+        elif key == "user":
+            try:
+                who["uid"] = pwd.getpwnam(value).pw_uid
+            except KeyError:
+                raise PolicyError(f"{where}: no such user {value!r}") from None
+        else:
+            who[key] = value
+    return Rule(who, _strings(item, "allow", where), _strings(item, "names", where))
+
+
+def _strings(item: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = item.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PolicyError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+class Access:
+    """The running daemon's policy, re-read whenever it is handed a new configuration object."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: object = None
+        self._policy: Policy | None = None
+
+    def policy(self, config: Any) -> Policy | None:
+        path: str = getattr(config, "access_policy", "")
+        with self._lock:
+            if config is self._config:
+                return self._policy
+            first = self._config is None
+            self._config = config
+            if not path:
+                self._policy = None
+                return None
+            try:
+                self._policy = load(path)
+                log.info("access policy loaded", file=path, rules=len(self._policy.rules))
+            except PolicyError as exc:
+                if first:
+                    self._policy = Policy(())
+                    log.error("access policy unusable; refusing every call", error=str(exc))
+                else:
+                    log.error("access policy reload failed; keeping the previous policy", error=str(exc))
+            return self._policy
+
+
+ACCESS = Access()
+
+Handler = Callable[[Any, Any], Any]
+
+
+def guard(handler: Handler | None, entry: Procedure, ident: Identity, config: Any) -> Handler | None:
+    """``handler`` wrapped with the policy's checks, or as it is when no policy is in force."""
+    policy = ACCESS.policy(config)
+    if handler is None or policy is None:
+        return handler
+    needs = [_permission(acl) for acl in entry.acl if acl.count(":") == 1]
+    filter_by = _permission(entry.aclfilter) if entry.aclfilter else None
+    inner = handler
+
+    def checked(session: Any, args: Any) -> Any:
+        name = _object_name(args)
+        for permission in needs:
+            _check(policy, ident, entry, permission, name)
+        ret = inner(session, args)
+        if name is None:
+            found = _object_name(ret)
+            for permission in needs:
+                if found is not None:
+                    _check(policy, ident, entry, permission, found)
+        if filter_by is not None:
+            ret = _filtered(ret, lambda n: policy.allows(ident, filter_by, n))
+        return ret
+
+    return checked
+
+
+def _permission(acl: str) -> str:
+    obj, perm = acl.split(":")[:2]
+    return f"{obj}.{perm}"
+
+
+def _check(policy: Policy, ident: Identity, entry: Procedure, permission: str, name: str | None) -> None:
+    if policy.allows(ident, permission, name):
+        return
+    target = f" on '{name}'" if name is not None else ""
+    log.warning(
+        "access denied",
+        procedure=entry.name,
+        permission=permission,
+        object=name,
+        why=f"no rule of the access policy grants {permission}{target} to this client",
+        **ident.describe(),
+    )
+    raise AccessDeniedError(f"access denied: {permission}{target}", domain=FROM_ACCESS)
+
+
+def _object_name(value: Any) -> str | None:
+    """The name of the object a call's arguments (or a lookup's reply) are about."""
+    fields: Sequence[str] = getattr(value, "_fields", ())
+    for field in fields:
+        item = getattr(value, field)
+        name = getattr(item, "name", None) if hasattr(item, "_fields") else None
+        if isinstance(name, str):
+            return name
+    if "name" in fields and isinstance(value.name, str):
+        return str(value.name)
+    for field in fields:
+        if field.startswith("xml") and isinstance(getattr(value, field), str):
+            match = _XML_NAME.search(getattr(value, field))
+            if match:
+                return match.group(1)
+    return None
+
+
+def _filtered(ret: Any, visible: Callable[[str], bool]) -> Any:
+    """A list reply with the objects (or names) the caller may not see removed."""
+    fields: Sequence[str] = getattr(ret, "_fields", ())
+    changes: dict[str, Any] = {}
+    for field in fields:
+        items = getattr(ret, field)
+        if isinstance(items, list) and items:
+            names = [item if isinstance(item, str) else getattr(item, "name", None) for item in items]
+            if all(isinstance(n, str) for n in names):
+                changes[field] = [item for item, n in zip(items, names, strict=True) if visible(str(n))]
+    if not changes:
+        return ret
+    if "ret" in fields and isinstance(ret.ret, int) and len(changes) == 1:
+        changes["ret"] = len(next(iter(changes.values())))
+    return ret._replace(**changes)
