@@ -43,6 +43,7 @@ from pyvirt.rpc.procedure import Codec, Procedure
 from pyvirt.rpc.xdr import XDRError
 from pyvirt_daemon import acl, identity
 from pyvirt_daemon.keepalive import Action, KeepAlive
+from pyvirt_daemon.streams import Streams
 
 if TYPE_CHECKING:
     from pyvirt_daemon.program import Program
@@ -56,6 +57,7 @@ _LEN_HEADER = struct.Struct(">IIIiiIi")
 _CALL = MessageType.CALL
 _OK = Status.OK
 _KEEPALIVE = kp.KEEPALIVE_PROGRAM
+_STREAM_TYPES = (MessageType.STREAM, MessageType.STREAM_HOLE)
 UNREAD_MAX = MESSAGE_MAX
 """A client that leaves more than one largest message unread is not reading at all: it is
 dropped rather than letting the daemon buffer for it without bound."""
@@ -88,6 +90,10 @@ class Client(asyncio.Protocol):
         self._closing = False
         self._ka_timer: asyncio.TimerHandle | None = None
         self._loop = daemon.loop
+        self.streams = Streams(self)
+        self._stream_holds: set[object] = set()
+        self._writable = asyncio.Event()
+        self._writable.set()
 
     # -- transport events ------------------------------------------------------------------
 
@@ -133,6 +139,8 @@ class Client(asyncio.Protocol):
         if self._ka_timer is not None:
             self._ka_timer.cancel()
         self.daemon.detach(self)
+        self._writable.set()
+        self.streams.close_all()
         try:
             self.session.close()
         except Exception as error:  # a driver's close must not take the daemon down
@@ -175,6 +183,9 @@ class Client(asyncio.Protocol):
         if prog == _KEEPALIVE:
             if header.proc == kp.KEEPALIVE_PROC_PING and header.type == MessageType.MESSAGE:
                 self._write(keepalive_pong())
+            return
+        if header.type in _STREAM_TYPES and prog == self.program.number:
+            self.streams.incoming(header, payload)
             return
         if header.type != _CALL:
             # Replies to nothing, stream packets for no stream: libvirt drops them silently.
@@ -230,7 +241,10 @@ class Client(asyncio.Protocol):
     def _job_done(self, fut: asyncio.Future[Any], header: Header, entry: Procedure) -> None:
         self._jobs.discard(fut)
         exc = fut.exception()
-        if exc is None:
+        if exc is None and (entry.readstream is not None or entry.writestream is not None):
+            self.streams.open(header, fut.result(), outgoing=entry.readstream is not None)
+            self._reply(header, entry.ret, None)
+        elif exc is None:
             self._reply(header, entry.ret, fut.result())
         elif isinstance(exc, PyvirtError):
             self._failed(header, entry, exc)
@@ -240,8 +254,36 @@ class Client(asyncio.Protocol):
             self._paused = False
             while self._waiting and not self._paused and not self._closing:
                 self._handle(*self._waiting.popleft())
-            if not self._paused and self.transport is not None and not self._closing:
+            if not self._paused and not self._stream_holds and self.transport is not None and not self._closing:
                 self.transport.resume_reading()
+
+    # -- streams (pyvirt_daemon.streams) -------------------------------------------------------
+
+    def hold_reading(self, holder: object, on: bool) -> None:
+        """Stop reading the socket while some stream's queue towards its driver is full."""
+        if on:
+            self._stream_holds.add(holder)
+        else:
+            self._stream_holds.discard(holder)
+        if self.transport is None or self._closing:
+            return
+        if self._stream_holds:
+            self.transport.pause_reading()
+        elif not self._paused:
+            self.transport.resume_reading()
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    async def writable(self) -> None:
+        """Return once the transport's write buffer is below its high-water mark again."""
+        await self._writable.wait()
+
+    def write_packet(self, packet: bytes) -> None:
+        self._write(packet)
 
     # -- sending ---------------------------------------------------------------------------------
 
