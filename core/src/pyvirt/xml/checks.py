@@ -430,9 +430,35 @@ def _disk_bus(disk: etree._Element, target: etree._Element) -> str:
     return next((b for prefix, b in BUS_BY_PREFIX if dev.startswith(prefix)), "ide")
 
 
+_SECRET_USAGES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
+_SECRET_FOR_PROTOCOL = {"iscsi": "iscsi", "rbd": "ceph"}
+
+
+def _check_disk_source(disk: etree._Element) -> None:
+    """``<auth>``/``<encryption>`` once, beside or inside ``<source>`` (virDomainDiskDefParseXML),
+    a secret of the kind the protocol uses and no LUKS cipher (virDomainDiskDefValidateSource)."""
+    src = _first(disk, "source")
+    for tag in ("auth", "encryption"):
+        if src is not None and _first(src, tag) is not None and _first(disk, tag) is not None:
+            raise _unsupported(f"an <{tag}> definition already found for disk source", _first(disk, tag))
+    auth = (_first(src, "auth") if src is not None else None) or _first(disk, "auth")
+    if auth is not None and disk.get("type") == "network" and src is not None:
+        secret = _first(auth, "secret")
+        kind = secret.get("type") if secret is not None else None
+        if kind not in _SECRET_USAGES:
+            raise _unsupported(f"unknown secret type '{kind if kind is not None else '<null>'}'", auth)
+        wanted = _SECRET_FOR_PROTOCOL.get(src.get("protocol", ""))
+        if wanted is not None and kind != wanted:
+            raise _unsupported(f"invalid secret type '{kind}'", auth)
+    encryption = (_first(src, "encryption") if src is not None else None) or _first(disk, "encryption")
+    if encryption is not None and encryption.get("format") == "luks" and _first(encryption, "cipher") is not None:
+        raise _unsupported("supplying <cipher> for domain disk definition is unnecessary", encryption)
+
+
 def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
+        _check_disk_source(disk)
         target = _first(disk, "target")
         if target is None or not target.get("dev"):
             raise XMLError(
@@ -463,11 +489,31 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
         targets[dev] = disk
 
 
+def _check_pci_controller_target(ctrl: etree._Element) -> None:
+    """virDomainControllerDefValidate for PCI: target index 0-30, 0 only on controller 0 (and
+    it always), and no NUMA node for controller 0."""
+    target = _first(ctrl, "target")
+    if target is None:
+        return
+    index = _number(ctrl.get("index", "0") or "0")
+    raw = target.get("index")
+    if raw is not None:
+        tindex = _number(raw)
+        if tindex is None or not 0 <= tindex <= 30:
+            raise _unsupported(f"PCI controller target index '{raw}' out of range - must be 0-30", target)
+        if (index == 0) != (tindex == 0):
+            raise _unsupported("Only the PCI controller with index 0 can have target index 0, and vice versa", target)
+    if index == 0 and _first(target, "node") is not None:
+        raise _unsupported("The PCI controller with index=0 can't be associated with a NUMA node", target)
+
+
 def _check_controllers(controllers: Iterable[etree._Element]) -> None:
     seen: set[tuple[str, int]] = set()
     for ctrl in controllers:
         if ctrl.get("model") in ("pci-root", "pcie-root") and _first(ctrl, "address") is not None:
             raise _unsupported("pci-root and pcie-root controllers should not have an address", ctrl)
+        if ctrl.get("type") == "pci":
+            _check_pci_controller_target(ctrl)
         raw = ctrl.get("index")
         if raw is None or ctrl.get("type") == "usb":
             continue  # virDomainDefRejectDuplicateControllers allows USB controllers to share an index
