@@ -35,6 +35,9 @@ class PluginHost:
         self.server_side = False
         """True inside pyvirtd: URIs are served by this process's drivers, never handed on to a
         daemon (libvirt's remote driver declines inside libvirtd the same way)."""
+        self.root = ""
+        """The directory the daemon's stateful drivers keep their files under (pyvirtd's
+        ``root``, set before it opens any driver); empty means the host's own directories."""
 
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register a plugin object directly (tests, embedding applications)."""

@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Inside the daemon every URI is served by a local driver, never routed to a daemon again.
     host().server_side = True
+    host().root = config.root  # where the stateful drivers keep their files
     logsetup.configure(config)
     pid_file = PidFile(Path(config.pid_file))
     try:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pyvirt.log import get_logger
 from pyvirt_daemon import config as config_mod
-from pyvirt_daemon import logsetup, program, service, tls
+from pyvirt_daemon import logsetup, program, service, state, tls
 from pyvirt_daemon.client import Client
 from pyvirt_daemon.config import Config, ConfigError
 
@@ -43,6 +43,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._programs = {"remote": program.remote()}
         self.tls: tls.Credentials | None = None
+        self.state = state.StateDrivers()
 
     @staticmethod
     def _new_executor(config: Config) -> concurrent.futures.ThreadPoolExecutor:
@@ -70,10 +71,14 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(signum, self.stop)
         self.loop.add_signal_handler(signal.SIGHUP, self.reload)
+        # The stateful drivers come up before the first client, as libvirtd's do: autostart
+        # guests start and running ones are watched whether or not anyone connects.
+        await self.loop.run_in_executor(self.executor, self.state.start)
         try:
             await self._start_listeners()
         except BaseException:
             self._close_listeners()
+            self.state.stop()
             raise
         log.info(
             "pyvirtd ready",
@@ -114,6 +119,7 @@ class Daemon:
         for _ in range(3):
             await asyncio.sleep(0)
         self.executor.shutdown(wait=True)
+        self.state.stop()
         log.info("pyvirtd stopped")
 
     def _close_listeners(self) -> None:

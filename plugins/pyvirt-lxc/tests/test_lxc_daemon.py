@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 
 import pyvirt
 from pyvirt import DomainState
+from pyvirt.plugins import host
 from pyvirt_lxc.testing import container_xml, empty_root
 
 PYVIRTD = Path(sys.executable).parent / "pyvirtd"
@@ -35,8 +35,7 @@ class Daemon:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "PYVIRTD_ROOT": str(self.root)}
-        self.proc = subprocess.Popen([str(PYVIRTD), "--config", str(self.config)], env=env, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen([str(PYVIRTD), "--config", str(self.config)], stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -64,19 +63,14 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     finally:
         node.stop(signal.SIGKILL)
         # what the daemon ran is cleaned up by this process, as a restarted daemon would
-        os.environ["PYVIRTD_ROOT"] = str(node.root)
+        saved = host().server_side, host().root
+        host().server_side, host().root = True, str(node.root)
         try:
-            from pyvirt.plugins import host
-
-            host().server_side, saved = True, host().server_side
-            try:
-                with pyvirt.open("lxc:///system") as conn:
-                    for dom in conn.list_domains(pyvirt.ListFilter.ACTIVE):
-                        dom.destroy()
-            finally:
-                host().server_side = saved
+            with pyvirt.open("lxc:///system") as conn:
+                for dom in conn.list_domains(pyvirt.ListFilter.ACTIVE):
+                    dom.destroy()
         finally:
-            del os.environ["PYVIRTD_ROOT"]
+            host().server_side, host().root = saved
         empty_root(str(node.root))
 
 

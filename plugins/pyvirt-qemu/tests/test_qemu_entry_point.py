@@ -39,7 +39,7 @@ def test_unknown_path_is_refused() -> None:
 def test_system_is_served_inside_the_daemon_under_its_root(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What pyvirtd gets: server_side set, the driver keeps every file under the daemon's root."""
     monkeypatch.setattr(host(), "server_side", True)
-    monkeypatch.setenv("PYVIRTD_ROOT", str(root))
+    monkeypatch.setattr(host(), "root", str(root))
     with pyvirt.open("qemu:///system") as conn:
         dom = conn.create_domain(domain_xml("sys"))
         assert (root / "run" / "pyvirt" / "qemu" / "sys.xml").exists()

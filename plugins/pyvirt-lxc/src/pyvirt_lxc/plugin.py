@@ -3,7 +3,7 @@
 * ``lxc:///embed?root=DIR`` runs the driver in the calling process, everything under ``DIR``;
 * ``lxc:///system`` (and ``lxc:///``) is served only inside pyvirtd: a client process declines
   it (``None``) so the core hands it to the daemon, where containers outlive every client.
-  Its files go under the daemon's root (``PYVIRTD_ROOT``, as the QEMU driver does), else ``/``.
+  Its files go under the daemon's root (the plugin host's ``root``, as the QEMU driver's), else ``/``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from pyvirt.errors import ErrorDomain, URIError
 from pyvirt.hookspecs import hookimpl
 from pyvirt.plugins import host
 from pyvirt.uri import URI
+
+STATE_URIS = ("lxc:///system",)
+"""Opened by pyvirtd when it starts, so autostart containers start and running containers are watched
+before any client connects (:mod:`pyvirt_daemon.state`)."""
 
 
 @hookimpl
@@ -33,12 +37,11 @@ def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnecti
 
         return LxcConnection.open_embedded(uri, events, root)
     if path in ("", "/system"):
-        if not getattr(host(), "server_side", False):
+        if not host().server_side:
             return None
         from pyvirt_lxc.driver import LxcConnection
 
-        root = getattr(host(), "root", "") or os.environ.get("PYVIRTD_ROOT") or "/"
-        return LxcConnection.open_system(uri, events, os.path.realpath(root))
+        return LxcConnection.open_system(uri, events, os.path.realpath(host().root or "/"))
     raise URIError(
         f"invalid connection URI '{uri}': the LXC driver serves lxc:///system and lxc:///embed?root=DIR",
         domain=ErrorDomain.LXC,

@@ -17,6 +17,10 @@ from pyvirt.hookspecs import hookimpl
 from pyvirt.plugins import host
 from pyvirt.uri import URI
 
+STATE_URIS = ("qemu:///system",)
+"""Opened by pyvirtd when it starts, so autostart guests start and running guests are watched
+before any client connects (:mod:`pyvirt_daemon.state`)."""
+
 
 @hookimpl
 def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnection | None:
@@ -40,10 +44,10 @@ def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnecti
             f"unexpected QEMU URI path '{uri.path}', try qemu:///system, qemu:///session or qemu:///embed?root=DIR",
             code=ErrorCode.INVALID_ARG,
         )
-    if not getattr(host(), "server_side", False):
+    if not host().server_side:
         return None
     if uri.path == "/session":
         layout = Layout.session()
         return QemuConnection(uri, events, layout.run, layout, resident=True)
-    layout = Layout.system(Path(getattr(host(), "root", "") or os.environ.get("PYVIRTD_ROOT") or "/"))
+    layout = Layout.system(Path(host().root or "/"))
     return QemuConnection(uri, events, layout.run, layout, resident=True)
