@@ -6,7 +6,8 @@ reply arrives, handing other callers' replies to them on the way.  So a lone cal
 thread switch per call.  A background I/O thread takes the reader role only while no caller
 holds it, to answer the server's keepalive PINGs, send our own, and pick up events between calls.
 Events are handed to a second thread that runs the callbacks, so a callback may itself make
-calls on the connection.
+calls on the connection.  A call may also be sent without waiting (:meth:`RPCClient.send_call`):
+whoever reads next stores its reply, and :meth:`RPCClient.collect` picks it up later.
 
 When the stream breaks (EOF, an I/O error, garbage, a keepalive timeout) the connection is
 *dead*: every pending call and every later one raises :class:`ConnectionLostError` at once.
@@ -14,6 +15,7 @@ When the stream breaks (EOF, an I/O error, garbage, a keepalive timeout) the con
 
 from __future__ import annotations
 
+import _thread
 import itertools
 import queue
 import struct
@@ -22,8 +24,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pyvirt.errors import ConnectionLostError, ErrorCode, ErrorDomain, InvalidArgumentError, PyvirtError
+from pyvirt.errors import (
+    ConnectionLostError,
+    ErrorCode,
+    ErrorDomain,
+    InvalidArgumentError,
+    OperationInvalidError,
+    PyvirtError,
+)
 from pyvirt.log import get_logger
+from pyvirt.remote.streams import ClientStream, stream_error
 from pyvirt.remote.transport import Transport
 from pyvirt.remote.wire_values import error_from_wire
 from pyvirt.rpc import keepalive_protocol as kp
@@ -38,8 +48,10 @@ from pyvirt.rpc.message import (
     Status,
     decode_error,
     decode_payload,
+    encode_message,
     keepalive_ping,
     keepalive_pong,
+    pack_message,
 )
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
@@ -59,14 +71,39 @@ _IDLE_AFTER = 0.05
 """Seconds without calls after which the background thread watches the socket itself."""
 
 
+def pack_call(proc: Procedure, program: int, version: int, serial: int, args: Any) -> bytearray:
+    """The whole packet of one call (length word, header, arguments); shared with the asyncio
+    client (:mod:`pyvirt.aio.remote`)."""
+    packet = bytearray(FRAME_MIN)
+    try:
+        if proc.args is not None:
+            proc.args.encode(packet, args)
+    except XDRError as exc:
+        raise InvalidArgumentError(f"cannot send {proc.name}: {exc}") from exc
+    if len(packet) > _PACKET_MAX:
+        raise InvalidArgumentError(f"cannot send {proc.name}: {len(packet)} bytes exceed the maximum {_PACKET_MAX}")
+    _LEN_HEADER.pack_into(packet, 0, len(packet), program, version, proc.number, _CALL, serial, 0)
+    return packet
+
+
+def server_error(payload: bytes) -> PyvirtError:
+    """The error a failed call's reply carries, as the matching :class:`PyvirtError`."""
+    try:
+        err = decode_error(payload)
+    except XDRError as exc:
+        return PyvirtError(f"malformed error reply from the server: {exc}", code=ErrorCode.RPC, domain=ErrorDomain.RPC)
+    return error_from_wire(err)
+
+
 class _Call:
     """A call waiting for its reply."""
 
-    __slots__ = ("done", "events_before", "payload", "proc", "serial", "status")
+    __slots__ = ("awaited", "done", "events_before", "payload", "proc", "serial", "status")
 
-    def __init__(self, serial: int, proc: Procedure) -> None:
+    def __init__(self, serial: int, proc: Procedure, awaited: bool = True) -> None:
         self.serial = serial
         self.proc = proc
+        self.awaited = awaited  # a caller blocks on it now (not a send_call still unclaimed)
         self.done = False
         self.events_before = 0
         self.status: int = Status.OK
@@ -97,6 +134,9 @@ class RPCClient:
         self._cond = threading.Condition(self._lock)
         self._send_lock = threading.Lock()
         self._pending: dict[int, _Call] = {}
+        self._streams: dict[int, ClientStream] = {}
+        self._stream_waiters: dict[int, _Call] = {}  # a recv waiting for data, by serial
+        self._callers = 0  # awaited calls in flight: while any, callers do the reading
         self._waiting = 0  # callers asleep on _cond: without any, nobody needs waking
         self._reader_busy = False
         self._frames = FrameReader()
@@ -113,8 +153,11 @@ class RPCClient:
         self._events_queued = 0  # only the reader counts up
         self._events_handled = 0
         self._events_cond = threading.Condition()
-        self._io_thread = threading.Thread(target=self._io_loop, name=f"pyvirt-remote-io {address}", daemon=True)
-        self._io_thread.start()
+        # A bare thread: threading.Thread.start() waits for the new thread to run, which costs
+        # the opener a thread switch; this lock, held until the loop ends, is what close() joins.
+        self._io_running = threading.Lock()
+        self._io_running.acquire()
+        self._io_ident = _thread.start_new_thread(self._io_main, ())
 
     # -- calls ------------------------------------------------------------------------------
 
@@ -124,15 +167,24 @@ class RPCClient:
         Raises the server's error as the matching :class:`PyvirtError`, and
         :class:`ConnectionLostError` when the connection is or becomes dead.
         """
-        call, packet = self._prepare(procedure, args)
-        self._launch([call], packet)
+        call, packet = self._prepare(procedure, args, True)
+        self._launch((call,), packet)
         return self._finish(call)
 
     def call_many(self, calls: list[tuple[int, Any]]) -> list[Any]:
         """Send independent calls together and return their replies in order: one round trip
         instead of one each.  Only for calls the server may run in any order (it may run them
         at once); the first error is raised once every reply is in."""
-        prepared = [self._prepare(procedure, args) for procedure, args in calls]
+        outcomes = self.gather(calls)
+        for outcome in outcomes:
+            if isinstance(outcome, PyvirtError):
+                raise outcome
+        return outcomes
+
+    def gather(self, calls: list[tuple[int, Any]]) -> list[Any]:
+        """Like :meth:`call_many`, but each server error is returned in its reply's place (a
+        lost connection still raises)."""
+        prepared = [self._prepare(procedure, args, True) for procedure, args in calls]
         self._launch([call for call, _ in prepared], b"".join(packet for _, packet in prepared))
         outcomes: list[Any] = []
         for call, _ in prepared:
@@ -142,47 +194,57 @@ class RPCClient:
                 raise
             except PyvirtError as exc:
                 outcomes.append(exc)
-        for outcome in outcomes:
-            if isinstance(outcome, PyvirtError):
-                raise outcome
         return outcomes
 
-    def _prepare(self, procedure: int, args: Any) -> tuple[_Call, bytearray]:
+    def send_call(self, procedure: int, args: Any = None) -> _Call:
+        """Send a call without waiting for its reply; :meth:`collect` returns (or raises) it
+        later.  For bookkeeping a connection can finish in the background: the reply is stored
+        by whoever reads next, and the background reader keeps working meanwhile."""
+        call, packet = self._prepare(procedure, args, False)
+        self._launch((call,), packet)
+        return call
+
+    def collect(self, call: _Call) -> Any:
+        """The reply of a call made with :meth:`send_call`, waiting for it if need be."""
+        with self._lock:
+            call.awaited = True
+            self._callers += 1
+        return self._finish(call)
+
+    def _prepare(self, procedure: int, args: Any, awaited: bool) -> tuple[_Call, bytearray]:
         proc = self._procedures[procedure]
         serial = next(self._serials)
-        packet = bytearray(FRAME_MIN)
-        try:
-            if proc.args is not None:
-                proc.args.encode(packet, args)
-        except XDRError as exc:
-            raise InvalidArgumentError(f"cannot send {proc.name}: {exc}") from exc
-        if len(packet) > _PACKET_MAX:
-            raise InvalidArgumentError(f"cannot send {proc.name}: {len(packet)} bytes exceed the maximum {_PACKET_MAX}")
-        _LEN_HEADER.pack_into(packet, 0, len(packet), self._program, self._version, procedure, _CALL, serial, 0)
-        return _Call(serial, proc), packet
+        packet = pack_call(proc, self._program, self._version, serial, args)
+        return _Call(serial, proc, awaited), packet
 
-    def _launch(self, calls: list[_Call], packets: bytes | bytearray) -> None:
+    def _launch(self, calls: tuple[_Call, ...] | list[_Call], packets: bytes | bytearray) -> None:
         with self._lock:
             if self._dead is not None:
                 raise self._lost()
             for call in calls:
                 self._pending[call.serial] = call
+                self._callers += call.awaited
         try:
             self._send(packets)
         except BaseException:
             for call in calls:
-                self._pending.pop(call.serial, None)
+                self._forget(call)
             raise
+
+    def _forget(self, call: _Call) -> None:
+        with self._lock:
+            if self._pending.pop(call.serial, None) is not None and call.awaited:
+                self._callers -= 1
 
     def _finish(self, call: _Call) -> Any:
         try:
             self._wait(call)
         finally:
-            self._pending.pop(call.serial, None)
+            self._forget(call)
         if call.events_before > self._events_handled:
             self._await_events_before(call)
         if call.status != Status.OK:
-            raise self._server_error(call.payload)
+            raise server_error(call.payload)
         try:
             return decode_payload(call.proc.ret, call.payload)
         except XDRError as exc:
@@ -204,7 +266,7 @@ class RPCClient:
                 return
         try:
             while not call.done and self._dead is None:
-                self._read_once()
+                self._read_once(call)
         except OSError as exc:
             self._die(f"error reading from the server: {exc.strerror or exc}")
         except BaseException:  # KeyboardInterrupt mid-read may have dropped bytes: the stream is lost
@@ -227,20 +289,11 @@ class RPCClient:
             self._die(f"error writing to the server: {exc.strerror or exc}")
             raise self._lost() from exc
 
-    def _server_error(self, payload: bytes) -> PyvirtError:
-        try:
-            err = decode_error(payload)
-        except XDRError as exc:
-            return PyvirtError(
-                f"malformed error reply from the server: {exc}", code=ErrorCode.RPC, domain=ErrorDomain.RPC
-            )
-        return error_from_wire(err)
-
     # -- reading ------------------------------------------------------------------------------
 
-    def _read_once(self) -> None:
+    def _read_once(self, own: _Call | None = None) -> None:
         """One read from the stream, then every complete frame in the buffer is dispatched.
-        The caller holds the reader role."""
+        The caller holds the reader role; ``own`` is its call, if it reads for one."""
         chunk = self._transport.recv(_RECV_SIZE)
         if not chunk:
             self._die("end of file from the server")
@@ -253,16 +306,26 @@ class RPCClient:
             self._die(f"the server sent garbage: {exc}")
             return
         for header, payload in frames:
-            self._dispatch(header, payload)
+            self._dispatch(header, payload, own)
 
-    def _dispatch(self, header: Header, payload: bytes) -> None:
+    def _dispatch(self, header: Header, payload: bytes, own: _Call | None = None) -> None:
         prog, vers, proc, mtype, serial, status = header
+        if own is not None and serial == own.serial and prog == self._program and mtype in _REPLY_TYPES:
+            # The reader's own reply: nobody else waits on this call, so no lock and no wake-up.
+            own.status = status
+            own.payload = payload
+            own.events_before = self._events_queued
+            own.done = True
+            return
         if prog == kp.KEEPALIVE_PROGRAM:
             if proc == kp.KEEPALIVE_PROC_PING and mtype == MessageType.MESSAGE:
                 self._send_raw(keepalive_pong())
             return
         if prog != self._program or vers != self._version:
             log.warning("message of an unknown program ignored", program=prog, version=vers, procedure=proc)
+            return
+        if mtype == MessageType.STREAM:
+            self._stream_packet(serial, status, payload)
             return
         if mtype in _REPLY_TYPES:
             with self._lock:
@@ -280,6 +343,96 @@ class RPCClient:
             self._queue_event(proc, payload)
         else:
             log.warning("message of an unexpected type ignored", type=mtype, procedure=proc, serial=serial)
+
+    # -- streams (pyvirt.remote.streams) ------------------------------------------------------
+
+    def open_stream(self, procedure: int, args: Any = None) -> ClientStream:
+        """Make a call that opens a stream (console, upload, download) and return the stream.
+        It is routed before the call goes out, so data sent right after the reply finds it."""
+        proc = self._procedures[procedure]
+        serial = next(self._serials)
+        header = Header(self._program, self._version, procedure, MessageType.CALL, serial, Status.OK)
+        try:
+            packet = pack_message(header, proc.args, args)
+        except XDRError as exc:
+            raise InvalidArgumentError(f"cannot send {proc.name}: {exc}") from exc
+        stream = ClientStream(self, procedure, serial)
+        with self._lock:
+            self._streams[serial] = stream
+        call = _Call(serial, proc)
+        try:
+            self._launch([call], packet)
+            self._finish(call)
+        except BaseException:
+            self.stream_forget(stream)
+            raise
+        return stream
+
+    def _stream_header(self, stream: ClientStream, status: int) -> Header:
+        return Header(self._program, self._version, stream.procedure, MessageType.STREAM, stream.serial, status)
+
+    def stream_send(self, stream: ClientStream, chunk: bytes) -> None:
+        """One data packet; blocks while the socket is full (the daemon reads at its driver's pace)."""
+        self._send(encode_message(self._stream_header(stream, Status.CONTINUE), chunk))
+
+    def stream_recv(self, stream: ClientStream, size: int) -> bytes:
+        while True:
+            with self._lock:
+                if stream.ready:
+                    return stream.take(size)
+                if self._dead is not None:
+                    raise self._lost()
+                waiter = _Call(stream.serial, self._procedures[stream.procedure])
+                self._stream_waiters[stream.serial] = waiter
+            try:
+                self._wait(waiter)
+            finally:
+                with self._lock:
+                    self._stream_waiters.pop(stream.serial, None)
+
+    def stream_end(self, stream: ClientStream, status: int) -> None:
+        """Finish (``Status.OK``) or abort (``Status.ERROR``) and wait for the daemon's answer;
+        a failed finish raises the daemon's error."""
+        if not stream.open:
+            if status == Status.OK:
+                raise OperationInvalidError("stream is not open")
+            return
+        self.stream_forget(stream)
+        call = _Call(stream.serial, self._procedures[stream.procedure])
+        try:
+            self._launch([call], encode_message(self._stream_header(stream, status)))
+            self._finish(call)
+        except PyvirtError:
+            if status == Status.OK:
+                raise  # an abort cannot fail: the stream is gone either way
+
+    def stream_forget(self, stream: ClientStream) -> None:
+        with self._lock:
+            stream.open = False
+            if self._streams.get(stream.serial) is stream:
+                del self._streams[stream.serial]
+
+    def _stream_packet(self, serial: int, status: int, payload: bytes) -> None:
+        """A STREAM packet: the answer to a finish/abort waiting on the serial, or data (or the
+        far end's error) for the stream; for neither, dropped."""
+        error = stream_error(payload) if status == Status.ERROR else None
+        with self._lock:
+            call = self._pending.get(serial) if status != Status.CONTINUE else None
+            if call is not None:
+                call.status = status
+                call.payload = payload
+                call.events_before = self._events_queued
+                call.done = True
+            else:
+                stream = self._streams.get(serial)
+                if stream is None:
+                    return
+                stream.deliver(status, payload, error)
+                waiter = self._stream_waiters.get(serial)
+                if waiter is not None:
+                    waiter.done = True
+            if self._waiting:
+                self._cond.notify_all()
 
     # -- events -----------------------------------------------------------------------------
 
@@ -352,6 +505,14 @@ class RPCClient:
         self._ka_sent += 1
         self._send_raw(keepalive_ping())
 
+    def _io_main(self) -> None:
+        try:
+            self._io_loop()
+        except BaseException as exc:  # a bare thread must report, never vanish
+            self._die(f"internal error in the I/O thread: {exc!r}")
+        finally:
+            self._io_running.release()
+
     def _io_loop(self) -> None:
         """Read while the connection is idle; keep the keepalive schedule all the time.
 
@@ -362,8 +523,8 @@ class RPCClient:
         while self._dead is None:
             due = self._keepalive_due()
             quiet = time.monotonic() - self._last_call
-            if self._pending or self._reader_busy or quiet < _IDLE_AFTER:
-                nap = _IDLE_AFTER if self._pending else _IDLE_AFTER - quiet
+            if self._callers or self._reader_busy or quiet < _IDLE_AFTER:
+                nap = _IDLE_AFTER if self._callers else _IDLE_AFTER - quiet
                 if self._stopped.wait(nap if due is None else min(nap, due)):
                     return
                 self._keepalive_step()
@@ -414,8 +575,9 @@ class RPCClient:
         """Stop the threads and release the stream (no call is made; see the driver's close)."""
         self._closing = True
         self._die("the connection was closed")
-        if self._io_thread is not threading.current_thread():
-            self._io_thread.join()
+        if self._io_ident != threading.get_ident():
+            with self._io_running:  # joins the I/O thread
+                pass
         if self._event_thread is not None and self._event_thread is not threading.current_thread():
             self._event_thread.join()
         self._transport.close()

@@ -10,15 +10,18 @@ identity of every object it has seen, and looks up one it has not seen before us
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import ErrorDomain, OperationFailedError, UnsupportedError
 from pyvirt.remote import wire_values as wv
-from pyvirt.remote.client import RPCClient
+from pyvirt.remote.client import EventHandler, RPCClient
 from pyvirt.remote.target import Target
 from pyvirt.remote.transport import Transport
 from pyvirt.rpc import remote_protocol as rp
+from pyvirt.stream import DriverStream
 from pyvirt.types import (
     DomainEvent,
     DomainInfo,
@@ -51,6 +54,7 @@ _VOL_RESIZE_DELTA = 2
 _VOL_RESIZE_SHRINK = 4
 _DOMAIN_MEMORY_STAT_NR = 13
 _EVENT_ID_LIFECYCLE = 0
+_DOMAIN_CONSOLE_FORCE = 1
 
 _SAVED_UUID = re.compile(r"<uuid>\s*([^<\s]+)\s*</uuid>")
 
@@ -60,17 +64,30 @@ class RemoteConnection(DriverConnection):
 
     name: ClassVar[str] = "remote"
 
-    def __init__(self, target: Target, transport: Transport, events: EventSink) -> None:
+    def __init__(
+        self,
+        target: Target,
+        transport: Transport,
+        events: EventSink,
+        make_client: Callable[[EventHandler], RPCClient] | None = None,
+    ) -> None:
+        """``make_client`` builds the RPC client around this connection's event handler (by
+        default the threaded :class:`RPCClient`; :mod:`pyvirt.aio` passes its asyncio one)."""
         super().__init__(target.uri, events)
         self.target = target
         self._transport = transport
-        self._client = RPCClient(transport, target.address, on_event=self._on_event)
+        if make_client is None:
+            self._client = RPCClient(transport, target.address, on_event=self._on_event)
+        else:
+            self._client = make_client(self._on_event)
         self._call = self._client.call
         self._domains: dict[str, rp.remote_nonnull_domain] = {}
         self._networks: dict[str, rp.remote_nonnull_network] = {}
         self._pools: dict[str, rp.remote_nonnull_storage_pool] = {}
         self._vols: dict[str, rp.remote_nonnull_storage_vol] = {}
         self._lifecycle_callback: int | None = None
+        self._registration: Any = None  # the unclaimed REGISTER_ANY call (see subscribe_lifecycle_events)
+        self._registration_lock = threading.Lock()
 
     @property
     def client(self) -> RPCClient:
@@ -78,26 +95,27 @@ class RemoteConnection(DriverConnection):
 
     # -- opening (used by pyvirt.remote.opening) --------------------------------------------
 
-    def start_events_and_keepalive(self, keepalive_feature: int, interval: float, count: int) -> None:
-        """Ask for every domain lifecycle event of this connection, and whether the far side
-        speaks keepalive (asking also starts its PINGs); both questions in one round trip."""
-        supported, registered = self._client.call_many(
-            [
-                (rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, rp.remote_connect_supports_feature_args(keepalive_feature)),
-                (
-                    rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
-                    rp.remote_connect_domain_event_callback_register_any_args(_EVENT_ID_LIFECYCLE, None),
-                ),
-            ]
-        )
-        self._lifecycle_callback = registered.callbackID
-        if supported.supported:
-            self._client.start_keepalive(interval, count)
+    def subscribe_lifecycle_events(self) -> None:
+        """Ask for every domain lifecycle event of this connection without waiting for the
+        answer (opening then costs two round trips, as libvirt's); :meth:`close` claims the
+        answer before CONNECT_CLOSE, which libvirtd would otherwise run concurrently with it."""
+        args = rp.remote_connect_domain_event_callback_register_any_args(_EVENT_ID_LIFECYCLE, None)
+        self._registration = self._client.send_call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, args)
+
+    def _claim_registration(self) -> None:
+        """Learn the lifecycle callback's ID from the registration's reply (once).  The lock is
+        not held while waiting: under :mod:`pyvirt.aio` waiting switches to other code on the
+        same thread, which could then block on it."""
+        with self._registration_lock:
+            registration, self._registration = self._registration, None
+        if registration is not None:
+            self._lifecycle_callback = self._client.collect(registration).callbackID
 
     def _on_event(self, procedure: int, payload: bytes) -> None:
         if procedure != rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE:
             return
         msg, _ = rp.decode_remote_domain_event_callback_lifecycle_msg(payload, 0)
+        self._claim_registration()
         if msg.callbackID != self._lifecycle_callback:
             return
         event: DomainEvent = wv.lifecycle_event_from_wire(msg.msg)
@@ -159,7 +177,10 @@ class RemoteConnection(DriverConnection):
         """Say goodbye (CONNECT_CLOSE) when the link still works, then drop it.  Never raises."""
         if self._client.alive:
             try:
-                self._call(rp.REMOTE_PROC_CONNECT_CLOSE)
+                try:
+                    self._claim_registration()
+                finally:
+                    self._call(rp.REMOTE_PROC_CONNECT_CLOSE)
             except Exception:  # closing must not fail: the far side cleans up when the socket goes
                 pass
         self._client.close()
@@ -542,6 +563,21 @@ class RemoteConnection(DriverConnection):
             rp.REMOTE_PROC_STORAGE_VOL_GET_PATH, rp.remote_storage_vol_get_path_args(self._vol(key))
         ).name
         return path
+
+    # -- byte streams -------------------------------------------------------------------------
+
+    def domain_open_console(self, uuid: str, dev_name: str | None, force: bool) -> DriverStream:
+        flags = _DOMAIN_CONSOLE_FORCE if force else 0
+        args = rp.remote_domain_open_console_args(self._dom(uuid), dev_name, flags)
+        return self._client.open_stream(rp.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, args)
+
+    def vol_upload(self, key: str, offset: int, length: int) -> DriverStream:
+        args = rp.remote_storage_vol_upload_args(self._vol(key), offset, length, 0)
+        return self._client.open_stream(rp.REMOTE_PROC_STORAGE_VOL_UPLOAD, args)
+
+    def vol_download(self, key: str, offset: int, length: int) -> DriverStream:
+        args = rp.remote_storage_vol_download_args(self._vol(key), offset, length, 0)
+        return self._client.open_stream(rp.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, args)
 
 
 def _c_string(raw: bytes) -> str:

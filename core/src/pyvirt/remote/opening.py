@@ -53,20 +53,45 @@ def open_target(target: Target, events: EventSink) -> RemoteConnection:
     transport = transports.connect(target)
     conn = RemoteConnection(target, transport, events)
     try:
-        _authenticate(conn, target)
-        flags = CONNECT_RO if target.read_only else 0
-        conn.client.call(rp.REMOTE_PROC_CONNECT_OPEN, rp.remote_connect_open_args(target.open_name, flags))
-        conn.start_events_and_keepalive(FEATURE_PROGRAM_KEEPALIVE, KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+        handshake(conn, target)
     except BaseException:
         conn.client.close()
         raise
     return conn
 
 
-def _authenticate(conn: RemoteConnection, target: Target) -> None:
+def handshake(conn: RemoteConnection, target: Target) -> None:
+    """Authenticate, open the far side's driver, subscribe to lifecycle events, start keepalive.
+
+    Two round trips when no authentication is needed, as libvirt's client: AUTH_LIST goes with
+    the keepalive question (libvirtd answers it before CONNECT_OPEN), then CONNECT_OPEN; the
+    event registration is sent without waiting.  Where the server wants authentication first,
+    the keepalive question is refused and asked again beside CONNECT_OPEN.
+    """
+    keepalive_question = (
+        rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE,
+        rp.remote_connect_supports_feature_args(FEATURE_PROGRAM_KEEPALIVE),
+    )
+    auth_list, supported = conn.client.gather([(rp.REMOTE_PROC_AUTH_LIST, None), keepalive_question])
+    if isinstance(auth_list, PyvirtError):
+        raise auth_list
+    _authenticate(conn, target, auth_list.types)
+    flags = CONNECT_RO if target.read_only else 0
+    open_call = (rp.REMOTE_PROC_CONNECT_OPEN, rp.remote_connect_open_args(target.open_name, flags))
+    if isinstance(supported, PyvirtError):
+        opened, supported = conn.client.gather([open_call, keepalive_question])
+        if isinstance(opened, PyvirtError):
+            raise opened
+    else:
+        conn.client.call(*open_call)
+    conn.subscribe_lifecycle_events()
+    if not isinstance(supported, PyvirtError) and supported.supported:
+        conn.client.start_keepalive(KEEPALIVE_INTERVAL, KEEPALIVE_COUNT)
+
+
+def _authenticate(conn: RemoteConnection, target: Target, offered: list[int]) -> None:
     """libvirt's first step: the server lists the methods it accepts; pyvirt speaks ``none`` and
     SASL with SCRAM-SHA-256 (:mod:`pyvirt.remote.sasl`); polkit would slot in here too."""
-    offered: list[int] = conn.client.call(rp.REMOTE_PROC_AUTH_LIST).types
     if not offered or rp.REMOTE_AUTH_NONE in offered:
         return
     if rp.REMOTE_AUTH_SASL in offered:
