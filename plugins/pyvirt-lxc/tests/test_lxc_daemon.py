@@ -1,10 +1,12 @@
 """lxc:///system served by pyvirtd: containers outlive every client and the daemon itself
-(restarted cleanly or killed with SIGKILL), and real virsh manages them."""
+(restarted cleanly or killed with SIGKILL), autostart ones start with the daemon before any
+client connects, and real virsh manages them."""
 
 from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -35,17 +37,19 @@ class Daemon:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """Start and wait until the socket accepts; no client opens a driver on the way."""
         self.proc = subprocess.Popen([str(PYVIRTD), "--config", str(self.config)], stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            try:
-                with pyvirt.open(self.uri) as conn:
-                    conn.list_domains()
-                return
-            except pyvirt.PyvirtError:
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"pyvirtd exited: {self.proc.stderr.read()!r}") from None  # type: ignore[union-attr]
-                time.sleep(0.05)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.connect(str(self.socket))
+                    return
+                except OSError:
+                    pass
+            if self.proc.poll() is not None:
+                raise AssertionError(f"pyvirtd exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
+            time.sleep(0.05)
         raise AssertionError("pyvirtd did not answer within 30 s")
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
@@ -116,3 +120,36 @@ def test_real_virsh_manages_containers_through_pyvirtd(daemon: Daemon, rootfs: s
     virsh(daemon.uri, "destroy", "viaVirsh")
     virsh(daemon.uri, "undefine", "viaVirsh")
     assert "viaVirsh" not in virsh(daemon.uri, "list", "--all")
+
+
+def _with_env(token: str) -> list[int]:
+    """Processes whose environment holds ``token`` (a container's init, seen from the host)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if token.encode() in (proc / "environ").read_bytes().split(b"\0"):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_autostart_container_starts_with_the_daemon_before_any_client(daemon: Daemon, rootfs: str) -> None:
+    token = f"PYVIRT_AUTOSTART_TEST={daemon.root}"
+    xml = container_xml(
+        "early", rootfs, args=["-c", "exec sleep 1000"], env={"PYVIRT_AUTOSTART_TEST": str(daemon.root)}
+    )
+    daemon.start()
+    with pyvirt.open(daemon.uri) as conn:
+        conn.define_domain(xml).set_autostart(True)
+    daemon.stop()
+    shutil.rmtree(daemon.root / "run")  # as a host reboot empties /run
+    assert _with_env(token) == []
+    daemon.start()  # the socket accepts only once the stateful drivers are up
+    assert len(_with_env(token)) == 1
+    with pyvirt.open(daemon.uri) as conn:
+        dom = conn.lookup_domain_by_name("early")
+        assert dom.state()[0] == DomainState.RUNNING
+        dom.destroy()
+        dom.undefine()
