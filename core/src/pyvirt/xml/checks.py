@@ -441,7 +441,9 @@ def _check_disk_source(disk: etree._Element) -> None:
     for tag in ("auth", "encryption"):
         if src is not None and _first(src, tag) is not None and _first(disk, tag) is not None:
             raise _unsupported(f"an <{tag}> definition already found for disk source", _first(disk, tag))
-    auth = (_first(src, "auth") if src is not None else None) or _first(disk, "auth")
+    auth = _first(src, "auth") if src is not None else None
+    if auth is None:
+        auth = _first(disk, "auth")
     if auth is not None and disk.get("type") == "network" and src is not None:
         secret = _first(auth, "secret")
         kind = secret.get("type") if secret is not None else None
@@ -450,7 +452,9 @@ def _check_disk_source(disk: etree._Element) -> None:
         wanted = _SECRET_FOR_PROTOCOL.get(src.get("protocol", ""))
         if wanted is not None and kind != wanted:
             raise _unsupported(f"invalid secret type '{kind}'", auth)
-    encryption = (_first(src, "encryption") if src is not None else None) or _first(disk, "encryption")
+    encryption = _first(src, "encryption") if src is not None else None
+    if encryption is None:
+        encryption = _first(disk, "encryption")
     if encryption is not None and encryption.get("format") == "luks" and _first(encryption, "cipher") is not None:
         raise _unsupported("supplying <cipher> for domain disk definition is unnecessary", encryption)
 
