@@ -104,6 +104,10 @@ conn = pyvirt.open(sys.argv[1])
 print(sorted(d.name for d in conn.list_domains()))
 dom = conn.lookup_domain_by_name("web-1")
 print("xml", "<name>web-1</name>" in dom.xml())
+try:
+    dom.xml(secure=True)
+except pyvirt.PyvirtError as exc:
+    print("secure", exc.message)
 for name in ("web-1", "db-1"):
     try:
         conn.lookup_domain_by_name(name).start()
@@ -119,8 +123,9 @@ def test_an_unprivileged_client_reads_but_may_not_start(guarded: DaemonProcess) 
     lines = done.stdout.splitlines()
     assert lines[0] == "['web-1']", "the list shows only what the rules let nobody see"
     assert lines[1] == "xml True"
-    assert lines[2] == "web-1 ACCESS_DENIED 55 access denied: domain.start on 'web-1'"
-    assert lines[3].startswith("db-1 ACCESS_DENIED"), "db-1 is not even visible: its lookup is refused"
+    assert lines[2] == "secure access denied: domain.read_secure on 'web-1'", "the flag asks for more"
+    assert lines[3] == "web-1 ACCESS_DENIED 55 access denied: domain.start on 'web-1'"
+    assert lines[4].startswith("db-1 ACCESS_DENIED"), "db-1 is not even visible: its lookup is refused"
     log = guarded.stderr()
     assert "access denied" in log and "domain.start" in log and f"uid={NOBODY}" in log
 
@@ -160,3 +165,51 @@ def test_virsh_shows_access_denied(guarded: DaemonProcess) -> None:
     listed = _as_nobody(virsh, "-c", guarded.uri(), "list", "--all", "--name")
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.split() == ["web-1"]
+
+
+_IDS_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from pyvirtd_helpers import RawClient
+from pyvirt.rpc import remote_protocol as rp
+c = RawClient(sys.argv[1])
+c.open()
+ids = c.call(rp.REMOTE_PROC_CONNECT_LIST_DOMAINS, rp.remote_connect_list_domains_args(100)).ids
+names = [c.call(rp.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, rp.remote_domain_lookup_by_id_args(i)).dom.name for i in ids]
+print(names)
+"""
+
+
+def test_running_domain_ids_are_filtered_too(guarded: DaemonProcess) -> None:
+    conn = pyvirt.open(guarded.uri())
+    try:
+        for name in ("web-1", "db-1"):
+            conn.lookup_domain_by_name(name).start()
+    finally:
+        conn.close()
+    done = _as_nobody(sys.executable, "-c", _IDS_SCRIPT, str(guarded.socket), str(Path(__file__).parent))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['web-1']"
+
+
+def test_a_broken_policy_stops_the_daemon_from_starting(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[[rule]]\nallow = 'everything'\n")
+    with pytest.raises(RuntimeError, match=r"access_policy.*must be a list of strings"):
+        DaemonProcess(tmp_path / "node", {"access_policy": str(policy)}).start()
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_virsh_shows_access_denied_to_a_restricted_root(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f"[[rule]]\nuid = 0\nallow = {READER!r}\n".replace("'", '"'))
+    with DaemonProcess(tmp_path / "node", {"access_policy": str(policy)}) as daemon:
+        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+        listed = subprocess.run(
+            ["virsh", "-c", daemon.uri(), "list", "--name"], capture_output=True, text=True, env=env
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.split() == ["test"]
+        done = subprocess.run(["virsh", "-c", daemon.uri(), "suspend", "test"], capture_output=True, text=True, env=env)
+        assert done.returncode != 0
+        assert "error: access denied: domain.suspend on 'test'" in done.stderr, done.stderr

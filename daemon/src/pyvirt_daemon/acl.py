@@ -162,28 +162,83 @@ ACCESS = Access()
 
 Handler = Callable[[Any, Any], Any]
 
+FLAG_VALUES = {
+    "VIR_DOMAIN_XML_SECURE": 1,
+    "VIR_DOMAIN_XML_MIGRATABLE": 8,
+    "VIR_DOMAIN_SNAPSHOT_XML_SECURE": 1,
+    "VIR_DOMAIN_CHECKPOINT_XML_SECURE": 1,
+    "VIR_DOMAIN_SAVE_IMAGE_XML_SECURE": 1,
+    "VIR_DOMAIN_AFFECT_LIVE": 1,
+    "VIR_DOMAIN_AFFECT_CONFIG": 2,
+    "VIR_NETWORK_UPDATE_AFFECT_LIVE": 1,
+    "VIR_NETWORK_UPDATE_AFFECT_CONFIG": 2,
+    "VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE": 64,
+    "VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE": 2,
+    "VIR_DOMAIN_REBOOT_GUEST_AGENT": 2,
+    "VIR_DOMAIN_SHUTDOWN_GUEST_AGENT": 2,
+    "VIR_DOMAIN_VCPU_GUEST": 8,
+    "VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT": 1,
+}
+"""The values of the flags the protocol's conditional ``@acl`` annotations name (libvirt's headers)."""
+
+
+class Requirement(NamedTuple):
+    """One ``@acl`` annotation: a permission, needed always or only when the call's arguments
+    say so (``domain:read_secure:VIR_DOMAIN_XML_SECURE``: when that flag is set;
+    ``!A|B``: when neither is; ``domain:write::source:X``: when argument ``source`` is X)."""
+
+    permission: str
+    field: str | None = None
+    mask: int = 0
+    negated: bool = False
+    equals: int | None = None
+
+    @classmethod
+    def parse(cls, acl: str) -> Requirement:
+        parts = acl.split(":")
+        permission = f"{parts[0]}.{parts[1]}"
+        if len(parts) == 2:
+            return cls(permission)
+        if len(parts) == 5 and parts[2] == "":
+            return cls(permission, field=parts[3], equals=FLAG_VALUES[parts[4]])
+        condition = parts[2]
+        negated = condition.startswith("!")
+        mask = 0
+        for flag in condition.lstrip("!").split("|"):
+            mask |= FLAG_VALUES[flag]
+        return cls(permission, field="flags", mask=mask, negated=negated)
+
+    def applies(self, args: Any) -> bool:
+        if self.field is None:
+            return True
+        value = getattr(args, self.field, 0)
+        if self.equals is not None:
+            return bool(value == self.equals)
+        hit = bool(value & self.mask)
+        return not hit if self.negated else hit
+
 
 def guard(handler: Handler | None, entry: Procedure, ident: Identity, config: Any) -> Handler | None:
     """``handler`` wrapped with the policy's checks, or as it is when no policy is in force."""
     policy = ACCESS.policy(config)
     if handler is None or policy is None:
         return handler
-    needs = [_permission(acl) for acl in entry.acl if acl.count(":") == 1]
+    requirements = [Requirement.parse(acl) for acl in entry.acl]
     filter_by = _permission(entry.aclfilter) if entry.aclfilter else None
     inner = handler
 
     def checked(session: Any, args: Any) -> Any:
+        needs = [r.permission for r in requirements if r.applies(args)]
         name = _object_name(args)
         for permission in needs:
             _check(policy, ident, entry, permission, name)
         ret = inner(session, args)
-        if name is None:
-            found = _object_name(ret)
+        found = _object_name(ret) if name is None else None
+        if found is not None:
             for permission in needs:
-                if found is not None:
-                    _check(policy, ident, entry, permission, found)
+                _check(policy, ident, entry, permission, found)
         if filter_by is not None:
-            ret = _filtered(ret, lambda n: policy.allows(ident, filter_by, n))
+            ret = _filtered(ret, lambda n: policy.allows(ident, filter_by, n), _id_namer(session))
         return ret
 
     return checked
@@ -192,6 +247,18 @@ def guard(handler: Handler | None, entry: Procedure, ident: Identity, config: An
 def _permission(acl: str) -> str:
     obj, perm = acl.split(":")[:2]
     return f"{obj}.{perm}"
+
+
+def _id_namer(session: Any) -> Callable[[int], str | None]:
+    """Names running domains by ID, for the one list call that answers with IDs."""
+
+    def name(domain_id: int) -> str | None:
+        try:
+            return str(session.conn.lookup_domain_by_id(domain_id).name)
+        except PyvirtError:  # gone since the list was taken
+            return None
+
+    return name
 
 
 def _check(policy: Policy, ident: Identity, entry: Procedure, permission: str, name: str | None) -> None:
@@ -212,6 +279,8 @@ def _check(policy: Policy, ident: Identity, entry: Procedure, permission: str, n
 def _object_name(value: Any) -> str | None:
     """The name of the object a call's arguments (or a lookup's reply) are about."""
     fields: Sequence[str] = getattr(value, "_fields", ())
+    if "name" in fields and "uuid" in fields and isinstance(value.name, str):  # the object itself
+        return str(value.name)
     for field in fields:
         item = getattr(value, field)
         name = getattr(item, "name", None) if hasattr(item, "_fields") else None
@@ -227,16 +296,20 @@ def _object_name(value: Any) -> str | None:
     return None
 
 
-def _filtered(ret: Any, visible: Callable[[str], bool]) -> Any:
-    """A list reply with the objects (or names) the caller may not see removed."""
+def _filtered(ret: Any, visible: Callable[[str], bool], name_of_id: Callable[[int], str | None]) -> Any:
+    """A list reply with the objects (names, or running domains' IDs) the caller may not see removed."""
     fields: Sequence[str] = getattr(ret, "_fields", ())
     changes: dict[str, Any] = {}
     for field in fields:
         items = getattr(ret, field)
-        if isinstance(items, list) and items:
-            names = [item if isinstance(item, str) else getattr(item, "name", None) for item in items]
-            if all(isinstance(n, str) for n in names):
-                changes[field] = [item for item, n in zip(items, names, strict=True) if visible(str(n))]
+        if not isinstance(items, list) or not items:
+            continue
+        if all(isinstance(item, int) for item in items):
+            names = [name_of_id(item) for item in items]
+        else:
+            names = [_object_name(item) if hasattr(item, "_fields") else item for item in items]
+        if all(isinstance(n, str) for n in names):
+            changes[field] = [item for item, n in zip(items, names, strict=True) if visible(str(n))]
     if not changes:
         return ret
     if "ret" in fields and isinstance(ret.ret, int) and len(changes) == 1:

@@ -199,6 +199,13 @@ def _resolve(config: Config, where: str) -> Config:
             changes[key] = str(config.path(value))
     resolved = dataclasses.replace(config, **changes)
     check_listeners(resolved, where)
+    if resolved.access_policy:
+        from pyvirt_daemon.acl import PolicyError, load
+
+        try:
+            load(resolved.access_policy)
+        except PolicyError as exc:
+            raise ConfigError(f"{where}: key 'access_policy': {exc}") from None
     return resolved
 
 
