@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tls_helpers import write_auth_conf
 
 import pyvirt
 from pyvirt_daemon import acl
@@ -213,3 +214,37 @@ def test_virsh_shows_access_denied_to_a_restricted_root(tmp_path: Path) -> None:
         done = subprocess.run(["virsh", "-c", daemon.uri(), "suspend", "test"], capture_output=True, text=True, env=env)
         assert done.returncode != 0
         assert "error: access denied: domain.suspend on 'test'" in done.stderr, done.stderr
+
+
+def test_rules_for_sasl_user_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "node"
+    root.mkdir()
+    db = root / "sasl-passwd"
+    for user in ("fred", "ann"):
+        subprocess.run(
+            [sys.executable, "-m", "pyvirt_daemon.saslpasswd", "-f", str(db), "-p", user],
+            input=f"{user} pw\n",
+            text=True,
+            check=True,
+        )
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        '[[rule]]\nsasl_username = "fred"\nallow = ["*"]\n\n'
+        f'[[rule]]\nsasl_username = "ann"\nallow = {READER!r}\n'.replace("'", '"')
+    )
+    settings = {"access_policy": str(policy), "auth_unix_rw": "sasl", "sasl_db": str(db)}
+    with DaemonProcess(root, settings) as daemon:
+        for user, may_suspend in (("fred", True), ("ann", False)):
+            monkeypatch.setenv("LIBVIRT_AUTH_FILE", str(write_auth_conf(tmp_path / f"{user}.conf", user, f"{user} pw")))
+            conn = pyvirt.open(daemon.uri())
+            try:
+                dom = conn.lookup_domain_by_name("test")
+                if may_suspend:
+                    dom.suspend()
+                    dom.resume()
+                else:
+                    with pytest.raises(pyvirt.PyvirtError, match=r"access denied: domain\.suspend"):
+                        dom.suspend()
+            finally:
+                conn.close()
+        assert "sasl_username=ann" in daemon.stderr()
