@@ -14,7 +14,8 @@ remote driver move bytes without knowing what is at the other end:
 * ``abort()`` gives up at once; further calls fail.  Abort is always safe, finish is not.
 
 :class:`FdStream` is the common driver-side implementation over a file descriptor (a pty, a
-socket, a pipe), used by the console of the QEMU and LXC drivers.
+socket, a pipe), used by the console of the QEMU and LXC drivers, with :func:`open_pty` and
+:class:`ConsoleTable` (one client per console, as libvirt allows).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from __future__ import annotations
 import os
 import select
 import threading
-from collections.abc import Iterator
+import tty
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Protocol
 
-from pyvirt.errors import OperationInvalidError
+from pyvirt.errors import OperationFailedError, OperationInvalidError
 
 CHUNK = 65536
 """Bytes per read when iterating: libvirt's stream packet size."""
@@ -148,6 +150,10 @@ class FdStream:
                 raise OperationInvalidError("stream is closed")
             view = view[os.write(self._fd, view) :]
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def finish(self) -> None:
         self._close()
 
@@ -166,3 +172,35 @@ class FdStream:
                 os.close(fd)
             except OSError:
                 pass
+
+
+def open_pty(path: str) -> FdStream:
+    """A stream over a pty's slave side (a guest's serial port), in raw mode so that every byte
+    passes unchanged both ways, as libvirt's console does."""
+    fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        tty.setraw(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return FdStream(fd)
+
+
+class ConsoleTable:
+    """Which consoles of a driver are held, by (domain UUID, device): a second client is
+    refused unless it forces, which ends the first client's stream (libvirt's rule)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[str, str], FdStream] = {}
+
+    def claim(self, key: tuple[str, str], force: bool, opener: Callable[[], FdStream]) -> FdStream:
+        with self._lock:
+            old = self._held.get(key)
+            if old is not None and not old.closed:
+                if not force:
+                    raise OperationFailedError("operation failed: Active console session exists for this domain")
+                old.abort()
+            stream = opener()
+            self._held[key] = stream
+            return stream

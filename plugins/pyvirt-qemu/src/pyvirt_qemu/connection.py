@@ -42,6 +42,7 @@ from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import driver as drivers
 from pyvirt_qemu import lifecycle, node, prepare, saving
 from pyvirt_qemu.atomic import remove, write_atomic
+from pyvirt_qemu.console import ConsoleCalls
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.storagecalls import StorageCalls
@@ -50,7 +51,7 @@ from pyvirt_qemu.support import QEMU_NS
 _CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
-class QemuConnection(saving.SaveCalls, StorageCalls, DriverConnection):
+class QemuConnection(saving.SaveCalls, StorageCalls, ConsoleCalls, DriverConnection):
     """One open ``qemu:`` URI."""
 
     name = "QEMU"
