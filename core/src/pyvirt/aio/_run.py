@@ -1,8 +1,10 @@
-"""How a blocking call becomes an awaitable: it runs in a worker thread, never on the loop.
+"""How a call of the synchronous API becomes an awaitable, per kind of driver.
 
-Every driver call may block (a socket round trip, a file write), so each runs in the
-connection's own thread pool while the event loop goes on.  A small pool per connection keeps
-one slow connection from starving the others, and closing the connection ends its threads.
+Local drivers are blocking code (file writes, processes), so their calls run in the
+connection's own thread pool (:class:`ThreadRunner`) while the event loop goes on; a small
+pool per connection keeps one slow connection from starving the others.  The remote driver on
+an asyncio stream never blocks: its calls run on the loop itself, suspended at each wire
+round trip (:class:`~pyvirt.aio.remote.LoopRunner`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -20,7 +22,16 @@ WORKERS = 4
 """Calls of one connection that may be in flight at once (the remote client pipelines them)."""
 
 
-class Runner:
+class Runner(Protocol):
+    """Runs the synchronous API's callables of one connection without blocking the loop."""
+
+    async def __call__(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+
+    async def aclose(self) -> None:
+        """Release what the runner holds, once the connection is closed."""
+
+
+class ThreadRunner:
     """Runs blocking callables of one connection in its worker threads."""
 
     def __init__(self, name: str) -> None:
@@ -30,6 +41,6 @@ class Runner:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
 
-    def shutdown(self) -> None:
-        """Finish the calls in flight, then stop the threads (call from a worker or after the loop)."""
-        self._pool.shutdown(wait=True)
+    async def aclose(self) -> None:
+        """Finish the calls in flight, then stop the threads (waited for off the loop)."""
+        await asyncio.get_running_loop().run_in_executor(None, functools.partial(self._pool.shutdown, wait=True))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Generator
 from types import TracebackType
 from typing import Any
 
 import pyvirt.connection as sync_connection
-from pyvirt.aio._run import Runner
+from pyvirt import uri as uri_mod
+from pyvirt.aio._run import Runner, ThreadRunner
 from pyvirt.aio.events import LifecycleEvents
 from pyvirt.aio.handles import AsyncDomain, AsyncNetwork, AsyncStoragePool, AsyncStorageVol
 from pyvirt.connection import Connection
@@ -38,12 +38,21 @@ class Opening:
         return self._open().__await__()
 
     async def _open(self) -> AsyncConnection:
-        runner = Runner(self._name or "default")
+        """Remote URIs over unix, tcp or tls get the asyncio-native remote driver; the rest (local
+        drivers, ssh and ext transports, the local daemon fallback) run in worker threads."""
+        parsed = uri_mod.parse(self._name if self._name is not None else uri_mod.default_uri())
+        if parsed.is_remote:
+            from pyvirt.aio import remote  # the codec and greenlet load only for remote URIs
+
+            target = remote.native_target(parsed, self._read_only)
+            if target is not None:
+                return AsyncConnection(await remote.open_remote(parsed, target, self._read_only), remote.LoopRunner())
+        runner = ThreadRunner(self._name or "default")
         opener = sync_connection.open_read_only if self._read_only else sync_connection.open
         try:
             conn = await runner(opener, self._name)
         except BaseException:
-            await asyncio.get_running_loop().run_in_executor(None, runner.shutdown)
+            await runner.aclose()
             raise
         return AsyncConnection(conn, runner)
 
@@ -82,7 +91,7 @@ class AsyncConnection:
     async def close(self) -> None:
         """Close the connection, then end its worker threads.  Idempotent."""
         await self._run(self.sync.close)
-        await asyncio.get_running_loop().run_in_executor(None, self._run.shutdown)
+        await self._run.aclose()
 
     async def __aenter__(self) -> AsyncConnection:
         return self
