@@ -87,9 +87,7 @@ def check_domain(
         for el in numatune:
             if el.get("nodeset") and not _bitmap(el.get("nodeset", ""), el):
                 raise _unsupported(f"Invalid value of 'nodeset': {el.get('nodeset')}", el)
-        memnode = _first(numatune, "memnode")
-        if memnode is not None and not cells:
-            raise _fail("Element 'memnode' is invalid without any guest NUMA cells", memnode)
+        _check_memnodes(numatune, len(cells), vcpu_el)
     for backing in top.get("memoryBacking", ()):
         _check_hugepages(backing, len(cells))
     _check_iothread_refs(root, top)
@@ -308,9 +306,52 @@ def _check_cpu(cpu: etree._Element) -> None:
         raise _fail("Non-empty feature list specified without CPU model", cpu)
 
 
+def _check_memnodes(numatune: etree._Element, ncells: int, vcpu: etree._Element | None) -> None:
+    """virDomainNumatuneNodeParseXML: per-node bindings need static placement, existing and
+    distinct cells, and 'restrictive' everywhere once the memory element says so."""
+    memnodes = list(numatune.iterchildren("memnode"))
+    if not memnodes:
+        return
+    memory = _first(numatune, "memory")
+    if memory is not None:
+        placement = memory.get("placement")
+        if placement is None and memory.get("nodeset") is None:
+            placement = "auto" if vcpu is not None and vcpu.get("placement") == "auto" else "static"
+        if placement == "auto":
+            raise _unsupported("Per-node binding is not compatible with automatic NUMA placement.", memory)
+    if not ncells:
+        raise _fail("Element 'memnode' is invalid without any guest NUMA cells", memnodes[0])
+    seen: set[int] = set()
+    restrictive = memory is not None and memory.get("mode") == "restrictive"
+    for node in memnodes:
+        cellid = _number(node.get("cellid", ""))
+        if cellid is None or cellid >= ncells:
+            raise _fail("Argument 'cellid' in memnode element must correspond to existing guest's NUMA cell", node)
+        if cellid in seen:
+            raise _fail(f"Multiple memnode elements with cellid {cellid}", node)
+        seen.add(cellid)
+        if restrictive and node.get("mode") != "restrictive":
+            raise _fail(
+                "'restrictive' mode is required in memnode element when mode is 'restrictive' in memory element", node
+            )
+
+
 def _check_numa(cpu: etree._Element, max_vcpus: int) -> None:
     numa_cpus: set[int] = set()
-    for cell in cpu.iterfind("numa/cell"):
+    cells = list(cpu.iterfind("numa/cell"))
+    ids: set[int] = set()
+    for position, cell in enumerate(cells):
+        cell_id = _number(cell.get("id", str(position)))
+        if cell_id is None or cell_id >= len(cells):
+            raise _fail(
+                "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or "
+                "ranges not starting from 0 are not allowed",
+                cell,
+            )
+        if cell_id in ids:
+            raise _fail(f"Duplicate NUMA cell info for cell id '{cell_id}'", cell)
+        ids.add(cell_id)
+    for cell in cells:
         if cell.get("cpus"):
             numa_cpus |= _bitmap(cell.get("cpus", ""), cell)
         access = cell.get("memAccess")
@@ -350,6 +391,24 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
                 # virDomainRedirdevDefValidate: the domain has no USB bus to put it on
                 raise _unsupported("cannot add redirected USB device: USB is disabled for this domain", redirdev)
     _check_videos(get("video", []))
+    ncells = len(select(_NUMA_CELLS, devices)) if "memory" in groups else 0
+    for memdev in get("memory", ()):
+        node = memdev.find("target/node")
+        target_node = _number((node.text or "").strip()) if node is not None else None
+        if target_node is not None and target_node >= 0:
+            if ncells == 0:
+                raise XMLError(
+                    "can't add memory backend as guest has no NUMA nodes configured",
+                    line=line_of(node),
+                    code=ErrorCode.XML_DETAIL,
+                )
+            if target_node >= ncells:
+                raise XMLError(
+                    f"can't add memory backend for guest node '{target_node}' as the guest has only "
+                    f"'{ncells}' NUMA nodes configured",
+                    line=line_of(node),
+                    code=ErrorCode.XML_DETAIL,
+                )
     _check_mdevs(get("hostdev", []))
     for shmem in get("shmem", ()):
         if _first(shmem, "msi") is not None and _first(shmem, "server") is None:
@@ -567,6 +626,7 @@ def _check_usb_none(groups: dict[str, list[etree._Element]]) -> None:
 
 
 _DEVICE_BOOTS = etree.XPath("*/boot")
+_NUMA_CELLS = etree.XPath("../cpu/numa/cell")
 _LOADPARM_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789. ")
 
 
