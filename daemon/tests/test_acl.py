@@ -178,10 +178,11 @@ c.open()
 ids = c.call(rp.REMOTE_PROC_CONNECT_LIST_DOMAINS, rp.remote_connect_list_domains_args(100)).ids
 names = [c.call(rp.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, rp.remote_domain_lookup_by_id_args(i)).dom.name for i in ids]
 print(names)
+print(c.call(rp.REMOTE_PROC_CONNECT_NUM_OF_DOMAINS).num, c.call(rp.REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS).num)
 """
 
 
-def test_running_domain_ids_are_filtered_too(guarded: DaemonProcess) -> None:
+def test_running_domain_ids_and_counts_are_filtered_too(guarded: DaemonProcess) -> None:
     conn = pyvirt.open(guarded.uri())
     try:
         for name in ("web-1", "db-1"):
@@ -190,7 +191,7 @@ def test_running_domain_ids_are_filtered_too(guarded: DaemonProcess) -> None:
         conn.close()
     done = _as_nobody(sys.executable, "-c", _IDS_SCRIPT, str(guarded.socket), str(Path(__file__).parent))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['web-1']"
+    assert done.stdout.splitlines() == ["['web-1']", "1 0"], "counts agree with what nobody may see"
 
 
 def test_a_broken_policy_stops_the_daemon_from_starting(tmp_path: Path) -> None:

@@ -137,6 +137,8 @@ class Access:
         self._policy: Policy | None = None
 
     def policy(self, config: Any) -> Policy | None:
+        if config is self._config:  # the common case, without the lock: a reference read is atomic
+            return self._policy
         path: str = getattr(config, "access_policy", "")
         with self._lock:
             if config is self._config:
@@ -238,10 +240,48 @@ def guard(handler: Handler | None, entry: Procedure, ident: Identity, config: An
             for permission in needs:
                 _check(policy, ident, entry, permission, found)
         if filter_by is not None:
-            ret = _filtered(ret, lambda n: policy.allows(ident, filter_by, n), _id_namer(session))
+            visible = _visible(policy, ident, filter_by)
+            if counted is not None:
+                (names,) = (
+                    v for v in _filtered(counted(session, args), visible, _id_namer(session)) if isinstance(v, list)
+                )
+                return entry.ret.type(len(names)) if entry.ret is not None else ret
+            ret = _filtered(ret, visible, _id_namer(session))
         return ret
 
+    counted = _lister(entry) if filter_by is not None and "_NUM_OF_" in entry.name else None
     return checked
+
+
+def _visible(policy: Policy, ident: Identity, permission: str) -> Callable[[str], bool]:
+    return lambda name: policy.allows(ident, permission, name)
+
+
+def _lister(entry: Procedure) -> Handler | None:
+    """For a ``NUM_OF`` call, its ``LIST`` sibling asked for everything: a count the caller may
+    see is the length of the list it may see (libvirt counts with the same filter)."""
+    from pyvirt.rpc import remote_protocol as rp
+    from pyvirt_daemon.handlers import HANDLERS
+
+    most = {
+        "DOMAINS": rp.REMOTE_DOMAIN_LIST_MAX,
+        "NETWORKS": rp.REMOTE_NETWORK_LIST_MAX,
+        "STORAGE_POOLS": rp.REMOTE_STORAGE_POOL_LIST_MAX,
+        "VOLUMES": rp.REMOTE_STORAGE_VOL_LIST_MAX,
+    }
+    number = getattr(rp, entry.name.replace("_NUM_OF_", "_LIST_"), None)
+    limit = most.get(entry.name.rsplit("_NUM_OF_", 1)[1].removeprefix("DEFINED_"))
+    handler = HANDLERS.get(number) if isinstance(number, int) else None
+    list_args = rp.PROCEDURES[number].args if isinstance(number, int) else None
+    if handler is None or limit is None or list_args is None:
+        return None
+    list_type, list_handler = list_args.type, handler
+
+    def everything(session: Any, args: Any) -> Any:
+        given = args._asdict() if args is not None else {}
+        return list_handler(session, list_type(**{f: given.get(f, limit) for f in list_type._fields}))
+
+    return everything
 
 
 def _permission(acl: str) -> str:
