@@ -294,6 +294,39 @@ def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
                     f"Colliding cache allocations for cache level '{key[0]}' id '{key[1]}', type '{ctype}'", cache
                 )
             taken.append(ctype)
+    _check_resctrls(cputune, max_vcpus)
+
+
+def _check_resctrls(cputune: etree._Element, max_vcpus: int) -> None:
+    """libvirt groups cachetunes and memorytunes by vCPU set (virDomainResctrlVcpuMatch): two
+    cachetunes may not share a set, sets may not partly overlap, and a memorytune joining a
+    group may not set a node's bandwidth twice.  vCPUs the domain lacks are dropped first."""
+    groups: list[tuple[set[int], set[int]]] = []  # (vCPUs, nodes with a bandwidth)
+    for tag in ("cachetune", "memorytune"):
+        for tune in cputune.iterchildren(tag):
+            vcpus = {n for n in _bitmap(tune.get("vcpus", ""), tune) if n < max_vcpus}
+            if not vcpus:
+                continue
+            group = None
+            for other in groups:
+                if other[0] == vcpus:
+                    group = other
+                    break
+                if other[0] & vcpus:
+                    raise _fail("Overlapping vcpus in resctrls", tune)
+            if tag == "cachetune":
+                if group is not None:
+                    raise _fail("Identical vcpus in cachetunes found", tune)
+                groups.append((vcpus, set()))
+                continue
+            if group is None:
+                group = (vcpus, set())
+                groups.append(group)
+            for node in tune.iterchildren("node"):
+                node_id = _number(node.get("id", "")) or 0
+                if node_id in group[1]:
+                    raise _fail(f"Memory Bandwidth already defined for node {node_id}", node)
+                group[1].add(node_id)
 
 
 def _check_cpu(cpu: etree._Element) -> None:
