@@ -141,6 +141,23 @@ class DaemonProcess:
         self.stop()
 
 
+def zombie_children(pid: int) -> list[int]:
+    """Children of ``pid`` that have exited and that it has not reaped (a daemon must reap what
+    it spawns: PID 1 collects them only after the daemon itself is gone)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if state == "Z" and int(ppid) == pid:
+            found.append(int(proc.name))
+    return found
+
+
 def _child_env() -> dict[str, str]:
     """The caller's environment, but with bytecode caching on (in a private prefix, so the
     source tree stays clean): compiling the generated protocol module costs a second a start."""

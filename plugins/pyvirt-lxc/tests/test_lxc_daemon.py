@@ -18,6 +18,7 @@ import pytest
 import pyvirt
 from pyvirt import DomainState
 from pyvirt.plugins import host
+from pyvirt_daemon.process import zombie_children
 from pyvirt_lxc.testing import container_xml, empty_root
 
 PYVIRTD = Path(sys.executable).parent / "pyvirtd"
@@ -118,6 +119,7 @@ def test_real_virsh_manages_containers_through_pyvirtd(daemon: Daemon, rootfs: s
     info = virsh(daemon.uri, "dominfo", "viaVirsh")
     assert "OS Type:        exe" in info and "running" in info
     virsh(daemon.uri, "destroy", "viaVirsh")
+    assert daemon.proc is not None and zombie_children(daemon.proc.pid) == []  # its monitor was reaped
     virsh(daemon.uri, "undefine", "viaVirsh")
     assert "viaVirsh" not in virsh(daemon.uri, "list", "--all")
 
@@ -153,3 +155,15 @@ def test_autostart_container_starts_with_the_daemon_before_any_client(daemon: Da
         assert dom.state()[0] == DomainState.RUNNING
         dom.destroy()
         dom.undefine()
+
+
+def test_a_container_that_ends_on_its_own_leaves_no_zombie(daemon: Daemon, rootfs: str) -> None:
+    """Its monitor is the daemon's child: the driver reaps it as the container ends."""
+    daemon.start()
+    with pyvirt.open(daemon.uri) as conn:
+        conn.create_domain(container_xml("brief", rootfs, args=["-c", "exit 0"]))
+        deadline = time.monotonic() + 30
+        while conn.list_domains(pyvirt.ListFilter.ACTIVE):
+            assert time.monotonic() < deadline, "the container did not end"
+            time.sleep(0.05)
+    assert daemon.proc is not None and zombie_children(daemon.proc.pid) == []

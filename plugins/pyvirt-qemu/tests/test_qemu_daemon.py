@@ -24,7 +24,7 @@ import pyvirt
 from pyvirt.types import DomainState, RunningReason
 
 pyvirt_daemon = pytest.importorskip("pyvirt_daemon")
-from pyvirt_daemon.process import DaemonProcess  # noqa: E402
+from pyvirt_daemon.process import DaemonProcess, zombie_children  # noqa: E402
 
 PYVIRSH = Path(sys.executable).parent / "pyvirsh"
 needs_virsh = pytest.mark.skipif(shutil.which("virsh") is None, reason="real virsh is not installed")
@@ -45,22 +45,6 @@ def daemon(root: Path) -> Iterator[DaemonProcess]:
 
 def system_uri(daemon: DaemonProcess) -> str:
     return daemon.uri(driver="qemu", path="/system")
-
-
-def zombie_children(pid: int) -> list[int]:
-    """Children of ``pid`` that have exited and were not reaped."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
-        if state == "Z" and int(ppid) == pid:
-            found.append(int(proc.name))
-    return found
 
 
 def daemon_pid(daemon: DaemonProcess) -> int:
