@@ -9,6 +9,7 @@ process still running under that root when a test fails half-way.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import signal
 import subprocess
@@ -144,3 +145,16 @@ def test_a_guest_that_powers_off_leaves_no_zombie(daemon: DaemonProcess, root: P
         assert dom.name not in {d.name for d in conn.list_domains()}
     assert qemu_pids(str(daemon.root)) == []
     assert zombie_children(daemon_pid(daemon)) == []
+
+
+def test_a_driver_that_cannot_start_is_logged_and_the_daemon_serves_the_rest(daemon: DaemonProcess) -> None:
+    lock = daemon.root / "run" / "pyvirt" / "qemu" / "driver.lock"
+    lock.parent.mkdir(parents=True)
+    with open(lock, "w") as held:  # another process drives this root
+        fcntl.flock(held, fcntl.LOCK_EX)
+        daemon.start()
+        assert "stateful driver not started" in daemon.stderr() and "qemu:///system" in daemon.stderr()
+        with pytest.raises(pyvirt.PyvirtError, match="in use by another process"):
+            pyvirt.open(system_uri(daemon))
+        with pyvirt.open(daemon.uri()) as conn:  # the test driver is served as ever
+            assert conn.list_domains()
