@@ -849,6 +849,56 @@ def _check_chardev(chardev: etree._Element) -> None:
         raise _chardev_error("chardev reconnect is possible only for connect mode", chardev)
 
 
+def check_domain_addresses(root: etree._Element) -> None:
+    """After defaults: no two disks on a bus, no two SCSI host devices, and no host device and
+    SCSI disk share a drive address (virDomainDefDuplicateDriveAddressesValidate)."""
+    devices = _first(root, "devices")
+    if devices is None:
+        return
+    seen: dict[tuple[str, tuple[str, ...]], etree._Element] = {}
+    for disk in devices.iterchildren("disk"):
+        address = _first(disk, "address")
+        target = _first(disk, "target")
+        if address is None or address.get("type") != "drive" or target is None:
+            continue
+        key = (target.get("bus", ""), _drive(address))
+        other = seen.get(key)
+        if other is not None:
+            first_target = _first(other, "target")
+            name = first_target.get("dev", "") if first_target is not None else ""
+            c, b, t, u = key[1]
+            raise _unsupported(
+                f"Found duplicate drive address for disk with target name '{name}' "
+                f"controller='{c}' bus='{b}' target='{t}' unit='{u}'",
+                disk,
+            )
+        seen[key] = disk
+    scsi_hostdevs: set[tuple[str, ...]] = set()
+    for hostdev in devices.iterchildren("hostdev"):
+        address = _first(hostdev, "address")
+        if hostdev.get("type") != "scsi" or address is None or address.get("type") != "drive":
+            continue
+        drive = _drive(address)
+        c, b, t, u = drive
+        if drive in scsi_hostdevs:
+            # libvirt prints bus and controller swapped in this message
+            raise _unsupported(
+                f"SCSI host address controller='{b}' bus='{c}' target='{t}' unit='{u}' "
+                "in use by another SCSI host device",
+                hostdev,
+            )
+        scsi_hostdevs.add(drive)
+        if ("scsi", drive) in seen:
+            raise _unsupported(
+                f"SCSI host address controller='{b}' bus='{c}' target='{t}' unit='{u}' in use by another SCSI disk",
+                hostdev,
+            )
+
+
+def _drive(address: etree._Element) -> tuple[str, ...]:
+    return tuple(str(_number(address.get(f, "0")) or 0) for f in ("controller", "bus", "target", "unit"))
+
+
 # -- network -----------------------------------------------------------------------------------
 
 

@@ -162,6 +162,7 @@ class DomainDef(XMLModel):
         groups = defaults.index(root)
         checks.check_domain(root, groups)
         live_id = defaults.domain_defaults(root, namespaces, groups)
+        checks.check_domain_addresses(root)
         return cls(root, live_id=live_id)
 
     # -- typed fields -----------------------------------------------------------------------
