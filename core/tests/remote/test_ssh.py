@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sshd import Sshd, missing
 import pyvirt
 from pyvirt.errors import URIError
 from pyvirt.remote.ssh import remote_command, ssh_argv
-from pyvirt.remote.target import resolve
+from pyvirt.remote.target import DEFAULT_SOCKET_DIR, resolve
 from pyvirt.uri import parse
 from pyvirt_daemon.process import DaemonProcess
 
@@ -151,3 +152,20 @@ def test_virsh_over_ssh_to_pyvirtd(sshd: Sshd, daemon: DaemonProcess, tmp_path: 
     )
     assert done.returncode == 0, done.stderr
     assert " test " in done.stdout and "running" in done.stdout
+
+
+def test_helper_defaults_are_pyvirtd_s_sockets() -> None:
+    from pyvirt_daemon import config, service, ssh_helper
+
+    assert ssh_helper.SOCKET_DIR == config.Config.unix_sock_dir == DEFAULT_SOCKET_DIR
+    assert (ssh_helper.SOCK_RW, ssh_helper.SOCK_RO) == (service.SOCK_RW, service.SOCK_RO)
+
+
+def test_helper_refuses_a_non_uri_and_a_missing_socket(tmp_path: Path) -> None:
+    helper = [sys.executable, "-m", "pyvirt_daemon.ssh_helper"]
+    bad = subprocess.run([*helper, "nonsense"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "is not a URI" in bad.stderr
+    gone = subprocess.run(
+        [*helper, "--socket", str(tmp_path / "none"), "test:///default"], capture_output=True, text=True, timeout=30
+    )
+    assert gone.returncode == 1 and "cannot connect to" in gone.stderr
