@@ -412,6 +412,10 @@ class RPCClient:
             if self._streams.get(stream.serial) is stream:
                 del self._streams[stream.serial]
 
+            waiter = self._stream_waiters.get(stream.serial)
+            if waiter is not None:
+                waiter.done = True
+                self._cond.notify_all()
     def _stream_packet(self, serial: int, status: int, payload: bytes) -> None:
         """A STREAM packet: the answer to a finish/abort waiting on the serial, or data (or the
         far end's error) for the stream; for neither, dropped."""

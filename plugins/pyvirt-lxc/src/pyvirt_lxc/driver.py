@@ -48,6 +48,7 @@ from pyvirt.uri import URI
 from pyvirt.xml.domain import DomainDef
 from pyvirt_lxc import enter, hostinfo, launch, procs, spec
 from pyvirt_lxc.cgroups import ContainerCgroup
+from pyvirt_lxc.console import ConsoleCalls
 from pyvirt_lxc.node import Entry, Node
 from pyvirt_lxc.store import Runtime, Store
 
@@ -70,7 +71,7 @@ def embed_scope(root: str) -> str:
     return "embed-" + hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:12]
 
 
-class LxcConnection(DriverConnection):
+class LxcConnection(ConsoleCalls, DriverConnection):
     """An open ``lxc://`` connection."""
 
     name = "LXC"

@@ -40,8 +40,10 @@ MODULES: dict[str, str] = {
         "volume": "vol-list vol-info vol-dumpxml vol-create vol-create-as vol-clone vol-delete vol-wipe vol-resize "
         "vol-path vol-key",
         "meta": "help quit exit connect drivers completion",
-        "lxc": "console lxc-enter-namespace",
+        "lxc": "lxc-enter-namespace",
     }.items()
+        "transfer": "vol-upload vol-download",
+        "console": "console",
     for name in names.split()
 }
 """Which module of this package defines each command."""
