@@ -407,6 +407,7 @@ class RPCClient:
                 raise  # an abort cannot fail: the stream is gone either way
 
     def stream_forget(self, stream: ClientStream) -> None:
+        """Stop routing the serial; a ``recv`` waiting on it (another thread) returns."""
         with self._lock:
             stream.open = False
             if self._streams.get(stream.serial) is stream:
@@ -416,6 +417,7 @@ class RPCClient:
             if waiter is not None:
                 waiter.done = True
                 self._cond.notify_all()
+
     def _stream_packet(self, serial: int, status: int, payload: bytes) -> None:
         """A STREAM packet: the answer to a finish/abort waiting on the serial, or data (or the
         far end's error) for the stream; for neither, dropped."""

@@ -39,11 +39,11 @@ MODULES: dict[str, str] = {
         "pool-delete pool-undefine pool-refresh pool-autostart",
         "volume": "vol-list vol-info vol-dumpxml vol-create vol-create-as vol-clone vol-delete vol-wipe vol-resize "
         "vol-path vol-key",
+        "transfer": "vol-upload vol-download",
+        "console": "console",
         "meta": "help quit exit connect drivers completion",
         "lxc": "lxc-enter-namespace",
     }.items()
-        "transfer": "vol-upload vol-download",
-        "console": "console",
     for name in names.split()
 }
 """Which module of this package defines each command."""
