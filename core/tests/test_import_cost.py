@@ -27,3 +27,48 @@ def test_opening_a_scheme_imports_only_that_driver() -> None:
     assert "pyvirt_test" in loaded
     assert not [m for m in loaded if m.startswith(("pyvirt_qemu", "pyvirt_lxc", "pyvirt_fixture"))]
     assert "importlib.metadata" not in loaded
+
+
+def test_opening_and_reading_needs_no_pluggy() -> None:
+    """pluggy's manager is created only when a hook can run: a driver's plain connect_open is
+    called directly, and reading calls run no hook."""
+    loaded = _modules_after(
+        "import pyvirt\nconn = pyvirt.open('test:///default')\nconn.list_domains()\n"
+        "conn.lookup_domain_by_name('test').info()\nconn.close()"
+    )
+    assert "pyvirt_test" in loaded
+    assert not [m for m in loaded if m.startswith("pluggy")]
+
+
+def test_a_lifecycle_call_still_loads_the_hook_plugins_when_some_are_installed() -> None:
+    code = (
+        "import pyvirt\nfrom pyvirt import entrypoints\nconn = pyvirt.open('test:///default')\n"
+        "dom = conn.lookup_domain_by_name('test')\ndom.suspend()\ndom.resume()\n"
+        "print(bool(entrypoints.find('pyvirt.hooks')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint('pluggy' in sys.modules)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    hooks_installed, pluggy_loaded = out[-2] == "True", out[-1] == "True"
+    assert pluggy_loaded == hooks_installed
+
+
+def test_the_cli_start_up_path_stays_light() -> None:
+    """What `pyvirsh -c test:///default list --all` imports: no pluggy, lxml, structlog, codec."""
+    argv = ["pyvirsh", "-c", "test:///default", "list", "--all"]
+    loaded = _modules_after(
+        f"import sys, contextlib, io\nfrom pyvirt.cli.main import main\nsys.argv = {argv!r}\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    main()"
+    )
+    heavy = ("lxml", "pluggy", "structlog", "importlib.metadata", "pyvirt.xml", "pyvirt.rpc", "pyvirt.remote")
+    assert "pyvirt_test" in loaded
+    assert not [m for m in loaded if m.startswith(heavy)]
+
+
+def test_import_pyvirt_aio_loads_no_remote_machinery() -> None:
+    """greenlet and the codec load on the first remote open, not with `import pyvirt.aio`."""
+    loaded = _modules_after("import pyvirt.aio")
+    assert not [m for m in loaded if m.startswith(("greenlet", "pyvirt.rpc", "pyvirt.remote", *HEAVY))]

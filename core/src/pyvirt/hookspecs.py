@@ -19,9 +19,8 @@ subset of the parameters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import pluggy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from pyvirt.driver import DriverConnection, EventSink
@@ -29,8 +28,51 @@ if TYPE_CHECKING:
     from pyvirt.uri import URI
 
 PROJECT = "pyvirt"
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Marker:
+    """Marks hook specifications or implementations the way pluggy's markers do, in the
+    ``pyvirt_spec`` / ``pyvirt_impl`` attribute with pluggy's option names, without importing
+    pluggy: importing a driver (whose ``connect_open`` is marked) must not cost pluggy's import
+    when the process runs no hook (:mod:`pyvirt.plugins` creates pluggy's manager on demand)."""
+
+    def __init__(self, attribute: str, defaults: dict[str, Any]) -> None:
+        self._attribute = attribute
+        self._defaults = defaults
+
+    @overload
+    def __call__(self, function: F) -> F: ...
+
+    @overload
+    def __call__(self, function: None = None, **options: Any) -> Callable[[F], F]: ...
+
+    def __call__(self, function: F | None = None, **options: Any) -> F | Callable[[F], F]:
+        unknown = set(options) - set(self._defaults)
+        if unknown:
+            raise TypeError(f"unknown hook option(s): {', '.join(sorted(unknown))}")
+
+        def mark(func: F) -> F:
+            setattr(func, self._attribute, {**self._defaults, **options})
+            return func
+
+        return mark if function is None else mark(function)
+
+
+hookspec = _Marker(
+    f"{PROJECT}_spec", {"firstresult": False, "historic": False, "warn_on_impl": None, "warn_on_impl_args": None}
+)
+hookimpl = _Marker(
+    f"{PROJECT}_impl",
+    {
+        "wrapper": False,
+        "hookwrapper": False,
+        "optionalhook": False,
+        "tryfirst": False,
+        "trylast": False,
+        "specname": None,
+    },
+)
 
 
 # -- opening connections ------------------------------------------------------------------------

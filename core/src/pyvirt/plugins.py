@@ -3,14 +3,19 @@
 Core code never calls the untyped ``pm.hook.*`` directly: it calls the methods here, which
 load the plugins they need first (drivers per scheme, hook plugins on the first lifecycle
 call) and turn a plugin's veto into :class:`~pyvirt.errors.OperationDeniedError`.
+
+pluggy's manager is created only once some plugin needs more than a driver's plain
+``connect_open`` (a hook plugin, a plugin registered in-process, a driver implementing other
+hooks or ordering options): until then ``connect_open`` is called directly, with pluggy's
+rules (last registered asked first, only the arguments it names, first non-None wins), so a
+short-lived process such as ``pyvirsh`` does not pay for importing pluggy.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
-
-import pluggy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import hookspecs, registry
 from pyvirt.errors import ConnectError, ErrorCode, OperationDeniedError, PyvirtError
@@ -23,14 +28,46 @@ if TYPE_CHECKING:
 
 log = get_logger("pyvirt.plugins")
 
+_IMPL = f"{hookspecs.PROJECT}_impl"
+_PLAIN_IMPL = hookspecs.hookimpl(lambda: None).pyvirt_impl  # type: ignore[attr-defined]
+_OTHER_HOOKS = tuple(
+    name
+    for name, obj in vars(hookspecs).items()
+    if hasattr(obj, f"{hookspecs.PROJECT}_spec") and name != "connect_open"
+)
+
+
+def _plain_connect_open(plugin: object) -> Callable[..., Any] | None:
+    """The plugin's ``connect_open`` when calling it directly is what pluggy would do (a plain
+    function or method, default options), else None; raises LookupError when the plugin needs
+    pluggy for something else (other hooks, options)."""
+    if any(hasattr(getattr(plugin, name, None), _IMPL) for name in _OTHER_HOOKS):
+        raise LookupError("the plugin implements other hooks")
+    impl = getattr(plugin, "connect_open", None)
+    if impl is None or not hasattr(impl, _IMPL):
+        return None
+    if getattr(impl, _IMPL) != _PLAIN_IMPL or not hasattr(getattr(impl, "__func__", impl), "__code__"):
+        raise LookupError("connect_open has options or is not a plain function")
+    return impl  # type: ignore[no-any-return]
+
+
+def _accepted(impl: Callable[..., Any], arguments: dict[str, object]) -> dict[str, object]:
+    """The arguments ``impl`` names (pluggy lets an implementation take any subset)."""
+    code = getattr(impl, "__func__", impl).__code__
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    if hasattr(impl, "__self__"):
+        names = names[1:]
+    return {name: arguments[name] for name in names if name in arguments}
+
 
 class PluginHost:
-    """Owns the process's pluggy manager and knows which plugins are registered."""
+    """Owns the process's pluggy manager (created on demand) and knows which plugins are registered."""
 
     def __init__(self) -> None:
-        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
-        self._pm.add_hookspecs(hookspecs)
-        self._lock = threading.Lock()
+        self._pm: Any = None  # pluggy.PluginManager, once needed
+        self._direct: dict[int, tuple[object, str | None, Callable[..., Any] | None]] = {}
+        """Driver plugins registered while there is no manager, with their plain connect_open."""
+        self._lock = threading.RLock()
         self._hooks_loaded = False
         self.server_side = False
         """True inside pyvirtd: URIs are served by this process's drivers, never handed on to a
@@ -42,13 +79,54 @@ class PluginHost:
     def register(self, plugin: object, name: str | None = None) -> None:
         """Register a plugin object directly (tests, embedding applications)."""
         with self._lock:
-            if not self._pm.is_registered(plugin):
-                self._pm.register(plugin, name=name)
+            pm = self._manager()
+            if not pm.is_registered(plugin):
+                pm.register(plugin, name=name)
 
     def unregister(self, plugin: object) -> None:
         with self._lock:
-            if self._pm.is_registered(plugin):
+            if self._direct.pop(id(plugin), None) is not None:
+                return
+            if self._pm is not None and self._pm.is_registered(plugin):
                 self._pm.unregister(plugin)
+
+    def _manager(self) -> Any:
+        """pluggy's manager, created (with the drivers registered so far) on first need."""
+        with self._lock:
+            if self._pm is None:
+                import pluggy
+
+                pm = pluggy.PluginManager(hookspecs.PROJECT)
+                pm.add_hookspecs(hookspecs)
+                for plugin, name, _ in self._direct.values():
+                    pm.register(plugin, name=name)
+                self._direct.clear()
+                self._pm = pm
+            return self._pm
+
+    def _register_driver(self, plugin: object, name: str) -> None:
+        with self._lock:
+            if self._pm is None and id(plugin) not in self._direct:
+                try:
+                    self._direct[id(plugin)] = (plugin, name, _plain_connect_open(plugin))
+                    return
+                except LookupError:
+                    pass
+            self.register(plugin, name)
+
+    def _connect_open(self, uri: URI, read_only: bool, events: EventSink) -> DriverConnection | None:
+        arguments: dict[str, object] = {"uri": uri, "read_only": read_only, "events": events}
+        with self._lock:
+            pm = self._pm
+            impls = [impl for _, _, impl in reversed(self._direct.values()) if impl is not None]
+        if pm is not None:
+            conn: DriverConnection | None = pm.hook.connect_open(**arguments)
+            return conn
+        for impl in impls:
+            conn = impl(**_accepted(impl, arguments))
+            if conn is not None:
+                return conn
+        return None
 
     def open_connection(self, uri: URI, read_only: bool, events: EventSink) -> DriverConnection:
         """Open ``uri`` with the driver that serves it (libvirt's ``virConnectOpenInternal``).
@@ -79,8 +157,8 @@ class PluginHost:
 
             return open_target(daemon, events)
         for plugin in plugins:
-            self.register(plugin, name=f"driver:{uri.driver}:{getattr(plugin, '__name__', id(plugin))}")
-        conn: DriverConnection | None = self._pm.hook.connect_open(uri=uri, read_only=read_only, events=events)
+            self._register_driver(plugin, f"driver:{uri.driver}:{getattr(plugin, '__name__', id(plugin))}")
+        conn = self._connect_open(uri, read_only, events)
         if conn is None:
             declined = f"the installed '{uri.driver}' driver declined it"
             if self.server_side:
@@ -113,6 +191,8 @@ class PluginHost:
     def notify_event(self, uri: str, event: DomainEvent) -> None:
         """Tell hook plugins about a completed event; their failures never reach the caller."""
         self._ensure_hook_plugins()
+        if self._pm is None:
+            return
         caller = self._pm.hook.domain_event
         if not caller.get_hookimpls():
             return
@@ -123,6 +203,8 @@ class PluginHost:
 
     def _run_veto(self, hook_name: str, **kwargs: object) -> None:
         self._ensure_hook_plugins()
+        if self._pm is None:  # no plugin implements any lifecycle hook
+            return
         caller = getattr(self._pm.hook, hook_name)
         if not caller.get_hookimpls():
             return
