@@ -225,8 +225,7 @@ def guard(handler: Handler | None, entry: Procedure, ident: Identity, config: An
     policy = ACCESS.policy(config)
     if handler is None or policy is None:
         return handler
-    requirements = [Requirement.parse(acl) for acl in entry.acl]
-    filter_by = _permission(entry.aclfilter) if entry.aclfilter else None
+    requirements, filter_by, counted = _plan(entry)
     inner = handler
 
     def checked(session: Any, args: Any) -> Any:
@@ -249,8 +248,20 @@ def guard(handler: Handler | None, entry: Procedure, ident: Identity, config: An
             ret = _filtered(ret, visible, _id_namer(session))
         return ret
 
-    counted = _lister(entry) if filter_by is not None and "_NUM_OF_" in entry.name else None
     return checked
+
+
+_PLANS: dict[str, tuple[list[Requirement], str | None, Handler | None]] = {}
+
+
+def _plan(entry: Procedure) -> tuple[list[Requirement], str | None, Handler | None]:
+    """What a procedure's annotations ask for, worked out once per procedure."""
+    plan = _PLANS.get(entry.name)
+    if plan is None:
+        filter_by = _permission(entry.aclfilter) if entry.aclfilter else None
+        counted = _lister(entry) if filter_by is not None and "_NUM_OF_" in entry.name else None
+        plan = _PLANS[entry.name] = ([Requirement.parse(acl) for acl in entry.acl], filter_by, counted)
+    return plan
 
 
 def _visible(policy: Policy, ident: Identity, permission: str) -> Callable[[str], bool]:
