@@ -52,6 +52,7 @@ NODE = """<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
 DOMAIN_XML = "<domain type='test'><name>new</name><memory>1024</memory><os><type>hvm</type></os></domain>"
 NETWORK_XML = "<network><name>new</name><bridge name='brnew'/></network>"
 POOL_XML = "<pool type='dir'><name>new</name><target><path>/new</path></target></pool>"
+DISK_XML = "<disk type='file' device='disk'><source file='/x.img'/><target dev='vdb'/></disk>"
 VOLUME_XML = "<volume><name>new.img</name><capacity>1024</capacity></volume>"
 
 READ_OPERATIONS = frozenset(
@@ -68,6 +69,8 @@ READ_OPERATIONS = frozenset(
         "pool_is_active", "pool_is_persistent", "pool_get_autostart", "pool_list_volumes",
         "vol_lookup_by_name", "vol_lookup_by_key", "vol_lookup_by_path", "vol_get_info", "vol_get_xml",
         "vol_get_path",
+        "domain_snapshot_list", "domain_snapshot_current", "domain_snapshot_get_xml", "domain_block_stats",
+        "domain_interface_stats", "domain_stats", "get_domain_capabilities",
     }
 )  # fmt: skip
 """Driver operations that change nothing; every other operation of the interface mutates."""
@@ -129,6 +132,13 @@ MUTATORS: dict[str, Call] = {
     "StorageVol.delete": lambda n: n.vol.delete(),
     "StorageVol.wipe": lambda n: n.vol.wipe(),
     "StorageVol.resize": lambda n: n.vol.resize(2000000),
+    "Domain.create_snapshot": lambda n: n.run.create_snapshot(),
+    "Domain.revert_to_snapshot": lambda n: n.run.revert_to_snapshot("s"),
+    "Domain.delete_snapshot": lambda n: n.run.delete_snapshot("s"),
+    "Domain.attach_device": lambda n: n.run.attach_device(DISK_XML),
+    "Domain.detach_device": lambda n: n.run.detach_device(DISK_XML),
+    "Domain.managed_save": lambda n: n.run.managed_save(),
+    "Domain.managed_save_remove": lambda n: n.off.managed_save_remove(),
     "StorageVol.upload": lambda n: n.vol.upload().abort(),
     "StorageVol.download": lambda n: n.vol.download().abort(),
     "Domain.open_console": lambda n: n.run.open_console().abort(),
@@ -183,6 +193,13 @@ READERS: dict[str, Call] = {
     "Domain.interfaces": lambda n: n.run.interfaces(),
     "Domain.vcpus_count": lambda n: n.run.vcpus_count(),
     "Domain.memory_stats": lambda n: n.run.memory_stats(),
+    "Domain.snapshot_names": lambda n: n.run.snapshot_names(),
+    "Domain.current_snapshot": lambda n: n.run.current_snapshot(),
+    "Domain.snapshot_xml": lambda n: n.run.snapshot_xml("s"),
+    "Domain.block_stats": lambda n: n.run.block_stats("vda"),
+    "Domain.interface_stats": lambda n: n.run.interface_stats("vnet0"),
+    "Domain.stats": lambda n: n.run.stats(),
+    "Connection.get_domain_capabilities": lambda n: n.conn.get_domain_capabilities(),
     "Network.xml": lambda n: n.net.xml(),
     "Network.is_active": lambda n: n.net.is_active(),
     "Network.is_persistent": lambda n: n.net.is_persistent(),

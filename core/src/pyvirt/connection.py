@@ -125,6 +125,17 @@ class Connection:
     def get_capabilities(self) -> str:
         return self._driver.get_capabilities()
 
+    def get_domain_capabilities(
+        self,
+        emulator: str | None = None,
+        arch: str | None = None,
+        machine: str | None = None,
+        virt_type: str | None = None,
+    ) -> str:
+        """What the hypervisor offers domains of one emulator/arch/machine/type
+        (``<domainCapabilities>``, libvirt's virConnectGetDomainCapabilities)."""
+        return self._driver.get_domain_capabilities(emulator, arch, machine, virt_type)
+
     def get_sysinfo(self) -> str:
         return self._driver.get_sysinfo()
 

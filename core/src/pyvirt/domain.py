@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 from pyvirt.errors import ErrorCode, NoDomainError, OperationDeniedError
 from pyvirt.stream import Stream
 from pyvirt.types import (
+    BlockStats,
     DomainDisk,
     DomainInfo,
     DomainInterface,
     DomainMessageKind,
     DomainRef,
     DomainState,
+    InterfaceStats,
     ModifyScope,
 )
 
@@ -212,6 +214,66 @@ class Domain:
 
     def memory_stats(self) -> dict[str, int]:
         return self._conn.driver.domain_memory_stats(self.uuid)
+
+    # -- snapshots ----------------------------------------------------------------------------
+
+    def create_snapshot(self, xml: str = "", *, disk_only: bool = False) -> str:
+        """Take a snapshot from ``<domainsnapshot>`` XML (empty: all defaults) and return its
+        name; ``disk_only`` puts each disk on a new overlay file (an external snapshot)."""
+        self._conn.check_writable("virDomainSnapshotCreateXML")
+        return self._conn.driver.domain_snapshot_create(self.uuid, xml, disk_only)
+
+    def snapshot_names(self) -> list[str]:
+        return self._conn.driver.domain_snapshot_list(self.uuid)
+
+    def current_snapshot(self) -> str | None:
+        """The current snapshot's name, None when there is none."""
+        return self._conn.driver.domain_snapshot_current(self.uuid)
+
+    def snapshot_xml(self, name: str) -> str:
+        return self._conn.driver.domain_snapshot_get_xml(self.uuid, name)
+
+    def revert_to_snapshot(self, name: str) -> None:
+        self._conn.check_writable("virDomainRevertToSnapshot")
+        self._conn.driver.domain_snapshot_revert(self.uuid, name)
+        self._live_id()
+
+    def delete_snapshot(self, name: str) -> None:
+        self._conn.check_writable("virDomainSnapshotDelete")
+        self._conn.driver.domain_snapshot_delete(self.uuid, name)
+
+    # -- devices, statistics, managed save -------------------------------------------------
+
+    def attach_device(self, xml: str, scope: ModifyScope = ModifyScope.CURRENT) -> None:
+        """Hot-plug (or add to the config, by ``scope``) a ``<disk>`` or ``<interface>``."""
+        self._conn.check_writable("virDomainAttachDeviceFlags")
+        self._conn.driver.domain_attach_device(self.uuid, xml, scope)
+
+    def detach_device(self, xml: str, scope: ModifyScope = ModifyScope.CURRENT) -> None:
+        self._conn.check_writable("virDomainDetachDeviceFlags")
+        self._conn.driver.domain_detach_device(self.uuid, xml, scope)
+
+    def block_stats(self, disk: str) -> BlockStats:
+        return self._conn.driver.domain_block_stats(self.uuid, disk)
+
+    def interface_stats(self, device: str) -> InterfaceStats:
+        return self._conn.driver.domain_interface_stats(self.uuid, device)
+
+    def stats(self) -> dict[str, int | str]:
+        """The domain's record of libvirt's virConnectGetAllDomainStats, by field name."""
+        return self._conn.driver.domain_stats(self.uuid)
+
+    def managed_save(self) -> None:
+        """Save the running domain to the driver's own image and stop it; :meth:`start`
+        restores it from there."""
+        self._conn.check_writable("virDomainManagedSave")
+        self._conn.plugins.before_stop(self._conn.uri, self.ref, "save")
+        self._conn.driver.domain_managed_save(self.uuid)
+        self.id = -1
+
+    def managed_save_remove(self) -> None:
+        self._conn.check_writable("virDomainManagedSaveRemove")
+        self._conn.driver.domain_managed_save_remove(self.uuid)
 
     # -- console ----------------------------------------------------------------------------
 

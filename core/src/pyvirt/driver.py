@@ -24,11 +24,13 @@ from typing import ClassVar, NoReturn
 from pyvirt.errors import UnsupportedError
 from pyvirt.stream import DriverStream
 from pyvirt.types import (
+    BlockStats,
     DomainEvent,
     DomainInfo,
     DomainMessageKind,
     DomainRef,
     DomainState,
+    InterfaceStats,
     ListFilter,
     ModifyScope,
     NetworkRef,
@@ -240,6 +242,71 @@ class DriverConnection:
         """Messages reported against the domain (``virDomainGetMessages``): taint reasons
         (``tainted: ...``) then deprecation notes; ``kinds`` ALL (0) means every kind."""
         self._unsupported("domain_get_messages")
+
+    # -- snapshots, devices, statistics, managed save ----------------------------------------
+
+    def domain_snapshot_create(self, uuid: str, xml: str, disk_only: bool) -> str:
+        """Take a snapshot described by ``<domainsnapshot>`` XML (empty: every default) and
+        make it the current one; ``disk_only`` (libvirt's DISK_ONLY) snapshots the disks to
+        new overlay files and leaves memory alone.  Returns the snapshot's name."""
+        self._unsupported("domain_snapshot_create")
+
+    def domain_snapshot_list(self, uuid: str) -> list[str]:
+        """Names of the domain's snapshots, oldest first."""
+        self._unsupported("domain_snapshot_list")
+
+    def domain_snapshot_current(self, uuid: str) -> str | None:
+        """Name of the current snapshot (the last taken or reverted to), None when there is none."""
+        self._unsupported("domain_snapshot_current")
+
+    def domain_snapshot_get_xml(self, uuid: str, name: str) -> str:
+        """The snapshot's full ``<domainsnapshot>`` document, the domain's XML inside."""
+        self._unsupported("domain_snapshot_get_xml")
+
+    def domain_snapshot_revert(self, uuid: str, name: str) -> None:
+        """Bring the domain back to the snapshot: its disks, and its state (running or off)."""
+        self._unsupported("domain_snapshot_revert")
+
+    def domain_snapshot_delete(self, uuid: str, name: str) -> None:
+        """Delete the snapshot; its children get its parent, and so does "current"."""
+        self._unsupported("domain_snapshot_delete")
+
+    def domain_attach_device(self, uuid: str, xml: str, scope: ModifyScope) -> None:
+        """Add the device described by ``xml`` (a ``<disk>``, an ``<interface>``) live, to the
+        persistent config, or both, as ``scope`` says (CURRENT: live when running)."""
+        self._unsupported("domain_attach_device")
+
+    def domain_detach_device(self, uuid: str, xml: str, scope: ModifyScope) -> None:
+        """Remove the device ``xml`` names (a disk by target, an interface by MAC)."""
+        self._unsupported("domain_detach_device")
+
+    def domain_block_stats(self, uuid: str, disk: str) -> BlockStats:
+        """I/O counters of a running domain's disk, named by target (``vda``) or source path."""
+        self._unsupported("domain_block_stats")
+
+    def domain_interface_stats(self, uuid: str, device: str) -> InterfaceStats:
+        """Traffic counters of a running domain's interface, named by host device or MAC."""
+        self._unsupported("domain_interface_stats")
+
+    def domain_stats(self, uuid: str) -> dict[str, int | str]:
+        """libvirt's ``virConnectGetAllDomainStats`` record for one domain, by its field names
+        (``state.state``, ``cpu.time``, ``block.0.rd.bytes``...), in libvirt's order."""
+        self._unsupported("domain_stats")
+
+    def domain_managed_save(self, uuid: str) -> None:
+        """Save a running domain to the driver's own file and stop it; the next start
+        restores it from there (and removes the image)."""
+        self._unsupported("domain_managed_save")
+
+    def domain_managed_save_remove(self, uuid: str) -> None:
+        """Drop the managed save image, so the next start boots afresh."""
+        self._unsupported("domain_managed_save_remove")
+
+    def get_domain_capabilities(
+        self, emulator: str | None, arch: str | None, machine: str | None, virt_type: str | None
+    ) -> str:
+        """``<domainCapabilities>`` XML for one emulator/arch/machine/type (None: the default)."""
+        self._unsupported("get_domain_capabilities")
 
     # -- networks -----------------------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class ErrorCode(enum.IntEnum):
     CONFIG_UNSUPPORTED = 67
     OPERATION_TIMEOUT = 68
     HOOK_SCRIPT_FAILED = 70
+    NO_DOMAIN_SNAPSHOT = 72
     ARGUMENT_UNSUPPORTED = 74
     STORAGE_POOL_BUILT = 76
     OPERATION_UNSUPPORTED = 84
@@ -74,6 +75,7 @@ class ErrorDomain(enum.IntEnum):
     STORAGE = 18
     NETWORK = 19
     DOMAIN = 20
+    DOMAIN_SNAPSHOT = 35
     URI = 45
 
     @classmethod
@@ -194,6 +196,10 @@ class XMLError(PyvirtError):
 
 class NoDomainError(PyvirtError):
     default_code = ErrorCode.NO_DOMAIN
+
+
+class NoDomainSnapshotError(PyvirtError):
+    default_code = ErrorCode.NO_DOMAIN_SNAPSHOT
 
 
 class NoNetworkError(PyvirtError):

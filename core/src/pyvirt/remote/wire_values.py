@@ -288,6 +288,7 @@ _CLASS_BY_CODE: Mapping[int, type[PyvirtError]] = {
     ErrorCode.XML_DETAIL: errors.XMLError,
     ErrorCode.XML_INVALID_SCHEMA: errors.XMLError,
     ErrorCode.NO_DOMAIN: errors.NoDomainError,
+    ErrorCode.NO_DOMAIN_SNAPSHOT: errors.NoDomainSnapshotError,
     ErrorCode.NO_NETWORK: errors.NoNetworkError,
     ErrorCode.NO_STORAGE_POOL: errors.NoStoragePoolError,
     ErrorCode.NO_STORAGE_VOL: errors.NoStorageVolError,

@@ -146,6 +146,7 @@ class DomainCalls:
             if obj.active:
                 raise InternalError(f"internal error: Domain '{obj.name}' is already running", domain=ErrorDomain.TEST)
             obj.share_config_as_live()
+            obj.has_managed_save = False  # "restored" from the managed save: libvirt says booted
             events = start_domain(state, obj, RunningReason.BOOTED, StartedDetail.BOOTED)
             ref = obj.ref
         state.emit(events)

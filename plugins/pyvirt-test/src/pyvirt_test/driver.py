@@ -18,6 +18,7 @@ from pyvirt_test.domains import DomainCalls
 from pyvirt_test.networks import NetworkCalls
 from pyvirt_test.node import NodeCalls
 from pyvirt_test.saveimage import SaveCalls
+from pyvirt_test.snapshots import SnapshotCalls
 from pyvirt_test.state import NodeState, SharedDefault
 from pyvirt_test.storage import StorageCalls
 from pyvirt_test.volstreams import VolumeStreamCalls

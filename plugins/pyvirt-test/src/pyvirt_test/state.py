@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from pyvirt.xml.domain import DomainDef
     from pyvirt.xml.network import NetworkDef
+    from pyvirt.xml.snapshot import SnapshotDef
     from pyvirt.xml.storagepool import PoolDef
     from pyvirt.xml.storagevol import VolDef
 
@@ -133,12 +134,14 @@ class DomainObj(_Definitions["DomainDef"]):
 
     __slots__ = (
         "autostart",
+        "current_snapshot",
         "has_managed_save",
         "id",
         "messages",
         "name",
         "reason",
         "ref",
+        "snapshots",
         "state",
         "uuid",
     )
@@ -159,6 +162,9 @@ class DomainObj(_Definitions["DomainDef"]):
         self.reason = 0
         self.autostart = False
         self.has_managed_save = False
+        self.snapshots: dict[str, SnapshotDef] = {}
+        """By name, oldest first (dicts keep insertion order)."""
+        self.current_snapshot: str | None = None
         self.messages = NO_MESSAGES
         self.ref = DomainRef(name, uuid, -1)
 

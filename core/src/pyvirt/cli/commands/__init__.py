@@ -16,6 +16,7 @@ from pyvirt.cli.parser import Command, Handler, Opt
 DOMAIN = "Domain Management (help keyword 'domain')"
 MONITOR = "Domain Monitoring (help keyword 'monitor')"
 EVENTS = "Domain Events (help keyword 'events')"
+SNAPSHOT = "Snapshot (help keyword 'snapshot')"
 HOST = "Host and Hypervisor (help keyword 'host')"
 NETWORK = "Networking (help keyword 'network')"
 POOL = "Storage Pool (help keyword 'pool')"
@@ -23,7 +24,7 @@ VOLUME = "Storage Volume (help keyword 'volume')"
 VIRSH = "Virsh itself (help keyword 'virsh')"
 PYVIRSH = "Beyond virsh (help keyword 'pyvirsh')"
 
-GROUPS = (DOMAIN, MONITOR, EVENTS, HOST, NETWORK, POOL, VOLUME, VIRSH, PYVIRSH)
+GROUPS = (DOMAIN, MONITOR, EVENTS, SNAPSHOT, HOST, NETWORK, POOL, VOLUME, VIRSH, PYVIRSH)
 
 MODULES: dict[str, str] = {
     name: module
@@ -32,6 +33,8 @@ MODULES: dict[str, str] = {
         "setmem setmaxmem setvcpus vcpucount dumpxml domid domname domuuid",
         "monitor": "list dominfo domstate dommemstat domblklist domiflist",
         "events": "event",
+        "snapshot": "snapshot-create snapshot-create-as snapshot-list snapshot-current snapshot-dumpxml "
+        "snapshot-revert snapshot-delete",
         "node": "nodeinfo capabilities sysinfo hostname uri version freecell",
         "network": "net-list net-info net-dumpxml net-define net-create net-start net-destroy net-undefine "
         "net-autostart net-uuid net-name",
