@@ -27,7 +27,7 @@ _DEFAULT_PATH = "/default"
 
 
 class TestConnection(
-    NodeCalls, DomainCalls, SaveCalls, NetworkCalls, StorageCalls, VolumeStreamCalls, DriverConnection
+    NodeCalls, DomainCalls, SaveCalls, SnapshotCalls, NetworkCalls, StorageCalls, VolumeStreamCalls, DriverConnection
 ):
     """An open connection to a test node (shared default node, or a node file)."""
 
