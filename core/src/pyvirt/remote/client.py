@@ -398,7 +398,8 @@ class RPCClient:
                 raise OperationInvalidError("stream is not open")
             return
         self.stream_forget(stream)
-        call = _Call(stream.serial, self._procedures[stream.procedure])
+        # the answer is an empty STREAM packet, not the opening call's reply
+        call = _Call(stream.serial, self._procedures[stream.procedure]._replace(ret=None))
         try:
             self._launch([call], encode_message(self._stream_header(stream, status)))
             self._finish(call)
