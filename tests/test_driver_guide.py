@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import venv
 from pathlib import Path
 
@@ -72,6 +73,14 @@ def pip_install(env: Path, *args: str) -> None:
     )
 
 
+def third_party_requirements(project: Path) -> list[str]:
+    """A distribution's requirements except pyvirt's own (installed from this checkout, never
+    from the index)."""
+    with open(project / "pyproject.toml", "rb") as f:
+        required: list[str] = tomllib.load(f)["project"]["dependencies"]
+    return [r for r in required if not re.match(r"pyvirt\b", r)]
+
+
 def run_tests(env: Path, project: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, list[str]]]:
     """``pytest`` in the driver's directory, as the guide says; the run and its outcomes."""
     report = project.parent / f"{project.name}-report.xml"
@@ -127,6 +136,7 @@ def test_the_guides_driver_passes_the_suite_on_its_first_run(fresh_env: Path, gu
 
 
 def test_the_guides_driver_is_served_by_pyvirtd_unchanged(fresh_env: Path, guide_driver: Path, tmp_path: Path) -> None:
+    pip_install(fresh_env, *third_party_requirements(REPO / "daemon"))
     pip_install(fresh_env, "--no-deps", "--no-build-isolation", str(REPO / "daemon"))
     root = tmp_path / "node"
     root.mkdir()
