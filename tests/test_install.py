@@ -47,7 +47,7 @@ def test_third_party_driver_works_from_a_plain_install(fresh_env: Path) -> None:
     code = (
         "import pyvirt\n"
         "c = pyvirt.open('fixture:///x')\n"
-        "d = c.define_domain(\"<domain type='fixture'><name>a</name><memory>1024</memory>"
+        "d = c.define_domain(\"<domain type='test'><name>a</name><memory>1024</memory>"
         '<os><type>hvm</type></os></domain>")\n'
         "d.start(); print(c.get_type(), [x.name for x in c.list_domains()], d.state()[0].name)\n"
     )

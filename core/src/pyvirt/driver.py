@@ -53,6 +53,9 @@ class DriverConnection:
     """
 
     name: ClassVar[str] = "unnamed"
+    domain_type: ClassVar[str | None] = None
+    """The ``<domain type>`` the driver's domains use when it is not ``name`` in lower case:
+    pyvirt.xml, like libvirt's parser, accepts only libvirt's virt types (``test``, ``kvm``...)."""
 
     def __init__(self, uri: URI, events: EventSink) -> None:
         self.uri = uri

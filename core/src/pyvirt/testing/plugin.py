@@ -142,8 +142,9 @@ def unique_name() -> Callable[[str], str]:
 
 @pytest.fixture
 def domain_type(conn: pyvirt.Connection) -> str:
-    """The ``<domain type>`` to use in documents; override for drivers that differ."""
-    return conn.get_type().lower()
+    """The ``<domain type>`` to use in documents: the driver's ``domain_type``, else its type
+    in lower case (a driver whose type is no libvirt virt type sets ``domain_type``)."""
+    return conn.driver.domain_type or conn.get_type().lower()
 
 
 @pytest.fixture
