@@ -45,13 +45,14 @@ from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.console import ConsoleCalls
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.layout import Layout
+from pyvirt_qemu.snapshots import SnapshotCalls
 from pyvirt_qemu.storagecalls import StorageCalls
 from pyvirt_qemu.support import QEMU_NS
 
 _CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
-class QemuConnection(saving.SaveCalls, StorageCalls, ConsoleCalls, DriverConnection):
+class QemuConnection(saving.SaveCalls, SnapshotCalls, StorageCalls, ConsoleCalls, DriverConnection):
     """One open ``qemu:`` URI."""
 
     name = "QEMU"

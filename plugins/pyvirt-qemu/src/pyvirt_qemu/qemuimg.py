@@ -43,6 +43,16 @@ def create(path: str, fmt: str, capacity: int, backing: str | None = None, backi
     _run(*args, path, str(capacity))
 
 
+def overlay(path: str, backing: str, backing_format: str) -> None:
+    """A new qcow2 image over ``backing``, same size: an external snapshot's new top."""
+    _run("create", "-q", "-f", "qcow2", "-b", backing, "-F", backing_format, path)
+
+
+def snapshot(operation: str, name: str, path: str) -> None:
+    """An internal snapshot in a qcow2 file: ``-c`` create, ``-a`` apply, ``-d`` delete."""
+    _run("snapshot", operation, name, path)
+
+
 def convert(source: str, source_format: str, target: str, fmt: str) -> None:
     _run("convert", "-q", "-f", source_format, "-O", fmt, source, target)
 
