@@ -249,3 +249,15 @@ def test_rules_for_sasl_user_names(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             finally:
                 conn.close()
         assert "sasl_username=ann" in daemon.stderr()
+
+
+def test_the_object_a_call_is_about() -> None:
+    from pyvirt.rpc import remote_protocol as rp
+
+    dom = rp.remote_nonnull_domain("web-1", bytes(16), 1)
+    snap = rp.remote_nonnull_domain_snapshot("nightly", dom)
+    assert acl._object_name(rp.remote_domain_suspend_args(dom)) == "web-1"
+    assert acl._object_name(rp.remote_domain_snapshot_get_xml_desc_args(snap, 0)) == "web-1", "its domain's name"
+    assert acl._object_name(rp.remote_domain_lookup_by_name_args("db-1")) == "db-1"
+    assert acl._object_name(rp.remote_domain_define_xml_args("<domain><name>new-1</name></domain>")) == "new-1"
+    assert acl._object_name(rp.remote_domain_lookup_by_id_args(3)) is None, "known only from the reply"

@@ -334,7 +334,10 @@ def _object_name(value: Any) -> str | None:
         return str(value.name)
     for field in fields:
         item = getattr(value, field)
-        name = getattr(item, "name", None) if hasattr(item, "_fields") else None
+        if not hasattr(item, "_fields"):
+            continue
+        owner = getattr(item, "dom", None) or getattr(item, "net", None)  # a snapshot, checkpoint or port
+        name = getattr(owner if owner is not None else item, "name", None)
         if isinstance(name, str):
             return name
     if "name" in fields and isinstance(value.name, str):
