@@ -86,7 +86,7 @@ def test_pyvirtd_over_ssh(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path, pro
     try:
         assert [d.name for d in conn.list_domains()] == ["test"]
         assert conn.lookup_domain_by_name("test").is_active()
-        assert conn.is_encrypted() and conn.is_secure()
+        assert not conn.is_encrypted() and conn.is_secure(), "as libvirt answers over ssh"
     finally:
         conn.close()
 
@@ -135,20 +135,49 @@ def test_libvirtd_over_ssh_through_nc(sshd: Sshd, reference_libvirtd, tmp_path: 
         conn.close()
 
 
-@pytest.mark.needs_libvirt("virsh")
-def test_virsh_over_ssh_to_pyvirtd(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> None:
-    # libvirt's ssh transport has no known_hosts parameter: a wrapper names the file instead
+def _libvirt_uri(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> str:
+    """A URI for libvirt's clients: netcat (their default helper reaches libvirtd), and, since
+    libvirt's ssh transport has no known_hosts parameter, a wrapper that names the file."""
     wrapper = tmp_path / "ssh"
     known_hosts = sshd.known_hosts(tmp_path / "known_hosts")
     wrapper.write_text(f'#!/bin/sh\nexec ssh -o UserKnownHostsFile={known_hosts} "$@"\n')
     wrapper.chmod(0o755)
-    uri = (
+    return (
         f"test+ssh://root@127.0.0.1:{sshd.port}/default?keyfile={sshd.client_key}&no_tty=1"
         f"&netcat=nc&socket={daemon.socket}&command={wrapper}"
     )
+
+
+def _libvirt_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LIBVIRT_", "VIRSH_"))}
+    return env | {"LC_ALL": "C"}
+
+
+@pytest.mark.needs_libvirt("bindings")
+def test_python_libvirt_over_ssh_to_pyvirtd(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> None:
+    script = (
+        "import sys, libvirt\n"
+        "c = libvirt.open(sys.argv[1])\n"
+        "d = c.lookupByName('test')\n"
+        "print(d.name(), d.isActive(), c.isEncrypted(), c.isSecure())\n"
+        "c.close()\n"
+    )
     done = subprocess.run(
-        ["virsh", "-c", uri, "list", "--all"], capture_output=True, text=True, timeout=60, env=env | {"LC_ALL": "C"}
+        ["/usr/bin/python3", "-c", script, _libvirt_uri(sshd, daemon, tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_libvirt_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["test", "1", "0", "1"], "the answers pyvirt's client gives too"
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_virsh_over_ssh_to_pyvirtd(sshd: Sshd, daemon: DaemonProcess, tmp_path: Path) -> None:
+    uri = _libvirt_uri(sshd, daemon, tmp_path)
+    done = subprocess.run(
+        ["virsh", "-c", uri, "list", "--all"], capture_output=True, text=True, timeout=60, env=_libvirt_env()
     )
     assert done.returncode == 0, done.stderr
     assert " test " in done.stdout and "running" in done.stdout

@@ -25,7 +25,8 @@ PROXIES = ("auto", "netcat", "native")
 
 
 def connect_ssh(target: Target) -> Transport:
-    return ChildTransport(ssh_argv(target), encrypted=True, secure=True, what="ssh")
+    # libvirt reports ssh as secure but not encrypted (it counts only its own TLS/SASL layers)
+    return ChildTransport(ssh_argv(target), encrypted=False, secure=True, what="ssh")
 
 
 def ssh_argv(target: Target) -> list[str]:
