@@ -17,7 +17,7 @@ import pytest
 from pyvirtd_helpers import RawClient, is_error, system_python, virsh
 
 from pyvirt.rpc import remote_protocol as rp
-from pyvirt.rpc.message import Header, MessageType, encode_message
+from pyvirt.rpc.message import Header, MessageType, Status, encode_message
 from pyvirt_daemon.process import DaemonProcess
 
 PYVIRSH = [sys.executable, "-m", "pyvirt.cli"]
@@ -172,3 +172,31 @@ def test_stream_packets_for_no_stream_are_dropped(pyvirtd: DaemonProcess) -> Non
         other.close()
     _settle(lambda: _fds(pid) == fds)
     assert _fds(pid) == fds
+
+
+def test_a_download_bigger_than_the_unread_limit_waits_for_its_reader(pyvirtd: DaemonProcess) -> None:
+    """pyvirtd drops a client that leaves more than MESSAGE_MAX bytes unread; a download runs
+    at its reader's pace instead, so a client that reads late still gets every byte."""
+    size = 48 * 1024 * 1024  # above pyvirtd's 32 MiB unread limit
+    client = RawClient(pyvirtd.socket, timeout=60)
+    try:
+        client.open()
+        vol = _make_vol(client)
+        assert client.call(rp.REMOTE_PROC_STORAGE_VOL_RESIZE, rp.remote_storage_vol_resize_args(vol, size, 0)) is None
+        args = rp.remote_storage_vol_download_args(vol, 0, 0, 0)
+        assert client.call(rp.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, args) is None
+        time.sleep(1)  # a slow reader: were the daemon not pacing, it would have queued it all
+        got = sum(len(p) for h, p in client.unclaimed)
+        client.unclaimed.clear()
+        while True:
+            header, payload = client.receive()
+            assert (header.type, header.status) == (MessageType.STREAM, Status.CONTINUE)
+            if not payload:
+                break
+            got += len(payload)
+        assert got == size
+        client.send(encode_message(header._replace(status=Status.OK)))  # finish
+        ack, _ = client.receive()
+        assert (ack.type, ack.status, ack.serial) == (MessageType.STREAM, Status.OK, header.serial)
+    finally:
+        client.close()
