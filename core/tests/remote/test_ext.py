@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,3 +62,25 @@ def test_a_command_that_fails_says_why(tmp_path: Path) -> None:
         )
     with pytest.raises(pyvirt.PyvirtError, match="cannot run ext command"):
         pyvirt.open(_ext([str(tmp_path / "no-such-program")]))
+
+
+@pytest.mark.needs_libvirt("bindings")
+def test_python_libvirt_over_ext_agrees(daemon: DaemonProcess, tmp_path: Path) -> None:
+    # libvirt runs command= as one path, so its bridge is a script
+    bridge = tmp_path / "bridge"
+    bridge.write_text(f"#!/bin/sh\nexec nc -q0 -U {daemon.socket}\n")
+    bridge.chmod(0o755)
+    uri = f"test+ext:///default?command={bridge}"
+    script = (
+        "import sys, libvirt\n"
+        "c = libvirt.open(sys.argv[1])\n"
+        "print(c.lookupByName('test').name(), c.isEncrypted(), c.isSecure())\n"
+    )
+    done = subprocess.run(["/usr/bin/python3", "-c", script, uri], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    conn = pyvirt.open(uri)
+    try:
+        ours = f"test {int(conn.is_encrypted())} {int(conn.is_secure())}"
+    finally:
+        conn.close()
+    assert done.stdout.strip() == ours
