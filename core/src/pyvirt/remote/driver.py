@@ -23,11 +23,13 @@ from pyvirt.remote.transport import Transport
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.stream import DriverStream
 from pyvirt.types import (
+    BlockStats,
     DomainEvent,
     DomainInfo,
     DomainMessageKind,
     DomainRef,
     DomainState,
+    InterfaceStats,
     ListFilter,
     ModifyScope,
     NetworkRef,
@@ -54,6 +56,7 @@ _VOL_RESIZE_DELTA = 2
 _VOL_RESIZE_SHRINK = 4
 _DOMAIN_MEMORY_STAT_NR = 13
 _EVENT_ID_LIFECYCLE = 0
+_SNAPSHOT_CREATE_DISK_ONLY = 0x10
 _DOMAIN_CONSOLE_FORCE = 1
 
 _SAVED_UUID = re.compile(r"<uuid>\s*([^<\s]+)\s*</uuid>")
@@ -371,6 +374,83 @@ class RemoteConnection(DriverConnection):
         stats = self._call(rp.REMOTE_PROC_DOMAIN_MEMORY_STATS, args).stats
         return wv.memory_stats_from_wire(stats)
 
+    # -- snapshots, devices, statistics, managed save ------------------------------------------
+
+    def _snap(self, uuid: str, name: str) -> rp.remote_nonnull_domain_snapshot:
+        return rp.remote_nonnull_domain_snapshot(name, self._dom(uuid))
+
+    def domain_snapshot_create(self, uuid: str, xml: str, disk_only: bool) -> str:
+        args = rp.remote_domain_snapshot_create_xml_args(
+            self._dom(uuid), xml, _SNAPSHOT_CREATE_DISK_ONLY if disk_only else 0
+        )
+        name: str = self._call(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, args).snap.name
+        return name
+
+    def domain_snapshot_list(self, uuid: str) -> list[str]:
+        args = rp.remote_domain_list_all_snapshots_args(self._dom(uuid), 1, 0)
+        return [snap.name for snap in self._call(rp.REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, args).snapshots]
+
+    def domain_snapshot_current(self, uuid: str) -> str | None:
+        dom = self._dom(uuid)
+        has = self._call(rp.REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT, rp.remote_domain_has_current_snapshot_args(dom, 0))
+        if not has.result:
+            return None
+        name: str = self._call(
+            rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, rp.remote_domain_snapshot_current_args(dom, 0)
+        ).snap.name
+        return name
+
+    def domain_snapshot_get_xml(self, uuid: str, name: str) -> str:
+        args = rp.remote_domain_snapshot_get_xml_desc_args(self._snap(uuid, name), 0)
+        xml: str = self._call(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC, args).xml
+        return xml
+
+    def domain_snapshot_revert(self, uuid: str, name: str) -> None:
+        args = rp.remote_domain_revert_to_snapshot_args(self._snap(uuid, name), 0)
+        self._call(rp.REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, args)
+
+    def domain_snapshot_delete(self, uuid: str, name: str) -> None:
+        args = rp.remote_domain_snapshot_delete_args(self._snap(uuid, name), 0)
+        self._call(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, args)
+
+    def domain_attach_device(self, uuid: str, xml: str, scope: ModifyScope) -> None:
+        args = rp.remote_domain_attach_device_flags_args(self._dom(uuid), xml, int(scope))
+        self._call(rp.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, args)
+
+    def domain_detach_device(self, uuid: str, xml: str, scope: ModifyScope) -> None:
+        args = rp.remote_domain_detach_device_flags_args(self._dom(uuid), xml, int(scope))
+        self._call(rp.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, args)
+
+    def domain_block_stats(self, uuid: str, disk: str) -> BlockStats:
+        ret = self._call(rp.REMOTE_PROC_DOMAIN_BLOCK_STATS, rp.remote_domain_block_stats_args(self._dom(uuid), disk))
+        return BlockStats(ret.rd_req, ret.rd_bytes, ret.wr_req, ret.wr_bytes, ret.errs)
+
+    def domain_interface_stats(self, uuid: str, device: str) -> InterfaceStats:
+        args = rp.remote_domain_interface_stats_args(self._dom(uuid), device)
+        ret = self._call(rp.REMOTE_PROC_DOMAIN_INTERFACE_STATS, args)
+        return InterfaceStats(*ret)
+
+    def domain_stats(self, uuid: str) -> dict[str, int | str]:
+        args = rp.remote_connect_get_all_domain_stats_args([self._dom(uuid)], 0, 0)
+        records = self._call(rp.REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS, args).retStats
+        if not records:
+            return {}
+        return {param.field: _typed_value(param.value) for param in records[0].params}
+
+    def domain_managed_save(self, uuid: str) -> None:
+        self._call(rp.REMOTE_PROC_DOMAIN_MANAGED_SAVE, rp.remote_domain_managed_save_args(self._dom(uuid), 0))
+
+    def domain_managed_save_remove(self, uuid: str) -> None:
+        args = rp.remote_domain_managed_save_remove_args(self._dom(uuid), 0)
+        self._call(rp.REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, args)
+
+    def get_domain_capabilities(
+        self, emulator: str | None, arch: str | None, machine: str | None, virt_type: str | None
+    ) -> str:
+        args = rp.remote_connect_get_domain_capabilities_args(emulator, arch, machine, virt_type, 0)
+        xml: str = self._call(rp.REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES, args).capabilities
+        return xml
+
     def domain_security_label(self, uuid: str) -> tuple[str, str, bool]:
         """The wire carries no model (libvirt's remote driver leaves it empty too)."""
         ret = self._call(
@@ -583,3 +663,13 @@ class RemoteConnection(DriverConnection):
 def _c_string(raw: bytes) -> str:
     """A ``char x<N>`` value libvirt sends with its terminating NUL."""
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+
+
+def _typed_value(value: tuple[int, object]) -> int | str:
+    """A typed parameter's value: numbers (of every width, booleans too) as int, strings as str;
+    a double is rounded, since pyvirt's statistics are integral."""
+    kind, raw = value
+    if kind == 7:  # VIR_TYPED_PARAM_STRING
+        return str(raw)
+    assert isinstance(raw, int | float)
+    return int(raw)
