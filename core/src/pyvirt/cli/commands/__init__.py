@@ -35,6 +35,8 @@ MODULES: dict[str, str] = {
         "events": "event",
         "snapshot": "snapshot-create snapshot-create-as snapshot-list snapshot-current snapshot-dumpxml "
         "snapshot-revert snapshot-delete",
+        "domainops": "attach-device detach-device domblkstat domifstat domstats managedsave managedsave-remove "
+        "domcapabilities",
         "node": "nodeinfo capabilities sysinfo hostname uri version freecell",
         "network": "net-list net-info net-dumpxml net-define net-create net-start net-destroy net-undefine "
         "net-autostart net-uuid net-name",
