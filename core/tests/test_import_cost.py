@@ -31,10 +31,10 @@ def test_opening_a_scheme_imports_only_that_driver() -> None:
 
 def test_opening_and_reading_needs_no_pluggy() -> None:
     """pluggy's manager is created only when a hook can run: a driver's plain connect_open is
-    called directly, and reading calls run no hook."""
+    called directly (on every open, not only the first), and reading calls run no hook."""
     loaded = _modules_after(
         "import pyvirt\nconn = pyvirt.open('test:///default')\nconn.list_domains()\n"
-        "conn.lookup_domain_by_name('test').info()\nconn.close()"
+        "conn.lookup_domain_by_name('test').info()\nconn.close()\npyvirt.open('test:///default').close()"
     )
     assert "pyvirt_test" in loaded
     assert not [m for m in loaded if m.startswith("pluggy")]

@@ -106,7 +106,9 @@ class PluginHost:
 
     def _register_driver(self, plugin: object, name: str) -> None:
         with self._lock:
-            if self._pm is None and id(plugin) not in self._direct:
+            if id(plugin) in self._direct:
+                return
+            if self._pm is None:
                 try:
                     self._direct[id(plugin)] = (plugin, name, _plain_connect_open(plugin))
                     return
