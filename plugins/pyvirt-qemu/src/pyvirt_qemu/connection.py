@@ -44,6 +44,7 @@ from pyvirt_qemu import lifecycle, node, prepare, saving
 from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.console import ConsoleCalls
 from pyvirt_qemu.domain import DomainObj, write_status
+from pyvirt_qemu.domainops import DomainOpsCalls
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.snapshots import SnapshotCalls
 from pyvirt_qemu.storagecalls import StorageCalls
@@ -52,7 +53,7 @@ from pyvirt_qemu.support import QEMU_NS
 _CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
-class QemuConnection(saving.SaveCalls, SnapshotCalls, StorageCalls, ConsoleCalls, DriverConnection):
+class QemuConnection(saving.SaveCalls, SnapshotCalls, DomainOpsCalls, StorageCalls, ConsoleCalls, DriverConnection):
     """One open ``qemu:`` URI."""
 
     name = "QEMU"
@@ -217,6 +218,9 @@ class QemuConnection(saving.SaveCalls, SnapshotCalls, StorageCalls, ConsoleCalls
                 raise OperationInvalidError(
                     "Requested operation is not valid: domain is already running", domain=ErrorDomain.QEMU
                 )
+            restored = self.start_from_managed_save(obj, paused)
+            if restored is not None:
+                return restored
             lifecycle.start(drv, obj, paused)
         for event, detail in lifecycle.started_events(paused):
             drv.emit(obj.ref, event, detail)

@@ -61,6 +61,18 @@ class SaveCalls:
         return obj.ref
 
 
+def save_to(drv: QemuDriver, obj: DomainObj, path: Path) -> None:
+    """Save ``obj`` (its job held) to ``path`` and stop it: :meth:`SaveCalls.domain_save` and
+    managed save alike."""
+    _save(drv, obj, path)
+
+
+def restore_into(drv: QemuDriver, obj: DomainObj, path: Path, paused: bool) -> None:
+    """Start ``obj`` (its job held, inactive) from the image at ``path``."""
+    dfn, offset = _read_header(path)
+    _restore(drv, obj, dfn, path, offset, paused)
+
+
 def _save(drv: QemuDriver, obj: DomainObj, path: Path) -> None:
     monitor = lifecycle.monitor_of(obj)
     was_running = obj.state == DomainState.RUNNING
