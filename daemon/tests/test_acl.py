@@ -153,10 +153,6 @@ def test_sighup_reloads_the_policy(guarded: DaemonProcess) -> None:
 
 
 @pytest.mark.needs_libvirt("virsh")
-@pytest.mark.xfail(
-    strict=True,
-    reason="pyvirtd's CONNECT_OPEN refuses flag 0x4, which virsh sends when run by a non-root user",
-)
 def test_virsh_shows_access_denied(guarded: DaemonProcess) -> None:
     virsh = shutil.which("virsh")
     assert virsh is not None

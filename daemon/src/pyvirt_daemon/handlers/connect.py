@@ -26,7 +26,9 @@ SUPPORTED_FEATURES = frozenset({8, 9, 10, 14, 15, 16})
 def connect_open(s: Session, args: rp.remote_connect_open_args) -> None:
     if s.is_open:
         raise InternalError("internal error: connection already open", domain=ErrorDomain.RPC)
-    check_flags(args.flags, VIR_CONNECT_RO | 2, "virConnectOpenAuth")  # 2: VIR_CONNECT_NO_ALIASES
+    # 2 is VIR_CONNECT_NO_ALIASES; libvirt's client sends 4 as well when run by a non-root
+    # user, and libvirtd accepts it, so pyvirtd does too.
+    check_flags(args.flags, VIR_CONNECT_RO | 2 | 4, "virConnectOpenAuth")
     if s.readonly or args.flags & VIR_CONNECT_RO:
         s.open(pyvirt.open_read_only(args.name))
     else:
