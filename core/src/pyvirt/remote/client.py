@@ -167,8 +167,20 @@ class RPCClient:
         Raises the server's error as the matching :class:`PyvirtError`, and
         :class:`ConnectionLostError` when the connection is or becomes dead.
         """
-        call, packet = self._prepare(procedure, args, True)
-        self._launch((call,), packet)
+        proc = self._procedures[procedure]  # (_prepare and _launch inlined: this is the hot path)
+        serial = next(self._serials)
+        packet = pack_call(proc, self._program, self._version, serial, args)
+        call = _Call(serial, proc, True)
+        with self._lock:
+            if self._dead is not None:
+                raise self._lost()
+            self._pending[serial] = call
+            self._callers += 1
+        try:
+            self._send(packet)
+        except BaseException:
+            self._forget(call)
+            raise
         return self._finish(call)
 
     def call_many(self, calls: list[tuple[int, Any]]) -> list[Any]:
@@ -233,14 +245,18 @@ class RPCClient:
 
     def _forget(self, call: _Call) -> None:
         with self._lock:
-            if self._pending.pop(call.serial, None) is not None and call.awaited:
-                self._callers -= 1
+            self._forget_locked(call)
+
+    def _forget_locked(self, call: _Call) -> None:
+        if self._pending.pop(call.serial, None) is not None and call.awaited:
+            self._callers -= 1
 
     def _finish(self, call: _Call) -> Any:
         try:
-            self._wait(call)
-        finally:
+            self._wait(call)  # forgets the call itself, in a lock it takes anyway
+        except BaseException:
             self._forget(call)
+            raise
         if call.events_before > self._events_handled:
             self._await_events_before(call)
         if call.status != Status.OK:
@@ -252,6 +268,7 @@ class RPCClient:
             raise self._lost() from exc
 
     def _wait(self, call: _Call) -> None:
+        """Wait for the reply (reading it if nobody else reads); the call is no longer pending after."""
         with self._lock:
             while not call.done:
                 if self._dead is not None:
@@ -263,6 +280,7 @@ class RPCClient:
                 self._cond.wait()
                 self._waiting -= 1
             else:
+                self._forget_locked(call)
                 return
         try:
             while not call.done and self._dead is None:
@@ -276,6 +294,7 @@ class RPCClient:
             self._last_call = time.monotonic()
             with self._lock:
                 self._reader_busy = False
+                self._forget_locked(call)
                 if self._waiting:
                     self._cond.notify_all()
         if not call.done:
@@ -413,7 +432,6 @@ class RPCClient:
             stream.open = False
             if self._streams.get(stream.serial) is stream:
                 del self._streams[stream.serial]
-
             waiter = self._stream_waiters.get(stream.serial)
             if waiter is not None:
                 waiter.done = True
