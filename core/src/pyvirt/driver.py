@@ -467,4 +467,12 @@ class DriverConnection:
         self._unsupported("vol_download")
 
 
+    # -- LXC namespaces (pyvirt.lxc, like libvirt-lxc) ------------------------------------------
+
+    def domain_lxc_open_namespace(self, uuid: str) -> list[int]:
+        """Open descriptors on the running container's namespaces (``/proc/PID/ns/*`` of its
+        init, in libvirt's order user, ipc, uts, net, pid, mnt; those the kernel has).  The
+        caller owns and closes them; a client joins them with ``setns`` and runs a command."""
+        self._unsupported("domain_lxc_open_namespace")
+
 _NOT_OPERATIONS = frozenset({"supports", "operations"})

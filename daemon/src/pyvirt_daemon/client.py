@@ -13,12 +13,16 @@ in an error reply or in closing this one transport.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import collections
 import itertools
+import os
+import socket
 import struct
 import threading
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pyvirt.errors import ErrorCode, ErrorDomain, InternalError, PyvirtError
@@ -43,6 +47,7 @@ from pyvirt.rpc.procedure import Codec, Procedure
 from pyvirt.rpc.xdr import XDRError
 from pyvirt_daemon import acl, identity
 from pyvirt_daemon.keepalive import Action, KeepAlive
+from pyvirt_daemon.program import WithFds
 from pyvirt_daemon.streams import Streams
 
 if TYPE_CHECKING:
@@ -58,6 +63,10 @@ _CALL = MessageType.CALL
 _OK = Status.OK
 _KEEPALIVE = kp.KEEPALIVE_PROGRAM
 _STREAM_TYPES = (MessageType.STREAM, MessageType.STREAM_HOLE)
+_COUNT = struct.Struct(">I")
+_FD_RETRY = 0.005
+"""Seconds between attempts to pass descriptors while the socket is full (rare: a reply
+with descriptors is small and the client waits for it)."""
 UNREAD_MAX = MESSAGE_MAX
 """A client that leaves more than one largest message unread is not reading at all: it is
 dropped rather than letting the daemon buffer for it without bound."""
@@ -94,6 +103,9 @@ class Client(asyncio.Protocol):
         self._stream_holds: set[object] = set()
         self._writable = asyncio.Event()
         self._writable.set()
+        self._fds_pending: collections.deque[int] = collections.deque()
+        self._held: list[bytes] = []
+        self._fd_sock: socket.socket | None = None
 
     # -- transport events ------------------------------------------------------------------
 
@@ -140,6 +152,7 @@ class Client(asyncio.Protocol):
             self._ka_timer.cancel()
         self.daemon.detach(self)
         self._writable.set()
+        self._drop_fds()
         self.streams.close_all()
         try:
             self.session.close()
@@ -191,6 +204,8 @@ class Client(asyncio.Protocol):
             # Replies to nothing, stream packets for no stream: libvirt drops them silently.
             return
         program = self.program
+        if prog != program.number:
+            program = program.companions.get(prog, program)
         if prog != program.number or header.vers != program.version:
             self._error(header, rpc_error(f"Cannot find program {prog} version {header.vers}"))
             return
@@ -288,6 +303,9 @@ class Client(asyncio.Protocol):
     # -- sending ---------------------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
+        if self._fds_pending:  # a reply's descriptors go first
+            self._held.append(data)
+            return
         transport = self.transport
         if transport is not None and not transport.is_closing():
             transport.write(data)
@@ -295,14 +313,68 @@ class Client(asyncio.Protocol):
                 self.drop(f"more than {UNREAD_MAX} bytes of replies and events left unread", abort=True)
 
     def _reply(self, header: Header, codec: Codec | None, value: Any) -> None:
+        fds: list[int] = []
+        mtype = MessageType.REPLY
+        if isinstance(value, WithFds):
+            value, fds, mtype = value.value, value.fds, MessageType.REPLY_WITH_FDS
         try:
-            packet = pack_message(
-                Header(header.prog, header.vers, header.proc, MessageType.REPLY, header.serial, _OK), codec, value
-            )
+            reply = Header(header.prog, header.vers, header.proc, mtype, header.serial, _OK)
+            packet = pack_message(reply, codec, value)
+            if mtype == MessageType.REPLY_WITH_FDS:
+                packet = encode_message(reply, _COUNT.pack(len(fds)) + packet[FRAME_MIN:])
         except XDRError as exc:
+            _close_all(fds)
             self._error(header, InternalError(f"internal error: cannot encode the reply: {exc}"))
             return
+        if mtype != MessageType.REPLY_WITH_FDS:
+            self._write(packet)
+            return
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if sock is None or sock.family != socket.AF_UNIX:
+            _close_all(fds)
+            self._error(header, rpc_error("Cannot pass file descriptors on this transport"))
+            return
+        if self._fd_sock is None:
+            self._fd_sock = socket.socket(fileno=os.dup(sock.fileno()))
+            self._fd_sock.setblocking(False)
         self._write(packet)
+        self._fds_pending.extend(fds)
+        self._send_fds()
+
+    def _send_fds(self) -> None:
+        """Send the pending descriptors, one per dummy byte as libvirt does, once the packet
+        before them has left asyncio's buffer; what was written meanwhile follows them."""
+        transport, sock = self.transport, self._fd_sock
+        if transport is None or transport.is_closing() or sock is None:
+            self._drop_fds()
+            return
+        if transport.get_write_buffer_size():
+            self._loop.call_later(_FD_RETRY, self._send_fds)
+            return
+        while self._fds_pending:
+            fd = self._fds_pending[0]
+            try:
+                sock.sendmsg([b"\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+            except BlockingIOError:
+                self._loop.call_later(_FD_RETRY, self._send_fds)
+                return
+            except OSError as exc:
+                self._drop_fds()
+                self.drop(f"cannot pass a file descriptor: {exc}", abort=True)
+                return
+            os.close(self._fds_pending.popleft())
+        held, self._held = self._held, []
+        for data in held:
+            self._write(data)
+
+    def _drop_fds(self) -> None:
+        """Close descriptors that will never be sent (the client left)."""
+        _close_all(self._fds_pending)
+        self._fds_pending.clear()
+        self._held.clear()
+        if self._fd_sock is not None:
+            self._fd_sock.close()
+            self._fd_sock = None
 
     def _failed(self, header: Header, entry: Procedure, exc: PyvirtError) -> None:
         if exc.code in (ErrorCode.OPERATION_DENIED, ErrorCode.ACCESS_DENIED, ErrorCode.AUTH_FAILED):
@@ -355,6 +427,11 @@ class Client(asyncio.Protocol):
         if action is Action.PING:
             self._write(keepalive_ping())
         self._schedule_keepalive()
+
+
+def _close_all(fds: Iterable[int]) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def _internal(exc: BaseException, entry: Procedure) -> PyvirtError:

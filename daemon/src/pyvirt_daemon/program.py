@@ -28,9 +28,22 @@ class Program:
     as libvirtd first checks the connection is open)."""
     new_session: Callable[[Client], Any]
     """The per-client state handlers receive as their first argument."""
+    companions: Mapping[int, Program] = dataclasses.field(default_factory=dict)
+    """Further programs served on the same connection, by number, sharing this program's
+    session (libvirtd serves the LXC and QEMU programs beside the remote one)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WithFds:
+    """A handler's reply that also passes file descriptors (a REPLY_WITH_FDS); the client
+    sends them after the packet and closes them."""
+
+    value: Any
+    fds: list[int]
 
 
 def remote() -> Program:
+    from pyvirt.rpc import lxc_protocol as lp
     from pyvirt.rpc import remote_protocol as rp
     from pyvirt_daemon.auth import ClientAuth
     from pyvirt_daemon.handlers import HANDLERS
@@ -40,6 +53,9 @@ def remote() -> Program:
     def missing(session: Session, proc: int) -> PyvirtError:
         session.conn  # noqa: B018 - "connection not open" comes first, as in libvirtd
         return unsupported_error(proc)
+
+    def new_session(client: Client) -> Session:
+        return Session(client.service.readonly, client.send_event, client.start_keepalive, ClientAuth(client))
 
     return Program(
         rp.REMOTE_PROGRAM,
@@ -57,5 +73,16 @@ def remote() -> Program:
             }
         ),
         missing,
-        lambda client: Session(client.service.readonly, client.send_event, client.start_keepalive, ClientAuth(client)),
+        new_session,
+        {lp.LXC_PROGRAM: lxc(new_session)},
+    )
+
+
+def lxc(new_session: Callable[[Client], Any]) -> Program:
+    """libvirt's LXC program: only ever a companion of the remote one, whose session it uses."""
+    from pyvirt.rpc import lxc_protocol as lp
+    from pyvirt_daemon.handlers.lxc import LXC_HANDLERS, missing
+
+    return Program(
+        lp.LXC_PROGRAM, lp.LXC_PROTOCOL_VERSION, lp.PROCEDURES, LXC_HANDLERS, frozenset(), missing, new_session
     )

@@ -455,6 +455,12 @@ class LxcConnection(ConsoleCalls, DriverConnection):
             cg = self._node.cgroup(entry.name)
         return enter.spawn(runtime.init_pid, cg, list(argv), **popen)
 
+    def domain_lxc_open_namespace(self, uuid: str) -> list[int]:
+        with self._node.lock:
+            runtime = self._running(uuid).runtime
+            assert runtime is not None
+            return enter.open_namespaces(runtime.init_pid)
+
 
 def _keep(filters: ListFilter, entry: Entry, state: DomainState) -> bool:
     active = entry.runtime is not None
