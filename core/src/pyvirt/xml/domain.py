@@ -144,6 +144,12 @@ class DomainDef(XMLModel):
     def _after_copy(self) -> None:
         self._bind_devices()
 
+    def invalidate(self) -> None:
+        """Also rebinds :attr:`disks` and :attr:`interfaces`: a device added or removed in the
+        tree (hot-plug) shows in them at once."""
+        super().invalidate()
+        self._bind_devices()
+
     @classmethod
     def from_xml(
         cls,

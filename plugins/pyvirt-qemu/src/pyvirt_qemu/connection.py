@@ -45,6 +45,7 @@ from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.console import ConsoleCalls
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.domainops import DomainOpsCalls
+from pyvirt_qemu.hotplug import HotplugCalls
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.snapshots import SnapshotCalls
 from pyvirt_qemu.storagecalls import StorageCalls
@@ -53,7 +54,9 @@ from pyvirt_qemu.support import QEMU_NS
 _CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
-class QemuConnection(saving.SaveCalls, SnapshotCalls, DomainOpsCalls, StorageCalls, ConsoleCalls, DriverConnection):
+class QemuConnection(
+    saving.SaveCalls, SnapshotCalls, DomainOpsCalls, HotplugCalls, StorageCalls, ConsoleCalls, DriverConnection
+):
     """One open ``qemu:`` URI."""
 
     name = "QEMU"

@@ -104,6 +104,8 @@ class QemuDriver:
                 log.warning("skipping unreadable domain config", path=str(path), error=str(exc))
                 continue
             obj = DomainObj(persistent=dfn, autostart=self.layout.autostart_link(dfn.name).exists())
+            if self.layout.managed_save(dfn.name).exists():
+                obj.reason = ShutoffReason.SAVED  # as libvirt reports such a domain after a restart
             self.add(obj)
 
     def _reconnect(self) -> None:
