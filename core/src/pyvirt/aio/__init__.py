@@ -8,8 +8,12 @@
             await dom.destroy()
             print(await anext(events))
 
-Every call runs in a worker thread of its connection (the drivers, local or remote, are
-blocking code), so the event loop never waits on a driver.  Errors are the synchronous API's.
+Remote URIs over unix, tcp and tls are asyncio-native (:mod:`pyvirt.aio.remote`): the socket
+is an asyncio transport, events and keepalive are tasks, and each call runs the synchronous
+API's own code on the loop, suspended at the wire (:mod:`pyvirt.aio._bridge`), so no thread is
+involved.  Local drivers (blocking code), and the ssh and ext transports, run each call in a
+worker thread of the connection.  Either way the event loop never waits on a driver, and the
+errors, checks and hooks are the synchronous API's.
 """
 
 from __future__ import annotations

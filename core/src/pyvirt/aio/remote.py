@@ -1,11 +1,13 @@
-"""The remote driver on asyncio: the socket is an asyncio stream, read by a task of the loop.
+"""The remote driver on asyncio: the socket is an asyncio transport, read by the loop itself.
 
 :class:`AsyncRPCClient` has the threaded :class:`~pyvirt.remote.client.RPCClient`'s methods, so
 the remote driver (:class:`~pyvirt.remote.driver.RemoteConnection`) and the open handshake
 (:func:`pyvirt.remote.opening.handshake`) are used unchanged: they run under
 :func:`~pyvirt.aio._bridge.run_sync`, and each call here suspends them (``await_only``) until
-the reply arrives.  The reader task stores replies, answers the server's PINGs and queues
-events; a second task runs the event handler; keepalive is a third.  No thread anywhere.
+the reply arrives.  The protocol (:class:`_Wire`) hands what the socket delivers to the client
+in the loop's own callback, which resolves the callers' futures, answers the server's PINGs
+and queues events (no reader task: one wake-up per reply, the caller's); a task runs the
+event handler, another the keepalive.  No thread anywhere.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ T = TypeVar("T")
 NATIVE_TRANSPORTS = frozenset({"unix", "tcp", "tls"})
 """Transports opened as asyncio streams; the others (ssh, ext: a child process) use threads."""
 
-_RECV_SIZE = 1 << 16
 _NO_MORE_EVENTS = 1 << 62
 _REPLY_TYPES = (MessageType.REPLY, MessageType.REPLY_WITH_FDS)
 _Reply = tuple[int, bytes, int]  # status, payload, events queued before it
@@ -52,6 +53,58 @@ class _StreamInfo:
     def __init__(self, encrypted: bool, secure: bool) -> None:
         self.encrypted = encrypted
         self.secure = secure
+
+
+class _Wire(asyncio.Protocol):
+    """The socket's protocol: passes bytes on to its client (kept until one is attached: a TLS
+    server's verdict byte and early PINGs can arrive first), and tells it when the link ends."""
+
+    def __init__(self) -> None:
+        self.client: AsyncRPCClient | None = None
+        self.early = bytearray()
+        self.arrived = asyncio.get_running_loop().create_future()  # resolved by the first bytes
+        self.closed = asyncio.get_running_loop().create_future()
+        self.lost: str | None = None
+        self._paused: asyncio.Future[None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        if self.client is not None:
+            self.client.received(data)
+            return
+        self.early += data
+        if not self.arrived.done():
+            self.arrived.set_result(None)
+
+    def eof_received(self) -> bool:
+        self._end("end of file from the server")
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end(f"error reading from the server: {exc}" if exc else "end of file from the server")
+        if not self.closed.done():
+            self.closed.set_result(None)
+        if self._paused is not None and not self._paused.done():
+            self._paused.set_result(None)
+
+    def _end(self, reason: str) -> None:
+        self.lost = self.lost or reason
+        if not self.arrived.done():
+            self.arrived.set_result(None)
+        if self.client is not None:
+            self.client.die(reason)
+
+    def pause_writing(self) -> None:
+        self._paused = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._paused is not None and not self._paused.done():
+            self._paused.set_result(None)
+        self._paused = None
+
+    async def drain(self) -> None:
+        """Wait while the socket's send buffer is over its high-water mark."""
+        if self._paused is not None:
+            await self._paused
 
 
 class _Pending:
@@ -67,11 +120,9 @@ class _Pending:
 class AsyncRPCClient:
     """Calls of libvirt's remote program over one asyncio stream (used from one event loop)."""
 
-    def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: str, on_event: EventHandler
-    ) -> None:
-        self._reader = reader
-        self._writer = writer
+    def __init__(self, transport: asyncio.Transport, wire: _Wire, address: str, on_event: EventHandler) -> None:
+        self._transport = transport
+        self._wire = wire
         self._address = address
         self._on_event = on_event
         self._loop = asyncio.get_running_loop()
@@ -87,7 +138,12 @@ class AsyncRPCClient:
         self._events_progress = asyncio.Condition()
         self._event_task: asyncio.Task[None] | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
-        self._reader_task = self._loop.create_task(self._read_loop(), name=f"pyvirt-aio-reader {address}")
+        self._frames = FrameReader()
+        wire.client = self
+        if wire.early:
+            self.received(bytes(wire.early))
+        if wire.lost is not None:
+            self.die(wire.lost)
 
     # -- the calls the remote driver makes (from code run by run_sync) ------------------------
 
@@ -123,15 +179,14 @@ class AsyncRPCClient:
     def close(self) -> None:
         """Stop the tasks and close the stream (the driver said goodbye already)."""
         self._closing = True
-        self._die("the connection was closed")
+        self.die("the connection was closed")
         await_only(self._wind_down())
 
     # -- coroutines ---------------------------------------------------------------------------
 
     async def call_async(self, procedure: int, args: Any = None) -> Any:
         call = self._send(procedure, args)
-        if self._writer.transport.get_write_buffer_size() > _RECV_SIZE:
-            await self._writer.drain()  # a big argument: let the socket take it first
+        await self._wire.drain()  # (a big argument: let the socket take it first)
         return await self._result(call)
 
     async def _gather(self, calls: list[tuple[int, Any]]) -> list[Any]:
@@ -154,7 +209,7 @@ class AsyncRPCClient:
         packet = pack_call(proc, rp.REMOTE_PROGRAM, rp.REMOTE_PROTOCOL_VERSION, serial, args)
         future: asyncio.Future[_Reply] = self._loop.create_future()
         self._pending[serial] = future
-        self._writer.write(packet)
+        self._transport.write(packet)
         return _Pending(proc, future)
 
     async def _result(self, call: _Pending) -> Any:
@@ -168,40 +223,37 @@ class AsyncRPCClient:
         try:
             return decode_payload(call.proc.ret, payload)
         except XDRError as exc:
-            self._die(f"malformed reply to {call.proc.name}: {exc}")
+            self.die(f"malformed reply to {call.proc.name}: {exc}")
             raise self._lost() from exc
 
-    async def _read_loop(self) -> None:
-        frames = FrameReader()
+    def received(self, chunk: bytes) -> None:
+        """Bytes from the socket (called by the loop): replies, PINGs and events are dispatched."""
+        if self._dead is not None:
+            return
+        self._last_rx = self._loop.time()
+        self._ka_sent = 0
         try:
-            while True:
-                chunk = await self._reader.read(_RECV_SIZE)
-                if not chunk:
-                    self._die("end of file from the server")
-                    return
-                self._last_rx = self._loop.time()
-                self._ka_sent = 0
-                for header, payload in frames.feed(chunk):
-                    prog, vers, proc, mtype, serial, status = header
-                    if prog == kp.KEEPALIVE_PROGRAM:
-                        if proc == kp.KEEPALIVE_PROC_PING and mtype == MessageType.MESSAGE:
-                            self._writer.write(keepalive_pong())
-                    elif prog != rp.REMOTE_PROGRAM or vers != rp.REMOTE_PROTOCOL_VERSION:
-                        log.warning("message of an unknown program ignored", program=prog, procedure=proc)
-                    elif mtype in _REPLY_TYPES:
-                        future = self._pending.pop(serial, None)
-                        if future is None:
-                            log.warning("reply to no pending call ignored", serial=serial, procedure=proc)
-                        elif not future.done():  # (its caller may have been cancelled)
-                            future.set_result((status, payload, self._events_queued))
-                    elif mtype == MessageType.MESSAGE:
-                        self._queue_event(proc, payload)
-                    else:
-                        log.warning("message of an unexpected type ignored", type=mtype, procedure=proc)
+            frames = self._frames.feed(chunk)
         except XDRError as exc:
-            self._die(f"the server sent garbage: {exc}")
-        except OSError as exc:
-            self._die(f"error reading from the server: {exc.strerror or exc}")
+            self.die(f"the server sent garbage: {exc}")
+            return
+        for header, payload in frames:
+            prog, vers, proc, mtype, serial, status = header
+            if prog == kp.KEEPALIVE_PROGRAM:
+                if proc == kp.KEEPALIVE_PROC_PING and mtype == MessageType.MESSAGE:
+                    self._transport.write(keepalive_pong())
+            elif prog != rp.REMOTE_PROGRAM or vers != rp.REMOTE_PROTOCOL_VERSION:
+                log.warning("message of an unknown program ignored", program=prog, procedure=proc)
+            elif mtype in _REPLY_TYPES:
+                future = self._pending.pop(serial, None)
+                if future is None:
+                    log.warning("reply to no pending call ignored", serial=serial, procedure=proc)
+                elif not future.done():  # (its caller may have been cancelled)
+                    future.set_result((status, payload, self._events_queued))
+            elif mtype == MessageType.MESSAGE:
+                self._queue_event(proc, payload)
+            else:
+                log.warning("message of an unexpected type ignored", type=mtype, procedure=proc)
 
     def _queue_event(self, proc: int, payload: bytes) -> None:
         if self._event_task is None:
@@ -230,14 +282,14 @@ class AsyncRPCClient:
                 await asyncio.sleep(wait)
                 continue
             if self._ka_sent >= count:
-                self._die(f"no reply to {count} keepalive requests in {interval:g} s intervals")
+                self.die(f"no reply to {count} keepalive requests in {interval:g} s intervals")
                 return
             self._ka_sent += 1
-            self._writer.write(keepalive_ping())
+            self._transport.write(keepalive_ping())
 
     # -- death and closing ------------------------------------------------------------------
 
-    def _die(self, reason: str) -> None:
+    def die(self, reason: str) -> None:
         """Mark the connection dead (the first reason wins); every waiting call fails at once."""
         if self._dead is not None:
             return
@@ -249,20 +301,15 @@ class AsyncRPCClient:
                 future.set_exception(self._lost())
         self._pending.clear()
         self._events.put_nowait(None)
-        current = asyncio.current_task()
-        for task in (self._reader_task, self._keepalive_task):
-            if task is not None and task is not current:
-                task.cancel()
-        self._writer.close()
+        if self._keepalive_task is not None and self._keepalive_task is not asyncio.current_task():
+            self._keepalive_task.cancel()
+        self._transport.close()
 
     async def _wind_down(self) -> None:
-        tasks = [t for t in (self._reader_task, self._keepalive_task, self._event_task) if t is not None]
+        tasks = [t for t in (self._keepalive_task, self._event_task) if t is not None]
         current = asyncio.current_task()
         await asyncio.gather(*(t for t in tasks if t is not current), return_exceptions=True)
-        try:
-            await self._writer.wait_closed()
-        except OSError:
-            pass
+        await self._wire.closed
 
     def _lost(self) -> ConnectionLostError:
         return ConnectionLostError(
@@ -270,16 +317,21 @@ class AsyncRPCClient:
         )
 
 
-async def _connect(target: Target) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, _StreamInfo]:
-    """The asyncio stream ``target`` names, with the same errors as the threaded connectors."""
+_Link = tuple[asyncio.Transport, _Wire, _StreamInfo]
+
+
+async def _connect(target: Target) -> _Link:
+    """The asyncio transport ``target`` names, with the same errors as the threaded connectors."""
+    loop = asyncio.get_running_loop()
+    wire = _Wire()
     try:
         if target.transport == "unix":
-            reader, writer = await asyncio.open_unix_connection(str(target.socket_path), limit=_RECV_SIZE)
-            return reader, writer, _StreamInfo(encrypted=False, secure=True)
+            transport, _ = await loop.create_unix_connection(lambda: wire, str(target.socket_path))
+            return transport, wire, _StreamInfo(encrypted=False, secure=True)
         if target.transport == "tcp":
-            reader, writer = await asyncio.open_connection(str(target.host), int(target.port or 0), limit=_RECV_SIZE)
-            writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return reader, writer, _StreamInfo(encrypted=False, secure=False)
+            transport, _ = await loop.create_connection(lambda: wire, str(target.host), int(target.port or 0))
+            transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return transport, wire, _StreamInfo(encrypted=False, secure=False)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         message = (
@@ -288,52 +340,55 @@ async def _connect(target: Target) -> tuple[asyncio.StreamReader, asyncio.Stream
             else f"unable to connect to server at '{target.address}': {reason}"
         )
         raise ConnectError(message, code=ErrorCode.SYSTEM_ERROR, domain=ErrorDomain.RPC) from exc
-    return await _connect_tls(target)
+    return await _connect_tls(target, wire)
 
 
-async def _connect_tls(target: Target) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, _StreamInfo]:
+async def _connect_tls(target: Target, wire: _Wire) -> _Link:
     """x509 TLS with libvirt's rules (:mod:`pyvirt.remote.tls` builds the context), then the
-    server's one-byte verdict on our certificate."""
+    server's one-byte verdict on our certificate (taken off the front of the stream)."""
     from pyvirt.remote import tls
 
     verify = not target.flag("no_verify")
     context = tls.client_context(tls.client_files(target.uri.param("pkipath")), verify)
     host = str(target.host)
+    loop = asyncio.get_running_loop()
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
-                host, int(target.port or 0), ssl=context, server_hostname=host if verify else "", limit=_RECV_SIZE
+        transport, _ = await asyncio.wait_for(
+            loop.create_connection(
+                lambda: wire, host, int(target.port or 0), ssl=context, server_hostname=host if verify else ""
             ),
             tls.HANDSHAKE_TIMEOUT,
         )
-        writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        verdict = await asyncio.wait_for(reader.read(1), tls.HANDSHAKE_TIMEOUT)
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await asyncio.wait_for(asyncio.shield(wire.arrived), tls.HANDSHAKE_TIMEOUT)
     except (TimeoutError, OSError) as exc:
         raise ConnectError(
             f"TLS connection to {target.address} failed: {exc}", code=ErrorCode.AUTH_FAILED, domain=ErrorDomain.RPC
         ) from exc
+    verdict = bytes(wire.early[:1])
+    del wire.early[:1]
     if verdict != tls.CONFIRMED:
-        writer.close()
+        transport.close()
         raise ConnectError(
             f"TLS session with {target.address} refused: the server did not accept our certificate",
             code=ErrorCode.AUTH_FAILED,
             domain=ErrorDomain.RPC,
         )
-    return reader, writer, _StreamInfo(encrypted=True, secure=True)
+    return transport, wire, _StreamInfo(encrypted=True, secure=True)
 
 
 async def open_remote(uri: URI, target: Target, read_only: bool) -> Connection:
-    """Open ``target`` (see :func:`native_target`) over an asyncio stream; the
+    """Open ``target`` (see :func:`native_target`) over an asyncio transport; the
     :class:`Connection` it returns must be used through :func:`~pyvirt.aio._bridge.run_sync`
     (``pyvirt.aio`` does)."""
     from pyvirt.plugins import host
 
-    reader, writer, info = await _connect(target)
+    transport, wire, info = await _connect(target)
     bus = EventBus()
 
     def make_client(on_event: EventHandler) -> RPCClient:
         # duck-typed: the driver uses only the methods both clients have
-        return cast(RPCClient, AsyncRPCClient(reader, writer, target.address, on_event))
+        return cast(RPCClient, AsyncRPCClient(transport, wire, target.address, on_event))
 
     driver = RemoteConnection(target, cast(Transport, info), bus.publish, make_client)
     try:
