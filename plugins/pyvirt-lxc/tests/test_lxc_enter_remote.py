@@ -8,23 +8,26 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_lxc_daemon import Daemon, daemon  # noqa: F401 - the fixture
 
 import pyvirt
 import pyvirt.lxc
-from test_lxc_daemon import Daemon, daemon  # noqa: F401 - the fixture
-
 from pyvirt_lxc.testing import container_xml
 
 needs_virsh = pytest.mark.skipif(shutil.which("virsh") is None, reason="real virsh is not installed")
 PYVIRSH = [sys.executable, "-m", "pyvirt.cli"]
 
 
-def _open_fds(pid: int) -> set[str]:
-    return {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+_NS = {"user", "ipc", "uts", "net", "pid", "mnt"}
+
+
+def _open_fds(pid: int) -> list[str]:
+    return [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
 
 
 @pytest.fixture
@@ -45,3 +48,110 @@ def test_real_virsh_runs_a_command_inside_the_container(served: Daemon) -> None:
     done = _run(["virsh", "-c", served.uri, "lxc-enter-namespace", "boxed", "--noseclabel", "--", "/bin/hostname"])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "boxed"
+
+
+@needs_virsh
+def test_real_virsh_command_is_in_the_containers_pid_namespace(served: Daemon) -> None:
+    """``$$`` of a shell started inside: a small PID of the container's namespace, not a host PID;
+    its parent is outside the namespace, which the kernel shows as PID 0; its /proc is the
+    container's."""
+    script = "echo $$ $PPID; tr '\\0' ' ' < /proc/1/cmdline"
+    done = _run(
+        ["virsh", "-c", served.uri, "lxc-enter-namespace", "boxed", "--noseclabel", "--", "/bin/sh", "-c", script]
+    )
+    assert done.returncode == 0, done.stderr
+    first, init = done.stdout.splitlines()
+    pid, ppid = (int(word) for word in first.split())
+    assert ppid == 0 and 1 < pid < 100
+    assert init.split() == ["sleep", "1000"]  # the container's init, as its /proc shows it
+
+
+def test_pyvirsh_enters_through_pyvirtd(served: Daemon) -> None:
+    done = _run(
+        [*PYVIRSH, "-c", served.uri, "lxc-enter-namespace", "boxed", "--", "/bin/sh", "-c", "hostname; echo $$"]
+    )
+    assert done.returncode == 0, done.stderr
+    name, pid = done.stdout.split()
+    assert name == "boxed" and 1 < int(pid) < 100
+    failed = _run([*PYVIRSH, "-c", served.uri, "lxc-enter-namespace", "boxed", "--", "/bin/sh", "-c", "exit 3"])
+    assert failed.returncode == 1 and "unexpected exit status 3" in failed.stderr
+
+
+def test_api_gives_namespace_fds_that_the_caller_owns(served: Daemon) -> None:
+    with pyvirt.open(served.uri) as conn:
+        dom = conn.lookup_domain_by_name("boxed")
+        fds = pyvirt.lxc.open_namespace(dom)
+        try:
+            init = _init_pid(os.fstat(fds[4]).st_ino)
+            kinds = [os.readlink(f"/proc/self/fd/{fd}").split(":")[0] for fd in fds]
+            assert kinds == ["user", "ipc", "uts", "net", "pid", "mnt"]  # libvirt's order
+            for fd, kind in zip(fds, kinds, strict=True):
+                assert os.fstat(fd).st_ino == os.stat(f"/proc/{init}/ns/{kind}").st_ino
+        finally:
+            for fd in fds:
+                os.close(fd)
+        # the connection goes on working after the descriptors went by
+        assert dom.state()[0] == pyvirt.DomainState.RUNNING
+
+
+def _init_pid(pid_ns: int) -> int:
+    """The host PID of the process that is PID 1 in the PID namespace whose inode is ``pid_ns``."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or (proc / "ns" / "pid").stat().st_ino != pid_ns:
+                continue
+            status = (proc / "status").read_text()
+        except OSError:
+            continue
+        nspid = next(line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:"))
+        if nspid[-1] == "1":
+            return int(proc.name)
+    raise AssertionError("no init in that PID namespace")
+
+
+def test_read_only_connection_is_refused(served: Daemon) -> None:
+    ro = f"lxc+unix:///system?socket={served.socket.parent / 'pyvirt-sock-ro'}"
+    # the daemon refuses (a client that does not know its socket is read-only asks anyway)...
+    with pyvirt.open(ro) as conn:
+        dom = conn.lookup_domain_by_name("boxed")
+        with pytest.raises(pyvirt.PyvirtError, match="read only access prevents virDomainLxcOpenNamespace") as info:
+            pyvirt.lxc.open_namespace(dom)
+        assert info.value.code == pyvirt.ErrorCode.OPERATION_DENIED
+    # ...and a read-only client does not even ask
+    with pyvirt.open_read_only(served.uri) as conn:
+        with pytest.raises(pyvirt.PyvirtError, match="read only access prevents virDomainLxcOpenNamespace"):
+            pyvirt.lxc.open_namespace(conn.lookup_domain_by_name("boxed"))
+    if shutil.which("virsh"):
+        done = _run(["virsh", "-r", "-c", ro, "lxc-enter-namespace", "boxed", "--noseclabel", "--", "/bin/hostname"])
+        assert done.returncode != 0 and "read only access prevents virDomainLxcOpenNamespace" in done.stderr
+
+
+def test_stopped_container_and_bad_calls_get_libvirt_errors(served: Daemon, rootfs: str) -> None:
+    with pyvirt.open(served.uri) as conn:
+        conn.define_domain(container_xml("idle", rootfs, args=["-c", "exec sleep 1000"]))
+        idle = conn.lookup_domain_by_name("idle")
+        with pytest.raises(pyvirt.PyvirtError, match="domain is not running") as info:
+            pyvirt.lxc.open_namespace(idle)
+        assert info.value.code == pyvirt.ErrorCode.OPERATION_INVALID
+        idle.undefine()
+    if shutil.which("virsh"):
+        done = _run(["virsh", "-c", served.uri, "lxc-enter-namespace", "boxed", "--noseclabel", "--", "/nonexistent"])
+        assert done.returncode != 0
+
+
+def test_the_daemon_keeps_no_descriptor(served: Daemon) -> None:
+    """Every descriptor passed is closed once sent; what a client needed goes with the client."""
+    assert served.proc is not None
+    before = sorted(_open_fds(served.proc.pid))
+    with pyvirt.open(served.uri) as conn:
+        dom = conn.lookup_domain_by_name("boxed")
+        for _ in range(5):
+            for fd in pyvirt.lxc.open_namespace(dom):
+                os.close(fd)
+        assert dom.state()[0] == pyvirt.DomainState.RUNNING  # a later reply: the fds were sent
+        during = _open_fds(served.proc.pid)
+    assert not any(link.split(":")[0] in _NS for link in during)
+    deadline = time.monotonic() + 10  # the daemon notices the client left on its next loop turn
+    while sorted(_open_fds(served.proc.pid)) != before:
+        assert time.monotonic() < deadline, (before, _open_fds(served.proc.pid))
+        time.sleep(0.05)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import _thread
 import itertools
+import os
 import queue
 import struct
 import threading
@@ -31,8 +32,10 @@ from pyvirt.errors import (
     InvalidArgumentError,
     OperationInvalidError,
     PyvirtError,
+    UnsupportedError,
 )
 from pyvirt.log import get_logger
+from pyvirt.remote.fdpass import FdFrameReader, UnixTransport
 from pyvirt.remote.streams import ClientStream, stream_error
 from pyvirt.remote.transport import Transport
 from pyvirt.remote.wire_values import error_from_wire
@@ -42,7 +45,6 @@ from pyvirt.rpc.message import (
     FRAME_MIN,
     LEN_SIZE,
     MESSAGE_MAX,
-    FrameReader,
     Header,
     MessageType,
     Status,
@@ -52,6 +54,7 @@ from pyvirt.rpc.message import (
     keepalive_ping,
     keepalive_pong,
     pack_message,
+    split_fds,
 )
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
@@ -98,7 +101,7 @@ def server_error(payload: bytes) -> PyvirtError:
 class _Call:
     """A call waiting for its reply."""
 
-    __slots__ = ("awaited", "done", "events_before", "payload", "proc", "serial", "status")
+    __slots__ = ("awaited", "done", "events_before", "fds", "payload", "proc", "serial", "status")
 
     def __init__(self, serial: int, proc: Procedure, awaited: bool = True) -> None:
         self.serial = serial
@@ -108,6 +111,7 @@ class _Call:
         self.events_before = 0
         self.status: int = Status.OK
         self.payload = b""
+        self.fds: list[int] = []  # passed with a REPLY_WITH_FDS
 
 
 class RPCClient:
@@ -139,7 +143,8 @@ class RPCClient:
         self._callers = 0  # awaited calls in flight: while any, callers do the reading
         self._waiting = 0  # callers asleep on _cond: without any, nobody needs waking
         self._reader_busy = False
-        self._frames = FrameReader()
+        self._frames = FdFrameReader()
+        self._programs = {program: version}  # whose replies this client accepts
         self._dead: str | None = None
         self._closing = False
         self._last_rx = time.monotonic()
@@ -329,8 +334,12 @@ class RPCClient:
 
     def _dispatch(self, header: Header, payload: bytes, own: _Call | None = None) -> None:
         prog, vers, proc, mtype, serial, status = header
-        if own is not None and serial == own.serial and prog == self._program and mtype in _REPLY_TYPES:
+        fds: list[int] = []
+        if mtype == MessageType.REPLY_WITH_FDS:
+            payload, fds = self._passed(payload)
+        if own is not None and serial == own.serial and prog in self._programs and mtype in _REPLY_TYPES:
             # The reader's own reply: nobody else waits on this call, so no lock and no wake-up.
+            own.fds = fds
             own.status = status
             own.payload = payload
             own.events_before = self._events_queued
@@ -340,7 +349,8 @@ class RPCClient:
             if proc == kp.KEEPALIVE_PROC_PING and mtype == MessageType.MESSAGE:
                 self._send_raw(keepalive_pong())
             return
-        if prog != self._program or vers != self._version:
+        if self._programs.get(prog) != vers:
+            _close_all(fds)
             log.warning("message of an unknown program ignored", program=prog, version=vers, procedure=proc)
             return
         if mtype == MessageType.STREAM:
@@ -350,8 +360,10 @@ class RPCClient:
             with self._lock:
                 call = self._pending.get(serial)
                 if call is None:
+                    _close_all(fds)
                     log.warning("reply to no pending call ignored", serial=serial, procedure=proc)
                     return
+                call.fds = fds
                 call.status = status
                 call.payload = payload
                 call.events_before = self._events_queued
@@ -362,6 +374,44 @@ class RPCClient:
             self._queue_event(proc, payload)
         else:
             log.warning("message of an unexpected type ignored", type=mtype, procedure=proc, serial=serial)
+
+    # -- descriptors (pyvirt.remote.fdpass) ---------------------------------------------------
+
+    def call_with_fds(self, program: int, version: int, proc: Procedure, args: Any) -> tuple[Any, list[int]]:
+        """A call of another program on this connection (libvirt's LXC program) whose reply
+        passes descriptors: the decoded reply and the descriptors, which the caller closes.
+        Only a unix socket carries them."""
+        transport = self._transport
+        if not isinstance(transport, UnixTransport):
+            raise UnsupportedError(
+                f"this function is not supported by the connection driver: {proc.name} passes file "
+                "descriptors, which only a unix socket to the daemon carries",
+                code=ErrorCode.NO_SUPPORT,
+            )
+        serial = next(self._serials)
+        packet = pack_call(proc, program, version, serial, args)
+        call = _Call(serial, proc, True)
+        with self._lock:
+            self._programs[program] = version
+            self._frames.careful += 1
+        try:
+            self._launch((call,), packet)
+            value = self._finish(call)
+        except BaseException:
+            _close_all(call.fds)
+            raise
+        finally:
+            with self._lock:
+                self._frames.careful -= 1
+        return value, call.fds
+
+    def _passed(self, payload: bytes) -> tuple[bytes, list[int]]:
+        """A WITH_FDS packet's payload without its descriptor count, and its descriptors
+        (already received: :class:`FdFrameReader` releases the packet after them)."""
+        count, rest = split_fds(payload)
+        transport = self._transport
+        fds = transport.take(count) if isinstance(transport, UnixTransport) else []
+        return bytes(rest), fds
 
     # -- streams (pyvirt.remote.streams) ------------------------------------------------------
 
@@ -606,3 +656,8 @@ class RPCClient:
         if self._event_thread is not None and self._event_thread is not threading.current_thread():
             self._event_thread.join()
         self._transport.close()
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)

@@ -20,6 +20,7 @@ from pyvirt.remote import wire_values as wv
 from pyvirt.remote.client import EventHandler, RPCClient
 from pyvirt.remote.target import Target
 from pyvirt.remote.transport import Transport
+from pyvirt.rpc import lxc_protocol as lp
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.stream import DriverStream
 from pyvirt.types import (
@@ -658,6 +659,14 @@ class RemoteConnection(DriverConnection):
     def vol_download(self, key: str, offset: int, length: int) -> DriverStream:
         args = rp.remote_storage_vol_download_args(self._vol(key), offset, length, 0)
         return self._client.open_stream(rp.REMOTE_PROC_STORAGE_VOL_DOWNLOAD, args)
+
+    # -- LXC namespaces (libvirt's LXC program) ---------------------------------------------
+
+    def domain_lxc_open_namespace(self, uuid: str) -> list[int]:
+        proc = lp.PROCEDURES[lp.LXC_PROC_DOMAIN_OPEN_NAMESPACE]
+        args = lp.lxc_domain_open_namespace_args(self._dom(uuid), 0)
+        _none, fds = self._client.call_with_fds(lp.LXC_PROGRAM, lp.LXC_PROTOCOL_VERSION, proc, args)
+        return fds
 
 
 def _c_string(raw: bytes) -> str:

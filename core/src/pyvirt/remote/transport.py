@@ -88,7 +88,9 @@ def connect_unix(target: Target) -> Transport:
             code=ErrorCode.SYSTEM_ERROR,
             domain=ErrorDomain.RPC,
         ) from exc
-    return SocketTransport(sock, secure=True)
+    from pyvirt.remote.fdpass import UnixTransport  # it builds on SocketTransport
+
+    return UnixTransport(sock)
 
 
 def connect_tcp(target: Target) -> Transport:

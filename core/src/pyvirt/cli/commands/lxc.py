@@ -1,31 +1,25 @@
 """``lxc-enter-namespace``: what only containers offer.
 
-It goes through :mod:`pyvirt_lxc.extras` (the LXC driver's namespaced calls, like libvirt's
-``libvirt-lxc``), imported when the command runs, so it works where that driver serves the
-connection in this process (``lxc:///embed?root=DIR``).  ``console`` is generic
-(:mod:`pyvirt.cli.commands.console`).
+Like virsh, pyvirsh asks the driver for descriptors on the container's namespaces
+(:func:`pyvirt.lxc.open_namespace`: in this process for ``lxc:///embed``, passed over pyvirtd's
+unix socket otherwise), then joins them itself in a forked child, which forks again (only a
+child of a process that joined a PID namespace is inside it) and execs the command there.
+``console`` is generic (:mod:`pyvirt.cli.commands.console`).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import NoReturn
 
+import pyvirt.lxc
 from pyvirt.cli.commands import DOMAIN, command
 from pyvirt.cli.context import Ctl
-from pyvirt.cli.errors import CommandError, failing
+from pyvirt.cli.errors import CommandError
 from pyvirt.cli.parser import Args, argv, data, flag
-
-if TYPE_CHECKING:
-    from types import ModuleType
-
-
-def _extras(what: str) -> ModuleType:
-    try:
-        from pyvirt_lxc import extras
-    except ImportError:
-        raise CommandError(f"{what} needs the LXC driver: pip install pyvirt-lxc") from None
-    return extras
 
 
 @command(
@@ -39,10 +33,41 @@ def _extras(what: str) -> ModuleType:
 )
 def lxc_enter_namespace(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
-    extras = _extras("lxc-enter-namespace")
+    cmd = args.words("cmd")
+    if not cmd:
+        raise CommandError("No command to run")
+    fds = pyvirt.lxc.open_namespace(dom)
     sys.stdout.flush()
-    with failing("internal error: cannot enter the container"):
-        proc = extras.enter_namespace(dom, args.words("cmd"))
-    status = proc.wait()
-    if status != 0:
-        raise CommandError(f"internal error: Child process (command in the container) unexpected exit status {status}")
+    sys.stderr.flush()
+    try:
+        child = os.fork()
+        if child == 0:
+            _run_inside(fds, cmd)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    _, status = os.waitpid(child, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise CommandError(f"internal error: Child process ({child}) unexpected exit status {code}")
+
+
+def _run_inside(fds: Sequence[int], cmd: Sequence[str]) -> NoReturn:
+    """In the forked child: join the namespaces, run ``cmd`` (a path, as virsh takes it) in a
+    grandchild and exit with its status; never returns to the CLI."""
+    try:
+        pyvirt.lxc.enter_namespace(fds)
+        grandchild = os.fork()
+        if grandchild == 0:
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores them; commands expect defaults
+                signal.signal(sig, signal.SIG_DFL)
+            try:
+                os.execv(cmd[0], list(cmd))
+            except OSError as exc:
+                print(f"error: cannot run '{cmd[0]}' in the container: {exc.strerror}", file=sys.stderr)
+                os._exit(127)
+        _, status = os.waitpid(grandchild, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    except BaseException as exc:  # a forked CLI must never return into its caller's code
+        print(f"error: {exc}", file=sys.stderr)
+        os._exit(125)
