@@ -90,3 +90,31 @@ class TestStorage:
                 pool.create_volume(volume_xml("v.img", 1024))
         finally:
             pool.undefine()
+
+    @pytest.mark.pyvirt_requires(
+        "pool_define_xml", "pool_build", "pool_create", "pool_destroy", "pool_undefine", "vol_create_xml",
+        "vol_delete", "vol_upload", "vol_download",
+    )  # fmt: skip
+    def test_volume_upload_and_download(
+        self, conn: pyvirt.Connection, unique_name: Namer, tmp_path: os.PathLike[str]
+    ) -> None:
+        pool = conn.define_pool(pool_xml(unique_name("spool"), os.path.join(tmp_path, "s")))
+        pool.build()
+        pool.start()
+        vol = pool.create_volume(volume_xml("s.img", 1 << 20))
+        try:
+            data = os.urandom(300_000)
+            with vol.upload() as stream:
+                stream.send(data)
+            assert b"".join(vol.download(0, len(data))) == data
+            with vol.upload(10, 4) as stream:
+                stream.send(b"ABCD")
+            assert b"".join(vol.download(8, 8)) == data[8:10] + b"ABCD" + data[14:16]
+            aborted = vol.upload()
+            aborted.send(b"\0" * 1000)
+            aborted.abort()
+            assert b"".join(vol.download(0, 4)) == data[:4]
+        finally:
+            vol.delete()
+            pool.destroy()
+            pool.undefine()
