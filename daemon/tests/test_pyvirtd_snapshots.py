@@ -25,6 +25,7 @@ SEQUENCES = [
     "snapshot-create-as test s1; destroy test; snapshot-revert test s1; domstate --reason test; "
     "snapshot-create-as test off; snapshot-revert test off; domstate --reason test",
     "domstats test; domblkstat test vdb; domifstat test nosuch",
+    "snapshot-create-as test s1; destroy test; undefine test; start test; undefine test; list --all",
     "managedsave test; list --all --managed-save; dominfo test; start test; domstate --reason test; "
     "managedsave-remove test",
 ]

@@ -15,6 +15,15 @@ from pyvirt_daemon.session import Session
 
 # virDomainSnapshotCreateFlags
 CREATE_DISK_ONLY = 0x10
+# virDomainSnapshotListFlags: every snapshot pyvirt keeps has metadata
+LIST_METADATA, LIST_NO_METADATA = 0x2, 0x10
+
+
+def _listed(dom: pyvirt.Domain, flags: int, api: str) -> list[str]:
+    check_flags(flags, LIST_METADATA | LIST_NO_METADATA, api)
+    if flags & LIST_NO_METADATA and not flags & LIST_METADATA:
+        return []
+    return dom.snapshot_names()
 
 
 def _dom(s: Session, wire: rp.remote_nonnull_domain) -> pyvirt.Domain:
@@ -34,22 +43,20 @@ def create_xml(s: Session, args: rp.remote_domain_snapshot_create_xml_args) -> r
 
 @serves(rp.REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS, "domain_snapshot_list")
 def list_all(s: Session, args: rp.remote_domain_list_all_snapshots_args) -> rp.remote_domain_list_all_snapshots_ret:
-    check_flags(args.flags, 0, "virDomainListAllSnapshots")
-    names = _dom(s, args.dom).snapshot_names()
+    names = _listed(_dom(s, args.dom), args.flags, "virDomainListAllSnapshots")
     snaps = [_snap(args.dom, n) for n in names] if args.need_results else []
     return rp.remote_domain_list_all_snapshots_ret(snaps, len(names))
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_NUM, "domain_snapshot_list")
 def num(s: Session, args: rp.remote_domain_snapshot_num_args) -> rp.remote_domain_snapshot_num_ret:
-    check_flags(args.flags, 0, "virDomainSnapshotNum")
-    return rp.remote_domain_snapshot_num_ret(len(_dom(s, args.dom).snapshot_names()))
+    return rp.remote_domain_snapshot_num_ret(len(_listed(_dom(s, args.dom), args.flags, "virDomainSnapshotNum")))
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES, "domain_snapshot_list")
 def list_names(s: Session, args: rp.remote_domain_snapshot_list_names_args) -> rp.remote_domain_snapshot_list_names_ret:
-    check_flags(args.flags, 0, "virDomainSnapshotListNames")
-    return rp.remote_domain_snapshot_list_names_ret(_dom(s, args.dom).snapshot_names()[: max(args.maxnames, 0)])
+    names = _listed(_dom(s, args.dom), args.flags, "virDomainSnapshotListNames")
+    return rp.remote_domain_snapshot_list_names_ret(names[: max(args.maxnames, 0)])
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME, "domain_snapshot_get_xml")

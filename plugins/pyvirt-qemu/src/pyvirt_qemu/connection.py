@@ -197,6 +197,11 @@ class QemuConnection(
         with drv.lock:
             if obj.persistent is None:
                 raise OperationInvalidError("Requested operation is not valid: cannot undefine transient domain")
+            snapshots = len(self.domain_snapshot_list(uuid))
+            if snapshots and not obj.active:
+                raise OperationInvalidError(
+                    f"Requested operation is not valid: cannot delete inactive domain with {snapshots} snapshots"
+                )
             save = drv.layout.managed_save(obj.name)
             if save.exists():
                 if not managed_save:

@@ -120,6 +120,12 @@ class DomainCalls:
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
+            if obj.snapshots and not obj.active:
+                raise OperationInvalidError(
+                    "Requested operation is not valid: cannot delete inactive domain with"
+                    f" {len(obj.snapshots)} snapshots",
+                    domain=ErrorDomain.TEST,
+                )
             if obj.has_managed_save and not managed_save:
                 raise OperationInvalidError(
                     "Requested operation is not valid: Refusing to undefine while domain managed save image exists",
