@@ -4,7 +4,9 @@ in the image files, reverted and deleted there; external disk-only ones as new o
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,56 @@ def test_external_disk_only_snapshot_of_a_running_guest(conn: pyvirt.Connection,
     with pytest.raises(pyvirt.UnsupportedError, match="revert to external snapshot"):
         dom.revert_to_snapshot("e1")
     dom.destroy()
+
+
+PYVIRSH = Path(sys.executable).parent / "pyvirsh"
+
+
+@pytest.mark.parametrize(
+    "cli",
+    [
+        pytest.param(["virsh"], id="virsh", marks=pytest.mark.skipif(not shutil.which("virsh"), reason="no virsh")),
+        pytest.param([str(PYVIRSH)], id="pyvirsh"),
+    ],
+)
+def test_a_shell_through_pyvirtd_snapshots_hotplugs_and_managed_saves(root: Path, cli: list[str]) -> None:
+    """The issue's 'done when' through the daemon: qemu:///system, real virsh and pyvirsh."""
+    from pyvirt_daemon.process import DaemonProcess
+
+    daemon = DaemonProcess(root / "d").start()
+    try:
+        uri = daemon.uri(driver="qemu", path="/system")
+
+        def run(*words: str) -> str:
+            done = subprocess.run([*cli, "-c", uri, *words], capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{words}: {done.stderr}"
+            return done.stdout.strip()
+
+        guest, extra = root / "guest.xml", root / "extra.xml"
+        guest.write_text(_qcow2_guest(root, "served"))
+        (root / "extra.img").write_bytes(b"\0" * (1 << 20))
+        extra.write_text(
+            f"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{root}/extra.img'/>"
+            "<target dev='vdb' bus='virtio'/></disk>"
+        )
+        run("define", str(guest))
+        run("start", "served")
+        run("snapshot-create-as", "served", "s1")
+        run("snapshot-create-as", "served", "s2")
+        assert run("snapshot-list", "served", "--name").split() == ["s1", "s2"]
+        assert run("snapshot-current", "served", "--name") == "s2"
+        run("snapshot-revert", "served", "s1")
+        assert run("domstate", "--reason", "served") == "running (from snapshot)"
+        run("snapshot-delete", "served", "s2")
+        assert _internal_names(root / "served.qcow2") == ["s1"]
+        run("attach-device", "served", str(extra), "--live")
+        assert "vdb" in run("domblklist", "served")
+        run("managedsave", "served")
+        assert run("domstate", "--reason", "served") == "shut off (saved)"
+        run("start", "served")
+        assert run("domstate", "--reason", "served") == "running (restored)"
+        run("destroy", "served")
+        run("snapshot-delete", "served", "s1")
+        run("undefine", "served")
+    finally:
+        daemon.stop()
