@@ -155,3 +155,17 @@ def test_the_daemon_keeps_no_descriptor(served: Daemon) -> None:
     while sorted(_open_fds(served.proc.pid)) != before:
         assert time.monotonic() < deadline, (before, _open_fds(served.proc.pid))
         time.sleep(0.05)
+
+
+def test_a_connection_to_another_driver_refuses_like_libvirtd(served: Daemon) -> None:
+    with pyvirt.open(f"test+unix:///default?socket={served.socket}") as conn:
+        dom = conn.lookup_domain_by_name("test")
+        with pytest.raises(
+            pyvirt.PyvirtError, match="not supported by the connection driver: virDomainLxcOpenNamespace"
+        ):
+            pyvirt.lxc.open_namespace(dom)
+        assert dom.is_active()  # the connection is still usable
+    if shutil.which("virsh"):
+        uri = f"test+unix:///default?socket={served.socket}"
+        done = _run(["virsh", "-c", uri, "lxc-enter-namespace", "test", "--noseclabel", "--", "/bin/true"])
+        assert done.returncode != 0 and "virDomainLxcOpenNamespace" in done.stderr, done.stderr
