@@ -101,6 +101,10 @@ class _Wire(asyncio.Protocol):
             self._paused.set_result(None)
         self._paused = None
 
+    @property
+    def paused(self) -> bool:
+        return self._paused is not None
+
     async def drain(self) -> None:
         """Wait while the socket's send buffer is over its high-water mark."""
         if self._paused is not None:
@@ -152,7 +156,10 @@ class AsyncRPCClient:
         return self._dead is None
 
     def call(self, procedure: int, args: Any = None) -> Any:
-        return await_only(self.call_async(procedure, args))
+        call = self._send(procedure, args)
+        if self._wire.paused:  # a big argument: let the socket take it first
+            await_only(self._wire.drain())
+        return self._result(call)
 
     def call_many(self, calls: list[tuple[int, Any]]) -> list[Any]:
         outcomes = self.gather(calls)
@@ -162,13 +169,22 @@ class AsyncRPCClient:
         return outcomes
 
     def gather(self, calls: list[tuple[int, Any]]) -> list[Any]:
-        return await_only(self._gather(calls))
+        sent = [self._send(procedure, args) for procedure, args in calls]
+        outcomes: list[Any] = []
+        for call in sent:
+            try:
+                outcomes.append(self._result(call))
+            except ConnectionLostError:
+                raise
+            except PyvirtError as exc:
+                outcomes.append(exc)
+        return outcomes
 
     def send_call(self, procedure: int, args: Any = None) -> _Pending:
         return self._send(procedure, args)
 
     def collect(self, call: _Pending) -> Any:
-        return await_only(self._result(call))
+        return self._result(call)
 
     def start_keepalive(self, interval: float, count: int) -> None:
         """PING after ``interval`` s of silence; dead after ``count`` unanswered PINGs."""
@@ -184,23 +200,6 @@ class AsyncRPCClient:
 
     # -- coroutines ---------------------------------------------------------------------------
 
-    async def call_async(self, procedure: int, args: Any = None) -> Any:
-        call = self._send(procedure, args)
-        await self._wire.drain()  # (a big argument: let the socket take it first)
-        return await self._result(call)
-
-    async def _gather(self, calls: list[tuple[int, Any]]) -> list[Any]:
-        sent = [self._send(procedure, args) for procedure, args in calls]
-        outcomes: list[Any] = []
-        for call in sent:
-            try:
-                outcomes.append(await self._result(call))
-            except ConnectionLostError:
-                raise
-            except PyvirtError as exc:
-                outcomes.append(exc)
-        return outcomes
-
     def _send(self, procedure: int, args: Any) -> _Pending:
         if self._dead is not None:
             raise self._lost()
@@ -212,12 +211,12 @@ class AsyncRPCClient:
         self._transport.write(packet)
         return _Pending(proc, future)
 
-    async def _result(self, call: _Pending) -> Any:
-        status, payload, events_before = await call.future
+    def _result(self, call: _Pending) -> Any:
+        """Wait for the reply (the future itself is awaited: no coroutine per call) and decode it."""
+        status, payload, events_before = await_only(call.future)
         if events_before > self._events_handled and asyncio.current_task() is not self._event_task:
             # the events the server sent before this reply are handled first, as the threaded client does
-            async with self._events_progress:
-                await self._events_progress.wait_for(lambda: self._events_handled >= events_before)
+            await_only(self._events_caught_up(events_before))
         if status != Status.OK:
             raise server_error(payload)
         try:
@@ -225,6 +224,10 @@ class AsyncRPCClient:
         except XDRError as exc:
             self.die(f"malformed reply to {call.proc.name}: {exc}")
             raise self._lost() from exc
+
+    async def _events_caught_up(self, count: int) -> None:
+        async with self._events_progress:
+            await self._events_progress.wait_for(lambda: self._events_handled >= count)
 
     def received(self, chunk: bytes) -> None:
         """Bytes from the socket (called by the loop): replies, PINGs and events are dispatched."""
