@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 import pyvirt
+import pyvirt.lxc
 from pyvirt import Connection, Domain, Network, StoragePool, StorageVol
 from pyvirt.driver import DriverConnection
 from pyvirt.errors import OperationDeniedError, PyvirtError
@@ -116,6 +117,7 @@ MUTATORS: dict[str, Call] = {
     "Domain.set_max_memory": lambda n: n.off.set_max_memory(262144, ModifyScope.CONFIG),
     "Domain.set_vcpus": lambda n: n.run.set_vcpus(1),
     "Domain.xml(secure=True)": lambda n: n.run.xml(secure=True),
+    "pyvirt.lxc.open_namespace": lambda n: pyvirt.lxc.open_namespace(n.run),
     "Network.start": lambda n: n.net.start(),
     "Network.destroy": lambda n: n.net.destroy(),
     "Network.undefine": lambda n: n.net.undefine(),
