@@ -1,4 +1,4 @@
-"""Real virsh through pyvirtd over loopback TCP and over TLS behaves as virsh on libvirt's own
+"""Real virsh (and pyvirsh) through pyvirtd over loopback TCP and over TLS behaves as virsh on libvirt's own
 test driver: the read-only command matrix of ``test_pyvirtd_virsh.py`` (run there over the unix
 socket) and a few of its change sequences, same stdout, stderr and exit status.
 
@@ -8,12 +8,14 @@ daemon so it starts from libvirt's default node.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pki import PKI
-from pyvirtd_helpers import virsh
+from pyvirtd_helpers import normalize, virsh
 from test_pyvirtd_virsh import DOMAIN_XML, LOCAL, NETWORK_XML, READ_ONLY_COMMANDS, SEQUENCES, _same
 from tls_helpers import free_port, start, wait_for_port
 
@@ -73,3 +75,22 @@ def test_changes_match_libvirt(pki: PKI, tmp_path: Path, transport: str, sequenc
 
 def test_the_change_sequences_are_the_ones_meant() -> None:
     assert len(CHANGES) == 4
+
+
+PYVIRSH_COMMANDS = ["list --all", "dominfo test", "net-list --all", "dominfo nosuch"]
+
+
+def _pyvirsh(uri: str, command: str) -> subprocess.CompletedProcess[str]:
+    pyvirsh = Path(sys.executable).parent / "pyvirsh"
+    done = subprocess.run([str(pyvirsh), "-c", uri, *command.split()], capture_output=True, text=True, timeout=60)
+    done.stdout = normalize(done.stdout)  # CPU time is wall time in the test driver
+    return done
+
+
+@pytest.mark.parametrize("transport", ["tcp", "tls"])
+@pytest.mark.parametrize("command", PYVIRSH_COMMANDS)
+def test_pyvirsh_over_the_network_prints_what_it_prints_locally(
+    shared: dict[str, str], transport: str, command: str
+) -> None:
+    remote, local = _pyvirsh(shared[transport], command), _pyvirsh(LOCAL, command)
+    assert (remote.returncode, remote.stdout, remote.stderr) == (local.returncode, local.stdout, local.stderr)
