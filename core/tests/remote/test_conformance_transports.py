@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sshd import Sshd, missing
@@ -92,3 +93,14 @@ def test_the_uri_reaches_the_daemon_through_its_transport(pyvirt_uri: str, node:
         assert [c["transport"] for c in new] == [transport]
     finally:
         conn.close()
+
+
+def test_pyvirsh_over_the_uri_prints_what_it_prints_locally(pyvirt_uri: str) -> None:
+    """pyvirsh (the CLI, not only the library) over tcp and ssh."""
+    pyvirsh = str(Path(sys.executable).parent / "pyvirsh")
+
+    def run(uri: str) -> tuple[int, str, str]:
+        done = subprocess.run([pyvirsh, "-c", uri, "list", "--all"], capture_output=True, text=True, timeout=60)
+        return done.returncode, done.stdout, done.stderr
+
+    assert run(pyvirt_uri) == run("test:///default")
