@@ -139,3 +139,35 @@ def test_an_event_iteration_in_progress_ends_when_the_daemon_dies(tmp_path: Path
                 await conn.close()
 
     asyncio.run(scenario())
+
+
+def test_keepalive_declares_a_hung_daemon_dead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A daemon that stops answering (SIGSTOP: the socket stays open, no EOF ever comes) is found
+    dead by the client's keepalive; the interval is shortened so the test waits seconds, not 25."""
+    import signal
+
+    from pyvirt.remote import opening
+
+    monkeypatch.setattr(opening, "KEEPALIVE_INTERVAL", 0.5)
+    monkeypatch.setattr(opening, "KEEPALIVE_COUNT", 2)
+    with DaemonProcess(tmp_path / "node") as daemon:
+        conn = pyvirt.open(daemon.uri())
+        failures: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                conn.get_version()
+            except BaseException as exc:
+                failures.append(exc)
+
+        daemon.signal(signal.SIGSTOP)
+        try:
+            worker = threading.Thread(target=call, daemon=True)
+            worker.start()
+            worker.join(30)
+            assert not worker.is_alive(), "the call waited on a hung daemon beyond the keepalive window"
+        finally:
+            daemon.signal(signal.SIGCONT)
+        assert len(failures) == 1 and isinstance(failures[0], ConnectionLostError), failures
+        assert "keepalive" in str(failures[0])
+        conn.close()
