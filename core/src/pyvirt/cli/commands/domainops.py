@@ -140,7 +140,8 @@ def managedsave_remove(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
     with failing(f"Failed to remove managed save image for domain '{dom.name}'"):
         if not dom.has_managed_save():
-            ctl.output.extra(f"Domain '{dom.name}' has no manage save image; removal skipped")
+            if not (ctl.output.quiet or ctl.output.json):  # virsh adds no blank line after this one
+                ctl.output.out.write(f"Domain '{dom.name}' has no manage save image; removal skipped")
             return
         dom.managed_save_remove()
     ctl.output.extra(f"Removed managedsave image for domain '{dom.name}'")

@@ -59,7 +59,7 @@ def snapshot_create_as(ctl: Ctl, args: Args) -> None:
     parts.append("</domainsnapshot>")
     xml = "\n".join(parts) + "\n"
     if args.flag("print-xml"):
-        ctl.output.print(xml, end="")
+        ctl.output.print(xml)  # virsh leaves a blank line after the document
         return
     with failing():
         name = dom.create_snapshot(xml, disk_only=args.flag("disk-only"))
