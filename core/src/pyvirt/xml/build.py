@@ -1,4 +1,5 @@
-"""Small documents built from values (``pool-define-as``, ``vol-create-as``, ``vol-clone``).
+"""Small documents built from values (``pool-define-as``, ``vol-create-as``, ``vol-clone``,
+``snapshot-create-as``).
 
 Callers hand over plain strings; the document is made as an lxml tree, so every name is
 escaped by the serializer and no caller ever pastes markup.  Elements are created in the order
@@ -17,7 +18,7 @@ from pyvirt.errors import XMLError
 from pyvirt.xml.canonical import serialize
 from pyvirt.xml.parser import first_child, parse_document
 
-__all__ = ["pool_document", "renamed_volume", "volume_document"]
+__all__ = ["pool_document", "renamed_volume", "snapshot_document", "volume_document"]
 
 
 def _child(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -63,6 +64,18 @@ def pool_document(
             _child(source, "name", source_name)
     if target is not None:
         _child(_child(root, "target"), "path", target)
+    return serialize(root)
+
+
+def snapshot_document(name: str | None, description: str | None) -> str:
+    """The ``<domainsnapshot>`` request virsh's ``snapshot-create-as`` builds from its options."""
+    root = etree.Element("domainsnapshot")
+    if name:
+        _child(root, "name", name)
+    if description:
+        _child(root, "description", description)
+    if not len(root):
+        root.text = "\n"  # virsh writes an empty request as an open and a close tag
     return serialize(root)
 
 

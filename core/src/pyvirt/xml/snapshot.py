@@ -95,6 +95,9 @@ class SnapshotDef:
             domain_xml=etree.tostring(domain, encoding="unicode") if domain is not None else "",
         )
 
+    def with_parent(self, parent: str | None) -> SnapshotDef:
+        return replace(self, parent=parent)
+
     def with_disks(self, disks: tuple[SnapshotDisk, ...]) -> SnapshotDef:
         return replace(self, disks=disks)
 

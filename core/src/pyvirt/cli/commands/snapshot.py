@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from xml.sax.saxutils import escape
 
 from pyvirt.cli.commands import SNAPSHOT, command
 from pyvirt.cli.context import Ctl
@@ -51,13 +50,9 @@ def snapshot_create(ctl: Ctl, args: Args) -> None:
 )
 def snapshot_create_as(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
-    parts = ["<domainsnapshot>"]
-    if args.get("name"):
-        parts.append(f"  <name>{escape(args.req('name'))}</name>")
-    if args.get("description"):
-        parts.append(f"  <description>{escape(args.req('description'))}</description>")
-    parts.append("</domainsnapshot>")
-    xml = "\n".join(parts) + "\n"
+    from pyvirt.xml.build import snapshot_document
+
+    xml = snapshot_document(args.get("name"), args.get("description"))
     if args.flag("print-xml"):
         ctl.output.print(xml)  # virsh leaves a blank line after the document
         return
