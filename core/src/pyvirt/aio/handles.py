@@ -8,6 +8,8 @@ Properties that call the driver (``autostart``) become ``get_autostart()``.
 
 from __future__ import annotations
 
+from typing import Generic, Protocol, TypeVar
+
 from pyvirt.aio._run import Runner
 from pyvirt.domain import Domain
 from pyvirt.network import Network
@@ -24,12 +26,27 @@ from pyvirt.types import (
 )
 
 
-class AsyncDomain:
-    """A domain; see :class:`pyvirt.Domain` for what each method does."""
+class _HasName(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class _HasUUID(_HasName, Protocol):
+    @property
+    def uuid(self) -> str: ...
+
+
+_Sync = TypeVar("_Sync", bound=_HasName)
+_Named = TypeVar("_Named", bound=_HasUUID)
+
+
+class _Handle(Generic[_Sync]):
+    """What every async handle holds: the synchronous handle it wraps and the runner that
+    moves its calls off the event loop."""
 
     __slots__ = ("_run", "sync")
 
-    def __init__(self, sync: Domain, run: Runner) -> None:
+    def __init__(self, sync: _Sync, run: Runner) -> None:
         self.sync = sync
         self._run = run
 
@@ -37,9 +54,21 @@ class AsyncDomain:
     def name(self) -> str:
         return self.sync.name
 
+
+class _UUIDHandle(_Handle[_Named]):
+    """A handle of an object named by UUID (domain, network, pool)."""
+
+    __slots__ = ()
+
     @property
     def uuid(self) -> str:
         return self.sync.uuid
+
+
+class AsyncDomain(_UUIDHandle[Domain]):
+    """A domain; see :class:`pyvirt.Domain` for what each method does."""
+
+    __slots__ = ()
 
     @property
     def id(self) -> int:
@@ -139,22 +168,10 @@ class AsyncDomain:
         return await self._run(self.sync.memory_stats)
 
 
-class AsyncNetwork:
+class AsyncNetwork(_UUIDHandle[Network]):
     """A virtual network; see :class:`pyvirt.Network`."""
 
-    __slots__ = ("_run", "sync")
-
-    def __init__(self, sync: Network, run: Runner) -> None:
-        self.sync = sync
-        self._run = run
-
-    @property
-    def name(self) -> str:
-        return self.sync.name
-
-    @property
-    def uuid(self) -> str:
-        return self.sync.uuid
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncNetwork {self.name!r} uuid={self.uuid}>"
@@ -187,22 +204,10 @@ class AsyncNetwork:
         await self._run(self.sync.set_autostart, autostart)
 
 
-class AsyncStoragePool:
+class AsyncStoragePool(_UUIDHandle[StoragePool]):
     """A storage pool; see :class:`pyvirt.StoragePool`."""
 
-    __slots__ = ("_run", "sync")
-
-    def __init__(self, sync: StoragePool, run: Runner) -> None:
-        self.sync = sync
-        self._run = run
-
-    @property
-    def name(self) -> str:
-        return self.sync.name
-
-    @property
-    def uuid(self) -> str:
-        return self.sync.uuid
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncStoragePool {self.name!r} uuid={self.uuid}>"
@@ -256,18 +261,10 @@ class AsyncStoragePool:
         return AsyncStorageVol(await self._run(self.sync.clone_volume, xml, source.sync), self._run)
 
 
-class AsyncStorageVol:
+class AsyncStorageVol(_Handle[StorageVol]):
     """A storage volume; see :class:`pyvirt.StorageVol`."""
 
-    __slots__ = ("_run", "sync")
-
-    def __init__(self, sync: StorageVol, run: Runner) -> None:
-        self.sync = sync
-        self._run = run
-
-    @property
-    def name(self) -> str:
-        return self.sync.name
+    __slots__ = ()
 
     @property
     def key(self) -> str:
