@@ -122,6 +122,8 @@ class FdStream:
         self._wake_r, self._wake_w = os.pipe()
         self._lock = threading.Lock()
         self._closed = False
+        self._users = 0  # readers and writers inside poll/read/write right now
+        self._released = False
 
     def _wait(self, events: int) -> bool:
         """True when the fd is ready, False when the stream was closed meanwhile."""
@@ -135,20 +137,45 @@ class FdStream:
             if self._fd in ready:
                 return True
 
+    def _enter(self) -> bool:
+        with self._lock:
+            if self._closed:
+                return False
+            self._users += 1
+            return True
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._users -= 1
+            release = self._closed and self._users == 0 and not self._released
+            self._released = self._released or release
+        if release:
+            self._release()
+
     def recv(self, size: int) -> bytes:
-        if self._closed or not self._wait(select.POLLIN):
+        if not self._enter():
             return b""
         try:
-            return os.read(self._fd, size)
-        except OSError:  # EIO: the pty's other side is gone, which is end of file
-            return b""
+            if not self._wait(select.POLLIN):
+                return b""
+            try:
+                return os.read(self._fd, size)
+            except OSError:  # EIO: the pty's other side is gone, which is end of file
+                return b""
+        finally:
+            self._leave()
 
     def send(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            if self._closed or not self._wait(select.POLLOUT):
-                raise OperationInvalidError("stream is closed")
-            view = view[os.write(self._fd, view) :]
+        if not self._enter():
+            raise OperationInvalidError("stream is closed")
+        try:
+            view = memoryview(data)
+            while view:
+                if not self._wait(select.POLLOUT):
+                    raise OperationInvalidError("stream is closed")
+                view = view[os.write(self._fd, view) :]
+        finally:
+            self._leave()
 
     @property
     def closed(self) -> bool:
@@ -166,7 +193,15 @@ class FdStream:
                 return
             self._closed = True
             os.write(self._wake_w, b"x")
-        # A reader may still be inside poll: it sees the wake-up byte, then the fds go.
+            release = self._users == 0 and not self._released
+            self._released = self._released or release
+        # A reader or writer inside poll sees the wake-up byte; the last one out closes the
+        # fds.  Closing them under its feet would let their numbers be reused (a forced console
+        # takeover opens the new console at once) and leave it polling someone else's fds.
+        if release:
+            self._release()
+
+    def _release(self) -> None:
         for fd in (self._fd, self._wake_r, self._wake_w):
             try:
                 os.close(fd)

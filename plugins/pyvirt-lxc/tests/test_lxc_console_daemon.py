@@ -4,6 +4,7 @@ the busybox shell on the container's ``/dev/console``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -32,7 +33,10 @@ def served(tmp_path: Path, rootfs: str) -> Iterator[tuple[str, pyvirt.Domain]]:
             try:
                 yield uri, dom
             finally:
-                dom.destroy()
+                # a shell whose console client hung up may have ended (and a transient
+                # container with it): only a container still there is destroyed
+                with contextlib.suppress(pyvirt.NoDomainError):
+                    dom.destroy()
     finally:
         assert daemon.stop() == 0, daemon.stderr()
         empty_root(str(daemon.root))
