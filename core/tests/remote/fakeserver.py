@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,13 @@ class FakeServer:
             self._threads.append(thread)
             thread.start()
             self.accepted.set()
+
+    def wait_idle(self, timeout: float = 10) -> None:
+        """Wait until every peer served so far has hung up and its thread ended, so that thread
+        and descriptor counts taken next do not race the server's own clean-up."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
         try:

@@ -216,6 +216,7 @@ def test_open_close_and_failed_opens_leave_no_thread_or_descriptor(server: FakeS
         raise Silence
 
     pyvirt.open(server.uri).close()  # first open: imports, caches
+    server.wait_idle()
     threads, fds = threading.active_count(), _fds()
     for _ in range(20):
         with pyvirt.open(server.uri) as conn:
@@ -225,6 +226,7 @@ def test_open_close_and_failed_opens_leave_no_thread_or_descriptor(server: FakeS
         with pytest.raises(pyvirt.ConnectError, match="no connection driver available for fake:///node"):
             pyvirt.open(server.uri)
     # the scripted server (same process) closes its ends when it sees EOF: give it a moment
+    server.wait_idle()
     deadline = time.monotonic() + 10
     while (threading.active_count(), _fds()) != (threads, fds) and time.monotonic() < deadline:
         time.sleep(0.01)
