@@ -466,7 +466,6 @@ class DriverConnection:
         """A stream giving the volume's bytes from ``offset`` (``length`` 0: to the end)."""
         self._unsupported("vol_download")
 
-
     # -- LXC namespaces (pyvirt.lxc, like libvirt-lxc) ------------------------------------------
 
     def domain_lxc_open_namespace(self, uuid: str) -> list[int]:
@@ -474,5 +473,6 @@ class DriverConnection:
         init, in libvirt's order user, ipc, uts, net, pid, mnt; those the kernel has).  The
         caller owns and closes them; a client joins them with ``setns`` and runs a command."""
         self._unsupported("domain_lxc_open_namespace")
+
 
 _NOT_OPERATIONS = frozenset({"supports", "operations"})
