@@ -57,20 +57,25 @@ class Daemon:
         try:
             self.loop.run_until_complete(self._main())
         finally:
-            # Closing the loop restores the default handlers; a second SIGTERM during the last
-            # clean-up (pid file, interpreter exit) must not turn a clean stop into a kill, so
-            # the signals are held (the worker threads are gone) and then ignored.
-            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-            self.loop.close()
+            # A SIGTERM during the last clean-up (pid file, interpreter exit) must not turn a
+            # clean stop into a kill: the signals are ignored from here on.  They were never
+            # the loop's (loop.add_signal_handler), because closing the loop would put the
+            # default handlers back, and a signal delivered then to any thread, such as a
+            # driver's, would kill the process.
             for signum in _STOP_SIGNALS:
                 signal.signal(signum, signal.SIG_IGN)
+            self.loop.close()
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        """Runs in the main thread between two steps of the loop; the work is handed to the
+        loop, which the write to its self-pipe wakes up."""
+        self.loop.call_soon_threadsafe(self.reload if signum == signal.SIGHUP else self.stop)
 
     async def _main(self) -> None:
         self.loop_thread = threading.get_ident()
         # Handlers first: a SIGTERM that arrives while the sockets come up still stops cleanly.
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            self.loop.add_signal_handler(signum, self.stop)
-        self.loop.add_signal_handler(signal.SIGHUP, self.reload)
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, self._on_signal)
         # The stateful drivers come up before the first client, as libvirtd's do: autostart
         # guests start and running ones are watched whether or not anyone connects.
         await self.loop.run_in_executor(self.executor, self.state.start)
