@@ -170,8 +170,8 @@ def test_stream_packets_for_no_stream_are_dropped(pyvirtd: DaemonProcess) -> Non
         assert other.call(rp.REMOTE_PROC_CONNECT_GET_TYPE).type == "TEST"
     finally:
         other.close()
-    _settle(lambda: _fds(pid) == fds)
-    assert _fds(pid) == fds
+    _settle(lambda: _fds(pid) <= fds)
+    assert _fds(pid) <= fds  # fewer: a descriptor of an earlier client closed meanwhile
 
 
 def test_a_download_bigger_than_the_unread_limit_waits_for_its_reader(pyvirtd: DaemonProcess) -> None:
