@@ -479,3 +479,15 @@ def test_repeated_sigterm_still_stops_cleanly(tmp_path: Path) -> None:
             time.sleep(0.001)
         assert d.proc.wait() == 0
         assert d.leftovers() == []
+
+
+def test_a_test_daemon_cannot_be_started_twice(tmp_path: Path) -> None:
+    """Starting a running DaemonProcess again would orphan the first daemon (stop() knows only
+    the last), which is how documentation tests once left daemons running after the suite."""
+    with DaemonProcess(tmp_path / "node") as daemon:
+        assert daemon.proc is not None
+        first = daemon.proc.pid
+        with pytest.raises(RuntimeError, match="already running"):
+            daemon.start()
+        assert daemon.proc.pid == first
+    assert daemon.proc.poll() is not None

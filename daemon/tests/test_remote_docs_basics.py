@@ -53,7 +53,8 @@ def _run(command: str) -> subprocess.CompletedProcess[str]:
 
 
 def _daemon(snippet: str, root: Path, port: int) -> DaemonProcess:
-    """The documented configuration, checked by the daemon's own loader, then started."""
+    """The documented configuration, checked by the daemon's own loader (the ``with`` block
+    that uses it starts the daemon and stops it)."""
     settings = tomllib.loads(snippet) | {"root": str(root)}
     if "tcp_port" in settings:
         settings["tcp_port"] = str(port)
@@ -61,7 +62,7 @@ def _daemon(snippet: str, root: Path, port: int) -> DaemonProcess:
     path.write_text("".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items()))
     config.load(path)
     listen = ("--listen",) if settings.get("listen_tcp") else ()
-    return DaemonProcess(root, settings, args=listen).start()
+    return DaemonProcess(root, settings, args=listen)
 
 
 def test_unix_section_runs(tmp_path: Path) -> None:

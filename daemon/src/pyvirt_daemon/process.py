@@ -71,6 +71,9 @@ class DaemonProcess:
         self.config_file.write_text(text)
 
     def start(self, timeout: float = 60.0) -> DaemonProcess:
+        if self.proc is not None and self.proc.poll() is None:
+            # a second start would orphan the first daemon: stop() only knows the last one
+            raise RuntimeError(f"pyvirtd under {self.root} is already running (pid {self.proc.pid})")
         self.write_config()
         with open(self.log_file, "ab") as err:
             self.proc = subprocess.Popen(
