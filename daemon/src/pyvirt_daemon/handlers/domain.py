@@ -26,23 +26,6 @@ UNDEFINE_MANAGED_SAVE, UNDEFINE_SNAPSHOTS_METADATA = 1, 2
 # virDomainModificationImpact / virDomainVcpuFlags / virDomainMemoryModFlags
 AFFECT_LIVE, AFFECT_CONFIG, AFFECT_MAXIMUM = 1, 2, 4
 
-# virDomainMemoryStatTags, by the names pyvirt's drivers report
-MEMORY_STAT_TAGS = {
-    "swap_in": 0,
-    "swap_out": 1,
-    "major_fault": 2,
-    "minor_fault": 3,
-    "unused": 4,
-    "available": 5,
-    "actual": 6,
-    "rss": 7,
-    "usable": 8,
-    "last_update": 9,
-    "disk_caches": 10,
-    "hugetlb_pgalloc": 11,
-    "hugetlb_pgfail": 12,
-}
-
 
 def _dom(s: Session, wire: rp.remote_nonnull_domain) -> pyvirt.Domain:
     return pyvirt.Domain(s.conn, wv.domain_from_wire(wire))
@@ -324,9 +307,5 @@ def memory_stats(s: Session, args: rp.remote_domain_memory_stats_args) -> rp.rem
     check_flags(args.flags, 0, "virDomainMemoryStats")
     if args.maxStats > rp.REMOTE_DOMAIN_MEMORY_STATS_MAX:
         raise InvalidArgumentError("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX", domain=ErrorDomain.RPC)
-    stats = [
-        rp.remote_domain_memory_stat(MEMORY_STAT_TAGS[name], value)
-        for name, value in _dom(s, args.dom).memory_stats().items()
-        if name in MEMORY_STAT_TAGS
-    ]
+    stats = wv.memory_stats_to_wire(_dom(s, args.dom).memory_stats())
     return rp.remote_domain_memory_stats_ret(stats[: args.maxStats])
