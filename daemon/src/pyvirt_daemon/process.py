@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from pyvirt_daemon.service import SOCK_ADMIN, SOCK_RO, SOCK_RW
+from pyvirt_daemon.service import SOCK_ADMIN, SOCK_RO, SOCK_RW, accepts
 
 
 def toml_value(value: Any) -> str:
@@ -87,7 +87,7 @@ class DaemonProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"pyvirtd exited with {self.proc.returncode}: {self.stderr()}")
-            if all(_accepts(p) for p in (self.socket, self.socket_ro, self.socket_admin)) and self._tcp_ready():
+            if all(accepts(p) for p in (self.socket, self.socket_ro, self.socket_admin)) and self._tcp_ready():
                 return self
             time.sleep(0.02)
         self.kill()
@@ -168,16 +168,3 @@ def _child_env() -> dict[str, str]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), f"pyvirtd-pycache-{os.getuid()}"))
     return env
-
-
-def _accepts(path: Path) -> bool:
-    if not path.exists():
-        return False
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.connect(os.fspath(path))
-    except OSError:
-        return False
-    finally:
-        probe.close()
-    return True

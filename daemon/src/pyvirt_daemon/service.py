@@ -105,17 +105,21 @@ def bind_unix(path: Path, perms: int, group: str, backlog: int) -> socket.socket
 
 def _remove_stale(path: Path) -> None:
     """Remove a socket left by a daemon that died; refuse to steal one a live daemon serves."""
-    if not path.exists() and not path.is_symlink():
-        return
+    if accepts(path):
+        raise ConfigError(f"{path} is served by another running daemon")
+    path.unlink(missing_ok=True)
+
+
+def accepts(path: Path) -> bool:
+    """Whether a daemon is listening on the unix socket ``path`` (a connection is accepted)."""
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        probe.connect(str(path))
+        probe.connect(os.fspath(path))
     except OSError:
-        path.unlink()
-        return
+        return False
     finally:
         probe.close()
-    raise ConfigError(f"{path} is served by another running daemon")
+    return True
 
 
 def remove(service: Service) -> None:
