@@ -1,9 +1,10 @@
 """What an emulator binary can do, asked once and remembered by the binary's identity.
 
 libvirt asks each ``qemu-system-*`` it finds for its machine types, accelerators, CPU models
-and devices through QMP, and caches the answer until the binary changes.  The same here: one
-short-lived ``qemu -machine none`` per binary, its answers stored as JSON under the driver's
-cache directory keyed by (path, size, mtime), and kept in memory for the process's life.
+and devices through QMP, and caches the answer until the binary changes.  The same here, for
+what the driver consults (machines, KVM, CPU models; not devices): one short-lived
+``qemu -machine none`` per binary, its answers stored as JSON under the driver's cache
+directory keyed by (path, size, mtime), and kept in memory for the process's life.
 A changed binary (an upgrade) is probed again on next use.
 
 Under KVM, ``query-cpu-definitions`` lists for each model the features this host cannot give a
@@ -28,7 +29,7 @@ from pyvirt_qemu.atomic import write_atomic
 from pyvirt_qemu.monitor import Monitor
 
 PROBE_TIMEOUT = 20.0
-FORMAT = 2
+FORMAT = 3
 """Bumped when the cached document changes shape; older caches are probed again."""
 
 
@@ -51,7 +52,6 @@ class EmulatorCaps:
     kvm: bool
     cpu_unavailable: dict[str, list[str]] = field(default_factory=dict)
     """Every CPU model and, under KVM, the features this host cannot provide for it."""
-    devices: list[str] = field(default_factory=list)
 
     @property
     def version_number(self) -> int:
@@ -68,9 +68,6 @@ class EmulatorCaps:
     @property
     def default_machine(self) -> Machine | None:
         return next((m for m in self.machines if m.is_default), None)
-
-    def has_device(self, name: str) -> bool:
-        return name in self.devices
 
 
 _memory: dict[tuple[str, int, int], EmulatorCaps] = {}
@@ -115,7 +112,6 @@ def _load(cache_file: Path, key: tuple[str, int, int]) -> EmulatorCaps | None:
         machines=[Machine(**m) for m in caps["machines"]],
         kvm=caps["kvm"],
         cpu_unavailable=caps["cpu_unavailable"],
-        devices=caps["devices"],
     )
 
 
@@ -142,7 +138,6 @@ def _probe(binary: str) -> EmulatorCaps:
             machines = monitor.execute("query-machines")
             kvm = monitor.execute("query-kvm")
             cpus = monitor.execute("query-cpu-definitions")
-            devices = monitor.execute("qom-list-types", {"implements": "device", "abstract": False})
             monitor.send("quit")
         except OperationFailedError as exc:
             tail = log.read_text(errors="replace").strip()
@@ -166,5 +161,4 @@ def _probe(binary: str) -> EmulatorCaps:
         ),
         kvm=bool(kvm.get("enabled")),
         cpu_unavailable={c["name"]: list(c.get("unavailable-features", [])) for c in cpus},
-        devices=sorted(d["name"] for d in devices),
     )
