@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,55 +16,22 @@ import pytest
 import pyvirt
 from pyvirt import DomainState
 from pyvirt.plugins import host
-from pyvirt_daemon.process import zombie_children
+from pyvirt_daemon.process import DaemonProcess, zombie_children
 from pyvirt_lxc.testing import container_xml, empty_root
 
-PYVIRTD = Path(sys.executable).parent / "pyvirtd"
-pytestmark = pytest.mark.skipif(not PYVIRTD.exists(), reason="pyvirt-daemon is not installed")
 
-
-class Daemon:
-    """A private pyvirtd whose every file is under ``root``; containers go to ``root`` too."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir()
-        self.config = root / "pyvirtd.toml"
-        self.config.write_text(f'root = "{root}"\n')
-        self.socket = root / "run" / "pyvirt" / "pyvirt-sock"
-        self.uri = f"lxc+unix:///system?socket={self.socket}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start and wait until the socket accepts; no client opens a driver on the way."""
-        self.proc = subprocess.Popen([str(PYVIRTD), "--config", str(self.config)], stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                try:
-                    probe.connect(str(self.socket))
-                    return
-                except OSError:
-                    pass
-            if self.proc.poll() is not None:
-                raise AssertionError(f"pyvirtd exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
-            time.sleep(0.05)
-        raise AssertionError("pyvirtd did not answer within 30 s")
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
-        self.proc = None
+def system_uri(daemon: DaemonProcess) -> str:
+    return daemon.uri(driver="lxc", path="/system")
 
 
 @pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[Daemon]:
-    node = Daemon(tmp_path / "node")
+def daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
+    """A private pyvirtd (not started) whose every file, and every container, is under its root."""
+    node = DaemonProcess(tmp_path / "node")
     try:
         yield node
     finally:
-        node.stop(signal.SIGKILL)
+        node.kill()
         # what the daemon ran is cleaned up by this process, as a restarted daemon would
         saved = host().server_side, host().root
         host().server_side, host().root = True, str(node.root)
@@ -86,17 +51,20 @@ def virsh(uri: str, *words: str) -> str:
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["clean", "kill-9"])
-def test_containers_survive_a_daemon_restart(daemon: Daemon, rootfs: str, how: signal.Signals) -> None:
+def test_containers_survive_a_daemon_restart(daemon: DaemonProcess, rootfs: str, how: signal.Signals) -> None:
     daemon.start()
-    with pyvirt.open(daemon.uri) as conn:
+    with pyvirt.open(system_uri(daemon)) as conn:
         dom = conn.define_domain(container_xml("served", rootfs, args=["-c", "exec sleep 1000"]))
         dom.start()
         first_id = dom.id
         paused = conn.create_domain(container_xml("napping", rootfs, args=["-c", "exec sleep 1000"]))
         paused.suspend()
-    daemon.stop(how)
+    if how == signal.SIGKILL:
+        daemon.kill()
+    else:
+        daemon.stop()
     daemon.start()
-    with pyvirt.open(daemon.uri) as conn:
+    with pyvirt.open(system_uri(daemon)) as conn:
         dom = conn.lookup_domain_by_name("served")
         assert dom.id == first_id and dom.state()[0] == DomainState.RUNNING
         assert conn.lookup_domain_by_name("napping").state()[0] == DomainState.PAUSED
@@ -106,22 +74,23 @@ def test_containers_survive_a_daemon_restart(daemon: Daemon, rootfs: str, how: s
 
 
 @pytest.mark.skipif(shutil.which("virsh") is None, reason="real virsh is not installed")
-def test_real_virsh_manages_containers_through_pyvirtd(daemon: Daemon, rootfs: str, tmp_path: Path) -> None:
+def test_real_virsh_manages_containers_through_pyvirtd(daemon: DaemonProcess, rootfs: str, tmp_path: Path) -> None:
     daemon.start()
+    uri = system_uri(daemon)
     xml = tmp_path / "v.xml"
     xml.write_text(container_xml("viaVirsh", rootfs, args=["-c", "exec sleep 1000"]))
-    virsh(daemon.uri, "define", str(xml))
-    virsh(daemon.uri, "start", "viaVirsh")
-    assert "running" in virsh(daemon.uri, "domstate", "viaVirsh")
-    virsh(daemon.uri, "suspend", "viaVirsh")
-    assert "paused" in virsh(daemon.uri, "domstate", "viaVirsh")
-    virsh(daemon.uri, "resume", "viaVirsh")
-    info = virsh(daemon.uri, "dominfo", "viaVirsh")
+    virsh(uri, "define", str(xml))
+    virsh(uri, "start", "viaVirsh")
+    assert "running" in virsh(uri, "domstate", "viaVirsh")
+    virsh(uri, "suspend", "viaVirsh")
+    assert "paused" in virsh(uri, "domstate", "viaVirsh")
+    virsh(uri, "resume", "viaVirsh")
+    info = virsh(uri, "dominfo", "viaVirsh")
     assert "OS Type:        exe" in info and "running" in info
-    virsh(daemon.uri, "destroy", "viaVirsh")
+    virsh(uri, "destroy", "viaVirsh")
     assert daemon.proc is not None and zombie_children(daemon.proc.pid) == []  # its monitor was reaped
-    virsh(daemon.uri, "undefine", "viaVirsh")
-    assert "viaVirsh" not in virsh(daemon.uri, "list", "--all")
+    virsh(uri, "undefine", "viaVirsh")
+    assert "viaVirsh" not in virsh(uri, "list", "--all")
 
 
 def _with_env(token: str) -> list[int]:
@@ -137,30 +106,30 @@ def _with_env(token: str) -> list[int]:
     return found
 
 
-def test_autostart_container_starts_with_the_daemon_before_any_client(daemon: Daemon, rootfs: str) -> None:
+def test_autostart_container_starts_with_the_daemon_before_any_client(daemon: DaemonProcess, rootfs: str) -> None:
     token = f"PYVIRT_AUTOSTART_TEST={daemon.root}"
     xml = container_xml(
         "early", rootfs, args=["-c", "exec sleep 1000"], env={"PYVIRT_AUTOSTART_TEST": str(daemon.root)}
     )
     daemon.start()
-    with pyvirt.open(daemon.uri) as conn:
+    with pyvirt.open(system_uri(daemon)) as conn:
         conn.define_domain(xml).set_autostart(True)
     daemon.stop()
     shutil.rmtree(daemon.root / "run")  # as a host reboot empties /run
     assert _with_env(token) == []
     daemon.start()  # the socket accepts only once the stateful drivers are up
     assert len(_with_env(token)) == 1
-    with pyvirt.open(daemon.uri) as conn:
+    with pyvirt.open(system_uri(daemon)) as conn:
         dom = conn.lookup_domain_by_name("early")
         assert dom.state()[0] == DomainState.RUNNING
         dom.destroy()
         dom.undefine()
 
 
-def test_a_container_that_ends_on_its_own_leaves_no_zombie(daemon: Daemon, rootfs: str) -> None:
+def test_a_container_that_ends_on_its_own_leaves_no_zombie(daemon: DaemonProcess, rootfs: str) -> None:
     """Its monitor is the daemon's child: the driver reaps it as the container ends."""
     daemon.start()
-    with pyvirt.open(daemon.uri) as conn:
+    with pyvirt.open(system_uri(daemon)) as conn:
         conn.create_domain(container_xml("brief", rootfs, args=["-c", "exit 0"]))
         deadline = time.monotonic() + 30
         while conn.list_domains(pyvirt.ListFilter.ACTIVE):

@@ -11,12 +11,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from test_lxc_daemon import Daemon, daemon  # noqa: F401 - the fixture
+from test_lxc_daemon import daemon, system_uri  # noqa: F401 - the fixture
 
 import pyvirt
 import pyvirt.lxc
+from pyvirt_daemon.process import DaemonProcess
 from pyvirt_lxc.testing import container_xml
 
 needs_virsh = pytest.mark.skipif(shutil.which("virsh") is None, reason="real virsh is not installed")
@@ -37,13 +39,18 @@ def _open_fds(pid: int) -> list[str]:
     return links
 
 
+class Served(NamedTuple):
+    daemon: DaemonProcess
+    uri: str
+
+
 @pytest.fixture
-def served(daemon: Daemon, rootfs: str) -> Iterator[Daemon]:  # noqa: F811
+def served(daemon: DaemonProcess, rootfs: str) -> Iterator[Served]:  # noqa: F811
     """The daemon running a container named ``boxed`` (its init a shell that sleeps)."""
     daemon.start()
-    with pyvirt.open(daemon.uri) as conn:
+    with pyvirt.open(system_uri(daemon)) as conn:
         conn.create_domain(container_xml("boxed", rootfs, args=["-c", "exec sleep 1000"]))
-    yield daemon
+    yield Served(daemon, system_uri(daemon))
 
 
 def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
@@ -51,14 +58,14 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 @needs_virsh
-def test_real_virsh_runs_a_command_inside_the_container(served: Daemon) -> None:
+def test_real_virsh_runs_a_command_inside_the_container(served: Served) -> None:
     done = _run(["virsh", "-c", served.uri, "lxc-enter-namespace", "boxed", "--noseclabel", "--", "/bin/hostname"])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "boxed"
 
 
 @needs_virsh
-def test_real_virsh_command_is_in_the_containers_pid_namespace(served: Daemon) -> None:
+def test_real_virsh_command_is_in_the_containers_pid_namespace(served: Served) -> None:
     """``$$`` of a shell started inside: a small PID of the container's namespace, not a host PID;
     its parent is outside the namespace, which the kernel shows as PID 0; its /proc is the
     container's."""
@@ -73,7 +80,7 @@ def test_real_virsh_command_is_in_the_containers_pid_namespace(served: Daemon) -
     assert init.split() == ["sleep", "1000"]  # the container's init, as its /proc shows it
 
 
-def test_pyvirsh_enters_through_pyvirtd(served: Daemon) -> None:
+def test_pyvirsh_enters_through_pyvirtd(served: Served) -> None:
     done = _run(
         [*PYVIRSH, "-c", served.uri, "lxc-enter-namespace", "boxed", "--", "/bin/sh", "-c", "hostname; echo $$"]
     )
@@ -84,7 +91,7 @@ def test_pyvirsh_enters_through_pyvirtd(served: Daemon) -> None:
     assert failed.returncode == 1 and "unexpected exit status 3" in failed.stderr
 
 
-def test_api_gives_namespace_fds_that_the_caller_owns(served: Daemon) -> None:
+def test_api_gives_namespace_fds_that_the_caller_owns(served: Served) -> None:
     with pyvirt.open(served.uri) as conn:
         dom = conn.lookup_domain_by_name("boxed")
         fds = pyvirt.lxc.open_namespace(dom)
@@ -116,8 +123,8 @@ def _init_pid(pid_ns: int) -> int:
     raise AssertionError("no init in that PID namespace")
 
 
-def test_read_only_connection_is_refused(served: Daemon) -> None:
-    ro = f"lxc+unix:///system?socket={served.socket.parent / 'pyvirt-sock-ro'}"
+def test_read_only_connection_is_refused(served: Served) -> None:
+    ro = served.daemon.uri(readonly=True, driver="lxc", path="/system")
     # the daemon refuses (a client that does not know its socket is read-only asks anyway)...
     with pyvirt.open(ro) as conn:
         dom = conn.lookup_domain_by_name("boxed")
@@ -133,7 +140,7 @@ def test_read_only_connection_is_refused(served: Daemon) -> None:
         assert done.returncode != 0 and "read only access prevents virDomainLxcOpenNamespace" in done.stderr
 
 
-def test_stopped_container_and_bad_calls_get_libvirt_errors(served: Daemon, rootfs: str) -> None:
+def test_stopped_container_and_bad_calls_get_libvirt_errors(served: Served, rootfs: str) -> None:
     with pyvirt.open(served.uri) as conn:
         conn.define_domain(container_xml("idle", rootfs, args=["-c", "exec sleep 1000"]))
         idle = conn.lookup_domain_by_name("idle")
@@ -146,26 +153,26 @@ def test_stopped_container_and_bad_calls_get_libvirt_errors(served: Daemon, root
         assert done.returncode != 0
 
 
-def test_the_daemon_keeps_no_descriptor(served: Daemon) -> None:
+def test_the_daemon_keeps_no_descriptor(served: Served) -> None:
     """Every descriptor passed is closed once sent; what a client needed goes with the client."""
-    assert served.proc is not None
-    before = sorted(_open_fds(served.proc.pid))
+    assert served.daemon.proc is not None
+    before = sorted(_open_fds(served.daemon.proc.pid))
     with pyvirt.open(served.uri) as conn:
         dom = conn.lookup_domain_by_name("boxed")
         for _ in range(5):
             for fd in pyvirt.lxc.open_namespace(dom):
                 os.close(fd)
         assert dom.state()[0] == pyvirt.DomainState.RUNNING  # a later reply: the fds were sent
-        during = _open_fds(served.proc.pid)
+        during = _open_fds(served.daemon.proc.pid)
     assert not any(link.split(":")[0] in _NS for link in during)
     deadline = time.monotonic() + 10  # the daemon notices the client left on its next loop turn
-    while added := [f for f in _open_fds(served.proc.pid) if f not in before]:
+    while added := [f for f in _open_fds(served.daemon.proc.pid) if f not in before]:
         assert time.monotonic() < deadline, f"left open in the daemon: {added}"
         time.sleep(0.05)
 
 
-def test_a_connection_to_another_driver_refuses_like_libvirtd(served: Daemon) -> None:
-    with pyvirt.open(f"test+unix:///default?socket={served.socket}") as conn:
+def test_a_connection_to_another_driver_refuses_like_libvirtd(served: Served) -> None:
+    with pyvirt.open(served.daemon.uri()) as conn:
         dom = conn.lookup_domain_by_name("test")
         with pytest.raises(
             pyvirt.PyvirtError, match="not supported by the connection driver: virDomainLxcOpenNamespace"
@@ -173,6 +180,6 @@ def test_a_connection_to_another_driver_refuses_like_libvirtd(served: Daemon) ->
             pyvirt.lxc.open_namespace(dom)
         assert dom.is_active()  # the connection is still usable
     if shutil.which("virsh"):
-        uri = f"test+unix:///default?socket={served.socket}"
-        done = _run(["virsh", "-c", uri, "lxc-enter-namespace", "test", "--noseclabel", "--", "/bin/true"])
+        virsh = ["virsh", "-c", served.daemon.uri()]
+        done = _run([*virsh, "lxc-enter-namespace", "test", "--noseclabel", "--", "/bin/true"])
         assert done.returncode != 0 and "virDomainLxcOpenNamespace" in done.stderr, done.stderr
