@@ -12,10 +12,9 @@ the SASL user from a private password file; libvirtd is skipped when not install
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,12 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon" / "tests"))
 
 from pki import PKI
-from tls_helpers import free_port, start, wait_for_port, write_auth_conf
+from test_tls_libvirtd import LIBVIRTD, TLSLibvirtd
+from tls_helpers import free_port, start, write_auth_conf
 
 import pyvirt
 from pyvirt_daemon import sasl
-
-LIBVIRTD = "/usr/sbin/libvirtd"
 
 
 def measure(uri: str, calls: int, opens: int) -> tuple[float, float, float]:
@@ -50,33 +48,12 @@ def measure(uri: str, calls: int, opens: int) -> tuple[float, float, float]:
     return statistics.median(open_times), statistics.median(round_trips), round_trips[int(len(round_trips) * 0.99)]
 
 
-def libvirtd_tls(workdir: Path, pki: PKI) -> tuple[subprocess.Popen[bytes], int] | None:
-    if not os.access(LIBVIRTD, os.X_OK) or os.geteuid() != 0:
-        return None
-    port = free_port()
-    (workdir / "drivers").mkdir(parents=True)
-    conf = workdir / "libvirtd.conf"
-    conf.write_text(
-        f'listen_tls = 1\nlisten_tcp = 0\nlisten_addr = "127.0.0.1"\ntls_port = "{port}"\nauth_tls = "none"\n'
-        f'unix_sock_dir = "{workdir}"\nca_file = "{pki.server_dir / "cacert.pem"}"\n'
-        f'cert_file = "{pki.server_dir / "servercert.pem"}"\nkey_file = "{pki.server_dir / "serverkey.pem"}"\n'
-    )
-    proc = subprocess.Popen(
-        [LIBVIRTD, "-f", str(conf), "-l", "-p", str(workdir / "pid")],
-        env=dict(os.environ, LIBVIRT_DRIVER_DIR=str(workdir / "drivers")),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
-    return proc, port
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--opens", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-tls-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-tls-") as tmp, contextlib.ExitStack() as running:
         base = Path(tmp)
         pki = PKI(base / "pki")
         pkipath = pki.client("bench")
@@ -84,10 +61,11 @@ def main() -> None:
         db.write_text(sasl.format_entry("bench", sasl.secret("bench password")) + "\n")
         os.environ["LIBVIRT_AUTH_FILE"] = str(write_auth_conf(base / "auth.conf", "bench", "bench password"))
         plain = start(base / "plain", pki.server_settings(free_port()))
+        running.callback(plain.stop)
         logins = start(
             base / "sasl", pki.server_settings(free_port(), auth_unix_rw="sasl", auth_tls="sasl", sasl_db=str(db))
         )
-        reference = libvirtd_tls(base / "libvirtd", pki)
+        running.callback(logins.stop)
 
         def tls(port: object) -> str:
             return f"test+tls://127.0.0.1:{port}/default?pkipath={pkipath}"
@@ -98,19 +76,15 @@ def main() -> None:
             ("pyvirtd TLS", lambda: tls(plain.settings["tls_port"])),
             ("pyvirtd TLS + SASL", lambda: tls(logins.settings["tls_port"])),
         ]
-        if reference is not None:
-            cases.append(("libvirtd TLS", lambda: tls(reference[1])))
-        try:
-            print(f"{'case':24} {'open ms':>9} {'rtt µs (median)':>16} {'rtt µs (p99)':>13}")
-            for name, uri in cases:
-                opened, median, p99 = measure(uri(), args.calls, args.opens)
-                print(f"{name:24} {opened * 1e3:9.2f} {median * 1e6:16.0f} {p99 * 1e6:13.0f}")
-        finally:
-            plain.stop()
-            logins.stop()
-            if reference is not None:
-                reference[0].send_signal(signal.SIGTERM)
-                reference[0].wait(15)
+        if os.access(LIBVIRTD, os.X_OK) and os.geteuid() == 0:
+            reference = TLSLibvirtd(base / "libvirtd", pki)
+            running.callback(reference.stop)
+            reference.start()
+            cases.append(("libvirtd TLS", lambda: reference.uri(pkipath)))
+        print(f"{'case':24} {'open ms':>9} {'rtt µs (median)':>16} {'rtt µs (p99)':>13}")
+        for name, uri in cases:
+            opened, median, p99 = measure(uri(), args.calls, args.opens)
+            print(f"{name:24} {opened * 1e3:9.2f} {median * 1e6:16.0f} {p99 * 1e6:13.0f}")
 
 
 if __name__ == "__main__":
