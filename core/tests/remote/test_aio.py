@@ -1,33 +1,15 @@
-"""pyvirt.aio: the API awaited, events as an async iterator, and an event loop that never waits."""
+"""pyvirt.aio: the API awaited and events as an async iterator (the loop never waiting on a remote
+server is test_aio_native's)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from fakeserver import FakeServer, Peer
 
 import pyvirt.aio
 from pyvirt.errors import NoDomainError, OperationDeniedError
-from pyvirt.rpc import remote_protocol as rp
-from pyvirt.rpc.message import Header
 from pyvirt.types import DomainEventType, DomainState
-
-SLOW_REPLY = 1.0
-"""Seconds the scripted server sits on a call; a blocked loop would stall at least this long."""
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[FakeServer]:
-    fake = FakeServer(tmp_path / "sock")
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 def test_the_api_awaited_on_a_local_driver() -> None:
@@ -73,38 +55,3 @@ def test_lifecycle_events_as_an_async_iterator() -> None:
             return [(e.domain.name, e.event) for e in seen]
 
     assert asyncio.run(scenario()) == [("test", DomainEventType.SUSPENDED), ("test", DomainEventType.RESUMED)]
-
-
-def test_a_slow_remote_call_does_not_stall_the_loop(server: FakeServer) -> None:
-    """A loop-lag probe ticks every 10 ms while the server sits on a call for a second."""
-
-    def slow(peer: Peer, header: Header, args: Any) -> Any:
-        time.sleep(SLOW_REPLY)
-        return rp.remote_connect_get_hostname_ret("slow-node")
-
-    server.replies[rp.REMOTE_PROC_CONNECT_GET_HOSTNAME] = slow
-
-    async def scenario() -> tuple[str, float, int]:
-        worst = 0.0
-        ticks = 0
-        stop = asyncio.Event()
-
-        async def probe() -> None:
-            nonlocal worst, ticks
-            while not stop.is_set():
-                before = time.monotonic()
-                await asyncio.sleep(0.01)
-                worst = max(worst, time.monotonic() - before - 0.01)
-                ticks += 1
-
-        async with pyvirt.aio.open(server.uri) as conn:
-            ticker = asyncio.create_task(probe())
-            hostname = await conn.get_hostname()
-            stop.set()
-            await ticker
-        return hostname, worst, ticks
-
-    hostname, worst, ticks = asyncio.run(scenario())
-    assert hostname == "slow-node"
-    assert worst < SLOW_REPLY / 2, f"the loop stalled {worst:.3f} s during the call"
-    assert ticks > 10
