@@ -22,6 +22,7 @@ from pyvirt.errors import (
     OperationFailedError,
     OperationInvalidError,
 )
+from pyvirt.filters import keeps
 from pyvirt.types import (
     DefinedDetail,
     DomainEventType,
@@ -103,7 +104,21 @@ class QemuConnection(
     def list_domains(self, filters: ListFilter) -> list[DomainRef]:
         with self.drv.lock:
             objs = list(self.drv.by_uuid.values())
-        return [o.ref for o in objs if _keep(o, filters, self.drv.layout)]
+        if not filters:
+            return [o.ref for o in objs]
+        layout = self.drv.layout
+        return [
+            o.ref
+            for o in objs
+            if keeps(
+                filters,
+                active=o.active,
+                persistent=o.persistent is not None,
+                autostart=o.autostart,
+                managed_save=layout.managed_save(o.name).exists(),
+                state=o.state,
+            )
+        ]
 
     def domain_lookup_by_name(self, name: str) -> DomainRef:
         with self.drv.lock:
@@ -472,32 +487,6 @@ def _set_current_memory(d: DomainDef, kib: int) -> None:
     if kib > d.memory_kib:
         raise InvalidArgumentError("invalid argument: cannot set memory higher than max memory")
     d.current_memory_kib = kib
-
-
-def _keep(obj: DomainObj, filters: ListFilter, layout: Layout) -> bool:
-    """libvirt's list filter: bits of one group OR, groups AND."""
-    if not filters:
-        return True
-    pairs = (
-        (obj.active, ListFilter.ACTIVE, ListFilter.INACTIVE),
-        (obj.persistent is not None, ListFilter.PERSISTENT, ListFilter.TRANSIENT),
-        (obj.autostart, ListFilter.AUTOSTART, ListFilter.NO_AUTOSTART),
-        (layout.managed_save(obj.name).exists(), ListFilter.MANAGEDSAVE, ListFilter.NO_MANAGEDSAVE),
-    )
-    for value, yes, no in pairs:
-        has_yes, has_no = bool(filters & yes), bool(filters & no)
-        if has_yes != has_no and value != has_yes:
-            return False
-    states = filters & (ListFilter.RUNNING | ListFilter.PAUSED | ListFilter.SHUTOFF | ListFilter.OTHER)
-    if states:
-        bit = {
-            DomainState.RUNNING: ListFilter.RUNNING,
-            DomainState.PAUSED: ListFilter.PAUSED,
-            DomainState.SHUTOFF: ListFilter.SHUTOFF,
-        }
-        if not states & bit.get(obj.state, ListFilter.OTHER):
-            return False
-    return True
 
 
 def _cpu_time(pid: int) -> int:

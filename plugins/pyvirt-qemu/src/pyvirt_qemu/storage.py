@@ -22,7 +22,7 @@ from pyvirt.errors import (
     OperationInvalidError,
     StorageVolExistsError,
 )
-from pyvirt.types import ListFilter, PoolInfo, PoolRef, PoolState, VolInfo, VolRef, VolType
+from pyvirt.types import PoolInfo, PoolRef, PoolState, VolInfo, VolRef, VolType
 from pyvirt.xml.storagepool import PoolDef
 from pyvirt.xml.storagevol import VolDef
 from pyvirt_qemu import qemuimg
@@ -302,18 +302,6 @@ class Pools:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
-
-
-def keep(obj: PoolObj, filters: ListFilter) -> bool:
-    for value, yes, no in (
-        (obj.active, ListFilter.ACTIVE, ListFilter.INACTIVE),
-        (obj.persistent, ListFilter.PERSISTENT, ListFilter.TRANSIENT),
-        (obj.autostart, ListFilter.AUTOSTART, ListFilter.NO_AUTOSTART),
-    ):
-        has_yes, has_no = bool(filters & yes), bool(filters & no)
-        if has_yes != has_no and value != has_yes:
-            return False
-    return True
 
 
 def vol_ref(obj: PoolObj, vol: VolDef) -> VolRef:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorDomain, NoStorageVolError, OperationInvalidError
+from pyvirt.filters import keeps
 from pyvirt.types import ListFilter, PoolInfo, PoolRef, VolInfo, VolRef
 from pyvirt_qemu import storage
 
@@ -18,7 +19,11 @@ class StorageCalls:
     def list_storage_pools(self, filters: ListFilter) -> list[PoolRef]:
         pools = self.drv.pools
         with pools.lock:
-            return [o.ref for o in pools.by_uuid.values() if storage.keep(o, filters)]
+            return [
+                o.ref
+                for o in pools.by_uuid.values()
+                if keeps(filters, active=o.active, persistent=o.persistent, autostart=o.autostart)
+            ]
 
     def pool_lookup_by_name(self, name: str) -> PoolRef:
         with self.drv.pools.lock:
