@@ -50,11 +50,8 @@ class Streams:
     """The open streams of one client, by serial; used from the event loop thread only."""
 
     def __init__(self, client: Client) -> None:
-        self._client = client
+        self.client = client
         self._open: dict[int, ServerStream] = {}
-
-    def __len__(self) -> int:
-        return len(self._open)
 
     def open(self, call: Header, inner: Stream, *, outgoing: bool) -> None:
         """Attach a stream for ``call``; ``outgoing``: the driver produces data (readstream)."""
@@ -68,7 +65,7 @@ class Streams:
     def incoming(self, header: Header, payload: bytes) -> None:
         stream = self._open.get(header.serial)
         if stream is None or header.proc != stream.call.proc:
-            log.debug("stream packet for no stream dropped", client=self._client.id, serial=header.serial)
+            log.debug("stream packet for no stream dropped", client=self.client.id, serial=header.serial)
             return
         stream.incoming(header, payload)
 
@@ -81,12 +78,6 @@ class Streams:
         streams, self._open = list(self._open.values()), {}
         for stream in streams:
             stream.close(abort=True)
-
-    # -- towards the client (loop thread) -------------------------------------------------
-
-    @property
-    def client(self) -> Client:
-        return self._client
 
 
 class ServerStream:
