@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from pyvirt.driver import DriverConnection, EventSink
@@ -42,7 +42,7 @@ from pyvirt.uri import URI
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import driver as drivers
 from pyvirt_qemu import lifecycle, node, prepare, saving
-from pyvirt_qemu.atomic import remove, write_atomic
+from pyvirt_qemu.atomic import remove
 from pyvirt_qemu.console import ConsoleCalls
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.domainops import DomainOpsCalls
@@ -154,7 +154,7 @@ class QemuConnection(
         with drv.lock:
             obj = self._claim(dfn)
             detail = DefinedDetail.UPDATED if obj is not None else DefinedDetail.ADDED
-            write_atomic(drv.layout.config_file(dfn.name), dfn.to_xml(inactive=True))
+            drv.save_config(dfn)
             if obj is None:
                 obj = DomainObj(persistent=dfn)
                 drv.add(obj)
@@ -370,7 +370,7 @@ class QemuConnection(
                     raise OperationInvalidError(
                         "Requested operation is not valid: cannot resize the maximum memory on an active domain"
                     )
-                self._change_config(obj, lambda d: _set_max_memory(d, kib))
+                self.drv.change_config(obj, lambda d: _set_max_memory(d, kib))
                 return
             if live:
                 lifecycle.require_active(obj)
@@ -386,7 +386,7 @@ class QemuConnection(
                 obj.live.current_memory_kib = kib
                 write_status(self.drv.layout.status_file(obj.name), obj)
             if config:
-                self._change_config(obj, lambda d: _set_current_memory(d, kib))
+                self.drv.change_config(obj, lambda d: _set_current_memory(d, kib))
 
     def domain_set_vcpus(self, uuid: str, count: int, scope: ModifyScope) -> None:
         """Live: hot-plug vCPUs up to the maximum (unplugging needs the guest's co-operation and
@@ -417,7 +417,7 @@ class QemuConnection(
                         )
                     d.current_vcpus = count
 
-                self._change_config(obj, change)
+                self.drv.change_config(obj, change)
 
     def _hotplug_vcpus(self, obj: DomainObj, count: int) -> None:
         monitor = lifecycle.monitor_of(obj)
@@ -455,17 +455,6 @@ class QemuConnection(
         if rss is not None:
             stats["rss"] = rss
         return stats
-
-    def _change_config(self, obj: DomainObj, change: Callable[[DomainDef], None]) -> None:
-        """Apply ``change`` to a copy of the persistent definition and store it durably."""
-        if obj.persistent is None:
-            raise OperationInvalidError(
-                "Requested operation is not valid: transient domains do not have any persistent config"
-            )
-        new = obj.persistent.copy()
-        change(new)
-        write_atomic(self.drv.layout.config_file(new.name), new.to_xml(inactive=True))
-        obj.persistent = new
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pyvirt.errors import ErrorDomain, OperationInvalidError
 from pyvirt.types import DomainRef, DomainState, ShutoffReason
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.parser import parse_document
@@ -70,6 +71,16 @@ class DomainObj:
     @property
     def ref(self) -> DomainRef:
         return DomainRef(self.name, self.uuid, self.id)
+
+
+def persistent_of(obj: DomainObj) -> DomainDef:
+    """The persistent definition a config change applies to; a transient domain has none."""
+    if obj.persistent is None:
+        raise OperationInvalidError(
+            "Requested operation is not valid: transient domains do not have any persistent config",
+            domain=ErrorDomain.QEMU,
+        )
+    return obj.persistent
 
 
 def write_status(path: Path, obj: DomainObj) -> None:

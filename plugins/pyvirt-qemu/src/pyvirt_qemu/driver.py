@@ -33,7 +33,7 @@ from pyvirt.types import (
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import lifecycle, process
 from pyvirt_qemu.atomic import remove, write_atomic
-from pyvirt_qemu.domain import DomainObj, Status, read_status
+from pyvirt_qemu.domain import DomainObj, Status, persistent_of, read_status
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.monitor import Monitor, MonitorError
 from pyvirt_qemu.storage import Pools
@@ -185,6 +185,21 @@ class QemuDriver:
                     self.emit(obj.ref, event, detail)
             except Exception as exc:
                 log.warning("autostart failed", domain=obj.name, error=str(exc))
+
+    # -- persistent configs -------------------------------------------------------------------
+
+    def save_config(self, dfn: DomainDef) -> None:
+        """Store ``dfn`` durably as its domain's persistent config."""
+        write_atomic(self.layout.config_file(dfn.name), dfn.to_xml(inactive=True))
+
+    def change_config(self, obj: DomainObj, change: Callable[[DomainDef], None]) -> None:
+        """Apply ``change`` to a copy of the persistent definition, store it, then adopt it (a
+        failed change or write leaves the domain's config as it was)."""
+        new = persistent_of(obj).copy()
+        change(new)
+        new.invalidate()
+        self.save_config(new)
+        obj.persistent = new
 
     # -- bookkeeping --------------------------------------------------------------------------
 

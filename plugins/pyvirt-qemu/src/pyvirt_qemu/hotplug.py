@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -21,9 +20,8 @@ from pyvirt.types import ModifyScope
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.parser import parse_document
 from pyvirt_qemu import devices, lifecycle
-from pyvirt_qemu.atomic import write_atomic
 from pyvirt_qemu.command import escape
-from pyvirt_qemu.domain import DomainObj, write_status
+from pyvirt_qemu.domain import DomainObj, persistent_of, write_status
 from pyvirt_qemu.monitor import MonitorError
 
 if TYPE_CHECKING:
@@ -44,13 +42,13 @@ class HotplugCalls:
             if el.tag == "interface" and el.find("mac") is None:
                 etree.SubElement(el, "mac", address=_random_mac())
             if config:
-                _check_new(_persistent(obj), el)
+                _check_new(persistent_of(obj), el)
             if live:
                 assert obj.live is not None
                 _check_new(obj.live, el)
                 _attach_live(self.drv, obj, _copy(el))
             if config:
-                _change_config(self.drv, obj, lambda d: _insert(d, _copy(el)))
+                self.drv.change_config(obj, lambda d: _insert(d, _copy(el)))
 
     def domain_detach_device(self, uuid: str, xml: str, scope: ModifyScope) -> None:
         el = _parse(xml)
@@ -58,12 +56,12 @@ class HotplugCalls:
         with obj.job:
             live, config = _targets(obj, scope)
             if config:
-                _find(_persistent(obj), el)  # fails before anything changes
+                _find(persistent_of(obj), el)  # fails before anything changes
             if live:
                 assert obj.live is not None
                 _detach_live(self.drv, obj, _find(obj.live, el))
             if config:
-                _change_config(self.drv, obj, lambda d: _remove(_find(d, el)))
+                self.drv.change_config(obj, lambda d: _remove(_find(d, el)))
 
 
 def _parse(xml: str) -> etree._Element:
@@ -86,15 +84,6 @@ def _targets(obj: DomainObj, scope: ModifyScope) -> tuple[bool, bool]:
     if live and not obj.active:
         raise OperationInvalidError("Requested operation is not valid: domain is not running", domain=ErrorDomain.QEMU)
     return live, config
-
-
-def _persistent(obj: DomainObj) -> DomainDef:
-    if obj.persistent is None:
-        raise OperationInvalidError(
-            "Requested operation is not valid: transient domains do not have any persistent config",
-            domain=ErrorDomain.QEMU,
-        )
-    return obj.persistent
 
 
 def _key(el: etree._Element) -> tuple[str, str]:
@@ -145,14 +134,6 @@ def _remove(el: etree._Element) -> None:
     parent = el.getparent()
     assert parent is not None
     parent.remove(el)
-
-
-def _change_config(drv: QemuDriver, obj: DomainObj, change: Callable[[DomainDef], None]) -> None:
-    new = _persistent(obj).copy()
-    change(new)
-    new.invalidate()
-    write_atomic(drv.layout.config_file(new.name), new.to_xml(inactive=True))
-    obj.persistent = new
 
 
 def _random_mac() -> str:

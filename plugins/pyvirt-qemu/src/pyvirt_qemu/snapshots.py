@@ -317,7 +317,4 @@ def _point_at(drv: QemuDriver, obj: DomainObj, target: str, overlay: str) -> Non
             change(obj.live)
             write_status(drv.layout.status_file(obj.name), obj)
         if obj.persistent is not None:
-            new = obj.persistent.copy()
-            change(new)
-            write_atomic(drv.layout.config_file(new.name), new.to_xml(inactive=True))
-            obj.persistent = new
+            drv.change_config(obj, change)
