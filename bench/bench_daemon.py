@@ -1,10 +1,10 @@
 """pyvirtd next to libvirtd: round trip and calls per second, same load generator, same run.
 
-    .venv/bin/python bench/bench_daemon.py [--seconds 3] [--clients 1,8,64] [--libvirtd SOCKET]
+    .venv/bin/python bench/bench_daemon.py [--seconds 3] [--clients 1,8,64]
 
-Starts a pyvirtd in a private root (the helper the tests use) and measures, against it and
-against a running libvirtd (default ``/run/libvirt/libvirt-sock``; start one with
-``bash shared/tools/start-libvirtd.sh``; skipped when absent):
+Starts a pyvirtd in a private root and a private libvirtd 9.0 (the helpers the tests use:
+``DaemonProcess`` and the checkout conftest's ``ReferenceLibvirtd``, test driver only; libvirtd
+is skipped, with a note, when it is not installed or this is not root) and measures, on each:
 
 * round trip: one client, one getVersion (or lookupByName) call at a time, median and p99;
 * calls/s with N clients, each a connection of its own doing one call at a time (as real
@@ -18,6 +18,7 @@ phase lasts ``--seconds``.  Prints a table and the ratios pyvirtd/libvirtd.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import socket
@@ -25,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from pyvirt.rpc import remote_protocol as rp
 from pyvirt.rpc.message import FrameReader, Header, MessageType, Status, pack_message
 from pyvirt_daemon.process import DaemonProcess
 
+CHECKOUT = Path(__file__).resolve().parents[1]
 GET_VERSION = rp.REMOTE_PROC_CONNECT_GET_VERSION
 LOOKUP = rp.REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME
 
@@ -255,10 +258,8 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(name: str, path: str, pid: int | None, args: argparse.Namespace) -> dict[str, float]:
-    result: dict[str, float] = {}
-    if pid is not None:
-        result["daemon cpu us/call"] = cpu_per_call(path, pid)
+def measure(name: str, path: str, pid: int, args: argparse.Namespace) -> dict[str, float]:
+    result: dict[str, float] = {"daemon cpu us/call": cpu_per_call(path, pid)}
     for label, proc in (("getVersion", GET_VERSION), ("lookup", LOOKUP)):
         times = round_trips(path, proc, args.seconds)
         times.sort()
@@ -271,12 +272,31 @@ def measure(name: str, path: str, pid: int | None, args: argparse.Namespace) -> 
     return result
 
 
+@contextlib.contextmanager
+def reference_libvirtd() -> Iterator[tuple[str, int] | None]:
+    """A private libvirtd's read-write socket and pid, as the tests start it; None (said on
+    stderr) where it cannot run."""
+    sys.path.insert(0, str(CHECKOUT))
+    from conftest import LIBVIRTD, ReferenceLibvirtd
+
+    if not os.access(LIBVIRTD, os.X_OK) or os.geteuid() != 0:
+        print(f"libvirtd not measured: it needs {LIBVIRTD} and root", file=sys.stderr)
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-libvirtd-") as tmp:
+        daemon = ReferenceLibvirtd(Path(tmp))
+        daemon.start()
+        try:
+            yield os.fspath(daemon.socket), int((daemon.workdir / "libvirtd.pid").read_text())
+        finally:
+            daemon.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--clients", default="1,8,64")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
-    parser.add_argument("--libvirtd", default="/run/libvirt/libvirt-sock")
     parser.add_argument("--defines", type=int, metavar="N", help="instead: define and undefine N domains")
     parser.add_argument(
         "--load", metavar="CLIENTSxCALLS", help="instead: the load run, e.g. 200x100000 (clients, calls in all)"
@@ -294,13 +314,9 @@ def main() -> int:
         with DaemonProcess(Path(tmp), settings) as daemon:
             assert daemon.proc is not None
             rows["pyvirtd"] = measure("pyvirtd", os.fspath(daemon.socket), daemon.proc.pid, args)
-    if Path(args.libvirtd).exists():
-        pid_file = Path("/run/libvirtd-ref.pid")
-        pid = int(pid_file.read_text()) if pid_file.exists() else None
-        rows["libvirtd"] = measure("libvirtd", args.libvirtd, pid, args)
-    else:
-        print(f"no libvirtd at {args.libvirtd}: start one with shared/tools/start-libvirtd.sh", file=sys.stderr)
-
+    with reference_libvirtd() as libvirtd:
+        if libvirtd is not None:
+            rows["libvirtd"] = measure("libvirtd", *libvirtd, args)
     keys = [k for k in rows["pyvirtd"] if all(k in r for r in rows.values())]
     names = list(rows)
     print(f"{'':28}" + "".join(f"{n:>12}" for n in names) + ("       ratio" if len(names) == 2 else ""))
@@ -319,9 +335,9 @@ def defines_run(args: argparse.Namespace) -> int:
         with DaemonProcess(Path(tmp), {"log_level": "warning"}) as daemon:
             assert daemon.proc is not None
             rows["pyvirtd"] = defines(os.fspath(daemon.socket), daemon.proc.pid, args.defines)
-    pid_file = Path("/run/libvirtd-ref.pid")
-    if Path(args.libvirtd).exists() and pid_file.exists():
-        rows["libvirtd"] = defines(args.libvirtd, int(pid_file.read_text()), args.defines)
+    with reference_libvirtd() as libvirtd:
+        if libvirtd is not None:
+            rows["libvirtd"] = defines(*libvirtd, args.defines)
     names = list(rows)
     print(f"{'':20}" + "".join(f"{n:>12}" for n in names))
     for key in rows["pyvirtd"]:
