@@ -68,7 +68,8 @@ except libvirt.libvirtError:
     pass
 dom = conn.defineXML(xml)
 for _ in range(runs):
-    line = sys.stdin.readline()
+    if not sys.stdin.readline():  # the bench stopped early
+        break
     t = time.perf_counter(); dom.create(); assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
     start = time.perf_counter() - t
     t = time.perf_counter(); dom.destroy(); assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
@@ -163,11 +164,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pq-bench-", dir="/tmp") as tmp:
         root = Path(tmp) / "root"
         conn = pyvirt.open(f"qemu:///embed?root={root}")
-        t = time.perf_counter()
-        dom = conn.define_domain(guest_xml("pyvirt-bench", virt_type))
-        dom.start()
-        first_start = time.perf_counter() - t
-        dom.destroy()
         have_libvirt = Path("/run/libvirt/libvirt-sock").exists() and Path("/usr/bin/python3").exists()
         libvirt = Libvirt(virt_type, args.runs) if have_libvirt else None
         rows: dict[str, tuple[list[float], list[float]]] = {
@@ -175,21 +171,31 @@ def main() -> int:
             "libvirt": ([], []),
             "bare qemu": ([], []),
         }
-        for _ in range(args.runs):
-            for name, run in (
-                ("pyvirt", lambda: pyvirt_round(dom)),
-                ("libvirt", libvirt.round if libvirt else None),
-                ("bare qemu", lambda: floor_round(Path(tmp), virt_type == "kvm")),
-            ):
-                if run is None:
-                    continue
-                start, stop = run()
-                rows[name][0].append(start)
-                rows[name][1].append(stop)
-        if libvirt:
-            libvirt.close()
-        dom.undefine()
-        conn.close()
+        try:
+            t = time.perf_counter()
+            dom = conn.define_domain(guest_xml("pyvirt-bench", virt_type))
+            dom.start()
+            first_start = time.perf_counter() - t
+            dom.destroy()
+            for _ in range(args.runs):
+                for name, run in (
+                    ("pyvirt", lambda: pyvirt_round(dom)),
+                    ("libvirt", libvirt.round if libvirt else None),
+                    ("bare qemu", lambda: floor_round(Path(tmp), virt_type == "kvm")),
+                ):
+                    if run is None:
+                        continue
+                    start, stop = run()
+                    rows[name][0].append(start)
+                    rows[name][1].append(stop)
+        finally:  # no guest outlives the bench, on either side
+            if libvirt:
+                libvirt.close()
+            for guest in conn.list_domains():
+                if guest.is_active():
+                    guest.destroy()
+                guest.undefine()
+            conn.close()
     accel_name = "kvm" if virt_type == "kvm" else "tcg"
     print(f"guest: diskless, 128 MiB, 1 vCPU, machine pc, accel {accel_name}; {args.runs} runs")
     print(f"pyvirt first define+start on a fresh root (capability probe included): {first_start * 1000:.1f} ms")
