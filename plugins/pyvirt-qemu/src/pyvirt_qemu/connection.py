@@ -22,6 +22,7 @@ from pyvirt.errors import (
     OperationFailedError,
     OperationInvalidError,
 )
+from pyvirt.files import remove
 from pyvirt.filters import keeps
 from pyvirt.types import (
     DefinedDetail,
@@ -42,7 +43,6 @@ from pyvirt.uri import URI
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import driver as drivers
 from pyvirt_qemu import lifecycle, node, prepare, saving
-from pyvirt_qemu.atomic import remove
 from pyvirt_qemu.console import ConsoleCalls
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.domainops import DomainOpsCalls

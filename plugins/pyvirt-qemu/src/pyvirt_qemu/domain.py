@@ -16,10 +16,10 @@ from pathlib import Path
 from lxml import etree
 
 from pyvirt.errors import ErrorDomain, OperationInvalidError
+from pyvirt.files import write_atomic
 from pyvirt.types import DomainRef, DomainState, ShutoffReason
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.parser import parse_document
-from pyvirt_qemu.atomic import write_atomic
 from pyvirt_qemu.monitor import Monitor
 
 

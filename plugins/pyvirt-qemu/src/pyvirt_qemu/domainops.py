@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from pyvirt.errors import ErrorDomain, InvalidArgumentError, OperationInvalidError
+from pyvirt.files import remove
 from pyvirt.types import BlockStats, DomainRef, InterfaceStats
 from pyvirt.xml.canonical import serialize
 from pyvirt_qemu import lifecycle, probe, saving
-from pyvirt_qemu.atomic import remove
 from pyvirt_qemu.domain import DomainObj
 from pyvirt_qemu.prepare import ARCH, DEFAULT_EMULATOR
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pyvirt.driver import EventSink
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain, NoDomainError
+from pyvirt.files import remove, write_atomic
 from pyvirt.log import get_logger
 from pyvirt.types import (
     DomainEvent,
@@ -32,7 +33,6 @@ from pyvirt.types import (
 )
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import lifecycle, process
-from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.domain import DomainObj, Status, persistent_of, read_status
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.monitor import Monitor, MonitorError

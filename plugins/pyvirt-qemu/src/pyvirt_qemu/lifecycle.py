@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from pyvirt.errors import ErrorDomain, OperationFailedError, OperationInvalidError
+from pyvirt.files import remove
 from pyvirt.types import (
     DomainEventType,
     DomainState,
@@ -37,7 +38,6 @@ from pyvirt.types import (
 )
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import command, layout, probe, process, support, tap
-from pyvirt_qemu.atomic import remove
 from pyvirt_qemu.devices import aliases
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.monitor import Monitor, MonitorError

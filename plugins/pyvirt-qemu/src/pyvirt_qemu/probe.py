@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from pyvirt.errors import ErrorDomain, OperationFailedError
+from pyvirt.files import write_atomic
 from pyvirt_qemu import process
-from pyvirt_qemu.atomic import write_atomic
 from pyvirt_qemu.monitor import Monitor
 
 PROBE_TIMEOUT = 20.0

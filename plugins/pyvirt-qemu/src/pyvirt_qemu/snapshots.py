@@ -29,6 +29,7 @@ from pyvirt.errors import (
     OperationInvalidError,
     UnsupportedError,
 )
+from pyvirt.files import remove, write_atomic
 from pyvirt.types import (
     DomainEventType,
     DomainState,
@@ -39,7 +40,6 @@ from pyvirt.types import (
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.snapshot import SnapshotDef, SnapshotDisk
 from pyvirt_qemu import lifecycle, qemuimg
-from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.domain import DomainObj, write_status
 
 if TYPE_CHECKING:

@@ -22,11 +22,11 @@ from pyvirt.errors import (
     OperationInvalidError,
     StorageVolExistsError,
 )
+from pyvirt.files import remove, write_atomic
 from pyvirt.types import PoolInfo, PoolRef, PoolState, VolInfo, VolRef, VolType
 from pyvirt.xml.storagepool import PoolDef
 from pyvirt.xml.storagevol import VolDef
 from pyvirt_qemu import qemuimg
-from pyvirt_qemu.atomic import remove, write_atomic
 from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.support import UnsupportedConfigError
 
