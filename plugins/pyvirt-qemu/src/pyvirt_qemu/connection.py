@@ -8,7 +8,6 @@ messages and codes for the same situations.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +41,7 @@ from pyvirt.types import (
 from pyvirt.uri import URI
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import driver as drivers
-from pyvirt_qemu import lifecycle, node, prepare, saving
+from pyvirt_qemu import lifecycle, node, prepare, process, saving
 from pyvirt_qemu.console import ConsoleCalls
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.domainops import DomainOpsCalls
@@ -51,8 +50,6 @@ from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.snapshots import SnapshotCalls
 from pyvirt_qemu.storagecalls import StorageCalls
 from pyvirt_qemu.support import QEMU_NS
-
-_CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
 
 
 class QemuConnection(
@@ -315,7 +312,7 @@ class QemuConnection(
         memory = dfn.current_memory_kib
         cpu_time = 0
         if obj.active:
-            cpu_time = _cpu_time(obj.pid)
+            cpu_time = process.cpu_time(obj.pid)
             if obj.monitor is not None and dfn.root.find("devices/memballoon[@model='virtio']") is not None:
                 try:
                     memory = int(obj.monitor.execute("query-balloon")["actual"]) // 1024
@@ -476,16 +473,6 @@ def _set_current_memory(d: DomainDef, kib: int) -> None:
     if kib > d.memory_kib:
         raise InvalidArgumentError("invalid argument: cannot set memory higher than max memory")
     d.current_memory_kib = kib
-
-
-def _cpu_time(pid: int) -> int:
-    """utime + stime of the QEMU process, in nanoseconds (what libvirt reports as CPU time)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) * _CLOCK_TICK_NS
 
 
 def _rss_kib(pid: int) -> int | None:

@@ -19,7 +19,7 @@ from pyvirt.errors import ErrorDomain, InvalidArgumentError, OperationInvalidErr
 from pyvirt.files import remove
 from pyvirt.types import BlockStats, DomainRef, InterfaceStats
 from pyvirt.xml.canonical import serialize
-from pyvirt_qemu import lifecycle, probe, saving
+from pyvirt_qemu import lifecycle, probe, process, saving
 from pyvirt_qemu.domain import DomainObj
 from pyvirt_qemu.prepare import ARCH, DEFAULT_EMULATOR
 
@@ -93,15 +93,13 @@ class DomainOpsCalls:
         )  # fmt: skip
 
     def domain_stats(self, uuid: str) -> dict[str, int | str]:
-        from pyvirt_qemu.connection import _cpu_time
-
         obj = self.drv.get(uuid)
         dfn = obj.definition
         out: dict[str, int | str] = {"state.state": int(obj.state), "state.reason": int(obj.reason)}
         if not obj.active:
             return out
         monitor = lifecycle.monitor_of(obj)
-        out["cpu.time"] = _cpu_time(obj.pid)
+        out["cpu.time"] = process.cpu_time(obj.pid)
         out["balloon.current"] = dfn.current_memory_kib
         out["balloon.maximum"] = dfn.memory_kib
         out["vcpu.current"] = dfn.current_vcpus

@@ -45,18 +45,35 @@ def spawn(argv: Sequence[str], log_path: Path, keep_fds: Sequence[int]) -> int:
         os.close(null_fd)
 
 
-def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot (``/proc/PID/stat`` field 22), or
-    ``None`` when no such process exists (or it is a zombie, which is as good as gone)."""
+_CLOCK_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """``/proc/PID/stat`` from field 3 (state) on, or ``None`` when there is no such process;
+    the command name before it may hold spaces and parentheses, so it is cut at the last ``)``."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2 :].split()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (``/proc/PID/stat`` field 22), or
+    ``None`` when no such process exists (or it is a zombie, which is as good as gone)."""
+    fields = _stat(pid)
+    if fields is None:
+        return None
     if fields[0] == "Z":
         reap(pid)
         return None
     return int(fields[19])
+
+
+def cpu_time(pid: int) -> int:
+    """utime + stime (fields 14 and 15), in nanoseconds: what libvirt reports as CPU time."""
+    fields = _stat(pid)
+    return 0 if fields is None else (int(fields[11]) + int(fields[12])) * _CLOCK_TICK_NS
 
 
 def is_same(pid: int, started: int | None) -> bool:
