@@ -31,12 +31,14 @@ from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import keepalive_protocol as kp
 from pyvirt.rpc.message import (
     FRAME_MIN,
+    LEN_SIZE,
     MESSAGE_MAX,
     FrameError,
     FrameReader,
     Header,
     MessageType,
     Status,
+    decode_header,
     encode_error,
     encode_message,
     keepalive_ping,
@@ -58,12 +60,11 @@ if TYPE_CHECKING:
 log = get_logger("pyvirtd.client")
 
 _ids = itertools.count(1)
-_LEN_HEADER = struct.Struct(">IIIiiIi")
 _CALL = MessageType.CALL
 _OK = Status.OK
 _KEEPALIVE = kp.KEEPALIVE_PROGRAM
 _STREAM_TYPES = (MessageType.STREAM, MessageType.STREAM_HOLE)
-_COUNT = struct.Struct(">I")
+_UINT = struct.Struct(">I")  # an XDR unsigned int: a length word, a descriptor count
 _FD_RETRY = 0.005
 """Seconds between attempts to pass descriptors while the socket is full (rare: a reply
 with descriptors is small and the client waits for it)."""
@@ -321,7 +322,7 @@ class Client(asyncio.Protocol):
             reply = Header(header.prog, header.vers, header.proc, mtype, header.serial, _OK)
             packet = pack_message(reply, codec, value)
             if mtype == MessageType.REPLY_WITH_FDS:
-                packet = encode_message(reply, _COUNT.pack(len(fds)) + packet[FRAME_MIN:])
+                packet = encode_message(reply, _UINT.pack(len(fds)) + packet[FRAME_MIN:])
         except XDRError as exc:
             _close_all(fds)
             self._error(header, InternalError(f"internal error: cannot encode the reply: {exc}"))
@@ -403,9 +404,9 @@ class Client(asyncio.Protocol):
         """A packet longer than libvirt allows: tell the caller why before dropping it."""
         if self._reader.pending != len(data) or len(data) < FRAME_MIN:
             return
-        length, prog, vers, proc, mtype, serial, _status = _LEN_HEADER.unpack_from(data, 0)
-        if length - 4 > MESSAGE_MAX and mtype == _CALL:
-            header = Header(prog, vers, proc, mtype, serial, _OK)
+        (length,) = _UINT.unpack_from(data, 0)
+        header = decode_header(data, LEN_SIZE)
+        if length - LEN_SIZE > MESSAGE_MAX and header.type == _CALL:
             self._error(header, rpc_error(f"packet {length} bytes received from client too large, want {MESSAGE_MAX}"))
 
     # -- keepalive ---------------------------------------------------------------------------------
