@@ -7,10 +7,10 @@ import pyvirt
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import ModifyScope
+from pyvirt_daemon.handlers.domain import AFFECT_CONFIG, AFFECT_LIVE
 from pyvirt_daemon.handlers.table import check_flags, serves
 from pyvirt_daemon.session import Session
 
-AFFECT_LIVE, AFFECT_CONFIG = 1, 2
 TYPED_LLONG, TYPED_STRING = 3, 7
 
 
