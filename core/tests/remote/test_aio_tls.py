@@ -14,9 +14,11 @@ pytest.importorskip("pyvirt_daemon", reason="pyvirtd (the daemon/ distribution) 
 pytest.importorskip("trustme")
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "daemon" / "tests"))  # pyvirtd's PKI helpers
 
+import trustme
 from pki import PKI
 from tls_helpers import free_port, start
 
+import pyvirt
 import pyvirt.aio
 from pyvirt.aio.remote import AsyncRPCClient
 from pyvirt.errors import ConnectError
@@ -61,3 +63,34 @@ def test_a_refused_client_certificate_is_an_error(daemon: DaemonProcess, pki: PK
 
     with pytest.raises(ConnectError):
         asyncio.run(scenario())
+
+
+def _refusal(uri: str) -> tuple[str, str]:
+    """The message each client gives for ``uri``: threaded, then asyncio-native."""
+    with pytest.raises(ConnectError) as threaded:
+        pyvirt.open(uri)
+
+    async def scenario() -> None:
+        await pyvirt.aio.open(uri)
+
+    with pytest.raises(ConnectError) as native:
+        asyncio.run(scenario())
+    return str(threaded.value), str(native.value)
+
+
+def test_failures_read_as_the_threaded_clients(daemon: DaemonProcess, pki: PKI) -> None:
+    """Same words for an untrusted server, a refused client and nobody listening."""
+    distrust = pki.client("ok-distrust")
+    trustme.CA(organization_name="elsewhere").cert_pem.write_to_path(str(distrust / "cacert.pem"))
+    threaded, native = _refusal(_uri(daemon, distrust))
+    assert "is not trusted" in native
+    assert threaded == native
+
+    threaded, native = _refusal(_uri(daemon, pki.client("mallory")))
+    assert "refused" in native
+    assert threaded == native
+
+    closed = f"test+tls://127.0.0.1:{free_port()}/default?pkipath={pki.client('ok-bob')}"
+    threaded, native = _refusal(closed)
+    assert "unable to connect to server at '127.0.0.1:" in native
+    assert threaded == native

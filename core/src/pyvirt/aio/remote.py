@@ -20,14 +20,14 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from pyvirt.aio._bridge import await_only, run_sync
 from pyvirt.connection import Connection
-from pyvirt.errors import ConnectError, ConnectionLostError, ErrorCode, ErrorDomain, PyvirtError
+from pyvirt.errors import ConnectionLostError, ErrorCode, ErrorDomain, PyvirtError
 from pyvirt.events import EventBus
 from pyvirt.log import get_logger
 from pyvirt.remote.client import EventHandler, RPCClient, pack_call, server_error
 from pyvirt.remote.driver import RemoteConnection
 from pyvirt.remote.opening import handshake
 from pyvirt.remote.target import Target, resolve
-from pyvirt.remote.transport import Transport
+from pyvirt.remote.transport import Transport, connect_failed
 from pyvirt.rpc import keepalive_protocol as kp
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.rpc.message import FrameReader, MessageType, Status, decode_payload, keepalive_ping, keepalive_pong
@@ -324,59 +324,51 @@ _Link = tuple[asyncio.Transport, _Wire, _StreamInfo]
 
 
 async def _connect(target: Target) -> _Link:
-    """The asyncio transport ``target`` names, with the same errors as the threaded connectors."""
+    """The asyncio transport ``target`` names, failing with the threaded connectors' errors."""
     loop = asyncio.get_running_loop()
     wire = _Wire()
     try:
         if target.transport == "unix":
             transport, _ = await loop.create_unix_connection(lambda: wire, str(target.socket_path))
             return transport, wire, _StreamInfo(encrypted=False, secure=True)
-        if target.transport == "tcp":
-            transport, _ = await loop.create_connection(lambda: wire, str(target.host), int(target.port or 0))
-            transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return transport, wire, _StreamInfo(encrypted=False, secure=False)
+        transport, _ = await loop.create_connection(lambda: wire, str(target.host), int(target.port or 0))
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        message = (
-            f"Failed to connect socket to '{target.socket_path}': {reason}"
-            if target.transport == "unix"
-            else f"unable to connect to server at '{target.address}': {reason}"
-        )
-        raise ConnectError(message, code=ErrorCode.SYSTEM_ERROR, domain=ErrorDomain.RPC) from exc
-    return await _connect_tls(target, wire)
+        raise connect_failed(target, exc) from exc
+    transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if target.transport == "tcp":
+        return transport, wire, _StreamInfo(encrypted=False, secure=False)
+    try:
+        return await _start_tls(target, transport, wire)
+    except BaseException:
+        transport.close()
+        raise
 
 
-async def _connect_tls(target: Target, wire: _Wire) -> _Link:
-    """x509 TLS with libvirt's rules (:mod:`pyvirt.remote.tls` builds the context), then the
-    server's one-byte verdict on our certificate (taken off the front of the stream)."""
+async def _start_tls(target: Target, plain: asyncio.Transport, wire: _Wire) -> _Link:
+    """x509 TLS over the connected socket with libvirt's rules (:mod:`pyvirt.remote.tls` builds
+    the context and words the failures), then the server's one-byte verdict on our certificate
+    (taken off the front of the stream)."""
     from pyvirt.remote import tls
 
     verify = not target.flag("no_verify")
     context = tls.client_context(tls.client_files(target.uri.param("pkipath")), verify)
-    host = str(target.host)
     loop = asyncio.get_running_loop()
     try:
-        transport, _ = await asyncio.wait_for(
-            loop.create_connection(
-                lambda: wire, host, int(target.port or 0), ssl=context, server_hostname=host if verify else ""
-            ),
-            tls.HANDSHAKE_TIMEOUT,
-        )
-        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await asyncio.wait_for(asyncio.shield(wire.arrived), tls.HANDSHAKE_TIMEOUT)
-    except (TimeoutError, OSError) as exc:
-        raise ConnectError(
-            f"TLS connection to {target.address} failed: {exc}", code=ErrorCode.AUTH_FAILED, domain=ErrorDomain.RPC
-        ) from exc
+        async with asyncio.timeout(tls.HANDSHAKE_TIMEOUT):
+            transport = await loop.start_tls(plain, wire, context, server_hostname=str(target.host) if verify else "")
+            if transport is None:  # (only for a protocol that cannot take TLS: not ours)
+                raise ConnectionResetError("the TLS session could not start")
+            await asyncio.shield(wire.arrived)
+    except TimeoutError as exc:
+        raise tls.session_failed(target, TimeoutError("timed out")) from exc
+    except OSError as exc:
+        raise tls.session_failed(target, exc) from exc
     verdict = bytes(wire.early[:1])
     del wire.early[:1]
-    if verdict != tls.CONFIRMED:
+    refused = tls.verdict_refusal(verdict)
+    if refused is not None:
         transport.close()
-        raise ConnectError(
-            f"TLS session with {target.address} refused: the server did not accept our certificate",
-            code=ErrorCode.AUTH_FAILED,
-            domain=ErrorDomain.RPC,
-        )
+        raise tls.session_failed(target, PermissionError(refused))
     return transport, wire, _StreamInfo(encrypted=True, secure=True)
 
 

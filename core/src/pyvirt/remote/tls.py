@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain
 from pyvirt.remote.target import Target
+from pyvirt.remote.transport import connect_failed
 
 CA_FILE = "/etc/pki/CA/cacert.pem"
 CERT_FILE = "/etc/pki/libvirt/clientcert.pem"
@@ -157,13 +158,9 @@ class TLSTransport:
             confirmation = self.recv(1)
         finally:
             self._sock.settimeout(None)
-        if not confirmation:
-            raise PermissionError(
-                "the server closed the connection after the TLS handshake: the server did not accept our "
-                "certificate (is it signed by a CA the server trusts?)"
-            )
-        if confirmation != CONFIRMED:
-            raise PermissionError("server verification (of our certificate or IP address) failed")
+        refused = verdict_refusal(confirmation)
+        if refused is not None:
+            raise PermissionError(refused)
 
     @property
     def version(self) -> str | None:
@@ -246,6 +243,35 @@ def _packets(view: memoryview) -> Iterator[memoryview]:
         yield view
 
 
+def verdict_refusal(confirmation: bytes) -> str | None:
+    """Why the server's one-byte verdict on our certificate refuses the session; None when it
+    accepts it."""
+    if not confirmation:
+        return (
+            "the server closed the connection after the TLS handshake: the server did not accept our "
+            "certificate (is it signed by a CA the server trusts?)"
+        )
+    if confirmation != CONFIRMED:
+        return "server verification (of our certificate or IP address) failed"
+    return None
+
+
+def session_failed(target: Target, exc: OSError) -> ConnectError:
+    """The error for a TLS handshake (or verdict: a :class:`PermissionError`) that failed after
+    the socket connected; shared with :mod:`pyvirt.aio.remote`."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        if exc.verify_code in (_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH):
+            return _error(f"Certificate's owner does not match the hostname {target.host}", ErrorCode.AUTH_FAILED)
+        return _error(
+            f"The server certificate of {target.address} is not trusted: {exc.verify_message}", ErrorCode.AUTH_FAILED
+        )
+    if isinstance(exc, ssl.SSLError):
+        return _error(f"TLS handshake with {target.address} failed: {refusal(exc)}", ErrorCode.AUTH_FAILED)
+    if isinstance(exc, PermissionError):
+        return _error(f"TLS session with {target.address} refused: {exc}", ErrorCode.AUTH_FAILED)
+    return _error(f"TLS handshake with {target.address} failed: {exc.strerror or exc}")
+
+
 def connect_tls(target: Target) -> TLSTransport:
     """Connect, present our certificate, check the server's (unless ``no_verify``)."""
     verify = not target.flag("no_verify")
@@ -254,26 +280,12 @@ def connect_tls(target: Target) -> TLSTransport:
     try:
         sock = socket.create_connection((host, int(target.port or 0)), timeout=HANDSHAKE_TIMEOUT)
     except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        raise _error(f"unable to connect to server at '{target.address}': {reason}", ErrorCode.SYSTEM_ERROR) from exc
+        raise connect_failed(target, exc) from exc
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     transport = TLSTransport(sock, context, host if verify else None)
     try:
         transport.handshake(HANDSHAKE_TIMEOUT)
-    except ssl.SSLCertVerificationError as exc:
-        sock.close()
-        if exc.verify_code in (_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH):
-            raise _error(f"Certificate's owner does not match the hostname {host}", ErrorCode.AUTH_FAILED) from exc
-        raise _error(
-            f"The server certificate of {target.address} is not trusted: {exc.verify_message}", ErrorCode.AUTH_FAILED
-        ) from exc
-    except ssl.SSLError as exc:
-        sock.close()
-        raise _error(f"TLS handshake with {target.address} failed: {refusal(exc)}", ErrorCode.AUTH_FAILED) from exc
-    except PermissionError as exc:  # the server's verdict on our certificate
-        sock.close()
-        raise _error(f"TLS session with {target.address} refused: {exc}", ErrorCode.AUTH_FAILED) from exc
     except OSError as exc:
         sock.close()
-        raise _error(f"TLS handshake with {target.address} failed: {exc.strerror or exc}") from exc
+        raise session_failed(target, exc) from exc
     return transport

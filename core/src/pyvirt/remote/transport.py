@@ -8,7 +8,6 @@ and ``ext`` plug in by adding a connector to :data:`CONNECTORS` that returns a
 
 from __future__ import annotations
 
-import errno
 import os
 import select
 import socket
@@ -76,6 +75,18 @@ class SocketTransport:
         self._sock.close()
 
 
+def connect_failed(target: Target, exc: OSError) -> ConnectError:
+    """libvirt's message for a daemon that could not be reached (the threaded connectors, TLS's
+    included, and :mod:`pyvirt.aio.remote`'s share it)."""
+    reason = os.strerror(exc.errno) if exc.errno else str(exc)
+    where = (
+        f"Failed to connect socket to '{target.socket_path}'"
+        if target.transport == "unix"
+        else f"unable to connect to server at '{target.address}'"
+    )
+    return ConnectError(f"{where}: {reason}", code=ErrorCode.SYSTEM_ERROR, domain=ErrorDomain.RPC)
+
+
 def connect_unix(target: Target) -> Transport:
     path = str(target.socket_path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -83,11 +94,7 @@ def connect_unix(target: Target) -> Transport:
         sock.connect(path)
     except OSError as exc:
         sock.close()
-        raise ConnectError(
-            f"Failed to connect socket to '{path}': {os.strerror(exc.errno or errno.EIO)}",
-            code=ErrorCode.SYSTEM_ERROR,
-            domain=ErrorDomain.RPC,
-        ) from exc
+        raise connect_failed(target, exc) from exc
     from pyvirt.remote.fdpass import UnixTransport  # it builds on SocketTransport
 
     return UnixTransport(sock)
@@ -97,12 +104,7 @@ def connect_tcp(target: Target) -> Transport:
     try:
         sock = socket.create_connection((str(target.host), int(target.port or 0)))
     except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        raise ConnectError(
-            f"unable to connect to server at '{target.address}': {reason}",
-            code=ErrorCode.SYSTEM_ERROR,
-            domain=ErrorDomain.RPC,
-        ) from exc
+        raise connect_failed(target, exc) from exc
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return SocketTransport(sock, secure=False)
 
