@@ -15,18 +15,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pyvirt_lxc import libc
+import pyvirt.lxc
+from pyvirt.errors import PyvirtError
 from pyvirt_lxc.cgroups import ContainerCgroup
 from pyvirt_lxc.container import reset_signals
 
-_ORDER = (
-    ("user", libc.CLONE_NEWUSER),
-    ("ipc", libc.CLONE_NEWIPC),
-    ("uts", libc.CLONE_NEWUTS),
-    ("net", libc.CLONE_NEWNET),
-    ("pid", libc.CLONE_NEWPID),
-    ("mnt", libc.CLONE_NEWNS),
-)
+_ORDER = ("user", "ipc", "uts", "net", "pid", "mnt")
 _ENV = {"PATH": "/bin:/usr/bin:/sbin:/usr/sbin", "HOME": "/", "TERM": "linux", "container": "lxc-libvirt"}
 
 
@@ -42,7 +36,7 @@ def open_namespaces(pid: int) -> list[int]:
     kernel has (the host's own user namespace too: joining it is a no-op a client skips)."""
     fds: list[int] = []
     try:
-        for name, _flag in _ORDER:
+        for name in _ORDER:
             try:
                 fds.append(os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC))
             except FileNotFoundError:
@@ -55,23 +49,18 @@ def open_namespaces(pid: int) -> list[int]:
 
 
 def _join(pid: int, cgroup_dirs: Sequence[str]) -> None:
+    """Join the container's cgroups (while the host's cgroup mounts are still visible), then its
+    namespaces through :func:`pyvirt.lxc.enter_namespace`, the generic client's join; in a
+    user namespace the command runs as its root."""
     for path in cgroup_dirs:
         with open(os.path.join(path, "cgroup.procs"), "w") as f:
             f.write(str(os.getpid()))
-    fds = []
-    for name, flag in _ORDER:
-        theirs = f"/proc/{pid}/ns/{name}"
-        if name == "user" and os.stat(theirs).st_ino == os.stat(f"/proc/self/ns/{name}").st_ino:
-            continue
-        fds.append((os.open(theirs, os.O_RDONLY | os.O_CLOEXEC), flag))
-    for fd, flag in fds:
-        libc.setns(fd, flag)
-        os.close(fd)
-        if flag == libc.CLONE_NEWUSER:
-            os.setgroups([])
-            os.setresgid(0, 0, 0)
-            os.setresuid(0, 0, 0)
-    os.chdir("/")
+    new_user = os.stat(f"/proc/{pid}/ns/user").st_ino != os.stat("/proc/self/ns/user").st_ino
+    pyvirt.lxc.enter_namespace(open_namespaces(pid))
+    if new_user:
+        os.setgroups([])
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
 
 
 def main(args: Sequence[str]) -> int:
@@ -83,8 +72,9 @@ def main(args: Sequence[str]) -> int:
         return 2
     try:
         _join(pid, cgroup_dirs)
-    except OSError as exc:
-        print(f"cannot enter the container: {exc.strerror or exc}", file=sys.stderr)
+    except (OSError, PyvirtError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"cannot enter the container: {why}", file=sys.stderr)
         return 125
     child = os.fork()
     if child == 0:

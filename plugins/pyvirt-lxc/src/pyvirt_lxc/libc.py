@@ -1,6 +1,6 @@
 """The few Linux system calls Python 3.11 lacks, through ctypes.
 
-``os.unshare``/``os.setns`` arrive only in Python 3.12 and ``pivot_root``/``mount`` never did;
+``os.unshare`` arrives only in Python 3.12 and ``pivot_root``/``mount`` never did;
 each wrapper raises :class:`OSError` with the real errno so callers can say what failed.
 """
 
@@ -40,7 +40,6 @@ _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _libc.unshare.argtypes = [ctypes.c_int]
-_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
 _libc.sethostname.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 _libc.syscall.restype = ctypes.c_long
@@ -58,10 +57,6 @@ def _b(text: str | None) -> bytes | None:
 
 def unshare(flags: int) -> None:
     _check(_libc.unshare(flags), "unshare")
-
-
-def setns(fd: int, nstype: int) -> None:
-    _check(_libc.setns(fd, nstype), "setns")
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
