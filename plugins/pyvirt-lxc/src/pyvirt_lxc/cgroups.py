@@ -126,7 +126,6 @@ class ContainerCgroup:
         a hybrid host's controller-less v2 hierarchy not at all.
         """
         v1 = {path for ctrl, path in self._v1.items() if ctrl != "cpu" or cpu_tuning}
-        v1 |= {self._v1[c] for c in ("memory", "cpuacct", "freezer", "devices") if c in self._v1}
         for path in v1:
             os.makedirs(path, exist_ok=True)
         uses_v2 = any(self.layout.backend(r) == "v2" for r in _WANTED if r != "cpu" or cpu_tuning)
