@@ -123,7 +123,6 @@ class FdStream:
         self._lock = threading.Lock()
         self._closed = False
         self._users = 0  # readers and writers inside poll/read/write right now
-        self._released = False
 
     def _wait(self, events: int) -> bool:
         """True when the fd is ready, False when the stream was closed meanwhile."""
@@ -147,8 +146,7 @@ class FdStream:
     def _leave(self) -> None:
         with self._lock:
             self._users -= 1
-            release = self._closed and self._users == 0 and not self._released
-            self._released = self._released or release
+            release = self._closed and self._users == 0  # (no one enters once closed: true once)
         if release:
             self._release()
 
@@ -193,8 +191,7 @@ class FdStream:
                 return
             self._closed = True
             os.write(self._wake_w, b"x")
-            release = self._users == 0 and not self._released
-            self._released = self._released or release
+            release = self._users == 0
         # A reader or writer inside poll sees the wake-up byte; the last one out closes the
         # fds.  Closing them under its feet would let their numbers be reused (a forced console
         # takeover opens the new console at once) and leave it polling someone else's fds.
