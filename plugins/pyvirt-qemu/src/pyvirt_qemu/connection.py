@@ -12,6 +12,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+from pyvirt import hostinfo
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import (
     DomainExistsError,
@@ -82,16 +83,16 @@ class QemuConnection(
         return socket.gethostname()
 
     def get_node_info(self) -> NodeInfo:
-        return node.node_info()
+        return hostinfo.node_info()
 
     def get_capabilities(self) -> str:
         return node.capabilities_xml(self.drv.layout)
 
     def get_free_memory(self) -> int:
-        return node.free_memory()
+        return hostinfo.free_memory()
 
     def get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
-        return [node.free_memory()][start_cell : start_cell + max_cells]
+        return [hostinfo.free_memory()][start_cell : start_cell + max_cells]
 
     def get_security_model(self) -> tuple[str, str]:
         return ("", "")

@@ -1,4 +1,4 @@
-"""Facts about the host: node info, free memory, and the capabilities document.
+"""The capabilities document and the version: what the host offers QEMU guests.
 
 The capabilities document follows libvirt's format, built from /proc and from the default
 emulator's probed capabilities (:mod:`.probe`), so tools that read libvirt's find the same
@@ -7,13 +7,11 @@ elements here.
 
 from __future__ import annotations
 
-import os
 import platform
-from pathlib import Path
 
 from lxml import etree
 
-from pyvirt.types import NodeInfo
+from pyvirt.hostinfo import node_info
 from pyvirt.xml.canonical import serialize
 from pyvirt_qemu import probe
 from pyvirt_qemu.layout import Layout
@@ -22,28 +20,6 @@ from pyvirt_qemu.prepare import ARCH, DEFAULT_EMULATOR
 
 def emulator_caps(layout: Layout) -> probe.EmulatorCaps:
     return probe.capabilities(DEFAULT_EMULATOR, layout.cache)
-
-
-def _meminfo() -> dict[str, int]:
-    out = {}
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        out[key] = int(rest.split()[0])
-    return out
-
-
-def free_memory() -> int:
-    return _meminfo()["MemFree"] * 1024
-
-
-def node_info() -> NodeInfo:
-    cpus = os.cpu_count() or 1
-    mhz = 0
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("cpu MHz"):
-            mhz = int(float(line.split(":")[1]))
-            break
-    return NodeInfo(platform.machine(), _meminfo()["MemTotal"], cpus, mhz, 1, 1, cpus, 1)
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:

@@ -102,22 +102,18 @@ class SnapshotCalls:
                     domain=ErrorDomain.QEMU,
                 )
             if snap.state in ("running", "paused"):
-                if obj.active:
+                was_active = obj.active
+                if was_active:
                     _hmp(obj, f"loadvm {name}")
-                    if snap.state == "running" and obj.state == DomainState.PAUSED:
-                        lifecycle.monitor_of(obj).execute("cont")
-                    with drv.lock:
-                        obj.state = DomainState.RUNNING if snap.state == "running" else DomainState.PAUSED
-                        obj.reason = RunningReason.FROM_SNAPSHOT
-                        write_status(drv.layout.status_file(obj.name), obj)
                 else:
                     lifecycle.start(drv, obj, paused=True, extra_args=("-loadvm", name))
-                    if snap.state == "running":
-                        lifecycle.monitor_of(obj).execute("cont")
-                    with drv.lock:
-                        obj.state = DomainState.RUNNING if snap.state == "running" else DomainState.PAUSED
-                        obj.reason = RunningReason.FROM_SNAPSHOT
-                        write_status(drv.layout.status_file(obj.name), obj)
+                if snap.state == "running" and obj.state == DomainState.PAUSED:
+                    lifecycle.monitor_of(obj).execute("cont")
+                with drv.lock:
+                    obj.state = DomainState.RUNNING if snap.state == "running" else DomainState.PAUSED
+                    obj.reason = RunningReason.FROM_SNAPSHOT
+                    write_status(drv.layout.status_file(obj.name), obj)
+                if not was_active:
                     drv.emit(obj.ref, DomainEventType.STARTED, StartedDetail.FROM_SNAPSHOT)
             else:
                 if obj.active:
