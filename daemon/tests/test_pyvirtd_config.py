@@ -3,13 +3,13 @@ and file, and a daemon that does not start on a bad file."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from pyvirtd_helpers import virsh
+from tls_helpers import free_port
 
 from pyvirt_daemon.config import Config, ConfigError, load
 from pyvirt_daemon.process import DaemonProcess
@@ -134,16 +134,9 @@ def test_second_daemon_with_same_root_refused(pyvirtd: DaemonProcess) -> None:
     assert pyvirtd.proc is not None and pyvirtd.proc.poll() is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 @pytest.mark.needs_libvirt("virsh")
 def test_loopback_tcp_serves_virsh(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     settings = {
         "listen_tcp": True,
         "listen_tls": False,

@@ -17,7 +17,7 @@ import pytest
 from pki import PKI
 from pyvirtd_helpers import normalize, virsh
 from test_pyvirtd_virsh import DOMAIN_XML, LOCAL, NETWORK_XML, READ_ONLY_COMMANDS, SEQUENCES, _same
-from tls_helpers import free_port, start, wait_for_port
+from tls_helpers import free_port, start
 
 from pyvirt_daemon.process import DaemonProcess
 
@@ -34,8 +34,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
 def _both(root: Path, pki: PKI) -> tuple[DaemonProcess, dict[str, str]]:
     tcp_port = free_port()
     settings = pki.server_settings(free_port(), listen_tcp=True, auth_tcp="none", tcp_port=str(tcp_port))
-    daemon = start(root, settings)
-    wait_for_port(tcp_port)
+    daemon = start(root, settings)  # started with --listen: up once both ports accept
     pkipath = pki.client("virsh-matrix")
     uris = {
         "tcp": f"test+tcp://127.0.0.1:{tcp_port}/default",

@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tls_helpers import free_port
 
 from pyvirt_daemon import config
 from pyvirt_daemon.process import DaemonProcess
@@ -37,12 +38,6 @@ def _blocks(section: str, lang: str) -> list[str]:
 def _commands(section: str) -> list[str]:
     lines = (line.split("  #")[0].strip() for block in _blocks(section, "sh") for line in block.splitlines())
     return [line for line in lines if line]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _run(command: str) -> subprocess.CompletedProcess[str]:
@@ -83,7 +78,7 @@ def test_tcp_section_runs(tmp_path: Path) -> None:
     section = _section("Plain TCP")
     (snippet,) = _blocks(section, "toml")
     documented_port = str(tomllib.loads(snippet)["tcp_port"])
-    port = _free_port()
+    port = free_port()
     with _daemon(snippet, tmp_path / "tcp", port) as daemon:
         (command,) = _commands(section)
         done = _run(command.replace(f":{documented_port}/", f":{port}/"))
@@ -119,4 +114,4 @@ def test_admin_section_runs(tmp_path: Path) -> None:
 def test_plain_tcp_off_loopback_is_refused_as_documented(tmp_path: Path) -> None:
     snippet = _blocks(_section("Plain TCP"), "toml")[0].replace('"127.0.0.1"', '"0.0.0.0"')
     with pytest.raises(config.ConfigError, match=r"use listen_tls \(TLS"):
-        _daemon(snippet, tmp_path / "tcp", _free_port())
+        _daemon(snippet, tmp_path / "tcp", free_port())
