@@ -44,7 +44,7 @@ class SaveCalls:
     def domain_save(self, uuid: str, path: str) -> None:
         obj = self.drv.get(uuid)
         with obj.job:
-            _save(self.drv, obj, Path(path))
+            save_to(self.drv, obj, Path(path))
 
     def domain_restore(self, path: str) -> DomainRef:
         dfn, offset = _read_header(Path(path))
@@ -61,19 +61,15 @@ class SaveCalls:
         return obj.ref
 
 
-def save_to(drv: QemuDriver, obj: DomainObj, path: Path) -> None:
-    """Save ``obj`` (its job held) to ``path`` and stop it: :meth:`SaveCalls.domain_save` and
-    managed save alike."""
-    _save(drv, obj, path)
-
-
 def restore_into(drv: QemuDriver, obj: DomainObj, path: Path, paused: bool) -> None:
     """Start ``obj`` (its job held, inactive) from the image at ``path``."""
     dfn, offset = _read_header(path)
     _restore(drv, obj, dfn, path, offset, paused)
 
 
-def _save(drv: QemuDriver, obj: DomainObj, path: Path) -> None:
+def save_to(drv: QemuDriver, obj: DomainObj, path: Path) -> None:
+    """Save ``obj`` (its job held) to ``path`` and stop it: :meth:`SaveCalls.domain_save` and
+    managed save alike."""
     monitor = lifecycle.monitor_of(obj)
     was_running = obj.state == DomainState.RUNNING
     if was_running:
