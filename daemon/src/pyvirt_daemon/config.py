@@ -19,6 +19,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from pyvirt.remote.target import DEFAULT_SOCKET_DIR, TCP_PORT, TLS_PORT
+
 AUTH_SCHEMES = ("none", "sasl", "polkit")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
@@ -37,9 +39,9 @@ class Config:
     listen_tls: bool = True
     listen_tcp: bool = False
     listen_addr: str = "0.0.0.0"
-    tcp_port: int = 16509
-    tls_port: int = 16514
-    unix_sock_dir: str = "/run/pyvirt"
+    tcp_port: int = TCP_PORT
+    tls_port: int = TLS_PORT
+    unix_sock_dir: str = DEFAULT_SOCKET_DIR
     unix_sock_group: str = ""
     unix_sock_ro_perms: int = 0o777
     unix_sock_rw_perms: int = 0o700

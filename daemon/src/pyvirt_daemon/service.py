@@ -16,10 +16,12 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from pyvirt.remote import target
 from pyvirt_daemon.config import Config, ConfigError
 
-SOCK_RW = "pyvirt-sock"
-SOCK_RO = "pyvirt-sock-ro"
+# The names the remote driver connects to by default, so client and daemon agree by construction.
+SOCK_RW = target.RW_SOCKET_NAME
+SOCK_RO = target.RO_SOCKET_NAME
 SOCK_ADMIN = "pyvirt-admin-sock"
 
 
