@@ -53,7 +53,6 @@ from pyvirt.rpc.message import (
     encode_message,
     keepalive_ping,
     keepalive_pong,
-    pack_message,
     split_fds,
 )
 from pyvirt.rpc.procedure import Procedure
@@ -418,17 +417,10 @@ class RPCClient:
     def open_stream(self, procedure: int, args: Any = None) -> ClientStream:
         """Make a call that opens a stream (console, upload, download) and return the stream.
         It is routed before the call goes out, so data sent right after the reply finds it."""
-        proc = self._procedures[procedure]
-        serial = next(self._serials)
-        header = Header(self._program, self._version, procedure, MessageType.CALL, serial, Status.OK)
-        try:
-            packet = pack_message(header, proc.args, args)
-        except XDRError as exc:
-            raise InvalidArgumentError(f"cannot send {proc.name}: {exc}") from exc
-        stream = ClientStream(self, procedure, serial)
+        call, packet = self._prepare(procedure, args, True)
+        stream = ClientStream(self, procedure, call.serial)
         with self._lock:
-            self._streams[serial] = stream
-        call = _Call(serial, proc)
+            self._streams[call.serial] = stream
         try:
             self._launch([call], packet)
             self._finish(call)
