@@ -8,6 +8,7 @@ reading its XML, as the name alone proves nothing.
 from __future__ import annotations
 
 import pyvirt
+from pyvirt.errors import ErrorDomain, NoDomainSnapshotError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt_daemon.handlers.table import check_flags, serves
@@ -78,8 +79,6 @@ def has_current(
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, "domain_snapshot_current")
 def current(s: Session, args: rp.remote_domain_snapshot_current_args) -> rp.remote_domain_snapshot_current_ret:
-    from pyvirt.errors import ErrorDomain, NoDomainSnapshotError
-
     check_flags(args.flags, 0, "virDomainSnapshotCurrent")
     dom = _dom(s, args.dom)
     name = dom.current_snapshot()
@@ -108,7 +107,6 @@ def has_metadata(
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT, "domain_snapshot_get_xml")
 def get_parent(s: Session, args: rp.remote_domain_snapshot_get_parent_args) -> rp.remote_domain_snapshot_get_parent_ret:
-    from pyvirt.errors import ErrorDomain, NoDomainSnapshotError
     from pyvirt.xml.snapshot import SnapshotDef
 
     check_flags(args.flags, 0, "virDomainSnapshotGetParent")

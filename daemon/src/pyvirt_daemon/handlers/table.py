@@ -64,7 +64,7 @@ _ACRONYMS = {
 # Which libvirt source file (hence virErrorDomain) holds the public API, by a word of the
 # procedure's name; the first match wins, so domain calls about devices stay domain calls.
 _ERROR_DOMAINS = (
-    ("DOMAIN_SNAPSHOT", ErrorDomain(35)),  # VIR_FROM_DOMAIN_SNAPSHOT
+    ("DOMAIN_SNAPSHOT", ErrorDomain.DOMAIN_SNAPSHOT),
     ("DOMAIN_", ErrorDomain.DOMAIN),
     ("NWFILTER", ErrorDomain(33)),  # VIR_FROM_NWFILTER
     ("NETWORK_", ErrorDomain.NETWORK),
