@@ -243,7 +243,7 @@ class LxcConnection(ConsoleCalls, DriverConnection):
             if entry is None:
                 entry = self._node.entries[definition.uuid] = Entry(None)
             try:
-                self._start(entry, definition, paused)
+                _start(self._node, entry, definition, paused)
             except BaseException:
                 if fresh:
                     del self._node.entries[definition.uuid]
@@ -256,12 +256,8 @@ class LxcConnection(ConsoleCalls, DriverConnection):
             if entry.runtime is not None:
                 raise _invalid("domain is already running")
             assert entry.config is not None
-            self._start(entry, entry.config, paused)
+            _start(self._node, entry, entry.config, paused)
             return entry.ref()
-
-    def _start(self, entry: Entry, definition: DomainDef, paused: bool) -> None:
-        """Start ``definition`` for ``entry``; shared by create, autostart and reboot."""
-        _start(self._node, entry, definition, paused)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -310,7 +306,7 @@ class LxcConnection(ConsoleCalls, DriverConnection):
                 self._node.sinks = sinks
             if entry.config is None:
                 self._node.entries[live.uuid] = entry
-            _start(self._node, entry, live, False, domain_id=runtime.id, announce=False)
+            _restart(self._node, entry, live, runtime.id)
 
     def domain_suspend(self, uuid: str) -> None:
         with self._node.lock:
