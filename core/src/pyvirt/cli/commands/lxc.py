@@ -4,6 +4,8 @@ Like virsh, pyvirsh asks the driver for descriptors on the container's namespace
 (:func:`pyvirt.lxc.open_namespace`: in this process for ``lxc:///embed``, passed over pyvirtd's
 unix socket otherwise), then joins them itself in a forked child, which forks again (only a
 child of a process that joined a PID namespace is inside it) and execs the command there.
+Unlike virsh it does not join the container's cgroups: virsh finds them from the domain ID,
+which is a host PID in libvirt's LXC driver and a counter in pyvirt's.
 ``console`` is generic (:mod:`pyvirt.cli.commands.console`).
 """
 
