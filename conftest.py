@@ -15,7 +15,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -72,14 +72,32 @@ class ReferenceLibvirtd:
     ``LIBVIRT_DRIVER_DIR`` points at an empty directory so only the drivers built into
     libvirt.so (test, remote) load: it shares no state with a system libvirtd and needs no
     qemu.conf, cgroups or /run/libvirt.  Tests compare pyvirt against it on the same machine.
+    ``settings`` are libvirtd.conf lines (values written as libvirtd.conf spells them) on top of
+    the defaults, e.g. TLS in place of TCP; ``env`` is the environment it is started with.
     """
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, **settings: str) -> None:
         self.workdir = workdir
         self.sock_dir = workdir / "run"
         self.socket = self.sock_dir / "libvirt-sock"
         self.socket_ro = self.sock_dir / "libvirt-sock-ro"
         self.tcp_port = _free_port()
+        self.tls_port = _free_port()
+        self.log = workdir / "libvirtd.log"
+        self.settings = {
+            "listen_tls": "0",
+            "listen_tcp": "1",
+            "listen_addr": '"127.0.0.1"',
+            "tcp_port": f'"{self.tcp_port}"',
+            "tls_port": f'"{self.tls_port}"',
+            "auth_tcp": '"none"',
+            "auth_unix_rw": '"none"',
+            "auth_unix_ro": '"none"',
+            "unix_sock_dir": f'"{self.sock_dir}"',
+            "log_outputs": f'"3:file:{self.log}"',
+            **settings,
+        }
+        self.env = dict(os.environ, LIBVIRT_DRIVER_DIR=str(workdir / "no-driver-modules"))
         self._process: subprocess.Popen[bytes] | None = None
 
     def uri(self, transport: str = "unix", path: str = "/default", read_only: bool = False) -> str:
@@ -87,31 +105,31 @@ class ReferenceLibvirtd:
             return f"test+tcp://127.0.0.1:{self.tcp_port}{path}"
         return f"test+unix://{path}?socket={self.socket_ro if read_only else self.socket}"
 
-    def start(self) -> None:
-        empty = self.workdir / "no-driver-modules"
-        for folder in (empty, self.sock_dir):
+    def start(self) -> ReferenceLibvirtd:
+        for folder in (self.workdir / "no-driver-modules", self.sock_dir):
             folder.mkdir(parents=True, exist_ok=True)
         conf = self.workdir / "libvirtd.conf"
-        conf.write_text(
-            'listen_tls = 0\nlisten_tcp = 1\nlisten_addr = "127.0.0.1"\n'
-            f'tcp_port = "{self.tcp_port}"\nauth_tcp = "none"\nauth_unix_rw = "none"\n'
-            f'auth_unix_ro = "none"\nunix_sock_dir = "{self.sock_dir}"\n'
-            f'log_outputs = "3:file:{self.workdir / "libvirtd.log"}"\n'
-        )
-        env = dict(os.environ, LIBVIRT_DRIVER_DIR=str(empty))
+        conf.write_text("".join(f"{key} = {value}\n" for key, value in self.settings.items()))
         self._process = subprocess.Popen(
             [LIBVIRTD, "-l", "-f", str(conf), "-p", str(self.workdir / "libvirtd.pid")],
-            env=env,
+            env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        ports = [
+            port
+            for flag, port in (("listen_tcp", self.tcp_port), ("listen_tls", self.tls_port))
+            if self.settings[flag] == "1"
+        ]
         deadline = time.monotonic() + 20
-        while not (self.socket.exists() and _accepts_tcp(self.tcp_port)):
+        while not (self.socket.exists() and all(_accepts_tcp(port) for port in ports)):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"reference libvirtd did not come up (log in {self.workdir})")
+                text = self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
+                raise RuntimeError(f"reference libvirtd did not come up:\n{text[-4000:]}")
             time.sleep(0.05)
+        return self
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -153,3 +171,20 @@ def reference_libvirtd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ref
         yield daemon
     finally:
         daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def make_libvirtd() -> Iterator[Callable[..., ReferenceLibvirtd]]:
+    """Builds (unstarted) private libvirtds configured otherwise than ``reference_libvirtd``,
+    e.g. listening for TLS; any a test left running are stopped at the end of the run."""
+    made: list[ReferenceLibvirtd] = []
+
+    def make(workdir: Path, **settings: str) -> ReferenceLibvirtd:
+        made.append(ReferenceLibvirtd(workdir, **settings))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for daemon in made:
+            daemon.stop()
