@@ -15,6 +15,7 @@ import pwd
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pyvirt.connection import LIBRARY_VERSION
 from pyvirt.errors import ErrorDomain, InternalError, InvalidArgumentError, PyvirtError, UnsupportedError
 from pyvirt.rpc import admin_protocol as ap
 from pyvirt_daemon import logsetup
@@ -109,8 +110,6 @@ def connect_close(s: AdminSession, args: None) -> None:
 
 @_handles(ap.ADMIN_PROC_CONNECT_GET_LIB_VERSION)
 def lib_version(s: AdminSession, args: None) -> ap.admin_connect_get_lib_version_ret:
-    from pyvirt.connection import LIBRARY_VERSION
-
     s.check_open()
     return ap.admin_connect_get_lib_version_ret(LIBRARY_VERSION.number)
 
