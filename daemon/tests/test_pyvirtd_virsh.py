@@ -141,20 +141,24 @@ def test_event_loop_sees_lifecycle_events(pyvirtd: DaemonProcess) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    wanted = {
+        "event 'lifecycle' for domain 'test': Suspended Paused",
+        "event 'lifecycle' for domain 'test': Resumed Unpaused",
+    }
+    lines: list[str] = []
     try:
         deadline = time.monotonic() + 20
-        lines: list[str] = []
-        # the watcher registers asynchronously: repeat the change until it reports
-        while time.monotonic() < deadline and not lines:
+        # the watcher registers asynchronously, possibly between a suspend and its resume:
+        # repeat the pair until it has reported both
+        while time.monotonic() < deadline and not wanted <= set(lines):
             assert virsh(pyvirtd.uri(), "suspend test; resume test").returncode == 0
             time.sleep(0.5)
-            lines = [line for line in _read_available(watcher) if "lifecycle" in line]
+            lines += [line for line in _read_available(watcher) if "lifecycle" in line]
     finally:
         watcher.terminate()
         out, _err = watcher.communicate(timeout=10)
     lines += [line for line in out.splitlines() if "lifecycle" in line]
-    assert "event 'lifecycle' for domain 'test': Suspended Paused" in lines
-    assert "event 'lifecycle' for domain 'test': Resumed Unpaused" in lines
+    assert wanted <= set(lines), lines
 
 
 def _read_available(proc: subprocess.Popen[str]) -> list[str]:
