@@ -41,7 +41,7 @@ class Daemon:
         self.executor = self._new_executor(config)
         self._servers: list[tuple[service.Service, asyncio.AbstractServer]] = []
         self._stop = asyncio.Event()
-        self._programs = {"remote": program.remote()}
+        self._remote = program.remote()
         self.tls: tls.Credentials | None = None
         self.state = state.StateDrivers()
 
@@ -109,7 +109,7 @@ class Daemon:
             from pyvirt_daemon.admin import program as admin_program
 
             return admin_program(self)
-        return self._programs["remote"]
+        return self._remote
 
     def stop(self) -> None:
         log.info("stopping", clients=len(self.clients))
