@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from pyvirt.rpc import keepalive_protocol, virnet_protocol
 from pyvirt.rpc.procedure import Codec
-from pyvirt.rpc.virnet_protocol import virNetMessageError, virNetStreamHole
+from pyvirt.rpc.virnet_protocol import virNetMessageError
 from pyvirt.rpc.xdr import Buf, XDRError
 
 __all__ = [
@@ -30,8 +30,6 @@ __all__ = [
     "MESSAGE_INITIAL",
     "MESSAGE_MAX",
     "NUM_FDS_MAX",
-    "PAYLOAD_MAX",
-    "STRING_MAX",
     "FrameError",
     "FrameReader",
     "Header",
@@ -40,16 +38,12 @@ __all__ = [
     "decode_error",
     "decode_header",
     "decode_payload",
-    "decode_stream_hole",
     "encode_error",
     "encode_message",
-    "frame_length",
-    "is_keepalive",
     "keepalive_ping",
     "keepalive_pong",
     "pack_message",
     "split_fds",
-    "stream_hole",
 ]
 
 LEN_SIZE = virnet_protocol.VIR_NET_MESSAGE_LEN_MAX
@@ -60,11 +54,8 @@ FRAME_MIN = LEN_SIZE + HEADER_SIZE
 """Smallest valid packet: length word and header, empty payload (28)."""
 MESSAGE_MAX = virnet_protocol.VIR_NET_MESSAGE_MAX
 """Largest header + payload libvirt accepts (32 MiB); the whole packet may be 4 bytes more."""
-PAYLOAD_MAX = virnet_protocol.VIR_NET_MESSAGE_PAYLOAD_MAX
-"""Largest payload (``MESSAGE_MAX`` minus the header)."""
 MESSAGE_INITIAL = virnet_protocol.VIR_NET_MESSAGE_INITIAL
 """libvirt's initial buffer size (64 KiB); also its largest stream data packet payload."""
-STRING_MAX = virnet_protocol.VIR_NET_MESSAGE_STRING_MAX
 NUM_FDS_MAX = virnet_protocol.VIR_NET_MESSAGE_NUM_FDS_MAX
 
 
@@ -112,19 +103,6 @@ _LEN = struct.Struct(">I")
 _HEADER = struct.Struct(">IIiiIi")
 _LEN_HEADER = struct.Struct(">IIIiiIi")
 _HEADER_ONLY_LEN = _LEN.pack(FRAME_MIN)
-
-
-def frame_length(word: Buf) -> int:
-    """Validate a packet's 4-byte length word; return how many bytes follow it.
-
-    For readers that read the length first, then exactly that many bytes (asyncio streams).
-    """
-    length: int = _LEN.unpack_from(word, 0)[0]
-    if length < FRAME_MIN:
-        raise FrameError(f"packet length {length} is smaller than the {FRAME_MIN}-byte minimum")
-    if length - LEN_SIZE > MESSAGE_MAX:
-        raise FrameError(f"packet length {length} exceeds the maximum {MESSAGE_MAX + LEN_SIZE}")
-    return length - LEN_SIZE
 
 
 def decode_header(buf: Buf, pos: int = 0) -> Header:
@@ -181,12 +159,6 @@ _ERROR = Codec(
     virnet_protocol.encode_virNetMessageError,
     virnet_protocol.decode_virNetMessageError,
 )
-_HOLE = Codec(
-    "virNetStreamHole",
-    virNetStreamHole,
-    virnet_protocol.encode_virNetStreamHole,
-    virnet_protocol.decode_virNetStreamHole,
-)
 
 
 def encode_error(error: virNetMessageError) -> bytes:
@@ -199,18 +171,6 @@ def encode_error(error: virNetMessageError) -> bytes:
 def decode_error(payload: Buf) -> virNetMessageError:
     """The ``virNetMessageError`` of an ERROR reply (or a server's stream abort)."""
     value: virNetMessageError = decode_payload(_ERROR, payload)
-    return value
-
-
-def stream_hole(header: Header, length: int, flags: int = 0) -> bytes:
-    """A ``STREAM_HOLE`` packet saying the stream skips ``length`` bytes (sparse streams)."""
-    hole = header._replace(type=MessageType.STREAM_HOLE, status=Status.CONTINUE)
-    return pack_message(hole, _HOLE, virNetStreamHole(length, flags))
-
-
-def decode_stream_hole(payload: Buf) -> virNetStreamHole:
-    """The ``virNetStreamHole`` payload of a ``STREAM_HOLE`` packet."""
-    value: virNetStreamHole = decode_payload(_HOLE, payload)
     return value
 
 
@@ -254,11 +214,6 @@ def keepalive_ping() -> bytes:
 def keepalive_pong() -> bytes:
     """The PONG that answers a PING."""
     return _PONG
-
-
-def is_keepalive(header: Header) -> bool:
-    """Whether a packet belongs to the keepalive program (PING or PONG, see ``header.proc``)."""
-    return header.prog == keepalive_protocol.KEEPALIVE_PROGRAM
 
 
 class FrameReader:
