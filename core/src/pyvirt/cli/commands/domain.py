@@ -170,14 +170,14 @@ def autostart(ctl: Ctl, args: Args) -> None:
     ctl.output.extra(f"Domain '{dom.name}' {verb}ed as autostarted")
 
 
-_SCOPE = (
+SCOPE_FLAGS = (
     flag("config", "affect next boot"),
     flag("live", "affect running domain"),
     flag("current", "affect current domain"),
 )
 
 
-def _scope(args: Args, default: ModifyScope) -> ModifyScope:
+def modify_scope(args: Args, default: ModifyScope) -> ModifyScope:
     """--config/--live/--current as virsh combines them; ``default`` when none is given."""
     args.exclusive("current", "live")
     args.exclusive("current", "config")
@@ -198,11 +198,11 @@ def _scope(args: Args, default: ModifyScope) -> ModifyScope:
     "Change the current memory allocation in the guest domain.",
     _DOM,
     number("size", "new memory size, as scaled integer (default KiB)", required=True, positional=True),
-    *_SCOPE,
+    *SCOPE_FLAGS,
 )
 def setmem(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
-    scope = _scope(args, ModifyScope.LIVE)  # virsh calls virDomainSetMemory: the live domain
+    scope = modify_scope(args, ModifyScope.LIVE)  # virsh calls virDomainSetMemory: the live domain
     size = args.scaled("size", 1024)
     assert size is not None
     with failing():
@@ -216,11 +216,11 @@ def setmem(ctl: Ctl, args: Args) -> None:
     "Change the maximum memory allocation limit in the guest domain.",
     _DOM,
     number("size", "new maximum memory size, as scaled integer (default KiB)", required=True, positional=True),
-    *_SCOPE,
+    *SCOPE_FLAGS,
 )
 def setmaxmem(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
-    scope = _scope(args, ModifyScope.CURRENT)
+    scope = modify_scope(args, ModifyScope.CURRENT)
     size = args.scaled("size", 1024)
     assert size is not None
     with failing("Unable to change MaxMemorySize"):
@@ -235,11 +235,11 @@ def setmaxmem(ctl: Ctl, args: Args) -> None:
     _DOM,
     number("count", "number of virtual CPUs", required=True, positional=True),
     flag("maximum", "set maximum limit on next boot"),
-    *_SCOPE,
+    *SCOPE_FLAGS,
 )
 def setvcpus(ctl: Ctl, args: Args) -> None:
     dom = ctl.domain(args.req("domain"))
-    scope = _scope(args, ModifyScope.LIVE)  # virsh calls virDomainSetVcpus: the live domain
+    scope = modify_scope(args, ModifyScope.LIVE)  # virsh calls virDomainSetVcpus: the live domain
     count = args.integer("count", minimum=0)
     assert count is not None
     if args.flag("maximum"):

@@ -4,29 +4,28 @@ the domain calls of issue 9, each worded as virsh words it."""
 from __future__ import annotations
 
 from pyvirt.cli.commands import DOMAIN, HOST, MONITOR, command
+from pyvirt.cli.commands.domain import SCOPE_FLAGS, modify_scope
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import failing, read_file
 from pyvirt.cli.parser import Args, data, flag, string
+from pyvirt.domain import Domain
 from pyvirt.types import ModifyScope
 
 _DOM = data("domain", "domain name, id or uuid", complete="domain")
-_SCOPE_FLAGS = (
-    flag("persistent", "make live change persistent"),
-    flag("config", "affect next boot"),
-    flag("live", "affect running domain"),
-    flag("current", "affect current domain"),
-)
+_SCOPE_FLAGS = (flag("persistent", "make live change persistent"), *SCOPE_FLAGS)
 
 
-def _scope(args: Args) -> ModifyScope:
-    args.exclusive("current", "live")
-    args.exclusive("current", "config")
-    scope = ModifyScope.CURRENT
-    if args.flag("config") or args.flag("persistent"):
+def _device_scope(ctl: Ctl, args: Args) -> tuple[Domain, ModifyScope]:
+    """The domain and scope as virsh's attach/detach-device settle them: --persistent is the
+    config, plus the live domain only when it is running (checked after the flag rules)."""
+    args.exclusive("persistent", "current")
+    scope = modify_scope(args, ModifyScope.CURRENT)
+    dom = ctl.domain(args.req("domain"))
+    if args.flag("persistent"):
         scope |= ModifyScope.CONFIG
-    if args.flag("live") or args.flag("persistent"):
-        scope |= ModifyScope.LIVE
-    return scope
+        if dom.is_active():
+            scope |= ModifyScope.LIVE
+    return dom, scope
 
 
 @command(
@@ -39,10 +38,11 @@ def _scope(args: Args) -> ModifyScope:
     *_SCOPE_FLAGS,
 )
 def attach_device(ctl: Ctl, args: Args) -> None:
-    dom, path = ctl.domain(args.req("domain")), args.req("file")
+    dom, scope = _device_scope(ctl, args)
+    path = args.req("file")
     xml = read_file(path)
     with failing(f"Failed to attach device from {path}"):
-        dom.attach_device(xml, _scope(args))
+        dom.attach_device(xml, scope)
     ctl.output.extra("Device attached successfully")
 
 
@@ -56,10 +56,11 @@ def attach_device(ctl: Ctl, args: Args) -> None:
     *_SCOPE_FLAGS,
 )
 def detach_device(ctl: Ctl, args: Args) -> None:
-    dom, path = ctl.domain(args.req("domain")), args.req("file")
+    dom, scope = _device_scope(ctl, args)
+    path = args.req("file")
     xml = read_file(path)
     with failing(f"Failed to detach device from {path}"):
-        dom.detach_device(xml, _scope(args))
+        dom.detach_device(xml, scope)
     ctl.output.extra("Device detached successfully")
 
 
