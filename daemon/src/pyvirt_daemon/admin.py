@@ -234,16 +234,14 @@ def set_limits(s: AdminSession, args: ap.admin_server_set_client_limits_args) ->
 def get_outputs(
     s: AdminSession, args: ap.admin_connect_get_logging_outputs_args
 ) -> ap.admin_connect_get_logging_outputs_ret:
-    daemon = s.check_open()
     level = LEVEL_NUMBERS[logsetup.level()]
-    where = f"file:{daemon.config.log_file}" if daemon.config.log_file else "stderr"
-    return ap.admin_connect_get_logging_outputs_ret(f"{level}:{where}", 1)
+    return ap.admin_connect_get_logging_outputs_ret(f"{level}:{_output(s.check_open())}", 1)
 
 
 @_handles(ap.ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS)
 def set_outputs(s: AdminSession, args: ap.admin_connect_set_logging_outputs_args) -> None:
     daemon = s.check_open()
-    current = f"file:{daemon.config.log_file}" if daemon.config.log_file else "stderr"
+    current = _output(daemon)
     text = (args.outputs or "").strip()
     number, _, where = text.partition(":")
     if not number.isdigit() or int(number) not in range(1, len(LOG_LEVELS) + 1):
@@ -261,6 +259,11 @@ def get_filters(
 ) -> ap.admin_connect_get_logging_filters_ret:
     s.check_open()
     return ap.admin_connect_get_logging_filters_ret(None, 0)
+
+
+def _output(daemon: Daemon) -> str:
+    """The daemon's one log output as libvirt names outputs (without the level)."""
+    return f"file:{daemon.config.log_file}" if daemon.config.log_file else "stderr"
 
 
 def _user(uid: int) -> str:
