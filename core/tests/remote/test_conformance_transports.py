@@ -9,24 +9,17 @@ suite sees the same node whichever way it arrives.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sshd import Sshd, missing
+from sshd import Sshd, free_port, missing
 
 import pyvirt
 from pyvirt.testing.suite import *  # noqa: F403
 from pyvirt_daemon.process import DaemonProcess
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +30,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
         "listen_tls": False,
         "auth_tcp": "none",
         "listen_addr": "127.0.0.1",
-        "tcp_port": str(_free_port()),
+        "tcp_port": str(free_port()),
     }
     daemon = DaemonProcess(tmp_path_factory.mktemp("node"), settings, args=("--listen",)).start()
     try:
