@@ -511,20 +511,6 @@ def _disk_source_name(disk: etree._Element) -> str:
     return ""
 
 
-def _disk_bus(disk: etree._Element, target: etree._Element) -> str:
-    """The bus virDomainDiskDefPostParse settles on: written, else floppy -> fdc, else by the
-    target name's prefix, else IDE."""
-    from pyvirt.xml.defaults import BUS_BY_PREFIX
-
-    bus = target.get("bus")
-    if bus is not None:
-        return bus
-    if disk.get("device") == "floppy":
-        return "fdc"
-    dev = target.get("dev", "")
-    return next((b for prefix, b in BUS_BY_PREFIX if dev.startswith(prefix)), "ide")
-
-
 _SECRET_USAGES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
 _SECRET_FOR_PROTOCOL = {"iscsi": "iscsi", "rbd": "ceph"}
 
@@ -566,7 +552,9 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
         dev = target.get("dev", "")
         address = _first(disk, "address")
         if address is not None and address.get("type") not in (None, "drive"):
-            bus = _disk_bus(disk, target)
+            from pyvirt.xml.defaults import disk_bus
+
+            bus = disk_bus(disk, target)
             if bus in ("ide", "fdc", "scsi", "sata"):
                 # virDomainDiskAddressDiskBusCompatibility: these buses take drive addresses only
                 raise _unsupported(

@@ -1006,7 +1006,19 @@ def _network_source_defaults(source: etree._Element) -> None:
             source.set("name", name + "/0")
 
 
-BUS_BY_PREFIX = (("xvd", "xen"), ("ubd", "uml"), ("hd", "ide"), ("sd", "scsi"), ("vd", "virtio"), ("fd", "fdc"))
+_BUS_BY_PREFIX = (("xvd", "xen"), ("ubd", "uml"), ("hd", "ide"), ("sd", "scsi"), ("vd", "virtio"), ("fd", "fdc"))
+
+
+def disk_bus(disk: etree._Element, target: etree._Element) -> str:
+    """The bus virDomainDiskDefPostParse settles on: written, else floppy -> fdc, else by the
+    target name's prefix, else IDE (the checks ask it too, before the defaults run)."""
+    bus = target.get("bus")
+    if bus is not None:
+        return bus
+    if disk.get("device") == "floppy":
+        return "fdc"
+    dev = target.get("dev", "")
+    return next((b for prefix, b in _BUS_BY_PREFIX if dev.startswith(prefix)), "ide")
 
 
 def _disk_defaults(disk: etree._Element) -> None:
@@ -1030,17 +1042,8 @@ def _disk_defaults(disk: etree._Element) -> None:
         return
     if target.get("tray") == "closed":
         del target.attrib["tray"]  # the default state: libvirt prints only tray='open'
-    bus = target.get("bus")
-    if bus is None:
-        # virDomainDiskDefPostParse: floppies on fdc, else by the name's prefix, else IDE
-        bus = "fdc" if disk.get("device") == "floppy" else "ide"
-        dev = target.get("dev", "")
-        if bus != "fdc":
-            for prefix, default_bus in BUS_BY_PREFIX:
-                if dev.startswith(prefix):
-                    bus = default_bus
-                    break
-        target.set("bus", bus)
+    bus = disk_bus(disk, target)
+    target.set("bus", bus)
     if _first(disk, "address") is None and bus in _DRIVE_LAYOUT:
         idx = disk_name_to_index(target.get("dev", ""))
         if idx is not None:
