@@ -1229,6 +1229,18 @@ def _clone(el: etree._Element) -> etree._Element:
     return copy.deepcopy(el)
 
 
+def _copy_device(device: etree._Element, tag: str) -> etree._Element:
+    """A new character device ``tag`` that is ``device`` (backend, address, alias) without its
+    ``<target>``: how libvirt shows one device as both a serial port and a console."""
+    copy = etree.Element(tag)
+    for name, value in device.attrib.items():
+        copy.set(name, value)
+    for child in device:
+        if child.tag != "target":
+            copy.append(_clone(child))
+    return copy
+
+
 _STUB_CONSOLE_SERIALS = (None, "isa-serial", "spapr-vio-serial", "system-serial", "sclp-serial")
 """Serial target types for which libvirt adds a console mirroring serial 0 (virDomainDefAddConsoleCompat)."""
 
@@ -1254,12 +1266,7 @@ def _console_compat(devices: etree._Element, consoles: list[etree._Element], ser
             if serials:
                 return False
             # the console device itself becomes serial 0 (address and alias included)
-            serial = etree.Element("serial")
-            for k, v in consoles[0].attrib.items():
-                serial.set(k, v)
-            for child in consoles[0]:
-                if child.tag != "target":
-                    serial.append(_clone(child))
+            serial = _copy_device(consoles[0], "serial")
             etree.SubElement(serial, "target", port="0")
             devices.append(serial)
             return True
@@ -1292,12 +1299,7 @@ def _mirror_serials(consoles: list[etree._Element], serials: list[etree._Element
             continue
         serial = serials[n]
         serial_target = _first(serial, "target")
-        mirror = etree.Element("console")
-        for k, v in serial.attrib.items():
-            mirror.set(k, v)
-        for child in serial:
-            if child.tag != "target":
-                mirror.append(_clone(child))
+        mirror = _copy_device(serial, "console")
         etree.SubElement(
             mirror, "target", type="serial", port=serial_target.get("port", "0") if serial_target is not None else "0"
         )
