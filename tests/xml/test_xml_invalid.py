@@ -324,3 +324,14 @@ def test_huge_numbers_refused(fragment: str, words: str) -> None:
     text = f"<domain type='test'><name>n</name><memory>1024</memory>{fragment}<os><type>hvm</type></os></domain>"
     with pytest.raises(XMLError, match=words):
         DomainDef.from_xml(text)
+
+
+def test_iothread_pin_names_a_completed_id() -> None:
+    """``<iothreads>2`` listing only id 5 completes to ids 5 and 1 (the lowest free), not 1..2:
+    a pin on iothread 2 is refused as real libvirt refuses it, one on iothread 1 is kept."""
+    head = "<domain type='test'><name>n</name><memory>1024</memory><os><type>hvm</type></os>"
+    ids = "<iothreads>2</iothreads><iothreadids><iothread id='5'/></iothreadids>"
+    with pytest.raises(XMLError, match="Cannot find 'iothread' : 2"):
+        DomainDef.from_xml(f"{head}{ids}<cputune><iothreadpin iothread='2' cpuset='0'/></cputune></domain>")
+    out = DomainDef.from_xml(f"{head}{ids}<cputune><iothreadpin iothread='1' cpuset='0'/></cputune></domain>")
+    assert "<iothread id='5'/>\n    <iothread id='1'/>" in out.to_xml(inactive=True)

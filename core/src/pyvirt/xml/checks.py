@@ -141,14 +141,16 @@ def _check_hugepages(backing: etree._Element, ncells: int) -> None:
 
 
 def _check_iothread_refs(root: etree._Element, top: dict[str, list[etree._Element]]) -> None:
-    """Pins and schedulers name existing iothreads (virDomainDefGetIOThreadSched & co): those
-    listed in ``<iothreadids>``, else 1..``<iothreads>``."""
+    """Pins and schedulers name existing iothreads (virDomainDefGetIOThreadSched & co): the
+    domain's iothread ids as libvirt completes them (:func:`.defaults.iothread_ids`)."""
+    from pyvirt.xml.defaults import iothread_ids
+
     cputune = root.find("cputune")
     if cputune is None or (cputune.find("iothreadpin") is None and cputune.find("iothreadsched") is None):
         return
-    listed = {_number(el.get("id", "")) for el in root.iterfind("iothreadids/iothread")}
+    listed = [_number(el.get("id", "")) for el in root.iterfind("iothreadids/iothread")]
     count = _number((top["iothreads"][0].text or "0").strip()) if "iothreads" in top else 0
-    ids = listed | set(range(1, (count or 0) + 1)) if len(listed) < (count or 0) else listed
+    ids = set(iothread_ids([n for n in listed if n is not None], count or 0))
     wanted = [(pin, {_number(pin.get("iothread", "")) or 0}) for pin in cputune.iterchildren("iothreadpin")]
     wanted += [(s, _bitmap(s.get("iothreads", ""), s)) for s in cputune.iterchildren("iothreadsched")]
     for el, refs in wanted:

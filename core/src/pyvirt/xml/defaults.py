@@ -387,21 +387,28 @@ def _clock(clock: etree._Element) -> None:
         clock.set("basis", offset)
 
 
+def iothread_ids(given: list[int], count: int) -> list[int]:
+    """virDomainIOThreadIDDefArrayInit: the ids listed in ``<iothreadids>``, then the lowest ids
+    of 1..``count`` not listed until there are ``count`` (the checks ask it too, before the
+    defaults run, to know which iothreads a pin may name)."""
+    used = set(given)
+    free = [n for n in range(1, count + 1) if n not in used]
+    return given + free[: max(count - len(given), 0)]
+
+
 def _fill_iothread_ids(iothreads: etree._Element, ids_el: etree._Element) -> None:
-    """virDomainIOThreadIDDefArrayInit: ``<iothreads>N`` with fewer ids listed gets the lowest
-    free ids of 1..N appended; more ids than N raise the count."""
-    given = [el.get("id", "") for el in ids_el.iterchildren("iothread")]
+    """``<iothreads>N`` with fewer ids listed gets the missing ones appended
+    (:func:`iothread_ids`); more ids than N raise the count."""
     try:
         count = int((iothreads.text or "0").strip())
-        used = {int(i) for i in given}
+        given = [int(el.get("id", "")) for el in ids_el.iterchildren("iothread")]
     except ValueError:
         return  # the checks report it
     if count < len(given):
         iothreads.text = str(len(given))
         return
-    free = (n for n in range(1, count + 1) if n not in used)
-    for _ in range(count - len(given)):
-        etree.SubElement(ids_el, "iothread", id=str(next(free)))
+    for n in iothread_ids(given, count)[len(given) :]:
+        etree.SubElement(ids_el, "iothread", id=str(n))
 
 
 def _seclabel(seclabel: etree._Element) -> None:
