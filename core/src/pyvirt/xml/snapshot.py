@@ -53,7 +53,11 @@ class SnapshotDef:
         now = int(time.time())
         if not xml.strip():
             return cls(name=str(now), creation_time=now)
-        root = parse_document(xml, kind="domainsnapshot")
+        return cls._from_root(parse_document(xml, kind="domainsnapshot"), now)
+
+    @classmethod
+    def _from_root(cls, root: etree._Element, now: int) -> SnapshotDef:
+        """What a caller's parsed document asks for (also the start of reading stored metadata)."""
         if root.tag != "domainsnapshot":
             raise XMLError(
                 f"XML error: expected root element 'domainsnapshot', got '{root.tag}'", code=ErrorCode.XML_ERROR
@@ -85,7 +89,7 @@ class SnapshotDef:
     def from_xml(cls, xml: str) -> SnapshotDef:
         """Read back a document this module wrote (a driver's stored metadata)."""
         root = parse_document(xml, kind="domainsnapshot")
-        request = cls.from_request(xml)
+        request = cls._from_root(root, int(time.time()))
         domain = root.find("domain")
         return replace(
             request,
