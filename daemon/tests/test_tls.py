@@ -221,7 +221,10 @@ def test_missing_server_certificate_stops_the_daemon_with_the_file_named(tmp_pat
     except RuntimeError:
         pass  # it may exit before its unix sockets are seen
     assert d.proc is not None
-    assert d.proc.wait(30) == 1
+    try:
+        assert d.proc.wait(30) == 1
+    finally:
+        d.kill()  # one that came up regardless is not left running
     assert f"cannot load the server certificate {own.server_dir / 'servercert.pem'}" in d.stderr()
     assert d.leftovers() == []
 
@@ -343,8 +346,8 @@ def test_sigterm_closes_tls_clients_cleanly(pki: PKI, tmp_path: Path) -> None:
     from pyvirt.errors import ConnectionLostError
 
     d = start(tmp_path / "node", pki.server_settings(free_port()))
-    conn = pyvirt.open(uri(d, pki.client("ok-shutdown")))
     try:
+        conn = pyvirt.open(uri(d, pki.client("ok-shutdown")))
         assert conn.get_hostname()
     finally:
         status = d.stop()
@@ -359,10 +362,13 @@ def test_sigterm_abandons_unfinished_handshakes(pki: PKI, tmp_path: Path) -> Non
     """A peer that connected but never shook hands does not keep the daemon, nor leave a
     pending task behind at exit."""
     d = start(tmp_path / "node", pki.server_settings(free_port()))
-    with socket.create_connection(("127.0.0.1", port(d)), timeout=10) as silent:
-        silent.sendall(b"\x16\x03\x01")  # the first bytes of a ClientHello, and no more
-        wait_for_event(d, "pyvirtd ready")
-        assert d.stop() == 0, d.stderr()
+    try:
+        with socket.create_connection(("127.0.0.1", port(d)), timeout=10) as silent:
+            silent.sendall(b"\x16\x03\x01")  # the first bytes of a ClientHello, and no more
+            wait_for_event(d, "pyvirtd ready")
+            assert d.stop() == 0, d.stderr()
+    finally:
+        d.kill()  # only if a step above failed and left it running
     assert "Task was destroyed but it is pending" not in d.stderr()
     assert "Traceback" not in d.stderr()
 
