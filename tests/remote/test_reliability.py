@@ -44,14 +44,15 @@ def _hammer(conn: pyvirt.Connection, started: threading.Event, failures: list[Ba
 def test_kill_9_mid_load_fails_every_client_then_a_reopened_connection_carries_on(tmp_path: Path) -> None:
     root = tmp_path / "node"
     daemon = DaemonProcess(root).start()
-    conns = [pyvirt.open(daemon.uri()) for _ in range(CLIENTS)]
-    failures: list[list[BaseException]] = [[] for _ in conns]
-    started = [threading.Event() for _ in conns]
-    workers = [
-        threading.Thread(target=_hammer, args=(c, s, f), daemon=True)
-        for c, s, f in zip(conns, started, failures, strict=True)
-    ]
+    conns: list[pyvirt.Connection] = []
     try:
+        conns += [pyvirt.open(daemon.uri()) for _ in range(CLIENTS)]
+        failures: list[list[BaseException]] = [[] for _ in conns]
+        started = [threading.Event() for _ in conns]
+        workers = [
+            threading.Thread(target=_hammer, args=(c, s, f), daemon=True)
+            for c, s, f in zip(conns, started, failures, strict=True)
+        ]
         for w in workers:
             w.start()
         assert all(s.wait(30) for s in started), failures
