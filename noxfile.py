@@ -15,6 +15,7 @@ nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 
 CORE = "./core"
+DAEMON = "./daemon"
 FIXTURE = "./tests/fixtures/pyvirt-fixture-driver"
 DRIVERS = {
     "test": ("./plugins/pyvirt-test", "test:///default"),
@@ -22,7 +23,7 @@ DRIVERS = {
     "qemu": ("./plugins/pyvirt-qemu", None),
     "lxc": ("./plugins/pyvirt-lxc", None),
 }
-TEST_TOOLS = ["pytest", "hypothesis"]
+TEST_TOOLS = ["pytest", "hypothesis", "trustme"]
 
 
 @nox.session
@@ -31,7 +32,8 @@ def tests(session: nox.Session, driver: str) -> None:
     """One driver's own tests, plus the conformance suite against its URI, plus the core's tests
     (which use the test driver and the fixture driver as their reference drivers)."""
     dist, uri = DRIVERS[driver]
-    session.install("-e", CORE, "-e", dist, "-e", DRIVERS["test"][0], "-e", FIXTURE, *TEST_TOOLS)
+    # the core's remote tests run pyvirtd
+    session.install("-e", CORE, "-e", dist, "-e", DRIVERS["test"][0], "-e", FIXTURE, "-e", DAEMON, *TEST_TOOLS)
     own = [f"{dist}/tests"] if driver != "fixture" else []
     conformance = ["tests/conformance", f"--pyvirt-uri={uri}"] if uri else []
     session.run("pytest", *own, *conformance, "core/tests", *session.posargs)
@@ -46,22 +48,27 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("mypy", "lxml-stubs", "pytest", "hypothesis", "-e", CORE, "-e", "./plugins/pyvirt-test")
+    session.install(
+        "mypy", "lxml-stubs", "pytest", "hypothesis", "-e", CORE, "-e", "./plugins/pyvirt-test", "-e", DAEMON
+    )
     session.run(
         "mypy",
         "core/src/pyvirt",
         "plugins/pyvirt-test/src",
         "plugins/pyvirt-qemu/src",
         "plugins/pyvirt-lxc/src",
+        "daemon/src",
         "core/tools",
     )
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Regenerate docs/hooks.md and docs/capabilities.md from the code; fail if they were stale."""
+    """Regenerate docs/hooks.md and docs/capabilities.md from the code, and check the generated
+    XDR codec against the .x files (as ``./dev check`` does); fail if any was stale."""
     session.install("-e", CORE, "-e", "./plugins/pyvirt-test", "-e", FIXTURE)
     session.run("python", "docs/generate.py", "--check")
+    session.run("python", "core/tools/genxdr.py", "--check")
 
 
 @nox.session
