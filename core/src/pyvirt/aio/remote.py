@@ -331,8 +331,17 @@ async def _connect(target: Target) -> _Link:
         if target.transport == "unix":
             transport, _ = await loop.create_unix_connection(lambda: wire, str(target.socket_path))
             return transport, wire, _StreamInfo(encrypted=False, secure=True)
-        transport, _ = await loop.create_connection(lambda: wire, str(target.host), int(target.port or 0))
+        # TLS's connect is bounded like its handshake (as the threaded connector's); tcp's is not
+        limit = None
+        if target.transport == "tls":
+            from pyvirt.remote import tls  # imported on first use: ``ssl`` is not free
+
+            limit = tls.HANDSHAKE_TIMEOUT
+        async with asyncio.timeout(limit):
+            transport, _ = await loop.create_connection(lambda: wire, str(target.host), int(target.port or 0))
     except OSError as exc:
+        if isinstance(exc, TimeoutError) and not str(exc):  # asyncio's own: worded as a socket's timeout
+            exc = TimeoutError("timed out")
         raise connect_failed(target, exc) from exc
     transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if target.transport == "tcp":
