@@ -175,13 +175,14 @@ def test_events_reach_subscribers_and_callbacks_may_call_back(server: FakeServer
     try:
         conn.domain_event_register(on_event)
         msg = rp.remote_domain_event_lifecycle_msg(WIRE_DOM, int(DomainEventType.STOPPED), 1)
+        # another callback's event first: events are handled in order, so once ours has been
+        # delivered the other one has been handled too (and must not have reached us)
+        other = rp.remote_domain_event_callback_lifecycle_msg(8, msg)
+        server.peers[0].send_event(rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, other)
         server.peers[0].send_event(
             rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, rp.remote_domain_event_callback_lifecycle_msg(7, msg)
         )
-        other = rp.remote_domain_event_callback_lifecycle_msg(8, msg)  # another callback's: not ours
-        server.peers[0].send_event(rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE, other)
         assert done.wait(10)
-        time.sleep(0.1)
         assert seen == [(DomainEvent(DomainRef("test", UUID, 1), DomainEventType.STOPPED, 1), "FAKE")]
     finally:
         conn.close()
