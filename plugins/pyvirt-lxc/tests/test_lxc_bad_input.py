@@ -45,7 +45,7 @@ def test_refused_start_leaves_nothing(
     assert testing.leftovers(lxc_root) == []
     assert netdev.existing(["pvtbad0"]) == []
     assert Path("/proc/self/mountinfo").read_text() == mounts_before
-    assert sorted(os.listdir(os.path.join(lxc_root, "run"))) == ["driver.lock", "last-id"]
+    assert sorted(os.listdir(os.path.join(lxc_root, "run"))) == ["driver.lock"]
     # the process keeps serving: the same domain starts once fixed
     dom.undefine()
 

@@ -218,9 +218,14 @@ def test_shutdown_signals_init_and_reboot_restarts_it(lxc: pyvirt.Connection, ro
     dom = lxc.define_domain(container_xml("polite", rootfs, args=["-c", polite]))
     dom.start()
     first = live(dom)
+    assert dom.id == first.init_pid  # libvirt's LXC driver: the domain ID is a host PID
     dom.reboot()
     second = live(dom)
-    assert second.id == first.id and second.init_pid != first.init_pid
+    # a reboot starts a new init, and its PID is the new ID (libvirt's virLXCProcessStart)
+    assert second.init_pid != first.init_pid and second.id == second.init_pid
+    assert lxc.lookup_domain_by_id(second.init_pid).name == "polite"
+    with pytest.raises(pyvirt.PyvirtError, match="no domain with matching id"):
+        lxc.lookup_domain_by_id(first.init_pid)
     assert dom.state()[0] == DomainState.RUNNING
     with extras.open_console(dom) as console:  # the new init has set its trap
         read_until(console, b"ready")
@@ -283,6 +288,7 @@ def test_reboot_inside_restarts_the_container(lxc: pyvirt.Connection, rootfs: st
     with open(boots) as f:
         assert f.read() == "up\nup\n"
     again = live(dom)
-    assert again.id == first.id and again.init_pid != first.init_pid
+    assert again.init_pid != first.init_pid and again.id == again.init_pid
+    assert lxc.lookup_domain_by_name("rebooter").id == again.init_pid
     assert dom.state()[0] == DomainState.RUNNING
     dom.destroy()

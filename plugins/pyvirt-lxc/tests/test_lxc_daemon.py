@@ -67,6 +67,7 @@ def test_containers_survive_a_daemon_restart(daemon: DaemonProcess, rootfs: str,
     with pyvirt.open(system_uri(daemon)) as conn:
         dom = conn.lookup_domain_by_name("served")
         assert dom.id == first_id and dom.state()[0] == DomainState.RUNNING
+        assert conn.lookup_domain_by_id(first_id).name == "served"  # the ID is the init's PID, kept on disk
         assert conn.lookup_domain_by_name("napping").state()[0] == DomainState.PAUSED
         conn.lookup_domain_by_name("napping").destroy()
         dom.destroy()

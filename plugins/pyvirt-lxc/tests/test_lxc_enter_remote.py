@@ -91,6 +91,54 @@ def test_pyvirsh_enters_through_pyvirtd(served: Served) -> None:
     assert failed.returncode == 1 and "unexpected exit status 3" in failed.stderr
 
 
+def _memory_group(cgroup_file: str) -> str:
+    """The memory line of a ``/proc/PID/cgroup`` (v1 hierarchy, or the v2 tree on a v2-only host)."""
+    lines = [line.split(":", 2) for line in cgroup_file.splitlines() if line]
+    v1 = [group for _, controllers, group in lines if "memory" in controllers.split(",")]
+    return v1[0] if v1 else next(group for hierarchy, _, group in lines if hierarchy == "0")
+
+
+@pytest.mark.parametrize("client", ["virsh", "pyvirsh"])
+def test_entered_command_runs_in_the_containers_cgroups(served: Served, client: str) -> None:
+    """The domain ID is the init's host PID, so virsh (virDomainLxcEnterCGroup reads
+    ``/proc/<ID>/cgroup``) and pyvirsh put the command in the container's memory cgroup, under
+    its limit, not in the caller's or PID 1's."""
+    if client == "virsh" and shutil.which("virsh") is None:
+        pytest.skip("real virsh is not installed")
+    with pyvirt.open(served.uri) as conn:
+        domain_id = conn.lookup_domain_by_name("boxed").id
+    container = _memory_group(Path(f"/proc/{domain_id}/cgroup").read_text())
+    assert container != _memory_group(Path("/proc/self/cgroup").read_text())
+    assert container != _memory_group(Path("/proc/1/cgroup").read_text())
+    command = [*(["virsh"] if client == "virsh" else PYVIRSH), "-c", served.uri, "lxc-enter-namespace", "boxed"]
+    done = _run([*command, "--noseclabel", "--", "/bin/cat", "/proc/self/cgroup"])
+    assert done.returncode == 0, done.stderr
+    assert _memory_group(done.stdout) == container
+
+
+def test_api_joins_cgroups_only_of_a_container_on_this_host(served: Served) -> None:
+    """``enter_cgroup`` joins the groups of the process the ID names only when that process is in
+    the PID namespace the driver's descriptors are on (otherwise the PID is some other process
+    here): descriptors on another namespace join nothing, the container's join its groups."""
+    script = f"""
+import os, pyvirt, pyvirt.lxc
+dom = pyvirt.open({served.uri!r}).lookup_domain_by_name("boxed")
+fds = pyvirt.lxc.open_namespace(dom)
+pyvirt.lxc.enter_cgroup(dom, [os.open("/proc/self/ns/pid", os.O_RDONLY)])
+print(open("/proc/self/cgroup").read(), end="--\\n")
+pyvirt.lxc.enter_cgroup(dom, fds)
+print(open("/proc/self/cgroup").read(), end="")
+print(dom.id)
+"""
+    done = _run([sys.executable, "-c", script])
+    assert done.returncode == 0, done.stderr
+    before, after = done.stdout.split("--\n")
+    *groups, domain_id = after.splitlines()
+    assert _memory_group(before) == _memory_group(Path("/proc/self/cgroup").read_text())
+    assert _memory_group("\n".join(groups)) == _memory_group(Path(f"/proc/{domain_id}/cgroup").read_text())
+    assert _memory_group(before) != _memory_group("\n".join(groups))
+
+
 def test_api_gives_namespace_fds_that_the_caller_owns(served: Served) -> None:
     with pyvirt.open(served.uri) as conn:
         dom = conn.lookup_domain_by_name("boxed")

@@ -43,6 +43,9 @@ def test_next_process_finds_the_running_container(lxc_uri: str, rootfs: str) -> 
         assert dom.id == started_id and dom.state()[0] == DomainState.RUNNING
         runtime = live(dom)
         assert procs.alive(runtime.init_pid, runtime.init_start)
+        # the ID is the init's host PID, and the stored record finds the domain by it
+        assert started_id == runtime.init_pid
+        assert conn.lookup_domain_by_id(started_id).name == "keeper"
         dom.suspend()
     # a paused container is found paused; one that died while nobody watched is found shut off
     with pyvirt.open(lxc_uri) as conn:
@@ -58,7 +61,7 @@ def test_next_process_finds_the_running_container(lxc_uri: str, rootfs: str) -> 
         dom = conn.lookup_domain_by_name("keeper")
         assert dom.state()[0] == DomainState.SHUTOFF and dom.id == -1
         dom.start()
-        assert dom.id > started_id
+        assert dom.id == live(dom).init_pid != started_id
         dom.destroy()
 
 

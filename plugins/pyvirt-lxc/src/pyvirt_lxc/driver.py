@@ -293,7 +293,8 @@ class LxcConnection(ConsoleCalls, DriverConnection):
                 self._node.finish(entry, StoppedDetail.SHUTDOWN)
 
     def domain_reboot(self, uuid: str) -> None:
-        """Stop the container's processes and start its init again, keeping its ID."""
+        """Stop the container's processes and start its init again; the new init's PID becomes the
+        domain ID, as libvirt's virLXCProcessStart makes the new process's PID the ID."""
         with self._node.lock:
             entry = self._running(uuid)
             runtime, live = entry.runtime, entry.live
@@ -306,7 +307,7 @@ class LxcConnection(ConsoleCalls, DriverConnection):
                 self._node.sinks = sinks
             if entry.config is None:
                 self._node.entries[live.uuid] = entry
-            _restart(self._node, entry, live, runtime.id)
+            _restart(self._node, entry, live)
 
     def domain_suspend(self, uuid: str) -> None:
         with self._node.lock:
@@ -486,7 +487,6 @@ def _start(
     definition: DomainDef,
     paused: bool,
     *,
-    domain_id: int | None = None,
     announce: bool = True,
 ) -> None:
     container = spec.from_definition(definition)
@@ -498,7 +498,6 @@ def _start(
         runtime = launch.start(
             container,
             node.cgroup(name),
-            domain_id if domain_id is not None else store.next_id(),
             store.run_path(name, "console"),
             store.run_path(name, "exit"),
             entry.config is not None,
@@ -534,9 +533,10 @@ def _kill(node: Node, entry: Entry) -> None:
     node.cgroup(entry.name).kill_all()
 
 
-def _restart(node: Node, entry: Entry, live: DomainDef, domain_id: int) -> None:
-    """Start ``entry`` again with the definition it ran, keeping its ID (a reboot inside it)."""
-    _start(node, entry, live, False, domain_id=domain_id, announce=False)
+def _restart(node: Node, entry: Entry, live: DomainDef) -> None:
+    """Start ``entry`` again with the definition it ran (a reboot inside it); the new init's PID
+    is its new ID, as in libvirt."""
+    _start(node, entry, live, False, announce=False)
 
 
 def _autostart(node: Node) -> None:

@@ -40,9 +40,7 @@ class _Progress:
     links_made: tuple[str, ...] = ()
 
 
-def start(
-    spec: Spec, cgroup: ContainerCgroup, domain_id: int, console_path: str, exit_path: str, persistent: bool
-) -> Runtime:
+def start(spec: Spec, cgroup: ContainerCgroup, console_path: str, exit_path: str, persistent: bool) -> Runtime:
     """Start ``spec``'s container; on failure remove what was made and raise :class:`StartError`."""
     if not os.path.isdir(spec.rootfs):
         raise _fail(f"root filesystem '{spec.rootfs}' does not exist or is not a directory")
@@ -68,7 +66,7 @@ def start(
                 f"the kernel killed the container's init: memory limit {spec.memory_kib} KiB is too small"
             ) from exc
         raise
-    return Runtime(domain_id, progress.init_pid, start, progress.monitor_pid, progress.links_made, persistent)
+    return Runtime(progress.init_pid, start, progress.monitor_pid, progress.links_made, persistent)
 
 
 def _make_cgroup(spec: Spec, cgroup: ContainerCgroup) -> None:

@@ -29,7 +29,7 @@ from pyvirt_lxc.store import Runtime, Store
 log = get_logger("pyvirt.lxc")
 
 EventSink = Callable[[DomainEvent], None]
-Restart = Callable[["Node", "Entry", DomainDef, int], None]
+Restart = Callable[["Node", "Entry", DomainDef], None]
 
 
 def _asked_to_reboot(exit_info: dict[str, int | None] | None) -> bool:
@@ -221,7 +221,7 @@ class Node:
         entry.runtime, entry.live, entry.stopping = None, None, None
         if rebooted and live is not None and live.root.findtext("on_reboot", "restart") == "restart":
             try:
-                self.restart(self, entry, live, runtime.id)
+                self.restart(self, entry, live)
                 return
             except Exception as exc:
                 log.warning("restart after a reboot inside the container failed", name=name, error=str(exc))
@@ -237,7 +237,7 @@ class Node:
         self.emit(ref, DomainEventType.STOPPED, detail)
 
     @staticmethod
-    def _no_restart(node: Node, entry: Entry, live: DomainDef, domain_id: int) -> None:
+    def _no_restart(node: Node, entry: Entry, live: DomainDef) -> None:
         raise RuntimeError("this node cannot restart containers")
 
     @staticmethod

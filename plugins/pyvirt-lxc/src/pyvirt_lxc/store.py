@@ -47,12 +47,19 @@ def remove(path: str) -> None:
 class Runtime:
     """What a running container is on the host: enough to find it again from another process."""
 
-    id: int
     init_pid: int
     init_start: int
     monitor_pid: int
     host_links: tuple[str, ...]
     persistent: bool
+
+    @property
+    def id(self) -> int:
+        """The domain ID is the init's host PID, as libvirt's LXC driver makes it its process's
+        PID: clients (``virsh lxc-enter-namespace``) read ``/proc/<ID>/cgroup`` to join the
+        container's cgroups, so the ID must name a process inside them.  A new init (a reboot)
+        brings a new ID."""
+        return self.init_pid
 
 
 class Store:
@@ -124,15 +131,3 @@ class Store:
     def clear_runtime(self, name: str) -> None:
         for suffix in ("json", "xml", "exit", "console"):
             remove(self.run_path(name, suffix))
-
-    def next_id(self) -> int:
-        """Domain IDs are never reused within a root, even across processes (until the host
-        restarts, which no container survives)."""
-        path = os.path.join(self.run_dir, "last-id")
-        try:
-            with open(path) as f:
-                last = int(f.read().strip() or 0)
-        except (FileNotFoundError, ValueError):
-            last = 0
-        write_atomic(path, str(last + 1), durable=False)
-        return last + 1

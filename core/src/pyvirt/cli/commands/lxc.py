@@ -2,10 +2,10 @@
 
 Like virsh, pyvirsh asks the driver for descriptors on the container's namespaces
 (:func:`pyvirt.lxc.open_namespace`: in this process for ``lxc:///embed``, passed over pyvirtd's
-unix socket otherwise), then joins them itself in a forked child, which forks again (only a
-child of a process that joined a PID namespace is inside it) and execs the command there.
-Unlike virsh it does not join the container's cgroups: virsh finds them from the domain ID,
-which is a host PID in libvirt's LXC driver and a counter in pyvirt's.
+unix socket otherwise), then in a forked child joins the container's cgroups (found from the
+domain ID, the init's host PID: :func:`pyvirt.lxc.enter_cgroup`, so the command stays under
+the container's limits) and its namespaces, and forks again (only a child of a process that
+joined a PID namespace is inside it) to exec the command there.
 ``console`` is generic (:mod:`pyvirt.cli.commands.console`).
 """
 
@@ -22,6 +22,7 @@ from pyvirt.cli.commands import DOMAIN, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError
 from pyvirt.cli.parser import Args, argv, data, flag
+from pyvirt.domain import Domain
 
 
 @command(
@@ -44,7 +45,7 @@ def lxc_enter_namespace(ctl: Ctl, args: Args) -> None:
     try:
         child = os.fork()
         if child == 0:
-            _run_inside(fds, cmd)
+            _run_inside(dom, fds, cmd)
     finally:
         for fd in fds:
             os.close(fd)
@@ -54,10 +55,12 @@ def lxc_enter_namespace(ctl: Ctl, args: Args) -> None:
         raise CommandError(f"internal error: Child process ({child}) unexpected exit status {code}")
 
 
-def _run_inside(fds: Sequence[int], cmd: Sequence[str]) -> NoReturn:
-    """In the forked child: join the namespaces, run ``cmd`` (a path, as virsh takes it) in a
+def _run_inside(dom: Domain, fds: Sequence[int], cmd: Sequence[str]) -> NoReturn:
+    """In the forked child: join the cgroups, then the namespaces (the cgroup paths are the
+    host's), run ``cmd`` (a path, as virsh takes it) in a
     grandchild and exit with its status; never returns to the CLI."""
     try:
+        pyvirt.lxc.enter_cgroup(dom, fds)
         pyvirt.lxc.enter_namespace(fds)
         grandchild = os.fork()
         if grandchild == 0:
