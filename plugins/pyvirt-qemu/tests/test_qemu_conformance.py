@@ -20,7 +20,7 @@ from pyvirt.testing.suite import *  # noqa: F403
 def _suite_root() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="pq-conf-", dir="/tmp"))
     yield path
-    left = qemu_pids(str(path)) + qemu_pids("-conf-")
+    left = qemu_pids(str(path))
     kill_and_reap(left)
     shutil.rmtree(path, ignore_errors=True)
     assert not left, f"the suite left QEMU processes running: {left}"
