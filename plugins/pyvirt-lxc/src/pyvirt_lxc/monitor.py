@@ -18,10 +18,10 @@ import selectors
 import signal
 import socket
 
+from pyvirt.files import write_atomic
 from pyvirt_lxc import container, libc
 from pyvirt_lxc.cgroups import ContainerCgroup
 from pyvirt_lxc.spec import Spec
-from pyvirt_lxc.store import write_atomic
 
 _BACKLOG = 64 * 1024
 

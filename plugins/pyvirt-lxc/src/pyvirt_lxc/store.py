@@ -3,7 +3,8 @@
 One root holds everything: ``config/`` (persistent domain XML and ``autostart/`` marks, libvirt's
 ``/etc/libvirt/lxc``) and ``run/`` (what is running: the live XML, a JSON record, the console
 socket and the exit status the monitor leaves; libvirt's ``/run/libvirt/lxc``).  Every file is
-written to a temporary name, synced and renamed, so a crash leaves the old or the new file.
+written with :func:`pyvirt.files.write_atomic`, so a crash leaves the old or the new file; runtime
+files skip its fsync (``durable=False``).
 """
 
 from __future__ import annotations
@@ -12,35 +13,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
-
-def write_atomic(path: str, text: str, *, durable: bool = True) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new content, never a mix.
-
-    ``durable`` also syncs file and directory so the new content survives a host crash; runtime
-    state does without (a host crash ends every container, and with it what the file says).
-    """
-    tmp = f"{path}.tmp{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        os.write(fd, text.encode())
-        if durable:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    if durable:
-        dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+from pyvirt.files import remove, write_atomic
 
 
 @dataclass(frozen=True)
