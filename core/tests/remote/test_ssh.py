@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sshd import Sshd, missing
+from sshd import Sshd
 
 import pyvirt
 from pyvirt.errors import URIError
@@ -52,18 +52,6 @@ def test_far_side_command_follows_proxy_and_netcat() -> None:
         remote_command(_target("test+ssh://node/default?proxy=native&netcat=nc"))
     with pytest.raises(URIError, match="unsupported proxy mode"):
         remote_command(_target("test+ssh://node/default?proxy=carrier-pigeon"))
-
-
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
-    reason = missing()
-    if reason:
-        pytest.skip(reason)
-    server = Sshd(tmp_path_factory.mktemp("sshd")).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
