@@ -26,6 +26,7 @@ from pyvirt.errors import (
     OperationFailedError,
     OperationInvalidError,
 )
+from pyvirt.filters import keeps
 from pyvirt.log import get_logger
 from pyvirt.types import (
     DefinedDetail,
@@ -159,7 +160,18 @@ class LxcConnection(ConsoleCalls, DriverConnection):
         with self._node.lock:
             for entry in list(self._node.entries.values()):
                 self._node.refresh(entry)
-            return [e.ref() for e in self._node.entries.values() if _keep(filters, e, self._state(e)[0])]
+            return [
+                e.ref()
+                for e in self._node.entries.values()
+                if keeps(
+                    filters,
+                    active=e.runtime is not None,
+                    persistent=e.config is not None,
+                    autostart=e.autostart,
+                    managed_save=False,
+                    state=self._state(e)[0],
+                )
+            ]
 
     def domain_lookup_by_name(self, name: str) -> DomainRef:
         with self._node.lock:
@@ -457,28 +469,6 @@ class LxcConnection(ConsoleCalls, DriverConnection):
             runtime = self._running(uuid).runtime
             assert runtime is not None
             return enter.open_namespaces(runtime.init_pid)
-
-
-def _keep(filters: ListFilter, entry: Entry, state: DomainState) -> bool:
-    active = entry.runtime is not None
-    for value, yes, no in (
-        (active, ListFilter.ACTIVE, ListFilter.INACTIVE),
-        (entry.config is not None, ListFilter.PERSISTENT, ListFilter.TRANSIENT),
-        (entry.autostart, ListFilter.AUTOSTART, ListFilter.NO_AUTOSTART),
-        (False, ListFilter.MANAGEDSAVE, ListFilter.NO_MANAGEDSAVE),
-    ):
-        has_yes, has_no = bool(filters & yes), bool(filters & no)
-        if has_yes != has_no and value != has_yes:
-            return False
-    states = filters & (ListFilter.RUNNING | ListFilter.PAUSED | ListFilter.SHUTOFF | ListFilter.OTHER)
-    if states:
-        bit = {
-            DomainState.RUNNING: ListFilter.RUNNING,
-            DomainState.PAUSED: ListFilter.PAUSED,
-            DomainState.SHUTOFF: ListFilter.SHUTOFF,
-        }.get(state, ListFilter.OTHER)
-        return bool(states & bit)
-    return True
 
 
 def _start(
