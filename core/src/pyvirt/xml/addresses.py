@@ -65,7 +65,7 @@ _CANONICAL_DRIVE = re.compile(r"drive(\|(0|[1-9][0-9]{0,8})){4}")
 """Attribute values (in document order) of addresses already in libvirt's printed form."""
 
 
-def _c_number(raw: str, base: int) -> int | None:
+def c_number(raw: str, base: int) -> int | None:
     """``strtoul`` of libvirt's ``virStrToLong_uip`` in ``base``: whole string, no sign."""
     text = raw.strip()
     if not text or text[0] in "+-":
@@ -131,7 +131,7 @@ def _normalise(address: etree._Element) -> bool:
         raw = address.get(name)
         if raw is None:
             continue
-        value = _c_number(raw, base)
+        value = c_number(raw, base)
         if value is None or (value > 0xFFFFFFFF and name != "reg" and name != "base"):
             raise XMLError(
                 f"XML error: Invalid value for attribute '{name}' in element 'address': '{raw}'. "
@@ -177,7 +177,7 @@ def _zpci(zpci: etree._Element) -> None:
     uid, fid = zpci.get("uid"), zpci.get("fid")
     values = []
     for name, raw in (("uid", uid), ("fid", fid)):
-        value = 0 if raw is None else _c_number(raw, 0)
+        value = 0 if raw is None else c_number(raw, 0)
         if value is None:
             raise XMLError(
                 f"XML error: Invalid value for attribute '{name}' in element 'zpci': '{raw}'. "

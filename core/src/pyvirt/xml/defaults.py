@@ -768,18 +768,12 @@ def _usbdev(usbdev: etree._Element) -> None:
 
 
 def _c_int(raw: str) -> int | None:
-    """strtol base 0, as virXMLPropInt reads with base 0."""
+    """strtol base 0, as virXMLPropInt reads with base 0: an optional sign, then the number as
+    :func:`.addresses.c_number` reads it."""
     text = raw.strip()
-    sign = -1 if text.startswith("-") else 1
-    body = text.lstrip("+-")
-    try:
-        if body[:2].lower() == "0x":
-            return sign * int(body[2:], 16)
-        if len(body) > 1 and body[0] == "0":
-            return sign * int(body[1:], 8)
-        return sign * int(body, 10)
-    except ValueError:
-        return None
+    negative = text.startswith("-")
+    value = addresses.c_number(text[1:] if text[:1] in ("+", "-") else text, 0)
+    return -value if value is not None and negative else value
 
 
 def _coalesce(iface: etree._Element, coalesce: etree._Element) -> None:
