@@ -224,7 +224,7 @@ def domain_list_flags_to_wire(filters: ListFilter) -> int:
 
 def domain_list_flags_from_wire(flags: int, function: str) -> ListFilter:
     """``VIR_CONNECT_LIST_DOMAINS_*`` -> pyvirt's filter; bits pyvirt cannot filter on are refused."""
-    _refuse_unknown(flags & ~_DOMAIN_BITS, function)
+    check_flags(flags, _DOMAIN_BITS, function)
     return ListFilter(flags)
 
 
@@ -253,7 +253,7 @@ def _other_kind_to_wire(filters: ListFilter, function: str) -> int:
         if filters & bit:
             wire |= number
             left &= ~int(bit)
-    _refuse_unknown(left, function)
+    check_flags(left, 0, function)
     return wire
 
 
@@ -264,13 +264,15 @@ def _other_kind_from_wire(flags: int, function: str) -> ListFilter:
         if flags & number:
             found |= bit
             left &= ~number
-    _refuse_unknown(left, function)
+    check_flags(left, 0, function)
     return found
 
 
-def _refuse_unknown(bits: int, function: str) -> None:
-    if bits:
-        raise InvalidArgumentError(f"unsupported flags (0x{bits:x}) in function {function}")
+def check_flags(flags: int, allowed: int, function: str) -> None:
+    """libvirt's virCheckFlags: a bit the call does not know is refused, never ignored (pyvirtd
+    checks every call's flags with it, the client the filters it cannot express)."""
+    if flags & ~allowed:
+        raise InvalidArgumentError(f"unsupported flags (0x{flags & ~allowed:x}) in function {function}")
 
 
 # -- errors ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pyvirt.errors import ErrorDomain, InternalError, InvalidArgumentError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import NetworkRef, PoolRef
-from pyvirt_daemon.handlers.table import c_string, check_flags, handles
+from pyvirt_daemon.handlers.table import c_string, handles
 from pyvirt_daemon.session import Session
 
 VIR_CONNECT_RO = 1
@@ -28,7 +28,7 @@ def connect_open(s: Session, args: rp.remote_connect_open_args) -> None:
         raise InternalError("internal error: connection already open", domain=ErrorDomain.RPC)
     # 2 is VIR_CONNECT_NO_ALIASES; libvirt's client sends 4 as well when run by a non-root
     # user, and libvirtd accepts it, so pyvirtd does too.
-    check_flags(args.flags, VIR_CONNECT_RO | 2 | 4, "virConnectOpenAuth")
+    wv.check_flags(args.flags, VIR_CONNECT_RO | 2 | 4, "virConnectOpenAuth")
     if s.readonly or args.flags & VIR_CONNECT_RO:
         s.open(pyvirt.open_read_only(args.name))
     else:
@@ -94,7 +94,7 @@ def get_capabilities(s: Session, args: None) -> rp.remote_connect_get_capabiliti
 
 @handles(rp.REMOTE_PROC_CONNECT_GET_SYSINFO)
 def get_sysinfo(s: Session, args: rp.remote_connect_get_sysinfo_args) -> rp.remote_connect_get_sysinfo_ret:
-    check_flags(args.flags, 0, "virConnectGetSysinfo")
+    wv.check_flags(args.flags, 0, "virConnectGetSysinfo")
     return rp.remote_connect_get_sysinfo_ret(s.conn.get_sysinfo())
 
 

@@ -12,7 +12,7 @@ from pyvirt.errors import ErrorDomain, InvalidArgumentError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import DomainMessageKind, ModifyScope
-from pyvirt_daemon.handlers.table import c_string, check_flags, handles
+from pyvirt_daemon.handlers.table import c_string, handles
 from pyvirt_daemon.session import Session
 
 # virDomainCreateFlags
@@ -60,14 +60,14 @@ def define_xml(s: Session, args: rp.remote_domain_define_xml_args) -> rp.remote_
 
 @handles(rp.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS)
 def define_xml_flags(s: Session, args: rp.remote_domain_define_xml_flags_args) -> rp.remote_domain_define_xml_flags_ret:
-    check_flags(args.flags, DEFINE_VALIDATE, "virDomainDefineXMLFlags")
+    wv.check_flags(args.flags, DEFINE_VALIDATE, "virDomainDefineXMLFlags")
     dom = s.conn.define_domain(args.xml, validate=bool(args.flags & DEFINE_VALIDATE))
     return rp.remote_domain_define_xml_flags_ret(_ret_dom(dom))
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_CREATE_XML)
 def create_xml(s: Session, args: rp.remote_domain_create_xml_args) -> rp.remote_domain_create_xml_ret:
-    check_flags(args.flags, START_PAUSED | START_VALIDATE, "virDomainCreateXML")
+    wv.check_flags(args.flags, START_PAUSED | START_VALIDATE, "virDomainCreateXML")
     dom = s.conn.create_domain(
         args.xml_desc, validate=bool(args.flags & START_VALIDATE), paused=bool(args.flags & START_PAUSED)
     )
@@ -83,7 +83,7 @@ def create(s: Session, args: rp.remote_domain_create_args) -> None:
 def create_with_flags(
     s: Session, args: rp.remote_domain_create_with_flags_args
 ) -> rp.remote_domain_create_with_flags_ret:
-    check_flags(args.flags, START_PAUSED, "virDomainCreateWithFlags")
+    wv.check_flags(args.flags, START_PAUSED, "virDomainCreateWithFlags")
     dom = _dom(s, args.dom)
     dom.start(paused=bool(args.flags & START_PAUSED))
     return rp.remote_domain_create_with_flags_ret(_ret_dom(dom))
@@ -96,7 +96,7 @@ def restore(s: Session, args: rp.remote_domain_restore_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_RESTORE_FLAGS)
 def restore_flags(s: Session, args: rp.remote_domain_restore_flags_args) -> None:
-    check_flags(args.flags, 0, "virDomainRestoreFlags")
+    wv.check_flags(args.flags, 0, "virDomainRestoreFlags")
     if args.dxml is not None:
         raise InvalidArgumentError("xml modification unsupported", domain=ErrorDomain.DOMAIN)
     s.conn.restore_domain(args.from_)
@@ -112,7 +112,7 @@ def destroy(s: Session, args: rp.remote_domain_destroy_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_DESTROY_FLAGS)
 def destroy_flags(s: Session, args: rp.remote_domain_destroy_flags_args) -> None:
-    check_flags(args.flags, 0, "virDomainDestroyFlags")
+    wv.check_flags(args.flags, 0, "virDomainDestroyFlags")
     _dom(s, args.dom).destroy()
 
 
@@ -123,19 +123,19 @@ def shutdown(s: Session, args: rp.remote_domain_shutdown_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS)
 def shutdown_flags(s: Session, args: rp.remote_domain_shutdown_flags_args) -> None:
-    check_flags(args.flags, 0, "virDomainShutdownFlags")
+    wv.check_flags(args.flags, 0, "virDomainShutdownFlags")
     _dom(s, args.dom).shutdown()
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_REBOOT)
 def reboot(s: Session, args: rp.remote_domain_reboot_args) -> None:
-    check_flags(args.flags, 0, "virDomainReboot")
+    wv.check_flags(args.flags, 0, "virDomainReboot")
     _dom(s, args.dom).reboot()
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_RESET)
 def reset(s: Session, args: rp.remote_domain_reset_args) -> None:
-    check_flags(args.flags, 0, "virDomainReset")
+    wv.check_flags(args.flags, 0, "virDomainReset")
     _dom(s, args.dom).reset()
 
 
@@ -156,7 +156,7 @@ def save(s: Session, args: rp.remote_domain_save_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_SAVE_FLAGS)
 def save_flags(s: Session, args: rp.remote_domain_save_flags_args) -> None:
-    check_flags(args.flags, 0, "virDomainSaveFlags")
+    wv.check_flags(args.flags, 0, "virDomainSaveFlags")
     if args.dxml is not None:
         raise InvalidArgumentError("xml modification unsupported", domain=ErrorDomain.DOMAIN)
     _dom(s, args.dom).save(args.to)
@@ -169,7 +169,7 @@ def undefine(s: Session, args: rp.remote_domain_undefine_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS)
 def undefine_flags(s: Session, args: rp.remote_domain_undefine_flags_args) -> None:
-    check_flags(args.flags, UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA, "virDomainUndefineFlags")
+    wv.check_flags(args.flags, UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA, "virDomainUndefineFlags")
     _dom(s, args.dom).undefine(managed_save=bool(args.flags & UNDEFINE_MANAGED_SAVE))
 
 
@@ -178,7 +178,7 @@ def undefine_flags(s: Session, args: rp.remote_domain_undefine_flags_args) -> No
 
 @handles(rp.REMOTE_PROC_DOMAIN_GET_STATE)
 def get_state(s: Session, args: rp.remote_domain_get_state_args) -> rp.remote_domain_get_state_ret:
-    check_flags(args.flags, 0, "virDomainGetState")
+    wv.check_flags(args.flags, 0, "virDomainGetState")
     state, reason = _dom(s, args.dom).state()
     return rp.remote_domain_get_state_ret(int(state), reason)
 
@@ -190,7 +190,7 @@ def get_info(s: Session, args: rp.remote_domain_get_info_args) -> rp.remote_doma
 
 @handles(rp.REMOTE_PROC_DOMAIN_GET_XML_DESC)
 def get_xml_desc(s: Session, args: rp.remote_domain_get_xml_desc_args) -> rp.remote_domain_get_xml_desc_ret:
-    check_flags(args.flags, XML_SECURE | XML_INACTIVE, "virDomainGetXMLDesc")
+    wv.check_flags(args.flags, XML_SECURE | XML_INACTIVE, "virDomainGetXMLDesc")
     xml = _dom(s, args.dom).xml(inactive=bool(args.flags & XML_INACTIVE), secure=bool(args.flags & XML_SECURE))
     return rp.remote_domain_get_xml_desc_ret(xml)
 
@@ -219,7 +219,7 @@ def is_updated(s: Session, args: rp.remote_domain_is_updated_args) -> rp.remote_
 def has_managed_save(
     s: Session, args: rp.remote_domain_has_managed_save_image_args
 ) -> rp.remote_domain_has_managed_save_image_ret:
-    check_flags(args.flags, 0, "virDomainHasManagedSaveImage")
+    wv.check_flags(args.flags, 0, "virDomainHasManagedSaveImage")
     return rp.remote_domain_has_managed_save_image_ret(int(_dom(s, args.dom).has_managed_save()))
 
 
@@ -252,7 +252,7 @@ def security_label_list(
 
 @handles(rp.REMOTE_PROC_DOMAIN_GET_MESSAGES)
 def get_messages(s: Session, args: rp.remote_domain_get_messages_args) -> rp.remote_domain_get_messages_ret:
-    check_flags(args.flags, int(DomainMessageKind.DEPRECATION | DomainMessageKind.TAINTING), "virDomainGetMessages")
+    wv.check_flags(args.flags, int(DomainMessageKind.DEPRECATION | DomainMessageKind.TAINTING), "virDomainGetMessages")
     return rp.remote_domain_get_messages_ret(_dom(s, args.dom).messages(DomainMessageKind(args.flags)))
 
 
@@ -276,7 +276,7 @@ def set_memory(s: Session, args: rp.remote_domain_set_memory_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS)
 def set_memory_flags(s: Session, args: rp.remote_domain_set_memory_flags_args) -> None:
-    check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainSetMemoryFlags")
+    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainSetMemoryFlags")
     _dom(s, args.dom).set_memory(args.memory, ModifyScope(args.flags))
 
 
@@ -292,19 +292,19 @@ def set_vcpus(s: Session, args: rp.remote_domain_set_vcpus_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS)
 def set_vcpus_flags(s: Session, args: rp.remote_domain_set_vcpus_flags_args) -> None:
-    check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainSetVcpusFlags")
+    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainSetVcpusFlags")
     _dom(s, args.dom).set_vcpus(args.nvcpus, ModifyScope(args.flags))
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS)
 def get_vcpus_flags(s: Session, args: rp.remote_domain_get_vcpus_flags_args) -> rp.remote_domain_get_vcpus_flags_ret:
-    check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainGetVcpusFlags")
+    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainGetVcpusFlags")
     return rp.remote_domain_get_vcpus_flags_ret(_dom(s, args.dom).vcpus_count(ModifyScope(args.flags)))
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_MEMORY_STATS)
 def memory_stats(s: Session, args: rp.remote_domain_memory_stats_args) -> rp.remote_domain_memory_stats_ret:
-    check_flags(args.flags, 0, "virDomainMemoryStats")
+    wv.check_flags(args.flags, 0, "virDomainMemoryStats")
     if args.maxStats > rp.REMOTE_DOMAIN_MEMORY_STATS_MAX:
         raise InvalidArgumentError("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX", domain=ErrorDomain.RPC)
     stats = wv.memory_stats_to_wire(_dom(s, args.dom).memory_stats())

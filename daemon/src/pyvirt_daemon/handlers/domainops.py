@@ -8,7 +8,7 @@ from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import ModifyScope
 from pyvirt_daemon.handlers.domain import AFFECT_CONFIG, AFFECT_LIVE
-from pyvirt_daemon.handlers.table import check_flags, serves
+from pyvirt_daemon.handlers.table import serves
 from pyvirt_daemon.session import Session
 
 TYPED_LLONG, TYPED_STRING = 3, 7
@@ -25,7 +25,7 @@ def attach_device(s: Session, args: rp.remote_domain_attach_device_args) -> None
 
 @serves(rp.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, "domain_attach_device")
 def attach_device_flags(s: Session, args: rp.remote_domain_attach_device_flags_args) -> None:
-    check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainAttachDeviceFlags")
+    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainAttachDeviceFlags")
     _dom(s, args.dom).attach_device(args.xml, ModifyScope(args.flags))
 
 
@@ -36,7 +36,7 @@ def detach_device(s: Session, args: rp.remote_domain_detach_device_args) -> None
 
 @serves(rp.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, "domain_detach_device")
 def detach_device_flags(s: Session, args: rp.remote_domain_detach_device_flags_args) -> None:
-    check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainDetachDeviceFlags")
+    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainDetachDeviceFlags")
     _dom(s, args.dom).detach_device(args.xml, ModifyScope(args.flags))
 
 
@@ -55,7 +55,7 @@ def all_domain_stats(
     s: Session, args: rp.remote_connect_get_all_domain_stats_args
 ) -> rp.remote_connect_get_all_domain_stats_ret:
     """The domains named, or every domain when none is (list filters by flags are refused)."""
-    check_flags(args.flags, 0, "virConnectGetAllDomainStats")
+    wv.check_flags(args.flags, 0, "virConnectGetAllDomainStats")
     doms = [_dom(s, wire) for wire in args.doms] if args.doms else s.conn.list_domains()
     records = []
     for dom in doms:
@@ -69,13 +69,13 @@ def all_domain_stats(
 
 @serves(rp.REMOTE_PROC_DOMAIN_MANAGED_SAVE, "domain_managed_save")
 def managed_save(s: Session, args: rp.remote_domain_managed_save_args) -> None:
-    check_flags(args.flags, 0, "virDomainManagedSave")
+    wv.check_flags(args.flags, 0, "virDomainManagedSave")
     _dom(s, args.dom).managed_save()
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE, "domain_managed_save_remove")
 def managed_save_remove(s: Session, args: rp.remote_domain_managed_save_remove_args) -> None:
-    check_flags(args.flags, 0, "virDomainManagedSaveRemove")
+    wv.check_flags(args.flags, 0, "virDomainManagedSaveRemove")
     _dom(s, args.dom).managed_save_remove()
 
 
@@ -83,6 +83,6 @@ def managed_save_remove(s: Session, args: rp.remote_domain_managed_save_remove_a
 def domain_capabilities(
     s: Session, args: rp.remote_connect_get_domain_capabilities_args
 ) -> rp.remote_connect_get_domain_capabilities_ret:
-    check_flags(args.flags, 0, "virConnectGetDomainCapabilities")
+    wv.check_flags(args.flags, 0, "virConnectGetDomainCapabilities")
     xml = s.conn.get_domain_capabilities(args.emulatorbin, args.arch, args.machine, args.virttype)
     return rp.remote_connect_get_domain_capabilities_ret(xml)

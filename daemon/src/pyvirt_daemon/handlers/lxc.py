@@ -9,7 +9,7 @@ import pyvirt.lxc
 from pyvirt.errors import ErrorDomain, UnsupportedError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import lxc_protocol as lp
-from pyvirt_daemon.handlers.table import Handler, check_flags
+from pyvirt_daemon.handlers.table import Handler
 from pyvirt_daemon.program import WithFds
 from pyvirt_daemon.session import Session
 
@@ -29,7 +29,7 @@ def _unsupported() -> UnsupportedError:
 
 
 def open_namespace(s: Session, args: lp.lxc_domain_open_namespace_args) -> WithFds:
-    check_flags(args.flags, 0, "virDomainLxcOpenNamespace")
+    wv.check_flags(args.flags, 0, "virDomainLxcOpenNamespace")
     if not type(s.conn.driver).supports("domain_lxc_open_namespace"):
         raise _unsupported()
     dom = pyvirt.Domain(s.conn, wv.domain_from_wire(args.dom))

@@ -6,7 +6,7 @@ import pyvirt
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import NetworkRef
-from pyvirt_daemon.handlers.table import check_flags, handles
+from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
 NETWORK_XML_INACTIVE = 1
@@ -40,7 +40,7 @@ def define_xml(s: Session, args: rp.remote_network_define_xml_args) -> rp.remote
 def define_xml_flags(
     s: Session, args: rp.remote_network_define_xml_flags_args
 ) -> rp.remote_network_define_xml_flags_ret:
-    check_flags(args.flags, NETWORK_DEFINE_VALIDATE, "virNetworkDefineXMLFlags")
+    wv.check_flags(args.flags, NETWORK_DEFINE_VALIDATE, "virNetworkDefineXMLFlags")
     net = s.conn.define_network(args.xml, validate=bool(args.flags & NETWORK_DEFINE_VALIDATE))
     return rp.remote_network_define_xml_flags_ret(_ret(net))
 
@@ -54,7 +54,7 @@ def create_xml(s: Session, args: rp.remote_network_create_xml_args) -> rp.remote
 def create_xml_flags(
     s: Session, args: rp.remote_network_create_xml_flags_args
 ) -> rp.remote_network_create_xml_flags_ret:
-    check_flags(args.flags, NETWORK_CREATE_VALIDATE, "virNetworkCreateXMLFlags")
+    wv.check_flags(args.flags, NETWORK_CREATE_VALIDATE, "virNetworkCreateXMLFlags")
     net = s.conn.create_network(args.xml, validate=bool(args.flags & NETWORK_CREATE_VALIDATE))
     return rp.remote_network_create_xml_flags_ret(_ret(net))
 
@@ -76,7 +76,7 @@ def undefine(s: Session, args: rp.remote_network_undefine_args) -> None:
 
 @handles(rp.REMOTE_PROC_NETWORK_GET_XML_DESC)
 def get_xml_desc(s: Session, args: rp.remote_network_get_xml_desc_args) -> rp.remote_network_get_xml_desc_ret:
-    check_flags(args.flags, NETWORK_XML_INACTIVE, "virNetworkGetXMLDesc")
+    wv.check_flags(args.flags, NETWORK_XML_INACTIVE, "virNetworkGetXMLDesc")
     return rp.remote_network_get_xml_desc_ret(_net(s, args.net).xml(inactive=bool(args.flags & NETWORK_XML_INACTIVE)))
 
 

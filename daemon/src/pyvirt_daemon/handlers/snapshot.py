@@ -11,7 +11,7 @@ import pyvirt
 from pyvirt.errors import ErrorDomain, NoDomainSnapshotError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
-from pyvirt_daemon.handlers.table import check_flags, serves
+from pyvirt_daemon.handlers.table import serves
 from pyvirt_daemon.session import Session
 
 # virDomainSnapshotCreateFlags
@@ -21,7 +21,7 @@ LIST_METADATA, LIST_NO_METADATA = 0x2, 0x10
 
 
 def _listed(dom: pyvirt.Domain, flags: int, api: str) -> list[str]:
-    check_flags(flags, LIST_METADATA | LIST_NO_METADATA, api)
+    wv.check_flags(flags, LIST_METADATA | LIST_NO_METADATA, api)
     if flags & LIST_NO_METADATA and not flags & LIST_METADATA:
         return []
     return dom.snapshot_names()
@@ -37,7 +37,7 @@ def _snap(wire: rp.remote_nonnull_domain, name: str) -> rp.remote_nonnull_domain
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, "domain_snapshot_create")
 def create_xml(s: Session, args: rp.remote_domain_snapshot_create_xml_args) -> rp.remote_domain_snapshot_create_xml_ret:
-    check_flags(args.flags, CREATE_DISK_ONLY, "virDomainSnapshotCreateXML")
+    wv.check_flags(args.flags, CREATE_DISK_ONLY, "virDomainSnapshotCreateXML")
     name = _dom(s, args.dom).create_snapshot(args.xml_desc, disk_only=bool(args.flags & CREATE_DISK_ONLY))
     return rp.remote_domain_snapshot_create_xml_ret(_snap(args.dom, name))
 
@@ -64,7 +64,7 @@ def list_names(s: Session, args: rp.remote_domain_snapshot_list_names_args) -> r
 def lookup_by_name(
     s: Session, args: rp.remote_domain_snapshot_lookup_by_name_args
 ) -> rp.remote_domain_snapshot_lookup_by_name_ret:
-    check_flags(args.flags, 0, "virDomainSnapshotLookupByName")
+    wv.check_flags(args.flags, 0, "virDomainSnapshotLookupByName")
     _dom(s, args.dom).snapshot_xml(args.name)
     return rp.remote_domain_snapshot_lookup_by_name_ret(_snap(args.dom, args.name))
 
@@ -73,13 +73,13 @@ def lookup_by_name(
 def has_current(
     s: Session, args: rp.remote_domain_has_current_snapshot_args
 ) -> rp.remote_domain_has_current_snapshot_ret:
-    check_flags(args.flags, 0, "virDomainHasCurrentSnapshot")
+    wv.check_flags(args.flags, 0, "virDomainHasCurrentSnapshot")
     return rp.remote_domain_has_current_snapshot_ret(int(_dom(s, args.dom).current_snapshot() is not None))
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT, "domain_snapshot_current")
 def current(s: Session, args: rp.remote_domain_snapshot_current_args) -> rp.remote_domain_snapshot_current_ret:
-    check_flags(args.flags, 0, "virDomainSnapshotCurrent")
+    wv.check_flags(args.flags, 0, "virDomainSnapshotCurrent")
     dom = _dom(s, args.dom)
     name = dom.current_snapshot()
     if name is None:
@@ -92,7 +92,7 @@ def current(s: Session, args: rp.remote_domain_snapshot_current_args) -> rp.remo
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT, "domain_snapshot_current")
 def is_current(s: Session, args: rp.remote_domain_snapshot_is_current_args) -> rp.remote_domain_snapshot_is_current_ret:
-    check_flags(args.flags, 0, "virDomainSnapshotIsCurrent")
+    wv.check_flags(args.flags, 0, "virDomainSnapshotIsCurrent")
     return rp.remote_domain_snapshot_is_current_ret(int(_dom(s, args.snap.dom).current_snapshot() == args.snap.name))
 
 
@@ -100,7 +100,7 @@ def is_current(s: Session, args: rp.remote_domain_snapshot_is_current_args) -> r
 def has_metadata(
     s: Session, args: rp.remote_domain_snapshot_has_metadata_args
 ) -> rp.remote_domain_snapshot_has_metadata_ret:
-    check_flags(args.flags, 0, "virDomainSnapshotHasMetadata")
+    wv.check_flags(args.flags, 0, "virDomainSnapshotHasMetadata")
     _dom(s, args.snap.dom).snapshot_xml(args.snap.name)
     return rp.remote_domain_snapshot_has_metadata_ret(1)
 
@@ -109,7 +109,7 @@ def has_metadata(
 def get_parent(s: Session, args: rp.remote_domain_snapshot_get_parent_args) -> rp.remote_domain_snapshot_get_parent_ret:
     from pyvirt.xml.snapshot import SnapshotDef
 
-    check_flags(args.flags, 0, "virDomainSnapshotGetParent")
+    wv.check_flags(args.flags, 0, "virDomainSnapshotGetParent")
     parent = SnapshotDef.from_xml(_dom(s, args.snap.dom).snapshot_xml(args.snap.name)).parent
     if parent is None:
         raise NoDomainSnapshotError(
@@ -123,17 +123,17 @@ def get_parent(s: Session, args: rp.remote_domain_snapshot_get_parent_args) -> r
 def get_xml_desc(
     s: Session, args: rp.remote_domain_snapshot_get_xml_desc_args
 ) -> rp.remote_domain_snapshot_get_xml_desc_ret:
-    check_flags(args.flags, 0, "virDomainSnapshotGetXMLDesc")
+    wv.check_flags(args.flags, 0, "virDomainSnapshotGetXMLDesc")
     return rp.remote_domain_snapshot_get_xml_desc_ret(_dom(s, args.snap.dom).snapshot_xml(args.snap.name))
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT, "domain_snapshot_revert")
 def revert(s: Session, args: rp.remote_domain_revert_to_snapshot_args) -> None:
-    check_flags(args.flags, 0, "virDomainRevertToSnapshot")
+    wv.check_flags(args.flags, 0, "virDomainRevertToSnapshot")
     _dom(s, args.snap.dom).revert_to_snapshot(args.snap.name)
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE, "domain_snapshot_delete")
 def delete(s: Session, args: rp.remote_domain_snapshot_delete_args) -> None:
-    check_flags(args.flags, 0, "virDomainSnapshotDelete")
+    wv.check_flags(args.flags, 0, "virDomainSnapshotDelete")
     _dom(s, args.snap.dom).delete_snapshot(args.snap.name)

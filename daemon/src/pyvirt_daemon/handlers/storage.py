@@ -8,7 +8,7 @@ from pyvirt.errors import ErrorDomain, InvalidArgumentError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import PoolRef, VolRef
-from pyvirt_daemon.handlers.table import check_flags, handles
+from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
 POOL_XML_INACTIVE = 1
@@ -60,26 +60,26 @@ def pool_lookup_by_volume(
 
 @handles(rp.REMOTE_PROC_STORAGE_POOL_DEFINE_XML)
 def pool_define_xml(s: Session, args: rp.remote_storage_pool_define_xml_args) -> rp.remote_storage_pool_define_xml_ret:
-    check_flags(args.flags, POOL_DEFINE_VALIDATE, "virStoragePoolDefineXML")
+    wv.check_flags(args.flags, POOL_DEFINE_VALIDATE, "virStoragePoolDefineXML")
     pool = s.conn.define_pool(args.xml, validate=bool(args.flags & POOL_DEFINE_VALIDATE))
     return rp.remote_storage_pool_define_xml_ret(_ret_pool(pool))
 
 
 @handles(rp.REMOTE_PROC_STORAGE_POOL_CREATE_XML)
 def pool_create_xml(s: Session, args: rp.remote_storage_pool_create_xml_args) -> rp.remote_storage_pool_create_xml_ret:
-    check_flags(args.flags, 0, "virStoragePoolCreateXML")
+    wv.check_flags(args.flags, 0, "virStoragePoolCreateXML")
     return rp.remote_storage_pool_create_xml_ret(_ret_pool(s.conn.create_pool(args.xml)))
 
 
 @handles(rp.REMOTE_PROC_STORAGE_POOL_BUILD)
 def pool_build(s: Session, args: rp.remote_storage_pool_build_args) -> None:
-    check_flags(args.flags, 0, "virStoragePoolBuild")
+    wv.check_flags(args.flags, 0, "virStoragePoolBuild")
     _pool(s, args.pool).build()
 
 
 @handles(rp.REMOTE_PROC_STORAGE_POOL_CREATE)
 def pool_create(s: Session, args: rp.remote_storage_pool_create_args) -> None:
-    check_flags(args.flags, 0, "virStoragePoolCreate")
+    wv.check_flags(args.flags, 0, "virStoragePoolCreate")
     _pool(s, args.pool).start()
 
 
@@ -90,7 +90,7 @@ def pool_destroy(s: Session, args: rp.remote_storage_pool_destroy_args) -> None:
 
 @handles(rp.REMOTE_PROC_STORAGE_POOL_DELETE)
 def pool_delete(s: Session, args: rp.remote_storage_pool_delete_args) -> None:
-    check_flags(args.flags, 0, "virStoragePoolDelete")
+    wv.check_flags(args.flags, 0, "virStoragePoolDelete")
     _pool(s, args.pool).delete()
 
 
@@ -101,7 +101,7 @@ def pool_undefine(s: Session, args: rp.remote_storage_pool_undefine_args) -> Non
 
 @handles(rp.REMOTE_PROC_STORAGE_POOL_REFRESH)
 def pool_refresh(s: Session, args: rp.remote_storage_pool_refresh_args) -> None:
-    check_flags(args.flags, 0, "virStoragePoolRefresh")
+    wv.check_flags(args.flags, 0, "virStoragePoolRefresh")
     _pool(s, args.pool).refresh()
 
 
@@ -114,7 +114,7 @@ def pool_get_info(s: Session, args: rp.remote_storage_pool_get_info_args) -> rp.
 def pool_get_xml_desc(
     s: Session, args: rp.remote_storage_pool_get_xml_desc_args
 ) -> rp.remote_storage_pool_get_xml_desc_ret:
-    check_flags(args.flags, POOL_XML_INACTIVE, "virStoragePoolGetXMLDesc")
+    wv.check_flags(args.flags, POOL_XML_INACTIVE, "virStoragePoolGetXMLDesc")
     xml = _pool(s, args.pool).xml(inactive=bool(args.flags & POOL_XML_INACTIVE))
     return rp.remote_storage_pool_get_xml_desc_ret(xml)
 
@@ -164,7 +164,7 @@ def pool_list_volumes(
 def pool_list_all_volumes(
     s: Session, args: rp.remote_storage_pool_list_all_volumes_args
 ) -> rp.remote_storage_pool_list_all_volumes_ret:
-    check_flags(args.flags, 0, "virStoragePoolListAllVolumes")
+    wv.check_flags(args.flags, 0, "virStoragePoolListAllVolumes")
     found = _pool(s, args.pool).list_volumes()
     wire = [_ret_vol(v) for v in found] if args.need_results else []
     return rp.remote_storage_pool_list_all_volumes_ret(wire, len(found))
@@ -196,7 +196,7 @@ def vol_lookup_by_path(
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_CREATE_XML)
 def vol_create_xml(s: Session, args: rp.remote_storage_vol_create_xml_args) -> rp.remote_storage_vol_create_xml_ret:
-    check_flags(args.flags, 0, "virStorageVolCreateXML")
+    wv.check_flags(args.flags, 0, "virStorageVolCreateXML")
     return rp.remote_storage_vol_create_xml_ret(_ret_vol(_pool(s, args.pool).create_volume(args.xml)))
 
 
@@ -204,26 +204,26 @@ def vol_create_xml(s: Session, args: rp.remote_storage_vol_create_xml_args) -> r
 def vol_create_xml_from(
     s: Session, args: rp.remote_storage_vol_create_xml_from_args
 ) -> rp.remote_storage_vol_create_xml_from_ret:
-    check_flags(args.flags, 0, "virStorageVolCreateXMLFrom")
+    wv.check_flags(args.flags, 0, "virStorageVolCreateXMLFrom")
     vol = _pool(s, args.pool).clone_volume(args.xml, _vol(s, args.clonevol))
     return rp.remote_storage_vol_create_xml_from_ret(_ret_vol(vol))
 
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_DELETE)
 def vol_delete(s: Session, args: rp.remote_storage_vol_delete_args) -> None:
-    check_flags(args.flags, 0, "virStorageVolDelete")
+    wv.check_flags(args.flags, 0, "virStorageVolDelete")
     _vol(s, args.vol).delete()
 
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_WIPE)
 def vol_wipe(s: Session, args: rp.remote_storage_vol_wipe_args) -> None:
-    check_flags(args.flags, 0, "virStorageVolWipe")
+    wv.check_flags(args.flags, 0, "virStorageVolWipe")
     _vol(s, args.vol).wipe()
 
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_RESIZE)
 def vol_resize(s: Session, args: rp.remote_storage_vol_resize_args) -> None:
-    check_flags(args.flags, RESIZE_ALLOCATE | RESIZE_DELTA | RESIZE_SHRINK, "virStorageVolResize")
+    wv.check_flags(args.flags, RESIZE_ALLOCATE | RESIZE_DELTA | RESIZE_SHRINK, "virStorageVolResize")
     _vol(s, args.vol).resize(
         args.capacity, delta=bool(args.flags & RESIZE_DELTA), shrink=bool(args.flags & RESIZE_SHRINK)
     )
@@ -238,7 +238,7 @@ def vol_get_info(s: Session, args: rp.remote_storage_vol_get_info_args) -> rp.re
 def vol_get_info_flags(
     s: Session, args: rp.remote_storage_vol_get_info_flags_args
 ) -> rp.remote_storage_vol_get_info_flags_ret:
-    check_flags(args.flags, 0, "virStorageVolGetInfoFlags")
+    wv.check_flags(args.flags, 0, "virStorageVolGetInfoFlags")
     return rp.remote_storage_vol_get_info_flags_ret(*wv.vol_info_to_wire(_vol(s, args.vol).info()))
 
 
@@ -246,7 +246,7 @@ def vol_get_info_flags(
 def vol_get_xml_desc(
     s: Session, args: rp.remote_storage_vol_get_xml_desc_args
 ) -> rp.remote_storage_vol_get_xml_desc_ret:
-    check_flags(args.flags, 0, "virStorageVolGetXMLDesc")
+    wv.check_flags(args.flags, 0, "virStorageVolGetXMLDesc")
     return rp.remote_storage_vol_get_xml_desc_ret(_vol(s, args.vol).xml())
 
 

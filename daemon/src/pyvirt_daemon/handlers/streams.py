@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyvirt
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
-from pyvirt_daemon.handlers.table import check_flags, handles
+from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
 # virDomainConsoleFlags
@@ -19,18 +19,18 @@ CONSOLE_FORCE, CONSOLE_SAFE = 1, 2
 @handles(rp.REMOTE_PROC_DOMAIN_OPEN_CONSOLE)
 def domain_open_console(s: Session, args: rp.remote_domain_open_console_args) -> pyvirt.Stream:
     # SAFE asks for a driver that can refuse a second client: pyvirt's drivers always can.
-    check_flags(args.flags, CONSOLE_FORCE | CONSOLE_SAFE, "virDomainOpenConsole")
+    wv.check_flags(args.flags, CONSOLE_FORCE | CONSOLE_SAFE, "virDomainOpenConsole")
     dom = pyvirt.Domain(s.conn, wv.domain_from_wire(args.dom))
     return dom.open_console(args.dev_name, force=bool(args.flags & CONSOLE_FORCE))
 
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_UPLOAD)
 def vol_upload(s: Session, args: rp.remote_storage_vol_upload_args) -> pyvirt.Stream:
-    check_flags(args.flags, 0, "virStorageVolUpload")  # no sparse streams
+    wv.check_flags(args.flags, 0, "virStorageVolUpload")  # no sparse streams
     return pyvirt.StorageVol(s.conn, wv.vol_from_wire(args.vol)).upload(args.offset, args.length)
 
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_DOWNLOAD)
 def vol_download(s: Session, args: rp.remote_storage_vol_download_args) -> pyvirt.Stream:
-    check_flags(args.flags, 0, "virStorageVolDownload")
+    wv.check_flags(args.flags, 0, "virStorageVolDownload")
     return pyvirt.StorageVol(s.conn, wv.vol_from_wire(args.vol)).download(args.offset, args.length)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pyvirt.errors import ErrorDomain, InvalidArgumentError, UnsupportedError
+from pyvirt.errors import ErrorDomain, UnsupportedError
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt_daemon.session import Session
 
@@ -31,12 +31,6 @@ def handles(*procedures: int) -> Callable[[H], H]:
         return handler
 
     return register
-
-
-def check_flags(flags: int, allowed: int, api: str) -> None:
-    """libvirt's virCheckFlags: a bit the call does not know is refused, never ignored."""
-    if flags & ~allowed:
-        raise InvalidArgumentError(f"unsupported flags (0x{flags & ~allowed:x}) in function {api}")
 
 
 _ACRONYMS = {
