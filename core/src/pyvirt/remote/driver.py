@@ -222,7 +222,7 @@ class RemoteConnection(DriverConnection):
 
     def get_security_model(self) -> tuple[str, str]:
         ret = self._call(rp.REMOTE_PROC_NODE_GET_SECURITY_MODEL)
-        return _c_string(ret.model), _c_string(ret.doi)
+        return wv.c_string_from_wire(ret.model), wv.c_string_from_wire(ret.doi)
 
     def is_alive(self) -> bool:
         return self._client.alive
@@ -457,7 +457,7 @@ class RemoteConnection(DriverConnection):
         ret = self._call(
             rp.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL, rp.remote_domain_get_security_label_args(self._dom(uuid))
         )
-        return "", _c_string(ret.label), bool(ret.enforcing)
+        return "", wv.c_string_from_wire(ret.label), bool(ret.enforcing)
 
     def domain_get_messages(self, uuid: str, kinds: DomainMessageKind) -> list[str]:
         args = rp.remote_domain_get_messages_args(self._dom(uuid), int(kinds))
@@ -667,11 +667,6 @@ class RemoteConnection(DriverConnection):
         args = lp.lxc_domain_open_namespace_args(self._dom(uuid), 0)
         _none, fds = self._client.call_with_fds(lp.LXC_PROGRAM, lp.LXC_PROTOCOL_VERSION, proc, args)
         return fds
-
-
-def _c_string(raw: bytes) -> str:
-    """A ``char x<N>`` value libvirt sends with its terminating NUL."""
-    return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 
 def _typed_value(value: tuple[int, object]) -> int | str:

@@ -109,7 +109,7 @@ def node_info_to_wire(info: NodeInfo) -> rp.remote_node_get_info_ret:
 
 def node_info_from_wire(ret: rp.remote_node_get_info_ret) -> NodeInfo:
     return NodeInfo(
-        _model_from_wire(ret.model), ret.memory, ret.cpus, ret.mhz, ret.nodes, ret.sockets, ret.cores, ret.threads
+        c_string_from_wire(ret.model), ret.memory, ret.cpus, ret.mhz, ret.nodes, ret.sockets, ret.cores, ret.threads
     )
 
 
@@ -138,7 +138,13 @@ def _model_to_wire(model: str) -> bytes:
     return raw + b"\0" * (_MODEL_LEN - len(raw))
 
 
-def _model_from_wire(raw: bytes) -> str:
+def c_string_to_wire(text: str) -> bytes:
+    """A ``char x<MAX>`` field as libvirt sends it: the string with its terminating NUL."""
+    return text.encode() + b"\0"
+
+
+def c_string_from_wire(raw: bytes) -> str:
+    """A ``char`` array field (NUL-ended or NUL-padded, as libvirt sends it) -> its text."""
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 

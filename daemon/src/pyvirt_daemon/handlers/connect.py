@@ -10,7 +10,7 @@ from pyvirt.errors import ErrorDomain, InternalError, InvalidArgumentError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import NetworkRef, PoolRef
-from pyvirt_daemon.handlers.table import c_string, handles
+from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
 VIR_CONNECT_RO = 1
@@ -120,7 +120,7 @@ def node_cells_free_memory(
 @handles(rp.REMOTE_PROC_NODE_GET_SECURITY_MODEL)
 def node_security_model(s: Session, args: None) -> rp.remote_node_get_security_model_ret:
     model, doi = s.conn.get_security_model()
-    return rp.remote_node_get_security_model_ret(c_string(model), c_string(doi))
+    return rp.remote_node_get_security_model_ret(wv.c_string_to_wire(model), wv.c_string_to_wire(doi))
 
 
 # -- bulk listing (one round trip) ------------------------------------------------------------

@@ -12,7 +12,7 @@ from pyvirt.errors import ErrorDomain, InvalidArgumentError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import DomainMessageKind, ModifyScope
-from pyvirt_daemon.handlers.table import c_string, handles
+from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
 # virDomainCreateFlags
@@ -238,7 +238,7 @@ def security_label(
     s: Session, args: rp.remote_domain_get_security_label_args
 ) -> rp.remote_domain_get_security_label_ret:
     _model, label, enforcing = _dom(s, args.dom).security_label()
-    return rp.remote_domain_get_security_label_ret(c_string(label) if label else b"", int(enforcing))
+    return rp.remote_domain_get_security_label_ret(wv.c_string_to_wire(label) if label else b"", int(enforcing))
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST)
@@ -246,7 +246,7 @@ def security_label_list(
     s: Session, args: rp.remote_domain_get_security_label_list_args
 ) -> rp.remote_domain_get_security_label_list_ret:
     _model, label, enforcing = _dom(s, args.dom).security_label()
-    labels = [rp.remote_domain_get_security_label_ret(c_string(label) if label else b"", int(enforcing))]
+    labels = [rp.remote_domain_get_security_label_ret(wv.c_string_to_wire(label) if label else b"", int(enforcing))]
     return rp.remote_domain_get_security_label_list_ret(labels, len(labels))
 
 

@@ -85,11 +85,6 @@ def unsupported_error(procedure: int) -> UnsupportedError:
     )
 
 
-def c_string(text: str) -> bytes:
-    """A ``char x<MAX>`` field as libvirt sends it: the string with its terminating NUL."""
-    return text.encode() + b"\0"
-
-
 def serves(procedure: int, operation: str) -> Callable[[H], H]:
     """:func:`handles` for a procedure backed by one driver operation: when the connection's
     driver lacks it, the reply is libvirt's own refusal for the API (as for a procedure with no
