@@ -27,6 +27,7 @@ from pyvirt.errors import (
     OperationInvalidError,
 )
 from pyvirt.filters import keeps
+from pyvirt.hostinfo import free_memory, node_info
 from pyvirt.log import get_logger
 from pyvirt.types import (
     DefinedDetail,
@@ -123,10 +124,10 @@ class LxcConnection(ConsoleCalls, DriverConnection):
         return hostinfo.hostname()
 
     def get_node_info(self) -> NodeInfo:
-        return hostinfo.node_info()
+        return node_info()
 
     def get_free_memory(self) -> int:
-        return hostinfo.free_memory()
+        return free_memory()
 
     def get_capabilities(self) -> str:
         return hostinfo.capabilities(str(uuid_module.uuid5(uuid_module.NAMESPACE_URL, hostinfo.hostname())))
