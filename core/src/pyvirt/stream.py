@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import select
 import threading
-import tty
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Protocol
@@ -209,6 +208,8 @@ class FdStream:
 def open_pty(path: str) -> FdStream:
     """A stream over a pty's slave side (a guest's serial port), in raw mode so that every byte
     passes unchanged both ways, as libvirt's console does."""
+    import tty  # with termios: only drivers with a pty console need it, not ``import pyvirt``
+
     fd = os.open(path, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         tty.setraw(fd)
