@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt.connection import LIBRARY_VERSION
 from pyvirt.errors import ErrorDomain, InternalError, InvalidArgumentError, PyvirtError, UnsupportedError
+from pyvirt.remote.wire_values import TYPED_BOOLEAN, TYPED_INT, TYPED_STRING, TYPED_UINT
 from pyvirt.rpc import admin_protocol as ap
 from pyvirt_daemon import logsetup
 from pyvirt_daemon.config import LOG_LEVELS
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 SERVER = "pyvirtd"
 """The one server a pyvirtd runs (libvirtd calls its own ``libvirtd``)."""
 
-# virTypedParameterType
-T_INT, T_UINT, T_LLONG, T_ULLONG, T_DOUBLE, T_BOOLEAN, T_STRING = range(1, 8)
 # virClientTransport
 TRANSPORTS = {"unix": 0, "unix-ro": 0, "admin": 0, "tcp": 1, "tls": 2}
 LEVEL_NUMBERS = {name: number for number, name in enumerate(LOG_LEVELS, start=1)}
@@ -142,13 +141,13 @@ def get_threadpool(
         ("nWorkers", c.max_workers),
         ("jobQueueDepth", 0),
     ]
-    return ap.admin_server_get_threadpool_parameters_ret([ap.admin_typed_param(k, (T_UINT, v)) for k, v in values])
+    return ap.admin_server_get_threadpool_parameters_ret([ap.admin_typed_param(k, (TYPED_UINT, v)) for k, v in values])
 
 
 @_handles(ap.ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS)
 def set_threadpool(s: AdminSession, args: ap.admin_server_set_threadpool_parameters_args) -> None:
     daemon = _server(s, args.srv)
-    wanted = _params(args.params, {"minWorkers": T_UINT, "maxWorkers": T_UINT, "prioWorkers": T_UINT})
+    wanted = _params(args.params, {"minWorkers": TYPED_UINT, "maxWorkers": TYPED_UINT, "prioWorkers": TYPED_UINT})
     changes = {
         key: wanted[name]
         for name, key in (("minWorkers", "min_workers"), ("maxWorkers", "max_workers"), ("prioWorkers", "prio_workers"))
@@ -179,21 +178,23 @@ def lookup_client(s: AdminSession, args: ap.admin_server_lookup_client_args) -> 
 def client_info(s: AdminSession, args: ap.admin_client_get_info_args) -> ap.admin_client_get_info_ret:
     client = _client(s, args.clnt)
     who = client.identity
-    params: list[ap.admin_typed_param] = [ap.admin_typed_param("readonly", (T_BOOLEAN, int(client.service.readonly)))]
+    params: list[ap.admin_typed_param] = [
+        ap.admin_typed_param("readonly", (TYPED_BOOLEAN, int(client.service.readonly)))
+    ]
     if who.address is not None:
-        params.append(ap.admin_typed_param("sock_addr", (T_STRING, who.address)))
+        params.append(ap.admin_typed_param("sock_addr", (TYPED_STRING, who.address)))
     if who.uid is not None:
-        params.append(ap.admin_typed_param("unix_user_id", (T_INT, who.uid)))
-        params.append(ap.admin_typed_param("unix_user_name", (T_STRING, _user(who.uid))))
+        params.append(ap.admin_typed_param("unix_user_id", (TYPED_INT, who.uid)))
+        params.append(ap.admin_typed_param("unix_user_name", (TYPED_STRING, _user(who.uid))))
     if who.gid is not None:
-        params.append(ap.admin_typed_param("unix_group_id", (T_INT, who.gid)))
-        params.append(ap.admin_typed_param("unix_group_name", (T_STRING, _group(who.gid))))
+        params.append(ap.admin_typed_param("unix_group_id", (TYPED_INT, who.gid)))
+        params.append(ap.admin_typed_param("unix_group_name", (TYPED_STRING, _group(who.gid))))
     if who.pid is not None:
-        params.append(ap.admin_typed_param("unix_process_id", (T_INT, who.pid)))
+        params.append(ap.admin_typed_param("unix_process_id", (TYPED_INT, who.pid)))
     if who.x509_dname is not None:
-        params.append(ap.admin_typed_param("tls_x509_dname", (T_STRING, who.x509_dname)))
+        params.append(ap.admin_typed_param("tls_x509_dname", (TYPED_STRING, who.x509_dname)))
     if who.sasl_username is not None:
-        params.append(ap.admin_typed_param("sasl_user_name", (T_STRING, who.sasl_username)))
+        params.append(ap.admin_typed_param("sasl_user_name", (TYPED_STRING, who.sasl_username)))
     return ap.admin_client_get_info_ret(params)
 
 
@@ -213,13 +214,13 @@ def get_limits(s: AdminSession, args: ap.admin_server_get_client_limits_args) ->
         ("nclients_unauth_max", daemon.config.max_anonymous_clients),
         ("nclients_unauth", sum(1 for c in remote if not c.authenticated)),
     ]
-    return ap.admin_server_get_client_limits_ret([ap.admin_typed_param(k, (T_UINT, v)) for k, v in values])
+    return ap.admin_server_get_client_limits_ret([ap.admin_typed_param(k, (TYPED_UINT, v)) for k, v in values])
 
 
 @_handles(ap.ADMIN_PROC_SERVER_SET_CLIENT_LIMITS)
 def set_limits(s: AdminSession, args: ap.admin_server_set_client_limits_args) -> None:
     daemon = _server(s, args.srv)
-    wanted = _params(args.params, {"nclients_max": T_UINT, "nclients_unauth_max": T_UINT})
+    wanted = _params(args.params, {"nclients_max": TYPED_UINT, "nclients_unauth_max": TYPED_UINT})
     changes = {
         key: wanted[name]
         for name, key in (("nclients_max", "max_clients"), ("nclients_unauth_max", "max_anonymous_clients"))

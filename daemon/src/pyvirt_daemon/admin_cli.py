@@ -24,7 +24,7 @@ from pyvirt.errors import PyvirtError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import admin_protocol as ap
 from pyvirt.rpc.message import FrameReader, Header, MessageType, Status, decode_error, pack_message
-from pyvirt_daemon.admin import LEVEL_NUMBERS, SERVER, T_UINT
+from pyvirt_daemon.admin import LEVEL_NUMBERS, SERVER
 from pyvirt_daemon.config import LOG_LEVELS
 from pyvirt_daemon.service import SOCK_ADMIN
 
@@ -115,7 +115,7 @@ def set_values(admin: AdminClient, assignments: list[str]) -> None:
         if not sep or key not in SETTABLE or not text.isdigit():
             raise ValueError(f"expected KEY=NUMBER with KEY one of {', '.join(SETTABLE)}, not {item!r}")
         proc, field = SETTABLE[key]
-        by_proc.setdefault(proc, []).append(ap.admin_typed_param(field, (T_UINT, int(text))))
+        by_proc.setdefault(proc, []).append(ap.admin_typed_param(field, (wv.TYPED_UINT, int(text))))
     for proc, params in by_proc.items():
         if proc == ap.ADMIN_PROC_SERVER_SET_CLIENT_LIMITS:
             admin.call(proc, ap.admin_server_set_client_limits_args(SRV, params, 0))

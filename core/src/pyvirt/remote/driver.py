@@ -673,7 +673,7 @@ def _typed_value(value: tuple[int, object]) -> int | str:
     """A typed parameter's value: numbers (of every width, booleans too) as int, strings as str;
     a double is rounded, since pyvirt's statistics are integral."""
     kind, raw = value
-    if kind == 7:  # VIR_TYPED_PARAM_STRING
+    if kind == wv.TYPED_STRING:
         return str(raw)
     assert isinstance(raw, int | float)
     return int(raw)

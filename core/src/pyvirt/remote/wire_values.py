@@ -148,6 +148,13 @@ def c_string_from_wire(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 
+# -- typed parameters ----------------------------------------------------------------------
+
+TYPED_INT, TYPED_UINT, TYPED_LLONG, TYPED_ULLONG, TYPED_DOUBLE, TYPED_BOOLEAN, TYPED_STRING = range(1, 8)
+"""libvirt's ``virTypedParameterType``: the tag of a typed parameter's value, in the remote and
+the admin program alike."""
+
+
 # -- memory statistics ---------------------------------------------------------------------
 
 MEMORY_STAT_TAGS: tuple[str, ...] = (

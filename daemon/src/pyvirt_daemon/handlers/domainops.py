@@ -11,8 +11,6 @@ from pyvirt_daemon.handlers.domain import AFFECT_CONFIG, AFFECT_LIVE
 from pyvirt_daemon.handlers.table import serves
 from pyvirt_daemon.session import Session
 
-TYPED_LLONG, TYPED_STRING = 3, 7
-
 
 def _dom(s: Session, wire: rp.remote_nonnull_domain) -> pyvirt.Domain:
     return pyvirt.Domain(s.conn, wv.domain_from_wire(wire))
@@ -60,7 +58,9 @@ def all_domain_stats(
     records = []
     for dom in doms:
         params = [
-            rp.remote_typed_param(field, (TYPED_STRING, value) if isinstance(value, str) else (TYPED_LLONG, value))
+            rp.remote_typed_param(
+                field, (wv.TYPED_STRING, value) if isinstance(value, str) else (wv.TYPED_LLONG, value)
+            )
             for field, value in dom.stats().items()
         ]
         records.append(rp.remote_domain_stats_record(wv.domain_to_wire(dom.ref), params))
