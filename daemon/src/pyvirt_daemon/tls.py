@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pyvirt.log import get_logger
+from pyvirt.remote.tls import no_passphrase
 from pyvirt_daemon import globs
 from pyvirt_daemon.config import Config, ConfigError
 
@@ -89,7 +90,7 @@ def server_context(config: Config) -> ssl.SSLContext:
     # handshake and fails when what it finds is a ticket record instead (nor does it resume).
     ctx.num_tickets = 0
     try:
-        ctx.load_cert_chain(paths.cert, paths.key, password=_no_passphrase)
+        ctx.load_cert_chain(paths.cert, paths.key, password=no_passphrase)
     except (OSError, ssl.SSLError, ValueError) as exc:
         raise ConfigError(
             f"cannot load the server certificate {paths.cert} with its key {paths.key} "
@@ -100,12 +101,6 @@ def server_context(config: Config) -> ssl.SSLContext:
         _load_verify(ctx, paths.crl, "certificate revocation list", "crl_file")
         ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
     return ctx
-
-
-def _no_passphrase() -> str:
-    """Encrypted keys are not supported (as in libvirt); without this OpenSSL would prompt on
-    the terminal and hang the process instead of failing."""
-    raise ValueError("the private key is encrypted with a passphrase, which is not supported")
 
 
 def _load_verify(ctx: ssl.SSLContext, path: str, what: str, key: str) -> None:

@@ -88,7 +88,7 @@ def client_context(files: ClientFiles, verify: bool) -> ssl.SSLContext:
     except ssl.SSLError as exc:
         raise _error(f"Unable to load CA certificate '{files.ca}': {exc.reason or exc}") from None
     try:
-        ctx.load_cert_chain(files.cert, files.key, password=_no_passphrase)
+        ctx.load_cert_chain(files.cert, files.key, password=no_passphrase)
     except (ssl.SSLError, ValueError) as exc:
         raise _error(
             f"Unable to load the client certificate '{files.cert}' with key '{files.key}': {_why(exc)}"
@@ -99,9 +99,9 @@ def client_context(files: ClientFiles, verify: bool) -> ssl.SSLContext:
     return ctx
 
 
-def _no_passphrase() -> str:
+def no_passphrase() -> str:
     """Encrypted keys are not supported (as in libvirt); without this OpenSSL would prompt on
-    the terminal and hang the process instead of failing."""
+    the terminal and hang the process instead of failing.  pyvirtd loads its key with it too."""
     raise ValueError("the private key is encrypted with a passphrase, which is not supported")
 
 
