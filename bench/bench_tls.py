@@ -22,12 +22,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon" / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # first: its conftest, not daemon/tests'
 
 from pki import PKI
-from test_tls_libvirtd import LIBVIRTD, TLSLibvirtd
+from test_tls_libvirtd import tls_settings, tls_uri
 from tls_helpers import free_port, start, write_auth_conf
 
 import pyvirt
+from conftest import LIBVIRTD, ReferenceLibvirtd  # the private libvirtd the tests start
 from pyvirt_daemon import sasl
 
 
@@ -77,10 +79,10 @@ def main() -> None:
             ("pyvirtd TLS + SASL", lambda: tls(logins.settings["tls_port"])),
         ]
         if os.access(LIBVIRTD, os.X_OK) and os.geteuid() == 0:
-            reference = TLSLibvirtd(base / "libvirtd", pki)
+            reference = ReferenceLibvirtd(base / "libvirtd", **tls_settings(pki))
             running.callback(reference.stop)
             reference.start()
-            cases.append(("libvirtd TLS", lambda: reference.uri(pkipath)))
+            cases.append(("libvirtd TLS", lambda: tls_uri(reference, pkipath)))
         print(f"{'case':24} {'open ms':>9} {'rtt µs (median)':>16} {'rtt µs (p99)':>13}")
         for name, uri in cases:
             opened, median, p99 = measure(uri(), args.calls, args.opens)
