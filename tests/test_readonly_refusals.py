@@ -319,3 +319,11 @@ def test_every_public_method_is_classified() -> None:
 
 def test_read_operations_are_operations_of_the_interface() -> None:
     assert sorted(READ_OPERATIONS - set(DriverConnection.operations())) == []
+
+
+def test_joining_a_containers_cgroups_is_refused_read_only() -> None:
+    """``pyvirt.lxc.enter_cgroup`` acts on this host, not through the driver, so the table above
+    (calls that reach a mutating driver operation) cannot hold it; libvirt refuses it read-only."""
+    with pyvirt.open_read_only("test:///default") as conn:
+        with pytest.raises(pyvirt.OperationDeniedError, match="virDomainLxcEnterCGroup"):
+            pyvirt.lxc.enter_cgroup(conn.lookup_domain_by_name("test"), [])
