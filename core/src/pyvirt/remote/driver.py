@@ -41,25 +41,6 @@ from pyvirt.types import (
     VolRef,
 )
 
-# libvirt's flag numbers (libvirt-domain.h, libvirt-network.h, libvirt-storage.h)
-_DOMAIN_XML_SECURE = 1
-_DOMAIN_XML_INACTIVE = 2
-_DOMAIN_DEFINE_VALIDATE = 1
-_DOMAIN_START_PAUSED = 1
-_DOMAIN_START_VALIDATE = 16
-_DOMAIN_UNDEFINE_MANAGED_SAVE = 1
-_NETWORK_XML_INACTIVE = 1
-_NETWORK_VALIDATE = 1
-_POOL_DEFINE_VALIDATE = 1
-_STORAGE_XML_INACTIVE = 1
-_VOL_CREATE_VALIDATE = 4
-_VOL_RESIZE_DELTA = 2
-_VOL_RESIZE_SHRINK = 4
-_DOMAIN_MEMORY_STAT_NR = 13
-_EVENT_ID_LIFECYCLE = 0
-_SNAPSHOT_CREATE_DISK_ONLY = 0x10
-_DOMAIN_CONSOLE_FORCE = 1
-
 _SAVED_UUID = re.compile(r"<uuid>\s*([^<\s]+)\s*</uuid>")
 
 
@@ -103,7 +84,7 @@ class RemoteConnection(DriverConnection):
         """Ask for every domain lifecycle event of this connection without waiting for the
         answer (opening then costs two round trips, as libvirt's); :meth:`close` claims the
         answer before CONNECT_CLOSE, which libvirtd would otherwise run concurrently with it."""
-        args = rp.remote_connect_domain_event_callback_register_any_args(_EVENT_ID_LIFECYCLE, None)
+        args = rp.remote_connect_domain_event_callback_register_any_args(wv.DOMAIN_EVENT_ID_LIFECYCLE, None)
         self._registration = self._client.send_call(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY, args)
 
     def _claim_registration(self) -> None:
@@ -252,20 +233,20 @@ class RemoteConnection(DriverConnection):
         return self._domain_ref(self._call(rp.REMOTE_PROC_DOMAIN_LOOKUP_BY_ID, args).dom)
 
     def domain_define_xml(self, xml: str, validate: bool) -> DomainRef:
-        args = rp.remote_domain_define_xml_flags_args(xml, _DOMAIN_DEFINE_VALIDATE if validate else 0)
+        args = rp.remote_domain_define_xml_flags_args(xml, wv.DOMAIN_DEFINE_VALIDATE if validate else 0)
         return self._domain_ref(self._call(rp.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS, args).dom)
 
     def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
-        flags = (_DOMAIN_START_VALIDATE if validate else 0) | (_DOMAIN_START_PAUSED if paused else 0)
+        flags = (wv.DOMAIN_START_VALIDATE if validate else 0) | (wv.DOMAIN_START_PAUSED if paused else 0)
         args = rp.remote_domain_create_xml_args(xml, flags)
         return self._domain_ref(self._call(rp.REMOTE_PROC_DOMAIN_CREATE_XML, args).dom)
 
     def domain_undefine(self, uuid: str, managed_save: bool = False) -> None:
-        flags = _DOMAIN_UNDEFINE_MANAGED_SAVE if managed_save else 0
+        flags = wv.DOMAIN_UNDEFINE_MANAGED_SAVE if managed_save else 0
         self._call(rp.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS, rp.remote_domain_undefine_flags_args(self._dom(uuid), flags))
 
     def domain_create(self, uuid: str, paused: bool) -> DomainRef:
-        args = rp.remote_domain_create_with_flags_args(self._dom(uuid), _DOMAIN_START_PAUSED if paused else 0)
+        args = rp.remote_domain_create_with_flags_args(self._dom(uuid), wv.DOMAIN_START_PAUSED if paused else 0)
         return self._domain_ref(self._call(rp.REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS, args).dom)
 
     def domain_shutdown(self, uuid: str) -> None:
@@ -326,7 +307,7 @@ class RemoteConnection(DriverConnection):
         )
 
     def domain_get_xml(self, uuid: str, inactive: bool, secure: bool = False) -> str:
-        flags = (_DOMAIN_XML_INACTIVE if inactive else 0) | (_DOMAIN_XML_SECURE if secure else 0)
+        flags = (wv.DOMAIN_XML_INACTIVE if inactive else 0) | (wv.DOMAIN_XML_SECURE if secure else 0)
         args = rp.remote_domain_get_xml_desc_args(self._dom(uuid), flags)
         xml: str = self._call(rp.REMOTE_PROC_DOMAIN_GET_XML_DESC, args).xml
         return xml
@@ -371,7 +352,7 @@ class RemoteConnection(DriverConnection):
         return count
 
     def domain_memory_stats(self, uuid: str) -> dict[str, int]:
-        args = rp.remote_domain_memory_stats_args(self._dom(uuid), _DOMAIN_MEMORY_STAT_NR, 0)
+        args = rp.remote_domain_memory_stats_args(self._dom(uuid), len(wv.MEMORY_STAT_TAGS), 0)
         stats = self._call(rp.REMOTE_PROC_DOMAIN_MEMORY_STATS, args).stats
         return wv.memory_stats_from_wire(stats)
 
@@ -382,7 +363,7 @@ class RemoteConnection(DriverConnection):
 
     def domain_snapshot_create(self, uuid: str, xml: str, disk_only: bool) -> str:
         args = rp.remote_domain_snapshot_create_xml_args(
-            self._dom(uuid), xml, _SNAPSHOT_CREATE_DISK_ONLY if disk_only else 0
+            self._dom(uuid), xml, wv.SNAPSHOT_CREATE_DISK_ONLY if disk_only else 0
         )
         name: str = self._call(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, args).snap.name
         return name
@@ -479,11 +460,11 @@ class RemoteConnection(DriverConnection):
         return self._network_ref(self._call(rp.REMOTE_PROC_NETWORK_LOOKUP_BY_UUID, args).net)
 
     def network_define_xml(self, xml: str, validate: bool) -> NetworkRef:
-        args = rp.remote_network_define_xml_flags_args(xml, _NETWORK_VALIDATE if validate else 0)
+        args = rp.remote_network_define_xml_flags_args(xml, wv.NETWORK_DEFINE_VALIDATE if validate else 0)
         return self._network_ref(self._call(rp.REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS, args).net)
 
     def network_create_xml(self, xml: str, validate: bool) -> NetworkRef:
-        args = rp.remote_network_create_xml_flags_args(xml, _NETWORK_VALIDATE if validate else 0)
+        args = rp.remote_network_create_xml_flags_args(xml, wv.NETWORK_CREATE_VALIDATE if validate else 0)
         return self._network_ref(self._call(rp.REMOTE_PROC_NETWORK_CREATE_XML_FLAGS, args).net)
 
     def network_undefine(self, uuid: str) -> None:
@@ -496,7 +477,7 @@ class RemoteConnection(DriverConnection):
         self._call(rp.REMOTE_PROC_NETWORK_DESTROY, rp.remote_network_destroy_args(self._net(uuid)))
 
     def network_get_xml(self, uuid: str, inactive: bool) -> str:
-        args = rp.remote_network_get_xml_desc_args(self._net(uuid), _NETWORK_XML_INACTIVE if inactive else 0)
+        args = rp.remote_network_get_xml_desc_args(self._net(uuid), wv.NETWORK_XML_INACTIVE if inactive else 0)
         xml: str = self._call(rp.REMOTE_PROC_NETWORK_GET_XML_DESC, args).xml
         return xml
 
@@ -537,7 +518,7 @@ class RemoteConnection(DriverConnection):
         return self._pool_ref(self._call(rp.REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID, args).pool)
 
     def pool_define_xml(self, xml: str, validate: bool) -> PoolRef:
-        args = rp.remote_storage_pool_define_xml_args(xml, _POOL_DEFINE_VALIDATE if validate else 0)
+        args = rp.remote_storage_pool_define_xml_args(xml, wv.POOL_DEFINE_VALIDATE if validate else 0)
         return self._pool_ref(self._call(rp.REMOTE_PROC_STORAGE_POOL_DEFINE_XML, args).pool)
 
     def pool_create_xml(self, xml: str, validate: bool) -> PoolRef:
@@ -568,7 +549,7 @@ class RemoteConnection(DriverConnection):
         return wv.pool_info_from_wire(self._call(rp.REMOTE_PROC_STORAGE_POOL_GET_INFO, args))
 
     def pool_get_xml(self, uuid: str, inactive: bool) -> str:
-        args = rp.remote_storage_pool_get_xml_desc_args(self._pool(uuid), _STORAGE_XML_INACTIVE if inactive else 0)
+        args = rp.remote_storage_pool_get_xml_desc_args(self._pool(uuid), wv.STORAGE_XML_INACTIVE if inactive else 0)
         xml: str = self._call(rp.REMOTE_PROC_STORAGE_POOL_GET_XML_DESC, args).xml
         return xml
 
@@ -608,7 +589,7 @@ class RemoteConnection(DriverConnection):
 
     def vol_create_xml(self, pool_uuid: str, xml: str, validate: bool) -> VolRef:
         args = rp.remote_storage_vol_create_xml_args(
-            self._pool(pool_uuid), xml, _VOL_CREATE_VALIDATE if validate else 0
+            self._pool(pool_uuid), xml, wv.VOL_CREATE_VALIDATE if validate else 0
         )
         return self._vol_ref(self._call(rp.REMOTE_PROC_STORAGE_VOL_CREATE_XML, args).vol)
 
@@ -624,7 +605,7 @@ class RemoteConnection(DriverConnection):
         self._call(rp.REMOTE_PROC_STORAGE_VOL_WIPE, rp.remote_storage_vol_wipe_args(self._vol(key), 0))
 
     def vol_resize(self, key: str, capacity: int, delta: bool, shrink: bool) -> None:
-        flags = (_VOL_RESIZE_DELTA if delta else 0) | (_VOL_RESIZE_SHRINK if shrink else 0)
+        flags = (wv.VOL_RESIZE_DELTA if delta else 0) | (wv.VOL_RESIZE_SHRINK if shrink else 0)
         self._call(
             rp.REMOTE_PROC_STORAGE_VOL_RESIZE, rp.remote_storage_vol_resize_args(self._vol(key), capacity, flags)
         )
@@ -648,7 +629,7 @@ class RemoteConnection(DriverConnection):
     # -- byte streams -------------------------------------------------------------------------
 
     def domain_open_console(self, uuid: str, dev_name: str | None, force: bool) -> DriverStream:
-        flags = _DOMAIN_CONSOLE_FORCE if force else 0
+        flags = wv.DOMAIN_CONSOLE_FORCE if force else 0
         args = rp.remote_domain_open_console_args(self._dom(uuid), dev_name, flags)
         return self._client.open_stream(rp.REMOTE_PROC_DOMAIN_OPEN_CONSOLE, args)
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from pyvirt.driver import EventSink
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain, PyvirtError
 from pyvirt.remote import transport as transports
+from pyvirt.remote import wire_values as wv
 from pyvirt.remote.driver import RemoteConnection
 from pyvirt.remote.target import Target, local_daemon, resolve
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.uri import URI
 
-CONNECT_RO = 1
-"""libvirt's ``VIR_CONNECT_RO``: the far side refuses every change on this connection."""
 FEATURE_PROGRAM_KEEPALIVE = 10
 """libvirt's ``VIR_DRV_FEATURE_PROGRAM_KEEPALIVE``: asking for it also starts the server's PINGs."""
 KEEPALIVE_INTERVAL = 5.0
@@ -76,7 +75,7 @@ def handshake(conn: RemoteConnection, target: Target) -> None:
     if isinstance(auth_list, PyvirtError):
         raise auth_list
     _authenticate(conn, target, auth_list.types)
-    flags = CONNECT_RO if target.read_only else 0
+    flags = wv.CONNECT_RO if target.read_only else 0
     open_call = (rp.REMOTE_PROC_CONNECT_OPEN, rp.remote_connect_open_args(target.open_name, flags))
     if isinstance(supported, PyvirtError):
         opened, supported = conn.client.gather([open_call, keepalive_question])

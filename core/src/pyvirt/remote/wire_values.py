@@ -148,6 +148,28 @@ def c_string_from_wire(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 
+# -- flag numbers ------------------------------------------------------------------------------
+# libvirt's (libvirt-host.h, libvirt-domain.h, libvirt-domain-snapshot.h, libvirt-network.h,
+# libvirt-storage.h): the client sets them and pyvirtd reads them.  The AFFECT_* ones are
+# pyvirt.types.ModifyScope.
+
+CONNECT_RO = 1
+"""``VIR_CONNECT_RO``: the far side refuses every change on this connection."""
+DOMAIN_START_PAUSED, DOMAIN_START_VALIDATE = 1, 16  # virDomainCreateFlags
+DOMAIN_DEFINE_VALIDATE = 1  # virDomainDefineFlags
+DOMAIN_XML_SECURE, DOMAIN_XML_INACTIVE = 1, 2  # virDomainXMLFlags
+DOMAIN_UNDEFINE_MANAGED_SAVE, DOMAIN_UNDEFINE_SNAPSHOTS_METADATA = 1, 2  # virDomainUndefineFlagsValues
+DOMAIN_CONSOLE_FORCE, DOMAIN_CONSOLE_SAFE = 1, 2  # virDomainConsoleFlags
+DOMAIN_EVENT_ID_LIFECYCLE = 0  # virDomainEventID
+SNAPSHOT_CREATE_DISK_ONLY = 0x10  # virDomainSnapshotCreateFlags
+SNAPSHOT_LIST_METADATA, SNAPSHOT_LIST_NO_METADATA = 0x2, 0x10  # virDomainSnapshotListFlags
+NETWORK_XML_INACTIVE = 1  # virNetworkXMLFlags
+NETWORK_DEFINE_VALIDATE = NETWORK_CREATE_VALIDATE = 1  # virNetworkDefineFlags, virNetworkCreateFlags
+POOL_DEFINE_VALIDATE = 1  # virStoragePoolDefineFlags
+STORAGE_XML_INACTIVE = 1  # virStorageXMLFlags
+VOL_CREATE_VALIDATE = 4  # virStorageVolCreateFlags
+VOL_RESIZE_ALLOCATE, VOL_RESIZE_DELTA, VOL_RESIZE_SHRINK = 1, 2, 4  # virStorageVolResizeFlags
+
 # -- typed parameters ----------------------------------------------------------------------
 
 TYPED_INT, TYPED_UINT, TYPED_LLONG, TYPED_ULLONG, TYPED_DOUBLE, TYPED_BOOLEAN, TYPED_STRING = range(1, 8)

@@ -13,8 +13,6 @@ from pyvirt.types import NetworkRef, PoolRef
 from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
-VIR_CONNECT_RO = 1
-
 # virDrvFeature numbers, and what libvirtd 9.0 answers for them over its unix socket (probed):
 # the daemon itself supports fd passing, keepalive, close and event callbacks; its test driver
 # adds typed-parameter strings and the corrected network-update order.
@@ -28,8 +26,8 @@ def connect_open(s: Session, args: rp.remote_connect_open_args) -> None:
         raise InternalError("internal error: connection already open", domain=ErrorDomain.RPC)
     # 2 is VIR_CONNECT_NO_ALIASES; libvirt's client sends 4 as well when run by a non-root
     # user, and libvirtd accepts it, so pyvirtd does too.
-    wv.check_flags(args.flags, VIR_CONNECT_RO | 2 | 4, "virConnectOpenAuth")
-    if s.readonly or args.flags & VIR_CONNECT_RO:
+    wv.check_flags(args.flags, wv.CONNECT_RO | 2 | 4, "virConnectOpenAuth")
+    if s.readonly or args.flags & wv.CONNECT_RO:
         s.open(pyvirt.open_read_only(args.name))
     else:
         s.open(pyvirt.open(args.name))

@@ -15,16 +15,8 @@ from pyvirt.types import DomainMessageKind, ModifyScope
 from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
-# virDomainCreateFlags
-START_PAUSED, START_VALIDATE = 1, 16
-# virDomainDefineFlags
-DEFINE_VALIDATE = 1
-# virDomainXMLFlags
-XML_SECURE, XML_INACTIVE = 1, 2
-# virDomainUndefineFlagsValues
-UNDEFINE_MANAGED_SAVE, UNDEFINE_SNAPSHOTS_METADATA = 1, 2
 # virDomainModificationImpact / virDomainVcpuFlags / virDomainMemoryModFlags
-AFFECT_LIVE, AFFECT_CONFIG, AFFECT_MAXIMUM = 1, 2, 4
+_AFFECT_ANY = int(ModifyScope.LIVE | ModifyScope.CONFIG | ModifyScope.MAXIMUM)
 
 
 def _dom(s: Session, wire: rp.remote_nonnull_domain) -> pyvirt.Domain:
@@ -60,16 +52,18 @@ def define_xml(s: Session, args: rp.remote_domain_define_xml_args) -> rp.remote_
 
 @handles(rp.REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS)
 def define_xml_flags(s: Session, args: rp.remote_domain_define_xml_flags_args) -> rp.remote_domain_define_xml_flags_ret:
-    wv.check_flags(args.flags, DEFINE_VALIDATE, "virDomainDefineXMLFlags")
-    dom = s.conn.define_domain(args.xml, validate=bool(args.flags & DEFINE_VALIDATE))
+    wv.check_flags(args.flags, wv.DOMAIN_DEFINE_VALIDATE, "virDomainDefineXMLFlags")
+    dom = s.conn.define_domain(args.xml, validate=bool(args.flags & wv.DOMAIN_DEFINE_VALIDATE))
     return rp.remote_domain_define_xml_flags_ret(_ret_dom(dom))
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_CREATE_XML)
 def create_xml(s: Session, args: rp.remote_domain_create_xml_args) -> rp.remote_domain_create_xml_ret:
-    wv.check_flags(args.flags, START_PAUSED | START_VALIDATE, "virDomainCreateXML")
+    wv.check_flags(args.flags, wv.DOMAIN_START_PAUSED | wv.DOMAIN_START_VALIDATE, "virDomainCreateXML")
     dom = s.conn.create_domain(
-        args.xml_desc, validate=bool(args.flags & START_VALIDATE), paused=bool(args.flags & START_PAUSED)
+        args.xml_desc,
+        validate=bool(args.flags & wv.DOMAIN_START_VALIDATE),
+        paused=bool(args.flags & wv.DOMAIN_START_PAUSED),
     )
     return rp.remote_domain_create_xml_ret(_ret_dom(dom))
 
@@ -83,9 +77,9 @@ def create(s: Session, args: rp.remote_domain_create_args) -> None:
 def create_with_flags(
     s: Session, args: rp.remote_domain_create_with_flags_args
 ) -> rp.remote_domain_create_with_flags_ret:
-    wv.check_flags(args.flags, START_PAUSED, "virDomainCreateWithFlags")
+    wv.check_flags(args.flags, wv.DOMAIN_START_PAUSED, "virDomainCreateWithFlags")
     dom = _dom(s, args.dom)
-    dom.start(paused=bool(args.flags & START_PAUSED))
+    dom.start(paused=bool(args.flags & wv.DOMAIN_START_PAUSED))
     return rp.remote_domain_create_with_flags_ret(_ret_dom(dom))
 
 
@@ -169,8 +163,10 @@ def undefine(s: Session, args: rp.remote_domain_undefine_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS)
 def undefine_flags(s: Session, args: rp.remote_domain_undefine_flags_args) -> None:
-    wv.check_flags(args.flags, UNDEFINE_MANAGED_SAVE | UNDEFINE_SNAPSHOTS_METADATA, "virDomainUndefineFlags")
-    _dom(s, args.dom).undefine(managed_save=bool(args.flags & UNDEFINE_MANAGED_SAVE))
+    wv.check_flags(
+        args.flags, wv.DOMAIN_UNDEFINE_MANAGED_SAVE | wv.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, "virDomainUndefineFlags"
+    )
+    _dom(s, args.dom).undefine(managed_save=bool(args.flags & wv.DOMAIN_UNDEFINE_MANAGED_SAVE))
 
 
 # -- state and description -------------------------------------------------------------------------
@@ -190,8 +186,10 @@ def get_info(s: Session, args: rp.remote_domain_get_info_args) -> rp.remote_doma
 
 @handles(rp.REMOTE_PROC_DOMAIN_GET_XML_DESC)
 def get_xml_desc(s: Session, args: rp.remote_domain_get_xml_desc_args) -> rp.remote_domain_get_xml_desc_ret:
-    wv.check_flags(args.flags, XML_SECURE | XML_INACTIVE, "virDomainGetXMLDesc")
-    xml = _dom(s, args.dom).xml(inactive=bool(args.flags & XML_INACTIVE), secure=bool(args.flags & XML_SECURE))
+    wv.check_flags(args.flags, wv.DOMAIN_XML_SECURE | wv.DOMAIN_XML_INACTIVE, "virDomainGetXMLDesc")
+    xml = _dom(s, args.dom).xml(
+        inactive=bool(args.flags & wv.DOMAIN_XML_INACTIVE), secure=bool(args.flags & wv.DOMAIN_XML_SECURE)
+    )
     return rp.remote_domain_get_xml_desc_ret(xml)
 
 
@@ -276,7 +274,7 @@ def set_memory(s: Session, args: rp.remote_domain_set_memory_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS)
 def set_memory_flags(s: Session, args: rp.remote_domain_set_memory_flags_args) -> None:
-    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainSetMemoryFlags")
+    wv.check_flags(args.flags, _AFFECT_ANY, "virDomainSetMemoryFlags")
     _dom(s, args.dom).set_memory(args.memory, ModifyScope(args.flags))
 
 
@@ -292,13 +290,13 @@ def set_vcpus(s: Session, args: rp.remote_domain_set_vcpus_args) -> None:
 
 @handles(rp.REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS)
 def set_vcpus_flags(s: Session, args: rp.remote_domain_set_vcpus_flags_args) -> None:
-    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainSetVcpusFlags")
+    wv.check_flags(args.flags, _AFFECT_ANY, "virDomainSetVcpusFlags")
     _dom(s, args.dom).set_vcpus(args.nvcpus, ModifyScope(args.flags))
 
 
 @handles(rp.REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS)
 def get_vcpus_flags(s: Session, args: rp.remote_domain_get_vcpus_flags_args) -> rp.remote_domain_get_vcpus_flags_ret:
-    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG | AFFECT_MAXIMUM, "virDomainGetVcpusFlags")
+    wv.check_flags(args.flags, _AFFECT_ANY, "virDomainGetVcpusFlags")
     return rp.remote_domain_get_vcpus_flags_ret(_dom(s, args.dom).vcpus_count(ModifyScope(args.flags)))
 
 

@@ -7,7 +7,6 @@ import pyvirt
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import ModifyScope
-from pyvirt_daemon.handlers.domain import AFFECT_CONFIG, AFFECT_LIVE
 from pyvirt_daemon.handlers.table import serves
 from pyvirt_daemon.session import Session
 
@@ -23,7 +22,7 @@ def attach_device(s: Session, args: rp.remote_domain_attach_device_args) -> None
 
 @serves(rp.REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS, "domain_attach_device")
 def attach_device_flags(s: Session, args: rp.remote_domain_attach_device_flags_args) -> None:
-    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainAttachDeviceFlags")
+    wv.check_flags(args.flags, int(ModifyScope.LIVE | ModifyScope.CONFIG), "virDomainAttachDeviceFlags")
     _dom(s, args.dom).attach_device(args.xml, ModifyScope(args.flags))
 
 
@@ -34,7 +33,7 @@ def detach_device(s: Session, args: rp.remote_domain_detach_device_args) -> None
 
 @serves(rp.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, "domain_detach_device")
 def detach_device_flags(s: Session, args: rp.remote_domain_detach_device_flags_args) -> None:
-    wv.check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG, "virDomainDetachDeviceFlags")
+    wv.check_flags(args.flags, int(ModifyScope.LIVE | ModifyScope.CONFIG), "virDomainDetachDeviceFlags")
     _dom(s, args.dom).detach_device(args.xml, ModifyScope(args.flags))
 
 

@@ -16,7 +16,6 @@ from pyvirt.types import DomainEvent
 from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
-EVENT_ID_LIFECYCLE = 0
 EVENT_ID_LAST = 26  # libvirt 9.0's VIR_DOMAIN_EVENT_ID_LAST
 _CALLBACK_LIFECYCLE = rp.PROCEDURES[rp.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE].args
 _LEGACY_LIFECYCLE = rp.PROCEDURES[rp.REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE].args
@@ -36,7 +35,7 @@ def callback_register_any(
     conn = s.conn
     callback_id = next(s.callback_ids)
     only = wv.uuid_from_wire(args.dom.uuid) if args.dom is not None else None
-    if args.eventID == EVENT_ID_LIFECYCLE:
+    if args.eventID == wv.DOMAIN_EVENT_ID_LIFECYCLE:
         assert _CALLBACK_LIFECYCLE is not None
 
         def deliver(event: DomainEvent) -> None:
@@ -74,13 +73,13 @@ def deregister_any(s: Session, args: rp.remote_connect_domain_event_deregister_a
 
 @handles(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER)
 def register(s: Session, args: None) -> rp.remote_connect_domain_event_register_ret:
-    _legacy_register(s, EVENT_ID_LIFECYCLE)
+    _legacy_register(s, wv.DOMAIN_EVENT_ID_LIFECYCLE)
     return rp.remote_connect_domain_event_register_ret(1)
 
 
 @handles(rp.REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER)
 def deregister(s: Session, args: None) -> rp.remote_connect_domain_event_deregister_ret:
-    _drop(s, _LEGACY_KEY - EVENT_ID_LIFECYCLE, "domain event 0 not registered")
+    _drop(s, _LEGACY_KEY - wv.DOMAIN_EVENT_ID_LIFECYCLE, "domain event 0 not registered")
     return rp.remote_connect_domain_event_deregister_ret(0)
 
 
@@ -90,7 +89,7 @@ def _legacy_register(s: Session, event_id: int) -> None:
     with s.lock:
         if key in s.event_handles:
             raise InternalError(f"internal error: domain event {event_id} already registered", domain=ErrorDomain.RPC)
-        if event_id != EVENT_ID_LIFECYCLE:
+        if event_id != wv.DOMAIN_EVENT_ID_LIFECYCLE:
             s.event_handles[key] = 0
             return
         assert _LEGACY_LIFECYCLE is not None

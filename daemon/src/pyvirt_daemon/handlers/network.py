@@ -9,9 +9,6 @@ from pyvirt.types import NetworkRef
 from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
-NETWORK_XML_INACTIVE = 1
-NETWORK_DEFINE_VALIDATE = NETWORK_CREATE_VALIDATE = 1
-
 
 def _net(s: Session, wire: rp.remote_nonnull_network) -> pyvirt.Network:
     return pyvirt.Network(s.conn, wv.network_from_wire(wire))
@@ -40,8 +37,8 @@ def define_xml(s: Session, args: rp.remote_network_define_xml_args) -> rp.remote
 def define_xml_flags(
     s: Session, args: rp.remote_network_define_xml_flags_args
 ) -> rp.remote_network_define_xml_flags_ret:
-    wv.check_flags(args.flags, NETWORK_DEFINE_VALIDATE, "virNetworkDefineXMLFlags")
-    net = s.conn.define_network(args.xml, validate=bool(args.flags & NETWORK_DEFINE_VALIDATE))
+    wv.check_flags(args.flags, wv.NETWORK_DEFINE_VALIDATE, "virNetworkDefineXMLFlags")
+    net = s.conn.define_network(args.xml, validate=bool(args.flags & wv.NETWORK_DEFINE_VALIDATE))
     return rp.remote_network_define_xml_flags_ret(_ret(net))
 
 
@@ -54,8 +51,8 @@ def create_xml(s: Session, args: rp.remote_network_create_xml_args) -> rp.remote
 def create_xml_flags(
     s: Session, args: rp.remote_network_create_xml_flags_args
 ) -> rp.remote_network_create_xml_flags_ret:
-    wv.check_flags(args.flags, NETWORK_CREATE_VALIDATE, "virNetworkCreateXMLFlags")
-    net = s.conn.create_network(args.xml, validate=bool(args.flags & NETWORK_CREATE_VALIDATE))
+    wv.check_flags(args.flags, wv.NETWORK_CREATE_VALIDATE, "virNetworkCreateXMLFlags")
+    net = s.conn.create_network(args.xml, validate=bool(args.flags & wv.NETWORK_CREATE_VALIDATE))
     return rp.remote_network_create_xml_flags_ret(_ret(net))
 
 
@@ -76,8 +73,10 @@ def undefine(s: Session, args: rp.remote_network_undefine_args) -> None:
 
 @handles(rp.REMOTE_PROC_NETWORK_GET_XML_DESC)
 def get_xml_desc(s: Session, args: rp.remote_network_get_xml_desc_args) -> rp.remote_network_get_xml_desc_ret:
-    wv.check_flags(args.flags, NETWORK_XML_INACTIVE, "virNetworkGetXMLDesc")
-    return rp.remote_network_get_xml_desc_ret(_net(s, args.net).xml(inactive=bool(args.flags & NETWORK_XML_INACTIVE)))
+    wv.check_flags(args.flags, wv.NETWORK_XML_INACTIVE, "virNetworkGetXMLDesc")
+    return rp.remote_network_get_xml_desc_ret(
+        _net(s, args.net).xml(inactive=bool(args.flags & wv.NETWORK_XML_INACTIVE))
+    )
 
 
 @handles(rp.REMOTE_PROC_NETWORK_IS_ACTIVE)

@@ -14,16 +14,11 @@ from pyvirt.rpc import remote_protocol as rp
 from pyvirt_daemon.handlers.table import serves
 from pyvirt_daemon.session import Session
 
-# virDomainSnapshotCreateFlags
-CREATE_DISK_ONLY = 0x10
-# virDomainSnapshotListFlags: every snapshot pyvirt keeps has metadata
-LIST_METADATA, LIST_NO_METADATA = 0x2, 0x10
-
 
 def _listed(dom: pyvirt.Domain, flags: int, api: str) -> list[str]:
-    wv.check_flags(flags, LIST_METADATA | LIST_NO_METADATA, api)
-    if flags & LIST_NO_METADATA and not flags & LIST_METADATA:
-        return []
+    wv.check_flags(flags, wv.SNAPSHOT_LIST_METADATA | wv.SNAPSHOT_LIST_NO_METADATA, api)
+    if flags & wv.SNAPSHOT_LIST_NO_METADATA and not flags & wv.SNAPSHOT_LIST_METADATA:
+        return []  # every snapshot pyvirt keeps has metadata
     return dom.snapshot_names()
 
 
@@ -37,8 +32,8 @@ def _snap(wire: rp.remote_nonnull_domain, name: str) -> rp.remote_nonnull_domain
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, "domain_snapshot_create")
 def create_xml(s: Session, args: rp.remote_domain_snapshot_create_xml_args) -> rp.remote_domain_snapshot_create_xml_ret:
-    wv.check_flags(args.flags, CREATE_DISK_ONLY, "virDomainSnapshotCreateXML")
-    name = _dom(s, args.dom).create_snapshot(args.xml_desc, disk_only=bool(args.flags & CREATE_DISK_ONLY))
+    wv.check_flags(args.flags, wv.SNAPSHOT_CREATE_DISK_ONLY, "virDomainSnapshotCreateXML")
+    name = _dom(s, args.dom).create_snapshot(args.xml_desc, disk_only=bool(args.flags & wv.SNAPSHOT_CREATE_DISK_ONLY))
     return rp.remote_domain_snapshot_create_xml_ret(_snap(args.dom, name))
 
 

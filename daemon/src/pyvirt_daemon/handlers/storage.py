@@ -11,11 +11,6 @@ from pyvirt.types import PoolRef, VolRef
 from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
-POOL_XML_INACTIVE = 1
-POOL_DEFINE_VALIDATE = POOL_CREATE_VALIDATE = VOL_CREATE_VALIDATE = 1 << 0
-# virStorageVolResizeFlags
-RESIZE_ALLOCATE, RESIZE_DELTA, RESIZE_SHRINK = 1, 2, 4
-
 
 def _pool(s: Session, wire: rp.remote_nonnull_storage_pool) -> pyvirt.StoragePool:
     return pyvirt.StoragePool(s.conn, wv.pool_from_wire(wire))
@@ -60,8 +55,8 @@ def pool_lookup_by_volume(
 
 @handles(rp.REMOTE_PROC_STORAGE_POOL_DEFINE_XML)
 def pool_define_xml(s: Session, args: rp.remote_storage_pool_define_xml_args) -> rp.remote_storage_pool_define_xml_ret:
-    wv.check_flags(args.flags, POOL_DEFINE_VALIDATE, "virStoragePoolDefineXML")
-    pool = s.conn.define_pool(args.xml, validate=bool(args.flags & POOL_DEFINE_VALIDATE))
+    wv.check_flags(args.flags, wv.POOL_DEFINE_VALIDATE, "virStoragePoolDefineXML")
+    pool = s.conn.define_pool(args.xml, validate=bool(args.flags & wv.POOL_DEFINE_VALIDATE))
     return rp.remote_storage_pool_define_xml_ret(_ret_pool(pool))
 
 
@@ -114,8 +109,8 @@ def pool_get_info(s: Session, args: rp.remote_storage_pool_get_info_args) -> rp.
 def pool_get_xml_desc(
     s: Session, args: rp.remote_storage_pool_get_xml_desc_args
 ) -> rp.remote_storage_pool_get_xml_desc_ret:
-    wv.check_flags(args.flags, POOL_XML_INACTIVE, "virStoragePoolGetXMLDesc")
-    xml = _pool(s, args.pool).xml(inactive=bool(args.flags & POOL_XML_INACTIVE))
+    wv.check_flags(args.flags, wv.STORAGE_XML_INACTIVE, "virStoragePoolGetXMLDesc")
+    xml = _pool(s, args.pool).xml(inactive=bool(args.flags & wv.STORAGE_XML_INACTIVE))
     return rp.remote_storage_pool_get_xml_desc_ret(xml)
 
 
@@ -223,9 +218,11 @@ def vol_wipe(s: Session, args: rp.remote_storage_vol_wipe_args) -> None:
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_RESIZE)
 def vol_resize(s: Session, args: rp.remote_storage_vol_resize_args) -> None:
-    wv.check_flags(args.flags, RESIZE_ALLOCATE | RESIZE_DELTA | RESIZE_SHRINK, "virStorageVolResize")
+    wv.check_flags(
+        args.flags, wv.VOL_RESIZE_ALLOCATE | wv.VOL_RESIZE_DELTA | wv.VOL_RESIZE_SHRINK, "virStorageVolResize"
+    )
     _vol(s, args.vol).resize(
-        args.capacity, delta=bool(args.flags & RESIZE_DELTA), shrink=bool(args.flags & RESIZE_SHRINK)
+        args.capacity, delta=bool(args.flags & wv.VOL_RESIZE_DELTA), shrink=bool(args.flags & wv.VOL_RESIZE_SHRINK)
     )
 
 

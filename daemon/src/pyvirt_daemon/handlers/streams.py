@@ -12,16 +12,13 @@ from pyvirt.rpc import remote_protocol as rp
 from pyvirt_daemon.handlers.table import handles
 from pyvirt_daemon.session import Session
 
-# virDomainConsoleFlags
-CONSOLE_FORCE, CONSOLE_SAFE = 1, 2
-
 
 @handles(rp.REMOTE_PROC_DOMAIN_OPEN_CONSOLE)
 def domain_open_console(s: Session, args: rp.remote_domain_open_console_args) -> pyvirt.Stream:
     # SAFE asks for a driver that can refuse a second client: pyvirt's drivers always can.
-    wv.check_flags(args.flags, CONSOLE_FORCE | CONSOLE_SAFE, "virDomainOpenConsole")
+    wv.check_flags(args.flags, wv.DOMAIN_CONSOLE_FORCE | wv.DOMAIN_CONSOLE_SAFE, "virDomainOpenConsole")
     dom = pyvirt.Domain(s.conn, wv.domain_from_wire(args.dom))
-    return dom.open_console(args.dev_name, force=bool(args.flags & CONSOLE_FORCE))
+    return dom.open_console(args.dev_name, force=bool(args.flags & wv.DOMAIN_CONSOLE_FORCE))
 
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_UPLOAD)
