@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from pyvirt.files import write_atomic
 from pyvirt_daemon import sasl
 
 
@@ -48,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"pyvirt-saslpasswd: {exc}", file=sys.stderr)
             return 1
-    _write_atomically(path, "".join(line + "\n" for line in kept))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, "".join(line + "\n" for line in kept), 0o600)
     return 0
 
 
@@ -64,21 +64,6 @@ def _password(pipe: bool) -> str | None:
         print("pyvirt-saslpasswd: empty password", file=sys.stderr)
         return None
     return password
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 if __name__ == "__main__":
