@@ -11,6 +11,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from pyvirt.files import remove, write_atomic
+
 
 class PidFileError(Exception):
     pass
@@ -37,21 +39,14 @@ class PidFile:
                 "stop it first or give this one another root/pid file"
             ) from None
         self._fd = fd
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with open(tmp, "w") as f:
-            f.write(f"{os.getpid()}\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
+        # Runtime state: the pid names a process that a host crash ends, so the rename (which
+        # survives a crash of this process) is enough and no fsync is needed.
+        write_atomic(self.path, f"{os.getpid()}\n", 0o644, durable=False)
 
     def release(self) -> None:
         if self._fd < 0:
             return
-        for path in (self.path, self.path.with_name(self.path.name + ".lock")):
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass
+        remove(self.path, self.path.with_name(self.path.name + ".lock"))
         os.close(self._fd)
         self._fd = -1
 
