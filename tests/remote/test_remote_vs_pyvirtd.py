@@ -58,3 +58,16 @@ def test_killing_the_daemon_fails_calls_at_once_and_for_good(tmp_path: Path) -> 
             conn.lookup_domain_by_name("test")
         assert not conn.is_alive()
         conn.close()
+
+
+def test_volume_validation_crosses_the_wire(tmp_path: Path) -> None:
+    """``create_volume(validate=True)`` travels as libvirt's VIR_STORAGE_VOL_CREATE_VALIDATE:
+    pyvirtd accepts the flag and validates, as the local driver does."""
+    good = "<volume><name>okv</name><capacity>1024</capacity><target><format type='raw'/></target></volume>"
+    bad = good.replace("okv", "bad").replace("</target>", "</target><bogus/>")
+    with DaemonProcess(tmp_path / "root") as daemon, pyvirt.open(daemon.uri()) as conn:
+        pool = conn.lookup_pool_by_name("default-pool")
+        assert pool.create_volume(good, validate=True).name == "okv"
+        with pytest.raises(pyvirt.XMLError, match="failed to validate against schema for storagevol"):
+            pool.create_volume(bad, validate=True)
+        assert pool.create_volume(bad).name == "bad"

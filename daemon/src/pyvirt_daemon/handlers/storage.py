@@ -191,8 +191,9 @@ def vol_lookup_by_path(
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_CREATE_XML)
 def vol_create_xml(s: Session, args: rp.remote_storage_vol_create_xml_args) -> rp.remote_storage_vol_create_xml_ret:
-    wv.check_flags(args.flags, 0, "virStorageVolCreateXML")
-    return rp.remote_storage_vol_create_xml_ret(_ret_vol(_pool(s, args.pool).create_volume(args.xml)))
+    wv.check_flags(args.flags, wv.VOL_CREATE_VALIDATE, "virStorageVolCreateXML")
+    vol = _pool(s, args.pool).create_volume(args.xml, validate=bool(args.flags & wv.VOL_CREATE_VALIDATE))
+    return rp.remote_storage_vol_create_xml_ret(_ret_vol(vol))
 
 
 @handles(rp.REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM)
