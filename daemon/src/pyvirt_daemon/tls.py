@@ -193,19 +193,24 @@ class _Accepting(asyncio.Protocol):
         credentials: Credentials,
         settings: Callable[[], Config],
         factory: ClientFactory,
-        handshakes: set[asyncio.Task[None]],
+        listener: Listener,
     ) -> None:
         self._credentials = credentials
         self._settings = settings
         self._factory = factory
-        self._handshakes = handshakes
+        self._listener = listener
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
+        if self._listener.closed:
+            # accepted by the kernel just before the listener closed: a handshake started now
+            # would outlive the daemon's loop
+            transport.abort()
+            return
         transport.pause_reading()  # not a byte may be read before the TLS layer is in place
         task = asyncio.get_running_loop().create_task(self._upgrade(transport))
-        self._handshakes.add(task)
-        task.add_done_callback(self._handshakes.discard)
+        self._listener.handshakes.add(task)
+        task.add_done_callback(self._listener.handshakes.discard)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Seen by :meth:`_upgrade` as a failed handshake."""
@@ -276,8 +281,10 @@ class Listener(asyncio.AbstractServer):
     def __init__(self) -> None:
         self.handshakes: set[asyncio.Task[None]] = set()
         self.server: asyncio.Server | None = None
+        self.closed = False
 
     def close(self) -> None:
+        self.closed = True
         if self.server is not None:
             self.server.close()
         for task in list(self.handshakes):
@@ -311,7 +318,7 @@ async def serve(
     """Listen on ``listen_addr``:``tls_port``; every connection is a client once its handshake passes."""
     listener = Listener()
     listener.server = await asyncio.get_running_loop().create_server(
-        lambda: _Accepting(credentials, settings, factory, listener.handshakes),
+        lambda: _Accepting(credentials, settings, factory, listener),
         config.listen_addr,
         config.tls_port,
         backlog=max(config.max_queued_clients, 1),
