@@ -18,6 +18,7 @@ from typing import Generic, Self, TypeVar, overload
 from lxml import etree
 
 from pyvirt.errors import XMLError
+from pyvirt.xml.known import drop_unknown
 from pyvirt.xml.parser import line_of, parse_document
 
 _T = TypeVar("_T")
@@ -80,6 +81,7 @@ class XMLModel:
             from pyvirt.xml.schema import validate as schema_validate
 
             schema_validate(root, cls.kind)
+        drop_unknown(root)
         return root
 
     def _format(self, key: object) -> str:
