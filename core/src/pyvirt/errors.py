@@ -42,7 +42,10 @@ class ErrorCode(enum.IntEnum):
     AUTH_FAILED = 45
     NO_STORAGE_POOL = 49
     NO_STORAGE_VOL = 50
+    NO_NODE_DEVICE = 53
     OPERATION_INVALID = 55
+    NO_INTERFACE = 57
+    MULTIPLE_INTERFACES = 59
     CONFIG_UNSUPPORTED = 67
     OPERATION_TIMEOUT = 68
     HOOK_SCRIPT_FAILED = 70
@@ -53,6 +56,8 @@ class ErrorCode(enum.IntEnum):
     ACCESS_DENIED = 88
     STORAGE_VOL_EXIST = 90
     XML_INVALID_SCHEMA = 92
+    INVALID_DOMAIN_CHECKPOINT = 102
+    NO_DOMAIN_CHECKPOINT = 103
 
     @classmethod
     def _missing_(cls, value: object) -> ErrorCode | None:
@@ -75,8 +80,11 @@ class ErrorDomain(enum.IntEnum):
     STORAGE = 18
     NETWORK = 19
     DOMAIN = 20
+    NODEDEV = 22
+    INTERFACE = 26
     DOMAIN_SNAPSHOT = 35
     URI = 45
+    DOMAIN_CHECKPOINT = 69
 
     @classmethod
     def _missing_(cls, value: object) -> ErrorDomain | None:
@@ -212,6 +220,18 @@ class NoStoragePoolError(PyvirtError):
 
 class NoStorageVolError(PyvirtError):
     default_code = ErrorCode.NO_STORAGE_VOL
+
+
+class NoInterfaceError(PyvirtError):
+    default_code = ErrorCode.NO_INTERFACE
+
+
+class NoNodeDeviceError(PyvirtError):
+    default_code = ErrorCode.NO_NODE_DEVICE
+
+
+class NoDomainCheckpointError(PyvirtError):
+    default_code = ErrorCode.NO_DOMAIN_CHECKPOINT
 
 
 class DomainExistsError(OperationFailedError):
