@@ -25,18 +25,25 @@ from pyvirt.errors import UnsupportedError
 from pyvirt.stream import DriverStream
 from pyvirt.types import (
     BlockStats,
+    CheckpointCreateFlags,
+    CheckpointDeleteFlags,
+    CheckpointListFlags,
+    CheckpointXMLFlags,
     DomainEvent,
     DomainInfo,
     DomainMessageKind,
     DomainRef,
     DomainState,
+    InterfaceRef,
     InterfaceStats,
     ListFilter,
     ModifyScope,
     NetworkRef,
+    NodeDeviceCap,
     NodeInfo,
     PoolInfo,
     PoolRef,
+    TypedParam,
     VolInfo,
     VolRef,
 )
@@ -473,6 +480,111 @@ class DriverConnection:
         init, in libvirt's order user, ipc, uts, net, pid, mnt; those the kernel has).  The
         caller owns and closes them; a client joins them with ``setns`` and runs a command."""
         self._unsupported("domain_lxc_open_namespace")
+
+    # -- host interfaces (libvirt's virInterfaceDriver; named by interface name) ---------------
+
+    def list_interfaces(self, filters: ListFilter) -> list[InterfaceRef]:
+        """The host's interfaces; only ACTIVE/INACTIVE of ``filters`` apply."""
+        self._unsupported("list_interfaces")
+
+    def interface_lookup_by_name(self, name: str) -> InterfaceRef:
+        self._unsupported("interface_lookup_by_name")
+
+    def interface_lookup_by_mac(self, mac: str) -> InterfaceRef:
+        """The one interface with this MAC; several matching is libvirt's MULTIPLE_INTERFACES error."""
+        self._unsupported("interface_lookup_by_mac")
+
+    def interface_define_xml(self, xml: str, validate: bool) -> InterfaceRef:
+        self._unsupported("interface_define_xml")
+
+    def interface_undefine(self, name: str) -> None:
+        self._unsupported("interface_undefine")
+
+    def interface_create(self, name: str) -> None:
+        """Bring a defined interface up (libvirt's virInterfaceCreate)."""
+        self._unsupported("interface_create")
+
+    def interface_destroy(self, name: str) -> None:
+        self._unsupported("interface_destroy")
+
+    def interface_get_xml(self, name: str, inactive: bool) -> str:
+        self._unsupported("interface_get_xml")
+
+    def interface_is_active(self, name: str) -> bool:
+        self._unsupported("interface_is_active")
+
+    def interface_change_begin(self) -> None:
+        """Snapshot the interface configuration so a later rollback can restore it."""
+        self._unsupported("interface_change_begin")
+
+    def interface_change_commit(self) -> None:
+        self._unsupported("interface_change_commit")
+
+    def interface_change_rollback(self) -> None:
+        self._unsupported("interface_change_rollback")
+
+    # -- node devices (libvirt's virNodeDeviceDriver; named by device name) --------------------
+
+    def list_node_devices(self, caps: NodeDeviceCap) -> list[str]:
+        """Names of the devices having any capability bit of ``caps`` (none: all).  ACTIVE and
+        INACTIVE are passed on as given: a driver that cannot tell refuses them, as libvirt's
+        test driver does."""
+        self._unsupported("list_node_devices")
+
+    def node_device_lookup_by_name(self, name: str) -> str:
+        self._unsupported("node_device_lookup_by_name")
+
+    def node_device_get_xml(self, name: str) -> str:
+        self._unsupported("node_device_get_xml")
+
+    def node_device_get_parent(self, name: str) -> str | None:
+        """The parent device's name, None for the root (``computer``)."""
+        self._unsupported("node_device_get_parent")
+
+    def node_device_list_caps(self, name: str) -> list[str]:
+        """The device's capability names as libvirt lists them (``scsi_host``, ``fc_host``...)."""
+        self._unsupported("node_device_list_caps")
+
+    # -- scheduler parameters and screenshots --------------------------------------------------
+
+    def domain_get_scheduler_type(self, uuid: str) -> tuple[str, int]:
+        """(scheduler name, number of parameters), libvirt's virDomainGetSchedulerType."""
+        self._unsupported("domain_get_scheduler_type")
+
+    def domain_get_scheduler_parameters(self, uuid: str, scope: ModifyScope) -> list[TypedParam]:
+        self._unsupported("domain_get_scheduler_parameters")
+
+    def domain_set_scheduler_parameters(self, uuid: str, params: list[TypedParam], scope: ModifyScope) -> None:
+        self._unsupported("domain_set_scheduler_parameters")
+
+    def domain_screenshot(self, uuid: str, screen: int) -> tuple[DriverStream, str]:
+        """A stream giving an image of the domain's ``screen``, and the image's MIME type."""
+        self._unsupported("domain_screenshot")
+
+    # -- checkpoints (named by domain UUID and checkpoint name) --------------------------------
+
+    def domain_checkpoint_create(self, uuid: str, xml: str, flags: CheckpointCreateFlags) -> str:
+        """Create a checkpoint from ``<domaincheckpoint>`` XML; returns its name."""
+        self._unsupported("domain_checkpoint_create")
+
+    def domain_checkpoint_list(self, uuid: str, flags: CheckpointListFlags) -> list[str]:
+        self._unsupported("domain_checkpoint_list")
+
+    def domain_checkpoint_children(self, uuid: str, name: str, flags: CheckpointListFlags) -> list[str]:
+        self._unsupported("domain_checkpoint_children")
+
+    def domain_checkpoint_lookup(self, uuid: str, name: str) -> str:
+        """The name back when the checkpoint exists, libvirt's NO_DOMAIN_CHECKPOINT error if not."""
+        self._unsupported("domain_checkpoint_lookup")
+
+    def domain_checkpoint_get_xml(self, uuid: str, name: str, flags: CheckpointXMLFlags) -> str:
+        self._unsupported("domain_checkpoint_get_xml")
+
+    def domain_checkpoint_get_parent(self, uuid: str, name: str) -> str | None:
+        self._unsupported("domain_checkpoint_get_parent")
+
+    def domain_checkpoint_delete(self, uuid: str, name: str, flags: CheckpointDeleteFlags) -> None:
+        self._unsupported("domain_checkpoint_delete")
 
 
 _NOT_OPERATIONS = frozenset({"supports", "operations"})
