@@ -18,10 +18,12 @@ from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, Operatio
 from pyvirt.events import DomainEventCallback, EventBus
 from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
-from pyvirt.types import DomainEvent, ListFilter, NodeInfo, Version
+from pyvirt.types import DomainEvent, ListFilter, NodeDeviceCap, NodeInfo, Version
 
 if TYPE_CHECKING:
     from pyvirt.driver import DriverConnection
+    from pyvirt.interface import Interface
+    from pyvirt.nodedevice import NodeDevice
     from pyvirt.plugins import PluginHost
 
 LIBRARY_VERSION = Version(9, 0, 0)
@@ -238,6 +240,59 @@ class Connection:
 
     def lookup_volume_by_path(self, path: str) -> StorageVol:
         return StorageVol(self, self._driver.vol_lookup_by_path(path))
+
+    # -- host interfaces (the modules are imported on first use: not on pyvirsh's start-up path)
+
+    def list_interfaces(self, filters: ListFilter = ListFilter.NONE) -> list[Interface]:
+        """The host's interfaces; of ``filters`` only ACTIVE and INACTIVE apply
+        (libvirt's virConnectListAllInterfaces)."""
+        from pyvirt.interface import Interface
+
+        return [Interface(self, ref) for ref in self._driver.list_interfaces(filters)]
+
+    def lookup_interface_by_name(self, name: str) -> Interface:
+        from pyvirt.interface import Interface
+
+        return Interface(self, self._driver.interface_lookup_by_name(name))
+
+    def lookup_interface_by_mac(self, mac: str) -> Interface:
+        """The one interface with this MAC (MULTIPLE_INTERFACES error when several have it)."""
+        from pyvirt.interface import Interface
+
+        return Interface(self, self._driver.interface_lookup_by_mac(mac))
+
+    def define_interface(self, xml: str, *, validate: bool = False) -> Interface:
+        from pyvirt.interface import Interface
+
+        self.check_writable("virInterfaceDefineXML")
+        return Interface(self, self._driver.interface_define_xml(xml, validate))
+
+    def interface_change_begin(self) -> None:
+        """Remember the interface configuration, so :meth:`interface_change_rollback` can restore it."""
+        self.check_writable("virInterfaceChangeBegin")
+        self._driver.interface_change_begin()
+
+    def interface_change_commit(self) -> None:
+        self.check_writable("virInterfaceChangeCommit")
+        self._driver.interface_change_commit()
+
+    def interface_change_rollback(self) -> None:
+        self.check_writable("virInterfaceChangeRollback")
+        self._driver.interface_change_rollback()
+
+    # -- node devices -------------------------------------------------------------------------
+
+    def list_node_devices(self, caps: NodeDeviceCap = NodeDeviceCap.NONE) -> list[NodeDevice]:
+        """Devices having any capability of ``caps`` (NONE: all), libvirt's
+        virConnectListAllNodeDevices; ACTIVE/INACTIVE go to the driver as given."""
+        from pyvirt.nodedevice import NodeDevice
+
+        return [NodeDevice(self, name) for name in self._driver.list_node_devices(caps)]
+
+    def lookup_node_device_by_name(self, name: str) -> NodeDevice:
+        from pyvirt.nodedevice import NodeDevice
+
+        return NodeDevice(self, self._driver.node_device_lookup_by_name(name))
 
     # -- events -------------------------------------------------------------------------------
 
