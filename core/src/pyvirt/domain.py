@@ -13,6 +13,8 @@ from pyvirt.errors import ErrorCode, NoDomainError, OperationDeniedError
 from pyvirt.stream import Stream
 from pyvirt.types import (
     BlockStats,
+    CheckpointCreateFlags,
+    CheckpointListFlags,
     DomainDisk,
     DomainInfo,
     DomainInterface,
@@ -21,9 +23,11 @@ from pyvirt.types import (
     DomainState,
     InterfaceStats,
     ModifyScope,
+    TypedParam,
 )
 
 if TYPE_CHECKING:
+    from pyvirt.checkpoint import Checkpoint
     from pyvirt.connection import Connection
     from pyvirt.xml.domain import DomainDef
 
@@ -283,6 +287,50 @@ class Domain:
         console changes the guest."""
         self._conn.check_writable("virDomainOpenConsole")
         return Stream(self._conn.driver.domain_open_console(self.uuid, dev_name, force))
+
+    # -- scheduler parameters and screenshots ----------------------------------------------
+
+    def scheduler_type(self) -> tuple[str, int]:
+        """(scheduler name, number of parameters), libvirt's virDomainGetSchedulerType."""
+        return self._conn.driver.domain_get_scheduler_type(self.uuid)
+
+    def scheduler_parameters(self, scope: ModifyScope = ModifyScope.CURRENT) -> list[TypedParam]:
+        """The scheduler's parameters with their libvirt types (``weight`` UINT on the test driver)."""
+        return self._conn.driver.domain_get_scheduler_parameters(self.uuid, scope)
+
+    def set_scheduler_parameters(self, params: list[TypedParam], scope: ModifyScope = ModifyScope.CURRENT) -> None:
+        """Set parameters; each carries the type the driver expects (read it from
+        :meth:`scheduler_parameters`), as libvirt checks the types it receives."""
+        self._conn.check_writable("virDomainSetSchedulerParametersFlags")
+        self._conn.driver.domain_set_scheduler_parameters(self.uuid, list(params), scope)
+
+    def screenshot(self, screen: int = 0) -> tuple[Stream, str]:
+        """An image of the domain's ``screen`` as a stream to read, and its MIME type.
+        Refused on read-only connections, as libvirt does."""
+        self._conn.check_writable("virDomainScreenshot")
+        inner, mime = self._conn.driver.domain_screenshot(self.uuid, screen)
+        return Stream(inner), mime
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def create_checkpoint(self, xml: str = "", flags: CheckpointCreateFlags = CheckpointCreateFlags.NONE) -> Checkpoint:
+        """Create a checkpoint from ``<domaincheckpoint>`` XML (``<domaincheckpoint/>``: every
+        default; libvirt needs a document, so empty text is refused as it is there)."""
+        from pyvirt.checkpoint import Checkpoint
+
+        self._conn.check_writable("virDomainCheckpointCreateXML")
+        return Checkpoint(self, self._conn.driver.domain_checkpoint_create(self.uuid, xml, flags))
+
+    def list_checkpoints(self, flags: CheckpointListFlags = CheckpointListFlags.NONE) -> list[Checkpoint]:
+        """The domain's checkpoints (ROOTS: only those without a parent; TOPOLOGICAL: parents first)."""
+        from pyvirt.checkpoint import Checkpoint
+
+        return [Checkpoint(self, name) for name in self._conn.driver.domain_checkpoint_list(self.uuid, flags)]
+
+    def lookup_checkpoint(self, name: str) -> Checkpoint:
+        from pyvirt.checkpoint import Checkpoint
+
+        return Checkpoint(self, self._conn.driver.domain_checkpoint_lookup(self.uuid, name))
 
     # -- helpers --------------------------------------------------------------------------------
 
