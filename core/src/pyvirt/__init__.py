@@ -38,6 +38,7 @@ from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
 from pyvirt.stream import Stream
 from pyvirt.types import (
+    CloseReason,
     DomainDisk,
     DomainEvent,
     DomainEventType,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from pyvirt.hookspecs import hookimpl
 
 __all__ = [
+    "CloseReason",
     "ConnectError",
     "Connection",
     "Domain",

@@ -313,6 +313,16 @@ class DomainEvent(NamedTuple):
     detail: int
 
 
+class CloseReason(enum.IntEnum):
+    """Why a connection's link to its node ended (libvirt's ``VIR_CONNECT_CLOSE_REASON_*``),
+    as a close callback receives it."""
+
+    ERROR = 0  # reading or writing the link failed
+    EOF = 1  # the far side closed the link
+    KEEPALIVE = 2  # the far side stopped answering keepalive requests
+    CLIENT = 3  # this side closed the connection
+
+
 class Version(NamedTuple):
     """A version as libvirt encodes it: major * 1,000,000 + minor * 1,000 + micro."""
 
