@@ -1,0 +1,141 @@
+"""Scheduler parameters and screenshots, as libvirt 9.0's test driver answers them.
+
+libvirt's test driver reports the ``fair`` scheduler with one parameter, ``weight`` (UINT),
+always 50: a set is checked (field and type, as virTypedParamsValidate does) and then has no
+effect.  pyvirt keeps that, so a program sees the same values on both.  Neither call takes a
+scope other than CURRENT (its flags must be 0).
+
+A screenshot is a PNG that pyvirt draws itself (libvirt sends an image file it ships), with
+the MIME type ``image/png``; libvirt's test driver does not even look the domain up for it,
+pyvirt does (a missing domain is an error).
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import zlib
+from typing import TYPE_CHECKING
+
+from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, OperationInvalidError, PyvirtError
+from pyvirt.stream import DriverStream
+from pyvirt.types import ModifyScope, TypedParam, TypedParamType
+
+if TYPE_CHECKING:
+    from pyvirt_test.state import DomainObj, NodeState
+
+WEIGHT = TypedParam("weight", TypedParamType.UINT, 50)
+_TYPE_NAMES = {
+    TypedParamType.INT: "int",
+    TypedParamType.UINT: "uint",
+    TypedParamType.LLONG: "llong",
+    TypedParamType.ULLONG: "ullong",
+    TypedParamType.DOUBLE: "double",
+    TypedParamType.BOOLEAN: "boolean",
+    TypedParamType.STRING: "string",
+}
+
+
+class SchedulerCalls:
+    """Scheduler and screenshot calls of :class:`~pyvirt_test.driver.TestConnection`."""
+
+    _state: NodeState
+
+    if TYPE_CHECKING:
+
+        def _dom(self, uuid: str) -> DomainObj: ...  # from DomainCalls
+
+    def domain_get_scheduler_type(self, uuid: str) -> tuple[str, int]:
+        with self._state.lock:
+            self._dom(uuid)
+        return "fair", 1
+
+    def domain_get_scheduler_parameters(self, uuid: str, scope: ModifyScope) -> list[TypedParam]:
+        _no_flags(scope, "testDomainGetSchedulerParametersFlags")
+        with self._state.lock:
+            self._dom(uuid)
+        return [WEIGHT]
+
+    def domain_set_scheduler_parameters(self, uuid: str, params: list[TypedParam], scope: ModifyScope) -> None:
+        _no_flags(scope, "testDomainSetSchedulerParametersFlags")
+        _validate(params)
+        with self._state.lock:
+            self._dom(uuid)
+
+    def domain_screenshot(self, uuid: str, screen: int) -> tuple[DriverStream, str]:
+        with self._state.lock:
+            self._dom(uuid)
+        return _ImageStream(screenshot_png()), "image/png"
+
+
+def _no_flags(scope: ModifyScope, function: str) -> None:
+    if scope:
+        raise InvalidArgumentError(f"unsupported flags (0x{int(scope):x}) in function {function}")
+
+
+def _validate(params: list[TypedParam]) -> None:
+    """virTypedParamsValidate's checks against the one known field, in its order and words."""
+    seen: set[str] = set()
+    for param in sorted(params, key=lambda p: p.field):
+        if param.field in seen:
+            raise InvalidArgumentError(f"invalid argument: parameter '{param.field}' occurs multiple times")
+        seen.add(param.field)
+        if param.field != WEIGHT.field:
+            raise PyvirtError(
+                f"argument unsupported: parameter '{param.field}' not supported",
+                code=ErrorCode.ARGUMENT_UNSUPPORTED,
+                domain=ErrorDomain.NONE,
+            )
+        if param.type != WEIGHT.type:
+            raise InvalidArgumentError(
+                f"invalid argument: invalid type '{_TYPE_NAMES[TypedParamType(param.type)]}' for parameter "
+                f"'{param.field}', expected '{_TYPE_NAMES[WEIGHT.type]}'"
+            )
+
+
+_PNG: bytes | None = None
+
+
+def screenshot_png() -> bytes:
+    """A 640x480 grayscale PNG (a gradient), drawn once per process with zlib alone."""
+    global _PNG
+    if _PNG is None:
+        width, height = 640, 480
+        rows = b"".join(b"\0" + bytes((x + y) % 256 for x in range(width)) for y in range(height))
+
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+        header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+        _PNG = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return _PNG
+
+
+class _ImageStream:
+    """A read-only stream over bytes in memory."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+        self._open = True
+        self._lock = threading.Lock()
+
+    def recv(self, size: int) -> bytes:
+        with self._lock:
+            if not self._open:
+                raise OperationInvalidError("stream is not open")
+            chunk = self._data[self._pos : self._pos + size]
+            self._pos += len(chunk)
+            return chunk
+
+    def send(self, data: bytes) -> None:
+        raise OperationInvalidError("operation invalid: a screenshot stream cannot be written")
+
+    def finish(self) -> None:
+        with self._lock:
+            if not self._open:
+                raise OperationInvalidError("stream is not open")
+            self._open = False
+
+    def abort(self) -> None:
+        self._open = False
