@@ -14,10 +14,14 @@ from pyvirt.errors import ErrorDomain, URIError
 from pyvirt.uri import URI
 from pyvirt_test import defaults
 from pyvirt_test.build import build_default_state, build_file_state
+from pyvirt_test.checkpoints import CheckpointCalls
 from pyvirt_test.domains import DomainCalls
+from pyvirt_test.interfaces import InterfaceCalls
 from pyvirt_test.networks import NetworkCalls
 from pyvirt_test.node import NodeCalls
+from pyvirt_test.nodedevs import NodeDeviceCalls
 from pyvirt_test.saveimage import SaveCalls
+from pyvirt_test.sched import SchedulerCalls
 from pyvirt_test.snapshots import SnapshotCalls
 from pyvirt_test.state import NodeState, SharedDefault
 from pyvirt_test.storage import StorageCalls
@@ -27,7 +31,18 @@ _DEFAULT_PATH = "/default"
 
 
 class TestConnection(
-    NodeCalls, DomainCalls, SaveCalls, SnapshotCalls, NetworkCalls, StorageCalls, VolumeStreamCalls, DriverConnection
+    NodeCalls,
+    DomainCalls,
+    SaveCalls,
+    SnapshotCalls,
+    NetworkCalls,
+    StorageCalls,
+    VolumeStreamCalls,
+    InterfaceCalls,
+    NodeDeviceCalls,
+    SchedulerCalls,
+    CheckpointCalls,
+    DriverConnection,
 ):
     """An open connection to a test node (shared default node, or a node file)."""
 
