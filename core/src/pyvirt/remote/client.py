@@ -57,11 +57,14 @@ from pyvirt.rpc.message import (
 )
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
+from pyvirt.types import CloseReason
 
 log = get_logger("pyvirt.remote.client")
 
 EventHandler = Callable[[int, bytes], None]
 """Receives (procedure, payload) of each event message the server sends, in the event thread."""
+CloseHandler = Callable[[CloseReason], None]
+"""Told why the connection ended, once, after the events that arrived before the end."""
 
 _RECV_SIZE = 1 << 16
 _LEN_HEADER = struct.Struct(">IIIiiIi")  # length word, then virNetMessageHeader
@@ -125,6 +128,7 @@ class RPCClient:
         version: int = rp.REMOTE_PROTOCOL_VERSION,
         procedures: dict[int, Procedure] = rp.PROCEDURES,
         on_event: EventHandler | None = None,
+        on_close: CloseHandler | None = None,
     ) -> None:
         self._transport = transport
         self._address = address
@@ -132,6 +136,8 @@ class RPCClient:
         self._version = version
         self._procedures = procedures
         self._on_event = on_event
+        self._on_close = on_close
+        self._close_reason = CloseReason.ERROR
         self._serials = itertools.count(1)
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -290,7 +296,7 @@ class RPCClient:
             while not call.done and self._dead is None:
                 self._read_once(call)
         except OSError as exc:
-            self._die(f"error reading from the server: {exc.strerror or exc}")
+            self._die(f"error reading from the server: {exc.strerror or exc}", _cause(exc))
         except BaseException:  # KeyboardInterrupt mid-read may have dropped bytes: the stream is lost
             self._die("interrupted while reading from the server")
             raise
@@ -309,7 +315,7 @@ class RPCClient:
             with self._send_lock:
                 self._transport.sendall(data)
         except OSError as exc:
-            self._die(f"error writing to the server: {exc.strerror or exc}")
+            self._die(f"error writing to the server: {exc.strerror or exc}", _cause(exc))
             raise self._lost() from exc
 
     # -- reading ------------------------------------------------------------------------------
@@ -319,7 +325,7 @@ class RPCClient:
         The caller holds the reader role; ``own`` is its call, if it reads for one."""
         chunk = self._transport.recv(_RECV_SIZE)
         if not chunk:
-            self._die("end of file from the server")
+            self._die("end of file from the server", CloseReason.EOF)
             return
         self._last_rx = time.monotonic()
         self._ka_sent = 0
@@ -530,6 +536,7 @@ class RPCClient:
             with self._events_cond:
                 self._events_handled = _NO_MORE_EVENTS
                 self._events_cond.notify_all()
+            self._report_close()
 
     def _await_events_before(self, call: _Call) -> None:
         """Return only once the events the server sent before this reply have been handled, so
@@ -555,7 +562,7 @@ class RPCClient:
             with self._send_lock:
                 self._transport.sendall(packet)
         except OSError as exc:
-            self._die(f"error writing to the server: {exc.strerror or exc}")
+            self._die(f"error writing to the server: {exc.strerror or exc}", _cause(exc))
 
     def _keepalive_due(self) -> float | None:
         """Seconds until the next keepalive step, or None while keepalive is off."""
@@ -567,7 +574,10 @@ class RPCClient:
         if self._keepalive_due() != 0.0:
             return
         if self._ka_sent >= self._ka_count:
-            self._die(f"no reply to {self._ka_count} keepalive requests in {self._ka_interval:g} s intervals")
+            self._die(
+                f"no reply to {self._ka_count} keepalive requests in {self._ka_interval:g} s intervals",
+                CloseReason.KEEPALIVE,
+            )
             return
         self._ka_sent += 1
         self._send_raw(keepalive_ping())
@@ -607,7 +617,7 @@ class RPCClient:
                 if self._transport.wait_readable(0):
                     self._read_once()
             except OSError as exc:
-                self._die(f"error reading from the server: {exc.strerror or exc}")
+                self._die(f"error reading from the server: {exc.strerror or exc}", _cause(exc))
             finally:
                 with self._lock:
                     self._reader_busy = False
@@ -620,18 +630,25 @@ class RPCClient:
     def alive(self) -> bool:
         return self._dead is None
 
-    def _die(self, reason: str) -> None:
+    def _die(self, reason: str, cause: CloseReason = CloseReason.ERROR) -> None:
         """Mark the connection dead (the first reason wins) and wake everyone waiting."""
         with self._lock:
             if self._dead is not None:
                 return
             self._dead = "the connection was closed" if self._closing else reason
+            self._close_reason = CloseReason.CLIENT if self._closing else cause
             self._cond.notify_all()
         if not self._closing:
             log.warning("connection lost", address=self._address, reason=reason)
         self._stopped.set()
         self._transport.shutdown()
-        self._events.put(None)
+        if self._event_thread is None:
+            self._report_close()
+        self._events.put(None)  # the event thread reports the end once the events before it are handled
+
+    def _report_close(self) -> None:
+        if self._on_close is not None:
+            self._on_close(self._close_reason)
 
     def _lost(self) -> ConnectionLostError:
         return ConnectionLostError(
@@ -648,6 +665,12 @@ class RPCClient:
         if self._event_thread is not None and self._event_thread is not threading.current_thread():
             self._event_thread.join()
         self._transport.close()
+
+
+def _cause(exc: OSError) -> CloseReason:
+    """A reset or broken pipe is the far side hanging up: libvirt's client reports that as end
+    of file (its poll sees the hang-up), other failures as errors."""
+    return CloseReason.EOF if isinstance(exc, ConnectionResetError | BrokenPipeError) else CloseReason.ERROR
 
 
 def _close_all(fds: list[int]) -> None:
