@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
+import struct
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -13,7 +14,7 @@ import pytest
 
 import pyvirt
 from pyvirt import DomainEventType, DomainState
-from pyvirt.types import StoppedDetail
+from pyvirt.types import ShutoffReason, StoppedDetail
 from pyvirt_lxc import cgroups, extras
 from pyvirt_lxc.container import DROPPED_CAPABILITIES
 from pyvirt_lxc.driver import embed_scope
@@ -30,18 +31,30 @@ def live(dom: pyvirt.Domain) -> Runtime:
     return found
 
 
-def read_until(sock: socket.socket, marker: bytes, timeout: float = 10.0) -> bytes:
-    sock.settimeout(timeout)
+def read_until(stream: pyvirt.Stream, marker: bytes, timeout: float = 10.0) -> bytes:
+    """Read the console until ``marker``; a console that stays silent is cut off after
+    ``timeout`` (aborting the stream ends a blocked ``recv``)."""
+    watchdog = threading.Timer(timeout, stream.abort)
+    watchdog.start()
     got = b""
-    deadline = time.monotonic() + timeout
-    while marker not in got:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{marker!r} never came; console said {got!r}")
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise AssertionError(f"console closed before {marker!r}; it said {got!r}")
-        got += chunk
+    try:
+        while marker not in got:
+            chunk = b"" if stream.closed else stream.recv(65536)
+            if not chunk:
+                raise AssertionError(f"console ended or was silent before {marker!r}; it said {got!r}")
+            got += chunk
+    finally:
+        watchdog.cancel()
     return got
+
+
+def wait_for(condition: Callable[[], bool], within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 @pytest.fixture
@@ -132,15 +145,21 @@ def test_memory_limit_holds_inside(lxc: pyvirt.Connection, lxc_root: str, rootfs
     dom.destroy()
 
 
-def test_console_is_a_byte_stream(lxc: pyvirt.Connection, rootfs: str) -> None:
+def test_console_is_a_byte_stream_with_one_holder(lxc: pyvirt.Connection, rootfs: str) -> None:
     dom = lxc.create_domain(container_xml("talk", rootfs, args=["-i"]))
-    with extras.open_console(dom) as console:
-        console.sendall(b"echo answer-$((6*7))\n")
+    with dom.open_console() as console:
+        console.send(b"echo answer-$((6*7))\n")
         assert b"answer-42" in read_until(console, b"answer-42\r\n")
-    # a second client later still talks to the same shell
-    with extras.open_console(dom) as console:
-        console.sendall(b"echo $$\n")
-        assert b"\r\n1\r\n" in read_until(console, b"\r\n1\r\n")
+        with pytest.raises(pyvirt.PyvirtError, match="Active console session exists"):
+            dom.open_console()
+        with dom.open_console(force=True) as taken:  # the first holder is cut off
+            assert b"".join(console) == b""
+            taken.send(b"echo $$\n")
+            assert b"\r\n1\r\n" in read_until(taken, b"\r\n1\r\n")
+    # once released, a later client still talks to the same shell
+    with dom.open_console() as console:
+        console.send(b"echo again\n")
+        read_until(console, b"again\r\n")
     dom.destroy()
 
 
@@ -178,6 +197,40 @@ def test_suspend_freezes_and_resume_thaws(lxc: pyvirt.Connection, rootfs: str, s
     dom.destroy()  # a frozen container is destroyed too
 
 
+def test_started_paused_its_init_has_run_no_code_until_resumed(
+    lxc: pyvirt.Connection, rootfs: str, tmp_path: str
+) -> None:
+    state = os.path.join(str(tmp_path), "state")
+    os.makedirs(state)
+    marker = os.path.join(state, "marker")
+    devices = f"<filesystem type='mount'><source dir='{state}'/><target dir='/state'/></filesystem>"
+    seen: list[tuple[DomainEventType, int]] = []
+    lxc.domain_event_register(lambda ev: seen.append((ev.event, ev.detail)))
+    xml = container_xml(
+        "sleeper", rootfs, args=["-c", "echo ran > /state/marker; exec sleep 1000"], extra_devices=devices
+    )
+    dom = lxc.define_domain(xml)
+    dom.start(paused=True)
+    assert dom.state() == (DomainState.PAUSED, 1)
+    init = live(dom).init_pid
+    # the init is still the driver's forked Python, frozen just before its exec of /bin/sh
+    assert os.readlink(f"/proc/{init}/exe") == os.readlink(f"/proc/{os.getpid()}/exe")
+    time.sleep(0.3)  # what a running init would need to write its marker many times over
+    assert not os.path.exists(marker)
+    assert seen[-2:] == [(DomainEventType.STARTED, 0), (DomainEventType.SUSPENDED, 0)]
+    dom.resume()
+    assert wait_for(lambda: os.path.exists(marker))
+    assert dom.state() == (DomainState.RUNNING, 1) and live(dom).init_pid == init
+    assert wait_for(lambda: "sleep" in open(f"/proc/{init}/cmdline").read())
+    dom.destroy()
+    # a transient one too, and an <init> that does not exist is refused before the freeze
+    with pytest.raises(pyvirt.PyvirtError, match="cannot run <init> '/bin/nothere'"):
+        lxc.create_domain(container_xml("nothere", rootfs, init="/bin/nothere"), paused=True)
+    again = lxc.create_domain(xml.replace("sleeper", "sleeper2"), paused=True)
+    assert again.state()[0] == DomainState.PAUSED
+    again.destroy()
+
+
 def test_destroy_leaves_no_process_and_no_cgroup(
     lxc: pyvirt.Connection, lxc_root: str, rootfs: str, inside: Inside
 ) -> None:
@@ -204,8 +257,8 @@ def test_lifecycle_events_and_a_container_that_stops_itself(lxc: pyvirt.Connecti
     lxc.domain_event_register(lambda ev: seen.append((ev.event, ev.detail)))
     dom = lxc.define_domain(container_xml("brief", rootfs, args=["-c", "read line; exit 0"]))
     dom.start()
-    with extras.open_console(dom) as console:
-        console.sendall(b"bye\n")
+    with dom.open_console() as console:
+        console.send(b"bye\n")
     deadline = time.monotonic() + 10
     while (DomainEventType.STOPPED, StoppedDetail.SHUTDOWN) not in seen and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -213,36 +266,91 @@ def test_lifecycle_events_and_a_container_that_stops_itself(lxc: pyvirt.Connecti
     assert [e for e, _ in seen] == [DomainEventType.DEFINED, DomainEventType.STARTED, DomainEventType.STOPPED]
 
 
-def test_shutdown_signals_init_and_reboot_restarts_it(lxc: pyvirt.Connection, rootfs: str) -> None:
+def test_shutdown_asks_init_and_returns_the_stop_comes_when_it_exits(lxc: pyvirt.Connection, rootfs: str) -> None:
+    seen: list[tuple[str, DomainEventType, int]] = []
+    lxc.domain_event_register(lambda ev: seen.append((ev.domain.name, ev.event, ev.detail)))
+    # an init without a SIGTERM handler ignores it (the kernel protects a PID namespace's init):
+    # shutdown still returns at once, without error, and the container keeps running
+    stubborn = lxc.create_domain(container_xml("stubborn", rootfs, args=["-c", "exec sleep 1000"]))
+    stubborn.shutdown()
     polite = "trap 'exit 0' TERM; echo ready; while :; do sleep 1 & wait; done"
     dom = lxc.define_domain(container_xml("polite", rootfs, args=["-c", polite]))
     dom.start()
+    with dom.open_console() as console:  # the trap is set once it says ready
+        read_until(console, b"ready")
+    dom.shutdown()
+    assert wait_for(lambda: ("polite", DomainEventType.STOPPED, StoppedDetail.SHUTDOWN) in seen)
+    assert dom.state() == (DomainState.SHUTOFF, ShutoffReason.SHUTDOWN)
+    assert stubborn.state() == (DomainState.RUNNING, 1)
+    assert not [e for e in seen if e[0] == "stubborn" and e[1] == DomainEventType.STOPPED]
+    with pytest.raises(pyvirt.PyvirtError, match="Container does not provide an initctl pipe"):
+        extras.shutdown(stubborn, "initctl")
+    with pytest.raises(pyvirt.InvalidArgumentError, match="unknown mode 'acpi'"):
+        extras.shutdown(stubborn, "acpi")
+    stubborn.destroy()
+    with pytest.raises(pyvirt.OperationInvalidError, match="not running"):
+        dom.shutdown()
+
+
+def test_shutdown_and_reboot_through_the_containers_initctl_fifo(
+    lxc: pyvirt.Connection, rootfs: str, tmp_path: str
+) -> None:
+    """An init listening on /run/initctl gets libvirt's 384-byte runlevel request, not a signal."""
+    state = os.path.join(str(tmp_path), "state")
+    os.makedirs(state)
+    devices = (
+        f"<filesystem type='mount'><source dir='{state}'/><target dir='/state'/></filesystem>"
+        "<filesystem type='ram'><source usage='1024' units='KiB'/><target dir='/run'/></filesystem>"
+    )
+    # boot 0 reads one request and reboots; boot 1 reads one and exits
+    listen = (
+        "mkfifo /run/initctl; exec 3<>/run/initctl; n=$(cat /state/n 2>/dev/null || echo 0); echo ready; "
+        "dd bs=384 count=1 <&3 >/state/req$n 2>/dev/null; echo $((n+1)) >/state/n; [ $n = 0 ] && reboot -f; exit 0"
+    )
+    dom = lxc.define_domain(container_xml("sysv", rootfs, args=["-c", listen], extra_devices=devices))
+    dom.start()
+    first = live(dom)
+    with dom.open_console() as console:
+        read_until(console, b"ready")
+    dom.reboot()  # runlevel 6; this init answers with reboot(2), which ends it with SIGHUP
+    assert wait_for(lambda: (r := extras.runtime(dom)) is not None and r.init_pid != first.init_pid)
+    with open(os.path.join(state, "req0"), "rb") as f:
+        magic, cmd, runlevel = struct.unpack("<iii", f.read(12))
+    assert (magic, cmd, chr(runlevel)) == (0x03091969, 1, "6")
+    assert os.path.getsize(os.path.join(state, "req0")) == 384
+    with dom.open_console() as console:
+        read_until(console, b"ready")
+    extras.shutdown(dom, "initctl")
+    assert wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF)
+    assert dom.state()[1] == ShutoffReason.SHUTDOWN
+    with open(os.path.join(state, "req1"), "rb") as f:
+        assert chr(struct.unpack("<iii", f.read(12))[2]) == "0"
+
+
+def test_reboot_asks_init_and_a_new_init_gets_a_new_id(lxc: pyvirt.Connection, rootfs: str) -> None:
+    """libvirt's default reboot without initctl is SIGHUP to the init; an init that reboots on
+    it comes back as a new process, whose PID is the new ID (libvirt's virLXCProcessStart)."""
+    hup = "trap 'reboot -f' HUP; echo ready; while :; do sleep 1 & wait; done"
+    dom = lxc.create_domain(container_xml("hup", rootfs, args=["-c", hup]))
     first = live(dom)
     assert dom.id == first.init_pid  # libvirt's LXC driver: the domain ID is a host PID
+    with dom.open_console() as console:
+        read_until(console, b"ready")
     dom.reboot()
+    assert wait_for(lambda: (r := extras.runtime(dom)) is not None and r.init_pid != first.init_pid)
     second = live(dom)
-    # a reboot starts a new init, and its PID is the new ID (libvirt's virLXCProcessStart)
-    assert second.init_pid != first.init_pid and second.id == second.init_pid
-    assert lxc.lookup_domain_by_id(second.init_pid).name == "polite"
+    assert second.id == second.init_pid
+    assert lxc.lookup_domain_by_id(second.init_pid).name == "hup"
     with pytest.raises(pyvirt.PyvirtError, match="no domain with matching id"):
         lxc.lookup_domain_by_id(first.init_pid)
     assert dom.state()[0] == DomainState.RUNNING
-    with extras.open_console(dom) as console:  # the new init has set its trap
-        read_until(console, b"ready")
-    dom.shutdown()
-    assert dom.state() == (DomainState.SHUTOFF, 1)
-    # an init that ignores SIGTERM: shutdown says so and the container keeps running
-    stubborn = lxc.create_domain(container_xml("stubborn", rootfs, args=["-c", "exec sleep 1000"]))
-    import pyvirt_lxc.driver as driver_module
-
-    driver_module.SHUTDOWN_TIMEOUT, saved = 0.3, driver_module.SHUTDOWN_TIMEOUT
-    try:
-        with pytest.raises(pyvirt.PyvirtError, match="still running"):
-            stubborn.shutdown()
-    finally:
-        driver_module.SHUTDOWN_TIMEOUT = saved
-    assert stubborn.state()[0] == DomainState.RUNNING
-    stubborn.destroy()
+    # extras.reboot with mode signal sends SIGHUP only; an init without a handler ignores it
+    plain = lxc.create_domain(container_xml("plain", rootfs, args=["-c", "exec sleep 1000"]))
+    before = live(plain)
+    extras.reboot(plain, "signal")
+    assert live(plain) == before and plain.state()[0] == DomainState.RUNNING
+    plain.destroy()
+    dom.destroy()
 
 
 @pytest.fixture

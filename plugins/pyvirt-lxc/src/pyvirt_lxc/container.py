@@ -5,7 +5,9 @@
 and forks the init into a PID namespace made after it, so the namespace belongs to it and the
 init may mount ``/proc``.  The init makes its mount, UTS, IPC and network namespaces, tells the
 driver its host PID, waits for the driver to attach it to its cgroups and move its network
-interfaces in, builds the root filesystem, drops capabilities and execs ``<init>``.  Any
+interfaces in, builds the root filesystem, drops capabilities and execs ``<init>``.  To start
+paused it says ``R`` just before the exec and waits for ``X``: the driver freezes its cgroup in
+between, so ``<init>`` runs none of its own code until the container is resumed.  Any
 failure is written to the report pipe as ``E <message>`` for the driver.
 """
 
@@ -60,15 +62,16 @@ def _say(fd: int, line: str) -> None:
     os.write(fd, (line.replace("\n", " ") + "\n").encode())
 
 
-def _wait_for(fd: int, word: bytes) -> None:
+def _wait_for(fd: int, *words: bytes) -> bytes:
     got = b""
     while not got.endswith(b"\n"):
         chunk = os.read(fd, 1)
         if not chunk:
             raise RuntimeError("the driver gave up on the start")
         got += chunk
-    if got.strip() != word:
+    if got.strip() not in words:
         raise RuntimeError(f"unexpected word from the driver: {got!r}")
+    return got.strip()
 
 
 def namespace_parent(spec: Spec, ch: Channels) -> None:
@@ -95,8 +98,7 @@ def init(spec: Spec, ch: Channels) -> None:
     try:
         libc.unshare(libc.CLONE_NEWNS | libc.CLONE_NEWUTS | libc.CLONE_NEWIPC | libc.CLONE_NEWNET)
         _say(ch.report, f"P {os.readlink('/proc/self')}")  # the host's /proc: our host PID
-        _wait_for(ch.go, b"G")
-        os.close(ch.go)
+        hold = _wait_for(ch.go, b"G", b"H") == b"H"
         _loopback_up()
         if ch.guest_links:
             _setup_links(ch.guest_links)
@@ -120,6 +122,12 @@ def init(spec: Spec, ch: Channels) -> None:
         }
         env.update(spec.env)
         reset_signals()
+        if hold:  # start paused: the driver freezes us here, before <init> runs any code
+            if not os.access(spec.init, os.X_OK):
+                raise RuntimeError(f"cannot run <init> '{spec.init}' inside the container: not an executable file")
+            _say(ch.report, "R")
+            _wait_for(ch.go, b"X")
+        os.close(ch.go)
         try:
             os.execve(spec.init, [spec.init, *spec.args], env)
         except OSError as exc:

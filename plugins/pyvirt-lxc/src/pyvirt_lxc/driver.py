@@ -23,8 +23,8 @@ from pyvirt.errors import (
     ErrorDomain,
     InvalidArgumentError,
     NoDomainError,
-    OperationFailedError,
     OperationInvalidError,
+    UnsupportedError,
 )
 from pyvirt.filters import keeps
 from pyvirt.hostinfo import free_memory, node_info
@@ -48,7 +48,7 @@ from pyvirt.types import (
 )
 from pyvirt.uri import URI
 from pyvirt.xml.domain import DomainDef
-from pyvirt_lxc import enter, hostinfo, launch, procs, spec
+from pyvirt_lxc import enter, hostinfo, initctl, launch, procs, spec
 from pyvirt_lxc.cgroups import ContainerCgroup
 from pyvirt_lxc.console import ConsoleCalls
 from pyvirt_lxc.node import Entry, Node
@@ -58,8 +58,6 @@ log = get_logger("pyvirt.lxc")
 
 SYSTEM_CONFIG = "/etc/pyvirt/lxc"
 SYSTEM_RUN = "/run/pyvirt/lxc"
-SHUTDOWN_TIMEOUT = 10.0
-"""How long ``shutdown`` waits for the init to stop after SIGTERM before it says so."""
 
 
 def _invalid(message: str) -> OperationInvalidError:
@@ -281,46 +279,55 @@ class LxcConnection(ConsoleCalls, DriverConnection):
             self._node.finish(entry, StoppedDetail.DESTROYED)
 
     def domain_shutdown(self, uuid: str) -> None:
-        """SIGTERM to the init (what libvirt's LXC driver sends by default), then wait for it.
+        self.lxc_shutdown(uuid, None)
 
-        A container whose init ignores the signal keeps running: the call then fails saying so,
-        and ``destroy`` is the way to stop it.
+    def domain_reboot(self, uuid: str) -> None:
+        self.lxc_reboot(uuid, None)
+
+    def lxc_shutdown(self, uuid: str, mode: str | None) -> None:
+        """Ask the init to power off and return, as libvirt's lxcDomainShutdownFlags does: an
+        initctl request for runlevel 0 when the container has an initctl FIFO, else SIGTERM
+        (``mode``: ``"initctl"`` or ``"signal"`` only; ``None`` tries both in that order).
+
+        The container stops when its init exits: then the watcher reports STOPPED with detail
+        SHUTDOWN and the state's reason is SHUTDOWN.  An init that ignores the request (a PID
+        namespace's init ignores every signal it has no handler for) keeps running, as in
+        libvirt; ``destroy`` stops it.
         """
         with self._node.lock:
             entry = self._running(uuid)
-            runtime = entry.runtime
-            assert runtime is not None
+            self._ask_init(entry, mode, initctl.POWEROFF, signal.SIGTERM)
             entry.stopping = "shutdown"
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(runtime.init_pid, signal.SIGTERM)
-        if not procs.wait_gone(runtime.init_pid, runtime.init_start, SHUTDOWN_TIMEOUT):
-            with self._node.lock:
-                entry.stopping = None
-            raise OperationFailedError(
-                f"operation failed: container '{entry.name}' did not stop within {SHUTDOWN_TIMEOUT:g} s of SIGTERM "
-                "to its init; it is still running (use destroy to stop it)",
-                code=ErrorCode.OPERATION_TIMEOUT,
-            )
-        with self._node.lock:
-            if entry.runtime is runtime:
-                self._node.finish(entry, StoppedDetail.SHUTDOWN)
 
-    def domain_reboot(self, uuid: str) -> None:
-        """Stop the container's processes and start its init again; the new init's PID becomes the
-        domain ID, as libvirt's virLXCProcessStart makes the new process's PID the ID."""
+    def lxc_reboot(self, uuid: str, mode: str | None) -> None:
+        """Ask the init to reboot and return, as libvirt's lxcDomainReboot does: initctl runlevel
+        6, else SIGHUP.  The container starts again when its init ends by SIGHUP (what
+        ``reboot(2)`` in a PID namespace does to it), with a new init whose PID is the new ID."""
         with self._node.lock:
-            entry = self._running(uuid)
-            runtime, live = entry.runtime, entry.live
-            assert runtime is not None and live is not None
-            _kill(self._node, entry)
-            self._node.sinks, sinks = [], self._node.sinks  # a reboot is not a stop and a start
+            self._ask_init(self._running(uuid), mode, initctl.REBOOT, signal.SIGHUP)
+
+    @staticmethod
+    def _ask_init(entry: Entry, mode: str | None, runlevel: int, sig: signal.Signals) -> None:
+        if mode not in (None, "initctl", "signal"):
+            raise InvalidArgumentError(
+                f"invalid argument: unknown mode '{mode}' (initctl, signal)", code=ErrorCode.INVALID_ARG
+            )
+        runtime = entry.runtime
+        assert runtime is not None
+        if mode in (None, "initctl"):
             try:
-                self._node.finish(entry, StoppedDetail.SHUTDOWN)
-            finally:
-                self._node.sinks = sinks
-            if entry.config is None:
-                self._node.entries[live.uuid] = entry
-            _restart(self._node, entry, live)
+                if initctl.set_runlevel(runtime.init_pid, runlevel):
+                    return
+                reason = "no initctl FIFO"
+            except OSError as exc:
+                reason = f"{exc.filename}: {exc.strerror}"
+            if mode == "initctl":
+                raise UnsupportedError(
+                    f"Operation not supported: Container does not provide an initctl pipe ({reason})",
+                    code=ErrorCode.OPERATION_UNSUPPORTED,
+                    domain=ErrorDomain.LXC,
+                )
+        procs.send_signal(runtime.init_pid, runtime.init_start, sig)
 
     def domain_suspend(self, uuid: str) -> None:
         with self._node.lock:
@@ -492,6 +499,7 @@ def _start(
             store.run_path(name, "console"),
             store.run_path(name, "exit"),
             entry.config is not None,
+            paused,
         )
     except BaseException:
         store.clear_runtime(name)  # the monitor of a failed start leaves its exit status
@@ -501,8 +509,6 @@ def _start(
     entry.live, entry.runtime, entry.stopping = live, runtime, None
     try:
         store.save_runtime(name, runtime, live.to_xml(domain_id=runtime.id))
-        if paused:
-            node.cgroup(name).freeze(True)
     except BaseException:
         _kill(node, entry)
         node.finish(entry, StoppedDetail.FAILED)

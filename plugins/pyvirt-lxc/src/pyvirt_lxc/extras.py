@@ -1,13 +1,13 @@
 """LXC-only calls on a :class:`pyvirt.Domain`, as libvirt keeps them in ``libvirt-lxc``.
 
-They need the domain's connection to be served by this driver in this process
-(``lxc:///embed?root=...``, or ``lxc:///system`` inside pyvirtd); on any other connection they
-raise :class:`~pyvirt.errors.UnsupportedError`.
+The console is :meth:`pyvirt.Domain.open_console` (one client at a time, ``force`` takes it
+over), on every connection.  These need the domain's connection to be served by this driver
+in this process (``lxc:///embed?root=...``, or ``lxc:///system`` inside pyvirtd); on any other
+connection they raise :class:`~pyvirt.errors.UnsupportedError`.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from collections.abc import Sequence
 from typing import Any
@@ -30,18 +30,19 @@ def _driver(domain: pyvirt.Domain, what: str) -> LxcConnection:
     return driver
 
 
-def open_console(domain: pyvirt.Domain) -> socket.socket:
-    """A stream socket joined to the container's console: bytes written go to its
-    ``/dev/console``, bytes read are its output (including what it wrote while nobody was
-    attached, up to 64 KiB).  A newer client takes the console over from an older one."""
-    path = _driver(domain, "console").lxc_console_path(domain.uuid)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(path)
-    except OSError:
-        sock.close()
-        raise
-    return sock
+def shutdown(domain: pyvirt.Domain, mode: str) -> None:
+    """``shutdown`` in one of libvirt's LXC modes (``virsh shutdown --mode``): ``"initctl"``
+    (runlevel 0 through the container's initctl FIFO; refused when it has none) or ``"signal"``
+    (SIGTERM to its init).  Returns at once; the container stops when its init exits."""
+    domain.connection.check_writable("virDomainShutdownFlags")
+    _driver(domain, "shutdown --mode").lxc_shutdown(domain.uuid, mode)
+
+
+def reboot(domain: pyvirt.Domain, mode: str) -> None:
+    """``reboot`` in one of libvirt's LXC modes: ``"initctl"`` (runlevel 6) or ``"signal"``
+    (SIGHUP to its init)."""
+    domain.connection.check_writable("virDomainReboot")
+    _driver(domain, "reboot --mode").lxc_reboot(domain.uuid, mode)
 
 
 def enter_namespace(domain: pyvirt.Domain, argv: Sequence[str], **popen: Any) -> subprocess.Popen[bytes]:

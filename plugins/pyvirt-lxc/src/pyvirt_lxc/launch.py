@@ -3,8 +3,10 @@ its steps, or undo everything and say what failed.
 
 The children report on one pipe, a line at a time: ``C pid`` (the monitor), ``U pid`` (a user
 namespace waits for its ID maps), ``P pid`` (the init waits for its cgroups and interfaces),
-``E message`` (a step failed).  The driver answers on another pipe (``M``: maps written, ``G``:
-go on).  The report pipe closes on its own when the init's ``exec`` succeeds.
+``E message`` (a step failed), ``R`` (a paused start: the init is about to exec).  The driver
+answers on another pipe (``M``: maps written, ``G``: go on, ``H``: go on but hold before the
+exec, ``X``: exec, said once the cgroup is frozen).  The report pipe closes on its own when the
+init's ``exec`` succeeds; a paused start ends at ``R`` instead.
 """
 
 from __future__ import annotations
@@ -40,8 +42,13 @@ class _Progress:
     links_made: tuple[str, ...] = ()
 
 
-def start(spec: Spec, cgroup: ContainerCgroup, console_path: str, exit_path: str, persistent: bool) -> Runtime:
-    """Start ``spec``'s container; on failure remove what was made and raise :class:`StartError`."""
+def start(
+    spec: Spec, cgroup: ContainerCgroup, console_path: str, exit_path: str, persistent: bool, paused: bool = False
+) -> Runtime:
+    """Start ``spec``'s container; on failure remove what was made and raise :class:`StartError`.
+
+    ``paused`` leaves it frozen before its ``<init>`` is executed (libvirt starts a paused
+    domain without running any guest code)."""
     if not os.path.isdir(spec.rootfs):
         raise _fail(f"root filesystem '{spec.rootfs}' does not exist or is not a directory")
     if len(console_path.encode()) > 107:
@@ -52,7 +59,7 @@ def start(spec: Spec, cgroup: ContainerCgroup, console_path: str, exit_path: str
     progress = _Progress()
     try:
         _make_cgroup(spec, cgroup)
-        _run_children(spec, cgroup, links, console_path, exit_path, progress)
+        _run_children(spec, cgroup, links, console_path, exit_path, progress, paused)
         start = procs.start_time(progress.init_pid)
         if start is None:
             oom = cgroup.oom_kills()
@@ -88,6 +95,7 @@ def _run_children(
     console_path: str,
     exit_path: str,
     progress: _Progress,
+    paused: bool,
 ) -> None:
     report_r, report_w = os.pipe()
     go_r, go_w = os.pipe()
@@ -105,7 +113,7 @@ def _run_children(
             )
         os.close(report_w)
         os.close(go_r)
-        _converse(spec, cgroup, links, report_r, go_w, progress)
+        _converse(spec, cgroup, links, report_r, go_w, progress, paused)
     finally:
         for fd in (report_r, go_w):
             with contextlib.suppress(OSError):
@@ -150,7 +158,13 @@ def reap_monitor(pid: int) -> None:
 
 
 def _converse(
-    spec: Spec, cgroup: ContainerCgroup, links: list[tuple[str, str]], report: int, go: int, progress: _Progress
+    spec: Spec,
+    cgroup: ContainerCgroup,
+    links: list[tuple[str, str]],
+    report: int,
+    go: int,
+    progress: _Progress,
+    paused: bool,
 ) -> None:
     deadline = time.monotonic() + _START_TIMEOUT
     pending = b""
@@ -174,7 +188,11 @@ def _converse(
                 progress.init_pid = int(rest)
                 cgroup.attach(progress.init_pid)
                 progress.links_made = netdev.plug(spec.nics, links, progress.init_pid)
-                os.write(go, b"G\n")
+                os.write(go, b"H\n" if paused else b"G\n")
+            elif word == "R" and paused:
+                cgroup.freeze(True)
+                os.write(go, b"X\n")
+                return
             elif word == "E":
                 raise _fail(rest)
     if not progress.init_pid:

@@ -76,5 +76,11 @@ def sethostname(name: str) -> None:
     _check(_libc.sethostname(raw, len(raw)), "sethostname")
 
 
+def syscall(number: int, *args: object) -> int:
+    """A raw system call (pass ``ctypes.c_size_t`` and the like for wide integer arguments); a
+    negative result leaves its errno in :func:`ctypes.get_errno`."""
+    return int(_libc.syscall(ctypes.c_long(number), *args))
+
+
 def prctl(option: int, arg: int = 0) -> None:
     _check(_libc.prctl(option, arg, 0, 0, 0), f"prctl({option})")

@@ -38,8 +38,11 @@ def run(
     """Body of the monitor process; never returns."""
     try:
         gc.disable()  # objects inherited from the driver must never be finalised here
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_DFL)  # not the driver's (a daemon's) handlers
+        # a console client that hung up while output was on its way must cost an EPIPE, not
+        # the monitor (the init's reset_signals puts SIGPIPE back to default before its exec)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
         libc.prctl(libc.PR_SET_CHILD_SUBREAPER, 1)
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)

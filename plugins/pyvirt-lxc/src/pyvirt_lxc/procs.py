@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
+import signal
 import time
 
 
@@ -40,5 +42,20 @@ def wait_gone(pid: int, started: int, timeout: float) -> bool:
             if poller.poll(max(1, int((deadline - time.monotonic()) * 1000))):
                 return True
         return not alive(pid, started)
+    finally:
+        os.close(fd)
+
+
+def send_signal(pid: int, started: int, sig: int) -> None:
+    """Signal the process named by ``pid`` and its start time, through a pidfd so a PID reused
+    meanwhile is never hit; a process already gone is not an error."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        if alive(pid, started):
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(fd, sig)
     finally:
         os.close(fd)
