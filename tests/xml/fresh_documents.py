@@ -85,7 +85,17 @@ def reorder(root: etree._Element, rng: random.Random) -> bool:
     return True
 
 
-_UNITS = {"b": 1, "bytes": 1, "KiB": 1024, "k": 1024, "MiB": 1024**2, "M": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 10**6}
+_UNITS = {
+    "b": 1,
+    "bytes": 1,
+    "KiB": 1024,
+    "k": 1024,
+    "MiB": 1024**2,
+    "M": 1024**2,
+    "GiB": 1024**3,
+    "KB": 1000,
+    "MB": 10**6,
+}
 _DEFAULT_UNIT = {"capacity": "b", "allocation": "b", "available": "b", "physical": "b"}
 
 
@@ -94,7 +104,8 @@ def units(root: etree._Element, rng: random.Random) -> bool:
     sized = [
         el
         for el in _elements(root)
-        if (el.text or "").strip().isdigit() and (el.get("unit") in _UNITS or (el.get("unit") is None and el.tag in _DEFAULT_UNIT))
+        if (el.text or "").strip().isdigit()
+        and (el.get("unit") in _UNITS or (el.get("unit") is None and el.tag in _DEFAULT_UNIT))
     ]
     if not sized:
         return False
@@ -112,7 +123,9 @@ _INT = re.compile(r"^[1-9][0-9]*$")
 
 def number_form(root: etree._Element, rng: random.Random) -> bool:
     """A decimal attribute or text written with a leading zero or a plus sign."""
-    spots = [(el, name) for el in _elements(root) for name, value in el.attrib.items() if _INT.match(value)]
+    spots: list[tuple[etree._Element, str | None]] = [
+        (el, str(name)) for el in _elements(root) for name, value in el.attrib.items() if _INT.match(str(value))
+    ]
     spots += [(el, None) for el in _elements(root) if not len(el) and _INT.match((el.text or "").strip())]
     if not spots:
         return False
@@ -204,11 +217,12 @@ def disagreement(runner: Runner, oracle: Oracle, fresh: Fresh) -> str | None:
     want = oracle.ask(fresh.case, fresh.xml)
     got = runner.outcome_of(fresh.case, fresh.xml)
     if "dump" not in want:
-        return None if got.startswith("refused ") else f"accepted what libvirt refuses: {want['message'][:120]}"
+        return None if got.startswith("refused ") else f"accepted what libvirt refuses: {str(want['message'])[:120]}"
     if got.startswith("refused "):
         return got[:160]
-    got = copy_generated(got, want["dump"], fresh.xml)
-    return None if got == want["dump"] else "differs: " + first_difference(got, want["dump"])
+    dump = str(want["dump"])
+    got = copy_generated(got, dump, fresh.xml)
+    return None if got == dump else "differs: " + first_difference(got, dump)
 
 
 def main(argv: list[str]) -> int:

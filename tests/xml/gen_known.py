@@ -10,14 +10,25 @@ is a wildcard (``<metadata>``'s ``customElement``) is recorded as open: everythi
 kept.  Paths deeper than :data:`MAX_DEPTH` are not recorded, and an unrecorded path keeps all
 of its content, so the table only ever drops what the schema positively does not know.
 
-Where libvirt's parser reads more than its schema lists (found by running libvirt's whole test
-data through the rule, ``tests/data/libvirt-xml``), :data:`EXTRA` adds it, with why.
+Run over libvirt's whole test data (``tests/data/libvirt-xml``) and the differential test on
+fresh documents (``fresh_documents.py``), the table drops nothing libvirt keeps.
 
-    .venv/bin/python tests/xml/gen_known.py
+Integers: libvirt reads them into C numbers, so their written form never shows in a dump.
+``NUMBERS`` lists, per path, the attributes (and texts) every definition types as an integer,
+and which of those libvirt reads in base 0 (``010`` is 8, ``0x10`` is 16): the one base
+libvirt's number readers in ``src/conf`` use for that attribute name, and where they use
+several or none, base 0 if the schema allows a hexadecimal form, else base 10.
+
+The schema leaves a few numbers untyped: :data:`EXTRA_NUMBERS` adds those, with where libvirt
+reads them.
+
+    .venv/bin/python tests/xml/gen_known.py <unpacked libvirt-9.0.0>
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,10 +42,22 @@ TOPS = {"domain": "domain.rng", "network": "network.rng", "pool": "storagepool.r
 MAX_DEPTH = 14
 """Longest element path recorded (libvirt's deepest non-recursive content is about 9 levels)."""
 
-EXTRA: dict[str, tuple[str, ...]] = {}
-"""Path -> names (``@attr`` or ``child``) libvirt's parser reads although the schema lacks them."""
-
 ANY = "*"
+
+EXTRA_NUMBERS: dict[str, str] = {
+    "domain/devices/serial/target@port": "virDomainChrDefParseTargetXML: virStrToLong_ui, base 10",
+    "domain/devices/parallel/target@port": "as for serial",
+    "domain/devices/console/target@port": "as for serial",
+}
+"""``path@attr`` the schema types as free text but libvirt reads as a decimal integer."""
+
+INTEGER_TYPES = frozenset(
+    ("int", "integer", "long", "short", "unsignedInt", "unsignedLong", "unsignedShort", "positiveInteger")
+)
+"""XML Schema datatypes libvirt reads into a C integer and prints back in decimal."""
+
+_NUMBER_PATTERN = re.compile(r"^(\(0x\)\?|0x)?\[0-9(a-fA-F)?\](\{[0-9,]+\}|\+)$")
+"""A string pattern that only matches a number, decimal or hexadecimal (``uint8``, ``usbAddr``...)."""
 
 
 def element_key(parent: str, tag: str) -> str:
@@ -65,6 +88,62 @@ class Grammar:
                 self.defines[child.get("name", "")].append(child)
             elif tag == f"{RNG}start":
                 self.start.append(child)
+
+    def numeric(self, node: etree._Element) -> tuple[bool, bool]:
+        """Whether the value pattern under ``node`` (an attribute, or an element's own text
+        with its attributes and child elements left out) is only ever an integer, and whether
+        it may be written in hexadecimal (then libvirt reads it with base 0: ``010`` is 8)."""
+        kinds: set[str] = set()
+        hexadecimal = False
+        stack = list(node)
+        seen: set[str] = set()
+        while stack:
+            item = stack.pop()
+            tag = item.tag
+            if not isinstance(tag, str) or tag in (f"{RNG}attribute", f"{RNG}element", f"{RNG}documentation"):
+                continue
+            if tag in (f"{RNG}name", f"{RNG}anyName", f"{RNG}nsName", f"{RNG}empty"):
+                continue
+            if tag == f"{RNG}data":
+                pattern = "".join(p.text or "" for p in item.iterchildren(f"{RNG}param") if p.get("name") == "pattern")
+                integer = item.get("type") in INTEGER_TYPES or bool(pattern and _NUMBER_PATTERN.match(pattern))
+                kinds.add("int" if integer else "other")
+                hexadecimal = hexadecimal or "0x" in pattern
+            elif tag == f"{RNG}value":
+                kinds.add("int" if (item.text or "").strip().lstrip("-").isdigit() else "other")
+            elif tag in (f"{RNG}text", f"{RNG}list"):
+                kinds.add("other")
+            elif tag == f"{RNG}ref":
+                ref = item.get("name", "")
+                if ref not in seen:
+                    seen.add(ref)
+                    for define in self.defines.get(ref, ()):
+                        stack.extend(define)
+            else:
+                stack.extend(item)
+        return kinds == {"int"}, hexadecimal
+
+    def attributes(self, node: etree._Element) -> list[etree._Element]:
+        """The ``<attribute>`` patterns of an element's content (``<ref>``s followed)."""
+        found: list[etree._Element] = []
+        stack = list(node)
+        seen: set[str] = set()
+        while stack:
+            item = stack.pop()
+            tag = item.tag
+            if not isinstance(tag, str) or tag == f"{RNG}element":
+                continue
+            if tag == f"{RNG}attribute":
+                found.append(item)
+            elif tag == f"{RNG}ref":
+                ref = item.get("name", "")
+                if ref not in seen:
+                    seen.add(ref)
+                    for define in self.defines.get(ref, ()):
+                        stack.extend(define)
+            else:
+                stack.extend(item)
+        return found
 
     def content(self, node: etree._Element) -> tuple[set[str], list[etree._Element], bool]:
         """Attribute names, child ``<element>`` patterns and whether any attribute goes, for the
@@ -120,10 +199,39 @@ def element_names(el: etree._Element) -> list[str]:
     ]
 
 
-def walk(grammar: Grammar) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """Path -> (attribute names, child names); ``*`` among child names: anything goes below."""
+Table = dict[str, tuple[frozenset[str], frozenset[str]]]
+Numbers = dict[str, tuple[frozenset[str], bool, frozenset[str]]]
+Bitmaps = dict[str, frozenset[str]]
+
+_XPATH_NUMBER = re.compile(r'virXPath(?:U?Int|U?LongLong|ULong|Long)\(\s*"string\(\./(?:[\w/]*/)?@(\w+)\)"')
+"""libvirt's XPath number readers, always base 10."""
+_PROP_BASE = re.compile(r'virXMLProp(?:U?Int|U?LongLong|ULong|Long)\(\s*[\w>.-]+,\s*"(\w+)",\s*(\d+)')
+
+
+def c_bases(src: Path) -> dict[str, int]:
+    """Attribute name -> the one base libvirt's number readers (``virXMLProp*Int`` with its base
+    argument, ``virXPath*Int`` always 10) use for it across ``src/conf/*.c``; names read with
+    different bases in different places are left out."""
+    seen: dict[str, set[int]] = defaultdict(set)
+    for path in sorted((src / "src" / "conf").glob("*.c")):
+        code = path.read_text(errors="replace")
+        for name, base in _PROP_BASE.findall(code):
+            seen[name].add(int(base))
+        for name in _XPATH_NUMBER.findall(code):
+            seen[name].add(10)
+    return {name: bases.pop() for name, bases in seen.items() if len(bases) == 1}
+
+
+def is_bitmap(attr: etree._Element) -> bool:
+    """An attribute typed as libvirt's ``cpuset`` (a CPU or node set such as ``0-3,^2``)."""
+    kids = [c for c in attr if isinstance(c.tag, str) and c.tag != f"{RNG}documentation"]
+    return len(kids) == 1 and kids[0].tag == f"{RNG}ref" and kids[0].get("name") == "cpuset"
+
+
+def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitmaps]:
+    """Path -> (attribute names, child names), ``*`` among child names meaning anything goes
+    below; and path -> (integer attributes, whether the text is an integer)."""
     defs: dict[str, set[int]] = defaultdict(set)
-    nodes: dict[int, etree._Element] = {}
     pending: list[tuple[str, etree._Element]] = []
     for start in grammar.start:
         _, elements, _ = grammar.content(start)
@@ -131,17 +239,24 @@ def walk(grammar: Grammar) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
             for name in element_names(el):
                 pending.append((name, el))
     table: dict[str, tuple[set[str], set[str]]] = {}
+    int_attrs: dict[str, dict[str, set[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(set))
+    int_text: dict[str, set[bool]] = defaultdict(set)
+    sets: dict[str, dict[str, set[bool]]] = defaultdict(lambda: defaultdict(set))
     while pending:
         key, el = pending.pop()
         if id(el) in defs[key]:
             continue
         defs[key].add(id(el))
-        nodes[id(el)] = el
         attrs, children, any_attr = grammar.content(el)
         known = table.setdefault(key, (set(), set()))
         known[0].update(attrs)
         if any_attr:
             known[0].add(ANY)
+        for attr in grammar.attributes(el):
+            if attr.get("name"):
+                int_attrs[key][attr.get("name", "")].add(grammar.numeric(attr))
+                sets[key][attr.get("name", "")].add(is_bitmap(attr))
+        int_text[key].add(not children and grammar.numeric(el)[0])
         for child in children:
             if namespaced(child):
                 continue
@@ -154,36 +269,69 @@ def walk(grammar: Grammar) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
                 child_key = element_key(key, name)
                 if child_key.count("/") < MAX_DEPTH:
                     pending.append((child_key, child))
-    for key, names in EXTRA.items():
-        known = table.setdefault(key, (set(), set()))
-        for name in names:
-            known[0 if name.startswith("@") else 1].add(name.lstrip("@"))
-    return {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}
+    numbers: Numbers = {}
+    for key in table:
+        ints = frozenset(name for name, votes in int_attrs[key].items() if all(v[0] for v in votes))
+        base0 = frozenset(name for name in ints if any(v[1] for v in int_attrs[key][name]) and bases.get(name, 0) == 0)
+        ints |= {n.partition("@")[2] for n in EXTRA_NUMBERS if n.partition("@")[0] == key}
+        text = int_text[key] == {True}
+        if ints or text:
+            numbers[key] = (ints, text, base0)
+    bitmaps: Bitmaps = {}
+    for key, names in sets.items():
+        found = frozenset(name for name, votes in names.items() if votes == {True})
+        if found:
+            bitmaps[key] = found
+    return {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}, numbers, bitmaps
 
 
-def main() -> None:
+def _names(names: frozenset[str]) -> str:
+    return f"frozenset({tuple(sorted(names))!r})"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    bases = c_bases(Path(argv[1]))
     lines = [
-        '"""What libvirt\'s parsers read: element path -> (attribute names, child element names).',
+        '"""What libvirt\'s parsers read, per element path (keys of :mod:`pyvirt.xml.canonical`).',
         "",
         "Generated by tests/xml/gen_known.py from libvirt 9.0.0's RelaxNG schemas; do not edit.",
-        "Paths use :mod:`pyvirt.xml.canonical`'s keys; ``*`` means any name is read.",
+        "KNOWN: path -> (attribute names, child element names), ``*`` meaning any name is read.",
+        "NUMBERS: path -> (attributes read as integers, whether the text is read as an integer,",
+        "         the attributes among them read in base 0, where a leading 0 means octal).",
+        "BITMAPS: path -> attributes read as CPU/node sets (printed in libvirt's compact form).",
         '"""',
         "",
-        "KNOWN: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {",
     ]
+    known: list[str] = ["KNOWN: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {"]
+    numbers: list[str] = ["NUMBERS: dict[str, dict[str, tuple[frozenset[str], bool, frozenset[str]]]] = {"]
+    bitmaps: list[str] = ["BITMAPS: dict[str, dict[str, frozenset[str]]] = {"]
     total = 0
     for kind, top in TOPS.items():
-        table = walk(Grammar(top))
+        table, ints, sets = walk(Grammar(top), bases)
         total += len(table)
-        lines.append(f"    {kind!r}: {{")
+        known.append(f"    {kind!r}: {{")
         for key in sorted(table):
             attrs, children = table[key]
-            lines.append(f"        {key!r}: (frozenset({tuple(sorted(attrs))!r}), frozenset({tuple(sorted(children))!r})),")
-        lines.append("    },")
-    lines.append("}")
-    OUT.write_text("\n".join(lines) + "\n")
+            known.append(
+                f"        {key!r}: (frozenset({tuple(sorted(attrs))!r}), frozenset({tuple(sorted(children))!r})),"
+            )
+        known.append("    },")
+        numbers.append(f"    {kind!r}: {{")
+        for key in sorted(ints):
+            names, text, base0 = ints[key]
+            row = f"({_names(names)}, {text!r}, {_names(base0)})"
+            numbers.append(f"        {key!r}: {row},")
+        numbers.append("    },")
+        bitmaps.append(f"    {kind!r}: {{")
+        bitmaps += [f"        {key!r}: {_names(sets[key])}," for key in sorted(sets)]
+        bitmaps.append("    },")
+    OUT.write_text("\n".join([*lines, *known, "}", "", *numbers, "}", "", *bitmaps, "}"]) + "\n")
     print(f"wrote {OUT}: {total} element paths")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv))

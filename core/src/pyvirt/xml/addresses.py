@@ -66,9 +66,12 @@ _CANONICAL_DRIVE = re.compile(r"drive(\|(0|[1-9][0-9]{0,8})){4}")
 
 
 def c_number(raw: str, base: int) -> int | None:
-    """``strtoul`` of libvirt's ``virStrToLong_uip`` in ``base``: whole string, no sign."""
-    text = raw.strip()
-    if not text or text[0] in "+-":
+    """``strtoul`` of libvirt's ``virStrToLong_uip`` in ``base``: leading blanks and a ``+``
+    allowed, no ``-``, nothing after the digits."""
+    text = raw.lstrip(" \t\n\r\f\v")
+    if text[:1] == "+":
+        text = text[1:]
+    if not text or text[0] in "+-" or not text[-1].isalnum():
         return None
     try:
         if base == 0:
@@ -155,7 +158,7 @@ def _normalise(address: etree._Element) -> bool:
     if kind == "usb":
         port = address.get("port")
         if port is not None and _usb_port_set(port):
-            shown["port"] = ".".join(str(int(p)) for p in port.split("."))
+            shown["port"] = ".".join(str(c_number(p, 10)) for p in port.split("."))
     if {str(k): str(v) for k, v in address.attrib.items()} != shown:
         address.attrib.clear()
         for attr, text in shown.items():
@@ -167,10 +170,11 @@ def _normalise(address: etree._Element) -> bool:
 
 
 def _usb_port_set(port: str) -> bool:
-    parts = port.split(".")
-    if not all(p.isdigit() for p in parts) or len(parts) > 4:
+    """Each dot-separated part is read like any unsigned number (``+1`` and `` 1`` included)."""
+    parts = [c_number(p, 10) for p in port.split(".")]
+    if None in parts or len(parts) > 4:
         raise XMLError("internal error: Cannot parse <address> 'port' attribute")
-    return int(parts[0]) != 0
+    return parts[0] != 0
 
 
 def _zpci(zpci: etree._Element) -> None:

@@ -130,6 +130,8 @@ def parse_bitmap(text: str, *, what: str, line: int | None) -> list[int]:
         if part.startswith("^"):
             target, part = exclude, part[1:]
         try:
+            if not all(x.isdigit() and x.isascii() for x in part.split("-", 1)):
+                raise ValueError  # virBitmapParse wants a digit where each number starts
             if "-" in part:
                 lo, hi = (int(x) for x in part.split("-", 1))
                 if lo > hi or lo < 0 or hi > MAX_BITMAP_BIT:
@@ -158,9 +160,12 @@ def format_bitmap(numbers: list[int]) -> str:
     return ",".join(out)
 
 
+_LEADING_ZERO = re.compile(r"(?:^|[,\-^])0[0-9]")
+
+
 def _normalize_bitmap_attr(el: etree._Element, name: str, what: str) -> None:
     value = el.get(name)
-    if value is not None and ("^" in value or " " in value):
+    if value is not None and ("^" in value or " " in value or _LEADING_ZERO.search(value)):
         el.set(name, format_bitmap(parse_bitmap(value, what=what, line=line_of(el))))
 
 
