@@ -60,6 +60,7 @@ READ_OPERATIONS = frozenset(
     {
         "close", "get_type", "get_version", "get_hostname", "get_node_info", "get_capabilities", "get_sysinfo",
         "get_cells_free_memory", "get_free_memory", "get_security_model", "is_alive", "is_encrypted", "is_secure",
+        "set_keepalive",
         "list_domains", "domain_lookup_by_name", "domain_lookup_by_uuid", "domain_lookup_by_id",
         "domain_get_state", "domain_get_info", "domain_get_xml", "domain_get_os_type", "domain_is_persistent",
         "domain_is_updated", "domain_get_autostart", "domain_has_managed_save", "domain_get_vcpus_count",
@@ -147,6 +148,16 @@ MUTATORS: dict[str, Call] = {
 }
 """Every public call that changes the node (``Domain.xml(secure=True)``: libvirt refuses secrets too)."""
 
+
+def _no_close(conn: Connection, reason: pyvirt.CloseReason) -> None:
+    """A close callback for the readers below (the test driver never calls it)."""
+
+
+def _register_then_unregister(conn: Connection) -> None:
+    conn.register_close_callback(_no_close)
+    conn.unregister_close_callback(_no_close)
+
+
 READERS: dict[str, Call] = {
     "Connection.close": lambda n: n.conn.close(),
     "Connection.is_alive": lambda n: n.conn.is_alive(),
@@ -179,6 +190,9 @@ READERS: dict[str, Call] = {
     "Connection.domain_event_deregister": lambda n: n.conn.domain_event_deregister(
         n.conn.domain_event_register(lambda event: None)
     ),
+    "Connection.set_keepalive": lambda n: n.conn.set_keepalive(5, 6),
+    "Connection.register_close_callback": lambda n: n.conn.register_close_callback(_no_close),
+    "Connection.unregister_close_callback": lambda n: _register_then_unregister(n.conn),
     "Domain.state": lambda n: n.run.state(),
     "Domain.info": lambda n: n.run.info(),
     "Domain.xml": lambda n: n.run.xml(),

@@ -7,24 +7,43 @@ Handles (:class:`~pyvirt.domain.Domain`...) keep their connection and delegate t
 
 from __future__ import annotations
 
+import math
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pyvirt import uri as uri_mod
 from pyvirt import uuids
 from pyvirt.domain import Domain
-from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, OperationDeniedError, PyvirtError
+from pyvirt.errors import (
+    ConnectionLostError,
+    ErrorCode,
+    ErrorDomain,
+    InternalError,
+    InvalidArgumentError,
+    OperationDeniedError,
+    OperationInvalidError,
+    PyvirtError,
+    UnsupportedError,
+)
 from pyvirt.events import DomainEventCallback, EventBus
+from pyvirt.log import get_logger
 from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
-from pyvirt.types import DomainEvent, ListFilter, NodeDeviceCap, NodeInfo, Version
+from pyvirt.types import CloseReason, DomainEvent, ListFilter, NodeDeviceCap, NodeInfo, Version
 
 if TYPE_CHECKING:
     from pyvirt.driver import DriverConnection
     from pyvirt.interface import Interface
     from pyvirt.nodedevice import NodeDevice
     from pyvirt.plugins import PluginHost
+
+CloseCallback = Callable[["Connection", CloseReason], None]
+"""Told once that a connection's link ended: the connection, and why."""
+_KEEPALIVE_INTERVAL_MAX = 2**31 // 1000
+"""libvirt's bound on the interval (its timer counts milliseconds in an int)."""
+log = get_logger("pyvirt.connection")
 
 LIBRARY_VERSION = Version(9, 0, 0)
 """The libvirt API level pyvirt implements (``virsh version`` prints it as the library)."""
@@ -61,7 +80,11 @@ class Connection:
         self._bus = bus
         self._plugins = plugins
         self._close_lock = threading.Lock()
+        self._close_callback: CloseCallback | None = None
+        self._close_watchers: list[Callable[[CloseReason], None]] = []
+        self._lost: CloseReason | None = None
         bus.on_event = self._on_event
+        driver.watch_close(self._link_closed)
 
     @property
     def driver(self) -> DriverConnection:
@@ -106,6 +129,85 @@ class Connection:
             raise OperationDeniedError(
                 f"operation forbidden: read only access prevents {api}", code=ErrorCode.OPERATION_DENIED
             )
+
+    # -- keepalive and the end of the link (libvirt's virConnectSetKeepAlive, close callback) --
+
+    def set_keepalive(self, interval: float, count: int) -> bool:
+        """Ping the node after ``interval`` seconds without a word from it, and give the link up
+        (``ConnectionLostError``, close callbacks with ``KEEPALIVE``) after ``count`` pings in a
+        row went unanswered; ``interval <= 0`` stops pinging, and ``count == 0`` gives up after
+        one silent interval.  libvirt's virConnectSetKeepAlive: False (libvirt's 1) when the
+        far side does not speak the keepalive protocol; drivers without a link to the node
+        (every in-process driver) refuse with libvirt's 'not supported' error.  Unlike
+        libvirt's, a second call while pinging takes the new values instead of keeping the old."""
+        if count < 0:
+            raise InvalidArgumentError(f"invalid argument: keepalive count {count} must not be negative")
+        if not math.isfinite(interval) or interval > _KEEPALIVE_INTERVAL_MAX:
+            raise InternalError(f"internal error: keepalive interval {interval:g} too large")
+        driver = self._driver
+        if not isinstance(driver, _ClosedDriver) and not driver.supports("set_keepalive"):
+            raise UnsupportedError("this function is not supported by the connection driver: virConnectSetKeepAlive")
+        return driver.set_keepalive(interval, count)
+
+    def register_close_callback(self, callback: CloseCallback) -> None:
+        """Call ``callback(conn, reason)`` once when the connection's link to its node ends
+        (libvirt's virConnectRegisterCloseCallback): the far side closed it (``EOF``), reading
+        or writing failed (``ERROR``), keepalive found the far side silent (``KEEPALIVE``), or
+        :meth:`close` ended it (``CLIENT``).  Only drivers that hold a link report this (the
+        remote driver); in-process drivers cannot lose their connection, so the callback never
+        runs there.  One callback per connection, as in libvirt; it runs in the thread that saw
+        the end, after the events that arrived before it.  Registering once the link is gone fails."""
+        self._check_open("virConnectRegisterCloseCallback")
+        with self._close_lock:
+            if self._close_callback is not None:
+                raise OperationInvalidError("Requested operation is not valid: A close callback is already registered")
+            if self._lost is not None:
+                raise ConnectionLostError(
+                    f"cannot register a close callback: the connection's link ended ({self._lost.name})",
+                    domain=ErrorDomain.RPC,
+                )
+            self._close_callback = callback
+
+    def unregister_close_callback(self, callback: CloseCallback) -> None:
+        """Remove the callback :meth:`register_close_callback` took (also after it ran, as libvirt
+        allows); any other callable is refused with libvirt's error."""
+        self._check_open("virConnectUnregisterCloseCallback")
+        with self._close_lock:
+            if self._close_callback is None or self._close_callback != callback:
+                raise OperationInvalidError("Requested operation is not valid: A different callback was requested")
+            self._close_callback = None
+
+    def _watch_close(self, watcher: Callable[[CloseReason], None]) -> None:
+        """pyvirt's own listeners to the end of the link (:mod:`pyvirt.aio`'s event iterators),
+        beside the one application callback libvirt allows; told at once if it has ended."""
+        with self._close_lock:
+            lost = self._lost
+            if lost is None:
+                self._close_watchers = [*self._close_watchers, watcher]
+        if lost is not None:
+            watcher(lost)
+
+    def _unwatch_close(self, watcher: Callable[[CloseReason], None]) -> None:
+        with self._close_lock:
+            self._close_watchers = [w for w in self._close_watchers if w != watcher]
+
+    def _link_closed(self, reason: CloseReason) -> None:
+        """The driver's report (once) that the link ended: the watchers, then the callback."""
+        with self._close_lock:
+            self._lost = reason
+            callback = self._close_callback
+            watchers, self._close_watchers = self._close_watchers, []
+        for watcher in watchers:
+            watcher(reason)
+        if callback is not None:
+            try:
+                callback(self, reason)
+            except Exception as exc:  # the application's bug must not break the thread that saw the end
+                log.warning("close callback failed", uri=self.uri, callback=repr(callback), error=repr(exc))
+
+    def _check_open(self, api: str) -> None:
+        if isinstance(self._driver, _ClosedDriver):
+            raise PyvirtError("invalid connection pointer in " + api, code=ErrorCode.INVALID_CONN)
 
     # -- node ---------------------------------------------------------------------------------
 

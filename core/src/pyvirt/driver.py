@@ -18,6 +18,7 @@ Calls are thread-safe from the caller's side: a driver guards its own state.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import ClassVar, NoReturn
 
@@ -29,6 +30,7 @@ from pyvirt.types import (
     CheckpointDeleteFlags,
     CheckpointListFlags,
     CheckpointXMLFlags,
+    CloseReason,
     DomainEvent,
     DomainInfo,
     DomainMessageKind,
@@ -51,6 +53,9 @@ from pyvirt.uri import URI
 
 EventSink = Callable[[DomainEvent], None]
 """Where a driver reports lifecycle events; the core fans them out to subscribers."""
+CloseSink = Callable[[CloseReason], None]
+"""Where a driver reports that its link to the node ended (see :meth:`DriverConnection.link_closed`)."""
+_CLOSE_LOCK = threading.Lock()
 
 
 class DriverConnection:
@@ -60,6 +65,8 @@ class DriverConnection:
     """
 
     name: ClassVar[str] = "unnamed"
+    _close_sink: CloseSink | None = None
+    _close_reason: CloseReason | None = None
     domain_type: ClassVar[str | None] = None
     """The ``<domain type>`` the driver's domains use when it is not ``name`` in lower case:
     pyvirt.xml, like libvirt's parser, accepts only libvirt's virt types (``test``, ``kvm``...)."""
@@ -130,6 +137,36 @@ class DriverConnection:
 
     def is_alive(self) -> bool:
         return True
+
+    # -- the link to the node: keepalive and its loss (libvirt's close callback) --------------
+
+    def set_keepalive(self, interval: float, count: int) -> bool:
+        """Ping the node after ``interval`` seconds of silence and give the link up after
+        ``count`` unanswered pings (libvirt's virConnectSetKeepAlive); ``interval <= 0`` stops
+        the pings.  False when the far side does not speak the keepalive protocol.  A driver
+        that runs in-process has no link to watch and leaves this unsupported, as libvirt's do."""
+        self._unsupported("set_keepalive")
+
+    def watch_close(self, sink: CloseSink) -> None:
+        """Where to report the end of the link (set once by the core, right after open); an
+        end reported before the sink was set is passed on at once."""
+        with _CLOSE_LOCK:
+            self._close_sink = sink
+            reason = self._close_reason
+        if reason is not None:
+            sink(reason)
+
+    def link_closed(self, reason: CloseReason) -> None:
+        """Called by a driver that holds a link to its node (the remote driver) when that link
+        ends, for whatever reason; only the first report counts.  In-process drivers never
+        call it: their connection cannot be lost."""
+        with _CLOSE_LOCK:
+            if self._close_reason is not None:
+                return
+            self._close_reason = reason
+            sink = self._close_sink
+        if sink is not None:
+            sink(reason)
 
     def is_encrypted(self) -> bool:
         return False
@@ -587,4 +624,4 @@ class DriverConnection:
         self._unsupported("domain_checkpoint_delete")
 
 
-_NOT_OPERATIONS = frozenset({"supports", "operations"})
+_NOT_OPERATIONS = frozenset({"supports", "operations", "watch_close", "link_closed"})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import asyncio
+from collections.abc import Callable, Generator
 from types import TracebackType
 from typing import Any
 
@@ -11,9 +12,13 @@ from pyvirt import uri as uri_mod
 from pyvirt.aio._run import Runner, ThreadRunner
 from pyvirt.aio.events import LifecycleEvents
 from pyvirt.aio.handles import AsyncDomain, AsyncNetwork, AsyncStoragePool, AsyncStorageVol
-from pyvirt.connection import Connection
+from pyvirt.connection import CloseCallback, Connection
 from pyvirt.domain import Domain
-from pyvirt.types import ListFilter, NodeInfo, Version
+from pyvirt.errors import OperationInvalidError
+from pyvirt.types import CloseReason, ListFilter, NodeInfo, Version
+
+AsyncCloseCallback = Callable[["AsyncConnection", CloseReason], None]
+"""Told once, on the event loop, that a connection's link ended: the connection, and why."""
 
 
 def open(name: str | None = None) -> Opening:
@@ -76,6 +81,7 @@ class AsyncConnection:
     def __init__(self, sync: Connection, runner: Runner) -> None:
         self.sync = sync
         self._run = runner
+        self._close_relay: tuple[AsyncCloseCallback, CloseCallback] | None = None
 
     @property
     def uri(self) -> str:
@@ -104,6 +110,33 @@ class AsyncConnection:
     def lifecycle_events(self) -> LifecycleEvents:
         """Lifecycle events from now on, as an async iterator (see :class:`LifecycleEvents`)."""
         return LifecycleEvents(self.sync)
+
+    # -- keepalive and the end of the link ------------------------------------------------------
+
+    async def set_keepalive(self, interval: float, count: int) -> bool:
+        """See :meth:`pyvirt.Connection.set_keepalive`."""
+        return await self._run(self.sync.set_keepalive, interval, count)
+
+    def register_close_callback(self, callback: AsyncCloseCallback) -> None:
+        """``callback(conn, reason)`` runs once, on this event loop, when the link ends (see
+        :meth:`pyvirt.Connection.register_close_callback`; its rules and errors apply)."""
+        loop = asyncio.get_running_loop()
+
+        def relay(_sync: Connection, reason: CloseReason) -> None:
+            try:
+                loop.call_soon_threadsafe(callback, self, reason)
+            except RuntimeError:  # the loop is closed: nobody is listening any more
+                pass
+
+        self.sync.register_close_callback(relay)
+        self._close_relay = (callback, relay)
+
+    def unregister_close_callback(self, callback: AsyncCloseCallback) -> None:
+        relay = self._close_relay
+        if relay is None or relay[0] != callback:
+            raise OperationInvalidError("Requested operation is not valid: A different callback was requested")
+        self.sync.unregister_close_callback(relay[1])
+        self._close_relay = None
 
     # -- node ---------------------------------------------------------------------------------
 

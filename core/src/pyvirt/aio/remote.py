@@ -23,7 +23,7 @@ from pyvirt.connection import Connection
 from pyvirt.errors import ConnectionLostError, ErrorCode, ErrorDomain, PyvirtError
 from pyvirt.events import EventBus
 from pyvirt.log import get_logger
-from pyvirt.remote.client import EventHandler, RPCClient, pack_call, server_error
+from pyvirt.remote.client import CloseHandler, EventHandler, RPCClient, pack_call, server_error
 from pyvirt.remote.driver import RemoteConnection
 from pyvirt.remote.opening import handshake
 from pyvirt.remote.target import Target, resolve
@@ -33,6 +33,7 @@ from pyvirt.rpc import remote_protocol as rp
 from pyvirt.rpc.message import FrameReader, MessageType, Status, decode_payload, keepalive_ping, keepalive_pong
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
+from pyvirt.types import CloseReason
 from pyvirt.uri import URI
 
 log = get_logger("pyvirt.aio.remote")
@@ -64,7 +65,7 @@ class _Wire(asyncio.Protocol):
         self.early = bytearray()
         self.arrived = asyncio.get_running_loop().create_future()  # resolved by the first bytes
         self.closed = asyncio.get_running_loop().create_future()
-        self.lost: str | None = None
+        self.lost: tuple[str, CloseReason] | None = None
         self._paused: asyncio.Future[None] | None = None
 
     def data_received(self, data: bytes) -> None:
@@ -76,22 +77,27 @@ class _Wire(asyncio.Protocol):
             self.arrived.set_result(None)
 
     def eof_received(self) -> bool:
-        self._end("end of file from the server")
+        self._end("end of file from the server", CloseReason.EOF)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._end(f"error reading from the server: {exc}" if exc else "end of file from the server")
+        if exc is None:
+            self._end("end of file from the server", CloseReason.EOF)
+        else:  # a reset is the far side hanging up: end of file, as libvirt's client reports it
+            hung_up = isinstance(exc, ConnectionResetError | BrokenPipeError)
+            self._end(f"error reading from the server: {exc}", CloseReason.EOF if hung_up else CloseReason.ERROR)
         if not self.closed.done():
             self.closed.set_result(None)
         if self._paused is not None and not self._paused.done():
             self._paused.set_result(None)
 
-    def _end(self, reason: str) -> None:
-        self.lost = self.lost or reason
+    def _end(self, reason: str, cause: CloseReason) -> None:
+        if self.lost is None:
+            self.lost = (reason, cause)
         if not self.arrived.done():
             self.arrived.set_result(None)
         if self.client is not None:
-            self.client.die(reason)
+            self.client.die(reason, cause)
 
     def pause_writing(self) -> None:
         self._paused = asyncio.get_running_loop().create_future()
@@ -124,11 +130,15 @@ class _Pending:
 class AsyncRPCClient:
     """Calls of libvirt's remote program over one asyncio stream (used from one event loop)."""
 
-    def __init__(self, transport: asyncio.Transport, wire: _Wire, address: str, on_event: EventHandler) -> None:
+    def __init__(
+        self, transport: asyncio.Transport, wire: _Wire, address: str, on_event: EventHandler, on_close: CloseHandler
+    ) -> None:
         self._transport = transport
         self._wire = wire
         self._address = address
         self._on_event = on_event
+        self._on_close = on_close
+        self._close_reason = CloseReason.ERROR
         self._loop = asyncio.get_running_loop()
         self._serials = itertools.count(1)
         self._pending: dict[int, asyncio.Future[_Reply]] = {}
@@ -147,7 +157,7 @@ class AsyncRPCClient:
         if wire.early:
             self.received(bytes(wire.early))
         if wire.lost is not None:
-            self.die(wire.lost)
+            self.die(*wire.lost)
 
     # -- the calls the remote driver makes (from code run by run_sync) ------------------------
 
@@ -187,9 +197,14 @@ class AsyncRPCClient:
         return self._result(call)
 
     def start_keepalive(self, interval: float, count: int) -> None:
-        """PING after ``interval`` s of silence; dead after ``count`` unanswered PINGs."""
+        """PING after ``interval`` s of silence; dead after ``count`` unanswered PINGs;
+        ``interval <= 0`` stops.  New values replace the running schedule."""
         self._last_rx = self._loop.time()
-        if self._keepalive_task is None and self._dead is None:
+        self._ka_sent = 0
+        if self._keepalive_task is not None:
+            self._keepalive_task.cancel()
+            self._keepalive_task = None
+        if interval > 0 and self._dead is None:
             self._keepalive_task = self._loop.create_task(self._keepalive(interval, count))
 
     def close(self) -> None:
@@ -277,6 +292,8 @@ class AsyncRPCClient:
                     self._events_progress.notify_all()
         finally:
             self._events_handled = _NO_MORE_EVENTS
+            if self._dead is not None:  # (not when the task is cancelled with the loop)
+                self._on_close(self._close_reason)
 
     async def _keepalive(self, interval: float, count: int) -> None:
         while self._dead is None:
@@ -285,24 +302,28 @@ class AsyncRPCClient:
                 await asyncio.sleep(wait)
                 continue
             if self._ka_sent >= count:
-                self.die(f"no reply to {count} keepalive requests in {interval:g} s intervals")
+                self.die(f"no reply to {count} keepalive requests in {interval:g} s intervals", CloseReason.KEEPALIVE)
                 return
             self._ka_sent += 1
             self._transport.write(keepalive_ping())
 
     # -- death and closing ------------------------------------------------------------------
 
-    def die(self, reason: str) -> None:
-        """Mark the connection dead (the first reason wins); every waiting call fails at once."""
+    def die(self, reason: str, cause: CloseReason = CloseReason.ERROR) -> None:
+        """Mark the connection dead (the first reason wins); every waiting call fails at once,
+        and the driver hears why (after the events before the end, when an event task runs)."""
         if self._dead is not None:
             return
         self._dead = "the connection was closed" if self._closing else reason
+        self._close_reason = CloseReason.CLIENT if self._closing else cause
         if not self._closing:
             log.warning("connection lost", address=self._address, reason=reason)
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(self._lost())
         self._pending.clear()
+        if self._event_task is None:
+            self._on_close(self._close_reason)
         self._events.put_nowait(None)
         if self._keepalive_task is not None and self._keepalive_task is not asyncio.current_task():
             self._keepalive_task.cancel()
@@ -390,9 +411,9 @@ async def open_remote(uri: URI, target: Target, read_only: bool) -> Connection:
     transport, wire, info = await _connect(target)
     bus = EventBus()
 
-    def make_client(on_event: EventHandler) -> RPCClient:
+    def make_client(on_event: EventHandler, on_close: CloseHandler) -> RPCClient:
         # duck-typed: the driver uses only the methods both clients have
-        return cast(RPCClient, AsyncRPCClient(transport, wire, target.address, on_event))
+        return cast(RPCClient, AsyncRPCClient(transport, wire, target.address, on_event, on_close))
 
     driver = RemoteConnection(target, cast(Transport, info), bus.publish, make_client)
     try:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import ErrorDomain, OperationFailedError, UnsupportedError
 from pyvirt.remote import wire_values as wv
-from pyvirt.remote.client import EventHandler, RPCClient
+from pyvirt.remote.client import CloseHandler, EventHandler, RPCClient
 from pyvirt.remote.target import Target
 from pyvirt.remote.transport import Transport
 from pyvirt.rpc import lxc_protocol as lp
@@ -54,17 +54,18 @@ class RemoteConnection(DriverConnection):
         target: Target,
         transport: Transport,
         events: EventSink,
-        make_client: Callable[[EventHandler], RPCClient] | None = None,
+        make_client: Callable[[EventHandler, CloseHandler], RPCClient] | None = None,
     ) -> None:
-        """``make_client`` builds the RPC client around this connection's event handler (by
-        default the threaded :class:`RPCClient`; :mod:`pyvirt.aio` passes its asyncio one)."""
+        """``make_client`` builds the RPC client around this connection's event and close
+        handlers (by default the threaded :class:`RPCClient`; :mod:`pyvirt.aio` passes its
+        asyncio one)."""
         super().__init__(target.uri, events)
         self.target = target
         self._transport = transport
         if make_client is None:
-            self._client = RPCClient(transport, target.address, on_event=self._on_event)
+            self._client = RPCClient(transport, target.address, on_event=self._on_event, on_close=self.link_closed)
         else:
-            self._client = make_client(self._on_event)
+            self._client = make_client(self._on_event, self.link_closed)
         self._call = self._client.call
         self._domains: dict[str, rp.remote_nonnull_domain] = {}
         self._networks: dict[str, rp.remote_nonnull_network] = {}
@@ -73,6 +74,7 @@ class RemoteConnection(DriverConnection):
         self._lifecycle_callback: int | None = None
         self._registration: Any = None  # the unclaimed REGISTER_ANY call (see subscribe_lifecycle_events)
         self._registration_lock = threading.Lock()
+        self._server_keepalive: bool | None = None
 
     @property
     def client(self) -> RPCClient:
@@ -207,6 +209,19 @@ class RemoteConnection(DriverConnection):
 
     def is_alive(self) -> bool:
         return self._client.alive
+
+    def set_keepalive(self, interval: float, count: int) -> bool:
+        """Our own pings (the server's are answered regardless), as libvirt's remote driver: only
+        when the server speaks the keepalive protocol, which it is asked once (the same question
+        the open asked: it also starts the server's pings, which are on already)."""
+        if self._server_keepalive is None:
+            from pyvirt.remote.opening import FEATURE_PROGRAM_KEEPALIVE  # (opening imports this module)
+
+            args = rp.remote_connect_supports_feature_args(FEATURE_PROGRAM_KEEPALIVE)
+            self._server_keepalive = bool(self._call(rp.REMOTE_PROC_CONNECT_SUPPORTS_FEATURE, args).supported)
+        if self._server_keepalive:
+            self._client.start_keepalive(interval, count)
+        return self._server_keepalive
 
     def is_encrypted(self) -> bool:
         return self._transport.encrypted
