@@ -429,7 +429,7 @@ class RPCClient:
             self._streams[call.serial] = stream
         try:
             self._launch([call], packet)
-            self._finish(call)
+            stream.reply = self._finish(call)
         except BaseException:
             self.stream_forget(stream)
             raise
