@@ -18,6 +18,7 @@ from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import ErrorDomain, OperationFailedError, UnsupportedError
 from pyvirt.remote import wire_values as wv
 from pyvirt.remote.client import CloseHandler, EventHandler, RPCClient
+from pyvirt.remote.hostcalls import HostObjectCalls
 from pyvirt.remote.target import Target
 from pyvirt.remote.transport import Transport
 from pyvirt.rpc import lxc_protocol as lp
@@ -44,7 +45,7 @@ from pyvirt.types import (
 _SAVED_UUID = re.compile(r"<uuid>\s*([^<\s]+)\s*</uuid>")
 
 
-class RemoteConnection(DriverConnection):
+class RemoteConnection(HostObjectCalls, DriverConnection):
     """A connection to a daemon; ``get_type`` and the rest report the far side's driver."""
 
     name: ClassVar[str] = "remote"
