@@ -43,6 +43,8 @@ class ClientStream:
         self.eof = False
         self.error: PyvirtError | None = None
         self.chunks: collections.deque[bytes] = collections.deque()
+        self.reply: object = None
+        """The opening call's reply (a screenshot's MIME type; None for most streams)."""
 
     # -- from the reader, under the client's lock -------------------------------------------
 
