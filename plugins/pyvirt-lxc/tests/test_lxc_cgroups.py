@@ -3,6 +3,7 @@ from the hierarchy that offers it, and the v2 freezer and cgroup.kill work on a 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import stat
@@ -13,12 +14,12 @@ from pathlib import Path
 import pytest
 
 import pyvirt
-from pyvirt_lxc import cgroups, extras
+from pyvirt_lxc import cgroups, devbpf, extras
 from pyvirt_lxc.cgroups import ContainerCgroup, Layout
 from pyvirt_lxc.container import DEVICE_RULES
 from pyvirt_lxc.driver import embed_scope
 from pyvirt_lxc.store import Runtime
-from pyvirt_lxc.testing import container_xml
+from pyvirt_lxc.testing import container_xml, empty_root
 
 V1 = """\
 tmpfs /sys/fs/cgroup tmpfs rw 0 0
@@ -90,7 +91,7 @@ def test_v2_freezer_and_kill_on_the_real_kernel() -> None:
     ticker = subprocess.Popen(["sh", "-c", "while :; do echo t; sleep 0.005; done"], stdout=subprocess.PIPE)
     try:
         cg.attach(ticker.pid)
-        assert cg.pids() == [ticker.pid]
+        assert ticker.pid in cg.pids()  # (with the sleep it may have forked since)
         cg.freeze(True)
         assert cg.is_frozen()
         os.set_blocking(ticker.stdout.fileno(), False)  # type: ignore[union-attr]
@@ -127,23 +128,139 @@ def test_cpu_tuning_reaches_the_kernel(lxc: pyvirt.Connection, lxc_root: str, ro
     dom.destroy()
 
 
-def test_only_the_minimal_dev_is_allowed(lxc: pyvirt.Connection, lxc_root: str, rootfs: str) -> None:
-    layout = cgroups.detect()
-    if layout.backend("devices") != "v1":
-        pytest.skip(f"no v1 devices controller on this {layout.kind} host (v2 needs BPF)")
-    dom = lxc.create_domain(container_xml("devs", rootfs, args=["-c", "exec sleep 1000"]))
-    listed = Path(layout.v1["devices"], "pyvirt-lxc", embed_scope(lxc_root), "devs", "devices.list").read_text()
-    assert sorted(listed.split("\n")[:-1]) == sorted(DEVICE_RULES)
-    # a device outside the list cannot be opened from inside, even by root
-    kmsg = f"/proc/{live(dom).init_pid}/root/tmp/kmsg"
-    os.mknod(kmsg, 0o600 | stat.S_IFCHR, os.makedev(1, 11))
+def test_v2_takes_devices_through_bpf_even_without_controllers(tmp_path: Path) -> None:
+    root = tmp_path / "unified"
+    root.mkdir()
+    (root / "cgroup.controllers").write_text("")
+    assert layout_of(tmp_path, f"cgroup2 {root} cgroup2 rw 0 0\n").backend("devices") == "v2"
+    assert layout_of(tmp_path, V1 + "cgroup /sys/fs/cgroup/devices cgroup rw,devices 0 0\n").backend("devices") == "v1"
+
+
+def test_device_rules_parse_as_v1_writes_them() -> None:
+    assert devbpf.Rule.parse("c 136:* rw") == devbpf.Rule("c", 136, None, 6)
+    assert devbpf.Rule.parse("a") == devbpf.Rule("a", None, None, 7)
+    for bad in ("c 1 rwm", "x 1:3 rwm", "c 1:3 rwz", ""):
+        with pytest.raises(ValueError, match="not a device rule"):
+            devbpf.Rule.parse(bad)
+
+
+UNIFIED = cgroups.detect().v2
+
+
+def _probe_in_cgroup(cgroup_dir: str, probes: list[tuple[str, str]]) -> list[str]:
+    """Fork a child into ``cgroup_dir`` and try each probe there: ``("open-r", path)``,
+    ``("open-w", path)`` or ``("mknod", "c MAJ:MIN path")``; each answer is ``ok`` or the error."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            Path(cgroup_dir, "cgroup.procs").write_text(str(os.getpid()))
+            answers = []
+            for what, arg in probes:
+                try:
+                    if what == "mknod":
+                        _, numbers, path = arg.split()
+                        major, minor = (int(n) for n in numbers.split(":"))
+                        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(major, minor))
+                    else:
+                        os.close(os.open(arg, os.O_RDONLY if what == "open-r" else os.O_WRONLY))
+                    answers.append("ok")
+                except OSError as exc:
+                    answers.append(exc.strerror or "error")
+            os.write(write_end, json.dumps(answers).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
     try:
-        proc = extras.enter_namespace(dom, ["sh", "-c", "head -c1 /tmp/kmsg"], stderr=subprocess.PIPE)
-        assert proc.wait(timeout=20) != 0 and b"Operation not permitted" in proc.stderr.read()  # type: ignore[union-attr]
-        assert extras.enter_namespace(dom, ["sh", "-c", "head -c1 /dev/zero >/dev/null"]).wait(timeout=20) == 0
+        with os.fdopen(read_end, "rb") as f:
+            return list(json.loads(f.read() or b"[]"))
     finally:
-        os.remove(kmsg)
-    dom.destroy()
+        os.waitpid(pid, 0)
+
+
+@pytest.mark.skipif(UNIFIED is None, reason="no cgroup2 mount here")
+def test_device_program_on_the_real_unified_hierarchy(tmp_path: Path) -> None:
+    """The BPF program itself, on this kernel's cgroup2 hierarchy (which needs no controller
+    for it): what the rules allow opens, everything else is refused with EPERM, even to root."""
+    cg = Path(str(UNIFIED), f"pyvirt-lxc-bpf-test-{secrets.token_hex(3)}")
+    cg.mkdir()
+    try:
+        devbpf.attach(str(cg), [devbpf.Rule.parse(r) for r in ("c 1:3 rwm", "c 1:5 r", "c 136:* rw", "b 1:7 rwm")])
+        nodes = tmp_path / "nodes"
+        nodes.mkdir()
+        os.mknod(nodes / "null", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+        os.mknod(nodes / "full", 0o600 | stat.S_IFCHR, os.makedev(1, 7))  # allowed only as a block device
+        os.mknod(nodes / "pty", 0o600 | stat.S_IFCHR, os.makedev(136, 4242))
+        probes = [
+            ("open-w", str(nodes / "null")),  # allowed rwm
+            ("open-r", "/dev/zero"),  # allowed read
+            ("open-w", "/dev/zero"),  # ...but not write
+            ("open-r", str(nodes / "full")),  # c 1:7: only b 1:7 is allowed
+            ("open-r", str(nodes / "pty")),  # the minor wildcard: past the check, no such pty (EIO)
+            ("mknod", f"c 1:3 {nodes / 'null2'}"),  # m allowed
+            ("mknod", f"c 1:5 {nodes / 'zero2'}"),  # m not allowed
+        ]
+        answers = _probe_in_cgroup(str(cg), probes)
+        refused = "Operation not permitted"
+        assert answers[:4] == ["ok", "ok", refused, refused]
+        assert answers[4] not in ("ok", refused)
+        assert answers[5:] == ["ok", refused]
+        # outside the cgroup the same opens work: the refusals came from the program
+        os.close(os.open("/dev/zero", os.O_WRONLY))
+        os.close(os.open(nodes / "full", os.O_RDONLY))
+    finally:
+        cg.rmdir()
+
+
+@pytest.fixture(params=["v1", "v2-bpf"])
+def device_layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The host's layout (``v1``: its devices controller), or the same host as a v2-only host
+    would be for devices: no v1 devices hierarchy, so the rules become a BPF program on the
+    container's cgroup in the real unified hierarchy."""
+    real = cgroups.detect()
+    if request.param == "v1":
+        if real.backend("devices") != "v1":
+            pytest.skip(f"no v1 devices controller on this {real.kind} host")
+    else:
+        if real.v2 is None:
+            pytest.skip("no cgroup2 mount here")
+        without = Layout({k: v for k, v in real.v1.items() if k != "devices"}, real.v2)
+        monkeypatch.setattr(cgroups, "detect", lambda *_: without)
+    return str(request.param)
+
+
+def test_only_the_minimal_dev_is_allowed(device_layout: str, tmp_path: Path, rootfs: str) -> None:
+    root = str(tmp_path / "root")
+    try:
+        with pyvirt.open(f"lxc:///embed?root={root}") as lxc:
+            dom = lxc.create_domain(container_xml("devs", rootfs, args=["-c", "exec sleep 1000"]))
+            rel = Path("pyvirt-lxc", embed_scope(root), "devs")
+            layout = cgroups.detect()
+            if device_layout == "v1":
+                listed = Path(layout.v1["devices"], rel, "devices.list").read_text()
+                assert sorted(listed.split("\n")[:-1]) == sorted(DEVICE_RULES)
+            else:
+                assert Path(str(layout.v2), rel).is_dir()
+                assert str(live(dom).init_pid) in Path(str(layout.v2), rel, "cgroup.procs").read_text().split()
+            # a device outside the list cannot be opened from inside, even by root
+            kmsg = f"/proc/{live(dom).init_pid}/root/tmp/kmsg-{device_layout}"
+            os.mknod(kmsg, 0o600 | stat.S_IFCHR, os.makedev(1, 11))
+            try:
+                proc = extras.enter_namespace(
+                    dom, ["sh", "-c", f"head -c1 /tmp/{Path(kmsg).name}"], stderr=subprocess.PIPE
+                )
+                assert proc.wait(timeout=20) != 0 and b"Operation not permitted" in proc.stderr.read()  # type: ignore[union-attr]
+                assert extras.enter_namespace(dom, ["sh", "-c", "head -c1 /dev/zero >/dev/null"]).wait(timeout=20) == 0
+                # and the init itself (not only what enter_namespace runs) is held to it
+                with open(f"/proc/{live(dom).init_pid}/cgroup") as f:
+                    assert any(line.startswith("0::/pyvirt-lxc/") for line in f) == (device_layout == "v2-bpf")
+            finally:
+                os.remove(kmsg)
+            dom.destroy()
+            assert not Path(str(layout.v2), rel).exists()
+    finally:
+        empty_root(root)
 
 
 def live(dom: pyvirt.Domain) -> Runtime:

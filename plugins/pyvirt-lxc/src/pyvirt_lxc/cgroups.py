@@ -3,7 +3,8 @@
 Each resource is served by whichever hierarchy offers its controller: a v1 hierarchy that
 mounts it, else the v2 hierarchy when its root lists it.  A hybrid host (v1 controllers plus a
 cgroup2 mount without controllers, as here) therefore gets its limits from v1 and its process
-tracking and ``cgroup.kill`` from v2; libvirt 9.0 refuses such a host, pyvirt does not.
+tracking and ``cgroup.kill`` from v2; libvirt 9.0 refuses such a host, pyvirt does not.  Device
+rules come from a v1 devices hierarchy, else from a BPF program on the v2 cgroup.
 
 Every container gets a directory ``pyvirt-lxc/<scope>/<name>`` at the top of each hierarchy it
 uses, so destroying it can find and kill every process, then remove the directories.
@@ -19,11 +20,13 @@ import time
 from dataclasses import dataclass
 
 from pyvirt.errors import ErrorCode, OperationFailedError
+from pyvirt_lxc import devbpf
 
 _TOP = "pyvirt-lxc"
 _WANTED = ("memory", "cpu", "cpuacct", "freezer", "devices")
-_V2_OF = {"memory": "memory", "cpu": "cpu", "cpuacct": "cpu", "freezer": None}
-"""The v2 controller that provides each v1 resource (``None``: a core file, always there)."""
+_V2_OF = {"memory": "memory", "cpu": "cpu", "cpuacct": "cpu", "freezer": None, "devices": None}
+"""The v2 controller that provides each v1 resource (``None``: always there: a core file, or for
+devices a BPF program, which needs no controller)."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,6 @@ class Layout:
         """``"v1"``, ``"v2"`` or ``None`` (this host cannot serve ``resource``)."""
         if resource in self.v1:
             return "v1"
-        if resource == "devices":  # v2 controls devices with BPF programs, not files
-            return None
         if self.v2 is None:
             return None
         needed = _V2_OF[resource]
@@ -200,11 +201,15 @@ class ContainerCgroup:
             ) from None
 
     def allow_devices(self, rules: tuple[str, ...]) -> None:
-        """Deny every device but ``rules`` (``"c 1:3 rwm"``...), on a v1 devices hierarchy."""
-        if self.layout.backend("devices") != "v1":
+        """Deny every device but ``rules`` (``"c 1:3 rwm"``...): the v1 devices controller's
+        files, or on v2 a device program (:mod:`pyvirt_lxc.devbpf`)."""
+        if self.layout.backend("devices") is None:  # no cgroup2 mount and no v1 devices controller
             return
-        path = self._v1["devices"]
+        kind, path = self._dir("devices")
         try:
+            if kind == "v2":
+                devbpf.attach(path, [devbpf.Rule.parse(rule) for rule in rules])
+                return
             _write(os.path.join(path, "devices.deny"), "a")
             for rule in rules:
                 _write(os.path.join(path, "devices.allow"), rule)
