@@ -258,8 +258,12 @@ class Client(asyncio.Protocol):
         self._jobs.discard(fut)
         exc = fut.exception()
         if exc is None and (entry.readstream is not None or entry.writestream is not None):
-            self.streams.open(header, fut.result(), outgoing=entry.readstream is not None)
-            self._reply(header, entry.ret, None)
+            # A stream procedure's handler returns the stream, or (stream, reply) when the
+            # procedure also has a reply (virDomainScreenshot's MIME type).
+            result = fut.result()
+            inner, reply = result if isinstance(result, tuple) else (result, None)
+            self.streams.open(header, inner, outgoing=entry.readstream is not None)
+            self._reply(header, entry.ret, reply)
         elif exc is None:
             self._reply(header, entry.ret, fut.result())
         elif isinstance(exc, PyvirtError):
