@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import pyvirt
+from pyvirt import DomainState
 from pyvirt_lxc import cgroups, devbpf, extras
 from pyvirt_lxc.cgroups import ContainerCgroup, Layout
 from pyvirt_lxc.container import DEVICE_RULES
@@ -126,6 +127,33 @@ def test_cpu_tuning_reaches_the_kernel(lxc: pyvirt.Connection, lxc_root: str, ro
     else:
         assert Path(str(layout.v2), rel, "cpu.max").read_text().split() == ["25000", "50000"]
     dom.destroy()
+
+
+def test_domstats_come_from_the_containers_cgroup(lxc: pyvirt.Connection, rootfs: str) -> None:
+    busy = "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000"
+    dom = lxc.define_domain(
+        container_xml("counted", rootfs, args=["-c", busy], extra="<currentMemory unit='KiB'>49152</currentMemory>")
+    )
+    dom.start()
+    cg = extras.cgroup(dom)
+    deadline = time.monotonic() + 20
+    while "sleep" not in Path(f"/proc/{live(dom).init_pid}/cmdline").read_text() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    before = cg.cpu_time_ns()
+    stats = dom.stats()
+    after = cg.cpu_time_ns()
+    assert stats["state.state"] == DomainState.RUNNING and stats["state.reason"] == 1
+    assert 0 < before <= int(stats["cpu.time"]) <= after  # the loop is done: the counter stands still
+    split = cg.cpu_user_system_ns()
+    # (user/system are sampled at clock ticks on v1: they may still read 0 for a short loop)
+    assert split is not None and 0 <= int(stats["cpu.user"]) <= split[0] and 0 <= int(stats["cpu.system"]) <= split[1]
+    assert stats["balloon.current"] == 49152 and stats["balloon.maximum"] == 65536
+    assert abs(int(stats["balloon.rss"]) - cg.memory_usage_kib()) < 1024  # the same counter, read twice
+    assert dom.memory_stats()["actual"] == 49152
+    dom.suspend()
+    assert dom.stats()["state.state"] == DomainState.PAUSED
+    dom.destroy()
+    assert dom.stats() == {"state.state": DomainState.SHUTOFF, "state.reason": 2}  # destroyed
 
 
 def test_v2_takes_devices_through_bpf_even_without_controllers(tmp_path: Path) -> None:

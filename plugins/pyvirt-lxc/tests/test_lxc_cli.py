@@ -35,3 +35,23 @@ def test_define_start_enter_console_destroy(lxc_uri: str, rootfs: str, tmp_path:
     assert b"shut off" in pyvirsh(lxc_uri, "domstate", "shell").stdout
     missing = pyvirsh(lxc_uri, "console", "shell")
     assert missing.returncode == 1 and b"not running" in missing.stderr
+
+
+def test_domstats_in_virshs_layout(lxc_uri: str, rootfs: str, tmp_path: str) -> None:
+    path = os.path.join(str(tmp_path), "idle.xml")
+    with open(path, "w") as f:
+        f.write(container_xml("idle", rootfs, args=["-c", "exec sleep 1000"]))
+    assert pyvirsh(lxc_uri, "define", path).returncode == 0
+    assert pyvirsh(lxc_uri, "start", "idle").returncode == 0
+    shown = pyvirsh(lxc_uri, "domstats", "idle")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.decode().splitlines()
+    assert lines[0] == "Domain: 'idle'"
+    stats = dict(line.strip().split("=", 1) for line in lines[1:] if line)
+    assert stats["state.state"] == "1" and stats["state.reason"] == "1"
+    assert int(stats["cpu.time"]) > 0 and stats["balloon.maximum"] == "65536"
+    assert {"cpu.user", "cpu.system", "balloon.current", "balloon.rss"} <= stats.keys()
+    assert pyvirsh(lxc_uri, "destroy", "idle").returncode == 0
+    # a shut off domain has the state group only (this new process did not see why it stopped)
+    off = pyvirsh(lxc_uri, "domstats", "idle").stdout.decode().split()
+    assert off == ["Domain:", "'idle'", "state.state=5", "state.reason=0"]

@@ -88,6 +88,14 @@ def test_real_virsh_manages_containers_through_pyvirtd(daemon: DaemonProcess, ro
     virsh(uri, "resume", "viaVirsh")
     info = virsh(uri, "dominfo", "viaVirsh")
     assert "OS Type:        exe" in info and "running" in info
+    stats = dict(line.strip().split("=", 1) for line in virsh(uri, "domstats", "viaVirsh").splitlines() if "=" in line)
+    assert stats["state.state"] == "1" and stats["balloon.maximum"] == "65536" and int(stats["cpu.time"]) > 0
+    # shutdown asks the init and returns at once; an init without a SIGTERM handler stays up
+    assert "is being shutdown" in virsh(uri, "shutdown", "viaVirsh")
+    assert "running" in virsh(uri, "domstate", "viaVirsh")
+    virsh(uri, "destroy", "viaVirsh")
+    virsh(uri, "start", "--paused", "viaVirsh")
+    assert "paused" in virsh(uri, "domstate", "viaVirsh")
     virsh(uri, "destroy", "viaVirsh")
     assert daemon.proc is not None and zombie_children(daemon.proc.pid) == []  # its monitor was reaped
     virsh(uri, "undefine", "viaVirsh")

@@ -231,6 +231,32 @@ class ContainerCgroup:
             pass
         return 0
 
+    def cpu_user_system_ns(self) -> tuple[int, int] | None:
+        """CPU time spent in user and kernel mode (v1 ``cpuacct.stat`` in clock ticks, v2
+        ``cpu.stat`` in µs), or ``None`` when this host does not account it."""
+        try:
+            kind, path = self._dir("cpuacct")
+            fields = dict(
+                line.split()
+                for line in _read(os.path.join(path, "cpuacct.stat" if kind == "v1" else "cpu.stat")).splitlines()
+            )
+            if kind == "v1":
+                tick = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+                return int(fields["user"]) * tick, int(fields["system"]) * tick
+            return int(fields["user_usec"]) * 1000, int(fields["system_usec"]) * 1000
+        except (OSError, ValueError, KeyError, OperationFailedError):
+            return None
+
+    def swap_usage_kib(self) -> int | None:
+        """Swap in use, as libvirt reads it (v1 ``memory.memsw.usage_in_bytes``, which exists only
+        with swap accounting; v2 ``memory.swap.current``), or ``None``."""
+        try:
+            kind, path = self._dir("memory")
+            name = "memory.memsw.usage_in_bytes" if kind == "v1" else "memory.swap.current"
+            return int(_read(os.path.join(path, name))) // 1024
+        except (OSError, ValueError, OperationFailedError):
+            return None
+
     def memory_usage_kib(self) -> int:
         try:
             kind, path = self._dir("memory")
