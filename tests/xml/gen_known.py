@@ -48,6 +48,8 @@ EXTRA_NUMBERS: dict[str, str] = {
     "domain/devices/serial/target@port": "virDomainChrDefParseTargetXML: virStrToLong_ui, base 10",
     "domain/devices/parallel/target@port": "as for serial",
     "domain/devices/console/target@port": "as for serial",
+    "domain/devices/channel/target@port": "guestfwd port: virStrToLong_ui after virXMLPropString",
+    "domain/devices/controller/master@startport": "virXMLPropUInt, base 10 (the schema reuses usbPort)",
 }
 """``path@attr`` the schema types as free text but libvirt reads as a decimal integer."""
 
@@ -272,14 +274,16 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
     numbers: Numbers = {}
     for key in table:
         ints = frozenset(name for name, votes in int_attrs[key].items() if all(v[0] for v in votes))
-        base0 = frozenset(name for name in ints if any(v[1] for v in int_attrs[key][name]) and bases.get(name, 0) == 0)
+        base0 = frozenset(
+            name for name in ints if bases.get(name, 0 if any(v[1] for v in int_attrs[key][name]) else 10) == 0
+        )
         ints |= {n.partition("@")[2] for n in EXTRA_NUMBERS if n.partition("@")[0] == key}
         text = int_text[key] == {True}
         if ints or text:
             numbers[key] = (ints, text, base0)
     bitmaps: Bitmaps = {}
-    for key, names in sets.items():
-        found = frozenset(name for name, votes in names.items() if votes == {True})
+    for key, votes_by_name in sets.items():
+        found = frozenset(name for name, votes in votes_by_name.items() if votes == {True})
         if found:
             bitmaps[key] = found
     return {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}, numbers, bitmaps

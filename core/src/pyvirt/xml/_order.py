@@ -67,7 +67,6 @@ CHILD_ORDER: dict[str, tuple[str, ...]] = {
     "domain/cpu/numa": ("cell", "interconnects"),
     "domain/cpu/numa/cell": ("cache", "distances"),
     "domain/cpu/numa/cell/cache": ("size", "line"),
-    "domain/cpu/numa/interconnects": ("latency", "bandwidth"),
     "domain/cputune": (
         "cachetune",
         "shares",

@@ -47,9 +47,13 @@ CLOSED: dict[str, str] = {
     "domain/features/xen": "unsupported Xen feature: {}",
     "domain/features/capabilities": "unexpected capability feature '{}'",
     "volume/target/features": "unsupported feature {}",
+    "domain/features/hyperv/stimer": "unsupported Hyper-V stimer feature: {}",
 }
 """Paths whose every child libvirt looks up by name, refusing unknown ones (any namespace:
 the lookup uses the local name)."""
+
+_CLOSED_WHEN_ON = frozenset(("domain/features/hyperv/stimer",))
+"""Closed only when the element's ``state`` is ``on`` (libvirt reads the children only then)."""
 
 
 def _child_key(key: str, tag: str) -> str:
@@ -127,12 +131,25 @@ def _filter(el: etree._Element, key: str, table: _Table, numbers: _Numbers, bitm
     known = table.get(key)
     if known is None:
         return  # a path the schema walk did not reach: keep everything
+    attrs, children = known
+    if not children and len(el):
+        # A text-only element: libvirt reads its string value, the text of every descendant,
+        # and keeps no child element.
+        el.text = "".join(el.itertext())
+        for child in list(el):
+            el.remove(child)
     sets = bitmaps.get(key)
     if sets is not None:
         for name in sets:
             value = el.get(name)
             if value is not None and not _plain(value):
                 fixed = compact_set(value)
+                if fixed is None:
+                    raise XMLError(
+                        f"invalid argument: Failed to parse bitmap '{value}'",
+                        line=line_of(el),
+                        code=ErrorCode.INVALID_ARG,
+                    )
                 if fixed:
                     el.set(name, fixed)
     ints = numbers.get(key)
@@ -155,13 +172,14 @@ def _filter(el: etree._Element, key: str, table: _Table, numbers: _Numbers, bitm
             fixed = decimal(text)
             if fixed is not None:
                 el.text = fixed
-    attrs, children = known
     if _ANY not in attrs:
         for attr in el.keys():
             if attr not in attrs and str(attr)[0] != "{":
                 del el.attrib[attr]
     open_content = _ANY in children
     closed = CLOSED.get(key)
+    if key in _CLOSED_WHEN_ON and el.get("state") != "on":
+        closed = None
     for child in list(el):
         ctag = child.tag
         if ctag.__class__ is not str:
