@@ -3,6 +3,9 @@ open finds them, autostart runs on first open, and two processes never share a r
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,7 +13,7 @@ import textwrap
 import pytest
 
 import pyvirt
-from pyvirt import DomainState, ListFilter
+from pyvirt import DomainState, ListFilter, log
 from pyvirt_lxc import extras, procs
 from pyvirt_lxc.store import Runtime
 from pyvirt_lxc.testing import container_xml
@@ -113,3 +116,27 @@ def test_configs_are_files_written_whole(lxc_root: str, lxc_uri: str, rootfs: st
 def test_embed_uri_needs_an_absolute_root(bad: str) -> None:
     with pytest.raises(pyvirt.URIError):
         pyvirt.open(bad)
+
+
+def test_an_old_runtime_record_is_dropped_with_a_log_line(lxc_root: str, rootfs: str) -> None:
+    """Records written before the domain ID became the init's PID carried an ``id`` field:
+    they cannot be read, are removed, and the warning names the init PID left untracked."""
+    with pyvirt.open(f"lxc:///embed?root={lxc_root}") as conn:
+        conn.define_domain(container_xml("old", rootfs))
+    run = os.path.join(lxc_root, "run")
+    record = {"id": 7, "init_pid": 4242424, "init_start": 1, "monitor_pid": 0, "host_links": [], "persistent": True}
+    with open(os.path.join(run, "old.json"), "w") as f:
+        json.dump(record, f)
+    with open(os.path.join(run, "old.xml"), "w") as f:
+        f.write(container_xml("old", rootfs))
+    stream = io.StringIO()
+    log.configure("warning", json=True, stream=stream)
+    try:
+        with pyvirt.open(f"lxc:///embed?root={lxc_root}") as conn:
+            assert conn.lookup_domain_by_name("old").state()[0] == DomainState.SHUTOFF
+    finally:
+        log.silence()
+    (line,) = [json.loads(x) for x in stream.getvalue().splitlines() if "runtime record" in x]
+    assert line["level"] == "warning" and line["name"] == "old" and line["init_pid"] == 4242424
+    assert "untracked" in line["event"] and "id" in line["error"]
+    assert not os.path.exists(os.path.join(run, "old.json"))

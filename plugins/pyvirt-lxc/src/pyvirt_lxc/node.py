@@ -162,7 +162,14 @@ class Node:
                 runtime, live_xml = self.store.read_runtime(name)
                 live = DomainDef.from_xml(live_xml)
             except Exception as exc:
-                log.warning("dropping unreadable runtime record", name=name, error=str(exc))
+                # e.g. a record from before the domain ID became the init's PID: its container,
+                # if it still runs, is no longer tracked; the PID is logged so it can be killed
+                log.warning(
+                    "dropping unreadable runtime record; its container may still run untracked",
+                    name=name,
+                    init_pid=self.store.recorded_init_pid(name),
+                    error=str(exc),
+                )
                 self.store.clear_runtime(name)
                 continue
             entry = self.entries.get(live.uuid)

@@ -93,6 +93,15 @@ class Store:
         with open(self.run_path(name, "xml")) as f:
             return Runtime(**raw), f.read()
 
+    def recorded_init_pid(self, name: str) -> int | None:
+        """The init PID a runtime record names, even one :meth:`read_runtime` cannot read."""
+        try:
+            with open(self.run_path(name, "json")) as f:
+                pid = json.load(f).get("init_pid")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return pid if isinstance(pid, int) else None
+
     def read_exit(self, name: str) -> dict[str, int | None] | None:
         try:
             with open(self.run_path(name, "exit")) as f:
