@@ -48,6 +48,10 @@ class DomainObj:
     """An ACPI reboot is in progress: the guest's next shutdown is turned into a reset."""
     cancel_watch: Callable[[], None] | None = None
     job: threading.Lock = field(default_factory=threading.Lock)
+    unplug_alias: str | None = None
+    """The device a live detach is waiting for QEMU to delete (libvirt's ``priv->unplug``)."""
+    unplugged: threading.Event = field(default_factory=threading.Event)
+    """Set by the ``DEVICE_DELETED`` event of ``unplug_alias``: the waiting detach finishes it."""
 
     @property
     def definition(self) -> DomainDef:

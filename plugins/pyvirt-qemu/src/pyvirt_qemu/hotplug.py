@@ -3,23 +3,24 @@
 Live attach: the backend first (a drive through HMP ``drive_add``, so it is a named drive like
 those of the command line and ``query-blockstats`` finds it; a ``netdev_add`` for an
 interface), then ``device_add``; a failure of the second removes the first.  Live detach asks
-the guest to let go (``device_del``) and waits a few seconds for the device to vanish, as
-libvirt does; a guest that does not co-operate keeps the device, and the call says so.
+QEMU to delete the device (``device_del``) and waits a few seconds for its ``DEVICE_DELETED``
+event, as libvirt does; a guest that has not let go by then keeps the device in the live XML
+until the event comes (:mod:`pyvirt_qemu.unplug`).
 """
 
 from __future__ import annotations
 
 import random
-import time
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from pyvirt.errors import ErrorDomain, OperationFailedError, OperationInvalidError, UnsupportedError
+from pyvirt.log import get_logger
 from pyvirt.types import ModifyScope
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.parser import parse_document
-from pyvirt_qemu import devices, lifecycle
+from pyvirt_qemu import devices, lifecycle, unplug
 from pyvirt_qemu.command import escape
 from pyvirt_qemu.domain import DomainObj, persistent_of, write_status
 from pyvirt_qemu.monitor import MonitorError
@@ -27,8 +28,10 @@ from pyvirt_qemu.monitor import MonitorError
 if TYPE_CHECKING:
     from pyvirt_qemu.driver import QemuDriver
 
-DETACH_WAIT = 5.0
-"""How long a live detach waits for the guest to release the device (libvirt: 5 s)."""
+log = get_logger("pyvirt_qemu")
+
+DETACH_WAIT = unplug.UNPLUG_TIMEOUT
+"""How long a live detach waits for ``DEVICE_DELETED``; tests of the slow path shorten it."""
 
 
 class HotplugCalls:
@@ -215,33 +218,35 @@ def _plug_nic(obj: DomainObj, el: etree._Element, alias: str, q35: bool) -> None
 
 
 def _detach_live(drv: QemuDriver, obj: DomainObj, el: etree._Element) -> None:
+    """Ask QEMU to delete the device and wait a while for it to go, as libvirt 9.0 does: when
+    the guest has not let go in time the call still succeeds and the device stays in the live
+    XML until its ``DEVICE_DELETED`` event arrives (see :mod:`pyvirt_qemu.unplug`)."""
+    _check_unpluggable(el)
     alias_el = el.find("alias")
     if alias_el is None:
         raise OperationFailedError("operation failed: the device has no alias", domain=ErrorDomain.QEMU)
     alias = alias_el.get("name", "")
     monitor = lifecycle.monitor_of(obj)
-    monitor.execute("device_del", {"id": alias})
-    deadline = time.monotonic() + DETACH_WAIT
-    while _present(obj, alias):
-        if time.monotonic() > deadline:
-            raise OperationFailedError(
-                f"operation failed: the guest did not release device '{alias}' within {DETACH_WAIT:g} s;"
-                " the request stands and the device stays until the guest ejects it",
-                domain=ErrorDomain.QEMU,
-            )
-        time.sleep(0.05)
-    if el.tag == "interface":
-        monitor.execute("netdev_del", {"id": f"host{alias}"})
-    live = obj.live
-    assert live is not None
-    _remove(el)
-    live.invalidate()
-    write_status(drv.layout.status_file(obj.name), obj)
-
-
-def _present(obj: DomainObj, alias: str) -> bool:
+    unplug.request(obj, alias)
     try:
-        lifecycle.monitor_of(obj).execute("qom-get", {"path": f"/machine/peripheral/{alias}", "property": "type"})
+        monitor.execute("device_del", {"id": alias})
     except MonitorError:
-        return False
-    return True
+        unplug.wait(drv, obj, 0)
+        raise
+    if unplug.wait(drv, obj, DETACH_WAIT):
+        unplug.finish(drv, obj, alias)
+    else:
+        log.info("detach still in progress: the guest has not released the device", domain=obj.name, alias=alias)
+
+
+def _check_unpluggable(el: etree._Element) -> None:
+    """libvirt's rule: disks unplug from virtio, SCSI and USB buses, CD-ROMs only from the last two."""
+    if el.tag != "disk":
+        return
+    target = el.find("target")
+    bus = target.get("bus", "") if target is not None else ""
+    device = el.get("device", "disk")
+    if device in ("disk", "lun") and bus not in ("virtio", "scsi", "usb"):
+        raise UnsupportedError("This type of disk cannot be hot unplugged", domain=ErrorDomain.QEMU)
+    if device not in ("disk", "lun") and bus not in ("scsi", "usb"):
+        raise UnsupportedError(f"disk device type '{device}' cannot be detached", domain=ErrorDomain.QEMU)

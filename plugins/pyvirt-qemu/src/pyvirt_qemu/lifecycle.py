@@ -37,7 +37,7 @@ from pyvirt.types import (
     SuspendedDetail,
 )
 from pyvirt.xml.domain import DomainDef
-from pyvirt_qemu import command, layout, probe, process, support, tap
+from pyvirt_qemu import command, layout, probe, process, support, tap, unplug
 from pyvirt_qemu.devices import aliases
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.monitor import Monitor, MonitorError
@@ -290,6 +290,8 @@ def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any]
             obj.stop_reason = ShutoffReason.CRASHED
             if obj.monitor is not None:
                 obj.monitor.send("quit")
+    elif name == "DEVICE_DELETED" and data.get("device"):
+        unplug.on_deleted(drv, obj, str(data["device"]))
 
 
 def powered_off(drv: QemuDriver, obj: DomainObj, guest: bool) -> None:
