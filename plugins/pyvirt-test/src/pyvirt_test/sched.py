@@ -70,7 +70,7 @@ class SchedulerCalls:
 
 def _no_flags(scope: ModifyScope, function: str) -> None:
     if scope:
-        raise InvalidArgumentError(f"unsupported flags (0x{int(scope):x}) in function {function}")
+        raise InvalidArgumentError(f"unsupported flags (0x{int(scope):x}) in function {function}", domain=ErrorDomain.TEST)
 
 
 def _validate(params: list[TypedParam]) -> None:
