@@ -70,3 +70,11 @@ def test_missing_bridge_is_refused_before_anything_is_made(lxc: pyvirt.Connectio
     with pytest.raises(pyvirt.PyvirtError, match="bridge 'pvtnosuchbr' has no bridge device"):
         dom.start()
     assert not dom.is_active() and netdev.existing(["pvtlonely"]) == []
+    net = lxc.define_domain(
+        container_xml(
+            "netless", rootfs, extra_devices=nic("network", "pvtnosuchnet", "52:54:00:aa:00:04", "pvtnetless", "eth0")
+        )
+    )
+    with pytest.raises(pyvirt.PyvirtError, match=r"network 'pvtnosuchnet' has no bridge device.*no network driver"):
+        net.start()
+    assert not net.is_active() and netdev.existing(["pvtnetless"]) == []

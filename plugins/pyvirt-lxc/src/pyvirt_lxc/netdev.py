@@ -1,7 +1,9 @@
 """Host side of container networking, over netlink (pyroute2): veth pairs on bridges.
 
 Each ``<interface>`` becomes a veth pair: the host end (``<target dev>``) joins the bridge
-(``type='bridge'``, or the bridge named like the network for ``type='network'``) or stays
+(``type='bridge'``, or for ``type='network'`` the bridge named like the network: pyvirt has no
+network driver, where libvirt would ask its own and, without one, refuse the start with "no
+connection driver available for network:///system") or stays
 alone (``type='ethernet'``); the peer gets the XML's MAC and moves into the container's
 network namespace, where the container renames it to its ``<guest dev>``.  When the
 container's namespace goes away the kernel deletes both ends.
@@ -26,8 +28,12 @@ def check_bridges(nics: Sequence[Nic]) -> None:
     with IPRoute() as ip:
         for nic in nics:
             if nic.bridge is not None and not ip.link_lookup(ifname=nic.bridge):
-                what = "network" if nic.type == "network" else "bridge"
-                raise _fail(f"{what} '{nic.bridge}' has no bridge device on this host")
+                if nic.type == "network":
+                    raise _fail(
+                        f"network '{nic.bridge}' has no bridge device on this host (pyvirt has no network "
+                        "driver: <interface type='network'> joins the host bridge named like the network)"
+                    )
+                raise _fail(f"bridge '{nic.bridge}' has no bridge device on this host")
             if nic.host and ip.link_lookup(ifname=nic.host):
                 raise _fail(f"host interface name '{nic.host}' is already in use")
 
