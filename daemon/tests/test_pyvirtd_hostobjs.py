@@ -33,11 +33,13 @@ SEQUENCES = [
     "nodedev-dumpxml computer; nodedev-dumpxml scsi_host1; nodedev-dumpxml scsi_host11; nodedev-dumpxml nosuch",
     "schedinfo test; schedinfo test --weight 10; schedinfo test --set cpu_shares=3",
     "schedinfo test --config",
-    "checkpoint-create-as test c1 --description first; checkpoint-create-as test c2; checkpoint-list test --parent; "
-    "checkpoint-list test --roots; checkpoint-list test --leaves; checkpoint-parent test c2; checkpoint-parent test c1; "
-    "checkpoint-dumpxml test c2; checkpoint-dumpxml test c1 --no-domain --size; checkpoint-info test c1",
-    "checkpoint-create-as test c1; checkpoint-create-as test c2; checkpoint-create-as test c3; checkpoint-delete test c2; "
-    "checkpoint-list test --parent; checkpoint-delete test c1 --children; checkpoint-list test; checkpoint-dumpxml test nosuch",
+    "checkpoint-create-as test c1 --description first; checkpoint-create-as test c2; "
+    "checkpoint-list test --parent; checkpoint-list test --roots; checkpoint-list test --leaves; "
+    "checkpoint-parent test c2; checkpoint-parent test c1; checkpoint-dumpxml test c2; "
+    "checkpoint-dumpxml test c1 --no-domain --size; checkpoint-info test c1",
+    "checkpoint-create-as test c1; checkpoint-create-as test c2; checkpoint-create-as test c3; "
+    "checkpoint-delete test c2; checkpoint-list test --parent; checkpoint-delete test c1 --children; "
+    "checkpoint-list test; checkpoint-dumpxml test nosuch",
     pytest.param(
         "checkpoint-create-as test c1; snapshot-create-as test s1",
         marks=pytest.mark.xfail(strict=True, reason="snapshots do not yet refuse a domain with checkpoints"),
@@ -46,7 +48,10 @@ SEQUENCES = [
     "snapshot-create-as test s1; checkpoint-create-as test x",
 ]
 
-_TIMES = [(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}"), "DATE"), (re.compile(r"<creationTime>\d+"), "<creationTime>T")]
+_TIMES = [
+    (re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}"), "DATE"),
+    (re.compile(r"<creationTime>\d+"), "<creationTime>T"),
+]
 
 
 def _stable(text: str) -> str:

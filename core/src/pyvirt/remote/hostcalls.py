@@ -145,7 +145,9 @@ class HostObjectCalls:
     # -- scheduler parameters and screenshots ------------------------------------------------
 
     def domain_get_scheduler_type(self, uuid: str) -> tuple[str, int]:
-        ret = self._call(rp.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, rp.remote_domain_get_scheduler_type_args(self._dom(uuid)))
+        ret = self._call(
+            rp.REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE, rp.remote_domain_get_scheduler_type_args(self._dom(uuid))
+        )
         return ret.type, ret.nparams
 
     def domain_get_scheduler_parameters(self, uuid: str, scope: ModifyScope) -> list[TypedParam]:

@@ -45,9 +45,7 @@ def create_xml(
 
 
 @serves(rp.REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS, "domain_checkpoint_list")
-def list_all(
-    s: Session, args: rp.remote_domain_list_all_checkpoints_args
-) -> rp.remote_domain_list_all_checkpoints_ret:
+def list_all(s: Session, args: rp.remote_domain_list_all_checkpoints_args) -> rp.remote_domain_list_all_checkpoints_ret:
     found = _dom(s, args.dom).list_checkpoints(CheckpointListFlags(args.flags))
     wire = [_wire(args.dom, c.name) for c in found] if args.need_results else []
     return rp.remote_domain_list_all_checkpoints_ret(wire, len(found))

@@ -31,14 +31,25 @@ if TYPE_CHECKING:
     from pyvirt.xml.domain import DomainDef
     from pyvirt_test.state import DomainObj, NodeState
 
-_LIST_FLAGS = CheckpointListFlags.ROOTS | CheckpointListFlags.TOPOLOGICAL | CheckpointListFlags.LEAVES | CheckpointListFlags.NO_LEAVES
+_LIST_FLAGS = (
+    CheckpointListFlags.ROOTS
+    | CheckpointListFlags.TOPOLOGICAL
+    | CheckpointListFlags.LEAVES
+    | CheckpointListFlags.NO_LEAVES
+)
 
 
 class _Checkpoint:
     __slots__ = ("created", "description", "disks", "domain", "name", "parent")
 
     def __init__(
-        self, name: str, description: str | None, parent: str | None, created: int, disks: list[tuple[str, str]], domain: DomainDef
+        self,
+        name: str,
+        description: str | None,
+        parent: str | None,
+        created: int,
+        disks: list[tuple[str, str]],
+        domain: DomainDef,
     ) -> None:
         self.name = name
         self.description = description
@@ -93,7 +104,9 @@ class CheckpointCalls:
         return checks, found
 
     def domain_checkpoint_create(self, uuid: str, xml: str, flags: CheckpointCreateFlags) -> str:
-        _check_flags(flags, CheckpointCreateFlags.REDEFINE | CheckpointCreateFlags.QUIESCE, "testDomainCheckpointCreateXML")
+        _check_flags(
+            flags, CheckpointCreateFlags.REDEFINE | CheckpointCreateFlags.QUIESCE, "testDomainCheckpointCreateXML"
+        )
         redefine = bool(flags & CheckpointCreateFlags.REDEFINE)
         with self._state.lock:
             obj = self._dom(uuid)
@@ -105,7 +118,9 @@ class CheckpointCalls:
             root = _parse(xml)
             name = root.findtext("name")
             if redefine and not name:
-                raise XMLError("XML error: a redefined checkpoint must have a name", domain=ErrorDomain.DOMAIN_CHECKPOINT)
+                raise XMLError(
+                    "XML error: a redefined checkpoint must have a name", domain=ErrorDomain.DOMAIN_CHECKPOINT
+                )
             now = int(time.time())
             name = name or str(now)
             if name in checks.items:
@@ -135,7 +150,7 @@ class CheckpointCalls:
     def domain_checkpoint_children(self, uuid: str, name: str, flags: CheckpointListFlags) -> list[str]:
         _check_flags(flags, _LIST_FLAGS, "testDomainCheckpointListAllChildren")
         with self._state.lock:
-            checks, chk = self._checkpoint(uuid, name)
+            checks = self._checkpoint(uuid, name)[0]
             if flags & CheckpointListFlags.DESCENDANTS:
                 found = [checks.items[n] for n in _descendants(checks, name)]
             else:

@@ -158,7 +158,9 @@ class InterfaceCalls:
                 )
             # libvirt's clone of the list keeps each definition but not its state: after a
             # rollback every interface is down (observed with libvirt 9.0's test driver).
-            table.backup = {name: _Iface(obj.name, obj.mac, obj.xml, active=False) for name, obj in table.ifaces.items()}
+            table.backup = {
+                name: _Iface(obj.name, obj.mac, obj.xml, active=False) for name, obj in table.ifaces.items()
+            }
 
     def interface_change_commit(self) -> None:
         with self._state.lock:

@@ -70,7 +70,9 @@ class SchedulerCalls:
 
 def _no_flags(scope: ModifyScope, function: str) -> None:
     if scope:
-        raise InvalidArgumentError(f"unsupported flags (0x{int(scope):x}) in function {function}", domain=ErrorDomain.TEST)
+        raise InvalidArgumentError(
+            f"unsupported flags (0x{int(scope):x}) in function {function}", domain=ErrorDomain.TEST
+        )
 
 
 def _validate(params: list[TypedParam]) -> None:
