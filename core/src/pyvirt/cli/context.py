@@ -18,6 +18,9 @@ from pyvirt.cli.output import Output
 if TYPE_CHECKING:
     from pyvirt import Connection, Domain, Network, StoragePool, StorageVol
 
+_KEEPALIVE_INTERVAL = 5
+_KEEPALIVE_COUNT = 6
+"""virsh's keepalive defaults (libvirt's API leaves a connection without pings)."""
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -29,12 +32,22 @@ def looks_like_uuid(text: str) -> bool:
 class Ctl:
     """What a command handler receives: the run's options, its output and its connection."""
 
-    def __init__(self, output: Output, uri: str | None, *, uri_source: str = "option", readonly: bool = False) -> None:
+    def __init__(
+        self,
+        output: Output,
+        uri: str | None,
+        *,
+        uri_source: str = "option",
+        readonly: bool = False,
+        keepalive: tuple[int | None, int | None] = (None, None),
+    ) -> None:
         self.output = output
         self.uri = uri
         self.uri_source = uri_source
         """Where the URI came from: ``option``, ``environment`` or ``fallback`` (the test node)."""
         self.readonly = readonly
+        self.keepalive = keepalive
+        """``-k``/``-K`` as given (None: not given, virsh's defaults apply)."""
         self.quit = False
         """Set by ``quit``/``exit`` to end the interactive shell."""
         self._conn: Connection | None = None
@@ -48,10 +61,38 @@ class Ctl:
 
             try:
                 opener = pyvirt.open_read_only if self.readonly else pyvirt.open
-                self._conn = opener(self.uri)
+                conn = opener(self.uri)
             except PyvirtError as exc:
                 raise CommandError("failed to connect to the hypervisor", cause=exc, parse=True) from exc
+            self._conn = self._keep_alive(conn)
         return self._conn
+
+    def _keep_alive(self, conn: Connection) -> Connection:
+        """virsh's keepalive on the new connection: ``-k`` seconds (default 5; 0 leaves it
+        alone), ``-K`` unanswered pings (default 6).  A driver that cannot ping is fine unless
+        ``-k``/``-K`` asked for it, when virsh disconnects."""
+        from pyvirt.errors import PyvirtError
+
+        interval, count = self.keepalive
+        forced = interval is not None or count is not None
+        interval = _KEEPALIVE_INTERVAL if interval is None else interval
+        if interval <= 0:
+            return conn
+        try:
+            if conn.set_keepalive(interval, _KEEPALIVE_COUNT if count is None else count):
+                return conn
+            failure: PyvirtError | None = None
+        except PyvirtError as exc:
+            failure = exc
+        if not forced:
+            return conn
+        conn.close()
+        raise CommandError(
+            "Cannot setup keepalive on connection as requested, disconnecting",
+            "failed to connect to the hypervisor",
+            cause=failure,
+            parse=True,
+        )
 
     def close(self) -> None:
         if self._conn is not None:

@@ -51,7 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.configure(level, json=opts.json)
             debug = level == "debug"
     uri, source = resolve_uri(opts.connect)
-    ctl = Ctl(output, uri, uri_source=source, readonly=opts.readonly)
+    ctl = Ctl(
+        output,
+        uri,
+        uri_source=source,
+        readonly=opts.readonly,
+        keepalive=(opts.keepalive_interval, opts.keepalive_count),
+    )
     try:
         return _dispatch(ctl, rest, debug)
     except BrokenPipeError:

@@ -24,6 +24,10 @@ pyvirsh [options]... <command> [args...]
     -c | --connect=URI      hypervisor connection URI
     -d | --debug=LEVEL      log level: 0-4 as virsh, or debug|info|warning|error
     -h | --help             this help
+    -k | --keepalive-interval=NUM
+                            keepalive interval in seconds, 0 for disable
+    -K | --keepalive-count=NUM
+                            number of possible missed keepalive messages
     -q | --quiet            quiet mode
     -r | --readonly         connect readonly
     -v | --version          short version
@@ -50,6 +54,8 @@ class Globals(NamedTuple):
     help: bool = False
     version: bool = False
     json: bool = False
+    keepalive_interval: int | None = None
+    keepalive_count: int | None = None
 
 
 _FLAGS = {
@@ -63,13 +69,30 @@ _FLAGS = {
     "--version": "version",
     "--json": "json",
 }
-_VALUED = {"-c": "connect", "--connect": "connect", "-d": "debug", "--debug": "debug"}
-_LONG_NAMES = {"connect": "'-c'/'--connect'", "debug": "'-d'/'--debug'"}
+_VALUED = {
+    "-c": "connect",
+    "--connect": "connect",
+    "-d": "debug",
+    "--debug": "debug",
+    "-k": "keepalive_interval",
+    "--keepalive-interval": "keepalive_interval",
+    "-K": "keepalive_count",
+    "--keepalive-count": "keepalive_count",
+}
+_LONG_NAMES = {
+    "connect": "'-c'/'--connect'",
+    "debug": "'-d'/'--debug'",
+    "keepalive_interval": "'-k'/'--keepalive-interval'",
+    "keepalive_count": "'-K'/'--keepalive-count'",
+}
+_NUMBERS = frozenset({"keepalive_interval", "keepalive_count"})
+_INT_MAX = 2**31 - 1
+_DIGITS = {8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
 
 
 def parse_globals(argv: Sequence[str]) -> tuple[Globals, list[str]]:
     """Options before the command (getopt style: they end at the first other word)."""
-    found: dict[str, str | bool] = {}
+    found: dict[str, str | bool | int] = {}
     i = 0
     while i < len(argv):
         word = argv[i]
@@ -87,7 +110,7 @@ def parse_globals(argv: Sequence[str]) -> tuple[Globals, list[str]]:
                         raise CommandError(f"option {_LONG_NAMES[_VALUED[name]]} requires an argument")
                     value = argv[i]
                     i += 1
-                found[_VALUED[name]] = value
+                found[_VALUED[name]] = _valued(_VALUED[name], name, value)
             elif name in _FLAGS and not eq:
                 found[_FLAGS[name]] = True
             else:
@@ -102,12 +125,38 @@ def parse_globals(argv: Sequence[str]) -> tuple[Globals, list[str]]:
                         raise CommandError(f"option {_LONG_NAMES[_VALUED[short]]} requires an argument")
                     value = argv[i]
                     i += 1
-                found[_VALUED[short]] = value
+                found[_VALUED[short]] = _valued(_VALUED[short], short, value)
                 break
             if short not in _FLAGS:
                 raise CommandError(f"unsupported option '{short}'. See --help.")
             found[_FLAGS[short]] = True
     return Globals(**found), list(argv[i:])  # type: ignore[arg-type]
+
+
+def _valued(key: str, typed: str, value: str) -> str | int:
+    """An option's value; the keepalive numbers are read as virsh reads them (C's ``strtol``
+    with base 0: decimal, ``0x`` hex or ``0`` octal, in an int) and must not be negative."""
+    if key not in _NUMBERS:
+        return value
+    number = _c_int(value)
+    if number is None:
+        raise CommandError(f"Invalid value for option {typed}")
+    if number < 0:
+        raise CommandError(f"option {typed} requires a positive integer argument")
+    return number
+
+
+def _c_int(text: str) -> int | None:
+    """``text`` as a whole C int (base 0), or None."""
+    body = text.lstrip(" \t\n\v\f\r")
+    sign = -1 if body.startswith("-") else 1
+    body = body[1:] if body[:1] in "+-" and body else body
+    base = 16 if body[:2].lower() == "0x" else 8 if body.startswith("0") and len(body) > 1 else 10
+    digits = body[2:] if base == 16 else body
+    if not digits or not all(c in _DIGITS[base] for c in digits):
+        return None
+    number = sign * int(digits, base)
+    return number if -_INT_MAX - 1 <= number <= _INT_MAX else None
 
 
 def log_level(text: str) -> str | None:
