@@ -26,9 +26,12 @@ import pytest
 import pyvirt
 import pyvirt.lxc
 from pyvirt import Connection, Domain, Network, StoragePool, StorageVol
+from pyvirt.checkpoint import Checkpoint
 from pyvirt.driver import DriverConnection
 from pyvirt.errors import OperationDeniedError, PyvirtError
-from pyvirt.types import ModifyScope
+from pyvirt.interface import Interface
+from pyvirt.nodedevice import NodeDevice
+from pyvirt.types import CheckpointXMLFlags, InterfaceRef, ModifyScope, TypedParam, TypedParamType
 
 NODE = """<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
   <domain type='test'>
@@ -43,6 +46,8 @@ NODE = """<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
     <name>off</name><memory>131072</memory><os><type>hvm</type></os>
   </domain>
   <network><name>lan</name><bridge name='brlan'/></network>
+  <interface type='ethernet' name='eth0'><mac address='52:54:00:aa:bb:cc'/></interface>
+  <device><name>computer</name><capability type='system'/></device>
   <pool type='dir'>
     <name>images</name><target><path>/images</path></target>
     <volume><name>disk.img</name><capacity>1000000</capacity><allocation>50000</allocation></volume>
@@ -55,6 +60,13 @@ NETWORK_XML = "<network><name>new</name><bridge name='brnew'/></network>"
 POOL_XML = "<pool type='dir'><name>new</name><target><path>/new</path></target></pool>"
 DISK_XML = "<disk type='file' device='disk'><source file='/x.img'/><target dev='vdb'/></disk>"
 VOLUME_XML = "<volume><name>new.img</name><capacity>1024</capacity></volume>"
+IFACE_XML = "<interface type='ethernet' name='eth7'/>"
+WEIGHT = TypedParam("weight", TypedParamType.UINT, 10)
+
+
+def _iface(n: Node) -> Interface:
+    return Interface(n.conn, InterfaceRef("eth0", "52:54:00:aa:bb:cc"))
+
 
 READ_OPERATIONS = frozenset(
     {
@@ -73,6 +85,11 @@ READ_OPERATIONS = frozenset(
         "vol_get_path",
         "domain_snapshot_list", "domain_snapshot_current", "domain_snapshot_get_xml", "domain_block_stats",
         "domain_interface_stats", "domain_stats", "get_domain_capabilities",
+        "list_interfaces", "interface_lookup_by_name", "interface_lookup_by_mac", "interface_get_xml",
+        "interface_is_active", "list_node_devices", "node_device_lookup_by_name", "node_device_get_xml",
+        "node_device_get_parent", "node_device_list_caps", "domain_get_scheduler_type",
+        "domain_get_scheduler_parameters", "domain_checkpoint_list", "domain_checkpoint_children",
+        "domain_checkpoint_lookup", "domain_checkpoint_get_xml", "domain_checkpoint_get_parent",
     }
 )  # fmt: skip
 """Driver operations that change nothing; every other operation of the interface mutates."""
@@ -145,6 +162,18 @@ MUTATORS: dict[str, Call] = {
     "StorageVol.upload": lambda n: n.vol.upload().abort(),
     "StorageVol.download": lambda n: n.vol.download().abort(),
     "Domain.open_console": lambda n: n.run.open_console().abort(),
+    "Connection.define_interface": lambda n: n.conn.define_interface(IFACE_XML),
+    "Connection.interface_change_begin": lambda n: n.conn.interface_change_begin(),
+    "Connection.interface_change_commit": lambda n: n.conn.interface_change_commit(),
+    "Connection.interface_change_rollback": lambda n: n.conn.interface_change_rollback(),
+    "Interface.start": lambda n: _iface(n).start(),
+    "Interface.destroy": lambda n: _iface(n).destroy(),
+    "Interface.undefine": lambda n: _iface(n).undefine(),
+    "Domain.set_scheduler_parameters": lambda n: n.run.set_scheduler_parameters([WEIGHT]),
+    "Domain.screenshot": lambda n: n.run.screenshot()[0].abort(),
+    "Domain.create_checkpoint": lambda n: n.run.create_checkpoint("<domaincheckpoint/>"),
+    "Checkpoint.delete": lambda n: Checkpoint(n.run, "c").delete(),
+    "Checkpoint.xml(secure)": lambda n: Checkpoint(n.run, "c").xml(CheckpointXMLFlags.SECURE),
 }
 """Every public call that changes the node (``Domain.xml(secure=True)``: libvirt refuses secrets too)."""
 
@@ -230,10 +259,27 @@ READERS: dict[str, Call] = {
     "StorageVol.info": lambda n: n.vol.info(),
     "StorageVol.xml": lambda n: n.vol.xml(),
     "StorageVol.path": lambda n: n.vol.path(),
+    "Connection.list_interfaces": lambda n: n.conn.list_interfaces(),
+    "Connection.lookup_interface_by_name": lambda n: n.conn.lookup_interface_by_name("eth0"),
+    "Connection.lookup_interface_by_mac": lambda n: n.conn.lookup_interface_by_mac("52:54:00:aa:bb:cc"),
+    "Connection.list_node_devices": lambda n: n.conn.list_node_devices(),
+    "Connection.lookup_node_device_by_name": lambda n: n.conn.lookup_node_device_by_name("computer"),
+    "Interface.xml": lambda n: _iface(n).xml(),
+    "Interface.is_active": lambda n: _iface(n).is_active(),
+    "NodeDevice.xml": lambda n: NodeDevice(n.conn, "computer").xml(),
+    "NodeDevice.parent": lambda n: NodeDevice(n.conn, "computer").parent(),
+    "NodeDevice.caps": lambda n: NodeDevice(n.conn, "computer").caps(),
+    "Domain.scheduler_type": lambda n: n.run.scheduler_type(),
+    "Domain.scheduler_parameters": lambda n: n.run.scheduler_parameters(),
+    "Domain.list_checkpoints": lambda n: n.run.list_checkpoints(),
+    "Domain.lookup_checkpoint": lambda n: n.run.lookup_checkpoint("c"),
+    "Checkpoint.xml": lambda n: Checkpoint(n.run, "c").xml(),
+    "Checkpoint.parent": lambda n: Checkpoint(n.run, "c").parent(),
+    "Checkpoint.children": lambda n: Checkpoint(n.run, "c").children(),
 }
 """Every public call that only looks (run on read-write connections: none may mutate)."""
 
-PUBLIC_CLASSES = (Connection, Domain, Network, StoragePool, StorageVol)
+PUBLIC_CLASSES = (Connection, Domain, Network, StoragePool, StorageVol, Interface, NodeDevice, Checkpoint)
 
 
 def recording(inner: DriverConnection, log: list[str]) -> DriverConnection:
