@@ -34,6 +34,7 @@ from pyvirt.storage import StoragePool, StorageVol
 from pyvirt.types import CloseReason, DomainEvent, ListFilter, NodeDeviceCap, NodeInfo, Version
 
 if TYPE_CHECKING:
+    from pyvirt.auth import Authenticator
     from pyvirt.driver import DriverConnection
     from pyvirt.interface import Interface
     from pyvirt.nodedevice import NodeDevice
@@ -49,24 +50,25 @@ LIBRARY_VERSION = Version(9, 0, 0)
 """The libvirt API level pyvirt implements (``virsh version`` prints it as the library)."""
 
 
-def open(name: str | None = None) -> Connection:
+def open(name: str | None = None, *, auth: Authenticator | None = None) -> Connection:
     """Open a read-write connection to ``name`` (default: ``$PYVIRT_DEFAULT_URI``, else
-    ``test:///default``)."""
-    return _open(name, read_only=False)
+    ``test:///default``).  ``auth`` answers credentials the driver asks for while it opens
+    (libvirt's ``virConnectOpenAuth``; see :mod:`pyvirt.auth`)."""
+    return _open(name, read_only=False, auth=auth)
 
 
-def open_read_only(name: str | None = None) -> Connection:
+def open_read_only(name: str | None = None, *, auth: Authenticator | None = None) -> Connection:
     """Open a connection that refuses every change."""
-    return _open(name, read_only=True)
+    return _open(name, read_only=True, auth=auth)
 
 
-def _open(name: str | None, read_only: bool) -> Connection:
+def _open(name: str | None, read_only: bool, auth: Authenticator | None) -> Connection:
     from pyvirt.plugins import host
 
     parsed = uri_mod.parse(name if name is not None else uri_mod.default_uri())
     bus = EventBus()
     plugin_host = host()
-    driver = plugin_host.open_connection(parsed, read_only, bus.publish)
+    driver = plugin_host.open_connection(parsed, read_only, bus.publish, auth)
     return Connection(driver, str(parsed), read_only, bus, plugin_host)
 
 

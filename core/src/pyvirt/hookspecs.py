@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
+    from pyvirt.auth import Authenticator
     from pyvirt.driver import DriverConnection, EventSink
     from pyvirt.types import DomainEvent, DomainRef
     from pyvirt.uri import URI
@@ -79,7 +80,7 @@ hookimpl = _Marker(
 
 
 @hookspec(firstresult=True)
-def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnection | None:
+def connect_open(uri: URI, read_only: bool, events: EventSink, auth: Authenticator | None) -> DriverConnection | None:
     """Open a connection for ``uri``, or decline by returning ``None``.
 
     Called by :func:`pyvirt.open` after the plugins registered for ``uri.driver`` were loaded.
@@ -93,6 +94,9 @@ def connect_open(uri: URI, read_only: bool, events: EventSink) -> DriverConnecti
     :param read_only: the caller asked for a read-only connection; the core already refuses
         mutating calls, a driver may additionally open its backend read-only.
     :param events: callable to report lifecycle events (:class:`~pyvirt.types.DomainEvent`).
+    :param auth: the application's credential callback (libvirt's ``virConnectOpenAuth``), or
+        ``None`` when it gave none; a driver that needs a secret to open asks through it
+        (:mod:`pyvirt.auth`), one that never does leaves this parameter out.
     :return: a :class:`~pyvirt.driver.DriverConnection`, or ``None`` to decline.
     """
 

@@ -22,6 +22,7 @@ from pyvirt.errors import ConnectError, ErrorCode, OperationDeniedError, PyvirtE
 from pyvirt.log import get_logger
 
 if TYPE_CHECKING:
+    from pyvirt.auth import Authenticator
     from pyvirt.driver import DriverConnection, EventSink
     from pyvirt.types import DomainEvent, DomainRef
     from pyvirt.uri import URI
@@ -116,8 +117,10 @@ class PluginHost:
                     pass
             self.register(plugin, name)
 
-    def _connect_open(self, uri: URI, read_only: bool, events: EventSink) -> DriverConnection | None:
-        arguments: dict[str, object] = {"uri": uri, "read_only": read_only, "events": events}
+    def _connect_open(
+        self, uri: URI, read_only: bool, events: EventSink, auth: Authenticator | None
+    ) -> DriverConnection | None:
+        arguments: dict[str, object] = {"uri": uri, "read_only": read_only, "events": events, "auth": auth}
         with self._lock:
             pm = self._pm
             impls = [impl for _, _, impl in reversed(self._direct.values()) if impl is not None]
@@ -130,8 +133,13 @@ class PluginHost:
                 return conn
         return None
 
-    def open_connection(self, uri: URI, read_only: bool, events: EventSink) -> DriverConnection:
+    def open_connection(
+        self, uri: URI, read_only: bool, events: EventSink, auth: Authenticator | None = None
+    ) -> DriverConnection:
         """Open ``uri`` with the driver that serves it (libvirt's ``virConnectOpenInternal``).
+
+        ``auth`` answers the credentials a driver asks for while it opens (:mod:`pyvirt.auth`);
+        drivers that never ask simply do not name it in their ``connect_open``.
 
         A URI naming a transport or a host goes to the remote driver.  Otherwise the scheme's
         drivers are asked in turn; when none is installed or all decline, a client process hands
@@ -144,7 +152,7 @@ class PluginHost:
                 )
             from pyvirt.remote.opening import open_remote  # the codec loads on the first remote open
 
-            return open_remote(uri, read_only, events)
+            return open_remote(uri, read_only, events, auth)
         try:
             plugins = registry.load_driver_plugins(uri.driver)
         except ConnectError:
@@ -157,10 +165,10 @@ class PluginHost:
                 raise  # no driver and no daemon: the missing-driver message says what to install
             from pyvirt.remote.opening import open_target
 
-            return open_target(daemon, events)
+            return open_target(daemon, events, auth)
         for plugin in plugins:
             self._register_driver(plugin, f"driver:{uri.driver}:{getattr(plugin, '__name__', id(plugin))}")
-        conn = self._connect_open(uri, read_only, events)
+        conn = self._connect_open(uri, read_only, events, auth)
         if conn is None:
             declined = f"the installed '{uri.driver}' driver declined it"
             if self.server_side:
@@ -169,7 +177,7 @@ class PluginHost:
                 )
             from pyvirt.remote.opening import open_local_daemon
 
-            return open_local_daemon(uri, read_only, events, declined)
+            return open_local_daemon(uri, read_only, events, declined, auth)
         log.debug("connection opened", uri=str(uri), driver=conn.name, read_only=read_only)
         return conn
 
