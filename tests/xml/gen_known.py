@@ -125,6 +125,27 @@ class Grammar:
                 stack.extend(item)
         return kinds == {"int"}, hexadecimal
 
+    def has_text(self, node: etree._Element) -> bool:
+        """Whether an element's own content (attributes and child elements left out) holds text."""
+        stack = list(node)
+        seen: set[str] = set()
+        while stack:
+            item = stack.pop()
+            tag = item.tag
+            if not isinstance(tag, str) or tag in (f"{RNG}attribute", f"{RNG}element"):
+                continue
+            if tag in (f"{RNG}data", f"{RNG}value", f"{RNG}text", f"{RNG}list"):
+                return True
+            if tag == f"{RNG}ref":
+                ref = item.get("name", "")
+                if ref not in seen:
+                    seen.add(ref)
+                    for define in self.defines.get(ref, ()):
+                        stack.extend(define)
+            elif tag not in (f"{RNG}name", f"{RNG}anyName", f"{RNG}nsName", f"{RNG}documentation"):
+                stack.extend(item)
+        return False
+
     def attributes(self, node: etree._Element) -> list[etree._Element]:
         """The ``<attribute>`` patterns of an element's content (``<ref>``s followed)."""
         found: list[etree._Element] = []
@@ -230,7 +251,7 @@ def is_bitmap(attr: etree._Element) -> bool:
     return len(kids) == 1 and kids[0].tag == f"{RNG}ref" and kids[0].get("name") == "cpuset"
 
 
-def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitmaps]:
+def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitmaps, frozenset[str]]:
     """Path -> (attribute names, child names), ``*`` among child names meaning anything goes
     below; and path -> (integer attributes, whether the text is an integer)."""
     defs: dict[str, set[int]] = defaultdict(set)
@@ -244,6 +265,7 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
     int_attrs: dict[str, dict[str, set[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(set))
     int_text: dict[str, set[bool]] = defaultdict(set)
     sets: dict[str, dict[str, set[bool]]] = defaultdict(lambda: defaultdict(set))
+    texts: set[str] = set()
     while pending:
         key, el = pending.pop()
         if id(el) in defs[key]:
@@ -259,6 +281,8 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
                 int_attrs[key][attr.get("name", "")].add(grammar.numeric(attr))
                 sets[key][attr.get("name", "")].add(is_bitmap(attr))
         int_text[key].add(not children and grammar.numeric(el)[0])
+        if grammar.has_text(el):
+            texts.add(key)
         for child in children:
             if namespaced(child):
                 continue
@@ -286,7 +310,7 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
         found = frozenset(name for name, votes in votes_by_name.items() if votes == {True})
         if found:
             bitmaps[key] = found
-    return {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}, numbers, bitmaps
+    return {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}, numbers, bitmaps, frozenset(texts)
 
 
 def _names(names: frozenset[str]) -> str:
@@ -306,15 +330,18 @@ def main(argv: list[str]) -> int:
         "NUMBERS: path -> (attributes read as integers, whether the text is read as an integer,",
         "         the attributes among them read in base 0, where a leading 0 means octal).",
         "BITMAPS: path -> attributes read as CPU/node sets (printed in libvirt's compact form).",
+        "TEXT: the paths whose element holds text.",
         '"""',
         "",
     ]
     known: list[str] = ["KNOWN: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {"]
     numbers: list[str] = ["NUMBERS: dict[str, dict[str, tuple[frozenset[str], bool, frozenset[str]]]] = {"]
     bitmaps: list[str] = ["BITMAPS: dict[str, dict[str, frozenset[str]]] = {"]
+    text_paths: list[str] = ["TEXT: dict[str, frozenset[str]] = {"]
     total = 0
     for kind, top in TOPS.items():
-        table, ints, sets = walk(Grammar(top), bases)
+        table, ints, sets, texts = walk(Grammar(top), bases)
+        text_paths.append(f"    {kind!r}: frozenset({tuple(sorted(texts))!r}),")
         total += len(table)
         known.append(f"    {kind!r}: {{")
         for key in sorted(table):
@@ -332,7 +359,7 @@ def main(argv: list[str]) -> int:
         bitmaps.append(f"    {kind!r}: {{")
         bitmaps += [f"        {key!r}: {_names(sets[key])}," for key in sorted(sets)]
         bitmaps.append("    },")
-    OUT.write_text("\n".join([*lines, *known, "}", "", *numbers, "}", "", *bitmaps, "}"]) + "\n")
+    OUT.write_text("\n".join([*lines, *known, "}", "", *numbers, "}", "", *bitmaps, "}", "", *text_paths, "}"]) + "\n")
     print(f"wrote {OUT}: {total} element paths")
     return 0
 

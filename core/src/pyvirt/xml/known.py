@@ -33,7 +33,7 @@ import re
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS
+from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, TEXT
 from pyvirt.xml.parser import line_of
 
 _ANY = "*"
@@ -75,7 +75,7 @@ def drop_unknown(root: etree._Element) -> None:
     if not isinstance(tag, str) or tag not in _TABLES:
         return
     kind = _TABLES[tag]
-    _filter(root, tag, KNOWN[kind], NUMBERS[kind], BITMAPS[kind])
+    _filter(root, tag, KNOWN[kind], NUMBERS[kind], BITMAPS[kind], TEXT[kind])
 
 
 def decimal(value: str, *, base0: bool = False) -> str | None:
@@ -127,15 +127,22 @@ def compact_set(value: str) -> str | None:
     return found
 
 
-def _filter(el: etree._Element, key: str, table: _Table, numbers: _Numbers, bitmaps: dict[str, frozenset[str]]) -> None:
+def _filter(
+    el: etree._Element,
+    key: str,
+    table: _Table,
+    numbers: _Numbers,
+    bitmaps: dict[str, frozenset[str]],
+    texts: frozenset[str],
+) -> None:
     known = table.get(key)
     if known is None:
         return  # a path the schema walk did not reach: keep everything
     attrs, children = known
     if not children and len(el):
-        # A text-only element: libvirt reads its string value, the text of every descendant,
-        # and keeps no child element.
-        el.text = "".join(el.itertext())
+        # An element without child elements in libvirt's model keeps none; if it holds text,
+        # libvirt reads its string value, the text of every descendant.
+        el.text = "".join(el.itertext()) if key in texts else None
         for child in list(el):
             el.remove(child)
     sets = bitmaps.get(key)
@@ -195,6 +202,6 @@ def _filter(el: etree._Element, key: str, table: _Table, numbers: _Numbers, bitm
         if ctag[0] == "{":
             continue  # namespaced: the model's namespace rule decides
         if ctag in children:
-            _filter(child, _child_key(key, ctag), table, numbers, bitmaps)
+            _filter(child, _child_key(key, ctag), table, numbers, bitmaps, texts)
         elif not open_content:
             el.remove(child)
