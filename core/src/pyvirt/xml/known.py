@@ -142,7 +142,7 @@ def _filter(
     if not children and len(el):
         # An element without child elements in libvirt's model keeps none; if it holds text,
         # libvirt reads its string value, the text of every descendant.
-        el.text = "".join(el.itertext()) if key in texts else None
+        el.text = "".join(str(t) for t in el.itertext()) if key in texts else None
         for child in list(el):
             el.remove(child)
     sets = bitmaps.get(key)
