@@ -868,7 +868,7 @@ def _device_defaults(
     for graphics in get("graphics", ()):
         _graphics_defaults(graphics)
     if "video" in groups or "graphics" in groups:
-        _video_defaults(devices, get("video", []), arch)
+        _video_defaults(devices, get("video", []), arch=arch, os_type=os_type, virt_type=virt_type)
     _controller_defaults(devices, groups)
     _pci_address_form(devices, "hostdev" in groups or "interface" in groups)
     for inp in get("input", ()):
@@ -1426,29 +1426,62 @@ def _vnc_port(graphics: etree._Element) -> None:
     graphics.set("autoport", "yes" if auto else "no")
 
 
-_VIDEO_RAM = {"vga": 16384, "cirrus": 16384, "vmvga": 16384, "bochs": 16384}
+_VGA_LIKE = frozenset(("vga", "cirrus", "vmvga"))
+_VIDEO_ENUM_ZERO = {"vgaconf": "io"}
+"""``<video><driver>`` attributes whose value is index 0 of libvirt's enum: the formatter tests
+the number for truth, so that value is never printed (virDomainVideoDefFormat)."""
 
 
-def _video_defaults(devices: etree._Element, videos: list[etree._Element], arch: str | None) -> None:
+def video_default_ram(mtype: str, virt_type: str | None) -> int:
+    """virDomainVideoDefaultRAM: KiB of video memory a model gets when the document gives none."""
+    if mtype in _VGA_LIKE:
+        return {"vbox": 8192, "vmware": 4096}.get(virt_type or "", 16384)
+    return {"bochs": 16384, "xen": 4096, "qxl": 65536}.get(mtype, 0)
+
+
+def _power_of_two(value: int) -> int:
+    """VIR_ROUND_UP_POWER_OF_TWO (0 stays 0)."""
+    return 1 << (value - 1).bit_length() if value > 0 else 0
+
+
+def _video_defaults(
+    devices: etree._Element,
+    videos: list[etree._Element],
+    *,
+    arch: str | None,
+    os_type: str | None,
+    virt_type: str | None,
+) -> None:
+    """Implicit video for graphics, the test driver's default model, libvirt's video post-parse
+    (default and power-of-two RAM) and the primary video first."""
     if not videos and _first(devices, "graphics") is not None:
-        video = etree.SubElement(devices, "video")
-        # the test driver's default video: VGA on POWER, Cirrus elsewhere
-        etree.SubElement(video, "model", type="vga" if arch and arch.startswith("ppc64") else "cirrus")
-        videos = [video]
+        videos = [etree.SubElement(devices, "video")]
+    # testDomainDevicesDefPostParse: Xen guests get a Xen framebuffer, POWER VGA, others Cirrus
+    default = "xen" if os_type in ("xen", "linux") else "vga" if arch and arch.startswith("ppc64") else "cirrus"
     primary = None
     for video in videos:
+        driver = _first(video, "driver")
+        if driver is not None:
+            for attr, zero in _VIDEO_ENUM_ZERO.items():
+                if driver.get(attr) == zero:
+                    del driver.attrib[attr]
+            if not driver.attrib and not len(driver):
+                video.remove(driver)
         model = _first(video, "model")
         if model is None:
-            model = etree.SubElement(video, "model", type="cirrus")
-        mtype = model.get("type", "cirrus")
+            model = etree.SubElement(video, "model", type=default)
+        mtype = model.get("type")
+        if mtype is None:
+            mtype = default
+            model.set("type", mtype)
         if mtype == "none":
             continue
-        if mtype in _VIDEO_RAM and model.get("vram") is None:
-            model.set("vram", str(_VIDEO_RAM[mtype]))
-        if mtype == "qxl":
-            for attr, value in (("ram", "65536"), ("vram", "65536")):
-                if model.get(attr) is None:
-                    model.set(attr, value)
+        for attr in ("ram", "vram"):
+            given = addresses.c_number(model.get(attr) or "0", 10) or 0
+            if given == 0 and (attr == "vram" or mtype == "qxl"):
+                given = video_default_ram(mtype, virt_type)
+            if given:
+                model.set(attr, str(_power_of_two(given)))
         if model.get("heads") is None:
             model.set("heads", "1")
         if model.get("primary") == "yes" and primary is None:
