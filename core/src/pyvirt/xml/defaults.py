@@ -970,8 +970,38 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
                 params.set("interfaceid", new_uuid())
     if mac is None:
         etree.SubElement(iface, "mac").set("address", new_mac())
-    if driver is not None and not virtio and iface.get("type") != "hostdev":
-        iface.remove(driver)  # backend options exist only for virtio NICs
+    itype = iface.get("type")
+    if driver is not None:
+        _net_driver(iface, driver, virtio=virtio and itype != "hostdev", hostdev=itype == "hostdev")
+    if not virtio or itype == "hostdev":
+        for backend in iface.iterchildren("backend"):
+            backend.attrib.pop("vhost", None)  # virDomainNetBackendParseXML: virtio NICs only
+    if itype not in _FILTERREF_TYPES:
+        for filterref in list(iface.iterchildren("filterref")):
+            iface.remove(filterref)
+
+
+_FILTERREF_TYPES = frozenset(("network", "bridge", "ethernet"))
+"""Interface types whose ``<filterref>`` libvirt's parser reads (virDomainNetDefParseXML)."""
+_VIRTIO_OPTIONS = frozenset(("iommu", "ats", "packed", "page_per_vq"))
+"""Driver attributes every device with virtio options reads, whatever its model."""
+
+
+def _net_driver(iface: etree._Element, driver: etree._Element, *, virtio: bool, hostdev: bool) -> None:
+    """virDomainNetDefParseXMLDriver: the virtio-net options (and ``<host>``/``<guest>``) are read
+    only for a virtio model that is not a host device; one queue is the same as none."""
+    if virtio:
+        if driver.get("queues") is not None and addresses.c_number(driver.get("queues", ""), 10) == 1:
+            del driver.attrib["queues"]
+    else:
+        keep = _VIRTIO_OPTIONS | {"name"} if hostdev else _VIRTIO_OPTIONS
+        for attr in driver.keys():
+            if attr not in keep:
+                del driver.attrib[attr]
+        for child in list(driver):
+            driver.remove(child)
+    if not driver.attrib and not len(driver):
+        iface.remove(driver)
 
 
 # disks -----------------------------------------------------------------------------------
