@@ -74,6 +74,9 @@ _NO_MORE_EVENTS = 1 << 62  # the event thread has ended: nothing left to wait fo
 _REPLY_TYPES = (MessageType.REPLY, MessageType.REPLY_WITH_FDS)
 _IDLE_AFTER = 0.05
 """Seconds without calls after which the background thread watches the socket itself."""
+_PAUSED_PING = 1.0
+"""Seconds between PINGs while the socket waits for a slow stream reader (servers drop a silent
+client after some seconds: libvirt's default is 5 s x 5)."""
 
 
 def pack_call(proc: Procedure, program: int, version: int, serial: int, args: Any) -> bytearray:
@@ -158,6 +161,7 @@ class RPCClient:
         self._ka_interval = 0.0
         self._ka_count = 0
         self._ka_sent = 0
+        self._paused_ping = 0.0
         self._events: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
         self._event_thread: threading.Thread | None = None
         self._events_queued = 0  # only the reader counts up
@@ -606,6 +610,9 @@ class RPCClient:
                     return
                 self._keepalive_step()
                 continue
+            if self._stream_backlog():
+                self._while_paused(due)
+                continue
             if not self._transport.wait_readable(due):
                 self._keepalive_step()
                 continue
@@ -623,6 +630,28 @@ class RPCClient:
                     self._reader_busy = False
                     if self._waiting:
                         self._cond.notify_all()
+
+    # -- a stream the application reads slowly (pyvirt.remote.streams.BUFFER_MAX) ----------
+
+    def _stream_backlog(self) -> bool:
+        return any(stream.full for stream in tuple(self._streams.values()))
+
+    def _while_paused(self, due: float | None) -> None:
+        """A nap of the background reader while a stream is full.  The server's bytes then
+        wait in the socket, and neither side's keepalive may take that for silence: waiting
+        bytes show the server alive to us, and a PING now and then (the server counts any
+        packet) shows us alive to it; only an empty socket leaves keepalive to its schedule."""
+        if self._stopped.wait(_IDLE_AFTER if due is None else min(_IDLE_AFTER, due)):
+            return
+        now = time.monotonic()
+        if not self._transport.wait_readable(0):
+            self._keepalive_step()
+            return
+        self._last_rx = now
+        self._ka_sent = 0
+        if now - self._paused_ping >= _PAUSED_PING:
+            self._paused_ping = now
+            self._send_raw(keepalive_ping())
 
     # -- death and closing ----------------------------------------------------------------
 

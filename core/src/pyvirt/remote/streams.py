@@ -8,6 +8,14 @@ connection's reader meanwhile), so calls and streams share one connection freely
 
 An empty STREAM/CONTINUE from the server is end of file; a STREAM/ERROR is the far end's
 error, raised by the next ``recv``/``send``/``finish``.
+
+What has arrived and not been read is bounded: once a stream holds more than
+:data:`BUFFER_MAX` bytes, the client's background reader leaves the socket alone (the daemon
+then waits, its writes blocked), until the application reads the stream down or a call needs
+the socket.  libvirt's own client (``virNetClientStreamQueuePacket``) queues every packet with
+no limit; pyvirt stops short of that, without ever holding up a call: a caller waiting for its
+reply reads on through the stream data ahead of it, so each call made meanwhile may add what
+the kernel and the daemon had in flight (hundreds of KiB) beyond the bound.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from pyvirt.errors import ErrorCode, ErrorDomain, OperationInvalidError, PyvirtE
 from pyvirt.remote.wire_values import error_from_wire
 from pyvirt.rpc.message import MESSAGE_INITIAL, Status, decode_error
 from pyvirt.rpc.xdr import XDRError
+
+BUFFER_MAX = 4 << 20
+"""Unread bytes a stream may hold before the background reader stops reading the socket."""
 
 if TYPE_CHECKING:
     from pyvirt.remote.client import RPCClient
@@ -43,6 +54,12 @@ class ClientStream:
         self.eof = False
         self.error: PyvirtError | None = None
         self.chunks: collections.deque[bytes] = collections.deque()
+        self.buffered = 0  # bytes in chunks
+
+    @property
+    def full(self) -> bool:
+        """More unread data than :data:`BUFFER_MAX`: the socket should wait for the application."""
+        return self.buffered > BUFFER_MAX
         self.reply: object = None
         """The opening call's reply (a screenshot's MIME type; None for most streams)."""
 
@@ -52,6 +69,7 @@ class ClientStream:
         if status == Status.CONTINUE:
             if payload:
                 self.chunks.append(payload)
+                self.buffered += len(payload)
             else:
                 self.eof = True
         elif error is not None:
@@ -69,6 +87,7 @@ class ClientStream:
             if len(head) > size:
                 self.chunks.appendleft(head[size:])
                 head = head[:size]
+            self.buffered -= len(head)
             return head
         if self.error is not None:
             raise self.error
