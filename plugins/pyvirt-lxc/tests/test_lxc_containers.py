@@ -327,6 +327,30 @@ def test_shutdown_and_reboot_through_the_containers_initctl_fifo(
         assert chr(struct.unpack("<iii", f.read(12))[2]) == "0"
 
 
+def test_an_initctl_link_planted_in_the_container_cannot_reach_a_host_fifo(
+    lxc: pyvirt.Connection, rootfs: str, tmp_path: str
+) -> None:
+    """The FIFO is looked up inside the container's root (openat2 RESOLVE_IN_ROOT): its
+    /run/initctl, a link to an absolute host path, resolves inside, finds nothing, and the init
+    gets SIGTERM instead; the host FIFO the link names receives nothing."""
+    host_fifo = os.path.join(str(tmp_path), "host-initctl")
+    os.mkfifo(host_fifo)
+    reader = os.open(host_fifo, os.O_RDWR | os.O_NONBLOCK)  # a writer would succeed at once
+    try:
+        run = "<filesystem type='ram'><source usage='1024' units='KiB'/><target dir='/run'/></filesystem>"
+        plant = f"ln -s {host_fifo} /run/initctl; trap 'exit 0' TERM; echo ready; while :; do sleep 1 & wait; done"
+        dom = lxc.define_domain(container_xml("planted", rootfs, args=["-c", plant], extra_devices=run))
+        dom.start()
+        with dom.open_console() as console:
+            read_until(console, b"ready")
+        dom.shutdown()
+        assert wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF)
+        with pytest.raises(BlockingIOError):
+            os.read(reader, 4096)
+    finally:
+        os.close(reader)
+
+
 def test_reboot_asks_init_and_a_new_init_gets_a_new_id(lxc: pyvirt.Connection, rootfs: str) -> None:
     """libvirt's default reboot without initctl is SIGHUP to the init; an init that reboots on
     it comes back as a new process, whose PID is the new ID (libvirt's virLXCProcessStart)."""
