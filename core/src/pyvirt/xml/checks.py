@@ -312,6 +312,7 @@ def _check_resctrls(cputune: etree._Element, max_vcpus: int) -> None:
             vcpus = {n for n in _bitmap(tune.get("vcpus", ""), tune) if n < max_vcpus}
             if not vcpus:
                 continue
+            _check_monitors(tune, vcpus, max_vcpus)
             group = None
             for other in groups:
                 if other[0] == vcpus:
@@ -332,6 +333,35 @@ def _check_resctrls(cputune: etree._Element, max_vcpus: int) -> None:
                 if node_id in group[1]:
                     raise _fail(f"Memory Bandwidth already defined for node {node_id}", node)
                 group[1].add(node_id)
+
+
+def _invalid_arg(message: str, el: etree._Element) -> XMLError:
+    return XMLError(f"invalid argument: {message}", line=line_of(el), code=ErrorCode.INVALID_ARG)
+
+
+def _check_monitors(tune: etree._Element, vcpus: set[int], max_vcpus: int) -> None:
+    """virDomainResctrlValidateMonitor, for each ``<monitor>`` of one cachetune or memorytune:
+    its vCPUs lie within the tune's, no two monitors have the same set, and sets overlap only
+    where one of them is the tune's whole set (any overlap, when the tune allocates nothing)."""
+    allocates = len(tune) > len(list(tune.iterchildren("monitor")))
+    seen: list[set[int]] = []
+    for monitor in tune.iterchildren("monitor"):
+        mine = {n for n in _bitmap(monitor.get("vcpus", ""), monitor) if n < max_vcpus}
+        if not mine:
+            raise _invalid_arg("vcpus is empty", monitor)
+        if not mine <= vcpus:
+            raise _invalid_arg("Monitor vcpus conflicts with allocation", monitor)
+        overlap_any = overlap_partial = False
+        for other in seen:
+            if other == mine:
+                raise _invalid_arg("Identical vcpus found in same type monitors", monitor)
+            overlap = bool(other & mine)
+            overlap_any = overlap_any or overlap
+            if mine != vcpus and other != vcpus and overlap:
+                overlap_partial = True
+        if overlap_partial or (not allocates and overlap_any):
+            raise _invalid_arg("vcpus overlaps in resctrl groups", monitor)
+        seen.append(mine)
 
 
 def _check_cpu(cpu: etree._Element) -> None:
