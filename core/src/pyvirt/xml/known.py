@@ -76,6 +76,21 @@ def drop_unknown(root: etree._Element) -> None:
         return
     kind = _TABLES[tag]
     _filter(root, tag, KNOWN[kind], NUMBERS[kind], BITMAPS[kind], TEXT[kind])
+    for metadata in root.iterchildren("metadata"):
+        _sanitize_metadata(metadata)
+
+
+def _sanitize_metadata(metadata: etree._Element) -> None:
+    """virXMLNodeSanitizeNamespaces: ``<metadata>`` keeps only namespaced children, the first
+    one of each namespace URI."""
+    seen: set[str] = set()
+    for child in list(metadata):
+        tag = child.tag
+        uri = tag[1 : tag.index("}")] if isinstance(tag, str) and tag[:1] == "{" else ""
+        if not uri or uri in seen:
+            metadata.remove(child)
+        else:
+            seen.add(uri)
 
 
 def decimal(value: str, *, base0: bool = False) -> str | None:
