@@ -855,6 +855,12 @@ def _device_defaults(
             del target.attrib["state"]  # a virtio channel's state is read from live XML only
     _chardev_ports(get("serial", []))
     _chardev_ports(get("parallel", []))
+    for n, console in enumerate(get("console", ())):
+        # consoles are numbered by their place in the document, before the compat stub
+        target = _first(console, "target")
+        if target is None:
+            target = etree.SubElement(console, "target")
+        target.set("port", str(n))
     changed = False
     if hvm and ("console" in groups or "serial" in groups):
         changed = _console_compat(devices, get("console", []), get("serial", []))
@@ -1321,7 +1327,7 @@ def _console_compat(devices: etree._Element, consoles: list[etree._Element], ser
 
 
 def _mirror_serials(consoles: list[etree._Element], serials: list[etree._Element], *, hvm: bool) -> None:
-    """Number consoles by position and, for hvm guests, print a serial-type console ``n`` as a
+    """Number consoles not yet numbered by position and, for hvm guests, print a serial-type console ``n`` as a
     copy of serial ``n`` (libvirt's formatter copies the whole serial device: backend,
     address, alias), with only the target's type and port of its own."""
     for n, console in enumerate(consoles):
@@ -1330,7 +1336,8 @@ def _mirror_serials(consoles: list[etree._Element], serials: list[etree._Element
             target = etree.SubElement(console, "target")
         if target.get("type") is None:
             target.set("type", "serial")
-        target.set("port", str(n))
+        if target.get("port") is None:
+            target.set("port", str(n))
         if not (hvm and target.get("type") == "serial" and n < len(serials)):
             continue
         serial = serials[n]
