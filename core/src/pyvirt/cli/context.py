@@ -57,11 +57,12 @@ class Ctl:
         """The run's connection, opened on first use (virsh: "failed to connect...")."""
         if self._conn is None:
             import pyvirt
+            from pyvirt.cli.authprompt import terminal_authenticator
             from pyvirt.errors import PyvirtError
 
             try:
                 opener = pyvirt.open_read_only if self.readonly else pyvirt.open
-                conn = opener(self.uri)
+                conn = opener(self.uri, auth=terminal_authenticator())
             except PyvirtError as exc:
                 raise CommandError("failed to connect to the hypervisor", cause=exc, parse=True) from exc
             self._conn = self._keep_alive(conn)
