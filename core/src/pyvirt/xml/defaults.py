@@ -1714,6 +1714,8 @@ _LIVE_ONLY: tuple[_Strip, ...] = (
         ),
         "tty",
     ),
+    # virDomainChrSourceDefFormat: a pty's <source> (its allocated path) is not printed inactive
+    (etree.XPath("/domain/devices/*[@type='pty']/source"), None),
 )
 _SECURE: tuple[_Strip, ...] = (
     (etree.XPath("//source/cookies"), None),
