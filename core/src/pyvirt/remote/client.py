@@ -49,7 +49,6 @@ from pyvirt.rpc.message import (
     MessageType,
     Status,
     decode_error,
-    decode_payload,
     encode_message,
     keepalive_ping,
     keepalive_pong,
@@ -70,6 +69,8 @@ _RECV_SIZE = 1 << 16
 _LEN_HEADER = struct.Struct(">IIIiiIi")  # length word, then virNetMessageHeader
 _PACKET_MAX = MESSAGE_MAX + LEN_SIZE
 _CALL = int(MessageType.CALL)
+_REPLY = int(MessageType.REPLY)
+_monotonic = time.monotonic
 _NO_MORE_EVENTS = 1 << 62  # the event thread has ended: nothing left to wait for
 _REPLY_TYPES = (MessageType.REPLY, MessageType.REPLY_WITH_FDS)
 _IDLE_AFTER = 0.05
@@ -134,6 +135,7 @@ class RPCClient:
         on_close: CloseHandler | None = None,
     ) -> None:
         self._transport = transport
+        self._recv = transport.recv
         self._address = address
         self._program = program
         self._version = version
@@ -190,12 +192,21 @@ class RPCClient:
                 raise self._lost()
             self._pending[serial] = call
             self._callers += 1
-        try:
-            self._send(packet)
-        except BaseException:
-            self._forget(call)
-            raise
-        return self._finish(call)
+            # Take the reader role now if it is free: the reply is then read without a second
+            # trip through the lock (the usual case of one caller at a time).
+            reading = not self._reader_busy
+            self._reader_busy = True
+        if not reading:
+            try:
+                self._send(packet)
+            except BaseException:
+                self._forget(call)
+                raise
+            return self._finish(call)
+        self._read_until(call, packet)
+        if call.events_before > self._events_handled:
+            self._await_events_before(call)
+        return self._result(call)
 
     def call_many(self, calls: list[tuple[int, Any]]) -> list[Any]:
         """Send independent calls together and return their replies in order: one round trip
@@ -273,13 +284,26 @@ class RPCClient:
             raise
         if call.events_before > self._events_handled:
             self._await_events_before(call)
+        return self._result(call)
+
+    def _result(self, call: _Call) -> Any:
+        """The decoded reply of a finished call, or its server error raised."""
+        payload = call.payload
         if call.status != Status.OK:
-            raise server_error(call.payload)
+            raise server_error(payload)
+        ret = call.proc.ret
         try:
-            return decode_payload(call.proc.ret, call.payload)
+            if ret is None:
+                if payload:
+                    raise XDRError(f"expected an empty payload, got {len(payload)} bytes")
+                return None
+            value, end = ret.decode(payload, 0)
+            if end != len(payload):
+                raise XDRError(f"{ret.name}: {len(payload) - end} unexpected trailing bytes")
         except XDRError as exc:
             self._die(f"malformed reply to {call.proc.name}: {exc}")
             raise self._lost() from exc
+        return value
 
     def _wait(self, call: _Call) -> None:
         """Wait for the reply (reading it if nobody else reads); the call is no longer pending after."""
@@ -296,7 +320,14 @@ class RPCClient:
             else:
                 self._forget_locked(call)
                 return
+        self._read_until(call)
+
+    def _read_until(self, call: _Call, packet: bytearray | None = None) -> None:
+        """Read, holding the reader role, until ``call`` is answered or the connection dies;
+        then hand the role back and forget the call.  ``packet``: the call, not sent yet."""
         try:
+            if packet is not None:
+                self._send(packet)
             while not call.done and self._dead is None:
                 self._read_once(call)
         except OSError as exc:
@@ -305,7 +336,7 @@ class RPCClient:
             self._die("interrupted while reading from the server")
             raise
         finally:
-            self._last_call = time.monotonic()
+            self._last_call = _monotonic()
             with self._lock:
                 self._reader_busy = False
                 self._forget_locked(call)
@@ -327,19 +358,27 @@ class RPCClient:
     def _read_once(self, own: _Call | None = None) -> None:
         """One read from the stream, then every complete frame in the buffer is dispatched.
         The caller holds the reader role; ``own`` is its call, if it reads for one."""
-        chunk = self._transport.recv(_RECV_SIZE)
+        chunk = self._recv(_RECV_SIZE)
         if not chunk:
             self._die("end of file from the server", CloseReason.EOF)
             return
-        self._last_rx = time.monotonic()
+        self._last_rx = _monotonic()
         self._ka_sent = 0
+        frames = self._frames
+        if own is not None and not frames.careful and not frames.pending and len(chunk) >= FRAME_MIN:
+            # The usual case, one caller at a time: the chunk is exactly the reply it waits for.
+            length, prog, _, _, mtype, serial, status = _LEN_HEADER.unpack_from(chunk)
+            if length == len(chunk) and serial == own.serial and mtype == _REPLY and prog in self._programs:
+                own.status = status
+                own.payload = chunk[FRAME_MIN:]
+                own.events_before = self._events_queued
+                own.done = True
+                return
         try:
-            frames = self._frames.feed(chunk)
+            for header, payload in frames.feed(chunk):
+                self._dispatch(header, payload, own)
         except XDRError as exc:
             self._die(f"the server sent garbage: {exc}")
-            return
-        for header, payload in frames:
-            self._dispatch(header, payload, own)
 
     def _dispatch(self, header: Header, payload: bytes, own: _Call | None = None) -> None:
         prog, vers, proc, mtype, serial, status = header
