@@ -1539,6 +1539,27 @@ def _video_defaults(
 # controllers -------------------------------------------------------------------------------
 
 
+_USB2_MODELS = frozenset(("ich9-ehci1", "ich9-uhci1", "ich9-uhci2", "ich9-uhci3"))
+
+
+def _usb2_group_index(
+    ctrl: etree._Element, previous_usb: etree._Element | None, controllers: list[etree._Element]
+) -> str | None:
+    """virDomainDefPostParseUSBControllers: a USB2 controller without an index joins the group of
+    the USB controller just before it, if that one is USB2 too and the group has no controller
+    of this model yet."""
+    model = ctrl.get("model")
+    if ctrl.get("type") != "usb" or model not in _USB2_MODELS or previous_usb is None:
+        return None
+    if previous_usb.get("model") not in _USB2_MODELS:
+        return None
+    index = previous_usb.get("index")
+    for other in controllers:
+        if other.get("type") == "usb" and other.get("index") == index and other.get("model") == model:
+            return None
+    return index
+
+
 def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
     controllers = groups.get("controller", [])
     for ctrl in controllers:
@@ -1561,21 +1582,22 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             if index not in used.setdefault("scsi", set()):
                 _insert_controller(devices, "scsi", index)
                 used["scsi"].add(index)
-    last_master: dict[str, str] = {}
+    previous_usb: etree._Element | None = None
     for ctrl in controllers:
         ctype = ctrl.get("type", "")
         if ctrl.get("index") is None:
-            if _first(ctrl, "master") is not None and ctype in last_master:
-                ctrl.set("index", last_master[ctype])  # a USB companion shares its master's index
-                continue
-            taken = used.setdefault(ctype, set())
-            idx = 0
-            while idx in taken:
-                idx += 1
-            taken.add(idx)
-            ctrl.set("index", str(idx))
-        if _first(ctrl, "master") is None:
-            last_master[ctype] = ctrl.get("index", "0")
+            shared = _usb2_group_index(ctrl, previous_usb, controllers)
+            if shared is not None:
+                ctrl.set("index", shared)
+            else:
+                taken = used.setdefault(ctype, set())
+                idx = 0
+                while idx in taken:
+                    idx += 1
+                taken.add(idx)
+                ctrl.set("index", str(idx))
+        if ctype == "usb":
+            previous_usb = ctrl
     needed: list[tuple[str, int]] = []
     highest: dict[str, tuple[int, etree._Element]] = {}
     for address in select(_DRIVE_ADDRESSES, devices):
