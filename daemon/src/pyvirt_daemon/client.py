@@ -29,6 +29,7 @@ from pyvirt.errors import ErrorCode, ErrorDomain, InternalError, PyvirtError
 from pyvirt.log import get_logger
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import keepalive_protocol as kp
+from pyvirt.rpc.keepalive import Action, KeepAlive
 from pyvirt.rpc.message import (
     FRAME_MIN,
     LEN_SIZE,
@@ -48,7 +49,6 @@ from pyvirt.rpc.message import (
 from pyvirt.rpc.procedure import Codec, Procedure
 from pyvirt.rpc.xdr import XDRError
 from pyvirt_daemon import acl, identity
-from pyvirt_daemon.keepalive import Action, KeepAlive
 from pyvirt_daemon.program import WithFds
 from pyvirt_daemon.streams import Streams
 

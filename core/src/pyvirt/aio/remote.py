@@ -30,6 +30,7 @@ from pyvirt.remote.target import Target, resolve
 from pyvirt.remote.transport import Transport, connect_failed
 from pyvirt.rpc import keepalive_protocol as kp
 from pyvirt.rpc import remote_protocol as rp
+from pyvirt.rpc.keepalive import Action, KeepAlive
 from pyvirt.rpc.message import FrameReader, MessageType, Status, decode_payload, keepalive_ping, keepalive_pong
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
@@ -144,8 +145,7 @@ class AsyncRPCClient:
         self._pending: dict[int, asyncio.Future[_Reply]] = {}
         self._dead: str | None = None
         self._closing = False
-        self._last_rx = self._loop.time()
-        self._ka_sent = 0
+        self._keepalive = KeepAlive(0, 0)  # off until the open's handshake starts it
         self._events: asyncio.Queue[tuple[int, bytes] | None] = asyncio.Queue()
         self._events_queued = 0
         self._events_handled = 0
@@ -199,13 +199,12 @@ class AsyncRPCClient:
     def start_keepalive(self, interval: float, count: int) -> None:
         """PING after ``interval`` s of silence; dead after ``count`` unanswered PINGs;
         ``interval <= 0`` stops.  New values replace the running schedule."""
-        self._last_rx = self._loop.time()
-        self._ka_sent = 0
         if self._keepalive_task is not None:
             self._keepalive_task.cancel()
             self._keepalive_task = None
-        if interval > 0 and self._dead is None:
-            self._keepalive_task = self._loop.create_task(self._keepalive(interval, count))
+        self._keepalive = KeepAlive(interval, count)
+        if self._keepalive.start(self._loop.time()) and self._dead is None:
+            self._keepalive_task = self._loop.create_task(self._keep_alive(self._keepalive))
 
     def close(self) -> None:
         """Stop the tasks and close the stream (the driver said goodbye already)."""
@@ -248,8 +247,7 @@ class AsyncRPCClient:
         """Bytes from the socket (called by the loop): replies, PINGs and events are dispatched."""
         if self._dead is not None:
             return
-        self._last_rx = self._loop.time()
-        self._ka_sent = 0
+        self._keepalive.received(self._loop.time())
         try:
             frames = self._frames.feed(chunk)
         except XDRError as exc:
@@ -295,17 +293,25 @@ class AsyncRPCClient:
             if self._dead is not None:  # (not when the task is cancelled with the loop)
                 self._on_close(self._close_reason)
 
-    async def _keepalive(self, interval: float, count: int) -> None:
+    async def _keep_alive(self, keepalive: KeepAlive) -> None:
+        """PING the server on ``keepalive``'s schedule; declare it dead when that says so."""
         while self._dead is None:
-            wait = self._last_rx + interval * (self._ka_sent + 1) - self._loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
-            if self._ka_sent >= count:
-                self.die(f"no reply to {count} keepalive requests in {interval:g} s intervals", CloseReason.KEEPALIVE)
+            now = self._loop.time()
+            due = keepalive.due(now)
+            if due is None:
                 return
-            self._ka_sent += 1
-            self._transport.write(keepalive_ping())
+            if due > 0:
+                await asyncio.sleep(due)
+                continue
+            action = keepalive.tick(now)
+            if action is Action.DEAD:
+                self.die(
+                    f"no reply to {keepalive.count} keepalive requests in {keepalive.interval:g} s intervals",
+                    CloseReason.KEEPALIVE,
+                )
+                return
+            if action is Action.PING:
+                self._transport.write(keepalive_ping())
 
     # -- death and closing ------------------------------------------------------------------
 
