@@ -241,3 +241,27 @@ def test_in_process_drivers_accept_the_callback_and_never_call_it() -> None:
     assert refused.value.code == ErrorCode.NO_SUPPORT
     conn.close()
     assert recorder.calls == []
+
+
+def test_the_docs_example_runs(daemon: DaemonProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/remote.md's close-callback example, run against pyvirtd, prints what it says."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "remote.md").read_text()
+    section = doc.split("## When the connection ends: the close callback", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {"pyvirt": pyvirt, "uri": daemon.uri()}
+    exec(example, namespace)
+    conn = namespace["conn"]
+    assert isinstance(conn, pyvirt.Connection)
+    try:
+        daemon.kill()
+        with pytest.raises(ConnectionLostError):
+            conn.get_version()
+        printed = ""
+        for _ in range(int(HANG_GUARD * 10)):
+            printed += capsys.readouterr().out
+            if printed:
+                break
+            threading.Event().wait(0.1)
+        assert printed == f"lost {conn.uri}: EOF\n"
+    finally:
+        conn.close()
