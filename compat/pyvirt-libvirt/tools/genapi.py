@@ -246,9 +246,13 @@ def _mutable_default(params: list[list[str | None]]) -> str:
 
 
 def render_stubs(api: dict[str, object], domains: dict[str, str], consts: dict[str, int | str]) -> str:
-    def raise_line(cname: str | None, fallback: str) -> str:
+    def target(cname: str | None, fallback: str) -> tuple[str, int | str]:
         name = cname or fallback
-        return f"        raise unsupported({name!r}, {consts[domains.get(name, 'VIR_FROM_NONE')]})\n"
+        return name, consts[domains.get(name, "VIR_FROM_NONE")]
+
+    def raise_line(cname: str | None, fallback: str) -> str:
+        name, domain = target(cname, fallback)
+        return f"        raise unsupported({name!r}, {domain})\n"
 
     lines = [
         HEADER,
@@ -257,25 +261,26 @@ def render_stubs(api: dict[str, object], domains: dict[str, str], consts: dict[s
         'never meets an ``AttributeError`` for a method libvirt-python has."""\n\n',
         "from typing import Any\n\nfrom pyvirt_libvirt.errors import unsupported\n",
     ]
-    c_names: dict[str, str] = {}
+    c_names: dict[str, tuple[str, int | str]] = {}
     classes = api["classes"]
     assert isinstance(classes, dict)
     for cls, methods in sorted(classes.items()):
         lines.append(f"\n\nclass {cls}Stubs:\n")
         lines.append(f'    """libvirt-python\'s ``{cls}`` methods, each unsupported."""\n')
         for mname, params, cname in methods:
-            c_names[f"{cls}.{mname}"] = cname or ""
+            c_names[f"{cls}.{mname}"] = target(cname, f"{cls}{mname[0].upper()}{mname[1:]}")
             lines.append(f"\n    def {mname}({_signature(params)}) -> Any:{_mutable_default(params)}\n")
             lines.append(raise_line(cname, f"{cls}{mname[0].upper()}{mname[1:]}"))
     for module in ("libvirt", "libvirt_qemu", "libvirt_lxc"):
         rows = api[module]
         assert isinstance(rows, list)
         for fname, params, cname in rows:
-            c_names[f"{module}.{fname}"] = cname or ""
+            c_names[f"{module}.{fname}"] = target(cname, fname)
             lines.append(f"\n\ndef {module}_{fname}({_signature(params)}) -> Any:{_mutable_default(params)}\n")
             lines.append(f'    """libvirt-python\'s ``{module}.{fname}``, unsupported."""\n')
             lines.append(raise_line(cname, fname)[4:])
-    lines.append("\n\nC_NAMES: dict[str, str] = {\n")
+    lines.append("\n\n# libvirt-python method -> (the C function it calls, the error domain of that C file)\n")
+    lines.append("C_NAMES: dict[str, tuple[str, int]] = {\n")
     lines += [f"    {k!r}: {v!r},\n" for k, v in sorted(c_names.items())]
     lines.append("}\n")
     return "".join(lines)
@@ -315,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
     args = parser.parse_args(argv)
+    if args.check and not (LIBVIRT_SOURCE / "include").is_dir():
+        print(f"genapi: skipped, {LIBVIRT_SOURCE} is not unpacked", file=sys.stderr)
+        return 0
     stale: list[str] = []
     for path, text in generate().items():
         if args.check:

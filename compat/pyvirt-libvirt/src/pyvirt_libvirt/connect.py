@@ -484,19 +484,17 @@ class virConnect(virConnectStubs):
         return self._events.register(self, eventID, None if dom is None else dom._o.uuid, cb, opaque, legacy=False)
 
     @api
-    def domainEventDeregisterAny(self, callbackID: int) -> int:
+    def domainEventDeregisterAny(self, callbackID: int) -> None:
         self._events.deregister(self, callbackID)
-        return 0
 
     @api
-    def domainEventRegister(self, cb: Callable[..., Any], opaque: Any) -> int:
+    def domainEventRegister(self, cb: Callable[..., Any], opaque: Any) -> None:
+        """The old lifecycle-only registration; registering ``cb`` again updates its opaque."""
         self._events.register(self, 0, None, cb, opaque, legacy=True)
-        return 0
 
     @api
-    def domainEventDeregister(self, cb: Callable[..., Any]) -> int:
+    def domainEventDeregister(self, cb: Callable[..., Any]) -> None:
         self._events.deregister_legacy(self, cb)
-        return 0
 
 
 def _pool_type(xml: str) -> str:

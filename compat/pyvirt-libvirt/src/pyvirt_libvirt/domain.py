@@ -31,6 +31,7 @@ VIR_FROM_DOMAIN_SNAPSHOT = 35
 VIR_FROM_DOMAIN = 20
 VIR_ERR_NO_DOMAIN_CHECKPOINT = 103
 VIR_FROM_DOMAIN_CHECKPOINT = 69
+_DRIVER_DOMAINS = {"QEMU": 10, "TEST": 12, "LXC": 17}  # VIR_FROM_QEMU, VIR_FROM_TEST, VIR_FROM_LXC
 _SCOPE_MASK = 7  # VIR_DOMAIN_AFFECT_LIVE | _CONFIG | VIR_DOMAIN_MEM_MAXIMUM / VCPU_MAXIMUM
 
 
@@ -346,7 +347,7 @@ class virDomain(virDomainStubs):
     def snapshotLookupByName(self, name: str, flags: int = 0) -> virDomainSnapshot:
         if name not in self._o.snapshot_names():
             raise failure(
-                VIR_ERR_NO_DOMAIN_SNAPSHOT, VIR_FROM_DOMAIN_SNAPSHOT, f"no domain snapshot with matching name '{name}'"
+                VIR_ERR_NO_DOMAIN_SNAPSHOT, self._driver_domain(), f"no domain snapshot with matching name '{name}'"
             )
         return virDomainSnapshot(self, name)
 
@@ -359,7 +360,7 @@ class virDomain(virDomainStubs):
         name = self._o.current_snapshot()
         if name is None:
             raise failure(
-                VIR_ERR_NO_DOMAIN_SNAPSHOT, VIR_FROM_DOMAIN_SNAPSHOT, "the domain does not have a current snapshot"
+                VIR_ERR_NO_DOMAIN_SNAPSHOT, self._driver_domain(), "the domain does not have a current snapshot"
             )
         return virDomainSnapshot(self, name)
 
@@ -367,6 +368,10 @@ class virDomain(virDomainStubs):
     def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
         self._o.revert_to_snapshot(snap._name)
         return 0
+
+    def _driver_domain(self) -> int:
+        """The error domain a driver reports its own lookups in (libvirt's VIR_FROM_THIS)."""
+        return _DRIVER_DOMAINS.get(self._o.connection.get_type().upper(), VIR_FROM_DOMAIN_SNAPSHOT)
 
     # -- checkpoints --------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 VIR_DOMAIN_EVENT_ID_LIFECYCLE = 0
 VIR_DOMAIN_EVENT_ID_LAST = 26
 VIR_FROM_DOMAIN = 20
+VIR_FROM_NONE = 0
 
 
 class _Callback(NamedTuple):
@@ -62,7 +63,7 @@ class EventState:
             if not self._callbacks and self._timer == -1:
                 timer = eventloop.add_timeout(-1, self._flush, conn)
                 if timer < 0:
-                    raise failure(VIR_ERR_INTERNAL_ERROR, VIR_FROM_DOMAIN, "could not initialize domain event timer")
+                    raise failure(VIR_ERR_INTERNAL_ERROR, VIR_FROM_NONE, "could not initialize domain event timer")
                 self._timer = timer
             callback_id = self._next_id
             self._next_id += 1
@@ -76,15 +77,20 @@ class EventState:
         with self._lock:
             if self._callbacks.pop(callback_id, None) is None:
                 raise failure(
-                    VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, f"could not find event callback {callback_id} for deletion"
+                    VIR_ERR_INVALID_ARG, VIR_FROM_NONE, f"could not find event callback {callback_id} for deletion"
                 )
             self._drop_if_unused(conn)
 
     def deregister_legacy(self, conn: virConnect, func: Callable[..., Any]) -> None:
+        """libvirt-python's: nothing registered the old way is no error, an unknown function
+        among registered ones is its ``KeyError``."""
         with self._lock:
-            found = [k for k, cb in self._callbacks.items() if cb.legacy and cb.func is func]
+            legacy = {k: cb for k, cb in self._callbacks.items() if cb.legacy}
+            found = [k for k, cb in legacy.items() if cb.func is func]
+            if not legacy:
+                return
             if not found:
-                raise failure(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, "could not find event callback for removal")
+                raise KeyError(func)
             del self._callbacks[found[0]]
             self._drop_if_unused(conn)
 

@@ -118,12 +118,20 @@ def api(func: _F) -> _F:
     """Run a wrapper as a libvirt API: reset the thread's last error on entry (libvirt does), and
     turn a :class:`~pyvirt.PyvirtError` into libvirt's error (handler called, then raised)."""
 
+    from pyvirt_libvirt._stubs import C_NAMES
+
+    c_name, c_domain = C_NAMES.get(func.__qualname__, (func.__name__, 0))
+    if "." not in func.__qualname__:
+        c_name, c_domain = C_NAMES.get(f"libvirt.{func.__name__}", (c_name, c_domain))
+
     @functools.wraps(func)
     def call(*args: Any, **kwargs: Any) -> Any:
         _last.error = None
         try:
             return func(*args, **kwargs)
         except PyvirtError as exc:
+            if exc.code == VIR_ERR_NO_SUPPORT:  # a driver without this API: libvirt names the C API
+                raise unsupported(c_name, c_domain) from None
             raise from_pyvirt(exc) from None
 
     return call  # type: ignore[return-value]
