@@ -45,6 +45,7 @@ from pyvirt.types import (
     NodeInfo,
     PoolInfo,
     PoolRef,
+    SnapshotCreateFlags,
     TypedParam,
     VolInfo,
     VolRef,
@@ -292,10 +293,13 @@ class DriverConnection:
 
     # -- snapshots, devices, statistics, managed save ----------------------------------------
 
-    def domain_snapshot_create(self, uuid: str, xml: str, disk_only: bool) -> str:
+    def domain_snapshot_create(self, uuid: str, xml: str, flags: SnapshotCreateFlags) -> str:
         """Take a snapshot described by ``<domainsnapshot>`` XML (empty: every default) and
-        make it the current one; ``disk_only`` (libvirt's DISK_ONLY) snapshots the disks to
-        new overlay files and leaves memory alone.  Returns the snapshot's name."""
+        make it the current one; ``flags`` are libvirt's: DISK_ONLY snapshots the disks to new
+        overlay files and leaves memory alone, REDEFINE stores a full document as metadata
+        only (current only with CURRENT), HALT stops the guest afterwards.  A driver refuses
+        the flags it does not implement, as libvirt's ``virCheckFlags``.  The core has already
+        checked the combinations libvirt's public API forbids.  Returns the snapshot's name."""
         self._unsupported("domain_snapshot_create")
 
     def domain_snapshot_list(self, uuid: str) -> list[str]:

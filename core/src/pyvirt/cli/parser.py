@@ -41,9 +41,10 @@ def data(name: str, help: str, *, required: bool = True, complete: str = "") -> 
     return Opt(name, Kind.DATA, help, required=required, positional=True, complete=complete)
 
 
-def argv(name: str, help: str) -> Opt:
-    """The words left after the other positionals, usually after ``--`` (a command to run)."""
-    return Opt(name, Kind.ARGV, help, required=True, positional=True)
+def argv(name: str, help: str, *, required: bool = True) -> Opt:
+    """The words left after the other positionals, usually after ``--`` (a command to run);
+    as in virsh, ``--name WORD`` may also be given, and repeated, to add one word."""
+    return Opt(name, Kind.ARGV, help, required=required, positional=True)
 
 
 def flag(name: str, help: str) -> Opt:
@@ -214,7 +215,7 @@ def parse_args(command: Command, words: Sequence[str]) -> Args:
             opt = command.option(name)
             if opt is None:
                 raise CommandError(f"command '{command.name}' doesn't support option --{name}", parse=True)
-            if name in values:
+            if name in values and opt.kind is not Kind.ARGV:
                 raise CommandError(f"option --{name} already seen", parse=True)
             if opt.kind is Kind.BOOL:
                 if eq:
@@ -226,7 +227,8 @@ def parse_args(command: Command, words: Sequence[str]) -> Args:
                     raise CommandError(f"expected syntax: --{name} {opt.kind.value}", parse=True)
                 value = words[i]
                 i += 1
-            values[name] = value
+            previous = values.get(name)
+            values[name] = f"{previous}\0{value}" if isinstance(previous, str) else value
             continue
         slot = next((opt for opt in positionals if opt.name not in values or opt.kind is Kind.ARGV), None)
         if slot is None:

@@ -38,6 +38,7 @@ from pyvirt.types import (
     NodeInfo,
     PoolInfo,
     PoolRef,
+    SnapshotCreateFlags,
     VolInfo,
     VolRef,
 )
@@ -377,10 +378,8 @@ class RemoteConnection(HostObjectCalls, DriverConnection):
     def _snap(self, uuid: str, name: str) -> rp.remote_nonnull_domain_snapshot:
         return rp.remote_nonnull_domain_snapshot(name, self._dom(uuid))
 
-    def domain_snapshot_create(self, uuid: str, xml: str, disk_only: bool) -> str:
-        args = rp.remote_domain_snapshot_create_xml_args(
-            self._dom(uuid), xml, wv.SNAPSHOT_CREATE_DISK_ONLY if disk_only else 0
-        )
+    def domain_snapshot_create(self, uuid: str, xml: str, flags: SnapshotCreateFlags) -> str:
+        args = rp.remote_domain_snapshot_create_xml_args(self._dom(uuid), xml, int(flags))
         name: str = self._call(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, args).snap.name
         return name
 

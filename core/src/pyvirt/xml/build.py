@@ -12,13 +12,16 @@ Importing this module imports lxml: the CLI imports it only inside the commands 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from lxml import etree
 
 from pyvirt.errors import XMLError
 from pyvirt.xml.canonical import serialize
 from pyvirt.xml.parser import first_child, parse_document
 
-__all__ = ["pool_document", "renamed_volume", "snapshot_document", "volume_document"]
+__all__ = ["DiskSpec", "pool_document", "renamed_volume", "snapshot_document", "volume_document"]
 
 
 def _child(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -67,13 +70,35 @@ def pool_document(
     return serialize(root)
 
 
-def snapshot_document(name: str | None, description: str | None) -> str:
+class DiskSpec(NamedTuple):
+    """One ``--diskspec`` of ``snapshot-create-as``: a disk and where its snapshot goes."""
+
+    name: str
+    snapshot: str | None = None
+    driver: str | None = None
+    stype: str | None = None
+    file: str | None = None
+
+
+def snapshot_document(name: str | None, description: str | None, disks: Sequence[DiskSpec] = ()) -> str:
     """The ``<domainsnapshot>`` request virsh's ``snapshot-create-as`` builds from its options."""
     root = etree.Element("domainsnapshot")
     if name:
         _child(root, "name", name)
     if description:
         _child(root, "description", description)
+    if disks:
+        parent = _child(root, "disks")
+        for spec in disks:
+            disk = _child(parent, "disk", name=spec.name)
+            if spec.snapshot is not None:
+                disk.set("snapshot", spec.snapshot)
+            if spec.stype is not None:
+                disk.set("type", spec.stype)
+            if spec.driver is not None:
+                _child(disk, "driver", type=spec.driver)
+            if spec.file is not None:
+                _child(disk, "source", **{"dev" if spec.stype == "block" else "file": spec.file})
     if not len(root):
         root.text = "\n"  # virsh writes an empty request as an open and a close tag
     return serialize(root)

@@ -9,6 +9,7 @@ checks and give libvirt's messages.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from pyvirt.errors import (
     ErrorCode,
@@ -54,11 +55,16 @@ def parse_redefinition(
             domain=domain,
         )
     snap = SnapshotDef.from_xml(xml)
+    if snap.parent == name:
+        raise InvalidArgumentError(f"invalid argument: cannot set moment {name} as its own parent", domain=domain)
+    if snap.parent is not None and snap.parent not in snapshots:
+        raise InvalidArgumentError(f"invalid argument: parent {snap.parent} for moment {name} not found", domain=domain)
     if flags & SnapshotCreateFlags.DISK_ONLY and state != "disk-snapshot":
         raise InvalidArgumentError(
             f"invalid argument: disk-only flag for snapshot {name} requires disk-snapshot state", domain=domain
         )
-    uuid = (root.findtext("domain/uuid") or "").strip().lower()
+    typed = root.find("domain[@type]")  # a <domain> without type is an old stub libvirt ignores
+    uuid = (typed.findtext("uuid") or "").strip().lower() if typed is not None else ""
     if uuid and uuid.replace("-", "") != domain_uuid.lower().replace("-", ""):
         raise InvalidArgumentError(
             f"invalid argument: definition for snapshot {name} must use uuid {domain_uuid}", domain=domain
@@ -75,8 +81,8 @@ def parse_redefinition(
                 f"invalid argument: cannot change between disk only and full system in snapshot {name}",
                 domain=domain,
             )
-    if snap.parent == name:
-        raise InvalidArgumentError(f"invalid argument: cannot set moment {name} as its own parent", domain=domain)
-    if snap.parent is not None and snap.parent not in snapshots:
-        raise InvalidArgumentError(f"invalid argument: parent {snap.parent} for moment {name} not found", domain=domain)
+    if typed is None:
+        if existing is None or not existing.domain_xml:
+            raise InternalError("internal error: missing domain in snapshot", domain=domain)
+        snap = replace(snap, domain_xml=existing.domain_xml)  # libvirt keeps what it knew
     return snap

@@ -7,10 +7,14 @@ reading its XML, as the name alone proves nothing.
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import pyvirt
 from pyvirt.errors import ErrorDomain, NoDomainSnapshotError
 from pyvirt.remote import wire_values as wv
 from pyvirt.rpc import remote_protocol as rp
+from pyvirt.types import SnapshotCreateFlags
 from pyvirt_daemon.handlers.table import serves
 from pyvirt_daemon.session import Session
 
@@ -32,8 +36,9 @@ def _snap(wire: rp.remote_nonnull_domain, name: str) -> rp.remote_nonnull_domain
 
 @serves(rp.REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML, "domain_snapshot_create")
 def create_xml(s: Session, args: rp.remote_domain_snapshot_create_xml_args) -> rp.remote_domain_snapshot_create_xml_ret:
-    wv.check_flags(args.flags, wv.SNAPSHOT_CREATE_DISK_ONLY, "virDomainSnapshotCreateXML")
-    name = _dom(s, args.dom).create_snapshot(args.xml_desc, disk_only=bool(args.flags & wv.SNAPSHOT_CREATE_DISK_ONLY))
+    known = functools.reduce(operator.or_, SnapshotCreateFlags)
+    wv.check_flags(args.flags, known, "virDomainSnapshotCreateXML")  # the driver refuses what it lacks
+    name = _dom(s, args.dom).create_snapshot(args.xml_desc, SnapshotCreateFlags(args.flags))
     return rp.remote_domain_snapshot_create_xml_ret(_snap(args.dom, name))
 
 

@@ -70,3 +70,14 @@ def info(path: str) -> ImageInfo:
         allocation=int(doc.get("actual-size", 0)),
         backing=doc.get("backing-filename"),
     )
+
+
+def commit(path: str) -> None:
+    """Write the overlay ``path`` into its backing image (the overlay is left empty)."""
+    _run("commit", "-q", "-f", "qcow2", path)
+
+
+def rebase_unsafe(path: str, backing: str, backing_format: str) -> None:
+    """Make ``backing`` the backing file of ``path`` without copying data: for when ``backing``
+    already holds what the old backing file held (it was committed into it)."""
+    _run("rebase", "-q", "-u", "-f", "qcow2", "-b", backing, "-F", backing_format, path)

@@ -6,8 +6,8 @@
   running snapshot reverted while the guest is off boots QEMU with ``-loadvm``.
 * External disk-only: each disk gets a new qcow2 overlay whose backing file is the old image
   (``blockdev-snapshot-sync`` while running, ``qemu-img create -b`` while off), and the domain's
-  live and persistent XML point at the overlay.  Like libvirt 9.0, reverting to or deleting an
-  external snapshot is refused.
+  live and persistent XML point at the overlay.  As in libvirt 9.0, reverting to one is refused
+  and deleting one merges its overlay into the image below (:mod:`pyvirt_qemu.external_delete`).
 
 The metadata is libvirt's ``<domainsnapshot>`` document, one file per snapshot under
 ``lib/snapshot/<domain>/`` plus a ``current`` file naming the current one, all written atomically.
@@ -19,9 +19,8 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
 from pyvirt.errors import (
+    ErrorCode,
     ErrorDomain,
     InvalidArgumentError,
     NoDomainSnapshotError,
@@ -30,22 +29,37 @@ from pyvirt.errors import (
     UnsupportedError,
 )
 from pyvirt.files import remove, write_atomic
+from pyvirt.log import get_logger
 from pyvirt.types import (
     DomainEventType,
     DomainState,
     RunningReason,
     ShutoffReason,
+    SnapshotCreateFlags,
     StartedDetail,
 )
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.snapshot import SnapshotDef, SnapshotDisk
-from pyvirt_qemu import lifecycle, qemuimg
+from pyvirt_qemu import external_delete, lifecycle, qemuimg
 from pyvirt_qemu.domain import DomainObj, write_status
 
 if TYPE_CHECKING:
     from pyvirt_qemu.driver import QemuDriver
 
+log = get_logger("pyvirt_qemu")
+
 _STATE_NAMES = {DomainState.RUNNING: "running", DomainState.PAUSED: "paused"}
+
+_CREATE_FLAGS = (
+    SnapshotCreateFlags.REDEFINE
+    | SnapshotCreateFlags.CURRENT
+    | SnapshotCreateFlags.HALT
+    | SnapshotCreateFlags.DISK_ONLY
+    | SnapshotCreateFlags.ATOMIC
+    | SnapshotCreateFlags.LIVE
+    | SnapshotCreateFlags.VALIDATE
+)
+"""What this driver takes: NO_METADATA, REUSE_EXT and QUIESCE (a guest agent) it does not do."""
 
 
 class SnapshotCalls:
@@ -53,18 +67,38 @@ class SnapshotCalls:
 
     drv: QemuDriver
 
-    def domain_snapshot_create(self, uuid: str, xml: str, disk_only: bool) -> str:
-        request = SnapshotDef.from_request(xml)
-        _check_name(request.name)
+    def domain_snapshot_create(self, uuid: str, xml: str, flags: SnapshotCreateFlags) -> str:
+        unsupported = flags & ~_CREATE_FLAGS
+        if unsupported:
+            raise InvalidArgumentError(
+                f"unsupported flags (0x{int(unsupported):x}) in function qemuDomainSnapshotCreateXML",
+                domain=ErrorDomain.QEMU,
+            )
         obj = self.drv.get(uuid)
         with obj.job:
-            store = _Store(self.drv, obj)
+            store = Store(self.drv, obj)
+            if flags & SnapshotCreateFlags.HALT and obj.persistent is None:
+                raise OperationInvalidError(
+                    "Requested operation is not valid: cannot halt after transient domain snapshot",
+                    domain=ErrorDomain.QEMU,
+                )
+            if flags & SnapshotCreateFlags.REDEFINE:
+                return _redefine(store, obj, xml, flags)
+            request = SnapshotDef.from_request(xml)
+            _check_name(request.name)
+            if flags & SnapshotCreateFlags.LIVE:
+                raise UnsupportedError(
+                    "Operation not supported: live snapshot creation is supported only during full system snapshots",
+                    code=ErrorCode.OPERATION_UNSUPPORTED,
+                    domain=ErrorDomain.QEMU,
+                )
             if request.name in store.names():
                 raise OperationInvalidError(
                     f"Requested operation is not valid: domain snapshot '{request.name}' already exists",
                     domain=ErrorDomain.QEMU,
                 )
-            external = disk_only or request.external
+            external = bool(flags & SnapshotCreateFlags.DISK_ONLY) or request.external
+            _check_disk_choices(obj.definition, request, external)
             dfn = obj.definition
             snap = dataclasses.replace(
                 request,
@@ -79,26 +113,29 @@ class SnapshotCalls:
                 snap = snap.with_disks(_internal(self.drv, obj, request.name))
             store.write(snap)
             store.set_current(snap.name)
+            if flags & SnapshotCreateFlags.HALT and obj.active:
+                lifecycle.destroy(self.drv, obj, ShutoffReason.FROM_SNAPSHOT)
         return snap.name
 
     def domain_snapshot_list(self, uuid: str) -> list[str]:
-        return _Store(self.drv, self.drv.get(uuid)).names()
+        return Store(self.drv, self.drv.get(uuid)).names()
 
     def domain_snapshot_current(self, uuid: str) -> str | None:
-        return _Store(self.drv, self.drv.get(uuid)).current()
+        return Store(self.drv, self.drv.get(uuid)).current()
 
     def domain_snapshot_get_xml(self, uuid: str, name: str) -> str:
-        return _Store(self.drv, self.drv.get(uuid)).read(name).to_xml()
+        return Store(self.drv, self.drv.get(uuid)).read(name).to_xml()
 
     def domain_snapshot_revert(self, uuid: str, name: str) -> None:
         drv = self.drv
         obj = drv.get(uuid)
         with obj.job:
-            store = _Store(drv, obj)
+            store = Store(drv, obj)
             snap = store.read(name)
             if snap.external:
                 raise UnsupportedError(
                     "unsupported configuration: revert to external snapshot not supported yet",
+                    code=ErrorCode.CONFIG_UNSUPPORTED,
                     domain=ErrorDomain.QEMU,
                 )
             if snap.state in ("running", "paused"):
@@ -126,28 +163,31 @@ class SnapshotCalls:
         drv = self.drv
         obj = drv.get(uuid)
         with obj.job:
-            store = _Store(drv, obj)
+            store = Store(drv, obj)
             snap = store.read(name)
             if snap.external:
-                raise UnsupportedError(
-                    "unsupported configuration: deletion of external disk snapshots not supported yet",
-                    domain=ErrorDomain.QEMU,
-                )
-            if obj.active:
+                merged = external_delete.discard(drv, obj, store, snap)
+            elif obj.active:
                 _hmp(obj, f"delvm {name}")
             else:
                 for path in _qcow2_disks(drv, obj, for_snapshot=False):
-                    qemuimg.snapshot("-d", name, path)
+                    try:
+                        qemuimg.snapshot("-d", name, path)
+                    except OperationFailedError as exc:  # libvirt goes on with the other disks too
+                        log.warning("skipping snapshot deletion in an image", path=path, error=exc.message)
             for other in store.names():
                 child = store.read(other)
                 if child.parent == name:
-                    store.write(dataclasses.replace(child, parent=snap.parent))
+                    child = dataclasses.replace(child, parent=snap.parent)
+                    if snap.external:
+                        child = external_delete.repoint(child, merged)
+                    store.write(child)
             store.delete(name)
             if store.current() == name:
                 store.set_current(snap.parent)
 
 
-class _Store:
+class Store:
     """One domain's snapshot metadata files."""
 
     def __init__(self, drv: QemuDriver, obj: DomainObj) -> None:
@@ -189,6 +229,55 @@ class _Store:
 def _check_name(name: str) -> None:
     if "/" in name or name.startswith(".") or name == "current" or any(c.isspace() for c in name):
         raise InvalidArgumentError(f"invalid argument: invalid snapshot name '{name}'", domain=ErrorDomain.QEMU)
+
+
+def _redefine(store: Store, obj: DomainObj, xml: str, flags: SnapshotCreateFlags) -> str:
+    """Store a full snapshot document as it stands; the images are not touched."""
+    from pyvirt.xml.snapshot_redefine import parse_redefinition
+
+    known = {name: store.read(name) for name in store.names()}
+    snap = parse_redefinition(xml, domain_uuid=obj.uuid, snapshots=known, flags=flags, domain=ErrorDomain.QEMU)
+    _check_name(snap.name)
+    store.write(snap)
+    if flags & SnapshotCreateFlags.CURRENT:
+        store.set_current(snap.name)
+    return snap.name
+
+
+def _check_disk_choices(dfn: DomainDef, request: SnapshotDef, external: bool) -> None:
+    """libvirt's rules for per-disk choices (``--diskspec``): known disks, no mixing of internal
+    and external, an internal snapshot covers every writable disk, a disk-only one at least one."""
+    names = {d.target_dev: d for d in dfn.disks}
+    for disk in request.disks:
+        if disk.name not in names:
+            raise UnsupportedError(
+                f"unsupported configuration: no disk named '{disk.name}'",
+                code=ErrorCode.CONFIG_UNSUPPORTED,
+                domain=ErrorDomain.QEMU,
+            )
+    modes = {d.snapshot for d in request.disks}
+    if "internal" in modes and (external or "external" in modes):
+        raise UnsupportedError(
+            "unsupported configuration: mixing internal and external targets for a snapshot is not yet supported",
+            code=ErrorCode.CONFIG_UNSUPPORTED,
+            domain=ErrorDomain.QEMU,
+        )
+    excluded = [d.name for d in request.disks if d.snapshot == "no" and names[d.name].element.find("readonly") is None]
+    if not external and excluded:
+        raise UnsupportedError(
+            "unsupported configuration: internal and full system snapshots require all disks to be selected"
+            " for snapshot",
+            code=ErrorCode.CONFIG_UNSUPPORTED,
+            domain=ErrorDomain.QEMU,
+        )
+    chosen = {d.name: d.snapshot for d in request.disks}
+    writable = [d.target_dev for d in dfn.disks if d.device == "disk" and d.element.find("readonly") is None]
+    if external and all(chosen.get(name) == "no" for name in writable):
+        raise UnsupportedError(
+            "unsupported configuration: disk-only snapshots require at least one disk to be selected for snapshot",
+            code=ErrorCode.CONFIG_UNSUPPORTED,
+            domain=ErrorDomain.QEMU,
+        )
 
 
 def _hmp(obj: DomainObj, command: str) -> None:
@@ -278,39 +367,10 @@ def _external(drv: QemuDriver, obj: DomainObj, request: SnapshotDef) -> tuple[Sn
             )
         else:
             qemuimg.overlay(overlay, base, fmt)
-        _point_at(drv, obj, target, overlay)
+        external_delete.point_disk(drv, obj, target, overlay, "qcow2")
         out.append(SnapshotDisk(target, "external", overlay, "qcow2"))
     if not out:
         raise OperationInvalidError(
             "Requested operation is not valid: no disk to take an external snapshot of", domain=ErrorDomain.QEMU
         )
     return tuple(out)
-
-
-def _point_at(drv: QemuDriver, obj: DomainObj, target: str, overlay: str) -> None:
-    """The disk ``target`` now reads and writes ``overlay`` (qcow2): live XML and config alike."""
-
-    def change(dfn: DomainDef) -> None:
-        for el in dfn.root.iterfind("devices/disk"):
-            tgt = el.find("target")
-            if tgt is None or tgt.get("dev") != target:
-                continue
-            el.set("type", "file")
-            driver = el.find("driver")
-            if driver is None:
-                driver = etree.SubElement(el, "driver", name="qemu")
-            driver.set("type", "qcow2")
-            source = el.find("source")
-            if source is None:
-                source = etree.Element("source")
-                el.insert(0, source)
-            source.attrib.clear()
-            source.set("file", overlay)
-        dfn.invalidate()
-
-    with drv.lock:
-        if obj.active and obj.live is not None:
-            change(obj.live)
-            write_status(drv.layout.status_file(obj.name), obj)
-        if obj.persistent is not None:
-            drv.change_config(obj, change)

@@ -20,6 +20,7 @@ from pyvirt.types import (
     InterfaceStats,
     RunningReason,
     ShutoffReason,
+    SnapshotCreateFlags,
     StartedDetail,
     StoppedDetail,
 )
@@ -32,7 +33,16 @@ if TYPE_CHECKING:
 
 _STATE_NAMES = {DomainState.RUNNING: "running", DomainState.PAUSED: "paused", DomainState.SHUTOFF: "shutoff"}
 
-_SNAPSHOT_DISK_ONLY = 0x10
+_CREATE_FLAGS = (
+    SnapshotCreateFlags.REDEFINE
+    | SnapshotCreateFlags.CURRENT
+    | SnapshotCreateFlags.HALT
+    | SnapshotCreateFlags.QUIESCE
+    | SnapshotCreateFlags.ATOMIC
+    | SnapshotCreateFlags.LIVE
+    | SnapshotCreateFlags.VALIDATE
+)
+"""The flags libvirt 9.0's test driver takes (DISK_ONLY, REUSE_EXT and NO_METADATA it refuses)."""
 
 
 class SnapshotCalls:
@@ -47,19 +57,44 @@ class SnapshotCalls:
 
     # -- snapshots ----------------------------------------------------------------------------
 
-    def domain_snapshot_create(self, uuid: str, xml: str, disk_only: bool) -> str:
-        if disk_only:
+    def domain_snapshot_create(self, uuid: str, xml: str, flags: SnapshotCreateFlags) -> str:
+        """libvirt 9.0's test driver: REDEFINE (with CURRENT) and HALT are honoured, QUIESCE,
+        ATOMIC, LIVE and VALIDATE accepted as having nothing to do, the rest refused."""
+        unsupported = flags & ~_CREATE_FLAGS
+        if unsupported:
             raise InvalidArgumentError(
-                f"unsupported flags (0x{_SNAPSHOT_DISK_ONLY:x}) in function testDomainSnapshotCreateXML",
+                f"unsupported flags (0x{int(unsupported):x}) in function testDomainSnapshotCreateXML",
                 domain=ErrorDomain.TEST,
             )
         # pyvirt.xml (and lxml) load on the first snapshot call, not with the driver: most
         # commands on test:///default parse no XML at all.
         from pyvirt.xml.snapshot import SnapshotDef, SnapshotDisk
 
-        request = SnapshotDef.from_request(xml)
-        with self._state.lock:
+        redefine = bool(flags & SnapshotCreateFlags.REDEFINE)
+        request = None if redefine else SnapshotDef.from_request(xml)
+        state = self._state
+        events: Events = []
+        with state.lock:
             obj = self._obj(uuid)
+            if flags & SnapshotCreateFlags.HALT and obj.config is None:
+                raise OperationInvalidError(
+                    "Requested operation is not valid: cannot halt after transient domain snapshot",
+                    domain=ErrorDomain.TEST,
+                )
+            if request is None:
+                from pyvirt.xml.snapshot_redefine import parse_redefinition
+
+                snap = parse_redefinition(
+                    xml,
+                    domain_uuid=obj.uuid,
+                    snapshots=obj.snapshots,
+                    flags=flags,
+                    domain=ErrorDomain.TEST,
+                )
+                obj.snapshots[snap.name] = snap
+                if flags & SnapshotCreateFlags.CURRENT:
+                    obj.current_snapshot = snap.name
+                return snap.name
             if request.name in obj.snapshots:
                 raise OperationInvalidError(
                     f"Requested operation is not valid: domain snapshot '{request.name}' already exists",
@@ -78,6 +113,10 @@ class SnapshotCalls:
             )
             obj.snapshots[snap.name] = snap
             obj.current_snapshot = snap.name
+            if flags & SnapshotCreateFlags.HALT and obj.active:
+                state.mark_stopped(obj, ShutoffReason.FROM_SNAPSHOT)
+                events = [DomainEvent(obj.ref, DomainEventType.STOPPED, StoppedDetail.FROM_SNAPSHOT)]
+        state.emit(events)
         return snap.name
 
     def domain_snapshot_list(self, uuid: str) -> list[str]:
