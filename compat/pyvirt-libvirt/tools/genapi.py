@@ -189,6 +189,17 @@ def c_function_domains(src: Path) -> dict[str, str]:
     return found
 
 
+def sources_missing() -> str | None:
+    """Why the tables cannot be generated here (None: they can)."""
+    if not (LIBVIRT_SOURCE / "include").is_dir():
+        return f"{LIBVIRT_SOURCE} is not unpacked"
+    try:
+        found = subprocess.run([REFERENCE_PYTHON, "-I", "-c", "import libvirt"], capture_output=True, check=False)
+    except OSError:
+        return f"{REFERENCE_PYTHON} is missing"
+    return None if found.returncode == 0 else f"{REFERENCE_PYTHON} has no python3-libvirt"
+
+
 def reference_api() -> dict[str, object]:
     done = subprocess.run(
         [REFERENCE_PYTHON, "-I", "-c", _INTROSPECT], capture_output=True, text=True, check=False, cwd="/"
@@ -320,8 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
     args = parser.parse_args(argv)
-    if args.check and not (LIBVIRT_SOURCE / "include").is_dir():
-        print(f"genapi: skipped, {LIBVIRT_SOURCE} is not unpacked", file=sys.stderr)
+    missing = sources_missing()
+    if args.check and missing:
+        print(f"genapi: check skipped, {missing}", file=sys.stderr)
         return 0
     stale: list[str] = []
     for path, text in generate().items():
