@@ -62,12 +62,14 @@ _pyvirsh_objects() {
 _pyvirsh() {
     local cur prev conn="" cmd="" i kind="" opts=""
     local globals="-c --connect -r --readonly -q --quiet -d --debug -h --help -v --version --json"
+    globals+=" -k --keepalive-interval -K --keepalive-count"
     cur="${COMP_WORDS[COMP_CWORD]}"
     prev="${COMP_WORDS[COMP_CWORD-1]}"
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
             -c|--connect) conn="-c ${COMP_WORDS[i+1]}"; i=$((i + 1)) ;;
             --connect=*) conn="-c ${COMP_WORDS[i]#--connect=}" ;;
+            -k|--keepalive-interval|-K|--keepalive-count) i=$((i + 1)) ;;
             -*) ;;
             *) cmd="${COMP_WORDS[i]}"; break ;;
         esac
