@@ -9,6 +9,7 @@ wrote after the snapshot survives, the overlay file is gone and the disk uses th
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -171,3 +172,35 @@ def test_halt_and_redefine(conn: pyvirt.Connection, root: Path) -> None:
         dom.create_snapshot("", SnapshotCreateFlags.NO_METADATA)
     for name in ("r1", "h2", "h1"):
         dom.delete_snapshot(name)
+
+
+@pytest.mark.skipif(not shutil.which("virsh"), reason="no virsh")
+def test_real_virsh_through_pyvirtd(root: Path) -> None:
+    """virsh's own option parsing and flags, served by pyvirtd's QEMU driver."""
+    from pyvirt_daemon.process import DaemonProcess
+
+    daemon = DaemonProcess(root / "d").start()
+    try:
+        uri = daemon.uri(driver="qemu", path="/system")
+
+        def run(*words: str, ok: bool = True) -> str:
+            done = subprocess.run(["virsh", "-c", uri, *words], capture_output=True, text=True, timeout=120)
+            assert (done.returncode == 0) == ok, f"{words}: {done.stderr}"
+            return (done.stdout + done.stderr).strip()
+
+        (root / "g.xml").write_text(_guest(root, "served"))
+        run("define", str(root / "g.xml"))
+        run("start", "served")
+        chosen = root / "chosen.qcow2"
+        run("snapshot-create-as", "served", "e1", "--disk-only", "--diskspec", f"vda,snapshot=external,file={chosen}")
+        assert str(chosen) in run("domblklist", "served")
+        run("snapshot-delete", "served", "e1")
+        assert not chosen.exists()
+        assert str(root / "served.qcow2") in run("domblklist", "served")
+        run("snapshot-create-as", "served", "h1", "--halt")
+        assert run("domstate", "--reason", "served") == "shut off (from snapshot)"
+        assert "is required by flag" in run("snapshot-create", "served", "--current", ok=False)
+        run("snapshot-delete", "served", "h1")
+        run("undefine", "served")
+    finally:
+        daemon.stop()
