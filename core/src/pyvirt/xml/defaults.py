@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from lxml import etree
 
@@ -825,7 +825,7 @@ def _device_defaults(
     for disk in disks:
         _disk_defaults(disk)
     if "hostdev" in groups:
-        _scsi_hostdev_addresses(groups["hostdev"])
+        _scsi_hostdev_addresses(devices, groups["hostdev"])
     for hostdev in get("hostdev", ()):
         _hostdev_defaults(hostdev)
     for fs in get("filesystem", ()):
@@ -981,7 +981,8 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
         _net_driver(iface, driver, virtio=virtio and itype != "hostdev", hostdev=itype == "hostdev")
     if not virtio or itype == "hostdev":
         for backend in iface.iterchildren("backend"):
-            backend.attrib.pop("vhost", None)  # virDomainNetBackendParseXML: virtio NICs only
+            if "vhost" in backend.attrib:
+                del backend.attrib["vhost"]  # virDomainNetBackendParseXML: virtio NICs only
     if itype not in _FILTERREF_TYPES:
         for filterref in list(iface.iterchildren("filterref")):
             iface.remove(filterref)
@@ -1141,24 +1142,58 @@ def _order_disks(devices: etree._Element, disks: list[etree._Element]) -> None:
     disks[:] = ordered
 
 
-def _scsi_hostdev_addresses(hostdevs: list[etree._Element]) -> None:
-    """A SCSI hostdev without an address gets the first free unit on controller 0."""
-    used: set[tuple[str, str]] = set()
-    missing: list[etree._Element] = []
+_SCSI_BUS_UNITS = 7
+"""scsiBusMaxUnit of a driver without the WIDE_SCSI feature (the test driver): units 0-6."""
+_SCSI_MODEL_LIMITS = {
+    "virtio-scsi": (16383, None),
+    "virtio-transitional": (16383, None),
+    "virtio-non-transitional": (16383, None),
+    "ibmvscsi": (31, 7),
+    "lsisas1068": (1, None),
+    "lsisas1078": (255, None),
+    "lsilogic": (None, 7),
+    "vmpvscsi": (None, 7),
+    "buslogic": (None, 7),
+    "ncr53c90": (6, None),
+    "dc390": (6, None),
+    "am53c974": (6, None),
+}
+"""Controller model -> (highest unit, reserved unit): virDomainSCSIDriveAddressIsUsed."""
+
+
+def _scsi_hostdev_addresses(devices: etree._Element, hostdevs: list[etree._Element]) -> None:
+    """virDomainHostdevAssignAddress: a SCSI hostdev without an address gets bus 0, target 0 and
+    the first unit free on the first controller with one (units its model cannot have count as
+    taken; a controller that does not exist yet has them all)."""
+    used: set[tuple[int, int, int, int]] = set()
+    for address in [*select(_SCSI_DISK_ADDRESSES, devices), *(_first(h, "address") for h in hostdevs)]:
+        if address is not None and address.get("type") == "drive":
+            c, b, t, u = (addresses.c_number(address.get(f, "0"), 10) or 0 for f in _DRIVE_FIELDS)
+            used.add((c, b, t, u))
+    models = {c.get("index"): c.get("model") for c in devices.iterchildren("controller") if c.get("type") == "scsi"}
     for hostdev in hostdevs:
         if hostdev.get("type") != "scsi" or hostdev.get("mode", "subsystem") != "subsystem":
             continue
-        address = _first(hostdev, "address")
-        if address is None:
-            missing.append(hostdev)
-        elif address.get("type") == "drive":
-            used.add((address.get("controller", "0"), address.get("unit", "0")))
-    unit = 0
-    for hostdev in missing:
-        while ("0", str(unit)) in used:
-            unit += 1
-        used.add(("0", str(unit)))
-        etree.SubElement(hostdev, "address", type="drive", controller="0", bus="0", target="0", unit=str(unit))
+        if _first(hostdev, "address") is not None:
+            continue
+        controller = 0
+        while True:
+            top, reserved = _SCSI_MODEL_LIMITS.get(models.get(str(controller)) or "", (None, None))
+            free = [
+                u
+                for u in range(_SCSI_BUS_UNITS)
+                if (controller, 0, 0, u) not in used and (top is None or u <= top) and u != reserved
+            ]
+            if free:
+                break
+            controller += 1
+        used.add((controller, 0, 0, free[0]))
+        etree.SubElement(
+            hostdev, "address", type="drive", controller=str(controller), bus="0", target="0", unit=str(free[0])
+        )
+
+
+_DRIVE_FIELDS = ("controller", "bus", "target", "unit")
 
 
 def _hostdev_defaults(hostdev: etree._Element) -> None:
@@ -1580,7 +1615,7 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
         if hostdev.get("type") == "scsi" and address is not None and address.get("type") == "drive":
             index = int(address.get("controller", "0"))
             if index not in used.setdefault("scsi", set()):
-                _insert_controller(devices, "scsi", index)
+                _insert_controller(devices, "scsi", index, _hostdev_scsi_model(devices, groups["hostdev"]))
                 used["scsi"].add(index)
     previous_usb: etree._Element | None = None
     for ctrl in controllers:
@@ -1632,9 +1667,13 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             else:
                 needed.append(("virtio-serial", 0))
     needed = sorted(set(needed), key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
+    disk_scsi = max((int(a.get("controller", "0")) for a in _scsi_disk_addresses(devices)), default=-1)
+    hostdev_model = _hostdev_scsi_model(devices, groups.get("hostdev", ()))
     for ctype, index in needed:
         if index not in used.setdefault(ctype, set()):
-            _insert_controller(devices, ctype, index)
+            # only virDomainDefMaybeAddHostdevSCSIcontroller gives its controllers a model
+            model = hostdev_model if ctype == "scsi" and index > disk_scsi else None
+            _insert_controller(devices, ctype, index, model)
             used[ctype].add(index)
     slot = 0
     for card in groups.get("smartcard", ()):
@@ -1710,9 +1749,36 @@ def _replace_run(parent: etree._Element, old: list[etree._Element], new: list[et
     parent.remove(marker)
 
 
-def _insert_controller(devices: etree._Element, ctype: str, index: int) -> None:
+_SCSI_DISK_ADDRESSES = etree.XPath("disk[target/@bus='scsi']/address[@type='drive']")
+
+
+def _scsi_disk_addresses(devices: etree._Element) -> list[etree._Element]:
+    return select(_SCSI_DISK_ADDRESSES, devices)
+
+
+def _hostdev_scsi_model(devices: etree._Element, hostdevs: Iterable[etree._Element]) -> str | None:
+    """The model virDomainDefMaybeAddHostdevSCSIcontroller gives the controllers it adds: that
+    of the existing controller of the SCSI host device with the highest controller so far."""
+    top = -1
+    model = None
+    for hostdev in hostdevs:
+        address = _first(hostdev, "address")
+        if hostdev.get("type") != "scsi" or address is None or address.get("type") != "drive":
+            continue
+        index = int(address.get("controller", "0"))
+        if index > top:
+            top = index
+            for ctrl in devices.iterchildren("controller"):
+                if ctrl.get("type") == "scsi" and ctrl.get("index") == str(index) and ctrl.get("model"):
+                    model = ctrl.get("model")
+    return model
+
+
+def _insert_controller(devices: etree._Element, ctype: str, index: int, model: str | None = None) -> None:
     """An implicit controller goes after all the others (libvirt appends it)."""
     new = etree.Element("controller", type=ctype, index=str(index))
+    if model is not None:
+        new.set("model", model)
     last = next(devices.iterchildren("controller", reversed=True), None)
     if last is not None:
         last.addnext(new)
