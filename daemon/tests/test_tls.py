@@ -248,7 +248,8 @@ def test_dn_is_printed_as_libvirt_prints_it(daemon: DaemonProcess, pki: PKI) -> 
 @pytest.mark.parametrize(
     ("patterns", "allowed"),
     [
-        ((), True),
+        (None, True),  # no tls_allowed_dn_list: no check
+        ((), False),  # an empty one: nobody, as libvirtd
         (("O=pyvirt tests,OU=clients,CN=alice",), True),
         (("O=pyvirt tests,OU=clients,CN=*",), True),
         (("O=pyvirt tests,OU=clients,CN=al?ce",), True),
@@ -259,7 +260,7 @@ def test_dn_is_printed_as_libvirt_prints_it(daemon: DaemonProcess, pki: PKI) -> 
         (("o=pyvirt tests,ou=clients,cn=alice",), False),
     ],
 )
-def test_dn_patterns(patterns: tuple[str, ...], allowed: bool) -> None:
+def test_dn_patterns(patterns: tuple[str, ...] | None, allowed: bool) -> None:
     assert dn_allowed("O=pyvirt tests,OU=clients,CN=alice", patterns) is allowed
 
 

@@ -55,8 +55,9 @@ class Config:
     cert_file: str = ""
     ca_file: str = ""
     crl_file: str = ""
-    tls_allowed_dn_list: tuple[str, ...] = ()
-    sasl_allowed_username_list: tuple[str, ...] = ()
+    tls_allowed_dn_list: tuple[str, ...] | None = None
+    sasl_allowed_username_list: tuple[str, ...] | None = None
+    """As libvirtd: absent (None) checks nothing, an empty list lets nobody in."""
     sasl_db: str = ""
     """SCRAM-SHA-256 password file (see :mod:`pyvirt_daemon.sasl`); default etc/pyvirt/sasl-passwd under root."""
     access_policy: str = ""
@@ -93,7 +94,7 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Config)}
 _FLAGS = {name for name, f in _FIELDS.items() if f.type == "bool"}
 _PORTS = {"tcp_port", "tls_port"}
 _PERMS = {"unix_sock_ro_perms", "unix_sock_rw_perms", "unix_sock_admin_perms"}
-_LISTS = {name for name, f in _FIELDS.items() if f.type == "tuple[str, ...]"}
+_LISTS = {name for name, f in _FIELDS.items() if f.type == "tuple[str, ...] | None"}
 _COUNTS = {name for name, f in _FIELDS.items() if f.type == "int"} - _PORTS - _PERMS
 _CHOICES = {
     "auth_unix_rw": AUTH_SCHEMES,

@@ -8,9 +8,10 @@ import functools
 import re
 
 
-def allowed(name: str, patterns: tuple[str, ...]) -> bool:
-    """True when ``name`` matches one of ``patterns``; no patterns at all means no check."""
-    return not patterns or any(_compile(p).fullmatch(name) for p in patterns)
+def allowed(name: str, patterns: tuple[str, ...] | None) -> bool:
+    """True when ``name`` matches one of ``patterns``.  ``None`` (the key is absent) means no
+    check; an empty list matches nobody, as in libvirtd, so ``[]`` locks every client out."""
+    return patterns is None or any(_compile(p).fullmatch(name) for p in patterns)
 
 
 @functools.lru_cache(maxsize=256)

@@ -148,7 +148,7 @@ def _escape(value: str) -> str:
     return _DN_SPECIAL.sub(lambda m: "\\" + m.group(1), value)
 
 
-def dn_allowed(dn: str, patterns: tuple[str, ...]) -> bool:
+def dn_allowed(dn: str, patterns: tuple[str, ...] | None) -> bool:
     """libvirt's ``tls_allowed_dn_list`` match (see :mod:`pyvirt_daemon.globs`)."""
     return globs.allowed(dn, patterns)
 
