@@ -18,13 +18,30 @@ MONITOR = "Domain Monitoring (help keyword 'monitor')"
 EVENTS = "Domain Events (help keyword 'events')"
 SNAPSHOT = "Snapshot (help keyword 'snapshot')"
 HOST = "Host and Hypervisor (help keyword 'host')"
+CHECKPOINT = "Checkpoint (help keyword 'checkpoint')"
+INTERFACE = "Interface (help keyword 'interface')"
+NODEDEV = "Node Device (help keyword 'nodedev')"
 NETWORK = "Networking (help keyword 'network')"
 POOL = "Storage Pool (help keyword 'pool')"
 VOLUME = "Storage Volume (help keyword 'volume')"
 VIRSH = "Virsh itself (help keyword 'virsh')"
 PYVIRSH = "Beyond virsh (help keyword 'pyvirsh')"
 
-GROUPS = (DOMAIN, MONITOR, EVENTS, SNAPSHOT, HOST, NETWORK, POOL, VOLUME, VIRSH, PYVIRSH)
+GROUPS = (
+    DOMAIN,
+    MONITOR,
+    EVENTS,
+    SNAPSHOT,
+    HOST,
+    CHECKPOINT,
+    INTERFACE,
+    NETWORK,
+    NODEDEV,
+    POOL,
+    VOLUME,
+    VIRSH,
+    PYVIRSH,
+)
 
 MODULES: dict[str, str] = {
     name: module
@@ -48,6 +65,13 @@ MODULES: dict[str, str] = {
         "console": "console",
         "meta": "help quit exit connect drivers completion",
         "lxc": "lxc-enter-namespace",
+        "interface": "iface-list iface-dumpxml iface-name iface-mac iface-define iface-undefine iface-start "
+        "iface-destroy iface-begin iface-commit iface-rollback",
+        "nodedev": "nodedev-list nodedev-dumpxml",
+        "schedinfo": "schedinfo",
+        "screenshot": "screenshot",
+        "checkpoint": "checkpoint-create checkpoint-create-as checkpoint-list checkpoint-dumpxml checkpoint-parent "
+        "checkpoint-delete checkpoint-info",
     }.items()
     for name in names.split()
 }

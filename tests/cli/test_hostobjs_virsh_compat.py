@@ -1,0 +1,101 @@
+"""pyvirsh against real virsh for host interfaces, node devices, schedinfo, checkpoints and
+screenshots (issue 14): same stdout, stderr and exit status on ``test:///default``.
+
+Each case is one invocation (commands joined with ``;``) of a fresh process of each program, so
+change sequences start from libvirt's default node.  Creation times are masked: the two
+programs do not run in the same second.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.needs_libvirt("virsh")
+
+IFACE_XML = "<interface type='ethernet' name='eth9'><mtu size='1500'/><mac address='52:54:00:00:00:09'/></interface>"
+
+CASES = [
+    "iface-list; iface-list --all; iface-list --inactive",
+    "iface-dumpxml eth1; iface-dumpxml aa:bb:cc:dd:ee:ff; iface-mac eth1; iface-name aa:bb:cc:dd:ee:ff",
+    "iface-mac nosuch; iface-name 00:11:22:33:44:55; iface-dumpxml nosuch; iface-dumpxml eth1 --inactive",
+    "iface-define if.xml; iface-list --all; iface-dumpxml eth9; iface-start eth9; iface-start eth9; iface-list",
+    "iface-destroy eth1; iface-list --all",
+    "iface-undefine eth1; iface-list --all; iface-define nosuch.xml",
+    "iface-begin; iface-begin; iface-define if.xml; iface-rollback; iface-list --all; iface-commit",
+    "iface-begin; iface-commit; iface-rollback",
+    "nodedev-list",
+    "nodedev-list --all",
+    "nodedev-list --cap scsi_host",
+    "nodedev-list --cap nosuch",
+    "nodedev-list --tree --cap system",
+    "nodedev-dumpxml computer; nodedev-dumpxml scsi_host1; nodedev-dumpxml scsi_host2; nodedev-dumpxml scsi_host11",
+    "nodedev-dumpxml nosuch",
+    "schedinfo test; schedinfo 1; schedinfo nosuch",
+    "schedinfo test --weight 10; schedinfo test --set weight=20",
+    "schedinfo test --set weight=abc",
+    "schedinfo test --set cpu_shares=3",
+    "schedinfo test --set weight",
+    "schedinfo test --cap 5",
+    "schedinfo test --live",
+    "schedinfo test --config --weight 5",
+    "checkpoint-create-as test c1 --description first; checkpoint-create-as test c2; checkpoint-create test; "
+    "checkpoint-list test --parent; checkpoint-list test --roots; checkpoint-list test --leaves --name",
+    "checkpoint-create-as test a; checkpoint-create-as test b; checkpoint-create-as test c; "
+    "checkpoint-list test --tree; checkpoint-list test --from a; checkpoint-list test --from a --descendants --tree; "
+    "checkpoint-list test --no-leaves; checkpoint-list test --topological --name",
+    "checkpoint-create-as test a; checkpoint-create-as test b; checkpoint-info test b; checkpoint-info test a; "
+    "checkpoint-parent test b; checkpoint-parent test a; checkpoint-parent test",
+    "checkpoint-create-as test a; checkpoint-dumpxml test a; checkpoint-dumpxml test a --no-domain; "
+    "checkpoint-dumpxml test a --size --no-domain; checkpoint-dumpxml test nosuch",
+    "checkpoint-create-as test a; checkpoint-create-as test b; checkpoint-create-as test c; "
+    "checkpoint-delete test b; checkpoint-list test --parent; checkpoint-delete test a --children-only; "
+    "checkpoint-list test --name; checkpoint-delete test a --children; checkpoint-list test",
+    "checkpoint-create-as test --print-xml --name x --description d --diskspec vda,checkpoint=bitmap,bitmap=bb",
+    "checkpoint-create-as test --diskspec vdz; checkpoint-create-as test --diskspec vda,foo=1; "
+    "checkpoint-create-as test --diskspec vda,checkpoint=no; checkpoint-list test --name",
+    "checkpoint-create test --xmlfile if.xml; checkpoint-list test --descendants; checkpoint-list test --tree --name",
+    "destroy test; checkpoint-create-as test x",
+    "snapshot-create-as test s1; checkpoint-create-as test x",
+    "screenshot test shot.png; screenshot nosuch",
+]
+
+_MASKS = [
+    (re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}"), "<time>"),
+    (re.compile(r"<creationTime>\d+"), "<creationTime>"),
+    (re.compile(r"\b1\d{9}\b"), "<epoch>"),  # checkpoints named after their creation time
+]
+PYVIRSH = [sys.executable, "-m", "pyvirt.cli"]
+
+
+def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYVIRT_", "LIBVIRT_"))}
+    environment.update(LC_ALL="C", LANG="C")
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=environment, timeout=30)
+    out, err = proc.stdout, proc.stderr
+    for pattern, replacement in _MASKS:
+        out, err = pattern.sub(replacement, out), pattern.sub(replacement, err)
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("command", CASES)
+def test_same_as_virsh(command: str, tmp_path: Path) -> None:
+    (tmp_path / "if.xml").write_text(IFACE_XML)
+    real = _run(["virsh", "-c", "test:///default", command], tmp_path)
+    ours = _run([*PYVIRSH, "-c", "test:///default", command], tmp_path)
+    assert ours == real
+
+
+def test_screenshot_without_a_file_names_it_after_the_domain(tmp_path: Path) -> None:
+    """virsh's generated name: domain, local time, the MIME type's extension; the file is a PNG."""
+    status, out, err = _run([*PYVIRSH, "-c", "test:///default", "screenshot test"], tmp_path)
+    assert (status, err) == (0, ""), err
+    made = list(tmp_path.glob("test-*.png"))
+    assert len(made) == 1 and re.fullmatch(r"test-\d{4}-\d\d-\d\d-\d\d:\d\d:\d\d\.png", made[0].name)
+    assert out == f"Screenshot saved to {made[0].name}, with type of image/png\n"
+    assert made[0].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
