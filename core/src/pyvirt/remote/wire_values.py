@@ -332,6 +332,9 @@ _CLASS_BY_CODE: Mapping[int, type[PyvirtError]] = {
     ErrorCode.DOM_EXIST: errors.DomainExistsError,
     ErrorCode.NETWORK_EXIST: errors.NetworkExistsError,
     ErrorCode.STORAGE_VOL_EXIST: errors.StorageVolExistsError,
+    ErrorCode.NO_INTERFACE: errors.NoInterfaceError,
+    ErrorCode.NO_NODE_DEVICE: errors.NoNodeDeviceError,
+    ErrorCode.NO_DOMAIN_CHECKPOINT: errors.NoDomainCheckpointError,
 }
 """The class an error gets from its code alone (errors from libvirtd, which carry no hint)."""
 
