@@ -21,9 +21,12 @@ from pyvirt.errors import (
     ErrorDomain,
     InternalError,
     InvalidArgumentError,
+    NoDomainCheckpointError,
     NoDomainError,
     NoDomainSnapshotError,
+    NoInterfaceError,
     NoNetworkError,
+    NoNodeDeviceError,
     NoStoragePoolError,
     NoStorageVolError,
     OperationDeniedError,
@@ -38,6 +41,10 @@ from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
 from pyvirt.stream import Stream
 from pyvirt.types import (
+    CheckpointCreateFlags,
+    CheckpointDeleteFlags,
+    CheckpointListFlags,
+    CheckpointXMLFlags,
     CloseReason,
     DomainDisk,
     DomainEvent,
@@ -48,17 +55,28 @@ from pyvirt.types import (
     DomainState,
     ListFilter,
     ModifyScope,
+    NodeDeviceCap,
     NodeInfo,
     PoolInfo,
     PoolState,
+    TypedParam,
+    TypedParamType,
     VolInfo,
     VolType,
 )
 
 if TYPE_CHECKING:
+    from pyvirt.checkpoint import Checkpoint
     from pyvirt.hookspecs import hookimpl
+    from pyvirt.interface import Interface
+    from pyvirt.nodedevice import NodeDevice
 
 __all__ = [
+    "Checkpoint",
+    "CheckpointCreateFlags",
+    "CheckpointDeleteFlags",
+    "CheckpointListFlags",
+    "CheckpointXMLFlags",
     "CloseReason",
     "ConnectError",
     "Connection",
@@ -72,16 +90,22 @@ __all__ = [
     "DomainState",
     "ErrorCode",
     "ErrorDomain",
+    "Interface",
     "InternalError",
     "InvalidArgumentError",
     "ListFilter",
     "ModifyScope",
     "Network",
+    "NoDomainCheckpointError",
     "NoDomainError",
     "NoDomainSnapshotError",
+    "NoInterfaceError",
     "NoNetworkError",
+    "NoNodeDeviceError",
     "NoStoragePoolError",
     "NoStorageVolError",
+    "NodeDevice",
+    "NodeDeviceCap",
     "NodeInfo",
     "OperationDeniedError",
     "OperationFailedError",
@@ -92,6 +116,8 @@ __all__ = [
     "StoragePool",
     "StorageVol",
     "Stream",
+    "TypedParam",
+    "TypedParamType",
     "URIError",
     "UnsupportedError",
     "VolInfo",
@@ -104,12 +130,20 @@ __all__ = [
 ]
 
 
+_LAZY_HANDLES = {"Checkpoint": "pyvirt.checkpoint", "Interface": "pyvirt.interface", "NodeDevice": "pyvirt.nodedevice"}
+
+
 def __getattr__(name: str) -> Any:
     # Lazy: pluggy (hookimpl) and importlib.metadata (__version__) cost start-up time.
     if name == "hookimpl":
         from pyvirt.hookspecs import hookimpl
 
         return hookimpl
+    # Handles of issue 14's object kinds: imported when first named, not by ``import pyvirt``.
+    if name in _LAZY_HANDLES:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY_HANDLES[name]), name)
     if name == "__version__":
         from importlib.metadata import version
 
