@@ -232,12 +232,12 @@ def guard(handler: Handler | None, entry: Procedure, ident: Identity, config: An
         needs = [r.permission for r in requirements if r.applies(args)]
         name = _object_name(args)
         for permission in needs:
-            _check(policy, ident, entry, permission, name)
+            _check(policy, ident, entry, permission, name, session, args)
         ret = inner(session, args)
         found = _object_name(ret) if name is None else None
         if found is not None:
             for permission in needs:
-                _check(policy, ident, entry, permission, found)
+                _check(policy, ident, entry, permission, found, session, args)
         if filter_by is not None:
             visible = _visible(policy, ident, filter_by)
             if counted is not None:
@@ -312,7 +312,9 @@ def _id_namer(session: Any) -> Callable[[int], str | None]:
     return name
 
 
-def _check(policy: Policy, ident: Identity, entry: Procedure, permission: str, name: str | None) -> None:
+def _check(
+    policy: Policy, ident: Identity, entry: Procedure, permission: str, name: str | None, session: Any, args: Any
+) -> None:
     if policy.allows(ident, permission, name):
         return
     target = f" on '{name}'" if name is not None else ""
@@ -324,7 +326,28 @@ def _check(policy: Policy, ident: Identity, entry: Procedure, permission: str, n
         why=f"no rule of the access policy grants {permission}{target} to this client",
         **ident.describe(),
     )
-    raise AccessDeniedError(f"access denied: {permission}{target}", domain=FROM_ACCESS)
+    # libvirt's generated checks name only the driver that refused, never the permission or
+    # the object (the log above has those, for the administrator).
+    raise AccessDeniedError(f"access denied: '{driver_name(session, args)}' denied access", domain=FROM_ACCESS)
+
+
+LIBVIRT_DRIVER_NAMES = {"test": "Test", "qemu": "QEMU", "lxc": "LXC"}
+"""libvirt's hypervisor driver names (``virHypervisorDriver.name``) by URI scheme: the name its
+"denied access" error shows."""
+
+
+def driver_name(session: Any, args: Any) -> str:
+    """The name libvirt's error would give the refusing driver: the scheme of the connection's
+    URI (or of the URI being opened) mapped to libvirt's name, else the driver's own type."""
+    if session.is_open:
+        uri = str(session.conn.uri)
+    else:
+        uri = str(getattr(args, "name", None) or "")
+    scheme = uri.split(":", 1)[0].split("+", 1)[0]
+    known = LIBVIRT_DRIVER_NAMES.get(scheme)
+    if known is not None:
+        return known
+    return str(session.conn.get_type()) if session.is_open else scheme
 
 
 def _object_name(value: Any) -> str | None:
