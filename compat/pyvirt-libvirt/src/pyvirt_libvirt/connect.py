@@ -9,22 +9,21 @@ and raise ``VIR_ERR_NO_SUPPORT``.
 from __future__ import annotations
 
 import re
-import uuid as uuid_mod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pyvirt
 from pyvirt.types import ListFilter
 from pyvirt_libvirt._stubs import virConnectStubs
+from pyvirt_libvirt.domain import virDomain
 from pyvirt_libvirt.domainevents import EventState
 from pyvirt_libvirt.errors import VIR_ERR_INVALID_ARG, api, failure
+from pyvirt_libvirt.objects import virInterface, virNetwork, virNodeDevice, virStoragePool, virStorageVol
+from pyvirt_libvirt.stream import virStream
+from pyvirt_libvirt.uuidbytes import from_bytes
 
 if TYPE_CHECKING:
     from types import TracebackType
-
-    from pyvirt_libvirt.domain import virDomain
-    from pyvirt_libvirt.objects import virInterface, virNetwork, virNodeDevice, virStoragePool, virStorageVol
-    from pyvirt_libvirt.stream import virStream
 
 VIR_CONNECT_RO = 1
 VIR_DOMAIN_START_PAUSED = 1
@@ -73,7 +72,7 @@ def uuid_from_bytes(raw: bytes | str) -> str:
         raw = raw.encode("latin-1")
     if len(raw) != 16:
         raise failure(VIR_ERR_INVALID_ARG, VIR_FROM_NONE, "uuid must be 16 bytes")
-    return str(uuid_mod.UUID(bytes=bytes(raw)))
+    return from_bytes(bytes(raw))
 
 
 class virConnect(virConnectStubs):
@@ -178,8 +177,6 @@ class virConnect(virConnectStubs):
 
     @api
     def listAllDomains(self, flags: int = 0) -> list[virDomain]:
-        from pyvirt_libvirt.domain import virDomain
-
         return [virDomain(self, d) for d in self._o.list_domains(ListFilter(flags))]
 
     @api
@@ -200,44 +197,30 @@ class virConnect(virConnectStubs):
 
     @api
     def lookupByName(self, name: str) -> virDomain:
-        from pyvirt_libvirt.domain import virDomain
-
         return virDomain(self, self._o.lookup_domain_by_name(name))
 
     @api
     def lookupByID(self, id: int) -> virDomain:
-        from pyvirt_libvirt.domain import virDomain
-
         return virDomain(self, self._o.lookup_domain_by_id(id))
 
     @api
     def lookupByUUIDString(self, uuidstr: str) -> virDomain:
-        from pyvirt_libvirt.domain import virDomain
-
         return virDomain(self, self._o.lookup_domain_by_uuid(uuidstr))
 
     @api
     def lookupByUUID(self, uuid: bytes) -> virDomain:
-        from pyvirt_libvirt.domain import virDomain
-
         return virDomain(self, self._o.lookup_domain_by_uuid(uuid_from_bytes(uuid)))
 
     @api
     def defineXML(self, xml: str) -> virDomain:
-        from pyvirt_libvirt.domain import virDomain
-
         return virDomain(self, self._o.define_domain(xml))
 
     @api
     def defineXMLFlags(self, xml: str, flags: int = 0) -> virDomain:
-        from pyvirt_libvirt.domain import virDomain
-
         return virDomain(self, self._o.define_domain(xml, validate=bool(flags & VIR_DOMAIN_DEFINE_VALIDATE)))
 
     @api
     def createXML(self, xmlDesc: str, flags: int = 0) -> virDomain:
-        from pyvirt_libvirt.domain import virDomain
-
         dom = self._o.create_domain(
             xmlDesc, validate=bool(flags & VIR_DOMAIN_START_VALIDATE), paused=bool(flags & VIR_DOMAIN_START_PAUSED)
         )
@@ -255,8 +238,6 @@ class virConnect(virConnectStubs):
 
     @api
     def listAllNetworks(self, flags: int = 0) -> list[virNetwork]:
-        from pyvirt_libvirt.objects import virNetwork
-
         return [virNetwork(self, n) for n in self._o.list_networks(_net_pool_filter(flags))]
 
     @api
@@ -277,52 +258,36 @@ class virConnect(virConnectStubs):
 
     @api
     def networkLookupByName(self, name: str) -> virNetwork:
-        from pyvirt_libvirt.objects import virNetwork
-
         return virNetwork(self, self._o.lookup_network_by_name(name))
 
     @api
     def networkLookupByUUIDString(self, uuidstr: str) -> virNetwork:
-        from pyvirt_libvirt.objects import virNetwork
-
         return virNetwork(self, self._o.lookup_network_by_uuid(uuidstr))
 
     @api
     def networkLookupByUUID(self, uuid: bytes) -> virNetwork:
-        from pyvirt_libvirt.objects import virNetwork
-
         return virNetwork(self, self._o.lookup_network_by_uuid(uuid_from_bytes(uuid)))
 
     @api
     def networkDefineXML(self, xml: str) -> virNetwork:
-        from pyvirt_libvirt.objects import virNetwork
-
         return virNetwork(self, self._o.define_network(xml))
 
     @api
     def networkDefineXMLFlags(self, xml: str, flags: int = 0) -> virNetwork:
-        from pyvirt_libvirt.objects import virNetwork
-
         return virNetwork(self, self._o.define_network(xml, validate=bool(flags & 1)))
 
     @api
     def networkCreateXML(self, xmlDesc: str) -> virNetwork:
-        from pyvirt_libvirt.objects import virNetwork
-
         return virNetwork(self, self._o.create_network(xmlDesc))
 
     @api
     def networkCreateXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNetwork:
-        from pyvirt_libvirt.objects import virNetwork
-
         return virNetwork(self, self._o.create_network(xmlDesc, validate=bool(flags & 1)))
 
     # -- storage ----------------------------------------------------------------------------
 
     @api
     def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:
-        from pyvirt_libvirt.objects import virStoragePool
-
         pools = self._o.list_storage_pools(_net_pool_filter(flags))
         wanted = {t for i, t in enumerate(_POOL_TYPES) if flags & (64 << i)}
         if wanted:
@@ -347,52 +312,36 @@ class virConnect(virConnectStubs):
 
     @api
     def storagePoolLookupByName(self, name: str) -> virStoragePool:
-        from pyvirt_libvirt.objects import virStoragePool
-
         return virStoragePool(self, self._o.lookup_pool_by_name(name))
 
     @api
     def storagePoolLookupByUUIDString(self, uuidstr: str) -> virStoragePool:
-        from pyvirt_libvirt.objects import virStoragePool
-
         return virStoragePool(self, self._o.lookup_pool_by_uuid(uuidstr))
 
     @api
     def storagePoolLookupByUUID(self, uuid: bytes) -> virStoragePool:
-        from pyvirt_libvirt.objects import virStoragePool
-
         return virStoragePool(self, self._o.lookup_pool_by_uuid(uuid_from_bytes(uuid)))
 
     @api
     def storagePoolDefineXML(self, xml: str, flags: int = 0) -> virStoragePool:
-        from pyvirt_libvirt.objects import virStoragePool
-
         return virStoragePool(self, self._o.define_pool(xml, validate=bool(flags & 1)))
 
     @api
     def storagePoolCreateXML(self, xmlDesc: str, flags: int = 0) -> virStoragePool:
-        from pyvirt_libvirt.objects import virStoragePool
-
         return virStoragePool(self, self._o.create_pool(xmlDesc))
 
     @api
     def storageVolLookupByKey(self, key: str) -> virStorageVol:
-        from pyvirt_libvirt.objects import virStorageVol
-
         return virStorageVol(self, self._o.lookup_volume_by_key(key))
 
     @api
     def storageVolLookupByPath(self, path: str) -> virStorageVol:
-        from pyvirt_libvirt.objects import virStorageVol
-
         return virStorageVol(self, self._o.lookup_volume_by_path(path))
 
     # -- host interfaces and node devices ---------------------------------------------------
 
     @api
     def listAllInterfaces(self, flags: int = 0) -> list[virInterface]:
-        from pyvirt_libvirt.objects import virInterface
-
         # libvirt's VIR_CONNECT_LIST_INTERFACES_INACTIVE = 1, _ACTIVE = 2
         wanted = (ListFilter.INACTIVE if flags & 1 else ListFilter.NONE) | (
             ListFilter.ACTIVE if flags & 2 else ListFilter.NONE
@@ -417,20 +366,14 @@ class virConnect(virConnectStubs):
 
     @api
     def interfaceLookupByName(self, name: str) -> virInterface:
-        from pyvirt_libvirt.objects import virInterface
-
         return virInterface(self, self._o.lookup_interface_by_name(name))
 
     @api
     def interfaceLookupByMACString(self, macstr: str) -> virInterface:
-        from pyvirt_libvirt.objects import virInterface
-
         return virInterface(self, self._o.lookup_interface_by_mac(macstr))
 
     @api
     def interfaceDefineXML(self, xml: str, flags: int = 0) -> virInterface:
-        from pyvirt_libvirt.objects import virInterface
-
         return virInterface(self, self._o.define_interface(xml, validate=bool(flags & 1)))
 
     @api
@@ -451,7 +394,6 @@ class virConnect(virConnectStubs):
     @api
     def listAllDevices(self, flags: int = 0) -> list[virNodeDevice]:
         from pyvirt.types import NodeDeviceCap
-        from pyvirt_libvirt.objects import virNodeDevice
 
         return [virNodeDevice(self, d) for d in self._o.list_node_devices(NodeDeviceCap(flags))]
 
@@ -468,15 +410,11 @@ class virConnect(virConnectStubs):
 
     @api
     def nodeDeviceLookupByName(self, name: str) -> virNodeDevice:
-        from pyvirt_libvirt.objects import virNodeDevice
-
         return virNodeDevice(self, self._o.lookup_node_device_by_name(name))
 
     # -- streams and events -----------------------------------------------------------------
 
     def newStream(self, flags: int = 0) -> virStream:
-        from pyvirt_libvirt.stream import virStream
-
         return virStream(self)
 
     @api

@@ -8,12 +8,12 @@ the generated stubs.
 
 from __future__ import annotations
 
-import uuid as uuid_mod
 from typing import TYPE_CHECKING, Any
 
 from pyvirt.types import ModifyScope
 from pyvirt_libvirt._stubs import virDomainCheckpointStubs, virDomainSnapshotStubs, virDomainStubs
 from pyvirt_libvirt.errors import VIR_ERR_INVALID_ARG, api, failure
+from pyvirt_libvirt.uuidbytes import to_bytes
 
 if TYPE_CHECKING:
     from pyvirt.checkpoint import Checkpoint
@@ -61,7 +61,7 @@ class virDomain(virDomainStubs):
         return self._o.uuid
 
     def UUID(self) -> bytes:
-        return uuid_mod.UUID(self._o.uuid).bytes
+        return to_bytes(self._o.uuid)
 
     @api
     def ID(self) -> int:

@@ -6,7 +6,6 @@ Each keeps its connection and the pyvirt handle beneath it; methods pyvirt lacks
 
 from __future__ import annotations
 
-import uuid as uuid_mod
 from typing import TYPE_CHECKING
 
 from pyvirt_libvirt._stubs import (
@@ -17,6 +16,7 @@ from pyvirt_libvirt._stubs import (
     virStorageVolStubs,
 )
 from pyvirt_libvirt.errors import api
+from pyvirt_libvirt.uuidbytes import to_bytes
 
 if TYPE_CHECKING:
     from pyvirt.interface import Interface
@@ -47,7 +47,7 @@ class virNetwork(virNetworkStubs):
         return self._o.uuid
 
     def UUID(self) -> bytes:
-        return uuid_mod.UUID(self._o.uuid).bytes
+        return to_bytes(self._o.uuid)
 
     @api
     def create(self) -> int:
@@ -105,7 +105,7 @@ class virStoragePool(virStoragePoolStubs):
         return self._o.uuid
 
     def UUID(self) -> bytes:
-        return uuid_mod.UUID(self._o.uuid).bytes
+        return to_bytes(self._o.uuid)
 
     @api
     def build(self, flags: int = 0) -> int:
