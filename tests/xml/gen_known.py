@@ -50,6 +50,7 @@ EXTRA_NUMBERS: dict[str, str] = {
     "domain/devices/console/target@port": "as for serial",
     "domain/devices/channel/target@port": "guestfwd port: virStrToLong_ui after virXMLPropString",
     "domain/devices/controller/master@startport": "virXMLPropUInt, base 10 (the schema reuses usbPort)",
+    "domain/clock@adjustment": "virStrToLong_ll base 10 unless 'reset' (the schema's timeDelta is a pattern)",
 }
 """``path@attr`` the schema types as free text but libvirt reads as a decimal integer."""
 

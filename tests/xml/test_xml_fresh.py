@@ -6,14 +6,13 @@ mutations (unknown elements and attributes at any depth, sibling order, layout, 
 forms); real libvirt 9.0's test driver (``libvirt_oracle.py`` under the system interpreter)
 says what each becomes.  pyvirt must produce the same dump, or refuse as well.  A document whose
 unmutated original pyvirt already gets wrong is left out (``test_libvirt_data.py`` counts
-those), so a failure here is a rule that does not generalise.  The seed changes with the day,
-so CI keeps meeting new documents; a failure prints the seed to rerun with
+those), so a failure here is a rule that does not generalise.  CI runs fixed seeds (a
+failure must be reproducible); more seeds, for new documents, with
 ``python tests/xml/fresh_documents.py COUNT SEED``.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 
 import pytest
@@ -47,7 +46,7 @@ def oracle() -> Iterator[Oracle]:
     ask.close()
 
 
-@pytest.mark.parametrize("seed", [1, int(datetime.date.today().strftime("%Y%m%d"))])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_fresh_documents_match_libvirt(
     seed: int, sound: list[Case], runner: Runner, oracle: Oracle, report: MatchReport
 ) -> None:

@@ -315,9 +315,9 @@ def test_many_devices_in_reverse_order() -> None:
 @pytest.mark.parametrize(
     ("fragment", "words"),
     [
-        ("<vcpu cpuset='0-4294967295'>2</vcpu>", "Invalid value"),
+        ("<vcpu cpuset='0-4294967295'>2</vcpu>", "Failed to parse bitmap"),
         ("<vcpu>100000000</vcpu><vcpus><vcpu id='0' enabled='yes'/></vcpus>", "too large"),
-        ("<vcpu>2</vcpu><numatune><memory nodeset='0-99999999'/></numatune>", "Invalid value"),
+        ("<vcpu>2</vcpu><numatune><memory nodeset='0-99999999'/></numatune>", "Failed to parse bitmap"),
     ],
 )
 def test_huge_numbers_refused(fragment: str, words: str) -> None:

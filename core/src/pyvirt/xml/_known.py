@@ -2601,7 +2601,7 @@ NUMBERS: dict[str, dict[str, tuple[frozenset[str], bool, frozenset[str]]]] = {
         "domain/blkiotune/device/write_bytes_sec": (frozenset(()), True, frozenset(())),
         "domain/blkiotune/device/write_iops_sec": (frozenset(()), True, frozenset(())),
         "domain/blkiotune/weight": (frozenset(()), True, frozenset(())),
-        "domain/clock": (frozenset(("start",)), False, frozenset(())),
+        "domain/clock": (frozenset(("adjustment", "start")), False, frozenset(())),
         "domain/clock/timer": (frozenset(("frequency",)), False, frozenset(())),
         "domain/clock/timer/catchup": (frozenset(("limit", "slew", "threshold")), False, frozenset(())),
         "domain/cpu/cache": (frozenset(("level",)), False, frozenset(())),

@@ -3,8 +3,9 @@
 Parsing runs, in this order: safe parse, optional RelaxNG validation, libvirt's parse-time
 defaults (:mod:`pyvirt.xml.defaults`), libvirt's semantic checks (:mod:`pyvirt.xml.checks`)
 and sorting into libvirt's layout (:mod:`pyvirt.xml.canonical`).  Nothing of the document is
-dropped except what libvirt itself drops (foreign namespaces the driver does not know, when
-the caller passes ``namespaces``).
+dropped except what libvirt itself drops: content its parser does not read
+(:mod:`pyvirt.xml.known`) and foreign namespaces the driver does not know, when the caller
+passes ``namespaces``.
 """
 
 from __future__ import annotations
