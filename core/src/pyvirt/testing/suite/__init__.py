@@ -7,16 +7,21 @@ from pyvirt.testing.suite.domains import (
     TestDomainLifecycle,
     TestDomainResources,
 )
+from pyvirt.testing.suite.hostobjs import TestCheckpoints, TestInterfaces, TestNodeDevices, TestSchedulerAndScreenshot
 from pyvirt.testing.suite.networks import TestNetworks
 from pyvirt.testing.suite.storage import TestStorage
 
 __all__ = [
+    "TestCheckpoints",
     "TestConnection",
     "TestDomainDescription",
     "TestDomainEvents",
     "TestDomainLifecycle",
     "TestDomainResources",
+    "TestInterfaces",
     "TestNetworks",
+    "TestNodeDevices",
     "TestReadOnly",
+    "TestSchedulerAndScreenshot",
     "TestStorage",
 ]
