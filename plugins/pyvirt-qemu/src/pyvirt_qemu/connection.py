@@ -51,10 +51,18 @@ from pyvirt_qemu.layout import Layout
 from pyvirt_qemu.snapshots import SnapshotCalls
 from pyvirt_qemu.storagecalls import StorageCalls
 from pyvirt_qemu.support import QEMU_NS
+from pyvirt_qemu.volstreams import VolumeStreamCalls
 
 
 class QemuConnection(
-    saving.SaveCalls, SnapshotCalls, DomainOpsCalls, HotplugCalls, StorageCalls, ConsoleCalls, DriverConnection
+    saving.SaveCalls,
+    SnapshotCalls,
+    DomainOpsCalls,
+    HotplugCalls,
+    StorageCalls,
+    VolumeStreamCalls,
+    ConsoleCalls,
+    DriverConnection,
 ):
     """One open ``qemu:`` URI."""
 

@@ -190,10 +190,11 @@ class Pools:
         volumes = {}
         for entry in sorted(obj.path.iterdir()):
             if entry.is_file() and not entry.name.startswith("."):
-                volumes[entry.name] = self._describe(obj, entry)
+                volumes[entry.name] = self.describe(obj, entry)
         obj.volumes = volumes
 
-    def _describe(self, obj: PoolObj, path: Path) -> VolDef:
+    def describe(self, obj: PoolObj, path: Path) -> VolDef:
+        """The volume the file at ``path`` is now, as qemu-img reads it."""
         found = qemuimg.info(str(path))
         xml = (
             f"<volume type='file'><name>{_escape(path.name)}</name><key>{_escape(str(path))}</key>"
@@ -260,7 +261,7 @@ class Pools:
                 backing.findtext("path") if backing is not None else None,
                 backing_format.get("type") if backing_format is not None else None,
             )
-        made = self._describe(obj, path)
+        made = self.describe(obj, path)
         obj.volumes[vol.name] = made
         return made
 
@@ -287,7 +288,7 @@ class Pools:
             found = qemuimg.info(vol.target_path)
             os.unlink(vol.target_path)
             qemuimg.create(vol.target_path, found.format, found.capacity)
-        obj.volumes[vol.name] = self._describe(obj, Path(vol.target_path))
+        obj.volumes[vol.name] = self.describe(obj, Path(vol.target_path))
 
     def resize_volume(self, obj: PoolObj, vol: VolDef, capacity: int, delta: bool, shrink: bool) -> None:
         assert vol.target_path is not None
@@ -297,7 +298,7 @@ class Pools:
                 "invalid argument: Can't shrink capacity below current capacity unless shrink flag explicitly specified"
             )
         qemuimg.resize(vol.target_path, vol.format or "raw", target, shrink=target < vol.capacity)
-        obj.volumes[vol.name] = self._describe(obj, Path(vol.target_path))
+        obj.volumes[vol.name] = self.describe(obj, Path(vol.target_path))
 
 
 def _escape(text: str) -> str:
