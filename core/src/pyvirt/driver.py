@@ -586,6 +586,14 @@ class DriverConnection:
         """The device's capability names as libvirt lists them (``scsi_host``, ``fc_host``...)."""
         self._unsupported("node_device_list_caps")
 
+    def node_device_create_xml(self, xml: str, validate: bool) -> str:
+        """Create a device from ``<device>`` XML (a vHBA: an ``fc_host`` under a vport-capable
+        ``scsi_host`` parent); returns the new device's name."""
+        self._unsupported("node_device_create_xml")
+
+    def node_device_destroy(self, name: str) -> None:
+        self._unsupported("node_device_destroy")
+
     # -- scheduler parameters and screenshots --------------------------------------------------
 
     def domain_get_scheduler_type(self, uuid: str) -> tuple[str, int]:
