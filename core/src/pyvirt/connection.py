@@ -398,6 +398,13 @@ class Connection:
 
         return NodeDevice(self, self._driver.node_device_lookup_by_name(name))
 
+    def create_node_device(self, xml: str, *, validate: bool = False) -> NodeDevice:
+        """Create a device from ``<device>`` XML (libvirt's virNodeDeviceCreateXML: a vHBA)."""
+        from pyvirt.nodedevice import NodeDevice
+
+        self.check_writable("virNodeDeviceCreateXML")
+        return NodeDevice(self, self._driver.node_device_create_xml(xml, validate))
+
     # -- events -------------------------------------------------------------------------------
 
     def domain_event_register(self, callback: DomainEventCallback) -> int:
