@@ -124,7 +124,9 @@ def _parse_query(query: str, fail: Callable[[str], URIError]) -> tuple[tuple[str
         key, sep, value = item.partition("=")
         if not key or not sep:
             raise fail(f"bad query parameter '{item}' (expected name=value)")
-        pairs.append((_unquote(key.replace("+", " ")), _unquote(value.replace("+", " "))))
+        # only %XX escapes, as libvirt (xmlURIUnescapeString): a '+' stays a '+', which GnuTLS
+        # priority strings (tls_priority=NORMAL:+VERS-TLS1.3) need
+        pairs.append((_unquote(key), _unquote(value)))
     return tuple(pairs)
 
 

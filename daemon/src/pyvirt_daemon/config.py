@@ -55,6 +55,9 @@ class Config:
     cert_file: str = ""
     ca_file: str = ""
     crl_file: str = ""
+    tls_priority: str = ""
+    """GnuTLS priority string as libvirtd's, for the forms Python's ssl can honour
+    (:mod:`pyvirt.remote.tlspriority`); empty: pyvirt's defaults (TLS 1.2 and 1.3)."""
     tls_allowed_dn_list: tuple[str, ...] | None = None
     sasl_allowed_username_list: tuple[str, ...] | None = None
     """As libvirtd: absent (None) checks nothing, an empty list lets nobody in."""
@@ -202,6 +205,8 @@ def _resolve(config: Config, where: str) -> Config:
             changes[key] = str(config.path(value))
     resolved = dataclasses.replace(config, **changes)
     check_listeners(resolved, where)
+    if resolved.tls_priority:
+        check_tls_priority(resolved.tls_priority, where)
     if resolved.access_policy:
         from pyvirt_daemon.acl import PolicyError, load
 
@@ -210,6 +215,19 @@ def _resolve(config: Config, where: str) -> Config:
         except PolicyError as exc:
             raise ConfigError(f"{where}: key 'access_policy': {exc}") from None
     return resolved
+
+
+def check_tls_priority(priority: str, where: str) -> None:
+    """Refuse a ``tls_priority`` pyvirt cannot honour at start (and reload), not at the first
+    TLS client."""
+    import ssl
+
+    from pyvirt.remote.tlspriority import PriorityError, apply
+
+    try:
+        apply(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER), priority)
+    except PriorityError as exc:
+        raise ConfigError(f"{where}: key 'tls_priority' = {priority!r} cannot be used: {exc}") from None
 
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -89,6 +89,10 @@ def server_context(config: Config) -> ssl.SSLContext:
     # No TLS 1.3 session tickets: libvirt's client reads the confirmation byte right after the
     # handshake and fails when what it finds is a ticket record instead (nor does it resume).
     ctx.num_tickets = 0
+    if config.tls_priority:  # checked when the configuration was loaded
+        from pyvirt.remote.tlspriority import apply
+
+        apply(ctx, config.tls_priority)
     try:
         ctx.load_cert_chain(paths.cert, paths.key, password=no_passphrase)
     except (OSError, ssl.SSLError, ValueError) as exc:

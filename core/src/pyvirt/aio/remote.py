@@ -387,7 +387,8 @@ async def _start_tls(target: Target, plain: asyncio.Transport, wire: _Wire) -> _
     from pyvirt.remote import tls
 
     verify = not target.flag("no_verify")
-    context = tls.client_context(tls.client_files(target.uri.param("pkipath")), verify)
+    files = tls.client_files(target.uri.param("pkipath"))
+    context = tls.client_context(files, verify, target.uri.param("tls_priority"))
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(tls.HANDSHAKE_TIMEOUT):

@@ -75,10 +75,20 @@ def client_files(pkipath: str | None, *, uid: int | None = None, home: str | Non
     )
 
 
-def client_context(files: ClientFiles, verify: bool) -> ssl.SSLContext:
-    """The client's SSL context; :class:`ConnectError` names a file that cannot be used."""
+def client_context(files: ClientFiles, verify: bool, priority: str | None = None) -> ssl.SSLContext:
+    """The client's SSL context; :class:`ConnectError` names a file that cannot be used, or a
+    ``tls_priority`` (URI parameter) pyvirt cannot honour (:mod:`pyvirt.remote.tlspriority`)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if priority:
+        from pyvirt.remote.tlspriority import PriorityError, apply
+
+        try:
+            apply(ctx, priority)
+        except PriorityError as exc:
+            raise _error(
+                f"Failed to set TLS session priority to {priority} (URI parameter tls_priority): {exc}"
+            ) from None
     for path, what in ((files.ca, "CA certificate"), (files.cert, "certificate"), (files.key, "private key")):
         if not os.access(path, os.R_OK):
             reason = os.strerror(2 if not os.path.exists(path) else 13)
@@ -275,7 +285,7 @@ def session_failed(target: Target, exc: OSError) -> ConnectError:
 def connect_tls(target: Target) -> TLSTransport:
     """Connect, present our certificate, check the server's (unless ``no_verify``)."""
     verify = not target.flag("no_verify")
-    context = client_context(client_files(target.uri.param("pkipath")), verify)
+    context = client_context(client_files(target.uri.param("pkipath")), verify, target.uri.param("tls_priority"))
     host = str(target.host)
     try:
         sock = socket.create_connection((host, int(target.port or 0)), timeout=HANDSHAKE_TIMEOUT)
