@@ -174,6 +174,8 @@ MUTATORS: dict[str, Call] = {
     "Domain.create_checkpoint": lambda n: n.run.create_checkpoint("<domaincheckpoint/>"),
     "Checkpoint.delete": lambda n: Checkpoint(n.run, "c").delete(),
     "Checkpoint.xml(secure)": lambda n: Checkpoint(n.run, "c").xml(CheckpointXMLFlags.SECURE),
+    "Connection.create_node_device": lambda n: n.conn.create_node_device("<device/>"),
+    "NodeDevice.destroy": lambda n: NodeDevice(n.conn, "computer").destroy(),
 }
 """Every public call that changes the node (``Domain.xml(secure=True)``: libvirt refuses secrets too)."""
 

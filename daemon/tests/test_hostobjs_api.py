@@ -159,6 +159,27 @@ def test_node_device_errors(conn: pyvirt.Connection) -> None:
         conn.lookup_node_device_by_name("gpu")
 
 
+VHBA_XML = (
+    "<device><parent>scsi_host1</parent><capability type='scsi_host'><capability type='fc_host'>"
+    "<wwnn>2001001b32a9da4e</wwnn><wwpn>2101001b32a9da4e</wwpn></capability></capability></device>"
+)
+
+
+def test_vhba_create_and_destroy_as_libvirts_mock(conn: pyvirt.Connection) -> None:
+    vhba = conn.create_node_device(VHBA_XML)
+    assert (vhba.name, vhba.parent(), vhba.caps()) == ("scsi_host12", "scsi_host1", ["scsi_host"])
+    assert "<wwnn>2001001b32a9da4e</wwnn>" in vhba.xml() and "<host>11</host>" in vhba.xml()
+    vhba.destroy()
+    with pytest.raises(NoNodeDeviceError):
+        vhba.xml()
+    conn.lookup_node_device_by_name("computer").destroy()  # not an HBA: "destroyed", still there
+    assert conn.lookup_node_device_by_name("computer").xml()
+    with pytest.raises(PyvirtError, match="Parent device scsi_host11 is not capable of vport operations"):
+        conn.create_node_device(VHBA_XML.replace("scsi_host1<", "scsi_host11<"))
+    with pytest.raises(PyvirtError, match="no WWPN supplied for 'new device'"):
+        conn.create_node_device(VHBA_XML.replace("<wwpn>2101001b32a9da4e</wwpn>", ""))
+
+
 # -- scheduler parameters and screenshots --------------------------------------------------------
 
 

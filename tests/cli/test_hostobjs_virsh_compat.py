@@ -18,6 +18,16 @@ import pytest
 
 pytestmark = pytest.mark.needs_libvirt("virsh")
 
+VHBA_XML = """<device>
+  <parent>scsi_host1</parent>
+  <capability type='scsi_host'>
+    <capability type='fc_host'>
+      <wwnn>2001001b32a9da4e</wwnn>
+      <wwpn>2101001b32a9da4e</wwpn>
+    </capability>
+  </capability>
+</device>
+"""
 IFACE_XML = "<interface type='ethernet' name='eth9'><mtu size='1500'/><mac address='52:54:00:00:00:09'/></interface>"
 
 CASES = [
@@ -36,6 +46,10 @@ CASES = [
     "nodedev-list --tree --cap system",
     "nodedev-dumpxml computer; nodedev-dumpxml scsi_host1; nodedev-dumpxml scsi_host2; nodedev-dumpxml scsi_host11",
     "nodedev-dumpxml nosuch",
+    "nodedev-create vhba.xml; nodedev-dumpxml scsi_host12; nodedev-create vhba.xml; nodedev-destroy scsi_host12; "
+    "nodedev-dumpxml scsi_host12",
+    "nodedev-create computer.xml; nodedev-create nowwn.xml; nodedev-create vhba11.xml; nodedev-create if.xml",
+    "nodedev-destroy computer; nodedev-dumpxml computer; nodedev-destroy nosuch",
     "schedinfo test; schedinfo 1; schedinfo nosuch",
     "schedinfo test --weight 10; schedinfo test --set weight=20",
     "schedinfo test --set weight=abc",
@@ -86,6 +100,10 @@ def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
 @pytest.mark.parametrize("command", CASES)
 def test_same_as_virsh(command: str, tmp_path: Path) -> None:
     (tmp_path / "if.xml").write_text(IFACE_XML)
+    (tmp_path / "vhba.xml").write_text(VHBA_XML)
+    (tmp_path / "computer.xml").write_text(VHBA_XML.replace("scsi_host1<", "computer<"))
+    (tmp_path / "vhba11.xml").write_text(VHBA_XML.replace("scsi_host1<", "scsi_host11<"))
+    (tmp_path / "nowwn.xml").write_text(VHBA_XML.replace("<wwnn>2001001b32a9da4e</wwnn>", ""))
     real = _run(["virsh", "-c", "test:///default", command], tmp_path)
     ours = _run([*PYVIRSH, "-c", "test:///default", command], tmp_path)
     assert ours == real

@@ -44,3 +44,8 @@ class NodeDevice:
     def caps(self) -> list[str]:
         """The device's capability names, nested ones included (``scsi_host``, ``fc_host``...)."""
         return self._conn.driver.node_device_list_caps(self.name)
+
+    def destroy(self) -> None:
+        """Remove the device (libvirt's virNodeDeviceDestroy: a vHBA goes away)."""
+        self._conn.check_writable("virNodeDeviceDestroy")
+        self._conn.driver.node_device_destroy(self.name)

@@ -34,6 +34,7 @@ IFACES_INACTIVE, IFACES_ACTIVE = 1, 2
 """libvirt's VIR_CONNECT_LIST_INTERFACES_INACTIVE / _ACTIVE."""
 INTERFACE_XML_INACTIVE = 1
 INTERFACE_DEFINE_VALIDATE = 1
+NODE_DEVICE_CREATE_VALIDATE = 1
 
 
 def interface_filter_to_wire(filters: ListFilter) -> int:
@@ -142,6 +143,14 @@ class HostObjectCalls:
         args = rp.remote_node_device_list_caps_args(name, num)
         return list(self._call(rp.REMOTE_PROC_NODE_DEVICE_LIST_CAPS, args).names)
 
+    def node_device_create_xml(self, xml: str, validate: bool) -> str:
+        args = rp.remote_node_device_create_xml_args(xml, NODE_DEVICE_CREATE_VALIDATE if validate else 0)
+        name: str = self._call(rp.REMOTE_PROC_NODE_DEVICE_CREATE_XML, args).dev.name
+        return name
+
+    def node_device_destroy(self, name: str) -> None:
+        self._call(rp.REMOTE_PROC_NODE_DEVICE_DESTROY, rp.remote_node_device_destroy_args(name))
+
     # -- scheduler parameters and screenshots ------------------------------------------------
 
     def domain_get_scheduler_type(self, uuid: str) -> tuple[str, int]:
@@ -156,7 +165,8 @@ class HostObjectCalls:
         dom = self._dom(uuid)
         _, nparams = self.domain_get_scheduler_type(uuid)
         if scope:
-            args = rp.remote_domain_get_scheduler_parameters_flags_args(dom, nparams, int(scope))
+            # libvirt's client library adds VIR_TYPED_PARAM_STRING_OKAY (4) to these reads
+            args = rp.remote_domain_get_scheduler_parameters_flags_args(dom, nparams, int(scope) | 4)
             params = self._call(rp.REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS, args).params
         else:
             args0 = rp.remote_domain_get_scheduler_parameters_args(dom, nparams)

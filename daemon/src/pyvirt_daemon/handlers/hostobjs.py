@@ -11,7 +11,13 @@ import pyvirt
 from pyvirt.interface import Interface
 from pyvirt.nodedevice import NodeDevice
 from pyvirt.remote import wire_values as wv
-from pyvirt.remote.hostcalls import IFACES_ACTIVE, IFACES_INACTIVE, INTERFACE_DEFINE_VALIDATE, INTERFACE_XML_INACTIVE
+from pyvirt.remote.hostcalls import (
+    IFACES_ACTIVE,
+    IFACES_INACTIVE,
+    INTERFACE_DEFINE_VALIDATE,
+    INTERFACE_XML_INACTIVE,
+    NODE_DEVICE_CREATE_VALIDATE,
+)
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import InterfaceRef, ListFilter, NodeDeviceCap
 from pyvirt_daemon.handlers.table import serves
@@ -197,3 +203,15 @@ def device_num_of_caps(
 @serves(rp.REMOTE_PROC_NODE_DEVICE_LIST_CAPS, "node_device_list_caps")
 def device_list_caps(s: Session, args: rp.remote_node_device_list_caps_args) -> rp.remote_node_device_list_caps_ret:
     return rp.remote_node_device_list_caps_ret(NodeDevice(s.conn, args.name).caps()[: max(args.maxnames, 0)])
+
+
+@serves(rp.REMOTE_PROC_NODE_DEVICE_CREATE_XML, "node_device_create_xml")
+def device_create_xml(s: Session, args: rp.remote_node_device_create_xml_args) -> rp.remote_node_device_create_xml_ret:
+    wv.check_flags(args.flags, NODE_DEVICE_CREATE_VALIDATE, "virNodeDeviceCreateXML")
+    dev = s.conn.create_node_device(args.xml_desc, validate=bool(args.flags & NODE_DEVICE_CREATE_VALIDATE))
+    return rp.remote_node_device_create_xml_ret(rp.remote_nonnull_node_device(dev.name))
+
+
+@serves(rp.REMOTE_PROC_NODE_DEVICE_DESTROY, "node_device_destroy")
+def device_destroy(s: Session, args: rp.remote_node_device_destroy_args) -> None:
+    NodeDevice(s.conn, args.name).destroy()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyvirt.errors import ErrorDomain, InvalidArgumentError, NoNodeDeviceError, XMLError
+from pyvirt.errors import ErrorDomain, InternalError, InvalidArgumentError, NoNodeDeviceError, XMLError
 from pyvirt.types import NODE_DEVICE_CAP_NAMES, NodeDeviceCap
 from pyvirt_test import defaults
 from pyvirt_test.sidetables import node_file_elements, side_table
@@ -100,6 +100,85 @@ class NodeDeviceCalls:
     def node_device_list_caps(self, name: str) -> list[str]:
         with self._state.lock:
             return list(self._device(name).caps)
+
+    def node_device_create_xml(self, xml: str, validate: bool) -> str:
+        """libvirt's mock of a vHBA: the document must name FC WWNs and a vport-capable
+        parent; the new device is a copy of ``scsi_host11`` named ``scsi_host12`` with those
+        WWNs (host number and parent stay scsi_host11's, as libvirt 9.0's mock leaves them)."""
+        from lxml import etree
+
+        from pyvirt.xml.canonical import serialize
+        from pyvirt.xml.parser import parse_document
+
+        root = parse_document(xml, kind="device")
+        if root.tag != "device":
+            raise XMLError(f"XML error: expecting root element of 'device', not '{root.tag}'", domain=ErrorDomain.XML)
+        label = (root.findtext("name") or "").strip() or "new device"
+        fc_host = root.find("capability[@type='scsi_host']/capability[@type='fc_host']")
+        if fc_host is None:
+            raise InternalError("internal error: Device is not a fibre channel HBA", domain=ErrorDomain.NODEDEV)
+        wwns = []
+        for tag in ("wwnn", "wwpn"):
+            value = (fc_host.findtext(tag) or "").strip()
+            if not value:
+                raise InternalError(
+                    f"internal error: no {tag.upper()} supplied for '{label}', and auto-generation failed",
+                    domain=ErrorDomain.NODEDEV,
+                )
+            wwns.append(value)
+        with self._state.lock:
+            devices = self._devices()
+            self._vport_parent(devices, (root.findtext("parent") or "").strip() or None, label)
+            model = devices.get("scsi_host11")
+            if model is None:
+                raise NoNodeDeviceError(
+                    "Node device not found: no node device with matching name 'scsi_host11'", domain=ErrorDomain.TEST
+                )
+            copy = etree.fromstring(model.xml.encode())
+            name_el = copy.find("name")
+            assert name_el is not None
+            name_el.text = "scsi_host12"
+            copied_fc = copy.find("capability[@type='scsi_host']/capability[@type='fc_host']")
+            if copied_fc is not None:
+                for tag, value in zip(("wwnn", "wwpn"), wwns, strict=True):
+                    found = copied_fc.find(tag)
+                    if found is not None:
+                        found.text = value
+            device = _device(etree.fromstring(serialize(copy).encode()))
+            devices[device.name] = device
+            return device.name
+
+    def _vport_parent(self, devices: dict[str, _Device], parent: str | None, label: str) -> _Device:
+        """The parent host a vHBA is created on (virNodeDeviceObjListGetParentHost)."""
+        if parent is None:
+            for device in devices.values():
+                if device.bits & NodeDeviceCap.VPORTS:
+                    return device
+            raise InternalError("internal error: Could not find any vport capable device", domain=ErrorDomain.NODEDEV)
+        found = devices.get(parent)
+        if found is None:
+            raise InternalError(
+                f"internal error: Could not find parent device for '{label}'", domain=ErrorDomain.NODEDEV
+            )
+        if not found.bits & NodeDeviceCap.VPORTS:
+            raise InternalError(
+                f"internal error: Parent device {parent} is not capable of vport operations",
+                domain=ErrorDomain.NODEDEV,
+            )
+        return found
+
+    def node_device_destroy(self, name: str) -> None:
+        """Remove a vHBA.  A device without FC WWNs is left in place and the call succeeds, as
+        libvirt 9.0's test driver does (it reports the problem but returns success)."""
+        with self._state.lock:
+            device = self._device(name)
+            if not device.bits & NodeDeviceCap.FC_HOST:
+                return
+            if device.parent is None or device.parent not in self._devices():
+                raise InternalError(
+                    f"internal error: cannot find parent '{device.parent}' definition", domain=ErrorDomain.TEST
+                )
+            del self._devices()[name]
 
 
 def _device(root: etree._Element) -> _Device:

@@ -67,7 +67,7 @@ MODULES: dict[str, str] = {
         "lxc": "lxc-enter-namespace",
         "interface": "iface-list iface-dumpxml iface-name iface-mac iface-define iface-undefine iface-start "
         "iface-destroy iface-begin iface-commit iface-rollback",
-        "nodedev": "nodedev-list nodedev-dumpxml",
+        "nodedev": "nodedev-list nodedev-dumpxml nodedev-create nodedev-destroy",
         "schedinfo": "schedinfo",
         "screenshot": "screenshot",
         "checkpoint": "checkpoint-create checkpoint-create-as checkpoint-list checkpoint-dumpxml checkpoint-parent "

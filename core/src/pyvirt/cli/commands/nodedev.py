@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyvirt.cli.commands import NODEDEV, command
 from pyvirt.cli.context import Ctl
-from pyvirt.cli.errors import CommandError, failing
+from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, data, flag, string
 
 
@@ -63,3 +63,36 @@ def nodedev_dumpxml(ctl: Ctl, args: Args) -> None:
     with failing():
         xml = device.xml()
     ctl.output.print(xml.rstrip("\n"))
+
+
+@command(
+    "nodedev-create",
+    NODEDEV,
+    "create a device defined by an XML file on the node",
+    "Create a device on the node.  Note that this command creates devices on the physical host that can "
+    "then be assigned to a virtual machine.",
+    data("file", "file containing an XML description of the device", complete="file"),
+    flag("validate", "validate the XML against the schema"),
+)
+def nodedev_create(ctl: Ctl, args: Args) -> None:
+    path = args.req("file")
+    xml = read_file(path)
+    with failing(f"Failed to create node device from {path}"):
+        device = ctl.conn.create_node_device(xml, validate=args.flag("validate"))
+    ctl.output.extra(f"Node device {device.name} created from {path}")
+
+
+@command(
+    "nodedev-destroy",
+    NODEDEV,
+    "destroy (stop) a device on the node",
+    "Destroy a device on the node.  Note that this command destroys devices on the physical host",
+    data("device", "device name or wwn pair in 'wwnn,wwpn' format", complete="nodedev"),
+)
+def nodedev_destroy(ctl: Ctl, args: Args) -> None:
+    name = args.req("device")
+    with failing(f"Could not find matching device '{name}'"):
+        device = ctl.conn.lookup_node_device_by_name(name)
+    with failing(f"Failed to destroy node device '{name}'"):
+        device.destroy()
+    ctl.output.extra(f"Destroyed node device '{name}'")
