@@ -9,6 +9,12 @@ depends on ``proxy=``:
 * ``netcat``: ``nc -U SOCKET`` (``netcat=`` names another binary), which also reaches libvirtd;
 * ``auto`` (the default): the helper when the far side has it, else netcat.  An explicit
   ``netcat=`` means netcat, since only netcat takes that parameter.
+
+``mode=`` is checked with the other socket rules (:func:`pyvirt.remote.target.check_mode`):
+over ssh only the one daemon's socket is reachable, as in libvirt, which refuses ``direct``
+here unless ``socket=`` is given.  ``sshauth=`` (like ``known_hosts_verify=``) belongs to
+libvirt's libssh transports; over ``+ssh`` libvirt consumes it and the ssh binary
+authenticates as the user's ssh configuration says, and so does pyvirt.
 """
 
 from __future__ import annotations

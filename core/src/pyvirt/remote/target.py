@@ -8,7 +8,11 @@ they are tested without a socket:
 * the far side opens the URI with the transport, user, host, port and the parameters only the
   client reads (``socket``, ``no_verify``...) removed, unless ``name=`` says what to open;
 * unix sockets default to pyvirtd's (``/run/pyvirt/pyvirt-sock``, ``-ro`` for read-only
-  opens); ``socket=`` names another one, such as libvirtd's ``/run/libvirt/libvirt-sock``.
+  opens); ``socket=`` names another one, such as libvirtd's ``/run/libvirt/libvirt-sock``;
+* ``mode=`` (``auto``, ``legacy``, ``direct``) chooses between libvirt's one daemon and its
+  per-driver daemons.  pyvirt has one daemon, pyvirtd, which ``auto`` and ``legacy`` reach;
+  ``direct`` is refused where it would pick a socket (as libvirt refuses it for ssh, whose far
+  side it cannot probe), and changes nothing once ``socket=`` names the socket, as in libvirt.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from pyvirt.errors import ErrorDomain, URIError
+from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, UnsupportedError, URIError
 from pyvirt.uri import URI
 
 DEFAULT_SOCKET_DIR = "/run/pyvirt"
@@ -26,6 +30,9 @@ TCP_PORT = 16509
 TLS_PORT = 16514
 
 TRANSPORTS = ("tls", "unix", "ssh", "ext", "tcp", "libssh2", "libssh")
+SOCKET_TRANSPORTS = ("unix", "ssh", "libssh2", "libssh")
+"""Transports that reach a unix socket (here or on the far side), which ``mode=`` chooses."""
+MODES = ("auto", "legacy", "direct")
 
 CLIENT_PARAMS = frozenset(
     {
@@ -89,6 +96,7 @@ def resolve(uri: URI, read_only: bool) -> Target:
             f"remote_open: transport in URL not recognised (should be {'|'.join(TRANSPORTS)})",
             domain=ErrorDomain.REMOTE,
         )
+    check_mode(uri, transport)
     host = uri.host
     port = uri.port
     if transport in ("tcp", "tls"):
@@ -108,6 +116,21 @@ def resolve(uri: URI, read_only: bool) -> Target:
         read_only=read_only,
         uri=uri,
     )
+
+
+def check_mode(uri: URI, transport: str) -> None:
+    """Refuse a ``mode=`` libvirt would refuse, or one pyvirt has no daemon for (see above)."""
+    mode = uri.param("mode")
+    if mode is None:
+        return
+    if mode not in MODES:
+        raise InvalidArgumentError(f"invalid argument: Unknown remote mode '{mode}'", domain=ErrorDomain.REMOTE)
+    if mode != "direct" or transport not in SOCKET_TRANSPORTS or uri.param("socket"):
+        return
+    message = f"Operation not supported: Cannot use direct socket mode for {transport} transport"
+    if transport == "unix":  # libvirt would pick a per-driver daemon's socket here
+        message += ": pyvirt has no per-driver daemons (pyvirtd serves every driver); use mode=legacy or socket="
+    raise UnsupportedError(message, code=ErrorCode.OPERATION_UNSUPPORTED, domain=ErrorDomain.REMOTE)
 
 
 def local_daemon(uri: URI, read_only: bool) -> Target:
