@@ -217,3 +217,15 @@ def test_return_shapes(conn: libvirt.virConnect) -> None:
     assert conn.listAllNetworks(libvirt.VIR_CONNECT_LIST_NETWORKS_INACTIVE) == []
     assert [p.name() for p in conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_DIR)] == ["default-pool"]
     assert conn.listAllStoragePools(libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL) == []
+
+
+def test_open_without_uri_follows_libvirt_default_uri(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, quiet: list[Any]
+) -> None:
+    node = tmp_path / "node.xml"
+    node.write_text("<node><network><name>only</name><bridge name='b0'/></network></node>")
+    monkeypatch.setenv("LIBVIRT_DEFAULT_URI", f"test://{node}")
+    c = libvirt.open(None)
+    assert c.getURI() == f"test://{node}"
+    assert c.listNetworks() == ["only"]
+    c.close()

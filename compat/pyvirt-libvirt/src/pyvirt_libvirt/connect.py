@@ -8,6 +8,7 @@ and raise ``VIR_ERR_NO_SUPPORT``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -458,19 +459,25 @@ def _authenticator(auth: list[Any]) -> Any:
     return Authenticator(types or [], ask)
 
 
+def _default_uri(name: str | None) -> str | None:
+    """libvirt's choice for a NULL or empty name: ``$LIBVIRT_DEFAULT_URI``, else pyvirt's own
+    default (``$PYVIRT_DEFAULT_URI``, else ``test:///default``) where libvirt would probe."""
+    return name or os.environ.get("LIBVIRT_DEFAULT_URI") or None
+
+
 @api
 def open(name: str | None = None) -> virConnect:
-    return virConnect(pyvirt.open(name))
+    return virConnect(pyvirt.open(_default_uri(name)))
 
 
 @api
 def openReadOnly(name: str | None = None) -> virConnect:
-    return virConnect(pyvirt.open_read_only(name))
+    return virConnect(pyvirt.open_read_only(_default_uri(name)))
 
 
 @api
 def openAuth(uri: str | None, auth: list[Any], flags: int = 0) -> virConnect:
     authenticator = _authenticator(auth) if auth else None
     if flags & VIR_CONNECT_RO:
-        return virConnect(pyvirt.open_read_only(uri, auth=authenticator))
-    return virConnect(pyvirt.open(uri, auth=authenticator))
+        return virConnect(pyvirt.open_read_only(_default_uri(uri), auth=authenticator))
+    return virConnect(pyvirt.open(_default_uri(uri), auth=authenticator))
