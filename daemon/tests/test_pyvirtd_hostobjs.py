@@ -19,6 +19,10 @@ from pyvirt_daemon.process import DaemonProcess
 
 pytestmark = pytest.mark.needs_libvirt("virsh")
 
+VHBA_XML = (
+    "<device><parent>scsi_host1</parent><capability type='scsi_host'><capability type='fc_host'>"
+    "<wwnn>2001001b32a9da4e</wwnn><wwpn>2101001b32a9da4e</wwpn></capability></capability></device>"
+)
 IFACE_XML = "<interface type='ethernet' name='eth9'><mtu size='1500'/><mac address='52:54:00:00:00:09'/></interface>"
 
 SEQUENCES = [
@@ -30,6 +34,7 @@ SEQUENCES = [
     "iface-begin; iface-define {iface}; iface-rollback; iface-list --all; iface-commit",
     "nodedev-list",
     "nodedev-list --cap scsi_host",
+    "nodedev-create {vhba}; nodedev-dumpxml scsi_host12; nodedev-destroy scsi_host12; nodedev-destroy computer",
     "nodedev-dumpxml computer; nodedev-dumpxml scsi_host1; nodedev-dumpxml scsi_host11; nodedev-dumpxml nosuch",
     "schedinfo test; schedinfo test --weight 10; schedinfo test --set cpu_shares=3",
     "schedinfo test --config",
@@ -64,7 +69,9 @@ def _stable(text: str) -> str:
 def test_virsh_sequence_as_on_libvirt(sequence: str, pyvirtd: DaemonProcess, tmp_path: Path) -> None:
     iface = tmp_path / "iface.xml"
     iface.write_text(IFACE_XML)
-    command = sequence.format(iface=iface)
+    vhba = tmp_path / "vhba.xml"
+    vhba.write_text(VHBA_XML)
+    command = sequence.format(iface=iface, vhba=vhba)
     remote = virsh(pyvirtd.uri(), command)
     local = virsh("test:///default", command)
     assert (remote.returncode, _stable(remote.stdout), _stable(remote.stderr)) == (
@@ -114,7 +121,7 @@ calls = [
     lambda: d.checkpointCreateXML("<domaincheckpoint><name>a</name></domaincheckpoint>").getName(),
     lambda: d.checkpointCreateXML("<domaincheckpoint><name>a</name></domaincheckpoint>"),
     lambda: d.checkpointCreateXML("<domaincheckpoint><name>b</name></domaincheckpoint>").getParent().getName(),
-    lambda: [x.getName() for x in d.listAllCheckpoints(0)],
+    lambda: sorted(x.getName() for x in d.listAllCheckpoints(0)),  # libvirt: hash order
     lambda: [x.getName() for x in d.checkpointLookupByName("a").listAllChildren(0)],
     lambda: d.checkpointLookupByName("a").getParent(),
     lambda: d.checkpointLookupByName("nosuch"),
