@@ -4,7 +4,8 @@ The checks run on the document as written (before defaults), so they see what th
 wrote and can point at its line.  Messages carry the key words of libvirt's own (users search
 for them) plus the line of the offending element.  Validation with the RelaxNG schema is
 optional in libvirt and in pyvirt, so the checks also cover the few schema rules a broken
-document most often breaks (PCI address ranges, negative numbers, enumerations).
+document most often breaks (PCI address ranges, negative numbers); enumerated attributes are
+checked while the tree is filtered (:mod:`pyvirt.xml.known`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Iterable
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml._enums import ENUMS
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 
@@ -105,7 +105,6 @@ def check_domain(
                 raise _fail(f"vcpu id '{item.get('id')}' is out of range of maximum vcpu count", item)
     if "sysinfo" in top and "uuid" in top:
         _check_sysinfo(root, top["uuid"][0])
-    _check_enums(root)
     if "devices" in top:
         devices = top["devices"][0]
         _check_devices(devices, device_groups)
@@ -156,26 +155,6 @@ def _check_iothread_refs(root: etree._Element, top: dict[str, list[etree._Elemen
     for el, refs in wanted:
         for ref in sorted(r for r in refs if r not in ids):
             raise _unsupported(f"Cannot find 'iothread' : {ref}", el)
-
-
-_ENUMS_BY_TAG: dict[object, dict[str, frozenset[str]]] = {}
-for (_tag, _attr), _values in ENUMS.items():
-    _ENUMS_BY_TAG.setdefault(_tag, {})[_attr] = _values
-
-
-def _check_enums(root: etree._Element) -> None:
-    """Every enumerated attribute (the schema's value lists, :mod:`._enums`) holds a value
-    libvirt's enum knows: its parser refuses the others (``virXMLPropEnum``)."""
-    by_tag = _ENUMS_BY_TAG
-    for el in root.iter():
-        # a dict lookup per element: lxml's tag-filtered iteration is slower with 300 names
-        allowed = by_tag.get(el.tag)
-        if allowed is None:
-            continue
-        for name, values in allowed.items():
-            value = el.get(name)
-            if value is not None and value not in values:
-                raise _fail(f"Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.", el)
 
 
 def _os_detail(message: str, el: etree._Element) -> XMLError:

@@ -23,23 +23,24 @@ one (``08``, ``+8``, `` 8``) never shows in a dump: the same walk rewrites every
 schema types as an integer (``NUMBERS``) the way libvirt's ``strtol``-style readers take it
 (leading blanks, a sign, decimal digits; a leading ``0`` is octal where libvirt reads the
 attribute in base 0).  A value they would not take is left for the checks.  CPU and node sets
-(``BITMAPS``) are likewise printed in libvirt's compact form (``1,2,3`` is ``1-3``).
+(``BITMAPS``) are likewise printed in libvirt's compact form (``1,2,3`` is ``1-3``), and a
+domain's enumerated attributes (:mod:`._enums`) are checked in the same walk.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml._enums import ENUMS
 from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, TEXT
 from pyvirt.xml.parser import line_of
 
 _ANY = "*"
 _TABLES = {"domain": "domain", "network": "network", "pool": "pool", "volume": "volume"}
-_KEYS: dict[tuple[str, str], str] = {}
-
 CLOSED: dict[str, str] = {
     "domain/features": "unexpected feature '{}'",
     "domain/features/hyperv": "unsupported HyperV Enlightenment feature: {}",
@@ -56,26 +57,68 @@ _CLOSED_WHEN_ON = frozenset(("domain/features/hyperv/stimer",))
 """Closed only when the element's ``state`` is ``on`` (libvirt reads the children only then)."""
 
 
-def _child_key(key: str, tag: str) -> str:
-    found = _KEYS.get((key, tag))
-    if found is None:
-        found = key if key.rsplit("/", 1)[-1] == tag else f"{key}/{tag}"
-        _KEYS[(key, tag)] = found
-    return found
+_INT10, _INT0, _SET, _ENUM = 0, 1, 2, 3
+"""How a special attribute is read: decimal integer, base-0 integer, CPU/node set, enum."""
 
 
-_Table = dict[str, tuple[frozenset[str], frozenset[str]]]
-_Numbers = dict[str, tuple[frozenset[str], bool, frozenset[str]]]
+class _Plan(NamedTuple):
+    """Everything the walk needs for one element path, looked up once per element."""
+
+    attrs: frozenset[str] | None  # None: any attribute is read
+    kids: dict[str, str] | None  # child tag -> child path; None: any child is kept
+    text: bool  # the element holds text
+    text_int: bool  # ... and the text is an integer
+    special: dict[str, int]  # attribute -> _INT10 / _INT0 / _SET / _ENUM
+    enums: dict[str, frozenset[str]]  # attribute -> the values libvirt's enum knows
+    closed: str | None  # message when an unknown child is refused (CLOSED)
+
+
+def _child_path(key: str, tag: str) -> str:
+    """As :func:`pyvirt.xml.canonical._child_key`: a child named like its parent shares its key."""
+    return key if key.rsplit("/", 1)[-1] == tag else f"{key}/{tag}"
+
+
+def _plans(kind: str) -> dict[str, _Plan]:
+    table, numbers, bitmaps, texts = KNOWN[kind], NUMBERS[kind], BITMAPS[kind], TEXT[kind]
+    enums_by_tag: dict[str, dict[str, frozenset[str]]] = {}
+    for (tag, attr), values in ENUMS.items():
+        enums_by_tag.setdefault(tag, {})[attr] = values
+    plans: dict[str, _Plan] = {}
+    for key, (attrs, children) in table.items():
+        ints, text_int, base0 = numbers.get(key, (frozenset(), False, frozenset()))
+        special = {name: _INT0 if name in base0 else _INT10 for name in ints}
+        special.update(dict.fromkeys(bitmaps.get(key, ()), _SET))
+        enums = enums_by_tag.get(key.rsplit("/", 1)[-1], {}) if kind == "domain" else {}
+        special.update(dict.fromkeys(enums, _ENUM))
+        plans[key] = _Plan(
+            attrs=None if _ANY in attrs else attrs,
+            kids=None if _ANY in children else {tag: _child_path(key, tag) for tag in children},
+            text=key in texts,
+            text_int=text_int,
+            special=special,
+            enums=enums,
+            closed=CLOSED.get(key),
+        )
+    return plans
+
+
+_PLANS: dict[str, dict[str, _Plan]] = {}
+_ATTR_MEMO: dict[tuple[str, tuple[object, ...]], tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] = {}
+"""Memo: (path, attribute names) -> (names to drop, special names present).  Documents repeat
+the same few shapes, so each is worked out once."""
 
 
 def drop_unknown(root: etree._Element) -> None:
     """Remove from ``root``'s tree what libvirt's parser for its kind would not read, and
-    write its integers as libvirt prints them."""
+    write its integers and CPU sets as libvirt prints them."""
     tag = root.tag
     if not isinstance(tag, str) or tag not in _TABLES:
         return
     kind = _TABLES[tag]
-    _filter(root, tag, KNOWN[kind], NUMBERS[kind], BITMAPS[kind], TEXT[kind])
+    plans = _PLANS.get(kind)
+    if plans is None:
+        plans = _PLANS[kind] = _plans(kind)
+    _filter(root, tag, plans)
     for metadata in root.iterchildren("metadata"):
         _sanitize_metadata(metadata)
 
@@ -142,71 +185,62 @@ def compact_set(value: str) -> str | None:
     return found
 
 
-def _filter(
-    el: etree._Element,
-    key: str,
-    table: _Table,
-    numbers: _Numbers,
-    bitmaps: dict[str, frozenset[str]],
-    texts: frozenset[str],
-) -> None:
-    known = table.get(key)
-    if known is None:
+def _filter(el: etree._Element, key: str, plans: dict[str, _Plan]) -> None:
+    # Hot path of every parse: one plan lookup and one memo lookup per element.
+    plan = plans.get(key)
+    if plan is None:
         return  # a path the schema walk did not reach: keep everything
-    attrs, children = known
-    if not children and len(el):
+    kids = plan.kids
+    if kids is not None and not kids and len(el):
         # An element without child elements in libvirt's model keeps none; if it holds text,
         # libvirt reads its string value, the text of every descendant.
-        el.text = "".join(str(t) for t in el.itertext()) if key in texts else None
+        el.text = "".join(str(t) for t in el.itertext()) if plan.text else None
         for child in list(el):
             el.remove(child)
-    sets = bitmaps.get(key)
-    if sets is not None:
-        for name in sets:
+    names = el.keys()
+    if names:
+        sig = (key, tuple(names))
+        found = _ATTR_MEMO.get(sig)
+        if found is None:
+            attrs = plan.attrs
+            drop = tuple(str(n) for n in names if attrs is not None and n not in attrs and str(n)[0] != "{")
+            special = tuple((str(n), plan.special[str(n)]) for n in names if n in plan.special)
+            found = (drop, special)
+            if len(_ATTR_MEMO) > 50_000:
+                _ATTR_MEMO.clear()
+            _ATTR_MEMO[sig] = found
+        for name in found[0]:
+            del el.attrib[name]
+        for name, how in found[1]:
             value = el.get(name)
-            if value is not None and not _plain(value):
-                fixed = compact_set(value)
-                if fixed is None:
+            if value is None:
+                continue
+            if how == _ENUM:
+                if value not in plan.enums[name]:
+                    # virXMLPropEnum refuses a value its enum does not know
                     raise XMLError(
-                        f"invalid argument: Failed to parse bitmap '{value}'",
-                        line=line_of(el),
-                        code=ErrorCode.INVALID_ARG,
-                    )
-                if fixed:
-                    el.set(name, fixed)
-    ints = numbers.get(key)
-    if ints is not None:
-        for name in ints[0]:
-            value = el.get(name)
-            if value is not None and not _plain(value):
-                base0 = name in ints[2]
-                fixed = decimal(value, base0=base0)
-                if fixed is not None:
-                    el.set(name, fixed)
-                elif base0 and _BAD_OCTAL.match(value):
-                    raise XMLError(
-                        f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'."
-                        " Expected integer value",
+                        f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
                         line=line_of(el),
                     )
+            elif not _plain(value):
+                _special(el, name, value, how)
+    if plan.text_int:
         text = el.text
-        if ints[1] and text is not None and not _plain(text):
+        if text is not None and not _plain(text):
             fixed = decimal(text)
             if fixed is not None:
                 el.text = fixed
-    if _ANY not in attrs:
-        for attr in el.keys():
-            if attr not in attrs and str(attr)[0] != "{":
-                del el.attrib[attr]
-    open_content = _ANY in children
-    closed = CLOSED.get(key)
-    if key in _CLOSED_WHEN_ON and el.get("state") != "on":
+    if not len(el):
+        return
+    closed = plan.closed
+    if closed is not None and key in _CLOSED_WHEN_ON and el.get("state") != "on":
         closed = None
-    for child in list(el):
+    dropped = []
+    for child in el:
         ctag = child.tag
         if ctag.__class__ is not str:
             continue
-        if closed is not None and etree.QName(child).localname not in children:
+        if closed is not None and kids is not None and etree.QName(child).localname not in kids:
             line = line_of(child)
             suffix = f" (line {line})" if line is not None else ""
             raise XMLError(
@@ -214,9 +248,33 @@ def _filter(
                 line=line,
                 code=ErrorCode.CONFIG_UNSUPPORTED,
             )
-        if ctag[0] == "{":
-            continue  # namespaced: the model's namespace rule decides
-        if ctag in children:
-            _filter(child, _child_key(key, ctag), table, numbers, bitmaps, texts)
-        elif not open_content:
-            el.remove(child)
+        if kids is None:
+            continue
+        child_key = kids.get(ctag)
+        if child_key is not None:
+            _filter(child, child_key, plans)
+        elif ctag[0] != "{":
+            dropped.append(child)  # namespaced ones are left to the model's namespace rule
+    for child in dropped:
+        el.remove(child)
+
+
+def _special(el: etree._Element, name: str, value: str, how: int) -> None:
+    """Rewrite (or refuse) one integer or CPU-set attribute not already in printed form."""
+    if how == _SET:
+        fixed = compact_set(value)
+        if fixed is None:
+            raise XMLError(
+                f"invalid argument: Failed to parse bitmap '{value}'", line=line_of(el), code=ErrorCode.INVALID_ARG
+            )
+        if fixed:
+            el.set(name, fixed)
+        return
+    fixed = decimal(value, base0=how == _INT0)
+    if fixed is not None:
+        el.set(name, fixed)
+    elif how == _INT0 and _BAD_OCTAL.match(value):
+        raise XMLError(
+            f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'. Expected integer value",
+            line=line_of(el),
+        )
