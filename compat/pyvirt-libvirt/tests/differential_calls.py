@@ -35,13 +35,13 @@ def show(label: str, call: Callable[[], Any]) -> None:
 
 def main() -> None:
     libvirt.registerErrorHandler(handler, "ctx")
-    conn = libvirt.open("test:///default")
+    conn = libvirt.open(sys.argv[1] if len(sys.argv) > 1 else "test:///default")
     dom = conn.lookupByName("test")
     net = conn.networkLookupByName("default")
     pool = conn.storagePoolLookupByName("default-pool")
     show("getVersion", libvirt.getVersion)
     show("getType", conn.getType)
-    show("getURI", conn.getURI)
+    show("getURI", lambda: conn.getURI().split("+")[0].split(":")[0])
     show("getInfo", conn.getInfo)
     show("getLibVersion", conn.getLibVersion)
     show("isAlive", conn.isAlive)
