@@ -108,6 +108,21 @@ def test_interval_zero_stops_the_pings(daemon: DaemonProcess) -> None:
         conn.close()
 
 
+def test_pings_turned_on_again_find_a_stopped_daemon_dead(daemon: DaemonProcess) -> None:
+    """Off, idle for a while (the background reader then has no deadline), on again: the new
+    schedule applies without waiting for the daemon to say anything first."""
+    conn = pyvirt.open(daemon.uri())
+    try:
+        assert conn.set_keepalive(0, 0) is True
+        time.sleep(0.5)
+        assert conn.set_keepalive(0.3, 1) is True
+        raised = _call_while_stopped(conn, daemon)
+        assert isinstance(raised, ConnectionLostError), raised
+        assert "no reply to 1 keepalive requests in 0.3 s intervals" in str(raised)
+    finally:
+        conn.close()
+
+
 def test_bad_values_are_refused_and_the_connection_stays_usable(daemon: DaemonProcess) -> None:
     with pyvirt.open(daemon.uri()) as conn:
         with pytest.raises(InvalidArgumentError, match="count -1"):

@@ -41,6 +41,7 @@ from pyvirt.remote.transport import Transport
 from pyvirt.remote.wire_values import error_from_wire
 from pyvirt.rpc import keepalive_protocol as kp
 from pyvirt.rpc import remote_protocol as rp
+from pyvirt.rpc.keepalive import Action, KeepAlive
 from pyvirt.rpc.message import (
     FRAME_MIN,
     LEN_SIZE,
@@ -75,6 +76,9 @@ _NO_MORE_EVENTS = 1 << 62  # the event thread has ended: nothing left to wait fo
 _REPLY_TYPES = (MessageType.REPLY, MessageType.REPLY_WITH_FDS)
 _IDLE_AFTER = 0.05
 """Seconds without calls after which the background thread watches the socket itself."""
+_RESCHEDULE = 1.0
+"""Longest wait on an idle socket: a keepalive schedule set meanwhile (by the open's handshake,
+or ``set_keepalive``) applies within this, even if the server never says a word."""
 _PAUSED_PING = 1.0
 """Seconds between PINGs while the socket waits for a slow stream reader (servers drop a silent
 client after some seconds: libvirt's default is 5 s x 5)."""
@@ -157,12 +161,9 @@ class RPCClient:
         self._programs = {program: version}  # whose replies this client accepts
         self._dead: str | None = None
         self._closing = False
-        self._last_rx = time.monotonic()
-        self._last_call = self._last_rx
+        self._last_call = time.monotonic()
         self._stopped = threading.Event()
-        self._ka_interval = 0.0
-        self._ka_count = 0
-        self._ka_sent = 0
+        self._keepalive = KeepAlive(0, 0)  # off until the open's handshake starts it
         self._paused_ping = 0.0
         self._events: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
         self._event_thread: threading.Thread | None = None
@@ -362,8 +363,7 @@ class RPCClient:
         if not chunk:
             self._die("end of file from the server", CloseReason.EOF)
             return
-        self._last_rx = _monotonic()
-        self._ka_sent = 0
+        self._keepalive.received(_monotonic())
         frames = self._frames
         if own is not None and not frames.careful and not frames.pending and len(chunk) >= FRAME_MIN:
             # The usual case, one caller at a time: the chunk is exactly the reply it waits for.
@@ -594,10 +594,11 @@ class RPCClient:
 
     def start_keepalive(self, interval: float, count: int) -> None:
         """PING the server after ``interval`` seconds of silence; after ``count`` unanswered PINGs
-        (``interval * (count + 1)`` seconds without a byte) the connection is declared dead."""
-        self._ka_interval = interval
-        self._ka_count = count
-        self._last_rx = time.monotonic()
+        (``interval * (count + 1)`` seconds without a byte) the connection is declared dead;
+        ``interval <= 0``: no PINGs.  New values replace the running schedule."""
+        keepalive = KeepAlive(interval, count)
+        keepalive.start(time.monotonic())
+        self._keepalive = keepalive
 
     def _send_raw(self, packet: bytes) -> None:
         """Send from the reader or the I/O thread: a failure kills the connection, never raises."""
@@ -609,21 +610,18 @@ class RPCClient:
 
     def _keepalive_due(self) -> float | None:
         """Seconds until the next keepalive step, or None while keepalive is off."""
-        if self._ka_interval <= 0:
-            return None
-        return max(0.0, self._last_rx + self._ka_interval * (self._ka_sent + 1) - time.monotonic())
+        return self._keepalive.due(time.monotonic())
 
     def _keepalive_step(self) -> None:
-        if self._keepalive_due() != 0.0:
-            return
-        if self._ka_sent >= self._ka_count:
+        keepalive = self._keepalive
+        action = keepalive.tick(time.monotonic())
+        if action is Action.DEAD:
             self._die(
-                f"no reply to {self._ka_count} keepalive requests in {self._ka_interval:g} s intervals",
+                f"no reply to {keepalive.count} keepalive requests in {keepalive.interval:g} s intervals",
                 CloseReason.KEEPALIVE,
             )
-            return
-        self._ka_sent += 1
-        self._send_raw(keepalive_ping())
+        elif action is Action.PING:
+            self._send_raw(keepalive_ping())
 
     def _io_main(self) -> None:
         try:
@@ -652,7 +650,7 @@ class RPCClient:
             if self._stream_backlog():
                 self._while_paused(due)
                 continue
-            if not self._transport.wait_readable(due):
+            if not self._transport.wait_readable(_RESCHEDULE if due is None else min(due, _RESCHEDULE)):
                 self._keepalive_step()
                 continue
             with self._lock:
@@ -686,8 +684,7 @@ class RPCClient:
         if not self._transport.wait_readable(0):
             self._keepalive_step()
             return
-        self._last_rx = now
-        self._ka_sent = 0
+        self._keepalive.received(now)
         if now - self._paused_ping >= _PAUSED_PING:
             self._paused_ping = now
             self._send_raw(keepalive_ping())
