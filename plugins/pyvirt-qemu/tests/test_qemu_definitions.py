@@ -47,12 +47,40 @@ def test_q35_puts_pcie_devices_behind_root_ports(conn: pyvirt.Connection, root: 
     dom = conn.define_domain(domain_xml("q35", root / "d.img", machine="q35"))
     devs = node(etree.fromstring(dom.xml(inactive=True).encode()), "devices")
     ports = devs.findall("controller[@model='pcie-root-port']")
-    assert len(ports) == 3  # usb (qemu-xhci), virtio disk, balloon
-    assert _addr(ports[0]) == ("0x00", "0x02", "0x0")
+    assert len(ports) == 4  # usb (qemu-xhci), virtio disk, balloon, and libvirt's spare for hot-plug
+    assert _addr(ports[0]) == ("0x00", "0x01", "0x0")  # no video: slot 1 is free, as in libvirt
     assert node(ports[0], "address").get("multifunction") == "on"
     assert _addr(node(devs, "controller[@type='sata']")) == ("0x00", "0x1f", "0x2")
     buses = {_addr(node(devs, tag))[0] for tag in ("disk", "memballoon", "controller[@type='usb']")}
     assert buses == {"0x01", "0x02", "0x03"}
+
+
+def test_q35_conventional_pci_devices_go_behind_a_pcie_to_pci_bridge(conn: pyvirt.Connection, root: Path) -> None:
+    """libvirt's layout (its qemuxml2xmloutdata virtio-transitional and q35-headless cases): the
+    first conventional device adds a root port and a pcie-to-pci-bridge behind it, and those
+    devices take the bridge's slots from 1; PCIe devices each get a root port; a spare follows."""
+    nics = "".join(
+        f"<interface type='user'><mac address='52:54:00:00:00:0{i}'/><model type='{m}'/></interface>"
+        for i, m in enumerate(("rtl8139", "e1000", "virtio"))
+    )
+    extra = nics + "<watchdog model='i6300esb'/><video><model type='cirrus'/></video>"
+    dom = conn.define_domain(domain_xml("bridged35", machine="q35", extra=extra))
+    devs = node(etree.fromstring(dom.xml(inactive=True).encode()), "devices")
+    pci = {c.get("index"): c for c in devs.iterfind("controller[@type='pci']")}
+    assert [pci[i].get("model") for i in sorted(pci, key=int)] == [
+        "pcie-root", "pcie-root-port", "pcie-to-pci-bridge", "pcie-root-port", "pcie-root-port", "pcie-root-port",
+        "pcie-root-port",
+    ]  # fmt: skip
+    assert node(pci["2"], "model").get("name") == "pcie-pci-bridge"
+    assert _addr(pci["2"]) == ("0x01", "0x00", "0x0")  # the bridge sits in its own root port
+    assert _addr(node(devs, "video")) == ("0x00", "0x01", "0x0")  # primary video first
+    assert [_addr(pci[i]) for i in ("1", "3", "4", "5", "6")] == [("0x00", "0x02", f"0x{f}") for f in range(5)]
+    nic_addrs = [_addr(n) for n in devs.iterfind("interface")]
+    assert nic_addrs == [("0x02", "0x01", "0x0"), ("0x02", "0x02", "0x0"), ("0x03", "0x00", "0x0")]
+    assert _addr(node(devs, "watchdog")) == ("0x02", "0x03", "0x0")
+    dom.start()  # QEMU takes the topology
+    assert dom.state()[0] == pyvirt.DomainState.RUNNING
+    dom.destroy()
 
 
 def test_command_line_core_options(conn: pyvirt.Connection, root: Path) -> None:

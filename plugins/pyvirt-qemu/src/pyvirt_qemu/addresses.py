@@ -9,10 +9,12 @@ at .3), slot 2 the primary video card, then one slot per device from 3 in libvir
 interfaces, controllers, virtio disks, balloon, RNG, watchdog, secondary video.
 
 ``q35``: slot 1 is the primary video, 0x1f the ICH9 (LPC, SATA at .2, SMBus at .3); every
-PCI Express device gets its own ``pcie-root-port`` (ports packed as functions of slot 2, 3...)
-and sits in slot 0 behind it, so it can be unplugged alone.  Conventional PCI devices (e1000,
-rtl8139, i6300esb) are placed directly on the root complex, where libvirt would add a
-PCIe-to-PCI bridge instead.
+PCI Express device gets its own ``pcie-root-port`` (ports packed as functions of the first free
+slots) and sits in slot 0 behind it, so it can be unplugged alone.  Conventional PCI devices
+(e1000, rtl8139, i6300esb...) go behind a ``pcie-to-pci-bridge`` (slots 1..31), which libvirt
+adds, with a root port of its own, the first time one is needed.  A new domain whose topology
+libvirt made up gets one spare, empty root port for hot-plug.  Controllers are numbered in the
+order they are added, as libvirt numbers them.
 """
 
 from __future__ import annotations
@@ -99,31 +101,77 @@ def _fixed_q35(devices: etree._Element, used: set[Slot]) -> None:
 def _assign_q35(
     devices: etree._Element, pending: list[etree._Element], used: set[Slot], model: dict[etree._Element, str]
 ) -> None:
-    indexes = [int(c.get("index", "0")) for c in devices.iterchildren("controller") if c.get("type") == "pci"]
-    next_index = max(indexes, default=0) + 1
-    ports = _root_port_positions(used)
+    pci = [c for c in devices.iterchildren("controller") if c.get("type") == "pci"]
+    made_up = max((int(c.get("index", "0")) for c in pci), default=0) <= 0
+    topology = _Q35Topology(devices, used, max((int(c.get("index", "0")) for c in pci), default=0) + 1)
+    bridge = next((c for c in pci if c.get("model") == "pcie-to-pci-bridge"), None)
+    bridge_bus = int(bridge.get("index", "0")) if bridge is not None else None
     for el in pending:
         if model[el] in PCIE_DEVICES:
-            where = next(ports)
-            used.add(where)
-            port = etree.Element("controller", type="pci", index=str(next_index), model="pcie-root-port")
-            etree.SubElement(port, "model", name="pcie-root-port")
-            etree.SubElement(
-                port, "target", chassis=str(next_index), port=f"0x{0x10 + (where[1] - 2) * 8 + where[2]:x}"
-            )
-            set_pci_address(port, where, multifunction=where[2] == 0)
-            _insert_controller(devices, port)
-            set_pci_address(el, (next_index, 0, 0))
-            next_index += 1
-        else:
-            slot = next(s for s in range(3, 0x1F) if all((0, s, f) not in used for f in range(8)))
-            used.add((0, slot, 0))
-            set_pci_address(el, (0, slot, 0))
+            set_pci_address(el, (topology.root_port(), 0, 0))
+            continue
+        if bridge_bus is None:
+            bridge_bus = topology.bridge()
+        slot = next(s for s in range(1, 32) if (bridge_bus, s, 0) not in used)
+        used.add((bridge_bus, slot, 0))
+        set_pci_address(el, (bridge_bus, slot, 0))
+    if made_up and topology.added:
+        topology.root_port()  # the spare, for hot-plug
+    _mark_multifunction(devices, used)
+
+
+class _Q35Topology:
+    """Adds PCIe controllers to a q35 guest, numbered and placed as libvirt does."""
+
+    def __init__(self, devices: etree._Element, used: set[Slot], next_index: int) -> None:
+        self._devices = devices
+        self._used = used
+        self._ports = _root_port_positions(used)
+        self.next_index = next_index
+        self.added = False
+
+    def root_port(self) -> int:
+        """A new pcie-root-port on the root complex; returns its bus number."""
+        index, where = self.next_index, next(self._ports)
+        self._used.add(where)
+        port = etree.Element("controller", type="pci", index=str(index), model="pcie-root-port")
+        etree.SubElement(port, "model", name="pcie-root-port")
+        etree.SubElement(port, "target", chassis=str(index), port=f"0x{where[1] * 8 + where[2]:x}")
+        set_pci_address(port, where)
+        _insert_controller(self._devices, port)
+        self.next_index += 1
+        self.added = True
+        return index
+
+    def bridge(self) -> int:
+        """A pcie-to-pci-bridge behind a root port of its own; returns its bus number."""
+        port = self.root_port()
+        index = self.next_index
+        bridge = etree.Element("controller", type="pci", index=str(index), model="pcie-to-pci-bridge")
+        etree.SubElement(bridge, "model", name="pcie-pci-bridge")
+        set_pci_address(bridge, (port, 0, 0))
+        self._used.add((port, 0, 0))
+        _insert_controller(self._devices, bridge)
+        self.next_index += 1
+        return index
+
+
+def _mark_multifunction(devices: etree._Element, used: set[Slot]) -> None:
+    """Function 0 of a root-complex slot whose other functions are in use says so (libvirt sets
+    ``multifunction='on'`` there, and QEMU needs it to see the other functions)."""
+    for el in devices.iterchildren("controller"):
+        where = pci_address(el)
+        if el.get("model") != "pcie-root-port" or where is None or where[0] != 0 or where[2] != 0:
+            continue
+        if any((0, where[1], f) in used for f in range(1, 8)):
+            addr = el.find("address")
+            assert addr is not None
+            addr.set("multifunction", "on")
 
 
 def _root_port_positions(used: set[Slot]) -> Iterator[Slot]:
-    """Functions 0..7 of slot 2, then of the next slots whose function 0 is still free."""
-    for slot in range(2, 0x1F):
+    """Functions 0..7 of the first slot whose function 0 is free, then of the next such slots."""
+    for slot in range(1, 0x1F):
         if (0, slot, 0) in used:
             continue
         for function in range(8):

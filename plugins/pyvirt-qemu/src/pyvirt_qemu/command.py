@@ -192,6 +192,8 @@ def _controller(el: etree._Element, name: str, q35: bool) -> list[str]:
         port = target.get("port", "0x10") if target is not None else "0x10"
         chassis = target.get("chassis", el.get("index", "1")) if target is not None else el.get("index", "1")
         return _device("pcie-root-port", f"port={port}", f"chassis={chassis}", f"id={name}", *_bus_of(el, q35))
+    if el.get("model") == "pcie-to-pci-bridge":
+        return _device("pcie-pci-bridge", f"id={name}", *_bus_of(el, q35))
     if kind is None:
         return []
     return _device(kind, f"id={name}", *_bus_of(el, q35))

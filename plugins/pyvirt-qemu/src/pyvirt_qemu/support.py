@@ -169,7 +169,7 @@ def _check_device(dev: etree._Element, q35: bool) -> None:
             raise UnsupportedConfigError(f"USB controller model '{model}' is not supported by the QEMU driver yet")
         if kind == "scsi" and model not in (None, "virtio-scsi"):
             raise UnsupportedConfigError(f"SCSI controller model '{model}' is not supported by the QEMU driver yet")
-        if kind == "pci" and model not in (None, "pci-root", "pcie-root", "pcie-root-port"):
+        if kind == "pci" and model not in (None, "pci-root", "pcie-root", "pcie-root-port", "pcie-to-pci-bridge"):
             raise UnsupportedConfigError(f"PCI controller model '{model}' is not supported by the QEMU driver yet")
         if kind not in ("usb", "scsi", "pci", "ide", "sata", "virtio-serial"):
             raise UnsupportedConfigError(f"controller type '{kind}' is not supported by the QEMU driver yet")
