@@ -66,7 +66,7 @@ def test_q35_conventional_pci_devices_go_behind_a_pcie_to_pci_bridge(conn: pyvir
     extra = nics + "<watchdog model='i6300esb'/><video><model type='cirrus'/></video>"
     dom = conn.define_domain(domain_xml("bridged35", machine="q35", extra=extra))
     devs = node(etree.fromstring(dom.xml(inactive=True).encode()), "devices")
-    pci = {c.get("index"): c for c in devs.iterfind("controller[@type='pci']")}
+    pci = {c.get("index", ""): c for c in devs.iterfind("controller[@type='pci']")}
     assert [pci[i].get("model") for i in sorted(pci, key=int)] == [
         "pcie-root", "pcie-root-port", "pcie-to-pci-bridge", "pcie-root-port", "pcie-root-port", "pcie-root-port",
         "pcie-root-port",
