@@ -177,3 +177,17 @@ def test_an_authorization_name_other_than_the_login_is_refused(daemon: DaemonPro
 
     with pytest.raises(PyvirtError, match="authorization name 'root' differs from authentication name 'fred'"):
         pyvirt.open(daemon.uri(), auth=Authenticator([1, 2, 5], answer))
+
+
+def test_the_docs_example_logs_in(daemon: DaemonProcess, empty_auth_conf: Path) -> None:
+    """docs/remote.md's credential-callback example, run against this daemon."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "remote.md").read_text()
+    (example,) = [b for b in re.findall(r"```python\n(.*?)```", doc, re.S) if "Authenticator(kinds, answer)" in b]
+    asked: list[str] = []
+    namespace: dict[str, Any] = {"read_secret": lambda prompt: asked.append(prompt) or PASSWORD}
+    exec(example.replace("/run/pyvirt/pyvirt-sock", str(daemon.socket)), namespace)
+    with namespace["conn"] as conn:
+        assert [d.name for d in conn.list_domains()] == ["test"]
+    assert asked == ["Please enter your password"]
