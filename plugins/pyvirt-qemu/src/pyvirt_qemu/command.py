@@ -16,6 +16,7 @@ from lxml import etree
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import cpu, devices
 from pyvirt_qemu.addresses import pci_address
+from pyvirt_qemu.hostcpu import HostCPU
 from pyvirt_qemu.probe import EmulatorCaps
 from pyvirt_qemu.support import QEMU_NS, VIDEO_MODELS, WATCHDOG_ACTIONS, WATCHDOG_MODELS
 
@@ -37,9 +38,16 @@ def escape(value: str) -> str:
     return value.replace(",", ",,")
 
 
-def build(dfn: DomainDef, caps: EmulatorCaps, emulator: str, monitor_fd: int, disk_paths: Mapping[str, str]) -> Command:
+def build(
+    dfn: DomainDef,
+    caps: EmulatorCaps,
+    emulator: str,
+    monitor_fd: int,
+    disk_paths: Mapping[str, str],
+    host_cpu: HostCPU | None = None,
+) -> Command:
     """The command line for ``dfn``; ``disk_paths`` maps each disk's target to its host file
-    (volumes resolved through their pool)."""
+    (volumes resolved through their pool); ``host_cpu`` is what ``host-model`` means here."""
     root = dfn.root
     machine = root.find("os/type")
     assert machine is not None
@@ -56,7 +64,7 @@ def build(dfn: DomainDef, caps: EmulatorCaps, emulator: str, monitor_fd: int, di
         "-S",
         "-machine", ",".join(machine_opts),
         "-accel", accel,
-        "-cpu", cpu.cpu_argument(root.find("cpu"), caps, accel),
+        "-cpu", cpu.cpu_argument(root.find("cpu"), caps, accel, host_cpu),
         "-m", f"size={dfn.memory_kib}k",
         "-smp", cpu.topology(root.find("cpu"), dfn.vcpus, dfn.current_vcpus),
         "-uuid", dfn.uuid,

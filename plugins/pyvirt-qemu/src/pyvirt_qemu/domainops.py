@@ -19,7 +19,7 @@ from pyvirt.errors import ErrorDomain, InvalidArgumentError, OperationInvalidErr
 from pyvirt.files import remove
 from pyvirt.types import BlockStats, DomainRef, InterfaceStats
 from pyvirt.xml.canonical import serialize
-from pyvirt_qemu import lifecycle, probe, process, saving
+from pyvirt_qemu import hostcpu, lifecycle, probe, process, saving
 from pyvirt_qemu.domain import DomainObj
 from pyvirt_qemu.prepare import ARCH, DEFAULT_EMULATOR
 
@@ -153,7 +153,13 @@ class DomainOpsCalls:
         _enum(os_el, "firmware", [])
         cpu = etree.SubElement(root, "cpu")
         etree.SubElement(cpu, "mode", name="host-passthrough", supported="no")
-        etree.SubElement(cpu, "mode", name="host-model", supported="yes")
+        host_model = etree.SubElement(cpu, "mode", name="host-model", supported="yes")
+        host = hostcpu.host_cpu(binary, self.drv.layout.cache) if kind == "kvm" else None
+        if host is not None:
+            etree.SubElement(host_model, "model", fallback="forbid").text = host.model
+            for policy, names in (("require", host.require), ("disable", host.disable)):
+                for name in names:
+                    etree.SubElement(host_model, "feature", policy=policy, name=name)
         custom = etree.SubElement(cpu, "mode", name="custom", supported="yes")
         for model, missing in sorted(caps.cpu_unavailable.items()):
             usable = "yes" if not missing or kind == "qemu" else "no"

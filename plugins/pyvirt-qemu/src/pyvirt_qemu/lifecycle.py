@@ -37,7 +37,7 @@ from pyvirt.types import (
     SuspendedDetail,
 )
 from pyvirt.xml.domain import DomainDef
-from pyvirt_qemu import command, layout, probe, process, support, tap, unplug
+from pyvirt_qemu import command, hostcpu, layout, probe, process, support, tap, unplug
 from pyvirt_qemu.devices import aliases
 from pyvirt_qemu.domain import DomainObj, write_status
 from pyvirt_qemu.monitor import Monitor, MonitorError
@@ -100,6 +100,9 @@ def start(
         iface.target_dev = name
     emulator = live.root.findtext("devices/emulator") or ""
     caps = probe.capabilities(emulator, drv.layout.cache)
+    cpu_el = live.root.find("cpu")
+    wants_host = cpu_el is not None and cpu_el.get("mode") == "host-model" and live.virt_type == "kvm"
+    host = hostcpu.host_cpu(emulator, drv.layout.cache) if wants_host else None
     sock_path = drv.layout.monitor_socket(live.uuid)
     if len(str(sock_path)) > layout.MAX_SOCKET_PATH:
         raise OperationFailedError(
@@ -113,7 +116,7 @@ def start(
     try:
         listener.bind(str(sock_path))
         listener.listen(1)
-        cmd = command.build(live, caps, emulator, listener.fileno(), paths)
+        cmd = command.build(live, caps, emulator, listener.fileno(), paths, host_cpu=host)
         argv = [*cmd.argv, "-pidfile", str(drv.layout.pid_file(live.name)), *extra_args]
         with open(log_path, "a") as log:
             log.write(" ".join(argv) + "\n")

@@ -19,14 +19,17 @@ import os
 import socket
 import tempfile
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyvirt.errors import ErrorDomain, OperationFailedError
 from pyvirt.files import write_atomic
 from pyvirt_qemu import process
 from pyvirt_qemu.monitor import Monitor
+
+T = TypeVar("T")
 
 PROBE_TIMEOUT = 20.0
 FORMAT = 3
@@ -74,8 +77,9 @@ _memory: dict[tuple[str, int, int], EmulatorCaps] = {}
 _lock = threading.Lock()
 
 
-def capabilities(binary: str, cache_dir: Path) -> EmulatorCaps:
-    """The capabilities of ``binary``: from memory, else the on-disk cache, else a probe."""
+def identity(binary: str) -> tuple[str, int, int]:
+    """What a cached answer about ``binary`` is keyed by: path, size and mtime (an upgrade
+    changes them); a missing or non-executable binary is the error libvirt gives."""
     try:
         st = os.stat(binary)
     except OSError as exc:
@@ -84,7 +88,12 @@ def capabilities(binary: str, cache_dir: Path) -> EmulatorCaps:
         ) from exc
     if not os.access(binary, os.X_OK):
         raise OperationFailedError(f"QEMU binary {binary} is not executable", domain=ErrorDomain.QEMU)
-    key = (binary, st.st_size, st.st_mtime_ns)
+    return (binary, st.st_size, st.st_mtime_ns)
+
+
+def capabilities(binary: str, cache_dir: Path) -> EmulatorCaps:
+    """The capabilities of ``binary``: from memory, else the on-disk cache, else a probe."""
+    key = identity(binary)
     cache_file = cache_dir / "capabilities" / (hashlib.sha256(binary.encode()).hexdigest()[:16] + ".json")
     with _lock:
         found = _memory.get(key) or _load(cache_file, key)
@@ -115,16 +124,17 @@ def _load(cache_file: Path, key: tuple[str, int, int]) -> EmulatorCaps | None:
     )
 
 
-def _probe(binary: str) -> EmulatorCaps:
-    """Run ``binary -machine none`` with KVM when it works (TCG otherwise) and query it."""
+def with_monitor(binary: str, ask: Callable[[Monitor], T], machine: str = "none", extra: Sequence[str] = ()) -> T:
+    """Run ``binary -machine none`` (or ``machine``, with ``extra`` arguments) with KVM when it
+    works (TCG otherwise) and ``ask`` its QMP monitor; the process is gone when this returns."""
     with tempfile.TemporaryDirectory(prefix="pyvirt-qemu-probe-") as tmp:
         path = os.path.join(tmp, "qmp")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(path)
         listener.listen(1)
         argv = [
-            binary, "-machine", "none", "-accel", "kvm", "-accel", "tcg", "-nodefaults", "-no-user-config",
-            "-display", "none", "-S",
+            binary, "-machine", machine, "-accel", "kvm", "-accel", "tcg", "-nodefaults", "-no-user-config",
+            "-display", "none", "-S", *extra,
             "-chardev", f"socket,id=qmp,fd={listener.fileno()},server=on,wait=off",
             "-mon", "chardev=qmp,mode=control",
         ]  # fmt: skip
@@ -134,11 +144,9 @@ def _probe(binary: str) -> EmulatorCaps:
         monitor = Monitor("probe", lambda name, data: None)
         try:
             monitor.connect(path, PROBE_TIMEOUT)
-            version = monitor.execute("query-version")
-            machines = monitor.execute("query-machines")
-            kvm = monitor.execute("query-kvm")
-            cpus = monitor.execute("query-cpu-definitions")
+            answer = ask(monitor)
             monitor.send("quit")
+            return answer
         except OperationFailedError as exc:
             tail = log.read_text(errors="replace").strip()
             raise OperationFailedError(
@@ -150,6 +158,18 @@ def _probe(binary: str) -> EmulatorCaps:
             if not process.wait_gone(pid, 5):
                 process.kill(pid)
                 process.wait_gone(pid, 5)
+
+
+def _probe(binary: str) -> EmulatorCaps:
+    def ask(monitor: Monitor) -> tuple[Any, Any, Any, Any]:
+        return (
+            monitor.execute("query-version"),
+            monitor.execute("query-machines"),
+            monitor.execute("query-kvm"),
+            monitor.execute("query-cpu-definitions"),
+        )
+
+    version, machines, kvm, cpus = with_monitor(binary, ask)
     q = version["qemu"]
     return EmulatorCaps(
         path=binary,
