@@ -9,6 +9,8 @@ completes later (a reset finishes a pending ACPI unplug in QEMU) the driver remo
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,28 @@ def test_a_pci_disk_the_guest_keeps_is_removed_when_qemu_lets_go(
     with pytest.raises(pyvirt.PyvirtError, match="vdb"):
         dom.block_stats("vdb")
     dom.destroy()
+
+
+@pytest.mark.skipif(not shutil.which("virsh"), reason="no virsh")
+def test_real_virsh_detaches_a_scsi_disk_through_pyvirtd(root: Path) -> None:
+    from pyvirt_daemon.process import DaemonProcess
+
+    daemon = DaemonProcess(root / "d").start()
+    try:
+        uri = daemon.uri(driver="qemu", path="/system")
+        scsi = _disk(_blank(root / "s.img"), "sdb", "scsi")
+        (root / "g.xml").write_text(domain_xml("served", write_disk(root / "b.img", b"X", "halt"), extra=scsi))
+        (root / "sdb.xml").write_text(scsi)
+
+        def virsh(*words: str) -> str:
+            done = subprocess.run(["virsh", "-c", uri, *words], capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{words}: {done.stderr}"
+            return done.stdout
+
+        virsh("create", str(root / "g.xml"))
+        assert "sdb" in virsh("domblklist", "served")
+        assert "Device detached successfully" in virsh("detach-device", "served", str(root / "sdb.xml"), "--live")
+        assert "sdb" not in virsh("domblklist", "served")
+        virsh("destroy", "served")
+    finally:
+        daemon.stop()
