@@ -1667,8 +1667,10 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             else:
                 needed.append(("virtio-serial", 0))
     needed = sorted(set(needed), key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
-    disk_scsi = max((int(a.get("controller", "0")) for a in _scsi_disk_addresses(devices)), default=-1)
-    hostdev_model = _hostdev_scsi_model(devices, groups.get("hostdev", ()))
+    disk_scsi, hostdev_model = -1, None
+    if "hostdev" in groups and any(ctype == "scsi" for ctype, _ in needed):
+        disk_scsi = max((int(a.get("controller", "0")) for a in _scsi_disk_addresses(devices)), default=-1)
+        hostdev_model = _hostdev_scsi_model(devices, groups["hostdev"])
     for ctype, index in needed:
         if index not in used.setdefault(ctype, set()):
             # only virDomainDefMaybeAddHostdevSCSIcontroller gives its controllers a model
