@@ -77,34 +77,21 @@ def checkpoint_create(ctl: Ctl, args: Args) -> None:
 )
 def checkpoint_create_as(ctl: Ctl, args: Args) -> None:
     from pyvirt.types import CheckpointCreateFlags
-    from pyvirt.xml.canonical import escape_attr
-
-    def text(value: str) -> str:
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    from pyvirt.xml.checkpoint import CheckpointDisk, checkpoint_document
 
     dom = ctl.domain(args.req("domain"))
-    lines = ["<domaincheckpoint>"]
-    name, description = args.get("name"), args.get("description")
-    if name is not None:
-        lines.append(f"  <name>{text(name)}</name>")
-    if description is not None:
-        lines.append(f"  <description>{text(description)}</description>")
-    specs = args.words("diskspec")
-    if specs:
-        lines.append("  <disks>")
-        for spec in specs:
-            disk, *rest = spec.split(",")
-            attrs: dict[str, str | None] = {"checkpoint": None, "bitmap": None}
-            for item in rest:
-                key, eq, value = item.partition("=")
-                if not eq or key not in attrs or attrs[key] is not None:
-                    raise CommandError(f"unable to parse diskspec: {spec}")
-                attrs[key] = value
-            extra = "".join(f" {k}='{escape_attr(v)}'" for k, v in attrs.items() if v is not None)
-            lines.append(f"    <disk name='{escape_attr(disk)}'{extra}/>")
-        lines.append("  </disks>")
-    lines.append("</domaincheckpoint>")
-    xml = "\n".join(lines) + "\n"
+    disks = []
+    for spec in args.words("diskspec"):
+        disk, *rest = spec.split(",")
+        attrs: dict[str, str | None] = {"checkpoint": None, "bitmap": None}
+        for item in rest:
+            key, eq, value = item.partition("=")
+            if not eq or key not in attrs or attrs[key] is not None:
+                raise CommandError(f"unable to parse diskspec: {spec}")
+            attrs[key] = value
+        disks.append(CheckpointDisk(disk, attrs["checkpoint"], attrs["bitmap"]))
+    with failing():
+        xml = checkpoint_document(args.get("name"), args.get("description"), disks)
     if args.flag("print-xml"):
         ctl.output.print(xml)
         return
@@ -183,12 +170,10 @@ def checkpoint_list(ctl: Ctl, args: Args) -> None:
 
 def _facts(chk: Checkpoint) -> tuple[int, str | None]:
     """(creation time, parent name) read from the checkpoint's document."""
-    from lxml import etree
-
     from pyvirt.types import CheckpointXMLFlags
+    from pyvirt.xml.checkpoint import checkpoint_facts
 
-    root = etree.fromstring(chk.xml(CheckpointXMLFlags.NO_DOMAIN).encode())
-    return int(root.findtext("creationTime") or 0), root.findtext("parent/name")
+    return checkpoint_facts(chk.xml(CheckpointXMLFlags.NO_DOMAIN))
 
 
 def _time(epoch: int) -> str:
