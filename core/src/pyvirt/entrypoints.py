@@ -54,12 +54,19 @@ def find(group: str, paths: list[str] | None = None) -> list[EntryPoint]:
                     text = f.read()
             except OSError:
                 continue
-            name, version = _name_and_version(dist_dir, dirname)
-            key = _normalise(name)
+            # Installers name the directory ``{name}-{version}`` with the name's hyphens escaped
+            # (the wheel spec), which identifies the distribution: METADATA is then read only
+            # where the group appears.  Other spellings are ambiguous and read it always.
+            stem = dirname[: -len(".dist-info")]
+            name = version = ""
+            if stem.count("-") != 1 or group in text:
+                name, version = _name_and_version(dist_dir, dirname)
+            key = _normalise(name or stem.partition("-")[0])
             if key in seen:
                 continue
             seen.add(key)
-            found.extend(_parse(text, group, name, version))
+            if group in text:
+                found.extend(_parse(text, group, name, version))
     return found
 
 
