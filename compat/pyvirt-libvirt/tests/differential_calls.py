@@ -33,6 +33,51 @@ def show(label: str, call: Callable[[], Any]) -> None:
     print(json.dumps(out, sort_keys=True, default=repr))
 
 
+AUTH_NODE = """<node>
+  <auth>
+    <user password="2147483647">marin</user>
+    <user password="87539319">srinivasa</user>
+  </auth>
+</node>"""
+
+
+def auth_cases() -> None:
+    """openAuth against a test-driver node file with an <auth> section: what the callback is
+    asked, one credential per call, and libvirt's errors for a wrong or missing answer."""
+    import os
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as node:
+        node.write(AUTH_NODE)
+    try:
+        for label, answers, types in (
+            ("auth good", {2: "srinivasa", 5: "87539319"}, [2, 5]),
+            ("auth bad password", {2: "srinivasa", 5: "2147483647"}, [2, 5]),
+            ("auth refused", {}, [2, 5]),
+            ("auth no passphrase type", {2: "marin"}, [2]),
+        ):
+            asked: list[Any] = []
+
+            def callback(creds: list[list[Any]], opaque: Any, answers: dict[int, str] = answers) -> int:
+                asked.append([c[:4] for c in creds])
+                for cred in creds:
+                    if cred[0] not in answers:
+                        return -1
+                    cred[4] = answers[cred[0]]
+                return 0
+
+            show(
+                label,
+                lambda types=types, callback=callback: (
+                    libvirt.openAuth(f"test://{node.name}", [types, callback, None], 0).getURI()
+                    == f"test://{node.name}"
+                ),
+            )
+            show(label + " asked", lambda asked=asked: asked)
+    finally:
+        os.unlink(node.name)
+
+
 def main() -> None:
     libvirt.registerErrorHandler(handler, "ctx")
     conn = libvirt.open(sys.argv[1] if len(sys.argv) > 1 else "test:///default")
@@ -115,6 +160,8 @@ def main() -> None:
     show("events", lambda: got)
     show("event deregister", lambda: [conn.domainEventDeregisterAny(0), conn.domainEventDeregisterAny(1)])
     show("event deregister unknown", lambda: conn.domainEventDeregisterAny(7))
+    if conn.getURI() == "test:///default":
+        auth_cases()
     libvirt.registerErrorHandler(None, None)
     show("default handler", lambda: conn.lookupByName("nope"))
     conn.close()
