@@ -58,7 +58,9 @@ def auth_cases() -> None:
         ):
             asked: list[Any] = []
 
-            def callback(creds: list[list[Any]], opaque: Any, answers: dict[int, str] = answers) -> int:
+            def callback(
+                creds: list[list[Any]], opaque: Any, answers: dict[int, str] = answers, asked: list[Any] = asked
+            ) -> int:
                 asked.append([c[:4] for c in creds])
                 for cred in creds:
                     if cred[0] not in answers:
