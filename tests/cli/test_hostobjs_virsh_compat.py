@@ -18,6 +18,23 @@ import pytest
 
 pytestmark = pytest.mark.needs_libvirt("virsh")
 
+IFACE_DOCS = {
+    "br.xml": "<interface type='bridge' name='br0'><start mode='onboot'/><mtu size='1500'/>"
+    "<protocol family='ipv4'><dhcp/></protocol><bridge stp='off' delay='0.01'>"
+    "<interface type='ethernet' name='eth0'><mac address='ab:bb:cc:dd:ee:ff'/></interface>"
+    "<interface type='ethernet' name='eth1'/></bridge></interface>",
+    "bond.xml": "<interface type='bond' name='bond0'><start mode='none'/><protocol family='ipv4'>"
+    "<ip address='192.168.50.7' prefix='24'/><route gateway='192.168.50.1'/></protocol>"
+    "<bond mode='active-backup'><miimon freq='100' updelay='10' carrier='ioctl'/>"
+    "<interface type='ethernet' name='eth1'><mac address='ab:bb:cc:dd:ee:fe'/></interface></bond></interface>",
+    "vlan.xml": "<interface type='vlan' name='eth0.42'><start mode='onboot'/><protocol family='ipv4'>"
+    "<dhcp peerdns='no'/></protocol><vlan tag='42'><interface name='eth0'/></vlan></interface>",
+    "eth5.xml": "<interface type='ethernet' name='eth5'><mac address='aa:bb:cc:dd:ee:00'/>"
+    "<link speed='1000' state='up'/><start mode='hotplug'/><protocol family='ipv6'><autoconf/><dhcp/>"
+    "<ip address='fe80::1' prefix='64'/></protocol><protocol family='ipv4'><ip address='10.0.0.2' prefix='8'/>"
+    "</protocol></interface>",
+    "e2.xml": "<interface type='ethernet' name='e2'/>",
+}
 VHBA_XML = """<device>
   <parent>scsi_host1</parent>
   <capability type='scsi_host'>
@@ -39,6 +56,9 @@ CASES = [
     "iface-undefine eth1; iface-list --all; iface-define nosuch.xml",
     "iface-begin; iface-begin; iface-define if.xml; iface-rollback; iface-list --all; iface-commit",
     "iface-begin; iface-commit; iface-rollback",
+    "iface-define br.xml; iface-define bond.xml; iface-define vlan.xml; iface-define eth5.xml; iface-define e2.xml; "
+    "iface-dumpxml br0; iface-dumpxml bond0; iface-dumpxml eth0.42; iface-dumpxml eth5; iface-dumpxml e2; "
+    "iface-list --all",
     "nodedev-list",
     "nodedev-list --all",
     "nodedev-list --cap scsi_host",
@@ -101,6 +121,8 @@ def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
 def test_same_as_virsh(command: str, tmp_path: Path) -> None:
     (tmp_path / "if.xml").write_text(IFACE_XML)
     (tmp_path / "vhba.xml").write_text(VHBA_XML)
+    for name, text in IFACE_DOCS.items():
+        (tmp_path / name).write_text(text)
     (tmp_path / "computer.xml").write_text(VHBA_XML.replace("scsi_host1<", "computer<"))
     (tmp_path / "vhba11.xml").write_text(VHBA_XML.replace("scsi_host1<", "scsi_host11<"))
     (tmp_path / "nowwn.xml").write_text(VHBA_XML.replace("<wwnn>2001001b32a9da4e</wwnn>", ""))

@@ -10,6 +10,7 @@ refused with "unsupported flags (0x1)".
 from __future__ import annotations
 
 import copy
+import re
 from typing import TYPE_CHECKING
 
 from pyvirt.errors import (
@@ -221,7 +222,13 @@ def format_interface(root: etree._Element) -> tuple[str, str, str]:
             out.append(copy.deepcopy(child))
     mac_el = root.find("mac") if kind == "ethernet" else None
     mac = mac_el.get("address", "") if mac_el is not None else ""
-    return name, mac, serialize(out)
+    return name, mac, _EMPTY_INTERFACE.sub(r"\1<interface \2>\n\1</interface>", serialize(out))
+
+
+_EMPTY_INTERFACE = re.compile(r"^( *)<interface (type=[^>]*?)/>$", re.MULTILINE)
+"""libvirt prints an ``<interface type=...>`` (the document, or one enslaved in a bridge or bond)
+as an open/close pair even when it has nothing inside (a VLAN's ``<interface name=...>`` stays
+empty-element)."""
 
 
 def _xml_error(message: str, domain: ErrorDomain = ErrorDomain.INTERFACE) -> XMLError:
