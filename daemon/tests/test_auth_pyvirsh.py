@@ -194,3 +194,23 @@ def test_end_of_input_is_an_empty_answer_as_in_virsh(tmp_path: Path, no_auth_con
     mine, theirs = ((r.returncode, r.stdout, r.stderr) for r in results)
     assert mine == theirs
     assert "see test XML for the correct username/password" in mine[2]
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_end_of_input_on_a_sasl_login_fails_as_in_virsh(daemon: DaemonProcess, no_auth_conf: Path) -> None:
+    """No terminal, nothing on stdin: an empty name, refused before anything is sent."""
+    results = [
+        subprocess.run(
+            [*prog, "-c", daemon.uri(), "list", "--name"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env(no_auth_conf),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for prog in (PYVIRSH, ["virsh"])
+    ]
+    mine, theirs = ((r.returncode, r.stdout, r.stderr) for r in results)
+    assert mine == theirs
+    assert "All-whitespace username" in mine[2]

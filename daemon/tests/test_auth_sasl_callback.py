@@ -31,6 +31,8 @@ CASES: dict[str, tuple[list[int], dict[int, str], bool]] = {
     "no password kind offered": ([2], {2: "fred"}, False),
     "NOECHOPROMPT is no SASL password": ([2, 7], {2: "fred", 7: PASSWORD}, False),
     "nothing offered": ([], {}, False),
+    "empty name": (DEFAULT_KINDS, {2: "", 5: PASSWORD}, False),
+    "blank name": (DEFAULT_KINDS, {2: "  ", 5: PASSWORD}, False),
 }
 
 _LIBVIRT_SIDE = """

@@ -121,7 +121,17 @@ def authenticate(call: Call, target: Target, secure: bool, auth: Authenticator |
     offered = call(rp.REMOTE_PROC_AUTH_SASL_INIT).mechlist
     if MECHANISM not in offered.split(","):
         raise _failed(f"the server offers SASL mechanisms '{offered}'; pyvirt speaks only {MECHANISM}")
-    scram = ScramClient([MECHANISM], user, password)
+    if not user:  # Cyrus SASL refuses an empty name before sending anything (a blank one it sends)
+        raise PyvirtError(
+            "authentication failed: Failed to start SASL negotiation: -1 "
+            "(SASL(-1): generic failure: All-whitespace username.)",
+            code=ErrorCode.AUTH_FAILED,
+            domain=ErrorDomain.RPC,
+        )
+    try:
+        scram = ScramClient([MECHANISM], user, password)
+    except ScramException as exc:
+        raise _failed(f"the user name or password cannot be used with {MECHANISM}: {exc}") from None
     ret = call(
         rp.REMOTE_PROC_AUTH_SASL_START,
         rp.remote_auth_sasl_start_args(MECHANISM, 0, scram.get_client_first().encode()),
