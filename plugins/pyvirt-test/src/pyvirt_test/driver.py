@@ -14,7 +14,7 @@ from pyvirt.errors import ErrorDomain, URIError
 from pyvirt.uri import URI
 from pyvirt_test import defaults
 from pyvirt_test.build import build_default_state, build_file_state
-from pyvirt_test.checkpoints import CheckpointCalls
+from pyvirt_test.checkpoints import CheckpointCalls, SnapshotCheckpointGuard
 from pyvirt_test.domains import DomainCalls
 from pyvirt_test.interfaces import InterfaceCalls
 from pyvirt_test.networks import NetworkCalls
@@ -31,6 +31,7 @@ _DEFAULT_PATH = "/default"
 
 
 class TestConnection(
+    SnapshotCheckpointGuard,
     NodeCalls,
     DomainCalls,
     SaveCalls,
