@@ -96,6 +96,7 @@ CASES = [
     "checkpoint-create test --xmlfile if.xml; checkpoint-list test --descendants; checkpoint-list test --tree --name",
     "destroy test; checkpoint-create-as test x",
     "snapshot-create-as test s1; checkpoint-create-as test x",
+    "checkpoint-create-as test c1; snapshot-create-as test s1; checkpoint-delete test c1; snapshot-create-as test s1",
     "screenshot test shot.png; screenshot nosuch",
 ]
 
