@@ -314,6 +314,50 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
     return {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}, numbers, bitmaps, frozenset(texts)
 
 
+def attribute_order(grammar: Grammar) -> dict[str, list[str]]:
+    """Path -> attribute names in the order the schema first lists them (``<ref>``s followed in
+    place): the fallback order for attributes libvirt's dumps never show (gen_order.py)."""
+    order: dict[str, list[str]] = {}
+    seen_defs: set[tuple[str, int]] = set()
+
+    def attrs_in_order(node: etree._Element, refs: frozenset[str]) -> list[str]:
+        out: list[str] = []
+        for item in node:
+            tag = item.tag
+            if not isinstance(tag, str) or tag == f"{RNG}element":
+                continue
+            if tag == f"{RNG}attribute":
+                if item.get("name"):
+                    out.append(item.get("name", ""))
+            elif tag == f"{RNG}ref":
+                ref = item.get("name", "")
+                if ref not in refs:
+                    for define in grammar.defines.get(ref, ()):
+                        out += attrs_in_order(define, refs | {ref})
+            else:
+                out += attrs_in_order(item, refs)
+        return out
+
+    pending: list[tuple[str, etree._Element]] = []
+    for start in grammar.start:
+        pending += [(name, el) for el in grammar.content(start)[1] for name in element_names(el)]
+    while pending:
+        key, el = pending.pop(0)
+        if (key, id(el)) in seen_defs:
+            continue
+        seen_defs.add((key, id(el)))
+        names = order.setdefault(key, [])
+        names += [n for n in attrs_in_order(el, frozenset()) if n not in names]
+        for child in grammar.content(el)[1]:
+            if namespaced(child):
+                continue
+            for name in element_names(child):
+                child_key = element_key(key, name)
+                if child_key.count("/") < MAX_DEPTH:
+                    pending.append((child_key, child))
+    return order
+
+
 def _names(names: frozenset[str]) -> str:
     return f"frozenset({tuple(sorted(names))!r})"
 
