@@ -74,3 +74,24 @@ def test_python3_libvirt_gets_code_and_domain(daemon: DaemonProcess) -> None:
         ["/usr/bin/python3", "-c", script, daemon.uri()], capture_output=True, text=True, timeout=60, env=env()
     )
     assert done.stdout.strip() == f"88 55 {DENIED}", done.stderr
+
+
+@pytest.mark.needs_libvirt("virsh")
+def test_a_refused_open_names_the_driver_of_the_uri(tmp_path: Path) -> None:
+    """Before CONNECT_OPEN there is no connection yet: the driver is the one the URI names."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[[rule]]\nuid = 0\nallow = ["domain.*"]\n')  # no connect.getattr
+    with DaemonProcess(tmp_path / "node", {"access_policy": str(policy)}) as d:
+        runs = [
+            subprocess.run(
+                [*prog, "-c", d.uri(), "list"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=env(),
+                stdin=subprocess.DEVNULL,
+            )
+            for prog in (["virsh"], [sys.executable, "-m", "pyvirt.cli"])
+        ]
+    theirs, mine = ((r.returncode, r.stdout, r.stderr) for r in runs)
+    assert theirs == mine == (1, "", f"error: failed to connect to the hypervisor\nerror: {DENIED}\n")
