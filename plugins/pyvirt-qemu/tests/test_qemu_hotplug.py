@@ -68,3 +68,42 @@ def test_config_changes_of_an_inactive_guest(conn: pyvirt.Connection, root: Path
         dom.attach_device(NIC, ModifyScope.LIVE)
     with pytest.raises(pyvirt.UnsupportedError, match="hot-plug of device 'video'"):
         dom.attach_device("<video><model type='vga'/></video>")
+
+
+def _pci(xml: str, dev: str) -> tuple[str, str]:
+    for disk in etree.fromstring(xml.encode()).iterfind("devices/disk"):
+        if disk.find("target").get("dev") == dev:  # type: ignore[union-attr]
+            addr = disk.find("address")
+            assert addr is not None and addr.get("type") == "pci"
+            return addr.get("bus", ""), addr.get("slot", "")
+    raise AssertionError(f"no disk {dev}")
+
+
+def test_q35_hotplug_uses_the_spare_root_port(conn: pyvirt.Connection, root: Path) -> None:
+    """Controllers cannot be added to a running q35 guest: a hot-plugged PCIe device takes the
+    empty root port libvirt leaves at define, and when none is left the attach fails cleanly."""
+    dom = conn.define_domain(domain_xml("hq35", write_disk(root / "q.img", b"X", "halt"), machine="q35"))
+    spare = etree.fromstring(dom.xml().encode()).findall("devices/controller[@model='pcie-root-port']")[-1]
+    dom.start()
+    extra = root / "extra.img"
+    extra.write_bytes(b"\0" * (1 << 20))
+    dom.attach_device(_disk(extra), ModifyScope.LIVE)
+    assert _pci(dom.xml(), "vdb") == (f"0x{int(spare.get('index', '0')):02x}", "0x00")
+    assert dom.block_stats("vdb").rd_req >= 0
+    with pytest.raises(pyvirt.OperationFailedError, match="No more available PCI slots"):
+        dom.attach_device(_disk(extra, "vdc"), ModifyScope.LIVE)
+    assert _targets(dom.xml()) == ["vda", "vdb"]
+    dom.destroy()
+
+
+def test_pc_hotplug_takes_the_next_free_slot(conn: pyvirt.Connection, root: Path) -> None:
+    dom = conn.define_domain(domain_xml("hpc", write_disk(root / "p.img", b"X", "halt")))
+    dom.start()
+    used = {a.get("slot") for a in etree.fromstring(dom.xml().encode()).iterfind("devices/*/address[@bus='0x00']")}
+    extra = root / "extra.img"
+    extra.write_bytes(b"\0" * (1 << 20))
+    dom.attach_device(_disk(extra), ModifyScope.LIVE)
+    bus, slot = _pci(dom.xml(), "vdb")
+    assert bus == "0x00" and slot not in used
+    assert slot == f"0x{min(s for s in range(3, 32) if f'0x{s:02x}' not in used):02x}"
+    dom.destroy()

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from pyvirt.errors import ErrorDomain, OperationFailedError
+
 PCIE_DEVICES = frozenset(
     {"virtio-net-pci", "virtio-blk-pci", "virtio-balloon-pci", "virtio-rng-pci", "virtio-scsi-pci",
      "virtio-serial-pci", "e1000e", "qemu-xhci", "nec-usb-xhci", "virtio-vga"}
@@ -202,3 +204,29 @@ def _in_libvirt_order(devices: etree._Element) -> list[etree._Element]:
     """libvirt's assignment order: NICs, controllers, virtio disks, balloon, RNG, watchdog, videos."""
     order = ("interface", "controller", "disk", "memballoon", "rng", "watchdog", "video")
     return [el for tag in order for el in devices.iterchildren(tag)]
+
+
+def hotplug_slot(devices: etree._Element, q35: bool, qemu_device: str) -> Slot:
+    """Where a device plugged into a running guest goes: controllers cannot be added live, so
+    on ``q35`` a PCI Express device takes an empty root port (the spare libvirt leaves for this)
+    and a conventional one a free slot of the pcie-to-pci-bridge; on ``pc`` the next free slot."""
+    used = {found for el in devices.iter() if isinstance(el.tag, str) and (found := pci_address(el)) is not None}
+    pci = [c for c in devices.iterchildren("controller") if c.get("type") == "pci"]
+    if not q35:
+        candidates: list[Slot] = [(0, s, 0) for s in range(3, 32)]
+    elif qemu_device in PCIE_DEVICES:
+        candidates = [(int(c.get("index", "0")), 0, 0) for c in pci if c.get("model") == "pcie-root-port"]
+    else:
+        bridges = [int(c.get("index", "0")) for c in pci if c.get("model") == "pcie-to-pci-bridge"]
+        candidates = [(bus, s, 0) for bus in bridges for s in range(1, 32)]
+    free = next((where for where in candidates if not any(u[:2] == where[:2] for u in used)), None)
+    if free is None:
+        raise OperationFailedError("operation failed: No more available PCI slots", domain=ErrorDomain.QEMU)
+    return free
+
+
+def bus_name(bus: int, q35: bool) -> str:
+    """QEMU's id of PCI bus ``bus`` (the root complex, or the controller with that index)."""
+    if bus == 0:
+        return "pcie.0" if q35 else "pci.0"
+    return f"pci.{bus}"

@@ -15,7 +15,7 @@ from lxml import etree
 
 from pyvirt.xml.domain import DomainDef
 from pyvirt_qemu import cpu, devices
-from pyvirt_qemu.addresses import pci_address
+from pyvirt_qemu.addresses import bus_name, pci_address
 from pyvirt_qemu.hostcpu import HostCPU
 from pyvirt_qemu.probe import EmulatorCaps
 from pyvirt_qemu.support import QEMU_NS, VIDEO_MODELS, WATCHDOG_ACTIONS, WATCHDOG_MODELS
@@ -127,7 +127,7 @@ def _bus_of(el: etree._Element, q35: bool) -> list[str]:
     if where is None:
         return []
     bus, slot, function = where
-    name = ("pcie.0" if q35 else "pci.0") if bus == 0 else f"pci.{bus}"
+    name = bus_name(bus, q35)
     addr = f"0x{slot:x}" + (f".0x{function:x}" if function else "")
     address = el.find("address")
     multi = ",multifunction=on" if address is not None and address.get("multifunction") == "on" else ""

@@ -2,7 +2,8 @@
 
 Live attach: the backend first (a drive through HMP ``drive_add``, so it is a named drive like
 those of the command line and ``query-blockstats`` finds it; a ``netdev_add`` for an
-interface), then ``device_add``; a failure of the second removes the first.  Live detach asks
+interface), then ``device_add`` at the PCI address libvirt would pick (on ``q35`` an empty root
+port: controllers cannot be added live); a failure of the second removes the first.  Live detach asks
 QEMU to delete the device (``device_del``) and waits a few seconds for its ``DEVICE_DELETED``
 event, as libvirt does; a guest that has not let go by then keeps the device in the live XML
 until the event comes (:mod:`pyvirt_qemu.unplug`).
@@ -20,7 +21,7 @@ from pyvirt.log import get_logger
 from pyvirt.types import ModifyScope
 from pyvirt.xml.domain import DomainDef
 from pyvirt.xml.parser import parse_document
-from pyvirt_qemu import devices, lifecycle, unplug
+from pyvirt_qemu import addresses, devices, lifecycle, unplug
 from pyvirt_qemu.command import escape
 from pyvirt_qemu.domain import DomainObj, persistent_of, write_status
 from pyvirt_qemu.monitor import MonitorError
@@ -151,11 +152,16 @@ def _attach_live(drv: QemuDriver, obj: DomainObj, el: etree._Element) -> None:
     devs = live.root.find("devices")
     assert devs is not None
     alias = devices.aliases(devs)[el]
+    q35 = _is_q35(live)
     try:
+        model = (devices.qemu_device(el, q35) or "rtl8139") if el.tag == "interface" else "virtio-blk-pci"
+        where = addresses.hotplug_slot(devs, q35, model)
+        addresses.set_pci_address(el, where)
+        place = {"bus": addresses.bus_name(where[0], q35), "addr": f"0x{where[1]:x}"}
         if el.tag == "disk":
-            _plug_disk(drv, obj, el, alias)
+            _plug_disk(drv, obj, el, alias, place)
         else:
-            _plug_nic(obj, el, alias, q35=_is_q35(live))
+            _plug_nic(obj, el, alias, model, place)
     except BaseException:
         _remove(el)
         live.invalidate()
@@ -170,7 +176,7 @@ def _is_q35(dfn: DomainDef) -> bool:
     return os_type is not None and "q35" in os_type.get("machine", "")
 
 
-def _plug_disk(drv: QemuDriver, obj: DomainObj, el: etree._Element, alias: str) -> None:
+def _plug_disk(drv: QemuDriver, obj: DomainObj, el: etree._Element, alias: str, place: dict[str, str]) -> None:
     target = el.find("target")
     if target is None or target.get("bus") != "virtio" or el.get("device", "disk") != "disk":
         raise UnsupportedError(
@@ -191,13 +197,13 @@ def _plug_disk(drv: QemuDriver, obj: DomainObj, el: etree._Element, alias: str) 
     if isinstance(said, str) and said.strip() not in ("", "OK"):
         raise OperationFailedError(f"operation failed: cannot add drive: {said.strip()}", domain=ErrorDomain.QEMU)
     try:
-        monitor.execute("device_add", {"driver": "virtio-blk-pci", "drive": f"drive-{alias}", "id": alias})
+        monitor.execute("device_add", {"driver": "virtio-blk-pci", "drive": f"drive-{alias}", "id": alias, **place})
     except MonitorError:
         monitor.execute("human-monitor-command", {"command-line": f"drive_del drive-{alias}"})
         raise
 
 
-def _plug_nic(obj: DomainObj, el: etree._Element, alias: str, q35: bool) -> None:
+def _plug_nic(obj: DomainObj, el: etree._Element, alias: str, model: str, place: dict[str, str]) -> None:
     if el.get("type") != "user":
         raise UnsupportedError(
             "unsupported configuration: only user-mode interfaces can be hot-plugged by pyvirt-qemu",
@@ -208,9 +214,9 @@ def _plug_nic(obj: DomainObj, el: etree._Element, alias: str, q35: bool) -> None
     assert mac is not None
     monitor.execute("netdev_add", {"type": "user", "id": f"host{alias}"})
     try:
-        model = devices.qemu_device(el, q35) or "rtl8139"
         monitor.execute(
-            "device_add", {"driver": model, "netdev": f"host{alias}", "id": alias, "mac": mac.get("address")}
+            "device_add",
+            {"driver": model, "netdev": f"host{alias}", "id": alias, "mac": mac.get("address"), **place},
         )
     except MonitorError:
         monitor.execute("netdev_del", {"id": f"host{alias}"})
