@@ -200,6 +200,13 @@ def test_real_virsh_through_pyvirtd(root: Path) -> None:
         run("snapshot-create-as", "served", "h1", "--halt")
         assert run("domstate", "--reason", "served") == "shut off (from snapshot)"
         assert "is required by flag" in run("snapshot-create", "served", "--current", ok=False)
+        with pyvirt.open(uri) as remote:  # pyvirt's own remote client sends the flags too
+            dom = remote.lookup_domain_by_name("served")
+            copy = dom.snapshot_xml("h1").replace("<name>h1</name>", "<name>r1</name>", 1)
+            flags = SnapshotCreateFlags.REDEFINE | SnapshotCreateFlags.CURRENT
+            assert dom.create_snapshot(copy, flags) == "r1"
+            assert dom.current_snapshot() == "r1"
+            dom.delete_snapshot("r1")
         run("snapshot-delete", "served", "h1")
         run("undefine", "served")
     finally:
