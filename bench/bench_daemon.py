@@ -10,6 +10,11 @@ is skipped, with a note, when it is not installed or this is not root) and measu
 * calls/s with N clients, each a connection of its own doing one call at a time (as real
   clients do), spread over worker processes so the load generator is not the bottleneck.
 
+``--stacks`` instead compares the whole stacks, client library included: pyvirt's remote driver
+against pyvirtd next to python3-libvirt against libvirtd (open, getVersion and lookupByName
+round trips, client CPU per call), both daemons up at once and the two sides alternating round
+by round (``bench_remote``'s worker, ``--rounds`` rounds of ``--seconds`` each).
+
 Both daemons serve ``test:///default`` and see the same raw-socket client (pyvirt's own codec),
 so the figures compare the daemons, not the client libraries.  The run is bounded: every
 phase lasts ``--seconds``.  Prints a table and the ratios pyvirtd/libvirtd.
@@ -301,11 +306,15 @@ def main() -> int:
     parser.add_argument(
         "--load", metavar="CLIENTSxCALLS", help="instead: the load run, e.g. 200x100000 (clients, calls in all)"
     )
+    parser.add_argument("--stacks", action="store_true", help="instead: pyvirt+pyvirtd next to libvirt+libvirtd")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of --stacks")
     args = parser.parse_args()
     args.clients = [int(n) for n in args.clients.split(",")]
 
     if args.load:
         return load_run(args)
+    if args.stacks:
+        return stacks_run(args)
     if args.defines:
         return defines_run(args)
     rows: dict[str, dict[str, float]] = {}
@@ -342,6 +351,41 @@ def defines_run(args: argparse.Namespace) -> int:
     print(f"{'':20}" + "".join(f"{n:>12}" for n in names))
     for key in rows["pyvirtd"]:
         print(f"{key:20}" + "".join(f"{rows[n][key]:12.1f}" for n in names))
+    return 0
+
+
+def stacks_run(args: argparse.Namespace) -> int:
+    """pyvirt's client with pyvirtd next to libvirt's client with libvirtd, alternating."""
+    sys.path.insert(0, str(CHECKOUT))
+    from bench.bench_remote import median_of_rounds, run_side, summarise
+
+    metrics = ("open", "getVersion", "lookupByName")
+    sides = {"pyvirt+pyvirtd": "pyvirt", "libvirt+libvirtd": "libvirt"}
+    rounds: dict[str, list[dict[str, Any]]] = {label: [] for label in sides}
+    with tempfile.TemporaryDirectory(prefix="bench-pyvirtd-") as tmp, reference_libvirtd() as libvirtd:
+        if libvirtd is None:
+            return 1
+        with DaemonProcess(Path(tmp), {"log_level": "warning"}) as daemon:
+            uris = {"pyvirt+pyvirtd": daemon.uri(), "libvirt+libvirtd": f"test+unix:///default?socket={libvirtd[0]}"}
+            for _ in range(args.rounds):
+                for label, side in sides.items():
+                    rounds[label].append(run_side(side, uris[label], args.seconds, None))
+    figures = {
+        label: {metric: median_of_rounds([summarise(run, metric) for run in runs]) for metric in metrics}
+        for label, runs in rounds.items()
+    }
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load: {load} (1/5/15 min); {args.rounds} rounds of {args.seconds:g} s")
+    print(f"{'metric':13} {'stack':18} {'median µs':>10} {'ratio':>7} {'p99 µs':>9} {'cpu µs/call':>11}")
+    for metric in metrics:
+        theirs = figures["libvirt+libvirtd"][metric]["median_us"]
+        for label, per_metric in figures.items():
+            mine = per_metric[metric]
+            cpu = "" if metric == "open" else f"{mine['cpu_us']:11.1f}"
+            print(
+                f"{metric:13} {label:18} {mine['median_us']:10.1f} {mine['median_us'] / theirs:6.2f}x"
+                f" {mine['p99_us']:9.1f} {cpu}"
+            )
     return 0
 
 

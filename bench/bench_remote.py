@@ -144,7 +144,7 @@ def main() -> int:
                         rounds[side].append(run_side(side, uri, options.seconds, options.baseline))
                 results[transport] = {
                     side: {
-                        metric: _median_of_rounds([summarise(r, metric) for r in per_round])
+                        metric: median_of_rounds([summarise(r, metric) for r in per_round])
                         for metric in ("open", "getVersion", "lookupByName")
                     }
                     for side, per_round in rounds.items()
@@ -158,7 +158,7 @@ def main() -> int:
     return 0
 
 
-def _median_of_rounds(summaries: list[dict[str, float]]) -> dict[str, float]:
+def median_of_rounds(summaries: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(s[key] for s in summaries) for key in summaries[0]}
 
 
