@@ -21,6 +21,8 @@ def command_help(command: Command) -> str:
 def _synopsis(opt: Opt) -> str:
     if opt.kind is Kind.BOOL:
         return f"[--{opt.name}]"
+    if opt.kind is Kind.ARGV:  # virsh: {...}... when required, [...]... when not
+        return f"{{[--{opt.name}] <string>}}..." if opt.required else f"[[--{opt.name}] <string>]..."
     if opt.positional and opt.required:
         return f"<{opt.name}>"
     return f"--{opt.name} {opt.kind.value}" if opt.required else f"[--{opt.name} {opt.kind.value}]"
@@ -29,6 +31,8 @@ def _synopsis(opt: Opt) -> str:
 def _label(opt: Opt) -> str:
     if opt.kind is Kind.BOOL:
         return f"--{opt.name}"
+    if opt.kind is Kind.ARGV:
+        return f"[--{opt.name}] <string>"
     if opt.positional and opt.required:
         return f"[--{opt.name}] {opt.kind.value}"
     return f"--{opt.name} {opt.kind.value}"
