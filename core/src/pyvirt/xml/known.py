@@ -194,7 +194,7 @@ def _filter(el: etree._Element, key: str, plans: dict[str, _Plan]) -> None:
     if kids is not None and not kids and len(el):
         # An element without child elements in libvirt's model keeps none; if it holds text,
         # libvirt reads its string value, the text of every descendant.
-        el.text = "".join(str(t) for t in el.itertext()) if plan.text else None
+        el.text = ("".join(str(t) for t in el.itertext()) or None) if plan.text else None
         for child in list(el):
             el.remove(child)
     names = el.keys()
