@@ -490,6 +490,7 @@ class CheckpointCreateFlags(enum.IntFlag):
     NONE = 0
     REDEFINE = 1
     QUIESCE = 2
+    REDEFINE_VALIDATE = 4
 
 
 class CheckpointListFlags(enum.IntFlag):
