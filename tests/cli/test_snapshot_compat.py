@@ -42,6 +42,7 @@ SEQUENCES = [
     "snapshot-create-as test s2 --no-metadata; snapshot-create-as test s2 --reuse-external; "
     "snapshot-create test --current; snapshot-create test --redefine --halt; "
     "snapshot-create-as test s3 --quiesce --atomic --live --validate; snapshot-list test --parent",
+    "help snapshot-create; help snapshot-create-as",
 ]
 
 
