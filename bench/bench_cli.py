@@ -115,6 +115,7 @@ def main() -> int:
             for _, label, args in commands:
                 for name, argv in programs.items():
                     samples.setdefault((name, label), []).append(_time([*argv, *args], env))
+        phases = _phases(env, options.runs, daemon_uri)
     print(f"load at the end: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
     header = (
         f"{'command':<38} {'program':<8} {'wall ms':>8} {'p10':>7} {'p90':>7} {'vs virsh':>9} {'cpu ms':>7} {'vs':>6}"
@@ -144,7 +145,7 @@ def main() -> int:
             f"cpu {cpu_ratio:.2f}x (budget {BUDGET:g}x on wall time)"
         )
     print()
-    _phases(env, options.runs)
+    print("\n".join(phases))
     return 1 if over else 0
 
 
@@ -153,7 +154,7 @@ def _medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 _PHASES = """
-import time
+import sys, time
 t0 = time.perf_counter()
 import pyvirt
 t1 = time.perf_counter()
@@ -164,7 +165,12 @@ pyvirt.cli.commands.lookup("list")
 t3 = time.perf_counter()
 conn = pyvirt.open("test:///default")
 t4 = time.perf_counter()
-print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+times = [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
+if len(sys.argv) > 1:
+    t5 = time.perf_counter()
+    pyvirt.open(sys.argv[1]).close()
+    times.append(time.perf_counter() - t5)
+print(*times)
 """
 
 _PHASE_NAMES = (
@@ -172,21 +178,26 @@ _PHASE_NAMES = (
     "import pyvirt.plugins (no pluggy until a hook runs)",
     "import the CLI + the command's module",
     "open test:///default (driver import + open)",
+    "open pyvirtd's unix URI (remote driver + codec import, handshake)",
 )
 
 
-def _phases(env: dict[str, str], runs: int) -> None:
-    """Median time of each start-up phase of pyvirsh, measured inside one interpreter."""
+def _phases(env: dict[str, str], runs: int, daemon_uri: str | None) -> list[str]:
+    """Median time of each start-up phase of pyvirsh, measured inside one interpreter (the
+    remote open while ``daemon_uri``'s pyvirtd runs)."""
     start = [_time([sys.executable, "-c", "pass"], env)[0] for _ in range(runs)]
-    measured: list[list[float]] = [[] for _ in _PHASE_NAMES]
+    names = _PHASE_NAMES if daemon_uri is not None else _PHASE_NAMES[:-1]
+    extra = [daemon_uri] if daemon_uri is not None else []
+    measured: list[list[float]] = [[] for _ in names]
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", _PHASES], capture_output=True, text=True, env=env, check=True)
+        argv = [sys.executable, "-c", _PHASES, *extra]
+        out = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
         for column, value in zip(measured, out.stdout.split(), strict=True):
             column.append(float(value) * 1000)
-    print(f"{'pyvirsh start-up phase':<46} {'median ms':>10}")
-    print(f"{'interpreter start (python -c pass)':<46} {statistics.median(start):>10.1f}")
-    for name, column in zip(_PHASE_NAMES, measured, strict=True):
-        print(f"{name:<46} {statistics.median(column):>10.1f}")
+    lines = [f"{'pyvirsh start-up phase':<66} {'median ms':>10}"]
+    lines.append(f"{'interpreter start (python -c pass)':<66} {statistics.median(start):>10.1f}")
+    lines += [f"{name:<66} {statistics.median(column):>10.1f}" for name, column in zip(names, measured, strict=True)]
+    return lines
 
 
 if __name__ == "__main__":
