@@ -35,6 +35,21 @@ IFACE_DOCS = {
     "</protocol></interface>",
     "e2.xml": "<interface type='ethernet' name='e2'/>",
 }
+CHECKPOINT_META = """<domaincheckpoint>
+  <name>a</name>
+  <creationTime>1700000000</creationTime>
+  <disks>
+    <disk name='vda' checkpoint='bitmap' bitmap='a'/>
+  </disks>
+</domaincheckpoint>
+"""
+CHECKPOINT_FULL = CHECKPOINT_META.replace(
+    "</domaincheckpoint>",
+    "<domain type='test'><name>test</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>"
+    "<memory unit='KiB'>8388608</memory><os><type arch='i686'>hvm</type></os><devices>"
+    "<disk type='file' device='disk'><source file='/guest/diskimage1'/><target dev='vda' bus='virtio'/></disk>"
+    "</devices></domain></domaincheckpoint>",
+)
 VHBA_XML = """<device>
   <parent>scsi_host1</parent>
   <capability type='scsi_host'>
@@ -95,6 +110,12 @@ CASES = [
     "checkpoint-create-as test --diskspec vda,checkpoint=no; checkpoint-list test --name",
     "checkpoint-create test --xmlfile if.xml; checkpoint-list test --descendants; checkpoint-list test --tree --name",
     "destroy test; checkpoint-create-as test x",
+    "checkpoint-create test meta.xml --redefine; checkpoint-list test --name; checkpoint-create-as test b; "
+    "checkpoint-list test --parent; checkpoint-create test meta.xml --redefine; checkpoint-dumpxml test a",
+    "checkpoint-create test full.xml --redefine; checkpoint-dumpxml test a; checkpoint-info test a",
+    "checkpoint-create test full.xml --redefine-validate; "
+    "checkpoint-create test full.xml --redefine --redefine-validate",
+    "checkpoint-create test if.xml --redefine; checkpoint-create test nocreation.xml --redefine",
     "snapshot-create-as test s1; checkpoint-create-as test x",
     "checkpoint-create-as test c1; snapshot-create-as test s1; checkpoint-delete test c1; snapshot-create-as test s1",
     "screenshot test shot.png; screenshot nosuch",
@@ -122,6 +143,9 @@ def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
 def test_same_as_virsh(command: str, tmp_path: Path) -> None:
     (tmp_path / "if.xml").write_text(IFACE_XML)
     (tmp_path / "vhba.xml").write_text(VHBA_XML)
+    (tmp_path / "meta.xml").write_text(CHECKPOINT_META)
+    (tmp_path / "full.xml").write_text(CHECKPOINT_FULL)
+    (tmp_path / "nocreation.xml").write_text(CHECKPOINT_META.replace("<creationTime>1700000000</creationTime>", ""))
     for name, text in IFACE_DOCS.items():
         (tmp_path / name).write_text(text)
     (tmp_path / "computer.xml").write_text(VHBA_XML.replace("scsi_host1<", "computer<"))

@@ -50,7 +50,7 @@ class _Checkpoint:
         parent: str | None,
         created: int,
         disks: list[tuple[str, str]],
-        domain: DomainDef,
+        domain: DomainDef | None,
     ) -> None:
         self.name = name
         self.description = description
@@ -117,13 +117,9 @@ class CheckpointCalls:
             if not obj.active:
                 raise _unsupported("cannot create checkpoint for inactive domain")
             root = _parse(xml)
-            name = root.findtext("name")
-            if redefine and not name:
-                raise XMLError(
-                    "XML error: a redefined checkpoint must have a name", domain=ErrorDomain.DOMAIN_CHECKPOINT
-                )
-            now = int(time.time())
-            name = name or str(now)
+            if redefine:
+                return _redefine(checks, root)
+            name = root.findtext("name") or str(int(time.time()))
             if name in checks.items:
                 raise OperationFailedError(
                     f"operation failed: domain moment {name} already exists", domain=ErrorDomain.DOMAIN
@@ -131,12 +127,10 @@ class CheckpointCalls:
             live = obj.live
             assert live is not None, "an active domain has a live definition"
             domain = live.copy()
-            parent = root.findtext("parent/name") if redefine else checks.current
-            created = int(root.findtext("creationTime") or now) if redefine else now
-            chk = _Checkpoint(name, root.findtext("description"), parent, created, _align_disks(root, domain), domain)
+            disks = _align_disks(root, domain)
+            chk = _Checkpoint(name, root.findtext("description"), checks.current, int(time.time()), disks, domain)
             checks.items[name] = chk
-            if not redefine:
-                checks.current = name
+            checks.current = name
             return name
 
     def domain_checkpoint_list(self, uuid: str, flags: CheckpointListFlags) -> list[str]:
@@ -225,6 +219,37 @@ class SnapshotCheckpointGuard(DriverConnection):
             if side_table(self._state, CheckpointTable, CheckpointTable).of(self._dom(uuid)).items:
                 raise _unsupported("cannot create snapshot while checkpoint exists")
         return super().domain_snapshot_create(uuid, *args, **kwargs)
+
+
+def _redefine(checks: _DomainCheckpoints, root: etree._Element) -> str:
+    """Store a checkpoint's metadata as given (libvirt's REDEFINE): its name, parent, creation
+    time and disks (a bitmap named after the checkpoint where none is given), its domain when
+    the document has one.  It replaces a checkpoint of that name, keeping its children, and
+    becomes current when there is none or its parent is the current one."""
+    from pyvirt.xml.domain import DomainDef
+
+    name = root.findtext("name")
+    if not name:
+        raise XMLError("XML error: a redefined checkpoint must have a name", domain=ErrorDomain.DOMAIN_CHECKPOINT)
+    created = (root.findtext("creationTime") or "").strip()
+    if not created.isdigit():
+        raise PyvirtError(
+            "internal error: missing creationTime from existing checkpoint", domain=ErrorDomain.DOMAIN_CHECKPOINT
+        )
+    from lxml import etree
+
+    domain_el = root.find("domain")
+    domain = DomainDef.from_xml(etree.tostring(domain_el, encoding="unicode")) if domain_el is not None else None
+    if domain is not None:
+        disks = _align_disks(root, domain)
+    else:
+        disks = [(d.get("name", ""), d.get("checkpoint", "bitmap")) for d in root.iterfind("disks/disk")]
+    parent = root.findtext("parent/name")
+    chk = _Checkpoint(name, root.findtext("description"), parent, int(created), disks, domain)
+    checks.items[name] = chk
+    if checks.current is None or (parent is not None and parent == checks.current):
+        checks.current = name
+    return name
 
 
 def _check_flags(flags: int, allowed: int, function: str) -> None:
@@ -321,7 +346,7 @@ def _format(chk: _Checkpoint, flags: int) -> str:
         else:
             lines.append(f"    <disk name='{escape_attr(dev)}' checkpoint='no'/>")
     lines.append("  </disks>")
-    if not flags & CheckpointXMLFlags.NO_DOMAIN:
+    if chk.domain is not None and not flags & CheckpointXMLFlags.NO_DOMAIN:
         domain = chk.domain.to_xml(secure=bool(flags & CheckpointXMLFlags.SECURE))
         lines += ["  " + line for line in domain.rstrip("\n").split("\n")]
     lines.append("</domaincheckpoint>")

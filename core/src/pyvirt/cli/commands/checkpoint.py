@@ -47,16 +47,18 @@ def _created(ctl: Ctl, dom: Domain, xml: str, flags: CheckpointCreateFlags, sour
     _DOM,
     data("xmlfile", "domain checkpoint XML", required=False, complete="file"),
     flag("redefine", "redefine metadata for existing checkpoint"),
+    flag("redefine-validate", "validate the redefined checkpoint"),
     flag("quiesce", "quiesce guest's file systems"),
 )
 def checkpoint_create(ctl: Ctl, args: Args) -> None:
     from pyvirt.types import CheckpointCreateFlags
 
+    if args.flag("redefine-validate") and not args.flag("redefine"):
+        raise CommandError("Option --redefine is required by option --redefine-validate")
     flags = CheckpointCreateFlags.NONE
-    if args.flag("redefine"):
-        flags |= CheckpointCreateFlags.REDEFINE
-    if args.flag("quiesce"):
-        flags |= CheckpointCreateFlags.QUIESCE
+    for option in ("redefine", "redefine-validate", "quiesce"):
+        if args.flag(option):
+            flags |= CheckpointCreateFlags[option.upper().replace("-", "_")]
     dom = ctl.domain(args.req("domain"))
     path = args.get("xmlfile")
     xml = read_file(path) if path is not None else "<domaincheckpoint/>"
