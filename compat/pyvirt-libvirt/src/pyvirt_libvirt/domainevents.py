@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pyvirt_libvirt import eventloop
 from pyvirt_libvirt.errors import VIR_ERR_INTERNAL_ERROR, VIR_ERR_INVALID_ARG, failure
@@ -31,12 +31,15 @@ VIR_FROM_DOMAIN = 20
 VIR_FROM_NONE = 0
 
 
-class _Callback(NamedTuple):
-    event_id: int
-    uuid: str | None
-    func: Callable[..., Any]
-    opaque: Any
-    legacy: bool
+class _Callback:
+    __slots__ = ("event_id", "func", "legacy", "opaque", "uuid")
+
+    def __init__(self, event_id: int, uuid: str | None, func: Callable[..., Any], opaque: Any, legacy: bool) -> None:
+        self.event_id = event_id
+        self.uuid = uuid
+        self.func = func
+        self.opaque = opaque
+        self.legacy = legacy
 
 
 class EventState:
