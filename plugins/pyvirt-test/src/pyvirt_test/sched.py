@@ -3,7 +3,8 @@
 libvirt's test driver reports the ``fair`` scheduler with one parameter, ``weight`` (UINT),
 always 50: a set is checked (field and type, as virTypedParamsValidate does) and then has no
 effect.  pyvirt keeps that, so a program sees the same values on both.  Neither call takes a
-scope other than CURRENT (its flags must be 0).
+scope other than CURRENT (its flags must be 0); a read with a scope is refused naming the
+STRING_OKAY bit too, as libvirt's API adds it.
 
 A screenshot is a PNG that pyvirt draws itself (libvirt sends an image file it ships), with
 the MIME type ``image/png``; libvirt's test driver does not even look the domain up for it,
@@ -51,13 +52,13 @@ class SchedulerCalls:
         return "fair", 1
 
     def domain_get_scheduler_parameters(self, uuid: str, scope: ModifyScope) -> list[TypedParam]:
-        _no_flags(scope, "testDomainGetSchedulerParametersFlags")
+        _no_flags(scope, "testDomainGetSchedulerParametersFlags", read=True)
         with self._state.lock:
             self._dom(uuid)
         return [WEIGHT]
 
     def domain_set_scheduler_parameters(self, uuid: str, params: list[TypedParam], scope: ModifyScope) -> None:
-        _no_flags(scope, "testDomainSetSchedulerParametersFlags")
+        _no_flags(scope, "testDomainSetSchedulerParametersFlags", read=False)
         _validate(params)
         with self._state.lock:
             self._dom(uuid)
@@ -68,11 +69,15 @@ class SchedulerCalls:
         return _ImageStream(screenshot_png()), "image/png"
 
 
-def _no_flags(scope: ModifyScope, function: str) -> None:
+_STRING_OKAY = 4
+"""VIR_TYPED_PARAM_STRING_OKAY: libvirt's public API adds it to every flags-taking read of typed
+parameters, so its test driver refuses it with the caller's bits (``--live``: 0x5)."""
+
+
+def _no_flags(scope: ModifyScope, function: str, *, read: bool) -> None:
     if scope:
-        raise InvalidArgumentError(
-            f"unsupported flags (0x{int(scope):x}) in function {function}", domain=ErrorDomain.TEST
-        )
+        bits = int(scope) | (_STRING_OKAY if read else 0)
+        raise InvalidArgumentError(f"unsupported flags (0x{bits:x}) in function {function}", domain=ErrorDomain.TEST)
 
 
 def _validate(params: list[TypedParam]) -> None:
