@@ -60,29 +60,29 @@ def test_disabled_or_unstarted_schedules_do_nothing() -> None:
     count=st.integers(0, 5),
     packets=st.lists(st.integers(0, 200), max_size=10).map(sorted),
 )
-def test_the_verdict_is_libvirts_whether_ticked_every_interval_or_when_due(
+def test_the_verdict_comes_interval_times_count_plus_one_after_the_last_packet(
     interval: int, count: int, packets: list[int]
 ) -> None:
-    """A daemon-style owner (a tick every interval) and a client-style one (a tick whenever
-    due) find the peer dead at the same moment: ``interval * (count + 1)`` after the last packet
-    heard before the verdict, never earlier."""
+    """A client-style owner (ticking whenever due; here every second, the due times being whole
+    seconds) gives the peer up exactly ``interval * (count + 1)`` after its last packet; a
+    daemon-style one (a tick every interval, as libvirt's timer) never earlier, and at most one
+    interval later."""
 
-    def run(tick_times: list[int]) -> int | None:
+    def run(tick_times: list[int]) -> tuple[int, int]:
         ka = KeepAlive(interval, count)
         ka.start(0)
         last = 0
-        events = sorted([(t, "rx") for t in packets] + [(t, "tick") for t in tick_times])
-        for t, kind in events:
+        for t, kind in sorted([(t, "rx") for t in packets] + [(t, "tick") for t in tick_times]):
             if kind == "rx":
                 ka.received(t)
                 last = t
             elif ka.tick(t) is Action.DEAD:
-                assert t - last >= interval * (count + 1)
-                return t
-        return None
+                return t, last
+        raise AssertionError("the silent peer was never given up")
 
-    horizon = 200 + interval * (count + 2)
-    every_interval = run(list(range(interval, horizon, interval)))
-    every_second = run(list(range(1, horizon)))
-    assert every_second is not None and every_interval is not None
-    assert every_second <= every_interval < every_second + interval
+    window = interval * (count + 1)
+    horizon = 200 + interval * (count + 3)
+    dead_at, last = run(list(range(1, horizon)))
+    assert dead_at - last == window
+    dead_at, last = run(list(range(interval, horizon, interval)))
+    assert window <= dead_at - last < window + interval
