@@ -90,7 +90,8 @@ def test_an_idle_connection_is_told_why_its_daemon_went_away(
     try:
         recorder = Recorder()
         conn.register_close_callback(recorder)
-        assert conn.set_keepalive(0.3, 2) is True
+        if how == "stop":  # (only then: a slow daemon must not be taken for a hung one)
+            assert conn.set_keepalive(0.3, 2) is True
         _hang(daemon, how)
         assert recorder.wait() is reason
         assert recorder.calls[0][0] is conn
