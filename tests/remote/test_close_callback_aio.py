@@ -161,3 +161,26 @@ def test_the_close_callback_runs_on_the_event_loop(daemon: DaemonProcess, uri: s
             await conn.close()
 
     asyncio.run(scenario())
+
+
+def test_closing_an_in_process_connection_ends_the_iteration_too() -> None:
+    """test:/// never loses its link and never calls the application's close callback, as
+    libvirt's test driver; an iteration in progress still ends when the connection is closed."""
+
+    async def scenario() -> None:
+        conn = await pyvirt.aio.open("test:///default")
+        told: list[CloseReason] = []
+        conn.register_close_callback(lambda _conn, reason: told.append(reason))
+        async with conn.lifecycle_events() as events:
+            waiting = asyncio.ensure_future(events.__anext__())
+            await asyncio.sleep(0)
+            await conn.close()
+            with pytest.raises(StopAsyncIteration):
+                await asyncio.wait_for(waiting, HANG_GUARD)
+        async with conn.lifecycle_events() as late:
+            with pytest.raises(StopAsyncIteration):
+                await asyncio.wait_for(late.__anext__(), HANG_GUARD)
+        await asyncio.sleep(0)
+        assert told == []
+
+    asyncio.run(scenario())

@@ -107,6 +107,7 @@ class Connection:
             driver, self._driver = self._driver, _ClosedDriver()  # type: ignore[assignment]
         if not isinstance(driver, _ClosedDriver):
             driver.close()
+            self._closed_here()
 
     def __enter__(self) -> Connection:
         return self
@@ -206,6 +207,17 @@ class Connection:
                 callback(self, reason)
             except Exception as exc:  # the application's bug must not break the thread that saw the end
                 log.warning("close callback failed", uri=self.uri, callback=repr(callback), error=repr(exc))
+
+    def _closed_here(self) -> None:
+        """After :meth:`close`, pyvirt's own watchers hear ``CLIENT`` whatever the driver: an
+        in-process driver reports nothing (its application callback never runs, as libvirt's),
+        but an event iteration must still end; the remote driver has told them already."""
+        with self._close_lock:
+            watchers, self._close_watchers = self._close_watchers, []
+            if self._lost is None:
+                self._lost = CloseReason.CLIENT
+        for watcher in watchers:
+            watcher(CloseReason.CLIENT)
 
     def _check_open(self, api: str) -> None:
         if isinstance(self._driver, _ClosedDriver):
