@@ -12,7 +12,7 @@ import pytest
 
 import pyvirt
 from pyvirt_lxc import extras
-from pyvirt_lxc.testing import build_rootfs, empty_root
+from pyvirt_lxc.testing import PATIENCE, build_rootfs, empty_root
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +46,7 @@ def inside() -> Callable[..., str]:
 
     def run(dom: pyvirt.Domain, *argv: str, check: bool = True) -> str:
         proc = extras.enter_namespace(dom, argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = proc.communicate(timeout=20)
+        out, err = proc.communicate(timeout=PATIENCE)
         if check and proc.returncode != 0:
             raise AssertionError(f"{argv} exited {proc.returncode}: {err.decode()}")
         return out.decode()

@@ -20,7 +20,7 @@ from pyvirt_lxc.cgroups import ContainerCgroup, Layout
 from pyvirt_lxc.container import DEVICE_RULES
 from pyvirt_lxc.driver import embed_scope
 from pyvirt_lxc.store import Runtime
-from pyvirt_lxc.testing import container_xml, empty_root
+from pyvirt_lxc.testing import PATIENCE, container_xml, empty_root
 
 V1 = """\
 tmpfs /sys/fs/cgroup tmpfs rw 0 0
@@ -278,8 +278,11 @@ def test_only_the_minimal_dev_is_allowed(device_layout: str, tmp_path: Path, roo
                 proc = extras.enter_namespace(
                     dom, ["sh", "-c", f"head -c1 /tmp/{Path(kmsg).name}"], stderr=subprocess.PIPE
                 )
-                assert proc.wait(timeout=20) != 0 and b"Operation not permitted" in proc.stderr.read()  # type: ignore[union-attr]
-                assert extras.enter_namespace(dom, ["sh", "-c", "head -c1 /dev/zero >/dev/null"]).wait(timeout=20) == 0
+                assert proc.wait(timeout=PATIENCE) != 0 and b"Operation not permitted" in proc.stderr.read()  # type: ignore[union-attr]
+                assert (
+                    extras.enter_namespace(dom, ["sh", "-c", "head -c1 /dev/zero >/dev/null"]).wait(timeout=PATIENCE)
+                    == 0
+                )
                 # and the init itself (not only what enter_namespace runs) is held to it
                 with open(f"/proc/{live(dom).init_pid}/cgroup") as f:
                     assert any(line.startswith("0::/pyvirt-lxc/") for line in f) == (device_layout == "v2-bpf")

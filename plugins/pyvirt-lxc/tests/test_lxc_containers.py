@@ -19,7 +19,7 @@ from pyvirt_lxc import cgroups, extras
 from pyvirt_lxc.container import DROPPED_CAPABILITIES
 from pyvirt_lxc.driver import embed_scope
 from pyvirt_lxc.store import Runtime
-from pyvirt_lxc.testing import build_rootfs, container_xml
+from pyvirt_lxc.testing import PATIENCE, build_rootfs, container_xml
 
 Inside = Callable[..., str]
 IDMAP = "<idmap><uid start='0' target='200000' count='65536'/><gid start='0' target='200000' count='65536'/></idmap>"
@@ -31,7 +31,7 @@ def live(dom: pyvirt.Domain) -> Runtime:
     return found
 
 
-def read_until(stream: pyvirt.Stream, marker: bytes, timeout: float = 10.0) -> bytes:
+def read_until(stream: pyvirt.Stream, marker: bytes, timeout: float = PATIENCE) -> bytes:
     """Read the console until ``marker``; a console that stays silent is cut off after
     ``timeout`` (aborting the stream ends a blocked ``recv``)."""
     watchdog = threading.Timer(timeout, stream.abort)
@@ -48,7 +48,7 @@ def read_until(stream: pyvirt.Stream, marker: bytes, timeout: float = 10.0) -> b
     return got
 
 
-def wait_for(condition: Callable[[], bool], within: float = 10.0) -> bool:
+def wait_for(condition: Callable[[], bool], within: float = PATIENCE) -> bool:
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
@@ -174,7 +174,7 @@ def test_suspend_freezes_and_resume_thaws(lxc: pyvirt.Connection, rootfs: str, s
     def size() -> int:
         return os.path.getsize(log) if os.path.exists(log) else 0
 
-    def grows(within: float = 10.0) -> bool:
+    def grows(within: float = PATIENCE) -> bool:
         """True once the log grows: a loaded machine may take a while to schedule the loop."""
         start, deadline = size(), time.monotonic() + within
         while time.monotonic() < deadline:

@@ -14,6 +14,10 @@ from pyvirt.types import ListFilter
 from pyvirt_lxc import cgroups
 from pyvirt_lxc.driver import embed_scope
 
+PATIENCE = float(os.environ.get("PYVIRT_LXC_TEST_PATIENCE", "20"))
+"""Seconds a test waits for what should happen at once before it fails; raised on slow machines
+(``tools/v2-vm.sh`` runs the tests in an emulated VM, where starting Python takes seconds)."""
+
 BUSYBOX = "/bin/busybox"
 """Debian's ``busybox-static``: one static binary, so the rootfs needs no libraries."""
 
