@@ -106,18 +106,20 @@ SYSINFO_XML = """<sysinfo type='smbios'>
 """
 """``virsh sysinfo`` of every test node (libvirt's test driver reports this fixed BIOS)."""
 
+INTERFACE_IDENTITY = ("eth1", "aa:bb:cc:dd:ee:ff")
+"""(name, MAC) of :data:`INTERFACE_XML`."""
+
 INTERFACE_XML = """<interface type='ethernet' name='eth1'>
   <start mode='onboot'/>
-  <mac address='aa:bb:cc:dd:ee:ff'/>
   <mtu size='1492'/>
   <protocol family='ipv4'>
     <ip address='192.168.0.5' prefix='24'/>
     <route gateway='192.168.0.1'/>
   </protocol>
+  <mac address='aa:bb:cc:dd:ee:ff'/>
 </interface>
 """
-"""``test:///default``'s host interface as libvirt's default node defines it (up); the dump
-reorders it (``virsh iface-dumpxml eth1``)."""
+"""``test:///default``'s host interface (up) as ``virsh iface-dumpxml eth1`` prints it."""
 
 NODE_DEVICE_XMLS = (
     """<device>
@@ -190,3 +192,12 @@ NODE_DEVICE_XMLS = (
 )
 """``test:///default``'s node devices as ``virsh nodedev-dumpxml`` prints them (libvirt 9.0
 reports ``max_vports`` 0 whatever its default node says)."""
+
+NODE_DEVICE_FACTS = (
+    ("computer", None, ("system",), ()),
+    ("scsi_host1", "computer", ("scsi_host",), ("fc_host", "vport_ops")),
+    ("scsi_host2", "computer", ("scsi_host",), ("fc_host", "vport_ops")),
+    ("scsi_host11", "scsi_host1", ("scsi_host",), ("fc_host",)),
+)
+"""(name, parent, capabilities, nested capabilities) of each of :data:`NODE_DEVICE_XMLS`, so
+listing and lookups need not parse them."""

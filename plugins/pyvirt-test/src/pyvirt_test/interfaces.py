@@ -71,12 +71,11 @@ class InterfaceCalls:
         return side_table(self._state, InterfaceTable, self._load_interfaces)
 
     def _load_interfaces(self) -> InterfaceTable:
-        if self._shared:
-            roots = [_parse(defaults.INTERFACE_XML)]
-        else:
-            roots = node_file_elements(self.uri.path, "interface")
+        if self._shared:  # known without parsing: iface-list need not load lxml
+            name, mac = defaults.INTERFACE_IDENTITY
+            return InterfaceTable({name: _Iface(name, mac, defaults.INTERFACE_XML, active=True)})
         table: dict[str, _Iface] = {}
-        for root in roots:
+        for root in node_file_elements(self.uri.path, "interface"):
             name, mac, xml = format_interface(root)
             table[name] = _Iface(name, mac, xml, active=True)
         return InterfaceTable(table)

@@ -56,14 +56,19 @@ class NodeDeviceCalls:
         return side_table(self._state, NodeDeviceTable, self._load_devices).devices
 
     def _load_devices(self) -> NodeDeviceTable:
-        from pyvirt.xml.parser import parse_document
-
-        if self._shared:
-            roots = [parse_document(xml, kind="device") for xml in defaults.NODE_DEVICE_XMLS]
-        else:
-            roots = node_file_elements(self.uri.path, "device")
         found: dict[str, _Device] = {}
-        for root in roots:
+        if self._shared:  # known without parsing: listing and dumps need not load lxml
+            for (name, parent, caps, nested), xml in zip(
+                defaults.NODE_DEVICE_FACTS, defaults.NODE_DEVICE_XMLS, strict=True
+            ):
+                bits = NodeDeviceCap.NONE
+                for cap in caps:
+                    bits |= NodeDeviceCap.from_name(cap)
+                for cap in nested:
+                    bits |= _NESTED_BITS[cap]
+                found[name] = _Device(name, parent, list(caps), bits, xml)
+            return NodeDeviceTable(found)
+        for root in node_file_elements(self.uri.path, "device"):
             device = _device(root)
             found[device.name] = device
         return NodeDeviceTable(found)
