@@ -13,6 +13,11 @@ of its content, so the table only ever drops what the schema positively does not
 Run over libvirt's whole test data (``tests/data/libvirt-xml``) and the differential test on
 fresh documents (``fresh_documents.py``), the table drops nothing libvirt keeps.
 
+Required attributes: ``REQUIRED`` lists, per path, the attributes every definition of the
+element requires and that libvirt's own readers take with ``VIR_XML_PROP_REQUIRED``
+(:func:`c_required`); a document without one is refused ("Missing required attribute"), except
+the pairs in :data:`NOT_REQUIRED`.
+
 Integers: libvirt reads them into C numbers, so their written form never shows in a dump.
 ``NUMBERS`` lists, per path, the attributes (and texts) every definition types as an integer,
 and which of those libvirt reads in base 0 (``010`` is 8, ``0x10`` is 16): the one base
@@ -27,6 +32,7 @@ reads them.
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections import defaultdict
@@ -43,6 +49,21 @@ MAX_DEPTH = 14
 """Longest element path recorded (libvirt's deepest non-recursive content is about 9 levels)."""
 
 ANY = "*"
+
+NOT_REQUIRED = frozenset(
+    (
+        "access@mode alias@name bootmenu@enable cfpc@value channel@type controller@type cow@state"
+        " domain@name driver@name entry@name feature@enabled format@type ibs@value interface@type"
+        " iqn@name memnode@mode mknod@state model@name model@type parallel@type product@name"
+        " reconnect@enabled redirdev@bus sbbc@value serial@type smbios@mode source@type target@dev"
+        " domain@type"
+    ).split()
+)
+"""``element@attribute`` pairs the schema requires and some libvirt parser reads as required,
+but where real libvirt accepts a document without them (it defaults or ignores them): found by
+the differential test with attributes dropped at random (``fresh_documents.py --defaults``,
+4 x 3,000 documents), and left out of REQUIRED at every path; ``domain@type`` because libvirt
+refuses it with a message of its own ("missing domain type attribute", checks.py)."""
 
 EXTRA_NUMBERS: dict[str, str] = {
     "domain/devices/serial/target@port": "virDomainChrDefParseTargetXML: virStrToLong_ui, base 10",
@@ -147,6 +168,30 @@ class Grammar:
                 stack.extend(item)
         return False
 
+    def required(self, node: etree._Element, refs: frozenset[str] = frozenset()) -> frozenset[str]:
+        """Attribute names every match of ``node``'s content must carry: outside ``optional``
+        and ``zeroOrMore``, and in every branch of a ``choice``."""
+        out: set[str] = set()
+        for item in node:
+            tag = item.tag
+            if not isinstance(tag, str) or tag in (f"{RNG}element", f"{RNG}optional", f"{RNG}zeroOrMore"):
+                continue
+            if tag == f"{RNG}attribute":
+                if item.get("name"):
+                    out.add(item.get("name", ""))
+            elif tag == f"{RNG}choice":
+                branches = [self.required(_wrap(b), refs) for b in item if isinstance(b.tag, str)]
+                if branches:
+                    out |= frozenset.intersection(*branches)
+            elif tag == f"{RNG}ref":
+                ref = item.get("name", "")
+                defines = self.defines.get(ref, [])
+                if ref not in refs and defines:
+                    out |= frozenset.intersection(*(self.required(d, refs | {ref}) for d in defines))
+            elif tag not in (f"{RNG}name", f"{RNG}anyName", f"{RNG}nsName", f"{RNG}documentation"):
+                out |= self.required(item, refs)
+        return frozenset(out)
+
     def attributes(self, node: etree._Element) -> list[etree._Element]:
         """The ``<attribute>`` patterns of an element's content (``<ref>``s followed)."""
         found: list[etree._Element] = []
@@ -204,6 +249,13 @@ class Grammar:
         return attrs, elements, any_attr
 
 
+def _wrap(branch: etree._Element) -> etree._Element:
+    """A choice branch as a pattern whose content is the branch itself."""
+    holder = etree.Element(f"{RNG}group")
+    holder.append(copy.copy(branch))
+    return holder
+
+
 def namespaced(el: etree._Element) -> bool:
     """An element of an extension namespace (``ns=`` on it or an ancestor): a driver's
     namespace parser reads those, and pyvirt keeps or drops them by namespace instead."""
@@ -232,6 +284,18 @@ _XPATH_NUMBER = re.compile(r'virXPath(?:U?Int|U?LongLong|ULong|Long)\(\s*"string
 _PROP_BASE = re.compile(r'virXMLProp(?:U?Int|U?LongLong|ULong|Long)\(\s*[\w>.-]+,\s*"(\w+)",\s*(\d+)')
 
 
+_PROP_REQUIRED = re.compile(r'virXMLProp\w*\(\s*[\w>.\[\]-]+,\s*"(\w+)",[^;]*?VIR_XML_PROP_REQUIRED', re.S)
+
+
+def c_required(src: Path) -> frozenset[str]:
+    """Attribute names some ``virXMLProp*`` call in libvirt's ``src/conf`` reads with
+    ``VIR_XML_PROP_REQUIRED`` (missing -> "Missing required attribute")."""
+    names: set[str] = set()
+    for path in sorted((src / "src" / "conf").glob("*.c")):
+        names.update(_PROP_REQUIRED.findall(path.read_text(errors="replace")))
+    return frozenset(names)
+
+
 def c_bases(src: Path) -> dict[str, int]:
     """Attribute name -> the one base libvirt's number readers (``virXMLProp*Int`` with its base
     argument, ``virXPath*Int`` always 10) use for it across ``src/conf/*.c``; names read with
@@ -252,7 +316,9 @@ def is_bitmap(attr: etree._Element) -> bool:
     return len(kids) == 1 and kids[0].tag == f"{RNG}ref" and kids[0].get("name") == "cpuset"
 
 
-def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitmaps, frozenset[str]]:
+def walk(
+    grammar: Grammar, bases: dict[str, int], c_musts: frozenset[str] = frozenset()
+) -> tuple[Table, Numbers, Bitmaps, frozenset[str], dict[str, frozenset[str]]]:
     """Path -> (attribute names, child names), ``*`` among child names meaning anything goes
     below; and path -> (integer attributes, whether the text is an integer)."""
     defs: dict[str, set[int]] = defaultdict(set)
@@ -267,6 +333,7 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
     int_text: dict[str, set[bool]] = defaultdict(set)
     sets: dict[str, dict[str, set[bool]]] = defaultdict(lambda: defaultdict(set))
     texts: set[str] = set()
+    required: dict[str, list[frozenset[str]]] = defaultdict(list)
     while pending:
         key, el = pending.pop()
         if id(el) in defs[key]:
@@ -284,6 +351,7 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
         int_text[key].add(not children and grammar.numeric(el)[0])
         if grammar.has_text(el):
             texts.add(key)
+        required[key].append(grammar.required(el))
         for child in children:
             if namespaced(child):
                 continue
@@ -311,7 +379,16 @@ def walk(grammar: Grammar, bases: dict[str, int]) -> tuple[Table, Numbers, Bitma
         found = frozenset(name for name, votes in votes_by_name.items() if votes == {True})
         if found:
             bitmaps[key] = found
-    return {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}, numbers, bitmaps, frozenset(texts)
+    musts = {
+        key: frozenset(
+            n for n in frozenset.intersection(*sets) & c_musts if f"{key.rsplit('/', 1)[-1]}@{n}" not in NOT_REQUIRED
+        )
+        for key, sets in required.items()
+        if sets
+    }
+    musts = {key: names for key, names in musts.items() if names}
+    tables = {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}
+    return tables, numbers, bitmaps, frozenset(texts), musts
 
 
 def attribute_order(grammar: Grammar) -> dict[str, list[str]]:
@@ -367,6 +444,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     bases = c_bases(Path(argv[1]))
+    c_musts = c_required(Path(argv[1]))
     lines = [
         '"""What libvirt\'s parsers read, per element path (keys of :mod:`pyvirt.xml.canonical`).',
         "",
@@ -376,6 +454,7 @@ def main(argv: list[str]) -> int:
         "         the attributes among them read in base 0, where a leading 0 means octal).",
         "BITMAPS: path -> attributes read as CPU/node sets (printed in libvirt's compact form).",
         "TEXT: the paths whose element holds text.",
+        "REQUIRED: path -> attributes every definition of the element requires.",
         '"""',
         "",
     ]
@@ -383,9 +462,13 @@ def main(argv: list[str]) -> int:
     numbers: list[str] = ["NUMBERS: dict[str, dict[str, tuple[frozenset[str], bool, frozenset[str]]]] = {"]
     bitmaps: list[str] = ["BITMAPS: dict[str, dict[str, frozenset[str]]] = {"]
     text_paths: list[str] = ["TEXT: dict[str, frozenset[str]] = {"]
+    required_lines: list[str] = ["REQUIRED: dict[str, dict[str, frozenset[str]]] = {"]
     total = 0
     for kind, top in TOPS.items():
-        table, ints, sets, texts = walk(Grammar(top), bases)
+        table, ints, sets, texts, musts = walk(Grammar(top), bases, c_musts)
+        required_lines.append(f"    {kind!r}: {{")
+        required_lines += [f"        {key!r}: {_names(musts[key])}," for key in sorted(musts)]
+        required_lines.append("    },")
         text_paths.append(f"    {kind!r}: frozenset({tuple(sorted(texts))!r}),")
         total += len(table)
         known.append(f"    {kind!r}: {{")
@@ -404,7 +487,12 @@ def main(argv: list[str]) -> int:
         bitmaps.append(f"    {kind!r}: {{")
         bitmaps += [f"        {key!r}: {_names(sets[key])}," for key in sorted(sets)]
         bitmaps.append("    },")
-    OUT.write_text("\n".join([*lines, *known, "}", "", *numbers, "}", "", *bitmaps, "}", "", *text_paths, "}"]) + "\n")
+    OUT.write_text(
+        "\n".join(
+            [*lines, *known, "}", "", *numbers, "}", "", *bitmaps, "}", "", *text_paths, "}", "", *required_lines, "}"]
+        )
+        + "\n"
+    )
     print(f"wrote {OUT}: {total} element paths")
     return 0
 

@@ -36,7 +36,7 @@ from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml._enums import ENUMS
-from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, TEXT
+from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, REQUIRED, TEXT
 from pyvirt.xml.parser import line_of
 
 _ANY = "*"
@@ -71,6 +71,7 @@ class _Plan(NamedTuple):
     special: dict[str, int]  # attribute -> _INT10 / _INT0 / _SET / _ENUM
     enums: dict[str, frozenset[str]]  # attribute -> the values libvirt's enum knows
     closed: str | None  # message when an unknown child is refused (CLOSED)
+    required: frozenset[str]  # attributes the element must carry
 
 
 def _child_path(key: str, tag: str) -> str:
@@ -98,6 +99,7 @@ def _plans(kind: str) -> dict[str, _Plan]:
             special=special,
             enums=enums,
             closed=CLOSED.get(key),
+            required=REQUIRED[kind].get(key, frozenset()),
         )
     return plans
 
@@ -198,6 +200,9 @@ def _filter(el: etree._Element, key: str, plans: dict[str, _Plan]) -> None:
         for child in list(el):
             el.remove(child)
     names = el.keys()
+    if plan.required and not plan.required.issubset(names):
+        missing = sorted(plan.required.difference(names))[0]
+        raise XMLError(f"XML error: Missing required attribute '{missing}' in element '{el.tag}'", line=line_of(el))
     if names:
         sig = (key, tuple(names))
         found = _ATTR_MEMO.get(sig)
