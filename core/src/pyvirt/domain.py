@@ -68,11 +68,19 @@ class Domain:
         self._conn.plugins.before_start(self._conn.uri, self.ref)
         self.id = self._conn.driver.domain_create(self.uuid, paused).id
 
-    def shutdown(self) -> None:
-        """Ask the guest to power off."""
+    def shutdown(self, *, timeout: float | None = None) -> None:
+        """Ask the guest to power off (libvirt's virDomainShutdown: the ACPI power button where
+        the driver has one), returning at once.  With ``timeout`` (seconds, a pyvirt extension)
+        wait until the domain is shut off; a guest that has not stopped by then is left running
+        and a ``PyvirtError`` with code ``OPERATION_TIMEOUT`` says so."""
+        from pyvirt import shutdown_wait
+
+        shutdown_wait.check_timeout(timeout)
         self._conn.check_writable("virDomainShutdown")
         self._conn.plugins.before_stop(self._conn.uri, self.ref, "shutdown")
         self._conn.driver.domain_shutdown(self.uuid)
+        if timeout is not None:
+            shutdown_wait.wait_shut_off(self, timeout)
         try:
             self._live_id()
         except NoDomainError:  # a transient domain is gone once it has stopped

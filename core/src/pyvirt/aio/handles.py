@@ -80,8 +80,16 @@ class AsyncDomain(_UUIDHandle[Domain]):
     async def start(self, *, paused: bool = False) -> None:
         await self._run(self.sync.start, paused=paused)
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, *, timeout: float | None = None) -> None:
+        """As :meth:`pyvirt.Domain.shutdown`; the wait for ``timeout`` never blocks the loop."""
+        from pyvirt.aio._shutdown import wait_shut_off
+        from pyvirt.shutdown_wait import check_timeout
+
+        check_timeout(timeout)
         await self._run(self.sync.shutdown)
+        if timeout is not None:
+            await wait_shut_off(self.sync, timeout, self._run)
+            self.sync.id = -1  # shut off: no ID any more, as the synchronous call leaves it
 
     async def destroy(self) -> None:
         await self._run(self.sync.destroy)

@@ -104,13 +104,21 @@ def _action(name: str, summary: str, description: str, done: str, call: Callable
     command(name, DOMAIN, summary, description, _DOM)(handler)
 
 
-_action(
+@command(
     "shutdown",
+    DOMAIN,
     "gracefully shutdown a domain",
     "Run shutdown in the target domain.",
-    "is being shutdown",
-    Domain.shutdown,
+    _DOM,
+    number("timeout", "wait up to this many seconds for the domain to shut off (pyvirt extension)"),
 )
+def shutdown(ctl: Ctl, args: Args) -> None:
+    """As virsh's; ``--timeout`` waits for the guest to answer and fails if it has not."""
+    dom = ctl.domain(args.req("domain"))
+    timeout = args.integer("timeout", minimum=0)
+    with failing(f"Failed to shutdown domain '{dom.name}'"):
+        dom.shutdown(timeout=timeout)
+    ctl.output.extra(f"Domain '{dom.name}' {'is being shutdown' if timeout is None else 'is shut off'}")
 _action(
     "destroy",
     "destroy (stop) a domain",
