@@ -119,6 +119,8 @@ def shutdown(ctl: Ctl, args: Args) -> None:
     with failing(f"Failed to shutdown domain '{dom.name}'"):
         dom.shutdown(timeout=timeout)
     ctl.output.extra(f"Domain '{dom.name}' {'is being shutdown' if timeout is None else 'is shut off'}")
+
+
 _action(
     "destroy",
     "destroy (stop) a domain",
