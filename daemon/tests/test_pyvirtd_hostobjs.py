@@ -108,6 +108,8 @@ calls = [
     lambda: sorted(x.name() for x in c.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_FC_HOST)),
     lambda: sorted(x.name() for x in c.listAllDevices(libvirt.VIR_CONNECT_LIST_NODE_DEVICES_CAP_VPORTS)),
     lambda: sorted(c.listDevices("scsi_host", 0)), lambda: c.numOfDevices(None, 0),
+    lambda: c.listDevices("nosuchcap", 0), lambda: c.numOfDevices("nosuchcap", 0),
+    lambda: sorted(c.listDevices("vports", 0)),
     lambda: c.nodeDeviceLookupByName("scsi_host11").parent(),
     lambda: c.nodeDeviceLookupByName("computer").parent(),
     lambda: c.nodeDeviceLookupByName("scsi_host1").listCaps(),

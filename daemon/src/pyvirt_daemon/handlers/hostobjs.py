@@ -7,7 +7,6 @@ VIR_CONNECT_LIST_NODE_DEVICES_* (pyvirt's NodeDeviceCap has the same numbers).
 
 from __future__ import annotations
 
-import pyvirt
 from pyvirt.interface import Interface
 from pyvirt.nodedevice import NodeDevice
 from pyvirt.remote import wire_values as wv
@@ -141,13 +140,16 @@ def change_rollback(s: Session, args: rp.remote_interface_change_rollback_args) 
 # -- node devices ------------------------------------------------------------------------------
 
 
-def _cap_bits(cap: str | None) -> NodeDeviceCap:
+def _named_devices(s: Session, cap: str | None) -> list[str]:
+    """Names of the devices with capability ``cap`` (None: all); a name libvirt does not know
+    matches nothing, as libvirt's virNodeListDevices answers it (an empty list, no error)."""
     if cap is None:
-        return NodeDeviceCap.NONE
+        return [d.name for d in s.conn.list_node_devices()]
     try:
-        return NodeDeviceCap.from_name(cap)
+        bits = NodeDeviceCap.from_name(cap)
     except KeyError:
-        raise pyvirt.InvalidArgumentError(f"invalid argument: unknown capability '{cap}'") from None
+        return []
+    return [d.name for d in s.conn.list_node_devices(bits)]
 
 
 @serves(rp.REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES, "list_node_devices")
@@ -162,14 +164,13 @@ def list_all_node_devices(
 @serves(rp.REMOTE_PROC_NODE_NUM_OF_DEVICES, "list_node_devices")
 def num_of_devices(s: Session, args: rp.remote_node_num_of_devices_args) -> rp.remote_node_num_of_devices_ret:
     wv.check_flags(args.flags, 0, "virNodeNumOfDevices")
-    return rp.remote_node_num_of_devices_ret(len(s.conn.list_node_devices(_cap_bits(args.cap))))
+    return rp.remote_node_num_of_devices_ret(len(_named_devices(s, args.cap)))
 
 
 @serves(rp.REMOTE_PROC_NODE_LIST_DEVICES, "list_node_devices")
 def list_devices(s: Session, args: rp.remote_node_list_devices_args) -> rp.remote_node_list_devices_ret:
     wv.check_flags(args.flags, 0, "virNodeListDevices")
-    names = [d.name for d in s.conn.list_node_devices(_cap_bits(args.cap))]
-    return rp.remote_node_list_devices_ret(names[: max(args.maxnames, 0)])
+    return rp.remote_node_list_devices_ret(_named_devices(s, args.cap)[: max(args.maxnames, 0)])
 
 
 @serves(rp.REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME, "node_device_lookup_by_name")
