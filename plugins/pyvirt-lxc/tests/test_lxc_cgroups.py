@@ -124,8 +124,9 @@ def test_cpu_tuning_reaches_the_kernel(lxc: pyvirt.Connection, lxc_root: str, ro
         cpu_dir = Path(layout.v1["cpu"], rel)
         read = {f: (cpu_dir / f).read_text().strip() for f in ("cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us")}
         assert read == {"cpu.shares": "512", "cpu.cfs_period_us": "50000", "cpu.cfs_quota_us": "25000"}
-    else:
+    else:  # libvirt 9.0 writes the shares into cpu.weight as they are
         assert Path(str(layout.v2), rel, "cpu.max").read_text().split() == ["25000", "50000"]
+        assert Path(str(layout.v2), rel, "cpu.weight").read_text().strip() == "512"
     dom.destroy()
 
 

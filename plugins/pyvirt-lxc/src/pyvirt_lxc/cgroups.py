@@ -177,7 +177,9 @@ class ContainerCgroup:
             raise _fail(f"the kernel refused memory limit {kib} KiB ({name}): it kept {raw} bytes instead")
 
     def set_cpu(self, shares: int | None, period_us: int | None, quota_us: int | None) -> None:
-        """CPU weight and bandwidth, in libvirt's v1 units (shares; period and quota in µs)."""
+        """CPU weight and bandwidth, in libvirt's units (shares; period and quota in µs); on v2
+        the shares go to ``cpu.weight`` unchanged, as libvirt's virCgroupV2SetCpuShares writes
+        them, so a value above 10000 is refused there by the kernel."""
         kind, path = self._dir("cpu")
         try:
             if kind == "v1":
@@ -188,9 +190,8 @@ class ContainerCgroup:
                 if quota_us is not None:
                     _write(os.path.join(path, "cpu.cfs_quota_us"), str(quota_us))
                 return
-            if shares is not None:  # libvirt's mapping of shares 2..262144 onto weight 1..10000
-                weight = 1 + (max(2, min(shares, 262144)) - 2) * 9999 // 262142
-                _write(os.path.join(path, "cpu.weight"), str(weight))
+            if shares is not None:  # as libvirt 9.0 does: the shares value itself (the kernel takes 1..10000)
+                _write(os.path.join(path, "cpu.weight"), str(shares))
             if period_us is not None or quota_us is not None:
                 quota = "max" if quota_us is None or quota_us < 0 else str(quota_us)
                 _write(os.path.join(path, "cpu.max"), f"{quota} {period_us or 100000}")
