@@ -25,7 +25,7 @@ from pyvirt.errors import ErrorCode, PyvirtError
 from pyvirt.types import DomainState, ShutoffReason
 
 pytest.importorskip("pyvirt_daemon")
-from pyvirt_daemon.process import DaemonProcess  # noqa: E402
+from pyvirt_daemon.process import DaemonProcess
 
 PYVIRSH = Path(sys.executable).parent / "pyvirsh"
 PATIENCE = 60  # seconds a guest that does answer may take under TCG on a loaded machine
