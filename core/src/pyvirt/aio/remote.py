@@ -327,6 +327,7 @@ class AsyncRPCClient:
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(self._lost())
+                future.exception()  # a caller still gets it; a send_call nobody claims is not logged
         self._pending.clear()
         if self._event_task is None:
             self._on_close(self._close_reason)
