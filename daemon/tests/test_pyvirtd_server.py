@@ -75,13 +75,13 @@ def test_unknown_procedure(shared_pyvirtd: DaemonProcess) -> None:
 
 def test_procedure_pyvirt_lacks_is_no_support(shared_pyvirtd: DaemonProcess) -> None:
     c = RawClient(shared_pyvirtd.socket)
-    err = c.call(rp.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, rp.remote_connect_list_all_interfaces_args(1, 0))
+    err = c.call(rp.REMOTE_PROC_CONNECT_LIST_ALL_SECRETS, rp.remote_connect_list_all_secrets_args(1, 0))
     assert err.message == "internal error: hypervisor connection not open"
     c.open()
-    err = c.call(rp.REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES, rp.remote_connect_list_all_interfaces_args(1, 0))
+    err = c.call(rp.REMOTE_PROC_CONNECT_LIST_ALL_SECRETS, rp.remote_connect_list_all_secrets_args(1, 0))
     assert (err.code, err.message) == (
         3,
-        "this function is not supported by the connection driver: virConnectListAllInterfaces",
+        "this function is not supported by the connection driver: virConnectListAllSecrets",
     )
     c.close()
 

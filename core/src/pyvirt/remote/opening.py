@@ -26,7 +26,9 @@ FEATURE_PROGRAM_KEEPALIVE = 10
 """libvirt's ``VIR_DRV_FEATURE_PROGRAM_KEEPALIVE``: asking for it also starts the server's PINGs."""
 KEEPALIVE_INTERVAL = 5.0
 KEEPALIVE_COUNT = 5
-"""libvirt's client defaults (``libvirt.conf``): dead after ``5 * (5 + 1)`` s of silence."""
+"""pyvirt's client pings from the start, so a dead daemon is found after ``5 * (5 + 1)`` s of
+silence even for programs that never ask; libvirt's client pings only once asked
+(virConnectSetKeepAlive, as virsh does with its ``-k 5 -K 6`` defaults)."""
 
 _AUTH_NAMES = {rp.REMOTE_AUTH_NONE: "none", rp.REMOTE_AUTH_SASL: "sasl", rp.REMOTE_AUTH_POLKIT: "polkit"}
 
