@@ -168,6 +168,10 @@ NETWORK_DEFINE_VALIDATE = NETWORK_CREATE_VALIDATE = 1  # virNetworkDefineFlags, 
 POOL_DEFINE_VALIDATE = 1  # virStoragePoolDefineFlags
 STORAGE_XML_INACTIVE = 1  # virStorageXMLFlags
 VOL_CREATE_VALIDATE = 4  # virStorageVolCreateFlags
+POOL_CREATE_WITH_BUILD = 1  # virStoragePoolCreateFlags: build first, without build flags
+POOL_CREATE_WITH_BUILD_OVERWRITE = 2  # build first with VIR_STORAGE_POOL_BUILD_OVERWRITE
+POOL_CREATE_WITH_BUILD_NO_OVERWRITE = 4  # build first with VIR_STORAGE_POOL_BUILD_NO_OVERWRITE
+POOL_CREATE_BUILDS = POOL_CREATE_WITH_BUILD | POOL_CREATE_WITH_BUILD_OVERWRITE | POOL_CREATE_WITH_BUILD_NO_OVERWRITE
 VOL_RESIZE_ALLOCATE, VOL_RESIZE_DELTA, VOL_RESIZE_SHRINK = 1, 2, 4  # virStorageVolResizeFlags
 
 # -- typed parameters ----------------------------------------------------------------------
