@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Generator
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyvirt.connection as sync_connection
 from pyvirt import uri as uri_mod
@@ -17,26 +17,33 @@ from pyvirt.domain import Domain
 from pyvirt.errors import OperationInvalidError
 from pyvirt.types import CloseReason, ListFilter, NodeInfo, Version
 
+if TYPE_CHECKING:
+    from pyvirt.auth import Authenticator
+
 AsyncCloseCallback = Callable[["AsyncConnection", CloseReason], None]
 """Told once, on the event loop, that a connection's link ended: the connection, and why."""
 
 
-def open(name: str | None = None) -> Opening:
+def open(name: str | None = None, *, auth: Authenticator | None = None) -> Opening:
     """Open a read-write connection (see :func:`pyvirt.open`) without blocking the loop:
-    ``conn = await pyvirt.aio.open(uri)``, or ``async with pyvirt.aio.open(uri) as conn:``."""
-    return Opening(name, read_only=False)
+    ``conn = await pyvirt.aio.open(uri)``, or ``async with pyvirt.aio.open(uri) as conn:``.
+    ``auth`` answers the credentials the driver asks for while opening, as for
+    :func:`pyvirt.open`; its callback is synchronous and runs on the loop for remote URIs over
+    unix/tcp/tls, in a worker thread otherwise, so it should answer without waiting."""
+    return Opening(name, read_only=False, auth=auth)
 
 
-def open_read_only(name: str | None = None) -> Opening:
-    return Opening(name, read_only=True)
+def open_read_only(name: str | None = None, *, auth: Authenticator | None = None) -> Opening:
+    return Opening(name, read_only=True, auth=auth)
 
 
 class Opening:
     """A connection being opened: await it, or use it as ``async with`` (closed on the way out)."""
 
-    def __init__(self, name: str | None, read_only: bool) -> None:
+    def __init__(self, name: str | None, read_only: bool, auth: Authenticator | None = None) -> None:
         self._name = name
         self._read_only = read_only
+        self._auth = auth
         self._conn: AsyncConnection | None = None
 
     def __await__(self) -> Generator[Any, None, AsyncConnection]:
@@ -51,11 +58,12 @@ class Opening:
 
             target = remote.native_target(parsed, self._read_only)
             if target is not None:
-                return AsyncConnection(await remote.open_remote(parsed, target, self._read_only), remote.LoopRunner())
+                opened = await remote.open_remote(parsed, target, self._read_only, self._auth)
+                return AsyncConnection(opened, remote.LoopRunner())
         runner = ThreadRunner(self._name or "default")
         opener = sync_connection.open_read_only if self._read_only else sync_connection.open
         try:
-            conn = await runner(opener, self._name)
+            conn = await runner(opener, self._name, auth=self._auth)
         except BaseException:
             await runner.aclose()
             raise

@@ -16,7 +16,7 @@ import asyncio
 import itertools
 import socket
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from pyvirt.aio._bridge import await_only, run_sync
 from pyvirt.connection import Connection
@@ -36,6 +36,9 @@ from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
 from pyvirt.types import CloseReason
 from pyvirt.uri import URI
+
+if TYPE_CHECKING:
+    from pyvirt.auth import Authenticator
 
 log = get_logger("pyvirt.aio.remote")
 P = ParamSpec("P")
@@ -410,10 +413,10 @@ async def _start_tls(target: Target, plain: asyncio.Transport, wire: _Wire) -> _
     return transport, wire, _StreamInfo(encrypted=True, secure=True)
 
 
-async def open_remote(uri: URI, target: Target, read_only: bool) -> Connection:
+async def open_remote(uri: URI, target: Target, read_only: bool, auth: Authenticator | None = None) -> Connection:
     """Open ``target`` (see :func:`native_target`) over an asyncio transport; the
     :class:`Connection` it returns must be used through :func:`~pyvirt.aio._bridge.run_sync`
-    (``pyvirt.aio`` does)."""
+    (``pyvirt.aio`` does).  ``auth`` answers what SASL asks, as for the threaded client."""
     from pyvirt.plugins import host
 
     transport, wire, info = await _connect(target)
@@ -425,7 +428,7 @@ async def open_remote(uri: URI, target: Target, read_only: bool) -> Connection:
 
     driver = RemoteConnection(target, cast(Transport, info), bus.publish, make_client)
     try:
-        await run_sync(handshake, driver, target)
+        await run_sync(handshake, driver, target, auth)
     except BaseException:
         await run_sync(driver.client.close)
         raise
