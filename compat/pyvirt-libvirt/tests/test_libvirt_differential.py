@@ -92,3 +92,20 @@ def test_calls_over_pyvirtd_give_what_libvirt_python_gives(tmp_path: Path) -> No
             theirs = {**theirs, "error": theirs["error"][:4], "handled": [[c, e[:4]] for c, e in theirs["handled"]]}
         assert mine == theirs
     assert ours_err == real_err
+
+
+def test_program_leaving_a_remote_connection_open_exits(tmp_path: Path) -> None:
+    """virt-install never closes its connection: the process must still end (closing it while
+    the interpreter shuts down hung on the remote driver's threads)."""
+    from pyvirt_daemon.process import DaemonProcess
+
+    daemon = DaemonProcess(tmp_path / "node").start()
+    try:
+        code = "import sys, libvirt\nconn = libvirt.open(sys.argv[1])\nprint(conn.lookupByName('test').name())"
+        env = {**os.environ, "PYTHONPATH": str(SRC)}
+        done = subprocess.run(
+            [sys.executable, "-c", code, daemon.uri()], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+    finally:
+        assert daemon.stop() == 0
+    assert (done.returncode, done.stdout) == (0, "test\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -84,8 +85,10 @@ class virConnect(virConnectStubs):
         self._events = EventState()
 
     def __del__(self) -> None:
+        """Close when the last reference goes, as libvirt-python does; not while the interpreter
+        shuts down (a remote connection's threads are gone then, and the process exits anyway)."""
         conn = getattr(self, "_o", None)
-        if conn is not None:
+        if conn is not None and not sys.is_finalizing():
             conn.close()
 
     def __enter__(self) -> virConnect:
