@@ -329,8 +329,24 @@ class RPCClient:
         try:
             if packet is not None:
                 self._send(packet)
+            recv = self._recv
+            frames = self._frames
             while not call.done and self._dead is None:
-                self._read_once(call)
+                chunk = recv(_RECV_SIZE)
+                if not chunk:
+                    self._die("end of file from the server", CloseReason.EOF)
+                    break
+                self._keepalive.received(_monotonic())
+                if not frames.careful and not frames.pending and len(chunk) >= FRAME_MIN:
+                    # Most often the chunk is exactly the reply: no frame reader, no dispatch.
+                    length, prog, _, _, mtype, serial, status = _LEN_HEADER.unpack_from(chunk)
+                    if length == len(chunk) and serial == call.serial and mtype == _REPLY and prog in self._programs:
+                        call.status = status
+                        call.payload = chunk[FRAME_MIN:]
+                        call.events_before = self._events_queued
+                        call.done = True
+                        break
+                self._dispatch_all(chunk, call)
         except OSError as exc:
             self._die(f"error reading from the server: {exc.strerror or exc}", _cause(exc))
         except BaseException:  # KeyboardInterrupt mid-read may have dropped bytes: the stream is lost
@@ -340,7 +356,8 @@ class RPCClient:
             self._last_call = _monotonic()
             with self._lock:
                 self._reader_busy = False
-                self._forget_locked(call)
+                if self._pending.pop(call.serial, None) is not None and call.awaited:
+                    self._callers -= 1
                 if self._waiting:
                     self._cond.notify_all()
         if not call.done:
@@ -356,26 +373,21 @@ class RPCClient:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def _read_once(self, own: _Call | None = None) -> None:
-        """One read from the stream, then every complete frame in the buffer is dispatched.
-        The caller holds the reader role; ``own`` is its call, if it reads for one."""
+    def _read_once(self) -> None:
+        """One read from the stream for the background reader, then every complete frame in
+        the buffer is dispatched."""
         chunk = self._recv(_RECV_SIZE)
         if not chunk:
             self._die("end of file from the server", CloseReason.EOF)
             return
         self._keepalive.received(_monotonic())
-        frames = self._frames
-        if own is not None and not frames.careful and not frames.pending and len(chunk) >= FRAME_MIN:
-            # The usual case, one caller at a time: the chunk is exactly the reply it waits for.
-            length, prog, _, _, mtype, serial, status = _LEN_HEADER.unpack_from(chunk)
-            if length == len(chunk) and serial == own.serial and mtype == _REPLY and prog in self._programs:
-                own.status = status
-                own.payload = chunk[FRAME_MIN:]
-                own.events_before = self._events_queued
-                own.done = True
-                return
+        self._dispatch_all(chunk)
+
+    def _dispatch_all(self, chunk: bytes, own: _Call | None = None) -> None:
+        """Feed a received chunk to the frame reader and dispatch every packet it completes;
+        ``own`` is the reader's own call, if it reads for one."""
         try:
-            for header, payload in frames.feed(chunk):
+            for header, payload in self._frames.feed(chunk):
                 self._dispatch(header, payload, own)
         except XDRError as exc:
             self._die(f"the server sent garbage: {exc}")
