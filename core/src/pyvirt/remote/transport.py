@@ -47,13 +47,14 @@ class Transport(Protocol):
 class SocketTransport:
     """A plain stream socket: unix (secure: local, kernel-checked peers) or tcp (neither)."""
 
+    sendall: Callable[[bytes | bytearray | memoryview], None]
+    """The socket's own ``sendall``: every call sends through here, so no wrapper frame."""
+
     def __init__(self, sock: socket.socket, *, secure: bool) -> None:
         self._sock = sock
+        self.sendall = sock.sendall
         self.encrypted = False
         self.secure = secure
-
-    def sendall(self, data: bytes | bytearray | memoryview) -> None:
-        self._sock.sendall(data)
 
     def recv(self, size: int) -> bytes:
         return self._sock.recv(size)
