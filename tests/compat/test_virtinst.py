@@ -153,3 +153,29 @@ def test_virtinst_case_matches_real_libvirt(case: str, compat_python: str, tmp_p
     real = _run(SYSTEM_PYTHON, argv, tmp_path)
     ours = _run(compat_python, argv, tmp_path)
     assert ours == real
+
+
+REMOTE_CASES = ["install fedora pxe", "install defines and starts", "install name in use", "xml edit vcpus diff"]
+REMOTE_CASES += ["xml edit vcpus", "xml no such domain", "clone running refused"]
+
+
+@pytest.mark.needs_libvirt("bindings")
+@pytest.mark.skipif(not _have_real(), reason="virtinst (virt-install) is not installed for /usr/bin/python3")
+@pytest.mark.parametrize("case", REMOTE_CASES)
+def test_virtinst_case_over_pyvirtd(case: str, compat_python: str, tmp_path: Path) -> None:
+    """The same case over pyvirtd (``test+unix://``): python3-libvirt's remote driver and
+    pyvirt-libvirt on pyvirt's remote driver, each against a fresh pyvirtd."""
+    from pyvirt_daemon.process import DaemonProcess
+
+    results = []
+    for python in (SYSTEM_PYTHON, compat_python):
+        daemon = DaemonProcess(tmp_path / f"node-{len(results)}").start()
+        try:
+            uri = daemon.uri()
+            line = CASES[case].format(default=f"--connect {uri}", nodeuri="")
+            program, *args = line.split()
+            output = _run(python, [f"/usr/bin/{program}", *args], tmp_path)
+        finally:
+            assert daemon.stop() == 0
+        results.append((output[0], output[1].replace(uri, "URI")))
+    assert results[1] == results[0]
