@@ -99,6 +99,15 @@ def calls() -> None:
     pconn.close()
 
 
+def compile_sources(pythons: list[str]) -> None:
+    """Write the checkout's bytecode first, as an install does: with PYTHONDONTWRITEBYTECODE set
+    (as on this machine) an edited module would otherwise be compiled again at every import."""
+    root = Path(__file__).resolve().parents[1]
+    trees = [str(root / t) for t in ("core/src", "plugins/pyvirt-test/src", "compat/pyvirt-libvirt/src")]
+    for python in pythons:
+        subprocess.run([python, "-m", "compileall", "-q", *trees], check=True, capture_output=True)
+
+
 def imports() -> None:
     print(f"\n{'import libvirt, CPU ms (fresh interpreters)':<52} {'min':>6} {'median':>7}")
     rows = [("pyvirt-libvirt, this venv's Python", sys.executable)]
@@ -107,6 +116,7 @@ def imports() -> None:
         if real_ok:
             rows.append(("pyvirt-libvirt, /usr/bin/python3 (venv)", system_python_venv(Path(tmp))))
             rows.append(("libvirt-python 9.0.0, /usr/bin/python3", REAL_PYTHON))
+        compile_sources([python for _label, python in rows])
         figures = import_cpu_ms([python for _label, python in rows])
         for (label, _python), (low, mid) in zip(rows, figures, strict=True):
             print(f"{label:<52} {low:>6.1f} {mid:>7.1f}")
