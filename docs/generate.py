@@ -63,12 +63,16 @@ def capabilities_page() -> str:
 
 
 def _connection_classes(package_name: str) -> list[type[DriverConnection]]:
-    """DriverConnection subclasses defined anywhere in a driver's package (imported lazily there)."""
+    """The most derived DriverConnection subclasses defined anywhere in a driver's package
+    (imported lazily there)."""
     package = importlib.import_module(package_name)
     for sub in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=f"{package_name}."):
         importlib.import_module(sub.name)
+    own = {c: None for c in _all_subclasses(DriverConnection) if c.__module__.split(".")[0] == package_name}
+    # Mixins a driver builds its connection from are DriverConnection subclasses too; only the
+    # most derived classes are connections a driver hands out.
     return sorted(
-        (c for c in _all_subclasses(DriverConnection) if c.__module__.split(".")[0] == package_name),
+        (c for c in own if not any(other is not c and issubclass(other, c) for other in own)),
         key=lambda c: c.__qualname__,
     )
 
