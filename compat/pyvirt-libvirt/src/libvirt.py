@@ -8,9 +8,10 @@ programs written for it run unchanged on every pyvirt driver.  A method pyvirt l
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable as _Callable
 from typing import Any, TypeVar
 
+import libvirtmod
 from pyvirt_libvirt import eventloop as _eventloop
 from pyvirt_libvirt._constants import *  # noqa: F403 - every VIR_* constant, as libvirt-python
 from pyvirt_libvirt._stubs import (
@@ -39,15 +40,15 @@ PYVIRT_LIBVIRT = True
 """Present only in pyvirt-libvirt's module: ``getattr(libvirt, "PYVIRT_LIBVIRT", False)``."""
 
 _T = TypeVar("_T")
-_EventCB = Callable[[int, int, int, _T], None]
-_EventAddHandleFunc = Callable[[int, int, _EventCB[Any], _T], int]
-_EventUpdateHandleFunc = Callable[[int, int], None]
-_EventRemoveHandleFunc = Callable[[int], int]
-_TimerCB = Callable[[int, _T], None]
-_EventAddTimeoutFunc = Callable[[int, _TimerCB[Any], _T], int]
-_EventUpdateTimeoutFunc = Callable[[int, int], None]
-_EventRemoveTimeoutFunc = Callable[[int], int]
-_DomainCB = Callable[[virConnect, virDomain, int, int, _T], None]
+_EventCB = _Callable[[int, int, int, _T], None]
+_EventAddHandleFunc = _Callable[[int, int, _EventCB[Any], _T], int]
+_EventUpdateHandleFunc = _Callable[[int, int], None]
+_EventRemoveHandleFunc = _Callable[[int], int]
+_TimerCB = _Callable[[int, _T], None]
+_EventAddTimeoutFunc = _Callable[[int, _TimerCB[Any], _T], int]
+_EventUpdateTimeoutFunc = _Callable[[int, int], None]
+_EventRemoveTimeoutFunc = _Callable[[int], int]
+_DomainCB = _Callable[[virConnect, virDomain, int, int, _T], None]
 
 _LIBRARY_VERSION = 9000000
 
@@ -98,7 +99,7 @@ def getVersion(name: str | None = None) -> int:
     return _LIBRARY_VERSION
 
 
-def registerErrorHandler(f: Callable[[Any, _ErrorTuple], Any] | None, ctx: Any) -> int:
+def registerErrorHandler(f: _Callable[[Any, _ErrorTuple], Any] | None, ctx: Any) -> int:
     """Call ``f(ctx, error)`` for each error instead of printing it to stderr; returns 1."""
     return _register_handler(f, ctx)
 
@@ -139,8 +140,6 @@ def virEventRegisterImpl(
     removeTimeout: _EventRemoveTimeoutFunc,
 ) -> None:
     """Make these six functions the event loop libvirt adds its watches and timers to."""
-    import libvirtmod
-
     libvirtmod.virEventRegisterImpl(addHandle, updateHandle, removeHandle, addTimeout, updateTimeout, removeTimeout)
 
 

@@ -135,3 +135,58 @@ def test_suite_outcomes_match_real_libvirt_python(tmp_path: Path) -> None:
         outcomes[name] = "failed" if kinds & {"failure", "error"} else "skipped" if "skipped" in kinds else "passed"
     expected = {name: "passed" for name in PASSED} | {name: "skipped" for name in SKIPPED}
     assert outcomes == expected, done.stdout[-4000:]
+
+
+LIBVIRT_SOURCE = Path("/tmp/lvsrc11/libvirt-9.0.0")
+
+
+def _api_xml(where: Path) -> Path:
+    """libvirt-api.xml as libvirt's build makes it (its scripts/apibuild.py over the headers)."""
+    include = where / "include" / "libvirt"
+    include.mkdir(parents=True)
+    common = (LIBVIRT_SOURCE / "include" / "libvirt" / "libvirt-common.h.in").read_text()
+    (include / "libvirt-common.h").write_text(common.replace("@LIBVIRT_VERSION_NUMBER@", "9000000"))
+    docs = where / "docs"
+    docs.mkdir()
+    subprocess.run(
+        ["/usr/bin/python3", str(LIBVIRT_SOURCE / "scripts" / "apibuild.py"), str(LIBVIRT_SOURCE / "docs"), str(docs)],
+        cwd=LIBVIRT_SOURCE / "docs",
+        capture_output=True,
+        check=False,
+        timeout=300,
+    )
+    return docs / "libvirt-api.xml"
+
+
+def _coverage_failure(python: str, tests: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_api_coverage.py"],
+        cwd=tests,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return "\n".join(line for line in done.stdout.splitlines() if line.startswith("E ")) or done.stdout[-500:]
+
+
+@pytest.mark.needs_libvirt("bindings")
+@pytest.mark.skipif(not (LIBVIRT_SOURCE / "scripts" / "apibuild.py").exists(), reason="libvirt 9.0.0 source absent")
+def test_api_coverage_test_ends_as_on_real_libvirt_python(tmp_path: Path) -> None:
+    """test_api_coverage.py (run with LIBVIRT_API_COVERAGE=1 against libvirt 9.0.0's API XML)
+    ends the same way for both modules: real libvirt-python 9.0.0 fails it on the test's own
+    mapping of virDomainFDAssociate, and so must ours, at the same check (nothing earlier)."""
+    tests = fetch_suite()
+    xml = _api_xml(tmp_path / "api")
+    assert xml.exists()
+    fakebin = tmp_path / "bin"
+    fakebin.mkdir()
+    (fakebin / "pkg-config").write_text(f"#!/bin/sh\necho {xml}\n")
+    (fakebin / "pkg-config").chmod(0o755)
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    base |= {"PATH": f"{fakebin}{os.pathsep}{os.environ['PATH']}", "LIBVIRT_API_COVERAGE": "1"}
+    real = _coverage_failure("/usr/bin/python3", tests, base)
+    ours = _coverage_failure(sys.executable, tests, {**base, "PYTHONPATH": os.pathsep.join([str(SRC), str(tests)])})
+    assert "virDomainFDAssociate" in real
+    assert ours == real

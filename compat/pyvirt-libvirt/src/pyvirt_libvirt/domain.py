@@ -195,12 +195,6 @@ class virDomain(virDomainStubs):
         return [label, int(enforcing)]
 
     @api
-    def getMessages(self, flags: int = 0) -> list[str]:
-        from pyvirt.types import DomainMessageKind
-
-        return self._o.messages(DomainMessageKind(flags))
-
-    @api
     def maxMemory(self) -> int:
         return self._o.info().max_memory
 
