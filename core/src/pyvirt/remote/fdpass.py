@@ -9,10 +9,10 @@ last dummy byte, hence its last descriptor, has arrived.
 
 from __future__ import annotations
 
+import _socket as socket  # as transport.py: no enum conversion of every constant
 import array
 import collections
 import os
-import socket
 
 from pyvirt.remote.transport import SocketTransport
 from pyvirt.rpc.message import LEN_SIZE, NUM_FDS_MAX, FrameReader, Header, MessageType, split_fds

@@ -8,9 +8,9 @@ and ``ext`` plug in by adding a connector to :data:`CONNECTORS` that returns a
 
 from __future__ import annotations
 
+import _socket  # the C module behind ``socket``: see connect_unix
 import os
 import select
-import socket
 from collections.abc import Callable
 from typing import Protocol
 
@@ -50,7 +50,7 @@ class SocketTransport:
     sendall: Callable[[bytes | bytearray | memoryview], None]
     """The socket's own ``sendall``: every call sends through here, so no wrapper frame."""
 
-    def __init__(self, sock: socket.socket, *, secure: bool) -> None:
+    def __init__(self, sock: _socket.socket, *, secure: bool) -> None:
         self._sock = sock
         self.sendall = sock.sendall
         self.encrypted = False
@@ -68,7 +68,7 @@ class SocketTransport:
 
     def shutdown(self) -> None:
         try:
-            self._sock.shutdown(socket.SHUT_RDWR)
+            self._sock.shutdown(_socket.SHUT_RDWR)
         except OSError:
             pass
 
@@ -89,8 +89,12 @@ def connect_failed(target: Target, exc: OSError) -> ConnectError:
 
 
 def connect_unix(target: Target) -> Transport:
+    """The daemon's unix socket.  Plain unix and tcp connections use ``_socket``, whose socket
+    type and functions ``socket`` only wraps: importing ``socket`` turns every constant into
+    enum members (with ``selectors`` and ``array``), a good part of a remote pyvirsh's start,
+    and these two connectors need none of what it adds."""
     path = str(target.socket_path)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.connect(path)
     except OSError as exc:
@@ -102,12 +106,23 @@ def connect_unix(target: Target) -> Transport:
 
 
 def connect_tcp(target: Target) -> Transport:
+    """Each address the host name resolves to in turn, as ``socket.create_connection`` does."""
+    error: OSError = OSError(f"no address for {target.host}")
     try:
-        sock = socket.create_connection((str(target.host), int(target.port or 0)))
+        addresses = _socket.getaddrinfo(str(target.host), int(target.port or 0), 0, _socket.SOCK_STREAM)
     except OSError as exc:
         raise connect_failed(target, exc) from exc
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return SocketTransport(sock, secure=False)
+    for family, kind, proto, _, address in addresses:
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        return SocketTransport(sock, secure=False)
+    raise connect_failed(target, error) from error
 
 
 def connect_tls(target: Target) -> Transport:
