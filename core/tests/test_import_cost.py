@@ -72,3 +72,14 @@ def test_import_pyvirt_aio_loads_no_remote_machinery() -> None:
     """greenlet and the codec load on the first remote open, not with `import pyvirt.aio`."""
     loaded = _modules_after("import pyvirt.aio")
     assert not [m for m in loaded if m.startswith(("greenlet", "pyvirt.rpc", "pyvirt.remote", *HEAVY))]
+
+
+def test_the_remote_unix_and_tcp_path_loads_no_socket_module() -> None:
+    """The threaded remote driver's modules (everything a remote pyvirsh imports to open a unix
+    or tcp URI) use ``_socket``: ``socket`` converts every constant to an enum at import, and
+    ssl, asyncio and the XML layer belong to other paths."""
+    loaded = _modules_after(
+        "import pyvirt.remote.opening, pyvirt.remote.driver, pyvirt.remote.client\n"
+        "import pyvirt.remote.transport, pyvirt.remote.fdpass"
+    )
+    assert not [m for m in loaded if m.startswith(("socket", "selectors", "ssl", "asyncio", *HEAVY))]
