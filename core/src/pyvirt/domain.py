@@ -368,12 +368,10 @@ def _check_snapshot_flags(flags: SnapshotCreateFlags) -> None:
 
     if flags & SnapshotCreateFlags.CURRENT and not flags & SnapshotCreateFlags.REDEFINE:
         raise InvalidArgumentError(
-            f"Flag '{name(SnapshotCreateFlags.REDEFINE)}' is required by flag"
-            f" '{name(SnapshotCreateFlags.CURRENT)}'"
+            f"Flag '{name(SnapshotCreateFlags.REDEFINE)}' is required by flag '{name(SnapshotCreateFlags.CURRENT)}'"
         )
     for other in (SnapshotCreateFlags.NO_METADATA, SnapshotCreateFlags.HALT):
         if flags & SnapshotCreateFlags.REDEFINE and flags & other:
             raise InvalidArgumentError(
-                f"Flags '{name(SnapshotCreateFlags.REDEFINE)}' and '{name(other)}'"
-                " are mutually exclusive"
+                f"Flags '{name(SnapshotCreateFlags.REDEFINE)}' and '{name(other)}' are mutually exclusive"
             )
