@@ -125,8 +125,9 @@ def api(func: _F) -> _F:
     from pyvirt_libvirt._stubs import C_NAMES
 
     c_name, c_domain = C_NAMES.get(func.__qualname__, (func.__name__, 0))
-    if "." not in func.__qualname__:
+    if "." not in func.__qualname__:  # a module function: libvirt's, or libvirt_qemu's / libvirt_lxc's
         c_name, c_domain = C_NAMES.get(f"libvirt.{func.__name__}", (c_name, c_domain))
+        c_name, c_domain = C_NAMES.get(f"{func.__module__}.{func.__name__}", (c_name, c_domain))
 
     @functools.wraps(func)
     def call(*args: Any, **kwargs: Any) -> Any:
