@@ -196,11 +196,15 @@ class Fresh:
     xml: str
 
 
-def generate(count: int, seed: int, selected: list[Case] | None = None) -> Iterator[Fresh]:
-    """``count`` mutated documents from the accepted cases, reproducible from ``seed``."""
+def generate(
+    count: int, seed: int, selected: list[Case] | None = None, mutations: dict[str, Mutation] | None = None
+) -> Iterator[Fresh]:
+    """``count`` mutated documents from the accepted cases, reproducible from ``seed``;
+    ``mutations``: the ones to draw from (default :data:`MUTATIONS`)."""
     rng = random.Random(seed)
     pool = [c for c in (selected if selected is not None else cases()) if c.outcome == "dump"]
-    names = sorted(MUTATIONS)
+    chosen = MUTATIONS if mutations is None else mutations
+    names = sorted(chosen)
     made = 0
     while made < count:
         case = rng.choice(pool)
@@ -208,7 +212,7 @@ def generate(count: int, seed: int, selected: list[Case] | None = None) -> Itera
         labels = []
         for _ in range(rng.randint(1, 3)):
             label = rng.choice(names)
-            if MUTATIONS[label](root, rng):
+            if chosen[label](root, rng):
                 labels.append(label)
         if not labels:
             continue

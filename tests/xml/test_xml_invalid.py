@@ -115,7 +115,8 @@ MINIMAL = "<domain type='test'><name>x</name><memory>1024</memory><os><type>hvm<
         ("<domain type='test'><name>x</name><memory>-1</memory><os><type>hvm</type></os></domain>", "invalid value"),
         (
             "<domain type='test'><name>x</name><memory>1024</memory><os><type>hvm</type></os><devices>"
-            "<interface type='network'><mac address='zz:00:00:00:00:00'/></interface></devices></domain>",
+            "<interface type='network'><source network='default'/><mac address='zz:00:00:00:00:00'/>"
+            "</interface></devices></domain>",
             "unable to parse mac address",
         ),
     ],

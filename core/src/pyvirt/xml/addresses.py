@@ -40,7 +40,7 @@ def _dec(n: int) -> str:
 # field: (base, printed form, printed when: "always" | "set" (attribute present) | "nonzero")
 _Field = tuple[int, _Show, str]
 FORMS: dict[str, dict[str, _Field]] = {
-    # PCI: all four printed unless all are zero ("empty": the driver assigns one)
+    # PCI: all four printed unless domain, bus and slot are zero ("empty": the driver assigns one)
     "pci": {
         "domain": (0, _hex(4), "pci"),
         "bus": (0, _hex(2), "pci"),
@@ -120,7 +120,7 @@ def _normalise(address: etree._Element) -> bool:
     kind = address.get("type")
     if kind == "pci" and len(address) == 0:
         joined = "|".join(map(str, address.values()))
-        if _CANONICAL_PCI.fullmatch(joined) and not joined.startswith("pci|0x0000|0x00|0x00|0x0"):
+        if _CANONICAL_PCI.fullmatch(joined) and not joined.startswith("pci|0x0000|0x00|0x00|"):
             return True  # already libvirt's form (and not the empty address): one regex
     if kind == "drive" and _CANONICAL_DRIVE.fullmatch("|".join(map(str, address.values()))):
         return True
@@ -143,7 +143,8 @@ def _normalise(address: etree._Element) -> bool:
             )
         values[name] = value
     shown: dict[str, str] = {"type": kind}
-    pci_set = any(values.get(f, 0) for f in ("domain", "bus", "slot", "function"))
+    # virPCIDeviceAddressIsEmpty looks at domain, bus and slot only: a function alone is empty
+    pci_set = any(values.get(f, 0) for f in ("domain", "bus", "slot"))
     for name, (_base, show, when) in fields.items():
         value = values.get(name)
         if (

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml import implicit
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 
@@ -59,6 +60,7 @@ def check_domain(
     if root.get("type") is None:
         raise _fail("missing domain type attribute", root)
     top, device_groups = groups if groups is not None else index(root)
+    implicit.fill_domain(top, device_groups)
     name_el = top["name"][0] if "name" in top else None
     if name_el is None or not (name_el.text or "").strip():
         raise _fail("missing domain name information", name_el if name_el is not None else root)
@@ -492,6 +494,10 @@ _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redir
 
 
 def _check_interface(iface: etree._Element) -> None:
+    for vlan in iface.iterchildren("vlan"):
+        if _first(vlan, "tag") is None:
+            # virNetDevVlanParse
+            raise _fail("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", vlan)
     model = _first(iface, "model")
     virtio = model is not None and (model.get("type") or "").lower().startswith("virtio")
     if iface.get("type") == "vhostuser":
@@ -557,6 +563,15 @@ def _check_disk_source(disk: etree._Element) -> None:
         raise _unsupported("supplying <cipher> for domain disk definition is unnecessary", encryption)
 
 
+_LOCAL_PATH_ATTR = {"file": "file", "block": "dev", "dir": "dir"}
+
+
+def _local_path_missing(disk: etree._Element, source: etree._Element | None) -> bool:
+    """virStorageSourceIsEmpty for a local disk (file, block or dir): no path given."""
+    attr = _LOCAL_PATH_ATTR.get(disk.get("type", "file"))
+    return attr is not None and (source is None or not source.get(attr))
+
+
 def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
@@ -568,6 +583,9 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
             )
         dev = target.get("dev", "")
         source = _first(disk, "source")
+        if disk.get("device", "disk") == "disk" and _local_path_missing(disk, source):
+            # virDomainDiskDefValidate: only removable media may be empty
+            raise XMLError(f"missing source information for device {dev}", line=line_of(disk))
         if source is not None and source.get("fdgroup") is not None:
             # virDomainDeviceDefPostParseCheckFeatures: the test driver lacks the DISK_FD feature
             raise _unsupported(f"driver does not support FD passing for disk '{dev}'", source)
@@ -922,6 +940,7 @@ def check_network(root: etree._Element) -> None:
     name = name_el.text or ""
     if "/" in name:
         raise _fail(f"name {name} cannot contain '/'", name_el)
+    _check_network_ips(root, name)
     dns = _first(root, "dns")
     if dns is not None and dns.get("enable") == "no" and (len(dns) > 0 or dns.get("forwardPlainNames")):
         raise _fail(f"Extra data in disabled network '{name}'", dns)
@@ -954,6 +973,38 @@ def check_network(root: etree._Element) -> None:
         seen_dev.add(dev)
 
 
+def _check_network_ips(root: etree._Element, name: str) -> None:
+    """virNetworkIPDefParseXML and its DHCP parsers: an ``<ip>`` has an address, a range both
+    ends, a static host an IP and something to match it by (MAC or name; id or name on IPv6);
+    every ``<vlan>`` (virNetDevVlanParse) has a tag."""
+    for ip in root.iterchildren("ip"):
+        if ip.get("address") is None:
+            raise _fail(f"Missing required address attribute in network '{name}'", ip)
+        ipv6 = ":" in ip.get("address", "")
+        family = ip.get("family")
+        if ipv6 and family in (None, "ipv4"):
+            raise _unsupported(
+                f"{family or 'no'} family specified for non-IPv4 address '{ip.get('address')}' in network '{name}'", ip
+            )
+        for dhcp in ip.iterchildren("dhcp"):
+            for rng in dhcp.iterchildren("range"):
+                for end in ("start", "end"):
+                    if rng.get(end) is None:
+                        raise _fail(f"Missing '{end}' attribute in dhcp range for network '{name}'", rng)
+            for host in dhcp.iterchildren("host"):
+                if ipv6 and host.get("id") is None and host.get("name") is None:
+                    raise _fail(f"Static host definition in IPv6 network '{name}' must have id or name attribute", host)
+                if not ipv6 and host.get("mac") is None and host.get("name") is None:
+                    raise _fail(
+                        f"Static host definition in IPv4 network '{name}' must have mac or name attribute", host
+                    )
+                if host.get("ip") is None:
+                    raise _fail(f"Missing IP address in static host definition for network '{name}'", host)
+    for vlan in root.iter("vlan"):
+        if _first(vlan, "tag") is None:
+            raise _fail("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", vlan)
+
+
 # -- storage -----------------------------------------------------------------------------------
 
 _POOLS_WITH_TARGET_PATH = ("dir", "fs", "netfs", "disk", "iscsi", "scsi", "mpath", "vstorage")
@@ -969,10 +1020,39 @@ def check_pool(root: etree._Element) -> None:
         raise _fail("missing pool source name element", root)
     if name and "/" in name:
         raise _fail(f"name {name} cannot contain '/'", _first(root, "name"))
+    _check_pool_source(pool_type, _first(root, "source"))
     if pool_type in _POOLS_WITH_TARGET_PATH and not (root.findtext("target/path") or "").strip():
         raise _fail(
             "missing storage pool target path", _first(root, "target") if _first(root, "target") is not None else root
         )
+
+
+_POOLS_WITH_HOST = frozenset(("netfs", "iscsi", "iscsi-direct", "rbd", "sheepdog", "gluster"))
+_POOLS_WITH_SOURCE_DIR = frozenset(("netfs",))
+"""Gluster has the flag too, but its parser defaults the directory to ``/`` first."""
+_POOLS_WITH_DEVICE_ONLY = frozenset(("fs", "disk"))
+
+
+def _check_pool_source(pool_type: str, source: etree._Element | None) -> None:
+    """virStoragePoolDefParseSource and the pool type's source flags: every host has a name and
+    every device a path; network pools name a host (and netfs/gluster a directory); a pool
+    whose only source is a device names one."""
+    if pool_type == "rbd" and (source is None or _first(source, "name") is None):
+        raise _fail("element 'name' is mandatory for RBD pool", source)
+    hosts = [] if source is None else list(source.iterchildren("host"))
+    for host in hosts:
+        if host.get("name") is None:
+            raise _fail("missing storage pool host name", host)
+    devices = [] if source is None else list(source.iterchildren("device"))
+    for device in devices:
+        if device.get("path") is None:
+            raise _fail("missing storage pool source device path", device)
+    if pool_type in _POOLS_WITH_HOST and not hosts:
+        raise _fail("missing storage pool source host name", source)
+    if pool_type in _POOLS_WITH_SOURCE_DIR and (source is None or source.find("dir[@path]") is None):
+        raise _fail("missing storage pool source path", source)
+    if pool_type in _POOLS_WITH_DEVICE_ONLY and not devices:
+        raise _fail("missing storage pool source device name", source)
 
 
 def check_vol(root: etree._Element) -> None:

@@ -558,6 +558,8 @@ def _cpu_defaults(root: etree._Element, cpu: etree._Element) -> None:
         mode = "custom"
     if mode == "custom" and named and cpu.get("match") is None:
         cpu.set("match", "exact")
+    elif mode not in (None, "custom") and "match" in cpu.attrib:
+        del cpu.attrib["match"]  # virCPUDefFormatBuf prints the match policy of custom CPUs only
     if named and model is not None and model.get("fallback") is None:
         model.set("fallback", "allow")  # virCPUDefParseXML's default for any named model
     if model is not None and not (model.text or "").strip() and mode != "custom" and model.get("vendor_id") is None:
@@ -951,8 +953,10 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
         if tag == "mac":
             if mac is None:
                 mac = child
-                address = child.get("address", "")
-                if not _CANON_MAC.fullmatch(address):
+                address = child.get("address")
+                if address is None:
+                    child.set("address", new_mac())  # virDomainNetDefParseXML: generated
+                elif not _CANON_MAC.fullmatch(address):
                     child.set("address", canonical_mac(address, line=line_of(child)))
         elif tag == "model":
             mtype = child.get("type")
@@ -1864,8 +1868,11 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
     _uuid_default(root, _first(root, "uuid"))
     if root.get("ipv6") == "no":
         del root.attrib["ipv6"]
-    for mac in root.iterchildren("mac"):
-        mac.set("address", canonical_mac(mac.get("address", ""), line=line_of(mac)))
+    for mac in list(root.iterchildren("mac")):
+        if mac.get("address") is None:
+            root.remove(mac)  # virNetworkDefParseXML reads only mac/@address: no bridge MAC
+        else:
+            mac.set("address", canonical_mac(mac.get("address", ""), line=line_of(mac)))
     forward = _first(root, "forward")
     mode: str | None = None
     if forward is not None:
@@ -1951,6 +1958,11 @@ def _permissions(perms: etree._Element, *, file_mode_default: str | None = None)
 _POOL_FORMAT_DEFAULTS = {"logical": "lvm2", "fs": "auto", "netfs": "auto", "disk": "unknown"}
 
 
+_POOLS_NAMED_BY_SOURCE = frozenset(("logical", "sheepdog", "gluster", "zfs", "vstorage"))
+"""Pool types whose ``<source><name>`` defaults to the pool's name (VIR_STORAGE_POOL_SOURCE_NAME;
+rbd has the flag too but requires the name)."""
+
+
 def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = None) -> None:
     """libvirt's storage pool parse-time defaults."""
     if namespaces is not None:
@@ -1970,11 +1982,15 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
     if source is None:
         source = etree.SubElement(root, "source")
     source_name = _first(source, "name")
-    if pool_type == "logical" and source_name is None:
+    if pool_type in _POOLS_NAMED_BY_SOURCE and source_name is None:
         source_name = etree.SubElement(source, "name")
         source_name.text = root.findtext("name") or ""
-    if pool_type == "gluster" and _first(source, "dir") is None:
-        etree.SubElement(source, "dir", path="/")
+    if pool_type == "gluster":
+        sdir = _first(source, "dir")
+        if sdir is None:
+            etree.SubElement(source, "dir", path="/")
+        elif not sdir.get("path"):
+            sdir.set("path", "/")
     for adapter in source.iterchildren("adapter"):
         if adapter.get("type") is None and adapter.get("name") is not None:
             adapter.set("type", "scsi_host")
@@ -1995,8 +2011,11 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
             path_el = etree.SubElement(target, "path")
         path_el.text = computed
     fmt = _POOL_FORMAT_DEFAULTS.get(pool_type)
-    if fmt is not None and _first(source, "format") is None:
+    fmt_el = _first(source, "format")
+    if fmt is not None and fmt_el is None:
         etree.SubElement(source, "format", type=fmt)
+    elif fmt is not None and fmt_el is not None and fmt_el.get("type") is None:
+        fmt_el.set("type", fmt)  # the parser reads format/@type only
     for dev in source.iterchildren("device"):
         for ext in list(dev.iterchildren("freeExtent")):
             dev.remove(ext)
@@ -2065,8 +2084,12 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
     for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
         if target is None:
             continue
-        if target.tag == "target" and default_format is not None and _first(target, "format") is None:
-            etree.SubElement(target, "format", type=default_format)
+        if target.tag == "target" and default_format is not None:
+            fmt_el = _first(target, "format")
+            if fmt_el is None:
+                etree.SubElement(target, "format", type=default_format)
+            elif fmt_el.get("type") is None:
+                fmt_el.set("type", default_format)  # the parser reads format/@type only
         if target.tag == "target" and _first(target, "features") is not None and _first(target, "compat") is None:
             etree.SubElement(target, "compat").text = "1.1"  # features imply the qcow2 v3 format
             cluster = _first(target, "clusterSize")

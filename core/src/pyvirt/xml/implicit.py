@@ -1,0 +1,168 @@
+"""The values libvirt's domain parser assumes for attributes a document leaves out, and what
+it requires once those values are known.
+
+libvirt reads most enumerated attributes with "the enum's first value" as default: a
+``<controller>`` without ``type`` is an IDE controller, an ``<interface>`` without ``type`` a
+user-mode one, a ``<hostdev>`` without ``mode`` a subsystem one, a ``<clock>`` without
+``offset`` a UTC clock.  Documents other tools write (sparse, relying on those defaults) and
+documents with an attribute lost show the difference, and the checks that follow (a model
+known for the controller type, the ``<source>`` an interface type needs) only make sense on
+the completed values -- so these are filled in on the tree before
+:func:`pyvirt.xml.checks.check_domain` reads it.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml.parser import first_child as _first
+from pyvirt.xml.parser import line_of
+
+Groups = dict[str, list[etree._Element]]
+
+_CONTROLLER_MODELS: dict[str, frozenset[str]] = {
+    "ide": frozenset(("piix3", "piix4", "ich6")),
+    "scsi": frozenset(
+        (
+            "auto",
+            "buslogic",
+            "lsilogic",
+            "lsisas1068",
+            "vmpvscsi",
+            "ibmvscsi",
+            "virtio-scsi",
+            "lsisas1078",
+            "virtio-transitional",
+            "virtio-non-transitional",
+            "ncr53c90",
+            "dc390",
+            "am53c974",
+        )
+    ),
+    "usb": frozenset(
+        (
+            "piix3-uhci",
+            "piix4-uhci",
+            "ehci",
+            "ich9-ehci1",
+            "ich9-uhci1",
+            "ich9-uhci2",
+            "ich9-uhci3",
+            "vt82c686b-uhci",
+            "pci-ohci",
+            "nec-xhci",
+            "qusb1",
+            "qusb2",
+            "qemu-xhci",
+            "none",
+        )
+    ),
+    "pci": frozenset(
+        (
+            "pci-root",
+            "pcie-root",
+            "pci-bridge",
+            "dmi-to-pci-bridge",
+            "pcie-to-pci-bridge",
+            "pcie-root-port",
+            "pcie-switch-upstream-port",
+            "pcie-switch-downstream-port",
+            "pci-expander-bus",
+            "pcie-expander-bus",
+        )
+    ),
+    "virtio-serial": frozenset(("virtio", "virtio-transitional", "virtio-non-transitional")),
+}
+"""virDomainControllerModelTypeFromString: the models each controller type knows; the other
+types (fdc, sata, ccid, xenbus, isa) know none, so any ``model`` on them is refused."""
+
+_NET_SOURCE_ATTR = {
+    "network": "network",
+    "bridge": "bridge",
+    "direct": "dev",
+    "internal": "name",
+    "vdpa": "dev",
+    "vhostuser": "type",
+}
+"""virDomainNetDefParseXML: the ``<source>`` attribute each interface type cannot do without."""
+
+_NET_NEEDS_SOURCE = frozenset((*_NET_SOURCE_ATTR, "vds", "server", "client", "mcast", "udp"))
+
+
+def _required(el: etree._Element, attr: str) -> None:
+    if el.get(attr) is None:
+        raise XMLError(f"XML error: Missing required attribute '{attr}' in element '{el.tag}'", line=line_of(el))
+
+
+def fill_domain(top: Groups, devices: Groups) -> None:
+    """Write libvirt's implied enum values into the document, refusing what they make invalid.
+
+    ``top``/``devices``: the children of ``<domain>`` and ``<devices>`` by tag.
+    """
+    for clock in top.get("clock", ()):
+        _clock(clock)
+    for ctrl in devices.get("controller", ()):
+        ctype = ctrl.get("type")
+        if ctype is None:
+            ctype = "ide"
+            ctrl.set("type", ctype)
+        model = ctrl.get("model")
+        if model is not None and model not in _CONTROLLER_MODELS.get(ctype, ()):
+            line = line_of(ctrl)
+            raise XMLError(
+                f"unsupported configuration: Unknown model type '{model}'"
+                + (f" (line {line})" if line is not None else ""),
+                line=line,
+                code=ErrorCode.CONFIG_UNSUPPORTED,
+            )
+    for iface in devices.get("interface", ()):
+        _interface(iface)
+    for hostdev in devices.get("hostdev", ()):
+        if hostdev.get("mode") is None:
+            hostdev.set("mode", "subsystem")
+        if _first(hostdev, "source") is None:
+            raise XMLError("XML error: Missing <source> element in hostdev device", line=line_of(hostdev))
+
+
+def _clock(clock: etree._Element) -> None:
+    """virDomainDefClockParse: UTC when ``offset`` is missing; a variable clock's adjustment is
+    0 and its basis UTC unless given; timezone and absolute clocks need their value."""
+    offset = clock.get("offset")
+    if offset is None:
+        offset = "utc"
+        clock.set("offset", offset)
+    if offset == "variable":
+        if clock.get("adjustment") is None:
+            clock.set("adjustment", "0")
+        if clock.get("basis") is None:
+            clock.set("basis", "utc")
+    elif offset == "timezone" and clock.get("timezone") is None:
+        raise XMLError(
+            "internal error: missing 'timezone' attribute for clock with offset='timezone'",
+            line=line_of(clock),
+            code=ErrorCode.INTERNAL_ERROR,
+        )
+    elif offset == "absolute" and clock.get("start") is None:
+        raise XMLError(
+            "internal error: missing 'start' attribute for clock with offset='absolute'",
+            line=line_of(clock),
+            code=ErrorCode.INTERNAL_ERROR,
+        )
+
+
+def _interface(iface: etree._Element) -> None:
+    """virDomainNetDefParseXML: user networking by default; the types that connect somewhere
+    need a ``<source>`` naming it."""
+    itype = iface.get("type")
+    if itype is None:
+        itype = "user"
+        iface.set("type", itype)
+    if itype not in _NET_NEEDS_SOURCE:
+        return
+    source = _first(iface, "source")
+    if source is None:
+        raise XMLError(f"XML error: interface type='{itype}' requires a 'source' element", line=line_of(iface))
+    attr = _NET_SOURCE_ATTR.get(itype)
+    if attr is not None:
+        _required(source, attr)
