@@ -147,6 +147,15 @@ def main() -> None:
     )
     show("nodedev", lambda: conn.nodeDeviceLookupByName("computer").listCaps())
     show("nodedev missing", lambda: conn.nodeDeviceLookupByName("nope"))
+    vhba = (
+        "<device><parent>scsi_host11</parent><capability type='scsi_host'>"
+        "<capability type='fc_host'><wwnn>2000000012341234</wwnn><wwpn>1000000012341234</wwpn>"
+        "</capability></capability></device>"
+    )
+    show("nodedev create", lambda: conn.nodeDeviceCreateXML(vhba, 0).name())
+    show("nodedev created xml", lambda: conn.nodeDeviceLookupByName("scsi_host12").XMLDesc(0))
+    show("nodedev destroy", lambda: conn.nodeDeviceLookupByName("scsi_host12").destroy())
+    show("nodedev destroyed", lambda: conn.nodeDeviceLookupByName("scsi_host12"))
     show("getDomainCapabilities", conn.getDomainCapabilities)
     show("event without loop", lambda: conn.domainEventRegisterAny(None, 0, lambda *a: None, None))
     libvirt.virEventRegisterDefaultImpl()

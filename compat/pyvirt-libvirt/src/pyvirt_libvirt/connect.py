@@ -416,6 +416,10 @@ class virConnect(virConnectStubs):
     def nodeDeviceLookupByName(self, name: str) -> virNodeDevice:
         return virNodeDevice(self, self._o.lookup_node_device_by_name(name))
 
+    @api
+    def nodeDeviceCreateXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
+        return virNodeDevice(self, self._o.create_node_device(xmlDesc, validate=bool(flags & 1)))
+
     # -- streams and events -----------------------------------------------------------------
 
     def newStream(self, flags: int = 0) -> virStream:

@@ -314,3 +314,8 @@ class virNodeDevice(virNodeDeviceStubs):
     @api
     def numOfCaps(self) -> int:
         return len(self._o.caps())
+
+    @api
+    def destroy(self) -> int:
+        self._o.destroy()
+        return 0
