@@ -105,9 +105,10 @@ def _plans(kind: str) -> dict[str, _Plan]:
 
 
 _PLANS: dict[str, dict[str, _Plan]] = {}
-_ATTR_MEMO: dict[tuple[str, tuple[object, ...]], tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] = {}
-"""Memo: (path, attribute names) -> (names to drop, special names present).  Documents repeat
-the same few shapes, so each is worked out once."""
+_AttrWork = tuple[tuple[str, ...], tuple[tuple[str, int], ...], str | None]
+_ATTR_MEMO: dict[tuple[str, tuple[object, ...]], _AttrWork] = {}
+"""Memo: (path, attribute names) -> (names to drop, special names present, first missing
+required name).  Documents repeat the same few shapes, so each is worked out once."""
 
 
 def drop_unknown(root: etree._Element) -> None:
@@ -187,81 +188,108 @@ def compact_set(value: str) -> str | None:
     return found
 
 
+def _attr_work(plan: _Plan, sig: tuple[str, tuple[object, ...]]) -> _AttrWork:
+    """What an element at ``sig[0]`` with attributes ``sig[1]`` needs done (memoised)."""
+    names = sig[1]
+    attrs = plan.attrs
+    drop = tuple(str(n) for n in names if attrs is not None and n not in attrs and str(n)[0] != "{")
+    special = tuple((str(n), plan.special[str(n)]) for n in names if n in plan.special)
+    missing = sorted(plan.required.difference(str(n) for n in names))
+    found = (drop, special, missing[0] if missing else None)
+    if len(_ATTR_MEMO) > 50_000:
+        _ATTR_MEMO.clear()
+    _ATTR_MEMO[sig] = found
+    return found
+
+
 def _filter(el: etree._Element, key: str, plans: dict[str, _Plan]) -> None:
-    # Hot path of every parse: one plan lookup and one memo lookup per element.
+    # Hot path of every parse: one plan lookup and one memo lookup per element; the checks a
+    # plan can never need are skipped without touching the element.
     plan = plans.get(key)
     if plan is None:
         return  # a path the schema walk did not reach: keep everything
     kids = plan.kids
-    if kids is not None and not kids and len(el):
+    count = len(el)
+    if count and kids is not None and not kids:
         # An element without child elements in libvirt's model keeps none; if it holds text,
         # libvirt reads its string value, the text of every descendant.
         el.text = ("".join(str(t) for t in el.itertext()) or None) if plan.text else None
         for child in list(el):
             el.remove(child)
-    names = el.keys()
-    if plan.required and not plan.required.issubset(names):
-        missing = sorted(plan.required.difference(names))[0]
+        count = 0
+    sig = (key, tuple(el.keys()))
+    found = _ATTR_MEMO.get(sig)
+    if found is None:
+        found = _attr_work(plan, sig)
+    drop, special, missing = found
+    if missing is not None:
         raise XMLError(f"XML error: Missing required attribute '{missing}' in element '{el.tag}'", line=line_of(el))
-    if names:
-        sig = (key, tuple(names))
-        found = _ATTR_MEMO.get(sig)
-        if found is None:
-            attrs = plan.attrs
-            drop = tuple(str(n) for n in names if attrs is not None and n not in attrs and str(n)[0] != "{")
-            special = tuple((str(n), plan.special[str(n)]) for n in names if n in plan.special)
-            found = (drop, special)
-            if len(_ATTR_MEMO) > 50_000:
-                _ATTR_MEMO.clear()
-            _ATTR_MEMO[sig] = found
-        for name in found[0]:
-            del el.attrib[name]
-        for name, how in found[1]:
-            value = el.get(name)
-            if value is None:
-                continue
-            if how == _ENUM:
-                if value not in plan.enums[name]:
-                    # virXMLPropEnum refuses a value its enum does not know
-                    raise XMLError(
-                        f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
-                        line=line_of(el),
-                    )
-            elif not _plain(value):
-                _special(el, name, value, how)
+    if drop:
+        attrib = el.attrib
+        for name in drop:
+            del attrib[name]
+    for name, how in special:
+        value = el.get(name)
+        if value is None:
+            continue
+        if how == _ENUM:
+            if value not in plan.enums[name]:
+                # virXMLPropEnum refuses a value its enum does not know
+                raise XMLError(
+                    f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
+                    line=line_of(el),
+                )
+        elif not _plain(value):
+            _special(el, name, value, how)
     if plan.text_int:
         text = el.text
         if text is not None and not _plain(text):
             fixed = decimal(text)
             if fixed is not None:
                 el.text = fixed
-    if not len(el):
-        return
+    if not count or kids is None:
+        return  # no children, or any child is kept as it is
     closed = plan.closed
-    if closed is not None and key in _CLOSED_WHEN_ON and el.get("state") != "on":
-        closed = None
-    dropped = []
+    if closed is not None and (key not in _CLOSED_WHEN_ON or el.get("state") == "on"):
+        _filter_closed(el, kids, closed, plans)
+        return
+    dropped = None
     for child in el:
         ctag = child.tag
         if ctag.__class__ is not str:
-            continue
-        if closed is not None and kids is not None and etree.QName(child).localname not in kids:
-            line = line_of(child)
-            suffix = f" (line {line})" if line is not None else ""
-            raise XMLError(
-                "unsupported configuration: " + closed.format(etree.QName(child).localname) + suffix,
-                line=line,
-                code=ErrorCode.CONFIG_UNSUPPORTED,
-            )
-        if kids is None:
             continue
         child_key = kids.get(ctag)
         if child_key is not None:
             _filter(child, child_key, plans)
         elif ctag[0] != "{":
-            dropped.append(child)  # namespaced ones are left to the model's namespace rule
-    for child in dropped:
-        el.remove(child)
+            # namespaced ones are left to the model's namespace rule
+            if dropped is None:
+                dropped = [child]
+            else:
+                dropped.append(child)
+    if dropped is not None:
+        for child in dropped:
+            el.remove(child)
+
+
+def _filter_closed(el: etree._Element, kids: dict[str, str], closed: str, plans: dict[str, _Plan]) -> None:
+    """The children of a :data:`CLOSED` element: one its lookup does not know (in any
+    namespace) is an error, met in document order with the errors of the known ones' content."""
+    for child in el:
+        if child.tag.__class__ is not str:
+            continue
+        name = etree.QName(child).localname
+        if name not in kids:
+            line = line_of(child)
+            suffix = f" (line {line})" if line is not None else ""
+            raise XMLError(
+                "unsupported configuration: " + closed.format(name) + suffix,
+                line=line,
+                code=ErrorCode.CONFIG_UNSUPPORTED,
+            )
+        child_key = kids.get(str(child.tag))
+        if child_key is not None:
+            _filter(child, child_key, plans)
 
 
 def _special(el: etree._Element, name: str, value: str, how: int) -> None:
