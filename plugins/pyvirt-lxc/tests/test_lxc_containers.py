@@ -14,6 +14,7 @@ import pytest
 
 import pyvirt
 from pyvirt import DomainEventType, DomainState
+from pyvirt.errors import ErrorCode
 from pyvirt.types import ShutoffReason, StoppedDetail
 from pyvirt_lxc import cgroups, extras
 from pyvirt_lxc.container import DROPPED_CAPABILITIES
@@ -290,6 +291,29 @@ def test_shutdown_asks_init_and_returns_the_stop_comes_when_it_exits(lxc: pyvirt
     stubborn.destroy()
     with pytest.raises(pyvirt.OperationInvalidError, match="not running"):
         dom.shutdown()
+
+
+def test_shutdown_with_a_timeout_waits_for_the_stop_or_says_the_container_still_runs(
+    lxc: pyvirt.Connection, rootfs: str
+) -> None:
+    """Issue 10's "signal to init, then after a timeout a clear status": the wait of
+    ``Domain.shutdown(timeout=)`` ends with the stop of an init that obeys SIGTERM, and an init
+    that ignores it is left running with an error naming it."""
+    polite = "trap 'exit 0' TERM; echo ready; while :; do sleep 1 & wait; done"
+    dom = lxc.create_domain(container_xml("obeys", rootfs, args=["-c", polite]))
+    with dom.open_console() as console:
+        read_until(console, b"ready")
+    stubborn = lxc.create_domain(container_xml("ignores", rootfs, args=["-c", "exec sleep 1000"]))
+    try:
+        dom.shutdown(timeout=30)
+        with pytest.raises(pyvirt.NoDomainError):  # transient: gone once stopped
+            lxc.lookup_domain_by_name("obeys")
+        with pytest.raises(pyvirt.PyvirtError, match="guest ignores did not shut down within 1 s") as refused:
+            stubborn.shutdown(timeout=1)
+        assert refused.value.code == ErrorCode.OPERATION_TIMEOUT
+        assert stubborn.state()[0] == DomainState.RUNNING
+    finally:
+        stubborn.destroy()
 
 
 def test_shutdown_and_reboot_through_the_containers_initctl_fifo(
