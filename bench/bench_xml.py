@@ -3,7 +3,8 @@
 Prints one table, microseconds per document.  The ratios compare the same work on both sides:
 each document, renamed and without its UUID, is defined on an empty test node and dumped once
 (pyvirt through its test driver, ``define_domain`` + ``xml``; libvirt through its C test driver,
-``defineXML`` + ``XMLDesc``), then dumped again.  pyvirt's model alone (parse, parse + format,
+``defineXML`` + ``XMLDesc``), then dumped again; installed ``pyvirt.hooks`` plugins are unregistered
+for pyvirt's runs, since libvirt's side runs none.  pyvirt's model alone (parse, parse + format,
 parse + schema validation) is shown beside them without a ratio, since libvirt has no call that
 does only that.  libvirt's Python bindings live in the system interpreter only, so its columns are
 measured by running ``/usr/bin/python3`` in a subprocess; they are skipped with a note when the
