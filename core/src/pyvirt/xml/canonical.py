@@ -217,17 +217,35 @@ def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
     if len(root) == 0 and not root.text:
         return start_tag(root, first)[:-1] + "/>\n"
     paired = _PAIRED.get(str(root.tag))
-    if paired is not None and "/>" in text:
-        text = paired.sub(_open_close, text)
+    if paired is not None and _self_closed(text, paired[0]):
+        text = paired[1].sub(_open_close, text)
     return start_tag(root, first) + text[text.index(">") + 1 :]
 
 
-# Elements libvirt always prints as an open/close pair, even when empty (indent, name).
+# Elements libvirt always prints as an open/close pair, even when empty (indent, name), with
+# the start of their tags: a plain search for a self-closed one rules the regex out for most dumps.
 _PAIRED = {
-    "domain": re.compile(r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)"),
-    "pool": re.compile(r"\n(  )<(source)()/>(?=\n)"),
-    "network": re.compile(r"\n(  )<(ip)( [^>]*)?/>(?=\n)"),
+    "domain": (
+        ("<devices", "<redirdev", "<hyperv"),
+        re.compile(r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)"),
+    ),
+    "pool": (("<source",), re.compile(r"\n(  )<(source)()/>(?=\n)")),
+    "network": (("<ip",), re.compile(r"\n(  )<(ip)( [^>]*)?/>(?=\n)")),
 }
+
+
+def _self_closed(text: str, starts: tuple[str, ...]) -> bool:
+    """Whether a tag beginning with one of ``starts`` is self-closed (``<redirdev .../>``)."""
+    for start in starts:
+        at = text.find(start)
+        while at >= 0:
+            end = text.find(">", at)
+            if end < 0:
+                break
+            if text[end - 1] == "/":
+                return True
+            at = text.find(start, end)
+    return False
 
 
 def _open_close(match: re.Match[str]) -> str:
