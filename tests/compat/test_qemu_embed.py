@@ -3,9 +3,8 @@ on pyvirt-qemu.  Both boot the same guest (define, start, suspend, resume, destr
 with lifecycle events through the default event loop); values and errors must match.
 
 libvirt runs its embedded QEMU driver with ``stdio_handler = "file"`` (no virtlogd here).
-Events: libvirt reports more of them than pyvirt-qemu (a RESUMED as QEMU leaves its initial
-pause before STARTED, a SHUTDOWN before STOPPED on destroy); pyvirt's must be those of libvirt's
-it reports, in libvirt's order.
+Events must be the same sequence, details included: libvirt reports a RESUMED as QEMU leaves
+its initial pause before STARTED, and a SHUTDOWN (host) before STOPPED on destroy.
 """
 
 from __future__ import annotations
@@ -57,11 +56,6 @@ def _run(python: str, root: Path, path: str | None) -> list[dict[str, Any]]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-def _subsequence(small: list[Any], big: list[Any]) -> bool:
-    it = iter(big)
-    return all(item in it for item in small)
-
-
 @pytest.mark.needs_libvirt("bindings")
 @pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None, reason="QEMU is not installed")
 def test_embedded_qemu_lifecycle_matches_libvirt(roots: tuple[Path, Path]) -> None:
@@ -69,8 +63,4 @@ def test_embedded_qemu_lifecycle_matches_libvirt(roots: tuple[Path, Path]) -> No
     ours = _run(sys.executable, roots[1], str(SRC))
     assert [r["call"] for r in ours] == [r["call"] for r in real]
     for mine, theirs in zip(ours, real, strict=True):
-        if mine["call"] == "events":
-            assert mine["value"][0] == ["e1", 0, 0] and mine["value"][-1] == ["e1", 1, 0]
-            assert _subsequence(mine["value"], theirs["value"]), (mine, theirs)
-        else:
-            assert mine == theirs
+        assert mine == theirs

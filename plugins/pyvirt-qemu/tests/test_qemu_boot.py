@@ -103,10 +103,12 @@ def test_suspend_resume_and_events(conn: pyvirt.Connection, root: Path) -> None:
     assert dom.state() == (DomainState.RUNNING, RunningReason.UNPAUSED)
     dom.destroy()
     kinds = [e.event for e in events]
-    assert kinds == [
+    assert kinds == [  # libvirt's order: QEMU's RESUME precedes STARTED, its SHUTDOWN precedes STOPPED
+        DomainEventType.RESUMED,
         DomainEventType.STARTED,
         DomainEventType.SUSPENDED,
         DomainEventType.RESUMED,
+        DomainEventType.SHUTDOWN,
         DomainEventType.STOPPED,
     ]
     with pytest.raises(pyvirt.NoDomainError):

@@ -229,8 +229,15 @@ def refresh_live(obj: DomainObj, monitor: Monitor) -> None:
 
 
 def destroy(drv: QemuDriver, obj: DomainObj, reason: ShutoffReason = ShutoffReason.DESTROYED) -> None:
-    """Ask QEMU to quit, SIGKILL it when it does not in time, and wait until it is shut off."""
+    """Ask QEMU to quit, SIGKILL it when it does not in time, and wait until it is shut off.
+
+    A destroy reports SHUTDOWN (host) before STOPPED, as libvirt does: its SIGTERM makes QEMU
+    say SHUTDOWN while the monitor is still open.  A save or a failed start closes the monitor
+    first there, so only STOPPED is seen; a guest already shut down is not reported twice."""
+    announce = reason == ShutoffReason.DESTROYED and not obj.guest_shutdown
     obj.stop_reason = reason
+    if announce:
+        drv.emit(obj.ref, DomainEventType.SHUTDOWN, ShutdownDetail.HOST)
     pid = obj.pid
     if obj.monitor is not None:
         obj.monitor.send("quit")
@@ -336,7 +343,9 @@ def monitor_of(obj: DomainObj) -> Monitor:
 
 
 def started_events(paused: bool) -> list[tuple[DomainEventType, int]]:
-    events: list[tuple[DomainEventType, int]] = [(DomainEventType.STARTED, StartedDetail.BOOTED)]
+    """libvirt's order: a booted guest's CPUs start (QEMU's RESUME, reported as RESUMED) before
+    the start API reports STARTED; a paused start reports STARTED, then SUSPENDED.  The RESUME
+    that QEMU sends is not reported again: :func:`start` marks the domain running before ``cont``."""
     if paused:
-        events.append((DomainEventType.SUSPENDED, SuspendedDetail.PAUSED))
-    return events
+        return [(DomainEventType.STARTED, StartedDetail.BOOTED), (DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)]
+    return [(DomainEventType.RESUMED, ResumedDetail.UNPAUSED), (DomainEventType.STARTED, StartedDetail.BOOTED)]

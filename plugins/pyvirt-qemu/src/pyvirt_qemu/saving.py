@@ -18,6 +18,7 @@ from pyvirt.types import (
     DomainRef,
     DomainState,
     PausedReason,
+    ResumedDetail,
     RunningReason,
     ShutoffReason,
     StartedDetail,
@@ -74,6 +75,10 @@ def save_to(drv: QemuDriver, obj: DomainObj, path: Path) -> None:
     was_running = obj.state == DomainState.RUNNING
     if was_running:
         monitor.execute("stop")
+        # reported here, not left to QEMU's STOP event, which could come after the stop below
+        lifecycle.transition(
+            drv, obj, DomainState.PAUSED, PausedReason.SAVE, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED
+        )
     assert obj.live is not None
     xml = obj.live.to_xml(inactive=False).encode()
     try:
@@ -103,23 +108,27 @@ def _read_header(path: Path) -> tuple[DomainDef, int]:
 
 
 def _restore(drv: QemuDriver, obj: DomainObj, dfn: DomainDef, path: Path, offset: int, paused: bool) -> None:
+    """Events in libvirt's order: STARTED (restored), then SUSPENDED (paused) for a paused
+    restore, else RESUMED with the detail libvirt gives a restored guest's start (from snapshot)."""
     lifecycle.start(drv, obj, paused=True, extra_args=("-incoming", "defer"), definition=dfn)
     monitor = lifecycle.monitor_of(obj)
     try:
         monitor.execute("migrate-incoming", {"uri": f"exec:tail -c +{offset + 1} {shlex.quote(str(path))}"})
         _wait_migration(monitor)
+        with drv.lock:  # before ``cont``: QEMU's RESUME must not be reported ahead of STARTED
+            obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
+            obj.reason = PausedReason.USER if paused else RunningReason.RESTORED
+            write_status(drv.layout.status_file(obj.name), obj)
         if not paused:
             monitor.execute("cont")
     except BaseException:
         lifecycle.destroy(drv, obj, ShutoffReason.FAILED)
         raise
-    with drv.lock:
-        obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
-        obj.reason = PausedReason.USER if paused else RunningReason.RESTORED
-        write_status(drv.layout.status_file(obj.name), obj)
     drv.emit(obj.ref, DomainEventType.STARTED, StartedDetail.RESTORED)
     if paused:
-        drv.emit(obj.ref, DomainEventType.SUSPENDED, SuspendedDetail.RESTORED)
+        drv.emit(obj.ref, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)
+    else:
+        drv.emit(obj.ref, DomainEventType.RESUMED, ResumedDetail.FROM_SNAPSHOT)
 
 
 def _wait_migration(monitor: Monitor) -> None:
