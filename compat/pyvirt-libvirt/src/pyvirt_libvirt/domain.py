@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from pyvirt.types import ModifyScope
 from pyvirt_libvirt._stubs import virDomainCheckpointStubs, virDomainSnapshotStubs, virDomainStubs
 from pyvirt_libvirt.errors import VIR_ERR_INVALID_ARG, api, failure
-from pyvirt_libvirt.uuidbytes import to_bytes
+from pyvirt_libvirt.handle import DefinedHandle
 
 if TYPE_CHECKING:
     from pyvirt.checkpoint import Checkpoint
-    from pyvirt.domain import Domain
+    from pyvirt.domain import Domain  # noqa: F401 (named in virDomain's base, as a string)
     from pyvirt_libvirt.connect import virConnect
     from pyvirt_libvirt.stream import virStream
 
@@ -39,29 +39,11 @@ def _scope(flags: int) -> ModifyScope:
     return ModifyScope(flags & _SCOPE_MASK)
 
 
-class virDomain(virDomainStubs):
+class virDomain(DefinedHandle["Domain"], virDomainStubs):
     """A domain; keeps its connection (``connect()``) like libvirt-python's."""
-
-    def __init__(self, conn: virConnect, _obj: Domain) -> None:
-        self._conn = conn
-        self._o = _obj
 
     def c_pointer(self) -> int:
         return id(self._o)
-
-    def connect(self) -> virConnect:
-        return self._conn
-
-    # -- identity ---------------------------------------------------------------------
-
-    def name(self) -> str:
-        return self._o.name
-
-    def UUIDString(self) -> str:
-        return self._o.uuid
-
-    def UUID(self) -> bytes:
-        return to_bytes(self._o.uuid)
 
     @api
     def ID(self) -> int:
@@ -169,25 +151,8 @@ class virDomain(virDomainStubs):
         return self._o.os_type()
 
     @api
-    def isActive(self) -> int:
-        return int(self._o.is_active())
-
-    @api
-    def isPersistent(self) -> int:
-        return int(self._o.is_persistent())
-
-    @api
     def isUpdated(self) -> int:
         return int(self._o.is_updated())
-
-    @api
-    def autostart(self) -> int:
-        return int(self._o.autostart)
-
-    @api
-    def setAutostart(self, autostart: int) -> int:
-        self._o.set_autostart(bool(autostart))
-        return 0
 
     @api
     def securityLabel(self) -> list[Any]:

@@ -16,14 +16,13 @@ from pyvirt_libvirt._stubs import (
     virStorageVolStubs,
 )
 from pyvirt_libvirt.errors import api
-from pyvirt_libvirt.uuidbytes import to_bytes
+from pyvirt_libvirt.handle import DefinedHandle, Handle
 
-if TYPE_CHECKING:
-    from pyvirt.interface import Interface
-    from pyvirt.network import Network
-    from pyvirt.nodedevice import NodeDevice
-    from pyvirt.storage import StoragePool, StorageVol
-    from pyvirt_libvirt.connect import virConnect
+if TYPE_CHECKING:  # the handle types are named in the classes' bases, as strings
+    from pyvirt.interface import Interface  # noqa: F401
+    from pyvirt.network import Network  # noqa: F401
+    from pyvirt.nodedevice import NodeDevice  # noqa: F401
+    from pyvirt.storage import StoragePool, StorageVol  # noqa: F401
     from pyvirt_libvirt.stream import virStream
 
 _XML_INACTIVE = 1  # VIR_NETWORK_XML_INACTIVE, VIR_STORAGE_XML_INACTIVE, VIR_INTERFACE_XML_INACTIVE
@@ -32,23 +31,7 @@ VIR_STORAGE_VOL_RESIZE_SHRINK = 4
 VIR_STORAGE_VOL_CREATE_VALIDATE = 4
 
 
-class virNetwork(virNetworkStubs):
-    def __init__(self, conn: virConnect, _obj: Network) -> None:
-        self._conn = conn
-        self._o = _obj
-
-    def connect(self) -> virConnect:
-        return self._conn
-
-    def name(self) -> str:
-        return self._o.name
-
-    def UUIDString(self) -> str:
-        return self._o.uuid
-
-    def UUID(self) -> bytes:
-        return to_bytes(self._o.uuid)
-
+class virNetwork(DefinedHandle["Network"], virNetworkStubs):
     @api
     def create(self) -> int:
         self._o.start()
@@ -69,44 +52,11 @@ class virNetwork(virNetworkStubs):
         return self._o.xml(inactive=bool(flags & _XML_INACTIVE))
 
     @api
-    def isActive(self) -> int:
-        return int(self._o.is_active())
-
-    @api
-    def isPersistent(self) -> int:
-        return int(self._o.is_persistent())
-
-    @api
     def bridgeName(self) -> str:
         return self._o.bridge_name()
 
-    @api
-    def autostart(self) -> int:
-        return int(self._o.autostart)
 
-    @api
-    def setAutostart(self, autostart: int) -> int:
-        self._o.set_autostart(bool(autostart))
-        return 0
-
-
-class virStoragePool(virStoragePoolStubs):
-    def __init__(self, conn: virConnect, _obj: StoragePool) -> None:
-        self._conn = conn
-        self._o = _obj
-
-    def connect(self) -> virConnect:
-        return self._conn
-
-    def name(self) -> str:
-        return self._o.name
-
-    def UUIDString(self) -> str:
-        return self._o.uuid
-
-    def UUID(self) -> bytes:
-        return to_bytes(self._o.uuid)
-
+class virStoragePool(DefinedHandle["StoragePool"], virStoragePoolStubs):
     @api
     def build(self, flags: int = 0) -> int:
         self._o.build()
@@ -147,23 +97,6 @@ class virStoragePool(virStoragePoolStubs):
         return self._o.xml(inactive=bool(flags & _XML_INACTIVE))
 
     @api
-    def isActive(self) -> int:
-        return int(self._o.is_active())
-
-    @api
-    def isPersistent(self) -> int:
-        return int(self._o.is_persistent())
-
-    @api
-    def autostart(self) -> int:
-        return int(self._o.autostart)
-
-    @api
-    def setAutostart(self, autostart: int) -> int:
-        self._o.set_autostart(bool(autostart))
-        return 0
-
-    @api
     def listAllVolumes(self, flags: int = 0) -> list[virStorageVol]:
         return [virStorageVol(self._conn, v) for v in self._o.list_volumes()]
 
@@ -189,17 +122,7 @@ class virStoragePool(virStoragePoolStubs):
         return virStorageVol(self._conn, self._o.clone_volume(xmlDesc, clonevol._o))
 
 
-class virStorageVol(virStorageVolStubs):
-    def __init__(self, conn: virConnect, _obj: StorageVol) -> None:
-        self._conn = conn
-        self._o = _obj
-
-    def connect(self) -> virConnect:
-        return self._conn
-
-    def name(self) -> str:
-        return self._o.name
-
+class virStorageVol(Handle["StorageVol"], virStorageVolStubs):
     def key(self) -> str:
         return self._o.key
 
@@ -250,17 +173,7 @@ class virStorageVol(virStorageVolStubs):
         return 0
 
 
-class virInterface(virInterfaceStubs):
-    def __init__(self, conn: virConnect, _obj: Interface) -> None:
-        self._conn = conn
-        self._o = _obj
-
-    def connect(self) -> virConnect:
-        return self._conn
-
-    def name(self) -> str:
-        return self._o.name
-
+class virInterface(Handle["Interface"], virInterfaceStubs):
     def MACString(self) -> str:
         return self._o.mac
 
@@ -288,17 +201,7 @@ class virInterface(virInterfaceStubs):
         return 0
 
 
-class virNodeDevice(virNodeDeviceStubs):
-    def __init__(self, conn: virConnect, _obj: NodeDevice) -> None:
-        self._conn = conn
-        self._o = _obj
-
-    def connect(self) -> virConnect:
-        return self._conn
-
-    def name(self) -> str:
-        return self._o.name
-
+class virNodeDevice(Handle["NodeDevice"], virNodeDeviceStubs):
     @api
     def XMLDesc(self, flags: int = 0) -> str:
         return self._o.xml()
