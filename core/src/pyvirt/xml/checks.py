@@ -353,6 +353,9 @@ def _check_cpu(cpu: etree._Element) -> None:
     named = model is not None and bool((model.text or "").strip())
     if mode == "custom" and not named and _first(cpu, "feature") is not None:
         raise _fail("Non-empty feature list specified without CPU model", cpu)
+    if mode == "custom" and not named and cpu.get("check") not in (None, "default"):
+        # virDomainDefPostParseCPU
+        raise _unsupported("check attribute specified for CPU with no model", cpu)
 
 
 def _check_memnodes(numatune: etree._Element, ncells: int, vcpu: etree._Element | None) -> None:
@@ -426,8 +429,20 @@ def _check_sysinfo(root: etree._Element, uuid_el: etree._Element) -> None:
             )
 
 
+_CCW_ADDRESSES = etree.XPath("*/address[@type='ccw']")
+
+
 def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
     get = groups.get
+    for address in select(_CCW_ADDRESSES, devices):
+        given = [address.get(f) is not None for f in ("cssid", "ssid", "devno")]
+        if any(given) and not all(given):
+            # virDomainDeviceCCWAddressParseXML: all three or none (the driver assigns one)
+            raise XMLError(
+                "internal error: Invalid partial specification for virtio ccw address",
+                line=line_of(address),
+                code=ErrorCode.INTERNAL_ERROR,
+            )
     _check_numbers(devices, groups)
     _check_disks(get("disk", ()))
     if "controller" in groups:
@@ -482,7 +497,13 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
         for chardev in get(tag, ()):
             if tag != "smartcard" or chardev.get("mode") == "passthrough":
                 _check_chardev(chardev)
+    for auth in devices.iter("auth"):
+        _check_auth(auth)
+    for secret in devices.iter("secret"):
+        _check_secret(secret)
     for rng in get("rng", ()):
+        if len(list(rng.iterchildren("backend"))) != 1:
+            raise _fail("only one RNG backend is supported", rng)
         for backend in rng.iterchildren("backend"):
             if backend.get("model") == "egd":
                 _check_chardev(backend)
@@ -491,6 +512,22 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
+
+
+def _check_auth(auth: etree._Element) -> None:
+    """virStorageAuthDefParse (disks, iSCSI hostdevs, pools): a username and a secret."""
+    if auth.get("username") is None:
+        raise _fail("missing username for auth", auth)
+    secret = _first(auth, "secret")
+    if secret is None:
+        raise _fail("Missing <secret> element in auth", auth)
+    _check_secret(secret)
+
+
+def _check_secret(secret: etree._Element) -> None:
+    """virSecretLookupParseSecret: a secret is looked up by UUID or by usage."""
+    if secret.get("uuid") is None and secret.get("usage") is None:
+        raise _fail("missing secret uuid or usage attribute", secret)
 
 
 def _check_interface(iface: etree._Element) -> None:
@@ -567,9 +604,23 @@ _LOCAL_PATH_ATTR = {"file": "file", "block": "dev", "dir": "dir"}
 
 
 def _local_path_missing(disk: etree._Element, source: etree._Element | None) -> bool:
-    """virStorageSourceIsEmpty for a local disk (file, block or dir): no path given."""
-    attr = _LOCAL_PATH_ATTR.get(disk.get("type", "file"))
+    """virStorageSourceIsEmpty: a local disk (file, block or dir) without a path, or a
+    network disk without a source."""
+    dtype = disk.get("type", "file")
+    if dtype == "network":
+        return source is None
+    attr = _LOCAL_PATH_ATTR.get(dtype)
     return attr is not None and (source is None or not source.get(attr))
+
+
+def _check_network_source(disk: etree._Element, source: etree._Element | None) -> None:
+    """virDomainDiskSourceNetworkParse: a protocol, and a name unless the protocol is NBD."""
+    if disk.get("type") != "network" or source is None:
+        return
+    if source.get("protocol") is None:
+        raise _fail("Missing required attribute 'protocol' in element 'source'", source)
+    if source.get("name") is None and source.get("protocol") != "nbd":
+        raise _fail("missing name for disk source", source)
 
 
 def _check_disks(disks: Iterable[etree._Element]) -> None:
@@ -581,8 +632,9 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
             raise XMLError(
                 f"missing target information for device {_disk_source_name(disk)}".rstrip(), line=line_of(disk)
             )
-        dev = target.get("dev", "")
         source = _first(disk, "source")
+        _check_network_source(disk, source)
+        dev = target.get("dev", "")
         if disk.get("device", "disk") == "disk" and _local_path_missing(disk, source):
             # virDomainDiskDefValidate: only removable media may be empty
             raise XMLError(f"missing source information for device {dev}", line=line_of(disk))
@@ -1021,6 +1073,8 @@ def check_pool(root: etree._Element) -> None:
     if name and "/" in name:
         raise _fail(f"name {name} cannot contain '/'", _first(root, "name"))
     _check_pool_source(pool_type, _first(root, "source"))
+    for auth in root.iterfind("source/auth"):
+        _check_auth(auth)
     if pool_type in _POOLS_WITH_TARGET_PATH and not (root.findtext("target/path") or "").strip():
         raise _fail(
             "missing storage pool target path", _first(root, "target") if _first(root, "target") is not None else root

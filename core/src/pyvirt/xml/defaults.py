@@ -20,7 +20,7 @@ from lxml import etree
 
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml import addresses, scaled
+from pyvirt.xml import addresses, implicit, scaled
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
@@ -338,6 +338,7 @@ def domain_defaults(
         os_type=type_el.text if type_el is not None else None,
         virt_type=root.get("type"),
     )
+    implicit.drop_empty_domain(root)
     return live_id
 
 
@@ -1863,6 +1864,7 @@ _LIBVIRT_BRIDGED = ("nat", "route", "open", None)
 
 def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -> None:
     """libvirt's network parse-time defaults (generic parser, no driver)."""
+    implicit.drop_empty_network(root)
     if namespaces is not None:
         _drop_foreign_namespaces(root, namespaces)
     _uuid_default(root, _first(root, "uuid"))
@@ -1965,6 +1967,7 @@ rbd has the flag too but requires the name)."""
 
 def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = None) -> None:
     """libvirt's storage pool parse-time defaults."""
+    implicit.drop_empty_pool(root)
     if namespaces is not None:
         _drop_foreign_namespaces(root, namespaces)
     if _first(root, "name") is None and root.get("type") == "logical":
@@ -2084,6 +2087,10 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
     for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
         if target is None:
             continue
+        if target.tag == "backingStore" and default_format is not None:
+            for backing_fmt in target.iterchildren("format"):
+                if backing_fmt.get("type") is None:
+                    backing_fmt.set("type", default_format)  # virStorageVolDefParseXML: the pool's default
         if target.tag == "target" and default_format is not None:
             fmt_el = _first(target, "format")
             if fmt_el is None:

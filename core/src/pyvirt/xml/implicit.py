@@ -17,7 +17,7 @@ from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml.parser import first_child as _first
-from pyvirt.xml.parser import line_of
+from pyvirt.xml.parser import line_of, select
 
 Groups = dict[str, list[etree._Element]]
 
@@ -158,6 +158,12 @@ def _interface(iface: etree._Element) -> None:
     if itype is None:
         itype = "user"
         iface.set("type", itype)
+    if itype == "user":
+        for user_source in list(iface.iterchildren("source")):
+            for name in [a for a in user_source.attrib if a != "dev"]:
+                del user_source.attrib[name]  # a user NIC's parser reads only source/@dev
+            if not user_source.attrib and len(user_source) == 0:
+                iface.remove(user_source)
     if itype not in _NET_NEEDS_SOURCE:
         return
     source = _first(iface, "source")
@@ -166,3 +172,38 @@ def _interface(iface: etree._Element) -> None:
     attr = _NET_SOURCE_ATTR.get(itype)
     if attr is not None:
         _required(source, attr)
+
+
+_EMPTY_DOMAIN = etree.XPath(
+    "features | memoryBacking/allocation | memoryBacking/access | cputune | os/bootmenu"
+    " | pm/suspend-to-mem | pm/suspend-to-disk | devices/interface/model | devices/interface/driver"
+    " | devices/disk/source"
+)
+_EMPTY_DOMAIN_AFTER = etree.XPath("memoryBacking | pm")
+_EMPTY_NETWORK = etree.XPath("dns | domain | bridge | ip/dhcp | portgroup/virtualport | virtualport")
+_EMPTY_POOL = etree.XPath("source/protocol | source/product | source/vendor")
+
+
+def _drop_empty(root: etree._Element, paths: etree.XPath) -> None:
+    for el in select(paths, root):
+        parent = el.getparent()
+        if parent is not None and not el.attrib and len(el) == 0 and not (el.text or "").strip():
+            parent.remove(el)
+
+
+def drop_empty_domain(root: etree._Element) -> None:
+    """Elements libvirt knows only through their attributes or children: written bare they set
+    nothing, so libvirt's formatter (which prints values, not the document) leaves them out."""
+    _drop_empty(root, _EMPTY_DOMAIN)
+    _drop_empty(root, _EMPTY_DOMAIN_AFTER)
+
+
+def drop_empty_network(root: etree._Element) -> None:
+    """As :func:`drop_empty_domain`, for a network's bare ``<dns/>``, ``<domain/>``, ``<bridge/>``,
+    ``<dhcp/>`` and ``<virtualport/>``."""
+    _drop_empty(root, _EMPTY_NETWORK)
+
+
+def drop_empty_pool(root: etree._Element) -> None:
+    """As :func:`drop_empty_domain`, for a pool source's bare ``<protocol/>``, ``<product/>``, ``<vendor/>``."""
+    _drop_empty(root, _EMPTY_POOL)
