@@ -51,10 +51,13 @@ def capabilities_xml(layout: Layout) -> str:
     arch = _el(guest, "arch", name=ARCH)
     _el(arch, "wordsize", "64")
     _el(arch, "emulator", caps.path)
-    for m in caps.machines:
+    for m in caps.machines:  # the default first; an alias right after the machine it names
+        if m.deprecated:
+            _el(arch, "machine", m.name, maxCpus=str(m.max_cpus), deprecated="yes")
+        else:
+            _el(arch, "machine", m.name, maxCpus=str(m.max_cpus))
         if m.alias:
-            _el(arch, "machine", m.alias, maxCpus=str(m.max_cpus), canonical=m.name)
-        _el(arch, "machine", m.name, maxCpus=str(m.max_cpus))
+            _el(arch, "machine", m.alias, canonical=m.name, maxCpus=str(m.max_cpus))
     _el(arch, "domain", type="qemu")
     if caps.kvm:
         _el(arch, "domain", type="kvm")

@@ -32,7 +32,7 @@ from pyvirt_qemu.monitor import Monitor
 T = TypeVar("T")
 
 PROBE_TIMEOUT = 20.0
-FORMAT = 3
+FORMAT = 4
 """Bumped when the cached document changes shape; older caches are probed again."""
 
 
@@ -42,6 +42,7 @@ class Machine:
     alias: str | None
     is_default: bool
     max_cpus: int
+    deprecated: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,25 @@ def _probe(binary: str) -> EmulatorCaps:
         path=binary,
         version=(q["major"], q["minor"], q["micro"]),
         package=version.get("package", ""),
-        machines=sorted(
-            (Machine(m["name"], m.get("alias"), bool(m.get("is-default")), int(m.get("cpu-max", 1))) for m in machines),
-            key=lambda m: m.name,
+        machines=_default_first(
+            [
+                Machine(
+                    m["name"],
+                    m.get("alias"),
+                    bool(m.get("is-default")),
+                    int(m.get("cpu-max", 1)),
+                    bool(m.get("deprecated")),
+                )
+                for m in machines
+                if m["name"] != "none"  # libvirt leaves QEMU's placeholder machine out
+            ]
         ),
         kvm=bool(kvm.get("enabled")),
         cpu_unavailable={c["name"]: list(c.get("unavailable-features", [])) for c in cpus},
     )
+
+
+def _default_first(machines: list[Machine]) -> list[Machine]:
+    """QEMU's own order with its default machine moved to the front, as libvirt keeps them:
+    tools such as virt-install take the first machine a guest arch lists as the one to use."""
+    return sorted(machines, key=lambda m: not m.is_default)
