@@ -76,6 +76,11 @@ CASES: dict[str, str] = {
     "install defines and starts": (
         "virt-install {default} --name vm6 --memory 1024 --disk size=1 --os-variant fedora30 --import --noautoconsole"
     ),
+    # virt-install registers no event loop, and libvirt opens no embedded driver without one
+    "install on qemu embed refused": (
+        "virt-install {embed} --print-xml --name vm9 --memory 128 --disk none --os-variant generic "
+        "--import --graphics none --network none"
+    ),
     "install name in use": (
         "virt-install {default} --name test --memory 1024 --disk none --os-variant fedora30 --import --noautoconsole"
     ),
@@ -147,7 +152,8 @@ def _run(python: str, argv: list[str], cwd: Path) -> tuple[int, str]:
 def test_virtinst_case_matches_real_libvirt(case: str, compat_python: str, tmp_path: Path) -> None:
     node = tmp_path / "node.xml"
     node.write_text(NODE_XML)
-    line = CASES[case].format(default=DEFAULT, nodeuri=NODE.format(node=node))
+    embed = f"--connect qemu:///embed?root={tmp_path / 'embed'}"
+    line = CASES[case].format(default=DEFAULT, nodeuri=NODE.format(node=node), embed=embed)
     program, *args = line.split()
     argv = [f"/usr/bin/{program}", *args]
     real = _run(SYSTEM_PYTHON, argv, tmp_path)

@@ -47,6 +47,7 @@ def quiet() -> Iterator[list[Any]]:
 def lxc(tmp_path: Path, quiet: list[Any]) -> Iterator[libvirt.virConnect]:
     root = str(tmp_path / "root")
     try:
+        libvirt.virEventRegisterDefaultImpl()  # libvirt opens no embedded driver without a loop
         conn = libvirt.open(f"lxc:///embed?root={root}")
         try:
             yield conn

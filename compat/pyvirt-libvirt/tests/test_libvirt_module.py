@@ -93,6 +93,20 @@ def test_events_need_an_event_loop(conn: libvirt.virConnect, no_event_impl: None
         conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lambda *a: None, None)
 
 
+@pytest.mark.parametrize("uri", ["qemu:///embed?root=/nonexistent/pyvirt", "test:///embed?root=/nonexistent/pyvirt"])
+def test_an_embedded_driver_needs_an_event_loop_as_in_libvirt(uri: str, no_event_impl: None) -> None:
+    """libvirt's virConnectOpen refuses every ``scheme:///embed?root=/DIR`` until a loop is
+    registered (virEventRequireImpl): code, domain and words as python3-libvirt reports them."""
+    with pytest.raises(libvirt.libvirtError) as refused:
+        libvirt.open(uri)
+    err = refused.value
+    assert (err.get_error_code(), err.get_error_domain()) == (
+        libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+        libvirt.VIR_FROM_EVENT,
+    )
+    assert err.get_error_message() == "unsupported configuration: An event loop implementation must be registered"
+
+
 class Recorder:
     """An event implementation that records what libvirt asks of it (libvirtmod's contract)."""
 

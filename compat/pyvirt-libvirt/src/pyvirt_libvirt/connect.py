@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyvirt
 from pyvirt.types import ListFilter
+from pyvirt_libvirt import eventloop
+from pyvirt_libvirt._constants import VIR_ERR_CONFIG_UNSUPPORTED, VIR_FROM_EVENT
 from pyvirt_libvirt._stubs import virConnectStubs
 from pyvirt_libvirt.domain import virDomain
 from pyvirt_libvirt.domainevents import EventState
@@ -472,18 +474,35 @@ def _default_uri(name: str | None) -> str | None:
     return name or os.environ.get("LIBVIRT_DEFAULT_URI") or None
 
 
+def _require_loop_for_embed(uri: str | None) -> None:
+    """libvirt refuses to open an embedded driver (``scheme:///embed?root=/DIR``) before an event
+    loop is registered, whatever the scheme: the driver's timers and watches run in the caller's
+    process.  Programs written for libvirt register one first; the same refusal keeps a program
+    that works here from failing on libvirt."""
+    if not uri or "://" not in uri:
+        return
+    rest = uri.split("://", 1)[1]
+    path, _, query = rest.partition("?")
+    params = dict(pair.partition("=")[::2] for pair in query.split("&"))
+    if path == "/embed" and params.get("root", "").startswith("/") and not eventloop.has_impl():
+        raise failure(VIR_ERR_CONFIG_UNSUPPORTED, VIR_FROM_EVENT, "An event loop implementation must be registered")
+
+
 @api
 def open(name: str | None = None) -> virConnect:
+    _require_loop_for_embed(_default_uri(name))
     return virConnect(pyvirt.open(_default_uri(name)))
 
 
 @api
 def openReadOnly(name: str | None = None) -> virConnect:
+    _require_loop_for_embed(_default_uri(name))
     return virConnect(pyvirt.open_read_only(_default_uri(name)))
 
 
 @api
 def openAuth(uri: str | None, auth: list[Any], flags: int = 0) -> virConnect:
+    _require_loop_for_embed(_default_uri(uri))
     authenticator = _authenticator(auth) if auth else None
     if flags & VIR_CONNECT_RO:
         return virConnect(pyvirt.open_read_only(_default_uri(uri), auth=authenticator))

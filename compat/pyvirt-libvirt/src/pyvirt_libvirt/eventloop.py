@@ -64,6 +64,11 @@ def register_impl(impl: Impl) -> None:
     _impl = impl
 
 
+def has_impl() -> bool:
+    """Whether an implementation is registered (libvirt's virEventRequireImpl test)."""
+    return _impl is not None
+
+
 def invoke_free(opaque: Any) -> None:
     """Run the free function of an :class:`Opaque` (other objects have none)."""
     if isinstance(opaque, Opaque) and opaque.free is not None:
