@@ -80,7 +80,9 @@ class InterfaceDef(_Device):
             if target is None:
                 target = etree.SubElement(self._el, "target")
             target.set("dev", value)
-        self._owner.invalidate()
+        # the device list is unchanged: rebinding every view (invalidate) would make naming
+        # each of a domain's n interfaces cost O(n), O(n^2) for all of them
+        self._owner._forget_output()
 
 
 class DiskDef(_Device):

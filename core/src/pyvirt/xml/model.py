@@ -45,6 +45,11 @@ class XMLModel:
 
     def invalidate(self) -> None:
         """Forget formatted output (and the sorted state) after the tree changed."""
+        self._forget_output()
+
+    def _forget_output(self) -> None:
+        """What :meth:`invalidate` does here, without what subclasses add (rebinding device
+        views): enough for an edit that adds or removes no sub-object, such as one attribute."""
         self._cache.clear()
         self._sorted = False
 
