@@ -147,6 +147,17 @@ def virt_install(rng: random.Random) -> str:
             "<controller type='usb' model='qemu-xhci'/><redirdev bus='usb' type='spicevmc'/>",
             "<memballoon model='virtio'/>",
             "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>",
+            "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>",
+            "<watchdog model='i6300esb' action='reset'/>",
+            "<controller type='scsi' model='virtio-scsi'/>" + _disk(rng, "sdc", "scsi", "raw"),
+            "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+            "<address domain='0x0000' bus='0x06' slot='0x00' function='0x0'/></source></hostdev>",
+            "<hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x046d'/>"
+            "<product id='0xc52b'/></source></hostdev>",
+            "<filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>"
+            "<source dir='/srv/share'/><target dir='share'/></filesystem>",
+            "<serial type='tcp'><source mode='bind' host='127.0.0.1' service='4555'/>"
+            "<protocol type='telnet'/><target port='0'/></serial>",
         ],
     )
     features = _some(rng, ["<acpi/>", "<apic/>", "<vmport state='off'/>"], 0.7)
@@ -158,7 +169,26 @@ def virt_install(rng: random.Random) -> str:
             "<timer name='hpet' present='no'/></clock>",
         )
     )
-    cpu = rng.choice(("", "<cpu mode='host-passthrough' check='none' migratable='on'/>", "<cpu mode='host-model'/>"))
+    cpu = rng.choice(
+        (
+            "",
+            "<cpu mode='host-passthrough' check='none' migratable='on'/>",
+            "<cpu mode='host-model'/>",
+            "<cpu mode='custom' match='exact'><model>Skylake-Client-IBRS</model>"
+            "<feature policy='require' name='vmx'/></cpu>",
+            "<cpu><topology sockets='1' cores='2' threads='1'/></cpu>",
+        )
+    )
+    boot = rng.choice(
+        (
+            "",
+            "<boot dev='hd'/>",
+            "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>"
+            "<nvram>/var/lib/libvirt/qemu/nvram/vm_VARS.fd</nvram><boot dev='hd'/>",
+        )
+    )
+    firmware = rng.choice(("", " firmware='efi'")) if not boot.startswith("<loader") else ""
+    backing = rng.choice(("", "<memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>"))
     pm = rng.choice(("", "<pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='no'/></pm>"))
     metadata = rng.choice(
         (
@@ -171,7 +201,7 @@ def virt_install(rng: random.Random) -> str:
         f"<domain type='kvm'><name>{_name(rng, 'vm')}</name>{metadata}{_memory(rng, 'memory', mib)}"
         f"{rng.choice(('', _memory(rng, 'currentMemory', mib)))}"
         f"<vcpu{rng.choice(('', PLACEMENT))}>{rng.choice((1, 2, 4))}</vcpu>"
-        f"<os><type arch='x86_64' machine='{machine}'>hvm</type>{rng.choice(('', BOOT_HD))}</os>"
+        f"{backing}<os{firmware}><type arch='x86_64' machine='{machine}'>hvm</type>{boot}</os>"
         f"{'<features>' + features + '</features>' if features else ''}{cpu}{clock}"
         f"{rng.choice(('', LIFECYCLE))}"
         f"{pm}<devices>{devices}</devices></domain>"
@@ -224,6 +254,10 @@ def nova(rng: random.Random) -> str:
         rng,
         [
             _disk(rng, "vdb", "virtio", "raw"),
+            f"<disk type='network' device='disk'><driver name='qemu' type='raw' cache='writeback'/>"
+            f"<auth username='openstack'><secret type='ceph' uuid='{_uuid(rng)}'/></auth>"
+            f"<source protocol='rbd' name='vms/{_uuid(rng)}_disk'><host name='10.0.0.5' port='6789'/></source>"
+            "<target dev='vdc' bus='virtio'/></disk>",
             _iface(rng, rng.choice(("bridge", "network"))),
             "<serial type='pty'><log file='/var/lib/nova/instances/console.log' append='off'/></serial>",
             "<serial type='pty'/>",
