@@ -17,6 +17,7 @@ from lxml import etree
 from pyvirt.xml import checks, defaults
 from pyvirt.xml.canonical import serialize, start_tag
 from pyvirt.xml.model import Attr, Int, OptionalText, Text, XMLModel
+from pyvirt.xml.parser import first_child
 
 
 class _Device:
@@ -33,7 +34,7 @@ class _Device:
         return self._el
 
     def _attr(self, child: str, name: str) -> str | None:
-        found = self._el.find(child)
+        found = first_child(self._el, child)
         return None if found is None else found.get(name)
 
 
@@ -49,7 +50,7 @@ class InterfaceDef(_Device):
     @property
     def source(self) -> str | None:
         """The network, bridge or host device name, whichever the type uses."""
-        src = self._el.find("source")
+        src = first_child(self._el, "source")
         if src is None:
             return None
         for name in ("network", "bridge", "dev", "path", "name"):
@@ -72,7 +73,7 @@ class InterfaceDef(_Device):
 
     @target_dev.setter
     def target_dev(self, value: str | None) -> None:
-        target = self._el.find("target")
+        target = first_child(self._el, "target")
         if value is None:
             if target is not None:
                 self._el.remove(target)
@@ -109,7 +110,7 @@ class DiskDef(_Device):
     @property
     def source(self) -> str | None:
         """File, device, directory or network name of the source (``None`` for an empty cdrom)."""
-        src = self._el.find("source")
+        src = first_child(self._el, "source")
         if src is None:
             return None
         for name in ("file", "dev", "dir", "name", "volume", "path"):
@@ -137,7 +138,7 @@ class DomainDef(XMLModel):
         self._bind_devices()
 
     def _bind_devices(self) -> None:
-        devices = self._root.find("devices")
+        devices = first_child(self._root, "devices")
         if devices is None:
             self.interfaces, self.disks = [], []
             return
