@@ -10,11 +10,10 @@ of ``pyvirt.xml.implicit`` and the checks beside them, about 76% and 85%).  A do
 unmutated original pyvirt already gets wrong is skipped.  Rules known to differ still (see
 ``fresh_documents.py 2000 SEED --defaults`` for the list):
 
-- refusals libvirt's device parsers make that pyvirt lacks: a channel without a target type,
-  a filesystem without a source or target, an idmap or vcpupin with missing values, a host or
-  hostdev (SCSI adapter name, mdev model, source address type) missing a required part, a
-  network DNS host without an IP, a video ``ram`` on a non-qxl model, a ``<virtualport>`` on a
-  user NIC, a volume's unknown encryption format, a scsi_host/fc_host pool adapter's rules;
+- refusals libvirt's device parsers make that pyvirt lacks: an idmap or vcpupin with missing
+  values, a host or hostdev (SCSI adapter name, mdev model, source address type) missing a
+  required part, a ``<virtualport>`` on a user NIC, a volume's unknown encryption format, a
+  scsi_host/fc_host pool adapter's rules, a disk whose source pool volume lost an attribute;
 - defaults not filled: a graphics ``<listen>`` taking its address from ``<graphics listen=>``,
   a USB controller's ``<master startport>``, a CPU feature's ``policy='require'``, a hostdev
   source PCI address's ``function``, a pool source ``<protocol>``'s type, chardev target ports

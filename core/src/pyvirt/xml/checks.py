@@ -497,6 +497,17 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
         for chardev in get(tag, ()):
             if tag != "smartcard" or chardev.get("mode") == "passthrough":
                 _check_chardev(chardev)
+    for fs in get("filesystem", ()):
+        _check_filesystem(fs)
+    for channel in get("channel", ()):
+        target = _first(channel, "target")
+        if target is None or target.get("type") is None:
+            # virDomainChrDefParseTargetXML
+            raise _fail("target type must be specified for channel device", channel)
+    for video in get("video", ()):
+        model = _first(video, "model")
+        if model is not None and model.get("type") not in (None, "qxl") and model.get("ram") is not None:
+            raise _unsupported("ram attribute only supported for video type qxl", model)  # virDomainVideoDefValidate
     for auth in devices.iter("auth"):
         _check_auth(auth)
     for secret in devices.iter("secret"):
@@ -512,6 +523,27 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
+
+
+_FS_SOURCE_ATTR = {"mount": "dir", "bind": "dir", "file": "file", "block": "dev", "template": "name"}
+
+
+def _check_filesystem(fs: etree._Element) -> None:
+    """virDomainFSDefParseXML and virDomainFSDefValidate: a source (its attribute depends on
+    the type, which defaults to mount; a socket does too; ram and volume need none) and a
+    target directory."""
+    source = _first(fs, "source")
+    target = _first(fs, "target")
+    target_dir = target.get("dir") if target is not None else None
+    attr = _FS_SOURCE_ATTR.get(fs.get("type", "mount"))
+    given = source is not None and (source.get("socket") is not None or (attr is not None and source.get(attr)))
+    if attr is not None and not given:
+        raise XMLError(f"missing source information for device {target_dir or ''}".rstrip(), line=line_of(fs))
+    if target_dir is None:
+        shown = None
+        if source is not None:
+            shown = (source.get(attr) if attr is not None else None) or source.get("socket")
+        raise XMLError(f"missing target information for device {shown or ''}".rstrip(), line=line_of(fs))
 
 
 def _check_auth(auth: etree._Element) -> None:
@@ -1052,6 +1084,12 @@ def _check_network_ips(root: etree._Element, name: str) -> None:
                     )
                 if host.get("ip") is None:
                     raise _fail(f"Missing IP address in static host definition for network '{name}'", host)
+    for host in root.iterfind("dns/host"):
+        if host.get("ip") is None:
+            # virNetworkDNSHostDefParseXML
+            raise XMLError(
+                f"Missing IP address in network '{name}' DNS HOST record", line=line_of(host), code=ErrorCode.XML_DETAIL
+            )
     for vlan in root.iter("vlan"):
         if _first(vlan, "tag") is None:
             raise _fail("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", vlan)
