@@ -474,6 +474,11 @@ def _pci_address_form(devices: etree._Element, has_hostdev: bool) -> None:
     addresses = select(_PCI_DEVICE_ADDRESSES, devices)
     if has_hostdev:
         addresses += select(_PCI_SOURCE_ADDRESSES, devices)
+    if has_hostdev:
+        for address in select(_PCI_SOURCE_ADDRESSES, devices):
+            for attr, _form in _PCI_FIELDS:
+                if address.get(attr) is None:
+                    address.set(attr, "0")  # virPCIDeviceAddressFormat prints all four fields
     for address in addresses:
         if _PCI_CANONICAL.fullmatch(
             f"{address.get('domain', '0x0000')}:{address.get('bus', '0x00')}:{address.get('slot', '0x00')}"
@@ -561,6 +566,9 @@ def _cpu_defaults(root: etree._Element, cpu: etree._Element) -> None:
         cpu.set("match", "exact")
     elif mode not in (None, "custom") and "match" in cpu.attrib:
         del cpu.attrib["match"]  # virCPUDefFormatBuf prints the match policy of custom CPUs only
+    for feature in cpu.iterchildren("feature"):
+        if feature.get("policy") is None:
+            feature.set("policy", "require")  # virCPUDefParseXML: a guest CPU feature is required
     if named and model is not None and model.get("fallback") is None:
         model.set("fallback", "allow")  # virCPUDefParseXML's default for any named model
     if model is not None and not (model.text or "").strip() and mode != "custom" and model.get("vendor_id") is None:
