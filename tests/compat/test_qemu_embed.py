@@ -1,6 +1,7 @@
 """A libvirt-python program on ``qemu:///embed``: real libvirt 9.0 and QEMU against pyvirt-libvirt
-on pyvirt-qemu.  Both boot the same guest (define, start, suspend, resume, destroy, undefine,
-with lifecycle events through the default event loop); values and errors must match.
+on pyvirt-qemu.  Both boot the same guest (define, start, suspend, resume, destroy, start paused, resume,
+save, restore, reset, managed save, start from it paused, destroy, undefine, with lifecycle
+events through the default event loop); values, states and errors must match.
 
 libvirt runs its embedded QEMU driver with ``stdio_handler = "file"`` (no virtlogd here).
 Events must be the same sequence, details included: libvirt reports a RESUMED as QEMU leaves
@@ -63,4 +64,4 @@ def test_embedded_qemu_lifecycle_matches_libvirt(roots: tuple[Path, Path]) -> No
     ours = _run(sys.executable, roots[1], str(SRC))
     assert [r["call"] for r in ours] == [r["call"] for r in real]
     for mine, theirs in zip(ours, real, strict=True):
-        assert mine == theirs
+        assert mine == theirs, (mine, theirs)

@@ -117,7 +117,8 @@ def _restore(drv: QemuDriver, obj: DomainObj, dfn: DomainDef, path: Path, offset
         _wait_migration(monitor)
         with drv.lock:  # before ``cont``: QEMU's RESUME must not be reported ahead of STARTED
             obj.state = DomainState.PAUSED if paused else DomainState.RUNNING
-            obj.reason = PausedReason.USER if paused else RunningReason.RESTORED
+            # paused: reason migration, as libvirt says of a guest its incoming migration left paused
+            obj.reason = PausedReason.MIGRATION if paused else RunningReason.RESTORED
             write_status(drv.layout.status_file(obj.name), obj)
         if not paused:
             monitor.execute("cont")
