@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 
-from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
+from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError, _number_kept
 
 AUTH_DOMAIN = ErrorDomain(46)
 """libvirt's ``VIR_FROM_AUTH``: the error domain of failures while asking for credentials."""
@@ -47,12 +47,7 @@ class CredentialType(enum.IntEnum):
     def _missing_(cls, value: object) -> CredentialType | None:
         # A number libvirt may add later is kept (it just never matches what a driver asks for),
         # so an application listing it does not fail to open.
-        if not isinstance(value, int) or isinstance(value, bool):
-            return None
-        member = int.__new__(cls, value)
-        member._name_ = f"CODE_{value}"
-        member._value_ = value
-        return member
+        return _number_kept(cls, value)
 
 
 class Credential:
