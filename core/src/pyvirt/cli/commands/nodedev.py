@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyvirt.cli.commands import NODEDEV, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, data, flag, string
+
+if TYPE_CHECKING:
+    from pyvirt.nodedevice import NodeDevice
 
 
 @command(
@@ -58,8 +63,7 @@ def nodedev_list(ctl: Ctl, args: Args) -> None:
 )
 def nodedev_dumpxml(ctl: Ctl, args: Args) -> None:
     name = args.req("device")
-    with failing(f"Could not find matching device '{name}'"):
-        device = ctl.conn.lookup_node_device_by_name(name)
+    device = _lookup(ctl, name)
     with failing():
         xml = device.xml()
     ctl.output.print(xml.rstrip("\n"))
@@ -91,8 +95,13 @@ def nodedev_create(ctl: Ctl, args: Args) -> None:
 )
 def nodedev_destroy(ctl: Ctl, args: Args) -> None:
     name = args.req("device")
-    with failing(f"Could not find matching device '{name}'"):
-        device = ctl.conn.lookup_node_device_by_name(name)
+    device = _lookup(ctl, name)
     with failing(f"Failed to destroy node device '{name}'"):
         device.destroy()
     ctl.output.extra(f"Destroyed node device '{name}'")
+
+
+def _lookup(ctl: Ctl, name: str) -> NodeDevice:
+    """The device ``name`` names, failing with virsh's words when there is none."""
+    with failing(f"Could not find matching device '{name}'"):
+        return ctl.conn.lookup_node_device_by_name(name)
