@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 HEAVY = ("lxml", "pluggy", "structlog", "importlib.metadata", "importlib_metadata", "pyvirt_test", "pyvirt.xml")
 
 
@@ -83,3 +85,32 @@ def test_the_remote_unix_and_tcp_path_loads_no_socket_module() -> None:
         "import pyvirt.remote.transport, pyvirt.remote.fdpass"
     )
     assert not [m for m in loaded if m.startswith(("socket", "selectors", "ssl", "asyncio", *HEAVY))]
+
+
+def test_rarely_used_values_are_created_on_first_use() -> None:
+    """pyvirt.types' reasons, details and rarely used flags are built when first named (each enum
+    member costs start-up time), by neither ``import pyvirt`` nor the driver interface."""
+    loaded = _modules_after("import pyvirt, pyvirt.driver")
+    assert not [m for m in loaded if m.startswith("pyvirt.types.")]
+    code = (
+        "import pyvirt, pyvirt.types as t\nfrom pyvirt.types import StoppedDetail\n"
+        "print(StoppedDetail.SAVED, sorted(m for m in __import__('sys').modules if m.startswith('pyvirt.types.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.split(None, 1) == ["4", "['pyvirt.types.reasons']\n"]
+
+
+def test_every_lazily_loaded_value_is_reachable_where_it_always_was() -> None:
+    import pyvirt
+    import pyvirt.types
+
+    lazy = pyvirt.types._SUBMODULE
+    assert set(lazy) <= set(dir(pyvirt.types))
+    for name, submodule in lazy.items():
+        value = getattr(pyvirt.types, name)
+        assert value is getattr(sys.modules[f"pyvirt.types.{submodule}"], name)
+    for name in ("NodeDeviceCap", "TypedParam", "TypedParamType", "CheckpointXMLFlags", "Checkpoint"):
+        assert getattr(pyvirt, name) is not None and name in pyvirt.__all__
+    assert pyvirt.NodeDeviceCap.from_name("pci") is pyvirt.types.NodeDeviceCap.PCI_DEV
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchValue'"):
+        pyvirt.types.NoSuchValue  # noqa: B018

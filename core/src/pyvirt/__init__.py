@@ -41,10 +41,6 @@ from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
 from pyvirt.stream import Stream
 from pyvirt.types import (
-    CheckpointCreateFlags,
-    CheckpointDeleteFlags,
-    CheckpointListFlags,
-    CheckpointXMLFlags,
     CloseReason,
     DomainDisk,
     DomainEvent,
@@ -55,12 +51,9 @@ from pyvirt.types import (
     DomainState,
     ListFilter,
     ModifyScope,
-    NodeDeviceCap,
     NodeInfo,
     PoolInfo,
     PoolState,
-    TypedParam,
-    TypedParamType,
     VolInfo,
     VolType,
 )
@@ -70,6 +63,15 @@ if TYPE_CHECKING:
     from pyvirt.hookspecs import hookimpl
     from pyvirt.interface import Interface
     from pyvirt.nodedevice import NodeDevice
+    from pyvirt.types import (
+        CheckpointCreateFlags,
+        CheckpointDeleteFlags,
+        CheckpointListFlags,
+        CheckpointXMLFlags,
+        NodeDeviceCap,
+        TypedParam,
+        TypedParamType,
+    )
 
 __all__ = [
     "Checkpoint",
@@ -130,7 +132,24 @@ __all__ = [
 ]
 
 
-_LAZY_HANDLES = {"Checkpoint": "pyvirt.checkpoint", "Interface": "pyvirt.interface", "NodeDevice": "pyvirt.nodedevice"}
+_LAZY = {
+    "Checkpoint": "pyvirt.checkpoint",
+    "Interface": "pyvirt.interface",
+    "NodeDevice": "pyvirt.nodedevice",
+    **dict.fromkeys(
+        (
+            "CheckpointCreateFlags",
+            "CheckpointDeleteFlags",
+            "CheckpointListFlags",
+            "CheckpointXMLFlags",
+            "NodeDeviceCap",
+            "TypedParam",
+            "TypedParamType",
+        ),
+        "pyvirt.types",
+    ),
+}
+"""Names imported when first used: issue 14's handles, and the values pyvirt.types loads lazily."""
 
 
 def __getattr__(name: str) -> Any:
@@ -139,11 +158,10 @@ def __getattr__(name: str) -> Any:
         from pyvirt.hookspecs import hookimpl
 
         return hookimpl
-    # Handles of issue 14's object kinds: imported when first named, not by ``import pyvirt``.
-    if name in _LAZY_HANDLES:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY_HANDLES[name]), name)
+    if name in _LAZY:
+        value = getattr(__import__(_LAZY[name], fromlist=[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     if name == "__version__":
         from importlib.metadata import version
 

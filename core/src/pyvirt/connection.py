@@ -31,7 +31,7 @@ from pyvirt.events import DomainEventCallback, EventBus
 from pyvirt.log import get_logger
 from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
-from pyvirt.types import CloseReason, DomainEvent, ListFilter, NodeDeviceCap, NodeInfo, Version
+from pyvirt.types import CloseReason, DomainEvent, ListFilter, NodeInfo, Version
 
 if TYPE_CHECKING:
     from pyvirt.auth import Authenticator
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pyvirt.interface import Interface
     from pyvirt.nodedevice import NodeDevice
     from pyvirt.plugins import PluginHost
+    from pyvirt.types import NodeDeviceCap
 
 CloseCallback = Callable[["Connection", CloseReason], None]
 """Told once that a connection's link ended: the connection, and why."""
@@ -398,11 +399,13 @@ class Connection:
 
     # -- node devices -------------------------------------------------------------------------
 
-    def list_node_devices(self, caps: NodeDeviceCap = NodeDeviceCap.NONE) -> list[NodeDevice]:
-        """Devices having any capability of ``caps`` (NONE: all), libvirt's
+    def list_node_devices(self, caps: NodeDeviceCap | None = None) -> list[NodeDevice]:
+        """Devices having any capability of ``caps`` (None or NONE: all), libvirt's
         virConnectListAllNodeDevices; ACTIVE/INACTIVE go to the driver as given."""
         from pyvirt.nodedevice import NodeDevice
+        from pyvirt.types import NodeDeviceCap
 
+        caps = NodeDeviceCap.NONE if caps is None else caps
         return [NodeDevice(self, name) for name in self._driver.list_node_devices(caps)]
 
     def lookup_node_device_by_name(self, name: str) -> NodeDevice:

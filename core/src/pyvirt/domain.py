@@ -11,25 +11,19 @@ from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorCode, NoDomainError, OperationDeniedError
 from pyvirt.stream import Stream
-from pyvirt.types import (
-    BlockStats,
-    CheckpointCreateFlags,
-    CheckpointListFlags,
-    DomainDisk,
-    DomainInfo,
-    DomainInterface,
-    DomainMessageKind,
-    DomainRef,
-    DomainState,
-    InterfaceStats,
-    ModifyScope,
-    SnapshotCreateFlags,
-    TypedParam,
-)
+from pyvirt.types import DomainDisk, DomainInfo, DomainInterface, DomainMessageKind, DomainRef, DomainState, ModifyScope
 
 if TYPE_CHECKING:
     from pyvirt.checkpoint import Checkpoint
     from pyvirt.connection import Connection
+    from pyvirt.types import (
+        BlockStats,
+        CheckpointCreateFlags,
+        CheckpointListFlags,
+        InterfaceStats,
+        SnapshotCreateFlags,
+        TypedParam,
+    )
     from pyvirt.xml.domain import DomainDef
 
 
@@ -231,14 +225,18 @@ class Domain:
     # -- snapshots ----------------------------------------------------------------------------
 
     def create_snapshot(
-        self, xml: str = "", flags: SnapshotCreateFlags = SnapshotCreateFlags.NONE, *, disk_only: bool = False
+        self, xml: str = "", flags: SnapshotCreateFlags | None = None, *, disk_only: bool = False
     ) -> str:
         """Take a snapshot from ``<domainsnapshot>`` XML (empty: all defaults) and return its
         name; ``disk_only`` (or ``flags`` DISK_ONLY) puts each disk on a new overlay file (an
         external snapshot).  ``flags`` REDEFINE stores the given full document as metadata
         (CURRENT with it makes it current), HALT stops the guest afterwards.  The flag rules
         every driver shares are checked here, as ``virDomainSnapshotCreateXML`` does."""
+        from pyvirt.types import SnapshotCreateFlags
+
         self._conn.check_writable("virDomainSnapshotCreateXML")
+        if flags is None:
+            flags = SnapshotCreateFlags.NONE
         if disk_only:
             flags |= SnapshotCreateFlags.DISK_ONLY
         _check_snapshot_flags(flags)
@@ -333,18 +331,22 @@ class Domain:
 
     # -- checkpoints --------------------------------------------------------------------------
 
-    def create_checkpoint(self, xml: str = "", flags: CheckpointCreateFlags = CheckpointCreateFlags.NONE) -> Checkpoint:
+    def create_checkpoint(self, xml: str = "", flags: CheckpointCreateFlags | None = None) -> Checkpoint:
         """Create a checkpoint from ``<domaincheckpoint>`` XML (``<domaincheckpoint/>``: every
         default; libvirt needs a document, so empty text is refused as it is there)."""
         from pyvirt.checkpoint import Checkpoint
+        from pyvirt.types import CheckpointCreateFlags
 
         self._conn.check_writable("virDomainCheckpointCreateXML")
+        flags = CheckpointCreateFlags.NONE if flags is None else flags
         return Checkpoint(self, self._conn.driver.domain_checkpoint_create(self.uuid, xml, flags))
 
-    def list_checkpoints(self, flags: CheckpointListFlags = CheckpointListFlags.NONE) -> list[Checkpoint]:
+    def list_checkpoints(self, flags: CheckpointListFlags | None = None) -> list[Checkpoint]:
         """The domain's checkpoints (ROOTS: only those without a parent; TOPOLOGICAL: parents first)."""
         from pyvirt.checkpoint import Checkpoint
+        from pyvirt.types import CheckpointListFlags
 
+        flags = CheckpointListFlags.NONE if flags is None else flags
         return [Checkpoint(self, name) for name in self._conn.driver.domain_checkpoint_list(self.uuid, flags)]
 
     def lookup_checkpoint(self, name: str) -> Checkpoint:
@@ -362,6 +364,7 @@ class Domain:
 def _check_snapshot_flags(flags: SnapshotCreateFlags) -> None:
     """libvirt's public checks of snapshot-create flags, with its flag names in the message."""
     from pyvirt.errors import InvalidArgumentError
+    from pyvirt.types import SnapshotCreateFlags
 
     def name(flag: SnapshotCreateFlags) -> str:
         return f"VIR_DOMAIN_SNAPSHOT_CREATE_{flag.name}"

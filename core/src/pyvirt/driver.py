@@ -20,16 +20,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import ClassVar, NoReturn
+from typing import TYPE_CHECKING, ClassVar, NoReturn
 
 from pyvirt.errors import UnsupportedError
 from pyvirt.stream import DriverStream
 from pyvirt.types import (
-    BlockStats,
-    CheckpointCreateFlags,
-    CheckpointDeleteFlags,
-    CheckpointListFlags,
-    CheckpointXMLFlags,
     CloseReason,
     DomainEvent,
     DomainInfo,
@@ -37,20 +32,29 @@ from pyvirt.types import (
     DomainRef,
     DomainState,
     InterfaceRef,
-    InterfaceStats,
     ListFilter,
     ModifyScope,
     NetworkRef,
-    NodeDeviceCap,
     NodeInfo,
     PoolInfo,
     PoolRef,
-    SnapshotCreateFlags,
-    TypedParam,
     VolInfo,
     VolRef,
 )
 from pyvirt.uri import URI
+
+if TYPE_CHECKING:  # values pyvirt.types loads on first use: named only in signatures here
+    from pyvirt.types import (
+        BlockStats,
+        CheckpointCreateFlags,
+        CheckpointDeleteFlags,
+        CheckpointListFlags,
+        CheckpointXMLFlags,
+        InterfaceStats,
+        NodeDeviceCap,
+        SnapshotCreateFlags,
+        TypedParam,
+    )
 
 EventSink = Callable[[DomainEvent], None]
 """Where a driver reports lifecycle events; the core fans them out to subscribers."""

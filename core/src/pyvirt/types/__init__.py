@@ -4,12 +4,79 @@ Every argument and result of a driver call is one of these (or a str/int/bool), 
 remote driver can send them over a socket unchanged: NamedTuples become lists, IntEnums
 become numbers, and the receiving side rebuilds them with ``TYPE(*fields)``.  Enum values are
 libvirt's numbers, so code written against libvirt's constants maps one to one.
+
+Every value is importable from here.  The ones listing and reading never need (state reasons and
+event details, snapshot, checkpoint and node-device flags, typed parameters, I/O counters) live
+in submodules loaded on first use: each enum member costs time to create, and this module is
+on every start-up path.
 """
 
 # No `from __future__ import annotations` here: NamedTuple would compile every field's annotation
 # string at import, about a third of this module's import time on pyvirsh's start-up path.
 import enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from pyvirt.types.checkpoint import CheckpointCreateFlags as CheckpointCreateFlags
+    from pyvirt.types.checkpoint import CheckpointDeleteFlags as CheckpointDeleteFlags
+    from pyvirt.types.checkpoint import CheckpointListFlags as CheckpointListFlags
+    from pyvirt.types.checkpoint import CheckpointXMLFlags as CheckpointXMLFlags
+    from pyvirt.types.nodedev import NODE_DEVICE_CAP_NAMES as NODE_DEVICE_CAP_NAMES
+    from pyvirt.types.nodedev import NodeDeviceCap as NodeDeviceCap
+    from pyvirt.types.reasons import DefinedDetail as DefinedDetail
+    from pyvirt.types.reasons import PausedReason as PausedReason
+    from pyvirt.types.reasons import ResumedDetail as ResumedDetail
+    from pyvirt.types.reasons import RunningReason as RunningReason
+    from pyvirt.types.reasons import ShutdownDetail as ShutdownDetail
+    from pyvirt.types.reasons import ShutoffReason as ShutoffReason
+    from pyvirt.types.reasons import StartedDetail as StartedDetail
+    from pyvirt.types.reasons import StoppedDetail as StoppedDetail
+    from pyvirt.types.reasons import SuspendedDetail as SuspendedDetail
+    from pyvirt.types.reasons import UndefinedDetail as UndefinedDetail
+    from pyvirt.types.sched import TypedParam as TypedParam
+    from pyvirt.types.sched import TypedParamType as TypedParamType
+    from pyvirt.types.snapshot import SnapshotCreateFlags as SnapshotCreateFlags
+    from pyvirt.types.stats import BlockStats as BlockStats
+    from pyvirt.types.stats import InterfaceStats as InterfaceStats
+
+_SUBMODULE = {
+    **dict.fromkeys(
+        ("CheckpointCreateFlags", "CheckpointDeleteFlags", "CheckpointListFlags", "CheckpointXMLFlags"), "checkpoint"
+    ),
+    **dict.fromkeys(("NODE_DEVICE_CAP_NAMES", "NodeDeviceCap"), "nodedev"),
+    **dict.fromkeys(
+        (
+            "DefinedDetail",
+            "PausedReason",
+            "ResumedDetail",
+            "RunningReason",
+            "ShutdownDetail",
+            "ShutoffReason",
+            "StartedDetail",
+            "StoppedDetail",
+            "SuspendedDetail",
+            "UndefinedDetail",
+        ),
+        "reasons",
+    ),
+    **dict.fromkeys(("TypedParam", "TypedParamType"), "sched"),
+    "SnapshotCreateFlags": "snapshot",
+    **dict.fromkeys(("BlockStats", "InterfaceStats"), "stats"),
+}
+"""Where each value loaded on first use lives."""
+
+
+def __getattr__(name: str) -> object:
+    submodule = _SUBMODULE.get(name)
+    if submodule is None:
+        raise AttributeError(f"module 'pyvirt.types' has no attribute {name!r}")
+    value = getattr(__import__(f"pyvirt.types.{submodule}", fromlist=[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULE})
 
 
 class DomainState(enum.IntEnum):
@@ -42,46 +109,6 @@ _STATE_LABELS = {
 }
 
 
-class RunningReason(enum.IntEnum):
-    UNKNOWN = 0
-    BOOTED = 1
-    MIGRATED = 2
-    RESTORED = 3
-    FROM_SNAPSHOT = 4
-    UNPAUSED = 5
-    MIGRATION_CANCELED = 6
-    SAVE_CANCELED = 7
-    WAKEUP = 8
-    CRASHED = 9
-    POSTCOPY = 10
-
-
-class PausedReason(enum.IntEnum):
-    UNKNOWN = 0
-    USER = 1
-    MIGRATION = 2
-    SAVE = 3
-    DUMP = 4
-    IOERROR = 5
-    WATCHDOG = 6
-    FROM_SNAPSHOT = 7
-    SHUTTING_DOWN = 8
-    SNAPSHOT = 9
-    CRASHED = 10
-
-
-class ShutoffReason(enum.IntEnum):
-    UNKNOWN = 0
-    SHUTDOWN = 1
-    DESTROYED = 2
-    CRASHED = 3
-    MIGRATED = 4
-    SAVED = 5
-    FAILED = 6
-    FROM_SNAPSHOT = 7
-    DAEMON = 8
-
-
 class DomainEventType(enum.IntEnum):
     """libvirt's ``virDomainEventType``."""
 
@@ -94,58 +121,6 @@ class DomainEventType(enum.IntEnum):
     SHUTDOWN = 6
     PMSUSPENDED = 7
     CRASHED = 8
-
-
-class DefinedDetail(enum.IntEnum):
-    ADDED = 0
-    UPDATED = 1
-    RENAMED = 2
-    FROM_SNAPSHOT = 3
-
-
-class UndefinedDetail(enum.IntEnum):
-    REMOVED = 0
-    RENAMED = 1
-
-
-class StartedDetail(enum.IntEnum):
-    BOOTED = 0
-    MIGRATED = 1
-    RESTORED = 2
-    FROM_SNAPSHOT = 3
-    WAKEUP = 4
-
-
-class SuspendedDetail(enum.IntEnum):
-    PAUSED = 0
-    MIGRATED = 1
-    IOERROR = 2
-    WATCHDOG = 3
-    RESTORED = 4
-    FROM_SNAPSHOT = 5
-    API_ERROR = 6
-
-
-class ResumedDetail(enum.IntEnum):
-    UNPAUSED = 0
-    MIGRATED = 1
-    FROM_SNAPSHOT = 2
-
-
-class StoppedDetail(enum.IntEnum):
-    SHUTDOWN = 0
-    DESTROYED = 1
-    CRASHED = 2
-    MIGRATED = 3
-    SAVED = 4
-    FAILED = 5
-    FROM_SNAPSHOT = 6
-
-
-class ShutdownDetail(enum.IntEnum):
-    FINISHED = 0
-    GUEST = 1
-    HOST = 2
 
 
 class PoolState(enum.IntEnum):
@@ -215,27 +190,6 @@ class DomainMessageKind(enum.IntFlag):
     ALL = 0
     DEPRECATION = 1
     TAINTING = 2
-
-
-class SnapshotCreateFlags(enum.IntFlag):
-    """libvirt's ``VIR_DOMAIN_SNAPSHOT_CREATE_*``: how :meth:`Domain.create_snapshot` works.
-
-    ``REDEFINE`` stores a full ``<domainsnapshot>`` document as metadata without touching the
-    guest (``CURRENT`` with it also makes it the current snapshot); ``HALT`` stops the guest
-    after the snapshot; ``DISK_ONLY`` takes disk overlays and no memory.
-    """
-
-    NONE = 0
-    REDEFINE = 0x1
-    CURRENT = 0x2
-    NO_METADATA = 0x4
-    HALT = 0x8
-    DISK_ONLY = 0x10
-    REUSE_EXT = 0x20
-    QUIESCE = 0x40
-    ATOMIC = 0x80
-    LIVE = 0x100
-    VALIDATE = 0x200
 
 
 class DomainRef(NamedTuple):
@@ -363,161 +317,8 @@ class Version(NamedTuple):
         return f"{self.major}.{self.minor}.{self.micro}"
 
 
-class BlockStats(NamedTuple):
-    """One disk's I/O counters (``virDomainBlockStats``); -1 where the driver cannot tell."""
-
-    rd_req: int
-    rd_bytes: int
-    wr_req: int
-    wr_bytes: int
-    errs: int
-
-
-class InterfaceStats(NamedTuple):
-    """One interface's traffic counters, as the host sees its end (``virDomainInterfaceStats``)."""
-
-    rx_bytes: int
-    rx_packets: int
-    rx_errs: int
-    rx_drop: int
-    tx_bytes: int
-    tx_packets: int
-    tx_errs: int
-    tx_drop: int
-
-
-# -- host interfaces, node devices, scheduler parameters, checkpoints (issue 14) ---------------
-
-
 class InterfaceRef(NamedTuple):
     """A host interface's identity: its name and MAC address ("" when it has none, as libvirt)."""
 
     name: str
     mac: str
-
-
-class NodeDeviceCap(enum.IntFlag):
-    """libvirt's ``VIR_CONNECT_LIST_NODE_DEVICES_*``: the capability bits a listing keeps, plus
-    ACTIVE/INACTIVE.  No bit set means every device."""
-
-    NONE = 0
-    SYSTEM = 1 << 0
-    PCI_DEV = 1 << 1
-    USB_DEV = 1 << 2
-    USB_INTERFACE = 1 << 3
-    NET = 1 << 4
-    SCSI_HOST = 1 << 5
-    SCSI_TARGET = 1 << 6
-    SCSI = 1 << 7
-    STORAGE = 1 << 8
-    FC_HOST = 1 << 9
-    VPORTS = 1 << 10
-    SCSI_GENERIC = 1 << 11
-    DRM = 1 << 12
-    MDEV_TYPES = 1 << 13
-    MDEV = 1 << 14
-    CCW_DEV = 1 << 15
-    CSS_DEV = 1 << 16
-    VDPA = 1 << 17
-    AP_CARD = 1 << 18
-    AP_QUEUE = 1 << 19
-    AP_MATRIX = 1 << 20
-    VPD = 1 << 21
-    INACTIVE = 1 << 30
-    ACTIVE = 1 << 31
-
-    @classmethod
-    def from_name(cls, name: str) -> "NodeDeviceCap":
-        """The bit of a capability as the XML and ``virsh nodedev-list --cap`` spell it
-        (``scsi_host``, ``pci``...); KeyError for a name libvirt does not know."""
-        try:
-            index = NODE_DEVICE_CAP_NAMES.index(name)
-        except ValueError:
-            raise KeyError(name) from None
-        return cls(1 << index)
-
-
-NODE_DEVICE_CAP_NAMES = (
-    "system",
-    "pci",
-    "usb_device",
-    "usb",
-    "net",
-    "scsi_host",
-    "scsi_target",
-    "scsi",
-    "storage",
-    "fc_host",
-    "vports",
-    "scsi_generic",
-    "drm",
-    "mdev_types",
-    "mdev",
-    "ccw",
-    "css",
-    "vdpa",
-    "ap_card",
-    "ap_queue",
-    "ap_matrix",
-    "vpd",
-)
-"""libvirt's capability names in bit order: name ``i`` is bit ``1 << i`` of :class:`NodeDeviceCap`."""
-
-
-class TypedParamType(enum.IntEnum):
-    """libvirt's ``virTypedParameterType``."""
-
-    INT = 1
-    UINT = 2
-    LLONG = 3
-    ULLONG = 4
-    DOUBLE = 5
-    BOOLEAN = 6
-    STRING = 7
-
-
-class TypedParam(NamedTuple):
-    """One typed parameter (libvirt's ``virTypedParameter``): scheduler settings and the like."""
-
-    field: str
-    type: TypedParamType
-    value: "int | float | bool | str"
-
-
-class CheckpointCreateFlags(enum.IntFlag):
-    """libvirt's ``VIR_DOMAIN_CHECKPOINT_CREATE_*``."""
-
-    NONE = 0
-    REDEFINE = 1
-    QUIESCE = 2
-    REDEFINE_VALIDATE = 4
-
-
-class CheckpointListFlags(enum.IntFlag):
-    """libvirt's ``VIR_DOMAIN_CHECKPOINT_LIST_*``: ROOTS for a domain's list, DESCENDANTS (the
-    same bit) for a checkpoint's children."""
-
-    NONE = 0
-    ROOTS = 1
-    DESCENDANTS = 1
-    TOPOLOGICAL = 2
-    LEAVES = 4
-    NO_LEAVES = 8
-
-
-class CheckpointXMLFlags(enum.IntFlag):
-    """libvirt's ``VIR_DOMAIN_CHECKPOINT_XML_*``."""
-
-    NONE = 0
-    SECURE = 1
-    NO_DOMAIN = 2
-    SIZE = 4
-
-
-class CheckpointDeleteFlags(enum.IntFlag):
-    """libvirt's ``VIR_DOMAIN_CHECKPOINT_DELETE_*``."""
-
-    NONE = 0
-    CHILDREN = 1
-    METADATA_ONLY = 2
-    CHILDREN_ONLY = 4
