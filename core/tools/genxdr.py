@@ -1028,7 +1028,7 @@ class Emitter:
             "",
         ]
         groups = dict(imports)
-        names = [n for n in ("Codec", "Procedure") if re.search(rf"\b{n}\b", body)]
+        names = [n for n in ("Codec", "Procedure", "ProcedureTable") if re.search(rf"\b{n}\b", body)]
         if names:
             groups["pyvirt.rpc.procedure"] = names
         helpers = [h for h in RUNTIME_HELPERS if re.search(rf"\b{h}\b", body)]
@@ -1137,7 +1137,8 @@ class Emitter:
         """The sharded program's module: constants, the procedure table, and the lazy loader.
 
         Kept small on purpose (it is imported at every client start): the table is one constant
-        tuple turned into ``Procedure`` rows by a loop, the name index one string per shard.
+        tuple whose rows become ``Procedure`` values when looked up, the name index one string per
+        shard, split on the first lazy lookup.
         """
         listing = ["_SHARD_NAMES = {"]
         for shard in sorted(set(shard_of.values())):
@@ -1164,11 +1165,14 @@ class Emitter:
             rows.append(f"    {row!r},")
         rows.append(")")
         loader = f"""_PACKAGE = "{package}"
-_SHARD = {{name: shard for shard, names in _SHARD_NAMES.items() for name in names.split()}}
+_SHARD: dict[str, str] = {{}}
+\"\"\"Which shard defines each type, indexed on the first lookup.\"\"\"
 
 
 def __getattr__(name: str) -> Any:
     \"\"\"Load the shard that defines ``name`` (a type, ``encode_T`` or ``decode_T``) on first use.\"\"\"
+    if not _SHARD:
+        _SHARD.update((type_name, shard) for shard, names in _SHARD_NAMES.items() for type_name in names.split())
     shard = _SHARD.get(name.removeprefix("encode_").removeprefix("decode_"))
     if shard is None:
         raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
@@ -1177,17 +1181,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def _procedure(row: tuple[Any, ...]) -> Procedure:
-    number, name, args, ret, acl, aclfilter, high, readstream, writestream, sparseflag, generate, shard = row
-    module = f"{{_PACKAGE}}.{{shard}}"
-    args_codec = Codec.lazy(args, module) if args else None
-    ret_codec = Codec.lazy(ret, module) if ret else None
-    return Procedure(
-        number, name, args_codec, ret_codec, acl, aclfilter, high, readstream, writestream, sparseflag, generate
-    )
-
-
-PROCEDURES: dict[int, Procedure] = {{row[0]: _procedure(row) for row in _ROWS}}
+PROCEDURES = ProcedureTable(_ROWS, _PACKAGE)
 \"\"\"Every procedure of the program by number, with its codecs and libvirt's annotations.\"\"\"
 """
         body = "\n\n\n".join([self.constants(), "\n".join(listing), "\n".join(rows), loader])
@@ -1206,12 +1200,12 @@ PROCEDURES: dict[int, Procedure] = {{row[0]: _procedure(row) for row in _ROWS}}
         for shard in sorted(set(owner.values())):
             names = sorted(n for n in owner if owner[n] == shard)
             lines += [f"from {package}.{shard} import (", *(f"    {n}," for n in names), ")"]
-        lines.append("from pyvirt.rpc.procedure import Procedure")
+        lines.append("from pyvirt.rpc.procedure import ProcedureTable")
         constants = self.constants().splitlines()
         public = [*owner, "PROCEDURES", *(line.split(" = ")[0] for line in constants)]
         lines += ["", "__all__ = [", *(f"    {n!r}," for n in sorted(public, key=isort_key)), "]", ""]
         lines += [line.replace(" = ", ": int = ", 1) for line in constants]
-        lines += ["", "PROCEDURES: dict[int, Procedure]", ""]
+        lines += ["", "PROCEDURES: ProcedureTable", ""]
         return "\n".join(lines)
 
 

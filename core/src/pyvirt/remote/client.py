@@ -18,12 +18,12 @@ from __future__ import annotations
 import _thread
 import itertools
 import os
-import queue
 import struct
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from _queue import SimpleQueue  # the C queue ``queue`` re-exports; ``queue`` costs a start ~1 ms
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pyvirt.errors import (
     ConnectionLostError,
@@ -36,7 +36,6 @@ from pyvirt.errors import (
 )
 from pyvirt.log import get_logger
 from pyvirt.remote.fdpass import FdFrameReader, UnixTransport
-from pyvirt.remote.streams import ClientStream, stream_error
 from pyvirt.remote.transport import Transport
 from pyvirt.remote.wire_values import error_from_wire
 from pyvirt.rpc import keepalive_protocol as kp
@@ -58,6 +57,9 @@ from pyvirt.rpc.message import (
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
 from pyvirt.types import CloseReason
+
+if TYPE_CHECKING:
+    from pyvirt.remote.streams import ClientStream
 
 log = get_logger("pyvirt.remote.client")
 
@@ -134,7 +136,7 @@ class RPCClient:
         *,
         program: int = rp.REMOTE_PROGRAM,
         version: int = rp.REMOTE_PROTOCOL_VERSION,
-        procedures: dict[int, Procedure] = rp.PROCEDURES,
+        procedures: Mapping[int, Procedure] = rp.PROCEDURES,
         on_event: EventHandler | None = None,
         on_close: CloseHandler | None = None,
     ) -> None:
@@ -165,7 +167,7 @@ class RPCClient:
         self._stopped = threading.Event()
         self._keepalive = KeepAlive(0, 0)  # off until the open's handshake starts it
         self._paused_ping = 0.0
-        self._events: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
+        self._events: SimpleQueue[tuple[int, bytes] | None] = SimpleQueue()
         self._event_thread: threading.Thread | None = None
         self._events_queued = 0  # only the reader counts up
         self._events_handled = 0
@@ -479,6 +481,8 @@ class RPCClient:
         """Make a call that opens a stream (console, upload, download) and return the stream.
         It is routed before the call goes out, so data sent right after the reply finds it."""
         call, packet = self._prepare(procedure, args, True)
+        from pyvirt.remote.streams import ClientStream  # only stream calls need it
+
         stream = ClientStream(self, procedure, call.serial)
         with self._lock:
             self._streams[call.serial] = stream
@@ -543,6 +547,8 @@ class RPCClient:
     def _stream_packet(self, serial: int, status: int, payload: bytes) -> None:
         """A STREAM packet: the answer to a finish/abort waiting on the serial, or data (or the
         far end's error) for the stream; for neither, dropped."""
+        from pyvirt.remote.streams import stream_error  # loaded once a stream exists
+
         error = stream_error(payload) if status == Status.ERROR else None
         with self._lock:
             call = self._pending.get(serial) if status != Status.CONTINUE else None

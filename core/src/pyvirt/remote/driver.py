@@ -21,7 +21,6 @@ from pyvirt.remote.client import CloseHandler, EventHandler, RPCClient
 from pyvirt.remote.hostcalls import HostObjectCalls
 from pyvirt.remote.target import Target
 from pyvirt.remote.transport import Transport
-from pyvirt.rpc import lxc_protocol as lp
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.stream import DriverStream
 from pyvirt.types import (
@@ -659,6 +658,8 @@ class RemoteConnection(HostObjectCalls, DriverConnection):
     # -- LXC namespaces (libvirt's LXC program) ---------------------------------------------
 
     def domain_lxc_open_namespace(self, uuid: str) -> list[int]:
+        from pyvirt.rpc import lxc_protocol as lp  # only LXC guests use this program
+
         proc = lp.PROCEDURES[lp.LXC_PROC_DOMAIN_OPEN_NAMESPACE]
         args = lp.lxc_domain_open_namespace_args(self._dom(uuid), 0)
         _none, fds = self._client.call_with_fds(lp.LXC_PROGRAM, lp.LXC_PROTOCOL_VERSION, proc, args)

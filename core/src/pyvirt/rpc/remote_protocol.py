@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from pyvirt.rpc.procedure import Codec, Procedure
+from pyvirt.rpc.procedure import ProcedureTable
 
 REMOTE_STRING_MAX = 4194304
 REMOTE_CONNECT_IDENTITY_PARAMS_MAX = 20
@@ -1439,11 +1439,14 @@ _ROWS = (
 
 
 _PACKAGE = "pyvirt.rpc._remote_protocol"
-_SHARD = {name: shard for shard, names in _SHARD_NAMES.items() for name in names.split()}
+_SHARD: dict[str, str] = {}
+"""Which shard defines each type, indexed on the first lookup."""
 
 
 def __getattr__(name: str) -> Any:
     """Load the shard that defines ``name`` (a type, ``encode_T`` or ``decode_T``) on first use."""
+    if not _SHARD:
+        _SHARD.update((type_name, shard) for shard, names in _SHARD_NAMES.items() for type_name in names.split())
     shard = _SHARD.get(name.removeprefix("encode_").removeprefix("decode_"))
     if shard is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -1452,15 +1455,5 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def _procedure(row: tuple[Any, ...]) -> Procedure:
-    number, name, args, ret, acl, aclfilter, high, readstream, writestream, sparseflag, generate, shard = row
-    module = f"{_PACKAGE}.{shard}"
-    args_codec = Codec.lazy(args, module) if args else None
-    ret_codec = Codec.lazy(ret, module) if ret else None
-    return Procedure(
-        number, name, args_codec, ret_codec, acl, aclfilter, high, readstream, writestream, sparseflag, generate
-    )
-
-
-PROCEDURES: dict[int, Procedure] = {row[0]: _procedure(row) for row in _ROWS}
+PROCEDURES = ProcedureTable(_ROWS, _PACKAGE)
 """Every procedure of the program by number, with its codecs and libvirt's annotations."""

@@ -3021,7 +3021,7 @@ from pyvirt.rpc._remote_protocol.storage_vol_wipe_pattern import (
     encode_remote_storage_vol_wipe_pattern_args,
     remote_storage_vol_wipe_pattern_args,
 )
-from pyvirt.rpc.procedure import Procedure
+from pyvirt.rpc.procedure import ProcedureTable
 
 __all__ = [
     'PROCEDURES',
@@ -6176,4 +6176,4 @@ REMOTE_PROC_DOMAIN_RESTORE_PARAMS: int = 441
 REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS: int = 442
 REMOTE_PROC_DOMAIN_FD_ASSOCIATE: int = 443
 
-PROCEDURES: dict[int, Procedure]
+PROCEDURES: ProcedureTable
