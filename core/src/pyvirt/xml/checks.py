@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml import implicit
+from pyvirt.xml import defaults, implicit
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 
@@ -39,9 +39,7 @@ def _number(value: str) -> int | None:
 
 
 def _bitmap(value: str, el: etree._Element) -> set[int]:
-    from pyvirt.xml.defaults import parse_bitmap
-
-    return set(parse_bitmap(value, what=str(el.tag), line=line_of(el)))
+    return set(defaults.parse_bitmap(value, what=str(el.tag), line=line_of(el)))
 
 
 # -- domain ------------------------------------------------------------------------------------
@@ -54,28 +52,33 @@ def check_domain(
     """Refuse a domain libvirt's generic parser refuses (duplicate targets, bad indexes...).
 
     ``groups``: the children of ``<domain>`` and ``<devices>`` by tag, if the caller has them.
+    Every check looks its elements up in them (no path search of the whole tree), and a check
+    whose elements are absent costs one dictionary lookup: most documents use few features.
     """
-    from pyvirt.xml.defaults import index
-
     if root.get("type") is None:
         raise _fail("missing domain type attribute", root)
-    top, device_groups = groups if groups is not None else index(root)
+    top, device_groups = groups if groups is not None else defaults.index(root)
     implicit.fill_domain(top, device_groups)
+    get = top.get
     name_el = top["name"][0] if "name" in top else None
     if name_el is None or not (name_el.text or "").strip():
         raise _fail("missing domain name information", name_el if name_el is not None else root)
     name = name_el.text or ""
     if "/" in name:
         raise _fail(f"name {name} cannot contain '/'", name_el)
-    for title in top.get("title", ()):
+    for title in get("title", ()):
         if "\n" in (title.text or ""):
             raise _fail("Domain title can't contain newlines", title)
-    os_type = top["os"][0].find("type") if "os" in top else None
+    os_el = top["os"][0] if "os" in top else None
+    os_kids = _children(os_el) if os_el is not None else {}
+    os_type = os_kids.get("type")
     if (os_type is None or not (os_type.text or "").strip()) and "bootloader" not in top:
-        raise _fail("an os <type> must be specified", top["os"][0] if "os" in top else root)
-    if "os" in top:
-        _check_os(top["os"][0])
-        if top["os"][0].find("boot") is not None and _DEVICE_BOOT_ORDER(root):
+        raise _fail("an os <type> must be specified", os_el if os_el is not None else root)
+    devices = top["devices"][0] if "devices" in top else None
+    walk = _DeviceWalk(devices) if devices is not None else None
+    if os_el is not None:
+        _check_os(os_el, os_kids)
+        if "boot" in os_kids and _device_boot_order(root, top, walk):
             # virDomainDefBootOrderPostParse
             raise _unsupported("per-device boot elements cannot be used together with os/boot elements", root)
     vcpu_el = top["vcpu"][0] if "vcpu" in top else None
@@ -84,32 +87,111 @@ def check_domain(
         raise _fail(f"Invalid number of vcpus '{(vcpu_el.text or '') if vcpu_el is not None else ''}'", vcpu_el)
     if vcpu_el is not None and vcpu_el.get("cpuset"):
         _bitmap(vcpu_el.get("cpuset", ""), vcpu_el)
-    cells = root.findall("cpu/numa/cell")
-    for numatune in top.get("numatune", ()):
-        for el in numatune:
-            if el.get("nodeset") and not _bitmap(el.get("nodeset", ""), el):
-                raise _unsupported(f"Invalid value of 'nodeset': {el.get('nodeset')}", el)
-        _check_memnodes(numatune, len(cells), vcpu_el)
-    for backing in top.get("memoryBacking", ()):
-        _check_hugepages(backing, len(cells))
-    _check_iothread_refs(root, top)
-    for entry in root.iterfind("sysinfo/bios/entry[@name='date']"):
-        if not _BIOS_DATE.fullmatch((entry.text or "").strip()) or not _valid_bios_date(entry.text or ""):
-            raise XMLError("Invalid BIOS 'date' format", line=line_of(entry), code=ErrorCode.XML_DETAIL)
+    if "numatune" in top or "memoryBacking" in top:
+        ncells = len(root.findall("cpu/numa/cell"))
+        for numatune in get("numatune", ()):
+            for el in numatune:
+                if el.get("nodeset") and not _bitmap(el.get("nodeset", ""), el):
+                    raise _unsupported(f"Invalid value of 'nodeset': {el.get('nodeset')}", el)
+            _check_memnodes(numatune, ncells, vcpu_el)
+        for backing in get("memoryBacking", ()):
+            _check_hugepages(backing, ncells)
+    if "cputune" in top:
+        _check_iothread_refs(root, top)
+    if "sysinfo" in top:
+        for entry in root.iterfind("sysinfo/bios/entry[@name='date']"):
+            if not _BIOS_DATE.fullmatch((entry.text or "").strip()) or not _valid_bios_date(entry.text or ""):
+                raise XMLError("Invalid BIOS 'date' format", line=line_of(entry), code=ErrorCode.XML_DETAIL)
     if "cputune" in top:
         _check_cputune(top["cputune"][0], max_vcpus)
     if "cpu" in top:
         _check_cpu(top["cpu"][0])
         _check_numa(top["cpu"][0], max_vcpus)
-    for vcpus in top.get("vcpus", ()):
+    for vcpus in get("vcpus", ()):
         for item in vcpus.iterchildren("vcpu"):
             if (_number(item.get("id", "0")) or 0) >= max_vcpus:
                 raise _fail(f"vcpu id '{item.get('id')}' is out of range of maximum vcpu count", item)
     if "sysinfo" in top and "uuid" in top:
         _check_sysinfo(root, top["uuid"][0])
-    if "devices" in top:
-        devices = top["devices"][0]
-        _check_devices(devices, device_groups)
+    if devices is not None and walk is not None:
+        _check_devices(devices, device_groups, top, walk)
+
+
+def _children(el: etree._Element) -> dict[str, etree._Element]:
+    """The first child of each tag, in one pass: cheaper than a lookup per tag once an element
+    is asked for two or more of its children."""
+    kids: dict[str, etree._Element] = {}
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in kids:
+            kids[tag] = child
+    return kids
+
+
+class _DeviceWalk:
+    """The elements of ``<devices>`` some check looks at wherever they sit (addresses, boot
+    orders, security labels, auth and secrets), gathered in one walk of the subtree instead of
+    one path search each; lists keep document order, so the first offender is the one reported.
+
+    The walk also notes the interfaces with a ``<vlan>``, a ``<backend>`` or a ``<driver>``: only
+    those (and vhost-user ones) can fail :func:`_check_interface` or the queue check, and most
+    interfaces have none, so the others are never visited child by child.  Likewise it notes
+    the elements with a ``<source>``: a character device without one is checked by its type alone."""
+
+    __slots__ = ("_iface_parts", "auths", "boots", "ccw", "pci", "seclabels", "secrets", "sourced")
+
+    def __init__(self, devices: etree._Element) -> None:
+        self.pci: list[etree._Element] = []
+        self.ccw: list[etree._Element] = []
+        self.boots: list[etree._Element] = []
+        self.seclabels = 0
+        self.auths: list[etree._Element] = []
+        self.secrets: list[etree._Element] = []
+        self._iface_parts: set[etree._Element] = set()
+        self.sourced: set[etree._Element] = set()
+        sourced = self.sourced
+        for el in devices.iter("source", "address", "boot", "seclabel", "auth", "secret", "vlan", "backend", "driver"):
+            tag = el.tag
+            if tag == "source":
+                parent = el.getparent()
+                if parent is not None:
+                    sourced.add(parent)
+            elif tag == "address":
+                atype = el.get("type")
+                if atype == "pci":
+                    self.pci.append(el)
+                elif atype == "ccw" and _grandchild(el, devices):
+                    self.ccw.append(el)
+            elif tag == "boot":
+                if _grandchild(el, devices):
+                    self.boots.append(el)
+            elif tag == "seclabel":
+                self.seclabels += 1
+            elif tag == "auth":
+                self.auths.append(el)
+            elif tag == "secret":
+                self.secrets.append(el)
+            else:
+                parent = el.getparent()
+                if parent is not None and parent.tag == "interface":
+                    self._iface_parts.add(parent)
+
+    def interfaces(self, interfaces: Iterable[etree._Element]) -> list[etree._Element]:
+        """Those of ``interfaces`` the interface checks could refuse, in document order."""
+        parts = self._iface_parts
+        return [iface for iface in interfaces if iface in parts or iface.get("type") == "vhostuser"]
+
+
+def _grandchild(el: etree._Element, ancestor: etree._Element) -> bool:
+    parent = el.getparent()
+    return parent is not None and parent.getparent() is ancestor
+
+
+def _device_boot_order(root: etree._Element, top: dict[str, list[etree._Element]], walk: _DeviceWalk | None) -> bool:
+    """Whether a device has ``<boot order=...>`` (the walk sees the first ``<devices>`` only)."""
+    if walk is not None and len(top["devices"]) == 1:
+        return any(boot.get("order") is not None for boot in walk.boots)
+    return _DEVICE_BOOT_ORDER(root) is True
 
 
 _BIOS_DATE = re.compile(r"[0-9]+/[0-9]+/[0-9]+")
@@ -144,14 +226,12 @@ def _check_hugepages(backing: etree._Element, ncells: int) -> None:
 def _check_iothread_refs(root: etree._Element, top: dict[str, list[etree._Element]]) -> None:
     """Pins and schedulers name existing iothreads (virDomainDefGetIOThreadSched & co): the
     domain's iothread ids as libvirt completes them (:func:`.defaults.iothread_ids`)."""
-    from pyvirt.xml.defaults import iothread_ids
-
-    cputune = root.find("cputune")
-    if cputune is None or (cputune.find("iothreadpin") is None and cputune.find("iothreadsched") is None):
+    cputune = top["cputune"][0]
+    if cputune.find("iothreadpin") is None and cputune.find("iothreadsched") is None:
         return
     listed = [_number(el.get("id", "")) for el in root.iterfind("iothreadids/iothread")]
     count = _number((top["iothreads"][0].text or "0").strip()) if "iothreads" in top else 0
-    ids = set(iothread_ids([n for n in listed if n is not None], count or 0))
+    ids = set(defaults.iothread_ids([n for n in listed if n is not None], count or 0))
     wanted = [(pin, {_number(pin.get("iothread", "")) or 0}) for pin in cputune.iterchildren("iothreadpin")]
     wanted += [(s, _bitmap(s.get("iothreads", ""), s)) for s in cputune.iterchildren("iothreadsched")]
     for el, refs in wanted:
@@ -163,10 +243,10 @@ def _os_detail(message: str, el: etree._Element) -> XMLError:
     return XMLError(message, line=line_of(el), code=ErrorCode.XML_DETAIL)
 
 
-def _check_firmware(os_el: etree._Element) -> None:
+def _check_firmware(os_el: etree._Element, kids: dict[str, etree._Element]) -> None:
     """virDomainDefOSValidate: what firmware autoselection allows of ``<loader>``/``<nvram>``,
-    and what a stateless or NVRAM-backed loader needs."""
-    loader_el, nvram_el = _first(os_el, "loader"), _first(os_el, "nvram")
+    and what a stateless or NVRAM-backed loader needs.  ``kids``: ``<os>``'s first children by tag."""
+    loader_el, nvram_el = kids.get("loader"), kids.get("nvram")
     firmware = os_el.get("firmware")
     if loader_el is None and nvram_el is None:
         return
@@ -207,21 +287,27 @@ def _check_firmware(os_el: etree._Element) -> None:
             raise _os_detail("Only EFI firmware permits NVRAM", loader)
 
 
-def _check_os(os_el: etree._Element) -> None:
-    _check_firmware(os_el)
-    menu = _first(os_el, "bootmenu")
+def _check_os(os_el: etree._Element, kids: dict[str, etree._Element]) -> None:
+    _check_firmware(os_el, kids)
+    menu = kids.get("bootmenu")
     if menu is not None and menu.get("timeout") is not None:
         timeout = _number(menu.get("timeout", ""))
         if timeout is None or not 0 <= timeout <= 65535:
             raise _unsupported("invalid value for boot menu timeout, must be in range [0,65535]", menu)
 
 
-_PCI_ADDRESSES = etree.XPath(".//address[@type='pci']")
 _DEVICE_BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
-_PCI_LIMITS = {"domain": 0xFFFF, "bus": 0xFF, "slot": 0x1F, "function": 7}
+_PCI_FIELDS = (("domain", 0xFFFF), ("bus", 0xFF), ("slot", 0x1F), ("function", 7))
+_PCI_LIMITS: dict[str | bytes, int] = dict(_PCI_FIELDS)
 
 
-def _check_numbers(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+def _check_numbers(
+    groups: dict[str, list[etree._Element]], interfaces: list[etree._Element], pci: list[etree._Element]
+) -> None:
+    """Controller indexes, interface queue counts and PCI address fields the schema would refuse.
+
+    ``interfaces``: those that may be refused (see :data:`_SUSPECT_INTERFACES`); ``pci``: every
+    PCI address under ``<devices>``."""
     for ctrl in groups.get("controller", ()):
         index = ctrl.get("index")
         if index is not None and (_number(index) is None or (_number(index) or 0) < 0):
@@ -229,7 +315,7 @@ def _check_numbers(devices: etree._Element, groups: dict[str, list[etree._Elemen
                 f"Invalid value for attribute 'index' in element 'controller': '{index}'. Expected non-negative value",
                 ctrl,
             )
-    for iface in groups.get("interface", ()):
+    for iface in interfaces:
         for drv in iface.iterchildren("driver"):
             queues = drv.get("queues")
             if queues is not None and (_number(queues) is None or (_number(queues) or 0) < 0):
@@ -238,12 +324,25 @@ def _check_numbers(devices: etree._Element, groups: dict[str, list[etree._Elemen
                     "Expected non-negative integer value",
                     drv,
                 )
-    for address in select(_PCI_ADDRESSES, devices):
-        _check_pci_address(address, _PCI_LIMITS)
+    known = _PCI_FIELD_VALUES
+    for address in pci:
+        for attr, raw in address.items():
+            limit = _PCI_LIMITS.get(attr)
+            if limit is not None and known.get(raw, limit + 1) > limit:
+                _check_pci_address(address)
+                break
 
 
-def _check_pci_address(address: etree._Element, limits: dict[str, int]) -> None:
-    for attr, limit in limits.items():
+_PCI_FIELD_VALUES: dict[str | bytes, int] = {}
+"""PCI address field texts already read, with their value (valid ones only, a few hundred at
+most): documents repeat the same few (``0x00``, ``0x0000``...), and a lookup is several times
+cheaper than parsing.  An unknown text sends the address through :func:`_check_pci_address`."""
+
+
+def _check_pci_address(address: etree._Element) -> None:
+    """Each field in turn (the first bad one is reported), remembering the good texts."""
+    known = _PCI_FIELD_VALUES
+    for attr, limit in _PCI_FIELDS:
         raw = address.get(attr)
         if raw is None:
             continue
@@ -257,6 +356,8 @@ def _check_pci_address(address: etree._Element, limits: dict[str, int]) -> None:
             if attr == "function":
                 raise _fail(f"Invalid PCI address function={raw}, must be <= {limit}", address)
             raise _fail(f"Invalid PCI address {attr}='{raw}', must be <= 0x{limit:X}", address)
+        if len(known) < 512:
+            known[raw] = value
 
 
 def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
@@ -429,12 +530,14 @@ def _check_sysinfo(root: etree._Element, uuid_el: etree._Element) -> None:
             )
 
 
-_CCW_ADDRESSES = etree.XPath("*/address[@type='ccw']")
-
-
-def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+def _check_devices(
+    devices: etree._Element,
+    groups: dict[str, list[etree._Element]],
+    top: dict[str, list[etree._Element]],
+    walk: _DeviceWalk,
+) -> None:
     get = groups.get
-    for address in select(_CCW_ADDRESSES, devices):
+    for address in walk.ccw:
         given = [address.get(f) is not None for f in ("cssid", "ssid", "devno")]
         if any(given) and not all(given):
             # virDomainDeviceCCWAddressParseXML: all three or none (the driver assigns one)
@@ -443,20 +546,84 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
                 line=line_of(address),
                 code=ErrorCode.INTERNAL_ERROR,
             )
-    _check_numbers(devices, groups)
-    _check_disks(get("disk", ()))
+    interfaces = walk.interfaces(groups.get("interface", ()))
+    _check_numbers(groups, interfaces, walk.pci)
+    if "disk" in groups:
+        _check_disks(groups["disk"])
+    usb: list[etree._Element] = []
     if "controller" in groups:
         _check_controllers(groups["controller"])
-        _check_usb_none(groups)
-    usb_models = [c.get("model") for c in get("controller", ()) if c.get("type") == "usb"]
-    if not usb_models or usb_models == ["none"]:
-        for redirdev in get("redirdev", ()):
-            if redirdev.get("bus", "usb") == "usb":
-                # virDomainRedirdevDefValidate: the domain has no USB bus to put it on
-                raise _unsupported("cannot add redirected USB device: USB is disabled for this domain", redirdev)
-    _check_videos(get("video", []))
-    ncells = len(select(_NUMA_CELLS, devices)) if "memory" in groups else 0
-    for memdev in get("memory", ()):
+        usb = [c for c in groups["controller"] if c.get("type") == "usb"]
+        _check_usb_none(usb, groups)
+    if "redirdev" in groups:
+        usb_models = [c.get("model") for c in usb]
+        if not usb_models or usb_models == ["none"]:
+            for redirdev in groups["redirdev"]:
+                if redirdev.get("bus", "usb") == "usb":
+                    # virDomainRedirdevDefValidate: the domain has no USB bus to put it on
+                    raise _unsupported("cannot add redirected USB device: USB is disabled for this domain", redirdev)
+    videos = get("video", [])
+    video_models = _check_videos(videos)
+    if "memory" in groups:
+        _check_memory_devices(devices, groups["memory"])
+    if "hostdev" in groups:
+        _check_mdevs(groups["hostdev"])
+    for shmem in get("shmem", ()):
+        if _first(shmem, "msi") is not None and _first(shmem, "server") is None:
+            raise _fail("msi option is only supported with a server", shmem)
+    if len(top.get("seclabel", ())) > 1:
+        _check_seclabel_models(devices.getparent())
+    if walk.seclabels > 1:
+        # one label per owner cannot clash; with more, the owners in document order
+        for owner in select(_DEVICE_SOURCES, devices):
+            _check_seclabel_models(owner)
+    for boot in walk.boots:
+        _check_loadparm(boot)
+    if "hostdev" in groups:
+        _check_hostdevs(groups["hostdev"])
+    for tpm in get("tpm", ()):
+        if _first(tpm, "backend") is None:
+            raise _fail("missing TPM device backend", tpm)
+    for graphics in get("graphics", ()):
+        _check_graphics(graphics)
+    if len(videos) > 1:
+        primaries = [v for v in videos if v.find("model[@primary='yes']") is not None]
+        if len(primaries) > 1:
+            raise _unsupported("Only one primary video device is supported", primaries[1])
+    sourced = walk.sourced
+    for tag in _CHARDEV_TAGS:
+        for chardev in get(tag, ()):
+            if tag != "smartcard" or chardev.get("mode") == "passthrough":
+                if chardev in sourced or chardev.get("type") in _CHARDEV_SOURCE_TYPES:
+                    _check_chardev(chardev)
+    for fs in get("filesystem", ()):
+        _check_filesystem(fs)
+    for channel in get("channel", ()):
+        target = _first(channel, "target")
+        if target is None or target.get("type") is None:
+            # virDomainChrDefParseTargetXML
+            raise _fail("target type must be specified for channel device", channel)
+    for model in video_models:
+        if model is not None and model.get("type") not in (None, "qxl") and model.get("ram") is not None:
+            raise _unsupported("ram attribute only supported for video type qxl", model)  # virDomainVideoDefValidate
+    for auth in walk.auths:
+        _check_auth(auth)
+    for secret in walk.secrets:
+        _check_secret(secret)
+    for rng in get("rng", ()):
+        if len(list(rng.iterchildren("backend"))) != 1:
+            raise _fail("only one RNG backend is supported", rng)
+        for backend in rng.iterchildren("backend"):
+            if backend.get("model") == "egd":
+                _check_chardev(backend)
+    for iface in interfaces:
+        _check_interface(iface)
+
+
+def _check_memory_devices(devices: etree._Element, memories: list[etree._Element]) -> None:
+    """A memory device's target node exists among the guest's NUMA cells."""
+    ncells = len(select(_NUMA_CELLS, devices))
+    for memdev in memories:
         node = memdev.find("target/node")
         target_node = _number((node.text or "").strip()) if node is not None else None
         if target_node is not None and target_node >= 0:
@@ -473,53 +640,6 @@ def _check_devices(devices: etree._Element, groups: dict[str, list[etree._Elemen
                     line=line_of(node),
                     code=ErrorCode.XML_DETAIL,
                 )
-    _check_mdevs(get("hostdev", []))
-    for shmem in get("shmem", ()):
-        if _first(shmem, "msi") is not None and _first(shmem, "server") is None:
-            raise _fail("msi option is only supported with a server", shmem)
-    for owner in [devices.getparent(), *select(_DEVICE_SOURCES, devices)]:
-        _check_seclabel_models(owner)
-    for boot in select(_DEVICE_BOOTS, devices):
-        _check_loadparm(boot)
-    if "hostdev" in groups:
-        _check_hostdevs(groups["hostdev"])
-    for tpm in get("tpm", ()):
-        if _first(tpm, "backend") is None:
-            raise _fail("missing TPM device backend", tpm)
-    for graphics in get("graphics", ()):
-        _check_graphics(graphics)
-    videos = get("video", [])
-    if len(videos) > 1:
-        primaries = [v for v in videos if v.find("model[@primary='yes']") is not None]
-        if len(primaries) > 1:
-            raise _unsupported("Only one primary video device is supported", primaries[1])
-    for tag in _CHARDEV_TAGS:
-        for chardev in get(tag, ()):
-            if tag != "smartcard" or chardev.get("mode") == "passthrough":
-                _check_chardev(chardev)
-    for fs in get("filesystem", ()):
-        _check_filesystem(fs)
-    for channel in get("channel", ()):
-        target = _first(channel, "target")
-        if target is None or target.get("type") is None:
-            # virDomainChrDefParseTargetXML
-            raise _fail("target type must be specified for channel device", channel)
-    for video in get("video", ()):
-        model = _first(video, "model")
-        if model is not None and model.get("type") not in (None, "qxl") and model.get("ram") is not None:
-            raise _unsupported("ram attribute only supported for video type qxl", model)  # virDomainVideoDefValidate
-    for auth in devices.iter("auth"):
-        _check_auth(auth)
-    for secret in devices.iter("secret"):
-        _check_secret(secret)
-    for rng in get("rng", ()):
-        if len(list(rng.iterchildren("backend"))) != 1:
-            raise _fail("only one RNG backend is supported", rng)
-        for backend in rng.iterchildren("backend"):
-            if backend.get("model") == "egd":
-                _check_chardev(backend)
-    for iface in get("interface", ()):
-        _check_interface(iface)
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
@@ -607,16 +727,19 @@ _SECRET_USAGES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
 _SECRET_FOR_PROTOCOL = {"iscsi": "iscsi", "rbd": "ceph"}
 
 
-def _check_disk_source(disk: etree._Element) -> None:
+def _check_disk_source(disk: etree._Element, kids: dict[str, etree._Element]) -> None:
     """``<auth>``/``<encryption>`` once, beside or inside ``<source>`` (virDomainDiskDefParseXML),
-    a secret of the kind the protocol uses and no LUKS cipher (virDomainDiskDefValidateSource)."""
-    src = _first(disk, "source")
+    a secret of the kind the protocol uses and no LUKS cipher (virDomainDiskDefValidateSource).
+
+    ``kids``: the disk's first children by tag."""
+    src = kids.get("source")
+    src_kids = _children(src) if src is not None and len(src) else {}
     for tag in ("auth", "encryption"):
-        if src is not None and _first(src, tag) is not None and _first(disk, tag) is not None:
-            raise _unsupported(f"an <{tag}> definition already found for disk source", _first(disk, tag))
-    auth = _first(src, "auth") if src is not None else None
+        if tag in src_kids and tag in kids:
+            raise _unsupported(f"an <{tag}> definition already found for disk source", kids[tag])
+    auth = src_kids.get("auth")
     if auth is None:
-        auth = _first(disk, "auth")
+        auth = kids.get("auth")
     if auth is not None and disk.get("type") == "network" and src is not None:
         secret = _first(auth, "secret")
         kind = secret.get("type") if secret is not None else None
@@ -625,9 +748,9 @@ def _check_disk_source(disk: etree._Element) -> None:
         wanted = _SECRET_FOR_PROTOCOL.get(src.get("protocol", ""))
         if wanted is not None and kind != wanted:
             raise _unsupported(f"invalid secret type '{kind}'", auth)
-    encryption = _first(src, "encryption") if src is not None else None
+    encryption = src_kids.get("encryption")
     if encryption is None:
-        encryption = _first(disk, "encryption")
+        encryption = kids.get("encryption")
     if encryption is not None and encryption.get("format") == "luks" and _first(encryption, "cipher") is not None:
         raise _unsupported("supplying <cipher> for domain disk definition is unnecessary", encryption)
 
@@ -658,13 +781,14 @@ def _check_network_source(disk: etree._Element, source: etree._Element | None) -
 def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
-        _check_disk_source(disk)
-        target = _first(disk, "target")
+        kids = _children(disk)
+        _check_disk_source(disk, kids)
+        target = kids.get("target")
         if target is None or not target.get("dev"):
             raise XMLError(
                 f"missing target information for device {_disk_source_name(disk)}".rstrip(), line=line_of(disk)
             )
-        source = _first(disk, "source")
+        source = kids.get("source")
         _check_network_source(disk, source)
         dev = target.get("dev", "")
         if disk.get("device", "disk") == "disk" and _local_path_missing(disk, source):
@@ -673,11 +797,9 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
         if source is not None and source.get("fdgroup") is not None:
             # virDomainDeviceDefPostParseCheckFeatures: the test driver lacks the DISK_FD feature
             raise _unsupported(f"driver does not support FD passing for disk '{dev}'", source)
-        address = _first(disk, "address")
+        address = kids.get("address")
         if address is not None and address.get("type") not in (None, "drive"):
-            from pyvirt.xml.defaults import disk_bus
-
-            bus = disk_bus(disk, target)
+            bus = defaults.disk_bus(disk, target)
             if bus in ("ide", "fdc", "scsi", "sata"):
                 # virDomainDiskAddressDiskBusCompatibility: these buses take drive addresses only
                 raise _unsupported(
@@ -685,8 +807,7 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                     address,
                 )
         if disk.get("device") == "lun":
-            src = _first(disk, "source")
-            is_iscsi = disk.get("type") == "network" and src is not None and src.get("protocol") == "iscsi"
+            is_iscsi = disk.get("type") == "network" and source is not None and source.get("protocol") == "iscsi"
             if disk.get("type", "file") not in ("block",) and not is_iscsi:
                 raise _unsupported("disk device='lun' is only valid for block type disk source", disk)
         other = targets.get(dev)
@@ -702,7 +823,7 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
 def _check_pci_controller_target(ctrl: etree._Element) -> None:
     """virDomainControllerDefValidate for PCI: target index 0-30, 0 only on controller 0 (and
     it always), and no NUMA node for controller 0."""
-    target = _first(ctrl, "target")
+    target = _first(ctrl, "target") if len(ctrl) else None
     if target is None:
         return
     index = _number(ctrl.get("index", "0") or "0")
@@ -720,7 +841,7 @@ def _check_pci_controller_target(ctrl: etree._Element) -> None:
 def _check_controllers(controllers: Iterable[etree._Element]) -> None:
     seen: set[tuple[str, int]] = set()
     for ctrl in controllers:
-        if ctrl.get("model") in ("pci-root", "pcie-root") and _first(ctrl, "address") is not None:
+        if ctrl.get("model") in ("pci-root", "pcie-root") and len(ctrl) and _first(ctrl, "address") is not None:
             raise _unsupported("pci-root and pcie-root controllers should not have an address", ctrl)
         if ctrl.get("type") == "pci":
             _check_pci_controller_target(ctrl)
@@ -750,11 +871,11 @@ _NEEDS_USB: tuple[tuple[str, str, str, str], ...] = (
 _COMPANIONS = ("ich9-uhci1", "ich9-uhci2", "ich9-uhci3")
 
 
-def _check_usb_none(groups: dict[str, list[etree._Element]]) -> None:
-    """``model='none'`` must be the only USB controller, and then no device may need USB
-    (virDomainDefParseXML's controller, input, hub and hostdev loops; redirdev validation)."""
-    usb = [c for c in groups["controller"] if c.get("type") == "usb"]
-    masters = [c for c in usb if _first(c, "master") is None and c.get("model") not in _COMPANIONS]
+def _check_usb_none(usb: list[etree._Element], groups: dict[str, list[etree._Element]]) -> None:
+    """``model='none'`` must be the only USB controller (``usb``: the USB controllers), and then
+    no device may need USB (virDomainDefParseXML's controller, input, hub and hostdev loops;
+    redirdev validation)."""
+    masters = [c for c in usb if not (len(c) and _first(c, "master") is not None) and c.get("model") not in _COMPANIONS]
     if usb and not masters and any(c.get("model") != "none" for c in usb):
         # virDomainDefParseXML: companions (ICH9 UHCI get a master port by default) need a master
         raise XMLError("No master USB controller specified", line=line_of(usb[0]), code=ErrorCode.XML_DETAIL)
@@ -772,7 +893,6 @@ def _check_usb_none(groups: dict[str, list[etree._Element]]) -> None:
                 raise _unsupported(message, dev)
 
 
-_DEVICE_BOOTS = etree.XPath("*/boot")
 _NUMA_CELLS = etree.XPath("../cpu/numa/cell")
 _LOADPARM_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789. ")
 
@@ -840,16 +960,19 @@ def _check_mdevs(hostdevs: list[etree._Element]) -> None:
                 raise _unsupported("Only one vgpu device can have 'ramfb' enabled", hostdev)
 
 
-def _check_videos(videos: list[etree._Element]) -> None:
+def _check_videos(videos: list[etree._Element]) -> list[etree._Element | None]:
     """virDomainVideoDefValidate and virDomainDefVideoValidate: a 'none' video stands alone,
-    ramfb takes no address."""
+    ramfb takes no address.  Returns each video's ``<model>`` for the checks that follow."""
+    models: list[etree._Element | None] = []
     for video in videos:
         model = _first(video, "model")
+        models.append(model)
         vtype = model.get("type") if model is not None else None
         if vtype == "none" and len(videos) > 1:
             raise _unsupported("a 'none' video type must be the only video device defined for the domain", video)
         if vtype == "ramfb" and _first(video, "address") is not None:
             raise _unsupported("address not supported for video type ramfb", video)
+    return models
 
 
 def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:
@@ -925,6 +1048,9 @@ def _chardev_error(message: str, el: etree._Element) -> XMLError:
 
 
 _PATH_TYPES = ("file", "dev", "pipe", "unix")
+_CHARDEV_SOURCE_TYPES = frozenset((*_PATH_TYPES, "tcp", "udp"))
+"""The character device types :func:`_check_chardev` can refuse without a ``<source>``."""
+_NO_ATTRIBUTES: dict[str, str] = {}
 
 
 def _check_chardev(chardev: etree._Element) -> None:
@@ -937,10 +1063,8 @@ def _check_chardev(chardev: etree._Element) -> None:
     if len(sources) > 2:
         raise _fail("only two source elements are allowed for character device", sources[2])
     src = sources[0] if sources else None
-    first: dict[str, str] = {str(k): str(v) for k, v in src.attrib.items()} if src is not None else {}
-    attr = first.get
-    listen = attr("mode") == "bind"
-    reconnect = src.find("reconnect") if src is not None else None
+    attr = src.get if src is not None else _NO_ATTRIBUTES.get
+    reconnect = _first(src, "reconnect") if src is not None and len(src) else None
     if reconnect is not None and reconnect.get("enabled") == "yes" and reconnect.get("timeout") is None:
         raise _fail("Missing required attribute 'timeout' in element 'reconnect'", reconnect)
     reconnecting = reconnect is not None and reconnect.get("enabled") == "yes"
@@ -959,7 +1083,7 @@ def _check_chardev(chardev: etree._Element) -> None:
         connect = [s for s in sources if s.get("mode", "connect") == "connect"]
         if not connect or connect[0].get("service") is None:
             raise _chardev_error("Missing source service attribute for char device", chardev)
-    if ctype in ("tcp", "unix") and listen and reconnecting:
+    if ctype in ("tcp", "unix") and reconnecting and attr("mode") == "bind":
         raise _chardev_error("chardev reconnect is possible only for connect mode", chardev)
 
 
