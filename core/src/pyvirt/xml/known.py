@@ -30,7 +30,8 @@ domain's enumerated attributes (:mod:`._enums`) are checked in the same walk.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import cast
 
 from lxml import etree
 
@@ -61,17 +62,62 @@ _INT10, _INT0, _SET, _ENUM = 0, 1, 2, 3
 """How a special attribute is read: decimal integer, base-0 integer, CPU/node set, enum."""
 
 
-class _Plan(NamedTuple):
-    """Everything the walk needs for one element path, looked up once per element."""
+_Check = tuple[int, str, int, frozenset[str] | None]
+"""One special attribute an element carries: its index among the element's attributes, its
+name, how it is read, and for an enum the values libvirt's enum knows."""
 
-    attrs: frozenset[str] | None  # None: any attribute is read
-    kids: dict[str, str] | None  # child tag -> child path; None: any child is kept
-    text: bool  # the element holds text
-    text_int: bool  # ... and the text is an integer
-    special: dict[str, int]  # attribute -> _INT10 / _INT0 / _SET / _ENUM
-    enums: dict[str, frozenset[str]]  # attribute -> the values libvirt's enum knows
-    closed: str | None  # message when an unknown child is refused (CLOSED)
-    required: frozenset[str]  # attributes the element must carry
+_Work = tuple[tuple[str, ...], tuple[_Check, ...], str | None]
+"""What an element with given attribute names needs: names to drop, special attributes to
+check, the first missing required attribute."""
+
+
+class _Path:
+    """Everything the walk needs for one element path, reached from its parent's ``kids``."""
+
+    __slots__ = (
+        "attrs",
+        "bare",
+        "closed",
+        "enums",
+        "key",
+        "kids",
+        "leaf",
+        "memo",
+        "read",
+        "required",
+        "special",
+        "text",
+        "text_int",
+    )
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.read = False  # False: a path the schema walk did not reach, kept whole
+        self.attrs: frozenset[str] | None = None  # None: any attribute is read
+        self.kids: dict[str, _Path] | None = None  # child tag -> its path; None: any child is kept
+        self.leaf = False  # libvirt's model has no child element here
+        self.text = False  # the element holds text
+        self.text_int = False  # ... and the text is an integer
+        self.special: dict[str, int] = {}  # attribute -> _INT10 / _INT0 / _SET / _ENUM
+        self.enums: dict[str, frozenset[str]] = {}  # attribute -> the values libvirt's enum knows
+        self.closed: str | None = None  # message when an unknown child is refused (CLOSED)
+        self.required: frozenset[str] = frozenset()  # attributes the element must carry
+        self.memo: dict[tuple[str, ...], _Work] = {}
+        """Attribute names -> their work: documents repeat the same few shapes, so each is
+        worked out once and an element costs one lookup."""
+        self.bare: _Work = ((), (), None)  # the work of an element without attributes
+
+    def work(self, names: tuple[str, ...]) -> _Work:
+        """What an element here with attributes ``names`` needs done (memoised)."""
+        attrs, special, enums = self.attrs, self.special, self.enums
+        drop = tuple(n for n in names if attrs is not None and n not in attrs and n[0] != "{")
+        checks = tuple((i, n, special[n], enums.get(n)) for i, n in enumerate(names) if n in special and n not in drop)
+        missing = sorted(self.required.difference(names))
+        found = (drop, checks, missing[0] if missing else None)
+        if len(self.memo) > 1000:
+            self.memo.clear()
+        self.memo[names] = found
+        return found
 
 
 def _child_path(key: str, tag: str) -> str:
@@ -79,36 +125,47 @@ def _child_path(key: str, tag: str) -> str:
     return key if key.rsplit("/", 1)[-1] == tag else f"{key}/{tag}"
 
 
-def _plans(kind: str) -> dict[str, _Plan]:
+def _paths(kind: str) -> dict[str, _Path]:
     table, numbers, bitmaps, texts = KNOWN[kind], NUMBERS[kind], BITMAPS[kind], TEXT[kind]
     enums_by_tag: dict[str, dict[str, frozenset[str]]] = {}
     for (tag, attr), values in ENUMS.items():
         enums_by_tag.setdefault(tag, {})[attr] = values
-    plans: dict[str, _Plan] = {}
+    paths: dict[str, _Path] = {}
+
+    def path(key: str) -> _Path:
+        found = paths.get(key)
+        if found is None:
+            found = paths[key] = _Path(key)
+        return found
+
     for key, (attrs, children) in table.items():
         ints, text_int, base0 = numbers.get(key, (frozenset(), False, frozenset()))
         special = {name: _INT0 if name in base0 else _INT10 for name in ints}
         special.update(dict.fromkeys(bitmaps.get(key, ()), _SET))
         enums = enums_by_tag.get(key.rsplit("/", 1)[-1], {}) if kind == "domain" else {}
         special.update(dict.fromkeys(enums, _ENUM))
-        plans[key] = _Plan(
-            attrs=None if _ANY in attrs else attrs,
-            kids=None if _ANY in children else {tag: _child_path(key, tag) for tag in children},
-            text=key in texts,
-            text_int=text_int,
-            special=special,
-            enums=enums,
-            closed=CLOSED.get(key),
-            required=REQUIRED[kind].get(key, frozenset()),
-        )
-    return plans
+        here = path(key)
+        here.read = True
+        here.attrs = None if _ANY in attrs else attrs
+        here.kids = None if _ANY in children else {tag: path(_child_path(key, tag)) for tag in children}
+        here.leaf = here.kids == {}
+        here.text = key in texts
+        here.text_int = text_int
+        here.special = special
+        here.enums = enums
+        here.closed = CLOSED.get(key)
+        here.required = REQUIRED[kind].get(key, frozenset())
+        here.bare = here.work(())
+    return paths
 
 
-_PLANS: dict[str, dict[str, _Plan]] = {}
-_AttrWork = tuple[tuple[str, ...], tuple[tuple[str, int], ...], str | None]
-_ATTR_MEMO: dict[tuple[str, tuple[object, ...]], _AttrWork] = {}
-"""Memo: (path, attribute names) -> (names to drop, special names present, first missing
-required name).  Documents repeat the same few shapes, so each is worked out once."""
+_PATHS: dict[str, dict[str, _Path]] = {}
+_keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
+_values = cast("Callable[[etree._Element], list[str]]", etree._Element.values)
+"""lxml's ``keys``/``values`` typed for str trees (a parsed document's names are str)."""
+_Open = tuple[dict[str, _Path], str | None]
+"""A visited element whose children the walk still has to look at: its children's paths and
+the CLOSED message when an unknown child is an error."""
 
 
 def drop_unknown(root: etree._Element) -> None:
@@ -118,10 +175,86 @@ def drop_unknown(root: etree._Element) -> None:
     if not isinstance(tag, str) or tag not in _TABLES:
         return
     kind = _TABLES[tag]
-    plans = _PLANS.get(kind)
-    if plans is None:
-        plans = _PLANS[kind] = _plans(kind)
-    _filter(root, tag, plans)
+    paths = _PATHS.get(kind)
+    if paths is None:
+        paths = _PATHS[kind] = _paths(kind)
+    # Hot path of every parse.  One flat pass in document order instead of a recursion: the
+    # list keeps every element's proxy alive, so an element's parent is the same object and
+    # costs no allocation, and a child is decided from the entry its parent left in ``open_``
+    # (children of a removed or unread element find none).  Per element: one memo lookup on
+    # its attribute names, then only the work that lookup says is needed.
+    elements = list(root.iter())
+    open_: dict[etree._Element, _Open] = {}
+    for el in elements:
+        parent = el.getparent()
+        if parent is None:
+            if el is not root:
+                continue  # detached by the text rule below
+            here = paths.get(tag)
+            if here is None:
+                continue
+        else:
+            entry = open_.get(parent)
+            if entry is None:
+                continue
+            ctag = el.tag
+            if ctag.__class__ is not str:
+                continue
+            kids, closed = entry
+            found = kids.get(ctag)
+            if found is None:
+                if closed is not None:
+                    _refuse_unknown(el, ctag, kids, closed)
+                elif ctag[0] != "{":  # namespaced ones are left to the model's namespace rule
+                    parent.remove(el)
+                continue
+            here = found
+        if not here.read:
+            continue  # a path the schema walk did not reach: keep everything
+        names = _keys(el)
+        if names:
+            work = here.memo.get(tuple(names))
+            if work is None:
+                work = here.work(tuple(names))
+        else:
+            work = here.bare
+        drop, checks, missing = work
+        if here.leaf and len(el):
+            # An element without child elements in libvirt's model keeps none; if it holds
+            # text, libvirt reads its string value, the text of every descendant.
+            el.text = ("".join(str(t) for t in el.itertext()) or None) if here.text else None
+            for child in list(el):
+                el.remove(child)
+        if missing is not None:
+            raise XMLError(f"XML error: Missing required attribute '{missing}' in element '{el.tag}'", line=line_of(el))
+        if checks:
+            values = _values(el)
+            for index, name, how, known in checks:
+                value = values[index]
+                if known is not None:
+                    if value not in known:
+                        # virXMLPropEnum refuses a value its enum does not know
+                        raise XMLError(
+                            f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
+                            line=line_of(el),
+                        )
+                elif not (value.isdigit() and (value[0] != "0" or len(value) == 1)):  # not _plain
+                    _special(el, name, value, how)
+        if drop:
+            attrib = el.attrib
+            for name in drop:
+                del attrib[name]
+        if here.text_int:
+            text = el.text
+            if text is not None and not _plain(text):
+                fixed = decimal(text)
+                if fixed is not None:
+                    el.text = fixed
+        if here.kids and len(el):
+            closed = here.closed
+            if closed is not None and here.key in _CLOSED_WHEN_ON and el.get("state") != "on":
+                closed = None
+            open_[el] = (here.kids, closed)
     for metadata in root.iterchildren("metadata"):
         _sanitize_metadata(metadata)
 
@@ -188,108 +321,19 @@ def compact_set(value: str) -> str | None:
     return found
 
 
-def _attr_work(plan: _Plan, sig: tuple[str, tuple[object, ...]]) -> _AttrWork:
-    """What an element at ``sig[0]`` with attributes ``sig[1]`` needs done (memoised)."""
-    names = sig[1]
-    attrs = plan.attrs
-    drop = tuple(str(n) for n in names if attrs is not None and n not in attrs and str(n)[0] != "{")
-    special = tuple((str(n), plan.special[str(n)]) for n in names if n in plan.special)
-    missing = sorted(plan.required.difference(str(n) for n in names))
-    found = (drop, special, missing[0] if missing else None)
-    if len(_ATTR_MEMO) > 50_000:
-        _ATTR_MEMO.clear()
-    _ATTR_MEMO[sig] = found
-    return found
-
-
-def _filter(el: etree._Element, key: str, plans: dict[str, _Plan]) -> None:
-    # Hot path of every parse: one plan lookup and one memo lookup per element; the checks a
-    # plan can never need are skipped without touching the element.
-    plan = plans.get(key)
-    if plan is None:
-        return  # a path the schema walk did not reach: keep everything
-    kids = plan.kids
-    count = len(el)
-    if count and kids is not None and not kids:
-        # An element without child elements in libvirt's model keeps none; if it holds text,
-        # libvirt reads its string value, the text of every descendant.
-        el.text = ("".join(str(t) for t in el.itertext()) or None) if plan.text else None
-        for child in list(el):
-            el.remove(child)
-        count = 0
-    sig = (key, tuple(el.keys()))
-    found = _ATTR_MEMO.get(sig)
-    if found is None:
-        found = _attr_work(plan, sig)
-    drop, special, missing = found
-    if missing is not None:
-        raise XMLError(f"XML error: Missing required attribute '{missing}' in element '{el.tag}'", line=line_of(el))
-    if drop:
-        attrib = el.attrib
-        for name in drop:
-            del attrib[name]
-    for name, how in special:
-        value = el.get(name)
-        if value is None:
-            continue
-        if how == _ENUM:
-            if value not in plan.enums[name]:
-                # virXMLPropEnum refuses a value its enum does not know
-                raise XMLError(
-                    f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
-                    line=line_of(el),
-                )
-        elif not _plain(value):
-            _special(el, name, value, how)
-    if plan.text_int:
-        text = el.text
-        if text is not None and not _plain(text):
-            fixed = decimal(text)
-            if fixed is not None:
-                el.text = fixed
-    if not count or kids is None:
-        return  # no children, or any child is kept as it is
-    closed = plan.closed
-    if closed is not None and (key not in _CLOSED_WHEN_ON or el.get("state") == "on"):
-        _filter_closed(el, kids, closed, plans)
-        return
-    dropped = None
-    for child in el:
-        ctag = child.tag
-        if ctag.__class__ is not str:
-            continue
-        child_key = kids.get(ctag)
-        if child_key is not None:
-            _filter(child, child_key, plans)
-        elif ctag[0] != "{":
-            # namespaced ones are left to the model's namespace rule
-            if dropped is None:
-                dropped = [child]
-            else:
-                dropped.append(child)
-    if dropped is not None:
-        for child in dropped:
-            el.remove(child)
-
-
-def _filter_closed(el: etree._Element, kids: dict[str, str], closed: str, plans: dict[str, _Plan]) -> None:
-    """The children of a :data:`CLOSED` element: one its lookup does not know (in any
-    namespace) is an error, met in document order with the errors of the known ones' content."""
-    for child in el:
-        if child.tag.__class__ is not str:
-            continue
-        name = etree.QName(child).localname
-        if name not in kids:
-            line = line_of(child)
-            suffix = f" (line {line})" if line is not None else ""
-            raise XMLError(
-                "unsupported configuration: " + closed.format(name) + suffix,
-                line=line,
-                code=ErrorCode.CONFIG_UNSUPPORTED,
-            )
-        child_key = kids.get(str(child.tag))
-        if child_key is not None:
-            _filter(child, child_key, plans)
+def _refuse_unknown(child: etree._Element, tag: str, kids: dict[str, _Path], closed: str) -> None:
+    """A child of a :data:`CLOSED` element its lookup does not know (in any namespace) is an
+    error, met in document order with the errors of the known ones' content; a namespaced
+    child with a known local name is kept as it is."""
+    name = tag.rpartition("}")[2]
+    if name not in kids:
+        line = line_of(child)
+        suffix = f" (line {line})" if line is not None else ""
+        raise XMLError(
+            "unsupported configuration: " + closed.format(name) + suffix,
+            line=line,
+            code=ErrorCode.CONFIG_UNSUPPORTED,
+        )
 
 
 def _special(el: etree._Element, name: str, value: str, how: int) -> None:
