@@ -31,15 +31,7 @@ def use_order_tables(child: dict[str, tuple[str, ...]], attrs: dict[str, tuple[s
     """Swap the order tables :mod:`pyvirt.xml.canonical` sorts by (and forget its memos)."""
     from pyvirt.xml import canonical
 
-    canonical._CHILD_RANK.clear()
-    canonical._CHILD_RANK.update({k: {t: i for i, t in enumerate(v)} for k, v in child.items()})
-    canonical._ATTR_RANK.clear()
-    canonical._ATTR_RANK.update({k: {t: i for i, t in enumerate(v)} for k, v in attrs.items()})
-    canonical._SORTABLE = frozenset(
-        "/".join(k.split("/")[: i + 1]) for k in (*child, *attrs) for i in range(k.count("/") + 1)
-    )
-    canonical._ATTRS_OK.clear()
-    canonical._CHILD_ORDERING.clear()
+    canonical.use_tables(child, attrs)
 
 
 def main(argv: list[str]) -> int:

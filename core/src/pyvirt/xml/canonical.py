@@ -32,40 +32,153 @@ _VARIANT_TAGS = frozenset(tag for tag, _ in _VARIANTS)
 
 def canonicalize(root: etree._Element) -> None:
     """Sort ``root``'s subtree in place into libvirt's element and attribute order."""
+    # Hot path of every first dump.  One flat pass in document order instead of a recursion:
+    # the list keeps every element's proxy alive (a parent is the same object, no allocation)
+    # and an element's table node comes from the one its parent left in ``open_``; per node,
+    # memo lookups on attribute names and child tags instead of logic.
     tag = root.tag
-    _sort(root, tag if isinstance(tag, str) else "")
+    top = _node(tag if isinstance(tag, str) else "")
+    open_: dict[etree._Element, _Node] = {}
+    for el in list(root.iter()):
+        parent = el.getparent()
+        count = len(el)
+        names = None
+        if parent is None:
+            if el is not root:
+                continue
+            node = top
+        else:
+            pnode = open_.get(parent)
+            if pnode is None:
+                continue
+            ctag = el.tag
+            if ctag.__class__ is not str:
+                continue
+            kids = pnode.kids
+            found = kids[ctag] if ctag in kids else pnode.child(ctag)
+            if found is None or not found.sortable:
+                continue  # an extension namespace, or nothing below can need sorting
+            node = found
+            if not count:
+                if node.arank is None:
+                    continue
+                names = el.keys()
+                if len(names) < 2:
+                    continue
+            if node.variants is not None:
+                variant = node.variants.get(el.get("type"))
+                if variant is not None:
+                    node = variant
+        arank = node.arank
+        if arank is not None:
+            if names is None:
+                names = el.keys()
+            if len(names) > 1:
+                attr_sig = tuple(cast("list[str]", names))
+                ok = node.attrs_ok.get(attr_sig)
+                if ok is None:
+                    ok = node.attrs_in_order(attr_sig)
+                if not ok:
+                    items = sorted(cast("list[tuple[str, str]]", el.items()), key=lambda kv: arank.get(kv[0], 1000))
+                    el.attrib.clear()
+                    for name, value in items:
+                        el.set(name, value)
+        if not count:
+            continue
+        open_[el] = node
+        if count > 1 and node.crank is not None:
+            tags = tuple([child.tag for child in el])
+            orders = node.orders
+            order = orders[tags] if tags in orders else node.child_order(tags)
+            if order is not None:
+                children = list(el)
+                for child in children:
+                    el.remove(child)
+                for i in order:
+                    el.append(children[i])
 
 
-_KEYS: dict[tuple[str, str], str] = {}
+_MEMO_LIMIT = 2_000
 
 
-def _child_key(key: str, tag: str) -> str:
-    """Table key of a child: repeated names (nested backingStore) collapse into one."""
-    found = _KEYS.get((key, tag))
+class _Node:
+    """One table key (an element path): its ranks, its children's nodes and its memos."""
+
+    __slots__ = ("arank", "attrs_ok", "crank", "key", "kids", "orders", "sortable", "variants")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.sortable = key in _SORTABLE  # False: no table at or below it
+        self.arank = _ATTR_RANK.get(key)
+        self.crank = _CHILD_RANK.get(key)
+        self.kids: dict[str, _Node | None] = {}  # child tag -> node (None: extension namespace)
+        tag = key.rpartition("/")[2]
+        self.variants: dict[str | None, _Node] | None = None
+        if tag in _VARIANT_TAGS:
+            self.variants = {kind: _node(f"{key}@{kind}") for t, kind in _VARIANTS if t == tag}
+        self.attrs_ok: dict[tuple[str, ...], bool] = {}
+        self.orders: dict[tuple[object, ...], list[int] | None] = {}
+        """Memos: documents repeat the same shapes, so each (names) order is worked out once."""
+
+    def child(self, tag: str) -> _Node | None:
+        """The node of a child named ``tag``: repeated names (nested backingStore) collapse
+        into one key, and a variant's children have the plain path."""
+        found = None
+        if tag[0] != "{":
+            base = self.key.partition("@")[0]
+            found = _node(base if base.rsplit("/", 1)[-1] == tag else base + "/" + tag)
+        if len(self.kids) < _MEMO_LIMIT:
+            self.kids[tag] = found
+        return found
+
+    def attrs_in_order(self, names: tuple[str, ...]) -> bool:
+        arank = self.arank
+        ranks = [arank.get(n, 1000) for n in names] if arank is not None else []
+        ok = ranks == sorted(ranks)
+        if len(self.attrs_ok) > _MEMO_LIMIT:
+            self.attrs_ok.clear()
+        self.attrs_ok[names] = ok
+        return ok
+
+    def child_order(self, tags: tuple[object, ...]) -> list[int] | None:
+        """The permutation that sorts children ``tags``, or None when already in order."""
+        order = _child_order(self.key, tags)
+        if len(self.orders) > _MEMO_LIMIT:
+            self.orders.clear()
+        self.orders[tags] = order
+        return order
+
+
+_NODES: dict[str, _Node] = {}
+
+
+def _node(key: str) -> _Node:
+    found = _NODES.get(key)
     if found is None:
-        base = key.partition("@")[0]  # a variant's children have the plain path
-        found = base if base.rsplit("/", 1)[-1] == tag else base + "/" + tag
-        _KEYS[(key, tag)] = found
+        if len(_NODES) > 20_000:
+            _NODES.clear()  # paths of unknown elements: keep the table bounded
+        found = _NODES[key] = _Node(key)
     return found
 
 
-_SORTABLE: frozenset[str] = frozenset(
-    "/".join(k.split("/")[: i + 1]) for k in (*CHILD_ORDER, *ATTR_ORDER) for i in range(k.count("/") + 1)
-)
-"""Keys with a table at or below them: other subtrees cannot need sorting."""
+def use_tables(child: dict[str, tuple[str, ...]], attrs: dict[str, tuple[str, ...]]) -> None:
+    """Sort by other order tables from now on (``tests/xml/holdout.py`` measures with tables
+    learned from part of the data); the memos built from the old ones are forgotten."""
+    global _SORTABLE
+    _CHILD_RANK.clear()
+    _CHILD_RANK.update({k: {t: i for i, t in enumerate(v)} for k, v in child.items()})
+    _ATTR_RANK.clear()
+    _ATTR_RANK.update({k: {t: i for i, t in enumerate(v)} for k, v in attrs.items()})
+    _SORTABLE = _prefixes((*child, *attrs))
+    _NODES.clear()
 
-_MEMO_LIMIT = 50_000
-_ATTRS_OK: dict[tuple[str, tuple[object, ...]], bool] = {}
-_CHILD_ORDERING: dict[tuple[str, tuple[object, ...]], list[int] | None] = {}
-"""Memos: documents repeat the same shapes, so each (element, names) order is worked out once."""
+
+def _prefixes(keys: tuple[str, ...]) -> frozenset[str]:
+    """Keys with a table at or below them: other subtrees cannot need sorting."""
+    return frozenset("/".join(k.split("/")[: i + 1]) for k in keys for i in range(k.count("/") + 1))
 
 
-def _attrs_in_order(key: str, names: tuple[object, ...]) -> bool:
-    arank = _ATTR_RANK.get(key)
-    if arank is None:
-        return True
-    ranks = [arank.get(str(n), 1000) for n in names]
-    return ranks == sorted(ranks)
+_SORTABLE: frozenset[str] = _prefixes((*CHILD_ORDER, *ATTR_ORDER))
 
 
 def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
@@ -92,57 +205,6 @@ def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
     if ordered:
         return None
     return sorted(range(len(tags)), key=ranks.__getitem__)
-
-
-def _sort(el: etree._Element, key: str) -> None:
-    # Hot path of every first dump: few lxml calls per element, memo lookups instead of logic.
-    names = el.keys()
-    if len(names) > 1:
-        attr_sig = (key, tuple(names))
-        ok = _ATTRS_OK.get(attr_sig)
-        if ok is None:
-            ok = _attrs_in_order(key, attr_sig[1])
-            if len(_ATTRS_OK) > _MEMO_LIMIT:
-                _ATTRS_OK.clear()
-            _ATTRS_OK[attr_sig] = ok
-        if not ok:
-            arank = _ATTR_RANK[key]
-            items = sorted(cast("list[tuple[str, str]]", el.items()), key=lambda kv: arank.get(kv[0], 1000))
-            el.attrib.clear()
-            for name, value in items:
-                el.set(name, value)
-    tags: list[object] = []
-    for child in el:
-        tag = child.tag
-        tags.append(tag)
-        if tag.__class__ is not str:
-            continue
-        child_key = _KEYS.get((key, tag))
-        if child_key is None:
-            if tag[0] == "{":
-                continue  # an extension namespace: kept as written
-            child_key = _child_key(key, tag)
-        if child_key in _SORTABLE and (len(child) or (child_key in _ATTR_RANK and len(child.attrib) > 1)):
-            if tag in _VARIANT_TAGS and (tag, child.get("type")) in _VARIANTS:
-                child_key += "@" + child.get("type", "")
-            _sort(child, child_key)
-    if len(tags) < 2:
-        return
-    sig = (key, tuple(tags))
-    if sig in _CHILD_ORDERING:
-        order = _CHILD_ORDERING[sig]
-    else:
-        order = _child_order(key, sig[1])
-        if len(_CHILD_ORDERING) > _MEMO_LIMIT:
-            _CHILD_ORDERING.clear()
-        _CHILD_ORDERING[sig] = order
-    if order is None:
-        return
-    children = list(el)
-    for child in children:
-        el.remove(child)
-    for i in order:
-        el.append(children[i])
 
 
 def start_tag(root: etree._Element, first: dict[str, str] | None = None) -> str:
