@@ -32,6 +32,8 @@ def _unsupported(message: str, el: etree._Element | None) -> XMLError:
 
 
 def _number(value: str) -> int | None:
+    if value.isdigit() and value.isascii():
+        return int(value)  # the common case, without the exception machinery
     try:
         return int(value, 16) if value.lower().startswith("0x") else int(value, 10)
     except ValueError:
@@ -310,7 +312,8 @@ def _check_numbers(
     PCI address under ``<devices>``."""
     for ctrl in groups.get("controller", ()):
         index = ctrl.get("index")
-        if index is not None and (_number(index) is None or (_number(index) or 0) < 0):
+        value = _number(index) if index is not None else 0
+        if value is None or value < 0:
             raise _fail(
                 f"Invalid value for attribute 'index' in element 'controller': '{index}'. Expected non-negative value",
                 ctrl,
@@ -843,12 +846,13 @@ def _check_controllers(controllers: Iterable[etree._Element]) -> None:
     for ctrl in controllers:
         if ctrl.get("model") in ("pci-root", "pcie-root") and len(ctrl) and _first(ctrl, "address") is not None:
             raise _unsupported("pci-root and pcie-root controllers should not have an address", ctrl)
-        if ctrl.get("type") == "pci":
+        ctype = ctrl.get("type")
+        if ctype == "pci":
             _check_pci_controller_target(ctrl)
         raw = ctrl.get("index")
-        if raw is None or ctrl.get("type") == "usb":
+        if raw is None or ctype == "usb":
             continue  # virDomainDefRejectDuplicateControllers allows USB controllers to share an index
-        key = (ctrl.get("type", ""), _number(raw) or 0)
+        key = (ctype or "", _number(raw) or 0)
         if key in seen:
             raise _fail(f"Multiple '{key[0]}' controllers with index '{key[1]}'", ctrl)
         seen.add(key)
@@ -1093,12 +1097,22 @@ def check_domain_addresses(root: etree._Element) -> None:
     devices = _first(root, "devices")
     if devices is None:
         return
-    seen: dict[tuple[str, tuple[str, ...]], etree._Element] = {}
-    for disk in devices.iterchildren("disk"):
-        address = _first(disk, "address")
-        target = _first(disk, "target")
-        if address is None or address.get("type") != "drive" or target is None:
+    disks: list[tuple[etree._Element, etree._Element, etree._Element]] = []  # (disk, address, target)
+    hostdevs: list[tuple[etree._Element, etree._Element]] = []
+    for device in devices.iterchildren("disk", "hostdev"):
+        address = _first(device, "address")
+        if address is None or address.get("type") != "drive":
             continue
+        if device.tag == "disk":
+            target = _first(device, "target")
+            if target is not None:
+                disks.append((device, address, target))
+        elif device.tag == "hostdev" and device.get("type") == "scsi":
+            hostdevs.append((device, address))
+    if not disks and not hostdevs:
+        return
+    seen: dict[tuple[str, tuple[str, ...]], etree._Element] = {}
+    for disk, address, target in disks:
         key = (target.get("bus", ""), _drive(address))
         other = seen.get(key)
         if other is not None:
@@ -1112,10 +1126,7 @@ def check_domain_addresses(root: etree._Element) -> None:
             )
         seen[key] = disk
     scsi_hostdevs: set[tuple[str, ...]] = set()
-    for hostdev in devices.iterchildren("hostdev"):
-        address = _first(hostdev, "address")
-        if hostdev.get("type") != "scsi" or address is None or address.get("type") != "drive":
-            continue
+    for hostdev, address in hostdevs:
         drive = _drive(address)
         c, b, t, u = drive
         if drive in scsi_hostdevs:
