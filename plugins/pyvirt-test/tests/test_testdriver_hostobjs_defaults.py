@@ -7,7 +7,7 @@ from pyvirt.types import NodeDeviceCap
 from pyvirt.xml.parser import parse_document
 from pyvirt_test import defaults
 from pyvirt_test.interfaces import format_interface
-from pyvirt_test.nodedevs import _NESTED_BITS, _device
+from pyvirt_test.nodedevs import _device, _nested_bits
 
 
 def test_interface_identity_and_layout_match_the_document() -> None:
@@ -24,7 +24,7 @@ def test_node_device_facts_match_the_documents() -> None:
         for cap in caps:
             bits |= NodeDeviceCap.from_name(cap)
         for cap in nested:
-            bits |= _NESTED_BITS[cap]
+            bits |= _nested_bits()[cap]
         assert (parsed.name, parsed.parent, parsed.caps, parsed.bits, parsed.xml) == (
             name,
             parent,

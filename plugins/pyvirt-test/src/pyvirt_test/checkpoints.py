@@ -23,21 +23,14 @@ from pyvirt.errors import (
     PyvirtError,
     XMLError,
 )
-from pyvirt.types import CheckpointCreateFlags, CheckpointDeleteFlags, CheckpointListFlags, CheckpointXMLFlags
 from pyvirt_test.sidetables import side_table
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the flag enums load on first use (pyvirt.types.checkpoint): only checkpoint calls need them
     from lxml import etree
 
+    from pyvirt.types import CheckpointCreateFlags, CheckpointDeleteFlags, CheckpointListFlags, CheckpointXMLFlags
     from pyvirt.xml.domain import DomainDef
     from pyvirt_test.state import DomainObj, NodeState
-
-_LIST_FLAGS = (
-    CheckpointListFlags.ROOTS
-    | CheckpointListFlags.TOPOLOGICAL
-    | CheckpointListFlags.LEAVES
-    | CheckpointListFlags.NO_LEAVES
-)
 
 
 class _Checkpoint:
@@ -105,6 +98,8 @@ class CheckpointCalls:
         return checks, found
 
     def domain_checkpoint_create(self, uuid: str, xml: str, flags: CheckpointCreateFlags) -> str:
+        from pyvirt.types import CheckpointCreateFlags
+
         _check_flags(
             flags, CheckpointCreateFlags.REDEFINE | CheckpointCreateFlags.QUIESCE, "testDomainCheckpointCreateXML"
         )
@@ -134,7 +129,9 @@ class CheckpointCalls:
             return name
 
     def domain_checkpoint_list(self, uuid: str, flags: CheckpointListFlags) -> list[str]:
-        _check_flags(flags, _LIST_FLAGS, "testDomainListAllCheckpoints")
+        from pyvirt.types import CheckpointListFlags
+
+        _check_flags(flags, _list_flags(), "testDomainListAllCheckpoints")
         with self._state.lock:
             checks = self._checkpoints(uuid)
             found = list(checks.items.values())
@@ -143,7 +140,9 @@ class CheckpointCalls:
             return _filter_leaves(checks, found, flags)
 
     def domain_checkpoint_children(self, uuid: str, name: str, flags: CheckpointListFlags) -> list[str]:
-        _check_flags(flags, _LIST_FLAGS, "testDomainCheckpointListAllChildren")
+        from pyvirt.types import CheckpointListFlags
+
+        _check_flags(flags, _list_flags(), "testDomainCheckpointListAllChildren")
         with self._state.lock:
             checks = self._checkpoint(uuid, name)[0]
             if flags & CheckpointListFlags.DESCENDANTS:
@@ -161,6 +160,8 @@ class CheckpointCalls:
             return self._checkpoint(uuid, name)[1].parent
 
     def domain_checkpoint_get_xml(self, uuid: str, name: str, flags: CheckpointXMLFlags) -> str:
+        from pyvirt.types import CheckpointXMLFlags
+
         _check_flags(
             flags,
             CheckpointXMLFlags.SECURE | CheckpointXMLFlags.NO_DOMAIN | CheckpointXMLFlags.SIZE,
@@ -178,6 +179,8 @@ class CheckpointCalls:
             return _format(chk, flags)
 
     def domain_checkpoint_delete(self, uuid: str, name: str, flags: CheckpointDeleteFlags) -> None:
+        from pyvirt.types import CheckpointDeleteFlags
+
         _check_flags(
             flags,
             CheckpointDeleteFlags.CHILDREN | CheckpointDeleteFlags.METADATA_ONLY | CheckpointDeleteFlags.CHILDREN_ONLY,
@@ -318,7 +321,21 @@ def _descendants(checks: _DomainCheckpoints, name: str) -> list[str]:
     return found
 
 
+def _list_flags() -> int:
+    """The listing flags libvirt's test driver takes."""
+    from pyvirt.types import CheckpointListFlags
+
+    return (
+        CheckpointListFlags.ROOTS
+        | CheckpointListFlags.TOPOLOGICAL
+        | CheckpointListFlags.LEAVES
+        | CheckpointListFlags.NO_LEAVES
+    )
+
+
 def _filter_leaves(checks: _DomainCheckpoints, found: list[_Checkpoint], flags: int) -> list[str]:
+    from pyvirt.types import CheckpointListFlags
+
     leaves, no_leaves = bool(flags & CheckpointListFlags.LEAVES), bool(flags & CheckpointListFlags.NO_LEAVES)
     if leaves == no_leaves:
         return [c.name for c in found]
@@ -327,6 +344,7 @@ def _filter_leaves(checks: _DomainCheckpoints, found: list[_Checkpoint], flags: 
 
 
 def _format(chk: _Checkpoint, flags: int) -> str:
+    from pyvirt.types import CheckpointXMLFlags
     from pyvirt.xml.canonical import escape_attr
 
     def text(value: str) -> str:

@@ -19,7 +19,6 @@ from pyvirt.errors import (
     OperationInvalidError,
 )
 from pyvirt.types import (
-    DefinedDetail,
     DomainEvent,
     DomainEventType,
     DomainInfo,
@@ -28,21 +27,20 @@ from pyvirt.types import (
     DomainState,
     ListFilter,
     ModifyScope,
-    PausedReason,
-    ResumedDetail,
-    RunningReason,
-    ShutoffReason,
-    StartedDetail,
-    StoppedDetail,
-    SuspendedDetail,
-    UndefinedDetail,
 )
 from pyvirt_test import defaults
 from pyvirt_test.documents import parse_domain
 from pyvirt_test.flags import domain_filter, unsupported_flags
 from pyvirt_test.state import DomainObj, NodeState, claim_identity
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
+    from pyvirt.types import (
+        DefinedDetail,
+        RunningReason,
+        ShutoffReason,
+        StartedDetail,
+        StoppedDetail,
+    )
     from pyvirt.xml.domain import DomainDef
 
 
@@ -104,6 +102,8 @@ class DomainCalls:
 
     def domain_create_xml(self, xml: str, validate: bool, paused: bool) -> DomainRef:
         """libvirt's test driver refuses ``paused`` (its only flag, 0x1) before anything else."""
+        from pyvirt.types import RunningReason, StartedDetail
+
         if paused:
             unsupported_flags("testDomainCreateXML")
         dfn = parse_domain(xml, validate)
@@ -117,6 +117,8 @@ class DomainCalls:
 
     def domain_undefine(self, uuid: str, managed_save: bool = False) -> None:
         """A managed save image is removed with the config only when ``managed_save`` says so."""
+        from pyvirt.types import UndefinedDetail
+
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
@@ -144,6 +146,8 @@ class DomainCalls:
 
     def domain_create(self, uuid: str, paused: bool) -> DomainRef:
         """libvirt's test driver refuses ``paused`` (flag 0x1) before looking the domain up."""
+        from pyvirt.types import RunningReason, StartedDetail
+
         if paused:
             unsupported_flags("testDomainCreateWithFlags")
         state = self._state
@@ -160,12 +164,18 @@ class DomainCalls:
 
     def domain_shutdown(self, uuid: str) -> None:
         """A paused guest can be shut down too (libvirt's test driver only refuses a stopped one)."""
+        from pyvirt.types import ShutoffReason, StoppedDetail
+
         self._stop(uuid, ShutoffReason.SHUTDOWN, StoppedDetail.SHUTDOWN)
 
     def domain_destroy(self, uuid: str) -> None:
+        from pyvirt.types import ShutoffReason, StoppedDetail
+
         self._stop(uuid, ShutoffReason.DESTROYED, StoppedDetail.DESTROYED)
 
     def _stop(self, uuid: str, reason: ShutoffReason, detail: StoppedDetail) -> None:
+        from pyvirt.types import ShutoffReason
+
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
@@ -180,6 +190,8 @@ class DomainCalls:
 
     def domain_reboot(self, uuid: str) -> None:
         """The guest restarts at once (``on_reboot`` restart): running again, same ID, no event."""
+        from pyvirt.types import RunningReason
+
         with self._state.lock:
             obj = self._dom(uuid)
             check_active(obj)
@@ -191,6 +203,8 @@ class DomainCalls:
             check_active(self._dom(uuid))
 
     def domain_suspend(self, uuid: str) -> None:
+        from pyvirt.types import PausedReason, SuspendedDetail
+
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
@@ -202,6 +216,8 @@ class DomainCalls:
         state.emit([DomainEvent(ref, DomainEventType.SUSPENDED, SuspendedDetail.PAUSED)])
 
     def domain_resume(self, uuid: str) -> None:
+        from pyvirt.types import ResumedDetail, RunningReason
+
         state = self._state
         with state.lock:
             obj = self._dom(uuid)
@@ -388,6 +404,8 @@ def _conflict(state: NodeState, name: str, uuid: str) -> DomainObj | None:
 
 
 def define_domain(state: NodeState, dfn: DomainDef) -> tuple[DomainObj, DefinedDetail]:
+    from pyvirt.types import DefinedDetail
+
     name, uuid = dfn.name, dfn.uuid
     obj = _conflict(state, name, uuid)
     if obj is None:

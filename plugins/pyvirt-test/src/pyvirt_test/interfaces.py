@@ -9,7 +9,6 @@ refused with "unsupported flags (0x1)".
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import TYPE_CHECKING
 
@@ -215,6 +214,8 @@ def format_interface(root: etree._Element) -> tuple[str, str, str]:
         raise _xml_error(f"Invalid value for attribute 'size' in element 'mtu': '{size}'.")
     if int(size) > 100000:
         raise _xml_error("value of the 'size' attribute of 'mtu' element must be at most 100000")
+    import copy  # only a definition needs it, not listing
+
     out = etree.Element("interface", type=kind, name=name)
     for tag in (*_TOP_ORDER, *_BY_TYPE[kind]):
         for child in root.iterchildren(tag):

@@ -13,18 +13,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorDomain, InternalError, InvalidArgumentError, NoNodeDeviceError, XMLError
-from pyvirt.types import NODE_DEVICE_CAP_NAMES, NodeDeviceCap
 from pyvirt_test import defaults
 from pyvirt_test.sidetables import node_file_elements, side_table
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the capability flags load on first use (pyvirt.types.nodedev): only these calls need them
     from lxml import etree
 
+    from pyvirt.types import NodeDeviceCap
     from pyvirt.uri import URI
     from pyvirt_test.state import NodeState
 
-_CAP_FILTERS = NodeDeviceCap((1 << len(NODE_DEVICE_CAP_NAMES)) - 1)
-_NESTED_BITS = {"fc_host": NodeDeviceCap.FC_HOST, "vport_ops": NodeDeviceCap.VPORTS}
+
+def _nested_bits() -> dict[str, NodeDeviceCap]:
+    """The listing bits a nested capability adds to its device's."""
+    from pyvirt.types import NodeDeviceCap
+
+    return {"fc_host": NodeDeviceCap.FC_HOST, "vport_ops": NodeDeviceCap.VPORTS}
 
 
 class _Device:
@@ -56,6 +60,8 @@ class NodeDeviceCalls:
         return side_table(self._state, NodeDeviceTable, self._load_devices).devices
 
     def _load_devices(self) -> NodeDeviceTable:
+        from pyvirt.types import NodeDeviceCap
+
         found: dict[str, _Device] = {}
         if self._shared:  # known without parsing: listing and dumps need not load lxml
             for (name, parent, caps, nested), xml in zip(
@@ -65,7 +71,7 @@ class NodeDeviceCalls:
                 for cap in caps:
                     bits |= NodeDeviceCap.from_name(cap)
                 for cap in nested:
-                    bits |= _NESTED_BITS[cap]
+                    bits |= _nested_bits()[cap]
                 found[name] = _Device(name, parent, list(caps), bits, xml)
             return NodeDeviceTable(found)
         for root in node_file_elements(self.uri.path, "device"):
@@ -82,7 +88,9 @@ class NodeDeviceCalls:
         return found
 
     def list_node_devices(self, caps: NodeDeviceCap) -> list[str]:
-        refused = int(caps) & ~int(_CAP_FILTERS)
+        from pyvirt.types import NODE_DEVICE_CAP_NAMES
+
+        refused = int(caps) & ~((1 << len(NODE_DEVICE_CAP_NAMES)) - 1)
         if refused:
             raise InvalidArgumentError(
                 f"unsupported flags (0x{refused:x}) in function testConnectListAllNodeDevices", domain=ErrorDomain.TEST
@@ -155,6 +163,8 @@ class NodeDeviceCalls:
 
     def _vport_parent(self, devices: dict[str, _Device], parent: str | None, label: str) -> _Device:
         """The parent host a vHBA is created on (virNodeDeviceObjListGetParentHost)."""
+        from pyvirt.types import NodeDeviceCap
+
         if parent is None:
             for device in devices.values():
                 if device.bits & NodeDeviceCap.VPORTS:
@@ -175,6 +185,8 @@ class NodeDeviceCalls:
     def node_device_destroy(self, name: str) -> None:
         """Remove a vHBA.  A device without FC WWNs is left in place and the call succeeds, as
         libvirt 9.0's test driver does (it reports the problem but returns success)."""
+        from pyvirt.types import NodeDeviceCap
+
         with self._state.lock:
             device = self._device(name)
             if not device.bits & NodeDeviceCap.FC_HOST:
@@ -189,6 +201,7 @@ class NodeDeviceCalls:
 def _device(root: etree._Element) -> _Device:
     """A ``<device>`` as the table keeps it: its document in libvirt's layout, its
     capabilities and the listing bits they (and the nested fc_host/vport_ops) give."""
+    from pyvirt.types import NODE_DEVICE_CAP_NAMES, NodeDeviceCap
     from pyvirt.xml.canonical import serialize
 
     if root.tag != "device":
@@ -206,5 +219,5 @@ def _device(root: etree._Element) -> _Device:
         caps.append(kind)
         bits |= NodeDeviceCap.from_name(kind)
         for nested in cap.iterchildren("capability"):
-            bits |= _NESTED_BITS.get(nested.get("type", ""), NodeDeviceCap.NONE)
+            bits |= _nested_bits().get(nested.get("type", ""), NodeDeviceCap.NONE)
     return _Device(name, parent.strip() if parent else None, caps, bits, serialize(root))

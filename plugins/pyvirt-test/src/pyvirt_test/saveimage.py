@@ -8,20 +8,16 @@ one); errors read as libvirt's test driver words them.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorCode, ErrorDomain, InternalError, OperationFailedError
-from pyvirt.types import (
-    DomainEvent,
-    DomainEventType,
-    DomainRef,
-    RunningReason,
-    ShutoffReason,
-    StartedDetail,
-    StoppedDetail,
-)
+from pyvirt.types import DomainEvent, DomainEventType, DomainRef
 from pyvirt_test.documents import parse_domain
 from pyvirt_test.domains import add_live_domain, check_active, domain_by_uuid, start_domain
 from pyvirt_test.state import NodeState
+
+if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
+    pass
 
 SAVE_MAGIC = b"PyvirtTestSave\x00\x01\n"
 """First bytes of a save image: a name, a NUL so it is not mistaken for text, a format version."""
@@ -34,6 +30,8 @@ class SaveCalls:
 
     def domain_save(self, uuid: str, path: str) -> None:
         """Write the live definition to ``path`` atomically, then stop the domain (reason SAVED)."""
+        from pyvirt.types import ShutoffReason, StoppedDetail
+
         state = self._state
         with state.lock:
             obj = domain_by_uuid(self._state, uuid)
@@ -46,6 +44,8 @@ class SaveCalls:
 
     def domain_restore(self, path: str) -> DomainRef:
         """Start the domain saved in ``path`` (reason RESTORED); refuse files we did not write."""
+        from pyvirt.types import RunningReason, StartedDetail
+
         data = read_image(path)
         if not data.startswith(SAVE_MAGIC):
             raise InternalError("internal error: mismatched header magic", domain=ErrorDomain.TEST)

@@ -13,28 +13,26 @@ pyvirt does (a missing domain is an error).
 
 from __future__ import annotations
 
-import struct
 import threading
-import zlib
 from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, OperationInvalidError, PyvirtError
 from pyvirt.stream import DriverStream
-from pyvirt.types import ModifyScope, TypedParam, TypedParamType
+from pyvirt.types import ModifyScope
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # typed parameters load on first use (pyvirt.types.sched): only these calls need them
+    from pyvirt.types import TypedParam
     from pyvirt_test.state import DomainObj, NodeState
 
-WEIGHT = TypedParam("weight", TypedParamType.UINT, 50)
-_TYPE_NAMES = {
-    TypedParamType.INT: "int",
-    TypedParamType.UINT: "uint",
-    TypedParamType.LLONG: "llong",
-    TypedParamType.ULLONG: "ullong",
-    TypedParamType.DOUBLE: "double",
-    TypedParamType.BOOLEAN: "boolean",
-    TypedParamType.STRING: "string",
-}
+_TYPE_NAMES = ("int", "uint", "llong", "ullong", "double", "boolean", "string")
+"""How libvirt names each TypedParamType (its values 1 to 7) in errors."""
+
+
+def weight() -> TypedParam:
+    """The one scheduler parameter libvirt's test driver reports."""
+    from pyvirt.types import TypedParam, TypedParamType
+
+    return TypedParam("weight", TypedParamType.UINT, 50)
 
 
 class SchedulerCalls:
@@ -55,7 +53,7 @@ class SchedulerCalls:
         _no_flags(scope, "testDomainGetSchedulerParametersFlags", read=True)
         with self._state.lock:
             self._dom(uuid)
-        return [WEIGHT]
+        return [weight()]
 
     def domain_set_scheduler_parameters(self, uuid: str, params: list[TypedParam], scope: ModifyScope) -> None:
         _no_flags(scope, "testDomainSetSchedulerParametersFlags", read=False)
@@ -82,21 +80,24 @@ def _no_flags(scope: ModifyScope, function: str, *, read: bool) -> None:
 
 def _validate(params: list[TypedParam]) -> None:
     """virTypedParamsValidate's checks against the one known field, in its order and words."""
+    from pyvirt.types import TypedParamType
+
+    known = weight()
     seen: set[str] = set()
     for param in sorted(params, key=lambda p: p.field):
         if param.field in seen:
             raise InvalidArgumentError(f"invalid argument: parameter '{param.field}' occurs multiple times")
         seen.add(param.field)
-        if param.field != WEIGHT.field:
+        if param.field != known.field:
             raise PyvirtError(
                 f"argument unsupported: parameter '{param.field}' not supported",
                 code=ErrorCode.ARGUMENT_UNSUPPORTED,
                 domain=ErrorDomain.NONE,
             )
-        if param.type != WEIGHT.type:
+        if param.type != known.type:
             raise InvalidArgumentError(
-                f"invalid argument: invalid type '{_TYPE_NAMES[TypedParamType(param.type)]}' for parameter "
-                f"'{param.field}', expected '{_TYPE_NAMES[WEIGHT.type]}'"
+                f"invalid argument: invalid type '{_TYPE_NAMES[TypedParamType(param.type) - 1]}' for parameter "
+                f"'{param.field}', expected '{_TYPE_NAMES[known.type - 1]}'"
             )
 
 
@@ -107,6 +108,9 @@ def screenshot_png() -> bytes:
     """A 640x480 grayscale PNG (a gradient), drawn once per process with zlib alone."""
     global _PNG
     if _PNG is None:
+        import struct
+        import zlib
+
         width, height = 640, 480
         rows = b"".join(b"\0" + bytes((x + y) % 256 for x in range(width)) for y in range(height))
 

@@ -1,7 +1,7 @@
 """Per-node tables for the object kinds :class:`~pyvirt_test.state.NodeState` does not hold:
 host interfaces, node devices, checkpoints.
 
-Each kind keeps its own table beside the node (a weak mapping, so a table dies with its node)
+Each kind keeps its own table in the node's ``side_tables`` (so a table dies with its node)
 and builds it the first time a call needs it: opening ``test:///default`` and ``pyvirsh list``
 never pay for them.  A table is read and changed under the node's lock, like the node itself.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
-from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -20,14 +19,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_TABLES: WeakKeyDictionary[NodeState, dict[type[object], object]] = WeakKeyDictionary()
-
 
 def side_table(state: NodeState, kind: type[T], build: Callable[[], T]) -> T:
     """The node's table of ``kind``, built by ``build()`` on first use (hold ``state.lock``)."""
-    tables = _TABLES.get(state)
-    if tables is None:
-        tables = _TABLES[state] = {}
+    tables = state.side_tables
     found = tables.get(kind)
     if found is None:
         found = tables[kind] = build()

@@ -12,37 +12,35 @@ import time
 from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorDomain, InvalidArgumentError, NoDomainSnapshotError, OperationInvalidError
-from pyvirt.types import (
-    BlockStats,
-    DomainEvent,
-    DomainEventType,
-    DomainState,
-    InterfaceStats,
-    RunningReason,
-    ShutoffReason,
-    SnapshotCreateFlags,
-    StartedDetail,
-    StoppedDetail,
-)
+from pyvirt.types import DomainEvent, DomainEventType, DomainState
 from pyvirt_test.domains import check_active, start_domain
 from pyvirt_test.state import DomainObj, NodeState
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
+    from pyvirt.types import (
+        BlockStats,
+        InterfaceStats,
+        SnapshotCreateFlags,
+    )
     from pyvirt.xml.snapshot import SnapshotDef
     from pyvirt_test.domains import Events
 
 _STATE_NAMES = {DomainState.RUNNING: "running", DomainState.PAUSED: "paused", DomainState.SHUTOFF: "shutoff"}
 
-_CREATE_FLAGS = (
-    SnapshotCreateFlags.REDEFINE
-    | SnapshotCreateFlags.CURRENT
-    | SnapshotCreateFlags.HALT
-    | SnapshotCreateFlags.QUIESCE
-    | SnapshotCreateFlags.ATOMIC
-    | SnapshotCreateFlags.LIVE
-    | SnapshotCreateFlags.VALIDATE
-)
-"""The flags libvirt 9.0's test driver takes (DISK_ONLY, REUSE_EXT and NO_METADATA it refuses)."""
+
+def _create_flags() -> int:
+    """The flags libvirt 9.0's test driver takes (DISK_ONLY, REUSE_EXT and NO_METADATA it refuses)."""
+    from pyvirt.types import SnapshotCreateFlags
+
+    return (
+        SnapshotCreateFlags.REDEFINE
+        | SnapshotCreateFlags.CURRENT
+        | SnapshotCreateFlags.HALT
+        | SnapshotCreateFlags.QUIESCE
+        | SnapshotCreateFlags.ATOMIC
+        | SnapshotCreateFlags.LIVE
+        | SnapshotCreateFlags.VALIDATE
+    )
 
 
 class SnapshotCalls:
@@ -60,7 +58,9 @@ class SnapshotCalls:
     def domain_snapshot_create(self, uuid: str, xml: str, flags: SnapshotCreateFlags) -> str:
         """libvirt 9.0's test driver: REDEFINE (with CURRENT) and HALT are honoured, QUIESCE,
         ATOMIC, LIVE and VALIDATE accepted as having nothing to do, the rest refused."""
-        unsupported = flags & ~_CREATE_FLAGS
+        from pyvirt.types import ShutoffReason, SnapshotCreateFlags, StoppedDetail
+
+        unsupported = flags & ~_create_flags()
         if unsupported:
             raise InvalidArgumentError(
                 f"unsupported flags (0x{int(unsupported):x}) in function testDomainSnapshotCreateXML",
@@ -134,6 +134,8 @@ class SnapshotCalls:
     def domain_snapshot_revert(self, uuid: str, name: str) -> None:
         """The domain ends in the snapshot's state: started or stopped with reason
         ``from snapshot``, as libvirt's test driver does."""
+        from pyvirt.types import RunningReason, ShutoffReason, StartedDetail, StoppedDetail
+
         state = self._state
         events: Events = []
         with state.lock:
@@ -165,6 +167,8 @@ class SnapshotCalls:
     # -- statistics -----------------------------------------------------------------------------
 
     def domain_block_stats(self, uuid: str, disk: str) -> BlockStats:
+        from pyvirt.types import BlockStats
+
         with self._state.lock:
             obj = self._obj(uuid)
             check_active(obj)
@@ -174,6 +178,8 @@ class SnapshotCalls:
         return BlockStats(base, base // 2, base // 3, base // 4, base // 200000)
 
     def domain_interface_stats(self, uuid: str, device: str) -> InterfaceStats:
+        from pyvirt.types import InterfaceStats
+
         with self._state.lock:
             obj = self._obj(uuid)
             check_active(obj)
@@ -195,6 +201,8 @@ class SnapshotCalls:
     # -- managed save ---------------------------------------------------------------------------
 
     def domain_managed_save(self, uuid: str) -> None:
+        from pyvirt.types import ShutoffReason, StoppedDetail
+
         state = self._state
         with state.lock:
             obj = self._obj(uuid)

@@ -308,6 +308,8 @@ class NodeState:
         self.pools_by_name: dict[str, PoolObj] = {}
         self.pools_by_uuid: dict[str, PoolObj] = {}
         self.volumes_by_key: dict[str, VolObj] = {}
+        self.side_tables: dict[type[object], object] = {}
+        """Tables of the kinds kept beside the node (:mod:`pyvirt_test.sidetables`), by kind."""
         self._sinks: tuple[EventSink, ...] = ()
         self._sinks_lock = threading.Lock()
 
