@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import ErrorDomain, OperationFailedError, UnsupportedError
@@ -24,23 +24,23 @@ from pyvirt.remote.transport import Transport
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.stream import DriverStream
 from pyvirt.types import (
-    BlockStats,
     DomainEvent,
     DomainInfo,
     DomainMessageKind,
     DomainRef,
     DomainState,
-    InterfaceStats,
     ListFilter,
     ModifyScope,
     NetworkRef,
     NodeInfo,
     PoolInfo,
     PoolRef,
-    SnapshotCreateFlags,
     VolInfo,
     VolRef,
 )
+
+if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
+    from pyvirt.types import BlockStats, InterfaceStats, SnapshotCreateFlags
 
 _SAVED_UUID = re.compile(r"<uuid>\s*([^<\s]+)\s*</uuid>")
 
@@ -418,10 +418,14 @@ class RemoteConnection(HostObjectCalls, DriverConnection):
         self._call(rp.REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS, args)
 
     def domain_block_stats(self, uuid: str, disk: str) -> BlockStats:
+        from pyvirt.types import BlockStats
+
         ret = self._call(rp.REMOTE_PROC_DOMAIN_BLOCK_STATS, rp.remote_domain_block_stats_args(self._dom(uuid), disk))
         return BlockStats(ret.rd_req, ret.rd_bytes, ret.wr_req, ret.wr_bytes, ret.errs)
 
     def domain_interface_stats(self, uuid: str, device: str) -> InterfaceStats:
+        from pyvirt.types import InterfaceStats
+
         args = rp.remote_domain_interface_stats_args(self._dom(uuid), device)
         ret = self._call(rp.REMOTE_PROC_DOMAIN_INTERFACE_STATS, args)
         return InterfaceStats(*ret)

@@ -13,22 +13,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyvirt.rpc import remote_protocol as rp
-from pyvirt.types import (
-    CheckpointCreateFlags,
-    CheckpointDeleteFlags,
-    CheckpointListFlags,
-    CheckpointXMLFlags,
-    InterfaceRef,
-    ListFilter,
-    ModifyScope,
-    NodeDeviceCap,
-    TypedParam,
-    TypedParamType,
-)
+from pyvirt.types import InterfaceRef, ListFilter, ModifyScope
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
     from pyvirt.remote.client import RPCClient
     from pyvirt.stream import DriverStream
+    from pyvirt.types import (
+        CheckpointCreateFlags,
+        CheckpointDeleteFlags,
+        CheckpointListFlags,
+        CheckpointXMLFlags,
+        NodeDeviceCap,
+        TypedParam,
+    )
 
 IFACES_INACTIVE, IFACES_ACTIVE = 1, 2
 """libvirt's VIR_CONNECT_LIST_INTERFACES_INACTIVE / _ACTIVE."""
@@ -48,6 +45,8 @@ def typed_to_wire(params: list[TypedParam]) -> list[rp.remote_typed_param]:
 
 
 def typed_from_wire(params: list[rp.remote_typed_param]) -> list[TypedParam]:
+    from pyvirt.types import TypedParam, TypedParamType
+
     found = []
     for param in params:
         kind, value = param.value
