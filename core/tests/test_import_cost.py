@@ -24,6 +24,15 @@ def test_import_pyvirt_loads_nothing_heavy() -> None:
     assert not [m for m in loaded if m.startswith(HEAVY)]
 
 
+def test_import_pyvirt_needs_no_typing() -> None:
+    """typing (with re, which it imports) is a large share of a pyvirsh start: type-only names
+    live under TYPE_CHECKING and records come from pyvirt.records."""
+    code = "import pyvirt, sys\nprint(*sys.modules)"  # not _modules_after: json imports re
+    loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert "pyvirt.connection" in loaded
+    assert not {"typing", "re", "contextlib"} & set(loaded)
+
+
 def test_opening_a_scheme_imports_only_that_driver() -> None:
     loaded = _modules_after("import pyvirt\npyvirt.open('test:///default').close()")
     assert "pyvirt_test" in loaded

@@ -11,8 +11,6 @@ imported the first time that scheme is opened.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from pyvirt.connection import Connection, open, open_read_only
 from pyvirt.domain import Domain
 from pyvirt.errors import (
@@ -58,7 +56,10 @@ from pyvirt.types import (
     VolType,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt.checkpoint import Checkpoint
     from pyvirt.hookspecs import hookimpl
     from pyvirt.interface import Interface

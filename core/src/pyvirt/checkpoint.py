@@ -6,11 +6,10 @@ Checkpoints form a tree per domain; drivers name one by its domain's UUID and it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.errors import ErrorCode, OperationDeniedError
 from pyvirt.types import CheckpointDeleteFlags, CheckpointListFlags, CheckpointXMLFlags
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
     from pyvirt.domain import Domain
 

@@ -7,11 +7,9 @@ Handles (:class:`~pyvirt.domain.Domain`...) keep their connection and delegate t
 
 from __future__ import annotations
 
-import math
-import threading
+import _thread
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from pyvirt import uri as uri_mod
 from pyvirt import uuids
@@ -33,7 +31,10 @@ from pyvirt.network import Network
 from pyvirt.storage import StoragePool, StorageVol
 from pyvirt.types import CloseReason, DomainEvent, ListFilter, NodeInfo, Version
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
     from pyvirt.auth import Authenticator
     from pyvirt.driver import DriverConnection
     from pyvirt.interface import Interface
@@ -82,7 +83,7 @@ class Connection:
         self.read_only = read_only
         self._bus = bus
         self._plugins = plugins
-        self._close_lock = threading.Lock()
+        self._close_lock = _thread.allocate_lock()
         self._close_callback: CloseCallback | None = None
         self._close_watchers: list[Callable[[CloseReason], None]] = []
         self._lost: CloseReason | None = None
@@ -144,6 +145,8 @@ class Connection:
         far side does not speak the keepalive protocol; drivers without a link to the node
         (every in-process driver) refuse with libvirt's 'not supported' error.  Unlike
         libvirt's, a second call while pinging takes the new values instead of keeping the old."""
+        import math  # here, not at the top: only keepalive settings need it
+
         if count < 0:
             raise InvalidArgumentError(f"invalid argument: keepalive count {count} must not be negative")
         if not math.isfinite(interval) or interval > _KEEPALIVE_INTERVAL_MAX:

@@ -7,12 +7,11 @@ check the connection is writable and run the lifecycle hooks first, here and onl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.errors import ErrorCode, NoDomainError, OperationDeniedError
 from pyvirt.stream import Stream
 from pyvirt.types import DomainDisk, DomainInfo, DomainInterface, DomainMessageKind, DomainRef, DomainState, ModifyScope
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
     from pyvirt.checkpoint import Checkpoint
     from pyvirt.connection import Connection

@@ -18,9 +18,8 @@ Calls are thread-safe from the caller's side: a driver guards its own state.
 
 from __future__ import annotations
 
-import threading
+import _thread
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, NoReturn
 
 from pyvirt.errors import UnsupportedError
 from pyvirt.stream import DriverStream
@@ -43,7 +42,10 @@ from pyvirt.types import (
 )
 from pyvirt.uri import URI
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:  # values pyvirt.types loads on first use: named only in signatures here
+    from typing import ClassVar, NoReturn
+
     from pyvirt.types import (
         BlockStats,
         CheckpointCreateFlags,
@@ -60,7 +62,7 @@ EventSink = Callable[[DomainEvent], None]
 """Where a driver reports lifecycle events; the core fans them out to subscribers."""
 CloseSink = Callable[[CloseReason], None]
 """Where a driver reports that its link to the node ended (see :meth:`DriverConnection.link_closed`)."""
-_CLOSE_LOCK = threading.Lock()
+_CLOSE_LOCK = _thread.allocate_lock()
 
 
 class DriverConnection:

@@ -10,9 +10,12 @@ The library never prints: callers decide what to show.
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
 
-_E = TypeVar("_E", bound=enum.IntEnum)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    _E = TypeVar("_E", bound=enum.IntEnum)
 
 
 class ErrorCode(enum.IntEnum):

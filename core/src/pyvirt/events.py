@@ -8,8 +8,8 @@ thread), so they should be quick; a failing callback is logged and skipped.
 
 from __future__ import annotations
 
+import _thread
 import itertools
-import threading
 from collections.abc import Callable
 
 from pyvirt.log import get_logger
@@ -24,7 +24,7 @@ class EventBus:
     """Subscribers of one connection."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._callbacks: dict[int, DomainEventCallback] = {}
         self._ids = itertools.count(1)
         self.on_event: Callable[[DomainEvent], None] | None = None

@@ -6,10 +6,9 @@ their name, so each method passes :attr:`Interface.name` on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.types import InterfaceRef
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
     from pyvirt.connection import Connection
 

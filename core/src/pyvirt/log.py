@@ -9,7 +9,10 @@ logging costs nothing on hot paths or at start-up.
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 # The stdlib's numbers, without importing logging (it costs ~3 ms at start-up).
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40

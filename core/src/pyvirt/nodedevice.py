@@ -6,8 +6,7 @@ Node devices form a tree under ``computer``; each has one or more capabilities (
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
     from pyvirt.connection import Connection
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.stream import Stream
 from pyvirt.types import PoolInfo, PoolRef, VolInfo, VolRef
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
     from pyvirt.connection import Connection
 

@@ -20,14 +20,18 @@ socket, a pipe), used by the console of the QEMU and LXC drivers, with :func:`op
 
 from __future__ import annotations
 
+import _thread
 import os
-import select
-import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Protocol
 
 from pyvirt.errors import OperationFailedError, OperationInvalidError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # DriverStream matters to type checkers only; at run time a plain base will do
 
 CHUNK = 65536
 """Bytes per read when iterating: libvirt's stream packet size."""
@@ -119,14 +123,17 @@ class FdStream:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._wake_r, self._wake_w = os.pipe()
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._closed = False
         self._users = 0  # readers and writers inside poll/read/write right now
 
-    def _wait(self, events: int) -> bool:
-        """True when the fd is ready, False when the stream was closed meanwhile."""
+    def _wait(self, *, write: bool = False) -> bool:
+        """True when the fd is ready (to write, or to read), False when the stream was closed
+        meanwhile."""
+        import select  # here, not at the top: only fd streams poll, and start-up pays for it
+
         poller = select.poll()
-        poller.register(self._fd, events)
+        poller.register(self._fd, select.POLLOUT if write else select.POLLIN)
         poller.register(self._wake_r, select.POLLIN)
         while True:
             ready = dict(poller.poll())
@@ -153,7 +160,7 @@ class FdStream:
         if not self._enter():
             return b""
         try:
-            if not self._wait(select.POLLIN):
+            if not self._wait():
                 return b""
             try:
                 return os.read(self._fd, size)
@@ -168,7 +175,7 @@ class FdStream:
         try:
             view = memoryview(data)
             while view:
-                if not self._wait(select.POLLOUT):
+                if not self._wait(write=True):
                     raise OperationInvalidError("stream is closed")
                 view = view[os.write(self._fd, view) :]
         finally:
@@ -224,7 +231,7 @@ class ConsoleTable:
     refused unless it forces, which ends the first client's stream (libvirt's rule)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._held: dict[tuple[str, str], FdStream] = {}
 
     def claim(self, key: tuple[str, str], force: bool, opener: Callable[[], FdStream]) -> FdStream:

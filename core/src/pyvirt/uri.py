@@ -13,10 +13,11 @@ checks the two agree); percent-escapes are decoded here.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, NamedTuple
 
 from pyvirt.errors import ErrorDomain, URIError
+from pyvirt.records import NamedTuple
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
     from collections.abc import Callable
 

@@ -11,11 +11,11 @@ in submodules loaded on first use: each enum member costs time to create, and th
 on every start-up path.
 """
 
-# No `from __future__ import annotations` here: NamedTuple would compile every field's annotation
-# string at import, about a third of this module's import time on pyvirsh's start-up path.
 import enum
-from typing import TYPE_CHECKING, NamedTuple
 
+from pyvirt.records import NamedTuple
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see pyvirt.records)
 if TYPE_CHECKING:
     from pyvirt.types.checkpoint import CheckpointCreateFlags as CheckpointCreateFlags
     from pyvirt.types.checkpoint import CheckpointDeleteFlags as CheckpointDeleteFlags

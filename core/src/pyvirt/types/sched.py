@@ -4,8 +4,7 @@ loaded by :mod:`pyvirt.types` on first use.
 
 import enum
 
-# No `from __future__ import annotations`: NamedTuple would compile every field's annotation string.
-from typing import NamedTuple
+from pyvirt.records import NamedTuple
 
 
 class TypedParamType(enum.IntEnum):

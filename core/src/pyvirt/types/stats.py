@@ -1,7 +1,6 @@
 """A domain's disk and interface counters, loaded by :mod:`pyvirt.types` on first use."""
 
-# No `from __future__ import annotations`: NamedTuple would compile every field's annotation string.
-from typing import NamedTuple
+from pyvirt.records import NamedTuple
 
 
 class BlockStats(NamedTuple):
