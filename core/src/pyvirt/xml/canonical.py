@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import cast
 
 from lxml import etree
@@ -32,70 +33,66 @@ _VARIANT_TAGS = frozenset(tag for tag, _ in _VARIANTS)
 
 def canonicalize(root: etree._Element) -> None:
     """Sort ``root``'s subtree in place into libvirt's element and attribute order."""
-    # Hot path of every first dump.  One flat pass in document order instead of a recursion:
-    # the list keeps every element's proxy alive (a parent is the same object, no allocation)
-    # and an element's table node comes from the one its parent left in ``open_``; per node,
-    # memo lookups on attribute names and child tags instead of logic.
+    # Hot path of every first dump: an explicit stack instead of a recursion, one table node
+    # per element path found from its parent's, memo lookups on attribute names and child
+    # tags instead of logic, and no lxml call for what a node says cannot need sorting.
     tag = root.tag
-    top = _node(tag if isinstance(tag, str) else "")
-    open_: dict[etree._Element, _Node] = {}
-    for el in list(root.iter()):
-        parent = el.getparent()
-        count = len(el)
-        names = None
-        if parent is None:
-            if el is not root:
-                continue
-            node = top
-        else:
-            pnode = open_.get(parent)
-            if pnode is None:
-                continue
-            ctag = el.tag
-            if ctag.__class__ is not str:
-                continue
-            kids = pnode.kids
-            found = kids[ctag] if ctag in kids else pnode.child(ctag)
-            if found is None or not found.sortable:
-                continue  # an extension namespace, or nothing below can need sorting
-            node = found
-            if not count:
-                if node.arank is None:
-                    continue
-                names = el.keys()
-                if len(names) < 2:
-                    continue
-            if node.variants is not None:
-                variant = node.variants.get(el.get("type"))
-                if variant is not None:
-                    node = variant
+    stack: list[tuple[etree._Element, _Node, list[str] | None]] = [
+        (root, _node(tag if isinstance(tag, str) else ""), None)
+    ]
+    while stack:
+        el, node, names = stack.pop()
         arank = node.arank
         if arank is not None:
             if names is None:
-                names = el.keys()
+                names = _keys(el)
             if len(names) > 1:
-                attr_sig = tuple(cast("list[str]", names))
+                attr_sig = tuple(names)
                 ok = node.attrs_ok.get(attr_sig)
                 if ok is None:
                     ok = node.attrs_in_order(attr_sig)
                 if not ok:
-                    items = sorted(cast("list[tuple[str, str]]", el.items()), key=lambda kv: arank.get(kv[0], 1000))
+                    items = sorted(_items(el), key=lambda kv: arank.get(kv[0], 1000))
                     el.attrib.clear()
                     for name, value in items:
                         el.set(name, value)
-        if not count:
-            continue
-        open_[el] = node
-        if count > 1 and node.crank is not None:
-            tags = tuple([child.tag for child in el])
+        kids = node.kids
+        tags: list[object] = []
+        for child in el:
+            ctag = child.tag
+            tags.append(ctag)
+            if ctag.__class__ is not str:
+                continue
+            found = kids.get(ctag, _ABSENT)
+            if found is _ABSENT:
+                found = node.child(ctag)
+            if found is None:
+                continue  # an extension namespace, or nothing below can need sorting
+            child_names = None
+            if not len(child):
+                if found.arank is None:
+                    continue
+                child_names = _keys(child)
+                if len(child_names) < 2:
+                    continue
+            if found.variants is not None:
+                found = found.variants.get(child.get("type"), found)
+            stack.append((child, found, child_names))
+        if len(tags) > 1 and node.crank is not None:
+            sig = tuple(tags)
             orders = node.orders
-            order = orders[tags] if tags in orders else node.child_order(tags)
+            order = orders[sig] if sig in orders else node.child_order(sig)
             if order is not None:
                 children = list(el)
                 for child in children:
                     el.remove(child)
                 for i in order:
                     el.append(children[i])
+
+
+_keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
+_items = cast("Callable[[etree._Element], list[tuple[str, str]]]", etree._Element.items)
+"""lxml's ``keys``/``items`` typed for str trees."""
 
 
 _MEMO_LIMIT = 2_000
@@ -121,12 +118,15 @@ class _Node:
         """Memos: documents repeat the same shapes, so each (names) order is worked out once."""
 
     def child(self, tag: str) -> _Node | None:
-        """The node of a child named ``tag``: repeated names (nested backingStore) collapse
-        into one key, and a variant's children have the plain path."""
+        """The node of a child named ``tag`` (repeated names, as in nested backingStore,
+        collapse into one key, and a variant's children have the plain path), or None when
+        nothing at or below it can need sorting or it is an extension namespace."""
         found = None
         if tag[0] != "{":
             base = self.key.partition("@")[0]
             found = _node(base if base.rsplit("/", 1)[-1] == tag else base + "/" + tag)
+            if not found.sortable:
+                found = None
         if len(self.kids) < _MEMO_LIMIT:
             self.kids[tag] = found
         return found
@@ -179,6 +179,8 @@ def _prefixes(keys: tuple[str, ...]) -> frozenset[str]:
 
 
 _SORTABLE: frozenset[str] = _prefixes((*CHILD_ORDER, *ATTR_ORDER))
+_ABSENT = _Node("")
+"""Marks a child tag a node has not looked up yet."""
 
 
 def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
