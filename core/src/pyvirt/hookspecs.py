@@ -20,16 +20,19 @@ subset of the parameters.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: drivers import this at start-up
 if TYPE_CHECKING:
+    from typing import Any, TypeVar, overload
+
     from pyvirt.auth import Authenticator
     from pyvirt.driver import DriverConnection, EventSink
     from pyvirt.types import DomainEvent, DomainRef
     from pyvirt.uri import URI
 
+    F = TypeVar("F", bound=Callable[..., Any])
+
 PROJECT = "pyvirt"
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Marker:
@@ -42,11 +45,13 @@ class _Marker:
         self._attribute = attribute
         self._defaults = defaults
 
-    @overload
-    def __call__(self, function: F) -> F: ...
+    if TYPE_CHECKING:  # the overloads only type checkers need
 
-    @overload
-    def __call__(self, function: None = None, **options: Any) -> Callable[[F], F]: ...
+        @overload
+        def __call__(self, function: F) -> F: ...
+
+        @overload
+        def __call__(self, function: None = None, **options: Any) -> Callable[[F], F]: ...
 
     def __call__(self, function: F | None = None, **options: Any) -> F | Callable[[F], F]:
         unknown = set(options) - set(self._defaults)

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from pyvirt import hookspecs, registry
 from pyvirt.errors import ConnectError, ErrorCode, OperationDeniedError, PyvirtError
 from pyvirt.log import get_logger
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt.auth import Authenticator
     from pyvirt.driver import DriverConnection, EventSink
     from pyvirt.types import DomainEvent, DomainRef

@@ -9,11 +9,10 @@ virsh's wording.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
-
 from pyvirt.cli.errors import CommandError
 from pyvirt.cli.output import Output
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt import Connection, Domain, Network, StoragePool, StorageVol
@@ -21,12 +20,20 @@ if TYPE_CHECKING:
 _KEEPALIVE_INTERVAL = 5
 _KEEPALIVE_COUNT = 6
 """virsh's keepalive defaults (libvirt's API leaves a connection without pings)."""
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_UUID_GROUPS = (8, 4, 4, 4, 12)
 
 
 def looks_like_uuid(text: str) -> bool:
-    """Whether virsh would try ``text`` as a UUID: only the 36-character dashed form."""
-    return bool(_UUID.match(text))
+    """Whether virsh would try ``text`` as a UUID: only the 36-character dashed form.
+
+    (String methods, not a regular expression: ``re`` costs a start-up more than the check.)"""
+    groups = text.split("-")
+    return (
+        len(text) == 36
+        and tuple(map(len, groups)) == _UUID_GROUPS
+        and all(ch in _HEX for group in groups for ch in group)
+    )
 
 
 class Ctl:

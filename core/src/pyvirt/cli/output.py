@@ -9,10 +9,14 @@ output is suppressed, so ``pyvirsh --json 'dominfo a; dominfo b'`` is valid JSON
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TextIO
 
 from pyvirt.cli import table
 from pyvirt.cli.errors import CommandError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class Output:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.cli.commands import CHECKPOINT, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, argv, data, flag, string
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.checkpoint import Checkpoint

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from pyvirt.cli.commands import EVENTS, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing
 from pyvirt.cli.parser import Args, flag, number, string
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.types import DomainEvent

@@ -3,12 +3,12 @@ host's network interfaces, and the change transactions (begin, commit, rollback)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.cli.commands import INTERFACE, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, data, flag
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.interface import Interface

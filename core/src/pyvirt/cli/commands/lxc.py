@@ -15,7 +15,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 import pyvirt.lxc
 from pyvirt.cli.commands import DOMAIN, command
@@ -23,6 +22,11 @@ from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError
 from pyvirt.cli.parser import Args, argv, data, flag
 from pyvirt.domain import Domain
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 @command(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.cli.commands import MONITOR, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import failing
 from pyvirt.cli.parser import Args, data, flag
 from pyvirt.types import DomainState, ListFilter
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt import Domain

@@ -6,12 +6,12 @@ parameter they name, set, and the parameters read again and printed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.cli.commands import DOMAIN, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing
 from pyvirt.cli.parser import Args, argv, data, flag, number
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.types import TypedParam

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from pyvirt.cli.commands import SNAPSHOT, command
 from pyvirt.cli.context import Ctl
 from pyvirt.cli.errors import CommandError, failing, read_file
 from pyvirt.cli.parser import Args, Kind, Opt, argv, data, flag, string
 from pyvirt.types import SnapshotCreateFlags
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.domain import Domain
