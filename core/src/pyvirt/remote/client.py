@@ -23,7 +23,6 @@ import threading
 import time
 from _queue import SimpleQueue  # the C queue ``queue`` re-exports; ``queue`` costs a start ~1 ms
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from pyvirt.errors import (
     ConnectionLostError,
@@ -58,7 +57,11 @@ from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import XDRError
 from pyvirt.types import CloseReason
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt.remote.streams import ClientStream
 
 log = get_logger("pyvirt.remote.client")

@@ -9,10 +9,8 @@ identity of every object it has seen, and looks up one it has not seen before us
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
 
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.errors import ErrorDomain, OperationFailedError, UnsupportedError
@@ -39,10 +37,14 @@ from pyvirt.types import (
     VolRef,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
+    from typing import Any, ClassVar
+
     from pyvirt.types import BlockStats, InterfaceStats, SnapshotCreateFlags
 
-_SAVED_UUID = re.compile(r"<uuid>\s*([^<\s]+)\s*</uuid>")
+_SAVED_UUID = r"<uuid>\s*([^<\s]+)\s*</uuid>"
 
 
 class RemoteConnection(HostObjectCalls, DriverConnection):
@@ -301,7 +303,9 @@ class RemoteConnection(HostObjectCalls, DriverConnection):
             xml = None
         active_before = set() if xml else {ref.uuid for ref in self.list_domains(ListFilter.ACTIVE)}
         self._call(rp.REMOTE_PROC_DOMAIN_RESTORE, rp.remote_domain_restore_args(path))
-        found = _SAVED_UUID.search(xml) if xml else None
+        import re  # only a restore needs it
+
+        found = re.search(_SAVED_UUID, xml) if xml else None
         if found is not None:
             return self.domain_lookup_by_uuid(found[1])
         started = [ref for ref in self.list_domains(ListFilter.ACTIVE) if ref.uuid not in active_before]

@@ -10,12 +10,15 @@ by name on the wire as in pyvirt's interface, so they need no identity cache.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.types import InterfaceRef, ListFilter, ModifyScope
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
+    from typing import Any
+
     from pyvirt.remote.client import RPCClient
     from pyvirt.stream import DriverStream
     from pyvirt.types import (

@@ -8,8 +8,6 @@ transport or host, :func:`open_local_daemon` for a local URI no installed driver
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.driver import EventSink
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain, PyvirtError
 from pyvirt.remote import transport as transports
@@ -18,6 +16,8 @@ from pyvirt.remote.driver import RemoteConnection
 from pyvirt.remote.target import Target, local_daemon, resolve
 from pyvirt.rpc import remote_protocol as rp
 from pyvirt.uri import URI
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.auth import Authenticator

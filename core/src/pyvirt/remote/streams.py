@@ -21,7 +21,6 @@ the kernel and the daemon had in flight (hundreds of KiB) beyond the bound.
 from __future__ import annotations
 
 import collections
-from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorCode, ErrorDomain, OperationInvalidError, PyvirtError
 from pyvirt.remote.wire_values import error_from_wire
@@ -30,6 +29,8 @@ from pyvirt.rpc.xdr import XDRError
 
 BUFFER_MAX = 4 << 20
 """Unread bytes a stream may hold before the background reader stops reading the socket."""
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.remote.client import RPCClient

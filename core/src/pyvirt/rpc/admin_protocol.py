@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import TypeAlias, cast
 
 from pyvirt.rpc.procedure import Codec, Procedure
 from pyvirt.rpc.xdr import (
@@ -22,11 +21,16 @@ from pyvirt.rpc.xdr import (
     XDRError,
     _bad_flag,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
     record,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
@@ -219,25 +223,25 @@ def encode_admin_typed_param_value(out: bytearray, value: admin_typed_param_valu
         _disc22, _arm23 = value
         out += _P_i(_disc22)
         if _disc22 == 1:
-            _u24 = cast("int", _arm23)
+            _u24 = _cast("int", _arm23)
             out += _P_i(_u24)
         elif _disc22 == 2:
-            _u25 = cast("int", _arm23)
+            _u25 = _cast("int", _arm23)
             out += _P_I(_u25)
         elif _disc22 == 3:
-            _u26 = cast("int", _arm23)
+            _u26 = _cast("int", _arm23)
             out += _P_q(_u26)
         elif _disc22 == 4:
-            _u27 = cast("int", _arm23)
+            _u27 = _cast("int", _arm23)
             out += _P_Q(_u27)
         elif _disc22 == 5:
-            _u28 = cast("float", _arm23)
+            _u28 = _cast("float", _arm23)
             out += _P_d(_u28)
         elif _disc22 == 6:
-            _u29 = cast("int", _arm23)
+            _u29 = _cast("int", _arm23)
             out += _P_i(_u29)
         elif _disc22 == 7:
-            _u30 = cast("str", _arm23)
+            _u30 = _cast("str", _arm23)
             _b31 = _u30.encode("utf-8", "surrogateescape")
             _n32 = len(_b31)
             if _n32 > 4194304:
@@ -336,25 +340,25 @@ def encode_admin_typed_param(out: bytearray, value: admin_typed_param) -> None:
         _disc52, _arm53 = _value49
         out += _P_i(_disc52)
         if _disc52 == 1:
-            _u54 = cast("int", _arm53)
+            _u54 = _cast("int", _arm53)
             out += _P_i(_u54)
         elif _disc52 == 2:
-            _u55 = cast("int", _arm53)
+            _u55 = _cast("int", _arm53)
             out += _P_I(_u55)
         elif _disc52 == 3:
-            _u56 = cast("int", _arm53)
+            _u56 = _cast("int", _arm53)
             out += _P_q(_u56)
         elif _disc52 == 4:
-            _u57 = cast("int", _arm53)
+            _u57 = _cast("int", _arm53)
             out += _P_Q(_u57)
         elif _disc52 == 5:
-            _u58 = cast("float", _arm53)
+            _u58 = _cast("float", _arm53)
             out += _P_d(_u58)
         elif _disc52 == 6:
-            _u59 = cast("int", _arm53)
+            _u59 = _cast("int", _arm53)
             out += _P_i(_u59)
         elif _disc52 == 7:
-            _u60 = cast("str", _arm53)
+            _u60 = _cast("str", _arm53)
             _b61 = _u60.encode("utf-8", "surrogateescape")
             _n62 = len(_b61)
             if _n62 > 4194304:
@@ -872,25 +876,25 @@ def encode_admin_server_get_threadpool_parameters_ret(out: bytearray, value: adm
             _disc156, _arm157 = _value153
             out += _P_i(_disc156)
             if _disc156 == 1:
-                _u158 = cast("int", _arm157)
+                _u158 = _cast("int", _arm157)
                 out += _P_i(_u158)
             elif _disc156 == 2:
-                _u159 = cast("int", _arm157)
+                _u159 = _cast("int", _arm157)
                 out += _P_I(_u159)
             elif _disc156 == 3:
-                _u160 = cast("int", _arm157)
+                _u160 = _cast("int", _arm157)
                 out += _P_q(_u160)
             elif _disc156 == 4:
-                _u161 = cast("int", _arm157)
+                _u161 = _cast("int", _arm157)
                 out += _P_Q(_u161)
             elif _disc156 == 5:
-                _u162 = cast("float", _arm157)
+                _u162 = _cast("float", _arm157)
                 out += _P_d(_u162)
             elif _disc156 == 6:
-                _u163 = cast("int", _arm157)
+                _u163 = _cast("int", _arm157)
                 out += _P_i(_u163)
             elif _disc156 == 7:
-                _u164 = cast("str", _arm157)
+                _u164 = _cast("str", _arm157)
                 _b165 = _u164.encode("utf-8", "surrogateescape")
                 _n166 = len(_b165)
                 if _n166 > 4194304:
@@ -1025,25 +1029,25 @@ def encode_admin_server_set_threadpool_parameters_args(out: bytearray, value: ad
             _disc202, _arm203 = _value199
             out += _P_i(_disc202)
             if _disc202 == 1:
-                _u204 = cast("int", _arm203)
+                _u204 = _cast("int", _arm203)
                 out += _P_i(_u204)
             elif _disc202 == 2:
-                _u205 = cast("int", _arm203)
+                _u205 = _cast("int", _arm203)
                 out += _P_I(_u205)
             elif _disc202 == 3:
-                _u206 = cast("int", _arm203)
+                _u206 = _cast("int", _arm203)
                 out += _P_q(_u206)
             elif _disc202 == 4:
-                _u207 = cast("int", _arm203)
+                _u207 = _cast("int", _arm203)
                 out += _P_Q(_u207)
             elif _disc202 == 5:
-                _u208 = cast("float", _arm203)
+                _u208 = _cast("float", _arm203)
                 out += _P_d(_u208)
             elif _disc202 == 6:
-                _u209 = cast("int", _arm203)
+                _u209 = _cast("int", _arm203)
                 out += _P_i(_u209)
             elif _disc202 == 7:
-                _u210 = cast("str", _arm203)
+                _u210 = _cast("str", _arm203)
                 _b211 = _u210.encode("utf-8", "surrogateescape")
                 _n212 = len(_b211)
                 if _n212 > 4194304:
@@ -1437,25 +1441,25 @@ def encode_admin_client_get_info_ret(out: bytearray, value: admin_client_get_inf
             _disc318, _arm319 = _value315
             out += _P_i(_disc318)
             if _disc318 == 1:
-                _u320 = cast("int", _arm319)
+                _u320 = _cast("int", _arm319)
                 out += _P_i(_u320)
             elif _disc318 == 2:
-                _u321 = cast("int", _arm319)
+                _u321 = _cast("int", _arm319)
                 out += _P_I(_u321)
             elif _disc318 == 3:
-                _u322 = cast("int", _arm319)
+                _u322 = _cast("int", _arm319)
                 out += _P_q(_u322)
             elif _disc318 == 4:
-                _u323 = cast("int", _arm319)
+                _u323 = _cast("int", _arm319)
                 out += _P_Q(_u323)
             elif _disc318 == 5:
-                _u324 = cast("float", _arm319)
+                _u324 = _cast("float", _arm319)
                 out += _P_d(_u324)
             elif _disc318 == 6:
-                _u325 = cast("int", _arm319)
+                _u325 = _cast("int", _arm319)
                 out += _P_i(_u325)
             elif _disc318 == 7:
-                _u326 = cast("str", _arm319)
+                _u326 = _cast("str", _arm319)
                 _b327 = _u326.encode("utf-8", "surrogateescape")
                 _n328 = len(_b327)
                 if _n328 > 4194304:
@@ -1673,25 +1677,25 @@ def encode_admin_server_get_client_limits_ret(out: bytearray, value: admin_serve
             _disc382, _arm383 = _value379
             out += _P_i(_disc382)
             if _disc382 == 1:
-                _u384 = cast("int", _arm383)
+                _u384 = _cast("int", _arm383)
                 out += _P_i(_u384)
             elif _disc382 == 2:
-                _u385 = cast("int", _arm383)
+                _u385 = _cast("int", _arm383)
                 out += _P_I(_u385)
             elif _disc382 == 3:
-                _u386 = cast("int", _arm383)
+                _u386 = _cast("int", _arm383)
                 out += _P_q(_u386)
             elif _disc382 == 4:
-                _u387 = cast("int", _arm383)
+                _u387 = _cast("int", _arm383)
                 out += _P_Q(_u387)
             elif _disc382 == 5:
-                _u388 = cast("float", _arm383)
+                _u388 = _cast("float", _arm383)
                 out += _P_d(_u388)
             elif _disc382 == 6:
-                _u389 = cast("int", _arm383)
+                _u389 = _cast("int", _arm383)
                 out += _P_i(_u389)
             elif _disc382 == 7:
-                _u390 = cast("str", _arm383)
+                _u390 = _cast("str", _arm383)
                 _b391 = _u390.encode("utf-8", "surrogateescape")
                 _n392 = len(_b391)
                 if _n392 > 4194304:
@@ -1826,25 +1830,25 @@ def encode_admin_server_set_client_limits_args(out: bytearray, value: admin_serv
             _disc428, _arm429 = _value425
             out += _P_i(_disc428)
             if _disc428 == 1:
-                _u430 = cast("int", _arm429)
+                _u430 = _cast("int", _arm429)
                 out += _P_i(_u430)
             elif _disc428 == 2:
-                _u431 = cast("int", _arm429)
+                _u431 = _cast("int", _arm429)
                 out += _P_I(_u431)
             elif _disc428 == 3:
-                _u432 = cast("int", _arm429)
+                _u432 = _cast("int", _arm429)
                 out += _P_q(_u432)
             elif _disc428 == 4:
-                _u433 = cast("int", _arm429)
+                _u433 = _cast("int", _arm429)
                 out += _P_Q(_u433)
             elif _disc428 == 5:
-                _u434 = cast("float", _arm429)
+                _u434 = _cast("float", _arm429)
                 out += _P_d(_u434)
             elif _disc428 == 6:
-                _u435 = cast("int", _arm429)
+                _u435 = _cast("int", _arm429)
                 out += _P_i(_u435)
             elif _disc428 == 7:
-                _u436 = cast("str", _arm429)
+                _u436 = _cast("str", _arm429)
                 _b437 = _u436.encode("utf-8", "surrogateescape")
                 _n438 = len(_b437)
                 if _n438 > 4194304:

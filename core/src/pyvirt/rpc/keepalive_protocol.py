@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import TypeAlias
 
 from pyvirt.rpc.procedure import Procedure
 from pyvirt.rpc.xdr import (
@@ -16,6 +15,10 @@ from pyvirt.rpc.xdr import (
     XDRError,
     _truncated,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 _U_i = Struct(">i").unpack_from
 _P_i = Struct(">i").pack

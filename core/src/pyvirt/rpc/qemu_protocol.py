@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import TypeAlias
 
 from pyvirt.rpc.procedure import Codec, Procedure
 from pyvirt.rpc.remote_protocol import (
@@ -30,6 +29,10 @@ from pyvirt.rpc.xdr import (
     _wrong_size,
     record,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 _U_16si = Struct(">16si").unpack_from
 _P_16si = Struct(">16si").pack

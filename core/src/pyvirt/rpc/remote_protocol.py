@@ -8,9 +8,12 @@ class, ``encode_T`` and ``decode_T``, loaded from ``pyvirt.rpc._remote_protocol`
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
 
 from pyvirt.rpc.procedure import ProcedureTable
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 REMOTE_STRING_MAX = 4194304
 REMOTE_CONNECT_IDENTITY_PARAMS_MAX = 20

@@ -16,9 +16,23 @@ from __future__ import annotations
 
 import struct
 from collections import _tuplegetter  # type: ignore[attr-defined]  # the C getter namedtuple uses
-from typing import Any, ClassVar, TypeAlias, TypeVar
 
-__all__ = ["Buf", "Record", "XDRError", "record"]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: clients load this at start-up
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeAlias, TypeVar
+    from typing import cast as _cast
+
+    _T = TypeVar("_T", bound="Record")
+    _Tuple = tuple[Any, ...]
+else:
+    _Tuple = tuple
+
+    def _cast(type_: object, value: object) -> object:
+        """``typing.cast`` at run time (the generated union encoders use it): ``value`` unchanged."""
+        return value
+
+
+__all__ = ["Buf", "Record", "XDRError", "_cast", "record"]
 
 Buf: TypeAlias = bytes | bytearray | memoryview
 """What decoders read from: any byte buffer (a memoryview must have format ``B``)."""
@@ -61,10 +75,9 @@ def _bad_union(where: str, value: int) -> XDRError:
 
 
 _tuple_new = tuple.__new__
-_T = TypeVar("_T", bound="Record")
 
 
-class Record(tuple[Any, ...]):
+class Record(_Tuple):
     """Base of the generated struct classes: a tuple with named fields, like a ``NamedTuple``.
 
     Why not ``typing.NamedTuple``: building ~700 of those costs ~130 ms at import (each one

@@ -12,7 +12,6 @@ Which volumes a pool of the node file has is :mod:`pyvirt.xml.testnode`'s readin
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from pyvirt.errors import InternalError, OperationFailedError, OperationInvalidError, XMLError
 from pyvirt.types import DomainState
@@ -23,6 +22,8 @@ from pyvirt_test.networks import define_network
 from pyvirt_test.state import DomainObj, NetworkObj, NodeState, Pending, PoolObj
 from pyvirt_test.storage import add_volume, define_pool, sized
 from pyvirt_test.taints import check as check_taints
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -11,7 +11,6 @@ subtree).  Errors are libvirt's test driver's.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
 
 from pyvirt.driver import DriverConnection
 from pyvirt.errors import (
@@ -25,7 +24,11 @@ from pyvirt.errors import (
 )
 from pyvirt_test.sidetables import side_table
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:  # the flag enums load on first use (pyvirt.types.checkpoint): only checkpoint calls need them
+    from typing import Any
+
     from lxml import etree
 
     from pyvirt.types import CheckpointCreateFlags, CheckpointDeleteFlags, CheckpointListFlags, CheckpointXMLFlags

@@ -7,7 +7,7 @@ The test driver parses no XML namespace extension (it drops them all), gives a d
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.xml.domain import DomainDef

@@ -8,7 +8,6 @@ objects, releases the lock and then reports lifecycle events.  Errors are libvir
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, NoReturn
 
 from pyvirt.errors import (
     DomainExistsError,
@@ -33,7 +32,11 @@ from pyvirt_test.documents import parse_domain
 from pyvirt_test.flags import domain_filter, unsupported_flags
 from pyvirt_test.state import DomainObj, NodeState, claim_identity
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
+    from typing import NoReturn
+
     from pyvirt.types import (
         DefinedDetail,
         RunningReason,

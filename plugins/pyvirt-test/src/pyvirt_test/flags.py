@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
-
 from pyvirt.errors import ErrorDomain, InvalidArgumentError
 from pyvirt.types import DomainState, ListFilter
 from pyvirt_test.state import DomainObj
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import NoReturn
 
 
 def domain_filter(flags: int) -> Callable[[DomainObj], bool]:

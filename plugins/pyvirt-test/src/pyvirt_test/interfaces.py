@@ -9,9 +9,6 @@ refused with "unsupported flags (0x1)".
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING
-
 from pyvirt.errors import (
     ErrorCode,
     ErrorDomain,
@@ -24,6 +21,8 @@ from pyvirt.errors import (
 from pyvirt.types import InterfaceRef, ListFilter
 from pyvirt_test import defaults
 from pyvirt_test.sidetables import node_file_elements, side_table
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -222,10 +221,12 @@ def format_interface(root: etree._Element) -> tuple[str, str, str]:
             out.append(copy.deepcopy(child))
     mac_el = root.find("mac") if kind == "ethernet" else None
     mac = mac_el.get("address", "") if mac_el is not None else ""
-    return name, mac, _EMPTY_INTERFACE.sub(r"\1<interface \2>\n\1</interface>", serialize(out))
+    import re  # only defining an interface needs it
+
+    return name, mac, re.sub(_EMPTY_INTERFACE, r"\1<interface \2>\n\1</interface>", serialize(out), flags=re.MULTILINE)
 
 
-_EMPTY_INTERFACE = re.compile(r"^( *)<interface (type=[^>]*?)/>$", re.MULTILINE)
+_EMPTY_INTERFACE = r"^( *)<interface (type=[^>]*?)/>$"
 """libvirt prints an ``<interface type=...>`` (the document, or one enslaved in a bridge or bond)
 as an open/close pair even when it has nothing inside (a VLAN's ``<interface name=...>`` stays
 empty-element)."""

@@ -5,8 +5,6 @@ Networks have no lifecycle events in pyvirt yet; errors are libvirt 9.0's test d
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.errors import (
     ErrorDomain,
     InternalError,
@@ -18,6 +16,8 @@ from pyvirt.types import ListFilter, NetworkRef
 from pyvirt_test.documents import parse_network
 from pyvirt_test.flags import keep_common, unsupported_flags
 from pyvirt_test.state import NetworkObj, NodeState, claim_identity
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.xml.network import NetworkDef

@@ -10,11 +10,11 @@ ACTIVE/INACTIVE bits are refused with libvirt's words (``virsh nodedev-list`` fa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.errors import ErrorDomain, InternalError, InvalidArgumentError, NoNodeDeviceError, XMLError
 from pyvirt_test import defaults
 from pyvirt_test.sidetables import node_file_elements, side_table
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:  # the capability flags load on first use (pyvirt.types.nodedev): only these calls need them
     from lxml import etree

@@ -6,13 +6,13 @@ so it is declined (``None``), as libvirt's test driver declines it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt.driver import DriverConnection, EventSink
 from pyvirt.hookspecs import hookimpl
 from pyvirt.uri import URI
 
 DEFAULT_NODE_PATH = "/default"
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.auth import Authenticator

@@ -8,13 +8,14 @@ one); errors read as libvirt's test driver words them.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorCode, ErrorDomain, InternalError, OperationFailedError
 from pyvirt.types import DomainEvent, DomainEventType, DomainRef
 from pyvirt_test.documents import parse_domain
 from pyvirt_test.domains import add_live_domain, check_active, domain_by_uuid, start_domain
 from pyvirt_test.state import NodeState
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
     pass

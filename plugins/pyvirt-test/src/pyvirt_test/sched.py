@@ -14,11 +14,12 @@ pyvirt does (a missing domain is an error).
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, OperationInvalidError, PyvirtError
 from pyvirt.stream import DriverStream
 from pyvirt.types import ModifyScope
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:  # typed parameters load on first use (pyvirt.types.sched): only these calls need them
     from pyvirt.types import TypedParam

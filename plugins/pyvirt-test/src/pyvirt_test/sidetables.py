@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from lxml import etree
 
     from pyvirt_test.state import NodeState
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
 def side_table(state: NodeState, kind: type[T], build: Callable[[], T]) -> T:

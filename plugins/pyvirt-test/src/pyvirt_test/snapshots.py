@@ -9,12 +9,13 @@ read gives larger numbers, as a real guest's would.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorDomain, InvalidArgumentError, NoDomainSnapshotError, OperationInvalidError
 from pyvirt.types import DomainEvent, DomainEventType, DomainState
 from pyvirt_test.domains import check_active, start_domain
 from pyvirt_test.state import DomainObj, NodeState
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:  # values pyvirt.types loads on first use: imported where a call needs them
     from pyvirt.types import (

@@ -20,7 +20,7 @@ for each kind: ``list``, ``dominfo``, ``net-list``, ``pool-list`` and ``vol-list
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar
+from typing import NamedTuple
 
 from pyvirt.driver import EventSink
 from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
@@ -35,14 +35,39 @@ from pyvirt.types import (
 )
 from pyvirt_test.taints import NONE as NO_MESSAGES
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Generic, Protocol, TypeVar
 
     from pyvirt.xml.domain import DomainDef
     from pyvirt.xml.network import NetworkDef
     from pyvirt.xml.snapshot import SnapshotDef
     from pyvirt.xml.storagepool import PoolDef
     from pyvirt.xml.storagevol import VolDef
+
+    _Def = TypeVar("_Def")
+
+    class _Named(Protocol):
+        @property
+        def name(self) -> str: ...
+
+        @property
+        def uuid(self) -> str: ...
+
+    _Obj = TypeVar("_Obj", bound=_Named)
+else:
+
+    class Generic:
+        """``typing.Generic`` at run time without importing :mod:`typing` (pyvirsh's start-up
+        path avoids it): the classes here are only subscripted in annotations."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    _Def = None
 
 POOL_CAPACITY = 107374182400
 """Every test pool reports 100 GiB, whatever its XML says (libvirt's test driver does)."""
@@ -68,9 +93,6 @@ class DomainFacts(NamedTuple):
     current_memory_kib: int
     vcpus: int
     current_vcpus: int
-
-
-_Def = TypeVar("_Def")
 
 
 class Pending(Generic[_Def]):
@@ -400,17 +422,6 @@ class SharedDefault:
             if cls._users <= 0:
                 cls._state = None
                 cls._users = 0
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def uuid(self) -> str: ...
-
-
-_Obj = TypeVar("_Obj", bound=_Named)
 
 
 def claim_identity(

@@ -7,8 +7,6 @@ Volume resize and wipe are pyvirt's own (libvirt's test driver does not implemen
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
-
 from pyvirt.errors import (
     ErrorCode,
     ErrorDomain,
@@ -25,7 +23,11 @@ from pyvirt_test.documents import parse_pool, parse_volume
 from pyvirt_test.flags import keep_common, unsupported_flags
 from pyvirt_test.state import POOL_CAPACITY, NodeState, PoolObj, VolObj
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
 if TYPE_CHECKING:
+    from typing import NoReturn
+
     from pyvirt.xml.storagepool import PoolDef
     from pyvirt.xml.storagevol import VolDef
 

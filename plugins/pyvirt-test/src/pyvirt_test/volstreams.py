@@ -11,11 +11,12 @@ content as it was when the stream opened, one chunk at a time.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from pyvirt.errors import ErrorDomain, InvalidArgumentError, OperationInvalidError
 from pyvirt.stream import DriverStream
 from pyvirt_test.state import NodeState, VolObj
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 
 class VolumeStreamCalls:

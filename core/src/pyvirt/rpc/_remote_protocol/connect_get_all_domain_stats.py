@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -168,25 +168,25 @@ def encode_remote_domain_stats_record(out: bytearray, value: remote_domain_stats
             _disc8711, _arm8712 = _value8708
             out += _P_i(_disc8711)
             if _disc8711 == 1:
-                _u8713 = cast("int", _arm8712)
+                _u8713 = _cast("int", _arm8712)
                 out += _P_i(_u8713)
             elif _disc8711 == 2:
-                _u8714 = cast("int", _arm8712)
+                _u8714 = _cast("int", _arm8712)
                 out += _P_I(_u8714)
             elif _disc8711 == 3:
-                _u8715 = cast("int", _arm8712)
+                _u8715 = _cast("int", _arm8712)
                 out += _P_q(_u8715)
             elif _disc8711 == 4:
-                _u8716 = cast("int", _arm8712)
+                _u8716 = _cast("int", _arm8712)
                 out += _P_Q(_u8716)
             elif _disc8711 == 5:
-                _u8717 = cast("float", _arm8712)
+                _u8717 = _cast("float", _arm8712)
                 out += _P_d(_u8717)
             elif _disc8711 == 6:
-                _u8718 = cast("int", _arm8712)
+                _u8718 = _cast("int", _arm8712)
                 out += _P_i(_u8718)
             elif _disc8711 == 7:
-                _u8719 = cast("str", _arm8712)
+                _u8719 = _cast("str", _arm8712)
                 _b8720 = _u8719.encode("utf-8", "surrogateescape")
                 _n8721 = len(_b8720)
                 if _n8721 > 4194304:
@@ -409,25 +409,25 @@ def encode_remote_connect_get_all_domain_stats_ret(out: bytearray, value: remote
                 _disc8803, _arm8804 = _value8800
                 out += _P_i(_disc8803)
                 if _disc8803 == 1:
-                    _u8805 = cast("int", _arm8804)
+                    _u8805 = _cast("int", _arm8804)
                     out += _P_i(_u8805)
                 elif _disc8803 == 2:
-                    _u8806 = cast("int", _arm8804)
+                    _u8806 = _cast("int", _arm8804)
                     out += _P_I(_u8806)
                 elif _disc8803 == 3:
-                    _u8807 = cast("int", _arm8804)
+                    _u8807 = _cast("int", _arm8804)
                     out += _P_q(_u8807)
                 elif _disc8803 == 4:
-                    _u8808 = cast("int", _arm8804)
+                    _u8808 = _cast("int", _arm8804)
                     out += _P_Q(_u8808)
                 elif _disc8803 == 5:
-                    _u8809 = cast("float", _arm8804)
+                    _u8809 = _cast("float", _arm8804)
                     out += _P_d(_u8809)
                 elif _disc8803 == 6:
-                    _u8810 = cast("int", _arm8804)
+                    _u8810 = _cast("int", _arm8804)
                     out += _P_i(_u8810)
                 elif _disc8803 == 7:
-                    _u8811 = cast("str", _arm8804)
+                    _u8811 = _cast("str", _arm8804)
                     _b8812 = _u8811.encode("utf-8", "surrogateescape")
                     _n8813 = len(_b8812)
                     if _n8813 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_typed_param_value import (
     remote_typed_param,
@@ -21,6 +20,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -140,25 +140,25 @@ def encode_remote_connect_set_identity_args(out: bytearray, value: remote_connec
             _disc10293, _arm10294 = _value10290
             out += _P_i(_disc10293)
             if _disc10293 == 1:
-                _u10295 = cast("int", _arm10294)
+                _u10295 = _cast("int", _arm10294)
                 out += _P_i(_u10295)
             elif _disc10293 == 2:
-                _u10296 = cast("int", _arm10294)
+                _u10296 = _cast("int", _arm10294)
                 out += _P_I(_u10296)
             elif _disc10293 == 3:
-                _u10297 = cast("int", _arm10294)
+                _u10297 = _cast("int", _arm10294)
                 out += _P_q(_u10297)
             elif _disc10293 == 4:
-                _u10298 = cast("int", _arm10294)
+                _u10298 = _cast("int", _arm10294)
                 out += _P_Q(_u10298)
             elif _disc10293 == 5:
-                _u10299 = cast("float", _arm10294)
+                _u10299 = _cast("float", _arm10294)
                 out += _P_d(_u10299)
             elif _disc10293 == 6:
-                _u10300 = cast("int", _arm10294)
+                _u10300 = _cast("int", _arm10294)
                 out += _P_i(_u10300)
             elif _disc10293 == 7:
-                _u10301 = cast("str", _arm10294)
+                _u10301 = _cast("str", _arm10294)
                 _b10302 = _u10301.encode("utf-8", "surrogateescape")
                 _n10303 = len(_b10302)
                 if _n10303 > 4194304:

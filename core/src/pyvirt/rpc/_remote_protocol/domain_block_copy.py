@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -201,25 +201,25 @@ def encode_remote_domain_block_copy_args(out: bytearray, value: remote_domain_bl
             _disc3351, _arm3352 = _value3348
             out += _P_i(_disc3351)
             if _disc3351 == 1:
-                _u3353 = cast("int", _arm3352)
+                _u3353 = _cast("int", _arm3352)
                 out += _P_i(_u3353)
             elif _disc3351 == 2:
-                _u3354 = cast("int", _arm3352)
+                _u3354 = _cast("int", _arm3352)
                 out += _P_I(_u3354)
             elif _disc3351 == 3:
-                _u3355 = cast("int", _arm3352)
+                _u3355 = _cast("int", _arm3352)
                 out += _P_q(_u3355)
             elif _disc3351 == 4:
-                _u3356 = cast("int", _arm3352)
+                _u3356 = _cast("int", _arm3352)
                 out += _P_Q(_u3356)
             elif _disc3351 == 5:
-                _u3357 = cast("float", _arm3352)
+                _u3357 = _cast("float", _arm3352)
                 out += _P_d(_u3357)
             elif _disc3351 == 6:
-                _u3358 = cast("int", _arm3352)
+                _u3358 = _cast("int", _arm3352)
                 out += _P_i(_u3358)
             elif _disc3351 == 7:
-                _u3359 = cast("str", _arm3352)
+                _u3359 = _cast("str", _arm3352)
                 _b3360 = _u3359.encode("utf-8", "surrogateescape")
                 _n3361 = len(_b3360)
                 if _n3361 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -221,25 +221,25 @@ def encode_remote_domain_block_stats_flags_ret(out: bytearray, value: remote_dom
             _disc1315, _arm1316 = _value1312
             out += _P_i(_disc1315)
             if _disc1315 == 1:
-                _u1317 = cast("int", _arm1316)
+                _u1317 = _cast("int", _arm1316)
                 out += _P_i(_u1317)
             elif _disc1315 == 2:
-                _u1318 = cast("int", _arm1316)
+                _u1318 = _cast("int", _arm1316)
                 out += _P_I(_u1318)
             elif _disc1315 == 3:
-                _u1319 = cast("int", _arm1316)
+                _u1319 = _cast("int", _arm1316)
                 out += _P_q(_u1319)
             elif _disc1315 == 4:
-                _u1320 = cast("int", _arm1316)
+                _u1320 = _cast("int", _arm1316)
                 out += _P_Q(_u1320)
             elif _disc1315 == 5:
-                _u1321 = cast("float", _arm1316)
+                _u1321 = _cast("float", _arm1316)
                 out += _P_d(_u1321)
             elif _disc1315 == 6:
-                _u1322 = cast("int", _arm1316)
+                _u1322 = _cast("int", _arm1316)
                 out += _P_i(_u1322)
             elif _disc1315 == 7:
-                _u1323 = cast("str", _arm1316)
+                _u1323 = _cast("str", _arm1316)
                 _b1324 = _u1323.encode("utf-8", "surrogateescape")
                 _n1325 = len(_b1324)
                 if _n1325 > 4194304:

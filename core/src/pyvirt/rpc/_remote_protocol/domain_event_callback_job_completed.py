@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -170,25 +170,25 @@ def encode_remote_domain_event_callback_job_completed_msg(out: bytearray, value:
             _disc9093, _arm9094 = _value9090
             out += _P_i(_disc9093)
             if _disc9093 == 1:
-                _u9095 = cast("int", _arm9094)
+                _u9095 = _cast("int", _arm9094)
                 out += _P_i(_u9095)
             elif _disc9093 == 2:
-                _u9096 = cast("int", _arm9094)
+                _u9096 = _cast("int", _arm9094)
                 out += _P_I(_u9096)
             elif _disc9093 == 3:
-                _u9097 = cast("int", _arm9094)
+                _u9097 = _cast("int", _arm9094)
                 out += _P_q(_u9097)
             elif _disc9093 == 4:
-                _u9098 = cast("int", _arm9094)
+                _u9098 = _cast("int", _arm9094)
                 out += _P_Q(_u9098)
             elif _disc9093 == 5:
-                _u9099 = cast("float", _arm9094)
+                _u9099 = _cast("float", _arm9094)
                 out += _P_d(_u9099)
             elif _disc9093 == 6:
-                _u9100 = cast("int", _arm9094)
+                _u9100 = _cast("int", _arm9094)
                 out += _P_i(_u9100)
             elif _disc9093 == 7:
-                _u9101 = cast("str", _arm9094)
+                _u9101 = _cast("str", _arm9094)
                 _b9102 = _u9101.encode("utf-8", "surrogateescape")
                 _n9103 = len(_b9102)
                 if _n9103 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -170,25 +170,25 @@ def encode_remote_domain_event_callback_tunable_msg(out: bytearray, value: remot
             _disc8287, _arm8288 = _value8284
             out += _P_i(_disc8287)
             if _disc8287 == 1:
-                _u8289 = cast("int", _arm8288)
+                _u8289 = _cast("int", _arm8288)
                 out += _P_i(_u8289)
             elif _disc8287 == 2:
-                _u8290 = cast("int", _arm8288)
+                _u8290 = _cast("int", _arm8288)
                 out += _P_I(_u8290)
             elif _disc8287 == 3:
-                _u8291 = cast("int", _arm8288)
+                _u8291 = _cast("int", _arm8288)
                 out += _P_q(_u8291)
             elif _disc8287 == 4:
-                _u8292 = cast("int", _arm8288)
+                _u8292 = _cast("int", _arm8288)
                 out += _P_Q(_u8292)
             elif _disc8287 == 5:
-                _u8293 = cast("float", _arm8288)
+                _u8293 = _cast("float", _arm8288)
                 out += _P_d(_u8293)
             elif _disc8287 == 6:
-                _u8294 = cast("int", _arm8288)
+                _u8294 = _cast("int", _arm8288)
                 out += _P_i(_u8294)
             elif _disc8287 == 7:
-                _u8295 = cast("str", _arm8288)
+                _u8295 = _cast("str", _arm8288)
                 _b8296 = _u8295.encode("utf-8", "surrogateescape")
                 _n8297 = len(_b8296)
                 if _n8297 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -200,25 +200,25 @@ def encode_remote_domain_get_blkio_parameters_ret(out: bytearray, value: remote_
             _disc897, _arm898 = _value894
             out += _P_i(_disc897)
             if _disc897 == 1:
-                _u899 = cast("int", _arm898)
+                _u899 = _cast("int", _arm898)
                 out += _P_i(_u899)
             elif _disc897 == 2:
-                _u900 = cast("int", _arm898)
+                _u900 = _cast("int", _arm898)
                 out += _P_I(_u900)
             elif _disc897 == 3:
-                _u901 = cast("int", _arm898)
+                _u901 = _cast("int", _arm898)
                 out += _P_q(_u901)
             elif _disc897 == 4:
-                _u902 = cast("int", _arm898)
+                _u902 = _cast("int", _arm898)
                 out += _P_Q(_u902)
             elif _disc897 == 5:
-                _u903 = cast("float", _arm898)
+                _u903 = _cast("float", _arm898)
                 out += _P_d(_u903)
             elif _disc897 == 6:
-                _u904 = cast("int", _arm898)
+                _u904 = _cast("int", _arm898)
                 out += _P_i(_u904)
             elif _disc897 == 7:
-                _u905 = cast("str", _arm898)
+                _u905 = _cast("str", _arm898)
                 _b906 = _u905.encode("utf-8", "surrogateescape")
                 _n907 = len(_b906)
                 if _n907 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -27,6 +26,7 @@ from pyvirt.rpc.xdr import (
     XDRError,
     _bad_flag,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -235,25 +235,25 @@ def encode_remote_domain_get_block_io_tune_ret(out: bytearray, value: remote_dom
             _disc3507, _arm3508 = _value3504
             out += _P_i(_disc3507)
             if _disc3507 == 1:
-                _u3509 = cast("int", _arm3508)
+                _u3509 = _cast("int", _arm3508)
                 out += _P_i(_u3509)
             elif _disc3507 == 2:
-                _u3510 = cast("int", _arm3508)
+                _u3510 = _cast("int", _arm3508)
                 out += _P_I(_u3510)
             elif _disc3507 == 3:
-                _u3511 = cast("int", _arm3508)
+                _u3511 = _cast("int", _arm3508)
                 out += _P_q(_u3511)
             elif _disc3507 == 4:
-                _u3512 = cast("int", _arm3508)
+                _u3512 = _cast("int", _arm3508)
                 out += _P_Q(_u3512)
             elif _disc3507 == 5:
-                _u3513 = cast("float", _arm3508)
+                _u3513 = _cast("float", _arm3508)
                 out += _P_d(_u3513)
             elif _disc3507 == 6:
-                _u3514 = cast("int", _arm3508)
+                _u3514 = _cast("int", _arm3508)
                 out += _P_i(_u3514)
             elif _disc3507 == 7:
-                _u3515 = cast("str", _arm3508)
+                _u3515 = _cast("str", _arm3508)
                 _b3516 = _u3515.encode("utf-8", "surrogateescape")
                 _n3517 = len(_b3516)
                 if _n3517 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -202,25 +202,25 @@ def encode_remote_domain_get_cpu_stats_ret(out: bytearray, value: remote_domain_
             _disc3565, _arm3566 = _value3562
             out += _P_i(_disc3565)
             if _disc3565 == 1:
-                _u3567 = cast("int", _arm3566)
+                _u3567 = _cast("int", _arm3566)
                 out += _P_i(_u3567)
             elif _disc3565 == 2:
-                _u3568 = cast("int", _arm3566)
+                _u3568 = _cast("int", _arm3566)
                 out += _P_I(_u3568)
             elif _disc3565 == 3:
-                _u3569 = cast("int", _arm3566)
+                _u3569 = _cast("int", _arm3566)
                 out += _P_q(_u3569)
             elif _disc3565 == 4:
-                _u3570 = cast("int", _arm3566)
+                _u3570 = _cast("int", _arm3566)
                 out += _P_Q(_u3570)
             elif _disc3565 == 5:
-                _u3571 = cast("float", _arm3566)
+                _u3571 = _cast("float", _arm3566)
                 out += _P_d(_u3571)
             elif _disc3565 == 6:
-                _u3572 = cast("int", _arm3566)
+                _u3572 = _cast("int", _arm3566)
                 out += _P_i(_u3572)
             elif _disc3565 == 7:
-                _u3573 = cast("str", _arm3566)
+                _u3573 = _cast("str", _arm3566)
                 _b3574 = _u3573.encode("utf-8", "surrogateescape")
                 _n3575 = len(_b3574)
                 if _n3575 > 4194304:

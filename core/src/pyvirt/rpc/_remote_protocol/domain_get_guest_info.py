@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -197,25 +197,25 @@ def encode_remote_domain_get_guest_info_ret(out: bytearray, value: remote_domain
             _disc10255, _arm10256 = _value10252
             out += _P_i(_disc10255)
             if _disc10255 == 1:
-                _u10257 = cast("int", _arm10256)
+                _u10257 = _cast("int", _arm10256)
                 out += _P_i(_u10257)
             elif _disc10255 == 2:
-                _u10258 = cast("int", _arm10256)
+                _u10258 = _cast("int", _arm10256)
                 out += _P_I(_u10258)
             elif _disc10255 == 3:
-                _u10259 = cast("int", _arm10256)
+                _u10259 = _cast("int", _arm10256)
                 out += _P_q(_u10259)
             elif _disc10255 == 4:
-                _u10260 = cast("int", _arm10256)
+                _u10260 = _cast("int", _arm10256)
                 out += _P_Q(_u10260)
             elif _disc10255 == 5:
-                _u10261 = cast("float", _arm10256)
+                _u10261 = _cast("float", _arm10256)
                 out += _P_d(_u10261)
             elif _disc10255 == 6:
-                _u10262 = cast("int", _arm10256)
+                _u10262 = _cast("int", _arm10256)
                 out += _P_i(_u10262)
             elif _disc10255 == 7:
-                _u10263 = cast("str", _arm10256)
+                _u10263 = _cast("str", _arm10256)
                 _b10264 = _u10263.encode("utf-8", "surrogateescape")
                 _n10265 = len(_b10264)
                 if _n10265 > 4194304:

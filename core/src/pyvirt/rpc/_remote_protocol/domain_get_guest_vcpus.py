@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -196,25 +196,25 @@ def encode_remote_domain_get_guest_vcpus_ret(out: bytearray, value: remote_domai
             _disc9177, _arm9178 = _value9174
             out += _P_i(_disc9177)
             if _disc9177 == 1:
-                _u9179 = cast("int", _arm9178)
+                _u9179 = _cast("int", _arm9178)
                 out += _P_i(_u9179)
             elif _disc9177 == 2:
-                _u9180 = cast("int", _arm9178)
+                _u9180 = _cast("int", _arm9178)
                 out += _P_I(_u9180)
             elif _disc9177 == 3:
-                _u9181 = cast("int", _arm9178)
+                _u9181 = _cast("int", _arm9178)
                 out += _P_q(_u9181)
             elif _disc9177 == 4:
-                _u9182 = cast("int", _arm9178)
+                _u9182 = _cast("int", _arm9178)
                 out += _P_Q(_u9182)
             elif _disc9177 == 5:
-                _u9183 = cast("float", _arm9178)
+                _u9183 = _cast("float", _arm9178)
                 out += _P_d(_u9183)
             elif _disc9177 == 6:
-                _u9184 = cast("int", _arm9178)
+                _u9184 = _cast("int", _arm9178)
                 out += _P_i(_u9184)
             elif _disc9177 == 7:
-                _u9185 = cast("str", _arm9178)
+                _u9185 = _cast("str", _arm9178)
                 _b9186 = _u9185.encode("utf-8", "surrogateescape")
                 _n9187 = len(_b9186)
                 if _n9187 > 4194304:

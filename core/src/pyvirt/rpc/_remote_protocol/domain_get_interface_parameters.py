@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -221,25 +221,25 @@ def encode_remote_domain_get_interface_parameters_ret(out: bytearray, value: rem
             _disc1465, _arm1466 = _value1462
             out += _P_i(_disc1465)
             if _disc1465 == 1:
-                _u1467 = cast("int", _arm1466)
+                _u1467 = _cast("int", _arm1466)
                 out += _P_i(_u1467)
             elif _disc1465 == 2:
-                _u1468 = cast("int", _arm1466)
+                _u1468 = _cast("int", _arm1466)
                 out += _P_I(_u1468)
             elif _disc1465 == 3:
-                _u1469 = cast("int", _arm1466)
+                _u1469 = _cast("int", _arm1466)
                 out += _P_q(_u1469)
             elif _disc1465 == 4:
-                _u1470 = cast("int", _arm1466)
+                _u1470 = _cast("int", _arm1466)
                 out += _P_Q(_u1470)
             elif _disc1465 == 5:
-                _u1471 = cast("float", _arm1466)
+                _u1471 = _cast("float", _arm1466)
                 out += _P_d(_u1471)
             elif _disc1465 == 6:
-                _u1472 = cast("int", _arm1466)
+                _u1472 = _cast("int", _arm1466)
                 out += _P_i(_u1472)
             elif _disc1465 == 7:
-                _u1473 = cast("str", _arm1466)
+                _u1473 = _cast("str", _arm1466)
                 _b1474 = _u1473.encode("utf-8", "surrogateescape")
                 _n1475 = len(_b1474)
                 if _n1475 > 4194304:

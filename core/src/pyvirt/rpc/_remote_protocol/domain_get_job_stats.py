@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -200,25 +200,25 @@ def encode_remote_domain_get_job_stats_ret(out: bytearray, value: remote_domain_
             _disc5547, _arm5548 = _value5544
             out += _P_i(_disc5547)
             if _disc5547 == 1:
-                _u5549 = cast("int", _arm5548)
+                _u5549 = _cast("int", _arm5548)
                 out += _P_i(_u5549)
             elif _disc5547 == 2:
-                _u5550 = cast("int", _arm5548)
+                _u5550 = _cast("int", _arm5548)
                 out += _P_I(_u5550)
             elif _disc5547 == 3:
-                _u5551 = cast("int", _arm5548)
+                _u5551 = _cast("int", _arm5548)
                 out += _P_q(_u5551)
             elif _disc5547 == 4:
-                _u5552 = cast("int", _arm5548)
+                _u5552 = _cast("int", _arm5548)
                 out += _P_Q(_u5552)
             elif _disc5547 == 5:
-                _u5553 = cast("float", _arm5548)
+                _u5553 = _cast("float", _arm5548)
                 out += _P_d(_u5553)
             elif _disc5547 == 6:
-                _u5554 = cast("int", _arm5548)
+                _u5554 = _cast("int", _arm5548)
                 out += _P_i(_u5554)
             elif _disc5547 == 7:
-                _u5555 = cast("str", _arm5548)
+                _u5555 = _cast("str", _arm5548)
                 _b5556 = _u5555.encode("utf-8", "surrogateescape")
                 _n5557 = len(_b5556)
                 if _n5557 > 4194304:

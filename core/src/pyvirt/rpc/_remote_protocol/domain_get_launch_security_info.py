@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -196,25 +196,25 @@ def encode_remote_domain_get_launch_security_info_ret(out: bytearray, value: rem
             _disc9541, _arm9542 = _value9538
             out += _P_i(_disc9541)
             if _disc9541 == 1:
-                _u9543 = cast("int", _arm9542)
+                _u9543 = _cast("int", _arm9542)
                 out += _P_i(_u9543)
             elif _disc9541 == 2:
-                _u9544 = cast("int", _arm9542)
+                _u9544 = _cast("int", _arm9542)
                 out += _P_I(_u9544)
             elif _disc9541 == 3:
-                _u9545 = cast("int", _arm9542)
+                _u9545 = _cast("int", _arm9542)
                 out += _P_q(_u9545)
             elif _disc9541 == 4:
-                _u9546 = cast("int", _arm9542)
+                _u9546 = _cast("int", _arm9542)
                 out += _P_Q(_u9546)
             elif _disc9541 == 5:
-                _u9547 = cast("float", _arm9542)
+                _u9547 = _cast("float", _arm9542)
                 out += _P_d(_u9547)
             elif _disc9541 == 6:
-                _u9548 = cast("int", _arm9542)
+                _u9548 = _cast("int", _arm9542)
                 out += _P_i(_u9548)
             elif _disc9541 == 7:
-                _u9549 = cast("str", _arm9542)
+                _u9549 = _cast("str", _arm9542)
                 _b9550 = _u9549.encode("utf-8", "surrogateescape")
                 _n9551 = len(_b9550)
                 if _n9551 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -200,25 +200,25 @@ def encode_remote_domain_get_memory_parameters_ret(out: bytearray, value: remote
             _disc1001, _arm1002 = _value998
             out += _P_i(_disc1001)
             if _disc1001 == 1:
-                _u1003 = cast("int", _arm1002)
+                _u1003 = _cast("int", _arm1002)
                 out += _P_i(_u1003)
             elif _disc1001 == 2:
-                _u1004 = cast("int", _arm1002)
+                _u1004 = _cast("int", _arm1002)
                 out += _P_I(_u1004)
             elif _disc1001 == 3:
-                _u1005 = cast("int", _arm1002)
+                _u1005 = _cast("int", _arm1002)
                 out += _P_q(_u1005)
             elif _disc1001 == 4:
-                _u1006 = cast("int", _arm1002)
+                _u1006 = _cast("int", _arm1002)
                 out += _P_Q(_u1006)
             elif _disc1001 == 5:
-                _u1007 = cast("float", _arm1002)
+                _u1007 = _cast("float", _arm1002)
                 out += _P_d(_u1007)
             elif _disc1001 == 6:
-                _u1008 = cast("int", _arm1002)
+                _u1008 = _cast("int", _arm1002)
                 out += _P_i(_u1008)
             elif _disc1001 == 7:
-                _u1009 = cast("str", _arm1002)
+                _u1009 = _cast("str", _arm1002)
                 _b1010 = _u1009.encode("utf-8", "surrogateescape")
                 _n1011 = len(_b1010)
                 if _n1011 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -200,25 +200,25 @@ def encode_remote_domain_get_numa_parameters_ret(out: bytearray, value: remote_d
             _disc1127, _arm1128 = _value1124
             out += _P_i(_disc1127)
             if _disc1127 == 1:
-                _u1129 = cast("int", _arm1128)
+                _u1129 = _cast("int", _arm1128)
                 out += _P_i(_u1129)
             elif _disc1127 == 2:
-                _u1130 = cast("int", _arm1128)
+                _u1130 = _cast("int", _arm1128)
                 out += _P_I(_u1130)
             elif _disc1127 == 3:
-                _u1131 = cast("int", _arm1128)
+                _u1131 = _cast("int", _arm1128)
                 out += _P_q(_u1131)
             elif _disc1127 == 4:
-                _u1132 = cast("int", _arm1128)
+                _u1132 = _cast("int", _arm1128)
                 out += _P_Q(_u1132)
             elif _disc1127 == 5:
-                _u1133 = cast("float", _arm1128)
+                _u1133 = _cast("float", _arm1128)
                 out += _P_d(_u1133)
             elif _disc1127 == 6:
-                _u1134 = cast("int", _arm1128)
+                _u1134 = _cast("int", _arm1128)
                 out += _P_i(_u1134)
             elif _disc1127 == 7:
-                _u1135 = cast("str", _arm1128)
+                _u1135 = _cast("str", _arm1128)
                 _b1136 = _u1135.encode("utf-8", "surrogateescape")
                 _n1137 = len(_b1136)
                 if _n1137 > 4194304:

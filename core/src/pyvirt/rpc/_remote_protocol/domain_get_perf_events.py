@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -196,25 +196,25 @@ def encode_remote_domain_get_perf_events_ret(out: bytearray, value: remote_domai
             _disc1227, _arm1228 = _value1224
             out += _P_i(_disc1227)
             if _disc1227 == 1:
-                _u1229 = cast("int", _arm1228)
+                _u1229 = _cast("int", _arm1228)
                 out += _P_i(_u1229)
             elif _disc1227 == 2:
-                _u1230 = cast("int", _arm1228)
+                _u1230 = _cast("int", _arm1228)
                 out += _P_I(_u1230)
             elif _disc1227 == 3:
-                _u1231 = cast("int", _arm1228)
+                _u1231 = _cast("int", _arm1228)
                 out += _P_q(_u1231)
             elif _disc1227 == 4:
-                _u1232 = cast("int", _arm1228)
+                _u1232 = _cast("int", _arm1228)
                 out += _P_Q(_u1232)
             elif _disc1227 == 5:
-                _u1233 = cast("float", _arm1228)
+                _u1233 = _cast("float", _arm1228)
                 out += _P_d(_u1233)
             elif _disc1227 == 6:
-                _u1234 = cast("int", _arm1228)
+                _u1234 = _cast("int", _arm1228)
                 out += _P_i(_u1234)
             elif _disc1227 == 7:
-                _u1235 = cast("str", _arm1228)
+                _u1235 = _cast("str", _arm1228)
                 _b1236 = _u1235.encode("utf-8", "surrogateescape")
                 _n1237 = len(_b1236)
                 if _n1237 > 4194304:

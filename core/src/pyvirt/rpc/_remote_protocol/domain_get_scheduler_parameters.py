@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -196,25 +196,25 @@ def encode_remote_domain_get_scheduler_parameters_ret(out: bytearray, value: rem
             _disc643, _arm644 = _value640
             out += _P_i(_disc643)
             if _disc643 == 1:
-                _u645 = cast("int", _arm644)
+                _u645 = _cast("int", _arm644)
                 out += _P_i(_u645)
             elif _disc643 == 2:
-                _u646 = cast("int", _arm644)
+                _u646 = _cast("int", _arm644)
                 out += _P_I(_u646)
             elif _disc643 == 3:
-                _u647 = cast("int", _arm644)
+                _u647 = _cast("int", _arm644)
                 out += _P_q(_u647)
             elif _disc643 == 4:
-                _u648 = cast("int", _arm644)
+                _u648 = _cast("int", _arm644)
                 out += _P_Q(_u648)
             elif _disc643 == 5:
-                _u649 = cast("float", _arm644)
+                _u649 = _cast("float", _arm644)
                 out += _P_d(_u649)
             elif _disc643 == 6:
-                _u650 = cast("int", _arm644)
+                _u650 = _cast("int", _arm644)
                 out += _P_i(_u650)
             elif _disc643 == 7:
-                _u651 = cast("str", _arm644)
+                _u651 = _cast("str", _arm644)
                 _b652 = _u651.encode("utf-8", "surrogateescape")
                 _n653 = len(_b652)
                 if _n653 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -197,25 +197,25 @@ def encode_remote_domain_get_scheduler_parameters_flags_ret(out: bytearray, valu
             _disc695, _arm696 = _value692
             out += _P_i(_disc695)
             if _disc695 == 1:
-                _u697 = cast("int", _arm696)
+                _u697 = _cast("int", _arm696)
                 out += _P_i(_u697)
             elif _disc695 == 2:
-                _u698 = cast("int", _arm696)
+                _u698 = _cast("int", _arm696)
                 out += _P_I(_u698)
             elif _disc695 == 3:
-                _u699 = cast("int", _arm696)
+                _u699 = _cast("int", _arm696)
                 out += _P_q(_u699)
             elif _disc695 == 4:
-                _u700 = cast("int", _arm696)
+                _u700 = _cast("int", _arm696)
                 out += _P_Q(_u700)
             elif _disc695 == 5:
-                _u701 = cast("float", _arm696)
+                _u701 = _cast("float", _arm696)
                 out += _P_d(_u701)
             elif _disc695 == 6:
-                _u702 = cast("int", _arm696)
+                _u702 = _cast("int", _arm696)
                 out += _P_i(_u702)
             elif _disc695 == 7:
-                _u703 = cast("str", _arm696)
+                _u703 = _cast("str", _arm696)
                 _b704 = _u703.encode("utf-8", "surrogateescape")
                 _n705 = len(_b704)
                 if _n705 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_migrate_begin3_params_args(out: bytearray, value: remot
             _disc7829, _arm7830 = _value7826
             out += _P_i(_disc7829)
             if _disc7829 == 1:
-                _u7831 = cast("int", _arm7830)
+                _u7831 = _cast("int", _arm7830)
                 out += _P_i(_u7831)
             elif _disc7829 == 2:
-                _u7832 = cast("int", _arm7830)
+                _u7832 = _cast("int", _arm7830)
                 out += _P_I(_u7832)
             elif _disc7829 == 3:
-                _u7833 = cast("int", _arm7830)
+                _u7833 = _cast("int", _arm7830)
                 out += _P_q(_u7833)
             elif _disc7829 == 4:
-                _u7834 = cast("int", _arm7830)
+                _u7834 = _cast("int", _arm7830)
                 out += _P_Q(_u7834)
             elif _disc7829 == 5:
-                _u7835 = cast("float", _arm7830)
+                _u7835 = _cast("float", _arm7830)
                 out += _P_d(_u7835)
             elif _disc7829 == 6:
-                _u7836 = cast("int", _arm7830)
+                _u7836 = _cast("int", _arm7830)
                 out += _P_i(_u7836)
             elif _disc7829 == 7:
-                _u7837 = cast("str", _arm7830)
+                _u7837 = _cast("str", _arm7830)
                 _b7838 = _u7837.encode("utf-8", "surrogateescape")
                 _n7839 = len(_b7838)
                 if _n7839 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -181,25 +181,25 @@ def encode_remote_domain_migrate_confirm3_params_args(out: bytearray, value: rem
             _disc8139, _arm8140 = _value8136
             out += _P_i(_disc8139)
             if _disc8139 == 1:
-                _u8141 = cast("int", _arm8140)
+                _u8141 = _cast("int", _arm8140)
                 out += _P_i(_u8141)
             elif _disc8139 == 2:
-                _u8142 = cast("int", _arm8140)
+                _u8142 = _cast("int", _arm8140)
                 out += _P_I(_u8142)
             elif _disc8139 == 3:
-                _u8143 = cast("int", _arm8140)
+                _u8143 = _cast("int", _arm8140)
                 out += _P_q(_u8143)
             elif _disc8139 == 4:
-                _u8144 = cast("int", _arm8140)
+                _u8144 = _cast("int", _arm8140)
                 out += _P_Q(_u8144)
             elif _disc8139 == 5:
-                _u8145 = cast("float", _arm8140)
+                _u8145 = _cast("float", _arm8140)
                 out += _P_d(_u8145)
             elif _disc8139 == 6:
-                _u8146 = cast("int", _arm8140)
+                _u8146 = _cast("int", _arm8140)
                 out += _P_i(_u8146)
             elif _disc8139 == 7:
-                _u8147 = cast("str", _arm8140)
+                _u8147 = _cast("str", _arm8140)
                 _b8148 = _u8147.encode("utf-8", "surrogateescape")
                 _n8149 = len(_b8148)
                 if _n8149 > 4194304:

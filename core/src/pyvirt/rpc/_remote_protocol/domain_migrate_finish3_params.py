@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -158,25 +158,25 @@ def encode_remote_domain_migrate_finish3_params_args(out: bytearray, value: remo
             _disc8063, _arm8064 = _value8060
             out += _P_i(_disc8063)
             if _disc8063 == 1:
-                _u8065 = cast("int", _arm8064)
+                _u8065 = _cast("int", _arm8064)
                 out += _P_i(_u8065)
             elif _disc8063 == 2:
-                _u8066 = cast("int", _arm8064)
+                _u8066 = _cast("int", _arm8064)
                 out += _P_I(_u8066)
             elif _disc8063 == 3:
-                _u8067 = cast("int", _arm8064)
+                _u8067 = _cast("int", _arm8064)
                 out += _P_q(_u8067)
             elif _disc8063 == 4:
-                _u8068 = cast("int", _arm8064)
+                _u8068 = _cast("int", _arm8064)
                 out += _P_Q(_u8068)
             elif _disc8063 == 5:
-                _u8069 = cast("float", _arm8064)
+                _u8069 = _cast("float", _arm8064)
                 out += _P_d(_u8069)
             elif _disc8063 == 6:
-                _u8070 = cast("int", _arm8064)
+                _u8070 = _cast("int", _arm8064)
                 out += _P_i(_u8070)
             elif _disc8063 == 7:
-                _u8071 = cast("str", _arm8064)
+                _u8071 = _cast("str", _arm8064)
                 _b8072 = _u8071.encode("utf-8", "surrogateescape")
                 _n8073 = len(_b8072)
                 if _n8073 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -27,6 +26,7 @@ from pyvirt.rpc.xdr import (
     XDRError,
     _bad_flag,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -208,25 +208,25 @@ def encode_remote_domain_migrate_perform3_params_args(out: bytearray, value: rem
             _disc8011, _arm8012 = _value8008
             out += _P_i(_disc8011)
             if _disc8011 == 1:
-                _u8013 = cast("int", _arm8012)
+                _u8013 = _cast("int", _arm8012)
                 out += _P_i(_u8013)
             elif _disc8011 == 2:
-                _u8014 = cast("int", _arm8012)
+                _u8014 = _cast("int", _arm8012)
                 out += _P_I(_u8014)
             elif _disc8011 == 3:
-                _u8015 = cast("int", _arm8012)
+                _u8015 = _cast("int", _arm8012)
                 out += _P_q(_u8015)
             elif _disc8011 == 4:
-                _u8016 = cast("int", _arm8012)
+                _u8016 = _cast("int", _arm8012)
                 out += _P_Q(_u8016)
             elif _disc8011 == 5:
-                _u8017 = cast("float", _arm8012)
+                _u8017 = _cast("float", _arm8012)
                 out += _P_d(_u8017)
             elif _disc8011 == 6:
-                _u8018 = cast("int", _arm8012)
+                _u8018 = _cast("int", _arm8012)
                 out += _P_i(_u8018)
             elif _disc8011 == 7:
-                _u8019 = cast("str", _arm8012)
+                _u8019 = _cast("str", _arm8012)
                 _b8020 = _u8019.encode("utf-8", "surrogateescape")
                 _n8021 = len(_b8020)
                 if _n8021 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_typed_param_value import (
     remote_typed_param,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     XDRError,
     _bad_flag,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -152,25 +152,25 @@ def encode_remote_domain_migrate_prepare3_params_args(out: bytearray, value: rem
             _disc7883, _arm7884 = _value7880
             out += _P_i(_disc7883)
             if _disc7883 == 1:
-                _u7885 = cast("int", _arm7884)
+                _u7885 = _cast("int", _arm7884)
                 out += _P_i(_u7885)
             elif _disc7883 == 2:
-                _u7886 = cast("int", _arm7884)
+                _u7886 = _cast("int", _arm7884)
                 out += _P_I(_u7886)
             elif _disc7883 == 3:
-                _u7887 = cast("int", _arm7884)
+                _u7887 = _cast("int", _arm7884)
                 out += _P_q(_u7887)
             elif _disc7883 == 4:
-                _u7888 = cast("int", _arm7884)
+                _u7888 = _cast("int", _arm7884)
                 out += _P_Q(_u7888)
             elif _disc7883 == 5:
-                _u7889 = cast("float", _arm7884)
+                _u7889 = _cast("float", _arm7884)
                 out += _P_d(_u7889)
             elif _disc7883 == 6:
-                _u7890 = cast("int", _arm7884)
+                _u7890 = _cast("int", _arm7884)
                 out += _P_i(_u7890)
             elif _disc7883 == 7:
-                _u7891 = cast("str", _arm7884)
+                _u7891 = _cast("str", _arm7884)
                 _b7892 = _u7891.encode("utf-8", "surrogateescape")
                 _n7893 = len(_b7892)
                 if _n7893 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_typed_param_value import (
     remote_typed_param,
@@ -21,6 +20,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -149,25 +149,25 @@ def encode_remote_domain_migrate_prepare_tunnel3_params_args(out: bytearray, val
             _disc7941, _arm7942 = _value7938
             out += _P_i(_disc7941)
             if _disc7941 == 1:
-                _u7943 = cast("int", _arm7942)
+                _u7943 = _cast("int", _arm7942)
                 out += _P_i(_u7943)
             elif _disc7941 == 2:
-                _u7944 = cast("int", _arm7942)
+                _u7944 = _cast("int", _arm7942)
                 out += _P_I(_u7944)
             elif _disc7941 == 3:
-                _u7945 = cast("int", _arm7942)
+                _u7945 = _cast("int", _arm7942)
                 out += _P_q(_u7945)
             elif _disc7941 == 4:
-                _u7946 = cast("int", _arm7942)
+                _u7946 = _cast("int", _arm7942)
                 out += _P_Q(_u7946)
             elif _disc7941 == 5:
-                _u7947 = cast("float", _arm7942)
+                _u7947 = _cast("float", _arm7942)
                 out += _P_d(_u7947)
             elif _disc7941 == 6:
-                _u7948 = cast("int", _arm7942)
+                _u7948 = _cast("int", _arm7942)
                 out += _P_i(_u7948)
             elif _disc7941 == 7:
-                _u7949 = cast("str", _arm7942)
+                _u7949 = _cast("str", _arm7942)
                 _b7950 = _u7949.encode("utf-8", "surrogateescape")
                 _n7951 = len(_b7950)
                 if _n7951 > 4194304:

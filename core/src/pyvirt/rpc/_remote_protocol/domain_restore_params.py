@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_typed_param_value import (
     remote_typed_param,
@@ -21,6 +20,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -140,25 +140,25 @@ def encode_remote_domain_restore_params_args(out: bytearray, value: remote_domai
             _disc2061, _arm2062 = _value2058
             out += _P_i(_disc2061)
             if _disc2061 == 1:
-                _u2063 = cast("int", _arm2062)
+                _u2063 = _cast("int", _arm2062)
                 out += _P_i(_u2063)
             elif _disc2061 == 2:
-                _u2064 = cast("int", _arm2062)
+                _u2064 = _cast("int", _arm2062)
                 out += _P_I(_u2064)
             elif _disc2061 == 3:
-                _u2065 = cast("int", _arm2062)
+                _u2065 = _cast("int", _arm2062)
                 out += _P_q(_u2065)
             elif _disc2061 == 4:
-                _u2066 = cast("int", _arm2062)
+                _u2066 = _cast("int", _arm2062)
                 out += _P_Q(_u2066)
             elif _disc2061 == 5:
-                _u2067 = cast("float", _arm2062)
+                _u2067 = _cast("float", _arm2062)
                 out += _P_d(_u2067)
             elif _disc2061 == 6:
-                _u2068 = cast("int", _arm2062)
+                _u2068 = _cast("int", _arm2062)
                 out += _P_i(_u2068)
             elif _disc2061 == 7:
-                _u2069 = cast("str", _arm2062)
+                _u2069 = _cast("str", _arm2062)
                 _b2070 = _u2069.encode("utf-8", "surrogateescape")
                 _n2071 = len(_b2070)
                 if _n2071 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_save_params_args(out: bytearray, value: remote_domain_s
             _disc2001, _arm2002 = _value1998
             out += _P_i(_disc2001)
             if _disc2001 == 1:
-                _u2003 = cast("int", _arm2002)
+                _u2003 = _cast("int", _arm2002)
                 out += _P_i(_u2003)
             elif _disc2001 == 2:
-                _u2004 = cast("int", _arm2002)
+                _u2004 = _cast("int", _arm2002)
                 out += _P_I(_u2004)
             elif _disc2001 == 3:
-                _u2005 = cast("int", _arm2002)
+                _u2005 = _cast("int", _arm2002)
                 out += _P_q(_u2005)
             elif _disc2001 == 4:
-                _u2006 = cast("int", _arm2002)
+                _u2006 = _cast("int", _arm2002)
                 out += _P_Q(_u2006)
             elif _disc2001 == 5:
-                _u2007 = cast("float", _arm2002)
+                _u2007 = _cast("float", _arm2002)
                 out += _P_d(_u2007)
             elif _disc2001 == 6:
-                _u2008 = cast("int", _arm2002)
+                _u2008 = _cast("int", _arm2002)
                 out += _P_i(_u2008)
             elif _disc2001 == 7:
-                _u2009 = cast("str", _arm2002)
+                _u2009 = _cast("str", _arm2002)
                 _b2010 = _u2009.encode("utf-8", "surrogateescape")
                 _n2011 = len(_b2010)
                 if _n2011 > 4194304:

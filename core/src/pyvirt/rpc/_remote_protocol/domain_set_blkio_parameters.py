@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_set_blkio_parameters_args(out: bytearray, value: remote
             _disc843, _arm844 = _value840
             out += _P_i(_disc843)
             if _disc843 == 1:
-                _u845 = cast("int", _arm844)
+                _u845 = _cast("int", _arm844)
                 out += _P_i(_u845)
             elif _disc843 == 2:
-                _u846 = cast("int", _arm844)
+                _u846 = _cast("int", _arm844)
                 out += _P_I(_u846)
             elif _disc843 == 3:
-                _u847 = cast("int", _arm844)
+                _u847 = _cast("int", _arm844)
                 out += _P_q(_u847)
             elif _disc843 == 4:
-                _u848 = cast("int", _arm844)
+                _u848 = _cast("int", _arm844)
                 out += _P_Q(_u848)
             elif _disc843 == 5:
-                _u849 = cast("float", _arm844)
+                _u849 = _cast("float", _arm844)
                 out += _P_d(_u849)
             elif _disc843 == 6:
-                _u850 = cast("int", _arm844)
+                _u850 = _cast("int", _arm844)
                 out += _P_i(_u850)
             elif _disc843 == 7:
-                _u851 = cast("str", _arm844)
+                _u851 = _cast("str", _arm844)
                 _b852 = _u851.encode("utf-8", "surrogateescape")
                 _n853 = len(_b852)
                 if _n853 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -185,25 +185,25 @@ def encode_remote_domain_set_block_io_tune_args(out: bytearray, value: remote_do
             _disc3445, _arm3446 = _value3442
             out += _P_i(_disc3445)
             if _disc3445 == 1:
-                _u3447 = cast("int", _arm3446)
+                _u3447 = _cast("int", _arm3446)
                 out += _P_i(_u3447)
             elif _disc3445 == 2:
-                _u3448 = cast("int", _arm3446)
+                _u3448 = _cast("int", _arm3446)
                 out += _P_I(_u3448)
             elif _disc3445 == 3:
-                _u3449 = cast("int", _arm3446)
+                _u3449 = _cast("int", _arm3446)
                 out += _P_q(_u3449)
             elif _disc3445 == 4:
-                _u3450 = cast("int", _arm3446)
+                _u3450 = _cast("int", _arm3446)
                 out += _P_Q(_u3450)
             elif _disc3445 == 5:
-                _u3451 = cast("float", _arm3446)
+                _u3451 = _cast("float", _arm3446)
                 out += _P_d(_u3451)
             elif _disc3445 == 6:
-                _u3452 = cast("int", _arm3446)
+                _u3452 = _cast("int", _arm3446)
                 out += _P_i(_u3452)
             elif _disc3445 == 7:
-                _u3453 = cast("str", _arm3446)
+                _u3453 = _cast("str", _arm3446)
                 _b3454 = _u3453.encode("utf-8", "surrogateescape")
                 _n3455 = len(_b3454)
                 if _n3455 > 4194304:

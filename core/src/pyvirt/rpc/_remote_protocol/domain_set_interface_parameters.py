@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -185,25 +185,25 @@ def encode_remote_domain_set_interface_parameters_args(out: bytearray, value: re
             _disc1405, _arm1406 = _value1402
             out += _P_i(_disc1405)
             if _disc1405 == 1:
-                _u1407 = cast("int", _arm1406)
+                _u1407 = _cast("int", _arm1406)
                 out += _P_i(_u1407)
             elif _disc1405 == 2:
-                _u1408 = cast("int", _arm1406)
+                _u1408 = _cast("int", _arm1406)
                 out += _P_I(_u1408)
             elif _disc1405 == 3:
-                _u1409 = cast("int", _arm1406)
+                _u1409 = _cast("int", _arm1406)
                 out += _P_q(_u1409)
             elif _disc1405 == 4:
-                _u1410 = cast("int", _arm1406)
+                _u1410 = _cast("int", _arm1406)
                 out += _P_Q(_u1410)
             elif _disc1405 == 5:
-                _u1411 = cast("float", _arm1406)
+                _u1411 = _cast("float", _arm1406)
                 out += _P_d(_u1411)
             elif _disc1405 == 6:
-                _u1412 = cast("int", _arm1406)
+                _u1412 = _cast("int", _arm1406)
                 out += _P_i(_u1412)
             elif _disc1405 == 7:
-                _u1413 = cast("str", _arm1406)
+                _u1413 = _cast("str", _arm1406)
                 _b1414 = _u1413.encode("utf-8", "surrogateescape")
                 _n1415 = len(_b1414)
                 if _n1415 > 4194304:

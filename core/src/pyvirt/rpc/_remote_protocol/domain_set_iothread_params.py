@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -170,25 +170,25 @@ def encode_remote_domain_set_iothread_params_args(out: bytearray, value: remote_
             _disc2899, _arm2900 = _value2896
             out += _P_i(_disc2899)
             if _disc2899 == 1:
-                _u2901 = cast("int", _arm2900)
+                _u2901 = _cast("int", _arm2900)
                 out += _P_i(_u2901)
             elif _disc2899 == 2:
-                _u2902 = cast("int", _arm2900)
+                _u2902 = _cast("int", _arm2900)
                 out += _P_I(_u2902)
             elif _disc2899 == 3:
-                _u2903 = cast("int", _arm2900)
+                _u2903 = _cast("int", _arm2900)
                 out += _P_q(_u2903)
             elif _disc2899 == 4:
-                _u2904 = cast("int", _arm2900)
+                _u2904 = _cast("int", _arm2900)
                 out += _P_Q(_u2904)
             elif _disc2899 == 5:
-                _u2905 = cast("float", _arm2900)
+                _u2905 = _cast("float", _arm2900)
                 out += _P_d(_u2905)
             elif _disc2899 == 6:
-                _u2906 = cast("int", _arm2900)
+                _u2906 = _cast("int", _arm2900)
                 out += _P_i(_u2906)
             elif _disc2899 == 7:
-                _u2907 = cast("str", _arm2900)
+                _u2907 = _cast("str", _arm2900)
                 _b2908 = _u2907.encode("utf-8", "surrogateescape")
                 _n2909 = len(_b2908)
                 if _n2909 > 4194304:

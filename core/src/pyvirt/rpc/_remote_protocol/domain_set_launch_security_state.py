@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_set_launch_security_state_args(out: bytearray, value: r
             _disc9591, _arm9592 = _value9588
             out += _P_i(_disc9591)
             if _disc9591 == 1:
-                _u9593 = cast("int", _arm9592)
+                _u9593 = _cast("int", _arm9592)
                 out += _P_i(_u9593)
             elif _disc9591 == 2:
-                _u9594 = cast("int", _arm9592)
+                _u9594 = _cast("int", _arm9592)
                 out += _P_I(_u9594)
             elif _disc9591 == 3:
-                _u9595 = cast("int", _arm9592)
+                _u9595 = _cast("int", _arm9592)
                 out += _P_q(_u9595)
             elif _disc9591 == 4:
-                _u9596 = cast("int", _arm9592)
+                _u9596 = _cast("int", _arm9592)
                 out += _P_Q(_u9596)
             elif _disc9591 == 5:
-                _u9597 = cast("float", _arm9592)
+                _u9597 = _cast("float", _arm9592)
                 out += _P_d(_u9597)
             elif _disc9591 == 6:
-                _u9598 = cast("int", _arm9592)
+                _u9598 = _cast("int", _arm9592)
                 out += _P_i(_u9598)
             elif _disc9591 == 7:
-                _u9599 = cast("str", _arm9592)
+                _u9599 = _cast("str", _arm9592)
                 _b9600 = _u9599.encode("utf-8", "surrogateescape")
                 _n9601 = len(_b9600)
                 if _n9601 > 4194304:

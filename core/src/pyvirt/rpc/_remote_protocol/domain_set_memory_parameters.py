@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_set_memory_parameters_args(out: bytearray, value: remot
             _disc947, _arm948 = _value944
             out += _P_i(_disc947)
             if _disc947 == 1:
-                _u949 = cast("int", _arm948)
+                _u949 = _cast("int", _arm948)
                 out += _P_i(_u949)
             elif _disc947 == 2:
-                _u950 = cast("int", _arm948)
+                _u950 = _cast("int", _arm948)
                 out += _P_I(_u950)
             elif _disc947 == 3:
-                _u951 = cast("int", _arm948)
+                _u951 = _cast("int", _arm948)
                 out += _P_q(_u951)
             elif _disc947 == 4:
-                _u952 = cast("int", _arm948)
+                _u952 = _cast("int", _arm948)
                 out += _P_Q(_u952)
             elif _disc947 == 5:
-                _u953 = cast("float", _arm948)
+                _u953 = _cast("float", _arm948)
                 out += _P_d(_u953)
             elif _disc947 == 6:
-                _u954 = cast("int", _arm948)
+                _u954 = _cast("int", _arm948)
                 out += _P_i(_u954)
             elif _disc947 == 7:
-                _u955 = cast("str", _arm948)
+                _u955 = _cast("str", _arm948)
                 _b956 = _u955.encode("utf-8", "surrogateescape")
                 _n957 = len(_b956)
                 if _n957 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_set_numa_parameters_args(out: bytearray, value: remote_
             _disc1073, _arm1074 = _value1070
             out += _P_i(_disc1073)
             if _disc1073 == 1:
-                _u1075 = cast("int", _arm1074)
+                _u1075 = _cast("int", _arm1074)
                 out += _P_i(_u1075)
             elif _disc1073 == 2:
-                _u1076 = cast("int", _arm1074)
+                _u1076 = _cast("int", _arm1074)
                 out += _P_I(_u1076)
             elif _disc1073 == 3:
-                _u1077 = cast("int", _arm1074)
+                _u1077 = _cast("int", _arm1074)
                 out += _P_q(_u1077)
             elif _disc1073 == 4:
-                _u1078 = cast("int", _arm1074)
+                _u1078 = _cast("int", _arm1074)
                 out += _P_Q(_u1078)
             elif _disc1073 == 5:
-                _u1079 = cast("float", _arm1074)
+                _u1079 = _cast("float", _arm1074)
                 out += _P_d(_u1079)
             elif _disc1073 == 6:
-                _u1080 = cast("int", _arm1074)
+                _u1080 = _cast("int", _arm1074)
                 out += _P_i(_u1080)
             elif _disc1073 == 7:
-                _u1081 = cast("str", _arm1074)
+                _u1081 = _cast("str", _arm1074)
                 _b1082 = _u1081.encode("utf-8", "surrogateescape")
                 _n1083 = len(_b1082)
                 if _n1083 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_set_perf_events_args(out: bytearray, value: remote_doma
             _disc1177, _arm1178 = _value1174
             out += _P_i(_disc1177)
             if _disc1177 == 1:
-                _u1179 = cast("int", _arm1178)
+                _u1179 = _cast("int", _arm1178)
                 out += _P_i(_u1179)
             elif _disc1177 == 2:
-                _u1180 = cast("int", _arm1178)
+                _u1180 = _cast("int", _arm1178)
                 out += _P_I(_u1180)
             elif _disc1177 == 3:
-                _u1181 = cast("int", _arm1178)
+                _u1181 = _cast("int", _arm1178)
                 out += _P_q(_u1181)
             elif _disc1177 == 4:
-                _u1182 = cast("int", _arm1178)
+                _u1182 = _cast("int", _arm1178)
                 out += _P_Q(_u1182)
             elif _disc1177 == 5:
-                _u1183 = cast("float", _arm1178)
+                _u1183 = _cast("float", _arm1178)
                 out += _P_d(_u1183)
             elif _disc1177 == 6:
-                _u1184 = cast("int", _arm1178)
+                _u1184 = _cast("int", _arm1178)
                 out += _P_i(_u1184)
             elif _disc1177 == 7:
-                _u1185 = cast("str", _arm1178)
+                _u1185 = _cast("str", _arm1178)
                 _b1186 = _u1185.encode("utf-8", "surrogateescape")
                 _n1187 = len(_b1186)
                 if _n1187 > 4194304:

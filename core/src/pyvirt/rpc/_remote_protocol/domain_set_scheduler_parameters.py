@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -166,25 +166,25 @@ def encode_remote_domain_set_scheduler_parameters_args(out: bytearray, value: re
             _disc743, _arm744 = _value740
             out += _P_i(_disc743)
             if _disc743 == 1:
-                _u745 = cast("int", _arm744)
+                _u745 = _cast("int", _arm744)
                 out += _P_i(_u745)
             elif _disc743 == 2:
-                _u746 = cast("int", _arm744)
+                _u746 = _cast("int", _arm744)
                 out += _P_I(_u746)
             elif _disc743 == 3:
-                _u747 = cast("int", _arm744)
+                _u747 = _cast("int", _arm744)
                 out += _P_q(_u747)
             elif _disc743 == 4:
-                _u748 = cast("int", _arm744)
+                _u748 = _cast("int", _arm744)
                 out += _P_Q(_u748)
             elif _disc743 == 5:
-                _u749 = cast("float", _arm744)
+                _u749 = _cast("float", _arm744)
                 out += _P_d(_u749)
             elif _disc743 == 6:
-                _u750 = cast("int", _arm744)
+                _u750 = _cast("int", _arm744)
                 out += _P_i(_u750)
             elif _disc743 == 7:
-                _u751 = cast("str", _arm744)
+                _u751 = _cast("str", _arm744)
                 _b752 = _u751.encode("utf-8", "surrogateescape")
                 _n753 = len(_b752)
                 if _n753 > 4194304:

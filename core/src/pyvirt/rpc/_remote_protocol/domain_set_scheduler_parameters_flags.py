@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -24,6 +23,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -169,25 +169,25 @@ def encode_remote_domain_set_scheduler_parameters_flags_args(out: bytearray, val
             _disc793, _arm794 = _value790
             out += _P_i(_disc793)
             if _disc793 == 1:
-                _u795 = cast("int", _arm794)
+                _u795 = _cast("int", _arm794)
                 out += _P_i(_u795)
             elif _disc793 == 2:
-                _u796 = cast("int", _arm794)
+                _u796 = _cast("int", _arm794)
                 out += _P_I(_u796)
             elif _disc793 == 3:
-                _u797 = cast("int", _arm794)
+                _u797 = _cast("int", _arm794)
                 out += _P_q(_u797)
             elif _disc793 == 4:
-                _u798 = cast("int", _arm794)
+                _u798 = _cast("int", _arm794)
                 out += _P_Q(_u798)
             elif _disc793 == 5:
-                _u799 = cast("float", _arm794)
+                _u799 = _cast("float", _arm794)
                 out += _P_d(_u799)
             elif _disc793 == 6:
-                _u800 = cast("int", _arm794)
+                _u800 = _cast("int", _arm794)
                 out += _P_i(_u800)
             elif _disc793 == 7:
-                _u801 = cast("str", _arm794)
+                _u801 = _cast("str", _arm794)
                 _b802 = _u801.encode("utf-8", "surrogateescape")
                 _n803 = len(_b802)
                 if _n803 > 4194304:

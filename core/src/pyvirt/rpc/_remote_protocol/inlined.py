@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import TypeAlias
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_domain import (
     remote_nonnull_domain,
@@ -53,6 +52,10 @@ from pyvirt.rpc.xdr import (
     _wrong_size,
     record,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 _U_16s = Struct(">16s").unpack_from
 _P_16s = Struct(">16s").pack

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_network import (
     remote_nonnull_network,
@@ -27,6 +26,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -207,25 +207,25 @@ def encode_remote_network_port_get_parameters_ret(out: bytearray, value: remote_
             _disc9901, _arm9902 = _value9898
             out += _P_i(_disc9901)
             if _disc9901 == 1:
-                _u9903 = cast("int", _arm9902)
+                _u9903 = _cast("int", _arm9902)
                 out += _P_i(_u9903)
             elif _disc9901 == 2:
-                _u9904 = cast("int", _arm9902)
+                _u9904 = _cast("int", _arm9902)
                 out += _P_I(_u9904)
             elif _disc9901 == 3:
-                _u9905 = cast("int", _arm9902)
+                _u9905 = _cast("int", _arm9902)
                 out += _P_q(_u9905)
             elif _disc9901 == 4:
-                _u9906 = cast("int", _arm9902)
+                _u9906 = _cast("int", _arm9902)
                 out += _P_Q(_u9906)
             elif _disc9901 == 5:
-                _u9907 = cast("float", _arm9902)
+                _u9907 = _cast("float", _arm9902)
                 out += _P_d(_u9907)
             elif _disc9901 == 6:
-                _u9908 = cast("int", _arm9902)
+                _u9908 = _cast("int", _arm9902)
                 out += _P_i(_u9908)
             elif _disc9901 == 7:
-                _u9909 = cast("str", _arm9902)
+                _u9909 = _cast("str", _arm9902)
                 _b9910 = _u9909.encode("utf-8", "surrogateescape")
                 _n9911 = len(_b9910)
                 if _n9911 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_nonnull_network import (
     remote_nonnull_network,
@@ -27,6 +26,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -176,25 +176,25 @@ def encode_remote_network_port_set_parameters_args(out: bytearray, value: remote
             _disc9845, _arm9846 = _value9842
             out += _P_i(_disc9845)
             if _disc9845 == 1:
-                _u9847 = cast("int", _arm9846)
+                _u9847 = _cast("int", _arm9846)
                 out += _P_i(_u9847)
             elif _disc9845 == 2:
-                _u9848 = cast("int", _arm9846)
+                _u9848 = _cast("int", _arm9846)
                 out += _P_I(_u9848)
             elif _disc9845 == 3:
-                _u9849 = cast("int", _arm9846)
+                _u9849 = _cast("int", _arm9846)
                 out += _P_q(_u9849)
             elif _disc9845 == 4:
-                _u9850 = cast("int", _arm9846)
+                _u9850 = _cast("int", _arm9846)
                 out += _P_Q(_u9850)
             elif _disc9845 == 5:
-                _u9851 = cast("float", _arm9846)
+                _u9851 = _cast("float", _arm9846)
                 out += _P_d(_u9851)
             elif _disc9845 == 6:
-                _u9852 = cast("int", _arm9846)
+                _u9852 = _cast("int", _arm9846)
                 out += _P_i(_u9852)
             elif _disc9845 == 7:
-                _u9853 = cast("str", _arm9846)
+                _u9853 = _cast("str", _arm9846)
                 _b9854 = _u9853.encode("utf-8", "surrogateescape")
                 _n9855 = len(_b9854)
                 if _n9855 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_typed_param_value import (
     remote_typed_param,
@@ -21,6 +20,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -174,25 +174,25 @@ def encode_remote_node_get_memory_parameters_ret(out: bytearray, value: remote_n
             _disc7703, _arm7704 = _value7700
             out += _P_i(_disc7703)
             if _disc7703 == 1:
-                _u7705 = cast("int", _arm7704)
+                _u7705 = _cast("int", _arm7704)
                 out += _P_i(_u7705)
             elif _disc7703 == 2:
-                _u7706 = cast("int", _arm7704)
+                _u7706 = _cast("int", _arm7704)
                 out += _P_I(_u7706)
             elif _disc7703 == 3:
-                _u7707 = cast("int", _arm7704)
+                _u7707 = _cast("int", _arm7704)
                 out += _P_q(_u7707)
             elif _disc7703 == 4:
-                _u7708 = cast("int", _arm7704)
+                _u7708 = _cast("int", _arm7704)
                 out += _P_Q(_u7708)
             elif _disc7703 == 5:
-                _u7709 = cast("float", _arm7704)
+                _u7709 = _cast("float", _arm7704)
                 out += _P_d(_u7709)
             elif _disc7703 == 6:
-                _u7710 = cast("int", _arm7704)
+                _u7710 = _cast("int", _arm7704)
                 out += _P_i(_u7710)
             elif _disc7703 == 7:
-                _u7711 = cast("str", _arm7704)
+                _u7711 = _cast("str", _arm7704)
                 _b7712 = _u7711.encode("utf-8", "surrogateescape")
                 _n7713 = len(_b7712)
                 if _n7713 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_typed_param_value import (
     remote_typed_param,
@@ -21,6 +20,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -174,25 +174,25 @@ def encode_remote_node_get_sev_info_ret(out: bytearray, value: remote_node_get_s
             _disc9491, _arm9492 = _value9488
             out += _P_i(_disc9491)
             if _disc9491 == 1:
-                _u9493 = cast("int", _arm9492)
+                _u9493 = _cast("int", _arm9492)
                 out += _P_i(_u9493)
             elif _disc9491 == 2:
-                _u9494 = cast("int", _arm9492)
+                _u9494 = _cast("int", _arm9492)
                 out += _P_I(_u9494)
             elif _disc9491 == 3:
-                _u9495 = cast("int", _arm9492)
+                _u9495 = _cast("int", _arm9492)
                 out += _P_q(_u9495)
             elif _disc9491 == 4:
-                _u9496 = cast("int", _arm9492)
+                _u9496 = _cast("int", _arm9492)
                 out += _P_Q(_u9496)
             elif _disc9491 == 5:
-                _u9497 = cast("float", _arm9492)
+                _u9497 = _cast("float", _arm9492)
                 out += _P_d(_u9497)
             elif _disc9491 == 6:
-                _u9498 = cast("int", _arm9492)
+                _u9498 = _cast("int", _arm9492)
                 out += _P_i(_u9498)
             elif _disc9491 == 7:
-                _u9499 = cast("str", _arm9492)
+                _u9499 = _cast("str", _arm9492)
                 _b9500 = _u9499.encode("utf-8", "surrogateescape")
                 _n9501 = len(_b9500)
                 if _n9501 > 4194304:

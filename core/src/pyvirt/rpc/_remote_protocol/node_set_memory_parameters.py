@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import cast
 
 from pyvirt.rpc._remote_protocol.remote_typed_param_value import (
     remote_typed_param,
@@ -21,6 +20,7 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
@@ -140,25 +140,25 @@ def encode_remote_node_set_memory_parameters_args(out: bytearray, value: remote_
             _disc7661, _arm7662 = _value7658
             out += _P_i(_disc7661)
             if _disc7661 == 1:
-                _u7663 = cast("int", _arm7662)
+                _u7663 = _cast("int", _arm7662)
                 out += _P_i(_u7663)
             elif _disc7661 == 2:
-                _u7664 = cast("int", _arm7662)
+                _u7664 = _cast("int", _arm7662)
                 out += _P_I(_u7664)
             elif _disc7661 == 3:
-                _u7665 = cast("int", _arm7662)
+                _u7665 = _cast("int", _arm7662)
                 out += _P_q(_u7665)
             elif _disc7661 == 4:
-                _u7666 = cast("int", _arm7662)
+                _u7666 = _cast("int", _arm7662)
                 out += _P_Q(_u7666)
             elif _disc7661 == 5:
-                _u7667 = cast("float", _arm7662)
+                _u7667 = _cast("float", _arm7662)
                 out += _P_d(_u7667)
             elif _disc7661 == 6:
-                _u7668 = cast("int", _arm7662)
+                _u7668 = _cast("int", _arm7662)
                 out += _P_i(_u7668)
             elif _disc7661 == 7:
-                _u7669 = cast("str", _arm7662)
+                _u7669 = _cast("str", _arm7662)
                 _b7670 = _u7669.encode("utf-8", "surrogateescape")
                 _n7671 = len(_b7670)
                 if _n7671 > 4194304:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from struct import Struct
 from struct import error as _StructError
-from typing import TypeAlias, cast
 
 from pyvirt.rpc.xdr import (
     _ENCODE_ERRORS,
@@ -18,11 +17,16 @@ from pyvirt.rpc.xdr import (
     Record,
     XDRError,
     _bad_union,
+    _cast,
     _too_long,
     _truncated,
     _tuple_new,
     record,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 _U_I = Struct(">I").unpack_from
 _P_I = Struct(">I").pack
@@ -95,25 +99,25 @@ def encode_remote_typed_param_value(out: bytearray, value: remote_typed_param_va
         _disc348, _arm349 = value
         out += _P_i(_disc348)
         if _disc348 == 1:
-            _u350 = cast("int", _arm349)
+            _u350 = _cast("int", _arm349)
             out += _P_i(_u350)
         elif _disc348 == 2:
-            _u351 = cast("int", _arm349)
+            _u351 = _cast("int", _arm349)
             out += _P_I(_u351)
         elif _disc348 == 3:
-            _u352 = cast("int", _arm349)
+            _u352 = _cast("int", _arm349)
             out += _P_q(_u352)
         elif _disc348 == 4:
-            _u353 = cast("int", _arm349)
+            _u353 = _cast("int", _arm349)
             out += _P_Q(_u353)
         elif _disc348 == 5:
-            _u354 = cast("float", _arm349)
+            _u354 = _cast("float", _arm349)
             out += _P_d(_u354)
         elif _disc348 == 6:
-            _u355 = cast("int", _arm349)
+            _u355 = _cast("int", _arm349)
             out += _P_i(_u355)
         elif _disc348 == 7:
-            _u356 = cast("str", _arm349)
+            _u356 = _cast("str", _arm349)
             _b357 = _u356.encode("utf-8", "surrogateescape")
             _n358 = len(_b357)
             if _n358 > 4194304:
@@ -212,25 +216,25 @@ def encode_remote_typed_param(out: bytearray, value: remote_typed_param) -> None
         _disc378, _arm379 = _value375
         out += _P_i(_disc378)
         if _disc378 == 1:
-            _u380 = cast("int", _arm379)
+            _u380 = _cast("int", _arm379)
             out += _P_i(_u380)
         elif _disc378 == 2:
-            _u381 = cast("int", _arm379)
+            _u381 = _cast("int", _arm379)
             out += _P_I(_u381)
         elif _disc378 == 3:
-            _u382 = cast("int", _arm379)
+            _u382 = _cast("int", _arm379)
             out += _P_q(_u382)
         elif _disc378 == 4:
-            _u383 = cast("int", _arm379)
+            _u383 = _cast("int", _arm379)
             out += _P_Q(_u383)
         elif _disc378 == 5:
-            _u384 = cast("float", _arm379)
+            _u384 = _cast("float", _arm379)
             out += _P_d(_u384)
         elif _disc378 == 6:
-            _u385 = cast("int", _arm379)
+            _u385 = _cast("int", _arm379)
             out += _P_i(_u385)
         elif _disc378 == 7:
-            _u386 = cast("str", _arm379)
+            _u386 = _cast("str", _arm379)
             _b387 = _u386.encode("utf-8", "surrogateescape")
             _n388 = len(_b387)
             if _n388 > 4194304:
