@@ -19,7 +19,7 @@ from lxml import etree
 
 from pyvirt.errors import XMLError
 from pyvirt.xml.known import drop_unknown
-from pyvirt.xml.parser import line_of, parse_document
+from pyvirt.xml.parser import first_child, line_of, parse_document
 
 _T = TypeVar("_T")
 
@@ -104,22 +104,22 @@ class XMLModel:
     # -- tree helpers ----------------------------------------------------------------------
 
     def _find(self, path: str) -> etree._Element | None:
-        return self._root.find(path)
+        return find_path(self._root, path)
 
     def _attr(self, path: str, name: str) -> str | None:
         """Attribute ``name`` of the element at ``path``; ``None`` if either is absent."""
-        el = self._root.find(path)
+        el = find_path(self._root, path)
         return None if el is None else el.get(name)
 
     def _text(self, path: str) -> str | None:
-        el = self._root.find(path)
+        el = find_path(self._root, path)
         if el is None:
             return None
         return el.text if el.text is not None else ""
 
     def _set_text(self, path: str, value: str | None, *, attrs: dict[str, str] | None = None) -> None:
         """Set (creating at libvirt's position) or remove the element at ``path``."""
-        el = self._root.find(path)
+        el = find_path(self._root, path)
         if value is None:
             if el is not None:
                 parent = el.getparent()
@@ -161,7 +161,7 @@ class _Field(Generic[_T]):
     def __get__(self, model: XMLModel | None, owner: type[XMLModel] | None = None) -> Self | _T:
         if model is None:
             return self
-        return self._read(model._root.find(self.path))
+        return self._read(find_path(model._root, self.path))
 
     def _read(self, el: etree._Element | None) -> _T:
         raise NotImplementedError
@@ -220,7 +220,7 @@ class Attr(_Field[str | None]):
         return None if el is None else el.get(self.name)
 
     def __set__(self, model: XMLModel, value: str | None) -> None:
-        el = model._root.find(self.path)
+        el = find_path(model._root, self.path)
         if el is None:
             if value is None or not self.create:
                 return  # nothing changed: the cached dumps stay valid
@@ -231,6 +231,22 @@ class Attr(_Field[str | None]):
         else:
             el.set(self.name, value)
         model.invalidate()
+
+
+def find_path(root: etree._Element, path: str) -> etree._Element | None:
+    """``root.find(path)`` for a plain ``a/b`` path, several times faster: typed fields read
+    one element each, and drivers read a few of them per call.
+
+    Following the first match at each step finds what ``find`` finds whenever that chain
+    exists; otherwise ``find`` itself looks further (a later ``<a>`` may hold the ``<b>``).
+    """
+    el = root
+    for part in path.split("/"):
+        found = first_child(el, part)
+        if found is None:
+            return root.find(path) if "/" in path else None
+        el = found
+    return el
 
 
 def _deepcopy(root: etree._Element) -> etree._Element:
