@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NamedTuple
+
+from pyvirt.records import NamedTuple
 
 
 class EntryPoint(NamedTuple):

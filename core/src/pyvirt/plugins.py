@@ -13,7 +13,7 @@ short-lived process such as ``pyvirsh`` does not pay for importing pluggy.
 
 from __future__ import annotations
 
-import threading
+import _thread  # threading's locks without importing threading (pyvirsh start-up)
 from collections.abc import Callable
 
 from pyvirt import hookspecs, registry
@@ -71,7 +71,7 @@ class PluginHost:
         self._pm: Any = None  # pluggy.PluginManager, once needed
         self._direct: dict[int, tuple[object, str | None, Callable[..., Any] | None]] = {}
         """Driver plugins registered while there is no manager, with their plain connect_open."""
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()
         self._hooks_loaded = False
         self.server_side = False
         """True inside pyvirtd: URIs are served by this process's drivers, never handed on to a
@@ -239,7 +239,7 @@ class PluginHost:
 
 
 _host: PluginHost | None = None
-_host_lock = threading.Lock()
+_host_lock = _thread.allocate_lock()
 
 
 def host() -> PluginHost:

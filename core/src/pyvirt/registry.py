@@ -9,12 +9,12 @@ the first time a lifecycle hook is about to run.
 
 from __future__ import annotations
 
+import _thread  # threading's locks without importing threading (pyvirsh start-up)
 import importlib
-import threading
-from typing import NamedTuple
 
 from pyvirt import entrypoints
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain
+from pyvirt.records import NamedTuple
 
 DRIVER_GROUP = "pyvirt.drivers"
 HOOK_GROUP = "pyvirt.hooks"
@@ -107,7 +107,7 @@ def _missing_message(scheme: str) -> str:
     return f"{message} (installed drivers: {installed}; install a 'pyvirt-{scheme}' plugin to add it)"
 
 
-_lock = threading.RLock()
+_lock = _thread.RLock()
 _driver_eps: list[entrypoints.EntryPoint] | None = None
 _hook_plugins: list[object] | None = None
 _loaded: dict[str, list[object]] = {}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from pyvirt.cli.errors import CommandError
+from pyvirt.records import NamedTuple
 
 LOG_ENV = "PYVIRT_LOG_LEVEL"
 _DEBUG_LEVELS = ("debug", "info", "info", "warning", "error")  # virsh's 0-4; 2 is "notice"

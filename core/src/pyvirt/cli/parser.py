@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 from pyvirt.cli.errors import CommandError
+from pyvirt.records import NamedTuple
 
 
 class Kind(enum.Enum):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import configparser
 import os
 from pathlib import Path
-from typing import NamedTuple
+
+from pyvirt.records import NamedTuple
 
 SERVICE = "libvirt"
 SYSTEM_FILE = "/etc/libvirt/auth.conf"

@@ -18,9 +18,9 @@ they are tested without a socket:
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
 
 from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, UnsupportedError, URIError
+from pyvirt.records import NamedTuple
 from pyvirt.uri import URI
 
 DEFAULT_SOCKET_DIR = "/run/pyvirt"

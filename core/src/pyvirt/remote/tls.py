@@ -22,9 +22,9 @@ import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain
+from pyvirt.records import NamedTuple
 from pyvirt.remote.target import Target
 from pyvirt.remote.transport import connect_failed
 

@@ -12,10 +12,15 @@ import _socket  # the C module behind ``socket``: see connect_unix
 import os
 import select
 from collections.abc import Callable
-from typing import Protocol
 
 from pyvirt.errors import ConnectError, ErrorCode, ErrorDomain
 from pyvirt.remote.target import Target
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # the interface is for type checkers; at run time a plain class
 
 
 class Transport(Protocol):

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import struct
 from enum import IntEnum
-from typing import Any, NamedTuple
 
+from pyvirt.records import NamedTuple
 from pyvirt.rpc import keepalive_protocol, virnet_protocol
 from pyvirt.rpc.procedure import Codec
 from pyvirt.rpc.virnet_protocol import virNetMessageError
 from pyvirt.rpc.xdr import Buf, XDRError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "FRAME_MIN",

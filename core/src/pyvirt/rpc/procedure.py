@@ -11,9 +11,14 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
-from typing import Any, NamedTuple
 
+from pyvirt.records import NamedTuple
 from pyvirt.rpc.xdr import Buf
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Codec", "Procedure", "ProcedureTable"]
 

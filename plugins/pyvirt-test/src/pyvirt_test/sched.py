@@ -13,7 +13,7 @@ pyvirt does (a missing domain is an error).
 
 from __future__ import annotations
 
-import threading
+import _thread  # threading's locks without importing threading (pyvirsh start-up)
 
 from pyvirt.errors import ErrorCode, ErrorDomain, InvalidArgumentError, OperationInvalidError, PyvirtError
 from pyvirt.stream import DriverStream
@@ -130,7 +130,7 @@ class _ImageStream:
         self._data = data
         self._pos = 0
         self._open = True
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def recv(self, size: int) -> bytes:
         with self._lock:

@@ -19,11 +19,11 @@ for each kind: ``list``, ``dominfo``, ``net-list``, ``pool-list`` and ``vol-list
 
 from __future__ import annotations
 
-import threading
-from typing import NamedTuple
+import _thread  # threading's locks without importing threading (pyvirsh start-up)
 
 from pyvirt.driver import EventSink
 from pyvirt.errors import ErrorCode, ErrorDomain, PyvirtError
+from pyvirt.records import NamedTuple
 from pyvirt.types import (
     DomainEvent,
     DomainRef,
@@ -318,7 +318,7 @@ class NodeState:
     """All objects of one node, guarded by :attr:`lock` (hold it for every read and change)."""
 
     def __init__(self, node_info: NodeInfo, cells: tuple[NumaCell, ...]) -> None:
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self.node_info = node_info
         self.cells = cells
         self.domains_by_name: dict[str, DomainObj] = {}
@@ -333,7 +333,7 @@ class NodeState:
         self.side_tables: dict[type[object], object] = {}
         """Tables of the kinds kept beside the node (:mod:`pyvirt_test.sidetables`), by kind."""
         self._sinks: tuple[EventSink, ...] = ()
-        self._sinks_lock = threading.Lock()
+        self._sinks_lock = _thread.allocate_lock()
 
     # -- connections and events -----------------------------------------------------------------
 
@@ -399,7 +399,7 @@ class NodeState:
 class SharedDefault:
     """The process's ``test:///default`` state, reference counted by open connections."""
 
-    _lock = threading.Lock()
+    _lock = _thread.allocate_lock()
     _state: NodeState | None = None
     _users = 0
 

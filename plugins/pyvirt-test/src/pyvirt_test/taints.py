@@ -18,9 +18,10 @@ followed by the deprecation notes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
-
+from pyvirt.records import NamedTuple
 from pyvirt.types import DomainMessageKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
     from pyvirt.xml.domain import DomainDef

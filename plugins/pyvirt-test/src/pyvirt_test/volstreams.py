@@ -10,7 +10,7 @@ content as it was when the stream opened, one chunk at a time.
 
 from __future__ import annotations
 
-import threading
+import _thread  # threading's locks without importing threading (pyvirsh start-up)
 
 from pyvirt.errors import ErrorDomain, InvalidArgumentError, OperationInvalidError
 from pyvirt.stream import DriverStream
@@ -54,7 +54,7 @@ def _check_range(vol: VolObj, offset: int, length: int) -> None:
 
 class _Closable:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._open = True
 
     def _close(self) -> None:
