@@ -57,10 +57,11 @@ def canonicalize(root: etree._Element) -> None:
                     for name, value in items:
                         el.set(name, value)
         kids = node.kids
-        tags: list[object] = []
+        tags: list[object] | None = [] if node.crank is not None else None  # to order
         for child in el:
             ctag = child.tag
-            tags.append(ctag)
+            if tags is not None:
+                tags.append(ctag)
             if ctag.__class__ is not str:
                 continue
             found = kids.get(ctag, _ABSENT)
@@ -78,7 +79,7 @@ def canonicalize(root: etree._Element) -> None:
             if found.variants is not None:
                 found = found.variants.get(child.get("type"), found)
             stack.append((child, found, child_names))
-        if len(tags) > 1 and node.crank is not None:
+        if tags is not None and len(tags) > 1:
             sig = tuple(tags)
             orders = node.orders
             order = orders[sig] if sig in orders else node.child_order(sig)
@@ -256,6 +257,14 @@ def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
     ``<metadata>`` content is copied the way libvirt copies it (libxml2's own output, double
     quotes); everything else follows libvirt's formatter.  ``first`` as for :func:`start_tag`.
     """
+    if len(root) == 0 and not root.text:
+        return start_tag(root, first)[:-1] + "/>\n"
+    return start_tag(root, first) + serialize_body(root)
+
+
+def serialize_body(root: etree._Element) -> str:
+    """What :func:`serialize` prints after the root's start tag (a caller that writes the
+    start tag itself, as a domain dump with its ``id``, formats the rest once)."""
     quoted = _has_quote_in_text(root)
     tree = root
     if quoted:
@@ -278,12 +287,10 @@ def serialize(root: etree._Element, first: dict[str, str] | None = None) -> str:
         text = _swap_quotes(raw[:meta_start], quoted) + meta + _swap_quotes(raw[meta_end:], quoted)
     else:
         text = _swap_quotes(raw, quoted)
-    if len(root) == 0 and not root.text:
-        return start_tag(root, first)[:-1] + "/>\n"
     paired = _PAIRED.get(str(root.tag))
     if paired is not None and _self_closed(text, paired[0]):
         text = paired[1].sub(_open_close, text)
-    return start_tag(root, first) + text[text.index(">") + 1 :]
+    return text[text.index(">") + 1 :]
 
 
 # Elements libvirt always prints as an open/close pair, even when empty (indent, name), with

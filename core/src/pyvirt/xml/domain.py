@@ -15,7 +15,7 @@ from collections.abc import Collection
 from lxml import etree
 
 from pyvirt.xml import checks, defaults
-from pyvirt.xml.canonical import serialize, start_tag
+from pyvirt.xml.canonical import serialize_body, start_tag
 from pyvirt.xml.model import Attr, Int, OptionalText, Text, XMLModel
 from pyvirt.xml.parser import first_child
 
@@ -259,8 +259,7 @@ class DomainDef(XMLModel):
         body = self._cache.get((inactive, secure))
         if body is None:
             tree = defaults.strip_for_output(self._output_tree(), inactive=inactive, secure=secure)
-            body = serialize(tree)
-            body = body[body.index(">") + 1 :]
+            body = serialize_body(tree)
             self._cache[(inactive, secure)] = body
         shown_id = None if inactive else (domain_id if domain_id is not None else self._live_id)
         text = start_tag(self._root, {"id": str(shown_id)} if shown_id is not None else None) + body
