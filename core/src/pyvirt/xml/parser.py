@@ -83,11 +83,12 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
         raise XMLError(_NO_DOCTYPE.format(kind=kind), line=1)
-    _check_depth(root, kind)
-    if _ANY_BLANK_TEXT(root) is True:
-        for owner in select(_BLANK_LEAVES, root):
-            # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
-            owner.text = None
+    if _DEEP_OR_BLANK(root) is True:  # one XPath call for the common case, where neither is
+        _check_depth(root, kind)
+        if _ANY_BLANK_TEXT(root) is True:
+            for owner in select(_BLANK_LEAVES, root):
+                # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
+                owner.text = None
     return root
 
 
@@ -139,6 +140,7 @@ def _too_big(kind: str, size: int) -> str:
 
 
 _DEPTH_XPATH = etree.XPath("boolean(" + "/*" * (MAX_DEPTH + 1) + ")")
+_DEEP_OR_BLANK = etree.XPath(f"{_DEPTH_XPATH.path} or {_ANY_BLANK_TEXT.path}")
 
 
 def _check_depth(root: etree._Element, kind: str) -> None:
