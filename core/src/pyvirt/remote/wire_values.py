@@ -230,21 +230,6 @@ def lifecycle_event_from_wire(msg: rp.remote_domain_event_lifecycle_msg) -> Doma
 
 # -- listing filters ---------------------------------------------------------------------------
 
-_DOMAIN_BITS = int(
-    ListFilter.ACTIVE
-    | ListFilter.INACTIVE
-    | ListFilter.PERSISTENT
-    | ListFilter.TRANSIENT
-    | ListFilter.RUNNING
-    | ListFilter.PAUSED
-    | ListFilter.SHUTOFF
-    | ListFilter.OTHER
-    | ListFilter.MANAGEDSAVE
-    | ListFilter.NO_MANAGEDSAVE
-    | ListFilter.AUTOSTART
-    | ListFilter.NO_AUTOSTART
-)
-
 # libvirt's VIR_CONNECT_LIST_NETWORKS_* and VIR_CONNECT_LIST_STORAGE_POOLS_* share these numbers.
 _OTHER_KIND_BITS: Mapping[ListFilter, int] = {
     ListFilter.INACTIVE: 1 << 0,
@@ -263,7 +248,21 @@ def domain_list_flags_to_wire(filters: ListFilter) -> int:
 
 def domain_list_flags_from_wire(flags: int, function: str) -> ListFilter:
     """``VIR_CONNECT_LIST_DOMAINS_*`` -> pyvirt's filter; bits pyvirt cannot filter on are refused."""
-    check_flags(flags, _DOMAIN_BITS, function)
+    known = (
+        ListFilter.ACTIVE
+        | ListFilter.INACTIVE
+        | ListFilter.PERSISTENT
+        | ListFilter.TRANSIENT
+        | ListFilter.RUNNING
+        | ListFilter.PAUSED
+        | ListFilter.SHUTOFF
+        | ListFilter.OTHER
+        | ListFilter.MANAGEDSAVE
+        | ListFilter.NO_MANAGEDSAVE
+        | ListFilter.AUTOSTART
+        | ListFilter.NO_AUTOSTART
+    )
+    check_flags(flags, int(known), function)
     return ListFilter(flags)
 
 
@@ -316,31 +315,35 @@ def check_flags(flags: int, allowed: int, function: str) -> None:
 
 # -- errors ------------------------------------------------------------------------------------
 
-_CLASS_BY_CODE: Mapping[int, type[PyvirtError]] = {
-    ErrorCode.INTERNAL_ERROR: errors.InternalError,
-    ErrorCode.INVALID_ARG: errors.InvalidArgumentError,
-    ErrorCode.NO_SUPPORT: errors.UnsupportedError,
-    ErrorCode.NO_CONNECT: errors.ConnectError,
-    ErrorCode.OPERATION_INVALID: errors.OperationInvalidError,
-    ErrorCode.OPERATION_FAILED: errors.OperationFailedError,
-    ErrorCode.OPERATION_DENIED: errors.OperationDeniedError,
-    ErrorCode.ACCESS_DENIED: errors.OperationDeniedError,
-    ErrorCode.XML_ERROR: errors.XMLError,
-    ErrorCode.XML_DETAIL: errors.XMLError,
-    ErrorCode.XML_INVALID_SCHEMA: errors.XMLError,
-    ErrorCode.NO_DOMAIN: errors.NoDomainError,
-    ErrorCode.NO_DOMAIN_SNAPSHOT: errors.NoDomainSnapshotError,
-    ErrorCode.NO_NETWORK: errors.NoNetworkError,
-    ErrorCode.NO_STORAGE_POOL: errors.NoStoragePoolError,
-    ErrorCode.NO_STORAGE_VOL: errors.NoStorageVolError,
-    ErrorCode.DOM_EXIST: errors.DomainExistsError,
-    ErrorCode.NETWORK_EXIST: errors.NetworkExistsError,
-    ErrorCode.STORAGE_VOL_EXIST: errors.StorageVolExistsError,
-    ErrorCode.NO_INTERFACE: errors.NoInterfaceError,
-    ErrorCode.NO_NODE_DEVICE: errors.NoNodeDeviceError,
-    ErrorCode.NO_DOMAIN_CHECKPOINT: errors.NoDomainCheckpointError,
-}
-"""The class an error gets from its code alone (errors from libvirtd, which carry no hint)."""
+
+def _class_by_code(code: int) -> type[PyvirtError]:
+    """The class an error gets from its code alone (errors from libvirtd, which carry no hint);
+    a function, not a table built at import: only a failed call needs it."""
+    classes: dict[int, type[PyvirtError]] = {
+        ErrorCode.INTERNAL_ERROR: errors.InternalError,
+        ErrorCode.INVALID_ARG: errors.InvalidArgumentError,
+        ErrorCode.NO_SUPPORT: errors.UnsupportedError,
+        ErrorCode.NO_CONNECT: errors.ConnectError,
+        ErrorCode.OPERATION_INVALID: errors.OperationInvalidError,
+        ErrorCode.OPERATION_FAILED: errors.OperationFailedError,
+        ErrorCode.OPERATION_DENIED: errors.OperationDeniedError,
+        ErrorCode.ACCESS_DENIED: errors.OperationDeniedError,
+        ErrorCode.XML_ERROR: errors.XMLError,
+        ErrorCode.XML_DETAIL: errors.XMLError,
+        ErrorCode.XML_INVALID_SCHEMA: errors.XMLError,
+        ErrorCode.NO_DOMAIN: errors.NoDomainError,
+        ErrorCode.NO_DOMAIN_SNAPSHOT: errors.NoDomainSnapshotError,
+        ErrorCode.NO_NETWORK: errors.NoNetworkError,
+        ErrorCode.NO_STORAGE_POOL: errors.NoStoragePoolError,
+        ErrorCode.NO_STORAGE_VOL: errors.NoStorageVolError,
+        ErrorCode.DOM_EXIST: errors.DomainExistsError,
+        ErrorCode.NETWORK_EXIST: errors.NetworkExistsError,
+        ErrorCode.STORAGE_VOL_EXIST: errors.StorageVolExistsError,
+        ErrorCode.NO_INTERFACE: errors.NoInterfaceError,
+        ErrorCode.NO_NODE_DEVICE: errors.NoNodeDeviceError,
+        ErrorCode.NO_DOMAIN_CHECKPOINT: errors.NoDomainCheckpointError,
+    }
+    return classes.get(code, PyvirtError)
 
 
 def error_to_wire(exc: PyvirtError) -> vp.virNetMessageError:
@@ -362,7 +365,7 @@ def error_to_wire(exc: PyvirtError) -> vp.virNetMessageError:
 
 def error_from_wire(err: vp.virNetMessageError) -> PyvirtError:
     """libvirt's error struct -> the pyvirt exception to raise (not raised here)."""
-    cls = _hinted_class(err.str3) or _CLASS_BY_CODE.get(err.code, PyvirtError)
+    cls = _hinted_class(err.str3) or _class_by_code(err.code)
     message = err.message if err.message is not None else "an error occurred, but the cause is unknown"
     return cls(message, code=ErrorCode(err.code), domain=ErrorDomain(err.domain))
 

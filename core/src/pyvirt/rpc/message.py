@@ -15,7 +15,6 @@ either way the peer is broken and the connection should be dropped (:class:`Fram
 from __future__ import annotations
 
 import struct
-from enum import IntEnum
 
 from pyvirt.records import NamedTuple
 from pyvirt.rpc import keepalive_protocol, virnet_protocol
@@ -64,8 +63,9 @@ MESSAGE_INITIAL = virnet_protocol.VIR_NET_MESSAGE_INITIAL
 NUM_FDS_MAX = virnet_protocol.VIR_NET_MESSAGE_NUM_FDS_MAX
 
 
-class MessageType(IntEnum):
-    """``virNetMessageType``."""
+class MessageType:
+    """``virNetMessageType``: plain int constants (headers carry them as received; an enum class
+    would cost every client start its creation for no behaviour)."""
 
     CALL = 0
     REPLY = 1
@@ -76,8 +76,8 @@ class MessageType(IntEnum):
     STREAM_HOLE = 6
 
 
-class Status(IntEnum):
-    """``virNetMessageStatus``."""
+class Status:
+    """``virNetMessageStatus``, as plain int constants."""
 
     OK = 0
     ERROR = 1
