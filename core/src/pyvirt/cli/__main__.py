@@ -1,7 +1,5 @@
 """``python -m pyvirt.cli``: the same as the ``pyvirsh`` console script."""
 
-import sys
+from pyvirt.cli.main import console
 
-from pyvirt.cli.main import main
-
-sys.exit(main())
+console()
