@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 
-from pyvirt.driver import DriverConnection
 from pyvirt.errors import (
     ErrorCode,
     ErrorDomain,
@@ -27,8 +26,6 @@ from pyvirt_test.sidetables import side_table
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:  # the flag enums load on first use (pyvirt.types.checkpoint): only checkpoint calls need them
-    from typing import Any
-
     from lxml import etree
 
     from pyvirt.types import CheckpointCreateFlags, CheckpointDeleteFlags, CheckpointListFlags, CheckpointXMLFlags
@@ -207,24 +204,13 @@ class CheckpointCalls:
                     checks.current = chk.parent
 
 
-class SnapshotCheckpointGuard(DriverConnection):
+def refuse_snapshot_with_checkpoints(state: NodeState, obj: DomainObj) -> None:
     """libvirt's test driver refuses a snapshot of a domain that has checkpoints (as it refuses
-    a checkpoint of one with snapshots).  Placed before the snapshot calls in the connection's
-    bases, it checks and then hands the call on unchanged, whatever arguments the snapshot calls
-    take.  (libvirt checks the flags first: a call with bad flags on such a domain gets this
-    refusal here instead of the flag error.)"""
-
-    _state: NodeState
-
-    if TYPE_CHECKING:
-
-        def _dom(self, uuid: str) -> DomainObj: ...  # from DomainCalls
-
-    def domain_snapshot_create(self, uuid: str, *args: Any, **kwargs: Any) -> str:
-        with self._state.lock:
-            if side_table(self._state, CheckpointTable, CheckpointTable).of(self._dom(uuid)).items:
-                raise _unsupported("cannot create snapshot while checkpoint exists")
-        return super().domain_snapshot_create(uuid, *args, **kwargs)
+    a checkpoint of one with snapshots).  The connection calls this, under the node's lock,
+    before handing a snapshot creation on whatever its arguments (libvirt checks the flags
+    first: a call with bad flags on such a domain gets this refusal instead of the flag error)."""
+    if side_table(state, CheckpointTable, CheckpointTable).of(obj).items:
+        raise _unsupported("cannot create snapshot while checkpoint exists")
 
 
 def _redefine(checks: _DomainCheckpoints, root: etree._Element) -> str:

@@ -2,8 +2,9 @@
 
 :class:`TestConnection` is the driver interface as libvirt's test driver implements it,
 assembled from one class per kind of object (libvirt's hypervisor, network and storage
-driver tables): :mod:`.node`, :mod:`.domains`, :mod:`.saveimage`, :mod:`.networks` and
-:mod:`.storage`.  The node itself (:mod:`.state`) is shared by every connection to
+driver tables): :mod:`.node`, :mod:`.domains`, :mod:`.networks` and :mod:`.storage`, and the
+rarer calls (save images, snapshots, checkpoints, host interfaces, node devices...) whose
+modules load on first use (:mod:`.deferred`).  The node itself (:mod:`.state`) is shared by every connection to
 ``test:///default`` and fresh for each open of a node file (:mod:`.build`).
 """
 
@@ -14,37 +15,21 @@ from pyvirt.errors import ErrorDomain, URIError
 from pyvirt.uri import URI
 from pyvirt_test import defaults
 from pyvirt_test.build import build_default_state, build_file_state
-from pyvirt_test.checkpoints import CheckpointCalls, SnapshotCheckpointGuard
+from pyvirt_test.deferred import DeferredCalls
 from pyvirt_test.domains import DomainCalls
-from pyvirt_test.interfaces import InterfaceCalls
 from pyvirt_test.networks import NetworkCalls
 from pyvirt_test.node import NodeCalls
-from pyvirt_test.nodedevs import NodeDeviceCalls
-from pyvirt_test.saveimage import SaveCalls
-from pyvirt_test.sched import SchedulerCalls
-from pyvirt_test.snapshots import SnapshotCalls
 from pyvirt_test.state import NodeState, SharedDefault
 from pyvirt_test.storage import StorageCalls
-from pyvirt_test.volstreams import VolumeStreamCalls
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 _DEFAULT_PATH = "/default"
 
 
-class TestConnection(
-    SnapshotCheckpointGuard,
-    NodeCalls,
-    DomainCalls,
-    SaveCalls,
-    SnapshotCalls,
-    NetworkCalls,
-    StorageCalls,
-    VolumeStreamCalls,
-    InterfaceCalls,
-    NodeDeviceCalls,
-    SchedulerCalls,
-    CheckpointCalls,
-    DriverConnection,
-):
+class TestConnection(NodeCalls, DomainCalls, NetworkCalls, StorageCalls, DeferredCalls, DriverConnection):
     """An open connection to a test node (shared default node, or a node file)."""
 
     name = "TEST"
@@ -68,6 +53,14 @@ class TestConnection(
         from pyvirt.xml.testnode import load_node_file
 
         return cls(uri, events, build_file_state(load_node_file(path, defaults.NODE_INFO)), shared=False)
+
+    def domain_snapshot_create(self, uuid: str, *args: Any, **kwargs: Any) -> str:
+        """Refused while the domain has checkpoints, then handed on unchanged."""
+        from pyvirt_test.checkpoints import refuse_snapshot_with_checkpoints
+
+        with self._state.lock:
+            refuse_snapshot_with_checkpoints(self._state, self._dom(uuid))
+        return super().domain_snapshot_create(uuid, *args, **kwargs)
 
     def close(self) -> None:
         if self._closed:
