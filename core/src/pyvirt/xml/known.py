@@ -163,9 +163,6 @@ _PATHS: dict[str, dict[str, _Path]] = {}
 _keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
 _values = cast("Callable[[etree._Element], list[str]]", etree._Element.values)
 """lxml's ``keys``/``values`` typed for str trees (a parsed document's names are str)."""
-_Open = tuple[dict[str, _Path], str | None]
-"""A visited element whose children the walk still has to look at: its children's paths and
-the CLOSED message when an unknown child is an error."""
 
 
 def drop_unknown(root: etree._Element) -> None:
@@ -180,11 +177,13 @@ def drop_unknown(root: etree._Element) -> None:
         paths = _PATHS[kind] = _paths(kind)
     # Hot path of every parse.  One flat pass in document order instead of a recursion: the
     # list keeps every element's proxy alive, so an element's parent is the same object and
-    # costs no allocation, and a child is decided from the entry its parent left in ``open_``
-    # (children of a removed or unread element find none).  Per element: one memo lookup on
-    # its attribute names, then only the work that lookup says is needed.
+    # costs no allocation, and a child is decided from the children's paths its parent left
+    # in ``open_`` (children of a removed or unread element find none), with the CLOSED
+    # message in ``closed_`` when an unknown child is an error.  Per element: one memo lookup
+    # on its attribute names, then only the work that lookup says is needed.
     elements = list(root.iter())
-    open_: dict[etree._Element, _Open] = {}
+    open_: dict[etree._Element, dict[str, _Path]] = {}
+    closed_: dict[etree._Element, str] = {}  # those of them that are CLOSED
     for el in elements:
         parent = el.getparent()
         if parent is None:
@@ -194,15 +193,15 @@ def drop_unknown(root: etree._Element) -> None:
             if here is None:
                 continue
         else:
-            entry = open_.get(parent)
-            if entry is None:
+            kids = open_.get(parent)
+            if kids is None:
                 continue
             ctag = el.tag
             if ctag.__class__ is not str:
                 continue
-            kids, closed = entry
             found = kids.get(ctag)
             if found is None:
+                closed = closed_.get(parent) if closed_ else None
                 if closed is not None:
                     _refuse_unknown(el, ctag, kids, closed)
                 elif ctag[0] != "{":  # namespaced ones are left to the model's namespace rule
@@ -251,10 +250,10 @@ def drop_unknown(root: etree._Element) -> None:
                 if fixed is not None:
                     el.text = fixed
         if here.kids and len(el):
+            open_[el] = here.kids
             closed = here.closed
-            if closed is not None and here.key in _CLOSED_WHEN_ON and el.get("state") != "on":
-                closed = None
-            open_[el] = (here.kids, closed)
+            if closed is not None and (here.key not in _CLOSED_WHEN_ON or el.get("state") == "on"):
+                closed_[el] = closed
     for metadata in root.iterchildren("metadata"):
         _sanitize_metadata(metadata)
 
