@@ -60,6 +60,18 @@ MODULES: tuple[tuple[str, str, str | None, bool, str | None], ...] = (
 
 UNBOUNDED = 0xFFFFFFFF
 
+# The calls every client connection makes (opening it and closing it), per sharded program: their
+# structs share one shard, so an open loads one module for them instead of one per call.
+CONNECTION_CALLS: dict[str, tuple[str, ...]] = {
+    "remote_protocol.x": (
+        "REMOTE_PROC_AUTH_LIST",
+        "REMOTE_PROC_CONNECT_SUPPORTS_FEATURE",
+        "REMOTE_PROC_CONNECT_OPEN",
+        "REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY",
+        "REMOTE_PROC_CONNECT_CLOSE",
+    ),
+}
+
 # Names the generated code may take from pyvirt.rpc.xdr; each module imports the ones it uses.
 RUNTIME_HELPERS = (
     "_ENCODE_ERRORS",
@@ -1081,7 +1093,8 @@ class Emitter:
 
         ``<module>.py`` holds the constants and the procedure table (whose codecs load lazily);
         each procedure's args/ret/msg structs are a shard named after the procedure, with the
-        types only that procedure reaches; the types several procedures reach are grouped by
+        types only that procedure reaches (the calls every connection makes share the
+        ``connection`` shard, :data:`CONNECTION_CALLS`); the types several procedures reach are grouped by
         exactly which procedures reach them (types always loaded together share a shard, named
         after its first type).  A client then imports the code of the calls it makes and of
         nothing else: opening a connection and listing domains loads ~40 KB of codec, where
@@ -1093,10 +1106,11 @@ class Emitter:
         types = {name for name, _block in blocks}
         refs = {name: self.referenced_types(block, types) - {name} for name, block in blocks}
         shard_of: dict[str, str] = {}
+        connection = CONNECTION_CALLS.get(self.source_name, ())
         for member, _number, args, ret in self.procedure_structs():
             for name in (args, ret):
                 if name:
-                    shard_of[name] = member[len(prefix) :].lower()
+                    shard_of[name] = "connection" if member in connection else member[len(prefix) :].lower()
         if set(shard_of.values()) & (types | {"inlined"}):
             raise XDRSyntaxError(f"{self.proto.filename}: a procedure's shard would be named as a type")
         reach: dict[str, set[str]] = {name: set() for name in types if name not in shard_of}
