@@ -77,7 +77,7 @@ def check_domain(
     if (os_type is None or not (os_type.text or "").strip()) and "bootloader" not in top:
         raise _fail("an os <type> must be specified", os_el if os_el is not None else root)
     devices = top["devices"][0] if "devices" in top else None
-    walk = _DeviceWalk(devices) if devices is not None else None
+    walk = _DeviceWalk(devices, device_groups) if devices is not None else None
     if os_el is not None:
         _check_os(os_el, os_kids)
         if "boot" in os_kids and _device_boot_order(root, top, walk):
@@ -135,53 +135,59 @@ class _DeviceWalk:
     orders, security labels, auth and secrets), gathered in one walk of the subtree instead of
     one path search each; lists keep document order, so the first offender is the one reported.
 
-    The walk also notes the interfaces with a ``<vlan>``, a ``<backend>`` or a ``<driver>``: only
-    those (and vhost-user ones) can fail :func:`_check_interface` or the queue check, and most
-    interfaces have none, so the others are never visited child by child.  Likewise it notes
-    the elements with a ``<source>``: a character device without one is checked by its type alone."""
+    The walk also notes the elements with a ``<vlan>``, a ``<backend>`` or a ``<driver>``: only
+    those interfaces (and vhost-user ones) can fail :func:`_check_interface` or the queue check,
+    and most interfaces have none, so the others are never visited child by child.  Likewise it
+    notes the elements with a ``<source>``: a character device without one is checked by its
+    type alone.  Each of these is looked for only when the document has such devices."""
 
     __slots__ = ("_iface_parts", "auths", "boots", "ccw", "pci", "seclabels", "secrets", "sourced")
 
-    def __init__(self, devices: etree._Element) -> None:
-        self.pci: list[etree._Element] = []
-        self.ccw: list[etree._Element] = []
-        self.boots: list[etree._Element] = []
-        self.seclabels = 0
-        self.auths: list[etree._Element] = []
-        self.secrets: list[etree._Element] = []
-        self._iface_parts: set[etree._Element] = set()
-        self.sourced: set[etree._Element] = set()
-        sourced = self.sourced
-        for el in devices.iter("source", "address", "boot", "seclabel", "auth", "secret", "vlan", "backend", "driver"):
+    def __init__(self, devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+        pci: list[etree._Element] = []
+        ccw: list[etree._Element] = []
+        boots: list[etree._Element] = []
+        auths: list[etree._Element] = []
+        secrets: list[etree._Element] = []
+        sourced: set[etree._Element | None] = set()
+        parts: set[etree._Element | None] = set()
+        seclabels = 0
+        tags = ["address", "boot", "seclabel", "auth", "secret"]
+        if any(tag in groups for tag in _CHARDEV_TAGS):
+            tags.append("source")
+        if "interface" in groups:
+            tags += _INTERFACE_PARTS
+        for el in devices.iter(*tags):
             tag = el.tag
-            if tag == "source":
-                parent = el.getparent()
-                if parent is not None:
-                    sourced.add(parent)
-            elif tag == "address":
+            if tag == "address":
                 atype = el.get("type")
                 if atype == "pci":
-                    self.pci.append(el)
+                    pci.append(el)
                 elif atype == "ccw" and _grandchild(el, devices):
-                    self.ccw.append(el)
+                    ccw.append(el)
+            elif tag == "source":
+                sourced.add(el.getparent())
+            elif tag in _INTERFACE_PARTS:
+                parts.add(el.getparent())
             elif tag == "boot":
                 if _grandchild(el, devices):
-                    self.boots.append(el)
+                    boots.append(el)
             elif tag == "seclabel":
-                self.seclabels += 1
+                seclabels += 1
             elif tag == "auth":
-                self.auths.append(el)
-            elif tag == "secret":
-                self.secrets.append(el)
+                auths.append(el)
             else:
-                parent = el.getparent()
-                if parent is not None and parent.tag == "interface":
-                    self._iface_parts.add(parent)
+                secrets.append(el)
+        self.pci, self.ccw, self.boots, self.auths, self.secrets = pci, ccw, boots, auths, secrets
+        self.sourced, self._iface_parts, self.seclabels = sourced, parts, seclabels
 
     def interfaces(self, interfaces: Iterable[etree._Element]) -> list[etree._Element]:
         """Those of ``interfaces`` the interface checks could refuse, in document order."""
         parts = self._iface_parts
         return [iface for iface in interfaces if iface in parts or iface.get("type") == "vhostuser"]
+
+
+_INTERFACE_PARTS = ("driver", "vlan", "backend")
 
 
 def _grandchild(el: etree._Element, ancestor: etree._Element) -> bool:
@@ -990,24 +996,31 @@ def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:
         addr = _first(src, "address")
         if addr is None:
             return None
-        parts = tuple(str(_number(addr.get(a, "0")) or 0) for a in ("domain", "bus", "slot", "function"))
-        return ("pci", *parts)
+        get = addr.get
+        return (
+            "pci",
+            _int_text(get("domain", "0")),
+            _int_text(get("bus", "0")),
+            _int_text(get("slot", "0")),
+            _int_text(get("function", "0")),
+        )
+    if htype not in ("usb", "scsi", "mdev"):
+        return None
+    kids = _children(src)
     if htype == "usb":
-        vendor, product, addr = _first(src, "vendor"), _first(src, "product"), _first(src, "address")
+        vendor, product, addr = kids.get("vendor"), kids.get("product"), kids.get("address")
         if vendor is not None and product is not None:
             return ("usb", vendor.get("id", "").lower(), product.get("id", "").lower())
         if addr is not None:
             return ("usb-addr", addr.get("bus", ""), addr.get("device", ""))
         return None
     if htype == "scsi":
-        adapter, addr = _first(src, "adapter"), _first(src, "address")
+        adapter, addr = kids.get("adapter"), kids.get("address")
         if adapter is not None and addr is not None:
-            return ("scsi", adapter.get("name", ""), *(addr.get(a, "") for a in ("bus", "target", "unit")))
+            return ("scsi", adapter.get("name", ""), addr.get("bus", ""), addr.get("target", ""), addr.get("unit", ""))
         return None
-    if htype == "mdev":
-        addr = _first(src, "address")
-        return ("mdev", addr.get("uuid", "").lower()) if addr is not None else None
-    return None
+    addr = kids.get("address")
+    return ("mdev", addr.get("uuid", "").lower()) if addr is not None else None
 
 
 def _check_hostdevs(hostdevs: Iterable[etree._Element]) -> None:
@@ -1145,7 +1158,20 @@ def check_domain_addresses(root: etree._Element) -> None:
 
 
 def _drive(address: etree._Element) -> tuple[str, ...]:
-    return tuple(str(_number(address.get(f, "0")) or 0) for f in ("controller", "bus", "target", "unit"))
+    get = address.get
+    return (
+        _int_text(get("controller", "0")),
+        _int_text(get("bus", "0")),
+        _int_text(get("target", "0")),
+        _int_text(get("unit", "0")),
+    )
+
+
+def _int_text(text: str) -> str:
+    """``text``'s number in decimal, "0" if it is none: the form address fields are compared in."""
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return text  # already decimal without leading zeros
+    return str(_number(text) or 0)
 
 
 # -- network -----------------------------------------------------------------------------------
