@@ -63,9 +63,9 @@ def check_domain(
     implicit.fill_domain(top, device_groups)
     get = top.get
     name_el = top["name"][0] if "name" in top else None
-    if name_el is None or not (name_el.text or "").strip():
+    name = (name_el.text or "") if name_el is not None else ""
+    if name_el is None or not name.strip():
         raise _fail("missing domain name information", name_el if name_el is not None else root)
-    name = name_el.text or ""
     if "/" in name:
         raise _fail(f"name {name} cannot contain '/'", name_el)
     for title in get("title", ()):
@@ -255,9 +255,9 @@ def _check_firmware(os_el: etree._Element, kids: dict[str, etree._Element]) -> N
     """virDomainDefOSValidate: what firmware autoselection allows of ``<loader>``/``<nvram>``,
     and what a stateless or NVRAM-backed loader needs.  ``kids``: ``<os>``'s first children by tag."""
     loader_el, nvram_el = kids.get("loader"), kids.get("nvram")
-    firmware = os_el.get("firmware")
     if loader_el is None and nvram_el is None:
         return
+    firmware = os_el.get("firmware")
     loader = loader_el if loader_el is not None else os_el
     nvram = nvram_el is not None and (bool((nvram_el.text or "").strip()) or _first(nvram_el, "source") is not None)
     template = nvram_el is not None and nvram_el.get("template") is not None
@@ -736,11 +736,11 @@ _SECRET_USAGES = ("none", "volume", "ceph", "iscsi", "tls", "vtpm")
 _SECRET_FOR_PROTOCOL = {"iscsi": "iscsi", "rbd": "ceph"}
 
 
-def _check_disk_source(disk: etree._Element, kids: dict[str, etree._Element]) -> None:
+def _check_disk_source(kids: dict[str, etree._Element], dtype: str | None) -> None:
     """``<auth>``/``<encryption>`` once, beside or inside ``<source>`` (virDomainDiskDefParseXML),
     a secret of the kind the protocol uses and no LUKS cipher (virDomainDiskDefValidateSource).
 
-    ``kids``: the disk's first children by tag."""
+    ``kids``: the disk's first children by tag; ``dtype``: its type."""
     src = kids.get("source")
     src_kids = _children(src) if src is not None and len(src) else {}
     for tag in ("auth", "encryption"):
@@ -749,7 +749,7 @@ def _check_disk_source(disk: etree._Element, kids: dict[str, etree._Element]) ->
     auth = src_kids.get("auth")
     if auth is None:
         auth = kids.get("auth")
-    if auth is not None and disk.get("type") == "network" and src is not None:
+    if auth is not None and dtype == "network" and src is not None:
         secret = _first(auth, "secret")
         kind = secret.get("type") if secret is not None else None
         if kind not in _SECRET_USAGES:
@@ -767,19 +767,18 @@ def _check_disk_source(disk: etree._Element, kids: dict[str, etree._Element]) ->
 _LOCAL_PATH_ATTR = {"file": "file", "block": "dev", "dir": "dir"}
 
 
-def _local_path_missing(disk: etree._Element, source: etree._Element | None) -> bool:
+def _local_path_missing(dtype: str | None, source: etree._Element | None) -> bool:
     """virStorageSourceIsEmpty: a local disk (file, block or dir) without a path, or a
-    network disk without a source."""
-    dtype = disk.get("type", "file")
+    network disk without a source.  ``dtype``: the disk's type."""
     if dtype == "network":
         return source is None
-    attr = _LOCAL_PATH_ATTR.get(dtype)
+    attr = _LOCAL_PATH_ATTR.get("file" if dtype is None else dtype)
     return attr is not None and (source is None or not source.get(attr))
 
 
-def _check_network_source(disk: etree._Element, source: etree._Element | None) -> None:
+def _check_network_source(dtype: str | None, source: etree._Element | None) -> None:
     """virDomainDiskSourceNetworkParse: a protocol, and a name unless the protocol is NBD."""
-    if disk.get("type") != "network" or source is None:
+    if dtype != "network" or source is None:
         return
     if source.get("protocol") is None:
         raise _fail("Missing required attribute 'protocol' in element 'source'", source)
@@ -791,16 +790,17 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
         kids = _children(disk)
-        _check_disk_source(disk, kids)
+        dtype, device = disk.get("type"), disk.get("device")
+        _check_disk_source(kids, dtype)
         target = kids.get("target")
-        if target is None or not target.get("dev"):
+        dev = target.get("dev") if target is not None else None
+        if target is None or not dev:
             raise XMLError(
                 f"missing target information for device {_disk_source_name(disk)}".rstrip(), line=line_of(disk)
             )
         source = kids.get("source")
-        _check_network_source(disk, source)
-        dev = target.get("dev", "")
-        if disk.get("device", "disk") == "disk" and _local_path_missing(disk, source):
+        _check_network_source(dtype, source)
+        if device in (None, "disk") and _local_path_missing(dtype, source):
             # virDomainDiskDefValidate: only removable media may be empty
             raise XMLError(f"missing source information for device {dev}", line=line_of(disk))
         if source is not None and source.get("fdgroup") is not None:
@@ -815,9 +815,9 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                     f"Invalid address type '{address.get('type')}' for the disk '{dev}' with the bus type '{bus}'",
                     address,
                 )
-        if disk.get("device") == "lun":
-            is_iscsi = disk.get("type") == "network" and source is not None and source.get("protocol") == "iscsi"
-            if disk.get("type", "file") not in ("block",) and not is_iscsi:
+        if device == "lun":
+            is_iscsi = dtype == "network" and source is not None and source.get("protocol") == "iscsi"
+            if dtype != "block" and not is_iscsi:
                 raise _unsupported("disk device='lun' is only valid for block type disk source", disk)
         other = targets.get(dev)
         if other is not None:
