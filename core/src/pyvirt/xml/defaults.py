@@ -1803,6 +1803,7 @@ def _insert_controller(devices: etree._Element, ctype: str, index: int, model: s
 
 # -- live-only state ------------------------------------------------------------------------
 
+_TTY_TAGS = ("console", "serial", "parallel", "channel")
 # (query selecting elements, attribute to drop from them or None to drop the elements)
 _Strip = tuple[etree.XPath, str | None]
 _LIVE_ONLY: tuple[_Strip, ...] = (
@@ -1835,6 +1836,28 @@ def _any_of(strips: tuple[_Strip, ...]) -> etree.XPath:
 
 _ANY_LIVE_ONLY = _any_of(_LIVE_ONLY)
 _ANY_SECURE = _any_of(_SECURE)
+_STRIP_TAGS = ("source", "backingStore", "mirror", "cachetune", "memorytune", "graphics", *_TTY_TAGS)
+"""Every element a strip selects or tests an attribute of (``cookies`` lives in a ``<source>``)."""
+
+
+def _maybe_strip(root: etree._Element, *, inactive: bool, secure: bool) -> bool:
+    """False when no strip can apply, found in one C-level walk over the few elements they
+    concern: the exact queries (``//`` over the whole document) cost several times more and
+    almost never match a definition.  True is only a maybe, settled by those queries."""
+    for el in root.iter(*_STRIP_TAGS):
+        tag, attrib = el.tag, el.attrib
+        if tag == "graphics" or (tag == "source" and len(el)):
+            if not secure and (tag == "source" or "passwd" in attrib):
+                return True  # a password, or maybe cookies
+        if not inactive:
+            continue
+        if tag == "source":
+            parent = el.getparent()
+            if "index" in attrib or "portid" in attrib or (parent is not None and parent.get("type") == "pty"):
+                return True
+        elif tag == "mirror" or "index" in attrib or "tty" in attrib or "id" in attrib:
+            return True
+    return False
 
 
 def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> etree._Element:
@@ -1844,6 +1867,8 @@ def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> e
     job mirrors, port ids, pty paths); without the SECURE flag it never prints passwords or
     cookies.
     """
+    if (not inactive and secure) or not _maybe_strip(root, inactive=inactive, secure=secure):
+        return root
     strip: list[_Strip] = []
     if inactive and _ANY_LIVE_ONLY(root) is True:
         strip += _LIVE_ONLY
