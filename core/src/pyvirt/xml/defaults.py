@@ -288,7 +288,7 @@ def domain_defaults(
     genid = top.get("genid")
     if genid is not None and not (genid.text or "").strip():
         genid.text = new_uuid()
-    for seclabel in root.iterchildren("seclabel"):
+    for seclabel in top_groups.get("seclabel", ()):
         _seclabel(seclabel)
 
     # lifecycle
@@ -316,8 +316,7 @@ def domain_defaults(
         if type_el is None:
             type_el = etree.SubElement(os_el, "type")
         type_el.text = "linux" if root.get("type") == "xen" else "xen"
-    if os_el is not None:
-        _os_defaults(root, os_el)
+    type_el = _os_defaults(os_el, bootloader="bootloader" in top) if os_el is not None else None
     if cpu is not None:
         _cpu_defaults(root, cpu)
     if "numatune" in top or "cputune" in top:
@@ -328,7 +327,6 @@ def domain_defaults(
     if devices is None:
         devices = etree.SubElement(root, "devices")  # libvirt always prints <devices>
         device_groups = {}
-    type_el = _first(os_el, "type") if os_el is not None else None
     _device_defaults(
         devices,
         device_groups,
@@ -338,7 +336,7 @@ def domain_defaults(
         os_type=type_el.text if type_el is not None else None,
         virt_type=root.get("type"),
     )
-    implicit.drop_empty_domain(root)
+    implicit.drop_empty_domain(root, top_groups)
     return live_id
 
 
@@ -443,52 +441,53 @@ def _drop_foreign_namespaces(root: etree._Element, keep: Collection[str]) -> Non
         etree.cleanup_namespaces(root)
 
 
-_STATE_FEATURES = ("vmcoreinfo", "hap", "pmu", "pvspinlock", "vmport", "htm", "nested-hv", "ccf-assist", "smm")
+_STATE_FEATURES = frozenset(
+    ("vmcoreinfo", "hap", "pmu", "pvspinlock", "vmport", "htm", "nested-hv", "ccf-assist", "smm")
+)
 """Features virDomainDefFormatFeatures prints with ``state=`` (``acpi``, ``pae``... print bare)."""
 
 
 def _feature_defaults(features: etree._Element) -> None:
-    hyperv = _first(features, "hyperv")
-    if hyperv is not None and hyperv.get("mode") is None:
-        hyperv.set("mode", "custom")
-    for tag in _STATE_FEATURES:
-        el = _first(features, tag)
-        if el is not None and el.get("state") is None:
-            el.set("state", "on")  # present means on; the formatter spells out the state
-    tcg = _first(features, "tcg")
-    cache = _first(tcg, "tb-cache") if tcg is not None else None
-    if cache is not None:
-        _scale_text_to_kib(cache, "tb-cache")
+    """One pass over the features; each rule reads the first feature of its name only."""
+    seen: set[str] = set()
+    for el in features:
+        tag = el.tag
+        if tag in seen or not isinstance(tag, str):
+            continue
+        seen.add(tag)
+        if tag in _STATE_FEATURES:
+            if el.get("state") is None:
+                el.set("state", "on")  # present means on; the formatter spells out the state
+        elif tag == "hyperv":
+            if el.get("mode") is None:
+                el.set("mode", "custom")
+        elif tag == "tcg":
+            cache = _first(el, "tb-cache")
+            if cache is not None:
+                _scale_text_to_kib(cache, "tb-cache")
 
 
 _PCI_CANONICAL = re.compile(r"0x[0-9a-f]{4}:0x[0-9a-f]{2}:0x[0-9a-f]{2}\.0x[0-7]")
 _PCI_FIELDS = (("domain", "0x{:04x}"), ("bus", "0x{:02x}"), ("slot", "0x{:02x}"), ("function", "0x{:x}"))
-_PCI_DEVICE_ADDRESSES = etree.XPath("*/address[@type='pci']")
 _PCI_SOURCE_ADDRESSES = etree.XPath(
     "hostdev[@type='pci']/source/address | interface[@type='hostdev']/source/address[@type='pci']"
 )
 
 
-def _pci_address_form(devices: etree._Element, has_hostdev: bool) -> None:
-    """PCI addresses as libvirt prints them: hex, zero-padded (``slot='5'`` -> ``slot='0x05'``)."""
-    addresses = select(_PCI_DEVICE_ADDRESSES, devices)
-    if has_hostdev:
-        addresses += select(_PCI_SOURCE_ADDRESSES, devices)
-    if has_hostdev:
-        for address in select(_PCI_SOURCE_ADDRESSES, devices):
-            for attr, _form in _PCI_FIELDS:
-                if address.get(attr) is None:
-                    address.set(attr, "0")  # virPCIDeviceAddressFormat prints all four fields
-    for address in addresses:
+def _pci_source_addresses(devices: etree._Element) -> None:
+    """A PCI host device's source address as virPCIDeviceAddressFormat prints it: all four
+    fields, hex, zero-padded (``slot='5'`` -> ``slot='0x05'``).  Device addresses are already in
+    that form (:func:`_device_info`)."""
+    for address in select(_PCI_SOURCE_ADDRESSES, devices):
+        for attr, _form in _PCI_FIELDS:
+            if address.get(attr) is None:
+                address.set(attr, "0")
         if _PCI_CANONICAL.fullmatch(
-            f"{address.get('domain', '0x0000')}:{address.get('bus', '0x00')}:{address.get('slot', '0x00')}"
-            f".{address.get('function', '0x0')}"
+            f"{address.get('domain')}:{address.get('bus')}:{address.get('slot')}.{address.get('function')}"
         ):
             continue
         for attr, form in _PCI_FIELDS:
-            raw = address.get(attr)
-            if raw is None:
-                continue
+            raw = address.get(attr, "")
             try:
                 value = int(raw, 16) if raw[:2].lower() == "0x" else int(raw, 10)
             except ValueError:
@@ -694,8 +693,21 @@ def _split_sched(cputune: etree._Element, tag: str, attr: str) -> None:
 _BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
 
 
-def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
-    firmware = _first(os_el, "firmware")
+def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element | None:
+    """``<os>``'s defaults; returns its ``<type>`` (children looked at in one pass)."""
+    firmware = menu = loader = type_el = boot = None
+    for child in os_el:
+        tag = child.tag
+        if tag == "firmware":
+            firmware = firmware if firmware is not None else child
+        elif tag == "bootmenu":
+            menu = menu if menu is not None else child
+        elif tag == "loader":
+            loader = loader if loader is not None else child
+        elif tag == "type":
+            type_el = type_el if type_el is not None else child
+        elif tag == "boot":
+            boot = boot if boot is not None else child
     if firmware is not None and os_el.get("firmware") is None:
         os_el.remove(firmware)  # firmware features are read only for firmware autoselection
         firmware = None
@@ -709,36 +721,41 @@ def _os_defaults(root: etree._Element, os_el: etree._Element) -> None:
                 code=ErrorCode.XML_DETAIL,
                 line=line_of(secure),
             )
-    menu = _first(os_el, "bootmenu")
     if menu is not None and menu.get("enable") != "yes" and "timeout" in menu.attrib:
         del menu.attrib["timeout"]  # virDomainDefParseBootXML reads it for an enabled menu only
-    loader = _first(os_el, "loader")
     if loader is not None and loader.get("type") is None and (loader.text or "").strip():
         loader.set("type", "rom")
-    type_el = _first(os_el, "type")
     os_type = type_el.text if type_el is not None else None
-    if _first(root, "bootloader") is not None:
+    if bootloader:
         # virDomainDefFormatInternal prints boot devices, boot menu and BIOS only without one
-        for tag in ("boot", "bootmenu", "bios"):
-            for el in list(os_el.iterchildren(tag)):
-                os_el.remove(el)
-        return
-    if os_type == "hvm" and _first(os_el, "boot") is None:
-        if not _BOOT_ORDER(root):
+        for el in list(os_el.iterchildren("boot", "bootmenu", "bios")):
+            os_el.remove(el)
+        return type_el
+    if os_type == "hvm" and boot is None:
+        root = os_el.getparent()
+        if root is not None and not _BOOT_ORDER(root):
             etree.SubElement(os_el, "boot", dev="hd")
+    return type_el
 
 
-_DEVICE_INFO = etree.XPath("*/address | */alias | */boot[@loadparm]")
 _USER_ALIAS = re.compile(r"ua-[A-Za-z0-9_-]*")
 
 
 def _device_info(devices: etree._Element) -> None:
     """Each device's ``<address>`` in libvirt's printed form (:mod:`.addresses`), and only user
     aliases (``ua-*``) kept: the test driver parses with ``VIR_DOMAIN_DEF_PARSE_INACTIVE``,
-    under which ``virDomainDeviceInfoParseXML`` reads no other alias."""
-    for el in select(_DEVICE_INFO, devices):
+    under which ``virDomainDeviceInfoParseXML`` reads no other alias.
+
+    The elements are found by one C-level walk, keeping those that are a device's own (an
+    XPath union costs several times more)."""
+    found = list(devices.iterdescendants("address", "alias", "boot"))
+    for el in found:
+        device = el.getparent()
+        if device is None or device.getparent() is not devices:
+            continue
         if el.tag == "boot":
-            el.set("loadparm", el.get("loadparm", "").upper())  # virDomainDeviceBootParseXML
+            if "loadparm" in el.attrib:
+                el.set("loadparm", el.get("loadparm", "").upper())  # virDomainDeviceBootParseXML
         elif el.tag == "alias":
             if not _USER_ALIAS.fullmatch(el.get("name", "")):
                 el.getparent().remove(el)  # type: ignore[union-attr]
@@ -828,16 +845,24 @@ def _device_defaults(
 ) -> None:
     get = groups.get
     _device_info(devices)
+    # coalesce and 802.1Qbg ids are settled after every other device (the random ids are drawn
+    # in libvirt's order), for the interfaces that have them
+    later: list[etree._Element] = []
+    hostdev_nic = False
     for iface in get("interface", ()):
-        _interface_defaults(iface, live=live)
+        itype, settle_later = _interface_defaults(iface, live=live)
+        hostdev_nic = hostdev_nic or itype == "hostdev"
+        if settle_later:
+            later.append(iface)
     disks = get("disk", [])
     if len(disks) > 1:
         _order_disks(devices, disks)
     for disk in disks:
         _disk_defaults(disk)
-    if "hostdev" in groups:
-        _scsi_hostdev_addresses(devices, groups["hostdev"])
-    for hostdev in get("hostdev", ()):
+    hostdevs = get("hostdev", [])
+    if hostdevs:
+        _scsi_hostdev_addresses(devices, hostdevs)
+    for hostdev in hostdevs:
         _hostdev_defaults(hostdev)
     for fs in get("filesystem", ()):
         _filesystem_defaults(fs)
@@ -861,9 +886,10 @@ def _device_defaults(
             elif backend.get("model") == "random" and not (backend.text or "").strip():
                 backend.text = "/dev/random"  # virDomainRNGDefPostParse
     for channel in get("channel", ()):
-        target = _first(channel, "target")
-        if target is not None and "state" in target.attrib:
-            del target.attrib["state"]  # a virtio channel's state is read from live XML only
+        for channel_target in channel.iterchildren("target"):
+            if "state" in channel_target.attrib:
+                del channel_target.attrib["state"]  # a virtio channel's state is read from live XML only
+            break
     _chardev_ports(get("serial", []))
     _chardev_ports(get("parallel", []))
     for n, console in enumerate(get("console", ())):
@@ -887,7 +913,8 @@ def _device_defaults(
     if "video" in groups or "graphics" in groups:
         _video_defaults(devices, get("video", []), arch=arch, os_type=os_type, virt_type=virt_type)
     _controller_defaults(devices, groups)
-    _pci_address_form(devices, "hostdev" in groups or "interface" in groups)
+    if "hostdev" in groups or hostdev_nic:
+        _pci_source_addresses(devices)
     for inp in get("input", ()):
         if inp.get("bus") is None:
             bus = _input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
@@ -897,7 +924,7 @@ def _device_defaults(
         _device_seclabel(seclabel)
     for usbdev in select(_USBDEVS, devices) if "redirfilter" in groups else ():
         _usbdev(usbdev)
-    for iface in get("interface", ()):
+    for iface in later:
         for coalesce in list(iface.iterchildren("coalesce")):
             _coalesce(iface, coalesce)
         params = iface.find("virtualport[@type='802.1Qbg']/parameters")
@@ -953,11 +980,14 @@ _NET_MODELS = {
 _RESERVED_TAP_PREFIXES = ("vnet", "macvtap", "macvlan")
 
 
-def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
+def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[str | None, bool]:
+    """One interface's defaults, its children visited once (interfaces are many in big domains).
+    Returns its type, and whether it has a ``<coalesce>`` or an 802.1Qbg ``<virtualport>``,
+    settled later."""
     mac = None
-    driver = None
+    others: list[etree._Element] | None = None
     virtio = False
-    for child in iface:  # one pass: interfaces are many in big domains
+    for child in iface:
         tag = child.tag
         if tag == "mac":
             if mac is None:
@@ -969,36 +999,74 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> None:
                     child.set("address", canonical_mac(address, line=line_of(child)))
         elif tag == "model":
             mtype = child.get("type")
-            if mtype is not None and mtype != mtype.lower() and mtype.lower() in _NET_MODELS:
-                child.set("type", mtype.lower())
-            virtio = (child.get("type") or "").startswith("virtio")
-        elif tag == "driver":
-            driver = child
-        elif tag == "ip":
-            _ip_family(child)
-        elif tag == "target" and not live and child.get("dev", "").startswith(_RESERVED_TAP_PREFIXES):
-            # names libvirt generates for running guests: a definition never keeps them
-            del child.attrib["dev"]
-            if not child.attrib and len(child) == 0:
-                iface.remove(child)
+            if mtype is None:
+                virtio = False
+                if _bare(child):
+                    iface.remove(child)  # a model without a type says nothing libvirt keeps
+            else:
+                if mtype != mtype.lower() and mtype.lower() in _NET_MODELS:
+                    mtype = mtype.lower()
+                    child.set("type", mtype)
+                virtio = mtype.startswith("virtio")
         elif tag == "virtualport" and child.get("type") == "openvswitch":
+            # here, not with the other children: the ids are drawn in document order
             params = _first(child, "parameters")
             if params is None:
                 params = etree.SubElement(child, "parameters")
             if params.get("interfaceid") is None:
                 params.set("interfaceid", new_uuid())
+        elif others is None:
+            others = [child]
+        else:
+            others.append(child)
     if mac is None:
         etree.SubElement(iface, "mac").set("address", new_mac())
     itype = iface.get("type")
+    return itype, others is not None and _interface_rest(iface, others, itype=itype, virtio=virtio, live=live)
+
+
+def _interface_rest(
+    iface: etree._Element, children: list[etree._Element], *, itype: str | None, virtio: bool, live: bool
+) -> bool:
+    """The rules for an interface's children other than ``<mac>`` and ``<model>``; True when a
+    ``<coalesce>`` or an 802.1Qbg ``<virtualport>`` is left for later."""
+    later = False
+    driver = None
+    drivers: list[etree._Element] = []
+    for child in children:
+        tag = child.tag
+        if tag == "driver":
+            driver = child
+            drivers.append(child)
+        elif tag == "ip":
+            _ip_family(child)
+        elif tag == "target":
+            if not live and child.get("dev", "").startswith(_RESERVED_TAP_PREFIXES):
+                # names libvirt generates for running guests: a definition never keeps them
+                del child.attrib["dev"]
+                if not child.attrib and len(child) == 0:
+                    iface.remove(child)
+        elif tag == "coalesce" or (tag == "virtualport" and child.get("type") == "802.1Qbg"):
+            later = True
     if driver is not None:
         _net_driver(iface, driver, virtio=virtio and itype != "hostdev", hostdev=itype == "hostdev")
+    for other in drivers[:-1]:
+        if _bare(other):
+            iface.remove(other)  # only the last driver is read; an empty one says nothing
     if not virtio or itype == "hostdev":
-        for backend in iface.iterchildren("backend"):
-            if "vhost" in backend.attrib:
+        for backend in children:
+            if backend.tag == "backend" and "vhost" in backend.attrib:
                 del backend.attrib["vhost"]  # virDomainNetBackendParseXML: virtio NICs only
     if itype not in _FILTERREF_TYPES:
-        for filterref in list(iface.iterchildren("filterref")):
-            iface.remove(filterref)
+        for filterref in children:
+            if filterref.tag == "filterref":
+                iface.remove(filterref)
+    return later
+
+
+def _bare(el: etree._Element) -> bool:
+    """Without attributes, children or text: an element libvirt knows only through those."""
+    return not el.attrib and len(el) == 0 and not (el.text or "").strip()
 
 
 _FILTERREF_TYPES = frozenset(("network", "bridge", "ethernet"))
@@ -1078,29 +1146,49 @@ def disk_bus(disk: etree._Element, target: etree._Element) -> str:
 
 
 def _disk_defaults(disk: etree._Element) -> None:
-    if disk.get("type") is None or (disk.get("type") != "file" and _first(disk, "source") is None):
-        disk.set("type", "file")  # an empty drive is a file disk without a file
-    if disk.get("device") is None:
-        disk.set("device", "disk")
-    if disk.get("type") == "vhostuser" and disk.get("snapshot") is None:
+    """One disk's defaults, its children visited once."""
+    sources: list[etree._Element] = []
+    driver = readonly = target = address = None
+    for child in disk:
+        tag = child.tag
+        if tag == "source":
+            sources.append(child)
+        elif tag == "driver":
+            driver = driver if driver is not None else child
+        elif tag == "readonly":
+            readonly = readonly if readonly is not None else child
+        elif tag == "target":
+            target = target if target is not None else child
+        elif tag == "address":
+            address = address if address is not None else child
+    dtype = disk.get("type")
+    if dtype is None or (dtype != "file" and not sources):
+        dtype = "file"
+        disk.set("type", dtype)  # an empty drive is a file disk without a file
+    device = disk.get("device")
+    if device is None:
+        device = "disk"
+        disk.set("device", device)
+    if dtype == "vhostuser" and disk.get("snapshot") is None:
         disk.set("snapshot", "no")
     for source in disk.iter("source"):
         _network_source_defaults(source)
-    driver = _first(disk, "driver")
     if driver is not None and driver.get("cache") == "default":
         del driver.attrib["cache"]  # the enum's zero: accepted, never printed
-    if disk.get("device") == "cdrom" and _first(disk, "readonly") is None:
-        etree.SubElement(disk, "readonly")  # virDomainDiskDefPostParse: a CD-ROM is read-only
-    if disk.get("snapshot") == "no" and _first(disk, "readonly") is not None:
+    if device == "cdrom" and readonly is None:
+        readonly = etree.SubElement(disk, "readonly")  # virDomainDiskDefPostParse: a CD-ROM is read-only
+    if readonly is not None and disk.get("snapshot") == "no":
         del disk.attrib["snapshot"]  # implied by read-only: the formatter leaves it out
-    target = _first(disk, "target")
+    for source in sources:
+        if _bare(source):
+            disk.remove(source)  # an empty <source/> names nothing: the drive is empty
     if target is None:
         return
     if target.get("tray") == "closed":
         del target.attrib["tray"]  # the default state: libvirt prints only tray='open'
     bus = disk_bus(disk, target)
     target.set("bus", bus)
-    if _first(disk, "address") is None and bus in _DRIVE_LAYOUT:
+    if address is None and bus in _DRIVE_LAYOUT:
         idx = disk_name_to_index(target.get("dev", ""))
         if idx is not None:
             per_controller, per_bus = _DRIVE_LAYOUT[bus]
@@ -1178,6 +1266,8 @@ def _scsi_hostdev_addresses(devices: etree._Element, hostdevs: list[etree._Eleme
     """virDomainHostdevAssignAddress: a SCSI hostdev without an address gets bus 0, target 0 and
     the first unit free on the first controller with one (units its model cannot have count as
     taken; a controller that does not exist yet has them all)."""
+    if not any(h.get("type") == "scsi" for h in hostdevs):
+        return
     used: set[tuple[int, int, int, int]] = set()
     for address in [*select(_SCSI_DISK_ADDRESSES, devices), *(_first(h, "address") for h in hostdevs)]:
         if address is not None and address.get("type") == "drive":
@@ -1265,7 +1355,10 @@ def _chardev_defaults(chardev: etree._Element) -> None:
         ctype = "pty"
         if chardev.tag in ("serial", "parallel", "console", "channel"):
             chardev.set("type", ctype)
-    sources = list(chardev.iterchildren("source"))
+    sources: list[etree._Element] = []
+    protocols: list[etree._Element] = []
+    for child in chardev.iterchildren("source", "protocol"):
+        (sources if child.tag == "source" else protocols).append(child)
     if ctype in ("tcp", "udp", "unix"):
         for src in sources:
             if src.get("mode") is None:
@@ -1286,10 +1379,10 @@ def _chardev_defaults(chardev: etree._Element) -> None:
             if sources[1].get("mode") == "bind":
                 chardev.remove(sources[1])
                 sources[0].addprevious(sources[1])
-    if ctype == "tcp" and _first(chardev, "protocol") is None:
+    if ctype == "tcp" and not protocols:
         etree.SubElement(chardev, "protocol", type="raw")
     elif ctype != "tcp":
-        for protocol in list(chardev.iterchildren("protocol")):
+        for protocol in protocols:
             chardev.remove(protocol)  # read for TCP sources only
 
 
@@ -1322,12 +1415,12 @@ def _clone(el: etree._Element) -> etree._Element:
 def _copy_device(device: etree._Element, tag: str) -> etree._Element:
     """A new character device ``tag`` that is ``device`` (backend, address, alias) without its
     ``<target>``: how libvirt shows one device as both a serial port and a console."""
-    copy = etree.Element(tag)
-    for name, value in device.attrib.items():
-        copy.set(name, value)
-    for child in device:
-        if child.tag != "target":
-            copy.append(_clone(child))
+    copy = _clone(device)  # one C-level copy, then what is not to be copied undone
+    copy.tag = tag
+    copy.text = copy.tail = None
+    copy.sourceline = 0  # type: ignore[assignment]  # a new element: no source line (stubs type it oddly)
+    for target in list(copy.iterchildren("target")):
+        copy.remove(target)
     return copy
 
 
@@ -1614,13 +1707,13 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
         start = _COMPANION_PORTS.get(ctrl.get("model", "")) if ctrl.get("type") == "usb" else None
         if start is not None and _first(ctrl, "master") is None:
             etree.SubElement(ctrl, "master", startport=start)  # virDomainControllerDefParseXML
-    if len(controllers) > 1:
-        controllers = _order_controllers(devices, controllers)
+    indexes = [_int_attr(ctrl, "index") for ctrl in controllers]
     used: dict[str, set[int]] = {}
-    for ctrl in controllers:
-        idx = _int_attr(ctrl, "index")
+    for ctrl, idx in zip(controllers, indexes, strict=True):
         if idx is not None:
             used.setdefault(ctrl.get("type", ""), set()).add(idx)
+    if len(controllers) > 1:
+        controllers = _order_controllers(devices, controllers, indexes)
     # A SCSI hostdev adds its controller while the document is parsed, before controllers
     # written without an index get one (so such a controller may end up as index 1).
     for hostdev in groups.get("hostdev", ()):
@@ -1648,7 +1741,7 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             previous_usb = ctrl
     needed: list[tuple[str, int]] = []
     highest: dict[str, tuple[int, etree._Element]] = {}
-    for address in select(_DRIVE_ADDRESSES, devices):
+    for address in select(_DRIVE_ADDRESSES, devices) if "disk" in groups or "hostdev" in groups else ():
         dev = address.getparent()
         if dev is not None:
             bus = None
@@ -1703,7 +1796,9 @@ _DRIVE_ADDRESSES = etree.XPath("*/address[@type='drive']")
 _VIRTIO_SERIAL_USERS = etree.XPath("console/target[@type='virtio'] | channel/target[@type='virtio']")
 
 
-def _order_controllers(devices: etree._Element, controllers: list[etree._Element]) -> list[etree._Element]:
+def _order_controllers(
+    devices: etree._Element, controllers: list[etree._Element], indexes: list[int | None]
+) -> list[etree._Element]:
     """libvirt files each parsed controller in after the last one of its type with a lower
     index (a USB master before its companions); types keep their order of first appearance.
 
@@ -1711,10 +1806,8 @@ def _order_controllers(devices: etree._Element, controllers: list[etree._Element
     same result for indexed controllers is computed with a sort, so the cost stays bounded.
     """
     per_type: dict[str, list[tuple[int, bool, etree._Element]]] = {}
-    for ctrl in controllers:
-        raw = ctrl.get("index")
-        index = _int_attr(ctrl, "index") if raw is not None else -1
-        entry = (-1 if index is None else index, _first(ctrl, "master") is not None, ctrl)
+    for ctrl, index in zip(controllers, indexes, strict=True):
+        entry = (-1 if index is None else index, len(ctrl) > 0 and _first(ctrl, "master") is not None, ctrl)
         per_type.setdefault(ctrl.get("type", ""), []).append(entry)
     ordered: list[etree._Element] = []
     for entries in per_type.values():

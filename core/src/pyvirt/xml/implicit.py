@@ -174,28 +174,46 @@ def _interface(iface: etree._Element) -> None:
         _required(source, attr)
 
 
-_EMPTY_DOMAIN = etree.XPath(
-    "features | memoryBacking/allocation | memoryBacking/access | cputune | os/bootmenu"
-    " | pm/suspend-to-mem | pm/suspend-to-disk | devices/interface/model | devices/interface/driver"
-    " | devices/disk/source"
+_EMPTY_TOP = ("features", "cputune")
+_EMPTY_NESTED = (
+    ("memoryBacking", ("allocation", "access")),
+    ("os", ("bootmenu",)),
+    ("pm", ("suspend-to-mem", "suspend-to-disk")),
 )
-_EMPTY_DOMAIN_AFTER = etree.XPath("memoryBacking | pm")
+"""``<domain>``'s children, and children of its children, dropped when bare; then the parents
+``memoryBacking`` and ``pm`` themselves (an interface's model and driver and a disk's source are
+dropped by the defaults, which visit those devices anyway)."""
 _EMPTY_NETWORK = etree.XPath("dns | domain | bridge | ip/dhcp | portgroup/virtualport | virtualport")
 _EMPTY_POOL = etree.XPath("source/protocol | source/product | source/vendor")
+
+
+def _bare(el: etree._Element) -> bool:
+    return not el.attrib and len(el) == 0 and not (el.text or "").strip()
 
 
 def _drop_empty(root: etree._Element, paths: etree.XPath) -> None:
     for el in select(paths, root):
         parent = el.getparent()
-        if parent is not None and not el.attrib and len(el) == 0 and not (el.text or "").strip():
+        if parent is not None and _bare(el):
             parent.remove(el)
 
 
-def drop_empty_domain(root: etree._Element) -> None:
+def drop_empty_domain(root: etree._Element, top: Groups) -> None:
     """Elements libvirt knows only through their attributes or children: written bare they set
-    nothing, so libvirt's formatter (which prints values, not the document) leaves them out."""
-    _drop_empty(root, _EMPTY_DOMAIN)
-    _drop_empty(root, _EMPTY_DOMAIN_AFTER)
+    nothing, so libvirt's formatter (which prints values, not the document) leaves them out.
+
+    ``top``: ``<domain>``'s children by tag as parsed (none of these is added since)."""
+    for tag in _EMPTY_TOP:
+        for el in top.get(tag, ()):
+            if _bare(el) and el.getparent() is root:
+                root.remove(el)
+    for tag, children in _EMPTY_NESTED:
+        for parent in top.get(tag, ()):
+            for el in list(parent.iterchildren(*children)):
+                if _bare(el):
+                    parent.remove(el)
+            if tag != "os" and _bare(parent) and parent.getparent() is root:
+                root.remove(parent)
 
 
 def drop_empty_network(root: etree._Element) -> None:
