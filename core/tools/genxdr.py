@@ -1159,19 +1159,31 @@ class Emitter:
         tuple whose rows become ``Procedure`` values when looked up, the name index one string per
         shard, split on the first lazy lookup.
         """
+        prefix = self.proc_prefix or ""
+        struct_prefix = prefix.split("_")[0].lower() + "_"
+        connection = sorted(m[len(prefix) :].lower() for m in CONNECTION_CALLS.get(self.source_name, ()))
+        structs = self.procedure_structs()
+        own = {name for _m, _n, args, ret in structs for name in (args, ret) if name}
         listing = ["_SHARD_NAMES = {"]
         for shard in sorted(set(shard_of.values())):
-            names = " ".join(n for n, s in shard_of.items() if s == shard)
-            listing.append(f"    {shard!r}: {names!r},")
+            names = " ".join(n for n, s in shard_of.items() if s == shard and n not in own)
+            if names:
+                listing.append(f"    {shard!r}: {names!r},")
         listing.append("}")
         rows = ["_ROWS = ("]
-        for member, number, args, ret in self.procedure_structs():
+        for member, number, args, ret in structs:
             ann = self.proto.annotations.get(member, {})
+            stem = member[len(prefix) :].lower()
+            kind = args.rsplit("_", 1)[1] if args else None
+            if (args and args != f"{struct_prefix}{stem}_{kind}") or (ret and ret != f"{struct_prefix}{stem}_ret"):
+                raise XDRSyntaxError(f"{self.proto.filename}: {member}'s structs are not named after it")
+            if (args or ret) and shard_of[args or ret or ""] != ("connection" if stem in connection else stem):
+                raise XDRSyntaxError(f"{self.proto.filename}: {member}'s shard is not named after it")
             row = (
                 number,
-                member,
-                args,
-                ret,
+                member[len(prefix) :],
+                kind,
+                ret is not None,
                 tuple(a for a in ann.get("acl", []) if a != "none"),
                 ann["aclfilter"][0] if "aclfilter" in ann else None,
                 ann.get("priority", ["low"])[0] == "high",
@@ -1179,28 +1191,42 @@ class Emitter:
                 int(ann["writestream"][0]) if "writestream" in ann else None,
                 ann["sparseflag"][0] if "sparseflag" in ann else None,
                 ann.get("generate", ["none"])[0],
-                shard_of[args or ret or ""] if args or ret else None,
             )
             rows.append(f"    {row!r},")
         rows.append(")")
         loader = f"""_PACKAGE = "{package}"
+_STRUCT_PREFIX = "{struct_prefix}"
+_CONNECTION = frozenset({connection!r})
+\"\"\"The procedures whose structs share the ``connection`` shard (their names, lower case).\"\"\"
 _SHARD: dict[str, str] = {{}}
-\"\"\"Which shard defines each type, indexed on the first lookup.\"\"\"
+\"\"\"Which shard defines each type other than a procedure's structs, indexed on first use.\"\"\"
 
 
 def __getattr__(name: str) -> Any:
-    \"\"\"Load the shard that defines ``name`` (a type, ``encode_T`` or ``decode_T``) on first use.\"\"\"
+    \"\"\"Load the shard that defines ``name`` (a type, ``encode_T`` or ``decode_T``) on first use:
+    a procedure's ``{struct_prefix}<call>_args``/``_msg``/``_ret`` live in the shard named after
+    the call, other types where ``_SHARD_NAMES`` says.\"\"\"
+    type_name = name.removeprefix("encode_").removeprefix("decode_")
     if not _SHARD:
-        _SHARD.update((type_name, shard) for shard, names in _SHARD_NAMES.items() for type_name in names.split())
-    shard = _SHARD.get(name.removeprefix("encode_").removeprefix("decode_"))
+        _SHARD.update((other, shard) for shard, names in _SHARD_NAMES.items() for other in names.split())
+    shard = _SHARD.get(type_name)
+    stem, _, kind = type_name.removeprefix(_STRUCT_PREFIX).rpartition("_")
+    if shard is None and type_name.startswith(_STRUCT_PREFIX) and kind in ("args", "msg", "ret"):
+        shard = "connection" if stem in _CONNECTION else stem
     if shard is None:
         raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
-    value = getattr(import_module(f"{{_PACKAGE}}.{{shard}}"), name)
+    try:
+        module = import_module(f"{{_PACKAGE}}.{{shard}}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{{_PACKAGE}}.{{shard}}":
+            raise
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}") from None
+    value = getattr(module, name)
     globals()[name] = value
     return value
 
 
-PROCEDURES = ProcedureTable(_ROWS, _PACKAGE)
+PROCEDURES = ProcedureTable(_ROWS, _PACKAGE, "{prefix}", _STRUCT_PREFIX, _CONNECTION)
 \"\"\"Every procedure of the program by number, with its codecs and libvirt's annotations.\"\"\"
 """
         body = "\n\n\n".join([self.constants(), "\n".join(listing), "\n".join(rows), loader])

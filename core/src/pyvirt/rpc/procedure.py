@@ -103,31 +103,47 @@ class ProcedureTable(Mapping[int, Procedure]):
     looked up.
 
     Why: the remote program has ~450 procedures; building every row with its two lazy codecs
-    cost each client start ~1.3 ms, for the handful of calls a ``pyvirsh`` run makes.  A row is
-    ``(number, name, args, ret, acl, aclfilter, priority_high, readstream, writestream,
-    sparseflag, generate, shard)``; the codecs' types live in module ``<package>.<shard>``.
+    cost each client start ~1.3 ms, for the handful of calls a ``pyvirsh`` run makes, and rows
+    that spelled out every struct and module name made the module itself slow to load.  A row
+    is ``(number, call, args kind, has ret, acl, aclfilter, priority_high, readstream,
+    writestream, sparseflag, generate)``: the procedure is ``<proc_prefix><call>``, its structs
+    ``<struct_prefix><call>_<args kind>`` (``args`` or ``msg``; None: no payload) and
+    ``<struct_prefix><call>_ret``, defined in the shard ``<package>.<call>`` (lower case), or
+    ``<package>.connection`` for the calls in ``connection``.
     """
 
-    __slots__ = ("_built", "_package", "_rows")
+    __slots__ = ("_built", "_connection", "_package", "_proc_prefix", "_rows", "_struct_prefix")
 
-    def __init__(self, rows: tuple[tuple[Any, ...], ...], package: str) -> None:
+    def __init__(
+        self,
+        rows: tuple[tuple[Any, ...], ...],
+        package: str,
+        proc_prefix: str,
+        struct_prefix: str,
+        connection: frozenset[str],
+    ) -> None:
         self._rows = {row[0]: row for row in rows}
         self._package = package
+        self._proc_prefix = proc_prefix
+        self._struct_prefix = struct_prefix
+        self._connection = connection
         self._built: dict[int, Procedure] = {}
 
     def __getitem__(self, number: int) -> Procedure:
         built = self._built.get(number)
         if built is not None:
             return built
-        number, name, args, ret, acl, aclfilter, high, readstream, writestream, sparseflag, generate, shard = (
-            self._rows[number]
-        )
-        module = f"{self._package}.{shard}"
+        number, call, args, has_ret, acl, aclfilter, high, readstream, writestream, sparseflag, generate = self._rows[
+            number
+        ]
+        stem = call.lower()
+        module = f"{self._package}.{'connection' if stem in self._connection else stem}"
+        structs = f"{self._struct_prefix}{stem}_"
         procedure = Procedure(
             number,
-            name,
-            Codec.lazy(args, module) if args else None,
-            Codec.lazy(ret, module) if ret else None,
+            self._proc_prefix + call,
+            Codec.lazy(structs + args, module) if args else None,
+            Codec.lazy(structs + "ret", module) if has_ret else None,
             acl,
             aclfilter,
             high,
