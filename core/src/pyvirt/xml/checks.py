@@ -314,8 +314,8 @@ def _check_numbers(
 ) -> None:
     """Controller indexes, interface queue counts and PCI address fields the schema would refuse.
 
-    ``interfaces``: those that may be refused (see :data:`_SUSPECT_INTERFACES`); ``pci``: every
-    PCI address under ``<devices>``."""
+    ``interfaces``: those that may be refused (see :meth:`_DeviceWalk.interfaces`); ``pci``:
+    every PCI address under ``<devices>``."""
     for ctrl in groups.get("controller", ()):
         index = ctrl.get("index")
         value = _number(index) if index is not None else 0
