@@ -55,8 +55,13 @@ def _uuid_default(root: etree._Element, uuid_el: etree._Element | None) -> None:
     document has none, else its own in the canonical form."""
     if uuid_el is None:
         etree.SubElement(root, "uuid").text = new_uuid()
-    else:
-        uuid_el.text = canonical_uuid(uuid_el.text or "", line=line_of(uuid_el))
+        return
+    text = uuid_el.text or ""
+    found = uuids.canonical(text)
+    if found is None:
+        found = canonical_uuid(text, line=line_of(uuid_el))  # raises libvirt's error
+    if found != text:
+        uuid_el.text = found
 
 
 _MAC = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")
@@ -228,7 +233,7 @@ def domain_defaults(
 
     # identity
     _uuid_default(root, top.get("uuid"))
-    scaled.normalise(root, top_groups, device_groups)
+    scaled.normalise(root)
 
     # memory
     for tag in _DOMAIN_KIB_ELEMENTS:

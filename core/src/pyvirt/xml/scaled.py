@@ -37,24 +37,17 @@ ROWS: tuple[_Row, ...] = (
     ("devices/disk//format/metadata_cache/max_size", None, 1, "bytes", 1, False),
 )
 
-_GUARDS = tuple(row[0].split("/")[:2] for row in ROWS)
-"""First two steps of each row's path: the query runs only when the document has one of them
-(the parse index already knows ``<domain>``'s and ``<devices>``' children)."""
 _LAST_STEPS = tuple({row[0].rsplit("/", 1)[-1]: None for row in ROWS})
 """The table's element names: the query runs only when one of them is in the document (one
-C-level walk, much cheaper than the query, which most documents with a controller would run)."""
+C-level walk, much cheaper than the query; most documents have none)."""
 _QUERY = etree.XPath(" | ".join(row[0] for row in ROWS))
 _BY_TAG = {row[0].rsplit("/", 1)[-1]: row for row in ROWS}
 """The query selects only the table's elements, so the last step names the row."""
 _PRETTY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
-def normalise(
-    root: etree._Element, top: dict[str, list[etree._Element]], devices: dict[str, list[etree._Element]]
-) -> None:
+def normalise(root: etree._Element) -> None:
     """Rewrite every size of the table in libvirt's printed unit."""
-    if not any(first in top and (first != "devices" or second in devices) for first, second in _GUARDS):
-        return
     if next(root.iter(*_LAST_STEPS), None) is None:
         return
     for el in select(_QUERY, root):
