@@ -7,10 +7,11 @@ node-file URI) on ``test:///default``, and the same kind of commands on
 ``test+unix:///default?socket=...`` against a pyvirtd this script starts (both virsh and
 pyvirsh talk to the same daemon), each as a fresh process of each program.  Each round runs, in
 alternation, ``virsh`` and ``pyvirsh`` for each command, so both see the same machine load.
-pyvirsh is timed through the real interpreter (``python -m pyvirt.cli`` with this interpreter,
-no shell shim).  As on an installed system, Python may cache bytecode (in a private
-``PYTHONPYCACHEPREFIX``, so the source tree stays clean and a stale or missing ``__pycache__``
-there, or ``PYTHONDONTWRITEBYTECODE`` in the caller's environment, does not change the result).
+pyvirsh is timed as users run it: the ``pyvirsh`` program installed next to this interpreter
+(``python -m pyvirt.cli`` when there is none, e.g. run from a source tree).  As on an installed
+system, Python may cache bytecode (in a private ``PYTHONPYCACHEPREFIX``, so the source tree stays
+clean and a stale or missing ``__pycache__`` there, or ``PYTHONDONTWRITEBYTECODE`` in the
+caller's environment, does not change the result).
 
 Prints the medians per program and command with the ratio to virsh (wall time, and the CPU
 time the child used, which machine load distorts less) and, under each row, what both ran;
@@ -101,7 +102,8 @@ def main() -> int:
     options = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYVIRT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "pyvirt-bench-pycache")
-    programs = {"pyvirsh": [sys.executable, "-m", "pyvirt.cli"]}
+    installed = Path(sys.executable).with_name("pyvirsh")
+    programs = {"pyvirsh": [str(installed)] if installed.exists() else [sys.executable, "-m", "pyvirt.cli"]}
     if shutil.which("virsh"):
         programs = {"virsh": ["virsh"], **programs}
     samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
