@@ -430,11 +430,16 @@ def test_reboot_inside_restarts_the_container(lxc: pyvirt.Connection, rootfs: st
     state = os.path.join(str(tmp_path), "state")
     os.makedirs(state)
     devices = f"<filesystem type='mount'><source dir='{state}'/><target dir='/state'/></filesystem>"
-    boot = "echo up >> /state/boots; [ $(wc -l < /state/boots) -ge 2 ] || reboot -f; exec sleep 1000"
+    # The first boot waits for the test's go-ahead, so the runtime read as ``first`` is surely
+    # the first boot's (a first boot that rebooted at once could be gone before the read).
+    boot = (
+        "echo up >> /state/boots; if [ $(wc -l < /state/boots) -lt 2 ]; then"
+        " while [ ! -e /state/go ]; do sleep 0.02; done; reboot -f; fi; exec sleep 1000"
+    )
     dom = lxc.create_domain(container_xml("rebooter", rootfs, args=["-c", boot], extra_devices=devices))
     first = live(dom)
     boots = os.path.join(state, "boots")
-    open(boots, "a").close()
+    open(os.path.join(state, "go"), "w").close()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with open(boots) as f:
