@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
+from operator import attrgetter, itemgetter
 from typing import cast
 
 from lxml import etree
@@ -33,104 +34,98 @@ _VARIANT_TAGS = frozenset(tag for tag, _ in _VARIANTS)
 
 def canonicalize(root: etree._Element) -> None:
     """Sort ``root``'s subtree in place into libvirt's element and attribute order."""
-    # Hot path of every first dump: an explicit stack instead of a recursion, one table node
-    # per element path found from its parent's, memo lookups on attribute names and child
-    # tags instead of logic, and no lxml call for what a node says cannot need sorting.
+    # Hot path of every first dump, where each lxml call costs about as much as the Python
+    # around it: an explicit stack instead of a recursion, each element's children fetched in
+    # one slice, and all that depends only on (element path, child tags) -- the permutation,
+    # which children to visit and with which table node -- worked out once per shape (_Plan).
     tag = root.tag
-    stack: list[tuple[etree._Element, _Node, list[str] | None]] = [
-        (root, _node(tag if isinstance(tag, str) else ""), None)
-    ]
+    stack = [(root, _node(tag if isinstance(tag, str) else ""))]
     while stack:
-        el, node, names = stack.pop()
-        arank = node.arank
-        if arank is not None:
-            if names is None:
-                names = _keys(el)
-            if len(names) > 1:
-                attr_sig = tuple(names)
-                ok = node.attrs_ok.get(attr_sig)
-                if ok is None:
-                    ok = node.attrs_in_order(attr_sig)
-                if not ok:
-                    items = sorted(_items(el), key=lambda kv: arank.get(kv[0], 1000))
-                    el.attrib.clear()
-                    for name, value in items:
-                        el.set(name, value)
-        kids = node.kids
-        tags: list[object] | None = [] if node.crank is not None else None  # to order
-        for child in el:
-            ctag = child.tag
-            if tags is not None:
-                tags.append(ctag)
-            if ctag.__class__ is not str:
-                continue
-            found = kids.get(ctag, _ABSENT)
-            if found is _ABSENT:
-                found = node.child(ctag)
-            if found is None:
-                continue  # an extension namespace, or nothing below can need sorting
-            child_names = None
-            if not len(child):
-                if found.arank is None:
-                    continue
-                child_names = _keys(child)
-                if len(child_names) < 2:
-                    continue
-            if found.variants is not None:
-                found = found.variants.get(child.get("type"), found)
-            stack.append((child, found, child_names))
-        if tags is not None and len(tags) > 1:
-            sig = tuple(tags)
-            orders = node.orders
-            order = orders[sig] if sig in orders else node.child_order(sig)
-            if order is not None:
-                children = list(el)
-                for child in children:
-                    el.remove(child)
-                for i in order:
-                    el.append(children[i])
+        el, node = stack.pop()
+        if node.arank is not None:
+            names = _keys(el)
+            if len(names) > 1 and node.attrs_ok.get(tuple(names)) is not True:
+                _order_attrs(el, node, names)
+        children = _children(el)
+        if not children:
+            continue
+        sig = tuple(map(_TAG, children))
+        plan = node.plans.get(sig)
+        if plan is None:
+            plan = node.plan(sig)
+        leaves, below, moves = plan
+        for i, sub in leaves:
+            child = children[i]
+            names = _keys(child)
+            if len(names) > 1 and sub.attrs_ok.get(tuple(names)) is not True:
+                _order_attrs(child, sub, names)
+        for i, sub in below:
+            child = children[i]
+            if sub.variants is not None:
+                sub = sub.variants.get(child.get("type"), sub)
+            stack.append((child, sub))
+        if moves is not None:
+            el.extend([children[i] for i in moves])  # appending a child moves it to the end
 
 
 _keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
 _items = cast("Callable[[etree._Element], list[tuple[str, str]]]", etree._Element.items)
 """lxml's ``keys``/``items`` typed for str trees."""
+_TAG = cast("Callable[[etree._Element], object]", attrgetter("tag"))
+_children = cast("Callable[[etree._Element], list[etree._Element]]", itemgetter(slice(None)))
+"""``el[:]``: one call for all children, several times cheaper than iterating ``el``."""
+
+
+def _order_attrs(el: etree._Element, node: _Node, names: list[str]) -> None:
+    """Put ``el``'s attributes in libvirt's order unless the memo says they already are."""
+    sig = tuple(names)
+    ok = node.attrs_ok.get(sig)
+    if ok is None:
+        ok = node.attrs_in_order(sig)
+    if ok:
+        return
+    arank = node.arank or {}
+    items = sorted(_items(el), key=lambda kv: arank.get(kv[0], 1000))
+    el.attrib.clear()
+    for name, value in items:
+        el.set(name, value)
 
 
 _MEMO_LIMIT = 2_000
 
+_Plan = tuple[list[tuple[int, "_Node"]], list[tuple[int, "_Node"]], list[int] | None]
+"""What to do with an element's children, per (element path, child tags): the children whose
+attributes alone may need sorting, the children to descend into, and the indexes (in their new
+order) of the children to move to the end, or None when they are in order."""
+
 
 class _Node:
-    """One table key (an element path): its ranks, its children's nodes and its memos."""
+    """One table key (an element path): its ranks, its variants and its memos."""
 
-    __slots__ = ("arank", "attrs_ok", "crank", "key", "kids", "orders", "sortable", "variants")
+    __slots__ = ("arank", "attrs_ok", "deep", "key", "plans", "sortable", "variants")
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.sortable = key in _SORTABLE  # False: no table at or below it
+        self.deep = key in _DEEP or key.partition("@")[0] in _DEEP  # a table below it
         self.arank = _ATTR_RANK.get(key)
-        self.crank = _CHILD_RANK.get(key)
-        self.kids: dict[str, _Node | None] = {}  # child tag -> node (None: extension namespace)
         tag = key.rpartition("/")[2]
         self.variants: dict[str | None, _Node] | None = None
         if tag in _VARIANT_TAGS:
             self.variants = {kind: _node(f"{key}@{kind}") for t, kind in _VARIANTS if t == tag}
         self.attrs_ok: dict[tuple[str, ...], bool] = {}
-        self.orders: dict[tuple[object, ...], list[int] | None] = {}
-        """Memos: documents repeat the same shapes, so each (names) order is worked out once."""
+        self.plans: dict[tuple[object, ...], _Plan] = {}
+        """Memos: documents repeat the same shapes, so each is worked out once."""
 
     def child(self, tag: str) -> _Node | None:
         """The node of a child named ``tag`` (repeated names, as in nested backingStore,
         collapse into one key, and a variant's children have the plain path), or None when
         nothing at or below it can need sorting or it is an extension namespace."""
-        found = None
-        if tag[0] != "{":
-            base = self.key.partition("@")[0]
-            found = _node(base if base.rsplit("/", 1)[-1] == tag else base + "/" + tag)
-            if not found.sortable:
-                found = None
-        if len(self.kids) < _MEMO_LIMIT:
-            self.kids[tag] = found
-        return found
+        if tag[0] == "{":
+            return None
+        base = self.key.partition("@")[0]
+        found = _node(base if base.rsplit("/", 1)[-1] == tag else base + "/" + tag)
+        return found if found.sortable else None
 
     def attrs_in_order(self, names: tuple[str, ...]) -> bool:
         arank = self.arank
@@ -141,13 +136,28 @@ class _Node:
         self.attrs_ok[names] = ok
         return ok
 
-    def child_order(self, tags: tuple[object, ...]) -> list[int] | None:
-        """The permutation that sorts children ``tags``, or None when already in order."""
-        order = _child_order(self.key, tags)
-        if len(self.orders) > _MEMO_LIMIT:
-            self.orders.clear()
-        self.orders[tags] = order
-        return order
+    def plan(self, tags: tuple[object, ...]) -> _Plan:
+        """The :data:`_Plan` for children ``tags``, memoised."""
+        leaves: list[tuple[int, _Node]] = []
+        below: list[tuple[int, _Node]] = []
+        for i, tag in enumerate(tags):
+            sub = self.child(tag) if isinstance(tag, str) else None
+            if sub is None:
+                continue  # an extension namespace, a comment, or nothing below can need sorting
+            if sub.deep or sub.variants is not None:
+                below.append((i, sub))
+            elif sub.arank is not None:
+                leaves.append((i, sub))
+        moves = None
+        order = _child_order(self.key, tags) if len(tags) > 1 else None
+        if order is not None:
+            first = next(i for i, j in enumerate(order) if i != j)
+            moves = order[first:]
+        plan = (leaves, below, moves)
+        if len(self.plans) > _MEMO_LIMIT:
+            self.plans.clear()
+        self.plans[tags] = plan
+        return plan
 
 
 _NODES: dict[str, _Node] = {}
@@ -165,12 +175,13 @@ def _node(key: str) -> _Node:
 def use_tables(child: dict[str, tuple[str, ...]], attrs: dict[str, tuple[str, ...]]) -> None:
     """Sort by other order tables from now on (``tests/xml/holdout.py`` measures with tables
     learned from part of the data); the memos built from the old ones are forgotten."""
-    global _SORTABLE
+    global _SORTABLE, _DEEP
     _CHILD_RANK.clear()
     _CHILD_RANK.update({k: {t: i for i, t in enumerate(v)} for k, v in child.items()})
     _ATTR_RANK.clear()
     _ATTR_RANK.update({k: {t: i for i, t in enumerate(v)} for k, v in attrs.items()})
     _SORTABLE = _prefixes((*child, *attrs))
+    _DEEP = _deep(child, attrs)
     _NODES.clear()
 
 
@@ -179,9 +190,16 @@ def _prefixes(keys: tuple[str, ...]) -> frozenset[str]:
     return frozenset("/".join(k.split("/")[: i + 1]) for k in keys for i in range(k.count("/") + 1))
 
 
+def _deep(child: dict[str, tuple[str, ...]], attrs: dict[str, tuple[str, ...]]) -> frozenset[str]:
+    """Keys whose children may need sorting, or something below them: a child table of their
+    own or any table under them (a variant's children share its plain path)."""
+    keys = [k.partition("@")[0] for k in (*child, *attrs)]
+    below = frozenset("/".join(k.split("/")[: i + 1]) for k in keys for i in range(k.count("/")))
+    return below | frozenset(child) | frozenset(k.partition("@")[0] for k in child)
+
+
 _SORTABLE: frozenset[str] = _prefixes((*CHILD_ORDER, *ATTR_ORDER))
-_ABSENT = _Node("")
-"""Marks a child tag a node has not looked up yet."""
+_DEEP: frozenset[str] = _deep(CHILD_ORDER, ATTR_ORDER)
 
 
 def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
