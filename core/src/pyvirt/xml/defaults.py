@@ -862,8 +862,11 @@ def _device_defaults(
     disks = get("disk", [])
     if len(disks) > 1:
         _order_disks(devices, disks)
+    drive_tops: dict[str, int] = {}
     for disk in disks:
-        _disk_defaults(disk)
+        found = _disk_defaults(disk)
+        if found is not None and found[1] > drive_tops.get(found[0], -1):
+            drive_tops[found[0]] = found[1]
     hostdevs = get("hostdev", [])
     if hostdevs:
         _scsi_hostdev_addresses(devices, hostdevs)
@@ -881,20 +884,16 @@ def _device_defaults(
             etree.SubElement(shmem, "model", type="ivshmem")
     for kind in _CHARDEV_TAGS:
         for chardev in get(kind, ()):
-            _chardev_defaults(chardev)
-            if not live and chardev.get("type") == "pty":
-                _forget_pty_path(chardev)
+            _chardev_defaults(chardev, typed=kind in _TTY_TAGS, forget_pty=not live)
     for rng in get("rng", ()):
         for backend in rng.iterchildren("backend"):
             if backend.get("type") is not None:
-                _chardev_defaults(backend)
+                _chardev_defaults(backend, typed=False)
             elif backend.get("model") == "random" and not (backend.text or "").strip():
                 backend.text = "/dev/random"  # virDomainRNGDefPostParse
+    virtio_serial: set[int] = set()
     for channel in get("channel", ()):
-        for channel_target in channel.iterchildren("target"):
-            if "state" in channel_target.attrib:
-                del channel_target.attrib["state"]  # a virtio channel's state is read from live XML only
-            break
+        _channel_target(channel, virtio_serial)
     _chardev_ports(get("serial", []))
     _chardev_ports(get("parallel", []))
     for n, console in enumerate(get("console", ())):
@@ -902,7 +901,8 @@ def _device_defaults(
         target = _first(console, "target")
         if target is None:
             target = etree.SubElement(console, "target")
-        target.set("port", str(n))
+        if target.get("port") != str(n):
+            target.set("port", str(n))
     changed = False
     if hvm and ("console" in groups or "serial" in groups):
         changed = _console_compat(devices, get("console", []), get("serial", []))
@@ -911,13 +911,16 @@ def _device_defaults(
         for tag in ("serial", "console"):
             groups[tag] = list(devices.iterchildren(tag))
         get = groups.get
-    if "console" in groups:
-        _mirror_serials(list(get("console", [])), get("serial", []), hvm=hvm)
+    consoles = list(get("console", ()))
+    if consoles:
+        _mirror_serials(consoles, get("serial", []), hvm=hvm)
     for graphics in get("graphics", ()):
         _graphics_defaults(graphics)
     if "video" in groups or "graphics" in groups:
         _video_defaults(devices, get("video", []), arch=arch, os_type=os_type, virt_type=virt_type)
-    _controller_defaults(devices, groups)
+    for console in consoles:
+        _virtio_serial_user(console, virtio_serial)
+    _controller_defaults(devices, groups, drive_tops, virtio_serial)
     if "hostdev" in groups or hostdev_nic:
         _pci_source_addresses(devices)
     for inp in get("input", ()):
@@ -1150,10 +1153,12 @@ def disk_bus(disk: etree._Element, target: etree._Element) -> str:
     return next((b for prefix, b in _BUS_BY_PREFIX if dev.startswith(prefix)), "ide")
 
 
-def _disk_defaults(disk: etree._Element) -> None:
-    """One disk's defaults, its children visited once."""
+def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
+    """One disk's defaults, its children visited once.  Returns its bus and the highest
+    controller of its drive addresses when that bus has drive controllers (they are implied)."""
     sources: list[etree._Element] = []
-    driver = readonly = target = address = None
+    addresses_: list[etree._Element] = []
+    driver = readonly = target = None
     for child in disk:
         tag = child.tag
         if tag == "source":
@@ -1165,7 +1170,7 @@ def _disk_defaults(disk: etree._Element) -> None:
         elif tag == "target":
             target = target if target is not None else child
         elif tag == "address":
-            address = address if address is not None else child
+            addresses_.append(child)
     dtype = disk.get("type")
     if dtype is None or (dtype != "file" and not sources):
         dtype = "file"
@@ -1188,20 +1193,31 @@ def _disk_defaults(disk: etree._Element) -> None:
         if _bare(source):
             disk.remove(source)  # an empty <source/> names nothing: the drive is empty
     if target is None:
-        return
+        return None
     if target.get("tray") == "closed":
         del target.attrib["tray"]  # the default state: libvirt prints only tray='open'
-    bus = disk_bus(disk, target)
-    target.set("bus", bus)
-    if address is None and bus in _DRIVE_LAYOUT:
+    bus = target.get("bus")
+    if bus is None:
+        bus = disk_bus(disk, target)
+        target.set("bus", bus)
+    if bus not in _DRIVE_LAYOUT:
+        return None
+    if not addresses_:
         idx = disk_name_to_index(target.get("dev", ""))
-        if idx is not None:
-            per_controller, per_bus = _DRIVE_LAYOUT[bus]
-            controller, rest = divmod(idx, per_controller)
-            bus_no, unit = divmod(rest, per_bus)
-            etree.SubElement(
-                disk, "address", type="drive", controller=str(controller), bus=str(bus_no), target="0", unit=str(unit)
-            )
+        if idx is None:
+            return None
+        per_controller, per_bus = _DRIVE_LAYOUT[bus]
+        controller, rest = divmod(idx, per_controller)
+        bus_no, unit = divmod(rest, per_bus)
+        etree.SubElement(
+            disk, "address", type="drive", controller=str(controller), bus=str(bus_no), target="0", unit=str(unit)
+        )
+        return bus, controller
+    top = -1
+    for address in addresses_:
+        if address.get("type") == "drive":
+            top = max(top, int(address.get("controller", "0")))
+    return (bus, top) if top >= 0 else None
 
 
 # bus -> (disks per controller, disks per bus), libvirt's drive address layout
@@ -1345,25 +1361,32 @@ def _filesystem_defaults(fs: etree._Element) -> None:
 # character devices -------------------------------------------------------------------------
 
 
-def _forget_pty_path(chardev: etree._Element) -> None:
-    """A pty's path is allocated when the domain starts: a definition never keeps one (libvirt
-    ignores ``tty`` and the pty ``<source path>`` unless it reads a live dump)."""
-    if "tty" in chardev.attrib:
-        del chardev.attrib["tty"]
-    for source in list(chardev.iterchildren("source")):
-        chardev.remove(source)
-
-
-def _chardev_defaults(chardev: etree._Element) -> None:
-    ctype = chardev.get("type")
+def _chardev_defaults(chardev: etree._Element, *, typed: bool, forget_pty: bool = False) -> None:
+    """A character device's (or a chardev backend's) defaults.  ``typed``: a missing type is
+    written out as pty (serial, parallel, console, channel).  ``forget_pty``: a pty's path is
+    allocated when the domain starts, so a definition keeps none (libvirt ignores ``tty`` and
+    the pty ``<source path>`` unless it reads a live dump)."""
+    written = ctype = chardev.get("type")
     if ctype is None:
         ctype = "pty"
-        if chardev.tag in ("serial", "parallel", "console", "channel"):
+        if typed:
+            written = ctype
             chardev.set("type", ctype)
     sources: list[etree._Element] = []
     protocols: list[etree._Element] = []
-    for child in chardev.iterchildren("source", "protocol"):
-        (sources if child.tag == "source" else protocols).append(child)
+    if len(chardev):
+        for child in chardev:
+            tag = child.tag
+            if tag == "source":
+                sources.append(child)
+            elif tag == "protocol":
+                protocols.append(child)
+    if forget_pty and written == "pty":
+        if "tty" in chardev.attrib:
+            del chardev.attrib["tty"]
+        for source in sources:
+            chardev.remove(source)
+        sources = []
     if ctype in ("tcp", "udp", "unix"):
         for src in sources:
             if src.get("mode") is None:
@@ -1392,23 +1415,24 @@ def _chardev_defaults(chardev: etree._Element) -> None:
 
 
 def _chardev_ports(items: list[etree._Element]) -> None:
+    """Serial and parallel ports without a target port get the lowest free ones, in order."""
     if not items:
         return
-    used = set()
+    targets: list[tuple[etree._Element, etree._Element | None, str | None]] = []
     for item in items:
         target = _first(item, "target")
-        if target is not None and target.get("port") is not None:
-            used.add(target.get("port"))
+        targets.append((item, target, target.get("port") if target is not None else None))
+    used = {given for _, _, given in targets if given is not None}
     port = 0
-    for item in items:
-        target = _first(item, "target")
+    for item, target, given in targets:
+        if given is not None:
+            continue
         if target is None:
             target = etree.SubElement(item, "target")
-        if target.get("port") is None:
-            while str(port) in used:
-                port += 1
-            target.set("port", str(port))
-            used.add(str(port))
+        while str(port) in used:
+            port += 1
+        target.set("port", str(port))
+        used.add(str(port))
 
 
 def _clone(el: etree._Element) -> etree._Element:
@@ -1480,21 +1504,51 @@ def _mirror_serials(consoles: list[etree._Element], serials: list[etree._Element
         target = _first(console, "target")
         if target is None:
             target = etree.SubElement(console, "target")
-        if target.get("type") is None:
-            target.set("type", "serial")
+        ttype = target.get("type")
+        if ttype is None:
+            ttype = "serial"
+            target.set("type", ttype)
         if target.get("port") is None:
             target.set("port", str(n))
-        if not (hvm and target.get("type") == "serial" and n < len(serials)):
+        if not (hvm and ttype == "serial" and n < len(serials)):
             continue
         serial = serials[n]
         serial_target = _first(serial, "target")
+        port = serial_target.get("port", "0") if serial_target is not None else "0"
+        if _is_mirror(console, target, serial, serial_target, port):
+            # already the copy: only its source lines are forgotten, as a new copy has none
+            console.sourceline = target.sourceline = 0  # type: ignore[assignment]
+            continue
         mirror = _copy_device(serial, "console")
-        etree.SubElement(
-            mirror, "target", type="serial", port=serial_target.get("port", "0") if serial_target is not None else "0"
-        )
+        etree.SubElement(mirror, "target", type="serial", port=port)
         console.addprevious(mirror)
         console.getparent().remove(console)  # type: ignore[union-attr]
         consoles[n] = mirror
+
+
+def _is_mirror(
+    console: etree._Element,
+    target: etree._Element,
+    serial: etree._Element,
+    serial_target: etree._Element | None,
+    port: str,
+) -> bool:
+    """Whether ``console`` (with its first ``target``) already is what :func:`_mirror_serials`
+    would put in its place: the serial's attributes, and nothing but a bare target of type
+    serial and the serial's port, the serial having nothing but its target either (the common
+    case, which then costs a few reads instead of a deep copy)."""
+    return (
+        serial_target is not None
+        and len(console) == 1
+        and len(serial) == 1
+        and len(target) == 0
+        and console.items() == serial.items()
+        and target.items() == [("type", "serial"), ("port", port)]
+        and console.text is None
+        and console.tail is None
+        and target.text is None
+        and target.tail is None
+    )
 
 
 # graphics and video ------------------------------------------------------------------------
@@ -1520,23 +1574,24 @@ def _graphics_defaults(graphics: etree._Element) -> None:
             graphics.set("socket", listens[0].get("socket", ""))
         return
     listen_attr = graphics.get("listen")
-    if listen_attr is not None and not listens:
-        graphics.insert(0, etree.Element("listen", type="address", address=listen_attr))
-    elif listen_attr is None and listens and listens[0].get("type") == "address" and listens[0].get("address"):
-        graphics.set("listen", listens[0].get("address", ""))
-    if gtype == "rdp" and not list(graphics.iterchildren("listen")):
-        graphics.insert(0, etree.Element("listen", type="address"))
+    first = listens[0] if listens else None
+    if listen_attr is not None and first is None:
+        first = etree.Element("listen", type="address", address=listen_attr)
+        graphics.insert(0, first)
+    elif listen_attr is None and first is not None and first.get("type") == "address":
+        address = first.get("address")
+        if address:
+            graphics.set("listen", address)
+    if first is None:
+        first = etree.Element("listen", type="address")  # every vnc, spice and rdp graphics listens
+        graphics.insert(0, first)
     if gtype == "vnc":
-        if not list(graphics.iterchildren("listen")):
-            graphics.insert(0, etree.Element("listen", type="address"))
-        _vnc_port(graphics)
+        _vnc_port(graphics, first)
     elif gtype == "spice":
-        if not list(graphics.iterchildren("listen")):
-            graphics.insert(0, etree.Element("listen", type="address"))
-        _spice_ports(graphics)
+        _spice_ports(graphics, first)
 
 
-def _spice_ports(graphics: etree._Element) -> None:
+def _spice_ports(graphics: etree._Element, first: etree._Element) -> None:
     """SPICE ports as virDomainGraphicsDefParseXMLSpice reads them for a definition (``-1`` for
     both ports means autoport; autoport forgets them), virDomainDefPostParseGraphics turns an
     address listen without ports or autoport into ``type='none'``, and the formatter prints
@@ -1561,9 +1616,6 @@ def _spice_ports(graphics: etree._Element) -> None:
         auto = True
     if auto:
         values = {"port": 0, "tlsPort": 0}
-    first = _first(graphics, "listen")
-    if first is None:
-        return
     if first.get("type", "address") == "address" and not values["port"] and not values["tlsPort"] and not auto:
         first.attrib.clear()
         first.set("type", "none")
@@ -1577,7 +1629,7 @@ def _spice_ports(graphics: etree._Element) -> None:
     graphics.set("autoport", "yes" if auto else "no")
 
 
-def _vnc_port(graphics: etree._Element) -> None:
+def _vnc_port(graphics: etree._Element, first: etree._Element) -> None:
     """VNC ``port``/``autoport`` as virDomainGraphicsDefParseXMLVNC reads them for a definition
     (a missing port or ``-1`` means autoport; autoport forgets the port) and as the formatter
     prints them: ``port='-1'`` for autoport, nothing at all unless listening on an address or
@@ -1599,8 +1651,7 @@ def _vnc_port(graphics: etree._Element) -> None:
     for attr in ("port", "autoport"):
         if attr in graphics.attrib:
             del graphics.attrib[attr]
-    first = _first(graphics, "listen")
-    if first is None or first.get("type", "address") not in ("address", "network"):
+    if first.get("type", "address") not in ("address", "network"):
         return
     if number and not auto:
         graphics.set("port", str(number))
@@ -1643,14 +1694,19 @@ def _video_defaults(
     default = "xen" if os_type in ("xen", "linux") else "vga" if arch and arch.startswith("ppc64") else "cirrus"
     primary = None
     for video in videos:
-        driver = _first(video, "driver")
+        driver = model = None
+        for child in video:
+            tag = child.tag
+            if tag == "driver":
+                driver = child if driver is None else driver
+            elif tag == "model":
+                model = child if model is None else model
         if driver is not None:
             for attr, zero in _VIDEO_ENUM_ZERO.items():
                 if driver.get(attr) == zero:
                     del driver.attrib[attr]
             if not driver.attrib and not len(driver):
                 video.remove(driver)
-        model = _first(video, "model")
         if model is None:
             model = etree.SubElement(video, "model", type=default)
         mtype = model.get("type")
@@ -1660,16 +1716,20 @@ def _video_defaults(
         if mtype == "none":
             continue
         for attr in ("ram", "vram"):
-            given = addresses.c_number(model.get(attr) or "0", 10) or 0
+            raw = model.get(attr)
+            given = addresses.c_number(raw or "0", 10) or 0
             if given == 0 and (attr == "vram" or mtype == "qxl"):
                 given = video_default_ram(mtype, virt_type)
             if given:
-                model.set(attr, str(_power_of_two(given)))
+                shown = str(_power_of_two(given))
+                if shown != raw:
+                    model.set(attr, shown)
         if model.get("heads") is None:
             model.set("heads", "1")
-        if model.get("primary") == "yes" and primary is None:
+        primary_attr = model.get("primary")
+        if primary_attr == "yes" and primary is None:
             primary = video
-        elif model.get("primary") is not None:
+        elif primary_attr is not None:
             del model.attrib["primary"]  # libvirt prints only primary='yes', on one video
     if not videos:
         return
@@ -1689,36 +1749,50 @@ _USB2_MODELS = frozenset(("ich9-ehci1", "ich9-uhci1", "ich9-uhci2", "ich9-uhci3"
 
 
 def _usb2_group_index(
-    ctrl: etree._Element, previous_usb: etree._Element | None, controllers: list[etree._Element]
+    entry: list[str | None], previous_usb: list[str | None] | None, controllers: list[list[str | None]]
 ) -> str | None:
     """virDomainDefPostParseUSBControllers: a USB2 controller without an index joins the group of
     the USB controller just before it, if that one is USB2 too and the group has no controller
-    of this model yet."""
-    model = ctrl.get("model")
-    if ctrl.get("type") != "usb" or model not in _USB2_MODELS or previous_usb is None:
+    of this model yet.  Controllers are given as their [type, model, index]."""
+    ctype, model, _index = entry
+    if ctype != "usb" or model not in _USB2_MODELS or previous_usb is None:
         return None
-    if previous_usb.get("model") not in _USB2_MODELS:
+    if previous_usb[1] not in _USB2_MODELS:
         return None
-    index = previous_usb.get("index")
+    index = previous_usb[2]
     for other in controllers:
-        if other.get("type") == "usb" and other.get("index") == index and other.get("model") == model:
+        if other[0] == "usb" and other[2] == index and other[1] == model:
             return None
     return index
 
 
-def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+def _controller_defaults(
+    devices: etree._Element, groups: Groups, drive_tops: dict[str, int], virtio_serial: set[int]
+) -> None:
+    """Controllers' indexes, order and the implicit ones; ``drive_tops`` is the highest drive
+    controller each disk bus uses (:func:`_disk_defaults`), ``virtio_serial`` the virtio-serial
+    controllers consoles and channels use (:func:`_virtio_serial_user`)."""
     controllers = groups.get("controller", [])
-    for ctrl in controllers:
-        start = _COMPANION_PORTS.get(ctrl.get("model", "")) if ctrl.get("type") == "usb" else None
-        if start is not None and _first(ctrl, "master") is None:
-            etree.SubElement(ctrl, "master", startport=start)  # virDomainControllerDefParseXML
-    indexes = [_int_attr(ctrl, "index") for ctrl in controllers]
+    # each controller's [type, model, index] read once (the index is filled in below)
+    attrs: list[list[str | None]] = []
+    indexes: list[int | None] = []
     used: dict[str, set[int]] = {}
-    for ctrl, idx in zip(controllers, indexes, strict=True):
+    for ctrl in controllers:
+        ctype, model, raw = ctrl.get("type", ""), ctrl.get("model"), ctrl.get("index")
+        attrs.append([ctype, model, raw])
+        if ctype == "usb":
+            start = _COMPANION_PORTS.get(model or "")
+            if start is not None and _first(ctrl, "master") is None:
+                etree.SubElement(ctrl, "master", startport=start)  # virDomainControllerDefParseXML
+    for ctrl, entry in zip(controllers, attrs, strict=True):
+        idx = None if entry[2] is None else _int_attr(ctrl, "index")
+        indexes.append(idx)
         if idx is not None:
-            used.setdefault(ctrl.get("type", ""), set()).add(idx)
+            used.setdefault(entry[0] or "", set()).add(idx)
     if len(controllers) > 1:
-        controllers = _order_controllers(devices, controllers, indexes)
+        order = _order_controllers(devices, controllers, indexes, attrs)
+        controllers = [controllers[i] for i in order]
+        attrs = [attrs[i] for i in order]
     # A SCSI hostdev adds its controller while the document is parsed, before controllers
     # written without an index get one (so such a controller may end up as index 1).
     for hostdev in groups.get("hostdev", ()):
@@ -1728,55 +1802,36 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
             if index not in used.setdefault("scsi", set()):
                 _insert_controller(devices, "scsi", index, _hostdev_scsi_model(devices, groups["hostdev"]))
                 used["scsi"].add(index)
-    previous_usb: etree._Element | None = None
-    for ctrl in controllers:
-        ctype = ctrl.get("type", "")
-        if ctrl.get("index") is None:
-            shared = _usb2_group_index(ctrl, previous_usb, controllers)
-            if shared is not None:
-                ctrl.set("index", shared)
-            else:
+    previous_usb: list[str | None] | None = None
+    for ctrl, entry in zip(controllers, attrs, strict=True):
+        ctype = entry[0] or ""
+        if entry[2] is None:
+            shared = _usb2_group_index(entry, previous_usb, attrs)
+            if shared is None:
                 taken = used.setdefault(ctype, set())
                 idx = 0
                 while idx in taken:
                     idx += 1
                 taken.add(idx)
-                ctrl.set("index", str(idx))
+                shared = str(idx)
+            ctrl.set("index", shared)
+            entry[2] = shared
         if ctype == "usb":
-            previous_usb = ctrl
+            previous_usb = entry
     needed: list[tuple[str, int]] = []
-    highest: dict[str, tuple[int, etree._Element]] = {}
-    for address in select(_DRIVE_ADDRESSES, devices) if "disk" in groups or "hostdev" in groups else ():
-        dev = address.getparent()
-        if dev is not None:
-            bus = None
-            if dev.tag == "disk":
-                target = _first(dev, "target")
-                bus = target.get("bus") if target is not None else None
-            elif dev.tag == "hostdev":
-                bus = "scsi"
-            if bus in _DRIVE_LAYOUT:
-                index = int(address.get("controller", "0"))
-                if index >= highest.get(str(bus), (-1, address))[0]:
-                    highest[str(bus)] = (index, address)
-    for bus, (top, address) in highest.items():
-        # virDomainDefAddDiskControllersForType: every index up to the highest used
-        if top > _MAX_IMPLICIT_CONTROLLERS:
-            raise XMLError(
-                f"XML error: drive address controller {top} would need too many implicit controllers",
-                line=line_of(address),
-            )
-        needed += [(bus, i) for i in range(top + 1)]
+    if "hostdev" in groups:
+        drive_tops = dict(drive_tops)
+        for hostdev in groups["hostdev"]:
+            for address in hostdev.iterchildren("address"):
+                if address.get("type") == "drive":
+                    drive_tops["scsi"] = max(drive_tops.get("scsi", -1), int(address.get("controller", "0")))
+    if any(top > _MAX_IMPLICIT_CONTROLLERS for top in drive_tops.values()):
+        _refuse_drive_controller(devices)
+    for bus, top in drive_tops.items():
+        needed += [(bus, i) for i in range(top + 1)]  # virDomainDefAddDiskControllersForType
     if "smartcard" in groups:
         needed.append(("ccid", 0))
-    if "console" in groups or "channel" in groups:
-        for target in select(_VIRTIO_SERIAL_USERS, devices):
-            owner = target.getparent()
-            serial_address = _first(owner, "address") if owner is not None else None
-            if serial_address is not None and serial_address.get("type") == "virtio-serial":
-                needed.append(("virtio-serial", int(serial_address.get("controller", "0"))))
-            else:
-                needed.append(("virtio-serial", 0))
+    needed += [("virtio-serial", n) for n in virtio_serial]
     needed = sorted(set(needed), key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
     disk_scsi, hostdev_model = -1, None
     if "hostdev" in groups and any(ctype == "scsi" for ctype, _ in needed):
@@ -1795,49 +1850,107 @@ def _controller_defaults(devices: etree._Element, groups: dict[str, list[etree._
         slot += 1
 
 
+def _refuse_drive_controller(devices: etree._Element) -> None:
+    """libvirt's refusal of a drive address whose controller index would need too many implicit
+    controllers, naming the last such address of the first bus (in document order) past the limit."""
+    highest: dict[str, tuple[int, etree._Element]] = {}
+    for address in select(_DRIVE_ADDRESSES, devices):
+        dev = address.getparent()
+        if dev is not None:
+            bus = None
+            if dev.tag == "disk":
+                target = _first(dev, "target")
+                bus = target.get("bus") if target is not None else None
+            elif dev.tag == "hostdev":
+                bus = "scsi"
+            if bus in _DRIVE_LAYOUT:
+                index = int(address.get("controller", "0"))
+                if index >= highest.get(str(bus), (-1, address))[0]:
+                    highest[str(bus)] = (index, address)
+    for top, address in highest.values():
+        if top > _MAX_IMPLICIT_CONTROLLERS:
+            raise XMLError(
+                f"XML error: drive address controller {top} would need too many implicit controllers",
+                line=line_of(address),
+            )
+
+
+def _channel_target(channel: etree._Element, virtio_serial: set[int]) -> None:
+    """A channel's target state is read from live XML only; a virtio target needs its
+    virtio-serial controller (:func:`_virtio_serial_user`)."""
+    first = True
+    for child in channel:
+        if child.tag == "target":
+            if first and "state" in child.attrib:
+                del child.attrib["state"]
+            first = False
+    _virtio_serial_user(channel, virtio_serial)
+
+
+def _virtio_serial_user(device: etree._Element, virtio_serial: set[int]) -> None:
+    """Add to ``virtio_serial`` the controller a console or channel with a virtio target uses:
+    that of its first address when it is a virtio-serial one, else 0."""
+    virtio = False
+    address = None
+    for child in device:
+        tag = child.tag
+        if tag == "target":
+            virtio = virtio or child.get("type") == "virtio"
+        elif tag == "address" and address is None:
+            address = child
+    if virtio:
+        if address is not None and address.get("type") == "virtio-serial":
+            virtio_serial.add(int(address.get("controller", "0")))
+        else:
+            virtio_serial.add(0)
+
+
 # libvirt adds implicit controllers in this order of types
 _IMPLICIT_ORDER = {"scsi": 0, "fdc": 1, "ide": 2, "sata": 3, "virtio-serial": 4, "ccid": 5}
 _DRIVE_ADDRESSES = etree.XPath("*/address[@type='drive']")
-_VIRTIO_SERIAL_USERS = etree.XPath("console/target[@type='virtio'] | channel/target[@type='virtio']")
 
 
 def _order_controllers(
-    devices: etree._Element, controllers: list[etree._Element], indexes: list[int | None]
-) -> list[etree._Element]:
+    devices: etree._Element,
+    controllers: list[etree._Element],
+    indexes: list[int | None],
+    attrs: list[list[str | None]],
+) -> list[int]:
     """libvirt files each parsed controller in after the last one of its type with a lower
     index (a USB master before its companions); types keep their order of first appearance.
+    Returns the new order as positions in ``controllers`` (``attrs`` holds each one's type).
 
     Controllers of one type are few in real domains; past :data:`_FILE_IN_LIMIT` of them the
     same result for indexed controllers is computed with a sort, so the cost stays bounded.
     """
-    per_type: dict[str, list[tuple[int, bool, etree._Element]]] = {}
-    for ctrl, index in zip(controllers, indexes, strict=True):
-        entry = (-1 if index is None else index, len(ctrl) > 0 and _first(ctrl, "master") is not None, ctrl)
-        per_type.setdefault(ctrl.get("type", ""), []).append(entry)
-    ordered: list[etree._Element] = []
+    per_type: dict[str | None, list[tuple[int, bool, int]]] = {}
+    for pos, (ctrl, index, entry) in enumerate(zip(controllers, indexes, attrs, strict=True)):
+        item = (-1 if index is None else index, len(ctrl) > 0 and _first(ctrl, "master") is not None, pos)
+        per_type.setdefault(entry[0], []).append(item)
+    ordered: list[int] = []
     for entries in per_type.values():
         if len(entries) > _FILE_IN_LIMIT:
             ordered += [e[2] for e in sorted(entries, key=lambda e: (e[0] < 0, e[0], e[1]))]
             continue
-        placed: list[tuple[int, bool, etree._Element]] = []
-        for index, companion, ctrl in entries:
+        placed: list[tuple[int, bool, int]] = []
+        for index, companion, pos in entries:
             insert_at = -1
-            for pos in range(len(placed) - 1, -1, -1):
-                other_index, other_companion, _ = placed[pos]
+            for at in range(len(placed) - 1, -1, -1):
+                other_index, other_companion, _ = placed[at]
                 if index == -1:
-                    insert_at = pos + 1
+                    insert_at = at + 1
                     break
                 if other_index > index or (not companion and other_companion and other_index == index):
-                    insert_at = pos
+                    insert_at = at
                 elif insert_at == -1:
-                    insert_at = pos + 1
+                    insert_at = at + 1
             if insert_at == -1:
-                placed.append((index, companion, ctrl))
+                placed.append((index, companion, pos))
             else:
-                placed.insert(insert_at, (index, companion, ctrl))
+                placed.insert(insert_at, (index, companion, pos))
         ordered += [e[2] for e in placed]
-    if ordered != controllers:
-        _replace_run(devices, controllers, ordered)
+    if ordered != sorted(ordered):
+        _replace_run(devices, controllers, [controllers[i] for i in ordered])
     return ordered
 
 
