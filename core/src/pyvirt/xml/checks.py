@@ -60,7 +60,9 @@ def check_domain(
     if root.get("type") is None:
         raise _fail("missing domain type attribute", root)
     top, device_groups = groups if groups is not None else defaults.index(root)
-    implicit.fill_domain(top, device_groups)
+    devices = top["devices"][0] if "devices" in top else None
+    walk = _DeviceWalk(devices, device_groups) if devices is not None else None
+    implicit.fill_domain(top, device_groups, walk.sources if walk is not None else {})
     get = top.get
     name_el = top["name"][0] if "name" in top else None
     name = (name_el.text or "") if name_el is not None else ""
@@ -76,8 +78,6 @@ def check_domain(
     os_type = os_kids.get("type")
     if (os_type is None or not (os_type.text or "").strip()) and "bootloader" not in top:
         raise _fail("an os <type> must be specified", os_el if os_el is not None else root)
-    devices = top["devices"][0] if "devices" in top else None
-    walk = _DeviceWalk(devices, device_groups) if devices is not None else None
     if os_el is not None:
         _check_os(os_el, os_kids)
         if "boot" in os_kids and _device_boot_order(root, top, walk):
@@ -138,10 +138,12 @@ class _DeviceWalk:
     The walk also notes the elements with a ``<vlan>``, a ``<backend>`` or a ``<driver>``: only
     those interfaces (and vhost-user ones) can fail :func:`_check_interface` or the queue check,
     and most interfaces have none, so the others are never visited child by child.  Likewise it
-    notes the elements with a ``<source>``: a character device without one is checked by its
-    type alone.  Each of these is looked for only when the document has such devices."""
+    gathers each element's ``<source>`` children (:attr:`sources`): a character device without
+    one is checked by its type alone, and :func:`.implicit.fill_domain` reads the interfaces'
+    and host devices' from it instead of searching each device.  Each of these is looked for
+    only when the document has such devices."""
 
-    __slots__ = ("_iface_parts", "auths", "boots", "ccw", "pci", "seclabels", "secrets", "sourced")
+    __slots__ = ("_iface_parts", "auths", "boots", "ccw", "pci", "seclabels", "secrets", "sources")
 
     def __init__(self, devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
         pci: list[etree._Element] = []
@@ -149,14 +151,15 @@ class _DeviceWalk:
         boots: list[etree._Element] = []
         auths: list[etree._Element] = []
         secrets: list[etree._Element] = []
-        sourced: set[etree._Element | None] = set()
+        sources: dict[etree._Element | None, list[etree._Element]] = {}
         parts: set[etree._Element | None] = set()
         seclabels = 0
         tags = ["address", "boot", "seclabel", "auth", "secret"]
-        if any(tag in groups for tag in _CHARDEV_TAGS):
-            tags.append("source")
         if "interface" in groups:
             tags += _INTERFACE_PARTS
+            tags.append("source")
+        elif "hostdev" in groups or any(tag in groups for tag in _CHARDEV_TAGS):
+            tags.append("source")
         for el in devices.iter(*tags):
             tag = el.tag
             if tag == "address":
@@ -166,7 +169,11 @@ class _DeviceWalk:
                 elif atype == "ccw" and _grandchild(el, devices):
                     ccw.append(el)
             elif tag == "source":
-                sourced.add(el.getparent())
+                parent = el.getparent()
+                if parent in sources:
+                    sources[parent].append(el)
+                else:
+                    sources[parent] = [el]
             elif tag in _INTERFACE_PARTS:
                 parts.add(el.getparent())
             elif tag == "boot":
@@ -179,7 +186,7 @@ class _DeviceWalk:
             else:
                 secrets.append(el)
         self.pci, self.ccw, self.boots, self.auths, self.secrets = pci, ccw, boots, auths, secrets
-        self.sourced, self._iface_parts, self.seclabels = sourced, parts, seclabels
+        self.sources, self._iface_parts, self.seclabels = sources, parts, seclabels
 
     def interfaces(self, interfaces: Iterable[etree._Element]) -> list[etree._Element]:
         """Those of ``interfaces`` the interface checks could refuse, in document order."""
@@ -599,7 +606,7 @@ def _check_devices(
         primaries = [v for v in videos if v.find("model[@primary='yes']") is not None]
         if len(primaries) > 1:
             raise _unsupported("Only one primary video device is supported", primaries[1])
-    sourced = walk.sourced
+    sourced = walk.sources
     for tag in _CHARDEV_TAGS:
         for chardev in get(tag, ()):
             if tag != "smartcard" or chardev.get("mode") == "passthrough":

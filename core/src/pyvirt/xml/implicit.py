@@ -13,10 +13,11 @@ the completed values -- so these are filled in on the tree before
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 
 Groups = dict[str, list[etree._Element]]
@@ -95,10 +96,12 @@ def _required(el: etree._Element, attr: str) -> None:
         raise XMLError(f"XML error: Missing required attribute '{attr}' in element '{el.tag}'", line=line_of(el))
 
 
-def fill_domain(top: Groups, devices: Groups) -> None:
+def fill_domain(top: Groups, devices: Groups, sources: Mapping[etree._Element | None, list[etree._Element]]) -> None:
     """Write libvirt's implied enum values into the document, refusing what they make invalid.
 
-    ``top``/``devices``: the children of ``<domain>`` and ``<devices>`` by tag.
+    ``top``/``devices``: the children of ``<domain>`` and ``<devices>`` by tag; ``sources``: the
+    ``<source>`` children of every element under ``<devices>`` that has any (in document order),
+    when the document has interfaces or host devices -- most interfaces have none to look at.
     """
     for clock in top.get("clock", ()):
         _clock(clock)
@@ -117,11 +120,16 @@ def fill_domain(top: Groups, devices: Groups) -> None:
                 code=ErrorCode.CONFIG_UNSUPPORTED,
             )
     for iface in devices.get("interface", ()):
-        _interface(iface)
+        itype = iface.get("type")
+        if itype is None:
+            itype = "user"
+            iface.set("type", itype)
+        if itype in _NET_NEEDS_SOURCE or (itype == "user" and iface in sources):
+            _interface(iface, itype, sources.get(iface, ()))
     for hostdev in devices.get("hostdev", ()):
         if hostdev.get("mode") is None:
             hostdev.set("mode", "subsystem")
-        if _first(hostdev, "source") is None:
+        if hostdev not in sources:
             raise XMLError("XML error: Missing <source> element in hostdev device", line=line_of(hostdev))
 
 
@@ -151,27 +159,22 @@ def _clock(clock: etree._Element) -> None:
         )
 
 
-def _interface(iface: etree._Element) -> None:
-    """virDomainNetDefParseXML: user networking by default; the types that connect somewhere
-    need a ``<source>`` naming it."""
-    itype = iface.get("type")
-    if itype is None:
-        itype = "user"
-        iface.set("type", itype)
+def _interface(iface: etree._Element, itype: str, sources: Sequence[etree._Element]) -> None:
+    """virDomainNetDefParseXML: the types that connect somewhere need a ``<source>`` naming it
+    (``itype``: the interface's type, ``sources``: its ``<source>`` children); a user NIC's
+    parser reads only source/@dev."""
     if itype == "user":
-        for user_source in list(iface.iterchildren("source")):
+        for user_source in sources:
             for name in [a for a in user_source.attrib if a != "dev"]:
-                del user_source.attrib[name]  # a user NIC's parser reads only source/@dev
+                del user_source.attrib[name]
             if not user_source.attrib and len(user_source) == 0:
                 iface.remove(user_source)
-    if itype not in _NET_NEEDS_SOURCE:
         return
-    source = _first(iface, "source")
-    if source is None:
+    if not sources:
         raise XMLError(f"XML error: interface type='{itype}' requires a 'source' element", line=line_of(iface))
     attr = _NET_SOURCE_ATTR.get(itype)
     if attr is not None:
-        _required(source, attr)
+        _required(sources[0], attr)
 
 
 _EMPTY_TOP = ("features", "cputune")
