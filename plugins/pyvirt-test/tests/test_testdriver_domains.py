@@ -198,6 +198,85 @@ def test_interfaces_get_testnet_names(empty_conn: pyvirt.Connection) -> None:
     ]
 
 
+_NAMING_LIBVIRT = r"""
+import json, sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+conn = libvirt.open("test:///default")
+out = []
+for xml in json.loads(sys.stdin.read()):
+    try:
+        out.append(["ok", conn.defineXML(xml).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)])
+    except libvirt.libvirtError as e:
+        out.append(["error", e.get_error_code(), e.get_error_domain(), e.get_error_message()])
+print(json.dumps(out))
+"""
+
+
+def _nics_domain(name: str, interfaces: str) -> str:
+    return (
+        f"<domain type='test'><name>{name}</name><memory>1024</memory><os><type>hvm</type></os>"
+        f"<devices>{interfaces}</devices></domain>"
+    )
+
+
+def _named_nics(count: int) -> str:
+    """Interfaces named ``testnet0`` .. ``testnet{count - 1}``: one more to name needs the next."""
+    return "".join(f"<interface type='user'><target dev='testnet{i}'/></interface>" for i in range(count))
+
+
+def _define_all(conn: pyvirt.Connection, documents: list[str]) -> list[list[Any]]:
+    out: list[list[Any]] = []
+    for xml in documents:
+        try:
+            out.append(["ok", conn.define_domain(xml).xml(inactive=True)])
+        except pyvirt.PyvirtError as exc:
+            out.append(["error", int(exc.code), int(exc.domain), str(exc)])
+    return out
+
+
+def _targets(result: list[Any]) -> list[Any]:
+    """An outcome with the generated MACs left out: only the targets (or the error) compare."""
+    if result[0] != "ok":
+        return result
+    return [line.strip() for line in result[1].splitlines() if "<target" in line]
+
+
+@needs_libvirt
+def test_interface_names_match_libvirt(default_conn: pyvirt.Connection) -> None:
+    """An empty ``dev`` is a name, a ``vnet`` one is dropped and named anew, a ``<target>``
+    without ``dev`` gets one in place; ``testnet1023`` is the last name, needing another is
+    libvirt's error."""
+    documents = [
+        _nics_domain(
+            "nics-mixed",
+            "<interface type='user'><target dev=''/></interface><interface type='user'><target/></interface>"
+            "<interface type='user'/><interface type='user'><target dev='vnet3'/></interface>"
+            "<interface type='user'><target dev='testnet1'/></interface>"
+            "<interface type='ethernet'><target managed='no'/></interface>",
+        ),
+        _nics_domain("nics-last", _named_nics(1023) + "<interface type='user'/>"),
+        _nics_domain("nics-over", _named_nics(1024) + "<interface type='user'/>"),
+    ]
+    mine = [_targets(result) for result in _define_all(default_conn, documents)]
+    real = [_targets(result) for result in run_libvirt(_NAMING_LIBVIRT, documents)]
+    assert mine == real
+    assert mine[0] == [
+        "<target dev=''/>",
+        "<target dev='testnet0'/>",
+        "<target dev='testnet2'/>",
+        "<target dev='testnet3'/>",
+        "<target dev='testnet1'/>",
+        "<target dev='testnet4' managed='no'/>",
+    ]
+    assert mine[1][-1] == "<target dev='testnet1023'/>"
+    assert mine[2] == [
+        "error",
+        ErrorCode.INTERNAL_ERROR,
+        pyvirt.ErrorDomain.TEST,
+        "internal error: Exceeded max iface limit 1024",
+    ]
+
+
 # -- save / restore -----------------------------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ The test driver parses no XML namespace extension (it drops them all), gives a d
 
 from __future__ import annotations
 
+from pyvirt.errors import ErrorDomain, InternalError
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
 
 GUEST_ARCH = "i686"
 """The one guest architecture of the test node's capabilities (for hvm and xen guests)."""
+
+
+MAX_INTERFACE_NAMES = 1024
+"""libvirt's test driver names interfaces ``testnet0`` to ``testnet1023`` and no further."""
 
 
 _NO_NAMESPACES: tuple[str, ...] = ()
@@ -48,20 +54,37 @@ def _default_arch(dfn: DomainDef) -> None:
 
 
 def _name_interfaces(dfn: DomainDef) -> None:
-    """Give each interface without a target the first free ``testnetN``, as libvirt's test driver."""
+    """Give each interface without a name the first free ``testnetN``, as libvirt's test driver.
+
+    The name is the ``dev`` of an interface's first ``<target>``; an empty one is a name too
+    (libvirt keeps and prints ``dev=''``), and past ``testnet1023`` libvirt gives up.  Each
+    target is looked up once for reading (the view's getter would look again on every read).
+    """
     interfaces = dfn.interfaces
     if not interfaces:
         return
-    used = {iface.target_dev for iface in interfaces if iface.target_dev}
-    counter = 0
+    from pyvirt.xml.parser import first_child
+
+    names: list[str | None] = []
     for iface in interfaces:
-        if iface.target_dev:
+        target = first_child(iface.element, "target")
+        names.append(None if target is None else target.get("dev"))
+    if None not in names:
+        return
+    used = {name for name in names if name is not None}
+    counter = 0
+    for iface, name in zip(interfaces, names, strict=True):
+        if name is not None:
             continue
         while f"testnet{counter}" in used:
             counter += 1
+        if counter >= MAX_INTERFACE_NAMES:
+            raise InternalError(
+                f"internal error: Exceeded max iface limit {MAX_INTERFACE_NAMES}", domain=ErrorDomain.TEST
+            )
         name = f"testnet{counter}"
-        iface.target_dev = name
         used.add(name)
+        iface.target_dev = name
 
 
 def parse_default_domain(xml: str) -> DomainDef:
