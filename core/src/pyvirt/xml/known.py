@@ -30,7 +30,7 @@ domain's enumerated attributes (:mod:`._enums`) are checked in the same walk.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import cast
 
 from lxml import etree
@@ -66,24 +66,29 @@ _Check = tuple[int, str, int, frozenset[str] | None]
 """One special attribute an element carries: its index among the element's attributes, its
 name, how it is read, and for an enum the values libvirt's enum knows."""
 
-_Work = tuple[tuple[str, ...], tuple[_Check, ...], str | None]
-"""What an element with given attribute names needs: names to drop, special attributes to
-check, the first missing required attribute."""
+_Rare = tuple[tuple[str, ...], str | None, bool]
+"""The uncommon part of an element's work: attribute names to drop, the first missing
+required attribute, whether its text is an integer to normalise."""
+
+_Work = tuple[tuple[_Check, ...], set[str], _Rare | None]
+"""What an element with given attribute names needs: special attributes to check, the value
+lists already checked here that needed nothing (a document repeats the same few, so each is
+checked once), and the rest (None in the usual case, so that costs one test)."""
 
 
 class _Path:
-    """Everything the walk needs for one element path, reached from its parent's ``kids``."""
+    """Everything the walk needs for one element path, reached from its parent's ``kids``.
+
+    A path the schema walk did not reach keeps its whole content: any attribute, any child,
+    nothing special, so it needs no flag of its own."""
 
     __slots__ = (
         "attrs",
-        "bare",
         "closed",
         "enums",
         "key",
         "kids",
-        "leaf",
         "memo",
-        "read",
         "required",
         "special",
         "text",
@@ -92,20 +97,18 @@ class _Path:
 
     def __init__(self, key: str) -> None:
         self.key = key
-        self.read = False  # False: a path the schema walk did not reach, kept whole
         self.attrs: frozenset[str] | None = None  # None: any attribute is read
         self.kids: dict[str, _Path] | None = None  # child tag -> its path; None: any child is kept
-        self.leaf = False  # libvirt's model has no child element here
+        # (an empty ``kids``: libvirt's model has no child element here)
         self.text = False  # the element holds text
         self.text_int = False  # ... and the text is an integer
         self.special: dict[str, int] = {}  # attribute -> _INT10 / _INT0 / _SET / _ENUM
         self.enums: dict[str, frozenset[str]] = {}  # attribute -> the values libvirt's enum knows
         self.closed: str | None = None  # message when an unknown child is refused (CLOSED)
         self.required: frozenset[str] = frozenset()  # attributes the element must carry
-        self.memo: dict[tuple[str, ...], _Work] = {}
+        self.memo: dict[str, _Work] = {}
         """Attribute names -> their work: documents repeat the same few shapes, so each is
         worked out once and an element costs one lookup."""
-        self.bare: _Work = ((), (), None)  # the work of an element without attributes
 
     def work(self, names: tuple[str, ...]) -> _Work:
         """What an element here with attributes ``names`` needs done (memoised)."""
@@ -113,10 +116,11 @@ class _Path:
         drop = tuple(n for n in names if attrs is not None and n not in attrs and n[0] != "{")
         checks = tuple((i, n, special[n], enums.get(n)) for i, n in enumerate(names) if n in special and n not in drop)
         missing = sorted(self.required.difference(names))
-        found = (drop, checks, missing[0] if missing else None)
+        rare = (drop, missing[0] if missing else None, self.text_int)
+        found: _Work = (checks, set(), rare if any(rare) else None)
         if len(self.memo) > 1000:
             self.memo.clear()
-        self.memo[names] = found
+        self.memo[" ".join(names)] = found  # names hold no blank
         return found
 
 
@@ -145,17 +149,14 @@ def _paths(kind: str) -> dict[str, _Path]:
         enums = enums_by_tag.get(key.rsplit("/", 1)[-1], {}) if kind == "domain" else {}
         special.update(dict.fromkeys(enums, _ENUM))
         here = path(key)
-        here.read = True
         here.attrs = None if _ANY in attrs else attrs
         here.kids = None if _ANY in children else {tag: path(_child_path(key, tag)) for tag in children}
-        here.leaf = here.kids == {}
         here.text = key in texts
         here.text_int = text_int
         here.special = special
         here.enums = enums
         here.closed = CLOSED.get(key)
         here.required = REQUIRED[kind].get(key, frozenset())
-        here.bare = here.work(())
     return paths
 
 
@@ -175,87 +176,92 @@ def drop_unknown(root: etree._Element) -> None:
     paths = _PATHS.get(kind)
     if paths is None:
         paths = _PATHS[kind] = _paths(kind)
-    # Hot path of every parse.  One flat pass in document order instead of a recursion: the
-    # list keeps every element's proxy alive, so an element's parent is the same object and
-    # costs no allocation, and a child is decided from the children's paths its parent left
-    # in ``open_`` (children of a removed or unread element find none), with the CLOSED
-    # message in ``closed_`` when an unknown child is an error.  Per element: one memo lookup
-    # on its attribute names, then only the work that lookup says is needed.
-    elements = list(root.iter())
-    open_: dict[etree._Element, dict[str, _Path]] = {}
-    closed_: dict[etree._Element, str] = {}  # those of them that are CLOSED
-    for el in elements:
-        parent = el.getparent()
-        if parent is None:
-            if el is not root:
-                continue  # detached by the text rule below
-            here = paths.get(tag)
-            if here is None:
-                continue
-        else:
-            kids = open_.get(parent)
-            if kids is None:
-                continue
-            ctag = el.tag
-            if ctag.__class__ is not str:
-                continue
-            found = kids.get(ctag)
-            if found is None:
-                closed = closed_.get(parent) if closed_ else None
-                if closed is not None:
-                    _refuse_unknown(el, ctag, kids, closed)
-                elif ctag[0] != "{":  # namespaced ones are left to the model's namespace rule
-                    parent.remove(el)
-                continue
-            here = found
-        if not here.read:
-            continue  # a path the schema walk did not reach: keep everything
-        names = _keys(el)
-        if names:
-            work = here.memo.get(tuple(names))
-            if work is None:
-                work = here.work(tuple(names))
-        else:
-            work = here.bare
-        drop, checks, missing = work
-        if here.leaf and len(el):
-            # An element without child elements in libvirt's model keeps none; if it holds
-            # text, libvirt reads its string value, the text of every descendant.
-            el.text = ("".join(str(t) for t in el.itertext()) or None) if here.text else None
-            for child in list(el):
-                el.remove(child)
-        if missing is not None:
-            raise XMLError(f"XML error: Missing required attribute '{missing}' in element '{el.tag}'", line=line_of(el))
-        if checks:
-            values = _values(el)
-            for index, name, how, known in checks:
-                value = values[index]
-                if known is not None:
-                    if value not in known:
-                        # virXMLPropEnum refuses a value its enum does not know
-                        raise XMLError(
-                            f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
-                            line=line_of(el),
-                        )
-                elif not (value.isdigit() and (value[0] != "0" or len(value) == 1)):  # not _plain
-                    _special(el, name, value, how)
-        if drop:
-            attrib = el.attrib
-            for name in drop:
-                del attrib[name]
-        if here.text_int:
-            text = el.text
-            if text is not None and not _plain(text):
-                fixed = decimal(text)
-                if fixed is not None:
-                    el.text = fixed
-        if here.kids and len(el):
-            open_[el] = here.kids
-            closed = here.closed
-            if closed is not None and (here.key not in _CLOSED_WHEN_ON or el.get("state") == "on"):
-                closed_[el] = closed
+    _walk((root,), root, {tag: paths[tag]}, None)
     for metadata in root.iterchildren("metadata"):
         _sanitize_metadata(metadata)
+
+
+def _walk(
+    children: Iterable[etree._Element], parent: etree._Element, kids: dict[str, _Path], closed: str | None
+) -> None:
+    """Visit ``children`` (of ``parent``, whose children's paths are ``kids``; ``closed`` is
+    its CLOSED message) and, depth first, their descendants, in document order.
+
+    Hot path of every parse, so it is written for few bytecodes per element: the path comes
+    down with the recursion, one memo lookup on the attribute names tells what an element
+    needs, and only elements with children cost a call.  An element is only removed after
+    the iterator has moved past it."""
+    for el in children:
+        here = kids.get(el.tag)
+        if here is None:
+            _unknown(el, parent, kids, closed)
+            continue
+        names = _keys(el)
+        work = here.memo.get(" ".join(names))
+        if work is None:
+            work = here.work(tuple(names))
+        checks, clean, rare = work
+        if rare is not None:
+            _rare_work(el, here, checks, rare)
+        elif checks:
+            values = _values(el)
+            key = "\0".join(values)  # NUL is no XML character
+            if key not in clean and _check(el, values, checks):
+                if len(clean) > 100:
+                    clean.clear()
+                clean.add(key)
+        if len(el):
+            sub = here.kids
+            if sub:
+                shut = here.closed
+                if shut is not None and here.key in _CLOSED_WHEN_ON and el.get("state") != "on":
+                    shut = None
+                _walk(el, el, sub, shut)
+            elif sub is not None:
+                _empty(el, here.text)
+
+
+def _unknown(el: etree._Element, parent: etree._Element, kids: dict[str, _Path], closed: str | None) -> None:
+    """An element its parent's path does not know: removed, or refused under a CLOSED
+    parent; namespaced ones are left to the model's namespace rule."""
+    tag = el.tag
+    if tag.__class__ is not str:
+        return
+    if closed is not None:
+        _refuse_unknown(el, tag, kids, closed)
+    elif tag[0] != "{":
+        parent.remove(el)
+
+
+def _empty(el: etree._Element, text: bool) -> None:
+    """An element without child elements in libvirt's model keeps none; if it holds text,
+    libvirt reads its string value, the text of every descendant."""
+    el.text = ("".join(str(t) for t in el.itertext()) or None) if text else None
+    for child in list(el):
+        el.remove(child)
+
+
+def _rare_work(el: etree._Element, here: _Path, checks: tuple[_Check, ...], rare: _Rare) -> None:
+    """The uncommon work of an element, in libvirt's order: a missing required attribute,
+    the special attributes, attributes libvirt does not read, an integer text (read after
+    the element lost the children its model has none of)."""
+    drop, missing, text_int = rare
+    if text_int and len(el):
+        _empty(el, here.text)
+    if missing is not None:
+        raise XMLError(f"XML error: Missing required attribute '{missing}' in element '{el.tag}'", line=line_of(el))
+    if checks:
+        _check(el, _values(el), checks)
+    if drop:
+        attrib = el.attrib
+        for name in drop:
+            del attrib[name]
+    if text_int:
+        text = el.text
+        if text is not None and not _plain(text):
+            fixed = decimal(text)
+            if fixed is not None:
+                el.text = fixed
 
 
 def _sanitize_metadata(metadata: etree._Element) -> None:
@@ -320,6 +326,24 @@ def compact_set(value: str) -> str | None:
     return found
 
 
+def _check(el: etree._Element, values: list[str], checks: tuple[_Check, ...]) -> bool:
+    """Check (and rewrite) the special attributes of ``el``, whose values are ``values``;
+    True when none needed a change."""
+    clean = True
+    for index, name, how, known in checks:
+        value = values[index]
+        if known is not None:
+            if value not in known:
+                # virXMLPropEnum refuses a value its enum does not know
+                raise XMLError(
+                    f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
+                    line=line_of(el),
+                )
+        elif not _plain(value) and _special(el, name, value, how):
+            clean = False
+    return clean
+
+
 def _refuse_unknown(child: etree._Element, tag: str, kids: dict[str, _Path], closed: str) -> None:
     """A child of a :data:`CLOSED` element its lookup does not know (in any namespace) is an
     error, met in document order with the errors of the known ones' content; a namespaced
@@ -335,22 +359,24 @@ def _refuse_unknown(child: etree._Element, tag: str, kids: dict[str, _Path], clo
         )
 
 
-def _special(el: etree._Element, name: str, value: str, how: int) -> None:
-    """Rewrite (or refuse) one integer or CPU-set attribute not already in printed form."""
+def _special(el: etree._Element, name: str, value: str, how: int) -> bool:
+    """Rewrite (or refuse) one integer or CPU-set attribute not already in printed form;
+    True when its value changed."""
     if how == _SET:
         fixed = compact_set(value)
         if fixed is None:
             raise XMLError(
                 f"invalid argument: Failed to parse bitmap '{value}'", line=line_of(el), code=ErrorCode.INVALID_ARG
             )
-        if fixed:
-            el.set(name, fixed)
-        return
-    fixed = decimal(value, base0=how == _INT0)
-    if fixed is not None:
+    else:
+        fixed = decimal(value, base0=how == _INT0)
+        if fixed is None and how == _INT0 and _BAD_OCTAL.match(value):
+            raise XMLError(
+                f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'. "
+                "Expected integer value",
+                line=line_of(el),
+            )
+    if fixed and fixed != value:
         el.set(name, fixed)
-    elif how == _INT0 and _BAD_OCTAL.match(value):
-        raise XMLError(
-            f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'. Expected integer value",
-            line=line_of(el),
-        )
+        return True
+    return False

@@ -54,7 +54,7 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
     if isinstance(text, str):
         if len(text) > MAX_DOCUMENT_BYTES:
             raise XMLError(_too_big(kind, len(text)))
-        if text.lstrip().startswith("<?xml"):
+        if text.startswith("<?xml") or (text[:1].isspace() and text.lstrip().startswith("<?xml")):
             # lxml refuses str input that declares an encoding; the str is already decoded.
             text = _XML_DECL.sub("", text, count=1)
         data: str | bytes = text
@@ -64,7 +64,7 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
         data = bytes(text)
     else:
         raise XMLError(f"{kind} XML must be str or bytes, not {type(text).__name__}")
-    if not data.strip():
+    if not data or data.isspace():
         raise XMLError(f"(xml) {kind} XML document is empty", line=1)
     if ("<!DOCTYPE" in data) if isinstance(data, str) else (b"<!DOCTYPE" in data or _utf16_doctype(data)):
         # Refused before libxml2 sees it: entity bombs and external DTDs live in a DOCTYPE.
@@ -80,12 +80,22 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
         raise XMLError(f"(xml) malformed {kind} XML: {exc}") from None
     if root is None:
         raise XMLError(f"(xml) {kind} XML document has no root element", line=1)
-    docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None or docinfo.doctype:
-        raise XMLError(_NO_DOCTYPE.format(kind=kind), line=1)
-    if _DEEP_OR_BLANK(root) is True:  # one XPath call for the common case, where neither is
-        _check_depth(root, kind)
-        if _ANY_BLANK_TEXT(root) is True:
+    if isinstance(data, str):
+        # The DOCTYPE search above saw the very characters libxml2 parsed, and a tree deeper
+        # than MAX_DEPTH needs an end tag for each of its MAX_DEPTH outer elements: most
+        # documents have fewer, and then only blank text is left to look for.
+        shallow = data.count("</") < MAX_DEPTH
+    else:
+        # Bytes may be in an encoding the byte searches cannot read (UTF-7, EBCDIC...): ask
+        # libxml2 what it found.
+        docinfo = root.getroottree().docinfo
+        if docinfo.internalDTD is not None or docinfo.doctype:
+            raise XMLError(_NO_DOCTYPE.format(kind=kind), line=1)
+        shallow = False
+    if (_ANY_BLANK_TEXT if shallow else _DEEP_OR_BLANK)(root) is True:  # one XPath call
+        if not shallow:
+            _check_depth(root, kind)
+        if shallow or _ANY_BLANK_TEXT(root) is True:
             for owner in select(_BLANK_LEAVES, root):
                 # whitespace inside a leaf (``<source>\n</source>``) carries nothing: libvirt drops it
                 owner.text = None
@@ -121,8 +131,10 @@ _SCAN_CHILDREN = 10
 """Up to this many children, :func:`first_child` compares tags itself (measured break-even)."""
 
 
-_ANY_BLANK_TEXT = etree.XPath("boolean(//text()[not(normalize-space())])")
-_BLANK_LEAVES = etree.XPath("//*[not(*)][text()][normalize-space(.) = '']")
+_ANY_BLANK_TEXT = etree.XPath("boolean(descendant::text()[not(normalize-space())])", regexp=False)
+_BLANK_LEAVES = etree.XPath("descendant-or-self::*[not(*)][text()][normalize-space(.) = '']", regexp=False)
+"""Both from the root (the document node holds no text), without lxml's regular-expression
+functions, whose registration costs more than these queries' own work on a small document."""
 
 
 _NO_DOCTYPE = "(xml) {kind} XML must not contain a DOCTYPE declaration (entities and DTDs are refused)"
@@ -139,8 +151,8 @@ def _too_big(kind: str, size: int) -> str:
     return f"(xml) {kind} XML document is too large: {size} bytes (limit {MAX_DOCUMENT_BYTES})"
 
 
-_DEPTH_XPATH = etree.XPath("boolean(" + "/*" * (MAX_DEPTH + 1) + ")")
-_DEEP_OR_BLANK = etree.XPath(f"{_DEPTH_XPATH.path} or {_ANY_BLANK_TEXT.path}")
+_DEPTH_XPATH = etree.XPath("boolean(" + "/*" * (MAX_DEPTH + 1) + ")", regexp=False)
+_DEEP_OR_BLANK = etree.XPath(f"{_DEPTH_XPATH.path} or {_ANY_BLANK_TEXT.path}", regexp=False)
 
 
 def _check_depth(root: etree._Element, kind: str) -> None:
