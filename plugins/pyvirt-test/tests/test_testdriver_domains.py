@@ -277,6 +277,28 @@ def test_interface_names_match_libvirt(default_conn: pyvirt.Connection) -> None:
     ]
 
 
+@needs_libvirt
+def test_foreign_namespaces_dropped_as_libvirt(default_conn: pyvirt.Connection) -> None:
+    """The test driver parses no namespace extension: a top-level one is dropped, ``<metadata>``
+    keeps its own; a document declaring no namespace is read as it is."""
+    documents = [
+        "<domain type='test' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>ns</name>"
+        "<memory>1024</memory><os><type>hvm</type></os><metadata><app:x xmlns:app='urn:app'>1</app:x>"
+        "</metadata><qemu:commandline><qemu:arg value='-x'/></qemu:commandline></domain>",
+        "<domain type='test'><name>plain</name><memory>1024</memory><os><type>hvm</type></os>"
+        "<description>no xmlns here</description></domain>",
+    ]
+    mine = _define_all(default_conn, documents)
+    real = run_libvirt(_NAMING_LIBVIRT, documents)
+    assert [_without_uuid(result) for result in mine] == [_without_uuid(result) for result in real]
+    assert "qemu" not in mine[0][1]
+    assert '<app:x xmlns:app="urn:app">1</app:x>' in mine[0][1]
+
+
+def _without_uuid(result: list[Any]) -> list[Any]:
+    return [line for line in result[1].splitlines() if "<uuid>" not in line] if result[0] == "ok" else result
+
+
 # -- save / restore -----------------------------------------------------------------------------------
 
 

@@ -33,11 +33,19 @@ _NO_NAMESPACES: tuple[str, ...] = ()
 def parse_domain(xml: str, validate: bool) -> DomainDef:
     from pyvirt.xml.domain import DomainDef
 
-    dfn = DomainDef.from_xml(xml, validate=validate, namespaces=_NO_NAMESPACES)
+    dfn = DomainDef.from_xml(xml, validate=validate, namespaces=_namespaces_kept(xml))
     if dfn.arch is None:
         _default_arch(dfn)
     _name_interfaces(dfn)
     return dfn
+
+
+def _namespaces_kept(xml: str) -> tuple[str, ...] | None:
+    """None (keep all, a step less) for a document that declares no namespace: then none of its
+    elements is in a foreign one to drop (the ``xml:`` prefix needs no declaration)."""
+    if isinstance(xml, str) and "xmlns" not in xml and "xml:" not in xml:
+        return None
+    return _NO_NAMESPACES
 
 
 def _default_arch(dfn: DomainDef) -> None:

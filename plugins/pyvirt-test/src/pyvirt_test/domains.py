@@ -406,10 +406,29 @@ def _conflict(state: NodeState, name: str, uuid: str) -> DomainObj | None:
     )
 
 
+def identity(dfn: DomainDef) -> tuple[str, str]:
+    """``(dfn.name, dfn.uuid)`` from one pass over ``<domain>``'s first children, which lead
+    with them: each field read alone starts lxml's tag search over all the children."""
+    name = uuid = None
+    for child in dfn.root:
+        tag = child.tag
+        if tag == "name":
+            if name is None:
+                name = child.text or ""
+        elif tag == "uuid":
+            if uuid is None:
+                uuid = child.text or ""
+        else:
+            continue
+        if name is not None and uuid is not None:
+            break
+    return name or "", uuid or ""
+
+
 def define_domain(state: NodeState, dfn: DomainDef) -> tuple[DomainObj, DefinedDetail]:
     from pyvirt.types import DefinedDetail
 
-    name, uuid = dfn.name, dfn.uuid
+    name, uuid = identity(dfn)
     obj = _conflict(state, name, uuid)
     if obj is None:
         obj = DomainObj(dfn, None, name, uuid)
@@ -425,7 +444,7 @@ def define_domain(state: NodeState, dfn: DomainDef) -> tuple[DomainObj, DefinedD
 
 def add_live_domain(state: NodeState, dfn: DomainDef) -> DomainObj:
     """The object a create/restore starts: a new transient one, or an inactive defined one."""
-    name, uuid = dfn.name, dfn.uuid
+    name, uuid = identity(dfn)
     obj = _conflict(state, name, uuid)
     if obj is None:
         obj = DomainObj(None, dfn, name, uuid)
