@@ -129,30 +129,40 @@ class DomainDef(XMLModel):
     root_tag = "domain"
     label = "domain"
 
-    interfaces: list[InterfaceDef]
-    disks: list[DiskDef]
-
     def __init__(self, root: etree._Element, *, live_id: int | None = None) -> None:
         super().__init__(root)
         self._live_id = live_id
-        self._bind_devices()
+        self._devices: tuple[list[InterfaceDef], list[DiskDef]] | None = None
+        """The device views, bound on first use: a define that never reads them (or changes
+        the tree first, as a driver filling in defaults does) binds them at most once."""
 
-    def _bind_devices(self) -> None:
+    @property
+    def interfaces(self) -> list[InterfaceDef]:
+        return (self._devices or self._bind_devices())[0]
+
+    @property
+    def disks(self) -> list[DiskDef]:
+        return (self._devices or self._bind_devices())[1]
+
+    def _bind_devices(self) -> tuple[list[InterfaceDef], list[DiskDef]]:
         devices = first_child(self._root, "devices")
         if devices is None:
-            self.interfaces, self.disks = [], []
-            return
-        self.interfaces = [InterfaceDef(self, el) for el in devices.iterchildren("interface")]
-        self.disks = [DiskDef(self, el) for el in devices.iterchildren("disk")]
+            self._devices = ([], [])
+        else:
+            self._devices = (
+                [InterfaceDef(self, el) for el in devices.iterchildren("interface")],
+                [DiskDef(self, el) for el in devices.iterchildren("disk")],
+            )
+        return self._devices
 
     def _after_copy(self) -> None:
-        self._bind_devices()
+        self._devices = None
 
     def invalidate(self) -> None:
-        """Also rebinds :attr:`disks` and :attr:`interfaces`: a device added or removed in the
-        tree (hot-plug) shows in them at once."""
+        """Also rebinds :attr:`disks` and :attr:`interfaces` (on their next use): a device
+        added or removed in the tree (hot-plug) shows in them at once."""
         super().invalidate()
-        self._bind_devices()
+        self._devices = None
 
     @classmethod
     def from_xml(
