@@ -92,6 +92,8 @@ _SEEN: dict[_Items, _Items | None] = {}
 """Memo: attribute items of a childless address -> the items libvirt prints (None: unchanged).
 Documents repeat the same few addresses, so each shape is worked out once."""
 _SEEN_LIMIT = 10_000
+_UNSEEN: _Items = (("", ""),)
+"""What a memo lookup returns for a shape not seen yet (compared by identity)."""
 
 
 def normalise(address: etree._Element) -> bool:
@@ -99,8 +101,8 @@ def normalise(address: etree._Element) -> bool:
     (``virtio-s390`` prints nothing).  Unknown types are left for the checks to refuse."""
     if len(address) == 0:
         key = tuple(address.items())
-        if key in _SEEN:
-            shown = _SEEN[key]
+        shown = _SEEN.get(key, _UNSEEN)
+        if shown is not _UNSEEN:  # one lookup: a tuple's hash is not cached
             if shown is not None:
                 address.attrib.clear()
                 for attr, text in shown:

@@ -86,15 +86,13 @@ def new_mac(prefix: tuple[int, int, int] = (0x52, 0x54, 0x00)) -> str:
     return ":".join(f"{b:02x}" for b in (*prefix, *tail))
 
 
-def _int_attr(el: etree._Element, name: str, *, what: str | None = None) -> int | None:
-    value = el.get(name)
-    if value is None:
-        return None
+def _int_attr(el: etree._Element, name: str, value: str) -> int:
+    """``value`` of ``el``'s attribute ``name`` as libvirt reads it (decimal, or hex after 0x)."""
     try:
         return int(value, 0) if value.lower().startswith("0x") else int(value, 10)
     except ValueError:
         raise XMLError(
-            f"XML error: Invalid value for attribute '{name}' in element '{what or el.tag}': '{value}'.",
+            f"XML error: Invalid value for attribute '{name}' in element '{el.tag}': '{value}'.",
             line=line_of(el),
         ) from None
 
@@ -753,19 +751,19 @@ def _device_info(devices: etree._Element) -> None:
 
     The elements are found by one C-level walk, keeping those that are a device's own (an
     XPath union costs several times more)."""
-    found = list(devices.iterdescendants("address", "alias", "boot"))
-    for el in found:
+    for el in list(devices.iterdescendants("address", "alias", "boot")):
         device = el.getparent()
         if device is None or device.getparent() is not devices:
             continue
-        if el.tag == "boot":
+        tag = el.tag
+        if tag == "address":
+            if not addresses.normalise(el):
+                device.remove(el)
+        elif tag == "boot":
             if "loadparm" in el.attrib:
                 el.set("loadparm", el.get("loadparm", "").upper())  # virDomainDeviceBootParseXML
-        elif el.tag == "alias":
-            if not _USER_ALIAS.fullmatch(el.get("name", "")):
-                el.getparent().remove(el)  # type: ignore[union-attr]
-        elif not addresses.normalise(el):
-            el.getparent().remove(el)  # type: ignore[union-attr]
+        elif not _USER_ALIAS.fullmatch(el.get("name", "")):
+            device.remove(el)
 
 
 _USBDEVS = etree.XPath("redirfilter/usbdev")
@@ -893,7 +891,7 @@ def _device_defaults(
                 backend.text = "/dev/random"  # virDomainRNGDefPostParse
     virtio_serial: set[int] = set()
     for channel in get("channel", ()):
-        _channel_target(channel, virtio_serial)
+        _virtio_serial_user(channel, virtio_serial, channel=True)
     _chardev_ports(get("serial", []))
     _chardev_ports(get("parallel", []))
     for n, console in enumerate(get("console", ())):
@@ -1780,16 +1778,16 @@ def _controller_defaults(
     for ctrl in controllers:
         ctype, model, raw = ctrl.get("type", ""), ctrl.get("model"), ctrl.get("index")
         attrs.append([ctype, model, raw])
-        if ctype == "usb":
-            start = _COMPANION_PORTS.get(model or "")
-            if start is not None and _first(ctrl, "master") is None:
-                etree.SubElement(ctrl, "master", startport=start)  # virDomainControllerDefParseXML
-    for ctrl, entry in zip(controllers, attrs, strict=True):
-        idx = None if entry[2] is None else _int_attr(ctrl, "index")
-        indexes.append(idx)
-        if idx is not None:
-            used.setdefault(entry[0] or "", set()).add(idx)
-    if len(controllers) > 1:
+        if ctype == "usb" and model in _COMPANION_PORTS and _first(ctrl, "master") is None:
+            etree.SubElement(ctrl, "master", startport=_COMPANION_PORTS[model])  # virDomainControllerDefParseXML
+        if raw is None:
+            indexes.append(None)
+        else:
+            idx = _int_attr(ctrl, "index", raw)
+            indexes.append(idx)
+            used.setdefault(ctype, set()).add(idx)
+    # controllers of distinct types stay where they are: only same-type ones are reordered
+    if len(controllers) > 1 and len({entry[0] for entry in attrs}) < len(attrs):
         order = _order_controllers(devices, controllers, indexes, attrs)
         controllers = [controllers[i] for i in order]
         attrs = [attrs[i] for i in order]
@@ -1875,26 +1873,19 @@ def _refuse_drive_controller(devices: etree._Element) -> None:
             )
 
 
-def _channel_target(channel: etree._Element, virtio_serial: set[int]) -> None:
-    """A channel's target state is read from live XML only; a virtio target needs its
-    virtio-serial controller (:func:`_virtio_serial_user`)."""
-    first = True
-    for child in channel:
-        if child.tag == "target":
-            if first and "state" in child.attrib:
-                del child.attrib["state"]
-            first = False
-    _virtio_serial_user(channel, virtio_serial)
-
-
-def _virtio_serial_user(device: etree._Element, virtio_serial: set[int]) -> None:
+def _virtio_serial_user(device: etree._Element, virtio_serial: set[int], *, channel: bool = False) -> None:
     """Add to ``virtio_serial`` the controller a console or channel with a virtio target uses:
-    that of its first address when it is a virtio-serial one, else 0."""
+    that of its first address when it is a virtio-serial one, else 0.  A ``channel``'s (first)
+    target also forgets its state, read from live XML only."""
     virtio = False
     address = None
     for child in device:
         tag = child.tag
         if tag == "target":
+            if channel:
+                channel = False
+                if "state" in child.attrib:
+                    del child.attrib["state"]
             virtio = virtio or child.get("type") == "virtio"
         elif tag == "address" and address is None:
             address = child
