@@ -239,12 +239,14 @@ def start_tag(root: etree._Element, first: dict[str, str] | None = None) -> str:
     ``first`` attributes (e.g. a live domain's ``id``) are placed after the root's own first
     attribute, which is where libvirt puts them (``<domain type='kvm' id='1'>``).
     """
-    items = list(root.attrib.items())
+    items = _items(root)
     if first:
-        items[1:1] = [(k, v) for k, v in first.items()]
+        items[1:1] = first.items()
     parts = [str(root.tag)]
-    parts += [f"{k!s}='{escape_attr(str(v))}'" for k, v in items]
+    parts += [f"{k}='{v if v.isalnum() else escape_attr(v)}'" for k, v in items]
     own = root.nsmap
+    if not own:
+        return "<" + " ".join(parts) + ">"
     parent = root.getparent()
     inherited = parent.nsmap if parent is not None else {}
     for prefix, uri in own.items():
