@@ -62,7 +62,7 @@ def check_domain(
     top, device_groups = groups if groups is not None else defaults.index(root)
     devices = top["devices"][0] if "devices" in top else None
     walk = _DeviceWalk(devices, device_groups) if devices is not None else None
-    implicit.fill_domain(top, device_groups, walk.sources if walk is not None else {})
+    iface_types = implicit.fill_domain(top, device_groups, walk.sources if walk is not None else {})
     get = top.get
     name_el = top["name"][0] if "name" in top else None
     name = (name_el.text or "") if name_el is not None else ""
@@ -116,7 +116,7 @@ def check_domain(
     if "sysinfo" in top and "uuid" in top:
         _check_sysinfo(root, top["uuid"][0])
     if devices is not None and walk is not None:
-        _check_devices(devices, device_groups, top, walk)
+        _check_devices(devices, device_groups, top, walk, iface_types)
 
 
 def _children(el: etree._Element) -> dict[str, etree._Element]:
@@ -188,10 +188,10 @@ class _DeviceWalk:
         self.pci, self.ccw, self.boots, self.auths, self.secrets = pci, ccw, boots, auths, secrets
         self.sources, self._iface_parts, self.seclabels = sources, parts, seclabels
 
-    def interfaces(self, interfaces: Iterable[etree._Element]) -> list[etree._Element]:
-        """Those of ``interfaces`` the interface checks could refuse, in document order."""
+    def interfaces(self, interfaces: list[etree._Element], types: list[str]) -> list[etree._Element]:
+        """Those of ``interfaces`` (of ``types``) the interface checks could refuse, in document order."""
         parts = self._iface_parts
-        return [iface for iface in interfaces if iface in parts or iface.get("type") == "vhostuser"]
+        return [iface for iface, itype in zip(interfaces, types, strict=True) if iface in parts or itype == "vhostuser"]
 
 
 _INTERFACE_PARTS = ("driver", "vlan", "backend")
@@ -313,24 +313,34 @@ def _check_os(os_el: etree._Element, kids: dict[str, etree._Element]) -> None:
 
 _DEVICE_BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
 _PCI_FIELDS = (("domain", 0xFFFF), ("bus", 0xFF), ("slot", 0x1F), ("function", 7))
-_PCI_LIMITS: dict[str | bytes, int] = dict(_PCI_FIELDS)
 
 
-def _check_numbers(
-    groups: dict[str, list[etree._Element]], interfaces: list[etree._Element], pci: list[etree._Element]
-) -> None:
-    """Controller indexes, interface queue counts and PCI address fields the schema would refuse.
+_Controller = tuple[etree._Element, str | None, str | None, str | None, int]
+"""A controller with its ``type``, ``model``, ``index`` as written and that index's value (0
+when absent): the controller checks all read these, so they are read once."""
 
-    ``interfaces``: those that may be refused (see :meth:`_DeviceWalk.interfaces`); ``pci``:
-    every PCI address under ``<devices>``."""
-    for ctrl in groups.get("controller", ()):
-        index = ctrl.get("index")
+
+def _read_controllers(controllers: Iterable[etree._Element]) -> list[_Controller]:
+    """Each controller's facts, refusing an index the schema would refuse."""
+    facts: list[_Controller] = []
+    for ctrl in controllers:
+        get = ctrl.get
+        index = get("index")
         value = _number(index) if index is not None else 0
         if value is None or value < 0:
             raise _fail(
                 f"Invalid value for attribute 'index' in element 'controller': '{index}'. Expected non-negative value",
                 ctrl,
             )
+        facts.append((ctrl, get("type"), get("model"), index, value))
+    return facts
+
+
+def _check_numbers(interfaces: list[etree._Element], pci: list[etree._Element]) -> None:
+    """Interface queue counts and PCI address fields the schema would refuse.
+
+    ``interfaces``: those that may be refused (see :meth:`_DeviceWalk.interfaces`); ``pci``:
+    every PCI address under ``<devices>``."""
     for iface in interfaces:
         for drv in iface.iterchildren("driver"):
             queues = drv.get("queues")
@@ -340,24 +350,23 @@ def _check_numbers(
                     "Expected non-negative integer value",
                     drv,
                 )
-    known = _PCI_FIELD_VALUES
+    valid = _VALID_PCI_ADDRESSES
     for address in pci:
-        for attr, raw in address.items():
-            limit = _PCI_LIMITS.get(attr)
-            if limit is not None and known.get(raw, limit + 1) > limit:
-                _check_pci_address(address)
-                break
+        written = tuple(address.items())
+        if written not in valid:
+            _check_pci_address(address)
+            if len(valid) < 512:
+                valid.add(written)
 
 
-_PCI_FIELD_VALUES: dict[str | bytes, int] = {}
-"""PCI address field texts already read, with their value (valid ones only, a few hundred at
-most): documents repeat the same few (``0x00``, ``0x0000``...), and a lookup is several times
-cheaper than parsing.  An unknown text sends the address through :func:`_check_pci_address`."""
+_VALID_PCI_ADDRESSES: set[tuple[tuple[str | bytes, str | bytes], ...]] = set()
+"""PCI addresses already checked and found valid, as their attributes were written (a few
+hundred at most): documents repeat the same ones (a device on slot 0x01 of bus 0x00...) and
+one lookup of the whole address is several times cheaper than reading its fields."""
 
 
 def _check_pci_address(address: etree._Element) -> None:
-    """Each field in turn (the first bad one is reported), remembering the good texts."""
-    known = _PCI_FIELD_VALUES
+    """Each field in turn: the first bad one is reported."""
     for attr, limit in _PCI_FIELDS:
         raw = address.get(attr)
         if raw is None:
@@ -372,8 +381,6 @@ def _check_pci_address(address: etree._Element) -> None:
             if attr == "function":
                 raise _fail(f"Invalid PCI address function={raw}, must be <= {limit}", address)
             raise _fail(f"Invalid PCI address {attr}='{raw}', must be <= 0x{limit:X}", address)
-        if len(known) < 512:
-            known[raw] = value
 
 
 def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
@@ -551,7 +558,9 @@ def _check_devices(
     groups: dict[str, list[etree._Element]],
     top: dict[str, list[etree._Element]],
     walk: _DeviceWalk,
+    iface_types: list[str],
 ) -> None:
+    """``iface_types``: the types of ``groups``' interfaces (see :func:`.implicit.fill_domain`)."""
     get = groups.get
     for address in walk.ccw:
         given = [address.get(f) is not None for f in ("cssid", "ssid", "devno")]
@@ -562,17 +571,18 @@ def _check_devices(
                 line=line_of(address),
                 code=ErrorCode.INTERNAL_ERROR,
             )
-    interfaces = walk.interfaces(groups.get("interface", ()))
-    _check_numbers(groups, interfaces, walk.pci)
+    controllers = _read_controllers(groups["controller"]) if "controller" in groups else []
+    interfaces = walk.interfaces(groups.get("interface", []), iface_types)
+    _check_numbers(interfaces, walk.pci)
     if "disk" in groups:
         _check_disks(groups["disk"])
-    usb: list[etree._Element] = []
-    if "controller" in groups:
-        _check_controllers(groups["controller"])
-        usb = [c for c in groups["controller"] if c.get("type") == "usb"]
+    usb: list[_Controller] = []
+    if controllers:
+        _check_controllers(controllers)
+        usb = [c for c in controllers if c[1] == "usb"]
         _check_usb_none(usb, groups)
     if "redirdev" in groups:
-        usb_models = [c.get("model") for c in usb]
+        usb_models = [c[2] for c in usb]
         if not usb_models or usb_models == ["none"]:
             for redirdev in groups["redirdev"]:
                 if redirdev.get("bus", "usb") == "usb":
@@ -606,12 +616,14 @@ def _check_devices(
         primaries = [v for v in videos if v.find("model[@primary='yes']") is not None]
         if len(primaries) > 1:
             raise _unsupported("Only one primary video device is supported", primaries[1])
-    sourced = walk.sources
+    sources = walk.sources
     for tag in _CHARDEV_TAGS:
         for chardev in get(tag, ()):
             if tag != "smartcard" or chardev.get("mode") == "passthrough":
-                if chardev in sourced or chardev.get("type") in _CHARDEV_SOURCE_TYPES:
-                    _check_chardev(chardev)
+                if chardev in sources:
+                    _check_chardev(chardev, sources[chardev])
+                elif chardev.get("type") in _CHARDEV_SOURCE_TYPES:
+                    _check_chardev(chardev, [])
     for fs in get("filesystem", ()):
         _check_filesystem(fs)
     for channel in get("channel", ()):
@@ -631,7 +643,7 @@ def _check_devices(
             raise _fail("only one RNG backend is supported", rng)
         for backend in rng.iterchildren("backend"):
             if backend.get("model") == "egd":
-                _check_chardev(backend)
+                _check_chardev(backend, list(backend.iterchildren("source")))
     for iface in interfaces:
         _check_interface(iface)
 
@@ -836,13 +848,12 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
         targets[dev] = disk
 
 
-def _check_pci_controller_target(ctrl: etree._Element) -> None:
+def _check_pci_controller_target(ctrl: etree._Element, index: int) -> None:
     """virDomainControllerDefValidate for PCI: target index 0-30, 0 only on controller 0 (and
-    it always), and no NUMA node for controller 0."""
+    it always), and no NUMA node for controller 0.  ``index``: the controller's."""
     target = _first(ctrl, "target") if len(ctrl) else None
     if target is None:
         return
-    index = _number(ctrl.get("index", "0") or "0")
     raw = target.get("index")
     if raw is not None:
         tindex = _number(raw)
@@ -854,18 +865,16 @@ def _check_pci_controller_target(ctrl: etree._Element) -> None:
         raise _unsupported("The PCI controller with index=0 can't be associated with a NUMA node", target)
 
 
-def _check_controllers(controllers: Iterable[etree._Element]) -> None:
+def _check_controllers(controllers: list[_Controller]) -> None:
     seen: set[tuple[str, int]] = set()
-    for ctrl in controllers:
-        if ctrl.get("model") in ("pci-root", "pcie-root") and len(ctrl) and _first(ctrl, "address") is not None:
+    for ctrl, ctype, model, raw, index in controllers:
+        if model in ("pci-root", "pcie-root") and len(ctrl) and _first(ctrl, "address") is not None:
             raise _unsupported("pci-root and pcie-root controllers should not have an address", ctrl)
-        ctype = ctrl.get("type")
         if ctype == "pci":
-            _check_pci_controller_target(ctrl)
-        raw = ctrl.get("index")
+            _check_pci_controller_target(ctrl, index)
         if raw is None or ctype == "usb":
             continue  # virDomainDefRejectDuplicateControllers allows USB controllers to share an index
-        key = (ctype or "", _number(raw) or 0)
+        key = (ctype or "", index)
         if key in seen:
             raise _fail(f"Multiple '{key[0]}' controllers with index '{key[1]}'", ctrl)
         seen.add(key)
@@ -888,20 +897,26 @@ _NEEDS_USB: tuple[tuple[str, str, str, str], ...] = (
 _COMPANIONS = ("ich9-uhci1", "ich9-uhci2", "ich9-uhci3")
 
 
-def _check_usb_none(usb: list[etree._Element], groups: dict[str, list[etree._Element]]) -> None:
+def _check_usb_none(usb: list[_Controller], groups: dict[str, list[etree._Element]]) -> None:
     """``model='none'`` must be the only USB controller (``usb``: the USB controllers), and then
     no device may need USB (virDomainDefParseXML's controller, input, hub and hostdev loops;
     redirdev validation)."""
-    masters = [c for c in usb if not (len(c) and _first(c, "master") is not None) and c.get("model") not in _COMPANIONS]
-    if usb and not masters and any(c.get("model") != "none" for c in usb):
+    if not usb:
+        return
+    models = [c[2] for c in usb]
+    master = any(
+        model not in _COMPANIONS and not (len(ctrl) and _first(ctrl, "master") is not None)
+        for ctrl, _, model, _, _ in usb
+    )
+    if not master and any(model != "none" for model in models):
         # virDomainDefParseXML: companions (ICH9 UHCI get a master port by default) need a master
-        raise XMLError("No master USB controller specified", line=line_of(usb[0]), code=ErrorCode.XML_DETAIL)
-    if not any(c.get("model") == "none" for c in usb):
+        raise XMLError("No master USB controller specified", line=line_of(usb[0][0]), code=ErrorCode.XML_DETAIL)
+    if "none" not in models:
         return
     if len(usb) > 1:
         raise XMLError(
             "Can't add another USB controller: USB is disabled for this domain",
-            line=line_of(usb[1]),
+            line=line_of(usb[1][0]),
             code=ErrorCode.XML_DETAIL,
         )
     for tag, attr, value, message in _NEEDS_USB:
@@ -1077,11 +1092,11 @@ _CHARDEV_SOURCE_TYPES = frozenset((*_PATH_TYPES, "tcp", "udp"))
 _NO_ATTRIBUTES: dict[str, str] = {}
 
 
-def _check_chardev(chardev: etree._Element) -> None:
+def _check_chardev(chardev: etree._Element, sources: list[etree._Element]) -> None:
     """A character device's backend as libvirt's parser and virDomainChrSourceDefValidate
-    check it: one ``<source>`` (two for UDP), and the attributes each type cannot do without."""
+    check it: one ``<source>`` (two for UDP), and the attributes each type cannot do without.
+    ``sources``: its ``<source>`` children."""
     ctype = chardev.get("type")
-    sources = list(chardev.iterchildren("source"))
     if len(sources) > 1 and ctype != "udp":
         raise _fail("only one source element is allowed for character device", sources[1])
     if len(sources) > 2:

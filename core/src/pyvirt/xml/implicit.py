@@ -96,12 +96,16 @@ def _required(el: etree._Element, attr: str) -> None:
         raise XMLError(f"XML error: Missing required attribute '{attr}' in element '{el.tag}'", line=line_of(el))
 
 
-def fill_domain(top: Groups, devices: Groups, sources: Mapping[etree._Element | None, list[etree._Element]]) -> None:
+def fill_domain(
+    top: Groups, devices: Groups, sources: Mapping[etree._Element | None, list[etree._Element]]
+) -> list[str]:
     """Write libvirt's implied enum values into the document, refusing what they make invalid.
 
     ``top``/``devices``: the children of ``<domain>`` and ``<devices>`` by tag; ``sources``: the
     ``<source>`` children of every element under ``<devices>`` that has any (in document order),
     when the document has interfaces or host devices -- most interfaces have none to look at.
+    Returns the interfaces' types, completed, in the order of ``devices["interface"]``: the
+    checks that follow pick interfaces by type, and reading each again would cost as much.
     """
     for clock in top.get("clock", ()):
         _clock(clock)
@@ -119,11 +123,13 @@ def fill_domain(top: Groups, devices: Groups, sources: Mapping[etree._Element | 
                 line=line,
                 code=ErrorCode.CONFIG_UNSUPPORTED,
             )
+    types: list[str] = []
     for iface in devices.get("interface", ()):
         itype = iface.get("type")
         if itype is None:
             itype = "user"
             iface.set("type", itype)
+        types.append(itype)
         if itype in _NET_NEEDS_SOURCE or (itype == "user" and iface in sources):
             _interface(iface, itype, sources.get(iface, ()))
     for hostdev in devices.get("hostdev", ()):
@@ -131,6 +137,7 @@ def fill_domain(top: Groups, devices: Groups, sources: Mapping[etree._Element | 
             hostdev.set("mode", "subsystem")
         if hostdev not in sources:
             raise XMLError("XML error: Missing <source> element in hostdev device", line=line_of(hostdev))
+    return types
 
 
 def _clock(clock: etree._Element) -> None:
