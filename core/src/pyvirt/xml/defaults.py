@@ -231,7 +231,8 @@ def domain_defaults(
 
     # identity
     _uuid_default(root, top.get("uuid"))
-    scaled.normalise(root)
+    info, device_seclabels, sized = _walk(root)
+    scaled.normalise(root, present=sized)
 
     # memory
     for tag in _DOMAIN_KIB_ELEMENTS:
@@ -333,6 +334,8 @@ def domain_defaults(
     _device_defaults(
         devices,
         device_groups,
+        info,
+        seclabels=device_seclabels,
         hvm=type_el is not None and type_el.text == "hvm",
         live=live_id is not None,
         arch=type_el.get("arch") if type_el is not None else None,
@@ -744,18 +747,40 @@ def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element |
 _USER_ALIAS = re.compile(r"ua-[A-Za-z0-9_-]*")
 
 
-def _device_info(devices: etree._Element) -> None:
+_INFO_TAGS = ("address", "alias", "boot")
+_WALK_TAGS = (*_INFO_TAGS, "seclabel", *scaled.TAGS)
+
+
+def _walk(root: etree._Element) -> tuple[list[tuple[etree._Element, str]], bool, bool]:
+    """One C-level walk for every element a rule looks for wherever it is (cheaper than one walk
+    or query per rule): the ``<address>``, ``<alias>`` and ``<boot>`` elements with their tags
+    (:func:`_device_info` keeps the devices' own), whether a ``<seclabel>`` is below
+    ``<domain>``'s own, and whether an element :mod:`.scaled` rewrites is there.
+
+    The defaults neither add nor drop such elements before those rules run."""
+    info: list[tuple[etree._Element, str]] = []
+    seclabels = sized = False
+    for el in root.iter(*_WALK_TAGS):
+        tag = str(el.tag)
+        if tag in _INFO_TAGS:
+            info.append((el, tag))
+        elif tag == "seclabel":
+            seclabels = seclabels or el.getparent() is not root
+        else:
+            sized = True
+    return info, seclabels, sized
+
+
+def _device_info(devices: etree._Element, info: list[tuple[etree._Element, str]]) -> None:
     """Each device's ``<address>`` in libvirt's printed form (:mod:`.addresses`), and only user
     aliases (``ua-*``) kept: the test driver parses with ``VIR_DOMAIN_DEF_PARSE_INACTIVE``,
     under which ``virDomainDeviceInfoParseXML`` reads no other alias.
 
-    The elements are found by one C-level walk, keeping those that are a device's own (an
-    XPath union costs several times more)."""
-    for el in list(devices.iterdescendants("address", "alias", "boot")):
+    ``info`` holds the candidates (:func:`_walk`), of which those that are a device's own count."""
+    for el, tag in info:
         device = el.getparent()
         if device is None or device.getparent() is not devices:
             continue
-        tag = el.tag
         if tag == "address":
             if not addresses.normalise(el):
                 device.remove(el)
@@ -839,7 +864,9 @@ def _input_bus(itype: str, *, os_type: str | None, arch: str | None, virt_type: 
 def _device_defaults(
     devices: etree._Element,
     groups: Groups,
+    info: list[tuple[etree._Element, str]],
     *,
+    seclabels: bool,
     hvm: bool,
     live: bool,
     arch: str | None,
@@ -847,14 +874,14 @@ def _device_defaults(
     virt_type: str | None = None,
 ) -> None:
     get = groups.get
-    _device_info(devices)
+    _device_info(devices, info)
     # coalesce and 802.1Qbg ids are settled after every other device (the random ids are drawn
     # in libvirt's order), for the interfaces that have them
     later: list[etree._Element] = []
     hostdev_nic = False
     for iface in get("interface", ()):
-        itype, settle_later = _interface_defaults(iface, live=live)
-        hostdev_nic = hostdev_nic or itype == "hostdev"
+        hostdev_iface, settle_later = _interface_defaults(iface, live=live)
+        hostdev_nic = hostdev_nic or hostdev_iface
         if settle_later:
             later.append(iface)
     disks = get("disk", [])
@@ -926,7 +953,7 @@ def _device_defaults(
             bus = _input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
             if bus is not None:
                 inp.set("bus", bus)
-    for seclabel in list(devices.iter("seclabel")):
+    for seclabel in list(devices.iter("seclabel")) if seclabels else ():
         _device_seclabel(seclabel)
     for usbdev in select(_USBDEVS, devices) if "redirfilter" in groups else ():
         _usbdev(usbdev)
@@ -986,10 +1013,11 @@ _NET_MODELS = {
 _RESERVED_TAP_PREFIXES = ("vnet", "macvtap", "macvlan")
 
 
-def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[str | None, bool]:
+def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[bool, bool]:
     """One interface's defaults, its children visited once (interfaces are many in big domains).
-    Returns its type, and whether it has a ``<coalesce>`` or an 802.1Qbg ``<virtualport>``,
-    settled later."""
+    Returns whether it is a host device NIC with more than a MAC and model (its source address
+    is settled later), and whether it has a ``<coalesce>`` or an 802.1Qbg ``<virtualport>``,
+    settled later too."""
     mac = None
     others: list[etree._Element] | None = None
     virtio = False
@@ -1027,8 +1055,10 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[str | Non
             others.append(child)
     if mac is None:
         etree.SubElement(iface, "mac").set("address", new_mac())
+    if others is None:
+        return False, False  # nothing its type decides (a host device NIC has a <source>)
     itype = iface.get("type")
-    return itype, others is not None and _interface_rest(iface, others, itype=itype, virtio=virtio, live=live)
+    return itype == "hostdev", _interface_rest(iface, others, itype=itype, virtio=virtio, live=live)
 
 
 def _interface_rest(
@@ -1556,7 +1586,7 @@ def _graphics_defaults(graphics: etree._Element) -> None:
     gtype = graphics.get("type")
     if gtype not in ("vnc", "spice", "rdp"):
         return
-    listens = list(graphics.iterchildren("listen"))
+    listens = [child for child in graphics if child.tag == "listen"]  # few children: cheaper than lxml's matcher
     for listen in listens:
         if listen.get("type") == "network" and "address" in listen.attrib:
             del listen.attrib["address"]  # a network's address is resolved at start: live-only

@@ -37,18 +37,19 @@ ROWS: tuple[_Row, ...] = (
     ("devices/disk//format/metadata_cache/max_size", None, 1, "bytes", 1, False),
 )
 
-_LAST_STEPS = tuple({row[0].rsplit("/", 1)[-1]: None for row in ROWS})
-"""The table's element names: the query runs only when one of them is in the document (one
-C-level walk, much cheaper than the query; most documents have none)."""
+TAGS = tuple({row[0].rsplit("/", 1)[-1]: None for row in ROWS})
+"""The table's element names: the query runs only when one of them is in the document (found
+by a C-level walk, much cheaper than the query; most documents have none)."""
 _QUERY = etree.XPath(" | ".join(row[0] for row in ROWS))
 _BY_TAG = {row[0].rsplit("/", 1)[-1]: row for row in ROWS}
 """The query selects only the table's elements, so the last step names the row."""
 _PRETTY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
-def normalise(root: etree._Element) -> None:
-    """Rewrite every size of the table in libvirt's printed unit."""
-    if next(root.iter(*_LAST_STEPS), None) is None:
+def normalise(root: etree._Element, *, present: bool) -> None:
+    """Rewrite every size of the table in libvirt's printed unit.  ``present``: whether an
+    element named in :data:`TAGS` is in the document (the caller's walk tells)."""
+    if not present:
         return
     for el in select(_QUERY, root):
         _rewrite(el, _BY_TAG[str(el.tag)])
