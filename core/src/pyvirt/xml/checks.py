@@ -158,7 +158,7 @@ class _DeviceWalk:
         if "interface" in groups:
             tags += _INTERFACE_PARTS
             tags.append("source")
-        elif "hostdev" in groups or any(tag in groups for tag in _CHARDEV_TAGS):
+        elif "hostdev" in groups or not groups.keys().isdisjoint(_CHARDEV_TAGS):
             tags.append("source")
         for el in devices.iter(*tags):
             tag = el.tag
@@ -617,17 +617,19 @@ def _check_devices(
         if len(primaries) > 1:
             raise _unsupported("Only one primary video device is supported", primaries[1])
     sources = walk.sources
+    channel_targets: dict[etree._Element, etree._Element | None] = {}
+    if "channel" in groups:
+        channel_targets = {channel: _first(channel, "target") for channel in groups["channel"]}
     for tag in _CHARDEV_TAGS:
         for chardev in get(tag, ()):
-            if tag != "smartcard" or chardev.get("mode") == "passthrough":
-                if chardev in sources:
-                    _check_chardev(chardev, sources[chardev])
-                elif chardev.get("type") in _CHARDEV_SOURCE_TYPES:
-                    _check_chardev(chardev, [])
+            if tag == "smartcard" and chardev.get("mode") != "passthrough":
+                continue
+            ctype = chardev.get("type")
+            if chardev in sources or ctype in _CHARDEV_SOURCE_TYPES:
+                _check_chardev(chardev, ctype, sources.get(chardev, []), channel_targets.get(chardev))
     for fs in get("filesystem", ()):
         _check_filesystem(fs)
-    for channel in get("channel", ()):
-        target = _first(channel, "target")
+    for channel, target in channel_targets.items():
         if target is None or target.get("type") is None:
             # virDomainChrDefParseTargetXML
             raise _fail("target type must be specified for channel device", channel)
@@ -643,7 +645,7 @@ def _check_devices(
             raise _fail("only one RNG backend is supported", rng)
         for backend in rng.iterchildren("backend"):
             if backend.get("model") == "egd":
-                _check_chardev(backend, list(backend.iterchildren("source")))
+                _check_chardev(backend, backend.get("type"), list(backend.iterchildren("source")), None)
     for iface in interfaces:
         _check_interface(iface)
 
@@ -904,13 +906,13 @@ def _check_usb_none(usb: list[_Controller], groups: dict[str, list[etree._Elemen
     if not usb:
         return
     models = [c[2] for c in usb]
-    master = any(
-        model not in _COMPANIONS and not (len(ctrl) and _first(ctrl, "master") is not None)
-        for ctrl, _, model, _, _ in usb
-    )
-    if not master and any(model != "none" for model in models):
-        # virDomainDefParseXML: companions (ICH9 UHCI get a master port by default) need a master
-        raise XMLError("No master USB controller specified", line=line_of(usb[0][0]), code=ErrorCode.XML_DETAIL)
+    for ctrl, _, model, _, _ in usb:
+        if model not in _COMPANIONS and not (len(ctrl) and _first(ctrl, "master") is not None):
+            break  # a master
+    else:
+        if models.count("none") < len(models):
+            # virDomainDefParseXML: companions (ICH9 UHCI get a master port by default) need a master
+            raise XMLError("No master USB controller specified", line=line_of(usb[0][0]), code=ErrorCode.XML_DETAIL)
     if "none" not in models:
         return
     if len(usb) > 1:
@@ -1057,7 +1059,7 @@ def _check_hostdevs(hostdevs: Iterable[etree._Element]) -> None:
 
 
 def _check_graphics(graphics: etree._Element) -> None:
-    listens = list(graphics.iterchildren("listen"))
+    listens = [child for child in graphics if child.tag == "listen"] if len(graphics) else []
     for listen in listens:
         if listen.get("type") == "network" and not listen.get("network"):
             raise _fail("'network' attribute is required for listen type 'network'", listen)
@@ -1092,11 +1094,16 @@ _CHARDEV_SOURCE_TYPES = frozenset((*_PATH_TYPES, "tcp", "udp"))
 _NO_ATTRIBUTES: dict[str, str] = {}
 
 
-def _check_chardev(chardev: etree._Element, sources: list[etree._Element]) -> None:
+def _check_chardev(
+    chardev: etree._Element,
+    ctype: str | None,
+    sources: list[etree._Element],
+    channel_target: etree._Element | None,
+) -> None:
     """A character device's backend as libvirt's parser and virDomainChrSourceDefValidate
     check it: one ``<source>`` (two for UDP), and the attributes each type cannot do without.
-    ``sources``: its ``<source>`` children."""
-    ctype = chardev.get("type")
+    ``ctype``: its type; ``sources``: its ``<source>`` children; ``channel_target``: a channel's
+    ``<target>`` (None for other devices)."""
     if len(sources) > 1 and ctype != "udp":
         raise _fail("only one source element is allowed for character device", sources[1])
     if len(sources) > 2:
@@ -1108,8 +1115,7 @@ def _check_chardev(chardev: etree._Element, sources: list[etree._Element]) -> No
         raise _fail("Missing required attribute 'timeout' in element 'reconnect'", reconnect)
     reconnecting = reconnect is not None and reconnect.get("enabled") == "yes"
     if ctype in _PATH_TYPES and attr("path") is None:
-        target = _first(chardev, "target")
-        generated = chardev.tag == "channel" and target is not None and target.get("type") in ("xen", "virtio")
+        generated = channel_target is not None and channel_target.get("type") in ("xen", "virtio")
         if not (ctype == "unix" and generated):
             raise _chardev_error("Missing source path attribute for char device", chardev)
     if ctype == "tcp":
