@@ -221,11 +221,13 @@ def generate(
 
 
 class Oracle:
-    """``libvirt_oracle.py`` under the system interpreter, one request at a time."""
+    """``libvirt_oracle.py`` under the system interpreter, one request at a time; ``-E``: a
+    caller's ``PYTHONPATH`` (``/work/wt/py`` puts pyvirt's own ``libvirt`` module on it) must not
+    replace the real bindings."""
 
     def __init__(self) -> None:
         self._proc = subprocess.Popen(
-            ["/usr/bin/python3", str(ORACLE)],
+            ["/usr/bin/python3", "-E", str(ORACLE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -115,7 +115,7 @@ def _mutated() -> dict[str, str]:
 def libvirt_dumps() -> tuple[dict[str, str], dict[str, str]]:
     if not Path("/usr/bin/python3").exists():
         pytest.skip("no /usr/bin/python3")
-    probe = subprocess.run(["/usr/bin/python3", "-c", "import libvirt"], capture_output=True)
+    probe = subprocess.run(["/usr/bin/python3", "-E", "-c", "import libvirt"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("libvirt's Python bindings are not installed")
     docs = _mutated()
@@ -132,7 +132,7 @@ def _libvirt_run(docs: dict[str, str]) -> dict[str, str]:
         node = Path(tmp) / "empty.xml"
         node.write_text("<node/>\n")
         proc = subprocess.run(
-            ["/usr/bin/python3", "-c", _LIBVIRT],
+            ["/usr/bin/python3", "-E", "-c", _LIBVIRT],
             input=json.dumps([docs, str(node)]),
             capture_output=True,
             text=True,
