@@ -513,7 +513,15 @@ def _check_memnodes(numatune: etree._Element, ncells: int, vcpu: etree._Element 
 
 
 def _check_numa(cpu: etree._Element, max_vcpus: int) -> None:
+    """virDomainNumaDefParseXML: the first ``<numa>`` holds cells, numbered from 0 without gaps,
+    each with its ``memory`` (read by virDomainParseMemory as required, whose message names the
+    XPath), and the cells' CPUs exist."""
     numa_cpus: set[int] = set()
+    numa = _first(cpu, "numa") if len(cpu) else None
+    if numa is None:
+        return
+    if _first(numa, "cell") is None:
+        raise _fail("NUMA topology defined without NUMA cells", numa)
     cells = list(cpu.iterfind("numa/cell"))
     ids: set[int] = set()
     for position, cell in enumerate(cells):
@@ -530,6 +538,8 @@ def _check_numa(cpu: etree._Element, max_vcpus: int) -> None:
     for cell in cells:
         if cell.get("cpus"):
             numa_cpus |= _bitmap(cell.get("cpus", ""), cell)
+        if cell.get("memory") is None:
+            raise _fail("missing element or attribute './@memory'", cell)
         access = cell.get("memAccess")
         if access is not None and access not in ("shared", "private", "default"):
             raise _fail(f"Invalid value for attribute 'memAccess' in element 'cell': '{access}'.", cell)
@@ -798,13 +808,73 @@ def _local_path_missing(dtype: str | None, source: etree._Element | None) -> boo
 
 
 def _check_network_source(dtype: str | None, source: etree._Element | None) -> None:
-    """virDomainDiskSourceNetworkParse: a protocol, and a name unless the protocol is NBD."""
-    if dtype != "network" or source is None:
+    """The source parsers of virDomainStorageSourceParse for the types that need parts:
+    virDomainDiskSourceNetworkParse (a protocol, a name unless the protocol is NBD, and each
+    ``<host>`` as virDomainStorageNetworkParseHost reads it) and
+    virDomainDiskSourceVHostUserParse (a UNIX socket's type and path)."""
+    if source is None:
+        return
+    if dtype == "vhostuser":
+        kind = source.get("type")
+        if kind is None:
+            raise _fail("missing 'type' attribute for vhostuser disk source", source)
+        if kind != "unix":
+            raise _fail("invalid 'type' attribute for vhostuser disk source", source)
+        if source.get("path") is None:
+            raise _fail("missing 'path' attribute for vhostuser disk source", source)
+        return
+    if dtype != "network":
         return
     if source.get("protocol") is None:
         raise _fail("Missing required attribute 'protocol' in element 'source'", source)
     if source.get("name") is None and source.get("protocol") != "nbd":
         raise _fail("missing name for disk source", source)
+    for host in source.iterchildren("host") if len(source) else ():
+        _check_storage_host(host)
+
+
+def _check_storage_host(host: etree._Element) -> None:
+    """virDomainStorageNetworkParseHost: a UNIX transport names a socket, the others (TCP by
+    default) a host name and no socket."""
+    transport = host.get("transport")
+    if transport == "unix":
+        if host.get("socket") is None:
+            raise _fail("missing socket for unix transport", host)
+        return
+    if host.get("socket") is not None:
+        shown = transport if transport is not None else "(null)"  # C's printf of the absent attribute
+        raise _fail(f"transport '{shown}' does not support socket attribute", host)
+    if host.get("name") is None:
+        raise _fail("missing name for host", host)
+
+
+def _backing_chain(backing: etree._Element) -> None:
+    """virDomainDiskBackingStoreParse on a disk's first ``<backingStore>`` and down its chain:
+    one without a ``type`` ends the chain (libvirt keeps an empty terminator, whatever it
+    held); a typed one needs a ``<format type=...>`` and a ``<source>``, checked as a disk's."""
+    while True:
+        btype = backing.get("type")
+        if btype is None:
+            backing.attrib.clear()
+            for child in list(backing):
+                backing.remove(child)
+            backing.text = None
+            return
+        kids = _children(backing)
+        fmt = kids.get("format")
+        if fmt is None or not fmt.get("type"):
+            raise _fail("missing disk backing store format", backing)
+        cache = _first(fmt, "metadata_cache") if len(fmt) else None
+        if cache is not None and _first(cache, "max_size") is None:
+            fmt.remove(cache)  # printed for a size only, as a disk driver's
+        source = kids.get("source")
+        if source is None:
+            raise _fail("missing disk backing store source", backing)
+        _check_network_source(btype, source)
+        nested = kids.get("backingStore")
+        if nested is None:
+            return
+        backing = nested
 
 
 def _check_disks(disks: Iterable[etree._Element]) -> None:
@@ -821,6 +891,8 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
             )
         source = kids.get("source")
         _check_network_source(dtype, source)
+        if "backingStore" in kids:
+            _backing_chain(kids["backingStore"])
         if device in (None, "disk") and _local_path_missing(dtype, source):
             # virDomainDiskDefValidate: only removable media may be empty
             raise XMLError(f"missing source information for device {dev}", line=line_of(disk))
@@ -837,9 +909,7 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                     address,
                 )
         if device == "lun":
-            is_iscsi = dtype == "network" and source is not None and source.get("protocol") == "iscsi"
-            if dtype != "block" and not is_iscsi:
-                raise _unsupported("disk device='lun' is only valid for block type disk source", disk)
+            _check_lun(disk, dtype if source is not None else "file", source)
         other = targets.get(dev)
         if other is not None:
             raise _fail(
@@ -848,6 +918,18 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                 target,
             )
         targets[dev] = disk
+
+
+def _check_lun(disk: etree._Element, dtype: str | None, source: etree._Element | None) -> None:
+    """virDomainDiskDefSourceLUNValidate: a LUN is an iSCSI network disk, a block device or a
+    pool volume.  ``dtype``: the disk's source type (a file when the disk has no ``<source>``:
+    virDomainDiskDefParseSourceXML resets it)."""
+    if dtype == "network":
+        protocol = source.get("protocol") if source is not None else None
+        if protocol != "iscsi":
+            raise _unsupported(f"disk device='lun' is not supported for protocol='{protocol}'", disk)
+    elif dtype not in ("block", "volume"):
+        raise _unsupported("disk device='lun' is only valid for block type disk source", disk)
 
 
 def _check_pci_controller_target(ctrl: etree._Element, index: int) -> None:

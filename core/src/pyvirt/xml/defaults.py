@@ -476,15 +476,19 @@ def _feature_defaults(features: etree._Element) -> None:
 _PCI_CANONICAL = re.compile(r"0x[0-9a-f]{4}:0x[0-9a-f]{2}:0x[0-9a-f]{2}\.0x[0-7]")
 _PCI_FIELDS = (("domain", "0x{:04x}"), ("bus", "0x{:02x}"), ("slot", "0x{:02x}"), ("function", "0x{:x}"))
 _PCI_SOURCE_ADDRESSES = etree.XPath(
-    "hostdev[@type='pci']/source/address | interface[@type='hostdev']/source/address[@type='pci']"
+    "hostdev[@type='pci']/source/address | hostdev[@type='pci']/source[not(address)]"
+    " | interface[@type='hostdev']/source/address[@type='pci']"
 )
 
 
 def _pci_source_addresses(devices: etree._Element) -> None:
     """A PCI host device's source address as virPCIDeviceAddressFormat prints it: all four
     fields, hex, zero-padded (``slot='5'`` -> ``slot='0x05'``).  Device addresses are already in
-    that form (:func:`_device_info`)."""
-    for address in select(_PCI_SOURCE_ADDRESSES, devices):
+    that form (:func:`_device_info`).  A ``<source>`` without an address holds the zero address
+    (virDomainHostdevSubsysPCIDefParseXML reads the address only when given; the formatter
+    prints the struct)."""
+    for found in select(_PCI_SOURCE_ADDRESSES, devices):
+        address = found if found.tag == "address" else etree.SubElement(found, "address")
         for attr, _form in _PCI_FIELDS:
             if address.get(attr) is None:
                 address.set(attr, "0")
@@ -1211,8 +1215,14 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
         disk.set("snapshot", "no")
     for source in disk.iter("source"):
         _network_source_defaults(source)
-    if driver is not None and driver.get("cache") == "default":
-        del driver.attrib["cache"]  # the enum's zero: accepted, never printed
+    if driver is not None:
+        if driver.get("cache") == "default":
+            del driver.attrib["cache"]  # the enum's zero: accepted, never printed
+        cache = _first(driver, "metadata_cache") if len(driver) else None
+        if cache is not None and _first(cache, "max_size") is None:
+            driver.remove(cache)  # virDomainDiskDefFormatDriver prints it for a size only
+        if _bare(driver):
+            disk.remove(driver)  # nothing set: the formatter prints no element
     if device == "cdrom" and readonly is None:
         readonly = etree.SubElement(disk, "readonly")  # virDomainDiskDefPostParse: a CD-ROM is read-only
     if readonly is not None and disk.get("snapshot") == "no":
