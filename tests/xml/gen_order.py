@@ -124,6 +124,14 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
         "bios",
         "smbios",
     ),
+    # virDomainChrDefFormat: the source part (virDomainChrSourceDefFormat: <source>, <protocol>,
+    # <log>), the target, then virDomainDeviceInfoFormat (<boot>, <alias>, ..., <address>)
+    **{
+        f"domain/devices/{tag}": ("source", "protocol", "log", "target", "alias", "address")
+        for tag in ("serial", "parallel", "console", "channel")
+    },
+    "domain/devices/redirdev": ("source", "protocol", "log", "boot", "alias", "address"),
+    "domain/devices/smartcard": ("certificate", "database", "source", "protocol", "log", "alias", "address"),
     "domain/devices": (
         "emulator",
         "disk",

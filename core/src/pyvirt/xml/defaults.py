@@ -703,9 +703,36 @@ def _split_sched(cputune: etree._Element, tag: str, attr: str) -> None:
 _BOOT_ORDER = etree.XPath("boolean(devices/*/boot[@order])")
 
 
+_KERNEL = ("type", "smbios", "kernel", "initrd", "cmdline", "dtb", "root")
+_OS_READS = {
+    "hvm": frozenset((*_KERNEL, "firmware", "loader", "nvram", "acpi", "boot", "bootmenu", "bios")),
+    "xen": frozenset((*_KERNEL, "loader", "nvram")),
+    "xenpvh": frozenset((*_KERNEL, "loader", "nvram")),
+    "uml": frozenset((*_KERNEL, "loader", "nvram")),
+    "exe": frozenset(("type", "smbios", "init", "cmdline", "initdir", "inituser", "initgroup", "initarg", "initenv")),
+    "linux": frozenset(("type", "smbios")),
+}
+"""The ``<os>`` children libvirt reads for each OS type (virDomainDefParseBootOptions: kernel
+options for hvm and the paravirtual types, firmware, ACPI table and boot order for hvm only,
+the init options for exe; ``<smbios>`` is read for all): the rest is ignored, so not printed."""
+
+
 def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element | None:
     """``<os>``'s defaults; returns its ``<type>`` (children looked at in one pass)."""
     firmware = menu = loader = type_el = boot = None
+    first_type = _first(os_el, "type")
+    kind = (first_type.text or "") if first_type is not None else ""
+    domain_el = os_el.getparent()
+    if kind == "linux" and domain_el is not None and domain_el.get("type") == "xen":
+        kind = "xen"  # virDomainDefParseXML: Xen's old name of its paravirtual type
+    reads = _OS_READS.get(kind)
+    if reads is not None:
+        for child in list(os_el):
+            if isinstance(child.tag, str) and child.tag not in reads:
+                os_el.remove(child)
+        if "firmware" not in reads:
+            if "firmware" in os_el.attrib:
+                del os_el.attrib["firmware"]  # virDomainDefParseBootFirmwareOptions
     for child in os_el:
         tag = child.tag
         if tag == "firmware":
@@ -913,7 +940,10 @@ def _device_defaults(
             etree.SubElement(shmem, "model", type="ivshmem")
     for kind in _CHARDEV_TAGS:
         for chardev in get(kind, ()):
-            _chardev_defaults(chardev, typed=kind in _TTY_TAGS, forget_pty=not live)
+            if kind == "smartcard" and not _smartcard(chardev):
+                continue
+            tty = kind in _TTY_TAGS
+            _chardev_defaults(chardev, typed=tty, forget_pty=not live, seclabels=tty)
     for rng in get("rng", ()):
         for backend in rng.iterchildren("backend"):
             if backend.get("type") is not None:
@@ -1399,11 +1429,78 @@ def _filesystem_defaults(fs: etree._Element) -> None:
 # character devices -------------------------------------------------------------------------
 
 
-def _chardev_defaults(chardev: etree._Element, *, typed: bool, forget_pty: bool = False) -> None:
+_SMARTCARD_PARTS = {"passthrough": ("certificate", "database"), "host-certificates": ("source", "protocol", "log")}
+
+
+def _smartcard(smartcard: etree._Element) -> bool:
+    """Drop what a smartcard's mode does not read (virDomainSmartcardDefParseXML: the
+    certificates and database in host-certificates mode, the ``type`` attribute and a
+    character device's parts in passthrough mode, nothing else in host mode); True when it is a
+    passthrough one, whose character device parts get the chardev defaults."""
+    mode = smartcard.get("mode")
+    passthrough = mode == "passthrough"
+    if mode not in ("host", "host-certificates", "passthrough"):
+        return False  # refused by the checks
+    unread = _SMARTCARD_PARTS.get(mode, ("certificate", "database", "source", "protocol", "log"))
+    for child in [c for c in smartcard if c.tag in unread]:
+        smartcard.remove(child)
+    if not passthrough and "type" in smartcard.attrib:
+        del smartcard.attrib["type"]
+    return passthrough
+
+
+_PATH_SOURCE = (frozenset(("path",)), frozenset(("seclabel",)))
+_CHR_SOURCES: dict[str, tuple[frozenset[str], frozenset[str]] | None] = {
+    "null": None,
+    "vc": None,
+    "stdio": None,
+    "spicevmc": None,
+    "qemu-vdagent": (frozenset(), frozenset(("clipboard", "mouse"))),
+    "pty": _PATH_SOURCE,
+    "dev": _PATH_SOURCE,
+    "pipe": _PATH_SOURCE,
+    "file": (frozenset(("path", "append")), frozenset(("seclabel",))),
+    "nmdm": (frozenset(("master", "slave")), frozenset()),
+    "udp": (frozenset(("mode", "host", "service")), frozenset()),
+    "tcp": (frozenset(("mode", "host", "service", "tls")), frozenset(("reconnect",))),
+    "unix": (frozenset(("mode", "path")), frozenset(("seclabel", "reconnect"))),
+    "spiceport": (frozenset(("channel",)), frozenset()),
+    "dbus": (frozenset(("channel",)), frozenset()),
+}
+"""What of a character device's ``<source>`` libvirt keeps, per chardev type: its attributes
+and child elements (virDomainChrSourceDefParseXML reads per type, virDomainChrSourceDefFormat
+prints per type; None: no source at all).  A source left with nothing to print is not printed."""
+
+
+def _chr_source(chardev: etree._Element, ctype: str, sources: list[etree._Element], *, seclabels: bool) -> None:
+    """Drop what ``_CHR_SOURCES`` says libvirt does not keep of ``sources``; ``seclabels``:
+    whether the device reads ``<seclabel>`` overrides in its source (serial, parallel, console
+    and channel do; backends of smartcards, redirdevs and RNGs do not)."""
+    if ctype not in _CHR_SOURCES:
+        return  # an unknown type is refused by the checks
+    keeps = _CHR_SOURCES[ctype]
+    for source in sources:
+        if keeps is None:
+            chardev.remove(source)
+            continue
+        attrs, kids = keeps
+        for name in [n for n in source.attrib if n not in attrs]:
+            del source.attrib[name]
+        for child in [c for c in source if c.tag not in kids or (c.tag == "seclabel" and not seclabels)]:
+            source.remove(child)
+        if not source.attrib and not len(source):
+            chardev.remove(source)
+    for log in [log for log in chardev.iterchildren("log") if log.get("file") is None]:
+        chardev.remove(log)  # virDomainChrSourceDefFormat prints <log> only with a file
+
+
+def _chardev_defaults(
+    chardev: etree._Element, *, typed: bool, forget_pty: bool = False, seclabels: bool = False
+) -> None:
     """A character device's (or a chardev backend's) defaults.  ``typed``: a missing type is
     written out as pty (serial, parallel, console, channel).  ``forget_pty``: a pty's path is
     allocated when the domain starts, so a definition keeps none (libvirt ignores ``tty`` and
-    the pty ``<source path>`` unless it reads a live dump)."""
+    the pty ``<source path>`` unless it reads a live dump).  ``seclabels``: see :func:`_chr_source`."""
     written = ctype = chardev.get("type")
     if ctype is None:
         ctype = "pty"
@@ -1425,6 +1522,9 @@ def _chardev_defaults(chardev: etree._Element, *, typed: bool, forget_pty: bool 
         for source in sources:
             chardev.remove(source)
         sources = []
+    if len(chardev):
+        _chr_source(chardev, ctype, sources, seclabels=seclabels)
+        sources = [src for src in sources if src.getparent() is chardev]
     if ctype in ("tcp", "udp", "unix"):
         for src in sources:
             if src.get("mode") is None:
@@ -1818,6 +1918,11 @@ def _controller_defaults(
     for ctrl in controllers:
         ctype, model, raw = ctrl.get("type", ""), ctrl.get("model"), ctrl.get("index")
         attrs.append([ctype, model, raw])
+        if ctype != "pci":
+            # virDomainControllerDefParseXML reads <target> attributes and <model name> of PCI
+            # controllers only
+            for child in list(ctrl.iterchildren("target", "model")):
+                ctrl.remove(child)
         if ctype == "usb" and model in _COMPANION_PORTS and _first(ctrl, "master") is None:
             etree.SubElement(ctrl, "master", startport=_COMPANION_PORTS[model])  # virDomainControllerDefParseXML
         if raw is None:
