@@ -56,14 +56,16 @@ NOT_REQUIRED = frozenset(
         " domain@name driver@name entry@name feature@enabled format@type ibs@value interface@type"
         " iqn@name memnode@mode mknod@state model@name model@type parallel@type product@name"
         " reconnect@enabled redirdev@bus sbbc@value serial@type smbios@mode source@type target@dev"
-        " domain@type"
+        " domain@type teaming@type"
     ).split()
 )
 """``element@attribute`` pairs the schema requires and some libvirt parser reads as required,
 but where real libvirt accepts a document without them (it defaults or ignores them): found by
 the differential test with attributes dropped at random (``fresh_documents.py --defaults``,
 4 x 3,000 documents), and left out of REQUIRED at every path; ``domain@type`` because libvirt
-refuses it with a message of its own ("missing domain type attribute", checks.py)."""
+refuses it with a message of its own ("missing domain type attribute", checks.py); ``teaming@type``
+because virDomainNetTeamingInfoParseXML reads it by XPath (a bare ``<teaming/>`` is no teaming,
+a missing type beside ``persistent`` has its own message: pyvirt.xml.netdev)."""
 
 EXTRA_NUMBERS: dict[str, str] = {
     "domain/devices/serial/target@port": "virDomainChrDefParseTargetXML: virStrToLong_ui, base 10",
@@ -74,6 +76,22 @@ EXTRA_NUMBERS: dict[str, str] = {
     "domain/clock@adjustment": "virStrToLong_ll base 10 unless 'reset' (the schema's timeDelta is a pattern)",
 }
 """``path@attr`` the schema types as free text but libvirt reads as a decimal integer."""
+
+BASE_AT: dict[str, int] = {
+    "domain/features/kvm/dirty-ring@size": 0,
+    "domain/devices/shmem/msi@vectors": 0,
+    "domain/devices/hostdev/source/address@target": 0,
+    "domain/devices/hostdev/source/address@unit": 0,
+    "domain/devices/audio@id": 10,
+    "domain/devices/graphics/audio@id": 10,
+    "domain/devices/sound/audio@id": 10,
+}
+"""``path@attr`` whose name libvirt reads in different bases in different places (so
+:func:`c_bases` leaves it out), with the base of the reader at that path: the KVM dirty ring's
+size (virDomainFeaturesKVMDefParse: virXMLPropUInt base 0, so ``04096`` is a bad octal number),
+an ivshmem's MSI vectors (virDomainShmemDefParseXML), a SCSI host device's source target and unit
+(virDomainHostdevSubsysSCSIHostDefParseXML), audio ids (virDomainAudioDefParseXML and the
+sound and graphics ``<audio id>`` readers, base 10)."""
 
 INTEGER_TYPES = frozenset(
     ("int", "integer", "long", "short", "unsignedInt", "unsignedLong", "unsignedShort", "positiveInteger")
@@ -370,6 +388,7 @@ def walk(
         base0 = frozenset(
             name for name in ints if bases.get(name, 0 if any(v[1] for v in int_attrs[key][name]) else 10) == 0
         )
+        base0 = frozenset(name for name in ints if BASE_AT.get(f"{key}@{name}", 0 if name in base0 else 10) == 0)
         ints |= {n.partition("@")[2] for n in EXTRA_NUMBERS if n.partition("@")[0] == key}
         text = int_text[key] == {True}
         if ints or text:

@@ -20,7 +20,7 @@ from lxml import etree
 
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml import addresses, implicit, scaled
+from pyvirt.xml import addresses, implicit, netdev, scaled
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
@@ -823,7 +823,6 @@ def _device_info(devices: etree._Element, info: list[tuple[etree._Element, str]]
 
 
 _USBDEVS = etree.XPath("redirfilter/usbdev")
-_QBG_IDS = frozenset(("managerid", "typeid", "typeidversion"))
 
 
 def _device_seclabel(seclabel: etree._Element) -> None:
@@ -906,8 +905,7 @@ def _device_defaults(
 ) -> None:
     get = groups.get
     _device_info(devices, info)
-    # coalesce and 802.1Qbg ids are settled after every other device (the random ids are drawn
-    # in libvirt's order), for the interfaces that have them
+    # coalesce is settled after every other device, for the interfaces that have it
     later: list[etree._Element] = []
     hostdev_nic = False
     for iface in get("interface", ()):
@@ -994,9 +992,6 @@ def _device_defaults(
     for iface in later:
         for coalesce in list(iface.iterchildren("coalesce")):
             _coalesce(iface, coalesce)
-        params = iface.find("virtualport[@type='802.1Qbg']/parameters")
-        if params is not None and params.get("instanceid") is None and _QBG_IDS.issubset(params.attrib):
-            params.set("instanceid", new_uuid())  # virNetDevVPortProfileCheckComplete generates it
     for redirdev in get("redirdev", ()):
         if redirdev.get("type") == "dbus":
             source = _first(redirdev, "source")
@@ -1050,11 +1045,10 @@ _RESERVED_TAP_PREFIXES = ("vnet", "macvtap", "macvlan")
 def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[bool, bool]:
     """One interface's defaults, its children visited once (interfaces are many in big domains).
     Returns whether it is a host device NIC with more than a MAC and model (its source address
-    is settled later), and whether it has a ``<coalesce>`` or an 802.1Qbg ``<virtualport>``,
-    settled later too."""
+    is settled later), and whether it has a ``<coalesce>``, settled later too."""
     mac = None
     others: list[etree._Element] | None = None
-    virtio = False
+    virtio = vport = False
     for child in iface:
         tag = child.tag
         if tag == "mac":
@@ -1076,13 +1070,11 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[bool, boo
                     mtype = mtype.lower()
                     child.set("type", mtype)
                 virtio = mtype.startswith("virtio")
-        elif tag == "virtualport" and child.get("type") == "openvswitch":
-            # here, not with the other children: the ids are drawn in document order
-            params = _first(child, "parameters")
-            if params is None:
-                params = etree.SubElement(child, "parameters")
-            if params.get("interfaceid") is None:
-                params.set("interfaceid", new_uuid())
+        elif tag == "virtualport":
+            if not vport:
+                # here, not with the other children: the ids are drawn in document order
+                netdev.virtualport(child, iface.get("type", "user"), new_uuid)
+                vport = True
         elif others is None:
             others = [child]
         else:
@@ -1099,7 +1091,7 @@ def _interface_rest(
     iface: etree._Element, children: list[etree._Element], *, itype: str | None, virtio: bool, live: bool
 ) -> bool:
     """The rules for an interface's children other than ``<mac>`` and ``<model>``; True when a
-    ``<coalesce>`` or an 802.1Qbg ``<virtualport>`` is left for later."""
+    ``<coalesce>`` is left for later."""
     later = False
     driver = None
     drivers: list[etree._Element] = []
@@ -1109,14 +1101,21 @@ def _interface_rest(
             driver = child
             drivers.append(child)
         elif tag == "ip":
+            netdev.ip_address(child)
             _ip_family(child)
+        elif tag == "teaming":
+            if not netdev.teaming(child, hostdev=False):
+                iface.remove(child)
+        elif tag == "source" and itype == "hostdev" and len(child):
+            _usb_ids(child)
         elif tag == "target":
+            netdev.unmanaged_target(child, itype or "user")
             if not live and child.get("dev", "").startswith(_RESERVED_TAP_PREFIXES):
                 # names libvirt generates for running guests: a definition never keeps them
                 del child.attrib["dev"]
                 if not child.attrib and len(child) == 0:
                     iface.remove(child)
-        elif tag == "coalesce" or (tag == "virtualport" and child.get("type") == "802.1Qbg"):
+        elif tag == "coalesce":
             later = True
     if driver is not None:
         _net_driver(iface, driver, virtio=virtio and itype != "hostdev", hostdev=itype == "hostdev")
@@ -1395,14 +1394,29 @@ def _hostdev_defaults(hostdev: etree._Element) -> None:
     if source is not None:
         _network_source_defaults(source)
         if hostdev.get("type") == "usb":
-            for tag in ("vendor", "product"):
-                el = _first(source, tag)
-                raw = el.get("id") if el is not None else None
-                if el is not None and raw is not None:
-                    try:
-                        el.set("id", f"0x{int(raw, 16):04x}")
-                    except ValueError:
-                        pass  # schema validation reports it
+            _usb_ids(source)
+    teaming = _first(hostdev, "teaming")
+    if teaming is not None:
+        if not netdev.teaming(teaming, hostdev=True):
+            hostdev.remove(teaming)
+        elif hostdev.get("mode") != "subsystem" or hostdev.get("type") != "pci":
+            raise XMLError(
+                "unsupported configuration: teaming is only supported for pci hostdev devices",
+                line=line_of(teaming),
+                code=ErrorCode.CONFIG_UNSUPPORTED,
+            )
+
+
+def _usb_ids(source: etree._Element) -> None:
+    """A USB host device's vendor and product ids as its formatter prints them (``0x%.4x``)."""
+    for tag in ("vendor", "product"):
+        el = _first(source, tag)
+        raw = el.get("id") if el is not None else None
+        if el is not None and raw is not None:
+            try:
+                el.set("id", f"0x{int(raw, 16):04x}")
+            except ValueError:
+                pass  # schema validation reports it
 
 
 def _filesystem_defaults(fs: etree._Element) -> None:

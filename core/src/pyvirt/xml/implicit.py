@@ -78,17 +78,21 @@ _CONTROLLER_MODELS: dict[str, frozenset[str]] = {
 """virDomainControllerModelTypeFromString: the models each controller type knows; the other
 types (fdc, sata, ccid, xenbus, isa) know none, so any ``model`` on them is refused."""
 
-_NET_SOURCE_ATTR = {
-    "network": "network",
-    "bridge": "bridge",
-    "direct": "dev",
-    "internal": "name",
-    "vdpa": "dev",
-    "vhostuser": "type",
+_NET_SOURCE_ATTRS: dict[str, tuple[str, ...]] = {
+    "network": ("network",),
+    "vds": ("switchid", "portid", "portgroupid", "connectionid"),
+    "internal": ("name",),
+    "bridge": ("bridge",),
+    "direct": ("dev",),
+    "vhostuser": ("type",),
+    "vdpa": ("dev",),
+    "client": ("address", "port"),
+    "mcast": ("address", "port"),
+    "udp": ("address", "port"),
+    "server": ("port",),
 }
-"""virDomainNetDefParseXML: the ``<source>`` attribute each interface type cannot do without."""
-
-_NET_NEEDS_SOURCE = frozenset((*_NET_SOURCE_ATTR, "vds", "server", "client", "mcast", "udp"))
+"""virDomainNetDefParseXML: the ``<source>`` attributes each interface type cannot do without,
+in the order it reads them (the first missing one is reported)."""
 
 
 def _required(el: etree._Element, attr: str) -> None:
@@ -130,8 +134,10 @@ def fill_domain(
             itype = "user"
             iface.set("type", itype)
         types.append(itype)
-        if itype in _NET_NEEDS_SOURCE or (itype == "user" and iface in sources):
+        if itype in _NET_SOURCE_ATTRS or (itype in ("user", "hostdev") and iface in sources):
             _interface(iface, itype, sources.get(iface, ()))
+        elif itype == "hostdev":
+            raise XMLError("XML error: missing source address type", line=line_of(iface))
     for hostdev in devices.get("hostdev", ()):
         if hostdev.get("mode") is None:
             hostdev.set("mode", "subsystem")
@@ -169,7 +175,8 @@ def _clock(clock: etree._Element) -> None:
 def _interface(iface: etree._Element, itype: str, sources: Sequence[etree._Element]) -> None:
     """virDomainNetDefParseXML: the types that connect somewhere need a ``<source>`` naming it
     (``itype``: the interface's type, ``sources``: its ``<source>`` children); a user NIC's
-    parser reads only source/@dev."""
+    parser reads only source/@dev; a host device NIC's source address type says what kind of
+    device it is (USB when it names a vendor)."""
     if itype == "user":
         for user_source in sources:
             for name in [a for a in user_source.attrib if a != "dev"]:
@@ -177,11 +184,45 @@ def _interface(iface: etree._Element, itype: str, sources: Sequence[etree._Eleme
             if not user_source.attrib and len(user_source) == 0:
                 iface.remove(user_source)
         return
+    if itype == "hostdev":
+        _hostdev_nic(iface, sources)
+        return
     if not sources:
         raise XMLError(f"XML error: interface type='{itype}' requires a 'source' element", line=line_of(iface))
-    attr = _NET_SOURCE_ATTR.get(itype)
-    if attr is not None:
-        _required(sources[0], attr)
+    source = sources[0]
+    for attr in _NET_SOURCE_ATTRS[itype]:
+        _required(source, attr)
+    if itype == "vhostuser":
+        if source.get("type") != "unix":
+            raise XMLError(
+                f"unsupported configuration: Type='{source.get('type')}' unsupported for <interface type='vhostuser'>",
+                line=line_of(source),
+                code=ErrorCode.CONFIG_UNSUPPORTED,
+            )
+        _required(source, "path")
+    elif itype == "udp":
+        local = source.find("local")
+        if local is None:
+            raise XMLError("XML error: '<local>' element missing for 'udp' socket interface", line=line_of(source))
+        _required(local, "address")
+        _required(local, "port")
+    elif itype == "direct" and source.get("mode") is None:
+        source.set("mode", "vepa")  # virXMLPropEnumDefault: VIR_NETDEV_MACVLAN_MODE_VEPA
+
+
+def _hostdev_nic(iface: etree._Element, sources: Sequence[etree._Element]) -> None:
+    """virDomainNetDefParseXML's hostdev case: the type comes from ``source/address/@type``, or
+    is USB when the source names a vendor; virDomainHostdevDefParseXMLSubsys refuses it missing."""
+    kind = None
+    vendor = False
+    for source in sources:
+        for child in source:
+            if child.tag == "address" and kind is None:
+                kind = child.get("type")
+            elif child.tag == "vendor":
+                vendor = True
+    if kind is None and not vendor:
+        raise XMLError("XML error: missing source address type", line=line_of(iface))
 
 
 _EMPTY_TOP = ("features", "cputune")
