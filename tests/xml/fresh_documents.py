@@ -21,6 +21,7 @@ fill defaults in or refuse; pyvirt does not agree on all of those yet, so
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import subprocess
@@ -220,6 +221,13 @@ def generate(
         yield Fresh(case, tuple(labels), layout(root, rng))
 
 
+def system_env() -> dict[str, str]:
+    """This process's environment without ``PYTHONPATH``: a worktree's path holds pyvirt's
+    ``libvirt`` compatibility module, which would shadow the real bindings in the oracle (whose
+    every answer would then be a crash, and every comparison vacuous)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+
+
 class Oracle:
     """``libvirt_oracle.py`` under the system interpreter, one request at a time; ``-E``: a
     caller's ``PYTHONPATH`` (``/work/wt/py`` puts pyvirt's own ``libvirt`` module on it) must not
@@ -231,6 +239,7 @@ class Oracle:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            env=system_env(),
         )
 
     def ask(self, case: Case, xml: str) -> dict[str, Any]:
