@@ -453,15 +453,29 @@ _STATE_FEATURES = frozenset(
 """Features virDomainDefFormatFeatures prints with ``state=`` (``acpi``, ``pae``... print bare)."""
 
 
+_VALUE_FEATURES = frozenset(("cfpc", "sbbc", "ibs"))
+"""pSeries features read with virXMLPropEnumDefault(..., NONE): without a value they are not set."""
+
+
 def _feature_defaults(features: etree._Element) -> None:
-    """One pass over the features; each rule reads the first feature of its name only."""
+    """One pass over the features; each rule reads the first feature of its name only.  A
+    feature libvirt's parser leaves unset (a pSeries feature without its value, an ``<hpt>``
+    without resizing or page size) is not printed."""
     seen: set[str] = set()
+    unset: list[etree._Element] = []
     for el in features:
         tag = el.tag
         if tag in seen or not isinstance(tag, str):
             continue
         seen.add(tag)
-        if tag in _STATE_FEATURES:
+        if tag in _VALUE_FEATURES:
+            if el.get("value") is None:
+                unset.append(el)
+        elif tag == "hpt":
+            size = _first(el, "maxpagesize")
+            if el.get("resizing") is None and (size is None or (size.text or "0").strip() in ("0", "")):
+                unset.append(el)
+        elif tag in _STATE_FEATURES:
             if el.get("state") is None:
                 el.set("state", "on")  # present means on; the formatter spells out the state
         elif tag == "hyperv":
@@ -471,6 +485,8 @@ def _feature_defaults(features: etree._Element) -> None:
             cache = _first(el, "tb-cache")
             if cache is not None:
                 _scale_text_to_kib(cache, "tb-cache")
+    for el in unset:
+        features.remove(el)
 
 
 _PCI_CANONICAL = re.compile(r"0x[0-9a-f]{4}:0x[0-9a-f]{2}:0x[0-9a-f]{2}\.0x[0-7]")
@@ -1007,6 +1023,17 @@ def _device_defaults(
     for watchdog in get("watchdog", ()):
         if watchdog.get("action") is None:
             watchdog.set("action", "reset")
+    for tag in _DRIVER_DEVICES:
+        for device in get(tag, ()):
+            driver = _first(device, "driver") if len(device) else None
+            if driver is not None and _bare(driver):
+                device.remove(driver)
+
+
+_DRIVER_DEVICES = ("controller", "memballoon", "input", "rng", "filesystem", "hostdev", "iommu", "vsock")
+"""Devices whose ``<driver>`` (virtio options and the device's own settings) libvirt prints
+only when something in it is set (virXMLFormatElement leaves an empty element out): a bare one
+is dropped.  Disks, interfaces and videos have rules of their own."""
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
@@ -1937,8 +1964,12 @@ def _controller_defaults(
             # controllers only
             for child in list(ctrl.iterchildren("target", "model")):
                 ctrl.remove(child)
-        if ctype == "usb" and model in _COMPANION_PORTS and _first(ctrl, "master") is None:
-            etree.SubElement(ctrl, "master", startport=_COMPANION_PORTS[model])  # virDomainControllerDefParseXML
+        master = _first(ctrl, "master") if len(ctrl) else None
+        if master is None:
+            if ctype == "usb" and model in _COMPANION_PORTS:
+                etree.SubElement(ctrl, "master", startport=_COMPANION_PORTS[model])  # virDomainControllerDefParseXML
+        elif master.get("startport") is None:
+            master.set("startport", "0")  # virDomainDeviceUSBMasterParseXML: an optional number, 0 unless given
         if raw is None:
             indexes.append(None)
         else:
