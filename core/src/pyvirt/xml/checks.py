@@ -661,10 +661,18 @@ def _check_devices(
 
 
 def _check_memory_devices(devices: etree._Element, memories: list[etree._Element]) -> None:
-    """A memory device's target node exists among the guest's NUMA cells."""
+    """virDomainMemoryDefParseXML: a memory device has a ``<target>`` with its size (read as a
+    required memory value, whose message names the XPath), and its target node exists among the
+    guest's NUMA cells."""
     ncells = len(select(_NUMA_CELLS, devices))
     for memdev in memories:
-        node = memdev.find("target/node")
+        target = _first(memdev, "target")
+        if target is None:
+            raise _fail("missing <target> element for <memory> device", memdev)
+        size = _first(target, "size")
+        if size is None or not size.text:
+            raise _fail("missing element or attribute './size'", target)
+        node = _first(target, "node")
         target_node = _number((node.text or "").strip()) if node is not None else None
         if target_node is not None and target_node >= 0:
             if ncells == 0:

@@ -254,6 +254,9 @@ def domain_defaults(
             "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
             line=line_of(root),
         )
+    maximum = top.get("maxMemory")
+    if maximum is not None:
+        _max_memory(maximum, int(memory.text or 0))
     current = top.get("currentMemory")
     if current is None:
         current = etree.SubElement(root, "currentMemory", unit="KiB")
@@ -346,6 +349,22 @@ def domain_defaults(
     return live_id
 
 
+def _max_memory(maximum: etree._Element, total: int) -> None:
+    """virDomainDefPostParseMemory: hotplug needs both a maximum size and a slot count, and the
+    maximum holds the memory (``total``, KiB); ``maximum``: ``<maxMemory>``, already in KiB."""
+    size = int(maximum.text or 0)
+    slots = addresses.c_number(maximum.get("slots", "0"), 10) or 0
+    if (size or slots) and not (size and slots):
+        raise XMLError(
+            "XML error: both maximum memory size and memory slot count must be specified", line=line_of(maximum)
+        )
+    if size and size < total:
+        raise XMLError(
+            "XML error: maximum memory size must be equal or greater than the actual memory size",
+            line=line_of(maximum),
+        )
+
+
 def _numatune_memory(root: etree._Element, top: dict[str, etree._Element], vcpu: etree._Element) -> None:
     """``<numatune><memory>`` as virDomainNumatuneParseXML/virDomainNumatuneSet settle it: mode
     defaults to strict; placement to static with a nodeset (or a static vCPU placement), else
@@ -424,16 +443,41 @@ def _fill_iothread_ids(iothreads: etree._Element, ids_el: etree._Element) -> Non
 def _seclabel(seclabel: etree._Element) -> None:
     """What virSecurityLabelDefParseXML reads of a domain ``<seclabel>`` in a definition: the
     ``<label>`` of a static one, the ``<baselabel>`` of a dynamic one; an ``<imagelabel>`` (and a
-    dynamic label) only from a live dump, never in a definition."""
+    dynamic label) only from a live dump, never in a definition.
+
+    A label without a ``type`` is of the enum's zero type, "default" (virXMLPropEnum resets the
+    dynamic type set before it), which the formatter prints nothing for: it is dropped, unless
+    its model is 'none', which an inactive definition always makes a 'none' label."""
     stype = seclabel.get("type")
-    if stype is None and seclabel.get("model") != "none":
-        stype = "dynamic"
+    none_model = seclabel.get("model") == "none"
+    if stype is None and not none_model:
+        parent = seclabel.getparent()
+        if parent is not None:
+            parent.remove(seclabel)
+        return
+    if stype is not None:
+        given = seclabel.get("relabel")
+        relabel = stype not in ("static", "none") if given is None else given == "yes"
+        if stype == "dynamic" and not relabel:
+            raise _seclabel_error("dynamic label type must use resource relabeling", seclabel)
+        if stype == "none" and relabel:
+            raise _seclabel_error("resource relabeling is not compatible with 'none' label type", seclabel)
+    if none_model:
+        # "Fix older configurations": type 'none', no relabeling, whatever it said
+        seclabel.set("type", "none")
+        if "relabel" in seclabel.attrib:
+            del seclabel.attrib["relabel"]
+        stype = "none"
     if stype == "dynamic" and seclabel.get("relabel") is None:
         seclabel.set("relabel", "yes")
     keep = {"static": "label", "dynamic": "baselabel"}.get(stype or "")
     for child in list(seclabel):
         if child.tag != keep:
             seclabel.remove(child)
+
+
+def _seclabel_error(message: str, seclabel: etree._Element) -> XMLError:
+    return XMLError(f"unsupported configuration: {message}", line=line_of(seclabel), code=ErrorCode.CONFIG_UNSUPPORTED)
 
 
 def _drop_foreign_namespaces(root: etree._Element, keep: Collection[str]) -> None:
@@ -504,23 +548,27 @@ def _pci_source_addresses(devices: etree._Element) -> None:
     (virDomainHostdevSubsysPCIDefParseXML reads the address only when given; the formatter
     prints the struct)."""
     for found in select(_PCI_SOURCE_ADDRESSES, devices):
-        address = found if found.tag == "address" else etree.SubElement(found, "address")
-        for attr, _form in _PCI_FIELDS:
-            if address.get(attr) is None:
-                address.set(attr, "0")
-        if _PCI_CANONICAL.fullmatch(
-            f"{address.get('domain')}:{address.get('bus')}:{address.get('slot')}.{address.get('function')}"
-        ):
-            continue
-        for attr, form in _PCI_FIELDS:
-            raw = address.get(attr, "")
-            try:
-                value = int(raw, 16) if raw[:2].lower() == "0x" else int(raw, 10)
-            except ValueError:
-                continue  # the checks report it
-            shown = form.format(value)
-            if shown != raw:
-                address.set(attr, shown)
+        _pci_address(found if found.tag == "address" else etree.SubElement(found, "address"))
+
+
+def _pci_address(address: etree._Element) -> None:
+    """One host PCI address as virPCIDeviceAddressFormat prints it (missing fields are 0)."""
+    for attr, _form in _PCI_FIELDS:
+        if address.get(attr) is None:
+            address.set(attr, "0")
+    if _PCI_CANONICAL.fullmatch(
+        f"{address.get('domain')}:{address.get('bus')}:{address.get('slot')}.{address.get('function')}"
+    ):
+        return
+    for attr, form in _PCI_FIELDS:
+        raw = address.get(attr, "")
+        try:
+            value = int(raw, 16) if raw[:2].lower() == "0x" else int(raw, 10)
+        except ValueError:
+            continue  # the checks report it
+        shown = form.format(value)
+        if shown != raw:
+            address.set(attr, shown)
 
 
 def _individual_vcpus(vcpu: etree._Element, vcpus_el: etree._Element) -> None:
@@ -534,6 +582,9 @@ def _individual_vcpus(vcpu: etree._Element, vcpus_el: etree._Element) -> None:
     for index in range(maximum):
         if index not in listed:
             etree.SubElement(vcpus_el, "vcpu", id=str(index), enabled="no", hotpluggable="yes")
+        elif listed[index].get("hotpluggable") is None:
+            # virDomainDefPostParseVcpus: an online vCPU is fixed, an offline one hotpluggable
+            listed[index].set("hotpluggable", "no" if listed[index].get("enabled") == "yes" else "yes")
     ordered = sorted(vcpus_el.iterchildren("vcpu"), key=lambda e: int(e.get("id", "0")))
     for item in ordered:
         vcpus_el.remove(item)
@@ -2315,8 +2366,9 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
             first = ifaces[0].get("dev")
             if first:
                 forward.set("dev", first)
-        if _first(forward, "nat") is not None and mode != "nat":
-            pass
+        for address in forward.iterchildren("address"):
+            if address.get("type") == "pci":
+                _pci_address(address)  # virNetworkForwardDefParseXML reads it as a host PCI address
     bridge = _first(root, "bridge")
     if mode in _LIBVIRT_BRIDGED and bridge is None:
         bridge = etree.SubElement(root, "bridge")  # libvirt manages this bridge: it has STP defaults
