@@ -454,6 +454,14 @@ def attribute_order(grammar: Grammar) -> dict[str, list[str]]:
     return order
 
 
+def with_alias(table: dict[str, tuple[frozenset[str], frozenset[str]]]) -> None:
+    """Every device that reads an ``<address>`` reads an ``<alias>`` too: both come from
+    virDomainDeviceInfoParseXML, though the schema omits the alias of some (a smartcard's)."""
+    for key, (attrs, children) in table.items():
+        if key.count("/") == 2 and key.startswith("domain/devices/") and "address" in children:
+            table[key] = (attrs, children | {"alias"})
+
+
 def _names(names: frozenset[str]) -> str:
     return f"frozenset({tuple(sorted(names))!r})"
 
@@ -485,6 +493,7 @@ def main(argv: list[str]) -> int:
     total = 0
     for kind, top in TOPS.items():
         table, ints, sets, texts, musts = walk(Grammar(top), bases, c_musts)
+        with_alias(table)
         required_lines.append(f"    {kind!r}: {{")
         required_lines += [f"        {key!r}: {_names(musts[key])}," for key in sorted(musts)]
         required_lines.append("    },")

@@ -256,7 +256,7 @@ def tables(
         fixed = OVERRIDES.get(key, ())
         order = (*fixed, *(x for x in merge(children[key]) if x not in fixed))
         if len(order) > 1:
-            child_order[key] = order
+            child_order[key] = with_alias(key, order)
     attr_order: dict[str, tuple[str, ...]] = {}
     schema = schema_attribute_order()
     for key in sorted(set(attrs) | set(schema)):
@@ -264,6 +264,15 @@ def tables(
         if len(merged) > 1:
             attr_order[key] = tuple(merged)
     return child_order, attr_order
+
+
+def with_alias(key: str, order: tuple[str, ...]) -> tuple[str, ...]:
+    """A device's ``<alias>`` goes before its ``<address>`` (virDomainDeviceInfoFormat prints
+    both, the alias first) where the dumps never showed the two side by side."""
+    if key.count("/") != 2 or not key.startswith("domain/devices/") or "address" not in order or "alias" in order:
+        return order
+    at = order.index("address")
+    return (*order[:at], "alias", *order[at:])
 
 
 def schema_attribute_order() -> dict[str, list[str]]:

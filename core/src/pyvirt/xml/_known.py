@@ -1480,7 +1480,7 @@ KNOWN: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {
         "domain/devices/memory/target/requested": (frozenset(("unit",)), frozenset(())),
         "domain/devices/memory/target/size": (frozenset(("unit",)), frozenset(())),
         "domain/devices/memory/uuid": (frozenset(()), frozenset(())),
-        "domain/devices/nvram": (frozenset(()), frozenset(("address",))),
+        "domain/devices/nvram": (frozenset(()), frozenset(("address", "alias"))),
         "domain/devices/nvram/address": (
             frozenset(
                 (
@@ -1759,7 +1759,7 @@ KNOWN: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {
         "domain/devices/shmem/size": (frozenset(("unit",)), frozenset(())),
         "domain/devices/smartcard": (
             frozenset(("mode", "type")),
-            frozenset(("acpi", "address", "certificate", "database", "log", "protocol", "source", "target")),
+            frozenset(("acpi", "address", "alias", "certificate", "database", "log", "protocol", "source", "target")),
         ),
         "domain/devices/smartcard/acpi": (frozenset(("index",)), frozenset(())),
         "domain/devices/smartcard/address": (

@@ -1003,6 +1003,12 @@ def _device_defaults(
     for shmem in get("shmem", ()):
         if _first(shmem, "model") is None:
             etree.SubElement(shmem, "model", type="ivshmem")
+    for vsock in get("vsock", ()):
+        _vsock_cid(vsock)
+    for sound in get("sound", ()):
+        if len(sound) and sound.get("model") not in ("ich6", "ich9"):
+            for codec in list(sound.iterchildren("codec")):
+                sound.remove(codec)  # virDomainSoundModelSupportsCodecs: ich6 and ich9 only
     for kind in _CHARDEV_TAGS:
         for chardev in get(kind, ()):
             if kind == "smartcard" and not _smartcard(chardev):
@@ -1010,6 +1016,9 @@ def _device_defaults(
             tty = kind in _TTY_TAGS
             _chardev_defaults(chardev, typed=tty, forget_pty=not live, seclabels=tty)
     for rng in get("rng", ()):
+        for rate in list(rng.iterchildren("rate")):
+            if _c_int(rate.get("bytes", "0")) in (0, None):
+                rng.remove(rate)  # virDomainRNGDefParseXML: a rate of 0 bytes is no rate (nor period)
         for backend in rng.iterchildren("backend"):
             if backend.get("type") is not None:
                 _chardev_defaults(backend, typed=False)
@@ -1644,6 +1653,15 @@ def _chardev_defaults(
             chardev.remove(protocol)  # read for TCP sources only
 
 
+def _vsock_cid(vsock: etree._Element) -> None:
+    """virDomainVsockDefPostParse: ``auto`` is ``no`` with a guest CID, else ``yes``."""
+    cid = _first(vsock, "cid")
+    if cid is None:
+        cid = etree.SubElement(vsock, "cid")
+    if "auto" not in cid.attrib:
+        cid.set("auto", "no" if _c_int(cid.get("address", "0")) else "yes")
+
+
 def _chardev_ports(items: list[etree._Element]) -> None:
     """Serial and parallel ports without a target port get the lowest free ones, in order."""
     if not items:
@@ -1784,8 +1802,24 @@ def _is_mirror(
 # graphics and video ------------------------------------------------------------------------
 
 
+_AUTH = ("passwd", "passwdValidTo", "connected")
+
+
+def _graphics_auth(graphics: etree._Element, gtype: str | None) -> None:
+    """virDomainGraphicsAuthDefParseXML runs for VNC and SPICE only and reads the password's
+    validity and ``connected`` only beside a password."""
+    attrib = graphics.attrib
+    if "passwd" in attrib and gtype in ("vnc", "spice"):
+        return
+    for name in _AUTH:
+        if name in attrib and (name != "passwd" or gtype not in ("vnc", "spice")):
+            del attrib[name]
+
+
 def _graphics_defaults(graphics: etree._Element) -> None:
     gtype = graphics.get("type")
+    if "passwdValidTo" in graphics.attrib or "connected" in graphics.attrib or "passwd" in graphics.attrib:
+        _graphics_auth(graphics, gtype)
     if gtype not in ("vnc", "spice", "rdp"):
         return
     listens = [child for child in graphics if child.tag == "listen"]  # few children: cheaper than lxml's matcher
