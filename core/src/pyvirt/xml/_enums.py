@@ -775,7 +775,6 @@ ENUMS: dict[tuple[str, str], frozenset[str]] = {
     ("vcpusched", "scheduler"): frozenset(("batch", "fifo", "idle", "rr")),
     ("vendor_id", "state"): frozenset(("off", "on")),
     ("virtualport", "type"): frozenset(("802.1Qbg", "802.1Qbh", "midonet", "openvswitch")),
-    ("vlan", "trunk"): frozenset(("yes",)),
     ("vmcoreinfo", "state"): frozenset(("off", "on")),
     ("vmport", "state"): frozenset(("off", "on")),
     ("vpindex", "state"): frozenset(("off", "on")),

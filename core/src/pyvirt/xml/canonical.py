@@ -320,11 +320,17 @@ def serialize_body(root: etree._Element) -> str:
 
 # Elements libvirt always prints as an open/close pair, even when empty (indent, name), with
 # the start of their tags: a plain search for a self-closed one rules the regex out for most dumps.
+# A storage <encryption> (its format comes first) is one wherever it is (virStorageEncryptionFormat);
+# a TPM's is not.
 _PAIRED = {
     "domain": (
-        ("<devices", "<redirdev", "<hyperv"),
-        re.compile(r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)"),
+        ("<devices", "<redirdev", "<hyperv", "<encryption"),
+        re.compile(
+            r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)"
+            r"|\n( +)<(encryption)( format=[^>]*)/>(?=\n)"
+        ),
     ),
+    "volume": (("<encryption",), re.compile(r"\n( +)<(encryption)( format=[^>]*)/>(?=\n)")),
     "pool": (("<source",), re.compile(r"\n(  )<(source)()/>(?=\n)")),
     "network": (("<ip",), re.compile(r"\n(  )<(ip)( [^>]*)?/>(?=\n)")),
 }

@@ -799,6 +799,8 @@ def _check_disk_source(kids: dict[str, etree._Element], dtype: str | None) -> No
     encryption = src_kids.get("encryption")
     if encryption is None:
         encryption = kids.get("encryption")
+    if encryption is not None:
+        _check_encryption(encryption)
     if encryption is not None and encryption.get("format") == "luks" and _first(encryption, "cipher") is not None:
         raise _unsupported("supplying <cipher> for domain disk definition is unnecessary", encryption)
 
@@ -1433,3 +1435,41 @@ def check_vol(root: etree._Element) -> None:
         raise _fail("missing volume name element", root)
     if "/" in name:
         raise _fail(f"volume name '{name}' cannot contain '/'", _first(root, "name"))
+    target = _first(root, "target")
+    encryption = _first(target, "encryption") if target is not None else None
+    if encryption is not None:
+        _check_encryption(encryption)
+
+
+def _check_encryption(encryption: etree._Element) -> None:
+    """virStorageEncryptionParseNode (volumes and disk sources): a format; each ``<secret>`` of
+    a known type, found by UUID or usage; a LUKS ``<cipher>`` names itself and its size, and an
+    ``<ivgen>`` (which needs the cipher) its name."""
+    if encryption.get("format") is None:
+        raise _fail("unknown volume encryption format", encryption)
+    cipher = ivgen = None
+    for child in encryption:
+        tag = child.tag
+        if tag == "secret":
+            kind = child.get("type")
+            if kind is None:
+                raise _fail("unknown volume encryption secret type", child)
+            if kind != "passphrase":
+                raise _unsupported(f"unknown volume encryption secret type {kind}", child)
+            _check_secret(child)
+        elif tag == "cipher" and cipher is None:
+            cipher = child
+        elif tag == "ivgen" and ivgen is None:
+            ivgen = child
+    if encryption.get("format") != "luks":
+        return
+    if cipher is not None:
+        if cipher.get("name") is None:
+            raise _fail("cipher info missing 'name' attribute", cipher)
+        if cipher.get("size") is None:
+            raise _fail("Missing required attribute 'size' in element 'cipher'", cipher)
+    if ivgen is not None:
+        if cipher is None:
+            raise _fail("ivgen element found, but cipher is missing", ivgen)
+        if ivgen.get("name") is None:
+            raise _fail("missing ivgen info name string", ivgen)

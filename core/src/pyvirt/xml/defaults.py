@@ -1083,11 +1083,36 @@ def _device_defaults(
     for watchdog in get("watchdog", ()):
         if watchdog.get("action") is None:
             watchdog.set("action", "reset")
+    for audio in get("audio", ()):
+        if len(audio):
+            for io in list(audio.iterchildren("input", "output")):
+                _audio_io(audio, io)
     for tag in _DRIVER_DEVICES:
         for device in get(tag, ()):
             driver = _first(device, "driver") if len(device) else None
             if driver is not None and _bare(driver):
                 device.remove(driver)
+
+
+def _audio_io(audio: etree._Element, io: etree._Element) -> None:
+    """virDomainAudioCommonParse and its formatter for one ``<input>``/``<output>``: fixed
+    settings need the mixing engine, ``<settings>`` needs fixed settings, and with them the
+    formatter always prints a ``<settings>`` (empty if none given); an element that sets
+    nothing is not printed."""
+    settings = _first(io, "settings") if len(io) else None
+    fixed = io.get("fixedSettings") == "yes"
+    if fixed and io.get("mixingEngine") != "yes":
+        raise _audio_error("fixed audio settings requires mixing engine", io)
+    if settings is not None and not fixed:
+        raise _audio_error("audio settings specified without fixed settings flag", settings)
+    if fixed and settings is None:
+        etree.SubElement(io, "settings")
+    elif not io.attrib and settings is None:
+        audio.remove(io)
+
+
+def _audio_error(message: str, el: etree._Element) -> XMLError:
+    return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
 
 
 _DRIVER_DEVICES = ("controller", "memballoon", "input", "rng", "filesystem", "hostdev", "iommu", "vsock")
@@ -1180,7 +1205,7 @@ def _interface_rest(
     """The rules for an interface's children other than ``<mac>`` and ``<model>``; True when a
     ``<coalesce>`` is left for later."""
     later = False
-    driver = None
+    driver = vlan = None
     drivers: list[etree._Element] = []
     for child in children:
         tag = child.tag
@@ -1190,6 +1215,10 @@ def _interface_rest(
         elif tag == "ip":
             netdev.ip_address(child)
             _ip_family(child)
+        elif tag == "vlan":
+            if vlan is None:
+                vlan = child
+                netdev.vlan(child)
         elif tag == "teaming":
             if not netdev.teaming(child, hostdev=False):
                 iface.remove(child)
@@ -2049,6 +2078,11 @@ def _controller_defaults(
             # controllers only
             for child in list(ctrl.iterchildren("target", "model")):
                 ctrl.remove(child)
+        for attr, types in _CONTROLLER_ATTRS:
+            if attr in ctrl.attrib and ctype not in types:
+                del ctrl.attrib[attr]
+        if len(ctrl):
+            _controller_children(ctrl, ctype, model)
         master = _first(ctrl, "master") if len(ctrl) else None
         if master is None:
             if ctype == "usb" and model in _COMPANION_PORTS:
@@ -2174,6 +2208,27 @@ def _virtio_serial_user(device: etree._Element, virtio_serial: set[int], *, chan
 # libvirt adds implicit controllers in this order of types
 _IMPLICIT_ORDER = {"scsi": 0, "fdc": 1, "ide": 2, "sata": 3, "virtio-serial": 4, "ccid": 5}
 _DRIVE_ADDRESSES = etree.XPath("*/address[@type='drive']")
+
+
+_CONTROLLER_ATTRS = (
+    ("ports", ("usb", "virtio-serial")),
+    ("vectors", ("virtio-serial",)),
+    ("maxGrantFrames", ("xenbus",)),
+    ("maxEventChannels", ("xenbus",)),
+)
+"""Controller attributes virDomainControllerDefParseXML reads for some types only."""
+_DEVICE_INFO_TAGS = frozenset(("address", "alias", "master", "acpi"))
+
+
+def _controller_children(ctrl: etree._Element, ctype: str, model: str | None) -> None:
+    """virDomainControllerDefParseXML: a ``<pcihole64>`` belongs to a PCI root; a USB
+    controller of model 'none' has no device info (its address and alias are ignored)."""
+    for child in list(ctrl):
+        tag = child.tag
+        if tag == "pcihole64" and (ctype != "pci" or model not in ("pci-root", "pcie-root")):
+            ctrl.remove(child)
+        elif ctype == "usb" and model == "none" and tag in _DEVICE_INFO_TAGS:
+            ctrl.remove(child)
 
 
 def _order_controllers(
@@ -2403,6 +2458,10 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
         for address in forward.iterchildren("address"):
             if address.get("type") == "pci":
                 _pci_address(address)  # virNetworkForwardDefParseXML reads it as a host PCI address
+    for owner in (root, *root.iterchildren("portgroup")):
+        vlan = _first(owner, "vlan")  # virNetworkDefParseXML and its portgroups read the first
+        if vlan is not None:
+            netdev.vlan(vlan)
     bridge = _first(root, "bridge")
     if mode in _LIBVIRT_BRIDGED and bridge is None:
         bridge = etree.SubElement(root, "bridge")  # libvirt manages this bridge: it has STP defaults
@@ -2599,9 +2658,12 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
         if target is None:
             continue
         if target.tag == "backingStore" and default_format is not None:
-            for backing_fmt in target.iterchildren("format"):
-                if backing_fmt.get("type") is None:
-                    backing_fmt.set("type", default_format)  # virStorageVolDefParseXML: the pool's default
+            backing_fmt = _first(target, "format")
+            if backing_fmt is None:
+                # virStorageVolDefParseXML: a backing store without a format has the pool's default
+                etree.SubElement(target, "format", type=default_format)
+            elif backing_fmt.get("type") is None:
+                backing_fmt.set("type", default_format)
         if target.tag == "target" and default_format is not None:
             fmt_el = _first(target, "format")
             if fmt_el is None:

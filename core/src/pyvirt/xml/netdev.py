@@ -186,3 +186,45 @@ def teaming(el: etree._Element, *, hostdev: bool) -> bool:
 
 def _unsupported(message: str, el: etree._Element) -> XMLError:
     return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
+
+
+_VLAN_TAG_MAX = 4095
+
+
+def vlan(el: etree._Element) -> None:
+    """virNetDevVlanParse: tags of at most 4095, one native tag at most; two or more tags make a
+    trunk (``trunk='yes'``, spelled in any case); ``trunk='no'`` is allowed (and forgotten) for a
+    single tag without a native mode only."""
+    tags = [child for child in el if child.tag == "tag"]
+    if not tags:
+        raise _xml_error("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", el)
+    native = False
+    for tag in tags:
+        raw = tag.get("id")
+        if raw is None:
+            raise _xml_error("Missing required attribute 'id' in element 'tag'", tag)
+        number = _c_uint(raw) if raw.strip().isdigit() else None
+        if number is not None and number > _VLAN_TAG_MAX:
+            raise _xml_error(f"vlan tag id {number} too large (maximum 4095)", tag)
+        if tag.get("nativeMode") is not None:
+            if native:
+                raise _xml_error("duplicate native vlan setting", tag)
+            native = True
+    trunk = el.get("trunk")
+    if trunk is None:
+        if len(tags) > 1:
+            el.set("trunk", "yes")
+        return
+    if trunk.lower() == "yes":
+        if trunk != "yes":
+            el.set("trunk", "yes")
+        return
+    if len(tags) > 1:
+        raise _xml_error(
+            f"invalid \"trunk='{trunk}'\" in <vlan> - trunk='yes' is required for more than one vlan tag", el
+        )
+    if native:
+        raise _xml_error("invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id", el)
+    if trunk.lower() != "no":
+        raise _xml_error(f"invalid \"trunk='{trunk}'\" in <vlan> - must be yes or no", el)
+    del el.attrib["trunk"]
