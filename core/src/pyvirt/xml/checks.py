@@ -563,6 +563,17 @@ def _check_sysinfo(root: etree._Element, uuid_el: etree._Element) -> None:
             )
 
 
+_SINGLE_DEVICES = (
+    ("watchdog", "watchdog", ErrorCode.INTERNAL_ERROR),
+    ("memballoon", "memory balloon", ErrorCode.INTERNAL_ERROR),
+    ("nvram", "nvram", ErrorCode.INTERNAL_ERROR),
+    ("iommu", "IOMMU", ErrorCode.XML_ERROR),
+    ("vsock", "vsock", ErrorCode.XML_ERROR),
+)
+"""Devices a domain has at most one of (virDomainDefParseXML counts them before parsing one;
+its codes: VIR_ERR_INTERNAL_ERROR for the older three, VIR_ERR_XML_ERROR for the others)."""
+
+
 def _check_devices(
     devices: etree._Element,
     groups: dict[str, list[etree._Element]],
@@ -572,6 +583,12 @@ def _check_devices(
 ) -> None:
     """``iface_types``: the types of ``groups``' interfaces (see :func:`.implicit.fill_domain`)."""
     get = groups.get
+    for tag, what, code in _SINGLE_DEVICES:
+        if len(get(tag, ())) > 1:
+            prefix = "internal error" if code == ErrorCode.INTERNAL_ERROR else "XML error"
+            raise XMLError(
+                f"{prefix}: only a single {what} device is supported", line=line_of(groups[tag][1]), code=code
+            )
     for address in walk.ccw:
         given = [address.get(f) is not None for f in ("cssid", "ssid", "devno")]
         if any(given) and not all(given):

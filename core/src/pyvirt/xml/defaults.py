@@ -289,6 +289,10 @@ def domain_defaults(
         del vcpu.attrib["current"]
 
     iothreads = top.get("iothreads")
+    if iothreads is None and "iothreadids" in top and _first(top["iothreadids"], "iothread") is not None:
+        # virDomainDefParseIOThreads: the count is at least the number of ids listed
+        iothreads = etree.SubElement(root, "iothreads")
+        iothreads.text = "0"
     if iothreads is not None and "iothreadids" in top:
         _fill_iothread_ids(iothreads, top["iothreadids"])
 
