@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from libvirt_data import DATA, POOLS, Case, Runner, cases, copy_generated, first_difference
+from libvirt_data import Case, Runner, cases, copy_generated, first_difference
 from lxml import etree
 
 ORACLE = Path(__file__).with_name("libvirt_oracle.py")
@@ -246,7 +246,7 @@ class Oracle:
         """libvirt's answer, or ``{"crash": ...}`` when libvirt itself died on the document (it
         does, on some: a heap corruption abort), after which a fresh oracle is started."""
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        pool = (DATA / "pool" / f"{POOLS}--{case.pool}.xml").read_text() if case.kind == "volume" else None
+        pool = case.pool_document if case.kind == "volume" else None
         try:
             self._proc.stdin.write(json.dumps({"kind": case.kind, "xml": xml, "pool": pool}) + "\n")
             self._proc.stdin.flush()

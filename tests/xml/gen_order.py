@@ -53,6 +53,18 @@ def variant(el: etree._Element) -> str:
 
 # Orders libvirt documents but the corpus cannot show (items never seen side by side).
 OVERRIDES: dict[str, tuple[str, ...]] = {
+    # storage_conf.c virStorageVolTargetDefFormat; the features in virStorageFileFeature's order
+    "volume/target": (
+        "path",
+        "format",
+        "permissions",
+        "timestamps",
+        "encryption",
+        "compat",
+        "clusterSize",
+        "features",
+    ),
+    "volume/target/features": ("lazy_refcounts", "extended_l2"),
     "domain": (
         "name",
         "uuid",

@@ -39,6 +39,15 @@ class Case:
     pool: str | None = None
     code: int | None = None
     message: str | None = None
+    pool_xml: str | None = None
+    """A volume's pool document itself, for generated volumes whose pool is not in the data."""
+
+    @property
+    def pool_document(self) -> str:
+        """The document of the pool a volume case is created in."""
+        if self.pool_xml is not None:
+            return self.pool_xml
+        return (DATA / "pool" / f"{POOLS}--{self.pool}.xml").read_text()
 
     @property
     def input(self) -> Path:
@@ -115,7 +124,7 @@ class Runner:
                 return pool.xml()
             finally:
                 pool.undefine()
-        pool = self.conn.define_pool((DATA / "pool" / f"{POOLS}--{case.pool}.xml").read_text())
+        pool = self.conn.define_pool(case.pool_document)
         try:
             pool.start()
             try:

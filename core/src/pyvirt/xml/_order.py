@@ -427,9 +427,18 @@ CHILD_ORDER: dict[str, tuple[str, ...]] = {
     "volume": ("name", "key", "capacity", "allocation", "target", "backingStore"),
     "volume/backingStore": ("path", "format", "permissions"),
     "volume/backingStore/permissions": ("mode", "owner", "group", "label"),
-    "volume/target": ("path", "format", "permissions", "compat", "clusterSize", "encryption", "features"),
+    "volume/target": (
+        "path",
+        "format",
+        "permissions",
+        "timestamps",
+        "encryption",
+        "compat",
+        "clusterSize",
+        "features",
+    ),
     "volume/target/encryption": ("secret", "cipher", "ivgen"),
-    "volume/target/features": ("extended_l2", "lazy_refcounts"),
+    "volume/target/features": ("lazy_refcounts", "extended_l2"),
     "volume/target/permissions": ("mode", "owner", "group", "label"),
 }
 

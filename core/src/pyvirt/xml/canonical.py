@@ -332,7 +332,8 @@ _PAIRED = {
     ),
     "volume": (("<encryption",), re.compile(r"\n( +)<(encryption)( format=[^>]*)/>(?=\n)")),
     "pool": (("<source",), re.compile(r"\n(  )<(source)()/>(?=\n)")),
-    "network": (("<ip",), re.compile(r"\n(  )<(ip)( [^>]*)?/>(?=\n)")),
+    "network": (("<ip", "<portgroup"), re.compile(r"\n(  )<(ip|portgroup)( [^>]*)?/>(?=\n)")),
+    "volume": (("<encryption",), re.compile(r"\n(    )<(encryption)( [^>]*)?/>(?=\n)")),
 }
 
 

@@ -2505,32 +2505,6 @@ def clean_path(path: str) -> str:
     return path
 
 
-def _permissions(perms: etree._Element, *, file_mode_default: str | None = None) -> None:
-    for tag in ("owner", "group"):
-        el = perms.find(tag)
-        if el is None:
-            continue
-        text = (el.text or "").strip()
-        try:
-            number = int(text, 10)
-        except ValueError:
-            raise XMLError(f"XML error: malformed {tag} element", line=line_of(el)) from None
-        if number in (-1, 2**32 - 1):
-            perms.remove(el)
-        else:
-            el.text = str(number)
-    mode = _first(perms, "mode")
-    if mode is not None:
-        text = (mode.text or "").strip()
-        try:
-            number = int(text, 8)
-        except ValueError:
-            raise XMLError("XML error: malformed octal mode", line=line_of(mode)) from None
-        if number < 0 or number > 0o777:
-            raise XMLError("XML error: malformed octal mode", line=line_of(mode))
-        mode.text = "0" + format(number, "o")
-
-
 _POOL_FORMAT_DEFAULTS = {"logical": "lvm2", "fs": "auto", "netfs": "auto", "disk": "unknown"}
 
 
@@ -2600,32 +2574,7 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
     if target is not None:
         path = _first(target, "path")
         if path is not None and path.text:
-            path.text = clean_path(path.text.strip())
-        perms = _first(target, "permissions")
-        if perms is not None:
-            _permissions(perms)
-
-
-_VOL_TYPE_BY_POOL = {
-    "dir": "file",
-    "fs": "file",
-    "netfs": "file",
-    "logical": "block",
-    "disk": "block",
-    "iscsi": "block",
-    "iscsi-direct": "network",
-    "scsi": "block",
-    "mpath": "block",
-    "rbd": "network",
-    "sheepdog": "network",
-    "gluster": "network",
-    "zfs": "block",
-    "vstorage": "file",
-}
-
-
-# the format a new volume of the pool gets when the document names none
-_VOL_FORMAT_BY_POOL = {"dir": "raw", "fs": "raw", "netfs": "raw", "vstorage": "raw", "gluster": "raw", "disk": "none"}
+            path.text = clean_path(path.text)
 
 
 _VOL_CHILDREN = frozenset(("name", "key", "capacity", "allocation", "target", "backingStore"))
@@ -2634,12 +2583,9 @@ _VOL_TARGET_CHILDREN = frozenset(
 )
 
 
-def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> None:
-    """libvirt's volume parse-time defaults; the pool decides the type and format."""
-    if root.get("type") is None:
-        vtype = _VOL_TYPE_BY_POOL.get(pool_type)
-        if vtype is not None:
-            root.set("type", vtype)
+def vol_defaults(root: etree._Element, *, no_capacity: bool) -> None:
+    """libvirt's volume parse-time defaults that do not depend on the pool (those that do are
+    :func:`pyvirt.xml.storage_rules.volume`'s)."""
     # What virStorageVolDefParseXML reads; the rest (<source>, output-only extents of a logical
     # volume; <physical>, computed; <nocow>, read but never printed) is dropped.
     for child in list(root):
@@ -2655,42 +2601,26 @@ def vol_defaults(root: etree._Element, pool_type: str, *, no_capacity: bool) -> 
     capacity = _bytes_element(root, "capacity", default=0 if no_capacity else None)
     # no <allocation>: a fully allocated volume (libvirt's parser default)
     _bytes_element(root, "allocation", default=capacity)
-    default_format = _VOL_FORMAT_BY_POOL.get(pool_type)
-    if _first(root, "target") is None and default_format is not None:
-        etree.SubElement(root, "target")
     for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
         if target is None:
             continue
-        if target.tag == "backingStore" and default_format is not None:
-            backing_fmt = _first(target, "format")
-            if backing_fmt is None:
-                # virStorageVolDefParseXML: a backing store without a format has the pool's default
-                etree.SubElement(target, "format", type=default_format)
-            elif backing_fmt.get("type") is None:
-                backing_fmt.set("type", default_format)
-        if target.tag == "target" and default_format is not None:
-            fmt_el = _first(target, "format")
-            if fmt_el is None:
-                etree.SubElement(target, "format", type=default_format)
-            elif fmt_el.get("type") is None:
-                fmt_el.set("type", default_format)  # the parser reads format/@type only
         if target.tag == "target" and _first(target, "features") is not None and _first(target, "compat") is None:
             etree.SubElement(target, "compat").text = "1.1"  # features imply the qcow2 v3 format
-            cluster = _first(target, "clusterSize")
-            if cluster is not None:
-                cluster.text = str(
-                    scaled_to(
-                        cluster.text or "",
-                        cluster.get("unit"),
-                        out_unit=1,
-                        default_unit=1,
-                        what="clusterSize",
-                        line=line_of(cluster),
-                    )
-                )
+        cluster = _first(target, "clusterSize") if target.tag == "target" else None
+        if cluster is not None:
+            # virParseScaledValue, bytes by default; printed in bytes when not 0
+            size = scaled_to(
+                cluster.text or "",
+                cluster.get("unit"),
+                out_unit=1,
+                default_unit=1,
+                what="clusterSize",
+                line=line_of(cluster),
+            )
+            if size:
+                cluster.text = str(size)
                 cluster.set("unit", "B")
+            else:
+                target.remove(cluster)
         for stamps in list(target.iterchildren("timestamps")):
             target.remove(stamps)
-        perms = _first(target, "permissions")
-        if perms is not None:
-            _permissions(perms)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from pyvirt.xml import checks, defaults
+from pyvirt.xml import checks, defaults, storage_rules
 from pyvirt.xml.model import Int, XMLModel
 
 
@@ -31,6 +31,8 @@ class PoolDef(XMLModel):
         root = cls._parse_root(text, validate=validate)
         checks.check_pool(root)
         defaults.pool_defaults(root, namespaces)
+        storage_rules.pool_source(root)
+        storage_rules.pool_target(root)
         return cls(root)
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyvirt.xml import checks, defaults
+from pyvirt.xml import checks, defaults, storage_rules
 from pyvirt.xml.model import Int, OptionalText, XMLModel
 from pyvirt.xml.storagepool import PoolDef
 
@@ -30,7 +30,8 @@ class VolDef(XMLModel):
         """
         root = cls._parse_root(text, validate=validate)
         checks.check_vol(root)
-        defaults.vol_defaults(root, pool.pool_type, no_capacity=no_capacity)
+        defaults.vol_defaults(root, no_capacity=no_capacity)
+        storage_rules.volume(root, pool.pool_type)
         return cls(root)
 
     @property

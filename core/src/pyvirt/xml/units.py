@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pyvirt.errors import XMLError
 
-_POWERS = {"b": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
+_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 
 ULLONG_MAX = 2**64 - 1
 
@@ -16,20 +16,20 @@ ULLONG_MAX = 2**64 - 1
 def unit_factor(unit: str | None, default: int) -> int:
     """Bytes per ``unit`` (``None``/empty means ``default`` bytes).
 
-    Accepted like libvirt: ``b``/``bytes``; ``k``, ``KiB`` (1024); ``KB`` (1000); and the same for
-    M, G, T, P, E.
+    Accepted like libvirt's virScaleInteger, letters in any case: ``b``/``byte``/``bytes``;
+    ``k`` or ``KiB`` (1024); ``KB`` (1000); and the same for M, G, T, P, E.
     """
     if not unit:
         return default
-    if unit in ("b", "bytes", "B"):
+    if unit in ("b", "bytes", "B") or unit.lower() in ("b", "byte", "bytes"):
         return 1
     power = _POWERS.get(unit[0].lower())
     if power is None:
         raise ValueError(f"unknown suffix '{unit}'")
-    rest = unit[1:]
-    if rest in ("", "iB", "ib", "IB"):
+    rest = unit[1:].lower()
+    if rest in ("", "ib"):
         return int(1024**power)
-    if rest in ("B",):
+    if rest == "b":
         return int(1000**power)
     raise ValueError(f"unknown suffix '{unit}'")
 

@@ -1,0 +1,466 @@
+"""What libvirt's storage parsers keep of a pool's source and target and of a volume, and what
+they refuse (storage_conf.c, storage_encryption_conf.c, virsecret.c).
+
+libvirt reads these documents into fixed C structures and prints the structures back, so a dump
+holds only what the pool type's options let the parser read and the formatter print
+(``poolTypeInfo``: which source parts a type has, which format enum its pool and its volumes
+use).  pyvirt keeps the tree, so these rules prune and rewrite it to the same shape and refuse
+what those parsers refuse, with their messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from pyvirt import uuids
+from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml.addresses import c_number
+from pyvirt.xml.parser import first_child, line_of
+
+# -- pool type options (storage_conf.c poolTypeInfo) --------------------------------------------
+
+_HOST, _DEVICE, _DIR, _ADAPTER, _NAME, _INITIATOR = "host", "device", "dir", "adapter", "name", "initiator"
+
+POOL_SOURCE_PARTS: dict[str, frozenset[str]] = {
+    "dir": frozenset(),
+    "fs": frozenset((_DEVICE,)),
+    "netfs": frozenset((_HOST, _DIR)),
+    "logical": frozenset((_NAME, _DEVICE)),
+    "disk": frozenset((_DEVICE,)),
+    "iscsi": frozenset((_HOST, _DEVICE, _INITIATOR)),
+    "iscsi-direct": frozenset((_HOST, _DEVICE, _INITIATOR)),
+    "scsi": frozenset((_ADAPTER,)),
+    "mpath": frozenset(),
+    "rbd": frozenset((_HOST, _NAME)),
+    "sheepdog": frozenset((_HOST, _NAME)),
+    "gluster": frozenset((_HOST, _NAME, _DIR)),
+    "zfs": frozenset((_NAME, _DEVICE)),
+    "vstorage": frozenset((_NAME,)),
+}
+"""The ``VIR_STORAGE_POOL_SOURCE_*`` flags of each pool type: virStoragePoolSourceFormat prints
+a source part only when the type has its flag."""
+
+NETWORK_POOLS = frozenset(("rbd", "sheepdog", "gluster", "iscsi-direct"))
+"""VIR_STORAGE_POOL_SOURCE_NETWORK: no target is read (virStoragePoolDefParseXML) or printed."""
+
+POOL_FORMATS: dict[str, tuple[str, ...]] = {
+    "fs": (
+        "auto",
+        "ext2",
+        "ext3",
+        "ext4",
+        "ufs",
+        "iso9660",
+        "udf",
+        "gfs",
+        "gfs2",
+        "vfat",
+        "hfs+",
+        "xfs",
+        "ocfs2",
+        "vmfs",
+    ),
+    "netfs": ("auto", "nfs", "glusterfs", "cifs"),
+    "disk": ("unknown", "dos", "dvh", "gpt", "mac", "bsd", "pc98", "sun", "lvm2"),
+    "logical": ("unknown", "lvm2"),
+}
+"""A pool type's ``<source><format>`` enum (virStoragePoolFormat*), index = libvirt's value."""
+
+_POOL_FORMAT_DEFAULTS = {"fs": "auto", "netfs": "auto", "disk": "unknown", "logical": "lvm2"}
+
+_FILE_FORMATS = (
+    "raw",
+    "dir",
+    "bochs",
+    "cloop",
+    "dmg",
+    "iso",
+    "vpc",
+    "vdi",
+    "fat",
+    "vhd",
+    "ploop",
+    "cow",
+    "qcow",
+    "qcow2",
+    "qed",
+    "vmdk",
+)
+"""virStorageVolumeFormatFromString: virStorageFileFormat's names without ``none``."""
+
+_DISK_VOL_FORMATS = ("none", "linux", "fat16", "fat32", "linux-swap", "linux-lvm", "linux-raid", "extended")
+
+VOLUME_FORMATS: dict[str, tuple[tuple[str, ...], str]] = {
+    "dir": (_FILE_FORMATS, "raw"),
+    "fs": (_FILE_FORMATS, "raw"),
+    "netfs": (_FILE_FORMATS, "raw"),
+    "rbd": (_FILE_FORMATS, "raw"),
+    "gluster": (_FILE_FORMATS, "raw"),
+    "vstorage": (_FILE_FORMATS, "raw"),
+    "disk": (_DISK_VOL_FORMATS, "none"),
+}
+"""Pool types whose volumes have a format (``volOptions.formatFromString``): accepted names and
+the default; other pool types neither read nor print a volume's format."""
+
+VOLUME_TYPES = frozenset(("file", "block", "dir", "network", "netdir", "ploop"))
+
+
+def _unsupported(message: str, el: etree._Element) -> XMLError:
+    return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
+
+
+def _xml_error(message: str, el: etree._Element) -> XMLError:
+    return XMLError(f"XML error: {message}", line=line_of(el))
+
+
+def _xpath_string(el: etree._Element | None) -> str | None:
+    """virXPathString of an element's text: None when absent or empty."""
+    if el is None:
+        return None
+    text = "".join(str(t) for t in el.itertext())
+    return text or None
+
+
+# -- permissions (virStorageDefParsePerms) ------------------------------------------------------
+
+_OCTAL = re.compile(r"[ \t\n\v\f\r]*([+-]?)([0-7]+)")
+_DECIMAL = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]+)")
+_ID_NONE = 2**32 - 1
+
+
+def permissions(perms: etree._Element) -> None:
+    """Rewrite a ``<permissions>`` element as libvirt prints what it read: mode in octal with
+    one leading zero, owner and group as C ints (-1 / 4294967295 mean unset and vanish), the
+    label when not empty; an element left empty is removed.  A mode that ``strtol(.., 8)`` does
+    not wholly take or that has bits beyond 0777, or an owner or group that is not a 32-bit id,
+    is refused with libvirt's message."""
+    mode_el = first_child(perms, "mode")
+    mode_text = _xpath_string(mode_el)
+    mode: str | None = None
+    if mode_el is not None and mode_text is not None:
+        found = _OCTAL.fullmatch(mode_text)
+        octal = int(found.group(2), 8) * (-1 if found.group(1) == "-" else 1) if found else -1
+        if octal < 0 or octal & ~0o777:
+            raise _xml_error("malformed octal mode", mode_el)
+        mode = "0" + format(octal, "o")
+    ids: dict[str, str | None] = {}
+    for tag in ("owner", "group"):
+        el = first_child(perms, tag)
+        if el is None:
+            ids[tag] = None
+            continue
+        found = _DECIMAL.fullmatch(_xpath_string(el) or "")
+        number = int(found.group(1)) if found else None
+        if number is None or not (number == -1 or 0 <= number <= _ID_NONE):
+            raise _xml_error(f"malformed {tag} element", el)
+        ids[tag] = None if number in (-1, _ID_NONE) else str(number - 2**32 if number >= 2**31 else number)
+    label = _xpath_string(first_child(perms, "label"))
+    for child in list(perms):
+        perms.remove(child)
+    for tag, shown in (("mode", mode), ("owner", ids["owner"]), ("group", ids["group"]), ("label", label)):
+        if shown is not None:
+            etree.SubElement(perms, tag).text = shown
+    if not len(perms):
+        parent = perms.getparent()
+        if parent is not None:
+            parent.remove(perms)
+
+
+# -- pools (virStoragePoolDefParseSource, virStoragePoolSourceFormat) ---------------------------
+
+_INT = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+
+
+def pool_source(root: etree._Element) -> None:
+    """A pool's ``<source>`` as its type prints it: the format checked against the type's enum
+    (unknown: refused) and defaulted, a host port read as an int (0 is not printed), parts the
+    type has no flag for dropped, a protocol version only with an NFS-compatible format; and no
+    ``<target>`` on a network pool."""
+    pool_type = root.get("type", "")
+    parts = POOL_SOURCE_PARTS.get(pool_type)
+    source = first_child(root, "source")
+    if parts is None or source is None:
+        return
+    fmt_index = 0
+    formats = POOL_FORMATS.get(pool_type)
+    fmt_el = first_child(source, "format")
+    if formats is not None:
+        given = fmt_el.get("type") if fmt_el is not None else None
+        value = given or _POOL_FORMAT_DEFAULTS[pool_type]
+        if value not in formats:
+            raise _unsupported(f"unknown pool format type {given}", fmt_el if fmt_el is not None else source)
+        fmt_index = formats.index(value)
+        for extra in list(source.iterchildren("format")):
+            source.remove(extra)
+        etree.SubElement(source, "format", type=value)
+    for host in source.iterchildren("host"):
+        port = host.get("port")
+        if port is None:
+            continue
+        if not _INT.fullmatch(port) or not -(2**31) <= int(port) < 2**31:
+            raise _xml_error(
+                f"Invalid value for attribute 'port' in element 'host': '{port}'. Expected integer value", host
+            )
+        if int(port) == 0:
+            del host.attrib["port"]
+        else:
+            host.set("port", str(int(port)))
+    ver = source.find("protocol")
+    if ver is not None and ver.get("ver"):
+        if fmt_index not in (0, 1):
+            shown = POOL_FORMATS["netfs"][fmt_index] if fmt_index < len(POOL_FORMATS["netfs"]) else "(null)"
+            raise _unsupported(f"storage pool protocol ver unsupported for pool type '{shown}'", ver)
+        if "," in (ver.get("ver") or ""):
+            raise XMLError(
+                f"storage pool protocol ver '{ver.get('ver')}' must not contain ','",
+                line=line_of(ver),
+                code=ErrorCode.XML_DETAIL,
+            )
+    adapter = first_child(source, "adapter")
+    if adapter is not None or _ADAPTER in parts:
+        _adapter(adapter, source, validate=_ADAPTER in parts)
+    auth = first_child(source, "auth")
+    if auth is not None and auth.get("type") in (None, "", "none"):
+        raise _unsupported("storage pool missing auth type", auth)
+    for child in list(source):
+        tag = child.tag
+        if tag in (_HOST, _DEVICE, _DIR, _ADAPTER, _NAME, _INITIATOR) and tag not in parts:
+            source.remove(child)
+        elif tag == "format" and formats is None:
+            source.remove(child)
+
+
+def pool_target(root: etree._Element) -> None:
+    """virStoragePoolDefParseXML's target: none on a network pool (not read, not printed),
+    else its permissions as :func:`permissions` reads them."""
+    for target in list(root.iterchildren("target")):
+        if root.get("type") in NETWORK_POOLS:
+            root.remove(target)
+            continue
+        perms = first_child(target, "permissions")
+        if perms is not None:
+            permissions(perms)
+
+
+_WWN = re.compile(r"(0x)?[0-9a-fA-F]{16}")
+
+
+def _adapter(adapter: etree._Element | None, source: etree._Element, *, validate: bool) -> None:
+    """virStorageAdapterParseXML (any pool that has one) and, for a pool whose source is an
+    adapter, virStorageAdapterValidate: a typed adapter of a known type; an untyped (legacy)
+    one only names a SCSI host; a fibre channel host has two WWNs; a SCSI host is named or
+    found by its parent's PCI address, not both."""
+    if adapter is None:
+        raise _xml_error("missing storage pool source adapter", source)
+    kind = adapter.get("type")
+    if kind is not None and kind not in ("scsi_host", "fc_host"):
+        raise _xml_error(f"Invalid value for attribute 'type' in element 'adapter': '{kind}'.", adapter)
+    parentaddr = first_child(adapter, "parentaddr")
+    if kind is None:
+        if any(adapter.get(a) is not None for a in ("wwnn", "wwpn", "parent")):
+            raise _xml_error(
+                "Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'", adapter
+            )
+        if parentaddr is not None:
+            raise _xml_error("Use of 'parentaddr' element requires use of the adapter 'type'", adapter)
+        if adapter.get("name") is not None:
+            adapter.set("type", "scsi_host")
+        elif validate:
+            raise _xml_error("missing storage pool source adapter", adapter)
+        return
+    if kind == "fc_host":
+        managed = adapter.get("managed")
+        if managed is not None and managed not in ("yes", "no"):
+            raise _xml_error(
+                f"Invalid value for attribute 'managed' in element 'adapter': '{managed}'. Expected one of 'yes', 'no'",
+                adapter,
+            )
+        if not validate:
+            return
+        wwnn, wwpn = adapter.get("wwnn"), adapter.get("wwpn")
+        if wwnn is None or wwpn is None:
+            raise _xml_error("'wwnn' and 'wwpn' must be specified for adapter type 'fchost'", adapter)
+        pwwnn, pwwpn = adapter.get("parent_wwnn"), adapter.get("parent_wwpn")
+        if pwwnn is not None and pwwpn is None:
+            raise _xml_error(f"when providing parent_wwnn='{pwwnn}', the parent_wwpn must also be provided", adapter)
+        if pwwnn is None and pwwpn is not None:
+            raise _xml_error(f"when providing parent_wwpn='{pwwpn}', the parent_wwnn must also be provided", adapter)
+        for wwn in (wwnn, wwpn, pwwnn, pwwpn, adapter.get("parent_fabric_wwn")):
+            if wwn is not None and not _WWN.fullmatch(wwn):
+                raise XMLError(
+                    f"internal error: Malformed wwn: {wwn}", line=line_of(adapter), code=ErrorCode.INTERNAL_ERROR
+                )
+        return
+    if parentaddr is not None:
+        address = first_child(parentaddr, "address")
+        if address is None:
+            raise _xml_error("Missing scsi_host PCI address element", parentaddr)
+        _parent_pci_address(address)
+        unique = parentaddr.get("unique_id")
+        found = _INT.fullmatch(unique or "")
+        if unique is None or found is None or not 0 <= int(unique) < 2**31:
+            raise _xml_error("Missing or invalid scsi adapter 'unique_id' value", parentaddr)
+        parentaddr.set("unique_id", str(int(unique)))
+    if validate:
+        name = adapter.get("name")
+        if name is None and parentaddr is None:
+            raise _xml_error("Either 'name' or 'parent' must be specified for the 'scsi_host' adapter", adapter)
+        if name is not None and parentaddr is not None:
+            raise _xml_error("Both 'name' and 'parent' cannot be specified for the 'scsi_host' adapter", adapter)
+
+
+def _parent_pci_address(address: etree._Element) -> None:
+    """virPCIDeviceAddressParseXML's numbers (base 0), printed as virPCIDeviceAddressFormat
+    prints them without a type."""
+    values = []
+    for name in ("domain", "bus", "slot", "function"):
+        raw = address.get(name)
+        value = 0 if raw is None else c_number(raw, 0)
+        if value is None or value > 0xFFFFFFFF:
+            raise _xml_error(
+                f"Invalid value for attribute '{name}' in element 'address': '{raw}'. "
+                "Expected non-negative integer value",
+                address,
+            )
+        values.append(value)
+    address.attrib.clear()
+    address.set("domain", f"0x{values[0]:04x}")
+    address.set("bus", f"0x{values[1]:02x}")
+    address.set("slot", f"0x{values[2]:02x}")
+    address.set("function", f"0x{values[3]}")
+
+
+# -- volumes (virStorageVolDefParseXML, virStorageVolTargetDefFormat) ---------------------------
+
+
+def _volume_format(el: etree._Element, pool_type: str, *, refuse: bool = True) -> None:
+    """The ``<format>`` of a volume target or backing store (``el``): defaulted and checked
+    against the pool's volume format enum, or dropped for a pool whose volumes have none."""
+    known = VOLUME_FORMATS.get(pool_type)
+    fmt = first_child(el, "format")
+    if known is None:
+        for extra in list(el.iterchildren("format")):
+            el.remove(extra)
+        return
+    names, default = known
+    given = fmt.get("type") if fmt is not None else None
+    if given and given not in names:
+        raise _unsupported(f"unknown volume format type {given}", fmt if fmt is not None else el)
+    for extra in list(el.iterchildren("format")):
+        el.remove(extra)
+    etree.SubElement(el, "format", type=given or default)
+
+
+def volume(root: etree._Element, pool_type: str) -> None:
+    """A volume as virStorageVolDefParseXML reads it in a pool of ``pool_type``: ``type``
+    checked and defaulted to ``file`` (the parser's default whatever the pool), the first
+    ``<backingStore>`` kept only when it has a path (with its format and permissions), the
+    target's format by the pool's enum, permissions, encryption and compat version checked."""
+    vtype = root.get("type")
+    if vtype is None or vtype == "":
+        root.set("type", "file")
+    elif vtype not in VOLUME_TYPES:
+        raise _unsupported(f"unknown volume type '{vtype}'", root)
+    backings = list(root.iterchildren("backingStore"))
+    for extra in backings[1:]:
+        root.remove(extra)
+    backing = backings[0] if backings else None
+    if backing is not None:
+        path = _xpath_string(first_child(backing, "path"))
+        if path is None:
+            root.remove(backing)
+        else:
+            _volume_format(backing, pool_type)
+            for child in list(backing):
+                if child.tag not in ("path", "format", "permissions"):
+                    backing.remove(child)
+            perms = first_child(backing, "permissions")
+            if perms is not None:
+                permissions(perms)
+    target = first_child(root, "target")
+    if target is None:
+        target = etree.SubElement(root, "target")
+    _volume_format(target, pool_type)
+    perms = first_child(target, "permissions")
+    if perms is not None:
+        permissions(perms)
+    enc = first_child(target, "encryption")
+    if enc is not None:
+        encryption(enc)
+    features = first_child(target, "features")
+    if features is not None:
+        seen: set[str] = set()
+        for feature in list(features):
+            if feature.tag in seen:
+                features.remove(feature)  # a bitmap: each feature once
+            seen.add(str(feature.tag))
+    compat = first_child(target, "compat")
+    if compat is not None:
+        text = _xpath_string(compat)
+        if text is None:
+            target.remove(compat)
+        elif not re.fullmatch(r"[ \t\n\v\f\r]*\+?[0-9]+\.[ \t\n\v\f\r]*\+?[0-9]+", text):
+            raise _xml_error("forbidden characters in 'compat' attribute", compat)
+
+
+_ENCRYPTION_FORMATS = frozenset(("default", "qcow", "luks", "luks2"))
+_ENGINES = frozenset(("qemu", "librbd"))
+
+
+def encryption(enc: etree._Element) -> None:
+    """virStorageEncryptionParseNode: a known format, an optional non-default engine, secrets of
+    type ``passphrase`` found by UUID or usage; a LUKS volume's first cipher (name and size
+    required) and ivgen (needs the cipher), which other formats ignore."""
+    fmt = enc.get("format")
+    if not fmt:
+        raise _xml_error("unknown volume encryption format", enc)
+    if fmt not in _ENCRYPTION_FORMATS:
+        raise _unsupported(f"unknown volume encryption format type {fmt}", enc)
+    engine = enc.get("engine")
+    if engine is not None and engine not in _ENGINES:
+        raise _xml_error(f"Invalid value for attribute 'engine' in element 'encryption': '{engine}'.", enc)
+    for secret in enc.iterchildren("secret"):
+        stype = secret.get("type")
+        if not stype:
+            raise _xml_error("unknown volume encryption secret type", secret)
+        if stype != "passphrase":
+            raise _unsupported(f"unknown volume encryption secret type {stype}", secret)
+        uuid, usage = secret.get("uuid"), secret.get("usage")
+        if uuid is None and usage is None:
+            raise _xml_error("missing secret uuid or usage attribute", secret)
+        if uuid is not None and usage is not None:
+            raise _xml_error("either secret uuid or usage expected", secret)
+        if uuid is not None:
+            found = uuids.canonical(uuid)
+            if found is None:
+                raise _xml_error(f"invalid secret uuid '{uuid}'", secret)
+            secret.set("uuid", found)
+    cipher = first_child(enc, "cipher")
+    ivgen = first_child(enc, "ivgen")
+    if fmt == "luks":
+        if cipher is not None:
+            if cipher.get("name") is None:
+                raise _xml_error("cipher info missing 'name' attribute", cipher)
+            size = cipher.get("size")
+            if size is None:
+                raise XMLError(
+                    "XML error: Missing required attribute 'size' in element 'cipher'",
+                    line=line_of(cipher),
+                )
+            if not re.fullmatch(r"[ \t\n\v\f\r]*\+?[0-9]+", size) or int(size) >= 2**32:
+                raise XMLError(
+                    f"XML error: Invalid value for attribute 'size' in element 'cipher': '{size}'. "
+                    "Expected non-negative integer value",
+                    line=line_of(cipher),
+                )
+            cipher.set("size", str(int(size)))
+        if ivgen is not None:
+            if cipher is None:
+                raise _xml_error("ivgen element found, but cipher is missing", ivgen)
+            if ivgen.get("name") is None:
+                raise _xml_error("missing ivgen info name string", ivgen)
+    for child in list(enc):
+        if child.tag in ("cipher", "ivgen") and (fmt != "luks" or child not in (cipher, ivgen)):
+            enc.remove(child)
