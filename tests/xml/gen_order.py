@@ -65,6 +65,28 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
         "features",
     ),
     "volume/target/features": ("lazy_refcounts", "extended_l2"),
+    # network_conf.c virNetworkDefFormatBuf
+    "network": (
+        "name",
+        "uuid",
+        "metadata",
+        "forward",
+        "bridge",
+        "mtu",
+        "mac",
+        "domain",
+        "dns",
+        "vlan",
+        "bandwidth",
+        "port",
+        "ip",
+        "route",
+        "virtualport",
+        "portgroup",
+    ),
+    "network/portgroup": ("vlan", "virtualport", "bandwidth"),  # virPortGroupDefFormat
+    # network_conf.c virNetworkDNSDefFormat
+    "network/dns": ("forwarder", "txt", "srv", "host"),
     "domain": (
         "name",
         "uuid",

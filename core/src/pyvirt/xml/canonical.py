@@ -332,7 +332,10 @@ _PAIRED = {
     ),
     "volume": (("<encryption",), re.compile(r"\n( +)<(encryption)( format=[^>]*)/>(?=\n)")),
     "pool": (("<source",), re.compile(r"\n(  )<(source)()/>(?=\n)")),
-    "network": (("<ip", "<portgroup"), re.compile(r"\n(  )<(ip|portgroup)( [^>]*)?/>(?=\n)")),
+    "network": (
+        ("<ip", "<portgroup", "<bandwidth"),
+        re.compile(r"\n(  )<(ip|portgroup|bandwidth)( [^>]*)?/>(?=\n)|\n(    )<(bandwidth)()/>(?=\n)"),
+    ),
     "volume": (("<encryption",), re.compile(r"\n(    )<(encryption)( [^>]*)?/>(?=\n)")),
 }
 

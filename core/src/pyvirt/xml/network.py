@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from pyvirt.xml import checks, defaults
+from pyvirt.xml import checks, defaults, network_rules
 from pyvirt.xml.model import Attr, Text, XMLModel
 
 
@@ -30,6 +30,7 @@ class NetworkDef(XMLModel):
         """
         root = cls._parse_root(text, validate=validate)
         checks.check_network(root)
+        network_rules.apply(root)
         defaults.network_defaults(root, namespaces)
         return cls(root)
 

@@ -221,6 +221,9 @@ def pool_source(root: etree._Element) -> None:
     adapter = first_child(source, "adapter")
     if adapter is not None or _ADAPTER in parts:
         _adapter(adapter, source, validate=_ADAPTER in parts)
+    iqn = source.find("initiator/iqn")
+    if pool_type == "iscsi-direct" and (iqn is None or not iqn.get("name")):
+        raise _unsupported("missing initiator IQN", source)  # virStoragePoolDefParseXML
     auth = first_child(source, "auth")
     if auth is not None and auth.get("type") in (None, "", "none"):
         raise _unsupported("storage pool missing auth type", auth)

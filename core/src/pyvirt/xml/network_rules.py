@@ -1,0 +1,590 @@
+"""What libvirt's network parser (network_conf.c ``virNetworkDefParseXML`` and the helpers it
+calls: netdev_bandwidth_conf.c, netdev_vlan_conf.c, networkcommon_conf.c) keeps of a
+``<network>`` and what it refuses.
+
+libvirt reads a network into a C structure and prints the structure, so values come back in
+its own spelling (numbers in decimal, zero rates and sizes left out, ``trunk='yes'`` implied by
+two VLAN tags) and settings that do not fit the forward mode are refused.  pyvirt keeps the
+tree; :func:`apply` rewrites it to that shape and raises libvirt's error where it would.  It
+runs before :func:`pyvirt.xml.defaults.network_defaults`, on the document as written (some
+rules look at what the user wrote, e.g. whether ``stp`` was given at all).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from lxml import etree
+
+from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml.parser import first_child, line_of
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_UINT = re.compile(r"[ \t\n\v\f\r]*\+?([0-9]+)")
+"""What virStrToLong_ui/ul/ull take in base 10 (leading blanks, a plus sign, nothing after)."""
+
+
+def _xml_error(message: str, el: etree._Element | None) -> XMLError:
+    return XMLError(f"XML error: {message}", line=line_of(el))
+
+
+def _unsupported(message: str, el: etree._Element | None) -> XMLError:
+    return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
+
+
+def _detail(message: str, el: etree._Element | None) -> XMLError:
+    return XMLError(message, line=line_of(el), code=ErrorCode.XML_DETAIL)
+
+
+def _uint(value: str | None, limit: int = 2**32 - 1) -> int | None:
+    """The number libvirt's unsigned readers make of ``value``, or None when they refuse it."""
+    if value is None:
+        return None
+    found = _UINT.fullmatch(value)
+    if found is None or int(found.group(1)) > limit:
+        return None
+    return int(found.group(1))
+
+
+def _prop_uint(el: etree._Element, name: str, *, nonzero: bool = False) -> int | None:
+    """virXMLPropUInt: None when absent, libvirt's error when not a number (or zero, ``nonzero``)."""
+    raw = el.get(name)
+    if raw is None:
+        return None
+    value = _uint(raw)
+    if value is None:
+        raise _xml_error(
+            f"Invalid value for attribute '{name}' in element '{el.tag}': '{raw}'. Expected non-negative integer value",
+            el,
+        )
+    if nonzero and value == 0:
+        raise _xml_error(f"Invalid value for attribute '{name}' in element '{el.tag}': Zero is not permitted", el)
+    el.set(name, str(value))
+    return value
+
+
+def _tristate(el: etree._Element, name: str) -> None:
+    """virXMLPropTristateBool: ``yes`` or ``no`` when present."""
+    raw = el.get(name)
+    if raw is not None and raw not in ("yes", "no"):
+        raise _xml_error(
+            f"Invalid value for attribute '{name}' in element '{el.tag}': '{raw}'. Expected one of 'yes', 'no'", el
+        )
+
+
+def _ip(value: str | None) -> _Address | None:
+    """virSocketAddrParse of a numeric address, or None."""
+    if value is None:
+        return None
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+# -- shared with interfaces: bandwidth and VLANs --------------------------------------------------
+
+
+def bandwidth(bw: etree._Element, *, allow_floor: bool) -> None:
+    """virNetDevBandwidthParse and virNetDevBandwidthFormat: at most one ``<inbound>`` and one
+    ``<outbound>``, each with an average (or, inbound only and where allowed, a floor); rates
+    as decimal numbers, zero ones left out, a direction with neither average nor floor not
+    printed; the element itself removed when it has no direction at all."""
+    found: dict[str, etree._Element] = {}
+    for child in bw:
+        if child.tag in ("inbound", "outbound"):
+            if child.tag in found:
+                raise _detail(f"Only one child <{child.tag}> element allowed", child)
+            found[str(child.tag)] = child
+    if not found:
+        parent = bw.getparent()
+        if parent is not None:
+            parent.remove(bw)
+        return
+    for tag, rate in found.items():
+        values: dict[str, int] = {}
+        given = {name: rate.get(name) for name in ("average", "peak", "burst", "floor")}
+        if given["average"] is None and given["floor"] is None:
+            raise _detail("Missing mandatory average or floor attributes", rate)
+        if (given["peak"] is not None or given["burst"] is not None) and given["average"] is None:
+            raise _unsupported("'peak' and 'burst' require 'average' attribute", rate)
+        for name, raw in given.items():
+            if raw is None:
+                continue
+            value = _uint(raw, 2**64 - 1)
+            if value is None:
+                raise _unsupported(f"could not convert bandwidth {name} value '{raw}'", rate)
+            values[name] = value
+        if values.get("floor"):
+            if tag == "outbound":
+                raise _unsupported("'floor' attribute allowed only in <inbound> element", rate)
+            if not allow_floor:
+                raise _unsupported("floor attribute is not supported for this config", rate)
+        rate.attrib.clear()
+        if not values.get("average") and not values.get("floor"):
+            bw.remove(rate)
+            continue
+        for name in ("average", "peak", "floor", "burst"):
+            if values.get(name):
+                rate.set(name, str(values[name]))
+
+
+def vlan(v: etree._Element) -> None:
+    """virNetDevVlanParse: tags up to 4095, one native tag at most; ``trunk`` is ``yes`` with
+    more than one tag (``no`` is refused then, and with a native tag), ``no`` is dropped."""
+    tags = list(v.iterchildren("tag"))
+    if not tags:
+        raise _xml_error("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", v)
+    native = False
+    for tag in tags:
+        if tag.get("id") is None:
+            raise _xml_error("Missing required attribute 'id' in element 'tag'", tag)
+        value = _prop_uint(tag, "id")
+        if value is not None and value > 4095:
+            raise _xml_error(f"vlan tag id {value} too large (maximum 4095)", tag)
+        mode = tag.get("nativeMode")
+        if mode is not None:
+            if mode not in ("tagged", "untagged"):
+                raise _xml_error(f"Invalid value for attribute 'nativeMode' in element 'tag': '{mode}'.", tag)
+            if native:
+                raise _xml_error("duplicate native vlan setting", tag)
+            native = True
+    trunk = len(tags) > 1
+    raw = v.get("trunk")
+    if raw is not None:
+        trunk = raw.lower() == "yes"
+        if not trunk:
+            if len(tags) > 1:
+                raise _xml_error(
+                    f"invalid \"trunk='{raw}'\" in <vlan> - trunk='yes' is required for more than one vlan tag", v
+                )
+            if native:
+                raise _xml_error(
+                    "invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id", v
+                )
+            if raw.lower() != "no":
+                raise _xml_error(f"invalid \"trunk='{raw}'\" in <vlan> - must be yes or no", v)
+    if trunk:
+        v.set("trunk", "yes")
+    elif raw is not None:
+        del v.attrib["trunk"]
+
+
+# -- the network ---------------------------------------------------------------------------------
+
+_FORWARD_MODES = ("nat", "route", "open", "bridge", "private", "vepa", "passthrough", "hostdev")
+_L3 = frozenset(("nat", "route", "open"))
+_DEVICE_MODES = frozenset(("private", "vepa", "passthrough", "hostdev"))
+
+
+def apply(root: etree._Element) -> None:
+    """Check and rewrite a ``<network>`` as virNetworkDefParseXML reads it."""
+    name = root.findtext("name") or ""
+    forward = first_child(root, "forward")
+    mode = None
+    if forward is not None:
+        mode = forward.get("mode") or "nat"
+        if mode not in _FORWARD_MODES:
+            raise _unsupported(f"unknown forwarding type '{mode}'", forward)
+    _tristate(root, "trustGuestRxFilters")
+    domain = first_child(root, "domain")
+    if domain is not None:
+        _tristate(domain, "localOnly")
+    bw = first_child(root, "bandwidth")
+    if bw is not None:
+        bandwidth(bw, allow_floor=False)
+    v = first_child(root, "vlan")
+    if v is not None:
+        vlan(v)
+    bridge = first_child(root, "bridge")
+    stp_given = bridge is not None and bridge.get("stp") is not None
+    delay = 0
+    if bridge is not None:
+        raw = bridge.get("delay")
+        if raw is not None:
+            value = _uint(raw, 2**64 - 1)
+            if value is None:
+                raise _xml_error(f"Invalid delay value in network '{name}'", bridge)
+            delay = value
+            bridge.set("delay", str(value))
+        if stp_given:
+            bridge.set("stp", "off" if bridge.get("stp") == "off" else "on")
+        mac_table = bridge.get("macTableManager")
+        if mac_table is not None and mac_table not in ("kernel", "libvirt"):
+            raise _xml_error(f"Invalid macTableManager setting '{mac_table}' in network '{name}'", bridge)
+    mtu = first_child(root, "mtu")
+    mtu_size = 0
+    if mtu is not None and mtu.get("size") is not None:
+        value = _uint(mtu.get("size"))
+        if value is None:
+            raise _xml_error(f"Invalid mtu size '{mtu.get('size')}' in network '{name}'", mtu)
+        mtu_size = value
+        mtu.set("size", str(value))
+    if mtu is not None and not mtu_size:
+        root.remove(mtu)
+    dns = first_child(root, "dns")
+    if dns is not None:
+        _dns(dns, name)
+    for group in root.iterchildren("portgroup"):
+        _portgroup(group)
+    ips = list(root.iterchildren("ip"))
+    subnets = [_ip_def(ip, name) for ip in ips]
+    for route in root.iterchildren("route"):
+        _route(route, name, [s for s in subnets if s is not None])
+    if forward is not None and mode is not None:
+        _forward(forward, mode, name)
+    _mode_rules(root, mode, name, stp_given=stp_given, delay=delay, mtu=mtu_size)
+
+
+def _mode_rules(root: etree._Element, mode: str | None, name: str, *, stp_given: bool, delay: int, mtu: int) -> None:
+    """The settings virNetworkDefParseXML allows only with some forward modes."""
+    if mode is None or mode in _L3:
+        return
+    bridge = first_child(root, "bridge")
+    bridge_name = bridge.get("name") if bridge is not None else None
+    zone = bridge.get("zone") if bridge is not None else None
+    forward = first_child(root, "forward")
+    if mode in _DEVICE_MODES:
+        if bridge_name:
+            raise _xml_error(f"bridge name not allowed in {mode} mode (network '{name}')", bridge)
+        if zone:
+            raise _xml_error(f"bridge zone not allowed in {mode} mode (network '{name}')", bridge)
+        if bridge is not None and bridge.get("macTableManager"):
+            raise _xml_error(f"bridge macTableManager setting not allowed in {mode} mode (network '{name}')", bridge)
+    if delay or stp_given or zone:
+        raise _xml_error(
+            "bridge delay/stp/zone options only allowed in route, nat, and isolated mode, "
+            f"not in {mode} (network '{name}')",
+            bridge,
+        )
+    if (
+        bridge_name
+        and forward is not None
+        and (
+            forward.get("dev")
+            or first_child(forward, "interface") is not None
+            or first_child(forward, "pf") is not None
+        )
+    ):
+        raise _xml_error(
+            f"A network with forward mode='{mode}' can specify a bridge name or a forward dev, "
+            f"but not both (network '{name}')",
+            forward,
+        )
+    if mtu:
+        raise _xml_error(
+            f"mtu size only allowed in open, route, nat, and isolated mode, not in {mode} (network '{name}')",
+            first_child(root, "mtu"),
+        )
+    if bridge is not None:
+        # virNetworkDefFormatBuf: no STP settings here, and no <bridge> without a name or
+        # a MAC table manager
+        for attr in ("stp", "delay"):
+            if attr in bridge.attrib:
+                del bridge.attrib[attr]
+        if not bridge_name and not bridge.get("macTableManager"):
+            root.remove(bridge)
+
+
+def _forward(forward: etree._Element, mode: str, name: str) -> None:
+    """virNetworkForwardDefParseXML's rules used here: ``dev`` must name the first interface;
+    ``<nat>`` only in NAT mode, with one address range and one port range, printed only
+    when it holds one of them or an ``ipv6`` setting."""
+    dev = forward.get("dev")
+    first = first_child(forward, "interface")
+    if dev and first is not None and first.get("dev") and first.get("dev") != dev:
+        raise _xml_error(
+            f"<forward dev='{dev}'> must match first <interface dev='{first.get('dev')}'/> in network {name}", forward
+        )
+    for nat in list(forward.iterchildren("nat")):
+        if mode != "nat":
+            raise _xml_error(
+                f"The <nat> element can only be used when <forward> 'mode' is 'nat' in network {name}", nat
+            )
+        _tristate(nat, "ipv6")
+        addresses = list(nat.iterchildren("address"))
+        if len(addresses) > 1:
+            raise _xml_error(f"Only one <address> element is allowed in <nat> in <forward> in network {name}", nat)
+        for addr in addresses:
+            start, end = addr.get("start"), addr.get("end")
+            if start is None:
+                raise _xml_error(
+                    f"missing 'start' attribute in <address> element in <nat> in <forward> in network {name}", addr
+                )
+            if end is None:
+                raise _xml_error(
+                    f"missing 'end' attribute in <address> element in <nat> in <forward> in network {name}", addr
+                )
+            first_ip, last_ip = _ip(start), _ip(end)
+            if not isinstance(first_ip, ipaddress.IPv4Address):
+                raise _xml_error(f"Bad ipv4 start address '{start}' in <nat> in <forward> in network '{name}'", addr)
+            if not isinstance(last_ip, ipaddress.IPv4Address):
+                raise _xml_error(f"Bad ipv4 end address '{end}' in <nat> in <forward> in network '{name}'", addr)
+            address_range(addr, first_ip, last_ip, None)
+        ports = list(nat.iterchildren("port"))
+        if len(ports) > 1:
+            raise _xml_error(f"Only one <port> element is allowed in <nat> in <forward> in network {name}", nat)
+        for port in ports:
+            low = _uint(port.get("start"))
+            if low is None or low > 65535:
+                raise _detail(
+                    f"Missing or invalid 'start' attribute in <port> in <nat> in <forward> in network {name}", port
+                )
+            high = _uint(port.get("end"))
+            if high is None or high > 65535 or high < low:
+                raise _detail(
+                    f"Missing or invalid 'end' attribute in <port> in <nat> in <forward> in network {name}", port
+                )
+            port.set("start", str(low))
+            port.set("end", str(high))
+        if not addresses and not ports and nat.get("ipv6") is None:
+            forward.remove(nat)
+
+
+_Subnet = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
+    """virNetworkIPDefParseXML's checks beyond checks.py's: prefix as a number, not with a
+    netmask, in range for the family; ``localPtr``; DHCP ranges inside the subnet, in order,
+    and their leases.  Returns the subnet (for the route gateways) when it can be worked out."""
+    address = _ip(ip.get("address"))
+    family = ip.get("family")
+    netmask = ip.get("netmask")
+    prefix = _prop_uint(ip, "prefix")
+    _tristate(ip, "localPtr")
+    if family in (None, "ipv4"):
+        if netmask is not None:
+            mask = _ip(netmask)
+            if not isinstance(mask, ipaddress.IPv4Address):
+                raise _unsupported(
+                    f"Invalid netmask '{netmask}' for address '{ip.get('address')}' in network '{name}' "
+                    "(both must be IPv4)",
+                    ip,
+                )
+            if prefix:
+                raise _unsupported(f"Network '{name}' IP address cannot have both a prefix and a netmask", ip)
+        elif prefix is not None and prefix > 32:
+            raise _unsupported(f"Invalid IPv4 prefix '{prefix}' in network '{name}'", ip)
+    elif family == "ipv6":
+        if netmask is not None:
+            raise _unsupported(f"netmask not allowed for IPv6 address '{ip.get('address')}' in network '{name}'", ip)
+        if prefix is not None and prefix > 128:
+            raise _unsupported(f"Invalid IPv6 prefix '{prefix}' in network '{name}'", ip)
+    if address is None:
+        return None
+    bits = _prefix_of(address, netmask, prefix)
+    subnet = ipaddress.ip_network(f"{address}/{bits}", strict=False) if bits is not None else None
+    for dhcp in ip.iterchildren("dhcp"):
+        for rng in dhcp.iterchildren("range"):
+            _dhcp_range(rng, subnet)
+        for host in dhcp.iterchildren("host"):
+            for lease in host.iterchildren("lease"):
+                _lease(lease)
+    return subnet
+
+
+def _prefix_of(address: _Address, netmask: str | None, prefix: int | None) -> int | None:
+    """virNetworkIPDefPrefix: the prefix, else the netmask's, else the IPv4 class default."""
+    if prefix:
+        return prefix
+    if netmask is not None:
+        mask = _ip(netmask)
+        if isinstance(mask, ipaddress.IPv4Address):
+            bits = bin(int(mask)).count("1")
+            return bits if int(mask) == (2**32 - 1) ^ (2 ** (32 - bits) - 1) else None
+        return None
+    if isinstance(address, ipaddress.IPv4Address):
+        first = int(address) >> 24
+        if first < 128:
+            return 8
+        if first < 192:
+            return 16
+        if first < 224:
+            return 24
+        return None
+    return 64
+
+
+def _internal(message: str, el: etree._Element) -> XMLError:
+    return XMLError(f"internal error: {message}", line=line_of(el), code=ErrorCode.INTERNAL_ERROR)
+
+
+def address_range(el: etree._Element, first: _Address, last: _Address, subnet: _Subnet | None) -> None:
+    """virSocketAddrGetRange: one family; inside ``subnet`` when given, an IPv4 range neither
+    starting at its network address nor ending at its broadcast address; at most the last two
+    bytes (IPv4) or the last 16-bit group (IPv6) differ, and they do not go down."""
+    shown = f"{el.get('start')} - {el.get('end')}"
+    if first.version != last.version:
+        raise _internal(f"mismatch of address family in range {shown}", el)
+    if subnet is not None:
+        net = f"{subnet.network_address}/{subnet.prefixlen}"
+        if first.version != subnet.version:
+            raise _internal(f"mismatch of address family in range {shown} for network {net}", el)
+        if first not in subnet or last not in subnet:
+            raise _internal(f"range {shown} is not entirely within network {net}", el)
+        if first.version == 4 and first == subnet.network_address:
+            raise _internal(f"start of range {shown} in network {net} is the network address", el)
+        if first.version == 4 and last == subnet.broadcast_address:
+            raise _internal(f"end of range {shown} in network {net} is the broadcast address", el)
+    low, high = int(first), int(last)
+    if low >> 16 != high >> 16:
+        raise _internal(f"range {shown} is too large (> 65535)", el)
+    if high < low:
+        raise _internal(
+            f"range {shown} is reversed " if first.version == 4 else f"range {shown} start larger than end", el
+        )
+
+
+def _dhcp_range(rng: etree._Element, subnet: _Subnet | None) -> None:
+    """A DHCP range: two addresses, a valid range in the ``<ip>``'s subnet; its lease."""
+    start, end = rng.get("start", ""), rng.get("end", "")
+    first, last = _ip(start), _ip(end)
+    if first is None or last is None:
+        raise XMLError(f"XML error: Cannot parse address '{start if first is None else end}'", line=line_of(rng))
+    address_range(rng, first, last, subnet)
+    for lease in rng.iterchildren("lease"):
+        _lease(lease)
+
+
+_LEASE_UNITS = ("seconds", "minutes", "hours")
+
+
+def _lease(lease: etree._Element) -> None:
+    """virNetworkDHCPLeaseTimeDefParseXML: an expiry (0: infinite, printed without a unit) in a
+    unit defaulting to minutes, at least two minutes long; no expiry, no lease."""
+    raw = lease.get("expiry")
+    parent = lease.getparent()
+    if raw is None:
+        if parent is not None:
+            parent.remove(lease)
+        return
+    expiry = _uint(raw, 2**64 - 1)
+    if expiry is None:
+        raise _xml_error(
+            f"Invalid value for attribute 'expiry' in element 'lease': '{raw}'. Expected non-negative integer value",
+            lease,
+        )
+    unit = lease.get("unit") or "minutes"
+    if unit not in _LEASE_UNITS:
+        raise _xml_error(f"Invalid value for attribute 'unit' in element 'lease': '{unit}'.", lease)
+    if expiry and ((unit == "seconds" and expiry < 120) or (unit == "minutes" and expiry < 2)):
+        raise _unsupported("The minimum lease time should be greater than 2 minutes", lease)
+    lease.attrib.clear()
+    lease.set("expiry", str(expiry))
+    if expiry:
+        lease.set("unit", unit)
+
+
+def _route(route: etree._Element, name: str, subnets: list[_Subnet]) -> None:
+    """virNetDevIPRouteParseXML (a metric is not 0, no prefix with a netmask) and the gateway
+    rule of virNetworkDefParseXML: some ``<ip>`` of the gateway's family reaches it."""
+    _prop_uint(route, "prefix")
+    _prop_uint(route, "metric", nonzero=True)
+    if route.get("netmask") is not None and route.get("prefix") is not None:
+        raise _xml_error(f"{name}: Route definition cannot have both a prefix and a netmask", route)
+    gateway = _ip(route.get("gateway"))
+    if gateway is None:
+        return
+    for subnet in subnets:
+        if subnet.version == gateway.version and gateway in subnet:
+            return
+    raise _unsupported(
+        f"unreachable static route gateway '{route.get('gateway')}' specified for network '{name}'", route
+    )
+
+
+def _portgroup(group: etree._Element) -> None:
+    """virNetworkPortGroupParseXML: a name; ``default`` true only for ``yes`` (any case) and
+    printed only then; its bandwidth without a floor; its VLAN."""
+    if not group.get("name"):
+        raise _xml_error("Missing required name attribute in portgroup", group)
+    default = group.get("default")
+    if default is not None:
+        if default.lower() == "yes":
+            group.set("default", "yes")
+        else:
+            del group.attrib["default"]
+    _tristate(group, "trustGuestRxFilters")
+    bw = first_child(group, "bandwidth")
+    if bw is not None:
+        bandwidth(bw, allow_floor=False)
+    v = first_child(group, "vlan")
+    if v is not None:
+        vlan(v)
+
+
+_SERVICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+/*")
+_PROTOCOL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/")
+
+
+def _dns(dns: etree._Element, name: str) -> None:
+    """virNetworkDNSDefParseXML and its record parsers."""
+    _tristate(dns, "enable")
+    _tristate(dns, "forwardPlainNames")
+    for fwd in dns.iterchildren("forwarder"):
+        addr = fwd.get("addr")
+        if addr is not None and _ip(addr) is None:
+            raise _xml_error(f"Invalid forwarder IP address '{addr}' in network '{name}'", fwd)
+        if addr is None and fwd.get("domain") is None:
+            raise _xml_error("Invalid forwarder element, must contain at least one of addr or domain", fwd)
+        if addr is not None:
+            fwd.set("addr", str(_ip(addr)))  # virSocketAddrFormat's spelling
+    for host in dns.iterchildren("host"):
+        ip = host.get("ip")
+        if ip is not None and _ip(ip) is None:
+            raise _detail(f"Invalid IP address in network '{name}' DNS HOST record", host)
+        if ip is not None:
+            host.set("ip", str(_ip(ip)))
+        names = [h for h in host.iterchildren("hostname") if len(h) or h.text]
+        for hostname in host.iterchildren("hostname"):
+            if hostname not in names:
+                host.remove(hostname)
+        if not names:
+            raise _detail(f"Missing hostname in network '{name}' DNS HOST record", host)
+    for srv in dns.iterchildren("srv"):
+        service, protocol = srv.get("service"), srv.get("protocol")
+        if service is None:
+            raise _detail(f"missing required service attribute in DNS SRV record of network '{name}'", srv)
+        if len(service) > 15:
+            raise _detail(f"service attribute '{service}' in network '{name}' is too long, limit is 15 bytes", srv)
+        if not set(service) <= _SERVICE_CHARS:
+            raise _detail(
+                f"invalid character in service attribute '{service}' in DNS SRV record of network '{name}'", srv
+            )
+        if protocol is None:
+            raise _detail(f"missing required protocol attribute in DNS SRV record '{service}' of network '{name}'", srv)
+        if not set(protocol) <= _PROTOCOL_CHARS:
+            raise _detail(
+                f"invalid character in protocol attribute '{protocol}' in DNS SRV record of network '{name}'", srv
+            )
+        target = srv.get("target")
+        for attr, low, what in (("port", 1, "invalid"), ("priority", 0, "Invalid"), ("weight", 0, "invalid")):
+            raw = srv.get(attr)
+            if raw is None:
+                continue
+            value = _uint(raw)
+            if value is not None and target is None:
+                raise _detail(
+                    f"DNS SRV {attr} attribute not permitted without target for service '{service}' "
+                    f"in network '{name}'",
+                    srv,
+                )
+            if value is None or not low <= value <= 65535:
+                raise _detail(f"{what} DNS SRV {attr} attribute for service '{service}' in network '{name}'", srv)
+            if value:
+                srv.set(attr, str(value))
+            else:
+                del srv.attrib[attr]  # printed only when not 0
+    for txt in dns.iterchildren("txt"):
+        txt_name = txt.get("name")
+        if txt_name is None:
+            raise _detail(f"missing required name attribute in DNS TXT record of network {name}", txt)
+        if " " in txt_name or "," in txt_name:
+            raise _detail(f"prohibited character in DNS TXT record name '{txt_name}' of network {name}", txt)
+        if txt.get("value") is None:
+            raise _detail(
+                f"missing required value attribute in DNS TXT record named '{txt_name}' of network {name}", txt
+            )
