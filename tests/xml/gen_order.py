@@ -85,6 +85,22 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
         "portgroup",
     ),
     "network/portgroup": ("vlan", "virtualport", "bandwidth"),  # virPortGroupDefFormat
+    "network/forward": ("driver", "nat", "pf", "interface", "address"),
+    # storage_conf.c virStoragePoolDefFormatBuf, virStoragePoolSourceFormat
+    "pool": ("name", "uuid", "capacity", "allocation", "available", "features", "source", "target", "refresh"),
+    "pool/source": (
+        "host",
+        "device",
+        "dir",
+        "adapter",
+        "name",
+        "initiator",
+        "format",
+        "auth",
+        "protocol",
+        "vendor",
+        "product",
+    ),
     # network_conf.c virNetworkDNSDefFormat
     "network/dns": ("forwarder", "txt", "srv", "host"),
     "domain": (

@@ -322,7 +322,67 @@ def network_edited(vi: Any, conn: Any, rng: random.Random) -> str:
         if _maybe(rng, 0.3):
             route.set("metric", rng.choice(("1", "0")))
 
+    def hostdev_pool() -> None:
+        fwd = root.find("forward")
+        if fwd is None or fwd.get("mode") != "hostdev":
+            for el in list(root):
+                if el.tag in ("forward", "bridge", "ip", "mac", "domain", "dns", "route", "mtu"):
+                    root.remove(el)
+            fwd = ET.SubElement(root, "forward", mode="hostdev", managed=rng.choice(("yes", "no", "YES")))
+        if _maybe(rng):
+            ET.SubElement(fwd, "driver", name=rng.choice(("vfio", "kvm", "xen", "bogus")))
+        for slot in rng.sample((1, 2, 3, 2), rng.choice((1, 2))):
+            ET.SubElement(fwd, "address", type="pci", domain="0x0000", bus="0x03", slot=f"0x{slot:02x}", function="0x1")
+
+    def ip6_extras() -> None:
+        for ip in root.findall("ip"):
+            if ip.get("family") != "ipv6":
+                continue
+            dhcp = ip.find("dhcp")
+            if dhcp is None:
+                dhcp = ET.SubElement(ip, "dhcp")
+            pick = rng.randrange(4)
+            if pick == 0:
+                ET.SubElement(
+                    dhcp,
+                    "host",
+                    id="0:4:7e:7d:f0:7d:a8:bc:c5:d2:13:32:11:ed:16:ea:84:63",
+                    ip=str(_ipv6_net(rng).network_address + 5),
+                )
+            elif pick == 1:
+                ET.SubElement(dhcp, "host", mac=_mac(rng), ip="fd00::5")
+            elif pick == 2:
+                ET.SubElement(ip, "tftp", root="/srv/tftp")
+            else:
+                ET.SubElement(dhcp, "bootp", file="pxelinux.0")
+
+    def odd_values() -> None:
+        target = rng.choice(root.findall(".//*[@address]") + root.findall(".//range") or [root])
+        if target.tag == "ip":
+            target.set("address", rng.choice(("192.168.1.0", "FD00::1", "10.0.0.1 ", "300.1.1.1")))
+        elif target.tag == "range":
+            target.set("start", rng.choice(("192.168.0.0", "10.9.9.9", target.get("end") or "")))
+        elif target.tag == "mac":
+            target.set("address", rng.choice(("01:00:5e:00:00:01", "52:54:00:AB:CD:EF", "zz")))
+        root.set(rng.choice(("ipv6", "trustGuestRxFilters")), rng.choice(("yes", "no", "maybe")))
+        if _maybe(rng, 0.3):
+            ET.SubElement(root, "port", isolated=rng.choice(("yes", "no")))
+        if _maybe(rng, 0.3):
+            ET.SubElement(root, "virtualport", type=rng.choice(("openvswitch", "802.1Qbh", "bogus")))
+        if _maybe(rng, 0.3):
+            ET.SubElement(ET.SubElement(root, "metadata"), "{http://example.org/x}info").text = "x"
+
+    def uuid_forms() -> None:
+        uuid = root.find("uuid")
+        if uuid is None:
+            uuid = ET.SubElement(root, "uuid")
+        uuid.text = rng.choice((_uuid(rng).upper(), _uuid(rng).replace("-", ""), "not-a-uuid", " " + _uuid(rng)))
+
     edits = [
+        hostdev_pool,
+        ip6_extras,
+        odd_values,
+        uuid_forms,
         mtu,
         dns,
         bandwidth,
@@ -543,7 +603,28 @@ def pool_edited(vi: Any, conn: Any, rng: random.Random) -> str:
             secret = ET.SubElement(auth, "secret")
             secret.set(*rng.choice((("usage", "mysecret"), ("uuid", _uuid(rng)))))
 
-    edits = [sizes, target_forms, source_format, adapter, hosts, protocol, initiator]
+    def extras() -> None:
+        source = _child(root, "source")
+        pick = rng.randrange(5)
+        if pick == 0:
+            dev = source.find("device")
+            if dev is not None:
+                dev.set("part_separator", rng.choice(("yes", "no", "on")))
+            ET.SubElement(source, "device", path="/dev/sdz")
+        elif pick == 1:
+            ET.SubElement(source, "vendor", name="Acme")
+            ET.SubElement(source, "product", name="Widget")
+        elif pick == 2:
+            ET.SubElement(ET.SubElement(root, "refresh"), "volume", allocation=rng.choice(("capacity", "default", "x")))
+        elif pick == 3:
+            ET.SubElement(ET.SubElement(root, "features"), "cow", state=rng.choice(("yes", "no", "x")))
+        else:
+            ET.SubElement(source, "name").text = rng.choice(("srcname", "a/b"))
+        if _maybe(rng, 0.3):
+            uuid = _child(root, "uuid")
+            uuid.text = rng.choice((_uuid(rng).upper(), "bad-uuid"))
+
+    edits = [sizes, target_forms, source_format, adapter, hosts, protocol, initiator, extras]
     for edit in rng.sample(edits, rng.choice((1, 1, 2))):
         edit()
     return ET.tostring(root, encoding="unicode")
@@ -773,7 +854,40 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
         if _maybe(rng):
             root.set("type", rng.choice(("file", "block", "dir", "network", "netdir", "ploop", "bogus")))
 
-    edits = [units, no_allocation, modes, unknown_format, encryption, compat, backing, key_and_path]
+    def number_forms() -> None:
+        el = _child(root, rng.choice(("capacity", "allocation")))
+        value = el.text or "0"
+        el.text = rng.choice(
+            (" " + value, "+" + value, value + " ", "-" + value, "0x10", "", "1.5", value + "0000000000")
+        )
+
+    def extras() -> None:
+        target = _child(root, "target")
+        pick = rng.randrange(4)
+        if pick == 0:
+            ET.SubElement(target, "nocow")
+        elif pick == 1:
+            ET.SubElement(ET.SubElement(target, "timestamps"), "atime").text = "1341933637.273190990"
+        elif pick == 2:
+            ET.SubElement(root, "physical", unit="bytes").text = "1024"
+            ET.SubElement(ET.SubElement(root, "source"), "device", path="/dev/sda")
+        else:
+            root.set("type", "")
+        if _maybe(rng, 0.3):
+            _child(root, "capacity").text = "0"
+
+    edits = [
+        units,
+        no_allocation,
+        modes,
+        unknown_format,
+        encryption,
+        compat,
+        backing,
+        key_and_path,
+        number_forms,
+        extras,
+    ]
     for edit in rng.sample(edits, rng.choice((1, 1, 2))):
         edit()
     return ET.tostring(root, encoding="unicode"), pool_xml

@@ -20,7 +20,7 @@ from lxml import etree
 
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml import addresses, implicit, netdev, scaled
+from pyvirt.xml import addresses, implicit, netdev, scaled, storage_rules
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
@@ -2595,12 +2595,7 @@ def vol_defaults(root: etree._Element, *, no_capacity: bool) -> None:
         for child in list(vol_target):
             if child.tag not in _VOL_TARGET_CHILDREN:
                 vol_target.remove(child)
-    cap = _first(root, "capacity")
-    if cap is None and not no_capacity:
-        raise XMLError("XML error: missing capacity element", line=line_of(root))
-    capacity = _bytes_element(root, "capacity", default=0 if no_capacity else None)
-    # no <allocation>: a fully allocated volume (libvirt's parser default)
-    _bytes_element(root, "allocation", default=capacity)
+    storage_rules.volume_sizes(root, no_capacity=no_capacity)
     for target in (_first(root, "target"), *list(root.iterchildren("backingStore"))):
         if target is None:
             continue

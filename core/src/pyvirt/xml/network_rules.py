@@ -189,6 +189,15 @@ def apply(root: etree._Element) -> None:
         if mode not in _FORWARD_MODES:
             raise _unsupported(f"unknown forwarding type '{mode}'", forward)
     _tristate(root, "trustGuestRxFilters")
+    ipv6 = root.get("ipv6")
+    if ipv6 is not None and ipv6 not in ("yes", "no"):
+        raise _xml_error(f"Invalid ipv6 setting '{ipv6}' in network '{name}'", root)
+    mac = first_child(root, "mac")
+    if mac is not None and mac.get("address"):
+        _bridge_mac(mac, name)
+    vport = first_child(root, "virtualport")
+    if vport is not None:
+        _virtualport(vport)  # virXPathNode: the first one only
     domain = first_child(root, "domain")
     if domain is not None:
         _tristate(domain, "localOnly")
@@ -236,6 +245,31 @@ def apply(root: etree._Element) -> None:
     if forward is not None and mode is not None:
         _forward(forward, mode, name)
     _mode_rules(root, mode, name, stp_given=stp_given, delay=delay, mtu=mtu_size)
+
+
+_MAC = re.compile(r"[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}")
+_VPORT_TYPES = frozenset(("none", "802.1Qbg", "802.1Qbh", "openvswitch", "midonet"))
+
+
+def _bridge_mac(mac: etree._Element, name: str) -> None:
+    """virNetworkDefParseXML's bridge MAC: parsed by virMacAddrParse, unicast."""
+    raw = mac.get("address", "")
+    if not _MAC.fullmatch(raw):
+        raise _xml_error(f"Invalid bridge mac address '{raw}' in network '{name}'", mac)
+    if int(raw.split(":")[0], 16) & 1:
+        raise _xml_error(f"Invalid multicast bridge mac address '{raw}' in network '{name}'", mac)
+
+
+def _virtualport(vport: etree._Element) -> None:
+    """virNetDevVPortProfileParse: a known ``type`` when given; only the first
+    ``<virtualport>`` of its parent is read (and printed)."""
+    parent = vport.getparent()
+    if parent is not None:
+        for extra in list(parent.iterchildren("virtualport"))[1:]:
+            parent.remove(extra)
+    kind = vport.get("type")
+    if kind is not None and kind not in _VPORT_TYPES:
+        raise _unsupported(f"unknown virtualport type {kind}", vport)
 
 
 def _mode_rules(root: etree._Element, mode: str | None, name: str, *, stp_given: bool, delay: int, mtu: int) -> None:
@@ -292,7 +326,50 @@ def _forward(forward: etree._Element, mode: str, name: str) -> None:
     """virNetworkForwardDefParseXML's rules used here: ``dev`` must name the first interface;
     ``<nat>`` only in NAT mode, with one address range and one port range, printed only
     when it holds one of them or an ``ipv6`` setting."""
+    if mode == "hostdev":
+        forward.set("managed", "yes" if (forward.get("managed") or "").lower() == "yes" else "no")
+    elif "managed" in forward.attrib:
+        del forward.attrib["managed"]
+    drivers = list(forward.iterchildren("driver"))
+    for extra in drivers[1:]:
+        forward.remove(extra)
+    if drivers:
+        driver = drivers[0].get("name")
+        if driver in (None, ""):
+            forward.remove(drivers[0])
+        elif driver not in ("kvm", "vfio"):
+            raise _unsupported(f"Unknown forward <driver name='{driver}'/> in network {name}", drivers[0])
+        else:
+            drivers[0].attrib.clear()
+            drivers[0].set("name", driver)
     dev = forward.get("dev")
+    ifaces = list(forward.iterchildren("interface"))
+    addresses = list(forward.iterchildren("address"))
+    pfs = list(forward.iterchildren("pf"))
+    if dev and (addresses or pfs):
+        raise _xml_error(
+            "the <forward> 'dev' attribute cannot be used when <address> or <pf> sub-elements are present "
+            f"in network {name}",
+            forward,
+        )
+    # one device list is read: interfaces (or dev), else PCI addresses, else the one <pf>
+    dropped = addresses + pfs if (ifaces or dev) else pfs if addresses else []
+    for el in dropped:
+        forward.remove(el)
+    if not ifaces and not addresses:
+        if len(pfs) > 1:
+            raise _xml_error(f"Only one <pf> element is allowed in <forward> of network {name}", forward)
+        if pfs and pfs[0].get("dev") is None:
+            raise _xml_error(f"Missing required dev attribute in <pf> element of network '{name}'", pfs[0])
+    if not (ifaces or dev):
+        for addr in addresses:
+            kind = addr.get("type")
+            if kind is None:
+                raise _xml_error(f"missing address type in network {name}", addr)
+            if kind not in ("pci", "netdev"):
+                raise _unsupported(f"unknown address type '{kind}' in network {name}", addr)
+            if kind != "pci":
+                raise _xml_error(f"unsupported address type '{kind}' in network {name}", addr)
     first = first_child(forward, "interface")
     if dev and first is not None and first.get("dev") and first.get("dev") != dev:
         raise _xml_error(
@@ -352,6 +429,16 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
     and their leases.  Returns the subnet (for the route gateways) when it can be worked out."""
     address = _ip(ip.get("address"))
     family = ip.get("family")
+    if ip.get("address") and address is None:
+        raise _xml_error(f"Invalid address '{ip.get('address')}' in network '{name}'", ip)
+    if family == "ipv6" and address is not None and address.version != 6:
+        raise _unsupported(
+            f"Family 'ipv6' specified for non-IPv6 address '{ip.get('address')}' in network '{name}'", ip
+        )
+    if family not in (None, "ipv4", "ipv6"):
+        raise _xml_error(f"Unrecognized family '{family}' in network '{name}'", ip)
+    if first_child(ip, "tftp") is not None and (address is None or address.version != 4):
+        raise _unsupported(f"Unsupported <tftp> element in an IPv6 element in network '{name}'", ip)
     netmask = ip.get("netmask")
     prefix = _prop_uint(ip, "prefix")
     _tristate(ip, "localPtr")
@@ -377,12 +464,22 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
         return None
     bits = _prefix_of(address, netmask, prefix)
     subnet = ipaddress.ip_network(f"{address}/{bits}", strict=False) if bits is not None else None
-    for dhcp in ip.iterchildren("dhcp"):
+    dhcps = list(ip.iterchildren("dhcp"))
+    for extra in dhcps[1:]:
+        ip.remove(extra)  # ./dhcp[1] only
+    for dhcp in dhcps[:1]:
         for rng in dhcp.iterchildren("range"):
             _dhcp_range(rng, subnet)
         for host in dhcp.iterchildren("host"):
             for lease in host.iterchildren("lease"):
                 _lease(lease)
+        # virNetworkDHCPDefParseXML: BOOTP on IPv4 only, the last one naming a file wins
+        bootps = [b for b in dhcp.iterchildren("bootp") if address.version == 4 and b.get("file") is not None]
+        for bootp in list(dhcp.iterchildren("bootp")):
+            if bootp is not (bootps[-1] if bootps else None):
+                dhcp.remove(bootp)
+        if first_child(dhcp, "range") is None and first_child(dhcp, "host") is None and not bootps:
+            ip.remove(dhcp)
     return subnet
 
 
@@ -508,6 +605,9 @@ def _portgroup(group: etree._Element) -> None:
         else:
             del group.attrib["default"]
     _tristate(group, "trustGuestRxFilters")
+    vport = first_child(group, "virtualport")
+    if vport is not None:
+        _virtualport(vport)
     bw = first_child(group, "bandwidth")
     if bw is not None:
         bandwidth(bw, allow_floor=False)

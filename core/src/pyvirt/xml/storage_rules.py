@@ -18,6 +18,7 @@ from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml.addresses import c_number
 from pyvirt.xml.parser import first_child, line_of
+from pyvirt.xml.units import unit_factor
 
 # -- pool type options (storage_conf.c poolTypeInfo) --------------------------------------------
 
@@ -218,6 +219,17 @@ def pool_source(root: etree._Element) -> None:
                 line=line_of(ver),
                 code=ErrorCode.XML_DETAIL,
             )
+    for tag in ("name", "dir", "adapter", "format", "auth", "protocol", "vendor", "product", "initiator"):
+        for extra in list(source.iterchildren(tag))[1:]:
+            source.remove(extra)  # read with string(./tag...) or virXPathNode: the first only
+    for device in source.iterchildren("device"):
+        separator = device.get("part_separator")
+        if separator is not None and separator not in ("yes", "no"):
+            raise _xml_error(
+                f"Invalid value for attribute 'part_separator' in element 'device': '{separator}'. "
+                "Expected one of 'yes', 'no'",
+                device,
+            )
     adapter = first_child(source, "adapter")
     if adapter is not None or _ADAPTER in parts:
         _adapter(adapter, source, validate=_ADAPTER in parts)
@@ -233,6 +245,39 @@ def pool_source(root: etree._Element) -> None:
             source.remove(child)
         elif tag == "format" and formats is None:
             source.remove(child)
+
+
+def pool_extras(root: etree._Element) -> None:
+    """virStoragePoolDefParseFeatures (``<features><cow state=>``, fs and dir pools only) and
+    virStoragePoolDefRefreshParse (``<refresh><volume allocation=>``, kept only when set)."""
+    for features in list(root.iterchildren("features")):
+        cow = first_child(features, "cow")
+        state = cow.get("state") if cow is not None else None
+        if cow is None or state is None:
+            root.remove(features)
+            continue
+        if state not in ("yes", "no"):
+            raise _xml_error(
+                f"Invalid value for attribute 'state' in element 'cow': '{state}'. Expected one of 'yes', 'no'", cow
+            )
+        if root.get("type") not in ("fs", "dir"):
+            raise XMLError(
+                "this function is not supported by the connection driver: "
+                "cow feature may only be used for 'fs' and 'dir' pools",
+                line=line_of(cow),
+                code=ErrorCode.NO_SUPPORT,
+            )
+        for child in list(features):
+            if child is not cow:
+                features.remove(child)
+    for refresh in list(root.iterchildren("refresh")):
+        volume = first_child(refresh, "volume")
+        allocation = volume.get("allocation") if volume is not None else None
+        if volume is None or not allocation:
+            root.remove(refresh)
+            continue
+        if allocation not in ("default", "capacity"):
+            raise _unsupported(f"unknown storage pool volume refresh allocation type {allocation}", volume)
 
 
 def pool_target(root: etree._Element) -> None:
@@ -336,6 +381,53 @@ def _parent_pci_address(address: etree._Element) -> None:
 
 
 # -- volumes (virStorageVolDefParseXML, virStorageVolTargetDefFormat) ---------------------------
+
+
+_SIZE = re.compile(r"[ \t\n\v\f\r]*\+?([0-9]+)")
+_LLONG_MAX = 2**63 - 1
+
+
+def volume_sizes(root: etree._Element, *, no_capacity: bool) -> None:
+    """virStorageVolDefParseXML's ``<capacity>`` and ``<allocation>`` (virStorageSize): a
+    decimal count of the unit (bytes by default) up to 2**63-1 bytes, printed in bytes; an
+    empty element counts as missing: no capacity is refused (unless ``no_capacity``, a clone),
+    no allocation means a fully allocated volume."""
+    capacity = _size(root, "capacity")
+    if capacity is None:
+        if not no_capacity:
+            raise _xml_error("missing capacity element", root)
+        capacity = 0
+    allocation = _size(root, "allocation")
+    for tag, value in (("capacity", capacity), ("allocation", capacity if allocation is None else allocation)):
+        for old in list(root.iterchildren(tag)):
+            root.remove(old)
+        el = etree.SubElement(root, tag, unit="bytes")
+        el.text = str(value)
+
+
+def _size(root: etree._Element, tag: str) -> int | None:
+    el = first_child(root, tag)
+    text = _xpath_string(el)
+    if el is None or text is None:
+        return None
+    found = _SIZE.fullmatch(text)
+    if found is None or int(found.group(1)) >= 2**64:
+        raise _xml_error("malformed capacity element", el)
+    unit = el.get("unit")
+    try:
+        factor = unit_factor(unit, 1)
+    except ValueError:
+        raise XMLError(
+            f"invalid argument: unknown suffix '{unit}'", line=line_of(el), code=ErrorCode.INVALID_ARG
+        ) from None
+    value = int(found.group(1)) * factor
+    if value > _LLONG_MAX:
+        raise XMLError(
+            f"numerical overflow: value too large: {found.group(1)}{unit or ''}",
+            line=line_of(el),
+            code=ErrorCode.OVERFLOW,
+        )
+    return value
 
 
 def _volume_format(el: etree._Element, pool_type: str, *, refuse: bool = True) -> None:

@@ -33,6 +33,7 @@ class PoolDef(XMLModel):
         defaults.pool_defaults(root, namespaces)
         storage_rules.pool_source(root)
         storage_rules.pool_target(root)
+        storage_rules.pool_extras(root)
         return cls(root)
 
     @property
