@@ -30,7 +30,7 @@ def run_libvirt(script: str, payload: object = None) -> Any:
     ``payload`` is given to the script as JSON on stdin.  pyvirt itself never imports libvirt.
     """
     done = subprocess.run(
-        [SYSTEM_PYTHON, "-I", "-c", script],
+        [SYSTEM_PYTHON, "-E", "-c", script],
         input=json.dumps(payload),
         capture_output=True,
         text=True,
