@@ -336,7 +336,6 @@ _PAIRED = {
         ("<ip", "<portgroup", "<bandwidth"),
         re.compile(r"\n(  )<(ip|portgroup|bandwidth)( [^>]*)?/>(?=\n)|\n(    )<(bandwidth)()/>(?=\n)"),
     ),
-    "volume": (("<encryption",), re.compile(r"\n(    )<(encryption)( [^>]*)?/>(?=\n)")),
 }
 
 

@@ -1452,10 +1452,6 @@ def check_vol(root: etree._Element) -> None:
         raise _fail("missing volume name element", root)
     if "/" in name:
         raise _fail(f"volume name '{name}' cannot contain '/'", _first(root, "name"))
-    target = _first(root, "target")
-    encryption = _first(target, "encryption") if target is not None else None
-    if encryption is not None:
-        _check_encryption(encryption)
 
 
 def _check_encryption(encryption: etree._Element) -> None:

@@ -1,13 +1,13 @@
 """What libvirt's network parser (network_conf.c ``virNetworkDefParseXML`` and the helpers it
-calls: netdev_bandwidth_conf.c, netdev_vlan_conf.c, networkcommon_conf.c) keeps of a
-``<network>`` and what it refuses.
+calls: netdev_bandwidth_conf.c, networkcommon_conf.c) keeps of a ``<network>`` and what it
+refuses.
 
 libvirt reads a network into a C structure and prints the structure, so values come back in
-its own spelling (numbers in decimal, zero rates and sizes left out, ``trunk='yes'`` implied by
-two VLAN tags) and settings that do not fit the forward mode are refused.  pyvirt keeps the
-tree; :func:`apply` rewrites it to that shape and raises libvirt's error where it would.  It
-runs before :func:`pyvirt.xml.defaults.network_defaults`, on the document as written (some
-rules look at what the user wrote, e.g. whether ``stp`` was given at all).
+its own spelling (numbers in decimal, zero rates and sizes left out) and settings that do not
+fit the forward mode are refused.  pyvirt keeps the tree; :func:`apply` rewrites it to that
+shape and raises libvirt's error where it would.  It runs before
+:func:`pyvirt.xml.defaults.network_defaults` (which reads VLANs with ``netdev.vlan``), on the
+document as written (some rules look at what the user wrote, e.g. whether ``stp`` was given).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _ip(value: str | None) -> _Address | None:
         return None
 
 
-# -- shared with interfaces: bandwidth and VLANs --------------------------------------------------
+# -- shared with interfaces: bandwidth --------------------------------------------------
 
 
 def bandwidth(bw: etree._Element, *, allow_floor: bool) -> None:
@@ -131,47 +131,6 @@ def bandwidth(bw: etree._Element, *, allow_floor: bool) -> None:
                 rate.set(name, str(values[name]))
 
 
-def vlan(v: etree._Element) -> None:
-    """virNetDevVlanParse: tags up to 4095, one native tag at most; ``trunk`` is ``yes`` with
-    more than one tag (``no`` is refused then, and with a native tag), ``no`` is dropped."""
-    tags = list(v.iterchildren("tag"))
-    if not tags:
-        raise _xml_error("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", v)
-    native = False
-    for tag in tags:
-        if tag.get("id") is None:
-            raise _xml_error("Missing required attribute 'id' in element 'tag'", tag)
-        value = _prop_uint(tag, "id")
-        if value is not None and value > 4095:
-            raise _xml_error(f"vlan tag id {value} too large (maximum 4095)", tag)
-        mode = tag.get("nativeMode")
-        if mode is not None:
-            if mode not in ("tagged", "untagged"):
-                raise _xml_error(f"Invalid value for attribute 'nativeMode' in element 'tag': '{mode}'.", tag)
-            if native:
-                raise _xml_error("duplicate native vlan setting", tag)
-            native = True
-    trunk = len(tags) > 1
-    raw = v.get("trunk")
-    if raw is not None:
-        trunk = raw.lower() == "yes"
-        if not trunk:
-            if len(tags) > 1:
-                raise _xml_error(
-                    f"invalid \"trunk='{raw}'\" in <vlan> - trunk='yes' is required for more than one vlan tag", v
-                )
-            if native:
-                raise _xml_error(
-                    "invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id", v
-                )
-            if raw.lower() != "no":
-                raise _xml_error(f"invalid \"trunk='{raw}'\" in <vlan> - must be yes or no", v)
-    if trunk:
-        v.set("trunk", "yes")
-    elif raw is not None:
-        del v.attrib["trunk"]
-
-
 # -- the network ---------------------------------------------------------------------------------
 
 _FORWARD_MODES = ("nat", "route", "open", "bridge", "private", "vepa", "passthrough", "hostdev")
@@ -204,9 +163,6 @@ def apply(root: etree._Element) -> None:
     bw = first_child(root, "bandwidth")
     if bw is not None:
         bandwidth(bw, allow_floor=False)
-    v = first_child(root, "vlan")
-    if v is not None:
-        vlan(v)
     bridge = first_child(root, "bridge")
     stp_given = bridge is not None and bridge.get("stp") is not None
     delay = 0
@@ -595,7 +551,8 @@ def _route(route: etree._Element, name: str, subnets: list[_Subnet]) -> None:
 
 def _portgroup(group: etree._Element) -> None:
     """virNetworkPortGroupParseXML: a name; ``default`` true only for ``yes`` (any case) and
-    printed only then; its bandwidth without a floor; its VLAN."""
+    printed only then; its bandwidth without a floor (its VLAN: ``netdev.vlan``, from
+    ``network_defaults``)."""
     if not group.get("name"):
         raise _xml_error("Missing required name attribute in portgroup", group)
     default = group.get("default")
@@ -611,9 +568,6 @@ def _portgroup(group: etree._Element) -> None:
     bw = first_child(group, "bandwidth")
     if bw is not None:
         bandwidth(bw, allow_floor=False)
-    v = first_child(group, "vlan")
-    if v is not None:
-        vlan(v)
 
 
 _SERVICE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+/*")
