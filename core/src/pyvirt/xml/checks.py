@@ -1340,6 +1340,11 @@ def check_network(root: etree._Element) -> None:
             )
     if mode == "open" and (forward.get("dev") is not None or _first(forward, "interface") is not None):
         raise _fail(f"forward dev not allowed for network '{name}' with forward mode='open'", forward)
+    nats = [child for child in forward if child.tag == "nat"] if len(forward) else []
+    if len(nats) > 1:
+        raise _fail(f"Only one <nat> element is allowed in <forward> of network {name}", nats[1])
+    if nats:
+        _check_nat(nats[0], mode, name)
     seen_pci: set[tuple[int, ...]] = set()
     for addr in forward.iterfind("address[@type='pci']"):
         key = tuple(_number(addr.get(a, "0")) or 0 for a in ("domain", "bus", "slot", "function"))
@@ -1347,12 +1352,58 @@ def check_network(root: etree._Element) -> None:
             shown = f"{key[0]:04x}:{key[1]:02x}:{key[2]:02x}.{key[3]:x}"
             raise _fail(f"PCI device '{shown}' can only be listed once in network {name}", addr)
         seen_pci.add(key)
+    forward_dev = forward.get("dev")
+    if forward_dev is not None and (_first(forward, "address") is not None or _first(forward, "pf") is not None):
+        # virNetworkForwardDefParseXML (its message prints a literal "%s" for the name)
+        raise _fail(
+            "the <forward> 'dev' attribute cannot be used when <address> or <pf> sub-elements are present "
+            "in network %s",
+            forward,
+        )
     seen_dev: set[str] = set()
-    for iface in forward.iterchildren("interface"):
-        dev = iface.get("dev", "")
+    for position, iface in enumerate(forward.iterchildren("interface")):
+        dev = iface.get("dev")
+        if dev is None:
+            raise _fail(f"Missing required dev attribute in <forward> <interface> element of network {name}", iface)
+        if position == 0 and forward_dev is not None:
+            if dev != forward_dev:
+                raise _fail(
+                    f"<forward dev='{forward_dev}'> must match first <interface dev='{dev}'/> in network {name}", iface
+                )
+            seen_dev.add(dev)
+            continue
         if dev in seen_dev:
             raise _fail(f"interface '{dev}' can only be listed once in network {name}", iface)
         seen_dev.add(dev)
+
+
+def _check_nat(nat: etree._Element, mode: str, name: str) -> None:
+    """virNetworkForwardNatDefParseXML: NAT settings belong to a NAT network; one SNAT address
+    range with both ends, one port range within 0-65535 with both ends in order."""
+    where = f"in <nat> in <forward> in network {name}"
+    if mode != "nat":
+        raise _fail(f"The <nat> element can only be used when <forward> 'mode' is 'nat' in network {name}", nat)
+    addresses = list(nat.iterchildren("address"))
+    if len(addresses) > 1:
+        raise _fail(f"Only one <address> element is allowed {where}", addresses[1])
+    for address in addresses:
+        for end in ("start", "end"):
+            if address.get(end) is None:
+                raise _fail(f"missing '{end}' attribute in <address> element {where}", address)
+    ports = list(nat.iterchildren("port"))
+    if len(ports) > 1:
+        raise _fail(f"Only one <port> element is allowed {where}", ports[1])
+    for port in ports:
+        start = _number(port.get("start", "").strip()) if port.get("start", "").strip().isdigit() else None
+        if start is None or start > 65535:
+            raise XMLError(
+                f"Missing or invalid 'start' attribute in <port> {where}", line=line_of(port), code=ErrorCode.XML_DETAIL
+            )
+        stop = _number(port.get("end", "").strip()) if port.get("end", "").strip().isdigit() else None
+        if stop is None or stop > 65535 or stop < start:
+            raise XMLError(
+                f"Missing or invalid 'end' attribute in <port> {where}", line=line_of(port), code=ErrorCode.XML_DETAIL
+            )
 
 
 def _check_network_ips(root: etree._Element, name: str) -> None:
@@ -1443,6 +1494,62 @@ def _check_pool_source(pool_type: str, source: etree._Element | None) -> None:
         raise _fail("missing storage pool source path", source)
     if pool_type in _POOLS_WITH_DEVICE_ONLY and not devices:
         raise _fail("missing storage pool source device name", source)
+    adapter = _first(source, "adapter") if source is not None else None
+    kind = _check_adapter(adapter) if adapter is not None else None
+    if pool_type == "scsi":
+        if kind is None:
+            raise _fail("missing storage pool source adapter", source)
+        assert adapter is not None
+        _validate_adapter(adapter, kind)
+
+
+def _check_adapter(adapter: etree._Element) -> str | None:
+    """virStorageAdapterParseXML: the adapter's type, or None (libvirt's 'default', no adapter).
+    Without a ``type`` only a SCSI host's ``name`` may be given (the legacy form)."""
+    kind = adapter.get("type")
+    if kind is None:
+        if any(adapter.get(attr) is not None for attr in ("wwnn", "wwpn", "parent")):
+            raise _fail("Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'", adapter)
+        if _first(adapter, "parentaddr") is not None:
+            raise _fail("Use of 'parentaddr' element requires use of the adapter 'type'", adapter)
+        return "scsi_host" if adapter.get("name") is not None else None
+    if kind == "scsi_host":
+        parentaddr = _first(adapter, "parentaddr")
+        if parentaddr is not None:
+            if _first(parentaddr, "address") is None:
+                raise _fail("Missing scsi_host PCI address element", parentaddr)
+            unique = _number(parentaddr.get("unique_id", "").strip())
+            if unique is None or unique < 0:
+                raise _fail("Missing or invalid scsi adapter 'unique_id' value", parentaddr)
+    return kind
+
+
+_WWN = re.compile(r"(0x)?[0-9a-fA-F]{16}")
+
+
+def _validate_adapter(adapter: etree._Element, kind: str) -> None:
+    """virStorageAdapterValidate for a SCSI pool: an FC host's WWNs (both ports' and its
+    parent's in pairs, each 16 hex digits), a SCSI host's name or parent address, not both."""
+    if kind == "fc_host":
+        if adapter.get("wwnn") is None or adapter.get("wwpn") is None:
+            raise _fail("'wwnn' and 'wwpn' must be specified for adapter type 'fchost'", adapter)
+        parent_wwnn, parent_wwpn = adapter.get("parent_wwnn"), adapter.get("parent_wwpn")
+        if parent_wwnn is not None and parent_wwpn is None:
+            raise _fail(f"when providing parent_wwnn='{parent_wwnn}', the parent_wwpn must also be provided", adapter)
+        if parent_wwnn is None and parent_wwpn is not None:
+            raise _fail(f"when providing parent_wwpn='{parent_wwpn}', the parent_wwnn must also be provided", adapter)
+        for attr in ("wwnn", "wwpn", "parent_wwnn", "parent_wwpn", "parent_fabric_wwn"):
+            wwn = adapter.get(attr)
+            if wwn is not None and not _WWN.fullmatch(wwn):
+                raise XMLError(
+                    f"internal error: Malformed wwn: {wwn}", line=line_of(adapter), code=ErrorCode.INTERNAL_ERROR
+                )
+    elif kind == "scsi_host":
+        named, parent = adapter.get("name") is not None, _first(adapter, "parentaddr") is not None
+        if not named and not parent:
+            raise _fail("Either 'name' or 'parent' must be specified for the 'scsi_host' adapter", adapter)
+        if named and parent:
+            raise _fail("Both 'name' and 'parent' cannot be specified for the 'scsi_host' adapter", adapter)
 
 
 def check_vol(root: etree._Element) -> None:

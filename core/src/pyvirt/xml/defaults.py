@@ -2529,6 +2529,9 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
             root.remove(el)
         _bytes_element(root, tag, default=0)
     pool_type = root.get("type", "")
+    for refresh in root.findall("refresh"):
+        if root.find("refresh/volume[@allocation]") is None:
+            root.remove(refresh)  # virStoragePoolDefRefreshParse reads refresh/volume/@allocation only
     source = _first(root, "source")
     if source is None:
         source = etree.SubElement(root, "source")
@@ -2545,6 +2548,8 @@ def pool_defaults(root: etree._Element, namespaces: Collection[str] | None = Non
     for adapter in source.iterchildren("adapter"):
         if adapter.get("type") is None and adapter.get("name") is not None:
             adapter.set("type", "scsi_host")
+        for address in adapter.iterfind("parentaddr/address"):
+            _pci_address(address)  # virPCIDeviceAddressParseXML/Format: all four fields, hex
     for sdir in source.iterchildren("dir"):
         if sdir.get("path"):
             sdir.set("path", clean_path(sdir.get("path", "")))
