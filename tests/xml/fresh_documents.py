@@ -20,8 +20,8 @@ fill defaults in or refuse; pyvirt does not agree on all of those yet, so
 
 from __future__ import annotations
 
+import copy
 import json
-import os
 import random
 import re
 import subprocess
@@ -167,6 +167,84 @@ def drop_element(root: etree._Element, rng: random.Random) -> bool:
     return True
 
 
+def _changed(value: str) -> str:
+    """Another value of the same form, so that which copy libvirt read shows in its dump."""
+    if value.isdigit():
+        return str(int(value) + 1)
+    swap = {"yes": "no", "no": "yes", "on": "off", "off": "on"}
+    return swap.get(value, value + "x" if value.isalnum() else value)
+
+
+def twin_of(el: etree._Element, change: bool = True) -> etree._Element:
+    """A copy of ``el``, its attribute values and texts changed (:func:`_changed`) when ``change``."""
+    twin = copy.deepcopy(el)
+    twin.tail = None
+    if change:
+        for node in twin.iter():
+            if not isinstance(node.tag, str):
+                continue
+            for name, value in node.attrib.items():
+                node.set(name, _changed(str(value)))
+            if node.text and node.text.strip() and not len(node):
+                node.text = _changed(node.text.strip())
+    return twin
+
+
+def duplicate_element(root: etree._Element, rng: random.Random) -> bool:
+    """One element copied next to itself (or to the end of its parent), the copy's values
+    changed: does libvirt read the first copy, the last, both, or refuse?"""
+    spots = [el for el in _elements(root) if el.getparent() is not None]
+    if not spots:
+        return False
+    el = rng.choice(spots)
+    parent = el.getparent()
+    assert parent is not None
+    twin = twin_of(el, rng.random() < 0.8)
+    if rng.random() < 0.7:
+        el.addnext(twin)
+    else:
+        parent.append(twin)
+    return True
+
+
+def path_key(el: etree._Element) -> str:
+    """``el``'s path as :mod:`pyvirt.xml.canonical` keys it (a child named like its parent
+    shares its key)."""
+    key = ""
+    for node in [*reversed(list(el.iterancestors())), el]:
+        tag = str(node.tag)
+        key = tag if not key else key if key.rsplit("/", 1)[-1] == tag else f"{key}/{tag}"
+    return key
+
+
+def duplicate_each_path(
+    selected: list[Case], once: Callable[[str, str, str], bool], per_path: int, seed: int
+) -> Iterator[Twice]:
+    """For every element path of the accepted ``selected`` documents whose element ``once``
+    (kind, parent path, tag) says the schema allows once, up to ``per_path`` documents (drawn
+    in an order reproducible from ``seed``) with that element followed by a changed copy of
+    itself; an element the document already repeats is left alone."""
+    rng = random.Random(seed)
+    pool = [c for c in selected if c.outcome == "dump"]
+    rng.shuffle(pool)
+    made: Counter[tuple[str, str]] = Counter()
+    for case in pool:
+        root = etree.fromstring(case.input.read_bytes(), _PARSER)
+        for el in _elements(root):
+            parent = el.getparent()
+            if parent is None or not once(case.kind, path_key(parent), str(el.tag)):
+                continue
+            key = (case.kind, path_key(el))
+            if made[key] >= per_path or len(parent.findall(str(el.tag))) > 1:
+                continue
+            made[key] += 1
+            where = list(root.iter()).index(el)
+            copied = etree.fromstring(etree.tostring(root), _PARSER)
+            original = list(copied.iter())[where]
+            original.addnext(twin_of(original))
+            yield Twice(case, ("duplicate-element",), etree.tostring(copied, encoding="unicode"), key[1])
+
+
 MUTATIONS: dict[str, Mutation] = {
     "unknown-attribute": unknown_attribute,
     "unknown-element": unknown_element,
@@ -177,6 +255,9 @@ MUTATIONS: dict[str, Mutation] = {
 
 DEFAULTS_MUTATIONS: dict[str, Mutation] = {"drop-attribute": drop_attribute, "drop-element": drop_element}
 """Mutations that make libvirt fill defaults in (or refuse): ``--defaults`` adds them."""
+
+DUPLICATE_MUTATIONS: dict[str, Mutation] = {"duplicate-element": duplicate_element}
+"""An element twice where the model may hold it once: ``--duplicates`` runs it alone."""
 
 
 def layout(root: etree._Element, rng: random.Random) -> str:
@@ -195,6 +276,13 @@ class Fresh:
     case: Case
     labels: tuple[str, ...]
     xml: str
+
+
+@dataclass(frozen=True)
+class Twice(Fresh):
+    """A document with one element written twice: ``path`` is the element's path key."""
+
+    path: str
 
 
 def generate(
@@ -221,13 +309,6 @@ def generate(
         yield Fresh(case, tuple(labels), layout(root, rng))
 
 
-def system_env() -> dict[str, str]:
-    """This process's environment without ``PYTHONPATH``: a worktree's path holds pyvirt's
-    ``libvirt`` compatibility module, which would shadow the real bindings in the oracle (whose
-    every answer would then be a crash, and every comparison vacuous)."""
-    return {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
-
-
 class Oracle:
     """``libvirt_oracle.py`` under the system interpreter, one request at a time; ``-E``: a
     caller's ``PYTHONPATH`` (``/work/wt/py`` puts pyvirt's own ``libvirt`` module on it) must not
@@ -239,7 +320,6 @@ class Oracle:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            env=system_env(),
         )
 
     def ask(self, case: Case, xml: str) -> dict[str, Any]:
@@ -282,16 +362,20 @@ def disagreement(runner: Runner, oracle: Oracle, fresh: Fresh) -> str | None:
 
 
 def main(argv: list[str]) -> int:
+    chosen = MUTATIONS
     if "--defaults" in argv:
         argv = [a for a in argv if a != "--defaults"]
         MUTATIONS.update(DEFAULTS_MUTATIONS)
+    if "--duplicates" in argv:
+        argv = [a for a in argv if a != "--duplicates"]
+        chosen = DUPLICATE_MUTATIONS
     count = int(argv[1]) if len(argv) > 1 else 500
     seed = int(argv[2]) if len(argv) > 2 else 1
     runner, oracle = Runner(), Oracle()
     tally: Counter[str] = Counter()
     bad: Counter[str] = Counter()
     try:
-        for i, fresh in enumerate(generate(count, seed)):
+        for i, fresh in enumerate(generate(count, seed, mutations=chosen)):
             miss = disagreement(runner, oracle, fresh)
             for label in fresh.labels:
                 tally[label] += 1

@@ -232,6 +232,44 @@ class Grammar:
                 stack.extend(item)
         return found
 
+    def counts(self, node: etree._Element, refs: frozenset[str] = frozenset()) -> dict[str, int]:
+        """Child element name -> how many times it may occur in the content of pattern ``node``,
+        capped at 2 (more than once): a group or an interleave adds up its parts."""
+        out: dict[str, int] = {}
+        for item in node:
+            for name, count in self._item_counts(item, refs).items():
+                out[name] = min(out.get(name, 0) + count, 2)
+        return out
+
+    def _item_counts(self, item: etree._Element, refs: frozenset[str]) -> dict[str, int]:
+        """As :meth:`counts` for one pattern: ``zeroOrMore``/``oneOrMore`` repeat, a ``choice``
+        takes its larger branch, a ``<ref>`` that recurses is taken as repeating; namespaced and
+        wildcard elements are not counted, nor is what a child element holds."""
+        tag = item.tag
+        if not isinstance(tag, str) or tag in (f"{RNG}attribute", f"{RNG}documentation"):
+            return {}
+        if tag == f"{RNG}element":
+            return {} if namespaced(item) else dict.fromkeys(element_names(item), 1)
+        if tag in (f"{RNG}zeroOrMore", f"{RNG}oneOrMore"):
+            return dict.fromkeys(self.counts(item, refs), 2)
+        found: dict[str, int] = {}
+        if tag == f"{RNG}choice":
+            for branch in item:
+                for name, count in self._item_counts(branch, refs).items():
+                    found[name] = max(found.get(name, 0), count)
+        elif tag == f"{RNG}ref":
+            ref = item.get("name", "")
+            for define in self.defines.get(ref, ()):
+                if ref in refs:
+                    elements = self.content(define)[1]
+                    found.update((n, 2) for el in elements if not namespaced(el) for n in element_names(el))
+                    continue
+                for name, count in self.counts(define, refs | {ref}).items():
+                    found[name] = max(found.get(name, 0), count)
+        else:
+            found = self.counts(item, refs)
+        return found
+
     def content(self, node: etree._Element) -> tuple[set[str], list[etree._Element], bool]:
         """Attribute names, child ``<element>`` patterns and whether any attribute goes, for the
         content of pattern ``node`` (``<ref>``s followed, nested elements not entered)."""
@@ -336,9 +374,10 @@ def is_bitmap(attr: etree._Element) -> bool:
 
 def walk(
     grammar: Grammar, bases: dict[str, int], c_musts: frozenset[str] = frozenset()
-) -> tuple[Table, Numbers, Bitmaps, frozenset[str], dict[str, frozenset[str]]]:
+) -> tuple[Table, Numbers, Bitmaps, frozenset[str], dict[str, frozenset[str]], dict[str, frozenset[str]]]:
     """Path -> (attribute names, child names), ``*`` among child names meaning anything goes
-    below; and path -> (integer attributes, whether the text is an integer)."""
+    below; path -> (integer attributes, whether the text is an integer); and path -> the child
+    names every definition of the element allows at most once."""
     defs: dict[str, set[int]] = defaultdict(set)
     pending: list[tuple[str, etree._Element]] = []
     for start in grammar.start:
@@ -352,6 +391,7 @@ def walk(
     sets: dict[str, dict[str, set[bool]]] = defaultdict(lambda: defaultdict(set))
     texts: set[str] = set()
     required: dict[str, list[frozenset[str]]] = defaultdict(list)
+    once_votes: dict[str, dict[str, set[bool]]] = defaultdict(lambda: defaultdict(set))
     while pending:
         key, el = pending.pop()
         if id(el) in defs[key]:
@@ -370,6 +410,8 @@ def walk(
         if grammar.has_text(el):
             texts.add(key)
         required[key].append(grammar.required(el))
+        for name, count in grammar.counts(el).items():
+            once_votes[key][name].add(count == 1)
         for child in children:
             if namespaced(child):
                 continue
@@ -407,7 +449,8 @@ def walk(
     }
     musts = {key: names for key, names in musts.items() if names}
     tables = {k: (frozenset(a), frozenset(c)) for k, (a, c) in table.items()}
-    return tables, numbers, bitmaps, frozenset(texts), musts
+    once = {key: frozenset(n for n, votes in once_votes[key].items() if votes == {True}) for key in table}
+    return tables, numbers, bitmaps, frozenset(texts), musts, {key: names for key, names in once.items() if names}
 
 
 def attribute_order(grammar: Grammar) -> dict[str, list[str]]:
@@ -454,12 +497,14 @@ def attribute_order(grammar: Grammar) -> dict[str, list[str]]:
     return order
 
 
-def with_alias(table: dict[str, tuple[frozenset[str], frozenset[str]]]) -> None:
+def with_alias(table: dict[str, tuple[frozenset[str], frozenset[str]]], once: dict[str, frozenset[str]]) -> None:
     """Every device that reads an ``<address>`` reads an ``<alias>`` too: both come from
-    virDomainDeviceInfoParseXML, though the schema omits the alias of some (a smartcard's)."""
+    virDomainDeviceInfoParseXML, though the schema omits the alias of some (a smartcard's);
+    it reads the first ``<alias>`` only."""
     for key, (attrs, children) in table.items():
         if key.count("/") == 2 and key.startswith("domain/devices/") and "address" in children:
             table[key] = (attrs, children | {"alias"})
+            once[key] = once.get(key, frozenset()) | {"alias"}
 
 
 def _names(names: frozenset[str]) -> str:
@@ -482,6 +527,7 @@ def main(argv: list[str]) -> int:
         "BITMAPS: path -> attributes read as CPU/node sets (printed in libvirt's compact form).",
         "TEXT: the paths whose element holds text.",
         "REQUIRED: path -> attributes every definition of the element requires.",
+        "ONCE: path -> child element names every definition of the element allows at most once.",
         '"""',
         "",
     ]
@@ -490,10 +536,14 @@ def main(argv: list[str]) -> int:
     bitmaps: list[str] = ["BITMAPS: dict[str, dict[str, frozenset[str]]] = {"]
     text_paths: list[str] = ["TEXT: dict[str, frozenset[str]] = {"]
     required_lines: list[str] = ["REQUIRED: dict[str, dict[str, frozenset[str]]] = {"]
+    once_lines: list[str] = ["ONCE: dict[str, dict[str, frozenset[str]]] = {"]
     total = 0
     for kind, top in TOPS.items():
-        table, ints, sets, texts, musts = walk(Grammar(top), bases, c_musts)
-        with_alias(table)
+        table, ints, sets, texts, musts, once = walk(Grammar(top), bases, c_musts)
+        with_alias(table, once)
+        once_lines.append(f"    {kind!r}: {{")
+        once_lines += [f"        {key!r}: {_names(once[key])}," for key in sorted(once)]
+        once_lines.append("    },")
         required_lines.append(f"    {kind!r}: {{")
         required_lines += [f"        {key!r}: {_names(musts[key])}," for key in sorted(musts)]
         required_lines.append("    },")
@@ -517,7 +567,26 @@ def main(argv: list[str]) -> int:
         bitmaps.append("    },")
     OUT.write_text(
         "\n".join(
-            [*lines, *known, "}", "", *numbers, "}", "", *bitmaps, "}", "", *text_paths, "}", "", *required_lines, "}"]
+            [
+                *lines,
+                *known,
+                "}",
+                "",
+                *numbers,
+                "}",
+                "",
+                *bitmaps,
+                "}",
+                "",
+                *text_paths,
+                "}",
+                "",
+                *required_lines,
+                "}",
+                "",
+                *once_lines,
+                "}",
+            ]
         )
         + "\n"
     )

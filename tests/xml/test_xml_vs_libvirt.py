@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fresh_documents import system_env
 from lxml import etree
 from xmlcorpus import MatchReport, copy_generated, corpus_files, name_interfaces
 
@@ -139,7 +138,6 @@ def _libvirt_run(docs: dict[str, str]) -> dict[str, str]:
             text=True,
             check=True,
             timeout=600,
-            env=system_env(),
         )
     dumps: dict[str, str] = json.loads(proc.stdout)
     return dumps

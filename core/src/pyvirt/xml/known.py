@@ -36,8 +36,9 @@ from typing import cast
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml import twice
 from pyvirt.xml._enums import ENUMS
-from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, REQUIRED, TEXT
+from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, ONCE, REQUIRED, TEXT
 from pyvirt.xml.parser import line_of
 
 _ANY = "*"
@@ -90,6 +91,7 @@ class _Path:
         "kids",
         "memo",
         "required",
+        "single",
         "special",
         "text",
         "text_int",
@@ -106,6 +108,7 @@ class _Path:
         self.enums: dict[str, frozenset[str]] = {}  # attribute -> the values libvirt's enum knows
         self.closed: str | None = None  # message when an unknown child is refused (CLOSED)
         self.required: frozenset[str] = frozenset()  # attributes the element must carry
+        self.single = 0  # the schema allows it once per parent: how libvirt reads a second (twice.py)
         self.memo: dict[str, _Work] = {}
         """Attribute names -> their work: documents repeat the same few shapes, so each is
         worked out once and an element costs one lookup."""
@@ -157,7 +160,24 @@ def _paths(kind: str) -> dict[str, _Path]:
         here.enums = enums
         here.closed = CLOSED.get(key)
         here.required = REQUIRED[kind].get(key, frozenset())
+    _mark_single(kind, paths)
     return paths
+
+
+def _mark_single(kind: str, paths: dict[str, _Path]) -> None:
+    """Mark the paths whose element the schema allows at most once under every parent that
+    reaches the path (``ONCE``) with how libvirt reads a second copy (:func:`twice.how`)."""
+    once, votes, closed = ONCE[kind], dict[str, bool](), set[str]()
+    for key, (_, children) in KNOWN[kind].items():
+        allowed = once.get(key, frozenset())
+        for tag in children:
+            child = _child_path(key, tag)
+            votes[child] = votes.get(child, True) and tag in allowed
+            if key in CLOSED:
+                closed.add(child)
+    for key, single in votes.items():
+        if single and key in paths:
+            paths[key].single = twice.how(key, key in closed)
 
 
 _PATHS: dict[str, dict[str, _Path]] = {}
@@ -190,12 +210,26 @@ def _walk(
     Hot path of every parse, so it is written for few bytecodes per element: the path comes
     down with the recursion, one memo lookup on the attribute names tells what an element
     needs, and only elements with children cost a call.  An element is only removed after
-    the iterator has moved past it."""
+    the iterator has moved past it.  A second copy of an element the schema allows once
+    is read as libvirt reads it (:mod:`.twice`): mostly dropped unread."""
+    seen: dict[_Path, etree._Element] | None = None
     for el in children:
         here = kids.get(el.tag)
         if here is None:
             _unknown(el, parent, kids, closed)
             continue
+        if here.single:
+            if seen is None:
+                seen = {here: el}
+            else:
+                first = seen.get(here)
+                if first is None:
+                    seen[here] = el
+                else:
+                    again = twice.again(el, first, here.single, here.key)
+                    if again is None:
+                        continue
+                    el = seen[here] = again
         names = _keys(el)
         work = here.memo.get(" ".join(names))
         if work is None:
