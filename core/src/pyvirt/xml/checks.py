@@ -647,9 +647,12 @@ def _check_devices(
     channel_targets: dict[etree._Element, etree._Element | None] = {}
     if "channel" in groups:
         channel_targets = {channel: _first(channel, "target") for channel in groups["channel"]}
+    stub = _console_stub(groups, top) if "console" in groups else None
     for tag in _CHARDEV_TAGS:
         for chardev in get(tag, ()):
             if tag == "smartcard" and chardev.get("mode") != "passthrough":
+                continue
+            if chardev is stub:
                 continue
             ctype = chardev.get("type")
             if chardev in sources or ctype in _CHARDEV_SOURCE_TYPES:
@@ -675,6 +678,29 @@ def _check_devices(
                 _check_chardev(backend, backend.get("type"), list(backend.iterchildren("source")), None)
     for iface in interfaces:
         _check_interface(iface)
+
+
+def _console_stub(
+    groups: dict[str, list[etree._Element]], top: dict[str, list[etree._Element]]
+) -> etree._Element | None:
+    """virDomainDefAddConsoleCompat: only the first console may be a serial one; on an HVM
+    guest with serial ports, a first console of target type serial (or none) becomes a stub
+    aliasing the first serial port, its own source never read or validated.  Returns that
+    console, or None."""
+    consoles = groups["console"]
+    for console in consoles[1:]:
+        # virDomainChrDefPostParse made a console without a target type a serial one
+        target = _first(console, "target") if len(console) else None
+        if target is None or target.get("type") in (None, "serial"):
+            raise _unsupported("Only the first console can be a serial port", console)
+    if "serial" not in groups or "os" not in top:
+        return None
+    os_type = _first(top["os"][0], "type")
+    if os_type is None or (os_type.text or "").strip() != "hvm":
+        return None
+    first = consoles[0]
+    target = _first(first, "target") if len(first) else None
+    return first if target is None or target.get("type") in (None, "serial") else None
 
 
 def _check_memory_devices(devices: etree._Element, memories: list[etree._Element]) -> None:
