@@ -1009,6 +1009,14 @@ def _device_defaults(
             etree.SubElement(shmem, "model", type="ivshmem")
     for vsock in get("vsock", ()):
         _vsock_cid(vsock)
+    for balloon in get("memballoon", ()):
+        for stats in list(balloon.iterchildren("stats")):
+            if _c_int(stats.get("period", "0")) == 0:
+                balloon.remove(stats)  # virDomainMemballoonDefFormat: a period of 0 is none
+    for tpm in get("tpm", ()):
+        backend = _first(tpm, "backend")
+        if backend is not None:
+            _tpm_backend(backend)
     for sound in get("sound", ()):
         if len(sound) and sound.get("model") not in ("ich6", "ich9"):
             for codec in list(sound.iterchildren("codec")):
@@ -1334,6 +1342,11 @@ def disk_bus(disk: etree._Element, target: etree._Element) -> str:
     return next((b for prefix, b in _BUS_BY_PREFIX if dev.startswith(prefix)), "ide")
 
 
+def _positive(value: str | None) -> bool:
+    number = _c_int(value) if value is not None else None
+    return number is not None and number > 0
+
+
 def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
     """One disk's defaults, its children visited once.  Returns its bus and the highest
     controller of its drive addresses when that bus has drive controllers (they are implied)."""
@@ -1352,6 +1365,8 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
             target = target if target is not None else child
         elif tag == "address":
             addresses_.append(child)
+        elif tag == "geometry" and not all(_positive(child.get(name)) for name in ("cyls", "heads", "secs")):
+            disk.remove(child)  # virDomainDiskGeometryDefFormat: printed with all three sizes only
     dtype = disk.get("type")
     if dtype is None or (dtype != "file" and not sources):
         dtype = "file"
@@ -1542,6 +1557,13 @@ def _usb_ids(source: etree._Element) -> None:
 def _filesystem_defaults(fs: etree._Element) -> None:
     if fs.get("type") is None:
         fs.set("type", "mount")
+    driver = _first(fs, "driver")
+    if driver is None or driver.get("type") != "virtiofs":
+        # virDomainFSDefParseXML reads <binary> and the queue size for virtiofs only
+        for binary in list(fs.iterchildren("binary")):
+            fs.remove(binary)
+        if driver is not None and "queue" in driver.attrib:
+            del driver.attrib["queue"]
     source = _first(fs, "source")
     if fs.get("accessmode") is None and (source is None or source.get("socket") is None):
         fs.set("accessmode", "passthrough")
@@ -1684,6 +1706,32 @@ def _chardev_defaults(
     elif ctype != "tcp":
         for protocol in protocols:
             chardev.remove(protocol)  # read for TCP sources only
+
+
+_TPM_BACKEND_KIDS = {"passthrough": ("device",), "emulator": ("encryption", "active_pcr_banks")}
+
+
+def _tpm_backend(backend: etree._Element) -> None:
+    """What virDomainTPMDefParseXML reads of a passthrough or emulator backend: a passthrough
+    one only its device path (``/dev/tpm0`` when absent), an emulator one its version, secret,
+    PCR banks and persistent state (printed only when ``yes``)."""
+    btype = backend.get("type")
+    kids = _TPM_BACKEND_KIDS.get(btype or "")
+    if kids is None:
+        return
+    for child in [c for c in backend if c.tag not in kids]:
+        backend.remove(child)
+    attrib = backend.attrib
+    if btype == "passthrough":
+        for name in [n for n in attrib if n != "type"]:
+            del attrib[name]
+        device = _first(backend, "device")
+        if device is None:
+            device = etree.SubElement(backend, "device")
+        if device.get("path") is None:
+            device.set("path", "/dev/tpm0")
+    elif attrib.get("persistent_state") == "no":
+        del attrib["persistent_state"]
 
 
 def _vsock_cid(vsock: etree._Element) -> None:
