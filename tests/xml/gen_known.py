@@ -56,7 +56,7 @@ NOT_REQUIRED = frozenset(
         " domain@name driver@name entry@name feature@enabled format@type ibs@value interface@type"
         " iqn@name memnode@mode mknod@state model@name model@type parallel@type product@name"
         " reconnect@enabled redirdev@bus sbbc@value serial@type smbios@mode source@type target@dev"
-        " domain@type teaming@type"
+        " domain@type teaming@type backenddomain@name link@state mtu@size"
     ).split()
 )
 """``element@attribute`` pairs the schema requires and some libvirt parser reads as required,
@@ -65,7 +65,9 @@ the differential test with attributes dropped at random (``fresh_documents.py --
 4 x 3,000 documents), and left out of REQUIRED at every path; ``domain@type`` because libvirt
 refuses it with a message of its own ("missing domain type attribute", checks.py); ``teaming@type``
 because virDomainNetTeamingInfoParseXML reads it by XPath (a bare ``<teaming/>`` is no teaming,
-a missing type beside ``persistent`` has its own message: pyvirt.xml.netdev)."""
+a missing type beside ``persistent`` has its own message: pyvirt.xml.netdev); an interface's
+``backenddomain@name``, ``link@state`` and ``mtu@size`` (a network's too) are read by XPath, absent
+meaning unset."""
 
 EXTRA_NUMBERS: dict[str, str] = {
     "domain/devices/serial/target@port": "virDomainChrDefParseTargetXML: virStrToLong_ui, base 10",

@@ -506,6 +506,8 @@ def _check_memnodes(numatune: etree._Element, ncells: int, vcpu: etree._Element 
         if cellid in seen:
             raise _fail(f"Multiple memnode elements with cellid {cellid}", node)
         seen.add(cellid)
+        if node.get("mode") is None:
+            node.set("mode", "strict")  # virXMLPropEnumDefault(..., VIR_DOMAIN_NUMATUNE_MEM_STRICT), always printed
         if restrictive and node.get("mode") != "restrictive":
             raise _fail(
                 "'restrictive' mode is required in memnode element when mode is 'restrictive' in memory element", node
@@ -1185,12 +1187,69 @@ def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:
 def _check_hostdevs(hostdevs: Iterable[etree._Element]) -> None:
     seen: set[tuple[str, ...]] = set()
     for hostdev in hostdevs:
+        if hostdev.get("mode", "subsystem") == "subsystem":
+            _check_hostdev_source(hostdev)
         key = _hostdev_key(hostdev)
         if key is None:
             continue
         if key in seen:
             raise _fail("Hostdev already exists in the domain configuration", hostdev)
         seen.add(key)
+
+
+def _check_hostdev_source(hostdev: etree._Element) -> None:
+    """The source parsers of virDomainHostdevDefParseXMLSubsys for the parts a type cannot do
+    without: a SCSI host's address (bus, target, unit) and adapter name, an iSCSI target's name
+    and its one host; a vhost-scsi's protocol and 'naa.' WWPN; a USB vendor with its product."""
+    htype = hostdev.get("type")
+    if htype not in ("scsi", "scsi_host", "usb"):
+        return
+    source = _first(hostdev, "source")
+    if source is None:
+        return  # refused by implicit.fill_domain
+    kids = _children(source) if len(source) else {}
+    if htype == "usb":
+        vendor, product = kids.get("vendor"), kids.get("product")
+        if vendor is not None and product is None:
+            raise _internal("missing product", source)
+        if product is not None and vendor is None:
+            raise _internal("missing vendor", source)
+        return
+    if htype == "scsi_host":
+        protocol = source.get("protocol")
+        if protocol is None:
+            raise _fail("Missing scsi_host subsystem protocol", source)
+        wwpn = source.get("wwpn")
+        if protocol == "vhost":
+            if wwpn is None:
+                raise _fail("missing vhost-scsi hostdev source wwpn", source)
+            if not wwpn.startswith("naa.") or not _WWN.fullmatch(wwpn[4:]):
+                raise _fail("malformed 'wwpn' value", source)
+        return
+    if source.get("protocol") == "iscsi":
+        if source.get("name") is None:
+            raise _fail("missing iSCSI hostdev source path name", source)
+        hosts = list(source.iterchildren("host"))
+        for host in hosts:
+            _check_storage_host(host)
+        if not hosts:
+            raise _fail("missing the host address for the iSCSI hostdev", source)
+        if len(hosts) > 1:
+            raise _fail("only one source host address may be specified for the iSCSI hostdev", hosts[1])
+        return
+    address = kids.get("address")
+    if address is None:
+        raise _fail("'address' must be specified for scsi hostdev source", source)
+    for attr in ("bus", "target", "unit"):
+        if address.get(attr) is None:
+            raise _fail(f"Missing required attribute '{attr}' in element 'address'", address)
+    adapter = kids.get("adapter")
+    if adapter is None or not adapter.get("name"):
+        raise _fail("'adapter' name must be specified for scsi hostdev source", source)
+
+
+def _internal(message: str, el: etree._Element) -> XMLError:
+    return XMLError(f"internal error: {message}", line=line_of(el), code=ErrorCode.INTERNAL_ERROR)
 
 
 def _check_graphics(graphics: etree._Element) -> None:

@@ -1245,6 +1245,9 @@ def _interface_rest(
                     iface.remove(child)
         elif tag == "coalesce":
             later = True
+        elif tag in _NIC_VALUE_OF:
+            if not any(child.get(attr) is not None for attr in _NIC_VALUE_OF[tag]):
+                iface.remove(child)  # virDomainNetDefParseXML reads only that attribute: nothing set
     if driver is not None:
         _net_driver(iface, driver, virtio=virtio and itype != "hostdev", hostdev=itype == "hostdev")
     for other in drivers[:-1]:
@@ -1259,6 +1262,18 @@ def _interface_rest(
             if filterref.tag == "filterref":
                 iface.remove(filterref)
     return later
+
+
+_NIC_VALUE_OF = {
+    "script": ("path",),
+    "downscript": ("path",),
+    "backenddomain": ("name",),
+    "link": ("state",),
+    "guest": ("dev", "actual"),
+    "mtu": ("size",),
+}
+"""Interface children virDomainNetDefParseXML reads one or two attributes of by XPath: without
+them nothing is set and the formatter prints nothing."""
 
 
 def _bare(el: etree._Element) -> bool:
@@ -1352,6 +1367,7 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
     controller of its drive addresses when that bus has drive controllers (they are implied)."""
     sources: list[etree._Element] = []
     addresses_: list[etree._Element] = []
+    unread: list[etree._Element] = []
     driver = readonly = target = None
     for child in disk:
         tag = child.tag
@@ -1366,7 +1382,11 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
         elif tag == "address":
             addresses_.append(child)
         elif tag == "geometry" and not all(_positive(child.get(name)) for name in ("cyls", "heads", "secs")):
-            disk.remove(child)  # virDomainDiskGeometryDefFormat: printed with all three sizes only
+            unread.append(child)  # virDomainDiskGeometryDefFormat: printed with all three sizes only
+        elif tag == "backenddomain" and child.get("name") is None:
+            unread.append(child)  # virDomainDiskDefParseXML reads backenddomain/@name only
+    for child in unread:
+        disk.remove(child)  # after the walk: removing while iterating would skip the next child
     dtype = disk.get("type")
     if dtype is None or (dtype != "file" and not sources):
         dtype = "file"
