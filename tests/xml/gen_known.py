@@ -79,6 +79,13 @@ EXTRA_NUMBERS: dict[str, str] = {
 }
 """``path@attr`` the schema types as free text but libvirt reads as a decimal integer."""
 
+OWN_TEXT_READERS: dict[str, str] = {
+    "volume/capacity": "virStorageSize: virStrToLong_ullp refuses any minus sign, '-0' too (storage_rules)",
+    "volume/allocation": "as for capacity",
+}
+"""Integer texts a rule module reads itself, in libvirt's own way, so the generic walk leaves
+them as written (its ``strtol``-style reading would turn ``-0`` into ``0``)."""
+
 BASE_AT: dict[str, int] = {
     "domain/features/kvm/dirty-ring@size": 0,
     "domain/devices/shmem/msi@vectors": 0,
@@ -434,7 +441,7 @@ def walk(
         )
         base0 = frozenset(name for name in ints if BASE_AT.get(f"{key}@{name}", 0 if name in base0 else 10) == 0)
         ints |= {n.partition("@")[2] for n in EXTRA_NUMBERS if n.partition("@")[0] == key}
-        text = int_text[key] == {True}
+        text = int_text[key] == {True} and key not in OWN_TEXT_READERS
         if ints or text:
             numbers[key] = (ints, text, base0)
     bitmaps: Bitmaps = {}

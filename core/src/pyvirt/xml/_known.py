@@ -3141,11 +3141,9 @@ NUMBERS: dict[str, dict[str, tuple[frozenset[str], bool, frozenset[str]]]] = {
         "pool/target/permissions/owner": (frozenset(()), True, frozenset(())),
     },
     "volume": {
-        "volume/allocation": (frozenset(()), True, frozenset(())),
         "volume/backingStore/permissions/group": (frozenset(()), True, frozenset(())),
         "volume/backingStore/permissions/mode": (frozenset(()), True, frozenset(())),
         "volume/backingStore/permissions/owner": (frozenset(()), True, frozenset(())),
-        "volume/capacity": (frozenset(()), True, frozenset(())),
         "volume/physical": (frozenset(()), True, frozenset(())),
         "volume/source/device/extent": (frozenset(("end", "start")), False, frozenset(())),
         "volume/target/clusterSize": (frozenset(()), True, frozenset(())),
