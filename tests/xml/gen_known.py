@@ -56,7 +56,7 @@ NOT_REQUIRED = frozenset(
         " domain@name driver@name entry@name feature@enabled format@type ibs@value interface@type"
         " iqn@name memnode@mode mknod@state model@name model@type parallel@type product@name"
         " reconnect@enabled redirdev@bus sbbc@value serial@type smbios@mode source@type target@dev"
-        " domain@type teaming@type backenddomain@name link@state mtu@size"
+        " domain@type teaming@type backenddomain@name link@state mtu@size vendor@name"
     ).split()
 )
 """``element@attribute`` pairs the schema requires and some libvirt parser reads as required,

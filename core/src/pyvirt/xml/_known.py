@@ -3618,9 +3618,7 @@ REQUIRED: dict[str, dict[str, frozenset[str]]] = {
     "pool": {
         "pool": frozenset(("type",)),
         "pool/source/auth": frozenset(("type",)),
-        "pool/source/format/vendor": frozenset(("name",)),
         "pool/source/host": frozenset(("name",)),
-        "pool/source/vendor": frozenset(("name",)),
     },
     "volume": {
         "volume/target/encryption/cipher": frozenset(("name", "size")),

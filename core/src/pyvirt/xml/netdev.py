@@ -20,6 +20,8 @@ from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml.parser import first_child, line_of
 
 _GENERATE, _REQUIRE_ALL, _REQUIRE_TYPE = 1, 2, 4
+REQUIRE_TYPE = _REQUIRE_TYPE
+"""VIR_VPORT_XML_REQUIRE_TYPE, for :func:`profile`'s callers."""
 _VPORT_FLAGS = {
     "network": _GENERATE,
     "bridge": _GENERATE | _REQUIRE_ALL | _REQUIRE_TYPE,
@@ -73,6 +75,12 @@ def virtualport(vport: etree._Element, itype: str, new_uuid: Callable[[], str]) 
             line=line,
             code=ErrorCode.CONFIG_UNSUPPORTED,
         )
+    profile(vport, flags, new_uuid)
+
+
+def profile(vport: etree._Element, flags: int, new_uuid: Callable[[], str]) -> None:
+    """virNetDevVPortProfileParse with ``flags`` (``REQUIRE_TYPE``, ... as the callers pass them:
+    interfaces by type, networks ``REQUIRE_TYPE``, port groups none)."""
     vtype = vport.get("type")
     if vtype is None and flags & _REQUIRE_TYPE:
         raise _xml_error("missing required virtualport type", vport)

@@ -18,6 +18,8 @@ import re
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml import netdev
+from pyvirt.xml.defaults import new_uuid
 from pyvirt.xml.parser import first_child, line_of
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -156,10 +158,16 @@ def apply(root: etree._Element) -> None:
         _bridge_mac(mac, name)
     vport = first_child(root, "virtualport")
     if vport is not None:
-        _virtualport(vport)  # virXPathNode: the first one only
+        _virtualport(vport, netdev.REQUIRE_TYPE)  # virXPathNode: the first one only
+    for port in list(root.iterchildren("port")):
+        _tristate(port, "isolated")
+        if port.get("isolated") is None:
+            root.remove(port)  # virNetworkPortOptionsFormat prints only a set isolation
     domain = first_child(root, "domain")
     if domain is not None:
         _tristate(domain, "localOnly")
+    if domain is not None and not domain.get("name"):
+        root.remove(domain)  # virNetworkDefFormatBuf prints <domain> only with a name
     bw = first_child(root, "bandwidth")
     if bw is not None:
         bandwidth(bw, allow_floor=False)
@@ -216,9 +224,10 @@ def _bridge_mac(mac: etree._Element, name: str) -> None:
         raise _xml_error(f"Invalid multicast bridge mac address '{raw}' in network '{name}'", mac)
 
 
-def _virtualport(vport: etree._Element) -> None:
-    """virNetDevVPortProfileParse: a known ``type`` when given; only the first
-    ``<virtualport>`` of its parent is read (and printed)."""
+def _virtualport(vport: etree._Element, flags: int) -> None:
+    """virNetDevVPortProfileParse with ``flags``: a known ``type`` (required at network level),
+    the parameters ``netdev.profile`` checks; only the first ``<virtualport>`` of its parent is
+    read, and one without a type or parameters is not printed (virNetDevVPortProfileFormat)."""
     parent = vport.getparent()
     if parent is not None:
         for extra in list(parent.iterchildren("virtualport"))[1:]:
@@ -226,6 +235,13 @@ def _virtualport(vport: etree._Element) -> None:
     kind = vport.get("type")
     if kind is not None and kind not in _VPORT_TYPES:
         raise _unsupported(f"unknown virtualport type {kind}", vport)
+    netdev.profile(vport, flags, new_uuid)
+    params = first_child(vport, "parameters")
+    if params is not None and not params.attrib:
+        vport.remove(params)  # virNetDevVPortProfileFormat: no parameters set, none printed
+        params = None
+    if kind is None and (params is None or not params.attrib) and parent is not None:
+        parent.remove(vport)
 
 
 def _mode_rules(root: etree._Element, mode: str | None, name: str, *, stp_given: bool, delay: int, mtu: int) -> None:
@@ -395,6 +411,9 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
         raise _xml_error(f"Unrecognized family '{family}' in network '{name}'", ip)
     if first_child(ip, "tftp") is not None and (address is None or address.version != 4):
         raise _unsupported(f"Unsupported <tftp> element in an IPv6 element in network '{name}'", ip)
+    tftps = list(ip.iterchildren("tftp"))
+    for tftp in tftps[1:] if tftps and tftps[0].get("root") else tftps:
+        ip.remove(tftp)  # ./tftp[1]/@root only; none: nothing printed
     netmask = ip.get("netmask")
     prefix = _prop_uint(ip, "prefix")
     _tristate(ip, "localPtr")
@@ -434,8 +453,8 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
         for bootp in list(dhcp.iterchildren("bootp")):
             if bootp is not (bootps[-1] if bootps else None):
                 dhcp.remove(bootp)
-        if first_child(dhcp, "range") is None and first_child(dhcp, "host") is None and not bootps:
-            ip.remove(dhcp)
+        if first_child(dhcp, "range") is None and first_child(dhcp, "host") is None:
+            ip.remove(dhcp)  # virNetworkIPDefFormat: no ranges or hosts, no <dhcp> (nor its BOOTP)
     return subnet
 
 
@@ -536,6 +555,21 @@ def _route(route: etree._Element, name: str, subnets: list[_Subnet]) -> None:
     rule of virNetworkDefParseXML: some ``<ip>`` of the gateway's family reaches it."""
     _prop_uint(route, "prefix")
     _prop_uint(route, "metric", nonzero=True)
+    family = route.get("family")
+    for what in ("address", "gateway"):
+        raw = route.get(what)
+        value = _ip(raw)
+        if raw is None or value is None:
+            continue
+        if family in (None, "ipv4") and value.version != 4:
+            shown = "No" if family is None else "IPv4"
+            noun = "address" if what == "address" else "gateway"
+            raise _xml_error(f"{name}: {shown} family specified for non-IPv4 {noun} '{raw}' in route definition", route)
+        if family == "ipv6" and value.version != 6:
+            noun = "address" if what == "address" else "gateway address"
+            raise _xml_error(f"{name}: ipv6 specified for non-IPv6 {noun} '{raw}' in route definition", route)
+    if family not in (None, "ipv4", "ipv6"):
+        raise _xml_error(f"{name}: Unrecognized family '{family}' in route definition", route)
     if route.get("netmask") is not None and route.get("prefix") is not None:
         raise _xml_error(f"{name}: Route definition cannot have both a prefix and a netmask", route)
     gateway = _ip(route.get("gateway"))
@@ -564,7 +598,7 @@ def _portgroup(group: etree._Element) -> None:
     _tristate(group, "trustGuestRxFilters")
     vport = first_child(group, "virtualport")
     if vport is not None:
-        _virtualport(vport)
+        _virtualport(vport, 0)
     bw = first_child(group, "bandwidth")
     if bw is not None:
         bandwidth(bw, allow_floor=False)

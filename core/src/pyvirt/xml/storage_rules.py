@@ -233,6 +233,12 @@ def pool_source(root: etree._Element) -> None:
     adapter = first_child(source, "adapter")
     if adapter is not None or _ADAPTER in parts:
         _adapter(adapter, source, validate=_ADAPTER in parts)
+    for initiator in source.iterchildren("initiator"):
+        iqns = list(initiator.iterchildren("iqn"))
+        for extra in iqns[1:]:
+            initiator.remove(extra)  # string(./initiator/iqn/@name): the first
+        if not iqns or not iqns[0].get("name"):
+            source.remove(initiator)  # virStorageSourceInitiatorFormatXML: nothing without a name
     iqn = source.find("initiator/iqn")
     if pool_type == "iscsi-direct" and (iqn is None or not iqn.get("name")):
         raise _unsupported("missing initiator IQN", source)  # virStoragePoolDefParseXML
