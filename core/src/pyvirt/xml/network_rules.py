@@ -295,9 +295,10 @@ def _mode_rules(root: etree._Element, mode: str | None, name: str, *, stp_given:
 
 
 def _forward(forward: etree._Element, mode: str, name: str) -> None:
-    """virNetworkForwardDefParseXML's rules used here: ``dev`` must name the first interface;
-    ``<nat>`` only in NAT mode, with one address range and one port range, printed only
-    when it holds one of them or an ``ipv6`` setting."""
+    """virNetworkForwardDefParseXML's rules beyond ``checks.check_network``'s: ``managed`` as
+    printed for host device pools, the driver name, which device list is read; a ``<nat>``'s
+    IPv4 address range in order (virSocketAddrGetRange), printed only when it holds an address
+    range, a port range or an ``ipv6`` setting."""
     if mode == "hostdev":
         forward.set("managed", "yes" if (forward.get("managed") or "").lower() == "yes" else "no")
     elif "managed" in forward.attrib:
@@ -318,12 +319,6 @@ def _forward(forward: etree._Element, mode: str, name: str) -> None:
     ifaces = list(forward.iterchildren("interface"))
     addresses = list(forward.iterchildren("address"))
     pfs = list(forward.iterchildren("pf"))
-    if dev and (addresses or pfs):
-        raise _xml_error(
-            "the <forward> 'dev' attribute cannot be used when <address> or <pf> sub-elements are present "
-            f"in network {name}",
-            forward,
-        )
     # one device list is read: interfaces (or dev), else PCI addresses, else the one <pf>
     dropped = addresses + pfs if (ifaces or dev) else pfs if addresses else []
     for el in dropped:
@@ -342,30 +337,11 @@ def _forward(forward: etree._Element, mode: str, name: str) -> None:
                 raise _unsupported(f"unknown address type '{kind}' in network {name}", addr)
             if kind != "pci":
                 raise _xml_error(f"unsupported address type '{kind}' in network {name}", addr)
-    first = first_child(forward, "interface")
-    if dev and first is not None and first.get("dev") and first.get("dev") != dev:
-        raise _xml_error(
-            f"<forward dev='{dev}'> must match first <interface dev='{first.get('dev')}'/> in network {name}", forward
-        )
     for nat in list(forward.iterchildren("nat")):
-        if mode != "nat":
-            raise _xml_error(
-                f"The <nat> element can only be used when <forward> 'mode' is 'nat' in network {name}", nat
-            )
         _tristate(nat, "ipv6")
         addresses = list(nat.iterchildren("address"))
-        if len(addresses) > 1:
-            raise _xml_error(f"Only one <address> element is allowed in <nat> in <forward> in network {name}", nat)
         for addr in addresses:
-            start, end = addr.get("start"), addr.get("end")
-            if start is None:
-                raise _xml_error(
-                    f"missing 'start' attribute in <address> element in <nat> in <forward> in network {name}", addr
-                )
-            if end is None:
-                raise _xml_error(
-                    f"missing 'end' attribute in <address> element in <nat> in <forward> in network {name}", addr
-                )
+            start, end = addr.get("start", ""), addr.get("end", "")
             first_ip, last_ip = _ip(start), _ip(end)
             if not isinstance(first_ip, ipaddress.IPv4Address):
                 raise _xml_error(f"Bad ipv4 start address '{start}' in <nat> in <forward> in network '{name}'", addr)
@@ -373,21 +349,11 @@ def _forward(forward: etree._Element, mode: str, name: str) -> None:
                 raise _xml_error(f"Bad ipv4 end address '{end}' in <nat> in <forward> in network '{name}'", addr)
             address_range(addr, first_ip, last_ip, None)
         ports = list(nat.iterchildren("port"))
-        if len(ports) > 1:
-            raise _xml_error(f"Only one <port> element is allowed in <nat> in <forward> in network {name}", nat)
         for port in ports:
-            low = _uint(port.get("start"))
-            if low is None or low > 65535:
-                raise _detail(
-                    f"Missing or invalid 'start' attribute in <port> in <nat> in <forward> in network {name}", port
-                )
-            high = _uint(port.get("end"))
-            if high is None or high > 65535 or high < low:
-                raise _detail(
-                    f"Missing or invalid 'end' attribute in <port> in <nat> in <forward> in network {name}", port
-                )
-            port.set("start", str(low))
-            port.set("end", str(high))
+            for end_name in ("start", "end"):
+                value = _uint(port.get(end_name))
+                if value is not None:
+                    port.set(end_name, str(value))  # printed in decimal
         if not addresses and not ports and nat.get("ipv6") is None:
             forward.remove(nat)
 
@@ -555,6 +521,12 @@ def _route(route: etree._Element, name: str, subnets: list[_Subnet]) -> None:
     rule of virNetworkDefParseXML: some ``<ip>`` of the gateway's family reaches it."""
     _prop_uint(route, "prefix")
     _prop_uint(route, "metric", nonzero=True)
+    for what, shown in (("address", "network address"), ("gateway", "gateway address")):
+        raw = route.get(what)
+        if raw is None:
+            raise _xml_error(f"{name}: Missing required {what} attribute in route definition", route)
+        if _ip(raw) is None:
+            raise _xml_error(f"{name}: Bad {shown} '{raw}' in route definition", route)
     family = route.get("family")
     for what in ("address", "gateway"):
         raw = route.get(what)

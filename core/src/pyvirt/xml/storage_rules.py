@@ -16,7 +16,6 @@ from lxml import etree
 
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml.addresses import c_number
 from pyvirt.xml.parser import first_child, line_of
 from pyvirt.xml.units import unit_factor
 
@@ -231,8 +230,8 @@ def pool_source(root: etree._Element) -> None:
                 device,
             )
     adapter = first_child(source, "adapter")
-    if adapter is not None or _ADAPTER in parts:
-        _adapter(adapter, source, validate=_ADAPTER in parts)
+    if adapter is not None:
+        _adapter(adapter)
     for initiator in source.iterchildren("initiator"):
         iqns = list(initiator.iterchildren("iqn"))
         for extra in iqns[1:]:
@@ -280,7 +279,7 @@ def pool_extras(root: etree._Element) -> None:
         volume = first_child(refresh, "volume")
         allocation = volume.get("allocation") if volume is not None else None
         if volume is None or not allocation:
-            root.remove(refresh)
+            root.remove(refresh)  # string(./refresh/volume/@allocation): empty is none
             continue
         if allocation not in ("default", "capacity"):
             raise _unsupported(f"unknown storage pool volume refresh allocation type {allocation}", volume)
@@ -298,92 +297,18 @@ def pool_target(root: etree._Element) -> None:
             permissions(perms)
 
 
-_WWN = re.compile(r"(0x)?[0-9a-fA-F]{16}")
-
-
-def _adapter(adapter: etree._Element | None, source: etree._Element, *, validate: bool) -> None:
-    """virStorageAdapterParseXML (any pool that has one) and, for a pool whose source is an
-    adapter, virStorageAdapterValidate: a typed adapter of a known type; an untyped (legacy)
-    one only names a SCSI host; a fibre channel host has two WWNs; a SCSI host is named or
-    found by its parent's PCI address, not both."""
-    if adapter is None:
-        raise _xml_error("missing storage pool source adapter", source)
+def _adapter(adapter: etree._Element) -> None:
+    """What virStorageAdapterParseXML reads beyond ``checks._check_adapter``: a known type
+    (virXMLPropEnum, ``default`` is not one) and an FC host's ``managed`` as yes or no."""
     kind = adapter.get("type")
     if kind is not None and kind not in ("scsi_host", "fc_host"):
         raise _xml_error(f"Invalid value for attribute 'type' in element 'adapter': '{kind}'.", adapter)
-    parentaddr = first_child(adapter, "parentaddr")
-    if kind is None:
-        if any(adapter.get(a) is not None for a in ("wwnn", "wwpn", "parent")):
-            raise _xml_error(
-                "Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'", adapter
-            )
-        if parentaddr is not None:
-            raise _xml_error("Use of 'parentaddr' element requires use of the adapter 'type'", adapter)
-        if adapter.get("name") is not None:
-            adapter.set("type", "scsi_host")
-        elif validate:
-            raise _xml_error("missing storage pool source adapter", adapter)
-        return
-    if kind == "fc_host":
-        managed = adapter.get("managed")
-        if managed is not None and managed not in ("yes", "no"):
-            raise _xml_error(
-                f"Invalid value for attribute 'managed' in element 'adapter': '{managed}'. Expected one of 'yes', 'no'",
-                adapter,
-            )
-        if not validate:
-            return
-        wwnn, wwpn = adapter.get("wwnn"), adapter.get("wwpn")
-        if wwnn is None or wwpn is None:
-            raise _xml_error("'wwnn' and 'wwpn' must be specified for adapter type 'fchost'", adapter)
-        pwwnn, pwwpn = adapter.get("parent_wwnn"), adapter.get("parent_wwpn")
-        if pwwnn is not None and pwwpn is None:
-            raise _xml_error(f"when providing parent_wwnn='{pwwnn}', the parent_wwpn must also be provided", adapter)
-        if pwwnn is None and pwwpn is not None:
-            raise _xml_error(f"when providing parent_wwpn='{pwwpn}', the parent_wwnn must also be provided", adapter)
-        for wwn in (wwnn, wwpn, pwwnn, pwwpn, adapter.get("parent_fabric_wwn")):
-            if wwn is not None and not _WWN.fullmatch(wwn):
-                raise XMLError(
-                    f"internal error: Malformed wwn: {wwn}", line=line_of(adapter), code=ErrorCode.INTERNAL_ERROR
-                )
-        return
-    if parentaddr is not None:
-        address = first_child(parentaddr, "address")
-        if address is None:
-            raise _xml_error("Missing scsi_host PCI address element", parentaddr)
-        _parent_pci_address(address)
-        unique = parentaddr.get("unique_id")
-        found = _INT.fullmatch(unique or "")
-        if unique is None or found is None or not 0 <= int(unique) < 2**31:
-            raise _xml_error("Missing or invalid scsi adapter 'unique_id' value", parentaddr)
-        parentaddr.set("unique_id", str(int(unique)))
-    if validate:
-        name = adapter.get("name")
-        if name is None and parentaddr is None:
-            raise _xml_error("Either 'name' or 'parent' must be specified for the 'scsi_host' adapter", adapter)
-        if name is not None and parentaddr is not None:
-            raise _xml_error("Both 'name' and 'parent' cannot be specified for the 'scsi_host' adapter", adapter)
-
-
-def _parent_pci_address(address: etree._Element) -> None:
-    """virPCIDeviceAddressParseXML's numbers (base 0), printed as virPCIDeviceAddressFormat
-    prints them without a type."""
-    values = []
-    for name in ("domain", "bus", "slot", "function"):
-        raw = address.get(name)
-        value = 0 if raw is None else c_number(raw, 0)
-        if value is None or value > 0xFFFFFFFF:
-            raise _xml_error(
-                f"Invalid value for attribute '{name}' in element 'address': '{raw}'. "
-                "Expected non-negative integer value",
-                address,
-            )
-        values.append(value)
-    address.attrib.clear()
-    address.set("domain", f"0x{values[0]:04x}")
-    address.set("bus", f"0x{values[1]:02x}")
-    address.set("slot", f"0x{values[2]:02x}")
-    address.set("function", f"0x{values[3]}")
+    managed = adapter.get("managed")
+    if kind == "fc_host" and managed is not None and managed not in ("yes", "no"):
+        raise _xml_error(
+            f"Invalid value for attribute 'managed' in element 'adapter': '{managed}'. Expected one of 'yes', 'no'",
+            adapter,
+        )
 
 
 # -- volumes (virStorageVolDefParseXML, virStorageVolTargetDefFormat) ---------------------------
