@@ -218,12 +218,13 @@ def path_key(el: etree._Element) -> str:
 
 
 def duplicate_each_path(
-    selected: list[Case], once: Callable[[str, str, str], bool], per_path: int, seed: int
+    selected: list[Case], once: Callable[[str, str, str], bool], per_path: int, seed: int, *, bare: bool = False
 ) -> Iterator[Twice]:
     """For every element path of the accepted ``selected`` documents whose element ``once``
     (kind, parent path, tag) says the schema allows once, up to ``per_path`` documents (drawn
     in an order reproducible from ``seed``) with that element followed by a changed copy of
-    itself; an element the document already repeats is left alone."""
+    itself; an element the document already repeats is left alone.  ``bare``: the copy, without
+    its children, comes first instead (does libvirt read the later copy's children too?)."""
     rng = random.Random(seed)
     pool = [c for c in selected if c.outcome == "dump"]
     rng.shuffle(pool)
@@ -241,7 +242,12 @@ def duplicate_each_path(
             where = list(root.iter()).index(el)
             copied = etree.fromstring(etree.tostring(root), _PARSER)
             original = list(copied.iter())[where]
-            original.addnext(twin_of(original))
+            twin = twin_of(original)
+            if bare:
+                twin[:] = []
+                original.addprevious(twin)
+            else:
+                original.addnext(twin)
             yield Twice(case, ("duplicate-element",), etree.tostring(copied, encoding="unicode"), key[1])
 
 

@@ -221,15 +221,13 @@ def _walk(
         if here.single:
             if seen is None:
                 seen = {here: el}
+            elif here in seen:
+                again = twice.again(el, seen[here], here.single, here.key)
+                if again is None:
+                    continue
+                el = seen[here] = again
             else:
-                first = seen.get(here)
-                if first is None:
-                    seen[here] = el
-                else:
-                    again = twice.again(el, first, here.single, here.key)
-                    if again is None:
-                        continue
-                    el = seen[here] = again
+                seen[here] = el
         names = _keys(el)
         work = here.memo.get(" ".join(names))
         if work is None:

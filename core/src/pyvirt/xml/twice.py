@@ -48,6 +48,8 @@ READ: dict[str, tuple[int, str]] = {
     "domain/iothreadids": (MERGE, "virDomainDefParseIOThreads: './iothreadids/iothread'"),
     "domain/blkiotune": (MERGE, "virDomainDefTunablesParse: './blkiotune/device'"),
     "domain/cputune": (MERGE, "virDomainDefTunablesParse: './cputune/vcpupin', cachetune, memorytune..."),
+    "domain/memtune": (MERGE, "virDomainDefTunablesParse: './memtune/hard_limit[1]'... (first in document order)"),
+    "domain/pm": (MERGE, "virDomainDefLifecycleParse: './pm/suspend-to-mem', './pm/suspend-to-disk'"),
     "domain/memoryBacking": (MERGE, "virDomainDefParseMemory: './memoryBacking/hugepages/page'"),
     "domain/memoryBacking/hugepages": (MERGE, "virDomainDefParseMemory: './memoryBacking/hugepages/page'"),
     "domain/clock": (MERGE, "virDomainDefClockParse: './clock/timer'"),
