@@ -53,6 +53,12 @@ READ: dict[str, tuple[int, str]] = {
     "domain/memoryBacking": (MERGE, "virDomainDefParseMemory: './memoryBacking/hugepages/page'"),
     "domain/memoryBacking/hugepages": (MERGE, "virDomainDefParseMemory: './memoryBacking/hugepages/page'"),
     "domain/clock": (MERGE, "virDomainDefClockParse: './clock/timer'"),
+    "domain/devices/disk/iotune": (MERGE, "virDomainDiskDefIotuneParse: 'string(./iotune/...)' from the disk"),
+    "domain/devices/memory/target/label": (MERGE, "virDomainMemoryTargetDefParseXML: './label/size'"),
+    "domain/devices/filesystem/binary": (MERGE, "virDomainFSDefParseXML: './binary/lock', './binary/cache'..."),
+    "volume/backingStore": (MERGE, "virStorageVolDefParseXML: 'string(./backingStore/path)', './backingStore/format'"),
+    "pool/refresh": (MERGE, "virStoragePoolDefRefreshParse: 'string(./refresh/volume/@allocation)'"),
+    "pool/features": (MERGE, "virStoragePoolDefParseFeatures: './features/cow'"),
     "domain/features": (MERGE, "virDomainFeaturesDefParse: './features/*'"),
     "domain/features/hyperv": (MERGE_LAST, "virDomainFeaturesHyperVDefParse, called for each copy"),
     "domain/features/kvm": (MERGE_LAST, "virDomainFeaturesKVMDefParse, called for each copy"),
@@ -73,6 +79,9 @@ READ: dict[str, tuple[int, str]] = {
 :mod:`pyvirt.xml.canonical`; the kind is the path's first segment)."""
 
 READ_BY_TAIL: dict[str, tuple[int, str]] = {
+    "source/initiator": (MERGE, "virStorageSourceInitiatorParseXML: 'string(./initiator/iqn/@name)'"),
+    "source/slices": (MERGE, "virDomainStorageSourceParseSlices: \"./slices/slice[@type='storage']\""),
+    "metadata_cache": (MERGE, "virDomainDiskDefDriverSourceParseXML: './metadata_cache/max_size'"),
     "address/zpci": (LAST, "virPCIDeviceAddressParseXML: a loop over the children keeps the last <zpci>"),
 }
 """As :data:`READ`, for every path ending so."""
