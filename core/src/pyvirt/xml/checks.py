@@ -100,6 +100,12 @@ def check_domain(
             _check_hugepages(backing, ncells)
     if "cputune" in top:
         _check_iothread_refs(root, top)
+    if "iothreadids" in top or "defaultiothread" in top:
+        _check_thread_pools(top)
+    for blkiotune in get("blkiotune", ()):
+        for device in blkiotune.iterchildren("device"):
+            if _first(device, "path") is None:
+                raise _unsupported("missing per-device path", device)  # virDomainBlkioDeviceParseXML
     if "sysinfo" in top:
         for entry in root.iterfind("sysinfo/bios/entry[@name='date']"):
             if not _BIOS_DATE.fullmatch((entry.text or "").strip()) or not _valid_bios_date(entry.text or ""):
@@ -236,6 +242,33 @@ def _check_hugepages(backing: etree._Element, ncells: int) -> None:
         beyond = sorted(n for n in _bitmap(nodeset, page) if n >= ncells)
         if beyond:
             raise XMLError(f"hugepages: node {beyond[0]} not found", line=line_of(page), code=ErrorCode.XML_DETAIL)
+
+
+def _check_thread_pools(top: dict[str, list[etree._Element]]) -> None:
+    """virDomainDefValidateIOThreads: a thread pool's maximum is positive and not below its
+    minimum, an absent bound counting as -1 (so a minimum alone is refused)."""
+    pools = [el for ids in top.get("iothreadids", ()) for el in ids.iterchildren("iothread")]
+    pools += top.get("defaultiothread", [])
+    for pool in pools:
+        low = _c_signed(pool.get("thread_pool_min"))
+        high = _c_signed(pool.get("thread_pool_max"))
+        if low is None or high is None:
+            continue  # not a number: the parser's error
+        if high == 0:
+            raise _unsupported("thread_pool_max must be a positive integer", pool)
+        if low > high:
+            raise _unsupported("thread_pool_min must be smaller or equal to thread_pool_max", pool)
+
+
+def _c_signed(value: str | None) -> int | None:
+    """A decimal ``int`` attribute as virXMLPropInt reads it, -1 when absent."""
+    if value is None:
+        return -1
+    text = value.strip()
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if not digits.isdigit() or not digits.isascii():
+        return None
+    return -int(digits) if text.startswith("-") else int(digits)
 
 
 def _check_iothread_refs(root: etree._Element, top: dict[str, list[etree._Element]]) -> None:
@@ -565,6 +598,49 @@ def _check_sysinfo(root: etree._Element, uuid_el: etree._Element) -> None:
             )
 
 
+def _check_panics(panics: list[etree._Element]) -> None:
+    """virDomainDefRejectDuplicatePanics: one panic device per model (none written is the
+    model ``default``)."""
+    seen: set[str] = set()
+    for panic in panics:
+        model = panic.get("model", "default")
+        if model in seen:
+            raise _fail(f"Multiple panic devices with model '{model}'", panic)
+        seen.add(model)
+
+
+def _check_audio_ids(groups: dict[str, list[etree._Element]]) -> None:
+    """virDomainAudioDefValidate and virDomainEnsureAudioID: audio ids are unique, and a sound
+    device's or VNC display's ``<audio id>`` names an ``<audio>`` backend (0 names none)."""
+    ids: set[int | None] = set()
+    for audio in groups.get("audio", ()):
+        number = _number(audio.get("id", "").strip())
+        if number in ids:
+            raise _fail(f"audio ID {number} is used multiple times", audio)
+        ids.add(number)
+    users = [*groups.get("sound", ()), *(g for g in groups.get("graphics", ()) if g.get("type") == "vnc")]
+    for user in users:
+        ref = _first(user, "audio")
+        number = _number(ref.get("id", "").strip()) if ref is not None else None
+        if number and number not in ids:
+            raise _fail(f"no audio device with ID {number}", ref)
+
+
+_IOMMU_INTEL_ONLY = ("intremap", "caching_mode", "eim", "iotlb", "aw_bits")
+
+
+def _check_iommu(iommu: etree._Element) -> None:
+    """virDomainIOMMUDefValidate: the driver options are Intel's only."""
+    model = iommu.get("model")
+    driver = _first(iommu, "driver")
+    if model not in ("smmuv3", "virtio") or driver is None:
+        return
+    for name in _IOMMU_INTEL_ONLY:
+        value = driver.get(name)
+        if value is not None and (name != "aw_bits" or _number(value.strip()) != 0):
+            raise _fail(f"iommu model '{model}' doesn't support additional attributes", iommu)
+
+
 _SINGLE_DEVICES = (
     ("watchdog", "watchdog", ErrorCode.INTERNAL_ERROR),
     ("memballoon", "memory balloon", ErrorCode.INTERNAL_ERROR),
@@ -591,6 +667,12 @@ def _check_devices(
             raise XMLError(
                 f"{prefix}: only a single {what} device is supported", line=line_of(groups[tag][1]), code=code
             )
+    if "panic" in groups:
+        _check_panics(groups["panic"])
+    if "audio" in groups or "sound" in groups or "graphics" in groups:
+        _check_audio_ids(groups)
+    for iommu in get("iommu", ()):
+        _check_iommu(iommu)
     for address in walk.ccw:
         given = [address.get(f) is not None for f in ("cssid", "ssid", "devno")]
         if any(given) and not all(given):
@@ -1004,6 +1086,9 @@ def _check_pci_controller_target(ctrl: etree._Element, index: int) -> None:
         raise _unsupported("The PCI controller with index=0 can't be associated with a NUMA node", target)
 
 
+_VIRTIO_SCSI = ("virtio-scsi", "virtio-transitional", "virtio-non-transitional")
+
+
 def _check_controllers(controllers: list[_Controller]) -> None:
     seen: set[tuple[str, int]] = set()
     for ctrl, ctype, model, raw, index in controllers:
@@ -1011,6 +1096,11 @@ def _check_controllers(controllers: list[_Controller]) -> None:
             raise _unsupported("pci-root and pcie-root controllers should not have an address", ctrl)
         if ctype == "pci":
             _check_pci_controller_target(ctrl, index)
+        if len(ctrl) and not (ctype == "scsi" and model in _VIRTIO_SCSI):
+            driver = _first(ctrl, "driver")
+            if driver is not None and _number(driver.get("iothread", "0").strip()) != 0:
+                # virDomainControllerDefPostParse
+                raise _fail("'iothread' attribute only supported for virtio scsi controllers", ctrl)
         if raw is None or ctype == "usb":
             continue  # virDomainDefRejectDuplicateControllers allows USB controllers to share an index
         key = (ctype or "", index)
