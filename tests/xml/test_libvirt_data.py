@@ -115,4 +115,13 @@ def test_never_loses_data_property(case: Case, from_dump: bool, runner: Runner) 
     assert not got.startswith("refused "), f"{case.name}: pyvirt refuses what libvirt accepts: {got}"
     want = case.dump.read_text()
     lost = _kept(want) - _kept(got)
+    if from_dump:
+        # a dump leaves the password out (no VIR_DOMAIN_XML_SECURE), and libvirt reads a
+        # password's validity and `connected` only beside one (virDomainGraphicsAuthDefParseXML):
+        # real libvirt drops them too when its dump is defined again
+        for name in _UNREAD_WITHOUT_PASSWORD:
+            lost.pop(name, None)
     assert not lost, (case.name, dict(lost))
+
+
+_UNREAD_WITHOUT_PASSWORD = ("/domain/devices/graphics@passwdValidTo", "/domain/devices/graphics@connected")
