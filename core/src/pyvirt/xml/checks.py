@@ -121,6 +121,8 @@ def check_domain(
                 raise _fail(f"vcpu id '{item.get('id')}' is out of range of maximum vcpu count", item)
     if "sysinfo" in top and "uuid" in top:
         _check_sysinfo(root, top["uuid"][0])
+    if "idmap" in top:
+        _check_idmap(top["idmap"])
     if devices is not None and walk is not None:
         _check_devices(devices, device_groups, top, walk, iface_types)
 
@@ -417,6 +419,7 @@ def _check_pci_address(address: etree._Element) -> None:
 
 
 def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
+    _check_pins(cputune, max_vcpus)
     for tag, attr in (("vcpusched", "vcpus"), ("iothreadsched", "iothreads")):
         seen: set[int] = set()
         for item in cputune.iterfind(tag):
@@ -438,6 +441,26 @@ def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
                 )
             taken.append(ctype)
     _check_resctrls(cputune, max_vcpus)
+
+
+def _check_pins(cputune: etree._Element, max_vcpus: int) -> None:
+    """virDomainVcpuPinDefParseXML, virDomainEmulatorPinDefParseXML and
+    virDomainIOThreadPinDefParseXML: a pin names its CPU set (a vCPU pin beyond the vCPUs is
+    ignored first), and one vCPU is pinned once."""
+    pinned: set[int] = set()
+    for pin in cputune:
+        tag = pin.tag
+        if tag == "vcpupin":
+            vcpu = _number(pin.get("vcpu", "").strip())
+            if vcpu is None or vcpu >= max_vcpus:
+                continue  # refused as a number by the tree's filter, or ignored by libvirt
+            if pin.get("cpuset") is None:
+                raise _internal("missing cpuset for vcpupin", pin)
+            if vcpu in pinned:
+                raise _internal(f"duplicate vcpupin for vcpu '{vcpu}'", pin)
+            pinned.add(vcpu)
+        elif tag in ("emulatorpin", "iothreadpin") and pin.get("cpuset") is None:
+            raise _internal(f"missing cpuset for {tag}", pin)
 
 
 def _check_resctrls(cputune: etree._Element, max_vcpus: int) -> None:
@@ -584,6 +607,22 @@ def _check_numa(cpu: etree._Element, max_vcpus: int) -> None:
             line=line_of(cpu),
             code=ErrorCode.INTERNAL_ERROR,
         )
+
+
+def _check_idmap(idmaps: list[etree._Element]) -> None:
+    """virDomainIdmapDefParseXML: every uid and gid map has its start, target and count
+    (virXPathUInt: an absent value is an error); virDomainDefIdMapValidate: uids and gids are
+    mapped both or neither."""
+    kinds: set[str] = set()
+    for idmap in idmaps:
+        for entry in idmap:
+            if entry.tag not in ("uid", "gid"):
+                continue
+            kinds.add(str(entry.tag))
+            if any(not (entry.get(attr) or "").strip() for attr in ("start", "target", "count")):
+                raise _fail("invalid idmap start/target/count settings", entry)
+    if len(kinds) == 1:
+        raise _unsupported("uid and gid should be mapped both", idmaps[0])
 
 
 def _check_sysinfo(root: etree._Element, uuid_el: etree._Element) -> None:

@@ -1947,6 +1947,8 @@ def _graphics_defaults(graphics: etree._Element) -> None:
         address = first.get("address")
         if address:
             graphics.set("listen", address)
+    elif listen_attr and first is not None and first.get("type") == "address" and first.get("address") is None:
+        first.set("address", listen_attr)  # virDomainGraphicsListenDefParseXML: the first listen takes it
     if first is None:
         first = etree.Element("listen", type="address")  # every vnc, spice and rdp graphics listens
         graphics.insert(0, first)
