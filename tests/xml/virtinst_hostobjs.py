@@ -378,7 +378,50 @@ def network_edited(vi: Any, conn: Any, rng: random.Random) -> str:
             uuid = ET.SubElement(root, "uuid")
         uuid.text = rng.choice((_uuid(rng).upper(), _uuid(rng).replace("-", ""), "not-a-uuid", " " + _uuid(rng)))
 
+    def dhcp_more() -> None:
+        ip = root.find("ip")
+        if ip is None:
+            return
+        dhcp = _child(ip, "dhcp")
+        host = ET.SubElement(dhcp, "host", ip=str(ip.get("address", "10.0.0.1")).rsplit(".", 1)[0] + ".77")
+        host.set(
+            *rng.choice(
+                (("mac", _mac(rng)), ("name", "db"), ("id", "01:02"), ("name", "-bad"), ("mac", "03:00:00:00:00:01"))
+            )
+        )
+        if _maybe(rng):
+            ET.SubElement(
+                host, "lease", expiry=rng.choice(("0", "3", "1h")), unit=rng.choice(("hours", "minutes", "days"))
+            )
+        if _maybe(rng, 0.3):
+            ET.SubElement(root, "ip", address="172.16.0.1", netmask="255.255.0.0")
+
+    def dns_more() -> None:
+        d = _child(root, "dns")
+        pick = rng.randrange(5)
+        if pick == 0:
+            ET.SubElement(
+                d,
+                "srv",
+                service="www",
+                protocol="tcp",
+                target="web.local",
+                port=rng.choice(("80", "0", "70000")),
+                priority=rng.choice(("0", "10")),
+                weight="0",
+            )
+        elif pick == 1:
+            ET.SubElement(d, "txt", name="k")
+        elif pick == 2:
+            ET.SubElement(d, "forwarder", addr=rng.choice(("8.8.4.4", "2001:DB8:0:0::1", "not-ip")))
+        elif pick == 3:
+            d.set("enable", "no")
+        else:
+            ET.SubElement(ET.SubElement(d, "host", ip="192.168.122.9"), "hostname")
+
     edits = [
+        dhcp_more,
+        dns_more,
         hostdev_pool,
         ip6_extras,
         odd_values,
@@ -624,7 +667,23 @@ def pool_edited(vi: Any, conn: Any, rng: random.Random) -> str:
             uuid = _child(root, "uuid")
             uuid.text = rng.choice((_uuid(rng).upper(), "bad-uuid"))
 
-    edits = [sizes, target_forms, source_format, adapter, hosts, protocol, initiator, extras]
+    def auth_forms() -> None:
+        source = _child(root, "source")
+        auth = ET.SubElement(source, "auth", type=rng.choice(("chap", "ceph", "CHAP")))
+        if _maybe(rng, 0.8):
+            auth.set("username", rng.choice(("admin", "")))
+        if _maybe(rng, 0.9):
+            secret = ET.SubElement(auth, "secret")
+            secret.set(*rng.choice((("usage", "libvirtiscsi"), ("uuid", _uuid(rng)), ("uuid", "nope"))))
+
+    def dir_forms() -> None:
+        source = _child(root, "source")
+        d = source.find("dir")
+        if d is None:
+            d = ET.SubElement(source, "dir")
+        d.set("path", rng.choice(("/exports//vms/", "exports", "/", "")))
+
+    edits = [sizes, target_forms, source_format, adapter, hosts, protocol, initiator, extras, auth_forms, dir_forms]
     for edit in rng.sample(edits, rng.choice((1, 1, 2))):
         edit()
     return ET.tostring(root, encoding="unicode")
@@ -749,7 +808,7 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
 
     def units() -> None:
         cap = _child(root, "capacity")
-        size = int(cap.text or "0")
+        size = int(cap.text) if (cap.text or "").isdigit() else 1
         unit, factor = rng.choice(
             (
                 ("G", 1024**3),
@@ -768,7 +827,7 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
         cap.set("unit", unit)
         cap.text = str(max(1, size // factor))
         alloc = root.find("allocation")
-        if alloc is not None and _maybe(rng):
+        if alloc is not None and (alloc.text or "").isdigit() and _maybe(rng):
             alloc.set("unit", rng.choice(("M", "MiB", "k", "bytes")))
             alloc.text = str(
                 int(alloc.text or "0") // 1024**2

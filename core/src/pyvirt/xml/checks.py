@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import defaults, implicit
 from pyvirt.xml.parser import first_child as _first
@@ -881,9 +882,13 @@ def _check_filesystem(fs: etree._Element) -> None:
 
 
 def _check_auth(auth: etree._Element) -> None:
-    """virStorageAuthDefParse (disks, iSCSI hostdevs, pools): a username and a secret."""
-    if auth.get("username") is None:
+    """virStorageAuthDefParse (disks, iSCSI hostdevs, pools): a username (not empty), a known
+    auth type when one is given, and a secret."""
+    if not auth.get("username"):
         raise _fail("missing username for auth", auth)
+    kind = auth.get("type")
+    if kind and kind not in ("none", "chap", "ceph"):
+        raise _unsupported(f"unknown auth type '{kind}'", auth)
     secret = _first(auth, "secret")
     if secret is None:
         raise _fail("Missing <secret> element in auth", auth)
@@ -891,9 +896,14 @@ def _check_auth(auth: etree._Element) -> None:
 
 
 def _check_secret(secret: etree._Element) -> None:
-    """virSecretLookupParseSecret: a secret is looked up by UUID or by usage."""
-    if secret.get("uuid") is None and secret.get("usage") is None:
+    """virSecretLookupParseSecret: a secret is looked up by UUID (a valid one) or by usage."""
+    uuid = secret.get("uuid")
+    if uuid is None and secret.get("usage") is None:
         raise _fail("missing secret uuid or usage attribute", secret)
+    if uuid is not None and secret.get("usage") is not None:
+        raise _fail("either secret uuid or usage expected", secret)
+    if uuid is not None and uuids.canonical(uuid) is None:
+        raise _fail(f"invalid secret uuid '{uuid}'", secret)
 
 
 def _check_interface(iface: etree._Element) -> None:
@@ -1560,7 +1570,9 @@ def check_network(root: etree._Element) -> None:
     if nats:
         _check_nat(nats[0], mode, name)
     seen_pci: set[tuple[int, ...]] = set()
-    for addr in forward.iterfind("address[@type='pci']"):
+    # PCI addresses are the device list only without interfaces (virNetworkForwardDefParseXML)
+    listed = _first(forward, "interface") is None and forward.get("dev") is None
+    for addr in forward.iterfind("address[@type='pci']") if listed else ():
         key = tuple(_number(addr.get(a, "0")) or 0 for a in ("domain", "bus", "slot", "function"))
         if key in seen_pci:
             shown = f"{key[0]:04x}:{key[1]:02x}:{key[2]:02x}.{key[3]:x}"
@@ -1704,7 +1716,7 @@ def _check_pool_source(pool_type: str, source: etree._Element | None) -> None:
             raise _fail("missing storage pool source device path", device)
     if pool_type in _POOLS_WITH_HOST and not hosts:
         raise _fail("missing storage pool source host name", source)
-    if pool_type in _POOLS_WITH_SOURCE_DIR and (source is None or source.find("dir[@path]") is None):
+    if pool_type in _POOLS_WITH_SOURCE_DIR and (source is None or not source.xpath("string(dir/@path)")):
         raise _fail("missing storage pool source path", source)
     if pool_type in _POOLS_WITH_DEVICE_ONLY and not devices:
         raise _fail("missing storage pool source device name", source)

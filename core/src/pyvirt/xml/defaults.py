@@ -2525,7 +2525,7 @@ def network_defaults(root: etree._Element, namespaces: Collection[str] | None) -
         ifaces = list(forward.iterchildren("interface"))
         if dev is not None and not ifaces and _first(forward, "pf") is None and _first(forward, "address") is None:
             etree.SubElement(forward, "interface", dev=dev)
-        elif dev is None and ifaces and mode != "hostdev":
+        elif dev is None and ifaces:
             first = ifaces[0].get("dev")
             if first:
                 forward.set("dev", first)

@@ -412,6 +412,7 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
         for rng in dhcp.iterchildren("range"):
             _dhcp_range(rng, subnet)
         for host in dhcp.iterchildren("host"):
+            _dhcp_host(host, address, name)
             for lease in host.iterchildren("lease"):
                 _lease(lease)
         # virNetworkDHCPDefParseXML: BOOTP on IPv4 only, the last one naming a file wins
@@ -422,6 +423,35 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
         if first_child(dhcp, "range") is None and first_child(dhcp, "host") is None:
             ip.remove(dhcp)  # virNetworkIPDefFormat: no ranges or hosts, no <dhcp> (nor its BOOTP)
     return subnet
+
+
+_ID_CHARS = frozenset("0123456789abcdefABCDEF:")
+
+
+def _dhcp_host(host: etree._Element, address: _Address, name: str) -> None:
+    """virNetworkDHCPHostDefParseXML: a MAC only on IPv4, parsed and unicast; an id of hex
+    digits and colons; a name starting with a letter or digit; an IP that parses."""
+    mac = host.get("mac")
+    if mac is not None:
+        if address.version == 6:
+            raise _xml_error(
+                f"Invalid to specify MAC address '{mac}' in network '{name}' IPv6 static host definition", host
+            )
+        if not _MAC.fullmatch(mac):
+            raise _xml_error(f"Cannot parse MAC address '{mac}' in network '{name}'", host)
+        if int(mac.split(":")[0], 16) & 1:
+            raise _xml_error(f"expected unicast mac address, found multicast '{mac}' in network '{name}'", host)
+    ident = host.get("id")
+    if ident is not None:
+        bad = next((c for c in ident if c not in _ID_CHARS), None)
+        if bad is not None:
+            raise _xml_error(f"Invalid character '{bad}' in id '{ident}' of network '{name}'", host)
+    host_name = host.get("name")
+    if host_name is not None and not (host_name[:1].isascii() and host_name[:1].isalnum()):
+        raise _xml_error(f"Cannot use host name '{host_name}' in network '{name}'", host)
+    ip = host.get("ip")
+    if ip is not None and _ip(ip) is None:
+        raise _xml_error(f"Invalid IP address in static host definition for network '{name}'", host)
 
 
 def _prefix_of(address: _Address, netmask: str | None, prefix: int | None) -> int | None:
