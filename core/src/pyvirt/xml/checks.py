@@ -788,8 +788,12 @@ def _check_devices(
             # virDomainChrDefParseTargetXML
             raise _fail("target type must be specified for channel device", channel)
     for model in video_models:
-        if model is not None and model.get("type") not in (None, "qxl") and model.get("ram") is not None:
-            raise _unsupported("ram attribute only supported for video type qxl", model)  # virDomainVideoDefValidate
+        if model is not None and model.get("type") not in (None, "qxl"):
+            for name in ("ram", "vram64", "vgamem"):
+                value = model.get(name)
+                if value is not None and _number(value.strip()) != 0:
+                    # virDomainVideoDefValidate
+                    raise _unsupported(f"{name} attribute only supported for video type qxl", model)
     for auth in walk.auths:
         _check_auth(auth)
     for secret in walk.secrets:
@@ -1063,6 +1067,16 @@ def _backing_chain(backing: etree._Element) -> None:
         backing = nested
 
 
+def _check_lun_only(disk: etree._Element, device: str | None) -> None:
+    """virDomainDiskDefValidate: no ``unfiltered`` sgio at all, and sgio and rawio on LUNs only."""
+    if disk.get("sgio") == "unfiltered":
+        raise _unsupported("unfiltered sgio is no longer supported", disk)
+    if device != "lun":
+        for name in ("rawio", "sgio"):
+            if disk.get(name) not in (None, "default"):
+                raise _unsupported(f"{name} can be used only with device='lun'", disk)
+
+
 def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
@@ -1079,6 +1093,8 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
         _check_network_source(dtype, source)
         if "backingStore" in kids:
             _backing_chain(kids["backingStore"])
+        if "sgio" in disk.attrib or "rawio" in disk.attrib:
+            _check_lun_only(disk, device)
         if device in (None, "disk") and _local_path_missing(dtype, source):
             # virDomainDiskDefValidate: only removable media may be empty
             raise XMLError(f"missing source information for device {dev}", line=line_of(disk))
