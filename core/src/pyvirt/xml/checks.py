@@ -758,6 +758,8 @@ def _check_devices(
         _check_loadparm(boot)
     if "hostdev" in groups:
         _check_hostdevs(groups["hostdev"])
+    if "iommu" in groups:
+        _check_intremap(groups["iommu"][0], top)
     for tpm in get("tpm", ()):
         if _first(tpm, "backend") is None:
             raise _fail("missing TPM device backend", tpm)
@@ -771,6 +773,11 @@ def _check_devices(
     channel_targets: dict[etree._Element, etree._Element | None] = {}
     if "channel" in groups:
         channel_targets = {channel: _first(channel, "target") for channel in groups["channel"]}
+    for smartcard in get("smartcard", ()):
+        if smartcard.get("mode") == "host-certificates":
+            if sum(1 for child in smartcard if child.tag == "certificate") != 3:
+                # virDomainSmartcardDefParseXML (VIR_DOMAIN_SMARTCARD_NUM_CERTIFICATES)
+                raise _fail("host-certificates mode needs exactly three certificates", smartcard)
     stub = _console_stub(groups, top) if "console" in groups else None
     for tag in _CHARDEV_TAGS:
         for chardev in get(tag, ()):
@@ -829,6 +836,18 @@ def _console_stub(
     first = consoles[0]
     target = _first(first, "target") if len(first) else None
     return first if target is None or target.get("type") in (None, "serial") else None
+
+
+def _check_intremap(iommu: etree._Element, top: dict[str, list[etree._Element]]) -> None:
+    """virDomainDefIOMMUValidate: interrupt remapping needs the split I/O APIC
+    (``<features><ioapic driver='qemu'/>``)."""
+    driver = _first(iommu, "driver") if len(iommu) else None
+    if driver is None or driver.get("intremap") != "on":
+        return
+    features = top["features"][0] if "features" in top else None
+    ioapic = _first(features, "ioapic") if features is not None else None
+    if ioapic is None or ioapic.get("driver") != "qemu":
+        raise _unsupported("IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')", iommu)
 
 
 def _check_memory_devices(devices: etree._Element, memories: list[etree._Element]) -> None:

@@ -501,8 +501,10 @@ _STATE_FEATURES = frozenset(
 """Features virDomainDefFormatFeatures prints with ``state=`` (``acpi``, ``pae``... print bare)."""
 
 
-_VALUE_FEATURES = frozenset(("cfpc", "sbbc", "ibs"))
-"""pSeries features read with virXMLPropEnumDefault(..., NONE): without a value they are not set."""
+_VALUE_FEATURES = {"cfpc": "value", "sbbc": "value", "ibs": "value", "ioapic": "driver"}
+"""Features whose one attribute libvirt reads into the feature itself with
+virXMLPropEnumDefault(..., NONE) (the pSeries values, the I/O APIC driver): without it they are
+not set."""
 
 
 def _feature_defaults(features: etree._Element) -> None:
@@ -517,7 +519,7 @@ def _feature_defaults(features: etree._Element) -> None:
             continue
         seen.add(tag)
         if tag in _VALUE_FEATURES:
-            if el.get("value") is None:
+            if el.get(_VALUE_FEATURES[tag]) is None:
                 unset.append(el)
         elif tag == "hpt":
             size = _first(el, "maxpagesize")
