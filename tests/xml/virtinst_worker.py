@@ -15,9 +15,10 @@ import contextlib
 import io
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-VIRTINST = "/usr/share/virt-manager"
+VIRTINST = Path("/usr/share/virt-manager")
 
 
 def run(virtinstall: Any, conn: Any, argv: list[str]) -> dict[str, str]:
@@ -38,7 +39,7 @@ def run(virtinstall: Any, conn: Any, argv: list[str]) -> dict[str, str]:
 
 
 def main() -> int:
-    sys.path.insert(0, VIRTINST)
+    sys.path.insert(0, str(VIRTINST))
     import logging
 
     from virtinst import VirtinstConnection, virtinstall  # type: ignore[import-not-found]
