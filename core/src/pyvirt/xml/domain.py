@@ -129,8 +129,10 @@ class DomainDef(XMLModel):
     root_tag = "domain"
     label = "domain"
 
-    def __init__(self, root: etree._Element, *, live_id: int | None = None) -> None:
-        super().__init__(root)
+    def __init__(
+        self, root: etree._Element, *, live_id: int | None = None, proxies: list[etree._Element] | None = None
+    ) -> None:
+        super().__init__(root, proxies=proxies)
         self._live_id = live_id
         self._devices: tuple[list[InterfaceDef], list[DiskDef]] | None = None
         """The device views, bound on first use: a define that never reads them (or changes
@@ -178,12 +180,12 @@ class DomainDef(XMLModel):
         namespace URIs keeps only those, dropping the rest the way a libvirt driver drops
         extensions it has no parser for (the test driver knows none).
         """
-        root = cls._parse_root(text, validate=validate)
+        root, proxies = cls._parse_root(text, validate=validate)
         groups = defaults.index(root)
         checks.check_domain(root, groups)
         live_id = defaults.domain_defaults(root, namespaces, groups)
         checks.check_domain_addresses(root)
-        return cls(root, live_id=live_id)
+        return cls(root, live_id=live_id, proxies=proxies)
 
     # -- typed fields -----------------------------------------------------------------------
 
@@ -271,6 +273,7 @@ class DomainDef(XMLModel):
             tree = defaults.strip_for_output(self._output_tree(), inactive=inactive, secure=secure)
             body = serialize_body(tree)
             self._cache[(inactive, secure)] = body
+            self._proxies = None
         shown_id = None if inactive else (domain_id if domain_id is not None else self._live_id)
         text = start_tag(self._root, {"id": str(shown_id)} if shown_id is not None else None) + body
         self._cache[key] = text

@@ -28,11 +28,11 @@ class NetworkDef(XMLModel):
         ``namespaces`` as for :meth:`DomainDef.from_xml` (libvirt's test driver drops the
         ``dnsmasq:`` extension; the network driver keeps it).
         """
-        root = cls._parse_root(text, validate=validate)
+        root, proxies = cls._parse_root(text, validate=validate)
         checks.check_network(root)
         network_rules.apply(root)
         defaults.network_defaults(root, namespaces)
-        return cls(root)
+        return cls(root, proxies=proxies)
 
     name = Text("name")
 

@@ -28,13 +28,13 @@ class PoolDef(XMLModel):
         ``namespaces`` as for :meth:`DomainDef.from_xml` (the test driver drops ``fs:`` and
         ``rbd:`` extensions: pass ``()``).
         """
-        root = cls._parse_root(text, validate=validate)
+        root, proxies = cls._parse_root(text, validate=validate)
         checks.check_pool(root)
         defaults.pool_defaults(root, namespaces)
         storage_rules.pool_source(root)
         storage_rules.pool_target(root)
         storage_rules.pool_extras(root)
-        return cls(root)
+        return cls(root, proxies=proxies)
 
     @property
     def name(self) -> str:

@@ -28,11 +28,11 @@ class VolDef(XMLModel):
         ``no_capacity`` accepts a document without ``<capacity>`` (libvirt's
         ``VIR_VOL_XML_PARSE_NO_CAPACITY``, used when cloning a volume).
         """
-        root = cls._parse_root(text, validate=validate)
+        root, proxies = cls._parse_root(text, validate=validate)
         checks.check_vol(root)
         defaults.vol_defaults(root, no_capacity=no_capacity)
         storage_rules.volume(root, pool.pool_type)
-        return cls(root)
+        return cls(root, proxies=proxies)
 
     @property
     def name(self) -> str:
