@@ -65,25 +65,31 @@ def _name_interfaces(dfn: DomainDef) -> None:
     """Give each interface without a name the first free ``testnetN``, as libvirt's test driver.
 
     The name is the ``dev`` of an interface's first ``<target>``; an empty one is a name too
-    (libvirt keeps and prints ``dev=''``), and past ``testnet1023`` libvirt gives up.  Each
-    target is looked up once for reading (the view's getter would look again on every read).
+    (libvirt keeps and prints ``dev=''``), and past ``testnet1023`` libvirt gives up.  Read and
+    written in the tree directly, in one pass: binding the model's interface views would cost
+    more than the naming, and would tie the definition into a reference cycle that only the
+    cyclic garbage collector frees.
     """
-    interfaces = dfn.interfaces
-    if not interfaces:
-        return
+    from lxml.etree import SubElement
+
     from pyvirt.xml.parser import first_child
 
-    names: list[str | None] = []
-    for iface in interfaces:
-        target = first_child(iface.element, "target")
-        names.append(None if target is None else target.get("dev"))
-    if None not in names:
+    devices = first_child(dfn.root, "devices")
+    if devices is None:
         return
-    used = {name for name in names if name is not None}
+    used: set[str] = set()
+    unnamed = []
+    for iface in devices.iterchildren("interface"):
+        target = first_child(iface, "target")
+        name = None if target is None else target.get("dev")
+        if name is None:
+            unnamed.append((iface, target))
+        else:
+            used.add(name)
+    if not unnamed:
+        return
     counter = 0
-    for iface, name in zip(interfaces, names, strict=True):
-        if name is not None:
-            continue
+    for iface, target in unnamed:
         while f"testnet{counter}" in used:
             counter += 1
         if counter >= MAX_INTERFACE_NAMES:
@@ -92,7 +98,10 @@ def _name_interfaces(dfn: DomainDef) -> None:
             )
         name = f"testnet{counter}"
         used.add(name)
-        iface.target_dev = name
+        if target is None:
+            target = SubElement(iface, "target")
+        target.set("dev", name)
+    dfn.invalidate()
 
 
 def parse_default_domain(xml: str) -> DomainDef:
