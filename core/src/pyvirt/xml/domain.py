@@ -11,6 +11,7 @@ passes ``namespaces``.
 from __future__ import annotations
 
 from collections.abc import Collection
+from weakref import ref
 
 from lxml import etree
 
@@ -21,12 +22,18 @@ from pyvirt.xml.parser import first_child
 
 
 class _Device:
-    """A view on one device element; assignments go to the tree and clear the owner's cache."""
+    """A view on one device element; assignments go to the tree and clear the owner's cache.
+
+    The owner is held weakly: the owner keeps its views, and a strong reference back would
+    make every definition whose views were read garbage that only the cyclic collector frees
+    (a medium domain parsed, its interfaces read and formatted: 2261k -> 2224k instructions
+    with the collector on).
+    """
 
     __slots__ = ("_el", "_owner")
 
     def __init__(self, owner: DomainDef, el: etree._Element) -> None:
-        self._owner = owner
+        self._owner = ref(owner)
         self._el = el
 
     @property
@@ -83,7 +90,9 @@ class InterfaceDef(_Device):
             target.set("dev", value)
         # the device list is unchanged: rebinding every view (invalidate) would make naming
         # each of a domain's n interfaces cost O(n), O(n^2) for all of them
-        self._owner._forget_output()
+        owner = self._owner()
+        if owner is not None:
+            owner._forget_output()
 
 
 class DiskDef(_Device):
