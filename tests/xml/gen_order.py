@@ -260,6 +260,14 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
 }
 
 
+ATTR_OVERRIDES: dict[str, tuple[str, ...]] = {
+    # virDomainFSDefFormat's order, which the dumps never show whole
+    "domain/devices/filesystem": ("type", "accessmode", "model", "multidevs", "fmode", "dmode"),
+    "domain/devices/filesystem/driver": ("type", "format", "wrpolicy", "queue"),
+}
+"""Attribute orders libvirt's formatter fixes but the dumps cannot show (never side by side)."""
+
+
 def merge(sequences: list[list[str]]) -> list[str]:
     """One order consistent with as many observed sequences as possible.
 
@@ -353,6 +361,8 @@ def tables(
     schema = schema_attribute_order()
     for key in sorted(set(attrs) | set(schema)):
         merged = with_schema_fallback(merge(attrs[key]) if key in attrs else [], schema.get(key.partition("@")[0], []))
+        fixed = ATTR_OVERRIDES.get(key, ())
+        merged = [*fixed, *(name for name in merged if name not in fixed)]
         if len(merged) > 1:
             attr_order[key] = tuple(merged)
     return child_order, attr_order

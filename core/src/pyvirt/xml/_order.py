@@ -819,7 +819,7 @@ ATTR_ORDER: dict[str, tuple[str, ...]] = {
     "domain/devices/disk/source/seclabel": ("model", "relabel", "labelskip"),
     "domain/devices/disk/source/slices/slice": ("type", "offset", "size"),
     "domain/devices/disk/target": ("dev", "bus", "removable", "rotation_rate", "tray"),
-    "domain/devices/filesystem": ("type", "accessmode", "fmode", "dmode", "model", "multidevs"),
+    "domain/devices/filesystem": ("type", "accessmode", "model", "multidevs", "fmode", "dmode"),
     "domain/devices/filesystem/address": (
         "type",
         "domain",
@@ -848,13 +848,13 @@ ATTR_ORDER: dict[str, tuple[str, ...]] = {
     "domain/devices/filesystem/boot": ("order", "loadparm"),
     "domain/devices/filesystem/driver": (
         "type",
+        "format",
         "wrpolicy",
+        "queue",
         "iommu",
         "ats",
         "packed",
-        "format",
         "page_per_vq",
-        "queue",
     ),
     "domain/devices/filesystem/source": ("dir", "file", "name", "socket", "usage", "units", "dev"),
     "domain/devices/graphics": (
