@@ -572,6 +572,19 @@ def _route(route: etree._Element, name: str, subnets: list[_Subnet]) -> None:
             raise _xml_error(f"{name}: ipv6 specified for non-IPv6 {noun} '{raw}' in route definition", route)
     if family not in (None, "ipv4", "ipv6"):
         raise _xml_error(f"{name}: Unrecognized family '{family}' in route definition", route)
+    address = _ip(route.get("address"))
+    prefix = _uint(route.get("prefix")) or 0
+    bits = 32 if address is None or address.version == 4 else 128
+    if prefix > bits:
+        raise _xml_error(f"{name}: Invalid prefix {prefix} specified in route definition, must be 0 - {bits}", route)
+    mask = _ip(route.get("netmask"))
+    if address is not None and (route.get("netmask") is None or mask is not None):
+        # the address must be the network's own (virSocketAddrMask/MaskByPrefix); no prefix is /0
+        keep = int(mask) if mask is not None else ((1 << bits) - 1) ^ ((1 << (bits - prefix)) - 1)
+        if int(address) & keep != int(address):
+            raise _xml_error(
+                f"{name}: Address '{route.get('address')}' in route definition is not a network address", route
+            )
     if route.get("netmask") is not None and route.get("prefix") is not None:
         raise _xml_error(f"{name}: Route definition cannot have both a prefix and a netmask", route)
     gateway = _ip(route.get("gateway"))
