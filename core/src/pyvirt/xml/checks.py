@@ -1080,6 +1080,8 @@ def _backing_chain(backing: etree._Element) -> None:
         if source is None:
             raise _fail("missing disk backing store source", backing)
         _check_network_source(btype, source)
+        if not source.attrib and len(source) == 0:
+            backing.remove(source)  # a source naming nothing: the formatter prints no element
         nested = kids.get("backingStore")
         if nested is None:
             return

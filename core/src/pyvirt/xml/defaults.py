@@ -1552,6 +1552,9 @@ def _hostdev_defaults(hostdev: etree._Element) -> None:
         _network_source_defaults(source)
         if hostdev.get("type") == "usb":
             _usb_ids(source)
+    if hostdev.get("mode") == "capabilities" and hostdev.get("type") == "net":
+        for ip in hostdev.iterchildren("ip"):
+            netdev.ip_address(ip)  # virDomainHostdevDefParseXMLCaps reads them as an interface's
     teaming = _first(hostdev, "teaming")
     if teaming is not None:
         if not netdev.teaming(teaming, hostdev=True):
