@@ -38,27 +38,33 @@ def canonicalize(root: etree._Element) -> None:
     # around it: an explicit stack instead of a recursion, each element's children fetched in
     # one slice, and all that depends only on (element path, child tags) -- the permutation,
     # which children to visit and with which table node -- worked out once per shape (_Plan).
+    # Memo keys are names joined by NUL (no XML name holds it): one string to hash instead of
+    # a tuple of fresh strings, each hashed on its own.
     tag = root.tag
     stack = [(root, _node(tag if isinstance(tag, str) else ""))]
     while stack:
         el, node = stack.pop()
         if node.arank is not None:
             names = _keys(el)
-            if len(names) > 1 and node.attrs_ok.get(tuple(names)) is not True:
+            if len(names) > 1 and _SEP.join(names) not in node.attrs_ok:
                 _order_attrs(el, node, names)
         children = _children(el)
         if not children:
             continue
-        sig = tuple(map(_TAG, children))
-        plan = node.plans.get(sig)
-        if plan is None:
-            plan = node.plan(sig)
+        tags = list(map(_TAG, children))
+        try:
+            sig: object = _SEP.join(tags)  # type: ignore[arg-type]
+        except TypeError:  # a comment or processing instruction: its tag is a function
+            sig = tuple(tags)
+        try:
+            plan = node.plans[sig]
+        except KeyError:
+            plan = node.plan(sig, tags)
         leaves, below, moves = plan
         for i, sub in leaves:
-            child = children[i]
-            names = _keys(child)
-            if len(names) > 1 and sub.attrs_ok.get(tuple(names)) is not True:
-                _order_attrs(child, sub, names)
+            names = _keys(children[i])
+            if len(names) > 1 and _SEP.join(names) not in sub.attrs_ok:
+                _order_attrs(children[i], sub, names)
         for i, sub in below:
             child = children[i]
             if sub.variants is not None:
@@ -67,10 +73,13 @@ def canonicalize(root: etree._Element) -> None:
                 stack.append((child, sub))
             elif sub.arank is not None:  # a leaf after all: only its attributes can need sorting
                 names = _keys(child)
-                if len(names) > 1 and sub.attrs_ok.get(tuple(names)) is not True:
+                if len(names) > 1 and _SEP.join(names) not in sub.attrs_ok:
                     _order_attrs(child, sub, names)
         if moves is not None:
             el.extend([children[i] for i in moves])  # appending a child moves it to the end
+
+
+_SEP = "\0"
 
 
 _keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
@@ -82,14 +91,14 @@ _children = cast("Callable[[etree._Element], list[etree._Element]]", itemgetter(
 
 
 def _order_attrs(el: etree._Element, node: _Node, names: list[str]) -> None:
-    """Put ``el``'s attributes in libvirt's order unless the memo says they already are."""
-    sig = tuple(names)
-    ok = node.attrs_ok.get(sig)
-    if ok is None:
-        ok = node.attrs_in_order(sig)
-    if ok:
-        return
+    """Put ``el``'s attributes in libvirt's order; names found in order are remembered."""
     arank = node.arank or {}
+    ranks = [arank.get(n, 1000) for n in names]
+    if ranks == sorted(ranks):
+        if len(node.attrs_ok) > _MEMO_LIMIT:
+            node.attrs_ok.clear()
+        node.attrs_ok.add(_SEP.join(names))
+        return
     items = sorted(_items(el), key=lambda kv: arank.get(kv[0], 1000))
     el.attrib.clear()
     for name, value in items:
@@ -118,9 +127,10 @@ class _Node:
         self.variants: dict[str | None, _Node] | None = None
         if tag in _VARIANT_TAGS:
             self.variants = {kind: _node(f"{key}@{kind}") for t, kind in _VARIANTS if t == tag}
-        self.attrs_ok: dict[tuple[str, ...], bool] = {}
-        self.plans: dict[tuple[object, ...], _Plan] = {}
-        """Memos: documents repeat the same shapes, so each is worked out once."""
+        self.attrs_ok: set[str] = set()
+        self.plans: dict[object, _Plan] = {}
+        """Memos: documents repeat the same shapes, so each is worked out once (attribute
+        names found in order, plans per child tags; both keyed by names joined by NUL)."""
 
     def child(self, tag: str) -> _Node | None:
         """The node of a child named ``tag`` (repeated names, as in nested backingStore,
@@ -132,17 +142,8 @@ class _Node:
         found = _node(base if base.rsplit("/", 1)[-1] == tag else base + "/" + tag)
         return found if found.sortable else None
 
-    def attrs_in_order(self, names: tuple[str, ...]) -> bool:
-        arank = self.arank
-        ranks = [arank.get(n, 1000) for n in names] if arank is not None else []
-        ok = ranks == sorted(ranks)
-        if len(self.attrs_ok) > _MEMO_LIMIT:
-            self.attrs_ok.clear()
-        self.attrs_ok[names] = ok
-        return ok
-
-    def plan(self, tags: tuple[object, ...]) -> _Plan:
-        """The :data:`_Plan` for children ``tags``, memoised."""
+    def plan(self, sig: object, tags: list[object]) -> _Plan:
+        """The :data:`_Plan` for children ``tags``, memoised under ``sig``."""
         leaves: list[tuple[int, _Node]] = []
         below: list[tuple[int, _Node]] = []
         for i, tag in enumerate(tags):
@@ -161,7 +162,7 @@ class _Node:
         plan = (leaves, below, moves)
         if len(self.plans) > _MEMO_LIMIT:
             self.plans.clear()
-        self.plans[tags] = plan
+        self.plans[sig] = plan
         return plan
 
 
@@ -207,7 +208,7 @@ _SORTABLE: frozenset[str] = _prefixes((*CHILD_ORDER, *ATTR_ORDER))
 _DEEP: frozenset[str] = _deep(CHILD_ORDER, ATTR_ORDER)
 
 
-def _child_order(key: str, tags: tuple[object, ...]) -> list[int] | None:
+def _child_order(key: str, tags: list[object]) -> list[int] | None:
     """The permutation that sorts children ``tags`` of ``key``, or None when already in order."""
     crank = _CHILD_RANK.get(key)
     if crank is None:
@@ -322,16 +323,18 @@ def serialize_body(root: etree._Element) -> str:
 # the start of their tags: a plain search for a self-closed one rules the regex out for most dumps.
 # A storage <encryption> (its format comes first) is one wherever it is (virStorageEncryptionFormat);
 # a TPM's is not.
+# An element that has no attributes is searched for whole (``<devices/>``): its start alone is
+# found in every dump and sends the search on to the end of the text.
 _PAIRED = {
     "domain": (
-        ("<devices", "<redirdev", "<hyperv", "<encryption"),
+        ("<devices/>", "<redirdev", "<hyperv", "<encryption"),
         re.compile(
             r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)"
             r"|\n( +)<(encryption)( format=[^>]*)/>(?=\n)"
         ),
     ),
     "volume": (("<encryption",), re.compile(r"\n( +)<(encryption)( format=[^>]*)/>(?=\n)")),
-    "pool": (("<source",), re.compile(r"\n(  )<(source)()/>(?=\n)")),
+    "pool": (("<source/>",), re.compile(r"\n(  )<(source)()/>(?=\n)")),
     "network": (
         ("<ip", "<portgroup", "<bandwidth"),
         re.compile(r"\n(  )<(ip|portgroup|bandwidth)( [^>]*)?/>(?=\n)|\n(    )<(bandwidth)()/>(?=\n)"),
