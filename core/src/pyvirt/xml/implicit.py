@@ -225,7 +225,7 @@ def _hostdev_nic(iface: etree._Element, sources: Sequence[etree._Element]) -> No
         raise XMLError("XML error: missing source address type", line=line_of(iface))
 
 
-_EMPTY_TOP = ("features", "cputune", "idmap")
+_EMPTY_TOP = ("features", "cputune", "idmap", "numatune")
 _EMPTY_NESTED = (
     ("memoryBacking", ("allocation", "access")),
     ("os", ("bootmenu",)),
