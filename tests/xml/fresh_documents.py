@@ -27,7 +27,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -377,23 +377,31 @@ def main(argv: list[str]) -> int:
         chosen = DUPLICATE_MUTATIONS
     count = int(argv[1]) if len(argv) > 1 else 500
     seed = int(argv[2]) if len(argv) > 2 else 1
+    print_agreement(generate(count, seed, mutations=chosen))
+    return 0
+
+
+def print_agreement(documents: Iterable[Fresh], *, verbose: bool = False) -> None:
+    """The generators' command-line report: each document pyvirt and libvirt disagree on (with
+    its text when ``verbose``), then how many of each label agree."""
     runner, oracle = Runner(), Oracle()
     tally: Counter[str] = Counter()
     bad: Counter[str] = Counter()
     try:
-        for i, fresh in enumerate(generate(count, seed, mutations=chosen)):
+        for i, fresh in enumerate(documents):
             miss = disagreement(runner, oracle, fresh)
             for label in fresh.labels:
                 tally[label] += 1
                 bad[label] += miss is not None
             if miss is not None:
                 print(f"#{i} {fresh.case.kind} {fresh.case.name} {'+'.join(fresh.labels)}: {miss}")
+                if verbose:
+                    print(fresh.xml)
     finally:
         runner.close()
         oracle.close()
     for label in sorted(tally):
         print(f"{label}: {tally[label] - bad[label]}/{tally[label]} agree")
-    return 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ attribute libvirt keeps, pyvirt keeps.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -38,13 +37,6 @@ FLOORS = {
 
 CASES = cases()
 ACCEPTED = [c for c in CASES if c.outcome == "dump"]
-
-
-@pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    run = Runner()
-    yield run
-    run.close()
 
 
 def test_data_set_is_complete() -> None:

@@ -11,7 +11,6 @@ documents, each element the schema allows once next to itself with changed value
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fresh_documents import Oracle, disagreement, duplicate_each_path
@@ -128,20 +127,6 @@ def test_second_nat_refused_with_the_network_name() -> None:
     xml = "<network><name>n1</name><forward mode='nat'><nat/><nat/></forward></network>"
     with pytest.raises(XMLError, match="Only one <nat> element is allowed in <forward> of network n1"):
         NetworkDef.from_xml(xml, namespaces=())
-
-
-@pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    run = Runner()
-    yield run
-    run.close()
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    ask = Oracle()
-    yield ask
-    ask.close()
 
 
 @pytest.mark.needs_libvirt("bindings")

@@ -13,8 +13,6 @@ failure must be reproducible); more seeds, for new documents, with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fresh_documents import Oracle, disagreement, generate
 from libvirt_data import Case, Runner, cases
@@ -27,23 +25,9 @@ COUNT = 1000
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    run = Runner()
-    yield run
-    run.close()
-
-
-@pytest.fixture(scope="module")
 def sound(runner: Runner) -> list[Case]:
     """Accepted documents pyvirt already gets right unmutated."""
     return [c for c in cases() if c.outcome == "dump" and runner.miss(c) is None]
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    ask = Oracle()
-    yield ask
-    ask.close()
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -23,7 +23,6 @@ skipped.  Rules known to differ still (``fresh_documents.py 1000 SEED --defaults
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import tool_documents
@@ -37,20 +36,6 @@ SEED = 1
 FLOORS = {"drop-attribute": 0.998, "drop-element": 0.998}
 """Agreement measured per mutation when the floors were last raised (0.9990 and 0.9980), rounded
 down to the third decimal (one document of slack for drop-attribute)."""
-
-
-@pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    run = Runner()
-    yield run
-    run.close()
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    ask = Oracle()
-    yield ask
-    ask.close()
 
 
 def test_dropped_values_match_libvirt(runner: Runner, oracle: Oracle) -> None:

@@ -36,20 +36,6 @@ FLOOR = 365
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    run = Runner()
-    yield run
-    run.close()
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    ask = Oracle()
-    yield ask
-    ask.close()
-
-
-@pytest.fixture(scope="module")
 def writer() -> Iterator[Writer]:
     if not (VIRTINST / "virtinst").is_dir():
         pytest.skip("needs Debian's virtinst (virt-install) for /usr/bin/python3")

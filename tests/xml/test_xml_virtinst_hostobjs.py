@@ -19,7 +19,6 @@ all agree now.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,20 +30,6 @@ pytestmark = pytest.mark.needs_libvirt("bindings")
 
 COUNT = 2500
 SEED = 1
-
-
-@pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    run = Runner()
-    yield run
-    run.close()
-
-
-@pytest.fixture(scope="module")
-def oracle() -> Iterator[Oracle]:
-    ask = Oracle()
-    yield ask
-    ask.close()
 
 
 def test_virtinst_documents_match_libvirt(runner: Runner, oracle: Oracle) -> None:

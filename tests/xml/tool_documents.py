@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import random
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 
-from fresh_documents import Fresh, Oracle, disagreement
-from libvirt_data import Case, Runner
+from fresh_documents import Fresh, print_agreement
+from libvirt_data import Case
 
 
 def _name(rng: random.Random, prefix: str) -> str:
@@ -393,24 +392,7 @@ def generate(count: int, seed: int) -> Iterator[Fresh]:
 def main(argv: list[str]) -> int:
     count = int(argv[1]) if len(argv) > 1 else 300
     seed = int(argv[2]) if len(argv) > 2 else 1
-    runner, oracle = Runner(), Oracle()
-    tally: Counter[str] = Counter()
-    bad: Counter[str] = Counter()
-    try:
-        for i, fresh in enumerate(generate(count, seed)):
-            miss = disagreement(runner, oracle, fresh)
-            label = fresh.labels[0]
-            tally[label] += 1
-            bad[label] += miss is not None
-            if miss is not None:
-                print(f"#{i} {label}: {miss}")
-                if "-v" in argv:
-                    print(fresh.xml)
-    finally:
-        runner.close()
-        oracle.close()
-    for label in sorted(tally):
-        print(f"{label}: {tally[label] - bad[label]}/{tally[label]} agree")
+    print_agreement(generate(count, seed), verbose="-v" in argv)
     return 0
 
 

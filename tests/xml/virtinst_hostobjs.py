@@ -28,7 +28,6 @@ import random
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1007,31 +1006,13 @@ def main(argv: list[str]) -> int:
     if argv[1:2] == ["--emit"]:
         emit(int(argv[2]), int(argv[3]))
         return 0
-    from fresh_documents import Oracle, disagreement
-    from libvirt_data import Runner
+    from fresh_documents import print_agreement
 
     verbose = "-v" in argv
     argv = [a for a in argv if a != "-v"]
     count = int(argv[1]) if len(argv) > 1 else 300
     seed = int(argv[2]) if len(argv) > 2 else 1
-    runner, oracle = Runner(), Oracle()
-    tally: Counter[str] = Counter()
-    bad: Counter[str] = Counter()
-    try:
-        for i, fresh in enumerate(generate(count, seed)):
-            miss = disagreement(runner, oracle, fresh)
-            label = fresh.labels[0]
-            tally[label] += 1
-            bad[label] += miss is not None
-            if miss is not None:
-                print(f"#{i} {label}: {miss}")
-                if verbose:
-                    print(fresh.xml)
-    finally:
-        runner.close()
-        oracle.close()
-    for label in sorted(tally):
-        print(f"{label}: {tally[label] - bad[label]}/{tally[label]} agree")
+    print_agreement(generate(count, seed), verbose=verbose)
     return 0
 
 
