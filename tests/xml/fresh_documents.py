@@ -317,8 +317,8 @@ def generate(
 
 class Oracle:
     """``libvirt_oracle.py`` under the system interpreter, one request at a time; ``-E``: a
-    caller's ``PYTHONPATH`` (``/work/wt/py`` puts pyvirt's own ``libvirt`` module on it) must not
-    replace the real bindings."""
+    caller's ``PYTHONPATH`` that puts a checkout's sources first also holds pyvirt-libvirt's own
+    ``libvirt`` module, which must not replace the real bindings."""
 
     def __init__(self) -> None:
         self._proc = subprocess.Popen(
