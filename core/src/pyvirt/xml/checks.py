@@ -152,7 +152,7 @@ class _DeviceWalk:
     and host devices' from it instead of searching each device.  Each of these is looked for
     only when the document has such devices."""
 
-    __slots__ = ("_iface_parts", "auths", "boots", "ccw", "pci", "seclabels", "secrets", "sources")
+    __slots__ = ("_iface_parts", "aliases", "auths", "boots", "ccw", "pci", "seclabels", "secrets", "sources")
 
     def __init__(self, devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
         pci: list[etree._Element] = []
@@ -162,8 +162,9 @@ class _DeviceWalk:
         secrets: list[etree._Element] = []
         sources: dict[etree._Element | None, list[etree._Element]] = {}
         parts: set[etree._Element | None] = set()
+        aliases: list[etree._Element] = []
         seclabels = 0
-        tags = ["address", "boot", "seclabel", "auth", "secret"]
+        tags = ["address", "boot", "seclabel", "auth", "secret", "alias"]
         if "interface" in groups:
             tags += _INTERFACE_PARTS
             tags.append("source")
@@ -188,6 +189,9 @@ class _DeviceWalk:
             elif tag == "boot":
                 if _grandchild(el, devices):
                     boots.append(el)
+            elif tag == "alias":
+                if el.get("name", "").startswith("ua-") and _grandchild(el, devices):
+                    aliases.append(el)
             elif tag == "seclabel":
                 seclabels += 1
             elif tag == "auth":
@@ -196,6 +200,7 @@ class _DeviceWalk:
                 secrets.append(el)
         self.pci, self.ccw, self.boots, self.auths, self.secrets = pci, ccw, boots, auths, secrets
         self.sources, self._iface_parts, self.seclabels = sources, parts, seclabels
+        self.aliases = aliases
 
     def interfaces(self, interfaces: list[etree._Element], types: list[str]) -> list[etree._Element]:
         """Those of ``interfaces`` (of ``types``) the interface checks could refuse, in document order."""
@@ -760,6 +765,8 @@ def _check_devices(
         _check_hostdevs(groups["hostdev"])
     if "iommu" in groups:
         _check_intremap(groups["iommu"][0], top)
+    if "input" in groups:
+        _check_inputs(groups["input"], top)
     for tpm in get("tpm", ()):
         if _first(tpm, "backend") is None:
             raise _fail("missing TPM device backend", tpm)
@@ -783,9 +790,11 @@ def _check_devices(
         for chardev in get(tag, ()):
             if tag == "smartcard" and chardev.get("mode") != "passthrough":
                 continue
+            ctype = chardev.get("type")
+            if ctype == "spicevmc" and tag in _SPICEVMC_TARGET:
+                _check_spicevmc(chardev, _SPICEVMC_TARGET[tag])
             if chardev is stub:
                 continue
-            ctype = chardev.get("type")
             if chardev in sources or ctype in _CHARDEV_SOURCE_TYPES:
                 _check_chardev(chardev, ctype, sources.get(chardev, []), channel_targets.get(chardev))
     for fs in get("filesystem", ()):
@@ -813,6 +822,46 @@ def _check_devices(
                 _check_chardev(backend, backend.get("type"), list(backend.iterchildren("source")), None)
     for iface in interfaces:
         _check_interface(iface)
+    if len(walk.aliases) > 1:
+        _check_aliases(walk.aliases, groups["serial"][0] if stub is not None else None)
+
+
+_NO_DEVICE_INFO = frozenset(("graphics", "audio", "lease", "redirfilter", "emulator", "crypto"))
+"""Devices libvirt keeps no device info for: their ``<alias>`` is never read."""
+
+
+def _check_aliases(aliases: list[etree._Element], first_serial: etree._Element | None) -> None:
+    """virDomainDefValidateAliases: user aliases (``ua-``, the only ones an inactive
+    definition keeps) are unique across the devices virDomainDeviceInfoIterate visits.
+    ``first_serial``: the serial port a console stub aliases, whose own alias that iteration
+    skips (see :func:`_console_stub`); a ``model='none'`` controller has no device info."""
+    seen: set[str] = set()
+    for alias in aliases:
+        device = alias.getparent()
+        if device is None or device is first_serial or device.tag in _NO_DEVICE_INFO:
+            continue
+        if device.tag == "controller" and device.get("model") == "none":
+            continue
+        name = alias.get("name", "")
+        if name in seen:
+            raise _unsupported(f"non unique alias detected: {name}", alias)
+        seen.add(name)
+
+
+_SPICEVMC_TARGET = {"channel": "virtio", "serial": "usb-serial", "console": "xen", "parallel": None}
+"""The target type of each character device whose number equals the channel target type
+virtio's: the one target type virDomainChrDefParseXML lets a spicevmc device have."""
+
+
+def _check_spicevmc(chardev: etree._Element, allowed: str | None) -> None:
+    """virDomainChrDefParseXML compares a spicevmc device's target type number with the
+    channel's virtio without looking at the device's kind: so besides a virtio channel, a
+    usb-serial serial port and a xen console pass (a parallel port has no target types)."""
+    target = _first(chardev, "target") if len(chardev) else None
+    if chardev.tag == "channel" and (target is None or target.get("type") is None):
+        return  # refused for its missing target type first
+    if allowed is None or target is None or target.get("type") != allowed:
+        raise _unsupported("spicevmc device type only supports virtio", chardev)
 
 
 def _console_stub(
@@ -836,6 +885,27 @@ def _console_stub(
     first = consoles[0]
     target = _first(first, "target") if len(first) else None
     return first if target is None or target.get("type") in (None, "serial") else None
+
+
+def _check_inputs(inputs: list[etree._Element], top: dict[str, list[etree._Element]]) -> None:
+    """virDomainInputDefValidate: an HVM guest has no xen input bus and puts only mice and
+    keyboards on ps2; a xen guest has the xen bus alone, for mice and keyboards (the bus it
+    defaults to, see :func:`.defaults`)."""
+    os_el = top["os"][0] if "os" in top else None
+    os_type_el = _first(os_el, "type") if os_el is not None else None
+    os_type = (os_type_el.text or "").strip() if os_type_el is not None else None
+    for inp in inputs:
+        bus, itype = inp.get("bus"), inp.get("type")
+        if os_type == "hvm":
+            if bus == "ps2" and itype not in ("mouse", "keyboard"):
+                raise _internal(f"ps2 bus does not support {itype} input device", inp)
+            if bus == "xen":
+                raise _internal("unsupported input bus xen", inp)
+        elif os_type in ("xen", "xenpvh"):
+            if bus not in (None, "xen"):
+                raise _internal(f"unsupported input bus {bus}", inp)
+            if itype not in ("mouse", "keyboard"):
+                raise _internal(f"xen bus does not support {itype} input device", inp)
 
 
 def _check_intremap(iommu: etree._Element, top: dict[str, list[etree._Element]]) -> None:
@@ -955,9 +1025,20 @@ def _check_interface(iface: etree._Element) -> None:
             raise _fail(f"Invalid value for attribute 'type' in element 'backend': '{btype}'.", backend)
     driver = _first(iface, "driver")
     if driver is not None and not virtio and iface.get("type") != "hostdev":
-        for option in ("iommu", "ats", "packed", "page_per_vq"):
-            if driver.get(option) is not None:
-                raise _unsupported(f"{option} driver option is only supported for virtio devices", driver)
+        _virtio_options_absent(driver)
+
+
+_VIRTIO_OPTIONS = ("iommu", "ats", "packed")
+
+
+def _virtio_options_absent(driver: etree._Element) -> None:
+    """virDomainCheckVirtioOptionsAreAbsent: a ``<driver>`` of a device that is not virtio
+    (interface, disk off the virtio bus, video) takes none of the virtio transport options."""
+    for option in _VIRTIO_OPTIONS:
+        if driver.get(option) is not None:
+            raise _unsupported(f"{option} driver option is only supported for virtio devices", driver)
+    if driver.get("page_per_vq") is not None:
+        raise _unsupported("page_per_vq option is only supported for virtio devices", driver)
 
 
 def _disk_source_name(disk: etree._Element) -> str:
@@ -1133,6 +1214,8 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                 )
         if device == "lun":
             _check_lun(disk, dtype if source is not None else "file", source)
+        if "driver" in kids or "model" in disk.attrib:
+            _check_not_virtio_disk(disk, kids.get("driver"), defaults.disk_bus(disk, target))
         other = targets.get(dev)
         if other is not None:
             raise _fail(
@@ -1141,6 +1224,24 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                 target,
             )
         targets[dev] = disk
+
+
+def _check_not_virtio_disk(disk: etree._Element, driver: etree._Element | None, bus: str) -> None:
+    """virDomainDiskDefValidate: a disk off the virtio bus takes neither a virtio model nor
+    the virtio-blk driver options (queues, event_idx, ioeventfd, the transport options)."""
+    if bus == "virtio":
+        return
+    model = disk.get("model")
+    if model in ("virtio", "virtio-transitional", "virtio-non-transitional"):
+        raise _unsupported(f"disk model '{model}' not supported for bus '{bus}'", disk)
+    if driver is None:
+        return
+    if _number((driver.get("queues") or "0").strip()):
+        raise _unsupported("queues attribute in disk driver element is only supported by virtio-blk", driver)
+    for mode in ("event_idx", "ioeventfd"):
+        if driver.get(mode) is not None:
+            raise _unsupported(f"disk {mode} mode supported only for virtio bus", driver)
+    _virtio_options_absent(driver)
 
 
 def _check_lun(disk: etree._Element, dtype: str | None, source: etree._Element | None) -> None:
@@ -1309,7 +1410,8 @@ def _check_mdevs(hostdevs: list[etree._Element]) -> None:
 
 def _check_videos(videos: list[etree._Element]) -> list[etree._Element | None]:
     """virDomainVideoDefValidate and virDomainDefVideoValidate: a 'none' video stands alone,
-    ramfb takes no address.  Returns each video's ``<model>`` for the checks that follow."""
+    ramfb takes no address, only a virtio video takes the virtio driver options.  Returns each
+    video's ``<model>`` for the checks that follow."""
     models: list[etree._Element | None] = []
     for video in videos:
         model = _first(video, "model")
@@ -1319,6 +1421,9 @@ def _check_videos(videos: list[etree._Element]) -> list[etree._Element | None]:
             raise _unsupported("a 'none' video type must be the only video device defined for the domain", video)
         if vtype == "ramfb" and _first(video, "address") is not None:
             raise _unsupported("address not supported for video type ramfb", video)
+        driver = _first(video, "driver") if vtype != "virtio" else None
+        if driver is not None:
+            _virtio_options_absent(driver)
     return models
 
 

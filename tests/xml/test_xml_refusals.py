@@ -1,0 +1,108 @@
+"""Device refusals of libvirt 9.0's validation, each with the message real libvirt gave on the
+same fragment (``define`` on ``test:///default``), and the near misses it accepts.
+
+The rules come from the virt-install differential (``virtinst_documents.py``): spicevmc target
+types, input buses, the virtio-only driver options, unique user aliases.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.xml.domain import DomainDef
+
+HEAD = "<domain type='test'><name>t</name><memory>65536</memory><os><type>{os}</type></os><devices>"
+FILE_DISK = "<disk type='file' device='disk'{model}><source file='/tmp/a'/><target dev='{dev}'/>{driver}</disk>"
+PTY = "<serial type='pty'><alias name='ua-s'/></serial><console type='pty'><alias name='ua-c'/></console>"
+
+
+def _define(devices: str, os: str = "hvm") -> DomainDef:
+    return DomainDef.from_xml(HEAD.format(os=os) + devices + "</devices></domain>")
+
+
+def _disk(dev: str, driver: str = "", model: str = "") -> str:
+    return FILE_DISK.format(dev=dev, driver=f"<driver name='qemu' {driver}/>" if driver else "", model=model)
+
+
+REFUSED = [
+    # virDomainChrDefParseXML
+    ("<serial type='spicevmc'/>", "unsupported configuration: spicevmc device type only supports virtio"),
+    ("<parallel type='spicevmc'/>", "unsupported configuration: spicevmc device type only supports virtio"),
+    ("<serial type='pty'/><console type='spicevmc'/>", "unsupported configuration: spicevmc device type only"),
+    (
+        "<channel type='spicevmc'><target type='guestfwd' address='1.2.3.4' port='44'/></channel>",
+        "unsupported configuration: spicevmc device type only supports virtio",
+    ),
+    ("<channel type='spicevmc'/>", "XML error: target type must be specified for channel device"),
+    # virDomainInputDefValidate
+    ("<input type='mouse' bus='xen'/>", "internal error: unsupported input bus xen"),
+    ("<input type='tablet' bus='ps2'/>", "internal error: ps2 bus does not support tablet input device"),
+    # virDomainCheckVirtioOptionsAreAbsent, virDomainDiskDefValidate
+    (
+        "<video><model type='qxl'/><driver iommu='on'/></video>",
+        "unsupported configuration: iommu driver option is only supported for virtio devices",
+    ),
+    (
+        "<video><driver page_per_vq='on'/></video>",
+        "unsupported configuration: page_per_vq option is only supported for virtio devices",
+    ),
+    (_disk("hda", "ats='on'"), "unsupported configuration: ats driver option is only supported for virtio devices"),
+    (_disk("hda", "queues='2'"), "queues attribute in disk driver element is only supported by virtio-blk"),
+    (_disk("sda", "event_idx='off'"), "unsupported configuration: disk event_idx mode supported only for virtio bus"),
+    (_disk("sda", "ioeventfd='on'"), "unsupported configuration: disk ioeventfd mode supported only for virtio bus"),
+    (
+        _disk("sda", model=" model='virtio'"),
+        "unsupported configuration: disk model 'virtio' not supported for bus 'scsi'",
+    ),
+    # virDomainDefValidateAliases
+    (
+        "<memballoon model='virtio'><alias name='ua-x'/></memballoon>"
+        "<watchdog model='ib700'><alias name='ua-x'/></watchdog>",
+        "unsupported configuration: non unique alias detected: ua-x",
+    ),
+    (PTY + "<input type='mouse' bus='ps2'><alias name='ua-c'/></input>", "non unique alias detected: ua-c"),
+]
+
+
+@pytest.mark.parametrize(("devices", "message"), REFUSED)
+def test_refused_like_libvirt(devices: str, message: str) -> None:
+    with pytest.raises(XMLError) as info:
+        _define(devices)
+    assert message in str(info.value)
+    prefix = message.split(":")[0]
+    code = {"XML error": ErrorCode.XML_ERROR, "internal error": ErrorCode.INTERNAL_ERROR}
+    assert info.value.code == code.get(prefix, ErrorCode.CONFIG_UNSUPPORTED)
+
+
+ACCEPTED = [
+    # the spicevmc check compares target type numbers: usb-serial and xen equal channel virtio's
+    "<serial type='spicevmc'><target type='usb-serial'/></serial>",
+    "<console type='spicevmc'><target type='xen'/></console>",
+    "<channel type='spicevmc'><target type='virtio'/></channel>",
+    "<input type='keyboard' bus='ps2'/>",
+    "<video><model type='virtio'/><driver iommu='on'/></video>",
+    _disk("sda", "queues='0'"),
+    _disk("vda", "queues='2' iommu='on'", " model='virtio'"),
+    # the console stub stands for the first serial port, whose alias the check skips
+    "<serial type='pty'><alias name='ua-s'/></serial><console type='pty'><alias name='ua-s'/></console>",
+    PTY + "<input type='mouse' bus='ps2'><alias name='ua-s'/></input>",
+    # a model='none' controller has no device info; aliases not starting ua- are dropped
+    "<controller type='usb' model='none'><alias name='ua-u'/></controller>"
+    "<input type='mouse' bus='ps2'><alias name='ua-u'/></input>",
+    "<watchdog model='ib700'><alias name='w0'/></watchdog><memballoon model='virtio'><alias name='w0'/></memballoon>",
+]
+
+
+@pytest.mark.parametrize("devices", ACCEPTED)
+def test_accepted_like_libvirt(devices: str) -> None:
+    _define(devices)
+
+
+def test_xen_guest_inputs() -> None:
+    """A xen guest's inputs sit on the xen bus, and only mice and keyboards do."""
+    _define("<input type='mouse'/>", os="xen")
+    with pytest.raises(XMLError, match="unsupported input bus usb"):
+        _define("<input type='mouse' bus='usb'/>", os="xen")
+    with pytest.raises(XMLError, match="xen bus does not support tablet input device"):
+        _define("<input type='tablet'/>", os="xen")
