@@ -271,6 +271,8 @@ def domain_defaults(
                 memtune.remove(el)  # VIR_DOMAIN_MEMORY_PARAM_UNLIMITED: the default, not printed
         if len(memtune) == 0:
             root.remove(memtune)
+    for blkiotune in top_groups.get("blkiotune", ()):
+        _blkiotune(root, blkiotune)
 
     # vcpus
     vcpu = top.get("vcpu")
@@ -351,6 +353,29 @@ def domain_defaults(
     )
     implicit.drop_empty_domain(root, top_groups)
     return live_id
+
+
+def _zero(el: etree._Element) -> bool:
+    try:
+        return int((el.text or "").strip()) == 0
+    except ValueError:
+        return False  # not a number: the checks refuse it
+
+
+def _blkiotune(root: etree._Element, blkiotune: etree._Element) -> None:
+    """virDomainDefBlkiotuneFormat prints only non-zero values, skips a ``<device>`` that sets
+    none of them, and leaves out an empty ``<blkiotune>``."""
+    for child in list(blkiotune):
+        if child.tag == "weight" and _zero(child):
+            blkiotune.remove(child)
+        elif child.tag == "device":
+            for value in list(child):
+                if value.tag != "path" and _zero(value):
+                    child.remove(value)
+            if all(value.tag == "path" for value in child):
+                blkiotune.remove(child)
+    if len(blkiotune) == 0 and blkiotune.getparent() is root:
+        root.remove(blkiotune)
 
 
 def _max_memory(maximum: etree._Element, total: int) -> None:
@@ -601,6 +626,8 @@ def _individual_vcpus(vcpu: etree._Element, vcpus_el: etree._Element) -> None:
 
 
 def _memory_device_defaults(memory: etree._Element) -> None:
+    if memory.get("model") == "virtio-pmem" and memory.get("access") is None:
+        memory.set("access", "shared")  # virDomainMemoryDefPostParse: virtio-pmem mandates it
     for parent_tag, tags in (("target", ("size", "requested", "block", "current")), ("source", ("pagesize",))):
         parent = _first(memory, parent_tag)
         if parent is None:
@@ -1589,6 +1616,11 @@ def _filesystem_defaults(fs: etree._Element) -> None:
             fs.remove(binary)
         if driver is not None and "queue" in driver.attrib:
             del driver.attrib["queue"]
+    if driver is not None and driver.get("type") is None:
+        # virDomainFSDefFormat prints the format and write policy only beside a driver type
+        for name in ("format", "wrpolicy"):
+            if name in driver.attrib:
+                del driver.attrib[name]
     source = _first(fs, "source")
     if fs.get("accessmode") is None and (source is None or source.get("socket") is None):
         fs.set("accessmode", "passthrough")
@@ -1922,10 +1954,43 @@ def _graphics_auth(graphics: etree._Element, gtype: str | None) -> None:
             del attrib[name]
 
 
+_GRAPHICS_CHILDREN: dict[str | None, frozenset[str]] = {
+    "vnc": frozenset(("listen", "audio")),
+    "rdp": frozenset(("listen",)),
+    "sdl": frozenset(("gl",)),
+    "egl-headless": frozenset(("gl",)),
+    "dbus": frozenset(("gl", "audio")),
+    "desktop": frozenset(),
+    "spice": frozenset(
+        (
+            "listen",
+            "channel",
+            "image",
+            "jpeg",
+            "zlib",
+            "playback",
+            "streaming",
+            "clipboard",
+            "filetransfer",
+            "gl",
+            "mouse",
+        )
+    ),
+}
+"""The children each graphics type's parser reads (virDomainGraphicsDefParseXMLVNC, ...RDP,
+...SDL, ...EGLHeadless, ...DBus, ...Desktop, ...Spice); the formatter prints only those, so a
+SPICE-only ``<mouse>`` or ``<gl>`` written on a VNC display is gone from the dump."""
+
+
 def _graphics_defaults(graphics: etree._Element) -> None:
     gtype = graphics.get("type")
     if "passwdValidTo" in graphics.attrib or "connected" in graphics.attrib or "passwd" in graphics.attrib:
         _graphics_auth(graphics, gtype)
+    read = _GRAPHICS_CHILDREN.get(gtype)
+    if read is not None:
+        for child in list(graphics):
+            if isinstance(child.tag, str) and child.tag not in read:
+                graphics.remove(child)
     if gtype not in ("vnc", "spice", "rdp"):
         return
     listens = [child for child in graphics if child.tag == "listen"]  # few children: cheaper than lxml's matcher
