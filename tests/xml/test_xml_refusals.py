@@ -7,6 +7,8 @@ types, input buses, the virtio-only driver options, unique user aliases.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pyvirt.errors import ErrorCode, XMLError
@@ -106,3 +108,46 @@ def test_xen_guest_inputs() -> None:
         _define("<input type='mouse' bus='usb'/>", os="xen")
     with pytest.raises(XMLError, match="xen bus does not support tablet input device"):
         _define("<input type='tablet'/>", os="xen")
+
+
+DOMAIN = "<domain type='test'><name>t</name><memory>65536</memory>{top}<os><type>hvm</type></os>{rest}</domain>"
+HYPERV = "<features><hyperv mode='custom'>{}</hyperv></features>"
+BLKIO = "<blkiotune><device><path>/dev/sda</path></device><device><path>{}</path></device></blkiotune>"
+IOTHREADS = "<iothreads>2</iothreads><iothreadids><iothread id='1'/><iothread id='{}'/></iothreadids>"
+VNC = "<devices><graphics type='vnc' {}/></devices>"
+
+TOP_REFUSED = [
+    # virDomainFeaturesHyperVDefParse
+    ("", HYPERV.format("<spinlocks state='on'/>"), "Missing required attribute 'retries' in element 'spinlocks'"),
+    ("", HYPERV.format("<spinlocks state='on' retries='100'/>"), "HyperV spinlock retry count must be at least 4095"),
+    ("", HYPERV.format("<vendor_id state='on'/>"), "missing 'value' attribute for HyperV feature 'vendor_id'"),
+    ("", HYPERV.format("<vendor_id state='on' value='abcdefghijklm'/>"), "must not be more than 12 characters."),
+    ("", HYPERV.format("<vendor_id state='on' value='ab,c'/>"), "HyperV vendor_id value is invalid"),
+    # virDomainDefParseIOThreads, virDomainDefTunablesValidate
+    (IOTHREADS.format(1), "", "XML error: duplicate iothread id '1' found"),
+    (BLKIO.format("/dev/sda"), "", "unsupported configuration: duplicate blkio device path '/dev/sda'"),
+    # virDomainGraphicsAuthDefParseXML
+    ("", VNC.format("passwd='x' connected='fail'"), "unsupported configuration: VNC supports connected='keep' only"),
+]
+
+
+@pytest.mark.parametrize(("top", "rest", "message"), TOP_REFUSED)
+def test_domain_refused_like_libvirt(top: str, rest: str, message: str) -> None:
+    with pytest.raises(XMLError, match=re.escape(message)):
+        DomainDef.from_xml(DOMAIN.format(top=top, rest=rest))
+
+
+TOP_ACCEPTED = [
+    ("", HYPERV.format("<spinlocks state='off'/><vendor_id state='off'/>")),
+    ("", HYPERV.format("<vendor_id state='on' value='abcdefghijkl'/><spinlocks state='on' retries='4095'/>")),
+    (IOTHREADS.format(2), ""),
+    (BLKIO.format("/dev/sdb"), ""),
+    # the connected policy is read only beside a password
+    ("", VNC.format("connected='fail'")),
+    ("", VNC.format("passwd='x' connected='keep'")),
+]
+
+
+@pytest.mark.parametrize(("top", "rest"), TOP_ACCEPTED)
+def test_domain_accepted_like_libvirt(top: str, rest: str) -> None:
+    DomainDef.from_xml(DOMAIN.format(top=top, rest=rest))

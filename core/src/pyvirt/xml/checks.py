@@ -99,14 +99,23 @@ def check_domain(
             _check_memnodes(numatune, ncells, vcpu_el)
         for backing in get("memoryBacking", ()):
             _check_hugepages(backing, ncells)
+    for features in get("features", ()):
+        for hyperv in features.iterchildren("hyperv"):
+            _check_hyperv(hyperv)
     if "cputune" in top:
         _check_iothread_refs(root, top)
     if "iothreadids" in top or "defaultiothread" in top:
         _check_thread_pools(top)
     for blkiotune in get("blkiotune", ()):
+        paths: set[str | None] = set()
         for device in blkiotune.iterchildren("device"):
-            if _first(device, "path") is None:
+            path = _first(device, "path")
+            if path is None:
                 raise _unsupported("missing per-device path", device)  # virDomainBlkioDeviceParseXML
+            if path.text in paths:
+                # virDomainDefTunablesValidate
+                raise _unsupported(f"duplicate blkio device path '{path.text}'", path)
+            paths.add(path.text)
     if "sysinfo" in top:
         for entry in root.iterfind("sysinfo/bios/entry[@name='date']"):
             if not _BIOS_DATE.fullmatch((entry.text or "").strip()) or not _valid_bios_date(entry.text or ""):
@@ -252,10 +261,45 @@ def _check_hugepages(backing: etree._Element, ncells: int) -> None:
             raise XMLError(f"hugepages: node {beyond[0]} not found", line=line_of(page), code=ErrorCode.XML_DETAIL)
 
 
+_VENDOR_ID_MAX = 12
+"""VIR_DOMAIN_HYPERV_VENDOR_ID_MAX"""
+
+
+def _check_hyperv(hyperv: etree._Element) -> None:
+    """virDomainFeaturesHyperVDefParse: a spinlocks or vendor_id feature switched on carries
+    its value (at least 4095 retries; a vendor id of at most 12 characters, no comma)."""
+    for feature in hyperv.iterchildren("spinlocks", "vendor_id"):
+        if feature.get("state") != "on":
+            continue
+        if feature.tag == "spinlocks":
+            retries = feature.get("retries")
+            if retries is None:
+                raise _fail("Missing required attribute 'retries' in element 'spinlocks'", feature)
+            number = _number(retries.strip())
+            if number is not None and number < 0xFFF:
+                raise _fail("HyperV spinlock retry count must be at least 4095", feature)
+            continue
+        vendor = feature.get("value")
+        if vendor is None:
+            raise _fail("missing 'value' attribute for HyperV feature 'vendor_id'", feature)
+        if len(vendor) > _VENDOR_ID_MAX:
+            raise _fail(f"HyperV vendor_id value must not be more than {_VENDOR_ID_MAX} characters.", feature)
+        if "," in vendor:
+            raise _fail("HyperV vendor_id value is invalid", feature)
+
+
 def _check_thread_pools(top: dict[str, list[etree._Element]]) -> None:
     """virDomainDefValidateIOThreads: a thread pool's maximum is positive and not below its
-    minimum, an absent bound counting as -1 (so a minimum alone is refused)."""
+    minimum, an absent bound counting as -1 (so a minimum alone is refused); the parser
+    before it refuses an iothread id listed twice."""
     pools = [el for ids in top.get("iothreadids", ()) for el in ids.iterchildren("iothread")]
+    seen: set[int | None] = set()
+    for pool in pools:
+        # virDomainDefParseIOThreads, before any validation
+        number = _number((pool.get("id") or "").strip())
+        if number is not None and number in seen:
+            raise _fail(f"duplicate iothread id '{number}' found", pool)
+        seen.add(number)
     pools += top.get("defaultiothread", [])
     for pool in pools:
         low = _c_signed(pool.get("thread_pool_min"))
@@ -1534,6 +1578,11 @@ def _internal(message: str, el: etree._Element) -> XMLError:
 
 
 def _check_graphics(graphics: etree._Element) -> None:
+    connected = graphics.get("connected")
+    if connected is not None and connected != "keep" and graphics.get("type") == "vnc":
+        if "passwd" in graphics.attrib:
+            # virDomainGraphicsAuthDefParseXML (read only beside a password)
+            raise _unsupported("VNC supports connected='keep' only", graphics)
     listens = [child for child in graphics if child.tag == "listen"] if len(graphics) else []
     for listen in listens:
         if listen.get("type") == "network" and not listen.get("network"):
