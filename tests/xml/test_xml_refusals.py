@@ -40,6 +40,19 @@ REFUSED = [
     # virDomainInputDefValidate
     ("<input type='mouse' bus='xen'/>", "internal error: unsupported input bus xen"),
     ("<input type='tablet' bus='ps2'/>", "internal error: ps2 bus does not support tablet input device"),
+    ("<input type='mouse' model='virtio'/>", "only bus 'virtio' is supported for input model 'virtio'"),
+    (
+        "<input type='tablet' bus='usb' model='virtio-transitional'/>",
+        "unsupported configuration: only bus 'virtio' is supported for input model 'virtio-transitional'",
+    ),
+    (
+        "<input type='passthrough' bus='usb'><source evdev='/dev/input/event1'/></input>",
+        "unsupported configuration: only bus 'virtio' is supported for 'passthrough' input devices",
+    ),
+    (
+        "<input type='evdev' bus='usb'><source dev='/dev/input/event1'/></input>",
+        "unsupported configuration: input evdev doesn't support bus element",
+    ),
     # virDomainCheckVirtioOptionsAreAbsent, virDomainDiskDefValidate
     (
         "<video><model type='qxl'/><driver iommu='on'/></video>",
@@ -83,6 +96,10 @@ ACCEPTED = [
     "<console type='spicevmc'><target type='xen'/></console>",
     "<channel type='spicevmc'><target type='virtio'/></channel>",
     "<input type='keyboard' bus='ps2'/>",
+    "<input type='keyboard' bus='virtio' model='virtio'/>",
+    # a passthrough input's bus defaults to virtio, an evdev one's to none
+    "<input type='passthrough'><source evdev='/dev/input/event1'/></input>",
+    "<input type='evdev'><source dev='/dev/input/event1'/></input>",
     "<video><model type='virtio'/><driver iommu='on'/></video>",
     _disk("sda", "queues='0'"),
     _disk("vda", "queues='2' iommu='on'", " model='virtio'"),

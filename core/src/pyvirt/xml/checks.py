@@ -933,13 +933,21 @@ def _console_stub(
 
 def _check_inputs(inputs: list[etree._Element], top: dict[str, list[etree._Element]]) -> None:
     """virDomainInputDefValidate: an HVM guest has no xen input bus and puts only mice and
-    keyboards on ps2; a xen guest has the xen bus alone, for mice and keyboards (the bus it
-    defaults to, see :func:`.defaults`)."""
+    keyboards on ps2; a xen guest has the xen bus alone, for mice and keyboards; passthrough
+    inputs and virtio models sit on the virtio bus, evdev on none.  A missing bus is the one
+    :func:`.defaults.input_bus` gives."""
     os_el = top["os"][0] if "os" in top else None
     os_type_el = _first(os_el, "type") if os_el is not None else None
     os_type = (os_type_el.text or "").strip() if os_type_el is not None else None
+    arch = os_type_el.get("arch") if os_type_el is not None else None
+    root = os_el.getparent() if os_el is not None else None
+    virt_type = root.get("type") if root is not None else None
     for inp in inputs:
         bus, itype = inp.get("bus"), inp.get("type")
+        if itype == "evdev" and bus is not None:
+            raise _unsupported("input evdev doesn't support bus element", inp)
+        if bus is None:
+            bus = defaults.input_bus(itype or "", os_type=os_type, arch=arch, virt_type=virt_type)
         if os_type == "hvm":
             if bus == "ps2" and itype not in ("mouse", "keyboard"):
                 raise _internal(f"ps2 bus does not support {itype} input device", inp)
@@ -950,6 +958,11 @@ def _check_inputs(inputs: list[etree._Element], top: dict[str, list[etree._Eleme
                 raise _internal(f"unsupported input bus {bus}", inp)
             if itype not in ("mouse", "keyboard"):
                 raise _internal(f"xen bus does not support {itype} input device", inp)
+        if itype == "passthrough" and bus != "virtio":
+            raise _unsupported("only bus 'virtio' is supported for 'passthrough' input devices", inp)
+        model = inp.get("model")
+        if model in ("virtio", "virtio-transitional", "virtio-non-transitional") and bus != "virtio":
+            raise _unsupported(f"only bus 'virtio' is supported for input model '{model}'", inp)
 
 
 def _check_intremap(iommu: etree._Element, top: dict[str, list[etree._Element]]) -> None:

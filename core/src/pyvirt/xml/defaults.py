@@ -975,8 +975,9 @@ def _coalesce(iface: etree._Element, coalesce: etree._Element) -> None:
         iface.remove(coalesce)
 
 
-def _input_bus(itype: str, *, os_type: str | None, arch: str | None, virt_type: str | None) -> str | None:
-    """virDomainInputDefParseXML's bus for an input device that names none."""
+def input_bus(itype: str, *, os_type: str | None, arch: str | None, virt_type: str | None) -> str | None:
+    """virDomainInputDefParseXML's bus for an input device that names none (the checks ask it
+    too, before the defaults run)."""
     if os_type == "hvm":
         x86 = arch is None or arch in ("i686", "x86_64")
         if itype in ("mouse", "keyboard") and x86:
@@ -1099,7 +1100,7 @@ def _device_defaults(
         _pci_source_addresses(devices)
     for inp in get("input", ()):
         if inp.get("bus") is None:
-            bus = _input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
+            bus = input_bus(inp.get("type", ""), os_type=os_type, arch=arch, virt_type=virt_type)
             if bus is not None:
                 inp.set("bus", bus)
     for seclabel in list(devices.iter("seclabel")) if seclabels else ():
