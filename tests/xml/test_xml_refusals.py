@@ -132,6 +132,7 @@ HYPERV = "<features><hyperv mode='custom'>{}</hyperv></features>"
 BLKIO = "<blkiotune><device><path>/dev/sda</path></device><device><path>{}</path></device></blkiotune>"
 IOTHREADS = "<iothreads>2</iothreads><iothreadids><iothread id='1'/><iothread id='{}'/></iothreadids>"
 VNC = "<devices><graphics type='vnc' {}/></devices>"
+DIMM = "<devices><memory model='dimm'><target><size unit='KiB'>{}</size></target></memory></devices>"
 
 TOP_REFUSED = [
     # virDomainFeaturesHyperVDefParse
@@ -145,6 +146,9 @@ TOP_REFUSED = [
     (BLKIO.format("/dev/sda"), "", "unsupported configuration: duplicate blkio device path '/dev/sda'"),
     # virDomainGraphicsAuthDefParseXML
     ("", VNC.format("passwd='x' connected='fail'"), "unsupported configuration: VNC supports connected='keep' only"),
+    # virDomainDefPostParseMemory: 65536 KiB of memory hold no 131072 KiB DIMM
+    ("", DIMM.format(131072), "XML error: Total size of memory devices exceeds the total memory size"),
+    ("", DIMM.format(65536), "Memory size must be specified via <memory> or in the <numa> configuration"),
 ]
 
 
@@ -162,6 +166,7 @@ TOP_ACCEPTED = [
     # the connected policy is read only beside a password
     ("", VNC.format("connected='fail'")),
     ("", VNC.format("passwd='x' connected='keep'")),
+    ("", DIMM.format(32768)),
 ]
 
 

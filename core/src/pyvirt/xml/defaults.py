@@ -244,12 +244,16 @@ def domain_defaults(
     numa_total = _numa_memory(cpu) if cpu is not None else 0
     devices = top.get("devices")
     # virDomainDefPostParseMemory: the NUMA cells' sum (plus memory devices) only stands in
-    # for a missing or zero <memory>; a given one is kept as written
+    # for a missing or zero <memory>; a given one is kept as written, and holds the memory
+    # devices with some initial memory left over
+    hotplug = _hotplug_memory(root) if "memory" in device_groups else 0
     if numa_total and (memory is None or int(memory.text or 0) == 0):
         if memory is None:
             memory = etree.SubElement(root, "memory", unit="KiB")
-        memory.text = str(numa_total + _hotplug_memory(root))
-    if memory is None or int(memory.text or 0) == 0:
+        memory.text = str(numa_total + hotplug)
+    elif hotplug > (int(memory.text or 0) if memory is not None else 0):
+        raise XMLError("XML error: Total size of memory devices exceeds the total memory size", line=line_of(memory))
+    if memory is None or int(memory.text or 0) - hotplug == 0:
         raise XMLError(
             "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
             line=line_of(root),
