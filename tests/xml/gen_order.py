@@ -65,6 +65,7 @@ OVERRIDES: dict[str, tuple[str, ...]] = {
         "features",
     ),
     "volume/target/features": ("lazy_refcounts", "extended_l2"),
+    "domain/resource": ("partition", "fibrechannel"),  # virDomainResourceDefFormat
     # network_conf.c virNetworkDefFormatBuf
     "network": (
         "name",
@@ -264,6 +265,37 @@ ATTR_OVERRIDES: dict[str, tuple[str, ...]] = {
     # virDomainFSDefFormat's order, which the dumps never show whole
     "domain/devices/filesystem": ("type", "accessmode", "model", "multidevs", "fmode", "dmode"),
     "domain/devices/filesystem/driver": ("type", "format", "wrpolicy", "queue"),
+    # virDomainDiskDefFormatDriver, then virDomainVirtioOptionsFormat
+    "domain/devices/disk/driver": (
+        "name",
+        "type",
+        "cache",
+        "error_policy",
+        "rerror_policy",
+        "io",
+        "ioeventfd",
+        "event_idx",
+        "copy_on_read",
+        "discard",
+        "iothread",
+        "detect_zeroes",
+        "queues",
+        "queue_size",
+        "iommu",
+        "ats",
+        "packed",
+        "page_per_vq",
+    ),
+    "domain/devices/iommu/driver": ("intremap", "caching_mode", "eim", "iotlb", "aw_bits"),  # virDomainIOMMUDefFormat
+    "domain/devices/video/model": (
+        "type",
+        "ram",
+        "vram",
+        "vram64",
+        "vgamem",
+        "heads",
+        "primary",
+    ),  # virDomainVideoDefFormat
 }
 """Attribute orders libvirt's formatter fixes but the dumps cannot show (never side by side)."""
 

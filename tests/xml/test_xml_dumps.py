@@ -37,6 +37,23 @@ DOCUMENTS = {
     # virDomainMemoryDefPostParse: virtio-pmem is shared unless told
     "virtio-pmem-access": _SLOTS + _OS + "<devices><memory model='virtio-pmem'><source><path>/tmp/p</path>"
     "</source><target><size unit='KiB'>524288</size></target></memory></devices>",
+    "vnc-default-mode": _OS + "<devices><graphics type='vnc' port='-1' defaultMode='secure'/></devices>",
+    # virSecLabelDefFormat: relabel is printed for every type but 'none', where it never is
+    "seclabel-relabel": "<seclabel type='static' model='dac'><label>0:0</label></seclabel>"
+    "<seclabel type='none' model='selinux' relabel='no'/>" + _OS,
+    # the formatters' own attribute and element order (gen_order.py's overrides)
+    "formatter-order": "<resource><fibrechannel appid='a'/><partition>/machine</partition></resource>"
+    "<os><type arch='x86_64'>hvm</type><acpi><table type='slic'/></acpi></os><devices>"
+    "<disk type='file' device='disk'><driver name='qemu' iommu='on' queues='2' io='threads' cache='none'/>"
+    "<source file='/tmp/a.img'/><target dev='vda' bus='virtio'/></disk>"
+    "<video><model type='qxl' ram='65536' vram='65536' vgamem='16384' vram64='65536' heads='2'/></video>"
+    "<iommu model='intel'><driver intremap='on' aw_bits='48' caching_mode='on' iotlb='off'/></iommu></devices>",
+    # virDomainShmemDefParseXML: a role for the ivshmem-* models only, the model type defaulted
+    "shmem-role-size": _OS + "<devices><shmem name='a' role='master'/><shmem name='b' role='peer'>"
+    "<model type='ivshmem'/><size unit='M'/></shmem><shmem name='c' role='peer'><model type='ivshmem-plain'/>"
+    "</shmem><shmem name='d' role='master'><model/></shmem></devices>",
+    "video-none-cleared": _OS + "<devices><video><model type='none' heads='1' vram='1024'>"
+    "<acceleration accel3d='no'/></model><alias name='ua-v'/></video></devices>",
 }
 
 

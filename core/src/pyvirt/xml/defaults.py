@@ -501,8 +501,11 @@ def _seclabel(seclabel: etree._Element) -> None:
         if "relabel" in seclabel.attrib:
             del seclabel.attrib["relabel"]
         stype = "none"
-    if stype == "dynamic" and seclabel.get("relabel") is None:
-        seclabel.set("relabel", "yes")
+    if stype == "none":
+        if "relabel" in seclabel.attrib:
+            del seclabel.attrib["relabel"]  # virSecLabelDefFormat stops after a 'none' label's model
+    elif seclabel.get("relabel") is None:
+        seclabel.set("relabel", "yes" if stype == "dynamic" else "no")  # printed for every other type
     keep = {"static": "label", "dynamic": "baselabel"}.get(stype or "")
     for child in list(seclabel):
         if child.tag != keep:
@@ -849,6 +852,10 @@ def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element |
             type_el = type_el if type_el is not None else child
         elif tag == "boot":
             boot = boot if boot is not None else child
+        elif tag == "acpi":
+            for table in child:
+                if table.tag == "table" and table.text is None:
+                    table.text = ""  # virDomainDefFormatInternal escapes the path, empty or not: never '<table/>'
     if firmware is not None and os_el.get("firmware") is None:
         os_el.remove(firmware)  # firmware features are read only for firmware autoselection
         firmware = None
@@ -1039,8 +1046,16 @@ def _device_defaults(
     for memdev in get("memory", ()):
         _memory_device_defaults(memdev)
     for shmem in get("shmem", ()):
-        if _first(shmem, "model") is None:
-            etree.SubElement(shmem, "model", type="ivshmem")
+        model = _first(shmem, "model")
+        if model is None:
+            model = etree.SubElement(shmem, "model", type="ivshmem")
+        if model.get("type") is None:
+            model.set("type", "ivshmem")  # the enum's first value, printed always
+        if model.get("type") == "ivshmem" and "role" in shmem.attrib:
+            del shmem.attrib["role"]  # virDomainShmemDefParseXML reads a role for the ivshmem-* models only
+        size = _first(shmem, "size")
+        if size is not None and not (size.text or "").strip():
+            shmem.remove(size)  # no value, no size: virDomainShmemDefFormat prints a non-zero one only
     for vsock in get("vsock", ()):
         _vsock_cid(vsock)
     for balloon in get("memballoon", ()):
@@ -1991,6 +2006,8 @@ def _graphics_defaults(graphics: etree._Element) -> None:
     gtype = graphics.get("type")
     if "passwdValidTo" in graphics.attrib or "connected" in graphics.attrib or "passwd" in graphics.attrib:
         _graphics_auth(graphics, gtype)
+    if gtype != "spice" and "defaultMode" in graphics.attrib:
+        del graphics.attrib["defaultMode"]  # virDomainGraphicsDefParseXMLSpice's alone
     read = _GRAPHICS_CHILDREN.get(gtype)
     if read is not None:
         for child in list(graphics):
@@ -2156,6 +2173,14 @@ def _video_defaults(
             mtype = default
             model.set("type", mtype)
         if mtype == "none":
+            # virDomainDefPostParseVideo: a 'none' video is cleared of all but its type and alias
+            model.attrib.clear()
+            model.set("type", "none")
+            for child in list(model):
+                model.remove(child)
+            for child in list(video):
+                if child is not model and child.tag != "alias":
+                    video.remove(child)
             continue
         for attr in ("ram", "vram"):
             raw = model.get(attr)
