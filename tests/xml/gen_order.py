@@ -286,6 +286,18 @@ ATTR_OVERRIDES: dict[str, tuple[str, ...]] = {
         "packed",
         "page_per_vq",
     ),
+    # virDomainControllerDriverFormat, then virDomainVirtioOptionsFormat
+    "domain/devices/controller/driver": (
+        "queues",
+        "cmd_per_lun",
+        "max_sectors",
+        "ioeventfd",
+        "iothread",
+        "iommu",
+        "ats",
+        "packed",
+        "page_per_vq",
+    ),
     "domain/devices/iommu/driver": ("intremap", "caching_mode", "eim", "iotlb", "aw_bits"),  # virDomainIOMMUDefFormat
     "domain/devices/video/model": (
         "type",

@@ -54,6 +54,10 @@ DOCUMENTS = {
     "</shmem><shmem name='d' role='master'><model/></shmem></devices>",
     "video-none-cleared": _OS + "<devices><video><model type='none' heads='1' vram='1024'>"
     "<acceleration accel3d='no'/></model><alias name='ua-v'/></video></devices>",
+    "hyperv-values-off": "<features><hyperv><spinlocks state='off' retries='8191'/>"
+    "<vendor_id state='off' value='abc'/></hyperv></features>" + _OS,
+    "controller-driver-order": _OS + "<devices><controller type='scsi' model='virtio-scsi'>"
+    "<driver iommu='on' iothread='1' queues='2' cmd_per_lun='4'/></controller></devices>",
 }
 
 

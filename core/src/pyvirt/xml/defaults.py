@@ -563,12 +563,25 @@ def _feature_defaults(features: etree._Element) -> None:
         elif tag == "hyperv":
             if el.get("mode") is None:
                 el.set("mode", "custom")
+            _hyperv_values(el)
         elif tag == "tcg":
             cache = _first(el, "tb-cache")
             if cache is not None:
                 _scale_text_to_kib(cache, "tb-cache")
     for el in unset:
         features.remove(el)
+
+
+_HYPERV_VALUES = {"spinlocks": "retries", "vendor_id": "value"}
+
+
+def _hyperv_values(hyperv: etree._Element) -> None:
+    """virDomainFeaturesHyperVDefParse reads the spinlocks' retries and the vendor id only when
+    the feature is switched on; the formatter prints them only then."""
+    for child in hyperv:
+        attr = _HYPERV_VALUES.get(child.tag) if isinstance(child.tag, str) else None
+        if attr is not None and child.get("state") != "on" and attr in child.attrib:
+            del child.attrib[attr]
 
 
 _PCI_CANONICAL = re.compile(r"0x[0-9a-f]{4}:0x[0-9a-f]{2}:0x[0-9a-f]{2}\.0x[0-7]")
