@@ -132,6 +132,11 @@ HYPERV = "<features><hyperv mode='custom'>{}</hyperv></features>"
 BLKIO = "<blkiotune><device><path>/dev/sda</path></device><device><path>{}</path></device></blkiotune>"
 IOTHREADS = "<iothreads>2</iothreads><iothreadids><iothread id='1'/><iothread id='{}'/></iothreadids>"
 VNC = "<devices><graphics type='vnc' {}/></devices>"
+KEYWRAP = "<keywrap><cipher name='{}' state='on'/><cipher name='aes' state='off'/></keywrap>"
+POLICY = (
+    "<devices><disk type='{}' device='{}'><source {} startupPolicy='{}'><host name='h'/></source>"
+    "<target dev='hdc'/></disk></devices>"
+)
 DIMM = "<devices><memory model='dimm'><target><size unit='KiB'>{}</size></target></memory></devices>"
 
 TOP_REFUSED = [
@@ -146,6 +151,27 @@ TOP_REFUSED = [
     (BLKIO.format("/dev/sda"), "", "unsupported configuration: duplicate blkio device path '/dev/sda'"),
     # virDomainGraphicsAuthDefParseXML
     ("", VNC.format("passwd='x' connected='fail'"), "unsupported configuration: VNC supports connected='keep' only"),
+    # virDomainSchedulerParseCommonAttrs
+    ("<cputune><emulatorsched scheduler='fifo'/></cputune>", "", "'priority' in element 'emulatorsched'"),
+    ("<cputune><vcpusched vcpus='0' scheduler='rr'/></cputune>", "", "'priority' in element 'vcpusched'"),
+    # virDomainKeyWrapCipherDefParseXML
+    (KEYWRAP.format("xyz"), "", "Invalid value for attribute 'name' in element 'cipher': 'xyz'."),
+    (
+        KEYWRAP.format("aes") + "",
+        "",
+        "internal error: A domain definition can have no more than one cipher node with name aes",
+    ),
+    # virDomainDiskDefValidateStartupPolicy
+    (
+        "",
+        POLICY.format("file", "disk", "file='/tmp/a'", "requisite"),
+        "'requisite' is allowed only for cdrom or floppy",
+    ),
+    (
+        "",
+        POLICY.format("network", "cdrom", "protocol='http' name='x.iso'", "optional"),
+        "XML error: disk startupPolicy 'optional' is not allowed for disk of 'network' type",
+    ),
     # virDomainDefPostParseMemory: 65536 KiB of memory hold no 131072 KiB DIMM
     ("", DIMM.format(131072), "XML error: Total size of memory devices exceeds the total memory size"),
     ("", DIMM.format(65536), "Memory size must be specified via <memory> or in the <numa> configuration"),
@@ -167,6 +193,10 @@ TOP_ACCEPTED = [
     ("", VNC.format("connected='fail'")),
     ("", VNC.format("passwd='x' connected='keep'")),
     ("", DIMM.format(32768)),
+    ("<cputune><emulatorsched scheduler='batch'/></cputune>", ""),
+    (KEYWRAP.format("dea"), ""),
+    ("", POLICY.format("file", "cdrom", "file='/tmp/a'", "requisite")),
+    ("", POLICY.format("volume", "disk", "pool='default' volume='v'", "optional")),
 ]
 
 

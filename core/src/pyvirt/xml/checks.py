@@ -102,6 +102,8 @@ def check_domain(
     for features in get("features", ()):
         for hyperv in features.iterchildren("hyperv"):
             _check_hyperv(hyperv)
+    for keywrap in get("keywrap", ()):
+        _check_keywrap(keywrap)
     if "cputune" in top:
         _check_iothread_refs(root, top)
     if "iothreadids" in top or "defaultiothread" in top:
@@ -259,6 +261,20 @@ def _check_hugepages(backing: etree._Element, ncells: int) -> None:
         beyond = sorted(n for n in _bitmap(nodeset, page) if n >= ncells)
         if beyond:
             raise XMLError(f"hugepages: node {beyond[0]} not found", line=line_of(page), code=ErrorCode.XML_DETAIL)
+
+
+def _check_keywrap(keywrap: etree._Element) -> None:
+    """virDomainKeyWrapCipherDefParseXML: a cipher is aes or dea, named once."""
+    named: set[str] = set()
+    for cipher in keywrap.iterchildren("cipher"):
+        name = cipher.get("name")
+        if name is None:
+            continue  # the schema's error
+        if name not in ("aes", "dea"):
+            raise _fail(f"Invalid value for attribute 'name' in element 'cipher': '{name}'.", cipher)
+        if name in named:
+            raise _internal(f"A domain definition can have no more than one cipher node with name {name}", cipher)
+        named.add(name)
 
 
 _VENDOR_ID_MAX = 12
@@ -470,10 +486,13 @@ def _check_pci_address(address: etree._Element) -> None:
 
 def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
     _check_pins(cputune, max_vcpus)
+    for item in cputune.iterchildren("emulatorsched"):
+        _check_sched_priority(item)
     for tag, attr in (("vcpusched", "vcpus"), ("iothreadsched", "iothreads")):
         seen: set[int] = set()
         for item in cputune.iterfind(tag):
             ids = _bitmap(item.get(attr, ""), item)
+            _check_sched_priority(item)
             if tag == "vcpusched" and ids and max(ids) >= max_vcpus:
                 raise _unsupported(f"vCPU '{max(ids)}' is not present in domain definition", item)
             if ids & seen:
@@ -491,6 +510,12 @@ def _check_cputune(cputune: etree._Element, max_vcpus: int) -> None:
                 )
             taken.append(ctype)
     _check_resctrls(cputune, max_vcpus)
+
+
+def _check_sched_priority(item: etree._Element) -> None:
+    """virDomainSchedulerParseCommonAttrs: the real-time schedulers need their priority."""
+    if item.get("scheduler") in ("fifo", "rr") and item.get("priority") is None:
+        raise _fail(f"Missing required attribute 'priority' in element '{item.tag}'", item)
 
 
 def _check_pins(cputune: etree._Element, max_vcpus: int) -> None:
@@ -1271,6 +1296,9 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                 )
         if device == "lun":
             _check_lun(disk, dtype if source is not None else "file", source)
+        policy = source.get("startupPolicy") if source is not None else None
+        if policy is not None:
+            _check_startup_policy(dtype or "file", device, policy, source)
         if "driver" in kids or "model" in disk.attrib:
             _check_not_virtio_disk(disk, kids.get("driver"), defaults.disk_bus(disk, target))
         other = targets.get(dev)
@@ -1281,6 +1309,15 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
                 target,
             )
         targets[dev] = disk
+
+
+def _check_startup_policy(dtype: str, device: str | None, policy: str, source: etree._Element | None) -> None:
+    """virDomainDiskDefValidateStartupPolicy: a startup policy needs local storage (or a
+    volume), and 'requisite' a cdrom or floppy."""
+    if dtype not in ("file", "block", "dir", "volume"):
+        raise _fail(f"disk startupPolicy '{policy}' is not allowed for disk of '{dtype}' type", source)
+    if policy == "requisite" and device not in ("cdrom", "floppy"):
+        raise _fail("disk startupPolicy 'requisite' is allowed only for cdrom or floppy", source)
 
 
 def _check_not_virtio_disk(disk: etree._Element, driver: etree._Element | None, bus: str) -> None:
