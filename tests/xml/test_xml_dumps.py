@@ -58,6 +58,11 @@ DOCUMENTS = {
     "<vendor_id state='off' value='abc'/></hyperv></features>" + _OS,
     "controller-driver-order": _OS + "<devices><controller type='scsi' model='virtio-scsi'>"
     "<driver iommu='on' iothread='1' queues='2' cmd_per_lun='4'/></controller></devices>",
+    "capabilities-policy": "<os><type>exe</type><init>/sbin/init</init></os><features><capabilities/></features>",
+    "capabilities-policy-default": "<os><type>exe</type><init>/sbin/init</init></os><features>"
+    "<capabilities policy='default'/></features>",
+    "capabilities-policy-shown": "<os><type>exe</type><init>/sbin/init</init></os><features>"
+    "<capabilities><mknod state='on'/></capabilities></features>",
 }
 
 

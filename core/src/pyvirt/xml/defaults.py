@@ -560,6 +560,14 @@ def _feature_defaults(features: etree._Element) -> None:
         elif tag in _STATE_FEATURES:
             if el.get("state") is None:
                 el.set("state", "on")  # present means on; the formatter spells out the state
+        elif tag == "capabilities":
+            # virDomainFeaturesCapabilitiesDefParse: the policy defaults to 'default', which the
+            # formatter spells out only beside a capability; bare, nothing is printed at all
+            if el.get("policy", "default") == "default":
+                if len(el) == 0:
+                    unset.append(el)
+                else:
+                    el.set("policy", "default")
         elif tag == "hyperv":
             if el.get("mode") is None:
                 el.set("mode", "custom")
