@@ -15,9 +15,8 @@ skipped.  Rules known to differ still (``fresh_documents.py 1000 SEED --defaults
   missing one of its paths, an LXC RAM filesystem without ``usage``;
 - defaults not filled or elements kept: a PCI controller's ``<target>``/``<model>`` on pSeries
   PHBs and root ports once an attribute is gone, a console's target port counted past the ones
-  given (bhyve), an s390 console target's children, an SMBIOS ``<entry>`` without its name, an
-  LXC ``<features><capabilities/>``, a CPU or PCI address element
-  moved once a sibling is dropped (aarch64 virt).
+  given (bhyve), an s390 console target's children, an SMBIOS ``<entry>`` without its name, a
+  CPU or PCI address element moved once a sibling is dropped (aarch64 virt).
 """
 
 from __future__ import annotations
