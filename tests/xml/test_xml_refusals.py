@@ -151,6 +151,11 @@ TOP_REFUSED = [
     (BLKIO.format("/dev/sda"), "", "unsupported configuration: duplicate blkio device path '/dev/sda'"),
     # virDomainGraphicsAuthDefParseXML
     ("", VNC.format("passwd='x' connected='fail'"), "unsupported configuration: VNC supports connected='keep' only"),
+    (
+        "",
+        VNC.format("passwd='x' passwdValidTo='2020-01-01 00:00:00'"),
+        "internal error: cannot parse password validity time '2020-01-01 00:00:00', expect YYYY-MM-DDTHH:MM:SS",
+    ),
     # virDomainSchedulerParseCommonAttrs
     ("<cputune><emulatorsched scheduler='fifo'/></cputune>", "", "'priority' in element 'emulatorsched'"),
     ("<cputune><vcpusched vcpus='0' scheduler='rr'/></cputune>", "", "'priority' in element 'vcpusched'"),
@@ -192,6 +197,8 @@ TOP_ACCEPTED = [
     # the connected policy is read only beside a password
     ("", VNC.format("connected='fail'")),
     ("", VNC.format("passwd='x' connected='keep'")),
+    ("", VNC.format("passwd='x' passwdValidTo='2020-1-1T0:0:0'")),
+    ("", VNC.format("passwdValidTo='junk'")),
     ("", DIMM.format(32768)),
     ("<cputune><emulatorsched scheduler='batch'/></cputune>", ""),
     (KEYWRAP.format("dea"), ""),

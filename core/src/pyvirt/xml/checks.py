@@ -1627,7 +1627,15 @@ def _internal(message: str, el: etree._Element) -> XMLError:
     return XMLError(f"internal error: {message}", line=line_of(el), code=ErrorCode.INTERNAL_ERROR)
 
 
+_FIELD = r"\s*[+-]?\d+"
+_VALID_TO = re.compile(f"{_FIELD}-{_FIELD}-{_FIELD}T{_FIELD}:{_FIELD}:{_FIELD}")
+"""virDomainGraphicsAuthDefParseXML's YYYY-MM-DDTHH:MM:SS, each field read by strtol."""
+
+
 def _check_graphics(graphics: etree._Element) -> None:
+    valid_to = graphics.get("passwdValidTo")
+    if valid_to is not None and "passwd" in graphics.attrib and not _VALID_TO.fullmatch(valid_to):
+        raise _internal(f"cannot parse password validity time '{valid_to}', expect YYYY-MM-DDTHH:MM:SS", graphics)
     connected = graphics.get("connected")
     if connected is not None and connected != "keep" and graphics.get("type") == "vnc":
         if "passwd" in graphics.attrib:
