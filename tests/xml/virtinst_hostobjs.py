@@ -257,9 +257,7 @@ def network_edited(vi: Any, conn: Any, rng: random.Random) -> str:
             ET.SubElement(pg, "virtualport", type="openvswitch")
 
     def bridge_attrs() -> None:
-        br = root.find("bridge")
-        if br is None:
-            br = ET.SubElement(root, "bridge")
+        br = _child(root, "bridge")
         br.set(
             rng.choice(("stp", "delay", "macTableManager", "zone")),
             rng.choice(("on", "off", "2", "kernel", "libvirt", "trusted", "x")),
@@ -337,9 +335,7 @@ def network_edited(vi: Any, conn: Any, rng: random.Random) -> str:
         for ip in root.findall("ip"):
             if ip.get("family") != "ipv6":
                 continue
-            dhcp = ip.find("dhcp")
-            if dhcp is None:
-                dhcp = ET.SubElement(ip, "dhcp")
+            dhcp = _child(ip, "dhcp")
             pick = rng.randrange(4)
             if pick == 0:
                 ET.SubElement(
@@ -372,9 +368,7 @@ def network_edited(vi: Any, conn: Any, rng: random.Random) -> str:
             ET.SubElement(ET.SubElement(root, "metadata"), "{http://example.org/x}info").text = "x"
 
     def uuid_forms() -> None:
-        uuid = root.find("uuid")
-        if uuid is None:
-            uuid = ET.SubElement(root, "uuid")
+        uuid = _child(root, "uuid")
         uuid.text = rng.choice((_uuid(rng).upper(), _uuid(rng).replace("-", ""), "not-a-uuid", " " + _uuid(rng)))
 
     def dhcp_more() -> None:
@@ -564,41 +558,27 @@ def pool_edited(vi: Any, conn: Any, rng: random.Random) -> str:
                 el.set("unit", rng.choice(("G", "GiB", "bytes", "KB", "T")))
 
     def target_forms() -> None:
-        target = root.find("target")
-        if target is None:
-            target = ET.SubElement(root, "target")
+        target = _child(root, "target")
         path = target.find("path")
         if path is None:
             path = ET.SubElement(target, "path")
             path.text = "/var/lib/libvirt/images/x"
         path.text = rng.choice(((path.text or "") + "/", "//" + (path.text or "").lstrip("/"), " " + (path.text or "")))
-        perms = target.find("permissions")
-        if perms is None:
-            perms = ET.SubElement(target, "permissions")
-        mode = perms.find("mode")
-        if mode is None:
-            mode = ET.SubElement(perms, "mode")
+        perms = _child(target, "permissions")
+        mode = _child(perms, "mode")
         mode.text = rng.choice(("755", "0755", "00755", "0777", "1777", "0999", "rwx", " 0700 ", "0"))
         if _maybe(rng, 0.4):
-            owner = perms.find("owner")
-            if owner is None:
-                owner = ET.SubElement(perms, "owner")
+            owner = _child(perms, "owner")
             owner.text = rng.choice(("-1", "0", "abc", "4294967295", "0107"))
 
     def source_format() -> None:
-        source = root.find("source")
-        if source is None:
-            source = ET.SubElement(root, "source")
-        fmt = source.find("format")
-        if fmt is None:
-            fmt = ET.SubElement(source, "format")
+        source = _child(root, "source")
+        fmt = _child(source, "format")
         fmt.set("type", rng.choice(("auto", "bogus", "ext4", "nfs", "gpt", "lvm2", "none", "")))
 
     def adapter() -> None:
         root.set("type", "scsi")
-        source = root.find("source")
-        if source is None:
-            source = ET.SubElement(root, "source")
+        source = _child(root, "source")
         for child in list(source):
             source.remove(child)
         pick = rng.randrange(4)
@@ -621,9 +601,7 @@ def pool_edited(vi: Any, conn: Any, rng: random.Random) -> str:
             ET.SubElement(ET.SubElement(root, "target"), "path").text = "/dev/disk/by-path"
 
     def hosts() -> None:
-        source = root.find("source")
-        if source is None:
-            source = ET.SubElement(root, "source")
+        source = _child(root, "source")
         host = ET.SubElement(source, "host", name=rng.choice(("extra.example.com", "10.1.1.1")))
         if _maybe(rng):
             host.set("port", rng.choice(("0", "6789", "-1", "x")))
@@ -677,9 +655,7 @@ def pool_edited(vi: Any, conn: Any, rng: random.Random) -> str:
 
     def dir_forms() -> None:
         source = _child(root, "source")
-        d = source.find("dir")
-        if d is None:
-            d = ET.SubElement(source, "dir")
+        d = _child(source, "dir")
         d.set("path", rng.choice(("/exports//vms/", "exports", "/", "")))
 
     edits = [sizes, target_forms, source_format, adapter, hosts, protocol, initiator, extras, auth_forms, dir_forms]
@@ -807,7 +783,7 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
 
     def units() -> None:
         cap = _child(root, "capacity")
-        size = int(cap.text) if (cap.text or "").isdigit() else 1
+        size = int(cap.text) if cap.text and cap.text.isdigit() else 1
         unit, factor = rng.choice(
             (
                 ("G", 1024**3),
@@ -840,12 +816,8 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
             root.remove(alloc)
 
     def modes() -> None:
-        target = root.find("target")
-        if target is None:
-            target = ET.SubElement(root, "target")
-        perms = target.find("permissions")
-        if perms is None:
-            perms = ET.SubElement(target, "permissions")
+        target = _child(root, "target")
+        perms = _child(target, "permissions")
         for child in list(perms):
             perms.remove(child)
         ET.SubElement(perms, "mode").text = rng.choice(
@@ -857,20 +829,14 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
             ET.SubElement(perms, "group").text = rng.choice(("107", "-1", "kvm"))
 
     def unknown_format() -> None:
-        target = root.find("target")
-        if target is None:
-            target = ET.SubElement(root, "target")
-        fmt = target.find("format")
-        if fmt is None:
-            fmt = ET.SubElement(target, "format")
+        target = _child(root, "target")
+        fmt = _child(target, "format")
         fmt.set(
             "type", rng.choice(("qcow3", "img", "QCOW2", "", "auto", "luks", "iso", "dir", "none", "lvm2", "linux"))
         )
 
     def encryption() -> None:
-        target = root.find("target")
-        if target is None:
-            target = ET.SubElement(root, "target")
+        target = _child(root, "target")
         enc = ET.SubElement(target, "encryption", format=rng.choice(("luks", "qcow", "default", "luks2", "bogus")))
         if _maybe(rng, 0.8):
             ET.SubElement(enc, "secret", type=rng.choice(("passphrase", "volume")), uuid=_uuid(rng))
@@ -879,14 +845,10 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
             ET.SubElement(enc, "ivgen", name="plain64", hash="sha256")
 
     def compat() -> None:
-        target = root.find("target")
-        if target is None:
-            target = ET.SubElement(root, "target")
+        target = _child(root, "target")
         ET.SubElement(target, "compat").text = rng.choice(("0.10", "1.1", "1.2", "x"))
         if _maybe(rng):
-            feats = target.find("features")
-            if feats is None:
-                feats = ET.SubElement(target, "features")
+            feats = _child(target, "features")
             ET.SubElement(feats, rng.choice(("lazy_refcounts", "extended_l2", "bogus")))
         if _maybe(rng, 0.3):
             ET.SubElement(target, "clusterSize", unit=rng.choice(("KiB", "k", "B"))).text = "64"
@@ -905,9 +867,7 @@ def volume_edited(vi: Any, conn: Any, rng: random.Random) -> tuple[str, str]:
 
     def key_and_path() -> None:
         ET.SubElement(root, "key").text = "/some/key"
-        target = root.find("target")
-        if target is None:
-            target = ET.SubElement(root, "target")
+        target = _child(root, "target")
         ET.SubElement(target, "path").text = "/some/other/path"
         if _maybe(rng):
             root.set("type", rng.choice(("file", "block", "dir", "network", "netdir", "ploop", "bogus")))
