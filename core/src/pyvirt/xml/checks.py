@@ -20,6 +20,7 @@ from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import defaults, implicit
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
+from pyvirt.xml.refusal import internal
 
 
 def _fail(message: str, el: etree._Element | None) -> XMLError:
@@ -273,7 +274,7 @@ def _check_keywrap(keywrap: etree._Element) -> None:
         if name not in ("aes", "dea"):
             raise _fail(f"Invalid value for attribute 'name' in element 'cipher': '{name}'.", cipher)
         if name in named:
-            raise _internal(f"A domain definition can have no more than one cipher node with name {name}", cipher)
+            raise internal(f"A domain definition can have no more than one cipher node with name {name}", cipher)
         named.add(name)
 
 
@@ -530,12 +531,12 @@ def _check_pins(cputune: etree._Element, max_vcpus: int) -> None:
             if vcpu is None or vcpu >= max_vcpus:
                 continue  # refused as a number by the tree's filter, or ignored by libvirt
             if pin.get("cpuset") is None:
-                raise _internal("missing cpuset for vcpupin", pin)
+                raise internal("missing cpuset for vcpupin", pin)
             if vcpu in pinned:
-                raise _internal(f"duplicate vcpupin for vcpu '{vcpu}'", pin)
+                raise internal(f"duplicate vcpupin for vcpu '{vcpu}'", pin)
             pinned.add(vcpu)
         elif tag in ("emulatorpin", "iothreadpin") and pin.get("cpuset") is None:
-            raise _internal(f"missing cpuset for {tag}", pin)
+            raise internal(f"missing cpuset for {tag}", pin)
 
 
 def _check_resctrls(cputune: etree._Element, max_vcpus: int) -> None:
@@ -975,14 +976,14 @@ def _check_inputs(inputs: list[etree._Element], top: dict[str, list[etree._Eleme
             bus = defaults.input_bus(itype or "", os_type=os_type, arch=arch, virt_type=virt_type)
         if os_type == "hvm":
             if bus == "ps2" and itype not in ("mouse", "keyboard"):
-                raise _internal(f"ps2 bus does not support {itype} input device", inp)
+                raise internal(f"ps2 bus does not support {itype} input device", inp)
             if bus == "xen":
-                raise _internal("unsupported input bus xen", inp)
+                raise internal("unsupported input bus xen", inp)
         elif os_type in ("xen", "xenpvh"):
             if bus not in (None, "xen"):
-                raise _internal(f"unsupported input bus {bus}", inp)
+                raise internal(f"unsupported input bus {bus}", inp)
             if itype not in ("mouse", "keyboard"):
-                raise _internal(f"xen bus does not support {itype} input device", inp)
+                raise internal(f"xen bus does not support {itype} input device", inp)
         if itype == "passthrough" and bus != "virtio":
             raise _unsupported("only bus 'virtio' is supported for 'passthrough' input devices", inp)
         model = inp.get("model")
@@ -1586,9 +1587,9 @@ def _check_hostdev_source(hostdev: etree._Element) -> None:
     if htype == "usb":
         vendor, product = kids.get("vendor"), kids.get("product")
         if vendor is not None and product is None:
-            raise _internal("missing product", source)
+            raise internal("missing product", source)
         if product is not None and vendor is None:
-            raise _internal("missing vendor", source)
+            raise internal("missing vendor", source)
         return
     if htype == "scsi_host":
         protocol = source.get("protocol")
@@ -1623,10 +1624,6 @@ def _check_hostdev_source(hostdev: etree._Element) -> None:
         raise _fail("'adapter' name must be specified for scsi hostdev source", source)
 
 
-def _internal(message: str, el: etree._Element) -> XMLError:
-    return XMLError(f"internal error: {message}", line=line_of(el), code=ErrorCode.INTERNAL_ERROR)
-
-
 _FIELD = r"\s*[+-]?\d+"
 _VALID_TO = re.compile(f"{_FIELD}-{_FIELD}-{_FIELD}T{_FIELD}:{_FIELD}:{_FIELD}")
 """virDomainGraphicsAuthDefParseXML's YYYY-MM-DDTHH:MM:SS, each field read by strtol."""
@@ -1635,7 +1632,7 @@ _VALID_TO = re.compile(f"{_FIELD}-{_FIELD}-{_FIELD}T{_FIELD}:{_FIELD}:{_FIELD}")
 def _check_graphics(graphics: etree._Element) -> None:
     valid_to = graphics.get("passwdValidTo")
     if valid_to is not None and "passwd" in graphics.attrib and not _VALID_TO.fullmatch(valid_to):
-        raise _internal(f"cannot parse password validity time '{valid_to}', expect YYYY-MM-DDTHH:MM:SS", graphics)
+        raise internal(f"cannot parse password validity time '{valid_to}', expect YYYY-MM-DDTHH:MM:SS", graphics)
     connected = graphics.get("connected")
     if connected is not None and connected != "keep" and graphics.get("type") == "vnc":
         if "passwd" in graphics.attrib:

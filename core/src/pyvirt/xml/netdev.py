@@ -18,6 +18,7 @@ from lxml import etree
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml.parser import first_child, line_of
+from pyvirt.xml.refusal import unsupported, xml_error
 
 _GENERATE, _REQUIRE_ALL, _REQUIRE_TYPE = 1, 2, 4
 REQUIRE_TYPE = _REQUIRE_TYPE
@@ -60,10 +61,6 @@ _PROFILE_MAX = 40
 """LIBVIRT_IFLA_VF_PORT_PROFILE_MAX: a profile id fills at most 39 characters and its NUL."""
 
 
-def _xml_error(message: str, el: etree._Element) -> XMLError:
-    return XMLError(f"XML error: {message}", line=line_of(el))
-
-
 def virtualport(vport: etree._Element, itype: str, new_uuid: Callable[[], str]) -> None:
     """Refuse ``vport`` (an interface's first ``<virtualport>``) where libvirt does, and add the
     instance and interface ids it generates (``new_uuid()``); ``itype``: the interface's type."""
@@ -83,7 +80,7 @@ def profile(vport: etree._Element, flags: int, new_uuid: Callable[[], str]) -> N
     interfaces by type, networks ``REQUIRE_TYPE``, port groups none)."""
     vtype = vport.get("type")
     if vtype is None and flags & _REQUIRE_TYPE:
-        raise _xml_error("missing required virtualport type", vport)
+        raise xml_error("missing required virtualport type", vport)
     params = first_child(vport, "parameters") if len(vport) else None
     given = params.get if params is not None else _NONE.get
     for name, limit, message in _NUMBERS:
@@ -91,9 +88,9 @@ def profile(vport: etree._Element, flags: int, new_uuid: Callable[[], str]) -> N
         if raw is not None:
             value = _c_uint(raw)
             if value is None:
-                raise _xml_error(f"cannot parse value of {name} parameter", vport)
+                raise xml_error(f"cannot parse value of {name} parameter", vport)
             if value > limit:
-                raise _xml_error(message, vport)
+                raise xml_error(message, vport)
             if params is not None and str(value) != raw:
                 params.set(name, str(value))  # virNetDevVPortProfileFormat prints decimal
     for name in ("instanceid", "interfaceid"):
@@ -101,11 +98,11 @@ def profile(vport: etree._Element, flags: int, new_uuid: Callable[[], str]) -> N
         if raw is not None:
             canonical = uuids.canonical(raw)
             if canonical is None:
-                raise _xml_error(f"cannot parse {name} parameter as a uuid", vport)
+                raise xml_error(f"cannot parse {name} parameter as a uuid", vport)
             if params is not None and canonical != raw:
                 params.set(name, canonical)
     if len(given("profileid", "")) >= _PROFILE_MAX:
-        raise _xml_error("profileid parameter too long", vport)
+        raise xml_error("profileid parameter too long", vport)
     wanted = []
     if flags & _GENERATE:
         if given("instanceid") is None and vtype in (None, "802.1Qbg"):
@@ -123,10 +120,10 @@ def profile(vport: etree._Element, flags: int, new_uuid: Callable[[], str]) -> N
     if flags & _REQUIRE_ALL:
         for name in _REQUIRED.get(vtype, ()):
             if not given(name):
-                raise _xml_error(f"missing {name} in <virtualport type='{vtype}'>", vport)
+                raise xml_error(f"missing {name} in <virtualport type='{vtype}'>", vport)
     for name in _EXTRAS.get(vtype, ()):
         if given(name):
-            raise _xml_error(f"extra {name} unsupported in <virtualport type='{vtype}'>", vport)
+            raise xml_error(f"extra {name} unsupported in <virtualport type='{vtype}'>", vport)
 
 
 _DIGITS = {8: frozenset("01234567"), 10: frozenset("0123456789"), 16: frozenset("0123456789abcdefABCDEF")}
@@ -166,7 +163,7 @@ def unmanaged_target(target: etree._Element, itype: str) -> None:
 def ip_address(ip: etree._Element) -> None:
     """virDomainNetIPParseXML: an interface's ``<ip>`` names its address."""
     if ip.get("address") is None:
-        raise _xml_error("Missing required address in <ip>", ip)
+        raise xml_error("Missing required address in <ip>", ip)
 
 
 def teaming(el: etree._Element, *, hostdev: bool) -> bool:
@@ -178,22 +175,18 @@ def teaming(el: etree._Element, *, hostdev: bool) -> bool:
     if kind is None and persistent is None:
         return False
     if kind not in ("persistent", "transient"):
-        raise _unsupported(f"unknown teaming type '{kind if kind is not None else '(null)'}'", el)
+        raise unsupported(f"unknown teaming type '{kind if kind is not None else '(null)'}'", el)
     if hostdev:
         if kind != "transient":
-            raise _unsupported("teaming hostdev devices must have type='transient'", el)
+            raise unsupported("teaming hostdev devices must have type='transient'", el)
         if persistent is None:
-            raise _unsupported("missing required persistent attribute in hostdev teaming element", el)
+            raise unsupported("missing required persistent attribute in hostdev teaming element", el)
         return True
     if kind == "transient" and persistent is None:
-        raise _unsupported("teaming persistent attribute must be set if teaming type is 'transient'", el)
+        raise unsupported("teaming persistent attribute must be set if teaming type is 'transient'", el)
     if kind != "transient" and persistent is not None:
-        raise _unsupported(f"teaming persistent attribute not allowed if teaming type is '{kind}'", el)
+        raise unsupported(f"teaming persistent attribute not allowed if teaming type is '{kind}'", el)
     return True
-
-
-def _unsupported(message: str, el: etree._Element) -> XMLError:
-    return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
 
 
 _VLAN_TAG_MAX = 4095
@@ -205,18 +198,18 @@ def vlan(el: etree._Element) -> None:
     single tag without a native mode only."""
     tags = [child for child in el if child.tag == "tag"]
     if not tags:
-        raise _xml_error("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", el)
+        raise xml_error("missing tag id - each <vlan> must have at least one <tag id='n'/> subelement", el)
     native = False
     for tag in tags:
         raw = tag.get("id")
         if raw is None:
-            raise _xml_error("Missing required attribute 'id' in element 'tag'", tag)
+            raise xml_error("Missing required attribute 'id' in element 'tag'", tag)
         number = _c_uint(raw) if raw.strip().isdigit() else None
         if number is not None and number > _VLAN_TAG_MAX:
-            raise _xml_error(f"vlan tag id {number} too large (maximum 4095)", tag)
+            raise xml_error(f"vlan tag id {number} too large (maximum 4095)", tag)
         if tag.get("nativeMode") is not None:
             if native:
-                raise _xml_error("duplicate native vlan setting", tag)
+                raise xml_error("duplicate native vlan setting", tag)
             native = True
     trunk = el.get("trunk")
     if trunk is None:
@@ -228,11 +221,11 @@ def vlan(el: etree._Element) -> None:
             el.set("trunk", "yes")
         return
     if len(tags) > 1:
-        raise _xml_error(
+        raise xml_error(
             f"invalid \"trunk='{trunk}'\" in <vlan> - trunk='yes' is required for more than one vlan tag", el
         )
     if native:
-        raise _xml_error("invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id", el)
+        raise xml_error("invalid configuration in <vlan> - \"trunk='no'\" is not allowed with a native vlan id", el)
     if trunk.lower() != "no":
-        raise _xml_error(f"invalid \"trunk='{trunk}'\" in <vlan> - must be yes or no", el)
+        raise xml_error(f"invalid \"trunk='{trunk}'\" in <vlan> - must be yes or no", el)
     del el.attrib["trunk"]

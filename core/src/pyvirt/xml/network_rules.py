@@ -17,27 +17,16 @@ import re
 
 from lxml import etree
 
-from pyvirt.errors import ErrorCode, XMLError
+from pyvirt.errors import XMLError
 from pyvirt.xml import netdev
 from pyvirt.xml.defaults import new_uuid
 from pyvirt.xml.parser import first_child, line_of
+from pyvirt.xml.refusal import detail, internal, unsupported, xml_error
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _UINT = re.compile(r"[ \t\n\v\f\r]*\+?([0-9]+)")
 """What virStrToLong_ui/ul/ull take in base 10 (leading blanks, a plus sign, nothing after)."""
-
-
-def _xml_error(message: str, el: etree._Element | None) -> XMLError:
-    return XMLError(f"XML error: {message}", line=line_of(el))
-
-
-def _unsupported(message: str, el: etree._Element | None) -> XMLError:
-    return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
-
-
-def _detail(message: str, el: etree._Element | None) -> XMLError:
-    return XMLError(message, line=line_of(el), code=ErrorCode.XML_DETAIL)
 
 
 def _uint(value: str | None, limit: int = 2**32 - 1) -> int | None:
@@ -57,12 +46,12 @@ def _prop_uint(el: etree._Element, name: str, *, nonzero: bool = False) -> int |
         return None
     value = _uint(raw)
     if value is None:
-        raise _xml_error(
+        raise xml_error(
             f"Invalid value for attribute '{name}' in element '{el.tag}': '{raw}'. Expected non-negative integer value",
             el,
         )
     if nonzero and value == 0:
-        raise _xml_error(f"Invalid value for attribute '{name}' in element '{el.tag}': Zero is not permitted", el)
+        raise xml_error(f"Invalid value for attribute '{name}' in element '{el.tag}': Zero is not permitted", el)
     el.set(name, str(value))
     return value
 
@@ -71,7 +60,7 @@ def _tristate(el: etree._Element, name: str) -> None:
     """virXMLPropTristateBool: ``yes`` or ``no`` when present."""
     raw = el.get(name)
     if raw is not None and raw not in ("yes", "no"):
-        raise _xml_error(
+        raise xml_error(
             f"Invalid value for attribute '{name}' in element '{el.tag}': '{raw}'. Expected one of 'yes', 'no'", el
         )
 
@@ -98,7 +87,7 @@ def bandwidth(bw: etree._Element, *, allow_floor: bool) -> None:
     for child in bw:
         if child.tag in ("inbound", "outbound"):
             if child.tag in found:
-                raise _detail(f"Only one child <{child.tag}> element allowed", child)
+                raise detail(f"Only one child <{child.tag}> element allowed", child)
             found[str(child.tag)] = child
     if not found:
         parent = bw.getparent()
@@ -109,21 +98,21 @@ def bandwidth(bw: etree._Element, *, allow_floor: bool) -> None:
         values: dict[str, int] = {}
         given = {name: rate.get(name) for name in ("average", "peak", "burst", "floor")}
         if given["average"] is None and given["floor"] is None:
-            raise _detail("Missing mandatory average or floor attributes", rate)
+            raise detail("Missing mandatory average or floor attributes", rate)
         if (given["peak"] is not None or given["burst"] is not None) and given["average"] is None:
-            raise _unsupported("'peak' and 'burst' require 'average' attribute", rate)
+            raise unsupported("'peak' and 'burst' require 'average' attribute", rate)
         for name, raw in given.items():
             if raw is None:
                 continue
             value = _uint(raw, 2**64 - 1)
             if value is None:
-                raise _unsupported(f"could not convert bandwidth {name} value '{raw}'", rate)
+                raise unsupported(f"could not convert bandwidth {name} value '{raw}'", rate)
             values[name] = value
         if values.get("floor"):
             if tag == "outbound":
-                raise _unsupported("'floor' attribute allowed only in <inbound> element", rate)
+                raise unsupported("'floor' attribute allowed only in <inbound> element", rate)
             if not allow_floor:
-                raise _unsupported("floor attribute is not supported for this config", rate)
+                raise unsupported("floor attribute is not supported for this config", rate)
         rate.attrib.clear()
         if not values.get("average") and not values.get("floor"):
             bw.remove(rate)
@@ -148,11 +137,11 @@ def apply(root: etree._Element) -> None:
     if forward is not None:
         mode = forward.get("mode") or "nat"
         if mode not in _FORWARD_MODES:
-            raise _unsupported(f"unknown forwarding type '{mode}'", forward)
+            raise unsupported(f"unknown forwarding type '{mode}'", forward)
     _tristate(root, "trustGuestRxFilters")
     ipv6 = root.get("ipv6")
     if ipv6 is not None and ipv6 not in ("yes", "no"):
-        raise _xml_error(f"Invalid ipv6 setting '{ipv6}' in network '{name}'", root)
+        raise xml_error(f"Invalid ipv6 setting '{ipv6}' in network '{name}'", root)
     mac = first_child(root, "mac")
     if mac is not None and mac.get("address"):
         _bridge_mac(mac, name)
@@ -179,20 +168,20 @@ def apply(root: etree._Element) -> None:
         if raw is not None:
             value = _uint(raw, 2**64 - 1)
             if value is None:
-                raise _xml_error(f"Invalid delay value in network '{name}'", bridge)
+                raise xml_error(f"Invalid delay value in network '{name}'", bridge)
             delay = value
             bridge.set("delay", str(value))
         if stp_given:
             bridge.set("stp", "off" if bridge.get("stp") == "off" else "on")
         mac_table = bridge.get("macTableManager")
         if mac_table is not None and mac_table not in ("kernel", "libvirt"):
-            raise _xml_error(f"Invalid macTableManager setting '{mac_table}' in network '{name}'", bridge)
+            raise xml_error(f"Invalid macTableManager setting '{mac_table}' in network '{name}'", bridge)
     mtu = first_child(root, "mtu")
     mtu_size = 0
     if mtu is not None and mtu.get("size") is not None:
         value = _uint(mtu.get("size"))
         if value is None:
-            raise _xml_error(f"Invalid mtu size '{mtu.get('size')}' in network '{name}'", mtu)
+            raise xml_error(f"Invalid mtu size '{mtu.get('size')}' in network '{name}'", mtu)
         mtu_size = value
         mtu.set("size", str(value))
     if mtu is not None and not mtu_size:
@@ -219,9 +208,9 @@ def _bridge_mac(mac: etree._Element, name: str) -> None:
     """virNetworkDefParseXML's bridge MAC: parsed by virMacAddrParse, unicast."""
     raw = mac.get("address", "")
     if not _MAC.fullmatch(raw):
-        raise _xml_error(f"Invalid bridge mac address '{raw}' in network '{name}'", mac)
+        raise xml_error(f"Invalid bridge mac address '{raw}' in network '{name}'", mac)
     if int(raw.split(":")[0], 16) & 1:
-        raise _xml_error(f"Invalid multicast bridge mac address '{raw}' in network '{name}'", mac)
+        raise xml_error(f"Invalid multicast bridge mac address '{raw}' in network '{name}'", mac)
 
 
 def _virtualport(vport: etree._Element, flags: int) -> None:
@@ -234,7 +223,7 @@ def _virtualport(vport: etree._Element, flags: int) -> None:
             parent.remove(extra)
     kind = vport.get("type")
     if kind is not None and kind not in _VPORT_TYPES:
-        raise _unsupported(f"unknown virtualport type {kind}", vport)
+        raise unsupported(f"unknown virtualport type {kind}", vport)
     netdev.profile(vport, flags, new_uuid)
     params = first_child(vport, "parameters")
     if params is not None and not params.attrib:
@@ -254,13 +243,13 @@ def _mode_rules(root: etree._Element, mode: str | None, name: str, *, stp_given:
     forward = first_child(root, "forward")
     if mode in _DEVICE_MODES:
         if bridge_name:
-            raise _xml_error(f"bridge name not allowed in {mode} mode (network '{name}')", bridge)
+            raise xml_error(f"bridge name not allowed in {mode} mode (network '{name}')", bridge)
         if zone:
-            raise _xml_error(f"bridge zone not allowed in {mode} mode (network '{name}')", bridge)
+            raise xml_error(f"bridge zone not allowed in {mode} mode (network '{name}')", bridge)
         if bridge is not None and bridge.get("macTableManager"):
-            raise _xml_error(f"bridge macTableManager setting not allowed in {mode} mode (network '{name}')", bridge)
+            raise xml_error(f"bridge macTableManager setting not allowed in {mode} mode (network '{name}')", bridge)
     if delay or stp_given or zone:
-        raise _xml_error(
+        raise xml_error(
             "bridge delay/stp/zone options only allowed in route, nat, and isolated mode, "
             f"not in {mode} (network '{name}')",
             bridge,
@@ -274,13 +263,13 @@ def _mode_rules(root: etree._Element, mode: str | None, name: str, *, stp_given:
             or first_child(forward, "pf") is not None
         )
     ):
-        raise _xml_error(
+        raise xml_error(
             f"A network with forward mode='{mode}' can specify a bridge name or a forward dev, "
             f"but not both (network '{name}')",
             forward,
         )
     if mtu:
-        raise _xml_error(
+        raise xml_error(
             f"mtu size only allowed in open, route, nat, and isolated mode, not in {mode} (network '{name}')",
             first_child(root, "mtu"),
         )
@@ -311,7 +300,7 @@ def _forward(forward: etree._Element, mode: str, name: str) -> None:
         if driver in (None, ""):
             forward.remove(drivers[0])
         elif driver not in ("kvm", "vfio"):
-            raise _unsupported(f"Unknown forward <driver name='{driver}'/> in network {name}", drivers[0])
+            raise unsupported(f"Unknown forward <driver name='{driver}'/> in network {name}", drivers[0])
         else:
             drivers[0].attrib.clear()
             drivers[0].set("name", driver)
@@ -325,18 +314,18 @@ def _forward(forward: etree._Element, mode: str, name: str) -> None:
         forward.remove(el)
     if not ifaces and not addresses:
         if len(pfs) > 1:
-            raise _xml_error(f"Only one <pf> element is allowed in <forward> of network {name}", forward)
+            raise xml_error(f"Only one <pf> element is allowed in <forward> of network {name}", forward)
         if pfs and pfs[0].get("dev") is None:
-            raise _xml_error(f"Missing required dev attribute in <pf> element of network '{name}'", pfs[0])
+            raise xml_error(f"Missing required dev attribute in <pf> element of network '{name}'", pfs[0])
     if not (ifaces or dev):
         for addr in addresses:
             kind = addr.get("type")
             if kind is None:
-                raise _xml_error(f"missing address type in network {name}", addr)
+                raise xml_error(f"missing address type in network {name}", addr)
             if kind not in ("pci", "netdev"):
-                raise _unsupported(f"unknown address type '{kind}' in network {name}", addr)
+                raise unsupported(f"unknown address type '{kind}' in network {name}", addr)
             if kind != "pci":
-                raise _xml_error(f"unsupported address type '{kind}' in network {name}", addr)
+                raise xml_error(f"unsupported address type '{kind}' in network {name}", addr)
     for nat in list(forward.iterchildren("nat")):
         _tristate(nat, "ipv6")
         addresses = list(nat.iterchildren("address"))
@@ -344,9 +333,9 @@ def _forward(forward: etree._Element, mode: str, name: str) -> None:
             start, end = addr.get("start", ""), addr.get("end", "")
             first_ip, last_ip = _ip(start), _ip(end)
             if not isinstance(first_ip, ipaddress.IPv4Address):
-                raise _xml_error(f"Bad ipv4 start address '{start}' in <nat> in <forward> in network '{name}'", addr)
+                raise xml_error(f"Bad ipv4 start address '{start}' in <nat> in <forward> in network '{name}'", addr)
             if not isinstance(last_ip, ipaddress.IPv4Address):
-                raise _xml_error(f"Bad ipv4 end address '{end}' in <nat> in <forward> in network '{name}'", addr)
+                raise xml_error(f"Bad ipv4 end address '{end}' in <nat> in <forward> in network '{name}'", addr)
             address_range(addr, first_ip, last_ip, None)
         ports = list(nat.iterchildren("port"))
         for port in ports:
@@ -368,15 +357,13 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
     address = _ip(ip.get("address"))
     family = ip.get("family")
     if ip.get("address") and address is None:
-        raise _xml_error(f"Invalid address '{ip.get('address')}' in network '{name}'", ip)
+        raise xml_error(f"Invalid address '{ip.get('address')}' in network '{name}'", ip)
     if family == "ipv6" and address is not None and address.version != 6:
-        raise _unsupported(
-            f"Family 'ipv6' specified for non-IPv6 address '{ip.get('address')}' in network '{name}'", ip
-        )
+        raise unsupported(f"Family 'ipv6' specified for non-IPv6 address '{ip.get('address')}' in network '{name}'", ip)
     if family not in (None, "ipv4", "ipv6"):
-        raise _xml_error(f"Unrecognized family '{family}' in network '{name}'", ip)
+        raise xml_error(f"Unrecognized family '{family}' in network '{name}'", ip)
     if first_child(ip, "tftp") is not None and (address is None or address.version != 4):
-        raise _unsupported(f"Unsupported <tftp> element in an IPv6 element in network '{name}'", ip)
+        raise unsupported(f"Unsupported <tftp> element in an IPv6 element in network '{name}'", ip)
     tftps = list(ip.iterchildren("tftp"))
     for tftp in tftps[1:] if tftps and tftps[0].get("root") else tftps:
         ip.remove(tftp)  # ./tftp[1]/@root only; none: nothing printed
@@ -387,20 +374,20 @@ def _ip_def(ip: etree._Element, name: str) -> _Subnet | None:
         if netmask is not None:
             mask = _ip(netmask)
             if not isinstance(mask, ipaddress.IPv4Address):
-                raise _unsupported(
+                raise unsupported(
                     f"Invalid netmask '{netmask}' for address '{ip.get('address')}' in network '{name}' "
                     "(both must be IPv4)",
                     ip,
                 )
             if prefix:
-                raise _unsupported(f"Network '{name}' IP address cannot have both a prefix and a netmask", ip)
+                raise unsupported(f"Network '{name}' IP address cannot have both a prefix and a netmask", ip)
         elif prefix is not None and prefix > 32:
-            raise _unsupported(f"Invalid IPv4 prefix '{prefix}' in network '{name}'", ip)
+            raise unsupported(f"Invalid IPv4 prefix '{prefix}' in network '{name}'", ip)
     elif family == "ipv6":
         if netmask is not None:
-            raise _unsupported(f"netmask not allowed for IPv6 address '{ip.get('address')}' in network '{name}'", ip)
+            raise unsupported(f"netmask not allowed for IPv6 address '{ip.get('address')}' in network '{name}'", ip)
         if prefix is not None and prefix > 128:
-            raise _unsupported(f"Invalid IPv6 prefix '{prefix}' in network '{name}'", ip)
+            raise unsupported(f"Invalid IPv6 prefix '{prefix}' in network '{name}'", ip)
     if address is None:
         return None
     bits = _prefix_of(address, netmask, prefix)
@@ -434,24 +421,24 @@ def _dhcp_host(host: etree._Element, address: _Address, name: str) -> None:
     mac = host.get("mac")
     if mac is not None:
         if address.version == 6:
-            raise _xml_error(
+            raise xml_error(
                 f"Invalid to specify MAC address '{mac}' in network '{name}' IPv6 static host definition", host
             )
         if not _MAC.fullmatch(mac):
-            raise _xml_error(f"Cannot parse MAC address '{mac}' in network '{name}'", host)
+            raise xml_error(f"Cannot parse MAC address '{mac}' in network '{name}'", host)
         if int(mac.split(":")[0], 16) & 1:
-            raise _xml_error(f"expected unicast mac address, found multicast '{mac}' in network '{name}'", host)
+            raise xml_error(f"expected unicast mac address, found multicast '{mac}' in network '{name}'", host)
     ident = host.get("id")
     if ident is not None:
         bad = next((c for c in ident if c not in _ID_CHARS), None)
         if bad is not None:
-            raise _xml_error(f"Invalid character '{bad}' in id '{ident}' of network '{name}'", host)
+            raise xml_error(f"Invalid character '{bad}' in id '{ident}' of network '{name}'", host)
     host_name = host.get("name")
     if host_name is not None and not (host_name[:1].isascii() and host_name[:1].isalnum()):
-        raise _xml_error(f"Cannot use host name '{host_name}' in network '{name}'", host)
+        raise xml_error(f"Cannot use host name '{host_name}' in network '{name}'", host)
     ip = host.get("ip")
     if ip is not None and _ip(ip) is None:
-        raise _xml_error(f"Invalid IP address in static host definition for network '{name}'", host)
+        raise xml_error(f"Invalid IP address in static host definition for network '{name}'", host)
 
 
 def _prefix_of(address: _Address, netmask: str | None, prefix: int | None) -> int | None:
@@ -476,32 +463,28 @@ def _prefix_of(address: _Address, netmask: str | None, prefix: int | None) -> in
     return 64
 
 
-def _internal(message: str, el: etree._Element) -> XMLError:
-    return XMLError(f"internal error: {message}", line=line_of(el), code=ErrorCode.INTERNAL_ERROR)
-
-
 def address_range(el: etree._Element, first: _Address, last: _Address, subnet: _Subnet | None) -> None:
     """virSocketAddrGetRange: one family; inside ``subnet`` when given, an IPv4 range neither
     starting at its network address nor ending at its broadcast address; at most the last two
     bytes (IPv4) or the last 16-bit group (IPv6) differ, and they do not go down."""
     shown = f"{el.get('start')} - {el.get('end')}"
     if first.version != last.version:
-        raise _internal(f"mismatch of address family in range {shown}", el)
+        raise internal(f"mismatch of address family in range {shown}", el)
     if subnet is not None:
         net = f"{subnet.network_address}/{subnet.prefixlen}"
         if first.version != subnet.version:
-            raise _internal(f"mismatch of address family in range {shown} for network {net}", el)
+            raise internal(f"mismatch of address family in range {shown} for network {net}", el)
         if first not in subnet or last not in subnet:
-            raise _internal(f"range {shown} is not entirely within network {net}", el)
+            raise internal(f"range {shown} is not entirely within network {net}", el)
         if first.version == 4 and first == subnet.network_address:
-            raise _internal(f"start of range {shown} in network {net} is the network address", el)
+            raise internal(f"start of range {shown} in network {net} is the network address", el)
         if first.version == 4 and last == subnet.broadcast_address:
-            raise _internal(f"end of range {shown} in network {net} is the broadcast address", el)
+            raise internal(f"end of range {shown} in network {net} is the broadcast address", el)
     low, high = int(first), int(last)
     if low >> 16 != high >> 16:
-        raise _internal(f"range {shown} is too large (> 65535)", el)
+        raise internal(f"range {shown} is too large (> 65535)", el)
     if high < low:
-        raise _internal(
+        raise internal(
             f"range {shown} is reversed " if first.version == 4 else f"range {shown} start larger than end", el
         )
 
@@ -531,15 +514,15 @@ def _lease(lease: etree._Element) -> None:
         return
     expiry = _uint(raw, 2**64 - 1)
     if expiry is None:
-        raise _xml_error(
+        raise xml_error(
             f"Invalid value for attribute 'expiry' in element 'lease': '{raw}'. Expected non-negative integer value",
             lease,
         )
     unit = lease.get("unit") or "minutes"
     if unit not in _LEASE_UNITS:
-        raise _xml_error(f"Invalid value for attribute 'unit' in element 'lease': '{unit}'.", lease)
+        raise xml_error(f"Invalid value for attribute 'unit' in element 'lease': '{unit}'.", lease)
     if expiry and ((unit == "seconds" and expiry < 120) or (unit == "minutes" and expiry < 2)):
-        raise _unsupported("The minimum lease time should be greater than 2 minutes", lease)
+        raise unsupported("The minimum lease time should be greater than 2 minutes", lease)
     lease.attrib.clear()
     lease.set("expiry", str(expiry))
     if expiry:
@@ -554,9 +537,9 @@ def _route(route: etree._Element, name: str, subnets: list[_Subnet]) -> None:
     for what, shown in (("address", "network address"), ("gateway", "gateway address")):
         raw = route.get(what)
         if raw is None:
-            raise _xml_error(f"{name}: Missing required {what} attribute in route definition", route)
+            raise xml_error(f"{name}: Missing required {what} attribute in route definition", route)
         if _ip(raw) is None:
-            raise _xml_error(f"{name}: Bad {shown} '{raw}' in route definition", route)
+            raise xml_error(f"{name}: Bad {shown} '{raw}' in route definition", route)
     family = route.get("family")
     for what in ("address", "gateway"):
         raw = route.get(what)
@@ -566,34 +549,34 @@ def _route(route: etree._Element, name: str, subnets: list[_Subnet]) -> None:
         if family in (None, "ipv4") and value.version != 4:
             shown = "No" if family is None else "IPv4"
             noun = "address" if what == "address" else "gateway"
-            raise _xml_error(f"{name}: {shown} family specified for non-IPv4 {noun} '{raw}' in route definition", route)
+            raise xml_error(f"{name}: {shown} family specified for non-IPv4 {noun} '{raw}' in route definition", route)
         if family == "ipv6" and value.version != 6:
             noun = "address" if what == "address" else "gateway address"
-            raise _xml_error(f"{name}: ipv6 specified for non-IPv6 {noun} '{raw}' in route definition", route)
+            raise xml_error(f"{name}: ipv6 specified for non-IPv6 {noun} '{raw}' in route definition", route)
     if family not in (None, "ipv4", "ipv6"):
-        raise _xml_error(f"{name}: Unrecognized family '{family}' in route definition", route)
+        raise xml_error(f"{name}: Unrecognized family '{family}' in route definition", route)
     address = _ip(route.get("address"))
     prefix = _uint(route.get("prefix")) or 0
     bits = 32 if address is None or address.version == 4 else 128
     if prefix > bits:
-        raise _xml_error(f"{name}: Invalid prefix {prefix} specified in route definition, must be 0 - {bits}", route)
+        raise xml_error(f"{name}: Invalid prefix {prefix} specified in route definition, must be 0 - {bits}", route)
     mask = _ip(route.get("netmask"))
     if address is not None and (route.get("netmask") is None or mask is not None):
         # the address must be the network's own (virSocketAddrMask/MaskByPrefix); no prefix is /0
         keep = int(mask) if mask is not None else ((1 << bits) - 1) ^ ((1 << (bits - prefix)) - 1)
         if int(address) & keep != int(address):
-            raise _xml_error(
+            raise xml_error(
                 f"{name}: Address '{route.get('address')}' in route definition is not a network address", route
             )
     if route.get("netmask") is not None and route.get("prefix") is not None:
-        raise _xml_error(f"{name}: Route definition cannot have both a prefix and a netmask", route)
+        raise xml_error(f"{name}: Route definition cannot have both a prefix and a netmask", route)
     gateway = _ip(route.get("gateway"))
     if gateway is None:
         return
     for subnet in subnets:
         if subnet.version == gateway.version and gateway in subnet:
             return
-    raise _unsupported(
+    raise unsupported(
         f"unreachable static route gateway '{route.get('gateway')}' specified for network '{name}'", route
     )
 
@@ -603,7 +586,7 @@ def _portgroup(group: etree._Element) -> None:
     printed only then; its bandwidth without a floor (its VLAN: ``netdev.vlan``, from
     ``network_defaults``)."""
     if not group.get("name"):
-        raise _xml_error("Missing required name attribute in portgroup", group)
+        raise xml_error("Missing required name attribute in portgroup", group)
     default = group.get("default")
     if default is not None:
         if default.lower() == "yes":
@@ -630,15 +613,15 @@ def _dns(dns: etree._Element, name: str) -> None:
     for fwd in dns.iterchildren("forwarder"):
         addr = fwd.get("addr")
         if addr is not None and _ip(addr) is None:
-            raise _xml_error(f"Invalid forwarder IP address '{addr}' in network '{name}'", fwd)
+            raise xml_error(f"Invalid forwarder IP address '{addr}' in network '{name}'", fwd)
         if addr is None and fwd.get("domain") is None:
-            raise _xml_error("Invalid forwarder element, must contain at least one of addr or domain", fwd)
+            raise xml_error("Invalid forwarder element, must contain at least one of addr or domain", fwd)
         if addr is not None:
             fwd.set("addr", str(_ip(addr)))  # virSocketAddrFormat's spelling
     for host in dns.iterchildren("host"):
         ip = host.get("ip")
         if ip is not None and _ip(ip) is None:
-            raise _detail(f"Invalid IP address in network '{name}' DNS HOST record", host)
+            raise detail(f"Invalid IP address in network '{name}' DNS HOST record", host)
         if ip is not None:
             host.set("ip", str(_ip(ip)))
         names = [h for h in host.iterchildren("hostname") if len(h) or h.text]
@@ -646,21 +629,21 @@ def _dns(dns: etree._Element, name: str) -> None:
             if hostname not in names:
                 host.remove(hostname)
         if not names:
-            raise _detail(f"Missing hostname in network '{name}' DNS HOST record", host)
+            raise detail(f"Missing hostname in network '{name}' DNS HOST record", host)
     for srv in dns.iterchildren("srv"):
         service, protocol = srv.get("service"), srv.get("protocol")
         if service is None:
-            raise _detail(f"missing required service attribute in DNS SRV record of network '{name}'", srv)
+            raise detail(f"missing required service attribute in DNS SRV record of network '{name}'", srv)
         if len(service) > 15:
-            raise _detail(f"service attribute '{service}' in network '{name}' is too long, limit is 15 bytes", srv)
+            raise detail(f"service attribute '{service}' in network '{name}' is too long, limit is 15 bytes", srv)
         if not set(service) <= _SERVICE_CHARS:
-            raise _detail(
+            raise detail(
                 f"invalid character in service attribute '{service}' in DNS SRV record of network '{name}'", srv
             )
         if protocol is None:
-            raise _detail(f"missing required protocol attribute in DNS SRV record '{service}' of network '{name}'", srv)
+            raise detail(f"missing required protocol attribute in DNS SRV record '{service}' of network '{name}'", srv)
         if not set(protocol) <= _PROTOCOL_CHARS:
-            raise _detail(
+            raise detail(
                 f"invalid character in protocol attribute '{protocol}' in DNS SRV record of network '{name}'", srv
             )
         target = srv.get("target")
@@ -670,13 +653,13 @@ def _dns(dns: etree._Element, name: str) -> None:
                 continue
             value = _uint(raw)
             if value is not None and target is None:
-                raise _detail(
+                raise detail(
                     f"DNS SRV {attr} attribute not permitted without target for service '{service}' "
                     f"in network '{name}'",
                     srv,
                 )
             if value is None or not low <= value <= 65535:
-                raise _detail(f"{what} DNS SRV {attr} attribute for service '{service}' in network '{name}'", srv)
+                raise detail(f"{what} DNS SRV {attr} attribute for service '{service}' in network '{name}'", srv)
             if value:
                 srv.set(attr, str(value))
             else:
@@ -684,10 +667,10 @@ def _dns(dns: etree._Element, name: str) -> None:
     for txt in dns.iterchildren("txt"):
         txt_name = txt.get("name")
         if txt_name is None:
-            raise _detail(f"missing required name attribute in DNS TXT record of network {name}", txt)
+            raise detail(f"missing required name attribute in DNS TXT record of network {name}", txt)
         if " " in txt_name or "," in txt_name:
-            raise _detail(f"prohibited character in DNS TXT record name '{txt_name}' of network {name}", txt)
+            raise detail(f"prohibited character in DNS TXT record name '{txt_name}' of network {name}", txt)
         if txt.get("value") is None:
-            raise _detail(
+            raise detail(
                 f"missing required value attribute in DNS TXT record named '{txt_name}' of network {name}", txt
             )

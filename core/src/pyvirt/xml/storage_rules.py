@@ -17,6 +17,7 @@ from lxml import etree
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml.parser import first_child, line_of
+from pyvirt.xml.refusal import unsupported, xml_error
 from pyvirt.xml.units import unit_factor
 
 # -- pool type options (storage_conf.c poolTypeInfo) --------------------------------------------
@@ -107,14 +108,6 @@ the default; other pool types neither read nor print a volume's format."""
 VOLUME_TYPES = frozenset(("file", "block", "dir", "network", "netdir", "ploop"))
 
 
-def _unsupported(message: str, el: etree._Element) -> XMLError:
-    return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
-
-
-def _xml_error(message: str, el: etree._Element) -> XMLError:
-    return XMLError(f"XML error: {message}", line=line_of(el))
-
-
 def _xpath_string(el: etree._Element | None) -> str | None:
     """virXPathString of an element's text: None when absent or empty."""
     if el is None:
@@ -143,7 +136,7 @@ def permissions(perms: etree._Element) -> None:
         found = _OCTAL.fullmatch(mode_text)
         octal = int(found.group(2), 8) * (-1 if found.group(1) == "-" else 1) if found else -1
         if octal < 0 or octal & ~0o777:
-            raise _xml_error("malformed octal mode", mode_el)
+            raise xml_error("malformed octal mode", mode_el)
         mode = "0" + format(octal, "o")
     ids: dict[str, str | None] = {}
     for tag in ("owner", "group"):
@@ -154,7 +147,7 @@ def permissions(perms: etree._Element) -> None:
         found = _DECIMAL.fullmatch(_xpath_string(el) or "")
         number = int(found.group(1)) if found else None
         if number is None or not (number == -1 or 0 <= number <= _ID_NONE):
-            raise _xml_error(f"malformed {tag} element", el)
+            raise xml_error(f"malformed {tag} element", el)
         ids[tag] = None if number in (-1, _ID_NONE) else str(number - 2**32 if number >= 2**31 else number)
     label = _xpath_string(first_child(perms, "label"))
     for child in list(perms):
@@ -190,7 +183,7 @@ def pool_source(root: etree._Element) -> None:
         given = fmt_el.get("type") if fmt_el is not None else None
         value = given or _POOL_FORMAT_DEFAULTS[pool_type]
         if value not in formats:
-            raise _unsupported(f"unknown pool format type {given}", fmt_el if fmt_el is not None else source)
+            raise unsupported(f"unknown pool format type {given}", fmt_el if fmt_el is not None else source)
         fmt_index = formats.index(value)
         for extra in list(source.iterchildren("format")):
             source.remove(extra)
@@ -200,7 +193,7 @@ def pool_source(root: etree._Element) -> None:
         if port is None:
             continue
         if not _INT.fullmatch(port) or not -(2**31) <= int(port) < 2**31:
-            raise _xml_error(
+            raise xml_error(
                 f"Invalid value for attribute 'port' in element 'host': '{port}'. Expected integer value", host
             )
         if int(port) == 0:
@@ -211,7 +204,7 @@ def pool_source(root: etree._Element) -> None:
     if ver is not None and ver.get("ver"):
         if fmt_index not in (0, 1):
             shown = POOL_FORMATS["netfs"][fmt_index] if fmt_index < len(POOL_FORMATS["netfs"]) else "(null)"
-            raise _unsupported(f"storage pool protocol ver unsupported for pool type '{shown}'", ver)
+            raise unsupported(f"storage pool protocol ver unsupported for pool type '{shown}'", ver)
         if "," in (ver.get("ver") or ""):
             raise XMLError(
                 f"storage pool protocol ver '{ver.get('ver')}' must not contain ','",
@@ -224,7 +217,7 @@ def pool_source(root: etree._Element) -> None:
     for device in source.iterchildren("device"):
         separator = device.get("part_separator")
         if separator is not None and separator not in ("yes", "no"):
-            raise _xml_error(
+            raise xml_error(
                 f"Invalid value for attribute 'part_separator' in element 'device': '{separator}'. "
                 "Expected one of 'yes', 'no'",
                 device,
@@ -240,10 +233,10 @@ def pool_source(root: etree._Element) -> None:
             source.remove(initiator)  # virStorageSourceInitiatorFormatXML: nothing without a name
     iqn = source.find("initiator/iqn")
     if pool_type == "iscsi-direct" and (iqn is None or not iqn.get("name")):
-        raise _unsupported("missing initiator IQN", source)  # virStoragePoolDefParseXML
+        raise unsupported("missing initiator IQN", source)  # virStoragePoolDefParseXML
     auth = first_child(source, "auth")
     if auth is not None and auth.get("type") in (None, "", "none"):
-        raise _unsupported("storage pool missing auth type", auth)
+        raise unsupported("storage pool missing auth type", auth)
     for child in list(source):
         tag = child.tag
         if tag in (_HOST, _DEVICE, _DIR, _ADAPTER, _NAME, _INITIATOR) and tag not in parts:
@@ -262,7 +255,7 @@ def pool_extras(root: etree._Element) -> None:
             root.remove(features)
             continue
         if state not in ("yes", "no"):
-            raise _xml_error(
+            raise xml_error(
                 f"Invalid value for attribute 'state' in element 'cow': '{state}'. Expected one of 'yes', 'no'", cow
             )
         if root.get("type") not in ("fs", "dir"):
@@ -282,7 +275,7 @@ def pool_extras(root: etree._Element) -> None:
             root.remove(refresh)  # string(./refresh/volume/@allocation): empty is none
             continue
         if allocation not in ("default", "capacity"):
-            raise _unsupported(f"unknown storage pool volume refresh allocation type {allocation}", volume)
+            raise unsupported(f"unknown storage pool volume refresh allocation type {allocation}", volume)
 
 
 def pool_target(root: etree._Element) -> None:
@@ -302,10 +295,10 @@ def _adapter(adapter: etree._Element) -> None:
     (virXMLPropEnum, ``default`` is not one) and an FC host's ``managed`` as yes or no."""
     kind = adapter.get("type")
     if kind is not None and kind not in ("scsi_host", "fc_host"):
-        raise _xml_error(f"Invalid value for attribute 'type' in element 'adapter': '{kind}'.", adapter)
+        raise xml_error(f"Invalid value for attribute 'type' in element 'adapter': '{kind}'.", adapter)
     managed = adapter.get("managed")
     if kind == "fc_host" and managed is not None and managed not in ("yes", "no"):
-        raise _xml_error(
+        raise xml_error(
             f"Invalid value for attribute 'managed' in element 'adapter': '{managed}'. Expected one of 'yes', 'no'",
             adapter,
         )
@@ -326,7 +319,7 @@ def volume_sizes(root: etree._Element, *, no_capacity: bool) -> None:
     capacity = _size(root, "capacity")
     if capacity is None:
         if not no_capacity:
-            raise _xml_error("missing capacity element", root)
+            raise xml_error("missing capacity element", root)
         capacity = 0
     allocation = _size(root, "allocation")
     for tag, value in (("capacity", capacity), ("allocation", capacity if allocation is None else allocation)):
@@ -343,7 +336,7 @@ def _size(root: etree._Element, tag: str) -> int | None:
         return None
     found = _SIZE.fullmatch(text)
     if found is None or int(found.group(1)) >= 2**64:
-        raise _xml_error("malformed capacity element", el)
+        raise xml_error("malformed capacity element", el)
     unit = el.get("unit")
     try:
         factor = unit_factor(unit, 1)
@@ -373,7 +366,7 @@ def _volume_format(el: etree._Element, pool_type: str, *, refuse: bool = True) -
     names, default = known
     given = fmt.get("type") if fmt is not None else None
     if given and given not in names:
-        raise _unsupported(f"unknown volume format type {given}", fmt if fmt is not None else el)
+        raise unsupported(f"unknown volume format type {given}", fmt if fmt is not None else el)
     for extra in list(el.iterchildren("format")):
         el.remove(extra)
     etree.SubElement(el, "format", type=given or default)
@@ -388,7 +381,7 @@ def volume(root: etree._Element, pool_type: str) -> None:
     if vtype is None or vtype == "":
         root.set("type", "file")
     elif vtype not in VOLUME_TYPES:
-        raise _unsupported(f"unknown volume type '{vtype}'", root)
+        raise unsupported(f"unknown volume type '{vtype}'", root)
     backings = list(root.iterchildren("backingStore"))
     for extra in backings[1:]:
         root.remove(extra)
@@ -428,7 +421,7 @@ def volume(root: etree._Element, pool_type: str) -> None:
         if text is None:
             target.remove(compat)
         elif not re.fullmatch(r"[ \t\n\v\f\r]*\+?[0-9]+\.[ \t\n\v\f\r]*\+?[0-9]+", text):
-            raise _xml_error("forbidden characters in 'compat' attribute", compat)
+            raise xml_error("forbidden characters in 'compat' attribute", compat)
 
 
 _ENCRYPTION_FORMATS = frozenset(("default", "qcow", "luks", "luks2"))
@@ -441,34 +434,34 @@ def encryption(enc: etree._Element) -> None:
     required) and ivgen (needs the cipher), which other formats ignore."""
     fmt = enc.get("format")
     if not fmt:
-        raise _xml_error("unknown volume encryption format", enc)
+        raise xml_error("unknown volume encryption format", enc)
     if fmt not in _ENCRYPTION_FORMATS:
-        raise _unsupported(f"unknown volume encryption format type {fmt}", enc)
+        raise unsupported(f"unknown volume encryption format type {fmt}", enc)
     engine = enc.get("engine")
     if engine is not None and engine not in _ENGINES:
-        raise _xml_error(f"Invalid value for attribute 'engine' in element 'encryption': '{engine}'.", enc)
+        raise xml_error(f"Invalid value for attribute 'engine' in element 'encryption': '{engine}'.", enc)
     for secret in enc.iterchildren("secret"):
         stype = secret.get("type")
         if not stype:
-            raise _xml_error("unknown volume encryption secret type", secret)
+            raise xml_error("unknown volume encryption secret type", secret)
         if stype != "passphrase":
-            raise _unsupported(f"unknown volume encryption secret type {stype}", secret)
+            raise unsupported(f"unknown volume encryption secret type {stype}", secret)
         uuid, usage = secret.get("uuid"), secret.get("usage")
         if uuid is None and usage is None:
-            raise _xml_error("missing secret uuid or usage attribute", secret)
+            raise xml_error("missing secret uuid or usage attribute", secret)
         if uuid is not None and usage is not None:
-            raise _xml_error("either secret uuid or usage expected", secret)
+            raise xml_error("either secret uuid or usage expected", secret)
         if uuid is not None:
             found = uuids.canonical(uuid)
             if found is None:
-                raise _xml_error(f"invalid secret uuid '{uuid}'", secret)
+                raise xml_error(f"invalid secret uuid '{uuid}'", secret)
             secret.set("uuid", found)
     cipher = first_child(enc, "cipher")
     ivgen = first_child(enc, "ivgen")
     if fmt == "luks":
         if cipher is not None:
             if cipher.get("name") is None:
-                raise _xml_error("cipher info missing 'name' attribute", cipher)
+                raise xml_error("cipher info missing 'name' attribute", cipher)
             size = cipher.get("size")
             if size is None:
                 raise XMLError(
@@ -484,9 +477,9 @@ def encryption(enc: etree._Element) -> None:
             cipher.set("size", str(int(size)))
         if ivgen is not None:
             if cipher is None:
-                raise _xml_error("ivgen element found, but cipher is missing", ivgen)
+                raise xml_error("ivgen element found, but cipher is missing", ivgen)
             if ivgen.get("name") is None:
-                raise _xml_error("missing ivgen info name string", ivgen)
+                raise xml_error("missing ivgen info name string", ivgen)
     for child in list(enc):
         if child.tag in ("cipher", "ivgen") and (fmt != "luks" or child not in (cipher, ivgen)):
             enc.remove(child)
