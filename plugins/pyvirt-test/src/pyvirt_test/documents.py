@@ -12,6 +12,8 @@ from pyvirt.errors import ErrorDomain, InternalError
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
+    from lxml.etree import XPath
+
     from pyvirt.xml.domain import DomainDef
     from pyvirt.xml.network import NetworkDef
     from pyvirt.xml.storagepool import PoolDef
@@ -66,30 +68,30 @@ def _name_interfaces(dfn: DomainDef) -> None:
 
     The name is the ``dev`` of an interface's first ``<target>``; an empty one is a name too
     (libvirt keeps and prints ``dev=''``), and past ``testnet1023`` libvirt gives up.  Read and
-    written in the tree directly, in one pass: binding the model's interface views would cost
-    more than the naming, and would tie the definition into a reference cycle that only the
-    cyclic garbage collector frees.
+    written in the tree directly: binding the model's interface views would cost more than the
+    naming, and would tie the definition into a reference cycle that only the cyclic garbage
+    collector frees.  One compiled XPath finds the unnamed interfaces: most documents have
+    none, and a query is cheaper than walking ``<domain>``'s children in Python (a small
+    domain's define: about 30k -> 10k instructions).
     """
+    global _UNNAMED, _NAMES
+    if _UNNAMED is None or _NAMES is None:
+        from lxml.etree import XPath
+
+        _UNNAMED = XPath("devices[1]/interface[not(target[1]/@dev)]")
+        _NAMES = XPath("devices[1]/interface/target[1]/@dev")
+    found = _UNNAMED(dfn.root)
+    if not found:
+        return
     from lxml.etree import SubElement
 
-    from pyvirt.xml.parser import first_child
+    from pyvirt.xml.parser import select
 
-    devices = first_child(dfn.root, "devices")
-    if devices is None:
-        return
-    used: set[str] = set()
-    unnamed = []
-    for iface in devices.iterchildren("interface"):
-        target = first_child(iface, "target")
-        name = None if target is None else target.get("dev")
-        if name is None:
-            unnamed.append((iface, target))
-        else:
-            used.add(name)
-    if not unnamed:
-        return
+    unnamed = select(_UNNAMED, dfn.root)
+    names = _NAMES(dfn.root)
+    used = {str(name) for name in names} if isinstance(names, list) else set()
     counter = 0
-    for iface, target in unnamed:
+    for iface in unnamed:
         while f"testnet{counter}" in used:
             counter += 1
         if counter >= MAX_INTERFACE_NAMES:
@@ -98,10 +100,17 @@ def _name_interfaces(dfn: DomainDef) -> None:
             )
         name = f"testnet{counter}"
         used.add(name)
+        target = next(iface.iterchildren("target"), None)
         if target is None:
             target = SubElement(iface, "target")
         target.set("dev", name)
     dfn.invalidate()
+
+
+_UNNAMED: XPath | None = None
+"""Interfaces whose first ``<target>`` has no ``dev`` (compiled on first use: lxml loads lazily)."""
+_NAMES: XPath | None = None
+"""The names interfaces already have."""
 
 
 def parse_default_domain(xml: str) -> DomainDef:
