@@ -15,6 +15,8 @@ The top-level memory elements, memtune, NUMA cells and memory devices keep their
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from lxml import etree
 
 from pyvirt.xml.parser import line_of, select
@@ -44,6 +46,40 @@ _QUERY = etree.XPath(" | ".join(row[0] for row in ROWS))
 _BY_TAG = {row[0].rsplit("/", 1)[-1]: row for row in ROWS}
 """The query selects only the table's elements, so the last step names the row."""
 _PRETTY = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def _anchors(devices: bool) -> dict[str, tuple[str, ...]]:
+    """The table's element names by the child of ``<devices>`` (or, not ``devices``, of
+    ``<domain>``) their paths start from."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path, *_rest in ROWS:
+        steps = path.split("/")
+        if (steps[0] == "devices") == devices:
+            start = steps[1] if devices else steps[0]
+            if steps[-1] not in found.get(start, ()):
+                found[start] = (*found.get(start, ()), steps[-1])
+    return found
+
+
+_TOP_ANCHORS = _anchors(devices=False)
+_DEVICE_ANCHORS = _anchors(devices=True)
+
+
+def tags_to_find(top: Mapping[str, object], devices: Mapping[str, object]) -> tuple[str, ...]:
+    """The element names of :data:`TAGS` a walk needs to look for: those of rows whose path starts
+    from a child of ``<domain>`` (``top``) or of ``<devices>`` (``devices``) that the document has
+    (children by tag).  lxml's tag matcher costs about as much per name as looking at a dozen
+    elements, and most documents have no ``<memoryBacking>``, ``<shmem>``, ``<filesystem>``..."""
+    if len(top.get("devices") or ()) > 1:  # type: ignore[arg-type]
+        return TAGS  # the table's paths read every <devices>, the groups only the first
+    found: tuple[str, ...] = ()
+    for start, tags in _TOP_ANCHORS.items():
+        if start in top:
+            found += tags
+    for start, tags in _DEVICE_ANCHORS.items():
+        if start in devices:
+            found += tags
+    return found
 
 
 def normalise(root: etree._Element, *, present: bool) -> None:
