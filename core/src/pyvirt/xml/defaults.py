@@ -23,7 +23,6 @@ from lxml import etree
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import addresses, implicit, netdev, scaled, storage_rules
-from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
 
@@ -33,6 +32,23 @@ iterating ``el`` (a call per child); the rules below visit children this way."""
 _items = cast("Callable[[etree._Element], list[tuple[str, str]]]", etree._Element.items)
 """lxml's ``items`` typed for str trees: all attributes in one read, cheaper than a lookup
 for each of three or more names."""
+
+_LONG = 12
+"""Children past which :func:`_first` leaves the search to lxml's C loop."""
+
+
+def _first(el: etree._Element, tag: str) -> etree._Element | None:
+    """``el``'s first child named ``tag``: :func:`pyvirt.xml.parser.first_child` over the slice
+    of the children (the rules look up a child for most elements they visit, and the slice is
+    cheaper than counting and then iterating the children)."""
+    children = _children(el)
+    if len(children) > _LONG:
+        return next(el.iterchildren(tag), None)
+    for child in children:
+        if child.tag == tag:
+            return child
+    return None
+
 
 KIB = 1024
 _UNLIMITED_KIB = 9007199254740991
@@ -559,7 +575,7 @@ def _feature_defaults(features: etree._Element) -> None:
     without resizing or page size) is not printed."""
     seen: set[str] = set()
     unset: list[etree._Element] = []
-    for el in features:
+    for el in _children(features):
         tag = el.tag
         if tag in seen or not isinstance(tag, str):
             continue
@@ -862,20 +878,26 @@ the init options for exe; ``<smbios>`` is read for all): the rest is ignored, so
 def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element | None:
     """``<os>``'s defaults; returns its ``<type>`` (children looked at in one pass)."""
     firmware = menu = loader = type_el = boot = None
-    first_type = _first(os_el, "type")
+    children = _children(os_el)
+    first_type = next((child for child in children if child.tag == "type"), None)
     kind = (first_type.text or "") if first_type is not None else ""
     domain_el = os_el.getparent()
     if kind == "linux" and domain_el is not None and domain_el.get("type") == "xen":
         kind = "xen"  # virDomainDefParseXML: Xen's old name of its paravirtual type
     reads = _OS_READS.get(kind)
     if reads is not None:
-        for child in list(os_el):
-            if isinstance(child.tag, str) and child.tag not in reads:
+        kept = []
+        for child in children:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in reads:
                 os_el.remove(child)
+            else:
+                kept.append(child)
+        children = kept
         if "firmware" not in reads:
             if "firmware" in os_el.attrib:
                 del os_el.attrib["firmware"]  # virDomainDefParseBootFirmwareOptions
-    for child in os_el:
+    for child in children:
         tag = child.tag
         if tag == "firmware":
             firmware = firmware if firmware is not None else child
@@ -1183,8 +1205,8 @@ def _device_defaults(
         if len(audio):
             for io in list(audio.iterchildren("input", "output")):
                 _audio_io(audio, io)
-    for tag in _DRIVER_DEVICES:
-        for device in get(tag, ()):
+    for tag in _DRIVER_DEVICES.intersection(groups):  # no other device's rule reads the <driver>
+        for device in groups[tag]:
             driver = _first(device, "driver") if len(device) else None
             if driver is not None and _bare(driver):
                 device.remove(driver)
@@ -1211,7 +1233,7 @@ def _audio_error(message: str, el: etree._Element) -> XMLError:
     return XMLError(f"unsupported configuration: {message}", line=line_of(el), code=ErrorCode.CONFIG_UNSUPPORTED)
 
 
-_DRIVER_DEVICES = ("controller", "memballoon", "input", "rng", "filesystem", "hostdev", "iommu", "vsock")
+_DRIVER_DEVICES = frozenset(("controller", "memballoon", "input", "rng", "filesystem", "hostdev", "iommu", "vsock"))
 """Devices whose ``<driver>`` (virtio options and the device's own settings) libvirt prints
 only when something in it is set (virXMLFormatElement leaves an empty element out): a bare one
 is dropped.  Disks, interfaces and videos have rules of their own."""
@@ -1453,8 +1475,10 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
     addresses_: list[etree._Element] = []
     unread: list[etree._Element] = []
     driver = readonly = target = None
-    for child in disk:
+    nested = False  # whether a child has children, where a <source> may be nested (backingStore, mirror...)
+    for child in _children(disk):
         tag = child.tag
+        nested = nested or len(child) > 0
         if tag == "source":
             sources.append(child)
         elif tag == "driver":
@@ -1481,7 +1505,7 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
         disk.set("device", device)
     if dtype == "vhostuser" and disk.get("snapshot") is None:
         disk.set("snapshot", "no")
-    for source in disk.iter("source"):
+    for source in disk.iter("source") if nested else sources:  # document order either way
         _network_source_defaults(source)
     if driver is not None:
         if driver.get("cache") == "default":
@@ -2042,23 +2066,32 @@ SPICE-only ``<mouse>`` or ``<gl>`` written on a VNC display is gone from the dum
 
 
 def _graphics_defaults(graphics: etree._Element) -> None:
-    gtype = graphics.get("type")
-    if "passwdValidTo" in graphics.attrib or "connected" in graphics.attrib or "passwd" in graphics.attrib:
+    """One graphics device's defaults; its attributes are read once (``given``, kept up to date
+    with what is written back) and its children in one slice."""
+    given = dict(_items(graphics))
+    gtype = given.get("type")
+    if "passwdValidTo" in given or "connected" in given or "passwd" in given:
         _graphics_auth(graphics, gtype)
-    if gtype != "spice" and "defaultMode" in graphics.attrib:
+    if gtype != "spice" and "defaultMode" in given:
         del graphics.attrib["defaultMode"]  # virDomainGraphicsDefParseXMLSpice's alone
     read = _GRAPHICS_CHILDREN.get(gtype)
+    children = _children(graphics)
     if read is not None:
-        for child in list(graphics):
-            if isinstance(child.tag, str) and child.tag not in read:
+        kept = []
+        for child in children:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in read:
                 graphics.remove(child)
+            else:
+                kept.append(child)
+        children = kept
     if gtype not in ("vnc", "spice", "rdp"):
         return
-    listens = [child for child in graphics if child.tag == "listen"]  # few children: cheaper than lxml's matcher
+    listens = [child for child in children if child.tag == "listen"]
     for listen in listens:
         if listen.get("type") == "network" and "address" in listen.attrib:
             del listen.attrib["address"]  # a network's address is resolved at start: live-only
-    socket = graphics.get("socket")
+    socket = given.get("socket")
     if gtype == "vnc" and socket is not None:
         for old in listens:
             graphics.remove(old)
@@ -2069,34 +2102,41 @@ def _graphics_defaults(graphics: etree._Element) -> None:
         if listens[0].get("socket") is not None:
             graphics.set("socket", listens[0].get("socket", ""))
         return
-    listen_attr = graphics.get("listen")
+    listen_attr = given.get("listen")
     first = listens[0] if listens else None
+    first_type = first.get("type") if first is not None else None
     if listen_attr is not None and first is None:
         first = etree.Element("listen", type="address", address=listen_attr)
         graphics.insert(0, first)
-    elif listen_attr is None and first is not None and first.get("type") == "address":
+        first_type = "address"
+    elif listen_attr is None and first is not None and first_type == "address":
         address = first.get("address")
         if address:
             graphics.set("listen", address)
-    elif listen_attr and first is not None and first.get("type") == "address" and first.get("address") is None:
+            given["listen"] = address
+    elif listen_attr and first is not None and first_type == "address" and first.get("address") is None:
         first.set("address", listen_attr)  # virDomainGraphicsListenDefParseXML: the first listen takes it
     if first is None:
         first = etree.Element("listen", type="address")  # every vnc, spice and rdp graphics listens
         graphics.insert(0, first)
+        first_type = "address"
     if gtype == "vnc":
-        _vnc_port(graphics, first)
+        _vnc_port(graphics, first_type, given)
     elif gtype == "spice":
-        _spice_ports(graphics, first)
+        _spice_ports(graphics, first, first_type, given)
 
 
-def _spice_ports(graphics: etree._Element, first: etree._Element) -> None:
+def _spice_ports(
+    graphics: etree._Element, first: etree._Element, first_type: str | None, given: dict[str, str]
+) -> None:
     """SPICE ports as virDomainGraphicsDefParseXMLSpice reads them for a definition (``-1`` for
     both ports means autoport; autoport forgets them), virDomainDefPostParseGraphics turns an
     address listen without ports or autoport into ``type='none'``, and the formatter prints
-    non-zero ports and ``autoport`` only when listening on an address or network."""
+    non-zero ports and ``autoport`` only when listening on an address or network.
+    ``first``: the first listen, of type ``first_type``; ``given``: the graphics' attributes."""
     values = {}
     for attr in ("port", "tlsPort"):
-        raw = graphics.get(attr)
+        raw = given.get(attr)
         try:
             values[attr] = int(raw, 10) if raw is not None else 0
         except ValueError:
@@ -2107,19 +2147,20 @@ def _spice_ports(graphics: etree._Element, first: etree._Element) -> None:
             ) from None
         if raw is not None:
             del graphics.attrib[attr]
-    auto = graphics.get("autoport") == "yes"
-    if "autoport" in graphics.attrib:
+    auto = given.get("autoport") == "yes"
+    if "autoport" in given:
         del graphics.attrib["autoport"]
     if values["port"] == -1 and values["tlsPort"] == -1:
         auto = True
     if auto:
         values = {"port": 0, "tlsPort": 0}
-    if first.get("type", "address") == "address" and not values["port"] and not values["tlsPort"] and not auto:
+    if (first_type or "address") == "address" and not values["port"] and not values["tlsPort"] and not auto:
         first.attrib.clear()
         first.set("type", "none")
-        if "listen" in graphics.attrib:
+        first_type = "none"
+        if "listen" in given:
             del graphics.attrib["listen"]
-    if first.get("type", "address") not in ("address", "network"):
+    if (first_type or "address") not in ("address", "network"):
         return
     for attr in ("port", "tlsPort"):
         if values[attr]:
@@ -2127,12 +2168,12 @@ def _spice_ports(graphics: etree._Element, first: etree._Element) -> None:
     graphics.set("autoport", "yes" if auto else "no")
 
 
-def _vnc_port(graphics: etree._Element, first: etree._Element) -> None:
+def _vnc_port(graphics: etree._Element, first_type: str | None, given: dict[str, str]) -> None:
     """VNC ``port``/``autoport`` as virDomainGraphicsDefParseXMLVNC reads them for a definition
     (a missing port or ``-1`` means autoport; autoport forgets the port) and as the formatter
     prints them: ``port='-1'`` for autoport, nothing at all unless listening on an address or
-    network."""
-    port, autoport = graphics.get("port"), graphics.get("autoport")
+    network.  ``first_type``: the first listen's type; ``given``: the graphics' attributes."""
+    port, autoport = given.get("port"), given.get("autoport")
     number = 0
     auto = port is None
     if port is not None:
@@ -2147,9 +2188,9 @@ def _vnc_port(graphics: etree._Element, first: etree._Element) -> None:
         if auto:
             number = 0
     for attr in ("port", "autoport"):
-        if attr in graphics.attrib:
+        if attr in given:
             del graphics.attrib[attr]
-    if first.get("type", "address") not in ("address", "network"):
+    if (first_type or "address") not in ("address", "network"):
         return
     if number and not auto:
         graphics.set("port", str(number))
@@ -2193,7 +2234,7 @@ def _video_defaults(
     primary = None
     for video in videos:
         driver = model = None
-        for child in video:
+        for child in _children(video):
             tag = child.tag
             if tag == "driver":
                 driver = child if driver is None else driver
@@ -2207,7 +2248,8 @@ def _video_defaults(
                 video.remove(driver)
         if model is None:
             model = etree.SubElement(video, "model", type=default)
-        mtype = model.get("type")
+        given = dict(_items(model))  # type, ram, vram, heads, primary: one read
+        mtype = given.get("type")
         if mtype is None:
             mtype = default
             model.set("type", mtype)
@@ -2222,17 +2264,17 @@ def _video_defaults(
                     video.remove(child)
             continue
         for attr in ("ram", "vram"):
-            raw = model.get(attr)
-            given = addresses.c_number(raw or "0", 10) or 0
-            if given == 0 and (attr == "vram" or mtype == "qxl"):
-                given = video_default_ram(mtype, virt_type)
-            if given:
-                shown = str(_power_of_two(given))
+            raw = given.get(attr)
+            size = addresses.c_number(raw or "0", 10) or 0
+            if size == 0 and (attr == "vram" or mtype == "qxl"):
+                size = video_default_ram(mtype, virt_type)
+            if size:
+                shown = str(_power_of_two(size))
                 if shown != raw:
                     model.set(attr, shown)
-        if model.get("heads") is None:
+        if given.get("heads") is None:
             model.set("heads", "1")
-        primary_attr = model.get("primary")
+        primary_attr = given.get("primary")
         if primary_attr == "yes" and primary is None:
             primary = video
         elif primary_attr is not None:
@@ -2397,7 +2439,7 @@ def _virtio_serial_user(device: etree._Element, virtio_serial: set[int], *, chan
     target also forgets its state, read from live XML only."""
     virtio = False
     address = None
-    for child in device:
+    for child in _children(device):
         tag = child.tag
         if tag == "target":
             if channel:

@@ -260,8 +260,10 @@ def drop_empty_domain(root: etree._Element, top: Groups) -> None:
                 root.remove(el)
     for tag, children in _EMPTY_NESTED:
         for parent in top.get(tag, ()):
-            for el in list(parent.iterchildren(*children)):
-                if _bare(el):
+            # the children as a slice, tags compared here: lxml's tag matcher costs more to set
+            # up than these few children cost to look at
+            for el in parent[:]:  # type: ignore[index]
+                if el.tag in children and _bare(el):
                     parent.remove(el)
             if tag != "os" and _bare(parent) and parent.getparent() is root:
                 root.remove(parent)
