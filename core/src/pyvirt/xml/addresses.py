@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 from lxml import etree
 
@@ -88,32 +89,41 @@ def c_number(raw: str, base: int) -> int | None:
 
 
 _Items = tuple[tuple[str | bytes, str | bytes], ...]
-_SEEN: dict[_Items, _Items | None] = {}
-"""Memo: attribute items of a childless address -> the items libvirt prints (None: unchanged).
-Documents repeat the same few addresses, so each shape is worked out once."""
+_SEEN: dict[str, tuple[list[str], _Items | None]] = {}
+"""Memo for childless addresses: their attribute values joined -> their attribute names and the
+items libvirt prints (None: unchanged).  Documents repeat the same few addresses, so each shape
+is worked out once.  Keyed by the values alone, one string, because hashing the items (fresh
+strings each time) costs more than reading the names again to confirm a hit."""
 _SEEN_LIMIT = 10_000
-_UNSEEN: _Items = (("", ""),)
-"""What a memo lookup returns for a shape not seen yet (compared by identity)."""
+_keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
+_values = cast("Callable[[etree._Element], list[str]]", etree._Element.values)
+"""lxml's ``keys``/``values`` typed for str trees."""
 
 
 def normalise(address: etree._Element) -> bool:
     """Rewrite one device ``<address>`` in libvirt's printed form; False when it is to be dropped
     (``virtio-s390`` prints nothing).  Unknown types are left for the checks to refuse."""
     if len(address) == 0:
-        key = tuple(address.items())
-        shown = _SEEN.get(key, _UNSEEN)
-        if shown is not _UNSEEN:  # one lookup: a tuple's hash is not cached
-            if shown is not None:
-                address.attrib.clear()
-                for attr, text in shown:
-                    address.set(attr, text)
-            return True
+        key = "\0".join(_values(address))
+        seen = _SEEN.get(key)
+        if seen is not None:
+            names = _keys(address)
+            if seen[0] == names:
+                shown = seen[1]
+                if shown is not None:
+                    address.attrib.clear()
+                    for attr, text in shown:
+                        address.set(attr, text)
+                return True
+        else:
+            names = _keys(address)
+        before = tuple(address.items())
         kept = _normalise(address)
         if kept and address.get("type") in FORMS:
             after = tuple(address.items())
             if len(_SEEN) > _SEEN_LIMIT:
                 _SEEN.clear()
-            _SEEN[key] = None if after == key else after
+            _SEEN[key] = (names, None if after == before else after)
         return kept
     return _normalise(address)
 

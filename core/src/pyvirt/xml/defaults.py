@@ -1095,28 +1095,10 @@ def _device_defaults(
         _scsi_hostdev_addresses(devices, hostdevs)
     for hostdev in hostdevs:
         _hostdev_defaults(hostdev)
-    for fs in get("filesystem", ()):
-        _filesystem_defaults(fs)
-    for panic in get("panic", ()):
-        if not panic.attrib and len(panic) == 0:
-            devices.remove(panic)  # libvirt prints nothing for a panic device without model or address
-    for memdev in get("memory", ()):
-        _memory_device_defaults(memdev)
-    for shmem in get("shmem", ()):
-        model = _first(shmem, "model")
-        if model is None:
-            model = etree.SubElement(shmem, "model", type="ivshmem")
-        if model.get("type") is None:
-            model.set("type", "ivshmem")  # the enum's first value, printed always
-        if model.get("type") == "ivshmem" and "role" in shmem.attrib:
-            del shmem.attrib["role"]  # virDomainShmemDefParseXML reads a role for the ivshmem-* models only
-        size = _first(shmem, "size")
-        if size is not None and not (size.text or "").strip():
-            shmem.remove(size)  # no value, no size: virDomainShmemDefFormat prints a non-zero one only
-    for vsock in get("vsock", ()):
-        _vsock_cid(vsock)
+    if not _RARE_DEVICES.isdisjoint(groups):  # one test for the kinds most domains have none of
+        _rare_devices(devices, groups)
     for balloon in get("memballoon", ()):
-        for stats in list(balloon.iterchildren("stats")):
+        for stats in [child for child in _children(balloon) if child.tag == "stats"]:
             if _c_int(stats.get("period", "0")) == 0:
                 balloon.remove(stats)  # virDomainMemballoonDefFormat: a period of 0 is none
     for tpm in get("tpm", ()):
@@ -1125,9 +1107,9 @@ def _device_defaults(
             _tpm_backend(backend)
     for sound in get("sound", ()):
         if len(sound) and sound.get("model") not in ("ich6", "ich9"):
-            for codec in list(sound.iterchildren("codec")):
+            for codec in [child for child in _children(sound) if child.tag == "codec"]:
                 sound.remove(codec)  # virDomainSoundModelSupportsCodecs: ich6 and ich9 only
-    for kind in _CHARDEV_TAGS:
+    for kind in _CHARDEV_TAGS if not _CHARDEV_SET.isdisjoint(groups) else ():
         for chardev in get(kind, ()):
             if kind == "smartcard" and not _smartcard(chardev):
                 continue
@@ -1145,8 +1127,9 @@ def _device_defaults(
     virtio_serial: set[int] = set()
     for channel in get("channel", ()):
         _virtio_serial_user(channel, virtio_serial, channel=True)
-    _chardev_ports(get("serial", []))
-    _chardev_ports(get("parallel", []))
+    for kind in ("serial", "parallel"):
+        if kind in groups:
+            _chardev_ports(groups[kind])
     for n, console in enumerate(get("console", ())):
         # consoles are numbered by their place in the document, before the compat stub
         target = _first(console, "target")
@@ -1212,6 +1195,35 @@ def _device_defaults(
                 device.remove(driver)
 
 
+def _rare_devices(devices: etree._Element, groups: Groups) -> None:
+    """The rules for the device kinds in :data:`_RARE_DEVICES`, one kind after the other."""
+    get = groups.get
+    for fs in get("filesystem", ()):
+        _filesystem_defaults(fs)
+    for panic in get("panic", ()):
+        if not panic.attrib and len(panic) == 0:
+            devices.remove(panic)  # libvirt prints nothing for a panic device without model or address
+    for memdev in get("memory", ()):
+        _memory_device_defaults(memdev)
+    for shmem in get("shmem", ()):
+        model = _first(shmem, "model")
+        if model is None:
+            model = etree.SubElement(shmem, "model", type="ivshmem")
+        if model.get("type") is None:
+            model.set("type", "ivshmem")  # the enum's first value, printed always
+        if model.get("type") == "ivshmem" and "role" in shmem.attrib:
+            del shmem.attrib["role"]  # virDomainShmemDefParseXML reads a role for the ivshmem-* models only
+        size = _first(shmem, "size")
+        if size is not None and not (size.text or "").strip():
+            shmem.remove(size)  # no value, no size: virDomainShmemDefFormat prints a non-zero one only
+    for vsock in get("vsock", ()):
+        _vsock_cid(vsock)
+
+
+_RARE_DEVICES = frozenset(("filesystem", "panic", "memory", "shmem", "vsock"))
+"""Device kinds whose rules run right after the host devices' (see :func:`_rare_devices`)."""
+
+
 def _audio_io(audio: etree._Element, io: etree._Element) -> None:
     """virDomainAudioCommonParse and its formatter for one ``<input>``/``<output>``: fixed
     settings need the mixing engine, ``<settings>`` needs fixed settings, and with them the
@@ -1240,6 +1252,7 @@ is dropped.  Disks, interfaces and videos have rules of their own."""
 
 
 _CHARDEV_TAGS = ("serial", "parallel", "console", "channel", "smartcard", "redirdev")
+_CHARDEV_SET = frozenset(_CHARDEV_TAGS)
 
 
 # interfaces ------------------------------------------------------------------------------
@@ -1279,7 +1292,7 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[bool, boo
     mac = None
     others: list[etree._Element] | None = None
     virtio = vport = False
-    for child in iface:
+    for child in _children(iface):
         tag = child.tag
         if tag == "mac":
             if mac is None:
@@ -1325,9 +1338,15 @@ def _interface_rest(
     later = False
     driver = vlan = None
     drivers: list[etree._Element] = []
+    backends: list[etree._Element] = []
+    filterrefs: list[etree._Element] = []
     for child in children:
         tag = child.tag
-        if tag == "driver":
+        if tag == "backend":
+            backends.append(child)
+        elif tag == "filterref":
+            filterrefs.append(child)
+        elif tag == "driver":
             driver = child
             drivers.append(child)
         elif tag == "ip":
@@ -1360,13 +1379,12 @@ def _interface_rest(
         if _bare(other):
             iface.remove(other)  # only the last driver is read; an empty one says nothing
     if not virtio or itype == "hostdev":
-        for backend in children:
-            if backend.tag == "backend" and "vhost" in backend.attrib:
+        for backend in backends:
+            if "vhost" in backend.attrib:
                 del backend.attrib["vhost"]  # virDomainNetBackendParseXML: virtio NICs only
     if itype not in _FILTERREF_TYPES:
-        for filterref in children:
-            if filterref.tag == "filterref":
-                iface.remove(filterref)
+        for filterref in filterrefs:
+            iface.remove(filterref)
     return later
 
 
