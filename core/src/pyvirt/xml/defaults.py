@@ -68,11 +68,13 @@ def canonical_uuid(value: str, *, line: int | None) -> str:
 
 def new_uuid() -> str:
     """A random (version 4) UUID, without importing :mod:`uuid` (which costs ~2 ms at start)."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = os.urandom(16).hex()
+    # version 4 in the high digit of byte 6; the RFC 4122 variant (10xx) in the high bits of byte 8
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+"""A byte's high hex digit with its top two bits set to 10 (the digit's low two bits kept)."""
 
 
 def _uuid_default(root: etree._Element, uuid_el: etree._Element | None) -> None:
@@ -92,12 +94,19 @@ def _uuid_default(root: etree._Element, uuid_el: etree._Element | None) -> None:
 _MAC = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")
 
 
-_CANON_MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
+def _is_canonical_mac(value: str) -> bool:
+    """Whether ``value`` already is libvirt's printed form (``[0-9a-f]{2}(:[0-9a-f]{2}){5}``),
+    tested with string methods: a regular expression costs several times more, and most
+    documents give their MACs in this form."""
+    if len(value) != 17 or value[2::3] != ":::::":
+        return False
+    digits = value.replace(":", "")
+    return len(digits) == 12 and not digits.strip("0123456789abcdef")
 
 
 def canonical_mac(value: str, *, line: int | None) -> str:
     """Lower-case, two digits per byte, as libvirt prints MAC addresses."""
-    if _CANON_MAC.fullmatch(value):
+    if _is_canonical_mac(value):
         return value
     if not _MAC.match(value.strip()):
         raise XMLError(f"XML error: unable to parse mac address '{value}'", line=line)
@@ -265,11 +274,13 @@ def domain_defaults(
     scaled.normalise(root, present=sized)
 
     # memory
+    kib: dict[str, int] = {}  # the values now in the elements' text
     for tag in _DOMAIN_KIB_ELEMENTS:
         el = top.get(tag)
         if el is not None:
-            _scale_text_to_kib(el, tag)
+            kib[tag] = _scale_text_to_kib(el, tag)
     memory = top.get("memory")
+    memory_kib = kib.get("memory", 0)
     cpu = top.get("cpu")
     numa_total = _numa_memory(cpu) if cpu is not None else 0
     devices = top.get("devices")
@@ -277,25 +288,26 @@ def domain_defaults(
     # for a missing or zero <memory>; a given one is kept as written, and holds the memory
     # devices with some initial memory left over
     hotplug = _hotplug_memory(root) if "memory" in device_groups else 0
-    if numa_total and (memory is None or int(memory.text or 0) == 0):
+    if numa_total and (memory is None or memory_kib == 0):
         if memory is None:
             memory = etree.SubElement(root, "memory", unit="KiB")
-        memory.text = str(numa_total + hotplug)
-    elif hotplug > (int(memory.text or 0) if memory is not None else 0):
+        memory_kib = numa_total + hotplug
+        memory.text = str(memory_kib)
+    elif hotplug > memory_kib:
         raise XMLError("XML error: Total size of memory devices exceeds the total memory size", line=line_of(memory))
-    if memory is None or int(memory.text or 0) - hotplug == 0:
+    if memory is None or memory_kib - hotplug == 0:
         raise XMLError(
             "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
             line=line_of(root),
         )
     maximum = top.get("maxMemory")
     if maximum is not None:
-        _max_memory(maximum, int(memory.text or 0))
+        _max_memory(maximum, memory_kib)
     current = top.get("currentMemory")
     if current is None:
         current = etree.SubElement(root, "currentMemory", unit="KiB")
         current.text = memory.text
-    elif int(current.text or 0) > int(memory.text or 0) or int(current.text or 0) == 0:
+    elif kib["currentMemory"] > memory_kib or kib["currentMemory"] == 0:
         current.text = memory.text
     memtune = top.get("memtune")
     if memtune is not None:
@@ -313,14 +325,19 @@ def domain_defaults(
     if vcpu is None:
         vcpu = etree.SubElement(root, "vcpu")
         vcpu.text = "1"
-    if vcpu.get("placement") is None:
-        vcpu.set("placement", "static")
-    _numatune_memory(root, top, vcpu)
-    _normalize_bitmap_attr(vcpu, "cpuset", "cpuset")
+    given = dict(_items(vcpu))  # placement, cpuset, current: one read
+    placement = given.get("placement")
+    if placement is None:
+        placement = "static"
+        vcpu.set("placement", placement)
+    if "numatune" in top or placement == "auto":  # else _numatune_memory has nothing to do
+        _numatune_memory(root, top, vcpu)
+    if "cpuset" in given:
+        _normalize_bitmap_attr(vcpu, "cpuset", "cpuset")
     vcpus_el = top.get("vcpus")
     if vcpus_el is not None:
-        _individual_vcpus(vcpu, vcpus_el)
-    cur = vcpu.get("current")
+        _individual_vcpus(vcpu, vcpus_el)  # may set current
+    cur = vcpu.get("current") if vcpus_el is not None else given.get("current")
     if cur is not None and int(cur) >= int((vcpu.text or "1").strip()):
         del vcpu.attrib["current"]
 
@@ -879,7 +896,11 @@ def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element |
     """``<os>``'s defaults; returns its ``<type>`` (children looked at in one pass)."""
     firmware = menu = loader = type_el = boot = None
     children = _children(os_el)
-    first_type = next((child for child in children if child.tag == "type"), None)
+    first_type = None
+    for child in children:
+        if child.tag == "type":
+            first_type = child
+            break
     kind = (first_type.text or "") if first_type is not None else ""
     domain_el = os_el.getparent()
     if kind == "linux" and domain_el is not None and domain_el.get("type") == "xen":
@@ -1300,7 +1321,7 @@ def _interface_defaults(iface: etree._Element, *, live: bool) -> tuple[bool, boo
                 address = child.get("address")
                 if address is None:
                     child.set("address", new_mac())  # virDomainNetDefParseXML: generated
-                elif not _CANON_MAC.fullmatch(address):
+                elif not _is_canonical_mac(address):
                     child.set("address", canonical_mac(address, line=line_of(child)))
         elif tag == "model":
             mtype = child.get("type")
@@ -2349,7 +2370,7 @@ def _controller_defaults(
         given = dict(_items(ctrl))
         ctype, model, raw = given.get("type", ""), given.get("model"), given.get("index")
         attrs.append([ctype, model, raw])
-        for attr, types in _CONTROLLER_ATTRS:
+        for attr, types in _CONTROLLER_ATTRS if not _CONTROLLER_ATTR_NAMES.isdisjoint(given) else ():
             if attr in given and ctype not in types:
                 del ctrl.attrib[attr]
         master = _controller_children(ctrl, ctype, model)
@@ -2361,7 +2382,7 @@ def _controller_defaults(
         if raw is None:
             indexes.append(None)
         else:
-            idx = _int_attr(ctrl, "index", raw)
+            idx = int(raw) if raw.isdecimal() else _int_attr(ctrl, "index", raw)
             indexes.append(idx)
             used.setdefault(ctype, set()).add(idx)
     # controllers of distinct types stay where they are: only same-type ones are reordered
@@ -2382,7 +2403,7 @@ def _controller_defaults(
     for ctrl, entry in zip(controllers, attrs, strict=True):
         ctype = entry[0] or ""
         if entry[2] is None:
-            shared = _usb2_group_index(entry, previous_usb, attrs)
+            shared = _usb2_group_index(entry, previous_usb, attrs) if ctype == "usb" else None
             if shared is None:
                 taken = used.setdefault(ctype, set())
                 idx = 0
@@ -2401,14 +2422,15 @@ def _controller_defaults(
             for address in hostdev.iterchildren("address"):
                 if address.get("type") == "drive":
                     drive_tops["scsi"] = max(drive_tops.get("scsi", -1), int(address.get("controller", "0")))
-    if any(top > _MAX_IMPLICIT_CONTROLLERS for top in drive_tops.values()):
+    if drive_tops and max(drive_tops.values()) > _MAX_IMPLICIT_CONTROLLERS:
         _refuse_drive_controller(devices)
     for bus, top in drive_tops.items():
         needed += [(bus, i) for i in range(top + 1)]  # virDomainDefAddDiskControllersForType
     if "smartcard" in groups:
         needed.append(("ccid", 0))
     needed += [("virtio-serial", n) for n in virtio_serial]
-    needed = sorted(set(needed), key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
+    if len(needed) > 1:
+        needed = sorted(set(needed), key=lambda item: (_IMPLICIT_ORDER.get(item[0], 99), item[1]))
     disk_scsi, hostdev_model = -1, None
     if "hostdev" in groups and any(ctype == "scsi" for ctype, _ in needed):
         disk_scsi = max((int(a.get("controller", "0")) for a in _scsi_disk_addresses(devices)), default=-1)
@@ -2486,6 +2508,7 @@ _CONTROLLER_ATTRS = (
     ("maxEventChannels", ("xenbus",)),
 )
 """Controller attributes virDomainControllerDefParseXML reads for some types only."""
+_CONTROLLER_ATTR_NAMES = frozenset(attr for attr, _types in _CONTROLLER_ATTRS)
 _DEVICE_INFO_TAGS = frozenset(("address", "alias", "master", "acpi"))
 
 
