@@ -2304,7 +2304,8 @@ def _video_defaults(
             continue
         for attr in ("ram", "vram"):
             raw = given.get(attr)
-            size = addresses.c_number(raw or "0", 10) or 0
+            # plain digits (the usual case) read directly, as c_number would
+            size = int(raw) if raw is not None and raw.isdecimal() else addresses.c_number(raw or "0", 10) or 0
             if size == 0 and (attr == "vram" or mtype == "qxl"):
                 size = video_default_ram(mtype, virt_type)
             if size:
@@ -2373,7 +2374,7 @@ def _controller_defaults(
         for attr, types in _CONTROLLER_ATTRS if not _CONTROLLER_ATTR_NAMES.isdisjoint(given) else ():
             if attr in given and ctype not in types:
                 del ctrl.attrib[attr]
-        master = _controller_children(ctrl, ctype, model)
+        master = _controller_children(ctrl, ctype, model) if len(ctrl) else None
         if master is None:
             if ctype == "usb" and model in _COMPANION_PORTS:
                 etree.SubElement(ctrl, "master", startport=_COMPANION_PORTS[model])  # virDomainControllerDefParseXML

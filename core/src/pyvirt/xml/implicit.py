@@ -256,7 +256,8 @@ def drop_empty_domain(root: etree._Element, top: Groups) -> None:
     ``top``: ``<domain>``'s children by tag as parsed (none of these is added since)."""
     for tag in _EMPTY_TOP:
         for el in top.get(tag, ()):
-            if _bare(el) and el.getparent() is root:
+            # these usually have children: counting them settles it before the attributes are read
+            if len(el) == 0 and _bare(el) and el.getparent() is root:
                 root.remove(el)
     for tag, children in _EMPTY_NESTED:
         for parent in top.get(tag, ()):
@@ -265,7 +266,7 @@ def drop_empty_domain(root: etree._Element, top: Groups) -> None:
             for el in parent[:]:  # type: ignore[index]
                 if el.tag in children and _bare(el):
                     parent.remove(el)
-            if tag != "os" and _bare(parent) and parent.getparent() is root:
+            if tag != "os" and len(parent) == 0 and _bare(parent) and parent.getparent() is root:
                 root.remove(parent)
 
 
