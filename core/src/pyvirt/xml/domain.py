@@ -10,7 +10,7 @@ passes ``namespaces``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from weakref import ref
 
 from lxml import etree
@@ -182,19 +182,29 @@ class DomainDef(XMLModel):
         *,
         validate: bool = False,
         namespaces: Collection[str] | None = None,
+        post_parse: Callable[[DomainDef, defaults.Groups], None] | None = None,
     ) -> DomainDef:
         """Parse, apply libvirt's parse-time defaults and checks, and return the model.
 
         ``namespaces``: ``None`` keeps every namespaced extension element; a collection of
         namespace URIs keeps only those, dropping the rest the way a libvirt driver drops
         extensions it has no parser for (the test driver knows none).
+
+        ``post_parse``: the driver's own step after the generic ones (libvirt's driver
+        post-parse callbacks), given the model and ``<devices>``' children by tag as the
+        document listed them, so a driver needs no search of its own for the devices it
+        completes.  The generic defaults add implicit devices and drop some empty ones after
+        that index was built; interfaces and disks are neither added nor dropped.
         """
         root, proxies = cls._parse_root(text, validate=validate)
         groups = defaults.index(root)
         checks.check_domain(root, groups)
         live_id = defaults.domain_defaults(root, namespaces, groups)
         checks.check_domain_addresses(root)
-        return cls(root, live_id=live_id, proxies=proxies)
+        dfn = cls(root, live_id=live_id, proxies=proxies)
+        if post_parse is not None:
+            post_parse(dfn, groups[1])
+        return dfn
 
     # -- typed fields -----------------------------------------------------------------------
 
