@@ -90,13 +90,13 @@ class XMLModel:
         instructions).  Released at the first format, so a kept definition holds no more
         objects than before (a daemon keeps thousands).
         """
-        root = parse_document(text, kind=cls.label)
+        proxies: list[etree._Element] = []
+        root = parse_document(text, kind=cls.label, keep=proxies)
         expect_root(root, cls.root_tag, cls.label)
         if validate:
             from pyvirt.xml.schema import validate as schema_validate
 
             schema_validate(root, cls.kind)
-        proxies = list(root.iter())
         drop_unknown(root)
         return root, proxies
 

@@ -45,11 +45,14 @@ _PARSER = etree.XMLParser(
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
-def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
+def parse_document(text: str | bytes, *, kind: str, keep: list[etree._Element] | None = None) -> etree._Element:
     """Parse ``text`` safely and return its root element.
 
     ``kind`` ("domain", "network", ...) only names the document in error messages.  The root's
     tag is not checked here; the model for the kind does that with a better message.
+    ``keep``, when given, receives every element of the tree in document order (a model keeps
+    them to hold their Python proxies, :meth:`pyvirt.xml.model.XMLModel._parse_root`); their
+    number also bounds the depth, which then needs no search of the text.
     """
     if isinstance(text, str):
         if len(text) > MAX_DOCUMENT_BYTES:
@@ -80,11 +83,14 @@ def parse_document(text: str | bytes, *, kind: str) -> etree._Element:
         raise XMLError(f"(xml) malformed {kind} XML: {exc}") from None
     if root is None:
         raise XMLError(f"(xml) {kind} XML document has no root element", line=1)
+    # A tree deeper than MAX_DEPTH has more than MAX_DEPTH elements, and an end tag for each
+    # of its MAX_DEPTH outer ones: most documents have fewer, and then only blank text is left
+    # to look for.
+    if keep is not None:
+        keep += root.iter()
     if isinstance(data, str):
-        # The DOCTYPE search above saw the very characters libxml2 parsed, and a tree deeper
-        # than MAX_DEPTH needs an end tag for each of its MAX_DEPTH outer elements: most
-        # documents have fewer, and then only blank text is left to look for.
-        shallow = data.count("</") < MAX_DEPTH
+        # The DOCTYPE search above saw the very characters libxml2 parsed.
+        shallow = (keep is not None and len(keep) <= MAX_DEPTH) or data.count("</") < MAX_DEPTH
     else:
         # Bytes may be in an encoding the byte searches cannot read (UTF-7, EBCDIC...): ask
         # libxml2 what it found.
