@@ -176,14 +176,16 @@ class _DeviceWalk:
         parts: set[etree._Element | None] = set()
         aliases: list[etree._Element] = []
         seclabels = 0
-        tags = ["address", "boot", "seclabel", "auth", "secret", "alias"]
         if "interface" in groups:
-            tags += _INTERFACE_PARTS
-            tags.append("source")
+            wanted = _WALKED_WITH_INTERFACES
         elif "hostdev" in groups or not groups.keys().isdisjoint(_CHARDEV_TAGS):
-            tags.append("source")
-        for el in devices.iter(*tags):
+            wanted = _WALKED_WITH_SOURCES
+        else:
+            wanted = _WALKED
+        for el in devices.iter():
             tag = el.tag
+            if tag not in wanted:
+                continue
             if tag == "address":
                 atype = el.get("type")
                 if atype == "pci":
@@ -221,6 +223,13 @@ class _DeviceWalk:
 
 
 _INTERFACE_PARTS = ("driver", "vlan", "backend")
+_WALKED = frozenset(("address", "boot", "seclabel", "auth", "secret", "alias"))
+"""The tags :class:`_DeviceWalk` looks for in every document; ``<source>`` too when some
+device reads it from the walk, and the interface parts when there are interfaces.  One walk
+of every element, its tag looked up here, costs less than lxml's iterator matching a list of
+tags (whose set-up alone costs as much as a small document's walk)."""
+_WALKED_WITH_SOURCES = _WALKED | {"source"}
+_WALKED_WITH_INTERFACES = _WALKED_WITH_SOURCES | set(_INTERFACE_PARTS)
 
 
 def _grandchild(el: etree._Element, ancestor: etree._Element) -> bool:
@@ -454,17 +463,28 @@ def _check_numbers(interfaces: list[etree._Element], pci: list[etree._Element]) 
                 )
     valid = _VALID_PCI_ADDRESSES
     for address in pci:
-        written = tuple(address.items())
+        values = address.values()
+        if values.count("pci") == 1 and _SMALL_OR_PCI.issuperset(values):
+            continue  # every value but the type's is a number 0-7, valid in any field
+        written = (tuple(address.keys()), tuple(values))
         if written not in valid:
             _check_pci_address(address)
             if len(valid) < 512:
                 valid.add(written)
 
 
-_VALID_PCI_ADDRESSES: set[tuple[tuple[str | bytes, str | bytes], ...]] = set()
-"""PCI addresses already checked and found valid, as their attributes were written (a few
-hundred at most): documents repeat the same ones (a device on slot 0x01 of bus 0x00...) and
-one lookup of the whole address is several times cheaper than reading its fields."""
+_SMALL_OR_PCI = frozenset(
+    ("pci", *(spelling for n in range(8) for spelling in (str(n), f"0x{n:x}", f"0x{n:02x}", f"0x{n:04x}")))
+)
+"""``pci`` and the usual spellings of 0-7, a number every PCI address field takes: an
+address (of type ``pci``) whose other values are all such is valid without reading which
+value is which field -- most are (function 0, the first buses and slots), and one read of
+the values costs a fraction of reading the fields."""
+
+_VALID_PCI_ADDRESSES: set[tuple[tuple[str | bytes, ...], tuple[str | bytes, ...]]] = set()
+"""PCI addresses already checked and found valid, as their attributes were written (names,
+values; a few hundred at most): documents repeat the same ones (a device on slot 0x1f of bus
+0x00...) and one lookup of the whole address is several times cheaper than reading its fields."""
 
 
 def _check_pci_address(address: etree._Element) -> None:
@@ -774,20 +794,24 @@ def _check_devices(
     walk: _DeviceWalk,
     iface_types: list[str],
 ) -> None:
-    """``iface_types``: the types of ``groups``' interfaces (see :func:`.implicit.fill_domain`)."""
-    get = groups.get
-    for tag, what, code in _SINGLE_DEVICES:
-        if len(get(tag, ())) > 1:
-            prefix = "internal error" if code == ErrorCode.INTERNAL_ERROR else "XML error"
-            raise XMLError(
-                f"{prefix}: only a single {what} device is supported", line=line_of(groups[tag][1]), code=code
-            )
+    """``iface_types``: the types of ``groups``' interfaces (see :func:`.implicit.fill_domain`).
+
+    Every check of a device kind sits behind one test of that kind's presence in ``groups``:
+    a document has a few of the thirty kinds, and an absent kind then costs that test alone."""
+    if not groups.keys().isdisjoint(_SINGLE_TAGS):
+        for tag, what, code in _SINGLE_DEVICES:
+            if len(groups.get(tag, ())) > 1:
+                prefix = "internal error" if code == ErrorCode.INTERNAL_ERROR else "XML error"
+                raise XMLError(
+                    f"{prefix}: only a single {what} device is supported", line=line_of(groups[tag][1]), code=code
+                )
     if "panic" in groups:
         _check_panics(groups["panic"])
     if "audio" in groups or "sound" in groups or "graphics" in groups:
         _check_audio_ids(groups)
-    for iommu in get("iommu", ()):
-        _check_iommu(iommu)
+    if "iommu" in groups:
+        for iommu in groups["iommu"]:
+            _check_iommu(iommu)
     for address in walk.ccw:
         given = [address.get(f) is not None for f in ("cssid", "ssid", "devno")]
         if any(given) and not all(given):
@@ -798,8 +822,9 @@ def _check_devices(
                 code=ErrorCode.INTERNAL_ERROR,
             )
     controllers = _read_controllers(groups["controller"]) if "controller" in groups else []
-    interfaces = walk.interfaces(groups.get("interface", []), iface_types)
-    _check_numbers(interfaces, walk.pci)
+    interfaces = walk.interfaces(groups["interface"], iface_types) if "interface" in groups else []
+    if interfaces or walk.pci:
+        _check_numbers(interfaces, walk.pci)
     if "disk" in groups:
         _check_disks(groups["disk"])
     usb: list[_Controller] = []
@@ -814,16 +839,17 @@ def _check_devices(
                 if redirdev.get("bus", "usb") == "usb":
                     # virDomainRedirdevDefValidate: the domain has no USB bus to put it on
                     raise _unsupported("cannot add redirected USB device: USB is disabled for this domain", redirdev)
-    videos = get("video", [])
-    video_models = _check_videos(videos)
+    videos = groups.get("video", [])
+    video_models = _check_videos(videos) if videos else []
     if "memory" in groups:
         _check_memory_devices(devices, groups["memory"])
     if "hostdev" in groups:
         _check_mdevs(groups["hostdev"])
-    for shmem in get("shmem", ()):
-        if _first(shmem, "msi") is not None and _first(shmem, "server") is None:
-            raise _fail("msi option is only supported with a server", shmem)
-    if len(top.get("seclabel", ())) > 1:
+    if "shmem" in groups:
+        for shmem in groups["shmem"]:
+            if _first(shmem, "msi") is not None and _first(shmem, "server") is None:
+                raise _fail("msi option is only supported with a server", shmem)
+    if "seclabel" in top and len(top["seclabel"]) > 1:
         _check_seclabel_models(devices.getparent())
     if walk.seclabels > 1:
         # one label per owner cannot clash; with more, the owners in document order
@@ -837,38 +863,32 @@ def _check_devices(
         _check_intremap(groups["iommu"][0], top)
     if "input" in groups:
         _check_inputs(groups["input"], top)
-    for tpm in get("tpm", ()):
-        if _first(tpm, "backend") is None:
-            raise _fail("missing TPM device backend", tpm)
-    for graphics in get("graphics", ()):
-        _check_graphics(graphics)
+    if "tpm" in groups:
+        for tpm in groups["tpm"]:
+            if _first(tpm, "backend") is None:
+                raise _fail("missing TPM device backend", tpm)
+    if "graphics" in groups:
+        for graphics in groups["graphics"]:
+            _check_graphics(graphics)
     if len(videos) > 1:
         primaries = [v for v in videos if v.find("model[@primary='yes']") is not None]
         if len(primaries) > 1:
             raise _unsupported("Only one primary video device is supported", primaries[1])
-    sources = walk.sources
     channel_targets: dict[etree._Element, etree._Element | None] = {}
     if "channel" in groups:
         channel_targets = {channel: _first(channel, "target") for channel in groups["channel"]}
-    for smartcard in get("smartcard", ()):
-        if smartcard.get("mode") == "host-certificates":
-            if sum(1 for child in smartcard if child.tag == "certificate") != 3:
-                # virDomainSmartcardDefParseXML (VIR_DOMAIN_SMARTCARD_NUM_CERTIFICATES)
-                raise _fail("host-certificates mode needs exactly three certificates", smartcard)
-    stub = _console_stub(groups, top) if "console" in groups else None
-    for tag in _CHARDEV_TAGS:
-        for chardev in get(tag, ()):
-            if tag == "smartcard" and chardev.get("mode") != "passthrough":
-                continue
-            ctype = chardev.get("type")
-            if ctype == "spicevmc" and tag in _SPICEVMC_TARGET:
-                _check_spicevmc(chardev, _SPICEVMC_TARGET[tag])
-            if chardev is stub:
-                continue
-            if chardev in sources or ctype in _CHARDEV_SOURCE_TYPES:
-                _check_chardev(chardev, ctype, sources.get(chardev, []), channel_targets.get(chardev))
-    for fs in get("filesystem", ()):
-        _check_filesystem(fs)
+    if "smartcard" in groups:
+        for smartcard in groups["smartcard"]:
+            if smartcard.get("mode") == "host-certificates":
+                if sum(1 for child in smartcard if child.tag == "certificate") != 3:
+                    # virDomainSmartcardDefParseXML (VIR_DOMAIN_SMARTCARD_NUM_CERTIFICATES)
+                    raise _fail("host-certificates mode needs exactly three certificates", smartcard)
+    stub = None
+    if not groups.keys().isdisjoint(_CHARDEV_TAGS):
+        stub = _check_chardevs(groups, top, walk.sources, channel_targets)
+    if "filesystem" in groups:
+        for fs in groups["filesystem"]:
+            _check_filesystem(fs)
     for channel, target in channel_targets.items():
         if target is None or target.get("type") is None:
             # virDomainChrDefParseTargetXML
@@ -884,16 +904,48 @@ def _check_devices(
         _check_auth(auth)
     for secret in walk.secrets:
         _check_secret(secret)
-    for rng in get("rng", ()):
-        if len(list(rng.iterchildren("backend"))) != 1:
-            raise _fail("only one RNG backend is supported", rng)
-        for backend in rng.iterchildren("backend"):
-            if backend.get("model") == "egd":
-                _check_chardev(backend, backend.get("type"), list(backend.iterchildren("source")), None)
+    if "rng" in groups:
+        for rng in groups["rng"]:
+            if len(list(rng.iterchildren("backend"))) != 1:
+                raise _fail("only one RNG backend is supported", rng)
+            for backend in rng.iterchildren("backend"):
+                if backend.get("model") == "egd":
+                    _check_chardev(backend, backend.get("type"), list(backend.iterchildren("source")), None)
     for iface in interfaces:
         _check_interface(iface)
     if len(walk.aliases) > 1:
         _check_aliases(walk.aliases, groups["serial"][0] if stub is not None else None)
+
+
+_SINGLE_TAGS = frozenset(tag for tag, _, _ in _SINGLE_DEVICES)
+
+
+def _check_chardevs(
+    groups: dict[str, list[etree._Element]],
+    top: dict[str, list[etree._Element]],
+    sources: dict[etree._Element | None, list[etree._Element]],
+    channel_targets: dict[etree._Element, etree._Element | None],
+) -> etree._Element | None:
+    """The character devices (and passthrough smartcards) in document order of kind: a spicevmc
+    one's target type, and the backend (:func:`_check_chardev`) of each one that is not the
+    console stub and has a ``<source>`` or a type that needs one.  ``sources``: the devices'
+    ``<source>`` children (:attr:`_DeviceWalk.sources`); ``channel_targets``: each channel's
+    first ``<target>``.  Returns the console stub (see :func:`_console_stub`), or None."""
+    stub = _console_stub(groups, top) if "console" in groups else None
+    for tag in _CHARDEV_TAGS:
+        if tag not in groups:
+            continue
+        for chardev in groups[tag]:
+            if tag == "smartcard" and chardev.get("mode") != "passthrough":
+                continue
+            ctype = chardev.get("type")
+            if ctype == "spicevmc" and tag in _SPICEVMC_TARGET:
+                _check_spicevmc(chardev, _SPICEVMC_TARGET[tag])
+            if chardev is stub:
+                continue
+            if chardev in sources or ctype in _CHARDEV_SOURCE_TYPES:
+                _check_chardev(chardev, ctype, sources.get(chardev, []), channel_targets.get(chardev))
+    return stub
 
 
 _NO_DEVICE_INFO = frozenset(("graphics", "audio", "lease", "redirfilter", "emulator", "crypto"))
