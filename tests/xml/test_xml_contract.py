@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from lxml import etree
 
 from pyvirt.errors import XMLError
 from pyvirt.xml.domain import DiskDef, DomainDef, InterfaceDef
@@ -256,3 +257,30 @@ def test_namespaces_placed_like_libvirt() -> None:
     assert '  <metadata xmlns:app="http://app/">\n    <app:foo a="1">x</app:foo>\n  </metadata>\n' in out
     assert out.index("</devices>") < out.index("<qemu:commandline>")
     assert DomainDef.from_xml(out).to_xml() == out
+
+
+def test_post_parse_runs_after_the_generic_steps_with_devices_as_parsed() -> None:
+    """A driver's post-parse step sees the finished generic model and ``<devices>``' children
+    by tag, and what it writes is in the first dump."""
+    seen: dict[str, object] = {}
+
+    def post_parse(dfn: DomainDef, devices: dict[str, list[etree._Element]]) -> None:
+        seen["kinds"] = sorted(devices)
+        seen["current_memory"] = dfn.current_memory_kib  # filled in by the generic defaults
+        for n, iface in enumerate(devices["interface"]):
+            iface.append(etree.Element("target", dev=f"drv{n}"))
+        dfn.invalidate()
+
+    dom = DomainDef.from_xml(SMALL, post_parse=post_parse)
+    assert seen == {"kinds": ["disk", "interface"], "current_memory": 524288}
+    assert [iface.target_dev for iface in dom.interfaces] == ["drv0", "drv1"]
+    assert "<target dev='drv1'/>" in dom.to_xml()
+
+
+def test_post_parse_is_not_run_for_a_refused_document() -> None:
+    calls: list[DomainDef] = []
+    with pytest.raises(XMLError):
+        DomainDef.from_xml(
+            SMALL.replace("<memory unit='MiB'>512</memory>", ""), post_parse=lambda d, _: calls.append(d)
+        )
+    assert calls == []
