@@ -907,14 +907,7 @@ def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element |
         kind = "xen"  # virDomainDefParseXML: Xen's old name of its paravirtual type
     reads = _OS_READS.get(kind)
     if reads is not None:
-        kept = []
-        for child in children:
-            tag = child.tag
-            if isinstance(tag, str) and tag not in reads:
-                os_el.remove(child)
-            else:
-                kept.append(child)
-        children = kept
+        children = _keep_read(os_el, children, reads)
         if "firmware" not in reads:
             if "firmware" in os_el.attrib:
                 del os_el.attrib["firmware"]  # virDomainDefParseBootFirmwareOptions
@@ -989,6 +982,19 @@ def _walk(root: etree._Element, groups: tuple[Groups, Groups]) -> tuple[list[tup
         else:
             sized = True
     return info, seclabels, sized
+
+
+def _keep_read(parent: etree._Element, children: list[etree._Element], read: Collection[str]) -> list[etree._Element]:
+    """``children`` (of ``parent``) that libvirt's parser reads: elements whose tag is not in
+    ``read`` are removed from the tree (the OS and graphics rules read only a few children)."""
+    kept = []
+    for child in children:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in read:
+            parent.remove(child)
+        else:
+            kept.append(child)
+    return kept
 
 
 def _device_info(devices: etree._Element, info: list[tuple[etree._Element, str]]) -> None:
@@ -2116,14 +2122,7 @@ def _graphics_defaults(graphics: etree._Element) -> None:
     read = _GRAPHICS_CHILDREN.get(gtype)
     children = _children(graphics)
     if read is not None:
-        kept = []
-        for child in children:
-            tag = child.tag
-            if isinstance(tag, str) and tag not in read:
-                graphics.remove(child)
-            else:
-                kept.append(child)
-        children = kept
+        children = _keep_read(graphics, children, read)
     if gtype not in ("vnc", "spice", "rdp"):
         return
     listens = [child for child in children if child.tag == "listen"]
