@@ -6,11 +6,14 @@ each document, renamed and without its UUID, is defined on an empty test node an
 ``defineXML`` + ``XMLDesc``), then dumped again; installed ``pyvirt.hooks`` plugins are unregistered
 for pyvirt's runs, since libvirt's side runs none.  pyvirt's model alone (parse, parse + format,
 parse + schema validation) is shown beside them without a ratio, since libvirt has no call that
-does only that.  libvirt's Python bindings live in the system interpreter only, so its columns are
-measured by running ``/usr/bin/python3`` in a subprocess; they are skipped with a note when the
-bindings are not importable.  Times are the process's CPU time (``time.process_time``) on both
-sides, not wall time: the two sides run at different moments, and on a shared machine wall
-time mostly measures the other load.  Then pyvirt's times on hostile and very large documents (figures
+does only that.  libvirt's Python bindings live in the system interpreter only, so its side runs
+in a ``/usr/bin/python3`` subprocess that stays up and times one batch per request: batches of
+the two sides interleave, so both meet the same spells of a machine whose speed drifts; the
+columns are skipped with a note when the bindings are not importable.  The table names both
+interpreters: pyvirt's side runs on the one running this script, and compares like with like
+when that is the same CPython build (``./dev`` makes ``.venv`` from it).  Times are the
+process's CPU time (``time.process_time``) on both sides, not wall time: on a shared machine
+wall time mostly measures the other load.  Then pyvirt's times on hostile and very large documents (figures
 that used to be timing assertions in the tests).  Plain script, run by ``nox -s bench`` or:
 
     .venv/bin/python bench/bench_xml.py [--quick]
@@ -21,12 +24,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import timeit
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "core" / "src"))
@@ -74,35 +80,36 @@ def bench_model(xml: str, number: int) -> dict[str, float]:
     }
 
 
-def bench_driver(xml: str, number: int, node: Path) -> dict[str, float]:
-    """pyvirt's test driver doing what the libvirt script does: define + dump, then dump again."""
-    import pyvirt
+class PyvirtSide:
+    """pyvirt's test driver doing what the libvirt side does, one batch at a time."""
 
-    best_define = best_dump = float("inf")
-    with pyvirt.open(f"test://{node}") as conn:
-        conn.define_domain(renamed(xml, -1)).undefine()  # warm up; this loads the hook plugins
-        unhooked = without_hook_plugins()
-        counter = 0
-        for _ in range(5):
-            texts = [renamed(xml, counter + i) for i in range(number)]
-            counter += number
-            doms = []
-            t0 = time.process_time()
-            for text in texts:
-                dom = conn.define_domain(text)
-                dom.xml(inactive=True)
-                doms.append(dom)
-            t1 = time.process_time()
-            for dom in doms:
-                dom.xml()
-            t2 = time.process_time()
-            for dom in doms:
-                dom.undefine()
-            best_define = min(best_define, (t1 - t0) / number * 1e6)
-            best_dump = min(best_dump, (t2 - t1) / number * 1e6)
-    if unhooked:
-        UNHOOKED.update(unhooked)
-    return {"define+dumpxml": best_define, "dumpxml": best_dump}
+    def __init__(self, node: Path) -> None:
+        import pyvirt
+
+        self.conn = pyvirt.open(f"test://{node}")
+        self.serial = 0
+
+    def batch(self, xml: str, number: int) -> tuple[float, float]:
+        """Define + dump ``number`` renamed copies, then dump them again, then undefine them:
+        CPU µs per document for the first two steps."""
+        texts = [renamed(xml, self.serial + i) for i in range(number)]
+        self.serial += number
+        doms = []
+        t0 = time.process_time()
+        for text in texts:
+            dom = self.conn.define_domain(text)
+            dom.xml(inactive=True)
+            doms.append(dom)
+        t1 = time.process_time()
+        for dom in doms:
+            dom.xml()
+        t2 = time.process_time()
+        for dom in doms:
+            dom.undefine()
+        return (t1 - t0) / number * 1e6, (t2 - t1) / number * 1e6
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 UNHOOKED: set[str] = set()
@@ -124,59 +131,81 @@ def without_hook_plugins() -> list[str]:
     return [getattr(plugin, "__name__", repr(plugin)) for plugin in loaded]
 
 
-_LIBVIRT_SCRIPT = r"""
+LIBVIRT_PYTHON = "/usr/bin/python3"
+"""libvirt's Python bindings live in the system interpreter only."""
+
+_LIBVIRT_SIDE = r"""
 import json, sys, time, libvirt, re
 libvirt.registerErrorHandler(lambda *a: None, None)
-docs, number, node = json.loads(sys.stdin.read())
+docs, node = json.loads(sys.stdin.readline())
 conn = libvirt.open("test://" + node)
-out = []
-for xml in docs:
-    def renamed(i):
-        x = re.sub(r"<name>[^<]*</name>", "<name>b%d</name>" % i, xml, count=1)
-        return re.sub(r"\s*<uuid>[^<]*</uuid>", "", x, count=1)
-    best_define = best_dump = None
-    for r in range(5):
-        texts = [renamed(r * number + i) for i in range(number)]  # outside the timing, as pyvirt's
-        doms = []
-        t0 = time.process_time()
-        for x in texts:
-            d = conn.defineXML(x)
-            d.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-            doms.append(d)
-        t1 = time.process_time()
-        for d in doms:
-            d.XMLDesc(0)
-        t2 = time.process_time()
-        for d in doms:
-            d.undefine()
-        per_define = (t1 - t0) / number * 1e6
-        per_dump = (t2 - t1) / number * 1e6
-        best_define = per_define if best_define is None else min(best_define, per_define)
-        best_dump = per_dump if best_dump is None else min(best_dump, per_dump)
-    out.append({"define+dumpxml": best_define, "dumpxml": best_dump})
-print(json.dumps(out))
+serial = 0
+def renamed(xml, i):
+    x = re.sub(r"<name>[^<]*</name>", "<name>b%d</name>" % i, xml, count=1)
+    return re.sub(r"\s*<uuid>[^<]*</uuid>", "", x, count=1)
+print(json.dumps(sys.version.split()[0]), flush=True)
+for line in sys.stdin:
+    index, number = json.loads(line)
+    texts = [renamed(docs[index], serial + i) for i in range(number)]  # outside the timing, as pyvirt's
+    serial += number
+    doms = []
+    t0 = time.process_time()
+    for x in texts:
+        d = conn.defineXML(x)
+        d.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        doms.append(d)
+    t1 = time.process_time()
+    for d in doms:
+        d.XMLDesc(0)
+    t2 = time.process_time()
+    for d in doms:
+        d.undefine()
+    print(json.dumps([(t1 - t0) / number * 1e6, (t2 - t1) / number * 1e6]), flush=True)
 """
 
 
-def bench_libvirt(docs: list[str], number: int, node: Path) -> list[dict[str, float]] | str:
-    """libvirt's numbers per document, or the reason they are unavailable."""
-    python = "/usr/bin/python3"
-    if not Path(python).exists():
-        return "no /usr/bin/python3"
-    probe = subprocess.run([python, "-c", "import libvirt"], capture_output=True, text=True)
+class LibvirtSide:
+    """libvirt's C test driver through its Python bindings, in a subprocess that stays up for
+    the whole run and times one batch per request (so batches of both sides interleave)."""
+
+    def __init__(self, docs: list[str], node: Path) -> None:
+        self.proc = subprocess.Popen(
+            [LIBVIRT_PYTHON, "-E", "-c", _LIBVIRT_SIDE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.version = self._ask([docs, str(node)])
+
+    def _ask(self, request: object) -> object:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise RuntimeError("libvirt run failed: " + (err.strip().splitlines() or ["no output"])[-1])
+        return json.loads(line)
+
+    def batch(self, index: int, number: int) -> tuple[float, float]:
+        define, dump = cast("list[float]", self._ask([index, number]))
+        return define, dump
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def libvirt_unavailable() -> str | None:
+    """Why libvirt's side cannot run here, or None."""
+    if not Path(LIBVIRT_PYTHON).exists():
+        return f"no {LIBVIRT_PYTHON}"
+    probe = subprocess.run([LIBVIRT_PYTHON, "-E", "-c", "import libvirt"], capture_output=True, text=True)
     if probe.returncode != 0:
-        return "python3-libvirt is not importable by /usr/bin/python3"
-    proc = subprocess.run(
-        [python, "-c", _LIBVIRT_SCRIPT],
-        input=json.dumps([docs, number, str(node)]),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if proc.returncode != 0:
-        return "libvirt run failed: " + proc.stderr.strip().splitlines()[-1] if proc.stderr else "libvirt run failed"
-    result: list[dict[str, float]] = json.loads(proc.stdout)
-    return result
+        return f"python3-libvirt is not importable by {LIBVIRT_PYTHON}"
+    return None
 
 
 ROW_LINES = (
@@ -185,78 +214,109 @@ ROW_LINES = (
 )
 
 
-ROUNDS = 3
-"""Alternating rounds of libvirt's side and pyvirt's; each side keeps its best.  This machine's
-speed drifts by up to 2x over seconds, so one libvirt run followed by one pyvirt run compares
-two different machines; alternating gives both sides the same spells of fast and slow."""
+@dataclass
+class Paired:
+    """One document's batches, both sides: CPU µs per document of each batch, in run order."""
+
+    mine: list[tuple[float, float]] = field(default_factory=list)
+    theirs: list[tuple[float, float]] = field(default_factory=list)
+
+    def best(self, side: list[tuple[float, float]], step: int) -> float:
+        return min(times[step] for times in side)
+
+    def ratios(self) -> list[float]:
+        """Each round's define+dump ratio: the two batches of a round ran back to back."""
+        return [a[0] / b[0] for a, b in zip(self.mine, self.theirs, strict=True)]
 
 
-def alternating(
-    docs: list[tuple[str, str]], number: int, node: Path, rounds: int
-) -> tuple[list[dict[str, float]], list[dict[str, float]] | str, list[list[float]]]:
-    """pyvirt's and libvirt's driver figures per document, best over ``rounds`` alternating
-    rounds, and each round's define+dump ratio per document (to show the spread)."""
-    mine: list[dict[str, float]] | None = None
-    theirs: list[dict[str, float]] | str | None = None
-    spread: list[list[float]] = [[] for _ in docs]
-    for _ in range(rounds):
-        libvirt = bench_libvirt([xml for _, xml in docs], number, node)
-        ours = [bench_driver(xml, number, node) for _, xml in docs]
-        mine = ours if mine is None else [_best_of(a, b) for a, b in zip(mine, ours, strict=True)]
-        if isinstance(libvirt, str):
-            theirs = libvirt
-            continue
-        for index, (one, other) in enumerate(zip(ours, libvirt, strict=True)):
-            spread[index].append(one["define+dumpxml"] / other["define+dumpxml"])
-        if not isinstance(theirs, str):
-            theirs = libvirt if theirs is None else [_best_of(a, b) for a, b in zip(theirs, libvirt, strict=True)]
-    assert mine is not None and theirs is not None  # rounds >= 1
-    return mine, theirs, spread
+def interleaved(docs: list[str], batch: int, rounds: int, node: Path) -> tuple[list[Paired], str]:
+    """Both sides' batches of each document, interleaved round by round (the side that goes
+    first alternates), and libvirt's interpreter version or why libvirt's side did not run.
+
+    This machine's speed drifts by up to 2x over seconds: a whole run of one side followed by a
+    whole run of the other compares two different machines.  Batches of a few dozen documents,
+    back to back, see the same machine; each side's best batch is its least disturbed time.
+    """
+    results = [Paired() for _ in docs]
+    reason = libvirt_unavailable()
+    theirs = None if reason else LibvirtSide(docs, node)
+    mine = PyvirtSide(node)
+    mine.batch(docs[0], 1)  # warm up; this loads the hook plugins
+    UNHOOKED.update(without_hook_plugins())
+    try:
+        for index, xml in enumerate(docs):
+            mine.batch(xml, batch)
+            if theirs is not None:
+                theirs.batch(index, batch)
+            for round_ in range(rounds):
+                if theirs is not None and round_ % 2:
+                    results[index].theirs.append(theirs.batch(index, batch))
+                results[index].mine.append(mine.batch(xml, batch))
+                if theirs is not None and not round_ % 2:
+                    results[index].theirs.append(theirs.batch(index, batch))
+    finally:
+        mine.close()
+        if theirs is not None:
+            theirs.close()
+    return results, (f"Python {theirs.version}" if theirs is not None else cast(str, reason))
 
 
-def _best_of(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
-    return {key: min(a[key], b[key]) for key in a}
-
-
-def table(docs: list[tuple[str, str]], number: int, node: Path, rounds: int) -> None:
-    drivers, libvirt, spread = alternating(docs, number, node, rounds)
+def table(docs: list[tuple[str, str]], number: int, node: Path, batch: int, rounds: int) -> None:
+    paired, libvirt = interleaved([xml for _, xml in docs], batch, rounds, node)
+    ran = not libvirt.startswith(("no ", "python3-libvirt"))
     head = (
         f"{'document':38s} {'parse':>7s} {'+format':>8s} {'+valid.':>8s} │ {'define+dump':>11s}"
         f" {'libvirt':>8s} {'ratio':>6s} │ {'dump again':>10s} {'libvirt':>8s} {'ratio':>6s}"
     )
     print(
-        f"CPU µs per document (best of 5 runs; drivers: best of {rounds} alternating rounds of 5);"
-        " pyvirt model alone | pyvirt test driver vs libvirt test driver"
+        f"CPU µs per document; pyvirt model alone: best of 5 runs of {number} | test drivers: best of"
+        f" {rounds} batches of {batch} per side, the two sides' batches interleaved"
     )
     print(head)
     print("-" * len(head))
     for index, (label, xml) in enumerate(docs):
         model = bench_model(xml, number)
-        mine = drivers[index]
+        pair = paired[index]
+        mine = pair.best(pair.mine, 0), pair.best(pair.mine, 1)
         line = (
             f"{label:38s} {model['parse']:7.1f} {model['parse+format']:8.1f} {model['parse+validate']:8.1f} │"
-            f" {mine['define+dumpxml']:11.1f}"
+            f" {mine[0]:11.1f}"
         )
-        if isinstance(libvirt, list):
-            theirs = libvirt[index]
+        if ran:
+            theirs = pair.best(pair.theirs, 0), pair.best(pair.theirs, 1)
             line += (
-                f" {theirs['define+dumpxml']:8.1f} {mine['define+dumpxml'] / theirs['define+dumpxml']:5.2f}x │"
-                f" {mine['dumpxml']:10.2f} {theirs['dumpxml']:8.1f} {mine['dumpxml'] / theirs['dumpxml']:5.2f}x"
+                f" {theirs[0]:8.1f} {mine[0] / theirs[0]:5.2f}x │"
+                f" {mine[1]:10.2f} {theirs[1]:8.1f} {mine[1] / theirs[1]:5.2f}x"
             )
         else:
-            line += f" {'n/a':>8s} {'':>6s} │ {mine['dumpxml']:10.2f} {'n/a':>8s} {'':>6s}"
+            line += f" {'n/a':>8s} {'':>6s} │ {mine[1]:10.2f} {'n/a':>8s} {'':>6s}"
         print(line)
-        if spread[index]:
-            print("  define+dump ratio per round: " + ", ".join(f"{ratio:.2f}x" for ratio in spread[index]))
-        for explanation in ROW_LINES:
-            print(explanation)
-    if not isinstance(libvirt, list):
+        if ran:
+            ratios = sorted(pair.ratios())
+            print(
+                f"  define+dump ratio of each round's two batches: median {statistics.median(ratios):.2f}x,"
+                f" middle half {ratios[len(ratios) // 4]:.2f}x-{ratios[(3 * len(ratios)) // 4]:.2f}x,"
+                f" all {ratios[0]:.2f}x-{ratios[-1]:.2f}x"
+            )
+    for explanation in ROW_LINES:
+        print(explanation)
+    if not ran:
         print(f"\nlibvirt columns skipped: {libvirt}")
     if UNHOOKED:
         names = ", ".join(sorted(UNHOOKED))
         print(f"\nhook plugins unregistered for pyvirt's driver runs (libvirt runs none): {names}")
     print("\nratio = pyvirt / libvirt for the same work (lower is better; target <= 1)")
     print("parse, +format, +valid.: pyvirt's model alone (DomainDef.from_xml, + to_xml, + RelaxNG), no ratio")
+    print(
+        f"interpreters: pyvirt {interpreter()}" + (f"; libvirt's bindings {LIBVIRT_PYTHON} ({libvirt})" if ran else "")
+    )
+
+
+def interpreter() -> str:
+    """Which CPython pyvirt's side ran on: builds differ in speed (a pyenv build without
+    PGO/LTO runs pyvirt about 20% slower than Debian's), so the table names it."""
+    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    return f"{base.resolve() if base.exists() else sys.executable} (Python {sys.version.split()[0]})"
 
 
 def _disk_name(i: int) -> str:
@@ -322,6 +382,7 @@ def hostile(quick: bool) -> None:
 def main() -> None:
     quick = "--quick" in sys.argv
     number = 50 if quick else 300
+    batch, rounds = (25, 8) if quick else (50, 30)
     docs = documents()
     if not docs:
         print(f"corpus not found at {corpus_dir()} (set PYVIRT_CORPUS)")
@@ -329,7 +390,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             node = Path(tmp) / "empty.xml"
             node.write_text("<node/>\n")
-            table(docs, number, node, 2 if quick else ROUNDS)
+            table(docs, number, node, batch, rounds)
     hostile(quick)
 
 
