@@ -33,6 +33,10 @@ _items = cast("Callable[[etree._Element], list[tuple[str, str]]]", etree._Elemen
 """lxml's ``items`` typed for str trees: all attributes in one read, cheaper than a lookup
 for each of three or more names."""
 
+_copy = cast("Callable[[etree._Element], etree._Element]", etree._Element.__copy__)  # type: ignore[attr-defined]
+"""lxml's copy of an element (with its children, as ``copy.deepcopy`` makes, without that
+function's memo): see :func:`_append_copy`."""
+
 _LONG = 12
 """Children past which :func:`_first` leaves the search to lxml's C loop."""
 
@@ -48,6 +52,23 @@ def _first(el: etree._Element, tag: str) -> etree._Element | None:
         if child.tag == tag:
             return child
     return None
+
+
+def _template(tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    """An element the defaults add, made once: built with :func:`etree.Element`, so it has no
+    source line and :func:`pyvirt.xml.parser.line_of` says None for its copies too."""
+    el = etree.Element(tag, attrs)
+    el.text = text
+    return el
+
+
+def _append_copy(parent: etree._Element, template: etree._Element) -> etree._Element:
+    """Append a copy of ``template`` to ``parent`` and return it.  lxml checks the name of each
+    element and attribute it creates (~2.5k instructions a name) but not those of a copy, so an
+    added ``<vcpu placement='static'>1</vcpu>`` costs half as much copied as built."""
+    el = _copy(template)
+    parent.append(el)
+    return el
 
 
 KIB = 1024
@@ -81,7 +102,7 @@ def _uuid_default(root: etree._Element, uuid_el: etree._Element | None) -> None:
     """libvirt's ``<uuid>`` rule for domains, networks and pools: a random UUID when the
     document has none, else its own in the canonical form."""
     if uuid_el is None:
-        etree.SubElement(root, "uuid").text = new_uuid()
+        _append_copy(root, _UUID).text = new_uuid()
         return
     text = uuid_el.text or ""
     found = uuids.canonical(text)
@@ -89,6 +110,9 @@ def _uuid_default(root: etree._Element, uuid_el: etree._Element | None) -> None:
         found = canonical_uuid(text, line=line_of(uuid_el))  # raises libvirt's error
     if found != text:
         uuid_el.text = found
+
+
+_UUID = _template("uuid")
 
 
 _MAC = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")
@@ -133,11 +157,19 @@ def _int_attr(el: etree._Element, name: str, value: str) -> int:
 
 def _scale_text_to_kib(el: etree._Element, what: str) -> int:
     text = el.text
-    if text is not None and text.isdigit() and text.isascii() and el.get("unit") == "KiB":
-        return int(text)  # already libvirt's form
+    unit = el.get("unit")
+    if text is not None and text.isdigit() and text.isascii():
+        if unit == "KiB":
+            return int(text)  # already libvirt's form
+        if unit is None and len(text) <= _PLAIN_KIB_DIGITS:
+            kib = int(text)  # KiB is the default unit: only the unit (and leading zeros) to settle
+            if str(kib) != text:
+                el.text = str(kib)
+            el.set("unit", "KiB")
+            return kib
     kib = scaled_to(
-        el.text or "",
-        el.get("unit"),
+        text or "",
+        unit,
         out_unit=KIB,
         default_unit=KIB,
         what=what,
@@ -146,6 +178,11 @@ def _scale_text_to_kib(el: etree._Element, what: str) -> int:
     el.text = str(kib)
     el.set("unit", "KiB")
     return kib
+
+
+_PLAIN_KIB_DIGITS = 15
+"""Digits of a KiB count that cannot pass :func:`pyvirt.xml.units.scaled_to`'s limit (2**64 - 1
+bytes), so need none of its checks."""
 
 
 MAX_BITMAP_BIT = 65535
@@ -305,8 +342,7 @@ def domain_defaults(
         _max_memory(maximum, memory_kib)
     current = top.get("currentMemory")
     if current is None:
-        current = etree.SubElement(root, "currentMemory", unit="KiB")
-        current.text = memory.text
+        _append_copy(root, _CURRENT_MEMORY).text = memory.text
     elif kib["currentMemory"] > memory_kib or kib["currentMemory"] == 0:
         current.text = memory.text
     memtune = top.get("memtune")
@@ -323,13 +359,15 @@ def domain_defaults(
     # vcpus
     vcpu = top.get("vcpu")
     if vcpu is None:
-        vcpu = etree.SubElement(root, "vcpu")
-        vcpu.text = "1"
-    given = dict(_items(vcpu))  # placement, cpuset, current: one read
-    placement = given.get("placement")
-    if placement is None:
-        placement = "static"
-        vcpu.set("placement", placement)
+        vcpu = _append_copy(root, _VCPU)
+        given: dict[str, str] = {}
+        placement: str | None = "static"
+    else:
+        given = dict(_items(vcpu))  # placement, cpuset, current: one read
+        placement = given.get("placement")
+        if placement is None:
+            placement = "static"
+            vcpu.set("placement", placement)
     if "numatune" in top or placement == "auto":  # else _numatune_memory has nothing to do
         _numatune_memory(root, top, vcpu)
     if "cpuset" in given:
@@ -356,11 +394,11 @@ def domain_defaults(
         _seclabel(seclabel)
 
     # lifecycle
-    for tag, value in (("on_poweroff", "destroy"), ("on_reboot", "restart"), ("on_crash", "destroy")):
+    for tag, template in _LIFECYCLE:
         if tag not in top:
-            etree.SubElement(root, tag).text = value
+            _append_copy(root, template)
     if "clock" not in top:
-        etree.SubElement(root, "clock", offset="utc")
+        _append_copy(root, _CLOCK)
     else:
         _clock(top["clock"])
     for tag in ("title", "description"):
@@ -380,7 +418,7 @@ def domain_defaults(
         if type_el is None:
             type_el = etree.SubElement(os_el, "type")
         type_el.text = "linux" if root.get("type") == "xen" else "xen"
-    type_el = _os_defaults(os_el, bootloader="bootloader" in top) if os_el is not None else None
+    type_el = _os_defaults(os_el, info, bootloader="bootloader" in top) if os_el is not None else None
     if cpu is not None:
         _cpu_defaults(root, cpu)
     if "numatune" in top or "cputune" in top:
@@ -389,7 +427,7 @@ def domain_defaults(
     if features is not None:
         _feature_defaults(features)
     if devices is None:
-        devices = etree.SubElement(root, "devices")  # libvirt always prints <devices>
+        devices = _append_copy(root, _DEVICES)  # libvirt always prints <devices>
         device_groups = {}
     _device_defaults(
         devices,
@@ -404,6 +442,17 @@ def domain_defaults(
     )
     implicit.drop_empty_domain(root, top_groups)
     return live_id
+
+
+_CURRENT_MEMORY = _template("currentMemory", unit="KiB")
+_VCPU = _template("vcpu", "1", placement="static")
+_LIFECYCLE = tuple(
+    (tag, _template(tag, value))
+    for tag, value in (("on_poweroff", "destroy"), ("on_reboot", "restart"), ("on_crash", "destroy"))
+)
+_CLOCK = _template("clock", offset="utc")
+_DEVICES = _template("devices")
+"""What :func:`domain_defaults` adds when the document leaves it out (see :func:`_append_copy`)."""
 
 
 def _zero(el: etree._Element) -> bool:
@@ -892,8 +941,12 @@ options for hvm and the paravirtual types, firmware, ACPI table and boot order f
 the init options for exe; ``<smbios>`` is read for all): the rest is ignored, so not printed."""
 
 
-def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element | None:
-    """``<os>``'s defaults; returns its ``<type>`` (children looked at in one pass)."""
+def _os_defaults(
+    os_el: etree._Element, info: list[tuple[etree._Element, str]], *, bootloader: bool
+) -> etree._Element | None:
+    """``<os>``'s defaults; returns its ``<type>`` (children looked at in one pass).  ``info``:
+    :func:`_walk`'s finds, among them every ``<boot>`` of the document: with none, no device has
+    a boot order to look for."""
     firmware = menu = loader = type_el = boot = None
     children = _children(os_el)
     first_type = None
@@ -952,9 +1005,12 @@ def _os_defaults(os_el: etree._Element, *, bootloader: bool) -> etree._Element |
         return type_el
     if os_type == "hvm" and boot is None:
         root = os_el.getparent()
-        if root is not None and not _BOOT_ORDER(root):
-            etree.SubElement(os_el, "boot", dev="hd")
+        if root is not None and not (any(tag == "boot" for _el, tag in info) and _BOOT_ORDER(root)):
+            _append_copy(os_el, _BOOT)
     return type_el
+
+
+_BOOT = _template("boot", dev="hd")
 
 
 _USER_ALIAS = re.compile(r"ua-[A-Za-z0-9_-]*")
@@ -968,12 +1024,19 @@ def _walk(root: etree._Element, groups: tuple[Groups, Groups]) -> tuple[list[tup
     or query per rule): the ``<address>``, ``<alias>`` and ``<boot>`` elements with their tags
     (:func:`_device_info` keeps the devices' own), whether a ``<seclabel>`` is below
     ``<domain>``'s own, and whether an element :mod:`.scaled` rewrites is there (looked for only
-    where ``groups``, the children of ``<domain>`` and ``<devices>``, say one may be).
+    where ``groups``, the children of ``<domain>`` and ``<devices>``, say one may be).  A
+    ``<boot>`` or ``<seclabel>`` outside the first ``<devices>`` matters to no rule: with that one
+    empty (and, :func:`.scaled.tags_to_find` sees to it, the only one) there is no walk.
 
     The defaults neither add nor drop such elements before those rules run."""
     info: list[tuple[etree._Element, str]] = []
     seclabels = sized = False
-    for el in root.iter(*_INFO_TAGS, "seclabel", *scaled.tags_to_find(*groups)):
+    sizes = scaled.tags_to_find(*groups)
+    if not groups[1] and not sizes:
+        # the (first) <devices> has no children, so no device info or device label to find, and
+        # the walk's set-up alone would cost ~12k instructions
+        return info, seclabels, sized
+    for el in root.iter(*_INFO_TAGS, "seclabel", *sizes):
         tag = str(el.tag)
         if tag in _INFO_TAGS:
             info.append((el, tag))
@@ -1099,6 +1162,8 @@ def _device_defaults(
     os_type: str | None = None,
     virt_type: str | None = None,
 ) -> None:
+    if not groups:
+        return  # no device: no rule below has anything to read (nor an implicit controller to add)
     get = groups.get
     _device_info(devices, info)
     # coalesce is settled after every other device, for the interfaces that have it
