@@ -10,6 +10,7 @@ the ACPI power button.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from bootsector import write_disk
@@ -18,12 +19,14 @@ from qemu_helpers import domain_xml, file_serial, wait_for
 import pyvirt
 from pyvirt.types import (
     DomainEventType,
+    DomainState,
     ResumedDetail,
     ShutdownDetail,
     StartedDetail,
     StoppedDetail,
     SuspendedDetail,
 )
+from pyvirt_qemu import lifecycle
 
 Seen = list[tuple[DomainEventType, int]]
 
@@ -121,6 +124,29 @@ def test_save_and_restore(conn: pyvirt.Connection, root: Path) -> None:
         (DomainEventType.STARTED, StartedDetail.RESTORED),
         (DomainEventType.RESUMED, ResumedDetail.FROM_SNAPSHOT),
     ]
+    dom.destroy()
+
+
+def test_stale_shutdown_of_a_saved_process_is_ignored_after_restore(conn: pyvirt.Connection, root: Path) -> None:
+    """QMP events wait in the driver's event queue: the SHUTDOWN the saved QEMU sent as it quit
+    can be handled after the restored one started (seen on a loaded machine).  It is about a
+    process that has ended, so it neither reports SHUTDOWN nor stops the restored guest."""
+    dom = conn.define_domain(domain_xml("seq-stale"))
+    dom.start()
+    drv = conn.driver.drv  # type: ignore[attr-defined]
+    saved_pid = drv.get(dom.uuid).pid
+    image = root / "seq-stale.state"
+    dom.save(str(image))
+    conn.restore_domain(str(image))
+    seen = _recorder(conn, "seq-stale")
+    obj = drv.get(dom.uuid)
+    assert obj.pid not in (0, saved_pid)
+    handled = threading.Event()
+    drv.submit(lifecycle.on_event, drv, obj, "SHUTDOWN", {"guest": False}, saved_pid)
+    drv.submit(handled.set)  # the event thread handles submissions in order
+    assert handled.wait(30)
+    assert seen == []
+    assert dom.state()[0] == DomainState.RUNNING
     dom.destroy()
 
 

@@ -135,7 +135,8 @@ class QemuDriver:
         live, domain_id = status.live, status.domain_id
         obj.live, obj.id, obj.pid, obj.started = live, domain_id, status.pid, status.started
         obj.monitor_path = status.monitor_path
-        monitor = Monitor(live.name, lambda name, data: self.submit(lifecycle.on_event, self, obj, name, data))
+        pid = status.pid
+        monitor = Monitor(live.name, lambda name, data: self.submit(lifecycle.on_event, self, obj, name, data, pid))
         try:
             monitor.connect(status.monitor_path, RECONNECT_TIMEOUT)
             running = monitor.execute("query-status")

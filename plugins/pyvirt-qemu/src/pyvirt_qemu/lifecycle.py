@@ -125,7 +125,7 @@ def start(
         listener.close()
         obj.pid, obj.started = pid, process.start_time(pid)
         obj.monitor_path = str(sock_path)
-        monitor = Monitor(live.name, lambda name, data: drv.submit(on_event, drv, obj, name, data))
+        monitor = Monitor(live.name, lambda name, data: drv.submit(on_event, drv, obj, name, data, pid))
         try:
             monitor.connect(str(sock_path), MONITOR_TIMEOUT)
         except MonitorError as exc:
@@ -272,8 +272,15 @@ def on_exit(drv: QemuDriver, obj: DomainObj, pid: int) -> None:
     drv.emit(ref, DomainEventType.STOPPED, _STOPPED_DETAIL.get(reason, StoppedDetail.FAILED))
 
 
-def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any]) -> None:
-    """A QMP event: update the state and report the lifecycle event (runs on the event thread)."""
+def on_event(drv: QemuDriver, obj: DomainObj, name: str, data: Mapping[str, Any], pid: int) -> None:
+    """A QMP event of QEMU process ``pid``: update the state and report the lifecycle event
+    (runs on the event thread).
+
+    Events wait in the event thread's queue, so one can be handled after its process ended
+    and a new one started for the same domain (a save then a restore): it is not about the
+    current process and is dropped, or a stale SHUTDOWN would stop the restored guest."""
+    if obj.pid != pid:
+        return
     if name == "SHUTDOWN":
         if obj.stop_reason is not None or obj.guest_shutdown:
             return  # we asked QEMU to quit (a destroy, or after a power-off); its exit tells the rest
