@@ -314,32 +314,48 @@ def serialize_body(root: etree._Element) -> str:
     else:
         text = _swap_quotes(raw, quoted)
     paired = _PAIRED.get(str(root.tag))
-    if paired is not None and _self_closed(text, paired[0]):
-        text = paired[1].sub(_open_close, text)
+    if paired is not None:
+        whole, starts, pattern = paired
+        for empty in whole:
+            if empty in text:
+                text = _pair_whole(text, empty)
+        if pattern is not None and _self_closed(text, starts):
+            text = pattern.sub(_open_close, text)
     return text[text.index(">") + 1 :]
 
 
-# Elements libvirt always prints as an open/close pair, even when empty (indent, name), with
-# the start of their tags: a plain search for a self-closed one rules the regex out for most dumps.
+# Elements libvirt always prints as an open/close pair, even when empty, per root element.
+# An element that has no attributes is a fixed string (indent and ``<name/>``, a line of its
+# own): a plain search finds it (``<devices/>`` alone ends a minimal domain), where the regex
+# would cost more than the rest of a small dump's formatting.  The others are regexes, behind
+# a search for a self-closed tag starting with one of their names (most dumps have none).
 # A storage <encryption> (its format comes first) is one wherever it is (virStorageEncryptionFormat);
 # a TPM's is not.
-# An element that has no attributes is searched for whole (``<devices/>``): its start alone is
-# found in every dump and sends the search on to the end of the text.
-_PAIRED = {
+_PAIRED: dict[str, tuple[tuple[str, ...], tuple[str, ...], re.Pattern[str] | None]] = {
     "domain": (
-        ("<devices/>", "<redirdev", "<hyperv", "<encryption"),
-        re.compile(
-            r"\n(  )<(devices)()/>(?=\n)|\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)"
-            r"|\n( +)<(encryption)( format=[^>]*)/>(?=\n)"
-        ),
+        ("\n  <devices/>\n",),
+        ("<redirdev", "<hyperv", "<encryption"),
+        re.compile(r"\n(    )<(redirdev|hyperv)( [^>]*)?/>(?=\n)|\n( +)<(encryption)( format=[^>]*)/>(?=\n)"),
     ),
-    "volume": (("<encryption",), re.compile(r"\n( +)<(encryption)( format=[^>]*)/>(?=\n)")),
-    "pool": (("<source/>",), re.compile(r"\n(  )<(source)()/>(?=\n)")),
+    "volume": ((), ("<encryption",), re.compile(r"\n( +)<(encryption)( format=[^>]*)/>(?=\n)")),
+    "pool": (("\n  <source/>\n",), (), None),
     "network": (
+        ("\n    <bandwidth/>\n",),
         ("<ip", "<portgroup", "<bandwidth"),
-        re.compile(r"\n(  )<(ip|portgroup|bandwidth)( [^>]*)?/>(?=\n)|\n(    )<(bandwidth)()/>(?=\n)"),
+        re.compile(r"\n(  )<(ip|portgroup|bandwidth)( [^>]*)?/>(?=\n)"),
     ),
 }
+
+
+def _pair_whole(text: str, empty: str) -> str:
+    """``text`` with every line ``empty`` (``"\\n  <devices/>\\n"``) printed as a pair of tags.
+    Repeated until none is left: two such lines in a row share the newline between them."""
+    at = empty.index("<")
+    indent, name = empty[1:at], empty[at + 1 : -3]
+    paired = f"\n{indent}<{name}>\n{indent}</{name}>\n"
+    while empty in text:
+        text = text.replace(empty, paired)
+    return text
 
 
 def _self_closed(text: str, starts: tuple[str, ...]) -> bool:

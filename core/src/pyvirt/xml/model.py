@@ -18,6 +18,7 @@ from typing import Generic, Self, TypeVar, overload
 from lxml import etree
 
 from pyvirt.errors import XMLError
+from pyvirt.xml.canonical import canonicalize, serialize
 from pyvirt.xml.known import drop_unknown
 from pyvirt.xml.parser import first_child, line_of, parse_document
 
@@ -58,8 +59,6 @@ class XMLModel:
     def _output_tree(self) -> etree._Element:
         """The tree in libvirt's element and attribute order (sorted on first use)."""
         if not self._sorted:
-            from pyvirt.xml.canonical import canonicalize
-
             canonicalize(self._root)
             self._sorted = True
         return self._root
@@ -106,8 +105,6 @@ class XMLModel:
         For models whose variants all print the same tree (:class:`DomainDef` strips live
         state per variant, so it formats on its own).
         """
-        from pyvirt.xml.canonical import serialize
-
         text = serialize(self._output_tree())
         self._cache[key] = text
         self._proxies = None

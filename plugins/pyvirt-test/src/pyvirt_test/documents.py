@@ -12,6 +12,8 @@ from pyvirt.errors import ErrorDomain, InternalError
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at run time
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from lxml.etree import _Element
 
     from pyvirt.xml.domain import DomainDef
@@ -33,9 +35,25 @@ _NO_NAMESPACES: tuple[str, ...] = ()
 
 
 def parse_domain(xml: str, validate: bool) -> DomainDef:
-    from pyvirt.xml.domain import DomainDef
+    model = _DOMAIN_MODEL or _load_domain_model()
+    return model.from_xml(xml, validate=validate, namespaces=_namespaces_kept(xml), post_parse=_post_parse)
 
-    return DomainDef.from_xml(xml, validate=validate, namespaces=_namespaces_kept(xml), post_parse=_post_parse)
+
+_DOMAIN_MODEL: type[DomainDef] | None = None
+_find_path: Callable[[_Element, str], _Element | None]
+""":class:`~pyvirt.xml.domain.DomainDef` once loaded, with :func:`~pyvirt.xml.model.find_path`
+for :func:`_post_parse`: an import statement run on every define costs 4-8k instructions
+(more than a small step it serves)."""
+
+
+def _load_domain_model() -> type[DomainDef]:
+    global _DOMAIN_MODEL, _find_path
+    from pyvirt.xml.domain import DomainDef
+    from pyvirt.xml.model import find_path
+
+    _find_path = find_path
+    _DOMAIN_MODEL = DomainDef
+    return DomainDef
 
 
 def _namespaces_kept(xml: str) -> tuple[str, ...] | None:
@@ -48,20 +66,23 @@ def _namespaces_kept(xml: str) -> tuple[str, ...] | None:
 
 def _post_parse(dfn: DomainDef, devices: dict[str, list[_Element]]) -> None:
     """The test driver's own defaults: the node's architecture, then interface names."""
-    if dfn.arch is None:
-        _default_arch(dfn)
+    os_type = _find_path(dfn.root, "os/type")
+    if os_type is not None and os_type.get("arch") is None:
+        _default_arch(dfn, os_type)
     interfaces = devices.get("interface")
     if interfaces is not None:
         _name_interfaces(dfn, interfaces)
 
 
-def _default_arch(dfn: DomainDef) -> None:
-    """No ``arch``: the test node's only guest architecture (capabilities), as libvirt fills it."""
-    os_type = dfn.root.find("os/type")
-    if os_type is None:
-        return
-    others = list(os_type.attrib.items())  # libvirt writes arch first, before machine
-    os_type.attrib.clear()
+def _default_arch(dfn: DomainDef, os_type: _Element) -> None:
+    """No ``arch``: the test node's only guest architecture (capabilities), as libvirt fills it.
+
+    The ``<os><type>`` is looked up once, by the caller (each lookup from the root costs more
+    than the rest of this step), and attributes are only re-set when there are others to
+    follow ``arch``."""
+    others = os_type.items()  # libvirt writes arch first, before machine
+    if others:
+        os_type.attrib.clear()
     os_type.set("arch", GUEST_ARCH)
     for key, value in others:
         os_type.set(key, value)

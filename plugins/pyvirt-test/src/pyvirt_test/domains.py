@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import pyvirt.types
 from pyvirt.errors import (
     DomainExistsError,
     ErrorDomain,
@@ -426,8 +427,9 @@ def identity(dfn: DomainDef) -> tuple[str, str]:
 
 
 def define_domain(state: NodeState, dfn: DomainDef) -> tuple[DomainObj, DefinedDetail]:
-    from pyvirt.types import DefinedDetail
-
+    # DefinedDetail is read off the package (which loads it on first use): an import
+    # statement here would cost about 4k instructions on every define.
+    DefinedDetail = pyvirt.types.DefinedDetail
     name, uuid = identity(dfn)
     obj = _conflict(state, name, uuid)
     if obj is None:
