@@ -71,6 +71,23 @@ def _append_copy(parent: etree._Element, template: etree._Element) -> etree._Ele
     return el
 
 
+def _made(tag: str, **attrs: str) -> etree._Element:
+    """A new ``<tag attrs/>``: a copy (see :func:`_append_copy`) of a template kept per tag and
+    attribute values, for the elements the defaults add with computed values (implicit drive
+    addresses and controllers; a document repeats a few of them)."""
+    key = (tag, *attrs.items())
+    template = _MADE.get(key)
+    if template is None:
+        if len(_MADE) > _MADE_LIMIT:
+            _MADE.clear()
+        template = _MADE[key] = _template(tag, **attrs)
+    return _copy(template)
+
+
+_MADE: dict[tuple[object, ...], etree._Element] = {}
+_MADE_LIMIT = 1_000
+
+
 KIB = 1024
 _UNLIMITED_KIB = 9007199254740991
 """VIR_DOMAIN_MEMORY_PARAM_UNLIMITED: a memtune limit this large means none."""
@@ -1649,8 +1666,8 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
         per_controller, per_bus = _DRIVE_LAYOUT[bus]
         controller, rest = divmod(idx, per_controller)
         bus_no, unit = divmod(rest, per_bus)
-        etree.SubElement(
-            disk, "address", type="drive", controller=str(controller), bus=str(bus_no), target="0", unit=str(unit)
+        disk.append(
+            _made("address", type="drive", controller=str(controller), bus=str(bus_no), target="0", unit=str(unit))
         )
         return bus, controller
     top = -1
@@ -2688,9 +2705,10 @@ def _hostdev_scsi_model(devices: etree._Element, hostdevs: Iterable[etree._Eleme
 
 def _insert_controller(devices: etree._Element, ctype: str, index: int, model: str | None = None) -> None:
     """An implicit controller goes after all the others (libvirt appends it)."""
-    new = etree.Element("controller", type=ctype, index=str(index))
-    if model is not None:
-        new.set("model", model)
+    if model is None:
+        new = _made("controller", type=ctype, index=str(index))
+    else:
+        new = _made("controller", type=ctype, index=str(index), model=model)
     last = next(devices.iterchildren("controller", reversed=True), None)
     if last is not None:
         last.addnext(new)
