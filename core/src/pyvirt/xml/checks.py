@@ -137,14 +137,14 @@ def check_domain(
     if "idmap" in top:
         _check_idmap(top["idmap"])
     if devices is not None and walk is not None:
-        _check_devices(devices, device_groups, top, walk, iface_types)
+        _check_devices(devices, device_groups, top, walk, iface_types, os_el, os_type)
 
 
 def _children(el: etree._Element) -> dict[str, etree._Element]:
     """The first child of each tag, in one pass: cheaper than a lookup per tag once an element
-    is asked for two or more of its children."""
+    is asked for two or more of its children (a ``<video>``'s model and driver)."""
     kids: dict[str, etree._Element] = {}
-    for child in el:
+    for child in el[:]:  # type: ignore[index]  # a slice: cheaper than lxml's iterator set-up
         tag = child.tag
         if isinstance(tag, str) and tag not in kids:
             kids[tag] = child
@@ -755,7 +755,7 @@ def _check_audio_ids(groups: dict[str, list[etree._Element]]) -> None:
         ids.add(number)
     users = [*groups.get("sound", ()), *(g for g in groups.get("graphics", ()) if g.get("type") == "vnc")]
     for user in users:
-        ref = _first(user, "audio")
+        ref = _first(user, "audio") if len(user) else None
         number = _number(ref.get("id", "").strip()) if ref is not None else None
         if number and number not in ids:
             raise _fail(f"no audio device with ID {number}", ref)
@@ -793,8 +793,12 @@ def _check_devices(
     top: dict[str, list[etree._Element]],
     walk: _DeviceWalk,
     iface_types: list[str],
+    os_el: etree._Element | None,
+    os_type: etree._Element | None,
 ) -> None:
-    """``iface_types``: the types of ``groups``' interfaces (see :func:`.implicit.fill_domain`).
+    """``iface_types``: the types of ``groups``' interfaces (see :func:`.implicit.fill_domain`);
+    ``os_el``, ``os_type``: the first ``<os>`` and its first ``<type>``, found once by
+    :func:`check_domain` for the input and console checks.
 
     Every check of a device kind sits behind one test of that kind's presence in ``groups``:
     a document has a few of the thirty kinds, and an absent kind then costs that test alone."""
@@ -862,7 +866,7 @@ def _check_devices(
     if "iommu" in groups:
         _check_intremap(groups["iommu"][0], top)
     if "input" in groups:
-        _check_inputs(groups["input"], top)
+        _check_inputs(groups["input"], os_el, os_type)
     if "tpm" in groups:
         for tpm in groups["tpm"]:
             if _first(tpm, "backend") is None:
@@ -885,7 +889,7 @@ def _check_devices(
                     raise _fail("host-certificates mode needs exactly three certificates", smartcard)
     stub = None
     if not groups.keys().isdisjoint(_CHARDEV_TAGS):
-        stub = _check_chardevs(groups, top, walk.sources, channel_targets)
+        stub = _check_chardevs(groups, os_type, walk.sources, channel_targets)
     if "filesystem" in groups:
         for fs in groups["filesystem"]:
             _check_filesystem(fs)
@@ -922,7 +926,7 @@ _SINGLE_TAGS = frozenset(tag for tag, _, _ in _SINGLE_DEVICES)
 
 def _check_chardevs(
     groups: dict[str, list[etree._Element]],
-    top: dict[str, list[etree._Element]],
+    os_type: etree._Element | None,
     sources: dict[etree._Element | None, list[etree._Element]],
     channel_targets: dict[etree._Element, etree._Element | None],
 ) -> etree._Element | None:
@@ -930,8 +934,9 @@ def _check_chardevs(
     one's target type, and the backend (:func:`_check_chardev`) of each one that is not the
     console stub and has a ``<source>`` or a type that needs one.  ``sources``: the devices'
     ``<source>`` children (:attr:`_DeviceWalk.sources`); ``channel_targets``: each channel's
-    first ``<target>``.  Returns the console stub (see :func:`_console_stub`), or None."""
-    stub = _console_stub(groups, top) if "console" in groups else None
+    first ``<target>``; ``os_type``: the first ``<os><type>``.  Returns the console stub (see
+    :func:`_console_stub`), or None."""
+    stub = _console_stub(groups, os_type) if "console" in groups else None
     for tag in _CHARDEV_TAGS:
         if tag not in groups:
             continue
@@ -940,7 +945,11 @@ def _check_chardevs(
                 continue
             ctype = chardev.get("type")
             if ctype == "spicevmc" and tag in _SPICEVMC_TARGET:
-                _check_spicevmc(chardev, _SPICEVMC_TARGET[tag])
+                if tag == "channel":
+                    target = channel_targets[chardev]
+                else:
+                    target = _first(chardev, "target") if len(chardev) else None
+                _check_spicevmc(chardev, _SPICEVMC_TARGET[tag], target)
             if chardev is stub:
                 continue
             if chardev in sources or ctype in _CHARDEV_SOURCE_TYPES:
@@ -975,33 +984,30 @@ _SPICEVMC_TARGET = {"channel": "virtio", "serial": "usb-serial", "console": "xen
 virtio's: the one target type virDomainChrDefParseXML lets a spicevmc device have."""
 
 
-def _check_spicevmc(chardev: etree._Element, allowed: str | None) -> None:
+def _check_spicevmc(chardev: etree._Element, allowed: str | None, target: etree._Element | None) -> None:
     """virDomainChrDefParseXML compares a spicevmc device's target type number with the
     channel's virtio without looking at the device's kind: so besides a virtio channel, a
-    usb-serial serial port and a xen console pass (a parallel port has no target types)."""
-    target = _first(chardev, "target") if len(chardev) else None
+    usb-serial serial port and a xen console pass (a parallel port has no target types).
+    ``target``: the device's first ``<target>`` (a channel's is looked up once for all checks)."""
     if chardev.tag == "channel" and (target is None or target.get("type") is None):
         return  # refused for its missing target type first
     if allowed is None or target is None or target.get("type") != allowed:
         raise _unsupported("spicevmc device type only supports virtio", chardev)
 
 
-def _console_stub(
-    groups: dict[str, list[etree._Element]], top: dict[str, list[etree._Element]]
-) -> etree._Element | None:
+def _console_stub(groups: dict[str, list[etree._Element]], os_type: etree._Element | None) -> etree._Element | None:
     """virDomainDefAddConsoleCompat: only the first console may be a serial one; on an HVM
-    guest with serial ports, a first console of target type serial (or none) becomes a stub
-    aliasing the first serial port, its own source never read or validated.  Returns that
-    console, or None."""
+    guest (``os_type``: the first ``<os><type>``) with serial ports, a first console of target
+    type serial (or none) becomes a stub aliasing the first serial port, its own source never
+    read or validated.  Returns that console, or None."""
     consoles = groups["console"]
     for console in consoles[1:]:
         # virDomainChrDefPostParse made a console without a target type a serial one
         target = _first(console, "target") if len(console) else None
         if target is None or target.get("type") in (None, "serial"):
             raise _unsupported("Only the first console can be a serial port", console)
-    if "serial" not in groups or "os" not in top:
+    if "serial" not in groups:
         return None
-    os_type = _first(top["os"][0], "type")
     if os_type is None or (os_type.text or "").strip() != "hvm":
         return None
     first = consoles[0]
@@ -1009,22 +1015,23 @@ def _console_stub(
     return first if target is None or target.get("type") in (None, "serial") else None
 
 
-def _check_inputs(inputs: list[etree._Element], top: dict[str, list[etree._Element]]) -> None:
+def _check_inputs(
+    inputs: list[etree._Element], os_el: etree._Element | None, os_type_el: etree._Element | None
+) -> None:
     """virDomainInputDefValidate: an HVM guest has no xen input bus and puts only mice and
     keyboards on ps2; a xen guest has the xen bus alone, for mice and keyboards; passthrough
     inputs and virtio models sit on the virtio bus, evdev on none.  A missing bus is the one
-    :func:`.defaults.input_bus` gives."""
-    os_el = top["os"][0] if "os" in top else None
-    os_type_el = _first(os_el, "type") if os_el is not None else None
+    :func:`.defaults.input_bus` gives (from the architecture and domain type, read only then).
+    ``os_el``, ``os_type_el``: the first ``<os>`` and its first ``<type>``."""
     os_type = (os_type_el.text or "").strip() if os_type_el is not None else None
-    arch = os_type_el.get("arch") if os_type_el is not None else None
-    root = os_el.getparent() if os_el is not None else None
-    virt_type = root.get("type") if root is not None else None
     for inp in inputs:
         bus, itype = inp.get("bus"), inp.get("type")
         if itype == "evdev" and bus is not None:
             raise _unsupported("input evdev doesn't support bus element", inp)
         if bus is None:
+            arch = os_type_el.get("arch") if os_type_el is not None else None
+            root = os_el.getparent() if os_el is not None else None
+            virt_type = root.get("type") if root is not None else None
             bus = defaults.input_bus(itype or "", os_type=os_type, arch=arch, virt_type=virt_type)
         if os_type == "hvm":
             if bus == "ps2" and itype not in ("mouse", "keyboard"):
@@ -1330,7 +1337,8 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
         _check_network_source(dtype, source)
         if "backingStore" in kids:
             _backing_chain(kids["backingStore"])
-        if "sgio" in disk.attrib or "rawio" in disk.attrib:
+        attrib = disk.attrib  # one proxy for the presence tests (each ``disk.attrib`` makes one)
+        if "sgio" in attrib or "rawio" in attrib:
             _check_lun_only(disk, device)
         if device in (None, "disk") and _local_path_missing(dtype, source):
             # virDomainDiskDefValidate: only removable media may be empty
@@ -1352,7 +1360,7 @@ def _check_disks(disks: Iterable[etree._Element]) -> None:
         policy = source.get("startupPolicy") if source is not None else None
         if policy is not None:
             _check_startup_policy(dtype or "file", device, policy, source)
-        if "driver" in kids or "model" in disk.attrib:
+        if "driver" in kids or "model" in attrib:
             _check_not_virtio_disk(disk, kids.get("driver"), defaults.disk_bus(disk, target))
         other = targets.get(dev)
         if other is not None:
@@ -1561,14 +1569,15 @@ def _check_videos(videos: list[etree._Element]) -> list[etree._Element | None]:
     video's ``<model>`` for the checks that follow."""
     models: list[etree._Element | None] = []
     for video in videos:
-        model = _first(video, "model")
+        kids = _children(video)
+        model = kids.get("model")
         models.append(model)
         vtype = model.get("type") if model is not None else None
         if vtype == "none" and len(videos) > 1:
             raise _unsupported("a 'none' video type must be the only video device defined for the domain", video)
-        if vtype == "ramfb" and _first(video, "address") is not None:
+        if vtype == "ramfb" and "address" in kids:
             raise _unsupported("address not supported for video type ramfb", video)
-        driver = _first(video, "driver") if vtype != "virtio" else None
+        driver = kids.get("driver") if vtype != "virtio" else None
         if driver is not None:
             _virtio_options_absent(driver)
     return models
@@ -1682,19 +1691,23 @@ _VALID_TO = re.compile(f"{_FIELD}-{_FIELD}-{_FIELD}T{_FIELD}:{_FIELD}:{_FIELD}")
 
 
 def _check_graphics(graphics: etree._Element) -> None:
-    valid_to = graphics.get("passwdValidTo")
-    if valid_to is not None and "passwd" in graphics.attrib and not _VALID_TO.fullmatch(valid_to):
-        raise internal(f"cannot parse password validity time '{valid_to}', expect YYYY-MM-DDTHH:MM:SS", graphics)
-    connected = graphics.get("connected")
-    if connected is not None and connected != "keep" and graphics.get("type") == "vnc":
-        if "passwd" in graphics.attrib:
+    """virDomainGraphicsDefParseXML's refusals.  The attributes it looks at are mostly absent,
+    so their names are read once and only those present are read (each absent ``get`` costs
+    about as much as reading every name)."""
+    names = graphics.keys()
+    if "passwd" in names and "passwdValidTo" in names:
+        valid_to = graphics.get("passwdValidTo", "")
+        if not _VALID_TO.fullmatch(valid_to):
+            raise internal(f"cannot parse password validity time '{valid_to}', expect YYYY-MM-DDTHH:MM:SS", graphics)
+    if "passwd" in names and "connected" in names:
+        if graphics.get("connected") != "keep" and graphics.get("type") == "vnc":
             # virDomainGraphicsAuthDefParseXML (read only beside a password)
             raise _unsupported("VNC supports connected='keep' only", graphics)
-    listens = [child for child in graphics if child.tag == "listen"] if len(graphics) else []
+    listens = [child for child in graphics[:] if child.tag == "listen"]  # type: ignore[index]
     for listen in listens:
         if listen.get("type") == "network" and not listen.get("network"):
             raise _fail("'network' attribute is required for listen type 'network'", listen)
-    attr = graphics.get("listen")
+    attr = graphics.get("listen") if "listen" in names else None
     if attr is not None and listens:
         first = listens[0]
         if first.get("type") == "address" and first.get("address") not in (None, attr):
@@ -1703,7 +1716,7 @@ def _check_graphics(graphics: etree._Element) -> None:
                 f"(found '{first.get('address')}')",
                 graphics,
             )
-    socket = graphics.get("socket")
+    socket = graphics.get("socket") if "socket" in names else None
     if socket is not None and graphics.get("type") == "vnc" and listens and listens[0].get("type") == "socket":
         found = listens[0].get("socket")
         if found is not None and found != socket:
