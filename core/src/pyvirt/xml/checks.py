@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import cast
 
 from lxml import etree
 
@@ -461,10 +462,15 @@ def _check_numbers(interfaces: list[etree._Element], pci: list[etree._Element]) 
                     "Expected non-negative integer value",
                     drv,
                 )
-    valid = _VALID_PCI_ADDRESSES
+    valid, small = _VALID_PCI_ADDRESSES, _SMALL_PCI_VALUES
     for address in pci:
         values = address.values()
+        joined = "\0".join(cast("list[str]", values))  # a parsed document's values are str; NUL is no XML character
+        if joined in small:
+            continue
         if values.count("pci") == 1 and _SMALL_OR_PCI.issuperset(values):
+            if len(small) < 512:
+                small.add(joined)
             continue  # every value but the type's is a number 0-7, valid in any field
         written = (tuple(address.keys()), tuple(values))
         if written not in valid:
@@ -480,6 +486,10 @@ _SMALL_OR_PCI = frozenset(
 address (of type ``pci``) whose other values are all such is valid without reading which
 value is which field -- most are (function 0, the first buses and slots), and one read of
 the values costs a fraction of reading the fields."""
+
+_SMALL_PCI_VALUES: set[str] = set()
+"""The value lists (joined) already found to be ``pci`` and small numbers alone: one lookup
+instead of counting and testing each value again (which builds a set of them each time)."""
 
 _VALID_PCI_ADDRESSES: set[tuple[tuple[str | bytes, ...], tuple[str | bytes, ...]]] = set()
 """PCI addresses already checked and found valid, as their attributes were written (names,
@@ -1779,21 +1789,26 @@ def _check_chardev(
 def check_domain_addresses(root: etree._Element) -> None:
     """After defaults: no two disks on a bus, no two SCSI host devices, and no host device and
     SCSI disk share a drive address (virDomainDefDuplicateDriveAddressesValidate)."""
-    devices = _first(root, "devices")
+    devices = None
+    for child in reversed(root[:]):  # type: ignore[index]
+        if child.tag == "devices":  # the only one: known.py merged any later copy into the first
+            devices = child
+            break
     if devices is None:
         return
     disks: list[tuple[etree._Element, etree._Element, etree._Element]] = []  # (disk, address, target)
     hostdevs: list[tuple[etree._Element, etree._Element]] = []
-    for device in devices.iterchildren("disk", "hostdev"):
-        address = _first(device, "address")
-        if address is None or address.get("type") != "drive":
-            continue
-        if device.tag == "disk":
-            target = _first(device, "target")
-            if target is not None:
+    for device in devices[:]:  # type: ignore[index]  # one slice: lxml's multi-tag iterator costs more to set up
+        tag = device.tag
+        if tag == "disk":
+            kids = _children(device)
+            address, target = kids.get("address"), kids.get("target")
+            if address is not None and target is not None and address.get("type") == "drive":
                 disks.append((device, address, target))
-        elif device.tag == "hostdev" and device.get("type") == "scsi":
-            hostdevs.append((device, address))
+        elif tag == "hostdev":
+            address = _first(device, "address")
+            if address is not None and address.get("type") == "drive" and device.get("type") == "scsi":
+                hostdevs.append((device, address))
     if not disks and not hostdevs:
         return
     seen: dict[tuple[str, tuple[str, ...]], etree._Element] = {}
