@@ -16,12 +16,13 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import cast
 
 from lxml import etree
 
 from pyvirt.xml._order import ATTR_ORDER, CHILD_ORDER
+from pyvirt.xml.parser import children as _children
 
 _CHILD_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for k, v in CHILD_ORDER.items()}
 _ATTR_RANK: dict[str, dict[str, int]] = {k: {t: i for i, t in enumerate(v)} for k, v in ATTR_ORDER.items()}
@@ -86,8 +87,6 @@ _keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
 _items = cast("Callable[[etree._Element], list[tuple[str, str]]]", etree._Element.items)
 """lxml's ``keys``/``items`` typed for str trees."""
 _TAG = cast("Callable[[etree._Element], object]", attrgetter("tag"))
-_children = cast("Callable[[etree._Element], list[etree._Element]]", itemgetter(slice(None)))
-"""``el[:]``: one call for all children, several times cheaper than iterating ``el``."""
 
 
 def _order_attrs(el: etree._Element, node: _Node, names: list[str]) -> None:

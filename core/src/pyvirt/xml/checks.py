@@ -19,8 +19,8 @@ from lxml import etree
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import defaults, implicit
+from pyvirt.xml.parser import children, line_of, select
 from pyvirt.xml.parser import first_child as _first
-from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.refusal import internal
 
 
@@ -145,7 +145,7 @@ def _children(el: etree._Element) -> dict[str, etree._Element]:
     """The first child of each tag, in one pass: cheaper than a lookup per tag once an element
     is asked for two or more of its children (a ``<video>``'s model and driver)."""
     kids: dict[str, etree._Element] = {}
-    for child in el[:]:  # type: ignore[index]  # a slice: cheaper than lxml's iterator set-up
+    for child in children(el):
         tag = child.tag
         if isinstance(tag, str) and tag not in kids:
             kids[tag] = child
@@ -1713,7 +1713,7 @@ def _check_graphics(graphics: etree._Element) -> None:
         if graphics.get("connected") != "keep" and graphics.get("type") == "vnc":
             # virDomainGraphicsAuthDefParseXML (read only beside a password)
             raise _unsupported("VNC supports connected='keep' only", graphics)
-    listens = [child for child in graphics[:] if child.tag == "listen"]  # type: ignore[index]
+    listens = [child for child in children(graphics) if child.tag == "listen"]
     for listen in listens:
         if listen.get("type") == "network" and not listen.get("network"):
             raise _fail("'network' attribute is required for listen type 'network'", listen)
@@ -1790,7 +1790,7 @@ def check_domain_addresses(root: etree._Element) -> None:
     """After defaults: no two disks on a bus, no two SCSI host devices, and no host device and
     SCSI disk share a drive address (virDomainDefDuplicateDriveAddressesValidate)."""
     devices = None
-    for child in reversed(root[:]):  # type: ignore[index]
+    for child in reversed(children(root)):
         if child.tag == "devices":  # the only one: known.py merged any later copy into the first
             devices = child
             break
@@ -1798,7 +1798,7 @@ def check_domain_addresses(root: etree._Element) -> None:
         return
     disks: list[tuple[etree._Element, etree._Element, etree._Element]] = []  # (disk, address, target)
     hostdevs: list[tuple[etree._Element, etree._Element]] = []
-    for device in devices[:]:  # type: ignore[index]  # one slice: lxml's multi-tag iterator costs more to set up
+    for device in children(devices):  # one slice: lxml's multi-tag iterator costs more to set up
         tag = device.tag
         if tag == "disk":
             kids = _children(device)

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml.parser import line_of, select
+from pyvirt.xml.parser import children, line_of, select
 
 Groups = dict[str, list[etree._Element]]
 
@@ -259,12 +259,12 @@ def drop_empty_domain(root: etree._Element, top: Groups) -> None:
             # these usually have children: counting them settles it before the attributes are read
             if len(el) == 0 and _bare(el) and el.getparent() is root:
                 root.remove(el)
-    for tag, children in _EMPTY_NESTED:
+    for tag, empty_tags in _EMPTY_NESTED:
         for parent in top.get(tag, ()):
             # the children as a slice, tags compared here: lxml's tag matcher costs more to set
             # up than these few children cost to look at
-            for el in parent[:]:  # type: ignore[index]
-                if el.tag in children and _bare(el):
+            for el in children(parent):
+                if el.tag in empty_tags and _bare(el):
                     parent.remove(el)
             if tag != "os" and len(parent) == 0 and _bare(parent) and parent.getparent() is root:
                 root.remove(parent)

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from operator import itemgetter
 from typing import cast
 
 from lxml import etree
@@ -40,6 +39,7 @@ from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import twice
 from pyvirt.xml._enums import ENUMS
 from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, ONCE, REQUIRED, TEXT
+from pyvirt.xml.parser import children as _children
 from pyvirt.xml.parser import line_of
 
 _ANY = "*"
@@ -188,8 +188,6 @@ _PATHS: dict[str, dict[str, _Path]] = {}
 _keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
 _values = cast("Callable[[etree._Element], list[str]]", etree._Element.values)
 """lxml's ``keys``/``values`` typed for str trees (a parsed document's names are str)."""
-_children = cast("Callable[[etree._Element], list[etree._Element]]", itemgetter(slice(None)))
-"""``el[:]``: an element's children in one call, cheaper than iterating the element."""
 
 
 def drop_unknown(root: etree._Element) -> None:

@@ -18,6 +18,9 @@ Errors are :class:`~pyvirt.errors.XMLError` with the 1-based line libxml2 report
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from operator import itemgetter
+from typing import cast
 
 from lxml import etree
 
@@ -124,13 +127,18 @@ def first_child(el: etree._Element, tag: str) -> etree._Element | None:
     with few children is scanned here and only a long child list is left to lxml's C loop.
     """
     if len(el) <= _SCAN_CHILDREN:
-        for child in el:
+        for child in children(el):
             if child.tag == tag:
                 return child
         return None
     for child in el.iterchildren(tag):
         return child
     return None
+
+
+children = cast("Callable[[etree._Element], list[etree._Element]]", itemgetter(slice(None)))
+"""``el[:]``, typed: an element's children in one call.  lxml builds the list in one C loop,
+while iterating the element costs a set-up (about 2k instructions) and a call per child."""
 
 
 _SCAN_CHILDREN = 10
