@@ -382,7 +382,7 @@ def hostile(quick: bool) -> None:
 def main() -> None:
     quick = "--quick" in sys.argv
     number = 50 if quick else 300
-    batch, rounds = (25, 8) if quick else (50, 30)
+    batch, rounds = (25, 8) if quick else (40, 60)
     docs = documents()
     if not docs:
         print(f"corpus not found at {corpus_dir()} (set PYVIRT_CORPUS)")
