@@ -221,8 +221,10 @@ class Paired:
     mine: list[tuple[float, float]] = field(default_factory=list)
     theirs: list[tuple[float, float]] = field(default_factory=list)
 
-    def best(self, side: list[tuple[float, float]], step: int) -> float:
-        return min(times[step] for times in side)
+    @staticmethod
+    def best(side: list[tuple[float, float]]) -> tuple[float, float]:
+        """A side's best batch per step: (define+dump, dump again)."""
+        return min(times[0] for times in side), min(times[1] for times in side)
 
     def ratios(self) -> list[float]:
         """Each round's define+dump ratio: the two batches of a round ran back to back."""
@@ -277,13 +279,13 @@ def table(docs: list[tuple[str, str]], number: int, node: Path, batch: int, roun
     for index, (label, xml) in enumerate(docs):
         model = bench_model(xml, number)
         pair = paired[index]
-        mine = pair.best(pair.mine, 0), pair.best(pair.mine, 1)
+        mine = Paired.best(pair.mine)
         line = (
             f"{label:38s} {model['parse']:7.1f} {model['parse+format']:8.1f} {model['parse+validate']:8.1f} │"
             f" {mine[0]:11.1f}"
         )
         if ran:
-            theirs = pair.best(pair.theirs, 0), pair.best(pair.theirs, 1)
+            theirs = Paired.best(pair.theirs)
             line += (
                 f" {theirs[0]:8.1f} {mine[0] / theirs[0]:5.2f}x │"
                 f" {mine[1]:10.2f} {theirs[1]:8.1f} {mine[1] / theirs[1]:5.2f}x"

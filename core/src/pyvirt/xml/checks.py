@@ -77,7 +77,7 @@ def check_domain(
         if "\n" in (title.text or ""):
             raise _fail("Domain title can't contain newlines", title)
     os_el = top["os"][0] if "os" in top else None
-    os_kids = _children(os_el) if os_el is not None else {}
+    os_kids = _first_by_tag(os_el) if os_el is not None else {}
     os_type = os_kids.get("type")
     if (os_type is None or not (os_type.text or "").strip()) and "bootloader" not in top:
         raise _fail("an os <type> must be specified", os_el if os_el is not None else root)
@@ -141,7 +141,7 @@ def check_domain(
         _check_devices(devices, device_groups, top, walk, iface_types, os_el, os_type)
 
 
-def _children(el: etree._Element) -> dict[str, etree._Element]:
+def _first_by_tag(el: etree._Element) -> dict[str, etree._Element]:
     """The first child of each tag, in one pass: cheaper than a lookup per tag once an element
     is asked for two or more of its children (a ``<video>``'s model and driver)."""
     kids: dict[str, etree._Element] = {}
@@ -1213,7 +1213,7 @@ def _check_disk_source(kids: dict[str, etree._Element], dtype: str | None) -> No
 
     ``kids``: the disk's first children by tag; ``dtype``: its type."""
     src = kids.get("source")
-    src_kids = _children(src) if src is not None and len(src) else {}
+    src_kids = _first_by_tag(src) if src is not None and len(src) else {}
     for tag in ("auth", "encryption"):
         if tag in src_kids and tag in kids:
             raise _unsupported(f"an <{tag}> definition already found for disk source", kids[tag])
@@ -1302,7 +1302,7 @@ def _backing_chain(backing: etree._Element) -> None:
                 backing.remove(child)
             backing.text = None
             return
-        kids = _children(backing)
+        kids = _first_by_tag(backing)
         fmt = kids.get("format")
         if fmt is None or not fmt.get("type"):
             raise _fail("missing disk backing store format", backing)
@@ -1334,7 +1334,7 @@ def _check_lun_only(disk: etree._Element, device: str | None) -> None:
 def _check_disks(disks: Iterable[etree._Element]) -> None:
     targets: dict[str, etree._Element] = {}
     for disk in disks:
-        kids = _children(disk)
+        kids = _first_by_tag(disk)
         dtype, device = disk.get("type"), disk.get("device")
         _check_disk_source(kids, dtype)
         target = kids.get("target")
@@ -1579,7 +1579,7 @@ def _check_videos(videos: list[etree._Element]) -> list[etree._Element | None]:
     video's ``<model>`` for the checks that follow."""
     models: list[etree._Element | None] = []
     for video in videos:
-        kids = _children(video)
+        kids = _first_by_tag(video)
         model = kids.get("model")
         models.append(model)
         vtype = model.get("type") if model is not None else None
@@ -1614,7 +1614,7 @@ def _hostdev_key(hostdev: etree._Element) -> tuple[str, ...] | None:
         )
     if htype not in ("usb", "scsi", "mdev"):
         return None
-    kids = _children(src)
+    kids = _first_by_tag(src)
     if htype == "usb":
         vendor, product, addr = kids.get("vendor"), kids.get("product"), kids.get("address")
         if vendor is not None and product is not None:
@@ -1654,7 +1654,7 @@ def _check_hostdev_source(hostdev: etree._Element) -> None:
     source = _first(hostdev, "source")
     if source is None:
         return  # refused by implicit.fill_domain
-    kids = _children(source) if len(source) else {}
+    kids = _first_by_tag(source) if len(source) else {}
     if htype == "usb":
         vendor, product = kids.get("vendor"), kids.get("product")
         if vendor is not None and product is None:
@@ -1790,8 +1790,10 @@ def check_domain_addresses(root: etree._Element) -> None:
     """After defaults: no two disks on a bus, no two SCSI host devices, and no host device and
     SCSI disk share a drive address (virDomainDefDuplicateDriveAddressesValidate)."""
     devices = None
+    # from the end, where <devices> usually is; there is only one (known.py merged any later
+    # copy into the first)
     for child in reversed(children(root)):
-        if child.tag == "devices":  # the only one: known.py merged any later copy into the first
+        if child.tag == "devices":
             devices = child
             break
     if devices is None:
@@ -1801,7 +1803,7 @@ def check_domain_addresses(root: etree._Element) -> None:
     for device in children(devices):  # one slice: lxml's multi-tag iterator costs more to set up
         tag = device.tag
         if tag == "disk":
-            kids = _children(device)
+            kids = _first_by_tag(device)
             address, target = kids.get("address"), kids.get("target")
             if address is not None and target is not None and address.get("type") == "drive":
                 disks.append((device, address, target))
