@@ -19,6 +19,7 @@ from lxml import etree
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import defaults, implicit
+from pyvirt.xml.known import Found
 from pyvirt.xml.parser import children, line_of, select
 from pyvirt.xml.parser import first_child as _first
 from pyvirt.xml.refusal import internal
@@ -53,18 +54,20 @@ def _bitmap(value: str, el: etree._Element) -> set[int]:
 def check_domain(
     root: etree._Element,
     groups: tuple[dict[str, list[etree._Element]], dict[str, list[etree._Element]]] | None = None,
+    found: Found | None = None,
 ) -> None:
     """Refuse a domain libvirt's generic parser refuses (duplicate targets, bad indexes...).
 
     ``groups``: the children of ``<domain>`` and ``<devices>`` by tag, if the caller has them.
     Every check looks its elements up in them (no path search of the whole tree), and a check
     whose elements are absent costs one dictionary lookup: most documents use few features.
+    ``found``: what the parse's walk met, when the caller has it (the device parts below).
     """
     if root.get("type") is None:
         raise _fail("missing domain type attribute", root)
     top, device_groups = groups if groups is not None else defaults.index(root)
     devices = top["devices"][0] if "devices" in top else None
-    walk = _DeviceWalk(devices, device_groups) if devices is not None else None
+    walk = _DeviceWalk(devices, device_groups, found) if devices is not None else None
     iface_types = implicit.fill_domain(top, device_groups, walk.sources if walk is not None else {})
     get = top.get
     name_el = top["name"][0] if "name" in top else None
@@ -163,11 +166,12 @@ class _DeviceWalk:
     gathers each element's ``<source>`` children (:attr:`sources`): a character device without
     one is checked by its type alone, and :func:`.implicit.fill_domain` reads the interfaces'
     and host devices' from it instead of searching each device.  Each of these is looked for
-    only when the document has such devices."""
+    only when the document has such devices.  When the parse's walk noted them
+    (:class:`pyvirt.xml.known.Found`), they are read from its lists instead."""
 
     __slots__ = ("_iface_parts", "aliases", "auths", "boots", "ccw", "pci", "seclabels", "secrets", "sources")
 
-    def __init__(self, devices: etree._Element, groups: dict[str, list[etree._Element]]) -> None:
+    def __init__(self, devices: etree._Element, groups: dict[str, list[etree._Element]], found: Found | None) -> None:
         pci: list[etree._Element] = []
         ccw: list[etree._Element] = []
         boots: list[etree._Element] = []
@@ -183,8 +187,13 @@ class _DeviceWalk:
             wanted = _WALKED_WITH_SOURCES
         else:
             wanted = _WALKED
-        for el in devices.iter():
-            tag = el.tag
+        walked: Iterable[tuple[object, etree._Element]]
+        if found is not None:
+            noted = found.tags
+            walked = [(tag, el) for tag in wanted for el in noted.get(tag, ())]
+        else:
+            walked = ((el.tag, el) for el in devices.iter())
+        for tag, el in walked:
             if tag not in wanted:
                 continue
             if tag == "address":

@@ -22,6 +22,7 @@ from lxml import etree
 from pyvirt import uuids
 from pyvirt.errors import ErrorCode, XMLError
 from pyvirt.xml import addresses, implicit, netdev, scaled, storage_rules
+from pyvirt.xml.known import Found
 from pyvirt.xml.parser import children as _children
 from pyvirt.xml.parser import line_of, select
 from pyvirt.xml.units import scaled_to
@@ -295,12 +296,15 @@ def domain_defaults(
     root: etree._Element,
     namespaces: Collection[str] | None,
     groups: tuple[Groups, Groups] | None = None,
+    found: Found | None = None,
 ) -> int | None:
     """Apply libvirt's generic domain parse-time defaults to ``root``; return its live ``id``.
 
     The ``id`` attribute is taken off the tree because it is not part of the definition: the
     formatter adds the current one (or none) when dumping.  ``groups`` are the children of
-    ``<domain>`` and ``<devices>`` by tag when the caller already has them (see :func:`index`).
+    ``<domain>`` and ``<devices>`` by tag when the caller already has them (see :func:`index`);
+    ``found``,
+    what the parse's walk met, when it has that (:func:`_walk`).
     """
     live_id: int | None = None
     raw_id = root.get("id")
@@ -321,7 +325,7 @@ def domain_defaults(
 
     # identity
     _uuid_default(root, top.get("uuid"))
-    info, device_seclabels, sized = _walk(root, groups)
+    info, device_seclabels, sized = _walk(root, groups, found)
     scaled.normalise(root, present=sized)
 
     # memory
@@ -1033,7 +1037,9 @@ _USER_ALIAS = re.compile(r"ua-[A-Za-z0-9_-]*")
 _INFO_TAGS = ("address", "alias", "boot")
 
 
-def _walk(root: etree._Element, groups: tuple[Groups, Groups]) -> tuple[list[tuple[etree._Element, str]], bool, bool]:
+def _walk(
+    root: etree._Element, groups: tuple[Groups, Groups], found: Found | None
+) -> tuple[list[tuple[etree._Element, str]], bool, bool]:
     """One C-level walk for every element a rule looks for wherever it is (cheaper than one walk
     or query per rule): the ``<address>``, ``<alias>`` and ``<boot>`` elements with their tags
     (:func:`_device_info` keeps the devices' own), whether a ``<seclabel>`` is below
@@ -1042,8 +1048,15 @@ def _walk(root: etree._Element, groups: tuple[Groups, Groups]) -> tuple[list[tup
     ``<boot>`` or ``<seclabel>`` outside the first ``<devices>`` matters to no rule: with that one
     empty (and, :func:`.scaled.tags_to_find` sees to it, the only one) there is no walk.
 
-    The defaults neither add nor drop such elements before those rules run."""
-    info: list[tuple[etree._Element, str]] = []
+    The defaults neither add nor drop such elements before those rules run.  When the parse's
+    walk noted them (``found``, with the device parts below ``<devices>`` only: the rules keep
+    only a device's own info and look for device labels), they are read from its lists, by
+    tag: only addresses can be refused, so the first refused is the same."""
+    if found is not None:
+        noted = found.tags
+        info = [(el, tag) for tag in _INFO_TAGS for el in noted.get(tag, ())]
+        return info, "seclabel" in noted, not noted.keys().isdisjoint(scaled.TAGS)
+    info = []
     seclabels = sized = False
     sizes = scaled.tags_to_find(*groups)
     if not groups[1] and not sizes:

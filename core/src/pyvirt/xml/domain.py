@@ -196,10 +196,10 @@ class DomainDef(XMLModel):
         completes.  The generic defaults add implicit devices and drop some empty ones after
         that index was built; interfaces and disks are neither added nor dropped.
         """
-        root, proxies = cls._parse_root(text, validate=validate)
-        groups = defaults.index(root)
-        checks.check_domain(root, groups)
-        live_id = defaults.domain_defaults(root, namespaces, groups)
+        root, proxies, found = cls._parse_root(text, validate=validate)
+        groups = found.groups if found is not None else defaults.index(root)
+        checks.check_domain(root, groups, found)
+        live_id = defaults.domain_defaults(root, namespaces, groups, found)
         checks.check_domain_addresses(root)
         dfn = cls(root, live_id=live_id, proxies=proxies)
         if post_parse is not None:

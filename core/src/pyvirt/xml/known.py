@@ -25,6 +25,12 @@ schema types as an integer (``NUMBERS``) the way libvirt's ``strtol``-style read
 attribute in base 0).  A value they would not take is left for the checks.  CPU and node sets
 (``BITMAPS``) are likewise printed in libvirt's compact form (``1,2,3`` is ``1-3``), and a
 domain's enumerated attributes (:mod:`._enums`) are checked in the same walk.
+
+A domain's walk also hands on what it met (:class:`Found`): the children of ``<domain>`` and
+of ``<devices>`` by tag, and the device parts and sized elements that the checks and the
+defaults look for wherever they sit.  Every element of a domain is visited here anyway, so
+noting one costs a dictionary append, where each of those rules walking the tree again cost
+about as much as a small document's whole walk.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from typing import cast
 from lxml import etree
 
 from pyvirt.errors import ErrorCode, XMLError
-from pyvirt.xml import twice
+from pyvirt.xml import scaled, twice
 from pyvirt.xml._enums import ENUMS
 from pyvirt.xml._known import BITMAPS, KNOWN, NUMBERS, ONCE, REQUIRED, TEXT
 from pyvirt.xml.parser import children as _children
@@ -78,6 +84,33 @@ lists already checked here that needed nothing (a document repeats the same few,
 checked once), and the rest (None in the usual case, so that costs one test)."""
 
 
+DEVICE_PARTS = frozenset(
+    ("address", "alias", "boot", "seclabel", "auth", "secret", "source", "driver", "vlan", "backend")
+)
+"""Elements below ``<devices>`` that the checks (``_DeviceWalk``) and the defaults (device
+addresses, aliases, boot orders, security labels) look for at any depth."""
+
+Groups = dict[str, list[etree._Element]]
+
+
+class Found:
+    """What a domain's walk met: :attr:`groups`, the children of ``<domain>`` and of its
+    ``<devices>`` by tag (as :func:`pyvirt.xml.defaults.index` builds them), and :attr:`tags`,
+    the :data:`DEVICE_PARTS` below ``<devices>`` and the elements :mod:`.scaled` rewrites, by
+    tag in document order.  Only handed on when the walk saw the whole tree as it left it
+    (:func:`drop_unknown`)."""
+
+    __slots__ = ("groups", "tags", "whole")
+
+    def __init__(self) -> None:
+        self.groups: tuple[Groups, Groups] = ({}, {})
+        self.tags: Groups = {}
+        self.whole = True
+        """False when the walk left a subtree with elements unvisited (kept extension content,
+        an element whose content libvirt keeps whole) or merged or dropped copies of an
+        element it had already noted (:mod:`.twice`): the rules then look for themselves."""
+
+
 class _Path:
     """Everything the walk needs for one element path, reached from its parent's ``kids``.
 
@@ -88,6 +121,8 @@ class _Path:
         "attrs",
         "closed",
         "enums",
+        "gather",
+        "group",
         "key",
         "kids",
         "memo",
@@ -112,6 +147,8 @@ class _Path:
         self.required: frozenset[str] = frozenset()  # attributes the element must carry
         self.single = 0  # the schema allows it once per parent: how libvirt reads a second (twice.py)
         self.metadata = False  # the root's <metadata> (:func:`_sanitize_metadata`)
+        self.gather: str | None = None  # the Found.tags entry an element here goes to
+        self.group = -1  # its children go to Found.groups[group] (<domain>: 0, <devices>: 1)
         self.memo: dict[str, _Work] = {}
         """Attribute names -> their work: documents repeat the same few shapes, so each is
         worked out once and an element costs one lookup."""
@@ -165,7 +202,25 @@ def _paths(kind: str) -> dict[str, _Path]:
         here.required = REQUIRED[kind].get(key, frozenset())
         here.metadata = key == f"{kind}/metadata"
     _mark_single(kind, paths)
+    if kind == "domain":
+        _mark_found(paths)
     return paths
+
+
+def _mark_found(paths: dict[str, _Path]) -> None:
+    """Mark the paths whose elements a domain's walk notes in :class:`Found`."""
+    paths["domain"].group = 0
+    paths["domain/devices"].group = 1
+    sized = [row[0].split("//") for row in scaled.ROWS]
+    for key, here in paths.items():
+        tag = key.rsplit("/", 1)[-1]
+        if tag in DEVICE_PARTS and key.startswith("domain/devices/"):
+            here.gather = tag
+        for steps in sized:
+            if (len(steps) == 1 and key == "domain/" + steps[0]) or (
+                len(steps) == 2 and key.startswith(f"domain/{steps[0]}/") and key.endswith("/" + steps[1])
+            ):
+                here.gather = tag
 
 
 def _mark_single(kind: str, paths: dict[str, _Path]) -> None:
@@ -190,22 +245,33 @@ _values = cast("Callable[[etree._Element], list[str]]", etree._Element.values)
 """lxml's ``keys``/``values`` typed for str trees (a parsed document's names are str)."""
 
 
-def drop_unknown(root: etree._Element) -> None:
+def drop_unknown(root: etree._Element) -> Found | None:
     """Remove from ``root``'s tree what libvirt's parser for its kind would not read, and
-    write its integers and CPU sets as libvirt prints them."""
+    write its integers and CPU sets as libvirt prints them.  For a domain, return what the
+    walk met (:class:`Found`), unless some of it may be out of date."""
     tag = root.tag
     if not isinstance(tag, str) or tag not in _TABLES:
-        return
+        return None
     kind = _TABLES[tag]
     paths = _PATHS.get(kind)
     if paths is None:
         paths = _PATHS[kind] = _paths(kind)
-    _walk([root], root, {tag: paths[tag]}, None)
+    found = Found()  # only a domain's paths note anything in it
+    _walk([root], root, {tag: paths[tag]}, None, found, None)
+    return found if kind == "domain" and found.whole else None
 
 
-def _walk(children: list[etree._Element], parent: etree._Element, kids: dict[str, _Path], closed: str | None) -> None:
+def _walk(
+    children: list[etree._Element],
+    parent: etree._Element,
+    kids: dict[str, _Path],
+    closed: str | None,
+    found: Found,
+    group: Groups | None,
+) -> None:
     """Visit ``children`` (of ``parent``, whose children's paths are ``kids``; ``closed`` is
-    its CLOSED message) and, depth first, their descendants, in document order.
+    its CLOSED message) and, depth first, their descendants, in document order.  ``found``:
+    where a domain's walk notes what it meets; ``group``: where the children kept go by tag.
 
     Hot path of every parse, so it is written for few bytecodes per element: the path comes
     down with the recursion, one memo lookup on the attribute names tells what an element
@@ -217,14 +283,20 @@ def _walk(children: list[etree._Element], parent: etree._Element, kids: dict[str
     dropped unread."""
     seen: dict[_Path, etree._Element] | None = None
     for el in children:
-        here = kids.get(el.tag)
+        tag = el.tag
+        here = kids.get(tag)
         if here is None:
-            _unknown(el, parent, kids, closed)
+            if _unknown(el, parent, kids, closed):
+                if group is not None:
+                    group.setdefault(tag, []).append(el)
+                if len(el):
+                    found.whole = False
             continue
         if here.single:
             if seen is None:
                 seen = {here: el}
             elif here in seen:
+                found.whole = False
                 again = twice.again(el, seen[here], here.single, here.key)
                 if again is None:
                     continue
@@ -245,29 +317,48 @@ def _walk(children: list[etree._Element], parent: etree._Element, kids: dict[str
                 if len(clean) > 100:
                     clean.clear()
                 clean.add(key)
+        if group is not None:  # (inline: a call would cost more than the work)
+            same = group.get(tag)
+            if same is None:
+                group[tag] = [el]
+            else:
+                same.append(el)
+        gather = here.gather
+        if gather is not None:
+            same = found.tags.get(gather)
+            if same is None:
+                found.tags[gather] = [el]
+            else:
+                same.append(el)
         if len(el):
             sub = here.kids
             if sub:
                 shut = here.closed
                 if shut is not None and here.key in _CLOSED_WHEN_ON and el.get("state") != "on":
                     shut = None
-                _walk(_children(el), el, sub, shut)
+                inner = found.groups[here.group] if here.group >= 0 else None
+                _walk(_children(el), el, sub, shut, found, inner)
             elif sub is not None:
                 _empty(el, here.text)
             elif here.metadata:
                 _sanitize_metadata(el)
+            else:
+                found.whole = False
 
 
-def _unknown(el: etree._Element, parent: etree._Element, kids: dict[str, _Path], closed: str | None) -> None:
+def _unknown(el: etree._Element, parent: etree._Element, kids: dict[str, _Path], closed: str | None) -> bool:
     """An element its parent's path does not know: removed, or refused under a CLOSED
-    parent; namespaced ones are left to the model's namespace rule."""
+    parent; namespaced ones are left to the model's namespace rule.  True when it stays."""
     tag = el.tag
     if tag.__class__ is not str:
-        return
+        return False
     if closed is not None:
         _refuse_unknown(el, tag, kids, closed)
-    elif tag[0] != "{":
+        return True
+    if tag[0] != "{":
         parent.remove(el)
+        return False
+    return True
 
 
 def _empty(el: etree._Element, text: bool) -> None:

@@ -19,7 +19,7 @@ from lxml import etree
 
 from pyvirt.errors import XMLError
 from pyvirt.xml.canonical import canonicalize, serialize
-from pyvirt.xml.known import drop_unknown
+from pyvirt.xml.known import Found, drop_unknown
 from pyvirt.xml.parser import first_child, line_of, parse_document
 
 _T = TypeVar("_T")
@@ -77,17 +77,20 @@ class XMLModel:
         """Rebind sub-objects (device wrappers) to the copied tree."""
 
     @classmethod
-    def _parse_root(cls, text: str | bytes, *, validate: bool) -> tuple[etree._Element, list[etree._Element]]:
+    def _parse_root(
+        cls, text: str | bytes, *, validate: bool
+    ) -> tuple[etree._Element, list[etree._Element], Found | None]:
         """What every ``from_xml`` starts with: safe parse, root check, optional RelaxNG.
 
         Each model then runs its own checks and defaults, which differ per document kind.
-        Returned beside the root: a proxy for each parsed node, for the model to keep until
-        its first format.  lxml makes a new Python object for a node each time a walk reaches
-        it unless one is alive, and a define walks the same tree about seven times (unknown
-        content, checks, defaults, sorting, output), so keeping one alive through them saves
-        creating and freeing the others (a medium domain's define + dump: 2313k -> 2195k
-        instructions).  Released at the first format, so a kept definition holds no more
-        objects than before (a daemon keeps thousands).
+        Returned beside the root: what the walk for unknown content met on its way (a domain's
+        rules start from it, :class:`pyvirt.xml.known.Found`), and a proxy for each parsed
+        node, for the model to keep until its first format.  lxml makes a new Python object
+        for a node each time a walk reaches it unless one is alive, and a define walks the
+        same tree several times (unknown content, checks, defaults, sorting, output), so
+        keeping one alive through them saves creating and freeing the others (a medium
+        domain's define + dump: 2313k -> 2195k instructions).  Released at the first format,
+        so a kept definition holds no more objects than before (a daemon keeps thousands).
         """
         proxies: list[etree._Element] = []
         root = parse_document(text, kind=cls.label, keep=proxies)
@@ -96,8 +99,8 @@ class XMLModel:
             from pyvirt.xml.schema import validate as schema_validate
 
             schema_validate(root, cls.kind)
-        drop_unknown(root)
-        return root, proxies
+        found = drop_unknown(root)
+        return root, proxies, found
 
     def _format(self, key: object) -> str:
         """Format the sorted tree and cache it as dump variant ``key``.

@@ -28,7 +28,7 @@ class NetworkDef(XMLModel):
         ``namespaces`` as for :meth:`DomainDef.from_xml` (libvirt's test driver drops the
         ``dnsmasq:`` extension; the network driver keeps it).
         """
-        root, proxies = cls._parse_root(text, validate=validate)
+        root, proxies, _found = cls._parse_root(text, validate=validate)
         checks.check_network(root)
         network_rules.apply(root)
         defaults.network_defaults(root, namespaces)

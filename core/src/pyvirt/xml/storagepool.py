@@ -28,7 +28,7 @@ class PoolDef(XMLModel):
         ``namespaces`` as for :meth:`DomainDef.from_xml` (the test driver drops ``fs:`` and
         ``rbd:`` extensions: pass ``()``).
         """
-        root, proxies = cls._parse_root(text, validate=validate)
+        root, proxies, _found = cls._parse_root(text, validate=validate)
         checks.check_pool(root)
         defaults.pool_defaults(root, namespaces)
         storage_rules.pool_source(root)

@@ -28,7 +28,7 @@ class VolDef(XMLModel):
         ``no_capacity`` accepts a document without ``<capacity>`` (libvirt's
         ``VIR_VOL_XML_PARSE_NO_CAPACITY``, used when cloning a volume).
         """
-        root, proxies = cls._parse_root(text, validate=validate)
+        root, proxies, _found = cls._parse_root(text, validate=validate)
         checks.check_vol(root)
         defaults.vol_defaults(root, no_capacity=no_capacity)
         storage_rules.volume(root, pool.pool_type)
