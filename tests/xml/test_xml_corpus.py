@@ -33,9 +33,6 @@ pytestmark = needs_corpus
 TEST_DRIVER_POOL_BYTES = 107374182400
 """Capacity and free space libvirt's test driver reports for every pool."""
 
-# Documents whose test-driver dump depends on driver state the pure model cannot know.
-DRIVER_ONLY: dict[str, str] = {}
-
 
 def semantic(text: str | bytes) -> bytes:
     parser = etree.XMLParser(remove_blank_text=True, remove_comments=True)
@@ -241,10 +238,6 @@ def _domain_testdriver(path: Path) -> tuple[str, str]:
 @pytest.mark.parametrize("path", corpus_files("domain", "*.in.xml"), ids=stem)
 def test_domain_model_vs_testdriver(path: Path, report: MatchReport) -> None:
     got, expected = _domain_testdriver(path)
-    if stem(path) in DRIVER_ONLY:
-        equal = semantic(got) == semantic(expected)
-        report.record("3 domain model vs .testdriver", stem(path), None if equal else DRIVER_ONLY[stem(path)])
-        pytest.xfail(DRIVER_ONLY[stem(path)])
     _record(report, "3 domain model vs .testdriver", stem(path), got, expected)
 
 
