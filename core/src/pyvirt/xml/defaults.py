@@ -2726,93 +2726,9 @@ def _insert_controller(devices: etree._Element, ctype: str, index: int, model: s
         devices.append(new)
 
 
-# -- live-only state ------------------------------------------------------------------------
-
 _TTY_TAGS = ("console", "serial", "parallel", "channel")
-# (query selecting elements, attribute to drop from them or None to drop the elements)
-_Strip = tuple[etree.XPath, str | None]
-_LIVE_ONLY: tuple[_Strip, ...] = (
-    (etree.XPath("//source[@index] | //backingStore[@index]"), "index"),
-    (etree.XPath("/domain/devices/disk/mirror"), None),
-    (etree.XPath("/domain/devices/interface[@type='network']/source[@portid]"), "portid"),
-    (etree.XPath("/domain/cputune/cachetune[@id] | /domain/cputune/memorytune[@id]"), "id"),
-    (
-        etree.XPath(
-            "/domain/devices/console[@tty] | /domain/devices/serial[@tty]"
-            " | /domain/devices/parallel[@tty] | /domain/devices/channel[@tty]"
-        ),
-        "tty",
-    ),
-    # virDomainChrSourceDefFormat: a pty's <source> (its allocated path) is not printed inactive
-    (etree.XPath("/domain/devices/*[@type='pty']/source"), None),
-)
-_SECURE: tuple[_Strip, ...] = (
-    (etree.XPath("//source/cookies"), None),
-    (etree.XPath("/domain/devices/graphics[@passwd]"), "passwd"),
-)
-
-
-def _any_of(strips: tuple[_Strip, ...]) -> etree.XPath:
-    """One query that is true when any strip applies: ``or`` of booleans, not a union, which
-    would make libxml2 merge node sets (slow on big documents)."""
-    parts = [f"boolean({part.strip()})" for query, _ in strips for part in query.path.split(" | ")]
-    return etree.XPath(" or ".join(parts))
-
-
-_ANY_LIVE_ONLY = _any_of(_LIVE_ONLY)
-_ANY_SECURE = _any_of(_SECURE)
-_STRIP_TAGS = ("source", "backingStore", "mirror", "cachetune", "memorytune", "graphics", *_TTY_TAGS)
-"""Every element a strip selects or tests an attribute of (``cookies`` lives in a ``<source>``)."""
-
-
-def _maybe_strip(root: etree._Element, *, inactive: bool, secure: bool) -> bool:
-    """False when no strip can apply, found in one C-level walk over the few elements they
-    concern: the exact queries (``//`` over the whole document) cost several times more and
-    almost never match a definition.  True is only a maybe, settled by those queries."""
-    for el in root.iter(*_STRIP_TAGS):
-        tag, attrib = el.tag, el.attrib
-        if tag == "graphics" or (tag == "source" and len(el)):
-            if not secure and (tag == "source" or "passwd" in attrib):
-                return True  # a password, or maybe cookies
-        if not inactive:
-            continue
-        if tag == "source":
-            parent = el.getparent()
-            if "index" in attrib or "portid" in attrib or (parent is not None and parent.get("type") == "pty"):
-                return True
-        elif tag == "mirror" or "index" in attrib or "tty" in attrib or "id" in attrib:
-            return True
-    return False
-
-
-def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> etree._Element:
-    """``root`` itself, or a copy without live-only state (``inactive``) and secrets (not ``secure``).
-
-    libvirt's INACTIVE form drops what only a running instance has (runtime indexes, block
-    job mirrors, port ids, pty paths); without the SECURE flag it never prints passwords or
-    cookies.
-    """
-    if (not inactive and secure) or not _maybe_strip(root, inactive=inactive, secure=secure):
-        return root
-    strip: list[_Strip] = []
-    if inactive and _ANY_LIVE_ONLY(root) is True:
-        strip += _LIVE_ONLY
-    if not secure and _ANY_SECURE(root) is True:
-        strip += _SECURE
-    if not strip:
-        return root
-    import copy
-
-    clone = copy.deepcopy(root)
-    for query, attr in strip:
-        for el in select(query, clone):
-            if attr is None:
-                parent = el.getparent()
-                if parent is not None:
-                    parent.remove(el)
-            elif attr in el.attrib:
-                del el.attrib[attr]
-    return clone
+"""The character devices of virDomainChrDefFormat (a tty, a target type): the rest of
+``_CHARDEV_TAGS`` are other devices with a character source."""
 
 
 # -- network -------------------------------------------------------------------------------

@@ -15,10 +15,13 @@ from weakref import ref
 
 from lxml import etree
 
-from pyvirt.xml import checks, defaults
+from pyvirt.xml import checks, defaults, livestate
 from pyvirt.xml.canonical import serialize_body, start_tag
 from pyvirt.xml.model import Attr, Int, OptionalText, Text, XMLModel
 from pyvirt.xml.parser import first_child
+
+_PLAIN = "plain"
+"""Cache key of the body formatted before any stripping (:meth:`DomainDef.to_xml`)."""
 
 
 class _Device:
@@ -289,8 +292,17 @@ class DomainDef(XMLModel):
             return cached
         body = self._cache.get((inactive, secure))
         if body is None:
-            tree = defaults.strip_for_output(self._output_tree(), inactive=inactive, secure=secure)
-            body = serialize_body(tree)
+            # Formatted once as it is; only the rare tree that may hold live-only state or
+            # secrets (livestate.may_strip) has a copy stripped and formatted again.  Every
+            # variant starts from the same text, cached as _PLAIN.
+            tree = self._output_tree()
+            body = self._cache.get(_PLAIN)
+            if body is None:
+                body = self._cache[_PLAIN] = serialize_body(tree)
+            if livestate.may_strip(tree, body, inactive=inactive, secure=secure):
+                stripped = livestate.strip_for_output(tree, inactive=inactive, secure=secure)
+                if stripped is not tree:
+                    body = serialize_body(stripped)
             self._cache[(inactive, secure)] = body
             self._proxies = None
         shown_id = None if inactive else (domain_id if domain_id is not None else self._live_id)
