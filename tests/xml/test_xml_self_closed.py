@@ -1,0 +1,70 @@
+"""The elements libvirt always prints as a pair of tags: both tests that let a dump skip the
+rewrite (a text search for a short dump, a walk for a longer one) give the same bytes."""
+
+from __future__ import annotations
+
+import pytest
+from xmlcorpus import corpus_files, needs_corpus
+
+from pyvirt.errors import XMLError
+from pyvirt.xml import canonical
+from pyvirt.xml.canonical import serialize_body
+from pyvirt.xml.domain import DomainDef
+from pyvirt.xml.network import NetworkDef
+from pyvirt.xml.storagepool import PoolDef
+
+_MODELS = {"domain": DomainDef, "network": NetworkDef, "storagepool": PoolDef}
+
+
+def _both(root: object, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """``serialize_body`` through the text search and through the walk."""
+    monkeypatch.setattr(canonical, "_SHORT", 10**9)
+    by_text = serialize_body(root)  # type: ignore[arg-type]
+    monkeypatch.setattr(canonical, "_SHORT", 0)
+    by_walk = serialize_body(root)  # type: ignore[arg-type]
+    return by_text, by_walk
+
+
+@needs_corpus
+@pytest.mark.parametrize("folder", sorted(_MODELS))
+def test_walk_and_search_agree_on_the_corpus(folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = 0
+    for path in corpus_files(folder, "*.xml"):
+        try:
+            model = _MODELS[folder].from_xml(path.read_bytes())
+        except XMLError:
+            continue
+        by_text, by_walk = _both(model._output_tree(), monkeypatch)
+        assert by_text == by_walk, path.name
+        seen += 1
+    assert seen > 10
+
+
+_REDIRDEV = "<controller type='usb' model='qemu-xhci'/><redirdev bus='usb' type='spicevmc'/>"
+_ENCRYPTED = (
+    "<disk type='file' device='disk'><source file='/e.img'><encryption format='luks'/></source>"
+    "<target dev='vdz' bus='virtio'/></disk>"
+)
+
+
+@pytest.mark.parametrize("padding", [0, 20])
+@pytest.mark.parametrize("device", [_REDIRDEV, _ENCRYPTED])
+def test_self_closed_pairs_are_opened(device: str, padding: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """virDomainRedirdevDefFormat and virStorageEncryptionFormat always close with a tag of
+    their own, in a short dump and in a long one (``padding`` disks)."""
+    disks = "".join(
+        f"<disk type='file' device='disk'><source file='/p{i}.img'/><target dev='vd{chr(97 + i)}' bus='virtio'/></disk>"
+        for i in range(padding)
+    )
+    text = (
+        "<domain type='test'><name>p</name><memory>1048576</memory><features><hyperv mode='custom'/></features>"
+        f"<os><type>hvm</type></os><devices>{disks}{device}</devices></domain>"
+    )
+    out = DomainDef.from_xml(text).to_xml()
+    assert (len(out) > 1000) is (padding > 0)
+    name = "redirdev" if "redirdev" in device else "encryption"
+    assert f"</{name}>" in out and f"<{name} " in out
+    assert "<hyperv mode='custom'>\n    </hyperv>" in out
+    dom = DomainDef.from_xml(text)
+    by_text, by_walk = _both(dom._output_tree(), monkeypatch)
+    assert by_text == by_walk
