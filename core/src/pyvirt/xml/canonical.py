@@ -242,17 +242,20 @@ def start_tag(root: etree._Element, first: dict[str, str] | None = None) -> str:
     items = _items(root)
     if first:
         items[1:1] = first.items()
-    parts = [str(root.tag)]
-    parts += [f"{k}='{v if v.isalnum() else escape_attr(v)}'" for k, v in items]
+    # Built by appending (one attribute in most roots): a list joined at the end, and the
+    # str() of the tag, cost a domain's first dump more than the few appends.
+    text = "<" + root.tag
+    for name, value in items:
+        text += f" {name}='{value if value.isalnum() else escape_attr(value)}'"
     own = root.nsmap
     if not own:
-        return "<" + " ".join(parts) + ">"
+        return text + ">"
     parent = root.getparent()
     inherited = parent.nsmap if parent is not None else {}
     for prefix, uri in own.items():
         if inherited.get(prefix) != uri and _used_outside_metadata(root, uri):
-            parts.append(f"xmlns:{prefix}='{escape_attr(uri)}'" if prefix else f"xmlns='{escape_attr(uri)}'")
-    return "<" + " ".join(parts) + ">"
+            text += f" xmlns:{prefix}='{escape_attr(uri)}'" if prefix else f" xmlns='{escape_attr(uri)}'"
+    return text + ">"
 
 
 _USES_NS = etree.XPath(
