@@ -148,23 +148,26 @@ def _text_markers(body: str, *, inactive: bool, secure: bool) -> bool:
     - ``//source[@index] | //backingStore[@index]``: a `` index=`` whose tag (the nearest
       ``<`` before it) opens with ``<source `` or ``<backingStore ``;
     - ``/domain/devices/disk/mirror``: ``<mirror``;
-    - ``interface[@type='network']/source[@portid]``: `` portid=``;
+    - ``interface[@type='network']/source[@portid]``: ``<source`` and `` portid=``;
     - ``/domain/cputune/cachetune[@id] | memorytune[@id]``: ``<cputune``, then
       ``<cachetune`` or ``<memorytune``;
     - ``console|serial|parallel|channel[@tty]``: `` tty=``;
-    - ``/domain/devices/*[@type='pty']/source``: see :func:`_pty_with_source`;
-    - ``//source/cookies``: ``<cookies``;
+    - ``/domain/devices/*[@type='pty']/source``: ``<source`` and :func:`_pty_with_source`;
+    - ``//source/cookies``: ``<source`` and ``<cookies``;
     - ``/domain/devices/graphics[@passwd]``: `` passwd=``.
     """
-    if not secure and ("<cookies" in body or " passwd=" in body):
+    if not secure and " passwd=" in body:
         return True
-    if not inactive:
+    if inactive:
+        if " tty=" in body or "<mirror" in body or _indexed_source(body):
+            return True
+        if "<cputune" in body and ("<cachetune" in body or "<memorytune" in body):
+            return True
+    if "<source" not in body:  # what the three rules left need (most short bodies have none)
         return False
-    if " tty=" in body or " portid=" in body or "<mirror" in body:
+    if not secure and "<cookies" in body:
         return True
-    if "<cputune" in body and ("<cachetune" in body or "<memorytune" in body):
-        return True
-    return _indexed_source(body) or _pty_with_source(body)
+    return inactive and (" portid=" in body or _pty_with_source(body))
 
 
 _INDEXED = ("<source ", "<backingStore ")
