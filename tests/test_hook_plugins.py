@@ -118,3 +118,22 @@ def test_each_veto_leaves_state_unchanged(recorder: Recorder, hook: str) -> None
             conn.lookup_domain_by_name("veto-new")
         dom.destroy()
         dom.undefine()
+
+
+def test_a_plugin_registered_after_lifecycle_calls_is_called_at_once() -> None:
+    """The host notes which hooks have implementations on the first lifecycle call; registering
+    or unregistering a plugin later must show in the very next call (no installed plugin
+    implements the start and stop hooks, so only the recorder can answer them)."""
+    recorder = Recorder()
+    with pyvirt.open("test:///default") as conn:
+        dom = conn.define_domain(DOMAIN.format("late-hooked"))
+        dom.start()
+        conn.plugins.register(recorder)
+        try:
+            dom.destroy()
+            dom.start()
+        finally:
+            conn.plugins.unregister(recorder)
+        dom.destroy()
+        dom.undefine()
+    assert recorder.calls == [("domain_stop", "late-hooked:destroy"), ("domain_start", "late-hooked")]

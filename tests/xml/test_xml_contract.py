@@ -259,20 +259,22 @@ def test_namespaces_placed_like_libvirt() -> None:
     assert DomainDef.from_xml(out).to_xml() == out
 
 
-def test_post_parse_runs_after_the_generic_steps_with_devices_as_parsed() -> None:
-    """A driver's post-parse step sees the finished generic model and ``<devices>``' children
-    by tag, and what it writes is in the first dump."""
+def test_post_parse_runs_after_the_generic_steps_with_children_as_parsed() -> None:
+    """A driver's post-parse step sees the finished generic model and the children of
+    ``<domain>`` and ``<devices>`` by tag, and what it writes is in the first dump."""
     seen: dict[str, object] = {}
+    Groups = dict[str, list[etree._Element]]
 
-    def post_parse(dfn: DomainDef, devices: dict[str, list[etree._Element]]) -> None:
+    def post_parse(dfn: DomainDef, groups: tuple[Groups, Groups]) -> None:
+        top, devices = groups
         seen["kinds"] = sorted(devices)
+        seen["os"] = top["os"][0].getparent() is dfn.root
         seen["current_memory"] = dfn.current_memory_kib  # filled in by the generic defaults
         for n, iface in enumerate(devices["interface"]):
             iface.append(etree.Element("target", dev=f"drv{n}"))
-        dfn.invalidate()
 
     dom = DomainDef.from_xml(SMALL, post_parse=post_parse)
-    assert seen == {"kinds": ["disk", "interface"], "current_memory": 524288}
+    assert seen == {"kinds": ["disk", "interface"], "os": True, "current_memory": 524288}
     assert [iface.target_dev for iface in dom.interfaces] == ["drv0", "drv1"]
     assert "<target dev='drv1'/>" in dom.to_xml()
 

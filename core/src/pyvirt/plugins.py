@@ -39,6 +39,7 @@ _OTHER_HOOKS = tuple(
     for name, obj in vars(hookspecs).items()
     if hasattr(obj, f"{hookspecs.PROJECT}_spec") and name != "connect_open"
 )
+"""The lifecycle hooks (and any other hook but ``connect_open``)."""
 
 
 def _plain_connect_open(plugin: object) -> Callable[..., Any] | None:
@@ -73,6 +74,11 @@ class PluginHost:
         """Driver plugins registered while there is no manager, with their plain connect_open."""
         self._lock = _thread.RLock()
         self._hooks_loaded = False
+        self._implemented: frozenset[str] | None = None
+        """The hooks of :data:`_OTHER_HOOKS` some registered plugin implements, worked out on
+        the first lifecycle call (after loading the hook plugins) and again after each
+        (un)registration: a define then costs one set lookup when no plugin hooks it, not
+        pluggy's hook lookup and implementation list (about 3k instructions a call)."""
         self.server_side = False
         """True inside pyvirtd: URIs are served by this process's drivers, never handed on to a
         daemon (libvirt's remote driver declines inside libvirtd the same way)."""
@@ -86,6 +92,7 @@ class PluginHost:
             pm = self._manager()
             if not pm.is_registered(plugin):
                 pm.register(plugin, name=name)
+                self._implemented = None
 
     def unregister(self, plugin: object) -> None:
         with self._lock:
@@ -93,6 +100,7 @@ class PluginHost:
                 return
             if self._pm is not None and self._pm.is_registered(plugin):
                 self._pm.unregister(plugin)
+                self._implemented = None
 
     def _manager(self) -> Any:
         """pluggy's manager, created (with the drivers registered so far) on first need."""
@@ -203,24 +211,23 @@ class PluginHost:
 
     def notify_event(self, uri: str, event: DomainEvent) -> None:
         """Tell hook plugins about a completed event; their failures never reach the caller."""
-        self._ensure_hook_plugins()
-        if self._pm is None:
-            return
-        caller = self._pm.hook.domain_event
-        if not caller.get_hookimpls():
+        implemented = self._implemented
+        if implemented is None:
+            implemented = self._find_implemented()
+        if "domain_event" not in implemented:
             return
         try:
-            caller(uri=uri, event=event)
+            self._pm.hook.domain_event(uri=uri, event=event)
         except Exception as exc:  # an observer's bug must not undo what happened
             log.warning("domain_event hook failed", error=repr(exc))
 
     def _run_veto(self, hook_name: str, **kwargs: object) -> None:
-        self._ensure_hook_plugins()
-        if self._pm is None:  # no plugin implements any lifecycle hook
+        implemented = self._implemented
+        if implemented is None:
+            implemented = self._find_implemented()
+        if hook_name not in implemented:  # no plugin implements it
             return
         caller = getattr(self._pm.hook, hook_name)
-        if not caller.get_hookimpls():
-            return
         try:
             caller(**kwargs)
         except PyvirtError:
@@ -229,6 +236,18 @@ class PluginHost:
             raise OperationDeniedError(
                 f"operation forbidden: hook '{hook_name}' refused it: {exc}", code=ErrorCode.HOOK_SCRIPT_FAILED
             ) from exc
+
+    def _find_implemented(self) -> frozenset[str]:
+        """Load the hook plugins (once), then note which hooks have implementations.  Under the
+        lock, as (un)registering is: a registration cannot slip between the look and the note."""
+        with self._lock:
+            self._ensure_hook_plugins()
+            pm = self._pm
+            implemented = frozenset(
+                () if pm is None else (name for name in _OTHER_HOOKS if getattr(pm.hook, name).get_hookimpls())
+            )
+            self._implemented = implemented
+            return implemented
 
     def _ensure_hook_plugins(self) -> None:
         if self._hooks_loaded:

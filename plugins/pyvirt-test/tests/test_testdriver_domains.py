@@ -287,11 +287,18 @@ def test_foreign_namespaces_dropped_as_libvirt(default_conn: pyvirt.Connection) 
         "</metadata><qemu:commandline><qemu:arg value='-x'/></qemu:commandline></domain>",
         "<domain type='test'><name>plain</name><memory>1024</memory><os><type>hvm</type></os>"
         "<description>no xmlns here</description></domain>",
+        # a declaration after other text holding "xml" (the scan for one goes on past them)
+        "<domain type='test'><name>late</name><description>an xml file, xml-ish</description>"
+        "<memory>1024</memory><os><type>hvm</type></os><qemu:commandline"
+        " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><qemu:arg value='-x'/></qemu:commandline></domain>",
+        # the xml: prefix needs no declaration
+        "<domain type='test'><name>xmlpfx</name><memory>1024</memory><os><type>hvm</type></os>"
+        "<xml:extra>1</xml:extra></domain>",
     ]
     mine = _define_all(default_conn, documents)
     real = run_libvirt(_NAMING_LIBVIRT, documents)
     assert [_without_uuid(result) for result in mine] == [_without_uuid(result) for result in real]
-    assert "qemu" not in mine[0][1]
+    assert "qemu" not in mine[0][1] and "qemu" not in mine[2][1] and "extra" not in mine[3][1]
     assert '<app:x xmlns:app="urn:app">1</app:x>' in mine[0][1]
 
 

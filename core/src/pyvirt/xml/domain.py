@@ -185,7 +185,7 @@ class DomainDef(XMLModel):
         *,
         validate: bool = False,
         namespaces: Collection[str] | None = None,
-        post_parse: Callable[[DomainDef, defaults.Groups], None] | None = None,
+        post_parse: Callable[[DomainDef, tuple[defaults.Groups, defaults.Groups]], None] | None = None,
     ) -> DomainDef:
         """Parse, apply libvirt's parse-time defaults and checks, and return the model.
 
@@ -194,10 +194,13 @@ class DomainDef(XMLModel):
         extensions it has no parser for (the test driver knows none).
 
         ``post_parse``: the driver's own step after the generic ones (libvirt's driver
-        post-parse callbacks), given the model and ``<devices>``' children by tag as the
-        document listed them, so a driver needs no search of its own for the devices it
-        completes.  The generic defaults add implicit devices and drop some empty ones after
-        that index was built; interfaces and disks are neither added nor dropped.
+        post-parse callbacks), given the model and the children of ``<domain>`` and of
+        ``<devices>`` by tag as the document listed them (:func:`defaults.index`), so a driver
+        needs no search of its own for the elements it completes.  The generic defaults add
+        implicit elements and devices and drop some empty ones after that index was built;
+        ``<os>`` (unless the defaults had to create it), interfaces and disks are neither added
+        nor dropped.  The model is new (nothing formatted, no sub-object bound), so the step's
+        edits of the tree need no :meth:`invalidate`.
         """
         root, proxies, found = cls._parse_root(text, validate=validate)
         groups = found.groups if found is not None else defaults.index(root)
@@ -206,7 +209,7 @@ class DomainDef(XMLModel):
         checks.check_domain_addresses(root)
         dfn = cls(root, live_id=live_id, proxies=proxies)
         if post_parse is not None:
-            post_parse(dfn, groups[1])
+            post_parse(dfn, groups)
         return dfn
 
     # -- typed fields -----------------------------------------------------------------------
