@@ -1,8 +1,7 @@
 """A dump's live-only state and secrets: every rule still strips, whichever test clears a tree.
 
-:func:`pyvirt.xml.livestate.may_strip` lets a dump skip the exact queries; both of its tests
-(text markers for a short body, one lxml walk for a longer one) must say "maybe" for every
-tree a rule changes, wherever the rule's query can reach.
+:func:`pyvirt.xml.livestate.may_strip` lets a dump skip the exact queries; it must say
+"maybe" for every tree a rule changes, wherever the rule's query can reach.
 """
 
 from __future__ import annotations
@@ -87,8 +86,7 @@ _TUNE_CASES = [
 
 
 def _domain(devices: str, top: str = "<vcpu>2</vcpu>", padding: int = 0) -> str:
-    """A live domain (``id``: its live state is kept) with ``devices``; ``padding`` more
-    disks make its body long enough for the walk rather than the text markers."""
+    """A live domain (``id``: its live state is kept) with ``devices`` after ``padding`` disks."""
     disks = "".join(
         f"<disk type='file' device='disk'><source file='/p{i}.img'/><target dev='sd{chr(97 + i)}' bus='sata'/></disk>"
         for i in range(padding)
@@ -111,8 +109,7 @@ def test_every_rule_still_strips(devices: str, gone: str, inactive: bool, secure
     dom, body = _body_and_tree(_domain(devices, padding=padding))
     assert gone in body  # the live state is really there to strip
     tree = dom._output_tree()
-    assert livestate._text_markers(body, inactive=inactive, secure=secure)
-    assert livestate._tree_markers(tree, body, inactive=inactive, secure=secure)
+    assert livestate.may_strip(tree, body, inactive=inactive, secure=secure)
     out = dom.to_xml(inactive=inactive, secure=secure)
     assert gone not in out
     assert (gone in dom.to_xml(domain_id=3, secure=True)) is True  # the live, secure form keeps it
@@ -131,15 +128,14 @@ def test_resctrl_ids_still_strip(tag: str, inner: str, padding: int) -> None:
     tree = dom._output_tree()
     body = serialize_body(tree)
     assert f"<{tag} vcpus='0-1' id='vcpus_0-1'>" in body
-    assert livestate._text_markers(body, inactive=True, secure=False)
-    assert livestate._tree_markers(tree, body, inactive=True, secure=False)
+    assert livestate.may_strip(tree, body, inactive=True, secure=False)
     assert f"<{tag} vcpus='0-1'>" in dom.to_xml(inactive=True)
     assert "id='vcpus_0-1'" in dom.to_xml(domain_id=3)
 
 
 @needs_corpus
 def test_markers_cover_every_corpus_strip() -> None:
-    """Over libvirt's test documents: wherever a rule strips something, both tests say maybe."""
+    """Over libvirt's test documents: wherever a rule strips something, may_strip says maybe."""
     stripped = 0
     for path in corpus_files("domain", "*.xml"):
         try:
@@ -152,40 +148,5 @@ def test_markers_cover_every_corpus_strip() -> None:
             if livestate.strip_for_output(tree, inactive=inactive, secure=secure) is tree:
                 continue
             stripped += 1
-            assert livestate._text_markers(body, inactive=inactive, secure=secure), path.name
-            assert livestate._tree_markers(tree, body, inactive=inactive, secure=secure), path.name
+            assert livestate.may_strip(tree, body, inactive=inactive, secure=secure), path.name
     assert stripped > 10
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        # the source may be in the element: no closing tag before it
-        "\n  <devices>\n    <serial type='pty'>\n      <source path='/dev/pts/1'/>\n    </serial>\n  </devices>",
-        # a nested element of the same name closed first
-        "\n    <serial type='pty'>\n      <serial>\n      </serial>\n      <source/>\n    </serial>",
-        # a comment in the content could hide the markup
-        "\n    <serial type='pty'>\n      <!-- </serial> -->\n      <source/>\n    </serial>",
-    ],
-)
-def test_pty_source_maybe(body: str) -> None:
-    assert livestate._pty_with_source(body)
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        "\n    <serial type='pty'/>\n    <disk>\n      <source file='/a'/>\n    </disk>",
-        "\n    <serial type='pty'>\n      <target port='0'/>\n    </serial>\n    <channel type='unix'>\n"
-        "      <source mode='bind'/>\n    </channel>",
-        "\n    <serial type='pty'>\n      <target port='0'/>\n    </serial>",
-    ],
-)
-def test_pty_without_source_cleared(body: str) -> None:
-    assert not livestate._pty_with_source(body)
-
-
-def test_controller_indexes_are_no_marker() -> None:
-    body = "\n    <controller type='pci' index='0' model='pcie-root'/>\n    <source file='/a' foo=' index='/>"
-    assert not livestate._indexed_source(body.replace("<source", "<disk"))
-    assert livestate._indexed_source(body)

@@ -8,7 +8,7 @@ removes them from a copy, in the few definitions that hold any.
 
 Almost no definition holds any, and the exact queries (``//`` over the whole document) cost
 more than formatting the dump.  So a dump is formatted first and :func:`may_strip` tells
-from that text or one cheap walk whether any rule can apply; only then does
+by one cheap walk whether any rule can apply; only then does
 :func:`strip_for_output` run the queries and, if they strip something, the copy is formatted.
 """
 
@@ -67,30 +67,10 @@ def may_strip(root: etree._Element, body: str, *, inactive: bool, secure: bool) 
     """Whether :func:`strip_for_output` may change ``root``, whose formatted body
     (:func:`pyvirt.xml.canonical.serialize_body`) is ``body``; False is certain.
 
-    Two exact tests of the same thing, the cheaper for the size: a short body is searched for
-    markers (:func:`_text_markers`, a few hundred instructions a search), a longer one by one
-    walk of lxml's over the elements the rules name (:func:`_tree_markers`: its set-up costs
-    less than the searches, each of which costs about two instructions a character).
-    """
-    if not inactive and secure:
-        return False
-    if len(body) < _SHORT:
-        return _text_markers(body, inactive=inactive, secure=secure)
-    return _tree_markers(root, body, inactive=inactive, secure=secure)
-
-
-_SHORT = 700
-"""Body length below which the text searches cost less than the walk (a 6-element domain's
-body, about 450 characters: 11k instructions against 17k; a 59-element one, 2,400
-characters: 57k against 32k)."""
-
-
-def _tree_markers(root: etree._Element, body: str, *, inactive: bool, secure: bool) -> bool:
-    """:func:`may_strip` by one walk over the elements the rules select or test.
-
-    lxml's plain tag names match elements without a namespace only, as the queries' names
-    do, and ``keys()`` names an attribute without one by its bare name, so each test below
-    holds whenever its rule's query selects something:
+    One walk of lxml's over the elements the rules select or test.  lxml's plain tag names
+    match elements without a namespace only, as the queries' names do, and ``keys()`` names
+    an attribute without one by its bare name, so each test below holds whenever its rule's
+    query selects something:
 
     - ``source`` or ``backingStore`` with ``index``; ``source`` with ``portid`` or whose
       parent has ``type='pty'``;
@@ -99,8 +79,9 @@ def _tree_markers(root: etree._Element, body: str, *, inactive: bool, secure: bo
     - `` tty=`` in ``body`` (an attribute of one of four elements, each common: one search
       costs less than walking to them).
     """
-    tags = _TAGS[inactive, secure]
-    for el in root.iter(*tags):
+    if not inactive and secure:
+        return False
+    for el in root.iter(*_TAGS[inactive, secure]):
         tag = el.tag
         if tag == "source" or tag == "backingStore":
             names = _keys(el)
@@ -123,98 +104,6 @@ _TAGS = {
     (False, False): _SECRET_TAGS,
 }
 _keys = cast("Callable[[etree._Element], list[str]]", etree._Element.keys)
-
-
-def _text_markers(body: str, *, inactive: bool, secure: bool) -> bool:
-    """:func:`may_strip` by substring searches in ``body``.
-
-    Each marker is a superset of what one rule's query selects, given how ``body`` is written
-    (libxml2's serialiser, then :func:`~pyvirt.xml.canonical.serialize_body`'s fixes):
-
-    - an element or attribute without a namespace -- the only ones a query's plain name
-      selects -- is written as its bare name: an element as ``<name`` (then a space when it
-      has attributes), an attribute as a space, ``name`` and ``=``;
-    - ``<`` and ``>`` are escaped in attribute values and ``<`` in text, so outside comments,
-      processing instructions and CDATA (parse_document drops those, and the checks below
-      that read the markup look for them) every ``<`` opens a tag and a start tag ends at
-      the next ``>``; a start tag ending in ``/>`` has no children;
-    - attribute values are delimited by ``'`` except inside ``<metadata>``, where libvirt
-      copies libxml2's ``"``; the one marker holding a value (``type='pty'``) concerns
-      ``/domain/devices`` only.
-
-    The markers, rule by rule (a marker seen in a value or in text only costs the exact
-    queries, never a byte of the result):
-
-    - ``//source[@index] | //backingStore[@index]``: a `` index=`` whose tag (the nearest
-      ``<`` before it) opens with ``<source `` or ``<backingStore ``;
-    - ``/domain/devices/disk/mirror``: ``<mirror``;
-    - ``interface[@type='network']/source[@portid]``: ``<source`` and `` portid=``;
-    - ``/domain/cputune/cachetune[@id] | memorytune[@id]``: ``<cputune``, then
-      ``<cachetune`` or ``<memorytune``;
-    - ``console|serial|parallel|channel[@tty]``: `` tty=``;
-    - ``/domain/devices/*[@type='pty']/source``: ``<source`` and :func:`_pty_with_source`;
-    - ``//source/cookies``: ``<source`` and ``<cookies``;
-    - ``/domain/devices/graphics[@passwd]``: `` passwd=``.
-    """
-    if not secure and " passwd=" in body:
-        return True
-    if inactive:
-        if " tty=" in body or "<mirror" in body or _indexed_source(body):
-            return True
-        if "<cputune" in body and ("<cachetune" in body or "<memorytune" in body):
-            return True
-    if "<source" not in body:  # what the three rules left need (most short bodies have none)
-        return False
-    if not secure and "<cookies" in body:
-        return True
-    return inactive and (" portid=" in body or _pty_with_source(body))
-
-
-_INDEXED = ("<source ", "<backingStore ")
-
-
-def _indexed_source(body: str) -> bool:
-    """Whether a `` index=`` may be an attribute of a ``source`` or ``backingStore``: one that
-    is lies in that element's start tag, where no ``<`` comes between the two (most hits are
-    controllers' indexes)."""
-    at = body.find(" index=")
-    while at >= 0:
-        if body.startswith(_INDEXED, body.rfind("<", 0, at)):
-            return True
-        at = body.find(" index=", at + 7)
-    return False
-
-
-def _pty_with_source(body: str) -> bool:
-    """Whether an element with ``type='pty'`` may have a ``<source>`` child.
-
-    Most definitions have a pty serial and console without one (libvirt keeps their source
-    only while they run).  For each start tag holding `` type='pty'``: one ending ``/>`` has
-    no children; otherwise, with ``name`` its tag's name, its content runs from the tag's end
-    to the first ``</name>`` after it, unless the content in between holds ``<name`` (a
-    nested element of the same name may have closed there) or ``<!``/``<?`` (markup that is
-    not a tag); then it may be anything.  No ``<source`` after the tag at all settles this
-    element and every later one.
-    """
-    at = body.find(" type='pty'")
-    while at >= 0:
-        end = body.find(">", at)
-        if end < 0:
-            return True
-        if body[end - 1] != "/":
-            src = body.find("<source", end)
-            if src < 0:
-                return False
-            start = body.rfind("<", 0, at)
-            name = body[start + 1 : body.find(" ", start)]
-            close = body.find(f"</{name}>", end)
-            if close < 0 or src < close:
-                return True
-            content = body[end:close]
-            if f"<{name}" in content or "<!" in content or "<?" in content:
-                return True
-        at = body.find(" type='pty'", at + 11)
-    return False
 
 
 def strip_for_output(root: etree._Element, *, inactive: bool, secure: bool) -> etree._Element:
