@@ -69,10 +69,11 @@ def _append_copy(parent: etree._Element, template: etree._Element) -> etree._Ele
     return el
 
 
-def _made(tag: str, **attrs: str) -> etree._Element:
+def made(tag: str, **attrs: str) -> etree._Element:
     """A new ``<tag attrs/>``: a copy (see :func:`_append_copy`) of a template kept per tag and
     attribute values, for the elements the defaults add with computed values (implicit drive
-    addresses and controllers; a document repeats a few of them)."""
+    addresses and controllers; a document repeats a few of them) and drivers' post-parse
+    steps (the test driver's ``<target dev='testnetN'/>``)."""
     key = (tag, *attrs.items())
     template = _MADE.get(key)
     if template is None:
@@ -1677,7 +1678,7 @@ def _disk_defaults(disk: etree._Element) -> tuple[str, int] | None:
         controller, rest = divmod(idx, per_controller)
         bus_no, unit = divmod(rest, per_bus)
         disk.append(
-            _made("address", type="drive", controller=str(controller), bus=str(bus_no), target="0", unit=str(unit))
+            made("address", type="drive", controller=str(controller), bus=str(bus_no), target="0", unit=str(unit))
         )
         return bus, controller
     top = -1
@@ -2716,9 +2717,9 @@ def _hostdev_scsi_model(devices: etree._Element, hostdevs: Iterable[etree._Eleme
 def _insert_controller(devices: etree._Element, ctype: str, index: int, model: str | None = None) -> None:
     """An implicit controller goes after all the others (libvirt appends it)."""
     if model is None:
-        new = _made("controller", type=ctype, index=str(index))
+        new = made("controller", type=ctype, index=str(index))
     else:
-        new = _made("controller", type=ctype, index=str(index), model=model)
+        new = made("controller", type=ctype, index=str(index), model=model)
     last = next(devices.iterchildren("controller", reversed=True), None)
     if last is not None:
         last.addnext(new)

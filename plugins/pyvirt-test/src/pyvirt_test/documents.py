@@ -44,11 +44,19 @@ costs about 4k instructions."""
 
 
 def _load_domain_model() -> type[DomainDef]:
-    global _DOMAIN_MODEL
+    global _DOMAIN_MODEL, _made_element
+    from pyvirt.xml.defaults import made
     from pyvirt.xml.domain import DomainDef
 
+    _made_element = made
     _DOMAIN_MODEL = DomainDef
     return DomainDef
+
+
+def _made_element(tag: str, **attrs: str) -> _Element:
+    """:func:`pyvirt.xml.defaults.made` (a copy of a cached template: lxml checks the names of
+    what it builds, not of what it copies), bound with the domain model on first use."""
+    raise AssertionError("bound by _load_domain_model before any domain is parsed")
 
 
 def _namespaces_kept(xml: str) -> tuple[str, ...] | None:
@@ -141,26 +149,9 @@ def _name_interfaces(interfaces: list[_Element]) -> None:
         name = f"testnet{counter}"
         used.add(name)
         if target is None:
-            iface.append(_new_target(name))
+            iface.append(_made_element("target", dev=name))
         else:
             target.set("dev", name)
-
-
-_TARGETS: dict[str, _Element] = {}
-"""``<target dev='testnetN'/>`` by name (at most :data:`MAX_INTERFACE_NAMES`), made once."""
-
-
-def _new_target(name: str) -> _Element:
-    """A new ``<target dev=name/>``: a copy of the name's template.  lxml checks the name of
-    every element and attribute it creates, not those it copies, so the copy costs about 4k
-    instructions less than building it (and the template's import runs once, not per define:
-    an import statement costs about 6k)."""
-    template = _TARGETS.get(name)
-    if template is None:
-        from lxml.etree import Element
-
-        template = _TARGETS[name] = Element("target", dev=name)
-    return template.__copy__()  # type: ignore[attr-defined,no-any-return]  # lxml-stubs lack it
 
 
 def parse_default_domain(xml: str) -> DomainDef:
