@@ -13,10 +13,13 @@ columns are skipped with a note when the bindings are not importable.  The table
 interpreters: pyvirt's side runs on the one running this script, and compares like with like
 when that is the same CPython build (``./dev`` makes ``.venv`` from it).  Times are the
 process's CPU time (``time.process_time``) on both sides, not wall time: on a shared machine
-wall time mostly measures the other load.  Then pyvirt's times on hostile and very large documents (figures
+wall time mostly measures the other load.  pyvirt's side uses the installed core when there is
+one (``nox -s bench`` installs its wheel, whose ``pyvirt.xml`` hot path is compiled with mypyc), else
+the checkout's sources; the table says which ran.  Then pyvirt's times on hostile and very large documents (figures
 that used to be timing assertions in the tests).  Plain script, run by ``nox -s bench`` or:
 
-    .venv/bin/python bench/bench_xml.py [--quick]
+    .venv-compiled/bin/python bench/bench_xml.py [--quick]   # the wheel's build (./dev test makes it)
+    .venv/bin/python bench/bench_xml.py [--quick]            # the sources
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ from pathlib import Path
 from typing import cast
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "core" / "src"))
+try:
+    import pyvirt  # noqa: F401 -- the installed build: a wheel runs pyvirt.xml's hot path compiled
+except ImportError:
+    sys.path.insert(0, str(REPO / "core" / "src"))
 
 from pyvirt.errors import XMLError  # noqa: E402
 from pyvirt.xml.domain import DomainDef  # noqa: E402
@@ -312,6 +318,19 @@ def table(docs: list[tuple[str, str]], number: int, node: Path, batch: int, roun
     print(
         f"interpreters: pyvirt {interpreter()}" + (f"; libvirt's bindings {LIBVIRT_PYTHON} ({libvirt})" if ran else "")
     )
+    print(f"pyvirt.xml: {build_kind()}")
+
+
+def build_kind() -> str:
+    """Whether pyvirt's side ran mypyc-compiled modules (a wheel build, core/hatch_build.py) or
+    only Python sources (an editable install, or PYVIRT_PURE_PYTHON=1): the figures differ."""
+    import pyvirt.xml
+
+    folder = Path(pyvirt.xml.__file__).parent
+    compiled = sorted(path.name.split(".")[0] for path in folder.glob("*.so"))
+    if not compiled:
+        return f"pure Python ({folder})"
+    return f"{len(compiled)} modules compiled with mypyc ({', '.join(compiled)}; {folder})"
 
 
 def interpreter() -> str:
