@@ -62,3 +62,16 @@ def test_console_script_lists_the_default_node(fresh_env: Path) -> None:
         text=True,
     ).stdout
     assert " 1    test   running" in out
+
+
+def test_plain_install_runs_the_compiled_xml_path(fresh_env: Path) -> None:
+    """pip builds the core's wheel with pyvirt.xml's hot path compiled (core/hatch_build.py;
+    this machine has a compiler), and the compiled modules, not the sources beside them, load."""
+    out = _run(
+        fresh_env,
+        "import json, pyvirt.xml.known as k, pyvirt.xml.defaults as d, pyvirt.xml.parser as p\n"
+        "print(json.dumps([k.__file__, d.__file__, p.__file__]))",
+    )
+    known, defaults, parser = json.loads(out)
+    assert known.endswith(".so") and defaults.endswith(".so"), out
+    assert parser.endswith(".py"), out  # left interpreted: its cost is libxml2's

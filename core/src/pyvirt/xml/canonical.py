@@ -321,7 +321,7 @@ def serialize_body(root: etree._Element) -> str:
         for empty in whole:
             if empty in text:
                 text = _pair_whole(text, empty)
-        if pattern is not None and _may_self_close(root, text, starts):
+        if pattern is not None and _may_self_close(root, starts):
             text = pattern.sub(_open_close, text)
     return text[text.index(">") + 1 :]
 
@@ -364,41 +364,15 @@ _ANY_NAMESPACE = {starts: tuple(f"{{*}}{start[1:]}" for start in starts) for _, 
 """Each ``starts`` as lxml tags matching the name in any namespace (``{*}redirdev``)."""
 
 
-def _may_self_close(root: etree._Element, text: str, starts: tuple[str, ...]) -> bool:
-    """False when no element named by ``starts`` (``"<redirdev"``) is self-closed in ``text``,
-    the output of ``root``: the regex after it only ever rewrites such a tag.
-
-    Two tests, the cheaper for the size: a short text is searched (:func:`_self_closed`);
-    a longer one costs more to search, at about two instructions a character for each
-    name, than one walk of lxml's over the elements with these names in any namespace
-    (libxml2 writes ``<name/>`` only for an element with no child node at all, so one with
-    no children and no text is the only kind that can be self-closed).
-    """
-    if len(text) < _SHORT:
-        return _self_closed(text, starts)
+def _may_self_close(root: etree._Element, starts: tuple[str, ...]) -> bool:
+    """False when no element named by ``starts`` (``"<redirdev"``) can be self-closed in the
+    output of ``root``: the regex after it only ever rewrites such a tag.  libxml2 writes
+    ``<name/>`` only for an element with no child node at all, so one walk of lxml's over the
+    elements with these names (in any namespace) that looks for one without children and text
+    tells, for any size of document."""
     for el in root.iter(*_ANY_NAMESPACE[starts]):
         if not len(el) and el.text is None:
             return True
-    return False
-
-
-_SHORT = 1000
-"""Length below which searching the text for the names costs less than the walk (three
-names: a 6-element domain, 450 characters, 6k instructions against 9k; a 59-element one,
-2,400 characters, 21k against 13k)."""
-
-
-def _self_closed(text: str, starts: tuple[str, ...]) -> bool:
-    """Whether a tag beginning with one of ``starts`` is self-closed (``<redirdev .../>``)."""
-    for start in starts:
-        at = text.find(start)
-        while at >= 0:
-            end = text.find(">", at)
-            if end < 0:
-                break
-            if text[end - 1] == "/":
-                return True
-            at = text.find(start, end)
     return False
 
 
