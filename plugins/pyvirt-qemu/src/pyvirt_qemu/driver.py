@@ -254,6 +254,14 @@ class QemuDriver:
         with contextlib.suppress(RuntimeError):  # shut down: the driver is closing
             self._events.submit(fn, *args)
 
+    def settle_events(self, monitor: Monitor) -> None:
+        """Wait until the events ``monitor`` received so far are handled (never call it on the
+        event thread): a command that pauses and resumes the guest itself (``savevm``) leaves
+        the domain's state as it was only once its STOP and RESUME are through."""
+        monitor.settle()
+        with contextlib.suppress(RuntimeError):  # shut down: nothing is left to handle
+            self._events.submit(lambda: None).result()
+
     def emit(self, ref: DomainRef, event: DomainEventType, detail: int) -> None:
         for sink in self._sinks:
             sink(DomainEvent(ref, event, int(detail)))

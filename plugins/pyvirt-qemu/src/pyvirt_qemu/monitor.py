@@ -66,6 +66,19 @@ class Monitor:
         except (QMPError, OSError, TimeoutError) as exc:
             raise MonitorError(f"QEMU monitor failed during '{command}': {exc or type(exc).__name__}") from exc
 
+    def settle(self, timeout: float = COMMAND_TIMEOUT) -> None:
+        """Return once every event QEMU sent before the last reply is handed to the handler.
+
+        QEMU writes the events a command causes (``savevm``'s STOP and RESUME) before its
+        reply, and the client queues them before it reads the reply; the forwarding task takes
+        each event off that queue and hands it on in one step, so an empty queue means all
+        of them have gone (:meth:`QemuDriver.settle_events` then waits for their handling)."""
+        loop.run(self._forwarded(), timeout)
+
+    async def _forwarded(self) -> None:
+        while not self._client.events.empty():
+            await asyncio.sleep(0)
+
     def send(self, command: str, arguments: Mapping[str, object] | None = None) -> None:
         """Issue a command without waiting for its reply (``quit``: the reply may never come)."""
         asyncio.run_coroutine_threadsafe(self._quietly(command, arguments), loop.loop())

@@ -319,6 +319,7 @@ def _internal(drv: QemuDriver, obj: DomainObj, name: str) -> tuple[SnapshotDisk,
     paths = _qcow2_disks(drv, obj, for_snapshot=True)
     if obj.active:
         _hmp(obj, f"savevm {name}")
+        drv.settle_events(lifecycle.monitor_of(obj))  # the guest runs again, as the next call sees
     else:
         done: list[str] = []
         try:
