@@ -16,24 +16,25 @@ from pyvirt.xml.storagepool import PoolDef
 _MODELS = {"domain": DomainDef, "network": NetworkDef, "storagepool": PoolDef}
 
 
-def _rewritten_always(root: object, monkeypatch: pytest.MonkeyPatch) -> str:
-    """``serialize_body`` with the rewrite run whether or not the walk asks for it."""
-    monkeypatch.setattr(canonical, "_may_self_close", lambda *_: True)
-    return serialize_body(root)  # type: ignore[arg-type]
+def _self_closed_left(root: object) -> list[str]:
+    """The tags in ``root``'s formatted body that libvirt prints as a pair but that are still
+    self-closed, found by the rewrite's own pattern over the output (no patching: in the
+    compiled build a module's calls to its own functions cannot be replaced)."""
+    body = serialize_body(root)  # type: ignore[arg-type]
+    pattern = canonical._PAIRED[str(root.tag)][2]  # type: ignore[attr-defined]
+    return [] if pattern is None else [match.group(0) for match in pattern.finditer(body)]
 
 
 @needs_corpus
 @pytest.mark.parametrize("folder", sorted(_MODELS))
-def test_walk_skips_only_what_needs_no_rewrite(folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_walk_skips_only_what_needs_no_rewrite(folder: str) -> None:
     seen = 0
     for path in corpus_files(folder, "*.xml"):
         try:
             model = _MODELS[folder].from_xml(path.read_bytes())
         except XMLError:
             continue
-        tree = model._output_tree()
-        assert serialize_body(tree) == _rewritten_always(tree, monkeypatch), path.name
-        monkeypatch.undo()
+        assert _self_closed_left(model._output_tree()) == [], path.name
         seen += 1
     assert seen > 10
 
@@ -47,7 +48,7 @@ _ENCRYPTED = (
 
 @pytest.mark.parametrize("padding", [0, 20])
 @pytest.mark.parametrize("device", [_REDIRDEV, _ENCRYPTED])
-def test_self_closed_pairs_are_opened(device: str, padding: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_self_closed_pairs_are_opened(device: str, padding: int) -> None:
     """virDomainRedirdevDefFormat and virStorageEncryptionFormat always close with a tag of
     their own, in a short dump and in a long one (``padding`` disks)."""
     disks = "".join(
@@ -63,5 +64,4 @@ def test_self_closed_pairs_are_opened(device: str, padding: int, monkeypatch: py
     name = "redirdev" if "redirdev" in device else "encryption"
     assert f"</{name}>" in out and f"<{name} " in out
     assert "<hyperv mode='custom'>\n    </hyperv>" in out
-    tree = DomainDef.from_xml(text)._output_tree()
-    assert serialize_body(tree) == _rewritten_always(tree, monkeypatch)
+    assert _self_closed_left(DomainDef.from_xml(text)._output_tree()) == []
