@@ -141,7 +141,7 @@ class SnapshotCalls:
             if snap.state in ("running", "paused"):
                 was_active = obj.active
                 if was_active:
-                    _hmp(obj, f"loadvm {name}")
+                    _hmp(drv, obj, f"loadvm {name}")
                 else:
                     lifecycle.start(drv, obj, paused=True, extra_args=("-loadvm", name))
                 if snap.state == "running" and obj.state == DomainState.PAUSED:
@@ -168,7 +168,7 @@ class SnapshotCalls:
             if snap.external:
                 merged = external_delete.discard(drv, obj, store, snap)
             elif obj.active:
-                _hmp(obj, f"delvm {name}")
+                _hmp(drv, obj, f"delvm {name}")
             else:
                 for path in _qcow2_disks(drv, obj, for_snapshot=False):
                     try:
@@ -280,9 +280,15 @@ def _check_disk_choices(dfn: DomainDef, request: SnapshotDef, external: bool) ->
         )
 
 
-def _hmp(obj: DomainObj, command: str) -> None:
-    """An HMP command through QMP; HMP reports failure only as text, which is then the error."""
-    said = lifecycle.monitor_of(obj).execute("human-monitor-command", {"command-line": command})
+def _hmp(drv: QemuDriver, obj: DomainObj, command: str) -> None:
+    """An HMP command through QMP; HMP reports failure only as text, which is then the error.
+
+    ``savevm`` and ``loadvm`` stop the guest and start it again themselves: the command
+    returns once the STOP and RESUME they caused are handled, so the caller reads (and sets)
+    the state after them, never before a late one."""
+    monitor = lifecycle.monitor_of(obj)
+    said = monitor.execute("human-monitor-command", {"command-line": command})
+    drv.settle_events(monitor)
     if isinstance(said, str) and said.strip():
         raise OperationFailedError(
             f"operation failed: Failed to run '{command}': {said.strip()}", domain=ErrorDomain.QEMU
@@ -318,8 +324,7 @@ def _internal(drv: QemuDriver, obj: DomainObj, name: str) -> tuple[SnapshotDisk,
     """Take the snapshot inside every qcow2 file: by QEMU while running, by qemu-img while off."""
     paths = _qcow2_disks(drv, obj, for_snapshot=True)
     if obj.active:
-        _hmp(obj, f"savevm {name}")
-        drv.settle_events(lifecycle.monitor_of(obj))  # the guest runs again, as the next call sees
+        _hmp(drv, obj, f"savevm {name}")
     else:
         done: list[str] = []
         try:
