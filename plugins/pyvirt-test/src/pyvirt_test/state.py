@@ -215,11 +215,8 @@ class DomainObj(_Definitions["DomainDef"]):
         return found
 
     def persistent_view(self) -> DomainDef:
-        """What ``--inactive`` shows: the config, or a transient domain's own definition (read
-        from the slots: every dump asks, and each property read costs a call)."""
-        found = self._config if self._config is not None else self._live
-        if isinstance(found, Pending):
-            found = self._resolve(found)
+        """What ``--inactive`` shows: the config, or a transient domain's own definition."""
+        found = self.config if self._config is not None else self.live
         assert found is not None
         return found
 
